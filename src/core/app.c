@@ -1,0 +1,179 @@
+/* app.c - defaults, normalisation and the names of the application record. */
+#include "app.h"
+
+#include <string.h>
+
+static const char *const app_ids[CA_APP__N] = {
+	"draft", "pending_review", "approved", "rejected",
+};
+static const char *const pay_ids[CA_PAY__N] = {
+	"unpaid", "paid", "done",
+};
+static const char *const proc_ids[CA_PROC__N] = {
+	"none", "processing", "shipped", "received",
+	"onsite", "ready_for_pickup", "collected",
+};
+static const char *const biz_ids[CA_BIZ__N] = {
+	"new", "renew", "change", "reissue",
+};
+static const char *const cert_ids[CA_CERT__N] = {
+	"org", "legal_rep", "personal",
+};
+static const char *const pickup_ids[CA_PICKUP__N] = {
+	"pickup_onsite", "pickup_mail",
+};
+
+static const enum msg_id app_msgs[CA_APP__N] = {
+	MSG_APP_DRAFT, MSG_APP_PENDING_REVIEW, MSG_APP_APPROVED, MSG_APP_REJECTED,
+};
+static const enum msg_id pay_msgs[CA_PAY__N] = {
+	MSG_PAY_UNPAID, MSG_PAY_PAID, MSG_PAY_DONE,
+};
+static const enum msg_id proc_msgs[CA_PROC__N] = {
+	MSG_PROC_NONE, MSG_PROC_PROCESSING, MSG_PROC_SHIPPED, MSG_PROC_RECEIVED,
+	MSG_PROC_ONSITE, MSG_PROC_READY_FOR_PICKUP, MSG_PROC_COLLECTED,
+};
+static const enum msg_id biz_msgs[CA_BIZ__N] = {
+	MSG_BIZ_NEW, MSG_BIZ_RENEW, MSG_BIZ_CHANGE, MSG_BIZ_REISSUE,
+};
+static const enum msg_id cert_msgs[CA_CERT__N] = {
+	MSG_CERT_ORG, MSG_CERT_LEGAL_REP, MSG_CERT_PERSONAL,
+};
+static const enum msg_id pickup_msgs[CA_PICKUP__N] = {
+	MSG_PICKUP_ONSITE, MSG_PICKUP_MAIL,
+};
+
+static const struct {
+	const char *key; /* JSON key */
+	enum msg_id label; /* form label */
+} fields[CA_F__N] = {
+	[CA_F_COMPANY] = {"company", MSG_F_COMPANY},
+	[CA_F_USCC] = {"uscc", MSG_F_USCC},
+	[CA_F_LEGAL_REP] = {"legal_rep", MSG_F_LEGAL_REP},
+	[CA_F_HANDLER] = {"handler", MSG_F_HANDLER},
+	[CA_F_HANDLER_ID] = {"handler_id", MSG_F_HANDLER_ID},
+	[CA_F_MOBILE] = {"mobile", MSG_F_MOBILE},
+	[CA_F_EMAIL] = {"email", MSG_F_EMAIL},
+	[CA_F_BUSINESS] = {"business", MSG_F_BUSINESS},
+	[CA_F_CERT_TYPE] = {"cert_type", MSG_F_CERT_TYPE},
+	[CA_F_SUB_KEYS] = {"sub_keys", MSG_F_SUB_KEYS},
+	[CA_F_PICKUP] = {"pickup", MSG_F_PICKUP},
+	[CA_F_MAIL_RECIPIENT] = {"mail_recipient", MSG_F_MAIL_RECIPIENT},
+	[CA_F_MAIL_PHONE] = {"mail_phone", MSG_F_MAIL_PHONE},
+	[CA_F_MAIL_ADDRESS] = {"mail_address", MSG_F_MAIL_ADDRESS},
+	[CA_F_MAIL_POSTCODE] = {"mail_postcode", MSG_F_MAIL_POSTCODE},
+	[CA_F_COMMENT] = {"comment", MSG_F_COMMENT},
+	[CA_F_REJECT_REASON] = {"reject_reason", MSG_F_REJECT_REASON},
+	[CA_F_TRACKING_NO] = {"tracking_no", MSG_F_TRACKING_NO},
+};
+
+void ca_app_init(struct ca_app *app)
+{
+	memset(app, 0, sizeof(*app));
+	app->app_status = CA_APP_DRAFT;
+	app->pay_status = CA_PAY_UNPAID;
+	app->proc_status = CA_PROC_NONE;
+	app->business = CA_BIZ_NEW;
+	app->cert_type = CA_CERT_ORG;
+	app->sub_keys = 0;
+	app->pickup = CA_PICKUP_ONSITE;
+}
+
+/* Remove ASCII and full-width (U+3000) spaces at both ends, in place. */
+static void trim(char *s)
+{
+	size_t len = strlen(s), start = 0;
+
+	for (;;) {
+		if (start < len && (s[start] == ' ' || s[start] == '\t')) {
+			start++;
+		} else if (len - start >= 3 && !memcmp(s + start, "\xE3\x80\x80", 3)) {
+			start += 3;
+		} else {
+			break;
+		}
+	}
+	for (;;) {
+		if (len > start && (s[len - 1] == ' ' || s[len - 1] == '\t')) {
+			len--;
+		} else if (len - start >= 3 && !memcmp(s + len - 3, "\xE3\x80\x80", 3)) {
+			len -= 3;
+		} else {
+			break;
+		}
+	}
+	memmove(s, s + start, len - start);
+	s[len - start] = '\0';
+}
+
+static void upper_ascii(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'a' && *s <= 'z')
+			*s = (char)(*s - 'a' + 'A');
+}
+
+void ca_app_normalize(struct ca_app *app)
+{
+	char *texts[] = {
+		app->company, app->uscc, app->legal_rep, app->handler,
+		app->handler_id, app->mobile, app->email, app->mail_recipient,
+		app->mail_phone, app->mail_address, app->mail_postcode,
+		app->comment, app->reject_reason, app->tracking_no,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		trim(texts[i]);
+	upper_ascii(app->uscc);
+	upper_ascii(app->handler_id);
+}
+
+#define NAME_FN(fn, type, table, n)                                       \
+	const char *fn(type v)                                            \
+	{                                                                 \
+		return ((unsigned)v < (n)) ? table[v] : "?";              \
+	}
+#define FROM_FN(fn, table, n)                                             \
+	int fn(const char *id)                                            \
+	{                                                                 \
+		int i;                                                    \
+		for (i = 0; id && i < (int)(n); i++)                      \
+			if (!strcmp(table[i], id))                        \
+				return i;                                 \
+		return -1;                                                \
+	}
+#define MSG_FN(fn, type, table, n)                                        \
+	enum msg_id fn(type v)                                            \
+	{                                                                 \
+		return ((unsigned)v < (n)) ? table[v] : MSG_NONE;         \
+	}
+
+NAME_FN(ca_app_status_id, enum ca_app_status, app_ids, CA_APP__N)
+NAME_FN(ca_pay_status_id, enum ca_pay_status, pay_ids, CA_PAY__N)
+NAME_FN(ca_proc_status_id, enum ca_proc_status, proc_ids, CA_PROC__N)
+NAME_FN(ca_business_id, enum ca_business, biz_ids, CA_BIZ__N)
+NAME_FN(ca_cert_type_id, enum ca_cert_type, cert_ids, CA_CERT__N)
+NAME_FN(ca_pickup_id, enum ca_pickup, pickup_ids, CA_PICKUP__N)
+FROM_FN(ca_app_status_from_id, app_ids, CA_APP__N)
+FROM_FN(ca_pay_status_from_id, pay_ids, CA_PAY__N)
+FROM_FN(ca_proc_status_from_id, proc_ids, CA_PROC__N)
+FROM_FN(ca_business_from_id, biz_ids, CA_BIZ__N)
+FROM_FN(ca_cert_type_from_id, cert_ids, CA_CERT__N)
+FROM_FN(ca_pickup_from_id, pickup_ids, CA_PICKUP__N)
+MSG_FN(ca_app_status_msg, enum ca_app_status, app_msgs, CA_APP__N)
+MSG_FN(ca_pay_status_msg, enum ca_pay_status, pay_msgs, CA_PAY__N)
+MSG_FN(ca_proc_status_msg, enum ca_proc_status, proc_msgs, CA_PROC__N)
+MSG_FN(ca_business_msg, enum ca_business, biz_msgs, CA_BIZ__N)
+MSG_FN(ca_cert_type_msg, enum ca_cert_type, cert_msgs, CA_CERT__N)
+MSG_FN(ca_pickup_msg, enum ca_pickup, pickup_msgs, CA_PICKUP__N)
+
+const char *ca_field_key(enum ca_field f)
+{
+	return ((unsigned)f < CA_F__N) ? fields[f].key : "?";
+}
+
+enum msg_id ca_field_msg(enum ca_field f)
+{
+	return ((unsigned)f < CA_F__N) ? fields[f].label : MSG_NONE;
+}

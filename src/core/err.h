@@ -1,0 +1,32 @@
+/*
+ * err.h - the one error enum used by every module of the project.
+ *
+ * Fallible functions return a ca_err (CA_OK == 0) and hand results back
+ * through out parameters. ca_strerror() gives a short English text for logs;
+ * what a person sees comes from the message catalog (msg.h), never from here.
+ */
+#ifndef CA_ERR_H
+#define CA_ERR_H
+
+typedef enum ca_err {
+	CA_OK = 0,
+	CA_ERR_NOMEM,      /* allocation failed */
+	CA_ERR_ARG,        /* bad argument from the caller */
+	CA_ERR_INVALID,    /* data failed validation (see the validation report) */
+	CA_ERR_FORBIDDEN,  /* action not allowed in the record's current status */
+	CA_ERR_NOT_FOUND,  /* no such record */
+	CA_ERR_CONFLICT,   /* same key, different content */
+	CA_ERR_CODEC,      /* malformed record (JSON) */
+	CA_ERR_TOO_LONG,   /* input over a size cap */
+	CA_ERR_IO,         /* file or device I/O failed */
+	CA_ERR_DB,         /* database error other than the ones below */
+	CA_ERR_CORRUPT,    /* database file is corrupt or not a database */
+	CA_ERR_SCHEMA,     /* database schema is newer than this program */
+	CA_ERR_CONFIG,     /* configuration file has errors */
+	CA_ERR__N
+} ca_err;
+
+/* Short English description of err for log lines; never NULL. */
+const char *ca_strerror(ca_err err);
+
+#endif

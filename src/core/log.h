@@ -1,0 +1,35 @@
+/*
+ * log.h - levelled logging to stderr.
+ *
+ * One line per call: "2026-11-24T07:45:00.123Z W store: text". Personal data
+ * (phones, ID numbers, addresses) must go through the mask_* helpers of
+ * mask.h before it reaches a log line.
+ */
+#ifndef CA_LOG_H
+#define CA_LOG_H
+
+enum log_level {
+	LOG_ERROR,
+	LOG_WARN,
+	LOG_INFO,
+	LOG_DEBUG,
+	LOG__N
+};
+
+/* Lines above level are dropped. The default is LOG_INFO. */
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+
+/* "error", "warn", "info", "debug" -> level; -1 when unknown. */
+int log_level_from_name(const char *name);
+
+/* Write one line for module (a short tag such as "store"). */
+void log_msg(enum log_level level, const char *module, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define log_error(mod, ...) log_msg(LOG_ERROR, mod, __VA_ARGS__)
+#define log_warn(mod, ...) log_msg(LOG_WARN, mod, __VA_ARGS__)
+#define log_info(mod, ...) log_msg(LOG_INFO, mod, __VA_ARGS__)
+#define log_debug(mod, ...) log_msg(LOG_DEBUG, mod, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * config.h - the kiosk's INI configuration (read with inih).
+ *
+ * Every key has a default, so an empty or absent file gives a working
+ * development kiosk. Unknown sections or keys and bad values are reported
+ * with file:line, all of them at once, and the load fails: a kiosk must not
+ * run on a setting its operator mistyped.
+ *
+ *   [kiosk]   id, data_dir
+ *   [server]  url, ca_file, connect_timeout_ms, total_timeout_ms
+ *   [screen]  width, height, orientation (portrait|landscape), fullscreen, font
+ *   [timeouts] idle_warn_s, idle_reset_s, sync_interval_s
+ *   [log]     level (error|warn|info|debug)
+ *
+ * docs/config.md lists every key with its default and range.
+ */
+#ifndef CA_CONFIG_H
+#define CA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../core/err.h"
+#include "../core/log.h"
+
+/* Room for all the messages of one failed load. */
+#define CONFIG_ERR_MAX 2048
+/* Maximum length of a path or URL value, in bytes. */
+#define CONFIG_PATH_MAX 255
+
+enum config_orientation {
+	CONFIG_PORTRAIT,  /* 1080x1920 by default */
+	CONFIG_LANDSCAPE, /* 1920x1080 */
+};
+
+struct config {
+	char kiosk_id[33];                    /* [kiosk] id: [A-Za-z0-9_-]{1,32} */
+	char data_dir[CONFIG_PATH_MAX + 1];   /* [kiosk] data_dir: store, state files */
+	char server_url[CONFIG_PATH_MAX + 1]; /* [server] url: https://... (http:// only for loopback) */
+	char ca_file[CONFIG_PATH_MAX + 1];    /* [server] ca_file: CA bundle to verify the hub; "" = system */
+	int connect_timeout_ms;               /* [server] connect_timeout_ms */
+	int total_timeout_ms;                 /* [server] total_timeout_ms */
+	int screen_w;                         /* [screen] width, pixels */
+	int screen_h;                         /* [screen] height, pixels */
+	enum config_orientation orientation;  /* [screen] orientation */
+	bool fullscreen;                      /* [screen] fullscreen */
+	char font[CONFIG_PATH_MAX + 1];       /* [screen] font: CJK font file */
+	int idle_warn_s;                      /* [timeouts] idle_warn_s: idle time before the warning */
+	int idle_reset_s;                     /* [timeouts] idle_reset_s: warning countdown before reset */
+	int sync_interval_s;                  /* [timeouts] sync_interval_s: change-feed poll period */
+	enum log_level log_level;             /* [log] level */
+};
+
+/* Fill c with the defaults of every key. */
+void config_defaults(struct config *c);
+
+/*
+ * Defaults, then the file at path on top. CA_OK, or CA_ERR_CONFIG with one
+ * "path:line: message" line per problem in err (size errlen), or CA_ERR_IO
+ * when the file cannot be read (message names the file). On error c holds
+ * the defaults overlaid with every value that was good.
+ */
+ca_err config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+#endif

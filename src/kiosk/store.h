@@ -1,0 +1,181 @@
+/*
+ * store.h - the kiosk's local store: applications, their history, processing
+ * records and the outbox, in one SQLite file.
+ *
+ * Reliability rules (BRIEF §9): WAL, synchronous=FULL, foreign keys on, a
+ * busy timeout. Every state change writes the domain row, its history row and
+ * its outbox row in ONE transaction, before the caller tells anyone it is
+ * done; if any write fails, none of them is there. The schema is versioned
+ * with PRAGMA user_version and migrated forward on open; a database from a
+ * newer schema is refused, and a corrupt or unreadable file is reported with
+ * its path, never a crash.
+ *
+ * The outbox is what the sync engine drains: each row carries an idempotency
+ * key (UUID v4) that stays the same across retries, a JSON payload, the
+ * number of attempts and the next attempt time. Rows of one application go
+ * out in the order they were written (FIFO per application).
+ *
+ * Times are Unix milliseconds passed in by the caller (the kiosk's clock,
+ * virtual in tests). One struct store is used by one thread at a time.
+ */
+#ifndef CA_STORE_H
+#define CA_STORE_H
+
+#include <stdint.h>
+
+#include "../core/app.h"
+#include "../core/err.h"
+#include "../core/fsm.h"
+
+/* Room for an error message from store_open. */
+#define STORE_ERR_MAX 512
+
+/* Schema version this program writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/*
+ * Open (creating if needed) the database at path and migrate it to the
+ * current schema. On error *out is NULL and err (size errlen) says what
+ * happened and names the file: CA_ERR_CORRUPT (not a database, truncated,
+ * damaged), CA_ERR_SCHEMA (made by a newer program), CA_ERR_IO (cannot be
+ * opened or created), CA_ERR_DB (other SQLite failures).
+ */
+ca_err store_open(const char *path, struct store **out, char *err,
+		  size_t errlen);
+
+/* Close the database; store_close(NULL) is fine. */
+void store_close(struct store *st);
+
+/* The last SQLite error text of st, for logs. Borrowed. */
+const char *store_errmsg(const struct store *st);
+
+/* Explicit transactions, for callers that group several writes (and for
+ * store_outbox_enqueue). The store_app_* functions open their own. */
+ca_err store_begin(struct store *st);
+ca_err store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/*
+ * Save a new draft: app must be in draft status with an id (uuid_v4) set.
+ * Writes the application, a history row ("create") and an outbox row of kind
+ * "save" in one transaction; sets app->created_ms and updated_ms to now_ms.
+ * CA_ERR_CONFLICT when the id exists.
+ */
+ca_err store_app_create(struct store *st, struct ca_app *app, int64_t now_ms);
+
+/*
+ * Save changes to the form fields of an existing application (修改保存).
+ * Allowed where the status table allows CA_ACT_SAVE for the STORED record
+ * (draft, rejected); the statuses and server fields of the stored record are
+ * kept, only the form fields of app are taken. On success *app holds the
+ * record as stored. CA_ERR_NOT_FOUND, CA_ERR_FORBIDDEN.
+ */
+ca_err store_app_save(struct store *st, struct ca_app *app, int64_t now_ms);
+
+/*
+ * Perform action a (submit, confirm_receipt, collect, ...) on application id
+ * through fsm_apply, and write the new record, a history row and an outbox
+ * row of kind fsm_action_id(a) in one transaction. arg, today and report as
+ * for fsm_apply. For CA_ACT_DELETE the application and its history are
+ * removed (the outbox row stays). On success *out (may be NULL) holds the
+ * record as stored. On error nothing changed.
+ */
+ca_err store_app_act(struct store *st, const char *id, enum ca_action a,
+		     const char *arg, int today, int64_t now_ms,
+		     struct ca_app *out, struct valid_report *report);
+
+/* Read application id into *app. CA_ERR_NOT_FOUND. */
+ca_err store_app_get(struct store *st, const char *id, struct ca_app *app);
+
+/*
+ * Call fn for each application of account (newest first) whose application
+ * status is in app_mask (bit 1u << status; ~0u for all). fn returns 0 to go
+ * on, non-zero to stop. The record passed to fn is only valid during the
+ * call. Returns CA_OK or a database error.
+ */
+typedef int (*store_app_fn)(const struct ca_app *app, void *ctx);
+ca_err store_app_each(struct store *st, const char *account, unsigned app_mask,
+		      store_app_fn fn, void *ctx);
+
+/* One history row: a status change of an application. */
+struct store_history {
+	int64_t at_ms;                   /* when */
+	enum ca_action action;           /* what */
+	struct ca_state from;            /* state before */
+	struct ca_state to;              /* state after */
+	char note[CA_TEXT_BUF(CA_COMMENT_MAX)]; /* the action's text (comment, reason) */
+};
+
+/* Call fn for each history row of application id, oldest first. */
+typedef int (*store_history_fn)(const struct store_history *h, void *ctx);
+ca_err store_history_each(struct store *st, const char *id,
+			  store_history_fn fn, void *ctx);
+
+/* Insert or replace a processing record (from the hub's feed). */
+ca_err store_record_put(struct store *st, const struct ca_proc_record *rec);
+
+/* Call fn for each processing record of application id, oldest first. */
+typedef int (*store_record_fn)(const struct ca_proc_record *rec, void *ctx);
+ca_err store_record_each(struct store *st, const char *app_id,
+			 store_record_fn fn, void *ctx);
+
+/* ---- outbox ---- */
+
+/* Outbox row states. */
+enum store_outbox_state {
+	STORE_OUTBOX_PENDING, /* waiting to be sent (maybe after a failure) */
+	STORE_OUTBOX_PARKED,  /* refused for good by the hub; kept for staff */
+};
+
+/* One outbox row, as handed to the sync engine. */
+struct store_outbox_item {
+	int64_t seq;                    /* position in the outbox (FIFO order) */
+	char key[CA_UUID_LEN + 1];      /* idempotency key, same on every retry */
+	char app_id[CA_UUID_LEN + 1];   /* the application it belongs to */
+	char kind[24];                  /* "save", "submit", "delete", ... */
+	char *payload;                  /* JSON text, owned by the item */
+	int attempts;                   /* failed attempts so far */
+	int64_t next_at_ms;             /* not before this time */
+	int64_t created_ms;             /* when it was written */
+};
+
+/*
+ * Add a row to the outbox inside the caller's open transaction (asserts
+ * one is open). A fresh idempotency key is generated; *key_out (may be NULL)
+ * receives it. The row is due at once.
+ */
+ca_err store_outbox_enqueue(struct store *st, const char *app_id,
+			    const char *kind, const char *payload,
+			    int64_t now_ms, char key_out[CA_UUID_LEN + 1]);
+
+/*
+ * The next due rows, at most max, in outbox order, into items; *n is set.
+ * A row is due when it is pending, its next attempt time has come, and no
+ * earlier pending row of the same application is waiting for a later time
+ * (so an application's rows never overtake each other). Release the items
+ * with store_outbox_items_release.
+ */
+ca_err store_outbox_next(struct store *st, int64_t now_ms, int max,
+			 struct store_outbox_item *items, int *n);
+
+/* Free the payloads of n items. */
+void store_outbox_items_release(struct store_outbox_item *items, int n);
+
+/* The hub has the row: remove it. */
+ca_err store_outbox_mark_sent(struct store *st, int64_t seq);
+
+/* Sending failed and may succeed later: count the attempt, keep the key,
+ * try again not before next_at_ms; error is kept for maintenance mode. */
+ca_err store_outbox_mark_failed(struct store *st, int64_t seq,
+				int64_t next_at_ms, const char *error);
+
+/* The hub refused the row for good (a 4xx that can never succeed): keep it,
+ * parked with the hub's message, out of the queue. */
+ca_err store_outbox_park(struct store *st, int64_t seq, const char *error);
+
+/* Number of pending and parked rows. */
+ca_err store_outbox_depth(struct store *st, int *pending, int *parked);
+
+#endif
