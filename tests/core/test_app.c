@@ -1,0 +1,146 @@
+/*
+ * test_app.c - the record's defaults, normalisation of typed input, the
+ * glossary identifiers and the message catalog.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "../../src/core/app.h"
+#include "../../src/core/err.h"
+#include "../../src/core/msg.h"
+
+static void test_init_gives_fresh_draft_defaults(void **ctx)
+{
+	struct ca_app a;
+
+	(void)ctx;
+	memset(&a, 0x5A, sizeof(a));
+	ca_app_init(&a);
+	assert_int_equal(a.app_status, CA_APP_DRAFT);
+	assert_int_equal(a.pay_status, CA_PAY_UNPAID);
+	assert_int_equal(a.proc_status, CA_PROC_NONE);
+	assert_int_equal(a.pickup, CA_PICKUP_ONSITE);
+	assert_int_equal(a.business, CA_BIZ_NEW);
+	assert_int_equal(a.cert_type, CA_CERT_ORG);
+	assert_int_equal(a.sub_keys, 0);
+	assert_int_equal(a.amount_fen, 0);
+	assert_string_equal(a.company, "");
+	assert_string_equal(a.mail_address, "");
+}
+
+static void test_normalize_trims_and_uppercases(void **ctx)
+{
+	struct ca_app a;
+
+	(void)ctx;
+	ca_app_init(&a);
+	strcpy(a.company, "\xE3\x80\x80 江苏国泰新点软件有限公司 \t");
+	strcpy(a.uscc, "91350100m000100y43"); /* fills the buffer */
+	strcpy(a.handler_id, "11010519491231002x");
+	strcpy(a.mobile, "13812345678 ");
+	strcpy(a.mail_address, "   ");
+	strcpy(a.legal_rep, "王 建国");
+	ca_app_normalize(&a);
+	assert_string_equal(a.company, "江苏国泰新点软件有限公司");
+	assert_string_equal(a.uscc, "91350100M000100Y43");
+	assert_string_equal(a.handler_id, "11010519491231002X");
+	assert_string_equal(a.mobile, "13812345678");
+	assert_string_equal(a.mail_address, "");
+	assert_string_equal(a.legal_rep, "王 建国"); /* inner space kept */
+}
+
+static void test_glossary_identifiers_round_trip(void **ctx)
+{
+	int i;
+
+	(void)ctx;
+	for (i = 0; i < CA_APP__N; i++)
+		assert_int_equal(ca_app_status_from_id(ca_app_status_id((enum ca_app_status)i)), i);
+	for (i = 0; i < CA_PAY__N; i++)
+		assert_int_equal(ca_pay_status_from_id(ca_pay_status_id((enum ca_pay_status)i)), i);
+	for (i = 0; i < CA_PROC__N; i++)
+		assert_int_equal(ca_proc_status_from_id(ca_proc_status_id((enum ca_proc_status)i)), i);
+	for (i = 0; i < CA_BIZ__N; i++)
+		assert_int_equal(ca_business_from_id(ca_business_id((enum ca_business)i)), i);
+	for (i = 0; i < CA_CERT__N; i++)
+		assert_int_equal(ca_cert_type_from_id(ca_cert_type_id((enum ca_cert_type)i)), i);
+	for (i = 0; i < CA_PICKUP__N; i++)
+		assert_int_equal(ca_pickup_from_id(ca_pickup_id((enum ca_pickup)i)), i);
+	/* The glossary of BRIEF §10. */
+	assert_string_equal(ca_app_status_id(CA_APP_PENDING_REVIEW), "pending_review");
+	assert_string_equal(ca_proc_status_id(CA_PROC_READY_FOR_PICKUP), "ready_for_pickup");
+	assert_string_equal(ca_pickup_id(CA_PICKUP_MAIL), "pickup_mail");
+	assert_int_equal(ca_app_status_from_id("Draft"), -1);
+	assert_int_equal(ca_app_status_from_id(NULL), -1);
+	assert_string_equal(ca_app_status_id((enum ca_app_status)99), "?");
+}
+
+static void test_chinese_labels_come_from_the_catalog(void **ctx)
+{
+	(void)ctx;
+	assert_string_equal(msg(ca_app_status_msg(CA_APP_DRAFT)), "编辑中");
+	assert_string_equal(msg(ca_app_status_msg(CA_APP_REJECTED)), "审核不通过");
+	assert_string_equal(msg(ca_pay_status_msg(CA_PAY_DONE)), "已办理");
+	assert_string_equal(msg(ca_proc_status_msg(CA_PROC_ONSITE)), "现场办理");
+	assert_string_equal(msg(ca_pickup_msg(CA_PICKUP_MAIL)), "邮寄取锁");
+	assert_string_equal(msg(ca_field_msg(CA_F_USCC)), "统一社会信用代码");
+	assert_string_equal(ca_field_key(CA_F_MAIL_POSTCODE), "mail_postcode");
+}
+
+/* Every catalog entry but MSG_NONE has text; every field has a label. */
+static void test_catalog_is_complete(void **ctx)
+{
+	int i;
+
+	(void)ctx;
+	assert_string_equal(msg(MSG_NONE), "");
+	for (i = 1; i < MSG__N; i++)
+		if (strlen(msg((enum msg_id)i)) == 0)
+			fail_msg("%s has no text", msg_name((enum msg_id)i));
+	for (i = 0; i < CA_F__N; i++)
+		assert_true(strlen(msg(ca_field_msg((enum ca_field)i))) > 0);
+	assert_string_equal(msg((enum msg_id)MSG__N), "");
+	assert_string_equal(msg_name(MSG_V_EMAIL), "MSG_V_EMAIL");
+}
+
+static void test_msg_format_fills_the_number(void **ctx)
+{
+	char buf[64];
+
+	(void)ctx;
+	assert_string_equal(msg_format(buf, sizeof(buf), MSG_V_TOO_LONG, 100), "内容太长，最多 100 个字");
+	assert_string_equal(msg_format(buf, sizeof(buf), MSG_V_MOBILE, 7), msg(MSG_V_MOBILE));
+	/* Truncation keeps a terminated string. */
+	msg_format(buf, 5, MSG_V_TOO_LONG, 100);
+	assert_true(strlen(buf) < 5);
+}
+
+static void test_error_descriptions(void **ctx)
+{
+	int i;
+
+	(void)ctx;
+	for (i = 0; i < CA_ERR__N; i++)
+		assert_true(strlen(ca_strerror((ca_err)i)) > 0);
+	assert_string_equal(ca_strerror(CA_OK), "ok");
+	assert_string_equal(ca_strerror((ca_err)1000), "unknown error");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_gives_fresh_draft_defaults),
+		cmocka_unit_test(test_normalize_trims_and_uppercases),
+		cmocka_unit_test(test_glossary_identifiers_round_trip),
+		cmocka_unit_test(test_chinese_labels_come_from_the_catalog),
+		cmocka_unit_test(test_catalog_is_complete),
+		cmocka_unit_test(test_msg_format_fills_the_number),
+		cmocka_unit_test(test_error_descriptions),
+	};
+
+	return cmocka_run_group_tests_name("core/app", tests, NULL, NULL);
+}
