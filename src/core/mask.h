@@ -3,7 +3,7 @@
  *
  *   mask_phone("13812345678")        -> "138****5678"
  *   mask_id("32010219900307123X")    -> "3201**********123X"
- *   mask_text("江苏省苏州市张家港市...") -> "江苏省苏****"  (addresses, names)
+ *   mask_text("江苏省苏州市张家港市...") -> "江苏省****"  (addresses, names)
  *
  * Every function writes a NUL-terminated result into out (size n) and returns
  * out; it never copies more of the input than the mask shows, whatever the

@@ -1,0 +1,182 @@
+/*
+ * log.c - levelled logging to stderr, one line per call.
+ *
+ * A line is formatted whole into a fixed buffer and handed to write(2) on
+ * file descriptor 2 in one call, so lines from concurrent threads do not
+ * interleave and no stdio buffer sits between a crash and the last line.
+ * Lines are capped at LOG_LINE_MAX bytes; a longer text is cut on a UTF-8
+ * boundary and ends in "...". Control characters in the text (a newline in
+ * a value, say) become spaces or '?', so one call is always one line.
+ *
+ * The level is an atomic int: log_set_level from one thread and log_msg
+ * from others need no lock.
+ */
+#include "log.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Longest line written, newline included. */
+#define LOG_LINE_MAX 1024
+
+/* What a cut line ends in, before the newline. */
+#define LOG_CUT_MARK "..."
+
+static atomic_int log_level_now = LOG_INFO;
+
+static const char log_letters[LOG__N] = {
+	[LOG_ERROR] = 'E',
+	[LOG_WARN] = 'W',
+	[LOG_INFO] = 'I',
+	[LOG_DEBUG] = 'D',
+};
+
+static const char *const log_names[LOG__N] = {
+	[LOG_ERROR] = "error",
+	[LOG_WARN] = "warn",
+	[LOG_INFO] = "info",
+	[LOG_DEBUG] = "debug",
+};
+
+/* Set the most verbose level that is still written. */
+void log_set_level(enum log_level level)
+{
+	assert(level >= LOG_ERROR && level < LOG__N);
+	atomic_store(&log_level_now, (int)level);
+}
+
+/* The current level. */
+enum log_level log_get_level(void)
+{
+	return (enum log_level)atomic_load(&log_level_now);
+}
+
+/* Level by name, case-insensitive; -1 when name is NULL or unknown. */
+int log_level_from_name(const char *name)
+{
+	int i;
+
+	if (!name)
+		return -1;
+	for (i = 0; i < LOG__N; i++)
+		if (strcasecmp(name, log_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Write "2026-11-24T07:45:00.123Z " (25 bytes) to buf (size n >= 26);
+ * returns the length written. */
+static size_t log_stamp(char *buf, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+	int len;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
+	    !gmtime_r(&ts.tv_sec, &tm)) {
+		memset(&tm, 0, sizeof(tm));
+		ts.tv_nsec = 0;
+	}
+	len = snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ",
+		       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		       tm.tm_hour, tm.tm_min, tm.tm_sec,
+		       (int)(ts.tv_nsec / 1000000));
+	if (len < 0)
+		return 0;
+	return (size_t)len < n ? (size_t)len : n - 1;
+}
+
+/* Replace control bytes in s[0..len) so the text stays on one line. */
+static void log_flatten(char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n' || c == '\r' || c == '\t')
+			s[i] = ' ';
+		else if (c < 0x20 || c == 0x7f)
+			s[i] = '?';
+	}
+}
+
+/* Largest cut <= len that does not fall inside a UTF-8 sequence of s. */
+static size_t log_utf8_cut(const char *s, size_t len)
+{
+	size_t back = 0;
+
+	/* Step back over continuation bytes (at most 3) to a lead byte. */
+	while (back < 3 && back < len &&
+	       ((unsigned char)s[len - back] & 0xC0) == 0x80)
+		back++;
+	if (back < len && ((unsigned char)s[len - back] & 0xC0) == 0x80)
+		return len; /* not UTF-8 here anyway; cut where asked */
+	return len - back;
+}
+
+/* Format and write one line, if level passes the filter. */
+void log_msg(enum log_level level, const char *module, const char *fmt, ...)
+{
+	char line[LOG_LINE_MAX + 1]; /* + the NUL of snprintf */
+	size_t len, head, room, off;
+	int saved_errno = errno;
+	int n;
+	va_list ap;
+
+	assert(level >= LOG_ERROR && level < LOG__N);
+	assert(fmt);
+	if ((int)level > atomic_load(&log_level_now))
+		goto out;
+
+	len = log_stamp(line, sizeof(line));
+	n = snprintf(line + len, sizeof(line) - len, "%c %s: ",
+		     log_letters[level], module ? module : "-");
+	if (n < 0)
+		goto out;
+	len += (size_t)n;
+	if (len > LOG_LINE_MAX - sizeof(LOG_CUT_MARK))
+		len = LOG_LINE_MAX - sizeof(LOG_CUT_MARK); /* absurd module */
+	head = len;
+
+	/* Room for the text: the whole line but the newline. */
+	room = LOG_LINE_MAX - 1 - head;
+	va_start(ap, fmt);
+	n = vsnprintf(line + head, room + 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n <= room) {
+		len = head + (size_t)n;
+	} else {
+		/* Cut: keep what fits before the marker, on a code point. */
+		size_t keep = room - (sizeof(LOG_CUT_MARK) - 1);
+
+		keep = log_utf8_cut(line + head, keep);
+		memcpy(line + head + keep, LOG_CUT_MARK, sizeof(LOG_CUT_MARK) - 1);
+		len = head + keep + sizeof(LOG_CUT_MARK) - 1;
+	}
+	log_flatten(line + head, len - head);
+	line[len++] = '\n';
+
+	/* One write keeps the line whole; loop only on a short write. */
+	off = 0;
+	while (off < len) {
+		ssize_t w = write(STDERR_FILENO, line + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+out:
+	errno = saved_errno;
+}

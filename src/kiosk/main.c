@@ -1,0 +1,215 @@
+/*
+ * main.c - the ca-kiosk entry point.
+ *
+ * For now (the touch UI lands in a later issue) it loads the configuration,
+ * opens the local store, reports what it found and exits. With --check it
+ * does the same as a start-up self-test for operators and scripts.
+ *
+ * Exit status: 0 fine, 1 the store could not be opened (or another runtime
+ * failure), 2 bad usage or a bad configuration file. Operator messages go to
+ * stderr in English; events go through log.h.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/err.h"
+#include "../core/log.h"
+#include "config.h"
+#include "store.h"
+
+#ifndef CA_KIOSK_VERSION
+#define CA_KIOSK_VERSION "0.1.0-dev"
+#endif
+
+/* Name of the database file inside data_dir. */
+#define KIOSK_DB_NAME "kiosk.db"
+
+/* Exit statuses. */
+enum {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,
+	EXIT_USAGE = 2,
+};
+
+/* Print the usage lines to f, and with full the option list too. */
+static void usage(FILE *f, bool full)
+{
+	fprintf(f,
+		"usage: ca-kiosk [--config FILE] [--check]\n"
+		"       ca-kiosk --help | --version\n");
+	if (!full)
+		return;
+	fprintf(f,
+		"\n"
+		"The CA certificate self-service kiosk.\n"
+		"\n"
+		"  --config FILE  read settings from FILE (INI, see docs/config.md);\n"
+		"                 without it every setting has its default\n"
+		"  --check        load the configuration, open the store at\n"
+		"                 DATA_DIR/" KIOSK_DB_NAME ", report and exit\n"
+		"  --help         show this text\n"
+		"  --version      show the version\n"
+		"\n"
+		"Exit status: 0 fine, 1 the store could not be opened,\n"
+		"2 bad usage or a bad configuration file.\n");
+}
+
+/* Create directory dir and its parents (mode 0700: it holds personal
+ * data); fine when it exists. Returns 0 or an errno value. */
+static int make_dirs(const char *dir)
+{
+	char buf[CONFIG_PATH_MAX + 1];
+	struct stat sb;
+	size_t len = strlen(dir), i;
+	int ret = 0;
+
+	if (len == 0 || len >= sizeof(buf)) {
+		ret = ENAMETOOLONG;
+		goto out;
+	}
+	memcpy(buf, dir, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
+			ret = errno;
+			goto out;
+		}
+		buf[i] = dir[i];
+	}
+	if (stat(dir, &sb) != 0) {
+		ret = errno;
+		goto out;
+	}
+	if (!S_ISDIR(sb.st_mode))
+		ret = ENOTDIR;
+out:
+	return ret;
+}
+
+/* Open the store in c's data_dir and say what is in it. Returns an exit
+ * status. */
+static int check_store(const struct config *c, const char *cfg_name,
+		       bool check_only)
+{
+	char path[CONFIG_PATH_MAX + sizeof("/" KIOSK_DB_NAME)];
+	char err[STORE_ERR_MAX];
+	struct store *st = NULL;
+	int pending = 0, parked = 0, e, ret = EXIT_RUNTIME;
+	ca_err rc;
+
+	e = make_dirs(c->data_dir);
+	if (e) {
+		log_error("kiosk", "cannot create data_dir %s: %s", c->data_dir,
+			  strerror(e));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/%s", c->data_dir, KIOSK_DB_NAME);
+	rc = store_open(path, &st, err, sizeof(err));
+	if (rc != CA_OK) {
+		/* store_open logs err itself; say only what it means here. */
+		log_error("kiosk", "store %s not opened (%s); not starting",
+			  path, ca_strerror(rc));
+		goto out;
+	}
+	rc = store_outbox_depth(st, &pending, &parked);
+	if (rc != CA_OK) {
+		log_error("store", "%s: cannot read the outbox: %s (%s)", path,
+			  store_errmsg(st), ca_strerror(rc));
+		goto out;
+	}
+	log_info("store", "opened %s (schema version %d); outbox %d pending, "
+		 "%d parked", path, STORE_SCHEMA_VERSION, pending, parked);
+
+	if (!check_only)
+		fprintf(stderr, "ca-kiosk: the touch UI is not built yet (it "
+			"lands in a later issue); nothing to show.\n");
+	fprintf(stderr,
+		"ca-kiosk: %s: configuration %s loaded (kiosk %s, hub %s); "
+		"store %s opened, schema version %d; outbox %d pending, "
+		"%d parked.\n", check_only ? "check passed" : "checked",
+		cfg_name, c->kiosk_id, c->server_url, path,
+		STORE_SCHEMA_VERSION, pending, parked);
+	ret = EXIT_OK;
+out:
+	store_close(st);
+	return ret;
+}
+
+/* Parse options, load the configuration, check the store. */
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cfg_path = NULL;
+	char err[CONFIG_ERR_MAX];
+	struct config cfg;
+	bool check_only = false;
+	int opt, ret = EXIT_USAGE;
+	ca_err rc;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			cfg_path = optarg;
+			break;
+		case 'k':
+			check_only = true;
+			break;
+		case 'h':
+			usage(stdout, true);
+			ret = EXIT_OK;
+			goto out;
+		case 'V':
+			printf("ca-kiosk %s\n", CA_KIOSK_VERSION);
+			ret = EXIT_OK;
+			goto out;
+		default:
+			usage(stderr, false);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ca-kiosk: unexpected argument '%s'\n",
+			argv[optind]);
+		usage(stderr, false);
+		goto out;
+	}
+
+	if (cfg_path) {
+		rc = config_load(&cfg, cfg_path, err, sizeof(err));
+		if (rc != CA_OK) {
+			fprintf(stderr, "%s\n", err);
+			log_error("config", "%s rejected (%s); not starting",
+				  cfg_path, ca_strerror(rc));
+			goto out;
+		}
+	} else {
+		config_defaults(&cfg);
+	}
+	log_set_level(cfg.log_level);
+	log_info("kiosk", "ca-kiosk %s; config %s: kiosk %s, hub %s, "
+		 "screen %dx%d %s%s, data_dir %s", CA_KIOSK_VERSION,
+		 cfg_path ? cfg_path : "(defaults)", cfg.kiosk_id,
+		 cfg.server_url, cfg.screen_w, cfg.screen_h,
+		 cfg.orientation == CONFIG_LANDSCAPE ? "landscape" : "portrait",
+		 cfg.fullscreen ? " fullscreen" : "", cfg.data_dir);
+	if (access(cfg.font, R_OK) != 0)
+		log_warn("kiosk", "font %s is not readable: %s", cfg.font,
+			 strerror(errno));
+	ret = check_store(&cfg, cfg_path ? cfg_path : "(defaults)",
+			  check_only);
+out:
+	return ret;
+}

@@ -1,0 +1,616 @@
+/*
+ * test_log.c - log.h (level filter, line format, line cap, whole lines
+ * under threads) and mask.h (every mask: documented examples, short, long,
+ * empty, NULL and malformed input, small buffers, hidden digits stay hidden).
+ *
+ * Log lines are captured by pointing file descriptor 2 at a temporary file
+ * with dup2 for the length of one test step.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <regex.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../src/core/log.h"
+#include "../../src/core/mask.h"
+#include "../../src/core/utf8.h"
+
+/* Lines a capture can hold, and its text size. */
+#define CAP_TEXT (1 << 20)
+
+/* stderr redirected to a temporary file. */
+struct capture {
+	int fd;          /* the temporary file */
+	int saved;       /* the real stderr */
+	char path[64];   /* its name, to unlink */
+	char *text;      /* what was written, after capture_end */
+	size_t len;      /* its length */
+};
+
+/* Point fd 2 at a fresh temporary file (opened O_APPEND). */
+static void capture_begin(struct capture *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->path, sizeof(c->path), "/tmp/test_log.XXXXXX");
+	c->fd = mkstemp(c->path);
+	assert_true(c->fd >= 0);
+	assert_int_equal(fcntl(c->fd, F_SETFL, O_APPEND), 0);
+	fflush(stderr);
+	c->saved = dup(STDERR_FILENO);
+	assert_true(c->saved >= 0);
+	assert_true(dup2(c->fd, STDERR_FILENO) >= 0);
+}
+
+/* Restore fd 2 and read back what was written into c->text. */
+static void capture_end(struct capture *c)
+{
+	ssize_t n;
+
+	assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
+	close(c->saved);
+	c->text = malloc(CAP_TEXT);
+	assert_non_null(c->text);
+	assert_int_equal(lseek(c->fd, 0, SEEK_SET), 0);
+	n = read(c->fd, c->text, CAP_TEXT - 1);
+	assert_true(n >= 0);
+	c->len = (size_t)n;
+	c->text[c->len] = '\0';
+	close(c->fd);
+	unlink(c->path);
+}
+
+/* Free what capture_end read. */
+static void capture_free(struct capture *c)
+{
+	free(c->text);
+	c->text = NULL;
+}
+
+/* Number of '\n' in s. */
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Every test leaves the level as it found it: the default. */
+static int reset_level(void **state)
+{
+	(void)state;
+	log_set_level(LOG_INFO);
+	return 0;
+}
+
+/* ---- log ---- */
+
+static void test_log_default_level_is_info(void **state)
+{
+	(void)state;
+	/* Runs first, before any test has called log_set_level. */
+	assert_int_equal(log_get_level(), LOG_INFO);
+}
+
+static void test_log_set_level_is_read_back(void **state)
+{
+	int l;
+
+	(void)state;
+	for (l = LOG_ERROR; l < LOG__N; l++) {
+		log_set_level((enum log_level)l);
+		assert_int_equal(log_get_level(), l);
+	}
+}
+
+static void test_log_level_from_name_knows_the_four_names(void **state)
+{
+	(void)state;
+	assert_int_equal(log_level_from_name("error"), LOG_ERROR);
+	assert_int_equal(log_level_from_name("warn"), LOG_WARN);
+	assert_int_equal(log_level_from_name("info"), LOG_INFO);
+	assert_int_equal(log_level_from_name("debug"), LOG_DEBUG);
+	assert_int_equal(log_level_from_name("DEBUG"), LOG_DEBUG);
+	assert_int_equal(log_level_from_name("warning"), -1);
+	assert_int_equal(log_level_from_name(""), -1);
+	assert_int_equal(log_level_from_name("info "), -1);
+	assert_int_equal(log_level_from_name(NULL), -1);
+}
+
+static void test_log_filter_drops_lines_above_the_level(void **state)
+{
+	struct capture c;
+
+	(void)state;
+	log_set_level(LOG_WARN);
+	capture_begin(&c);
+	log_error("t", "one");
+	log_warn("t", "two");
+	log_info("t", "three");
+	log_debug("t", "four");
+	capture_end(&c);
+	assert_int_equal(count_lines(c.text), 2);
+	assert_non_null(strstr(c.text, " E t: one\n"));
+	assert_non_null(strstr(c.text, " W t: two\n"));
+	assert_null(strstr(c.text, "three"));
+	assert_null(strstr(c.text, "four"));
+	capture_free(&c);
+
+	log_set_level(LOG_DEBUG);
+	capture_begin(&c);
+	log_debug("t", "four");
+	capture_end(&c);
+	assert_non_null(strstr(c.text, " D t: four\n"));
+	capture_free(&c);
+
+	log_set_level(LOG_ERROR);
+	capture_begin(&c);
+	log_warn("t", "two");
+	capture_end(&c);
+	assert_int_equal(c.len, 0);
+	capture_free(&c);
+}
+
+static void test_log_line_format_is_utc_stamp_letter_module_text(void **state)
+{
+	static const char pattern[] =
+		"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):"
+		"([0-9]{2})\\.[0-9]{3}Z W store: saved 42 rows\n$";
+	char *old_tz = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+	regmatch_t m[7];
+	struct capture c;
+	struct tm tm;
+	regex_t re;
+	time_t now, stamp;
+	int i, f[6];
+
+	(void)state;
+	/* A zone far from UTC, so a local-time stamp would show. */
+	setenv("TZ", "CST-8", 1); /* POSIX form: needs no tzdata */
+	tzset();
+	capture_begin(&c);
+	log_warn("store", "saved %d rows", 42);
+	capture_end(&c);
+	now = time(NULL);
+	if (old_tz)
+		setenv("TZ", old_tz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(old_tz);
+
+	assert_int_equal(regcomp(&re, pattern, REG_EXTENDED), 0);
+	if (regexec(&re, c.text, 7, m, 0) != 0)
+		fail_msg("line does not match the format: [%s]", c.text);
+	regfree(&re);
+	for (i = 0; i < 6; i++)
+		f[i] = atoi(c.text + m[i + 1].rm_so);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = f[0] - 1900;
+	tm.tm_mon = f[1] - 1;
+	tm.tm_mday = f[2];
+	tm.tm_hour = f[3];
+	tm.tm_min = f[4];
+	tm.tm_sec = f[5];
+	stamp = timegm(&tm);
+	assert_true(stamp <= now && now - stamp <= 5);
+	capture_free(&c);
+}
+
+static void test_log_null_module_is_written_as_dash(void **state)
+{
+	struct capture c;
+
+	(void)state;
+	capture_begin(&c);
+	log_info(NULL, "x");
+	capture_end(&c);
+	assert_non_null(strstr(c.text, "Z I -: x\n"));
+	capture_free(&c);
+}
+
+static void test_log_long_text_is_cut_to_1024_bytes_with_marker(void **state)
+{
+	char *big = malloc(5000);
+	struct capture c;
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'a', 4999);
+	big[4999] = '\0';
+	capture_begin(&c);
+	log_info("m", "%s", big);
+	log_info("m", "after");
+	capture_end(&c);
+	assert_int_equal(count_lines(c.text), 2);
+	assert_int_equal(strchr(c.text, '\n') - c.text + 1, 1024);
+	assert_memory_equal(c.text + 1024 - 5, "a...\n", 5);
+	assert_non_null(strstr(c.text + 1024, " I m: after\n"));
+	capture_free(&c);
+	free(big);
+}
+
+static void test_log_text_that_just_fits_is_not_cut(void **state)
+{
+	/* 25 bytes stamp + "I m: " (5) + text + '\n' = 1024. */
+	char text[1024 - 25 - 5 - 1 + 1];
+	struct capture c;
+
+	(void)state;
+	memset(text, 'b', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	capture_begin(&c);
+	log_info("m", "%s", text);
+	capture_end(&c);
+	assert_int_equal(c.len, 1024);
+	assert_null(strstr(c.text, "..."));
+	capture_free(&c);
+}
+
+static void test_log_cut_never_splits_a_utf8_character(void **state)
+{
+	char big[3 * 600 + 1];
+	struct capture c;
+	size_t chars;
+	int shift, i;
+
+	(void)state;
+	/* Shift the text by 0..2 ASCII bytes so the cap lands in each byte
+	 * of a 3-byte character at least once. */
+	for (shift = 0; shift < 3; shift++) {
+		for (i = 0; i < 600; i++)
+			memcpy(big + 3 * i, "中", 3);
+		big[3 * 600] = '\0';
+		capture_begin(&c);
+		log_info("m", "%.*s%s", shift, "xx", big);
+		capture_end(&c);
+		assert_true(c.len <= 1024);
+		assert_memory_equal(c.text + c.len - 4, "...\n", 4);
+		assert_true(utf8_count_n(c.text, c.len, &chars));
+		capture_free(&c);
+	}
+}
+
+static void test_log_control_characters_keep_one_line(void **state)
+{
+	struct capture c;
+
+	(void)state;
+	capture_begin(&c);
+	log_info("m", "a\nb\r\tc\x01" "d");
+	capture_end(&c);
+	assert_int_equal(count_lines(c.text), 1);
+	assert_non_null(strstr(c.text, " I m: a b  c?d\n"));
+	capture_free(&c);
+}
+
+static void test_log_keeps_errno(void **state)
+{
+	struct capture c;
+
+	(void)state;
+	capture_begin(&c);
+	errno = ENOSPC;
+	log_error("m", "x");
+	assert_int_equal(errno, ENOSPC);
+	capture_end(&c);
+	capture_free(&c);
+}
+
+/* Each thread writes this many long lines. */
+#define THREAD_LINES 300
+
+/* Write THREAD_LINES long lines tagged with the thread's letter. */
+static void *log_thread(void *arg)
+{
+	char tag = *(const char *)arg, text[701];
+	int i;
+
+	memset(text, tag, sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	for (i = 0; i < THREAD_LINES; i++)
+		log_info("thr", "%c%04d %s", tag, i, text);
+	return NULL;
+}
+
+static void test_log_lines_from_threads_never_interleave(void **state)
+{
+	static const char tags[4] = { 'p', 'q', 'r', 's' };
+	pthread_t th[4];
+	struct capture c;
+	char *line, *save = NULL;
+	int i, n = 0;
+
+	(void)state;
+	capture_begin(&c);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, log_thread,
+						(void *)&tags[i]), 0);
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	capture_end(&c);
+	for (line = strtok_r(c.text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *body = strstr(line, " I thr: ");
+		size_t k;
+
+		assert_non_null(body);
+		body += 8;
+		/* "X0123 " then 700 times X: all one thread's letter. */
+		assert_int_equal(strlen(body), 6 + 700);
+		for (k = 6; k < 706; k++)
+			if (body[k] != body[0])
+				fail_msg("line mixes threads: %.40s", line);
+		n++;
+	}
+	assert_int_equal(n, 4 * THREAD_LINES);
+	capture_free(&c);
+}
+
+/* ---- mask ---- */
+
+static void test_mask_phone_documented_example(void **state)
+{
+	char out[MASK_BUF];
+
+	(void)state;
+	assert_ptr_equal(mask_phone("13812345678", out, sizeof(out)), out);
+	assert_string_equal(out, "138****5678");
+}
+
+static void test_mask_phone_hides_every_middle_digit(void **state)
+{
+	char in[12], out[MASK_BUF];
+	unsigned mid;
+
+	(void)state;
+	/* Every middle block 0000..9999: the output shows none of it. */
+	for (mid = 0; mid < 10000; mid++) {
+		snprintf(in, sizeof(in), "139%04u8765", mid);
+		mask_phone(in, out, sizeof(out));
+		assert_string_equal(out, "139****8765");
+	}
+}
+
+static void test_mask_phone_short_empty_null_give_four_stars(void **state)
+{
+	char out[MASK_BUF];
+
+	(void)state;
+	assert_string_equal(mask_phone("1381234", out, sizeof(out)), "****");
+	assert_string_equal(mask_phone("1", out, sizeof(out)), "****");
+	assert_string_equal(mask_phone("", out, sizeof(out)), "****");
+	assert_string_equal(mask_phone(NULL, out, sizeof(out)), "****");
+	/* 8 characters is the shortest that keeps 3 + 4. */
+	assert_string_equal(mask_phone("12345678", out, sizeof(out)),
+			    "123*5678");
+}
+
+static void test_mask_phone_one_star_per_hidden_character(void **state)
+{
+	char out[MASK_BUF];
+
+	(void)state;
+	assert_string_equal(mask_phone("+8613812345678", out, sizeof(out)),
+			    "+86*******5678");
+	assert_string_equal(mask_phone("0512-12345678", out, sizeof(out)),
+			    "051******5678");
+}
+
+static void test_mask_phone_malformed_or_long_masked_entirely(void **state)
+{
+	char out[MASK_BUF], big[200];
+
+	(void)state;
+	assert_string_equal(mask_phone("\xff\xfe" "123456789", out,
+				       sizeof(out)), "****");
+	assert_string_equal(mask_phone("138１２３４5678", out, sizeof(out)),
+			    "****");
+	assert_string_equal(mask_phone("138\n12345678", out, sizeof(out)),
+			    "****");
+	memset(big, '7', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_string_equal(mask_phone(big, out, sizeof(out)), "****");
+	/* The longest that is still masked digit by digit. */
+	big[MASK_BUF - 1] = '\0';
+	mask_phone(big, out, sizeof(out));
+	assert_int_equal(strlen(out), MASK_BUF - 1);
+	assert_memory_equal(out + 3, "************************", 24);
+}
+
+static void test_mask_id_documented_example(void **state)
+{
+	char out[MASK_BUF];
+
+	(void)state;
+	assert_ptr_equal(mask_id("32010219900307123X", out, sizeof(out)), out);
+	assert_string_equal(out, "3201**********123X");
+	/* The birth date (19900307) is not in it. */
+	assert_null(strstr(out, "1990"));
+	assert_null(strstr(out, "0307"));
+}
+
+static void test_mask_id_15_digit_and_shortest(void **state)
+{
+	char out[MASK_BUF];
+
+	(void)state;
+	assert_string_equal(mask_id("320102900307123", out, sizeof(out)),
+			    "3201*******7123");
+	assert_string_equal(mask_id("123456789", out, sizeof(out)),
+			    "1234*6789");
+	assert_string_equal(mask_id("12345678", out, sizeof(out)), "****");
+}
+
+static void test_mask_id_empty_null_malformed_long(void **state)
+{
+	char out[MASK_BUF], big[100];
+
+	(void)state;
+	assert_string_equal(mask_id("", out, sizeof(out)), "****");
+	assert_string_equal(mask_id(NULL, out, sizeof(out)), "****");
+	assert_string_equal(mask_id("3201021990\x80\x80" "0307123X", out,
+				    sizeof(out)), "****");
+	assert_string_equal(mask_id("３２０１０２19900307123X", out,
+				    sizeof(out)), "****");
+	memset(big, '9', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_string_equal(mask_id(big, out, sizeof(out)), "****");
+}
+
+static void test_mask_text_keeps_first_three_code_points(void **state)
+{
+	char out[MASK_BUF];
+
+	(void)state;
+	/* mask.h's prose: the first 3 characters, then "****". */
+	assert_ptr_equal(mask_text("江苏省苏州市张家港市杨舍镇人民路 1 号",
+				   out, sizeof(out)), out);
+	assert_string_equal(out, "江苏省****");
+	assert_string_equal(mask_text("Zhang San Road 8", out, sizeof(out)),
+			    "Zha****");
+	assert_string_equal(mask_text("欧阳小明", out, sizeof(out)),
+			    "欧阳小****");
+	assert_string_equal(mask_text("a😀bc", out, sizeof(out)), "a😀b****");
+}
+
+static void test_mask_text_short_never_shown_whole(void **state)
+{
+	char out[MASK_BUF];
+
+	(void)state;
+	assert_string_equal(mask_text("王小明", out, sizeof(out)), "****");
+	assert_string_equal(mask_text("张三", out, sizeof(out)), "****");
+	assert_string_equal(mask_text("a", out, sizeof(out)), "****");
+}
+
+static void test_mask_text_empty_and_null_give_empty(void **state)
+{
+	char out[MASK_BUF] = "junk";
+
+	(void)state;
+	assert_string_equal(mask_text("", out, sizeof(out)), "");
+	strcpy(out, "junk");
+	assert_string_equal(mask_text(NULL, out, sizeof(out)), "");
+}
+
+static void test_mask_text_malformed_utf8_masked_entirely(void **state)
+{
+	char out[MASK_BUF];
+
+	(void)state;
+	/* truncated sequence, lone continuation, overlong '/', surrogate */
+	assert_string_equal(mask_text("江苏\xe7\x9c", out, sizeof(out)), "****");
+	assert_string_equal(mask_text("\x80" "abcd", out, sizeof(out)), "****");
+	assert_string_equal(mask_text("ab\xc0\xaf" "cd", out, sizeof(out)),
+			    "****");
+	assert_string_equal(mask_text("abc\xed\xa0\x80", out, sizeof(out)),
+			    "****");
+	assert_string_equal(mask_text("\xff\xff\xff\xff", out, sizeof(out)),
+			    "****");
+}
+
+static void test_mask_text_long_input_result_stays_small(void **state)
+{
+	char *big = malloc(3 * 10000 + 1), out[MASK_BUF];
+	int i;
+
+	(void)state;
+	assert_non_null(big);
+	for (i = 0; i < 10000; i++)
+		memcpy(big + 3 * i, "路", 3);
+	big[3 * 10000] = '\0';
+	assert_string_equal(mask_text(big, out, sizeof(out)), "路路路****");
+	free(big);
+}
+
+static void test_mask_small_buffer_is_never_overrun(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	/* n = 5: a prefix of the mask, NUL-terminated, canary untouched. */
+	memset(buf, '#', sizeof(buf));
+	mask_phone("13812345678", buf, 5);
+	assert_string_equal(buf, "138*");
+	assert_int_equal(buf[5], '#');
+
+	memset(buf, '#', sizeof(buf));
+	mask_id("32010219900307123X", buf, 5);
+	assert_string_equal(buf, "3201");
+	assert_int_equal(buf[5], '#');
+
+	/* Cut on a code point: "江" fits in 5 bytes, "江苏" does not. */
+	memset(buf, '#', sizeof(buf));
+	mask_text("江苏省苏州市", buf, 5);
+	assert_string_equal(buf, "江");
+	assert_int_equal(buf[5], '#');
+
+	memset(buf, '#', sizeof(buf));
+	mask_text("江苏省苏州市", buf, 1);
+	assert_int_equal(buf[0], '\0');
+	assert_int_equal(buf[1], '#');
+
+	/* n = 0 writes nothing at all. */
+	memset(buf, '#', sizeof(buf));
+	mask_phone("13812345678", buf, 0);
+	mask_id("32010219900307123X", buf, 0);
+	mask_text("江苏省苏州市", buf, 0);
+	assert_int_equal(buf[0], '#');
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		/* must run first: it checks the untouched default */
+		cmocka_unit_test(test_log_default_level_is_info),
+		cmocka_unit_test_teardown(test_log_set_level_is_read_back,
+					  reset_level),
+		cmocka_unit_test(test_log_level_from_name_knows_the_four_names),
+		cmocka_unit_test_teardown(
+			test_log_filter_drops_lines_above_the_level,
+			reset_level),
+		cmocka_unit_test(
+			test_log_line_format_is_utc_stamp_letter_module_text),
+		cmocka_unit_test(test_log_null_module_is_written_as_dash),
+		cmocka_unit_test(
+			test_log_long_text_is_cut_to_1024_bytes_with_marker),
+		cmocka_unit_test(test_log_text_that_just_fits_is_not_cut),
+		cmocka_unit_test(test_log_cut_never_splits_a_utf8_character),
+		cmocka_unit_test(test_log_control_characters_keep_one_line),
+		cmocka_unit_test(test_log_keeps_errno),
+		cmocka_unit_test(test_log_lines_from_threads_never_interleave),
+		cmocka_unit_test(test_mask_phone_documented_example),
+		cmocka_unit_test(test_mask_phone_hides_every_middle_digit),
+		cmocka_unit_test(
+			test_mask_phone_short_empty_null_give_four_stars),
+		cmocka_unit_test(
+			test_mask_phone_one_star_per_hidden_character),
+		cmocka_unit_test(
+			test_mask_phone_malformed_or_long_masked_entirely),
+		cmocka_unit_test(test_mask_id_documented_example),
+		cmocka_unit_test(test_mask_id_15_digit_and_shortest),
+		cmocka_unit_test(test_mask_id_empty_null_malformed_long),
+		cmocka_unit_test(test_mask_text_keeps_first_three_code_points),
+		cmocka_unit_test(test_mask_text_short_never_shown_whole),
+		cmocka_unit_test(test_mask_text_empty_and_null_give_empty),
+		cmocka_unit_test(test_mask_text_malformed_utf8_masked_entirely),
+		cmocka_unit_test(
+			test_mask_text_long_input_result_stays_small),
+		cmocka_unit_test(test_mask_small_buffer_is_never_overrun),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

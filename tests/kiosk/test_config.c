@@ -1,0 +1,703 @@
+/*
+ * test_config.c - config.h: defaults, every key, strict values, and every
+ * kind of problem reported as "path:LINE: message", all of them at once.
+ *
+ * Each test writes a real file under /tmp and loads it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../src/kiosk/config.h"
+
+/* A loaded test file: its path and the result of config_load. */
+struct loaded {
+	char path[64];            /* temporary file name */
+	struct config c;          /* what was loaded */
+	char err[CONFIG_ERR_MAX]; /* messages */
+	ca_err rc;                /* config_load's result */
+};
+
+/* Write text (len bytes) to a fresh temporary file; name into path. */
+static void write_file(char *path, size_t n, const char *text, size_t len)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(path, n, "/tmp/test_config.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Load text as a config file into *l, then remove the file. */
+static ca_err load_n(struct loaded *l, const char *text, size_t len)
+{
+	memset(l, 0, sizeof(*l));
+	write_file(l->path, sizeof(l->path), text, len);
+	l->rc = config_load(&l->c, l->path, l->err, sizeof(l->err));
+	unlink(l->path);
+	return l->rc;
+}
+
+static ca_err load(struct loaded *l, const char *text)
+{
+	return load_n(l, text, strlen(text));
+}
+
+/* Number of message lines in err. */
+static int err_lines(const char *err)
+{
+	int n = *err ? 1 : 0;
+
+	for (; *err; err++)
+		n += *err == '\n';
+	return n;
+}
+
+/* Fail unless err has a line "path:line: ..." that contains needle. */
+static void assert_err_at(const struct loaded *l, int line,
+			  const char *needle)
+{
+	char prefix[96];
+	const char *p = l->err;
+	size_t plen;
+
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", l->path, line);
+	plen = strlen(prefix);
+	while (p && *p) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (len >= plen && memcmp(p, prefix, plen) == 0 &&
+		    memmem(p, len, needle, strlen(needle)))
+			return;
+		p = eol ? eol + 1 : NULL;
+	}
+	fail_msg("no \"%s...%s\" in:\n%s", prefix, needle, l->err);
+}
+
+/* Load one line into section sect; expect exactly one error on line 2. */
+static void assert_bad(const char *sect, const char *line, const char *needle)
+{
+	struct loaded l;
+	char text[2048];
+
+	snprintf(text, sizeof(text), "[%s]\n%s\n", sect, line);
+	if (load(&l, text) != CA_ERR_CONFIG)
+		fail_msg("accepted: [%s] %s", sect, line);
+	assert_err_at(&l, 2, needle);
+	assert_int_equal(err_lines(l.err), 1);
+}
+
+/* Load one line into section sect; expect success. */
+static void assert_good(const char *sect, const char *line, struct loaded *l)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "[%s]\n%s\n", sect, line);
+	if (load(l, text) != CA_OK)
+		fail_msg("rejected: [%s] %s:\n%s", sect, line, l->err);
+}
+
+static void test_config_defaults_are_the_documented_ones(void **state)
+{
+	struct config c;
+
+	(void)state;
+	memset(&c, 0x5a, sizeof(c));
+	config_defaults(&c);
+	assert_string_equal(c.kiosk_id, "kiosk-dev");
+	assert_string_equal(c.data_dir, "var/kiosk");
+	assert_string_equal(c.server_url, "https://127.0.0.1:8443");
+	assert_string_equal(c.ca_file, "");
+	assert_int_equal(c.connect_timeout_ms, 3000);
+	assert_int_equal(c.total_timeout_ms, 15000);
+	assert_int_equal(c.screen_w, 1080);
+	assert_int_equal(c.screen_h, 1920);
+	assert_int_equal(c.orientation, CONFIG_PORTRAIT);
+	assert_false(c.fullscreen);
+	assert_string_equal(c.font,
+		"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc");
+	assert_int_equal(c.idle_warn_s, 60);
+	assert_int_equal(c.idle_reset_s, 30);
+	assert_int_equal(c.sync_interval_s, 10);
+	assert_int_equal(c.log_level, LOG_INFO);
+}
+
+static void test_config_empty_file_gives_defaults(void **state)
+{
+	struct config d;
+	struct loaded l;
+
+	(void)state;
+	config_defaults(&d);
+	assert_int_equal(load(&l, ""), CA_OK);
+	assert_memory_equal(&l.c, &d, sizeof(d));
+	assert_string_equal(l.err, "");
+}
+
+static void test_config_comments_sections_only_give_defaults(void **state)
+{
+	struct config d;
+	struct loaded l;
+
+	(void)state;
+	config_defaults(&d);
+	assert_int_equal(load(&l, "; comment\n# another\n\n   \n[kiosk]\n"
+				  "[server]\n[screen]\n[timeouts]\n[log]\n"),
+			 CA_OK);
+	assert_memory_equal(&l.c, &d, sizeof(d));
+}
+
+static void test_config_every_key_is_parsed(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_int_equal(load(&l,
+		"[kiosk]\n"
+		"id = hall-3_A\n"
+		"data_dir = /var/lib/ca-kiosk\n"
+		"[server]\n"
+		"url = https://hub.example.cn:9443/api\n"
+		"ca_file = /etc/ca-kiosk/hub-ca.pem\n"
+		"connect_timeout_ms = 2500\n"
+		"total_timeout_ms = 20000\n"
+		"[screen]\n"
+		"width = 1280\n"
+		"height = 2000\n"
+		"orientation = portrait\n"
+		"fullscreen = true\n"
+		"font = /opt/fonts/wqy-microhei.ttc\n"
+		"[timeouts]\n"
+		"idle_warn_s = 90\n"
+		"idle_reset_s = 20\n"
+		"sync_interval_s = 5\n"
+		"[log]\n"
+		"level = debug\n"), CA_OK);
+	assert_string_equal(l.c.kiosk_id, "hall-3_A");
+	assert_string_equal(l.c.data_dir, "/var/lib/ca-kiosk");
+	assert_string_equal(l.c.server_url, "https://hub.example.cn:9443/api");
+	assert_string_equal(l.c.ca_file, "/etc/ca-kiosk/hub-ca.pem");
+	assert_int_equal(l.c.connect_timeout_ms, 2500);
+	assert_int_equal(l.c.total_timeout_ms, 20000);
+	assert_int_equal(l.c.screen_w, 1280);
+	assert_int_equal(l.c.screen_h, 2000);
+	assert_int_equal(l.c.orientation, CONFIG_PORTRAIT);
+	assert_true(l.c.fullscreen);
+	assert_string_equal(l.c.font, "/opt/fonts/wqy-microhei.ttc");
+	assert_int_equal(l.c.idle_warn_s, 90);
+	assert_int_equal(l.c.idle_reset_s, 20);
+	assert_int_equal(l.c.sync_interval_s, 5);
+	assert_int_equal(l.c.log_level, LOG_DEBUG);
+}
+
+static void test_config_boolean_spellings(void **state)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1", "TRUE",
+					   "Yes" };
+	static const char *const no[] = { "false", "no", "off", "0", "Off" };
+	char line[64];
+	struct loaded l;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		snprintf(line, sizeof(line), "fullscreen = %s", yes[i]);
+		assert_good("screen", line, &l);
+		assert_true(l.c.fullscreen);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		snprintf(line, sizeof(line), "fullscreen = %s", no[i]);
+		assert_good("screen", line, &l);
+		assert_false(l.c.fullscreen);
+	}
+}
+
+static void test_config_bad_boolean_is_reported(void **state)
+{
+	(void)state;
+	assert_bad("screen", "fullscreen = maybe", "fullscreen");
+	assert_bad("screen", "fullscreen = 2", "fullscreen");
+	assert_bad("screen", "fullscreen = ", "fullscreen");
+	assert_bad("screen", "fullscreen = truee", "fullscreen");
+}
+
+static void test_config_integer_must_be_whole_decimal(void **state)
+{
+	(void)state;
+	assert_bad("server", "connect_timeout_ms = abc", "not a whole number");
+	assert_bad("server", "connect_timeout_ms = 3000ms",
+		   "not a whole number");
+	assert_bad("server", "connect_timeout_ms = 0x400",
+		   "not a whole number");
+	assert_bad("server", "connect_timeout_ms = 30 00",
+		   "not a whole number");
+	assert_bad("server", "connect_timeout_ms = 3000.5",
+		   "not a whole number");
+	assert_bad("server", "connect_timeout_ms = +3000",
+		   "not a whole number");
+	assert_bad("server", "connect_timeout_ms =", "not a whole number");
+	assert_bad("screen", "width = -", "not a whole number");
+}
+
+static void test_config_integer_ranges_are_enforced(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_bad("server", "connect_timeout_ms = 99", "out of range");
+	assert_bad("server", "total_timeout_ms = 120001", "out of range");
+	assert_bad("server", "connect_timeout_ms = 99999999999999999999999",
+		   "out of range");
+	assert_bad("screen", "width = 319", "out of range");
+	assert_bad("screen", "height = 7681", "out of range");
+	assert_bad("screen", "height = -1920", "out of range");
+	assert_bad("timeouts", "idle_warn_s = 9", "out of range");
+	assert_bad("timeouts", "idle_reset_s = 3601", "out of range");
+	assert_bad("timeouts", "sync_interval_s = 0", "out of range");
+
+	assert_good("server", "connect_timeout_ms = 100", &l);
+	assert_int_equal(l.c.connect_timeout_ms, 100);
+	assert_good("server", "total_timeout_ms = 120000", &l);
+	assert_int_equal(l.c.total_timeout_ms, 120000);
+	assert_good("timeouts", "idle_warn_s = 3600", &l);
+	assert_int_equal(l.c.idle_warn_s, 3600);
+	assert_good("timeouts", "sync_interval_s = 0001", &l);
+	assert_int_equal(l.c.sync_interval_s, 1);
+}
+
+static void test_config_enums_by_name(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_good("log", "level = warn", &l);
+	assert_int_equal(l.c.log_level, LOG_WARN);
+	assert_good("log", "level = Error", &l);
+	assert_int_equal(l.c.log_level, LOG_ERROR);
+	assert_bad("log", "level = verbose", "level");
+	assert_bad("log", "level = 3", "level");
+	assert_bad("screen", "orientation = diagonal", "orientation");
+	assert_bad("screen", "orientation = 1", "orientation");
+}
+
+static void test_config_kiosk_id_charset_and_length(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_good("kiosk", "id = abcdefghijklmnopqrstuvwxyz012345", &l);
+	assert_string_equal(l.c.kiosk_id, "abcdefghijklmnopqrstuvwxyz012345");
+	assert_bad("kiosk", "id = abcdefghijklmnopqrstuvwxyz0123456", "id");
+	assert_bad("kiosk", "id =", "id");
+	assert_bad("kiosk", "id = hall 3", "id");
+	assert_bad("kiosk", "id = hall/3", "id");
+	assert_bad("kiosk", "id = 大厅3", "id");
+	assert_bad("kiosk", "id = hall.3", "id");
+}
+
+static void test_config_url_rules(void **state)
+{
+	static const char *const good[] = {
+		"https://hub.example.cn",
+		"https://hub.example.cn:8443/api/v1",
+		"https://10.0.0.5:443",
+		"https://[2001:db8::1]:8443/",
+		"http://127.0.0.1:8080",
+		"http://localhost:8080/x",
+		"http://[::1]:8080",
+		"http://LOCALHOST",
+	};
+	static const char *const bad[] = {
+		"hub.example.cn",
+		"ftp://hub.example.cn",
+		"HTTPS://hub.example.cn",
+		"http://hub.example.cn",
+		"http://10.0.0.5",
+		"http://127.0.0.1.example.com/",
+		"http://localhost@evil.example.com/",
+		"https://user:pw@hub.example.cn/",
+		"https://",
+		"https:///path",
+		"https://hub.example.cn:0",
+		"https://hub.example.cn:65536",
+		"https://hub.example.cn:http",
+		"https://hub example.cn",
+		"https://[::1",
+	};
+	char line[300];
+	struct loaded l;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(line, sizeof(line), "url = %s", good[i]);
+		assert_good("server", line, &l);
+		assert_string_equal(l.c.server_url, good[i]);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "url = %s", bad[i]);
+		assert_bad("server", line, "url");
+	}
+}
+
+static void test_config_empty_required_paths_are_errors(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_bad("kiosk", "data_dir =", "must not be empty");
+	assert_bad("screen", "font =", "must not be empty");
+	assert_bad("server", "url =", "url");
+	/* ca_file may be empty: the system's CA store. */
+	assert_good("server", "ca_file =", &l);
+	assert_string_equal(l.c.ca_file, "");
+}
+
+static void test_config_overlong_string_is_error_not_truncated(void **state)
+{
+	char text[CONFIG_PATH_MAX + 64], path[CONFIG_PATH_MAX + 2];
+	struct loaded l;
+
+	(void)state;
+	/* 255 bytes: the most that fits. */
+	memset(path, 'd', sizeof(path));
+	path[0] = '/';
+	path[CONFIG_PATH_MAX] = '\0';
+	snprintf(text, sizeof(text), "[kiosk]\ndata_dir = %s\n", path);
+	assert_int_equal(load(&l, text), CA_OK);
+	assert_int_equal(strlen(l.c.data_dir), CONFIG_PATH_MAX);
+	assert_string_equal(l.c.data_dir, path);
+
+	/* 256 bytes: an error, and the default stays, not a cut value. */
+	path[CONFIG_PATH_MAX] = 'd';
+	path[CONFIG_PATH_MAX + 1] = '\0';
+	snprintf(text, sizeof(text), "[screen]\nfont = %s\n", path);
+	assert_int_equal(load(&l, text), CA_ERR_CONFIG);
+	assert_err_at(&l, 2, "too long");
+	assert_string_equal(l.c.font,
+		"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc");
+
+	snprintf(text, sizeof(text), "[server]\n\nurl = https://%s\n", path);
+	assert_int_equal(load(&l, text), CA_ERR_CONFIG);
+	assert_err_at(&l, 3, "too long");
+	assert_string_equal(l.c.server_url, "https://127.0.0.1:8443");
+}
+
+static void test_config_unknown_section_reported_once(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_int_equal(load(&l, "[kiosk]\nid = a\n\n[display]\nwidth = 5\n"
+				  "height = 6\n"), CA_ERR_CONFIG);
+	assert_err_at(&l, 4, "unknown section [display]");
+	assert_int_equal(err_lines(l.err), 1);
+	assert_string_equal(l.c.kiosk_id, "a");
+
+	/* A header with no keys under it is reported too. */
+	assert_int_equal(load(&l, "[Kiosk]\n"), CA_ERR_CONFIG);
+	assert_err_at(&l, 1, "unknown section [Kiosk]");
+}
+
+static void test_config_unknown_key_reported_with_line(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_int_equal(load(&l, "[kiosk]\nid = a\n[screen]\nwidht = 1080\n"),
+			 CA_ERR_CONFIG);
+	assert_err_at(&l, 4, "unknown key 'widht' in [screen]");
+	assert_int_equal(err_lines(l.err), 1);
+	/* A key of another section is unknown here. */
+	assert_bad("screen", "level = info", "unknown key 'level'");
+}
+
+static void test_config_key_outside_any_section(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_int_equal(load(&l, "id = a\n[kiosk]\n"), CA_ERR_CONFIG);
+	assert_err_at(&l, 1, "outside any [section]");
+}
+
+static void test_config_malformed_lines_reported(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_int_equal(load(&l, "[kiosk\nid = a\njust words\n[server]\n"),
+			 CA_ERR_CONFIG);
+	assert_err_at(&l, 1, "without ']'");
+	/* the broken header opened no section */
+	assert_err_at(&l, 2, "outside any [section]");
+	assert_err_at(&l, 3, "expected 'key = value'");
+	assert_int_equal(err_lines(l.err), 3);
+	/* Continuation lines are not a thing here. */
+	assert_int_equal(load(&l, "[kiosk]\nid = a\n  b\n"), CA_ERR_CONFIG);
+	assert_err_at(&l, 3, "expected 'key = value'");
+}
+
+static void test_config_duplicate_key_is_error_first_value_kept(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_int_equal(load(&l, "[kiosk]\nid = first\n[server]\n[kiosk]\n"
+				  "id = second\n"), CA_ERR_CONFIG);
+	assert_err_at(&l, 5, "set again (first on line 2)");
+	assert_string_equal(l.c.kiosk_id, "first");
+}
+
+static void test_config_all_problems_reported_good_values_kept(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_int_equal(load(&l,
+		"[kiosk]\n"                      /* 1 */
+		"id = bad id\n"                  /* 2 */
+		"data_dir = var/ok\n"            /* 3 */
+		"[server]\n"                     /* 4 */
+		"url = http://hub.example.cn\n"  /* 5 */
+		"connect_timeout_ms = 50\n"      /* 6 */
+		"color = red\n"                  /* 7 */
+		"[screen]\n"                     /* 8 */
+		"fullscreen = sometimes\n"       /* 9 */
+		"width = 1200\n"                 /* 10 */
+		"[sound]\n"                      /* 11 */
+		"volume = 11\n"                  /* 12 */
+		"[timeouts]\n"                   /* 13 */
+		"idle_warn_s = 5\n"              /* 14 */
+		"[log]\n"                        /* 15 */
+		"level = loud\n"),               /* 16 */
+		CA_ERR_CONFIG);
+	assert_err_at(&l, 2, "id");
+	assert_err_at(&l, 5, "url");
+	assert_err_at(&l, 6, "connect_timeout_ms");
+	assert_err_at(&l, 7, "unknown key 'color'");
+	assert_err_at(&l, 9, "fullscreen");
+	assert_err_at(&l, 11, "unknown section [sound]");
+	assert_err_at(&l, 14, "idle_warn_s");
+	assert_err_at(&l, 16, "level");
+	assert_int_equal(err_lines(l.err), 8);
+	/* the good ones were applied */
+	assert_string_equal(l.c.data_dir, "var/ok");
+	assert_int_equal(l.c.screen_w, 1200);
+	/* the bad ones left the defaults */
+	assert_string_equal(l.c.kiosk_id, "kiosk-dev");
+	assert_int_equal(l.c.connect_timeout_ms, 3000);
+	assert_int_equal(l.c.log_level, LOG_INFO);
+}
+
+static void test_config_many_problems_capped_and_counted(void **state)
+{
+	size_t i, len = 0, cap = 600 * 24;
+	char *text = malloc(cap);
+	struct loaded l;
+	const char *last;
+
+	(void)state;
+	assert_non_null(text);
+	len += (size_t)snprintf(text, cap, "[kiosk]\n");
+	for (i = 0; i < 600; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+					"nosuch%zu = 1\n", i);
+	assert_int_equal(load_n(&l, text, len), CA_ERR_CONFIG);
+	assert_true(strlen(l.err) < sizeof(l.err));
+	assert_err_at(&l, 2, "unknown key 'nosuch0'");
+	last = strrchr(l.err, '\n');
+	assert_non_null(last);
+	assert_non_null(strstr(last, "more problems not shown"));
+	/* the shown ones plus the counted ones are all 600 */
+	assert_int_equal(err_lines(l.err) - 1 + atoi(strchr(last, ' ') + 1),
+			 600);
+	free(text);
+}
+
+static void test_config_small_error_buffer_not_overrun(void **state)
+{
+	char path[64], err[48 + 8];
+	struct config c;
+	static const char text[] = "[kiosk]\nid = ???\nx = 1\ny = 2\n";
+
+	(void)state;
+	write_file(path, sizeof(path), text, sizeof(text) - 1);
+	memset(err, '#', sizeof(err));
+	assert_int_equal(config_load(&c, path, err, 48), CA_ERR_CONFIG);
+	assert_true(strlen(err) < 48);
+	assert_memory_equal(err + 48, "########", 8);
+	assert_int_equal(config_load(&c, path, NULL, 0), CA_ERR_CONFIG);
+	unlink(path);
+}
+
+static void test_config_missing_file_is_io_error_naming_it(void **state)
+{
+	char err[CONFIG_ERR_MAX];
+	struct config c;
+
+	(void)state;
+	assert_int_equal(config_load(&c, "/nonexistent/dir/kiosk.ini", err,
+				     sizeof(err)), CA_ERR_IO);
+	assert_non_null(strstr(err, "/nonexistent/dir/kiosk.ini"));
+	assert_string_equal(c.kiosk_id, "kiosk-dev");
+	/* A directory cannot be read as a file either. */
+	assert_int_equal(config_load(&c, "/tmp", err, sizeof(err)), CA_ERR_IO);
+	assert_non_null(strstr(err, "/tmp"));
+}
+
+static void test_config_landscape_default_size(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_good("screen", "orientation = landscape", &l);
+	assert_int_equal(l.c.orientation, CONFIG_LANDSCAPE);
+	assert_int_equal(l.c.screen_w, 1920);
+	assert_int_equal(l.c.screen_h, 1080);
+
+	assert_good("screen", "orientation = portrait", &l);
+	assert_int_equal(l.c.screen_w, 1080);
+	assert_int_equal(l.c.screen_h, 1920);
+
+	/* Explicit sizes are kept; an unset one follows the orientation. */
+	assert_int_equal(load(&l, "[screen]\nwidth = 2560\nheight = 1440\n"
+				  "orientation = landscape\n"), CA_OK);
+	assert_int_equal(l.c.screen_w, 2560);
+	assert_int_equal(l.c.screen_h, 1440);
+	assert_int_equal(load(&l, "[screen]\norientation = landscape\n"
+				  "width = 1366\n"), CA_OK);
+	assert_int_equal(l.c.screen_w, 1366);
+	assert_int_equal(l.c.screen_h, 1080);
+}
+
+static void test_config_shape_contradicting_orientation(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_int_equal(load(&l, "[screen]\norientation = landscape\n"
+				  "width = 1080\nheight = 1920\n"),
+			 CA_ERR_CONFIG);
+	assert_err_at(&l, 4, "does not fit orientation landscape");
+	assert_int_equal(load(&l, "[screen]\nwidth = 1920\nheight = 1080\n"),
+			 CA_ERR_CONFIG);
+	assert_err_at(&l, 3, "does not fit orientation portrait");
+}
+
+static void test_config_total_timeout_below_connect(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_int_equal(load(&l, "[server]\ntotal_timeout_ms = 2000\n"),
+			 CA_ERR_CONFIG);
+	assert_err_at(&l, 2, "less than connect_timeout_ms");
+}
+
+static void test_config_long_line_reported_numbers_stay_right(void **state)
+{
+	size_t cap = 4096, len;
+	char *text = malloc(cap);
+	struct loaded l;
+
+	(void)state;
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, "[kiosk]\n; ");
+	memset(text + len, 'x', 2000);
+	len += 2000;
+	len += (size_t)snprintf(text + len, cap - len,
+				"\nid = ok-1\n[screen]\nwidth = huge\n");
+	assert_int_equal(load_n(&l, text, len), CA_ERR_CONFIG);
+	assert_err_at(&l, 2, "line too long");
+	assert_err_at(&l, 5, "width");
+	assert_int_equal(err_lines(l.err), 2);
+	assert_string_equal(l.c.kiosk_id, "ok-1");
+	free(text);
+}
+
+static void test_config_crlf_bom_and_inline_comments(void **state)
+{
+	static const char text[] =
+		"\xEF\xBB\xBF[kiosk]\r\n"
+		"id = hall-7 ; the east hall\r\n"
+		"data_dir = var/a;b\r\n"
+		"[screen]\r\n"
+		"width = wide\r\n";
+	struct loaded l;
+
+	(void)state;
+	assert_int_equal(load_n(&l, text, sizeof(text) - 1), CA_ERR_CONFIG);
+	assert_string_equal(l.c.kiosk_id, "hall-7");
+	assert_string_equal(l.c.data_dir, "var/a;b");
+	assert_err_at(&l, 5, "width");
+	assert_int_equal(err_lines(l.err), 1);
+}
+
+static void test_config_nul_byte_and_control_chars(void **state)
+{
+	static const char text[] = "[kiosk]\nid = a\0b\ndata_dir = x\x01y\n";
+	struct loaded l;
+
+	(void)state;
+	assert_int_equal(load_n(&l, text, sizeof(text) - 1), CA_ERR_CONFIG);
+	assert_err_at(&l, 2, "NUL byte");
+	assert_err_at(&l, 3, "control character");
+	assert_string_equal(l.c.kiosk_id, "kiosk-dev");
+	assert_string_equal(l.c.data_dir, "var/kiosk");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_defaults_are_the_documented_ones),
+		cmocka_unit_test(test_config_empty_file_gives_defaults),
+		cmocka_unit_test(
+			test_config_comments_sections_only_give_defaults),
+		cmocka_unit_test(test_config_every_key_is_parsed),
+		cmocka_unit_test(test_config_boolean_spellings),
+		cmocka_unit_test(test_config_bad_boolean_is_reported),
+		cmocka_unit_test(test_config_integer_must_be_whole_decimal),
+		cmocka_unit_test(test_config_integer_ranges_are_enforced),
+		cmocka_unit_test(test_config_enums_by_name),
+		cmocka_unit_test(test_config_kiosk_id_charset_and_length),
+		cmocka_unit_test(test_config_url_rules),
+		cmocka_unit_test(test_config_empty_required_paths_are_errors),
+		cmocka_unit_test(
+			test_config_overlong_string_is_error_not_truncated),
+		cmocka_unit_test(test_config_unknown_section_reported_once),
+		cmocka_unit_test(test_config_unknown_key_reported_with_line),
+		cmocka_unit_test(test_config_key_outside_any_section),
+		cmocka_unit_test(test_config_malformed_lines_reported),
+		cmocka_unit_test(
+			test_config_duplicate_key_is_error_first_value_kept),
+		cmocka_unit_test(
+			test_config_all_problems_reported_good_values_kept),
+		cmocka_unit_test(test_config_many_problems_capped_and_counted),
+		cmocka_unit_test(test_config_small_error_buffer_not_overrun),
+		cmocka_unit_test(
+			test_config_missing_file_is_io_error_naming_it),
+		cmocka_unit_test(test_config_landscape_default_size),
+		cmocka_unit_test(test_config_shape_contradicting_orientation),
+		cmocka_unit_test(test_config_total_timeout_below_connect),
+		cmocka_unit_test(
+			test_config_long_line_reported_numbers_stay_right),
+		cmocka_unit_test(test_config_crlf_bom_and_inline_comments),
+		cmocka_unit_test(test_config_nul_byte_and_control_chars),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
