@@ -21,6 +21,7 @@
 #ifndef CA_STORE_H
 #define CA_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../core/app.h"
@@ -32,6 +33,12 @@
 
 /* Schema version this program writes (PRAGMA user_version). */
 #define STORE_SCHEMA_VERSION 1
+
+/* Largest outbox payload, in bytes (CA_ERR_TOO_LONG above it). */
+#define STORE_PAYLOAD_MAX (64 * 1024)
+
+/* Outbox last_error texts are cut to this many bytes (whole characters). */
+#define STORE_ERROR_MAX 500
 
 struct store;
 
@@ -52,16 +59,22 @@ void store_close(struct store *st);
 const char *store_errmsg(const struct store *st);
 
 /* Explicit transactions, for callers that group several writes (and for
- * store_outbox_enqueue). The store_app_* functions open their own. */
+ * store_outbox_enqueue). store_begin is BEGIN IMMEDIATE; a failed commit is
+ * rolled back. The store_app_* functions open their own, so they must not be
+ * called inside store_begin (they return CA_ERR_DB there). */
 ca_err store_begin(struct store *st);
 ca_err store_commit(struct store *st);
 void store_rollback(struct store *st);
 
 /*
- * Save a new draft: app must be in draft status with an id (uuid_v4) set.
- * Writes the application, a history row ("create") and an outbox row of kind
- * "save" in one transaction; sets app->created_ms and updated_ms to now_ms.
- * CA_ERR_CONFLICT when the id exists.
+ * Save a new draft: app must be in draft status (unpaid, no processing) with
+ * an id (uuid_v4) and an account set, else CA_ERR_ARG. The record is
+ * normalised (ca_app_normalize). Writes the application, a history row
+ * ("create") and an outbox row of kind "save" in one transaction; sets
+ * app->created_ms and updated_ms to now_ms. CA_ERR_CONFLICT when the id
+ * exists; CA_ERR_INVALID when a field is over its limit or not UTF-8 (the
+ * codec could not read it back). On error *app and the database are
+ * unchanged.
  */
 ca_err store_app_create(struct store *st, struct ca_app *app, int64_t now_ms);
 
@@ -69,8 +82,9 @@ ca_err store_app_create(struct store *st, struct ca_app *app, int64_t now_ms);
  * Save changes to the form fields of an existing application (修改保存).
  * Allowed where the status table allows CA_ACT_SAVE for the STORED record
  * (draft, rejected); the statuses and server fields of the stored record are
- * kept, only the form fields of app are taken. On success *app holds the
- * record as stored. CA_ERR_NOT_FOUND, CA_ERR_FORBIDDEN.
+ * kept, only the form fields of app are taken (company .. mail_postcode),
+ * then normalised. On success *app holds the record as stored.
+ * CA_ERR_NOT_FOUND, CA_ERR_FORBIDDEN, CA_ERR_INVALID (as for create).
  */
 ca_err store_app_save(struct store *st, struct ca_app *app, int64_t now_ms);
 
@@ -79,8 +93,10 @@ ca_err store_app_save(struct store *st, struct ca_app *app, int64_t now_ms);
  * through fsm_apply, and write the new record, a history row and an outbox
  * row of kind fsm_action_id(a) in one transaction. arg, today and report as
  * for fsm_apply. For CA_ACT_DELETE the application and its history are
- * removed (the outbox row stays). On success *out (may be NULL) holds the
- * record as stored. On error nothing changed.
+ * removed (the outbox row stays, carrying the record as it was). On success
+ * *out (may be NULL) holds the record as stored (for delete: as it was).
+ * CA_ERR_ARG for CA_ACT_SAVE (use store_app_save) and for the actions that
+ * change nothing (CA_ACT_EDIT, CA_ACT_VIEW_DETAILS). On error nothing changed.
  */
 ca_err store_app_act(struct store *st, const char *id, enum ca_action a,
 		     const char *arg, int today, int64_t now_ms,
@@ -99,21 +115,27 @@ typedef int (*store_app_fn)(const struct ca_app *app, void *ctx);
 ca_err store_app_each(struct store *st, const char *account, unsigned app_mask,
 		      store_app_fn fn, void *ctx);
 
-/* One history row: a status change of an application. */
+/* One history row: a change of an application. The first row of every
+ * application is its creation: action_id "create", action CA_ACT__N, and
+ * from == to (the new draft's state). */
 struct store_history {
 	int64_t at_ms;                   /* when */
-	enum ca_action action;           /* what */
+	enum ca_action action;           /* what; CA_ACT__N for "create" */
+	char action_id[24];              /* "create" or fsm_action_id(action) */
 	struct ca_state from;            /* state before */
 	struct ca_state to;              /* state after */
 	char note[CA_TEXT_BUF(CA_COMMENT_MAX)]; /* the action's text (comment, reason) */
 };
 
-/* Call fn for each history row of application id, oldest first. */
+/* Call fn for each history row of application id, oldest first.
+ * CA_ERR_CORRUPT when a stored row cannot be read. */
 typedef int (*store_history_fn)(const struct store_history *h, void *ctx);
 ca_err store_history_each(struct store *st, const char *id,
 			  store_history_fn fn, void *ctx);
 
-/* Insert or replace a processing record (from the hub's feed). */
+/* Insert or replace a processing record (from the hub's feed). Its id and
+ * app_id must be UUIDs (CA_ERR_ARG); CA_ERR_INVALID when the codec could not
+ * read it back. No foreign key: it may arrive before its application. */
 ca_err store_record_put(struct store *st, const struct ca_proc_record *rec);
 
 /* Call fn for each processing record of application id, oldest first. */
@@ -144,7 +166,8 @@ struct store_outbox_item {
 /*
  * Add a row to the outbox inside the caller's open transaction (asserts
  * one is open). A fresh idempotency key is generated; *key_out (may be NULL)
- * receives it. The row is due at once.
+ * receives it. The row is due at once. CA_ERR_TOO_LONG when app_id or kind
+ * do not fit struct store_outbox_item or payload is over STORE_PAYLOAD_MAX.
  */
 ca_err store_outbox_enqueue(struct store *st, const char *app_id,
 			    const char *kind, const char *payload,
@@ -163,16 +186,17 @@ ca_err store_outbox_next(struct store *st, int64_t now_ms, int max,
 /* Free the payloads of n items. */
 void store_outbox_items_release(struct store_outbox_item *items, int n);
 
-/* The hub has the row: remove it. */
+/* The hub has the row: remove it. CA_ERR_NOT_FOUND when there is no seq. */
 ca_err store_outbox_mark_sent(struct store *st, int64_t seq);
 
 /* Sending failed and may succeed later: count the attempt, keep the key,
- * try again not before next_at_ms; error is kept for maintenance mode. */
+ * try again not before next_at_ms; error is kept for maintenance mode.
+ * CA_ERR_NOT_FOUND when seq is not a pending row. */
 ca_err store_outbox_mark_failed(struct store *st, int64_t seq,
 				int64_t next_at_ms, const char *error);
 
 /* The hub refused the row for good (a 4xx that can never succeed): keep it,
- * parked with the hub's message, out of the queue. */
+ * parked with the hub's message, out of the queue. CA_ERR_NOT_FOUND. */
 ca_err store_outbox_park(struct store *st, int64_t seq, const char *error);
 
 /* Number of pending and parked rows. */

@@ -1,0 +1,1267 @@
+/*
+ * store.c - the kiosk's SQLite store (see store.h for the contract).
+ *
+ * Where to start reading: store_open() (pragmas, integrity check, forward
+ * migrations), then change_write() - the one place a state change turns into
+ * rows: domain row, history row and outbox row, always inside the caller's
+ * BEGIN IMMEDIATE ... COMMIT. store_app_create/save/act only load, decide
+ * (through fsm.h) and call it. The outbox functions at the end are single
+ * statements each.
+ *
+ * Every statement is prepared per call (sqlite3_prepare_v3) and finalized
+ * before the function returns; the statement count per operation is small
+ * and this keeps the error paths trivial. Column text is copied out before
+ * the next step, into bounded buffers.
+ */
+#include "store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../core/codec.h"
+#include "../core/log.h"
+#include "../core/utf8.h"
+#include "../core/uuid.h"
+
+#define TAG "store"
+
+/* How long a writer waits for another connection's lock. */
+#define STORE_BUSY_MS 5000
+
+struct store {
+	sqlite3 *db;     /* the connection, owned */
+	char *path;      /* file name, for messages, owned */
+	char errmsg[256]; /* last SQLite error text; kept across ROLLBACK */
+};
+
+/*
+ * The schema, one forward migration per version: migrations[v] takes a
+ * database from user_version v to v + 1. Never edit a shipped entry; append.
+ *
+ * applications.body is the whole record as codec JSON and the only source of
+ * truth; account, app_status, created_ms and updated_ms are plain copies for
+ * listing and filtering, written from the same struct in the same statement.
+ * They are plain columns rather than GENERATED ones from json_extract() so
+ * that the SQL does not depend on the codec's key names (the codec owns the
+ * JSON shape) and a change there cannot break opening an old file.
+ *
+ * outbox.app_id has no foreign key on purpose: the row of a deleted draft
+ * must outlive the application so the hub hears about the delete.
+ * proc_records.app_id has none either: the hub's feed may bring a record
+ * before (or without) its application.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE applications ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" account TEXT NOT NULL,"
+	" app_status TEXT NOT NULL,"
+	" created_ms INTEGER NOT NULL,"
+	" updated_ms INTEGER NOT NULL,"
+	" body TEXT NOT NULL CHECK (json_valid(body)));"
+	"CREATE INDEX applications_by_account"
+	" ON applications(account, created_ms DESC);"
+	"CREATE TABLE app_history ("
+	" seq INTEGER PRIMARY KEY,"
+	" app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,"
+	" at_ms INTEGER NOT NULL,"
+	" action TEXT NOT NULL,"
+	" from_app TEXT NOT NULL, from_pay TEXT NOT NULL,"
+	" from_proc TEXT NOT NULL, from_pickup TEXT NOT NULL,"
+	" to_app TEXT NOT NULL, to_pay TEXT NOT NULL,"
+	" to_proc TEXT NOT NULL, to_pickup TEXT NOT NULL,"
+	" note TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX app_history_by_app ON app_history(app_id, seq);"
+	"CREATE TABLE proc_records ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" app_id TEXT NOT NULL,"
+	" at_ms INTEGER NOT NULL,"
+	" body TEXT NOT NULL CHECK (json_valid(body)));"
+	"CREATE INDEX proc_records_by_app ON proc_records(app_id, at_ms);"
+	"CREATE TABLE outbox ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" idem_key TEXT UNIQUE NOT NULL,"
+	" app_id TEXT NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" payload TEXT NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_at_ms INTEGER NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (state IN ('pending', 'parked')),"
+	" last_error TEXT,"
+	" created_ms INTEGER NOT NULL);"
+	"CREATE INDEX outbox_due ON outbox(state, next_at_ms);"
+	"CREATE INDEX outbox_by_app ON outbox(app_id, seq);",
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+/* Format into err (size n); err may be NULL when n is 0. */
+static void set_msg(char *err, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_msg(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || n == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+}
+
+/* The project error for a SQLite result code (extended codes accepted). */
+static ca_err map_rc(int rc)
+{
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+		return CA_ERR_CONFLICT;
+	switch (rc & 0xFF) {
+	case SQLITE_OK:
+		return CA_OK;
+	case SQLITE_NOMEM:
+		return CA_ERR_NOMEM;
+	case SQLITE_TOOBIG:
+		return CA_ERR_TOO_LONG;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return CA_ERR_CORRUPT;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+	case SQLITE_PERM:
+	case SQLITE_READONLY:
+	case SQLITE_FULL:
+		return CA_ERR_IO;
+	default:
+		return CA_ERR_DB;
+	}
+}
+
+/* Record and log a failed SQLite call; returns the project error for rc. */
+static ca_err db_fail(struct store *st, int rc, const char *what)
+{
+	snprintf(st->errmsg, sizeof(st->errmsg), "%s", sqlite3_errmsg(st->db));
+	log_warn(TAG, "%s: %s: %s (code %d)", st->path, what, st->errmsg, rc);
+	return map_rc(rc);
+}
+
+/* Prepare sql into *s; on failure *s is NULL and the error is recorded. */
+static ca_err prep(struct store *st, const char *sql, sqlite3_stmt **s)
+{
+	int rc = sqlite3_prepare_v3(st->db, sql, -1, 0, s, NULL);
+
+	if (rc != SQLITE_OK) {
+		*s = NULL;
+		return db_fail(st, rc, "prepare");
+	}
+	return CA_OK;
+}
+
+/* Run statements that return no rows. */
+static ca_err exec(struct store *st, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? CA_OK : db_fail(st, rc, what);
+}
+
+/* Copy text column col into dst (size n); NULL reads as "". False when the
+ * text does not fit (never truncated silently). */
+static bool col_copy(sqlite3_stmt *s, int col, char *dst, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	size_t len = (size_t)sqlite3_column_bytes(s, col);
+
+	if (!t)
+		len = 0;
+	if (len >= n)
+		return false;
+	memcpy(dst, t ? (const char *)t : "", len);
+	dst[len] = '\0';
+	return true;
+}
+
+/* Whether text fits a buffer of n bytes with its NUL. */
+static bool fits(const char *s, size_t n)
+{
+	return s && strnlen(s, n) < n;
+}
+
+/* ---- open, close, transactions ---- */
+
+/* The message and error for a SQLite failure while opening. */
+static ca_err open_fail(struct store *st, int rc, const char *what, char *err,
+			size_t errlen)
+{
+	const char *detail = st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+	int sys = st->db ? sqlite3_system_errno(st->db) : 0;
+	ca_err e = map_rc(rc);
+
+	switch (e) {
+	case CA_ERR_CORRUPT:
+		set_msg(err, errlen, "%s: not a SQLite database or damaged (%s)",
+			st->path, detail);
+		break;
+	case CA_ERR_IO:
+		if (sys)
+			set_msg(err, errlen, "%s: cannot open or write the database (%s: %s)",
+				st->path, detail, strerror(sys));
+		else
+			set_msg(err, errlen, "%s: cannot open or write the database (%s)",
+				st->path, detail);
+		break;
+	case CA_ERR_CONFLICT:
+		e = CA_ERR_DB;
+		/* fall through */
+	default:
+		if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED)
+			set_msg(err, errlen, "%s: database is locked by another process (%s)",
+				st->path, detail);
+		else
+			set_msg(err, errlen, "%s: database error while %s (%s)",
+				st->path, what, detail);
+		break;
+	}
+	log_error(TAG, "%s", err && errlen ? err : what);
+	return e;
+}
+
+/* Run a PRAGMA and copy the first column of its first row into out (size
+ * n), cut to fit (PRAGMA answers are ASCII). */
+static int pragma_text(struct store *st, const char *sql, char *out, size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v3(st->db, sql, -1, 0, &s, NULL);
+
+	out[0] = '\0';
+	if (rc != SQLITE_OK)
+		goto out;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+
+		snprintf(out, n, "%s", t ? t : "");
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	}
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* CA_ERR_SCHEMA, with the message, when ver is not a version we know. */
+static ca_err schema_check(struct store *st, int ver, char *err, size_t errlen)
+{
+	if (ver >= 0 && ver <= STORE_SCHEMA_VERSION)
+		return CA_OK;
+	set_msg(err, errlen,
+		"%s: database schema version %d is not one this program knows "
+		"(it writes version %d); it was made by a newer program",
+		st->path, ver, STORE_SCHEMA_VERSION);
+	log_error(TAG, "%s: schema version %d, this program knows up to %d",
+		  st->path, ver, STORE_SCHEMA_VERSION);
+	return CA_ERR_SCHEMA;
+}
+
+/* Bring the schema to STORE_SCHEMA_VERSION in one transaction. */
+static ca_err migrate(struct store *st, char *err, size_t errlen)
+{
+	char buf[48];
+	ca_err e = CA_OK;
+	int rc, v, ver;
+
+	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return open_fail(st, rc, "starting the migration", err, errlen);
+	rc = pragma_text(st, "PRAGMA user_version", buf, sizeof(buf));
+	if (rc != SQLITE_OK) {
+		e = open_fail(st, rc, "reading the schema version", err, errlen);
+		goto out;
+	}
+	/* Checked again under the lock: another program may have migrated. */
+	ver = atoi(buf);
+	e = schema_check(st, ver, err, errlen);
+	if (e)
+		goto out;
+	for (v = ver; v < STORE_SCHEMA_VERSION; v++) {
+		rc = sqlite3_exec(st->db, migrations[v], NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			snprintf(buf, sizeof(buf), "migrating to version %d", v + 1);
+			e = open_fail(st, rc, buf, err, errlen);
+			goto out;
+		}
+	}
+	if (ver < STORE_SCHEMA_VERSION) {
+		snprintf(buf, sizeof(buf), "PRAGMA user_version = %d",
+			 STORE_SCHEMA_VERSION);
+		rc = sqlite3_exec(st->db, buf, NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			e = open_fail(st, rc, "writing the schema version", err, errlen);
+			goto out;
+		}
+		log_info(TAG, "%s: schema migrated from version %d to %d", st->path,
+			 ver, STORE_SCHEMA_VERSION);
+	} else {
+		rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			e = open_fail(st, rc, "finishing the migration", err, errlen);
+	}
+out:
+	if (e && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return e;
+}
+
+/* Open the connection, check the file, set the pragmas, migrate. */
+ca_err store_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	struct store *st;
+	char buf[256];
+	ca_err e = CA_OK;
+	int rc;
+
+	assert(path && out);
+	*out = NULL;
+	set_msg(err, errlen, "%s", "");
+	st = calloc(1, sizeof(*st));
+	if (!st || !(st->path = strdup(path))) {
+		set_msg(err, errlen, "%s: out of memory", path);
+		e = CA_ERR_NOMEM;
+		goto out;
+	}
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		e = open_fail(st, rc, "opening", err, errlen);
+		if (e == CA_ERR_DB) /* CANTOPEN and friends are I/O, the rest too */
+			e = CA_ERR_IO;
+		goto out;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		set_msg(err, errlen, "%s: cannot open the database for writing "
+			"(read-only file or directory)", path);
+		log_error(TAG, "%s: read-only", path);
+		e = CA_ERR_IO;
+		goto out;
+	}
+
+	/* Read-only integrity check first: nothing is written to a bad file. */
+	rc = pragma_text(st, "PRAGMA quick_check", buf, sizeof(buf));
+	if (rc != SQLITE_OK) {
+		e = open_fail(st, rc, "checking integrity", err, errlen);
+		goto out;
+	}
+	if (strcmp(buf, "ok") != 0) {
+		set_msg(err, errlen, "%s: not a SQLite database or damaged (%s)",
+			path, buf);
+		log_error(TAG, "%s: integrity check failed: %s", path, buf);
+		e = CA_ERR_CORRUPT;
+		goto out;
+	}
+	/* A newer program's file is refused before anything is written to it. */
+	rc = pragma_text(st, "PRAGMA user_version", buf, sizeof(buf));
+	if (rc != SQLITE_OK) {
+		e = open_fail(st, rc, "reading the schema version", err, errlen);
+		goto out;
+	}
+	e = schema_check(st, atoi(buf), err, errlen);
+	if (e)
+		goto out;
+
+	rc = pragma_text(st, "PRAGMA journal_mode = WAL", buf, sizeof(buf));
+	if (rc != SQLITE_OK) {
+		e = open_fail(st, rc, "setting WAL mode", err, errlen);
+		goto out;
+	}
+	if (strcasecmp(buf, "wal") != 0) {
+		set_msg(err, errlen, "%s: cannot use write-ahead logging "
+			"(journal mode stays \"%s\")", path, buf);
+		log_error(TAG, "%s: journal mode %s, not wal", path, buf);
+		e = CA_ERR_DB;
+		goto out;
+	}
+	rc = sqlite3_exec(st->db, "PRAGMA synchronous = FULL;"
+			  "PRAGMA foreign_keys = ON;", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = pragma_text(st, "PRAGMA foreign_keys", buf, sizeof(buf));
+	if (rc != SQLITE_OK) {
+		e = open_fail(st, rc, "setting pragmas", err, errlen);
+		goto out;
+	}
+	if (strcmp(buf, "1") != 0) {
+		set_msg(err, errlen, "%s: this SQLite cannot enforce foreign keys", path);
+		e = CA_ERR_DB;
+		goto out;
+	}
+	e = migrate(st, err, errlen);
+out:
+	if (e) {
+		store_close(st);
+		return e;
+	}
+	*out = st;
+	return CA_OK;
+}
+
+/* Close the connection (checkpointing the WAL) and free st. */
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->db) {
+		int rc = sqlite3_close(st->db);
+
+		if (rc != SQLITE_OK) /* a statement left open: a bug here */
+			log_error(TAG, "%s: close: %s", st->path, sqlite3_errstr(rc));
+	}
+	free(st->path);
+	free(st);
+}
+
+/* The last recorded SQLite error, else the connection's own. */
+const char *store_errmsg(const struct store *st)
+{
+	if (st->errmsg[0])
+		return st->errmsg;
+	return sqlite3_errmsg(st->db);
+}
+
+/* Start a write transaction now (not at the first write), so a busy
+ * database is noticed before anything is decided. */
+ca_err store_begin(struct store *st)
+{
+	return exec(st, "BEGIN IMMEDIATE", "begin");
+}
+
+/* Commit; on failure the transaction is rolled back. */
+ca_err store_commit(struct store *st)
+{
+	ca_err e = exec(st, "COMMIT", "commit");
+
+	if (e)
+		store_rollback(st);
+	return e;
+}
+
+/* Roll back the open transaction, if any (SQLite may have done it already
+ * after an I/O or full-disk error). */
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- applications ---- */
+
+/* Load application id from the database into *app. */
+static ca_err app_load(struct store *st, const char *id, struct ca_app *app)
+{
+	static const char sql[] = "SELECT body FROM applications WHERE id = ?1";
+	char cerr[CODEC_ERR_MAX];
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC)) != SQLITE_OK) {
+		e = db_fail(st, rc, "load application");
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		e = CA_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		e = db_fail(st, rc, "load application");
+		goto out;
+	}
+	e = codec_app_from_text((const char *)sqlite3_column_text(s, 0),
+				(size_t)sqlite3_column_bytes(s, 0), app, cerr, sizeof(cerr));
+	if (e) {
+		log_error(TAG, "%s: application %s: stored record unreadable: %s",
+			  st->path, id, cerr);
+		e = CA_ERR_CORRUPT;
+	}
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* The text an action carries into history and outbox (what fsm_apply
+ * stored), or NULL. Taken from the record, never from raw input. */
+static const char *act_text(const struct ca_app *app, enum ca_action a)
+{
+	switch (a) {
+	case CA_ACT_SUBMIT:
+		return app->comment;
+	case CA_ACT_REJECT:
+		return app->reject_reason;
+	case CA_ACT_SHIP:
+		return app->tracking_no;
+	default:
+		return NULL;
+	}
+}
+
+/* The outbox payload {"op", "app", "arg", "at_ms"} into *out (malloc'd). */
+static ca_err payload_make(const char *op, const struct ca_app *app,
+			   const char *arg, int64_t at_ms, char **out)
+{
+	json_t *o = json_object();
+	json_t *a = codec_app_encode(app);
+	json_t *g = arg ? json_string(arg) : json_null();
+	ca_err e = CA_OK;
+	int bad;
+
+	*out = NULL;
+	if (!o || !a || !g) {
+		/* json_string refuses text that is not UTF-8 */
+		e = (o && a && arg) ? CA_ERR_INVALID : CA_ERR_NOMEM;
+		goto out;
+	}
+	/* set_new takes the value's reference whether or not it succeeds */
+	bad = json_object_set_new(o, "op", json_string(op));
+	bad |= json_object_set_new(o, "app", a);
+	bad |= json_object_set_new(o, "arg", g);
+	bad |= json_object_set_new(o, "at_ms", json_integer((json_int_t)at_ms));
+	a = g = NULL;
+	if (bad) {
+		e = CA_ERR_NOMEM;
+		goto out;
+	}
+	*out = json_dumps(o, JSON_COMPACT);
+	if (!*out)
+		e = CA_ERR_NOMEM;
+out:
+	json_decref(a);
+	json_decref(g);
+	json_decref(o);
+	return e;
+}
+
+/* What change_write() does to the domain row. */
+enum write_mode { W_INSERT, W_UPDATE, W_DELETE };
+
+/* Write app's domain row (or delete it), for change_write(). */
+static ca_err row_write(struct store *st, enum write_mode mode,
+			const struct ca_app *app)
+{
+	static const char ins[] =
+		"INSERT INTO applications(id, account, app_status, created_ms,"
+		" updated_ms, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	static const char upd[] =
+		"UPDATE applications SET account = ?2, app_status = ?3,"
+		" created_ms = ?4, updated_ms = ?5, body = ?6 WHERE id = ?1";
+	static const char del[] = "DELETE FROM applications WHERE id = ?1";
+	char cerr[CODEC_ERR_MAX], *body = NULL;
+	struct ca_app *check = NULL;
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	if (mode == W_DELETE) {
+		e = prep(st, del, &s);
+		if (e)
+			goto out;
+		if ((rc = sqlite3_bind_text(s, 1, app->id, -1, SQLITE_STATIC)) != SQLITE_OK ||
+		    (rc = sqlite3_step(s)) != SQLITE_DONE)
+			e = db_fail(st, rc, "delete application");
+		else if (sqlite3_changes(st->db) != 1)
+			e = CA_ERR_NOT_FOUND;
+		goto out;
+	}
+
+	/* Never write a body the codec would refuse to read back. */
+	e = codec_app_to_text(app, &body);
+	if (e)
+		goto out;
+	check = malloc(sizeof(*check));
+	if (!check) {
+		e = CA_ERR_NOMEM;
+		goto out;
+	}
+	e = codec_app_from_text(body, strlen(body), check, cerr, sizeof(cerr));
+	if (e) {
+		log_warn(TAG, "application %s not stored: %s", app->id, cerr);
+		e = CA_ERR_INVALID;
+		goto out;
+	}
+	e = prep(st, mode == W_INSERT ? ins : upd, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, app->id, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 2, app->account, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 3, ca_app_status_id(app->app_status), -1,
+				    SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s, 4, app->created_ms)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s, 5, app->updated_ms)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 6, body, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_step(s)) != SQLITE_DONE) {
+		e = db_fail(st, rc, mode == W_INSERT ? "insert application"
+						     : "update application");
+		goto out;
+	}
+	if (sqlite3_changes(st->db) != 1)
+		e = CA_ERR_NOT_FOUND;
+out:
+	sqlite3_finalize(s);
+	free(check);
+	free(body);
+	return e;
+}
+
+/* Append one history row. */
+static ca_err history_add(struct store *st, const char *app_id, int64_t at_ms,
+			  const char *action, const struct ca_state *from,
+			  const struct ca_state *to, const char *note)
+{
+	static const char sql[] =
+		"INSERT INTO app_history(app_id, at_ms, action, from_app, from_pay,"
+		" from_proc, from_pickup, to_app, to_pay, to_proc, to_pickup, note)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, app_id, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s, 2, at_ms)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 4, ca_app_status_id(from->app), -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_text(s, 5, ca_pay_status_id(from->pay), -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_text(s, 6, ca_proc_status_id(from->proc), -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_text(s, 7, ca_pickup_id(from->pickup), -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_text(s, 8, ca_app_status_id(to->app), -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_text(s, 9, ca_pay_status_id(to->pay), -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_text(s, 10, ca_proc_status_id(to->proc), -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_text(s, 11, ca_pickup_id(to->pickup), -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_text(s, 12, note ? note : "", -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_step(s)) != SQLITE_DONE)
+		e = db_fail(st, rc, "insert history");
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/*
+ * The rows of one state change, inside the caller's transaction: the domain
+ * row (insert, update or delete), a history row (not for delete: it goes
+ * with the application) and the outbox row of kind op. from is the state
+ * before; app is the record after (before, for delete).
+ */
+static ca_err change_write(struct store *st, enum write_mode mode,
+			   const char *op, const struct ca_state *from,
+			   const struct ca_app *app, const char *arg,
+			   int64_t now_ms)
+{
+	struct ca_state to = ca_state_of(app);
+	char *payload = NULL;
+	ca_err e;
+
+	e = row_write(st, mode, app);
+	if (!e && mode != W_DELETE)
+		e = history_add(st, app->id, now_ms,
+				mode == W_INSERT ? "create" : op, from, &to, arg);
+	if (!e)
+		e = payload_make(op, app, arg, now_ms, &payload);
+	if (!e)
+		e = store_outbox_enqueue(st, app->id, op, payload, now_ms, NULL);
+	free(payload);
+	return e;
+}
+
+/* Insert a new draft with its history and outbox rows. */
+ca_err store_app_create(struct store *st, struct ca_app *app, int64_t now_ms)
+{
+	struct ca_app *a = NULL;
+	struct ca_state from;
+	bool began = false;
+	ca_err e;
+
+	if (!uuid_valid(app->id) || !app->account[0] ||
+	    app->app_status != CA_APP_DRAFT || app->pay_status != CA_PAY_UNPAID ||
+	    app->proc_status != CA_PROC_NONE)
+		return CA_ERR_ARG;
+	a = malloc(sizeof(*a));
+	if (!a)
+		return CA_ERR_NOMEM;
+	*a = *app;
+	ca_app_normalize(a);
+	a->created_ms = now_ms;
+	a->updated_ms = now_ms;
+	from = ca_state_of(a);
+
+	e = store_begin(st);
+	if (e)
+		goto out;
+	began = true;
+	e = change_write(st, W_INSERT, fsm_action_id(CA_ACT_SAVE), &from, a, NULL,
+			 now_ms);
+	if (!e)
+		e = store_commit(st);
+	if (e)
+		goto out;
+	*app = *a;
+out:
+	if (e && began)
+		store_rollback(st);
+	free(a);
+	return e;
+}
+
+/* Copy the form fields (company .. mail_postcode) of src onto dst. */
+static void form_copy(struct ca_app *dst, const struct ca_app *src)
+{
+	memcpy(dst->company, src->company, sizeof(dst->company));
+	memcpy(dst->uscc, src->uscc, sizeof(dst->uscc));
+	memcpy(dst->legal_rep, src->legal_rep, sizeof(dst->legal_rep));
+	memcpy(dst->handler, src->handler, sizeof(dst->handler));
+	memcpy(dst->handler_id, src->handler_id, sizeof(dst->handler_id));
+	memcpy(dst->mobile, src->mobile, sizeof(dst->mobile));
+	memcpy(dst->email, src->email, sizeof(dst->email));
+	dst->business = src->business;
+	dst->cert_type = src->cert_type;
+	dst->sub_keys = src->sub_keys;
+	dst->pickup = src->pickup;
+	memcpy(dst->mail_recipient, src->mail_recipient, sizeof(dst->mail_recipient));
+	memcpy(dst->mail_phone, src->mail_phone, sizeof(dst->mail_phone));
+	memcpy(dst->mail_address, src->mail_address, sizeof(dst->mail_address));
+	memcpy(dst->mail_postcode, src->mail_postcode, sizeof(dst->mail_postcode));
+}
+
+/* Save the form fields of app onto the stored record (修改保存). */
+ca_err store_app_save(struct store *st, struct ca_app *app, int64_t now_ms)
+{
+	struct ca_app *cur = NULL;
+	struct ca_state from;
+	bool began = false;
+	ca_err e;
+
+	if (!uuid_valid(app->id))
+		return CA_ERR_ARG;
+	cur = malloc(sizeof(*cur));
+	if (!cur)
+		return CA_ERR_NOMEM;
+	e = store_begin(st);
+	if (e)
+		goto out;
+	began = true;
+	e = app_load(st, app->id, cur);
+	if (e)
+		goto out;
+	from = ca_state_of(cur);
+	if (!fsm_allowed(&from, CA_ACT_SAVE)) {
+		e = CA_ERR_FORBIDDEN;
+		goto out;
+	}
+	form_copy(cur, app);
+	ca_app_normalize(cur);
+	cur->updated_ms = now_ms;
+	e = change_write(st, W_UPDATE, fsm_action_id(CA_ACT_SAVE), &from, cur,
+			 NULL, now_ms);
+	if (!e)
+		e = store_commit(st);
+	if (e)
+		goto out;
+	*app = *cur;
+out:
+	if (e && began)
+		store_rollback(st);
+	free(cur);
+	return e;
+}
+
+/* Apply action a to the stored record through the status table. */
+ca_err store_app_act(struct store *st, const char *id, enum ca_action a,
+		     const char *arg, int today, int64_t now_ms,
+		     struct ca_app *out, struct valid_report *report)
+{
+	struct ca_app *cur = NULL, *before = NULL;
+	struct ca_state from;
+	bool began = false;
+	ca_err e;
+
+	if (report)
+		report->n = 0;
+	/* Save has its own entry point; edit and view_details change nothing. */
+	if (!id || (unsigned)a >= CA_ACT__N || a == CA_ACT_SAVE || a == CA_ACT_EDIT ||
+	    a == CA_ACT_VIEW_DETAILS)
+		return CA_ERR_ARG;
+	cur = malloc(sizeof(*cur));
+	before = malloc(sizeof(*before));
+	if (!cur || !before) {
+		e = CA_ERR_NOMEM;
+		goto out;
+	}
+	e = store_begin(st);
+	if (e)
+		goto out;
+	began = true;
+	e = app_load(st, id, cur);
+	if (e)
+		goto out;
+	*before = *cur;
+	from = ca_state_of(cur);
+	e = fsm_apply(cur, a, arg, today, report);
+	if (e)
+		goto out;
+	if (a == CA_ACT_DELETE) {
+		e = change_write(st, W_DELETE, fsm_action_id(a), &from, before, NULL,
+				 now_ms);
+	} else {
+		cur->updated_ms = now_ms;
+		e = change_write(st, W_UPDATE, fsm_action_id(a), &from, cur,
+				 act_text(cur, a), now_ms);
+	}
+	if (!e)
+		e = store_commit(st);
+	if (e)
+		goto out;
+	if (out)
+		*out = a == CA_ACT_DELETE ? *before : *cur;
+out:
+	if (e && began)
+		store_rollback(st);
+	free(before);
+	free(cur);
+	return e;
+}
+
+/* Read one application. */
+ca_err store_app_get(struct store *st, const char *id, struct ca_app *app)
+{
+	return app_load(st, id, app);
+}
+
+/* List the applications of account, newest first, filtered by status. */
+ca_err store_app_each(struct store *st, const char *account, unsigned app_mask,
+		      store_app_fn fn, void *ctx)
+{
+	static const char sql[] =
+		"SELECT id, app_status, body FROM applications WHERE account = ?1"
+		" ORDER BY created_ms DESC, rowid DESC";
+	char cerr[CODEC_ERR_MAX], id[CA_UUID_LEN + 1];
+	struct ca_app *app = NULL;
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc, status;
+
+	app = malloc(sizeof(*app));
+	if (!app)
+		return CA_ERR_NOMEM;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, account, -1, SQLITE_STATIC)) != SQLITE_OK) {
+		e = db_fail(st, rc, "list applications");
+		goto out;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		status = ca_app_status_from_id((const char *)sqlite3_column_text(s, 1));
+		if (status >= 0 && status < 32 && !(app_mask & (1u << status)))
+			continue;
+		if (codec_app_from_text((const char *)sqlite3_column_text(s, 2),
+					(size_t)sqlite3_column_bytes(s, 2), app, cerr,
+					sizeof(cerr)) != CA_OK) {
+			/* One damaged row must not hide the others: skip it. */
+			if (!col_copy(s, 0, id, sizeof(id)))
+				snprintf(id, sizeof(id), "?");
+			log_error(TAG, "%s: application %s unreadable, skipped: %s",
+				  st->path, id, cerr);
+			continue;
+		}
+		if (!(app_mask & (1u << app->app_status)))
+			continue;
+		if (fn(app, ctx))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		e = db_fail(st, rc, "list applications");
+out:
+	sqlite3_finalize(s);
+	free(app);
+	return e;
+}
+
+/* Read a history row's state (4 identifier columns from col). */
+static bool state_cols(sqlite3_stmt *s, int col, struct ca_state *out)
+{
+	int a = ca_app_status_from_id((const char *)sqlite3_column_text(s, col));
+	int p = ca_pay_status_from_id((const char *)sqlite3_column_text(s, col + 1));
+	int r = ca_proc_status_from_id((const char *)sqlite3_column_text(s, col + 2));
+	int k = ca_pickup_from_id((const char *)sqlite3_column_text(s, col + 3));
+
+	if (a < 0 || p < 0 || r < 0 || k < 0)
+		return false;
+	out->app = (enum ca_app_status)a;
+	out->pay = (enum ca_pay_status)p;
+	out->proc = (enum ca_proc_status)r;
+	out->pickup = (enum ca_pickup)k;
+	return true;
+}
+
+/* Walk the history of one application, oldest first. */
+ca_err store_history_each(struct store *st, const char *id,
+			  store_history_fn fn, void *ctx)
+{
+	static const char sql[] =
+		"SELECT at_ms, action, from_app, from_pay, from_proc, from_pickup,"
+		" to_app, to_pay, to_proc, to_pickup, note FROM app_history"
+		" WHERE app_id = ?1 ORDER BY seq";
+	struct store_history *h = NULL;
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc, act;
+
+	h = malloc(sizeof(*h));
+	if (!h)
+		return CA_ERR_NOMEM;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC)) != SQLITE_OK) {
+		e = db_fail(st, rc, "read history");
+		goto out;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(h, 0, sizeof(*h));
+		h->at_ms = sqlite3_column_int64(s, 0);
+		if (!col_copy(s, 1, h->action_id, sizeof(h->action_id)) ||
+		    !state_cols(s, 2, &h->from) || !state_cols(s, 6, &h->to) ||
+		    !col_copy(s, 10, h->note, sizeof(h->note))) {
+			log_error(TAG, "%s: history of %s: unreadable row", st->path, id);
+			e = CA_ERR_CORRUPT;
+			goto out;
+		}
+		act = fsm_action_from_id(h->action_id);
+		h->action = act >= 0 ? (enum ca_action)act : CA_ACT__N;
+		if (fn(h, ctx))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		e = db_fail(st, rc, "read history");
+out:
+	sqlite3_finalize(s);
+	free(h);
+	return e;
+}
+
+/* ---- processing records ---- */
+
+/* Insert or replace one processing record. */
+ca_err store_record_put(struct store *st, const struct ca_proc_record *rec)
+{
+	static const char sql[] =
+		"INSERT INTO proc_records(id, app_id, at_ms, body)"
+		" VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET"
+		" app_id = excluded.app_id, at_ms = excluded.at_ms,"
+		" body = excluded.body";
+	char cerr[CODEC_ERR_MAX], *body = NULL;
+	struct ca_proc_record check;
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	if (!uuid_valid(rec->id) || !uuid_valid(rec->app_id))
+		return CA_ERR_ARG;
+	e = codec_record_to_text(rec, &body);
+	if (e)
+		goto out;
+	e = codec_record_from_text(body, strlen(body), &check, cerr, sizeof(cerr));
+	if (e) {
+		log_warn(TAG, "processing record %s not stored: %s", rec->id, cerr);
+		e = CA_ERR_INVALID;
+		goto out;
+	}
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, rec->id, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 2, rec->app_id, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s, 3, rec->at_ms)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 4, body, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_step(s)) != SQLITE_DONE)
+		e = db_fail(st, rc, "put processing record");
+out:
+	sqlite3_finalize(s);
+	free(body);
+	return e;
+}
+
+/* Walk the processing records of one application, oldest first. */
+ca_err store_record_each(struct store *st, const char *app_id,
+			 store_record_fn fn, void *ctx)
+{
+	static const char sql[] =
+		"SELECT id, body FROM proc_records WHERE app_id = ?1"
+		" ORDER BY at_ms, id";
+	char cerr[CODEC_ERR_MAX], id[CA_UUID_LEN + 1];
+	struct ca_proc_record rec;
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, app_id, -1, SQLITE_STATIC)) != SQLITE_OK) {
+		e = db_fail(st, rc, "read processing records");
+		goto out;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (codec_record_from_text((const char *)sqlite3_column_text(s, 1),
+					   (size_t)sqlite3_column_bytes(s, 1), &rec,
+					   cerr, sizeof(cerr)) != CA_OK) {
+			if (!col_copy(s, 0, id, sizeof(id)))
+				snprintf(id, sizeof(id), "?");
+			log_error(TAG, "%s: processing record %s unreadable, skipped: %s",
+				  st->path, id, cerr);
+			continue;
+		}
+		if (fn(&rec, ctx))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		e = db_fail(st, rc, "read processing records");
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* ---- outbox ---- */
+
+/* Add one row to the outbox, inside the caller's transaction. */
+ca_err store_outbox_enqueue(struct store *st, const char *app_id,
+			    const char *kind, const char *payload,
+			    int64_t now_ms, char key_out[CA_UUID_LEN + 1])
+{
+	static const char sql[] =
+		"INSERT INTO outbox(idem_key, app_id, kind, payload, attempts,"
+		" next_at_ms, state, created_ms)"
+		" VALUES (?1, ?2, ?3, ?4, 0, ?5, 'pending', ?5)";
+	char key[CA_UUID_LEN + 1];
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	/* The outbox row must commit or fail with the change it reports. */
+	assert(sqlite3_get_autocommit(st->db) == 0);
+	if (sqlite3_get_autocommit(st->db)) /* NDEBUG builds: refuse, never write alone */
+		return CA_ERR_ARG;
+	if (!app_id || !app_id[0] || !kind || !kind[0] || !payload)
+		return CA_ERR_ARG;
+	if (!fits(app_id, sizeof(((struct store_outbox_item *)0)->app_id)) ||
+	    !fits(kind, sizeof(((struct store_outbox_item *)0)->kind)) ||
+	    strnlen(payload, STORE_PAYLOAD_MAX + 1) > STORE_PAYLOAD_MAX)
+		return CA_ERR_TOO_LONG;
+	e = uuid_v4(key);
+	if (e)
+		return e;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 2, app_id, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 4, payload, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s, 5, now_ms)) != SQLITE_OK ||
+	    (rc = sqlite3_step(s)) != SQLITE_DONE) {
+		e = db_fail(st, rc, "enqueue outbox row");
+		goto out;
+	}
+	if (key_out)
+		memcpy(key_out, key, sizeof(key));
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* Copy one outbox row from s into *it. */
+static ca_err item_read(sqlite3_stmt *s, struct store_outbox_item *it)
+{
+	const char *p = (const char *)sqlite3_column_text(s, 4);
+	size_t len = (size_t)sqlite3_column_bytes(s, 4);
+
+	memset(it, 0, sizeof(*it));
+	it->seq = sqlite3_column_int64(s, 0);
+	if (!col_copy(s, 1, it->key, sizeof(it->key)) ||
+	    !col_copy(s, 2, it->app_id, sizeof(it->app_id)) ||
+	    !col_copy(s, 3, it->kind, sizeof(it->kind)) || !p ||
+	    len > STORE_PAYLOAD_MAX)
+		return CA_ERR_CORRUPT;
+	it->payload = malloc(len + 1);
+	if (!it->payload)
+		return CA_ERR_NOMEM;
+	memcpy(it->payload, p, len);
+	it->payload[len] = '\0';
+	it->attempts = sqlite3_column_int(s, 5);
+	it->next_at_ms = sqlite3_column_int64(s, 6);
+	it->created_ms = sqlite3_column_int64(s, 7);
+	return CA_OK;
+}
+
+/* The next due rows, FIFO per application. */
+ca_err store_outbox_next(struct store *st, int64_t now_ms, int max,
+			 struct store_outbox_item *items, int *n)
+{
+	static const char sql[] =
+		"SELECT seq, idem_key, app_id, kind, payload, attempts, next_at_ms,"
+		" created_ms FROM outbox AS o"
+		" WHERE o.state = 'pending' AND o.next_at_ms <= ?1"
+		" AND NOT EXISTS (SELECT 1 FROM outbox AS p"
+		"  WHERE p.app_id = o.app_id AND p.seq < o.seq"
+		"  AND p.state = 'pending' AND p.next_at_ms > ?1)"
+		" ORDER BY o.seq LIMIT ?2";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc, got = 0;
+
+	assert(n && (items || max <= 0));
+	*n = 0;
+	if (max <= 0)
+		return CA_OK;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_int64(s, 1, now_ms)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(s, 2, max)) != SQLITE_OK) {
+		e = db_fail(st, rc, "read outbox");
+		goto out;
+	}
+	while (got < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		e = item_read(s, &items[got]);
+		if (e) {
+			free(items[got].payload);
+			items[got].payload = NULL;
+			if (e == CA_ERR_CORRUPT)
+				log_error(TAG, "%s: outbox row %lld unreadable", st->path,
+					  (long long)sqlite3_column_int64(s, 0));
+			goto out;
+		}
+		got++;
+	}
+	if (got < max && rc != SQLITE_DONE)
+		e = db_fail(st, rc, "read outbox");
+out:
+	sqlite3_finalize(s);
+	if (e) {
+		store_outbox_items_release(items, got);
+		got = 0;
+	}
+	*n = got;
+	return e;
+}
+
+/* Free the payloads handed out by store_outbox_next. */
+void store_outbox_items_release(struct store_outbox_item *items, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(items[i].payload);
+		items[i].payload = NULL;
+	}
+}
+
+/* Run one UPDATE/DELETE on outbox row seq; CA_ERR_NOT_FOUND when no row
+ * changed. Text parameter 2 is error, cut to STORE_ERROR_MAX bytes. */
+static ca_err outbox_update(struct store *st, const char *sql, int64_t seq,
+			    int64_t next_at_ms, const char *error,
+			    const char *what)
+{
+	char msg[STORE_ERROR_MAX + 1];
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	utf8_copy(msg, sizeof(msg), error ? error : "", sizeof(msg));
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	/* ?2 (error) and ?3 (next_at_ms) only where the statement has them. */
+	if ((rc = sqlite3_bind_int64(s, 1, seq)) != SQLITE_OK ||
+	    (sqlite3_bind_parameter_count(s) >= 2 &&
+	     (rc = sqlite3_bind_text(s, 2, msg, -1, SQLITE_STATIC)) != SQLITE_OK) ||
+	    (sqlite3_bind_parameter_count(s) >= 3 &&
+	     (rc = sqlite3_bind_int64(s, 3, next_at_ms)) != SQLITE_OK) ||
+	    (rc = sqlite3_step(s)) != SQLITE_DONE) {
+		e = db_fail(st, rc, what);
+		goto out;
+	}
+	if (sqlite3_changes(st->db) == 0)
+		e = CA_ERR_NOT_FOUND;
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* The hub has it: remove the row. */
+ca_err store_outbox_mark_sent(struct store *st, int64_t seq)
+{
+	return outbox_update(st, "DELETE FROM outbox WHERE seq = ?1", seq, 0, NULL,
+			     "outbox mark sent");
+}
+
+/* Count a failed attempt and set the next attempt time; key unchanged. */
+ca_err store_outbox_mark_failed(struct store *st, int64_t seq,
+				int64_t next_at_ms, const char *error)
+{
+	return outbox_update(st,
+			     "UPDATE outbox SET attempts = attempts + 1,"
+			     " last_error = ?2, next_at_ms = ?3"
+			     " WHERE seq = ?1 AND state = 'pending'",
+			     seq, next_at_ms, error, "outbox mark failed");
+}
+
+/* Refused for good: park the row with the hub's message. */
+ca_err store_outbox_park(struct store *st, int64_t seq, const char *error)
+{
+	return outbox_update(st,
+			     "UPDATE outbox SET state = 'parked', last_error = ?2"
+			     " WHERE seq = ?1",
+			     seq, 0, error, "outbox park");
+}
+
+/* How many rows wait, and how many are parked. */
+ca_err store_outbox_depth(struct store *st, int *pending, int *parked)
+{
+	static const char sql[] =
+		"SELECT coalesce(sum(state = 'pending'), 0),"
+		" coalesce(sum(state = 'parked'), 0) FROM outbox";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		e = db_fail(st, rc, "outbox depth");
+		goto out;
+	}
+	if (pending)
+		*pending = sqlite3_column_int(s, 0);
+	if (parked)
+		*parked = sqlite3_column_int(s, 1);
+out:
+	sqlite3_finalize(s);
+	return e;
+}

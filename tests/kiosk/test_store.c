@@ -1,0 +1,965 @@
+/*
+ * test_store.c - the kiosk store on real SQLite files, one fresh temporary
+ * directory per test: records round-trip field for field; a state change and
+ * its outbox row commit together or not at all (a real failure injected by a
+ * trigger from a second connection, no hooks in the store); the status
+ * rules hold through the store; the outbox is FIFO per application with
+ * stable idempotency keys; the schema migrates forward, refuses a newer one,
+ * and reports damaged files with their path instead of crashing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../src/core/log.h"
+#include "../../src/core/uuid.h"
+#include "../../src/core/valid.h"
+#include "../../src/kiosk/store.h"
+#include "../fixture.h"
+
+/* A valid USCC (GB 32100) and ID number (GB 11643), independent of the
+ * fixture's; both are checked by the validators before use. */
+#define USCC_FUZHOU "91350100M000100Y43"
+#define RIC_BEIJING "11010519491231002X"
+
+/* Per-test state: a temporary directory and the database path in it. */
+struct tenv {
+	char dir[PATH_MAX];    /* mkdtemp result */
+	char db[PATH_MAX + 16]; /* dir/kiosk.db */
+	struct store *st;      /* open store, or NULL */
+};
+
+/* Make a fresh directory under $TMPDIR (or /tmp). */
+static int env_setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct tenv *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	snprintf(t->dir, sizeof(t->dir), "%s/store-test-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(t->dir)) {
+		free(t);
+		return -1;
+	}
+	snprintf(t->db, sizeof(t->db), "%s/kiosk.db", t->dir);
+	*state = t;
+	return 0;
+}
+
+/* Close the store and remove the directory with every file in it. */
+static int env_teardown(void **state)
+{
+	struct tenv *t = *state;
+	struct dirent *d;
+	char p[PATH_MAX + 256];
+	DIR *dir;
+
+	store_close(t->st);
+	dir = opendir(t->dir);
+	while (dir && (d = readdir(dir))) {
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", t->dir, d->d_name);
+		unlink(p);
+	}
+	if (dir)
+		closedir(dir);
+	rmdir(t->dir);
+	free(t);
+	return 0;
+}
+
+/* Open the test database; fail the test on error. */
+static struct store *env_open(struct tenv *t)
+{
+	char err[STORE_ERR_MAX];
+	ca_err e = store_open(t->db, &t->st, err, sizeof(err));
+
+	if (e)
+		fail_msg("store_open: %s: %s", ca_strerror(e), err);
+	return t->st;
+}
+
+/* An integer from one SQL query on a second, raw connection. */
+static long long raw_int(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *s = NULL;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return v;
+}
+
+/* Run SQL on a second, raw connection. */
+static void raw_exec(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+					 NULL), SQLITE_OK);
+	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("raw sql %s: %s", sql, msg ? msg : "?");
+	sqlite3_close(h);
+}
+
+/* Rows of table whose column col equals id (ids are UUIDs: safe to paste). */
+static long long rows_of(const char *db, const char *table, const char *col,
+			 const char *id)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE %s = '%s'", table,
+		 col, id);
+	return raw_int(db, sql);
+}
+
+/* The outbox's pending count. */
+static int pending_of(struct store *st)
+{
+	int pending = -1, parked = -1;
+
+	assert_int_equal(store_outbox_depth(st, &pending, &parked), CA_OK);
+	return pending;
+}
+
+/* A complete, valid mail-pickup application with a fresh id. */
+static void make_app(struct ca_app *a, const char *account)
+{
+	fixture_app_mail(a);
+	assert_int_equal(uuid_v4(a->id), CA_OK);
+	strcpy(a->account, account);
+	strcpy(a->kiosk_id, "fz-hall-03");
+	strcpy(a->company, "福州市鼓楼区闽江建设工程有限公司");
+	strcpy(a->uscc, USCC_FUZHOU);
+	strcpy(a->legal_rep, "陈志明");
+	strcpy(a->handler, "林晓燕");
+	strcpy(a->handler_id, RIC_BEIJING);
+	strcpy(a->mobile, "13905918866");
+	strcpy(a->email, "xiaoyan.lin@minjiang-build.cn");
+	a->business = CA_BIZ_RENEW;
+	a->cert_type = CA_CERT_LEGAL_REP;
+	a->sub_keys = 2;
+	strcpy(a->mail_recipient, "林晓燕");
+	strcpy(a->mail_phone, "0591-87654321");
+	strcpy(a->mail_address, "福建省福州市鼓楼区五四路128号恒力城写字楼15层");
+	strcpy(a->mail_postcode, "350003");
+}
+
+/* Every field of a and b is equal. */
+static void assert_app_equal(const struct ca_app *a, const struct ca_app *b)
+{
+	assert_string_equal(a->id, b->id);
+	assert_string_equal(a->account, b->account);
+	assert_string_equal(a->kiosk_id, b->kiosk_id);
+	assert_int_equal(a->app_status, b->app_status);
+	assert_int_equal(a->pay_status, b->pay_status);
+	assert_int_equal(a->proc_status, b->proc_status);
+	assert_string_equal(a->company, b->company);
+	assert_string_equal(a->uscc, b->uscc);
+	assert_string_equal(a->legal_rep, b->legal_rep);
+	assert_string_equal(a->handler, b->handler);
+	assert_string_equal(a->handler_id, b->handler_id);
+	assert_string_equal(a->mobile, b->mobile);
+	assert_string_equal(a->email, b->email);
+	assert_int_equal(a->business, b->business);
+	assert_int_equal(a->cert_type, b->cert_type);
+	assert_int_equal(a->sub_keys, b->sub_keys);
+	assert_int_equal(a->pickup, b->pickup);
+	assert_string_equal(a->mail_recipient, b->mail_recipient);
+	assert_string_equal(a->mail_phone, b->mail_phone);
+	assert_string_equal(a->mail_address, b->mail_address);
+	assert_string_equal(a->mail_postcode, b->mail_postcode);
+	assert_string_equal(a->comment, b->comment);
+	assert_string_equal(a->reject_reason, b->reject_reason);
+	assert_string_equal(a->tracking_no, b->tracking_no);
+	assert_int_equal(a->amount_fen, b->amount_fen);
+	assert_int_equal(a->rev, b->rev);
+	assert_int_equal(a->created_ms, b->created_ms);
+	assert_int_equal(a->updated_ms, b->updated_ms);
+}
+
+/* Collects the ids and statuses store_app_each hands out. */
+struct seen {
+	int n;                          /* calls so far */
+	int stop_after;                 /* return non-zero at this count (0: never) */
+	char id[8][CA_UUID_LEN + 1];    /* ids in call order */
+};
+
+/* store_app_each callback: note the id, stop when asked. */
+static int collect_app(const struct ca_app *app, void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (s->n < 8)
+		strcpy(s->id[s->n], app->id);
+	s->n++;
+	return s->stop_after && s->n >= s->stop_after;
+}
+
+/* ---- 1. round trip ---- */
+
+static void test_1_round_trip_every_field_and_listing(void **state)
+{
+	struct tenv *t = *state;
+	struct store *st = env_open(t);
+	struct ca_app a, got, edit, b, c, other;
+	struct seen seen;
+
+	make_app(&a, "13905918866");
+	assert_int_equal(valid_uscc(a.uscc), MSG_NONE);
+	assert_int_equal(valid_ric(a.handler_id, FIXTURE_TODAY), MSG_NONE);
+	assert_int_equal(store_app_create(st, &a, 1795000001000), CA_OK);
+	assert_int_equal(a.created_ms, 1795000001000);
+	assert_int_equal(a.updated_ms, 1795000001000);
+	assert_int_equal(store_app_get(st, a.id, &got), CA_OK);
+	assert_app_equal(&got, &a);
+
+	/* Save takes the form fields (normalised) and nothing else. */
+	edit = got;
+	strcpy(edit.company, "  福州市鼓楼区闽江建设集团有限公司\xE3\x80\x80");
+	strcpy(edit.handler_id, "11010519491231002x");
+	edit.pickup = CA_PICKUP_ONSITE;
+	edit.sub_keys = 0;
+	edit.app_status = CA_APP_APPROVED;   /* not a form field */
+	edit.amount_fen = 1;                 /* server field */
+	strcpy(edit.comment, "不应保存");     /* set at submit only */
+	edit.created_ms = 5;
+	assert_int_equal(store_app_save(st, &edit, 1795000002000), CA_OK);
+	assert_string_equal(edit.company, "福州市鼓楼区闽江建设集团有限公司");
+	assert_string_equal(edit.handler_id, RIC_BEIJING);
+	assert_int_equal(edit.pickup, CA_PICKUP_ONSITE);
+	assert_int_equal(edit.sub_keys, 0);
+	assert_int_equal(edit.app_status, CA_APP_DRAFT);
+	assert_int_equal(edit.amount_fen, 0);
+	assert_string_equal(edit.comment, "");
+	assert_int_equal(edit.created_ms, 1795000001000);
+	assert_int_equal(edit.updated_ms, 1795000002000);
+	assert_int_equal(store_app_get(st, a.id, &got), CA_OK);
+	assert_app_equal(&got, &edit);
+
+	/* Listing: newest first, by account, by status mask. */
+	make_app(&b, "13905918866");
+	make_app(&c, "13905918866");
+	make_app(&other, "13600001111");
+	assert_int_equal(store_app_create(st, &b, 1795000003000), CA_OK);
+	assert_int_equal(store_app_create(st, &c, 1795000004000), CA_OK);
+	assert_int_equal(store_app_create(st, &other, 1795000005000), CA_OK);
+	assert_int_equal(store_app_act(st, b.id, CA_ACT_SUBMIT, "请尽快审核", FIXTURE_TODAY,
+				       1795000006000, NULL, NULL), CA_OK);
+
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_app_each(st, "13905918866", ~0u, collect_app, &seen), CA_OK);
+	assert_int_equal(seen.n, 3);
+	assert_string_equal(seen.id[0], c.id);
+	assert_string_equal(seen.id[1], b.id);
+	assert_string_equal(seen.id[2], a.id);
+
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_app_each(st, "13905918866", 1u << CA_APP_DRAFT,
+					collect_app, &seen), CA_OK);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.id[0], c.id);
+	assert_string_equal(seen.id[1], a.id);
+
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_app_each(st, "13905918866",
+					(1u << CA_APP_PENDING_REVIEW) | (1u << CA_APP_APPROVED),
+					collect_app, &seen), CA_OK);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.id[0], b.id);
+
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_app_each(st, "13600001111", ~0u, collect_app, &seen), CA_OK);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.id[0], other.id);
+
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_after = 1;
+	assert_int_equal(store_app_each(st, "13905918866", ~0u, collect_app, &seen), CA_OK);
+	assert_int_equal(seen.n, 1);
+
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_app_each(st, "13000000000", ~0u, collect_app, &seen), CA_OK);
+	assert_int_equal(seen.n, 0);
+}
+
+/* ---- 2. atomicity ---- */
+
+#define TRIGGER_ON \
+	"CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox" \
+	" BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+#define TRIGGER_OFF "DROP TRIGGER fail_outbox;"
+
+static void test_2_change_and_outbox_row_commit_together_or_not_at_all(void **state)
+{
+	struct tenv *t = *state;
+	struct store *st = env_open(t);
+	struct ca_app a, b, got, edit;
+	int depth;
+
+	make_app(&a, "13905918866");
+	make_app(&b, "13905918866");
+	assert_int_equal(store_app_create(st, &a, 1000), CA_OK);
+	depth = pending_of(st);
+	assert_int_equal(depth, 1);
+
+	raw_exec(t->db, TRIGGER_ON);
+
+	/* create: no application, no history, no outbox row */
+	got = b;
+	assert_int_equal(store_app_create(st, &got, 2000), CA_ERR_DB);
+	assert_int_equal(got.created_ms, b.created_ms); /* *app untouched too */
+	assert_int_equal(rows_of(t->db, "applications", "id", b.id), 0);
+	assert_int_equal(rows_of(t->db, "app_history", "app_id", b.id), 0);
+	assert_int_equal(store_app_get(st, b.id, &got), CA_ERR_NOT_FOUND);
+	assert_int_equal(pending_of(st), depth);
+
+	/* save: body unchanged, no history row */
+	edit = a;
+	strcpy(edit.company, "另一家公司");
+	assert_int_equal(store_app_save(st, &edit, 2500), CA_ERR_DB);
+	assert_int_equal(store_app_get(st, a.id, &got), CA_OK);
+	assert_app_equal(&got, &a);
+	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), 1);
+
+	/* submit: status unchanged, no history row */
+	assert_int_equal(store_app_act(st, a.id, CA_ACT_SUBMIT, "请审核", FIXTURE_TODAY,
+				       3000, NULL, NULL), CA_ERR_DB);
+	assert_int_equal(store_app_get(st, a.id, &got), CA_OK);
+	assert_app_equal(&got, &a);
+	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), 1);
+	assert_int_equal(pending_of(st), depth);
+
+	/* delete: the row and its history are still there */
+	assert_int_equal(store_app_act(st, a.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY,
+				       3500, NULL, NULL), CA_ERR_DB);
+	assert_int_equal(rows_of(t->db, "applications", "id", a.id), 1);
+	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), 1);
+	assert_int_equal(pending_of(st), depth);
+
+	raw_exec(t->db, TRIGGER_OFF);
+
+	/* the same calls now succeed, each with its outbox row */
+	assert_int_equal(store_app_create(st, &b, 4000), CA_OK);
+	assert_int_equal(rows_of(t->db, "applications", "id", b.id), 1);
+	assert_int_equal(rows_of(t->db, "app_history", "app_id", b.id), 1);
+	assert_int_equal(rows_of(t->db, "outbox", "app_id", b.id), 1);
+	assert_int_equal(pending_of(st), depth + 1);
+
+	assert_int_equal(store_app_act(st, a.id, CA_ACT_SUBMIT, "请审核", FIXTURE_TODAY,
+				       5000, &got, NULL), CA_OK);
+	assert_int_equal(got.app_status, CA_APP_PENDING_REVIEW);
+	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), 2);
+	assert_int_equal(rows_of(t->db, "outbox", "app_id", a.id), 2);
+	assert_int_equal(pending_of(st), depth + 2);
+
+	assert_int_equal(store_app_act(st, b.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY,
+				       6000, NULL, NULL), CA_OK);
+	assert_int_equal(rows_of(t->db, "applications", "id", b.id), 0);
+	assert_int_equal(rows_of(t->db, "app_history", "app_id", b.id), 0);
+	assert_int_equal(rows_of(t->db, "outbox", "app_id", b.id), 2); /* outlives it */
+	assert_int_equal(pending_of(st), depth + 3);
+}
+
+/* ---- 3. status rules ---- */
+
+static void test_3_status_rules_hold_through_the_store(void **state)
+{
+	struct tenv *t = *state;
+	struct store *st = env_open(t);
+	struct valid_report rep;
+	struct ca_app bad, good, got, edit;
+
+	/* submit of an invalid draft: CA_ERR_INVALID, report, nothing changes */
+	make_app(&bad, "13905918866");
+	strcpy(bad.uscc, "91350100M000100Y44"); /* wrong check character */
+	strcpy(bad.mobile, "1234");
+	assert_int_equal(store_app_create(st, &bad, 1000), CA_OK);
+	assert_int_equal(store_app_act(st, bad.id, CA_ACT_SUBMIT, "", FIXTURE_TODAY, 2000,
+				       &got, &rep), CA_ERR_INVALID);
+	assert_non_null(valid_report_find(&rep, CA_F_USCC));
+	assert_non_null(valid_report_find(&rep, CA_F_MOBILE));
+	assert_int_equal(store_app_get(st, bad.id, &got), CA_OK);
+	assert_app_equal(&got, &bad);
+	assert_int_equal(rows_of(t->db, "app_history", "app_id", bad.id), 1);
+	assert_int_equal(rows_of(t->db, "outbox", "app_id", bad.id), 1);
+
+	/* pending_review: no save, no delete */
+	make_app(&good, "13905918866");
+	assert_int_equal(store_app_create(st, &good, 3000), CA_OK);
+	assert_int_equal(store_app_act(st, good.id, CA_ACT_SUBMIT, "材料齐全", FIXTURE_TODAY,
+				       4000, &good, NULL), CA_OK);
+	assert_int_equal(good.app_status, CA_APP_PENDING_REVIEW);
+	assert_string_equal(good.comment, "材料齐全");
+	edit = good;
+	strcpy(edit.company, "改名后的公司");
+	assert_int_equal(store_app_save(st, &edit, 5000), CA_ERR_FORBIDDEN);
+	assert_int_equal(store_app_act(st, good.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY,
+				       5000, NULL, NULL), CA_ERR_FORBIDDEN);
+	assert_int_equal(store_app_get(st, good.id, &got), CA_OK);
+	assert_app_equal(&got, &good);
+	assert_int_equal(rows_of(t->db, "app_history", "app_id", good.id), 2);
+	assert_int_equal(rows_of(t->db, "outbox", "app_id", good.id), 2);
+
+	/* rejected: save allowed, delete not */
+	assert_int_equal(store_app_act(st, good.id, CA_ACT_REJECT, "营业执照照片不清晰",
+				       FIXTURE_TODAY, 6000, &good, NULL), CA_OK);
+	assert_int_equal(good.app_status, CA_APP_REJECTED);
+	assert_int_equal(store_app_act(st, good.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY,
+				       6500, NULL, NULL), CA_ERR_FORBIDDEN);
+	edit = good;
+	strcpy(edit.company, "福州市鼓楼区闽江建设集团有限公司");
+	assert_int_equal(store_app_save(st, &edit, 7000), CA_OK);
+	assert_int_equal(edit.app_status, CA_APP_REJECTED);
+	assert_string_equal(edit.reject_reason, "营业执照照片不清晰");
+
+	/* approved: no delete, no save */
+	assert_int_equal(store_app_act(st, good.id, CA_ACT_SUBMIT, NULL, FIXTURE_TODAY,
+				       8000, NULL, NULL), CA_OK);
+	assert_int_equal(store_app_act(st, good.id, CA_ACT_APPROVE, NULL, FIXTURE_TODAY,
+				       9000, &got, NULL), CA_OK);
+	assert_int_equal(got.app_status, CA_APP_APPROVED);
+	assert_int_equal(store_app_act(st, good.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY,
+				       9500, NULL, NULL), CA_ERR_FORBIDDEN);
+	assert_int_equal(store_app_save(st, &got, 9500), CA_ERR_FORBIDDEN);
+
+	/* unknown ids, duplicate ids, non-mutating actions */
+	make_app(&edit, "13905918866");
+	assert_int_equal(store_app_save(st, &edit, 1), CA_ERR_NOT_FOUND);
+	assert_int_equal(store_app_act(st, edit.id, CA_ACT_SUBMIT, NULL, FIXTURE_TODAY, 1,
+				       NULL, NULL), CA_ERR_NOT_FOUND);
+	assert_int_equal(store_app_get(st, edit.id, &got), CA_ERR_NOT_FOUND);
+	got = bad;
+	assert_int_equal(store_app_create(st, &got, 1), CA_ERR_CONFLICT);
+	assert_int_equal(store_app_act(st, bad.id, CA_ACT_EDIT, NULL, FIXTURE_TODAY, 1,
+				       NULL, NULL), CA_ERR_ARG);
+	got = good; /* create takes drafts only */
+	uuid_v4(got.id);
+	assert_int_equal(store_app_create(st, &got, 1), CA_ERR_ARG);
+}
+
+/* ---- 4. outbox ---- */
+
+/* Enqueue one row for app_id in its own transaction. */
+static int64_t put_row(struct store *st, const char *app_id, const char *kind,
+		       int64_t now, char key[CA_UUID_LEN + 1])
+{
+	struct store_outbox_item it[16];
+	int n, i;
+	int64_t seq = -1;
+
+	assert_int_equal(store_begin(st), CA_OK);
+	assert_int_equal(store_outbox_enqueue(st, app_id, kind, "{}", now, key), CA_OK);
+	assert_int_equal(store_commit(st), CA_OK);
+	assert_true(uuid_valid(key));
+	/* find its seq by key */
+	assert_int_equal(store_outbox_next(st, now, 16, it, &n), CA_OK);
+	for (i = 0; i < n; i++)
+		if (!strcmp(it[i].key, key))
+			seq = it[i].seq;
+	store_outbox_items_release(it, n);
+	assert_true(seq > 0);
+	return seq;
+}
+
+static void test_4_outbox_fifo_per_app_retries_and_parking(void **state)
+{
+	struct tenv *t = *state;
+	struct store *st = env_open(t);
+	struct store_outbox_item it[8];
+	char ka1[CA_UUID_LEN + 1], ka2[CA_UUID_LEN + 1], ka3[CA_UUID_LEN + 1];
+	char kb1[CA_UUID_LEN + 1], big_kind[64];
+	char app_a[CA_UUID_LEN + 1], app_b[CA_UUID_LEN + 1];
+	int64_t a1, a2, a3, b1;
+	int n, pending, parked;
+	char *big;
+
+	uuid_v4(app_a);
+	uuid_v4(app_b);
+	a1 = put_row(st, app_a, "save", 1000, ka1);
+	b1 = put_row(st, app_b, "save", 1000, kb1);
+	a2 = put_row(st, app_a, "submit", 1000, ka2);
+	a3 = put_row(st, app_a, "save", 1000, ka3);
+	assert_true(a1 < b1 && b1 < a2 && a2 < a3);
+
+	/* all due, in outbox order */
+	assert_int_equal(store_outbox_next(st, 1000, 8, it, &n), CA_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(it[0].seq, a1);
+	assert_string_equal(it[0].key, ka1);
+	assert_string_equal(it[0].app_id, app_a);
+	assert_string_equal(it[0].kind, "save");
+	assert_string_equal(it[0].payload, "{}");
+	assert_int_equal(it[0].attempts, 0);
+	assert_int_equal(it[0].created_ms, 1000);
+	assert_int_equal(it[1].seq, b1);
+	assert_int_equal(it[2].seq, a2);
+	assert_string_equal(it[2].kind, "submit");
+	assert_int_equal(it[3].seq, a3);
+	store_outbox_items_release(it, n);
+
+	/* max is respected */
+	assert_int_equal(store_outbox_next(st, 1000, 2, it, &n), CA_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(it[1].seq, b1);
+	store_outbox_items_release(it, n);
+	assert_int_equal(store_outbox_next(st, 1000, 0, it, &n), CA_OK);
+	assert_int_equal(n, 0);
+
+	/* a1 fails: it and the later rows of app A wait; app B does not */
+	assert_int_equal(store_outbox_mark_failed(st, a1, 5000, "connect timeout"), CA_OK);
+	assert_int_equal(store_outbox_next(st, 1000, 8, it, &n), CA_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(it[0].seq, b1);
+	store_outbox_items_release(it, n);
+	assert_int_equal(store_outbox_next(st, 4999, 8, it, &n), CA_OK);
+	assert_int_equal(n, 1);
+	store_outbox_items_release(it, n);
+
+	/* at next_at the row is back, same key, one attempt counted */
+	assert_int_equal(store_outbox_next(st, 5000, 8, it, &n), CA_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(it[0].seq, a1);
+	assert_string_equal(it[0].key, ka1);
+	assert_int_equal(it[0].attempts, 1);
+	assert_int_equal(it[0].next_at_ms, 5000);
+	store_outbox_items_release(it, n);
+
+	assert_int_equal(store_outbox_mark_failed(st, a1, 6000, "HTTP 503"), CA_OK);
+	assert_int_equal(store_outbox_mark_failed(st, a1, 7000, "HTTP 503"), CA_OK);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM outbox WHERE"
+				 " last_error = 'HTTP 503'"), 1);
+	assert_int_equal(store_outbox_next(st, 7000, 8, it, &n), CA_OK);
+	assert_int_equal(it[0].seq, a1);
+	assert_string_equal(it[0].key, ka1);
+	assert_int_equal(it[0].attempts, 3);
+	store_outbox_items_release(it, n);
+
+	/* sent rows leave; parked rows leave the queue but are counted */
+	assert_int_equal(store_outbox_depth(st, &pending, &parked), CA_OK);
+	assert_int_equal(pending, 4);
+	assert_int_equal(parked, 0);
+	assert_int_equal(store_outbox_mark_sent(st, a1), CA_OK);
+	assert_int_equal(store_outbox_mark_sent(st, a1), CA_ERR_NOT_FOUND);
+	assert_int_equal(store_outbox_park(st, a2, "HTTP 422: 统一社会信用代码已存在"), CA_OK);
+	assert_int_equal(store_outbox_depth(st, &pending, &parked), CA_OK);
+	assert_int_equal(pending, 2);
+	assert_int_equal(parked, 1);
+	assert_int_equal(store_outbox_mark_failed(st, a2, 9000, "x"), CA_ERR_NOT_FOUND);
+
+	/* a parked row does not block the application's later rows */
+	assert_int_equal(store_outbox_mark_failed(st, b1, 99000, "timeout"), CA_OK);
+	assert_int_equal(store_outbox_next(st, 8000, 8, it, &n), CA_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(it[0].seq, a3);
+	assert_string_equal(it[0].key, ka3);
+	store_outbox_items_release(it, n);
+
+	/* unknown rows and caps */
+	assert_int_equal(store_outbox_mark_sent(st, 424242), CA_ERR_NOT_FOUND);
+	assert_int_equal(store_outbox_mark_failed(st, 424242, 1, "x"), CA_ERR_NOT_FOUND);
+	assert_int_equal(store_outbox_park(st, 424242, "x"), CA_ERR_NOT_FOUND);
+	big = malloc(STORE_PAYLOAD_MAX + 2);
+	assert_non_null(big);
+	memset(big, 'x', STORE_PAYLOAD_MAX + 1);
+	big[STORE_PAYLOAD_MAX + 1] = '\0';
+	memset(big_kind, 'k', sizeof(big_kind) - 1);
+	big_kind[sizeof(big_kind) - 1] = '\0';
+	assert_int_equal(store_begin(st), CA_OK);
+	assert_int_equal(store_outbox_enqueue(st, app_a, "save", big, 1, NULL),
+			 CA_ERR_TOO_LONG);
+	assert_int_equal(store_outbox_enqueue(st, app_a, big_kind, "{}", 1, NULL),
+			 CA_ERR_TOO_LONG);
+	store_rollback(st);
+	free(big);
+	assert_int_equal(pending_of(st), 2);
+}
+
+/* The outbox rows the store writes carry op, the record and the argument. */
+static void test_4b_outbox_payload_carries_op_record_and_arg(void **state)
+{
+	struct tenv *t = *state;
+	struct store *st = env_open(t);
+	struct store_outbox_item it[8];
+	struct ca_app a, d;
+	json_t *j[3];
+	int n, i;
+
+	make_app(&a, "13905918866");
+	make_app(&d, "13905918866");
+	assert_int_equal(store_app_create(st, &a, 1000), CA_OK);
+	assert_int_equal(store_app_act(st, a.id, CA_ACT_SUBMIT, "请审核，谢谢", FIXTURE_TODAY,
+				       2000, NULL, NULL), CA_OK);
+	assert_int_equal(store_app_create(st, &d, 3000), CA_OK);
+	assert_int_equal(store_app_act(st, d.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY, 4000,
+				       NULL, NULL), CA_OK);
+	assert_int_equal(store_outbox_next(st, 4000, 8, it, &n), CA_OK);
+	assert_int_equal(n, 4);
+	for (i = 0; i < 3; i++) {
+		/* rows 0, 1 of a; row 3 (delete) of d */
+		j[i] = json_loads(it[i == 2 ? 3 : i].payload, 0, NULL);
+		assert_non_null(j[i]);
+	}
+	assert_string_equal(it[0].kind, "save");
+	assert_string_equal(json_string_value(json_object_get(j[0], "op")), "save");
+	assert_true(json_is_null(json_object_get(j[0], "arg")));
+	assert_int_equal(json_integer_value(json_object_get(j[0], "at_ms")), 1000);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j[0], "app"),
+							      "id")), a.id);
+	assert_string_equal(it[1].kind, "submit");
+	assert_string_equal(json_string_value(json_object_get(j[1], "op")), "submit");
+	assert_string_equal(json_string_value(json_object_get(j[1], "arg")), "请审核，谢谢");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j[1], "app"),
+							      "comment")), "请审核，谢谢");
+	assert_string_equal(it[3].kind, "delete");
+	assert_string_equal(it[3].app_id, d.id);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j[2], "app"),
+							      "company")), d.company);
+	for (i = 0; i < 3; i++)
+		json_decref(j[i]);
+	store_outbox_items_release(it, n);
+}
+
+/* ---- 5. migration and reopen ---- */
+
+/* store_record_each callback: note the id. */
+static int collect_record(const struct ca_proc_record *rec, void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (s->n < 8)
+		strcpy(s->id[s->n], rec->id);
+	s->n++;
+	return 0;
+}
+
+/* The file is at the current schema with every table. */
+static void check_migrated(struct tenv *t)
+{
+	assert_int_equal(raw_int(t->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM sqlite_schema WHERE"
+				 " name IN ('applications', 'app_history',"
+				 " 'proc_records', 'outbox')"), 4);
+}
+
+static void test_5_migrates_empty_and_missing_files_and_reopen_keeps_all(void **state)
+{
+	struct tenv *t = *state;
+	struct ca_proc_record r1, r2;
+	struct ca_app a, got;
+	struct seen seen;
+	int fd, pending, parked;
+
+	/* a 0-byte file */
+	fd = open(t->db, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	env_open(t);
+	check_migrated(t);
+	store_close(t->st);
+	t->st = NULL;
+	unlink(t->db);
+
+	/* a path that does not exist yet */
+	env_open(t);
+	check_migrated(t);
+
+	make_app(&a, "13905918866");
+	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
+	assert_int_equal(store_app_act(t->st, a.id, CA_ACT_SUBMIT, "请审核", FIXTURE_TODAY,
+				       2000, &a, NULL), CA_OK);
+	memset(&r1, 0, sizeof(r1));
+	uuid_v4(r1.id);
+	strcpy(r1.app_id, a.id);
+	r1.at_ms = 3000;
+	strcpy(r1.staff, "审核员郑丽");
+	strcpy(r1.text, "已受理，正在制作证书");
+	r2 = r1;
+	uuid_v4(r2.id);
+	r2.at_ms = 2500;
+	strcpy(r2.text, "资料核对完毕");
+	assert_int_equal(store_record_put(t->st, &r1), CA_OK);
+	assert_int_equal(store_record_put(t->st, &r2), CA_OK);
+	strcpy(r1.text, "已受理，证书制作中"); /* replace */
+	assert_int_equal(store_record_put(t->st, &r1), CA_OK);
+
+	/* close, reopen: every record is there */
+	store_close(t->st);
+	t->st = NULL;
+	env_open(t);
+	check_migrated(t);
+	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
+	assert_app_equal(&got, &a);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_record_each(t->st, a.id, collect_record, &seen), CA_OK);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.id[0], r2.id);
+	assert_string_equal(seen.id[1], r1.id);
+	assert_int_equal(store_outbox_depth(t->st, &pending, &parked), CA_OK);
+	assert_int_equal(pending, 2);
+	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), 2);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM proc_records WHERE"
+				 " json_extract(body, '$.text') = '已受理，证书制作中'"), 1);
+}
+
+/* journal_mode is WAL on disk, checked through a raw connection. */
+static void test_5b_open_sets_wal_mode(void **state)
+{
+	struct tenv *t = *state;
+	sqlite3 *h = NULL;
+	sqlite3_stmt *s = NULL;
+
+	env_open(t);
+	assert_int_equal(sqlite3_open_v2(t->db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+}
+
+/* ---- 6. newer schema ---- */
+
+static void test_6_newer_schema_is_refused_naming_the_file(void **state)
+{
+	struct tenv *t = *state;
+	char err[STORE_ERR_MAX], v[16];
+	struct store *st = (struct store *)1;
+
+	raw_exec(t->db, "CREATE TABLE future(x); PRAGMA user_version = 7;");
+	assert_int_equal(store_open(t->db, &st, err, sizeof(err)), CA_ERR_SCHEMA);
+	assert_null(st);
+	assert_non_null(strstr(err, t->db));
+	snprintf(v, sizeof(v), "%d", 7);
+	assert_non_null(strstr(err, v));
+	snprintf(v, sizeof(v), "%d", STORE_SCHEMA_VERSION);
+	assert_non_null(strstr(err, v));
+	/* untouched: same version, same tables, not even switched to WAL */
+	assert_int_equal(raw_int(t->db, "PRAGMA user_version"), 7);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM sqlite_schema"), 1);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM pragma_journal_mode"
+				 " WHERE journal_mode = 'wal'"), 0);
+}
+
+/* ---- 7. damaged files ---- */
+
+/* Write len bytes of buf to path. */
+static void write_file(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Copy the file src to dst. */
+static void copy_file(const char *src, const char *dst)
+{
+	FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+	char buf[4096];
+	size_t n;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+}
+
+/* Overwrite len bytes of path at offset with buf. */
+static void damage_file(const char *path, long offset, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "r+b");
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, offset, SEEK_SET), 0);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* store_open fails with want, or (for damage) with CORRUPT; err names path. */
+static void expect_open_fails(const char *path, ca_err want)
+{
+	char err[STORE_ERR_MAX];
+	struct store *st = NULL;
+	ca_err e = store_open(path, &st, err, sizeof(err));
+
+	assert_null(st);
+	if (e != want)
+		fail_msg("store_open(%s) = %s, want %s: %s", path, ca_strerror(e),
+			 ca_strerror(want), err);
+	if (!strstr(err, path))
+		fail_msg("message does not name the file: %s", err);
+}
+
+static void test_7_garbage_truncated_and_unreachable_files_are_reported(void **state)
+{
+	struct tenv *t = *state;
+	static const char text[] =
+		"[kiosk]\nid = fz-hall-03\n这不是数据库文件。\n";
+	unsigned char noise[8192];
+	char path[PATH_MAX + 64];
+	struct ca_app a;
+	struct stat sb;
+	int i;
+
+	/* random bytes */
+	assert_int_equal(getrandom(noise, sizeof(noise), 0), (ssize_t)sizeof(noise));
+	snprintf(path, sizeof(path), "%s/noise.db", t->dir);
+	write_file(path, noise, sizeof(noise));
+	expect_open_fails(path, CA_ERR_CORRUPT);
+
+	/* a text file */
+	snprintf(path, sizeof(path), "%s/config.db", t->dir);
+	write_file(path, text, sizeof(text) - 1);
+	expect_open_fails(path, CA_ERR_CORRUPT);
+
+	/* a real database with many pages, truncated to a third, and to 60 bytes */
+	env_open(t);
+	for (i = 0; i < 120; i++) {
+		make_app(&a, "13905918866");
+		assert_int_equal(store_app_create(t->st, &a, 1000 + i), CA_OK);
+	}
+	store_close(t->st);
+	t->st = NULL;
+	assert_int_equal(stat(t->db, &sb), 0);
+	assert_true(sb.st_size > 40 * 4096);
+
+	/* pages in the middle overwritten: header and schema still fine, so
+	 * only the integrity check at open can tell */
+	snprintf(path, sizeof(path), "%s/damaged.db", t->dir);
+	copy_file(t->db, path);
+	damage_file(path, 20 * 4096, noise, sizeof(noise)); /* 2 pages */
+	expect_open_fails(path, CA_ERR_CORRUPT);
+
+	assert_int_equal(truncate(t->db, sb.st_size / 3), 0);
+	expect_open_fails(t->db, CA_ERR_CORRUPT);
+	assert_int_equal(truncate(t->db, 60), 0);
+	expect_open_fails(t->db, CA_ERR_CORRUPT);
+
+	/* a directory that does not exist */
+	snprintf(path, sizeof(path), "%s/no-such-dir/kiosk.db", t->dir);
+	expect_open_fails(path, CA_ERR_IO);
+	/* a directory where the file should be */
+	snprintf(path, sizeof(path), "%s/adir", t->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	expect_open_fails(path, CA_ERR_IO);
+	rmdir(path);
+}
+
+/* ---- 8. history ---- */
+
+struct hist {
+	int n;                          /* rows seen */
+	struct store_history h[8];      /* copies */
+};
+
+/* store_history_each callback: keep a copy. */
+static int collect_hist(const struct store_history *h, void *ctx)
+{
+	struct hist *s = ctx;
+
+	if (s->n < 8)
+		s->h[s->n] = *h;
+	s->n++;
+	return 0;
+}
+
+static void test_8_history_records_each_change_in_order(void **state)
+{
+	struct tenv *t = *state;
+	struct store *st = env_open(t);
+	struct hist *hs = calloc(1, sizeof(*hs));
+	struct ca_app a;
+
+	assert_non_null(hs);
+	make_app(&a, "13905918866");
+	assert_int_equal(store_app_create(st, &a, 1000), CA_OK);
+	a.pickup = CA_PICKUP_ONSITE;
+	assert_int_equal(store_app_save(st, &a, 2000), CA_OK);
+	assert_int_equal(store_app_act(st, a.id, CA_ACT_SUBMIT, "请审核", FIXTURE_TODAY,
+				       3000, NULL, NULL), CA_OK);
+	assert_int_equal(store_history_each(st, a.id, collect_hist, hs), CA_OK);
+	assert_int_equal(hs->n, 3);
+
+	assert_int_equal(hs->h[0].at_ms, 1000);
+	assert_string_equal(hs->h[0].action_id, "create");
+	assert_int_equal(hs->h[0].action, CA_ACT__N);
+	assert_int_equal(hs->h[0].from.app, CA_APP_DRAFT);
+	assert_int_equal(hs->h[0].to.app, CA_APP_DRAFT);
+	assert_int_equal(hs->h[0].to.pickup, CA_PICKUP_MAIL);
+
+	assert_int_equal(hs->h[1].at_ms, 2000);
+	assert_int_equal(hs->h[1].action, CA_ACT_SAVE);
+	assert_string_equal(hs->h[1].action_id, "save");
+	assert_int_equal(hs->h[1].from.pickup, CA_PICKUP_MAIL);
+	assert_int_equal(hs->h[1].to.pickup, CA_PICKUP_ONSITE);
+	assert_int_equal(hs->h[1].to.app, CA_APP_DRAFT);
+
+	assert_int_equal(hs->h[2].at_ms, 3000);
+	assert_int_equal(hs->h[2].action, CA_ACT_SUBMIT);
+	assert_int_equal(hs->h[2].from.app, CA_APP_DRAFT);
+	assert_int_equal(hs->h[2].to.app, CA_APP_PENDING_REVIEW);
+	assert_int_equal(hs->h[2].to.pay, CA_PAY_UNPAID);
+	assert_int_equal(hs->h[2].to.proc, CA_PROC_NONE);
+	assert_string_equal(hs->h[2].note, "请审核");
+
+	/* a deleted draft takes its history with it */
+	make_app(&a, "13905918866");
+	assert_int_equal(store_app_create(st, &a, 4000), CA_OK);
+	assert_int_equal(store_app_act(st, a.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY, 5000,
+				       NULL, NULL), CA_OK);
+	memset(hs, 0, sizeof(*hs));
+	assert_int_equal(store_history_each(st, a.id, collect_hist, hs), CA_OK);
+	assert_int_equal(hs->n, 0);
+	free(hs);
+}
+
+/* Every test gets its own directory. */
+#define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_1_round_trip_every_field_and_listing),
+		T(test_2_change_and_outbox_row_commit_together_or_not_at_all),
+		T(test_3_status_rules_hold_through_the_store),
+		T(test_4_outbox_fifo_per_app_retries_and_parking),
+		T(test_4b_outbox_payload_carries_op_record_and_arg),
+		T(test_5_migrates_empty_and_missing_files_and_reopen_keeps_all),
+		T(test_5b_open_sets_wal_mode),
+		T(test_6_newer_schema_is_refused_naming_the_file),
+		T(test_7_garbage_truncated_and_unreachable_files_are_reported),
+		T(test_8_history_records_each_change_in_order),
+	};
+
+	/* The failure tests log on purpose; keep the warnings, drop info. */
+	log_set_level(LOG_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
