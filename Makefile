@@ -27,7 +27,8 @@ endif
 CC      ?= cc
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wundef -Wpointer-arith -Wvla
-PROJ_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(SAN_FLAGS) -MMD -MP
+# `make test` adds -Werror: a warning fails the run.
+PROJ_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(WERROR) $(SAN_FLAGS) -MMD -MP
 PROJ_LDFLAGS = $(SAN_FLAGS)
 
 # pkg-config is asked once per make run, after `deps` has made sure the
@@ -79,6 +80,7 @@ ALL_LDFLAGS = $(PROJ_LDFLAGS) $(LDFLAGS)
 
 .PHONY: all deps test check run clean distclean
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(KIOSK_BIN) $(TEST_BINS)
 
@@ -113,8 +115,8 @@ $(VECTORS): tools/gen-vectors | deps
 	/usr/bin/python3 tools/gen-vectors --out $(@D)
 
 test: deps
-	@$(MAKE) --no-print-directory check
-	@$(MAKE) --no-print-directory SAN=1 check
+	@$(MAKE) --no-print-directory WERROR=-Werror check
+	@$(MAKE) --no-print-directory WERROR=-Werror SAN=1 check
 
 check: $(TEST_BINS) $(KIOSK_BIN) $(VECTORS)
 	@CA_VECTORS=$(BUILD)/vectors tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS)
