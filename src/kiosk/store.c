@@ -26,6 +26,7 @@
 
 #include "../core/codec.h"
 #include "../core/log.h"
+#include "../core/mask.h"
 #include "../core/utf8.h"
 #include "../core/uuid.h"
 
@@ -687,6 +688,20 @@ static ca_err change_write(struct store *st, enum write_mode mode,
 	return e;
 }
 
+/* One info line per committed change, for the operator's log. The account
+ * is a phone number: masked, like every personal field that reaches a log. */
+static void log_change(const char *op, const struct ca_state *from,
+		       const struct ca_app *app)
+{
+	char acct[MASK_BUF];
+
+	log_info(TAG, "%s %s: %s/%s/%s -> %s/%s/%s (account %s)", op, app->id,
+		 ca_app_status_id(from->app), ca_pay_status_id(from->pay),
+		 ca_proc_status_id(from->proc), ca_app_status_id(app->app_status),
+		 ca_pay_status_id(app->pay_status), ca_proc_status_id(app->proc_status),
+		 mask_phone(app->account, acct, sizeof(acct)));
+}
+
 /* Insert a new draft with its history and outbox rows. */
 ca_err store_app_create(struct store *st, struct ca_app *app, int64_t now_ms)
 {
@@ -718,6 +733,7 @@ ca_err store_app_create(struct store *st, struct ca_app *app, int64_t now_ms)
 		e = store_commit(st);
 	if (e)
 		goto out;
+	log_change("create", &from, a);
 	*app = *a;
 out:
 	if (e && began)
@@ -780,6 +796,7 @@ ca_err store_app_save(struct store *st, struct ca_app *app, int64_t now_ms)
 		e = store_commit(st);
 	if (e)
 		goto out;
+	log_change(fsm_action_id(CA_ACT_SAVE), &from, cur);
 	*app = *cur;
 out:
 	if (e && began)
@@ -834,6 +851,7 @@ ca_err store_app_act(struct store *st, const char *id, enum ca_action a,
 		e = store_commit(st);
 	if (e)
 		goto out;
+	log_change(fsm_action_id(a), &from, a == CA_ACT_DELETE ? before : cur);
 	if (out)
 		*out = a == CA_ACT_DELETE ? *before : *cur;
 out:

@@ -612,5 +612,5 @@ int main(void)
 		cmocka_unit_test(test_mask_small_buffer_is_never_overrun),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("core/log", tests, NULL, NULL);
 }

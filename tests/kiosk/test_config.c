@@ -699,5 +699,5 @@ int main(void)
 		cmocka_unit_test(test_config_nul_byte_and_control_chars),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("kiosk/config", tests, NULL, NULL);
 }

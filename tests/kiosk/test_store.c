@@ -941,6 +941,47 @@ static void test_8_history_records_each_change_in_order(void **state)
 	free(hs);
 }
 
+/* Change log lines name the record and mask the account; no personal
+ * field of the form reaches the log. */
+static void test_9_change_log_lines_mask_personal_data(void **state)
+{
+	struct tenv *t = *state;
+	struct store *st = env_open(t);
+	char path[PATH_MAX + 16], buf[8192];
+	struct ca_app a;
+	int saved, fd;
+	ssize_t n;
+
+	make_app(&a, "13905918866");
+	snprintf(path, sizeof(path), "%s/stderr.txt", t->dir);
+	fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0600);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fd, 2), 2);
+	log_set_level(LOG_INFO);
+	assert_int_equal(store_app_create(st, &a, 1000), CA_OK);
+	assert_int_equal(store_app_act(st, a.id, CA_ACT_SUBMIT, "请审核", FIXTURE_TODAY,
+				       2000, NULL, NULL), CA_OK);
+	log_set_level(LOG_WARN);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "create "));
+	assert_non_null(strstr(buf, a.id));
+	assert_non_null(strstr(buf, "draft/unpaid/none -> pending_review/unpaid/none"));
+	assert_non_null(strstr(buf, "(account 139****8866)"));
+	assert_null(strstr(buf, "13905918866"));
+	assert_null(strstr(buf, a.handler_id));
+	assert_null(strstr(buf, a.mail_address));
+	assert_null(strstr(buf, a.handler));
+}
+
 /* Every test gets its own directory. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
 
@@ -957,9 +998,10 @@ int main(void)
 		T(test_6_newer_schema_is_refused_naming_the_file),
 		T(test_7_garbage_truncated_and_unreachable_files_are_reported),
 		T(test_8_history_records_each_change_in_order),
+		T(test_9_change_log_lines_mask_personal_data),
 	};
 
 	/* The failure tests log on purpose; keep the warnings, drop info. */
 	log_set_level(LOG_WARN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("kiosk/store", tests, NULL, NULL);
 }
