@@ -78,7 +78,7 @@ LIBKIOSK   = $(BUILD)/libcakiosk.a
 ALL_CFLAGS  = $(PROJ_CFLAGS) $(KIOSK_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(PROJ_LDFLAGS) $(LDFLAGS)
 
-.PHONY: all deps test check run clean distclean
+.PHONY: all deps test check fuzz run clean distclean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -117,9 +117,28 @@ $(VECTORS): tools/gen-vectors | deps
 test: deps
 	@$(MAKE) --no-print-directory WERROR=-Werror check
 	@$(MAKE) --no-print-directory WERROR=-Werror SAN=1 check
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
 check: $(TEST_BINS) $(KIOSK_BIN) $(VECTORS)
 	@CA_VECTORS=$(BUILD)/vectors tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS)
+
+# Fuzzing with clang's libFuzzer (+ASan+UBSan): `make fuzz` runs each target
+# for FUZZ_SECONDS; `make test` runs a short smoke of each.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR      = build/fuzz
+FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all
+FUZZERS = \
+	codec \
+	config \
+	input
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(KIOSK_SRCS) | deps
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) $(KIOSK_CFLAGS) -o $@ $^ $(KIOSK_LIBS)
+
+fuzz: $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
+	@tools/run-fuzz $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZERS)
 
 run: $(KIOSK_BIN)
 	@mkdir -p var/demo
