@@ -13,7 +13,7 @@
 # Libraries, by pkg-config name. One list for the check, one per link.
 PKGS       = sdl2 SDL2_ttf SDL2_image libqrencode sqlite3 libcurl jansson \
              inih libmicrohttpd openssl googlepinyin cmocka
-CORE_PKGS  = jansson
+CORE_PKGS  = jansson libcrypto
 KIOSK_PKGS = $(CORE_PKGS) sqlite3 inih
 TEST_PKGS  = cmocka
 
@@ -48,6 +48,7 @@ CORE_SRCS = \
 	src/core/log.c \
 	src/core/mask.c \
 	src/core/msg.c \
+	src/core/sign.c \
 	src/core/utf8.c \
 	src/core/uuid.c \
 	src/core/valid.c
@@ -63,6 +64,7 @@ TESTS = \
 	tests/core/test_codec \
 	tests/core/test_fsm \
 	tests/core/test_log \
+	tests/core/test_sign \
 	tests/core/test_utf8 \
 	tests/core/test_valid \
 	tests/kiosk/test_config \
