@@ -48,6 +48,7 @@ CORE_SRCS = \
 	src/core/log.c \
 	src/core/mask.c \
 	src/core/msg.c \
+	src/core/pay.c \
 	src/core/sign.c \
 	src/core/utf8.c \
 	src/core/uuid.c \
@@ -64,6 +65,7 @@ TESTS = \
 	tests/core/test_codec \
 	tests/core/test_fsm \
 	tests/core/test_log \
+	tests/core/test_pay \
 	tests/core/test_sign \
 	tests/core/test_utf8 \
 	tests/core/test_valid \
