@@ -157,13 +157,18 @@ ca_err pay_order_refund(struct pay_order *o)
 
 void pay_rfc3339(int64_t t, char out[PAY_RFC3339_LEN + 1])
 {
-	time_t local = (time_t)(t + CST_OFFSET_S);
+	/* Years 1970..9999 keep the fixed width. */
+	time_t local = (time_t)((t < 0 ? 0 : t > INT64_C(253402271999) ? INT64_C(253402271999) : t) +
+				CST_OFFSET_S);
 	struct tm tm;
+	char buf[64];
 
 	gmtime_r(&local, &tm);
-	snprintf(out, PAY_RFC3339_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d+08:00",
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d+08:00",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 		 tm.tm_sec);
+	memcpy(out, buf, PAY_RFC3339_LEN);
+	out[PAY_RFC3339_LEN] = '\0';
 }
 
 /* n decimal digits at s into *v. */
