@@ -155,6 +155,18 @@ ca_err pay_order_refund(struct pay_order *o)
 	return CA_OK;
 }
 
+bool pay_state_advances(enum pay_state from, enum pay_state to)
+{
+	switch (from) {
+	case PAY_NOTPAY:
+		return to == PAY_SUCCESS || to == PAY_CLOSED || to == PAY_REFUND;
+	case PAY_SUCCESS:
+		return to == PAY_REFUND;
+	default:
+		return false;
+	}
+}
+
 void pay_rfc3339(int64_t t, char out[PAY_RFC3339_LEN + 1])
 {
 	/* Years 1970..9999 keep the fixed width. */

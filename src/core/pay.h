@@ -87,6 +87,15 @@ ca_err pay_order_close(struct pay_order *o);
  * stays. CA_ERR_FORBIDDEN when it was never paid. */
 ca_err pay_order_refund(struct pay_order *o);
 
+/*
+ * Whether a party that last knew state from may move to state to when the
+ * provider reports it: NOTPAY -> SUCCESS, CLOSED or REFUND; SUCCESS ->
+ * REFUND; nothing else (final states never go back, and a closed order is
+ * never paid). The hub merges every report (query, close, notification)
+ * through this, so reports arriving late or out of order change nothing.
+ */
+bool pay_state_advances(enum pay_state from, enum pay_state to);
+
 /* time_expire text for Unix seconds t, in China time: out gets
  * "YYYY-MM-DDThh:mm:ss+08:00". */
 void pay_rfc3339(int64_t t, char out[PAY_RFC3339_LEN + 1]);

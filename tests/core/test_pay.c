@@ -95,6 +95,28 @@ static void test_refund_only_of_a_paid_order(void **ctx)
 	assert_int_equal(pay_order_close(&o), CA_ERR_CONFLICT);
 }
 
+/* Reports merge forward only: a late or repeated report never undoes a
+ * payment, and a closed order never becomes paid. */
+static void test_state_merge_only_moves_forward(void **ctx)
+{
+	int from, to;
+
+	(void)ctx;
+	assert_true(pay_state_advances(PAY_NOTPAY, PAY_SUCCESS));
+	assert_true(pay_state_advances(PAY_NOTPAY, PAY_CLOSED));
+	assert_true(pay_state_advances(PAY_NOTPAY, PAY_REFUND));
+	assert_true(pay_state_advances(PAY_SUCCESS, PAY_REFUND));
+	assert_false(pay_state_advances(PAY_SUCCESS, PAY_CLOSED));
+	assert_false(pay_state_advances(PAY_SUCCESS, PAY_NOTPAY));
+	assert_false(pay_state_advances(PAY_CLOSED, PAY_SUCCESS));
+	assert_false(pay_state_advances(PAY_REFUND, PAY_SUCCESS));
+	for (from = 0; from < PAY__N; from++)
+		for (to = 0; to < PAY__N; to++)
+			if (pay_state_advances((enum pay_state)from, (enum pay_state)to))
+				assert_false(pay_state_advances((enum pay_state)to,
+								(enum pay_state)from));
+}
+
 static void test_rfc3339_round_trip(void **ctx)
 {
 	char buf[PAY_RFC3339_LEN + 1];
@@ -186,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_pay_before_expiry_succeeds_after_is_refused),
 		cmocka_unit_test(test_close_is_idempotent_and_never_hides_a_payment),
 		cmocka_unit_test(test_refund_only_of_a_paid_order),
+		cmocka_unit_test(test_state_merge_only_moves_forward),
 		cmocka_unit_test(test_rfc3339_round_trip),
 		cmocka_unit_test(test_countdown_from_hub_clock),
 		cmocka_unit_test(test_expired_is_shown_only_after_the_hub_confirms),

@@ -1,0 +1,50 @@
+/*
+ * api.h - the hub's endpoints (docs/api.md) and what they share.
+ *
+ * Each api_*.c registers its routes with http_add_routes(); main.c calls
+ * every *_register function before the server starts. The payments module
+ * declares its api_pay_register() in pay.h.
+ *
+ * api_apply() is the one place an application changes through the
+ * transition table, for kiosks (api_records.c) and staff (api_admin.c)
+ * alike: load, fsm_apply, price at approval, new revision, row, history.
+ */
+#ifndef HUB_API_H
+#define HUB_API_H
+
+#include <jansson.h>
+
+#include "../core/app.h"
+#include "../core/err.h"
+#include "../core/fsm.h"
+#include "../core/valid.h"
+#include "http.h"
+
+struct hub;
+
+ca_err api_login_register(struct http *h);
+ca_err api_records_register(struct http *h);
+ca_err api_feed_register(struct http *h);
+ca_err api_admin_register(struct http *h);
+
+/*
+ * Apply action a with arg to *app (loaded by the caller inside the open
+ * transaction): fsm_apply on the hub's copy, amount_fen from the price
+ * table on approve, a new revision, the row (unless the action leaves the
+ * record as it was: add_record, issue_invoice), and a history row by actor.
+ * *rev gets the revision. On error nothing is written and *app is as it
+ * was; CA_ERR_FORBIDDEN / CA_ERR_INVALID (with report) as fsm_apply.
+ */
+ca_err api_apply(struct hub *hub, struct ca_app *app, enum ca_action a, const char *arg,
+		 const char *actor, int64_t now_ms, struct valid_report *report, int64_t *rev);
+
+/* Set rs to the error for e on app (403 names the action and status; 422
+ * lists every failing field of report). */
+void api_fail(struct http_resp *rs, ca_err e, enum ca_action a, const struct ca_app *app,
+	      const struct valid_report *report);
+
+/* The error body api_fail makes, as a new JSON object, with its status. */
+json_t *api_error_json(ca_err e, enum ca_action a, const struct ca_app *app,
+		       const struct valid_report *report, int *status);
+
+#endif

@@ -1,0 +1,413 @@
+/*
+ * api_admin.c - /v1/admin/ (staff and operators, through ca-hubctl) and the
+ * unauthenticated GET /health.
+ *
+ * Every change to an application goes through api_apply() (the transition
+ * table), gets a revision and so appears in the feed; side rows (pickup,
+ * invoice, processing record) get revisions of their own. Every action is
+ * logged with the staff name; phones in list output and logs are masked.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/codec.h"
+#include "../core/log.h"
+#include "../core/mask.h"
+#include "../core/sign.h"
+#include "../core/utf8.h"
+#include "../core/uuid.h"
+#include "api.h"
+#include "hub.h"
+#include "vclock.h"
+
+#define TAG "admin"
+#define LIST_MAX 500
+
+/* The string member name of obj, or def when absent/null; NULL when it is
+ * there but not a string. */
+static const char *opt_str(json_t *obj, const char *name, const char *def)
+{
+	json_t *v = json_object_get(obj, name);
+
+	if (!v || json_is_null(v))
+		return def;
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Text of 1..max characters without control characters. */
+static bool text_ok(const char *s, size_t max)
+{
+	size_t n;
+	const unsigned char *p;
+
+	if (!s || !utf8_count(s, &n) || n < 1 || n > max)
+		return false;
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static void health(struct http_req *rq, struct http_resp *rs)
+{
+	(void)rq;
+	http_reply(rs, 200, json_pack("{s:s, s:I}", "status", "ok", "time",
+				      (json_int_t)vclock_now_s()));
+}
+
+/* ---- applications ---- */
+
+struct list_ctx {
+	json_t *arr; /* the listing being built */
+};
+
+static int list_one(const struct ca_app *a, void *ctx)
+{
+	struct list_ctx *l = ctx;
+	char m[MASK_BUF];
+
+	json_array_append_new(l->arr, json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
+		"id", a->id, "company", a->company, "account", mask_phone(a->account, m, sizeof(m)),
+		"app_status", ca_app_status_id(a->app_status),
+		"pay_status", ca_pay_status_id(a->pay_status),
+		"proc_status", ca_proc_status_id(a->proc_status),
+		"pickup", ca_pickup_id(a->pickup), "amount_fen", (json_int_t)a->amount_fen,
+		"rev", (json_int_t)a->rev, "updated_ms", (json_int_t)a->updated_ms));
+	return 0;
+}
+
+static void apps_list(struct http_req *rq, struct http_resp *rs)
+{
+	const char *st = http_query(rq, "status");
+	struct list_ctx l = { json_array() };
+	int status = -1;
+
+	if (st && *st && (status = ca_app_status_from_id(st)) < 0) {
+		json_decref(l.arr);
+		http_error(rs, 400, "bad_request", "status: one of draft, pending_review, "
+			   "approved, rejected");
+		return;
+	}
+	if (!l.arr || hubdb_app_each(rq->hub->db, status, LIST_MAX, list_one, &l)) {
+		json_decref(l.arr);
+		http_error(rs, 500, "internal", "store error");
+		return;
+	}
+	http_reply(rs, 200, json_pack("{s:o}", "apps", l.arr));
+}
+
+static void app_show(struct http_req *rq, struct http_resp *rs)
+{
+	struct hubdb *db = rq->hub->db;
+	struct ca_app *app = malloc(sizeof(*app));
+	json_t *hist = NULL, *recs = NULL, *pickup = NULL, *invoice = NULL;
+	ca_err e;
+
+	if (!app) {
+		http_error(rs, 500, "internal", "out of memory");
+		return;
+	}
+	e = hubdb_app_get(db, rq->param[0], app);
+	if (e == CA_ERR_NOT_FOUND) {
+		http_error(rs, 404, "not_found", "no application %s", rq->param[0]);
+		goto out;
+	}
+	if (e || hubdb_history_json(db, app->id, &hist) || hubdb_record_json(db, app->id, &recs) ||
+	    hubdb_side_json(db, app->id, &pickup, &invoice)) {
+		json_decref(hist);
+		json_decref(recs);
+		http_error(rs, 500, "internal", "store error");
+		goto out;
+	}
+	http_reply(rs, 200, json_pack("{s:o, s:o, s:o, s:o, s:o}", "app", codec_app_encode(app),
+				      "history", hist, "records", recs,
+				      "pickup", pickup ? pickup : json_null(),
+				      "invoice", invoice ? invoice : json_null()));
+out:
+	free(app);
+}
+
+/* POST /v1/admin/apps/ID/act {"op", "arg", "staff", "kiosk", "slot"} */
+static void app_act(struct http_req *rq, struct http_resp *rs)
+{
+	struct hub *hub = rq->hub;
+	json_t *body = http_json_body(rq, rs);
+	const char *op, *arg, *staff, *kiosk, *slot;
+	struct valid_report rep = { 0 };
+	struct ca_app *app = NULL;
+	char actor[300];
+	int64_t now = vclock_now_ms(), rev, rev2;
+	ca_err e;
+	int a;
+
+	if (!body)
+		return;
+	op = opt_str(body, "op", NULL);
+	arg = opt_str(body, "arg", NULL);
+	staff = opt_str(body, "staff", "staff");
+	kiosk = opt_str(body, "kiosk", NULL);
+	slot = opt_str(body, "slot", "");
+	a = op ? fsm_action_from_id(op) : -1;
+	if (a != CA_ACT_APPROVE && a != CA_ACT_REJECT && a != CA_ACT_SHIP &&
+	    a != CA_ACT_MARK_READY && a != CA_ACT_ISSUE_INVOICE) {
+		http_error(rs, 400, "bad_request", "op: approve, reject, ship, mark_ready or "
+			   "issue_invoice");
+		goto out;
+	}
+	if ((!arg && json_object_get(body, "arg") && !json_is_null(json_object_get(body, "arg"))) ||
+	    !staff || !text_ok(staff, CA_PERSON_MAX)) {
+		http_error(rs, 400, "bad_request", "arg and staff must be text (staff 1..%d "
+			   "characters)", CA_PERSON_MAX);
+		goto out;
+	}
+	if (a == CA_ACT_MARK_READY &&
+	    (!kiosk || !text_ok(kiosk, CA_KIOSK_ID_MAX) || !slot || strlen(slot) > 16)) {
+		http_error(rs, 400, "bad_request", "mark_ready needs kiosk (1..%d characters) "
+			   "and an optional slot (up to 16)", CA_KIOSK_ID_MAX);
+		goto out;
+	}
+	snprintf(actor, sizeof(actor), "staff:%s", staff);
+	app = malloc(sizeof(*app));
+	if (!app || hubdb_begin(hub->db)) {
+		http_error(rs, 500, "internal", "store error");
+		goto out;
+	}
+	e = hubdb_app_get(hub->db, rq->param[0], app);
+	if (e == CA_ERR_NOT_FOUND) {
+		hubdb_rollback(hub->db);
+		http_error(rs, 404, "not_found", "no application %s", rq->param[0]);
+		goto out;
+	}
+	if (!e)
+		e = api_apply(hub, app, (enum ca_action)a, arg, actor, now, &rep, &rev);
+	if (!e && a == CA_ACT_MARK_READY && !(e = hubdb_rev_next(hub->db, &rev2)))
+		e = hubdb_pickup_put(hub->db, app->id, app->account, kiosk, slot, rev2, now);
+	if (!e && a == CA_ACT_ISSUE_INVOICE)
+		e = hubdb_invoice_put(hub->db, app->id, app->account, rev, now);
+	if (e) {
+		hubdb_rollback(hub->db);
+		api_fail(rs, e, (enum ca_action)a, app, &rep);
+		log_info(TAG, "%s of %s by %s refused: %s", op, rq->param[0], staff,
+			 ca_strerror(e));
+		goto out;
+	}
+	if (hubdb_commit(hub->db)) {
+		http_error(rs, 500, "internal", "store error");
+		goto out;
+	}
+	log_info(TAG, "%s of %s by %s (rev %lld)", op, app->id, staff, (long long)rev);
+	http_reply(rs, 200, json_pack("{s:o}", "app", codec_app_encode(app)));
+out:
+	free(app);
+	json_decref(body);
+}
+
+/* POST /v1/admin/apps/ID/records {"staff", "text"} */
+static void app_record(struct http_req *rq, struct http_resp *rs)
+{
+	struct hub *hub = rq->hub;
+	json_t *body = http_json_body(rq, rs);
+	const char *staff, *text;
+	struct ca_proc_record rec;
+	struct ca_app *app = NULL;
+	char actor[300];
+	int64_t now = vclock_now_ms(), rev;
+	ca_err e;
+
+	if (!body)
+		return;
+	staff = opt_str(body, "staff", "staff");
+	text = opt_str(body, "text", NULL);
+	if (!staff || !text_ok(staff, CA_PERSON_MAX) || !text || !text_ok(text, CA_COMMENT_MAX)) {
+		http_error(rs, 400, "bad_request", "text (1..%d characters) is required; staff "
+			   "1..%d characters", CA_COMMENT_MAX, CA_PERSON_MAX);
+		goto out;
+	}
+	memset(&rec, 0, sizeof(rec));
+	if (uuid_v4(rec.id)) {
+		http_error(rs, 500, "internal", "no randomness");
+		goto out;
+	}
+	snprintf(rec.app_id, sizeof(rec.app_id), "%.36s", rq->param[0]);
+	rec.at_ms = now;
+	snprintf(rec.staff, sizeof(rec.staff), "%s", staff);
+	snprintf(rec.text, sizeof(rec.text), "%s", text);
+	snprintf(actor, sizeof(actor), "staff:%s", staff);
+	app = malloc(sizeof(*app));
+	if (!app || hubdb_begin(hub->db)) {
+		http_error(rs, 500, "internal", "store error");
+		goto out;
+	}
+	e = hubdb_app_get(hub->db, rq->param[0], app);
+	if (!e)
+		e = api_apply(hub, app, CA_ACT_ADD_RECORD, text, actor, now, NULL, &rev);
+	if (!e)
+		e = hubdb_record_add(hub->db, &rec, app->account, rev);
+	if (e) {
+		hubdb_rollback(hub->db);
+		if (e == CA_ERR_NOT_FOUND)
+			http_error(rs, 404, "not_found", "no application %s", rq->param[0]);
+		else
+			api_fail(rs, e, CA_ACT_ADD_RECORD, app, NULL);
+		goto out;
+	}
+	if (hubdb_commit(hub->db)) {
+		http_error(rs, 500, "internal", "store error");
+		goto out;
+	}
+	log_info(TAG, "processing record %s on %s by %s (rev %lld)", rec.id, app->id, staff,
+		 (long long)rev);
+	http_reply(rs, 200, json_pack("{s:o, s:I}", "record", codec_record_encode(&rec), "rev",
+				      (json_int_t)rev));
+out:
+	free(app);
+	json_decref(body);
+}
+
+/* ---- devices ---- */
+
+static bool device_id_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, i;
+
+	if (n < 1 || n > HUBDB_DEVICE_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+static void device_add(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *body = http_json_body(rq, rs);
+	const char *id;
+	char secret[SIGN_HEX_LEN + 1];
+	ca_err e;
+
+	if (!body)
+		return;
+	id = opt_str(body, "id", NULL);
+	if (!device_id_ok(id)) {
+		http_error(rs, 400, "bad_request", "id: 1 to 32 of A-Z a-z 0-9 _ -");
+		goto out;
+	}
+	if (sign_new_secret(secret)) {
+		http_error(rs, 500, "internal", "no randomness");
+		goto out;
+	}
+	e = hubdb_device_add(rq->hub->db, id, secret, vclock_now_s());
+	if (e == CA_ERR_CONFLICT) {
+		http_error(rs, 409, "conflict", "device %s exists", id);
+		goto out;
+	}
+	if (e) {
+		http_error(rs, 500, "internal", "store error");
+		goto out;
+	}
+	log_info(TAG, "device %s provisioned", id);
+	http_reply(rs, 200, json_pack("{s:s, s:s}", "id", id, "secret", secret));
+out:
+	json_decref(body);
+}
+
+static void device_list(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *list;
+
+	if (hubdb_device_list(rq->hub->db, &list)) {
+		http_error(rs, 500, "internal", "store error");
+		return;
+	}
+	http_reply(rs, 200, json_pack("{s:o}", "devices", list));
+}
+
+static void device_disable(struct http_req *rq, struct http_resp *rs)
+{
+	ca_err e = hubdb_device_disable(rq->hub->db, rq->param[0]);
+
+	if (e == CA_ERR_NOT_FOUND) {
+		http_error(rs, 404, "not_found", "no device %s", rq->param[0]);
+		return;
+	}
+	if (e) {
+		http_error(rs, 500, "internal", "store error");
+		return;
+	}
+	log_info(TAG, "device %s disabled", rq->param[0]);
+	http_reply(rs, 200, json_pack("{s:s, s:b}", "id", rq->param[0], "enabled", 0));
+}
+
+/* ---- SMS, clock ---- */
+
+static void sms_last(struct http_req *rq, struct http_resp *rs)
+{
+	struct hub *hub = rq->hub;
+	struct hubdb_code c;
+	ca_err e;
+
+	if (!hub->sms->records || hub->cfg.mode == HUB_MODE_PRODUCTION) {
+		http_error(rs, 404, "not_found", "the SMS provider does not keep codes for staff");
+		return;
+	}
+	if (valid_mobile(rq->param[0]) != MSG_NONE) {
+		http_error(rs, 400, "bad_request", "not a mainland mobile number");
+		return;
+	}
+	e = hubdb_sms_code_get(hub->db, rq->param[0], &c);
+	if (e == CA_ERR_NOT_FOUND) {
+		http_error(rs, 404, "not_found", "no code was sent to this phone");
+		return;
+	}
+	if (e) {
+		http_error(rs, 500, "internal", "store error");
+		return;
+	}
+	http_reply(rs, 200, json_pack("{s:s, s:s, s:I, s:I, s:i, s:b}", "phone", rq->param[0],
+				      "code", c.code, "sent_at", (json_int_t)c.sent_s,
+				      "expires_at", (json_int_t)c.expires_s, "tries", c.tries,
+				      "used", c.used));
+}
+
+static void clock_advance(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *body = http_json_body(rq, rs), *s;
+
+	if (!body)
+		return;
+	s = json_object_get(body, "advance_s");
+	if (!json_is_integer(s) || json_integer_value(s) <= 0) {
+		http_error(rs, 400, "bad_request", "advance_s: a positive whole number of seconds");
+	} else if (!vclock_enabled()) {
+		http_error(rs, 403, "forbidden", "the hub runs on the system clock (start it "
+			   "with --virtual-clock)");
+	} else if (!vclock_advance(json_integer_value(s))) {
+		http_error(rs, 400, "bad_request", "advance_s: at most ten years at a time");
+	} else {
+		log_info(TAG, "virtual clock advanced by %lld s", (long long)json_integer_value(s));
+		http_reply(rs, 200, json_pack("{s:I, s:b}", "now", (json_int_t)vclock_now_s(),
+					      "virtual", 1));
+	}
+	json_decref(body);
+}
+
+static const struct http_route routes[] = {
+	{ "GET", "/health", HTTP_AUTH_NONE, health },
+	{ "GET", "/v1/admin/apps", HTTP_AUTH_ADMIN, apps_list },
+	{ "GET", "/v1/admin/apps/*", HTTP_AUTH_ADMIN, app_show },
+	{ "POST", "/v1/admin/apps/*/act", HTTP_AUTH_ADMIN, app_act },
+	{ "POST", "/v1/admin/apps/*/records", HTTP_AUTH_ADMIN, app_record },
+	{ "POST", "/v1/admin/devices", HTTP_AUTH_ADMIN, device_add },
+	{ "GET", "/v1/admin/devices", HTTP_AUTH_ADMIN, device_list },
+	{ "POST", "/v1/admin/devices/*/disable", HTTP_AUTH_ADMIN, device_disable },
+	{ "GET", "/v1/admin/sms/*", HTTP_AUTH_ADMIN, sms_last },
+	{ "POST", "/v1/admin/clock", HTTP_AUTH_ADMIN, clock_advance },
+};
+
+ca_err api_admin_register(struct http *h)
+{
+	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
+}

@@ -1,0 +1,103 @@
+/*
+ * api_feed.c - GET /v1/feed?since=REV&limit=N&wait=S (docs/api.md, Change
+ * feed; docs/hub.md says how the long-poll works).
+ *
+ * With wait and nothing for this device past since, the request holds its
+ * connection thread on the store's revision condition variable: each commit
+ * anywhere wakes it, it queries again, and answers as soon as something is
+ * there for its accounts, or when S seconds have passed (or the hub stops).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "hub.h"
+
+#define FEED_LIMIT_DEFAULT 100
+#define FEED_LIMIT_MAX 500
+#define FEED_WAIT_MAX 25
+
+/* A whole non-negative decimal number of the query, or def when absent.
+ * -1 when malformed or above max. */
+static long long query_num(const struct http_req *rq, const char *name, long long def,
+			   long long max)
+{
+	const char *v = http_query(rq, name);
+	char *end;
+	long long n;
+
+	if (!v)
+		return def;
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*end || errno || n > max)
+		return -1;
+	return n;
+}
+
+static int64_t now_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void feed(struct http_req *rq, struct http_resp *rs)
+{
+	struct hubdb *db = rq->hub->db;
+	long long since = query_num(rq, "since", 0, INT64_MAX);
+	long long limit = query_num(rq, "limit", FEED_LIMIT_DEFAULT, FEED_LIMIT_MAX);
+	long long wait = query_num(rq, "wait", 0, FEED_WAIT_MAX);
+	json_t *changes = NULL;
+	int64_t next, seen, deadline;
+	bool more;
+
+	if (since < 0 || limit < 1 || wait < 0) {
+		http_error(rs, 400, "bad_request", "since >= 0, limit 1..%d and wait 0..%d "
+			   "must be whole numbers", FEED_LIMIT_MAX, FEED_WAIT_MAX);
+		return;
+	}
+	deadline = now_mono_ms() + wait * 1000;
+	for (;;) {
+		/* The revision before the query: a commit after it wakes us. */
+		seen = hubdb_rev_current(db);
+		if (hubdb_feed(db, rq->device, since, (int)limit, &changes, &next, &more)) {
+			http_error(rs, 500, "internal", "store error; retry later");
+			rs->retry_after = 5;
+			return;
+		}
+		if (json_array_size(changes) > 0 || wait == 0)
+			break;
+		json_decref(changes);
+		changes = NULL;
+		{
+			int64_t left = deadline - now_mono_ms();
+
+			if (left <= 0 || hubdb_rev_wait(db, seen, (int)left) == seen) {
+				/* Timed out or stopping: one last look. */
+				if (hubdb_feed(db, rq->device, since, (int)limit, &changes,
+					       &next, &more)) {
+					http_error(rs, 500, "internal", "store error");
+					return;
+				}
+				break;
+			}
+		}
+	}
+	http_reply(rs, 200, json_pack("{s:o, s:I, s:b}", "changes", changes, "next",
+				      (json_int_t)next, "more", more));
+}
+
+static const struct http_route routes[] = {
+	{ "GET", "/v1/feed", HTTP_AUTH_DEVICE, feed },
+};
+
+ca_err api_feed_register(struct http *h)
+{
+	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
+}

@@ -1,0 +1,308 @@
+/*
+ * api_records.c - POST /v1/records: a kiosk's outbox rows, applied one by
+ * one, idempotently (docs/api.md, Records).
+ *
+ * For each record, in ONE transaction: look up (device, key) in the
+ * idempotency table - a replay with the same request hash returns the
+ * stored result, a different hash is 409 -; decide on the hub's copy of
+ * the application (fsm.h), write the row and its history, and store the
+ * result under the key. Final results (2xx, 4xx) are stored; a 5xx is not,
+ * so the kiosk's retry gets another go. The request hash is SHA-256 of the
+ * record object serialised with sorted keys.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/codec.h"
+#include "../core/log.h"
+#include "../core/mask.h"
+#include "../core/sign.h"
+#include "../core/utf8.h"
+#include "api.h"
+#include "hub.h"
+#include "vclock.h"
+
+#define TAG "records"
+#define RECORDS_MAX 100
+
+/* A per-record result: {key, status, app} or {key, status, error}. */
+static json_t *result_ok(const char *key, const struct ca_app *app)
+{
+	return json_pack("{s:s, s:i, s:o}", "key", key, "status", 200, "app",
+			 codec_app_encode(app));
+}
+
+static json_t *result_err(const char *key, int status, const char *code, const char *msg)
+{
+	return json_pack("{s:s, s:i, s:{s:s, s:s}}", "key", key, "status", status, "error",
+			 "code", code, "message", msg);
+}
+
+/* Copy the form fields (company .. mail_postcode) of src into dst. */
+static void copy_form(struct ca_app *dst, const struct ca_app *src)
+{
+	memcpy(dst->company, src->company, sizeof(dst->company));
+	memcpy(dst->uscc, src->uscc, sizeof(dst->uscc));
+	memcpy(dst->legal_rep, src->legal_rep, sizeof(dst->legal_rep));
+	memcpy(dst->handler, src->handler, sizeof(dst->handler));
+	memcpy(dst->handler_id, src->handler_id, sizeof(dst->handler_id));
+	memcpy(dst->mobile, src->mobile, sizeof(dst->mobile));
+	memcpy(dst->email, src->email, sizeof(dst->email));
+	dst->business = src->business;
+	dst->cert_type = src->cert_type;
+	dst->sub_keys = src->sub_keys;
+	dst->pickup = src->pickup;
+	memcpy(dst->mail_recipient, src->mail_recipient, sizeof(dst->mail_recipient));
+	memcpy(dst->mail_phone, src->mail_phone, sizeof(dst->mail_phone));
+	memcpy(dst->mail_address, src->mail_address, sizeof(dst->mail_address));
+	memcpy(dst->mail_postcode, src->mail_postcode, sizeof(dst->mail_postcode));
+	ca_app_normalize(dst);
+}
+
+/* Work space of one record (ca_app is large: keep it off the stack). */
+struct rec_work {
+	struct ca_app in;     /* as the kiosk sent it */
+	struct ca_app cur;    /* the hub's copy */
+	struct valid_report rep;
+};
+
+/*
+ * Decide and write one record inside the open transaction. Returns the
+ * result object; *status is its HTTP status (5xx: roll back, store nothing).
+ */
+static json_t *apply_one(struct http_req *rq, struct rec_work *w, const char *key,
+			 const char *op, const char *arg, int64_t at_ms, int *status)
+{
+	struct hub *hub = rq->hub;
+	char actor[48], m[MASK_BUF];
+	int64_t now = vclock_now_ms(), rev;
+	struct ca_state st;
+	json_t *res;
+	ca_err e;
+	int act;
+
+	snprintf(actor, sizeof(actor), "device:%s", rq->device);
+	act = strcmp(op, "save") == 0 ? CA_ACT_SAVE : fsm_action_from_id(op);
+	if (act < 0 || (act != CA_ACT_SAVE && act != CA_ACT_DELETE &&
+			(fsm_actor((enum ca_action)act) != CA_BY_USER || act == CA_ACT_EDIT ||
+			 act == CA_ACT_VIEW_DETAILS))) {
+		*status = 400;
+		return result_err(key, 400, "bad_request", "op: not save, delete or a user action");
+	}
+	if (!hubdb_bound(hub->db, rq->device, w->in.account)) {
+		*status = 404;
+		return result_err(key, 404, "not_found",
+				  "the record's account has not logged in on this device");
+	}
+	e = hubdb_app_get(hub->db, w->in.id, &w->cur);
+	if (e == CA_ERR_NOT_FOUND && act == CA_ACT_SAVE) {
+		/* A new application: a draft with the kiosk's form. */
+		ca_app_init(&w->cur);
+		memcpy(w->cur.id, w->in.id, sizeof(w->cur.id));
+		memcpy(w->cur.account, w->in.account, sizeof(w->cur.account));
+		snprintf(w->cur.kiosk_id, sizeof(w->cur.kiosk_id), "%s", rq->device);
+		copy_form(&w->cur, &w->in);
+		w->cur.created_ms = w->in.created_ms ? w->in.created_ms : at_ms;
+		w->cur.updated_ms = now;
+		st = ca_state_of(&w->cur);
+		e = hubdb_rev_next(hub->db, &rev);
+		if (!e) {
+			w->cur.rev = rev;
+			e = hubdb_app_put(hub->db, &w->cur);
+		}
+		if (!e)
+			e = hubdb_history_add(hub->db, w->cur.id, rev, now, CA_ACT__N, &st, &st,
+					      actor, "");
+		goto done;
+	}
+	if (e == CA_ERR_NOT_FOUND) {
+		*status = 404;
+		return result_err(key, 404, "not_found", "no such application on the hub");
+	}
+	if (e)
+		goto done;
+	if (strcmp(w->cur.account, w->in.account) != 0) {
+		*status = 404;
+		return result_err(key, 404, "not_found", "no such application for this account");
+	}
+	if (act == CA_ACT_SAVE) {
+		st = ca_state_of(&w->cur);
+		if (!fsm_allowed(&st, CA_ACT_SAVE)) {
+			e = CA_ERR_FORBIDDEN;
+			goto done;
+		}
+		copy_form(&w->cur, &w->in);
+		w->cur.updated_ms = now;
+		e = hubdb_rev_next(hub->db, &rev);
+		if (!e) {
+			w->cur.rev = rev;
+			e = hubdb_app_put(hub->db, &w->cur);
+		}
+		if (!e)
+			e = hubdb_history_add(hub->db, w->cur.id, rev, now, CA_ACT_SAVE, &st, &st,
+					      actor, "");
+		goto done;
+	}
+	if (act == CA_ACT_DELETE) {
+		struct ca_app *probe = &w->in; /* reuse: the kiosk's copy is not needed now */
+
+		*probe = w->cur;
+		e = fsm_apply(probe, CA_ACT_DELETE, NULL, vclock_today(), &w->rep);
+		if (!e)
+			e = hubdb_app_delete(hub->db, w->cur.id);
+		goto done;
+	}
+	e = api_apply(hub, &w->cur, (enum ca_action)act, arg, actor, now, &w->rep, &rev);
+done:
+	if (e == CA_OK) {
+		log_info(TAG, "%s %s of %s by %s", op, w->cur.id,
+			 mask_phone(w->cur.account, m, sizeof(m)), rq->device);
+		*status = 200;
+		return result_ok(key, &w->cur);
+	}
+	res = api_error_json(e, (enum ca_action)act, &w->cur, &w->rep, status);
+	json_object_set_new(res, "key", json_string(key));
+	json_object_set_new(res, "status", json_integer(*status));
+	return res;
+}
+
+/* Check the shape of one record; NULL when fine, else what is wrong. */
+static const char *shape(json_t *r, const char **key, const char **op, const char **arg,
+			 int64_t *at_ms, json_t **app)
+{
+	json_t *k = json_object_get(r, "key"), *o = json_object_get(r, "op");
+	json_t *a = json_object_get(r, "arg"), *t = json_object_get(r, "at_ms");
+	size_t len;
+
+	if (!json_is_object(r))
+		return "a record must be an object";
+	if (!json_is_string(k) || !(len = json_string_length(k)) || len > HUBDB_KEY_MAX)
+		return "key: a string of 1 to 64 characters is required";
+	*key = json_string_value(k);
+	if (strlen(*key) != len || !utf8_count(*key, &len))
+		return "key: must be UTF-8 text";
+	if (!json_is_string(o))
+		return "op: a string is required";
+	*op = json_string_value(o);
+	if (a && !json_is_null(a) && !json_is_string(a))
+		return "arg: must be a string or null";
+	*arg = json_is_string(a) ? json_string_value(a) : NULL;
+	if (!json_is_integer(t) || json_integer_value(t) < 0)
+		return "at_ms: a non-negative integer is required";
+	*at_ms = json_integer_value(t);
+	*app = json_object_get(r, "app");
+	if (!json_is_object(*app))
+		return "app: an object is required";
+	return NULL;
+}
+
+/* One record, end to end: shape, idempotency, decision, storage. */
+static json_t *one_record(struct http_req *rq, json_t *r, struct rec_work *w)
+{
+	struct hub *hub = rq->hub;
+	const char *key = "", *op = NULL, *arg = NULL, *why;
+	char hash[SIGN_HEX_LEN + 1], old_hash[65], cerr[CODEC_ERR_MAX], *text, *stored = NULL;
+	int64_t at_ms = 0;
+	json_t *app = NULL, *res = NULL;
+	int status = 500, old_status;
+	ca_err e;
+
+	why = shape(r, &key, &op, &arg, &at_ms, &app);
+	if (why)
+		return result_err(json_is_string(json_object_get(r, "key")) ? key : "", 400,
+				  "bad_request", why);
+	text = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return result_err(key, 500, "internal", "out of memory");
+	sign_sha256_hex(text, strlen(text), hash);
+	free(text);
+
+	if (hubdb_begin(hub->db))
+		return result_err(key, 500, "internal", "store busy; retry later");
+	e = hubdb_idem_get(hub->db, rq->device, key, old_hash, &old_status, &stored);
+	if (e == CA_OK) {
+		hubdb_rollback(hub->db);
+		if (strcmp(old_hash, hash) != 0) {
+			free(stored);
+			log_warn(TAG, "key %s of %s reused with a different record", key, rq->device);
+			return result_err(key, 409, "conflict",
+					  "this key was used before with a different record");
+		}
+		res = json_loads(stored, 0, NULL);
+		free(stored);
+		return res ? res : result_err(key, 500, "internal", "stored result unreadable");
+	}
+	if (e != CA_ERR_NOT_FOUND) {
+		hubdb_rollback(hub->db);
+		return result_err(key, 500, "internal", "store error; retry later");
+	}
+	memset(&w->rep, 0, sizeof(w->rep));
+	if (codec_app_decode(app, &w->in, cerr, sizeof(cerr)) != CA_OK) {
+		char msg[CODEC_ERR_MAX + 8];
+
+		snprintf(msg, sizeof(msg), "app: %s", cerr);
+		status = 400;
+		res = result_err(key, 400, "bad_request", msg);
+	} else {
+		res = apply_one(rq, w, key, op, arg, at_ms, &status);
+	}
+	if (status >= 500 || !res) {
+		hubdb_rollback(hub->db);
+		json_decref(res);
+		return result_err(key, 500, "internal", "store error; retry later");
+	}
+	text = json_dumps(res, JSON_COMPACT);
+	e = text ? hubdb_idem_put(hub->db, rq->device, key, hash, status, text,
+				  vclock_now_ms()) : CA_ERR_NOMEM;
+	free(text);
+	if (e) {
+		hubdb_rollback(hub->db);
+		json_decref(res);
+		return result_err(key, 500, "internal", "store error; retry later");
+	}
+	if (hubdb_commit(hub->db)) {
+		json_decref(res);
+		return result_err(key, 500, "internal", "store error; retry later");
+	}
+	return res;
+}
+
+static void records(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *body = http_json_body(rq, rs), *list, *results, *r;
+	struct rec_work *w = NULL;
+	size_t i;
+
+	if (!body)
+		return;
+	list = json_object_get(body, "records");
+	if (!json_is_array(list) || json_array_size(list) == 0 ||
+	    json_array_size(list) > RECORDS_MAX) {
+		http_error(rs, 400, "bad_request", "records: an array of 1 to %d records",
+			   RECORDS_MAX);
+		goto out;
+	}
+	w = malloc(sizeof(*w));
+	results = json_array();
+	if (!w || !results) {
+		json_decref(results);
+		http_error(rs, 500, "internal", "out of memory");
+		goto out;
+	}
+	json_array_foreach(list, i, r)
+		json_array_append_new(results, one_record(rq, r, w));
+	http_reply(rs, 200, json_pack("{s:o}", "results", results));
+out:
+	free(w);
+	json_decref(body);
+}
+
+static const struct http_route routes[] = {
+	{ "POST", "/v1/records", HTTP_AUTH_DEVICE, records },
+};
+
+ca_err api_records_register(struct http *h)
+{
+	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
+}

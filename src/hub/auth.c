@@ -1,0 +1,164 @@
+/* auth.c - device signatures, nonce replay store, admin token (see auth.h). */
+#include "auth.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/log.h"
+#include "../core/sign.h"
+#include "hub.h"
+#include "vclock.h"
+
+#define TOKEN_FILE "admin.token"
+
+/* [A-Za-z0-9_-]{1,32} */
+static bool id_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 1 || n > HUBDB_DEVICE_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* Refuse with reason. */
+static int refuse(struct http_req *rq, const char *why)
+{
+	rq->auth_fail = why;
+	return -1;
+}
+
+int auth_device(struct http_req *rq)
+{
+	const char *dev = http_header(rq, SIGN_H_DEVICE);
+	const char *ts = http_header(rq, SIGN_H_TIMESTAMP);
+	const char *nonce = http_header(rq, SIGN_H_NONCE);
+	const char *sig = http_header(rq, SIGN_H_SIGNATURE);
+	char want[SIGN_HEX_LEN + 1];
+	struct hubdb_device d;
+	int64_t t, now, skew;
+	char *end;
+	ca_err e;
+
+	if (!dev || !ts || !nonce || !sig)
+		return refuse(rq, "missing signature headers (X-CA-Device, X-CA-Timestamp, "
+			      "X-CA-Nonce, X-CA-Signature)");
+	if (!id_ok(dev))
+		return refuse(rq, "malformed device id");
+	snprintf(rq->device, sizeof(rq->device), "%s", dev);
+	e = hubdb_device_get(rq->hub->db, dev, &d);
+	if (e == CA_ERR_NOT_FOUND)
+		return refuse(rq, "unknown device");
+	if (e) {
+		rq->auth_fail = "store error";
+		return -2;
+	}
+	if (!d.enabled)
+		return refuse(rq, "device disabled");
+	errno = 0;
+	t = strtoll(ts, &end, 10);
+	if (!isdigit((unsigned char)ts[0]) || *end || errno)
+		return refuse(rq, "malformed timestamp");
+	now = vclock_now_s();
+	skew = t > now ? t - now : now - t;
+	if (skew > SIGN_SKEW_S)
+		return refuse(rq, "stale timestamp: more than 300 s off the hub's clock "
+			      "(see the Date header)");
+	if (!sign_is_hex(nonce, SIGN_NONCE_LEN))
+		return refuse(rq, "malformed nonce (32 lower-case hex digits)");
+	if (!sign_is_hex(sig, SIGN_HEX_LEN))
+		return refuse(rq, "malformed signature");
+	if (sign_request(d.secret, rq->method, rq->target, t, nonce, rq->body, rq->body_len,
+			 want) != CA_OK)
+		return refuse(rq, "request cannot be signed (target too long?)");
+	if (!sign_equal(want, sig))
+		return refuse(rq, "bad signature");
+	/* Only a correctly signed nonce is remembered. */
+	e = hubdb_nonce_use(rq->hub->db, dev, nonce, now);
+	if (e == CA_ERR_CONFLICT)
+		return refuse(rq, "replayed nonce");
+	if (e) {
+		rq->auth_fail = "store error";
+		return -2;
+	}
+	return 0;
+}
+
+int auth_admin(struct http_req *rq)
+{
+	const char *a = http_header(rq, "Authorization");
+
+	if (!a || strncmp(a, "Bearer ", 7) != 0)
+		return refuse(rq, "missing admin token (Authorization: Bearer ...)");
+	if (!sign_equal(a + 7, rq->hub->admin_token))
+		return refuse(rq, "bad admin token");
+	return 0;
+}
+
+ca_err auth_token_init(const char *data_dir, char out[65], char *err, size_t errlen)
+{
+	char path[512], tmp[520], buf[80];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", data_dir, TOKEN_FILE);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		struct stat sb;
+
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (fstat(fd, &sb) == 0 && (sb.st_mode & 077))
+			log_warn("auth", "%s is readable by others (mode %03o); chmod 600 it",
+				 path, (unsigned)(sb.st_mode & 0777));
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (!sign_is_hex(buf, SIGN_HEX_LEN)) {
+			snprintf(err, errlen, "%s: not an admin token (64 lower-case hex digits); "
+				 "remove it to make a new one", path);
+			return CA_ERR_CONFIG;
+		}
+		memcpy(out, buf, SIGN_HEX_LEN + 1);
+		return CA_OK;
+	}
+	if (errno != ENOENT) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return CA_ERR_IO;
+	}
+	if (sign_new_secret(out) != CA_OK) {
+		snprintf(err, errlen, "no randomness for the admin token");
+		return CA_ERR_IO;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+		return CA_ERR_IO;
+	}
+	snprintf(buf, sizeof(buf), "%s\n", out);
+	n = write(fd, buf, strlen(buf));
+	if (n != (ssize_t)strlen(buf) || fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return CA_ERR_IO;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: cannot rename: %s", path, strerror(errno));
+		unlink(tmp);
+		return CA_ERR_IO;
+	}
+	log_info("auth", "new admin token written to %s (mode 0600)", path);
+	return CA_OK;
+}

@@ -1,0 +1,1674 @@
+/*
+ * db.c - the hub's SQLite store (see db.h for the contract and the choice
+ * of one connection behind a mutex).
+ *
+ * Where to start reading: hubdb_open() (checks, pragmas, migrations), then
+ * hubdb_begin/commit and hubdb_rev_next (revisions and the feed's wake-up),
+ * then hubdb_feed(). Statements are prepared per call and finalized before
+ * returning, as in the kiosk store; column text is copied out at once.
+ */
+#include "db.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../core/codec.h"
+#include "../core/log.h"
+
+#define TAG "db"
+#define HUBDB_BUSY_MS 5000
+
+struct hubdb {
+	sqlite3 *db;              /* the one connection, owned */
+	char *path;               /* file name for messages, owned */
+	pthread_mutex_t lock;     /* recursive; held for a call or a whole transaction */
+	int depth;                /* transaction nesting guard: 1 inside begin..commit */
+	int64_t tx_rev;           /* highest revision handed out in the open transaction */
+	pthread_mutex_t rev_mu;   /* guards committed_rev and stopping */
+	pthread_cond_t rev_cv;    /* signalled when committed_rev grows or on stop */
+	int64_t committed_rev;    /* last committed revision */
+	bool stopping;            /* hubdb_wake_all was called */
+};
+
+/*
+ * The schema, one forward migration per version (index v takes v to v+1).
+ * Never edit a shipped entry; append. Version 2 adds the payment tables
+ * (the hub's orders, and the books of the built-in provider simulator).
+ *
+ * applications.body is the codec JSON of the record (with its rev) and the
+ * source of truth; account, device, app_status, rev, updated_ms are copies
+ * for lookups. proc_records, pickups and invoices carry account and rev so
+ * the feed needs no joins. secrets are kept in clear: the hub needs them to
+ * verify HMACs (protect the data dir, mode 0700).
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta (k TEXT PRIMARY KEY NOT NULL, v INTEGER NOT NULL);"
+	"INSERT INTO meta VALUES ('rev', 0);"
+	"CREATE TABLE devices ("
+	" id TEXT PRIMARY KEY NOT NULL, secret TEXT NOT NULL,"
+	" enabled INTEGER NOT NULL DEFAULT 1, created_s INTEGER NOT NULL,"
+	" last_seen_s INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE nonces ("
+	" device TEXT NOT NULL REFERENCES devices(id), nonce TEXT NOT NULL,"
+	" at_s INTEGER NOT NULL, PRIMARY KEY (device, nonce)) WITHOUT ROWID;"
+	"CREATE INDEX nonces_by_age ON nonces(at_s);"
+	"CREATE TABLE sms_codes ("
+	" phone TEXT PRIMARY KEY NOT NULL, code TEXT NOT NULL,"
+	" sent_s INTEGER NOT NULL, expires_s INTEGER NOT NULL,"
+	" tries INTEGER NOT NULL DEFAULT 0, used INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE sms_sends (phone TEXT NOT NULL, at_s INTEGER NOT NULL);"
+	"CREATE INDEX sms_sends_by_phone ON sms_sends(phone, at_s);"
+	"CREATE TABLE sessions ("
+	" token TEXT PRIMARY KEY NOT NULL, account TEXT NOT NULL,"
+	" device TEXT NOT NULL, expires_s INTEGER NOT NULL);"
+	"CREATE TABLE bindings ("
+	" device TEXT NOT NULL REFERENCES devices(id), account TEXT NOT NULL,"
+	" bound_s INTEGER NOT NULL, PRIMARY KEY (device, account)) WITHOUT ROWID;"
+	"CREATE TABLE idempotency ("
+	" device TEXT NOT NULL, key TEXT NOT NULL, req_hash TEXT NOT NULL,"
+	" status INTEGER NOT NULL, result TEXT NOT NULL, at_ms INTEGER NOT NULL,"
+	" PRIMARY KEY (device, key)) WITHOUT ROWID;"
+	"CREATE TABLE applications ("
+	" id TEXT PRIMARY KEY NOT NULL, account TEXT NOT NULL, device TEXT NOT NULL,"
+	" app_status TEXT NOT NULL, rev INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+	" body TEXT NOT NULL CHECK (json_valid(body)));"
+	"CREATE INDEX applications_by_account ON applications(account, rev);"
+	"CREATE INDEX applications_by_rev ON applications(rev);"
+	"CREATE TABLE app_history ("
+	" seq INTEGER PRIMARY KEY,"
+	" app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,"
+	" rev INTEGER NOT NULL, at_ms INTEGER NOT NULL, action TEXT NOT NULL,"
+	" from_app TEXT NOT NULL, from_pay TEXT NOT NULL,"
+	" from_proc TEXT NOT NULL, from_pickup TEXT NOT NULL,"
+	" to_app TEXT NOT NULL, to_pay TEXT NOT NULL,"
+	" to_proc TEXT NOT NULL, to_pickup TEXT NOT NULL,"
+	" actor TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX app_history_by_app ON app_history(app_id, seq);"
+	"CREATE TABLE proc_records ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,"
+	" account TEXT NOT NULL, rev INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
+	" body TEXT NOT NULL CHECK (json_valid(body)));"
+	"CREATE INDEX proc_records_by_account ON proc_records(account, rev);"
+	"CREATE INDEX proc_records_by_app ON proc_records(app_id, at_ms);"
+	"CREATE TABLE pickups ("
+	" app_id TEXT PRIMARY KEY NOT NULL REFERENCES applications(id) ON DELETE CASCADE,"
+	" account TEXT NOT NULL, kiosk TEXT NOT NULL, slot TEXT NOT NULL,"
+	" rev INTEGER NOT NULL, at_ms INTEGER NOT NULL);"
+	"CREATE INDEX pickups_by_account ON pickups(account, rev);"
+	"CREATE TABLE invoices ("
+	" app_id TEXT PRIMARY KEY NOT NULL REFERENCES applications(id) ON DELETE CASCADE,"
+	" account TEXT NOT NULL, rev INTEGER NOT NULL, issued_ms INTEGER NOT NULL);"
+	"CREATE INDEX invoices_by_account ON invoices(account, rev);",
+	/* 1 -> 2: payments. pay_orders.applied_rev is the revision that applied
+	 * the payment to the application (0: not applied; with SUCCESS that is
+	 * a duplicate payment owed a refund). No cascade from applications: a
+	 * payment record is never deleted with anything. */
+	"CREATE TABLE pay_orders ("
+	" out_trade_no TEXT PRIMARY KEY NOT NULL,"
+	" app_id TEXT NOT NULL REFERENCES applications(id),"
+	" account TEXT NOT NULL, method TEXT NOT NULL, bank TEXT NOT NULL,"
+	" amount_fen INTEGER NOT NULL CHECK (amount_fen > 0), code_url TEXT NOT NULL,"
+	" created_s INTEGER NOT NULL, expires_s INTEGER NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('NOTPAY', 'SUCCESS', 'CLOSED', 'REFUND')),"
+	" paid_s INTEGER NOT NULL DEFAULT 0, applied_rev INTEGER NOT NULL DEFAULT 0,"
+	" notifications INTEGER NOT NULL DEFAULT 0, updated_ms INTEGER NOT NULL);"
+	"CREATE INDEX pay_orders_by_app ON pay_orders(app_id, created_s);"
+	"CREATE INDEX pay_orders_by_state ON pay_orders(state, expires_s);"
+	"CREATE TABLE paysim_orders ("
+	" out_trade_no TEXT PRIMARY KEY NOT NULL, app_id TEXT NOT NULL,"
+	" method TEXT NOT NULL, bank TEXT NOT NULL,"
+	" amount_fen INTEGER NOT NULL CHECK (amount_fen > 0), code_url TEXT NOT NULL,"
+	" created_s INTEGER NOT NULL, expires_s INTEGER NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('NOTPAY', 'SUCCESS', 'CLOSED', 'REFUND')),"
+	" paid_s INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE paysim_notices ("
+	" seq INTEGER PRIMARY KEY,"
+	" out_trade_no TEXT NOT NULL REFERENCES paysim_orders(out_trade_no),"
+	" due_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+	" delivered_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX paysim_notices_due ON paysim_notices(delivered_ms, due_ms);",
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == HUBDB_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+__attribute__((format(printf, 3, 4)))
+static void set_msg(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !n)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+}
+
+/* The project error for a SQLite result code. */
+static ca_err map_rc(int rc)
+{
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+		return CA_ERR_CONFLICT;
+	switch (rc & 0xFF) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return CA_OK;
+	case SQLITE_NOMEM:
+		return CA_ERR_NOMEM;
+	case SQLITE_TOOBIG:
+		return CA_ERR_TOO_LONG;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return CA_ERR_CORRUPT;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+	case SQLITE_PERM:
+	case SQLITE_READONLY:
+	case SQLITE_FULL:
+		return CA_ERR_IO;
+	default:
+		return CA_ERR_DB;
+	}
+}
+
+/* Log a failed call; the project error for rc. */
+static ca_err fail(struct hubdb *h, int rc, const char *what)
+{
+	ca_err e = map_rc(rc);
+
+	if (e != CA_ERR_CONFLICT)
+		log_error(TAG, "%s: %s: %s (code %d)", h->path, what, sqlite3_errmsg(h->db), rc);
+	return e ? e : CA_ERR_DB;
+}
+
+static void lock(struct hubdb *h)
+{
+	pthread_mutex_lock(&h->lock);
+}
+
+static void unlock(struct hubdb *h)
+{
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* Assert that the caller holds an open transaction. */
+#define IN_TX(h) assert((h)->depth == 1 && !sqlite3_get_autocommit((h)->db))
+
+/*
+ * Prepare sql and bind the parameters described by fmt, one letter each:
+ * 't' text (const char *, NULL binds NULL), 'i' int64, 'n' int.
+ */
+static ca_err prep(struct hubdb *h, sqlite3_stmt **s, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int rc, i;
+
+	*s = NULL;
+	rc = sqlite3_prepare_v3(h->db, sql, -1, 0, s, NULL);
+	if (rc != SQLITE_OK) {
+		*s = NULL;
+		return fail(h, rc, "prepare");
+	}
+	va_start(ap, fmt);
+	for (i = 0; fmt[i] && rc == SQLITE_OK; i++) {
+		switch (fmt[i]) {
+		case 't':
+			rc = sqlite3_bind_text(*s, i + 1, va_arg(ap, const char *), -1,
+					       SQLITE_TRANSIENT);
+			break;
+		case 'i':
+			rc = sqlite3_bind_int64(*s, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'n':
+			rc = sqlite3_bind_int(*s, i + 1, va_arg(ap, int));
+			break;
+		default:
+			assert(!"bad bind letter");
+		}
+	}
+	va_end(ap);
+	if (rc != SQLITE_OK) {
+		ca_err e = fail(h, rc, "bind");
+
+		sqlite3_finalize(*s);
+		*s = NULL;
+		return e;
+	}
+	return CA_OK;
+}
+
+/* Step a statement that returns no rows, then finalize it. */
+static ca_err run(struct hubdb *h, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	ca_err e = rc == SQLITE_DONE ? CA_OK : fail(h, rc, what);
+
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* Copy text column col into dst (size n); false when it does not fit. */
+static bool col_copy(sqlite3_stmt *s, int col, char *dst, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	size_t len = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
+
+	if (len >= n)
+		return false;
+	memcpy(dst, t ? (const char *)t : "", len);
+	dst[len] = '\0';
+	return true;
+}
+
+/* Parse text column col as JSON (a new reference, NULL on failure). */
+static json_t *col_json(sqlite3_stmt *s, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(s, col);
+
+	return t ? json_loadb(t, (size_t)sqlite3_column_bytes(s, col), JSON_REJECT_DUPLICATES,
+			      NULL)
+		 : NULL;
+}
+
+/* ---- open and close ---- */
+
+/* First column of the first row of a PRAGMA into out. */
+static int pragma_text(struct hubdb *h, const char *sql, char *out, size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v3(h->db, sql, -1, 0, &s, NULL);
+
+	out[0] = '\0';
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			const char *t = (const char *)sqlite3_column_text(s, 0);
+
+			snprintf(out, n, "%s", t ? t : "");
+		}
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* A message for a failure while opening. */
+static ca_err open_fail(struct hubdb *h, int rc, const char *what, char *err, size_t errlen)
+{
+	const char *detail = h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc);
+	ca_err e = map_rc(rc);
+
+	if (e == CA_ERR_CORRUPT)
+		set_msg(err, errlen, "%s: not a SQLite database or damaged (%s)", h->path, detail);
+	else if (e == CA_ERR_IO)
+		set_msg(err, errlen, "%s: cannot open or write the database (%s)", h->path, detail);
+	else
+		set_msg(err, errlen, "%s: database error while %s (%s)", h->path, what, detail);
+	return e && e != CA_ERR_CONFLICT ? e : CA_ERR_DB;
+}
+
+/* Run the migrations from the file's version to ours, in one transaction. */
+static ca_err migrate(struct hubdb *h, char *err, size_t errlen)
+{
+	char buf[64];
+	ca_err e = CA_OK;
+	int rc, v, ver;
+
+	rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return open_fail(h, rc, "starting the migration", err, errlen);
+	rc = pragma_text(h, "PRAGMA user_version", buf, sizeof(buf));
+	if (rc != SQLITE_OK) {
+		e = open_fail(h, rc, "reading the schema version", err, errlen);
+		goto out;
+	}
+	ver = atoi(buf);
+	if (ver < 0 || ver > HUBDB_SCHEMA_VERSION) {
+		set_msg(err, errlen, "%s: database schema version %d is not one this program "
+			"knows (it writes version %d); it was made by a newer program",
+			h->path, ver, HUBDB_SCHEMA_VERSION);
+		e = CA_ERR_SCHEMA;
+		goto out;
+	}
+	for (v = ver; v < HUBDB_SCHEMA_VERSION; v++) {
+		rc = sqlite3_exec(h->db, migrations[v], NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			e = open_fail(h, rc, "migrating", err, errlen);
+			goto out;
+		}
+	}
+	snprintf(buf, sizeof(buf), "PRAGMA user_version = %d", HUBDB_SCHEMA_VERSION);
+	rc = sqlite3_exec(h->db, buf, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		e = open_fail(h, rc, "writing the schema version", err, errlen);
+		goto out;
+	}
+	if (ver < HUBDB_SCHEMA_VERSION)
+		log_info(TAG, "%s: schema migrated from version %d to %d", h->path, ver,
+			 HUBDB_SCHEMA_VERSION);
+out:
+	if (e && !sqlite3_get_autocommit(h->db))
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	return e;
+}
+
+ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen)
+{
+	pthread_mutexattr_t ma;
+	pthread_condattr_t ca;
+	struct hubdb *h;
+	char buf[256];
+	ca_err e = CA_OK;
+	int rc;
+
+	assert(path && out);
+	*out = NULL;
+	set_msg(err, errlen, "%s", "");
+	h = calloc(1, sizeof(*h));
+	if (!h || !(h->path = strdup(path))) {
+		free(h);
+		set_msg(err, errlen, "%s: out of memory", path);
+		return CA_ERR_NOMEM;
+	}
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&h->lock, &ma);
+	pthread_mutexattr_destroy(&ma);
+	pthread_mutex_init(&h->rev_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->rev_cv, &ca);
+	pthread_condattr_destroy(&ca);
+
+	/* FULLMUTEX as well: belt and braces under our own lock. */
+	rc = sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_FULLMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		e = open_fail(h, rc, "opening", err, errlen);
+		goto out;
+	}
+	sqlite3_extended_result_codes(h->db, 1);
+	sqlite3_busy_timeout(h->db, HUBDB_BUSY_MS);
+	sqlite3_db_config(h->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	rc = pragma_text(h, "PRAGMA quick_check", buf, sizeof(buf));
+	if (rc != SQLITE_OK) {
+		e = open_fail(h, rc, "checking integrity", err, errlen);
+		goto out;
+	}
+	if (strcmp(buf, "ok") != 0) {
+		set_msg(err, errlen, "%s: not a SQLite database or damaged (%s)", path, buf);
+		e = CA_ERR_CORRUPT;
+		goto out;
+	}
+	rc = pragma_text(h, "PRAGMA journal_mode = WAL", buf, sizeof(buf));
+	if (rc != SQLITE_OK || strcasecmp(buf, "wal") != 0) {
+		e = rc != SQLITE_OK ? open_fail(h, rc, "setting WAL mode", err, errlen) : CA_ERR_DB;
+		if (rc == SQLITE_OK)
+			set_msg(err, errlen, "%s: cannot use write-ahead logging (journal mode "
+				"stays \"%s\")", path, buf);
+		goto out;
+	}
+	rc = sqlite3_exec(h->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+			  NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = pragma_text(h, "PRAGMA foreign_keys", buf, sizeof(buf));
+	if (rc != SQLITE_OK || strcmp(buf, "1") != 0) {
+		e = rc != SQLITE_OK ? open_fail(h, rc, "setting pragmas", err, errlen) : CA_ERR_DB;
+		if (rc == SQLITE_OK)
+			set_msg(err, errlen, "%s: this SQLite cannot enforce foreign keys", path);
+		goto out;
+	}
+	e = migrate(h, err, errlen);
+	if (e)
+		goto out;
+	rc = pragma_text(h, "SELECT v FROM meta WHERE k = 'rev'", buf, sizeof(buf));
+	if (rc != SQLITE_OK) {
+		e = open_fail(h, rc, "reading the revision", err, errlen);
+		goto out;
+	}
+	h->committed_rev = atoll(buf);
+out:
+	if (e) {
+		log_error(TAG, "%s", err && errlen ? err : path);
+		hubdb_close(h);
+		return e;
+	}
+	*out = h;
+	return CA_OK;
+}
+
+void hubdb_close(struct hubdb *h)
+{
+	if (!h)
+		return;
+	hubdb_wake_all(h);
+	if (h->db) {
+		int rc = sqlite3_close(h->db);
+
+		if (rc != SQLITE_OK)
+			log_error(TAG, "%s: close: %s", h->path, sqlite3_errstr(rc));
+	}
+	pthread_cond_destroy(&h->rev_cv);
+	pthread_mutex_destroy(&h->rev_mu);
+	pthread_mutex_destroy(&h->lock);
+	free(h->path);
+	free(h);
+}
+
+/* ---- transactions and revisions ---- */
+
+ca_err hubdb_begin(struct hubdb *h)
+{
+	int rc;
+
+	lock(h);
+	assert(h->depth == 0);
+	rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		ca_err e = fail(h, rc, "begin");
+
+		unlock(h);
+		return e;
+	}
+	h->depth = 1;
+	h->tx_rev = 0;
+	return CA_OK;
+}
+
+/* Publish rev as committed and wake the feed's waiters. */
+static void publish(struct hubdb *h, int64_t rev)
+{
+	pthread_mutex_lock(&h->rev_mu);
+	if (rev > h->committed_rev) {
+		h->committed_rev = rev;
+		pthread_cond_broadcast(&h->rev_cv);
+	}
+	pthread_mutex_unlock(&h->rev_mu);
+}
+
+ca_err hubdb_commit(struct hubdb *h)
+{
+	int rc;
+	ca_err e = CA_OK;
+
+	IN_TX(h);
+	rc = sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		e = fail(h, rc, "commit");
+		if (!sqlite3_get_autocommit(h->db))
+			sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	} else if (h->tx_rev) {
+		publish(h, h->tx_rev);
+	}
+	h->depth = 0;
+	h->tx_rev = 0;
+	unlock(h);
+	return e;
+}
+
+void hubdb_rollback(struct hubdb *h)
+{
+	assert(h->depth == 1);
+	if (!sqlite3_get_autocommit(h->db))
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	h->depth = 0;
+	h->tx_rev = 0;
+	unlock(h);
+}
+
+ca_err hubdb_rev_next(struct hubdb *h, int64_t *rev)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	IN_TX(h);
+	e = prep(h, &s, "UPDATE meta SET v = v + 1 WHERE k = 'rev' RETURNING v", "");
+	if (e)
+		return e;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*rev = sqlite3_column_int64(s, 0);
+		h->tx_rev = *rev;
+		rc = sqlite3_step(s);
+	}
+	e = rc == SQLITE_DONE ? CA_OK : fail(h, rc, "next revision");
+	sqlite3_finalize(s);
+	return e;
+}
+
+int64_t hubdb_rev_current(struct hubdb *h)
+{
+	int64_t r;
+
+	pthread_mutex_lock(&h->rev_mu);
+	r = h->committed_rev;
+	pthread_mutex_unlock(&h->rev_mu);
+	return r;
+}
+
+int64_t hubdb_rev_wait(struct hubdb *h, int64_t since, int timeout_ms)
+{
+	struct timespec dl;
+	int64_t r;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += timeout_ms / 1000;
+	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&h->rev_mu);
+	while (h->committed_rev <= since && !h->stopping)
+		if (pthread_cond_timedwait(&h->rev_cv, &h->rev_mu, &dl) == ETIMEDOUT)
+			break;
+	r = h->committed_rev;
+	pthread_mutex_unlock(&h->rev_mu);
+	return r;
+}
+
+void hubdb_wake_all(struct hubdb *h)
+{
+	pthread_mutex_lock(&h->rev_mu);
+	h->stopping = true;
+	pthread_cond_broadcast(&h->rev_cv);
+	pthread_mutex_unlock(&h->rev_mu);
+}
+
+/* ---- devices and nonces ---- */
+
+ca_err hubdb_device_add(struct hubdb *h, const char *id, const char *secret, int64_t now_s)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	lock(h);
+	e = prep(h, &s, "INSERT INTO devices(id, secret, enabled, created_s) VALUES (?1, ?2, 1, ?3)",
+		 "tti", id, secret, now_s);
+	if (!e)
+		e = run(h, s, "add device");
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_device_get(struct hubdb *h, const char *id, struct hubdb_device *out)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	lock(h);
+	e = prep(h, &s, "SELECT id, secret, enabled, created_s, last_seen_s FROM devices"
+		 " WHERE id = ?1", "t", id);
+	if (e)
+		goto out;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		e = CA_ERR_NOT_FOUND;
+	else if (rc != SQLITE_ROW)
+		e = fail(h, rc, "get device");
+	else if (!col_copy(s, 0, out->id, sizeof(out->id)) ||
+		 !col_copy(s, 1, out->secret, sizeof(out->secret)))
+		e = CA_ERR_CORRUPT;
+	else {
+		out->enabled = sqlite3_column_int(s, 2) != 0;
+		out->created_s = sqlite3_column_int64(s, 3);
+		out->last_seen_s = sqlite3_column_int64(s, 4);
+	}
+	sqlite3_finalize(s);
+out:
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_device_disable(struct hubdb *h, const char *id)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	lock(h);
+	e = prep(h, &s, "UPDATE devices SET enabled = 0 WHERE id = ?1", "t", id);
+	if (!e)
+		e = run(h, s, "disable device");
+	if (!e && sqlite3_changes(h->db) == 0)
+		e = CA_ERR_NOT_FOUND;
+	/* Its sessions end with it. */
+	if (!e && !prep(h, &s, "DELETE FROM sessions WHERE device = ?1", "t", id))
+		(void)run(h, s, "end sessions");
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_device_list(struct hubdb *h, json_t **out)
+{
+	sqlite3_stmt *s;
+	json_t *arr = json_array();
+	ca_err e;
+	int rc;
+
+	*out = NULL;
+	if (!arr)
+		return CA_ERR_NOMEM;
+	lock(h);
+	e = prep(h, &s, "SELECT id, enabled, created_s, last_seen_s FROM devices ORDER BY id", "");
+	if (e)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:s, s:b, s:I, s:I}",
+			"id", (const char *)sqlite3_column_text(s, 0),
+			"enabled", sqlite3_column_int(s, 1),
+			"created_at", (json_int_t)sqlite3_column_int64(s, 2),
+			"last_seen", (json_int_t)sqlite3_column_int64(s, 3)));
+	if (rc != SQLITE_DONE)
+		e = fail(h, rc, "list devices");
+	sqlite3_finalize(s);
+out:
+	unlock(h);
+	if (e)
+		json_decref(arr);
+	else
+		*out = arr;
+	return e;
+}
+
+ca_err hubdb_nonce_use(struct hubdb *h, const char *device, const char *nonce, int64_t now_s)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	e = hubdb_begin(h);
+	if (e)
+		return e;
+	e = prep(h, &s, "DELETE FROM nonces WHERE at_s < ?1", "i", now_s - HUBDB_NONCE_LIFE_S);
+	if (!e)
+		e = run(h, s, "forget nonces");
+	/* A nonce "from the future" (the clock went back) still counts as seen. */
+	if (!e)
+		e = prep(h, &s, "INSERT INTO nonces(device, nonce, at_s) VALUES (?1, ?2, ?3)",
+			 "tti", device, nonce, now_s);
+	if (!e)
+		e = run(h, s, "remember nonce");
+	if (!e)
+		e = prep(h, &s, "UPDATE devices SET last_seen_s = ?2 WHERE id = ?1", "ti",
+			 device, now_s);
+	if (!e)
+		e = run(h, s, "device seen");
+	if (e) {
+		hubdb_rollback(h);
+		return e;
+	}
+	return hubdb_commit(h);
+}
+
+/* ---- SMS codes, sessions, bindings ---- */
+
+ca_err hubdb_sms_sends(struct hubdb *h, const char *phone, int64_t since_s, int *count,
+		       int64_t *oldest_s)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	*count = 0;
+	*oldest_s = 0;
+	lock(h);
+	e = prep(h, &s, "SELECT count(*), coalesce(min(at_s), 0) FROM sms_sends"
+		 " WHERE phone = ?1 AND at_s > ?2", "ti", phone, since_s);
+	if (!e) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			*count = sqlite3_column_int(s, 0);
+			*oldest_s = sqlite3_column_int64(s, 1);
+		} else {
+			e = fail(h, rc, "count sends");
+		}
+		sqlite3_finalize(s);
+	}
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_sms_code_put(struct hubdb *h, const char *phone, const char *code,
+			  int64_t now_s, int64_t expires_s)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	e = hubdb_begin(h);
+	if (e)
+		return e;
+	/* Sends older than a day are of no use to the hourly limit. */
+	e = prep(h, &s, "DELETE FROM sms_sends WHERE at_s < ?1", "i", now_s - 86400);
+	if (!e)
+		e = run(h, s, "forget sends");
+	if (!e)
+		e = prep(h, &s, "INSERT INTO sms_sends(phone, at_s) VALUES (?1, ?2)", "ti",
+			 phone, now_s);
+	if (!e)
+		e = run(h, s, "log send");
+	if (!e)
+		e = prep(h, &s, "INSERT OR REPLACE INTO sms_codes(phone, code, sent_s, expires_s,"
+			 " tries, used) VALUES (?1, ?2, ?3, ?4, 0, 0)", "ttii", phone, code,
+			 now_s, expires_s);
+	if (!e)
+		e = run(h, s, "store code");
+	if (e) {
+		hubdb_rollback(h);
+		return e;
+	}
+	return hubdb_commit(h);
+}
+
+ca_err hubdb_sms_code_get(struct hubdb *h, const char *phone, struct hubdb_code *out)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	lock(h);
+	e = prep(h, &s, "SELECT code, sent_s, expires_s, tries, used FROM sms_codes"
+		 " WHERE phone = ?1", "t", phone);
+	if (!e) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			e = CA_ERR_NOT_FOUND;
+		else if (rc != SQLITE_ROW)
+			e = fail(h, rc, "get code");
+		else if (!col_copy(s, 0, out->code, sizeof(out->code)))
+			e = CA_ERR_CORRUPT;
+		else {
+			out->sent_s = sqlite3_column_int64(s, 1);
+			out->expires_s = sqlite3_column_int64(s, 2);
+			out->tries = sqlite3_column_int(s, 3);
+			out->used = sqlite3_column_int(s, 4) != 0;
+		}
+		sqlite3_finalize(s);
+	}
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_sms_code_update(struct hubdb *h, const char *phone, int tries, bool used)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	lock(h);
+	e = prep(h, &s, "UPDATE sms_codes SET tries = ?2, used = ?3 WHERE phone = ?1", "tnn",
+		 phone, tries, used ? 1 : 0);
+	if (!e)
+		e = run(h, s, "update code");
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_session_put(struct hubdb *h, const char *token, const char *account,
+			 const char *device, int64_t expires_s)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = prep(h, &s, "DELETE FROM sessions WHERE expires_s < ?1", "i", expires_s - 86400);
+	if (!e)
+		e = run(h, s, "forget sessions");
+	if (!e)
+		e = prep(h, &s, "INSERT INTO sessions(token, account, device, expires_s)"
+			 " VALUES (?1, ?2, ?3, ?4)", "ttti", token, account, device, expires_s);
+	if (!e)
+		e = run(h, s, "store session");
+	return e;
+}
+
+ca_err hubdb_session_get(struct hubdb *h, const char *token, char account[12],
+			 char device[HUBDB_DEVICE_MAX + 1], int64_t *expires_s)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	lock(h);
+	e = prep(h, &s, "SELECT account, device, expires_s FROM sessions WHERE token = ?1", "t",
+		 token);
+	if (!e) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			e = CA_ERR_NOT_FOUND;
+		else if (rc != SQLITE_ROW)
+			e = fail(h, rc, "get session");
+		else if (!col_copy(s, 0, account, 12) ||
+			 !col_copy(s, 1, device, HUBDB_DEVICE_MAX + 1))
+			e = CA_ERR_CORRUPT;
+		else
+			*expires_s = sqlite3_column_int64(s, 2);
+		sqlite3_finalize(s);
+	}
+	unlock(h);
+	return e;
+}
+
+/* Give every row of account a fresh revision (in a transaction). */
+static ca_err rerev_account(struct hubdb *h, const char *account)
+{
+	static const char *const tables[] = { "proc_records", "pickups", "invoices" };
+	sqlite3_stmt *s = NULL;
+	struct ca_app *app;
+	char (*ids)[CA_UUID_LEN + 1] = NULL;
+	size_t n = 0, cap = 0, i;
+	ca_err e;
+	int rc;
+	int64_t rev;
+
+	app = malloc(sizeof(*app));
+	if (!app)
+		return CA_ERR_NOMEM;
+	/* Applications: the body carries the rev, so load, set, store. */
+	e = prep(h, &s, "SELECT id FROM applications WHERE account = ?1 ORDER BY rev", "t",
+		 account);
+	if (e)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			void *p = realloc(ids, (cap = cap ? 2 * cap : 16) * sizeof(*ids));
+
+			if (!p) {
+				e = CA_ERR_NOMEM;
+				break;
+			}
+			ids = p;
+		}
+		if (!col_copy(s, 0, ids[n], sizeof(ids[n]))) {
+			e = CA_ERR_CORRUPT;
+			break;
+		}
+		n++;
+	}
+	if (!e && rc != SQLITE_DONE)
+		e = fail(h, rc, "list account");
+	sqlite3_finalize(s);
+	for (i = 0; !e && i < n; i++) {
+		e = hubdb_app_get(h, ids[i], app);
+		if (!e)
+			e = hubdb_rev_next(h, &rev);
+		if (!e) {
+			app->rev = rev;
+			e = hubdb_app_put(h, app);
+		}
+	}
+	/* The other rows: one fresh revision each, in their current order. */
+	for (i = 0; !e && i < sizeof(tables) / sizeof(tables[0]); i++) {
+		int64_t *rowids = NULL;
+		size_t m = 0, mcap = 0, k;
+		char sql[160];
+
+		snprintf(sql, sizeof(sql), "SELECT rowid FROM %s WHERE account = ?1 ORDER BY rev",
+			 tables[i]);
+		e = prep(h, &s, sql, "t", account);
+		if (e)
+			break;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (m == mcap) {
+				void *p = realloc(rowids, (mcap = mcap ? 2 * mcap : 16) *
+						  sizeof(*rowids));
+
+				if (!p) {
+					e = CA_ERR_NOMEM;
+					break;
+				}
+				rowids = p;
+			}
+			rowids[m++] = sqlite3_column_int64(s, 0);
+		}
+		if (!e && rc != SQLITE_DONE)
+			e = fail(h, rc, "list account rows");
+		sqlite3_finalize(s);
+		snprintf(sql, sizeof(sql), "UPDATE %s SET rev = ?1 WHERE rowid = ?2", tables[i]);
+		for (k = 0; !e && k < m; k++) {
+			e = hubdb_rev_next(h, &rev);
+			if (!e)
+				e = prep(h, &s, sql, "ii", rev, rowids[k]);
+			if (!e)
+				e = run(h, s, "renumber");
+		}
+		free(rowids);
+	}
+out:
+	free(ids);
+	free(app);
+	return e;
+}
+
+ca_err hubdb_bind(struct hubdb *h, const char *device, const char *account, int64_t now_s)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = prep(h, &s, "INSERT INTO bindings(device, account, bound_s) VALUES (?1, ?2, ?3)"
+		 " ON CONFLICT DO NOTHING", "tti", device, account, now_s);
+	if (e)
+		return e;
+	e = run(h, s, "bind");
+	if (!e && sqlite3_changes(h->db) > 0)
+		e = rerev_account(h, account);
+	return e;
+}
+
+bool hubdb_bound(struct hubdb *h, const char *device, const char *account)
+{
+	sqlite3_stmt *s;
+	bool yes = false;
+
+	lock(h);
+	if (!prep(h, &s, "SELECT 1 FROM bindings WHERE device = ?1 AND account = ?2", "tt",
+		  device, account)) {
+		yes = sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_finalize(s);
+	}
+	unlock(h);
+	return yes;
+}
+
+/* ---- idempotency ---- */
+
+ca_err hubdb_idem_get(struct hubdb *h, const char *device, const char *key, char hash[65],
+		      int *status, char **result)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	*result = NULL;
+	lock(h);
+	e = prep(h, &s, "SELECT req_hash, status, result FROM idempotency"
+		 " WHERE device = ?1 AND key = ?2", "tt", device, key);
+	if (!e) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			e = CA_ERR_NOT_FOUND;
+		else if (rc != SQLITE_ROW)
+			e = fail(h, rc, "get idempotency");
+		else if (!col_copy(s, 0, hash, 65))
+			e = CA_ERR_CORRUPT;
+		else {
+			*status = sqlite3_column_int(s, 1);
+			*result = strdup((const char *)sqlite3_column_text(s, 2));
+			if (!*result)
+				e = CA_ERR_NOMEM;
+		}
+		sqlite3_finalize(s);
+	}
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_idem_put(struct hubdb *h, const char *device, const char *key, const char *hash,
+		      int status, const char *result, int64_t now_ms)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = prep(h, &s, "INSERT INTO idempotency(device, key, req_hash, status, result, at_ms)"
+		 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "tttnti", device, key, hash, status,
+		 result, now_ms);
+	return e ? e : run(h, s, "store idempotency");
+}
+
+/* ---- applications ---- */
+
+ca_err hubdb_app_get(struct hubdb *h, const char *id, struct ca_app *out)
+{
+	char cerr[CODEC_ERR_MAX];
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	lock(h);
+	e = prep(h, &s, "SELECT body FROM applications WHERE id = ?1", "t", id);
+	if (!e) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			e = CA_ERR_NOT_FOUND;
+		else if (rc != SQLITE_ROW)
+			e = fail(h, rc, "get application");
+		else if (codec_app_from_text((const char *)sqlite3_column_text(s, 0),
+					     (size_t)sqlite3_column_bytes(s, 0), out, cerr,
+					     sizeof(cerr)) != CA_OK) {
+			log_error(TAG, "%s: application %s unreadable: %s", h->path, id, cerr);
+			e = CA_ERR_CORRUPT;
+		}
+		sqlite3_finalize(s);
+	}
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_app_put(struct hubdb *h, const struct ca_app *app)
+{
+	char cerr[CODEC_ERR_MAX], *body = NULL;
+	struct ca_app *check;
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	check = malloc(sizeof(*check));
+	if (!check)
+		return CA_ERR_NOMEM;
+	e = codec_app_to_text(app, &body);
+	/* Only what reads back is written: never a row nobody can load. */
+	if (!e && codec_app_from_text(body, strlen(body), check, cerr, sizeof(cerr)) != CA_OK) {
+		log_warn(TAG, "application %s not stored: %s", app->id, cerr);
+		e = CA_ERR_INVALID;
+	}
+	if (!e)
+		e = prep(h, &s, "INSERT INTO applications(id, account, device, app_status, rev,"
+			 " updated_ms, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+			 " ON CONFLICT(id) DO UPDATE SET account = excluded.account,"
+			 " device = excluded.device, app_status = excluded.app_status,"
+			 " rev = excluded.rev, updated_ms = excluded.updated_ms,"
+			 " body = excluded.body", "ttttiit", app->id, app->account,
+			 app->kiosk_id, ca_app_status_id(app->app_status), app->rev,
+			 app->updated_ms, body);
+	if (!e)
+		e = run(h, s, "put application");
+	free(body);
+	free(check);
+	return e;
+}
+
+ca_err hubdb_app_delete(struct hubdb *h, const char *id)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = prep(h, &s, "DELETE FROM applications WHERE id = ?1", "t", id);
+	if (!e)
+		e = run(h, s, "delete application");
+	if (!e && sqlite3_changes(h->db) == 0)
+		e = CA_ERR_NOT_FOUND;
+	return e;
+}
+
+ca_err hubdb_app_each(struct hubdb *h, int status, int limit, hubdb_app_fn fn, void *ctx)
+{
+	char cerr[CODEC_ERR_MAX];
+	struct ca_app *app;
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	app = malloc(sizeof(*app));
+	if (!app)
+		return CA_ERR_NOMEM;
+	lock(h);
+	if (status >= 0)
+		e = prep(h, &s, "SELECT body FROM applications WHERE app_status = ?1"
+			 " ORDER BY rev DESC LIMIT ?2", "tn",
+			 ca_app_status_id((enum ca_app_status)status), limit);
+	else
+		e = prep(h, &s, "SELECT body FROM applications ORDER BY rev DESC LIMIT ?1", "n",
+			 limit);
+	if (e)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (codec_app_from_text((const char *)sqlite3_column_text(s, 0),
+					(size_t)sqlite3_column_bytes(s, 0), app, cerr,
+					sizeof(cerr)) != CA_OK) {
+			log_error(TAG, "%s: unreadable application skipped: %s", h->path, cerr);
+			continue;
+		}
+		if (fn(app, ctx))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		e = fail(h, rc, "list applications");
+	sqlite3_finalize(s);
+out:
+	unlock(h);
+	free(app);
+	return e;
+}
+
+ca_err hubdb_history_add(struct hubdb *h, const char *app_id, int64_t rev, int64_t at_ms,
+			 enum ca_action action, const struct ca_state *from,
+			 const struct ca_state *to, const char *actor, const char *note)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = prep(h, &s, "INSERT INTO app_history(app_id, rev, at_ms, action, from_app, from_pay,"
+		 " from_proc, from_pickup, to_app, to_pay, to_proc, to_pickup, actor, note)"
+		 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+		 "tiittttttttttt", app_id, rev, at_ms,
+		 action == CA_ACT__N ? "create" : fsm_action_id(action),
+		 ca_app_status_id(from->app), ca_pay_status_id(from->pay),
+		 ca_proc_status_id(from->proc), ca_pickup_id(from->pickup),
+		 ca_app_status_id(to->app), ca_pay_status_id(to->pay),
+		 ca_proc_status_id(to->proc), ca_pickup_id(to->pickup), actor,
+		 note ? note : "");
+	return e ? e : run(h, s, "add history");
+}
+
+ca_err hubdb_history_json(struct hubdb *h, const char *app_id, json_t **out)
+{
+	sqlite3_stmt *s;
+	json_t *arr = json_array();
+	ca_err e;
+	int rc;
+
+	*out = NULL;
+	if (!arr)
+		return CA_ERR_NOMEM;
+	lock(h);
+	e = prep(h, &s, "SELECT rev, at_ms, action, from_app, from_pay, from_proc, to_app,"
+		 " to_pay, to_proc, actor, note FROM app_history WHERE app_id = ?1"
+		 " ORDER BY seq", "t", app_id);
+	if (e)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+#define T(i) ((const char *)sqlite3_column_text(s, i))
+		json_array_append_new(arr, json_pack(
+			"{s:I, s:I, s:s, s:[sss], s:[sss], s:s, s:s}",
+			"rev", (json_int_t)sqlite3_column_int64(s, 0),
+			"at_ms", (json_int_t)sqlite3_column_int64(s, 1), "action", T(2),
+			"from", T(3), T(4), T(5), "to", T(6), T(7), T(8),
+			"actor", T(9), "note", T(10)));
+#undef T
+	}
+	if (rc != SQLITE_DONE)
+		e = fail(h, rc, "read history");
+	sqlite3_finalize(s);
+out:
+	unlock(h);
+	if (e)
+		json_decref(arr);
+	else
+		*out = arr;
+	return e;
+}
+
+ca_err hubdb_record_add(struct hubdb *h, const struct ca_proc_record *rec,
+			const char *account, int64_t rev)
+{
+	char *body = NULL;
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = codec_record_to_text(rec, &body);
+	if (!e)
+		e = prep(h, &s, "INSERT INTO proc_records(id, app_id, account, rev, at_ms, body)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "tttiit", rec->id, rec->app_id,
+			 account, rev, rec->at_ms, body);
+	if (!e)
+		e = run(h, s, "add processing record");
+	free(body);
+	return e;
+}
+
+ca_err hubdb_record_json(struct hubdb *h, const char *app_id, json_t **out)
+{
+	sqlite3_stmt *s;
+	json_t *arr = json_array(), *j;
+	ca_err e;
+	int rc;
+
+	*out = NULL;
+	if (!arr)
+		return CA_ERR_NOMEM;
+	lock(h);
+	e = prep(h, &s, "SELECT body FROM proc_records WHERE app_id = ?1 ORDER BY at_ms, rev",
+		 "t", app_id);
+	if (e)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((j = col_json(s, 0)))
+			json_array_append_new(arr, j);
+	if (rc != SQLITE_DONE)
+		e = fail(h, rc, "read records");
+	sqlite3_finalize(s);
+out:
+	unlock(h);
+	if (e)
+		json_decref(arr);
+	else
+		*out = arr;
+	return e;
+}
+
+ca_err hubdb_pickup_put(struct hubdb *h, const char *app_id, const char *account,
+			const char *kiosk, const char *slot, int64_t rev, int64_t at_ms)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = prep(h, &s, "INSERT OR REPLACE INTO pickups(app_id, account, kiosk, slot, rev, at_ms)"
+		 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "ttttii", app_id, account, kiosk,
+		 slot ? slot : "", rev, at_ms);
+	return e ? e : run(h, s, "put pickup");
+}
+
+ca_err hubdb_invoice_put(struct hubdb *h, const char *app_id, const char *account,
+			 int64_t rev, int64_t at_ms)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = prep(h, &s, "INSERT OR REPLACE INTO invoices(app_id, account, rev, issued_ms)"
+		 " VALUES (?1, ?2, ?3, ?4)", "ttii", app_id, account, rev, at_ms);
+	return e ? e : run(h, s, "put invoice");
+}
+
+/* The JSON objects of the side tables, as the feed shows them. */
+#define PICKUP_JSON "json_object('app_id', app_id, 'kiosk', kiosk, 'slot', slot, 'at_ms', at_ms)"
+#define INVOICE_JSON "json_object('app_id', app_id, 'issued_ms', issued_ms)"
+
+/* The first column of the one row of sql (bound to app_id) as JSON, or NULL. */
+static ca_err one_json(struct hubdb *h, const char *sql, const char *app_id, json_t **out)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	*out = NULL;
+	e = prep(h, &s, sql, "t", app_id);
+	if (e)
+		return e;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = col_json(s, 0);
+	else if (rc != SQLITE_DONE)
+		e = fail(h, rc, "read side row");
+	sqlite3_finalize(s);
+	return e;
+}
+
+ca_err hubdb_side_json(struct hubdb *h, const char *app_id, json_t **pickup, json_t **invoice)
+{
+	ca_err e;
+
+	lock(h);
+	e = one_json(h, "SELECT " PICKUP_JSON " FROM pickups WHERE app_id = ?1", app_id, pickup);
+	if (!e)
+		e = one_json(h, "SELECT " INVOICE_JSON " FROM invoices WHERE app_id = ?1", app_id,
+			     invoice);
+	unlock(h);
+	if (e) {
+		json_decref(*pickup);
+		*pickup = NULL;
+	}
+	return e;
+}
+
+/* ---- the feed ---- */
+
+ca_err hubdb_feed(struct hubdb *h, const char *device, int64_t since, int limit,
+		  json_t **changes, int64_t *next, bool *more)
+{
+	static const char sql[] =
+		"WITH acc AS (SELECT account FROM bindings WHERE device = ?1)"
+		" SELECT rev, 'app', body FROM applications"
+		"  WHERE rev > ?2 AND account IN acc"
+		" UNION ALL SELECT rev, 'record', body FROM proc_records"
+		"  WHERE rev > ?2 AND account IN acc"
+		" UNION ALL SELECT rev, 'pickup', " PICKUP_JSON " FROM pickups"
+		"  WHERE rev > ?2 AND account IN acc"
+		" UNION ALL SELECT rev, 'invoice', " INVOICE_JSON " FROM invoices"
+		"  WHERE rev > ?2 AND account IN acc"
+		" ORDER BY 1 LIMIT ?3";
+	sqlite3_stmt *s;
+	json_t *arr = json_array(), *j;
+	ca_err e;
+	int rc, n = 0;
+
+	*changes = NULL;
+	*next = since;
+	*more = false;
+	if (!arr)
+		return CA_ERR_NOMEM;
+	lock(h);
+	e = prep(h, &s, sql, "tin", device, since, limit + 1);
+	if (e)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(s, 1);
+
+		if (n == limit) {
+			*more = true;
+			break;
+		}
+		*next = sqlite3_column_int64(s, 0);
+		n++;
+		j = col_json(s, 2);
+		if (!j) {
+			log_error(TAG, "%s: feed row %lld unreadable, skipped", h->path,
+				  (long long)*next);
+			continue;
+		}
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:o}", "rev", (json_int_t)*next,
+						     "kind", kind, kind, j));
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		e = fail(h, rc, "read feed");
+	sqlite3_finalize(s);
+out:
+	unlock(h);
+	if (e)
+		json_decref(arr);
+	else
+		*changes = arr;
+	return e;
+}
+
+/* ---- payments ---- */
+
+/* The columns both order tables share, in this order. */
+#define ORDER_COLS "out_trade_no, app_id, method, amount_fen, created_s, expires_s, state," \
+		   " paid_s, bank, code_url"
+
+/* Read ORDER_COLS at column 0.. of s into o, bank and url (either may be
+ * NULL). false when a value is out of range. */
+static bool order_cols(sqlite3_stmt *s, struct pay_order *o, char *bank, char *url)
+{
+	int m = pay_method_from_id((const char *)sqlite3_column_text(s, 2));
+	int st = pay_state_from_id((const char *)sqlite3_column_text(s, 6));
+
+	memset(o, 0, sizeof(*o));
+	if (m < 0 || st < 0 || !col_copy(s, 0, o->out_trade_no, sizeof(o->out_trade_no)) ||
+	    !col_copy(s, 1, o->app_id, sizeof(o->app_id)) ||
+	    (bank && !col_copy(s, 8, bank, HUBDB_BANK_MAX + 1)) ||
+	    (url && !col_copy(s, 9, url, HUBDB_URL_MAX + 1)))
+		return false;
+	o->method = (enum pay_method)m;
+	o->amount_fen = sqlite3_column_int64(s, 3);
+	o->created_s = sqlite3_column_int64(s, 4);
+	o->expires_s = sqlite3_column_int64(s, 5);
+	o->state = (enum pay_state)st;
+	o->paid_s = sqlite3_column_int64(s, 7);
+	return true;
+}
+
+ca_err hubdb_pay_add(struct hubdb *h, const struct hubdb_pay *p)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	lock(h);
+	e = prep(h, &s, "INSERT INTO pay_orders(" ORDER_COLS ", account, applied_rev,"
+		 " notifications, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+		 " ?11, ?12, ?13, ?14)", "tttiiitittti" "ni",
+		 p->o.out_trade_no, p->o.app_id, pay_method_id(p->o.method), p->o.amount_fen,
+		 p->o.created_s, p->o.expires_s, pay_state_id(p->o.state), p->o.paid_s, p->bank,
+		 p->code_url, p->account, p->applied_rev, p->notifications, p->updated_ms);
+	if (!e)
+		e = run(h, s, "add payment order");
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_pay_get(struct hubdb *h, const char *no, struct hubdb_pay *out)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	lock(h);
+	e = prep(h, &s, "SELECT " ORDER_COLS ", account, applied_rev, notifications, updated_ms"
+		 " FROM pay_orders WHERE out_trade_no = ?1", "t", no);
+	if (!e) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			e = CA_ERR_NOT_FOUND;
+		else if (rc != SQLITE_ROW)
+			e = fail(h, rc, "get payment order");
+		else if (!order_cols(s, &out->o, out->bank, out->code_url) ||
+			 !col_copy(s, 10, out->account, sizeof(out->account)))
+			e = CA_ERR_CORRUPT;
+		else {
+			out->applied_rev = sqlite3_column_int64(s, 11);
+			out->notifications = sqlite3_column_int(s, 12);
+			out->updated_ms = sqlite3_column_int64(s, 13);
+		}
+		sqlite3_finalize(s);
+	}
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_pay_set(struct hubdb *h, const char *no, enum pay_state state, int64_t paid_s,
+		     int64_t applied_rev, int64_t now_ms)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = prep(h, &s, "UPDATE pay_orders SET state = ?2, paid_s = ?3, applied_rev = ?4,"
+		 " updated_ms = ?5 WHERE out_trade_no = ?1", "ttiii", no, pay_state_id(state),
+		 paid_s, applied_rev, now_ms);
+	if (!e)
+		e = run(h, s, "update payment order");
+	if (!e && sqlite3_changes(h->db) == 0)
+		e = CA_ERR_NOT_FOUND;
+	return e;
+}
+
+ca_err hubdb_pay_notified(struct hubdb *h, const char *no)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	lock(h);
+	e = prep(h, &s, "UPDATE pay_orders SET notifications = notifications + 1"
+		 " WHERE out_trade_no = ?1", "t", no);
+	if (!e)
+		e = run(h, s, "count notification");
+	if (!e && sqlite3_changes(h->db) == 0)
+		e = CA_ERR_NOT_FOUND;
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_pay_list(struct hubdb *h, enum hubdb_pay_sel sel, const char *app_id,
+		      int64_t now_s, char (*nos)[PAY_TRADE_NO_MAX + 1], size_t max, size_t *n)
+{
+	static const char *const sql[] = {
+		[HUBDB_PAY_OPEN_OF_APP] = "SELECT out_trade_no FROM pay_orders WHERE app_id = ?1"
+			" AND state = 'NOTPAY' AND ?2 = ?2 ORDER BY created_s LIMIT ?3",
+		[HUBDB_PAY_EXPIRED] = "SELECT out_trade_no FROM pay_orders WHERE ?1 IS NULL"
+			" AND state = 'NOTPAY' AND expires_s <= ?2 ORDER BY expires_s LIMIT ?3",
+		[HUBDB_PAY_REFUND_DUE] = "SELECT out_trade_no FROM pay_orders WHERE ?1 IS NULL"
+			" AND ?2 = ?2 AND state = 'SUCCESS' AND applied_rev = 0"
+			" ORDER BY updated_ms LIMIT ?3",
+		[HUBDB_PAY_OF_APP] = "SELECT out_trade_no FROM pay_orders WHERE app_id = ?1"
+			" AND ?2 = ?2 ORDER BY created_s, rowid LIMIT ?3",
+	};
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	assert((unsigned)sel < sizeof(sql) / sizeof(sql[0]));
+	lock(h);
+	e = prep(h, &s, sql[sel], "tin",
+		 sel == HUBDB_PAY_OPEN_OF_APP || sel == HUBDB_PAY_OF_APP ? app_id : NULL, now_s,
+		 (int)(max > 100000 ? 100000 : max));
+	if (!e) {
+		while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (!col_copy(s, 0, nos[*n], PAY_TRADE_NO_MAX + 1)) {
+				e = CA_ERR_CORRUPT;
+				break;
+			}
+			(*n)++;
+		}
+		if (!e && *n < max && rc != SQLITE_DONE)
+			e = fail(h, rc, "list payment orders");
+		sqlite3_finalize(s);
+	}
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_sim_add(struct hubdb *h, const struct pay_order *o, const char *bank,
+		     const char *code_url)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	lock(h);
+	e = prep(h, &s, "INSERT INTO paysim_orders(" ORDER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5,"
+		 " ?6, ?7, ?8, ?9, ?10)", "tttiiititt", o->out_trade_no, o->app_id,
+		 pay_method_id(o->method), o->amount_fen, o->created_s, o->expires_s,
+		 pay_state_id(o->state), o->paid_s, bank ? bank : "", code_url);
+	if (!e)
+		e = run(h, s, "add provider order");
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_sim_get(struct hubdb *h, const char *no, struct pay_order *o, char *bank)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	lock(h);
+	e = prep(h, &s, "SELECT " ORDER_COLS " FROM paysim_orders WHERE out_trade_no = ?1", "t",
+		 no);
+	if (!e) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			e = CA_ERR_NOT_FOUND;
+		else if (rc != SQLITE_ROW)
+			e = fail(h, rc, "get provider order");
+		else if (!order_cols(s, o, bank, NULL))
+			e = CA_ERR_CORRUPT;
+		sqlite3_finalize(s);
+	}
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_sim_set(struct hubdb *h, const struct pay_order *o)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = prep(h, &s, "UPDATE paysim_orders SET state = ?2, paid_s = ?3 WHERE out_trade_no = ?1",
+		 "tti", o->out_trade_no, pay_state_id(o->state), o->paid_s);
+	if (!e)
+		e = run(h, s, "update provider order");
+	if (!e && sqlite3_changes(h->db) == 0)
+		e = CA_ERR_NOT_FOUND;
+	return e;
+}
+
+ca_err hubdb_sim_notice_add(struct hubdb *h, const char *no, int64_t due_ms)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = prep(h, &s, "INSERT INTO paysim_notices(out_trade_no, due_ms) VALUES (?1, ?2)", "ti",
+		 no, due_ms);
+	return e ? e : run(h, s, "add notification");
+}
+
+ca_err hubdb_sim_notice_due(struct hubdb *h, int64_t now_ms, struct hubdb_notice *out,
+			    size_t max, size_t *n)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	lock(h);
+	e = prep(h, &s, "SELECT seq, out_trade_no, attempts FROM paysim_notices"
+		 " WHERE delivered_ms = 0 AND due_ms <= ?1 ORDER BY due_ms, seq LIMIT ?2", "in",
+		 now_ms, (int)(max > 1000 ? 1000 : max));
+	if (!e) {
+		while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			out[*n].seq = sqlite3_column_int64(s, 0);
+			out[*n].attempts = sqlite3_column_int(s, 2);
+			if (!col_copy(s, 1, out[*n].out_trade_no, sizeof(out[*n].out_trade_no))) {
+				e = CA_ERR_CORRUPT;
+				break;
+			}
+			(*n)++;
+		}
+		if (!e && *n < max && rc != SQLITE_DONE)
+			e = fail(h, rc, "list notifications");
+		sqlite3_finalize(s);
+	}
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_sim_notice_mark(struct hubdb *h, int64_t seq, int attempts, int64_t due_ms,
+			     int64_t delivered_ms)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	lock(h);
+	e = prep(h, &s, "UPDATE paysim_notices SET attempts = ?2, due_ms = ?3, delivered_ms = ?4"
+		 " WHERE seq = ?1", "inii", seq, attempts, due_ms, delivered_ms);
+	if (!e)
+		e = run(h, s, "mark notification");
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_sim_notice_json(struct hubdb *h, const char *no, json_t **out)
+{
+	sqlite3_stmt *s;
+	json_t *arr = json_array();
+	ca_err e;
+	int rc;
+
+	*out = NULL;
+	if (!arr)
+		return CA_ERR_NOMEM;
+	lock(h);
+	e = prep(h, &s, "SELECT due_ms, attempts, delivered_ms FROM paysim_notices"
+		 " WHERE out_trade_no = ?1 ORDER BY seq", "t", no);
+	if (!e) {
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			json_array_append_new(arr, json_pack("{s:I, s:i, s:I}",
+				"due_ms", (json_int_t)sqlite3_column_int64(s, 0),
+				"attempts", sqlite3_column_int(s, 1),
+				"delivered_ms", (json_int_t)sqlite3_column_int64(s, 2)));
+		if (rc != SQLITE_DONE)
+			e = fail(h, rc, "read notifications");
+		sqlite3_finalize(s);
+	}
+	unlock(h);
+	if (e)
+		json_decref(arr);
+	else
+		*out = arr;
+	return e;
+}

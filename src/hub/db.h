@@ -1,0 +1,253 @@
+/*
+ * db.h - THE hub storage module. All SQL of the hub lives in db.c, behind
+ * this interface, so that a PostgreSQL backend (for fleets that outgrow one
+ * machine) can be written against the same functions.
+ *
+ * Backend: one SQLite file (DATA_DIR/hub.db; WAL, synchronous=FULL,
+ * foreign keys, busy timeout, quick_check at open, forward migrations by
+ * user_version), ONE connection guarded by a recursive mutex. Why one:
+ * SQLite serialises writers anyway, so a connection per thread would only
+ * add SQLITE_BUSY retries between our own threads; with one lock the order
+ * of commits is the order of revisions, which is what the feed relies on.
+ * Every call is short (no network, no waiting) while it holds the lock; the
+ * feed's long-poll waits on a separate condition variable, not the lock.
+ *
+ * Transactions: hubdb_begin() takes the lock and starts BEGIN IMMEDIATE;
+ * hubdb_commit()/hubdb_rollback() end it and release the lock. Functions
+ * marked "in a transaction" must be called between them (asserted); the
+ * others may be called either way (they take the lock themselves).
+ *
+ * Revisions: one global counter. hubdb_rev_next() hands out the next value
+ * inside a transaction; once the transaction commits, waiters in
+ * hubdb_rev_wait() wake. Each application row, processing record, pickup
+ * and invoice row carries the revision of its last change; the feed lists
+ * rows with rev > since for the accounts bound to a device, by rev.
+ *
+ * Payments (schema version 2): pay_orders is the hub's (the merchant's)
+ * view of each order; paysim_orders and paysim_notices belong to the
+ * built-in provider simulator (paysim.c), which a real provider replaces.
+ * They share the file only because the simulator runs inside the hub.
+ */
+#ifndef HUB_DB_H
+#define HUB_DB_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/app.h"
+#include "../core/err.h"
+#include "../core/fsm.h"
+#include "../core/pay.h"
+
+#define HUBDB_SCHEMA_VERSION 2
+#define HUBDB_ERR_MAX 512
+#define HUBDB_DEVICE_MAX 32   /* device id: [A-Za-z0-9_-]{1,32} */
+#define HUBDB_KEY_MAX 64      /* idempotency key, bytes */
+#define HUBDB_NONCE_LIFE_S 600 /* how long a nonce is remembered */
+#define HUBDB_URL_MAX 200     /* code_url, bytes */
+#define HUBDB_BANK_MAX 16     /* bank id, bytes */
+
+struct hubdb;
+
+/* A provisioned kiosk. */
+struct hubdb_device {
+	char id[HUBDB_DEVICE_MAX + 1]; /* device id */
+	char secret[65];               /* HMAC key, 64 hex (kept to verify signatures) */
+	bool enabled;                  /* false after disable */
+	int64_t created_s;             /* provisioned at, hub clock */
+	int64_t last_seen_s;           /* last authenticated request, 0 = never */
+};
+
+/* The current SMS code of one phone. */
+struct hubdb_code {
+	char code[7];      /* 6 digits */
+	int64_t sent_s;    /* when it was sent */
+	int64_t expires_s; /* last second it works */
+	int tries;         /* wrong tries so far */
+	bool used;         /* consumed by a login */
+};
+
+/* Open (creating, checking, migrating) the database at path. On failure a
+ * message naming the file is in err. */
+ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen);
+
+/* Wake every waiter for good, then close. hubdb_close(NULL) is fine. */
+void hubdb_close(struct hubdb *db);
+
+/* ---- transactions and revisions ---- */
+ca_err hubdb_begin(struct hubdb *db);
+ca_err hubdb_commit(struct hubdb *db);   /* rolls back on failure; lock released */
+void hubdb_rollback(struct hubdb *db);   /* lock released */
+
+/* The next revision (in a transaction). */
+ca_err hubdb_rev_next(struct hubdb *db, int64_t *rev);
+
+/* The last committed revision. */
+int64_t hubdb_rev_current(struct hubdb *db);
+
+/* Wait until a revision > since commits, timeout_ms pass, or the store
+ * shuts down; returns the last committed revision. */
+int64_t hubdb_rev_wait(struct hubdb *db, int64_t since, int timeout_ms);
+
+/* Wake all waiters now and make later waits return at once (shutdown). */
+void hubdb_wake_all(struct hubdb *db);
+
+/* ---- devices and nonces ---- */
+ca_err hubdb_device_add(struct hubdb *db, const char *id, const char *secret, int64_t now_s);
+ca_err hubdb_device_get(struct hubdb *db, const char *id, struct hubdb_device *out);
+ca_err hubdb_device_disable(struct hubdb *db, const char *id);
+/* A new JSON array of {id, enabled, created_at, last_seen}; caller owns. */
+ca_err hubdb_device_list(struct hubdb *db, json_t **out);
+
+/* Remember nonce of device at now_s: CA_ERR_CONFLICT when it was used in
+ * the last HUBDB_NONCE_LIFE_S seconds. Forgets older nonces and marks the
+ * device seen. Durable (committed) before it returns. */
+ca_err hubdb_nonce_use(struct hubdb *db, const char *device, const char *nonce, int64_t now_s);
+
+/* ---- SMS codes, sessions, account bindings ---- */
+/* How many codes were sent to phone since since_s, and the oldest such. */
+ca_err hubdb_sms_sends(struct hubdb *db, const char *phone, int64_t since_s, int *count,
+		       int64_t *oldest_s);
+/* Record a send and make code the phone's current code (tries 0). */
+ca_err hubdb_sms_code_put(struct hubdb *db, const char *phone, const char *code,
+			  int64_t now_s, int64_t expires_s);
+/* The phone's current code; CA_ERR_NOT_FOUND when none was sent. */
+ca_err hubdb_sms_code_get(struct hubdb *db, const char *phone, struct hubdb_code *out);
+/* Count a wrong try, or mark the code used. */
+ca_err hubdb_sms_code_update(struct hubdb *db, const char *phone, int tries, bool used);
+
+/* A session (in a transaction, with the binding). */
+ca_err hubdb_session_put(struct hubdb *db, const char *token, const char *account,
+			 const char *device, int64_t expires_s);
+/* The session's account and device; CA_ERR_NOT_FOUND when unknown. */
+ca_err hubdb_session_get(struct hubdb *db, const char *token, char account[12],
+			 char device[HUBDB_DEVICE_MAX + 1], int64_t *expires_s);
+
+/* Bind account to device (in a transaction). A new binding gives the
+ * account's rows fresh revisions, so a device whose cursor is already past
+ * them still receives them in its feed. */
+ca_err hubdb_bind(struct hubdb *db, const char *device, const char *account, int64_t now_s);
+/* Whether account is bound to device. */
+bool hubdb_bound(struct hubdb *db, const char *device, const char *account);
+
+/* ---- idempotency ---- */
+/* The stored result of (device, key): request hash, HTTP status, result
+ * JSON text (malloc'd, caller frees). CA_ERR_NOT_FOUND when new. */
+ca_err hubdb_idem_get(struct hubdb *db, const char *device, const char *key,
+		      char hash[65], int *status, char **result);
+/* Store it (in a transaction). */
+ca_err hubdb_idem_put(struct hubdb *db, const char *device, const char *key,
+		      const char *hash, int status, const char *result, int64_t now_ms);
+
+/* ---- applications, history, processing records, side rows ---- */
+ca_err hubdb_app_get(struct hubdb *db, const char *id, struct ca_app *out);
+/* Insert or replace app (in a transaction); app->rev must be set. */
+ca_err hubdb_app_put(struct hubdb *db, const struct ca_app *app);
+/* Remove app and its history (in a transaction). */
+ca_err hubdb_app_delete(struct hubdb *db, const char *id);
+
+typedef int (*hubdb_app_fn)(const struct ca_app *app, void *ctx);
+/* Walk applications, newest change first; status < 0 for all. Return
+ * non-zero from fn to stop. At most limit rows. */
+ca_err hubdb_app_each(struct hubdb *db, int status, int limit, hubdb_app_fn fn, void *ctx);
+
+/* One history row (in a transaction). actor: "device:ID" or "staff:NAME". */
+ca_err hubdb_history_add(struct hubdb *db, const char *app_id, int64_t rev, int64_t at_ms,
+			 enum ca_action action, const struct ca_state *from,
+			 const struct ca_state *to, const char *actor, const char *note);
+/* The history as a new JSON array (oldest first). */
+ca_err hubdb_history_json(struct hubdb *db, const char *app_id, json_t **out);
+
+/* A processing record of account's application (in a transaction). */
+ca_err hubdb_record_add(struct hubdb *db, const struct ca_proc_record *rec,
+			const char *account, int64_t rev);
+/* The records of app_id as a new JSON array of codec records. */
+ca_err hubdb_record_json(struct hubdb *db, const char *app_id, json_t **out);
+
+/* Ready for pickup at kiosk (slot may be "") / invoice issued (in a transaction). */
+ca_err hubdb_pickup_put(struct hubdb *db, const char *app_id, const char *account,
+			const char *kiosk, const char *slot, int64_t rev, int64_t at_ms);
+ca_err hubdb_invoice_put(struct hubdb *db, const char *app_id, const char *account,
+			 int64_t rev, int64_t at_ms);
+/* The pickup and invoice objects of app_id (new references, NULL when none). */
+ca_err hubdb_side_json(struct hubdb *db, const char *app_id, json_t **pickup, json_t **invoice);
+
+/* ---- the change feed ---- */
+/* Changes for the accounts bound to device with rev > since, oldest first,
+ * at most limit: a new JSON array of {rev, kind, <kind>: {...}}; *next is
+ * the last rev listed (since when none), *more whether more are waiting. */
+ca_err hubdb_feed(struct hubdb *db, const char *device, int64_t since, int limit,
+		  json_t **changes, int64_t *next, bool *more);
+
+/* ---- payments: the hub's orders ---- */
+
+/* One payment order as the hub (the merchant) knows it. */
+struct hubdb_pay {
+	struct pay_order o;               /* number, app, method, amount, times; o.state is
+					     the last trade_state the hub accepted */
+	char account[12];                 /* the application's account */
+	char bank[HUBDB_BANK_MAX + 1];    /* bank id for method bank, "" otherwise */
+	char code_url[HUBDB_URL_MAX + 1]; /* what the kiosk shows as a QR code */
+	int64_t applied_rev;              /* revision that applied the payment to the
+					     application; 0 = not applied (with SUCCESS:
+					     a duplicate payment, to be refunded) */
+	int notifications;                /* provider notifications received */
+	int64_t updated_ms;               /* last change, hub clock */
+};
+
+/* Which orders hubdb_pay_list() lists. */
+enum hubdb_pay_sel {
+	HUBDB_PAY_OPEN_OF_APP, /* NOTPAY orders of app_id */
+	HUBDB_PAY_EXPIRED,     /* NOTPAY orders with expires_s <= now_s */
+	HUBDB_PAY_REFUND_DUE,  /* SUCCESS orders not applied: duplicates to refund */
+	HUBDB_PAY_OF_APP,      /* every order of app_id, oldest first */
+};
+
+/* Store a new order. CA_ERR_CONFLICT when the number exists. */
+ca_err hubdb_pay_add(struct hubdb *db, const struct hubdb_pay *p);
+/* The order out_trade_no; CA_ERR_NOT_FOUND when unknown. */
+ca_err hubdb_pay_get(struct hubdb *db, const char *out_trade_no, struct hubdb_pay *out);
+/* Set state, paid_s and applied_rev of an order (in a transaction). */
+ca_err hubdb_pay_set(struct hubdb *db, const char *out_trade_no, enum pay_state state,
+		     int64_t paid_s, int64_t applied_rev, int64_t now_ms);
+/* Count one notification received for the order. */
+ca_err hubdb_pay_notified(struct hubdb *db, const char *out_trade_no);
+/* Up to max order numbers selected by sel into nos; *n how many. */
+ca_err hubdb_pay_list(struct hubdb *db, enum hubdb_pay_sel sel, const char *app_id,
+		      int64_t now_s, char (*nos)[PAY_TRADE_NO_MAX + 1], size_t max, size_t *n);
+
+/* ---- payments: the built-in provider simulator's own books ---- */
+
+/* A notification the simulator owes the hub. */
+struct hubdb_notice {
+	int64_t seq;                             /* row id */
+	char out_trade_no[PAY_TRADE_NO_MAX + 1]; /* the order it is about */
+	int attempts;                            /* failed deliveries so far */
+};
+
+/* Store a new provider order with its code_url. */
+ca_err hubdb_sim_add(struct hubdb *db, const struct pay_order *o, const char *bank,
+		     const char *code_url);
+/* The provider order; CA_ERR_NOT_FOUND when unknown. bank (HUBDB_BANK_MAX
+ * + 1) may be NULL. */
+ca_err hubdb_sim_get(struct hubdb *db, const char *out_trade_no, struct pay_order *o,
+		     char *bank);
+/* Store o's state and paid_s (in a transaction). */
+ca_err hubdb_sim_set(struct hubdb *db, const struct pay_order *o);
+/* Owe a notification of out_trade_no, due at due_ms (in a transaction). */
+ca_err hubdb_sim_notice_add(struct hubdb *db, const char *out_trade_no, int64_t due_ms);
+/* Up to max notifications due at now_ms, oldest due first; *n how many. */
+ca_err hubdb_sim_notice_due(struct hubdb *db, int64_t now_ms, struct hubdb_notice *out,
+			    size_t max, size_t *n);
+/* After a delivery attempt: delivered at delivered_ms (> 0), or failed and
+ * due again at due_ms with attempts counted; attempts beyond the limit are
+ * dropped by the caller with delivered_ms = -1 (given up). */
+ca_err hubdb_sim_notice_mark(struct hubdb *db, int64_t seq, int attempts, int64_t due_ms,
+			     int64_t delivered_ms);
+/* The notifications of out_trade_no as a new JSON array of {due_ms,
+ * attempts, delivered_ms}. */
+ca_err hubdb_sim_notice_json(struct hubdb *db, const char *out_trade_no, json_t **out);
+
+#endif

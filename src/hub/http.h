@@ -1,0 +1,121 @@
+/*
+ * http.h - the hub's HTTP(S) server (libmicrohttpd) and its route table.
+ *
+ * Each API file registers its routes (api_login_register(), ...) before
+ * http_start(); later modules (payments: src/hub/pay*.c) add theirs the
+ * same way, with one line in main.c. A route is a method, a path pattern
+ * whose "*" segments match one non-empty segment each (handed to the
+ * handler in req->param[]), the authentication it needs, and a handler.
+ *
+ * The server: TLS (cert and key PEM in memory) unless plain HTTP was asked
+ * for on a loopback address; one thread per connection (so a handler may
+ * block, as the feed's long-poll does); bodies up to HTTP_BODY_MAX (413
+ * beyond); every response is JSON with Date (hub clock), Cache-Control:
+ * no-store, and Retry-After where set; errors use the body of docs/api.md.
+ * The request target is taken as sent (query included) for signatures.
+ */
+#ifndef HUB_HTTP_H
+#define HUB_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/err.h"
+#include "db.h"
+
+#define HTTP_BODY_MAX (1024 * 1024)
+#define HTTP_PARAMS_MAX 4
+#define HTTP_TARGET_MAX 2048
+#define HTTP_ROUTES_MAX 64
+
+struct hub;
+struct http;
+struct MHD_Connection;
+
+enum http_auth {
+	HTTP_AUTH_NONE,   /* anyone (health check) */
+	HTTP_AUTH_DEVICE, /* a signed kiosk request (auth.h) */
+	HTTP_AUTH_ADMIN,  /* Authorization: Bearer <admin token> */
+};
+
+/* One request as handlers see it. Everything is borrowed for the call. */
+struct http_req {
+	struct hub *hub;                   /* shared state */
+	struct MHD_Connection *conn;       /* for headers and query arguments */
+	const char *method;                /* "GET", "POST" */
+	const char *target;                /* as sent: path and query */
+	const char *path;                  /* path only */
+	const char *body;                  /* NUL-terminated; "" when none */
+	size_t body_len;                   /* bytes of body */
+	const char *param[HTTP_PARAMS_MAX]; /* the "*" segments of the pattern */
+	int nparam;                        /* how many */
+	char device[HUBDB_DEVICE_MAX + 1]; /* the authenticated device ("" for admin) */
+	const char *auth_fail;             /* why auth refused, for the log line */
+};
+
+/* What a handler answers: a status and a JSON body (owned). */
+struct http_resp {
+	int status;        /* HTTP status */
+	json_t *body;      /* response body, owned; NULL gives {} */
+	int retry_after;   /* seconds for Retry-After, 0 = none */
+};
+
+typedef void (*http_handler)(struct http_req *rq, struct http_resp *rs);
+
+struct http_route {
+	const char *method;  /* "GET" or "POST" */
+	const char *pattern; /* "/v1/admin/apps/x/act" with x written as "*" */
+	enum http_auth auth; /* what the caller must prove */
+	http_handler fn;     /* the handler */
+};
+
+/* Listening options. */
+struct http_opts {
+	const char *listen;      /* IPv4 or IPv6 literal */
+	int port;                /* 0 = any free port */
+	bool tls;                /* false only for --insecure-http on loopback */
+	const char *cert_pem;    /* PEM text, with tls */
+	const char *key_pem;     /* PEM text, with tls */
+	int max_connections;     /* connection limit */
+	int timeout_s;           /* idle connection timeout */
+};
+
+/* A server with an empty route table. */
+struct http *http_new(struct hub *hub);
+
+/* Add n routes (before http_start). CA_ERR_TOO_LONG when the table is full. */
+ca_err http_add_routes(struct http *h, const struct http_route *routes, size_t n);
+
+/* Start listening. On failure a message is in err. */
+ca_err http_start(struct http *h, const struct http_opts *o, char *err, size_t errlen);
+
+/* The port it listens on (after http_start). */
+int http_port(const struct http *h);
+
+/* Stop accepting; after hubdb_wake_all() the handlers in flight end soon. */
+void http_quiesce(struct http *h);
+
+/* Stop (joins every connection thread) and free. http_free(NULL) is fine. */
+void http_free(struct http *h);
+
+/* ---- for handlers ---- */
+const char *http_header(const struct http_req *rq, const char *name);
+const char *http_query(const struct http_req *rq, const char *name);
+
+/* Set rs to status with body (stolen). */
+void http_reply(struct http_resp *rs, int status, json_t *body);
+
+/* Set rs to the error body of docs/api.md. code e.g. "forbidden". */
+void http_error(struct http_resp *rs, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The status and code of a project error (CA_ERR_FORBIDDEN -> 403 ...). */
+int http_status_of(ca_err e, const char **code);
+
+/* Parse the request body as a JSON object; on failure rs is set to 400
+ * and NULL is returned. Caller owns the result. */
+json_t *http_json_body(const struct http_req *rq, struct http_resp *rs);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * hubcfg.h - the hub's INI configuration (read with inih, strictly).
+ *
+ *   [hub]    mode (dev|demo|production), listen, port, data_dir, cert, key,
+ *            max_connections, connection_timeout_s
+ *   [sms]    provider (dev), demo_code (only with mode = demo)
+ *   [prices] BUSINESS.CERT_TYPE = fen per key, e.g. new.org = 30000; every
+ *            combination of the glossary's business and certificate types
+ *            must be there (so approval never lacks a price)
+ *   [log]    level (error|warn|info|debug)
+ *
+ * As with the kiosk's config: unknown sections or keys, bad values, keys
+ * given twice and malformed lines are all reported as "FILE:LINE: message",
+ * every one of them, and the load fails. docs/hub.md lists the keys.
+ */
+#ifndef HUB_HUBCFG_H
+#define HUB_HUBCFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/app.h"
+#include "../core/err.h"
+#include "../core/log.h"
+
+/* Room for the messages of one failed load. */
+#define HUBCFG_ERR_MAX 4096
+/* Longest path or address value, bytes. */
+#define HUBCFG_PATH_MAX 255
+
+enum hub_mode {
+	HUB_MODE_DEV,        /* development: dev SMS provider, virtual clock allowed */
+	HUB_MODE_DEMO,       /* demo: as dev, plus the fixed SMS code */
+	HUB_MODE_PRODUCTION, /* no fixed code, no virtual clock, no plain HTTP */
+};
+
+struct hubcfg {
+	enum hub_mode mode;                     /* [hub] mode */
+	char listen[64];                        /* [hub] listen: IPv4 or IPv6 literal */
+	int port;                               /* [hub] port: 0 = any free port */
+	char data_dir[HUBCFG_PATH_MAX + 1];     /* [hub] data_dir: hub.db, admin.token */
+	char cert[HUBCFG_PATH_MAX + 1];         /* [hub] cert: server certificate chain (PEM) */
+	char key[HUBCFG_PATH_MAX + 1];          /* [hub] key: its private key (PEM) */
+	int max_connections;                    /* [hub] max_connections */
+	int connection_timeout_s;               /* [hub] connection_timeout_s: idle limit */
+	char sms_provider[16];                  /* [sms] provider */
+	char demo_code[7];                      /* [sms] demo_code, "" = none */
+	int64_t price_fen[CA_BIZ__N][CA_CERT__N]; /* [prices], fen per key */
+	enum log_level log_level;               /* [log] level */
+};
+
+/* Fill c with the defaults (prices all 0: a file must give them). */
+void hubcfg_defaults(struct hubcfg *c);
+
+/*
+ * Defaults, then the file at path. CA_OK; CA_ERR_CONFIG with one
+ * "path:line: message" line per problem in err; CA_ERR_IO when the file
+ * cannot be read.
+ */
+ca_err hubcfg_load(struct hubcfg *c, const char *path, char *err, size_t errlen);
+
+/* The price of app in fen: per key price * (1 + sub_keys). */
+int64_t hubcfg_price(const struct hubcfg *c, const struct ca_app *app);
+
+/* "dev", "demo", "production". */
+const char *hubcfg_mode_name(enum hub_mode m);
+
+#endif

@@ -1,0 +1,338 @@
+/*
+ * main.c - the ca-hub entry point: the central server kiosks sync with.
+ *
+ * Start-up order: options, configuration (exit 2 on any problem, every one
+ * listed as FILE:LINE), the data directory (0700), the admin token, the
+ * store (hub.db), the routes, the listener (TLS unless --insecure-http on a
+ * loopback address). Then the main thread waits for SIGTERM/SIGINT; the
+ * server's threads do the work. On the signal: stop accepting, wake the
+ * long-polls, stop the daemon (joining its threads), close the store.
+ *
+ * Where to read next: http.c (server and routing), api_records.c (the
+ * outbox endpoint), db.h (storage), docs/hub.md.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/log.h"
+#include "api.h"
+#include "auth.h"
+#include "hub.h"
+#include "http.h"
+#include "pay.h"
+#include "vclock.h"
+
+#ifndef CA_HUB_VERSION
+#define CA_HUB_VERSION "0.1.0-dev"
+#endif
+
+#define HUB_DB_NAME "hub.db"
+#define HUB_PORT_FILE "hub.port"
+#define PEM_MAX (1024 * 1024)
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+static void usage(FILE *f, bool full)
+{
+	fprintf(f, "usage: ca-hub --config FILE [--data-dir DIR] [--listen ADDR] [--port N]\n"
+		   "              [--virtual-clock] [--insecure-http] [--check]\n"
+		   "       ca-hub --help | --version\n");
+	if (!full)
+		return;
+	fprintf(f,
+		"\n"
+		"The central server of the CA self-service kiosks: HTTPS + JSON API\n"
+		"(docs/api.md), device-signed requests, staff actions (ca-hubctl).\n"
+		"\n"
+		"  --config FILE     settings (INI; docs/hub.md lists every key)\n"
+		"  --data-dir DIR    override [hub] data_dir (hub.db, admin.token, hub.port)\n"
+		"  --listen ADDR     override [hub] listen (an IPv4 or IPv6 address)\n"
+		"  --port N          override [hub] port (0: any free port; the port in use\n"
+		"                    is written to DATA_DIR/" HUB_PORT_FILE ")\n"
+		"  --virtual-clock   let POST /v1/admin/clock (ca-hubctl clock advance) move\n"
+		"                    the hub's clock forward (tests, demos; not in production)\n"
+		"  --insecure-http   plain HTTP instead of TLS; only on a loopback address,\n"
+		"                    never in production mode\n"
+		"  --check           load the configuration, open the store, exit\n"
+		"  --help            show this text\n"
+		"  --version         show the version\n"
+		"\n"
+		"The admin token for ca-hubctl is DATA_DIR/admin.token (made at first start,\n"
+		"mode 0600). SIGTERM or SIGINT stops the hub cleanly.\n"
+		"Exit status: 0 stopped cleanly, 1 runtime failure, 2 bad usage or configuration.\n");
+}
+
+/* Create dir and its parents, mode 0700. 0 or an errno value. */
+static int make_dirs(const char *dir)
+{
+	char buf[HUBCFG_PATH_MAX + 1];
+	size_t len = strlen(dir), i;
+	struct stat sb;
+
+	if (!len || len >= sizeof(buf))
+		return ENAMETOOLONG;
+	memcpy(buf, dir, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return errno;
+		buf[i] = dir[i];
+	}
+	if (stat(dir, &sb) != 0)
+		return errno;
+	return S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
+}
+
+/* Read a whole PEM file (at most PEM_MAX) into a new string. */
+static char *read_pem(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t n;
+
+	if (!f) {
+		fprintf(stderr, "ca-hub: %s: cannot open: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(PEM_MAX + 1);
+	if (buf) {
+		n = fread(buf, 1, PEM_MAX + 1, f);
+		if (ferror(f) || n > PEM_MAX || !strstr(buf, "-----BEGIN")) {
+			buf[n <= PEM_MAX ? n : PEM_MAX] = '\0';
+			fprintf(stderr, "ca-hub: %s: %s\n", path, ferror(f) ? "read error"
+				: n > PEM_MAX ? "larger than 1 MiB" : "not a PEM file");
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[n] = '\0';
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Whether addr is a loopback address (127.0.0.0/8 or ::1). */
+static bool is_loopback(const char *addr)
+{
+	unsigned char b[16];
+	static const unsigned char v6lo[16] = { [15] = 1 };
+
+	if (inet_pton(AF_INET, addr, b) == 1)
+		return b[0] == 127;
+	return inet_pton(AF_INET6, addr, b) == 1 && memcmp(b, v6lo, 16) == 0;
+}
+
+/* Write the bound port to DATA_DIR/hub.port (temp file + rename). */
+static void write_port(const char *dir, int port)
+{
+	char path[HUBCFG_PATH_MAX + 32], tmp[HUBCFG_PATH_MAX + 40];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, HUB_PORT_FILE);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+		log_warn("hub", "%s: cannot write the port file: %s", path, strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "virtual-clock", no_argument, NULL, 'V' },
+		{ "insecure-http", no_argument, NULL, 'I' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct hub hub;
+	const char *cfg_path = NULL, *data_dir = NULL, *listen_addr = NULL, *port_arg = NULL;
+	bool insecure = false, check = false;
+	char err[HUBCFG_ERR_MAX], dbpath[HUBCFG_PATH_MAX + 16];
+	char *cert = NULL, *key = NULL, *end;
+	struct http_opts ho;
+	struct http *http = NULL;
+	sigset_t sigs;
+	int c, sig, ret = EXIT_RUNTIME;
+	long port;
+	ca_err e;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cfg_path = optarg; break;
+		case 'd': data_dir = optarg; break;
+		case 'l': listen_addr = optarg; break;
+		case 'p': port_arg = optarg; break;
+		case 'V': hub.virtual_clock = true; break;
+		case 'I': insecure = true; break;
+		case 'k': check = true; break;
+		case 'h': usage(stdout, true); return EXIT_OK;
+		case 'v': printf("ca-hub %s\n", CA_HUB_VERSION); return EXIT_OK;
+		default: usage(stderr, false); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc || !cfg_path) {
+		fprintf(stderr, "ca-hub: %s\n", optind < argc ? "unexpected argument"
+			: "--config FILE is required (assets/hub-demo.ini is an example)");
+		usage(stderr, false);
+		return EXIT_USAGE;
+	}
+
+	e = hubcfg_load(&hub.cfg, cfg_path, err, sizeof(err));
+	if (e) {
+		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "ca-hub: configuration not usable; not starting\n");
+		return EXIT_USAGE;
+	}
+	log_set_level(hub.cfg.log_level);
+	if (data_dir) {
+		if (!*data_dir || strlen(data_dir) > HUBCFG_PATH_MAX) {
+			fprintf(stderr, "ca-hub: --data-dir: empty or too long\n");
+			return EXIT_USAGE;
+		}
+		snprintf(hub.cfg.data_dir, sizeof(hub.cfg.data_dir), "%s", data_dir);
+	}
+	if (listen_addr) {
+		unsigned char b[16];
+
+		if (strlen(listen_addr) >= sizeof(hub.cfg.listen) ||
+		    (inet_pton(AF_INET, listen_addr, b) != 1 &&
+		     inet_pton(AF_INET6, listen_addr, b) != 1)) {
+			fprintf(stderr, "ca-hub: --listen: '%s' is not an IP address\n", listen_addr);
+			return EXIT_USAGE;
+		}
+		snprintf(hub.cfg.listen, sizeof(hub.cfg.listen), "%s", listen_addr);
+	}
+	if (port_arg) {
+		errno = 0;
+		port = strtol(port_arg, &end, 10);
+		if (!*port_arg || *end || errno || port < 0 || port > 65535) {
+			fprintf(stderr, "ca-hub: --port: '%s' is not 0..65535\n", port_arg);
+			return EXIT_USAGE;
+		}
+		hub.cfg.port = (int)port;
+	}
+	if (hub.cfg.mode == HUB_MODE_PRODUCTION && (insecure || hub.virtual_clock)) {
+		fprintf(stderr, "ca-hub: %s is not allowed in production mode\n",
+			insecure ? "--insecure-http" : "--virtual-clock");
+		return EXIT_USAGE;
+	}
+	if (insecure && !is_loopback(hub.cfg.listen)) {
+		fprintf(stderr, "ca-hub: refusing plain HTTP on %s: --insecure-http works only "
+			"on a loopback address (127.0.0.1, ::1); use TLS ([hub] cert, key)\n",
+			hub.cfg.listen);
+		return EXIT_USAGE;
+	}
+	if (!insecure && (!hub.cfg.cert[0] || !hub.cfg.key[0])) {
+		fprintf(stderr, "ca-hub: %s: [hub] cert and key are needed for TLS (plain HTTP "
+			"only with --insecure-http on loopback)\n", cfg_path);
+		return EXIT_USAGE;
+	}
+	hub.sms = sms_provider_find(hub.cfg.sms_provider);
+	if (!hub.sms) {
+		fprintf(stderr, "ca-hub: no SMS provider '%s'\n", hub.cfg.sms_provider);
+		return EXIT_USAGE;
+	}
+	if (!insecure) {
+		cert = read_pem(hub.cfg.cert);
+		key = cert ? read_pem(hub.cfg.key) : NULL;
+		if (!cert || !key) {
+			ret = EXIT_USAGE;
+			goto out;
+		}
+	}
+	vclock_enable(hub.virtual_clock);
+
+	/* Block the stop signals before any thread starts: only sigwait sees them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	c = make_dirs(hub.cfg.data_dir);
+	if (c) {
+		fprintf(stderr, "ca-hub: data_dir %s: %s\n", hub.cfg.data_dir, strerror(c));
+		goto out;
+	}
+	if (auth_token_init(hub.cfg.data_dir, hub.admin_token, err, sizeof(err))) {
+		fprintf(stderr, "ca-hub: %s\n", err);
+		goto out;
+	}
+	snprintf(dbpath, sizeof(dbpath), "%s/%s", hub.cfg.data_dir, HUB_DB_NAME);
+	if (hubdb_open(dbpath, &hub.db, err, sizeof(err))) {
+		fprintf(stderr, "ca-hub: %s\n", err);
+		goto out;
+	}
+	if (check) {
+		printf("ca-hub: %s fine; store %s at revision %lld\n", cfg_path, dbpath,
+		       (long long)hubdb_rev_current(hub.db));
+		ret = EXIT_OK;
+		goto out;
+	}
+	http = http_new(&hub);
+	if (!http || hubpay_new(&hub, &hub.pay) || api_admin_register(http) ||
+	    api_login_register(http) || api_records_register(http) || api_feed_register(http) ||
+	    api_pay_register(http)) {
+		fprintf(stderr, "ca-hub: cannot set up the routes\n");
+		goto out;
+	}
+	memset(&ho, 0, sizeof(ho));
+	ho.listen = hub.cfg.listen;
+	ho.port = hub.cfg.port;
+	ho.tls = !insecure;
+	ho.cert_pem = cert;
+	ho.key_pem = key;
+	ho.max_connections = hub.cfg.max_connections;
+	ho.timeout_s = hub.cfg.connection_timeout_s;
+	if (http_start(http, &ho, err, sizeof(err))) {
+		fprintf(stderr, "ca-hub: %s\n", err);
+		goto out;
+	}
+	if (hubpay_start(hub.pay)) {
+		fprintf(stderr, "ca-hub: cannot start the payment threads\n");
+		goto out;
+	}
+	write_port(hub.cfg.data_dir, http_port(http));
+	log_info("hub", "listening on %s://%s%s%s:%d (mode %s%s), store %s at revision %lld",
+		 insecure ? "http" : "https", strchr(hub.cfg.listen, ':') ? "[" : "",
+		 hub.cfg.listen, strchr(hub.cfg.listen, ':') ? "]" : "", http_port(http),
+		 hubcfg_mode_name(hub.cfg.mode), hub.virtual_clock ? ", virtual clock" : "",
+		 dbpath, (long long)hubdb_rev_current(hub.db));
+
+	do
+		c = sigwait(&sigs, &sig);
+	while (c == EINTR);
+	log_info("hub", "signal %d: stopping", sig);
+	http_quiesce(http);
+	hubdb_wake_all(hub.db);
+	http_free(http);
+	http = NULL;
+	ret = EXIT_OK;
+out:
+	http_free(http);
+	hubpay_free(hub.pay); /* its threads use the store: before it closes */
+	hubdb_close(hub.db);
+	if (ret == EXIT_OK && !check)
+		log_info("hub", "stopped");
+	free(cert);
+	if (key)
+		explicit_bzero(key, strlen(key));
+	free(key);
+	return ret;
+}

@@ -1,0 +1,738 @@
+/*
+ * pay.c - the hub's payments (see pay.h for the rules, docs/hub.md for why).
+ *
+ * Where to start reading: record_paid() (the one place a payment reaches an
+ * application), then accept() (merging any report of the provider),
+ * close_order() (the race with the close), and the handlers at the end.
+ *
+ * Provider calls stand for network round trips: no store transaction is
+ * held across one. Each merge is one short transaction that re-reads the
+ * hub's row, so reports racing each other (a poll, a notification, the
+ * sweep, a new order) are applied in some order, each idempotently.
+ */
+#include "pay.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/codec.h"
+#include "../core/log.h"
+#include "../core/pay.h"
+#include "../core/uuid.h"
+#include "api.h"
+#include "hub.h"
+#include "paysim.h"
+#include "vclock.h"
+
+#define TAG "pay"
+#define SWEEP_BATCH 64
+#define OPEN_MAX 16 /* open orders of one application closed at a new order */
+#define HOST_MAX 100
+
+struct hubpay {
+	struct hub *hub;            /* shared state, borrowed */
+	struct paysim *sim;         /* the built-in provider, owned */
+	struct pay_provider *prov;  /* the provider in use (the simulator's) */
+	pthread_mutex_t create_mu;  /* one order creation at a time */
+	pthread_mutex_t mu;         /* guards stop */
+	pthread_cond_t cv;          /* wakes the sweep to stop */
+	bool stop;                  /* hubpay_free was called */
+	bool started;               /* the sweep thread runs */
+	pthread_t sweeper;          /* the sweep thread */
+};
+
+/* Banks of the 个人网银 method: id and the name the bank page shows. */
+static const struct { const char *id, *name; } banks[] = {
+	{ "icbc", "中国工商银行" }, { "abc", "中国农业银行" },   { "boc", "中国银行" },
+	{ "ccb", "中国建设银行" },  { "bocom", "交通银行" },     { "cmb", "招商银行" },
+	{ "psbc", "中国邮政储蓄银行" }, { "citic", "中信银行" }, { "cib", "兴业银行" },
+	{ "spdb", "浦发银行" },
+};
+
+static const char *bank_name(const char *id)
+{
+	size_t i;
+
+	for (i = 0; id && i < sizeof(banks) / sizeof(banks[0]); i++)
+		if (!strcmp(banks[i].id, id))
+			return banks[i].name;
+	return NULL;
+}
+
+/* ---- merging what the provider reports ---- */
+
+static ca_err do_refund(struct hubpay *hp, const char *no);
+
+/* Move the hub's order to state to, when that is forward (pay.h). */
+static ca_err mark(struct hubpay *hp, const char *no, enum pay_state to)
+{
+	struct hubdb *db = hp->hub->db;
+	struct hubdb_pay p;
+	ca_err e = hubdb_begin(db);
+
+	if (e)
+		return e;
+	e = hubdb_pay_get(db, no, &p);
+	if (!e && pay_state_advances(p.o.state, to))
+		e = hubdb_pay_set(db, no, to, p.o.paid_s, p.applied_rev, vclock_now_ms());
+	if (e) {
+		hubdb_rollback(db);
+		return e;
+	}
+	return hubdb_commit(db);
+}
+
+/*
+ * The provider says order no was paid at paid_s. In one transaction: if
+ * the hub already applied it or refunded it, nothing; if the application
+ * can still be paid, apply CA_ACT_PAY (a new revision: the feed carries
+ * it) and record the order as applied; otherwise record the order as a
+ * duplicate payment. Then, for a duplicate, refund it.
+ */
+static ca_err record_paid(struct hubpay *hp, const char *no, int64_t paid_s, const char *how)
+{
+	struct hub *hub = hp->hub;
+	struct hubpay_work { struct ca_app app; struct hubdb_pay p; } *w;
+	struct ca_state st;
+	char actor[64];
+	int64_t now = vclock_now_ms(), rev = 0;
+	bool dup = false, changed = false;
+	ca_err e;
+
+	w = malloc(sizeof(*w));
+	if (!w)
+		return CA_ERR_NOMEM;
+	snprintf(actor, sizeof(actor), "provider:%s", hp->prov->name);
+	e = hubdb_begin(hub->db);
+	if (e)
+		goto out;
+	e = hubdb_pay_get(hub->db, no, &w->p);
+	if (e)
+		goto rollback;
+	if (w->p.o.state == PAY_REFUND || (w->p.o.state == PAY_SUCCESS && w->p.applied_rev)) {
+		hubdb_rollback(hub->db); /* known already: a repeat */
+		goto out;
+	}
+	if (w->p.o.state == PAY_SUCCESS) {
+		hubdb_rollback(hub->db); /* a duplicate whose refund is still due */
+		dup = true;
+		goto out;
+	}
+	if (w->p.o.state == PAY_CLOSED)
+		log_error(TAG, "provider reports %s paid after it was closed: recording it", no);
+	e = hubdb_app_get(hub->db, w->p.o.app_id, &w->app);
+	if (e)
+		goto rollback;
+	st = ca_state_of(&w->app);
+	if (fsm_allowed(&st, CA_ACT_PAY)) {
+		e = api_apply(hub, &w->app, CA_ACT_PAY, no, actor, now, NULL, &rev);
+		if (!e)
+			e = hubdb_pay_set(hub->db, no, PAY_SUCCESS, paid_s, rev, now);
+	} else {
+		/* Paid already (by another order): never take the money twice. */
+		e = hubdb_pay_set(hub->db, no, PAY_SUCCESS, paid_s, 0, now);
+		dup = true;
+	}
+	if (e)
+		goto rollback;
+	e = hubdb_commit(hub->db);
+	if (e)
+		goto out;
+	changed = true;
+	goto out;
+rollback:
+	hubdb_rollback(hub->db);
+out:
+	if (changed && !dup)
+		log_info(TAG, "order %s paid (%s): application %s is paid, rev %lld", no, how,
+			 w->p.o.app_id, (long long)rev);
+	else if (changed)
+		log_warn(TAG, "order %s paid (%s) but application %s was paid already: "
+			 "refunding %lld fen", no, how, w->p.o.app_id, (long long)w->p.o.amount_fen);
+	else if (e)
+		log_error(TAG, "order %s paid (%s) but not recorded yet: %s; will retry", no, how,
+			  ca_strerror(e));
+	free(w);
+	if (!e && dup)
+		e = do_refund(hp, no);
+	return e;
+}
+
+/* Refund duplicate payment no through the provider, then record it. */
+static ca_err do_refund(struct hubpay *hp, const char *no)
+{
+	ca_err e = hp->prov->refund(hp->prov, no);
+
+	if (e) {
+		log_error(TAG, "refund of %s failed: %s; the sweep retries", no, ca_strerror(e));
+		return e;
+	}
+	e = mark(hp, no, PAY_REFUND);
+	if (!e)
+		log_warn(TAG, "order %s refunded (a second payment of one application)", no);
+	return e;
+}
+
+/* Merge the provider's view o of an order into the hub's. */
+static ca_err accept(struct hubpay *hp, const struct pay_order *o, const char *how)
+{
+	switch (o->state) {
+	case PAY_SUCCESS:
+		return record_paid(hp, o->out_trade_no, o->paid_s, how);
+	case PAY_REFUND: {
+		/* Only a duplicate is ever refunded, and the hub marked it paid
+		 * before asking: finish that; anything else is only logged. */
+		struct hubdb_pay p;
+		ca_err e = hubdb_pay_get(hp->hub->db, o->out_trade_no, &p);
+
+		if (!e && p.o.state == PAY_NOTPAY)
+			log_error(TAG, "provider reports %s refunded, the hub never saw it paid",
+				  o->out_trade_no);
+		return e ? e : mark(hp, o->out_trade_no, PAY_REFUND);
+	}
+	case PAY_CLOSED:
+		return mark(hp, o->out_trade_no, PAY_CLOSED);
+	default:
+		return CA_OK;
+	}
+}
+
+/*
+ * Close order no at the provider (expired, or replaced by a new order).
+ * ORDERPAID means the customer paid in the race with the close: the
+ * payment is recorded, never lost.
+ */
+static ca_err close_order(struct hubpay *hp, const char *no, const char *why)
+{
+	struct pay_order o;
+	ca_err e = hp->prov->close(hp->prov, no);
+
+	if (!e || e == CA_ERR_NOT_FOUND) {
+		e = mark(hp, no, PAY_CLOSED);
+		if (!e)
+			log_info(TAG, "order %s closed (%s)", no, why);
+		return e;
+	}
+	if (e != CA_ERR_CONFLICT) {
+		log_warn(TAG, "close of %s (%s) failed: %s; will retry", no, why, ca_strerror(e));
+		return e;
+	}
+	log_warn(TAG, "order %s was paid in the race with its close (%s)", no, why);
+	e = hp->prov->query(hp->prov, no, &o);
+	return e ? e : accept(hp, &o, "found at the close");
+}
+
+/* Bring the hub's view of no up to date at now_s: close it when expired,
+ * otherwise ask the provider; retry a refund that is due. */
+static ca_err refresh(struct hubpay *hp, const char *no, int64_t now_s)
+{
+	struct hubdb_pay p;
+	struct pay_order o;
+	ca_err e = hubdb_pay_get(hp->hub->db, no, &p);
+
+	if (e)
+		return e;
+	if (p.o.state == PAY_SUCCESS && !p.applied_rev)
+		return do_refund(hp, no);
+	if (p.o.state != PAY_NOTPAY)
+		return CA_OK;
+	if (pay_order_expired(&p.o, now_s))
+		return close_order(hp, no, "expired");
+	e = hp->prov->query(hp->prov, no, &o);
+	return e ? e : accept(hp, &o, "found by a query");
+}
+
+/* The provider's notification (paysim.h): a hint, checked by a query. */
+static ca_err on_notify(void *ctx, const struct pay_order *n)
+{
+	struct hubpay *hp = ctx;
+	struct hubdb_pay p;
+	struct pay_order o;
+	ca_err e = hubdb_pay_notified(hp->hub->db, n->out_trade_no);
+
+	if (e == CA_ERR_NOT_FOUND) {
+		log_warn(TAG, "notification for unknown order %s acknowledged", n->out_trade_no);
+		return CA_OK;
+	}
+	if (!e)
+		e = hubdb_pay_get(hp->hub->db, n->out_trade_no, &p);
+	if (e)
+		return e;
+	if (p.o.state == PAY_REFUND || (p.o.state == PAY_SUCCESS && p.applied_rev) ||
+	    (p.o.state == PAY_CLOSED && n->state == PAY_CLOSED)) {
+		log_info(TAG, "notification for %s (%s): known already", n->out_trade_no,
+			 pay_state_id(n->state));
+		return CA_OK;
+	}
+	e = hp->prov->query(hp->prov, n->out_trade_no, &o);
+	return e ? e : accept(hp, &o, "notified");
+}
+
+/* ---- the sweep ---- */
+
+static void sweep(struct hubpay *hp)
+{
+	char (*nos)[PAY_TRADE_NO_MAX + 1] = malloc(SWEEP_BATCH * sizeof(*nos));
+	size_t n = 0, i;
+
+	if (!nos)
+		return;
+	if (!hubdb_pay_list(hp->hub->db, HUBDB_PAY_EXPIRED, NULL, vclock_now_s(), nos,
+			    SWEEP_BATCH, &n))
+		for (i = 0; i < n; i++)
+			(void)close_order(hp, nos[i], "expired, sweep");
+	if (!hubdb_pay_list(hp->hub->db, HUBDB_PAY_REFUND_DUE, NULL, 0, nos, SWEEP_BATCH, &n))
+		for (i = 0; i < n; i++)
+			(void)do_refund(hp, nos[i]);
+	free(nos);
+}
+
+static void *sweep_main(void *arg)
+{
+	struct hubpay *hp = arg;
+	struct timespec dl;
+
+	pthread_mutex_lock(&hp->mu);
+	while (!hp->stop) {
+		pthread_mutex_unlock(&hp->mu);
+		sweep(hp);
+		pthread_mutex_lock(&hp->mu);
+		clock_gettime(CLOCK_MONOTONIC, &dl);
+		dl.tv_sec += HUBPAY_SWEEP_MS / 1000;
+		dl.tv_nsec += (HUBPAY_SWEEP_MS % 1000) * 1000000L;
+		if (dl.tv_nsec >= 1000000000L) {
+			dl.tv_sec++;
+			dl.tv_nsec -= 1000000000L;
+		}
+		while (!hp->stop && pthread_cond_timedwait(&hp->cv, &hp->mu, &dl) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&hp->mu);
+	return NULL;
+}
+
+ca_err hubpay_new(struct hub *hub, struct hubpay **out)
+{
+	struct hubpay *hp = calloc(1, sizeof(*hp));
+	pthread_condattr_t ca;
+
+	*out = NULL;
+	if (!hp)
+		return CA_ERR_NOMEM;
+	hp->hub = hub;
+	hp->sim = paysim_new(hub->db, on_notify, hp);
+	if (!hp->sim) {
+		free(hp);
+		return CA_ERR_NOMEM;
+	}
+	hp->prov = paysim_provider(hp->sim);
+	pthread_mutex_init(&hp->create_mu, NULL);
+	pthread_mutex_init(&hp->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&hp->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	*out = hp;
+	return CA_OK;
+}
+
+ca_err hubpay_start(struct hubpay *hp)
+{
+	if (!hp->started) {
+		if (pthread_create(&hp->sweeper, NULL, sweep_main, hp) != 0)
+			return CA_ERR_NOMEM;
+		hp->started = true;
+	}
+	return paysim_start(hp->sim);
+}
+
+void hubpay_free(struct hubpay *hp)
+{
+	if (!hp)
+		return;
+	if (hp->started) {
+		pthread_mutex_lock(&hp->mu);
+		hp->stop = true;
+		pthread_cond_broadcast(&hp->cv);
+		pthread_mutex_unlock(&hp->mu);
+		pthread_join(hp->sweeper, NULL);
+	}
+	paysim_free(hp->sim); /* joins the delivery thread: no notification after this */
+	pthread_cond_destroy(&hp->cv);
+	pthread_mutex_destroy(&hp->mu);
+	pthread_mutex_destroy(&hp->create_mu);
+	free(hp);
+}
+
+/* ---- the kiosk's endpoints ---- */
+
+/* The account of the request's X-CA-Session, which must belong to the
+ * signing device and be alive; false (rs set to 401) otherwise. */
+static bool session_account(struct http_req *rq, struct http_resp *rs, char account[12])
+{
+	const char *tok = http_header(rq, "X-CA-Session");
+	char device[HUBDB_DEVICE_MAX + 1];
+	int64_t expires;
+	ca_err e;
+
+	if (!tok || strlen(tok) != 64) {
+		rq->auth_fail = "no session";
+		http_error(rs, 401, "unauthorized", "X-CA-Session is required: log in first");
+		return false;
+	}
+	e = hubdb_session_get(rq->hub->db, tok, account, device, &expires);
+	if (e == CA_ERR_NOT_FOUND || (!e && strcmp(device, rq->device) != 0)) {
+		rq->auth_fail = "unknown session";
+		http_error(rs, 401, "unauthorized", "unknown session: log in again");
+		return false;
+	}
+	if (e) {
+		http_error(rs, 500, "internal", "store error; retry later");
+		rs->retry_after = 5;
+		return false;
+	}
+	if (expires < vclock_now_s()) {
+		rq->auth_fail = "session expired";
+		http_error(rs, 401, "unauthorized", "the session has expired: log in again");
+		return false;
+	}
+	return true;
+}
+
+/* The hub's URL as the kiosk reached it, for pages the hub serves. */
+static void base_url(struct http_req *rq, char *out, size_t n)
+{
+	const char *host = http_header(rq, "Host");
+	size_t len = host ? strlen(host) : 0;
+
+	if (!len || len > HOST_MAX ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != len)
+		snprintf(out, n, "https://%s%s%s:%d", strchr(rq->hub->cfg.listen, ':') ? "[" : "",
+			 rq->hub->cfg.listen, strchr(rq->hub->cfg.listen, ':') ? "]" : "",
+			 rq->hub->cfg.port);
+	else
+		snprintf(out, n, "https://%s", host);
+}
+
+/* The order as the kiosk sees it; app may be NULL. New reference. */
+static json_t *order_json(const struct hubdb_pay *p, const struct ca_app *app)
+{
+	char t[PAY_RFC3339_LEN + 1];
+	json_t *j;
+
+	pay_rfc3339(p->o.expires_s, t);
+	j = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:s}", "out_trade_no", p->o.out_trade_no,
+		      "trade_state", pay_state_id(p->o.state), "method", pay_method_id(p->o.method),
+		      "amount_fen", (json_int_t)p->o.amount_fen, "time_expire", t, "expires_at",
+		      (json_int_t)p->o.expires_s, "app_id", p->o.app_id);
+	if (!j)
+		return NULL;
+	if (p->bank[0])
+		json_object_set_new(j, "bank", json_string(p->bank));
+	if (p->o.state == PAY_NOTPAY)
+		json_object_set_new(j, "code_url", json_string(p->code_url));
+	if (p->o.paid_s) {
+		pay_rfc3339(p->o.paid_s, t);
+		json_object_set_new(j, "success_time", json_string(t));
+	}
+	if (app)
+		json_object_set_new(j, "app", codec_app_encode(app));
+	return j;
+}
+
+/* POST /v1/pay/orders {"app_id", "method", "bank"} */
+static void order_create(struct http_req *rq, struct http_resp *rs)
+{
+	struct hub *hub = rq->hub;
+	struct hubpay *hp = hub->pay;
+	json_t *body = http_json_body(rq, rs), *jid, *jm, *jb;
+	char account[12], base[HOST_MAX + 16];
+	char (*open)[PAY_TRADE_NO_MAX + 1] = NULL;
+	struct { struct ca_app app; struct hubdb_pay p; } *w = NULL;
+	struct ca_state st;
+	size_t nopen = 0, i;
+	int method;
+	ca_err e;
+	bool locked = false;
+
+	if (!body)
+		return;
+	if (!session_account(rq, rs, account))
+		goto out;
+	jid = json_object_get(body, "app_id");
+	jm = json_object_get(body, "method");
+	jb = json_object_get(body, "bank");
+	method = pay_method_from_id(json_string_value(jm));
+	if (!json_is_string(jid) || !uuid_valid(json_string_value(jid)) || method < 0) {
+		http_error(rs, 400, "bad_request", "app_id (a UUID) and method (wechat or bank) "
+			   "are required");
+		goto out;
+	}
+	if (method == PAY_BANK && !bank_name(json_string_value(jb))) {
+		http_error(rs, 400, "bad_request", "bank: one of icbc, abc, boc, ccb, bocom, cmb, "
+			   "psbc, citic, cib, spdb");
+		goto out;
+	}
+	w = calloc(1, sizeof(*w));
+	open = malloc(OPEN_MAX * sizeof(*open));
+	if (!w || !open) {
+		http_error(rs, 500, "internal", "out of memory");
+		goto out;
+	}
+	/* One creation at a time: two requests for one application must not
+	 * both leave an order open. */
+	pthread_mutex_lock(&hp->create_mu);
+	locked = true;
+	e = hubdb_app_get(hub->db, json_string_value(jid), &w->app);
+	if (e == CA_ERR_NOT_FOUND || (!e && strcmp(w->app.account, account) != 0)) {
+		http_error(rs, 404, "not_found", "no such application for this account");
+		goto out;
+	}
+	if (e)
+		goto store_error;
+	/* The open orders of the application die first (the user asked for a
+	 * new QR code); one paid in the meantime is recorded by the close. A
+	 * close the provider fails is left to the sweep: the user is not kept
+	 * waiting, and should both orders get paid, the second is refunded. */
+	if (hubdb_pay_list(hub->db, HUBDB_PAY_OPEN_OF_APP, w->app.id, 0, open, OPEN_MAX, &nopen))
+		goto store_error;
+	for (i = 0; i < nopen; i++)
+		(void)close_order(hp, open[i], "replaced by a new order");
+	if (nopen && hubdb_app_get(hub->db, w->app.id, &w->app))
+		goto store_error;
+	st = ca_state_of(&w->app);
+	if (!fsm_allowed(&st, CA_ACT_PAY)) {
+		http_error(rs, 403, "forbidden", "pay is not allowed in status %s/%s/%s: only an "
+			   "approved, unpaid application can be paid",
+			   ca_app_status_id(st.app), ca_pay_status_id(st.pay),
+			   ca_proc_status_id(st.proc));
+		goto out;
+	}
+	e = pay_order_new(&w->p.o, w->app.id, (enum pay_method)method, w->app.amount_fen,
+			  vclock_now_s());
+	if (e) {
+		http_error(rs, e == CA_ERR_ARG ? 403 : 500, e == CA_ERR_ARG ? "forbidden" : "internal",
+			   "cannot make an order: %s", ca_strerror(e));
+		goto out;
+	}
+	memcpy(w->p.account, account, sizeof(w->p.account));
+	if (method == PAY_BANK)
+		snprintf(w->p.bank, sizeof(w->p.bank), "%s", json_string_value(jb));
+	base_url(rq, base, sizeof(base));
+	e = hp->prov->create(hp->prov, &w->p.o, method == PAY_BANK ? w->p.bank : NULL, base,
+			     w->p.code_url, sizeof(w->p.code_url));
+	if (e) {
+		log_error(TAG, "provider %s refused a new order: %s", hp->prov->name,
+			  ca_strerror(e));
+		http_error(rs, 503, "unavailable", "the payment provider is not answering; try "
+			   "again");
+		rs->retry_after = 5;
+		goto out;
+	}
+	w->p.updated_ms = vclock_now_ms();
+	e = hubdb_pay_add(hub->db, &w->p);
+	if (e) {
+		/* Nobody has seen its code_url: close it at the provider. */
+		(void)hp->prov->close(hp->prov, w->p.o.out_trade_no);
+		goto store_error;
+	}
+	log_info(TAG, "order %s for application %s: %lld fen by %s, device %s",
+		 w->p.o.out_trade_no, w->app.id, (long long)w->p.o.amount_fen,
+		 pay_method_id(w->p.o.method), rq->device);
+	http_reply(rs, 200, order_json(&w->p, NULL));
+	goto out;
+store_error:
+	http_error(rs, 500, "internal", "store error; retry later");
+	rs->retry_after = 5;
+out:
+	if (locked)
+		pthread_mutex_unlock(&hp->create_mu);
+	free(open);
+	free(w);
+	json_decref(body);
+}
+
+/* GET /v1/pay/orders/OUT_TRADE_NO */
+static void order_get(struct http_req *rq, struct http_resp *rs)
+{
+	struct hub *hub = rq->hub;
+	struct { struct ca_app app; struct hubdb_pay p; } *w = NULL;
+	const char *no = rq->param[0];
+	char account[12];
+	ca_err e;
+
+	if (!session_account(rq, rs, account))
+		return;
+	if (!pay_trade_no_valid(no)) {
+		http_error(rs, 400, "bad_request", "not an out_trade_no");
+		return;
+	}
+	w = malloc(sizeof(*w));
+	if (!w) {
+		http_error(rs, 500, "internal", "out of memory");
+		return;
+	}
+	e = hubdb_pay_get(hub->db, no, &w->p);
+	if (e == CA_ERR_NOT_FOUND || (!e && strcmp(w->p.account, account) != 0)) {
+		http_error(rs, 404, "not_found", "no such order for this account");
+		goto out;
+	}
+	/* No final state yet: ask the provider (or close at expiry). A
+	 * provider failure still answers with what the hub knows. */
+	if (!e)
+		(void)refresh(hub->pay, no, vclock_now_s());
+	if (!e)
+		e = hubdb_pay_get(hub->db, no, &w->p);
+	if (!e)
+		e = hubdb_app_get(hub->db, w->p.o.app_id, &w->app);
+	if (e) {
+		http_error(rs, 500, "internal", "store error; retry later");
+		rs->retry_after = 5;
+		goto out;
+	}
+	http_reply(rs, 200, order_json(&w->p, &w->app));
+out:
+	free(w);
+}
+
+/* GET /pay/bank/OUT_TRADE_NO: what the bank page shows (no secrets, no
+ * personal data; the number itself is the capability). */
+static void bank_page(struct http_req *rq, struct http_resp *rs)
+{
+	struct hubdb_pay p;
+	const char *no = rq->param[0];
+	ca_err e = pay_trade_no_valid(no) ? hubdb_pay_get(rq->hub->db, no, &p) : CA_ERR_NOT_FOUND;
+	char t[PAY_RFC3339_LEN + 1];
+
+	if (!e && p.o.method != PAY_BANK)
+		e = CA_ERR_NOT_FOUND;
+	if (e) {
+		http_error(rs, e == CA_ERR_NOT_FOUND ? 404 : 500,
+			   e == CA_ERR_NOT_FOUND ? "not_found" : "internal", "no such bank payment");
+		return;
+	}
+	pay_rfc3339(p.o.expires_s, t);
+	http_reply(rs, 200, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "out_trade_no",
+				      p.o.out_trade_no, "bank", p.bank, "bank_name",
+				      bank_name(p.bank) ? bank_name(p.bank) : p.bank,
+				      "amount_fen", (json_int_t)p.o.amount_fen, "time_expire", t,
+				      "trade_state", pay_state_id(p.o.state)));
+}
+
+/* ---- staff: the simulated customer ---- */
+
+/* POST /v1/admin/pay/OUT_TRADE_NO: the customer pays (simulator). */
+static void admin_pay(struct http_req *rq, struct http_resp *rs)
+{
+	struct hubpay *hp = rq->hub->pay;
+	const char *no = rq->param[0];
+	char t[PAY_RFC3339_LEN + 1];
+	struct pay_order o;
+	ca_err e;
+
+	if (!pay_trade_no_valid(no)) {
+		http_error(rs, 400, "bad_request", "not an out_trade_no");
+		return;
+	}
+	e = paysim_customer_pay(hp->sim, no, vclock_now_s(), &o);
+	if (e == CA_ERR_NOT_FOUND) {
+		http_error(rs, 404, "not_found", "the provider has no order %s", no);
+		return;
+	}
+	if (e == CA_ERR_FORBIDDEN) {
+		pay_rfc3339(o.expires_s, t);
+		if (o.state == PAY_SUCCESS || o.state == PAY_REFUND)
+			http_error(rs, 403, "forbidden", "ORDERPAID: order %s is paid already", no);
+		else if (o.state == PAY_CLOSED)
+			http_error(rs, 403, "forbidden", "ORDERCLOSED: order %s is closed (it "
+				   "expired at %s or was replaced); the QR code is dead", no, t);
+		else
+			http_error(rs, 403, "forbidden", "ORDER_EXPIRED: order %s expired at %s; "
+				   "the provider no longer accepts payment for it", no, t);
+		log_info(TAG, "customer payment of %s refused by the provider (%s)", no,
+			 pay_state_id(o.state));
+		return;
+	}
+	if (e) {
+		http_error(rs, 500, "internal", "the simulator failed: %s", ca_strerror(e));
+		return;
+	}
+	pay_rfc3339(o.paid_s, t);
+	http_reply(rs, 200, json_pack("{s:s, s:s, s:s, s:I, s:s}", "out_trade_no", no,
+				      "trade_state", pay_state_id(o.state), "success_time", t,
+				      "amount_fen", (json_int_t)o.amount_fen, "app_id", o.app_id));
+}
+
+/* GET /v1/admin/pay/OUT_TRADE_NO: the hub's view, the provider's, and the
+ * notifications owed (for staff and tests). */
+static void admin_show(struct http_req *rq, struct http_resp *rs)
+{
+	struct hubpay *hp = rq->hub->pay;
+	const char *no = rq->param[0];
+	struct hubdb_pay p;
+	struct pay_order o;
+	json_t *hubj, *notices = NULL;
+	ca_err e = pay_trade_no_valid(no) ? hubdb_pay_get(rq->hub->db, no, &p) : CA_ERR_NOT_FOUND;
+
+	if (e) {
+		http_error(rs, e == CA_ERR_NOT_FOUND ? 404 : 500,
+			   e == CA_ERR_NOT_FOUND ? "not_found" : "internal", "no order %s", no);
+		return;
+	}
+	if (hp->prov->query(hp->prov, no, &o) || hubdb_sim_notice_json(rq->hub->db, no, &notices)) {
+		http_error(rs, 500, "internal", "cannot read the provider's order");
+		return;
+	}
+	hubj = order_json(&p, NULL);
+	json_object_set_new(hubj, "applied_rev", json_integer(p.applied_rev));
+	json_object_set_new(hubj, "notifications", json_integer(p.notifications));
+	json_object_set_new(hubj, "code_url", json_string(p.code_url));
+	http_reply(rs, 200, json_pack("{s:o, s:{s:s, s:s, s:I, s:o}}", "order", hubj,
+				      "provider", "name", hp->prov->name, "trade_state",
+				      pay_state_id(o.state), "paid_at", (json_int_t)o.paid_s,
+				      "notifications", notices));
+}
+
+/* POST /v1/admin/paysim/fault {"close_fail": N}: the next N closes fail
+ * (tests of the provider failing; not in production mode). */
+static void admin_fault(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *body, *n;
+
+	if (rq->hub->cfg.mode == HUB_MODE_PRODUCTION) {
+		http_error(rs, 403, "forbidden", "fault injection is off in production mode");
+		return;
+	}
+	body = http_json_body(rq, rs);
+	if (!body)
+		return;
+	n = json_object_get(body, "close_fail");
+	if (!json_is_integer(n) || json_integer_value(n) < 0 || json_integer_value(n) > 100) {
+		http_error(rs, 400, "bad_request", "close_fail: 0..100");
+	} else {
+		paysim_fail_closes(rq->hub->pay->sim, (int)json_integer_value(n));
+		log_warn(TAG, "fault injected: the next %lld closes fail",
+			 (long long)json_integer_value(n));
+		http_reply(rs, 200, json_pack("{s:I}", "close_fail", json_integer_value(n)));
+	}
+	json_decref(body);
+}
+
+static const struct http_route routes[] = {
+	{ "POST", "/v1/pay/orders", HTTP_AUTH_DEVICE, order_create },
+	{ "GET", "/v1/pay/orders/*", HTTP_AUTH_DEVICE, order_get },
+	{ "POST", "/v1/admin/pay/*", HTTP_AUTH_ADMIN, admin_pay },
+	{ "GET", "/v1/admin/pay/*", HTTP_AUTH_ADMIN, admin_show },
+	{ "POST", "/v1/admin/paysim/fault", HTTP_AUTH_ADMIN, admin_fault },
+	{ "GET", "/pay/bank/*", HTTP_AUTH_NONE, bank_page },
+};
+
+ca_err api_pay_register(struct http *h)
+{
+	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
+}

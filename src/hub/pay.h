@@ -1,0 +1,50 @@
+/*
+ * pay.h (hub) - payments: the kiosk's endpoints (POST /v1/pay/orders, GET
+ * /v1/pay/orders/OUT_TRADE_NO), the staff's simulated customer payment
+ * (POST /v1/admin/pay/OUT_TRADE_NO), and the merchant-side rules that keep
+ * every payment and never take one twice (docs/api.md, docs/hub.md).
+ *
+ * The hub keeps its own view of each order (pay_orders, db.h) and learns
+ * the provider's (paysim.h) by querying it, by closing it at expiry and by
+ * notifications. Every report is merged into the hub's view in one store
+ * transaction, forward only (pay_state_advances):
+ *
+ *   - SUCCESS: if the application can still be paid, CA_ACT_PAY is applied
+ *     to it in the same transaction as the order (a revision, so the feed
+ *     carries it); otherwise the order is a duplicate payment, marked so
+ *     durably, then refunded through the provider.
+ *   - a close that the provider refuses as ORDERPAID means the customer
+ *     paid in the race with the close: the payment is recorded as above.
+ *   - a notification is only a hint: the hub queries the provider before
+ *     it believes one, and a repeated one changes nothing.
+ *
+ * Orders past time_expire are closed when a kiosk polls them, when a new
+ * order of the same application is made, and by a sweep thread every
+ * HUBPAY_SWEEP_MS, which also retries refunds that failed.
+ */
+#ifndef HUB_PAY_H
+#define HUB_PAY_H
+
+#include "../core/err.h"
+#include "http.h"
+
+#define HUBPAY_SWEEP_MS 500 /* real time between sweeps */
+
+struct hub;
+struct hubpay;
+
+/* The payments module of hub, with the built-in simulator as provider.
+ * No thread runs until hubpay_start(). */
+ca_err hubpay_new(struct hub *hub, struct hubpay **out);
+
+/* Start the sweep and the simulator's delivery thread. */
+ca_err hubpay_start(struct hubpay *hp);
+
+/* Stop and join the threads, then free. Before the store closes.
+ * hubpay_free(NULL) is fine. */
+void hubpay_free(struct hubpay *hp);
+
+/* Register the payment routes (kiosk, admin, bank page). */
+ca_err api_pay_register(struct http *h);
+
+#endif

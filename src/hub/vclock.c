@@ -1,0 +1,54 @@
+/* vclock.c - the hub's clock (see vclock.h). */
+#include "vclock.h"
+
+#include <stdatomic.h>
+#include <time.h>
+
+/* Longest single step: ten years. */
+#define VCLOCK_STEP_MAX (10LL * 366 * 86400)
+
+static atomic_bool vclock_on;
+static atomic_llong vclock_offset_ms;
+
+void vclock_enable(bool on)
+{
+	atomic_store(&vclock_on, on);
+}
+
+bool vclock_enabled(void)
+{
+	return atomic_load(&vclock_on);
+}
+
+int64_t vclock_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+	       (int64_t)atomic_load(&vclock_offset_ms);
+}
+
+int64_t vclock_now_s(void)
+{
+	int64_t ms = vclock_now_ms();
+
+	return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+}
+
+bool vclock_advance(int64_t seconds)
+{
+	if (!atomic_load(&vclock_on) || seconds <= 0 || seconds > VCLOCK_STEP_MAX)
+		return false;
+	atomic_fetch_add(&vclock_offset_ms, (long long)(seconds * 1000));
+	return true;
+}
+
+int vclock_today(void)
+{
+	time_t t = (time_t)vclock_now_s();
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}

@@ -1,0 +1,519 @@
+/*
+ * main.c - ca-hubctl, the staff and operator CLI of the hub.
+ *
+ * Every command is one request to the hub's /v1/admin/ API over HTTPS
+ * (libcurl; the hub's certificate is verified against --cacert or the
+ * system store, host name included), authenticated with the admin bearer
+ * token from --token or DATA_DIR/admin.token. The answer is printed for a
+ * person, or as the hub's JSON with --json.
+ *
+ * Exit status: 0 done; 1 the hub refused (its message is printed);
+ * 2 bad usage; 3 the hub could not be reached (network, TLS).
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef CA_HUB_VERSION
+#define CA_HUB_VERSION "0.1.0-dev"
+#endif
+
+#define RESP_MAX (4 * 1024 * 1024)
+
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_NET = 3 };
+
+/* Global options. */
+struct ctl {
+	const char *hub;      /* base URL */
+	const char *cacert;   /* CA file, or NULL for the system store */
+	char token[128];      /* admin token */
+	const char *staff;    /* name recorded with staff actions */
+	bool json;            /* print the hub's JSON */
+};
+
+static void usage(FILE *f, bool full)
+{
+	fprintf(f,
+		"usage: ca-hubctl [--hub URL] [--cacert FILE] [--token T | --data-dir DIR]\n"
+		"                 [--staff NAME] [--json] COMMAND [ARGS]\n"
+		"       ca-hubctl --help | --version\n");
+	if (!full)
+		return;
+	fprintf(f,
+		"\n"
+		"Staff and operator commands for the CA kiosk hub (ca-hub).\n"
+		"\n"
+		"Commands:\n"
+		"  list [--status S]            applications (S: draft, pending_review,\n"
+		"                               approved, rejected), newest change first\n"
+		"  show ID                      one application, its history and records\n"
+		"  approve ID                   审核通过; the price comes from the hub's table\n"
+		"  reject ID --reason TEXT      审核不通过, with the reason the user sees\n"
+		"  record ID --text TEXT        add a processing record (办理记录)\n"
+		"  ship ID --tracking NO        mailed (已发货), with the tracking number\n"
+		"  ready ID --kiosk K [--slot S]  ready for pickup at kiosk K (slot S)\n"
+		"  invoice ID                   mark the e-invoice issued\n"
+		"  device add ID                provision a kiosk; prints its secret once\n"
+		"  device list                  kiosks, enabled or not, last seen\n"
+		"  device disable ID            refuse the kiosk from now on\n"
+		"  sms last PHONE               last login code (development SMS provider)\n"
+		"  clock advance SECONDS        move the hub's virtual clock forward\n"
+		"                               (hub started with --virtual-clock)\n"
+		"  pay OUT_TRADE_NO             the customer pays the order (the hub's payment\n"
+		"                               simulator); refused, as the real provider\n"
+		"                               refuses it, once time_expire has passed\n"
+		"  pay show OUT_TRADE_NO        the order as the hub and the provider see it,\n"
+		"                               with the notifications owed and delivered\n"
+		"\n"
+		"Options:\n"
+		"  --hub URL        the hub (default $CA_HUB_URL, else https://127.0.0.1:8443)\n"
+		"  --cacert FILE    CA certificate(s) that verify the hub's TLS certificate\n"
+		"  --token T        admin token; default: read DATA_DIR/admin.token\n"
+		"  --data-dir DIR   the hub's data directory (default var/hub)\n"
+		"  --staff NAME     who acts (default $USER)\n"
+		"  --json           print the hub's JSON answer as it is\n"
+		"\n"
+		"Exit status: 0 done, 1 refused by the hub, 2 bad usage, 3 hub not reachable.\n");
+}
+
+/* Response buffer for curl. */
+struct buf {
+	char *p;     /* data, NUL-terminated */
+	size_t n;    /* bytes */
+	bool over;   /* over RESP_MAX */
+};
+
+static size_t on_data(char *d, size_t size, size_t nmemb, void *ud)
+{
+	struct buf *b = ud;
+	size_t n = size * nmemb;
+	char *q;
+
+	if (b->n + n > RESP_MAX) {
+		b->over = true;
+		return 0;
+	}
+	q = realloc(b->p, b->n + n + 1);
+	if (!q)
+		return 0;
+	b->p = q;
+	memcpy(b->p + b->n, d, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+	return n;
+}
+
+/*
+ * One request: method, path (appended to the hub URL), body (JSON text or
+ * NULL). Returns the exit status; *out gets the parsed answer on 2xx.
+ */
+static int call(const struct ctl *c, const char *method, const char *path, json_t *body,
+		json_t **out)
+{
+	char url[2048], auth[200], errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *h = NULL;
+	struct buf b = { 0 };
+	char *text = NULL;
+	long status = 0;
+	json_t *j = NULL;
+	CURL *cu;
+	CURLcode rc;
+	int ret = EXIT_NET;
+
+	*out = NULL;
+	snprintf(url, sizeof(url), "%s%s", c->hub, path);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
+	cu = curl_easy_init();
+	if (!cu)
+		return EXIT_NET;
+	h = curl_slist_append(h, auth);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	h = curl_slist_append(h, "Accept: application/json");
+	curl_easy_setopt(cu, CURLOPT_URL, url);
+	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "https,http");
+	curl_easy_setopt(cu, CURLOPT_ERRORBUFFER, errbuf);
+	if (c->cacert)
+		curl_easy_setopt(cu, CURLOPT_CAINFO, c->cacert);
+	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(cu, CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		text = json_dumps(body, JSON_COMPACT);
+		curl_easy_setopt(cu, CURLOPT_POSTFIELDS, text ? text : "{}");
+	} else if (!strcmp(method, "POST")) {
+		curl_easy_setopt(cu, CURLOPT_POSTFIELDS, "");
+	}
+	rc = curl_easy_perform(cu);
+	if (rc != CURLE_OK) {
+		fprintf(stderr, "ca-hubctl: %s: %s\n", c->hub,
+			errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
+	j = b.p ? json_loads(b.p, 0, NULL) : NULL;
+	if (status >= 200 && status < 300 && j) {
+		*out = j;
+		j = NULL;
+		ret = EXIT_OK;
+	} else {
+		json_t *e = json_object_get(j, "error");
+		json_t *f = json_object_get(e, "fields");
+		size_t i;
+		json_t *x;
+
+		fprintf(stderr, "ca-hubctl: hub answered %ld: %s\n", status,
+			json_string_value(json_object_get(e, "message"))
+				? json_string_value(json_object_get(e, "message"))
+				: (b.p ? b.p : "(no body)"));
+		json_array_foreach(f, i, x)
+			fprintf(stderr, "  %s: %s\n",
+				json_string_value(json_object_get(x, "field")),
+				json_string_value(json_object_get(x, "message")));
+		ret = EXIT_REFUSED;
+	}
+out:
+	json_decref(j);
+	free(text);
+	free(b.p);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(cu);
+	return ret;
+}
+
+/* Read the admin token from DATA_DIR/admin.token. */
+static bool read_token(const char *dir, char *out, size_t n)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/admin.token", dir);
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "ca-hubctl: %s: %s (give --token or --data-dir)\n", path,
+			strerror(errno));
+		return false;
+	}
+	if (!fgets(out, (int)n, f))
+		out[0] = '\0';
+	fclose(f);
+	out[strcspn(out, "\r\n")] = '\0';
+	if (!out[0]) {
+		fprintf(stderr, "ca-hubctl: %s is empty\n", path);
+		return false;
+	}
+	return true;
+}
+
+/* The value after option name in args (e.g. --reason X), or NULL. Every
+ * argument must be a known option with a value. */
+static bool opt_values(int argc, char **argv, const char *const *names, const char **vals)
+{
+	int i, k;
+
+	for (i = 0; i < argc; i++) {
+		for (k = 0; names[k]; k++)
+			if (!strcmp(argv[i], names[k]))
+				break;
+		if (!names[k] || i + 1 >= argc) {
+			fprintf(stderr, "ca-hubctl: %s: %s\n", argv[i],
+				names[k] ? "needs a value" : "unknown option here");
+			return false;
+		}
+		vals[k] = argv[++i];
+	}
+	return true;
+}
+
+/* Print one application line. */
+static void print_app_line(json_t *a)
+{
+	printf("%-36s  %-14s %-6s %-16s %10.2f  %s  %s\n",
+	       json_string_value(json_object_get(a, "id")),
+	       json_string_value(json_object_get(a, "app_status")),
+	       json_string_value(json_object_get(a, "pay_status")),
+	       json_string_value(json_object_get(a, "proc_status")),
+	       (double)json_integer_value(json_object_get(a, "amount_fen")) / 100.0,
+	       json_string_value(json_object_get(a, "account")),
+	       json_string_value(json_object_get(a, "company")));
+}
+
+/* Print what a command answered. */
+static void print_result(const struct ctl *c, const char *cmd, json_t *r)
+{
+	json_t *a = json_object_get(r, "app"), *x;
+	size_t i;
+
+	if (c->json || !strcmp(cmd, "show") || !strcmp(cmd, "pay show")) {
+		char *t = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		printf("%s\n", t ? t : "");
+		free(t);
+		return;
+	}
+	if (!strcmp(cmd, "list")) {
+		json_array_foreach(json_object_get(r, "apps"), i, x)
+			print_app_line(x);
+		return;
+	}
+	if (!strcmp(cmd, "device list")) {
+		json_array_foreach(json_object_get(r, "devices"), i, x)
+			printf("%-32s %-8s last seen %lld\n",
+			       json_string_value(json_object_get(x, "id")),
+			       json_is_true(json_object_get(x, "enabled")) ? "enabled" : "disabled",
+			       (long long)json_integer_value(json_object_get(x, "last_seen")));
+		return;
+	}
+	if (!strcmp(cmd, "device add")) {
+		printf("device %s provisioned; its secret (shown only now):\n%s\n",
+		       json_string_value(json_object_get(r, "id")),
+		       json_string_value(json_object_get(r, "secret")));
+		return;
+	}
+	if (!strcmp(cmd, "sms last")) {
+		printf("%s (tries %lld%s)\n", json_string_value(json_object_get(r, "code")),
+		       (long long)json_integer_value(json_object_get(r, "tries")),
+		       json_is_true(json_object_get(r, "used")) ? ", used" : "");
+		return;
+	}
+	if (!strcmp(cmd, "clock advance")) {
+		time_t t = (time_t)json_integer_value(json_object_get(r, "now"));
+		char buf[64];
+
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		printf("hub clock now %s\n", buf);
+		return;
+	}
+	if (!strcmp(cmd, "pay")) {
+		printf("order %s paid: %.2f yuan at %s (the hub hears of it by notification or "
+		       "by its next query)\n", json_string_value(json_object_get(r, "out_trade_no")),
+		       (double)json_integer_value(json_object_get(r, "amount_fen")) / 100.0,
+		       json_string_value(json_object_get(r, "success_time")));
+		return;
+	}
+	if (a) {
+		printf("%s: %s/%s/%s, amount %.2f yuan, rev %lld\n",
+		       json_string_value(json_object_get(a, "id")),
+		       json_string_value(json_object_get(a, "app_status")),
+		       json_string_value(json_object_get(a, "pay_status")),
+		       json_string_value(json_object_get(a, "proc_status")),
+		       (double)json_integer_value(json_object_get(a, "amount_fen")) / 100.0,
+		       (long long)json_integer_value(json_object_get(a, "rev")));
+		return;
+	}
+	if ((x = json_object_get(r, "record")))
+		printf("record %s added (rev %lld)\n", json_string_value(json_object_get(x, "id")),
+		       (long long)json_integer_value(json_object_get(r, "rev")));
+	else
+		printf("done\n");
+}
+
+/* Whether s is safe as one path segment. */
+static bool seg_ok(const char *s)
+{
+	return s && *s && strlen(s) < 200 && !strpbrk(s, "/?#% \t\r\n");
+}
+
+/* Run the command in argv; the exit status. */
+static int run(struct ctl *c, int argc, char **argv)
+{
+	char path[512], name[32];
+	const char *cmd = argv[0], *v[6] = { NULL };
+	json_t *body = NULL, *r = NULL;
+	const char *method = "GET";
+	int ret;
+
+	if (argc >= 2 && (!strcmp(cmd, "device") || !strcmp(cmd, "sms") || !strcmp(cmd, "clock") ||
+			  (!strcmp(cmd, "pay") && !strcmp(argv[1], "show")))) {
+		snprintf(name, sizeof(name), "%s %s", cmd, argv[1]);
+		cmd = name;
+		argc--;
+		argv++;
+	}
+#define NEED(n) do { if (argc != (n) + 1) goto bad; } while (0)
+#define ID_ARG() do { if (argc < 2 || !seg_ok(argv[1])) goto bad; } while (0)
+	if (!strcmp(cmd, "list")) {
+		static const char *const names[] = { "--status", NULL };
+
+		if (!opt_values(argc - 1, argv + 1, names, v))
+			return EXIT_USAGE;
+		if (v[0] && !seg_ok(v[0]))
+			goto bad;
+		snprintf(path, sizeof(path), "/v1/admin/apps%s%s", v[0] ? "?status=" : "",
+			 v[0] ? v[0] : "");
+	} else if (!strcmp(cmd, "show")) {
+		NEED(1);
+		ID_ARG();
+		snprintf(path, sizeof(path), "/v1/admin/apps/%s", argv[1]);
+	} else if (!strcmp(cmd, "approve") || !strcmp(cmd, "invoice") ||
+		   !strcmp(cmd, "reject") || !strcmp(cmd, "ship") || !strcmp(cmd, "ready")) {
+		static const char *const names[] = { "--reason", "--tracking", "--kiosk", "--slot",
+						     NULL };
+		const char *op = !strcmp(cmd, "approve") ? "approve"
+			       : !strcmp(cmd, "invoice") ? "issue_invoice"
+			       : !strcmp(cmd, "reject") ? "reject"
+			       : !strcmp(cmd, "ship") ? "ship" : "mark_ready";
+
+		ID_ARG();
+		if (!opt_values(argc - 2, argv + 2, names, v))
+			return EXIT_USAGE;
+		if ((!strcmp(op, "reject") && !v[0]) || (!strcmp(op, "ship") && !v[1]) ||
+		    (!strcmp(op, "mark_ready") && !v[2])) {
+			fprintf(stderr, "ca-hubctl: %s needs %s\n", cmd,
+				!strcmp(op, "reject") ? "--reason TEXT"
+				: !strcmp(op, "ship") ? "--tracking NO" : "--kiosk K");
+			return EXIT_USAGE;
+		}
+		body = json_pack("{s:s, s:s}", "op", op, "staff", c->staff);
+		if (v[0] || v[1])
+			json_object_set_new(body, "arg", json_string(v[0] ? v[0] : v[1]));
+		if (v[2])
+			json_object_set_new(body, "kiosk", json_string(v[2]));
+		if (v[3])
+			json_object_set_new(body, "slot", json_string(v[3]));
+		method = "POST";
+		snprintf(path, sizeof(path), "/v1/admin/apps/%s/act", argv[1]);
+	} else if (!strcmp(cmd, "record")) {
+		static const char *const names[] = { "--text", NULL };
+
+		ID_ARG();
+		if (!opt_values(argc - 2, argv + 2, names, v))
+			return EXIT_USAGE;
+		if (!v[0]) {
+			fprintf(stderr, "ca-hubctl: record needs --text TEXT\n");
+			return EXIT_USAGE;
+		}
+		body = json_pack("{s:s, s:s}", "staff", c->staff, "text", v[0]);
+		method = "POST";
+		snprintf(path, sizeof(path), "/v1/admin/apps/%s/records", argv[1]);
+	} else if (!strcmp(cmd, "device add")) {
+		NEED(1);
+		body = json_pack("{s:s}", "id", argv[1]);
+		method = "POST";
+		snprintf(path, sizeof(path), "/v1/admin/devices");
+	} else if (!strcmp(cmd, "device list")) {
+		NEED(0);
+		snprintf(path, sizeof(path), "/v1/admin/devices");
+	} else if (!strcmp(cmd, "device disable")) {
+		NEED(1);
+		ID_ARG();
+		method = "POST";
+		snprintf(path, sizeof(path), "/v1/admin/devices/%s/disable", argv[1]);
+	} else if (!strcmp(cmd, "sms last")) {
+		NEED(1);
+		ID_ARG();
+		snprintf(path, sizeof(path), "/v1/admin/sms/%s", argv[1]);
+	} else if (!strcmp(cmd, "clock advance")) {
+		char *end;
+		long long s;
+
+		NEED(1);
+		errno = 0;
+		s = strtoll(argv[1], &end, 10);
+		if (!*argv[1] || *end || errno || s <= 0) {
+			fprintf(stderr, "ca-hubctl: clock advance: SECONDS must be a positive "
+				"whole number\n");
+			return EXIT_USAGE;
+		}
+		body = json_pack("{s:I}", "advance_s", (json_int_t)s);
+		method = "POST";
+		snprintf(path, sizeof(path), "/v1/admin/clock");
+	} else if (!strcmp(cmd, "pay show")) {
+		NEED(1);
+		ID_ARG();
+		snprintf(path, sizeof(path), "/v1/admin/pay/%s", argv[1]);
+	} else if (!strcmp(cmd, "pay")) {
+		NEED(1);
+		ID_ARG();
+		method = "POST";
+		snprintf(path, sizeof(path), "/v1/admin/pay/%s", argv[1]);
+	} else {
+		fprintf(stderr, "ca-hubctl: unknown command '%s' (see --help)\n", cmd);
+		return EXIT_USAGE;
+	}
+#undef NEED
+#undef ID_ARG
+	ret = call(c, method, path, body, &r);
+	if (ret == EXIT_OK)
+		print_result(c, cmd, r);
+	json_decref(body);
+	json_decref(r);
+	return ret;
+bad:
+	fprintf(stderr, "ca-hubctl: %s: wrong arguments (see --help)\n", cmd);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { 0 };
+	const char *data_dir = "var/hub", *tok = NULL, *env;
+	int i, ret;
+
+	env = getenv("CA_HUB_URL");
+	c.hub = env && *env ? env : "https://127.0.0.1:8443";
+	env = getenv("USER");
+	c.staff = env && *env ? env : "staff";
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *o = argv[i];
+
+		if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+			usage(stdout, true);
+			return EXIT_OK;
+		}
+		if (!strcmp(o, "--version")) {
+			printf("ca-hubctl %s\n", CA_HUB_VERSION);
+			return EXIT_OK;
+		}
+		if (!strcmp(o, "--json")) {
+			c.json = true;
+			continue;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "ca-hubctl: %s needs a value\n", o);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(o, "--hub"))
+			c.hub = argv[++i];
+		else if (!strcmp(o, "--cacert"))
+			c.cacert = argv[++i];
+		else if (!strcmp(o, "--token"))
+			tok = argv[++i];
+		else if (!strcmp(o, "--data-dir"))
+			data_dir = argv[++i];
+		else if (!strcmp(o, "--staff"))
+			c.staff = argv[++i];
+		else {
+			fprintf(stderr, "ca-hubctl: unknown option %s\n", o);
+			usage(stderr, false);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr, false);
+		return EXIT_USAGE;
+	}
+	if (strncmp(c.hub, "https://", 8) != 0 && strncmp(c.hub, "http://", 7) != 0) {
+		fprintf(stderr, "ca-hubctl: --hub must be an https:// (or http://) URL\n");
+		return EXIT_USAGE;
+	}
+	if (tok)
+		snprintf(c.token, sizeof(c.token), "%s", tok);
+	else if (!read_token(data_dir, c.token, sizeof(c.token)))
+		return EXIT_USAGE;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return EXIT_NET;
+	ret = run(&c, argc - i, argv + i);
+	curl_global_cleanup();
+	return ret;
+}

@@ -1,0 +1,750 @@
+/*
+ * test_hub.c - ca-hub as a real process on loopback with real TLS
+ * (tests/support/hubproc): the client verifies the hub (wrong CA, wrong host
+ * name refused); signed requests are accepted and every kind of bad one is
+ * 401 (bad signature, replayed nonce, stale timestamp on the virtual clock,
+ * unknown and disabled device); the login flow with its limits; records are
+ * idempotent (replay = same result, same key other body = 409), the hub's
+ * copy decides (403) and validates (422 with fields); staff actions show in
+ * the feed with reasons; the long-poll returns early on a change; a restart
+ * keeps data and still refuses an old nonce.
+ *
+ * One hub serves the group (started in the group setup); tests run in the
+ * order listed, and the ones that move the virtual clock come last.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../src/core/codec.h"
+#include "../../src/core/uuid.h"
+#include "../fixture.h"
+#include "../support/hubproc.h"
+
+static struct hubproc hub;
+static char secret[65];        /* of device hall-01 */
+static int64_t clock_offset;   /* how far the hub's virtual clock was moved */
+
+#define DEV "hall-01"
+#define PHONE "13812345678"
+
+static int group_setup(void **state)
+{
+	struct hubproc_opts o = { .virtual_clock = true };
+
+	(void)state;
+	if (hubproc_start(&hub, &o))
+		return -1;
+	return hubproc_device_add(&hub, DEV, secret);
+}
+
+static int group_teardown(void **state)
+{
+	int st = hubproc_stop(&hub);
+
+	(void)state;
+	hubproc_cleanup(&hub);
+	if (st != 0)
+		fprintf(stderr, "ca-hub exited with %d at SIGTERM\n", st);
+	return st == 0 ? 0 : -1;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A signed request as device dev with key sec. */
+static long sreq(const char *dev, const char *sec, const char *method, const char *target,
+		 const char *body, struct hubproc_resp *r)
+{
+	struct hubproc_req q = { .device = dev, .secret = sec, .ts_offset = clock_offset };
+
+	hubproc_request(&hub, &q, method, target, body, r);
+	return r->status;
+}
+
+/* Same, answer parsed; the body is freed. */
+static json_t *sjson(const char *method, const char *target, const char *body, long *status)
+{
+	struct hubproc_resp r;
+	json_t *j;
+
+	*status = sreq(DEV, secret, method, target, body, &r);
+	j = json_loads(r.body, 0, NULL);
+	free(r.body);
+	return j;
+}
+
+/* Log phone in on DEV; returns the session token (static). */
+static const char *login(const char *phone)
+{
+	static char token[65];
+	char body[128], out[256];
+	long st;
+	json_t *j;
+
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", phone);
+	j = sjson("POST", "/v1/login/sms", body, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_integer_value(json_object_get(j, "expires_in")), 300);
+	json_decref(j);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "sms", "last", phone, (char *)NULL), 0);
+	out[6] = '\0';
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"code\":\"%.6s\"}", phone, out);
+	j = sjson("POST", "/v1/login", body, &st);
+	assert_int_equal(st, 200);
+	snprintf(token, sizeof(token), "%s", json_string_value(json_object_get(j, "token")));
+	assert_int_equal(strlen(token), 64);
+	assert_string_equal(json_string_value(json_object_get(j, "account")), phone);
+	json_decref(j);
+	return token;
+}
+
+/* A record of the outbox as JSON text (malloc'd). */
+static char *record(const char *key, const char *op, const struct ca_app *app, const char *arg)
+{
+	json_t *r = json_pack("{s:s, s:s, s:I, s:o, s:s?}", "key", key, "op", op, "at_ms",
+			      (json_int_t)1795000000000, "app", codec_app_encode(app), "arg", arg);
+	char *t;
+
+	if (!arg)
+		json_object_set_new(r, "arg", json_null());
+	t = json_dumps(r, JSON_COMPACT);
+	json_decref(r);
+	return t;
+}
+
+/* Push one record; the single result (new reference). */
+static json_t *push(const char *key, const char *op, const struct ca_app *app, const char *arg)
+{
+	char *rec = record(key, op, app, arg), *body;
+	json_t *j, *res;
+	long st;
+
+	assert_non_null(rec);
+	assert_true(asprintf(&body, "{\"records\":[%s]}", rec) > 0);
+	j = sjson("POST", "/v1/records", body, &st);
+	assert_int_equal(st, 200);
+	res = json_incref(json_array_get(json_object_get(j, "results"), 0));
+	assert_non_null(res);
+	json_decref(j);
+	free(rec);
+	free(body);
+	return res;
+}
+
+static int status_of(json_t *res)
+{
+	return (int)json_integer_value(json_object_get(res, "status"));
+}
+
+/* A fresh valid application of phone. */
+static void new_app(struct ca_app *a, const char *phone, enum ca_pickup pickup)
+{
+	if (pickup == CA_PICKUP_MAIL)
+		fixture_app_mail(a);
+	else
+		fixture_app(a);
+	assert_int_equal(uuid_v4(a->id), CA_OK);
+	snprintf(a->account, sizeof(a->account), "%s", phone);
+}
+
+/* The feed from since (no wait); new reference. */
+static json_t *feed(int64_t since)
+{
+	char target[80];
+	long st;
+	json_t *j;
+
+	snprintf(target, sizeof(target), "/v1/feed?since=%lld", (long long)since);
+	j = sjson("GET", target, NULL, &st);
+	assert_int_equal(st, 200);
+	return j;
+}
+
+/* Every change since 0, following "more"; new reference. */
+static json_t *feed_all(void)
+{
+	json_t *all = json_array(), *j;
+	int64_t next = 0;
+
+	do {
+		j = feed(next);
+		json_array_extend(all, json_object_get(j, "changes"));
+		assert_true(json_integer_value(json_object_get(j, "next")) >= next);
+		next = json_integer_value(json_object_get(j, "next"));
+		if (!json_is_true(json_object_get(j, "more"))) {
+			json_decref(j);
+			break;
+		}
+		json_decref(j);
+	} while (1);
+	return all;
+}
+
+/* The latest "app" change of id in the feed; new reference. */
+static json_t *feed_app(const char *id)
+{
+	json_t *j = feed_all(), *c, *found = NULL;
+	int64_t last = 0;
+	size_t i;
+
+	json_array_foreach(j, i, c) {
+		json_t *a = json_object_get(c, "app");
+
+		/* Oldest first, strictly by revision. */
+		assert_true(json_integer_value(json_object_get(c, "rev")) > last);
+		last = json_integer_value(json_object_get(c, "rev"));
+		if (a && !strcmp(json_string_value(json_object_get(a, "id")), id)) {
+			json_decref(found);
+			found = json_incref(a);
+		}
+	}
+	json_decref(j);
+	return found;
+}
+
+/* ---- tests ---- */
+
+static void test_tls_and_signed_request_accepted(void **state)
+{
+	struct hubproc_resp r;
+
+	(void)state;
+	assert_int_equal(sreq(DEV, secret, "GET", "/v1/feed?since=0", NULL, &r), 200);
+	assert_non_null(strstr(r.body, "\"changes\""));
+	assert_true(strlen(r.date) > 20); /* the hub's clock, for the kiosk */
+	free(r.body);
+	/* localhost is in the certificate too. */
+	{
+		struct hubproc_req q = { .device = DEV, .secret = secret, .host = "localhost" };
+
+		hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
+		assert_int_equal(r.status, 200);
+		free(r.body);
+	}
+}
+
+static void test_client_refuses_wrong_ca_and_host(void **state)
+{
+	struct hubproc_req q = { .device = DEV, .secret = secret, .cacert = hub.other_ca };
+	struct hubproc_resp r;
+
+	(void)state;
+	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_int_not_equal(r.curl_code, 0);
+	free(r.body);
+	q.cacert = NULL;
+	q.host = "wrong.example";
+	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_int_not_equal(r.curl_code, 0);
+	free(r.body);
+}
+
+static void test_bad_requests_are_401(void **state)
+{
+	struct hubproc_req q = { .device = DEV, .secret = secret };
+	struct hubproc_resp r, r2;
+	char other[65], out[64];
+
+	(void)state;
+	/* Bad signature: signed with another key. */
+	q.secret = "0000000000000000000000000000000000000000000000000000000000000000";
+	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
+	assert_int_equal(r.status, 401);
+	assert_non_null(strstr(r.body, "\"unauthorized\""));
+	free(r.body);
+	/* Replayed nonce: the same request twice. */
+	q.secret = secret;
+	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
+	assert_int_equal(r.status, 200);
+	q.ts = r.ts;
+	q.nonce = r.nonce;
+	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r2);
+	assert_int_equal(r2.status, 401);
+	assert_non_null(strstr(r2.body, "replayed"));
+	free(r.body);
+	free(r2.body);
+	/* Stale timestamp, both ways. */
+	q.nonce = NULL;
+	q.ts = (int64_t)time(NULL) - 301;
+	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
+	assert_int_equal(r.status, 401);
+	assert_non_null(strstr(r.body, "stale"));
+	free(r.body);
+	q.ts = (int64_t)time(NULL) + 400;
+	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
+	assert_int_equal(r.status, 401);
+	free(r.body);
+	/* Unknown device. */
+	assert_int_equal(sreq("hall-99", secret, "GET", "/v1/feed", NULL, &r), 401);
+	assert_non_null(strstr(r.body, "unknown device"));
+	free(r.body);
+	/* Disabled device: fine before, 401 after. */
+	assert_int_equal(hubproc_device_add(&hub, "hall-02", other), 0);
+	assert_int_equal(sreq("hall-02", other, "GET", "/v1/feed", NULL, &r), 200);
+	free(r.body);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "device", "disable", "hall-02",
+				     (char *)NULL), 0);
+	assert_int_equal(sreq("hall-02", other, "GET", "/v1/feed", NULL, &r), 401);
+	assert_non_null(strstr(r.body, "disabled"));
+	free(r.body);
+	/* A device id provisioned twice is refused. */
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "device", "add", "hall-02",
+				     (char *)NULL), 1);
+	/* Admin API without the token. */
+	q.device = NULL;
+	hubproc_request(&hub, &q, "GET", "/v1/admin/devices", NULL, &r);
+	assert_int_equal(r.status, 401);
+	free(r.body);
+	q.bearer = "00";
+	hubproc_request(&hub, &q, "GET", "/v1/admin/devices", NULL, &r);
+	assert_int_equal(r.status, 401);
+	free(r.body);
+	q.bearer = hub.token;
+	hubproc_request(&hub, &q, "GET", "/v1/admin/devices", NULL, &r);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+}
+
+static void test_login_flow_and_limits(void **state)
+{
+	char out[256];
+	long st;
+	json_t *j;
+	int i;
+
+	(void)state;
+	login(PHONE);
+	/* Not a mobile number: 422 naming the field. */
+	j = sjson("POST", "/v1/login/sms", "{\"phone\":\"12345\"}", &st);
+	assert_int_equal(st, 422);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+		json_object_get(j, "error"), "fields"), 0), "field")), "phone");
+	json_decref(j);
+	/* A code works once. */
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "sms", "last", PHONE, (char *)NULL), 0);
+	j = sjson("POST", "/v1/login", "{\"phone\":\"" PHONE "\",\"code\":\"000000\"}", &st);
+	assert_int_equal(st, 401);
+	json_decref(j);
+	/* Five wrong tries kill a code: then 429 even with the right one. */
+	j = sjson("POST", "/v1/login/sms", "{\"phone\":\"13900000001\"}", &st);
+	assert_int_equal(st, 200);
+	json_decref(j);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "sms", "last", "13900000001",
+				     (char *)NULL), 0);
+	out[6] = '\0';
+	for (i = 0; i < 5; i++) {
+		char body[80];
+
+		snprintf(body, sizeof(body), "{\"phone\":\"13900000001\",\"code\":\"%06d\"}",
+			 (atoi(out) + 1 + i) % 1000000);
+		j = sjson("POST", "/v1/login", body, &st);
+		assert_int_equal(st, 401);
+		json_decref(j);
+	}
+	{
+		char body[80];
+		struct hubproc_resp r;
+
+		snprintf(body, sizeof(body), "{\"phone\":\"13900000001\",\"code\":\"%.6s\"}", out);
+		assert_int_equal(sreq(DEV, secret, "POST", "/v1/login", body, &r), 429);
+		assert_true(r.retry_after > 0);
+		free(r.body);
+	}
+	/* Five sends an hour; the sixth is 429 with Retry-After. */
+	for (i = 0; i < 5; i++) {
+		j = sjson("POST", "/v1/login/sms", "{\"phone\":\"13900000002\"}", &st);
+		assert_int_equal(st, 200);
+		json_decref(j);
+	}
+	{
+		struct hubproc_resp r;
+
+		assert_int_equal(sreq(DEV, secret, "POST", "/v1/login/sms",
+				      "{\"phone\":\"13900000002\"}", &r), 429);
+		assert_true(r.retry_after > 3000 && r.retry_after <= 3601);
+		assert_non_null(strstr(r.body, "rate_limited"));
+		free(r.body);
+	}
+	/* Malformed bodies are 400. */
+	j = sjson("POST", "/v1/login/sms", "{\"phone\":", &st);
+	assert_int_equal(st, 400);
+	json_decref(j);
+}
+
+static void test_records_idempotent_and_checked(void **state)
+{
+	struct ca_app a, b;
+	json_t *r1, *r2, *res;
+	char key[37], key2[37], *t1, *t2;
+
+	(void)state;
+	login(PHONE);
+	new_app(&a, PHONE, CA_PICKUP_ONSITE);
+	uuid_v4(key);
+	r1 = push(key, "save", &a, NULL);
+	assert_int_equal(status_of(r1), 200);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r1, "app"),
+							       "app_status")), "draft");
+	assert_true(json_integer_value(json_object_get(json_object_get(r1, "app"), "rev")) > 0);
+	/* Replay: the very same result, nothing new. */
+	r2 = push(key, "save", &a, NULL);
+	t1 = json_dumps(r1, JSON_SORT_KEYS);
+	t2 = json_dumps(r2, JSON_SORT_KEYS);
+	assert_string_equal(t1, t2);
+	free(t1);
+	free(t2);
+	json_decref(r2);
+	/* Same key, another body: 409. */
+	b = a;
+	snprintf(b.company, sizeof(b.company), "%s", "另一家公司有限公司");
+	r2 = push(key, "save", &b, NULL);
+	assert_int_equal(status_of(r2), 409);
+	json_decref(r2);
+	/* Submit: pending review; then a save is forbidden (403), delete too. */
+	uuid_v4(key2);
+	r2 = push(key2, "submit", &a, "请审核");
+	assert_int_equal(status_of(r2), 200);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r2, "app"),
+							       "app_status")), "pending_review");
+	json_decref(r2);
+	uuid_v4(key2);
+	r2 = push(key2, "save", &b, NULL);
+	assert_int_equal(status_of(r2), 403);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r2, "error"),
+							       "code")), "forbidden");
+	json_decref(r2);
+	uuid_v4(key2);
+	r2 = push(key2, "delete", &a, NULL);
+	assert_int_equal(status_of(r2), 403);
+	json_decref(r2);
+	json_decref(r1);
+
+	/* Invalid form: saved as a draft, submit is 422 with every field. */
+	new_app(&b, PHONE, CA_PICKUP_MAIL);
+	snprintf(b.uscc, sizeof(b.uscc), "%s", "91320582MA1MABCDE0");
+	b.mail_address[0] = '\0';
+	uuid_v4(key);
+	res = push(key, "save", &b, NULL);
+	assert_int_equal(status_of(res), 200);
+	json_decref(res);
+	uuid_v4(key);
+	res = push(key, "submit", &b, NULL);
+	assert_int_equal(status_of(res), 422);
+	{
+		json_t *f = json_object_get(json_object_get(res, "error"), "fields");
+		char *t = json_dumps(f, 0);
+
+		assert_true(json_array_size(f) >= 2);
+		assert_non_null(strstr(t, "\"uscc\""));
+		assert_non_null(strstr(t, "\"mail_address\""));
+		free(t);
+	}
+	json_decref(res);
+	/* A draft can be deleted. */
+	uuid_v4(key);
+	res = push(key, "delete", &b, NULL);
+	assert_int_equal(status_of(res), 200);
+	json_decref(res);
+	/* An account that never logged in here: 404. Unknown op: 400. */
+	new_app(&b, "13700000000", CA_PICKUP_ONSITE);
+	uuid_v4(key);
+	res = push(key, "save", &b, NULL);
+	assert_int_equal(status_of(res), 404);
+	json_decref(res);
+	uuid_v4(key);
+	res = push(key, "approve", &a, NULL);
+	assert_int_equal(status_of(res), 400);
+	json_decref(res);
+}
+
+/* Submit a fresh application of PHONE; its id into id. */
+static void submitted(char id[37], enum ca_pickup pickup)
+{
+	struct ca_app a;
+	char key[37];
+	json_t *r;
+
+	new_app(&a, PHONE, pickup);
+	uuid_v4(key);
+	r = push(key, "save", &a, NULL);
+	assert_int_equal(status_of(r), 200);
+	json_decref(r);
+	uuid_v4(key);
+	r = push(key, "submit", &a, NULL);
+	assert_int_equal(status_of(r), 200);
+	json_decref(r);
+	memcpy(id, a.id, 37);
+}
+
+static void test_staff_actions_show_in_feed(void **state)
+{
+	char id1[37], id2[37], out[4096];
+	json_t *a;
+
+	(void)state;
+	login(PHONE);
+	submitted(id1, CA_PICKUP_MAIL);
+	submitted(id2, CA_PICKUP_ONSITE);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", id1, (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "reject", id2, "--reason",
+				     "营业执照照片不清晰", (char *)NULL), 0);
+	a = feed_app(id1);
+	assert_non_null(a);
+	assert_string_equal(json_string_value(json_object_get(a, "app_status")), "approved");
+	/* new/org at 30000 fen per key, one main + one sub key */
+	assert_int_equal(json_integer_value(json_object_get(a, "amount_fen")), 60000);
+	json_decref(a);
+	a = feed_app(id2);
+	assert_non_null(a);
+	assert_string_equal(json_string_value(json_object_get(a, "app_status")), "rejected");
+	assert_string_equal(json_string_value(json_object_get(a, "reject_reason")),
+			    "营业执照照片不清晰");
+	json_decref(a);
+	/* Forbidden for staff too: approve twice, ship before payment. */
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", id1, (char *)NULL), 1);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "ship", id1, "--tracking", "SF1",
+				     (char *)NULL), 1);
+	/* Reject needs a reason; unknown ids are refused. */
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "reject", id1, (char *)NULL), 2);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve",
+				     "00000000-0000-4000-8000-000000000000", (char *)NULL), 1);
+	/* list and show work. */
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "list", "--status", "approved",
+				     (char *)NULL), 0);
+	assert_non_null(strstr(out, id1));
+	assert_null(strstr(out, PHONE)); /* masked */
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "show", id2, (char *)NULL), 0);
+	assert_non_null(strstr(out, "\"reject\""));
+}
+
+/* Long-poll in a thread. */
+struct poll_arg {
+	char target[96];
+	long status;
+	int64_t took_ms;
+	char *body;
+};
+
+static void *poller(void *p)
+{
+	struct poll_arg *pa = p;
+	struct hubproc_resp r;
+	int64_t t0 = now_ms();
+
+	pa->status = sreq(DEV, secret, "GET", pa->target, NULL, &r);
+	pa->took_ms = now_ms() - t0;
+	pa->body = r.body;
+	return NULL;
+}
+
+static void test_feed_long_poll_returns_on_change(void **state)
+{
+	struct poll_arg pa = { 0 };
+	char id[37], out[256];
+	json_t *j;
+	int64_t next, t0;
+	pthread_t th;
+
+	(void)state;
+	login(PHONE);
+	submitted(id, CA_PICKUP_ONSITE);
+	j = feed(0);
+	while (json_is_true(json_object_get(j, "more"))) {
+		next = json_integer_value(json_object_get(j, "next"));
+		json_decref(j);
+		j = feed(next);
+	}
+	next = json_integer_value(json_object_get(j, "next"));
+	json_decref(j);
+	/* Nothing new: wait=1 answers empty after about a second. */
+	snprintf(pa.target, sizeof(pa.target), "/v1/feed?since=%lld&wait=1", (long long)next);
+	t0 = now_ms();
+	poller(&pa);
+	assert_int_equal(pa.status, 200);
+	assert_true(now_ms() - t0 >= 900);
+	j = json_loads(pa.body, 0, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "changes")), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "next")), next);
+	json_decref(j);
+	free(pa.body);
+	/* wait=20, and a change after 300 ms: it returns long before 20 s. */
+	snprintf(pa.target, sizeof(pa.target), "/v1/feed?since=%lld&wait=20", (long long)next);
+	assert_int_equal(pthread_create(&th, NULL, poller, &pa), 0);
+	nanosleep(&(struct timespec){ 0, 300000000L }, NULL);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", id, (char *)NULL), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(pa.status, 200);
+	assert_true(pa.took_ms < 5000);
+	assert_non_null(strstr(pa.body, id));
+	assert_non_null(strstr(pa.body, "approved"));
+	free(pa.body);
+	/* Out-of-range wait is refused. */
+	j = sjson("GET", "/v1/feed?wait=26", NULL, &(long){ 0 });
+	json_decref(j);
+}
+
+/* Stand in for the payments module (not in this hub yet): mark app id paid
+ * in the stopped hub's store, the way a payment will. */
+static void mark_paid_offline(const char *id, const char *proc)
+{
+	char path[HUBPROC_PATH + 16], *sql;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_true(asprintf(&sql, "UPDATE applications SET body = json_set(body,"
+			     " '$.pay_status', 'paid', '$.proc_status', '%s') WHERE id = '%s'",
+			     proc, id) > 0);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	free(sql);
+	sqlite3_close(db);
+}
+
+static void test_restart_keeps_data_and_refuses_old_nonce(void **state)
+{
+	struct hubproc_req q = { .device = DEV, .secret = secret };
+	struct hubproc_resp r, r2;
+	char mail[37], onsite[37], out[4096];
+	json_t *a, *j;
+
+	(void)state;
+	login(PHONE);
+	submitted(mail, CA_PICKUP_MAIL);
+	submitted(onsite, CA_PICKUP_ONSITE);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", mail, (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", onsite, (char *)NULL), 0);
+	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+
+	assert_int_equal(hubproc_stop(&hub), 0); /* clean exit at SIGTERM */
+	mark_paid_offline(mail, "processing");
+	mark_paid_offline(onsite, "onsite");
+	assert_int_equal(hubproc_restart(&hub), 0);
+
+	/* The old request again: its nonce is remembered across the restart. */
+	q.ts = r.ts;
+	q.nonce = r.nonce;
+	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r2);
+	assert_int_equal(r2.status, 401);
+	assert_non_null(strstr(r2.body, "replayed"));
+	free(r2.body);
+	/* Data kept. */
+	a = feed_app(mail);
+	assert_non_null(a);
+	assert_string_equal(json_string_value(json_object_get(a, "app_status")), "approved");
+	json_decref(a);
+	/* Now the paid orders go on: ship, record, ready, invoice - all in the feed. */
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "ship", mail, "--tracking",
+				     "SF1234567890", (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "record", mail, "--text",
+				     "证书已制作完成", (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "invoice", mail, (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "ready", onsite, "--kiosk", DEV,
+				     "--slot", "A3", (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "ready", mail, "--kiosk", DEV,
+				     (char *)NULL), 1); /* mail pickup: forbidden */
+	a = feed_app(mail);
+	assert_string_equal(json_string_value(json_object_get(a, "proc_status")), "shipped");
+	assert_string_equal(json_string_value(json_object_get(a, "tracking_no")), "SF1234567890");
+	json_decref(a);
+	a = feed_app(onsite);
+	assert_string_equal(json_string_value(json_object_get(a, "proc_status")),
+			    "ready_for_pickup");
+	json_decref(a);
+	j = feed_all();
+	{
+		char *t = json_dumps(j, JSON_COMPACT);
+
+		assert_non_null(strstr(t, "\"kind\":\"record\""));
+		assert_non_null(strstr(t, "证书已制作完成"));
+		assert_non_null(strstr(t, "\"kind\":\"pickup\""));
+		assert_non_null(strstr(t, "\"slot\":\"A3\""));
+		assert_non_null(strstr(t, "\"kind\":\"invoice\""));
+		free(t);
+	}
+	json_decref(j);
+	/* The user confirms receipt through the outbox. */
+	{
+		struct ca_app app;
+		char key[37];
+		json_t *res;
+
+		new_app(&app, PHONE, CA_PICKUP_MAIL);
+		memcpy(app.id, mail, 37);
+		uuid_v4(key);
+		res = push(key, "confirm_receipt", &app, NULL);
+		assert_int_equal(status_of(res), 200);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(res, "app"),
+								       "pay_status")), "done");
+		json_decref(res);
+	}
+}
+
+/* Moves the virtual clock: keep these last. */
+static void test_virtual_clock_stale_and_code_expiry(void **state)
+{
+	struct hubproc_req q = { .device = DEV, .secret = secret };
+	struct hubproc_resp r;
+	char out[256], body[80];
+	json_t *j;
+	long st;
+
+	(void)state;
+	j = sjson("POST", "/v1/login/sms", "{\"phone\":\"13900000003\"}", &st);
+	assert_int_equal(st, 200);
+	json_decref(j);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "sms", "last", "13900000003",
+				     (char *)NULL), 0);
+	out[6] = '\0';
+	assert_int_equal(hubproc_ctl(&hub, NULL, 0, "clock", "advance", "400", (char *)NULL), 0);
+	/* A kiosk on real time is now 400 s off the hub: stale. */
+	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
+	assert_int_equal(r.status, 401);
+	assert_non_null(strstr(r.body, "stale"));
+	free(r.body);
+	clock_offset = 400;
+	/* On the hub's time it is fine, and the code has expired (300 s life). */
+	snprintf(body, sizeof(body), "{\"phone\":\"13900000003\",\"code\":\"%.6s\"}", out);
+	j = sjson("POST", "/v1/login", body, &st);
+	assert_int_equal(st, 401);
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(j, "error"),
+								  "message")), "expired"));
+	json_decref(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tls_and_signed_request_accepted),
+		cmocka_unit_test(test_client_refuses_wrong_ca_and_host),
+		cmocka_unit_test(test_bad_requests_are_401),
+		cmocka_unit_test(test_login_flow_and_limits),
+		cmocka_unit_test(test_records_idempotent_and_checked),
+		cmocka_unit_test(test_staff_actions_show_in_feed),
+		cmocka_unit_test(test_feed_long_poll_returns_on_change),
+		cmocka_unit_test(test_restart_keeps_data_and_refuses_old_nonce),
+		cmocka_unit_test(test_virtual_clock_stale_and_code_expiry),
+	};
+
+	return cmocka_run_group_tests_name("hub", tests, group_setup, group_teardown);
+}

@@ -1,0 +1,584 @@
+/*
+ * test_pay.c - payments in a real ca-hub (TLS on loopback, virtual clock):
+ * an order needs a session and an approved, unpaid application; it dies
+ * 300 s later on the HUB's clock (a poll or the sweep closes it, and the
+ * simulated customer can no longer pay: `ca-hubctl pay` fails); a payment
+ * at the last second whose notification comes after the close is recorded
+ * (the close finds it), never lost; a replaced order cannot be paid;
+ * duplicate notifications make one payment and one revision; a second
+ * order paid for an application already paid is refunded; the kiosk's GET
+ * reports SUCCESS with the application paid.
+ *
+ * One hub serves the group. Every test uses its own phone (the SMS send
+ * limit counts per phone) and moves the virtual clock forward only.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../src/core/codec.h"
+#include "../../src/core/pay.h"
+#include "../../src/core/uuid.h"
+#include "../fixture.h"
+#include "../support/hubproc.h"
+
+static struct hubproc hub;
+static char secret[65];      /* of device DEV */
+static int64_t clock_offset; /* how far the hub's virtual clock was moved */
+
+#define DEV "hall-01"
+#define WAIT_MS 8000 /* longest wait for a background thread of the hub */
+
+static int group_setup(void **state)
+{
+	struct hubproc_opts o = { .virtual_clock = true };
+
+	(void)state;
+	if (hubproc_start(&hub, &o))
+		return -1;
+	return hubproc_device_add(&hub, DEV, secret);
+}
+
+static int group_teardown(void **state)
+{
+	int st = hubproc_stop(&hub);
+
+	(void)state;
+	hubproc_cleanup(&hub);
+	if (st != 0)
+		fprintf(stderr, "ca-hub exited with %d at SIGTERM\n", st);
+	return st == 0 ? 0 : -1;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Sleep until just after the start of a second of the real clock. The
+ * virtual clock's offset is whole seconds, so the hub's clock is then just
+ * past a whole second too: an order made now and paid "at 299 s" (whole
+ * seconds, as time_expire is) has most of a second of slack. */
+static void align_second(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	sleep_ms(1000 - ts.tv_nsec / 1000000 + 5);
+}
+
+/* A request to the hub, signed as DEV (with session when not NULL) or as
+ * staff (admin); the answer parsed (new reference, NULL if not JSON). */
+static json_t *req(const char *session, bool admin, const char *method, const char *target,
+		   const char *body, long *status)
+{
+	struct hubproc_req q = { .ts_offset = clock_offset, .session = session };
+	struct hubproc_resp r;
+	json_t *j;
+
+	if (admin) {
+		q.bearer = hub.token;
+	} else {
+		q.device = DEV;
+		q.secret = secret;
+	}
+	hubproc_request(&hub, &q, method, target, body, &r);
+	*status = r.status;
+	j = json_loads(r.body, 0, NULL);
+	free(r.body);
+	return j;
+}
+
+static const char *jstr(json_t *j, const char *key)
+{
+	const char *s = json_string_value(json_object_get(j, key));
+
+	return s ? s : "";
+}
+
+static int64_t jint(json_t *j, const char *key)
+{
+	return json_integer_value(json_object_get(j, key));
+}
+
+/* Move the hub's clock forward. */
+static void advance(int64_t s)
+{
+	char n[32], out[128];
+
+	snprintf(n, sizeof(n), "%lld", (long long)s);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "clock", "advance", n, (char *)NULL),
+			 0);
+	clock_offset += s;
+}
+
+/* Log phone in on DEV; its session token into token. */
+static void login(const char *phone, char token[65])
+{
+	char body[128], out[256];
+	long st;
+	json_t *j;
+
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", phone);
+	j = req(NULL, false, "POST", "/v1/login/sms", body, &st);
+	assert_int_equal(st, 200);
+	json_decref(j);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "sms", "last", phone, (char *)NULL), 0);
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"code\":\"%.6s\"}", phone, out);
+	j = req(NULL, false, "POST", "/v1/login", body, &st);
+	assert_int_equal(st, 200);
+	snprintf(token, 65, "%s", jstr(j, "token"));
+	json_decref(j);
+	assert_int_equal(strlen(token), 64);
+}
+
+/* Push one outbox record of app; assert its status. */
+static void push(const struct ca_app *a, const char *op, int want)
+{
+	char key[CA_UUID_LEN + 1], *text, *body;
+	json_t *r, *j;
+	long st;
+
+	assert_int_equal(uuid_v4(key), CA_OK);
+	r = json_pack("{s:[{s:s, s:s, s:I, s:o, s:n}]}", "records", "key", key, "op", op, "at_ms",
+		      (json_int_t)1795000000000, "app", codec_app_encode(a), "arg");
+	text = json_dumps(r, JSON_COMPACT);
+	json_decref(r);
+	body = text;
+	j = req(NULL, false, "POST", "/v1/records", body, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(jint(json_array_get(json_object_get(j, "results"), 0), "status"), want);
+	json_decref(j);
+	free(text);
+}
+
+/* A new application of phone, brought to status (draft, pending_review or
+ * approved) by the kiosk and staff. */
+static void make_app(struct ca_app *a, const char *phone, enum ca_pickup pickup,
+		     const char *status)
+{
+	char out[512];
+
+	if (pickup == CA_PICKUP_MAIL)
+		fixture_app_mail(a);
+	else
+		fixture_app(a);
+	assert_int_equal(uuid_v4(a->id), CA_OK);
+	snprintf(a->account, sizeof(a->account), "%s", phone);
+	push(a, "save", 200);
+	if (!strcmp(status, "draft"))
+		return;
+	push(a, "submit", 200);
+	if (!strcmp(status, "pending_review"))
+		return;
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", a->id, (char *)NULL), 0);
+}
+
+/* POST /v1/pay/orders; the answer (new reference). */
+static json_t *create(const char *token, const char *app_id, const char *method,
+		      const char *bank, long *status)
+{
+	char body[200];
+
+	snprintf(body, sizeof(body), "{\"app_id\":\"%s\",\"method\":\"%s\"%s%s%s}", app_id, method,
+		 bank ? ",\"bank\":\"" : "", bank ? bank : "", bank ? "\"" : "");
+	return req(token, false, "POST", "/v1/pay/orders", body, status);
+}
+
+/* A new WeChat order of app_id (must succeed); its number into no. */
+static void new_order(const char *token, const char *app_id, char no[PAY_TRADE_NO_MAX + 1])
+{
+	long st;
+	json_t *j = create(token, app_id, "wechat", NULL, &st);
+
+	assert_int_equal(st, 200);
+	assert_true(pay_trade_no_valid(jstr(j, "out_trade_no")));
+	snprintf(no, PAY_TRADE_NO_MAX + 1, "%s", jstr(j, "out_trade_no"));
+	json_decref(j);
+}
+
+/* The kiosk polls the order (must be 200); new reference. */
+static json_t *poll_order(const char *token, const char *no)
+{
+	char target[80];
+	long st;
+	json_t *j;
+
+	snprintf(target, sizeof(target), "/v1/pay/orders/%s", no);
+	j = req(token, false, "GET", target, NULL, &st);
+	assert_int_equal(st, 200);
+	return j;
+}
+
+/* `ca-hubctl pay NO`: its exit status. */
+static int customer_pays(const char *no)
+{
+	char out[512];
+
+	return hubproc_ctl(&hub, out, sizeof(out), "pay", no, (char *)NULL);
+}
+
+/* GET /v1/admin/pay/NO (staff view: order, provider, notifications). */
+static json_t *admin_order(const char *no)
+{
+	char target[80];
+	long st;
+	json_t *j;
+
+	snprintf(target, sizeof(target), "/v1/admin/pay/%s", no);
+	j = req(NULL, true, "GET", target, NULL, &st);
+	assert_int_equal(st, 200);
+	return j;
+}
+
+/* Wait until the staff view of no has the order in state and at least
+ * delivered notifications delivered by the provider; the view. */
+static json_t *wait_order(const char *no, const char *state, int delivered)
+{
+	int waited = 0;
+
+	for (;;) {
+		json_t *j = admin_order(no), *n;
+		size_t i;
+		int done = 0;
+
+		json_array_foreach(json_object_get(json_object_get(j, "provider"), "notifications"),
+				   i, n)
+			done += jint(n, "delivered_ms") > 0;
+		if (!strcmp(jstr(json_object_get(j, "order"), "trade_state"), state) &&
+		    done >= delivered)
+			return j;
+		json_decref(j);
+		assert_true(waited < WAIT_MS);
+		sleep_ms(50);
+		waited += 50;
+	}
+}
+
+/* The staff view of an application; new reference. */
+static json_t *admin_app(const char *id)
+{
+	char target[80];
+	long st;
+	json_t *j;
+
+	snprintf(target, sizeof(target), "/v1/admin/apps/%s", id);
+	j = req(NULL, true, "GET", target, NULL, &st);
+	assert_int_equal(st, 200);
+	return j;
+}
+
+/* How many times the application's history says "pay". */
+static int pay_count(const char *id)
+{
+	json_t *j = admin_app(id), *h;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(json_object_get(j, "history"), i, h)
+		n += !strcmp(jstr(h, "action"), "pay");
+	json_decref(j);
+	return n;
+}
+
+/* ---- tests ---- */
+
+static void test_create_needs_session_and_approved_unpaid(void **state)
+{
+	struct ca_app draft, pending, ok;
+	char token[65], other[65], no[PAY_TRADE_NO_MAX + 1], target[160], expect[160];
+	int64_t parsed;
+	long st;
+	json_t *j, *a;
+
+	(void)state;
+	login("13700000001", token);
+	login("13700000002", other);
+	make_app(&draft, "13700000001", CA_PICKUP_ONSITE, "draft");
+	make_app(&pending, "13700000001", CA_PICKUP_ONSITE, "pending_review");
+	make_app(&ok, "13700000001", CA_PICKUP_ONSITE, "approved");
+
+	/* No session, or a made-up one: 401. */
+	j = create(NULL, ok.id, "wechat", NULL, &st);
+	assert_int_equal(st, 401);
+	json_decref(j);
+	j = create("00000000000000000000000000000000000000000000000000000000000000aa", ok.id,
+		   "wechat", NULL, &st);
+	assert_int_equal(st, 401);
+	json_decref(j);
+	/* Not approved: 403. Another account's application: 404. */
+	j = create(token, draft.id, "wechat", NULL, &st);
+	assert_int_equal(st, 403);
+	json_decref(j);
+	j = create(token, pending.id, "wechat", NULL, &st);
+	assert_int_equal(st, 403);
+	json_decref(j);
+	j = create(other, ok.id, "wechat", NULL, &st);
+	assert_int_equal(st, 404);
+	json_decref(j);
+	j = create(token, ok.id, "alipay", NULL, &st);
+	assert_int_equal(st, 400);
+	json_decref(j);
+	j = create(token, ok.id, "bank", NULL, &st);
+	assert_int_equal(st, 400);
+	json_decref(j);
+
+	/* Approved and unpaid: an order shaped like WeChat Pay Native. */
+	j = create(token, ok.id, "wechat", NULL, &st);
+	assert_int_equal(st, 200);
+	snprintf(no, sizeof(no), "%s", jstr(j, "out_trade_no"));
+	assert_true(pay_trade_no_valid(no));
+	assert_memory_equal(jstr(j, "code_url"), "weixin://wxpay/bizpayurl?pr=", 28);
+	assert_int_equal(strlen(jstr(j, "code_url")), 28 + 7);
+	assert_int_equal(pay_parse_rfc3339(jstr(j, "time_expire"), &parsed), CA_OK);
+	assert_int_equal(parsed, jint(j, "expires_at"));
+	/* 300 s on the hub's clock (which the test moved). */
+	assert_true(llabs((long long)(jint(j, "expires_at") - (time(NULL) + clock_offset + 300)))
+		    <= 2);
+	a = admin_app(ok.id);
+	assert_true(jint(json_object_get(a, "app"), "amount_fen") > 0);
+	assert_int_equal(jint(j, "amount_fen"), jint(json_object_get(a, "app"), "amount_fen"));
+	json_decref(a);
+	json_decref(j);
+	/* Another account cannot read it. */
+	snprintf(target, sizeof(target), "/v1/pay/orders/%s", no);
+	j = req(other, false, "GET", target, NULL, &st);
+	assert_int_equal(st, 404);
+	json_decref(j);
+
+	/* The bank method: a page on the hub, same life; it replaces the
+	 * WeChat order, whose QR code is dead from now on. */
+	j = create(token, ok.id, "bank", "icbc", &st);
+	assert_int_equal(st, 200);
+	snprintf(expect, sizeof(expect), "https://127.0.0.1:%d/pay/bank/%s", hub.port,
+		 jstr(j, "out_trade_no"));
+	assert_string_equal(jstr(j, "code_url"), expect);
+	assert_string_equal(jstr(j, "bank"), "icbc");
+	snprintf(target, sizeof(target), "/pay/bank/%s", jstr(j, "out_trade_no"));
+	json_decref(j);
+	j = req(NULL, false, "GET", target, NULL, &st);
+	assert_int_equal(st, 200);
+	assert_string_equal(jstr(j, "bank"), "icbc");
+	assert_string_equal(jstr(j, "trade_state"), "NOTPAY");
+	json_decref(j);
+	j = poll_order(token, no);
+	assert_string_equal(jstr(j, "trade_state"), "CLOSED");
+	assert_null(json_object_get(j, "code_url"));
+	json_decref(j);
+	assert_int_equal(customer_pays(no), 1);
+}
+
+static void test_expiry_closes_and_the_qr_is_dead(void **state)
+{
+	struct ca_app a;
+	char token[65], no1[PAY_TRADE_NO_MAX + 1], no2[PAY_TRADE_NO_MAX + 1];
+	json_t *j;
+
+	(void)state;
+	login("13700000003", token);
+	make_app(&a, "13700000003", CA_PICKUP_ONSITE, "approved");
+	/* Polled after the expiry: the poll closes it. */
+	new_order(token, a.id, no1);
+	advance(300);
+	j = poll_order(token, no1);
+	assert_string_equal(jstr(j, "trade_state"), "CLOSED");
+	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "unpaid");
+	json_decref(j);
+	assert_int_equal(customer_pays(no1), 1); /* refused, as the provider refuses it */
+	/* Nobody polls: the sweep closes it. */
+	new_order(token, a.id, no2);
+	advance(301);
+	j = wait_order(no2, "CLOSED", 0);
+	assert_string_equal(jstr(json_object_get(j, "provider"), "trade_state"), "CLOSED");
+	json_decref(j);
+	assert_int_equal(customer_pays(no2), 1);
+	j = admin_app(a.id);
+	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "unpaid");
+	json_decref(j);
+}
+
+/* Paid at 299 s; the notification is due 10 s later, after the expiry.
+ * Whoever closes the order first (a poll, the sweep) meets ORDERPAID and
+ * records the payment; the late notifications then change nothing. */
+static void test_pay_at_the_last_second_is_never_lost(void **state)
+{
+	struct ca_app a, b;
+	char token[65], no[PAY_TRADE_NO_MAX + 1];
+	int64_t rev;
+	json_t *j, *o;
+
+	(void)state;
+	login("13700000004", token);
+	make_app(&a, "13700000004", CA_PICKUP_ONSITE, "approved");
+	make_app(&b, "13700000004", CA_PICKUP_MAIL, "approved");
+
+	/* The kiosk polls after the expiry. */
+	align_second();
+	new_order(token, a.id, no);
+	advance(299);
+	assert_int_equal(customer_pays(no), 0);
+	advance(2);
+	j = poll_order(token, no);
+	assert_string_equal(jstr(j, "trade_state"), "SUCCESS");
+	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "paid");
+	assert_string_equal(jstr(json_object_get(j, "app"), "proc_status"), "onsite");
+	json_decref(j);
+	o = admin_order(no);
+	assert_int_equal(jint(json_object_get(o, "order"), "notifications"), 0);
+	rev = jint(json_object_get(o, "order"), "applied_rev");
+	assert_true(rev > 0);
+	json_decref(o);
+	/* Both notifications arrive late: one payment, one revision. */
+	advance(40);
+	o = wait_order(no, "SUCCESS", 2);
+	assert_int_equal(jint(json_object_get(o, "order"), "notifications"), 2);
+	assert_int_equal(jint(json_object_get(o, "order"), "applied_rev"), rev);
+	json_decref(o);
+	j = admin_app(a.id);
+	assert_int_equal(jint(json_object_get(j, "app"), "rev"), rev);
+	json_decref(j);
+	assert_int_equal(pay_count(a.id), 1);
+
+	/* Nobody polls: the sweep meets ORDERPAID before any notification. */
+	align_second();
+	new_order(token, b.id, no);
+	advance(299);
+	assert_int_equal(customer_pays(no), 0);
+	advance(2);
+	o = wait_order(no, "SUCCESS", 0);
+	assert_int_equal(jint(json_object_get(o, "order"), "notifications"), 0);
+	assert_true(jint(json_object_get(o, "order"), "applied_rev") > 0);
+	json_decref(o);
+	j = admin_app(b.id);
+	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "paid");
+	assert_string_equal(jstr(json_object_get(j, "app"), "proc_status"), "processing");
+	json_decref(j);
+	advance(40);
+	json_decref(wait_order(no, "SUCCESS", 2));
+	assert_int_equal(pay_count(b.id), 1);
+}
+
+static void test_pay_after_the_close_is_refused(void **state)
+{
+	struct ca_app a;
+	char token[65], old[PAY_TRADE_NO_MAX + 1], cur[PAY_TRADE_NO_MAX + 1];
+	json_t *j;
+
+	(void)state;
+	login("13700000005", token);
+	make_app(&a, "13700000005", CA_PICKUP_ONSITE, "approved");
+	/* Closed as replaced (before its expiry): dead. */
+	new_order(token, a.id, old);
+	new_order(token, a.id, cur);
+	assert_int_equal(customer_pays(old), 1);
+	/* Closed at expiry: dead too, even though the poll came late. */
+	advance(300);
+	j = poll_order(token, cur);
+	assert_string_equal(jstr(j, "trade_state"), "CLOSED");
+	json_decref(j);
+	assert_int_equal(customer_pays(cur), 1);
+	assert_int_equal(pay_count(a.id), 0);
+	/* An unknown order is not the provider's. */
+	assert_int_equal(customer_pays("CA20990101XXXXXXXXXXXX"), 1);
+}
+
+/* The provider notifies twice; nobody polls. One payment, one revision;
+ * then the kiosk's GET reports SUCCESS with the application paid. */
+static void test_duplicate_notifications_make_one_payment(void **state)
+{
+	struct ca_app a;
+	char token[65], no[PAY_TRADE_NO_MAX + 1];
+	int64_t rev;
+	long st;
+	json_t *j, *o;
+
+	(void)state;
+	login("13700000006", token);
+	make_app(&a, "13700000006", CA_PICKUP_ONSITE, "approved");
+	new_order(token, a.id, no);
+	advance(5);
+	assert_int_equal(customer_pays(no), 0);
+	assert_int_equal(customer_pays(no), 1); /* the customer cannot pay twice */
+	advance(31);
+	o = wait_order(no, "SUCCESS", 2);
+	assert_int_equal(jint(json_object_get(o, "order"), "notifications"), 2);
+	rev = jint(json_object_get(o, "order"), "applied_rev");
+	assert_true(rev > 0);
+	json_decref(o);
+	assert_int_equal(pay_count(a.id), 1);
+
+	j = poll_order(token, no);
+	assert_string_equal(jstr(j, "trade_state"), "SUCCESS");
+	assert_true(strlen(jstr(j, "success_time")) == PAY_RFC3339_LEN);
+	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "paid");
+	assert_string_equal(jstr(json_object_get(j, "app"), "proc_status"), "onsite");
+	assert_int_equal(jint(json_object_get(j, "app"), "rev"), rev);
+	json_decref(j);
+	/* Paid: no new order. */
+	j = create(token, a.id, "wechat", NULL, &st);
+	assert_int_equal(st, 403);
+	json_decref(j);
+}
+
+/* The provider fails the close of the first order, so a second one is made
+ * while the first is still payable; the customer pays both. The first
+ * payment is applied, the second refunded: never taken twice. */
+static void test_second_payment_of_a_paid_app_is_refunded(void **state)
+{
+	struct ca_app a;
+	char token[65], first[PAY_TRADE_NO_MAX + 1], second[PAY_TRADE_NO_MAX + 1];
+	long st;
+	json_t *j;
+
+	(void)state;
+	login("13700000007", token);
+	make_app(&a, "13700000007", CA_PICKUP_ONSITE, "approved");
+	new_order(token, a.id, first);
+	j = req(NULL, true, "POST", "/v1/admin/paysim/fault", "{\"close_fail\":1}", &st);
+	assert_int_equal(st, 200);
+	json_decref(j);
+	new_order(token, a.id, second);
+	assert_int_equal(customer_pays(first), 0);
+	assert_int_equal(customer_pays(second), 0);
+	j = poll_order(token, first);
+	assert_string_equal(jstr(j, "trade_state"), "SUCCESS");
+	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "paid");
+	json_decref(j);
+	j = poll_order(token, second);
+	assert_string_equal(jstr(j, "trade_state"), "REFUND");
+	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "paid");
+	json_decref(j);
+	j = admin_order(second);
+	assert_string_equal(jstr(json_object_get(j, "provider"), "trade_state"), "REFUND");
+	assert_int_equal(jint(json_object_get(j, "order"), "applied_rev"), 0);
+	json_decref(j);
+	/* The late notifications of both change nothing. */
+	advance(40);
+	json_decref(wait_order(first, "SUCCESS", 2));
+	json_decref(wait_order(second, "REFUND", 2));
+	assert_int_equal(pay_count(a.id), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_needs_session_and_approved_unpaid),
+		cmocka_unit_test(test_expiry_closes_and_the_qr_is_dead),
+		cmocka_unit_test(test_pay_at_the_last_second_is_never_lost),
+		cmocka_unit_test(test_pay_after_the_close_is_refused),
+		cmocka_unit_test(test_duplicate_notifications_make_one_payment),
+		cmocka_unit_test(test_second_payment_of_a_paid_app_is_refunded),
+	};
+
+	return cmocka_run_group_tests_name("hub/pay", tests, group_setup, group_teardown);
+}

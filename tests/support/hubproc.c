@@ -1,0 +1,446 @@
+/* hubproc.c - a real ca-hub for tests (see hubproc.h). */
+#include "hubproc.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../src/core/sign.h"
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Run /bin/sh -c script in dir, output to log; 0 when it exits 0. */
+static int sh(const char *dir, const char *script)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (chdir(dir) != 0)
+			_exit(127);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* BUILD dir from /proc/self/exe (BUILD/tests/AREA/prog), or $CA_HUB_BIN_DIR. */
+static int find_bins(struct hubproc *hp)
+{
+	const char *env = getenv("CA_HUB_BIN_DIR");
+	char exe[HUBPROC_PATH];
+	ssize_t n;
+	int i;
+
+	if (env && *env) {
+		snprintf(hp->bin_dir, sizeof(hp->bin_dir), "%s", env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	for (i = 0; i < 3; i++) {
+		char *s = strrchr(exe, '/');
+
+		if (!s)
+			return -1;
+		*s = '\0';
+	}
+	snprintf(hp->bin_dir, sizeof(hp->bin_dir), "%s", exe);
+	return 0;
+}
+
+static const char cert_script[] =
+	"set -e\n"
+	"K='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
+	"openssl req -x509 $K -keyout ca.key -out ca.pem -days 3 -subj /CN=hubproc-test-ca\n"
+	"openssl req -x509 $K -keyout other.key -out other-ca.pem -days 3 -subj /CN=hubproc-other-ca\n"
+	"openssl req $K -keyout srv.key -out srv.csr -subj /CN=127.0.0.1\n"
+	"printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > srv.ext\n"
+	"openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem"
+	" -days 3 -extfile srv.ext\n";
+
+static int write_config(struct hubproc *hp, const char *demo_code)
+{
+	static const char *const biz[] = { "new", "renew", "change", "reissue" };
+	static const char *const cert[] = { "org", "legal_rep", "personal" };
+	FILE *f = fopen(hp->config, "w");
+	size_t b, c;
+
+	if (!f)
+		return -1;
+	fprintf(f, "[hub]\nmode = %s\nlisten = 127.0.0.1\nport = 0\ndata_dir = %s\n"
+		"cert = %s/srv.pem\nkey = %s/srv.key\nmax_connections = 32\n"
+		"connection_timeout_s = 60\n[sms]\nprovider = dev\n",
+		demo_code ? "demo" : "dev", hp->data_dir, hp->dir, hp->dir);
+	if (demo_code)
+		fprintf(f, "demo_code = %s\n", demo_code);
+	fprintf(f, "[prices]\n");
+	for (b = 0; b < 4; b++)
+		for (c = 0; c < 3; c++)
+			fprintf(f, "%s.%s = %d\n", biz[b], cert[c], b == 0 && c == 0 ? 30000 : 20000);
+	fprintf(f, "[log]\nlevel = info\n");
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Start the process and wait until /health answers. */
+static int launch(struct hubproc *hp)
+{
+	char bin[HUBPROC_PATH + 16], portfile[HUBPROC_PATH + 16], tokfile[HUBPROC_PATH + 16];
+	int i, fd;
+	FILE *f;
+
+	snprintf(bin, sizeof(bin), "%s/ca-hub", hp->bin_dir);
+	snprintf(portfile, sizeof(portfile), "%s/hub.port", hp->data_dir);
+	unlink(portfile);
+	hp->pid = fork();
+	if (hp->pid < 0)
+		return -1;
+	if (hp->pid == 0) {
+		fd = open(hp->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, 2);
+			dup2(fd, 1);
+		}
+		if (hp->virtual_clock)
+			execl(bin, bin, "--config", hp->config, "--virtual-clock", (char *)NULL);
+		else
+			execl(bin, bin, "--config", hp->config, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 300; i++) { /* 15 s: sanitizer builds start slowly */
+		int st;
+
+		if (waitpid(hp->pid, &st, WNOHANG) == hp->pid) {
+			fprintf(stderr, "hubproc: ca-hub exited at start; see %s\n", hp->log);
+			hp->pid = 0;
+			return -1;
+		}
+		f = fopen(portfile, "r");
+		if (f) {
+			int ok = fscanf(f, "%d", &hp->port) == 1;
+
+			fclose(f);
+			if (ok) {
+				struct hubproc_req q = { 0 };
+				struct hubproc_resp r;
+
+				snprintf(hp->url, sizeof(hp->url), "https://127.0.0.1:%d", hp->port);
+				hubproc_request(hp, &q, "GET", "/health", NULL, &r);
+				free(r.body);
+				if (r.status == 200)
+					break;
+			}
+		}
+		sleep_ms(50);
+	}
+	if (i == 300) {
+		fprintf(stderr, "hubproc: ca-hub did not answer; see %s\n", hp->log);
+		hubproc_kill(hp);
+		return -1;
+	}
+	snprintf(tokfile, sizeof(tokfile), "%s/admin.token", hp->data_dir);
+	f = fopen(tokfile, "r");
+	if (!f || !fgets(hp->token, sizeof(hp->token), f)) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	hp->token[strcspn(hp->token, "\r\n")] = '\0';
+	return 0;
+}
+
+int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	memset(hp, 0, sizeof(*hp));
+	if (find_bins(hp))
+		return -1;
+	snprintf(hp->dir, sizeof(hp->dir), "%s/hubproc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(hp->dir))
+		return -1;
+	snprintf(hp->data_dir, sizeof(hp->data_dir), "%s/data", hp->dir);
+	snprintf(hp->cacert, sizeof(hp->cacert), "%s/ca.pem", hp->dir);
+	snprintf(hp->other_ca, sizeof(hp->other_ca), "%s/other-ca.pem", hp->dir);
+	snprintf(hp->config, sizeof(hp->config), "%s/hub.ini", hp->dir);
+	snprintf(hp->log, sizeof(hp->log), "%s/hub.log", hp->dir);
+	hp->virtual_clock = o && o->virtual_clock;
+	if (sh(hp->dir, cert_script)) {
+		fprintf(stderr, "hubproc: openssl could not make the test certificates\n");
+		return -1;
+	}
+	if (write_config(hp, o ? o->demo_code : NULL))
+		return -1;
+	return launch(hp);
+}
+
+int hubproc_restart(struct hubproc *hp)
+{
+	if (hp->pid)
+		hubproc_stop(hp);
+	return launch(hp);
+}
+
+int hubproc_stop(struct hubproc *hp)
+{
+	int st = 0, i;
+
+	if (!hp->pid)
+		return -1;
+	kill(hp->pid, SIGTERM);
+	for (i = 0; i < 200; i++) {
+		pid_t r = waitpid(hp->pid, &st, WNOHANG);
+
+		if (r == hp->pid)
+			break;
+		sleep_ms(50);
+	}
+	if (i == 200) {
+		hubproc_kill(hp);
+		return -1;
+	}
+	hp->pid = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void hubproc_kill(struct hubproc *hp)
+{
+	if (!hp->pid)
+		return;
+	kill(hp->pid, SIGKILL);
+	while (waitpid(hp->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	hp->pid = 0;
+}
+
+void hubproc_cleanup(struct hubproc *hp)
+{
+	char script[HUBPROC_PATH + 32];
+
+	if (hp->pid)
+		hubproc_stop(hp);
+	if (hp->dir[0] && !getenv("HUBPROC_KEEP")) {
+		snprintf(script, sizeof(script), "rm -rf '%s'", hp->dir);
+		(void)sh("/", script);
+	}
+}
+
+int hubproc_ctl(struct hubproc *hp, char *out, size_t n, ...)
+{
+	char bin[HUBPROC_PATH + 16];
+	const char *argv[40];
+	int p[2], argc = 0, st;
+	size_t got = 0;
+	ssize_t r;
+	va_list ap;
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/ca-hubctl", hp->bin_dir);
+	argv[argc++] = bin;
+	argv[argc++] = "--hub";
+	argv[argc++] = hp->url;
+	argv[argc++] = "--cacert";
+	argv[argc++] = hp->cacert;
+	argv[argc++] = "--data-dir";
+	argv[argc++] = hp->data_dir;
+	va_start(ap, n);
+	while (argc < 39 && (argv[argc] = va_arg(ap, const char *)))
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(hp->log, O_WRONLY | O_APPEND);
+
+		dup2(p[1], 1);
+		if (fd >= 0)
+			dup2(fd, 2);
+		close(p[0]);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		char scratch[512];
+
+		/* Read all of it (into out while there is room), so the child
+		 * never dies of SIGPIPE. */
+		if (out && got + 1 < n)
+			r = read(p[0], out + got, n - 1 - got);
+		else
+			r = read(p[0], scratch, sizeof(scratch));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (out && got + 1 < n)
+			got += (size_t)r;
+	}
+	if (out && n)
+		out[got] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int hubproc_device_add(struct hubproc *hp, const char *id, char secret[65])
+{
+	char out[1024];
+	json_t *j;
+	int rc = -1;
+
+	if (hubproc_ctl(hp, out, sizeof(out), "--json", "device", "add", id, (char *)NULL))
+		return -1;
+	j = json_loads(out, 0, NULL);
+	if (json_is_string(json_object_get(j, "secret"))) {
+		snprintf(secret, 65, "%s", json_string_value(json_object_get(j, "secret")));
+		rc = 0;
+	}
+	json_decref(j);
+	return rc;
+}
+
+/* curl write and header callbacks. */
+struct acc {
+	char *p;
+	size_t n;
+};
+
+static size_t on_body(char *d, size_t s, size_t m, void *ud)
+{
+	struct acc *a = ud;
+	char *q = realloc(a->p, a->n + s * m + 1);
+
+	if (!q)
+		return 0;
+	a->p = q;
+	memcpy(a->p + a->n, d, s * m);
+	a->n += s * m;
+	a->p[a->n] = '\0';
+	return s * m;
+}
+
+static size_t on_header(char *d, size_t s, size_t m, void *ud)
+{
+	struct hubproc_resp *r = ud;
+	size_t n = s * m;
+
+	if (n > 6 && !strncasecmp(d, "Date: ", 6)) {
+		snprintf(r->date, sizeof(r->date), "%.*s", (int)(n - 6), d + 6);
+		r->date[strcspn(r->date, "\r\n")] = '\0';
+	}
+	if (n > 13 && !strncasecmp(d, "Retry-After: ", 13))
+		r->retry_after = strtol(d + 13, NULL, 10);
+	return n;
+}
+
+int hubproc_request(struct hubproc *hp, const struct hubproc_req *q, const char *method,
+		    const char *target, const char *body, struct hubproc_resp *r)
+{
+	char url[2200], h[4][200], sig[SIGN_HEX_LEN + 1], resolve[128];
+	struct curl_slist *hl = NULL, *rl = NULL;
+	struct acc a = { 0 };
+	size_t blen = body ? strlen(body) : 0;
+	CURL *cu;
+
+	memset(r, 0, sizeof(*r));
+	r->ts = q->ts ? q->ts : (int64_t)time(NULL) + q->ts_offset;
+	if (q->nonce)
+		snprintf(r->nonce, sizeof(r->nonce), "%s", q->nonce);
+	else
+		sign_nonce(r->nonce);
+	snprintf(url, sizeof(url), "https://%s:%d%s", q->host ? q->host : "127.0.0.1", hp->port,
+		 target);
+	cu = curl_easy_init();
+	if (!cu)
+		return -1;
+	if (q->device) {
+		sign_request(q->secret, method, target, r->ts, r->nonce, body, blen, sig);
+		snprintf(h[0], sizeof(h[0]), "X-CA-Device: %s", q->device);
+		snprintf(h[1], sizeof(h[1]), "X-CA-Timestamp: %lld", (long long)r->ts);
+		snprintf(h[2], sizeof(h[2]), "X-CA-Nonce: %s", r->nonce);
+		snprintf(h[3], sizeof(h[3]), "X-CA-Signature: %s", sig);
+		hl = curl_slist_append(hl, h[0]);
+		hl = curl_slist_append(hl, h[1]);
+		hl = curl_slist_append(hl, h[2]);
+		hl = curl_slist_append(hl, h[3]);
+	}
+	if (q->bearer) {
+		char auth[200];
+
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", q->bearer);
+		hl = curl_slist_append(hl, auth);
+	}
+	if (q->session) {
+		char sess[120];
+
+		snprintf(sess, sizeof(sess), "X-CA-Session: %s", q->session);
+		hl = curl_slist_append(hl, sess);
+	}
+	hl = curl_slist_append(hl, "Content-Type: application/json");
+	hl = curl_slist_append(hl, "Expect:");
+	if (q->host) {
+		snprintf(resolve, sizeof(resolve), "%s:%d:127.0.0.1", q->host, hp->port);
+		rl = curl_slist_append(rl, resolve);
+		curl_easy_setopt(cu, CURLOPT_RESOLVE, rl);
+	}
+	curl_easy_setopt(cu, CURLOPT_URL, url);
+	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(cu, CURLOPT_CUSTOMREQUEST, method);
+	if (body || !strcmp(method, "POST")) {
+		curl_easy_setopt(cu, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)blen);
+	}
+	curl_easy_setopt(cu, CURLOPT_CAINFO, q->cacert ? q->cacert : hp->cacert);
+	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, q->timeout_ms ? q->timeout_ms : 30000L);
+	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &a);
+	curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(cu, CURLOPT_HEADERDATA, r);
+	r->curl_code = (int)curl_easy_perform(cu);
+	if (r->curl_code == CURLE_OK)
+		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &r->status);
+	r->body = a.p ? a.p : strdup("");
+	curl_slist_free_all(hl);
+	curl_slist_free_all(rl);
+	curl_easy_cleanup(cu);
+	return r->status ? 0 : -1;
+}

@@ -1,0 +1,89 @@
+/*
+ * hubproc.h - a real ca-hub for tests: a throw-away CA and server
+ * certificate (openssl CLI; CN/SAN 127.0.0.1 and localhost), a config and a
+ * data dir in a temp directory, the hub started on a free loopback port
+ * with TLS (fork/exec of build/ca-hub), ready when it answers GET /health;
+ * devices provisioned through ca-hubctl; signed requests with libcurl.
+ *
+ * Binaries are found next to the test program (BUILD/tests/<area>/x ->
+ * BUILD/ca-hub), or in $CA_HUB_BIN_DIR. The hub's log goes to DIR/hub.log.
+ * Functions return 0 on success, -1 on failure (with a line on stderr).
+ */
+#ifndef TEST_HUBPROC_H
+#define TEST_HUBPROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define HUBPROC_PATH 512
+
+struct hubproc {
+	char dir[HUBPROC_PATH - 64]; /* temp dir holding everything below */
+	char data_dir[HUBPROC_PATH]; /* the hub's data dir (survives restarts) */
+	char cacert[HUBPROC_PATH];   /* CA that signed the hub's certificate */
+	char other_ca[HUBPROC_PATH]; /* an unrelated CA (wrong-CA tests) */
+	char config[HUBPROC_PATH];   /* the hub's INI file */
+	char log[HUBPROC_PATH];      /* the hub's stderr */
+	char bin_dir[HUBPROC_PATH];  /* where ca-hub and ca-hubctl are */
+	char url[64];                /* https://127.0.0.1:PORT */
+	int port;                    /* current port */
+	pid_t pid;                   /* running hub, 0 when none */
+	bool virtual_clock;          /* started with --virtual-clock */
+	char token[65];              /* admin token */
+};
+
+struct hubproc_opts {
+	bool virtual_clock;     /* pass --virtual-clock */
+	const char *demo_code;  /* mode = demo with this code; NULL = dev mode */
+};
+
+/* Make the directory, certificates and config, and start the hub. */
+int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o);
+/* Start it again on the same data dir (new port, url updated). */
+int hubproc_restart(struct hubproc *hp);
+/* SIGTERM and wait (10 s, then SIGKILL). Returns the exit status, or -1
+ * when it had to be killed or died of a signal. */
+int hubproc_stop(struct hubproc *hp);
+/* SIGKILL and reap. */
+void hubproc_kill(struct hubproc *hp);
+/* Stop if running and remove the directory. */
+void hubproc_cleanup(struct hubproc *hp);
+
+/* Run ca-hubctl --hub URL --cacert CA --data-dir DATA ARGS... (NULL
+ * terminated); its stdout into out (size n). Returns its exit status. */
+int hubproc_ctl(struct hubproc *hp, char *out, size_t n, ...);
+/* Provision device id; its secret into secret. */
+int hubproc_device_add(struct hubproc *hp, const char *id, char secret[65]);
+
+/* Options of one signed request. */
+struct hubproc_req {
+	const char *device;      /* X-CA-Device; NULL: no signature headers */
+	const char *secret;      /* key to sign with */
+	int64_t ts;              /* timestamp; 0 = now (+ ts_offset) */
+	int64_t ts_offset;       /* added to now (follow a virtual clock) */
+	const char *nonce;       /* NULL = fresh */
+	const char *cacert;      /* NULL = the hub's CA */
+	const char *host;        /* connect to this name (resolved to 127.0.0.1) */
+	const char *bearer;      /* Authorization: Bearer (admin calls) */
+	const char *session;     /* X-CA-Session (payments); NULL = none */
+	long timeout_ms;         /* 0 = 30 s */
+};
+
+/* What came back. */
+struct hubproc_resp {
+	long status;       /* HTTP status; 0 when the request failed */
+	int curl_code;     /* CURLcode */
+	char *body;        /* malloc'd, NUL-terminated, "" when none */
+	char date[64];     /* Date header */
+	long retry_after;  /* Retry-After, 0 when absent */
+	char nonce[33];    /* the nonce sent */
+	int64_t ts;        /* the timestamp sent */
+};
+
+/* One request to the hub; body may be NULL. Free r->body with free(). */
+int hubproc_request(struct hubproc *hp, const struct hubproc_req *q, const char *method,
+		    const char *target, const char *body, struct hubproc_resp *r);
+
+#endif
