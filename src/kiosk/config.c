@@ -70,14 +70,17 @@ enum cfg_kind {
 	CFG_BOOL,   /* true/false yes/no on/off 1/0 */
 	CFG_ORIENT, /* portrait | landscape */
 	CFG_LEVEL,  /* error | warn | info | debug */
+	CFG_PIN,    /* "" or sha256//BASE64[;sha256//BASE64...] */
 };
 
 /* Index of each key in cfg_keys[], for the checks that span keys. */
 enum cfg_key_id {
 	K_ID,
 	K_DATA_DIR,
+	K_SECRET_FILE,
 	K_URL,
 	K_CA_FILE,
+	K_PIN,
 	K_CONNECT,
 	K_TOTAL,
 	K_WIDTH,
@@ -111,8 +114,10 @@ struct cfg_key {
 static const struct cfg_key cfg_keys[K__N] = {
 	CFG_STR(K_ID, "kiosk", "id", CFG_ID, kiosk_id),
 	CFG_STR(K_DATA_DIR, "kiosk", "data_dir", CFG_PATH, data_dir),
+	CFG_STR(K_SECRET_FILE, "kiosk", "secret_file", CFG_PATH0, secret_file),
 	CFG_STR(K_URL, "server", "url", CFG_URL, server_url),
 	CFG_STR(K_CA_FILE, "server", "ca_file", CFG_PATH0, ca_file),
+	CFG_STR(K_PIN, "server", "pin", CFG_PIN, pin),
 	CFG_NUM(K_CONNECT, "server", "connect_timeout_ms", CFG_INT,
 		connect_timeout_ms, 100, 120000),
 	CFG_NUM(K_TOTAL, "server", "total_timeout_ms", CFG_INT,
@@ -477,6 +482,39 @@ static const char *cfg_url_problem(const char *v)
 	return NULL;
 }
 
+/*
+ * Check a public-key pin list for CURLOPT_PINNEDPUBLICKEY: empty, or one to
+ * eight "sha256//" + 44 base64 characters (a SHA-256 of the server's
+ * SubjectPublicKeyInfo), separated by ';'. NULL when fine, else why.
+ */
+static const char *cfg_pin_problem(const char *v)
+{
+	static const char pfx[] = "sha256//";
+	const size_t plen = sizeof(pfx) - 1;
+	int n = 0;
+	size_t i;
+
+	if (!*v)
+		return NULL;
+	for (;;) {
+		if (strncmp(v, pfx, plen) != 0)
+			return "must be sha256//BASE64 pins separated by ';'";
+		v += plen;
+		for (i = 0; i < 44; i++)
+			if (!isalnum((unsigned char)v[i]) && v[i] != '+' &&
+			    v[i] != '/' && !(i == 43 && v[i] == '='))
+				return "has a pin that is not 44 base64 characters";
+		v += 44;
+		if (++n > 8)
+			return "has more than 8 pins";
+		if (*v == '\0')
+			return NULL;
+		if (*v != ';')
+			return "has a pin that is not 44 base64 characters";
+		v++;
+	}
+}
+
 /* Validate value v for key k and store it in x->c; report what is wrong.
  * Returns true when the value was good. */
 static bool cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v)
@@ -501,7 +539,8 @@ static bool cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v)
 	case CFG_PATH:
 	case CFG_PATH0:
 	case CFG_URL:
-		if (len == 0 && k->kind != CFG_PATH0) {
+	case CFG_PIN:
+		if (len == 0 && k->kind != CFG_PATH0 && k->kind != CFG_PIN) {
 			cfg_err(x, x->lineno, "[%s] %s: must not be empty",
 				k->section, k->name);
 			return false;
@@ -510,6 +549,11 @@ static bool cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v)
 			cfg_err(x, x->lineno, "[%s] %s: value too long (%zu "
 				"bytes, at most %zu)", k->section, k->name,
 				len, k->size - 1);
+			return false;
+		}
+		if (k->kind == CFG_PIN && (why = cfg_pin_problem(v))) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' %s", k->section,
+				k->name, cfg_quote(v, q, sizeof(q)), why);
 			return false;
 		}
 		if (k->kind == CFG_URL && (why = cfg_url_problem(v))) {

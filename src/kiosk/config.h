@@ -6,8 +6,8 @@
  * with file:line, all of them at once, and the load fails: a kiosk must not
  * run on a setting its operator mistyped.
  *
- *   [kiosk]   id, data_dir
- *   [server]  url, ca_file, connect_timeout_ms, total_timeout_ms
+ *   [kiosk]   id, data_dir, secret_file
+ *   [server]  url, ca_file, pin, connect_timeout_ms, total_timeout_ms
  *   [screen]  width, height, orientation (portrait|landscape), fullscreen, font
  *   [timeouts] idle_warn_s, idle_reset_s, sync_interval_s
  *   [log]     level (error|warn|info|debug)
@@ -36,8 +36,10 @@ enum config_orientation {
 struct config {
 	char kiosk_id[33];                    /* [kiosk] id: [A-Za-z0-9_-]{1,32} */
 	char data_dir[CONFIG_PATH_MAX + 1];   /* [kiosk] data_dir: store, state files */
+	char secret_file[CONFIG_PATH_MAX + 1]; /* [kiosk] secret_file: the device secret; "" = none (no sync) */
 	char server_url[CONFIG_PATH_MAX + 1]; /* [server] url: https://... (http:// only for loopback) */
 	char ca_file[CONFIG_PATH_MAX + 1];    /* [server] ca_file: CA bundle to verify the hub; "" = system */
+	char pin[CONFIG_PATH_MAX + 1];        /* [server] pin: sha256//BASE64[;...] public-key pins; "" = none */
 	int connect_timeout_ms;               /* [server] connect_timeout_ms */
 	int total_timeout_ms;                 /* [server] total_timeout_ms */
 	int screen_w;                         /* [screen] width, pixels */

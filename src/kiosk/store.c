@@ -99,6 +99,21 @@ static const char *const migrations[] = {
 	" created_ms INTEGER NOT NULL);"
 	"CREATE INDEX outbox_due ON outbox(state, next_at_ms);"
 	"CREATE INDEX outbox_by_app ON outbox(app_id, seq);",
+
+	/* 1 -> 2: the sync engine's state. sync_state holds named integers
+	 * (the change-feed cursor). remote_apps holds the newest snapshot of
+	 * each application the hub has sent (feed or push result), applied to
+	 * applications once the application has no pending outbox rows;
+	 * deleted = 1 is the tombstone of an application deleted here and
+	 * acknowledged by the hub (no later snapshot brings it back). */
+	"CREATE TABLE sync_state ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" value INTEGER NOT NULL);"
+	"CREATE TABLE remote_apps ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" rev INTEGER NOT NULL,"
+	" deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),"
+	" body TEXT CHECK (body IS NULL OR json_valid(body)));",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -1248,13 +1263,82 @@ ca_err store_outbox_mark_failed(struct store *st, int64_t seq,
 			     seq, next_at_ms, error, "outbox mark failed");
 }
 
-/* Refused for good: park the row with the hub's message. */
+/* Open a transaction unless the caller has one; *own says which. */
+static ca_err tx_open(struct store *st, bool *own)
+{
+	*own = sqlite3_get_autocommit(st->db) != 0;
+	return *own ? store_begin(st) : CA_OK;
+}
+
+/* Finish what tx_open started: commit on success, roll back on e. In the
+ * caller's transaction nothing happens (the caller decides). */
+static ca_err tx_close(struct store *st, bool own, ca_err e)
+{
+	if (!own)
+		return e;
+	if (e) {
+		store_rollback(st);
+		return e;
+	}
+	return store_commit(st);
+}
+
+static ca_err reconcile(struct store *st, const char *app_id, int64_t now_ms,
+			bool *changed);
+
+/* The app_id of outbox row seq (and its kind, if kind is not NULL). */
+static ca_err outbox_row_app(struct store *st, int64_t seq,
+			     char app_id[CA_UUID_LEN + 1], char kind[24])
+{
+	static const char sql[] = "SELECT app_id, kind FROM outbox WHERE seq = ?1";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_int64(s, 1, seq)) != SQLITE_OK) {
+		e = db_fail(st, rc, "read outbox row");
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		e = CA_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		e = db_fail(st, rc, "read outbox row");
+		goto out;
+	}
+	if (!col_copy(s, 0, app_id, CA_UUID_LEN + 1) ||
+	    (kind && !col_copy(s, 1, kind, 24)))
+		e = CA_ERR_CORRUPT;
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* Refused for good: park the row with the hub's message, then let the hub's
+ * snapshot of the application stand if nothing else of it is pending. */
 ca_err store_outbox_park(struct store *st, int64_t seq, const char *error)
 {
-	return outbox_update(st,
-			     "UPDATE outbox SET state = 'parked', last_error = ?2"
-			     " WHERE seq = ?1",
-			     seq, 0, error, "outbox park");
+	char app_id[CA_UUID_LEN + 1];
+	bool own;
+	ca_err e;
+
+	e = tx_open(st, &own);
+	if (e)
+		return e;
+	e = outbox_row_app(st, seq, app_id, NULL);
+	if (!e)
+		e = outbox_update(st,
+				  "UPDATE outbox SET state = 'parked', last_error = ?2"
+				  " WHERE seq = ?1",
+				  seq, 0, error, "outbox park");
+	if (!e && uuid_valid(app_id))
+		e = reconcile(st, app_id, 0, NULL);
+	return tx_close(st, own, e);
 }
 
 /* How many rows wait, and how many are parked. */
@@ -1281,5 +1365,341 @@ ca_err store_outbox_depth(struct store *st, int *pending, int *parked)
 		*parked = sqlite3_column_int(s, 1);
 out:
 	sqlite3_finalize(s);
+	return e;
+}
+
+/* The earliest next attempt time of a pending row. */
+ca_err store_outbox_next_at(struct store *st, int64_t *at_ms)
+{
+	static const char sql[] =
+		"SELECT min(next_at_ms) FROM outbox WHERE state = 'pending'";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	*at_ms = INT64_MAX;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		e = db_fail(st, rc, "outbox next time");
+		goto out;
+	}
+	if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+		*at_ms = sqlite3_column_int64(s, 0);
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* ---- sync with the hub ---- */
+
+/* Keep the hub's snapshot app unless a newer one (or a tombstone) is kept. */
+static ca_err remote_put(struct store *st, const struct ca_app *app)
+{
+	static const char sql[] =
+		"INSERT INTO remote_apps(id, rev, deleted, body) VALUES (?1, ?2, 0, ?3)"
+		" ON CONFLICT(id) DO UPDATE SET rev = excluded.rev, body = excluded.body"
+		" WHERE remote_apps.deleted = 0 AND excluded.rev > remote_apps.rev";
+	char *body = NULL;
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	if (!uuid_valid(app->id))
+		return CA_ERR_ARG;
+	e = codec_app_to_text(app, &body);
+	if (e)
+		goto out;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, app->id, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s, 2, app->rev)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 3, body, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_step(s)) != SQLITE_DONE)
+		e = db_fail(st, rc, "keep hub snapshot");
+out:
+	sqlite3_finalize(s);
+	free(body);
+	return e;
+}
+
+/* Tombstone application id: deleted here and acknowledged by the hub. */
+static ca_err remote_tombstone(struct store *st, const char *id)
+{
+	static const char sql[] =
+		"INSERT INTO remote_apps(id, rev, deleted, body) VALUES (?1, 0, 1, NULL)"
+		" ON CONFLICT(id) DO UPDATE SET deleted = 1, body = NULL";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_step(s)) != SQLITE_DONE)
+		e = db_fail(st, rc, "tombstone");
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* Whether application id has a pending outbox row, into *yes. */
+static ca_err has_pending(struct store *st, const char *id, bool *yes)
+{
+	static const char sql[] =
+		"SELECT EXISTS (SELECT 1 FROM outbox WHERE app_id = ?1"
+		" AND state = 'pending')";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	*yes = true;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_step(s)) != SQLITE_ROW) {
+		e = db_fail(st, rc, "pending rows");
+		goto out;
+	}
+	*yes = sqlite3_column_int(s, 0) != 0;
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* The kept snapshot of id into *app; *found false when there is none or it
+ * is a tombstone. */
+static ca_err remote_get(struct store *st, const char *id, struct ca_app *app,
+			 bool *found)
+{
+	static const char sql[] =
+		"SELECT body FROM remote_apps WHERE id = ?1 AND deleted = 0";
+	char cerr[CODEC_ERR_MAX];
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	*found = false;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC)) != SQLITE_OK) {
+		e = db_fail(st, rc, "read hub snapshot");
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		goto out;
+	if (rc != SQLITE_ROW) {
+		e = db_fail(st, rc, "read hub snapshot");
+		goto out;
+	}
+	if (codec_app_from_text((const char *)sqlite3_column_text(s, 0),
+				(size_t)sqlite3_column_bytes(s, 0), app, cerr,
+				sizeof(cerr)) != CA_OK) {
+		log_error(TAG, "%s: hub snapshot of %s unreadable: %s", st->path, id,
+			  cerr);
+		e = CA_ERR_CORRUPT;
+		goto out;
+	}
+	*found = true;
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* The note of a history row "hub": what the new state carries. */
+static const char *hub_note(const struct ca_app *app)
+{
+	if (app->app_status == CA_APP_REJECTED)
+		return app->reject_reason;
+	if (app->proc_status == CA_PROC_SHIPPED)
+		return app->tracking_no;
+	return "";
+}
+
+/*
+ * Apply the kept hub snapshot of app_id to the local application when the
+ * rule of store.h allows it (no pending row, newer rev). Inside the
+ * caller's transaction. *changed (may be NULL) says whether it did.
+ */
+static ca_err reconcile(struct store *st, const char *app_id, int64_t now_ms,
+			bool *changed)
+{
+	struct ca_app *remote = NULL, *local = NULL;
+	struct ca_state from, to;
+	bool found, pending, exists;
+	ca_err e;
+
+	if (changed)
+		*changed = false;
+	remote = malloc(sizeof(*remote));
+	local = malloc(sizeof(*local));
+	if (!remote || !local) {
+		e = CA_ERR_NOMEM;
+		goto out;
+	}
+	/* The cheap check first: most calls end here while rows wait. */
+	e = has_pending(st, app_id, &pending);
+	if (e || pending)
+		goto out;
+	e = remote_get(st, app_id, remote, &found);
+	if (e || !found)
+		goto out;
+	e = app_load(st, app_id, local);
+	if (e && e != CA_ERR_NOT_FOUND)
+		goto out;
+	exists = e == CA_OK;
+	e = CA_OK;
+	if (exists && local->rev >= remote->rev)
+		goto out;
+	from = exists ? ca_state_of(local) : ca_state_of(remote);
+	to = ca_state_of(remote);
+	e = row_write(st, exists ? W_UPDATE : W_INSERT, remote);
+	if (e)
+		goto out;
+	if (!exists || memcmp(&from, &to, sizeof(from)) != 0) {
+		e = history_add(st, app_id, now_ms ? now_ms : remote->updated_ms,
+				exists ? "hub" : "create", &from, &to,
+				hub_note(remote));
+		if (e)
+			goto out;
+	}
+	if (changed)
+		*changed = true;
+	log_debug(TAG, "hub rev %lld of %s applied: %s/%s/%s", (long long)remote->rev,
+		  app_id, ca_app_status_id(to.app), ca_pay_status_id(to.pay),
+		  ca_proc_status_id(to.proc));
+out:
+	free(remote);
+	free(local);
+	return e;
+}
+
+/* The hub has row seq: remove it, keep and apply its answer, one transaction. */
+ca_err store_outbox_sent(struct store *st, int64_t seq,
+			 const struct ca_app *hub_app, int64_t now_ms)
+{
+	char app_id[CA_UUID_LEN + 1], kind[24];
+	bool own;
+	ca_err e;
+
+	e = tx_open(st, &own);
+	if (e)
+		return e;
+	e = outbox_row_app(st, seq, app_id, kind);
+	if (!e)
+		e = store_outbox_mark_sent(st, seq);
+	if (e || !uuid_valid(app_id))
+		goto out;
+	if (strcmp(kind, "delete") == 0) {
+		e = remote_tombstone(st, app_id);
+		goto out;
+	}
+	if (hub_app && strcmp(hub_app->id, app_id) == 0)
+		e = remote_put(st, hub_app);
+	else if (hub_app)
+		log_warn(TAG, "hub answered row %lld with another application, ignored",
+			 (long long)seq);
+	if (!e)
+		e = reconcile(st, app_id, now_ms, NULL);
+out:
+	return tx_close(st, own, e);
+}
+
+/* Name of the feed cursor in sync_state. */
+#define FEED_CURSOR "feed_cursor"
+
+/* The change-feed cursor. */
+ca_err store_feed_cursor(struct store *st, int64_t *cursor)
+{
+	static const char sql[] = "SELECT value FROM sync_state WHERE name = ?1";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	*cursor = 0;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, FEED_CURSOR, -1, SQLITE_STATIC)) != SQLITE_OK) {
+		e = db_fail(st, rc, "read feed cursor");
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*cursor = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		e = db_fail(st, rc, "read feed cursor");
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* Move the cursor forward to next (never back). */
+static ca_err cursor_set(struct store *st, int64_t next)
+{
+	static const char sql[] =
+		"INSERT INTO sync_state(name, value) VALUES (?1, ?2)"
+		" ON CONFLICT(name) DO UPDATE SET value = excluded.value"
+		" WHERE excluded.value > sync_state.value";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, FEED_CURSOR, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s, 2, next)) != SQLITE_OK ||
+	    (rc = sqlite3_step(s)) != SQLITE_DONE)
+		e = db_fail(st, rc, "write feed cursor");
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* One feed batch and its cursor, in one transaction. */
+ca_err store_feed_apply(struct store *st, const struct store_change *ch, int n,
+			int64_t next, int64_t now_ms, int *applied)
+{
+	bool own, changed;
+	ca_err e;
+	int i, count = 0;
+
+	if (applied)
+		*applied = 0;
+	if (n < 0 || (n > 0 && !ch))
+		return CA_ERR_ARG;
+	e = tx_open(st, &own);
+	if (e)
+		return e;
+	for (i = 0; i < n && !e; i++) {
+		switch (ch[i].kind) {
+		case STORE_CHANGE_APP:
+			e = remote_put(st, &ch[i].u.app);
+			if (!e)
+				e = reconcile(st, ch[i].u.app.id, now_ms, &changed);
+			if (!e && changed)
+				count++;
+			break;
+		case STORE_CHANGE_RECORD:
+			e = store_record_put(st, &ch[i].u.rec);
+			break;
+		default:
+			e = CA_ERR_ARG;
+			break;
+		}
+	}
+	if (!e)
+		e = cursor_set(st, next);
+	e = tx_close(st, own, e);
+	if (!e && applied)
+		*applied = count;
 	return e;
 }

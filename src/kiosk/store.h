@@ -32,7 +32,7 @@
 #define STORE_ERR_MAX 512
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Largest outbox payload, in bytes (CA_ERR_TOO_LONG above it). */
 #define STORE_PAYLOAD_MAX (64 * 1024)
@@ -196,10 +196,76 @@ ca_err store_outbox_mark_failed(struct store *st, int64_t seq,
 				int64_t next_at_ms, const char *error);
 
 /* The hub refused the row for good (a 4xx that can never succeed): keep it,
- * parked with the hub's message, out of the queue. CA_ERR_NOT_FOUND. */
+ * parked with the hub's message, out of the queue; then, in the same
+ * transaction, apply the hub's kept snapshot of the application if this was
+ * its last pending row (see "sync with the hub" below). CA_ERR_NOT_FOUND. */
 ca_err store_outbox_park(struct store *st, int64_t seq, const char *error);
 
 /* Number of pending and parked rows. */
 ca_err store_outbox_depth(struct store *st, int *pending, int *parked);
+
+/* The earliest next attempt time of a pending row into *at_ms, INT64_MAX
+ * when there is none (the sync engine sleeps until then). */
+ca_err store_outbox_next_at(struct store *st, int64_t *at_ms);
+
+/* ---- sync with the hub (schema version 2) ----
+ *
+ * The hub is the authority on an application's state. Every snapshot of an
+ * application it sends (in the change feed, or as the result of a pushed
+ * row) is kept in the store's remote table if its rev is newer than the one
+ * kept there. It is applied to the application the kiosk shows ("the local
+ * application") when, and only when:
+ *   - the application has no PENDING outbox row (a local change the hub has
+ *     not seen yet is never overwritten; parked rows do not count: the hub
+ *     refused them for good, so its state stands), and
+ *   - its rev is newer than the local application's rev (or there is no
+ *     local application: one made on another kiosk of the same account).
+ * Applying replaces the whole record (statuses, reason, amount, tracking
+ * number, rev) and writes a history row "hub" when the state changed. It is
+ * re-checked whenever a row of the application is sent or parked, so a
+ * snapshot held back by a pending row lands as soon as the row is done.
+ * An application deleted here and acknowledged by the hub gets a tombstone:
+ * no later snapshot brings it back.
+ *
+ * The functions below work inside the caller's transaction (store_begin,
+ * for a whole batch at one fsync) or, outside one, in their own. */
+
+/* The hub acknowledged outbox row seq (status 200): remove it and, in the
+ * same transaction, keep hub_app (the application as the hub stored it,
+ * with its rev; may be NULL) and apply it by the rule above. For a row of
+ * kind "delete" the application is tombstoned instead. CA_ERR_NOT_FOUND
+ * when there is no row seq. */
+ca_err store_outbox_sent(struct store *st, int64_t seq,
+			 const struct ca_app *hub_app, int64_t now_ms);
+
+/* The change-feed cursor: the hub revision up to which the feed has been
+ * applied (0 at first). */
+ca_err store_feed_cursor(struct store *st, int64_t *cursor);
+
+/* Kinds of feed changes the kiosk knows. */
+enum store_change_kind {
+	STORE_CHANGE_APP,    /* an application's full current state */
+	STORE_CHANGE_RECORD, /* a processing record */
+};
+
+/* One decoded change of the hub's feed. */
+struct store_change {
+	int64_t rev;                   /* the hub's revision of the change */
+	enum store_change_kind kind;   /* which member is set */
+	union {
+		struct ca_app app;         /* STORE_CHANGE_APP */
+		struct ca_proc_record rec; /* STORE_CHANGE_RECORD */
+	} u;
+};
+
+/*
+ * Apply one feed batch (n changes, oldest first) and move the cursor to
+ * next, in ONE transaction: all of it or nothing. Applications by the rule
+ * above, processing records by store_record_put. Idempotent: applying the
+ * same batch again changes nothing. The cursor never moves backwards.
+ * *applied (may be NULL) counts the applications that changed on screen.
+ */
+ca_err store_feed_apply(struct store *st, const struct store_change *ch, int n,
+			int64_t next, int64_t now_ms, int *applied);
 
 #endif

@@ -110,6 +110,10 @@ static void assert_good(const char *sect, const char *line, struct loaded *l)
 		fail_msg("rejected: [%s] %s:\n%s", sect, line, l->err);
 }
 
+/* Two well-formed public-key pins (sha256// + 44 base64 characters). */
+#define PIN_A "sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvRMwE="
+#define PIN_B "sha256//t62CeU2tQiqkexU74Gxa2eg7fRbEgoChTociMee9wno="
+
 static void test_config_defaults_are_the_documented_ones(void **state)
 {
 	struct config c;
@@ -121,6 +125,8 @@ static void test_config_defaults_are_the_documented_ones(void **state)
 	assert_string_equal(c.data_dir, "var/kiosk");
 	assert_string_equal(c.server_url, "https://127.0.0.1:8443");
 	assert_string_equal(c.ca_file, "");
+	assert_string_equal(c.pin, "");
+	assert_string_equal(c.secret_file, "");
 	assert_int_equal(c.connect_timeout_ms, 3000);
 	assert_int_equal(c.total_timeout_ms, 15000);
 	assert_int_equal(c.screen_w, 1080);
@@ -169,9 +175,11 @@ static void test_config_every_key_is_parsed(void **state)
 		"[kiosk]\n"
 		"id = hall-3_A\n"
 		"data_dir = /var/lib/ca-kiosk\n"
+		"secret_file = /etc/ca-kiosk/device.secret\n"
 		"[server]\n"
 		"url = https://hub.example.cn:9443/api\n"
 		"ca_file = /etc/ca-kiosk/hub-ca.pem\n"
+		"pin = " PIN_A "\n"
 		"connect_timeout_ms = 2500\n"
 		"total_timeout_ms = 20000\n"
 		"[screen]\n"
@@ -190,6 +198,8 @@ static void test_config_every_key_is_parsed(void **state)
 	assert_string_equal(l.c.data_dir, "/var/lib/ca-kiosk");
 	assert_string_equal(l.c.server_url, "https://hub.example.cn:9443/api");
 	assert_string_equal(l.c.ca_file, "/etc/ca-kiosk/hub-ca.pem");
+	assert_string_equal(l.c.secret_file, "/etc/ca-kiosk/device.secret");
+	assert_string_equal(l.c.pin, PIN_A);
 	assert_int_equal(l.c.connect_timeout_ms, 2500);
 	assert_int_equal(l.c.total_timeout_ms, 20000);
 	assert_int_equal(l.c.screen_w, 1280);
@@ -364,6 +374,27 @@ static void test_config_empty_required_paths_are_errors(void **state)
 	/* ca_file may be empty: the system's CA store. */
 	assert_good("server", "ca_file =", &l);
 	assert_string_equal(l.c.ca_file, "");
+}
+
+/* [server] pin: empty, or sha256// pins for CURLOPT_PINNEDPUBLICKEY. */
+static void test_config_pin_rules(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_good("server", "pin =", &l);
+	assert_string_equal(l.c.pin, "");
+	assert_good("server", "pin = " PIN_A ";" PIN_B, &l);
+	assert_string_equal(l.c.pin, PIN_A ";" PIN_B);
+	assert_bad("server", "pin = /etc/hub.pub", "sha256//");
+	assert_bad("server", "pin = sha256//short=", "44 base64");
+	assert_bad("server", "pin = " PIN_A ";", "sha256//");
+	assert_bad("server", "pin = " PIN_A "x", "44 base64");
+	assert_bad("server", "pin = sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvR!wE=",
+		   "44 base64");
+	/* secret_file may be empty (then the kiosk does not sync). */
+	assert_good("kiosk", "secret_file =", &l);
+	assert_string_equal(l.c.secret_file, "");
 }
 
 static void test_config_overlong_string_is_error_not_truncated(void **state)
@@ -676,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_config_kiosk_id_charset_and_length),
 		cmocka_unit_test(test_config_url_rules),
 		cmocka_unit_test(test_config_empty_required_paths_are_errors),
+		cmocka_unit_test(test_config_pin_rules),
 		cmocka_unit_test(
 			test_config_overlong_string_is_error_not_truncated),
 		cmocka_unit_test(test_config_unknown_section_reported_once),

@@ -1,0 +1,689 @@
+/*
+ * test_sync_hub.c - the sync engine against the real hub (build/ca-hub over
+ * TLS on a free loopback port, tests/support/hubproc):
+ *
+ *   1. end to end: a kiosk store enqueues applications, the engine delivers
+ *      them, staff approve (and reject one) through the admin API, and the
+ *      change feed brings the decisions back into the kiosk store;
+ *   2. crash torture: ca-kiosk-sync is killed with SIGKILL at random moments
+ *      while it drains, at least 50 times, and restarted; afterwards the hub
+ *      holds exactly the committed records, each applied once;
+ *   3. faults through tools/faultproxy (500, 503 + Retry-After, 429,
+ *      garbage, truncated body, 1 byte/s, closed connection, dropped
+ *      connection): the engine fails within its timeouts, backs off within
+ *      its bounds (not before Retry-After), loses nothing, duplicates
+ *      nothing;
+ *   4. client-side security: a wrong CA, a certificate for another host
+ *      name and a wrong public-key pin are refused; the right pin passes.
+ *
+ * Each test has its own device and account, so the feeds do not mix.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../src/core/log.h"
+#include "../../src/core/mask.h"
+#include "../../src/core/uuid.h"
+#include "../../src/kiosk/store.h"
+#include "../../src/kiosk/sync.h"
+#include "../fixture.h"
+#include "../support/hubproc.h"
+
+static struct hubproc hub;
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the kiosk side ---- */
+
+/* One test kiosk: a device at the hub, an account logged in on it, a
+ * store, a secret file and a config file for ca-kiosk-sync. */
+struct kiosk {
+	char dir[PATH_MAX];          /* temp dir */
+	char db[PATH_MAX + 16];      /* dir/kiosk.db */
+	char secret_path[PATH_MAX + 16];
+	char cfg_path[PATH_MAX + 16];
+	char device[33];             /* device id */
+	char secret[65];             /* its secret */
+	char phone[12];              /* the account */
+	struct config cfg;           /* in-process engines use this */
+	char ids[1200][CA_UUID_LEN + 1]; /* applications enqueued */
+	int n;                       /* how many */
+};
+
+/* Admin call; returns the parsed body (caller decrefs) and *status. */
+static json_t *admin(const char *method, const char *target, const char *body,
+		     long *status)
+{
+	struct hubproc_req q;
+	struct hubproc_resp r;
+	json_t *j;
+
+	memset(&q, 0, sizeof(q));
+	q.bearer = hub.token;
+	assert_int_equal(hubproc_request(&hub, &q, method, target, body, &r), 0);
+	*status = r.status;
+	j = json_loads(r.body ? r.body : "", 0, NULL);
+	free(r.body);
+	return j;
+}
+
+/* A signed device call; returns the status. */
+static long device_call(const struct kiosk *k, const char *method,
+			const char *target, const char *body)
+{
+	struct hubproc_req q;
+	struct hubproc_resp r;
+
+	memset(&q, 0, sizeof(q));
+	q.device = k->device;
+	q.secret = k->secret;
+	assert_int_equal(hubproc_request(&hub, &q, method, target, body, &r), 0);
+	free(r.body);
+	return r.status;
+}
+
+/* Log the account in on the device (binds it, docs/api.md Login). */
+static void login(const struct kiosk *k)
+{
+	char body[128], target[64];
+	const char *code;
+	json_t *j;
+	long st;
+
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", k->phone);
+	assert_int_equal(device_call(k, "POST", "/v1/login/sms", body), 200);
+	snprintf(target, sizeof(target), "/v1/admin/sms/%s", k->phone);
+	j = admin("GET", target, NULL, &st);
+	assert_int_equal(st, 200);
+	code = json_string_value(json_object_get(j, "code"));
+	assert_non_null(code);
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"code\":\"%s\"}", k->phone, code);
+	json_decref(j);
+	assert_int_equal(device_call(k, "POST", "/v1/login", body), 200);
+}
+
+/* Copy src into dst (size n); fail the test when it does not fit. */
+static void copy_to(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+
+	assert_true(len < n);
+	memcpy(dst, src, len + 1);
+}
+
+/* A fresh kiosk named device, with account phone logged in. */
+static struct kiosk *kiosk_new(const char *device, const char *phone)
+{
+	static struct kiosk pool[8]; /* static: a failed test leaks nothing */
+	static int used;
+	char dir[HUBPROC_PATH + 64];
+	struct kiosk *k;
+	FILE *f;
+
+	assert_true(used < 8);
+	k = &pool[used++];
+	memset(k, 0, sizeof(*k));
+	snprintf(dir, sizeof(dir), "%s/kiosk-%s", hub.dir, device);
+	copy_to(k->dir, sizeof(k->dir), dir);
+	assert_int_equal(mkdir(k->dir, 0700), 0);
+	snprintf(k->db, sizeof(k->db), "%s/kiosk.db", dir);
+	snprintf(k->secret_path, sizeof(k->secret_path), "%s/secret", dir);
+	snprintf(k->cfg_path, sizeof(k->cfg_path), "%s/kiosk.ini", dir);
+	snprintf(k->device, sizeof(k->device), "%s", device);
+	snprintf(k->phone, sizeof(k->phone), "%s", phone);
+	assert_int_equal(hubproc_device_add(&hub, device, k->secret), 0);
+	login(k);
+
+	f = fopen(k->secret_path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", k->secret);
+	fclose(f);
+	chmod(k->secret_path, 0600);
+	f = fopen(k->cfg_path, "w");
+	assert_non_null(f);
+	fprintf(f, "[kiosk]\nid = %s\ndata_dir = %s\nsecret_file = %s\n"
+		"[server]\nurl = %s\nca_file = %s\nconnect_timeout_ms = 2000\n"
+		"total_timeout_ms = 8000\n[timeouts]\nsync_interval_s = 2\n"
+		"[log]\nlevel = error\n", device, k->dir, k->secret_path, hub.url,
+		hub.cacert);
+	fclose(f);
+
+	config_defaults(&k->cfg);
+	snprintf(k->cfg.kiosk_id, sizeof(k->cfg.kiosk_id), "%s", device);
+	snprintf(k->cfg.server_url, sizeof(k->cfg.server_url), "%s", hub.url);
+	copy_to(k->cfg.ca_file, sizeof(k->cfg.ca_file), hub.cacert);
+	k->cfg.connect_timeout_ms = 2000;
+	k->cfg.total_timeout_ms = 8000;
+	k->cfg.sync_interval_s = 2;
+	return k;
+}
+
+/* Enqueue n applications: each a save, and a submit when submit. */
+static void enqueue(struct kiosk *k, int n, bool submit)
+{
+	char err[STORE_ERR_MAX];
+	struct store *st = NULL;
+	struct ca_app a;
+	int i;
+
+	assert_true(k->n + n <= (int)(sizeof(k->ids) / sizeof(k->ids[0])));
+	assert_int_equal(store_open(k->db, &st, err, sizeof(err)), CA_OK);
+	for (i = 0; i < n; i++) {
+		fixture_app(&a);
+		assert_int_equal(uuid_v4(a.id), CA_OK);
+		strcpy(a.account, k->phone);
+		strcpy(a.kiosk_id, k->device);
+		assert_int_equal(store_app_create(st, &a, 1795000000000 + i), CA_OK);
+		if (submit)
+			assert_int_equal(store_app_act(st, a.id, CA_ACT_SUBMIT, "请审核",
+						       FIXTURE_TODAY, 1795000000500 + i,
+						       NULL, NULL), CA_OK);
+		strcpy(k->ids[k->n++], a.id);
+	}
+	store_close(st);
+}
+
+static void depth(const struct kiosk *k, int *pending, int *parked)
+{
+	char err[STORE_ERR_MAX];
+	struct store *st = NULL;
+
+	assert_int_equal(store_open(k->db, &st, err, sizeof(err)), CA_OK);
+	assert_int_equal(store_outbox_depth(st, pending, parked), CA_OK);
+	store_close(st);
+}
+
+static struct sync_opts opts_of(const struct kiosk *k)
+{
+	struct sync_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.db_path = k->db;
+	o.cfg = &k->cfg;
+	o.secret = k->secret;
+	o.feed_wait_s = -1;
+	return o;
+}
+
+/* Wait for an event that satisfies pred; the event into *st. */
+static bool wait_for(struct sync *s, struct sync_status *st, int timeout_ms,
+		     bool (*pred)(const struct sync_status *))
+{
+	int64_t end = mono_ms() + timeout_ms;
+
+	while (mono_ms() < end)
+		if (sync_wait(s, st, (int)(end - mono_ms())) && pred(st))
+			return true;
+	return false;
+}
+
+static bool drained(const struct sync_status *s)
+{
+	return s->online && s->pending == 0;
+}
+
+static bool failed(const struct sync_status *s)
+{
+	return !s->online && s->last_error[0];
+}
+
+/*
+ * Check that the hub holds each of k's applications exactly once, in
+ * status want, with exactly hist history entries (each record applied
+ * once), and no other application of k's account.
+ */
+static void hub_holds_exactly(const struct kiosk *k, const char *want, int hist)
+{
+	char target[128], masked[MASK_BUF];
+	json_t *j, *apps;
+	long st;
+	size_t i;
+	int mine = 0, c;
+
+	for (c = 0; c < k->n; c++) {
+		snprintf(target, sizeof(target), "/v1/admin/apps/%s", k->ids[c]);
+		j = admin("GET", target, NULL, &st);
+		if (st != 200)
+			fail_msg("application %s not on the hub (%ld)", k->ids[c], st);
+		assert_string_equal(json_string_value(json_object_get(
+			json_object_get(j, "app"), "app_status")), want);
+		if ((int)json_array_size(json_object_get(j, "history")) != hist)
+			fail_msg("application %s: %zu history entries, want %d",
+				 k->ids[c], json_array_size(json_object_get(j, "history")),
+				 hist);
+		json_decref(j);
+	}
+	j = admin("GET", "/v1/admin/apps", NULL, &st);
+	assert_int_equal(st, 200);
+	apps = json_object_get(j, "apps");
+	mask_phone(k->phone, masked, sizeof(masked));
+	for (i = 0; i < json_array_size(apps); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(apps, i),
+							     "account")), masked) == 0)
+			mine++;
+	json_decref(j);
+	assert_int_equal(mine, k->n);
+}
+
+static void kiosk_free(struct kiosk *k)
+{
+	(void)k; /* from a static pool */
+}
+
+/* ---- 1. end to end ---- */
+
+static void test_1_end_to_end_push_approve_feed_back(void **state)
+{
+	struct kiosk *k = kiosk_new("e2e-01", "13800000101");
+	struct sync_status st;
+	struct sync_opts o = opts_of(k);
+	struct sync *s = NULL;
+	char target[128], err[STORE_ERR_MAX];
+	struct store *db = NULL;
+	struct ca_app a;
+	int i, approved = 0, rejected = 0, tries;
+	long code;
+	json_t *j;
+
+	(void)state;
+	enqueue(k, 20, true);
+	assert_int_equal(sync_start(&o, &s), CA_OK);
+	sync_wake(s);
+	assert_true(wait_for(s, &st, 20000, drained));
+	assert_int_equal(st.parked, 0);
+	assert_true(st.sent >= 40);
+	assert_true(st.skew_known);
+	assert_true(st.skew_s > -5 && st.skew_s < 5);
+	hub_holds_exactly(k, "pending_review", 2);
+
+	/* Staff decide: approve all but the last, reject that one. */
+	for (i = 0; i < k->n; i++) {
+		snprintf(target, sizeof(target), "/v1/admin/apps/%s/act", k->ids[i]);
+		j = admin("POST", target, i < k->n - 1
+			  ? "{\"op\":\"approve\",\"staff\":\"审核员甲\"}"
+			  : "{\"op\":\"reject\",\"arg\":\"营业执照照片不清晰\","
+			    "\"staff\":\"审核员甲\"}", &code);
+		assert_int_equal(code, 200);
+		json_decref(j);
+	}
+	/* The feed brings every decision back (the long-poll wakes on them). */
+	for (tries = 0; tries < 150; tries++) {
+		approved = rejected = 0;
+		assert_int_equal(store_open(k->db, &db, err, sizeof(err)), CA_OK);
+		for (i = 0; i < k->n; i++) {
+			assert_int_equal(store_app_get(db, k->ids[i], &a), CA_OK);
+			approved += a.app_status == CA_APP_APPROVED;
+			if (a.app_status == CA_APP_REJECTED) {
+				rejected++;
+				assert_string_equal(a.reject_reason, "营业执照照片不清晰");
+			}
+		}
+		store_close(db);
+		if (approved == k->n - 1 && rejected == 1)
+			break;
+		usleep(100 * 1000);
+	}
+	assert_int_equal(approved, k->n - 1);
+	assert_int_equal(rejected, 1);
+	assert_int_equal(store_open(k->db, &db, err, sizeof(err)), CA_OK);
+	assert_int_equal(store_app_get(db, k->ids[0], &a), CA_OK);
+	assert_true(a.rev > 0);
+	assert_true(a.amount_fen > 0);
+	store_close(db);
+	sync_stop(s);
+	kiosk_free(k);
+}
+
+/* ---- 2. crash torture ---- */
+
+/* Start ca-kiosk-sync --drain on k; returns its pid. */
+static pid_t spawn_sync(const struct kiosk *k, const char *batch)
+{
+	char bin[HUBPROC_PATH + 32];
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/ca-kiosk-sync", hub.bin_dir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(126);
+		execl(bin, bin, "--config", k->cfg_path, "--drain", "--no-feed",
+		      "--batch", batch, "--backoff-base-ms", "100",
+		      "--backoff-cap-ms", "500", "--timeout-ms", "60000", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void test_2_crash_torture_kill_9_while_draining(void **state)
+{
+	struct kiosk *k = kiosk_new("crash-01", "13800000202");
+	int kills = 0, effective = 0, rounds = 0, before, after, parked, status;
+	unsigned seed = (unsigned)time(NULL), delay_us = 20000;
+	pid_t pid;
+
+	(void)state;
+	fprintf(stderr, "crash torture: seed %u\n", seed);
+	srand(seed);
+	enqueue(k, 150, true);
+	while (effective < 50 && rounds < 400) {
+		rounds++;
+		depth(k, &before, &parked);
+		if (before == 0) { /* drained already: give it more to do */
+			enqueue(k, 50, true);
+			depth(k, &before, &parked);
+		}
+		pid = spawn_sync(k, rand() % 2 ? "1" : "4");
+		usleep((useconds_t)(delay_us / 2 + (unsigned)rand() % delay_us));
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+			kills++;
+		depth(k, &after, &parked);
+		assert_int_equal(parked, 0);
+		if (WIFSIGNALED(status) && after < before && after > 0)
+			effective++; /* killed in the middle of draining */
+		/* Aim the kills at the drain, whatever the start-up costs (a
+		 * sanitizer build starts slower): later when it did nothing,
+		 * sooner when it finished. */
+		if (after == before && delay_us < 2000000)
+			delay_us += delay_us / 4;
+		else if (after == 0 && delay_us > 4000)
+			delay_us -= delay_us / 3;
+	}
+	fprintf(stderr, "crash torture: %d kills, %d in the middle of a drain, "
+		"%d applications\n", kills, effective, k->n);
+	assert_true(effective >= 50);
+
+	/* Let it finish, then count. */
+	pid = spawn_sync(k, "50");
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	depth(k, &after, &parked);
+	assert_int_equal(after, 0);
+	assert_int_equal(parked, 0);
+	hub_holds_exactly(k, "pending_review", 2);
+	kiosk_free(k);
+}
+
+/* ---- 3. faults through the proxy ---- */
+
+/* A running faultproxy. */
+struct proxy {
+	pid_t pid;                   /* the proxy */
+	int port;                    /* where it listens */
+	char control[PATH_MAX + 16]; /* its mode file */
+};
+
+static void proxy_mode(struct proxy *p, const char *mode)
+{
+	char tmp[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p->control);
+	f = fopen(tmp, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", mode);
+	fclose(f);
+	assert_int_equal(rename(tmp, p->control), 0);
+}
+
+/* Start faultproxy in front of the hub with certificate cert/key. */
+static void proxy_start(struct proxy *p, const char *cert, const char *key,
+			const char *name)
+{
+	char bin[HUBPROC_PATH + 32], up[16], line[128];
+	int fds[2];
+	FILE *f;
+
+	snprintf(bin, sizeof(bin), "%s/faultproxy", hub.bin_dir);
+	snprintf(p->control, sizeof(p->control), "%s/proxy-%s.mode", hub.dir, name);
+	proxy_mode(p, "pass");
+	snprintf(up, sizeof(up), "%d", hub.port);
+	assert_int_equal(pipe(fds), 0);
+	p->pid = fork();
+	assert_true(p->pid >= 0);
+	if (p->pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(126);
+		execl(bin, bin, "--upstream-port", up, "--upstream-tls", "--cert", cert,
+		      "--key", key, "--control", p->control, "--retry-after", "2",
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = fdopen(fds[0], "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_int_equal(sscanf(line, "faultproxy listening on 127.0.0.1:%d", &p->port), 1);
+}
+
+static void proxy_stop(struct proxy *p)
+{
+	kill(p->pid, SIGTERM);
+	waitpid(p->pid, NULL, 0);
+}
+
+static void test_3_faults_back_off_lose_nothing_duplicate_nothing(void **state)
+{
+	static const char *const modes[] = {
+		"500", "503", "429", "garbage", "truncate", "slow", "close", "drop",
+	};
+	struct kiosk *k = kiosk_new("fault-01", "13800000303");
+	char cert[HUBPROC_PATH + 16], key[HUBPROC_PATH + 16];
+	struct sync_status st;
+	struct sync_opts o;
+	struct proxy p;
+	struct sync *s = NULL;
+	int64_t t0, t_fail, t_done;
+	size_t m;
+
+	(void)state;
+	snprintf(cert, sizeof(cert), "%s/srv.pem", hub.dir);
+	snprintf(key, sizeof(key), "%s/srv.key", hub.dir);
+	proxy_start(&p, cert, key, "faults");
+	snprintf(k->cfg.server_url, sizeof(k->cfg.server_url), "https://127.0.0.1:%d",
+		 p.port);
+	k->cfg.connect_timeout_ms = 1000;
+	k->cfg.total_timeout_ms = 3000;
+	o = opts_of(k);
+	o.backoff_base_ms = 200;
+	o.backoff_cap_ms = 1000;
+	o.feed_wait_s = 1;
+	assert_int_equal(sync_start(&o, &s), CA_OK);
+
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		proxy_mode(&p, modes[m]);
+		enqueue(k, 2, true);
+		t0 = mono_ms();
+		sync_wake(s);
+		if (!wait_for(s, &st, 3000 + 4000, failed))
+			fail_msg("%s: the engine did not notice the fault", modes[m]);
+		t_fail = mono_ms();
+		/* Never past its timeouts: total 3 s (the low-speed window is
+		 * shorter), plus scheduling slack. */
+		if (t_fail - t0 > 3000 + 2500)
+			fail_msg("%s: took %lld ms to give up", modes[m],
+				 (long long)(t_fail - t0));
+		proxy_mode(&p, "pass");
+		if (!wait_for(s, &st, 15000, drained))
+			fail_msg("%s: not drained after the fault (%s)", modes[m],
+				 st.last_error);
+		t_done = mono_ms();
+		if (!strcmp(modes[m], "503") || !strcmp(modes[m], "429")) {
+			/* Retry-After: 2 is a floor. */
+			if (t_done - t_fail < 1500)
+				fail_msg("%s: retried after %lld ms, before Retry-After",
+					 modes[m], (long long)(t_done - t_fail));
+		}
+		/* Backoff cap 1 s (or Retry-After 2 s), a request, slack. */
+		if (t_done - t_fail > 2000 + 5000)
+			fail_msg("%s: %lld ms to recover", modes[m],
+				 (long long)(t_done - t_fail));
+		assert_int_equal(st.parked, 0);
+	}
+	sync_stop(s);
+	proxy_stop(&p);
+	hub_holds_exactly(k, "pending_review", 2);
+	kiosk_free(k);
+}
+
+/* ---- 4. security from the client side ---- */
+
+/* Run sync_once for k with cfg changes; returns its result, status in *st. */
+static ca_err once(const struct kiosk *k, const struct config *cfg,
+		   struct sync_status *st)
+{
+	struct sync_opts o = opts_of(k);
+	ca_err e;
+
+	o.cfg = cfg;
+	o.backoff_base_ms = 50; /* refused rows are due again soon */
+	o.backoff_cap_ms = 100;
+	e = sync_once(&o, 10000, st);
+	usleep(150 * 1000);
+	return e;
+}
+
+/* Run a shell command in hub.dir; fail the test when it fails. */
+static void sh(const char *cmd)
+{
+	char full[4096];
+
+	snprintf(full, sizeof(full), "cd '%s' && { %s; } >/dev/null 2>&1", hub.dir, cmd);
+	if (system(full) != 0)
+		fail_msg("command failed: %s", cmd);
+}
+
+static void read_line(const char *path, char *out, size_t n)
+{
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	assert_non_null(fgets(out, (int)n, f));
+	fclose(f);
+	out[strcspn(out, "\r\n")] = '\0';
+}
+
+static void test_4_wrong_ca_wrong_host_and_pins(void **state)
+{
+	struct kiosk *k = kiosk_new("sec-01", "13800000404");
+	char cert[HUBPROC_PATH + 16], key[HUBPROC_PATH + 16], pinf[HUBPROC_PATH + 16];
+	char pin[128], target[128];
+	struct sync_status st;
+	struct config cfg;
+	struct proxy p;
+	int pending, parked;
+	json_t *j;
+	long code;
+
+	(void)state;
+	enqueue(k, 2, false);
+
+	/* A CA that did not sign the hub's certificate. */
+	cfg = k->cfg;
+	copy_to(cfg.ca_file, sizeof(cfg.ca_file), hub.other_ca);
+	assert_int_equal(once(k, &cfg, &st), CA_ERR_IO);
+	assert_false(st.online);
+	assert_non_null(strstr(st.last_error, "cannot reach the hub"));
+	depth(k, &pending, &parked);
+	assert_int_equal(pending, 2);
+
+	/* A certificate from the right CA for another host name. */
+	sh("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+	   " -keyout wrong.key -out wrong.csr -subj /CN=wrong.example &&"
+	   " printf 'subjectAltName=DNS:wrong.example\\n' > wrong.ext &&"
+	   " openssl x509 -req -in wrong.csr -CA ca.pem -CAkey ca.key"
+	   " -CAcreateserial -out wrong.pem -days 2 -extfile wrong.ext");
+	snprintf(cert, sizeof(cert), "%s/wrong.pem", hub.dir);
+	snprintf(key, sizeof(key), "%s/wrong.key", hub.dir);
+	proxy_start(&p, cert, key, "wronghost");
+	cfg = k->cfg;
+	snprintf(cfg.server_url, sizeof(cfg.server_url), "https://127.0.0.1:%d", p.port);
+	assert_int_equal(once(k, &cfg, &st), CA_ERR_IO);
+	assert_false(st.online);
+	proxy_stop(&p);
+	depth(k, &pending, &parked);
+	assert_int_equal(pending, 2);
+	/* Nothing reached the hub. */
+	snprintf(target, sizeof(target), "/v1/admin/apps/%s", k->ids[0]);
+	j = admin("GET", target, NULL, &code);
+	assert_int_equal(code, 404);
+	json_decref(j);
+
+	/* A wrong pin is refused, the hub's own key's pin passes. */
+	cfg = k->cfg;
+	snprintf(cfg.pin, sizeof(cfg.pin),
+		 "sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvRMwE=");
+	assert_int_equal(once(k, &cfg, &st), CA_ERR_IO);
+	depth(k, &pending, &parked);
+	assert_int_equal(pending, 2);
+	sh("openssl x509 -in srv.pem -pubkey -noout | openssl pkey -pubin -outform der"
+	   " | openssl dgst -sha256 -binary | base64 > srv.pin");
+	snprintf(pinf, sizeof(pinf), "%s/srv.pin", hub.dir);
+	read_line(pinf, pin, sizeof(pin));
+	snprintf(cfg.pin, sizeof(cfg.pin), "sha256//%s", pin);
+	assert_int_equal(once(k, &cfg, &st), CA_OK);
+	assert_true(st.online);
+	depth(k, &pending, &parked);
+	assert_int_equal(pending, 0);
+	hub_holds_exactly(k, "draft", 1);
+	kiosk_free(k);
+}
+
+static int group_setup(void **state)
+{
+	struct hubproc_opts o;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	signal(SIGPIPE, SIG_IGN);
+	return hubproc_start(&hub, &o);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	hubproc_cleanup(&hub);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_1_end_to_end_push_approve_feed_back),
+		cmocka_unit_test(test_2_crash_torture_kill_9_while_draining),
+		cmocka_unit_test(test_3_faults_back_off_lose_nothing_duplicate_nothing),
+		cmocka_unit_test(test_4_wrong_ca_wrong_host_and_pins),
+	};
+
+	log_set_level(LOG_ERROR);
+	return cmocka_run_group_tests_name("kiosk/sync_hub", tests, group_setup,
+					   group_teardown);
+}

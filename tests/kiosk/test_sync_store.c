@@ -1,0 +1,498 @@
+/*
+ * test_sync_store.c - the store's side of sync (schema version 2), on real
+ * SQLite files: a version-1 file migrates forward with its data; the hub's
+ * snapshot of an application lands only when the application has no
+ * pending outbox row and the snapshot is newer; a row that is sent or
+ * parked lets a held-back snapshot land; a feed batch and its cursor commit
+ * together or not at all, and applying it twice changes nothing; a deleted
+ * application stays deleted.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/core/codec.h"
+#include "../../src/core/log.h"
+#include "../../src/core/uuid.h"
+#include "../../src/kiosk/store.h"
+#include "../fixture.h"
+
+struct tenv {
+	char dir[PATH_MAX];      /* mkdtemp result */
+	char db[PATH_MAX + 16];  /* dir/kiosk.db */
+	struct store *st;        /* open store or NULL */
+};
+
+static int env_setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct tenv *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	snprintf(t->dir, sizeof(t->dir), "%s/sync-store-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(t->dir)) {
+		free(t);
+		return -1;
+	}
+	snprintf(t->db, sizeof(t->db), "%s/kiosk.db", t->dir);
+	*state = t;
+	return 0;
+}
+
+static int env_teardown(void **state)
+{
+	struct tenv *t = *state;
+	char p[PATH_MAX + 32];
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	size_t i;
+
+	store_close(t->st);
+	for (i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", t->db, suffix[i]);
+		unlink(p);
+	}
+	rmdir(t->dir);
+	free(t);
+	return 0;
+}
+
+static struct store *env_open(struct tenv *t)
+{
+	char err[STORE_ERR_MAX];
+	ca_err e = store_open(t->db, &t->st, err, sizeof(err));
+
+	if (e)
+		fail_msg("store_open: %s: %s", ca_strerror(e), err);
+	return t->st;
+}
+
+static long long raw_int(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *s = NULL;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return v;
+}
+
+static void raw_exec(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+					 NULL), SQLITE_OK);
+	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("raw sql %s: %s", sql, msg ? msg : "?");
+	sqlite3_close(h);
+}
+
+/* A valid draft with a fresh id. */
+static void new_app(struct ca_app *a)
+{
+	fixture_app(a);
+	assert_int_equal(uuid_v4(a->id), CA_OK);
+}
+
+/* The outbox rows of the store, in order (at most 8). */
+static int rows(struct store *st, struct store_outbox_item *it)
+{
+	int n = 0;
+
+	assert_int_equal(store_outbox_next(st, INT64_MAX / 2, 8, it, &n), CA_OK);
+	return n;
+}
+
+static int history_count_cb(const struct store_history *h, void *ctx)
+{
+	int *n = ctx;
+
+	(void)h;
+	(*n)++;
+	return 0;
+}
+
+static int history_count(struct store *st, const char *id)
+{
+	int n = 0;
+
+	assert_int_equal(store_history_each(st, id, history_count_cb, &n), CA_OK);
+	return n;
+}
+
+/* The last history row's action into out. */
+static int history_last_cb(const struct store_history *h, void *ctx)
+{
+	memcpy(ctx, h, sizeof(*h));
+	return 0;
+}
+
+/* An app change for a feed batch. */
+static void change_app(struct store_change *c, const struct ca_app *a)
+{
+	memset(c, 0, sizeof(*c));
+	c->rev = a->rev;
+	c->kind = STORE_CHANGE_APP;
+	c->u.app = *a;
+}
+
+/* The schema version 1 exactly as it shipped (store.c, migrations[0]). */
+static const char v1_schema[] =
+	"CREATE TABLE applications ("
+	" id TEXT PRIMARY KEY NOT NULL, account TEXT NOT NULL,"
+	" app_status TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+	" updated_ms INTEGER NOT NULL,"
+	" body TEXT NOT NULL CHECK (json_valid(body)));"
+	"CREATE INDEX applications_by_account ON applications(account, created_ms DESC);"
+	"CREATE TABLE app_history ("
+	" seq INTEGER PRIMARY KEY,"
+	" app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,"
+	" at_ms INTEGER NOT NULL, action TEXT NOT NULL,"
+	" from_app TEXT NOT NULL, from_pay TEXT NOT NULL,"
+	" from_proc TEXT NOT NULL, from_pickup TEXT NOT NULL,"
+	" to_app TEXT NOT NULL, to_pay TEXT NOT NULL,"
+	" to_proc TEXT NOT NULL, to_pickup TEXT NOT NULL,"
+	" note TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX app_history_by_app ON app_history(app_id, seq);"
+	"CREATE TABLE proc_records ("
+	" id TEXT PRIMARY KEY NOT NULL, app_id TEXT NOT NULL,"
+	" at_ms INTEGER NOT NULL, body TEXT NOT NULL CHECK (json_valid(body)));"
+	"CREATE INDEX proc_records_by_app ON proc_records(app_id, at_ms);"
+	"CREATE TABLE outbox ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT, idem_key TEXT UNIQUE NOT NULL,"
+	" app_id TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0, next_at_ms INTEGER NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (state IN ('pending', 'parked')),"
+	" last_error TEXT, created_ms INTEGER NOT NULL);"
+	"CREATE INDEX outbox_due ON outbox(state, next_at_ms);"
+	"CREATE INDEX outbox_by_app ON outbox(app_id, seq);"
+	"PRAGMA user_version = 1;";
+
+/* A version-1 file with an application and its outbox row opens as
+ * version 2 with both intact and a zero cursor. */
+static void test_1_migrates_a_version_1_file(void **state)
+{
+	struct tenv *t = *state;
+	struct store_outbox_item it[8];
+	struct ca_app a, got;
+	char *body = NULL, sql[8192];
+	int64_t cursor = -1;
+	int n;
+
+	new_app(&a);
+	assert_int_equal(codec_app_to_text(&a, &body), CA_OK);
+	raw_exec(t->db, v1_schema);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO applications VALUES ('%s', '%s', 'draft', 1, 1, '%s');"
+		 "INSERT INTO outbox(idem_key, app_id, kind, payload, next_at_ms,"
+		 " created_ms) VALUES ('0b5e6c1a-1111-4222-8333-944455556666', '%s',"
+		 " 'save', '{\"op\":\"save\"}', 0, 1);", a.id, a.account, body, a.id);
+	free(body);
+	raw_exec(t->db, sql);
+	assert_int_equal(raw_int(t->db, "PRAGMA user_version"), 1);
+
+	env_open(t);
+	assert_int_equal(raw_int(t->db, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM sqlite_master WHERE"
+				 " name IN ('sync_state', 'remote_apps')"), 2);
+	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
+	assert_string_equal(got.company, a.company);
+	n = rows(t->st, it);
+	assert_int_equal(n, 1);
+	assert_string_equal(it[0].key, "0b5e6c1a-1111-4222-8333-944455556666");
+	store_outbox_items_release(it, n);
+	assert_int_equal(store_feed_cursor(t->st, &cursor), CA_OK);
+	assert_int_equal(cursor, 0);
+	/* And a second open does nothing more. */
+	store_close(t->st);
+	t->st = NULL;
+	env_open(t);
+	assert_int_equal(raw_int(t->db, "PRAGMA user_version"), 2);
+}
+
+/* A row sent while a later row of the same application is pending keeps the
+ * hub's copy aside; the last row's answer lands, with its rev. */
+static void test_2_sent_applies_hub_copy_only_when_nothing_pending(void **state)
+{
+	struct tenv *t = *state;
+	struct store_outbox_item it[8];
+	struct ca_app a, hub, got;
+	int n;
+
+	env_open(t);
+	new_app(&a);
+	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
+	assert_int_equal(store_app_act(t->st, a.id, CA_ACT_SUBMIT, "请审核",
+				       FIXTURE_TODAY, 2000, NULL, NULL), CA_OK);
+	n = rows(t->st, it);
+	assert_int_equal(n, 2);
+
+	hub = a;
+	hub.rev = 5;
+	assert_int_equal(store_outbox_sent(t->st, it[0].seq, &hub, 3000), CA_OK);
+	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
+	assert_int_equal(got.rev, 0); /* the submit is still pending */
+	assert_int_equal(got.app_status, CA_APP_PENDING_REVIEW);
+
+	hub.rev = 6;
+	hub.app_status = CA_APP_PENDING_REVIEW;
+	strcpy(hub.comment, "请审核");
+	assert_int_equal(store_outbox_sent(t->st, it[1].seq, &hub, 4000), CA_OK);
+	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
+	assert_int_equal(got.rev, 6);
+	assert_int_equal(got.app_status, CA_APP_PENDING_REVIEW);
+	/* Same state: no history row for it (create + submit only). */
+	assert_int_equal(history_count(t->st, a.id), 2);
+	store_outbox_items_release(it, n);
+	assert_int_equal(store_outbox_sent(t->st, it[1].seq, &hub, 4000),
+			 CA_ERR_NOT_FOUND);
+}
+
+/* The feed: newer snapshots land with a "hub" history row; the same batch
+ * twice changes nothing; an older snapshot changes nothing; the cursor only
+ * moves forward. */
+static void test_3_feed_is_idempotent_and_newer_only(void **state)
+{
+	struct tenv *t = *state;
+	struct store_outbox_item it[8];
+	struct store_change ch[2];
+	struct store_history last;
+	struct ca_proc_record rec;
+	struct ca_app a, hub, got;
+	int64_t cursor;
+	int n, applied, hist;
+
+	env_open(t);
+	new_app(&a);
+	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
+	n = rows(t->st, it);
+	assert_int_equal(store_outbox_sent(t->st, it[0].seq, NULL, 1500), CA_OK);
+	store_outbox_items_release(it, n);
+
+	hub = a;
+	hub.rev = 7;
+	hub.app_status = CA_APP_REJECTED;
+	strcpy(hub.reject_reason, "营业执照不清晰");
+	change_app(&ch[0], &hub);
+	memset(&ch[1], 0, sizeof(ch[1]));
+	ch[1].rev = 8;
+	ch[1].kind = STORE_CHANGE_RECORD;
+	assert_int_equal(uuid_v4(ch[1].u.rec.id), CA_OK);
+	strcpy(ch[1].u.rec.app_id, a.id);
+	ch[1].u.rec.at_ms = 5000;
+	strcpy(ch[1].u.rec.staff, "王审核");
+	strcpy(ch[1].u.rec.text, "已电话联系");
+	rec = ch[1].u.rec;
+
+	assert_int_equal(store_feed_apply(t->st, ch, 2, 8, 6000, &applied), CA_OK);
+	assert_int_equal(applied, 1);
+	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
+	assert_int_equal(got.app_status, CA_APP_REJECTED);
+	assert_string_equal(got.reject_reason, "营业执照不清晰");
+	assert_int_equal(got.rev, 7);
+	hist = history_count(t->st, a.id);
+	assert_int_equal(hist, 2);
+	assert_int_equal(store_history_each(t->st, a.id, history_last_cb, &last), CA_OK);
+	assert_string_equal(last.action_id, "hub");
+	assert_int_equal(last.to.app, CA_APP_REJECTED);
+	assert_string_equal(last.note, "营业执照不清晰");
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM proc_records"), 1);
+	(void)rec;
+
+	/* Again: nothing changes. */
+	assert_int_equal(store_feed_apply(t->st, ch, 2, 8, 7000, &applied), CA_OK);
+	assert_int_equal(applied, 0);
+	assert_int_equal(history_count(t->st, a.id), hist);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM proc_records"), 1);
+
+	/* Older: nothing changes, the cursor stays. */
+	hub.rev = 3;
+	hub.app_status = CA_APP_PENDING_REVIEW;
+	change_app(&ch[0], &hub);
+	assert_int_equal(store_feed_apply(t->st, ch, 1, 3, 8000, &applied), CA_OK);
+	assert_int_equal(applied, 0);
+	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
+	assert_int_equal(got.app_status, CA_APP_REJECTED);
+	assert_int_equal(store_feed_cursor(t->st, &cursor), CA_OK);
+	assert_int_equal(cursor, 8);
+}
+
+/* A pending local change is never overwritten; the held-back snapshot lands
+ * when the row is sent (or parked). An application made on another kiosk
+ * arrives whole, with a "create" history row. */
+static void test_4_pending_rows_hold_the_feed_back(void **state)
+{
+	struct tenv *t = *state;
+	struct store_outbox_item it[8];
+	struct store_change ch;
+	struct ca_app a, b, hub, got;
+	int n, applied;
+
+	env_open(t);
+	new_app(&a);
+	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
+	n = rows(t->st, it);
+	assert_int_equal(n, 1);
+
+	hub = a;
+	hub.rev = 4;
+	hub.app_status = CA_APP_PENDING_REVIEW;
+	change_app(&ch, &hub);
+	assert_int_equal(store_feed_apply(t->st, &ch, 1, 4, 2000, &applied), CA_OK);
+	assert_int_equal(applied, 0);
+	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
+	assert_int_equal(got.app_status, CA_APP_DRAFT);
+	assert_int_equal(got.rev, 0);
+
+	/* Parked: the hub's state stands, the row stays for maintenance. */
+	assert_int_equal(store_outbox_park(t->st, it[0].seq, "422 invalid: uscc"), CA_OK);
+	store_outbox_items_release(it, n);
+	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
+	assert_int_equal(got.app_status, CA_APP_PENDING_REVIEW);
+	assert_int_equal(got.rev, 4);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM outbox WHERE state = 'parked'"), 1);
+
+	/* Another kiosk's application. */
+	new_app(&b);
+	b.rev = 9;
+	b.app_status = CA_APP_APPROVED;
+	b.amount_fen = 30000;
+	change_app(&ch, &b);
+	assert_int_equal(store_feed_apply(t->st, &ch, 1, 9, 3000, &applied), CA_OK);
+	assert_int_equal(applied, 1);
+	assert_int_equal(store_app_get(t->st, b.id, &got), CA_OK);
+	assert_int_equal(got.app_status, CA_APP_APPROVED);
+	assert_int_equal(got.amount_fen, 30000);
+	assert_int_equal(history_count(t->st, b.id), 1);
+}
+
+/* A batch is all or nothing: a bad change rolls back the ones before it and
+ * the cursor. */
+static void test_5_feed_batch_is_one_transaction(void **state)
+{
+	struct tenv *t = *state;
+	struct store_change ch[2];
+	struct ca_app b, got;
+	int64_t cursor;
+	int applied = -1;
+
+	env_open(t);
+	new_app(&b);
+	b.rev = 2;
+	change_app(&ch[0], &b);
+	memset(&ch[1], 0, sizeof(ch[1]));
+	ch[1].rev = 3;
+	ch[1].kind = STORE_CHANGE_RECORD;
+	strcpy(ch[1].u.rec.id, "not-a-uuid");
+	strcpy(ch[1].u.rec.app_id, b.id);
+	assert_int_equal(store_feed_apply(t->st, ch, 2, 3, 1000, &applied), CA_ERR_ARG);
+	assert_int_equal(applied, 0);
+	assert_int_equal(store_app_get(t->st, b.id, &got), CA_ERR_NOT_FOUND);
+	assert_int_equal(store_feed_cursor(t->st, &cursor), CA_OK);
+	assert_int_equal(cursor, 0);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM remote_apps"), 0);
+}
+
+/* Deleted here and acknowledged: no snapshot brings it back. */
+static void test_6_deleted_application_stays_deleted(void **state)
+{
+	struct tenv *t = *state;
+	struct store_outbox_item it[8];
+	struct store_change ch;
+	struct ca_app a, hub, got;
+	int n, applied, i;
+
+	env_open(t);
+	new_app(&a);
+	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
+	assert_int_equal(store_app_act(t->st, a.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY,
+				       2000, NULL, NULL), CA_OK);
+	hub = a;
+	hub.rev = 2;
+	change_app(&ch, &hub);
+	assert_int_equal(store_feed_apply(t->st, &ch, 1, 2, 2500, &applied), CA_OK);
+	assert_int_equal(applied, 0);
+	assert_int_equal(store_app_get(t->st, a.id, &got), CA_ERR_NOT_FOUND);
+	n = rows(t->st, it);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++)
+		assert_int_equal(store_outbox_sent(t->st, it[i].seq, &hub, 3000), CA_OK);
+	store_outbox_items_release(it, n);
+	assert_int_equal(store_app_get(t->st, a.id, &got), CA_ERR_NOT_FOUND);
+	hub.rev = 12;
+	change_app(&ch, &hub);
+	assert_int_equal(store_feed_apply(t->st, &ch, 1, 12, 4000, &applied), CA_OK);
+	assert_int_equal(store_app_get(t->st, a.id, &got), CA_ERR_NOT_FOUND);
+}
+
+/* Results of a whole batch in one caller's transaction, and the next due
+ * time. */
+static void test_7_batch_results_in_one_transaction(void **state)
+{
+	struct tenv *t = *state;
+	struct store_outbox_item it[8];
+	struct ca_app a, b;
+	int64_t at;
+	int n, pending, parked;
+
+	env_open(t);
+	assert_int_equal(store_outbox_next_at(t->st, &at), CA_OK);
+	assert_true(at == INT64_MAX);
+	new_app(&a);
+	new_app(&b);
+	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
+	assert_int_equal(store_app_create(t->st, &b, 1100), CA_OK);
+	n = rows(t->st, it);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_begin(t->st), CA_OK);
+	assert_int_equal(store_outbox_sent(t->st, it[0].seq, NULL, 2000), CA_OK);
+	assert_int_equal(store_outbox_mark_failed(t->st, it[1].seq, 9000, "503"), CA_OK);
+	store_rollback(t->st); /* nothing of it stays */
+	assert_int_equal(store_outbox_depth(t->st, &pending, &parked), CA_OK);
+	assert_int_equal(pending, 2);
+	assert_int_equal(store_begin(t->st), CA_OK);
+	assert_int_equal(store_outbox_sent(t->st, it[0].seq, NULL, 2000), CA_OK);
+	assert_int_equal(store_outbox_mark_failed(t->st, it[1].seq, 9000, "503"), CA_OK);
+	assert_int_equal(store_commit(t->st), CA_OK);
+	store_outbox_items_release(it, n);
+	assert_int_equal(store_outbox_depth(t->st, &pending, &parked), CA_OK);
+	assert_int_equal(pending, 1);
+	assert_int_equal(store_outbox_next_at(t->st, &at), CA_OK);
+	assert_int_equal(at, 9000);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_1_migrates_a_version_1_file),
+		T(test_2_sent_applies_hub_copy_only_when_nothing_pending),
+		T(test_3_feed_is_idempotent_and_newer_only),
+		T(test_4_pending_rows_hold_the_feed_back),
+		T(test_5_feed_batch_is_one_transaction),
+		T(test_6_deleted_application_stays_deleted),
+		T(test_7_batch_results_in_one_transaction),
+	};
+
+	log_set_level(LOG_ERROR);
+	return cmocka_run_group_tests_name("kiosk/sync_store", tests, NULL, NULL);
+}
