@@ -103,6 +103,7 @@ HUBCTL_MAIN = src/hubctl/main.c
 
 TESTS += \
 	tests/hub/test_hub \
+	tests/hub/test_hubcfg \
 	tests/hub/test_pay
 
 CORE_OBJS  = $(CORE_SRCS:%.c=$(BUILD)/%.o)
@@ -179,7 +180,7 @@ $(HUBCTL_BIN): $(BUILD)/$(HUBCTL_MAIN:.c=.o) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HUB_LIBS)
 
 # HUBPROC is also named below, so make prefers this rule to the generic one.
-$(BUILD)/tests/hub/%: $(BUILD)/tests/hub/%.o $(HUBPROC) $(LIBCORE)
+$(BUILD)/tests/hub/%: $(BUILD)/tests/hub/%.o $(HUBPROC) $(LIBHUB) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HUB_LIBS) $(TEST_LIBS)
 
 all: $(HUB_BIN) $(HUBCTL_BIN) $(HUBPROC)

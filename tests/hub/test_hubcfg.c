@@ -1,0 +1,109 @@
+/*
+ * test_hubcfg.c - the hub's configuration: the demo SMS code is refused
+ * outside demo mode (a production hub can never accept a fixed code), every
+ * price must be given, problems are reported at file:line, and prices are
+ * integer fen per key.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/hub/hubcfg.h"
+#include "../fixture.h"
+
+static const char prices[] =
+	"[prices]\n"
+	"new.org = 30000\nnew.legal_rep = 30000\nnew.personal = 20000\n"
+	"renew.org = 20000\nrenew.legal_rep = 20000\nrenew.personal = 15000\n"
+	"change.org = 10000\nchange.legal_rep = 10000\nchange.personal = 10000\n"
+	"reissue.org = 25000\nreissue.legal_rep = 25000\nreissue.personal = 20000\n";
+
+/* Write text to a fresh temp file; path into buf. */
+static void write_cfg(char *buf, size_t n, const char *text)
+{
+	int fd;
+
+	snprintf(buf, n, "%s/hubcfg-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	fd = mkstemp(buf);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static ca_err load(const char *text, struct hubcfg *c, char *err, size_t errlen)
+{
+	char path[256];
+	ca_err e;
+
+	write_cfg(path, sizeof(path), text);
+	e = hubcfg_load(c, path, err, errlen);
+	unlink(path);
+	return e;
+}
+
+static void test_demo_code_refused_outside_demo_mode(void **ctx)
+{
+	char text[2048], err[4096];
+	struct hubcfg c;
+
+	(void)ctx;
+	snprintf(text, sizeof(text), "[hub]\nmode = production\n[sms]\ndemo_code = 123456\n%s", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, ":4: [sms] demo_code is only allowed with [hub] mode = demo"));
+	snprintf(text, sizeof(text), "[hub]\nmode = dev\n[sms]\ndemo_code = 123456\n%s", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	snprintf(text, sizeof(text), "[hub]\nmode = demo\n[sms]\ndemo_code = 123456\n%s", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_string_equal(c.demo_code, "123456");
+	assert_int_equal(c.mode, HUB_MODE_DEMO);
+}
+
+static void test_every_price_required_and_bad_lines_reported(void **ctx)
+{
+	char err[4096];
+	struct hubcfg c;
+
+	(void)ctx;
+	assert_int_equal(load("[hub]\nmode = production\ncolour = blue\n[prices]\nnew.org = 12.5\n",
+			      &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, ":3:"));            /* unknown key, with its line */
+	assert_non_null(strstr(err, ":5:"));            /* non-integer price */
+	assert_non_null(strstr(err, "reissue.personal is missing"));
+}
+
+static void test_price_is_integer_fen_per_key(void **ctx)
+{
+	char text[2048], err[4096];
+	struct hubcfg c;
+	struct ca_app a;
+
+	(void)ctx;
+	snprintf(text, sizeof(text), "[hub]\nmode = production\n%s", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	fixture_app(&a);
+	a.business = CA_BIZ_RENEW;
+	a.cert_type = CA_CERT_PERSONAL;
+	a.sub_keys = 2;
+	assert_int_equal(hubcfg_price(&c, &a), 15000 * 3);
+	a.business = CA_BIZ_NEW;
+	a.cert_type = CA_CERT_ORG;
+	a.sub_keys = 0;
+	assert_int_equal(hubcfg_price(&c, &a), 30000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_demo_code_refused_outside_demo_mode),
+		cmocka_unit_test(test_every_price_required_and_bad_lines_reported),
+		cmocka_unit_test(test_price_is_integer_fen_per_key),
+	};
+
+	return cmocka_run_group_tests_name("hub/hubcfg", tests, NULL, NULL);
+}
