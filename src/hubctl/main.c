@@ -235,15 +235,38 @@ static bool opt_values(int argc, char **argv, const char *const *names, const ch
 	return true;
 }
 
+/* fen as "yuan.jiao-fen" text, in integers (no floating point for money). */
+static const char *yuan(json_int_t fen, char buf[32])
+{
+	snprintf(buf, 32, "%s%lld.%02lld", fen < 0 ? "-" : "",
+		 (long long)(fen < 0 ? -fen : fen) / 100, (long long)(fen < 0 ? -fen : fen) % 100);
+	return buf;
+}
+
+/* Unix seconds as UTC text, or "never" for 0. */
+static const char *when(json_int_t s, char buf[32])
+{
+	time_t t = (time_t)s;
+	struct tm tm;
+
+	if (s <= 0)
+		return "never";
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
 /* Print one application line. */
 static void print_app_line(json_t *a)
 {
-	printf("%-36s  %-14s %-6s %-16s %10.2f  %s  %s\n",
+	char y[32];
+
+	printf("%-36s  %-14s %-6s %-16s %10s  %s  %s\n",
 	       json_string_value(json_object_get(a, "id")),
 	       json_string_value(json_object_get(a, "app_status")),
 	       json_string_value(json_object_get(a, "pay_status")),
 	       json_string_value(json_object_get(a, "proc_status")),
-	       (double)json_integer_value(json_object_get(a, "amount_fen")) / 100.0,
+	       yuan(json_integer_value(json_object_get(a, "amount_fen")), y),
 	       json_string_value(json_object_get(a, "account")),
 	       json_string_value(json_object_get(a, "company")));
 }
@@ -264,14 +287,21 @@ static void print_result(const struct ctl *c, const char *cmd, json_t *r)
 	if (!strcmp(cmd, "list")) {
 		json_array_foreach(json_object_get(r, "apps"), i, x)
 			print_app_line(x);
+		if (json_array_size(json_object_get(r, "apps")) == 0)
+			printf("(no applications)\n");
 		return;
 	}
 	if (!strcmp(cmd, "device list")) {
-		json_array_foreach(json_object_get(r, "devices"), i, x)
-			printf("%-32s %-8s last seen %lld\n",
+		json_array_foreach(json_object_get(r, "devices"), i, x) {
+			char w[32];
+
+			printf("%-32s %-8s last seen %s\n",
 			       json_string_value(json_object_get(x, "id")),
 			       json_is_true(json_object_get(x, "enabled")) ? "enabled" : "disabled",
-			       (long long)json_integer_value(json_object_get(x, "last_seen")));
+			       when(json_integer_value(json_object_get(x, "last_seen")), w));
+		}
+		if (json_array_size(json_object_get(r, "devices")) == 0)
+			printf("(no devices)\n");
 		return;
 	}
 	if (!strcmp(cmd, "device add")) {
@@ -295,19 +325,23 @@ static void print_result(const struct ctl *c, const char *cmd, json_t *r)
 		return;
 	}
 	if (!strcmp(cmd, "pay")) {
-		printf("order %s paid: %.2f yuan at %s (the hub hears of it by notification or "
+		char y[32];
+
+		printf("order %s paid: %s yuan at %s (the hub hears of it by notification or "
 		       "by its next query)\n", json_string_value(json_object_get(r, "out_trade_no")),
-		       (double)json_integer_value(json_object_get(r, "amount_fen")) / 100.0,
+		       yuan(json_integer_value(json_object_get(r, "amount_fen")), y),
 		       json_string_value(json_object_get(r, "success_time")));
 		return;
 	}
 	if (a) {
-		printf("%s: %s/%s/%s, amount %.2f yuan, rev %lld\n",
+		char y[32];
+
+		printf("%s: %s/%s/%s, amount %s yuan, rev %lld\n",
 		       json_string_value(json_object_get(a, "id")),
 		       json_string_value(json_object_get(a, "app_status")),
 		       json_string_value(json_object_get(a, "pay_status")),
 		       json_string_value(json_object_get(a, "proc_status")),
-		       (double)json_integer_value(json_object_get(a, "amount_fen")) / 100.0,
+		       yuan(json_integer_value(json_object_get(a, "amount_fen")), y),
 		       (long long)json_integer_value(json_object_get(a, "rev")));
 		return;
 	}
