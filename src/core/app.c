@@ -79,6 +79,25 @@ void ca_app_init(struct ca_app *app)
 	app->pickup = CA_PICKUP_ONSITE;
 }
 
+void ca_app_copy_form(struct ca_app *dst, const struct ca_app *src)
+{
+	memcpy(dst->company, src->company, sizeof(dst->company));
+	memcpy(dst->uscc, src->uscc, sizeof(dst->uscc));
+	memcpy(dst->legal_rep, src->legal_rep, sizeof(dst->legal_rep));
+	memcpy(dst->handler, src->handler, sizeof(dst->handler));
+	memcpy(dst->handler_id, src->handler_id, sizeof(dst->handler_id));
+	memcpy(dst->mobile, src->mobile, sizeof(dst->mobile));
+	memcpy(dst->email, src->email, sizeof(dst->email));
+	dst->business = src->business;
+	dst->cert_type = src->cert_type;
+	dst->sub_keys = src->sub_keys;
+	dst->pickup = src->pickup;
+	memcpy(dst->mail_recipient, src->mail_recipient, sizeof(dst->mail_recipient));
+	memcpy(dst->mail_phone, src->mail_phone, sizeof(dst->mail_phone));
+	memcpy(dst->mail_address, src->mail_address, sizeof(dst->mail_address));
+	memcpy(dst->mail_postcode, src->mail_postcode, sizeof(dst->mail_postcode));
+}
+
 /* Remove ASCII and full-width (U+3000) spaces at both ends, in place. */
 static void trim(char *s)
 {

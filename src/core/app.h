@@ -154,6 +154,11 @@ struct ca_proc_record {
  * no sub keys, on-site pickup, new business, organisation certificate). */
 void ca_app_init(struct ca_app *app);
 
+/* Copy the form fields a person fills in (company .. mail_postcode) of src
+ * onto dst, leaving dst's identity, statuses and server fields alone: what
+ * a save (修改保存) may change, on the kiosk and on the hub alike. */
+void ca_app_copy_form(struct ca_app *dst, const struct ca_app *src);
+
 /* Canonical form of what a person typed: trims surrounding spaces of every
  * text field, upper-cases the USCC and the ID number's 'x'. */
 void ca_app_normalize(struct ca_app *app);

@@ -39,27 +39,6 @@ static json_t *result_err(const char *key, int status, const char *code, const c
 			 "code", code, "message", msg);
 }
 
-/* Copy the form fields (company .. mail_postcode) of src into dst. */
-static void copy_form(struct ca_app *dst, const struct ca_app *src)
-{
-	memcpy(dst->company, src->company, sizeof(dst->company));
-	memcpy(dst->uscc, src->uscc, sizeof(dst->uscc));
-	memcpy(dst->legal_rep, src->legal_rep, sizeof(dst->legal_rep));
-	memcpy(dst->handler, src->handler, sizeof(dst->handler));
-	memcpy(dst->handler_id, src->handler_id, sizeof(dst->handler_id));
-	memcpy(dst->mobile, src->mobile, sizeof(dst->mobile));
-	memcpy(dst->email, src->email, sizeof(dst->email));
-	dst->business = src->business;
-	dst->cert_type = src->cert_type;
-	dst->sub_keys = src->sub_keys;
-	dst->pickup = src->pickup;
-	memcpy(dst->mail_recipient, src->mail_recipient, sizeof(dst->mail_recipient));
-	memcpy(dst->mail_phone, src->mail_phone, sizeof(dst->mail_phone));
-	memcpy(dst->mail_address, src->mail_address, sizeof(dst->mail_address));
-	memcpy(dst->mail_postcode, src->mail_postcode, sizeof(dst->mail_postcode));
-	ca_app_normalize(dst);
-}
-
 /* Work space of one record (ca_app is large: keep it off the stack). */
 struct rec_work {
 	struct ca_app in;     /* as the kiosk sent it */
@@ -102,7 +81,8 @@ static json_t *apply_one(struct http_req *rq, struct rec_work *w, const char *ke
 		memcpy(w->cur.id, w->in.id, sizeof(w->cur.id));
 		memcpy(w->cur.account, w->in.account, sizeof(w->cur.account));
 		snprintf(w->cur.kiosk_id, sizeof(w->cur.kiosk_id), "%s", rq->device);
-		copy_form(&w->cur, &w->in);
+		ca_app_copy_form(&w->cur, &w->in);
+		ca_app_normalize(&w->cur);
 		w->cur.created_ms = w->in.created_ms ? w->in.created_ms : at_ms;
 		w->cur.updated_ms = now;
 		st = ca_state_of(&w->cur);
@@ -132,7 +112,8 @@ static json_t *apply_one(struct http_req *rq, struct rec_work *w, const char *ke
 			e = CA_ERR_FORBIDDEN;
 			goto done;
 		}
-		copy_form(&w->cur, &w->in);
+		ca_app_copy_form(&w->cur, &w->in);
+		ca_app_normalize(&w->cur);
 		w->cur.updated_ms = now;
 		e = hubdb_rev_next(hub->db, &rev);
 		if (!e) {

@@ -757,26 +757,6 @@ out:
 	return e;
 }
 
-/* Copy the form fields (company .. mail_postcode) of src onto dst. */
-static void form_copy(struct ca_app *dst, const struct ca_app *src)
-{
-	memcpy(dst->company, src->company, sizeof(dst->company));
-	memcpy(dst->uscc, src->uscc, sizeof(dst->uscc));
-	memcpy(dst->legal_rep, src->legal_rep, sizeof(dst->legal_rep));
-	memcpy(dst->handler, src->handler, sizeof(dst->handler));
-	memcpy(dst->handler_id, src->handler_id, sizeof(dst->handler_id));
-	memcpy(dst->mobile, src->mobile, sizeof(dst->mobile));
-	memcpy(dst->email, src->email, sizeof(dst->email));
-	dst->business = src->business;
-	dst->cert_type = src->cert_type;
-	dst->sub_keys = src->sub_keys;
-	dst->pickup = src->pickup;
-	memcpy(dst->mail_recipient, src->mail_recipient, sizeof(dst->mail_recipient));
-	memcpy(dst->mail_phone, src->mail_phone, sizeof(dst->mail_phone));
-	memcpy(dst->mail_address, src->mail_address, sizeof(dst->mail_address));
-	memcpy(dst->mail_postcode, src->mail_postcode, sizeof(dst->mail_postcode));
-}
-
 /* Save the form fields of app onto the stored record (修改保存). */
 ca_err store_app_save(struct store *st, struct ca_app *app, int64_t now_ms)
 {
@@ -802,7 +782,7 @@ ca_err store_app_save(struct store *st, struct ca_app *app, int64_t now_ms)
 		e = CA_ERR_FORBIDDEN;
 		goto out;
 	}
-	form_copy(cur, app);
+	ca_app_copy_form(cur, app);
 	ca_app_normalize(cur);
 	cur->updated_ms = now_ms;
 	e = change_write(st, W_UPDATE, fsm_action_id(CA_ACT_SAVE), &from, cur,

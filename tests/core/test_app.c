@@ -53,6 +53,42 @@ static void test_normalize_trims_and_uppercases(void **ctx)
 	assert_string_equal(a.legal_rep, "王 建国"); /* inner space kept */
 }
 
+/* A save takes the form fields only: identity, statuses, the comment and
+ * the server's fields stay as they were. */
+static void test_copy_form_takes_only_form_fields(void **ctx)
+{
+	struct ca_app dst, src;
+
+	(void)ctx;
+	ca_app_init(&dst);
+	strcpy(dst.id, "3f6c1a2e-8b4d-4c1e-9a7f-2d5e6b7c8d90");
+	strcpy(dst.account, "13812345678");
+	dst.app_status = CA_APP_REJECTED;
+	strcpy(dst.reject_reason, "材料不全");
+	dst.amount_fen = 100;
+	dst.rev = 7;
+	memset(&src, 0, sizeof(src));
+	strcpy(src.id, "00000000-0000-4000-8000-000000000000");
+	strcpy(src.account, "13900000000");
+	src.app_status = CA_APP_APPROVED;
+	src.amount_fen = 999;
+	strcpy(src.company, "新公司");
+	strcpy(src.mail_address, "新地址");
+	src.pickup = CA_PICKUP_MAIL;
+	src.sub_keys = 3;
+	ca_app_copy_form(&dst, &src);
+	assert_string_equal(dst.company, "新公司");
+	assert_string_equal(dst.mail_address, "新地址");
+	assert_int_equal(dst.pickup, CA_PICKUP_MAIL);
+	assert_int_equal(dst.sub_keys, 3);
+	assert_string_equal(dst.id, "3f6c1a2e-8b4d-4c1e-9a7f-2d5e6b7c8d90");
+	assert_string_equal(dst.account, "13812345678");
+	assert_int_equal(dst.app_status, CA_APP_REJECTED);
+	assert_string_equal(dst.reject_reason, "材料不全");
+	assert_int_equal(dst.amount_fen, 100);
+	assert_int_equal(dst.rev, 7);
+}
+
 static void test_glossary_identifiers_round_trip(void **ctx)
 {
 	int i;
@@ -135,6 +171,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_gives_fresh_draft_defaults),
 		cmocka_unit_test(test_normalize_trims_and_uppercases),
+		cmocka_unit_test(test_copy_form_takes_only_form_fields),
 		cmocka_unit_test(test_glossary_identifiers_round_trip),
 		cmocka_unit_test(test_chinese_labels_come_from_the_catalog),
 		cmocka_unit_test(test_catalog_is_complete),
