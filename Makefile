@@ -106,6 +106,38 @@ TESTS += \
 	tests/hub/test_hubcfg \
 	tests/hub/test_pay
 
+# The flow-script language (src/ui/script.c, docs/flows.md): parser and
+# executor, no SDL, so it sits in the kiosk library the tests and fuzzers link.
+KIOSK_SRCS += \
+	src/ui/script.c
+
+TESTS += \
+	tests/ui/test_script
+
+# The on-screen keyboard model and the googlepinyin wrapper (src/ui/ime.c,
+# src/ui/keyboard.c, docs/keyboard.md): no SDL, own library; the rules are
+# below the hub's.
+IME_SRCS = \
+	src/ui/ime.c \
+	src/ui/keyboard.c
+
+TESTS += \
+	tests/ui/test_ime \
+	tests/ui/test_keyboard
+
+# The UI foundation (src/ui/ui.c, theme.c, render.c, docs/ui.md): widgets
+# that emit draw commands, and the one SDL renderer; rules below the keyboard's.
+UI_PKGS = sdl2 SDL2_ttf SDL2_image libqrencode
+UI_SRCS = \
+	src/ui/render.c \
+	src/ui/theme.c \
+	src/ui/ui.c
+
+TESTS += \
+	tests/ui/test_render \
+	tests/ui/test_theme \
+	tests/ui/test_ui
+
 CORE_OBJS  = $(CORE_SRCS:%.c=$(BUILD)/%.o)
 KIOSK_OBJS = $(KIOSK_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS  = $(TESTS:%=$(BUILD)/%)
@@ -196,6 +228,71 @@ $(BENCH_SYNC): $(BUILD)/tools/bench_sync.o $(BUILD)/tests/support/hubproc.o \
 bench: $(BENCH_SYNC) $(HUB_BIN) $(HUBCTL_BIN)
 	$(BENCH_SYNC)
 
+# ---- keyboard: libcaime.a (ime + keyboard model), its tests, its bench ----
+# The engine's header is C++; ime.c declares the im_* C functions itself,
+# and libgooglepinyin.so brings its own libstdc++ dependency.
+IME_OBJS   = $(IME_SRCS:%.c=$(BUILD)/%.o)
+LIBIME     = $(BUILD)/libcaime.a
+IME_LIBS   = $(eval IME_LIBS := $$(call pkg_libs,googlepinyin))$(IME_LIBS)
+IME_DICT   = $(shell pkg-config --variable=libdir googlepinyin)/googlepinyin/data/dict_pinyin.dat
+BENCH_IME  = $(BUILD)/bench-ime
+
+$(BUILD)/src/ui/ime.o: ALL_CFLAGS += -DIME_DICT_DEFAULT='"$(IME_DICT)"'
+
+$(LIBIME): $(IME_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/ui/test_ime $(BUILD)/tests/ui/test_keyboard: %: %.o $(LIBIME) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(IME_LIBS) $(KIOSK_LIBS) $(TEST_LIBS)
+
+$(BENCH_IME): $(BUILD)/tools/bench_ime.o $(LIBIME) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(IME_LIBS) $(KIOSK_LIBS)
+
+.PHONY: bench-ime
+bench-ime: $(BENCH_IME)
+	$(BENCH_IME)
+bench: bench-ime
+
+# The keyboard fuzzer links the engine too (FUZZ_DIR, FUZZ_CFLAGS: below).
+build/fuzz/fuzz_keyboard: tests/fuzz/fuzz_keyboard.c $(CORE_SRCS) $(IME_SRCS) | deps
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) $(KIOSK_CFLAGS) -o $@ $^ $(IME_LIBS) $(KIOSK_LIBS)
+
+# ---- UI: libcaui.a, its tests, the gallery (PNGs) and the UI bench ----
+UI_OBJS    = $(UI_SRCS:%.c=$(BUILD)/%.o)
+LIBUI      = $(BUILD)/libcaui.a
+UI_CFLAGS  = $(eval UI_CFLAGS := $$(call pkg_cflags,$(UI_PKGS)))$(UI_CFLAGS)
+UI_LIBS    = $(eval UI_LIBS := $$(call pkg_libs,$(UI_PKGS)) -lm)$(UI_LIBS)
+UI_PAGES   = $(BUILD)/tools/ui_pages.o
+UI_GALLERY = $(BUILD)/ui-gallery
+
+$(UI_OBJS) $(UI_PAGES) $(BUILD)/tools/ui_gallery.o $(BUILD)/tests/ui/test_render.o \
+$(BUILD)/tests/ui/test_theme.o $(BUILD)/tests/ui/test_ui.o: ALL_CFLAGS += $(UI_CFLAGS)
+
+$(LIBUI): $(UI_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/ui/test_theme $(BUILD)/tests/ui/test_ui: %: %.o $(LIBUI) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(KIOSK_LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/ui/test_render: %: %.o $(UI_PAGES) $(LIBUI) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(KIOSK_LIBS) $(TEST_LIBS)
+
+$(UI_GALLERY): $(BUILD)/tools/ui_gallery.o $(UI_PAGES) $(LIBUI) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(KIOSK_LIBS)
+
+# `make gallery`: one PNG per page and orientation in out/gallery/.
+.PHONY: gallery bench-ui
+gallery: $(UI_GALLERY)
+	$(UI_GALLERY) --out out/gallery
+bench-ui: $(UI_GALLERY)
+	$(UI_GALLERY) --bench
+bench: bench-ui
+all: $(UI_GALLERY)
+check: $(UI_GALLERY)
+
 # Test vectors for the USCC and ID-number validators, made by an
 # independent implementation (python3-stdnum) at test time.
 VECTORS = $(BUILD)/vectors/uscc.txt $(BUILD)/vectors/ric.txt
@@ -220,7 +317,9 @@ FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefine
 FUZZERS = \
 	codec \
 	config \
-	input
+	input \
+	keyboard \
+	script
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(KIOSK_SRCS) | deps
 	@mkdir -p $(@D)

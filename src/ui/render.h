@@ -1,0 +1,112 @@
+/*
+ * render.h - the renderer: the only module that talks to SDL.
+ *
+ * It opens the window (full screen on a kiosk, a scaled window for
+ * development, SDL's offscreen driver when headless), executes a frame's
+ * draw-command list (draw.h), measures text for the UI (render_metrics),
+ * turns SDL mouse and touch events into ui_input_* calls (render_wait), and
+ * saves screenshots as PNG. Text is drawn from a cache of textures keyed by
+ * (font role, size, colour, text) with an LRU cap.
+ *
+ * Typical loop (see docs/ui.md):
+ *
+ *	for (;;) {
+ *		int64_t d = ui_next_deadline(ui);
+ *		if (render_wait(r, ui, d < 0 ? -1 : (int)(d - now())) & RENDER_QUIT)
+ *			break;
+ *		do { ui_begin(ui, now()); screen(ui); dirty |= ui_end(ui); } while (ui_rerun(ui));
+ *		if (dirty) render_frame(r, ui_draw_list(ui));
+ *	}
+ */
+#ifndef CA_RENDER_H
+#define CA_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/err.h"
+#include "draw.h"
+#include "ui.h"
+
+/* Default fonts: Noto Sans CJK, Simplified Chinese face (fonts/README.md). */
+#define RENDER_FONT_REGULAR "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+#define RENDER_FONT_BOLD    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
+#define RENDER_FONT_INDEX   2
+
+enum render_mode {
+	RENDER_HEADLESS,   /* SDL offscreen driver, software renderer, no display */
+	RENDER_WINDOW,     /* a window (scaled by window_pct), for development */
+	RENDER_FULLSCREEN, /* full screen, for the kiosk */
+};
+
+struct render_opts {
+	int w, h;                  /* logical screen size (1080x1920 or 1920x1080) */
+	enum render_mode mode;     /* see above */
+	int window_pct;            /* RENDER_WINDOW: window size in % of w x h (0: 50) */
+	const char *font_regular;  /* NULL: RENDER_FONT_REGULAR */
+	const char *font_bold;     /* NULL: RENDER_FONT_BOLD */
+	int font_index;            /* face in the collection; -1: RENDER_FONT_INDEX */
+	bool software;             /* force SDL's software renderer (headless always is) */
+	int text_cache_max;        /* cached text textures (0: 512) */
+	size_t text_cache_bytes;   /* their pixel bytes at most (0: 16 MiB) */
+};
+
+/* Counters, for tests and the benchmark. */
+struct render_stats {
+	uint64_t frames;          /* render_frame calls that drew */
+	uint64_t text_hits;       /* text drawn from the cache */
+	uint64_t text_misses;     /* text rasterised */
+	uint64_t text_evictions;  /* cached textures dropped by the LRU cap */
+	int text_entries;         /* textures cached now */
+	size_t text_bytes;        /* their pixel bytes */
+	uint64_t measure_hits;    /* widths answered from the measure cache */
+	uint64_t measure_misses;  /* widths asked of SDL_ttf */
+	char driver[32];          /* SDL render driver in use */
+};
+
+/* render_wait result flags. */
+enum {
+	RENDER_QUIT   = 1 << 0, /* the window was closed (or SDL_QUIT) */
+	RENDER_INPUT  = 1 << 1, /* input went to the ui */
+	RENDER_EXPOSE = 1 << 2, /* the window needs a redraw (ui invalidated) */
+};
+
+struct render;
+
+/*
+ * Initialise SDL, SDL_ttf, SDL_image; open the window and renderer and the
+ * fonts. CA_OK with *out set, or an error with a message in err (size
+ * errlen). Caller owns *out: render_free().
+ */
+ca_err render_open(struct render **out, const struct render_opts *o, char *err, size_t errlen);
+
+/* Close everything and quit SDL; render_free(NULL) is fine. */
+void render_free(struct render *r);
+
+/* Text measuring for ui_new(). Valid while r lives. */
+struct ui_metrics render_metrics(struct render *r);
+
+/* Draw dl and show it. */
+ca_err render_frame(struct render *r, const struct draw_list *dl);
+
+/* Draw dl, save it as a PNG at path (written to path.tmp, then renamed),
+ * and show it. The PNG has the logical size in headless mode. */
+ca_err render_screenshot(struct render *r, const struct draw_list *dl, const char *path);
+
+/*
+ * Wait up to timeout_ms (-1: forever, 0: poll) for events and hand them to
+ * ui: mouse button 1 and the first finger as the pointer, wheel, text and
+ * Backspace/Enter keys (for development), window exposure. Returns after
+ * the first pointer press or release so that each gets its own frame.
+ * Returns RENDER_* flags (0: timed out).
+ */
+int render_wait(struct render *r, struct ui *ui, int timeout_ms);
+
+/* Current counters. */
+void render_get_stats(const struct render *r, struct render_stats *s);
+
+/* Monotonic milliseconds (SDL's clock), for loops that have no other. */
+int64_t render_ticks_ms(void);
+
+#endif
