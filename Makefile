@@ -173,9 +173,6 @@ $(LIBKIOSK): $(KIOSK_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(KIOSK_BIN): $(BUILD)/$(KIOSK_MAIN:.c=.o) $(LIBKIOSK) $(LIBCORE)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS)
-
 $(SYNC_BIN): $(BUILD)/$(SYNC_MAIN:.c=.o) $(LIBKIOSK) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS)
 
@@ -283,6 +280,22 @@ $(BUILD)/tests/ui/test_render: %: %.o $(UI_PAGES) $(LIBUI) $(LIBCORE)
 $(UI_GALLERY): $(BUILD)/tools/ui_gallery.o $(UI_PAGES) $(LIBUI) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(KIOSK_LIBS)
 
+# ca-kiosk: the app (src/kiosk/app.c, screens.c) over the UI library.
+APP_SRCS = \
+	src/kiosk/app.c \
+	src/kiosk/screens.c
+APP_OBJS = $(APP_SRCS:%.c=$(BUILD)/%.o)
+
+$(APP_OBJS) $(BUILD)/$(KIOSK_MAIN:.c=.o): ALL_CFLAGS += $(UI_CFLAGS)
+
+$(KIOSK_BIN): $(BUILD)/$(KIOSK_MAIN:.c=.o) $(APP_OBJS) $(LIBUI) $(LIBKIOSK) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(KIOSK_LIBS)
+
+# Flow scripts against the real UI (tests/flows/, docs/flows.md): every
+# tests/flows/*.flow must pass, every tests/flows/fail/*.flow must fail at
+# the line its first comment names. Run by `check` with the other tests.
+FLOW_TEST = tests/kiosk/test_flows.sh
+
 # `make gallery`: one PNG per page and orientation in out/gallery/.
 .PHONY: gallery bench-ui
 gallery: $(UI_GALLERY)
@@ -306,7 +319,8 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
 check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(VECTORS)
-	@CA_VECTORS=$(BUILD)/vectors tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS)
+	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(KIOSK_BIN) \
+		tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS) $(FLOW_TEST)
 
 # Fuzzing with clang's libFuzzer (+ASan+UBSan): `make fuzz` runs each target
 # for FUZZ_SECONDS; `make test` runs a short smoke of each.
@@ -328,9 +342,17 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(KIOSK_SRCS) | deps
 fuzz: $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 	@tools/run-fuzz $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZERS)
 
+# With a display: the kiosk in a window. Without one: the demo walkthrough
+# (assets/demo.flow) headless, one PNG per screen under out/demo/.
 run: $(KIOSK_BIN)
 	@mkdir -p var/demo
-	$(KIOSK_BIN) --config assets/demo.ini
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		$(KIOSK_BIN) --config assets/demo.ini; \
+	else \
+		rm -rf out/demo && mkdir -p out/demo && \
+		$(KIOSK_BIN) --config assets/demo.ini --headless \
+			--script assets/demo.flow --shots out/demo; \
+	fi
 
 clean:
 	rm -rf build out

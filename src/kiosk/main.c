@@ -1,24 +1,37 @@
 /*
  * main.c - the ca-kiosk entry point.
  *
- * For now (the touch UI lands in a later issue) it loads the configuration,
- * opens the local store, reports what it found and exits. With --check it
- * does the same as a start-up self-test for operators and scripts.
+ * It loads the configuration and opens the local store, then:
+ *   --check                    reports what it found and exits (a start-up
+ *                              self-test for operators and scripts);
+ *   --headless --script FILE   runs a flow script (docs/flows.md) against the
+ *                              real UI on SDL's offscreen driver, screenshots
+ *                              into --shots DIR, exit status of the script;
+ *   --script FILE              the same in a window, to watch it run;
+ *   (nothing)                  the touch UI in a window, or full screen when
+ *                              the configuration says so. Without a display
+ *                              (DISPLAY and WAYLAND_DISPLAY unset) it says so
+ *                              and exits 1: use --headless --script.
+ * The screens and the loop are in app.c / screens.c.
  *
- * Exit status: 0 fine, 1 the store could not be opened (or another runtime
- * failure), 2 bad usage or a bad configuration file. Operator messages go to
- * stderr in English; events go through log.h.
+ * Exit status: 0 fine, 1 the store could not be opened, the UI could not
+ * start, or a script line failed; 2 bad usage, a bad configuration file, or
+ * an unreadable script / a script with syntax errors. Operator messages go
+ * to stderr in English; events go through log.h.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../core/err.h"
 #include "../core/log.h"
+#include "../ui/script.h"
+#include "app.h"
 #include "config.h"
 #include "store.h"
 
@@ -41,6 +54,7 @@ static void usage(FILE *f, bool full)
 {
 	fprintf(f,
 		"usage: ca-kiosk [--config FILE] [--check]\n"
+		"       ca-kiosk [--config FILE] [--headless] --script FILE [--shots DIR]\n"
 		"       ca-kiosk --help | --version\n");
 	if (!full)
 		return;
@@ -52,11 +66,19 @@ static void usage(FILE *f, bool full)
 		"                 without it every setting has its default\n"
 		"  --check        load the configuration, open the store at\n"
 		"                 DATA_DIR/" KIOSK_DB_NAME ", report and exit\n"
+		"  --script FILE  run the flow script FILE against the UI\n"
+		"                 (docs/flows.md) and exit with its status\n"
+		"  --headless     no display: SDL's offscreen driver (with --script)\n"
+		"  --shots DIR    where the script's `shot NAME.png` lines write\n"
+		"                 (created if missing)\n"
 		"  --help         show this text\n"
 		"  --version      show the version\n"
 		"\n"
-		"Exit status: 0 fine, 1 the store could not be opened,\n"
-		"2 bad usage or a bad configuration file.\n");
+		"Without --check or --script: the touch UI (needs a display).\n"
+		"\n"
+		"Exit status: 0 fine; 1 the store could not be opened, the UI\n"
+		"could not start, or a script line failed; 2 bad usage, a bad\n"
+		"configuration file, or a script that cannot be read or parsed.\n");
 }
 
 /* Create directory dir and its parents (mode 0700: it holds personal
@@ -93,10 +115,10 @@ out:
 	return ret;
 }
 
-/* Open the store in c's data_dir and say what is in it. Returns an exit
- * status. */
+/* Open the store in c's data_dir and say what is in it; *outbox gets the
+ * records waiting for the hub. Returns an exit status. */
 static int check_store(const struct config *c, const char *cfg_name,
-		       bool check_only)
+		       bool check_only, int *outbox)
 {
 	char path[CONFIG_PATH_MAX + sizeof("/" KIOSK_DB_NAME)];
 	char err[STORE_ERR_MAX];
@@ -127,36 +149,87 @@ static int check_store(const struct config *c, const char *cfg_name,
 	log_info("store", "opened %s (schema version %d); outbox %d pending, "
 		 "%d parked", path, STORE_SCHEMA_VERSION, pending, parked);
 
-	if (!check_only)
-		fprintf(stderr, "ca-kiosk: the touch UI is not built yet (it "
-			"lands in a later issue); nothing to show.\n");
-	fprintf(stderr,
-		"ca-kiosk: %s: configuration %s loaded (kiosk %s, hub %s); "
-		"store %s opened, schema version %d; outbox %d pending, "
-		"%d parked.\n", check_only ? "check passed" : "checked",
-		cfg_name, c->kiosk_id, c->server_url, path,
-		STORE_SCHEMA_VERSION, pending, parked);
+	*outbox = pending + parked;
+	if (check_only)
+		fprintf(stderr,
+			"ca-kiosk: check passed: configuration %s loaded (kiosk "
+			"%s, hub %s); store %s opened, schema version %d; outbox "
+			"%d pending, %d parked.\n", cfg_name, c->kiosk_id,
+			c->server_url, path, STORE_SCHEMA_VERSION, pending,
+			parked);
 	ret = EXIT_OK;
 out:
 	store_close(st);
 	return ret;
 }
 
-/* Parse options, load the configuration, check the store. */
+/* Start the UI: run script (NULL: the event loop), shots into shots_dir.
+ * Returns an exit status. */
+static int run_ui(const struct config *c, bool headless, const char *script,
+		  const char *shots_dir, int outbox)
+{
+	struct app_opts o = { .w = c->screen_w, .h = c->screen_h,
+			      .font = c->font, .outbox_pending = outbox };
+	char err[512];
+	struct app *a = NULL;
+	int e, ret = EXIT_RUNTIME;
+
+	if (headless)
+		o.mode = RENDER_HEADLESS;
+	else
+		o.mode = c->fullscreen ? RENDER_FULLSCREEN : RENDER_WINDOW;
+	if (!headless && !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY")) {
+		fprintf(stderr, "ca-kiosk: no display (DISPLAY and "
+			"WAYLAND_DISPLAY are unset); run a flow script with "
+			"--headless --script FILE --shots DIR\n");
+		goto out;
+	}
+	if (shots_dir) {
+		e = make_dirs(shots_dir);
+		if (e) {
+			fprintf(stderr, "ca-kiosk: cannot create %s: %s\n",
+				shots_dir, strerror(e));
+			goto out;
+		}
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		fprintf(stderr, "ca-kiosk: out of memory\n");
+		goto out;
+	}
+	if (app_init(a, &o, err, sizeof(err)) != CA_OK) {
+		fprintf(stderr, "ca-kiosk: the UI cannot start: %s\n", err);
+		goto out;
+	}
+	if (script)
+		ret = app_run_script(a, script, shots_dir);
+	else
+		ret = app_run(a);
+out:
+	if (a)
+		app_release(a);
+	free(a);
+	return ret;
+}
+
+/* Parse options, load the configuration, check the store, start the UI. */
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "headless", no_argument, NULL, 'H' },
+		{ "script", required_argument, NULL, 's' },
+		{ "shots", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cfg_path = NULL;
+	const char *cfg_path = NULL, *script = NULL, *shots = NULL;
 	char err[CONFIG_ERR_MAX];
 	struct config cfg;
-	bool check_only = false;
-	int opt, ret = EXIT_USAGE;
+	bool check_only = false, headless = false;
+	int opt, outbox = 0, ret = EXIT_USAGE;
 	ca_err rc;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -166,6 +239,15 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			check_only = true;
+			break;
+		case 'H':
+			headless = true;
+			break;
+		case 's':
+			script = optarg;
+			break;
+		case 'o':
+			shots = optarg;
 			break;
 		case 'h':
 			usage(stdout, true);
@@ -183,6 +265,18 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "ca-kiosk: unexpected argument '%s'\n",
 			argv[optind]);
+		usage(stderr, false);
+		goto out;
+	}
+	if ((headless || shots) && !script) {
+		fprintf(stderr, "ca-kiosk: --headless and --shots need --script "
+			"FILE\n");
+		usage(stderr, false);
+		goto out;
+	}
+	if (check_only && script) {
+		fprintf(stderr, "ca-kiosk: --check and --script do not go "
+			"together\n");
 		usage(stderr, false);
 		goto out;
 	}
@@ -209,7 +303,10 @@ int main(int argc, char **argv)
 		log_warn("kiosk", "font %s is not readable: %s", cfg.font,
 			 strerror(errno));
 	ret = check_store(&cfg, cfg_path ? cfg_path : "(defaults)",
-			  check_only);
+			  check_only, &outbox);
+	if (ret != EXIT_OK || check_only)
+		goto out;
+	ret = run_ui(&cfg, headless, script, shots, outbox);
 out:
 	return ret;
 }

@@ -958,6 +958,42 @@ void ui_scroll_end(struct ui *ui)
 	pop_layout(ui);
 }
 
+/* The scrolls[] index of id, or -1 when it has no state. */
+static int scroll_find(const struct ui *ui, const char *id)
+{
+	uint32_t h = hash_str(id);
+	int i;
+
+	for (i = 0; i < UI_SCROLLS_MAX; i++)
+		if (ui->scrolls[i].id == h)
+			return i;
+	return -1;
+}
+
+void ui_scroll_by(struct ui *ui, const char *id, int px)
+{
+	int i = scroll_find(ui, id);
+
+	if (i < 0)
+		return;
+	ui->scrolls[i].offset += px; /* ui_scroll_begin clamps it */
+	ui->scrolls[i].velocity = 0;
+	ui_invalidate(ui);
+}
+
+bool ui_scroll_at_end(const struct ui *ui, const char *id)
+{
+	int i = scroll_find(ui, id);
+	const struct ui_scroll *s;
+
+	if (i < 0)
+		return false;
+	s = &ui->scrolls[i];
+	if (s->content_h <= 0 || s->view_h <= 0)
+		return false;
+	return s->offset + 1.0 >= (double)(s->content_h - s->view_h);
+}
+
 /* ---- widgets ---- */
 
 bool ui_button(struct ui *ui, const char *label)

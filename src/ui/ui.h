@@ -350,6 +350,13 @@ void ui_card_end(struct ui *ui);
  * inertia, clamped to the content; widgets inside until ui_scroll_end. */
 void ui_scroll_begin(struct ui *ui, const char *id, int h);
 void ui_scroll_end(struct ui *ui);
+/* Move the scroll view id by px on its next frame (positive: the content
+ * moves up, as a page-down button does); clamped to the content then. No
+ * effect on a view not drawn yet. */
+void ui_scroll_by(struct ui *ui, const char *id, int px);
+/* Whether the scroll view id shows the end of its content (or all of it),
+ * as of its last ui_scroll_end. False for a view not drawn yet. */
+bool ui_scroll_at_end(const struct ui *ui, const char *id);
 /* Whether the screen is wider than tall (for two-column screens). */
 bool ui_is_landscape(const struct ui *ui);
 

@@ -407,6 +407,33 @@ static void test_scroll_inertia_decays_and_clamps(void **ctx)
 	ui_free(ui);
 }
 
+/* ui_scroll_by pages a view (clamped at the end); ui_scroll_at_end tells
+ * when its end is on screen (the notice's 同意 waits for it). */
+static void test_scroll_by_and_at_end(void **ctx)
+{
+	struct ui *ui = new_ui(1080, 1920);
+	struct screen s = { .items = 40 };
+	int i;
+
+	(void)ctx;
+	assert_false(ui_scroll_at_end(ui, "list")); /* never drawn */
+	frame(ui, &s);
+	assert_false(ui_scroll_at_end(ui, "list"));
+	for (i = 0; i < 100 && !ui_scroll_at_end(ui, "list"); i++) {
+		ui_scroll_by(ui, "list", 600);
+		frame(ui, &s);
+	}
+	assert_true(i > 1 && i < 100);
+	assert_true(ui_scroll_at_end(ui, "list"));
+	ui_scroll_by(ui, "list", 100000); /* past the end: clamped */
+	frame(ui, &s);
+	assert_true(ui_scroll_at_end(ui, "list"));
+	ui_scroll_by(ui, "list", -100000);
+	frame(ui, &s);
+	assert_false(ui_scroll_at_end(ui, "list"));
+	ui_free(ui);
+}
+
 /* Rows scrolled out of the view are not visible and not tappable. */
 static void test_scrolled_away_not_tappable(void **ctx)
 {
@@ -549,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_field_caps_whole_characters),
 		cmocka_unit_test(test_dialog_blocks_screen),
 		cmocka_unit_test(test_scroll_inertia_decays_and_clamps),
+		cmocka_unit_test(test_scroll_by_and_at_end),
 		cmocka_unit_test(test_scrolled_away_not_tappable),
 		cmocka_unit_test(test_wrap_mixed_cjk_latin),
 		cmocka_unit_test(test_redraw_only_on_change),

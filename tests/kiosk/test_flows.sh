@@ -1,0 +1,60 @@
+#!/bin/sh
+# tests/kiosk/test_flows.sh - run the flow scripts against the real UI.
+#
+# Pins: every tests/flows/*.flow passes (exit 0) and writes its shots as
+# PNGs; every tests/flows/fail/*.flow fails with a non-zero exit and names,
+# on stderr, the line its first comment gives ("# fails at line N").
+# CA_KIOSK is the ca-kiosk binary (the Makefile sets it; default
+# build/ca-kiosk). Shots go to CA_FLOW_SHOTS (default: a temporary
+# directory, removed at the end). Headless: SDL's offscreen driver.
+set -u
+kiosk=${CA_KIOSK:-build/ca-kiosk}
+dir=$(cd "$(dirname "$0")/../flows" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+shots=${CA_FLOW_SHOTS:-$tmp/shots}
+export SDL_VIDEODRIVER=offscreen
+printf '[kiosk]\ndata_dir = %s/data\n[log]\nlevel = warn\n' "$tmp" >"$tmp/kiosk.ini"
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); printf 'ok   %s\n' "$1"; }
+bad() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
+
+for f in "$dir"/*.flow; do
+	name=${f#"$dir"/}
+	out="$shots/${name%.flow}"
+	if "$kiosk" --config "$tmp/kiosk.ini" --headless --script "$f" \
+			--shots "$out" >"$tmp/out" 2>"$tmp/err"; then
+		n=$(grep -c '^shot ' "$f")
+		got=$(find "$out" -name '*.png' 2>/dev/null | wc -l)
+		if [ "$got" -eq "$n" ]; then
+			ok "$name ($n shots)"
+		else
+			bad "$name" "$got of $n shots written"
+		fi
+	else
+		bad "$name" "exit $?"
+		cat "$tmp/err"
+	fi
+done
+
+for f in "$dir"/fail/*.flow; do
+	name=fail/${f#"$dir"/fail/}
+	line=$(sed -n '1s/^# fails at line \([0-9]*\).*/\1/p' "$f")
+	if [ -z "$line" ]; then
+		bad "$name" "first line must say '# fails at line N'"
+		continue
+	fi
+	if "$kiosk" --config "$tmp/kiosk.ini" --headless --script "$f" \
+			--shots "$tmp/fail" >"$tmp/out" 2>"$tmp/err"; then
+		bad "$name" "passed, but must fail at line $line"
+	elif grep -q "$f:$line: " "$tmp/err"; then
+		ok "$name (fails at line $line)"
+	else
+		bad "$name" "did not name line $line; stderr:"
+		cat "$tmp/err"
+	fi
+done
+
+printf '%d flow checks passed, %d failed\n' "$pass" "$fail"
+[ "$fail" -eq 0 ]
