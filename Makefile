@@ -59,6 +59,7 @@ CORE_SRCS = \
 	src/core/valid.c
 
 KIOSK_SRCS = \
+	src/common/sqlerr.c \
 	src/kiosk/config.c \
 	src/kiosk/http.c \
 	src/kiosk/store.c \
@@ -84,6 +85,7 @@ TESTS = \
 
 # The central server (ca-hub), its staff CLI (ca-hubctl) and their tests.
 HUB_SRCS = \
+	src/common/sqlerr.c \
 	src/hub/api.c \
 	src/hub/api_admin.c \
 	src/hub/api_feed.c \

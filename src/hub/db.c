@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../common/sqlerr.h"
 #include "../core/codec.h"
 #include "../core/log.h"
 
@@ -154,38 +155,10 @@ static void set_msg(char *err, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The project error for a SQLite result code. */
-static ca_err map_rc(int rc)
-{
-	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
-		return CA_ERR_CONFLICT;
-	switch (rc & 0xFF) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return CA_OK;
-	case SQLITE_NOMEM:
-		return CA_ERR_NOMEM;
-	case SQLITE_TOOBIG:
-		return CA_ERR_TOO_LONG;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
-		return CA_ERR_CORRUPT;
-	case SQLITE_CANTOPEN:
-	case SQLITE_IOERR:
-	case SQLITE_PERM:
-	case SQLITE_READONLY:
-	case SQLITE_FULL:
-		return CA_ERR_IO;
-	default:
-		return CA_ERR_DB;
-	}
-}
-
 /* Log a failed call; the project error for rc. */
 static ca_err fail(struct hubdb *h, int rc, const char *what)
 {
-	ca_err e = map_rc(rc);
+	ca_err e = sqlerr_map(rc);
 
 	if (e != CA_ERR_CONFLICT)
 		log_error(TAG, "%s: %s: %s (code %d)", h->path, what, sqlite3_errmsg(h->db), rc);
@@ -308,7 +281,7 @@ static int pragma_text(struct hubdb *h, const char *sql, char *out, size_t n)
 static ca_err open_fail(struct hubdb *h, int rc, const char *what, char *err, size_t errlen)
 {
 	const char *detail = h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc);
-	ca_err e = map_rc(rc);
+	ca_err e = sqlerr_map(rc);
 
 	if (e == CA_ERR_CORRUPT)
 		set_msg(err, errlen, "%s: not a SQLite database or damaged (%s)", h->path, detail);

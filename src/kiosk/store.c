@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../common/sqlerr.h"
 #include "../core/codec.h"
 #include "../core/log.h"
 #include "../core/mask.h"
@@ -133,38 +134,12 @@ static void set_msg(char *err, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The project error for a SQLite result code (extended codes accepted). */
-static ca_err map_rc(int rc)
-{
-	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
-		return CA_ERR_CONFLICT;
-	switch (rc & 0xFF) {
-	case SQLITE_OK:
-		return CA_OK;
-	case SQLITE_NOMEM:
-		return CA_ERR_NOMEM;
-	case SQLITE_TOOBIG:
-		return CA_ERR_TOO_LONG;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
-		return CA_ERR_CORRUPT;
-	case SQLITE_CANTOPEN:
-	case SQLITE_IOERR:
-	case SQLITE_PERM:
-	case SQLITE_READONLY:
-	case SQLITE_FULL:
-		return CA_ERR_IO;
-	default:
-		return CA_ERR_DB;
-	}
-}
-
 /* Record and log a failed SQLite call; returns the project error for rc. */
 static ca_err db_fail(struct store *st, int rc, const char *what)
 {
 	snprintf(st->errmsg, sizeof(st->errmsg), "%s", sqlite3_errmsg(st->db));
 	log_warn(TAG, "%s: %s: %s (code %d)", st->path, what, st->errmsg, rc);
-	return map_rc(rc);
+	return sqlerr_map(rc);
 }
 
 /* Prepare sql into *s; on failure *s is NULL and the error is recorded. */
@@ -217,7 +192,7 @@ static ca_err open_fail(struct store *st, int rc, const char *what, char *err,
 {
 	const char *detail = st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
 	int sys = st->db ? sqlite3_system_errno(st->db) : 0;
-	ca_err e = map_rc(rc);
+	ca_err e = sqlerr_map(rc);
 
 	switch (e) {
 	case CA_ERR_CORRUPT:
