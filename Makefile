@@ -59,6 +59,7 @@ CORE_SRCS = \
 	src/core/valid.c
 
 KIOSK_SRCS = \
+	src/common/iniline.c \
 	src/common/sqlerr.c \
 	src/kiosk/config.c \
 	src/kiosk/http.c \
@@ -85,6 +86,7 @@ TESTS = \
 
 # The central server (ca-hub), its staff CLI (ca-hubctl) and their tests.
 HUB_SRCS = \
+	src/common/iniline.c \
 	src/common/sqlerr.c \
 	src/hub/api.c \
 	src/hub/api_admin.c \
@@ -154,7 +156,11 @@ ALL_LDFLAGS = $(PROJ_LDFLAGS) $(LDFLAGS)
 
 .PHONY: all deps test check fuzz run clean distclean bench
 .DELETE_ON_ERROR:
-.SECONDARY:
+# Naming the test objects as targets keeps them (they are not intermediate
+# files make would delete). Not a global .SECONDARY: with it, an object
+# added to a library later is never built while the archive is newer than
+# its source.
+$(TESTS:%=$(BUILD)/%.o): | deps
 
 all: $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(TEST_BINS)
 
