@@ -21,6 +21,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../common/iniline.h"
+
 /* Longest physical line, newline included. */
 #define HC_LINE_MAX 1024
 /* Highest price per key: one million yuan. */
@@ -74,35 +76,23 @@ static void hc_err(struct hc_ctx *x, int line, const char *fmt, ...)
 static char *hc_read_line(char *str, int num, void *stream)
 {
 	struct hc_ctx *x = stream;
-	size_t cap = (size_t)num - 1, len = 0;
-	bool too_long = false, nul = false;
-	int ch = EOF;
 
-	if (num < 3)
+	switch (iniline_read(x->f, str, num)) {
+	case INILINE_EOF:
 		return NULL;
-	while ((ch = getc(x->f)) != EOF) {
-		if (ch == '\0')
-			nul = true;
-		if (len < cap)
-			str[len++] = (char)ch;
-		else
-			too_long = true;
-		if (ch == '\n')
-			break;
-	}
-	if (ch == EOF && ferror(x->f)) {
+	case INILINE_READ_ERR:
 		x->read_errno = errno ? errno : EIO;
 		return NULL;
+	case INILINE_TOO_LONG:
+		hc_err(x, ++x->lineno, "line too long");
+		return str;
+	case INILINE_NUL:
+		hc_err(x, ++x->lineno, "NUL byte in line");
+		return str;
+	case INILINE_OK:
+		break;
 	}
-	if (len == 0 && ch == EOF)
-		return NULL;
-	str[len] = '\0';
 	x->lineno++;
-	if (too_long || nul) {
-		hc_err(x, x->lineno, too_long ? "line too long" : "NUL byte in line");
-		str[0] = '\n';
-		str[1] = '\0';
-	}
 	return str;
 }
 

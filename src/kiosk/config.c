@@ -43,6 +43,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../common/iniline.h"
 #include "../core/utf8.h"
 
 /* Longest physical line accepted, newline included. Room for a key, a
@@ -298,46 +299,27 @@ static bool cfg_check_line(struct cfg_ctx *x, const char *s)
 static char *cfg_read_line(char *str, int num, void *stream)
 {
 	struct cfg_ctx *x = stream;
-	size_t cap, len = 0;
-	bool too_long = false, nul = false;
-	int ch = EOF;
 
-	if (num < 3)
+	switch (iniline_read(x->f, str, num)) {
+	case INILINE_EOF:
 		return NULL;
-	cap = (size_t)num - 1; /* bytes of the line, newline included */
-	while ((ch = getc(x->f)) != EOF) {
-		if (ch == '\0')
-			nul = true;
-		if (len < cap)
-			str[len++] = (char)ch;
-		else
-			too_long = true;
-		if (ch == '\n')
-			break;
-	}
-	if (ch == EOF && ferror(x->f)) {
+	case INILINE_READ_ERR:
 		x->read_errno = errno ? errno : EIO;
 		return NULL;
+	case INILINE_TOO_LONG:
+		cfg_err(x, ++x->lineno, "line too long (more than %d bytes)", num - 2);
+		return str;
+	case INILINE_NUL:
+		cfg_err(x, ++x->lineno, "NUL byte in line");
+		return str;
+	case INILINE_OK:
+		break;
 	}
-	if (len == 0 && ch == EOF)
-		return NULL;
-	str[len] = '\0';
 	x->lineno++;
-	if (too_long) {
-		cfg_err(x, x->lineno, "line too long (more than %d bytes)",
-			num - 2);
-		goto blank;
+	if (!cfg_check_line(x, str)) {
+		str[0] = '\n';
+		str[1] = '\0';
 	}
-	if (nul) {
-		cfg_err(x, x->lineno, "NUL byte in line");
-		goto blank;
-	}
-	if (!cfg_check_line(x, str))
-		goto blank;
-	return str;
-blank:
-	str[0] = '\n';
-	str[1] = '\0';
 	return str;
 }
 

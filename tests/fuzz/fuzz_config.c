@@ -3,7 +3,9 @@
  * content. Property: never crashes; fails only with CA_ERR_CONFIG and a
  * terminated message; on success every value is inside its range.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
