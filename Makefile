@@ -79,6 +79,7 @@ TESTS = \
 	tests/core/test_utf8 \
 	tests/core/test_valid \
 	tests/kiosk/test_config \
+	tests/kiosk/test_online \
 	tests/kiosk/test_store \
 	tests/kiosk/test_sync_engine \
 	tests/kiosk/test_sync_hub \
@@ -92,6 +93,7 @@ HUB_SRCS = \
 	src/hub/api_admin.c \
 	src/hub/api_feed.c \
 	src/hub/api_login.c \
+	src/hub/api_pages.c \
 	src/hub/api_records.c \
 	src/hub/auth.c \
 	src/hub/db.c \
@@ -114,6 +116,11 @@ TESTS += \
 # executor, no SDL, so it sits in the kiosk library the tests and fuzzers link.
 KIOSK_SRCS += \
 	src/ui/script.c
+
+# The interactive-call worker (src/kiosk/online.c, online.h): SMS code,
+# login and payment calls off the UI thread.
+KIOSK_SRCS += \
+	src/kiosk/online.c
 
 TESTS += \
 	tests/ui/test_script
@@ -190,6 +197,11 @@ $(FAULTPROXY): $(BUILD)/tools/faultproxy.o
 
 # The sync tests against the real hub also link the hub test helper.
 $(BUILD)/tests/kiosk/test_sync_hub: $(BUILD)/tests/kiosk/test_sync_hub.o \
+		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
+
+# The interactive-call worker against the real hub, likewise.
+$(BUILD)/tests/kiosk/test_online: $(BUILD)/tests/kiosk/test_online.o \
 		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 
@@ -288,16 +300,20 @@ $(BUILD)/tests/ui/test_render: %: %.o $(UI_PAGES) $(LIBUI) $(LIBCORE)
 $(UI_GALLERY): $(BUILD)/tools/ui_gallery.o $(UI_PAGES) $(LIBUI) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(KIOSK_LIBS)
 
-# ca-kiosk: the app (src/kiosk/app.c, screens.c) over the UI library.
+# ca-kiosk: the app (src/kiosk/app.c, kbview.c and the screens scr_*.c)
+# over the UI library and the keyboard library.
 APP_SRCS = \
 	src/kiosk/app.c \
-	src/kiosk/screens.c
+	src/kiosk/kbview.c \
+	src/kiosk/scr_apply.c \
+	src/kiosk/scr_main.c \
+	src/kiosk/scr_pay.c
 APP_OBJS = $(APP_SRCS:%.c=$(BUILD)/%.o)
 
 $(APP_OBJS) $(BUILD)/$(KIOSK_MAIN:.c=.o): ALL_CFLAGS += $(UI_CFLAGS)
 
-$(KIOSK_BIN): $(BUILD)/$(KIOSK_MAIN:.c=.o) $(APP_OBJS) $(LIBUI) $(LIBKIOSK) $(LIBCORE)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(KIOSK_LIBS)
+$(KIOSK_BIN): $(BUILD)/$(KIOSK_MAIN:.c=.o) $(APP_OBJS) $(LIBUI) $(LIBIME) $(LIBKIOSK) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $^ $(UI_LIBS) $(IME_LIBS) $(KIOSK_LIBS)
 
 # Flow scripts against the real UI (tests/flows/, docs/flows.md): every
 # tests/flows/*.flow must pass, every tests/flows/fail/*.flow must fail at

@@ -15,6 +15,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -30,6 +31,57 @@
 #define LOG_CUT_MARK "..."
 
 static atomic_int log_level_now = LOG_INFO;
+
+static size_t log_utf8_cut_fwd(const char *s, size_t max);
+
+/* The last lines written, for the kiosk's maintenance mode (log_tail). */
+static struct {
+	pthread_mutex_t mu;
+	char line[LOG_TAIL_LINES][LOG_TAIL_LINE_MAX + 1];
+	unsigned next;  /* slot of the next line */
+	unsigned count; /* lines held */
+} log_ring = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* Keep len bytes of line (no newline) in the ring, cut on a code point. */
+static void log_keep(const char *line, size_t len)
+{
+	size_t cut = len;
+
+	if (cut > LOG_TAIL_LINE_MAX)
+		cut = log_utf8_cut_fwd(line, LOG_TAIL_LINE_MAX);
+	pthread_mutex_lock(&log_ring.mu);
+	memcpy(log_ring.line[log_ring.next], line, cut);
+	log_ring.line[log_ring.next][cut] = '\0';
+	log_ring.next = (log_ring.next + 1) % LOG_TAIL_LINES;
+	if (log_ring.count < LOG_TAIL_LINES)
+		log_ring.count++;
+	pthread_mutex_unlock(&log_ring.mu);
+}
+
+size_t log_tail(char *buf, size_t n, unsigned max_lines)
+{
+	size_t used = 0;
+	unsigned i, k;
+
+	if (!n)
+		return 0;
+	buf[0] = '\0';
+	pthread_mutex_lock(&log_ring.mu);
+	k = max_lines < log_ring.count ? max_lines : log_ring.count;
+	for (i = 0; i < k; i++) {
+		unsigned slot = (log_ring.next + LOG_TAIL_LINES - k + i) % LOG_TAIL_LINES;
+		int w = snprintf(buf + used, n - used, "%s%s", i ? "\n" : "",
+				 log_ring.line[slot]);
+
+		if (w < 0 || (size_t)w >= n - used) {
+			used = strlen(buf);
+			break;
+		}
+		used += (size_t)w;
+	}
+	pthread_mutex_unlock(&log_ring.mu);
+	return used;
+}
 
 static const char log_letters[LOG__N] = {
 	[LOG_ERROR] = 'E',
@@ -122,6 +174,15 @@ static size_t log_utf8_cut(const char *s, size_t len)
 	return len - back;
 }
 
+/* The longest prefix of s no longer than max bytes that ends on a code
+ * point boundary. */
+static size_t log_utf8_cut_fwd(const char *s, size_t max)
+{
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
 /* Format and write one line, if level passes the filter. */
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 {
@@ -164,6 +225,7 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 		len = head + keep + sizeof(LOG_CUT_MARK) - 1;
 	}
 	log_flatten(line + head, len - head);
+	log_keep(line, len);
 	line[len++] = '\n';
 
 	/* One write keeps the line whole; loop only on a short write. */

@@ -8,6 +8,8 @@
 #ifndef CA_LOG_H
 #define CA_LOG_H
 
+#include <stddef.h>
+
 enum log_level {
 	LOG_ERROR,
 	LOG_WARN,
@@ -22,6 +24,18 @@ enum log_level log_get_level(void);
 
 /* "error", "warn", "info", "debug" -> level; -1 when unknown. */
 int log_level_from_name(const char *name);
+
+/* Lines log_tail keeps, and the bytes kept of each. */
+#define LOG_TAIL_LINES 16
+#define LOG_TAIL_LINE_MAX 240
+
+/*
+ * The last max_lines lines written (at most LOG_TAIL_LINES, each cut to
+ * LOG_TAIL_LINE_MAX bytes), oldest first, joined by '\n', into buf (size
+ * n, NUL-terminated). Returns the bytes written. Thread-safe. Personal
+ * data never reaches the log unmasked, so the tail may be shown.
+ */
+size_t log_tail(char *buf, size_t n, unsigned max_lines);
 
 /* Write one line for module (a short tag such as "store"). */
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)

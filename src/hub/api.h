@@ -26,6 +26,8 @@ ca_err api_login_register(struct http *h);
 ca_err api_records_register(struct http *h);
 ca_err api_feed_register(struct http *h);
 ca_err api_admin_register(struct http *h);
+/* GET /template/application-form: HTML for a phone (api_pages.c). */
+ca_err api_pages_register(struct http *h);
 
 /*
  * Apply action a with arg to *app (loaded by the caller inside the open

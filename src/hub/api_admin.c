@@ -24,6 +24,7 @@
 
 #define TAG "admin"
 #define LIST_MAX 500
+#define ORDERS_MAX 100 /* orders of one application in a show */
 
 /* The string member name of obj, or def when absent/null; NULL when it is
  * there but not a string. */
@@ -99,11 +100,43 @@ static void apps_list(struct http_req *rq, struct http_resp *rs)
 	http_reply(rs, 200, json_pack("{s:o}", "apps", l.arr));
 }
 
+/* The payment orders of app_id, oldest first (at most ORDERS_MAX), as
+ * staff and test harnesses need them: number, state, code_url. NULL on a
+ * store error. */
+static json_t *orders_json(struct hubdb *db, const char *app_id)
+{
+	char (*nos)[PAY_TRADE_NO_MAX + 1] = malloc(ORDERS_MAX * sizeof(*nos));
+	struct hubdb_pay *p = malloc(sizeof(*p));
+	json_t *arr = json_array();
+	size_t n = 0, i;
+
+	if (!nos || !p || !arr || hubdb_pay_list(db, HUBDB_PAY_OF_APP, app_id, 0, nos,
+						 ORDERS_MAX, &n))
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (hubdb_pay_get(db, nos[i], p))
+			goto fail;
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}",
+			"out_trade_no", p->o.out_trade_no, "trade_state", pay_state_id(p->o.state),
+			"method", pay_method_id(p->o.method), "amount_fen",
+			(json_int_t)p->o.amount_fen, "expires_at", (json_int_t)p->o.expires_s,
+			"code_url", p->code_url));
+	}
+	free(nos);
+	free(p);
+	return arr;
+fail:
+	free(nos);
+	free(p);
+	json_decref(arr);
+	return NULL;
+}
+
 static void app_show(struct http_req *rq, struct http_resp *rs)
 {
 	struct hubdb *db = rq->hub->db;
 	struct ca_app *app = malloc(sizeof(*app));
-	json_t *hist = NULL, *recs = NULL, *pickup = NULL, *invoice = NULL;
+	json_t *hist = NULL, *recs = NULL, *pickup = NULL, *invoice = NULL, *orders = NULL;
 	ca_err e;
 
 	if (!app) {
@@ -116,16 +149,19 @@ static void app_show(struct http_req *rq, struct http_resp *rs)
 		goto out;
 	}
 	if (e || hubdb_history_json(db, app->id, &hist) || hubdb_record_json(db, app->id, &recs) ||
-	    hubdb_side_json(db, app->id, &pickup, &invoice)) {
+	    hubdb_side_json(db, app->id, &pickup, &invoice) ||
+	    !(orders = orders_json(db, app->id))) {
 		json_decref(hist);
 		json_decref(recs);
+		json_decref(pickup);
+		json_decref(invoice);
 		http_error(rs, 500, "internal", "store error");
 		goto out;
 	}
-	http_reply(rs, 200, json_pack("{s:o, s:o, s:o, s:o, s:o}", "app", codec_app_encode(app),
-				      "history", hist, "records", recs,
+	http_reply(rs, 200, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "app",
+				      codec_app_encode(app), "history", hist, "records", recs,
 				      "pickup", pickup ? pickup : json_null(),
-				      "invoice", invoice ? invoice : json_null()));
+				      "invoice", invoice ? invoice : json_null(), "orders", orders));
 out:
 	free(app);
 }

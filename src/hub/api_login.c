@@ -2,11 +2,14 @@
  * api_login.c - POST /v1/login/sms and POST /v1/login (docs/api.md, Login).
  *
  * Limits: a code is 6 digits from getrandom (or the demo code in demo
- * mode), lives SMS_CODE_LIFE_S, dies after SMS_MAX_TRIES wrong tries;
- * SMS_MAX_SENDS sends per phone per SMS_SEND_WINDOW_S (429 + Retry-After).
+ * mode, which the answer then also carries as demo_code), lives
+ * SMS_CODE_LIFE_S, dies after SMS_MAX_TRIES wrong tries;
+ * [sms] max_sends_per_hour (default SMS_MAX_SENDS) sends per phone per
+ * SMS_SEND_WINDOW_S (429 + Retry-After).
  * A login makes a 30-minute session and binds the account to the device.
  * Phones are masked in every log line.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +55,8 @@ static void login_sms(struct http_req *rq, struct http_resp *rs)
 	const char *phone;
 	char code[SMS_CODE_LEN + 1], m[MASK_BUF];
 	int64_t now = vclock_now_s(), oldest;
+	bool demo = hub->cfg.mode == HUB_MODE_DEMO && hub->cfg.demo_code[0];
+	json_t *reply;
 	int count;
 
 	if (!body)
@@ -64,16 +69,16 @@ static void login_sms(struct http_req *rq, struct http_resp *rs)
 		http_error(rs, 500, "internal", "store error");
 		goto out;
 	}
-	if (count >= SMS_MAX_SENDS) {
+	if (count >= hub->cfg.sms_max_sends) {
 		int64_t wait = oldest + SMS_SEND_WINDOW_S - now + 1;
 
 		log_warn(TAG, "send limit reached for %s", m);
 		http_error(rs, 429, "rate_limited", "at most %d codes per hour to one phone",
-			   SMS_MAX_SENDS);
+			   hub->cfg.sms_max_sends);
 		rs->retry_after = (int)(wait > 0 ? wait : 1);
 		goto out;
 	}
-	if (hub->cfg.mode == HUB_MODE_DEMO && hub->cfg.demo_code[0])
+	if (demo)
 		memcpy(code, hub->cfg.demo_code, sizeof(code));
 	else if (sms_new_code(code)) {
 		http_error(rs, 500, "internal", "no randomness");
@@ -90,7 +95,11 @@ static void login_sms(struct http_req *rq, struct http_resp *rs)
 		goto out;
 	}
 	log_info(TAG, "code sent to %s by device %s", m, rq->device);
-	http_reply(rs, 200, json_pack("{s:i}", "expires_in", SMS_CODE_LIFE_S));
+	/* A demo hub tells the kiosk its fixed code, so the login screen can
+	 * show it; dev and production hubs never put a code in an answer. */
+	reply = demo ? json_pack("{s:i, s:s}", "expires_in", SMS_CODE_LIFE_S, "demo_code", code)
+		     : json_pack("{s:i}", "expires_in", SMS_CODE_LIFE_S);
+	http_reply(rs, 200, reply);
 out:
 	json_decref(body);
 }

@@ -110,8 +110,21 @@ static bool match(const char *pattern, char *buf, struct http_req *rq)
 void http_reply(struct http_resp *rs, int status, json_t *body)
 {
 	json_decref(rs->body);
+	free(rs->html);
+	rs->html = NULL;
 	rs->status = status;
 	rs->body = body;
+}
+
+void http_reply_html(struct http_resp *rs, int status, char *html)
+{
+	json_decref(rs->body);
+	rs->body = NULL;
+	free(rs->html);
+	rs->status = status;
+	rs->html = html;
+	if (!html)
+		http_error(rs, 500, "internal", "out of memory");
 }
 
 void http_error(struct http_resp *rs, int status, const char *code, const char *fmt, ...)
@@ -241,10 +254,17 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct http_resp *rs)
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	char date[64], num[32], *text;
+	bool html = true;
 	time_t now = (time_t)vclock_now_s();
 	struct tm tm;
 
-	text = rs->body ? json_dumps(rs->body, JSON_COMPACT) : strdup("{}");
+	if (rs->html) {
+		text = rs->html; /* handed to MHD below */
+		rs->html = NULL;
+	} else {
+		text = rs->body ? json_dumps(rs->body, JSON_COMPACT) : strdup("{}");
+		html = false;
+	}
 	if (!text) {
 		text = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
 		rs->status = 500;
@@ -261,8 +281,16 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct http_resp *rs)
 		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
 		 tm.tm_sec);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_DATE, date);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"application/json; charset=utf-8");
+	if (html) {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					"text/html; charset=utf-8");
+		MHD_add_response_header(resp, "Content-Security-Policy",
+					"default-src 'none'; style-src 'unsafe-inline'");
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	} else {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					"application/json; charset=utf-8");
+	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (rs->retry_after > 0) {
 		snprintf(num, sizeof(num), "%d", rs->retry_after);

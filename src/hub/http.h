@@ -12,6 +12,7 @@
  * block, as the feed's long-poll does); bodies up to HTTP_BODY_MAX (413
  * beyond); every response is JSON with Date (hub clock), Cache-Control:
  * no-store, and Retry-After where set; errors use the body of docs/api.md.
+ * The exception: pages for a person's phone (http_reply_html) are HTML.
  * The request target is taken as sent (query included) for signatures.
  */
 #ifndef HUB_HTTP_H
@@ -55,10 +56,12 @@ struct http_req {
 	const char *auth_fail;             /* why auth refused, for the log line */
 };
 
-/* What a handler answers: a status and a JSON body (owned). */
+/* What a handler answers: a status and a JSON body (owned), or, for the
+ * few pages a phone opens (api_pages.c), an HTML text instead. */
 struct http_resp {
 	int status;        /* HTTP status */
 	json_t *body;      /* response body, owned; NULL gives {} */
+	char *html;        /* when set: this UTF-8 HTML is the body, owned */
 	int retry_after;   /* seconds for Retry-After, 0 = none */
 };
 
@@ -106,6 +109,10 @@ const char *http_query(const struct http_req *rq, const char *name);
 
 /* Set rs to status with body (stolen). */
 void http_reply(struct http_resp *rs, int status, json_t *body);
+
+/* Set rs to status with an HTML page (stolen; malloc'd, NUL-terminated),
+ * served as text/html; charset=utf-8 with a CSP that allows no scripts. */
+void http_reply_html(struct http_resp *rs, int status, char *html);
 
 /* Set rs to the error body of docs/api.md. code e.g. "forbidden". */
 void http_error(struct http_resp *rs, int status, const char *code, const char *fmt, ...)

@@ -9,6 +9,7 @@
  * helper once both settle (noted for the lead).
  */
 #include "hubcfg.h"
+#include "sms.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -121,6 +122,7 @@ static const struct hc_key hc_keys[] = {
 	HC_N("hub", "connection_timeout_s", connection_timeout_s, 30, 3600),
 	HC_S("sms", "provider", HC_PROVIDER, sms_provider),
 	HC_S("sms", "demo_code", HC_CODE, demo_code),
+	HC_N("sms", "max_sends_per_hour", sms_max_sends, 1, 1000),
 	HC_S("log", "level", HC_LEVEL, log_level),
 };
 #define HC_NKEYS (sizeof(hc_keys) / sizeof(hc_keys[0]))
@@ -349,6 +351,7 @@ void hubcfg_defaults(struct hubcfg *c)
 	snprintf(c->data_dir, sizeof(c->data_dir), "var/hub");
 	c->max_connections = 64;
 	c->connection_timeout_s = 60;
+	c->sms_max_sends = SMS_MAX_SENDS;
 	snprintf(c->sms_provider, sizeof(c->sms_provider), "dev");
 	c->log_level = LOG_INFO;
 }

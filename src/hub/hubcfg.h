@@ -3,7 +3,8 @@
  *
  *   [hub]    mode (dev|demo|production), listen, port, data_dir, cert, key,
  *            max_connections, connection_timeout_s
- *   [sms]    provider (dev), demo_code (only with mode = demo)
+ *   [sms]    provider (dev), demo_code (only with mode = demo),
+ *            max_sends_per_hour
  *   [prices] BUSINESS.CERT_TYPE = fen per key, e.g. new.org = 30000; every
  *            combination of the glossary's business and certificate types
  *            must be there (so approval never lacks a price)
@@ -46,6 +47,7 @@ struct hubcfg {
 	int connection_timeout_s;               /* [hub] connection_timeout_s: idle limit */
 	char sms_provider[16];                  /* [sms] provider */
 	char demo_code[7];                      /* [sms] demo_code, "" = none */
+	int sms_max_sends;                      /* [sms] max_sends_per_hour, per phone */
 	int64_t price_fen[CA_BIZ__N][CA_CERT__N]; /* [prices], fen per key */
 	enum log_level log_level;               /* [log] level */
 };

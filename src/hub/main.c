@@ -288,7 +288,7 @@ int main(int argc, char **argv)
 	http = http_new(&hub);
 	if (!http || hubpay_new(&hub, &hub.pay) || api_admin_register(http) ||
 	    api_login_register(http) || api_records_register(http) || api_feed_register(http) ||
-	    api_pay_register(http)) {
+	    api_pay_register(http) || api_pages_register(http)) {
 		fprintf(stderr, "ca-hub: cannot set up the routes\n");
 		goto out;
 	}

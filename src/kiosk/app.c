@@ -1,27 +1,43 @@
 /*
- * app.c - the kiosk application's lifecycle, its event loop, and the flow
- * script runner (the script_ops of `ca-kiosk --headless --script`).
+ * app.c - the kiosk application's lifecycle, event loop, shared screen
+ * helpers, the idle rule, and the flow-script runner (the script_ops of
+ * `ca-kiosk --headless --script`).
  *
- * The loop sleeps in render_wait until an event or the UI's next deadline
- * and draws only when a frame's picture changed (ui_end hashes it). The
- * script runner drives the same UI the same way a finger does: a tap is a
- * pointer press and a release at the widget's centre through
- * ui_input_pointer, each followed by a frame, exactly as render_wait hands
- * real touches over. Start reading at app_run(), then app_run_script().
+ * The loop sleeps in render_wait until an event, the UI's next deadline,
+ * a worker's wake-up (render_wake from the online worker) or at most a
+ * second (to take the sync engine's reports), and draws only when a frame's
+ * picture changed (ui_end hashes it). The script runner drives the same UI
+ * the same way a finger does: a tap is a pointer press and a release at the
+ * widget's centre through ui_input_pointer, each followed by a frame.
+ *
+ * Start reading at app_run(), then app_frame() and app_screen(), then
+ * app_run_script().
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../core/log.h"
+#include "../core/uuid.h"
+#include "../ui/ime.h"
 #include "../ui/script.h"
 #include "app.h"
+#include "store.h"
 
 /* Frames run at most this many times for one input (reruns, screen changes). */
 #define APP_RERUNS_MAX 8
 /* A frame period: the script's `frame` blocks about this long. */
 #define APP_FRAME_MS 16
+/* The loop looks at the sync engine's reports at least this often. */
+#define APP_SYNC_POLL_MS 1000
+/* How long a script's `sync` waits for the outbox to drain. */
+#define APP_SYNC_WAIT_MS 30000
+/* A toast's life. */
+#define APP_TOAST_MS 3000
+
+/* ---- clocks ---- */
 
 /* Monotonic real time, ms. */
 static int64_t mono_ms(void)
@@ -32,21 +48,83 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Wall-clock Unix time, ms. */
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int64_t app_now_ms(const struct app *a)
 {
 	return mono_ms() + a->clock_offset_ms;
 }
 
+int64_t app_unix_ms(const struct app *a)
+{
+	return wall_ms() + a->clock_offset_ms;
+}
+
+int app_today(const struct app *a)
+{
+	time_t t = (time_t)(app_unix_ms(a) / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+/* ---- lifecycle ---- */
+
+/* The online worker has a result: wake the loop (any thread). */
+static void wake_loop(void *ctx)
+{
+	(void)ctx;
+	render_wake();
+}
+
+/* Start the hub side: the sync engine and the online worker. A failure is
+ * logged; the kiosk goes on offline (drafts still save). */
+static void start_workers(struct app *a, const struct app_opts *o)
+{
+	struct sync_opts so = { .db_path = o->db_path, .cfg = a->cfg,
+				.secret = o->secret, .feed_wait_s = -1 };
+	struct online_opts oo = { .cfg = a->cfg, .secret = o->secret,
+				  .notify = wake_loop };
+	ca_err rc;
+
+	rc = sync_start(&so, &a->sync);
+	if (rc != CA_OK)
+		log_error("kiosk", "the sync engine did not start (%s); changes "
+			  "stay queued", ca_strerror(rc));
+	rc = online_start(&oo, &a->net);
+	if (rc != CA_OK)
+		log_error("kiosk", "the online worker did not start (%s); login "
+			  "and payment are unavailable", ca_strerror(rc));
+}
+
 ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errlen)
 {
 	struct render_opts ro = { .w = o->w, .h = o->h, .mode = o->mode,
-				  .font_regular = o->font, .font_index = -1 };
+				  .font_regular = o->cfg->font, .font_index = -1 };
 	struct ui_metrics m;
 	ca_err rc;
 
 	memset(a, 0, sizeof(*a));
+	a->cfg = o->cfg;
 	a->screen = APP_SCREEN_ATTRACT;
-	a->outbox_pending = o->outbox_pending;
+	a->apps_stale = true;
+	a->apps = calloc(APP_APPS_MAX, sizeof(*a->apps));
+	if (!a->apps) {
+		snprintf(err, errlen, "out of memory for the application list");
+		rc = CA_ERR_NOMEM;
+		goto out;
+	}
+	rc = store_open(o->db_path, &a->st, err, errlen);
+	if (rc != CA_OK)
+		goto out;
 	rc = render_open(&a->r, &ro, err, errlen);
 	if (rc != CA_OK)
 		goto out;
@@ -57,24 +135,370 @@ ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errle
 		rc = CA_ERR_NOMEM;
 		goto out;
 	}
+	a->last_input_ms = app_now_ms(a);
+	/* The first frame before anything slow: the dictionary and the
+	 * workers come after the screen is up. */
 	rc = app_frame(a);
+	if (rc != CA_OK) {
+		snprintf(err, errlen, "the first frame could not be drawn");
+		goto out;
+	}
+	log_info("kiosk", "first frame after %lld ms",
+		 (long long)(mono_ms() - o->started_ms));
+	if (ime_open(&a->ime, NULL) != CA_OK)
+		log_error("kiosk", "the pinyin dictionary did not load; the "
+			  "keyboard types letters only");
+	kb_init(&a->kb, a->ime);
+	if (o->secret && *o->secret)
+		start_workers(a, o);
+	else
+		log_warn("kiosk", "no device secret ([kiosk] secret_file): no hub, "
+			 "login and payment are unavailable");
 out:
 	return rc;
 }
 
 void app_release(struct app *a)
 {
+	online_stop(a->net);
+	sync_stop(a->sync);
+	a->net = NULL;
+	a->sync = NULL;
+	app_end_session(a);
+	ime_close(a->ime);
+	a->ime = NULL;
 	ui_free(a->ui);
 	render_free(a->r);
+	store_close(a->st);
+	free(a->apps);
 	a->ui = NULL;
 	a->r = NULL;
+	a->st = NULL;
+	a->apps = NULL;
 }
+
+/* ---- navigation and session ---- */
+
+void app_go(struct app *a, enum app_screen s)
+{
+	app_kb_close(a);
+	a->dialog = APP_DLG_NONE;
+	a->screen = s;
+	a->changed = true;
+	a->apps_stale = true;
+	/* A result nobody waits for any more must not block the next request. */
+	a->net_seq = 0;
+	a->net_res_ready = false;
+}
+
+void app_dialog(struct app *a, enum app_dialog d)
+{
+	app_kb_close(a);
+	a->dialog = d;
+	a->changed = true;
+}
+
+void app_end_session(struct app *a)
+{
+	bool had = a->session.active;
+
+	app_kb_close(a);
+	kb_reset(&a->kb);
+	if (a->ime)
+		ime_reset(a->ime);
+	explicit_bzero(&a->session, sizeof(a->session));
+	explicit_bzero(&a->login, sizeof(a->login));
+	explicit_bzero(&a->form, sizeof(a->form));
+	explicit_bzero(a->comment, sizeof(a->comment));
+	explicit_bzero(&a->pay, sizeof(a->pay));
+	explicit_bzero(&a->net_res, sizeof(a->net_res));
+	explicit_bzero(a->pin, sizeof(a->pin));
+	explicit_bzero(a->sel_id, sizeof(a->sel_id));
+	if (a->apps)
+		explicit_bzero(a->apps, sizeof(*a->apps) * APP_APPS_MAX);
+	a->napps = 0;
+	a->apps_stale = true;
+	a->net_seq = 0;
+	a->net_res_ready = false;
+	a->maint = false;
+	a->maint_taps = 0;
+	a->apply_tab = 0;
+	a->pay_tab = 0;
+	a->notice_end_seen = false;
+	a->dialog = APP_DLG_NONE;
+	a->screen = APP_SCREEN_ATTRACT;
+	a->changed = true;
+	if (a->ui)
+		ui_set_focus(a->ui, NULL);
+	if (had)
+		log_info("kiosk", "session ended; personal data cleared");
+}
+
+/* ---- screen helpers ---- */
+
+bool app_has_hub(const struct app *a)
+{
+	return a->net != NULL;
+}
+
+bool app_offline(const struct app *a)
+{
+	if (!a->sync && !a->net)
+		return false; /* no hub configured: nothing to be offline from */
+	if (a->net_offline)
+		return true;
+	return a->sync_seen && !a->sync_st.online && a->sync_st.last_attempt_ms > 0;
+}
+
+bool app_screen_begin(struct app *a, const char *title, unsigned flags)
+{
+	bool back = ui_screen_begin(a->ui, title, flags);
+
+	if (app_offline(a))
+		ui_banner(a->ui, msg(MSG_UI_OFFLINE), UI_TONE_WARNING);
+	return back;
+}
+
+void app_sync_now(struct app *a)
+{
+	a->apps_stale = true;
+	if (a->sync)
+		sync_wake(a->sync);
+}
+
+void app_toast(struct app *a, enum msg_id id)
+{
+	ui_toast(a->ui, msg(id), APP_TOAST_MS);
+}
+
+const char *app_status_text(const struct ca_app *rec, enum ui_tone *tone)
+{
+	static const enum ui_tone tones[CA_APP__N] = {
+		[CA_APP_DRAFT] = UI_TONE_NEUTRAL,
+		[CA_APP_PENDING_REVIEW] = UI_TONE_INFO,
+		[CA_APP_APPROVED] = UI_TONE_SUCCESS,
+		[CA_APP_REJECTED] = UI_TONE_DANGER,
+	};
+
+	*tone = (unsigned)rec->app_status < CA_APP__N ? tones[rec->app_status]
+						       : UI_TONE_NEUTRAL;
+	return msg(ca_app_status_msg(rec->app_status));
+}
+
+char *app_money(int64_t fen, char *buf, size_t n)
+{
+	snprintf(buf, n, "¥%lld.%02lld", (long long)(fen / 100),
+		 (long long)(fen % 100 < 0 ? -(fen % 100) : fen % 100));
+	return buf;
+}
+
+/* store_app_each callback: collect into the cache. */
+static int collect_app(const struct ca_app *rec, void *ctx)
+{
+	struct app *a = ctx;
+
+	if (a->napps >= APP_APPS_MAX)
+		return 1;
+	a->apps[a->napps++] = *rec;
+	return 0;
+}
+
+const struct ca_app *app_apps(struct app *a, int *n)
+{
+	int i, pending;
+
+	if (a->apps_stale && a->session.active) {
+		a->napps = 0;
+		if (store_app_each(a->st, a->session.phone, ~0u, collect_app, a) != CA_OK)
+			log_error("kiosk", "cannot read the applications: %s",
+				  store_errmsg(a->st));
+		for (i = 0; i < a->napps; i++)
+			a->queued[i] = store_outbox_app_pending(a->st, a->apps[i].id,
+								&pending) == CA_OK &&
+				       pending > 0;
+		a->apps_stale = false;
+	}
+	*n = a->session.active ? a->napps : 0;
+	return a->apps;
+}
+
+void app_apps_dirty(struct app *a)
+{
+	a->apps_stale = true;
+}
+
+bool app_queued(struct app *a, const char *id)
+{
+	int i, n, pending = 0;
+
+	app_apps(a, &n);
+	for (i = 0; i < n; i++)
+		if (!strcmp(a->apps[i].id, id))
+			return a->queued[i];
+	return store_outbox_app_pending(a->st, id, &pending) == CA_OK && pending > 0;
+}
+
+bool app_sel(struct app *a, struct ca_app *out)
+{
+	if (a->sel_id[0] && store_app_get(a->st, a->sel_id, out) == CA_OK &&
+	    a->session.active && !strcmp(out->account, a->session.phone))
+		return true;
+	app_toast(a, MSG_UI_APP_GONE);
+	return false;
+}
+
+ca_err app_apply_hub(struct app *a, const struct ca_app *hub)
+{
+	struct store_change *ch = calloc(1, sizeof(*ch));
+	int64_t cursor = 0;
+	ca_err rc;
+
+	if (!ch)
+		return CA_ERR_NOMEM;
+	ch->rev = hub->rev;
+	ch->kind = STORE_CHANGE_APP;
+	ch->u.app = *hub;
+	rc = store_feed_cursor(a->st, &cursor);
+	if (rc == CA_OK)
+		rc = store_feed_apply(a->st, ch, 1, cursor, app_unix_ms(a), NULL);
+	if (rc != CA_OK)
+		log_error("kiosk", "the hub's copy of an application was not kept: "
+			  "%s (%s)", store_errmsg(a->st), ca_strerror(rc));
+	free(ch);
+	a->apps_stale = true;
+	return rc;
+}
+
+/* ---- the hub: interactive calls and the sync engine's reports ---- */
+
+void app_net_send(struct app *a, const struct online_req *req)
+{
+	a->net_res_ready = false;
+	if (!a->net) {
+		a->net_seq = 0;
+		return;
+	}
+	a->net_seq = online_submit(a->net, req);
+	a->net_op = req->op;
+}
+
+bool app_net_busy(const struct app *a)
+{
+	return a->net_seq != 0 && !a->net_res_ready;
+}
+
+bool app_net_take(struct app *a, enum online_op op, struct online_result *res)
+{
+	if (!a->net_res_ready || a->net_res.op != op)
+		return false;
+	*res = a->net_res;
+	explicit_bzero(&a->net_res, sizeof(a->net_res));
+	a->net_res_ready = false;
+	a->net_seq = 0;
+	return true;
+}
+
+/* Take what the workers reported since the last frame. */
+static void poll_workers(struct app *a)
+{
+	struct sync_status st;
+
+	while (a->sync && sync_poll(a->sync, &st)) {
+		a->sync_st = st;
+		a->sync_seen = true;
+		a->apps_stale = true; /* rows sent, feed applied: the lists change */
+	}
+	if (a->net && a->net_seq && !a->net_res_ready &&
+	    online_take(a->net, &a->net_res)) {
+		if (a->net_res.seq == a->net_seq) {
+			a->net_res_ready = true;
+			a->net_offline = a->net_res.outcome == ONLINE_OFFLINE;
+		} else {
+			explicit_bzero(&a->net_res, sizeof(a->net_res));
+		}
+	}
+}
+
+/* ---- the idle rule (BRIEF §6) ---- */
+
+/* Whether the screen keeps its own time and the idle rule waits: the
+ * payment QR while it can still be paid. */
+static bool idle_exempt(const struct app *a)
+{
+	return a->screen == APP_SCREEN_PAY_QR && a->pay.have_order &&
+	       a->pay.order.state == PAY_NOTPAY && !a->pay.asked_after_expiry;
+}
+
+/* Warn after idle_warn_s without a touch, clear after idle_reset_s more. */
+static void idle_rule(struct app *a)
+{
+	int64_t now = app_now_ms(a), warn_at, reset_at;
+
+	if (a->screen == APP_SCREEN_ATTRACT && !a->session.active) {
+		a->last_input_ms = now;
+		return;
+	}
+	if (idle_exempt(a))
+		a->last_input_ms = now;
+	warn_at = a->last_input_ms + (int64_t)a->cfg->idle_warn_s * 1000;
+	reset_at = warn_at + (int64_t)a->cfg->idle_reset_s * 1000;
+	if (now >= reset_at) {
+		log_info("kiosk", "idle for %d s: clearing the session",
+			 a->cfg->idle_warn_s + a->cfg->idle_reset_s);
+		app_end_session(a);
+		return;
+	}
+	if (now < warn_at) {
+		ui_wake_at(a->ui, warn_at);
+		return;
+	}
+	scr_idle(a, (int)((reset_at - now + 999) / 1000), a->cfg->idle_reset_s);
+	/* The next second of the countdown. */
+	ui_wake_at(a->ui, now + 1000 - (now - warn_at) % 1000);
+}
+
+/* Dispatch by screen, then the dialogs of scr_main and the idle warning. */
+void app_screen(struct app *a)
+{
+	static void (*const screens[APP_SCREEN__N])(struct app *) = {
+		[APP_SCREEN_ATTRACT] = scr_attract,
+		[APP_SCREEN_LOGIN] = scr_login,
+		[APP_SCREEN_HOME] = scr_home,
+		[APP_SCREEN_APPLY_LIST] = scr_apply_list,
+		[APP_SCREEN_NOTICE] = scr_notice,
+		[APP_SCREEN_FORM] = scr_form,
+		[APP_SCREEN_APP_DETAIL] = scr_app_detail,
+		[APP_SCREEN_PAY_LIST] = scr_pay_list,
+		[APP_SCREEN_PAY_METHOD] = scr_pay_method,
+		[APP_SCREEN_PAY_BANK] = scr_pay_bank,
+		[APP_SCREEN_PAY_QR] = scr_pay_qr,
+		[APP_SCREEN_PAY_RESULT] = scr_pay_result,
+		[APP_SCREEN_ORDER_DETAIL] = scr_order_detail,
+		[APP_SCREEN_INVOICE_LIST] = scr_invoice_list,
+		[APP_SCREEN_INVOICE_QR] = scr_invoice_qr,
+		[APP_SCREEN_MAINT] = scr_maint,
+	};
+	enum app_screen s = a->screen;
+
+	/* Screens past login need a session: never show them without one. */
+	if (s > APP_SCREEN_LOGIN && s != APP_SCREEN_MAINT && !a->session.active)
+		s = a->screen = APP_SCREEN_ATTRACT;
+	screens[s](a);
+	if (a->screen != s)
+		return; /* it switched: the frame runs again */
+	scr_main_dialogs(a);
+	idle_rule(a);
+}
+
+/* ---- frames and the loop ---- */
 
 ca_err app_frame(struct app *a)
 {
 	bool dirty = false;
 	int i;
 
+	if (!a->input_frame)
+		poll_workers(a);
 	for (i = 0; i < APP_RERUNS_MAX; i++) {
 		a->changed = false;
 		ui_begin(a->ui, app_now_ms(a));
@@ -88,26 +512,46 @@ ca_err app_frame(struct app *a)
 	return render_frame(a->r, ui_draw_list(a->ui));
 }
 
+/* How long the loop may sleep, ms (-1: until an event). */
+static int loop_wait_ms(const struct app *a)
+{
+	int64_t d = ui_next_deadline(a->ui), wait = -1;
+
+	if (d >= 0) {
+		wait = d - app_now_ms(a);
+		if (wait < 0)
+			wait = 0;
+	}
+	if (a->sync && (wait < 0 || wait > APP_SYNC_POLL_MS))
+		wait = APP_SYNC_POLL_MS;
+	if (wait > 60000)
+		wait = 60000;
+	return (int)wait;
+}
+
 int app_run(struct app *a)
 {
 	for (;;) {
-		int64_t d = ui_next_deadline(a->ui), wait = -1;
+		int f = render_wait(a->r, a->ui, loop_wait_ms(a));
 
-		if (d >= 0) {
-			wait = d - app_now_ms(a);
-			if (wait < 0)
-				wait = 0;
-			if (wait > 60000)
-				wait = 60000;
-		}
-		if (render_wait(a->r, a->ui, (int)wait) & RENDER_QUIT)
+		if (f & RENDER_QUIT)
 			break;
-		if (app_frame(a) != CA_OK) {
-			log_error("kiosk", "a frame could not be drawn; stopping");
-			return 1;
+		if (f & RENDER_INPUT) {
+			/* The touch is taken on the layout the person saw; what
+			 * the workers reported lands in the frame after. */
+			a->last_input_ms = app_now_ms(a);
+			a->input_frame = true;
+			if (app_frame(a) != CA_OK)
+				goto fail;
+			a->input_frame = false;
 		}
+		if (app_frame(a) != CA_OK)
+			goto fail;
 	}
 	return 0;
+fail:
+	log_error("kiosk", "a frame could not be drawn; stopping");
+	return 1;
 }
 
 /* ---- flow scripts: script_ops over the real UI ---- */
@@ -131,20 +575,36 @@ static void on_screen(const struct app *a, char *buf, size_t len, bool tappable_
 		snprintf(buf + used, len - used, "(nothing)");
 }
 
+/* Draw a frame for a script step; 1 with a reason when it fails. */
+static int step_frame(struct app *a, char *why, size_t whylen)
+{
+	if (app_frame(a) == CA_OK)
+		return 0;
+	snprintf(why, whylen, "the frame could not be drawn");
+	return 1;
+}
+
 /* Press and release at (x, y), one frame each, as render_wait hands a
  * real touch to the UI. */
 static int press_release(struct app *a, int x, int y, char *why, size_t whylen)
 {
+	int ret = 1;
+
+	/* A worker's result that moves the layout must not land between the
+	 * registry the tap was aimed with and the frame that takes it: the
+	 * press and release frames leave results for the next frame. */
+	a->input_frame = true;
+	a->last_input_ms = app_now_ms(a);
 	ui_input_pointer(a->ui, UI_POINTER_DOWN, x, y);
-	if (app_frame(a) != CA_OK)
-		goto fail;
+	if (step_frame(a, why, whylen))
+		goto out;
 	ui_input_pointer(a->ui, UI_POINTER_UP, x, y);
-	if (app_frame(a) != CA_OK)
-		goto fail;
-	return 0;
-fail:
-	snprintf(why, whylen, "the frame could not be drawn");
-	return 1;
+	if (step_frame(a, why, whylen))
+		goto out;
+	ret = 0;
+out:
+	a->input_frame = false;
+	return ret;
 }
 
 /* Tap w (found as what, for messages), or say why it cannot be tapped. */
@@ -207,21 +667,64 @@ static int op_type(void *ctx, const char *text, char *why, size_t whylen)
 		snprintf(why, whylen, "no field has focus (tap a field first)");
 		return 1;
 	}
+	a->last_input_ms = app_now_ms(a);
 	ui_input_text(a->ui, text);
-	if (app_frame(a) != CA_OK) {
-		snprintf(why, whylen, "the frame could not be drawn");
-		return 1;
-	}
-	return 0;
+	return step_frame(a, why, whylen);
 }
 
+/* Tap the keyboard key with widget id "kb.NAME". */
+static int tap_key(struct app *a, const char *name, char *why, size_t whylen)
+{
+	char id[UI_ID_MAX + 1], what[96];
+
+	snprintf(id, sizeof(id), "kb.%s", name);
+	snprintf(what, sizeof(what), "@%s (on-screen keyboard)", id);
+	return tap_widget(a, ui_find_id(a->ui, id), what, why, whylen);
+}
+
+/* pinyin "letters" N: tap each letter on the on-screen keyboard in 中
+ * mode, then page the candidate bar to candidate N and tap it. */
 static int op_pinyin(void *ctx, const char *letters, int cand, char *why, size_t whylen)
 {
-	(void)ctx;
-	(void)letters;
-	(void)cand;
-	snprintf(why, whylen, "pinyin is not supported yet: this version has no "
-		 "on-screen keyboard on any screen");
+	struct app *a = ctx;
+	size_t want = (size_t)cand - 1, first, count;
+	char name[16];
+	const char *p;
+	int guard;
+
+	if (!app_kb_open(a)) {
+		snprintf(why, whylen, "the on-screen keyboard is not open (tap a field first)");
+		return 1;
+	}
+	if (!kb_zh(&a->kb) || kb_layout_shown(&a->kb) != KB_LAYOUT_PINYIN) {
+		snprintf(why, whylen, "the keyboard is not in 中 (pinyin) mode for this field");
+		return 1;
+	}
+	for (p = letters; *p; p++) {
+		snprintf(name, sizeof(name), "%c", *p == '\'' ? '\'' : *p);
+		if (tap_key(a, name, why, whylen))
+			return 1;
+	}
+	for (guard = 0; guard < 200; guard++) {
+		first = kb_page_first(&a->kb);
+		count = kb_page_count(&a->kb);
+		if (count == 0) {
+			snprintf(why, whylen, "no candidates for \"%s\"", letters);
+			return 1;
+		}
+		if (want >= first && want < first + count) {
+			snprintf(name, sizeof(name), "cand.%zu", want - first);
+			return tap_key(a, name, why, whylen);
+		}
+		if (want >= first + count && !kb_has_next_page(&a->kb)) {
+			snprintf(why, whylen, "\"%s\" has only %zu candidates, not %d", letters,
+				 first + count, cand);
+			return 1;
+		}
+		if (tap_key(a, want >= first + count ? "next" : "prev", why, whylen))
+			return 1;
+	}
+	snprintf(why, whylen, "candidate %d not reached", cand);
 	return 1;
 }
 
@@ -241,11 +744,7 @@ static int op_frame(void *ctx, char *why, size_t whylen)
 
 	/* Blocks about a frame period: settle is not a busy loop. */
 	render_wait(a->r, a->ui, APP_FRAME_MS);
-	if (app_frame(a) != CA_OK) {
-		snprintf(why, whylen, "the frame could not be drawn");
-		return 1;
-	}
-	return 0;
+	return step_frame(a, why, whylen);
 }
 
 static int op_wait_ms(void *ctx, long ms, char *why, size_t whylen)
@@ -254,15 +753,13 @@ static int op_wait_ms(void *ctx, long ms, char *why, size_t whylen)
 	int64_t end = mono_ms() + ms, left;
 
 	while ((left = end - mono_ms()) > 0) {
-		int64_t d = ui_next_deadline(a->ui);
+		int w = loop_wait_ms(a);
 
-		if (d >= 0 && d - app_now_ms(a) < left)
-			left = d - app_now_ms(a) < 0 ? 0 : d - app_now_ms(a);
+		if (w >= 0 && w < left)
+			left = w;
 		render_wait(a->r, a->ui, (int)left);
-		if (app_frame(a) != CA_OK) {
-			snprintf(why, whylen, "the frame could not be drawn");
+		if (step_frame(a, why, whylen))
 			return 1;
-		}
 	}
 	return 0;
 }
@@ -272,23 +769,49 @@ static int op_advance_s(void *ctx, long secs, char *why, size_t whylen)
 	struct app *a = ctx;
 
 	a->clock_offset_ms += (int64_t)secs * 1000;
-	if (app_frame(a) != CA_OK) {
-		snprintf(why, whylen, "the frame could not be drawn");
-		return 1;
-	}
-	return 0;
+	return step_frame(a, why, whylen);
 }
 
-/* There is no sync engine in this build of the UI: `sync` holds only when
- * the outbox is already empty. */
+/* Wait until the outbox is drained and the hub has answered after this
+ * step began (so the feed, too, has been asked once), or fail. */
 static int op_sync(void *ctx, char *why, size_t whylen)
 {
 	struct app *a = ctx;
+	int64_t t0 = wall_ms(), end = mono_ms() + APP_SYNC_WAIT_MS;
+	int pending = 0, parked0 = 0, parked = 0;
 
-	if (a->outbox_pending == 0)
-		return 0;
-	snprintf(why, whylen, "no sync engine in this build: %d record(s) in the "
-		 "outbox cannot be drained", a->outbox_pending);
+	if (store_outbox_depth(a->st, &pending, &parked0) != CA_OK) {
+		snprintf(why, whylen, "the outbox cannot be read: %s", store_errmsg(a->st));
+		return 1;
+	}
+	if (!a->sync) {
+		if (pending == 0)
+			return 0;
+		snprintf(why, whylen, "no hub configured ([kiosk] secret_file): %d "
+			 "record(s) cannot be drained", pending);
+		return 1;
+	}
+	sync_wake(a->sync);
+	while (mono_ms() < end) {
+		render_wait(a->r, a->ui, 50);
+		if (step_frame(a, why, whylen))
+			return 1;
+		if (store_outbox_depth(a->st, &pending, &parked) != CA_OK)
+			continue;
+		if (parked > parked0) {
+			snprintf(why, whylen, "the hub refused %d record(s) for good: %s",
+				 parked - parked0, a->sync_st.last_error);
+			return 1;
+		}
+		if (pending == 0 && a->sync_seen && a->sync_st.online &&
+		    a->sync_st.last_success_ms >= t0) {
+			a->apps_stale = true;
+			return step_frame(a, why, whylen);
+		}
+	}
+	snprintf(why, whylen, "%d record(s) still queued after %d s; last error: %s",
+		 pending, APP_SYNC_WAIT_MS / 1000,
+		 a->sync_st.last_error[0] ? a->sync_st.last_error : "(none)");
 	return 1;
 }
 

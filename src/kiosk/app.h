@@ -1,25 +1,31 @@
 /*
  * app.h - the kiosk application: its state, its screens and its loop.
  *
- * The app owns the renderer and the UI context. Each frame the screen
- * function of the current screen (screens.c) reads struct app and emits
- * widgets; a tap changes struct app (app_go) and the frame is run again.
- * Nothing here talks to SDL: render.h does.
+ * The app owns the renderer, the UI context, the on-screen keyboard, its
+ * own connection to the local store, the sync engine (sync.h) and the
+ * interactive-call worker (online.h). Each frame the screen function of the
+ * current screen reads struct app and emits widgets; a tap changes struct
+ * app (app_go, a store write, a request to the hub) and the frame is run
+ * again. Nothing here talks to SDL: render.h does. Nothing here waits on
+ * the network: the workers do, and the loop is woken when they report.
+ *
+ * Screens live in three files, by part of the business:
+ *   scr_main.c   attract, login, home, the idle warning, maintenance mode
+ *   scr_apply.c  application list, notice, form in steps, submit, delete,
+ *                application details
+ *   scr_pay.c    payment list, method, bank, QR with countdown, result,
+ *                order details (payment and processing records), 确认签收,
+ *                on-site states, e-invoice
+ * and share the helpers declared below (app.c, kbview.c).
  *
  * Time: the app's clock is monotonic time plus clock_offset_ms, so that a
  * flow script's `advance 60s` moves countdowns and idle timers without
- * waiting (app_now_ms). The UI is always given this clock.
+ * waiting (app_now_ms). Store timestamps are wall-clock Unix ms plus the
+ * same offset (app_unix_ms).
  *
- * Two ways to drive it:
- *   - app_run: the event loop for a person at the screen. It sleeps in
- *     render_wait (SDL_WaitEventTimeout) until an event or the UI's next
- *     deadline, and draws only when the frame's picture changed.
- *   - app_run_script: a flow script (docs/flows.md) through script_ops
- *     callbacks that tap through the UI's input path, read the registry
- *     and take PNG screenshots.
- *
- * This slice has three screens: attract, the notice, and a placeholder
- * that says the form comes in a later version.
+ * Personal data: the session (phone, token), the form being filled and
+ * every field buffer are wiped (app_end_session) when the person leaves,
+ * logs out or is idle too long.
  */
 #ifndef CA_KIOSK_APP_H
 #define CA_KIOSK_APP_H
@@ -28,71 +34,295 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/app.h"
 #include "../core/err.h"
+#include "../core/fsm.h"
+#include "../core/msg.h"
+#include "../core/pay.h"
+#include "../core/valid.h"
+#include "../ui/keyboard.h"
 #include "../ui/render.h"
 #include "../ui/ui.h"
+#include "config.h"
+#include "online.h"
+#include "sync.h"
 
 /* Room for the shots directory path. */
 #define APP_PATH_MAX 1024
 
-/* The screens of this version. */
+/* Milliseconds between payment-order queries while a QR is shown. */
+#define APP_PAY_POLL_MS 2000
+/* Applications of one account the lists show at most. */
+#define APP_APPS_MAX 200
+/* Seconds before an SMS code can be asked for again. */
+#define APP_SMS_RESEND_S 60
+
+/* The screens. */
 enum app_screen {
-	APP_SCREEN_ATTRACT,    /* idle: product name and "touch to start" */
-	APP_SCREEN_NOTICE,     /* CA网上办理告知及确认书, 同意 after reading to the end */
-	APP_SCREEN_FORM_LATER, /* placeholder: the form arrives in a later version */
+	APP_SCREEN_ATTRACT,      /* idle: product name, "touch to start" */
+	APP_SCREEN_LOGIN,        /* phone and SMS code */
+	APP_SCREEN_HOME,         /* CA申请, CA支付, 电子发票 */
+	APP_SCREEN_APPLY_LIST,   /* the account's applications, status tabs */
+	APP_SCREEN_NOTICE,       /* CA网上办理告知及确认书, 同意 after the end */
+	APP_SCREEN_FORM,         /* the application form in steps */
+	APP_SCREEN_APP_DETAIL,   /* one application: fields, status, reason, actions */
+	APP_SCREEN_PAY_LIST,     /* approved applications: 未支付 / 已支付 / 已办理 */
+	APP_SCREEN_PAY_METHOD,   /* 微信支付 or 个人网银 */
+	APP_SCREEN_PAY_BANK,     /* the bank list */
+	APP_SCREEN_PAY_QR,       /* the QR, the 300 s countdown, polling */
+	APP_SCREEN_PAY_RESULT,   /* 支付成功 */
+	APP_SCREEN_ORDER_DETAIL, /* payment record, processing records, 确认签收 */
+	APP_SCREEN_INVOICE_LIST, /* paid orders with an e-invoice */
+	APP_SCREEN_INVOICE_QR,   /* the invoice QR for the phone */
+	APP_SCREEN_MAINT,        /* maintenance mode (behind the PIN) */
 	APP_SCREEN__N
+};
+
+/* Modal dialogs (one at a time). */
+enum app_dialog {
+	APP_DLG_NONE,
+	APP_DLG_SUBMIT,      /* 请输入意见 + 确认提交 */
+	APP_DLG_DELETE,      /* confirm 删除申请 */
+	APP_DLG_RECEIPT,     /* confirm 确认签收 */
+	APP_DLG_LEAVE_FORM,  /* leave the form with unsaved changes? */
+	APP_DLG_PIN,         /* maintenance PIN */
+	APP_DLG_LOGOUT,      /* 退出登录? */
 };
 
 /* How to open the app. */
 struct app_opts {
-	int w, h;               /* logical screen size */
-	enum render_mode mode;  /* headless, window or full screen */
-	const char *font;       /* regular CJK font file; NULL: the default */
-	int outbox_pending;     /* records waiting for the hub (see app.sync) */
+	int w, h;                   /* logical screen size */
+	enum render_mode mode;      /* headless, window or full screen */
+	const struct config *cfg;   /* borrowed for the app's life */
+	const char *db_path;        /* the store file */
+	const char *secret;         /* device secret; NULL or "": no hub (no sync, no login) */
+	int64_t started_ms;         /* CLOCK_MONOTONIC ms at process start (first-frame log) */
+};
+
+/* The person at the screen, once logged in. */
+struct app_session {
+	bool active;                         /* logged in */
+	char phone[12];                      /* the account */
+	char token[ONLINE_TOKEN_MAX + 1];    /* for /v1/pay/... */
+	int64_t token_expires_s;             /* hub clock */
+};
+
+/* The login screen. */
+struct app_login {
+	char phone[12];          /* typed phone */
+	char code[8];            /* typed code */
+	char demo_code[8];       /* the hub's demo code (demo mode only), else "" */
+	int64_t sms_sent_ms;     /* app time the code was sent; 0 not yet */
+	enum msg_id error;       /* shown under the form; MSG_NONE none */
+	enum msg_id phone_err;   /* at the phone field */
+};
+
+/* The form being filled (new or edited). */
+struct app_form {
+	struct ca_app rec;       /* the record being edited (form fields) */
+	bool existing;           /* rec.id is in the store (edit), else new */
+	bool dirty;              /* changed since opened or saved */
+	int step;                /* 1-based */
+	bool show_errors;        /* validation errors shown (after 下一步/保存) */
+	struct valid_report rep; /* the last validation */
+	char sub_keys[4];        /* 副锁数量 as typed */
+};
+
+/* The payment in progress. */
+struct app_pay {
+	char app_id[CA_UUID_LEN + 1];   /* the application paid for */
+	enum pay_method method;         /* chosen method */
+	int bank;                       /* index into the bank list, -1 none */
+	struct online_order order;      /* the order as last reported */
+	bool have_order;                /* order is valid */
+	int64_t hub_date_s;             /* Date of the response that created it */
+	int64_t local_at_ms;            /* app clock when that response came */
+	bool asked_after_expiry;        /* the last query was made after expiry */
+	int64_t next_poll_ms;           /* app time of the next query */
+	enum msg_id error;              /* what went wrong; MSG_NONE none */
 };
 
 struct app {
+	const struct config *cfg;  /* borrowed */
 	struct render *r;          /* the renderer (owned) */
 	struct ui *ui;             /* the UI context (owned) */
+	struct store *st;          /* the UI thread's store connection (owned) */
+	struct sync *sync;         /* the sync engine (owned), NULL without a hub */
+	struct online *net;        /* interactive calls (owned), NULL without a hub */
+	struct ime *ime;           /* the pinyin engine (owned), NULL if it failed */
+	struct kb kb;              /* the on-screen keyboard model */
+	char kb_field[UI_ID_MAX + 1]; /* id of the field the keyboard edits ("" none) */
+
 	enum app_screen screen;    /* what is shown */
+	enum app_screen back_to;   /* where 返回 of a shared screen goes */
+	enum app_dialog dialog;    /* open dialog */
 	bool changed;              /* the screen changed during this frame: run it again */
-	bool notice_end_seen;      /* the notice was scrolled to its end on this visit */
+	bool input_frame;          /* a scripted tap's frames: workers' results wait */
 	int64_t clock_offset_ms;   /* virtual clock: app time = monotonic + this */
-	int outbox_pending;        /* outbox depth at start; nothing in this
-	                            * version adds to it or drains it */
+	int64_t last_input_ms;     /* app time of the last touch */
+
+	struct sync_status sync_st; /* the newest sync status */
+	bool sync_seen;            /* sync_st holds a real report */
+
+	struct app_session session;
+	struct app_login login;
+	bool notice_end_seen;      /* the notice was scrolled to its end on this visit */
+	int apply_tab;             /* application list tab */
+	int pay_tab;               /* payment list tab */
+	char sel_id[CA_UUID_LEN + 1]; /* the application a detail screen shows */
+	struct app_form form;
+	char comment[CA_TEXT_BUF(CA_COMMENT_MAX)]; /* the submit dialog's 意见 */
+	struct app_pay pay;
+	struct ca_app *apps;       /* app_apps cache (APP_APPS_MAX, owned) */
+	int napps;                 /* entries in apps */
+	bool apps_stale;           /* reload apps on next use */
+	bool queued[APP_APPS_MAX]; /* apps[i] has changes the hub has not acknowledged */
+	uint64_t net_seq;          /* the request the app waits for, 0 none */
+	enum online_op net_op;     /* its op */
+	struct online_result net_res; /* its result, once it came */
+	bool net_res_ready;        /* net_res holds the result of net_seq */
+	bool net_offline;          /* the last interactive call found no hub */
+
+	char pin[12];              /* the PIN being typed */
+	int maint_taps;            /* taps on the hidden corner */
+	int64_t maint_tap_ms;      /* when the first of them came */
+	bool maint;                /* maintenance mode unlocked */
+
 	char shots_dir[APP_PATH_MAX]; /* where `shot` writes ("" none) */
 };
 
+/* ---- lifecycle and loop (app.c) ---- */
+
 /*
- * Open the renderer and the UI and show the attract screen. CA_OK, or an
- * error with a message in err (size errlen). Release with app_release even
- * after a failure.
+ * Open the store, the renderer, the UI, the pinyin engine and (with a
+ * secret) the sync engine and the online worker; show the attract screen.
+ * CA_OK, or an error with a message in err (size errlen). Release with
+ * app_release even after a failure.
  */
 ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errlen);
-
-/* Free what a owns (not a itself). */
 void app_release(struct app *a);
 
 /* The app's clock, ms: monotonic plus the virtual offset. */
 int64_t app_now_ms(const struct app *a);
-
-/* Switch to screen s (from a widget's tap, during a frame). */
-void app_go(struct app *a, enum app_screen s);
+/* Unix ms for store timestamps: wall clock plus the virtual offset. */
+int64_t app_unix_ms(const struct app *a);
+/* Today as YYYYMMDD (for the ID-number birth date check). */
+int app_today(const struct app *a);
 
 /* Run the UI until the frame is stable and draw it if it changed. */
 ca_err app_frame(struct app *a);
-
 /* The event loop until the window is closed. Returns an exit status. */
 int app_run(struct app *a);
-
-/*
- * Run the flow script at path, screenshots into shots_dir (NULL: `shot`
- * fails). Returns the exit status of script_exec_file (0, 1 a line failed,
- * 2 the script is unreadable or has syntax errors); messages on stderr.
- */
+/* Run the flow script at path (see app.c); returns its exit status. */
 int app_run_script(struct app *a, const char *path, const char *shots_dir);
 
-/* The current screen's widgets for one frame (screens.c). */
+/* ---- navigation and session (app.c) ---- */
+
+/* Switch to screen s (from a widget's tap, during a frame). Closes any
+ * dialog and the keyboard. */
+void app_go(struct app *a, enum app_screen s);
+/* Open dialog d (APP_DLG_NONE closes). */
+void app_dialog(struct app *a, enum app_dialog d);
+/* Wipe the session and every personal field; back to the attract screen. */
+void app_end_session(struct app *a);
+/* The current screen's widgets for one frame (dispatch by screen). */
 void app_screen(struct app *a);
+
+/* ---- screen helpers (app.c) ---- */
+
+/* ui_screen_begin with the title, plus the offline / queue banner; true
+ * when 返回 was tapped. */
+bool app_screen_begin(struct app *a, const char *title, unsigned flags);
+/* Whether the hub is configured (login, payment, sync possible). */
+bool app_has_hub(const struct app *a);
+/* Whether the last exchange with the hub failed (the offline banner). */
+bool app_offline(const struct app *a);
+/* Whether application id has changes the hub has not acknowledged. */
+bool app_queued(struct app *a, const char *id);
+/* Tell the sync engine a change was committed. */
+void app_sync_now(struct app *a);
+/* Show a toast with a catalog text. */
+void app_toast(struct app *a, enum msg_id id);
+/* The status pill text and tone of an application for lists. */
+const char *app_status_text(const struct ca_app *rec, enum ui_tone *tone);
+/*
+ * The logged-in account's applications, newest first, loaded from the
+ * store and cached until something changes (a store write through the app,
+ * a sync report, a screen change). *n gets the count (at most
+ * APP_APPS_MAX). Borrowed until the next frame.
+ */
+const struct ca_app *app_apps(struct app *a, int *n);
+/* Mark the cache of app_apps stale (after a store write). */
+void app_apps_dirty(struct app *a);
+/* Read application sel_id of the account into *out; false (and a toast)
+ * when it is gone, e.g. deleted on another kiosk. */
+bool app_sel(struct app *a, struct ca_app *out);
+/* Keep the hub's snapshot of an application (from a payment query) in the
+ * store, by the store's rule for hub snapshots (store.h). */
+ca_err app_apply_hub(struct app *a, const struct ca_app *hub);
+/* "¥300.00" of an amount in fen into buf. */
+char *app_money(int64_t fen, char *buf, size_t n);
+
+/* Send a request to the hub (the spinner shows while app_net_busy). */
+void app_net_send(struct app *a, const struct online_req *req);
+/* Whether a request sent with app_net_send has no result yet. */
+bool app_net_busy(const struct app *a);
+/* The result of the last request of op, once: true when it just arrived. */
+bool app_net_take(struct app *a, enum online_op op, struct online_result *res);
+
+/* ---- the on-screen keyboard (kbview.c) ---- */
+
+/*
+ * A text field that the on-screen keyboard edits: ui_field plus, when it
+ * is tapped, the keyboard focused on buf with max_chars and kind. Returns
+ * the ui_field result flags.
+ */
+int app_field(struct app *a, const char *id, enum msg_id caption, char *buf, size_t size,
+	      size_t max_chars, enum kb_field_kind kind, const char *error);
+/* Whether the keyboard is open (a field has the focus). */
+bool app_kb_open(const struct app *a);
+/* Height the keyboard takes at the bottom of the screen when open. */
+int app_kb_height(const struct app *a);
+/* Draw the keyboard (call last in a screen that has fields, before any
+ * dialog). Closes itself on 确定 / 收起. */
+void app_keyboard(struct app *a);
+/* ui_dialog_begin that keeps the dialog clear of the keyboard when it is
+ * open. A dialog with a field calls app_keyboard(a) BEFORE
+ * ui_dialog_end, so the keys are on the dialog's layer and take taps. */
+void app_dialog_begin(struct app *a, const char *id, const char *title);
+/* Close the keyboard (leave the field). */
+void app_kb_close(struct app *a);
+
+/* ---- screens (scr_main.c, scr_apply.c, scr_pay.c) ---- */
+
+void scr_attract(struct app *a);
+void scr_login(struct app *a);
+void scr_home(struct app *a);
+void scr_maint(struct app *a);
+/* The idle warning dialog over any screen, with remaining_s of total_s
+ * left before the session is cleared (scr_main.c). */
+void scr_idle(struct app *a, int remaining_s, int total_s);
+/* The PIN and logout dialogs (scr_main.c). */
+void scr_main_dialogs(struct app *a);
+
+void scr_apply_list(struct app *a);
+void scr_notice(struct app *a);
+void scr_form(struct app *a);
+void scr_app_detail(struct app *a);
+/* Open the form: for a new application (after the notice), or to edit id. */
+void scr_form_open_new(struct app *a);
+void scr_form_open_edit(struct app *a, const char *id);
+
+void scr_pay_list(struct app *a);
+void scr_pay_method(struct app *a);
+void scr_pay_bank(struct app *a);
+void scr_pay_qr(struct app *a);
+void scr_pay_result(struct app *a);
+void scr_order_detail(struct app *a);
+void scr_invoice_list(struct app *a);
+void scr_invoice_qr(struct app *a);
+/* Start paying application id with method (and bank index for PAY_BANK):
+ * sends the order request and shows the QR screen. */
+void scr_pay_start(struct app *a, const char *id, enum pay_method m, int bank);
 
 #endif

@@ -72,6 +72,7 @@ enum cfg_kind {
 	CFG_ORIENT, /* portrait | landscape */
 	CFG_LEVEL,  /* error | warn | info | debug */
 	CFG_PIN,    /* "" or sha256//BASE64[;sha256//BASE64...] */
+	CFG_DIGITS, /* "" or 4..8 digits (maintenance PIN) */
 };
 
 /* Index of each key in cfg_keys[], for the checks that span keys. */
@@ -79,6 +80,7 @@ enum cfg_key_id {
 	K_ID,
 	K_DATA_DIR,
 	K_SECRET_FILE,
+	K_MAINT_PIN,
 	K_URL,
 	K_CA_FILE,
 	K_PIN,
@@ -116,6 +118,7 @@ static const struct cfg_key cfg_keys[K__N] = {
 	CFG_STR(K_ID, "kiosk", "id", CFG_ID, kiosk_id),
 	CFG_STR(K_DATA_DIR, "kiosk", "data_dir", CFG_PATH, data_dir),
 	CFG_STR(K_SECRET_FILE, "kiosk", "secret_file", CFG_PATH0, secret_file),
+	CFG_STR(K_MAINT_PIN, "kiosk", "maint_pin", CFG_DIGITS, maint_pin),
 	CFG_STR(K_URL, "server", "url", CFG_URL, server_url),
 	CFG_STR(K_CA_FILE, "server", "ca_file", CFG_PATH0, ca_file),
 	CFG_STR(K_PIN, "server", "pin", CFG_PIN, pin),
@@ -515,6 +518,14 @@ static bool cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v)
 			cfg_err(x, x->lineno, "[%s] %s: '%s' must be 1 to 32 of "
 				"A-Z a-z 0-9 _ -", k->section, k->name,
 				cfg_quote(v, q, sizeof(q)));
+			return false;
+		}
+		break;
+	case CFG_DIGITS:
+		if ((len != 0 && (len < 4 || len >= k->size)) ||
+		    strspn(v, "0123456789") != len) {
+			cfg_err(x, x->lineno, "[%s] %s: must be empty or 4 to "
+				"%zu digits", k->section, k->name, k->size - 1);
 			return false;
 		}
 		break;

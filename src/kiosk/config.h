@@ -6,7 +6,7 @@
  * with file:line, all of them at once, and the load fails: a kiosk must not
  * run on a setting its operator mistyped.
  *
- *   [kiosk]   id, data_dir, secret_file
+ *   [kiosk]   id, data_dir, secret_file, maint_pin
  *   [server]  url, ca_file, pin, connect_timeout_ms, total_timeout_ms
  *   [screen]  width, height, orientation (portrait|landscape), fullscreen, font
  *   [timeouts] idle_warn_s, idle_reset_s, sync_interval_s
@@ -37,6 +37,7 @@ struct config {
 	char kiosk_id[33];                    /* [kiosk] id: [A-Za-z0-9_-]{1,32} */
 	char data_dir[CONFIG_PATH_MAX + 1];   /* [kiosk] data_dir: store, state files */
 	char secret_file[CONFIG_PATH_MAX + 1]; /* [kiosk] secret_file: the device secret; "" = none (no sync) */
+	char maint_pin[9];                    /* [kiosk] maint_pin: 4..8 digits; "" = maintenance mode off */
 	char server_url[CONFIG_PATH_MAX + 1]; /* [server] url: https://... (http:// only for loopback) */
 	char ca_file[CONFIG_PATH_MAX + 1];    /* [server] ca_file: CA bundle to verify the hub; "" = system */
 	char pin[CONFIG_PATH_MAX + 1];        /* [server] pin: sha256//BASE64[;...] public-key pins; "" = none */

@@ -262,10 +262,27 @@ static bool add_header(struct curl_slist **list, const char *name,
 	return true;
 }
 
+/* Whether line is "Name: value" with a token name and no CR or LF. */
+static bool header_line_ok(const char *line)
+{
+	size_t n = strspn(line, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "0123456789-_");
+
+	return n > 0 && line[n] == ':' && !strpbrk(line, "\r\n");
+}
+
 /* One signed request; see http.h. */
 ca_err http_request(struct http *h, const char *method, const char *path,
 		    const char *body, size_t body_len, int extra_ms,
 		    struct http_resp *r)
+{
+	return http_request_hdr(h, method, path, NULL, body, body_len, extra_ms, r);
+}
+
+/* One signed request with extra headers; see http.h. */
+ca_err http_request_hdr(struct http *h, const char *method, const char *path,
+			const char *const *headers, const char *body,
+			size_t body_len, int extra_ms, struct http_resp *r)
 {
 	char nonce[SIGN_NONCE_LEN + 1], sig[SIGN_HEX_LEN + 1], ts[24];
 	char errbuf[CURL_ERROR_SIZE];
@@ -277,6 +294,7 @@ ca_err http_request(struct http *h, const char *method, const char *path,
 	size_t ulen, tlen;
 	CURLcode cc;
 	ca_err e = CA_OK;
+	size_t i;
 
 	memset(r, 0, sizeof(*r));
 	r->retry_after_s = -1;
@@ -286,6 +304,11 @@ ca_err http_request(struct http *h, const char *method, const char *path,
 		e = CA_ERR_ARG;
 		goto out;
 	}
+	for (i = 0; headers && headers[i]; i++)
+		if (!header_line_ok(headers[i])) {
+			e = CA_ERR_ARG;
+			goto out;
+		}
 	ulen = strlen(h->url_base) + strlen(path) + 1;
 	tlen = strlen(h->path_prefix) + strlen(path) + 1;
 	url = malloc(ulen);
@@ -312,6 +335,15 @@ ca_err http_request(struct http *h, const char *method, const char *path,
 	    !(hdr = curl_slist_append(hdr, "Expect:"))) {
 		e = CA_ERR_NOMEM;
 		goto out;
+	}
+	for (i = 0; headers && headers[i]; i++) {
+		struct curl_slist *l = curl_slist_append(hdr, headers[i]);
+
+		if (!l) {
+			e = CA_ERR_NOMEM;
+			goto out;
+		}
+		hdr = l;
 	}
 
 	curl_easy_reset(c);

@@ -81,6 +81,16 @@ ca_err http_request(struct http *h, const char *method, const char *path,
 		    const char *body, size_t body_len, int extra_ms,
 		    struct http_resp *resp);
 
+/*
+ * The same with extra request headers: headers is NULL or a NULL-terminated
+ * list of "Name: value" lines (such as "X-CA-Session: TOKEN"); they are
+ * sent as given and are not part of the signature. CA_ERR_ARG when a line
+ * has no "Name:" or holds a CR or LF.
+ */
+ca_err http_request_hdr(struct http *h, const char *method, const char *path,
+			const char *const *headers, const char *body,
+			size_t body_len, int extra_ms, struct http_resp *resp);
+
 /* Free the body of resp. */
 void http_resp_release(struct http_resp *resp);
 

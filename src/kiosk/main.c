@@ -26,14 +26,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../core/err.h"
 #include "../core/log.h"
+#include "../core/sign.h"
 #include "../ui/script.h"
 #include "app.h"
 #include "config.h"
 #include "store.h"
+#include "sync.h"
 
 #ifndef CA_KIOSK_VERSION
 #define CA_KIOSK_VERSION "0.1.0-dev"
@@ -163,17 +166,30 @@ out:
 	return ret;
 }
 
+/* Monotonic ms, for the start-to-first-frame figure. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Start the UI: run script (NULL: the event loop), shots into shots_dir.
  * Returns an exit status. */
 static int run_ui(const struct config *c, bool headless, const char *script,
-		  const char *shots_dir, int outbox)
+		  const char *shots_dir, int64_t started_ms)
 {
-	struct app_opts o = { .w = c->screen_w, .h = c->screen_h,
-			      .font = c->font, .outbox_pending = outbox };
+	char db[CONFIG_PATH_MAX + sizeof("/" KIOSK_DB_NAME)];
+	char secret[SIGN_SECRET_MAX + 1] = "";
+	struct app_opts o = { .w = c->screen_w, .h = c->screen_h, .cfg = c,
+			      .db_path = db, .secret = secret,
+			      .started_ms = started_ms };
 	char err[512];
 	struct app *a = NULL;
 	int e, ret = EXIT_RUNTIME;
 
+	snprintf(db, sizeof(db), "%s/%s", c->data_dir, KIOSK_DB_NAME);
 	if (headless)
 		o.mode = RENDER_HEADLESS;
 	else
@@ -183,6 +199,13 @@ static int run_ui(const struct config *c, bool headless, const char *script,
 			"WAYLAND_DISPLAY are unset); run a flow script with "
 			"--headless --script FILE --shots DIR\n");
 		goto out;
+	}
+	if (c->secret_file[0] &&
+	    sync_load_secret(c->secret_file, secret, sizeof(secret), err,
+			     sizeof(err)) != CA_OK) {
+		/* Without the secret the kiosk still works offline. */
+		log_error("kiosk", "%s; no hub: login and payment are unavailable", err);
+		secret[0] = '\0';
 	}
 	if (shots_dir) {
 		e = make_dirs(shots_dir);
@@ -209,6 +232,7 @@ out:
 	if (a)
 		app_release(a);
 	free(a);
+	explicit_bzero(secret, sizeof(secret));
 	return ret;
 }
 
@@ -230,6 +254,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	bool check_only = false, headless = false;
 	int opt, outbox = 0, ret = EXIT_USAGE;
+	int64_t started_ms = mono_ms();
 	ca_err rc;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -306,7 +331,7 @@ int main(int argc, char **argv)
 			  check_only, &outbox);
 	if (ret != EXIT_OK || check_only)
 		goto out;
-	ret = run_ui(&cfg, headless, script, shots, outbox);
+	ret = run_ui(&cfg, headless, script, shots, started_ms);
 out:
 	return ret;
 }

@@ -1323,6 +1323,31 @@ out:
 	return e;
 }
 
+/* Pending outbox rows of one application. */
+ca_err store_outbox_app_pending(struct store *st, const char *app_id, int *n)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM outbox WHERE app_id = ?1 AND state = 'pending'";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	*n = 0;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	sqlite3_bind_text(s, 1, app_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		e = db_fail(st, rc, "outbox rows of an application");
+		goto out;
+	}
+	*n = sqlite3_column_int(s, 0);
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
 /* The earliest next attempt time of a pending row. */
 ca_err store_outbox_next_at(struct store *st, int64_t *at_ms)
 {

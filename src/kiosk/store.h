@@ -204,6 +204,10 @@ ca_err store_outbox_park(struct store *st, int64_t seq, const char *error);
 /* Number of pending and parked rows. */
 ca_err store_outbox_depth(struct store *st, int *pending, int *parked);
 
+/* Number of pending rows of application app_id into *n (the UI marks
+ * the application "not yet synced" while it is > 0). */
+ca_err store_outbox_app_pending(struct store *st, const char *app_id, int *n);
+
 /* The earliest next attempt time of a pending row into *at_ms, INT64_MAX
  * when there is none (the sync engine sleeps until then). */
 ca_err store_outbox_next_at(struct store *st, int64_t *at_ms);

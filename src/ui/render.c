@@ -850,6 +850,15 @@ static void finger_xy(struct render *r, const SDL_TouchFingerEvent *f, int *x, i
 	*y = (int)lroundf(f->y * (float)r->h);
 }
 
+void render_wake(void)
+{
+	SDL_Event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = SDL_USEREVENT;
+	SDL_PushEvent(&e); /* thread-safe; a full queue wakes the loop anyway */
+}
+
 int render_wait(struct render *r, struct ui *ui, int timeout_ms)
 {
 	SDL_Event e;
@@ -913,6 +922,9 @@ int render_wait(struct render *r, struct ui *ui, int timeout_ms)
 				ui_input_pointer(ui, UI_POINTER_MOVE, x, y);
 			}
 			flags |= RENDER_INPUT;
+			break;
+		case SDL_USEREVENT:
+			flags |= RENDER_WAKE;
 			break;
 		case SDL_TEXTINPUT:
 			ui_input_text(ui, e.text.text);

@@ -70,6 +70,7 @@ enum {
 	RENDER_QUIT   = 1 << 0, /* the window was closed (or SDL_QUIT) */
 	RENDER_INPUT  = 1 << 1, /* input went to the ui */
 	RENDER_EXPOSE = 1 << 2, /* the window needs a redraw (ui invalidated) */
+	RENDER_WAKE   = 1 << 3, /* render_wake() was called */
 };
 
 struct render;
@@ -102,6 +103,10 @@ ca_err render_screenshot(struct render *r, const struct draw_list *dl, const cha
  * Returns RENDER_* flags (0: timed out).
  */
 int render_wait(struct render *r, struct ui *ui, int timeout_ms);
+
+/* Wake a render_wait in progress (or the next one) from any thread: a
+ * worker has a result for the UI. */
+void render_wake(void);
 
 /* Current counters. */
 void render_get_stats(const struct render *r, struct render_stats *s);

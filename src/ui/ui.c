@@ -515,6 +515,7 @@ void ui_begin(struct ui *ui, int64_t now_ms)
 	ui->deadline = INT64_MAX;
 	ui->rerun = false;
 	ui->footer = rect(0, 0, 0, 0);
+	ui->dialog_reserve = 0;
 	ui->nlayouts = 0;
 	push_layout(ui, rect(t->margin, t->margin, ui->w - 2 * t->margin, ui->h - 2 * t->margin),
 		    false, t->sp_lg);
@@ -557,6 +558,7 @@ static void draw_toast(struct ui *ui)
 	w += 2 * t->sp_xl;
 	h = n * lh + 2 * t->sp_md;
 	bottom = ui->footer.h ? ui->footer.y : ui->h;
+	bottom = imin(bottom, ui->h - ui->dialog_reserve); /* above a keyboard */
 	x = (ui->w - w) / 2;
 	y = bottom - t->sp_xl - h;
 	rfill(ui, rect(x, y, w, h), imin(h / 2, t->radius * 2), k->bg);
@@ -1001,19 +1003,15 @@ bool ui_button(struct ui *ui, const char *label)
 	return ui_button_ex(ui, NULL, label, 0);
 }
 
-bool ui_button_ex(struct ui *ui, const char *id, const char *label, unsigned opts)
+/* A button at r: the body of ui_button_ex and ui_key. */
+static bool button_at(struct ui *ui, const char *id, const char *label, struct draw_rect r,
+		      unsigned opts, int text_size)
 {
 	const struct theme *t = &ui->theme;
-	struct draw_rect r = ui_next(ui, t->button_h);
 	bool enabled = !(opts & UI_OPT_DISABLED), down, hit;
 	enum theme_ink_id ki;
 	const struct theme_ink *k;
 
-	if (opts & UI_OPT_FIT) {
-		int w = text_w(ui, DRAW_FONT_BOLD, t->text_button, label, strlen(label)) + 2 * t->sp_xl;
-
-		r.w = imin(r.w, imax(w, 3 * t->touch_min));
-	}
 	hit = interact(ui, hash_str(id ? id : label), r, enabled, &down);
 	if (!enabled)
 		ki = THEME_INK_DISABLED;
@@ -1030,9 +1028,40 @@ bool ui_button_ex(struct ui *ui, const char *id, const char *label, unsigned opt
 		rbox(ui, r, t->radius_sm, k->bg, ink(ui, THEME_INK_PRIMARY_DOWN)->bg, t->focus_w);
 	else
 		rfill(ui, r, t->radius_sm, k->bg);
-	text_in(ui, r, DRAW_FONT_BOLD, t->text_button, k->fg, label, UI_ALIGN_CENTER);
+	text_in(ui, r, DRAW_FONT_BOLD, text_size, k->fg, label, UI_ALIGN_CENTER);
 	reg(ui, id, label, UI_KIND_BUTTON, r, opts);
 	return hit;
+}
+
+bool ui_button_ex(struct ui *ui, const char *id, const char *label, unsigned opts)
+{
+	const struct theme *t = &ui->theme;
+	struct draw_rect r = ui_next(ui, t->button_h);
+
+	if (opts & UI_OPT_FIT) {
+		int w = text_w(ui, DRAW_FONT_BOLD, t->text_button, label, strlen(label)) + 2 * t->sp_xl;
+
+		r.w = imin(r.w, imax(w, 3 * t->touch_min));
+	}
+	return button_at(ui, id, label, r, opts, t->text_button);
+}
+
+bool ui_key(struct ui *ui, const char *id, const char *label, struct draw_rect r, unsigned opts)
+{
+	return button_at(ui, id, label, r, opts, ui->theme.text_button);
+}
+
+void ui_panel(struct ui *ui, struct draw_rect r)
+{
+	const struct theme *t = &ui->theme;
+
+	fill(ui, r, t->page);
+	fill(ui, rect(r.x, r.y, r.w, t->border_w), t->border);
+}
+
+int ui_text_width(const struct ui *ui, enum draw_font font, int size, const char *s)
+{
+	return text_w(ui, font, size, s, strlen(s));
 }
 
 /* Remove the last UTF-8 character of buf. */
@@ -1778,7 +1807,7 @@ void ui_dialog_begin(struct ui *ui, const char *id, const char *title)
 	w = imin(t->dialog_w, ui->w - 2 * t->margin);
 	h = ui->dialogs[idx].h > 0 ? ui->dialogs[idx].h : ui->h / 3;
 	x = (ui->w - w) / 2;
-	y = imax(t->margin, (ui->h - h) / 2);
+	y = imax(t->margin, (ui->h - ui->dialog_reserve - h) / 2);
 	patch = rfill(ui, rect(x, y, w, h), t->radius, t->card);
 	l = push_layout(ui, rect(x + pad, y + pad, w - 2 * pad, ui->h), true, t->sp_lg);
 	l->patch = patch;
@@ -1805,6 +1834,11 @@ void ui_dialog_end(struct ui *ui)
 	/* Back to the screen layer; its clip is what it was. */
 	ui->layer = 0;
 	ui->clip = screen_rect(ui);
+}
+
+void ui_dialog_reserve(struct ui *ui, int px)
+{
+	ui->dialog_reserve = imax(0, px);
 }
 
 void ui_toast(struct ui *ui, const char *text, int ms)

@@ -239,6 +239,7 @@ struct ui {
 	char toast[UI_TOAST_MAX + 1]; /* toast text ("" none) */
 	int64_t toast_until;       /* when it goes */
 
+	int dialog_reserve;        /* px at the bottom dialogs keep clear (this frame) */
 	int64_t deadline;          /* earliest time a frame is wanted; INT64_MAX none */
 	bool rerun;                /* a size learned this frame changes the layout */
 	uint64_t hash;             /* this frame's command hash */
@@ -366,6 +367,14 @@ bool ui_is_landscape(const struct ui *ui);
 bool ui_button(struct ui *ui, const char *label);
 /* A button with an id (NULL: the label) and UI_OPT_* flags. */
 bool ui_button_ex(struct ui *ui, const char *id, const char *label, unsigned opts);
+/* A button at the absolute rectangle r (keyboard keys, grids that are not
+ * rows): as ui_button_ex otherwise. */
+bool ui_key(struct ui *ui, const char *id, const char *label, struct draw_rect r, unsigned opts);
+/* A plain panel at r in the page colour with a top rule (the keyboard's
+ * background); widgets drawn after it lie on top. */
+void ui_panel(struct ui *ui, struct draw_rect r);
+/* Width in px of text in font at size. */
+int ui_text_width(const struct ui *ui, enum draw_font font, int size, const char *s);
 /*
  * A text field: caption above, the value (or the placeholder when empty)
  * with a caret when focused, error text under it (NULL or "": none). Typed
@@ -419,6 +428,9 @@ int ui_qr(struct ui *ui, const char *id, const char *data, int size);
  * tappable while it is open. */
 void ui_dialog_begin(struct ui *ui, const char *id, const char *title);
 void ui_dialog_end(struct ui *ui);
+/* Keep px at the bottom of the screen clear of dialogs opened after this
+ * call in this frame (e.g. for an on-screen keyboard). */
+void ui_dialog_reserve(struct ui *ui, int px);
 /* Show text in a toast for ms from now (replaces any toast). */
 void ui_toast(struct ui *ui, const char *text, int ms);
 

@@ -7,7 +7,8 @@
  * idempotent (replay = same result, same key other body = 409), the hub's
  * copy decides (403) and validates (422 with fields); staff actions show in
  * the feed with reasons; the long-poll returns early on a change; a restart
- * keeps data and still refuses an old nonce.
+ * keeps data and still refuses an old nonce. The application-form template
+ * is an HTML page anyone can open, with every field of the form on it.
  *
  * One hub serves the group (started in the group setup); tests run in the
  * order listed, and the ones that move the virtual clock come last.
@@ -27,6 +28,8 @@
 #include <time.h>
 
 #include "../../src/core/codec.h"
+#include "../../src/core/msg.h"
+#include "../../src/core/utf8.h"
 #include "../../src/core/uuid.h"
 #include "../fixture.h"
 #include "../support/hubproc.h"
@@ -237,6 +240,40 @@ static void test_tls_and_signed_request_accepted(void **state)
 		assert_int_equal(r.status, 200);
 		free(r.body);
 	}
+}
+
+/* GET /template/application-form: no authentication, UTF-8 HTML for a
+ * phone, every form field's catalog label on it, no script; JSON errors
+ * stay for other methods. */
+static void test_form_template_page(void **state)
+{
+	static const char *const also[] = { "<!DOCTYPE html>", "name=\"viewport\"",
+		"charset=\"utf-8\"", "新办", "续期", "变更", "补办", "机构证书", "法人证书",
+		"个人证书", "现场取锁", "邮寄取锁", "法定代表人（签字）", "经办人（签字）",
+		"单位公章", "</html>" };
+	struct hubproc_req q = { 0 };
+	struct hubproc_resp r;
+	size_t i, n;
+	int f;
+
+	(void)state;
+	hubproc_request(&hub, &q, "GET", "/template/application-form", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.content_type, "text/html; charset=utf-8");
+	assert_true(utf8_count(r.body, &n));
+	for (f = CA_F_COMPANY; f <= CA_F_MAIL_POSTCODE; f++)
+		if (!strstr(r.body, msg(ca_field_msg((enum ca_field)f))))
+			fail_msg("field %s is not on the page", ca_field_key((enum ca_field)f));
+	for (i = 0; i < sizeof(also) / sizeof(also[0]); i++)
+		if (!strstr(r.body, also[i]))
+			fail_msg("'%s' is not on the page", also[i]);
+	assert_null(strstr(r.body, "<script"));
+	free(r.body);
+
+	hubproc_request(&hub, &q, "POST", "/template/application-form", "{}", &r);
+	assert_int_equal(r.status, 405);
+	assert_string_equal(r.content_type, "application/json; charset=utf-8");
+	free(r.body);
 }
 
 static void test_client_refuses_wrong_ca_and_host(void **state)
@@ -737,6 +774,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tls_and_signed_request_accepted),
 		cmocka_unit_test(test_client_refuses_wrong_ca_and_host),
+		cmocka_unit_test(test_form_template_page),
 		cmocka_unit_test(test_bad_requests_are_401),
 		cmocka_unit_test(test_login_flow_and_limits),
 		cmocka_unit_test(test_records_idempotent_and_checked),

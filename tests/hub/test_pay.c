@@ -299,7 +299,7 @@ static void test_create_needs_session_and_approved_unpaid(void **state)
 	char token[65], other[65], no[PAY_TRADE_NO_MAX + 1], target[160], expect[160];
 	int64_t parsed;
 	long st;
-	json_t *j, *a;
+	json_t *j, *a, *o;
 
 	(void)state;
 	login("13700000001", token);
@@ -376,6 +376,23 @@ static void test_create_needs_session_and_approved_unpaid(void **state)
 	assert_null(json_object_get(j, "code_url"));
 	json_decref(j);
 	assert_int_equal(customer_pays(no), 1);
+
+	/* Staff see both orders, oldest first, each with its code_url (what
+	 * tools/flowrun compares a screenshot's QR code with); a draft has none. */
+	a = admin_app(ok.id);
+	o = json_object_get(a, "orders");
+	assert_int_equal(json_array_size(o), 2);
+	assert_string_equal(jstr(json_array_get(o, 0), "out_trade_no"), no);
+	assert_string_equal(jstr(json_array_get(o, 0), "trade_state"), "CLOSED");
+	assert_string_equal(jstr(json_array_get(o, 0), "method"), "wechat");
+	assert_memory_equal(jstr(json_array_get(o, 0), "code_url"),
+			    "weixin://wxpay/bizpayurl?pr=", 28);
+	assert_string_equal(jstr(json_array_get(o, 1), "method"), "bank");
+	assert_string_equal(jstr(json_array_get(o, 1), "code_url"), expect);
+	json_decref(a);
+	a = admin_app(draft.id);
+	assert_int_equal(json_array_size(json_object_get(a, "orders")), 0);
+	json_decref(a);
 }
 
 static void test_expiry_closes_and_the_qr_is_dead(void **state)

@@ -4,11 +4,18 @@
 # Pins: every tests/flows/*.flow passes (exit 0) and writes its shots as
 # PNGs; every tests/flows/fail/*.flow fails with a non-zero exit and names,
 # on stderr, the line its first comment gives ("# fails at line N").
+# Every tests/flows/*.plan passes through tools/flowrun against a real hub
+# (each plan its own hub and kiosk data), portrait, and landscape too when
+# the plan says "# orientations: portrait landscape"; every
+# tests/flows/fail/*.plan fails at the line its first comment names.
 # CA_KIOSK is the ca-kiosk binary (the Makefile sets it; default
-# build/ca-kiosk). Shots go to CA_FLOW_SHOTS (default: a temporary
-# directory, removed at the end). Headless: SDL's offscreen driver.
+# build/ca-kiosk); ca-hub and ca-hubctl are taken from its directory.
+# Shots go to CA_FLOW_SHOTS (default: a temporary directory, removed at the
+# end). Headless: SDL's offscreen driver.
 set -u
 kiosk=${CA_KIOSK:-build/ca-kiosk}
+flowrun=$(cd "$(dirname "$0")/../.." && pwd)/tools/flowrun
+export CA_KIOSK="$kiosk"
 dir=$(cd "$(dirname "$0")/../flows" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -21,6 +28,7 @@ ok() { pass=$((pass + 1)); printf 'ok   %s\n' "$1"; }
 bad() { fail=$((fail + 1)); printf 'FAIL %s: %s\n' "$1" "$2"; }
 
 for f in "$dir"/*.flow; do
+	[ -e "$f" ] || continue
 	name=${f#"$dir"/}
 	out="$shots/${name%.flow}"
 	if "$kiosk" --config "$tmp/kiosk.ini" --headless --script "$f" \
@@ -39,6 +47,7 @@ for f in "$dir"/*.flow; do
 done
 
 for f in "$dir"/fail/*.flow; do
+	[ -e "$f" ] || continue
 	name=fail/${f#"$dir"/fail/}
 	line=$(sed -n '1s/^# fails at line \([0-9]*\).*/\1/p' "$f")
 	if [ -z "$line" ]; then
@@ -53,6 +62,47 @@ for f in "$dir"/fail/*.flow; do
 	else
 		bad "$name" "did not name line $line; stderr:"
 		cat "$tmp/err"
+	fi
+done
+
+# Plans: flow scripts with staff actions between them, against a real hub.
+for f in "$dir"/*.plan; do
+	[ -e "$f" ] || continue
+	name=${f#"$dir"/}
+	modes=portrait
+	grep -q '^# orientations:.*landscape' "$f" && modes="portrait landscape"
+	for m in $modes; do
+		out="$shots/${name%.plan}-$m"
+		flag=
+		[ "$m" = landscape ] && flag=--landscape
+		start=$(date +%s%N)
+		# shellcheck disable=SC2086
+		if "$flowrun" $flag --out "$out" "$f" >"$tmp/out" 2>&1; then
+			ms=$(( ($(date +%s%N) - start) / 1000000 ))
+			n=$(find "$out" -name '*.png' 2>/dev/null | wc -l)
+			ok "$name $m ($n shots, $ms ms)"
+		else
+			bad "$name $m" "flowrun exit $?; its output:"
+			sed 's/^/  /' "$tmp/out"
+		fi
+	done
+done
+
+for f in "$dir"/fail/*.plan; do
+	[ -e "$f" ] || continue
+	name=fail/${f#"$dir"/fail/}
+	line=$(sed -n '1s/^# fails at line \([0-9]*\).*/\1/p' "$f")
+	if [ -z "$line" ]; then
+		bad "$name" "first line must say '# fails at line N'"
+		continue
+	fi
+	if "$flowrun" --out "$tmp/fail-plan" "$f" >"$tmp/out" 2>&1; then
+		bad "$name" "passed, but must fail at line $line"
+	elif grep -q "$f:$line: " "$tmp/out"; then
+		ok "$name (fails at line $line)"
+	else
+		bad "$name" "did not fail at line $line; its output:"
+		sed 's/^/  /' "$tmp/out"
 	fi
 done
 

@@ -363,6 +363,10 @@ static size_t on_header(char *d, size_t s, size_t m, void *ud)
 		snprintf(r->date, sizeof(r->date), "%.*s", (int)(n - 6), d + 6);
 		r->date[strcspn(r->date, "\r\n")] = '\0';
 	}
+	if (n > 14 && !strncasecmp(d, "Content-Type: ", 14)) {
+		snprintf(r->content_type, sizeof(r->content_type), "%.*s", (int)(n - 14), d + 14);
+		r->content_type[strcspn(r->content_type, "\r\n")] = '\0';
+	}
 	if (n > 13 && !strncasecmp(d, "Retry-After: ", 13))
 		r->retry_after = strtol(d + 13, NULL, 10);
 	return n;

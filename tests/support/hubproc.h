@@ -77,6 +77,7 @@ struct hubproc_resp {
 	int curl_code;     /* CURLcode */
 	char *body;        /* malloc'd, NUL-terminated, "" when none */
 	char date[64];     /* Date header */
+	char content_type[64]; /* Content-Type header */
 	long retry_after;  /* Retry-After, 0 when absent */
 	char nonce[33];    /* the nonce sent */
 	int64_t ts;        /* the timestamp sent */

@@ -1,0 +1,1114 @@
+/*
+ * scr_pay.c - the CA支付 screens: the payment list (未支付 / 已支付 /
+ * 已办理), the choice of method and bank, the QR code with its 300 s
+ * countdown, the result, the order details (payment record, processing
+ * records, 确认签收, the on-site states) and the e-invoice QR.
+ *
+ * Start reading at scr_pay_qr: it is the only screen with a life of its
+ * own. scr_pay_start asks the hub for an order (online.h) and shows it;
+ * each frame takes the worker's answers (qr_created, qr_queried), asks
+ * again every APP_PAY_POLL_MS and once at the expiry (qr_poll), and lets
+ * pay_view_of (core/pay.h) decide between the live QR, "checking", "paid"
+ * and "expired". The countdown comes from the hub's expiry and Date header
+ * measured on the app's clock, so a script's `advance 60s` moves it. The
+ * screen asks for a frame at the next whole second and at the next query,
+ * nothing more: a ticking QR page costs one small frame a second.
+ *
+ * "Expired" is shown only after the hub, asked after the expiry, says the
+ * order is not paid; an order paid at the last second goes to 支付成功.
+ *
+ * The other screens read struct app and the store and emit widgets; they
+ * run only when something happens (a tap, a sync report).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "store.h"
+
+/* The banks of POST /v1/pay/orders (docs/api.md), in the hub's order. */
+static const struct {
+	const char *code;  /* the API's bank id; button id "bank.<code>" */
+	enum msg_id name;  /* the bank's Chinese name */
+} banks[] = {
+	{ "icbc", MSG_UI_BANK_ICBC },   { "abc", MSG_UI_BANK_ABC },
+	{ "boc", MSG_UI_BANK_BOC },     { "ccb", MSG_UI_BANK_CCB },
+	{ "bocom", MSG_UI_BANK_BOCOM }, { "cmb", MSG_UI_BANK_CMB },
+	{ "psbc", MSG_UI_BANK_PSBC },   { "citic", MSG_UI_BANK_CITIC },
+	{ "cib", MSG_UI_BANK_CIB },     { "spdb", MSG_UI_BANK_SPDB },
+};
+#define NBANKS ((int)(sizeof(banks) / sizeof(banks[0])))
+
+/* Processing records shown at most on the details screen. */
+#define RECORDS_SHOWN 40
+
+/*
+ * Whether the payment query in flight was sent after the expiry. It
+ * becomes a->pay.asked_after_expiry when its answer arrives, never
+ * before: until then the last answer stands, so the screen neither shows
+ * "expired" early nor flickers while it asks again.
+ */
+static bool inflight_after_expiry;
+
+/* ---- small helpers ---- */
+
+/* The application id in the cached list of the account, or NULL. */
+static const struct ca_app *find_app(struct app *a, const char *id)
+{
+	int i, n;
+	const struct ca_app *apps = app_apps(a, &n);
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(apps[i].id, id))
+			return &apps[i];
+	return NULL;
+}
+
+/* The selected application into *out: from the cache, else from the
+ * store (false, and a toast, when it is gone). */
+static bool load_sel(struct app *a, struct ca_app *out)
+{
+	const struct ca_app *r = find_app(a, a->sel_id);
+
+	if (r) {
+		*out = *r;
+		return true;
+	}
+	return app_sel(a, out);
+}
+
+/* The next widget goes in a centred cell w px wide; centre_end after it. */
+static void centre_begin(struct ui *ui, int w)
+{
+	int widths[3] = { 0, w, 0 };
+
+	ui_row(ui, 3, widths, 0);
+	ui_next(ui, 0);
+}
+
+static void centre_end(struct ui *ui)
+{
+	ui_next(ui, 0);
+}
+
+/* Width of the key column of a key/value row. */
+static int key_w(struct ui *ui)
+{
+	return theme_px(ui_theme(ui), 220);
+}
+
+/* A key/value row on a card. */
+static void kv_text(struct ui *ui, enum msg_id key, const char *value)
+{
+	const struct theme *t = ui_theme(ui);
+	int widths[2] = { key_w(ui), 0 };
+
+	ui_row(ui, 2, widths, 0);
+	ui_text(ui, msg(key), DRAW_FONT_REGULAR, t->text_body, THEME_INK_CARD_MUTED, UI_ALIGN_LEFT);
+	ui_text(ui, value, DRAW_FONT_REGULAR, t->text_body, THEME_INK_CARD, UI_ALIGN_LEFT);
+}
+
+/* A key with a status pill. */
+static void kv_pill(struct ui *ui, enum msg_id key, const char *value, enum ui_tone tone)
+{
+	const struct theme *t = ui_theme(ui);
+	int widths[2] = { key_w(ui), 0 };
+
+	ui_row(ui, 2, widths, 0);
+	ui_text(ui, msg(key), DRAW_FONT_REGULAR, t->text_body, THEME_INK_CARD_MUTED, UI_ALIGN_LEFT);
+	ui_pill(ui, value, tone);
+}
+
+/* A key with an amount in large type. */
+static void kv_amount(struct ui *ui, enum msg_id key, int64_t fen)
+{
+	const struct theme *t = ui_theme(ui);
+	int widths[2] = { key_w(ui), 0 };
+	char money[32];
+
+	app_money(fen, money, sizeof(money));
+	ui_row(ui, 2, widths, 0);
+	ui_text(ui, msg(key), DRAW_FONT_REGULAR, t->text_body, THEME_INK_CARD_MUTED, UI_ALIGN_LEFT);
+	ui_text(ui, money, DRAW_FONT_BOLD, t->text_title, THEME_INK_CARD, UI_ALIGN_LEFT);
+}
+
+/* Centred text on a card. */
+static void centred(struct ui *ui, const char *text, enum draw_font f, int size,
+		    enum theme_ink_id ink)
+{
+	ui_text(ui, text, f, size, ink, UI_ALIGN_CENTER);
+}
+
+/* "新办 · 机构证书 · ¥600.00" */
+static const char *order_line(const struct ca_app *r, char *buf, size_t n)
+{
+	char money[32];
+	const char *sep = msg(MSG_UI_PAY_SEP);
+
+	app_money(r->amount_fen, money, sizeof(money));
+	snprintf(buf, n, "%s%s%s%s%s", msg(ca_business_msg(r->business)), sep,
+		 msg(ca_cert_type_msg(r->cert_type)), sep, money);
+	return buf;
+}
+
+/* The tone of a processing status. */
+static enum ui_tone proc_tone(enum ca_proc_status p)
+{
+	switch (p) {
+	case CA_PROC_READY_FOR_PICKUP:
+	case CA_PROC_RECEIVED:
+	case CA_PROC_COLLECTED:
+		return UI_TONE_SUCCESS;
+	case CA_PROC_NONE:
+		return UI_TONE_NEUTRAL;
+	default:
+		return UI_TONE_INFO;
+	}
+}
+
+/* The processing status a paid application is in, also before the hub's
+ * snapshot arrived: 办理中 for mail pickup, 现场办理 on site. */
+static enum ca_proc_status proc_of(const struct ca_app *r)
+{
+	if (r->proc_status != CA_PROC_NONE)
+		return r->proc_status;
+	return r->pickup == CA_PICKUP_MAIL ? CA_PROC_PROCESSING : CA_PROC_ONSITE;
+}
+
+/* The pill of a row in the payment list: 未支付, else how far the key is. */
+static const char *pay_pill(const struct ca_app *r, enum ui_tone *tone)
+{
+	if (r->pay_status == CA_PAY_UNPAID) {
+		*tone = UI_TONE_WARNING;
+		return msg(MSG_PAY_UNPAID);
+	}
+	*tone = proc_tone(proc_of(r));
+	return msg(ca_proc_status_msg(proc_of(r)));
+}
+
+/* "2026-11-24 08:05" of Unix ms, in China time (as the hub writes times). */
+static void fmt_time(int64_t ms, char *buf, size_t n)
+{
+	time_t s = (time_t)(ms / 1000 + 8 * 3600);
+	struct tm tm;
+
+	if (!gmtime_r(&s, &tm)) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	if (!strftime(buf, n, "%Y-%m-%d %H:%M", &tm))
+		snprintf(buf, n, "-");
+}
+
+/* An empty list: a card with 暂无记录 and what would appear here. */
+static void empty_card(struct ui *ui, enum msg_id hint)
+{
+	const struct theme *t = ui_theme(ui);
+
+	ui_card_begin(ui);
+	ui_space(ui, t->sp_lg);
+	centred(ui, msg(MSG_UI_EMPTY_LIST), DRAW_FONT_BOLD, t->text_body, THEME_INK_CARD);
+	centred(ui, msg(hint), DRAW_FONT_REGULAR, t->text_caption, THEME_INK_CARD_MUTED);
+	ui_card_end(ui);
+}
+
+/* One button alone in the action bar. */
+static bool footer_one(struct ui *ui, const char *id, enum msg_id label, unsigned opts)
+{
+	bool hit;
+
+	ui_footer_begin(ui);
+	hit = ui_button_ex(ui, id, msg(label), opts);
+	ui_footer_end(ui);
+	return hit;
+}
+
+/* ---- payment list ---- */
+
+/* The rows of tab (a payment status) in a scroll view; true when one was
+ * tapped (the screen changed). */
+static bool pay_rows(struct app *a, const struct ca_app *apps, int n, int tab)
+{
+	struct ui *ui = a->ui;
+	int i, row = 0;
+
+	ui_scroll_begin(ui, "pay-list", 0);
+	for (i = 0; i < n; i++) {
+		const struct ca_app *r = &apps[i];
+		char id[UI_ID_MAX + 1], detail[256];
+		const char *pill;
+		enum ui_tone tone;
+
+		if (r->app_status != CA_APP_APPROVED || (int)r->pay_status != tab)
+			continue;
+		snprintf(id, sizeof(id), "pay.%d", row++);
+		pill = pay_pill(r, &tone);
+		if (ui_list_item(ui, id, r->company, order_line(r, detail, sizeof(detail)), pill,
+				 tone)) {
+			snprintf(a->sel_id, sizeof(a->sel_id), "%s", r->id);
+			ui_scroll_end(ui);
+			app_go(a, tab == CA_PAY_UNPAID ? APP_SCREEN_PAY_METHOD : APP_SCREEN_ORDER_DETAIL);
+			return true;
+		}
+	}
+	ui_scroll_end(ui);
+	return false;
+}
+
+void scr_pay_list(struct app *a)
+{
+	static const enum msg_id hints[3] = { MSG_UI_PAY_HINT_UNPAID, MSG_UI_PAY_HINT_PAID,
+					      MSG_UI_PAY_HINT_DONE };
+	static const enum msg_id empty[3] = { MSG_UI_PAY_EMPTY_UNPAID, MSG_UI_PAY_EMPTY_PAID,
+					      MSG_UI_PAY_EMPTY_DONE };
+	struct ui *ui = a->ui;
+	const char *labels[3] = { msg(MSG_PAY_UNPAID), msg(MSG_PAY_PAID), msg(MSG_PAY_DONE) };
+	int counts[3] = { 0, 0, 0 }, n, i;
+	const struct ca_app *apps;
+
+	if (app_screen_begin(a, msg(MSG_UI_T_PAY), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
+		app_go(a, APP_SCREEN_HOME);
+		return;
+	}
+	apps = app_apps(a, &n);
+	for (i = 0; i < n; i++)
+		if (apps[i].app_status == CA_APP_APPROVED && (unsigned)apps[i].pay_status < 3)
+			counts[apps[i].pay_status]++;
+	if (a->pay_tab < 0 || a->pay_tab > 2)
+		a->pay_tab = 0;
+	ui_tabs(ui, "pay-tab", labels, counts, 3, &a->pay_tab);
+	if (counts[a->pay_tab] == 0) {
+		empty_card(ui, empty[a->pay_tab]);
+	} else {
+		ui_caption(ui, msg(hints[a->pay_tab]));
+		if (pay_rows(a, apps, n, a->pay_tab))
+			return;
+	}
+	if (footer_one(ui, "home", MSG_UI_BACK_HOME, UI_OPT_SECONDARY))
+		app_go(a, APP_SCREEN_HOME);
+}
+
+/* ---- method ---- */
+
+/* The order summary card: company, business, certificate, keys, pickup,
+ * amount. */
+static void order_card(struct ui *ui, const struct ca_app *r)
+{
+	char keys[64];
+
+	ui_card_begin(ui);
+	ui_heading(ui, r->company);
+	kv_text(ui, MSG_F_BUSINESS, msg(ca_business_msg(r->business)));
+	kv_text(ui, MSG_F_CERT_TYPE, msg(ca_cert_type_msg(r->cert_type)));
+	kv_text(ui, MSG_UI_PAY_KEYS_LABEL, msg_format(keys, sizeof(keys), MSG_UI_PAY_KEYS,
+						       r->sub_keys));
+	kv_text(ui, MSG_F_PICKUP, msg(ca_pickup_msg(r->pickup)));
+	kv_amount(ui, MSG_UI_PAY_AMOUNT, r->amount_fen);
+	ui_card_end(ui);
+}
+
+/* The two methods, or why there is no choice. */
+static void method_choices(struct app *a, const struct ca_app *r)
+{
+	struct ui *ui = a->ui;
+
+	if (!app_has_hub(a)) {
+		ui_banner(ui, msg(MSG_UI_PAY_NO_HUB), UI_TONE_WARNING);
+		return;
+	}
+	if (r->app_status != CA_APP_APPROVED || r->pay_status != CA_PAY_UNPAID) {
+		ui_paragraph(ui, msg(MSG_UI_PAY_NOT_PAYABLE));
+		if (ui_button_ex(ui, "details", msg(MSG_ACT_VIEW_DETAILS), 0))
+			app_go(a, APP_SCREEN_ORDER_DETAIL);
+		return;
+	}
+	if (app_offline(a))
+		ui_banner(ui, msg(MSG_UI_PAY_OFFLINE), UI_TONE_WARNING);
+	ui_label(ui, msg(MSG_UI_PAY_CHOOSE));
+	if (ui_list_item(ui, "wechat", msg(MSG_UI_WECHAT_PAY), msg(MSG_UI_PAY_WECHAT_HINT), NULL,
+			 UI_TONE_NEUTRAL))
+		scr_pay_start(a, r->id, PAY_WECHAT, -1);
+	else if (ui_list_item(ui, "bank", msg(MSG_UI_BANK_PAY), msg(MSG_UI_PAY_BANK_HINT), NULL,
+			      UI_TONE_NEUTRAL))
+		app_go(a, APP_SCREEN_PAY_BANK);
+}
+
+void scr_pay_method(struct app *a)
+{
+	struct ui *ui = a->ui;
+	bool wide = ui_is_landscape(ui);
+	struct ca_app r;
+
+	if (app_screen_begin(a, msg(MSG_UI_PAY_T_METHOD), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
+		app_go(a, APP_SCREEN_PAY_LIST);
+		return;
+	}
+	if (!load_sel(a, &r)) {
+		app_go(a, APP_SCREEN_PAY_LIST);
+		return;
+	}
+	if (wide) {
+		ui_row(ui, 2, NULL, 0);
+		ui_column_begin(ui);
+	}
+	order_card(ui, &r);
+	if (wide) {
+		ui_column_end(ui);
+		ui_column_begin(ui);
+	}
+	method_choices(a, &r);
+	if (wide)
+		ui_column_end(ui);
+	if (a->screen != APP_SCREEN_PAY_METHOD)
+		return;
+	if (footer_one(ui, "cancel", MSG_UI_CANCEL, UI_OPT_SECONDARY))
+		app_go(a, APP_SCREEN_PAY_LIST);
+}
+
+/* ---- bank ---- */
+
+/* The banks as a grid of buttons (2 columns, 3 in landscape). */
+static void bank_grid(struct app *a, const char *app_id)
+{
+	struct ui *ui = a->ui;
+	int cols = ui_is_landscape(ui) ? 3 : 2, i;
+
+	ui_scroll_begin(ui, "banks", 0);
+	for (i = 0; i < NBANKS; i++) {
+		char id[UI_ID_MAX + 1];
+
+		if (i % cols == 0)
+			ui_row(ui, cols, NULL, 0);
+		snprintf(id, sizeof(id), "bank.%s", banks[i].code);
+		if (ui_button_ex(ui, id, msg(banks[i].name), UI_OPT_SECONDARY)) {
+			ui_scroll_end(ui);
+			scr_pay_start(a, app_id, PAY_BANK, i);
+			return;
+		}
+	}
+	for (; i % cols; i++) /* close the last row */
+		ui_next(ui, 0);
+	ui_scroll_end(ui);
+}
+
+void scr_pay_bank(struct app *a)
+{
+	struct ui *ui = a->ui;
+	struct ca_app r;
+	char line[512], money[32];
+
+	if (app_screen_begin(a, msg(MSG_UI_PAY_T_BANK), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
+		app_go(a, APP_SCREEN_PAY_METHOD);
+		return;
+	}
+	if (!load_sel(a, &r)) {
+		app_go(a, APP_SCREEN_PAY_LIST);
+		return;
+	}
+	app_money(r.amount_fen, money, sizeof(money));
+	snprintf(line, sizeof(line), "%s%s%s", r.company, msg(MSG_UI_PAY_SEP), money);
+	ui_label(ui, line);
+	if (!app_has_hub(a)) {
+		ui_banner(ui, msg(MSG_UI_PAY_NO_HUB), UI_TONE_WARNING);
+	} else {
+		if (app_offline(a))
+			ui_banner(ui, msg(MSG_UI_PAY_OFFLINE), UI_TONE_WARNING);
+		ui_caption(ui, msg(MSG_UI_BANK_HOW));
+		bank_grid(a, r.id);
+		if (a->screen != APP_SCREEN_PAY_BANK)
+			return;
+	}
+	if (footer_one(ui, "cancel", MSG_UI_PAY_CANCEL, UI_OPT_SECONDARY))
+		app_go(a, APP_SCREEN_PAY_LIST);
+}
+
+/* ---- starting a payment ---- */
+
+void scr_pay_start(struct app *a, const char *id, enum pay_method m, int bank)
+{
+	struct online_req req;
+	char app_id[CA_UUID_LEN + 1];
+
+	snprintf(app_id, sizeof(app_id), "%s", id); /* id may point into a->pay */
+	memset(&a->pay, 0, sizeof(a->pay));
+	snprintf(a->pay.app_id, sizeof(a->pay.app_id), "%s", app_id);
+	a->pay.method = m;
+	a->pay.bank = m == PAY_BANK && bank >= 0 && bank < NBANKS ? bank : -1;
+	a->pay.error = MSG_NONE;
+	inflight_after_expiry = false;
+	if (!app_has_hub(a))
+		a->pay.error = MSG_UI_PAY_NO_HUB;
+	else if (!a->session.active)
+		a->pay.error = MSG_UI_PAY_ERR_SESSION;
+	else if (m == PAY_BANK && a->pay.bank < 0)
+		a->pay.error = MSG_UI_PAY_ERR_INVALID;
+	/* Go first: app_go forgets the request the app was waiting for. */
+	app_go(a, APP_SCREEN_PAY_QR);
+	if (a->pay.error == MSG_NONE) {
+		memset(&req, 0, sizeof(req));
+		req.op = ONLINE_PAY_CREATE;
+		req.method = m;
+		snprintf(req.token, sizeof(req.token), "%s", a->session.token);
+		snprintf(req.app_id, sizeof(req.app_id), "%s", app_id);
+		if (m == PAY_BANK)
+			snprintf(req.bank, sizeof(req.bank), "%s", banks[a->pay.bank].code);
+		app_net_send(a, &req);
+		explicit_bzero(req.token, sizeof(req.token));
+	}
+}
+
+/* ---- the QR page: state ---- */
+
+/* Milliseconds left to pay at app time now. */
+static int64_t qr_left(const struct app *a, int64_t now)
+{
+	return pay_remaining_ms(a->pay.order.expires_at_s, a->pay.hub_date_s, a->pay.local_at_ms,
+				now);
+}
+
+/* Whether error e replaces the QR (else it is a note under it). */
+static bool qr_fatal(enum msg_id e)
+{
+	return e != MSG_NONE && e != MSG_UI_PAY_QUERY_RETRY;
+}
+
+/* The next query: APP_PAY_POLL_MS from now, or at the expiry if sooner. */
+static void qr_schedule(struct app *a, int64_t now)
+{
+	int64_t left = qr_left(a, now), next = now + APP_PAY_POLL_MS;
+
+	if (left > 0 && now + left < next)
+		next = now + left;
+	a->pay.next_poll_ms = next;
+}
+
+/* Ask the hub how the order stands. */
+static void qr_send_query(struct app *a, int64_t now)
+{
+	struct online_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.op = ONLINE_PAY_QUERY;
+	snprintf(req.token, sizeof(req.token), "%s", a->session.token);
+	snprintf(req.out_trade_no, sizeof(req.out_trade_no), "%s", a->pay.order.out_trade_no);
+	inflight_after_expiry = qr_left(a, now) == 0;
+	app_net_send(a, &req);
+	explicit_bzero(req.token, sizeof(req.token));
+	qr_schedule(a, now);
+}
+
+/* What a failed order request means to the person. */
+static enum msg_id create_error(enum online_outcome o)
+{
+	switch (o) {
+	case ONLINE_OFFLINE: return MSG_UI_PAY_ERR_OFFLINE;
+	case ONLINE_REFUSED: return MSG_UI_PAY_ERR_SESSION;
+	case ONLINE_FORBIDDEN: return MSG_UI_PAY_ERR_PAID;
+	case ONLINE_INVALID: return MSG_UI_PAY_ERR_INVALID;
+	case ONLINE_LIMITED: return MSG_UI_PAY_ERR_LIMITED;
+	default: return MSG_UI_PAY_ERR_HUB;
+	}
+}
+
+/* The answer to POST /v1/pay/orders. */
+static void qr_created(struct app *a, const struct online_result *res, int64_t now)
+{
+	struct app_pay *p = &a->pay;
+
+	if (res->outcome != ONLINE_OK) {
+		p->error = create_error(res->outcome);
+		if (res->outcome == ONLINE_FORBIDDEN)
+			app_sync_now(a); /* fetch the paid status from the feed */
+		return;
+	}
+	p->order = res->order;
+	p->have_order = true;
+	/* The countdown runs from the hub's Date (absent: assume a fresh
+	 * order), measured on the app's clock from the moment it came. */
+	p->hub_date_s = res->hub_date_s > 0 ? res->hub_date_s :
+		res->order.expires_at_s - PAY_ORDER_LIFE_S;
+	p->local_at_ms = res->local_at_ms > 0 ? res->local_at_ms + a->clock_offset_ms : now;
+	p->asked_after_expiry = false;
+	p->error = MSG_NONE;
+	qr_schedule(a, now);
+}
+
+/* The answer to GET /v1/pay/orders/NO; true when the screen changed. */
+static bool qr_queried(struct app *a, const struct online_result *res, int64_t now)
+{
+	struct app_pay *p = &a->pay;
+	enum pay_state s = res->order.state;
+
+	if (res->outcome != ONLINE_OK) {
+		if (res->outcome == ONLINE_REFUSED)
+			p->error = MSG_UI_PAY_ERR_SESSION;
+		else if (res->outcome == ONLINE_INVALID)
+			p->error = MSG_UI_PAY_ERR_ORDER;
+		else
+			p->error = MSG_UI_PAY_QUERY_RETRY;
+		if (res->retry_after_s > 0 && p->next_poll_ms < now + res->retry_after_s * 1000LL)
+			p->next_poll_ms = now + res->retry_after_s * 1000LL;
+		return false;
+	}
+	if (!p->have_order || strcmp(res->order.out_trade_no, p->order.out_trade_no))
+		return false; /* about an order replaced since */
+	if (pay_state_advances(p->order.state, s))
+		p->order.state = s;
+	p->asked_after_expiry = inflight_after_expiry;
+	p->error = MSG_NONE;
+	if (p->order.state != PAY_SUCCESS && p->order.state != PAY_REFUND)
+		return false;
+	if (res->order.has_app)
+		app_apply_hub(a, &res->order.app);
+	app_apps_dirty(a);
+	app_go(a, APP_SCREEN_PAY_RESULT);
+	return true;
+}
+
+/* Ask again when it is time, while the order may still change. */
+static void qr_poll(struct app *a, int64_t now)
+{
+	if (a->pay.order.state != PAY_NOTPAY || qr_fatal(a->pay.error) || app_net_busy(a))
+		return;
+	if (now >= a->pay.next_poll_ms)
+		qr_send_query(a, now);
+}
+
+/* Frames: at the next whole second of the countdown and the next query. */
+static void qr_wake(struct app *a, int64_t now, int64_t left)
+{
+	if (left > 0)
+		ui_wake_at(a->ui, now + (left - 1) % 1000 + 1);
+	if (a->pay.order.state == PAY_NOTPAY && !app_net_busy(a))
+		ui_wake_at(a->ui, a->pay.next_poll_ms);
+}
+
+/* ---- the QR page: drawing ---- */
+
+/* The size of the QR (and of the panel that covers it). */
+static int qr_size(struct ui *ui)
+{
+	return theme_px(ui_theme(ui), ui_is_landscape(ui) ? 520 : 600);
+}
+
+/* A panel as tall as the QR, content roughly centred (est: its height). */
+static int panel_begin(struct ui *ui, int h, int est)
+{
+	int top;
+
+	ui_column_begin(ui);
+	top = ui_remaining(ui).y;
+	if (h > est)
+		ui_next(ui, (h - est) / 2 - ui_theme(ui)->sp_lg);
+	return top;
+}
+
+static void panel_end(struct ui *ui, int top, int h)
+{
+	int y = ui_remaining(ui).y;
+
+	if (top + h > y)
+		ui_next(ui, top + h - y);
+	ui_column_end(ui);
+}
+
+/* A spinner with a caption where the QR goes. */
+static void qr_wait_panel(struct ui *ui, enum msg_id text)
+{
+	const struct theme *t = ui_theme(ui);
+	int h = qr_size(ui), top = panel_begin(ui, h, theme_px(t, 96) + t->text_body * 2);
+
+	ui_spinner(ui, msg(text));
+	panel_end(ui, top, h);
+}
+
+/* The QR is dead: nothing scannable, 重新生成 in its place. */
+static void qr_expired_panel(struct app *a)
+{
+	struct ui *ui = a->ui;
+	const struct theme *t = ui_theme(ui);
+	int h = qr_size(ui), w = theme_px(t, 360);
+	int top = panel_begin(ui, h, t->text_title * 3 / 2 + t->text_caption * 3 / 2 +
+			      t->button_h + 2 * t->sp_lg);
+
+	centred(ui, msg(MSG_UI_PAY_EXPIRED), DRAW_FONT_BOLD, t->text_title, THEME_INK_CARD);
+	centred(ui, msg(MSG_UI_PAY_EXPIRED_HINT), DRAW_FONT_REGULAR, t->text_caption,
+		THEME_INK_CARD_MUTED);
+	centre_begin(ui, w);
+	if (ui_button_ex(ui, "regen", msg(MSG_UI_PAY_REGEN), 0)) {
+		centre_end(ui);
+		panel_end(ui, top, h);
+		scr_pay_start(a, a->pay.app_id, a->pay.method, a->pay.bank);
+		return;
+	}
+	centre_end(ui);
+	panel_end(ui, top, h);
+}
+
+/* The QR itself, or what stands in its place. */
+static void qr_area(struct app *a, enum pay_view v)
+{
+	if (!a->pay.have_order)
+		qr_wait_panel(a->ui, MSG_UI_PAY_CREATING);
+	else if (v == PAY_VIEW_WAITING)
+		ui_qr(a->ui, "pay-qr", a->pay.order.code_url, qr_size(a->ui));
+	else if (v == PAY_VIEW_EXPIRED)
+		qr_expired_panel(a);
+	else
+		qr_wait_panel(a->ui, MSG_UI_PAY_CHECKING);
+}
+
+/* What to do with the phone: WeChat, or the bank's page. */
+static void qr_instruction(struct app *a)
+{
+	struct ui *ui = a->ui;
+	const struct theme *t = ui_theme(ui);
+
+	if (a->pay.method == PAY_BANK && a->pay.bank >= 0) {
+		centred(ui, msg(banks[a->pay.bank].name), DRAW_FONT_BOLD, t->text_title,
+			THEME_INK_LINK);
+		centred(ui, msg(MSG_UI_PAY_SCAN_BANK), DRAW_FONT_BOLD, t->text_body,
+			THEME_INK_CARD);
+	} else {
+		centred(ui, msg(MSG_UI_SCAN_WECHAT), DRAW_FONT_BOLD, t->text_body, THEME_INK_CARD);
+	}
+}
+
+/* Amount and company beside the countdown ring. */
+static void qr_info(struct app *a, int64_t left)
+{
+	struct ui *ui = a->ui;
+	const struct theme *t = ui_theme(ui);
+	const struct ca_app *r = find_app(a, a->pay.app_id);
+	int ring = theme_px(t, 260);
+	char money[32] = "";
+
+	if (a->pay.have_order)
+		app_money(a->pay.order.amount_fen, money, sizeof(money));
+	else if (r)
+		app_money(r->amount_fen, money, sizeof(money));
+	ui_row(ui, 2, NULL, 0);
+	ui_column_begin(ui);
+	ui_next(ui, theme_px(t, 24));
+	centred(ui, msg(MSG_UI_PAY_AMOUNT), DRAW_FONT_REGULAR, t->text_caption,
+		THEME_INK_CARD_MUTED);
+	centred(ui, money, DRAW_FONT_BOLD, t->text_title, THEME_INK_CARD);
+	if (r)
+		centred(ui, r->company, DRAW_FONT_REGULAR, t->text_caption, THEME_INK_CARD_MUTED);
+	ui_column_end(ui);
+	ui_column_begin(ui);
+	ui_countdown(ui, "countdown", (int)((left + 999) / 1000), PAY_ORDER_LIFE_S, ring);
+	centred(ui, msg(MSG_UI_PAY_TIME_LEFT), DRAW_FONT_REGULAR, t->text_caption,
+		THEME_INK_CARD_MUTED);
+	ui_column_end(ui);
+	if (a->pay.error == MSG_UI_PAY_QUERY_RETRY)
+		ui_banner(ui, msg(MSG_UI_PAY_QUERY_RETRY), UI_TONE_WARNING);
+}
+
+/* The page: instruction, QR, amount and countdown; side by side when wide. */
+static void qr_page(struct app *a, enum pay_view v, int64_t left)
+{
+	struct ui *ui = a->ui;
+	bool wide = ui_is_landscape(ui);
+	enum app_screen here = a->screen;
+
+	ui_card_begin(ui);
+	if (wide) {
+		ui_row(ui, 2, NULL, 0);
+		ui_column_begin(ui);
+	} else {
+		qr_instruction(a);
+	}
+	qr_area(a, v);
+	if (wide) {
+		ui_column_end(ui);
+		ui_column_begin(ui);
+		ui_space(ui, ui_theme(ui)->sp_lg);
+		qr_instruction(a);
+	}
+	qr_info(a, left);
+	if (wide)
+		ui_column_end(ui);
+	ui_card_end(ui);
+	if (a->screen == here &&
+	    footer_one(ui, "cancel", MSG_UI_PAY_CANCEL, UI_OPT_SECONDARY))
+		app_go(a, APP_SCREEN_PAY_LIST);
+}
+
+/* No QR: what went wrong and what to do about it. */
+static void qr_error(struct app *a)
+{
+	struct ui *ui = a->ui;
+	enum msg_id e = a->pay.error;
+	bool paid = e == MSG_UI_PAY_ERR_PAID, to_list = paid || e == MSG_UI_PAY_ERR_INVALID ||
+		    e == MSG_UI_PAY_NO_HUB;
+
+	ui_card_begin(ui);
+	ui_heading(ui, msg(paid ? MSG_PAY_PAID : MSG_UI_PAY_ERR_TITLE));
+	ui_paragraph(ui, msg(e));
+	ui_card_end(ui);
+	ui_footer_begin(ui);
+	if (to_list) {
+		if (ui_button_ex(ui, "to-list", msg(MSG_UI_PAY_TO_LIST), 0))
+			app_go(a, APP_SCREEN_PAY_LIST);
+		ui_footer_end(ui);
+		return;
+	}
+	ui_row(ui, 2, NULL, 0);
+	if (ui_button_ex(ui, "cancel", msg(MSG_UI_PAY_CANCEL), UI_OPT_SECONDARY))
+		app_go(a, APP_SCREEN_PAY_LIST);
+	else if (e == MSG_UI_PAY_ERR_SESSION) {
+		if (ui_button_ex(ui, "relogin", msg(MSG_UI_RELOGIN), 0))
+			app_end_session(a);
+	} else if (e == MSG_UI_PAY_ERR_ORDER) {
+		if (ui_button_ex(ui, "regen", msg(MSG_UI_PAY_REGEN), 0))
+			scr_pay_start(a, a->pay.app_id, a->pay.method, a->pay.bank);
+	} else if (ui_button_ex(ui, "retry", msg(MSG_UI_RETRY), 0)) {
+		scr_pay_start(a, a->pay.app_id, a->pay.method, a->pay.bank);
+	}
+	ui_footer_end(ui);
+}
+
+void scr_pay_qr(struct app *a)
+{
+	struct online_result res;
+	int64_t now = app_now_ms(a), left = 0;
+	enum pay_view v = PAY_VIEW_WAITING;
+	const char *title = msg(a->pay.method == PAY_BANK ? MSG_UI_BANK_PAY : MSG_UI_WECHAT_PAY);
+
+	if (app_screen_begin(a, title, UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
+		app_go(a, APP_SCREEN_PAY_LIST);
+		return;
+	}
+	if (app_net_take(a, ONLINE_PAY_CREATE, &res))
+		qr_created(a, &res, now);
+	if (app_net_take(a, ONLINE_PAY_QUERY, &res) && qr_queried(a, &res, now))
+		return;
+	if (!a->pay.have_order && a->pay.error == MSG_NONE && !app_net_busy(a))
+		a->pay.error = MSG_UI_PAY_ERR_OFFLINE; /* the request is gone */
+	if (qr_fatal(a->pay.error)) {
+		qr_error(a);
+		return;
+	}
+	if (a->pay.have_order) {
+		left = qr_left(a, now);
+		v = pay_view_of(a->pay.order.state, a->pay.asked_after_expiry, left);
+		qr_poll(a, now);
+		qr_wake(a, now, left);
+	}
+	qr_page(a, v, left);
+}
+
+/* ---- result ---- */
+
+void scr_pay_result(struct app *a)
+{
+	struct ui *ui = a->ui;
+	const struct theme *t = ui_theme(ui);
+	const struct ca_app *r;
+	char money[32] = "";
+	bool mail;
+
+	if (app_screen_begin(a, msg(MSG_UI_PAY_T_RESULT), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
+		app_go(a, APP_SCREEN_PAY_LIST);
+		return;
+	}
+	r = find_app(a, a->pay.app_id);
+	app_money(a->pay.have_order ? a->pay.order.amount_fen : r ? r->amount_fen : 0, money,
+		  sizeof(money));
+	mail = r && r->pickup == CA_PICKUP_MAIL;
+	ui_card_begin(ui);
+	centred(ui, msg(MSG_UI_PAY_OK_MARK), DRAW_FONT_BOLD, theme_px(t, 160),
+		THEME_INK_PILL_SUCCESS);
+	centred(ui, msg(MSG_UI_PAY_SUCCESS), DRAW_FONT_BOLD, t->text_title, THEME_INK_CARD);
+	centred(ui, money, DRAW_FONT_BOLD, t->text_title, THEME_INK_CARD);
+	if (r)
+		centred(ui, r->company, DRAW_FONT_REGULAR, t->text_body, THEME_INK_CARD_MUTED);
+	ui_space(ui, t->sp_md);
+	kv_pill(ui, MSG_UI_ORDER_PAY_STATUS, msg(MSG_PAY_PAID), UI_TONE_SUCCESS);
+	if (r)
+		kv_pill(ui, MSG_UI_ORDER_PROC_STATUS, msg(ca_proc_status_msg(proc_of(r))),
+			proc_tone(proc_of(r)));
+	ui_paragraph(ui, msg(mail ? MSG_UI_PAY_NEXT_MAIL : MSG_UI_PAY_NEXT_ONSITE));
+	ui_card_end(ui);
+	ui_footer_begin(ui);
+	ui_row(ui, 2, NULL, 0);
+	if (ui_button_ex(ui, "home", msg(MSG_UI_BACK_HOME), UI_OPT_SECONDARY)) {
+		app_go(a, APP_SCREEN_HOME);
+	} else if (ui_button_ex(ui, "details", msg(MSG_ACT_VIEW_DETAILS), 0)) {
+		snprintf(a->sel_id, sizeof(a->sel_id), "%s", a->pay.app_id);
+		app_go(a, APP_SCREEN_ORDER_DETAIL);
+	}
+	ui_footer_end(ui);
+}
+
+/* ---- order details ---- */
+
+/* 微信支付, or 个人网银（中国工商银行）, when this session paid id. */
+static const char *paid_method(const struct app *a, const char *id, char *buf, size_t n)
+{
+	const struct app_pay *p = &a->pay;
+
+	if (!p->have_order || strcmp(p->app_id, id) ||
+	    (p->order.state != PAY_SUCCESS && p->order.state != PAY_REFUND))
+		return NULL;
+	if (p->method == PAY_BANK && p->bank >= 0)
+		snprintf(buf, n, "%s%s%s", msg(MSG_UI_BANK_PAY), msg(MSG_UI_PAY_SEP),
+			 msg(banks[p->bank].name));
+	else
+		snprintf(buf, n, "%s", msg(p->method == PAY_BANK ? MSG_UI_BANK_PAY :
+					    MSG_UI_WECHAT_PAY));
+	return buf;
+}
+
+/* The payment record. */
+static void payment_card(struct app *a, const struct ca_app *r)
+{
+	struct ui *ui = a->ui;
+	char how[128];
+	enum ui_tone tone = r->pay_status == CA_PAY_UNPAID ? UI_TONE_WARNING : UI_TONE_SUCCESS;
+
+	ui_card_begin(ui);
+	ui_heading(ui, r->company);
+	ui_caption(ui, msg(MSG_UI_ORDER_PAYMENT));
+	kv_amount(ui, MSG_UI_PAY_PAID_AMOUNT, r->amount_fen);
+	kv_pill(ui, MSG_UI_ORDER_PAY_STATUS, msg(ca_pay_status_msg(r->pay_status)), tone);
+	if (paid_method(a, r->id, how, sizeof(how))) {
+		kv_text(ui, MSG_UI_PAY_METHOD, how);
+		kv_text(ui, MSG_UI_ORDER_NO, a->pay.order.out_trade_no);
+	}
+	if (app_queued(a, r->id)) {
+		kv_pill(ui, MSG_UI_ORDER_QUEUED, msg(MSG_UI_ORDER_QUEUED), UI_TONE_WARNING);
+		ui_caption(ui, msg(MSG_UI_ORDER_QUEUED_HINT));
+	}
+	ui_card_end(ui);
+}
+
+/* What the processing status means for the person. */
+static enum msg_id proc_info(enum ca_proc_status p)
+{
+	switch (p) {
+	case CA_PROC_SHIPPED: return MSG_UI_PROC_INFO_SHIPPED;
+	case CA_PROC_RECEIVED: return MSG_UI_PROC_INFO_RECEIVED;
+	case CA_PROC_ONSITE: return MSG_UI_PROC_INFO_ONSITE;
+	case CA_PROC_READY_FOR_PICKUP: return MSG_UI_PROC_INFO_READY;
+	case CA_PROC_COLLECTED: return MSG_UI_PROC_INFO_COLLECTED;
+	case CA_PROC_PROCESSING: return MSG_UI_PROC_INFO_PROCESSING;
+	default: return MSG_NONE;
+	}
+}
+
+/* Pickup method, processing status, tracking number, what happens next. */
+static void progress_card(struct ui *ui, const struct ca_app *r)
+{
+	enum ca_proc_status p = r->proc_status;
+
+	ui_card_begin(ui);
+	ui_label(ui, msg(MSG_UI_ORDER_PROGRESS));
+	kv_text(ui, MSG_F_PICKUP, msg(ca_pickup_msg(r->pickup)));
+	kv_pill(ui, MSG_UI_ORDER_PROC_STATUS, msg(ca_proc_status_msg(p)), proc_tone(p));
+	if ((p == CA_PROC_SHIPPED || p == CA_PROC_RECEIVED) && r->tracking_no[0])
+		kv_text(ui, MSG_F_TRACKING_NO, r->tracking_no);
+	if (proc_info(p) != MSG_NONE)
+		ui_paragraph(ui, msg(proc_info(p)));
+	ui_card_end(ui);
+}
+
+struct records_ctx {
+	struct ui *ui; /* where to draw */
+	int n;         /* records drawn */
+};
+
+/* One processing record: when and who, then what. */
+static int draw_record(const struct ca_proc_record *rec, void *p)
+{
+	struct records_ctx *c = p;
+	char when[32], line[256];
+
+	if (c->n >= RECORDS_SHOWN)
+		return 1;
+	fmt_time(rec->at_ms, when, sizeof(when));
+	snprintf(line, sizeof(line), "%s%s%s", when, msg(MSG_UI_PAY_SEP), rec->staff);
+	ui_caption(c->ui, line);
+	ui_paragraph(c->ui, rec->text);
+	c->n++;
+	return 0;
+}
+
+/* 办理记录, oldest first, or 暂无办理记录. */
+static void records_card(struct app *a, const char *id)
+{
+	struct records_ctx c = { a->ui, 0 };
+
+	ui_card_begin(a->ui);
+	ui_label(a->ui, msg(MSG_UI_ORDER_RECORDS));
+	store_record_each(a->st, id, draw_record, &c);
+	if (c.n == 0)
+		ui_caption(a->ui, msg(MSG_UI_ORDER_NO_RECORDS));
+	ui_card_end(a->ui);
+}
+
+/* The 确认签收 dialog; writes the receipt through the store and the outbox. */
+static void receipt_dialog(struct app *a, const struct ca_app *r)
+{
+	struct ui *ui = a->ui;
+	bool ok;
+
+	ui_dialog_begin(ui, "receipt", msg(MSG_ACT_CONFIRM_RECEIPT));
+	ui_paragraph(ui, msg(MSG_UI_RECEIPT_ASK));
+	if (r->tracking_no[0])
+		kv_text(ui, MSG_F_TRACKING_NO, r->tracking_no);
+	ui_row(ui, 2, NULL, 0);
+	if (ui_button_ex(ui, "receipt-cancel", msg(MSG_UI_CANCEL), UI_OPT_SECONDARY)) {
+		app_dialog(a, APP_DLG_NONE);
+	} else if (ui_button_ex(ui, "receipt-ok", msg(MSG_ACT_CONFIRM_RECEIPT), 0)) {
+		ok = store_app_act(a->st, r->id, CA_ACT_CONFIRM_RECEIPT, NULL, app_today(a),
+				   app_unix_ms(a), NULL, NULL) == CA_OK;
+		app_dialog(a, APP_DLG_NONE);
+		if (ok) {
+			app_apps_dirty(a);
+			app_sync_now(a);
+		}
+		app_toast(a, ok ? MSG_UI_RECEIPT_DONE : MSG_UI_RECEIPT_FAILED);
+	}
+	ui_dialog_end(ui);
+}
+
+void scr_order_detail(struct app *a)
+{
+	struct ui *ui = a->ui;
+	struct ca_app r;
+	struct ca_state s;
+	bool receipt;
+
+	if (app_screen_begin(a, msg(MSG_UI_ORDER_T_DETAIL), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
+		app_go(a, APP_SCREEN_PAY_LIST);
+		return;
+	}
+	if (!app_sel(a, &r)) {
+		app_go(a, APP_SCREEN_PAY_LIST);
+		return;
+	}
+	s = ca_state_of(&r);
+	receipt = fsm_allowed(&s, CA_ACT_CONFIRM_RECEIPT);
+	ui_scroll_begin(ui, "order", 0);
+	payment_card(a, &r);
+	progress_card(ui, &r);
+	records_card(a, r.id);
+	ui_scroll_end(ui);
+	ui_footer_begin(ui);
+	if (receipt)
+		ui_row(ui, 2, NULL, 0);
+	if (ui_button_ex(ui, "to-list", msg(MSG_UI_PAY_TO_LIST), UI_OPT_SECONDARY)) {
+		ui_footer_end(ui);
+		app_go(a, APP_SCREEN_PAY_LIST);
+		return;
+	}
+	if (receipt && ui_button_ex(ui, "confirm-receipt", msg(MSG_ACT_CONFIRM_RECEIPT), 0))
+		app_dialog(a, APP_DLG_RECEIPT);
+	ui_footer_end(ui);
+	if (a->dialog == APP_DLG_RECEIPT) {
+		if (receipt)
+			receipt_dialog(a, &r);
+		else
+			app_dialog(a, APP_DLG_NONE); /* the status moved on meanwhile */
+	}
+}
+
+/* ---- e-invoice ---- */
+
+void scr_invoice_list(struct app *a)
+{
+	struct ui *ui = a->ui;
+	const struct ca_app *apps;
+	int n, i, row = 0;
+
+	if (app_screen_begin(a, msg(MSG_UI_T_INVOICE), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
+		app_go(a, APP_SCREEN_HOME);
+		return;
+	}
+	apps = app_apps(a, &n);
+	for (i = 0; i < n; i++)
+		if (apps[i].app_status == CA_APP_APPROVED && apps[i].pay_status != CA_PAY_UNPAID)
+			row++;
+	if (row == 0) {
+		empty_card(ui, MSG_UI_INVOICE_EMPTY);
+	} else {
+		ui_caption(ui, msg(MSG_UI_INVOICE_HINT));
+		ui_scroll_begin(ui, "invoice-list", 0);
+		for (i = 0, row = 0; i < n; i++) {
+			const struct ca_app *r = &apps[i];
+			char id[UI_ID_MAX + 1], detail[256];
+
+			if (r->app_status != CA_APP_APPROVED || r->pay_status == CA_PAY_UNPAID)
+				continue;
+			snprintf(id, sizeof(id), "invoice.%d", row++);
+			if (ui_list_item(ui, id, r->company, order_line(r, detail, sizeof(detail)),
+					 msg(ca_pay_status_msg(r->pay_status)), UI_TONE_SUCCESS)) {
+				snprintf(a->sel_id, sizeof(a->sel_id), "%s", r->id);
+				ui_scroll_end(ui);
+				app_go(a, APP_SCREEN_INVOICE_QR);
+				return;
+			}
+		}
+		ui_scroll_end(ui);
+	}
+	if (footer_one(ui, "home", MSG_UI_BACK_HOME, UI_OPT_SECONDARY))
+		app_go(a, APP_SCREEN_HOME);
+}
+
+/* The hub's invoice page for application id; false without a server. */
+static bool invoice_url(const struct app *a, const char *id, char *buf, size_t n)
+{
+	const char *base = a->cfg ? a->cfg->server_url : "";
+	size_t len = strlen(base);
+
+	while (len > 0 && base[len - 1] == '/')
+		len--;
+	if (len == 0 || !app_has_hub(a))
+		return false;
+	return snprintf(buf, n, "%.*s/invoice/%s", (int)len, base, id) < (int)n;
+}
+
+/* Company, amount and the three steps on the phone. */
+static void invoice_info(struct ui *ui, const struct ca_app *r)
+{
+	ui_heading(ui, r->company);
+	kv_amount(ui, MSG_UI_INVOICE_AMOUNT, r->amount_fen);
+	ui_paragraph(ui, msg(MSG_UI_INVOICE_STEPS));
+}
+
+void scr_invoice_qr(struct app *a)
+{
+	struct ui *ui = a->ui;
+	bool wide = ui_is_landscape(ui);
+	struct ca_app r;
+	char url[CONFIG_PATH_MAX + 64];
+
+	if (app_screen_begin(a, msg(MSG_UI_INVOICE_T_QR), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
+		app_go(a, APP_SCREEN_INVOICE_LIST);
+		return;
+	}
+	if (!load_sel(a, &r)) {
+		app_go(a, APP_SCREEN_INVOICE_LIST);
+		return;
+	}
+	ui_card_begin(ui);
+	if (!invoice_url(a, r.id, url, sizeof(url))) {
+		invoice_info(ui, &r);
+		ui_banner(ui, msg(MSG_UI_INVOICE_NO_HUB), UI_TONE_WARNING);
+	} else if (wide) {
+		ui_row(ui, 2, NULL, 0);
+		ui_qr(ui, "invoice-qr", url, qr_size(ui));
+		ui_column_begin(ui);
+		invoice_info(ui, &r);
+		ui_column_end(ui);
+	} else {
+		invoice_info(ui, &r);
+		ui_qr(ui, "invoice-qr", url, qr_size(ui));
+	}
+	ui_card_end(ui);
+	if (footer_one(ui, "done", MSG_UI_DONE, 0))
+		app_go(a, APP_SCREEN_HOME);
+}
