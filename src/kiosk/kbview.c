@@ -43,7 +43,8 @@ static struct kb_metrics metrics(const struct app *a)
 	const struct theme *t = ui_theme(a->ui);
 	struct kb_metrics m;
 
-	m.key_h = theme_px(t, 100);
+	/* Landscape has little height to spare: smaller keys there. */
+	m.key_h = theme_px(t, ui_is_landscape(a->ui) ? 76 : 100);
 	if (m.key_h < t->touch_min)
 		m.key_h = t->touch_min;
 	m.gap = t->sp_xs > 4 ? t->sp_xs : 4;

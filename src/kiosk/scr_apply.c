@@ -65,6 +65,7 @@
 static struct {
 	enum msg_id form_err;          /* MSG_NONE: none */
 	char revealed[UI_ID_MAX + 1];  /* kb_field scrolled into view ("" none) */
+	int form_view_h;               /* the form's view height last frame */
 } S;
 
 /* ---- small shared pieces ---- */
@@ -91,11 +92,14 @@ static const char *company_of(const struct ca_app *rec)
 static void kv(struct ui *ui, enum msg_id label, const char *value)
 {
 	const struct theme *t = ui_theme(ui);
-	int w[2] = { theme_px(t, 300), 0 };
+	int w[2] = { theme_px(t, 288), 0 }; /* 统一社会信用代码 at caption size */
 
 	ui_row(ui, 2, w, 0);
-	ui_text(ui, msg(label), DRAW_FONT_REGULAR, t->text_body, THEME_INK_CARD_MUTED,
+	ui_column_begin(ui); /* the smaller label on the value's first line */
+	ui_space(ui, (t->text_body - t->text_caption) * 3 / 4);
+	ui_text(ui, msg(label), DRAW_FONT_REGULAR, t->text_caption, THEME_INK_CARD_MUTED,
 		UI_ALIGN_LEFT);
+	ui_column_end(ui);
 	ui_text(ui, value && *value ? value : msg(MSG_UI_NOT_FILLED), DRAW_FONT_REGULAR,
 		t->text_body, THEME_INK_CARD, UI_ALIGN_LEFT);
 }
@@ -433,14 +437,15 @@ static void submit_confirm(struct app *a)
 static void reveal_field(struct app *a, const char *id, int top, int h, struct draw_rect view)
 {
 	const struct theme *t = ui_theme(a->ui);
-	int d = 0;
+	int margin = view.h >= h + 2 * t->sp_md ? t->sp_md : 0, d = 0;
 
 	if (!a->kb_field[0] || strcmp(id, a->kb_field) || !strcmp(S.revealed, a->kb_field))
 		return;
-	if (top + h > view.y + view.h - t->sp_md)
-		d = top + h - (view.y + view.h - t->sp_md);
-	else if (top < view.y)
-		d = top - view.y - t->sp_md;
+	/* A view lower than the field shows its bottom: the box typed in. */
+	if (top + h > view.y + view.h - margin)
+		d = top + h - (view.y + view.h - margin);
+	else if (top < view.y + margin)
+		d = top - view.y - margin;
 	if (d) {
 		ui_scroll_by(a->ui, FORM_VIEW, d);
 		a->changed = true;
@@ -476,7 +481,7 @@ static void draw_text_fields(struct app *a, enum step s, struct draw_rect view, 
 			a->changed |= a->form.show_errors; /* check it again */
 		}
 		if (kb_laid_out)
-			reveal_field(a, key, top, t->text_body * 3 / 2 + t->field_h, view);
+			reveal_field(a, key, top, 2 * t->text_body + t->field_h, view);
 	}
 }
 
@@ -496,8 +501,8 @@ static bool form_choice(struct app *a, enum ca_field f, const enum msg_id *label
 	return true;
 }
 
-/* Step 3: business type, certificate type, sub keys, pickup method. */
-static void step_business(struct app *a)
+/* 业务类型 and 证书类型. */
+static void business_choices(struct app *a)
 {
 	static const enum msg_id biz[CA_BIZ__N] = {
 		MSG_BIZ_NEW, MSG_BIZ_RENEW, MSG_BIZ_CHANGE, MSG_BIZ_REISSUE,
@@ -505,42 +510,95 @@ static void step_business(struct app *a)
 	static const enum msg_id cert[CA_CERT__N] = {
 		MSG_CERT_ORG, MSG_CERT_LEGAL_REP, MSG_CERT_PERSONAL,
 	};
-	static const enum msg_id pickup[CA_PICKUP__N] = { MSG_PICKUP_ONSITE, MSG_PICKUP_MAIL };
-	static const char *const digits[CA_SUB_KEYS_MAX + 1] = {
-		"0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
-	};
-	struct ui *ui = a->ui;
 	struct ca_app *r = &a->form.rec;
-	char buf[64];
-	int v;
+	int v = (int)r->business;
 
-	ui_card_begin(ui);
-	v = (int)r->business;
 	if (form_choice(a, CA_F_BUSINESS, biz, CA_BIZ__N, &v))
 		r->business = (enum ca_business)v;
 	v = (int)r->cert_type;
 	if (form_choice(a, CA_F_CERT_TYPE, cert, CA_CERT__N, &v))
 		r->cert_type = (enum ca_cert_type)v;
-	ui_card_end(ui);
+}
 
-	ui_card_begin(ui);
-	v = r->sub_keys;
-	if (ui_choice(ui, ca_field_key(CA_F_SUB_KEYS), msg(MSG_F_SUB_KEYS), digits,
-		      CA_SUB_KEYS_MAX + 1, &v, 0)) {
-		r->sub_keys = v;
+/* 副锁数量 as [−] N 把 [+] (ids sub_keys.minus, sub_keys.plus), 0 to
+ * CA_SUB_KEYS_MAX, and the total of keys under it. */
+static void sub_keys_stepper(struct app *a)
+{
+	struct ui *ui = a->ui;
+	const struct theme *t = ui_theme(ui);
+	struct ca_app *r = &a->form.rec;
+	int w[3] = { t->button_h * 3 / 2, 0, t->button_h * 3 / 2 }, delta = 0;
+	char buf[64];
+
+	ui_text(ui, msg(MSG_F_SUB_KEYS), DRAW_FONT_REGULAR, t->text_body, THEME_INK_CARD,
+		UI_ALIGN_LEFT);
+	ui_row(ui, 3, w, t->button_h);
+	if (ui_button_ex(ui, "sub_keys.minus", "−", /* minus sign: a symbol, not text */
+			 UI_OPT_SECONDARY | (r->sub_keys <= 0 ? UI_OPT_DISABLED : 0u)))
+		delta = -1;
+	ui_column_begin(ui);
+	ui_space(ui, (t->button_h - t->text_title * 3 / 2) / 2);
+	ui_text(ui, msg_format(buf, sizeof(buf), MSG_UI_KEYS_N, r->sub_keys), DRAW_FONT_BOLD,
+		t->text_title, THEME_INK_CARD, UI_ALIGN_CENTER);
+	ui_column_end(ui);
+	if (ui_button_ex(ui, "sub_keys.plus", "+",
+			 UI_OPT_SECONDARY |
+			 (r->sub_keys >= CA_SUB_KEYS_MAX ? UI_OPT_DISABLED : 0u)))
+		delta = 1;
+	if (delta) {
+		r->sub_keys += delta;
 		a->form.dirty = true;
+		a->changed = true;
 	}
 	snprintf(a->form.sub_keys, sizeof(a->form.sub_keys), "%d", r->sub_keys);
-	ui_caption(ui, msg(MSG_UI_SUB_KEYS_HINT));
 	ui_label(ui, msg_format(buf, sizeof(buf), MSG_UI_KEYS_TOTAL, 1 + r->sub_keys));
-	ui_card_end(ui);
+}
 
-	ui_card_begin(ui);
-	v = (int)r->pickup;
+/* 取锁方式, and (hint) what it means. */
+static void pickup_choice(struct app *a, bool hint)
+{
+	static const enum msg_id pickup[CA_PICKUP__N] = { MSG_PICKUP_ONSITE, MSG_PICKUP_MAIL };
+	struct ca_app *r = &a->form.rec;
+	int v = (int)r->pickup;
+
 	if (form_choice(a, CA_F_PICKUP, pickup, CA_PICKUP__N, &v))
 		r->pickup = (enum ca_pickup)v;
-	ui_caption(ui, msg(r->pickup == CA_PICKUP_MAIL ? MSG_UI_PICKUP_MAIL_HINT :
-			   MSG_UI_PICKUP_ONSITE_HINT));
+	if (hint)
+		ui_caption(a->ui, msg(r->pickup == CA_PICKUP_MAIL ? MSG_UI_PICKUP_MAIL_HINT :
+				      MSG_UI_PICKUP_ONSITE_HINT));
+}
+
+/* Step 3: business type, certificate type, sub keys, pickup method. In
+ * landscape two cards side by side fit the view without scrolling; the
+ * hints need the room portrait has. */
+static void step_business(struct app *a)
+{
+	struct ui *ui = a->ui;
+
+	if (ui_is_landscape(ui)) {
+		ui_row(ui, 2, NULL, 0);
+		ui_column_begin(ui);
+		ui_card_begin(ui);
+		business_choices(a);
+		ui_card_end(ui);
+		ui_column_end(ui);
+		ui_column_begin(ui);
+		ui_card_begin(ui);
+		sub_keys_stepper(a);
+		pickup_choice(a, false);
+		ui_card_end(ui);
+		ui_column_end(ui);
+		return;
+	}
+	ui_card_begin(ui);
+	business_choices(a);
+	ui_card_end(ui);
+	ui_card_begin(ui);
+	sub_keys_stepper(a);
+	ui_caption(ui, msg(MSG_UI_SUB_KEYS_HINT));
+	ui_card_end(ui);
+	ui_card_begin(ui);
+	pickup_choice(a, true);
 	ui_card_end(ui);
 }
 
@@ -556,35 +614,35 @@ static const char *template_url(const struct app *a, char *buf, size_t n)
 	return buf;
 }
 
-/* Last step: what to bring, the template as a QR for the phone, and a
- * summary of what was entered (two columns in landscape). */
-static void step_attach(struct app *a)
+/* The application-form template as a QR code for the phone. */
+static void template_card(struct app *a, bool titled, int qr_size)
 {
 	struct ui *ui = a->ui;
 	const struct theme *t = ui_theme(ui);
-	const struct ca_app *r = &a->form.rec;
-	bool wide = ui_is_landscape(ui);
 	char url[CONFIG_PATH_MAX + sizeof(TEMPLATE_PATH) + 1];
 
-	if (wide) {
-		ui_row(ui, 2, NULL, 0);
-		ui_column_begin(ui);
-	}
+	ui_card_begin(ui);
+	if (titled)
+		ui_label(ui, msg(MSG_UI_TEMPLATE_T));
+	ui_qr(ui, "template-qr", template_url(a, url, sizeof(url)), qr_size);
+	ui_text(ui, msg(MSG_UI_TEMPLATE_SCAN), DRAW_FONT_BOLD, t->text_body, THEME_INK_CARD,
+		UI_ALIGN_CENTER);
+	ui_card_end(ui);
+}
+
+/* What to bring, and to whom. */
+static void materials_card(struct ui *ui)
+{
 	ui_card_begin(ui);
 	ui_label(ui, msg(MSG_UI_ATTACH_MATERIALS_T));
 	ui_paragraph(ui, msg(MSG_UI_ATTACH_MATERIALS));
 	ui_caption(ui, msg(MSG_UI_ATTACH_HANDIN));
 	ui_card_end(ui);
-	ui_card_begin(ui);
-	ui_label(ui, msg(MSG_UI_TEMPLATE_T));
-	ui_qr(ui, "template-qr", template_url(a, url, sizeof(url)), theme_px(t, 440));
-	ui_text(ui, msg(MSG_UI_TEMPLATE_SCAN), DRAW_FONT_BOLD, t->text_body, THEME_INK_CARD,
-		UI_ALIGN_CENTER);
-	ui_card_end(ui);
-	if (wide) {
-		ui_column_end(ui);
-		ui_column_begin(ui);
-	}
+}
+
+/* What was entered, to check before 提交信息. */
+static void summary_card(struct ui *ui, const struct ca_app *r)
+{
 	ui_card_begin(ui);
 	ui_label(ui, msg(MSG_UI_SUMMARY_T));
 	kv_company(ui, r);
@@ -594,8 +652,29 @@ static void step_attach(struct app *a)
 		kv_mail(ui, r);
 	ui_caption(ui, msg(MSG_UI_SUMMARY_HINT));
 	ui_card_end(ui);
-	if (wide)
+}
+
+/* Last step: what to bring, the template as a QR for the phone, and a
+ * summary of what was entered. In landscape the QR and the materials sit
+ * side by side in the first view (the QR at a size that still scans). */
+static void step_attach(struct app *a)
+{
+	struct ui *ui = a->ui;
+	const struct theme *t = ui_theme(ui);
+
+	if (ui_is_landscape(ui)) {
+		ui_row(ui, 2, NULL, 0);
+		ui_column_begin(ui);
+		template_card(a, false, theme_px(t, 340));
 		ui_column_end(ui);
+		ui_column_begin(ui);
+		materials_card(ui);
+		ui_column_end(ui);
+	} else {
+		materials_card(ui);
+		template_card(a, true, theme_px(t, 440));
+	}
+	summary_card(ui, &a->form.rec);
 }
 
 /* One step's content inside the form's scroll view. */
@@ -652,25 +731,31 @@ static void form_footer(struct app *a, int n, enum step s)
 	ui_footer_end(ui);
 }
 
-/* 提交信息: an optional comment, then 确认提交. */
+/* 提交信息: an optional comment, then 确认提交. While the keyboard is open
+ * where the room above it is low (landscape), the dialog is the field
+ * alone: its title and buttons come back with 确定 / 收起. */
 static void dlg_submit(struct app *a)
 {
 	struct ui *ui = a->ui;
+	const struct theme *t = ui_theme(ui);
+	bool compact = app_kb_open(a) && ui->h - app_kb_height(a) < 4 * t->button_h;
 	char err[TEXT_LINE_MAX];
 
-	app_dialog_begin(a, "dlg-submit", msg(MSG_ACT_SUBMIT));
+	app_dialog_begin(a, "dlg-submit", compact ? NULL : msg(MSG_ACT_SUBMIT));
 	app_field(a, ca_field_key(CA_F_COMMENT), MSG_UI_COMMENT_PROMPT, a->comment,
 		  sizeof(a->comment), CA_COMMENT_MAX, KB_FIELD_TEXT,
 		  field_error(a, CA_F_COMMENT, err, sizeof(err)));
-	ui_caption(ui, msg(MSG_UI_COMMENT_NOTE));
-	ui_row(ui, 2, NULL, 0);
-	if (ui_button_ex(ui, "cancel-submit", msg(MSG_UI_CANCEL), UI_OPT_SECONDARY)) {
-		app_kb_close(a);
-		app_dialog(a, APP_DLG_NONE);
-		a->changed = true;
+	if (!compact) {
+		ui_caption(ui, msg(MSG_UI_COMMENT_NOTE));
+		ui_row(ui, 2, NULL, 0);
+		if (ui_button_ex(ui, "cancel-submit", msg(MSG_UI_CANCEL), UI_OPT_SECONDARY)) {
+			app_kb_close(a);
+			app_dialog(a, APP_DLG_NONE);
+			a->changed = true;
+		}
+		if (ui_button_ex(ui, "confirm-submit", msg(MSG_UI_CONFIRM_SUBMIT), 0))
+			submit_confirm(a);
 	}
-	if (ui_button_ex(ui, "confirm-submit", msg(MSG_UI_CONFIRM_SUBMIT), 0))
-		submit_confirm(a);
 	app_keyboard(a); /* on the dialog's layer, for the comment */
 	ui_dialog_end(ui);
 }
@@ -708,6 +793,7 @@ void scr_form(struct app *a)
 	const char *names[STEP__N];
 	int n = form_steps(&a->form.rec, steps), i;
 	struct draw_rect view;
+	bool compact;
 
 	if (!kb)
 		S.revealed[0] = '\0';
@@ -727,15 +813,27 @@ void scr_form(struct app *a)
 		return;
 	for (i = 0; i < n; i++)
 		names[i] = msg(step_names[steps[i]]);
-	ui_steps(ui, a->form.step, n, names);
+	/* Typing where the view above the keyboard is low (landscape): the
+	 * field gets the room of the steps. */
+	compact = kb && ui->h - app_kb_height(a) - ui_remaining(ui).y < 3 * t->field_h;
+	if (compact)
+		ui_space(ui, t->sp_sm - t->sp_xl);
+	else
+		ui_steps(ui, a->form.step, n, names);
 	if (S.form_err != MSG_NONE)
 		ui_banner(ui, msg(S.form_err), UI_TONE_DANGER);
 
 	view = ui_remaining(ui);
 	if (kb)
-		view.h = ui->h - app_kb_height(a) - t->sp_md - view.y;
+		view.h = ui->h - app_kb_height(a) - t->sp_sm - view.y;
 	if (view.h < t->touch_min)
 		view.h = t->touch_min;
+	if (view.h != S.form_view_h) {
+		/* The keyboard came or went: run the frame again, so the view
+		 * is clamped to its new height before the next touch lands. */
+		S.form_view_h = view.h;
+		a->changed = true;
+	}
 	ui_scroll_begin(ui, FORM_VIEW, view.h);
 	form_step(a, steps[a->form.step - 1], view, kb);
 	ui_scroll_end(ui);
@@ -887,10 +985,11 @@ static void list_row(struct app *a, const struct ca_app *r, int i, struct draw_r
 	status = app_status_text(r, &tone);
 	queued = app_queued(a, r->id);
 	snprintf(id, sizeof(id), "app.%d", i);
-	snprintf(detail, sizeof(detail), "%s · %s · %s%s%s", msg(ca_business_msg(r->business)),
-		 msg(ca_cert_type_msg(r->cert_type)), fmt_date(r->updated_ms, false, date,
-							       sizeof(date)),
-		 queued ? " · " : "", queued ? msg(MSG_UI_QUEUED) : "");
+	/* 待同步 first: a long line is cut at its end. */
+	snprintf(detail, sizeof(detail), "%s%s%s·%s·%s", queued ? msg(MSG_UI_QUEUED) : "",
+		 queued ? "·" : "", msg(ca_business_msg(r->business)),
+		 msg(ca_cert_type_msg(r->cert_type)),
+		 fmt_date(r->updated_ms, false, date, sizeof(date)));
 	if (ui_list_item(ui, id, company_of(r), detail, status, tone)) {
 		snprintf(a->sel_id, sizeof(a->sel_id), "%s", r->id);
 		ui_scroll_by(ui, DETAIL_VIEW, SCROLL_TOP);
@@ -973,18 +1072,24 @@ void scr_apply_list(struct app *a)
 
 /* ---- application details ---- */
 
-/* Company, status and when it last changed. */
+/* Company, then its status pill and when it last changed on one line. */
 static void detail_head(struct app *a, const struct ca_app *r)
 {
 	struct ui *ui = a->ui;
+	const struct theme *t = ui_theme(ui);
 	enum ui_tone tone = UI_TONE_NEUTRAL;
 	const char *status = app_status_text(r, &tone);
-	char date[32];
+	char date[32], line[96];
+	int w[2] = { ui_text_width(ui, DRAW_FONT_REGULAR, t->text_caption, status) +
+		     2 * t->sp_md, 0 };
 
 	ui_card_begin(ui);
 	ui_heading(ui, company_of(r));
+	snprintf(line, sizeof(line), "%s %s", msg(MSG_UI_UPDATED_AT),
+		 fmt_date(r->updated_ms, true, date, sizeof(date)));
+	ui_row(ui, 2, w, 0);
 	ui_pill(ui, status, tone);
-	kv(ui, MSG_UI_UPDATED_AT, fmt_date(r->updated_ms, true, date, sizeof(date)));
+	ui_caption(ui, line);
 	ui_card_end(ui);
 }
 
@@ -1029,23 +1134,13 @@ static void detail_card(struct ui *ui, enum msg_id title, const struct ca_app *r
 	ui_card_end(ui);
 }
 
-/* The form's fields by section (two columns in landscape), and the 意见
- * given at submit. */
+/* The form's fields by section, and the 意见 given at submit. */
 static void detail_fields(struct app *a, const struct ca_app *r)
 {
 	struct ui *ui = a->ui;
-	bool wide = ui_is_landscape(ui);
 
-	if (wide) {
-		ui_row(ui, 2, NULL, 0);
-		ui_column_begin(ui);
-	}
 	detail_card(ui, MSG_UI_STEP_COMPANY, r, kv_company);
 	detail_card(ui, MSG_UI_STEP_HANDLER, r, kv_handler);
-	if (wide) {
-		ui_column_end(ui);
-		ui_column_begin(ui);
-	}
 	ui_card_begin(ui);
 	ui_label(ui, msg(MSG_UI_STEP_BUSINESS));
 	kv_business(ui, r);
@@ -1054,8 +1149,6 @@ static void detail_fields(struct app *a, const struct ca_app *r)
 	ui_card_end(ui);
 	if (r->pickup == CA_PICKUP_MAIL)
 		detail_card(ui, MSG_UI_STEP_MAIL, r, kv_mail);
-	if (wide)
-		ui_column_end(ui);
 }
 
 /* 确认删除: remove the draft from the store (and, through the outbox,
@@ -1158,6 +1251,8 @@ void scr_app_detail(struct app *a)
 		return;
 	}
 	queued = app_queued(a, rec.id);
+	/* One column in both orientations: a value (an 18-character code) needs
+	 * the full width beside its label. */
 	ui_scroll_begin(ui, DETAIL_VIEW, 0);
 	detail_head(a, &rec);
 	detail_note(a, &rec, queued);

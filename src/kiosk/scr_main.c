@@ -137,6 +137,7 @@ static void login_results(struct app *a)
 			snprintf(a->session.token, sizeof(a->session.token), "%s", r.token);
 			a->session.token_expires_s = r.token_expires_s;
 			explicit_bzero(&a->login, sizeof(a->login));
+			ui_toast(a->ui, "", 0); /* "code sent" is old news now */
 			app_go(a, APP_SCREEN_HOME);
 			break;
 		case ONLINE_REFUSED:

@@ -129,7 +129,10 @@ static void kv_amount(struct ui *ui, enum msg_id key, int64_t fen)
 
 	app_money(fen, money, sizeof(money));
 	ui_row(ui, 2, widths, 0);
+	ui_column_begin(ui); /* the key on the figure's middle */
+	ui_space(ui, (t->text_title - t->text_body) * 2 / 3);
 	ui_text(ui, msg(key), DRAW_FONT_REGULAR, t->text_body, THEME_INK_CARD_MUTED, UI_ALIGN_LEFT);
+	ui_column_end(ui);
 	ui_text(ui, money, DRAW_FONT_BOLD, t->text_title, THEME_INK_CARD, UI_ALIGN_LEFT);
 }
 
@@ -298,7 +301,10 @@ static void order_card(struct ui *ui, const struct ca_app *r)
 	char keys[64];
 
 	ui_card_begin(ui);
-	ui_heading(ui, r->company);
+	if (ui_is_landscape(ui))
+		ui_label(ui, r->company);
+	else
+		ui_heading(ui, r->company);
 	kv_text(ui, MSG_F_BUSINESS, msg(ca_business_msg(r->business)));
 	kv_text(ui, MSG_F_CERT_TYPE, msg(ca_cert_type_msg(r->cert_type)));
 	kv_text(ui, MSG_UI_PAY_KEYS_LABEL, msg_format(keys, sizeof(keys), MSG_UI_PAY_KEYS,
@@ -348,8 +354,11 @@ void scr_pay_method(struct app *a)
 		app_go(a, APP_SCREEN_PAY_LIST);
 		return;
 	}
+	ui_scroll_begin(ui, "method", 0);
 	if (wide) {
-		ui_row(ui, 2, NULL, 0);
+		int widths[2] = { theme_px(ui_theme(ui), 700), 0 };
+
+		ui_row(ui, 2, widths, 0);
 		ui_column_begin(ui);
 	}
 	order_card(ui, &r);
@@ -360,6 +369,7 @@ void scr_pay_method(struct app *a)
 	method_choices(a, &r);
 	if (wide)
 		ui_column_end(ui);
+	ui_scroll_end(ui);
 	if (a->screen != APP_SCREEN_PAY_METHOD)
 		return;
 	if (footer_one(ui, "cancel", MSG_UI_CANCEL, UI_OPT_SECONDARY))
@@ -586,13 +596,20 @@ static void qr_wake(struct app *a, int64_t now, int64_t left)
 
 /* ---- the QR page: drawing ---- */
 
-/* The size of the QR (and of the panel that covers it). */
-static int qr_size(struct ui *ui)
+/* A QR's size (and that of the panel standing in for it): as large as the
+ * body leaves room for, up to 600 px (520 beside the text when wide);
+ * below it in portrait go other px (design) of text. Call before the card. */
+static int qr_fit(struct ui *ui, int other)
 {
-	return theme_px(ui_theme(ui), ui_is_landscape(ui) ? 520 : 600);
+	const struct theme *t = ui_theme(ui);
+	bool wide = ui_is_landscape(ui);
+	int room = ui_remaining(ui).h - 2 * t->sp_xl - (wide ? 0 : theme_px(t, other));
+	int want = theme_px(t, wide ? 520 : 600);
+
+	return room < want ? room : want;
 }
 
-/* A panel as tall as the QR, content roughly centred (est: its height). */
+/* A panel h px tall with its content roughly centred (est: its height). */
 static int panel_begin(struct ui *ui, int h, int est)
 {
 	int top;
@@ -614,91 +631,95 @@ static void panel_end(struct ui *ui, int top, int h)
 }
 
 /* A spinner with a caption where the QR goes. */
-static void qr_wait_panel(struct ui *ui, enum msg_id text)
+static void qr_wait_panel(struct ui *ui, enum msg_id text, int h)
 {
 	const struct theme *t = ui_theme(ui);
-	int h = qr_size(ui), top = panel_begin(ui, h, theme_px(t, 96) + t->text_body * 2);
+	int top = panel_begin(ui, h, theme_px(t, 96) + t->text_body * 2);
 
 	ui_spinner(ui, msg(text));
 	panel_end(ui, top, h);
 }
 
 /* The QR is dead: nothing scannable, 重新生成 in its place. */
-static void qr_expired_panel(struct app *a)
+static void qr_expired_panel(struct app *a, int h)
 {
 	struct ui *ui = a->ui;
 	const struct theme *t = ui_theme(ui);
-	int h = qr_size(ui), w = theme_px(t, 360);
 	int top = panel_begin(ui, h, t->text_title * 3 / 2 + t->text_caption * 3 / 2 +
 			      t->button_h + 2 * t->sp_lg);
+	bool regen;
 
 	centred(ui, msg(MSG_UI_PAY_EXPIRED), DRAW_FONT_BOLD, t->text_title, THEME_INK_CARD);
 	centred(ui, msg(MSG_UI_PAY_EXPIRED_HINT), DRAW_FONT_REGULAR, t->text_caption,
 		THEME_INK_CARD_MUTED);
-	centre_begin(ui, w);
-	if (ui_button_ex(ui, "regen", msg(MSG_UI_PAY_REGEN), 0)) {
-		centre_end(ui);
-		panel_end(ui, top, h);
-		scr_pay_start(a, a->pay.app_id, a->pay.method, a->pay.bank);
-		return;
-	}
+	centre_begin(ui, theme_px(t, 360));
+	regen = ui_button_ex(ui, "regen", msg(MSG_UI_PAY_REGEN), 0);
 	centre_end(ui);
 	panel_end(ui, top, h);
+	if (regen)
+		scr_pay_start(a, a->pay.app_id, a->pay.method, a->pay.bank);
 }
 
 /* The QR itself, or what stands in its place. */
-static void qr_area(struct app *a, enum pay_view v)
+static void qr_area(struct app *a, enum pay_view v, int size)
 {
 	if (!a->pay.have_order)
-		qr_wait_panel(a->ui, MSG_UI_PAY_CREATING);
+		qr_wait_panel(a->ui, MSG_UI_PAY_CREATING, size);
 	else if (v == PAY_VIEW_WAITING)
-		ui_qr(a->ui, "pay-qr", a->pay.order.code_url, qr_size(a->ui));
+		ui_qr(a->ui, "pay-qr", a->pay.order.code_url, size);
 	else if (v == PAY_VIEW_EXPIRED)
-		qr_expired_panel(a);
+		qr_expired_panel(a, size);
 	else
-		qr_wait_panel(a->ui, MSG_UI_PAY_CHECKING);
+		qr_wait_panel(a->ui, MSG_UI_PAY_CHECKING, size);
 }
 
-/* What to do with the phone: WeChat, or the bank's page. */
-static void qr_instruction(struct app *a)
-{
-	struct ui *ui = a->ui;
-	const struct theme *t = ui_theme(ui);
-
-	if (a->pay.method == PAY_BANK && a->pay.bank >= 0) {
-		centred(ui, msg(banks[a->pay.bank].name), DRAW_FONT_BOLD, t->text_title,
-			THEME_INK_LINK);
-		centred(ui, msg(MSG_UI_PAY_SCAN_BANK), DRAW_FONT_BOLD, t->text_body,
-			THEME_INK_CARD);
-	} else {
-		centred(ui, msg(MSG_UI_SCAN_WECHAT), DRAW_FONT_BOLD, t->text_body, THEME_INK_CARD);
-	}
-}
-
-/* Amount and company beside the countdown ring. */
-static void qr_info(struct app *a, int64_t left)
+/* Whom it is for, the bank, and (while the QR is live) what to do with
+ * the phone. */
+static void qr_head(struct app *a, enum pay_view v)
 {
 	struct ui *ui = a->ui;
 	const struct theme *t = ui_theme(ui);
 	const struct ca_app *r = find_app(a, a->pay.app_id);
-	int ring = theme_px(t, 260);
+	bool live = a->pay.have_order && v == PAY_VIEW_WAITING;
+
+	if (r)
+		centred(ui, r->company, DRAW_FONT_REGULAR, t->text_caption, THEME_INK_CARD_MUTED);
+	if (a->pay.method == PAY_BANK && a->pay.bank >= 0)
+		centred(ui, msg(banks[a->pay.bank].name), DRAW_FONT_BOLD, t->text_title,
+			THEME_INK_LINK);
+	if (live)
+		centred(ui, msg(a->pay.method == PAY_BANK ? MSG_UI_PAY_SCAN_BANK :
+				MSG_UI_SCAN_WECHAT), DRAW_FONT_BOLD,
+			ui_is_landscape(ui) ? t->text_body : t->text_button, THEME_INK_CARD);
+}
+
+/* The amount, beside the countdown ring while the order runs. */
+static void qr_info(struct app *a, enum pay_view v, int64_t left)
+{
+	struct ui *ui = a->ui;
+	const struct theme *t = ui_theme(ui);
+	const struct ca_app *r = find_app(a, a->pay.app_id);
+	bool ring = a->pay.have_order && v != PAY_VIEW_EXPIRED;
 	char money[32] = "";
 
 	if (a->pay.have_order)
 		app_money(a->pay.order.amount_fen, money, sizeof(money));
 	else if (r)
 		app_money(r->amount_fen, money, sizeof(money));
-	ui_row(ui, 2, NULL, 0);
-	ui_column_begin(ui);
-	ui_next(ui, theme_px(t, 24));
+	if (ring) {
+		ui_row(ui, 2, NULL, 0);
+		ui_column_begin(ui);
+		ui_space(ui, theme_px(t, 64));
+	}
 	centred(ui, msg(MSG_UI_PAY_AMOUNT), DRAW_FONT_REGULAR, t->text_caption,
 		THEME_INK_CARD_MUTED);
 	centred(ui, money, DRAW_FONT_BOLD, t->text_title, THEME_INK_CARD);
-	if (r)
-		centred(ui, r->company, DRAW_FONT_REGULAR, t->text_caption, THEME_INK_CARD_MUTED);
+	if (!ring)
+		return;
 	ui_column_end(ui);
 	ui_column_begin(ui);
-	ui_countdown(ui, "countdown", (int)((left + 999) / 1000), PAY_ORDER_LIFE_S, ring);
+	ui_countdown(ui, "countdown", (int)((left + 999) / 1000), PAY_ORDER_LIFE_S,
+		     theme_px(t, ui_is_landscape(ui) ? 200 : 240));
 	centred(ui, msg(MSG_UI_PAY_TIME_LEFT), DRAW_FONT_REGULAR, t->text_caption,
 		THEME_INK_CARD_MUTED);
 	ui_column_end(ui);
@@ -706,30 +727,31 @@ static void qr_info(struct app *a, int64_t left)
 		ui_banner(ui, msg(MSG_UI_PAY_QUERY_RETRY), UI_TONE_WARNING);
 }
 
-/* The page: instruction, QR, amount and countdown; side by side when wide. */
+/* The page: whom for, QR, amount and countdown; QR beside the rest when
+ * wide. */
 static void qr_page(struct app *a, enum pay_view v, int64_t left)
 {
 	struct ui *ui = a->ui;
-	bool wide = ui_is_landscape(ui);
+	int size = qr_fit(ui, 700);
 	enum app_screen here = a->screen;
 
 	ui_card_begin(ui);
-	if (wide) {
-		ui_row(ui, 2, NULL, 0);
+	if (ui_is_landscape(ui)) {
+		int widths[2] = { size + ui_theme(ui)->sp_lg, 0 };
+
+		ui_row(ui, 2, widths, 0);
 		ui_column_begin(ui);
+		qr_area(a, v, size);
+		ui_column_end(ui);
+		ui_column_begin(ui);
+		qr_head(a, v);
+		qr_info(a, v, left);
+		ui_column_end(ui);
 	} else {
-		qr_instruction(a);
+		qr_head(a, v);
+		qr_area(a, v, size);
+		qr_info(a, v, left);
 	}
-	qr_area(a, v);
-	if (wide) {
-		ui_column_end(ui);
-		ui_column_begin(ui);
-		ui_space(ui, ui_theme(ui)->sp_lg);
-		qr_instruction(a);
-	}
-	qr_info(a, left);
-	if (wide)
-		ui_column_end(ui);
 	ui_card_end(ui);
 	if (a->screen == here &&
 	    footer_one(ui, "cancel", MSG_UI_PAY_CANCEL, UI_OPT_SECONDARY))
@@ -802,13 +824,36 @@ void scr_pay_qr(struct app *a)
 
 /* ---- result ---- */
 
+/* The success mark, 支付成功, the amount and whom it was for. */
+static void result_head(struct ui *ui, const struct ca_app *r, const char *money)
+{
+	const struct theme *t = ui_theme(ui);
+
+	centred(ui, msg(MSG_UI_PAY_OK_MARK), DRAW_FONT_BOLD, theme_px(t, 128),
+		THEME_INK_PILL_SUCCESS);
+	centred(ui, msg(MSG_UI_PAY_SUCCESS), DRAW_FONT_BOLD, t->text_title, THEME_INK_CARD);
+	centred(ui, money, DRAW_FONT_BOLD, t->text_title, THEME_INK_CARD);
+	if (r)
+		centred(ui, r->company, DRAW_FONT_REGULAR, t->text_body, THEME_INK_CARD_MUTED);
+}
+
+/* The new statuses and what happens next. */
+static void result_status(struct ui *ui, const struct ca_app *r)
+{
+	bool mail = r && r->pickup == CA_PICKUP_MAIL;
+
+	kv_pill(ui, MSG_UI_ORDER_PAY_STATUS, msg(MSG_PAY_PAID), UI_TONE_SUCCESS);
+	if (r)
+		kv_pill(ui, MSG_UI_ORDER_PROC_STATUS, msg(ca_proc_status_msg(proc_of(r))),
+			proc_tone(proc_of(r)));
+	ui_paragraph(ui, msg(mail ? MSG_UI_PAY_NEXT_MAIL : MSG_UI_PAY_NEXT_ONSITE));
+}
+
 void scr_pay_result(struct app *a)
 {
 	struct ui *ui = a->ui;
-	const struct theme *t = ui_theme(ui);
 	const struct ca_app *r;
 	char money[32] = "";
-	bool mail;
 
 	if (app_screen_begin(a, msg(MSG_UI_PAY_T_RESULT), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
 		app_go(a, APP_SCREEN_PAY_LIST);
@@ -817,20 +862,21 @@ void scr_pay_result(struct app *a)
 	r = find_app(a, a->pay.app_id);
 	app_money(a->pay.have_order ? a->pay.order.amount_fen : r ? r->amount_fen : 0, money,
 		  sizeof(money));
-	mail = r && r->pickup == CA_PICKUP_MAIL;
 	ui_card_begin(ui);
-	centred(ui, msg(MSG_UI_PAY_OK_MARK), DRAW_FONT_BOLD, theme_px(t, 160),
-		THEME_INK_PILL_SUCCESS);
-	centred(ui, msg(MSG_UI_PAY_SUCCESS), DRAW_FONT_BOLD, t->text_title, THEME_INK_CARD);
-	centred(ui, money, DRAW_FONT_BOLD, t->text_title, THEME_INK_CARD);
-	if (r)
-		centred(ui, r->company, DRAW_FONT_REGULAR, t->text_body, THEME_INK_CARD_MUTED);
-	ui_space(ui, t->sp_md);
-	kv_pill(ui, MSG_UI_ORDER_PAY_STATUS, msg(MSG_PAY_PAID), UI_TONE_SUCCESS);
-	if (r)
-		kv_pill(ui, MSG_UI_ORDER_PROC_STATUS, msg(ca_proc_status_msg(proc_of(r))),
-			proc_tone(proc_of(r)));
-	ui_paragraph(ui, msg(mail ? MSG_UI_PAY_NEXT_MAIL : MSG_UI_PAY_NEXT_ONSITE));
+	if (ui_is_landscape(ui)) {
+		ui_row(ui, 2, NULL, 0);
+		ui_column_begin(ui);
+		result_head(ui, r, money);
+		ui_column_end(ui);
+		ui_column_begin(ui);
+		ui_space(ui, ui_theme(ui)->sp_xl);
+		result_status(ui, r);
+		ui_column_end(ui);
+	} else {
+		result_head(ui, r, money);
+		ui_space(ui, ui_theme(ui)->sp_md);
+		result_status(ui, r);
+	}
 	ui_card_end(ui);
 	ui_footer_begin(ui);
 	ui_row(ui, 2, NULL, 0);
@@ -862,6 +908,19 @@ static const char *paid_method(const struct app *a, const char *id, char *buf, s
 	return buf;
 }
 
+/* Whom the order is for and what was bought, above the cards. */
+static void order_head(struct ui *ui, const struct ca_app *r)
+{
+	char keys[64], line[256];
+
+	msg_format(keys, sizeof(keys), MSG_UI_PAY_KEYS, r->sub_keys);
+	snprintf(line, sizeof(line), "%s%s%s%s%s", msg(ca_business_msg(r->business)),
+		 msg(MSG_UI_PAY_SEP), msg(ca_cert_type_msg(r->cert_type)), msg(MSG_UI_PAY_SEP),
+		 keys);
+	ui_heading(ui, r->company);
+	ui_caption(ui, line);
+}
+
 /* The payment record. */
 static void payment_card(struct app *a, const struct ca_app *r)
 {
@@ -870,8 +929,7 @@ static void payment_card(struct app *a, const struct ca_app *r)
 	enum ui_tone tone = r->pay_status == CA_PAY_UNPAID ? UI_TONE_WARNING : UI_TONE_SUCCESS;
 
 	ui_card_begin(ui);
-	ui_heading(ui, r->company);
-	ui_caption(ui, msg(MSG_UI_ORDER_PAYMENT));
+	ui_label(ui, msg(MSG_UI_ORDER_PAYMENT));
 	kv_amount(ui, MSG_UI_PAY_PAID_AMOUNT, r->amount_fen);
 	kv_pill(ui, MSG_UI_ORDER_PAY_STATUS, msg(ca_pay_status_msg(r->pay_status)), tone);
 	if (paid_method(a, r->id, how, sizeof(how))) {
@@ -879,7 +937,7 @@ static void payment_card(struct app *a, const struct ca_app *r)
 		kv_text(ui, MSG_UI_ORDER_NO, a->pay.order.out_trade_no);
 	}
 	if (app_queued(a, r->id)) {
-		kv_pill(ui, MSG_UI_ORDER_QUEUED, msg(MSG_UI_ORDER_QUEUED), UI_TONE_WARNING);
+		kv_pill(ui, MSG_UI_ORDER_SYNC, msg(MSG_UI_ORDER_QUEUED), UI_TONE_WARNING);
 		ui_caption(ui, msg(MSG_UI_ORDER_QUEUED_HINT));
 	}
 	ui_card_end(ui);
@@ -928,6 +986,8 @@ static int draw_record(const struct ca_proc_record *rec, void *p)
 
 	if (c->n >= RECORDS_SHOWN)
 		return 1;
+	if (c->n > 0)
+		ui_space(c->ui, ui_theme(c->ui)->sp_sm);
 	fmt_time(rec->at_ms, when, sizeof(when));
 	snprintf(line, sizeof(line), "%s%s%s", when, msg(MSG_UI_PAY_SEP), rec->staff);
 	ui_caption(c->ui, line);
@@ -993,9 +1053,21 @@ void scr_order_detail(struct app *a)
 	s = ca_state_of(&r);
 	receipt = fsm_allowed(&s, CA_ACT_CONFIRM_RECEIPT);
 	ui_scroll_begin(ui, "order", 0);
-	payment_card(a, &r);
-	progress_card(ui, &r);
-	records_card(a, r.id);
+	order_head(ui, &r);
+	if (ui_is_landscape(ui)) {
+		ui_row(ui, 2, NULL, 0);
+		ui_column_begin(ui);
+		payment_card(a, &r);
+		progress_card(ui, &r);
+		ui_column_end(ui);
+		ui_column_begin(ui);
+		records_card(a, r.id);
+		ui_column_end(ui);
+	} else {
+		payment_card(a, &r);
+		progress_card(ui, &r);
+		records_card(a, r.id);
+	}
 	ui_scroll_end(ui);
 	ui_footer_begin(ui);
 	if (receipt)
@@ -1071,20 +1143,29 @@ static bool invoice_url(const struct app *a, const char *id, char *buf, size_t n
 	return snprintf(buf, n, "%.*s/invoice/%s", (int)len, base, id) < (int)n;
 }
 
-/* Company, amount and the three steps on the phone. */
-static void invoice_info(struct ui *ui, const struct ca_app *r)
+/* Whom the invoice is for, and its amount. */
+static void invoice_head(struct ui *ui, const struct ca_app *r)
 {
-	ui_heading(ui, r->company);
+	ui_label(ui, r->company);
 	kv_amount(ui, MSG_UI_INVOICE_AMOUNT, r->amount_fen);
+}
+
+/* What to do with the phone. */
+static void invoice_steps(struct ui *ui)
+{
+	const struct theme *t = ui_theme(ui);
+
+	ui_text(ui, msg(MSG_UI_INVOICE_SCAN), DRAW_FONT_BOLD, t->text_button, THEME_INK_CARD,
+		UI_ALIGN_LEFT);
 	ui_paragraph(ui, msg(MSG_UI_INVOICE_STEPS));
 }
 
 void scr_invoice_qr(struct app *a)
 {
 	struct ui *ui = a->ui;
-	bool wide = ui_is_landscape(ui);
 	struct ca_app r;
 	char url[CONFIG_PATH_MAX + 64];
+	int size;
 
 	if (app_screen_begin(a, msg(MSG_UI_INVOICE_T_QR), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
 		app_go(a, APP_SCREEN_INVOICE_LIST);
@@ -1094,19 +1175,22 @@ void scr_invoice_qr(struct app *a)
 		app_go(a, APP_SCREEN_INVOICE_LIST);
 		return;
 	}
+	size = qr_fit(ui, 620);
 	ui_card_begin(ui);
 	if (!invoice_url(a, r.id, url, sizeof(url))) {
-		invoice_info(ui, &r);
+		invoice_head(ui, &r);
 		ui_banner(ui, msg(MSG_UI_INVOICE_NO_HUB), UI_TONE_WARNING);
-	} else if (wide) {
+	} else if (ui_is_landscape(ui)) {
 		ui_row(ui, 2, NULL, 0);
-		ui_qr(ui, "invoice-qr", url, qr_size(ui));
+		ui_qr(ui, "invoice-qr", url, size);
 		ui_column_begin(ui);
-		invoice_info(ui, &r);
+		invoice_head(ui, &r);
+		invoice_steps(ui);
 		ui_column_end(ui);
 	} else {
-		invoice_info(ui, &r);
-		ui_qr(ui, "invoice-qr", url, qr_size(ui));
+		invoice_head(ui, &r);
+		ui_qr(ui, "invoice-qr", url, size);
+		invoice_steps(ui);
 	}
 	ui_card_end(ui);
 	if (footer_one(ui, "done", MSG_UI_DONE, 0))

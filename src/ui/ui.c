@@ -860,11 +860,14 @@ void ui_scroll_begin(struct ui *ui, const char *id, int h)
 	struct ui_scroll *s = &ui->scrolls[idx];
 	bool blocked = ui->layer == 0 && ui->modal_prev;
 	int slop = ui->theme.sp_sm;
-	double maxoff = imax(0, s->content_h - s->view_h), dt;
+	double maxoff, dt;
 	bool on_card = p->on_card;
 
 	s->used_frame = ui->frame;
 	s->view_h = view.h;
+	/* The limit of this frame's view: a view that just got shorter (a
+	 * keyboard opened) must not keep last frame's limit for a frame. */
+	maxoff = imax(0, s->content_h - s->view_h);
 	dt = (double)(ui->now_ms - s->last_ms);
 	if (dt < 0)
 		dt = 0;

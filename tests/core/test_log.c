@@ -163,6 +163,43 @@ static void test_log_filter_drops_lines_above_the_level(void **state)
 	capture_free(&c);
 }
 
+static void test_log_tail_keeps_the_last_lines_written_oldest_first(void **state)
+{
+	struct capture c;
+	char tail[LOG_TAIL_LINES * (LOG_TAIL_LINE_MAX + 1)], big[600];
+	int i;
+
+	(void)state;
+	log_set_level(LOG_INFO);
+	capture_begin(&c);
+	for (i = 0; i < LOG_TAIL_LINES + 5; i++)
+		log_info("tail", "line %d", i);
+	log_debug("tail", "filtered"); /* not written, not kept */
+	capture_end(&c);
+	capture_free(&c);
+	log_tail(tail, sizeof(tail), 3);
+	assert_int_equal(count_lines(tail), 2); /* three lines, two separators */
+	assert_null(strstr(tail, "line 17"));
+	assert_non_null(strstr(tail, " I tail: line 18\n"));
+	assert_non_null(strstr(tail, " I tail: line 19\n"));
+	assert_non_null(strstr(tail, " I tail: line 20"));
+	assert_true(strstr(tail, "line 18") < strstr(tail, "line 20"));
+	assert_null(strstr(tail, "filtered"));
+	/* At most LOG_TAIL_LINES lines, each cut to LOG_TAIL_LINE_MAX bytes. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	capture_begin(&c);
+	log_info("tail", "%s", big);
+	capture_end(&c);
+	capture_free(&c);
+	log_tail(tail, sizeof(tail), 1000);
+	assert_int_equal(count_lines(tail), LOG_TAIL_LINES - 1);
+	assert_true(strlen(strrchr(tail, '\n') + 1) == LOG_TAIL_LINE_MAX);
+	/* A small buffer is never overrun. */
+	assert_true(log_tail(tail, 10, 5) < 10);
+	assert_int_equal(tail[9 < strlen(tail) ? 9 : strlen(tail)], '\0');
+}
+
 static void test_log_line_format_is_utc_stamp_letter_module_text(void **state)
 {
 	static const char pattern[] =
@@ -581,6 +618,9 @@ int main(void)
 		cmocka_unit_test(test_log_level_from_name_knows_the_four_names),
 		cmocka_unit_test_teardown(
 			test_log_filter_drops_lines_above_the_level,
+			reset_level),
+		cmocka_unit_test_teardown(
+			test_log_tail_keeps_the_last_lines_written_oldest_first,
 			reset_level),
 		cmocka_unit_test(
 			test_log_line_format_is_utc_stamp_letter_module_text),

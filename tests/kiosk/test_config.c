@@ -397,6 +397,22 @@ static void test_config_pin_rules(void **state)
 	assert_string_equal(l.c.secret_file, "");
 }
 
+static void test_config_maint_pin_rules(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_good("kiosk", "maint_pin =", &l);
+	assert_string_equal(l.c.maint_pin, "");
+	assert_good("kiosk", "maint_pin = 2468", &l);
+	assert_string_equal(l.c.maint_pin, "2468");
+	assert_good("kiosk", "maint_pin = 12345678", &l);
+	assert_string_equal(l.c.maint_pin, "12345678");
+	assert_bad("kiosk", "maint_pin = 123", "4 to 8 digits");
+	assert_bad("kiosk", "maint_pin = 123456789", "4 to 8 digits");
+	assert_bad("kiosk", "maint_pin = 12a4", "4 to 8 digits");
+}
+
 static void test_config_overlong_string_is_error_not_truncated(void **state)
 {
 	char text[CONFIG_PATH_MAX + 64], path[CONFIG_PATH_MAX + 2];
@@ -708,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_config_url_rules),
 		cmocka_unit_test(test_config_empty_required_paths_are_errors),
 		cmocka_unit_test(test_config_pin_rules),
+		cmocka_unit_test(test_config_maint_pin_rules),
 		cmocka_unit_test(
 			test_config_overlong_string_is_error_not_truncated),
 		cmocka_unit_test(test_config_unknown_section_reported_once),

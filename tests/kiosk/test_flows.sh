@@ -4,9 +4,11 @@
 # Pins: every tests/flows/*.flow passes (exit 0) and writes its shots as
 # PNGs; every tests/flows/fail/*.flow fails with a non-zero exit and names,
 # on stderr, the line its first comment gives ("# fails at line N").
-# Every tests/flows/*.plan passes through tools/flowrun against a real hub
-# (each plan its own hub and kiosk data), portrait, and landscape too when
-# the plan says "# orientations: portrait landscape"; every
+# Every tests/flows/**/*.plan passes through tools/flowrun against a real hub
+# (each plan its own hub and kiosk data), in the orientation the plan names
+# (`orientation landscape`; portrait by default), or in both when it says
+# "# orientations: portrait landscape"; the same for
+# assets/demo.plan, the walkthrough `make run` plays. Every
 # tests/flows/fail/*.plan fails at the line its first comment names.
 # CA_KIOSK is the ca-kiosk binary (the Makefile sets it; default
 # build/ca-kiosk); ca-hub and ca-hubctl are taken from its directory.
@@ -65,16 +67,23 @@ for f in "$dir"/fail/*.flow; do
 	fi
 done
 
-# Plans: flow scripts with staff actions between them, against a real hub.
-for f in "$dir"/*.plan; do
+# Plans: flow scripts with staff actions between them, against a real hub;
+# every tests/flows/**/*.plan but fail/, and the demo walkthrough `make run`
+# plays. Flows that need a hub live in subdirectories (tests/flows/apply/,
+# tests/flows/hub/, ...), out of the loop over tests/flows/*.flow above.
+plans=$(find "$dir" -name '*.plan' ! -path "$dir/fail/*" | sort)
+root=$(cd "$dir/../.." && pwd)
+for f in $plans "$root/assets/demo.plan"; do
 	[ -e "$f" ] || continue
 	name=${f#"$dir"/}
-	modes=portrait
+	name=${name#"$root"/}
+	# The plan's own `orientation` line, or both when it asks for both.
+	modes=portrait flag=
+	grep -q '^[[:space:]]*orientation[[:space:]]\{1,\}landscape' "$f" && modes=landscape
 	grep -q '^# orientations:.*landscape' "$f" && modes="portrait landscape"
 	for m in $modes; do
 		out="$shots/${name%.plan}-$m"
-		flag=
-		[ "$m" = landscape ] && flag=--landscape
+		case $modes in *" "*) flag=--$m ;; esac
 		start=$(date +%s%N)
 		# shellcheck disable=SC2086
 		if "$flowrun" $flag --out "$out" "$f" >"$tmp/out" 2>&1; then
