@@ -34,6 +34,9 @@
 #define APP_SYNC_POLL_MS 1000
 /* How long a script's `sync` waits for the outbox to drain. */
 #define APP_SYNC_WAIT_MS 30000
+/* Pixel bytes of cached text textures: a screen's texts with room to
+ * spare (a full portrait form is under 2 MiB), not the renderer's 16 MiB. */
+#define APP_TEXT_CACHE_BYTES (6u * 1024 * 1024)
 /* A toast's life. */
 #define APP_TOAST_MS 3000
 
@@ -108,7 +111,8 @@ static void start_workers(struct app *a, const struct app_opts *o)
 ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errlen)
 {
 	struct render_opts ro = { .w = o->w, .h = o->h, .mode = o->mode,
-				  .font_regular = o->cfg->font, .font_index = -1 };
+				  .font_regular = o->cfg->font, .font_index = -1,
+				  .text_cache_bytes = APP_TEXT_CACHE_BYTES };
 	struct ui_metrics m;
 	ca_err rc;
 

@@ -318,12 +318,13 @@ static void order_card(struct ui *ui, const struct ca_app *r)
 static void method_choices(struct app *a, const struct ca_app *r)
 {
 	struct ui *ui = a->ui;
+	struct ca_state s = ca_state_of(r);
 
 	if (!app_has_hub(a)) {
 		ui_banner(ui, msg(MSG_UI_PAY_NO_HUB), UI_TONE_WARNING);
 		return;
 	}
-	if (r->app_status != CA_APP_APPROVED || r->pay_status != CA_PAY_UNPAID) {
+	if (!fsm_allowed(&s, CA_ACT_PAY)) { /* paid meanwhile (e.g. on another kiosk) */
 		ui_paragraph(ui, msg(MSG_UI_PAY_NOT_PAYABLE));
 		if (ui_button_ex(ui, "details", msg(MSG_ACT_VIEW_DETAILS), 0))
 			app_go(a, APP_SCREEN_ORDER_DETAIL);
@@ -1054,15 +1055,15 @@ void scr_order_detail(struct app *a)
 	receipt = fsm_allowed(&s, CA_ACT_CONFIRM_RECEIPT);
 	ui_scroll_begin(ui, "order", 0);
 	order_head(ui, &r);
-	if (ui_is_landscape(ui)) {
+	if (ui_is_landscape(ui)) { /* where the key is, first in view */
 		ui_row(ui, 2, NULL, 0);
 		ui_column_begin(ui);
-		payment_card(a, &r);
 		progress_card(ui, &r);
 		ui_column_end(ui);
 		ui_column_begin(ui);
-		records_card(a, r.id);
+		payment_card(a, &r);
 		ui_column_end(ui);
+		records_card(a, r.id);
 	} else {
 		payment_card(a, &r);
 		progress_card(ui, &r);

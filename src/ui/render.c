@@ -97,6 +97,7 @@ struct render {
 
 	SDL_FingerID finger;      /* the finger acting as the pointer */
 	bool finger_down;         /* one is */
+	Uint64 last_event_ms;     /* SDL ticks of the last event render_wait took */
 	struct render_stats st;   /* counters */
 };
 
@@ -841,6 +842,11 @@ ca_err render_screenshot(struct render *r, const struct draw_list *dl, const cha
 	return ret;
 }
 
+/* render_wait's sleep slices (see wait_event). */
+#define WAIT_SLICE_BUSY_MS 8    /* while events are coming */
+#define WAIT_SLICE_IDLE_MS 40   /* after WAIT_QUIET_MS without one */
+#define WAIT_QUIET_MS      2000
+
 /* ---- events ---- */
 
 /* Map a finger's normalised position to logical px. */
@@ -859,12 +865,44 @@ void render_wake(void)
 	SDL_PushEvent(&e); /* thread-safe; a full queue wakes the loop anyway */
 }
 
+/*
+ * Wait up to timeout_ms (-1: for ever) for the first event into *e.
+ *
+ * Not SDL_WaitEventTimeout: on video drivers without a native wait (the
+ * offscreen driver, KMSDRM on a kiosk) SDL 2.26 implements it as a loop
+ * that sleeps 1 ms, a thousand wake-ups a second, which alone is more than
+ * the idle budget of BRIEF §8. Here the loop sleeps in slices: short while
+ * the screen is being touched, WAIT_SLICE_IDLE_MS once it has been quiet
+ * for a while (the first touch after a pause waits at most that long;
+ * later ones at most WAIT_SLICE_BUSY_MS).
+ */
+static int wait_event(struct render *r, SDL_Event *e, int timeout_ms)
+{
+	Uint64 start = SDL_GetTicks64(), now;
+	int slice;
+
+	for (;;) {
+		if (SDL_PollEvent(e))
+			return 1;
+		now = SDL_GetTicks64();
+		if (timeout_ms >= 0 && now - start >= (Uint64)timeout_ms)
+			return 0;
+		slice = now - r->last_event_ms < WAIT_QUIET_MS ? WAIT_SLICE_BUSY_MS
+							       : WAIT_SLICE_IDLE_MS;
+		if (timeout_ms >= 0 && (Uint64)slice > start + (Uint64)timeout_ms - now)
+			slice = (int)(start + (Uint64)timeout_ms - now);
+		SDL_Delay((Uint32)slice);
+	}
+}
+
 int render_wait(struct render *r, struct ui *ui, int timeout_ms)
 {
 	SDL_Event e;
 	int flags = 0, got, x, y;
 
-	got = timeout_ms < 0 ? SDL_WaitEvent(&e) : SDL_WaitEventTimeout(&e, timeout_ms);
+	got = timeout_ms == 0 ? SDL_PollEvent(&e) : wait_event(r, &e, timeout_ms);
+	if (got)
+		r->last_event_ms = SDL_GetTicks64();
 	while (got) {
 		bool edge = false;
 
