@@ -461,7 +461,7 @@ static void idle_rule(struct app *a)
 	ui_wake_at(a->ui, now + 1000 - (now - warn_at) % 1000);
 }
 
-/* Dispatch by screen, then the dialogs of scr_main and the idle warning. */
+/* Dispatch by screen, then the idle rule (its warning is a dialog). */
 void app_screen(struct app *a)
 {
 	static void (*const screens[APP_SCREEN__N])(struct app *) = {
@@ -490,7 +490,6 @@ void app_screen(struct app *a)
 	screens[s](a);
 	if (a->screen != s)
 		return; /* it switched: the frame runs again */
-	scr_main_dialogs(a);
 	idle_rule(a);
 }
 

@@ -85,8 +85,6 @@ enum app_dialog {
 	APP_DLG_DELETE,      /* confirm 删除申请 */
 	APP_DLG_RECEIPT,     /* confirm 确认签收 */
 	APP_DLG_LEAVE_FORM,  /* leave the form with unsaved changes? */
-	APP_DLG_PIN,         /* maintenance PIN */
-	APP_DLG_LOGOUT,      /* 退出登录? */
 };
 
 /* How to open the app. */
@@ -302,8 +300,6 @@ void scr_maint(struct app *a);
 /* The idle warning dialog over any screen, with remaining_s of total_s
  * left before the session is cleared (scr_main.c). */
 void scr_idle(struct app *a, int remaining_s, int total_s);
-/* The PIN and logout dialogs (scr_main.c). */
-void scr_main_dialogs(struct app *a);
 
 void scr_apply_list(struct app *a);
 void scr_notice(struct app *a);

@@ -186,9 +186,7 @@ static void candidate_bar(struct app *a, const struct kb_metrics *m, int x, int 
 		snprintf(id, sizeof(id), "kb.cand.%zu", i);
 		r = (struct draw_rect){ cx, y, cw, m->bar_h };
 		if (ui_key(ui, id, kb_page_cand(&a->kb, i), r, UI_OPT_SECONDARY)) {
-			unsigned res = kb_choose(&a->kb, kb_page_first(&a->kb) + i);
-
-			(void)res;
+			kb_choose(&a->kb, kb_page_first(&a->kb) + i);
 			a->changed = true;
 		}
 		cx += cw + m->gap;

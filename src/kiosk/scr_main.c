@@ -259,7 +259,7 @@ void scr_home(struct app *a)
 	struct ui *ui = a->ui;
 	const struct theme *t = ui_theme(ui);
 	const struct ca_app *apps;
-	int n, i, unpaid = 0, rejected = 0, pending = 0, parked = 0;
+	int n, i, unpaid = 0, rejected = 0, pending = 0;
 	char hello[64], masked[16], badge[48], badge2[48], queued[96];
 
 	if (app_screen_begin(a, msg(MSG_UI_T_HOME), UI_SCREEN_FOOTER))
@@ -272,7 +272,12 @@ void scr_home(struct app *a)
 	snprintf(hello, sizeof(hello), "%s%s", msg(MSG_UI_HELLO),
 		 mask_phone(a->session.phone, masked, sizeof(masked)));
 	ui_text(ui, hello, DRAW_FONT_BOLD, t->text_title, THEME_INK_PAGE, UI_ALIGN_LEFT);
-	if (store_outbox_depth(a->st, &pending, &parked) == CA_OK && pending > 0) {
+	/* The engine reports the queue depth; ask the store only without one. */
+	if (a->sync_seen)
+		pending = a->sync_st.pending;
+	else if (store_outbox_depth(a->st, &pending, NULL) != CA_OK)
+		pending = 0;
+	if (pending > 0) {
 		msg_format(queued, sizeof(queued), MSG_UI_SYNC_PENDING, pending);
 		ui_banner(ui, queued, UI_TONE_INFO);
 	}
@@ -319,11 +324,6 @@ void scr_idle(struct app *a, int remaining_s, int total_s)
 		a->changed = true;
 	}
 	ui_dialog_end(ui);
-}
-
-void scr_main_dialogs(struct app *a)
-{
-	(void)a; /* the PIN is a screen and logout needs no question */
 }
 
 /* ---- maintenance mode ---- */
