@@ -14,6 +14,7 @@
  * app_run_script().
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,9 @@
 /* How long a script's `sync` waits for the outbox to drain. */
 #define APP_SYNC_WAIT_MS 30000
 /* Pixel bytes of cached text textures: a screen's texts with room to
- * spare (a full portrait form is under 2 MiB), not the renderer's 16 MiB. */
-#define APP_TEXT_CACHE_BYTES (6u * 1024 * 1024)
+ * spare (a full portrait form with the keyboard is under 2 MiB), not the
+ * renderer's 16 MiB (BRIEF §8: PSS ≤ 40 MiB). */
+#define APP_TEXT_CACHE_BYTES (4u * 1024 * 1024)
 /* A toast's life. */
 #define APP_TOAST_MS 3000
 
@@ -164,6 +166,18 @@ out:
 
 void app_release(struct app *a)
 {
+	struct render_stats rs;
+
+	if (a->r) {
+		render_get_stats(a->r, &rs);
+		log_info("kiosk", "frames %llu (%llu partial, %llu Mpx), text cache %d entries "
+			 "%zu KiB (%llu hits, %llu misses, %llu evictions), font resizes %llu",
+			 (unsigned long long)rs.frames, (unsigned long long)rs.partial_frames,
+			 (unsigned long long)(rs.partial_px / 1000000), rs.text_entries,
+			 rs.text_bytes / 1024, (unsigned long long)rs.text_hits,
+			 (unsigned long long)rs.text_misses, (unsigned long long)rs.text_evictions,
+			 (unsigned long long)rs.font_resizes);
+	}
 	online_stop(a->net);
 	sync_stop(a->sync);
 	a->net = NULL;
@@ -189,6 +203,7 @@ void app_go(struct app *a, enum app_screen s)
 	a->dialog = APP_DLG_NONE;
 	a->screen = s;
 	a->changed = true;
+	a->trim = true;
 	a->apps_stale = true;
 	/* A result nobody waits for any more must not block the next request. */
 	a->net_seq = 0;
@@ -512,7 +527,17 @@ ca_err app_frame(struct app *a)
 	}
 	if (!dirty)
 		return CA_OK;
-	return render_frame(a->r, ui_draw_list(a->ui));
+	if (render_frame(a->r, ui_draw_list(a->ui)) != CA_OK)
+		return CA_ERR_IO;
+	if (a->trim) {
+		/* The last screen's texts and rows are freed by now: hand the
+		 * free pages back to the system, so that what the kiosk holds
+		 * is what the screen uses (BRIEF §8, PSS), not its high water
+		 * mark. A fraction of a millisecond, once per screen. */
+		a->trim = false;
+		malloc_trim(0);
+	}
+	return CA_OK;
 }
 
 /* How long the loop may sleep, ms (-1: until an event). */

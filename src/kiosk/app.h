@@ -155,6 +155,7 @@ struct app {
 	enum app_screen back_to;   /* where 返回 of a shared screen goes */
 	enum app_dialog dialog;    /* open dialog */
 	bool changed;              /* the screen changed during this frame: run it again */
+	bool trim;                 /* another screen: give freed heap back after the frame */
 	bool input_frame;          /* a scripted tap's frames: workers' results wait */
 	int64_t clock_offset_ms;   /* virtual clock: app time = monotonic + this */
 	int64_t last_input_ms;     /* app time of the last touch */

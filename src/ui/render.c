@@ -11,17 +11,24 @@
  */
 #include "render.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
 
-/* Fonts opened at once (role x size). */
-#define FONTS_MAX     24
+/* Input devices watched for wake-ups, and how often the set is re-read. */
+#define INPUT_FDS_MAX   16
+#define INPUT_RESCAN_MS 5000
 /* Text cache hash buckets (power of two). */
 #define TC_BUCKETS    1024
 /* Measure cache slots (power of two). */
@@ -31,10 +38,14 @@
 /* Longest text measured through the stack buffer. */
 #define MEASURE_BUF   1024
 
+/* One open face per font role, set to the size asked last. A face of the
+ * CJK collection costs about 2 MiB (SDL_ttf reads FreeType's tables into
+ * memory: metrics, cmap, CFF indexes), so one per size would cost a
+ * dozen; changing its size costs a flush of SDL_ttf's glyph cache, and
+ * the text and measure caches keep that off the common path. */
 struct font_slot {
-	int role;         /* enum draw_font */
-	int size;         /* px */
-	TTF_Font *font;   /* owned */
+	TTF_Font *font;   /* owned; NULL until first used */
+	int size;         /* px it is set to */
 };
 
 /* One cached text texture. */
@@ -67,10 +78,30 @@ struct mask_entry {
 	uint64_t used;        /* mask_clock when last used */
 };
 
+/* Arcs with an end (sweep < 360) are kept apart from the mask cache: a
+ * countdown's arc changes every second, and each step would otherwise be
+ * a new mask of the whole ring. A slot holds one ring geometry and is
+ * updated in place where the end moved (see arc_slot_draw). */
+#define ARC_SLOTS 4
+
+struct arc_slot {
+	int d, th, caps;          /* geometry; d == 0: free */
+	int start, sweep;         /* what its pixels show now */
+	SDL_Texture *tex;         /* owned: white, alpha = coverage, (d+2)^2 */
+	uint64_t used;            /* mask_clock when last used */
+};
+
 struct bm_entry {
 	uint64_t hash;        /* of modules and colours; 0 = empty */
 	SDL_Texture *tex;     /* owned */
 	uint64_t used;        /* frame last used */
+};
+
+/* What damage tracking keeps of one command. */
+struct cmd_seen {
+	uint64_t hash;            /* what it paints (cmd_hash) */
+	struct draw_rect box;     /* the pixels it may touch (cmd_box) */
+	struct draw_cmd cmd;      /* the command (offsets into its own list) */
 };
 
 struct render {
@@ -80,8 +111,7 @@ struct render {
 	enum render_mode mode;    /* how it was opened */
 	char font_path[DRAW_FONT__N][512]; /* per role */
 	int font_index;           /* face in the collection */
-	struct font_slot fonts[FONTS_MAX]; /* opened fonts */
-	int nfonts;               /* used */
+	struct font_slot fonts[DRAW_FONT__N]; /* per role */
 
 	struct tc_entry *tc;      /* text cache pool (tc_max entries) */
 	int tc_max;               /* pool size */
@@ -93,11 +123,27 @@ struct render {
 	struct mc_slot *mc;       /* measure cache (MC_SLOTS) */
 	struct bm_entry bm[BM_MAX]; /* bitmap textures */
 	struct mask_entry masks[MASK_MAX]; /* shape masks */
+	struct arc_slot arcs[ARC_SLOTS]; /* arcs with an end */
 	uint64_t mask_clock;      /* LRU clock of masks */
+
+	/* Damage tracking (see frame_damage): what the last frame drew, per
+	 * command, so that the next one repaints only what changed. */
+	bool partial_ok;          /* the renderer keeps the back buffer (software) */
+	bool prev_valid;          /* prev_* describe what is on screen now */
+	int prev_n;               /* commands of the last frame */
+	struct cmd_seen *prev;    /* per command of the last frame (DRAW_CMDS_MAX) */
+	struct cmd_seen *cur;     /* the same for the frame being drawn */
+	bool damaged;             /* painting only r->damage (paint's clip) */
+	struct draw_rect damage;
+
+	/* How render_wait sleeps (see wait_event). */
+	enum { WAIT_NATIVE, WAIT_POLL_INPUT, WAIT_NO_INPUT } wait_how;
+	int input_fd[INPUT_FDS_MAX]; /* our own read-only fds of /dev/input/event* */
+	int n_input;              /* open */
+	Uint64 input_scan_ms;     /* SDL ticks of the last scan of /dev/input */
 
 	SDL_FingerID finger;      /* the finger acting as the pointer */
 	bool finger_down;         /* one is */
-	Uint64 last_event_ms;     /* SDL ticks of the last event render_wait took */
 	struct render_stats st;   /* counters */
 };
 
@@ -127,29 +173,24 @@ static uint64_t text_key(int font, int size, struct draw_color c, const char *s,
 /* The font for role at size px, opening it on first use; NULL on failure. */
 static TTF_Font *font_get(struct render *r, int role, int size)
 {
-	TTF_Font *f;
-	int i;
+	struct font_slot *f;
 
-	for (i = 0; i < r->nfonts; i++)
-		if (r->fonts[i].role == role && r->fonts[i].size == size)
-			return r->fonts[i].font;
 	if (role < 0 || role >= DRAW_FONT__N || size <= 0)
 		return NULL;
-	f = TTF_OpenFontIndex(r->font_path[role], size, r->font_index);
-	if (!f)
-		return NULL;
-	TTF_SetFontHinting(f, TTF_HINTING_LIGHT);
-	if (r->nfonts == FONTS_MAX) {
-		/* Rare (every size is a theme size): reuse the oldest slot. */
-		TTF_CloseFont(r->fonts[0].font);
-		memmove(&r->fonts[0], &r->fonts[1], sizeof(r->fonts[0]) * (FONTS_MAX - 1));
-		r->nfonts--;
+	f = &r->fonts[role];
+	if (!f->font) {
+		f->font = TTF_OpenFontIndex(r->font_path[role], size, r->font_index);
+		if (!f->font)
+			return NULL;
+		TTF_SetFontHinting(f->font, TTF_HINTING_LIGHT);
+		f->size = size;
+	} else if (f->size != size) {
+		if (TTF_SetFontSize(f->font, size) != 0)
+			return NULL;
+		f->size = size;
+		r->st.font_resizes++;
 	}
-	r->fonts[r->nfonts].role = role;
-	r->fonts[r->nfonts].size = size;
-	r->fonts[r->nfonts].font = f;
-	r->nfonts++;
-	return f;
+	return f->font;
 }
 
 /* ---- measuring (for the UI) ---- */
@@ -473,6 +514,65 @@ static void mask_size(const struct mask_key *k, int *w, int *h)
 	}
 }
 
+/* The ends' move between arc (s0, w0) and arc (s1, w1) as an angle range
+ * [*lo, *hi], degrees; false when both ends moved (or none). */
+static bool arc_moved(int s0, int w0, int s1, int w1, float *lo, float *hi)
+{
+	float a, b;
+
+	if (s0 == s1 && w0 != w1) {
+		a = (float)(s0 + w0);
+		b = (float)(s1 + w1);
+	} else if (s0 != s1 && s0 + w0 == s1 + w1) {
+		a = (float)s0;
+		b = (float)s1;
+	} else {
+		return false;
+	}
+	*lo = a < b ? a : b;
+	*hi = a < b ? b : a;
+	return true;
+}
+
+static void box_add(float x, float y, float *x0, float *y0, float *x1, float *y1)
+{
+	*x0 = x < *x0 ? x : *x0;
+	*x1 = x > *x1 ? x : *x1;
+	*y0 = y < *y0 ? y : *y0;
+	*y1 = y > *y1 ? y : *y1;
+}
+
+/*
+ * The box (x, y, w, h) of the sector [lo, hi] degrees (0 = 12 o'clock,
+ * clockwise) of the ring of outer radius ro and thickness th centred at
+ * (cx, cy), grown by what a round cap reaches past an end, the edge's
+ * coverage and slack: the pixels a move of an arc's end from lo to hi
+ * can change.
+ */
+static void sector_box(float cx, float cy, float ro, int th, bool caps, float lo, float hi,
+		       int out[4])
+{
+	float ri = ro - (float)th, x0 = 1e9f, y0 = 1e9f, x1 = -1e9f, y1 = -1e9f, q, grow;
+	const float ang[2] = { lo, hi };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		float a = ang[i] * 0.017453293f;
+
+		box_add(cx + sinf(a) * ro, cy - cosf(a) * ro, &x0, &y0, &x1, &y1);
+		box_add(cx + sinf(a) * ri, cy - cosf(a) * ri, &x0, &y0, &x1, &y1);
+	}
+	/* The sector bulges out at the quarter points it passes. */
+	for (q = ceilf(lo / 90.0f) * 90.0f; q < hi; q += 90.0f)
+		box_add(cx + sinf(q * 0.017453293f) * ro, cy - cosf(q * 0.017453293f) * ro, &x0,
+			&y0, &x1, &y1);
+	grow = (caps ? (float)th / 2.0f : 0.0f) + 4.0f;
+	out[0] = (int)floorf(x0 - grow);
+	out[1] = (int)floorf(y0 - grow);
+	out[2] = (int)ceilf(x1 + grow) - out[0];
+	out[3] = (int)ceilf(y1 + grow) - out[1];
+}
+
 /* The cached mask texture for k (made on first use); *pad gets the border
  * of extra pixels around the shape's box. NULL on failure. */
 static SDL_Texture *mask_get(struct render *r, const struct mask_key *k, int *pad)
@@ -588,6 +688,94 @@ static void draw_rrect(struct render *r, const struct draw_cmd *c)
 	}
 }
 
+/* Compute the coverage of k in the mask rows/columns of box b (mask
+ * coordinates, padding included) and upload them into tex. */
+static bool arc_fill(SDL_Texture *tex, const struct mask_key *k, SDL_Rect b)
+{
+	uint32_t *px = malloc((size_t)b.w * (size_t)b.h * 4);
+	int x, y;
+
+	if (!px)
+		return false;
+	for (y = 0; y < b.h; y++)
+		for (x = 0; x < b.w; x++) {
+			float d = mask_dist(k, (float)(b.x + x - 1) + 0.5f, (float)(b.y + y - 1) + 0.5f);
+			uint32_t a = (uint32_t)(clamp01(0.5f - d) * 255.0f + 0.5f);
+
+			px[y * b.w + x] = a << 24 | 0xFFFFFFu;
+		}
+	x = SDL_UpdateTexture(tex, &b, px, b.w * 4);
+	free(px);
+	return x == 0;
+}
+
+/*
+ * An arc with an end: drawn from its geometry's slot, whose pixels are
+ * recomputed only inside the sector the end moved through since the slot
+ * was last drawn (a countdown's second: a few hundred pixels, not the
+ * whole ring).
+ */
+static void arc_slot_draw(struct render *r, const struct mask_key *k, int x, int y,
+			  struct draw_color c)
+{
+	struct arc_slot *e = NULL;
+	int i, lru = 0, side = k->a + 2, box[4];
+	float lo, hi;
+	SDL_Rect all = { 0, 0, side, side }, dst = { x - 1, y - 1, side, side };
+
+	for (i = 0; i < ARC_SLOTS; i++) {
+		if (r->arcs[i].d == k->a && r->arcs[i].th == k->b && r->arcs[i].caps == k->e) {
+			e = &r->arcs[i];
+			break;
+		}
+		if (r->arcs[i].used < r->arcs[lru].used)
+			lru = i;
+	}
+	if (!e) {
+		e = &r->arcs[lru];
+		if (e->tex)
+			SDL_DestroyTexture(e->tex);
+		memset(e, 0, sizeof(*e));
+		if (k->a <= 0 || k->a > 4096)
+			return;
+		e->tex = SDL_CreateTexture(r->ren, SDL_PIXELFORMAT_ARGB8888,
+					   SDL_TEXTUREACCESS_STATIC, side, side);
+		if (!e->tex)
+			return;
+		SDL_SetTextureBlendMode(e->tex, SDL_BLENDMODE_BLEND);
+		if (!arc_fill(e->tex, k, all)) {
+			SDL_DestroyTexture(e->tex);
+			e->tex = NULL;
+			return;
+		}
+		e->d = k->a;
+		e->th = k->b;
+		e->caps = k->e;
+	} else if (e->start != k->c || e->sweep != k->d) {
+		SDL_Rect b = all;
+
+		if (arc_moved(e->start, e->sweep, k->c, k->d, &lo, &hi)) {
+			SDL_Rect s;
+
+			sector_box((float)side / 2.0f, (float)side / 2.0f, (float)k->a / 2.0f, k->b,
+				   k->e != 0, lo, hi, box);
+			s = (SDL_Rect){ box[0], box[1], box[2], box[3] };
+			if (!SDL_IntersectRect(&s, &all, &b))
+				b = all;
+		}
+		if (!arc_fill(e->tex, k, b)) {
+			e->d = 0; /* rebuilt next time */
+			return;
+		}
+	}
+	e->start = k->c;
+	e->sweep = k->d;
+	e->used = ++r->mask_clock;
+	SDL_SetTextureColorMod(e->tex, c.r, c.g, c.b);
+	SDL_SetTextureAlphaMod(e->tex, c.a);
+	SDL_RenderCopy(r->ren, e->tex, NULL, &dst);
+}
+
 /* A thick arc; angles in degrees, 0 = 12 o'clock, clockwise. */
 static void draw_arc(struct render *r, const struct draw_cmd *c)
 {
@@ -596,9 +784,12 @@ static void draw_arc(struct render *r, const struct draw_cmd *c)
 
 	if (c->u.arc.sweep <= 0 || c->rect.w <= 0 || c->u.arc.thickness <= 0)
 		return;
-	if (k.d >= 360)
+	if (k.d >= 360) {
 		k.c = k.e = 0;
-	mask_draw(r, &k, c->rect.x, c->rect.y, c->color);
+		mask_draw(r, &k, c->rect.x, c->rect.y, c->color); /* a full ring: cached */
+		return;
+	}
+	arc_slot_draw(r, &k, c->rect.x, c->rect.y, c->color);
 }
 
 /* A straight stroke with round ends. */
@@ -686,18 +877,224 @@ static void draw_text_cmd(struct render *r, const struct draw_cmd *c, const stru
 	SDL_RenderCopy(r->ren, e->tex, NULL, &dst);
 }
 
+/* ---- damage: repaint only what changed ---- */
+
+/* Commands touching less than this share of the screen (in %) are
+ * repainted alone; above it a full repaint is as cheap. */
+#define DAMAGE_MAX_PCT 50
+/* Slack around a command's box, px (anti-aliased edges, glyph overhang). */
+#define DAMAGE_SLACK   2
+/* Rectangles repainted apart in one frame (more are merged). */
+#define DAMAGE_RECTS   4
+/* Two rects are painted as their union when it adds at most this many px. */
+#define DAMAGE_MERGE_PX 4096
+
+static struct draw_rect rect_union(struct draw_rect a, struct draw_rect b)
+{
+	int x0, y0, x1, y1;
+
+	if (a.w <= 0 || a.h <= 0)
+		return b;
+	if (b.w <= 0 || b.h <= 0)
+		return a;
+	x0 = a.x < b.x ? a.x : b.x;
+	y0 = a.y < b.y ? a.y : b.y;
+	x1 = a.x + a.w > b.x + b.w ? a.x + a.w : b.x + b.w;
+	y1 = a.y + a.h > b.y + b.h ? a.y + a.h : b.y + b.h;
+	return (struct draw_rect){ x0, y0, x1 - x0, y1 - y0 };
+}
+
+static struct draw_rect rect_clip(struct draw_rect a, struct draw_rect b)
+{
+	int x0 = a.x > b.x ? a.x : b.x, y0 = a.y > b.y ? a.y : b.y;
+	int x1 = a.x + a.w < b.x + b.w ? a.x + a.w : b.x + b.w;
+	int y1 = a.y + a.h < b.y + b.h ? a.y + a.h : b.y + b.h;
+
+	if (x1 <= x0 || y1 <= y0)
+		return (struct draw_rect){ 0, 0, 0, 0 };
+	return (struct draw_rect){ x0, y0, x1 - x0, y1 - y0 };
+}
+
+/* What c looks like, independent of where its payload sits in the pools:
+ * two commands with the same hash paint the same pixels. */
+static uint64_t cmd_hash(const struct draw_list *dl, const struct draw_cmd *c)
+{
+	struct draw_cmd k;
+	uint64_t h = 1469598103934665603ull;
+
+	memcpy(&k, c, sizeof(k));
+	if (k.op == DRAW_TEXT) {
+		k.u.text.off = 0;
+		h = fnv(h, draw_text(dl, c), c->u.text.len);
+	} else if (k.op == DRAW_BITMAP) {
+		k.u.bitmap.off = 0;
+		h = fnv(h, draw_bits(dl, c), (size_t)c->u.bitmap.w * c->u.bitmap.h);
+	}
+	return fnv(h, &k, sizeof(k));
+}
+
+/* The pixels c may touch (a clip touches none). */
+static struct draw_rect cmd_box(const struct draw_cmd *c)
+{
+	struct draw_rect b = c->rect;
+	int th = c->u.arc.thickness;
+
+	switch (c->op) {
+	case DRAW_BITMAP:
+		b.w = c->u.bitmap.w * c->u.bitmap.scale;
+		b.h = c->u.bitmap.h * c->u.bitmap.scale;
+		break;
+	case DRAW_ARC:
+		b.h = b.w;
+		break;
+	case DRAW_LINE:
+		b.x = (c->rect.x < c->rect.w ? c->rect.x : c->rect.w) - th / 2;
+		b.y = (c->rect.y < c->rect.h ? c->rect.y : c->rect.h) - th / 2;
+		b.w = abs(c->rect.w - c->rect.x) + th;
+		b.h = abs(c->rect.h - c->rect.y) + th;
+		break;
+	case DRAW_CLIP:
+		return (struct draw_rect){ 0, 0, 0, 0 };
+	default:
+		break;
+	}
+	if (b.w <= 0 || b.h <= 0)
+		return (struct draw_rect){ 0, 0, 0, 0 };
+	b.x -= DAMAGE_SLACK;
+	b.y -= DAMAGE_SLACK;
+	b.w += 2 * DAMAGE_SLACK;
+	b.h += 2 * DAMAGE_SLACK;
+	return b;
+}
+
+/*
+ * The pixels that differ between two strokes of the same ring that differ
+ * only in where one end lies (a countdown's arc, a second later): the
+ * ring's sector between the old and the new end, with room for the round
+ * cap and the anti-aliased edge. False when more than one end moved.
+ */
+static bool arc_change_box(const struct draw_cmd *o, const struct draw_cmd *n, struct draw_rect *out)
+{
+	struct draw_cmd a = *o, b = *n;
+	float lo, hi, ro = (float)n->rect.w / 2.0f;
+	int box[4];
+
+	if (o->op != DRAW_ARC || n->op != DRAW_ARC)
+		return false;
+	a.u.arc.start = b.u.arc.start = 0;
+	a.u.arc.sweep = b.u.arc.sweep = 0;
+	if (memcmp(&a, &b, sizeof(a)) != 0 || o->u.arc.sweep <= 0 || n->u.arc.sweep <= 0 ||
+	    o->u.arc.sweep >= 360 || n->u.arc.sweep >= 360 ||
+	    !arc_moved(o->u.arc.start, o->u.arc.sweep, n->u.arc.start, n->u.arc.sweep, &lo, &hi))
+		return false;
+	sector_box((float)n->rect.x + ro, (float)n->rect.y + ro, ro, n->u.arc.thickness,
+		   n->u.arc.round_caps != 0, lo, hi, box);
+	*out = rect_clip((struct draw_rect){ box[0], box[1], box[2], box[3] }, cmd_box(n));
+	return true;
+}
+
+static int64_t rect_area(struct draw_rect a)
+{
+	return a.w > 0 && a.h > 0 ? (int64_t)a.w * a.h : 0;
+}
+
+/* Add b to the damage list d (n rects, at most DAMAGE_RECTS): merged into
+ * the rect whose union grows least when the list is full or when the
+ * union costs little more than the two apart. */
+static void damage_add(struct draw_rect *d, int *n, struct draw_rect b)
+{
+	int i, best = -1;
+	int64_t grow_best = 0;
+
+	if (rect_area(b) == 0)
+		return;
+	for (i = 0; i < *n; i++) {
+		int64_t grow = rect_area(rect_union(d[i], b)) - rect_area(d[i]) - rect_area(b);
+
+		if (best < 0 || grow < grow_best) {
+			best = i;
+			grow_best = grow;
+		}
+	}
+	if (best >= 0 && (*n == DAMAGE_RECTS || grow_best <= DAMAGE_MERGE_PX)) {
+		d[best] = rect_union(d[best], b);
+		return;
+	}
+	d[(*n)++] = b;
+}
+
+/*
+ * Fill r->cur for dl and work out what differs from the frame on screen.
+ * Returns -1 when the whole screen must be painted, else the number of
+ * rectangles in d (0: nothing changed) to repaint. Commands are compared
+ * index by index: a change that shifts the list (one more row, a dialog)
+ * changes the count or many boxes and falls back to a full repaint; the
+ * usual idle change (a countdown's arc end and digits, a spinner, a caret)
+ * is a few commands in small areas.
+ */
+static int frame_damage(struct render *r, const struct draw_list *dl,
+			struct draw_rect d[DAMAGE_RECTS])
+{
+	struct draw_rect screen = { 0, 0, r->w, r->h }, b;
+	int64_t area = 0;
+	int i, n = 0, ow, oh;
+	bool partial;
+
+	for (i = 0; i < dl->n; i++) {
+		r->cur[i].hash = cmd_hash(dl, &dl->cmds[i]);
+		r->cur[i].box = cmd_box(&dl->cmds[i]);
+		r->cur[i].cmd = dl->cmds[i];
+	}
+	partial = r->partial_ok && r->prev_valid && r->prev_n == dl->n &&
+		  SDL_GetRendererOutputSize(r->ren, &ow, &oh) == 0 && ow == r->w && oh == r->h;
+	for (i = 0; partial && i < dl->n; i++) {
+		if (r->cur[i].hash == r->prev[i].hash)
+			continue;
+		if (dl->cmds[i].op == DRAW_CLIP) {
+			partial = false; /* what is visible of everything after it moves */
+			break;
+		}
+		if (!arc_change_box(&r->prev[i].cmd, &dl->cmds[i], &b)) {
+			damage_add(d, &n, rect_clip(r->prev[i].box, screen));
+			b = r->cur[i].box;
+		}
+		damage_add(d, &n, rect_clip(b, screen));
+	}
+	for (i = 0; partial && i < n; i++)
+		area += rect_area(d[i]);
+	if (!partial || area * 100 > (int64_t)r->w * r->h * DAMAGE_MAX_PCT)
+		return -1;
+	return n;
+}
+
+/* The frame just painted is what is on screen now. */
+static void frame_commit(struct render *r, const struct draw_list *dl)
+{
+	struct cmd_seen *t = r->prev;
+
+	r->prev = r->cur;
+	r->cur = t;
+	r->prev_n = dl->n;
+	r->prev_valid = true;
+}
+
+/* Clip what follows to q (NULL: the screen), and always to the damage of
+ * a partial repaint. */
 static void set_clip_rect(struct render *r, const struct draw_rect *q)
 {
+	struct draw_rect c = q ? *q : (struct draw_rect){ 0, 0, r->w, r->h };
 	SDL_Rect s;
 
-	if (!q || (q->x <= 0 && q->y <= 0 && q->x + q->w >= r->w && q->y + q->h >= r->h)) {
+	if (r->damaged)
+		c = rect_clip(c, r->damage);
+	if (!r->damaged && c.x <= 0 && c.y <= 0 && c.x + c.w >= r->w && c.y + c.h >= r->h) {
 		SDL_RenderSetClipRect(r->ren, NULL);
 		return;
 	}
-	s.x = q->x;
-	s.y = q->y;
-	s.w = q->w > 0 ? q->w : 0;
-	s.h = q->h > 0 ? q->h : 0;
+	s.x = c.x;
+	s.y = c.y;
+	s.w = c.w > 0 ? c.w : 0;
+	s.h = c.h > 0 ? c.h : 0;
 	if (s.w == 0 || s.h == 0) {
 		/* Nothing visible; SDL treats an empty rect as "no clip". */
 		s.x = -10;
@@ -707,7 +1104,6 @@ static void set_clip_rect(struct render *r, const struct draw_rect *q)
 	SDL_RenderSetClipRect(r->ren, &s);
 }
 
-/* Execute the list onto the back buffer. */
 /* Whether c fills the whole screen with a translucent colour (a scrim). */
 static bool is_scrim(const struct render *r, const struct draw_cmd *c)
 {
@@ -728,38 +1124,26 @@ static struct draw_color tint(struct draw_color c, struct draw_color s)
 	return o;
 }
 
-/*
- * Execute the list onto the back buffer, layer by layer. A full-screen
- * translucent rectangle opening a layer (a dialog's scrim) is not blended
- * over 2 million pixels: the colours of the layers under it are tinted
- * instead, which gives the same picture (for text too: blending is linear)
- * at no per-pixel cost.
- */
-static void paint(struct render *r, const struct draw_list *dl)
+/* Paint every command of dl in layer order; with r->damaged set, only
+ * inside r->damage, skipping what lies wholly outside it. */
+static void paint_pass(struct render *r, const struct draw_list *dl,
+		       const struct draw_color scrim[DRAW_LAYERS], const int scrim_cmd[DRAW_LAYERS])
 {
-	struct draw_color scrim[DRAW_LAYERS];
-	int scrim_cmd[DRAW_LAYERS], layer, i, k;
+	int layer, i, k;
 
-	for (layer = 0; layer < DRAW_LAYERS; layer++) {
-		scrim_cmd[layer] = -1;
-		for (i = 0; i < dl->n; i++) {
-			if (dl->cmds[i].layer != layer || dl->cmds[i].op == DRAW_CLIP)
-				continue;
-			if (layer > 0 && is_scrim(r, &dl->cmds[i])) {
-				scrim_cmd[layer] = i;
-				scrim[layer] = dl->cmds[i].color;
-			}
-			break;
-		}
-	}
-	SDL_RenderSetClipRect(r->ren, NULL);
+	set_clip_rect(r, NULL);
 	/* Clear only when the list does not start by covering the screen. */
 	if (dl->n == 0 || dl->cmds[0].op != DRAW_RECT || dl->cmds[0].color.a != 255 ||
 	    dl->cmds[0].rect.x > 0 || dl->cmds[0].rect.y > 0 ||
 	    dl->cmds[0].rect.x + dl->cmds[0].rect.w < r->w ||
 	    dl->cmds[0].rect.y + dl->cmds[0].rect.h < r->h) {
 		SDL_SetRenderDrawColor(r->ren, 0, 0, 0, 255);
-		SDL_RenderClear(r->ren);
+		if (r->damaged) {
+			SDL_SetRenderDrawBlendMode(r->ren, SDL_BLENDMODE_NONE);
+			fill_rect(r, r->damage.x, r->damage.y, r->damage.w, r->damage.h);
+		} else {
+			SDL_RenderClear(r->ren);
+		}
 	}
 	for (layer = 0; layer < DRAW_LAYERS; layer++) {
 		set_clip_rect(r, NULL);
@@ -768,6 +1152,9 @@ static void paint(struct render *r, const struct draw_list *dl)
 			const struct draw_cmd *c = &dl->cmds[i];
 
 			if (c->layer != layer || i == scrim_cmd[layer])
+				continue;
+			if (r->damaged && c->op != DRAW_CLIP &&
+			    rect_area(rect_clip(r->cur[i].box, r->damage)) == 0)
 				continue;
 			cc = *c;
 			for (k = layer + 1; k < DRAW_LAYERS; k++) {
@@ -806,18 +1193,69 @@ static void paint(struct render *r, const struct draw_list *dl)
 			}
 		}
 	}
+}
+
+/*
+ * Execute the list onto the back buffer, layer by layer: the whole screen
+ * (nd < 0) or only the nd damaged rectangles d (r->cur must hold the
+ * list's boxes: frame_damage ran). A full-screen translucent rectangle
+ * opening a layer (a dialog's scrim) is not blended over 2 million pixels:
+ * the colours of the layers under it are tinted instead, which gives the
+ * same picture (for text too: blending is linear) at no per-pixel cost.
+ */
+static void paint(struct render *r, const struct draw_list *dl, const struct draw_rect *d, int nd)
+{
+	struct draw_color scrim[DRAW_LAYERS];
+	int scrim_cmd[DRAW_LAYERS], layer, i;
+
+	for (layer = 0; layer < DRAW_LAYERS; layer++) {
+		scrim_cmd[layer] = -1;
+		for (i = 0; i < dl->n; i++) {
+			if (dl->cmds[i].layer != layer || dl->cmds[i].op == DRAW_CLIP)
+				continue;
+			if (layer > 0 && is_scrim(r, &dl->cmds[i])) {
+				scrim_cmd[layer] = i;
+				scrim[layer] = dl->cmds[i].color;
+			}
+			break;
+		}
+	}
+	if (nd < 0) {
+		r->damaged = false;
+		paint_pass(r, dl, scrim, scrim_cmd);
+	}
+	for (i = 0; i < nd; i++) {
+		r->damaged = true;
+		r->damage = d[i];
+		paint_pass(r, dl, scrim, scrim_cmd);
+	}
+	r->damaged = false;
 	SDL_RenderSetClipRect(r->ren, NULL);
 	r->st.frames++;
 }
 
 ca_err render_frame(struct render *r, const struct draw_list *dl)
 {
-	paint(r, dl);
+	struct draw_rect d[DAMAGE_RECTS];
+	int nd = frame_damage(r, dl, d), i;
+
+	if (nd == 0) {
+		frame_commit(r, dl);
+		return CA_OK; /* the same pixels: nothing to paint or show */
+	}
+	paint(r, dl, d, nd);
+	if (nd > 0) {
+		r->st.partial_frames++;
+		for (i = 0; i < nd; i++)
+			r->st.partial_px += (uint64_t)rect_area(d[i]);
+	}
+	frame_commit(r, dl);
 	SDL_RenderPresent(r->ren);
 	return CA_OK;
 }
 
-ca_err render_screenshot(struct render *r, const struct draw_list *dl, const char *path)
+/* Save what the renderer holds now as a PNG (path.tmp, then renamed). */
+static ca_err save_png(struct render *r, const char *path)
 {
 	SDL_Surface *s;
 	char tmp[1024];
@@ -826,7 +1264,6 @@ ca_err render_screenshot(struct render *r, const struct draw_list *dl, const cha
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return CA_ERR_TOO_LONG;
-	paint(r, dl);
 	if (SDL_GetRendererOutputSize(r->ren, &w, &h) != 0)
 		return CA_ERR_IO;
 	s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
@@ -838,14 +1275,38 @@ ca_err render_screenshot(struct render *r, const struct draw_list *dl, const cha
 		ret = CA_ERR_IO;
 	}
 	SDL_FreeSurface(s);
+	return ret;
+}
+
+ca_err render_screenshot(struct render *r, const struct draw_list *dl, const char *path)
+{
+	struct draw_rect d[DAMAGE_RECTS];
+	ca_err ret;
+
+	frame_damage(r, dl, d); /* fills r->cur for paint */
+	paint(r, dl, NULL, -1);
+	frame_commit(r, dl);
+	ret = save_png(r, path);
 	SDL_RenderPresent(r->ren);
 	return ret;
 }
 
-/* render_wait's sleep slices (see wait_event). */
-#define WAIT_SLICE_BUSY_MS 8    /* while events are coming */
-#define WAIT_SLICE_IDLE_MS 40   /* after WAIT_QUIET_MS without one */
-#define WAIT_QUIET_MS      2000
+ca_err render_save_shown(struct render *r, const char *path)
+{
+	return save_png(r, path);
+}
+
+/* When no input device can be watched, the wait polls SDL in slices this
+ * long (the first touch after a quiet spell waits at most that long). */
+#define WAIT_SLICE_MS 40
+
+/* The longest single sleep: SDL turns SIGTERM into SDL_QUIT in its signal
+ * handler, which may run on another thread and not interrupt our poll. */
+#define WAIT_MAX_MS 1000
+
+/* Wakes a wait in progress from any thread (an eventfd made by the first
+ * render_open and kept for the life of the process; -1: none). */
+static int wake_fd = -1;
 
 /* ---- events ---- */
 
@@ -859,27 +1320,111 @@ static void finger_xy(struct render *r, const SDL_TouchFingerEvent *f, int *x, i
 void render_wake(void)
 {
 	SDL_Event e;
+	uint64_t one = 1;
 
 	memset(&e, 0, sizeof(e));
 	e.type = SDL_USEREVENT;
 	SDL_PushEvent(&e); /* thread-safe; a full queue wakes the loop anyway */
+	if (wake_fd >= 0 && write(wake_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is already non-zero, the wait wakes. */
+	}
+}
+
+static void input_close(struct render *r)
+{
+	while (r->n_input > 0)
+		close(r->input_fd[--r->n_input]);
+}
+
+/* Open every /dev/input/event* we may read, for wake-ups only: evdev
+ * gives each open file its own copy of the events, so what we read and
+ * drop here is not taken from SDL's own fds. */
+static void input_scan(struct render *r)
+{
+	DIR *d;
+	struct dirent *de;
+	char path[300];
+	int fd;
+
+	input_close(r);
+	r->input_scan_ms = SDL_GetTicks64();
+	if (!(d = opendir("/dev/input")))
+		return;
+	while ((de = readdir(d)) != NULL && r->n_input < INPUT_FDS_MAX) {
+		if (strncmp(de->d_name, "event", 5) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/dev/input/%s", de->d_name);
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0)
+			r->input_fd[r->n_input++] = fd;
+	}
+	closedir(d);
+}
+
+/* Read and drop what fd has (an input device or the wake eventfd); false
+ * when the device is gone. */
+static bool drain_fd(int fd)
+{
+	char buf[1024];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n < 0 && errno == EAGAIN;
+	}
 }
 
 /*
- * Wait up to timeout_ms (-1: for ever) for the first event into *e.
+ * Sleep until something may have happened, at most ms (-1: no limit).
  *
- * Not SDL_WaitEventTimeout: on video drivers without a native wait (the
- * offscreen driver, KMSDRM on a kiosk) SDL 2.26 implements it as a loop
- * that sleeps 1 ms, a thousand wake-ups a second, which alone is more than
- * the idle budget of BRIEF §8. Here the loop sleeps in slices: short while
- * the screen is being touched, WAIT_SLICE_IDLE_MS once it has been quiet
- * for a while (the first touch after a pause waits at most that long;
- * later ones at most WAIT_SLICE_BUSY_MS).
+ * Not SDL_WaitEventTimeout on every driver: where a video driver has no
+ * native wait (the KMSDRM driver of a kiosk, the offscreen driver of the
+ * tests) SDL 2.26 implements it as a loop that sleeps 1 ms, a thousand
+ * wake-ups a second, which alone is more than the idle budget of BRIEF §8.
+ * There the loop blocks in poll(2) on the kernel's input devices (touch
+ * panel, mouse, keys), opened read-only beside SDL's own fds, and on an
+ * eventfd that render_wake() signals; SDL is then pumped to turn what
+ * arrived into events. With no device to watch on a driver that has input
+ * it falls back to slices of WAIT_SLICE_MS.
  */
+static void sleep_until_event(struct render *r, int ms)
+{
+	struct pollfd p[INPUT_FDS_MAX + 1];
+	int n = 0, i, got;
+
+	if (r->wait_how == WAIT_POLL_INPUT &&
+	    (r->n_input == 0 || SDL_GetTicks64() - r->input_scan_ms >= INPUT_RESCAN_MS))
+		input_scan(r);
+	if (r->wait_how == WAIT_POLL_INPUT && r->n_input == 0 && (ms < 0 || ms > WAIT_SLICE_MS))
+		ms = WAIT_SLICE_MS;
+	if (ms < 0 || ms > WAIT_MAX_MS)
+		ms = WAIT_MAX_MS;
+	if (wake_fd >= 0)
+		p[n++] = (struct pollfd){ .fd = wake_fd, .events = POLLIN };
+	for (i = 0; r->wait_how == WAIT_POLL_INPUT && i < r->n_input; i++)
+		p[n++] = (struct pollfd){ .fd = r->input_fd[i], .events = POLLIN };
+	got = poll(p, (nfds_t)n, ms);
+	if (got < 0) {
+		if (errno != EINTR)
+			SDL_Delay((Uint32)(ms < 0 || ms > WAIT_SLICE_MS ? WAIT_SLICE_MS : ms));
+		return;
+	}
+	for (i = 0; got > 0 && i < n; i++) {
+		if (!(p[i].revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)))
+			continue;
+		if (!drain_fd(p[i].fd) && p[i].fd != wake_fd)
+			r->input_scan_ms = 0; /* a device went away: re-read the set */
+	}
+}
+
+/* Wait up to timeout_ms (-1: for ever) for the first event into *e. */
 static int wait_event(struct render *r, SDL_Event *e, int timeout_ms)
 {
 	Uint64 start = SDL_GetTicks64(), now;
-	int slice;
 
 	for (;;) {
 		if (SDL_PollEvent(e))
@@ -887,11 +1432,10 @@ static int wait_event(struct render *r, SDL_Event *e, int timeout_ms)
 		now = SDL_GetTicks64();
 		if (timeout_ms >= 0 && now - start >= (Uint64)timeout_ms)
 			return 0;
-		slice = now - r->last_event_ms < WAIT_QUIET_MS ? WAIT_SLICE_BUSY_MS
-							       : WAIT_SLICE_IDLE_MS;
-		if (timeout_ms >= 0 && (Uint64)slice > start + (Uint64)timeout_ms - now)
-			slice = (int)(start + (Uint64)timeout_ms - now);
-		SDL_Delay((Uint32)slice);
+		if (r->wait_how == WAIT_NATIVE)
+			return SDL_WaitEventTimeout(e, timeout_ms < 0 ? -1 :
+						    (int)(start + (Uint64)timeout_ms - now));
+		sleep_until_event(r, timeout_ms < 0 ? -1 : (int)(start + (Uint64)timeout_ms - now));
 	}
 }
 
@@ -901,8 +1445,6 @@ int render_wait(struct render *r, struct ui *ui, int timeout_ms)
 	int flags = 0, got, x, y;
 
 	got = timeout_ms == 0 ? SDL_PollEvent(&e) : wait_event(r, &e, timeout_ms);
-	if (got)
-		r->last_event_ms = SDL_GetTicks64();
 	while (got) {
 		bool edge = false;
 
@@ -984,6 +1526,8 @@ int render_wait(struct render *r, struct ui *ui, int timeout_ms)
 			break;
 		got = SDL_PollEvent(&e);
 	}
+	if (flags & RENDER_EXPOSE)
+		r->prev_valid = false;
 	return flags;
 }
 
@@ -998,6 +1542,8 @@ static void errf(char *err, size_t n, const char *what)
 ca_err render_open(struct render **out, const struct render_opts *o, char *err, size_t errlen)
 {
 	struct render *r;
+	ca_err r_ret = CA_ERR_IO;
+	int i;
 	Uint32 wflags = SDL_WINDOW_SHOWN;
 	int ww = o->w, wh = o->h, pct = o->window_pct > 0 ? o->window_pct : 50;
 	const char *fr = o->font_regular ? o->font_regular : RENDER_FONT_REGULAR;
@@ -1021,11 +1567,11 @@ ca_err render_open(struct render **out, const struct render_opts *o, char *err, 
 	r->tc_bytes_max = o->text_cache_bytes > 0 ? o->text_cache_bytes : (size_t)16 << 20;
 	r->tc = calloc((size_t)r->tc_max, sizeof(*r->tc));
 	r->mc = calloc(MC_SLOTS, sizeof(*r->mc));
-	if (!r->tc || !r->mc) {
-		free(r->tc);
-		free(r->mc);
-		free(r);
-		return CA_ERR_NOMEM;
+	r->prev = calloc(DRAW_CMDS_MAX, sizeof(*r->prev));
+	r->cur = calloc(DRAW_CMDS_MAX, sizeof(*r->cur));
+	if (!r->tc || !r->mc || !r->prev || !r->cur) {
+		r_ret = CA_ERR_NOMEM;
+		goto fail_mem;
 	}
 	tc_init(r);
 
@@ -1076,8 +1622,28 @@ ca_err render_open(struct render **out, const struct render_opts *o, char *err, 
 	SDL_RenderSetLogicalSize(r->ren, o->w, o->h);
 	if (SDL_GetRendererInfo(r->ren, &info) == 0)
 		snprintf(r->st.driver, sizeof(r->st.driver), "%s", info.name);
+	/* SDL's software renderer draws into the window surface, which keeps
+	 * the last frame: a frame may repaint only what changed. Accelerated
+	 * renderers swap buffers whose content is undefined after a present. */
+	r->partial_ok = !strcmp(r->st.driver, "software") && !o->full_frames;
 	if (o->mode == RENDER_FULLSCREEN)
 		SDL_ShowCursor(SDL_DISABLE);
+	/* How render_wait sleeps: drivers with a native wait use it; the
+	 * offscreen and dummy drivers have no input to wait for; the rest
+	 * (KMSDRM on a kiosk) watch the kernel's input devices. */
+	{
+		const char *drv = SDL_GetCurrentVideoDriver();
+
+		if (drv && (!strcmp(drv, "x11") || !strcmp(drv, "wayland") ||
+			    !strcmp(drv, "windows") || !strcmp(drv, "cocoa")))
+			r->wait_how = WAIT_NATIVE;
+		else if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")))
+			r->wait_how = WAIT_NO_INPUT;
+		else
+			r->wait_how = WAIT_POLL_INPUT;
+	}
+	if (wake_fd < 0)
+		wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	/* Fail now, with the path, when a font cannot be opened. */
 	probe = font_get(r, DRAW_FONT_REGULAR, 32);
 	if (!probe || !font_get(r, DRAW_FONT_BOLD, 32)) {
@@ -1090,8 +1656,9 @@ ca_err render_open(struct render **out, const struct render_opts *o, char *err, 
 	return CA_OK;
 
 fail_fonts:
-	while (r->nfonts > 0)
-		TTF_CloseFont(r->fonts[--r->nfonts].font);
+	for (i = 0; i < DRAW_FONT__N; i++)
+		if (r->fonts[i].font)
+			TTF_CloseFont(r->fonts[i].font);
 	SDL_DestroyRenderer(r->ren);
 fail_win:
 	SDL_DestroyWindow(r->win);
@@ -1104,8 +1671,10 @@ fail_sdl:
 fail_mem:
 	free(r->tc);
 	free(r->mc);
+	free(r->prev);
+	free(r->cur);
 	free(r);
-	return CA_ERR_IO;
+	return r_ret;
 }
 
 void render_free(struct render *r)
@@ -1114,6 +1683,9 @@ void render_free(struct render *r)
 
 	if (!r)
 		return;
+	input_close(r);
+	/* wake_fd stays open: a worker may still call render_wake(), and a
+	 * closed number could by then name another file. */
 	tc_release(r);
 	for (i = 0; i < BM_MAX; i++)
 		if (r->bm[i].tex)
@@ -1121,8 +1693,12 @@ void render_free(struct render *r)
 	for (i = 0; i < MASK_MAX; i++)
 		if (r->masks[i].tex)
 			SDL_DestroyTexture(r->masks[i].tex);
-	for (i = 0; i < r->nfonts; i++)
-		TTF_CloseFont(r->fonts[i].font);
+	for (i = 0; i < ARC_SLOTS; i++)
+		if (r->arcs[i].tex)
+			SDL_DestroyTexture(r->arcs[i].tex);
+	for (i = 0; i < DRAW_FONT__N; i++)
+		if (r->fonts[i].font)
+			TTF_CloseFont(r->fonts[i].font);
 	if (r->ren)
 		SDL_DestroyRenderer(r->ren);
 	if (r->win)
@@ -1132,6 +1708,8 @@ void render_free(struct render *r)
 	SDL_Quit();
 	free(r->tc);
 	free(r->mc);
+	free(r->prev);
+	free(r->cur);
 	free(r);
 }
 

@@ -50,11 +50,14 @@ struct render_opts {
 	bool software;             /* force SDL's software renderer (headless always is) */
 	int text_cache_max;        /* cached text textures (0: 512) */
 	size_t text_cache_bytes;   /* their pixel bytes at most (0: 16 MiB) */
+	bool full_frames;          /* always repaint the whole screen (tests, bench) */
 };
 
 /* Counters, for tests and the benchmark. */
 struct render_stats {
-	uint64_t frames;          /* render_frame calls that drew */
+	uint64_t frames;          /* frames painted (whole or in part) */
+	uint64_t partial_frames;  /* of them, repainted only where they changed */
+	uint64_t partial_px;      /* pixels those repainted, summed */
 	uint64_t text_hits;       /* text drawn from the cache */
 	uint64_t text_misses;     /* text rasterised */
 	uint64_t text_evictions;  /* cached textures dropped by the LRU cap */
@@ -62,6 +65,7 @@ struct render_stats {
 	size_t text_bytes;        /* their pixel bytes */
 	uint64_t measure_hits;    /* widths answered from the measure cache */
 	uint64_t measure_misses;  /* widths asked of SDL_ttf */
+	uint64_t font_resizes;    /* a role's face set to another size */
 	char driver[32];          /* SDL render driver in use */
 };
 
@@ -88,12 +92,18 @@ void render_free(struct render *r);
 /* Text measuring for ui_new(). Valid while r lives. */
 struct ui_metrics render_metrics(struct render *r);
 
-/* Draw dl and show it. */
+/* Draw dl and show it. With the software renderer only the area whose
+ * commands changed since the last frame is repainted (unless the options
+ * asked for full frames); the picture is the same as a full repaint. */
 ca_err render_frame(struct render *r, const struct draw_list *dl);
 
 /* Draw dl, save it as a PNG at path (written to path.tmp, then renamed),
  * and show it. The PNG has the logical size in headless mode. */
 ca_err render_screenshot(struct render *r, const struct draw_list *dl, const char *path);
+
+/* Save the pixels on screen now, as render_frame left them (a test
+ * compares a partly repainted frame with a full one). */
+ca_err render_save_shown(struct render *r, const char *path);
 
 /*
  * Wait up to timeout_ms (-1: forever, 0: poll) for events and hand them to

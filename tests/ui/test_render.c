@@ -2,7 +2,8 @@
  * test_render.c - the renderer, headless on SDL's offscreen driver: a
  * gallery frame becomes a PNG of the screen's size; the second frame draws
  * its text from the cache; the QR in the PNG decodes (zbarimg) to what was
- * encoded; widths measured through SDL_ttf make CJK wider than Latin.
+ * encoded; a frame that did not change is not painted again; widths measured through SDL_ttf make CJK wider than Latin; a
+ * frame repainted only where it changed equals the full repaint.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <SDL_image.h>
 
 #include "../../src/ui/render.h"
 #include "../../src/ui/ui.h"
@@ -77,11 +80,17 @@ static void run(int w, int h, int page, const char *name, bool decode_qr)
 	assert_int_equal(pw, (unsigned)w);
 	assert_int_equal(ph, (unsigned)h);
 
-	/* The same frame again: every text from the cache. */
+	/* The same frame shown again: nothing changed, nothing painted. */
 	render_get_stats(r, &a);
-	assert_true(a.text_misses > 0);
 	assert_int_equal(render_frame(r, ui_draw_list(ui)), CA_OK);
 	render_get_stats(r, &b);
+	assert_int_equal(b.frames, a.frames);
+
+	/* Painted whole again: every text from the cache. */
+	assert_true(a.text_misses > 0);
+	assert_int_equal(render_screenshot(r, ui_draw_list(ui), path), CA_OK);
+	render_get_stats(r, &b);
+	assert_int_equal(b.frames, a.frames + 1);
 	assert_int_equal(b.text_misses, a.text_misses);
 	assert_true(b.text_hits > a.text_hits);
 	assert_true(b.text_entries > 0);
@@ -121,6 +130,146 @@ static void test_pay_qr_decodes(void **ctx)
 	(void)ctx;
 	run(1080, 1920, UI_PAGE_PAY, "pay-portrait.png", true);
 	run(1920, 1080, UI_PAGE_PAY, "pay-landscape.png", true);
+}
+
+/* Pixels of two PNGs that differ (-1: a file could not be read or the
+ * sizes differ). */
+static long png_diff(const char *a, const char *b)
+{
+	SDL_Surface *x = IMG_Load(a), *y = IMG_Load(b), *cx, *cy;
+	long n = 0;
+	int i, j;
+
+	if (!x || !y || x->w != y->w || x->h != y->h) {
+		SDL_FreeSurface(x);
+		SDL_FreeSurface(y);
+		return -1;
+	}
+	cx = SDL_ConvertSurfaceFormat(x, SDL_PIXELFORMAT_ARGB8888, 0);
+	cy = SDL_ConvertSurfaceFormat(y, SDL_PIXELFORMAT_ARGB8888, 0);
+	for (j = 0; cx && cy && j < cx->h; j++)
+		for (i = 0; i < cx->w; i++)
+			n += ((uint32_t *)((uint8_t *)cx->pixels + j * cx->pitch))[i] !=
+			     ((uint32_t *)((uint8_t *)cy->pixels + j * cy->pitch))[i];
+	if (!cx || !cy)
+		n = -1;
+	SDL_FreeSurface(cx);
+	SDL_FreeSurface(cy);
+	SDL_FreeSurface(x);
+	SDL_FreeSurface(y);
+	return n;
+}
+
+/*
+ * The countdown ticking on the payment page: each second's frame is
+ * repainted only around the ring and its digits, and what is on screen
+ * then equals a full repaint of the same frame, pixel for pixel. A change
+ * of page (another list) is painted whole.
+ */
+static void test_partial_repaint_equals_full(void **ctx)
+{
+	struct render_opts o = { .w = 1080, .h = 1920, .mode = RENDER_HEADLESS, .font_index = -1 };
+	struct render_stats a, b;
+	struct render *r = NULL;
+	struct ui_metrics m;
+	struct ui *ui;
+	struct ui_pages p;
+	char err[256] = "", shown[256], full[256];
+	static const int ticks[] = { 299, 298, 297, 226, 225, 151, 150, 76, 75, 11, 10, 9 };
+	int s, t;
+
+	(void)ctx;
+	assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
+	m = render_metrics(r);
+	ui = ui_new(1080, 1920, &m);
+	assert_non_null(ui);
+	ui_pages_init(&p);
+	p.page = UI_PAGE_PAY;
+	p.remaining_s = 300;
+	frame(ui, &p);
+	assert_int_equal(render_frame(r, ui_draw_list(ui)), CA_OK);
+	snprintf(shown, sizeof(shown), "%s/shown.png", dir);
+	snprintf(full, sizeof(full), "%s/full.png", dir);
+	/* Ticks with the arc's end near each quarter, and into the last 10 s
+	 * (another colour): each compared with a full paint. */
+	for (t = 0; t < (int)(sizeof(ticks) / sizeof(ticks[0])); t++) {
+		s = ticks[t];
+		render_get_stats(r, &a);
+		p.remaining_s = s;
+		frame(ui, &p);
+		assert_int_equal(render_frame(r, ui_draw_list(ui)), CA_OK);
+		render_get_stats(r, &b);
+		assert_int_equal(b.partial_frames, a.partial_frames + 1);
+		/* The ring and its digits: less than a tenth of the screen;
+		 * a second after a tick, only the arc end's step and the
+		 * digits, less than a 40th. */
+		assert_true(b.partial_px - a.partial_px > 0);
+		assert_true(b.partial_px - a.partial_px <
+			    1080u * 1920u / (t > 0 && ticks[t - 1] == s + 1 && s != 299 ? 40 : 10));
+		assert_int_equal(render_save_shown(r, shown), CA_OK);
+		assert_int_equal(render_screenshot(r, ui_draw_list(ui), full), CA_OK);
+		assert_int_equal(png_diff(shown, full), 0);
+	}
+	/* The arc's pixels were updated in place tick by tick: a fresh
+	 * renderer, drawing the last tick from scratch, paints the same. */
+	assert_int_equal(render_save_shown(r, shown), CA_OK);
+	ui_free(ui);
+	render_free(r);
+	r = NULL;
+	assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
+	m = render_metrics(r);
+	ui = ui_new(1080, 1920, &m);
+	assert_non_null(ui);
+	frame(ui, &p);
+	assert_int_equal(render_screenshot(r, ui_draw_list(ui), full), CA_OK);
+	assert_int_equal(png_diff(shown, full), 0);
+
+	/* Another page: painted whole, and again the same as a full paint. */
+	render_get_stats(r, &a);
+	p.page = UI_PAGE_FORM;
+	frame(ui, &p);
+	assert_int_equal(render_frame(r, ui_draw_list(ui)), CA_OK);
+	render_get_stats(r, &b);
+	assert_int_equal(b.partial_frames, a.partial_frames);
+	assert_int_equal(b.frames, a.frames + 1);
+	assert_int_equal(render_save_shown(r, shown), CA_OK);
+	assert_int_equal(render_screenshot(r, ui_draw_list(ui), full), CA_OK);
+	assert_int_equal(png_diff(shown, full), 0);
+	unlink(shown);
+	unlink(full);
+	ui_free(ui);
+	render_free(r);
+}
+
+/* With full_frames set, every frame is painted whole. */
+static void test_full_frames_option(void **ctx)
+{
+	struct render_opts o = { .w = 1080, .h = 1920, .mode = RENDER_HEADLESS, .font_index = -1,
+				 .full_frames = true };
+	struct render_stats st;
+	struct render *r = NULL;
+	struct ui_metrics m;
+	struct ui *ui;
+	struct ui_pages p;
+	char err[256] = "";
+	int s;
+
+	(void)ctx;
+	assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
+	m = render_metrics(r);
+	ui = ui_new(1080, 1920, &m);
+	ui_pages_init(&p);
+	p.page = UI_PAGE_PAY;
+	for (s = 300; s > 295; s--) {
+		p.remaining_s = s;
+		frame(ui, &p);
+		assert_int_equal(render_frame(r, ui_draw_list(ui)), CA_OK);
+	}
+	render_get_stats(r, &st);
+	assert_int_equal(st.frames, 5);
+	assert_int_equal(st.partial_frames, 0);
+	ui_free(ui);
+	render_free(r);
 }
 
 /* Real metrics: a CJK character is about 1 em, a Latin letter about half. */
@@ -180,6 +329,8 @@ int main(void)
 		cmocka_unit_test(test_form_portrait_png),
 		cmocka_unit_test(test_pay_qr_decodes),
 		cmocka_unit_test(test_measure_with_the_real_font),
+		cmocka_unit_test(test_partial_repaint_equals_full),
+		cmocka_unit_test(test_full_frames_option),
 		cmocka_unit_test(test_missing_font_reported),
 	};
 
