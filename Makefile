@@ -12,7 +12,7 @@
 # pkg-config check fails, tools/install-deps installs the Debian packages.
 
 # Libraries, by pkg-config name. One list for the check, one per link.
-PKGS       = sdl2 SDL2_ttf SDL2_image libqrencode sqlite3 libcurl jansson \
+PKGS       = sdl2 SDL2_ttf SDL2_image libpng libqrencode sqlite3 libcurl jansson \
              inih libmicrohttpd openssl googlepinyin cmocka
 CORE_PKGS  = jansson libcrypto
 KIOSK_PKGS = $(CORE_PKGS) sqlite3 inih libcurl
@@ -138,7 +138,7 @@ TESTS += \
 
 # The UI foundation (src/ui/ui.c, theme.c, render.c, docs/ui.md): widgets
 # that emit draw commands, and the one SDL renderer; rules below the keyboard's.
-UI_PKGS = sdl2 SDL2_ttf SDL2_image libqrencode
+UI_PKGS = sdl2 SDL2_ttf libpng libqrencode
 UI_SRCS = \
 	src/ui/render.c \
 	src/ui/theme.c \
@@ -294,8 +294,9 @@ $(LIBUI): $(UI_OBJS)
 $(BUILD)/tests/ui/test_theme $(BUILD)/tests/ui/test_ui: %: %.o $(LIBUI) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(KIOSK_LIBS) $(TEST_LIBS)
 
+# test_render reads PNGs back with SDL_image (the kiosk only writes them).
 $(BUILD)/tests/ui/test_render: %: %.o $(UI_PAGES) $(LIBUI) $(LIBCORE)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(KIOSK_LIBS) $(TEST_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(call pkg_libs,SDL2_image) $(KIOSK_LIBS) $(TEST_LIBS)
 
 $(UI_GALLERY): $(BUILD)/tools/ui_gallery.o $(UI_PAGES) $(LIBUI) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(KIOSK_LIBS)

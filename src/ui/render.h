@@ -80,7 +80,7 @@ enum {
 struct render;
 
 /*
- * Initialise SDL, SDL_ttf, SDL_image; open the window and renderer and the
+ * Initialise SDL and SDL_ttf; open the window and renderer and the
  * fonts. CA_OK with *out set, or an error with a message in err (size
  * errlen). Caller owns *out: render_free().
  */

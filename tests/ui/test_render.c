@@ -2,9 +2,12 @@
  * test_render.c - the renderer, headless on SDL's offscreen driver: a
  * gallery frame becomes a PNG of the screen's size; the second frame draws
  * its text from the cache; the QR in the PNG decodes (zbarimg) to what was
- * encoded; a frame that did not change is not painted again; widths measured through SDL_ttf make CJK wider than Latin; a
- * frame repainted only where it changed equals the full repaint.
+ * encoded; a frame that did not change is not painted again; a frame
+ * repainted only where it changed equals the full repaint; a wait ends at
+ * its timeout, or at once on render_wake from another thread; widths
+ * measured through SDL_ttf make CJK wider than Latin.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <SDL_image.h>
@@ -272,6 +276,65 @@ static void test_full_frames_option(void **ctx)
 	render_free(r);
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void *wake_later(void *arg)
+{
+	(void)arg;
+	usleep(100 * 1000);
+	render_wake();
+	return NULL;
+}
+
+/*
+ * render_wait sleeps until its timeout when nothing happens, and a
+ * render_wake() from another thread (a worker with a result) ends the
+ * sleep at once with RENDER_WAKE, long before the timeout.
+ */
+static void test_wait_timeout_and_wake(void **ctx)
+{
+	struct render_opts o = { .w = 1080, .h = 1920, .mode = RENDER_HEADLESS, .font_index = -1 };
+	struct render *r = NULL;
+	struct ui_metrics m;
+	struct ui *ui;
+	pthread_t th;
+	char err[256] = "";
+	double t0, dt;
+	int f;
+
+	(void)ctx;
+	assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
+	m = render_metrics(r);
+	ui = ui_new(1080, 1920, &m);
+	assert_non_null(ui);
+	while (render_wait(r, ui, 0) != 0)
+		; /* drain what opening the window queued */
+
+	t0 = now_ms();
+	f = render_wait(r, ui, 150);
+	dt = now_ms() - t0;
+	assert_int_equal(f, 0);
+	assert_true(dt >= 140);
+
+	assert_int_equal(pthread_create(&th, NULL, wake_later, NULL), 0);
+	t0 = now_ms();
+	f = render_wait(r, ui, 20000);
+	dt = now_ms() - t0;
+	pthread_join(th, NULL);
+	assert_true(f & RENDER_WAKE);
+	/* Woken by the eventfd: well before both the timeout and the 1 s
+	 * backstop every sleep has (the wake comes after 100 ms). */
+	assert_true(dt < 900);
+	ui_free(ui);
+	render_free(r);
+}
+
 /* Real metrics: a CJK character is about 1 em, a Latin letter about half. */
 static void test_measure_with_the_real_font(void **ctx)
 {
@@ -331,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_measure_with_the_real_font),
 		cmocka_unit_test(test_partial_repaint_equals_full),
 		cmocka_unit_test(test_full_frames_option),
+		cmocka_unit_test(test_wait_timeout_and_wake),
 		cmocka_unit_test(test_missing_font_reported),
 	};
 
