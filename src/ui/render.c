@@ -975,12 +975,16 @@ static struct draw_rect cmd_box(const struct draw_cmd *c)
  */
 static bool arc_change_box(const struct draw_cmd *o, const struct draw_cmd *n, struct draw_rect *out)
 {
-	struct draw_cmd a = *o, b = *n;
+	struct draw_cmd a, b;
 	float lo, hi, ro = (float)n->rect.w / 2.0f;
 	int box[4];
 
 	if (o->op != DRAW_ARC || n->op != DRAW_ARC)
 		return false;
+	/* memcpy, not assignment: the padding is compared too (the UI zeroes
+	 * every command, so equal strokes have equal bytes). */
+	memcpy(&a, o, sizeof(a));
+	memcpy(&b, n, sizeof(b));
 	a.u.arc.start = b.u.arc.start = 0;
 	a.u.arc.sweep = b.u.arc.sweep = 0;
 	if (memcmp(&a, &b, sizeof(a)) != 0 || o->u.arc.sweep <= 0 || n->u.arc.sweep <= 0 ||
@@ -1449,7 +1453,7 @@ static void sleep_until_event(struct render *r, int ms)
 	int n = 0, i, got;
 
 	if (r->wait_how == WAIT_POLL_INPUT &&
-	    (r->n_input == 0 || SDL_GetTicks64() - r->input_scan_ms >= INPUT_RESCAN_MS))
+	    (r->input_scan_ms == 0 || SDL_GetTicks64() - r->input_scan_ms >= INPUT_RESCAN_MS))
 		input_scan(r);
 	if (r->wait_how == WAIT_POLL_INPUT && r->n_input == 0 && (ms < 0 || ms > WAIT_SLICE_MS))
 		ms = WAIT_SLICE_MS;
