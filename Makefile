@@ -13,11 +13,11 @@
 
 # Libraries, by pkg-config name. One list for the check, one per link.
 PKGS       = sdl2 SDL2_ttf SDL2_image libqrencode sqlite3 libcurl jansson \
-             inih libmicrohttpd openssl googlepinyin cmocka
+             inih libmicrohttpd openssl googlepinyin cmocka cairo freetype2
 CORE_PKGS  = jansson libcrypto
 KIOSK_PKGS = $(CORE_PKGS) sqlite3 inih libcurl
 TEST_PKGS  = cmocka
-HUB_PKGS   = $(CORE_PKGS) sqlite3 inih libmicrohttpd libcurl
+HUB_PKGS   = $(CORE_PKGS) sqlite3 inih libmicrohttpd libcurl cairo freetype2
 
 BUILD ?= build
 ifeq ($(SAN),1)
@@ -92,6 +92,7 @@ HUB_SRCS = \
 	src/hub/api.c \
 	src/hub/api_admin.c \
 	src/hub/api_feed.c \
+	src/hub/api_invoice.c \
 	src/hub/api_login.c \
 	src/hub/api_pages.c \
 	src/hub/api_records.c \
@@ -99,6 +100,7 @@ HUB_SRCS = \
 	src/hub/db.c \
 	src/hub/http.c \
 	src/hub/hubcfg.c \
+	src/hub/invoice_pdf.c \
 	src/hub/pay.c \
 	src/hub/paysim.c \
 	src/hub/sms.c \
@@ -110,6 +112,7 @@ HUBCTL_MAIN = src/hubctl/main.c
 TESTS += \
 	tests/hub/test_hub \
 	tests/hub/test_hubcfg \
+	tests/hub/test_invoice \
 	tests/hub/test_pay
 
 # The flow-script language (src/ui/script.c, docs/flows.md): parser and
