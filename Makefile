@@ -347,12 +347,20 @@ $(VECTORS): tools/gen-vectors | deps
 	@mkdir -p $(@D)
 	/usr/bin/python3 tools/gen-vectors --out $(@D)
 
+# The invoice page's browser test (tests/hub/browser_invoice.js, run by
+# tests/hub/test_invoice) drives chromium with puppeteer-core, pinned by
+# tools/browser/package-lock.json and installed here from the npm registry
+# (node_modules is never committed).
+BROWSER_DEPS = tools/browser/node_modules/.package-lock.json
+$(BROWSER_DEPS): tools/browser/package.json tools/browser/package-lock.json | deps
+	cd tools/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+
 test: deps
 	@$(MAKE) --no-print-directory WERROR=-Werror check
 	@$(MAKE) --no-print-directory WERROR=-Werror SAN=1 check
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
-check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(VECTORS)
+check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(VECTORS) $(BROWSER_DEPS)
 	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(KIOSK_BIN) \
 		tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS) $(FLOW_TEST)
 

@@ -9,7 +9,8 @@
  * check (pdftotext reads the company and the amount back); unknown tokens
  * are 404, expired ones 410 on the hub's clock; the invoice number stays
  * when staff issue it again; with [invoice] issue_on_payment the payment
- * issues the invoice.
+ * issues the invoice. Headless Chromium opens the page, submits the name
+ * and downloads the PDF, which pdftotext reads (browser_invoice.js).
  *
  * One hub serves the group; each test uses its own phone. The tests that
  * move the virtual clock come last. The issue_on_payment test starts a
@@ -26,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../../src/core/codec.h"
 #include "../../src/core/pay.h"
@@ -546,6 +549,47 @@ static void test_issue_on_payment(void **state)
 	assert_int_equal(stop, 0);
 }
 
+/* The page in headless Chromium (tests/hub/browser_invoice.js): the form,
+ * the name typed and submitted, the preview, the PDF downloaded by the
+ * browser and read with pdftotext. Skipped, saying why, only when chromium
+ * cannot run here. The browser trusts exactly the hub's certificate (its
+ * public key's SHA-256, --ignore-certificate-errors-spki-list). */
+static void test_browser_reads_the_pdf(void **state)
+{
+	struct ca_app a;
+	char session[65], path[200], url[300], dir[600], cmd[2400], spki[128];
+	const char *script = getenv("CA_BROWSER_TEST") ? getenv("CA_BROWSER_TEST")
+			   : "tests/hub/browser_invoice.js";
+	FILE *f;
+	int rc;
+
+	(void)state;
+	if (access(script, R_OK) != 0)
+		fail_msg("%s not found (run the tests from the source tree, or set "
+			 "CA_BROWSER_TEST)", script);
+	invoiced(&a, "13900000007", session, path, sizeof(path));
+	snprintf(url, sizeof(url), "%s%s", hub->url, path);
+	snprintf(dir, sizeof(dir), "%s/browser", hub->dir);
+	snprintf(cmd, sizeof(cmd), "openssl x509 -in '%s/srv.pem' -pubkey -noout | "
+		 "openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64",
+		 hub->dir);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(spki, sizeof(spki), f));
+	assert_int_equal(pclose(f), 0);
+	spki[strcspn(spki, "\n")] = '\0';
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && node '%s' '%s' '%s' '%s' '%s' '%s'", dir,
+		 script, url, COMPANY, AMOUNT, dir, spki);
+	rc = system(cmd);
+	assert_true(rc != -1 && WIFEXITED(rc));
+	if (WEXITSTATUS(rc) == 77) {
+		fprintf(stderr, "test_browser_reads_the_pdf: SKIPPED: chromium cannot run "
+			"(see the line above)\n");
+		skip();
+	}
+	assert_int_equal(WEXITSTATUS(rc), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -553,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_name_counts_and_locks),
 		cmocka_unit_test(test_right_name_preview_and_pdf),
 		cmocka_unit_test(test_unknown_token_404),
+		cmocka_unit_test(test_browser_reads_the_pdf),
 		cmocka_unit_test(test_issue_on_payment),
 		cmocka_unit_test(test_expiry_on_the_virtual_clock),
 	};
