@@ -13,11 +13,11 @@
 
 # Libraries, by pkg-config name. One list for the check, one per link.
 PKGS       = sdl2 SDL2_ttf SDL2_image libpng libqrencode sqlite3 libcurl jansson \
-             inih libmicrohttpd openssl googlepinyin cmocka
+             inih libmicrohttpd openssl googlepinyin cmocka cairo freetype2
 CORE_PKGS  = jansson libcrypto
 KIOSK_PKGS = $(CORE_PKGS) sqlite3 inih libcurl
 TEST_PKGS  = cmocka
-HUB_PKGS   = $(CORE_PKGS) sqlite3 inih libmicrohttpd libcurl
+HUB_PKGS   = $(CORE_PKGS) sqlite3 inih libmicrohttpd libcurl cairo freetype2
 
 BUILD ?= build
 ifeq ($(SAN),1)
@@ -92,6 +92,7 @@ HUB_SRCS = \
 	src/hub/api.c \
 	src/hub/api_admin.c \
 	src/hub/api_feed.c \
+	src/hub/api_invoice.c \
 	src/hub/api_login.c \
 	src/hub/api_pages.c \
 	src/hub/api_records.c \
@@ -99,6 +100,7 @@ HUB_SRCS = \
 	src/hub/db.c \
 	src/hub/http.c \
 	src/hub/hubcfg.c \
+	src/hub/invoice_pdf.c \
 	src/hub/pay.c \
 	src/hub/paysim.c \
 	src/hub/sms.c \
@@ -110,6 +112,7 @@ HUBCTL_MAIN = src/hubctl/main.c
 TESTS += \
 	tests/hub/test_hub \
 	tests/hub/test_hubcfg \
+	tests/hub/test_invoice \
 	tests/hub/test_pay
 
 # The flow-script language (src/ui/script.c, docs/flows.md): parser and
@@ -345,12 +348,20 @@ $(VECTORS): tools/gen-vectors | deps
 	@mkdir -p $(@D)
 	/usr/bin/python3 tools/gen-vectors --out $(@D)
 
+# The invoice page's browser test (tests/hub/browser_invoice.js, run by
+# tests/hub/test_invoice) drives chromium with puppeteer-core, pinned by
+# tools/browser/package-lock.json and installed here from the npm registry
+# (node_modules is never committed).
+BROWSER_DEPS = tools/browser/node_modules/.package-lock.json
+$(BROWSER_DEPS): tools/browser/package.json tools/browser/package-lock.json | deps
+	cd tools/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+
 test: deps
 	@$(MAKE) --no-print-directory WERROR=-Werror check
 	@$(MAKE) --no-print-directory WERROR=-Werror SAN=1 check
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
-check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(VECTORS)
+check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(VECTORS) $(BROWSER_DEPS)
 	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(KIOSK_BIN) \
 		tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS) $(FLOW_TEST)
 

@@ -9,6 +9,8 @@
 #include "hub.h"
 #include "vclock.h"
 
+#define API_HOST_MAX 100 /* longest Host header taken as it is */
+
 ca_err api_apply(struct hub *hub, struct ca_app *app, enum ca_action a, const char *arg,
 		 const char *actor, int64_t now_ms, struct valid_report *report, int64_t *rev)
 {
@@ -92,4 +94,66 @@ void api_fail(struct http_resp *rs, ca_err e, enum ca_action a, const struct ca_
 	json_t *body = api_error_json(e, a, app, report, &status);
 
 	http_reply(rs, status, body);
+}
+
+/* The account of the request's X-CA-Session, which must belong to the
+ * signing device and be alive; false (rs set to 401) otherwise. */
+bool api_session_account(struct http_req *rq, struct http_resp *rs, char account[12])
+{
+	const char *tok = http_header(rq, "X-CA-Session");
+	char device[HUBDB_DEVICE_MAX + 1];
+	int64_t expires;
+	ca_err e;
+
+	if (!tok || strlen(tok) != 64) {
+		rq->auth_fail = "no session";
+		http_error(rs, 401, "unauthorized", "X-CA-Session is required: log in first");
+		return false;
+	}
+	e = hubdb_session_get(rq->hub->db, tok, account, device, &expires);
+	if (e == CA_ERR_NOT_FOUND || (!e && strcmp(device, rq->device) != 0)) {
+		rq->auth_fail = "unknown session";
+		http_error(rs, 401, "unauthorized", "unknown session: log in again");
+		return false;
+	}
+	if (e) {
+		http_error(rs, 500, "internal", "store error; retry later");
+		rs->retry_after = 5;
+		return false;
+	}
+	if (expires < vclock_now_s()) {
+		rq->auth_fail = "session expired";
+		http_error(rs, 401, "unauthorized", "the session has expired: log in again");
+		return false;
+	}
+	return true;
+}
+
+/* The hub's URL as the kiosk reached it, for pages the hub serves. */
+void api_base_url(struct http_req *rq, char *out, size_t n)
+{
+	const char *host = http_header(rq, "Host");
+	size_t len = host ? strlen(host) : 0;
+
+	if (!len || len > API_HOST_MAX ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != len)
+		snprintf(out, n, "https://%s%s%s:%d", strchr(rq->hub->cfg.listen, ':') ? "[" : "",
+			 rq->hub->cfg.listen, strchr(rq->hub->cfg.listen, ':') ? "]" : "",
+			 rq->hub->cfg.port);
+	else
+		snprintf(out, n, "https://%s", host);
+}
+
+void api_html_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+	}
 }

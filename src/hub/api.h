@@ -13,6 +13,8 @@
 #define HUB_API_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 #include "../core/app.h"
 #include "../core/err.h"
@@ -28,6 +30,24 @@ ca_err api_feed_register(struct http *h);
 ca_err api_admin_register(struct http *h);
 /* GET /template/application-form: HTML for a phone (api_pages.c). */
 ca_err api_pages_register(struct http *h);
+/* E-invoices: the kiosk's token endpoint, the invoice page and its PDF
+ * (api_invoice.c). */
+ca_err api_invoice_register(struct http *h);
+
+/* Room for api_base_url's answer. */
+#define API_BASE_URL_MAX 128
+
+/* The account of the request's X-CA-Session, which must belong to the
+ * signing device and be alive; false (rs set to 401) otherwise. */
+bool api_session_account(struct http_req *rq, struct http_resp *rs, char account[12]);
+
+/* "https://HOST" as the kiosk reached the hub (its Host header when it is
+ * a plain host[:port]; else the configured listen address and port), for
+ * the addresses of pages the hub serves (bank page, invoice page). */
+void api_base_url(struct http_req *rq, char *out, size_t n);
+
+/* Write s to f with the five HTML-special characters escaped. */
+void api_html_text(FILE *f, const char *s);
 
 /*
  * Apply action a with arg to *app (loaded by the caller inside the open

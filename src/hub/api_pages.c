@@ -19,26 +19,11 @@
 #include "../core/msg.h"
 #include "api.h"
 
-/* Write s with the five HTML-special characters escaped. */
-static void put_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
 /* One table row: the field's catalog label and an empty line to write on. */
 static void row(FILE *f, enum ca_field field)
 {
 	fputs("<tr><th>", f);
-	put_text(f, msg(ca_field_msg(field)));
+	api_html_text(f, msg(ca_field_msg(field)));
 	fputs("</th><td class=\"line\"></td></tr>\n", f);
 }
 
@@ -48,7 +33,7 @@ static void boxes_row(FILE *f, enum ca_field field)
 	int i;
 
 	fputs("<tr><th>", f);
-	put_text(f, msg(ca_field_msg(field)));
+	api_html_text(f, msg(ca_field_msg(field)));
 	fputs("</th><td><div class=\"boxes\">", f);
 	for (i = 0; i < 18; i++)
 		fputs("<span></span>", f);
@@ -61,11 +46,11 @@ static void choice_row(FILE *f, enum ca_field field, const enum msg_id *choices,
 	int i;
 
 	fputs("<tr><th>", f);
-	put_text(f, msg(ca_field_msg(field)));
+	api_html_text(f, msg(ca_field_msg(field)));
 	fputs("</th><td>", f);
 	for (i = 0; i < n; i++) {
 		fputs("<span class=\"choice\">&#9744;&nbsp;", f);
-		put_text(f, msg(choices[i]));
+		api_html_text(f, msg(choices[i]));
 		fputs("</span> ", f);
 	}
 	fputs("</td></tr>\n", f);
@@ -174,12 +159,12 @@ static void form_template(struct http_req *rq, struct http_resp *rs)
 	fputs("</table>\n", f);
 
 	fputs("<h2>四、", f);
-	put_text(f, msg(ca_field_msg(CA_F_PICKUP)));
+	api_html_text(f, msg(ca_field_msg(CA_F_PICKUP)));
 	fputs("</h2>\n<table>\n<tr><th></th><td><span class=\"choice\">&#9744;&nbsp;", f);
-	put_text(f, msg(MSG_PICKUP_ONSITE));
+	api_html_text(f, msg(MSG_PICKUP_ONSITE));
 	fputs("</span>（在服务大厅领取，不填下面四项）</td></tr>\n"
 	      "<tr><th></th><td><span class=\"choice\">&#9744;&nbsp;", f);
-	put_text(f, msg(MSG_PICKUP_MAIL));
+	api_html_text(f, msg(MSG_PICKUP_MAIL));
 	fputs("</span>（请填写下面各项）</td></tr>\n", f);
 	row(f, CA_F_MAIL_RECIPIENT);
 	row(f, CA_F_MAIL_PHONE);

@@ -42,7 +42,8 @@ struct hubdb {
 /*
  * The schema, one forward migration per version (index v takes v to v+1).
  * Never edit a shipped entry; append. Version 2 adds the payment tables
- * (the hub's orders, and the books of the built-in provider simulator).
+ * (the hub's orders, and the books of the built-in provider simulator);
+ * version 3 the invoice numbers and the invoice page's tokens.
  *
  * applications.body is the codec JSON of the record (with its rev) and the
  * source of truth; account, device, app_status, rev, updated_ms are copies
@@ -138,6 +139,24 @@ static const char *const migrations[] = {
 	" due_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
 	" delivered_ms INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX paysim_notices_due ON paysim_notices(delivered_ms, due_ms);",
+	/* 2 -> 3: e-invoices. Every invoice gets a stable number at its first
+	 * issue (issue date in China time + a sequence; rows issued before
+	 * this version get their rowid as the sequence). invoice_tokens are the
+	 * opaque tokens of the invoice page (a kiosk's QR code): one
+	 * application each, an expiry, wrong company names counted, and the
+	 * short-lived key of the PDF link after a right one. */
+	"ALTER TABLE invoices ADD COLUMN number TEXT NOT NULL DEFAULT '';"
+	"UPDATE invoices SET number = strftime('%Y%m%d', issued_ms / 1000, 'unixepoch', '+8 hours')"
+	" || printf('%08d', rowid);"
+	"INSERT INTO meta VALUES ('invoice_seq', (SELECT coalesce(max(rowid), 0) FROM invoices));"
+	"CREATE UNIQUE INDEX invoices_by_number ON invoices(number);"
+	"CREATE TABLE invoice_tokens ("
+	" token TEXT PRIMARY KEY NOT NULL,"
+	" app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,"
+	" created_s INTEGER NOT NULL, expires_s INTEGER NOT NULL,"
+	" tries INTEGER NOT NULL DEFAULT 0, pdf_key TEXT NOT NULL DEFAULT '',"
+	" pdf_expires_s INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX invoice_tokens_by_app ON invoice_tokens(app_id, expires_s);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == HUBDB_SCHEMA_VERSION,
@@ -1246,17 +1265,158 @@ ca_err hubdb_invoice_put(struct hubdb *h, const char *app_id, const char *accoun
 			 int64_t rev, int64_t at_ms)
 {
 	sqlite3_stmt *s;
+	char number[48]; /* HUBDB_INVOICE_NO_MAX used; room for the compiler's worst case */
+	time_t day = (time_t)(at_ms / 1000 + 8 * 3600); /* China time */
+	struct tm tm;
+	int64_t seq = 0;
+	ca_err e;
+	int rc;
+
+	IN_TX(h);
+	/* Issued again: a new revision for the feed; number and date stay. */
+	e = prep(h, &s, "UPDATE invoices SET rev = ?2 WHERE app_id = ?1", "ti", app_id, rev);
+	if (!e)
+		e = run(h, s, "update invoice");
+	if (e || sqlite3_changes(h->db) > 0)
+		return e;
+	e = prep(h, &s, "UPDATE meta SET v = v + 1 WHERE k = 'invoice_seq' RETURNING v", "");
+	if (e)
+		return e;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		seq = sqlite3_column_int64(s, 0);
+		rc = sqlite3_step(s);
+	}
+	e = rc == SQLITE_DONE && seq > 0 ? CA_OK : fail(h, rc, "next invoice number");
+	sqlite3_finalize(s);
+	if (e)
+		return e;
+	gmtime_r(&day, &tm);
+	snprintf(number, sizeof(number), "%04d%02d%02d%08lld", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, (long long)(seq % 100000000));
+	e = prep(h, &s, "INSERT INTO invoices(app_id, account, rev, issued_ms, number)"
+		 " VALUES (?1, ?2, ?3, ?4, ?5)", "ttiit", app_id, account, rev, at_ms, number);
+	return e ? e : run(h, s, "put invoice");
+}
+
+ca_err hubdb_invoice_get(struct hubdb *h, const char *app_id, struct hubdb_invoice *out)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	lock(h);
+	e = prep(h, &s, "SELECT app_id, number, issued_ms FROM invoices WHERE app_id = ?1", "t",
+		 app_id);
+	if (e)
+		goto out;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (!col_copy(s, 0, out->app_id, sizeof(out->app_id)) ||
+		    !col_copy(s, 1, out->number, sizeof(out->number)))
+			e = CA_ERR_DB;
+		out->issued_ms = sqlite3_column_int64(s, 2);
+	} else {
+		e = rc == SQLITE_DONE ? CA_ERR_NOT_FOUND : fail(h, rc, "read invoice");
+	}
+	sqlite3_finalize(s);
+out:
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_inv_token_add(struct hubdb *h, const struct hubdb_inv_token *t)
+{
+	sqlite3_stmt *s;
 	ca_err e;
 
 	IN_TX(h);
-	e = prep(h, &s, "INSERT OR REPLACE INTO invoices(app_id, account, rev, issued_ms)"
-		 " VALUES (?1, ?2, ?3, ?4)", "ttii", app_id, account, rev, at_ms);
-	return e ? e : run(h, s, "put invoice");
+	e = prep(h, &s, "DELETE FROM invoice_tokens WHERE app_id = ?1 AND expires_s <= ?2", "ti",
+		 t->app_id, t->created_s);
+	if (!e)
+		e = run(h, s, "drop expired invoice tokens");
+	if (!e)
+		e = prep(h, &s, "INSERT INTO invoice_tokens(token, app_id, created_s, expires_s)"
+			 " VALUES (?1, ?2, ?3, ?4)", "ttii", t->token, t->app_id, t->created_s,
+			 t->expires_s);
+	return e ? e : run(h, s, "add invoice token");
+}
+
+/* One invoice_tokens row from s (columns in INV_TOKEN_COLS order). */
+#define INV_TOKEN_COLS "token, app_id, created_s, expires_s, tries, pdf_key, pdf_expires_s"
+static bool inv_token_row(sqlite3_stmt *s, struct hubdb_inv_token *t)
+{
+	t->created_s = sqlite3_column_int64(s, 2);
+	t->expires_s = sqlite3_column_int64(s, 3);
+	t->tries = sqlite3_column_int(s, 4);
+	t->pdf_expires_s = sqlite3_column_int64(s, 6);
+	return col_copy(s, 0, t->token, sizeof(t->token)) &&
+	       col_copy(s, 1, t->app_id, sizeof(t->app_id)) &&
+	       col_copy(s, 5, t->pdf_key, sizeof(t->pdf_key));
+}
+
+/* The one row of sql with its binds into *t; CA_ERR_NOT_FOUND when none. */
+static ca_err inv_token_one(struct hubdb *h, struct hubdb_inv_token *t, sqlite3_stmt *s)
+{
+	ca_err e = CA_OK;
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		e = inv_token_row(s, t) ? CA_OK : CA_ERR_DB;
+	else
+		e = rc == SQLITE_DONE ? CA_ERR_NOT_FOUND : fail(h, rc, "read invoice token");
+	sqlite3_finalize(s);
+	return e;
+}
+
+ca_err hubdb_inv_token_live(struct hubdb *h, const char *app_id, int64_t min_expires_s,
+			    int tries_max, struct hubdb_inv_token *out)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	memset(out, 0, sizeof(*out));
+	lock(h);
+	e = prep(h, &s, "SELECT " INV_TOKEN_COLS " FROM invoice_tokens"
+		 " WHERE app_id = ?1 AND expires_s >= ?2 AND tries < ?3"
+		 " ORDER BY expires_s DESC LIMIT 1", "tin", app_id, min_expires_s, tries_max);
+	if (!e)
+		e = inv_token_one(h, out, s);
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_inv_token_get(struct hubdb *h, const char *token, struct hubdb_inv_token *out)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	memset(out, 0, sizeof(*out));
+	lock(h);
+	e = prep(h, &s, "SELECT " INV_TOKEN_COLS " FROM invoice_tokens WHERE token = ?1", "t",
+		 token);
+	if (!e)
+		e = inv_token_one(h, out, s);
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_inv_token_set(struct hubdb *h, const char *token, int tries, const char *pdf_key,
+			   int64_t pdf_expires_s)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = prep(h, &s, "UPDATE invoice_tokens SET tries = ?2, pdf_key = ?3, pdf_expires_s = ?4"
+		 " WHERE token = ?1", "tnti", token, tries, pdf_key, pdf_expires_s);
+	return e ? e : run(h, s, "update invoice token");
 }
 
 /* The JSON objects of the side tables, as the feed shows them. */
 #define PICKUP_JSON "json_object('app_id', app_id, 'kiosk', kiosk, 'slot', slot, 'at_ms', at_ms)"
-#define INVOICE_JSON "json_object('app_id', app_id, 'issued_ms', issued_ms)"
+#define INVOICE_JSON "json_object('app_id', app_id, 'issued_ms', issued_ms, 'number', number)"
 
 /* The first column of the one row of sql (bound to app_id) as JSON, or NULL. */
 static ca_err one_json(struct hubdb *h, const char *sql, const char *app_id, json_t **out)

@@ -27,6 +27,10 @@
  * view of each order; paysim_orders and paysim_notices belong to the
  * built-in provider simulator (paysim.c), which a real provider replaces.
  * They share the file only because the simulator runs inside the hub.
+ *
+ * E-invoices (schema version 3): each invoices row has a number given at
+ * its first issue and kept; invoice_tokens are the opaque tokens of the
+ * invoice page, one application each (api_invoice.c).
  */
 #ifndef HUB_DB_H
 #define HUB_DB_H
@@ -41,13 +45,15 @@
 #include "../core/fsm.h"
 #include "../core/pay.h"
 
-#define HUBDB_SCHEMA_VERSION 2
+#define HUBDB_SCHEMA_VERSION 3
 #define HUBDB_ERR_MAX 512
 #define HUBDB_DEVICE_MAX 32   /* device id: [A-Za-z0-9_-]{1,32} */
 #define HUBDB_KEY_MAX 64      /* idempotency key, bytes */
 #define HUBDB_NONCE_LIFE_S 600 /* how long a nonce is remembered */
 #define HUBDB_URL_MAX 200     /* code_url, bytes */
 #define HUBDB_BANK_MAX 16     /* bank id, bytes */
+#define HUBDB_INVOICE_NO_MAX 16 /* invoice number: YYYYMMDD + 8 digits */
+#define HUBDB_INV_TOKEN_MAX 64  /* invoice page token or PDF key, bytes */
 
 struct hubdb;
 
@@ -171,8 +177,46 @@ ca_err hubdb_pickup_put(struct hubdb *db, const char *app_id, const char *accoun
 			const char *kiosk, const char *slot, int64_t rev, int64_t at_ms);
 ca_err hubdb_invoice_put(struct hubdb *db, const char *app_id, const char *account,
 			 int64_t rev, int64_t at_ms);
+/* (hubdb_invoice_put: the first issue stores at_ms as the issue time and
+ * gives the invoice its number, YYYYMMDD of at_ms in China time and an
+ * 8-digit sequence; a later issue only gives the row the new revision.) */
 /* The pickup and invoice objects of app_id (new references, NULL when none). */
 ca_err hubdb_side_json(struct hubdb *db, const char *app_id, json_t **pickup, json_t **invoice);
+
+/* ---- e-invoices and the tokens of the invoice page ---- */
+
+/* An issued invoice. */
+struct hubdb_invoice {
+	char app_id[CA_UUID_LEN + 1];           /* the application invoiced */
+	char number[HUBDB_INVOICE_NO_MAX + 1];  /* stable invoice number */
+	int64_t issued_ms;                      /* first issue, hub clock */
+};
+
+/* A token of the invoice page (the kiosk's invoice QR code). */
+struct hubdb_inv_token {
+	char token[HUBDB_INV_TOKEN_MAX + 1];    /* opaque, random, the page's URL */
+	char app_id[CA_UUID_LEN + 1];           /* the one application it opens */
+	int64_t created_s;                      /* made at, hub clock */
+	int64_t expires_s;                      /* dead from this second on */
+	int tries;                              /* wrong company names so far */
+	char pdf_key[HUBDB_INV_TOKEN_MAX + 1];  /* key of the PDF link, "" none yet */
+	int64_t pdf_expires_s;                  /* the PDF link dies at this second */
+};
+
+/* The invoice of app_id; CA_ERR_NOT_FOUND when none was issued. */
+ca_err hubdb_invoice_get(struct hubdb *db, const char *app_id, struct hubdb_invoice *out);
+/* Store a new token (in a transaction); drops the application's tokens
+ * that expired by t->created_s. */
+ca_err hubdb_inv_token_add(struct hubdb *db, const struct hubdb_inv_token *t);
+/* The application's token that lives longest, if it expires no sooner than
+ * min_expires_s and has fewer than tries_max wrong tries; else NOT_FOUND. */
+ca_err hubdb_inv_token_live(struct hubdb *db, const char *app_id, int64_t min_expires_s,
+			    int tries_max, struct hubdb_inv_token *out);
+/* The token; CA_ERR_NOT_FOUND when unknown. */
+ca_err hubdb_inv_token_get(struct hubdb *db, const char *token, struct hubdb_inv_token *out);
+/* Set its wrong tries and PDF key (in a transaction). */
+ca_err hubdb_inv_token_set(struct hubdb *db, const char *token, int tries, const char *pdf_key,
+			   int64_t pdf_expires_s);
 
 /* ---- the change feed ---- */
 /* Changes for the accounts bound to device with rev > since, oldest first,

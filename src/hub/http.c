@@ -107,11 +107,21 @@ static bool match(const char *pattern, char *buf, struct http_req *rq)
 	return !*p && !*s;
 }
 
+/* Forget a download body set before. */
+static void drop_file(struct http_resp *rs)
+{
+	free(rs->file);
+	rs->file = NULL;
+	rs->file_len = 0;
+	rs->file_type = NULL;
+}
+
 void http_reply(struct http_resp *rs, int status, json_t *body)
 {
 	json_decref(rs->body);
 	free(rs->html);
 	rs->html = NULL;
+	drop_file(rs);
 	rs->status = status;
 	rs->body = body;
 }
@@ -121,10 +131,32 @@ void http_reply_html(struct http_resp *rs, int status, char *html)
 	json_decref(rs->body);
 	rs->body = NULL;
 	free(rs->html);
+	drop_file(rs);
 	rs->status = status;
 	rs->html = html;
 	if (!html)
 		http_error(rs, 500, "internal", "out of memory");
+}
+
+void http_reply_file(struct http_resp *rs, int status, char *data, size_t len,
+		     const char *ctype, const char *name)
+{
+	json_decref(rs->body);
+	rs->body = NULL;
+	free(rs->html);
+	rs->html = NULL;
+	drop_file(rs);
+	if (!data) {
+		http_error(rs, 500, "internal", "out of memory");
+		return;
+	}
+	assert(strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+	       == strlen(name));
+	rs->status = status;
+	rs->file = data;
+	rs->file_len = len;
+	rs->file_type = ctype;
+	snprintf(rs->file_name, sizeof(rs->file_name), "%s", name);
 }
 
 void http_error(struct http_resp *rs, int status, const char *code, const char *fmt, ...)
@@ -253,12 +285,18 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct http_resp *rs)
 					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char date[64], num[32], *text;
-	bool html = true;
+	char date[64], num[32], disp[128], *text;
+	bool html = true, file = rs->file != NULL;
 	time_t now = (time_t)vclock_now_s();
 	struct tm tm;
+	size_t len = 0;
 
-	if (rs->html) {
+	if (file) {
+		text = rs->file; /* handed to MHD below */
+		len = rs->file_len;
+		rs->file = NULL;
+		html = false;
+	} else if (rs->html) {
 		text = rs->html; /* handed to MHD below */
 		rs->html = NULL;
 	} else {
@@ -271,7 +309,9 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct http_resp *rs)
 		if (!text)
 			return MHD_NO;
 	}
-	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!file)
+		len = strlen(text);
+	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(text);
 		return MHD_NO;
@@ -281,7 +321,12 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct http_resp *rs)
 		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
 		 tm.tm_sec);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_DATE, date);
-	if (html) {
+	if (file) {
+		snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", rs->file_name);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rs->file_type);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	} else if (html) {
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					"text/html; charset=utf-8");
 		MHD_add_response_header(resp, "Content-Security-Policy",
@@ -373,6 +418,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			http_error(&rs, 413, "too_large", "body over %d bytes", HTTP_BODY_MAX);
 			ret = respond(c, &rs);
 			json_decref(rs.body);
+			free(rs.file);
 			return ret;
 		}
 		return MHD_YES;
@@ -415,6 +461,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			(long long)(mono_ms() - r->t0_ms));
 	ret = respond(c, &rs);
 	json_decref(rs.body);
+	free(rs.html);
+	free(rs.file);
 	return ret;
 }
 

@@ -12,7 +12,8 @@
  * block, as the feed's long-poll does); bodies up to HTTP_BODY_MAX (413
  * beyond); every response is JSON with Date (hub clock), Cache-Control:
  * no-store, and Retry-After where set; errors use the body of docs/api.md.
- * The exception: pages for a person's phone (http_reply_html) are HTML.
+ * The exceptions: pages for a person's phone (http_reply_html) are HTML,
+ * and a download (http_reply_file: the invoice PDF) is its own type.
  * The request target is taken as sent (query included) for signatures.
  */
 #ifndef HUB_HTTP_H
@@ -62,6 +63,10 @@ struct http_resp {
 	int status;        /* HTTP status */
 	json_t *body;      /* response body, owned; NULL gives {} */
 	char *html;        /* when set: this UTF-8 HTML is the body, owned */
+	char *file;        /* when set: these bytes are the body (a download), owned */
+	size_t file_len;   /* bytes of file */
+	const char *file_type;  /* its Content-Type (static text) */
+	char file_name[64];     /* Content-Disposition: attachment; filename= (ASCII) */
 	int retry_after;   /* seconds for Retry-After, 0 = none */
 };
 
@@ -113,6 +118,11 @@ void http_reply(struct http_resp *rs, int status, json_t *body);
 /* Set rs to status with an HTML page (stolen; malloc'd, NUL-terminated),
  * served as text/html; charset=utf-8 with a CSP that allows no scripts. */
 void http_reply_html(struct http_resp *rs, int status, char *html);
+
+/* Set rs to status with a download: len bytes of data (stolen, malloc'd)
+ * of type ctype (static), sent as an attachment named name ([A-Za-z0-9._-]). */
+void http_reply_file(struct http_resp *rs, int status, char *data, size_t len,
+		     const char *ctype, const char *name);
 
 /* Set rs to the error body of docs/api.md. code e.g. "forbidden". */
 void http_error(struct http_resp *rs, int status, const char *code, const char *fmt, ...)

@@ -23,6 +23,8 @@
 #include <strings.h>
 
 #include "../common/iniline.h"
+#include "../core/utf8.h"
+#include "../core/valid.h"
 
 /* Longest physical line, newline included. */
 #define HC_LINE_MAX 1024
@@ -97,7 +99,8 @@ static char *hc_read_line(char *str, int num, void *stream)
 	return str;
 }
 
-enum hc_kind { HC_MODE, HC_ADDR, HC_INT, HC_PATH, HC_PATH0, HC_PROVIDER, HC_CODE, HC_LEVEL };
+enum hc_kind { HC_MODE, HC_ADDR, HC_INT, HC_PATH, HC_PATH0, HC_PROVIDER, HC_CODE, HC_LEVEL,
+	       HC_BOOL, HC_SELLER, HC_USCC };
 
 /* One key of the fixed sections. */
 struct hc_key {
@@ -123,6 +126,12 @@ static const struct hc_key hc_keys[] = {
 	HC_S("sms", "provider", HC_PROVIDER, sms_provider),
 	HC_S("sms", "demo_code", HC_CODE, demo_code),
 	HC_N("sms", "max_sends_per_hour", sms_max_sends, 1, 1000),
+	HC_N("invoice", "token_ttl_s", invoice_ttl_s, 300, 2592000),
+	HC_N("invoice", "max_attempts", invoice_max_attempts, 1, 20),
+	HC_S("invoice", "issue_on_payment", HC_BOOL, invoice_on_payment),
+	HC_S("invoice", "seller_name", HC_SELLER, seller_name),
+	HC_S("invoice", "seller_uscc", HC_USCC, seller_uscc),
+	HC_S("invoice", "font", HC_PATH, invoice_font),
 	HC_S("log", "level", HC_LEVEL, log_level),
 };
 #define HC_NKEYS (sizeof(hc_keys) / sizeof(hc_keys[0]))
@@ -237,6 +246,32 @@ static void hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 		}
 		x->c->log_level = (enum log_level)lvl;
 		return;
+	case HC_BOOL:
+		if (!strcmp(v, "true") || !strcmp(v, "false"))
+			*(bool *)(void *)field = v[0] == 't';
+		else
+			hc_err(x, x->lineno, "[%s] %s: '%s' is not true or false", k->section,
+			       k->name, hc_quote(v, q, sizeof(q)));
+		return;
+	case HC_SELLER: {
+		size_t chars;
+
+		if (!utf8_count(v, &chars) || hc_has_ctl(v) || chars < 1 ||
+		    chars > HUBCFG_SELLER_MAX) {
+			hc_err(x, x->lineno, "[invoice] seller_name: 1..%d characters of UTF-8 "
+			       "text", HUBCFG_SELLER_MAX);
+			return;
+		}
+		break;
+	}
+	case HC_USCC:
+		if (*v && valid_uscc(v) != MSG_NONE) {
+			hc_err(x, x->lineno, "[invoice] seller_uscc: '%s' is not a unified social "
+			       "credit code (18 characters, check character last)",
+			       hc_quote(v, q, sizeof(q)));
+			return;
+		}
+		break;
 	}
 	if (strlen(v) >= k->size) {
 		hc_err(x, x->lineno, "[%s] %s: value too long (at most %zu bytes)",
@@ -298,7 +333,8 @@ static int hc_handler(void *user, const char *section, const char *name, const c
 		hc_price(x, name, value);
 		return 1;
 	}
-	if (strcmp(section, "hub") && strcmp(section, "sms") && strcmp(section, "log")) {
+	if (strcmp(section, "hub") && strcmp(section, "sms") && strcmp(section, "log") &&
+	    strcmp(section, "invoice")) {
 		if (strcmp(x->unknown_sect, section) != 0) {
 			snprintf(x->unknown_sect, sizeof(x->unknown_sect), "%s", section);
 			hc_err(x, x->lineno, "unknown section [%s]", hc_quote(section, q, sizeof(q)));
@@ -353,6 +389,12 @@ void hubcfg_defaults(struct hubcfg *c)
 	c->connection_timeout_s = 60;
 	c->sms_max_sends = SMS_MAX_SENDS;
 	snprintf(c->sms_provider, sizeof(c->sms_provider), "dev");
+	c->invoice_ttl_s = 7 * 24 * 3600;
+	c->invoice_max_attempts = 5;
+	c->invoice_on_payment = false;
+	/* Shown as the seller until an operator sets [invoice] seller_name. */
+	snprintf(c->seller_name, sizeof(c->seller_name), "数字证书自助服务中心");
+	snprintf(c->invoice_font, sizeof(c->invoice_font), "%s", HUBCFG_INVOICE_FONT);
 	c->log_level = LOG_INFO;
 }
 

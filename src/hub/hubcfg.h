@@ -8,6 +8,8 @@
  *   [prices] BUSINESS.CERT_TYPE = fen per key, e.g. new.org = 30000; every
  *            combination of the glossary's business and certificate types
  *            must be there (so approval never lacks a price)
+ *   [invoice] token_ttl_s, max_attempts, issue_on_payment (true|false),
+ *            seller_name, seller_uscc, font (the CJK font of the PDF)
  *   [log]    level (error|warn|info|debug)
  *
  * As with the kiosk's config: unknown sections or keys, bad values, keys
@@ -29,6 +31,10 @@
 #define HUBCFG_ERR_MAX 4096
 /* Longest path or address value, bytes. */
 #define HUBCFG_PATH_MAX 255
+/* Longest seller name on an invoice, characters. */
+#define HUBCFG_SELLER_MAX 60
+/* The default font of the invoice PDF (Debian's fonts-noto-cjk). */
+#define HUBCFG_INVOICE_FONT "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 
 enum hub_mode {
 	HUB_MODE_DEV,        /* development: dev SMS provider, virtual clock allowed */
@@ -49,6 +55,12 @@ struct hubcfg {
 	char demo_code[7];                      /* [sms] demo_code, "" = none */
 	int sms_max_sends;                      /* [sms] max_sends_per_hour, per phone */
 	int64_t price_fen[CA_BIZ__N][CA_CERT__N]; /* [prices], fen per key */
+	int invoice_ttl_s;                      /* [invoice] token_ttl_s: life of a QR token */
+	int invoice_max_attempts;               /* [invoice] max_attempts: wrong names per token */
+	bool invoice_on_payment;                /* [invoice] issue_on_payment */
+	char seller_name[4 * HUBCFG_SELLER_MAX + 1]; /* [invoice] seller_name (UTF-8) */
+	char seller_uscc[19];                   /* [invoice] seller_uscc, "" = not shown */
+	char invoice_font[HUBCFG_PATH_MAX + 1]; /* [invoice] font: OTF/TTF/TTC with CJK */
 	enum log_level log_level;               /* [log] level */
 };
 

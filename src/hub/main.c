@@ -28,6 +28,7 @@
 #include "auth.h"
 #include "hub.h"
 #include "http.h"
+#include "invoice_pdf.h"
 #include "pay.h"
 #include "vclock.h"
 
@@ -288,7 +289,7 @@ int main(int argc, char **argv)
 	http = http_new(&hub);
 	if (!http || hubpay_new(&hub, &hub.pay) || api_admin_register(http) ||
 	    api_login_register(http) || api_records_register(http) || api_feed_register(http) ||
-	    api_pay_register(http) || api_pages_register(http)) {
+	    api_pay_register(http) || api_pages_register(http) || api_invoice_register(http)) {
 		fprintf(stderr, "ca-hub: cannot set up the routes\n");
 		goto out;
 	}
@@ -328,6 +329,7 @@ out:
 	http_free(http);
 	hubpay_free(hub.pay); /* its threads use the store: before it closes */
 	hubdb_close(hub.db);
+	invoice_pdf_shutdown(); /* no handler runs any more */
 	if (ret == EXIT_OK && !check)
 		log_info("hub", "stopped");
 	free(cert);

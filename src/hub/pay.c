@@ -32,7 +32,6 @@
 #define TAG "pay"
 #define SWEEP_BATCH 64
 #define OPEN_MAX 16 /* open orders of one application closed at a new order */
-#define HOST_MAX 100
 
 struct hubpay {
 	struct hub *hub;            /* shared state, borrowed */
@@ -133,6 +132,16 @@ static ca_err record_paid(struct hubpay *hp, const char *no, int64_t paid_s, con
 		e = api_apply(hub, &w->app, CA_ACT_PAY, no, actor, now, NULL, &rev);
 		if (!e)
 			e = hubdb_pay_set(hub->db, no, PAY_SUCCESS, paid_s, rev, now);
+		/* [invoice] issue_on_payment: the e-invoice with the payment, in
+		 * the same transaction (a revision of its own, as staff's). */
+		if (!e && hub->cfg.invoice_on_payment) {
+			int64_t inv_rev;
+
+			e = api_apply(hub, &w->app, CA_ACT_ISSUE_INVOICE, NULL, "hub:issue_on_payment",
+				      now, NULL, &inv_rev);
+			if (!e)
+				e = hubdb_invoice_put(hub->db, w->app.id, w->app.account, inv_rev, now);
+		}
 	} else {
 		/* Paid already (by another order): never take the money twice. */
 		e = hubdb_pay_set(hub->db, no, PAY_SUCCESS, paid_s, 0, now);
@@ -371,53 +380,6 @@ void hubpay_free(struct hubpay *hp)
 
 /* ---- the kiosk's endpoints ---- */
 
-/* The account of the request's X-CA-Session, which must belong to the
- * signing device and be alive; false (rs set to 401) otherwise. */
-static bool session_account(struct http_req *rq, struct http_resp *rs, char account[12])
-{
-	const char *tok = http_header(rq, "X-CA-Session");
-	char device[HUBDB_DEVICE_MAX + 1];
-	int64_t expires;
-	ca_err e;
-
-	if (!tok || strlen(tok) != 64) {
-		rq->auth_fail = "no session";
-		http_error(rs, 401, "unauthorized", "X-CA-Session is required: log in first");
-		return false;
-	}
-	e = hubdb_session_get(rq->hub->db, tok, account, device, &expires);
-	if (e == CA_ERR_NOT_FOUND || (!e && strcmp(device, rq->device) != 0)) {
-		rq->auth_fail = "unknown session";
-		http_error(rs, 401, "unauthorized", "unknown session: log in again");
-		return false;
-	}
-	if (e) {
-		http_error(rs, 500, "internal", "store error; retry later");
-		rs->retry_after = 5;
-		return false;
-	}
-	if (expires < vclock_now_s()) {
-		rq->auth_fail = "session expired";
-		http_error(rs, 401, "unauthorized", "the session has expired: log in again");
-		return false;
-	}
-	return true;
-}
-
-/* The hub's URL as the kiosk reached it, for pages the hub serves. */
-static void base_url(struct http_req *rq, char *out, size_t n)
-{
-	const char *host = http_header(rq, "Host");
-	size_t len = host ? strlen(host) : 0;
-
-	if (!len || len > HOST_MAX ||
-	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != len)
-		snprintf(out, n, "https://%s%s%s:%d", strchr(rq->hub->cfg.listen, ':') ? "[" : "",
-			 rq->hub->cfg.listen, strchr(rq->hub->cfg.listen, ':') ? "]" : "",
-			 rq->hub->cfg.port);
-	else
-		snprintf(out, n, "https://%s", host);
-}
 
 /* The order as the kiosk sees it; app may be NULL. New reference. */
 static json_t *order_json(const struct hubdb_pay *p, const struct ca_app *app)
@@ -451,7 +413,7 @@ static void order_create(struct http_req *rq, struct http_resp *rs)
 	struct hub *hub = rq->hub;
 	struct hubpay *hp = hub->pay;
 	json_t *body = http_json_body(rq, rs), *jid, *jm, *jb;
-	char account[12], base[HOST_MAX + 16];
+	char account[12], base[API_BASE_URL_MAX];
 	char (*open)[PAY_TRADE_NO_MAX + 1] = NULL;
 	struct { struct ca_app app; struct hubdb_pay p; } *w = NULL;
 	struct ca_state st;
@@ -462,7 +424,7 @@ static void order_create(struct http_req *rq, struct http_resp *rs)
 
 	if (!body)
 		return;
-	if (!session_account(rq, rs, account))
+	if (!api_session_account(rq, rs, account))
 		goto out;
 	jid = json_object_get(body, "app_id");
 	jm = json_object_get(body, "method");
@@ -523,7 +485,7 @@ static void order_create(struct http_req *rq, struct http_resp *rs)
 	memcpy(w->p.account, account, sizeof(w->p.account));
 	if (method == PAY_BANK)
 		snprintf(w->p.bank, sizeof(w->p.bank), "%s", json_string_value(jb));
-	base_url(rq, base, sizeof(base));
+	api_base_url(rq, base, sizeof(base));
 	e = hp->prov->create(hp->prov, &w->p.o, method == PAY_BANK ? w->p.bank : NULL, base,
 			     w->p.code_url, sizeof(w->p.code_url));
 	if (e) {
@@ -566,7 +528,7 @@ static void order_get(struct http_req *rq, struct http_resp *rs)
 	char account[12];
 	ca_err e;
 
-	if (!session_account(rq, rs, account))
+	if (!api_session_account(rq, rs, account))
 		return;
 	if (!pay_trade_no_valid(no)) {
 		http_error(rs, 400, "bad_request", "not an out_trade_no");

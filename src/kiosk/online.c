@@ -71,6 +71,7 @@ static const char *const op_names[ONLINE_OP__N] = {
 	[ONLINE_LOGIN] = "login",
 	[ONLINE_PAY_CREATE] = "pay-create",
 	[ONLINE_PAY_QUERY] = "pay-query",
+	[ONLINE_INVOICE] = "invoice",
 };
 
 static const char *const outcome_names[] = {
@@ -140,7 +141,7 @@ static bool build(const struct online_req *q, const char **method, char *path,
 		snprintf(msg, msglen, "a request field is not terminated");
 		return false;
 	}
-	if (q->op == ONLINE_PAY_CREATE || q->op == ONLINE_PAY_QUERY) {
+	if (q->op == ONLINE_PAY_CREATE || q->op == ONLINE_PAY_QUERY || q->op == ONLINE_INVOICE) {
 		if (!token_ok(q->token)) {
 			snprintf(msg, msglen, "no valid session token");
 			return false;
@@ -182,6 +183,15 @@ static bool build(const struct online_req *q, const char **method, char *path,
 		*method = "GET";
 		snprintf(path, PATH_MAX_LEN, "/v1/pay/orders/%s", q->out_trade_no);
 		return true;
+	case ONLINE_INVOICE:
+		if (!uuid_valid(q->app_id)) {
+			snprintf(msg, msglen, "invoice: not an application id");
+			return false;
+		}
+		*method = "POST";
+		snprintf(path, PATH_MAX_LEN, "/v1/invoices/%s/token", q->app_id);
+		j = json_object(); /* no arguments: an empty object */
+		break;
 	default:
 		break;
 	}
@@ -341,6 +351,39 @@ static bool decode_order(const struct online_req *q, const json_t *root,
 	return true;
 }
 
+/* Whether s is an address a phone can open from a QR code: https:// or
+ * http://, then printable ASCII without spaces. */
+static bool url_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return n > 8;
+}
+
+/* POST /v1/invoices/ID/token: {"url", "expires_at", "invoice_no", "app_id"}. */
+static bool decode_invoice(const struct online_req *q, const json_t *root,
+			   struct online_result *res)
+{
+	char app_id[CA_UUID_LEN + 1];
+
+	if (!get_str(root, "url", true, res->invoice_url, sizeof(res->invoice_url)) ||
+	    !url_ok(res->invoice_url))
+		return malformed(res, "url");
+	if (!get_pos_int(root, "expires_at", &res->invoice_expires_s))
+		return malformed(res, "expires_at");
+	if (!get_str(root, "invoice_no", false, res->invoice_no, sizeof(res->invoice_no)))
+		return malformed(res, "invoice_no");
+	if (!get_str(root, "app_id", false, app_id, sizeof(app_id)) ||
+	    (app_id[0] && strcmp(app_id, q->app_id) != 0))
+		return malformed(res, "app_id");
+	return true;
+}
+
 /* The hub's status as an outcome (online.h). Statuses the API does not
  * name: another 4xx is a refusal of the input, anything else a hub error. */
 static enum online_outcome outcome_of(long status)
@@ -395,6 +438,9 @@ static bool decode(const struct online_req *q, const struct http_resp *r,
 	case ONLINE_LOGIN:
 		ok = decode_login(root, res);
 		break;
+	case ONLINE_INVOICE:
+		ok = decode_invoice(q, root, res);
+		break;
 	default:
 		ok = decode_order(q, root, res);
 		break;
@@ -420,6 +466,7 @@ static void log_done(const struct online_req *q, const struct online_result *res
 		snprintf(who, sizeof(who), "for %s", mask_phone(q->phone, m, sizeof(m)));
 		break;
 	case ONLINE_PAY_CREATE:
+	case ONLINE_INVOICE:
 		snprintf(who, sizeof(who), "for application %.36s", q->app_id);
 		break;
 	case ONLINE_PAY_QUERY:
@@ -483,6 +530,9 @@ static void run(struct online *on, const struct online_req *q, struct online_res
 			res->account[0] = '\0';
 			res->token_expires_s = 0;
 			memset(&res->order, 0, sizeof(res->order));
+			res->invoice_url[0] = '\0';
+			res->invoice_expires_s = 0;
+			res->invoice_no[0] = '\0';
 		}
 	}
 	if (r.body)

@@ -2,8 +2,9 @@
  * online.h - the kiosk's interactive calls to the hub, off the UI thread.
  *
  * Some things a person does need the hub at once and cannot queue in the
- * outbox: asking for an SMS code, logging in, creating a payment order and
- * asking whether it was paid. The UI thread never calls curl: it hands one
+ * outbox: asking for an SMS code, logging in, creating a payment order,
+ * asking whether it was paid, and asking for the address of an invoice
+ * page (the e-invoice QR code). The UI thread never calls curl: it hands one
  * request to this worker (online_submit) and shows a spinner; the worker
  * sends it with its own signed client (http.h: verified TLS, connect and
  * total timeouts, abort on stop) and leaves the decoded answer for the UI to
@@ -16,7 +17,8 @@
  * never block the UI: online_take never waits.
  *
  * docs/api.md describes the endpoints: POST /v1/login/sms, POST /v1/login,
- * POST /v1/pay/orders, GET /v1/pay/orders/NO. A 200 answer is checked
+ * POST /v1/pay/orders, GET /v1/pay/orders/NO, POST /v1/invoices/ID/token.
+ * A 200 answer is checked
  * strictly (every documented member there, of its type and range, the
  * order the one asked for, the application through codec_app_decode);
  * members the hub adds later are ignored.
@@ -37,7 +39,7 @@
 #include "../core/pay.h"
 #include "config.h"
 
-/* Room for a session token (64 hex) and for a code_url. */
+/* Room for a session token (64 hex) and for a code_url or invoice URL. */
 #define ONLINE_TOKEN_MAX 64
 #define ONLINE_URL_MAX   1024
 #define ONLINE_MSG_MAX   256
@@ -48,6 +50,7 @@ enum online_op {
 	ONLINE_LOGIN,      /* POST /v1/login {phone, code} */
 	ONLINE_PAY_CREATE, /* POST /v1/pay/orders {app_id, method[, bank]} (session) */
 	ONLINE_PAY_QUERY,  /* GET /v1/pay/orders/NO (session) */
+	ONLINE_INVOICE,    /* POST /v1/invoices/APP_ID/token (session) */
 	ONLINE_OP__N
 };
 
@@ -57,7 +60,7 @@ struct online_req {
 	char phone[12];                      /* SMS, LOGIN */
 	char code[8];                        /* LOGIN: the SMS code */
 	char token[ONLINE_TOKEN_MAX + 1];    /* PAY_*: the session token */
-	char app_id[CA_UUID_LEN + 1];        /* PAY_CREATE */
+	char app_id[CA_UUID_LEN + 1];        /* PAY_CREATE, INVOICE */
 	enum pay_method method;              /* PAY_CREATE */
 	char bank[16];                       /* PAY_CREATE with PAY_BANK: "icbc", ... */
 	char out_trade_no[PAY_TRADE_NO_MAX + 1]; /* PAY_QUERY */
@@ -68,7 +71,8 @@ enum online_outcome {
 	ONLINE_OK,          /* 200 and a well-formed answer */
 	ONLINE_OFFLINE,     /* no answer: network down, timeout, TLS failure */
 	ONLINE_REFUSED,     /* 401: wrong or expired code / session */
-	ONLINE_FORBIDDEN,   /* 403: not allowed now (e.g. already paid) */
+	ONLINE_FORBIDDEN,   /* 403: not allowed now (e.g. already paid; no invoice
+			     * issued yet) */
 	ONLINE_INVALID,     /* 400/404/422: the hub refused the input (also any other
 			     * 4xx but 401/403/429; and, with status 0, a request
 			     * not sent because it cannot be: no valid session
@@ -110,6 +114,10 @@ struct online_result {
 	char account[12];
 	/* PAY_* */
 	struct online_order order;
+	/* INVOICE: the invoice page's address for the QR code */
+	char invoice_url[ONLINE_URL_MAX + 1];
+	int64_t invoice_expires_s;     /* the address dies then (hub clock, Unix s) */
+	char invoice_no[24];           /* the invoice number, "" when not sent */
 };
 
 /* Called on the worker thread after a result is ready (e.g. to wake an

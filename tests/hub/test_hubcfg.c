@@ -2,7 +2,9 @@
  * test_hubcfg.c - the hub's configuration: the demo SMS code is refused
  * outside demo mode (a production hub can never accept a fixed code), every
  * price must be given, problems are reported at file:line, and prices are
- * integer fen per key.
+ * integer fen per key; the [invoice] keys have their defaults (7-day
+ * tokens, 5 attempts, no issue on payment) and are checked (range, true or
+ * false, a real USCC, a seller name of 1..60 characters).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,12 +99,50 @@ static void test_price_is_integer_fen_per_key(void **ctx)
 	assert_int_equal(hubcfg_price(&c, &a), 30000);
 }
 
+static void test_invoice_keys_defaults_and_checks(void **ctx)
+{
+	char text[4096], err[4096];
+	struct hubcfg c;
+
+	(void)ctx;
+	snprintf(text, sizeof(text), "[hub]\nmode = dev\n%s", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(c.invoice_ttl_s, 7 * 24 * 3600);
+	assert_int_equal(c.invoice_max_attempts, 5);
+	assert_false(c.invoice_on_payment);
+	assert_string_equal(c.seller_uscc, "");
+	assert_true(c.seller_name[0] != '\0');
+	assert_string_equal(c.invoice_font, HUBCFG_INVOICE_FONT);
+
+	snprintf(text, sizeof(text), "%s[invoice]\ntoken_ttl_s = 3600\nmax_attempts = 3\n"
+		 "issue_on_payment = true\nseller_name = 苏州数字认证服务有限公司\n"
+		 "seller_uscc = 91320582MA1MABCDEU\n", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(c.invoice_ttl_s, 3600);
+	assert_int_equal(c.invoice_max_attempts, 3);
+	assert_true(c.invoice_on_payment);
+	assert_string_equal(c.seller_name, "苏州数字认证服务有限公司");
+	assert_string_equal(c.seller_uscc, "91320582MA1MABCDEU");
+
+	snprintf(text, sizeof(text), "%s[invoice]\ntoken_ttl_s = 10\nmax_attempts = 0\n"
+		 "issue_on_payment = yes\nseller_uscc = 91320582MA1MABCDEX\nseller_name =\n"
+		 "font =\n", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, ":15: [invoice] token_ttl_s: 10 is out of range"));
+	assert_non_null(strstr(err, ":16: [invoice] max_attempts"));
+	assert_non_null(strstr(err, ":17: [invoice] issue_on_payment: 'yes' is not true or false"));
+	assert_non_null(strstr(err, ":18: [invoice] seller_uscc"));
+	assert_non_null(strstr(err, ":19: [invoice] seller_name"));
+	assert_non_null(strstr(err, ":20: [invoice] font: must not be empty"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_demo_code_refused_outside_demo_mode),
 		cmocka_unit_test(test_every_price_required_and_bad_lines_reported),
 		cmocka_unit_test(test_price_is_integer_fen_per_key),
+		cmocka_unit_test(test_invoice_keys_defaults_and_checks),
 	};
 
 	return cmocka_run_group_tests_name("hub/hubcfg", tests, NULL, NULL);

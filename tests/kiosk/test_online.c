@@ -365,6 +365,19 @@ static void pay_create(struct kiosk *k, const char *token, const char *app_id,
 	call(k, &q, res);
 }
 
+/* POST /v1/invoices/APP/token through the worker. */
+static void invoice_url(struct kiosk *k, const char *token, const char *app_id,
+			struct online_result *res)
+{
+	struct online_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.op = ONLINE_INVOICE;
+	snprintf(q.token, sizeof(q.token), "%s", token);
+	snprintf(q.app_id, sizeof(q.app_id), "%s", app_id);
+	call(k, &q, res);
+}
+
 static void pay_query(struct kiosk *k, const char *token, const char *no,
 		      struct online_result *res)
 {
@@ -440,6 +453,26 @@ static void test_3_pay_forbidden_then_order_query_pay_success(void **state)
 	/* Paid now: no new order. */
 	pay_create(&k, token, id, &res);
 	assert_int_equal(res.outcome, ONLINE_FORBIDDEN);
+
+	/* The e-invoice QR: refused until staff issue it, then the page's URL
+	 * (the same one when asked again). */
+	invoice_url(&k, token, id, &res);
+	assert_int_equal(res.outcome, ONLINE_FORBIDDEN);
+	assert_string_equal(res.invoice_url, "");
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "invoice", id, (char *)NULL), 0);
+	invoice_url(&k, token, id, &res);
+	assert_int_equal(res.outcome, ONLINE_OK);
+	assert_true(strncmp(res.invoice_url, "https://", 8) == 0);
+	assert_non_null(strstr(res.invoice_url, "/invoice/"));
+	assert_null(strstr(res.invoice_url, id)); /* a token, not the application id */
+	assert_true(res.invoice_expires_s > res.hub_date_s);
+	assert_int_equal(strlen(res.invoice_no), 16);
+	snprintf(url, sizeof(url), "%s", res.invoice_url);
+	invoice_url(&k, token, id, &res);
+	assert_string_equal(res.invoice_url, url);
+	invoice_url(&k, token, "00000000-0000-4000-8000-000000000000", &res);
+	assert_int_equal(res.outcome, ONLINE_INVALID);
+	assert_int_equal(res.status, 404);
 
 	/* A session the hub does not know: 401. */
 	pay_query(&k, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", no,

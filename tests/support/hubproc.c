@@ -89,7 +89,7 @@ static const char cert_script[] =
 	"openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem"
 	" -days 3 -extfile srv.ext\n";
 
-static int write_config(struct hubproc *hp, const char *demo_code)
+static int write_config(struct hubproc *hp, const char *demo_code, const char *extra)
 {
 	static const char *const biz[] = { "new", "renew", "change", "reissue" };
 	static const char *const cert[] = { "org", "legal_rep", "personal" };
@@ -109,6 +109,8 @@ static int write_config(struct hubproc *hp, const char *demo_code)
 		for (c = 0; c < 3; c++)
 			fprintf(f, "%s.%s = %d\n", biz[b], cert[c], b == 0 && c == 0 ? 30000 : 20000);
 	fprintf(f, "[log]\nlevel = info\n");
+	if (extra)
+		fputs(extra, f);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -200,7 +202,7 @@ int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
 		fprintf(stderr, "hubproc: openssl could not make the test certificates\n");
 		return -1;
 	}
-	if (write_config(hp, o ? o->demo_code : NULL))
+	if (write_config(hp, o ? o->demo_code : NULL, o ? o->extra_ini : NULL))
 		return -1;
 	return launch(hp);
 }
@@ -367,6 +369,10 @@ static size_t on_header(char *d, size_t s, size_t m, void *ud)
 		snprintf(r->content_type, sizeof(r->content_type), "%.*s", (int)(n - 14), d + 14);
 		r->content_type[strcspn(r->content_type, "\r\n")] = '\0';
 	}
+	if (n > 21 && !strncasecmp(d, "Content-Disposition: ", 21)) {
+		snprintf(r->disposition, sizeof(r->disposition), "%.*s", (int)(n - 21), d + 21);
+		r->disposition[strcspn(r->disposition, "\r\n")] = '\0';
+	}
 	if (n > 13 && !strncasecmp(d, "Retry-After: ", 13))
 		r->retry_after = strtol(d + 13, NULL, 10);
 	return n;
@@ -443,6 +449,7 @@ int hubproc_request(struct hubproc *hp, const struct hubproc_req *q, const char 
 	if (r->curl_code == CURLE_OK)
 		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &r->status);
 	r->body = a.p ? a.p : strdup("");
+	r->body_len = a.n;
 	curl_slist_free_all(hl);
 	curl_slist_free_all(rl);
 	curl_easy_cleanup(cu);

@@ -37,6 +37,7 @@ struct hubproc {
 struct hubproc_opts {
 	bool virtual_clock;     /* pass --virtual-clock */
 	const char *demo_code;  /* mode = demo with this code; NULL = dev mode */
+	const char *extra_ini;  /* appended to the config (e.g. an [invoice] section) */
 };
 
 /* Make the directory, certificates and config, and start the hub. */
@@ -78,6 +79,8 @@ struct hubproc_resp {
 	char *body;        /* malloc'd, NUL-terminated, "" when none */
 	char date[64];     /* Date header */
 	char content_type[64]; /* Content-Type header */
+	char disposition[128]; /* Content-Disposition header */
+	size_t body_len;   /* bytes of body (a PDF holds NULs) */
 	long retry_after;  /* Retry-After, 0 when absent */
 	char nonce[33];    /* the nonce sent */
 	int64_t ts;        /* the timestamp sent */

@@ -1,0 +1,725 @@
+/*
+ * api_invoice.c - the e-invoice: the kiosk's token endpoint, the page a
+ * phone opens from the kiosk's invoice QR code, and the PDF (docs/api.md,
+ * docs/hub.md).
+ *
+ *   POST /v1/invoices/APP_ID/token   device + X-CA-Session: the URL of the
+ *                                    invoice page for the QR code
+ *   GET  /invoice/TOKEN              the page: asks for the company name
+ *   POST /invoice/TOKEN              company=NAME: a wrong name is counted
+ *                                    (locked after [invoice] max_attempts);
+ *                                    the right one shows the preview and a
+ *                                    PDF link with a fresh random key
+ *   GET  /invoice/TOKEN/pdf/KEY      the PDF, while KEY is alive
+ *
+ * Where to start reading: token_issue(), then page_post(). A token is 20
+ * random bytes as hex (160 bits), bound to one application, alive for
+ * [invoice] token_ttl_s; the endpoint hands out the application's live
+ * token again while it has at least half its life left and is not locked.
+ * The PDF key (16 random bytes) lives INVOICE_PDF_LIFE_S and is replaced at
+ * every right answer, so the PDF is reachable only after the name check.
+ * Everything put into HTML goes through api_html_text(); the pages need no
+ * script (the server's CSP allows none). The Chinese sentences of the
+ * pages are this file's own document text, as in api_pages.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "../core/log.h"
+#include "../core/msg.h"
+#include "../core/sign.h"
+#include "../core/uuid.h"
+#include "api.h"
+#include "hub.h"
+#include "invoice_pdf.h"
+#include "vclock.h"
+
+#define TAG "invoice"
+#define TOKEN_BYTES 20            /* page token: 160 random bits */
+#define PDF_KEY_BYTES 16          /* PDF link key: 128 random bits */
+#define INVOICE_PDF_LIFE_S 600    /* a PDF link works this long after the check */
+#define COMPANY_INPUT_MAX 400     /* bytes of a typed company name we look at */
+
+/* The item on every invoice, and the unit of its quantity (keys). */
+static const char item_name[] = "CA数字证书服务费";
+static const char item_unit[] = "把";
+
+/* n random bytes as lower-case hex into out (2n + 1). */
+static ca_err random_hex(size_t n, char *out)
+{
+	unsigned char b[32];
+	size_t got = 0, i;
+
+	if (n > sizeof(b))
+		return CA_ERR_ARG;
+	while (got < n) {
+		ssize_t r = getrandom(b + got, n - got, 0);
+
+		if (r <= 0)
+			return CA_ERR_IO;
+		got += (size_t)r;
+	}
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	explicit_bzero(b, sizeof(b));
+	return CA_OK;
+}
+
+/* The first characters of a token, for log lines (never the whole). */
+static const char *tok_tag(const char *token, char buf[8])
+{
+	snprintf(buf, 8, "%.6s", token);
+	return buf;
+}
+
+/* China time (UTC+8) of Unix seconds s, broken down. */
+static void china_time(int64_t s, struct tm *tm)
+{
+	time_t t = (time_t)(s + 8 * 3600);
+
+	gmtime_r(&t, tm);
+}
+
+/* ---- POST /v1/invoices/APP_ID/token ---- */
+
+static void token_issue(struct http_req *rq, struct http_resp *rs)
+{
+	struct hub *hub = rq->hub;
+	struct ca_app *app = NULL;
+	struct hubdb_invoice inv;
+	struct hubdb_inv_token t;
+	char account[12], base[API_BASE_URL_MAX], url[API_BASE_URL_MAX + 80], tag[8];
+	int64_t now = vclock_now_s(), ttl = hub->cfg.invoice_ttl_s;
+	bool reused = true;
+	ca_err e;
+
+	if (!api_session_account(rq, rs, account))
+		return;
+	if (!uuid_valid(rq->param[0])) {
+		http_error(rs, 404, "not_found", "no such application");
+		return;
+	}
+	app = malloc(sizeof(*app));
+	if (!app) {
+		http_error(rs, 500, "internal", "out of memory");
+		return;
+	}
+	e = hubdb_app_get(hub->db, rq->param[0], app);
+	if (e == CA_ERR_NOT_FOUND || (!e && strcmp(app->account, account) != 0)) {
+		http_error(rs, 404, "not_found", "no application %s of this account",
+			   rq->param[0]);
+		goto out;
+	}
+	if (!e)
+		e = hubdb_invoice_get(hub->db, app->id, &inv);
+	if (e == CA_ERR_NOT_FOUND) {
+		http_error(rs, 403, "forbidden", "the invoice of application %s is not issued yet",
+			   app->id);
+		goto out;
+	}
+	if (e)
+		goto fail;
+	/* Reuse a token with at least half its life left that is not locked. */
+	e = hubdb_inv_token_live(hub->db, app->id, now + ttl / 2,
+				 hub->cfg.invoice_max_attempts, &t);
+	if (e == CA_ERR_NOT_FOUND) {
+		reused = false;
+		memset(&t, 0, sizeof(t));
+		snprintf(t.app_id, sizeof(t.app_id), "%s", app->id);
+		t.created_s = now;
+		t.expires_s = now + ttl;
+		e = random_hex(TOKEN_BYTES, t.token);
+		if (!e && !(e = hubdb_begin(hub->db))) {
+			e = hubdb_inv_token_add(hub->db, &t);
+			if (e)
+				hubdb_rollback(hub->db);
+			else
+				e = hubdb_commit(hub->db);
+		}
+	}
+	if (e)
+		goto fail;
+	api_base_url(rq, base, sizeof(base));
+	snprintf(url, sizeof(url), "%s/invoice/%s", base, t.token);
+	log_info(TAG, "invoice token %s... for %s (%s, expires %lld)", tok_tag(t.token, tag),
+		 app->id, reused ? "reused" : "new", (long long)t.expires_s);
+	http_reply(rs, 200, json_pack("{s:s, s:I, s:s, s:s}", "url", url, "expires_at",
+				      (json_int_t)t.expires_s, "invoice_no", inv.number,
+				      "app_id", app->id));
+	goto out;
+fail:
+	http_error(rs, 500, "internal", "store error; retry later");
+	rs->retry_after = 5;
+out:
+	free(app);
+}
+
+/* ---- the invoice as the page and the PDF show it ---- */
+
+/* Everything an invoice shows, with its own text buffers. */
+struct inv_view {
+	struct ca_app app;            /* the application invoiced */
+	struct hubdb_invoice inv;     /* number, issue time */
+	char date[40];                /* "2026年11月24日" */
+	char spec[96];                /* "机构证书（新办）" */
+	char upper[160];              /* the amount in capital numerals */
+	char note[96];                /* "申请编号 ..." */
+	int quantity;                 /* keys */
+	int64_t unit_fen;             /* per key */
+};
+
+/* The amount in Chinese capital numerals, as on an invoice (壹佰元整). */
+static void money_upper(int64_t fen, char *out, size_t n)
+{
+	static const char *const dig[] = { "零", "壹", "贰", "叁", "肆", "伍", "陆", "柒",
+					   "捌", "玖" };
+	static const char *const unit[] = { "", "拾", "佰", "仟" };
+	static const char *const group[] = { "", "万", "亿", "万亿" };
+	char digits[24], *p = out;
+	int64_t yuan = fen / 100;
+	int len, i, jiao = (int)(fen / 10 % 10), cents = (int)(fen % 10);
+	bool zero = false;
+
+#define PUT(s) (p += snprintf(p, (size_t)(out + n - p), "%s", (s)))
+	out[0] = '\0';
+	len = snprintf(digits, sizeof(digits), "%lld", (long long)yuan);
+	if (yuan > 0) {
+		for (i = 0; i < len; i++) {
+			int d = digits[i] - '0', pos = len - 1 - i;
+
+			if (d == 0) {
+				zero = true;
+				/* A group's name when the group holds a digit. */
+				if (pos % 4 == 0 && pos > 0) {
+					int k, start = i - 3 < 0 ? 0 : i - 3;
+					bool any = false;
+
+					for (k = start; k <= i; k++)
+						any = any || digits[k] != '0';
+					if (any)
+						PUT(group[pos / 4]);
+				}
+				continue;
+			}
+			if (zero)
+				PUT(dig[0]);
+			zero = false;
+			PUT(dig[d]);
+			PUT(unit[pos % 4]);
+			if (pos % 4 == 0 && pos > 0)
+				PUT(group[pos / 4]);
+		}
+		PUT("元");
+	}
+	if (jiao == 0 && cents == 0) {
+		PUT(yuan > 0 ? "整" : "零元整");
+		return;
+	}
+	if (jiao > 0) {
+		PUT(dig[jiao]);
+		PUT("角");
+	} else if (yuan > 0) {
+		PUT(dig[0]);
+	}
+	if (cents > 0) {
+		PUT(dig[cents]);
+		PUT("分");
+	}
+#undef PUT
+}
+
+/* Load what the invoice of app_id shows into *v. */
+static ca_err view_load(struct hubdb *db, const char *app_id, struct inv_view *v)
+{
+	struct tm tm;
+	ca_err e;
+
+	e = hubdb_app_get(db, app_id, &v->app);
+	if (!e)
+		e = hubdb_invoice_get(db, app_id, &v->inv);
+	if (e)
+		return e;
+	china_time(v->inv.issued_ms / 1000, &tm);
+	snprintf(v->date, sizeof(v->date), "%04d年%02d月%02d日", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday);
+	snprintf(v->spec, sizeof(v->spec), "%s（%s）", msg(ca_cert_type_msg(v->app.cert_type)),
+		 msg(ca_business_msg(v->app.business)));
+	v->quantity = 1 + v->app.sub_keys;
+	v->unit_fen = v->app.amount_fen / v->quantity;
+	money_upper(v->app.amount_fen, v->upper, sizeof(v->upper));
+	snprintf(v->note, sizeof(v->note), "申请编号：%s", v->app.id);
+	return CA_OK;
+}
+
+/* ---- the pages ---- */
+
+static const char page_style[] =
+	"<style>\n"
+	"body{margin:0 auto;max-width:40em;padding:1em;font:17px/1.6 sans-serif;"
+	"color:#1a1a1a;background:#f6f7f9}\n"
+	"h1{font-size:1.4em;margin:.3em 0 .6em}\n"
+	".card{background:#fff;border:1px solid #d5d9e0;border-radius:.6em;padding:1em;"
+	"margin-bottom:1em}\n"
+	"label{display:block;font-weight:bold;margin-bottom:.3em}\n"
+	"input[type=text]{box-sizing:border-box;width:100%;font-size:1.1em;padding:.6em;"
+	"border:1px solid #8a93a3;border-radius:.4em}\n"
+	"button,.btn{display:block;box-sizing:border-box;width:100%;margin-top:1em;"
+	"padding:.8em;font-size:1.1em;text-align:center;color:#fff;background:#1857b8;"
+	"border:none;border-radius:.4em;text-decoration:none}\n"
+	".err{background:#fdecea;border:1px solid #e0a39c;color:#8a1c12;border-radius:.4em;"
+	"padding:.6em .8em;margin-bottom:1em}\n"
+	".ok{background:#eaf6ec;border:1px solid #9cc9a4;color:#1d5a2a;border-radius:.4em;"
+	"padding:.6em .8em;margin-bottom:1em}\n"
+	".muted{color:#5a6270;font-size:.9em}\n"
+	"table{width:100%;border-collapse:collapse}\n"
+	"th{text-align:left;font-weight:normal;color:#5a6270;width:7em;vertical-align:top;"
+	"padding:.3em .5em .3em 0}\n"
+	"td{padding:.3em 0;word-break:break-all}\n"
+	".amount{font-size:1.5em;font-weight:bold;color:#8a1c12}\n"
+	"</style>\n";
+
+/* The head of a page titled title, and its heading. */
+static void page_begin(FILE *f, const char *title)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<meta name=\"robots\" content=\"noindex\">\n<title>", f);
+	api_html_text(f, title);
+	fputs("</title>\n", f);
+	fputs(page_style, f);
+	fputs("</head>\n<body>\n<h1>", f);
+	api_html_text(f, title);
+	fputs("</h1>\n", f);
+}
+
+/* Finish the page in f (open_memstream over *html) and answer it. */
+static void page_send(struct http_resp *rs, int status, FILE *f, char **html)
+{
+	fputs("<p class=\"muted\">CA 数字证书自助服务 · 电子发票</p>\n</body>\n</html>\n", f);
+	if (fclose(f) != 0) {
+		free(*html);
+		http_error(rs, 500, "internal", "out of memory");
+		return;
+	}
+	http_reply_html(rs, status, *html);
+}
+
+/* A page that only says something: title, text, and what to do. */
+static void page_note(struct http_resp *rs, int status, const char *title, const char *text,
+		      const char *todo)
+{
+	char *html = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&html, &len);
+
+	if (!f) {
+		http_error(rs, 500, "internal", "out of memory");
+		return;
+	}
+	page_begin(f, title);
+	fputs("<div class=\"card\">\n<p>", f);
+	api_html_text(f, text);
+	fputs("</p>\n<p>", f);
+	api_html_text(f, todo);
+	fputs("</p>\n</div>\n", f);
+	page_send(rs, status, f, &html);
+}
+
+static void page_unknown(struct http_resp *rs)
+{
+	page_note(rs, 404, "找不到这张发票",
+		  "这个二维码对应的发票不存在，或者链接不完整。",
+		  "请确认扫描的是自助机“电子发票”页面上的二维码；也可以在自助机上重新生成二维码。");
+}
+
+static void page_expired(struct http_resp *rs)
+{
+	page_note(rs, 410, "二维码已过期",
+		  "这个发票二维码已经超过有效期，不能再使用。",
+		  "请在自助机上登录，进入“电子发票”，为这笔订单重新生成二维码后再扫描。");
+}
+
+static void page_locked(struct http_resp *rs)
+{
+	page_note(rs, 403, "二维码已锁定",
+		  "单位名称输错的次数太多，为保护您的信息，这个二维码已停止使用。",
+		  "请回到自助机，在“电子发票”中重新生成二维码；如有疑问，请到服务窗口咨询工作人员。");
+}
+
+static void page_failed(struct http_resp *rs)
+{
+	page_note(rs, 500, "暂时无法打开发票", "服务器暂时出现问题。",
+		  "请稍后刷新本页重试；如果一直无法打开，请到服务窗口咨询工作人员。");
+}
+
+/* The form asking for the company name; error (may be NULL) above it. */
+static void page_form(struct http_resp *rs, const struct hubdb_inv_token *t, int tries_max,
+		      const char *error)
+{
+	char *html = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&html, &len);
+	struct tm tm;
+
+	if (!f) {
+		http_error(rs, 500, "internal", "out of memory");
+		return;
+	}
+	page_begin(f, "获取电子发票");
+	if (error) {
+		fputs("<div class=\"err\" role=\"alert\">", f);
+		api_html_text(f, error);
+		fputs("</div>\n", f);
+	}
+	fputs("<div class=\"card\">\n<p>为确认是您本人的发票，请输入申请时填写的单位名称，"
+	      "核对无误后即可预览和下载发票。</p>\n"
+	      "<form method=\"post\" action=\"/invoice/", f);
+	api_html_text(f, t->token);
+	fputs("\">\n<label for=\"company\">单位名称</label>\n"
+	      "<input type=\"text\" id=\"company\" name=\"company\" maxlength=\"100\" required "
+	      "autocomplete=\"organization\" placeholder=\"与营业执照上的名称一致\">\n"
+	      "<button type=\"submit\" id=\"submit\">查看发票</button>\n</form>\n</div>\n", f);
+	china_time(t->expires_s, &tm);
+	fprintf(f, "<p class=\"muted\">本页面有效期至 %04d-%02d-%02d %02d:%02d（北京时间）。"
+		"单位名称最多可输错 %d 次，超过后二维码将被锁定。</p>\n", tm.tm_year + 1900,
+		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tries_max);
+	page_send(rs, 200, f, &html);
+}
+
+/* One row of the preview table. */
+static void preview_row(FILE *f, const char *key, const char *value)
+{
+	fputs("<tr><th>", f);
+	api_html_text(f, key);
+	fputs("</th><td>", f);
+	api_html_text(f, value);
+	fputs("</td></tr>\n", f);
+}
+
+/* The preview of the invoice with its PDF link. */
+static void page_preview(struct http_resp *rs, const struct hub *hub, const struct inv_view *v,
+			 const char *token, const char *pdf_key)
+{
+	char *html = NULL, money[40], qty[48];
+	size_t len = 0;
+	FILE *f = open_memstream(&html, &len);
+
+	if (!f) {
+		http_error(rs, 500, "internal", "out of memory");
+		return;
+	}
+	snprintf(money, sizeof(money), "¥%lld.%02lld", (long long)(v->app.amount_fen / 100),
+		 (long long)(v->app.amount_fen % 100));
+	snprintf(qty, sizeof(qty), "%d %s，单价 ¥%lld.%02lld", v->quantity, item_unit,
+		 (long long)(v->unit_fen / 100), (long long)(v->unit_fen % 100));
+	page_begin(f, "电子发票预览");
+	fputs("<div class=\"ok\">单位名称核对无误。</div>\n<div class=\"card\">\n<table>\n", f);
+	preview_row(f, "发票号码", v->inv.number);
+	preview_row(f, "开票日期", v->date);
+	preview_row(f, "购买方", v->app.company);
+	preview_row(f, "统一社会信用代码", v->app.uscc);
+	preview_row(f, "销售方", hub->cfg.seller_name);
+	if (hub->cfg.seller_uscc[0])
+		preview_row(f, "销售方信用代码", hub->cfg.seller_uscc);
+	preview_row(f, "项目", item_name);
+	preview_row(f, "规格", v->spec);
+	preview_row(f, "数量", qty);
+	preview_row(f, "大写金额", v->upper);
+	fputs("<tr><th>金额</th><td class=\"amount\" id=\"amount\">", f);
+	api_html_text(f, money);
+	fputs("</td></tr>\n</table>\n</div>\n<a class=\"btn\" id=\"pdf\" href=\"/invoice/", f);
+	api_html_text(f, token);
+	fputs("/pdf/", f);
+	api_html_text(f, pdf_key);
+	fprintf(f, "\">下载 PDF 发票</a>\n<p class=\"muted\">下载链接 %d 分钟内有效；"
+		"过期后请刷新本页，重新输入单位名称。</p>\n", INVOICE_PDF_LIFE_S / 60);
+	page_send(rs, 200, f, &html);
+}
+
+/* The token of the request's path, checked: 0 and *t filled when it may
+ * be used; otherwise the page saying why is in rs and -1 is returned. */
+static int token_open(struct http_req *rq, struct http_resp *rs, struct hubdb_inv_token *t)
+{
+	ca_err e;
+
+	if (!sign_is_hex(rq->param[0], 2 * TOKEN_BYTES)) {
+		page_unknown(rs);
+		return -1;
+	}
+	e = hubdb_inv_token_get(rq->hub->db, rq->param[0], t);
+	if (e == CA_ERR_NOT_FOUND) {
+		page_unknown(rs);
+		return -1;
+	}
+	if (e) {
+		page_failed(rs);
+		return -1;
+	}
+	if (t->expires_s <= vclock_now_s()) {
+		page_expired(rs);
+		return -1;
+	}
+	if (t->tries >= rq->hub->cfg.invoice_max_attempts) {
+		page_locked(rs);
+		return -1;
+	}
+	return 0;
+}
+
+/* GET /invoice/TOKEN */
+static void page_get(struct http_req *rq, struct http_resp *rs)
+{
+	struct hubdb_inv_token t;
+
+	if (token_open(rq, rs, &t) == 0)
+		page_form(rs, &t, rq->hub->cfg.invoice_max_attempts, NULL);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The value of name in a form body (application/x-www-form-urlencoded)
+ * into out (size n), decoded. false when absent, malformed or too long. */
+static bool form_value(const char *body, const char *name, char *out, size_t n)
+{
+	size_t nl = strlen(name), o = 0;
+	const char *p = body;
+
+	while (*p) {
+		const char *end = strchr(p, '&');
+		size_t seg = end ? (size_t)(end - p) : strlen(p);
+
+		if (seg > nl && !strncmp(p, name, nl) && p[nl] == '=') {
+			const char *s = p + nl + 1, *e = p + seg;
+
+			while (s < e) {
+				int c = (unsigned char)*s;
+
+				if (c == '+') {
+					c = ' ';
+					s++;
+				} else if (c == '%') {
+					int hi, lo;
+
+					if (e - s < 3 || (hi = hexval(s[1])) < 0 ||
+					    (lo = hexval(s[2])) < 0)
+						return false;
+					c = hi * 16 + lo;
+					s += 3;
+				} else {
+					s++;
+				}
+				if (c == 0 || o + 1 >= n)
+					return false;
+				out[o++] = (char)c;
+			}
+			out[o] = '\0';
+			return true;
+		}
+		p += seg;
+		if (*p == '&')
+			p++;
+	}
+	return false;
+}
+
+/* Whether the bytes at s begin a whitespace character; its length. */
+static size_t space_len(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (*u == ' ' || (*u >= '\t' && *u <= '\r'))
+		return 1;
+	if (u[0] == 0xc2 && u[1] == 0xa0) /* no-break space */
+		return 2;
+	if (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80) /* ideographic space */
+		return 3;
+	return 0;
+}
+
+/* s without leading and trailing whitespace (ASCII, U+00A0, U+3000), in
+ * place; returns the start. */
+static char *trim(char *s)
+{
+	size_t k, len, i, last;
+
+	while ((k = space_len(s)) > 0)
+		s += k;
+	len = strlen(s);
+	last = 0;
+	for (i = 0; i < len; i += k ? k : 1) {
+		k = space_len(s + i);
+		if (!k)
+			last = i + 1;
+	}
+	/* last is one past the first byte of the last non-space character:
+	 * extend over that character's continuation bytes. */
+	while (last < len && ((unsigned char)s[last] & 0xc0) == 0x80)
+		last++;
+	s[last] = '\0';
+	return s;
+}
+
+/* POST /invoice/TOKEN company=NAME */
+static void page_post(struct http_req *rq, struct http_resp *rs)
+{
+	struct hub *hub = rq->hub;
+	struct hubdb_inv_token t;
+	struct inv_view *v = NULL;
+	char input[COMPANY_INPUT_MAX + 1], want[sizeof(v->app.company)], err[200], key[40], tag[8];
+	const char *typed;
+	int max = hub->cfg.invoice_max_attempts, left;
+	bool right;
+	ca_err e;
+
+	if (token_open(rq, rs, &t) != 0)
+		return;
+	if (!form_value(rq->body, "company", input, sizeof(input)) || !*trim(input)) {
+		page_form(rs, &t, max, "请输入单位名称。");
+		return;
+	}
+	typed = trim(input);
+	v = malloc(sizeof(*v));
+	if (!v) {
+		page_failed(rs);
+		return;
+	}
+	e = view_load(hub->db, t.app_id, v);
+	if (e == CA_ERR_NOT_FOUND) {
+		page_unknown(rs);
+		goto out;
+	}
+	if (e)
+		goto failed;
+	snprintf(want, sizeof(want), "%s", v->app.company);
+	right = strcmp(trim(want), typed) == 0;
+	/* Count or answer under the store's lock, re-reading the row, so that
+	 * parallel posts cannot pass the limit. */
+	if ((e = hubdb_begin(hub->db)))
+		goto failed;
+	e = hubdb_inv_token_get(hub->db, rq->param[0], &t); /* not t.token: t is refilled */
+	if (!e && t.tries >= max) {
+		hubdb_rollback(hub->db);
+		page_locked(rs);
+		goto out;
+	}
+	if (!e && right && !(e = random_hex(PDF_KEY_BYTES, key)))
+		e = hubdb_inv_token_set(hub->db, t.token, t.tries, key,
+					vclock_now_s() + INVOICE_PDF_LIFE_S);
+	else if (!e && !right)
+		e = hubdb_inv_token_set(hub->db, t.token, t.tries + 1, "", 0);
+	if (e) {
+		hubdb_rollback(hub->db);
+		goto failed;
+	}
+	if ((e = hubdb_commit(hub->db)))
+		goto failed;
+	if (right) {
+		log_info(TAG, "token %s...: company name matched, preview of %s",
+			 tok_tag(t.token, tag), v->inv.number);
+		page_preview(rs, hub, v, t.token, key);
+		goto out;
+	}
+	left = max - (t.tries + 1);
+	log_info(TAG, "token %s...: wrong company name (%d left)", tok_tag(t.token, tag), left);
+	if (left <= 0) {
+		page_locked(rs);
+		goto out;
+	}
+	snprintf(err, sizeof(err), "单位名称与开票信息不一致，请检查后重新输入。还可以再试 %d 次。",
+		 left);
+	page_form(rs, &t, max, err);
+	goto out;
+failed:
+	log_error(TAG, "token %s...: the name check failed: %s", tok_tag(t.token, tag),
+		  ca_strerror(e));
+	page_failed(rs);
+out:
+	free(v);
+}
+
+/* GET /invoice/TOKEN/pdf/KEY */
+static void pdf_get(struct http_req *rq, struct http_resp *rs)
+{
+	struct hub *hub = rq->hub;
+	struct hubdb_inv_token t;
+	struct inv_view *v = NULL;
+	struct invoice_doc d;
+	char *pdf = NULL, name[64], err[300], tag[8];
+	size_t len = 0;
+	ca_err e;
+
+	if (token_open(rq, rs, &t) != 0)
+		return;
+	if (!sign_is_hex(rq->param[1], 2 * PDF_KEY_BYTES) || !t.pdf_key[0] ||
+	    !sign_equal(t.pdf_key, rq->param[1]) || t.pdf_expires_s <= vclock_now_s()) {
+		page_note(rs, 404, "下载链接已失效",
+			  "这个下载链接不正确或已经过期。",
+			  "请重新扫描自助机上的发票二维码，输入单位名称后再下载。");
+		return;
+	}
+	v = malloc(sizeof(*v));
+	if (!v) {
+		page_failed(rs);
+		return;
+	}
+	e = view_load(hub->db, t.app_id, v);
+	if (e) {
+		if (e == CA_ERR_NOT_FOUND)
+			page_unknown(rs);
+		else
+			page_failed(rs);
+		goto out;
+	}
+	memset(&d, 0, sizeof(d));
+	d.number = v->inv.number;
+	d.date = v->date;
+	d.buyer = v->app.company;
+	d.buyer_uscc = v->app.uscc;
+	d.seller = hub->cfg.seller_name;
+	d.seller_uscc = hub->cfg.seller_uscc;
+	d.item = item_name;
+	d.spec = v->spec;
+	d.unit = item_unit;
+	d.quantity = v->quantity;
+	d.unit_fen = v->unit_fen;
+	d.amount_fen = v->app.amount_fen;
+	d.amount_upper = v->upper;
+	d.note = v->note;
+	d.footer = "本发票由 CA 数字证书自助服务系统生成，可在自助机“电子发票”中再次获取。";
+	e = invoice_pdf_render(hub->cfg.invoice_font, &d, &pdf, &len, err, sizeof(err));
+	if (e) {
+		log_error(TAG, "invoice %s: no PDF: %s", v->inv.number, err);
+		page_failed(rs);
+		goto out;
+	}
+	log_info(TAG, "token %s...: PDF of %s (%zu bytes)", tok_tag(t.token, tag), v->inv.number,
+		 len);
+	snprintf(name, sizeof(name), "invoice-%s.pdf", v->inv.number);
+	http_reply_file(rs, 200, pdf, len, "application/pdf", name);
+out:
+	free(v);
+}
+
+static const struct http_route routes[] = {
+	{ "POST", "/v1/invoices/*/token", HTTP_AUTH_DEVICE, token_issue },
+	{ "GET", "/invoice/*", HTTP_AUTH_NONE, page_get },
+	{ "POST", "/invoice/*", HTTP_AUTH_NONE, page_post },
+	{ "GET", "/invoice/*/pdf/*", HTTP_AUTH_NONE, pdf_get },
+};
+
+ca_err api_invoice_register(struct http *h)
+{
+	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
+}
