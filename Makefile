@@ -371,6 +371,7 @@ FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefine
 FUZZERS = \
 	codec \
 	config \
+	dispframe \
 	input \
 	keyboard \
 	script

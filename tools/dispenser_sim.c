@@ -342,7 +342,8 @@ static bool sim_control(struct sim *s, const char *w, const char *a1,
 			return false;
 		*(strcmp(w, "door") == 0 ? &s->door : &s->fault) = on;
 		fl = sim_flags(s);
-		sim_answer(s, DPROTO_EVENT, &fl, 1, NULL);
+		if (s->master >= 0) /* not for --fault at start */
+			sim_answer(s, DPROTO_EVENT, &fl, 1, NULL);
 	} else if (strcmp(w, "clear") == 0) {
 		s->jam = s->next_jam = s->door = s->fault = false;
 		s->noanswer = s->lose = s->badcrc = s->garbage = 0;
@@ -435,6 +436,7 @@ int main(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	s.nslots = 2;
+	s.master = -1;
 	s.last_result = DPROTO_R_NONE;
 	s.seed = 1;
 	for (i = 0; i < SIM_SLOTS_MAX; i++)
