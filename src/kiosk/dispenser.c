@@ -82,7 +82,6 @@ struct disp {
 	uint8_t seq;                      /* serial: last seq sent */
 	uint8_t dev_last_seq;             /* serial: the device's stored seq */
 	bool seq_known;                   /* serial: dev_last_seq is current */
-	uint8_t event_flags;              /* serial: flags from the last EVENT */
 };
 
 /* snprintf into buf (size n) when buf is not NULL. */
@@ -98,6 +97,7 @@ static void say(char *buf, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Names for logs and fault records; see dispenser.h. */
 const char *disp_result_name(enum disp_result r)
 {
 	static const char *const names[DISP__N] = {
@@ -181,13 +181,17 @@ static ca_err sim_save(const struct disp *d, const struct sim_state *s)
 	}
 	ret = CA_OK;
 out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
-	if (ret != CA_OK)
+	if (ret != CA_OK) {
+		int saved = errno;
+
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
 		log_error("dispenser", "cannot save state %s: %s", d->path,
-			  strerror(errno));
+			  strerror(saved));
+		errno = saved;
+	}
 	return ret;
 }
 
@@ -279,6 +283,8 @@ static ca_err sim_load(struct disp *d, char *err, size_t errlen)
 	s.hw = flags[2];
 	s.next_jam = flags[3];
 	s.next_no_answer = flags[4];
+	if (flags[5] > slots)
+		goto bad;
 	s.next_empty = flags[5];
 	s.last_seq = (unsigned)seq;
 	s.last_result = (enum disp_result)res;
@@ -290,6 +296,7 @@ bad:
 	return CA_ERR_CORRUPT;
 }
 
+/* Sim: the state as it is (an injected no-answer is used up here too). */
 static ca_err sim_status(struct disp *d, struct disp_status *st)
 {
 	if (d->sim.next_no_answer) {
@@ -309,6 +316,8 @@ static ca_err sim_status(struct disp *d, struct disp_status *st)
 	return CA_OK;
 }
 
+/* Sim: the device's checks in the device's order, then one key; the new
+ * state is saved before the result is returned. */
 static enum disp_result sim_dispense(struct disp *d, int slot, char *detail,
 				     size_t n)
 {
@@ -361,6 +370,7 @@ save:
 	return r;
 }
 
+/* Sim: set the slot's stock, clear a jam, save. */
 static ca_err sim_restock(struct disp *d, int slot, int count, char *err,
 			  size_t n)
 {
@@ -379,6 +389,7 @@ static ca_err sim_restock(struct disp *d, int slot, int count, char *err,
 	return CA_OK;
 }
 
+/* Sim: nothing to release; the state file is always current. */
 static void sim_close(struct disp *d)
 {
 	(void)d;
@@ -388,6 +399,7 @@ static const struct disp_ops sim_ops = {
 	sim_status, sim_dispense, sim_restock, sim_close,
 };
 
+/* Sim only: turn a fault on (or all off); see dispenser.h. */
 ca_err disp_sim_inject(struct disp *d, enum disp_fault f, int slot)
 {
 	struct sim_state s;
@@ -567,10 +579,8 @@ static bool ser_exchange(struct disp *d, uint8_t cmd, const uint8_t *payload,
 			continue;
 		while (!nak) {
 			if (dproto_dec_next(&d->dec, ans)) {
-				if (ans->cmd == DPROTO_EVENT && ans->len == 1) {
-					d->event_flags = ans->payload[0];
-					continue;
-				}
+				/* An EVENT is only a hint: the flags that count
+				 * come with STATUS; skipped like stale answers. */
 				if (ans->cmd == DPROTO_NAK && ans->len == 2 &&
 				    (ans->payload[0] == payload[0] ||
 				     ans->payload[0] == 0)) {
@@ -626,6 +636,7 @@ static enum disp_result ser_result(uint8_t r)
 	}
 }
 
+/* Serial: STATUS; also learns the device's stored seq. */
 static ca_err ser_status(struct disp *d, struct disp_status *st)
 {
 	struct dproto_frame a;
@@ -660,6 +671,8 @@ static ca_err ser_status(struct disp *d, struct disp_status *st)
 	return CA_OK;
 }
 
+/* Serial: DISPENSE with a fresh seq (after a STATUS when the device's
+ * stored seq is not known); retries inside ser_exchange keep the seq. */
 static enum disp_result ser_dispense(struct disp *d, int slot, char *detail,
 				     size_t n)
 {
@@ -702,6 +715,7 @@ static enum disp_result ser_dispense(struct disp *d, int slot, char *detail,
 	return r;
 }
 
+/* Serial: RESTOCK, confirmed by ACK. */
 static ca_err ser_restock(struct disp *d, int slot, int count, char *err,
 			  size_t n)
 {
@@ -720,6 +734,7 @@ static ca_err ser_restock(struct disp *d, int slot, int count, char *err,
 	return CA_OK;
 }
 
+/* Serial: close the tty (which drops the lock). */
 static void ser_close(struct disp *d)
 {
 	if (d->fd >= 0)
@@ -780,6 +795,7 @@ static ca_err ser_open(struct disp *d, const struct config *c, char *err,
 
 /* ---- the interface ---- */
 
+/* Pick the driver from c and open it; see dispenser.h. */
 ca_err disp_open(const struct config *c, struct disp **out, char *err,
 		 size_t errlen)
 {
@@ -819,6 +835,7 @@ ca_err disp_open(const struct config *c, struct disp **out, char *err,
 	return CA_OK;
 }
 
+/* Close the driver and free d (NULL is fine). */
 void disp_close(struct disp *d)
 {
 	if (!d)
@@ -827,6 +844,7 @@ void disp_close(struct disp *d)
 	free(d);
 }
 
+/* Status through the driver; *st zeroed first. */
 ca_err disp_status(struct disp *d, struct disp_status *st)
 {
 	assert(st);
@@ -838,6 +856,7 @@ ca_err disp_status(struct disp *d, struct disp_status *st)
 	return d->ops->status(d, st);
 }
 
+/* Check the slot, dispense through the driver, log the result. */
 enum disp_result disp_dispense(struct disp *d, int slot, char *detail,
 			       size_t n)
 {
@@ -858,6 +877,7 @@ enum disp_result disp_dispense(struct disp *d, int slot, char *detail,
 	return r;
 }
 
+/* Check slot and count, restock through the driver, log it. */
 ca_err disp_restock(struct disp *d, int slot, int count, char *err,
 		    size_t errlen)
 {

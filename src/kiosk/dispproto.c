@@ -52,16 +52,19 @@ size_t dproto_encode(uint8_t cmd, const uint8_t *payload, size_t len,
 	return total;
 }
 
+/* An empty decoder with zero counters. */
 void dproto_dec_init(struct dproto_dec *d)
 {
 	memset(d, 0, sizeof(*d));
 }
 
+/* Free bytes in the buffer. */
 size_t dproto_dec_room(const struct dproto_dec *d)
 {
 	return sizeof(d->buf) - d->n;
 }
 
+/* Append what fits; see dispproto.h. */
 size_t dproto_dec_push(struct dproto_dec *d, const uint8_t *p, size_t n)
 {
 	size_t room = dproto_dec_room(d);
@@ -112,6 +115,7 @@ static void dec_take(struct dproto_dec *d, size_t total,
 	dec_consume(d, total);
 }
 
+/* The next good frame, hunting and dropping as the file header says. */
 int dproto_dec_next(struct dproto_dec *d, struct dproto_frame *f)
 {
 	size_t i, total, later;
@@ -160,6 +164,7 @@ int dproto_dec_next(struct dproto_dec *d, struct dproto_frame *f)
 	}
 }
 
+/* Forget the buffered bytes (counted as dropped). */
 void dproto_dec_reset(struct dproto_dec *d)
 {
 	d->dropped += d->n;

@@ -781,6 +781,91 @@ static void test_serial_door_open_and_event(void **state)
 	disp_close(d);
 }
 
+/* A scripted device on the master side of a pty (child process): answers
+ * STATUS normally; answers DISPENSE first with a stale RESULT (another
+ * seq, "ok"), then an EVENT, then the real RESULT ("empty"); then exits. */
+static void scripted_device(int master)
+{
+	struct pollfd pfd = { .fd = master, .events = POLLIN };
+	struct dproto_dec dec;
+	struct dproto_frame f;
+	uint8_t buf[64], out[DPROTO_FRAME_MAX], a[16];
+	size_t n;
+	ssize_t r;
+
+	dproto_dec_init(&dec);
+	while (poll(&pfd, 1, 3000) > 0) {
+		r = read(master, buf, sizeof(buf));
+		if (r <= 0)
+			break;
+		dproto_dec_push(&dec, buf, (size_t)r);
+		while (dproto_dec_next(&dec, &f)) {
+			memset(a, 0, sizeof(a));
+			a[0] = f.payload[0];
+			if (f.cmd == DPROTO_STATUS) {
+				a[3] = DPROTO_R_NONE;
+				a[4] = 2;
+				a[6] = 5;
+				n = dproto_encode(DPROTO_STATUS_REPLY, a, 9, out,
+						  sizeof(out));
+				if (write(master, out, n) != (ssize_t)n)
+					_exit(1);
+				continue;
+			}
+			a[0] = (uint8_t)(f.payload[0] ^ 0x80); /* stale seq */
+			a[1] = f.payload[1];
+			a[2] = DPROTO_R_OK;
+			n = dproto_encode(DPROTO_RESULT, a, 5, out, sizeof(out));
+			a[0] = DPROTO_F_DOOR;
+			n += dproto_encode(DPROTO_EVENT, a, 1, out + n,
+					   sizeof(out) - n);
+			if (write(master, out, n) != (ssize_t)n)
+				_exit(1);
+			a[0] = f.payload[0];
+			a[2] = DPROTO_R_EMPTY;
+			n = dproto_encode(DPROTO_RESULT, a, 5, out, sizeof(out));
+			if (write(master, out, n) != (ssize_t)n)
+				_exit(1);
+			usleep(200 * 1000); /* let the host read before closing */
+			_exit(0);
+		}
+	}
+	_exit(2);
+}
+
+static void test_serial_stale_answer_is_never_taken(void **state)
+{
+	struct config c;
+	struct disp *d = NULL;
+	char err[256];
+	int master, st;
+	pid_t pid;
+
+	(void)state;
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	config_defaults(&c);
+	c.disp_driver = CONFIG_DISP_SERIAL;
+	snprintf(c.disp_device, sizeof(c.disp_device), "%s", ptsname(master));
+	c.disp_timeout_ms = T_TIMEOUT_MS;
+	c.disp_retries = T_RETRIES;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		scripted_device(master);
+	if (disp_open(&c, &d, err, sizeof(err)) != CA_OK)
+		fail_msg("disp_open: %s", err);
+	/* The stale "ok" (other seq) and the EVENT are skipped. */
+	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_EMPTY);
+	disp_close(d);
+	close(master);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static void test_serial_open_errors(void **state)
 {
 	char err[256];
@@ -826,6 +911,7 @@ int main(void)
 		SERIAL(test_serial_lost_answer_retry_does_not_dispense_twice),
 		SERIAL(test_serial_device_same_seq_answered_from_memory),
 		SERIAL(test_serial_door_open_and_event),
+		cmocka_unit_test(test_serial_stale_answer_is_never_taken),
 		cmocka_unit_test(test_serial_open_errors),
 	};
 
