@@ -62,6 +62,8 @@ KIOSK_SRCS = \
 	src/common/iniline.c \
 	src/common/sqlerr.c \
 	src/kiosk/config.c \
+	src/kiosk/dispenser.c \
+	src/kiosk/dispproto.c \
 	src/kiosk/http.c \
 	src/kiosk/store.c \
 	src/kiosk/sync.c
@@ -79,6 +81,7 @@ TESTS = \
 	tests/core/test_utf8 \
 	tests/core/test_valid \
 	tests/kiosk/test_config \
+	tests/kiosk/test_dispenser \
 	tests/kiosk/test_online \
 	tests/kiosk/test_store \
 	tests/kiosk/test_sync_engine \
@@ -158,6 +161,7 @@ TEST_BINS  = $(TESTS:%=$(BUILD)/%)
 KIOSK_BIN  = $(BUILD)/ca-kiosk
 SYNC_BIN   = $(BUILD)/ca-kiosk-sync
 FAULTPROXY = $(BUILD)/faultproxy
+DISPSIM    = $(BUILD)/dispenser-sim
 LIBCORE    = $(BUILD)/libcacore.a
 LIBKIOSK   = $(BUILD)/libcakiosk.a
 
@@ -172,7 +176,7 @@ ALL_LDFLAGS = $(PROJ_LDFLAGS) $(LDFLAGS)
 # its source.
 $(TESTS:%=$(BUILD)/%.o): | deps
 
-all: $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(TEST_BINS)
+all: $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(DISPSIM) $(TEST_BINS)
 
 # Install what is missing: when a pkg-config check fails, or a tool the
 # tests use is absent. Fast when everything is present.
@@ -197,6 +201,11 @@ $(SYNC_BIN): $(BUILD)/$(SYNC_MAIN:.c=.o) $(LIBKIOSK) $(LIBCORE)
 # The sync tests' fault-injection proxy (tools/faultproxy.c, OpenSSL).
 $(FAULTPROXY): $(BUILD)/tools/faultproxy.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,openssl)
+
+# The key dispenser device simulator on a pty (tools/dispenser_sim.c,
+# docs/dispenser.md): the frame codec only.
+$(DISPSIM): $(BUILD)/tools/dispenser_sim.o $(BUILD)/src/kiosk/dispproto.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 # The sync tests against the real hub also link the hub test helper.
 $(BUILD)/tests/kiosk/test_sync_hub: $(BUILD)/tests/kiosk/test_sync_hub.o \
@@ -361,8 +370,8 @@ test: deps
 	@$(MAKE) --no-print-directory WERROR=-Werror SAN=1 check
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
-check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(VECTORS) $(BROWSER_DEPS)
-	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(KIOSK_BIN) \
+check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(DISPSIM) $(VECTORS) $(BROWSER_DEPS)
+	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(KIOSK_BIN) CA_DISPENSER_SIM=$(DISPSIM) \
 		tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS) $(FLOW_TEST)
 
 # Fuzzing with clang's libFuzzer (+ASan+UBSan): `make fuzz` runs each target
@@ -374,6 +383,7 @@ FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefine
 FUZZERS = \
 	codec \
 	config \
+	dispframe \
 	input \
 	keyboard \
 	script

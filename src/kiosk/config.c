@@ -20,6 +20,8 @@
  *   - section and key names are case-sensitive; booleans and enum values
  *     are not; a key given twice is an error (the first value stays);
  *   - "key = value ; comment" has an inline comment (';' after a space);
+ *   - [dispenser] stock is a list ("10, 10, 5") with exactly `slots`
+ *     values when it is set; driver = serial needs a device;
  *   - width and height that are not set follow the orientation: portrait
  *     1080x1920, landscape 1920x1080; a shape that contradicts the
  *     orientation (landscape narrower than tall, portrait wider than tall)
@@ -73,7 +75,20 @@ enum cfg_kind {
 	CFG_LEVEL,  /* error | warn | info | debug */
 	CFG_PIN,    /* "" or sha256//BASE64[;sha256//BASE64...] */
 	CFG_DIGITS, /* "" or 4..8 digits (maintenance PIN) */
+	CFG_DRIVER, /* none | sim | serial */
+	CFG_BAUD,   /* one of cfg_bauds[] */
+	CFG_STOCK,  /* 1..CONFIG_DISP_SLOTS_MAX counts 0..CFG_STOCK_MAX, by ',' */
 };
+
+/* Serial line rates the dispenser driver can set. */
+static const int cfg_bauds[] = {
+	1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200,
+};
+
+/* Most keys a dispenser slot holds. */
+#define CFG_STOCK_MAX 9999
+/* Keys per slot the simulator starts with when [dispenser] stock is unset. */
+#define CFG_STOCK_DEFAULT 10
 
 /* Index of each key in cfg_keys[], for the checks that span keys. */
 enum cfg_key_id {
@@ -95,6 +110,14 @@ enum cfg_key_id {
 	K_IDLE_RESET,
 	K_SYNC,
 	K_LEVEL,
+	K_DISP_DRIVER,
+	K_DISP_DEVICE,
+	K_DISP_BAUD,
+	K_DISP_SLOTS,
+	K_DISP_STOCK,
+	K_DISP_STATE,
+	K_DISP_TIMEOUT,
+	K_DISP_RETRIES,
 	K__N
 };
 
@@ -140,10 +163,24 @@ static const struct cfg_key cfg_keys[K__N] = {
 	CFG_NUM(K_SYNC, "timeouts", "sync_interval_s", CFG_INT,
 		sync_interval_s, 1, 3600),
 	CFG_NUM(K_LEVEL, "log", "level", CFG_LEVEL, log_level, 0, 0),
+	CFG_NUM(K_DISP_DRIVER, "dispenser", "driver", CFG_DRIVER, disp_driver,
+		0, 0),
+	CFG_STR(K_DISP_DEVICE, "dispenser", "device", CFG_PATH0, disp_device),
+	CFG_NUM(K_DISP_BAUD, "dispenser", "baud", CFG_BAUD, disp_baud, 0, 0),
+	CFG_NUM(K_DISP_SLOTS, "dispenser", "slots", CFG_INT, disp_slots, 1,
+		CONFIG_DISP_SLOTS_MAX),
+	CFG_NUM(K_DISP_STOCK, "dispenser", "stock", CFG_STOCK, disp_stock, 0,
+		CFG_STOCK_MAX),
+	CFG_STR(K_DISP_STATE, "dispenser", "state_file", CFG_PATH0,
+		disp_state_file),
+	CFG_NUM(K_DISP_TIMEOUT, "dispenser", "timeout_ms", CFG_INT,
+		disp_timeout_ms, 20, 60000),
+	CFG_NUM(K_DISP_RETRIES, "dispenser", "retries", CFG_INT, disp_retries,
+		0, 10),
 };
 
 static const char *const cfg_sections[] = {
-	"kiosk", "server", "screen", "timeouts", "log",
+	"kiosk", "server", "screen", "timeouts", "log", "dispenser",
 };
 
 /* State of one config_load: the reader's position and the error list. */
@@ -160,6 +197,7 @@ struct cfg_ctx {
 	int dropped;             /* problems that did not fit err */
 	int seen[K__N];          /* line where each key was first set, 0 = never */
 	bool bad[K__N];          /* key was set to a bad value */
+	int stock_n;             /* values in [dispenser] stock, when set */
 };
 
 /* Record one problem at line (0: no line) for the caller's message buffer. */
@@ -500,6 +538,43 @@ static const char *cfg_pin_problem(const char *v)
 	}
 }
 
+/*
+ * Parse a stock list "N[, N...]" into out (at most CONFIG_DISP_SLOTS_MAX
+ * counts, each 0..CFG_STOCK_MAX); the number of values into *n. NULL when
+ * fine, else why.
+ */
+static const char *cfg_stock_problem(const char *v, int *out, int *n)
+{
+	long val;
+	int k = 0;
+
+	for (;;) {
+		char *end;
+
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (!isdigit((unsigned char)*v))
+			return "must be a comma-separated list of whole numbers";
+		errno = 0;
+		val = strtol(v, &end, 10);
+		if (errno == ERANGE || val > CFG_STOCK_MAX)
+			return "has a count over 9999";
+		if (k == CONFIG_DISP_SLOTS_MAX)
+			return "has more than 8 values";
+		out[k++] = (int)val;
+		v = end;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v == '\0')
+			break;
+		if (*v != ',')
+			return "must be a comma-separated list of whole numbers";
+		v++;
+	}
+	*n = k;
+	return NULL;
+}
+
 /* Validate value v for key k and store it in x->c; report what is wrong.
  * Returns true when the value was good. */
 static bool cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v)
@@ -609,6 +684,51 @@ static bool cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v)
 		}
 		*(enum log_level *)(void *)field = (enum log_level)lvl;
 		return true;
+	case CFG_DRIVER: {
+		static const char *const names[] = { "none", "sim", "serial" };
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcasecmp(v, names[i]) == 0)
+				break;
+		if (i == sizeof(names) / sizeof(names[0])) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' is not none, sim "
+				"or serial", k->section, k->name,
+				cfg_quote(v, q, sizeof(q)));
+			return false;
+		}
+		*(enum config_disp_driver *)(void *)field =
+			(enum config_disp_driver)i;
+		return true;
+	}
+	case CFG_BAUD: {
+		size_t i;
+
+		rc = cfg_parse_long(v, &n);
+		for (i = 0; rc == 0 && i < sizeof(cfg_bauds) /
+		     sizeof(cfg_bauds[0]); i++)
+			if (n == cfg_bauds[i]) {
+				*(int *)(void *)field = (int)n;
+				return true;
+			}
+		cfg_err(x, x->lineno, "[%s] %s: '%s' is not one of 1200, 2400, "
+			"4800, 9600, 19200, 38400, 57600, 115200", k->section,
+			k->name, cfg_quote(v, q, sizeof(q)));
+		return false;
+	}
+	case CFG_STOCK: {
+		int vals[CONFIG_DISP_SLOTS_MAX], cnt = 0;
+
+		why = cfg_stock_problem(v, vals, &cnt);
+		if (why) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' %s", k->section,
+				k->name, cfg_quote(v, q, sizeof(q)), why);
+			return false;
+		}
+		memcpy(field, vals, (size_t)cnt * sizeof(int));
+		x->stock_n = cnt;
+		return true;
+	}
 	}
 	/* The string kinds end up here, checked: copy with the NUL. */
 	memcpy(field, v, len + 1);
@@ -683,11 +803,24 @@ static void cfg_finish(struct cfg_ctx *x)
 			"[server] total_timeout_ms (%d) is less than "
 			"connect_timeout_ms (%d)", c->total_timeout_ms,
 			c->connect_timeout_ms);
+
+	if (c->disp_driver == CONFIG_DISP_SERIAL && !x->bad[K_DISP_DEVICE] &&
+	    c->disp_device[0] == '\0')
+		cfg_err(x, cfg_blame(x, K_DISP_DRIVER, K_DISP_DEVICE),
+			"[dispenser] driver = serial needs a device (e.g. "
+			"/dev/ttyUSB0)");
+	if (x->seen[K_DISP_STOCK] && !x->bad[K_DISP_STOCK] &&
+	    !x->bad[K_DISP_SLOTS] && x->stock_n != c->disp_slots)
+		cfg_err(x, cfg_blame(x, K_DISP_STOCK, K_DISP_SLOTS),
+			"[dispenser] stock has %d value%s but slots is %d",
+			x->stock_n, x->stock_n == 1 ? "" : "s", c->disp_slots);
 }
 
 /* The defaults of every key: a working development kiosk. */
 void config_defaults(struct config *c)
 {
+	int i;
+
 	assert(c);
 	memset(c, 0, sizeof(*c));
 	snprintf(c->kiosk_id, sizeof(c->kiosk_id), "%s", "kiosk-dev");
@@ -707,6 +840,13 @@ void config_defaults(struct config *c)
 	c->idle_reset_s = 30;
 	c->sync_interval_s = 10;
 	c->log_level = LOG_INFO;
+	c->disp_driver = CONFIG_DISP_NONE;
+	c->disp_baud = 9600;
+	c->disp_slots = 2;
+	for (i = 0; i < CONFIG_DISP_SLOTS_MAX; i++)
+		c->disp_stock[i] = CFG_STOCK_DEFAULT;
+	c->disp_timeout_ms = 1000;
+	c->disp_retries = 2;
 }
 
 /* Defaults, then the file at path on top; see config.h. */

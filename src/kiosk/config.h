@@ -11,6 +11,8 @@
  *   [screen]  width, height, orientation (portrait|landscape), fullscreen, font
  *   [timeouts] idle_warn_s, idle_reset_s, sync_interval_s
  *   [log]     level (error|warn|info|debug)
+ *   [dispenser] driver (none|sim|serial), device, baud, slots, stock,
+ *             state_file, timeout_ms, retries
  *
  * docs/config.md lists every key with its default and range.
  */
@@ -27,6 +29,16 @@
 #define CONFIG_ERR_MAX 2048
 /* Maximum length of a path or URL value, in bytes. */
 #define CONFIG_PATH_MAX 255
+
+/* Most key slots a dispenser may have. */
+#define CONFIG_DISP_SLOTS_MAX 8
+
+/* Which key dispenser driver the kiosk uses (src/kiosk/dispenser.h). */
+enum config_disp_driver {
+	CONFIG_DISP_NONE,   /* no dispenser: pickup code for the counter */
+	CONFIG_DISP_SIM,    /* in-process simulator with a state file */
+	CONFIG_DISP_SERIAL, /* a device on a serial line */
+};
 
 enum config_orientation {
 	CONFIG_PORTRAIT,  /* 1080x1920 by default */
@@ -52,6 +64,14 @@ struct config {
 	int idle_reset_s;                     /* [timeouts] idle_reset_s: warning countdown before reset */
 	int sync_interval_s;                  /* [timeouts] sync_interval_s: change-feed poll period */
 	enum log_level log_level;             /* [log] level */
+	enum config_disp_driver disp_driver;  /* [dispenser] driver */
+	char disp_device[CONFIG_PATH_MAX + 1]; /* [dispenser] device: serial tty path */
+	int disp_baud;                        /* [dispenser] baud: a standard rate */
+	int disp_slots;                       /* [dispenser] slots: 1..CONFIG_DISP_SLOTS_MAX */
+	int disp_stock[CONFIG_DISP_SLOTS_MAX]; /* [dispenser] stock: sim's first stock per slot */
+	char disp_state_file[CONFIG_PATH_MAX + 1]; /* [dispenser] state_file: "" = data_dir/dispenser.state */
+	int disp_timeout_ms;                  /* [dispenser] timeout_ms: wait for one answer */
+	int disp_retries;                     /* [dispenser] retries: resends after no answer */
 };
 
 /* Fill c with the defaults of every key. */

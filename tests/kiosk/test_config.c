@@ -139,6 +139,15 @@ static void test_config_defaults_are_the_documented_ones(void **state)
 	assert_int_equal(c.idle_reset_s, 30);
 	assert_int_equal(c.sync_interval_s, 10);
 	assert_int_equal(c.log_level, LOG_INFO);
+	assert_int_equal(c.disp_driver, CONFIG_DISP_NONE);
+	assert_string_equal(c.disp_device, "");
+	assert_int_equal(c.disp_baud, 9600);
+	assert_int_equal(c.disp_slots, 2);
+	assert_int_equal(c.disp_stock[0], 10);
+	assert_int_equal(c.disp_stock[CONFIG_DISP_SLOTS_MAX - 1], 10);
+	assert_string_equal(c.disp_state_file, "");
+	assert_int_equal(c.disp_timeout_ms, 1000);
+	assert_int_equal(c.disp_retries, 2);
 }
 
 static void test_config_empty_file_gives_defaults(void **state)
@@ -161,7 +170,8 @@ static void test_config_comments_sections_only_give_defaults(void **state)
 	(void)state;
 	config_defaults(&d);
 	assert_int_equal(load(&l, "; comment\n# another\n\n   \n[kiosk]\n"
-				  "[server]\n[screen]\n[timeouts]\n[log]\n"),
+				  "[server]\n[screen]\n[timeouts]\n[log]\n"
+				  "[dispenser]\n"),
 			 CA_OK);
 	assert_memory_equal(&l.c, &d, sizeof(d));
 }
@@ -193,7 +203,16 @@ static void test_config_every_key_is_parsed(void **state)
 		"idle_reset_s = 20\n"
 		"sync_interval_s = 5\n"
 		"[log]\n"
-		"level = debug\n"), CA_OK);
+		"level = debug\n"
+		"[dispenser]\n"
+		"driver = serial\n"
+		"device = /dev/ttyUSB0\n"
+		"baud = 115200\n"
+		"slots = 3\n"
+		"stock = 20, 0,7\n"
+		"state_file = /var/lib/ca-kiosk/disp.state\n"
+		"timeout_ms = 1500\n"
+		"retries = 4\n"), CA_OK);
 	assert_string_equal(l.c.kiosk_id, "hall-3_A");
 	assert_string_equal(l.c.data_dir, "/var/lib/ca-kiosk");
 	assert_string_equal(l.c.server_url, "https://hub.example.cn:9443/api");
@@ -211,6 +230,16 @@ static void test_config_every_key_is_parsed(void **state)
 	assert_int_equal(l.c.idle_reset_s, 20);
 	assert_int_equal(l.c.sync_interval_s, 5);
 	assert_int_equal(l.c.log_level, LOG_DEBUG);
+	assert_int_equal(l.c.disp_driver, CONFIG_DISP_SERIAL);
+	assert_string_equal(l.c.disp_device, "/dev/ttyUSB0");
+	assert_int_equal(l.c.disp_baud, 115200);
+	assert_int_equal(l.c.disp_slots, 3);
+	assert_int_equal(l.c.disp_stock[0], 20);
+	assert_int_equal(l.c.disp_stock[1], 0);
+	assert_int_equal(l.c.disp_stock[2], 7);
+	assert_string_equal(l.c.disp_state_file, "/var/lib/ca-kiosk/disp.state");
+	assert_int_equal(l.c.disp_timeout_ms, 1500);
+	assert_int_equal(l.c.disp_retries, 4);
 }
 
 static void test_config_boolean_spellings(void **state)
@@ -707,6 +736,83 @@ static void test_config_nul_byte_and_control_chars(void **state)
 	assert_string_equal(l.c.data_dir, "var/kiosk");
 }
 
+static void test_config_dispenser_driver_and_baud(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_good("dispenser", "driver = sim", &l);
+	assert_int_equal(l.c.disp_driver, CONFIG_DISP_SIM);
+	assert_good("dispenser", "driver = NONE", &l);
+	assert_int_equal(l.c.disp_driver, CONFIG_DISP_NONE);
+	assert_bad("dispenser", "driver = usb", "not none, sim or serial");
+	assert_bad("dispenser", "driver =", "not none, sim or serial");
+	assert_good("dispenser", "baud = 19200", &l);
+	assert_int_equal(l.c.disp_baud, 19200);
+	assert_bad("dispenser", "baud = 9601", "is not one of 1200");
+	assert_bad("dispenser", "baud = fast", "is not one of 1200");
+	assert_bad("dispenser", "baud = 0x2580", "is not one of 1200");
+}
+
+static void test_config_dispenser_serial_needs_device(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_int_equal(load(&l, "[dispenser]\ndriver = serial\n"),
+			 CA_ERR_CONFIG);
+	assert_err_at(&l, 2, "driver = serial needs a device");
+	assert_int_equal(err_lines(l.err), 1);
+	assert_int_equal(load(&l, "[dispenser]\ndevice = /dev/ttyS0\n"
+				  "driver = serial\n"), CA_OK);
+	/* A device without the serial driver is harmless. */
+	assert_good("dispenser", "device = /dev/ttyS1", &l);
+	assert_int_equal(l.c.disp_driver, CONFIG_DISP_NONE);
+}
+
+static void test_config_dispenser_slots_and_stock(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_int_equal(load(&l, "[dispenser]\nslots = 1\nstock = 9999\n"),
+			 CA_OK);
+	assert_int_equal(l.c.disp_stock[0], 9999);
+	assert_int_equal(load(&l, "[dispenser]\nslots = 8\n"), CA_OK);
+	assert_int_equal(l.c.disp_stock[7], 10);
+	assert_bad("dispenser", "slots = 0", "out of range 1..8");
+	assert_bad("dispenser", "slots = 9", "out of range 1..8");
+	/* default slots is 2: one value does not fit it */
+	assert_bad("dispenser", "stock = 5", "stock has 1 value but slots is 2");
+	assert_bad("dispenser", "stock = 5,,5", "comma-separated");
+	assert_bad("dispenser", "stock = 5,-1", "comma-separated");
+	assert_bad("dispenser", "stock = 5,x", "comma-separated");
+	assert_bad("dispenser", "stock = 5,10000", "over 9999");
+	assert_bad("dispenser", "stock = 1,1,1,1,1,1,1,1,1", "more than 8");
+	assert_bad("dispenser", "stock = 5,", "comma-separated");
+	assert_int_equal(load(&l, "[dispenser]\nstock = 1,2,3\nslots = 2\n"),
+			 CA_ERR_CONFIG);
+	assert_err_at(&l, 3, "stock has 3 values but slots is 2");
+}
+
+static void test_config_dispenser_timeouts_ranges(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_good("dispenser", "timeout_ms = 20", &l);
+	assert_int_equal(l.c.disp_timeout_ms, 20);
+	assert_bad("dispenser", "timeout_ms = 19", "out of range 20..60000");
+	assert_bad("dispenser", "timeout_ms = 60001", "out of range");
+	assert_good("dispenser", "retries = 0", &l);
+	assert_int_equal(l.c.disp_retries, 0);
+	assert_bad("dispenser", "retries = 11", "out of range 0..10");
+	assert_bad("dispenser", "retries = -1", "out of range");
+	assert_bad("dispenser", "colour = red", "unknown key 'colour'");
+	assert_good("dispenser", "state_file =", &l);
+	assert_string_equal(l.c.disp_state_file, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -746,6 +852,10 @@ int main(void)
 			test_config_long_line_reported_numbers_stay_right),
 		cmocka_unit_test(test_config_crlf_bom_and_inline_comments),
 		cmocka_unit_test(test_config_nul_byte_and_control_chars),
+		cmocka_unit_test(test_config_dispenser_driver_and_baud),
+		cmocka_unit_test(test_config_dispenser_serial_needs_device),
+		cmocka_unit_test(test_config_dispenser_slots_and_stock),
+		cmocka_unit_test(test_config_dispenser_timeouts_ranges),
 	};
 
 	return cmocka_run_group_tests_name("kiosk/config", tests, NULL, NULL);
