@@ -4,10 +4,8 @@
  */
 #include "pay.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "uuid.h"
@@ -83,7 +81,7 @@ ca_err pay_order_new(struct pay_order *o, const char *app_id,
 {
 	static const char set[] = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 	unsigned char rnd[12];
-	size_t got = 0, i;
+	size_t i;
 	time_t local = (time_t)(now_s + CST_OFFSET_S);
 	struct tm tm;
 	char day[16];
@@ -91,16 +89,8 @@ ca_err pay_order_new(struct pay_order *o, const char *app_id,
 	if (!uuid_valid(app_id) || amount_fen <= 0 || (unsigned)method >= PAY_METHOD__N ||
 	    now_s < 0)
 		return CA_ERR_ARG;
-	while (got < sizeof(rnd)) {
-		ssize_t r = getrandom(rnd + got, sizeof(rnd) - got, 0);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return CA_ERR_IO;
-		}
-		got += (size_t)r;
-	}
+	if (ca_random(rnd, sizeof(rnd)) != CA_OK)
+		return CA_ERR_IO;
 	memset(o, 0, sizeof(*o));
 	gmtime_r(&local, &tm);
 	strftime(day, sizeof(day), "%Y%m%d", &tm);

@@ -1,12 +1,12 @@
 /* sign.c - HMAC-SHA256 request signatures (OpenSSL), nonces and secrets. */
 #include "sign.h"
 
-#include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
+
+#include "uuid.h"
 
 /* Longest method and path that may be signed. */
 #define SIGN_METHOD_MAX 16
@@ -24,24 +24,6 @@ static void to_hex(const unsigned char *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-/* Fill buf with n random bytes from the kernel. */
-static ca_err random_bytes(unsigned char *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = getrandom(buf + got, n - got, 0);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return CA_ERR_IO;
-		}
-		got += (size_t)r;
-	}
-	return CA_OK;
-}
-
 void sign_sha256_hex(const void *data, size_t len, char out[SIGN_HEX_LEN + 1])
 {
 	unsigned char md[32];
@@ -54,7 +36,7 @@ void sign_sha256_hex(const void *data, size_t len, char out[SIGN_HEX_LEN + 1])
 ca_err sign_nonce(char out[SIGN_NONCE_LEN + 1])
 {
 	unsigned char b[SIGN_NONCE_LEN / 2];
-	ca_err e = random_bytes(b, sizeof(b));
+	ca_err e = ca_random(b, sizeof(b));
 
 	if (!e)
 		to_hex(b, sizeof(b), out);
@@ -64,7 +46,7 @@ ca_err sign_nonce(char out[SIGN_NONCE_LEN + 1])
 ca_err sign_new_secret(char out[SIGN_HEX_LEN + 1])
 {
 	unsigned char b[SIGN_HEX_LEN / 2];
-	ca_err e = random_bytes(b, sizeof(b));
+	ca_err e = ca_random(b, sizeof(b));
 
 	if (!e)
 		to_hex(b, sizeof(b), out);

@@ -6,15 +6,13 @@
 #include <string.h>
 #include <sys/random.h>
 
-ca_err uuid_v4(char out[CA_UUID_LEN + 1])
+ca_err ca_random(void *buf, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	uint8_t b[16];
+	uint8_t *b = buf;
 	size_t got = 0;
-	int i, o = 0;
 
-	while (got < sizeof(b)) {
-		ssize_t r = getrandom(b + got, sizeof(b) - got, 0);
+	while (got < n) {
+		ssize_t r = getrandom(b + got, n - got, 0);
 
 		if (r < 0) {
 			if (errno == EINTR)
@@ -23,6 +21,17 @@ ca_err uuid_v4(char out[CA_UUID_LEN + 1])
 		}
 		got += (size_t)r;
 	}
+	return CA_OK;
+}
+
+ca_err uuid_v4(char out[CA_UUID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t b[16];
+	int i, o = 0;
+
+	if (ca_random(b, sizeof(b)) != CA_OK)
+		return CA_ERR_IO;
 	b[6] = (uint8_t)((b[6] & 0x0F) | 0x40); /* version 4 */
 	b[8] = (uint8_t)((b[8] & 0x3F) | 0x80); /* RFC 4122 variant */
 	for (i = 0; i < 16; i++) {

@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "../core/log.h"
@@ -51,17 +50,12 @@ static const char item_unit[] = "把";
 static ca_err random_hex(size_t n, char *out)
 {
 	unsigned char b[32];
-	size_t got = 0, i;
+	size_t i;
 
 	if (n > sizeof(b))
 		return CA_ERR_ARG;
-	while (got < n) {
-		ssize_t r = getrandom(b + got, n - got, 0);
-
-		if (r <= 0)
-			return CA_ERR_IO;
-		got += (size_t)r;
-	}
+	if (ca_random(b, n) != CA_OK)
+		return CA_ERR_IO;
 	for (i = 0; i < n; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
 	explicit_bzero(b, sizeof(b));

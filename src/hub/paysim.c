@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "../core/log.h"
+#include "../core/uuid.h"
 #include "vclock.h"
 
 #define TAG "paysim"
@@ -49,20 +49,12 @@ static ca_err random_text(char *out, size_t n)
 {
 	static const char set[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 	unsigned char rnd[32];
-	size_t got = 0, i;
+	size_t i;
 
 	if (n > sizeof(rnd))
 		return CA_ERR_ARG;
-	while (got < n) {
-		ssize_t r = getrandom(rnd + got, n - got, 0);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return CA_ERR_IO;
-		}
-		got += (size_t)r;
-	}
+	if (ca_random(rnd, n) != CA_OK)
+		return CA_ERR_IO;
 	for (i = 0; i < n; i++)
 		out[i] = set[rnd[i] % (sizeof(set) - 1)];
 	out[n] = '\0';

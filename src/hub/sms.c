@@ -1,14 +1,13 @@
 /* sms.c - login codes and the built-in development SMS provider. */
 #include "sms.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "../core/log.h"
 #include "../core/mask.h"
+#include "../core/uuid.h"
 
 /* The development provider: delivers nothing, the hub keeps the code. */
 static ca_err dev_send(const struct sms_provider *p, const char *phone, const char *code)
@@ -39,14 +38,10 @@ const struct sms_provider *sms_provider_find(const char *name)
 ca_err sms_new_code(char out[SMS_CODE_LEN + 1])
 {
 	uint32_t v;
-	ssize_t r;
 
 	/* Rejection sampling: uniform over 000000..999999. */
 	do {
-		do
-			r = getrandom(&v, sizeof(v), 0);
-		while (r < 0 && errno == EINTR);
-		if (r != (ssize_t)sizeof(v))
+		if (ca_random(&v, sizeof(v)) != CA_OK)
 			return CA_ERR_IO;
 	} while (v >= 4294000000u); /* 4294 * 10^6: a multiple of 10^6 */
 	snprintf(out, SMS_CODE_LEN + 1, "%06u", (unsigned)(v % 1000000u));
