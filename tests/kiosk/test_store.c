@@ -1053,9 +1053,19 @@ static void test_10_intent_begin_refused_unless_ready_and_while_pending(void **s
 	/* Nothing about the application changed by the intent itself. */
 	assert_int_equal(store_app_get(st, a.id, &a), CA_OK);
 	assert_int_equal(a.proc_status, CA_PROC_READY_FOR_PICKUP);
-	/* The index holds even against a raw second writer. */
+	/* Exactly one pending row on disk; the unique index refuses a second
+	 * one even from a raw connection. */
 	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM dispense_intents"
 				 " WHERE state = 'pending'"), 1);
+	{
+		sqlite3 *h = NULL;
+
+		assert_int_equal(sqlite3_open(t->db, &h), SQLITE_OK);
+		assert_int_not_equal(sqlite3_exec(h, "INSERT INTO dispense_intents(app_id, slot,"
+						  " dev_last_seq, created_ms) VALUES ('x', 1, 0, 1)",
+						  NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(h);
+	}
 }
 
 static void test_10b_intent_collected_is_one_transaction_and_survives_reopen(void **state)
