@@ -128,6 +128,14 @@ KIOSK_SRCS += \
 KIOSK_SRCS += \
 	src/kiosk/online.c
 
+# On-site pickup through the dispenser (src/kiosk/pickup.c, pickup.h): the
+# worker that owns the device, dispense intents in the store, recovery.
+KIOSK_SRCS += \
+	src/kiosk/pickup.c
+
+TESTS += \
+	tests/kiosk/test_pickup
+
 TESTS += \
 	tests/ui/test_script
 
@@ -209,6 +217,11 @@ $(DISPSIM): $(BUILD)/tools/dispenser_sim.o $(BUILD)/src/kiosk/dispproto.o
 
 # The sync tests against the real hub also link the hub test helper.
 $(BUILD)/tests/kiosk/test_sync_hub: $(BUILD)/tests/kiosk/test_sync_hub.o \
+		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
+
+# The pickup worker's tests push a fault record to the real hub, likewise.
+$(BUILD)/tests/kiosk/test_pickup: $(BUILD)/tests/kiosk/test_pickup.o \
 		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 

@@ -187,6 +187,27 @@ MSG_FN(ca_business_msg, enum ca_business, biz_msgs, CA_BIZ__N)
 MSG_FN(ca_cert_type_msg, enum ca_cert_type, cert_msgs, CA_CERT__N)
 MSG_FN(ca_pickup_msg, enum ca_pickup, pickup_msgs, CA_PICKUP__N)
 
+/* Text of a failed dispense; unknown names read as a device fault. */
+enum msg_id ca_disp_fault_msg(const char *result)
+{
+	static const struct {
+		const char *name;
+		enum msg_id msg;
+	} t[] = {
+		{ "empty", MSG_DISP_FAULT_EMPTY },
+		{ "jam", MSG_DISP_FAULT_JAM },
+		{ "door_open", MSG_DISP_FAULT_DOOR },
+		{ "no_answer", MSG_DISP_FAULT_NO_ANSWER },
+		{ "interrupted", MSG_DISP_FAULT_INTERRUPTED },
+	};
+	size_t i;
+
+	for (i = 0; result && i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(result, t[i].name) == 0)
+			return t[i].msg;
+	return MSG_DISP_FAULT_OTHER;
+}
+
 const char *ca_field_key(enum ca_field f)
 {
 	return ((unsigned)f < CA_F__N) ? fields[f].key : "?";

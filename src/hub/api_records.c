@@ -19,6 +19,7 @@
 #include "../core/mask.h"
 #include "../core/sign.h"
 #include "../core/utf8.h"
+#include "../core/uuid.h"
 #include "api.h"
 #include "hub.h"
 #include "vclock.h"
@@ -46,28 +47,98 @@ struct rec_work {
 	struct valid_report rep;
 };
 
+/* Result names of a failed dispense a kiosk may report (dispenser.h's
+ * disp_result_name, but "ok", plus "interrupted" from recovery). */
+static bool fault_result_ok(const char *r)
+{
+	static const char *const names[] = { "empty", "jam", "door_open", "no_answer",
+					     "fault", "bad_slot", "no_dispenser",
+					     "interrupted" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(r, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A kiosk's dispenser did not hand out the key of w->cur (op
+ * "dispense_fault", member "fault": {kiosk, slot, result, detail}): keep it
+ * as a processing record staff and the user see (Chinese text from the
+ * catalog, by the kiosk) and a history row with the technical detail. The
+ * application's state is not changed. Inside the open transaction.
+ */
+static ca_err dispense_fault(struct http_req *rq, struct rec_work *w, json_t *fault,
+			     const char *actor, int64_t now, const char **why)
+{
+	struct hub *hub = rq->hub;
+	struct ca_proc_record rec;
+	const char *result, *detail;
+	char note[CA_TEXT_BUF(CA_COMMENT_MAX)];
+	json_int_t slot;
+	size_t n;
+	int64_t rev;
+	ca_err e;
+
+	result = json_string_value(json_object_get(fault, "result"));
+	detail = json_string_value(json_object_get(fault, "detail"));
+	slot = json_integer_value(json_object_get(fault, "slot"));
+	if (!json_is_object(fault) || !result || !fault_result_ok(result) ||
+	    !json_is_integer(json_object_get(fault, "slot")) || slot < 1 || slot > 64 ||
+	    (json_object_get(fault, "detail") && !detail) ||
+	    (detail && (!utf8_count(detail, &n) || n > CA_COMMENT_MAX))) {
+		*why = "fault: {slot 1..64, result (a dispense fault name), detail (text)} "
+		       "is required";
+		return CA_ERR_ARG;
+	}
+	memset(&rec, 0, sizeof(rec));
+	if (uuid_v4(rec.id))
+		return CA_ERR_IO;
+	memcpy(rec.app_id, w->cur.id, sizeof(rec.app_id));
+	rec.at_ms = now;
+	snprintf(rec.staff, sizeof(rec.staff), "%s %s", msg(MSG_DISP_FAULT_BY), rq->device);
+	snprintf(rec.text, sizeof(rec.text), "%s", msg(ca_disp_fault_msg(result)));
+	/* The technical detail (English, from the device) for staff, cut to
+	 * a comment's length on a character boundary. */
+	utf8_copy(note, sizeof(note), detail ? detail : "", CA_COMMENT_MAX);
+	e = api_apply(hub, &w->cur, CA_ACT_ADD_RECORD, note, actor, now, &w->rep, &rev);
+	if (!e)
+		e = hubdb_record_add(hub->db, &rec, w->cur.account, rev);
+	if (!e)
+		log_warn(TAG, "dispense fault on %s at %s: slot %lld, %s (%s)", w->cur.id,
+			 rq->device, (long long)slot, result, detail ? detail : "");
+	return e;
+}
+
 /*
  * Decide and write one record inside the open transaction. Returns the
  * result object; *status is its HTTP status (5xx: roll back, store nothing).
+ * r is the whole record (for members of particular ops).
  */
-static json_t *apply_one(struct http_req *rq, struct rec_work *w, const char *key,
-			 const char *op, const char *arg, int64_t at_ms, int *status)
+static json_t *apply_one(struct http_req *rq, struct rec_work *w, json_t *r,
+			 const char *key, const char *op, const char *arg,
+			 int64_t at_ms, int *status)
 {
 	struct hub *hub = rq->hub;
 	char actor[48], m[MASK_BUF];
 	int64_t now = vclock_now_ms(), rev;
 	struct ca_state st;
 	json_t *res;
+	bool fault;
 	ca_err e;
 	int act;
 
 	snprintf(actor, sizeof(actor), "device:%s", rq->device);
-	act = strcmp(op, "save") == 0 ? CA_ACT_SAVE : fsm_action_from_id(op);
-	if (act < 0 || (act != CA_ACT_SAVE && act != CA_ACT_DELETE &&
+	fault = strcmp(op, "dispense_fault") == 0;
+	act = strcmp(op, "save") == 0 ? CA_ACT_SAVE
+	      : fault ? CA_ACT_ADD_RECORD : fsm_action_from_id(op);
+	if (act < 0 || (act != CA_ACT_SAVE && act != CA_ACT_DELETE && !fault &&
 			(fsm_actor((enum ca_action)act) != CA_BY_USER || act == CA_ACT_EDIT ||
 			 act == CA_ACT_VIEW_DETAILS))) {
 		*status = 400;
-		return result_err(key, 400, "bad_request", "op: not save, delete or a user action");
+		return result_err(key, 400, "bad_request",
+				  "op: not save, delete, dispense_fault or a user action");
 	}
 	if (!hubdb_bound(hub->db, rq->device, w->in.account)) {
 		*status = 404;
@@ -105,6 +176,16 @@ static json_t *apply_one(struct http_req *rq, struct rec_work *w, const char *ke
 	if (strcmp(w->cur.account, w->in.account) != 0) {
 		*status = 404;
 		return result_err(key, 404, "not_found", "no such application for this account");
+	}
+	if (fault) {
+		const char *why = NULL;
+
+		e = dispense_fault(rq, w, json_object_get(r, "fault"), actor, now, &why);
+		if (e == CA_ERR_ARG) {
+			*status = 400;
+			return result_err(key, 400, "bad_request", why ? why : "fault");
+		}
+		goto done;
 	}
 	if (act == CA_ACT_SAVE) {
 		st = ca_state_of(&w->cur);
@@ -226,7 +307,7 @@ static json_t *one_record(struct http_req *rq, json_t *r, struct rec_work *w)
 		status = 400;
 		res = result_err(key, 400, "bad_request", msg);
 	} else {
-		res = apply_one(rq, w, key, op, arg, at_ms, &status);
+		res = apply_one(rq, w, r, key, op, arg, at_ms, &status);
 	}
 	if (status >= 500 || !res) {
 		hubdb_rollback(hub->db);

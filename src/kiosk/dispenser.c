@@ -52,7 +52,8 @@ struct sim_state {
 	bool door;                        /* door open */
 	bool hw;                          /* hardware fault */
 	bool next_jam;                    /* the next dispense jams */
-	bool next_no_answer;              /* the next call gets no answer */
+	int next_no_answer;               /* 1: the next call gets no answer;
+					   * 2: the next dispense only */
 	int next_empty;                   /* slot whose next dispense reads empty, 0 none */
 	unsigned last_seq;                /* count of executed dispenses/restocks, 1..255 cycling */
 	enum disp_result last_result;     /* last dispense result, DISP_NO_ANSWER = none */
@@ -273,7 +274,7 @@ static ca_err sim_load(struct disp *d, char *err, size_t errlen)
 		goto bad;
 	for (i = 0; i < 6; i++)
 		if (!sim_field(&p, keys[i], &flags[i],
-			       i == 5 ? CONFIG_DISP_SLOTS_MAX : 1))
+			       i == 5 ? CONFIG_DISP_SLOTS_MAX : i == 4 ? 2 : 1))
 			goto bad;
 	if (sscanf(p, "last %d %d\n%n", &seq, &res, &v) != 2 || seq < 0 ||
 	    seq > 255 || res < 0 || res >= DISP__N)
@@ -299,8 +300,8 @@ bad:
 /* Sim: the state as it is (an injected no-answer is used up here too). */
 static ca_err sim_status(struct disp *d, struct disp_status *st)
 {
-	if (d->sim.next_no_answer) {
-		d->sim.next_no_answer = false;
+	if (d->sim.next_no_answer == 1) {
+		d->sim.next_no_answer = 0;
 		(void)sim_save(d, &d->sim);
 		snprintf(st->text, sizeof(st->text), "no answer (injected)");
 		return CA_ERR_IO;
@@ -326,7 +327,7 @@ static enum disp_result sim_dispense(struct disp *d, int slot, char *detail,
 
 	if (s.next_no_answer) {
 		/* Like a device that never heard: nothing happens. */
-		s.next_no_answer = false;
+		s.next_no_answer = 0;
 		r = DISP_NO_ANSWER;
 		goto save;
 	}
@@ -409,7 +410,8 @@ ca_err disp_sim_inject(struct disp *d, enum disp_fault f, int slot)
 	s = d->sim;
 	switch (f) {
 	case DISP_FAULT_CLEAR:
-		s.jam = s.door = s.hw = s.next_jam = s.next_no_answer = false;
+		s.jam = s.door = s.hw = s.next_jam = false;
+		s.next_no_answer = 0;
 		s.next_empty = 0;
 		break;
 	case DISP_FAULT_JAM:
@@ -421,7 +423,10 @@ ca_err disp_sim_inject(struct disp *d, enum disp_fault f, int slot)
 		s.next_empty = slot;
 		break;
 	case DISP_FAULT_NO_ANSWER:
-		s.next_no_answer = true;
+		s.next_no_answer = 1;
+		break;
+	case DISP_FAULT_NO_ANSWER_DISPENSE:
+		s.next_no_answer = 2;
 		break;
 	case DISP_FAULT_DOOR_OPEN:
 		s.door = true;

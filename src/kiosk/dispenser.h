@@ -55,6 +55,8 @@ enum disp_fault {
 	DISP_FAULT_JAM,       /* next dispense jams; stays jammed until cleared or restocked */
 	DISP_FAULT_EMPTY,     /* next dispense from the slot reports empty (sensor) */
 	DISP_FAULT_NO_ANSWER, /* next call (dispense or status) gets no answer */
+	DISP_FAULT_NO_ANSWER_DISPENSE, /* next dispense gets no answer (and is not
+				* executed); status still answers */
 	DISP_FAULT_DOOR_OPEN, /* door open until cleared */
 	DISP_FAULT_HW,        /* hardware fault until cleared */
 };

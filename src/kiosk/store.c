@@ -115,6 +115,27 @@ static const char *const migrations[] = {
 	" rev INTEGER NOT NULL,"
 	" deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),"
 	" body TEXT CHECK (body IS NULL OR json_valid(body)));",
+
+	/* 2 -> 3: on-site pickup through the dispenser. One row per dispense
+	 * attempt, written BEFORE the command goes to the device, with the
+	 * device's last_seq read just before; closed as collected or failed in
+	 * the same transaction as the change or fault record it leads to. The
+	 * partial unique index allows at most one pending intent: a pickup
+	 * never starts while the outcome of another is unknown. */
+	"CREATE TABLE dispense_intents ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" app_id TEXT NOT NULL,"
+	" slot INTEGER NOT NULL CHECK (slot BETWEEN 1 AND 64),"
+	" dev_last_seq INTEGER NOT NULL CHECK (dev_last_seq BETWEEN 0 AND 255),"
+	" state TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (state IN ('pending', 'collected', 'failed')),"
+	" result TEXT,"
+	" detail TEXT,"
+	" created_ms INTEGER NOT NULL,"
+	" resolved_ms INTEGER);"
+	"CREATE UNIQUE INDEX dispense_one_pending ON dispense_intents(state)"
+	" WHERE state = 'pending';"
+	"CREATE INDEX dispense_by_app ON dispense_intents(app_id, seq);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -775,12 +796,52 @@ out:
 	return e;
 }
 
+/*
+ * Load application id, apply action a through the status table and write
+ * the change (domain row, history, outbox row), inside the caller's
+ * transaction. *cur gets the record after the change (for delete: as it
+ * was), *from the state before. Shared by store_app_act and
+ * store_intent_collected, so a collect is the same rows either way.
+ */
+static ca_err act_in_tx(struct store *st, const char *id, enum ca_action a,
+			const char *arg, int today, int64_t now_ms,
+			struct ca_app *cur, struct ca_state *from,
+			struct valid_report *report)
+{
+	struct ca_app *before = NULL;
+	ca_err e;
+
+	before = malloc(sizeof(*before));
+	if (!before)
+		return CA_ERR_NOMEM;
+	e = app_load(st, id, cur);
+	if (e)
+		goto out;
+	*before = *cur;
+	*from = ca_state_of(cur);
+	e = fsm_apply(cur, a, arg, today, report);
+	if (e)
+		goto out;
+	if (a == CA_ACT_DELETE) {
+		*cur = *before;
+		e = change_write(st, W_DELETE, fsm_action_id(a), from, cur, NULL,
+				 now_ms);
+	} else {
+		cur->updated_ms = now_ms;
+		e = change_write(st, W_UPDATE, fsm_action_id(a), from, cur,
+				 act_text(cur, a), now_ms);
+	}
+out:
+	free(before);
+	return e;
+}
+
 /* Apply action a to the stored record through the status table. */
 ca_err store_app_act(struct store *st, const char *id, enum ca_action a,
 		     const char *arg, int today, int64_t now_ms,
 		     struct ca_app *out, struct valid_report *report)
 {
-	struct ca_app *cur = NULL, *before = NULL;
+	struct ca_app *cur = NULL;
 	struct ca_state from;
 	bool began = false;
 	ca_err e;
@@ -792,42 +853,23 @@ ca_err store_app_act(struct store *st, const char *id, enum ca_action a,
 	    a == CA_ACT_VIEW_DETAILS)
 		return CA_ERR_ARG;
 	cur = malloc(sizeof(*cur));
-	before = malloc(sizeof(*before));
-	if (!cur || !before) {
-		e = CA_ERR_NOMEM;
-		goto out;
-	}
+	if (!cur)
+		return CA_ERR_NOMEM;
 	e = store_begin(st);
 	if (e)
 		goto out;
 	began = true;
-	e = app_load(st, id, cur);
-	if (e)
-		goto out;
-	*before = *cur;
-	from = ca_state_of(cur);
-	e = fsm_apply(cur, a, arg, today, report);
-	if (e)
-		goto out;
-	if (a == CA_ACT_DELETE) {
-		e = change_write(st, W_DELETE, fsm_action_id(a), &from, before, NULL,
-				 now_ms);
-	} else {
-		cur->updated_ms = now_ms;
-		e = change_write(st, W_UPDATE, fsm_action_id(a), &from, cur,
-				 act_text(cur, a), now_ms);
-	}
+	e = act_in_tx(st, id, a, arg, today, now_ms, cur, &from, report);
 	if (!e)
 		e = store_commit(st);
 	if (e)
 		goto out;
-	log_change(fsm_action_id(a), &from, a == CA_ACT_DELETE ? before : cur);
+	log_change(fsm_action_id(a), &from, cur);
 	if (out)
-		*out = a == CA_ACT_DELETE ? *before : *cur;
+		*out = *cur;
 out:
 	if (e && began)
 		store_rollback(st);
-	free(before);
 	free(cur);
 	return e;
 }
@@ -1681,5 +1723,310 @@ ca_err store_feed_apply(struct store *st, const struct store_change *ch, int n,
 	e = tx_close(st, own, e);
 	if (!e && applied)
 		*applied = count;
+	return e;
+}
+
+/* ---- dispense intents (schema version 3) ---- */
+
+/* Whether slot and a device seq are in the ranges the table accepts. */
+static bool intent_args_ok(int slot, unsigned dev_last_seq)
+{
+	return slot >= 1 && slot <= STORE_SLOT_MAX && dev_last_seq <= 255;
+}
+
+/* The pending intent into *it; *found false when there is none. */
+static ca_err intent_get(struct store *st, struct store_intent *it, bool *found)
+{
+	static const char sql[] =
+		"SELECT seq, app_id, slot, dev_last_seq, created_ms"
+		" FROM dispense_intents WHERE state = 'pending'";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	*found = false;
+	memset(it, 0, sizeof(*it));
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		goto out;
+	if (rc != SQLITE_ROW) {
+		e = db_fail(st, rc, "read dispense intent");
+		goto out;
+	}
+	it->seq = sqlite3_column_int64(s, 0);
+	if (!col_copy(s, 1, it->app_id, sizeof(it->app_id))) {
+		e = CA_ERR_CORRUPT;
+		goto out;
+	}
+	it->slot = sqlite3_column_int(s, 2);
+	it->dev_last_seq = (unsigned)sqlite3_column_int(s, 3);
+	it->created_ms = sqlite3_column_int64(s, 4);
+	*found = true;
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* The pending intent, if any. */
+ca_err store_intent_pending(struct store *st, struct store_intent *it,
+			    bool *found)
+{
+	assert(st && it && found);
+	return intent_get(st, it, found);
+}
+
+/* Record that a key is about to be dispensed for app_id. */
+ca_err store_intent_begin(struct store *st, const char *app_id, int slot,
+			  unsigned dev_last_seq, int64_t now_ms,
+			  struct store_intent *out)
+{
+	static const char sql[] =
+		"INSERT INTO dispense_intents(app_id, slot, dev_last_seq, state,"
+		" created_ms) VALUES (?1, ?2, ?3, 'pending', ?4)";
+	struct store_intent cur;
+	struct ca_app *app = NULL;
+	struct ca_state from;
+	sqlite3_stmt *s = NULL;
+	bool began = false, found;
+	ca_err e;
+	int rc;
+
+	if (!app_id || !uuid_valid(app_id) || !intent_args_ok(slot, dev_last_seq))
+		return CA_ERR_ARG;
+	app = malloc(sizeof(*app));
+	if (!app)
+		return CA_ERR_NOMEM;
+	e = store_begin(st);
+	if (e)
+		goto out;
+	began = true;
+	e = intent_get(st, &cur, &found);
+	if (!e && found) {
+		log_warn(TAG, "dispense for %s refused: intent %lld for %s is pending",
+			 app_id, (long long)cur.seq, cur.app_id);
+		e = CA_ERR_CONFLICT;
+	}
+	if (!e)
+		e = app_load(st, app_id, app);
+	if (e)
+		goto out;
+	from = ca_state_of(app);
+	if (!fsm_allowed(&from, CA_ACT_COLLECT)) {
+		e = CA_ERR_FORBIDDEN;
+		goto out;
+	}
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, app_id, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(s, 2, slot)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(s, 3, (int)dev_last_seq)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s, 4, now_ms)) != SQLITE_OK ||
+	    (rc = sqlite3_step(s)) != SQLITE_DONE) {
+		e = db_fail(st, rc, "begin dispense intent");
+		goto out;
+	}
+	if (out) {
+		memset(out, 0, sizeof(*out));
+		out->seq = sqlite3_last_insert_rowid(st->db);
+		memcpy(out->app_id, app_id, CA_UUID_LEN + 1);
+		out->slot = slot;
+		out->dev_last_seq = dev_last_seq;
+		out->created_ms = now_ms;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	e = store_commit(st);
+	began = false;
+	if (!e)
+		log_info(TAG, "dispense intent for %s: slot %d, device seq %u", app_id,
+			 slot, dev_last_seq);
+out:
+	sqlite3_finalize(s);
+	if (e && began)
+		store_rollback(st);
+	free(app);
+	return e;
+}
+
+/* Close pending intent seq as state with result and detail, inside the
+ * caller's transaction; CA_ERR_NOT_FOUND when seq is not pending. The
+ * intent's app_id and slot into app_id / *slot. */
+static ca_err intent_close(struct store *st, int64_t seq, const char *state,
+			   const char *result, const char *detail, int64_t now_ms,
+			   char app_id[CA_UUID_LEN + 1], int *slot)
+{
+	static const char sql[] =
+		"UPDATE dispense_intents SET state = ?2, result = ?3, detail = ?4,"
+		" resolved_ms = ?5 WHERE seq = ?1 AND state = 'pending'"
+		" RETURNING app_id, slot";
+	char d[STORE_ERROR_MAX + 1];
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	utf8_copy(d, sizeof(d), detail ? detail : "", sizeof(d));
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_int64(s, 1, seq)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 3, result, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 4, d, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s, 5, now_ms)) != SQLITE_OK) {
+		e = db_fail(st, rc, "close dispense intent");
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		e = CA_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		e = db_fail(st, rc, "close dispense intent");
+		goto out;
+	}
+	if (!col_copy(s, 0, app_id, CA_UUID_LEN + 1)) {
+		e = CA_ERR_CORRUPT;
+		goto out;
+	}
+	*slot = sqlite3_column_int(s, 1);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		e = db_fail(st, rc, "close dispense intent");
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* The device confirmed the key: close the intent and collect, one
+ * transaction. */
+ca_err store_intent_collected(struct store *st, int64_t seq, const char *detail,
+			      int today, int64_t now_ms, struct ca_app *out)
+{
+	char app_id[CA_UUID_LEN + 1];
+	struct ca_app *cur = NULL;
+	struct ca_state from;
+	bool began = false;
+	ca_err e;
+	int slot = 0;
+
+	cur = malloc(sizeof(*cur));
+	if (!cur)
+		return CA_ERR_NOMEM;
+	e = store_begin(st);
+	if (e)
+		goto out;
+	began = true;
+	e = intent_close(st, seq, "collected", "ok", detail, now_ms, app_id, &slot);
+	if (!e)
+		e = act_in_tx(st, app_id, CA_ACT_COLLECT, NULL, today, now_ms, cur,
+			      &from, NULL);
+	if (!e)
+		e = store_commit(st);
+	if (e)
+		goto out;
+	log_change(fsm_action_id(CA_ACT_COLLECT), &from, cur);
+	log_info(TAG, "dispense intent %lld: %s collected from slot %d", (long long)seq,
+		 app_id, slot);
+	if (out)
+		*out = *cur;
+out:
+	if (e && began) {
+		store_rollback(st);
+		log_error(TAG, "dispense intent %lld: cannot record the collect: %s",
+			  (long long)seq, ca_strerror(e));
+	}
+	free(cur);
+	return e;
+}
+
+/* The fault record's payload: the usual {"op", "app", "arg", "at_ms"} with
+ * "fault": {"kiosk", "slot", "result", "detail"}, into *out (malloc'd). */
+static ca_err fault_payload(const struct ca_app *app, const char *kiosk_id,
+			    int slot, const char *result, const char *detail,
+			    int64_t at_ms, char **out)
+{
+	char *base = NULL;
+	json_t *o = NULL, *f;
+	ca_err e;
+
+	*out = NULL;
+	e = payload_make(STORE_KIND_DISPENSE_FAULT, app, result, at_ms, &base);
+	if (e)
+		return e;
+	o = json_loads(base, 0, NULL);
+	f = json_pack("{s:s, s:i, s:s, s:s}", "kiosk", kiosk_id ? kiosk_id : "",
+		      "slot", slot, "result", result, "detail", detail ? detail : "");
+	if (!o || !f || json_object_set_new(o, "fault", f)) {
+		e = (o && !f) ? CA_ERR_INVALID : CA_ERR_NOMEM;
+		if (!o)
+			json_decref(f);
+		goto out;
+	}
+	*out = json_dumps(o, JSON_COMPACT);
+	if (!*out)
+		e = CA_ERR_NOMEM;
+out:
+	json_decref(o);
+	free(base);
+	return e;
+}
+
+/* No key came out: close the intent and queue the fault record, one
+ * transaction; the application is not touched. */
+ca_err store_intent_failed(struct store *st, int64_t seq, const char *result,
+			   const char *detail, const char *kiosk_id,
+			   int64_t now_ms)
+{
+	char app_id[CA_UUID_LEN + 1], d[STORE_ERROR_MAX + 1], *payload = NULL;
+	struct ca_app *app = NULL;
+	bool began = false;
+	ca_err e;
+	int slot = 0;
+
+	app_id[0] = '\0';
+	if (!result || !result[0] || strlen(result) > 23)
+		return CA_ERR_ARG;
+	utf8_copy(d, sizeof(d), detail ? detail : "", sizeof(d));
+	app = malloc(sizeof(*app));
+	if (!app)
+		return CA_ERR_NOMEM;
+	e = store_begin(st);
+	if (e)
+		goto out;
+	began = true;
+	e = intent_close(st, seq, "failed", result, d, now_ms, app_id, &slot);
+	if (!e)
+		e = app_load(st, app_id, app);
+	if (e == CA_ERR_NOT_FOUND && app_id[0]) {
+		/* The application is gone (cannot happen while it waits for
+		 * pickup); close the intent anyway, nothing to report it on. */
+		log_error(TAG, "dispense intent %lld: application %s not found",
+			  (long long)seq, app_id);
+		e = store_commit(st);
+		began = false;
+		goto out;
+	}
+	if (!e)
+		e = fault_payload(app, kiosk_id, slot, result, d, now_ms, &payload);
+	if (!e)
+		e = store_outbox_enqueue(st, app_id, STORE_KIND_DISPENSE_FAULT, payload,
+					 now_ms, NULL);
+	if (!e) {
+		e = store_commit(st); /* rolls back itself on failure */
+		began = false;
+	}
+	if (!e)
+		log_warn(TAG, "dispense intent %lld: %s not collected from slot %d: %s (%s)",
+			 (long long)seq, app_id, slot, result, d);
+out:
+	if (e && began)
+		store_rollback(st);
+	free(payload);
+	free(app);
 	return e;
 }

@@ -21,6 +21,7 @@
 #ifndef CA_STORE_H
 #define CA_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,7 +33,7 @@
 #define STORE_ERR_MAX 512
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Largest outbox payload, in bytes (CA_ERR_TOO_LONG above it). */
 #define STORE_PAYLOAD_MAX (64 * 1024)
@@ -271,5 +272,80 @@ struct store_change {
  */
 ca_err store_feed_apply(struct store *st, const struct store_change *ch, int n,
 			int64_t next, int64_t now_ms, int *applied);
+
+/* ---- on-site pickup: dispense intents (schema version 3) ----
+ *
+ * A key leaves the dispenser only between store_intent_begin and one of the
+ * two resolve calls. The intent is written (and fsync'ed) BEFORE the command
+ * goes to the device, with the device's last_seq read just before
+ * (docs/dispenser.md, "Recovery"), so a crash between the dispense and the
+ * write is resolved on restart from the device's status. Invariants:
+ *   - at most one intent is pending (a unique partial index);
+ *   - an application becomes collected only through store_intent_collected,
+ *     i.e. only after the device confirmed the key, and the intent is
+ *     closed in the same transaction as the collect's rows;
+ *   - a failed dispense closes the intent together with an outbox row of
+ *     kind STORE_KIND_DISPENSE_FAULT and leaves the application as it was
+ *     (ready_for_pickup).
+ */
+
+/* Outbox kind (and op) of a failed dispense. Payload: the usual {"op",
+ * "app", "arg" (the result name), "at_ms"} plus "fault": {"kiosk", "slot",
+ * "result", "detail"}. */
+#define STORE_KIND_DISPENSE_FAULT "dispense_fault"
+
+/* Highest slot number an intent accepts (the HAL has fewer). */
+#define STORE_SLOT_MAX 64
+
+/* A dispense intent. */
+struct store_intent {
+	int64_t seq;                   /* row id, the handle for the resolve calls */
+	char app_id[CA_UUID_LEN + 1];  /* the application being collected */
+	int slot;                      /* dispenser slot, 1-based */
+	unsigned dev_last_seq;         /* device's last_seq read before the command */
+	int64_t created_ms;            /* when it was written */
+};
+
+/*
+ * Record that a key is about to be dispensed from slot for application
+ * app_id, the device having reported dev_last_seq (0..255) just before.
+ * Refused with CA_ERR_FORBIDDEN unless the status table allows
+ * CA_ACT_COLLECT on the stored record (paid + ready_for_pickup, on site),
+ * CA_ERR_CONFLICT while another intent is pending, CA_ERR_NOT_FOUND for no
+ * such application, CA_ERR_ARG for a bad id, slot or seq. Own transaction
+ * (must not be called inside store_begin). *out (may be NULL) gets the
+ * intent.
+ */
+ca_err store_intent_begin(struct store *st, const char *app_id, int slot,
+			  unsigned dev_last_seq, int64_t now_ms,
+			  struct store_intent *out);
+
+/* The pending intent into *it and *found true, or *found false. */
+ca_err store_intent_pending(struct store *st, struct store_intent *it,
+			    bool *found);
+
+/*
+ * The device confirmed the key of intent seq: in ONE transaction close the
+ * intent (result "ok", detail kept) and apply CA_ACT_COLLECT to its
+ * application exactly as store_app_act does (record, history row, outbox
+ * row "collect"). today as for fsm_apply. *out (may be NULL) gets the
+ * record as stored. CA_ERR_NOT_FOUND when seq is not a pending intent
+ * (already resolved: nothing is written twice); CA_ERR_FORBIDDEN when the
+ * record no longer allows collect (the intent then stays pending). Own
+ * transaction.
+ */
+ca_err store_intent_collected(struct store *st, int64_t seq, const char *detail,
+			      int today, int64_t now_ms, struct ca_app *out);
+
+/*
+ * No key came out for intent seq: in ONE transaction close it (result, e.g.
+ * "jam", up to 23 bytes; detail, cut to STORE_ERROR_MAX bytes) and queue an
+ * outbox row of kind STORE_KIND_DISPENSE_FAULT for the hub (kiosk_id may be
+ * NULL). The application is unchanged. CA_ERR_NOT_FOUND when seq is not
+ * pending; CA_ERR_ARG for an empty or long result. Own transaction.
+ */
+ca_err store_intent_failed(struct store *st, int64_t seq, const char *result,
+			   const char *detail, const char *kiosk_id,
+			   int64_t now_ms);
 
 #endif

@@ -143,6 +143,22 @@ static void test_catalog_is_complete(void **ctx)
 	assert_string_equal(msg_name(MSG_V_EMAIL), "MSG_V_EMAIL");
 }
 
+/* A failed dispense's text by result name; unknown names read as a fault. */
+static void test_dispense_fault_texts(void **ctx)
+{
+	(void)ctx;
+	assert_int_equal(ca_disp_fault_msg("jam"), MSG_DISP_FAULT_JAM);
+	assert_int_equal(ca_disp_fault_msg("empty"), MSG_DISP_FAULT_EMPTY);
+	assert_int_equal(ca_disp_fault_msg("door_open"), MSG_DISP_FAULT_DOOR);
+	assert_int_equal(ca_disp_fault_msg("no_answer"), MSG_DISP_FAULT_NO_ANSWER);
+	assert_int_equal(ca_disp_fault_msg("interrupted"), MSG_DISP_FAULT_INTERRUPTED);
+	assert_int_equal(ca_disp_fault_msg("fault"), MSG_DISP_FAULT_OTHER);
+	assert_int_equal(ca_disp_fault_msg("melted"), MSG_DISP_FAULT_OTHER);
+	assert_int_equal(ca_disp_fault_msg(NULL), MSG_DISP_FAULT_OTHER);
+	assert_non_null(strstr(msg(MSG_DISP_FAULT_JAM), "卡锁"));
+	assert_non_null(strstr(msg(MSG_DISP_FAULT_JAM), "服务窗口"));
+}
+
 static void test_msg_format_fills_the_number(void **ctx)
 {
 	char buf[64];
@@ -175,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_glossary_identifiers_round_trip),
 		cmocka_unit_test(test_chinese_labels_come_from_the_catalog),
 		cmocka_unit_test(test_catalog_is_complete),
+		cmocka_unit_test(test_dispense_fault_texts),
 		cmocka_unit_test(test_msg_format_fills_the_number),
 		cmocka_unit_test(test_error_descriptions),
 	};

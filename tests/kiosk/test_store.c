@@ -983,6 +983,200 @@ static void test_9_change_log_lines_mask_personal_data(void **state)
 }
 
 /* Every test gets its own directory. */
+
+/* ---- 10. dispense intents (on-site pickup) ---- */
+
+/* Create an on-site application and take it to paid + ready_for_pickup
+ * through the status table (the staff and provider steps the hub does). */
+static void make_ready(struct store *st, struct ca_app *a)
+{
+	static const enum ca_action steps[] = { CA_ACT_SUBMIT, CA_ACT_APPROVE, CA_ACT_PAY,
+						CA_ACT_MARK_READY };
+	size_t i;
+
+	make_app(a, "13905918866");
+	a->pickup = CA_PICKUP_ONSITE;
+	a->mail_recipient[0] = a->mail_phone[0] = a->mail_address[0] = '\0';
+	a->mail_postcode[0] = '\0';
+	a->amount_fen = 30000; /* the hub's price, set at approval */
+	assert_int_equal(store_app_create(st, a, 1000), CA_OK);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		assert_int_equal(store_app_act(st, a->id, steps[i], "请审核", FIXTURE_TODAY,
+					       2000 + (int64_t)i, a, NULL), CA_OK);
+	assert_int_equal(a->proc_status, CA_PROC_READY_FOR_PICKUP);
+}
+
+/* Outbox rows of application id of kind (raw count). */
+static long long outbox_kind(const char *db, const char *id, const char *kind)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE app_id = '%s'"
+		 " AND kind = '%s'", id, kind);
+	return raw_int(db, sql);
+}
+
+static void test_10_intent_begin_refused_unless_ready_and_while_pending(void **state)
+{
+	struct tenv *t = *state;
+	struct store *st = env_open(t);
+	struct store_intent it, got;
+	struct ca_app a, b, draft;
+	bool found = true;
+
+	make_ready(st, &a);
+	make_ready(st, &b);
+	make_app(&draft, "13905918866");
+	assert_int_equal(store_app_create(st, &draft, 1000), CA_OK);
+
+	assert_int_equal(store_intent_pending(st, &got, &found), CA_OK);
+	assert_false(found);
+	/* Not ready for pickup: a draft, an unknown id, bad arguments. */
+	assert_int_equal(store_intent_begin(st, draft.id, 1, 0, 5000, NULL), CA_ERR_FORBIDDEN);
+	assert_int_equal(store_intent_begin(st, "00000000-0000-4000-8000-000000000000", 1, 0,
+					    5000, NULL), CA_ERR_NOT_FOUND);
+	assert_int_equal(store_intent_begin(st, a.id, 0, 0, 5000, NULL), CA_ERR_ARG);
+	assert_int_equal(store_intent_begin(st, a.id, 1, 256, 5000, NULL), CA_ERR_ARG);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM dispense_intents"), 0);
+
+	assert_int_equal(store_intent_begin(st, a.id, 2, 17, 5000, &it), CA_OK);
+	assert_int_equal(store_intent_pending(st, &got, &found), CA_OK);
+	assert_true(found);
+	assert_int_equal(got.seq, it.seq);
+	assert_string_equal(got.app_id, a.id);
+	assert_int_equal(got.slot, 2);
+	assert_int_equal(got.dev_last_seq, 17);
+	assert_int_equal(got.created_ms, 5000);
+	/* While one is pending: no other, not even for the same record. */
+	assert_int_equal(store_intent_begin(st, b.id, 1, 17, 5001, NULL), CA_ERR_CONFLICT);
+	assert_int_equal(store_intent_begin(st, a.id, 2, 17, 5001, NULL), CA_ERR_CONFLICT);
+	/* Nothing about the application changed by the intent itself. */
+	assert_int_equal(store_app_get(st, a.id, &a), CA_OK);
+	assert_int_equal(a.proc_status, CA_PROC_READY_FOR_PICKUP);
+	/* Exactly one pending row on disk; the unique index refuses a second
+	 * one even from a raw connection. */
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM dispense_intents"
+				 " WHERE state = 'pending'"), 1);
+	{
+		sqlite3 *h = NULL;
+
+		assert_int_equal(sqlite3_open(t->db, &h), SQLITE_OK);
+		assert_int_not_equal(sqlite3_exec(h, "INSERT INTO dispense_intents(app_id, slot,"
+						  " dev_last_seq, created_ms) VALUES ('x', 1, 0, 1)",
+						  NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(h);
+	}
+}
+
+static void test_10b_intent_collected_is_one_transaction_and_survives_reopen(void **state)
+{
+	struct tenv *t = *state;
+	struct store *st = env_open(t);
+	struct store_intent it, got;
+	struct ca_app a, out;
+	long long hist, rows;
+	bool found;
+
+	make_ready(st, &a);
+	assert_int_equal(store_intent_begin(st, a.id, 1, 3, 6000, &it), CA_OK);
+	hist = rows_of(t->db, "app_history", "app_id", a.id);
+	rows = rows_of(t->db, "outbox", "app_id", a.id);
+
+	/* A failure inside the transaction (the outbox refuses the row): the
+	 * intent stays pending and the record is not collected. */
+	raw_exec(t->db, "CREATE TRIGGER no_collect BEFORE INSERT ON outbox"
+		 " WHEN NEW.kind = 'collect' BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+	assert_int_not_equal(store_intent_collected(st, it.seq, "slot 1: dispensed", FIXTURE_TODAY,
+						    7000, NULL), CA_OK);
+	assert_int_equal(store_intent_pending(st, &got, &found), CA_OK);
+	assert_true(found);
+	assert_int_equal(store_app_get(st, a.id, &out), CA_OK);
+	assert_int_equal(out.proc_status, CA_PROC_READY_FOR_PICKUP);
+	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), hist);
+	assert_int_equal(rows_of(t->db, "outbox", "app_id", a.id), rows);
+	raw_exec(t->db, "DROP TRIGGER no_collect;");
+
+	assert_int_equal(store_intent_collected(st, it.seq, "slot 1: dispensed, 4 left",
+						FIXTURE_TODAY, 7000, &out), CA_OK);
+	assert_int_equal(out.pay_status, CA_PAY_DONE);
+	assert_int_equal(out.proc_status, CA_PROC_COLLECTED);
+	/* Exactly once: resolving again finds nothing pending. */
+	assert_int_equal(store_intent_collected(st, it.seq, "again", FIXTURE_TODAY, 7001, NULL),
+			 CA_ERR_NOT_FOUND);
+	assert_int_equal(store_intent_failed(st, it.seq, "jam", "again", "k1", 7001),
+			 CA_ERR_NOT_FOUND);
+
+	store_close(st);
+	t->st = NULL;
+	st = env_open(t);
+	assert_int_equal(store_app_get(st, a.id, &out), CA_OK);
+	assert_int_equal(out.proc_status, CA_PROC_COLLECTED);
+	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), hist + 1);
+	assert_int_equal(outbox_kind(t->db, a.id, "collect"), 1);
+	assert_int_equal(outbox_kind(t->db, a.id, STORE_KIND_DISPENSE_FAULT), 0);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM dispense_intents WHERE"
+				 " state = 'collected' AND result = 'ok'"
+				 " AND detail = 'slot 1: dispensed, 4 left' AND resolved_ms = 7000"), 1);
+	assert_int_equal(store_intent_pending(st, &got, &found), CA_OK);
+	assert_false(found);
+	/* A collected record allows no new intent. */
+	assert_int_equal(store_intent_begin(st, a.id, 1, 4, 8000, NULL), CA_ERR_FORBIDDEN);
+}
+
+static void test_10c_intent_failed_writes_only_the_fault_row(void **state)
+{
+	struct tenv *t = *state;
+	struct store *st = env_open(t);
+	struct store_outbox_item items[16];
+	struct store_intent it;
+	struct ca_app a, out;
+	long long hist;
+	json_t *j, *f;
+	int n, i, k = -1;
+
+	make_ready(st, &a);
+	hist = rows_of(t->db, "app_history", "app_id", a.id);
+	assert_int_equal(store_intent_begin(st, a.id, 2, 9, 6000, &it), CA_OK);
+	assert_int_equal(store_intent_failed(st, it.seq, "", "x", "k1", 7000), CA_ERR_ARG);
+	assert_int_equal(store_intent_failed(st, it.seq, "jam", "slot 2: jam", "hall-07", 7000),
+			 CA_OK);
+
+	store_close(st);
+	t->st = NULL;
+	st = env_open(t);
+	/* The record is untouched: same state, no history row. */
+	assert_int_equal(store_app_get(st, a.id, &out), CA_OK);
+	assert_int_equal(out.pay_status, CA_PAY_PAID);
+	assert_int_equal(out.proc_status, CA_PROC_READY_FOR_PICKUP);
+	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), hist);
+	assert_int_equal(outbox_kind(t->db, a.id, "collect"), 0);
+	assert_int_equal(outbox_kind(t->db, a.id, STORE_KIND_DISPENSE_FAULT), 1);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM dispense_intents WHERE"
+				 " state = 'failed' AND result = 'jam'"), 1);
+	/* The fault row's payload. */
+	assert_int_equal(store_outbox_next(st, 7000, 16, items, &n), CA_OK);
+	for (i = 0; i < n; i++)
+		if (strcmp(items[i].kind, STORE_KIND_DISPENSE_FAULT) == 0)
+			k = i;
+	assert_true(k >= 0);
+	j = json_loads(items[k].payload, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "op")), "dispense_fault");
+	assert_string_equal(json_string_value(json_object_get(j, "arg")), "jam");
+	assert_int_equal(json_integer_value(json_object_get(j, "at_ms")), 7000);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "app"), "id")),
+			    a.id);
+	f = json_object_get(j, "fault");
+	assert_string_equal(json_string_value(json_object_get(f, "kiosk")), "hall-07");
+	assert_int_equal(json_integer_value(json_object_get(f, "slot")), 2);
+	assert_string_equal(json_string_value(json_object_get(f, "result")), "jam");
+	assert_string_equal(json_string_value(json_object_get(f, "detail")), "slot 2: jam");
+	json_decref(j);
+	store_outbox_items_release(items, n);
+	/* Still ready: a new attempt may begin. */
+	assert_int_equal(store_intent_begin(st, a.id, 1, 10, 8000, NULL), CA_OK);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
 
 int main(void)
@@ -999,6 +1193,9 @@ int main(void)
 		T(test_7_garbage_truncated_and_unreachable_files_are_reported),
 		T(test_8_history_records_each_change_in_order),
 		T(test_9_change_log_lines_mask_personal_data),
+		T(test_10_intent_begin_refused_unless_ready_and_while_pending),
+		T(test_10b_intent_collected_is_one_transaction_and_survives_reopen),
+		T(test_10c_intent_failed_writes_only_the_fault_row),
 	};
 
 	/* The failure tests log on purpose; keep the warnings, drop info. */
