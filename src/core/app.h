@@ -191,6 +191,12 @@ enum msg_id ca_pickup_msg(enum ca_pickup p);
  * fault), for the kiosk screen and the hub's processing record. */
 enum msg_id ca_disp_fault_msg(const char *result);
 
+/* The pickup code of an application for the counter: 6 digits derived
+ * from its id (FNV-1a of the id, mod 10^6), the same on every kiosk and
+ * every run. out gets "000000".."999999". Not a secret: the counter
+ * checks the ID card as well. */
+void ca_pickup_code(const char *app_id, char out[7]);
+
 /* Field metadata: the JSON key ("company") and the catalog label. */
 const char *ca_field_key(enum ca_field f);
 enum msg_id ca_field_msg(enum ca_field f);
