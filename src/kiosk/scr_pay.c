@@ -1147,12 +1147,28 @@ static void pk_code_card(struct ui *ui, const struct ca_app *r)
 	const struct theme *t = ui_theme(ui);
 	char code[7];
 
+	/* The smallest scannable symbol plus its quiet zone (4 modules a side
+	 * of a 21..25-module symbol: at most 8/21 more). */
+	int qr = t->qr_min * 29 / 21 + 1;
+	int widths[2] = { qr, 0 };
+
 	ca_pickup_code(r->id, code);
 	ui_card_begin(ui);
+	if (ui_is_landscape(ui)) { /* a half-width column: one above the other */
+		ui_label(ui, msg(MSG_UI_PICKUP_CODE));
+		centred(ui, code, DRAW_FONT_BOLD, theme_px(t, 64), THEME_INK_CARD);
+		ui_qr(ui, "pickup-qr", code, qr);
+		ui_paragraph(ui, msg(MSG_UI_PICKUP_CODE_HINT));
+		ui_card_end(ui);
+		return;
+	}
+	ui_row(ui, 2, widths, 0);
+	ui_qr(ui, "pickup-qr", code, qr);
+	ui_column_begin(ui);
 	ui_label(ui, msg(MSG_UI_PICKUP_CODE));
-	centred(ui, code, DRAW_FONT_BOLD, theme_px(t, 72), THEME_INK_CARD);
-	ui_qr(ui, "pickup-qr", code, qr_fit(ui, 360));
+	ui_text(ui, code, DRAW_FONT_BOLD, theme_px(t, 64), THEME_INK_CARD, UI_ALIGN_LEFT);
 	ui_paragraph(ui, msg(MSG_UI_PICKUP_CODE_HINT));
+	ui_column_end(ui);
 	ui_card_end(ui);
 }
 
@@ -1225,17 +1241,27 @@ void scr_order_detail(struct app *a)
 	slot = pk_here(a, &r);
 	ui_scroll_begin(ui, "order", 0);
 	order_head(ui, &r);
-	if (r.pickup == CA_PICKUP_ONSITE)
-		pk_card(a, &r, slot); /* first in view */
+	/* The pickup card (领取CA锁, its outcome, the pickup code) first in
+	 * view: above the cards in portrait, at the top right in landscape. */
+	if (r.pickup == CA_PICKUP_ONSITE && !ui_is_landscape(ui))
+		pk_card(a, &r, slot);
 	if (ui_is_landscape(ui)) { /* where the key is, first in view */
 		ui_row(ui, 2, NULL, 0);
 		ui_column_begin(ui);
 		progress_card(ui, &r, slot != 0);
 		ui_column_end(ui);
 		ui_column_begin(ui);
+		if (r.pickup == CA_PICKUP_ONSITE)
+			pk_card(a, &r, slot);
 		payment_card(a, &r);
 		ui_column_end(ui);
 		records_card(a, r.id);
+	} else if (r.pickup == CA_PICKUP_ONSITE && r.pay_status != CA_PAY_UNPAID) {
+		/* Paid and on site: where the key is and what happened to it
+		 * come before the payment, which is settled. */
+		progress_card(ui, &r, slot != 0);
+		records_card(a, r.id);
+		payment_card(a, &r);
 	} else {
 		payment_card(a, &r);
 		progress_card(ui, &r, slot != 0);
