@@ -222,6 +222,23 @@ void ca_pickup_code(const char *app_id, char out[7])
 	snprintf(out, 7, "%06u", (unsigned)(h % 1000000u));
 }
 
+int ca_pickup_slot(const char *label, int nslots)
+{
+	const char *c;
+	int n = 0;
+
+	if (!label || nslots < 1)
+		return 0;
+	if (!label[0])
+		return nslots == 1 ? 1 : 0;
+	for (c = label; *c; c++) {
+		if (*c < '0' || *c > '9' || n > nslots)
+			return 0;
+		n = n * 10 + (*c - '0');
+	}
+	return n >= 1 && n <= nslots ? n : 0;
+}
+
 const char *ca_field_key(enum ca_field f)
 {
 	return ((unsigned)f < CA_F__N) ? fields[f].key : "?";

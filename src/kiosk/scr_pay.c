@@ -1041,10 +1041,10 @@ static void receipt_dialog(struct app *a, const struct ca_app *r)
  *
  * A ready_for_pickup order whose key staff put into THIS kiosk's dispenser
  * (the hub's pickup row names this kiosk and a slot this dispenser has,
- * pk_slot below) gets 领取CA锁: the pickup worker dispenses and the
+ * ca_pickup_slot) gets 领取CA锁: the pickup worker dispenses and the
  * store, not the screen, says whether the order is collected. Any other
  * ready order (no dispenser, another kiosk, the counter, a slot label this
- * kiosk cannot map) and a failed dispense show the pickup code for the
+ * kiosk cannot map, ca_pickup_slot) and a failed dispense show the pickup code for the
  * counter. The state is about one application; it starts over when
  * another one is opened.
  */
@@ -1063,29 +1063,6 @@ static struct {
 	char result[24];              /* PK_FAILED: the device's result name */
 } pk;
 
-/*
- * The dispenser slot for the hub's slot label (docs/dispenser.md, "Slot
- * labels"): a decimal number 1..slots is that slot; an empty label is
- * slot 1 on a one-slot dispenser; anything else (e.g. "A3", a slot this
- * dispenser does not have) is 0: not dispensable here, the key is taken at
- * the counter. Never a guess: a wrong slot would hand out someone else's
- * key.
- */
-static int pk_slot(const struct app *a, const char *label)
-{
-	int n = 0;
-	const char *c;
-
-	if (!label[0])
-		return a->cfg->disp_slots == 1 ? 1 : 0;
-	for (c = label; *c; c++) {
-		if (*c < '0' || *c > '9' || n > CONFIG_DISP_SLOTS_MAX)
-			return 0;
-		n = n * 10 + (*c - '0');
-	}
-	return n >= 1 && n <= a->cfg->disp_slots ? n : 0;
-}
-
 /* The slot r's key waits in at this kiosk, or 0 (not ready here). */
 static int pk_here(struct app *a, const struct ca_app *r)
 {
@@ -1099,7 +1076,7 @@ static int pk_here(struct app *a, const struct ca_app *r)
 		return 0;
 	if (strcmp(p.kiosk, a->cfg->kiosk_id) != 0)
 		return 0;
-	return pk_slot(a, p.slot);
+	return ca_pickup_slot(p.slot, a->cfg->disp_slots);
 }
 
 /* Take the worker's answer to our dispense, if it came. */
