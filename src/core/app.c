@@ -1,6 +1,8 @@
 /* app.c - defaults, normalisation and the names of the application record. */
 #include "app.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const app_ids[CA_APP__N] = {
@@ -206,6 +208,35 @@ enum msg_id ca_disp_fault_msg(const char *result)
 		if (strcmp(result, t[i].name) == 0)
 			return t[i].msg;
 	return MSG_DISP_FAULT_OTHER;
+}
+
+void ca_pickup_code(const char *app_id, char out[7])
+{
+	uint32_t h = 2166136261u;
+	const unsigned char *c;
+
+	for (c = (const unsigned char *)(app_id ? app_id : ""); *c; c++) {
+		h ^= *c;
+		h *= 16777619u;
+	}
+	snprintf(out, 7, "%06u", (unsigned)(h % 1000000u));
+}
+
+int ca_pickup_slot(const char *label, int nslots)
+{
+	const char *c;
+	int n = 0;
+
+	if (!label || nslots < 1)
+		return 0;
+	if (!label[0])
+		return nslots == 1 ? 1 : 0;
+	for (c = label; *c; c++) {
+		if (*c < '0' || *c > '9' || n > nslots)
+			return 0;
+		n = n * 10 + (*c - '0');
+	}
+	return n >= 1 && n <= nslots ? n : 0;
 }
 
 const char *ca_field_key(enum ca_field f)

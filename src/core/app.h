@@ -191,6 +191,19 @@ enum msg_id ca_pickup_msg(enum ca_pickup p);
  * fault), for the kiosk screen and the hub's processing record. */
 enum msg_id ca_disp_fault_msg(const char *result);
 
+/* The pickup code of an application for the counter: 6 digits derived
+ * from its id (FNV-1a of the id, mod 10^6), the same on every kiosk and
+ * every run. out gets "000000".."999999". Not a secret: the counter
+ * checks the ID card as well. */
+void ca_pickup_code(const char *app_id, char out[7]);
+
+/* The dispenser slot for the hub's slot label (ca-hubctl ready --slot) on
+ * a dispenser with nslots slots: a decimal number 1..nslots is that slot;
+ * "" is slot 1 when nslots is 1; anything else is 0, "not from this
+ * dispenser" (docs/dispenser.md, "Slot labels"). Never a guess: a wrong
+ * slot hands out someone else's key. */
+int ca_pickup_slot(const char *label, int nslots);
+
 /* Field metadata: the JSON key ("company") and the catalog label. */
 const char *ca_field_key(enum ca_field f);
 enum msg_id ca_field_msg(enum ca_field f);

@@ -110,6 +110,25 @@ static void start_workers(struct app *a, const struct app_opts *o)
 			  "and payment are unavailable", ca_strerror(rc));
 }
 
+/* Start the dispenser worker when the kiosk has a dispenser ([dispenser]
+ * driver sim or serial). A failure is logged; on-site orders then show the
+ * pickup code for the counter. */
+static void start_dispenser(struct app *a, const struct app_opts *o)
+{
+	struct pickup_opts po = { .cfg = a->cfg, .db_path = o->db_path,
+				  .notify = wake_loop };
+	ca_err rc;
+
+	if (a->cfg->disp_driver == CONFIG_DISP_NONE)
+		return;
+	rc = pickup_start(&po, &a->disp);
+	if (rc != CA_OK) {
+		a->disp = NULL;
+		log_error("kiosk", "the dispenser worker did not start (%s); on-site "
+			  "orders show the pickup code", ca_strerror(rc));
+	}
+}
+
 ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errlen)
 {
 	struct render_opts ro = { .w = o->w, .h = o->h, .mode = o->mode,
@@ -160,6 +179,7 @@ ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errle
 	else
 		log_warn("kiosk", "no device secret ([kiosk] secret_file): no hub, "
 			 "login and payment are unavailable");
+	start_dispenser(a, o);
 out:
 	return rc;
 }
@@ -180,6 +200,8 @@ void app_release(struct app *a)
 	}
 	online_stop(a->net);
 	sync_stop(a->sync);
+	pickup_stop(a->disp);
+	a->disp = NULL;
 	a->net = NULL;
 	a->sync = NULL;
 	app_end_session(a);
@@ -417,6 +439,37 @@ bool app_net_take(struct app *a, enum online_op op, struct online_result *res)
 	return true;
 }
 
+void app_disp_send(struct app *a, const struct pickup_req *req)
+{
+	a->disp_res_ready = false;
+	memset(&a->disp_res, 0, sizeof(a->disp_res));
+	if (!a->disp) {
+		/* No worker: an answer at once, so screens need no second path. */
+		a->disp_res.op = req->op;
+		a->disp_res.outcome = PICKUP_NO_DEVICE;
+		a->disp_res.disp = DISP_NO_DISPENSER;
+		a->disp_res_ready = true;
+		a->disp_seq = 0;
+		return;
+	}
+	a->disp_seq = pickup_submit(a->disp, req);
+}
+
+bool app_disp_busy(const struct app *a)
+{
+	return a->disp_seq != 0 && !a->disp_res_ready;
+}
+
+bool app_disp_take(struct app *a, enum pickup_op op, struct pickup_result *res)
+{
+	if (!a->disp_res_ready || a->disp_res.op != op)
+		return false;
+	*res = a->disp_res;
+	a->disp_res_ready = false;
+	a->disp_seq = 0;
+	return true;
+}
+
 /* Take what the workers reported since the last frame. */
 static void poll_workers(struct app *a)
 {
@@ -435,6 +488,13 @@ static void poll_workers(struct app *a)
 		} else {
 			explicit_bzero(&a->net_res, sizeof(a->net_res));
 		}
+	}
+	if (a->disp && a->disp_seq && !a->disp_res_ready &&
+	    pickup_take(a->disp, &a->disp_res)) {
+		if (a->disp_res.seq == a->disp_seq)
+			a->disp_res_ready = true;
+		if (a->disp_res.op == PICKUP_DISPENSE)
+			a->apps_stale = true; /* the record may be collected now */
 	}
 }
 

@@ -45,6 +45,7 @@
 #include "../ui/ui.h"
 #include "config.h"
 #include "online.h"
+#include "pickup.h"
 #include "sync.h"
 
 /* Room for the shots directory path. */
@@ -181,6 +182,10 @@ struct app {
 	struct online_result net_res; /* its result, once it came */
 	bool net_res_ready;        /* net_res holds the result of net_seq */
 	bool net_offline;          /* the last interactive call found no hub */
+	struct pickup *disp;       /* the dispenser worker (owned), NULL with driver none */
+	uint64_t disp_seq;         /* the pickup request the app waits for, 0 none */
+	struct pickup_result disp_res; /* its result, once it came */
+	bool disp_res_ready;       /* disp_res holds the result of disp_seq */
 
 	char pin[12];              /* the PIN being typed */
 	int maint_taps;            /* taps on the hidden corner */
@@ -268,6 +273,14 @@ void app_net_send(struct app *a, const struct online_req *req);
 bool app_net_busy(const struct app *a);
 /* The result of the last request of op, once: true when it just arrived. */
 bool app_net_take(struct app *a, enum online_op op, struct online_result *res);
+
+/* Send a request to the dispenser worker (nothing when there is none:
+ * app_disp_take then gives PICKUP_NO_DEVICE). */
+void app_disp_send(struct app *a, const struct pickup_req *req);
+/* Whether a request sent with app_disp_send has no result yet. */
+bool app_disp_busy(const struct app *a);
+/* The result of the last dispenser request of op, once. */
+bool app_disp_take(struct app *a, enum pickup_op op, struct pickup_result *res);
 
 /* ---- the on-screen keyboard (kbview.c) ---- */
 

@@ -958,8 +958,9 @@ static enum msg_id proc_info(enum ca_proc_status p)
 	}
 }
 
-/* Pickup method, processing status, tracking number, what happens next. */
-static void progress_card(struct ui *ui, const struct ca_app *r)
+/* Pickup method, processing status, tracking number, what happens next
+ * (unless the key waits in this kiosk's dispenser: the pickup card says). */
+static void progress_card(struct ui *ui, const struct ca_app *r, bool here)
 {
 	enum ca_proc_status p = r->proc_status;
 
@@ -969,7 +970,7 @@ static void progress_card(struct ui *ui, const struct ca_app *r)
 	kv_pill(ui, MSG_UI_ORDER_PROC_STATUS, msg(ca_proc_status_msg(p)), proc_tone(p));
 	if ((p == CA_PROC_SHIPPED || p == CA_PROC_RECEIVED) && r->tracking_no[0])
 		kv_text(ui, MSG_F_TRACKING_NO, r->tracking_no);
-	if (proc_info(p) != MSG_NONE)
+	if (proc_info(p) != MSG_NONE && !(here && p == CA_PROC_READY_FOR_PICKUP))
 		ui_paragraph(ui, msg(proc_info(p)));
 	ui_card_end(ui);
 }
@@ -1036,14 +1037,171 @@ static void receipt_dialog(struct app *a, const struct ca_app *r)
 	ui_dialog_end(ui);
 }
 
+/* ---- on-site pickup (the order details of a ready key) ----
+ *
+ * A ready_for_pickup order whose key staff put into THIS kiosk's dispenser
+ * (the hub's pickup row names this kiosk and a slot this dispenser has,
+ * ca_pickup_slot) gets 领取CA锁: the pickup worker dispenses and the
+ * store, not the screen, says whether the order is collected. Any other
+ * ready order (no dispenser, another kiosk, the counter, a slot label this
+ * kiosk cannot map, ca_pickup_slot) and a failed dispense show the pickup code for the
+ * counter. The state is about one application; it starts over when
+ * another one is opened.
+ */
+enum pk_state {
+	PK_IDLE,     /* nothing asked yet */
+	PK_BUSY,     /* the worker is dispensing */
+	PK_DONE,     /* the device confirmed the key */
+	PK_FAILED,   /* no key came out (fault text) */
+	PK_UNKNOWN,  /* the device stopped answering: staff check */
+	PK_REFUSED,  /* not sent (no device, refused, store error) */
+};
+
+static struct {
+	char app_id[CA_UUID_LEN + 1]; /* the application it is about, "" none */
+	enum pk_state state;          /* how far */
+	char result[24];              /* PK_FAILED: the device's result name */
+} pk;
+
+/* The slot r's key waits in at this kiosk, or 0 (not ready here). */
+static int pk_here(struct app *a, const struct ca_app *r)
+{
+	struct store_pickup p;
+	struct ca_state s = ca_state_of(r);
+
+	if (!a->disp || r->proc_status != CA_PROC_READY_FOR_PICKUP ||
+	    !fsm_allowed(&s, CA_ACT_COLLECT))
+		return 0;
+	if (store_pickup_get(a->st, r->id, &p) != CA_OK)
+		return 0;
+	if (strcmp(p.kiosk, a->cfg->kiosk_id) != 0)
+		return 0;
+	return ca_pickup_slot(p.slot, a->cfg->disp_slots);
+}
+
+/* Take the worker's answer to our dispense, if it came. */
+static void pk_poll(struct app *a)
+{
+	struct pickup_result res;
+
+	if (pk.state != PK_BUSY || !app_disp_take(a, PICKUP_DISPENSE, &res))
+		return;
+	if (strcmp(res.app_id, pk.app_id) != 0 && res.app_id[0])
+		return;
+	switch (res.outcome) {
+	case PICKUP_OK:
+		pk.state = PK_DONE;
+		break;
+	case PICKUP_FAILED:
+		pk.state = PK_FAILED;
+		snprintf(pk.result, sizeof(pk.result), "%s", disp_result_name(res.disp));
+		break;
+	case PICKUP_UNKNOWN:
+		pk.state = PK_UNKNOWN;
+		break;
+	default:
+		pk.state = PK_REFUSED;
+		break;
+	}
+	app_apps_dirty(a);
+	app_sync_now(a); /* collect or the fault record goes to the hub */
+}
+
+/* 领取CA锁 was tapped: hand the dispense to the worker. */
+static void pk_start(struct app *a, const struct ca_app *r, int slot)
+{
+	struct pickup_req req = { .op = PICKUP_DISPENSE, .slot = slot };
+
+	snprintf(req.app_id, sizeof(req.app_id), "%s", r->id);
+	pk.state = PK_BUSY;
+	pk.result[0] = '\0';
+	app_disp_send(a, &req);
+}
+
+/* The pickup code and its QR for the counter. */
+static void pk_code_card(struct ui *ui, const struct ca_app *r)
+{
+	const struct theme *t = ui_theme(ui);
+	char code[7];
+
+	/* The smallest scannable symbol plus its quiet zone (4 modules a side
+	 * of a 21..25-module symbol: at most 8/21 more). */
+	int qr = t->qr_min * 29 / 21 + 1;
+	int widths[2] = { qr, 0 };
+
+	ca_pickup_code(r->id, code);
+	ui_card_begin(ui);
+	if (ui_is_landscape(ui)) { /* a half-width column: one above the other */
+		ui_label(ui, msg(MSG_UI_PICKUP_CODE));
+		centred(ui, code, DRAW_FONT_BOLD, theme_px(t, 64), THEME_INK_CARD);
+		ui_qr(ui, "pickup-qr", code, qr);
+		ui_paragraph(ui, msg(MSG_UI_PICKUP_CODE_HINT));
+		ui_card_end(ui);
+		return;
+	}
+	ui_row(ui, 2, widths, 0);
+	ui_qr(ui, "pickup-qr", code, qr);
+	ui_column_begin(ui);
+	ui_label(ui, msg(MSG_UI_PICKUP_CODE));
+	ui_text(ui, code, DRAW_FONT_BOLD, theme_px(t, 64), THEME_INK_CARD, UI_ALIGN_LEFT);
+	ui_paragraph(ui, msg(MSG_UI_PICKUP_CODE_HINT));
+	ui_column_end(ui);
+	ui_card_end(ui);
+}
+
+/* What the pickup card says, by state; the code when the counter is next. */
+static void pk_card(struct app *a, const struct ca_app *r, int slot)
+{
+	struct ui *ui = a->ui;
+	const struct theme *t = ui_theme(ui);
+
+	if (pk.state == PK_DONE) {
+		ui_card_begin(ui);
+		centred(ui, msg(MSG_UI_PICKUP_DONE), DRAW_FONT_BOLD, t->text_title,
+			THEME_INK_CARD);
+		ui_paragraph(ui, msg(MSG_UI_PICKUP_DONE_HINT));
+		ui_card_end(ui);
+		return;
+	}
+	if (pk.state == PK_BUSY) {
+		ui_card_begin(ui);
+		ui_spinner(ui, msg(MSG_UI_PICKUP_BUSY));
+		ui_card_end(ui);
+		return;
+	}
+	if (pk.state == PK_UNKNOWN) {
+		ui_banner(ui, msg(MSG_UI_PICKUP_UNKNOWN), UI_TONE_WARNING);
+		return;
+	}
+	if (r->proc_status != CA_PROC_READY_FOR_PICKUP)
+		return;
+	if (pk.state == PK_FAILED)
+		ui_banner(ui, msg(ca_disp_fault_msg(pk.result)), UI_TONE_DANGER);
+	else if (pk.state == PK_REFUSED)
+		ui_banner(ui, msg(MSG_UI_PICKUP_REFUSED), UI_TONE_WARNING);
+	if (slot && pk.state == PK_IDLE) {
+		ui_card_begin(ui);
+		ui_label(ui, msg(MSG_UI_PICKUP_T));
+		ui_paragraph(ui, msg(MSG_UI_PICKUP_HERE));
+		ui_card_end(ui);
+		return;
+	}
+	pk_code_card(ui, r);
+}
+
 void scr_order_detail(struct app *a)
 {
 	struct ui *ui = a->ui;
 	struct ca_app r;
 	struct ca_state s;
-	bool receipt;
+	bool receipt, busy;
+	int slot;
 
-	if (app_screen_begin(a, msg(MSG_UI_ORDER_T_DETAIL), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
+	pk_poll(a);
+	busy = pk.state == PK_BUSY;
+	/* While a key is on its way nothing leaves this screen. */
+	if (app_screen_begin(a, msg(MSG_UI_ORDER_T_DETAIL),
+			     busy ? UI_SCREEN_FOOTER : UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
 		app_go(a, APP_SCREEN_PAY_LIST);
 		return;
 	}
@@ -1051,26 +1209,59 @@ void scr_order_detail(struct app *a)
 		app_go(a, APP_SCREEN_PAY_LIST);
 		return;
 	}
+	if (strcmp(pk.app_id, r.id) != 0) {
+		memset(&pk, 0, sizeof(pk));
+		snprintf(pk.app_id, sizeof(pk.app_id), "%s", r.id);
+	}
 	s = ca_state_of(&r);
 	receipt = fsm_allowed(&s, CA_ACT_CONFIRM_RECEIPT);
+	slot = pk_here(a, &r);
 	ui_scroll_begin(ui, "order", 0);
 	order_head(ui, &r);
+	/* The pickup card (领取CA锁, its outcome, the pickup code) first in
+	 * view: above the cards in portrait, at the top right in landscape. */
+	if (r.pickup == CA_PICKUP_ONSITE && !ui_is_landscape(ui))
+		pk_card(a, &r, slot);
 	if (ui_is_landscape(ui)) { /* where the key is, first in view */
 		ui_row(ui, 2, NULL, 0);
 		ui_column_begin(ui);
-		progress_card(ui, &r);
+		progress_card(ui, &r, slot != 0);
 		ui_column_end(ui);
 		ui_column_begin(ui);
+		if (r.pickup == CA_PICKUP_ONSITE)
+			pk_card(a, &r, slot);
 		payment_card(a, &r);
 		ui_column_end(ui);
 		records_card(a, r.id);
+	} else if (r.pickup == CA_PICKUP_ONSITE && r.pay_status != CA_PAY_UNPAID) {
+		/* Paid and on site: where the key is and what happened to it
+		 * come before the payment, which is settled. */
+		progress_card(ui, &r, slot != 0);
+		records_card(a, r.id);
+		payment_card(a, &r);
 	} else {
 		payment_card(a, &r);
-		progress_card(ui, &r);
+		progress_card(ui, &r, slot != 0);
 		records_card(a, r.id);
 	}
 	ui_scroll_end(ui);
 	ui_footer_begin(ui);
+	if (busy) {
+		ui_footer_end(ui);
+		return;
+	}
+	if (slot && pk.state == PK_IDLE) {
+		ui_row(ui, 2, NULL, 0);
+		if (ui_button_ex(ui, "to-list", msg(MSG_UI_PAY_TO_LIST), UI_OPT_SECONDARY)) {
+			ui_footer_end(ui);
+			app_go(a, APP_SCREEN_PAY_LIST);
+		} else {
+			if (ui_button_ex(ui, "pickup", msg(MSG_UI_PICKUP_TAKE), 0))
+				pk_start(a, &r, slot);
+			ui_footer_end(ui);
+		}
+		return;
+	}
 	if (receipt)
 		ui_row(ui, 2, NULL, 0);
 	if (ui_button_ex(ui, "to-list", msg(MSG_UI_PAY_TO_LIST), UI_OPT_SECONDARY)) {

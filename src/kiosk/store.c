@@ -136,6 +136,15 @@ static const char *const migrations[] = {
 	"CREATE UNIQUE INDEX dispense_one_pending ON dispense_intents(state)"
 	" WHERE state = 'pending';"
 	"CREATE INDEX dispense_by_app ON dispense_intents(app_id, seq);",
+
+	/* 3 -> 4: where staff put an on-site key (the hub feed's "pickup"
+	 * rows): the kiosk id and the slot label. The order details screen
+	 * offers 领取CA锁 only at that kiosk, else a pickup code. */
+	"CREATE TABLE pickups ("
+	" app_id TEXT PRIMARY KEY NOT NULL,"
+	" kiosk TEXT NOT NULL,"
+	" slot TEXT NOT NULL,"
+	" at_ms INTEGER NOT NULL);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -1686,6 +1695,68 @@ out:
 	return e;
 }
 
+/* Keep where an application's key waits (the newest row wins). */
+static ca_err pickup_put(struct store *st, const struct store_pickup *p)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO pickups(app_id, kiosk, slot, at_ms)"
+		" VALUES (?1, ?2, ?3, ?4)";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	if (!uuid_valid(p->app_id))
+		return CA_ERR_ARG;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, p->app_id, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 2, p->kiosk, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 3, p->slot, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s, 4, p->at_ms)) != SQLITE_OK ||
+	    (rc = sqlite3_step(s)) != SQLITE_DONE)
+		e = db_fail(st, rc, "write pickup");
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+ca_err store_pickup_get(struct store *st, const char *app_id, struct store_pickup *out)
+{
+	static const char sql[] =
+		"SELECT kiosk, slot, at_ms FROM pickups WHERE app_id = ?1";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	assert(st && out);
+	memset(out, 0, sizeof(*out));
+	if (!app_id || !uuid_valid(app_id))
+		return CA_ERR_ARG;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, app_id, -1, SQLITE_STATIC)) != SQLITE_OK) {
+		e = db_fail(st, rc, "read pickup");
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		e = CA_ERR_NOT_FOUND;
+	} else if (rc != SQLITE_ROW) {
+		e = db_fail(st, rc, "read pickup");
+	} else {
+		snprintf(out->app_id, sizeof(out->app_id), "%s", app_id);
+		if (!col_copy(s, 0, out->kiosk, sizeof(out->kiosk)) ||
+		    !col_copy(s, 1, out->slot, sizeof(out->slot)))
+			e = CA_ERR_SCHEMA;
+		out->at_ms = sqlite3_column_int64(s, 2);
+	}
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
 /* One feed batch and its cursor, in one transaction. */
 ca_err store_feed_apply(struct store *st, const struct store_change *ch, int n,
 			int64_t next, int64_t now_ms, int *applied)
@@ -1712,6 +1783,9 @@ ca_err store_feed_apply(struct store *st, const struct store_change *ch, int n,
 			break;
 		case STORE_CHANGE_RECORD:
 			e = store_record_put(st, &ch[i].u.rec);
+			break;
+		case STORE_CHANGE_PICKUP:
+			e = pickup_put(st, &ch[i].u.pickup);
 			break;
 		default:
 			e = CA_ERR_ARG;

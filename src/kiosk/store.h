@@ -33,7 +33,7 @@
 #define STORE_ERR_MAX 512
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Largest outbox payload, in bytes (CA_ERR_TOO_LONG above it). */
 #define STORE_PAYLOAD_MAX (64 * 1024)
@@ -251,6 +251,16 @@ ca_err store_feed_cursor(struct store *st, int64_t *cursor);
 enum store_change_kind {
 	STORE_CHANGE_APP,    /* an application's full current state */
 	STORE_CHANGE_RECORD, /* a processing record */
+	STORE_CHANGE_PICKUP, /* where an on-site key waits (schema version 4) */
+};
+
+/* Where staff put an application's key for pickup (the hub's "pickup" side
+ * row: ca-hubctl ready APP --kiosk K --slot S). */
+struct store_pickup {
+	char app_id[CA_UUID_LEN + 1];  /* the application */
+	char kiosk[33];                /* the kiosk id it waits at ("" = counter) */
+	char slot[17];                 /* the hub's slot label, free text, "" none */
+	int64_t at_ms;                 /* when staff marked it ready (hub clock) */
 };
 
 /* One decoded change of the hub's feed. */
@@ -260,6 +270,7 @@ struct store_change {
 	union {
 		struct ca_app app;         /* STORE_CHANGE_APP */
 		struct ca_proc_record rec; /* STORE_CHANGE_RECORD */
+		struct store_pickup pickup; /* STORE_CHANGE_PICKUP */
 	} u;
 };
 
@@ -272,6 +283,10 @@ struct store_change {
  */
 ca_err store_feed_apply(struct store *st, const struct store_change *ch, int n,
 			int64_t next, int64_t now_ms, int *applied);
+
+/* Where application app_id waits for pickup, from the hub's feed (the
+ * newest row wins). CA_ERR_NOT_FOUND when the hub sent none. */
+ca_err store_pickup_get(struct store *st, const char *app_id, struct store_pickup *out);
 
 /* ---- on-site pickup: dispense intents (schema version 3) ----
  *

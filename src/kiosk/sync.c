@@ -722,6 +722,26 @@ static bool feed_decode(const struct http_resp *r, int64_t since,
 					 "unreadable, skipped: %s", (long long)rev, cerr);
 				continue;
 			}
+		} else if (strcmp(kind, "pickup") == 0) {
+			json_t *pk = json_object_get(c, "pickup");
+			const char *id = json_string_value(json_object_get(pk, "app_id"));
+			const char *ki = json_string_value(json_object_get(pk, "kiosk"));
+			const char *sl = json_string_value(json_object_get(pk, "slot"));
+
+			out->kind = STORE_CHANGE_PICKUP;
+			memset(&out->u.pickup, 0, sizeof(out->u.pickup));
+			if (!id || !uuid_valid(id) || !ki || !sl ||
+			    strlen(ki) >= sizeof(out->u.pickup.kiosk) ||
+			    strlen(sl) >= sizeof(out->u.pickup.slot)) {
+				log_warn(TAG, "feed rev %lld: pickup unreadable, "
+					 "skipped", (long long)rev);
+				continue;
+			}
+			snprintf(out->u.pickup.app_id, sizeof(out->u.pickup.app_id), "%s", id);
+			snprintf(out->u.pickup.kiosk, sizeof(out->u.pickup.kiosk), "%s", ki);
+			snprintf(out->u.pickup.slot, sizeof(out->u.pickup.slot), "%s", sl);
+			out->u.pickup.at_ms = (int64_t)json_integer_value(
+				json_object_get(pk, "at_ms"));
 		} else {
 			log_debug(TAG, "feed rev %lld: kind '%s' not known here, "
 				  "skipped", (long long)rev, kind);

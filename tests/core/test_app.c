@@ -159,6 +159,44 @@ static void test_dispense_fault_texts(void **ctx)
 	assert_non_null(strstr(msg(MSG_DISP_FAULT_JAM), "服务窗口"));
 }
 
+/* The pickup code is 6 digits, the same for the same id, and (for these
+ * two) different for another. */
+static void test_pickup_code_is_stable(void **ctx)
+{
+	char a[7], b[7], c[7];
+	size_t i;
+
+	(void)ctx;
+	ca_pickup_code("c6688273-bc4f-4ea7-b215-f70550020e5b", a);
+	ca_pickup_code("c6688273-bc4f-4ea7-b215-f70550020e5b", b);
+	ca_pickup_code("06e526be-fcd3-4758-9499-705c77bb615b", c);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_int_equal(strlen(a), 6);
+	for (i = 0; i < 6; i++)
+		assert_true(a[i] >= '0' && a[i] <= '9');
+}
+
+/* Slot labels: a number in range is that slot, "" only on a one-slot box,
+ * anything else is no slot (never a guess). */
+static void test_pickup_slot_labels(void **ctx)
+{
+	(void)ctx;
+	assert_int_equal(ca_pickup_slot("1", 2), 1);
+	assert_int_equal(ca_pickup_slot("2", 2), 2);
+	assert_int_equal(ca_pickup_slot("8", 8), 8);
+	assert_int_equal(ca_pickup_slot("3", 2), 0);
+	assert_int_equal(ca_pickup_slot("0", 2), 0);
+	assert_int_equal(ca_pickup_slot("A3", 8), 0);
+	assert_int_equal(ca_pickup_slot("1a", 8), 0);
+	assert_int_equal(ca_pickup_slot("-1", 8), 0);
+	assert_int_equal(ca_pickup_slot("99999999999999999999", 8), 0);
+	assert_int_equal(ca_pickup_slot("", 1), 1);
+	assert_int_equal(ca_pickup_slot("", 2), 0);
+	assert_int_equal(ca_pickup_slot(NULL, 2), 0);
+	assert_int_equal(ca_pickup_slot("1", 0), 0);
+}
+
 static void test_msg_format_fills_the_number(void **ctx)
 {
 	char buf[64];
@@ -192,6 +230,8 @@ int main(void)
 		cmocka_unit_test(test_chinese_labels_come_from_the_catalog),
 		cmocka_unit_test(test_catalog_is_complete),
 		cmocka_unit_test(test_dispense_fault_texts),
+		cmocka_unit_test(test_pickup_code_is_stable),
+		cmocka_unit_test(test_pickup_slot_labels),
 		cmocka_unit_test(test_msg_format_fills_the_number),
 		cmocka_unit_test(test_error_descriptions),
 	};
