@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "../common/sqlerr.h"
 #include "../core/codec.h"
@@ -255,7 +256,7 @@ static ca_err open_fail(struct store *st, int rc, const char *what, char *err,
 
 /* Run a PRAGMA and copy the first column of its first row into out (size
  * n), cut to fit (PRAGMA answers are ASCII). */
-static int pragma_text(struct store *st, const char *sql, char *out, size_t n)
+static int pragma_once(struct store *st, const char *sql, char *out, size_t n)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v3(st->db, sql, -1, 0, &s, NULL);
@@ -274,6 +275,22 @@ static int pragma_text(struct store *st, const char *sql, char *out, size_t n)
 	}
 out:
 	sqlite3_finalize(s);
+	return rc;
+}
+
+static int pragma_text(struct store *st, const char *sql, char *out, size_t n)
+{
+	const struct timespec pause = { 0, 5 * 1000 * 1000 };
+	int rc, waited_ms = 0;
+
+	/* While another connection creates the file or switches it to WAL,
+	 * SQLite may answer BUSY without calling the busy handler (the WAL
+	 * index is being set up): wait here as the busy timeout would. */
+	while (((rc = pragma_once(st, sql, out, n)) & 0xFF) == SQLITE_BUSY &&
+	       waited_ms < STORE_BUSY_MS) {
+		nanosleep(&pause, NULL);
+		waited_ms += 5;
+	}
 	return rc;
 }
 
