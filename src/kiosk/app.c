@@ -291,6 +291,22 @@ bool app_offline(const struct app *a)
 	return a->sync_seen && !a->sync_st.online && a->sync_st.last_attempt_ms > 0;
 }
 
+void app_outbox_depth(struct app *a, int *pending, int *parked)
+{
+	int p = 0, k = 0;
+
+	if (a->sync_seen) {
+		p = a->sync_st.pending;
+		k = a->sync_st.parked;
+	} else if (store_outbox_depth(a->st, &p, &k) != CA_OK) {
+		p = k = 0;
+	}
+	if (pending)
+		*pending = p;
+	if (parked)
+		*parked = k;
+}
+
 bool app_screen_begin(struct app *a, const char *title, unsigned flags)
 {
 	bool back = ui_screen_begin(a->ui, title, flags);

@@ -241,6 +241,11 @@ bool app_screen_begin(struct app *a, const char *title, unsigned flags);
 bool app_has_hub(const struct app *a);
 /* Whether the last exchange with the hub failed (the offline banner). */
 bool app_offline(const struct app *a);
+
+/* Outbox rows waiting and parked (either may be NULL): from the sync
+ * engine's last report, so a frame does not read the store; from the store
+ * only when there is no engine or it has not reported yet (0 on error). */
+void app_outbox_depth(struct app *a, int *pending, int *parked);
 /* Whether application id has changes the hub has not acknowledged. */
 bool app_queued(struct app *a, const char *id);
 /* Tell the sync engine a change was committed. */

@@ -272,11 +272,7 @@ void scr_home(struct app *a)
 	snprintf(hello, sizeof(hello), "%s%s", msg(MSG_UI_HELLO),
 		 mask_phone(a->session.phone, masked, sizeof(masked)));
 	ui_text(ui, hello, DRAW_FONT_BOLD, t->text_title, THEME_INK_PAGE, UI_ALIGN_LEFT);
-	/* The engine reports the queue depth; ask the store only without one. */
-	if (a->sync_seen)
-		pending = a->sync_st.pending;
-	else if (store_outbox_depth(a->st, &pending, NULL) != CA_OK)
-		pending = 0;
+	app_outbox_depth(a, &pending, NULL);
 	if (pending > 0) {
 		msg_format(queued, sizeof(queued), MSG_UI_SYNC_PENDING, pending);
 		ui_banner(ui, queued, UI_TONE_INFO);
@@ -514,7 +510,7 @@ void scr_maint(struct app *a)
 		maint_pin(a);
 		return;
 	}
-	(void)store_outbox_depth(a->st, &pending, &parked);
+	app_outbox_depth(a, &pending, &parked);
 	ui_scroll_begin(ui, "maint", 0);
 	ui_card_begin(ui);
 	info(ui, MSG_UI_M_KIOSK, a->cfg->kiosk_id);
