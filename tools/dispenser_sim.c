@@ -21,6 +21,9 @@
  *   garbage [N]         put junk bytes (start bytes, fake lengths) before
  *                       the next N answers
  *   slow MS             wait MS before every answer (0: off)
+ *   hang                the next DISPENSE is executed, then the device
+ *                       answers nothing (that DISPENSE included) until
+ *                       clear: a controller that died after the motor ran
  *   door open|closed    the service door (sends an EVENT frame)
  *   fault on|off        a hardware fault
  *   restock S N         slot S holds N keys
@@ -62,6 +65,7 @@ struct sim {
 	bool next_jam;                /* the next DISPENSE jams */
 	bool door;                    /* door open */
 	bool fault;                   /* hardware fault */
+	bool hang;                    /* go silent after the next DISPENSE */
 	int noanswer;                 /* requests still to ignore; -1 all */
 	int lose;                     /* answers still to drop */
 	int badcrc;                   /* answers still to corrupt */
@@ -267,6 +271,14 @@ static void sim_request(struct sim *s, const struct dproto_frame *f)
 			a[2] = DPROTO_R_OK;
 		}
 		s->last_result = a[2];
+		if (s->hang) {
+			/* Executed, then dead: this answer is lost and every
+			 * request after it ignored until "clear". */
+			s->hang = false;
+			s->lose = 1;
+			s->noanswer = -1;
+			fprintf(stderr, "dispenser-sim: hangs after this dispense\n");
+		}
 		a[0] = seq;
 		a[1] = (uint8_t)slot;
 		i = slot >= 1 && slot <= s->nslots ? s->stock[slot - 1] : 0;
@@ -319,6 +331,8 @@ static bool sim_control(struct sim *s, const char *w, const char *a1,
 			s->stock[slot - 1] = 0;
 			return false;
 		}
+	} else if (strcmp(w, "hang") == 0) {
+		s->hang = true;
 	} else if (strcmp(w, "noanswer") == 0) {
 		s->noanswer = sim_count(a1);
 	} else if (strcmp(w, "lose") == 0) {
@@ -345,7 +359,7 @@ static bool sim_control(struct sim *s, const char *w, const char *a1,
 		if (s->master >= 0) /* not for --fault at start */
 			sim_answer(s, DPROTO_EVENT, &fl, 1, NULL);
 	} else if (strcmp(w, "clear") == 0) {
-		s->jam = s->next_jam = s->door = s->fault = false;
+		s->jam = s->next_jam = s->door = s->fault = s->hang = false;
 		s->noanswer = s->lose = s->badcrc = s->garbage = 0;
 		s->slow_ms = 0;
 	} else if (strcmp(w, "status") == 0) {
@@ -406,7 +420,7 @@ static void usage(FILE *f)
 		"usage: dispenser-sim [--slots N] [--stock A,B,..] [--path-file FILE]\n"
 		"                     [--fault MODE[=N]]... [--slow MS] [--seed N]\n"
 		"MODE: jam, empty=S, noanswer[=N|all], lose[=N], badcrc[=N],\n"
-		"      garbage[=N], door=open, fault=on. Control lines on stdin:\n"
+		"      garbage[=N], door=open, fault=on, hang. Control lines on stdin:\n"
 		"      the same words, plus restock S N, clear, status, quit.\n"
 		"See docs/dispenser.md.\n");
 }

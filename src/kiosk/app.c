@@ -110,13 +110,21 @@ static void start_workers(struct app *a, const struct app_opts *o)
 			  "and payment are unavailable", ca_strerror(rc));
 }
 
+/* The pickup worker's clock: the app's (virtual in flow tests), so its
+ * rows are stamped like the UI thread's. */
+static int64_t pickup_clock(void *ctx)
+{
+	return app_unix_ms(ctx);
+}
+
 /* Start the dispenser worker when the kiosk has a dispenser ([dispenser]
  * driver sim or serial). A failure is logged; on-site orders then show the
  * pickup code for the counter. */
 static void start_dispenser(struct app *a, const struct app_opts *o)
 {
 	struct pickup_opts po = { .cfg = a->cfg, .db_path = o->db_path,
-				  .notify = wake_loop };
+				  .notify = wake_loop, .clock = pickup_clock,
+				  .clock_ctx = a };
 	ca_err rc;
 
 	if (a->cfg->disp_driver == CONFIG_DISP_NONE)
@@ -517,9 +525,12 @@ static void poll_workers(struct app *a)
 /* ---- the idle rule (BRIEF §6) ---- */
 
 /* Whether the screen keeps its own time and the idle rule waits: the
- * payment QR while it can still be paid. */
+ * payment QR while it can still be paid, and a dispense in flight (the
+ * person is waiting for the key; the screen has its own limit). */
 static bool idle_exempt(const struct app *a)
 {
+	if (a->screen == APP_SCREEN_ORDER_DETAIL && app_disp_busy(a))
+		return true;
 	return a->screen == APP_SCREEN_PAY_QR && a->pay.have_order &&
 	       a->pay.order.state == PAY_NOTPAY && !a->pay.asked_after_expiry;
 }

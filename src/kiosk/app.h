@@ -21,7 +21,8 @@
  * Time: the app's clock is monotonic time plus clock_offset_ms, so that a
  * flow script's `advance 60s` moves countdowns and idle timers without
  * waiting (app_now_ms). Store timestamps are wall-clock Unix ms plus the
- * same offset (app_unix_ms).
+ * same offset (app_unix_ms); the pickup worker stamps its rows with the
+ * same clock.
  *
  * Personal data: the session (phone, token), the form being filled and
  * every field buffer are wiped (app_end_session) when the person leaves,
@@ -158,7 +159,8 @@ struct app {
 	bool changed;              /* the screen changed during this frame: run it again */
 	bool trim;                 /* another screen: give freed heap back after the frame */
 	bool input_frame;          /* a scripted tap's frames: workers' results wait */
-	int64_t clock_offset_ms;   /* virtual clock: app time = monotonic + this */
+	_Atomic int64_t clock_offset_ms; /* virtual clock: app time = monotonic + this;
+				    * atomic: the pickup worker reads it */
 	int64_t last_input_ms;     /* app time of the last touch */
 
 	struct sync_status sync_st; /* the newest sync status */

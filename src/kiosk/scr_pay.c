@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/log.h"
 #include "app.h"
 #include "store.h"
 
@@ -1061,7 +1062,20 @@ static struct {
 	char app_id[CA_UUID_LEN + 1]; /* the application it is about, "" none */
 	enum pk_state state;          /* how far */
 	char result[24];              /* PK_FAILED: the device's result name */
+	int64_t give_up_ms;           /* PK_BUSY: app time to stop waiting */
 } pk;
+
+/*
+ * How long the screen waits for the worker's answer before it says the
+ * outcome is unknown: a pickup is at most four device exchanges (recovery's
+ * status, status, dispense, status), each bounded by (retries + 1) *
+ * timeout_ms, plus a margin for the store. Past that something is wrong
+ * with the worker; the screen must not spin for ever with no way out.
+ */
+static int64_t pk_wait_max_ms(const struct app *a)
+{
+	return 4 * (int64_t)(a->cfg->disp_retries + 1) * a->cfg->disp_timeout_ms + 10000;
+}
 
 /* The slot r's key waits in at this kiosk, or 0 (not ready here). */
 static int pk_here(struct app *a, const struct ca_app *r)
@@ -1084,8 +1098,18 @@ static void pk_poll(struct app *a)
 {
 	struct pickup_result res;
 
-	if (pk.state != PK_BUSY || !app_disp_take(a, PICKUP_DISPENSE, &res))
+	/* A late answer after the screen gave up still says what happened. */
+	if (pk.state != PK_BUSY && pk.state != PK_UNKNOWN)
 		return;
+	if (!app_disp_take(a, PICKUP_DISPENSE, &res)) {
+		if (pk.state == PK_BUSY && app_now_ms(a) >= pk.give_up_ms) {
+			log_error("kiosk", "no answer from the pickup worker for %s in "
+				  "%lld ms; shown as unknown", pk.app_id,
+				  (long long)pk_wait_max_ms(a));
+			pk.state = PK_UNKNOWN;
+		}
+		return;
+	}
 	if (strcmp(res.app_id, pk.app_id) != 0 && res.app_id[0])
 		return;
 	switch (res.outcome) {
@@ -1115,6 +1139,7 @@ static void pk_start(struct app *a, const struct ca_app *r, int slot)
 	snprintf(req.app_id, sizeof(req.app_id), "%s", r->id);
 	pk.state = PK_BUSY;
 	pk.result[0] = '\0';
+	pk.give_up_ms = app_now_ms(a) + pk_wait_max_ms(a);
 	app_disp_send(a, &req);
 }
 
@@ -1170,7 +1195,9 @@ static void pk_card(struct app *a, const struct ca_app *r, int slot)
 		return;
 	}
 	if (pk.state == PK_UNKNOWN) {
+		/* The code lets the counter find the order the person asks about. */
 		ui_banner(ui, msg(MSG_UI_PICKUP_UNKNOWN), UI_TONE_WARNING);
+		pk_code_card(ui, r);
 		return;
 	}
 	if (r->proc_status != CA_PROC_READY_FOR_PICKUP)
