@@ -12,6 +12,11 @@
  * stale answer (another seq), an unsolicited EVENT or a damaged frame is
  * skipped, never taken for the answer.
  *
+ * A line that hangs up (a USB serial adapter pulled out, the device's
+ * power cut) is closed at once and opened again by the next request, so a
+ * device plugged back in (under the same path, e.g. a udev symlink) is
+ * used again without restarting the kiosk.
+ *
  * Sequence numbers (docs/dispenser.md): 1..255, never 0, and never the seq
  * the device holds as its last executed DISPENSE/RESTOCK, because the
  * device answers that seq with the stored result without acting. The host
@@ -76,6 +81,7 @@ struct disp {
 	int nslots;                       /* slots, from the config */
 	int timeout_ms;                   /* serial: wait for one answer */
 	int retries;                      /* serial: resends after no answer */
+	int baud;                         /* serial: the line's rate */
 	char path[DISP_PATH_MAX];         /* sim: state file; serial: tty */
 	struct sim_state sim;             /* sim: the state */
 	int fd;                           /* serial: the tty, -1 when closed */
@@ -497,9 +503,10 @@ static speed_t ser_speed(int baud)
 	}
 }
 
-/* Write all n bytes before deadline (monotonic ms). */
-static bool ser_write(struct disp *d, const uint8_t *p, size_t n,
-		      long long deadline)
+/* Write all n bytes before deadline (monotonic ms): 1 written, 0 not
+ * before the deadline, -1 the line is gone (EIO and the like). */
+static int ser_write(struct disp *d, const uint8_t *p, size_t n,
+		     long long deadline)
 {
 	struct pollfd pfd = { .fd = d->fd, .events = POLLOUT };
 	ssize_t w;
@@ -513,14 +520,68 @@ static bool ser_write(struct disp *d, const uint8_t *p, size_t n,
 			continue;
 		}
 		if (w < 0 && errno != EAGAIN && errno != EINTR)
-			return false;
+			return -1;
 		left = deadline - now_ms();
 		if (left <= 0)
-			return false;
+			return 0;
 		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
-			return false;
+			return -1;
+		if (pfd.revents & (POLLHUP | POLLERR))
+			return -1;
 	}
-	return true;
+	return 1;
+}
+
+/* Open and set up the tty into d->fd: raw, 8N1, no flow control, d->baud,
+ * non-blocking, locked against a second user. */
+static ca_err ser_line(struct disp *d, char *err, size_t errlen)
+{
+	struct termios t;
+	speed_t sp = ser_speed(d->baud);
+	int fd;
+
+	fd = open(d->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		say(err, errlen, "%s: cannot open: %s", d->path,
+		    strerror(errno));
+		return CA_ERR_IO;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		say(err, errlen, "%s: in use by another process", d->path);
+		close(fd);
+		return CA_ERR_IO;
+	}
+	if (!isatty(fd) || tcgetattr(fd, &t) != 0 || sp == B0) {
+		say(err, errlen, "%s: not a serial line (or baud %d not "
+		    "supported)", d->path, d->baud);
+		close(fd);
+		return CA_ERR_IO;
+	}
+	cfmakeraw(&t);
+	t.c_cflag |= CLOCAL | CREAD;
+	t.c_cflag &= ~(tcflag_t)(CSTOPB | PARENB | CRTSCTS);
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	if (cfsetispeed(&t, sp) != 0 || cfsetospeed(&t, sp) != 0 ||
+	    tcsetattr(fd, TCSANOW, &t) != 0) {
+		say(err, errlen, "%s: cannot set the line up: %s", d->path,
+		    strerror(errno));
+		close(fd);
+		return CA_ERR_IO;
+	}
+	d->fd = fd;
+	dproto_dec_reset(&d->dec);
+	return CA_OK;
+}
+
+/* The line hung up: close it; the next request opens it again. */
+static void ser_hangup(struct disp *d)
+{
+	log_warn("dispenser", "%s hung up; it is opened again on the next "
+		 "request", d->path);
+	close(d->fd);
+	d->fd = -1;
+	d->seq_known = false;
 }
 
 /* The next seq: 1..255, never the device's stored one. */
@@ -564,12 +625,21 @@ static bool ser_exchange(struct disp *d, uint8_t cmd, const uint8_t *payload,
 {
 	uint8_t frame[DPROTO_FRAME_MAX];
 	size_t flen = dproto_encode(cmd, payload, len, frame, sizeof(frame));
-	struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
-	int attempt, naks = 0;
+	struct pollfd pfd;
+	int attempt, naks = 0, wr;
 	long long deadline, left;
 	bool hup = false;
+	char oerr[DISP_TEXT_MAX];
 
 	assert(flen > 0);
+	if (d->fd < 0) {
+		if (ser_line(d, oerr, sizeof(oerr)) != CA_OK) {
+			say(why, whylen, "no answer: %s", oerr);
+			return false;
+		}
+		log_info("dispenser", "%s opened again", d->path);
+	}
+	pfd = (struct pollfd){ .fd = d->fd, .events = POLLIN };
 	/* Bytes from before this request can only be stale answers. */
 	(void)tcflush(d->fd, TCIFLUSH);
 	dproto_dec_reset(&d->dec);
@@ -580,7 +650,12 @@ static bool ser_exchange(struct disp *d, uint8_t cmd, const uint8_t *payload,
 		if (attempt)
 			log_warn("dispenser", "resending cmd 0x%02x seq %u "
 				 "(attempt %d)", cmd, payload[0], attempt + 1);
-		if (!ser_write(d, frame, flen, deadline))
+		wr = ser_write(d, frame, flen, deadline);
+		if (wr < 0) {
+			hup = true;
+			break;
+		}
+		if (wr == 0)
 			continue;
 		while (!nak) {
 			if (dproto_dec_next(&d->dec, ans)) {
@@ -617,9 +692,10 @@ static bool ser_exchange(struct disp *d, uint8_t cmd, const uint8_t *payload,
 			}
 		}
 	}
-	if (hup)
+	if (hup) {
 		say(why, whylen, "no answer from %s: line hung up", d->path);
-	else
+		ser_hangup(d);
+	} else
 		say(why, whylen, "no answer from %s after %d attempt%s of %d ms"
 		    " (%d NAK, %lu bad frame%s)", d->path, d->retries + 1,
 		    d->retries ? "s" : "", d->timeout_ms, naks,
@@ -705,10 +781,12 @@ static enum disp_result ser_dispense(struct disp *d, int slot, char *detail,
 	}
 	d->dev_last_seq = req[0];
 	if (a.len != 5 || a.payload[1] != (uint8_t)slot) {
+		/* Our seq: the device did act, we cannot read how. Unknown,
+		 * like no answer: the caller asks STATUS (last_result). */
 		d->seq_known = false;
 		say(detail, n, "slot %d: bad RESULT answer (%u bytes)", slot,
 		    a.len);
-		return DISP_FAULT;
+		return DISP_NO_ANSWER;
 	}
 	r = ser_result(a.payload[2]);
 	if (r == DISP_OK)
@@ -724,9 +802,19 @@ static enum disp_result ser_dispense(struct disp *d, int slot, char *detail,
 static ca_err ser_restock(struct disp *d, int slot, int count, char *err,
 			  size_t n)
 {
+	struct disp_status st;
 	struct dproto_frame a;
 	uint8_t req[4];
 
+	/* Like a dispense: a seq the device holds would be answered from
+	 * memory and the restock not done. */
+	if (!d->seq_known) {
+		memset(&st, 0, sizeof(st));
+		if (ser_status(d, &st) != CA_OK) {
+			say(err, n, "%s", st.text);
+			return CA_ERR_IO;
+		}
+	}
 	req[0] = ser_next_seq(d);
 	req[1] = (uint8_t)slot;
 	req[2] = (uint8_t)(count >> 8);
@@ -751,45 +839,23 @@ static const struct disp_ops ser_ops = {
 	ser_status, ser_dispense, ser_restock, ser_close,
 };
 
-/* Open and set up the tty: raw, 8N1, no flow control, the configured
- * rate, non-blocking, locked against a second user. */
+/* Open the line (ser_line) and read the status once: a device that does
+ * not answer yet is not an error (its seq is learnt before the first
+ * dispense). */
 static ca_err ser_open(struct disp *d, const struct config *c, char *err,
 		       size_t errlen)
 {
-	struct termios t;
 	struct disp_status st;
-	speed_t sp = ser_speed(c->disp_baud);
+	ca_err e;
 
 	snprintf(d->path, sizeof(d->path), "%s", c->disp_device);
 	d->timeout_ms = c->disp_timeout_ms;
 	d->retries = c->disp_retries;
+	d->baud = c->disp_baud;
 	dproto_dec_init(&d->dec);
-	d->fd = open(d->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (d->fd < 0) {
-		say(err, errlen, "%s: cannot open: %s", d->path,
-		    strerror(errno));
-		return CA_ERR_IO;
-	}
-	if (flock(d->fd, LOCK_EX | LOCK_NB) != 0) {
-		say(err, errlen, "%s: in use by another process", d->path);
-		return CA_ERR_IO;
-	}
-	if (!isatty(d->fd) || tcgetattr(d->fd, &t) != 0 || sp == B0) {
-		say(err, errlen, "%s: not a serial line (or baud %d not "
-		    "supported)", d->path, c->disp_baud);
-		return CA_ERR_IO;
-	}
-	cfmakeraw(&t);
-	t.c_cflag |= CLOCAL | CREAD;
-	t.c_cflag &= ~(tcflag_t)(CSTOPB | PARENB | CRTSCTS);
-	t.c_cc[VMIN] = 0;
-	t.c_cc[VTIME] = 0;
-	if (cfsetispeed(&t, sp) != 0 || cfsetospeed(&t, sp) != 0 ||
-	    tcsetattr(d->fd, TCSANOW, &t) != 0) {
-		say(err, errlen, "%s: cannot set the line up: %s", d->path,
-		    strerror(errno));
-		return CA_ERR_IO;
-	}
+	e = ser_line(d, err, errlen);
+	if (e != CA_OK)
+		return e;
 	memset(&st, 0, sizeof(st));
 	if (ser_status(d, &st) != CA_OK)
 		log_warn("dispenser", "%s", st.text);

@@ -866,6 +866,78 @@ static void test_serial_stale_answer_is_never_taken(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/*
+ * A USB serial adapter pulled out and plugged back in: the kiosk's device
+ * path is a symlink (as udev makes under /dev/serial/by-id). First it
+ * points at a pty whose master we close (the line hangs up: no answer,
+ * "hung up"); then at the simulator's pty. The same struct disp answers
+ * again without being closed and opened by the caller.
+ */
+static void test_serial_unplugged_line_is_reopened(void **state)
+{
+	struct simproc *sp = *state;
+	char dir[] = "/tmp/ca-disp-XXXXXX", link[64], detail[DISP_TEXT_MAX];
+	char err[256];
+	struct disp_status st;
+	struct config c;
+	struct disp *d = NULL;
+	int master;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(link, sizeof(link), "%s/ttyDISP", dir);
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	assert_int_equal(symlink(ptsname(master), link), 0);
+	config_defaults(&c);
+	c.disp_driver = CONFIG_DISP_SERIAL;
+	snprintf(c.disp_device, sizeof(c.disp_device), "%s", link);
+	c.disp_slots = 2;
+	c.disp_timeout_ms = T_TIMEOUT_MS;
+	c.disp_retries = T_RETRIES;
+	/* Nobody answers on that line yet: open works, status does not. */
+	if (disp_open(&c, &d, err, sizeof(err)) != CA_OK)
+		fail_msg("disp_open %s: %s", link, err);
+	close(master); /* pulled out */
+	assert_int_equal(disp_status(d, &st), CA_ERR_IO);
+	assert_non_null(strstr(st.text, "hung up"));
+	assert_int_equal(disp_dispense(d, 1, detail, sizeof(detail)), DISP_NO_ANSWER);
+	assert_int_equal(sim_dispensed(sp), 0);
+	/* Plugged back in: the same path now leads to a device. */
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink(sp->pty, link), 0);
+	assert_int_equal(disp_status(d, &st), CA_OK);
+	assert_int_equal(st.stock[0], 5);
+	assert_int_equal(disp_dispense(d, 1, detail, sizeof(detail)), DISP_OK);
+	assert_int_equal(sim_dispensed(sp), 1);
+	disp_close(d);
+	unlink(link);
+	rmdir(dir);
+}
+
+/* A restock right after the line came back (the device's stored seq not
+ * known) is still executed, not answered from the device's memory. */
+static void test_serial_restock_learns_seq_first(void **state)
+{
+	struct simproc *sp = *state;
+	struct disp *d = ser_open_sim(sp);
+	char err[256];
+
+	/* The same restock twice: the second must be done again (a seq
+	 * reused by chance would be answered from memory). */
+	assert_int_equal(disp_restock(d, 2, 3, err, sizeof(err)), CA_OK);
+	ctl(sp, "empty 2", NULL, 0);
+	disp_close(d);
+	/* A new driver whose STATUS at open goes unanswered: it starts its
+	 * seqs from the same place, and does not know the device's. */
+	ctl(sp, "noanswer 3", NULL, 0);
+	d = ser_open_sim(sp);
+	assert_int_equal(disp_restock(d, 2, 3, err, sizeof(err)), CA_OK);
+	assert_int_equal(stock_of(d, 2), 3);
+	disp_close(d);
+}
+
 static void test_serial_open_errors(void **state)
 {
 	char err[256];
@@ -913,6 +985,8 @@ int main(void)
 		SERIAL(test_serial_door_open_and_event),
 		cmocka_unit_test(test_serial_stale_answer_is_never_taken),
 		cmocka_unit_test(test_serial_open_errors),
+		SERIAL(test_serial_unplugged_line_is_reopened),
+		SERIAL(test_serial_restock_learns_seq_first),
 	};
 
 	log_set_level(LOG_ERROR);
