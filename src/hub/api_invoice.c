@@ -565,13 +565,57 @@ static char *trim(char *s)
 	return s;
 }
 
+/*
+ * The comparable form of a company name, into out (size n): no whitespace
+ * at all (ASCII, U+00A0, U+3000), full-width ASCII forms (U+FF01..U+FF5E,
+ * e.g. the （） of "某某（苏州）有限公司") as their ASCII letters, and
+ * ASCII letters in upper case. People type the same name with either kind
+ * of brackets and spaces, and Latin letters in either case, on a phone's
+ * keyboard; none of that makes it another company. Everything else must
+ * be the same. false when it does not fit.
+ */
+static bool name_key(const char *s, char *out, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0, k;
+
+	while (*u) {
+		unsigned c;
+
+		if ((k = space_len((const char *)u)) > 0) {
+			u += k;
+			continue;
+		}
+		if (u[0] == 0xef && (u[1] == 0xbc || u[1] == 0xbd) && u[2] >= 0x80 &&
+		    u[2] <= 0xbf) {
+			/* U+FF00..U+FF7F: EF BC 80..BF, EF BD 80..BF */
+			c = (u[1] == 0xbc ? 0xff00u : 0xff40u) + (u[2] - 0x80u);
+			if (c >= 0xff01u && c <= 0xff5eu) {
+				c = c - 0xff01u + 0x21u;
+				if (o + 1 >= n)
+					return false;
+				out[o++] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+				u += 3;
+				continue;
+			}
+		}
+		if (o + 1 >= n)
+			return false;
+		out[o++] = (char)(*u >= 'a' && *u <= 'z' ? *u - 32 : *u);
+		u++;
+	}
+	out[o] = '\0';
+	return true;
+}
+
 /* POST /invoice/TOKEN company=NAME */
 static void page_post(struct http_req *rq, struct http_resp *rs)
 {
 	struct hub *hub = rq->hub;
 	struct hubdb_inv_token t;
 	struct inv_view *v = NULL;
-	char input[COMPANY_INPUT_MAX + 1], want[sizeof(v->app.company)], err[200], key[40], tag[8];
+	char input[COMPANY_INPUT_MAX + 1], typed_key[COMPANY_INPUT_MAX + 1];
+	char want_key[sizeof(v->app.company)], err[200], key[40], tag[8];
 	const char *typed;
 	int max = hub->cfg.invoice_max_attempts, left;
 	bool right;
@@ -596,8 +640,9 @@ static void page_post(struct http_req *rq, struct http_resp *rs)
 	}
 	if (e)
 		goto failed;
-	snprintf(want, sizeof(want), "%s", v->app.company);
-	right = strcmp(trim(want), typed) == 0;
+	right = name_key(v->app.company, want_key, sizeof(want_key)) &&
+		name_key(typed, typed_key, sizeof(typed_key)) &&
+		strcmp(want_key, typed_key) == 0;
 	/* Count or answer under the store's lock, re-reading the row, so that
 	 * parallel posts cannot pass the limit. */
 	if ((e = hubdb_begin(hub->db)))

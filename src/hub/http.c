@@ -337,6 +337,10 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct http_resp *rs)
 					"application/json; charset=utf-8");
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* Page addresses carry secrets (the invoice token, the PDF key):
+	 * never hand them to another site. */
+	if (file || html)
+		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	if (rs->retry_after > 0) {
 		snprintf(num, sizeof(num), "%d", rs->retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);

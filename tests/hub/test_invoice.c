@@ -162,17 +162,25 @@ static void push(const struct ca_app *a, const char *op)
 	free(text);
 }
 
-/* A new approved application of phone (the fixture's company). */
-static void approved_app(struct ca_app *a, const char *phone)
+/* A new approved application of phone, of company (NULL: the fixture's). */
+static void approved_app_of(struct ca_app *a, const char *phone, const char *company)
 {
 	char out[512];
 
 	fixture_app(a);
+	if (company)
+		snprintf(a->company, sizeof(a->company), "%s", company);
 	assert_int_equal(uuid_v4(a->id), CA_OK);
 	snprintf(a->account, sizeof(a->account), "%s", phone);
 	push(a, "save");
 	push(a, "submit");
 	assert_int_equal(hubproc_ctl(hub, out, sizeof(out), "approve", a->id, (char *)NULL), 0);
+}
+
+/* A new approved application of phone (the fixture's company). */
+static void approved_app(struct ca_app *a, const char *phone)
+{
+	approved_app_of(a, phone, NULL);
 }
 
 /* Pay app_id through the simulator and wait until the hub knows it. */
@@ -241,19 +249,25 @@ static long phone(const char *method, const char *path, const char *form,
 }
 
 /* An application paid and invoiced, with its token's page path. */
-static void invoiced(struct ca_app *a, const char *ph, char session[65], char *path, size_t n)
+static void invoiced_of(struct ca_app *a, const char *ph, const char *company,
+			char session[65], char *path, size_t n)
 {
 	long st;
 	json_t *j;
 
 	login(ph, session);
-	approved_app(a, ph);
+	approved_app_of(a, ph, company);
 	pay(session, a->id);
 	issue(a->id);
 	j = token_req(session, a->id, &st);
 	assert_int_equal(st, 200);
 	page_path(j, path, n);
 	json_decref(j);
+}
+
+static void invoiced(struct ca_app *a, const char *ph, char session[65], char *path, size_t n)
+{
+	invoiced_of(a, ph, NULL, session, path, n);
 }
 
 /* ---- tests ---- */
@@ -406,6 +420,8 @@ static void test_right_name_preview_and_pdf(void **state)
 	free(r.body);
 	assert_int_equal(phone("POST", path, "company=++" COMPANY "%E3%80%80", &r), 200);
 	assert_non_null(strstr(r.body, "电子发票预览"));
+	/* The page's address holds the token, the PDF link the key. */
+	assert_string_equal(r.referrer_policy, "no-referrer");
 	assert_non_null(strstr(r.body, COMPANY));
 	assert_non_null(strstr(r.body, "91320582MA1MABCDEU"));
 	assert_non_null(strstr(r.body, AMOUNT));
@@ -421,6 +437,7 @@ static void test_right_name_preview_and_pdf(void **state)
 	free(r.body);
 	assert_int_equal(phone("GET", link, NULL, &r), 200);
 	assert_string_equal(r.content_type, "application/pdf");
+	assert_string_equal(r.referrer_policy, "no-referrer");
 	assert_non_null(strstr(r.disposition, "attachment"));
 	assert_non_null(strstr(r.disposition, jstr(j, "invoice_no")));
 	assert_true(r.body_len > 1000 && !memcmp(r.body, "%PDF-", 5));
@@ -441,6 +458,40 @@ static void test_right_name_preview_and_pdf(void **state)
 	assert_non_null(strstr(text, jstr(j, "invoice_no")));
 	assert_non_null(strstr(text, "91320582MA1MABCDEU"));
 	json_decref(j);
+}
+
+/* The name as people type it on a phone: ASCII brackets for full-width
+ * ones, spaces inside, Latin letters in another case, full-width letters -
+ * the same company. Another character is another company (counted). */
+static void test_name_check_forgives_brackets_spaces_and_case(void **state)
+{
+	struct ca_app a;
+	struct hubproc_resp r;
+	char session[65], path[200];
+
+	(void)state;
+	invoiced_of(&a, "13900000008", "苏州ABC数码科技（集团）有限公司", session, path,
+		    sizeof(path));
+	/* 苏州abc 数码科技(集团)有限公司: ASCII brackets, a space, lower case */
+	assert_int_equal(phone("POST", path, "company=%E8%8B%8F%E5%B7%9Eabc+"
+			       "%E6%95%B0%E7%A0%81%E7%A7%91%E6%8A%80(%E9%9B%86%E5%9B%A2)"
+			       "%E6%9C%89%E9%99%90%E5%85%AC%E5%8F%B8", &r), 200);
+	assert_non_null(strstr(r.body, "电子发票预览"));
+	free(r.body);
+	/* full-width ａｂｃ (U+FF41..U+FF43) for abc */
+	assert_int_equal(phone("POST", path, "company=%E8%8B%8F%E5%B7%9E%EF%BD%81%EF%BD%82"
+			       "%EF%BD%83%E6%95%B0%E7%A0%81%E7%A7%91%E6%8A%80%EF%BC%88"
+			       "%E9%9B%86%E5%9B%A2%EF%BC%89%E6%9C%89%E9%99%90%E5%85%AC%E5%8F%B8",
+			       &r), 200);
+	assert_non_null(strstr(r.body, "电子发票预览"));
+	free(r.body);
+	/* 苏州ABC数码科技有限公司: without （集团） it is another name */
+	assert_int_equal(phone("POST", path, "company=%E8%8B%8F%E5%B7%9EABC"
+			       "%E6%95%B0%E7%A0%81%E7%A7%91%E6%8A%80"
+			       "%E6%9C%89%E9%99%90%E5%85%AC%E5%8F%B8", &r), 200);
+	assert_null(strstr(r.body, "电子发票预览"));
+	assert_non_null(strstr(r.body, "单位名称与开票信息不一致"));
+	free(r.body);
 }
 
 /* Unknown and malformed tokens are a clear 404 page. */
@@ -596,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_token_rules_and_reuse),
 		cmocka_unit_test(test_wrong_name_counts_and_locks),
 		cmocka_unit_test(test_right_name_preview_and_pdf),
+		cmocka_unit_test(test_name_check_forgives_brackets_spaces_and_case),
 		cmocka_unit_test(test_unknown_token_404),
 		cmocka_unit_test(test_browser_reads_the_pdf),
 		cmocka_unit_test(test_issue_on_payment),

@@ -373,6 +373,11 @@ static size_t on_header(char *d, size_t s, size_t m, void *ud)
 		snprintf(r->disposition, sizeof(r->disposition), "%.*s", (int)(n - 21), d + 21);
 		r->disposition[strcspn(r->disposition, "\r\n")] = '\0';
 	}
+	if (n > 17 && !strncasecmp(d, "Referrer-Policy: ", 17)) {
+		snprintf(r->referrer_policy, sizeof(r->referrer_policy), "%.*s", (int)(n - 17),
+			 d + 17);
+		r->referrer_policy[strcspn(r->referrer_policy, "\r\n")] = '\0';
+	}
 	if (n > 13 && !strncasecmp(d, "Retry-After: ", 13))
 		r->retry_after = strtol(d + 13, NULL, 10);
 	return n;

@@ -80,6 +80,7 @@ struct hubproc_resp {
 	char date[64];     /* Date header */
 	char content_type[64]; /* Content-Type header */
 	char disposition[128]; /* Content-Disposition header */
+	char referrer_policy[32]; /* Referrer-Policy header */
 	size_t body_len;   /* bytes of body (a PDF holds NULs) */
 	long retry_after;  /* Retry-After, 0 when absent */
 	char nonce[33];    /* the nonce sent */
