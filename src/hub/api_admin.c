@@ -377,6 +377,27 @@ static void device_disable(struct http_req *rq, struct http_resp *rs)
 	http_reply(rs, 200, json_pack("{s:s, s:b}", "id", rq->param[0], "enabled", 0));
 }
 
+/* ---- restocks ---- */
+
+/* GET /v1/admin/restocks[?kiosk=K]: newest first. */
+static void restocks_list(struct http_req *rq, struct http_resp *rs)
+{
+	const char *kiosk = http_query(rq, "kiosk");
+	json_t *list;
+
+	if (kiosk && !*kiosk)
+		kiosk = NULL;
+	if (kiosk && !device_id_ok(kiosk)) {
+		http_error(rs, 400, "bad_request", "kiosk: 1 to 32 of A-Z a-z 0-9 _ -");
+		return;
+	}
+	if (hubdb_restock_json(rq->hub->db, kiosk, HUBDB_RESTOCK_LIST_MAX, &list)) {
+		http_error(rs, 500, "internal", "store error");
+		return;
+	}
+	http_reply(rs, 200, json_pack("{s:o}", "restocks", list));
+}
+
 /* ---- SMS, clock ---- */
 
 static void sms_last(struct http_req *rq, struct http_resp *rs)
@@ -439,6 +460,7 @@ static const struct http_route routes[] = {
 	{ "POST", "/v1/admin/devices", HTTP_AUTH_ADMIN, device_add },
 	{ "GET", "/v1/admin/devices", HTTP_AUTH_ADMIN, device_list },
 	{ "POST", "/v1/admin/devices/*/disable", HTTP_AUTH_ADMIN, device_disable },
+	{ "GET", "/v1/admin/restocks", HTTP_AUTH_ADMIN, restocks_list },
 	{ "GET", "/v1/admin/sms/*", HTTP_AUTH_ADMIN, sms_last },
 	{ "POST", "/v1/admin/clock", HTTP_AUTH_ADMIN, clock_advance },
 };

@@ -58,6 +58,8 @@ static void usage(FILE *f, bool full)
 		"  ship ID --tracking NO        mailed (已发货), with the tracking number\n"
 		"  ready ID --kiosk K [--slot S]  ready for pickup at kiosk K (slot S)\n"
 		"  invoice ID                   mark the e-invoice issued\n"
+		"  restocks [--kiosk K]         restocks of the kiosks' key dispensers,\n"
+		"                               newest first (kiosk's time, local)\n"
 		"  device add ID                provision a kiosk; prints its secret once\n"
 		"  device list                  kiosks, enabled or not, last seen\n"
 		"  device disable ID            refuse the kiosk from now on\n"
@@ -256,6 +258,44 @@ static const char *when(json_int_t s, char buf[32])
 	return buf;
 }
 
+/* Unix ms as local time text, seconds precision. */
+static const char *local_ms(json_int_t ms, char buf[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, 32, "%lld ms", (long long)ms);
+	return buf;
+}
+
+/* The restocks table: kiosk's time, kiosk, slot, before -> after. */
+static void print_restocks(json_t *r)
+{
+	json_t *list = json_object_get(r, "restocks"), *x;
+	char w[32], before[24];
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		printf("(no restocks)\n");
+		return;
+	}
+	printf("%-19s  %-32s %4s  %s\n", "time (kiosk)", "kiosk", "slot", "keys before → after");
+	json_array_foreach(list, i, x) {
+		json_int_t b = json_integer_value(json_object_get(x, "before"));
+
+		if (b < 0)
+			snprintf(before, sizeof(before), "?");
+		else
+			snprintf(before, sizeof(before), "%lld", (long long)b);
+		printf("%-19s  %-32s %4lld  %s → %lld\n",
+		       local_ms(json_integer_value(json_object_get(x, "at_ms")), w),
+		       json_string_value(json_object_get(x, "kiosk")),
+		       (long long)json_integer_value(json_object_get(x, "slot")), before,
+		       (long long)json_integer_value(json_object_get(x, "after")));
+	}
+}
+
 /* Print one application line. */
 static void print_app_line(json_t *a)
 {
@@ -302,6 +342,10 @@ static void print_result(const struct ctl *c, const char *cmd, json_t *r)
 		}
 		if (json_array_size(json_object_get(r, "devices")) == 0)
 			printf("(no devices)\n");
+		return;
+	}
+	if (!strcmp(cmd, "restocks")) {
+		print_restocks(r);
 		return;
 	}
 	if (!strcmp(cmd, "device add")) {
@@ -430,6 +474,15 @@ static int run(struct ctl *c, int argc, char **argv)
 		body = json_pack("{s:s, s:s}", "staff", c->staff, "text", v[0]);
 		method = "POST";
 		snprintf(path, sizeof(path), "/v1/admin/apps/%s/records", argv[1]);
+	} else if (!strcmp(cmd, "restocks")) {
+		static const char *const names[] = { "--kiosk", NULL };
+
+		if (!opt_values(argc - 1, argv + 1, names, v))
+			return EXIT_USAGE;
+		if (v[0] && !seg_ok(v[0]))
+			goto bad;
+		snprintf(path, sizeof(path), "/v1/admin/restocks%s%s", v[0] ? "?kiosk=" : "",
+			 v[0] ? v[0] : "");
 	} else if (!strcmp(cmd, "device add")) {
 		NEED(1);
 		body = json_pack("{s:s}", "id", argv[1]);

@@ -9,6 +9,10 @@
  * the feed with reasons; the long-poll returns early on a change; a restart
  * keeps data and still refuses an old nonce. The application-form template
  * is an HTML page anyone can open, with every field of the form on it.
+ * A version-3 store migrates to 4 (restocks) keeping its data. A kiosk's
+ * restock record (op "restock", no application, no login) is checked (400
+ * with the member named), kept once whatever the replays, and listed for
+ * staff.
  *
  * One hub serves the group (started in the group setup); tests run in the
  * order listed, and the ones that move the virtual clock come last.
@@ -219,6 +223,42 @@ static json_t *feed_app(const char *id)
 	}
 	json_decref(j);
 	return found;
+}
+
+/* An admin GET (Bearer token); the answer parsed, its status into *status. */
+static json_t *admin_get(const char *target, long *status)
+{
+	struct hubproc_req q = { .bearer = hub.token };
+	struct hubproc_resp r;
+	json_t *j;
+
+	hubproc_request(&hub, &q, "GET", target, NULL, &r);
+	*status = r.status;
+	j = json_loads(r.body ? r.body : "", 0, NULL);
+	free(r.body);
+	return j;
+}
+
+/* Push one record of op "restock" as device dev: member "restock" is the
+ * JSON text restock (NULL: none). The single result (new reference). */
+static json_t *push_restock(const char *dev, const char *sec, const char *key, int64_t at_ms,
+			    const char *restock)
+{
+	struct hubproc_resp r;
+	json_t *j, *res;
+	char *body;
+
+	assert_true(asprintf(&body, "{\"records\":[{\"key\":\"%s\",\"op\":\"restock\","
+			     "\"at_ms\":%lld%s%s}]}", key, (long long)at_ms,
+			     restock ? ",\"restock\":" : "", restock ? restock : "") > 0);
+	assert_int_equal(sreq(dev, sec, "POST", "/v1/records", body, &r), 200);
+	j = json_loads(r.body, 0, NULL);
+	res = json_incref(json_array_get(json_object_get(j, "results"), 0));
+	assert_non_null(res);
+	json_decref(j);
+	free(r.body);
+	free(body);
+	return res;
 }
 
 /* ---- tests ---- */
@@ -737,6 +777,175 @@ static void test_restart_keeps_data_and_refuses_old_nonce(void **state)
 	}
 }
 
+/* One integer from SQL on the hub's file (the hub stopped or running). */
+static long long hub_db_int(const char *sql)
+{
+	char path[HUBPROC_PATH + 16];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	long long n = -1;
+
+	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A file of schema version 3 (before restocks) is migrated to 4 at start
+ * and keeps what it held. */
+static void test_schema_3_file_migrates_to_4(void **state)
+{
+	char path[HUBPROC_PATH + 16];
+	long long apps;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(hubproc_stop(&hub), 0);
+	apps = hub_db_int("SELECT count(*) FROM applications");
+	assert_true(apps > 0);
+	assert_int_equal(hub_db_int("PRAGMA user_version"), 4);
+	/* Back to what a version-3 hub wrote. */
+	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE restocks; PRAGMA user_version = 3;", NULL,
+				      NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(hub_db_int("SELECT count(*) FROM sqlite_master WHERE name = 'restocks'"),
+			 0);
+	assert_int_equal(hubproc_restart(&hub), 0);
+	assert_int_equal(hub_db_int("PRAGMA user_version"), 4);
+	assert_int_equal(hub_db_int("SELECT count(*) FROM sqlite_master WHERE name = 'restocks'"),
+			 1);
+	assert_int_equal(hub_db_int("SELECT count(*) FROM applications"), apps);
+}
+
+#define RDEV "hall-restock"
+
+static void test_restock_records_checked_kept_once_and_listed(void **state)
+{
+	static const char *const bad[] = {
+		NULL,                                               /* no member */
+		"\"slot 2\"",                                       /* not an object */
+		"{\"slot\":0,\"before\":1,\"after\":10}",
+		"{\"slot\":65,\"before\":1,\"after\":10}",
+		"{\"slot\":\"2\",\"before\":1,\"after\":10}",
+		"{\"slot\":2,\"before\":-2,\"after\":10}",
+		"{\"slot\":2,\"before\":10000,\"after\":10}",
+		"{\"slot\":2,\"after\":10}",
+		"{\"slot\":2,\"before\":1,\"after\":-1}",
+		"{\"slot\":2,\"before\":1,\"after\":10000}",
+		"{\"slot\":2,\"before\":1,\"after\":1.5}",
+		"{\"kiosk\":7,\"slot\":2,\"before\":1,\"after\":10}",
+		"{\"kiosk\":\"" DEV "\",\"slot\":2,\"before\":1,\"after\":10}",
+	};
+	char rsec[65], k1[37], k2[37], key[37], out[4096], *t1, *t2;
+	json_t *r1, *r2, *j, *list, *x;
+	size_t i;
+	long st;
+
+	(void)state;
+	/* A kiosk nobody has logged in on: a restock is the device's own. */
+	assert_int_equal(hubproc_device_add(&hub, RDEV, rsec), 0);
+	uuid_v4(k1);
+	r1 = push_restock(RDEV, rsec, k1, 1795000000000,
+			  "{\"kiosk\":\"" RDEV "\",\"slot\":2,\"before\":1,\"after\":10}");
+	assert_int_equal(status_of(r1), 200);
+	assert_string_equal(json_string_value(json_object_get(r1, "key")), k1);
+	assert_null(json_object_get(r1, "app"));
+	assert_null(json_object_get(r1, "error"));
+	/* Replay: the same result, no second row. */
+	r2 = push_restock(RDEV, rsec, k1, 1795000000000,
+			  "{\"kiosk\":\"" RDEV "\",\"slot\":2,\"before\":1,\"after\":10}");
+	t1 = json_dumps(r1, JSON_SORT_KEYS);
+	t2 = json_dumps(r2, JSON_SORT_KEYS);
+	assert_string_equal(t1, t2);
+	free(t1);
+	free(t2);
+	json_decref(r1);
+	json_decref(r2);
+	assert_int_equal(hub_db_int("SELECT count(*) FROM restocks"), 1);
+	/* Same key, another restock: 409, nothing kept. */
+	r2 = push_restock(RDEV, rsec, k1, 1795000000000,
+			  "{\"kiosk\":\"" RDEV "\",\"slot\":2,\"before\":1,\"after\":11}");
+	assert_int_equal(status_of(r2), 409);
+	json_decref(r2);
+	/* The edges: no kiosk, before unknown (-1), an empty slot 64. */
+	uuid_v4(k2);
+	r2 = push_restock(RDEV, rsec, k2, 1795000060000,
+			  "{\"slot\":64,\"before\":-1,\"after\":0}");
+	assert_int_equal(status_of(r2), 200);
+	json_decref(r2);
+	/* Each malformed restock: 400 naming what is wrong; nothing kept. */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *msg;
+
+		uuid_v4(key);
+		r2 = push_restock(RDEV, rsec, key, 1795000000000, bad[i]);
+		msg = json_string_value(json_object_get(json_object_get(r2, "error"), "message"));
+		if (status_of(r2) != 400 || !msg || !strstr(msg, "restock"))
+			fail_msg("restock %s: status %d, %s", bad[i] ? bad[i] : "(none)",
+				 status_of(r2), msg ? msg : "no message");
+		json_decref(r2);
+	}
+	assert_int_equal(hub_db_int("SELECT count(*) FROM restocks"), 2);
+	/* Every other op still needs its application. */
+	j = sjson("POST", "/v1/records", "{\"records\":[{\"key\":\"no-app-1\",\"op\":"
+		  "\"save\",\"at_ms\":1795000000000}]}", &st);
+	assert_int_equal(st, 200);
+	x = json_array_get(json_object_get(j, "results"), 0);
+	assert_int_equal(status_of(x), 400);
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(x, "error"),
+								  "message")), "app"));
+	json_decref(j);
+
+	/* Staff's list: newest first (kiosk time), only this kiosk's. */
+	j = admin_get("/v1/admin/restocks?kiosk=" RDEV, &st);
+	assert_int_equal(st, 200);
+	list = json_object_get(j, "restocks");
+	assert_int_equal(json_array_size(list), 2);
+	x = json_array_get(list, 0);
+	assert_string_equal(json_string_value(json_object_get(x, "key")), k2);
+	assert_int_equal(json_integer_value(json_object_get(x, "slot")), 64);
+	assert_int_equal(json_integer_value(json_object_get(x, "before")), -1);
+	assert_int_equal(json_integer_value(json_object_get(x, "after")), 0);
+	x = json_array_get(list, 1);
+	assert_string_equal(json_string_value(json_object_get(x, "key")), k1);
+	assert_string_equal(json_string_value(json_object_get(x, "kiosk")), RDEV);
+	assert_int_equal(json_integer_value(json_object_get(x, "slot")), 2);
+	assert_int_equal(json_integer_value(json_object_get(x, "before")), 1);
+	assert_int_equal(json_integer_value(json_object_get(x, "after")), 10);
+	assert_int_equal(json_integer_value(json_object_get(x, "at_ms")), 1795000000000);
+	assert_true(json_integer_value(json_object_get(x, "received_ms")) > 0);
+	json_decref(j);
+	j = admin_get("/v1/admin/restocks?kiosk=" DEV, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "restocks")), 0);
+	json_decref(j);
+	j = admin_get("/v1/admin/restocks?kiosk=bad!id", &st);
+	assert_int_equal(st, 400);
+	json_decref(j);
+	/* Not an application change: nothing in the kiosk's feed. */
+	{
+		struct hubproc_resp r;
+
+		assert_int_equal(sreq(RDEV, rsec, "GET", "/v1/feed", NULL, &r), 200);
+		j = json_loads(r.body, 0, NULL);
+		free(r.body);
+		assert_int_equal(json_array_size(json_object_get(j, "changes")), 0);
+		json_decref(j);
+	}
+	/* And through the CLI, one line each. */
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "restocks", (char *)NULL), 0);
+	assert_non_null(strstr(out, RDEV));
+	assert_non_null(strstr(out, "1 → 10"));
+	assert_non_null(strstr(out, "? → 0"));
+}
+
 /* Moves the virtual clock: keep these last. */
 static void test_virtual_clock_stale_and_code_expiry(void **state)
 {
@@ -781,6 +990,8 @@ int main(void)
 		cmocka_unit_test(test_staff_actions_show_in_feed),
 		cmocka_unit_test(test_feed_long_poll_returns_on_change),
 		cmocka_unit_test(test_restart_keeps_data_and_refuses_old_nonce),
+		cmocka_unit_test(test_schema_3_file_migrates_to_4),
+		cmocka_unit_test(test_restock_records_checked_kept_once_and_listed),
 		cmocka_unit_test(test_virtual_clock_stale_and_code_expiry),
 	};
 
