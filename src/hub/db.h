@@ -161,7 +161,8 @@ ca_err hubdb_app_delete(struct hubdb *db, const char *id);
 
 typedef int (*hubdb_app_fn)(const struct ca_app *app, void *ctx);
 /* Walk applications, newest change first; status < 0 for all. Return
- * non-zero from fn to stop. At most limit rows. */
+ * non-zero from fn to stop. At most limit rows; limit < 0: all of them
+ * (the store's lock is held for the whole walk). */
 ca_err hubdb_app_each(struct hubdb *db, int status, int limit, hubdb_app_fn fn, void *ctx);
 
 /* One history row (in a transaction). actor: "device:ID" or "staff:NAME". */

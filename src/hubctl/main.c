@@ -58,6 +58,9 @@ static void usage(FILE *f, bool full)
 		"  ship ID --tracking NO        mailed (已发货), with the tracking number\n"
 		"  ready ID --kiosk K [--slot S]  ready for pickup at kiosk K (slot S)\n"
 		"  invoice ID                   mark the e-invoice issued\n"
+		"  pickup-code CODE             the on-site orders waiting for pickup whose\n"
+		"                               6-digit pickup code is CODE (not unique:\n"
+		"                               check the company and the ID card)\n"
 		"  restocks [--kiosk K]         restocks of the kiosks' key dispensers,\n"
 		"                               newest first (kiosk's time, local)\n"
 		"  device add ID                provision a kiosk; prints its secret once\n"
@@ -296,6 +299,35 @@ static void print_restocks(json_t *r)
 	}
 }
 
+/* The orders of a pickup code, one line each; the reminder to check. */
+static void print_code_orders(json_t *r)
+{
+	json_t *list = json_object_get(r, "orders"), *x;
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		printf("no order with this code\n");
+		return;
+	}
+	json_array_foreach(list, i, x) {
+		const char *kiosk = json_string_value(json_object_get(x, "kiosk"));
+		const char *slot = json_string_value(json_object_get(x, "slot"));
+
+		printf("%-36s  %-16s %s  handler %s  %s", json_string_value(json_object_get(x, "id")),
+		       json_string_value(json_object_get(x, "proc_status")),
+		       json_string_value(json_object_get(x, "company")),
+		       json_string_value(json_object_get(x, "handler")),
+		       json_string_value(json_object_get(x, "account")));
+		if (kiosk)
+			printf("  at %s%s%s", kiosk, slot && *slot ? " slot " : "",
+			       slot && *slot ? slot : "");
+		printf("\n");
+	}
+	if (json_is_true(json_object_get(r, "more")))
+		printf("(more orders have this code; the list is cut)\n");
+	printf("The code is not unique: check the company name and the ID card.\n");
+}
+
 /* Print one application line. */
 static void print_app_line(json_t *a)
 {
@@ -346,6 +378,10 @@ static void print_result(const struct ctl *c, const char *cmd, json_t *r)
 	}
 	if (!strcmp(cmd, "restocks")) {
 		print_restocks(r);
+		return;
+	}
+	if (!strcmp(cmd, "pickup-code")) {
+		print_code_orders(r);
 		return;
 	}
 	if (!strcmp(cmd, "device add")) {
@@ -483,6 +519,14 @@ static int run(struct ctl *c, int argc, char **argv)
 			goto bad;
 		snprintf(path, sizeof(path), "/v1/admin/restocks%s%s", v[0] ? "?kiosk=" : "",
 			 v[0] ? v[0] : "");
+	} else if (!strcmp(cmd, "pickup-code")) {
+		NEED(1);
+		if (strlen(argv[1]) != 6 || strspn(argv[1], "0123456789") != 6) {
+			fprintf(stderr, "ca-hubctl: pickup-code: CODE is the 6 digits the kiosk "
+				"shows\n");
+			return EXIT_USAGE;
+		}
+		snprintf(path, sizeof(path), "/v1/admin/pickup-code/%s", argv[1]);
 	} else if (!strcmp(cmd, "device add")) {
 		NEED(1);
 		body = json_pack("{s:s}", "id", argv[1]);

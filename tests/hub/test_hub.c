@@ -12,7 +12,9 @@
  * A version-3 store migrates to 4 (restocks) keeping its data. A kiosk's
  * restock record (op "restock", no application, no login) is checked (400
  * with the member named), kept once whatever the replays, and listed for
- * staff.
+ * staff; the counter's pickup-code lookup finds the on-site orders waiting
+ * for pickup with that code (never mail orders or collected ones) and
+ * refuses a code that is not 6 digits.
  *
  * One hub serves the group (started in the group setup); tests run in the
  * order listed, and the ones that move the virtual clock come last.
@@ -552,14 +554,14 @@ static void test_records_idempotent_and_checked(void **state)
 	json_decref(res);
 }
 
-/* Submit a fresh application of PHONE; its id into id. */
-static void submitted(char id[37], enum ca_pickup pickup)
+/* Submit a fresh application of phone (logged in on DEV); its id into id. */
+static void submitted_of(const char *phone, char id[37], enum ca_pickup pickup)
 {
 	struct ca_app a;
 	char key[37];
 	json_t *r;
 
-	new_app(&a, PHONE, pickup);
+	new_app(&a, phone, pickup);
 	uuid_v4(key);
 	r = push(key, "save", &a, NULL);
 	assert_int_equal(status_of(r), 200);
@@ -569,6 +571,12 @@ static void submitted(char id[37], enum ca_pickup pickup)
 	assert_int_equal(status_of(r), 200);
 	json_decref(r);
 	memcpy(id, a.id, 37);
+}
+
+/* Submit a fresh application of PHONE; its id into id. */
+static void submitted(char id[37], enum ca_pickup pickup)
+{
+	submitted_of(PHONE, id, pickup);
 }
 
 static void test_staff_actions_show_in_feed(void **state)
@@ -946,6 +954,125 @@ static void test_restock_records_checked_kept_once_and_listed(void **state)
 	assert_non_null(strstr(out, "? → 0"));
 }
 
+/* Whether the orders of a pickup-code answer hold application id; the
+ * order's object (borrowed) or NULL. */
+static json_t *code_order(json_t *answer, const char *id)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(json_object_get(answer, "orders"), i, x)
+		if (!strcmp(json_string_value(json_object_get(x, "id")), id))
+			return x;
+	return NULL;
+}
+
+/* GET /v1/admin/pickup-code/<the code of id>; new reference. */
+static json_t *code_lookup(const char *id, char code[7])
+{
+	char target[64];
+	json_t *j;
+	long st;
+
+	ca_pickup_code(id, code);
+	snprintf(target, sizeof(target), "/v1/admin/pickup-code/%s", code);
+	j = admin_get(target, &st);
+	assert_int_equal(st, 200);
+	assert_string_equal(json_string_value(json_object_get(j, "code")), code);
+	return j;
+}
+
+#define CODE_PHONE "13812340002"
+
+static void test_pickup_code_finds_open_onsite_orders(void **state)
+{
+	static const char *const bad[] = { "12345", "1234567", "12345a", "abcdef", "-12345" };
+	char ready[37], onsite[37], mail[37], done[37], code[7], key[37], out[4096];
+	char target[64];
+	struct ca_app app;
+	json_t *j, *x;
+	size_t i;
+	long st;
+
+	(void)state;
+	/* Its own phone: PHONE has used up its login codes for the hour. */
+	login(CODE_PHONE);
+	submitted_of(CODE_PHONE, ready, CA_PICKUP_ONSITE);
+	submitted_of(CODE_PHONE, onsite, CA_PICKUP_ONSITE);
+	submitted_of(CODE_PHONE, mail, CA_PICKUP_MAIL);
+	submitted_of(CODE_PHONE, done, CA_PICKUP_ONSITE);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", ready, (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", onsite, (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", mail, (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", done, (char *)NULL), 0);
+	assert_int_equal(hubproc_stop(&hub), 0);
+	mark_paid_offline(ready, "onsite");
+	mark_paid_offline(onsite, "onsite");
+	mark_paid_offline(mail, "processing");
+	mark_paid_offline(done, "onsite");
+	assert_int_equal(hubproc_restart(&hub), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "ready", ready, "--kiosk", DEV,
+				     "--slot", "2", (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "ready", done, "--kiosk", DEV,
+				     (char *)NULL), 0);
+	/* done: collected at the kiosk. */
+	new_app(&app, CODE_PHONE, CA_PICKUP_ONSITE);
+	memcpy(app.id, done, 37);
+	uuid_v4(key);
+	j = push(key, "collect", &app, NULL);
+	assert_int_equal(status_of(j), 200);
+	json_decref(j);
+
+	/* Ready for pickup at a kiosk: found, with where it waits. */
+	j = code_lookup(ready, code);
+	x = code_order(j, ready);
+	assert_non_null(x);
+	assert_string_equal(json_string_value(json_object_get(x, "company")),
+			    "江苏国泰新点软件有限公司");
+	assert_string_equal(json_string_value(json_object_get(x, "handler")), "李娜");
+	assert_string_equal(json_string_value(json_object_get(x, "proc_status")),
+			    "ready_for_pickup");
+	assert_string_equal(json_string_value(json_object_get(x, "kiosk")), DEV);
+	assert_string_equal(json_string_value(json_object_get(x, "slot")), "2");
+	assert_null(strstr(json_string_value(json_object_get(x, "account")), CODE_PHONE));
+	assert_non_null(strstr(json_string_value(json_object_get(x, "account")), "****"));
+	json_decref(j);
+	/* Paid on site, not ready yet: found, nowhere to collect it yet. */
+	j = code_lookup(onsite, code);
+	x = code_order(j, onsite);
+	assert_non_null(x);
+	assert_string_equal(json_string_value(json_object_get(x, "proc_status")), "onsite");
+	assert_true(json_is_null(json_object_get(x, "kiosk")));
+	json_decref(j);
+	/* A mail order and a collected one: never listed (their codes match
+	 * no other open order here). */
+	j = code_lookup(mail, code);
+	assert_null(code_order(j, mail));
+	assert_int_equal(json_array_size(json_object_get(j, "orders")), 0);
+	json_decref(j);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "pickup-code", code, (char *)NULL), 0);
+	assert_non_null(strstr(out, "no order with this code"));
+	j = code_lookup(done, code);
+	assert_null(code_order(j, done));
+	json_decref(j);
+	/* Not 6 digits: 400 (and the CLI refuses it itself). */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(target, sizeof(target), "/v1/admin/pickup-code/%s", bad[i]);
+		j = admin_get(target, &st);
+		if (st != 400)
+			fail_msg("pickup code %s: status %ld", bad[i], st);
+		json_decref(j);
+	}
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "pickup-code", "12345",
+				     (char *)NULL), 2);
+	/* The CLI's table: the order, and the reminder to check the person. */
+	ca_pickup_code(ready, code);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "pickup-code", code, (char *)NULL), 0);
+	assert_non_null(strstr(out, ready));
+	assert_non_null(strstr(out, "江苏国泰新点软件有限公司"));
+	assert_non_null(strstr(out, "ID card"));
+}
+
 /* Moves the virtual clock: keep these last. */
 static void test_virtual_clock_stale_and_code_expiry(void **state)
 {
@@ -992,6 +1119,7 @@ int main(void)
 		cmocka_unit_test(test_restart_keeps_data_and_refuses_old_nonce),
 		cmocka_unit_test(test_schema_3_file_migrates_to_4),
 		cmocka_unit_test(test_restock_records_checked_kept_once_and_listed),
+		cmocka_unit_test(test_pickup_code_finds_open_onsite_orders),
 		cmocka_unit_test(test_virtual_clock_stale_and_code_expiry),
 	};
 
