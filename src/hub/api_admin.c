@@ -377,6 +377,118 @@ static void device_disable(struct http_req *rq, struct http_resp *rs)
 	http_reply(rs, 200, json_pack("{s:s, s:b}", "id", rq->param[0], "enabled", 0));
 }
 
+/* ---- restocks and pickup codes (the service counter) ---- */
+
+/* GET /v1/admin/restocks[?kiosk=K]: newest first. */
+static void restocks_list(struct http_req *rq, struct http_resp *rs)
+{
+	const char *kiosk = http_query(rq, "kiosk");
+	json_t *list;
+
+	if (kiosk && !*kiosk)
+		kiosk = NULL;
+	if (kiosk && !device_id_ok(kiosk)) {
+		http_error(rs, 400, "bad_request", "kiosk: 1 to 32 of A-Z a-z 0-9 _ -");
+		return;
+	}
+	if (hubdb_restock_json(rq->hub->db, kiosk, HUBDB_RESTOCK_LIST_MAX, &list)) {
+		http_error(rs, 500, "internal", "store error");
+		return;
+	}
+	http_reply(rs, 200, json_pack("{s:o}", "restocks", list));
+}
+
+/* Orders one pickup-code lookup lists at most (codes are not unique, but
+ * more than a handful on one code would take a million open orders). */
+#define CODE_MATCH_MAX 50
+
+/* A pickup-code lookup in progress. */
+struct code_ctx {
+	const char *code;  /* the 6 digits asked for */
+	json_t *arr;       /* the matches so far */
+	bool more;         /* CODE_MATCH_MAX reached: the list is cut */
+};
+
+/* hubdb_app_each callback: keep an on-site order not yet collected whose
+ * pickup code is the one asked for. */
+static int code_one(const struct ca_app *a, void *ctx)
+{
+	struct code_ctx *c = ctx;
+	char code[7], m[MASK_BUF];
+
+	if (a->pickup != CA_PICKUP_ONSITE || a->pay_status != CA_PAY_PAID ||
+	    (a->proc_status != CA_PROC_ONSITE && a->proc_status != CA_PROC_READY_FOR_PICKUP))
+		return 0;
+	ca_pickup_code(a->id, code);
+	if (strcmp(code, c->code) != 0)
+		return 0;
+	if (json_array_size(c->arr) == CODE_MATCH_MAX) {
+		c->more = true;
+		return 1;
+	}
+	json_array_append_new(c->arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:n}",
+		"id", a->id, "company", a->company, "handler", a->handler,
+		"account", mask_phone(a->account, m, sizeof(m)),
+		"proc_status", ca_proc_status_id(a->proc_status),
+		"pay_status", ca_pay_status_id(a->pay_status), "kiosk", "slot"));
+	return 0;
+}
+
+/* Set each match's kiosk and slot from its pickup row (mark_ready), when
+ * staff put the key somewhere. */
+static ca_err code_places(struct hubdb *db, json_t *arr)
+{
+	json_t *x, *pickup, *invoice;
+	size_t i;
+
+	json_array_foreach(arr, i, x) {
+		if (hubdb_side_json(db, json_string_value(json_object_get(x, "id")), &pickup,
+				    &invoice))
+			return CA_ERR_DB;
+		json_decref(invoice);
+		if (!pickup)
+			continue;
+		json_object_set(x, "kiosk", json_object_get(pickup, "kiosk"));
+		json_object_set(x, "slot", json_object_get(pickup, "slot"));
+		json_decref(pickup);
+	}
+	return CA_OK;
+}
+
+/*
+ * GET /v1/admin/pickup-code/NNNNNN: the orders whose pickup code
+ * (ca_pickup_code) is NNNNNN, for the service counter. The code is a hash
+ * of the id, not an index, so this scans every approved application and
+ * keeps the on-site ones that are paid and not yet collected (status onsite
+ * or ready_for_pickup). A full scan under the store's lock: fine for the
+ * thousands of orders of a service hall; a hub with far more would store
+ * the code in a column with an index instead.
+ */
+static void pickup_code(struct http_req *rq, struct http_resp *rs)
+{
+	const char *code = rq->param[0];
+	struct code_ctx c = { code, json_array(), false };
+	size_t i;
+
+	for (i = 0; code[i]; i++)
+		if (code[i] < '0' || code[i] > '9')
+			break;
+	if (i != 6 || code[i]) {
+		json_decref(c.arr);
+		http_error(rs, 400, "bad_request", "a pickup code is exactly 6 digits");
+		return;
+	}
+	if (!c.arr || hubdb_app_each(rq->hub->db, CA_APP_APPROVED, -1, code_one, &c) ||
+	    code_places(rq->hub->db, c.arr)) {
+		json_decref(c.arr);
+		http_error(rs, 500, "internal", "store error");
+		return;
+	}
+	log_info(TAG, "pickup code lookup: %zu order(s)", json_array_size(c.arr));
+	http_reply(rs, 200, json_pack("{s:s, s:o, s:b}", "code", code, "orders", c.arr,
+				      "more", c.more));
+}
+
 /* ---- SMS, clock ---- */
 
 static void sms_last(struct http_req *rq, struct http_resp *rs)
@@ -439,6 +551,8 @@ static const struct http_route routes[] = {
 	{ "POST", "/v1/admin/devices", HTTP_AUTH_ADMIN, device_add },
 	{ "GET", "/v1/admin/devices", HTTP_AUTH_ADMIN, device_list },
 	{ "POST", "/v1/admin/devices/*/disable", HTTP_AUTH_ADMIN, device_disable },
+	{ "GET", "/v1/admin/restocks", HTTP_AUTH_ADMIN, restocks_list },
+	{ "GET", "/v1/admin/pickup-code/*", HTTP_AUTH_ADMIN, pickup_code },
 	{ "GET", "/v1/admin/sms/*", HTTP_AUTH_ADMIN, sms_last },
 	{ "POST", "/v1/admin/clock", HTTP_AUTH_ADMIN, clock_advance },
 };

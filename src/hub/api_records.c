@@ -9,6 +9,11 @@
  * result under the key. Final results (2xx, 4xx) are stored; a 5xx is not,
  * so the kiosk's retry gets another go. The request hash is SHA-256 of the
  * record object serialised with sorted keys.
+ *
+ * One op is about the kiosk, not an application: "restock" (a slot of its
+ * key dispenser refilled) carries "restock" instead of "app", needs no
+ * account binding (the device's signature is its authority) and is kept
+ * in the restocks table for staff, under the same idempotency rule.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,7 +143,7 @@ static json_t *apply_one(struct http_req *rq, struct rec_work *w, json_t *r,
 			 act == CA_ACT_VIEW_DETAILS))) {
 		*status = 400;
 		return result_err(key, 400, "bad_request",
-				  "op: not save, delete, dispense_fault or a user action");
+				  "op: not save, delete, dispense_fault, restock or a user action");
 	}
 	if (!hubdb_bound(hub->db, rq->device, w->in.account)) {
 		*status = 404;
@@ -229,6 +234,62 @@ done:
 	return res;
 }
 
+/* The op of a record about the kiosk itself, not an application. */
+#define OP_RESTOCK "restock"
+
+/* Integer member name of o within lo..hi into *v; false when absent, not
+ * an integer or out of range. */
+static bool int_member(json_t *o, const char *name, json_int_t lo, json_int_t hi, int *v)
+{
+	json_t *j = json_object_get(o, name);
+
+	if (!json_is_integer(j) || json_integer_value(j) < lo || json_integer_value(j) > hi)
+		return false;
+	*v = (int)json_integer_value(j);
+	return true;
+}
+
+/*
+ * A restock of the kiosk's dispenser (op "restock", member "restock":
+ * {kiosk, slot, before, after}): check it and keep it, inside the open
+ * transaction. NULL when stored, else why it is refused (400). "kiosk" may
+ * be left out; when given it must be the signing device's id, since the
+ * signature is all the hub knows of where the restock happened.
+ */
+static const char *restock_one(struct http_req *rq, json_t *r, const char *key, int64_t at_ms,
+			       int *status)
+{
+	struct hubdb_restock rs;
+	json_t *o = json_object_get(r, "restock"), *k;
+
+	*status = 400;
+	if (!json_is_object(o))
+		return "restock: an object {kiosk, slot, before, after} is required";
+	memset(&rs, 0, sizeof(rs));
+	if (!int_member(o, "slot", 1, 64, &rs.slot))
+		return "restock.slot: a whole number 1..64 is required";
+	if (!int_member(o, "before", -1, 9999, &rs.before))
+		return "restock.before: a whole number -1..9999 is required (-1: not known)";
+	if (!int_member(o, "after", 0, 9999, &rs.after))
+		return "restock.after: a whole number 0..9999 is required";
+	k = json_object_get(o, "kiosk");
+	if (k && !json_is_null(k) &&
+	    (!json_is_string(k) || strcmp(json_string_value(k), rq->device) != 0))
+		return "restock.kiosk: when given, the id of the kiosk that signs the request";
+	snprintf(rs.device, sizeof(rs.device), "%s", rq->device);
+	snprintf(rs.key, sizeof(rs.key), "%s", key);
+	rs.at_ms = at_ms;
+	rs.received_ms = vclock_now_ms();
+	if (hubdb_restock_add(rq->hub->db, &rs)) {
+		*status = 500;
+		return "store error";
+	}
+	*status = 200;
+	log_info(TAG, "restock at %s: slot %d, %d -> %d keys (kiosk time %lld)", rq->device,
+		 rs.slot, rs.before, rs.after, (long long)at_ms);
+	return NULL;
+}
+
 /* Check the shape of one record; NULL when fine, else what is wrong. */
 static const char *shape(json_t *r, const char **key, const char **op, const char **arg,
 			 int64_t *at_ms, json_t **app)
@@ -254,7 +315,8 @@ static const char *shape(json_t *r, const char **key, const char **op, const cha
 		return "at_ms: a non-negative integer is required";
 	*at_ms = json_integer_value(t);
 	*app = json_object_get(r, "app");
-	if (!json_is_object(*app))
+	/* Every op but the kiosk's own is about an application. */
+	if (!json_is_object(*app) && strcmp(*op, OP_RESTOCK) != 0)
 		return "app: an object is required";
 	return NULL;
 }
@@ -300,7 +362,11 @@ static json_t *one_record(struct http_req *rq, json_t *r, struct rec_work *w)
 		return result_err(key, 500, "internal", "store error; retry later");
 	}
 	memset(&w->rep, 0, sizeof(w->rep));
-	if (codec_app_decode(app, &w->in, cerr, sizeof(cerr)) != CA_OK) {
+	if (strcmp(op, OP_RESTOCK) == 0) {
+		why = restock_one(rq, r, key, at_ms, &status);
+		res = why ? result_err(key, status, "bad_request", why)
+			  : json_pack("{s:s, s:i}", "key", key, "status", 200);
+	} else if (codec_app_decode(app, &w->in, cerr, sizeof(cerr)) != CA_OK) {
 		char msg[CODEC_ERR_MAX + 8];
 
 		snprintf(msg, sizeof(msg), "app: %s", cerr);

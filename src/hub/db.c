@@ -43,7 +43,8 @@ struct hubdb {
  * The schema, one forward migration per version (index v takes v to v+1).
  * Never edit a shipped entry; append. Version 2 adds the payment tables
  * (the hub's orders, and the books of the built-in provider simulator);
- * version 3 the invoice numbers and the invoice page's tokens.
+ * version 3 the invoice numbers and the invoice page's tokens; version 4
+ * the kiosks' restock records.
  *
  * applications.body is the codec JSON of the record (with its rev) and the
  * source of truth; account, device, app_status, rev, updated_ms are copies
@@ -157,6 +158,22 @@ static const char *const migrations[] = {
 	" tries INTEGER NOT NULL DEFAULT 0, pdf_key TEXT NOT NULL DEFAULT '',"
 	" pdf_expires_s INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX invoice_tokens_by_app ON invoice_tokens(app_id, expires_s);",
+	/* 3 -> 4: restocks of the kiosks' key dispensers, as each kiosk
+	 * reported them (op "restock"), for staff. (device, key) is unique as
+	 * well as the idempotency row: a replay can never add a second row.
+	 * The counts are stock_before/stock_after: BEFORE and AFTER are SQL
+	 * keywords. */
+	"CREATE TABLE restocks ("
+	" seq INTEGER PRIMARY KEY,"
+	" device TEXT NOT NULL REFERENCES devices(id),"
+	" key TEXT NOT NULL,"
+	" slot INTEGER NOT NULL CHECK (slot BETWEEN 1 AND 64),"
+	" stock_before INTEGER NOT NULL CHECK (stock_before BETWEEN -1 AND 9999),"
+	" stock_after INTEGER NOT NULL CHECK (stock_after BETWEEN 0 AND 9999),"
+	" at_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL,"
+	" UNIQUE (device, key));"
+	"CREATE INDEX restocks_by_time ON restocks(at_ms, seq);"
+	"CREATE INDEX restocks_by_device ON restocks(device, at_ms, seq);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == HUBDB_SCHEMA_VERSION,
@@ -1412,6 +1429,58 @@ ca_err hubdb_inv_token_set(struct hubdb *h, const char *token, int tries, const 
 	e = prep(h, &s, "UPDATE invoice_tokens SET tries = ?2, pdf_key = ?3, pdf_expires_s = ?4"
 		 " WHERE token = ?1", "tnti", token, tries, pdf_key, pdf_expires_s);
 	return e ? e : run(h, s, "update invoice token");
+}
+
+/* ---- restocks ---- */
+
+ca_err hubdb_restock_add(struct hubdb *h, const struct hubdb_restock *r)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = prep(h, &s, "INSERT INTO restocks(device, key, slot, stock_before, stock_after,"
+		 " at_ms, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", "ttnnnii",
+		 r->device, r->key, r->slot, r->before, r->after, r->at_ms, r->received_ms);
+	return e ? e : run(h, s, "add restock");
+}
+
+ca_err hubdb_restock_json(struct hubdb *h, const char *device, int limit, json_t **out)
+{
+	sqlite3_stmt *s;
+	json_t *arr = json_array();
+	ca_err e;
+	int rc;
+
+	*out = NULL;
+	if (!arr)
+		return CA_ERR_NOMEM;
+	lock(h);
+	/* ?1 IS NULL: every kiosk. */
+	e = prep(h, &s, "SELECT device, slot, stock_before, stock_after, at_ms, received_ms, key"
+		 " FROM restocks WHERE ?1 IS NULL OR device = ?1"
+		 " ORDER BY at_ms DESC, seq DESC LIMIT ?2", "tn", device, limit);
+	if (e)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:s, s:i, s:i, s:i, s:I, s:I, s:s}",
+			"kiosk", (const char *)sqlite3_column_text(s, 0),
+			"slot", sqlite3_column_int(s, 1),
+			"before", sqlite3_column_int(s, 2),
+			"after", sqlite3_column_int(s, 3),
+			"at_ms", (json_int_t)sqlite3_column_int64(s, 4),
+			"received_ms", (json_int_t)sqlite3_column_int64(s, 5),
+			"key", (const char *)sqlite3_column_text(s, 6)));
+	if (rc != SQLITE_DONE)
+		e = fail(h, rc, "list restocks");
+	sqlite3_finalize(s);
+out:
+	unlock(h);
+	if (e)
+		json_decref(arr);
+	else
+		*out = arr;
+	return e;
 }
 
 /* The JSON objects of the side tables, as the feed shows them. */

@@ -31,6 +31,11 @@
  * E-invoices (schema version 3): each invoices row has a number given at
  * its first issue and kept; invoice_tokens are the opaque tokens of the
  * invoice page, one application each (api_invoice.c).
+ *
+ * Restocks (schema version 4): one row per restock of a kiosk's key
+ * dispenser, as the kiosk reported it (POST /v1/records, op "restock"),
+ * for staff (GET /v1/admin/restocks). A device event: no account, no
+ * revision, not in the feed.
  */
 #ifndef HUB_DB_H
 #define HUB_DB_H
@@ -45,7 +50,7 @@
 #include "../core/fsm.h"
 #include "../core/pay.h"
 
-#define HUBDB_SCHEMA_VERSION 3
+#define HUBDB_SCHEMA_VERSION 4
 #define HUBDB_ERR_MAX 512
 #define HUBDB_DEVICE_MAX 32   /* device id: [A-Za-z0-9_-]{1,32} */
 #define HUBDB_KEY_MAX 64      /* idempotency key, bytes */
@@ -156,7 +161,8 @@ ca_err hubdb_app_delete(struct hubdb *db, const char *id);
 
 typedef int (*hubdb_app_fn)(const struct ca_app *app, void *ctx);
 /* Walk applications, newest change first; status < 0 for all. Return
- * non-zero from fn to stop. At most limit rows. */
+ * non-zero from fn to stop. At most limit rows; limit < 0: all of them
+ * (the store's lock is held for the whole walk). */
 ca_err hubdb_app_each(struct hubdb *db, int status, int limit, hubdb_app_fn fn, void *ctx);
 
 /* One history row (in a transaction). actor: "device:ID" or "staff:NAME". */
@@ -217,6 +223,29 @@ ca_err hubdb_inv_token_get(struct hubdb *db, const char *token, struct hubdb_inv
 /* Set its wrong tries and PDF key (in a transaction). */
 ca_err hubdb_inv_token_set(struct hubdb *db, const char *token, int tries, const char *pdf_key,
 			   int64_t pdf_expires_s);
+
+/* ---- restocks of kiosks' dispensers ---- */
+
+#define HUBDB_RESTOCK_LIST_MAX 200 /* rows one listing returns at most */
+
+/* One restock as a kiosk reported it. */
+struct hubdb_restock {
+	char device[HUBDB_DEVICE_MAX + 1]; /* the kiosk that signed the record */
+	char key[HUBDB_KEY_MAX + 1];       /* the record's idempotency key */
+	int slot;                          /* 1..64 */
+	int before;                        /* keys before, -1 = unknown; ..9999 */
+	int after;                         /* keys after, 0..9999 */
+	int64_t at_ms;                     /* when, the kiosk's clock */
+	int64_t received_ms;               /* when the hub stored it, hub clock */
+};
+
+/* Store r (in a transaction). CA_ERR_CONFLICT when (device, key) is
+ * there already (the idempotency table answers replays before this). */
+ca_err hubdb_restock_add(struct hubdb *db, const struct hubdb_restock *r);
+/* The restocks of device (NULL: of every kiosk), newest first (kiosk
+ * time, then arrival), at most limit: a new JSON array of {"kiosk", "slot",
+ * "before", "after", "at_ms", "received_ms", "key"}. */
+ca_err hubdb_restock_json(struct hubdb *db, const char *device, int limit, json_t **out);
 
 /* ---- the change feed ---- */
 /* Changes for the accounts bound to device with rev > since, oldest first,

@@ -58,6 +58,11 @@ static void usage(FILE *f, bool full)
 		"  ship ID --tracking NO        mailed (已发货), with the tracking number\n"
 		"  ready ID --kiosk K [--slot S]  ready for pickup at kiosk K (slot S)\n"
 		"  invoice ID                   mark the e-invoice issued\n"
+		"  pickup-code CODE             the on-site orders waiting for pickup whose\n"
+		"                               6-digit pickup code is CODE (not unique:\n"
+		"                               check the company and the ID card)\n"
+		"  restocks [--kiosk K]         restocks of the kiosks' key dispensers,\n"
+		"                               newest first (kiosk's time, local)\n"
 		"  device add ID                provision a kiosk; prints its secret once\n"
 		"  device list                  kiosks, enabled or not, last seen\n"
 		"  device disable ID            refuse the kiosk from now on\n"
@@ -256,6 +261,73 @@ static const char *when(json_int_t s, char buf[32])
 	return buf;
 }
 
+/* Unix ms as local time text, seconds precision. */
+static const char *local_ms(json_int_t ms, char buf[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, 32, "%lld ms", (long long)ms);
+	return buf;
+}
+
+/* The restocks table: kiosk's time, kiosk, slot, before -> after. */
+static void print_restocks(json_t *r)
+{
+	json_t *list = json_object_get(r, "restocks"), *x;
+	char w[32], before[24];
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		printf("(no restocks)\n");
+		return;
+	}
+	printf("%-19s  %-32s %4s  %s\n", "time (kiosk)", "kiosk", "slot", "keys before → after");
+	json_array_foreach(list, i, x) {
+		json_int_t b = json_integer_value(json_object_get(x, "before"));
+
+		if (b < 0)
+			snprintf(before, sizeof(before), "?");
+		else
+			snprintf(before, sizeof(before), "%lld", (long long)b);
+		printf("%-19s  %-32s %4lld  %s → %lld\n",
+		       local_ms(json_integer_value(json_object_get(x, "at_ms")), w),
+		       json_string_value(json_object_get(x, "kiosk")),
+		       (long long)json_integer_value(json_object_get(x, "slot")), before,
+		       (long long)json_integer_value(json_object_get(x, "after")));
+	}
+}
+
+/* The orders of a pickup code, one line each; the reminder to check. */
+static void print_code_orders(json_t *r)
+{
+	json_t *list = json_object_get(r, "orders"), *x;
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		printf("no order with this code\n");
+		return;
+	}
+	json_array_foreach(list, i, x) {
+		const char *kiosk = json_string_value(json_object_get(x, "kiosk"));
+		const char *slot = json_string_value(json_object_get(x, "slot"));
+
+		printf("%-36s  %-16s %s  handler %s  %s", json_string_value(json_object_get(x, "id")),
+		       json_string_value(json_object_get(x, "proc_status")),
+		       json_string_value(json_object_get(x, "company")),
+		       json_string_value(json_object_get(x, "handler")),
+		       json_string_value(json_object_get(x, "account")));
+		if (kiosk)
+			printf("  at %s%s%s", kiosk, slot && *slot ? " slot " : "",
+			       slot && *slot ? slot : "");
+		printf("\n");
+	}
+	if (json_is_true(json_object_get(r, "more")))
+		printf("(more orders have this code; the list is cut)\n");
+	printf("The code is not unique: check the company name and the ID card.\n");
+}
+
 /* Print one application line. */
 static void print_app_line(json_t *a)
 {
@@ -302,6 +374,14 @@ static void print_result(const struct ctl *c, const char *cmd, json_t *r)
 		}
 		if (json_array_size(json_object_get(r, "devices")) == 0)
 			printf("(no devices)\n");
+		return;
+	}
+	if (!strcmp(cmd, "restocks")) {
+		print_restocks(r);
+		return;
+	}
+	if (!strcmp(cmd, "pickup-code")) {
+		print_code_orders(r);
 		return;
 	}
 	if (!strcmp(cmd, "device add")) {
@@ -430,6 +510,23 @@ static int run(struct ctl *c, int argc, char **argv)
 		body = json_pack("{s:s, s:s}", "staff", c->staff, "text", v[0]);
 		method = "POST";
 		snprintf(path, sizeof(path), "/v1/admin/apps/%s/records", argv[1]);
+	} else if (!strcmp(cmd, "restocks")) {
+		static const char *const names[] = { "--kiosk", NULL };
+
+		if (!opt_values(argc - 1, argv + 1, names, v))
+			return EXIT_USAGE;
+		if (v[0] && !seg_ok(v[0]))
+			goto bad;
+		snprintf(path, sizeof(path), "/v1/admin/restocks%s%s", v[0] ? "?kiosk=" : "",
+			 v[0] ? v[0] : "");
+	} else if (!strcmp(cmd, "pickup-code")) {
+		NEED(1);
+		if (strlen(argv[1]) != 6 || strspn(argv[1], "0123456789") != 6) {
+			fprintf(stderr, "ca-hubctl: pickup-code: CODE is the 6 digits the kiosk "
+				"shows\n");
+			return EXIT_USAGE;
+		}
+		snprintf(path, sizeof(path), "/v1/admin/pickup-code/%s", argv[1]);
 	} else if (!strcmp(cmd, "device add")) {
 		NEED(1);
 		body = json_pack("{s:s}", "id", argv[1]);

@@ -8,7 +8,8 @@
  * worker (worker_main) owns the store connection and the struct disp: it
  * opens both, recovers, then serves one request at a time; while an intent
  * is pending or the dispenser could not be opened it wakes every retry_ms
- * to try again.
+ * to try again. serve_restock() is a restock from maintenance mode and its
+ * record for the hub.
  *
  * Threads: the UI thread calls pickup_submit / pickup_take / pickup_busy,
  * which only touch the slot and the result under the mutex. Only the
@@ -344,10 +345,78 @@ static void worker_recover(struct pickup *p, struct pickup_result *res)
 	p->intent_left = res->intent_pending;
 }
 
+/* Read the device's status into res (STATUS, and the end of RESTOCK). */
+static void serve_status(struct pickup *p, struct pickup_result *res)
+{
+	if (disp_status(p->d, &res->status) != CA_OK) {
+		snprintf(res->message, sizeof(res->message), "%s", res->status.text);
+		res->outcome = PICKUP_NO_DEVICE;
+		return;
+	}
+	res->have_status = true;
+	res->intent_pending = p->intent_left;
+	snprintf(res->message, sizeof(res->message), "%s", res->status.text);
+	res->outcome = PICKUP_OK;
+}
+
+/* The stock of slot before a restock, for its record: -1 when the device
+ * does not answer or reports a count the record cannot carry. */
+static int stock_before(struct pickup *p, int slot)
+{
+	struct disp_status st;
+
+	if (disp_status(p->d, &st) != CA_OK || slot < 1 || slot > st.nslots ||
+	    st.stock[slot - 1] < 0 || st.stock[slot - 1] > STORE_STOCK_MAX)
+		return -1;
+	return st.stock[slot - 1];
+}
+
+/*
+ * Restock q->slot to q->count, record it for the hub, read the status.
+ * The record is written only after the device confirmed the restock (a
+ * record of a restock that did not happen would mislead staff); when it
+ * cannot be written, the restock still stands and the result says so.
+ */
+static void serve_restock(struct pickup *p, const struct pickup_req *q,
+			  struct pickup_result *res)
+{
+	char err[DISP_TEXT_MAX], key[CA_UUID_LEN + 1];
+	int before;
+	ca_err e;
+
+	if (q->count < 0 || q->count > STORE_STOCK_MAX) {
+		snprintf(res->message, sizeof(res->message), "restock: %d keys is not "
+			 "0..%d", q->count, STORE_STOCK_MAX);
+		res->outcome = PICKUP_REFUSED;
+		return;
+	}
+	before = stock_before(p, q->slot);
+	if (disp_restock(p->d, q->slot, q->count, err, sizeof(err)) != CA_OK) {
+		snprintf(res->message, sizeof(res->message), "restock: %s", err);
+		log_warn(TAG, "restock of slot %d to %d failed: %s", q->slot, q->count, err);
+		res->outcome = PICKUP_NO_DEVICE;
+		return;
+	}
+	e = store_restock_record(p->st, p->cfg.kiosk_id, q->slot, before, q->count,
+				 now_of(p), key);
+	res->recorded = e == CA_OK;
+	if (res->recorded)
+		log_info(TAG, "restock: slot %d: %d -> %d keys, recorded (outbox key %s)",
+			 q->slot, before, q->count, key);
+	else
+		log_error(TAG, "restock: slot %d now holds %d keys, but the record for "
+			  "staff could not be written: %s (%s)", q->slot, q->count,
+			  ca_strerror(e), store_errmsg(p->st));
+	serve_status(p, res);
+	if (!res->recorded)
+		snprintf(res->message, sizeof(res->message), "slot %d restocked to %d keys, "
+			 "but NOT recorded for staff (%s); restock again to record it",
+			 q->slot, q->count, ca_strerror(e));
+}
+
 /* Serve request q into *res. */
 static void serve(struct pickup *p, const struct pickup_req *q, struct pickup_result *res)
 {
-	char err[DISP_TEXT_MAX];
 	int64_t now;
 
 	worker_open(p);
@@ -397,26 +466,10 @@ static void serve(struct pickup *p, const struct pickup_req *q, struct pickup_re
 		res->outcome = PICKUP_NO_DEVICE;
 		return;
 	}
-	if (q->op == PICKUP_RESTOCK) {
-		if (disp_restock(p->d, q->slot, q->count, err, sizeof(err)) != CA_OK) {
-			snprintf(res->message, sizeof(res->message), "restock: %s", err);
-			log_warn(TAG, "restock of slot %d to %d failed: %s", q->slot, q->count,
-				 err);
-			res->outcome = PICKUP_NO_DEVICE;
-			return;
-		}
-		/* Recorded in the kiosk log only (no hub record kind for it). */
-		log_info(TAG, "restock: slot %d now holds %d keys", q->slot, q->count);
-	}
-	if (disp_status(p->d, &res->status) != CA_OK) {
-		snprintf(res->message, sizeof(res->message), "%s", res->status.text);
-		res->outcome = PICKUP_NO_DEVICE;
-		return;
-	}
-	res->have_status = true;
-	res->intent_pending = p->intent_left;
-	snprintf(res->message, sizeof(res->message), "%s", res->status.text);
-	res->outcome = PICKUP_OK;
+	if (q->op == PICKUP_RESTOCK)
+		serve_restock(p, q, res);
+	else
+		serve_status(p, res);
 }
 
 /* Absolute CLOCK_MONOTONIC time ms from now, for pthread_cond_timedwait. */

@@ -22,6 +22,20 @@
  * is DISP_OK, or a device status that shows the intent's dispense was
  * executed with result ok.
  *
+ * A restock (PICKUP_RESTOCK, maintenance mode) is, in this order:
+ *   1. disp_status: the slot's stock before (-1 when the device does not
+ *      say);
+ *   2. disp_restock(slot, count);
+ *   3. store_restock_record: an outbox row "restock" for the hub, where
+ *      staff see it (ca-hubctl restocks);
+ *   4. disp_status again, for the screen.
+ * A restock is refused while a pickup's outcome is unknown. When the
+ * device took the restock but the record could not be written, the
+ * outcome is still PICKUP_OK (the slot does hold count keys) with
+ * recorded false, a message that says so, and an error line in the log;
+ * restocking again (an absolute count: harmless) writes a new record.
+ * A crash between 2 and 3 loses the record, not the restock.
+ *
  * Recovery: a pending intent (a crash between 2 and 4, or a device that did
  * not answer after the command) is resolved from disp_status by the same
  * pickup_verdict(): at pickup_start, before every request, and every
@@ -65,7 +79,8 @@ struct pickup_req {
 
 /* How a request ended, in the terms the UI needs. */
 enum pickup_outcome {
-	PICKUP_OK,        /* STATUS/RESTOCK done; DISPENSE: collected (key out);
+	PICKUP_OK,        /* STATUS/RESTOCK done (RESTOCK: see recorded);
+			   * DISPENSE: collected (key out);
 			   * RECOVER: nothing pending any more */
 	PICKUP_FAILED,    /* DISPENSE: no key came out; fault recorded for the
 			   * hub; the order stays ready_for_pickup */
@@ -73,7 +88,8 @@ enum pickup_outcome {
 			   * after the command: the intent stays pending, the
 			   * order is not collected; staff check the tray */
 	PICKUP_REFUSED,   /* DISPENSE: not allowed (record not ready for pickup,
-			   * another intent pending, bad slot or id); nothing
+			   * another intent pending, bad slot or id);
+			   * RESTOCK: count out of 0..STORE_STOCK_MAX; nothing
 			   * was sent to the device */
 	PICKUP_NO_DEVICE, /* the dispenser is not configured or does not answer;
 			   * nothing was dispensed */
@@ -92,6 +108,10 @@ struct pickup_result {
 	bool have_status;               /* status below is the device's */
 	struct disp_status status;      /* the last status read */
 	bool intent_pending;            /* an intent is still pending after it */
+	bool recorded;                  /* RESTOCK: the record for the hub was
+					 * written (false with PICKUP_OK: the
+					 * slot was restocked but staff will
+					 * not hear of it; message says so) */
 	char message[2 * DISP_TEXT_MAX];  /* English, for the log / maintenance */
 };
 

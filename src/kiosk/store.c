@@ -2121,3 +2121,65 @@ out:
 	free(app);
 	return e;
 }
+
+/* ---- restocks of the dispenser ---- */
+
+/* The restock payload {"op", "at_ms", "restock": {...}} into *out
+ * (malloc'd). */
+static ca_err restock_payload(const char *kiosk_id, int slot, int before, int after,
+			      int64_t at_ms, char **out)
+{
+	json_t *o, *r;
+
+	*out = NULL;
+	r = json_pack("{s:i, s:i, s:i}", "slot", slot, "before", before, "after", after);
+	if (r && kiosk_id && kiosk_id[0] &&
+	    json_object_set_new(r, "kiosk", json_string(kiosk_id))) {
+		json_decref(r);
+		return CA_ERR_INVALID; /* json_string refused it: not UTF-8 */
+	}
+	/* "o" takes r's reference, also when it fails */
+	o = r ? json_pack("{s:s, s:I, s:o}", "op", STORE_KIND_RESTOCK, "at_ms",
+			  (json_int_t)at_ms, "restock", r) : NULL;
+	if (o)
+		*out = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return *out ? CA_OK : CA_ERR_NOMEM;
+}
+
+/* A restock and its outbox row, one transaction. */
+ca_err store_restock_record(struct store *st, const char *kiosk_id, int slot,
+			    int before, int after, int64_t now_ms,
+			    char key_out[CA_UUID_LEN + 1])
+{
+	char *payload = NULL;
+	bool began = false;
+	ca_err e;
+
+	assert(st);
+	if (slot < 1 || slot > STORE_SLOT_MAX || before < -1 || before > STORE_STOCK_MAX ||
+	    after < 0 || after > STORE_STOCK_MAX ||
+	    (kiosk_id && !fits(kiosk_id, CA_KIOSK_ID_MAX + 1)))
+		return CA_ERR_ARG;
+	e = restock_payload(kiosk_id, slot, before, after, now_ms, &payload);
+	if (e)
+		return e;
+	e = store_begin(st);
+	if (e)
+		goto out;
+	began = true;
+	e = store_outbox_enqueue(st, STORE_DEVICE_ROWS, STORE_KIND_RESTOCK, payload, now_ms,
+				 key_out);
+	if (!e) {
+		e = store_commit(st); /* rolls back itself on failure */
+		began = false;
+	}
+	if (!e)
+		log_info(TAG, "restock of slot %d: %d -> %d keys, queued for the hub", slot,
+			 before, after);
+out:
+	if (e && began)
+		store_rollback(st);
+	free(payload);
+	return e;
+}

@@ -363,4 +363,45 @@ ca_err store_intent_failed(struct store *st, int64_t seq, const char *result,
 			   const char *detail, const char *kiosk_id,
 			   int64_t now_ms);
 
+/* ---- restocks of the dispenser (no schema change) ----
+ *
+ * Staff refill a slot from maintenance mode (pickup.h, PICKUP_RESTOCK);
+ * the hub keeps a record of every restock for staff (docs/api.md,
+ * "restock"). The kiosk keeps no table of its own: the outbox row is the
+ * local record until the hub has it, and the device itself holds the
+ * current stock (disp_status).
+ *
+ * A restock is about the device, not an application, so its row carries
+ * the pseudo application id STORE_DEVICE_ROWS: not a UUID, so sending or
+ * parking the row never touches an application (store_outbox_sent and
+ * store_outbox_park reconcile only UUIDs), and FIFO per application keeps
+ * the device's rows in the order they were written.
+ */
+
+/* Outbox kind (and op) of a restock. Payload: {"op": "restock", "at_ms",
+ * "restock": {"kiosk" (left out when unknown), "slot", "before", "after"}},
+ * without "app". */
+#define STORE_KIND_RESTOCK "restock"
+
+/* The outbox app_id of rows about the kiosk itself (restocks). */
+#define STORE_DEVICE_ROWS "kiosk"
+
+/* Largest key count of a slot a restock record carries (the config's
+ * [dispenser] stock cap, and the hub's). */
+#define STORE_STOCK_MAX 9999
+
+/*
+ * Record that slot (1..STORE_SLOT_MAX) went from before keys (-1 when the
+ * device did not say; else 0..STORE_STOCK_MAX) to after keys
+ * (0..STORE_STOCK_MAX) at now_ms: ONE transaction with one outbox row of
+ * kind STORE_KIND_RESTOCK. kiosk_id may be NULL or "" (then the payload
+ * has no "kiosk"). *key_out (may be NULL) gets the row's idempotency key.
+ * CA_ERR_ARG for a value out of range or a kiosk id over CA_KIOSK_ID_MAX;
+ * CA_ERR_DB when called inside store_begin (it opens its own); on error
+ * nothing is written.
+ */
+ca_err store_restock_record(struct store *st, const char *kiosk_id, int slot,
+			    int before, int after, int64_t now_ms,
+			    char key_out[CA_UUID_LEN + 1]);
+
 #endif

@@ -9,6 +9,12 @@
  * the feed with reasons; the long-poll returns early on a change; a restart
  * keeps data and still refuses an old nonce. The application-form template
  * is an HTML page anyone can open, with every field of the form on it.
+ * A version-3 store migrates to 4 (restocks) keeping its data. A kiosk's
+ * restock record (op "restock", no application, no login) is checked (400
+ * with the member named), kept once whatever the replays, and listed for
+ * staff; the counter's pickup-code lookup finds the on-site orders waiting
+ * for pickup with that code (never mail orders or collected ones) and
+ * refuses a code that is not 6 digits.
  *
  * One hub serves the group (started in the group setup); tests run in the
  * order listed, and the ones that move the virtual clock come last.
@@ -219,6 +225,42 @@ static json_t *feed_app(const char *id)
 	}
 	json_decref(j);
 	return found;
+}
+
+/* An admin GET (Bearer token); the answer parsed, its status into *status. */
+static json_t *admin_get(const char *target, long *status)
+{
+	struct hubproc_req q = { .bearer = hub.token };
+	struct hubproc_resp r;
+	json_t *j;
+
+	hubproc_request(&hub, &q, "GET", target, NULL, &r);
+	*status = r.status;
+	j = json_loads(r.body ? r.body : "", 0, NULL);
+	free(r.body);
+	return j;
+}
+
+/* Push one record of op "restock" as device dev: member "restock" is the
+ * JSON text restock (NULL: none). The single result (new reference). */
+static json_t *push_restock(const char *dev, const char *sec, const char *key, int64_t at_ms,
+			    const char *restock)
+{
+	struct hubproc_resp r;
+	json_t *j, *res;
+	char *body;
+
+	assert_true(asprintf(&body, "{\"records\":[{\"key\":\"%s\",\"op\":\"restock\","
+			     "\"at_ms\":%lld%s%s}]}", key, (long long)at_ms,
+			     restock ? ",\"restock\":" : "", restock ? restock : "") > 0);
+	assert_int_equal(sreq(dev, sec, "POST", "/v1/records", body, &r), 200);
+	j = json_loads(r.body, 0, NULL);
+	res = json_incref(json_array_get(json_object_get(j, "results"), 0));
+	assert_non_null(res);
+	json_decref(j);
+	free(r.body);
+	free(body);
+	return res;
 }
 
 /* ---- tests ---- */
@@ -512,14 +554,14 @@ static void test_records_idempotent_and_checked(void **state)
 	json_decref(res);
 }
 
-/* Submit a fresh application of PHONE; its id into id. */
-static void submitted(char id[37], enum ca_pickup pickup)
+/* Submit a fresh application of phone (logged in on DEV); its id into id. */
+static void submitted_of(const char *phone, char id[37], enum ca_pickup pickup)
 {
 	struct ca_app a;
 	char key[37];
 	json_t *r;
 
-	new_app(&a, PHONE, pickup);
+	new_app(&a, phone, pickup);
 	uuid_v4(key);
 	r = push(key, "save", &a, NULL);
 	assert_int_equal(status_of(r), 200);
@@ -529,6 +571,12 @@ static void submitted(char id[37], enum ca_pickup pickup)
 	assert_int_equal(status_of(r), 200);
 	json_decref(r);
 	memcpy(id, a.id, 37);
+}
+
+/* Submit a fresh application of PHONE; its id into id. */
+static void submitted(char id[37], enum ca_pickup pickup)
+{
+	submitted_of(PHONE, id, pickup);
 }
 
 static void test_staff_actions_show_in_feed(void **state)
@@ -737,6 +785,294 @@ static void test_restart_keeps_data_and_refuses_old_nonce(void **state)
 	}
 }
 
+/* One integer from SQL on the hub's file (the hub stopped or running). */
+static long long hub_db_int(const char *sql)
+{
+	char path[HUBPROC_PATH + 16];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	long long n = -1;
+
+	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A file of schema version 3 (before restocks) is migrated to 4 at start
+ * and keeps what it held. */
+static void test_schema_3_file_migrates_to_4(void **state)
+{
+	char path[HUBPROC_PATH + 16];
+	long long apps;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(hubproc_stop(&hub), 0);
+	apps = hub_db_int("SELECT count(*) FROM applications");
+	assert_true(apps > 0);
+	assert_int_equal(hub_db_int("PRAGMA user_version"), 4);
+	/* Back to what a version-3 hub wrote. */
+	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE restocks; PRAGMA user_version = 3;", NULL,
+				      NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(hub_db_int("SELECT count(*) FROM sqlite_master WHERE name = 'restocks'"),
+			 0);
+	assert_int_equal(hubproc_restart(&hub), 0);
+	assert_int_equal(hub_db_int("PRAGMA user_version"), 4);
+	assert_int_equal(hub_db_int("SELECT count(*) FROM sqlite_master WHERE name = 'restocks'"),
+			 1);
+	assert_int_equal(hub_db_int("SELECT count(*) FROM applications"), apps);
+}
+
+#define RDEV "hall-restock"
+
+static void test_restock_records_checked_kept_once_and_listed(void **state)
+{
+	static const char *const bad[] = {
+		NULL,                                               /* no member */
+		"\"slot 2\"",                                       /* not an object */
+		"{\"slot\":0,\"before\":1,\"after\":10}",
+		"{\"slot\":65,\"before\":1,\"after\":10}",
+		"{\"slot\":\"2\",\"before\":1,\"after\":10}",
+		"{\"slot\":2,\"before\":-2,\"after\":10}",
+		"{\"slot\":2,\"before\":10000,\"after\":10}",
+		"{\"slot\":2,\"after\":10}",
+		"{\"slot\":2,\"before\":1,\"after\":-1}",
+		"{\"slot\":2,\"before\":1,\"after\":10000}",
+		"{\"slot\":2,\"before\":1,\"after\":1.5}",
+		"{\"kiosk\":7,\"slot\":2,\"before\":1,\"after\":10}",
+		"{\"kiosk\":\"" DEV "\",\"slot\":2,\"before\":1,\"after\":10}",
+	};
+	char rsec[65], k1[37], k2[37], key[37], out[4096], *t1, *t2;
+	json_t *r1, *r2, *j, *list, *x;
+	size_t i;
+	long st;
+
+	(void)state;
+	/* A kiosk nobody has logged in on: a restock is the device's own. */
+	assert_int_equal(hubproc_device_add(&hub, RDEV, rsec), 0);
+	uuid_v4(k1);
+	r1 = push_restock(RDEV, rsec, k1, 1795000000000,
+			  "{\"kiosk\":\"" RDEV "\",\"slot\":2,\"before\":1,\"after\":10}");
+	assert_int_equal(status_of(r1), 200);
+	assert_string_equal(json_string_value(json_object_get(r1, "key")), k1);
+	assert_null(json_object_get(r1, "app"));
+	assert_null(json_object_get(r1, "error"));
+	/* Replay: the same result, no second row. */
+	r2 = push_restock(RDEV, rsec, k1, 1795000000000,
+			  "{\"kiosk\":\"" RDEV "\",\"slot\":2,\"before\":1,\"after\":10}");
+	t1 = json_dumps(r1, JSON_SORT_KEYS);
+	t2 = json_dumps(r2, JSON_SORT_KEYS);
+	assert_string_equal(t1, t2);
+	free(t1);
+	free(t2);
+	json_decref(r1);
+	json_decref(r2);
+	assert_int_equal(hub_db_int("SELECT count(*) FROM restocks"), 1);
+	/* Same key, another restock: 409, nothing kept. */
+	r2 = push_restock(RDEV, rsec, k1, 1795000000000,
+			  "{\"kiosk\":\"" RDEV "\",\"slot\":2,\"before\":1,\"after\":11}");
+	assert_int_equal(status_of(r2), 409);
+	json_decref(r2);
+	/* The edges: no kiosk, before unknown (-1), an empty slot 64. */
+	uuid_v4(k2);
+	r2 = push_restock(RDEV, rsec, k2, 1795000060000,
+			  "{\"slot\":64,\"before\":-1,\"after\":0}");
+	assert_int_equal(status_of(r2), 200);
+	json_decref(r2);
+	/* Each malformed restock: 400 naming what is wrong; nothing kept. */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *msg;
+
+		uuid_v4(key);
+		r2 = push_restock(RDEV, rsec, key, 1795000000000, bad[i]);
+		msg = json_string_value(json_object_get(json_object_get(r2, "error"), "message"));
+		if (status_of(r2) != 400 || !msg || !strstr(msg, "restock"))
+			fail_msg("restock %s: status %d, %s", bad[i] ? bad[i] : "(none)",
+				 status_of(r2), msg ? msg : "no message");
+		json_decref(r2);
+	}
+	assert_int_equal(hub_db_int("SELECT count(*) FROM restocks"), 2);
+	/* Every other op still needs its application. */
+	j = sjson("POST", "/v1/records", "{\"records\":[{\"key\":\"no-app-1\",\"op\":"
+		  "\"save\",\"at_ms\":1795000000000}]}", &st);
+	assert_int_equal(st, 200);
+	x = json_array_get(json_object_get(j, "results"), 0);
+	assert_int_equal(status_of(x), 400);
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(x, "error"),
+								  "message")), "app"));
+	json_decref(j);
+
+	/* Staff's list: newest first (kiosk time), only this kiosk's. */
+	j = admin_get("/v1/admin/restocks?kiosk=" RDEV, &st);
+	assert_int_equal(st, 200);
+	list = json_object_get(j, "restocks");
+	assert_int_equal(json_array_size(list), 2);
+	x = json_array_get(list, 0);
+	assert_string_equal(json_string_value(json_object_get(x, "key")), k2);
+	assert_int_equal(json_integer_value(json_object_get(x, "slot")), 64);
+	assert_int_equal(json_integer_value(json_object_get(x, "before")), -1);
+	assert_int_equal(json_integer_value(json_object_get(x, "after")), 0);
+	x = json_array_get(list, 1);
+	assert_string_equal(json_string_value(json_object_get(x, "key")), k1);
+	assert_string_equal(json_string_value(json_object_get(x, "kiosk")), RDEV);
+	assert_int_equal(json_integer_value(json_object_get(x, "slot")), 2);
+	assert_int_equal(json_integer_value(json_object_get(x, "before")), 1);
+	assert_int_equal(json_integer_value(json_object_get(x, "after")), 10);
+	assert_int_equal(json_integer_value(json_object_get(x, "at_ms")), 1795000000000);
+	assert_true(json_integer_value(json_object_get(x, "received_ms")) > 0);
+	json_decref(j);
+	j = admin_get("/v1/admin/restocks?kiosk=" DEV, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "restocks")), 0);
+	json_decref(j);
+	j = admin_get("/v1/admin/restocks?kiosk=bad!id", &st);
+	assert_int_equal(st, 400);
+	json_decref(j);
+	/* Not an application change: nothing in the kiosk's feed. */
+	{
+		struct hubproc_resp r;
+
+		assert_int_equal(sreq(RDEV, rsec, "GET", "/v1/feed", NULL, &r), 200);
+		j = json_loads(r.body, 0, NULL);
+		free(r.body);
+		assert_int_equal(json_array_size(json_object_get(j, "changes")), 0);
+		json_decref(j);
+	}
+	/* And through the CLI, one line each. */
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "restocks", (char *)NULL), 0);
+	assert_non_null(strstr(out, RDEV));
+	assert_non_null(strstr(out, "1 → 10"));
+	assert_non_null(strstr(out, "? → 0"));
+}
+
+/* Whether the orders of a pickup-code answer hold application id; the
+ * order's object (borrowed) or NULL. */
+static json_t *code_order(json_t *answer, const char *id)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(json_object_get(answer, "orders"), i, x)
+		if (!strcmp(json_string_value(json_object_get(x, "id")), id))
+			return x;
+	return NULL;
+}
+
+/* GET /v1/admin/pickup-code/<the code of id>; new reference. */
+static json_t *code_lookup(const char *id, char code[7])
+{
+	char target[64];
+	json_t *j;
+	long st;
+
+	ca_pickup_code(id, code);
+	snprintf(target, sizeof(target), "/v1/admin/pickup-code/%s", code);
+	j = admin_get(target, &st);
+	assert_int_equal(st, 200);
+	assert_string_equal(json_string_value(json_object_get(j, "code")), code);
+	return j;
+}
+
+#define CODE_PHONE "13812340002"
+
+static void test_pickup_code_finds_open_onsite_orders(void **state)
+{
+	static const char *const bad[] = { "12345", "1234567", "12345a", "abcdef", "-12345" };
+	char ready[37], onsite[37], mail[37], done[37], code[7], key[37], out[4096];
+	char target[64];
+	struct ca_app app;
+	json_t *j, *x;
+	size_t i;
+	long st;
+
+	(void)state;
+	/* Its own phone: PHONE has used up its login codes for the hour. */
+	login(CODE_PHONE);
+	submitted_of(CODE_PHONE, ready, CA_PICKUP_ONSITE);
+	submitted_of(CODE_PHONE, onsite, CA_PICKUP_ONSITE);
+	submitted_of(CODE_PHONE, mail, CA_PICKUP_MAIL);
+	submitted_of(CODE_PHONE, done, CA_PICKUP_ONSITE);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", ready, (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", onsite, (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", mail, (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "approve", done, (char *)NULL), 0);
+	assert_int_equal(hubproc_stop(&hub), 0);
+	mark_paid_offline(ready, "onsite");
+	mark_paid_offline(onsite, "onsite");
+	mark_paid_offline(mail, "processing");
+	mark_paid_offline(done, "onsite");
+	assert_int_equal(hubproc_restart(&hub), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "ready", ready, "--kiosk", DEV,
+				     "--slot", "2", (char *)NULL), 0);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "ready", done, "--kiosk", DEV,
+				     (char *)NULL), 0);
+	/* done: collected at the kiosk. */
+	new_app(&app, CODE_PHONE, CA_PICKUP_ONSITE);
+	memcpy(app.id, done, 37);
+	uuid_v4(key);
+	j = push(key, "collect", &app, NULL);
+	assert_int_equal(status_of(j), 200);
+	json_decref(j);
+
+	/* Ready for pickup at a kiosk: found, with where it waits. */
+	j = code_lookup(ready, code);
+	x = code_order(j, ready);
+	assert_non_null(x);
+	assert_string_equal(json_string_value(json_object_get(x, "company")),
+			    "江苏国泰新点软件有限公司");
+	assert_string_equal(json_string_value(json_object_get(x, "handler")), "李娜");
+	assert_string_equal(json_string_value(json_object_get(x, "proc_status")),
+			    "ready_for_pickup");
+	assert_string_equal(json_string_value(json_object_get(x, "kiosk")), DEV);
+	assert_string_equal(json_string_value(json_object_get(x, "slot")), "2");
+	assert_null(strstr(json_string_value(json_object_get(x, "account")), CODE_PHONE));
+	assert_non_null(strstr(json_string_value(json_object_get(x, "account")), "****"));
+	json_decref(j);
+	/* Paid on site, not ready yet: found, nowhere to collect it yet. */
+	j = code_lookup(onsite, code);
+	x = code_order(j, onsite);
+	assert_non_null(x);
+	assert_string_equal(json_string_value(json_object_get(x, "proc_status")), "onsite");
+	assert_true(json_is_null(json_object_get(x, "kiosk")));
+	json_decref(j);
+	/* A mail order and a collected one: never listed (their codes match
+	 * no other open order here). */
+	j = code_lookup(mail, code);
+	assert_null(code_order(j, mail));
+	assert_int_equal(json_array_size(json_object_get(j, "orders")), 0);
+	json_decref(j);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "pickup-code", code, (char *)NULL), 0);
+	assert_non_null(strstr(out, "no order with this code"));
+	j = code_lookup(done, code);
+	assert_null(code_order(j, done));
+	json_decref(j);
+	/* Not 6 digits: 400 (and the CLI refuses it itself). */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(target, sizeof(target), "/v1/admin/pickup-code/%s", bad[i]);
+		j = admin_get(target, &st);
+		if (st != 400)
+			fail_msg("pickup code %s: status %ld", bad[i], st);
+		json_decref(j);
+	}
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "pickup-code", "12345",
+				     (char *)NULL), 2);
+	/* The CLI's table: the order, and the reminder to check the person. */
+	ca_pickup_code(ready, code);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "pickup-code", code, (char *)NULL), 0);
+	assert_non_null(strstr(out, ready));
+	assert_non_null(strstr(out, "江苏国泰新点软件有限公司"));
+	assert_non_null(strstr(out, "ID card"));
+}
+
 /* Moves the virtual clock: keep these last. */
 static void test_virtual_clock_stale_and_code_expiry(void **state)
 {
@@ -781,6 +1117,9 @@ int main(void)
 		cmocka_unit_test(test_staff_actions_show_in_feed),
 		cmocka_unit_test(test_feed_long_poll_returns_on_change),
 		cmocka_unit_test(test_restart_keeps_data_and_refuses_old_nonce),
+		cmocka_unit_test(test_schema_3_file_migrates_to_4),
+		cmocka_unit_test(test_restock_records_checked_kept_once_and_listed),
+		cmocka_unit_test(test_pickup_code_finds_open_onsite_orders),
 		cmocka_unit_test(test_virtual_clock_stale_and_code_expiry),
 	};
 

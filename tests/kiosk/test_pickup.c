@@ -7,7 +7,10 @@
  *      and no answer each end failed with a "dispense_fault" row, the
  *      record still ready_for_pickup and the stock unchanged;
  *   2. the worker thread: status, restock, a pickup and a refused pickup
- *      through submit / take / notify;
+ *      through submit / take / notify; a restock writes its record (outbox
+ *      row "restock" with the stock before and after), a count out of range
+ *      is refused before the device, and a record that cannot be written
+ *      leaves the restock done and says so (recorded false);
  *   3. serial driver against build/dispenser-sim on a pty: one success,
  *      one jam, and a device that goes silent after the command (outcome
  *      unknown, intent kept) and is resolved once it answers again;
@@ -22,6 +25,9 @@
  *      fault record syncs, staff see it as a processing record, the
  *      application state is unchanged, and a replay of the same key is
  *      not applied twice; then a successful pickup syncs as collected.
+ *      A restock through the worker syncs with no login on the kiosk, and
+ *      staff see it exactly once (GET /v1/admin/restocks, ca-hubctl
+ *      restocks), also after the same record is sent again.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -202,6 +208,19 @@ static long long raw_int(const char *db, const char *sql)
 	sqlite3_finalize(s);
 	sqlite3_close(h);
 	return v;
+}
+
+/* Run SQL on a raw second connection. */
+static void raw_exec(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("raw sql %s: %s", sql, msg ? msg : "?");
+	sqlite3_close(h);
 }
 
 /* Outbox rows of app id of kind. */
@@ -430,6 +449,122 @@ static void test_2_worker_status_restock_pickup_and_refusal(void **state)
 	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
 	open_disp(t);
 	assert_int_equal(stock_of(t->d, 2), 8);
+}
+
+/* The kiosk's clock in tests: a fixed time. */
+static int64_t fixed_clock(void *ctx)
+{
+	return *(const int64_t *)ctx;
+}
+
+/* The restock rows of the outbox (payloads parsed), oldest first; how
+ * many. keys (may be NULL) gets their idempotency keys. */
+static int restock_rows(struct store *st, json_t **out, int max, char (*keys)[CA_UUID_LEN + 1])
+{
+	struct store_outbox_item items[16];
+	int n, i, k = 0;
+
+	assert_int_equal(store_outbox_next(st, INT64_MAX, 16, items, &n), CA_OK);
+	for (i = 0; i < n && k < max; i++) {
+		if (strcmp(items[i].kind, STORE_KIND_RESTOCK) != 0)
+			continue;
+		assert_string_equal(items[i].app_id, STORE_DEVICE_ROWS);
+		out[k] = json_loads(items[i].payload, 0, NULL);
+		assert_non_null(out[k]);
+		if (keys)
+			memcpy(keys[k], items[i].key, CA_UUID_LEN + 1);
+		k++;
+	}
+	store_outbox_items_release(items, n);
+	return k;
+}
+
+/* Member name of a restock payload's "restock" object, as an integer. */
+static long long restock_int(json_t *payload, const char *name)
+{
+	json_t *v = json_object_get(json_object_get(payload, "restock"), name);
+
+	assert_true(json_is_integer(v));
+	return (long long)json_integer_value(v);
+}
+
+static void test_2b_worker_restock_is_recorded_with_before_and_after(void **state)
+{
+	struct tenv *t = *state;
+	int64_t now = 1795000000000;
+	struct pickup_opts o;
+	struct pickup_req q;
+	struct pickup_result r;
+	struct pickup *p = NULL;
+	json_t *rows[4];
+	int i;
+
+	open_store(t);
+	memset(&o, 0, sizeof(o));
+	o.cfg = &t->cfg;
+	o.db_path = t->db;
+	o.clock = fixed_clock;
+	o.clock_ctx = &now;
+	assert_int_equal(pickup_start(&o, &p), CA_OK);
+
+	/* Slot 2 holds 3 (the config's first stock): refilled to 9. */
+	memset(&q, 0, sizeof(q));
+	q.op = PICKUP_RESTOCK;
+	q.slot = 2;
+	q.count = 9;
+	run_req(p, &q, &r);
+	assert_int_equal(r.outcome, PICKUP_OK);
+	assert_true(r.recorded);
+	assert_int_equal(r.status.stock[1], 9);
+	assert_int_equal(restock_rows(t->st, rows, 4, NULL), 1);
+	assert_string_equal(json_string_value(json_object_get(rows[0], "op")), "restock");
+	assert_int_equal(json_integer_value(json_object_get(rows[0], "at_ms")), now);
+	assert_null(json_object_get(rows[0], "app"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(rows[0], "restock"),
+							       "kiosk")), KIOSK_ID);
+	assert_int_equal(restock_int(rows[0], "slot"), 2);
+	assert_int_equal(restock_int(rows[0], "before"), 3);
+	assert_int_equal(restock_int(rows[0], "after"), 9);
+	json_decref(rows[0]);
+
+	/* A count the record cannot carry: refused, the device not asked. */
+	q.count = 10000;
+	run_req(p, &q, &r);
+	assert_int_equal(r.outcome, PICKUP_REFUSED);
+	assert_false(r.recorded);
+	assert_int_equal(restock_rows(t->st, rows, 4, NULL), 1);
+	json_decref(rows[0]);
+
+	/* The record cannot be written: the slot is restocked all the same,
+	 * and the result says it was not recorded. */
+	raw_exec(t->db, "CREATE TRIGGER no_restock BEFORE INSERT ON outbox"
+		 " WHEN NEW.kind = 'restock' BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+	q.slot = 1;
+	q.count = 7;
+	now += 1000;
+	run_req(p, &q, &r);
+	assert_int_equal(r.outcome, PICKUP_OK);
+	assert_false(r.recorded);
+	assert_true(r.have_status);
+	assert_int_equal(r.status.stock[0], 7);
+	assert_non_null(strstr(r.message, "NOT recorded"));
+	assert_int_equal(restock_rows(t->st, rows, 4, NULL), 1);
+	json_decref(rows[0]);
+	raw_exec(t->db, "DROP TRIGGER no_restock;");
+
+	/* Restocking again (same absolute count) records it. */
+	now += 1000;
+	run_req(p, &q, &r);
+	assert_int_equal(r.outcome, PICKUP_OK);
+	assert_true(r.recorded);
+	pickup_stop(p);
+	assert_int_equal(restock_rows(t->st, rows, 4, NULL), 2);
+	assert_int_equal(restock_int(rows[1], "slot"), 1);
+	assert_int_equal(restock_int(rows[1], "before"), 7);
+	assert_int_equal(restock_int(rows[1], "after"), 7);
+	assert_int_equal(json_integer_value(json_object_get(rows[1], "at_ms")), now);
+	for (i = 0; i < 2; i++)
+		json_decref(rows[i]);
 }
 
 /* ---- 3. serial driver against build/dispenser-sim ---- */
@@ -1024,6 +1159,88 @@ static void test_5_hub_takes_the_fault_once_then_the_collect(void **state)
 	json_decref(show);
 }
 
+static void test_5b_hub_shows_a_restock_once(void **state)
+{
+	struct tenv *t = *state;
+	int64_t now = 1795000300000;
+	char secret[65], out[4096], body[8192], key[1][CA_UUID_LEN + 1], target[96];
+	struct pickup_opts o;
+	struct pickup_req q;
+	struct pickup_result r;
+	struct pickup *p = NULL;
+	json_t *rows[2], *j, *list, *x, *res;
+	char *text;
+	int parked = -1;
+	long st;
+
+	/* A kiosk nobody has logged in on: a restock needs no account. */
+	assert_int_equal(hubproc_device_add(&hub, HUB_DEV, secret), 0);
+	snprintf(t->cfg.kiosk_id, sizeof(t->cfg.kiosk_id), "%s", HUB_DEV);
+	copy_to(t->cfg.ca_file, sizeof(t->cfg.ca_file), hub.cacert);
+	t->cfg.connect_timeout_ms = 2000;
+	t->cfg.total_timeout_ms = 8000;
+	t->cfg.sync_interval_s = 1;
+
+	open_store(t);
+	memset(&o, 0, sizeof(o));
+	o.cfg = &t->cfg;
+	o.db_path = t->db;
+	o.clock = fixed_clock;
+	o.clock_ctx = &now;
+	assert_int_equal(pickup_start(&o, &p), CA_OK);
+	memset(&q, 0, sizeof(q));
+	q.op = PICKUP_RESTOCK;
+	q.slot = 2;
+	q.count = 9;
+	run_req(p, &q, &r);
+	pickup_stop(p);
+	assert_int_equal(r.outcome, PICKUP_OK);
+	assert_true(r.recorded);
+	/* Keep the record as sent, for the replay below. */
+	assert_int_equal(restock_rows(t->st, rows, 1, key), 1);
+	text = json_dumps(rows[0], JSON_COMPACT);
+	assert_non_null(text);
+	snprintf(body, sizeof(body), "{\"records\":[{\"key\":\"%s\",%s]}", key[0], text + 1);
+	free(text);
+	json_decref(rows[0]);
+
+	sync_drain(t, secret);
+	assert_int_equal(store_outbox_depth(t->st, NULL, &parked), CA_OK);
+	assert_int_equal(parked, 0);
+
+	snprintf(target, sizeof(target), "/v1/admin/restocks?kiosk=%s", HUB_DEV);
+	j = admin("GET", target, NULL, &st);
+	assert_int_equal(st, 200);
+	list = json_object_get(j, "restocks");
+	assert_int_equal(json_array_size(list), 1);
+	x = json_array_get(list, 0);
+	assert_string_equal(json_string_value(json_object_get(x, "kiosk")), HUB_DEV);
+	assert_string_equal(json_string_value(json_object_get(x, "key")), key[0]);
+	assert_int_equal(json_integer_value(json_object_get(x, "slot")), 2);
+	assert_int_equal(json_integer_value(json_object_get(x, "before")), 3);
+	assert_int_equal(json_integer_value(json_object_get(x, "after")), 9);
+	assert_int_equal(json_integer_value(json_object_get(x, "at_ms")), now);
+	json_decref(j);
+
+	/* The same record again (a retry after a lost answer): 200, the first
+	 * result, and still one restock. */
+	assert_int_equal(device_call(secret, "POST", "/v1/records", body, &res), 200);
+	x = json_array_get(json_object_get(res, "results"), 0);
+	assert_int_equal(json_integer_value(json_object_get(x, "status")), 200);
+	assert_string_equal(json_string_value(json_object_get(x, "key")), key[0]);
+	json_decref(res);
+	j = admin("GET", "/v1/admin/restocks", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "restocks")), 1);
+	json_decref(j);
+	/* Staff's view through the CLI: one line, 3 -> 9 keys in slot 2. */
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "restocks", "--kiosk", HUB_DEV,
+				     (char *)NULL), 0);
+	assert_non_null(strstr(out, HUB_DEV));
+	assert_non_null(strstr(out, "3 → 9"));
+	assert_null(strstr(strstr(out, HUB_DEV) + 1, HUB_DEV)); /* exactly once */
+}
+
 static int hub_setup(void **state)
 {
 	struct hubproc_opts o;
@@ -1049,6 +1266,7 @@ int main(void)
 		T(test_1b_each_fault_fails_with_a_fault_row_record_stays_ready),
 		T(test_1c_refusals_send_nothing),
 		T(test_2_worker_status_restock_pickup_and_refusal),
+		T(test_2b_worker_restock_is_recorded_with_before_and_after),
 		T(test_3_serial_success_and_jam),
 		T(test_3b_serial_silent_after_command_then_resolved),
 		T(test_4_crash_between_dispense_and_write_collects_once),
@@ -1056,6 +1274,8 @@ int main(void)
 		T(test_4c_device_silent_at_start_is_retried),
 		cmocka_unit_test_setup_teardown(test_5_hub_takes_the_fault_once_then_the_collect,
 						hub_setup, hub_teardown),
+		cmocka_unit_test_setup_teardown(test_5b_hub_shows_a_restock_once, hub_setup,
+						hub_teardown),
 	};
 
 	log_set_level(LOG_ERROR);

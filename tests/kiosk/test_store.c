@@ -5,7 +5,8 @@
  * trigger from a second connection, no hooks in the store); the status
  * rules hold through the store; the outbox is FIFO per application with
  * stable idempotency keys; the schema migrates forward, refuses a newer one,
- * and reports damaged files with their path instead of crashing.
+ * and reports damaged files with their path instead of crashing; a restock
+ * record is one outbox row of the device, in a transaction of its own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1178,6 +1179,103 @@ static void test_10c_intent_failed_writes_only_the_fault_row(void **state)
 	assert_int_equal(store_intent_begin(st, a.id, 1, 10, 8000, NULL), CA_OK);
 }
 
+/* ---- 12. restock records (the dispenser, maintenance mode) ---- */
+
+/* The pending restock rows' payloads, oldest first, parsed into out (at
+ * most max); how many. The caller json_decref()s them. */
+static int restock_rows(struct store *st, json_t **out, int max, char keys[][CA_UUID_LEN + 1])
+{
+	struct store_outbox_item items[16];
+	int n, i, k = 0;
+
+	assert_int_equal(store_outbox_next(st, INT64_MAX, 16, items, &n), CA_OK);
+	for (i = 0; i < n && k < max; i++) {
+		if (strcmp(items[i].kind, STORE_KIND_RESTOCK) != 0)
+			continue;
+		assert_string_equal(items[i].app_id, STORE_DEVICE_ROWS);
+		out[k] = json_loads(items[i].payload, JSON_REJECT_DUPLICATES, NULL);
+		assert_non_null(out[k]);
+		memcpy(keys[k], items[i].key, CA_UUID_LEN + 1);
+		k++;
+	}
+	store_outbox_items_release(items, n);
+	return k;
+}
+
+static void test_12_restock_record_is_one_outbox_row_in_its_own_transaction(void **state)
+{
+	struct tenv *t = *state;
+	struct store *st = env_open(t);
+	char key[CA_UUID_LEN + 1], keys[4][CA_UUID_LEN + 1];
+	struct store_outbox_item items[4];
+	json_t *j[4], *r;
+	int n;
+
+	/* Out of range: refused, nothing written. */
+	assert_int_equal(store_restock_record(st, "hall-07", 0, 3, 10, 7000, NULL), CA_ERR_ARG);
+	assert_int_equal(store_restock_record(st, "hall-07", 65, 3, 10, 7000, NULL), CA_ERR_ARG);
+	assert_int_equal(store_restock_record(st, "hall-07", 1, -2, 10, 7000, NULL), CA_ERR_ARG);
+	assert_int_equal(store_restock_record(st, "hall-07", 1, 10000, 10, 7000, NULL),
+			 CA_ERR_ARG);
+	assert_int_equal(store_restock_record(st, "hall-07", 1, 3, -1, 7000, NULL), CA_ERR_ARG);
+	assert_int_equal(store_restock_record(st, "hall-07", 1, 3, 10000, 7000, NULL),
+			 CA_ERR_ARG);
+	assert_int_equal(store_restock_record(st, "a-kiosk-id-that-is-far-too-long-for-one",
+					      1, 3, 10, 7000, NULL), CA_ERR_ARG);
+	/* Inside the caller's transaction: refused (it opens its own), and the
+	 * caller's rollback leaves nothing. */
+	assert_int_equal(store_begin(st), CA_OK);
+	assert_int_not_equal(store_restock_record(st, "hall-07", 1, 3, 10, 7000, NULL), CA_OK);
+	store_rollback(st);
+	/* A failure inside its transaction (the outbox refuses the row). */
+	raw_exec(t->db, "CREATE TRIGGER no_restock BEFORE INSERT ON outbox"
+		 " WHEN NEW.kind = 'restock' BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+	assert_int_not_equal(store_restock_record(st, "hall-07", 1, 3, 10, 7000, NULL), CA_OK);
+	raw_exec(t->db, "DROP TRIGGER no_restock;");
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM outbox"), 0);
+
+	/* Written and committed: another connection sees the row. */
+	assert_int_equal(store_restock_record(st, "hall-07", 2, 3, 10, 7000, key), CA_OK);
+	assert_int_equal(store_restock_record(st, NULL, 1, -1, 0, 7100, NULL), CA_OK);
+	assert_int_equal(rows_of(t->db, "outbox", "app_id", STORE_DEVICE_ROWS), 2);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM outbox WHERE kind = 'restock'"
+				 " AND app_id = 'kiosk' AND state = 'pending'"), 2);
+	assert_int_equal(pending_of(st), 2);
+
+	/* The payloads, in order: no "app", the counts, the kiosk when known. */
+	assert_int_equal(restock_rows(st, j, 4, keys), 2);
+	assert_string_equal(keys[0], key);
+	assert_string_equal(json_string_value(json_object_get(j[0], "op")), "restock");
+	assert_int_equal(json_integer_value(json_object_get(j[0], "at_ms")), 7000);
+	assert_null(json_object_get(j[0], "app"));
+	r = json_object_get(j[0], "restock");
+	assert_string_equal(json_string_value(json_object_get(r, "kiosk")), "hall-07");
+	assert_int_equal(json_integer_value(json_object_get(r, "slot")), 2);
+	assert_int_equal(json_integer_value(json_object_get(r, "before")), 3);
+	assert_int_equal(json_integer_value(json_object_get(r, "after")), 10);
+	assert_int_equal(json_object_size(r), 4);
+	r = json_object_get(j[1], "restock");
+	assert_null(json_object_get(r, "kiosk"));
+	assert_int_equal(json_integer_value(json_object_get(r, "before")), -1);
+	assert_int_equal(json_integer_value(json_object_get(r, "after")), 0);
+	json_decref(j[0]);
+	json_decref(j[1]);
+
+	/* The hub's 200 without "app" removes the row and touches no
+	 * application; a refusal parks the other. */
+	assert_int_equal(store_outbox_next(st, INT64_MAX, 4, items, &n), CA_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(items[0].key, key);
+	assert_int_equal(store_outbox_sent(st, items[0].seq, NULL, 8000), CA_OK);
+	assert_int_equal(store_outbox_park(st, items[1].seq, "400 bad_request: test"), CA_OK);
+	store_outbox_items_release(items, n);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM outbox WHERE state = 'parked'"),
+			 1);
+	assert_int_equal(pending_of(st), 0);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM remote_apps"), 0);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM applications"), 0);
+}
+
 /*
  * Several processes opening the same new file at once (the kiosk, its sync
  * engine, a tool) all succeed: whoever comes second waits for the first to
@@ -1240,6 +1338,7 @@ int main(void)
 		T(test_10b_intent_collected_is_one_transaction_and_survives_reopen),
 		T(test_10c_intent_failed_writes_only_the_fault_row),
 		T(test_11_concurrent_opens_of_a_new_file_all_succeed),
+		T(test_12_restock_record_is_one_outbox_row_in_its_own_transaction),
 	};
 
 	/* The failure tests log on purpose; keep the warnings, drop info. */
