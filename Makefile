@@ -19,6 +19,10 @@ KIOSK_PKGS = $(CORE_PKGS) sqlite3 inih libcurl
 TEST_PKGS  = cmocka
 HUB_PKGS   = $(CORE_PKGS) sqlite3 inih libmicrohttpd libcurl cairo freetype2
 
+# `make` alone builds everything (the first rule below is a pattern rule
+# with an order-only prerequisite, which make would otherwise take).
+.DEFAULT_GOAL := all
+
 BUILD ?= build
 ifeq ($(SAN),1)
 BUILD := $(BUILD)/asan

@@ -201,6 +201,7 @@ enum msg_id ca_disp_fault_msg(const char *result)
 		{ "door_open", MSG_DISP_FAULT_DOOR },
 		{ "no_answer", MSG_DISP_FAULT_NO_ANSWER },
 		{ "interrupted", MSG_DISP_FAULT_INTERRUPTED },
+		{ "unconfirmed", MSG_DISP_FAULT_UNCONFIRMED },
 	};
 	size_t i;
 

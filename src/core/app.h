@@ -187,7 +187,7 @@ enum msg_id ca_cert_type_msg(enum ca_cert_type c);
 enum msg_id ca_pickup_msg(enum ca_pickup p);
 
 /* The catalog text of a failed dispense by its result name ("jam",
- * "empty", "door_open", "no_answer", "interrupted"; anything else: a device
+ * "empty", "door_open", "no_answer", "interrupted", "unconfirmed"; anything else: a device
  * fault), for the kiosk screen and the hub's processing record. */
 enum msg_id ca_disp_fault_msg(const char *result);
 

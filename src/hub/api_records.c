@@ -58,7 +58,7 @@ static bool fault_result_ok(const char *r)
 {
 	static const char *const names[] = { "empty", "jam", "door_open", "no_answer",
 					     "fault", "bad_slot", "no_dispenser",
-					     "interrupted" };
+					     "interrupted", "unconfirmed" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -290,6 +290,12 @@ enum pickup_outcome pickup_run(struct store *st, struct disp *d,
 				 "no answer after the dispense; outcome unknown (%s)", dst.text);
 			log_error(TAG, "dispense for %s: %s; intent %lld stays pending",
 				  app_id, res->message, (long long)it.seq);
+			/* Staff hear of it now, not only when the device
+			 * answers again (the person may be at the counter). */
+			e = store_intent_unconfirmed(st, it.seq, detail, kiosk_id, now_ms);
+			if (e)
+				log_error(TAG, "intent %lld: the unconfirmed record was not "
+					  "queued: %s", (long long)it.seq, ca_strerror(e));
 			return res->outcome = PICKUP_UNKNOWN;
 		}
 		res->status = dst;

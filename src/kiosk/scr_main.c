@@ -386,7 +386,7 @@ static const char *when(int64_t ms, char *buf, size_t n)
  * visit (PICKUP_STATUS, when the screen opens, again by 刷新 and after a
  * restock) and shown as stock per slot and faults; 补满 sets a slot to
  * the configured [dispenser] stock (PICKUP_RESTOCK, which also clears a
- * jam; the worker logs it). UI thread only; forgotten when the PIN screen
+ * jam; the worker records it for staff, pickup.h). UI thread only; forgotten when the PIN screen
  * shows again.
  */
 static struct {
@@ -413,8 +413,13 @@ static void maint_disp_poll(struct app *a)
 	struct pickup_result res;
 
 	if (app_disp_take(a, PICKUP_RESTOCK, &res)) {
-		md.restock = res.outcome == PICKUP_OK ? MSG_UI_MAINT_RESTOCK_OK
-						      : MSG_UI_MAINT_RESTOCK_FAIL;
+		if (res.outcome == PICKUP_OK)
+			md.restock = res.recorded ? MSG_UI_MAINT_RESTOCK_OK
+						  : MSG_UI_MAINT_RESTOCK_UNRECORDED;
+		else if (res.intent_pending)
+			md.restock = MSG_UI_MAINT_RESTOCK_PENDING;
+		else
+			md.restock = MSG_UI_MAINT_RESTOCK_FAIL;
 		log_info("kiosk", "maintenance: restock slot %d: %s (%s)", res.slot,
 			 pickup_outcome_name(res.outcome), res.message);
 		maint_disp_ask(a); /* show the new stock */

@@ -2067,6 +2067,51 @@ out:
 	return e;
 }
 
+/* Outcome unknown: queue a fault record "unconfirmed" for the pending
+ * intent seq, which stays pending; the application is not touched. */
+ca_err store_intent_unconfirmed(struct store *st, int64_t seq, const char *detail,
+				const char *kiosk_id, int64_t now_ms)
+{
+	char d[STORE_ERROR_MAX + 1], *payload = NULL;
+	struct store_intent it;
+	struct ca_app *app = NULL;
+	bool found = false, began = false;
+	ca_err e;
+
+	utf8_copy(d, sizeof(d), detail ? detail : "", sizeof(d));
+	app = malloc(sizeof(*app));
+	if (!app)
+		return CA_ERR_NOMEM;
+	e = store_begin(st);
+	if (e)
+		goto out;
+	began = true;
+	e = store_intent_pending(st, &it, &found);
+	if (!e && (!found || it.seq != seq))
+		e = CA_ERR_CONFLICT;
+	if (!e)
+		e = app_load(st, it.app_id, app);
+	if (!e)
+		e = fault_payload(app, kiosk_id, it.slot, STORE_FAULT_UNCONFIRMED, d, now_ms,
+				  &payload);
+	if (!e)
+		e = store_outbox_enqueue(st, it.app_id, STORE_KIND_DISPENSE_FAULT, payload,
+					 now_ms, NULL);
+	if (!e) {
+		e = store_commit(st);
+		began = false;
+	}
+	if (!e)
+		log_warn(TAG, "dispense intent %lld: outcome of %s from slot %d unknown; "
+			 "staff told (%s)", (long long)seq, it.app_id, it.slot, d);
+out:
+	if (e && began)
+		store_rollback(st);
+	free(payload);
+	free(app);
+	return e;
+}
+
 /* No key came out: close the intent and queue the fault record, one
  * transaction; the application is not touched. */
 ca_err store_intent_failed(struct store *st, int64_t seq, const char *result,

@@ -308,6 +308,8 @@ ca_err store_pickup_get(struct store *st, const char *app_id, struct store_picku
  * "app", "arg" (the result name), "at_ms"} plus "fault": {"kiosk", "slot",
  * "result", "detail"}. */
 #define STORE_KIND_DISPENSE_FAULT "dispense_fault"
+/* Result name of a fault record whose outcome is not known yet. */
+#define STORE_FAULT_UNCONFIRMED "unconfirmed"
 
 /* Highest slot number an intent accepts (the HAL has fewer). */
 #define STORE_SLOT_MAX 64
@@ -362,6 +364,16 @@ ca_err store_intent_collected(struct store *st, int64_t seq, const char *detail,
 ca_err store_intent_failed(struct store *st, int64_t seq, const char *result,
 			   const char *detail, const char *kiosk_id,
 			   int64_t now_ms);
+
+/*
+ * The pending intent seq has an unknown outcome (the device stopped
+ * answering after the command): queue a fault record with result
+ * STORE_FAULT_UNCONFIRMED so staff learn of it and check the tray, and
+ * leave the intent pending (recovery still decides: collected or failed).
+ * CA_ERR_CONFLICT when seq is not the pending intent. Own transaction.
+ */
+ca_err store_intent_unconfirmed(struct store *st, int64_t seq, const char *detail,
+				const char *kiosk_id, int64_t now_ms);
 
 /* ---- restocks of the dispenser (no schema change) ----
  *

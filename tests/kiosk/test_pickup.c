@@ -746,6 +746,57 @@ static void test_3b_serial_silent_after_command_then_resolved(void **state)
 	sim_kill(&sp);
 }
 
+/*
+ * The device's controller dies right after the motor ran (the sim's
+ * "hang"): pickup_run gets no answer to the dispense nor to the status
+ * after it. The outcome is unknown: not collected, the intent stays
+ * pending, and ONE fault record "unconfirmed" is queued for staff. When
+ * the device answers again, recovery collects (the key did come out).
+ */
+static void test_3c_unknown_outcome_tells_staff_then_recovery_collects(void **state)
+{
+	struct tenv *t = *state;
+	struct pickup_result r;
+	struct simproc sp;
+	char sql[256];
+
+	sim_spawn(&sp);
+	serial_config(t, &sp);
+	open_store(t);
+	open_disp(t);
+	make_ready(t->st, &t->app, "13812345678");
+
+	ctl(&sp, "hang", NULL, 0);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(pickup_run(t->st, t->d, KIOSK_ID, t->app.id, 1, 9000, FIXTURE_TODAY,
+				    &r), PICKUP_UNKNOWN);
+	assert_true(r.intent_pending);
+	assert_int_equal(sim_dispensed(&sp), 1);
+	assert_true(intent_pending(t->st));
+	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_READY_FOR_PICKUP);
+	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 0);
+	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 1);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE app_id = '%s' AND"
+		 " json_extract(payload, '$.fault.result') = 'unconfirmed' AND"
+		 " json_extract(payload, '$.fault.slot') = 1", t->app.id);
+	assert_int_equal(raw_int(t->db, sql), 1);
+	/* Recovery while still silent adds no second record. */
+	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9100, FIXTURE_TODAY, &r),
+			 PICKUP_UNKNOWN);
+	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 1);
+	ctl(&sp, "clear", NULL, 0);
+	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9200, FIXTURE_TODAY, &r),
+			 PICKUP_OK);
+	assert_int_equal(r.disp, DISP_OK);
+	assert_false(intent_pending(t->st));
+	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
+	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
+	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 1);
+	assert_int_equal(sim_dispensed(&sp), 1);
+	close_both(t);
+	sim_kill(&sp);
+}
+
 /* ---- 4. crash recovery for real ---- */
 
 /* Child: run the worker with the crash hook and ask for one pickup. Never
@@ -1269,6 +1320,7 @@ int main(void)
 		T(test_2b_worker_restock_is_recorded_with_before_and_after),
 		T(test_3_serial_success_and_jam),
 		T(test_3b_serial_silent_after_command_then_resolved),
+		T(test_3c_unknown_outcome_tells_staff_then_recovery_collects),
 		T(test_4_crash_between_dispense_and_write_collects_once),
 		T(test_4b_crash_before_the_command_fails_stock_unchanged),
 		T(test_4c_device_silent_at_start_is_retried),
