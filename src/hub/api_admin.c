@@ -137,6 +137,7 @@ static void app_show(struct http_req *rq, struct http_resp *rs)
 	struct hubdb *db = rq->hub->db;
 	struct ca_app *app = malloc(sizeof(*app));
 	json_t *hist = NULL, *recs = NULL, *pickup = NULL, *invoice = NULL, *orders = NULL;
+	char code[7];
 	ca_err e;
 
 	if (!app) {
@@ -158,10 +159,16 @@ static void app_show(struct http_req *rq, struct http_resp *rs)
 		http_error(rs, 500, "internal", "store error");
 		goto out;
 	}
-	http_reply(rs, 200, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "app",
+	/* The code the kiosk shows for an on-site order (ca_pickup_code), so
+	 * the counter can match what the person holds up. */
+	if (app->pickup == CA_PICKUP_ONSITE)
+		ca_pickup_code(app->id, code);
+	http_reply(rs, 200, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "app",
 				      codec_app_encode(app), "history", hist, "records", recs,
 				      "pickup", pickup ? pickup : json_null(),
-				      "invoice", invoice ? invoice : json_null(), "orders", orders));
+				      "invoice", invoice ? invoice : json_null(), "orders", orders,
+				      "pickup_code", app->pickup == CA_PICKUP_ONSITE
+				      ? json_string(code) : json_null()));
 out:
 	free(app);
 }

@@ -414,6 +414,12 @@ static void serve_restock(struct pickup *p, const struct pickup_req *q,
 			  "staff could not be written: %s (%s)", q->slot, q->count,
 			  ca_strerror(e), store_errmsg(p->st));
 	serve_status(p, res);
+	if (res->outcome == PICKUP_NO_DEVICE) {
+		/* The restock itself was confirmed: it stands, only the
+		 * stock shown afterwards is missing (the screen asks again). */
+		res->outcome = PICKUP_OK;
+		res->have_status = false;
+	}
 	if (!res->recorded)
 		snprintf(res->message, sizeof(res->message), "slot %d restocked to %d keys, "
 			 "but NOT recorded for staff (%s); restock again to record it",

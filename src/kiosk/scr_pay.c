@@ -1156,9 +1156,15 @@ static void pk_code_card(struct ui *ui, const struct ca_app *r)
 
 	ca_pickup_code(r->id, code);
 	ui_card_begin(ui);
-	if (ui_is_landscape(ui)) { /* a half-width column: one above the other */
-		ui_label(ui, msg(MSG_UI_PICKUP_CODE));
-		centred(ui, code, DRAW_FONT_BOLD, theme_px(t, 64), THEME_INK_CARD);
+	if (ui_is_landscape(ui)) {
+		/* A half-width column: label and digits on one line, then the
+		 * QR, so that both are in view without a scroll (label, digits
+		 * and QR on lines of their own pushed the QR below the fold;
+		 * beside the QR the digits wrapped); the hint below. */
+		char line[64];
+
+		snprintf(line, sizeof(line), "%s  %s", msg(MSG_UI_PICKUP_CODE), code);
+		centred(ui, line, DRAW_FONT_BOLD, theme_px(t, 56), THEME_INK_CARD);
 		ui_qr(ui, "pickup-qr", code, qr);
 		ui_paragraph(ui, msg(MSG_UI_PICKUP_CODE_HINT));
 		ui_card_end(ui);
