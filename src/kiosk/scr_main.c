@@ -422,6 +422,8 @@ static void maint_disp_poll(struct app *a)
 			md.restock = MSG_UI_MAINT_RESTOCK_FAIL;
 		log_info("kiosk", "maintenance: restock slot %d: %s (%s)", res.slot,
 			 pickup_outcome_name(res.outcome), res.message);
+		if (res.recorded)
+			app_sync_now(a); /* the record goes to the hub now */
 		maint_disp_ask(a); /* show the new stock */
 	} else if (app_disp_take(a, PICKUP_STATUS, &res)) {
 		md.have = res.have_status && res.outcome == PICKUP_OK;
