@@ -3,6 +3,7 @@
 #   make          build everything into build/
 #   make test     install missing packages, build, run every test, then run
 #                 them again under AddressSanitizer + UndefinedBehaviorSanitizer
+#                 (the flow plans, the slow end-to-end part, in that pass only)
 #   make run      build and start the product (see README.md)
 #   make bench    measure: the sync drain, UI frames, pinyin, the kiosk app
 #   make clean    remove build outputs
@@ -382,13 +383,18 @@ BROWSER_DEPS = tools/browser/node_modules/.package-lock.json
 $(BROWSER_DEPS): tools/browser/package.json tools/browser/package-lock.json | deps
 	cd tools/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 
+# The plans (tests/flows/**/*.plan: real hub, kiosk, payments, dispenser;
+# about 5 minutes) run once, in the ASan+UBSan pass, where they also catch
+# memory errors; `make check` alone runs them (PLANS=0 skips them).
+PLANS ?= 1
 test: deps
-	@$(MAKE) --no-print-directory WERROR=-Werror check
-	@$(MAKE) --no-print-directory WERROR=-Werror SAN=1 check
+	@$(MAKE) --no-print-directory WERROR=-Werror PLANS=0 check
+	@$(MAKE) --no-print-directory WERROR=-Werror SAN=1 PLANS=1 check
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
 check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(DISPSIM) $(VECTORS) $(BROWSER_DEPS)
 	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(KIOSK_BIN) CA_DISPENSER_SIM=$(DISPSIM) \
+		CA_FLOW_PLANS=$(PLANS) \
 		tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS) $(FLOW_TEST)
 
 # Fuzzing with clang's libFuzzer (+ASan+UBSan): `make fuzz` runs each target
