@@ -274,6 +274,7 @@ void app_end_session(struct app *a)
 	a->apply_tab = 0;
 	a->pay_tab = 0;
 	a->notice_end_seen = false;
+	a->session_no++;
 	a->dialog = APP_DLG_NONE;
 	a->screen = APP_SCREEN_ATTRACT;
 	a->changed = true;

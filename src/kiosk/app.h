@@ -162,6 +162,8 @@ struct app {
 	_Atomic int64_t clock_offset_ms; /* virtual clock: app time = monotonic + this;
 				    * atomic: the pickup worker reads it */
 	int64_t last_input_ms;     /* app time of the last touch */
+	unsigned session_no;       /* sessions ended so far: screen state kept
+				    * per session compares it (scr_pay.c) */
 
 	struct sync_status sync_st; /* the newest sync status */
 	bool sync_seen;            /* sync_st holds a real report */

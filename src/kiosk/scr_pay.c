@@ -1045,9 +1045,9 @@ static void receipt_dialog(struct app *a, const struct ca_app *r)
  * ca_pickup_slot) gets 领取CA锁: the pickup worker dispenses and the
  * store, not the screen, says whether the order is collected. Any other
  * ready order (no dispenser, another kiosk, the counter, a slot label this
- * kiosk cannot map, ca_pickup_slot) and a failed dispense show the pickup code for the
- * counter. The state is about one application; it starts over when
- * another one is opened.
+ * kiosk cannot map, ca_pickup_slot) and a failed dispense show the pickup
+ * code for the counter. The state is about one application in one
+ * session; it starts over when another one is opened or the session ends.
  */
 enum pk_state {
 	PK_IDLE,     /* nothing asked yet */
@@ -1063,6 +1063,7 @@ static struct {
 	enum pk_state state;          /* how far */
 	char result[24];              /* PK_FAILED: the device's result name */
 	int64_t give_up_ms;           /* PK_BUSY: app time to stop waiting */
+	unsigned session_no;          /* the session it belongs to */
 } pk;
 
 /*
@@ -1091,6 +1092,19 @@ static int pk_here(struct app *a, const struct ca_app *r)
 	if (strcmp(p.kiosk, a->cfg->kiosk_id) != 0)
 		return 0;
 	return ca_pickup_slot(p.slot, a->cfg->disp_slots);
+}
+
+/* Whether the store holds a pending dispense intent for application id:
+ * its outcome is unknown until recovery, so no second dispense is offered,
+ * whatever this screen remembers (another session, a restarted kiosk). */
+static bool pk_intent_for(struct app *a, const char *id)
+{
+	struct store_intent it;
+	bool found = false;
+
+	if (!a->disp || store_intent_pending(a->st, &it, &found) != CA_OK)
+		return false;
+	return found && strcmp(it.app_id, id) == 0;
 }
 
 /* Take the worker's answer to our dispense, if it came. */
@@ -1200,14 +1214,14 @@ static void pk_card(struct app *a, const struct ca_app *r, int slot)
 		ui_card_end(ui);
 		return;
 	}
+	if (r->proc_status != CA_PROC_READY_FOR_PICKUP)
+		return; /* collected meanwhile (recovery), or not ready */
 	if (pk.state == PK_UNKNOWN) {
 		/* The code lets the counter find the order the person asks about. */
 		ui_banner(ui, msg(MSG_UI_PICKUP_UNKNOWN), UI_TONE_WARNING);
 		pk_code_card(ui, r);
 		return;
 	}
-	if (r->proc_status != CA_PROC_READY_FOR_PICKUP)
-		return;
 	if (pk.state == PK_FAILED)
 		ui_banner(ui, msg(ca_disp_fault_msg(pk.result)), UI_TONE_DANGER);
 	else if (pk.state == PK_REFUSED)
@@ -1242,10 +1256,15 @@ void scr_order_detail(struct app *a)
 		app_go(a, APP_SCREEN_PAY_LIST);
 		return;
 	}
-	if (strcmp(pk.app_id, r.id) != 0) {
+	if (strcmp(pk.app_id, r.id) != 0 || pk.session_no != a->session_no) {
+		/* Another order, or another visit: start over (a pickup's
+		 * outcome is in the store; this is only what was said). */
 		memset(&pk, 0, sizeof(pk));
 		snprintf(pk.app_id, sizeof(pk.app_id), "%s", r.id);
+		pk.session_no = a->session_no;
 	}
+	if (pk.state == PK_IDLE && pk_intent_for(a, r.id))
+		pk.state = PK_UNKNOWN;
 	s = ca_state_of(&r);
 	receipt = fsm_allowed(&s, CA_ACT_CONFIRM_RECEIPT);
 	slot = pk_here(a, &r);
