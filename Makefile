@@ -52,6 +52,7 @@ HUB_LIBS     = $(eval HUB_LIBS := $$(call pkg_libs,$(HUB_PKGS)))$(HUB_LIBS)
 CORE_SRCS = \
 	src/core/app.c \
 	src/core/codec.c \
+	src/core/cst.c \
 	src/core/err.c \
 	src/core/fsm.c \
 	src/core/log.c \

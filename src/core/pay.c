@@ -8,10 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cst.h"
 #include "uuid.h"
-
-/* China Standard Time, the offset time_expire is written in. */
-#define CST_OFFSET_S (8 * 3600)
 
 static const char *const state_ids[PAY__N] = {"NOTPAY", "SUCCESS", "CLOSED", "REFUND"};
 static const char *const method_ids[PAY_METHOD__N] = {"wechat", "bank"};
@@ -82,7 +80,6 @@ ca_err pay_order_new(struct pay_order *o, const char *app_id,
 	static const char set[] = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 	unsigned char rnd[12];
 	size_t i;
-	time_t local = (time_t)(now_s + CST_OFFSET_S);
 	struct tm tm;
 	char day[16];
 
@@ -92,7 +89,7 @@ ca_err pay_order_new(struct pay_order *o, const char *app_id,
 	if (ca_random(rnd, sizeof(rnd)) != CA_OK)
 		return CA_ERR_IO;
 	memset(o, 0, sizeof(*o));
-	gmtime_r(&local, &tm);
+	ca_cst_tm(now_s, &tm);
 	strftime(day, sizeof(day), "%Y%m%d", &tm);
 	memcpy(o->out_trade_no, "CA", 2);
 	memcpy(o->out_trade_no + 2, day, 8);
@@ -160,12 +157,10 @@ bool pay_state_advances(enum pay_state from, enum pay_state to)
 void pay_rfc3339(int64_t t, char out[PAY_RFC3339_LEN + 1])
 {
 	/* Years 1970..9999 keep the fixed width. */
-	time_t local = (time_t)((t < 0 ? 0 : t > INT64_C(253402271999) ? INT64_C(253402271999) : t) +
-				CST_OFFSET_S);
 	struct tm tm;
 	char buf[64];
 
-	gmtime_r(&local, &tm);
+	ca_cst_tm(t < 0 ? 0 : t > INT64_C(253402271999) ? INT64_C(253402271999) : t, &tm);
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d+08:00",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 		 tm.tm_sec);

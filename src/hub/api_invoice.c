@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/cst.h"
 #include "../core/log.h"
 #include "../core/msg.h"
 #include "../core/sign.h"
@@ -69,12 +70,10 @@ static const char *tok_tag(const char *token, char buf[8])
 	return buf;
 }
 
-/* China time (UTC+8) of Unix seconds s, broken down. */
+/* China time of Unix seconds s, broken down. */
 static void china_time(int64_t s, struct tm *tm)
 {
-	time_t t = (time_t)(s + 8 * 3600);
-
-	gmtime_r(&t, tm);
+	ca_cst_tm(s, tm);
 }
 
 /* ---- POST /v1/invoices/APP_ID/token ---- */

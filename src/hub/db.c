@@ -22,6 +22,7 @@
 
 #include "../common/sqlerr.h"
 #include "../core/codec.h"
+#include "../core/cst.h"
 #include "../core/log.h"
 
 #define TAG "db"
@@ -1283,7 +1284,6 @@ ca_err hubdb_invoice_put(struct hubdb *h, const char *app_id, const char *accoun
 {
 	sqlite3_stmt *s;
 	char number[48]; /* HUBDB_INVOICE_NO_MAX used; room for the compiler's worst case */
-	time_t day = (time_t)(at_ms / 1000 + 8 * 3600); /* China time */
 	struct tm tm;
 	int64_t seq = 0;
 	ca_err e;
@@ -1308,7 +1308,7 @@ ca_err hubdb_invoice_put(struct hubdb *h, const char *app_id, const char *accoun
 	sqlite3_finalize(s);
 	if (e)
 		return e;
-	gmtime_r(&day, &tm);
+	ca_cst_tm(at_ms / 1000, &tm); /* the issue date in China time */
 	snprintf(number, sizeof(number), "%04d%02d%02d%08lld", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, (long long)(seq % 100000000));
 	e = prep(h, &s, "INSERT INTO invoices(app_id, account, rev, issued_ms, number)"

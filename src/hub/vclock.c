@@ -4,6 +4,8 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "../core/cst.h"
+
 /* Longest single step: ten years. */
 #define VCLOCK_STEP_MAX (10LL * 366 * 86400)
 
@@ -46,9 +48,5 @@ bool vclock_advance(int64_t seconds)
 
 int vclock_today(void)
 {
-	time_t t = (time_t)vclock_now_s();
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+	return ca_cst_day(vclock_now_s() * 1000);
 }

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/cst.h"
+
 #ifndef CA_HUB_VERSION
 #define CA_HUB_VERSION "0.1.0-dev"
 #endif
@@ -261,15 +263,10 @@ static const char *when(json_int_t s, char buf[32])
 	return buf;
 }
 
-/* Unix ms as local time text, seconds precision. */
+/* Unix ms as China time text (cst.h), seconds precision. */
 static const char *local_ms(json_int_t ms, char buf[32])
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (!localtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(buf, 32, "%lld ms", (long long)ms);
-	return buf;
+	return ca_cst_format(ms, "%Y-%m-%d %H:%M:%S", buf, 32);
 }
 
 /* The restocks table: kiosk's time, kiosk, slot, before -> after. */

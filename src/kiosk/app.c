@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/cst.h"
 #include "../core/log.h"
 #include "../core/uuid.h"
 #include "../ui/ime.h"
@@ -74,11 +75,7 @@ int64_t app_unix_ms(const struct app *a)
 
 int app_today(const struct app *a)
 {
-	time_t t = (time_t)(app_unix_ms(a) / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+	return ca_cst_day(app_unix_ms(a));
 }
 
 /* ---- lifecycle ---- */

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/cst.h"
 #include "../core/log.h"
 #include "../core/uuid.h"
 
@@ -87,15 +88,10 @@ static int64_t real_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* YYYYMMDD of Unix ms, local time (what fsm_apply calls today). */
+/* YYYYMMDD of Unix ms in China time (what fsm_apply calls today). */
 static int today_of(int64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (!localtime_r(&t, &tm))
-		return 0;
-	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+	return ca_cst_day(ms);
 }
 
 /* The device executed the intent's dispense and a key came out. */

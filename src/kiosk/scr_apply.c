@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "../core/app.h"
+#include "../core/cst.h"
 #include "../core/fsm.h"
 #include "../core/mask.h"
 #include "../core/msg.h"
@@ -70,16 +71,10 @@ static struct {
 
 /* ---- small shared pieces ---- */
 
-/* "2026-11-24" (with_time: "2026-11-24 10:22") of Unix ms, local time. */
+/* "2026-11-24" (with_time: "2026-11-24 10:22") of Unix ms, China time. */
 static char *fmt_date(int64_t unix_ms, bool with_time, char *buf, size_t n)
 {
-	time_t s = (time_t)(unix_ms / 1000);
-	struct tm tm;
-
-	if (unix_ms <= 0 || !localtime_r(&s, &tm) ||
-	    !strftime(buf, n, with_time ? "%Y-%m-%d %H:%M" : "%Y-%m-%d", &tm))
-		snprintf(buf, n, "%s", "-");
-	return buf;
+	return ca_cst_format(unix_ms, with_time ? "%Y-%m-%d %H:%M" : "%Y-%m-%d", buf, n);
 }
 
 /* The company of rec, or the catalog's "not filled in" text. */

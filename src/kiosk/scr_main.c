@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/cst.h"
 #include "../core/log.h"
 #include "../core/mask.h"
 #include "app.h"
@@ -369,16 +370,12 @@ static void info(struct ui *ui, enum msg_id label, const char *value)
 	ui_label(ui, value);
 }
 
-/* Unix ms as local "YYYY-MM-DD HH:MM:SS" into buf, or "无". */
+/* Unix ms as China time "YYYY-MM-DD HH:MM:SS" into buf, or "无". */
 static const char *when(int64_t ms, char *buf, size_t n)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms <= 0 || !localtime_r(&t, &tm))
+	if (ms <= 0)
 		return msg(MSG_UI_M_NONE);
-	strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
+	return ca_cst_format(ms, "%Y-%m-%d %H:%M:%S", buf, n);
 }
 
 /*

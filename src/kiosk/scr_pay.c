@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/cst.h"
 #include "../core/log.h"
 #include "app.h"
 #include "store.h"
@@ -194,15 +195,7 @@ static const char *pay_pill(const struct ca_app *r, enum ui_tone *tone)
 /* "2026-11-24 08:05" of Unix ms, in China time (as the hub writes times). */
 static void fmt_time(int64_t ms, char *buf, size_t n)
 {
-	time_t s = (time_t)(ms / 1000 + 8 * 3600);
-	struct tm tm;
-
-	if (!gmtime_r(&s, &tm)) {
-		snprintf(buf, n, "-");
-		return;
-	}
-	if (!strftime(buf, n, "%Y-%m-%d %H:%M", &tm))
-		snprintf(buf, n, "-");
+	ca_cst_format(ms, "%Y-%m-%d %H:%M", buf, n);
 }
 
 /* An empty list: a card with 暂无记录 and what would appear here. */

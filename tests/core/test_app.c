@@ -7,9 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../../src/core/app.h"
+#include "../../src/core/cst.h"
 #include "../../src/core/err.h"
 #include "../../src/core/msg.h"
 
@@ -220,10 +223,43 @@ static void test_error_descriptions(void **ctx)
 	assert_string_equal(ca_strerror((ca_err)1000), "unknown error");
 }
 
+/* China time does not depend on the machine's TZ: the same instants give
+ * the same dates and clock times under UTC, New York and Shanghai; the day
+ * turns at 16:00 UTC; a leap day; "-" for no time or no room. */
+static void test_cst_is_utc_plus_8_whatever_tz(void **state)
+{
+	static const char *const zones[] = { "UTC", "America/New_York", "Asia/Shanghai" };
+	char buf[32], small[4];
+	struct tm tm;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+		setenv("TZ", zones[i], 1);
+		tzset();
+		assert_int_equal(ca_cst_day(INT64_C(1795535999) * 1000), 20261124);
+		assert_int_equal(ca_cst_day(INT64_C(1795536000) * 1000), 20261125);
+		assert_string_equal(ca_cst_format(INT64_C(1795537800) * 1000 + 999,
+						  "%Y-%m-%d %H:%M:%S", buf, sizeof(buf)),
+				    "2026-11-25 00:30:00");
+		assert_int_equal(ca_cst_day(INT64_C(1798732800) * 1000), 20270101);
+		ca_cst_tm(INT64_C(1709136000), &tm); /* 2024-02-28 16:00 UTC */
+		assert_int_equal(tm.tm_mon + 1, 2);
+		assert_int_equal(tm.tm_mday, 29);
+		assert_int_equal(tm.tm_hour, 0);
+	}
+	assert_string_equal(ca_cst_format(0, "%Y", buf, sizeof(buf)), "-");
+	assert_string_equal(ca_cst_format(INT64_C(1795537800) * 1000, "%Y-%m-%d", small,
+					  sizeof(small)), "-");
+	unsetenv("TZ");
+	tzset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_gives_fresh_draft_defaults),
+		cmocka_unit_test(test_cst_is_utc_plus_8_whatever_tz),
 		cmocka_unit_test(test_normalize_trims_and_uppercases),
 		cmocka_unit_test(test_copy_form_takes_only_form_fields),
 		cmocka_unit_test(test_glossary_identifiers_round_trip),
