@@ -75,8 +75,10 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 }
 
 ca_err pay_order_new(struct pay_order *o, const char *app_id,
-		     enum pay_method method, int64_t amount_fen, int64_t now_s)
+		     enum pay_method method, int64_t amount_fen, int64_t now_ms)
 {
+	int64_t now_s = now_ms / 1000;
+
 	static const char set[] = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 	unsigned char rnd[12];
 	size_t i;
@@ -84,7 +86,7 @@ ca_err pay_order_new(struct pay_order *o, const char *app_id,
 	char day[16];
 
 	if (!uuid_valid(app_id) || amount_fen <= 0 || (unsigned)method >= PAY_METHOD__N ||
-	    now_s < 0)
+	    now_ms < 0)
 		return CA_ERR_ARG;
 	if (ca_random(rnd, sizeof(rnd)) != CA_OK)
 		return CA_ERR_IO;
@@ -100,7 +102,7 @@ ca_err pay_order_new(struct pay_order *o, const char *app_id,
 	o->method = method;
 	o->amount_fen = amount_fen;
 	o->created_s = now_s;
-	o->expires_s = now_s + PAY_ORDER_LIFE_S;
+	o->expires_s = (now_ms + 999) / 1000 + PAY_ORDER_LIFE_S;
 	o->state = PAY_NOTPAY;
 	return CA_OK;
 }
@@ -216,12 +218,14 @@ ca_err pay_parse_rfc3339(const char *s, int64_t *t)
 	return CA_OK;
 }
 
-int64_t pay_remaining_ms(int64_t expires_s, int64_t hub_date_s,
+int64_t pay_remaining_ms(int64_t expires_s, int64_t hub_ms,
 			 int64_t local_at_ms, int64_t local_now_ms)
 {
-	int64_t hub_now_ms = hub_date_s * 1000 + (local_now_ms - local_at_ms);
+	int64_t hub_now_ms = hub_ms + (local_now_ms - local_at_ms);
 	int64_t left = expires_s * 1000 - hub_now_ms;
 
+	if (left > PAY_ORDER_LIFE_S * INT64_C(1000))
+		left = PAY_ORDER_LIFE_S * INT64_C(1000);
 	return left > 0 ? left : 0;
 }
 

@@ -65,12 +65,15 @@ int pay_method_from_id(const char *id);
 bool pay_trade_no_valid(const char *s);
 
 /*
- * A new open order for app_id: a fresh out_trade_no ("CA" + YYYYMMDD of the
- * hub clock in China time + 12 random capitals and digits), expiry now_s +
- * PAY_ORDER_LIFE_S. CA_ERR_ARG for a non-positive amount or a bad app id.
+ * A new open order for app_id at hub time now_ms: a fresh out_trade_no
+ * ("CA" + YYYYMMDD of the hub clock in China time + 12 random capitals and
+ * digits), created_s the second now_ms is in, expiry the next whole second
+ * at or after now_ms + PAY_ORDER_LIFE_S: expiries are whole seconds
+ * (time_expire) and the person always gets the full window, never 299.x s.
+ * CA_ERR_ARG for a non-positive amount or a bad app id.
  */
 ca_err pay_order_new(struct pay_order *o, const char *app_id,
-		     enum pay_method method, int64_t amount_fen, int64_t now_s);
+		     enum pay_method method, int64_t amount_fen, int64_t now_ms);
 
 /* Whether the order can no longer be paid at now_s (expiry reached). */
 bool pay_order_expired(const struct pay_order *o, int64_t now_s);
@@ -107,12 +110,14 @@ ca_err pay_parse_rfc3339(const char *s, int64_t *t);
 /* ---- kiosk side ---- */
 
 /*
- * Milliseconds left to pay: expires_s on the hub's clock; hub_date_s is the
- * hub's Date header of the response that created the order, received when
- * the kiosk's MONOTONIC clock read local_at_ms; local_now_ms is that clock
- * now. Never negative.
+ * Milliseconds left to pay: expires_s on the hub's clock; hub_ms is the
+ * hub's time of the response about the order (its "now_ms", or its Date
+ * header * 1000), received when the kiosk's MONOTONIC clock read
+ * local_at_ms; local_now_ms is that clock now. Never negative, never more
+ * than PAY_ORDER_LIFE_S (an expiry rounded up to a whole second shows
+ * 05:00, not 05:01).
  */
-int64_t pay_remaining_ms(int64_t expires_s, int64_t hub_date_s,
+int64_t pay_remaining_ms(int64_t expires_s, int64_t hub_ms,
 			 int64_t local_at_ms, int64_t local_now_ms);
 
 /* "mm:ss" of the remaining time, rounded up to whole seconds (so a fresh

@@ -394,6 +394,9 @@ static json_t *order_json(const struct hubdb_pay *p, const struct ca_app *app)
 		      (json_int_t)p->o.expires_s, "app_id", p->o.app_id);
 	if (!j)
 		return NULL;
+	/* The hub's time to the ms, for the kiosk's countdown (the Date
+	 * header has whole seconds only). */
+	json_object_set_new(j, "now_ms", json_integer((json_int_t)vclock_now_ms()));
 	if (p->bank[0])
 		json_object_set_new(j, "bank", json_string(p->bank));
 	if (p->o.state == PAY_NOTPAY)
@@ -476,7 +479,7 @@ static void order_create(struct http_req *rq, struct http_resp *rs)
 		goto out;
 	}
 	e = pay_order_new(&w->p.o, w->app.id, (enum pay_method)method, w->app.amount_fen,
-			  vclock_now_s());
+			  vclock_now_ms());
 	if (e) {
 		http_error(rs, e == CA_ERR_ARG ? 403 : 500, e == CA_ERR_ARG ? "forbidden" : "internal",
 			   "cannot make an order: %s", ca_strerror(e));

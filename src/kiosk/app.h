@@ -135,7 +135,7 @@ struct app_pay {
 	int bank;                       /* index into the bank list, -1 none */
 	struct online_order order;      /* the order as last reported */
 	bool have_order;                /* order is valid */
-	int64_t hub_date_s;             /* Date of the response that created it */
+	int64_t hub_ms;                 /* hub time (ms) of the response that created it */
 	int64_t local_at_ms;            /* app clock when that response came */
 	bool asked_after_expiry;        /* the last query was made after expiry */
 	int64_t next_poll_ms;           /* app time of the next query */

@@ -312,6 +312,9 @@ static bool decode_order(const struct online_req *q, const json_t *root,
 		return malformed(res, "amount_fen");
 	if (!get_pos_int(root, "expires_at", &o->expires_at_s))
 		return malformed(res, "expires_at");
+	/* Optional (a hub before it sent none): the Date header serves. */
+	if (json_object_get(root, "now_ms") && !get_pos_int(root, "now_ms", &res->hub_now_ms))
+		return malformed(res, "now_ms");
 	if (!get_str(root, "time_expire", true, text, sizeof(text)) ||
 	    pay_parse_rfc3339(text, &t) || t != o->expires_at_s)
 		return malformed(res, "time_expire");

@@ -23,10 +23,10 @@
  * order the one asked for, the application through codec_app_decode);
  * members the hub adds later are ignored.
  *
- * Payment countdown: show pay_remaining_ms(order.expires_at_s, hub_date_s,
+ * Payment countdown: show pay_remaining_ms(order.expires_at_s, hub ms,
  * local_at_ms, now) (core/pay.h), with now read from CLOCK_MONOTONIC in ms,
- * taking hub_date_s and local_at_ms from the PAY_CREATE result; never the
- * kiosk's wall clock.
+ * taking the hub's ms (hub_now_ms, else hub_date_s * 1000) and local_at_ms
+ * from the PAY_CREATE result; never the kiosk's wall clock.
  */
 #ifndef CA_ONLINE_H
 #define CA_ONLINE_H
@@ -103,6 +103,7 @@ struct online_result {
 	long status;                   /* HTTP status, 0 when none arrived */
 	int retry_after_s;             /* Retry-After, -1 absent */
 	int64_t hub_date_s;            /* the hub's Date header, 0 absent */
+	int64_t hub_now_ms;            /* PAY_*: the order's "now_ms", 0 absent */
 	int64_t local_at_ms;           /* CLOCK_MONOTONIC ms when the answer came (or the
 				        * request failed) */
 	char message[ONLINE_MSG_MAX];  /* the hub's or transport's message (English, logs) */

@@ -468,7 +468,7 @@ void scr_pay_start(struct app *a, const char *id, enum pay_method m, int bank)
 /* Milliseconds left to pay at app time now. */
 static int64_t qr_left(const struct app *a, int64_t now)
 {
-	return pay_remaining_ms(a->pay.order.expires_at_s, a->pay.hub_date_s, a->pay.local_at_ms,
+	return pay_remaining_ms(a->pay.order.expires_at_s, a->pay.hub_ms, a->pay.local_at_ms,
 				now);
 }
 
@@ -529,10 +529,12 @@ static void qr_created(struct app *a, const struct online_result *res, int64_t n
 	}
 	p->order = res->order;
 	p->have_order = true;
-	/* The countdown runs from the hub's Date (absent: assume a fresh
-	 * order), measured on the app's clock from the moment it came. */
-	p->hub_date_s = res->hub_date_s > 0 ? res->hub_date_s :
-		res->order.expires_at_s - PAY_ORDER_LIFE_S;
+	/* The countdown runs from the hub's time of the answer (its now_ms,
+	 * else its Date; absent: assume a fresh order), measured on the app's
+	 * clock from the moment it came. */
+	p->hub_ms = res->hub_now_ms > 0 ? res->hub_now_ms
+		    : res->hub_date_s > 0 ? res->hub_date_s * 1000
+		    : (res->order.expires_at_s - PAY_ORDER_LIFE_S) * 1000;
 	p->local_at_ms = res->local_at_ms > 0 ? res->local_at_ms + a->clock_offset_ms : now;
 	p->asked_after_expiry = false;
 	p->error = MSG_NONE;

@@ -15,23 +15,23 @@
 #include "../../src/core/pay.h"
 
 #define APP "3f6c1a2e-8b4d-4c1e-9a7f-2d5e6b7c8d90"
-#define NOW 1795000000 /* 2026-11-18T19:06:40+08:00 */
+#define NOW INT64_C(1795000000) /* 2026-11-18T19:06:40+08:00 */
 
 static void test_new_order_has_valid_number_and_300s_life(void **ctx)
 {
 	struct pay_order a, b;
 
 	(void)ctx;
-	assert_int_equal(pay_order_new(&a, APP, PAY_WECHAT, 30000, NOW), CA_OK);
-	assert_int_equal(pay_order_new(&b, APP, PAY_WECHAT, 30000, NOW), CA_OK);
+	assert_int_equal(pay_order_new(&a, APP, PAY_WECHAT, 30000, NOW * 1000), CA_OK);
+	assert_int_equal(pay_order_new(&b, APP, PAY_WECHAT, 30000, NOW * 1000), CA_OK);
 	assert_true(pay_trade_no_valid(a.out_trade_no));
 	assert_int_equal(strlen(a.out_trade_no), 22);
 	assert_memory_equal(a.out_trade_no, "CA20261118", 10);
 	assert_string_not_equal(a.out_trade_no, b.out_trade_no);
 	assert_int_equal(a.expires_s, NOW + 300);
 	assert_int_equal(a.state, PAY_NOTPAY);
-	assert_int_equal(pay_order_new(&a, APP, PAY_WECHAT, 0, NOW), CA_ERR_ARG);
-	assert_int_equal(pay_order_new(&a, "not-an-id", PAY_WECHAT, 100, NOW), CA_ERR_ARG);
+	assert_int_equal(pay_order_new(&a, APP, PAY_WECHAT, 0, NOW * 1000), CA_ERR_ARG);
+	assert_int_equal(pay_order_new(&a, "not-an-id", PAY_WECHAT, 100, NOW * 1000), CA_ERR_ARG);
 }
 
 static void test_trade_no_charset_and_length(void **ctx)
@@ -52,7 +52,7 @@ static void test_pay_before_expiry_succeeds_after_is_refused(void **ctx)
 	struct pay_order o, before;
 
 	(void)ctx;
-	pay_order_new(&o, APP, PAY_WECHAT, 30000, NOW);
+	pay_order_new(&o, APP, PAY_WECHAT, 30000, NOW * 1000);
 	before = o;
 	assert_int_equal(pay_order_pay(&o, NOW + 300), CA_ERR_FORBIDDEN);
 	assert_memory_equal(&o, &before, sizeof(o));
@@ -68,14 +68,14 @@ static void test_close_is_idempotent_and_never_hides_a_payment(void **ctx)
 	struct pay_order o;
 
 	(void)ctx;
-	pay_order_new(&o, APP, PAY_BANK, 30000, NOW);
+	pay_order_new(&o, APP, PAY_BANK, 30000, NOW * 1000);
 	assert_int_equal(pay_order_close(&o), CA_OK);
 	assert_int_equal(o.state, PAY_CLOSED);
 	assert_int_equal(pay_order_close(&o), CA_OK);
 	assert_int_equal(pay_order_pay(&o, NOW + 1), CA_ERR_FORBIDDEN); /* closed: dead */
 
 	/* Paid in the race with the close: the close reports it. */
-	pay_order_new(&o, APP, PAY_WECHAT, 30000, NOW);
+	pay_order_new(&o, APP, PAY_WECHAT, 30000, NOW * 1000);
 	assert_int_equal(pay_order_pay(&o, NOW + 299), CA_OK);
 	assert_int_equal(pay_order_close(&o), CA_ERR_CONFLICT);
 	assert_int_equal(o.state, PAY_SUCCESS);
@@ -86,7 +86,7 @@ static void test_refund_only_of_a_paid_order(void **ctx)
 	struct pay_order o;
 
 	(void)ctx;
-	pay_order_new(&o, APP, PAY_WECHAT, 30000, NOW);
+	pay_order_new(&o, APP, PAY_WECHAT, 30000, NOW * 1000);
 	assert_int_equal(pay_order_refund(&o), CA_ERR_FORBIDDEN);
 	pay_order_pay(&o, NOW + 10);
 	assert_int_equal(pay_order_refund(&o), CA_OK);
@@ -152,25 +152,50 @@ static void test_countdown_from_hub_clock(void **ctx)
 
 	(void)ctx;
 	/* Order made at hub time NOW, answer received at mono0. */
-	left = pay_remaining_ms(NOW + 300, NOW, mono0, mono0);
+	left = pay_remaining_ms(NOW + 300, NOW * 1000, mono0, mono0);
 	pay_countdown_text(left, t);
 	assert_string_equal(t, "05:00");
-	left = pay_remaining_ms(NOW + 300, NOW, mono0, mono0 + 60000);
+	left = pay_remaining_ms(NOW + 300, NOW * 1000, mono0, mono0 + 60000);
 	pay_countdown_text(left, t);
 	assert_string_equal(t, "04:00");
-	left = pay_remaining_ms(NOW + 300, NOW, mono0, mono0 + 60001);
+	left = pay_remaining_ms(NOW + 300, NOW * 1000, mono0, mono0 + 60001);
 	pay_countdown_text(left, t);
 	assert_string_equal(t, "04:00"); /* rounds up: 3:59.999 shows 04:00 */
-	left = pay_remaining_ms(NOW + 300, NOW, mono0, mono0 + 299001);
+	left = pay_remaining_ms(NOW + 300, NOW * 1000, mono0, mono0 + 299001);
 	pay_countdown_text(left, t);
 	assert_string_equal(t, "00:01");
-	left = pay_remaining_ms(NOW + 300, NOW, mono0, mono0 + 300000);
+	left = pay_remaining_ms(NOW + 300, NOW * 1000, mono0, mono0 + 300000);
 	assert_int_equal(left, 0);
 	pay_countdown_text(left, t);
 	assert_string_equal(t, "00:00");
-	assert_int_equal(pay_remaining_ms(NOW + 300, NOW, mono0, mono0 + 900000), 0);
+	assert_int_equal(pay_remaining_ms(NOW + 300, NOW * 1000, mono0, mono0 + 900000), 0);
 	/* The response arrived late (hub Date 2 s after creation): 2 s less. */
-	assert_int_equal(pay_remaining_ms(NOW + 300, NOW + 2, mono0, mono0), 298000);
+	assert_int_equal(pay_remaining_ms(NOW + 300, (NOW + 2) * 1000, mono0, mono0), 298000);
+	/* With the hub's ms: 0.4 s into the second, 299.6 s are left. An
+	 * order made at NOW - 0.6 s has its expiry rounded up to NOW + 300
+	 * (300.6 s away): shown as the full window, 05:00, not more; a second
+	 * later it still shows 05:00 (299.6 s, rounded up). */
+	assert_int_equal(pay_remaining_ms(NOW + 300, NOW * 1000 + 400, mono0, mono0), 299600);
+	assert_int_equal(pay_remaining_ms(NOW + 300, NOW * 1000 - 600, mono0, mono0), 300000);
+	pay_countdown_text(pay_remaining_ms(NOW + 300, NOW * 1000 - 600, mono0, mono0 + 999), t);
+	assert_string_equal(t, "05:00");
+}
+
+/* An order made in the middle of a second expires at the next whole second
+ * + 300: the person gets at least the full 300 s, and the expiry stays a
+ * whole second (time_expire). */
+static void test_expiry_rounds_up_to_a_whole_second(void **ctx)
+{
+	struct pay_order o;
+
+	(void)ctx;
+	assert_int_equal(pay_order_new(&o, APP, PAY_WECHAT, 30000, NOW * 1000 + 1), CA_OK);
+	assert_int_equal(o.created_s, NOW);
+	assert_int_equal(o.expires_s, NOW + 301);
+	assert_int_equal(pay_order_new(&o, APP, PAY_WECHAT, 30000, NOW * 1000 + 999), CA_OK);
+	assert_int_equal(o.expires_s, NOW + 301);
+	assert_int_equal(pay_order_new(&o, APP, PAY_WECHAT, 30000, NOW * 1000), CA_OK);
+	assert_int_equal(o.expires_s, NOW + 300);
 }
 
 static void test_expired_is_shown_only_after_the_hub_confirms(void **ctx)
@@ -211,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_state_merge_only_moves_forward),
 		cmocka_unit_test(test_rfc3339_round_trip),
 		cmocka_unit_test(test_countdown_from_hub_clock),
+		cmocka_unit_test(test_expiry_rounds_up_to_a_whole_second),
 		cmocka_unit_test(test_expired_is_shown_only_after_the_hub_confirms),
 		cmocka_unit_test(test_state_and_method_names),
 	};
