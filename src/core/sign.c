@@ -33,24 +33,28 @@ void sign_sha256_hex(const void *data, size_t len, char out[SIGN_HEX_LEN + 1])
 	to_hex(md, 32, out);
 }
 
+ca_err sign_random_hex(size_t n, char *out)
+{
+	unsigned char b[32];
+	ca_err e;
+
+	if (n > sizeof(b))
+		return CA_ERR_ARG;
+	e = ca_random(b, n);
+	if (!e)
+		to_hex(b, n, out);
+	explicit_bzero(b, sizeof(b));
+	return e;
+}
+
 ca_err sign_nonce(char out[SIGN_NONCE_LEN + 1])
 {
-	unsigned char b[SIGN_NONCE_LEN / 2];
-	ca_err e = ca_random(b, sizeof(b));
-
-	if (!e)
-		to_hex(b, sizeof(b), out);
-	return e;
+	return sign_random_hex(SIGN_NONCE_LEN / 2, out);
 }
 
 ca_err sign_new_secret(char out[SIGN_HEX_LEN + 1])
 {
-	unsigned char b[SIGN_HEX_LEN / 2];
-	ca_err e = ca_random(b, sizeof(b));
-
-	if (!e)
-		to_hex(b, sizeof(b), out);
-	return e;
+	return sign_random_hex(SIGN_HEX_LEN / 2, out);
 }
 
 /* A part of the string to sign must be present, short, and one line. */

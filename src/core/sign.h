@@ -47,6 +47,10 @@ ca_err sign_nonce(char out[SIGN_NONCE_LEN + 1]);
 /* A fresh device secret: 32 random bytes as 64 hex digits. */
 ca_err sign_new_secret(char out[SIGN_HEX_LEN + 1]);
 
+/* n random bytes (getrandom) as 2n lower-case hex digits into out (2n + 1
+ * bytes), for tokens and keys. CA_ERR_ARG for n over 32, CA_ERR_IO. */
+ca_err sign_random_hex(size_t n, char *out);
+
 /*
  * The signature of one request into out. secret is the device secret;
  * method, path, nonce NUL-terminated; body may be NULL when body_len is 0.

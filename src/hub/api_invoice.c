@@ -47,22 +47,6 @@
 static const char item_name[] = "CA数字证书服务费";
 static const char item_unit[] = "把";
 
-/* n random bytes as lower-case hex into out (2n + 1). */
-static ca_err random_hex(size_t n, char *out)
-{
-	unsigned char b[32];
-	size_t i;
-
-	if (n > sizeof(b))
-		return CA_ERR_ARG;
-	if (ca_random(b, n) != CA_OK)
-		return CA_ERR_IO;
-	for (i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	explicit_bzero(b, sizeof(b));
-	return CA_OK;
-}
-
 /* The first characters of a token, for log lines (never the whole). */
 static const char *tok_tag(const char *token, char buf[8])
 {
@@ -124,7 +108,7 @@ static void token_issue(struct http_req *rq, struct http_resp *rs)
 		snprintf(t.app_id, sizeof(t.app_id), "%s", app->id);
 		t.created_s = now;
 		t.expires_s = now + ttl;
-		e = random_hex(TOKEN_BYTES, t.token);
+		e = sign_random_hex(TOKEN_BYTES, t.token);
 		if (!e && !(e = hubdb_begin(hub->db))) {
 			e = hubdb_inv_token_add(hub->db, &t);
 			if (e)
@@ -652,7 +636,7 @@ static void page_post(struct http_req *rq, struct http_resp *rs)
 		page_locked(rs);
 		goto out;
 	}
-	if (!e && right && !(e = random_hex(PDF_KEY_BYTES, key)))
+	if (!e && right && !(e = sign_random_hex(PDF_KEY_BYTES, key)))
 		e = hubdb_inv_token_set(hub->db, t.token, t.tries, key,
 					vclock_now_s() + INVOICE_PDF_LIFE_S);
 	else if (!e && !right)

@@ -83,6 +83,10 @@ static void test_nonces_secrets_and_compare(void **ctx)
 	assert_string_not_equal(a, b);
 	assert_int_equal(sign_new_secret(s), CA_OK);
 	assert_true(sign_is_hex(s, SIGN_HEX_LEN));
+	/* Tokens and keys of other lengths (the invoice's 20 and 16 bytes). */
+	assert_int_equal(sign_random_hex(20, s), CA_OK);
+	assert_true(sign_is_hex(s, 40));
+	assert_int_equal(sign_random_hex(33, s), CA_ERR_ARG);
 	assert_false(sign_is_hex("ABCDEF", 6));
 	assert_false(sign_is_hex("abc", 4));
 	assert_true(sign_equal("abc", "abc"));
