@@ -145,7 +145,7 @@ ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errle
 	memset(a, 0, sizeof(*a));
 	a->cfg = o->cfg;
 	a->screen = APP_SCREEN_ATTRACT;
-	a->apps_stale = true;
+	app_apps_dirty(a);
 	a->apps = calloc(APP_APPS_MAX, sizeof(*a->apps));
 	if (!a->apps) {
 		snprintf(err, errlen, "out of memory for the application list");
@@ -231,7 +231,7 @@ void app_go(struct app *a, enum app_screen s)
 	a->screen = s;
 	a->changed = true;
 	a->trim = true;
-	a->apps_stale = true;
+	app_apps_dirty(a);
 	/* A result nobody waits for any more must not block the next request. */
 	a->net_seq = 0;
 	a->net_res_ready = false;
@@ -263,7 +263,7 @@ void app_end_session(struct app *a)
 	if (a->apps)
 		explicit_bzero(a->apps, sizeof(*a->apps) * APP_APPS_MAX);
 	a->napps = 0;
-	a->apps_stale = true;
+	app_apps_dirty(a);
 	a->net_seq = 0;
 	a->net_res_ready = false;
 	a->maint = false;
@@ -324,7 +324,7 @@ bool app_screen_begin(struct app *a, const char *title, unsigned flags)
 
 void app_sync_now(struct app *a)
 {
-	a->apps_stale = true;
+	app_apps_dirty(a);
 	if (a->sync)
 		sync_wake(a->sync);
 }
@@ -388,6 +388,7 @@ const struct ca_app *app_apps(struct app *a, int *n)
 void app_apps_dirty(struct app *a)
 {
 	a->apps_stale = true;
+	a->store_gen++;
 }
 
 bool app_queued(struct app *a, const char *id)
@@ -428,7 +429,7 @@ ca_err app_apply_hub(struct app *a, const struct ca_app *hub)
 		log_error("kiosk", "the hub's copy of an application was not kept: "
 			  "%s (%s)", store_errmsg(a->st), ca_strerror(rc));
 	free(ch);
-	a->apps_stale = true;
+	app_apps_dirty(a);
 	return rc;
 }
 
@@ -500,7 +501,7 @@ static void poll_workers(struct app *a)
 	while (a->sync && sync_poll(a->sync, &st)) {
 		a->sync_st = st;
 		a->sync_seen = true;
-		a->apps_stale = true; /* rows sent, feed applied: the lists change */
+		app_apps_dirty(a); /* rows sent, feed applied: the lists change */
 	}
 	if (a->net && a->net_seq && !a->net_res_ready &&
 	    online_take(a->net, &a->net_res)) {
@@ -516,7 +517,7 @@ static void poll_workers(struct app *a)
 		if (a->disp_res.seq == a->disp_seq)
 			a->disp_res_ready = true;
 		if (a->disp_res.op == PICKUP_DISPENSE)
-			a->apps_stale = true; /* the record may be collected now */
+			app_apps_dirty(a); /* the record may be collected now */
 	}
 }
 
@@ -918,7 +919,7 @@ static int op_sync(void *ctx, char *why, size_t whylen)
 		}
 		if (pending == 0 && a->sync_seen && a->sync_st.online &&
 		    a->sync_st.last_success_ms >= t0) {
-			a->apps_stale = true;
+			app_apps_dirty(a);
 			return step_frame(a, why, whylen);
 		}
 	}

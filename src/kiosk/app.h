@@ -180,6 +180,8 @@ struct app {
 	struct ca_app *apps;       /* app_apps cache (APP_APPS_MAX, owned) */
 	int napps;                 /* entries in apps */
 	bool apps_stale;           /* reload apps on next use */
+	unsigned store_gen;        /* bumped with apps_stale (app_apps_dirty): what a
+				    * screen read from the store may have changed */
 	bool queued[APP_APPS_MAX]; /* apps[i] has changes the hub has not acknowledged */
 	uint64_t net_seq;          /* the request the app waits for, 0 none */
 	enum online_op net_op;     /* its op */
@@ -265,7 +267,8 @@ const char *app_status_text(const struct ca_app *rec, enum ui_tone *tone);
  * APP_APPS_MAX). Borrowed until the next frame.
  */
 const struct ca_app *app_apps(struct app *a, int *n);
-/* Mark the cache of app_apps stale (after a store write). */
+/* Mark the cache of app_apps stale and bump store_gen (after a store
+ * write, or a worker reporting one). */
 void app_apps_dirty(struct app *a);
 /* Read application sel_id of the account into *out; false (and a toast)
  * when it is gone, e.g. deleted on another kiosk. */

@@ -1059,6 +1059,10 @@ static struct {
 	char result[24];              /* PK_FAILED: the device's result name */
 	int64_t give_up_ms;           /* PK_BUSY: app time to stop waiting */
 	unsigned session_no;          /* the session it belongs to */
+	bool looked;                  /* slot and pending below are read */
+	unsigned gen;                 /* the app's store_gen they were read at */
+	int slot;                     /* pk_here: the key's slot here, 0 none */
+	bool pending;                 /* pk_intent_for: an outcome is pending */
 } pk;
 
 /*
@@ -1258,11 +1262,20 @@ void scr_order_detail(struct app *a)
 		snprintf(pk.app_id, sizeof(pk.app_id), "%s", r.id);
 		pk.session_no = a->session_no;
 	}
-	if (pk.state == PK_IDLE && pk_intent_for(a, r.id))
+	/* Where the key is and whether an outcome is pending: read from the
+	 * store when the order opens, and again only when the store changed
+	 * (store_gen), not every frame (the spinner draws many). */
+	if (!pk.looked || pk.gen != a->store_gen) {
+		pk.slot = pk_here(a, &r);
+		pk.pending = pk_intent_for(a, r.id);
+		pk.gen = a->store_gen;
+		pk.looked = true;
+	}
+	if (pk.state == PK_IDLE && pk.pending)
 		pk.state = PK_UNKNOWN;
 	s = ca_state_of(&r);
 	receipt = fsm_allowed(&s, CA_ACT_CONFIRM_RECEIPT);
-	slot = pk_here(a, &r);
+	slot = pk.slot;
 	ui_scroll_begin(ui, "order", 0);
 	order_head(ui, &r);
 	/* The pickup card (领取CA锁, its outcome, the pickup code) first in
