@@ -226,9 +226,16 @@ $(BUILD)/tests/kiosk/test_sync_hub: $(BUILD)/tests/kiosk/test_sync_hub.o \
 		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 
-# The pickup worker's tests push a fault record to the real hub, likewise.
+# The pickup worker's tests push a fault record to the real hub, likewise,
+# and drive the dispenser simulator (tests/support/dispsim), as the
+# dispenser's own tests do.
 $(BUILD)/tests/kiosk/test_pickup: $(BUILD)/tests/kiosk/test_pickup.o \
-		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
+		$(BUILD)/tests/support/hubproc.o $(BUILD)/tests/support/dispsim.o \
+		$(LIBKIOSK) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/kiosk/test_dispenser: $(BUILD)/tests/kiosk/test_dispenser.o \
+		$(BUILD)/tests/support/dispsim.o $(LIBKIOSK) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 
 # The interactive-call worker against the real hub, likewise.

@@ -30,6 +30,7 @@
 #include "../../src/core/log.h"
 #include "../../src/kiosk/dispenser.h"
 #include "../../src/kiosk/dispproto.h"
+#include "../support/dispsim.h"
 
 /* Serial settings of every serial test. */
 #define T_TIMEOUT_MS 300
@@ -431,121 +432,27 @@ static void test_none_driver_says_no_dispenser(void **state)
 
 /* ---- serial driver against build/dispenser-sim ---- */
 
-/* A running simulator process. */
-struct simproc {
-	pid_t pid;     /* the process */
-	int ctl;       /* its stdin: control lines */
-	int out;       /* its stdout: answers */
-	char pty[256]; /* slave path */
-};
-
-/* Read one line from fd into buf within 5 s; false on timeout or EOF. */
-static bool read_line(int fd, char *buf, size_t n)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	size_t used = 0;
-	char ch;
-
-	while (used + 1 < n) {
-		if (poll(&pfd, 1, 5000) <= 0 || read(fd, &ch, 1) != 1)
-			return false;
-		if (ch == '\n')
-			break;
-		buf[used++] = ch;
-	}
-	buf[used] = '\0';
-	return true;
-}
-
-/* Start the simulator with slots 2, stock 5,0 and extra args. */
+/* The simulator with slots 2, stock 5,0 (tests/support/dispsim.h). */
 static int sim_start(void **state)
 {
-	const char *bin = getenv("CA_DISPENSER_SIM");
-	struct simproc *sp = calloc(1, sizeof(*sp));
-	int in[2], out[2];
-	char line[256];
+	struct dispsim *sp = calloc(1, sizeof(*sp));
 
-	if (!bin)
-		bin = "build/dispenser-sim";
-	if (!sp || pipe(in) != 0 || pipe(out) != 0)
-		return -1;
-	sp->pid = fork();
-	if (sp->pid < 0)
-		return -1;
-	if (sp->pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		if (null >= 0 && !getenv("CA_TEST_VERBOSE"))
-			dup2(null, 2);
-		close(in[1]);
-		close(out[0]);
-		execl(bin, bin, "--slots", "2", "--stock", "5,0", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	sp->ctl = in[1];
-	sp->out = out[0];
 	*state = sp;
-	if (!read_line(sp->out, line, sizeof(line)) ||
-	    strncmp(line, "pty ", 4) != 0) {
-		fprintf(stderr, "dispenser-sim (%s) did not start\n", bin);
-		return -1;
-	}
-	snprintf(sp->pty, sizeof(sp->pty), "%s", line + 4);
-	return 0;
+	return sp ? dispsim_start(sp, 2, "5,0") : -1;
 }
 
-/* Stop the simulator: SIGTERM, wait. */
 static int sim_stop(void **state)
 {
-	struct simproc *sp = *state;
-	int st;
+	struct dispsim *sp = *state;
 
-	if (!sp)
-		return 0;
-	if (sp->pid > 0) {
-		kill(sp->pid, SIGTERM);
-		waitpid(sp->pid, &st, 0);
-	}
-	close(sp->ctl);
-	close(sp->out);
+	if (sp)
+		dispsim_stop(sp);
 	free(sp);
 	return 0;
 }
 
-/* Send a control line; its answer line into ans (size n), must be "ok". */
-static void ctl(struct simproc *sp, const char *cmd, char *ans, size_t n)
-{
-	char line[256], buf[256];
-	size_t len;
-
-	len = (size_t)snprintf(line, sizeof(line), "%s\n", cmd);
-	assert_int_equal(write(sp->ctl, line, len), (ssize_t)len);
-	if (!ans) {
-		ans = buf;
-		n = sizeof(buf);
-	}
-	assert_true(read_line(sp->out, ans, n));
-	if (strncmp(ans, "ok", 2) != 0)
-		fail_msg("control '%s': %s", cmd, ans);
-}
-
-/* Keys the simulator has dispensed in total. */
-static int sim_dispensed(struct simproc *sp)
-{
-	char ans[256], *p;
-
-	ctl(sp, "status", ans, sizeof(ans));
-	p = strstr(ans, "dispensed ");
-	assert_non_null(p);
-	return atoi(p + 10);
-}
-
 /* Open the serial driver on the simulator's pty. */
-static struct disp *ser_open_sim(struct simproc *sp)
+static struct disp *ser_open_sim(struct dispsim *sp)
 {
 	char err[256];
 	struct config c;
@@ -573,7 +480,7 @@ static long long mono_ms(void)
 
 static void test_serial_dispense_success(void **state)
 {
-	struct simproc *sp = *state;
+	struct dispsim *sp = *state;
 	char detail[DISP_TEXT_MAX];
 	struct disp_status st;
 	struct disp *d = ser_open_sim(sp);
@@ -586,7 +493,7 @@ static void test_serial_dispense_success(void **state)
 	assert_int_equal(disp_dispense(d, 1, detail, sizeof(detail)), DISP_OK);
 	assert_non_null(strstr(detail, "dispensed, 4 left"));
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
-	assert_int_equal(sim_dispensed(sp), 2);
+	assert_int_equal(dispsim_dispensed(sp), 2);
 	assert_int_equal(stock_of(d, 1), 3);
 	assert_int_equal(disp_status(d, &st), CA_OK);
 	assert_int_equal(st.last_result, DISP_OK);
@@ -595,33 +502,33 @@ static void test_serial_dispense_success(void **state)
 
 static void test_serial_jam_then_restock_clears(void **state)
 {
-	struct simproc *sp = *state;
+	struct dispsim *sp = *state;
 	struct disp_status st;
 	struct disp *d = ser_open_sim(sp);
 
-	ctl(sp, "jam", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "jam", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_JAM);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_JAM);
-	assert_int_equal(sim_dispensed(sp), 0);
+	assert_int_equal(dispsim_dispensed(sp), 0);
 	assert_int_equal(disp_status(d, &st), CA_OK);
 	assert_true(st.jam);
 	assert_int_equal(st.stock[0], 5);
 	assert_int_equal(disp_restock(d, 1, 5, NULL, 0), CA_OK);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
-	assert_int_equal(sim_dispensed(sp), 1);
+	assert_int_equal(dispsim_dispensed(sp), 1);
 	disp_close(d);
 }
 
 static void test_serial_empty_slot_and_bad_slot(void **state)
 {
-	struct simproc *sp = *state;
+	struct dispsim *sp = *state;
 	struct disp *d = ser_open_sim(sp);
 
 	assert_int_equal(disp_dispense(d, 2, NULL, 0), DISP_EMPTY);
 	assert_int_equal(disp_dispense(d, 3, NULL, 0), DISP_BAD_SLOT);
-	ctl(sp, "empty 1", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "empty 1", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_EMPTY);
-	assert_int_equal(sim_dispensed(sp), 0);
+	assert_int_equal(dispsim_dispensed(sp), 0);
 	/* A restock through the driver reaches the device. */
 	assert_int_equal(disp_restock(d, 2, 7, NULL, 0), CA_OK);
 	assert_int_equal(disp_dispense(d, 2, NULL, 0), DISP_OK);
@@ -631,14 +538,14 @@ static void test_serial_empty_slot_and_bad_slot(void **state)
 
 static void test_serial_no_answer_within_timeout(void **state)
 {
-	struct simproc *sp = *state;
+	struct dispsim *sp = *state;
 	char detail[DISP_TEXT_MAX];
 	struct disp_status st;
 	struct disp *d = ser_open_sim(sp);
 	long long t0, ms;
 	const long long budget = (T_RETRIES + 1) * T_TIMEOUT_MS;
 
-	ctl(sp, "noanswer all", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "noanswer all", NULL, 0), 0);
 	t0 = mono_ms();
 	assert_int_equal(disp_dispense(d, 1, detail, sizeof(detail)),
 			 DISP_NO_ANSWER);
@@ -648,67 +555,67 @@ static void test_serial_no_answer_within_timeout(void **state)
 	assert_non_null(strstr(detail, "no answer"));
 	assert_int_equal(disp_status(d, &st), CA_ERR_IO);
 	assert_non_null(strstr(st.text, "no answer"));
-	assert_int_equal(sim_dispensed(sp), 0);
+	assert_int_equal(dispsim_dispensed(sp), 0);
 	/* The device is back: the driver relearns the seq and goes on. */
-	ctl(sp, "clear", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "clear", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
-	assert_int_equal(sim_dispensed(sp), 1);
+	assert_int_equal(dispsim_dispensed(sp), 1);
 	disp_close(d);
 }
 
 static void test_serial_corrupted_answers_recovered_by_retry(void **state)
 {
-	struct simproc *sp = *state;
+	struct dispsim *sp = *state;
 	struct disp *d = ser_open_sim(sp);
 
-	ctl(sp, "badcrc 2", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "badcrc 2", NULL, 0), 0);
 	assert_int_equal(stock_of(d, 1), 5); /* third STATUS answer is good */
-	ctl(sp, "badcrc 1", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "badcrc 1", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
 	/* The retry was answered from the device's memory: one key. */
-	assert_int_equal(sim_dispensed(sp), 1);
+	assert_int_equal(dispsim_dispensed(sp), 1);
 	assert_int_equal(stock_of(d, 1), 4);
 	/* More damage than retries: no answer, still at most one key. */
-	ctl(sp, "badcrc 3", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "badcrc 3", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_NO_ANSWER);
-	assert_int_equal(sim_dispensed(sp), 2);
+	assert_int_equal(dispsim_dispensed(sp), 2);
 	assert_int_equal(stock_of(d, 1), 3);
 	disp_close(d);
 }
 
 static void test_serial_garbage_before_answers(void **state)
 {
-	struct simproc *sp = *state;
+	struct dispsim *sp = *state;
 	struct disp *d = ser_open_sim(sp);
 	long long t0;
 
-	ctl(sp, "garbage 3", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "garbage 3", NULL, 0), 0);
 	t0 = mono_ms();
 	assert_int_equal(stock_of(d, 1), 5);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
 	/* Found by resynchronising, not by waiting for retries. */
 	assert_true(mono_ms() - t0 < T_TIMEOUT_MS);
-	assert_int_equal(sim_dispensed(sp), 2);
+	assert_int_equal(dispsim_dispensed(sp), 2);
 	disp_close(d);
 }
 
 static void test_serial_lost_answer_retry_does_not_dispense_twice(void **state)
 {
-	struct simproc *sp = *state;
+	struct dispsim *sp = *state;
 	struct disp *d = ser_open_sim(sp);
 
-	ctl(sp, "lose 1", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "lose 1", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
-	assert_int_equal(sim_dispensed(sp), 1);
+	assert_int_equal(dispsim_dispensed(sp), 1);
 	assert_int_equal(stock_of(d, 1), 4);
 	/* Answers slower than the timeout: the late answer is taken. */
-	ctl(sp, "slow 400", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "slow 400", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
-	ctl(sp, "slow 0", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "slow 0", NULL, 0), 0);
 	/* the device's queued repeats are answered from memory */
 	usleep(1000 * 1000);
-	assert_int_equal(sim_dispensed(sp), 2);
+	assert_int_equal(dispsim_dispensed(sp), 2);
 	assert_int_equal(stock_of(d, 1), 3);
 	disp_close(d);
 }
@@ -734,7 +641,7 @@ static void raw_exchange(int fd, const uint8_t *frame, size_t n,
 
 static void test_serial_device_same_seq_answered_from_memory(void **state)
 {
-	struct simproc *sp = *state;
+	struct dispsim *sp = *state;
 	uint8_t frame[DPROTO_FRAME_MAX], p[] = { 77, 1 }, q[] = { 77, 2 };
 	struct dproto_frame a, b;
 	struct termios t;
@@ -753,31 +660,31 @@ static void test_serial_device_same_seq_answered_from_memory(void **state)
 	assert_int_equal(a.payload[2], DPROTO_R_OK);
 	assert_int_equal(b.len, a.len);
 	assert_memory_equal(b.payload, a.payload, a.len);
-	assert_int_equal(sim_dispensed(sp), 1);
+	assert_int_equal(dispsim_dispensed(sp), 1);
 	/* The same seq with another request is refused, not executed. */
 	n = dproto_encode(DPROTO_DISPENSE, q, 2, frame, sizeof(frame));
 	raw_exchange(fd, frame, n, &b);
 	assert_int_equal(b.cmd, DPROTO_NAK);
 	assert_int_equal(b.payload[1], DPROTO_NAK_SEQ);
-	assert_int_equal(sim_dispensed(sp), 1);
+	assert_int_equal(dispsim_dispensed(sp), 1);
 	close(fd);
 }
 
 static void test_serial_door_open_and_event(void **state)
 {
-	struct simproc *sp = *state;
+	struct dispsim *sp = *state;
 	struct disp_status st;
 	struct disp *d = ser_open_sim(sp);
 
-	ctl(sp, "door open", NULL, 0); /* also sends an EVENT frame */
+	assert_int_equal(dispsim_ctl(sp, "door open", NULL, 0), 0); /* also sends an EVENT frame */
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_DOOR_OPEN);
 	assert_int_equal(disp_status(d, &st), CA_OK);
 	assert_true(st.door_open);
-	ctl(sp, "fault on", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "fault on", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_DOOR_OPEN);
-	ctl(sp, "door closed", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "door closed", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_FAULT);
-	assert_int_equal(sim_dispensed(sp), 0);
+	assert_int_equal(dispsim_dispensed(sp), 0);
 	disp_close(d);
 }
 
@@ -875,7 +782,7 @@ static void test_serial_stale_answer_is_never_taken(void **state)
  */
 static void test_serial_unplugged_line_is_reopened(void **state)
 {
-	struct simproc *sp = *state;
+	struct dispsim *sp = *state;
 	char dir[] = "/tmp/ca-disp-XXXXXX", link[64], detail[DISP_TEXT_MAX];
 	char err[256];
 	struct disp_status st;
@@ -903,14 +810,14 @@ static void test_serial_unplugged_line_is_reopened(void **state)
 	assert_int_equal(disp_status(d, &st), CA_ERR_IO);
 	assert_non_null(strstr(st.text, "hung up"));
 	assert_int_equal(disp_dispense(d, 1, detail, sizeof(detail)), DISP_NO_ANSWER);
-	assert_int_equal(sim_dispensed(sp), 0);
+	assert_int_equal(dispsim_dispensed(sp), 0);
 	/* Plugged back in: the same path now leads to a device. */
 	assert_int_equal(unlink(link), 0);
 	assert_int_equal(symlink(sp->pty, link), 0);
 	assert_int_equal(disp_status(d, &st), CA_OK);
 	assert_int_equal(st.stock[0], 5);
 	assert_int_equal(disp_dispense(d, 1, detail, sizeof(detail)), DISP_OK);
-	assert_int_equal(sim_dispensed(sp), 1);
+	assert_int_equal(dispsim_dispensed(sp), 1);
 	disp_close(d);
 	unlink(link);
 	rmdir(dir);
@@ -920,18 +827,18 @@ static void test_serial_unplugged_line_is_reopened(void **state)
  * known) is still executed, not answered from the device's memory. */
 static void test_serial_restock_learns_seq_first(void **state)
 {
-	struct simproc *sp = *state;
+	struct dispsim *sp = *state;
 	struct disp *d = ser_open_sim(sp);
 	char err[256];
 
 	/* The same restock twice: the second must be done again (a seq
 	 * reused by chance would be answered from memory). */
 	assert_int_equal(disp_restock(d, 2, 3, err, sizeof(err)), CA_OK);
-	ctl(sp, "empty 2", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "empty 2", NULL, 0), 0);
 	disp_close(d);
 	/* A new driver whose STATUS at open goes unanswered: it starts its
 	 * seqs from the same place, and does not know the device's. */
-	ctl(sp, "noanswer 3", NULL, 0);
+	assert_int_equal(dispsim_ctl(sp, "noanswer 3", NULL, 0), 0);
 	d = ser_open_sim(sp);
 	assert_int_equal(disp_restock(d, 2, 3, err, sizeof(err)), CA_OK);
 	assert_int_equal(stock_of(d, 2), 3);

@@ -59,6 +59,7 @@
 #include "../../src/kiosk/store.h"
 #include "../../src/kiosk/sync.h"
 #include "../fixture.h"
+#include "../support/dispsim.h"
 #include "../support/hubproc.h"
 
 #define KIOSK_ID "hall-pick-01"
@@ -569,101 +570,15 @@ static void test_2b_worker_restock_is_recorded_with_before_and_after(void **stat
 
 /* ---- 3. serial driver against build/dispenser-sim ---- */
 
-struct simproc {
-	pid_t pid;
-	int ctl;       /* its stdin */
-	int out;       /* its stdout */
-	char pty[256]; /* slave path */
-};
-
-static bool read_line(int fd, char *buf, size_t n)
+/* The simulator with slots 2, stock 5,3 (tests/support/dispsim.h). */
+static void sim_spawn(struct dispsim *sp)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	size_t used = 0;
-	char ch;
-
-	while (used + 1 < n) {
-		if (poll(&pfd, 1, 5000) <= 0 || read(fd, &ch, 1) != 1)
-			return false;
-		if (ch == '\n')
-			break;
-		buf[used++] = ch;
-	}
-	buf[used] = '\0';
-	return true;
-}
-
-static void sim_spawn(struct simproc *sp)
-{
-	const char *bin = getenv("CA_DISPENSER_SIM");
-	int in[2], out[2];
-	char line[256];
-
-	if (!bin)
-		bin = "build/dispenser-sim";
-	assert_int_equal(pipe(in), 0);
-	assert_int_equal(pipe(out), 0);
-	sp->pid = fork();
-	assert_true(sp->pid >= 0);
-	if (sp->pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		if (null >= 0 && !getenv("CA_TEST_VERBOSE"))
-			dup2(null, 2);
-		close(in[1]);
-		close(out[0]);
-		execl(bin, bin, "--slots", "2", "--stock", "5,3", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	sp->ctl = in[1];
-	sp->out = out[0];
-	if (!read_line(sp->out, line, sizeof(line)) || strncmp(line, "pty ", 4) != 0)
-		fail_msg("dispenser-sim (%s) did not start", bin);
-	snprintf(sp->pty, sizeof(sp->pty), "%s", line + 4);
-}
-
-static void sim_kill(struct simproc *sp)
-{
-	int st;
-
-	kill(sp->pid, SIGTERM);
-	waitpid(sp->pid, &st, 0);
-	close(sp->ctl);
-	close(sp->out);
-}
-
-static void ctl(struct simproc *sp, const char *cmd, char *ans, size_t n)
-{
-	char line[256], buf[256];
-	size_t len;
-
-	len = (size_t)snprintf(line, sizeof(line), "%s\n", cmd);
-	assert_int_equal(write(sp->ctl, line, len), (ssize_t)len);
-	if (!ans) {
-		ans = buf;
-		n = sizeof(buf);
-	}
-	assert_true(read_line(sp->out, ans, n));
-	if (strncmp(ans, "ok", 2) != 0)
-		fail_msg("control '%s': %s", cmd, ans);
-}
-
-static int sim_dispensed(struct simproc *sp)
-{
-	char ans[256], *p;
-
-	ctl(sp, "status", ans, sizeof(ans));
-	p = strstr(ans, "dispensed ");
-	assert_non_null(p);
-	return atoi(p + 10);
+	if (dispsim_start(sp, 2, "5,3") != 0)
+		fail_msg("dispenser-sim did not start");
 }
 
 /* Point t's config at the simulator's pty (fast timeouts). */
-static void serial_config(struct tenv *t, const struct simproc *sp)
+static void serial_config(struct tenv *t, const struct dispsim *sp)
 {
 	t->cfg.disp_driver = CONFIG_DISP_SERIAL;
 	snprintf(t->cfg.disp_device, sizeof(t->cfg.disp_device), "%s", sp->pty);
@@ -676,7 +591,7 @@ static void test_3_serial_success_and_jam(void **state)
 {
 	struct tenv *t = *state;
 	struct pickup_result r;
-	struct simproc sp;
+	struct dispsim sp;
 	struct ca_app b;
 
 	sim_spawn(&sp);
@@ -688,20 +603,20 @@ static void test_3_serial_success_and_jam(void **state)
 
 	assert_int_equal(pickup_run(t->st, t->d, KIOSK_ID, t->app.id, 1, 9000, FIXTURE_TODAY,
 				    &r), PICKUP_OK);
-	assert_int_equal(sim_dispensed(&sp), 1);
+	assert_int_equal(dispsim_dispensed(&sp), 1);
 	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
 
-	ctl(&sp, "jam", NULL, 0);
+	assert_int_equal(dispsim_ctl(&sp, "jam", NULL, 0), 0);
 	assert_int_equal(pickup_run(t->st, t->d, KIOSK_ID, b.id, 1, 9100, FIXTURE_TODAY, &r),
 			 PICKUP_FAILED);
 	assert_int_equal(r.disp, DISP_JAM);
-	assert_int_equal(sim_dispensed(&sp), 1);
+	assert_int_equal(dispsim_dispensed(&sp), 1);
 	assert_int_equal(proc_of(t->st, b.id), CA_PROC_READY_FOR_PICKUP);
 	assert_int_equal(rows_of_kind(t->db, b.id, STORE_KIND_DISPENSE_FAULT), 1);
 	assert_int_equal(stock_of(t->d, 1), 4);
 	close_both(t);
-	sim_kill(&sp);
+	dispsim_stop(&sp);
 }
 
 static void test_3b_serial_silent_after_command_then_resolved(void **state)
@@ -709,7 +624,7 @@ static void test_3b_serial_silent_after_command_then_resolved(void **state)
 	struct tenv *t = *state;
 	struct disp_status ds;
 	struct pickup_result r;
-	struct simproc sp;
+	struct dispsim sp;
 
 	sim_spawn(&sp);
 	serial_config(t, &sp);
@@ -723,9 +638,9 @@ static void test_3b_serial_silent_after_command_then_resolved(void **state)
 	 * status questions after it). The outcome is unknown. */
 	assert_int_equal(disp_status(t->d, &ds), CA_OK);
 	assert_int_equal(store_intent_begin(t->st, t->app.id, 1, ds.last_seq, 9000, NULL), CA_OK);
-	ctl(&sp, "lose 100", NULL, 0);
+	assert_int_equal(dispsim_ctl(&sp, "lose 100", NULL, 0), 0);
 	assert_int_equal(disp_dispense(t->d, 1, NULL, 0), DISP_NO_ANSWER);
-	assert_int_equal(sim_dispensed(&sp), 1);
+	assert_int_equal(dispsim_dispensed(&sp), 1);
 	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_READY_FOR_PICKUP);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 0);
 	assert_true(intent_pending(t->st));
@@ -734,16 +649,16 @@ static void test_3b_serial_silent_after_command_then_resolved(void **state)
 			 PICKUP_UNKNOWN);
 	assert_true(intent_pending(t->st));
 	/* Answers again: the device's status shows the key came out. */
-	ctl(&sp, "clear", NULL, 0);
+	assert_int_equal(dispsim_ctl(&sp, "clear", NULL, 0), 0);
 	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9200, FIXTURE_TODAY, &r),
 			 PICKUP_OK);
 	assert_int_equal(r.disp, DISP_OK);
 	assert_false(intent_pending(t->st));
 	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
-	assert_int_equal(sim_dispensed(&sp), 1);
+	assert_int_equal(dispsim_dispensed(&sp), 1);
 	close_both(t);
-	sim_kill(&sp);
+	dispsim_stop(&sp);
 }
 
 /*
@@ -757,7 +672,7 @@ static void test_3c_unknown_outcome_tells_staff_then_recovery_collects(void **st
 {
 	struct tenv *t = *state;
 	struct pickup_result r;
-	struct simproc sp;
+	struct dispsim sp;
 	char sql[256];
 
 	sim_spawn(&sp);
@@ -766,12 +681,12 @@ static void test_3c_unknown_outcome_tells_staff_then_recovery_collects(void **st
 	open_disp(t);
 	make_ready(t->st, &t->app, "13812345678");
 
-	ctl(&sp, "hang", NULL, 0);
+	assert_int_equal(dispsim_ctl(&sp, "hang", NULL, 0), 0);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(pickup_run(t->st, t->d, KIOSK_ID, t->app.id, 1, 9000, FIXTURE_TODAY,
 				    &r), PICKUP_UNKNOWN);
 	assert_true(r.intent_pending);
-	assert_int_equal(sim_dispensed(&sp), 1);
+	assert_int_equal(dispsim_dispensed(&sp), 1);
 	assert_true(intent_pending(t->st));
 	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_READY_FOR_PICKUP);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 0);
@@ -784,7 +699,7 @@ static void test_3c_unknown_outcome_tells_staff_then_recovery_collects(void **st
 	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9100, FIXTURE_TODAY, &r),
 			 PICKUP_UNKNOWN);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 1);
-	ctl(&sp, "clear", NULL, 0);
+	assert_int_equal(dispsim_ctl(&sp, "clear", NULL, 0), 0);
 	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9200, FIXTURE_TODAY, &r),
 			 PICKUP_OK);
 	assert_int_equal(r.disp, DISP_OK);
@@ -792,9 +707,9 @@ static void test_3c_unknown_outcome_tells_staff_then_recovery_collects(void **st
 	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 1);
-	assert_int_equal(sim_dispensed(&sp), 1);
+	assert_int_equal(dispsim_dispensed(&sp), 1);
 	close_both(t);
-	sim_kill(&sp);
+	dispsim_stop(&sp);
 }
 
 /* ---- 4. crash recovery for real ---- */
