@@ -606,11 +606,10 @@ static void page_post(struct http_req *rq, struct http_resp *rs)
 
 	if (token_open(rq, rs, &t) != 0)
 		return;
-	if (!form_value(rq->body, "company", input, sizeof(input)) || !*trim(input)) {
+	if (!form_value(rq->body, "company", input, sizeof(input)) || !*(typed = trim(input))) {
 		page_form(rs, &t, max, "请输入单位名称。");
 		return;
 	}
-	typed = trim(input);
 	v = malloc(sizeof(*v));
 	if (!v) {
 		page_failed(rs);
