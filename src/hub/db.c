@@ -175,6 +175,19 @@ static const char *const migrations[] = {
 	" UNIQUE (device, key));"
 	"CREATE INDEX restocks_by_time ON restocks(at_ms, seq);"
 	"CREATE INDEX restocks_by_device ON restocks(device, at_ms, seq);",
+	/* 4 -> 5: a fleet's hub. meta 'epoch' is this store's instance id, a
+	 * random positive 63-bit number made when the store is created (or
+	 * migrated); the feed carries it so that a kiosk whose cursor belongs
+	 * to another store (a restore, a new hub) starts again from zero.
+	 * device_events counts what a device spent of its hourly budgets
+	 * (kind 'sms': code sends; 'login': login tries). bindings.bound_s is
+	 * from now on the account's last login on that kiosk (the binding
+	 * expires a configured time after it). */
+	"INSERT INTO meta VALUES ('epoch', 1 + (random() & 0x3fffffffffffffff));"
+	"CREATE TABLE device_events ("
+	" device TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('sms', 'login')),"
+	" at_s INTEGER NOT NULL);"
+	"CREATE INDEX device_events_by_device ON device_events(device, kind, at_s);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == HUBDB_SCHEMA_VERSION,

@@ -50,7 +50,7 @@
 #include "../core/fsm.h"
 #include "../core/pay.h"
 
-#define HUBDB_SCHEMA_VERSION 4
+#define HUBDB_SCHEMA_VERSION 5
 #define HUBDB_ERR_MAX 512
 #define HUBDB_DEVICE_MAX 32   /* device id: [A-Za-z0-9_-]{1,32} */
 #define HUBDB_KEY_MAX 64      /* idempotency key, bytes */

@@ -9,7 +9,7 @@
  * the feed with reasons; the long-poll returns early on a change; a restart
  * keeps data and still refuses an old nonce. The application-form template
  * is an HTML page anyone can open, with every field of the form on it.
- * A version-3 store migrates to 4 (restocks) keeping its data. A kiosk's
+ * A version-3 store migrates to the current schema keeping its data. A kiosk's
  * restock record (op "restock", no application, no login) is checked (400
  * with the member named), kept once whatever the replays, and listed for
  * staff; the counter's pickup-code lookup finds the on-site orders waiting
@@ -37,6 +37,7 @@
 #include "../../src/core/msg.h"
 #include "../../src/core/utf8.h"
 #include "../../src/core/uuid.h"
+#include "../../src/hub/db.h"
 #include "../fixture.h"
 #include "../support/hubproc.h"
 
@@ -804,9 +805,9 @@ static long long hub_db_int(const char *sql)
 	return n;
 }
 
-/* A file of schema version 3 (before restocks) is migrated to 4 at start
- * and keeps what it held. */
-static void test_schema_3_file_migrates_to_4(void **state)
+/* A file of schema version 3 (before restocks) is migrated to the current
+ * version at start and keeps what it held. */
+static void test_schema_3_file_migrates_to_current(void **state)
 {
 	char path[HUBPROC_PATH + 16];
 	long long apps;
@@ -816,17 +817,21 @@ static void test_schema_3_file_migrates_to_4(void **state)
 	assert_int_equal(hubproc_stop(&hub), 0);
 	apps = hub_db_int("SELECT count(*) FROM applications");
 	assert_true(apps > 0);
-	assert_int_equal(hub_db_int("PRAGMA user_version"), 4);
+	assert_int_equal(hub_db_int("PRAGMA user_version"), HUBDB_SCHEMA_VERSION);
 	/* Back to what a version-3 hub wrote. */
 	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE restocks; PRAGMA user_version = 3;", NULL,
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE restocks; DROP TABLE device_events; "
+				      "DELETE FROM meta WHERE k = 'epoch'; PRAGMA user_version = 3;", NULL,
 				      NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(hub_db_int("SELECT count(*) FROM sqlite_master WHERE name = 'restocks'"),
 			 0);
 	assert_int_equal(hubproc_restart(&hub), 0);
-	assert_int_equal(hub_db_int("PRAGMA user_version"), 4);
+	assert_int_equal(hub_db_int("PRAGMA user_version"), HUBDB_SCHEMA_VERSION);
+	assert_true(hub_db_int("SELECT v FROM meta WHERE k = 'epoch'") > 0);
+	assert_int_equal(hub_db_int("SELECT count(*) FROM sqlite_master WHERE name = "
+				    "'device_events'"), 1);
 	assert_int_equal(hub_db_int("SELECT count(*) FROM sqlite_master WHERE name = 'restocks'"),
 			 1);
 	assert_int_equal(hub_db_int("SELECT count(*) FROM applications"), apps);
@@ -1117,7 +1122,7 @@ int main(void)
 		cmocka_unit_test(test_staff_actions_show_in_feed),
 		cmocka_unit_test(test_feed_long_poll_returns_on_change),
 		cmocka_unit_test(test_restart_keeps_data_and_refuses_old_nonce),
-		cmocka_unit_test(test_schema_3_file_migrates_to_4),
+		cmocka_unit_test(test_schema_3_file_migrates_to_current),
 		cmocka_unit_test(test_restock_records_checked_kept_once_and_listed),
 		cmocka_unit_test(test_pickup_code_finds_open_onsite_orders),
 		cmocka_unit_test(test_virtual_clock_stale_and_code_expiry),
