@@ -2,15 +2,15 @@
  * api_feed.c - GET /v1/feed?since=REV&limit=N&wait=S (docs/api.md, Change
  * feed; docs/hub.md says how the long-poll works).
  *
- * With wait and nothing for this device past since, the request holds its
- * connection thread on the store's revision condition variable: each commit
- * anywhere wakes it, it queries again, and answers as soon as something is
- * there for its accounts, or when S seconds have passed (or the hub stops).
+ * With wait and nothing for this device past since, the request is parked
+ * (http_park: no thread is held) until a commit concerning one of this
+ * device's accounts, S seconds, the client leaving or the hub stopping;
+ * then this handler runs again, queries again, and answers what is there
+ * (or parks again when the wake-up was for a change it cannot see).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api.h"
 #include "hub.h"
@@ -39,14 +39,6 @@ static long long query_num(const struct http_req *rq, const char *name, long lon
 	return n;
 }
 
-static int64_t now_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void feed(struct http_req *rq, struct http_resp *rs)
 {
 	struct hubdb *db = rq->hub->db;
@@ -55,39 +47,30 @@ static void feed(struct http_req *rq, struct http_resp *rs)
 	long long wait = query_num(rq, "wait", 0, FEED_WAIT_MAX);
 	json_t *changes = NULL;
 	int64_t next, seen, deadline;
-	bool more;
+	bool more, last;
 
 	if (since < 0 || limit < 1 || wait < 0) {
 		http_error(rs, 400, "bad_request", "since >= 0, limit 1..%d and wait 0..%d "
 			   "must be whole numbers", FEED_LIMIT_MAX, FEED_WAIT_MAX);
 		return;
 	}
-	deadline = now_mono_ms() + wait * 1000;
-	for (;;) {
-		/* The revision before the query: a commit after it wakes us. */
-		seen = hubdb_rev_current(db);
-		if (hubdb_feed(db, rq->device, since, (int)limit, &changes, &next, &more)) {
-			http_error(rs, 500, "internal", "store error; retry later");
-			rs->retry_after = 5;
-			return;
-		}
-		if (json_array_size(changes) > 0 || wait == 0)
-			break;
+	deadline = rq->wake == HTTP_WAKE_NONE ? http_mono_ms() + wait * 1000
+					      : rq->park_deadline_ms;
+	/* Answer whatever is there when time is up, the client is gone or
+	 * the hub stops; park again only after a change or the first look. */
+	last = wait == 0 || rq->wake == HTTP_WAKE_TIMEOUT || rq->wake == HTTP_WAKE_GONE ||
+	       rq->wake == HTTP_WAKE_STOP || http_mono_ms() >= deadline;
+	/* The revision before the query: a commit after it wakes us. */
+	seen = hubdb_rev_current(db);
+	if (hubdb_feed(db, rq->device, since, (int)limit, &changes, &next, &more)) {
+		http_error(rs, 500, "internal", "store error; retry later");
+		rs->retry_after = 5;
+		return;
+	}
+	if (json_array_size(changes) == 0 && !last) {
 		json_decref(changes);
-		changes = NULL;
-		{
-			int64_t left = deadline - now_mono_ms();
-
-			if (left <= 0 || hubdb_rev_wait(db, seen, (int)left) == seen) {
-				/* Timed out or stopping: one last look. */
-				if (hubdb_feed(db, rq->device, since, (int)limit, &changes,
-					       &next, &more)) {
-					http_error(rs, 500, "internal", "store error");
-					return;
-				}
-				break;
-			}
-		}
+		http_park(rs, seen, deadline);
+		return;
 	}
 	http_reply(rs, 200, json_pack("{s:o, s:I, s:b}", "changes", changes, "next",
 				      (json_int_t)next, "more", more));

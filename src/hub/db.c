@@ -38,6 +38,8 @@ struct hubdb {
 	pthread_cond_t rev_cv;    /* signalled when committed_rev grows or on stop */
 	int64_t committed_rev;    /* last committed revision */
 	bool stopping;            /* hubdb_wake_all was called */
+	hubdb_commit_fn on_commit; /* called after each commit that made a revision */
+	void *on_commit_ctx;      /* its argument */
 };
 
 /*
@@ -187,7 +189,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE device_events ("
 	" device TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('sms', 'login')),"
 	" at_s INTEGER NOT NULL);"
-	"CREATE INDEX device_events_by_device ON device_events(device, kind, at_s);",
+	"CREATE INDEX device_events_by_device ON device_events(device, kind, at_s);"
+	/* What a commit concerns (hubdb_devices_changed): the accounts of the
+	 * feed's rows in a revision range, then the devices bound to them. */
+	"CREATE INDEX proc_records_by_rev ON proc_records(rev);"
+	"CREATE INDEX pickups_by_rev ON pickups(rev);"
+	"CREATE INDEX invoices_by_rev ON invoices(rev);"
+	"CREATE INDEX bindings_by_account ON bindings(account);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == HUBDB_SCHEMA_VERSION,
@@ -521,6 +529,48 @@ static void publish(struct hubdb *h, int64_t rev)
 		pthread_cond_broadcast(&h->rev_cv);
 	}
 	pthread_mutex_unlock(&h->rev_mu);
+	if (h->on_commit)
+		h->on_commit(h->on_commit_ctx, rev);
+}
+
+void hubdb_on_commit(struct hubdb *h, hubdb_commit_fn fn, void *ctx)
+{
+	lock(h);
+	h->on_commit = fn;
+	h->on_commit_ctx = ctx;
+	unlock(h);
+}
+
+ca_err hubdb_devices_changed(struct hubdb *h, int64_t after, int64_t upto,
+			     hubdb_device_fn fn, void *ctx)
+{
+	static const char sql[] =
+		"WITH acc AS ("
+		" SELECT account FROM applications WHERE rev > ?1 AND rev <= ?2"
+		" UNION SELECT account FROM proc_records WHERE rev > ?1 AND rev <= ?2"
+		" UNION SELECT account FROM pickups WHERE rev > ?1 AND rev <= ?2"
+		" UNION SELECT account FROM invoices WHERE rev > ?1 AND rev <= ?2)"
+		" SELECT DISTINCT device FROM bindings WHERE account IN acc";
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	lock(h);
+	e = prep(h, &s, sql, "ii", after, upto);
+	if (e)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *dev = (const char *)sqlite3_column_text(s, 0);
+
+		if (dev)
+			fn(ctx, dev);
+	}
+	if (rc != SQLITE_DONE)
+		e = fail(h, rc, "devices changed");
+	sqlite3_finalize(s);
+out:
+	unlock(h);
+	return e;
 }
 
 ca_err hubdb_commit(struct hubdb *h)

@@ -105,6 +105,18 @@ int64_t hubdb_rev_wait(struct hubdb *db, int64_t since, int timeout_ms);
 /* Wake all waiters now and make later waits return at once (shutdown). */
 void hubdb_wake_all(struct hubdb *db);
 
+/* Called after every commit that made revision rev, from the committing
+ * thread with the store locked: it must only note the fact (the hub's
+ * HTTP layer writes to an eventfd) and never call back into the store. */
+typedef void (*hubdb_commit_fn)(void *ctx, int64_t rev);
+void hubdb_on_commit(struct hubdb *db, hubdb_commit_fn fn, void *ctx);
+
+/* Each device bound to an account that has a feed row with a revision in
+ * (after, upto], once (what a commit concerns: whose long-poll to wake). */
+typedef void (*hubdb_device_fn)(void *ctx, const char *device);
+ca_err hubdb_devices_changed(struct hubdb *db, int64_t after, int64_t upto,
+			     hubdb_device_fn fn, void *ctx);
+
 /* ---- devices and nonces ---- */
 ca_err hubdb_device_add(struct hubdb *db, const char *id, const char *secret, int64_t now_s);
 ca_err hubdb_device_get(struct hubdb *db, const char *id, struct hubdb_device *out);

@@ -8,13 +8,20 @@
  * handler in req->param[]), the authentication it needs, and a handler.
  *
  * The server: TLS (cert and key PEM in memory) unless plain HTTP was asked
- * for on a loopback address; one thread per connection (so a handler may
- * block, as the feed's long-poll does); bodies up to HTTP_BODY_MAX (413
- * beyond); every response is JSON with Date (hub clock), Cache-Control:
- * no-store, and Retry-After where set; errors use the body of docs/api.md.
- * The exceptions: pages for a person's phone (http_reply_html) are HTML,
- * and a download (http_reply_file: the invoice PDF) is its own type.
- * The request target is taken as sent (query included) for signatures.
+ * for on a loopback address; event-driven (libmicrohttpd's epoll mode with
+ * a small pool of worker threads), so no thread waits for a client: a
+ * handler must not block for long, and a long-poll parks its request
+ * (http_park) instead of waiting, holding no thread. Connections are
+ * limited per source address and in all (the open-file limit is raised to
+ * fit); a request's head and body must arrive within a deadline, and an
+ * idle connection is closed after the idle limit, however slowly a client
+ * trickles bytes. Bodies up to HTTP_BODY_MAX (413 beyond); every response
+ * is JSON with Date (hub clock), Cache-Control: no-store, HSTS on TLS, and
+ * Retry-After where set; errors use the body of docs/api.md. The
+ * exceptions: pages for a person's phone (http_reply_html) are HTML, and a
+ * download (http_reply_file: the invoice PDF) is its own type; neither may
+ * be framed by another page. The request target is taken as sent (query
+ * included) for signatures.
  */
 #ifndef HUB_HTTP_H
 #define HUB_HTTP_H
@@ -42,6 +49,15 @@ enum http_auth {
 	HTTP_AUTH_ADMIN,  /* Authorization: Bearer <admin token> */
 };
 
+/* Why a parked request's handler runs again (http_park). */
+enum http_wake {
+	HTTP_WAKE_NONE,    /* the first call: nothing parked yet */
+	HTTP_WAKE_CHANGE,  /* a commit concerning this device (or maybe one) */
+	HTTP_WAKE_TIMEOUT, /* the deadline passed */
+	HTTP_WAKE_GONE,    /* the client closed or sent more: answer at once */
+	HTTP_WAKE_STOP,    /* the hub stops, or it could not park: answer at once */
+};
+
 /* One request as handlers see it. Everything is borrowed for the call. */
 struct http_req {
 	struct hub *hub;                   /* shared state */
@@ -55,6 +71,8 @@ struct http_req {
 	int nparam;                        /* how many */
 	char device[HUBDB_DEVICE_MAX + 1]; /* the authenticated device ("" for admin) */
 	const char *auth_fail;             /* why auth refused, for the log line */
+	enum http_wake wake;               /* NONE, or why a parked request runs again */
+	int64_t park_deadline_ms;          /* the deadline it was parked with (0: none) */
 };
 
 /* What a handler answers: a status and a JSON body (owned), or, for the
@@ -68,6 +86,9 @@ struct http_resp {
 	const char *file_type;  /* its Content-Type (static text) */
 	char file_name[64];     /* Content-Disposition: attachment; filename= (ASCII) */
 	int retry_after;   /* seconds for Retry-After, 0 = none */
+	bool park;         /* http_park was called: no answer yet */
+	int64_t park_seen; /* the store revision the handler's query saw */
+	int64_t park_deadline_ms; /* monotonic ms at which to run it again anyway */
 };
 
 typedef void (*http_handler)(struct http_req *rq, struct http_resp *rs);
@@ -86,8 +107,19 @@ struct http_opts {
 	bool tls;                /* false only for --insecure-http on loopback */
 	const char *cert_pem;    /* PEM text, with tls */
 	const char *key_pem;     /* PEM text, with tls */
-	int max_connections;     /* connection limit */
-	int timeout_s;           /* idle connection timeout */
+	int max_connections;     /* connection limit in all (lowered to fit the open-file limit) */
+	int per_address;         /* connection limit per source address */
+	int timeout_s;           /* idle limit: from accept or the last answer to the next request line */
+	int request_timeout_s;   /* deadline for a request's whole head and body */
+	int threads;             /* worker threads; 0 = two per CPU (2..32) */
+};
+
+/* What the server holds now (for /health and the log). */
+struct http_stats {
+	int connections;         /* open connections */
+	int parked;              /* long-polls parked */
+	int max_connections;     /* the limit in effect */
+	long long cut;           /* connections cut for a deadline since start */
 };
 
 /* A server with an empty route table. */
@@ -102,8 +134,11 @@ ca_err http_start(struct http *h, const struct http_opts *o, char *err, size_t e
 /* The port it listens on (after http_start). */
 int http_port(const struct http *h);
 
-/* Stop accepting; after hubdb_wake_all() the handlers in flight end soon. */
+/* Stop accepting and answer every parked long-poll now. */
 void http_quiesce(struct http *h);
+
+/* The figures of struct http_stats. */
+void http_get_stats(struct http *h, struct http_stats *out);
 
 /* Stop (joins every connection thread) and free. http_free(NULL) is fine. */
 void http_free(struct http *h);
@@ -111,6 +146,16 @@ void http_free(struct http *h);
 /* ---- for handlers ---- */
 const char *http_header(const struct http_req *rq, const char *name);
 const char *http_query(const struct http_req *rq, const char *name);
+
+/* Answer later: park the request (no thread is held) until a commit that
+ * may concern rq->device comes after revision seen, deadline_ms (monotonic)
+ * passes, the client goes away, or the hub stops; then the same handler
+ * runs again with rq->wake saying why and rq->park_deadline_ms set. It may
+ * park again (a wake-up may be spurious) or answer. Only for device routes. */
+void http_park(struct http_resp *rs, int64_t seen, int64_t deadline_ms);
+
+/* Monotonic milliseconds (the clock of http_park deadlines). */
+int64_t http_mono_ms(void);
 
 /* Set rs to status with body (stolen). */
 void http_reply(struct http_resp *rs, int status, json_t *body);

@@ -121,8 +121,11 @@ static const struct hc_key hc_keys[] = {
 	HC_S("hub", "data_dir", HC_PATH, data_dir),
 	HC_S("hub", "cert", HC_PATH0, cert),
 	HC_S("hub", "key", HC_PATH0, key),
-	HC_N("hub", "max_connections", max_connections, 1, 1024),
+	HC_N("hub", "max_connections", max_connections, 16, 1000000),
+	HC_N("hub", "per_address_connections", per_address_connections, 1, 100000),
 	HC_N("hub", "connection_timeout_s", connection_timeout_s, 30, 3600),
+	HC_N("hub", "request_timeout_s", request_timeout_s, 5, 600),
+	HC_N("hub", "threads", threads, 0, 64),
 	HC_S("sms", "provider", HC_PROVIDER, sms_provider),
 	HC_S("sms", "demo_code", HC_CODE, demo_code),
 	HC_N("sms", "max_sends_per_hour", sms_max_sends, 1, 1000),
@@ -385,8 +388,11 @@ void hubcfg_defaults(struct hubcfg *c)
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
 	c->port = 8443;
 	snprintf(c->data_dir, sizeof(c->data_dir), "var/hub");
-	c->max_connections = 64;
+	c->max_connections = 20000;
+	c->per_address_connections = 64;
 	c->connection_timeout_s = 60;
+	c->request_timeout_s = 20;
+	c->threads = 0;
 	c->sms_max_sends = SMS_MAX_SENDS;
 	snprintf(c->sms_provider, sizeof(c->sms_provider), "dev");
 	c->invoice_ttl_s = 7 * 24 * 3600;

@@ -2,7 +2,8 @@
  * hubcfg.h - the hub's INI configuration (read with inih, strictly).
  *
  *   [hub]    mode (dev|demo|production), listen, port, data_dir, cert, key,
- *            max_connections, connection_timeout_s
+ *            max_connections, per_address_connections, connection_timeout_s,
+ *            request_timeout_s, threads
  *   [sms]    provider (dev), demo_code (only with mode = demo),
  *            max_sends_per_hour
  *   [prices] BUSINESS.CERT_TYPE = fen per key, e.g. new.org = 30000; every
@@ -49,8 +50,11 @@ struct hubcfg {
 	char data_dir[HUBCFG_PATH_MAX + 1];     /* [hub] data_dir: hub.db, admin.token */
 	char cert[HUBCFG_PATH_MAX + 1];         /* [hub] cert: server certificate chain (PEM) */
 	char key[HUBCFG_PATH_MAX + 1];          /* [hub] key: its private key (PEM) */
-	int max_connections;                    /* [hub] max_connections */
+	int max_connections;                    /* [hub] max_connections: in all */
+	int per_address_connections;            /* [hub] per_address_connections */
 	int connection_timeout_s;               /* [hub] connection_timeout_s: idle limit */
+	int request_timeout_s;                  /* [hub] request_timeout_s: head+body deadline */
+	int threads;                            /* [hub] threads: workers, 0 = 2 per CPU */
 	char sms_provider[16];                  /* [sms] provider */
 	char demo_code[7];                      /* [sms] demo_code, "" = none */
 	int sms_max_sends;                      /* [sms] max_sends_per_hour, per phone */

@@ -300,7 +300,10 @@ int main(int argc, char **argv)
 	ho.cert_pem = cert;
 	ho.key_pem = key;
 	ho.max_connections = hub.cfg.max_connections;
+	ho.per_address = hub.cfg.per_address_connections;
 	ho.timeout_s = hub.cfg.connection_timeout_s;
+	ho.request_timeout_s = hub.cfg.request_timeout_s;
+	ho.threads = hub.cfg.threads;
 	if (http_start(http, &ho, err, sizeof(err))) {
 		fprintf(stderr, "ca-hub: %s\n", err);
 		goto out;

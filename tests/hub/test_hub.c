@@ -822,7 +822,10 @@ static void test_schema_3_file_migrates_to_current(void **state)
 	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE restocks; DROP TABLE device_events; "
-				      "DELETE FROM meta WHERE k = 'epoch'; PRAGMA user_version = 3;", NULL,
+				      "DELETE FROM meta WHERE k = 'epoch'; "
+				      "DROP INDEX proc_records_by_rev; DROP INDEX pickups_by_rev; "
+				      "DROP INDEX invoices_by_rev; DROP INDEX bindings_by_account; "
+				      "PRAGMA user_version = 3;", NULL,
 				      NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(hub_db_int("SELECT count(*) FROM sqlite_master WHERE name = 'restocks'"),
