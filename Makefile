@@ -119,6 +119,7 @@ HUB_MAIN    = src/hub/main.c
 HUBCTL_MAIN = src/hubctl/main.c
 
 TESTS += \
+	tests/hub/test_fleet \
 	tests/hub/test_hub \
 	tests/hub/test_hubcfg \
 	tests/hub/test_invoice \

@@ -58,6 +58,18 @@ static void health(struct http_req *rq, struct http_resp *rs)
 				      (json_int_t)vclock_now_s()));
 }
 
+/* GET /v1/admin/server: what the server holds now (ca-hubctl server). */
+static void server_stats(struct http_req *rq, struct http_resp *rs)
+{
+	struct http_stats st;
+
+	http_get_stats(rq->hub->http, &st);
+	http_reply(rs, 200, json_pack("{s:i, s:i, s:i, s:I, s:I}", "connections",
+				      st.connections, "parked", st.parked, "max_connections",
+				      st.max_connections, "cut", (json_int_t)st.cut, "woken",
+				      (json_int_t)st.woken));
+}
+
 /* ---- applications ---- */
 
 struct list_ctx {
@@ -559,6 +571,7 @@ static const struct http_route routes[] = {
 	{ "GET", "/v1/admin/devices", HTTP_AUTH_ADMIN, device_list },
 	{ "POST", "/v1/admin/devices/*/disable", HTTP_AUTH_ADMIN, device_disable },
 	{ "GET", "/v1/admin/restocks", HTTP_AUTH_ADMIN, restocks_list },
+	{ "GET", "/v1/admin/server", HTTP_AUTH_ADMIN, server_stats },
 	{ "GET", "/v1/admin/pickup-code/*", HTTP_AUTH_ADMIN, pickup_code },
 	{ "GET", "/v1/admin/sms/*", HTTP_AUTH_ADMIN, sms_last },
 	{ "POST", "/v1/admin/clock", HTTP_AUTH_ADMIN, clock_advance },

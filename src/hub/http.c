@@ -58,6 +58,7 @@
 #define PARK_TRIES 3          /* parks refused in a row before answering anyway */
 #define WATCH_EVENTS 256      /* epoll events taken per wait */
 #define WATCH_TICK_MS 1000    /* longest sleep of the watcher */
+#define STOP_DRAIN_MS 3000     /* longest wait for parked answers at a stop */
 #define FD_RESERVE 256        /* open files kept for the store, logs, TLS files */
 #define LOG_BURST 20          /* MHD messages logged per window ... */
 #define LOG_WINDOW_MS 10000   /* ... of this length; the rest are counted */
@@ -97,6 +98,8 @@ struct http {
 	int64_t woken_rev;                        /* revisions up to here were handled */
 	int64_t next_deadline_ms;                 /* earliest parked deadline (or later) */
 	bool stopping;                            /* no more parking: answer at once */
+	int draining;                             /* resumed for the stop, not yet answered */
+	long long woken;                          /* resumed for a commit since start */
 
 	pthread_mutex_t conn_mu;                  /* guards the list below */
 	struct conn *conns;                       /* every open connection */
@@ -130,6 +133,7 @@ struct req {
 	struct MHD_Connection *conn;             /* to resume */
 	int fd;                                  /* watched for the client leaving, or -1 */
 	bool parked;                             /* in the table, suspended */
+	bool draining;                           /* counted in http.draining */
 	enum http_wake wake;                     /* why it was resumed */
 	int64_t deadline_ms;                     /* when to resume it anyway */
 	unsigned bucket;                         /* its hash bucket */
@@ -414,10 +418,12 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	conn_set(h, c, CONN_IDLE);
 	if (r) {
-		if (r->parked) { /* only at a stop that did not resume it */
+		if (r->parked || r->draining) {
 			pthread_mutex_lock(&h->park_mu);
-			if (r->parked)
+			if (r->parked) /* only at a stop that did not resume it */
 				unlink_locked(h, r);
+			if (r->draining)
+				h->draining--;
 			pthread_mutex_unlock(&h->park_mu);
 		}
 		free(r->target);
@@ -744,13 +750,16 @@ static void wake_devices(struct http *h, const struct devset *d, int64_t rev)
 			for (r = h->park[b]; r; r = next) {
 				next = r->pnext;
 				unpark_locked(h, r, HTTP_WAKE_CHANGE);
+				h->woken++;
 			}
 	} else {
 		for (i = 0; i < d->n; i++)
 			for (r = h->park[bucket_of(d->id[i])]; r; r = next) {
 				next = r->pnext;
-				if (strcmp(r->device, d->id[i]) == 0)
+				if (strcmp(r->device, d->id[i]) == 0) {
 					unpark_locked(h, r, HTTP_WAKE_CHANGE);
+					h->woken++;
+				}
 			}
 	}
 	if (rev > h->woken_rev)
@@ -869,20 +878,32 @@ static void *watch_main(void *arg)
 	return NULL;
 }
 
-/* Stop parking and answer every parked request now. */
+/* Stop parking and answer every parked request now; wait (a little) until
+ * their answers have gone out, so a stop never leaves a kiosk without one. */
 static void unpark_all(struct http *h)
 {
 	struct req *r, *next;
 	size_t b;
+	int i;
 
 	pthread_mutex_lock(&h->park_mu);
 	h->stopping = true;
 	for (b = 0; b < PARK_BUCKETS; b++)
 		for (r = h->park[b]; r; r = next) {
 			next = r->pnext;
+			r->draining = true;
+			h->draining++;
 			unpark_locked(h, r, HTTP_WAKE_STOP);
 		}
 	pthread_mutex_unlock(&h->park_mu);
+	for (i = 0; i < STOP_DRAIN_MS / 10; i++) {
+		pthread_mutex_lock(&h->park_mu);
+		b = (size_t)h->draining;
+		pthread_mutex_unlock(&h->park_mu);
+		if (!b)
+			break;
+		nanosleep(&(struct timespec){ 0, 10000000L }, NULL);
+	}
 }
 
 /* ---- the access handler ---- */
@@ -1166,6 +1187,7 @@ void http_get_stats(struct http *h, struct http_stats *out)
 	pthread_mutex_unlock(&h->conn_mu);
 	pthread_mutex_lock(&h->park_mu);
 	out->parked = h->nparked;
+	out->woken = h->woken;
 	pthread_mutex_unlock(&h->park_mu);
 	out->max_connections = h->max_connections;
 }

@@ -120,6 +120,7 @@ struct http_stats {
 	int parked;              /* long-polls parked */
 	int max_connections;     /* the limit in effect */
 	long long cut;           /* connections cut for a deadline since start */
+	long long woken;         /* parked requests run again for a commit since start */
 };
 
 /* A server with an empty route table. */

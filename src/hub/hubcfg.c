@@ -123,7 +123,7 @@ static const struct hc_key hc_keys[] = {
 	HC_S("hub", "key", HC_PATH0, key),
 	HC_N("hub", "max_connections", max_connections, 16, 1000000),
 	HC_N("hub", "per_address_connections", per_address_connections, 1, 100000),
-	HC_N("hub", "connection_timeout_s", connection_timeout_s, 30, 3600),
+	HC_N("hub", "connection_timeout_s", connection_timeout_s, 5, 3600),
 	HC_N("hub", "request_timeout_s", request_timeout_s, 5, 600),
 	HC_N("hub", "threads", threads, 0, 64),
 	HC_S("sms", "provider", HC_PROVIDER, sms_provider),

@@ -287,6 +287,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	http = http_new(&hub);
+	hub.http = http;
 	if (!http || hubpay_new(&hub, &hub.pay) || api_admin_register(http) ||
 	    api_login_register(http) || api_records_register(http) || api_feed_register(http) ||
 	    api_pay_register(http) || api_pages_register(http) || api_invoice_register(http)) {

@@ -65,6 +65,8 @@ static void usage(FILE *f, bool full)
 		"                               check the company and the ID card)\n"
 		"  restocks [--kiosk K]         restocks of the kiosks' key dispensers,\n"
 		"                               newest first (kiosk's time, local)\n"
+		"  server                       connections, parked long-polls, wake-ups and\n"
+		"                               connections cut for a deadline, now\n"
 		"  device add ID                provision a kiosk; prints its secret once\n"
 		"  device list                  kiosks, enabled or not, last seen\n"
 		"  device disable ID            refuse the kiosk from now on\n"
@@ -377,6 +379,16 @@ static void print_result(const struct ctl *c, const char *cmd, json_t *r)
 		print_restocks(r);
 		return;
 	}
+	if (!strcmp(cmd, "server")) {
+		printf("connections %lld of at most %lld, long-polls parked %lld, woken for a "
+		       "change %lld, cut by a deadline %lld\n",
+		       (long long)json_integer_value(json_object_get(r, "connections")),
+		       (long long)json_integer_value(json_object_get(r, "max_connections")),
+		       (long long)json_integer_value(json_object_get(r, "parked")),
+		       (long long)json_integer_value(json_object_get(r, "woken")),
+		       (long long)json_integer_value(json_object_get(r, "cut")));
+		return;
+	}
 	if (!strcmp(cmd, "pickup-code")) {
 		print_code_orders(r);
 		return;
@@ -516,6 +528,8 @@ static int run(struct ctl *c, int argc, char **argv)
 			goto bad;
 		snprintf(path, sizeof(path), "/v1/admin/restocks%s%s", v[0] ? "?kiosk=" : "",
 			 v[0] ? v[0] : "");
+	} else if (!strcmp(cmd, "server")) {
+		snprintf(path, sizeof(path), "/v1/admin/server");
 	} else if (!strcmp(cmd, "pickup-code")) {
 		NEED(1);
 		if (strlen(argv[1]) != 6 || strspn(argv[1], "0123456789") != 6) {
