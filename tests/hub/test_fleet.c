@@ -397,8 +397,9 @@ static void test_parked_polls_hold_no_thread_and_wake_only_their_device(void **s
 
 /* ---- raw TLS clients (curl CONNECT_ONLY) ---- */
 
-/* A TLS connection from src, nothing sent; NULL when the hub refused it. */
-static CURL *raw_open(const char *src)
+/* A TLS connection from src, nothing sent, within timeout_ms; NULL when
+ * the hub refused it or did not take it in time. */
+static CURL *raw_open_within(const char *src, long timeout_ms)
 {
 	CURL *cu = curl_easy_init();
 	char ifc[64];
@@ -410,12 +411,17 @@ static CURL *raw_open(const char *src)
 	curl_easy_setopt(cu, CURLOPT_CAINFO, hub.cacert);
 	curl_easy_setopt(cu, CURLOPT_CONNECT_ONLY, 1L);
 	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 	if (curl_easy_perform(cu) != CURLE_OK) {
 		curl_easy_cleanup(cu);
 		return NULL;
 	}
 	return cu;
+}
+
+static CURL *raw_open(const char *src)
+{
+	return raw_open_within(src, 5000);
 }
 
 /* Send text; false when the connection is gone. */
@@ -537,6 +543,47 @@ static void test_trickled_request_line_is_cut_at_the_idle_limit(void **state)
 	curl_easy_cleanup(cu);
 }
 
+/* A second hub, one worker, max_connections 1000 but an open-file limit of
+ * 300: it takes 300 - 256 = 44 connections, says so in its log, and no
+ * more, whatever the addresses (the next ones wait in the listen queue and
+ * time out); when one closes, the next is taken. */
+static void test_open_file_ceiling_caps_total_connections(void **state)
+{
+	struct hubproc_opts o = {
+		.hub_ini = "max_connections = 1000\nper_address_connections = 1000\nthreads = 1\n",
+		.nofile = 300,
+	};
+	struct hubproc small, saved = hub;
+	static CURL *c[50];
+	char src[32], cmd[HUBPROC_PATH + 64];
+	int i, taken = 0;
+
+	(void)state;
+	assert_int_equal(hubproc_start(&small, &o), 0);
+	hub = small; /* raw_open() and health() talk to `hub` */
+	for (i = 0; i < 50; i++) {
+		snprintf(src, sizeof(src), "127.0.8.%d", 1 + i % 20);
+		c[i] = raw_open_within(src, 1000);
+		taken += c[i] != NULL;
+	}
+	fprintf(stderr, "# open-file limit 300: %d of 50 connections taken\n", taken);
+	hub = saved;
+	assert_int_equal(taken, 44);
+	curl_easy_cleanup(c[0]);
+	c[0] = NULL;
+	hub = small;
+	assert_int_equal(health(), 200);
+	hub = saved;
+	for (i = 0; i < 50; i++)
+		if (c[i])
+			curl_easy_cleanup(c[i]);
+	snprintf(cmd, sizeof(cmd), "grep -q 'open-file limit (300) allows 44 connections' %s",
+		 small.log);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(hubproc_stop(&small), 0);
+	hubproc_cleanup(&small);
+}
+
 /* Runs last: stops the hub. */
 static void test_stop_answers_every_parked_poll(void **state)
 {
@@ -575,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_one_address_is_capped_and_others_still_served),
 		cmocka_unit_test(test_trickled_head_is_cut_at_the_request_deadline),
 		cmocka_unit_test(test_trickled_request_line_is_cut_at_the_idle_limit),
+		cmocka_unit_test(test_open_file_ceiling_caps_total_connections),
 		cmocka_unit_test(test_stop_answers_every_parked_poll),
 	};
 

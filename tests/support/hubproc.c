@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -134,6 +135,12 @@ static int launch(struct hubproc *hp)
 			dup2(fd, 2);
 			dup2(fd, 1);
 		}
+		if (hp->nofile > 0) {
+			struct rlimit rl = { (rlim_t)hp->nofile, (rlim_t)hp->nofile };
+
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+				_exit(126);
+		}
 		if (hp->virtual_clock)
 			execl(bin, bin, "--config", hp->config, "--virtual-clock", (char *)NULL);
 		else
@@ -199,6 +206,7 @@ int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
 	snprintf(hp->config, sizeof(hp->config), "%s/hub.ini", hp->dir);
 	snprintf(hp->log, sizeof(hp->log), "%s/hub.log", hp->dir);
 	hp->virtual_clock = o && o->virtual_clock;
+	hp->nofile = o ? o->nofile : 0;
 	if (sh(hp->dir, cert_script)) {
 		fprintf(stderr, "hubproc: openssl could not make the test certificates\n");
 		return -1;

@@ -31,6 +31,7 @@ struct hubproc {
 	int port;                    /* current port */
 	pid_t pid;                   /* running hub, 0 when none */
 	bool virtual_clock;          /* started with --virtual-clock */
+	int nofile;                  /* > 0: RLIMIT_NOFILE set in the child */
 	char token[65];              /* admin token */
 };
 
@@ -39,6 +40,7 @@ struct hubproc_opts {
 	const char *demo_code;  /* mode = demo with this code; NULL = dev mode */
 	const char *extra_ini;  /* appended to the config (e.g. an [invoice] section) */
 	const char *hub_ini;    /* lines added to [hub] ("key = value\n" each) */
+	int nofile;             /* > 0: the hub's open-file limit (soft and hard) */
 };
 
 /* Make the directory, certificates and config, and start the hub. */
