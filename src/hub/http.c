@@ -56,6 +56,7 @@
 #define TAG "http"
 #define PARK_BUCKETS 4096     /* hash buckets of parked requests (by device) */
 #define PARK_TRIES 3          /* parks refused in a row before answering anyway */
+#define RECENT 64             /* handled commit runs remembered (see park()) */
 #define WATCH_EVENTS 256      /* epoll events taken per wait */
 #define WATCH_TICK_MS 1000    /* longest sleep of the watcher */
 #define STOP_DRAIN_MS 3000     /* longest wait for parked answers at a stop */
@@ -81,6 +82,15 @@ struct conn {
 
 struct req;
 
+/* One run of commits the watcher handled: revisions (from, to] and the
+ * devices they concern. */
+struct run {
+	int64_t from, to;                 /* the revisions */
+	char (*id)[HUBDB_DEVICE_MAX + 1]; /* the devices, owned (NULL: none) */
+	size_t n;                         /* how many */
+	bool all;                         /* concerned everyone (lookup failed) */
+};
+
 struct http {
 	struct hub *hub;                          /* shared state */
 	struct MHD_Daemon *d;                     /* the daemon, once started */
@@ -100,6 +110,8 @@ struct http {
 	bool stopping;                            /* no more parking: answer at once */
 	int draining;                             /* resumed for the stop, not yet answered */
 	long long woken;                          /* resumed for a commit since start */
+	struct run recent[RECENT];                /* the last runs handled, a ring */
+	unsigned nrecent;                         /* runs ever handled (ring index) */
 
 	pthread_mutex_t conn_mu;                  /* guards the list below */
 	struct conn *conns;                       /* every open connection */
@@ -659,6 +671,32 @@ static void unpark_locked(struct http *h, struct req *r, enum http_wake why)
 	MHD_resume_connection(r->conn);
 }
 
+/* Whether a commit after revision seen that the watcher has already
+ * handled concerned device (park_mu held). The recent runs answer it when
+ * they reach back to seen; when they do not, assume so (the handler then
+ * queries again). Without this, under a steady stream of commits most
+ * parks would be refused and re-queried for nothing. */
+static bool missed(const struct http *h, const char *device, int64_t seen)
+{
+	unsigned k, lim = h->nrecent < RECENT ? h->nrecent : RECENT;
+	int64_t covered = h->woken_rev;
+	size_t i;
+
+	for (k = 0; k < lim && covered > seen; k++) {
+		const struct run *u = &h->recent[(h->nrecent - 1 - k) % RECENT];
+
+		if (u->to != covered)
+			return true; /* a gap: cannot tell */
+		if (u->all)
+			return true;
+		for (i = 0; i < u->n; i++)
+			if (strcmp(u->id[i], device) == 0)
+				return true;
+		covered = u->from;
+	}
+	return covered > seen;
+}
+
 /* Park r (rs->park set by its handler). false when it cannot be parked;
  * then *why says what to tell the handler when it runs again at once. */
 static bool park(struct http *h, struct req *r, struct MHD_Connection *c,
@@ -675,7 +713,7 @@ static bool park(struct http *h, struct req *r, struct MHD_Connection *c,
 	}
 	/* The watcher has handled commits after the handler's query: one
 	 * of them may have concerned this device and found it not parked. */
-	if (rs->park_seen < h->woken_rev) {
+	if (rs->park_seen < h->woken_rev && missed(h, r->device, rs->park_seen)) {
 		pthread_mutex_unlock(&h->park_mu);
 		*why = HTTP_WAKE_CHANGE;
 		return false;
@@ -737,6 +775,27 @@ static void devset_add(void *ctx, const char *device)
 	snprintf(d->id[d->n++], sizeof(*d->id), "%s", device);
 }
 
+/* Note the run (from, to] with its devices in the ring (park_mu held). */
+static void remember(struct http *h, const struct devset *d, int64_t from, int64_t to)
+{
+	struct run *u = &h->recent[h->nrecent++ % RECENT];
+
+	free(u->id);
+	memset(u, 0, sizeof(*u));
+	u->from = from;
+	u->to = to;
+	u->all = d->overflow;
+	if (!u->all && d->n) {
+		u->id = malloc(d->n * sizeof(*u->id));
+		if (u->id) {
+			memcpy(u->id, d->id, d->n * sizeof(*u->id));
+			u->n = d->n;
+		} else {
+			u->all = true;
+		}
+	}
+}
+
 /* Resume every parked request of the devices in d (all when d
  * overflowed), then note rev as handled. */
 static void wake_devices(struct http *h, const struct devset *d, int64_t rev)
@@ -762,8 +821,10 @@ static void wake_devices(struct http *h, const struct devset *d, int64_t rev)
 				}
 			}
 	}
-	if (rev > h->woken_rev)
+	if (rev > h->woken_rev) {
+		remember(h, d, h->woken_rev, rev);
 		h->woken_rev = rev;
+	}
 	pthread_mutex_unlock(&h->park_mu);
 }
 
@@ -1202,6 +1263,8 @@ void http_quiesce(struct http *h)
 
 void http_free(struct http *h)
 {
+	size_t i;
+
 	if (!h)
 		return;
 	/* MHD refuses to stop with a suspended connection: none may stay. */
@@ -1220,6 +1283,8 @@ void http_free(struct http *h)
 		close(h->epfd);
 	if (h->evfd >= 0)
 		close(h->evfd);
+	for (i = 0; i < RECENT; i++)
+		free(h->recent[i].id);
 	pthread_mutex_destroy(&h->park_mu);
 	pthread_mutex_destroy(&h->conn_mu);
 	pthread_mutex_destroy(&h->log_mu);

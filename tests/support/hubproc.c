@@ -135,6 +135,8 @@ static int launch(struct hubproc *hp)
 			dup2(fd, 2);
 			dup2(fd, 1);
 		}
+		/* Nothing of the test's own (its sockets) leaks into the hub. */
+		close_range(3, ~0U, 0);
 		if (hp->nofile > 0) {
 			struct rlimit rl = { (rlim_t)hp->nofile, (rlim_t)hp->nofile };
 
