@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -178,6 +179,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	int opt, mode = 0, timeout_ms = 60000, v, ret = EXIT_USAGE;
 
+	umask(077); /* as ca-kiosk: what it writes in the data dir is its own */
 	memset(&o, 0, sizeof(o));
 	o.feed_wait_s = -1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
