@@ -90,6 +90,7 @@ TESTS = \
 	tests/kiosk/test_config \
 	tests/kiosk/test_dispenser \
 	tests/kiosk/test_online \
+	tests/kiosk/test_start \
 	tests/kiosk/test_store \
 	tests/kiosk/test_sync_engine \
 	tests/kiosk/test_sync_hub \
