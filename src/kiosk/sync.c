@@ -838,7 +838,7 @@ static enum step pull_feed(struct engine *e, int wait_s, int *got)
 	char path[192], ep[40], why[SYNC_ERR_MAX + HTTP_ERR_MAX];
 	int64_t since, known;
 	enum step ret = STEP_OK;
-	int applied, max = e->feed_limit;
+	int applied, max = e->feed_limit, resets = 0;
 	bool more = true, refetch;
 	ca_err err;
 
@@ -901,6 +901,15 @@ static enum step pull_feed(struct engine *e, int wait_s, int *got)
 			break;
 		}
 		if (pg.reset || (pg.epoch && pg.epoch != known)) {
+			if (++resets > 2) {
+				/* Two stores answering in turn (a misconfigured proxy
+				 * in front of two hubs): never spin between them. */
+				note_exchange(e, &r, false, "the hub's store changes between "
+					      "requests (epoch); retrying later");
+				close_gate(e, -1);
+				ret = STEP_FAIL;
+				break;
+			}
 			ret = feed_restart(e, &r, &pg, since, known, &refetch);
 			if (ret != STEP_OK)
 				break;
