@@ -751,7 +751,13 @@ ca_err hubdb_backup(const char *src_path, const char *dst_path, char *err, size_
 			sqlite3_errstr(rc));
 		goto out;
 	}
-	rc = SQLITE_OK;
+	/* The pages say WAL, as the store's do; a backup is one self-contained
+	 * file instead (readable where no -wal or -shm can be made). */
+	rc = sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		set_msg(err, errlen, "%s: %s", dst_path, sqlite3_errmsg(dst));
+		goto out;
+	}
 out:
 	if (dst && sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_OK) {
 		set_msg(err, errlen, "%s: cannot close: %s", dst_path, sqlite3_errmsg(dst));

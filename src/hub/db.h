@@ -125,8 +125,9 @@ ca_err hubdb_ping(struct hubdb *db, char *why, size_t whylen);
 
 /* Copy the store file src_path into dst_path (a new or empty file) with
  * SQLite's online backup: the copy is the store as of one commit, taken
- * while a hub may be writing it. The copy is in its own journal; dst_path
- * is closed (and synced) on return. */
+ * while a hub may be writing it. The copy is one self-contained file in
+ * rollback-journal mode (no -wal, no -shm); it is closed (and synced) on
+ * return. */
 ca_err hubdb_backup(const char *src_path, const char *dst_path, char *err, size_t errlen);
 
 /* ---- devices and nonces ---- */

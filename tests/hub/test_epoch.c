@@ -7,8 +7,9 @@
  *   2. a cursor past the head, or of another epoch, is answered at once
  *      with "reset": true and next 0 (never a silent empty 200, never held
  *      as a long-poll); a malformed epoch is 400;
- *   3. backup while the hub runs: FILE mode 0600 holding the store, no temp
- *      file left; a second backup to the same FILE is refused and leaves it
+ *   3. backup while the hub runs: FILE mode 0600 holding the store, one
+ *      self-contained file (read without a -wal appearing), no temp file
+ *      left; a second backup to the same FILE is refused and leaves it
  *      alone;
  *   4. restore is refused while the hub runs (hub.db untouched); with the
  *      hub stopped it puts the backup in place with a NEW epoch, keeps the
@@ -229,6 +230,8 @@ static void test_3_backup_while_running_then_never_overwritten(void **state)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", backup);
 	assert_int_not_equal(access(tmp, F_OK), 0);
 	assert_true(file_has_device(backup, "before-01"));
+	snprintf(tmp, sizeof(tmp), "%s-wal", backup);
+	assert_int_not_equal(access(tmp, F_OK), 0); /* one self-contained file */
 	db_path(live, sizeof(live), "");
 	assert_int_equal(file_epoch(backup), file_epoch(live));
 
