@@ -340,9 +340,12 @@ ca_err datadir_restore(const char *dir, const char *backup, int64_t *epoch, char
 	if (e)
 		goto out;
 	/* 3. Checked, migrated, a new epoch. */
-	e = renew_copy(tmp, epoch, err, errlen);
-	if (e)
+	e = renew_copy(tmp, epoch, q, sizeof(q));
+	if (e) {
+		set_msg(err, errlen, "%s is not a usable hub store (nothing was changed): %s",
+			backup, q);
 		goto out;
+	}
 	e = CA_ERR_IO;
 	if (sync_path(tmp, false) != 0) {
 		set_msg(err, errlen, "%s: %s", tmp, strerror(errno));

@@ -11,8 +11,9 @@
  *      self-contained file (read without a -wal appearing), no temp file
  *      left; a second backup to the same FILE is refused and leaves it
  *      alone;
- *   4. restore is refused while the hub runs (hub.db untouched); with the
- *      hub stopped it puts the backup in place with a NEW epoch, keeps the
+ *   4. restore is refused while the hub runs (hub.db untouched), and a file
+ *      that is not a hub store is refused (nothing changed, nothing left);
+ *      with the hub stopped it puts the backup in place with a NEW epoch, keeps the
  *      replaced store beside it, and the restarted hub serves the backup's
  *      data under the new epoch.
  *
@@ -250,7 +251,9 @@ static void test_3_backup_while_running_then_never_overwritten(void **state)
 static void test_4_restore_refused_while_running_then_new_epoch(void **state)
 {
 	char out[2048], live[HUBPROC_PATH + 16], wal[HUBPROC_PATH + 16], *aside;
+	char junk[HUBPROC_PATH + 32];
 	int64_t old_epoch, new_epoch;
+	FILE *f;
 	struct stat sb;
 	json_t *j;
 	long st;
@@ -269,8 +272,21 @@ static void test_4_restore_refused_while_running_then_new_epoch(void **state)
 	assert_int_equal(st, 200);
 	json_decref(j);
 
-	/* Stopped: restored with a new epoch, the replaced store kept. */
+	/* Stopped, but not a store: refused, nothing lost, nothing left. */
 	assert_int_equal(hubproc_stop(&hub), 0);
+	snprintf(junk, sizeof(junk), "%s/junk.db", hub.dir);
+	f = fopen(junk, "w");
+	assert_non_null(f);
+	fputs("this is not a database\n", f);
+	fclose(f);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "restore", junk, (char *)NULL), 1);
+	assert_true(log_has("is not a usable hub store (nothing was changed)"));
+	assert_true(file_has_device(live, "after-01"));
+	assert_int_equal(file_epoch(live), old_epoch);
+	db_path(junk, sizeof(junk), ".restore");
+	assert_int_not_equal(access(junk, F_OK), 0);
+
+	/* Stopped: restored with a new epoch, the replaced store kept. */
 	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "restore", backup, (char *)NULL), 0);
 	assert_int_not_equal(access(wal, F_OK), 0); /* the old WAL is gone, not applied */
 	new_epoch = file_epoch(live);
