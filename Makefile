@@ -65,6 +65,7 @@ CORE_SRCS = \
 	src/core/valid.c
 
 KIOSK_SRCS = \
+	src/common/fsperm.c \
 	src/common/iniline.c \
 	src/common/sqlerr.c \
 	src/kiosk/config.c \
@@ -89,13 +90,16 @@ TESTS = \
 	tests/kiosk/test_config \
 	tests/kiosk/test_dispenser \
 	tests/kiosk/test_online \
+	tests/kiosk/test_start \
 	tests/kiosk/test_store \
 	tests/kiosk/test_sync_engine \
 	tests/kiosk/test_sync_hub \
+	tests/kiosk/test_sync_restore \
 	tests/kiosk/test_sync_store
 
 # The central server (ca-hub), its staff CLI (ca-hubctl) and their tests.
 HUB_SRCS = \
+	src/common/fsperm.c \
 	src/common/iniline.c \
 	src/common/sqlerr.c \
 	src/hub/api.c \
@@ -106,6 +110,7 @@ HUB_SRCS = \
 	src/hub/api_pages.c \
 	src/hub/api_records.c \
 	src/hub/auth.c \
+	src/hub/datadir.c \
 	src/hub/db.c \
 	src/hub/http.c \
 	src/hub/hubcfg.c \
@@ -119,6 +124,8 @@ HUB_MAIN    = src/hub/main.c
 HUBCTL_MAIN = src/hubctl/main.c
 
 TESTS += \
+	tests/hub/test_datadir \
+	tests/hub/test_epoch \
 	tests/hub/test_fleet \
 	tests/hub/test_hub \
 	tests/hub/test_hubcfg \
@@ -227,6 +234,11 @@ $(BUILD)/tests/kiosk/test_sync_hub: $(BUILD)/tests/kiosk/test_sync_hub.o \
 		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 
+# The restore test (hub backup and restore under a running kiosk engine), likewise.
+$(BUILD)/tests/kiosk/test_sync_restore: $(BUILD)/tests/kiosk/test_sync_restore.o \
+		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
+
 # The pickup worker's tests push a fault record to the real hub, likewise,
 # and drive the dispenser simulator (tests/support/dispsim), as the
 # dispenser's own tests do.
@@ -264,7 +276,8 @@ $(LIBHUB): $(HUB_OBJS)
 $(HUB_BIN): $(BUILD)/$(HUB_MAIN:.c=.o) $(LIBHUB) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $^ $(HUB_LIBS)
 
-$(HUBCTL_BIN): $(BUILD)/$(HUBCTL_MAIN:.c=.o) $(LIBCORE)
+# ca-hubctl's backup and restore work on the store file (datadir.c, db.c).
+$(HUBCTL_BIN): $(BUILD)/$(HUBCTL_MAIN:.c=.o) $(LIBHUB) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HUB_LIBS)
 
 # HUBPROC is also named below, so make prefers this rule to the generic one.

@@ -51,9 +51,18 @@ static bool text_ok(const char *s, size_t max)
 	return true;
 }
 
+/* GET /health: 200 when the store answers a read from its file, else 503
+ * with Retry-After (the reason goes to the log, not to the caller). */
 static void health(struct http_req *rq, struct http_resp *rs)
 {
-	(void)rq;
+	char why[300];
+
+	if (hubdb_ping(rq->hub->db, why, sizeof(why)) != CA_OK) {
+		log_error(TAG, "health: store unavailable: %s", why[0] ? why : "read failed");
+		http_error(rs, 503, "unavailable", "the store cannot be read; retry later");
+		rs->retry_after = 10;
+		return;
+	}
 	http_reply(rs, 200, json_pack("{s:s, s:I}", "status", "ok", "time",
 				      (json_int_t)vclock_now_s()));
 }

@@ -1,17 +1,24 @@
 /*
- * api_feed.c - GET /v1/feed?since=REV&limit=N&wait=S (docs/api.md, Change
- * feed; docs/hub.md says how the long-poll works).
+ * api_feed.c - GET /v1/feed?since=REV&limit=N&wait=S&epoch=E (docs/api.md,
+ * Change feed; docs/hub.md says how the long-poll works).
  *
  * With wait and nothing for this device past since, the request is parked
  * (http_park: no thread is held) until a commit concerning one of this
  * device's accounts, S seconds, the client leaving or the hub stopping;
  * then this handler runs again, queries again, and answers what is there
  * (or parks again when the wake-up was for a change it cannot see).
+ *
+ * Epoch: every answer carries the store's epoch and head revision. A
+ * request whose epoch (the one the kiosk's cursor belongs to) is not the
+ * store's, or whose since is past the head (a restored store), is answered
+ * at once with "reset": true and next 0: the kiosk starts again from 0
+ * (docs/api.md, docs/sync.md). Checked before the query, never parked.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/log.h"
 #include "api.h"
 #include "hub.h"
 
@@ -45,13 +52,23 @@ static void feed(struct http_req *rq, struct http_resp *rs)
 	long long since = query_num(rq, "since", 0, INT64_MAX);
 	long long limit = query_num(rq, "limit", FEED_LIMIT_DEFAULT, FEED_LIMIT_MAX);
 	long long wait = query_num(rq, "wait", 0, FEED_WAIT_MAX);
+	long long epoch = query_num(rq, "epoch", 0, INT64_MAX);
+	int64_t next, seen, deadline, head = hubdb_rev_current(db), mine = hubdb_epoch(db);
 	json_t *changes = NULL;
-	int64_t next, seen, deadline;
 	bool more, last;
 
-	if (since < 0 || limit < 1 || wait < 0) {
-		http_error(rs, 400, "bad_request", "since >= 0, limit 1..%d and wait 0..%d "
-			   "must be whole numbers", FEED_LIMIT_MAX, FEED_WAIT_MAX);
+	if (since < 0 || limit < 1 || wait < 0 || epoch < 0) {
+		http_error(rs, 400, "bad_request", "since >= 0, epoch >= 0, limit 1..%d and wait "
+			   "0..%d must be whole numbers", FEED_LIMIT_MAX, FEED_WAIT_MAX);
+		return;
+	}
+	if ((epoch && epoch != mine) || since > head) {
+		log_info("feed", "device %s: cursor %lld of epoch %lld does not fit this store "
+			 "(epoch %lld, head %lld): reset", rq->device, since, epoch,
+			 (long long)mine, (long long)head);
+		http_reply(rs, 200, json_pack("{s:[], s:i, s:b, s:b, s:I, s:I}", "changes", "next",
+					      0, "more", true, "reset", true, "epoch",
+					      (json_int_t)mine, "head", (json_int_t)head));
 		return;
 	}
 	deadline = rq->wake == HTTP_WAKE_NONE ? http_mono_ms() + wait * 1000
@@ -72,8 +89,9 @@ static void feed(struct http_req *rq, struct http_resp *rs)
 		http_park(rs, seen, deadline);
 		return;
 	}
-	http_reply(rs, 200, json_pack("{s:o, s:I, s:b}", "changes", changes, "next",
-				      (json_int_t)next, "more", more));
+	http_reply(rs, 200, json_pack("{s:o, s:I, s:b, s:I, s:I}", "changes", changes, "next",
+				      (json_int_t)next, "more", more, "epoch", (json_int_t)mine,
+				      "head", (json_int_t)hubdb_rev_current(db)));
 }
 
 static const struct http_route routes[] = {

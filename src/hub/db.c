@@ -40,6 +40,7 @@ struct hubdb {
 	bool stopping;            /* hubdb_wake_all was called */
 	hubdb_commit_fn on_commit; /* called after each commit that made a revision */
 	void *on_commit_ctx;      /* its argument */
+	int64_t epoch;            /* meta 'epoch', read at open (renewed only by a restore) */
 };
 
 /*
@@ -472,6 +473,17 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 		goto out;
 	}
 	h->committed_rev = atoll(buf);
+	rc = pragma_text(h, "SELECT v FROM meta WHERE k = 'epoch'", buf, sizeof(buf));
+	if (rc != SQLITE_OK) {
+		e = open_fail(h, rc, "reading the epoch", err, errlen);
+		goto out;
+	}
+	h->epoch = atoll(buf);
+	if (h->epoch <= 0) {
+		set_msg(err, errlen, "%s: the store has no epoch (meta 'epoch'); damaged?", path);
+		e = CA_ERR_CORRUPT;
+		goto out;
+	}
 out:
 	if (e) {
 		log_error(TAG, "%s", err && errlen ? err : path);
@@ -661,6 +673,150 @@ void hubdb_wake_all(struct hubdb *h)
 	h->stopping = true;
 	pthread_cond_broadcast(&h->rev_cv);
 	pthread_mutex_unlock(&h->rev_mu);
+}
+
+/* ---- the store's epoch, health, backup ---- */
+
+int64_t hubdb_epoch(struct hubdb *h)
+{
+	int64_t e;
+
+	lock(h);
+	e = h->epoch;
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_epoch_renew(struct hubdb *h, int64_t *epoch)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	lock(h);
+	assert(h->depth == 0);
+	/* A new random positive 63-bit id, never the old one. */
+	e = prep(h, &s, "UPDATE meta SET v = 1 + (random() & 0x3fffffffffffffff)"
+		 " WHERE k = 'epoch' RETURNING v", "");
+	if (e)
+		goto out;
+	do {
+		sqlite3_reset(s);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			int64_t v = sqlite3_column_int64(s, 0);
+
+			rc = sqlite3_step(s);
+			if (rc == SQLITE_DONE && v != h->epoch) {
+				h->epoch = v;
+				break;
+			}
+		}
+	} while (rc == SQLITE_DONE);
+	e = rc == SQLITE_DONE ? CA_OK : fail(h, rc, "renew the epoch");
+	sqlite3_finalize(s);
+	if (!e)
+		*epoch = h->epoch;
+out:
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_ping(struct hubdb *h, char *why, size_t whylen)
+{
+	sqlite3_stmt *s = NULL;
+	int moved = 0, rc;
+	ca_err e = CA_OK;
+
+	set_msg(why, whylen, "%s", "");
+	lock(h);
+	if (sqlite3_file_control(h->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
+	    moved) {
+		set_msg(why, whylen, "%s was removed or renamed under the running hub", h->path);
+		log_error(TAG, "%s", why ? why : "store file moved");
+		e = CA_ERR_IO;
+		goto out;
+	}
+	/* Drop the cached pages, so the read below really reads the file. */
+	sqlite3_db_release_memory(h->db);
+	e = prep(h, &s, "SELECT v FROM meta WHERE k = 'rev'", "");
+	if (e)
+		goto out;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		e = fail(h, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "health read");
+		set_msg(why, whylen, "%s: %s", h->path, rc == SQLITE_DONE
+			? "the revision counter is missing" : sqlite3_errstr(rc));
+	}
+out:
+	sqlite3_finalize(s);
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_backup(const char *src_path, const char *dst_path, char *err, size_t errlen)
+{
+	sqlite3 *src = NULL, *dst = NULL;
+	sqlite3_backup *b;
+	int rc;
+
+	set_msg(err, errlen, "%s", "");
+	/* Read-write without CREATE: a missing store is an error, not a new
+	 * empty one; a reader of a WAL database may need to write its -shm. */
+	rc = sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		set_msg(err, errlen, "%s: cannot open the store: %s", src_path,
+			src ? sqlite3_errmsg(src) : sqlite3_errstr(rc));
+		goto out;
+	}
+	sqlite3_busy_timeout(src, HUBDB_BUSY_MS);
+	rc = sqlite3_open_v2(dst_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		set_msg(err, errlen, "%s: cannot open: %s", dst_path,
+			dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
+		goto out;
+	}
+	rc = sqlite3_exec(dst, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		set_msg(err, errlen, "%s: %s", dst_path, sqlite3_errmsg(dst));
+		goto out;
+	}
+	/* One step over every page: one read transaction on the source, so the
+	 * copy is the store as of one commit, whatever the hub writes meanwhile. */
+	b = sqlite3_backup_init(dst, "main", src, "main");
+	if (!b) {
+		rc = sqlite3_errcode(dst);
+		set_msg(err, errlen, "%s: cannot start the backup: %s", dst_path,
+			sqlite3_errmsg(dst));
+		goto out;
+	}
+	do {
+		rc = sqlite3_backup_step(b, -1);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(50);
+	} while (rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		set_msg(err, errlen, "%s -> %s: backup failed: %s", src_path, dst_path,
+			sqlite3_errstr(rc));
+		goto out;
+	}
+	/* The pages say WAL, as the store's do; a backup is one self-contained
+	 * file instead (readable where no -wal or -shm can be made). */
+	rc = sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		set_msg(err, errlen, "%s: %s", dst_path, sqlite3_errmsg(dst));
+		goto out;
+	}
+out:
+	if (dst && sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_OK) {
+		set_msg(err, errlen, "%s: cannot close: %s", dst_path, sqlite3_errmsg(dst));
+		rc = SQLITE_IOERR;
+	}
+	sqlite3_close(src);
+	if (rc == SQLITE_OK)
+		return CA_OK;
+	return sqlerr_map(rc) && sqlerr_map(rc) != CA_ERR_CONFLICT ? sqlerr_map(rc) : CA_ERR_DB;
 }
 
 /* ---- devices and nonces ---- */

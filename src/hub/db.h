@@ -117,6 +117,31 @@ typedef void (*hubdb_device_fn)(void *ctx, const char *device);
 ca_err hubdb_devices_changed(struct hubdb *db, int64_t after, int64_t upto,
 			     hubdb_device_fn fn, void *ctx);
 
+/* ---- the store's epoch, health, backup ---- */
+
+/* The store's epoch (meta 'epoch', schema version 5): a random positive
+ * 63-bit id of this store instance, made when it was created (or migrated
+ * to version 5) and renewed by a restore (ca-hubctl restore). Revisions are
+ * comparable only within one epoch: the feed carries it, and a kiosk whose
+ * cursor belongs to another epoch starts again from 0 (docs/sync.md). */
+int64_t hubdb_epoch(struct hubdb *db);
+
+/* Give the store a new random epoch, different from the old one, into
+ * *epoch (not in a transaction). */
+ca_err hubdb_epoch_renew(struct hubdb *db, int64_t *epoch);
+
+/* A cheap read that really reaches the file (cached pages dropped first),
+ * for GET /health; also fails when the file was removed or renamed under
+ * the running hub. why (may be NULL) says what failed. */
+ca_err hubdb_ping(struct hubdb *db, char *why, size_t whylen);
+
+/* Copy the store file src_path into dst_path (a new or empty file) with
+ * SQLite's online backup: the copy is the store as of one commit, taken
+ * while a hub may be writing it. The copy is one self-contained file in
+ * rollback-journal mode (no -wal, no -shm); it is closed (and synced) on
+ * return. */
+ca_err hubdb_backup(const char *src_path, const char *dst_path, char *err, size_t errlen);
+
 /* ---- devices and nonces ---- */
 ca_err hubdb_device_add(struct hubdb *db, const char *id, const char *secret, int64_t now_s);
 ca_err hubdb_device_get(struct hubdb *db, const char *id, struct hubdb_device *out);

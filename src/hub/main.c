@@ -2,7 +2,8 @@
  * main.c - the ca-hub entry point: the central server kiosks sync with.
  *
  * Start-up order: options, configuration (exit 2 on any problem, every one
- * listed as FILE:LINE), the data directory (0700), the admin token, the
+ * listed as FILE:LINE), the data directory (made private, 0700 and its
+ * files 0600, or exit 1: datadir.h) and its lock, the admin token, the
  * store (hub.db), the routes, the listener (TLS unless --insecure-http on a
  * loopback address). Then the main thread waits for SIGTERM/SIGINT; the
  * server's threads do the work. On the signal: stop accepting, wake the
@@ -26,6 +27,7 @@
 #include "../core/log.h"
 #include "api.h"
 #include "auth.h"
+#include "datadir.h"
 #include "hub.h"
 #include "http.h"
 #include "invoice_pdf.h"
@@ -36,8 +38,8 @@
 #define CA_HUB_VERSION "0.1.0-dev"
 #endif
 
-#define HUB_DB_NAME "hub.db"
-#define HUB_PORT_FILE "hub.port"
+#define HUB_DB_NAME DATADIR_DB
+#define HUB_PORT_FILE DATADIR_PORT
 #define PEM_MAX (1024 * 1024)
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -69,30 +71,11 @@ static void usage(FILE *f, bool full)
 		"\n"
 		"The admin token for ca-hubctl is DATA_DIR/admin.token (made at first start,\n"
 		"mode 0600). SIGTERM or SIGINT stops the hub cleanly.\n"
-		"Exit status: 0 stopped cleanly, 1 runtime failure, 2 bad usage or configuration.\n");
-}
-
-/* Create dir and its parents, mode 0700. 0 or an errno value. */
-static int make_dirs(const char *dir)
-{
-	char buf[HUBCFG_PATH_MAX + 1];
-	size_t len = strlen(dir), i;
-	struct stat sb;
-
-	if (!len || len >= sizeof(buf))
-		return ENAMETOOLONG;
-	memcpy(buf, dir, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return errno;
-		buf[i] = dir[i];
-	}
-	if (stat(dir, &sb) != 0)
-		return errno;
-	return S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
+		"The data directory is made private at every start (0700, its files 0600,\n"
+		"owned by this user, no symbolic link); when it cannot be, or another hub\n"
+		"holds it (hub.lock), the hub does not start.\n"
+		"Exit status: 0 stopped cleanly, 1 runtime failure (or a data directory\n"
+		"that cannot be made private, or is in use), 2 bad usage or configuration.\n");
 }
 
 /* Read a whole PEM file (at most PEM_MAX) into a new string. */
@@ -169,7 +152,7 @@ int main(int argc, char **argv)
 	struct http_opts ho;
 	struct http *http = NULL;
 	sigset_t sigs;
-	int c, sig, ret = EXIT_RUNTIME;
+	int c, sig, ret = EXIT_RUNTIME, lock_fd = -1;
 	long port;
 	ca_err e;
 
@@ -258,6 +241,7 @@ int main(int argc, char **argv)
 		}
 	}
 	vclock_enable(hub.virtual_clock);
+	umask(077); /* whatever the hub creates is its own: store, token, port file */
 
 	/* Block the stop signals before any thread starts: only sigwait sees them. */
 	sigemptyset(&sigs);
@@ -266,9 +250,9 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	c = make_dirs(hub.cfg.data_dir);
-	if (c) {
-		fprintf(stderr, "ca-hub: data_dir %s: %s\n", hub.cfg.data_dir, strerror(c));
+	if (datadir_prepare(hub.cfg.data_dir, err, sizeof(err)) ||
+	    (!check && datadir_lock(hub.cfg.data_dir, &lock_fd, err, sizeof(err)))) {
+		fprintf(stderr, "ca-hub: data_dir: %s; not starting\n", err);
 		goto out;
 	}
 	if (auth_token_init(hub.cfg.data_dir, hub.admin_token, err, sizeof(err))) {
@@ -340,5 +324,6 @@ out:
 	if (key)
 		explicit_bzero(key, strlen(key));
 	free(key);
+	datadir_unlock(lock_fd);
 	return ret;
 }

@@ -1,14 +1,16 @@
 /*
  * main.c - ca-hubctl, the staff and operator CLI of the hub.
  *
- * Every command is one request to the hub's /v1/admin/ API over HTTPS
- * (libcurl; the hub's certificate is verified against --cacert or the
+ * Every command but two is one request to the hub's /v1/admin/ API over
+ * HTTPS (libcurl; the hub's certificate is verified against --cacert or the
  * system store, host name included), authenticated with the admin bearer
  * token from --token or DATA_DIR/admin.token. The answer is printed for a
- * person, or as the hub's JSON with --json.
+ * person, or as the hub's JSON with --json. backup and restore work on the
+ * store file in DATA_DIR itself (src/hub/datadir.c), see local().
  *
- * Exit status: 0 done; 1 the hub refused (its message is printed);
- * 2 bad usage; 3 the hub could not be reached (network, TLS).
+ * Exit status: 0 done; 1 the hub refused (its message is printed), or a
+ * backup or restore failed; 2 bad usage; 3 the hub could not be reached
+ * (network, TLS).
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -17,9 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "../core/cst.h"
+#include "../hub/datadir.h"
 
 #ifndef CA_HUB_VERSION
 #define CA_HUB_VERSION "0.1.0-dev"
@@ -78,6 +82,13 @@ static void usage(FILE *f, bool full)
 		"                               refuses it, once time_expire has passed\n"
 		"  pay show OUT_TRADE_NO        the order as the hub and the provider see it,\n"
 		"                               with the notifications owed and delivered\n"
+		"  backup FILE                  a consistent copy of DATA_DIR/hub.db, taken\n"
+		"                               while the hub runs (mode 0600; FILE must not\n"
+		"                               exist)\n"
+		"  restore BACKUP               with the hub stopped: BACKUP becomes\n"
+		"                               DATA_DIR/hub.db with a new epoch, so every\n"
+		"                               kiosk reads its feed again from the start;\n"
+		"                               the replaced store is kept beside it\n"
 		"\n"
 		"Options:\n"
 		"  --hub URL        the hub (default $CA_HUB_URL, else https://127.0.0.1:8443)\n"
@@ -87,7 +98,8 @@ static void usage(FILE *f, bool full)
 		"  --staff NAME     who acts (default $USER)\n"
 		"  --json           print the hub's JSON answer as it is\n"
 		"\n"
-		"Exit status: 0 done, 1 refused by the hub, 2 bad usage, 3 hub not reachable.\n");
+		"Exit status: 0 done, 1 refused by the hub (or backup/restore failed),\n"
+		"2 bad usage, 3 hub not reachable.\n");
 }
 
 /* Response buffer for curl. */
@@ -596,6 +608,44 @@ bad:
 	return EXIT_USAGE;
 }
 
+/*
+ * backup FILE / restore BACKUP: on the store in data_dir, no request to
+ * the hub (a restore needs it stopped). Returns the exit status.
+ */
+static int local(const char *data_dir, int argc, char **argv)
+{
+	char err[DATADIR_ERR_MAX], aside[DATADIR_ERR_MAX];
+	long long bytes = 0;
+	int64_t epoch = 0;
+	ca_err e;
+
+	if (argc != 2 || !argv[1][0]) {
+		fprintf(stderr, "ca-hubctl: %s needs one file name (see --help)\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	umask(077);
+	if (!strcmp(argv[0], "backup")) {
+		e = datadir_backup(data_dir, argv[1], &bytes, err, sizeof(err));
+		if (e) {
+			fprintf(stderr, "ca-hubctl: backup: %s\n", err);
+			return EXIT_REFUSED;
+		}
+		printf("backup of %s/%s written to %s (%lld bytes, mode 0600)\n", data_dir,
+		       DATADIR_DB, argv[1], bytes);
+		return EXIT_OK;
+	}
+	e = datadir_restore(data_dir, argv[1], &epoch, aside, sizeof(aside), err, sizeof(err));
+	if (e) {
+		fprintf(stderr, "ca-hubctl: restore: %s\n", err);
+		return EXIT_REFUSED;
+	}
+	printf("%s restored into %s/%s with the new epoch %lld: every kiosk reads its feed "
+	       "again from the start\n", argv[1], data_dir, DATADIR_DB, (long long)epoch);
+	if (aside[0])
+		printf("the store it replaced is kept as %s\n", aside);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctl c = { 0 };
@@ -645,6 +695,8 @@ int main(int argc, char **argv)
 		usage(stderr, false);
 		return EXIT_USAGE;
 	}
+	if (!strcmp(argv[i], "backup") || !strcmp(argv[i], "restore"))
+		return local(data_dir, argc - i, argv + i);
 	if (strncmp(c.hub, "https://", 8) != 0 && strncmp(c.hub, "http://", 7) != 0) {
 		fprintf(stderr, "ca-hubctl: --hub must be an https:// (or http://) URL\n");
 		return EXIT_USAGE;

@@ -14,8 +14,10 @@
  *                              and exits 1: use --headless --script.
  * The screens and the loop are in app.c / screens.c.
  *
- * Exit status: 0 fine, 1 the store could not be opened, the UI could not
- * start, or a script line failed; 2 bad usage, a bad configuration file, or
+ * Exit status: 0 fine, 1 the data directory, the store files or the device
+ * secret could not be made private (0700/0600, its own: src/common/fsperm.h),
+ * the store could not be opened, the UI could not start, or a script line
+ * failed; 2 bad usage, a bad configuration file, or
  * an unreadable script / a script with syntax errors. Operator messages go
  * to stderr in English; events go through log.h.
  */
@@ -29,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/fsperm.h"
 #include "../core/err.h"
 #include "../core/log.h"
 #include "../core/sign.h"
@@ -79,43 +82,11 @@ static void usage(FILE *f, bool full)
 		"\n"
 		"Without --check or --script: the touch UI (needs a display).\n"
 		"\n"
-		"Exit status: 0 fine; 1 the store could not be opened, the UI\n"
-		"could not start, or a script line failed; 2 bad usage, a bad\n"
-		"configuration file, or a script that cannot be read or parsed.\n");
-}
-
-/* Create directory dir and its parents (mode 0700: it holds personal
- * data); fine when it exists. Returns 0 or an errno value. */
-static int make_dirs(const char *dir)
-{
-	char buf[CONFIG_PATH_MAX + 1];
-	struct stat sb;
-	size_t len = strlen(dir), i;
-	int ret = 0;
-
-	if (len == 0 || len >= sizeof(buf)) {
-		ret = ENAMETOOLONG;
-		goto out;
-	}
-	memcpy(buf, dir, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
-			ret = errno;
-			goto out;
-		}
-		buf[i] = dir[i];
-	}
-	if (stat(dir, &sb) != 0) {
-		ret = errno;
-		goto out;
-	}
-	if (!S_ISDIR(sb.st_mode))
-		ret = ENOTDIR;
-out:
-	return ret;
+		"Exit status: 0 fine; 1 the data directory, store or secret file\n"
+		"cannot be made private (0700/0600, owned by this user, no symbolic\n"
+		"link), the store could not be opened, the UI could not start, or a\n"
+		"script line failed; 2 bad usage, a bad configuration file, or a\n"
+		"script that cannot be read or parsed.\n");
 }
 
 /* Open the store in c's data_dir and say what is in it; *outbox gets the
@@ -124,18 +95,22 @@ static int check_store(const struct config *c, const char *cfg_name,
 		       bool check_only, int *outbox)
 {
 	char path[CONFIG_PATH_MAX + sizeof("/" KIOSK_DB_NAME)];
-	char err[STORE_ERR_MAX];
+	char err[STORE_ERR_MAX], perr[FSPERM_ERR_MAX];
 	struct store *st = NULL;
-	int pending = 0, parked = 0, e, ret = EXIT_RUNTIME;
+	int pending = 0, parked = 0, ret = EXIT_RUNTIME;
 	ca_err rc;
 
-	e = make_dirs(c->data_dir);
-	if (e) {
-		log_error("kiosk", "cannot create data_dir %s: %s", c->data_dir,
-			  strerror(e));
+	/* Private, whatever existed before: the directory 0700, the store
+	 * files and the device secret 0600, all ours (fsperm.h); else the
+	 * kiosk does not start. */
+	snprintf(path, sizeof(path), "%s/%s", c->data_dir, KIOSK_DB_NAME);
+	if (fsperm_dir("kiosk", c->data_dir, perr, sizeof(perr)) ||
+	    fsperm_sqlite("kiosk", path, perr, sizeof(perr)) ||
+	    (c->secret_file[0] && fsperm_file("kiosk", c->secret_file, perr, sizeof(perr)))) {
+		fprintf(stderr, "ca-kiosk: %s; not starting\n", perr);
+		log_error("kiosk", "%s; not starting", perr);
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/%s", c->data_dir, KIOSK_DB_NAME);
 	rc = store_open(path, &st, err, sizeof(err));
 	if (rc != CA_OK) {
 		/* store_open logs err itself; say only what it means here. */
@@ -208,7 +183,7 @@ static int run_ui(const struct config *c, bool headless, const char *script,
 		secret[0] = '\0';
 	}
 	if (shots_dir) {
-		e = make_dirs(shots_dir);
+		e = fsperm_mkdirs(shots_dir);
 		if (e) {
 			fprintf(stderr, "ca-kiosk: cannot create %s: %s\n",
 				shots_dir, strerror(e));
@@ -257,6 +232,7 @@ int main(int argc, char **argv)
 	int64_t started_ms = mono_ms();
 	ca_err rc;
 
+	umask(077); /* the store, its WAL and whatever else the kiosk writes: its own */
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':

@@ -17,6 +17,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../common/sqlerr.h"
 #include "../core/codec.h"
@@ -365,7 +367,7 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 	struct store *st;
 	char buf[256];
 	ca_err e = CA_OK;
-	int rc;
+	int rc, fd;
 
 	assert(path && out);
 	*out = NULL;
@@ -376,6 +378,12 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 		e = CA_ERR_NOMEM;
 		goto out;
 	}
+	/* A new store is made private (0600) whatever the umask; SQLite gives
+	 * its -wal and -shm the same mode. A file that does not exist yet is
+	 * open in no connection, so this open and close drop no lock. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			     NULL);
 	if (rc != SQLITE_OK) {
@@ -1660,32 +1668,145 @@ out:
 	return tx_close(st, own, e);
 }
 
-/* Name of the feed cursor in sync_state. */
+/* Names in sync_state: the feed cursor, and the hub store's epoch it
+ * belongs to (0 or absent: none known yet). */
 #define FEED_CURSOR "feed_cursor"
+#define FEED_EPOCH "feed_epoch"
 
-/* The change-feed cursor. */
-ca_err store_feed_cursor(struct store *st, int64_t *cursor)
+/* The named integer of sync_state into *v (0 when absent). */
+static ca_err state_get(struct store *st, const char *name, int64_t *v)
 {
 	static const char sql[] = "SELECT value FROM sync_state WHERE name = ?1";
 	sqlite3_stmt *s = NULL;
 	ca_err e;
 	int rc;
 
-	*cursor = 0;
+	*v = 0;
 	e = prep(st, sql, &s);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, FEED_CURSOR, -1, SQLITE_STATIC)) != SQLITE_OK) {
-		e = db_fail(st, rc, "read feed cursor");
+	if ((rc = sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC)) != SQLITE_OK) {
+		e = db_fail(st, rc, "read sync state");
 		goto out;
 	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		*cursor = sqlite3_column_int64(s, 0);
+		*v = sqlite3_column_int64(s, 0);
 	else if (rc != SQLITE_DONE)
-		e = db_fail(st, rc, "read feed cursor");
+		e = db_fail(st, rc, "read sync state");
 out:
 	sqlite3_finalize(s);
+	return e;
+}
+
+/* Set the named integer of sync_state to v (forward or back). */
+static ca_err state_set(struct store *st, const char *name, int64_t v)
+{
+	static const char sql[] =
+		"INSERT INTO sync_state(name, value) VALUES (?1, ?2)"
+		" ON CONFLICT(name) DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s, 2, v)) != SQLITE_OK ||
+	    (rc = sqlite3_step(s)) != SQLITE_DONE)
+		e = db_fail(st, rc, "write sync state");
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* The change-feed cursor. */
+ca_err store_feed_cursor(struct store *st, int64_t *cursor)
+{
+	return state_get(st, FEED_CURSOR, cursor);
+}
+
+ca_err store_feed_epoch(struct store *st, int64_t *epoch)
+{
+	return state_get(st, FEED_EPOCH, epoch);
+}
+
+/* Set the rev of every local application to 0 (in a transaction): after
+ * a reset, any snapshot of the new epoch is newer. */
+static ca_err revs_forget(struct store *st)
+{
+	static const char sql[] = "SELECT id FROM applications";
+	char (*ids)[CA_UUID_LEN + 1] = NULL, (*more)[CA_UUID_LEN + 1];
+	struct ca_app *app = malloc(sizeof(*app));
+	sqlite3_stmt *s = NULL;
+	size_t n = 0, cap = 0, i;
+	ca_err e;
+	int rc;
+
+	if (!app)
+		return CA_ERR_NOMEM;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	/* The ids first: the rows are rewritten after the scan, not during it. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			more = realloc(ids, cap * sizeof(*ids));
+			if (!more) {
+				e = CA_ERR_NOMEM;
+				goto out;
+			}
+			ids = more;
+		}
+		if (!col_copy(s, 0, ids[n], sizeof(ids[n]))) {
+			e = CA_ERR_SCHEMA;
+			goto out;
+		}
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		e = db_fail(st, rc, "list applications");
+		goto out;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	for (i = 0; i < n && !e; i++) {
+		e = app_load(st, ids[i], app);
+		if (!e && app->rev != 0) {
+			app->rev = 0;
+			e = row_write(st, W_UPDATE, app);
+		}
+	}
+out:
+	sqlite3_finalize(s);
+	free(ids);
+	free(app);
+	return e;
+}
+
+ca_err store_feed_reset(struct store *st, int64_t epoch)
+{
+	bool own;
+	ca_err e;
+
+	if (epoch <= 0)
+		return CA_ERR_ARG;
+	e = tx_open(st, &own);
+	if (e)
+		return e;
+	e = state_set(st, FEED_CURSOR, 0);
+	if (!e)
+		e = state_set(st, FEED_EPOCH, epoch);
+	if (!e)
+		e = exec(st, "DELETE FROM remote_apps WHERE deleted = 0", "forget hub snapshots");
+	if (!e)
+		e = revs_forget(st);
+	e = tx_close(st, own, e);
+	if (!e)
+		log_info(TAG, "%s: feed cursor reset to 0 for the hub store epoch %lld",
+			 st->path, (long long)epoch);
 	return e;
 }
 

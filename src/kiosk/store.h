@@ -247,6 +247,22 @@ ca_err store_outbox_sent(struct store *st, int64_t seq,
  * applied (0 at first). */
 ca_err store_feed_cursor(struct store *st, int64_t *cursor);
 
+/* The epoch of the hub store the cursor belongs to (the feed's "epoch";
+ * 0 while none is known). Revisions of two epochs cannot be compared. */
+ca_err store_feed_epoch(struct store *st, int64_t *epoch);
+
+/*
+ * Start the feed again from 0 for the hub store epoch (> 0): the hub's
+ * store was restored or replaced (docs/sync.md, "Epochs"). In ONE
+ * transaction: cursor 0 and epoch remembered; the kept hub snapshots are
+ * forgotten (tombstones stay: a delete acknowledged stays deleted) and
+ * every local application's rev becomes 0, because revisions of the old
+ * epoch say nothing about the new one. Re-reading the feed then applies
+ * each application's snapshot of the new epoch by the usual rule, so one
+ * with a pending outbox row keeps its local edit. Nothing is deleted.
+ */
+ca_err store_feed_reset(struct store *st, int64_t epoch);
+
 /* Kinds of feed changes the kiosk knows. */
 enum store_change_kind {
 	STORE_CHANGE_APP,    /* an application's full current state */

@@ -185,6 +185,7 @@ static void publish(struct engine *e)
 	if (e->st) {
 		(void)store_outbox_depth(e->st, &e->status.pending, &e->status.parked);
 		(void)store_feed_cursor(e->st, &e->status.feed_cursor);
+		(void)store_feed_epoch(e->st, &e->status.feed_epoch);
 	}
 	if (!s)
 		return;
@@ -668,23 +669,48 @@ static enum step push_round(struct engine *e)
 
 /* ---- pulling the feed ---- */
 
+/* What a feed answer says besides its changes. */
+struct feed_page {
+	int n;          /* changes decoded into the caller's array */
+	int64_t next;   /* the cursor after this page */
+	bool more;      /* more changes are waiting */
+	int64_t epoch;  /* the hub store's epoch; 0 when the hub sent none */
+	bool reset;     /* the hub says: start again from 0 in this epoch */
+};
+
 /*
- * Decode the feed answer into ch (room for max), *n changes, *next and
- * *more. Unknown kinds and unreadable entries are skipped with a log line.
- * False when the answer is not the documented shape.
+ * Decode the feed answer into ch (room for max) and *pg. Unknown kinds and
+ * unreadable entries are skipped with a log line. A "reset" answer carries
+ * no changes. False when the answer is not the documented shape.
  */
 static bool feed_decode(const struct http_resp *r, int64_t since,
-			struct store_change *ch, int max, int *n, int64_t *next,
-			bool *more, char *why, size_t whylen)
+			struct store_change *ch, int max, struct feed_page *pg,
+			char *why, size_t whylen)
 {
 	json_t *root = json_loadb(r->body, r->len, 0, NULL);
 	json_t *changes = json_object_get(root, "changes");
 	json_t *jn = json_object_get(root, "next");
+	json_t *je = json_object_get(root, "epoch");
 	char cerr[CODEC_ERR_MAX];
+	int *n = &pg->n;
+	int64_t *next = &pg->next;
+	bool *more = &pg->more;
 	size_t i;
 	bool ok = false;
 
-	*n = 0;
+	memset(pg, 0, sizeof(*pg));
+	pg->reset = json_is_true(json_object_get(root, "reset"));
+	pg->epoch = json_is_integer(je) ? (int64_t)json_integer_value(je) : 0;
+	if (je && (!json_is_integer(je) || pg->epoch <= 0)) {
+		snprintf(why, whylen, "bad feed answer from hub: bad epoch");
+		goto out;
+	}
+	if (pg->reset) {
+		ok = pg->epoch > 0;
+		if (!ok)
+			snprintf(why, whylen, "bad feed answer from hub: reset without epoch");
+		goto out;
+	}
 	if (!json_is_array(changes) || !json_is_integer(jn) ||
 	    json_integer_value(jn) < since) {
 		snprintf(why, whylen, "bad feed answer from hub: %s",
@@ -762,17 +788,58 @@ out:
 	return ok;
 }
 
+/*
+ * The hub's store is another one than the cursor's (pg: a reset answer, or
+ * an epoch other than known): start again from 0 in its epoch. *refetch
+ * says whether pg's changes must be dropped and the feed read again from
+ * 0; they may stay only when they were read from 0 already. STEP_OK or
+ * STEP_FAIL.
+ */
+static enum step feed_restart(struct engine *e, const struct http_resp *r,
+			      const struct feed_page *pg, int64_t since, int64_t known,
+			      bool *refetch)
+{
+	char why[SYNC_ERR_MAX];
+	ca_err err;
+
+	*refetch = pg->reset || since != 0;
+	if (pg->reset && since == 0 && pg->epoch == known) {
+		/* A hub that resets a cursor already at 0 of its own epoch would
+		 * make the engine spin: a bad answer. */
+		note_exchange(e, r, false, "bad feed answer from hub: reset of cursor 0");
+		close_gate(e, -1);
+		return STEP_FAIL;
+	}
+	err = store_feed_reset(e->st, pg->epoch);
+	if (err) {
+		snprintf(why, sizeof(why), "local store: cannot reset the feed cursor (%s)",
+			 ca_strerror(err));
+		note_exchange(e, r, false, why);
+		close_gate(e, -1);
+		return STEP_FAIL;
+	}
+	if (known != 0 || since != 0) {
+		log_warn(TAG, "the hub's store changed (epoch %lld, cursor %lld of epoch %lld%s): "
+			 "reading its feed again from the start", (long long)pg->epoch,
+			 (long long)since, (long long)known,
+			 pg->reset ? "; the hub asked" : "");
+		e->status.feed_resets++;
+	}
+	return STEP_OK;
+}
+
 /* Pull feed pages until the hub says there is no more; the first request
  * holds up to wait_s seconds when nothing is newer. *got counts changes. */
 static enum step pull_feed(struct engine *e, int wait_s, int *got)
 {
 	struct store_change *ch = NULL;
+	struct feed_page pg;
 	struct http_resp r;
-	char path[128], why[SYNC_ERR_MAX + HTTP_ERR_MAX];
-	int64_t since, next;
+	char path[192], ep[40], why[SYNC_ERR_MAX + HTTP_ERR_MAX];
+	int64_t since, known;
 	enum step ret = STEP_OK;
-	int n, applied, max = e->feed_limit;
-	bool more = true;
+	int applied, max = e->feed_limit, resets = 0;
+	bool more = true, refetch;
 	ca_err err;
 
 	*got = 0;
@@ -786,18 +853,25 @@ static enum step pull_feed(struct engine *e, int wait_s, int *got)
 			break;
 		}
 		err = store_feed_cursor(e->st, &since);
+		if (!err)
+			err = store_feed_epoch(e->st, &known);
 		if (err) {
 			note_exchange(e, NULL, false, "local store: cannot read the feed cursor");
 			e->gate_ms = now_ms() + REOPEN_MS;
 			ret = STEP_FAIL;
 			break;
 		}
+		/* The epoch the cursor belongs to goes with it: the hub answers
+		 * "reset" when it is not its own. */
+		ep[0] = '\0';
+		if (known)
+			snprintf(ep, sizeof(ep), "&epoch=%lld", (long long)known);
 		if (wait_s > 0)
-			snprintf(path, sizeof(path), "/v1/feed?since=%lld&limit=%d&wait=%d",
-				 (long long)since, e->feed_limit, wait_s);
+			snprintf(path, sizeof(path), "/v1/feed?since=%lld&limit=%d&wait=%d%s",
+				 (long long)since, e->feed_limit, wait_s, ep);
 		else
-			snprintf(path, sizeof(path), "/v1/feed?since=%lld&limit=%d",
-				 (long long)since, e->feed_limit);
+			snprintf(path, sizeof(path), "/v1/feed?since=%lld&limit=%d%s",
+				 (long long)since, e->feed_limit, ep);
 		e->in_feed = true;
 		err = http_request(e->http, "GET", path, NULL, 0, wait_s * 1000, &r);
 		e->in_feed = false;
@@ -820,14 +894,34 @@ static enum step pull_feed(struct engine *e, int wait_s, int *got)
 			ret = STEP_FAIL;
 			break;
 		}
-		if (!feed_decode(&r, since, ch, max, &n, &next, &more, why,
-				 sizeof(why))) {
+		if (!feed_decode(&r, since, ch, max, &pg, why, sizeof(why))) {
 			note_exchange(e, &r, false, why);
 			close_gate(e, -1);
 			ret = STEP_FAIL;
 			break;
 		}
-		err = store_feed_apply(e->st, ch, n, next, now_ms(), &applied);
+		if (pg.reset || (pg.epoch && pg.epoch != known)) {
+			if (++resets > 2) {
+				/* Two stores answering in turn (a misconfigured proxy
+				 * in front of two hubs): never spin between them. */
+				note_exchange(e, &r, false, "the hub's store changes between "
+					      "requests (epoch); retrying later");
+				close_gate(e, -1);
+				ret = STEP_FAIL;
+				break;
+			}
+			ret = feed_restart(e, &r, &pg, since, known, &refetch);
+			if (ret != STEP_OK)
+				break;
+			if (refetch) {
+				note_exchange(e, &r, true, NULL);
+				wait_s = 0;
+				http_resp_release(&r);
+				publish(e);
+				continue;
+			}
+		}
+		err = store_feed_apply(e->st, ch, pg.n, pg.next, now_ms(), &applied);
 		if (err) {
 			snprintf(why, sizeof(why), "local store: cannot apply the feed (%s)",
 				 ca_strerror(err));
@@ -838,8 +932,9 @@ static enum step pull_feed(struct engine *e, int wait_s, int *got)
 		}
 		note_exchange(e, &r, true, NULL);
 		e->status.feed_applied += applied;
-		*got += n;
-		if (n == 0 && next == since)
+		*got += pg.n;
+		more = pg.more;
+		if (pg.n == 0 && pg.next == since)
 			more = false; /* nothing new, whatever "more" said */
 		wait_s = 0;
 		http_resp_release(&r);

@@ -17,7 +17,9 @@
  *      parked with the hub's message, 429/5xx/network -> retried later with
  *      capped exponential backoff and full jitter, Retry-After honoured;
  *   2. pulls the change feed (GET /v1/feed, long-polling while nothing is
- *      due) and applies each batch with its cursor in one transaction.
+ *      due) and applies each batch with its cursor in one transaction; when
+ *      the hub's store is another one (its epoch changed, or the cursor is
+ *      past its head: a restore), it starts again from 0 (store_feed_reset).
  * docs/sync.md describes the rules in full.
  */
 #ifndef CA_SYNC_H
@@ -66,7 +68,10 @@ struct sync_status {
 	int64_t parked_now;          /* rows parked, since start */
 	int64_t retried;             /* row attempts that failed and wait, since start */
 	int64_t feed_cursor;         /* the change-feed cursor */
+	int64_t feed_epoch;          /* the hub store's epoch the cursor belongs to; 0 none */
 	int64_t feed_applied;        /* applications the feed changed, since start */
+	int64_t feed_resets;         /* times the feed started again from 0 (the hub's
+					store was restored or replaced), since start */
 };
 
 struct sync;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,9 +71,10 @@ static void usage(FILE *f)
 static void print_status(const struct sync_status *s)
 {
 	printf("sync: online=%d pending=%d parked=%d sent=%" PRId64 " parked_now=%"
-	       PRId64 " retried=%" PRId64 " cursor=%" PRId64 " skew=%s%" PRId64
-	       " error=%s\n", s->online, s->pending, s->parked, s->sent,
-	       s->parked_now, s->retried, s->feed_cursor,
+	       PRId64 " retried=%" PRId64 " cursor=%" PRId64 " epoch=%" PRId64
+	       " resets=%" PRId64 " skew=%s%" PRId64 " error=%s\n", s->online,
+	       s->pending, s->parked, s->sent, s->parked_now, s->retried,
+	       s->feed_cursor, s->feed_epoch, s->feed_resets,
 	       s->skew_known ? "" : "?", s->skew_s,
 	       s->last_error[0] ? s->last_error : "-");
 	fflush(stdout);
@@ -178,6 +180,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	int opt, mode = 0, timeout_ms = 60000, v, ret = EXIT_USAGE;
 
+	umask(077); /* as ca-kiosk: what it writes in the data dir is its own */
 	memset(&o, 0, sizeof(o));
 	o.feed_wait_s = -1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {

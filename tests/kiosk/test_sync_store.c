@@ -5,7 +5,8 @@
  * pending outbox row and the snapshot is newer; a row that is sent or
  * parked lets a held-back snapshot land; a feed batch and its cursor commit
  * together or not at all, and applying it twice changes nothing; a deleted
- * application stays deleted.
+ * application stays deleted; a feed reset (the hub's store restored: a new
+ * epoch) lets the new epoch's snapshots land, keeps queued local edits.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -480,6 +481,112 @@ static void test_7_batch_results_in_one_transaction(void **state)
 	assert_int_equal(at, 9000);
 }
 
+/* A sent application A with the hub's snapshot of revision rev applied. */
+static void sent_with_hub(struct tenv *t, struct ca_app *a, int64_t rev,
+			  enum ca_app_status status)
+{
+	struct store_outbox_item it[8];
+	struct ca_app hub;
+	int n;
+
+	new_app(a);
+	assert_int_equal(store_app_create(t->st, a, 1000), CA_OK);
+	n = rows(t->st, it);
+	assert_true(n >= 1);
+	assert_string_equal(it[n - 1].app_id, a->id); /* its row is the newest */
+	hub = *a;
+	hub.rev = rev;
+	hub.app_status = status;
+	assert_int_equal(store_outbox_sent(t->st, it[n - 1].seq, &hub, 1500), CA_OK);
+	store_outbox_items_release(it, n);
+	assert_int_equal(store_app_get(t->st, a->id, a), CA_OK);
+	assert_int_equal(a->rev, rev);
+}
+
+/* The hub's store was restored (another epoch, revisions numbered again):
+ * the reset forgets the old revisions, so the new epoch's older-numbered
+ * snapshots land; a local edit still queued in the outbox is kept; a
+ * deleted application stays deleted; re-applying changes nothing. */
+static void test_8_feed_reset_for_a_restored_hub(void **state)
+{
+	struct tenv *t = *state;
+	struct store_outbox_item it[8];
+	struct store_change ch[3];
+	struct ca_app a, c, d, hub, got;
+	int64_t cursor, epoch;
+	int n, applied;
+
+	env_open(t);
+	/* Epoch 111: A approved at rev 50, C saved at rev 30 then edited here
+	 * (pending), D deleted and acknowledged; cursor 50. */
+	sent_with_hub(t, &a, 50, CA_APP_APPROVED);
+	sent_with_hub(t, &c, 30, CA_APP_DRAFT);
+	strcpy(c.company, "本地改过的公司名称有限公司");
+	assert_int_equal(store_app_save(t->st, &c, 2000), CA_OK);
+	sent_with_hub(t, &d, 31, CA_APP_DRAFT);
+	assert_int_equal(store_app_act(t->st, d.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY, 2100,
+				       NULL, NULL), CA_OK);
+	n = rows(t->st, it);
+	assert_int_equal(n, 2); /* C's save, D's delete */
+	assert_string_equal(it[1].app_id, d.id);
+	assert_int_equal(store_outbox_sent(t->st, it[1].seq, NULL, 2200), CA_OK);
+	store_outbox_items_release(it, n);
+	assert_int_equal(store_feed_reset(t->st, 111), CA_OK);
+	assert_int_equal(store_feed_apply(t->st, NULL, 0, 50, 2300, &applied), CA_OK);
+
+	assert_int_equal(store_feed_reset(t->st, 0), CA_ERR_ARG);
+	assert_int_equal(store_feed_reset(t->st, 222), CA_OK);
+	assert_int_equal(store_feed_cursor(t->st, &cursor), CA_OK);
+	assert_int_equal(cursor, 0);
+	assert_int_equal(store_feed_epoch(t->st, &epoch), CA_OK);
+	assert_int_equal(epoch, 222);
+	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
+	assert_int_equal(got.rev, 0);
+	assert_int_equal(got.app_status, CA_APP_APPROVED); /* nothing shown changed yet */
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM remote_apps WHERE deleted = 0"), 0);
+	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM remote_apps WHERE deleted = 1"), 1);
+
+	/* The restored hub's feed from 0: lower revisions, older states. */
+	hub = a;
+	hub.rev = 5;
+	hub.app_status = CA_APP_PENDING_REVIEW;
+	change_app(&ch[0], &hub);
+	hub = c;
+	strcpy(hub.company, "江苏国泰新点软件有限公司");
+	hub.rev = 6;
+	change_app(&ch[1], &hub);
+	hub = d;
+	hub.rev = 7;
+	change_app(&ch[2], &hub);
+	assert_int_equal(store_feed_apply(t->st, ch, 3, 7, 3000, &applied), CA_OK);
+	assert_int_equal(applied, 1);
+	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
+	assert_int_equal(got.app_status, CA_APP_PENDING_REVIEW);
+	assert_int_equal(got.rev, 5);
+	assert_int_equal(store_app_get(t->st, c.id, &got), CA_OK);
+	assert_string_equal(got.company, "本地改过的公司名称有限公司");
+	assert_int_equal(store_app_get(t->st, d.id, &got), CA_ERR_NOT_FOUND);
+	assert_int_equal(store_feed_cursor(t->st, &cursor), CA_OK);
+	assert_int_equal(cursor, 7);
+
+	/* Again: nothing changes. */
+	assert_int_equal(store_feed_apply(t->st, ch, 3, 7, 3100, &applied), CA_OK);
+	assert_int_equal(applied, 0);
+	assert_int_equal(store_app_get(t->st, c.id, &got), CA_OK);
+	assert_string_equal(got.company, "本地改过的公司名称有限公司");
+
+	/* The edit goes out; the hub's answer (with it) lands. */
+	n = rows(t->st, it);
+	assert_int_equal(n, 1);
+	hub = c;
+	hub.rev = 8;
+	assert_int_equal(store_outbox_sent(t->st, it[0].seq, &hub, 3200), CA_OK);
+	store_outbox_items_release(it, n);
+	assert_int_equal(store_app_get(t->st, c.id, &got), CA_OK);
+	assert_int_equal(got.rev, 8);
+	assert_string_equal(got.company, "本地改过的公司名称有限公司");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
 
 int main(void)
@@ -492,6 +599,7 @@ int main(void)
 		T(test_5_feed_batch_is_one_transaction),
 		T(test_6_deleted_application_stays_deleted),
 		T(test_7_batch_results_in_one_transaction),
+		T(test_8_feed_reset_for_a_restored_hub),
 	};
 
 	log_set_level(LOG_ERROR);

@@ -1,0 +1,232 @@
+/*
+ * test_start.c - what ca-kiosk does to its files at start (the real binary,
+ * `ca-kiosk --config FILE --check`, on real directories):
+ *
+ *   1. a 0755 data directory with a 0644 kiosk.db and a 0644 secret file
+ *      is 0700 / 0600 / 0600 afterwards, each fix logged as a warning;
+ *   2. a data directory that is a symbolic link is refused: exit 1 with a
+ *      message naming it;
+ *   3. a secret file that is a symbolic link is refused likewise;
+ *   4. a secret file owned by another user is refused (as root, who could
+ *      read it, the kiosk still does not take it over).
+ *
+ * The binary is BUILD/ca-kiosk next to BUILD/tests/kiosk/test_start.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define OTHER_UID 65534 /* nobody */
+#define SECRET "0123456789abcdef0123456789abcdef\n"
+
+/* One test's files. */
+struct tenv {
+	char dir[PATH_MAX];         /* temp dir holding the rest */
+	char data[PATH_MAX + 16];   /* the data directory */
+	char db[PATH_MAX + 32];     /* data/kiosk.db */
+	char secret[PATH_MAX + 16]; /* the secret file */
+	char cfg[PATH_MAX + 16];    /* the config file */
+	char bin[PATH_MAX + 16];    /* ca-kiosk */
+	char out[8192];             /* its stderr and stdout */
+};
+
+/* A file with text and mode (exactly, whatever the umask). */
+static void put(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* The config: data_dir and secret_file as given. */
+static void config(struct tenv *t, const char *data_dir, const char *secret)
+{
+	char text[3 * PATH_MAX];
+
+	snprintf(text, sizeof(text), "[kiosk]\nid = start-01\ndata_dir = %s\nsecret_file = %s\n"
+		 "[log]\nlevel = info\n", data_dir, secret);
+	put(t->cfg, text, 0600);
+}
+
+static int env_setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct tenv *t = calloc(1, sizeof(*t));
+	char exe[PATH_MAX];
+	ssize_t n;
+	int i;
+
+	if (!t)
+		return -1;
+	snprintf(t->dir, sizeof(t->dir), "%s/kiosk-start-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(t->dir))
+		return -1;
+	snprintf(t->data, sizeof(t->data), "%s/data", t->dir);
+	snprintf(t->db, sizeof(t->db), "%s/kiosk.db", t->data);
+	snprintf(t->secret, sizeof(t->secret), "%s/secret", t->dir);
+	snprintf(t->cfg, sizeof(t->cfg), "%s/kiosk.ini", t->dir);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	for (i = 0; i < 3; i++)
+		*strrchr(exe, '/') = '\0';
+	snprintf(t->bin, sizeof(t->bin), "%s/ca-kiosk", exe);
+	put(t->secret, SECRET, 0600);
+	config(t, t->data, t->secret);
+	*state = t;
+	return 0;
+}
+
+static int env_teardown(void **state)
+{
+	struct tenv *t = *state;
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", t->dir);
+	free(t);
+	return 0;
+}
+
+/* Run ca-kiosk --config CFG --check; its output into t->out; exit status. */
+static int check(struct tenv *t)
+{
+	int p[2], st;
+	size_t got = 0;
+	ssize_t r;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		close(p[0]);
+		execl(t->bin, t->bin, "--config", t->cfg, "--check", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	while (got + 1 < sizeof(t->out) &&
+	       (r = read(p[0], t->out + got, sizeof(t->out) - 1 - got)) > 0)
+		got += (size_t)r;
+	t->out[got] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static unsigned mode_of(const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) != 0)
+		fail_msg("%s: %s", path, strerror(errno));
+	return (unsigned)(sb.st_mode & 07777);
+}
+
+/* The output contains text; fail showing it otherwise. */
+static void said(const struct tenv *t, const char *text)
+{
+	if (!strstr(t->out, text))
+		fail_msg("no \"%s\" in:\n%s", text, t->out);
+}
+
+static void test_1_open_modes_are_fixed_at_start(void **state)
+{
+	struct tenv *t = *state;
+
+	assert_int_equal(mkdir(t->data, 0700), 0);
+	assert_int_equal(chmod(t->data, 0755), 0);
+	put(t->db, "", 0644); /* an empty file is an empty SQLite database */
+	assert_int_equal(chmod(t->secret, 0644), 0);
+
+	assert_int_equal(check(t), 0);
+	assert_int_equal(mode_of(t->data), 0700);
+	assert_int_equal(mode_of(t->db), 0600);
+	assert_int_equal(mode_of(t->secret), 0600);
+	said(t, "had mode 0755 (open to group or others); now 0700");
+	said(t, "kiosk.db had mode 0644");
+	said(t, "secret had mode 0644");
+	said(t, "check passed");
+
+	/* Fine as it is: no warning the second time. */
+	assert_int_equal(check(t), 0);
+	assert_null(strstr(t->out, "had mode"));
+}
+
+static void test_2_data_dir_symlink_is_refused(void **state)
+{
+	struct tenv *t = *state;
+	char link[PATH_MAX + 16];
+
+	assert_int_equal(mkdir(t->data, 0700), 0);
+	snprintf(link, sizeof(link), "%s/data-link", t->dir);
+	assert_int_equal(symlink(t->data, link), 0);
+	config(t, link, t->secret);
+	assert_int_equal(check(t), 1);
+	said(t, "is a symbolic link");
+	said(t, link);
+	said(t, "not starting");
+	assert_int_not_equal(access(t->db, F_OK), 0); /* no store made behind it */
+}
+
+static void test_3_secret_symlink_is_refused(void **state)
+{
+	struct tenv *t = *state;
+	char link[PATH_MAX + 16];
+
+	snprintf(link, sizeof(link), "%s/secret-link", t->dir);
+	assert_int_equal(symlink(t->secret, link), 0);
+	config(t, t->data, link);
+	assert_int_equal(check(t), 1);
+	said(t, "is a symbolic link");
+	said(t, link);
+}
+
+static void test_4_secret_of_another_user_is_refused(void **state)
+{
+	struct tenv *t = *state;
+	char want[64];
+
+	if (geteuid() != 0)
+		skip(); /* only root can give a file away */
+	assert_int_equal(chown(t->secret, OTHER_UID, OTHER_UID), 0);
+	assert_int_equal(check(t), 1);
+	snprintf(want, sizeof(want), "owned by uid %d", OTHER_UID);
+	said(t, want);
+	said(t, t->secret);
+	said(t, "not starting");
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_1_open_modes_are_fixed_at_start),
+		T(test_2_data_dir_symlink_is_refused),
+		T(test_3_secret_symlink_is_refused),
+		T(test_4_secret_of_another_user_is_refused),
+	};
+
+	return cmocka_run_group_tests_name("kiosk/start", tests, NULL, NULL);
+}
