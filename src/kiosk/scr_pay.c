@@ -12,7 +12,8 @@
  * and "expired". "Checking" (the time is up and the hub has not said
  * CLOSED, or the hub says CHECKING: a close failed at the provider) shows
  * a spinner and 正在确认支付结果，请勿重复付款: no QR, no countdown, no
- * 重新生成; the screen keeps asking until the hub says SUCCESS or CLOSED. The countdown comes from the hub's expiry and Date header
+ * 重新生成; the screen keeps asking until the hub says SUCCESS or CLOSED.
+ * The countdown comes from the hub's expiry and Date header
  * measured on the app's clock, so a script's `advance 60s` moves it. The
  * screen asks for a frame at the next whole second and at the next query,
  * nothing more: a ticking QR page costs one small frame a second.
