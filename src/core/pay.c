@@ -240,8 +240,12 @@ void pay_countdown_text(int64_t remaining_ms, char out[6])
 	snprintf(out, 6, "%02d:%02d", (int)(s / 60), (int)(s % 60));
 }
 
-enum pay_view pay_view_of(enum pay_state last, bool asked_after_expiry,
-			  int64_t remaining_ms)
+bool pay_order_checking(const struct pay_order *o, int64_t now_s)
+{
+	return o->state == PAY_NOTPAY && pay_order_expired(o, now_s);
+}
+
+enum pay_view pay_view_of(enum pay_state last, bool checking, int64_t remaining_ms)
 {
 	switch (last) {
 	case PAY_SUCCESS:
@@ -252,9 +256,7 @@ enum pay_view pay_view_of(enum pay_state last, bool asked_after_expiry,
 	default:
 		break;
 	}
-	if (remaining_ms > 0)
-		return PAY_VIEW_WAITING;
-	/* Time is up: only the hub's answer to a question asked after the
-	 * expiry may say "expired". */
-	return asked_after_expiry ? PAY_VIEW_EXPIRED : PAY_VIEW_CHECKING;
+	/* Open: the QR while time is left and the hub is not checking; else
+	 * the outcome is unknown until the hub says SUCCESS or CLOSED. */
+	return remaining_ms > 0 && !checking ? PAY_VIEW_WAITING : PAY_VIEW_CHECKING;
 }

@@ -124,21 +124,35 @@ int64_t pay_remaining_ms(int64_t expires_s, int64_t hub_ms,
  * order shows 05:00, and 00:00 only when nothing is left). */
 void pay_countdown_text(int64_t remaining_ms, char out[6]);
 
+/*
+ * The hub's answer about an order (docs/api.md) is its trade_state, or
+ * PAY_CHECKING_ID while the outcome is unknown: the order is past its
+ * expiry and the provider has not yet confirmed it closed or paid (a close
+ * failed, or the query after it did). Not a provider state and never
+ * stored: it is computed from the order and the clock (pay_order_checking).
+ * The hub keeps closing and asking; the answer ends as SUCCESS or CLOSED.
+ */
+#define PAY_CHECKING_ID "CHECKING"
+
+/* Whether the hub answers PAY_CHECKING_ID for o at now_s: o is still
+ * NOTPAY in the hub's view and its expiry is reached. */
+bool pay_order_checking(const struct pay_order *o, int64_t now_s);
+
 /* What the payment screen shows. */
 enum pay_view {
 	PAY_VIEW_WAITING,  /* QR live, countdown running */
-	PAY_VIEW_CHECKING, /* time is up: asking the hub once more */
+	PAY_VIEW_CHECKING, /* outcome unknown: no QR, no countdown, no 重新生成 */
 	PAY_VIEW_PAID,     /* paid: success screen */
 	PAY_VIEW_EXPIRED,  /* QR covered, 重新生成 offered */
 };
 
 /*
- * The view from the last state the hub reported, whether that report came
- * from a query made after the expiry, and the time left. "Expired" is only
- * shown after the hub, asked after the expiry, says the order is not paid:
- * an order paid at the last second never shows as expired.
+ * The view from the last state the hub reported, whether the hub said
+ * "checking" (PAY_CHECKING_ID), and the time left. "Expired" is shown only
+ * when the hub says CLOSED (final and unpaid): an open order whose time is
+ * up, or one the hub is still checking, shows "checking" and is asked
+ * again, so an order paid at the last second never shows as expired.
  */
-enum pay_view pay_view_of(enum pay_state last, bool asked_after_expiry,
-			  int64_t remaining_ms);
+enum pay_view pay_view_of(enum pay_state last, bool checking, int64_t remaining_ms);
 
 #endif

@@ -214,12 +214,17 @@ static ca_err accept(struct hubpay *hp, const struct pay_order *o, const char *h
 /*
  * Close order no at the provider (expired, or replaced by a new order).
  * ORDERPAID means the customer paid in the race with the close: the
- * payment is recorded, never lost.
+ * payment is recorded, never lost. A close that fails leaves the outcome
+ * unknown (the customer may have paid at the last second): the provider
+ * is asked at once, and what it says is merged. Until the close or the
+ * query gets through, an expired order stays NOTPAY in the hub's view,
+ * which the kiosk is told as "checking" (pay_order_checking), never as
+ * expired; the sweep retries both. CA_OK only when the order is final.
  */
 static ca_err close_order(struct hubpay *hp, const char *no, const char *why)
 {
 	struct pay_order o;
-	ca_err e = hp->prov->close(hp->prov, no);
+	ca_err e = hp->prov->close(hp->prov, no), q;
 
 	if (!e || e == CA_ERR_NOT_FOUND) {
 		e = mark(hp, no, PAY_CLOSED);
@@ -227,13 +232,22 @@ static ca_err close_order(struct hubpay *hp, const char *no, const char *why)
 			log_info(TAG, "order %s closed (%s)", no, why);
 		return e;
 	}
-	if (e != CA_ERR_CONFLICT) {
-		log_warn(TAG, "close of %s (%s) failed: %s; will retry", no, why, ca_strerror(e));
-		return e;
+	if (e == CA_ERR_CONFLICT)
+		log_warn(TAG, "order %s was paid in the race with its close (%s)", no, why);
+	else
+		log_warn(TAG, "close of %s (%s) failed: %s; asking the provider", no, why,
+			 ca_strerror(e));
+	q = hp->prov->query(hp->prov, no, &o);
+	if (q) {
+		log_warn(TAG, "query of %s failed too: %s; outcome unknown, will retry", no,
+			 ca_strerror(q));
+		return q;
 	}
-	log_warn(TAG, "order %s was paid in the race with its close (%s)", no, why);
-	e = hp->prov->query(hp->prov, no, &o);
-	return e ? e : accept(hp, &o, "found at the close");
+	q = accept(hp, &o, e == CA_ERR_CONFLICT ? "found at the close" : "found after a failed close");
+	if (q)
+		return q;
+	/* Still NOTPAY at the provider: only a close makes it final. */
+	return o.state == PAY_NOTPAY ? e : CA_OK;
 }
 
 /* Bring the hub's view of no up to date at now_s: close it when expired,
@@ -381,25 +395,34 @@ void hubpay_free(struct hubpay *hp)
 /* ---- the kiosk's endpoints ---- */
 
 
+/* The trade_state the kiosk is told at now_s: the hub's, or CHECKING
+ * while an expired order is neither confirmed closed nor paid (pay.h). */
+static const char *answer_state(const struct hubdb_pay *p, int64_t now_s)
+{
+	return pay_order_checking(&p->o, now_s) ? PAY_CHECKING_ID : pay_state_id(p->o.state);
+}
+
 /* The order as the kiosk sees it; app may be NULL. New reference. */
 static json_t *order_json(const struct hubdb_pay *p, const struct ca_app *app)
 {
 	char t[PAY_RFC3339_LEN + 1];
+	int64_t now_ms = vclock_now_ms();
+	bool checking = pay_order_checking(&p->o, now_ms / 1000);
 	json_t *j;
 
 	pay_rfc3339(p->o.expires_s, t);
 	j = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:s}", "out_trade_no", p->o.out_trade_no,
-		      "trade_state", pay_state_id(p->o.state), "method", pay_method_id(p->o.method),
+		      "trade_state", answer_state(p, now_ms / 1000), "method", pay_method_id(p->o.method),
 		      "amount_fen", (json_int_t)p->o.amount_fen, "time_expire", t, "expires_at",
 		      (json_int_t)p->o.expires_s, "app_id", p->o.app_id);
 	if (!j)
 		return NULL;
 	/* The hub's time to the ms, for the kiosk's countdown (the Date
 	 * header has whole seconds only). */
-	json_object_set_new(j, "now_ms", json_integer((json_int_t)vclock_now_ms()));
+	json_object_set_new(j, "now_ms", json_integer((json_int_t)now_ms));
 	if (p->bank[0])
 		json_object_set_new(j, "bank", json_string(p->bank));
-	if (p->o.state == PAY_NOTPAY)
+	if (p->o.state == PAY_NOTPAY && !checking) /* the QR is dead once expired */
 		json_object_set_new(j, "code_url", json_string(p->code_url));
 	if (p->o.paid_s) {
 		pay_rfc3339(p->o.paid_s, t);
@@ -463,11 +486,25 @@ static void order_create(struct http_req *rq, struct http_resp *rs)
 	/* The open orders of the application die first (the user asked for a
 	 * new QR code); one paid in the meantime is recorded by the close. A
 	 * close the provider fails is left to the sweep: the user is not kept
-	 * waiting, and should both orders get paid, the second is refunded. */
+	 * waiting, and should both orders get paid, the second is refunded.
+	 * But an order past its expiry whose outcome is still unknown (the
+	 * kiosk shows "checking") may have been paid at the last second: no
+	 * new order until the provider says which (409, try again later). */
 	if (hubdb_pay_list(hub->db, HUBDB_PAY_OPEN_OF_APP, w->app.id, 0, open, OPEN_MAX, &nopen))
 		goto store_error;
-	for (i = 0; i < nopen; i++)
+	for (i = 0; i < nopen; i++) {
 		(void)close_order(hp, open[i], "replaced by a new order");
+		if (hubdb_pay_get(hub->db, open[i], &w->p))
+			goto store_error;
+		if (pay_order_checking(&w->p.o, vclock_now_s())) {
+			http_error(rs, 409, "conflict", "order %s of this application expired and "
+				   "its outcome is not confirmed yet (the provider did not answer); "
+				   "try again later", open[i]);
+			rs->retry_after = 5;
+			goto out;
+		}
+	}
+	memset(&w->p, 0, sizeof(w->p)); /* the new order starts empty */
 	if (nopen && hubdb_app_get(hub->db, w->app.id, &w->app))
 		goto store_error;
 	st = ca_state_of(&w->app);
@@ -586,7 +623,7 @@ static void bank_page(struct http_req *rq, struct http_resp *rs)
 				      p.o.out_trade_no, "bank", p.bank, "bank_name",
 				      bank_name(p.bank) ? bank_name(p.bank) : p.bank,
 				      "amount_fen", (json_int_t)p.o.amount_fen, "time_expire", t,
-				      "trade_state", pay_state_id(p.o.state)));
+				      "trade_state", answer_state(&p, vclock_now_s())));
 }
 
 /* ---- staff: the simulated customer ---- */
@@ -649,7 +686,9 @@ static void admin_show(struct http_req *rq, struct http_resp *rs)
 			   e == CA_ERR_NOT_FOUND ? "not_found" : "internal", "no order %s", no);
 		return;
 	}
-	if (hp->prov->query(hp->prov, no, &o) || hubdb_sim_notice_json(rq->hub->db, no, &notices)) {
+	/* The simulator's books, not a query: staff see them also while a
+	 * fault makes the provider's queries fail. */
+	if (paysim_peek(hp->sim, no, &o) || hubdb_sim_notice_json(rq->hub->db, no, &notices)) {
 		http_error(rs, 500, "internal", "cannot read the provider's order");
 		return;
 	}
@@ -663,11 +702,33 @@ static void admin_show(struct http_req *rq, struct http_resp *rs)
 				      "notifications", notices));
 }
 
-/* POST /v1/admin/paysim/fault {"close_fail": N}: the next N closes fail
- * (tests of the provider failing; not in production mode). */
+/* Read member key of body into *n when it is there: 0..100. false (and
+ * a 400 sent) when it is there but not such a number. */
+static bool fault_count(json_t *body, const char *key, int *n, bool *given,
+			struct http_resp *rs)
+{
+	json_t *j = json_object_get(body, key);
+
+	if (!j)
+		return true;
+	if (!json_is_integer(j) || json_integer_value(j) < 0 || json_integer_value(j) > 100) {
+		http_error(rs, 400, "bad_request", "%s: 0..100", key);
+		return false;
+	}
+	*n = (int)json_integer_value(j);
+	*given = true;
+	return true;
+}
+
+/* POST /v1/admin/paysim/fault {"close_fail": N, "query_fail": M}: the next
+ * N closes and M queries fail (tests of the provider failing; either may
+ * be left out, 0 ends the fault; not in production mode). */
 static void admin_fault(struct http_req *rq, struct http_resp *rs)
 {
-	json_t *body, *n;
+	struct paysim *sim = rq->hub->pay->sim;
+	int closes = 0, queries = 0;
+	bool has_c = false, has_q = false;
+	json_t *body;
 
 	if (rq->hub->cfg.mode == HUB_MODE_PRODUCTION) {
 		http_error(rs, 403, "forbidden", "fault injection is off in production mode");
@@ -676,15 +737,25 @@ static void admin_fault(struct http_req *rq, struct http_resp *rs)
 	body = http_json_body(rq, rs);
 	if (!body)
 		return;
-	n = json_object_get(body, "close_fail");
-	if (!json_is_integer(n) || json_integer_value(n) < 0 || json_integer_value(n) > 100) {
-		http_error(rs, 400, "bad_request", "close_fail: 0..100");
-	} else {
-		paysim_fail_closes(rq->hub->pay->sim, (int)json_integer_value(n));
-		log_warn(TAG, "fault injected: the next %lld closes fail",
-			 (long long)json_integer_value(n));
-		http_reply(rs, 200, json_pack("{s:I}", "close_fail", json_integer_value(n)));
+	if (!fault_count(body, "close_fail", &closes, &has_c, rs) ||
+	    !fault_count(body, "query_fail", &queries, &has_q, rs))
+		goto out;
+	if (!has_c && !has_q) {
+		http_error(rs, 400, "bad_request", "close_fail and/or query_fail: 0..100");
+		goto out;
 	}
+	if (has_c) {
+		paysim_fail_closes(sim, closes);
+		log_warn(TAG, "fault injected: the next %d closes fail", closes);
+	}
+	if (has_q) {
+		paysim_fail_queries(sim, queries);
+		log_warn(TAG, "fault injected: the next %d queries fail", queries);
+	}
+	http_reply(rs, 200, json_pack("{s:o, s:o}", "close_fail",
+				      has_c ? json_integer(closes) : json_null(), "query_fail",
+				      has_q ? json_integer(queries) : json_null()));
+out:
 	json_decref(body);
 }
 

@@ -17,10 +17,16 @@
  *     paid in the race with the close: the payment is recorded as above.
  *   - a notification is only a hint: the hub queries the provider before
  *     it believes one, and a repeated one changes nothing.
+ *   - a close that fails is followed by a query. While neither gets
+ *     through (or the provider still says NOTPAY), an expired order stays
+ *     NOTPAY here and the kiosk is answered CHECKING (pay_order_checking,
+ *     core/pay.h): outcome unknown, never "expired"; no new order of its
+ *     application is made meanwhile; the sweep keeps trying.
  *
  * Orders past time_expire are closed when a kiosk polls them, when a new
  * order of the same application is made, and by a sweep thread every
- * HUBPAY_SWEEP_MS, which also retries refunds that failed.
+ * HUBPAY_SWEEP_MS, which also retries closes and queries that failed and
+ * refunds that failed.
  */
 #ifndef HUB_PAY_H
 #define HUB_PAY_H

@@ -32,6 +32,7 @@ struct paysim {
 	pay_notify_fn notify;     /* where notifications go */
 	void *ctx;                /* its argument */
 	atomic_int fail_closes;   /* injected close failures left */
+	atomic_int fail_queries;  /* injected query failures left */
 	pthread_mutex_t mu;       /* guards stop */
 	pthread_cond_t cv;        /* wakes the thread to stop */
 	bool stop;                /* paysim_free was called */
@@ -89,9 +90,28 @@ static ca_err sim_create(struct pay_provider *p, const struct pay_order *o, cons
 	return e;
 }
 
+/* Take one injected failure from *left, if any is left. */
+static bool take_fault(atomic_int *left)
+{
+	int n = atomic_load(left);
+
+	while (n > 0 && !atomic_compare_exchange_weak(left, &n, n - 1))
+		;
+	return n > 0;
+}
+
 static ca_err sim_query(struct pay_provider *p, const char *no, struct pay_order *out)
 {
+	if (take_fault(&self(p)->fail_queries)) {
+		log_warn(TAG, "query of %s: SYSTEMERROR (injected)", no);
+		return CA_ERR_IO;
+	}
 	return hubdb_sim_get(self(p)->db, no, out, NULL);
+}
+
+ca_err paysim_peek(struct paysim *s, const char *no, struct pay_order *out)
+{
+	return hubdb_sim_get(s->db, no, out, NULL);
 }
 
 /*
@@ -168,11 +188,8 @@ static ca_err sim_close(struct pay_provider *p, const char *no)
 	struct pay_order o;
 	bool changed;
 	ca_err e;
-	int left = atomic_load(&s->fail_closes);
 
-	while (left > 0 && !atomic_compare_exchange_weak(&s->fail_closes, &left, left - 1))
-		;
-	if (left > 0) {
+	if (take_fault(&s->fail_closes)) {
 		log_warn(TAG, "close of %s: SYSTEMERROR (injected)", no);
 		return CA_ERR_IO;
 	}
@@ -213,6 +230,11 @@ ca_err paysim_customer_pay(struct paysim *s, const char *no, int64_t now_s, stru
 void paysim_fail_closes(struct paysim *s, int n)
 {
 	atomic_store(&s->fail_closes, n > 0 ? n : 0);
+}
+
+void paysim_fail_queries(struct paysim *s, int n)
+{
+	atomic_store(&s->fail_queries, n > 0 ? n : 0);
 }
 
 /* Deliver what is due now. */
@@ -290,6 +312,7 @@ struct paysim *paysim_new(struct hubdb *db, pay_notify_fn fn, void *ctx)
 	s->notify = fn;
 	s->ctx = ctx;
 	atomic_init(&s->fail_closes, 0);
+	atomic_init(&s->fail_queries, 0);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -92,4 +92,11 @@ ca_err paysim_customer_pay(struct paysim *s, const char *out_trade_no, int64_t n
  * (the provider's SYSTEMERROR). */
 void paysim_fail_closes(struct paysim *s, int n);
 
+/* The same for the next n query calls (the provider not answering). */
+void paysim_fail_queries(struct paysim *s, int n);
+
+/* The order in the simulator's own books, past any injected fault (for
+ * the staff's view; not a provider call). CA_ERR_NOT_FOUND when unknown. */
+ca_err paysim_peek(struct paysim *s, const char *out_trade_no, struct pay_order *out);
+
 #endif

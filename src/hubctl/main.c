@@ -89,6 +89,10 @@ static void usage(FILE *f, bool full)
 		"                               DATA_DIR/hub.db with a new epoch, so every\n"
 		"                               kiosk reads its feed again from the start;\n"
 		"                               the replaced store is kept beside it\n"
+		"  paysim fault [--close-fail N] [--query-fail M]\n"
+		"                               the simulated provider fails its next N closes\n"
+		"                               and M queries (0..100; 0 ends it; not in\n"
+		"                               production mode)\n"
 		"\n"
 		"Options:\n"
 		"  --hub URL        the hub (default $CA_HUB_URL, else https://127.0.0.1:8443)\n"
@@ -425,6 +429,17 @@ static void print_result(const struct ctl *c, const char *cmd, json_t *r)
 		printf("hub clock now %s\n", buf);
 		return;
 	}
+	if (!strcmp(cmd, "paysim fault")) {
+		json_t *cf = json_object_get(r, "close_fail"), *qf = json_object_get(r, "query_fail");
+
+		if (json_is_integer(cf))
+			printf("the provider fails its next %lld closes\n",
+			       (long long)json_integer_value(cf));
+		if (json_is_integer(qf))
+			printf("the provider fails its next %lld queries\n",
+			       (long long)json_integer_value(qf));
+		return;
+	}
 	if (!strcmp(cmd, "pay")) {
 		char y[32];
 
@@ -469,6 +484,7 @@ static int run(struct ctl *c, int argc, char **argv)
 	int ret;
 
 	if (argc >= 2 && (!strcmp(cmd, "device") || !strcmp(cmd, "sms") || !strcmp(cmd, "clock") ||
+			  !strcmp(cmd, "paysim") ||
 			  (!strcmp(cmd, "pay") && !strcmp(argv[1], "show")))) {
 		snprintf(name, sizeof(name), "%s %s", cmd, argv[1]);
 		cmd = name;
@@ -582,6 +598,34 @@ static int run(struct ctl *c, int argc, char **argv)
 		body = json_pack("{s:I}", "advance_s", (json_int_t)s);
 		method = "POST";
 		snprintf(path, sizeof(path), "/v1/admin/clock");
+	} else if (!strcmp(cmd, "paysim fault")) {
+		static const char *const names[] = { "--close-fail", "--query-fail", NULL };
+		int k;
+
+		if (!opt_values(argc - 1, argv + 1, names, v))
+			return EXIT_USAGE;
+		if (!v[0] && !v[1])
+			goto bad;
+		body = json_object();
+		for (k = 0; k < 2; k++) {
+			char *end;
+			long n;
+
+			if (!v[k])
+				continue;
+			errno = 0;
+			n = strtol(v[k], &end, 10);
+			if (!*v[k] || *end || errno || n < 0 || n > 100) {
+				fprintf(stderr, "ca-hubctl: paysim fault: %s must be 0..100\n",
+					names[k]);
+				json_decref(body);
+				return EXIT_USAGE;
+			}
+			json_object_set_new(body, k ? "query_fail" : "close_fail",
+					    json_integer(n));
+		}
+		method = "POST";
+		snprintf(path, sizeof(path), "/v1/admin/paysim/fault");
 	} else if (!strcmp(cmd, "pay show")) {
 		NEED(1);
 		ID_ARG();

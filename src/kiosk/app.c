@@ -524,14 +524,18 @@ static void poll_workers(struct app *a)
 /* ---- the idle rule (BRIEF §6) ---- */
 
 /* Whether the screen keeps its own time and the idle rule waits: the
- * payment QR while it can still be paid, and a dispense in flight (the
- * person is waiting for the key; the screen has its own limit). */
+ * payment QR while its order is open (payable, or the moment after the
+ * countdown while the hub is asked), and a dispense in flight (the person
+ * is waiting for the key; the screen has its own limit). Once the hub says
+ * CHECKING (a close failed; that may take long), CLOSED or paid, the idle
+ * rule runs again from a full idle_warn_s: the hub settles the order
+ * whether or not the person stays, and the feed brings the outcome. */
 static bool idle_exempt(const struct app *a)
 {
 	if (a->screen == APP_SCREEN_ORDER_DETAIL && app_disp_busy(a))
 		return true;
 	return a->screen == APP_SCREEN_PAY_QR && a->pay.have_order &&
-	       a->pay.order.state == PAY_NOTPAY && !a->pay.asked_after_expiry;
+	       a->pay.order.state == PAY_NOTPAY && !a->pay.order.checking;
 }
 
 /* Warn after idle_warn_s without a touch, clear after idle_reset_s more. */

@@ -137,7 +137,6 @@ struct app_pay {
 	bool have_order;                /* order is valid */
 	int64_t hub_ms;                 /* hub time (ms) of the response that created it */
 	int64_t local_at_ms;            /* app clock when that response came */
-	bool asked_after_expiry;        /* the last query was made after expiry */
 	int64_t next_poll_ms;           /* app time of the next query */
 	enum msg_id error;              /* what went wrong; MSG_NONE none */
 };

@@ -299,8 +299,14 @@ static bool decode_order(const struct online_req *q, const json_t *root,
 	    !pay_trade_no_valid(o->out_trade_no) ||
 	    (q->op == ONLINE_PAY_QUERY && strcmp(o->out_trade_no, q->out_trade_no) != 0))
 		return malformed(res, "out_trade_no");
-	if (!get_str(root, "trade_state", true, text, sizeof(text)) ||
-	    (v = pay_state_from_id(text)) < 0)
+	if (!get_str(root, "trade_state", true, text, sizeof(text)))
+		return malformed(res, "trade_state");
+	/* CHECKING: the hub holds the order open and cannot yet say how it
+	 * ended (core/pay.h, PAY_CHECKING_ID). */
+	o->checking = q->op == ONLINE_PAY_QUERY && !strcmp(text, PAY_CHECKING_ID);
+	if (o->checking)
+		v = PAY_NOTPAY;
+	else if ((v = pay_state_from_id(text)) < 0)
 		return malformed(res, "trade_state");
 	o->state = (enum pay_state)v;
 	if (!get_str(root, "method", true, text, sizeof(text)) ||
@@ -325,10 +331,12 @@ static bool decode_order(const struct online_req *q, const json_t *root,
 		return malformed(res, "bank");
 	if (!get_str(root, "success_time", false, text, sizeof(text)))
 		return malformed(res, "success_time");
-	/* code_url: the QR code's content, only while the order is open. */
-	if (!get_str(root, "code_url", o->state == PAY_NOTPAY, text, sizeof(text)))
+	/* code_url: the QR code's content, only while the order is open and
+	 * payable (not while the hub is checking it). */
+	if (!get_str(root, "code_url", o->state == PAY_NOTPAY && !o->checking, text,
+		     sizeof(text)))
 		return malformed(res, "code_url");
-	if (o->state == PAY_NOTPAY) {
+	if (o->state == PAY_NOTPAY && !o->checking) {
 		size_t i, n = strlen(text);
 
 		for (i = 0; i < n; i++)

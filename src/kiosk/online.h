@@ -85,7 +85,9 @@ enum online_outcome {
 /* A payment order as the hub reports it. */
 struct online_order {
 	char out_trade_no[PAY_TRADE_NO_MAX + 1];
-	enum pay_state state;          /* trade_state */
+	enum pay_state state;          /* trade_state; NOTPAY when CHECKING */
+	bool checking;                 /* trade_state CHECKING: past the expiry, outcome
+				        * unknown until the hub says SUCCESS or CLOSED */
 	enum pay_method method;
 	int64_t amount_fen;
 	int64_t expires_at_s;          /* hub clock, Unix s */

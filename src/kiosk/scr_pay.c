@@ -9,13 +9,17 @@
  * each frame takes the worker's answers (qr_created, qr_queried), asks
  * again every APP_PAY_POLL_MS and once at the expiry (qr_poll), and lets
  * pay_view_of (core/pay.h) decide between the live QR, "checking", "paid"
- * and "expired". The countdown comes from the hub's expiry and Date header
+ * and "expired". "Checking" (the time is up and the hub has not said
+ * CLOSED, or the hub says CHECKING: a close failed at the provider) shows
+ * a spinner and 正在确认支付结果，请勿重复付款: no QR, no countdown, no
+ * 重新生成; the screen keeps asking until the hub says SUCCESS or CLOSED.
+ * The countdown comes from the hub's expiry and Date header
  * measured on the app's clock, so a script's `advance 60s` moves it. The
  * screen asks for a frame at the next whole second and at the next query,
  * nothing more: a ticking QR page costs one small frame a second.
  *
- * "Expired" is shown only after the hub, asked after the expiry, says the
- * order is not paid; an order paid at the last second goes to 支付成功.
+ * "Expired" is shown only when the hub says CLOSED; an order paid at the
+ * last second goes to 支付成功, never to 已过期.
  *
  * The other screens read struct app and the store and emit widgets; they
  * run only when something happens (a tap, a sync report).
@@ -44,14 +48,6 @@ static const struct {
 
 /* Processing records shown at most on the details screen. */
 #define RECORDS_SHOWN 40
-
-/*
- * Whether the payment query in flight was sent after the expiry. It
- * becomes a->pay.asked_after_expiry when its answer arrives, never
- * before: until then the last answer stands, so the screen neither shows
- * "expired" early nor flickers while it asks again.
- */
-static bool inflight_after_expiry;
 
 /* ---- small helpers ---- */
 
@@ -441,7 +437,6 @@ void scr_pay_start(struct app *a, const char *id, enum pay_method m, int bank)
 	a->pay.method = m;
 	a->pay.bank = m == PAY_BANK && bank >= 0 && bank < NBANKS ? bank : -1;
 	a->pay.error = MSG_NONE;
-	inflight_after_expiry = false;
 	if (!app_has_hub(a))
 		a->pay.error = MSG_UI_PAY_NO_HUB;
 	else if (!a->session.active)
@@ -497,7 +492,6 @@ static void qr_send_query(struct app *a, int64_t now)
 	req.op = ONLINE_PAY_QUERY;
 	snprintf(req.token, sizeof(req.token), "%s", a->session.token);
 	snprintf(req.out_trade_no, sizeof(req.out_trade_no), "%s", a->pay.order.out_trade_no);
-	inflight_after_expiry = qr_left(a, now) == 0;
 	app_net_send(a, &req);
 	explicit_bzero(req.token, sizeof(req.token));
 	qr_schedule(a, now);
@@ -522,7 +516,9 @@ static void qr_created(struct app *a, const struct online_result *res, int64_t n
 	struct app_pay *p = &a->pay;
 
 	if (res->outcome != ONLINE_OK) {
-		p->error = create_error(res->outcome);
+		/* 409: an earlier order of this application is being checked
+		 * (docs/api.md): no new QR until its outcome is known. */
+		p->error = res->status == 409 ? MSG_UI_PAY_ERR_CHECKING : create_error(res->outcome);
 		if (res->outcome == ONLINE_FORBIDDEN)
 			app_sync_now(a); /* fetch the paid status from the feed */
 		return;
@@ -536,7 +532,6 @@ static void qr_created(struct app *a, const struct online_result *res, int64_t n
 		    : res->hub_date_s > 0 ? res->hub_date_s * 1000
 		    : (res->order.expires_at_s - PAY_ORDER_LIFE_S) * 1000;
 	p->local_at_ms = res->local_at_ms > 0 ? res->local_at_ms + a->clock_offset_ms : now;
-	p->asked_after_expiry = false;
 	p->error = MSG_NONE;
 	qr_schedule(a, now);
 }
@@ -562,7 +557,7 @@ static bool qr_queried(struct app *a, const struct online_result *res, int64_t n
 		return false; /* about an order replaced since */
 	if (pay_state_advances(p->order.state, s))
 		p->order.state = s;
-	p->asked_after_expiry = inflight_after_expiry;
+	p->order.checking = p->order.state == PAY_NOTPAY && res->order.checking;
 	p->error = MSG_NONE;
 	if (p->order.state != PAY_SUCCESS && p->order.state != PAY_REFUND)
 		return false;
@@ -637,6 +632,24 @@ static void qr_wait_panel(struct ui *ui, enum msg_id text, int h)
 	panel_end(ui, top, h);
 }
 
+/* The outcome is unknown: a spinner and "do not pay again"; when the hub
+ * says CHECKING (the provider has not answered; it may take a while), also
+ * why to wait. Nothing scannable, no countdown, no 重新生成. */
+static void qr_checking_panel(struct ui *ui, bool hub_checking, int h)
+{
+	const struct theme *t = ui_theme(ui);
+	int top = panel_begin(ui, h, theme_px(t, 96) + t->text_body * 2 +
+			      (hub_checking ? t->sp_lg + t->text_caption * 3 : 0));
+
+	ui_spinner(ui, msg(MSG_UI_PAY_CHECKING));
+	if (hub_checking) {
+		ui_space(ui, t->sp_lg);
+		centred(ui, msg(MSG_UI_PAY_CHECKING_HINT), DRAW_FONT_REGULAR, t->text_caption,
+			THEME_INK_CARD_MUTED);
+	}
+	panel_end(ui, top, h);
+}
+
 /* The QR is dead: nothing scannable, 重新生成 in its place. */
 static void qr_expired_panel(struct app *a, int h)
 {
@@ -667,7 +680,7 @@ static void qr_area(struct app *a, enum pay_view v, int size)
 	else if (v == PAY_VIEW_EXPIRED)
 		qr_expired_panel(a, size);
 	else
-		qr_wait_panel(a->ui, MSG_UI_PAY_CHECKING, size);
+		qr_checking_panel(a->ui, a->pay.order.checking, size);
 }
 
 /* Whom it is for, the bank, and (while the QR is live) what to do with
@@ -690,13 +703,13 @@ static void qr_head(struct app *a, enum pay_view v)
 			ui_is_landscape(ui) ? t->text_body : t->text_button, THEME_INK_CARD);
 }
 
-/* The amount, beside the countdown ring while the order runs. */
+/* The amount, beside the countdown ring while the QR is live. */
 static void qr_info(struct app *a, enum pay_view v, int64_t left)
 {
 	struct ui *ui = a->ui;
 	const struct theme *t = ui_theme(ui);
 	const struct ca_app *r = find_app(a, a->pay.app_id);
-	bool ring = a->pay.have_order && v != PAY_VIEW_EXPIRED;
+	bool ring = a->pay.have_order && v == PAY_VIEW_WAITING;
 	char money[32] = "";
 
 	if (a->pay.have_order)
@@ -711,8 +724,11 @@ static void qr_info(struct app *a, enum pay_view v, int64_t left)
 	centred(ui, msg(MSG_UI_PAY_AMOUNT), DRAW_FONT_REGULAR, t->text_caption,
 		THEME_INK_CARD_MUTED);
 	centred(ui, money, DRAW_FONT_BOLD, t->text_title, THEME_INK_CARD);
-	if (!ring)
+	if (!ring) {
+		if (v == PAY_VIEW_CHECKING && a->pay.error == MSG_UI_PAY_QUERY_RETRY)
+			ui_banner(ui, msg(MSG_UI_PAY_QUERY_RETRY), UI_TONE_WARNING);
 		return;
+	}
 	ui_column_end(ui);
 	ui_column_begin(ui);
 	ui_countdown(ui, "countdown", (int)((left + 999) / 1000), PAY_ORDER_LIFE_S,
@@ -750,8 +766,12 @@ static void qr_page(struct app *a, enum pay_view v, int64_t left)
 		qr_info(a, v, left);
 	}
 	ui_card_end(ui);
+	/* While checking, nothing is cancelled: the person may leave, the
+	 * hub settles the order either way. */
 	if (a->screen == here &&
-	    footer_one(ui, "cancel", MSG_UI_PAY_CANCEL, UI_OPT_SECONDARY))
+	    footer_one(ui, v == PAY_VIEW_CHECKING ? "to-list" : "cancel",
+		       v == PAY_VIEW_CHECKING ? MSG_UI_PAY_TO_LIST : MSG_UI_PAY_CANCEL,
+		       UI_OPT_SECONDARY))
 		app_go(a, APP_SCREEN_PAY_LIST);
 }
 
@@ -812,7 +832,7 @@ void scr_pay_qr(struct app *a)
 	}
 	if (a->pay.have_order) {
 		left = qr_left(a, now);
-		v = pay_view_of(a->pay.order.state, a->pay.asked_after_expiry, left);
+		v = pay_view_of(a->pay.order.state, a->pay.order.checking, left);
 		qr_poll(a, now);
 		qr_wake(a, now, left);
 	}

@@ -198,12 +198,24 @@ static void test_expiry_rounds_up_to_a_whole_second(void **ctx)
 	assert_int_equal(o.expires_s, NOW + 300);
 }
 
-static void test_expired_is_shown_only_after_the_hub_confirms(void **ctx)
+static void test_expired_is_shown_only_when_the_hub_says_closed(void **ctx)
 {
+	struct pay_order o;
+
 	(void)ctx;
 	assert_int_equal(pay_view_of(PAY_NOTPAY, false, 1000), PAY_VIEW_WAITING);
 	assert_int_equal(pay_view_of(PAY_NOTPAY, false, 0), PAY_VIEW_CHECKING);
-	assert_int_equal(pay_view_of(PAY_NOTPAY, true, 0), PAY_VIEW_EXPIRED);
+	/* Open after the expiry, or the hub still checking: the outcome is
+	 * unknown (a close failed), never "expired"; only CLOSED is. */
+	assert_int_equal(pay_view_of(PAY_NOTPAY, true, 0), PAY_VIEW_CHECKING);
+	assert_int_equal(pay_view_of(PAY_NOTPAY, true, 5000), PAY_VIEW_CHECKING);
+	assert_int_equal(pay_order_new(&o, APP, PAY_WECHAT, 30000, NOW * 1000), CA_OK);
+	assert_false(pay_order_checking(&o, NOW + 299));
+	assert_true(pay_order_checking(&o, NOW + 300));
+	o.state = PAY_CLOSED;
+	assert_false(pay_order_checking(&o, NOW + 300));
+	o.state = PAY_SUCCESS;
+	assert_false(pay_order_checking(&o, NOW + 300));
 	/* Paid at the last second: never "expired", whatever the clock says. */
 	assert_int_equal(pay_view_of(PAY_SUCCESS, true, 0), PAY_VIEW_PAID);
 	assert_int_equal(pay_view_of(PAY_SUCCESS, false, 0), PAY_VIEW_PAID);
@@ -237,7 +249,7 @@ int main(void)
 		cmocka_unit_test(test_rfc3339_round_trip),
 		cmocka_unit_test(test_countdown_from_hub_clock),
 		cmocka_unit_test(test_expiry_rounds_up_to_a_whole_second),
-		cmocka_unit_test(test_expired_is_shown_only_after_the_hub_confirms),
+		cmocka_unit_test(test_expired_is_shown_only_when_the_hub_says_closed),
 		cmocka_unit_test(test_state_and_method_names),
 	};
 

@@ -7,7 +7,10 @@
  * (the close finds it), never lost; a replaced order cannot be paid;
  * duplicate notifications make one payment and one revision; a second
  * order paid for an application already paid is refunded; the kiosk's GET
- * reports SUCCESS with the application paid.
+ * reports SUCCESS with the application paid. When the provider fails the
+ * close at the expiry (fault injection), the hub queries it; while that
+ * fails too, the kiosk is answered CHECKING (never NOTPAY or expired), and
+ * the order ends SUCCESS or CLOSED once the provider answers.
  *
  * One hub serves the group. Every test uses its own phone (the SMS send
  * limit counts per phone) and moves the virtual clock forward only.
@@ -588,6 +591,135 @@ static void test_second_payment_of_a_paid_app_is_refunded(void **state)
 	assert_int_equal(pay_count(a.id), 1);
 }
 
+/* POST /v1/admin/paysim/fault: the next closes and queries fail. */
+static void fault(int closes, int queries)
+{
+	char body[80];
+	long st;
+	json_t *j;
+
+	snprintf(body, sizeof(body), "{\"close_fail\":%d,\"query_fail\":%d}", closes, queries);
+	j = req(NULL, true, "POST", "/v1/admin/paysim/fault", body, &st);
+	assert_int_equal(st, 200);
+	json_decref(j);
+}
+
+/* Paid at 295 s; at the expiry the provider fails the close but answers
+ * the query: the hub asks it at once and the order is SUCCESS, not NOTPAY
+ * or expired. */
+static void test_failed_close_asks_the_provider(void **state)
+{
+	struct ca_app a;
+	char token[65], no[PAY_TRADE_NO_MAX + 1];
+	json_t *j;
+
+	(void)state;
+	login("13700000008", token);
+	make_app(&a, "13700000008", CA_PICKUP_ONSITE, "approved");
+	align_second();
+	new_order(token, a.id, no);
+	advance(295);
+	assert_int_equal(customer_pays(no), 0);
+	fault(100, 0);
+	advance(10);
+	j = poll_order(token, no);
+	assert_string_equal(jstr(j, "trade_state"), "SUCCESS");
+	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "paid");
+	json_decref(j);
+	fault(0, 0);
+	assert_int_equal(pay_count(a.id), 1);
+}
+
+/* Paid at 295 s; at the expiry the provider fails the close and does not
+ * answer queries either: the kiosk is told CHECKING (no code_url, the
+ * application not paid yet), never NOTPAY; the first notification is
+ * refused (the hub cannot check it) and comes again. Once the provider
+ * answers, the sweep finds the payment (nobody polls) and the order is
+ * SUCCESS with the application paid; the late notifications change
+ * nothing. */
+static void test_pay_at_295_with_the_close_failing_is_checking_then_paid(void **state)
+{
+	struct ca_app a;
+	char token[65], no[PAY_TRADE_NO_MAX + 1];
+	json_t *j, *o;
+
+	(void)state;
+	login("13700000009", token);
+	make_app(&a, "13700000009", CA_PICKUP_ONSITE, "approved");
+	align_second();
+	new_order(token, a.id, no);
+	advance(295);
+	assert_int_equal(customer_pays(no), 0);
+	fault(100, 100);
+	advance(10); /* past the expiry; the first notification is due */
+	j = poll_order(token, no);
+	assert_string_equal(jstr(j, "trade_state"), "CHECKING");
+	assert_null(json_object_get(j, "code_url"));
+	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "unpaid");
+	json_decref(j);
+	/* The sweep keeps trying; still unknown while the provider is down. */
+	sleep_ms(3 * 500 + 100);
+	j = poll_order(token, no);
+	assert_string_equal(jstr(j, "trade_state"), "CHECKING");
+	json_decref(j);
+	o = admin_order(no);
+	assert_string_equal(jstr(json_object_get(o, "order"), "trade_state"), "CHECKING");
+	assert_string_equal(jstr(json_object_get(o, "provider"), "trade_state"), "SUCCESS");
+	assert_int_equal(jint(json_object_get(o, "order"), "applied_rev"), 0);
+	json_decref(o);
+
+	fault(0, 0);
+	o = wait_order(no, "SUCCESS", 0);
+	assert_true(jint(json_object_get(o, "order"), "applied_rev") > 0);
+	json_decref(o);
+	j = poll_order(token, no);
+	assert_string_equal(jstr(j, "trade_state"), "SUCCESS");
+	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "paid");
+	assert_string_equal(jstr(json_object_get(j, "app"), "proc_status"), "onsite");
+	json_decref(j);
+	/* The refused notification and the duplicate both arrive later. */
+	advance(60);
+	json_decref(wait_order(no, "SUCCESS", 2));
+	assert_int_equal(pay_count(a.id), 1);
+}
+
+/* Not paid; the provider fails the close at the expiry but answers the
+ * query (NOTPAY): only a close makes it final, so the kiosk is told
+ * CHECKING and no new order of the application is made meanwhile (409).
+ * When the close gets through (the sweep), CLOSED; then a new order. */
+static void test_unpaid_order_whose_close_fails_is_checking_then_closed(void **state)
+{
+	struct ca_app a;
+	char token[65], no[PAY_TRADE_NO_MAX + 1], again[PAY_TRADE_NO_MAX + 1];
+	long st;
+	json_t *j;
+
+	(void)state;
+	login("13700000010", token);
+	make_app(&a, "13700000010", CA_PICKUP_ONSITE, "approved");
+	new_order(token, a.id, no);
+	fault(100, 0);
+	advance(301);
+	j = poll_order(token, no);
+	assert_string_equal(jstr(j, "trade_state"), "CHECKING");
+	assert_null(json_object_get(j, "code_url"));
+	json_decref(j);
+	j = create(token, a.id, "wechat", NULL, &st);
+	assert_int_equal(st, 409);
+	json_decref(j);
+	assert_int_equal(customer_pays(no), 1); /* the provider refuses: expired */
+
+	fault(0, 0);
+	json_decref(wait_order(no, "CLOSED", 0));
+	j = poll_order(token, no);
+	assert_string_equal(jstr(j, "trade_state"), "CLOSED");
+	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "unpaid");
+	json_decref(j);
+	new_order(token, a.id, again);
+	assert_string_not_equal(again, no);
+	assert_int_equal(pay_count(a.id), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +729,9 @@ int main(void)
 		cmocka_unit_test(test_pay_after_the_close_is_refused),
 		cmocka_unit_test(test_duplicate_notifications_make_one_payment),
 		cmocka_unit_test(test_second_payment_of_a_paid_app_is_refunded),
+		cmocka_unit_test(test_failed_close_asks_the_provider),
+		cmocka_unit_test(test_pay_at_295_with_the_close_failing_is_checking_then_paid),
+		cmocka_unit_test(test_unpaid_order_whose_close_fails_is_checking_then_closed),
 	};
 
 	return cmocka_run_group_tests_name("hub/pay", tests, group_setup, group_teardown);
