@@ -37,6 +37,8 @@ struct hubproc {
 struct hubproc_opts {
 	bool virtual_clock;     /* pass --virtual-clock */
 	const char *demo_code;  /* mode = demo with this code; NULL = dev mode */
+	const char *mode;       /* [hub] mode, e.g. "production"; NULL: as demo_code says */
+	int max_connections;    /* [hub] max_connections; 0 = 32 */
 	const char *extra_ini;  /* appended to the config (e.g. an [invoice] section) */
 };
 
