@@ -14,7 +14,9 @@
  *     (virtual clock) the kiosk may go on;
  *   - a production-mode hub refuses every simulator endpoint (customer
  *     payment, fault injection, clock, codes read back) with 404 saying so,
- *     while its normal endpoints work.
+ *     while its normal endpoints work: a real order made there (login,
+ *     records, approval, payment order) cannot be paid by the simulated
+ *     customer, through the API or ca-hubctl, and stays NOTPAY.
  *
  * One dev hub (virtual clock, small budgets) serves the group; the test
  * that moves its clock comes last. The production hub is its own.
@@ -33,6 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/core/codec.h"
+#include "../../src/core/uuid.h"
+#include "../fixture.h"
 #include "../support/hubproc.h"
 
 #define PHONE_MAX 5      /* [sms] max_sends_per_hour of the test hub */
@@ -156,24 +161,33 @@ static int last_code(const char *phone, char out[7])
 	return 0;
 }
 
-/* One integer a query on the hub's store answers (read-only, while the hub
- * runs: WAL lets a reader in). */
-static long long store_count(const char *sql)
+/* The first column of the first row a query on hp's store answers, as
+ * text into out (size n; "" when no row). Read-only, while the hub runs:
+ * WAL lets a reader in. */
+static void store_text(struct hubproc *hp, const char *sql, char *out, size_t n)
 {
 	char path[HUBPROC_PATH + 16];
 	sqlite3 *db;
 	sqlite3_stmt *s;
-	long long n = -1;
 
-	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
+	snprintf(path, sizeof(path), "%s/hub.db", hp->data_dir);
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
+	out[0] = '\0';
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
 	sqlite3_finalize(s);
 	sqlite3_close(db);
-	return n;
+}
+
+/* One integer a query on the test hub's store answers. */
+static long long store_count(const char *sql)
+{
+	char out[32];
+
+	store_text(&hub, sql, out, sizeof(out));
+	return out[0] ? atoll(out) : -1;
 }
 
 /* ---- 40 parallel sends for one phone ---- */
@@ -422,6 +436,62 @@ static void test_budgets_come_back_after_an_hour(void **state)
 
 /* ---- production mode ---- */
 
+/* On production hub hp, as device dev: log phone in (the code read from
+ * the store: a production hub never shows it), push a new application,
+ * have staff approve it, and open a WeChat order; its number into no. */
+static void prod_order(struct hubproc *hp, const char *dev, const char *sec, const char *phone,
+		       char no[64])
+{
+	char body[160], sql[120], code[16], token[65], key[CA_UUID_LEN + 1], out[512];
+	const char *ops[] = { "save", "submit" };
+	struct hubproc_req q = { .device = dev, .secret = sec };
+	struct hubproc_resp r;
+	struct ca_app a;
+	json_t *j;
+	char *text;
+	size_t i;
+
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", phone);
+	assert_int_equal(sreq_on(hp, dev, sec, "POST", "/v1/login/sms", body, &r), 200);
+	assert_null(strstr(r.body, "demo_code"));
+	free(r.body);
+	snprintf(sql, sizeof(sql), "SELECT code FROM sms_codes WHERE phone = '%s'", phone);
+	store_text(hp, sql, code, sizeof(code));
+	assert_int_equal(strlen(code), 6);
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"code\":\"%s\"}", phone, code);
+	assert_int_equal(sreq_on(hp, dev, sec, "POST", "/v1/login", body, &r), 200);
+	j = json_loads(r.body, 0, NULL);
+	snprintf(token, sizeof(token), "%s", json_string_value(json_object_get(j, "token")));
+	json_decref(j);
+	free(r.body);
+
+	fixture_app(&a);
+	assert_int_equal(uuid_v4(a.id), CA_OK);
+	snprintf(a.account, sizeof(a.account), "%s", phone);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(uuid_v4(key), CA_OK);
+		j = json_pack("{s:[{s:s, s:s, s:I, s:o, s:n}]}", "records", "key", key, "op",
+			      ops[i], "at_ms", (json_int_t)1795000000000, "app",
+			      codec_app_encode(&a), "arg");
+		text = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+		assert_int_equal(sreq_on(hp, dev, sec, "POST", "/v1/records", text, &r), 200);
+		assert_non_null(strstr(r.body, "\"status\":200"));
+		free(r.body);
+		free(text);
+	}
+	assert_int_equal(hubproc_ctl(hp, out, sizeof(out), "approve", a.id, (char *)NULL), 0);
+	snprintf(body, sizeof(body), "{\"app_id\":\"%s\",\"method\":\"wechat\"}", a.id);
+	q.session = token;
+	hubproc_request(hp, &q, "POST", "/v1/pay/orders", body, &r);
+	assert_int_equal(r.status, 200);
+	j = json_loads(r.body, 0, NULL);
+	snprintf(no, 64, "%s", json_string_value(json_object_get(j, "out_trade_no")));
+	json_decref(j);
+	free(r.body);
+	assert_true(strlen(no) >= 6);
+}
+
 /* A simulator endpoint on a production hub: 404 saying why. */
 static void assert_sim_refused(struct hubproc *hp, const char *method, const char *target,
 			       const char *body)
@@ -442,7 +512,8 @@ static void test_production_refuses_every_simulator_endpoint(void **state)
 	struct hubproc_opts o = { .mode = "production" };
 	struct hubproc prod;
 	struct hubproc_resp r;
-	char secret[65];
+	char secret[65], no[64], target[128], out[512];
+	json_t *j;
 
 	(void)state;
 	assert_int_equal(hubproc_start(&prod, &o), 0);
@@ -464,10 +535,18 @@ static void test_production_refuses_every_simulator_endpoint(void **state)
 				 "{\"phone\":\"13800000001\"}", &r), 200);
 	assert_null(strstr(r.body, "demo_code"));
 	free(r.body);
-	/* Staff's view of an order is no simulator: it answers as usual. */
-	assert_int_equal(areq_on(&prod, prod.token, "GET", "/v1/admin/pay/T2026120400000001",
-				 NULL, &r), 404);
-	assert_null(strstr(r.body, "production mode"));
+	/* A real order: login, records, approval and payment orders work; the
+	 * simulated customer cannot pay it, through the API or ca-hubctl, and
+	 * staff's view (no simulator) shows it still unpaid. */
+	prod_order(&prod, "prod-1", secret, "13800000002", no);
+	snprintf(target, sizeof(target), "/v1/admin/pay/%s", no);
+	assert_sim_refused(&prod, "POST", target, NULL);
+	assert_int_equal(hubproc_ctl(&prod, out, sizeof(out), "pay", no, (char *)NULL), 1);
+	assert_int_equal(areq_on(&prod, prod.token, "GET", target, NULL, &r), 200);
+	j = json_loads(r.body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "provider"),
+							       "trade_state")), "NOTPAY");
+	json_decref(j);
 	free(r.body);
 	assert_int_equal(hubproc_stop(&prod), 0);
 	hubproc_cleanup(&prod);
