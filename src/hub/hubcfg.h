@@ -46,7 +46,8 @@
 enum hub_mode {
 	HUB_MODE_DEV,        /* development: dev SMS provider, virtual clock allowed */
 	HUB_MODE_DEMO,       /* demo: as dev, plus the fixed SMS code */
-	HUB_MODE_PRODUCTION, /* no fixed code, no virtual clock, no plain HTTP */
+	HUB_MODE_PRODUCTION, /* no fixed code, no virtual clock, no plain HTTP, no
+			      * simulator endpoints (api_add_sim_routes) */
 };
 
 struct hubcfg {
