@@ -101,19 +101,22 @@ static const char *get_phone(json_t *body, struct http_resp *rs)
 
 /*
  * Check the phone's and the device's limits and store the new code, in one
- * transaction; false (rs set) when refused or on a store error.
+ * transaction; false (rs set) when refused or on a store error. The time
+ * is read once the transaction holds the store, so that every send counted
+ * before it is older (Retry-After never exceeds the window).
  */
 static bool take_send(struct http_req *rq, struct http_resp *rs, const char *phone,
-		      const char *m, const char *code, int64_t now)
+		      const char *m, const char *code)
 {
 	struct hub *hub = rq->hub;
-	int64_t free_at;
+	int64_t free_at, now;
 	int count;
 
 	if (hubdb_begin(hub->db)) {
 		http_error(rs, 500, "internal", "store error");
 		return false;
 	}
+	now = vclock_now_s();
 	if (hubdb_sms_sends(hub->db, phone, now - SMS_SEND_WINDOW_S, hub->cfg.sms_max_sends,
 			    &count, &free_at)) {
 		http_error(rs, 500, "internal", "store error");
@@ -148,7 +151,6 @@ static void login_sms(struct http_req *rq, struct http_resp *rs)
 	json_t *body = http_json_body(rq, rs);
 	const char *phone;
 	char code[SMS_CODE_LEN + 1], m[MASK_BUF];
-	int64_t now = vclock_now_s();
 	bool demo = hub->cfg.mode == HUB_MODE_DEMO && hub->cfg.demo_code[0];
 	json_t *reply;
 
@@ -164,7 +166,7 @@ static void login_sms(struct http_req *rq, struct http_resp *rs)
 		http_error(rs, 500, "internal", "no randomness");
 		goto out;
 	}
-	if (!take_send(rq, rs, phone, m, code, now))
+	if (!take_send(rq, rs, phone, m, code))
 		goto out;
 	/* The send counts even when the gateway fails: a failing gateway must
 	 * not become a way round the limits. */
@@ -192,7 +194,7 @@ static void login(struct http_req *rq, struct http_resp *rs)
 	struct hubdb_code c;
 	const char *phone, *code;
 	char token[SIGN_HEX_LEN + 1], m[MASK_BUF];
-	int64_t now = vclock_now_s();
+	int64_t now;
 	ca_err e;
 
 	if (!body)
@@ -215,6 +217,7 @@ static void login(struct http_req *rq, struct http_resp *rs)
 		http_error(rs, 500, "internal", "store error");
 		goto out;
 	}
+	now = vclock_now_s(); /* in the transaction: see take_send() */
 	if (!device_budget(rq, rs, HUBDB_EV_LOGIN, now)) {
 		hubdb_rollback(hub->db);
 		goto out;

@@ -50,6 +50,7 @@
 #define PARALLEL_SETS 4
 
 static struct hubproc hub;
+static struct hubproc prod;  /* the production-mode hub (its test only) */
 static int64_t clock_offset; /* how far the hub's virtual clock was moved */
 
 static int group_setup(void **state)
@@ -72,6 +73,8 @@ static int group_teardown(void **state)
 
 	(void)state;
 	hubproc_cleanup(&hub);
+	if (prod.dir[0]) /* its test failed half-way: never leave a hub running */
+		hubproc_cleanup(&prod);
 	curl_global_cleanup();
 	return st == 0 ? 0 : -1;
 }
@@ -514,7 +517,6 @@ static void assert_sim_refused(struct hubproc *hp, const char *method, const cha
 static void test_production_refuses_every_simulator_endpoint(void **state)
 {
 	struct hubproc_opts o = { .mode = "production" };
-	struct hubproc prod;
 	struct hubproc_resp r;
 	char secret[65], no[64], target[128], out[512];
 	json_t *j;
@@ -554,6 +556,7 @@ static void test_production_refuses_every_simulator_endpoint(void **state)
 	free(r.body);
 	assert_int_equal(hubproc_stop(&prod), 0);
 	hubproc_cleanup(&prod);
+	memset(&prod, 0, sizeof(prod));
 
 	/* The same endpoints do work on the dev hub. */
 	assert_int_equal(areq_on(&hub, hub.token, "POST", "/v1/admin/paysim/fault",
