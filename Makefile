@@ -130,6 +130,7 @@ TESTS += \
 	tests/hub/test_hub \
 	tests/hub/test_hubcfg \
 	tests/hub/test_invoice \
+	tests/hub/test_limits \
 	tests/hub/test_pay
 
 # The flow-script language (src/ui/script.c, docs/flows.md): parser and

@@ -1,4 +1,5 @@
-/* api.c - what the endpoints share: applying an action, error bodies. */
+/* api.c - what the endpoints share: applying an action, error bodies, the
+ * simulator routes that production mode refuses. */
 #include "api.h"
 
 #include <stdio.h>
@@ -156,4 +157,28 @@ void api_html_text(FILE *f, const char *s)
 		default: fputc(*s, f);
 		}
 	}
+}
+
+/* What a production hub answers on a simulator's route. */
+static void sim_off(struct http_req *rq, struct http_resp *rs)
+{
+	http_error(rs, 404, "not_found", "%s on this address belongs to the simulators "
+		   "(development and tests); this hub runs in production mode", rq->method);
+}
+
+ca_err api_add_sim_routes(struct http *h, enum hub_mode mode, const struct http_route *r,
+			  size_t n)
+{
+	struct http_route off[API_SIM_ROUTES_MAX];
+	size_t i;
+
+	if (mode != HUB_MODE_PRODUCTION)
+		return http_add_routes(h, r, n);
+	if (n > API_SIM_ROUTES_MAX)
+		return CA_ERR_TOO_LONG;
+	for (i = 0; i < n; i++) {
+		off[i] = r[i];
+		off[i].fn = sim_off;
+	}
+	return http_add_routes(h, off, n);
 }

@@ -21,18 +21,33 @@
 #include "../core/fsm.h"
 #include "../core/valid.h"
 #include "http.h"
+#include "hubcfg.h"
 
 struct hub;
 
 ca_err api_login_register(struct http *h);
 ca_err api_records_register(struct http *h);
 ca_err api_feed_register(struct http *h);
-ca_err api_admin_register(struct http *h);
+/* mode: production leaves out the simulator's routes (api_add_sim_routes). */
+ca_err api_admin_register(struct http *h, enum hub_mode mode);
 /* GET /template/application-form: HTML for a phone (api_pages.c). */
 ca_err api_pages_register(struct http *h);
 /* E-invoices: the kiosk's token endpoint, the invoice page and its PDF
  * (api_invoice.c). */
 ca_err api_invoice_register(struct http *h);
+
+/* Most routes one api_add_sim_routes call takes. */
+#define API_SIM_ROUTES_MAX 8
+
+/*
+ * Add routes that only a simulator has: the customer paying, the
+ * provider's faults, the virtual clock, login codes read back. As given in
+ * dev and demo mode; in production mode the handlers are not registered at
+ * all, and each method and pattern answers 404 not_found saying that it
+ * belongs to the simulators (the same authentication is asked first).
+ */
+ca_err api_add_sim_routes(struct http *h, enum hub_mode mode, const struct http_route *r,
+			  size_t n);
 
 /* Room for api_base_url's answer. */
 #define API_BASE_URL_MAX 128

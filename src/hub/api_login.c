@@ -5,9 +5,15 @@
  * mode, which the answer then also carries as demo_code), lives
  * SMS_CODE_LIFE_S, dies after SMS_MAX_TRIES wrong tries;
  * [sms] max_sends_per_hour (default SMS_MAX_SENDS) sends per phone per
- * SMS_SEND_WINDOW_S (429 + Retry-After).
+ * SMS_SEND_WINDOW_S (429 rate_limited + Retry-After). Each kiosk has an
+ * hourly budget of sends and one of login tries ([limits], 429
+ * device_limited + Retry-After). Every limit is checked and counted in the
+ * same store transaction as the action it allows: parallel requests cannot
+ * both take the last place.
  * A login makes a 30-minute session and binds the account to the device.
  * Phones are masked in every log line.
+ *
+ * Where to start reading: login_sms(), then login().
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +29,51 @@
 
 #define TAG "login"
 #define SESSION_LIFE_S 1800
+#define BUDGET_WINDOW_S 3600 /* a device's budgets are per hour */
+
+/* Seconds until the event at free_at_s leaves a window of window_s (at
+ * least 1): what Retry-After says. */
+static int wait_s(int64_t free_at_s, int64_t window_s, int64_t now)
+{
+	int64_t w = free_at_s + window_s - now;
+
+	return w > 0 ? (int)(w < 86400 ? w : 86400) : 1;
+}
+
+/*
+ * Check the device's hourly budget of ev (in the open transaction) and,
+ * when there is room, count one event. false when the budget is spent (rs
+ * set to 429 device_limited) or on a store error (rs set to 500); the
+ * caller then rolls back.
+ */
+static bool device_budget(struct http_req *rq, struct http_resp *rs, enum hubdb_event ev,
+			  int64_t now)
+{
+	struct hub *hub = rq->hub;
+	int limit = ev == HUBDB_EV_SMS ? hub->cfg.device_sms_max : hub->cfg.device_login_max;
+	const char *what = ev == HUBDB_EV_SMS ? "code sends" : "login tries";
+	int64_t free_at;
+	int n;
+
+	if (hubdb_event_count(hub->db, rq->device, ev, now - BUDGET_WINDOW_S, limit, &n,
+			      &free_at)) {
+		http_error(rs, 500, "internal", "store error");
+		return false;
+	}
+	if (n >= limit) {
+		log_warn(TAG, "device %s refused: its budget of %d %s per hour is spent",
+			 rq->device, limit, what);
+		http_error(rs, 429, "device_limited", "this kiosk is over its budget of %d %s "
+			   "per hour", limit, what);
+		rs->retry_after = wait_s(free_at, BUDGET_WINDOW_S, now);
+		return false;
+	}
+	if (hubdb_event_add(hub->db, rq->device, ev, now, now - BUDGET_WINDOW_S)) {
+		http_error(rs, 500, "internal", "store error");
+		return false;
+	}
+	return true;
+}
 
 /* The "phone" member of body, checked; NULL (rs set) when bad. */
 static const char *get_phone(json_t *body, struct http_resp *rs)
@@ -48,16 +99,60 @@ static const char *get_phone(json_t *body, struct http_resp *rs)
 	return s;
 }
 
+/*
+ * Check the phone's and the device's limits and store the new code, in one
+ * transaction; false (rs set) when refused or on a store error. The time
+ * is read once the transaction holds the store, so that every send counted
+ * before it is older (Retry-After never exceeds the window).
+ */
+static bool take_send(struct http_req *rq, struct http_resp *rs, const char *phone,
+		      const char *m, const char *code)
+{
+	struct hub *hub = rq->hub;
+	int64_t free_at, now;
+	int count;
+
+	if (hubdb_begin(hub->db)) {
+		http_error(rs, 500, "internal", "store error");
+		return false;
+	}
+	now = vclock_now_s();
+	if (hubdb_sms_sends(hub->db, phone, now - SMS_SEND_WINDOW_S, hub->cfg.sms_max_sends,
+			    &count, &free_at)) {
+		http_error(rs, 500, "internal", "store error");
+		goto rollback;
+	}
+	if (count >= hub->cfg.sms_max_sends) {
+		log_warn(TAG, "send limit reached for %s (device %s)", m, rq->device);
+		http_error(rs, 429, "rate_limited", "at most %d codes per hour to one phone",
+			   hub->cfg.sms_max_sends);
+		rs->retry_after = wait_s(free_at, SMS_SEND_WINDOW_S, now);
+		goto rollback;
+	}
+	if (!device_budget(rq, rs, HUBDB_EV_SMS, now))
+		goto rollback;
+	if (hubdb_sms_code_put(hub->db, phone, code, now, now + SMS_CODE_LIFE_S)) {
+		http_error(rs, 500, "internal", "store error");
+		goto rollback;
+	}
+	if (hubdb_commit(hub->db)) {
+		http_error(rs, 500, "internal", "store error");
+		return false;
+	}
+	return true;
+rollback:
+	hubdb_rollback(hub->db);
+	return false;
+}
+
 static void login_sms(struct http_req *rq, struct http_resp *rs)
 {
 	struct hub *hub = rq->hub;
 	json_t *body = http_json_body(rq, rs);
 	const char *phone;
 	char code[SMS_CODE_LEN + 1], m[MASK_BUF];
-	int64_t now = vclock_now_s(), oldest;
 	bool demo = hub->cfg.mode == HUB_MODE_DEMO && hub->cfg.demo_code[0];
 	json_t *reply;
-	int count;
 
 	if (!body)
 		return;
@@ -65,29 +160,16 @@ static void login_sms(struct http_req *rq, struct http_resp *rs)
 	if (!phone)
 		goto out;
 	mask_phone(phone, m, sizeof(m));
-	if (hubdb_sms_sends(hub->db, phone, now - SMS_SEND_WINDOW_S, &count, &oldest)) {
-		http_error(rs, 500, "internal", "store error");
-		goto out;
-	}
-	if (count >= hub->cfg.sms_max_sends) {
-		int64_t wait = oldest + SMS_SEND_WINDOW_S - now + 1;
-
-		log_warn(TAG, "send limit reached for %s", m);
-		http_error(rs, 429, "rate_limited", "at most %d codes per hour to one phone",
-			   hub->cfg.sms_max_sends);
-		rs->retry_after = (int)(wait > 0 ? wait : 1);
-		goto out;
-	}
 	if (demo)
 		memcpy(code, hub->cfg.demo_code, sizeof(code));
 	else if (sms_new_code(code)) {
 		http_error(rs, 500, "internal", "no randomness");
 		goto out;
 	}
-	if (hubdb_sms_code_put(hub->db, phone, code, now, now + SMS_CODE_LIFE_S)) {
-		http_error(rs, 500, "internal", "store error");
+	if (!take_send(rq, rs, phone, m, code))
 		goto out;
-	}
+	/* The send counts even when the gateway fails: a failing gateway must
+	 * not become a way round the limits. */
 	if (hub->sms->send(hub->sms, phone, code)) {
 		log_error(TAG, "SMS provider %s failed for %s", hub->sms->name, m);
 		http_error(rs, 503, "unavailable", "the SMS gateway failed; try again");
@@ -101,6 +183,7 @@ static void login_sms(struct http_req *rq, struct http_resp *rs)
 		     : json_pack("{s:i}", "expires_in", SMS_CODE_LIFE_S);
 	http_reply(rs, 200, reply);
 out:
+	explicit_bzero(code, sizeof(code));
 	json_decref(body);
 }
 
@@ -111,7 +194,7 @@ static void login(struct http_req *rq, struct http_resp *rs)
 	struct hubdb_code c;
 	const char *phone, *code;
 	char token[SIGN_HEX_LEN + 1], m[MASK_BUF];
-	int64_t now = vclock_now_s();
+	int64_t now;
 	ca_err e;
 
 	if (!body)
@@ -127,16 +210,23 @@ static void login(struct http_req *rq, struct http_resp *rs)
 	code = json_string_value(jc);
 	mask_phone(phone, m, sizeof(m));
 	/* Check and consume the code under one transaction: two logins with
-	 * the same code cannot both win, and every wrong try is counted. */
+	 * the same code cannot both win, and every try is counted, against the
+	 * code (wrong ones) and against the device's budget (all of them). A
+	 * refusal commits: the try it counted stays counted. */
 	if (hubdb_begin(hub->db)) {
 		http_error(rs, 500, "internal", "store error");
+		goto out;
+	}
+	now = vclock_now_s(); /* in the transaction: see take_send() */
+	if (!device_budget(rq, rs, HUBDB_EV_LOGIN, now)) {
+		hubdb_rollback(hub->db);
 		goto out;
 	}
 	e = hubdb_sms_code_get(hub->db, phone, &c);
 	if (e == CA_ERR_NOT_FOUND || (!e && c.used)) {
 		log_warn(TAG, "login for %s: no code outstanding", m);
 		http_error(rs, 401, "unauthorized", "no code was sent to this phone; ask for one");
-		goto rollback;
+		goto refused;
 	}
 	if (e)
 		goto fail;
@@ -144,23 +234,21 @@ static void login(struct http_req *rq, struct http_resp *rs)
 		log_warn(TAG, "login for %s: code locked after %d wrong tries", m, c.tries);
 		http_error(rs, 429, "rate_limited", "too many wrong codes; ask for a new code");
 		rs->retry_after = 60;
-		goto rollback;
+		goto refused;
 	}
 	if (now > c.expires_s) {
 		log_warn(TAG, "login for %s: code expired", m);
 		http_error(rs, 401, "unauthorized", "the code has expired; ask for a new one");
-		goto rollback;
+		goto refused;
 	}
 	if (!sign_equal(code, c.code)) {
 		if (hubdb_sms_code_update(hub->db, phone, c.tries + 1, false))
 			goto fail;
-		if (hubdb_commit(hub->db))
-			goto fail_committed;
 		log_warn(TAG, "login for %s: wrong code (try %d of %d)", m, c.tries + 1,
 			 SMS_MAX_TRIES);
 		http_error(rs, 401, "unauthorized", "wrong code%s",
 			   c.tries + 1 >= SMS_MAX_TRIES ? "; the code is now void" : "");
-		goto out;
+		goto refused;
 	}
 	if (sign_new_secret(token))
 		goto fail;
@@ -177,14 +265,17 @@ static void login(struct http_req *rq, struct http_resp *rs)
 	http_reply(rs, 200, json_pack("{s:s, s:I, s:s}", "token", token, "expires_at",
 				      (json_int_t)(now + SESSION_LIFE_S), "account", phone));
 	goto out;
+refused:
+	/* rs holds the refusal; it stands only once the counted try is stored. */
+	if (hubdb_commit(hub->db))
+		goto fail_committed;
+	goto out;
 fail:
 	hubdb_rollback(hub->db);
 fail_committed:
 	http_error(rs, 500, "internal", "store error; retry later");
-	goto out;
-rollback:
-	hubdb_rollback(hub->db);
 out:
+	explicit_bzero(token, sizeof(token));
 	json_decref(body);
 }
 

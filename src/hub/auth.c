@@ -1,4 +1,13 @@
-/* auth.c - device signatures, nonce replay store, admin token (see auth.h). */
+/*
+ * auth.c - device signatures, nonce replay store, admin token (see auth.h).
+ *
+ * Where to start reading: auth_device(). A request is first checked for
+ * what needs no device (headers, formats, the timestamp's window); only
+ * then is the device looked up. An unknown device, a disabled one and a
+ * bad signature all get the one answer AUTH_DEVICE_REFUSED, so that an
+ * outsider learns nothing about which device ids exist or are enabled; the
+ * real reason goes to the hub's log, with the device id as sent.
+ */
 #include "auth.h"
 
 #include <ctype.h>
@@ -15,7 +24,9 @@
 #include "hub.h"
 #include "vclock.h"
 
+#define TAG "auth"
 #define TOKEN_FILE "admin.token"
+#define LOG_ID_MAX 40 /* bytes of a device id as sent that a log line quotes */
 
 /* [A-Za-z0-9_-]{1,32} */
 static bool id_ok(const char *s)
@@ -30,15 +41,40 @@ static bool id_ok(const char *s)
 	return true;
 }
 
-/* Refuse with reason. */
+/* Refuse with reason (the answer's message too). */
 static int refuse(struct http_req *rq, const char *why)
 {
 	rq->auth_fail = why;
 	return -1;
 }
 
+/* The device id as sent, fit for a log line: at most LOG_ID_MAX bytes,
+ * anything but printable ASCII as '?'. */
+static const char *log_id(const char *dev, char out[LOG_ID_MAX + 1])
+{
+	size_t i;
+
+	for (i = 0; dev[i] && i < LOG_ID_MAX; i++)
+		out[i] = dev[i] > ' ' && dev[i] < 0x7f ? dev[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
+/* Refuse with the one answer of AUTH_DEVICE_REFUSED; log the real reason. */
+static int refuse_device(struct http_req *rq, const char *dev, const char *reason)
+{
+	char id[LOG_ID_MAX + 1];
+
+	log_warn(TAG, "device '%s' refused: %s", log_id(dev, id), reason);
+	return refuse(rq, AUTH_DEVICE_REFUSED);
+}
+
 int auth_device(struct http_req *rq)
 {
+	/* An unknown device's request is checked against this key, so that it
+	 * costs the hub what a known one's does. */
+	static const char no_secret[SIGN_HEX_LEN + 1] =
+		"0000000000000000000000000000000000000000000000000000000000000000";
 	const char *dev = http_header(rq, SIGN_H_DEVICE);
 	const char *ts = http_header(rq, SIGN_H_TIMESTAMP);
 	const char *nonce = http_header(rq, SIGN_H_NONCE);
@@ -46,6 +82,7 @@ int auth_device(struct http_req *rq)
 	char want[SIGN_HEX_LEN + 1];
 	struct hubdb_device d;
 	int64_t t, now, skew;
+	bool known;
 	char *end;
 	ca_err e;
 
@@ -55,15 +92,6 @@ int auth_device(struct http_req *rq)
 	if (!id_ok(dev))
 		return refuse(rq, "malformed device id");
 	snprintf(rq->device, sizeof(rq->device), "%s", dev);
-	e = hubdb_device_get(rq->hub->db, dev, &d);
-	if (e == CA_ERR_NOT_FOUND)
-		return refuse(rq, "unknown device");
-	if (e) {
-		rq->auth_fail = "store error";
-		return -2;
-	}
-	if (!d.enabled)
-		return refuse(rq, "device disabled");
 	errno = 0;
 	t = strtoll(ts, &end, 10);
 	if (!isdigit((unsigned char)ts[0]) || *end || errno)
@@ -77,12 +105,23 @@ int auth_device(struct http_req *rq)
 		return refuse(rq, "malformed nonce (32 lower-case hex digits)");
 	if (!sign_is_hex(sig, SIGN_HEX_LEN))
 		return refuse(rq, "malformed signature");
-	if (sign_request(d.secret, rq->method, rq->target, t, nonce, rq->body, rq->body_len,
-			 want) != CA_OK)
+	e = hubdb_device_get(rq->hub->db, dev, &d);
+	if (e && e != CA_ERR_NOT_FOUND) {
+		rq->auth_fail = "store error";
+		return -2;
+	}
+	known = !e;
+	if (sign_request(known ? d.secret : no_secret, rq->method, rq->target, t, nonce,
+			 rq->body, rq->body_len, want) != CA_OK)
 		return refuse(rq, "request cannot be signed (target too long?)");
+	if (!known)
+		return refuse_device(rq, dev, "unknown device");
 	if (!sign_equal(want, sig))
-		return refuse(rq, "bad signature");
-	/* Only a correctly signed nonce is remembered. */
+		return refuse_device(rq, dev, d.enabled ? "bad signature"
+				     : "device disabled (and a bad signature)");
+	if (!d.enabled)
+		return refuse_device(rq, dev, "device disabled");
+	/* Only a correctly signed nonce of an enabled device is remembered. */
 	e = hubdb_nonce_use(rq->hub->db, dev, nonce, now);
 	if (e == CA_ERR_CONFLICT)
 		return refuse(rq, "replayed nonce");
@@ -117,7 +156,7 @@ ca_err auth_token_init(const char *data_dir, char out[65], char *err, size_t err
 
 		n = read(fd, buf, sizeof(buf) - 1);
 		if (fstat(fd, &sb) == 0 && (sb.st_mode & 077))
-			log_warn("auth", "%s is readable by others (mode %03o); chmod 600 it",
+			log_warn(TAG, "%s is readable by others (mode %03o); chmod 600 it",
 				 path, (unsigned)(sb.st_mode & 0777));
 		close(fd);
 		buf[n > 0 ? n : 0] = '\0';
@@ -159,6 +198,6 @@ ca_err auth_token_init(const char *data_dir, char out[65], char *err, size_t err
 		unlink(tmp);
 		return CA_ERR_IO;
 	}
-	log_info("auth", "new admin token written to %s (mode 0600)", path);
+	log_info(TAG, "new admin token written to %s (mode 0600)", path);
 	return CA_OK;
 }

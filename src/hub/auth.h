@@ -17,8 +17,15 @@
 #include "../core/err.h"
 #include "http.h"
 
+/* The one message of a refusal for an unknown device, a disabled one or a
+ * bad signature: the answer never says which (the log does). */
+#define AUTH_DEVICE_REFUSED "device authentication failed: the device id, its secret and " \
+	"the signature do not match an enabled device"
+
 /* Check the four signature headers of rq. 0 and rq->device set when the
- * request is good; -1 with rq->auth_fail saying why (logged by http.c). */
+ * request is good; -1 with rq->auth_fail saying why (the answer's message,
+ * logged by http.c). For an unknown or disabled device or a bad signature
+ * that is AUTH_DEVICE_REFUSED, and auth.c logs the real reason. */
 int auth_device(struct http_req *rq);
 
 /* Check Authorization: Bearer against the hub's admin token. 0 or -1. */

@@ -947,30 +947,55 @@ ca_err hubdb_nonce_use(struct hubdb *h, const char *device, const char *nonce, i
 
 /* ---- SMS codes, sessions, bindings ---- */
 
-ca_err hubdb_sms_sends(struct hubdb *h, const char *phone, int64_t since_s, int *count,
-		       int64_t *oldest_s)
+/*
+ * How many rows one statement counts (?1 key, ?2 kind, ?3 since), and, when
+ * they are limit or more, the at_s of the row whose leaving the window brings
+ * them under limit: the (count - limit + 1)-th oldest, found by nth_sql
+ * (the same rows ordered by at_s, ?4 the offset). Under the caller's lock.
+ */
+static ca_err window_count(struct hubdb *h, const char *count_sql, const char *nth_sql,
+			   const char *key, const char *kind, int64_t since_s, int limit,
+			   int *count, int64_t *free_at_s)
 {
 	sqlite3_stmt *s;
 	ca_err e;
 	int rc;
 
 	*count = 0;
-	*oldest_s = 0;
-	lock(h);
-	e = prep(h, &s, "SELECT count(*), coalesce(min(at_s), 0) FROM sms_sends"
-		 " WHERE phone = ?1 AND at_s > ?2", "ti", phone, since_s);
-	if (!e) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			*count = sqlite3_column_int(s, 0);
-			*oldest_s = sqlite3_column_int64(s, 1);
-		} else {
-			e = fail(h, rc, "count sends");
-		}
-		sqlite3_finalize(s);
-	}
-	unlock(h);
+	*free_at_s = 0;
+	e = prep(h, &s, count_sql, "tti", key, kind, since_s);
+	if (e)
+		return e;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int(s, 0);
+	else
+		e = fail(h, rc, "count in window");
+	sqlite3_finalize(s);
+	if (e || *count < limit)
+		return e;
+	e = prep(h, &s, nth_sql, "ttin", key, kind, since_s, *count - limit);
+	if (e)
+		return e;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*free_at_s = sqlite3_column_int64(s, 0);
+	else
+		e = fail(h, rc, "oldest in window");
+	sqlite3_finalize(s);
 	return e;
+}
+
+ca_err hubdb_sms_sends(struct hubdb *h, const char *phone, int64_t since_s, int limit,
+		       int *count, int64_t *free_at_s)
+{
+	IN_TX(h);
+	/* sms_sends has no kind: ?2 is bound to '' and only checked for it. */
+	return window_count(h, "SELECT count(*) FROM sms_sends WHERE phone = ?1 AND ?2 = ''"
+			    " AND at_s > ?3",
+			    "SELECT at_s FROM sms_sends WHERE phone = ?1 AND ?2 = '' AND at_s > ?3"
+			    " ORDER BY at_s LIMIT 1 OFFSET ?4",
+			    phone, "", since_s, limit, count, free_at_s);
 }
 
 ca_err hubdb_sms_code_put(struct hubdb *h, const char *phone, const char *code,
@@ -979,9 +1004,7 @@ ca_err hubdb_sms_code_put(struct hubdb *h, const char *phone, const char *code,
 	sqlite3_stmt *s;
 	ca_err e;
 
-	e = hubdb_begin(h);
-	if (e)
-		return e;
+	IN_TX(h);
 	/* Sends older than a day are of no use to the hourly limit. */
 	e = prep(h, &s, "DELETE FROM sms_sends WHERE at_s < ?1", "i", now_s - 86400);
 	if (!e)
@@ -997,11 +1020,46 @@ ca_err hubdb_sms_code_put(struct hubdb *h, const char *phone, const char *code,
 			 now_s, expires_s);
 	if (!e)
 		e = run(h, s, "store code");
-	if (e) {
-		hubdb_rollback(h);
-		return e;
-	}
-	return hubdb_commit(h);
+	return e;
+}
+
+/* The kind column of device_events for ev. */
+static const char *event_kind(enum hubdb_event ev)
+{
+	assert(ev == HUBDB_EV_SMS || ev == HUBDB_EV_LOGIN);
+	return ev == HUBDB_EV_SMS ? "sms" : "login";
+}
+
+ca_err hubdb_event_count(struct hubdb *h, const char *device, enum hubdb_event ev,
+			 int64_t since_s, int limit, int *count, int64_t *free_at_s)
+{
+	IN_TX(h);
+	return window_count(h, "SELECT count(*) FROM device_events WHERE device = ?1"
+			    " AND kind = ?2 AND at_s > ?3",
+			    "SELECT at_s FROM device_events WHERE device = ?1 AND kind = ?2"
+			    " AND at_s > ?3 ORDER BY at_s LIMIT 1 OFFSET ?4",
+			    device, event_kind(ev), since_s, limit, count, free_at_s);
+}
+
+ca_err hubdb_event_add(struct hubdb *h, const char *device, enum hubdb_event ev,
+		       int64_t now_s, int64_t keep_after_s)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	/* Only this device's rows of this kind: the index finds them, and a
+	 * device never holds more than one window's worth. */
+	e = prep(h, &s, "DELETE FROM device_events WHERE device = ?1 AND kind = ?2"
+		 " AND at_s <= ?3", "tti", device, event_kind(ev), keep_after_s);
+	if (!e)
+		e = run(h, s, "forget device events");
+	if (!e)
+		e = prep(h, &s, "INSERT INTO device_events(device, kind, at_s) VALUES (?1, ?2, ?3)",
+			 "tti", device, event_kind(ev), now_s);
+	if (!e)
+		e = run(h, s, "count device event");
+	return e;
 }
 
 ca_err hubdb_sms_code_get(struct hubdb *h, const char *phone, struct hubdb_code *out)

@@ -155,10 +155,14 @@ ca_err hubdb_device_list(struct hubdb *db, json_t **out);
 ca_err hubdb_nonce_use(struct hubdb *db, const char *device, const char *nonce, int64_t now_s);
 
 /* ---- SMS codes, sessions, account bindings ---- */
-/* How many codes were sent to phone since since_s, and the oldest such. */
-ca_err hubdb_sms_sends(struct hubdb *db, const char *phone, int64_t since_s, int *count,
-		       int64_t *oldest_s);
-/* Record a send and make code the phone's current code (tries 0). */
+/* How many codes were sent to phone after since_s (in a transaction: the
+ * count and the send it allows are one step, so parallel sends cannot
+ * both take the last place). When count >= limit, *free_at_s is the time of
+ * the send whose leaving the window makes room for one more (else 0). */
+ca_err hubdb_sms_sends(struct hubdb *db, const char *phone, int64_t since_s, int limit,
+		       int *count, int64_t *free_at_s);
+/* Record a send and make code the phone's current code, tries 0 (in a
+ * transaction); forgets sends older than a day. */
 ca_err hubdb_sms_code_put(struct hubdb *db, const char *phone, const char *code,
 			  int64_t now_s, int64_t expires_s);
 /* The phone's current code; CA_ERR_NOT_FOUND when none was sent. */
@@ -179,6 +183,24 @@ ca_err hubdb_session_get(struct hubdb *db, const char *token, char account[12],
 ca_err hubdb_bind(struct hubdb *db, const char *device, const char *account, int64_t now_s);
 /* Whether account is bound to device. */
 bool hubdb_bound(struct hubdb *db, const char *device, const char *account);
+
+/* ---- per-device hourly budgets (device_events) ---- */
+
+/* What a device spends of a budget. */
+enum hubdb_event {
+	HUBDB_EV_SMS,   /* a login code sent at its request */
+	HUBDB_EV_LOGIN, /* a login try (a code checked, right or wrong) */
+};
+
+/* How many ev events device had after since_s (in a transaction, with the
+ * action it allows); *free_at_s as hubdb_sms_sends. */
+ca_err hubdb_event_count(struct hubdb *db, const char *device, enum hubdb_event ev,
+			 int64_t since_s, int limit, int *count, int64_t *free_at_s);
+/* Count one ev event of device at now_s (in a transaction), forgetting the
+ * device's ev events at or before keep_after_s: a device keeps at most one
+ * window of rows per kind. */
+ca_err hubdb_event_add(struct hubdb *db, const char *device, enum hubdb_event ev,
+		       int64_t now_s, int64_t keep_after_s);
 
 /* ---- idempotency ---- */
 /* The stored result of (device, key): request hash, HTTP status, result

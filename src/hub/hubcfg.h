@@ -5,7 +5,9 @@
  *            max_connections, per_address_connections, connection_timeout_s,
  *            request_timeout_s, threads
  *   [sms]    provider (dev), demo_code (only with mode = demo),
- *            max_sends_per_hour
+ *            max_sends_per_hour (per phone)
+ *   [limits] device_sms_per_hour, device_logins_per_hour (each kiosk's
+ *            hourly budget of code sends and of login tries)
  *   [prices] BUSINESS.CERT_TYPE = fen per key, e.g. new.org = 30000; every
  *            combination of the glossary's business and certificate types
  *            must be there (so approval never lacks a price)
@@ -34,13 +36,19 @@
 #define HUBCFG_PATH_MAX 255
 /* Longest seller name on an invoice, characters. */
 #define HUBCFG_SELLER_MAX 60
+/* Default hourly budgets of one kiosk: a busy hall serves a person every
+ * two or three minutes, each asking for a code or two and typing it once
+ * or twice; a kiosk far beyond that is being abused. */
+#define HUBCFG_DEVICE_SMS_PER_HOUR 40
+#define HUBCFG_DEVICE_LOGINS_PER_HOUR 60
 /* The default font of the invoice PDF (Debian's fonts-noto-cjk). */
 #define HUBCFG_INVOICE_FONT "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 
 enum hub_mode {
 	HUB_MODE_DEV,        /* development: dev SMS provider, virtual clock allowed */
 	HUB_MODE_DEMO,       /* demo: as dev, plus the fixed SMS code */
-	HUB_MODE_PRODUCTION, /* no fixed code, no virtual clock, no plain HTTP */
+	HUB_MODE_PRODUCTION, /* no fixed code, no virtual clock, no plain HTTP, no
+			      * simulator endpoints (api_add_sim_routes) */
 };
 
 struct hubcfg {
@@ -58,6 +66,8 @@ struct hubcfg {
 	char sms_provider[16];                  /* [sms] provider */
 	char demo_code[7];                      /* [sms] demo_code, "" = none */
 	int sms_max_sends;                      /* [sms] max_sends_per_hour, per phone */
+	int device_sms_max;                     /* [limits] device_sms_per_hour */
+	int device_login_max;                   /* [limits] device_logins_per_hour */
 	int64_t price_fen[CA_BIZ__N][CA_CERT__N]; /* [prices], fen per key */
 	int invoice_ttl_s;                      /* [invoice] token_ttl_s: life of a QR token */
 	int invoice_max_attempts;               /* [invoice] max_attempts: wrong names per token */

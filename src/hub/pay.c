@@ -722,7 +722,7 @@ static bool fault_count(json_t *body, const char *key, int *n, bool *given,
 
 /* POST /v1/admin/paysim/fault {"close_fail": N, "query_fail": M}: the next
  * N closes and M queries fail (tests of the provider failing; either may
- * be left out, 0 ends the fault; not in production mode). */
+ * be left out, 0 ends the fault; a simulator route: not in production). */
 static void admin_fault(struct http_req *rq, struct http_resp *rs)
 {
 	struct paysim *sim = rq->hub->pay->sim;
@@ -730,10 +730,6 @@ static void admin_fault(struct http_req *rq, struct http_resp *rs)
 	bool has_c = false, has_q = false;
 	json_t *body;
 
-	if (rq->hub->cfg.mode == HUB_MODE_PRODUCTION) {
-		http_error(rs, 403, "forbidden", "fault injection is off in production mode");
-		return;
-	}
 	body = http_json_body(rq, rs);
 	if (!body)
 		return;
@@ -762,13 +758,20 @@ out:
 static const struct http_route routes[] = {
 	{ "POST", "/v1/pay/orders", HTTP_AUTH_DEVICE, order_create },
 	{ "GET", "/v1/pay/orders/*", HTTP_AUTH_DEVICE, order_get },
-	{ "POST", "/v1/admin/pay/*", HTTP_AUTH_ADMIN, admin_pay },
 	{ "GET", "/v1/admin/pay/*", HTTP_AUTH_ADMIN, admin_show },
-	{ "POST", "/v1/admin/paysim/fault", HTTP_AUTH_ADMIN, admin_fault },
 	{ "GET", "/pay/bank/*", HTTP_AUTH_NONE, bank_page },
 };
 
-ca_err api_pay_register(struct http *h)
+/* The simulated customer and the provider's faults: never in production. */
+static const struct http_route sim_routes[] = {
+	{ "POST", "/v1/admin/pay/*", HTTP_AUTH_ADMIN, admin_pay },
+	{ "POST", "/v1/admin/paysim/fault", HTTP_AUTH_ADMIN, admin_fault },
+};
+
+ca_err api_pay_register(struct http *h, enum hub_mode mode)
 {
-	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
+	ca_err e = http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
+
+	return e ? e : api_add_sim_routes(h, mode, sim_routes,
+					  sizeof(sim_routes) / sizeof(sim_routes[0]));
 }

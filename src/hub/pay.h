@@ -33,6 +33,7 @@
 
 #include "../core/err.h"
 #include "http.h"
+#include "hubcfg.h"
 
 #define HUBPAY_SWEEP_MS 500 /* real time between sweeps */
 
@@ -50,7 +51,8 @@ ca_err hubpay_start(struct hubpay *hp);
  * hubpay_free(NULL) is fine. */
 void hubpay_free(struct hubpay *hp);
 
-/* Register the payment routes (kiosk, admin, bank page). */
-ca_err api_pay_register(struct http *h);
+/* Register the payment routes (kiosk, admin, bank page); in production
+ * mode without the simulated customer and faults (api_add_sim_routes). */
+ca_err api_pay_register(struct http *h, enum hub_mode mode);
 
 #endif

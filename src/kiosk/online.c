@@ -413,19 +413,23 @@ static enum online_outcome outcome_of(long status)
 	}
 }
 
-/* The message of an error answer: status, and the hub's code and message
- * when the body has them. */
-static void error_text(const struct http_resp *r, char *out, size_t n)
+/* The message of an error answer into res: status, and the hub's code and
+ * message when the body has them; the code alone into res->error_code. */
+static void error_text(const struct http_resp *r, struct online_result *res)
 {
 	json_t *root = json_loadb(r->body, r->len, 0, NULL);
 	const json_t *err = json_object_get(root, "error");
 	const char *code = json_string_value(json_object_get(err, "code"));
 	const char *msg = json_string_value(json_object_get(err, "message"));
 
-	if (code)
-		snprintf(out, n, "hub answered %ld %s: %s", r->status, code, msg ? msg : "");
-	else
-		snprintf(out, n, "hub answered %ld", r->status);
+	if (code) {
+		snprintf(res->message, sizeof(res->message), "hub answered %ld %s: %s",
+			 r->status, code, msg ? msg : "");
+		if (strlen(code) < sizeof(res->error_code))
+			memcpy(res->error_code, code, strlen(code) + 1);
+	} else {
+		snprintf(res->message, sizeof(res->message), "hub answered %ld", r->status);
+	}
 	json_decref(root);
 }
 
@@ -531,7 +535,7 @@ static void run(struct online *on, const struct online_req *q, struct online_res
 	} else {
 		res->outcome = outcome_of(r.status);
 		if (res->outcome != ONLINE_OK)
-			error_text(&r, res->message, sizeof(res->message));
+			error_text(&r, res);
 		else if (!decode(q, &r, res))
 			res->outcome = ONLINE_HUB_ERROR;
 		/* A malformed answer must not leave half a result behind. */

@@ -109,6 +109,9 @@ struct online_result {
 	int64_t local_at_ms;           /* CLOCK_MONOTONIC ms when the answer came (or the
 				        * request failed) */
 	char message[ONLINE_MSG_MAX];  /* the hub's or transport's message (English, logs) */
+	char error_code[32];           /* the hub's error code, e.g. "rate_limited" (a
+				        * phone's limit) or "device_limited" (this kiosk's
+				        * hourly budget); "" when none */
 	/* SMS */
 	char demo_code[8];             /* the hub's demo code when it is in demo mode, else "" */
 	/* LOGIN */

@@ -119,7 +119,9 @@ static void login_results(struct app *a)
 			a->login.phone_err = MSG_V_MOBILE;
 			break;
 		case ONLINE_LIMITED:
-			a->login.error = MSG_UI_E_SMS_LIMIT;
+			/* This kiosk's hourly budget, or the phone's limit. */
+			a->login.error = !strcmp(r.error_code, "device_limited")
+					 ? MSG_UI_E_DEVICE_SMS_LIMIT : MSG_UI_E_SMS_LIMIT;
 			break;
 		case ONLINE_OFFLINE:
 			a->login.error = MSG_UI_E_LOGIN_OFFLINE;
@@ -145,7 +147,9 @@ static void login_results(struct app *a)
 			a->login.error = MSG_UI_E_CODE_WRONG;
 			break;
 		case ONLINE_LIMITED:
-			a->login.error = MSG_UI_E_CODE_LIMIT;
+			/* This kiosk's hourly budget, or the code's wrong tries. */
+			a->login.error = !strcmp(r.error_code, "device_limited")
+					 ? MSG_UI_E_DEVICE_LOGIN_LIMIT : MSG_UI_E_CODE_LIMIT;
 			break;
 		case ONLINE_OFFLINE:
 			a->login.error = MSG_UI_E_LOGIN_OFFLINE;

@@ -4,7 +4,8 @@
  * price must be given, problems are reported at file:line, and prices are
  * integer fen per key; the [invoice] keys have their defaults (7-day
  * tokens, 5 attempts, no issue on payment) and are checked (range, true or
- * false, a real USCC, a seller name of 1..60 characters).
+ * false, a real USCC, a seller name of 1..60 characters); the [limits]
+ * keys (each kiosk's hourly budgets) have their defaults and are checked.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -136,6 +137,32 @@ static void test_invoice_keys_defaults_and_checks(void **ctx)
 	assert_non_null(strstr(err, ":20: [invoice] font: must not be empty"));
 }
 
+static void test_limits_keys_defaults_and_checks(void **ctx)
+{
+	char text[4096], err[4096];
+	struct hubcfg c;
+
+	(void)ctx;
+	snprintf(text, sizeof(text), "[hub]\nmode = production\n%s", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(c.device_sms_max, HUBCFG_DEVICE_SMS_PER_HOUR);
+	assert_int_equal(c.device_login_max, HUBCFG_DEVICE_LOGINS_PER_HOUR);
+	assert_int_equal(c.sms_max_sends, 5);
+
+	snprintf(text, sizeof(text), "%s[limits]\ndevice_sms_per_hour = 7\n"
+		 "device_logins_per_hour = 9\n", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(c.device_sms_max, 7);
+	assert_int_equal(c.device_login_max, 9);
+
+	snprintf(text, sizeof(text), "%s[limits]\ndevice_sms_per_hour = 0\n"
+		 "device_logins_per_hour = many\nper_address = 3\n", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, ":15: [limits] device_sms_per_hour: 0 is out of range"));
+	assert_non_null(strstr(err, ":16: [limits] device_logins_per_hour: 'many' is not a whole"));
+	assert_non_null(strstr(err, ":17: unknown key 'per_address' in [limits]"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_every_price_required_and_bad_lines_reported),
 		cmocka_unit_test(test_price_is_integer_fen_per_key),
 		cmocka_unit_test(test_invoice_keys_defaults_and_checks),
+		cmocka_unit_test(test_limits_keys_defaults_and_checks),
 	};
 
 	return cmocka_run_group_tests_name("hub/hubcfg", tests, NULL, NULL);

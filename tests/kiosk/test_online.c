@@ -19,7 +19,11 @@
  *      the newest result is returned and notified;
  *   5. online_stop aborts a request hanging on a server that never answers
  *      within about a second;
- *   6. the hub gone (killed): ONLINE_OFFLINE within the timeouts.
+ *   6. the hub gone (killed): ONLINE_OFFLINE within the timeouts;
+ *   7. a hub whose per-kiosk budgets ([limits]) are spent: ONLINE_LIMITED
+ *      with error_code "device_limited" for sends and for login tries, told
+ *      apart from a phone's own limit ("rate_limited", test 2), which is
+ *      what the login screen chooses its words by.
  *
  * Each test has its own device and phone numbers (the hub limits SMS sends
  * per phone). Test 6 kills the shared hub, so it runs last.
@@ -57,7 +61,7 @@
 #include "../support/hubproc.h"
 
 static struct hubproc hub;  /* dev mode, shared */
-static struct hubproc demo; /* demo mode, test 1 only */
+static struct hubproc demo; /* a hub of its own: tests 1 (demo mode) and 7 */
 
 static int64_t mono_ms(void)
 {
@@ -302,6 +306,7 @@ static void test_2_dev_hub_no_demo_code_wrong_code_refused_login(void **state)
 	assert_int_equal(res.outcome, ONLINE_LIMITED);
 	assert_int_equal(res.status, 429);
 	assert_true(res.retry_after_s > 0);
+	assert_string_equal(res.error_code, "rate_limited");
 
 	log_set_level(LOG_ERROR);
 	fflush(stderr);
@@ -797,6 +802,45 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/* ---- 7. this kiosk's budgets ---- */
+
+static void test_7_device_budget_told_apart_from_phone_limit(void **state)
+{
+	struct hubproc_opts ho = {
+		.extra_ini = "[limits]\ndevice_sms_per_hour = 1\ndevice_logins_per_hour = 1\n",
+	};
+	struct online_result res;
+	struct kiosk k;
+	char code[8];
+
+	(void)state;
+	assert_int_equal(hubproc_start(&demo, &ho), 0);
+	kiosk_init(&k, &demo, "online-budget");
+	start(&k);
+	sms(&k, "13800007001", &res);
+	assert_int_equal(res.outcome, ONLINE_OK);
+	assert_string_equal(res.error_code, "");
+	/* A second send, to another phone: this kiosk's budget is spent. */
+	sms(&k, "13800007002", &res);
+	assert_int_equal(res.outcome, ONLINE_LIMITED);
+	assert_string_equal(res.error_code, "device_limited");
+	assert_true(res.retry_after_s > 3500 && res.retry_after_s <= 3600);
+	/* One login try, then the budget of tries is spent too. */
+	last_code(&demo, "13800007001", code);
+	code[5] = code[5] == '9' ? '0' : (char)(code[5] + 1);
+	login(&k, "13800007001", code, &res);
+	assert_int_equal(res.outcome, ONLINE_REFUSED);
+	assert_string_equal(res.error_code, "unauthorized");
+	last_code(&demo, "13800007001", code);
+	login(&k, "13800007001", code, &res);
+	assert_int_equal(res.outcome, ONLINE_LIMITED);
+	assert_string_equal(res.error_code, "device_limited");
+	assert_string_equal(res.token, "");
+	stop(&k);
+	hubproc_cleanup(&demo);
+	memset(&demo, 0, sizeof(demo));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -806,6 +850,7 @@ int main(void)
 		cmocka_unit_test(test_4_newer_submit_replaces_and_drops_older),
 		cmocka_unit_test(test_5_stop_aborts_a_hanging_request),
 		cmocka_unit_test(test_6_hub_killed_offline_within_timeouts),
+		cmocka_unit_test(test_7_device_budget_told_apart_from_phone_limit),
 	};
 
 	log_set_level(LOG_ERROR);

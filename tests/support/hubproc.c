@@ -90,11 +90,12 @@ static const char cert_script[] =
 	"openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem"
 	" -days 3 -extfile srv.ext\n";
 
-static int write_config(struct hubproc *hp, const char *demo_code, const char *hub_ini,
-			const char *extra)
+static int write_config(struct hubproc *hp, const struct hubproc_opts *o)
 {
 	static const char *const biz[] = { "new", "renew", "change", "reissue" };
 	static const char *const cert[] = { "org", "legal_rep", "personal" };
+	const char *demo_code = o ? o->demo_code : NULL;
+	const char *mode = o && o->mode ? o->mode : demo_code ? "demo" : "dev";
 	FILE *f = fopen(hp->config, "w");
 	size_t b, c;
 
@@ -102,8 +103,7 @@ static int write_config(struct hubproc *hp, const char *demo_code, const char *h
 		return -1;
 	fprintf(f, "[hub]\nmode = %s\nlisten = 127.0.0.1\nport = 0\ndata_dir = %s\n"
 		"cert = %s/srv.pem\nkey = %s/srv.key\n%s[sms]\nprovider = dev\n",
-		demo_code ? "demo" : "dev", hp->data_dir, hp->dir, hp->dir,
-		hub_ini ? hub_ini : "");
+		mode, hp->data_dir, hp->dir, hp->dir, o && o->hub_ini ? o->hub_ini : "");
 	if (demo_code)
 		fprintf(f, "demo_code = %s\n", demo_code);
 	fprintf(f, "[prices]\n");
@@ -111,8 +111,8 @@ static int write_config(struct hubproc *hp, const char *demo_code, const char *h
 		for (c = 0; c < 3; c++)
 			fprintf(f, "%s.%s = %d\n", biz[b], cert[c], b == 0 && c == 0 ? 30000 : 20000);
 	fprintf(f, "[log]\nlevel = info\n");
-	if (extra)
-		fputs(extra, f);
+	if (o && o->extra_ini)
+		fputs(o->extra_ini, f);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -213,8 +213,7 @@ int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
 		fprintf(stderr, "hubproc: openssl could not make the test certificates\n");
 		return -1;
 	}
-	if (write_config(hp, o ? o->demo_code : NULL, o ? o->hub_ini : NULL,
-			 o ? o->extra_ini : NULL))
+	if (write_config(hp, o))
 		return -1;
 	return launch(hp);
 }

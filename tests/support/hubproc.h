@@ -38,6 +38,7 @@ struct hubproc {
 struct hubproc_opts {
 	bool virtual_clock;     /* pass --virtual-clock */
 	const char *demo_code;  /* mode = demo with this code; NULL = dev mode */
+	const char *mode;       /* [hub] mode, e.g. "production"; NULL: as demo_code says */
 	const char *extra_ini;  /* appended to the config (e.g. an [invoice] section) */
 	const char *hub_ini;    /* lines added to [hub] ("key = value\n" each) */
 	int nofile;             /* > 0: the hub's open-file limit (soft and hard) */
