@@ -5,6 +5,8 @@
  *            max_connections, connection_timeout_s
  *   [sms]    provider (dev), demo_code (only with mode = demo),
  *            max_sends_per_hour
+ *   [sessions] binding_days (an account's binding to a kiosk ends this long
+ *            after its last login there)
  *   [prices] BUSINESS.CERT_TYPE = fen per key, e.g. new.org = 30000; every
  *            combination of the glossary's business and certificate types
  *            must be there (so approval never lacks a price)
@@ -54,6 +56,8 @@ struct hubcfg {
 	char sms_provider[16];                  /* [sms] provider */
 	char demo_code[7];                      /* [sms] demo_code, "" = none */
 	int sms_max_sends;                      /* [sms] max_sends_per_hour, per phone */
+	int binding_days;                       /* [sessions] binding_days: life of a binding
+						   after the account's last login there */
 	int64_t price_fen[CA_BIZ__N][CA_CERT__N]; /* [prices], fen per key */
 	int invoice_ttl_s;                      /* [invoice] token_ttl_s: life of a QR token */
 	int invoice_max_attempts;               /* [invoice] max_attempts: wrong names per token */
