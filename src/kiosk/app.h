@@ -169,6 +169,8 @@ struct app {
 	bool sync_seen;            /* sync_st holds a real report */
 
 	struct app_session session;
+	int64_t purge_at_ms;       /* app_unix_ms of the next purge of finished
+				    * orders (store_purge_finished); 0 = at once */
 	struct app_login login;
 	bool notice_end_seen;      /* the notice was scrolled to its end on this visit */
 	int apply_tab;             /* application list tab */
