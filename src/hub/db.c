@@ -910,7 +910,7 @@ ca_err hubdb_session_end(struct hubdb *h, const char *token, const char *device,
 
 void hubdb_set_binding_life(struct hubdb *h, int64_t seconds)
 {
-	assert(seconds > 0);
+	assert(seconds >= 86400); /* > a session's life: see db.h, Bindings */
 	lock(h);
 	h->binding_life_s = seconds;
 	unlock(h);
@@ -1014,15 +1014,7 @@ ca_err hubdb_bind(struct hubdb *h, const char *device, const char *account, int6
 	ca_err e;
 
 	IN_TX(h);
-	/* The binding row alone: the login's own session is already there. */
-	was = HUBDB_BOUND_NEVER;
-	e = prep(h, &s, "SELECT bound_s >= ?3 - ?4 FROM bindings WHERE device = ?1 AND account = ?2",
-		 "ttii", device, account, now_s, h->binding_life_s);
-	if (e)
-		return e;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		was = sqlite3_column_int(s, 0) ? HUBDB_BOUND_LIVE : HUBDB_BOUND_EXPIRED;
-	sqlite3_finalize(s);
+	was = hubdb_binding_state(h, device, account, now_s);
 	e = prep(h, &s, "INSERT INTO bindings(device, account, bound_s) VALUES (?1, ?2, ?3)"
 		 " ON CONFLICT DO UPDATE SET bound_s = max(bound_s, excluded.bound_s)", "tti",
 		 device, account, now_s);
@@ -1044,10 +1036,8 @@ enum hubdb_binding hubdb_binding_state(struct hubdb *h, const char *device, cons
 	enum hubdb_binding st = HUBDB_BOUND_NEVER;
 
 	lock(h);
-	if (!prep(h, &s, "SELECT bound_s >= ?3 - ?4 OR EXISTS (SELECT 1 FROM sessions"
-		  "  WHERE device = ?1 AND account = ?2 AND expires_s >= ?3)"
-		  " FROM bindings WHERE device = ?1 AND account = ?2", "ttii", device, account,
-		  now_s, h->binding_life_s)) {
+	if (!prep(h, &s, "SELECT bound_s >= ?3 - ?4 FROM bindings WHERE device = ?1 AND account = ?2",
+		  "ttii", device, account, now_s, h->binding_life_s)) {
 		if (sqlite3_step(s) == SQLITE_ROW)
 			st = sqlite3_column_int(s, 0) ? HUBDB_BOUND_LIVE : HUBDB_BOUND_EXPIRED;
 		sqlite3_finalize(s);
@@ -1595,8 +1585,7 @@ ca_err hubdb_feed(struct hubdb *h, const char *device, int64_t since, int limit,
 		  json_t **changes, int64_t *next, bool *more)
 {
 	static const char sql[] =
-		"WITH acc AS (SELECT account FROM bindings WHERE device = ?1 AND bound_s >= ?4 - ?5"
-		"  UNION SELECT account FROM sessions WHERE device = ?1 AND expires_s >= ?4)"
+		"WITH acc AS (SELECT account FROM bindings WHERE device = ?1 AND bound_s >= ?4 - ?5)"
 		" SELECT rev, 'app', body FROM applications"
 		"  WHERE rev > ?2 AND account IN acc"
 		" UNION ALL SELECT rev, 'record', body FROM proc_records"

@@ -146,17 +146,21 @@ ca_err hubdb_session_end(struct hubdb *db, const char *token, const char *device
  * Bindings. An account is bound to a device by a login there; bound_s is
  * its LAST login there. The binding is live while now_s - bound_s is at
  * most the binding life (hubdb_set_binding_life, [sessions] binding_days;
- * HUBDB_BINDING_LIFE_S until set), or while the account has a live session
- * on the device. Only a live binding lets the device push the account's
- * records (hubdb_bound) and read its changes (hubdb_feed).
+ * HUBDB_BINDING_LIFE_S until set). Only a live binding lets the device push
+ * the account's records (hubdb_bound) and read its changes (hubdb_feed).
+ * "A live session or a live binding" is the same thing: a session is made
+ * in the login's transaction, which renews the binding, and lives 30
+ * minutes, while a binding lives at least a day; so the checks read the
+ * binding row alone (by its primary key), never the sessions table.
  */
 enum hubdb_binding {
 	HUBDB_BOUND_NEVER,   /* the account never logged in on the device */
 	HUBDB_BOUND_EXPIRED, /* it did, but longer ago than the binding life */
-	HUBDB_BOUND_LIVE,    /* a login within the binding life, or a live session */
+	HUBDB_BOUND_LIVE,    /* a login there within the binding life */
 };
 
-/* Set the binding life in seconds (> 0), at start. */
+/* Set the binding life in seconds (at least a day, longer than a session),
+ * at start. */
 void hubdb_set_binding_life(struct hubdb *db, int64_t seconds);
 
 /* Bind account to device at now_s (in a transaction): a login. Sets
