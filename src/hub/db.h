@@ -21,7 +21,8 @@
  * inside a transaction; once the transaction commits, waiters in
  * hubdb_rev_wait() wake. Each application row, processing record, pickup
  * and invoice row carries the revision of its last change; the feed lists
- * rows with rev > since for the accounts bound to a device, by rev.
+ * rows with rev > since for the accounts with a live binding to a device
+ * (a login there within the binding life), by rev.
  *
  * Payments (schema version 2): pay_orders is the hub's (the merchant's)
  * view of each order; paysim_orders and paysim_notices belong to the
