@@ -282,6 +282,7 @@ void app_end_session(struct app *a)
 	if (a->apps)
 		explicit_bzero(a->apps, sizeof(*a->apps) * APP_APPS_MAX);
 	a->napps = 0;
+	a->queued_rows = 0;
 	app_apps_dirty(a);
 	a->net_seq = 0;
 	a->net_res_ready = false;
@@ -394,10 +395,14 @@ const struct ca_app *app_apps(struct app *a, int *n)
 		if (store_app_each(a->st, a->session.phone, ~0u, collect_app, a) != CA_OK)
 			log_error("kiosk", "cannot read the applications: %s",
 				  store_errmsg(a->st));
-		for (i = 0; i < a->napps; i++)
+		a->queued_rows = 0;
+		for (i = 0; i < a->napps; i++) {
 			a->queued[i] = store_outbox_app_pending(a->st, a->apps[i].id,
 								&pending) == CA_OK &&
 				       pending > 0;
+			if (a->queued[i])
+				a->queued_rows += pending;
+		}
 		a->apps_stale = false;
 	}
 	*n = a->session.active ? a->napps : 0;

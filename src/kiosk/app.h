@@ -185,6 +185,8 @@ struct app {
 	unsigned store_gen;        /* bumped with apps_stale (app_apps_dirty): what a
 				    * screen read from the store may have changed */
 	bool queued[APP_APPS_MAX]; /* apps[i] has changes the hub has not acknowledged */
+	int queued_rows;           /* pending outbox rows of the apps (the person's
+				    * own: not the kiosk's, nor an earlier logout) */
 	uint64_t net_seq;          /* the request the app waits for, 0 none */
 	enum online_op net_op;     /* its op */
 	struct online_result net_res; /* its result, once it came */
