@@ -131,7 +131,8 @@ TESTS += \
 	tests/hub/test_hubcfg \
 	tests/hub/test_invoice \
 	tests/hub/test_limits \
-	tests/hub/test_pay
+	tests/hub/test_pay \
+	tests/hub/test_sessions
 
 # The flow-script language (src/ui/script.c, docs/flows.md): parser and
 # executor, no SDL, so it sits in the kiosk library the tests and fuzzers link.

@@ -10,7 +10,9 @@
  * device_limited + Retry-After). Every limit is checked and counted in the
  * same store transaction as the action it allows: parallel requests cannot
  * both take the last place.
- * A login makes a 30-minute session and binds the account to the device.
+ * A login makes a 30-minute session and binds the account to the device
+ * (or renews the binding: its life counts from the last login there).
+ * POST /v1/logout ends a session of the signing device at once.
  * Phones are masked in every log line.
  *
  * Where to start reading: login_sms(), then login().
@@ -279,9 +281,33 @@ out:
 	json_decref(body);
 }
 
+/* End the session of X-CA-Session at once. Harmless twice: an unknown or
+ * already ended token (or one of another device, which is left alone)
+ * answers 200 as well, with "ended": false. */
+static void logout(struct http_req *rq, struct http_resp *rs)
+{
+	const char *tok = http_header(rq, "X-CA-Session");
+	bool ended;
+
+	if (!tok || !sign_is_hex(tok, SIGN_HEX_LEN)) {
+		http_error(rs, 400, "bad_request",
+			   "X-CA-Session: the session token (64 lower-case hex digits) is required");
+		return;
+	}
+	if (hubdb_session_end(rq->hub->db, tok, rq->device, &ended)) {
+		http_error(rs, 500, "internal", "store error; retry later");
+		rs->retry_after = 5;
+		return;
+	}
+	log_info(TAG, "logout on device %s: %s", rq->device,
+		 ended ? "session ended" : "no such session (ended before)");
+	http_reply(rs, 200, json_pack("{s:b}", "ended", ended));
+}
+
 static const struct http_route routes[] = {
 	{ "POST", "/v1/login/sms", HTTP_AUTH_DEVICE, login_sms },
 	{ "POST", "/v1/login", HTTP_AUTH_DEVICE, login },
+	{ "POST", "/v1/logout", HTTP_AUTH_DEVICE, logout },
 };
 
 ca_err api_login_register(struct http *h)

@@ -145,7 +145,17 @@ static json_t *apply_one(struct http_req *rq, struct rec_work *w, json_t *r,
 		return result_err(key, 400, "bad_request",
 				  "op: not save, delete, dispense_fault, restock or a user action");
 	}
-	if (!hubdb_bound(hub->db, rq->device, w->in.account)) {
+	switch (hubdb_binding_state(hub->db, rq->device, w->in.account, vclock_now_s())) {
+	case HUBDB_BOUND_LIVE:
+		break;
+	case HUBDB_BOUND_EXPIRED:
+		log_warn(TAG, "%s: binding of %s expired; record refused", rq->device,
+			 mask_phone(w->in.account, m, sizeof(m)));
+		*status = 403;
+		return result_err(key, 403, "binding_expired",
+				  "the record's account has not logged in on this device for "
+				  "longer than the binding life; it must log in here again");
+	default:
 		*status = 404;
 		return result_err(key, 404, "not_found",
 				  "the record's account has not logged in on this device");
@@ -234,8 +244,9 @@ done:
 	return res;
 }
 
-/* The op of a record about the kiosk itself, not an application. */
+/* The ops of records about the kiosk itself, not an application. */
 #define OP_RESTOCK "restock"
+#define OP_LOGOUT "logout"
 
 /* Integer member name of o within lo..hi into *v; false when absent, not
  * an integer or out of range. */
@@ -290,6 +301,31 @@ static const char *restock_one(struct http_req *rq, json_t *r, const char *key, 
 	return NULL;
 }
 
+/*
+ * A logout the kiosk queued in its outbox (op "logout", member "session":
+ * the token): end that session of the signing device, as POST /v1/logout
+ * does. An unknown or already ended token, or one of another device, is
+ * fine (200, nothing changes): a logout is harmless twice. NULL when done,
+ * else why not (*status 400 or 500).
+ */
+static const char *logout_one(struct http_req *rq, json_t *r, int *status)
+{
+	const char *tok = json_string_value(json_object_get(r, "session"));
+	bool ended;
+
+	*status = 400;
+	if (!tok || !sign_is_hex(tok, SIGN_HEX_LEN))
+		return "session: the session token (64 lower-case hex digits) is required";
+	if (hubdb_session_end(rq->hub->db, tok, rq->device, &ended)) {
+		*status = 500;
+		return "store error";
+	}
+	*status = 200;
+	log_info(TAG, "logout queued by %s: %s", rq->device,
+		 ended ? "session ended" : "no such session (ended before)");
+	return NULL;
+}
+
 /* Check the shape of one record; NULL when fine, else what is wrong. */
 static const char *shape(json_t *r, const char **key, const char **op, const char **arg,
 			 int64_t *at_ms, json_t **app)
@@ -316,7 +352,7 @@ static const char *shape(json_t *r, const char **key, const char **op, const cha
 	*at_ms = json_integer_value(t);
 	*app = json_object_get(r, "app");
 	/* Every op but the kiosk's own is about an application. */
-	if (!json_is_object(*app) && strcmp(*op, OP_RESTOCK) != 0)
+	if (!json_is_object(*app) && strcmp(*op, OP_RESTOCK) != 0 && strcmp(*op, OP_LOGOUT) != 0)
 		return "app: an object is required";
 	return NULL;
 }
@@ -362,7 +398,11 @@ static json_t *one_record(struct http_req *rq, json_t *r, struct rec_work *w)
 		return result_err(key, 500, "internal", "store error; retry later");
 	}
 	memset(&w->rep, 0, sizeof(w->rep));
-	if (strcmp(op, OP_RESTOCK) == 0) {
+	if (strcmp(op, OP_LOGOUT) == 0) {
+		why = logout_one(rq, r, &status);
+		res = why ? result_err(key, status, status == 400 ? "bad_request" : "internal", why)
+			  : json_pack("{s:s, s:i}", "key", key, "status", 200);
+	} else if (strcmp(op, OP_RESTOCK) == 0) {
 		why = restock_one(rq, r, key, at_ms, &status);
 		res = why ? result_err(key, status, "bad_request", why)
 			  : json_pack("{s:s, s:i}", "key", key, "status", 200);

@@ -24,6 +24,7 @@
 #include "../core/codec.h"
 #include "../core/cst.h"
 #include "../core/log.h"
+#include "vclock.h"
 
 #define TAG "db"
 #define HUBDB_BUSY_MS 5000
@@ -41,6 +42,7 @@ struct hubdb {
 	hubdb_commit_fn on_commit; /* called after each commit that made a revision */
 	void *on_commit_ctx;      /* its argument */
 	int64_t epoch;            /* meta 'epoch', read at open (renewed only by a restore) */
+	int64_t binding_life_s;   /* a binding is live this long after its bound_s */
 };
 
 /*
@@ -411,6 +413,8 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 	*out = NULL;
 	set_msg(err, errlen, "%s", "");
 	h = calloc(1, sizeof(*h));
+	if (h)
+		h->binding_life_s = HUBDB_BINDING_LIFE_S;
 	if (!h || !(h->path = strdup(path))) {
 		free(h);
 		set_msg(err, errlen, "%s: out of memory", path);
@@ -562,13 +566,14 @@ ca_err hubdb_devices_changed(struct hubdb *h, int64_t after, int64_t upto,
 		" UNION SELECT account FROM proc_records WHERE rev > ?1 AND rev <= ?2"
 		" UNION SELECT account FROM pickups WHERE rev > ?1 AND rev <= ?2"
 		" UNION SELECT account FROM invoices WHERE rev > ?1 AND rev <= ?2)"
-		" SELECT DISTINCT device FROM bindings WHERE account IN acc";
+		" SELECT DISTINCT device FROM bindings WHERE account IN acc"
+		"  AND bound_s >= ?3 - ?4";
 	sqlite3_stmt *s;
 	ca_err e;
 	int rc;
 
 	lock(h);
-	e = prep(h, &s, sql, "ii", after, upto);
+	e = prep(h, &s, sql, "iiii", after, upto, vclock_now_s(), h->binding_life_s);
 	if (e)
 		goto out;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1151,6 +1156,31 @@ ca_err hubdb_session_get(struct hubdb *h, const char *token, char account[12],
 	return e;
 }
 
+ca_err hubdb_session_end(struct hubdb *h, const char *token, const char *device, bool *ended)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	*ended = false;
+	lock(h);
+	e = prep(h, &s, "DELETE FROM sessions WHERE token = ?1 AND device = ?2", "tt", token,
+		 device);
+	if (!e)
+		e = run(h, s, "end session");
+	if (!e)
+		*ended = sqlite3_changes(h->db) > 0;
+	unlock(h);
+	return e;
+}
+
+void hubdb_set_binding_life(struct hubdb *h, int64_t seconds)
+{
+	assert(seconds >= 86400); /* > a session's life: see db.h, Bindings */
+	lock(h);
+	h->binding_life_s = seconds;
+	unlock(h);
+}
+
 /* Give every row of account a fresh revision (in a transaction). */
 static ca_err rerev_account(struct hubdb *h, const char *account)
 {
@@ -1245,32 +1275,45 @@ out:
 ca_err hubdb_bind(struct hubdb *h, const char *device, const char *account, int64_t now_s)
 {
 	sqlite3_stmt *s;
+	enum hubdb_binding was;
 	ca_err e;
 
 	IN_TX(h);
+	was = hubdb_binding_state(h, device, account, now_s);
 	e = prep(h, &s, "INSERT INTO bindings(device, account, bound_s) VALUES (?1, ?2, ?3)"
-		 " ON CONFLICT DO NOTHING", "tti", device, account, now_s);
+		 " ON CONFLICT DO UPDATE SET bound_s = max(bound_s, excluded.bound_s)", "tti",
+		 device, account, now_s);
 	if (e)
 		return e;
 	e = run(h, s, "bind");
-	if (!e && sqlite3_changes(h->db) > 0)
+	/* A new binding, or one that had expired: the device's cursor has
+	 * gone past the account's rows (or changes it was not sent), so they
+	 * get fresh revisions and reach it again. */
+	if (!e && was != HUBDB_BOUND_LIVE)
 		e = rerev_account(h, account);
 	return e;
 }
 
-bool hubdb_bound(struct hubdb *h, const char *device, const char *account)
+enum hubdb_binding hubdb_binding_state(struct hubdb *h, const char *device, const char *account,
+				       int64_t now_s)
 {
 	sqlite3_stmt *s;
-	bool yes = false;
+	enum hubdb_binding st = HUBDB_BOUND_NEVER;
 
 	lock(h);
-	if (!prep(h, &s, "SELECT 1 FROM bindings WHERE device = ?1 AND account = ?2", "tt",
-		  device, account)) {
-		yes = sqlite3_step(s) == SQLITE_ROW;
+	if (!prep(h, &s, "SELECT bound_s >= ?3 - ?4 FROM bindings WHERE device = ?1 AND account = ?2",
+		  "ttii", device, account, now_s, h->binding_life_s)) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			st = sqlite3_column_int(s, 0) ? HUBDB_BOUND_LIVE : HUBDB_BOUND_EXPIRED;
 		sqlite3_finalize(s);
 	}
 	unlock(h);
-	return yes;
+	return st;
+}
+
+bool hubdb_bound(struct hubdb *h, const char *device, const char *account)
+{
+	return hubdb_binding_state(h, device, account, vclock_now_s()) == HUBDB_BOUND_LIVE;
 }
 
 /* ---- idempotency ---- */
@@ -1807,7 +1850,7 @@ ca_err hubdb_feed(struct hubdb *h, const char *device, int64_t since, int limit,
 		  json_t **changes, int64_t *next, bool *more)
 {
 	static const char sql[] =
-		"WITH acc AS (SELECT account FROM bindings WHERE device = ?1)"
+		"WITH acc AS (SELECT account FROM bindings WHERE device = ?1 AND bound_s >= ?4 - ?5)"
 		" SELECT rev, 'app', body FROM applications"
 		"  WHERE rev > ?2 AND account IN acc"
 		" UNION ALL SELECT rev, 'record', body FROM proc_records"
@@ -1828,7 +1871,7 @@ ca_err hubdb_feed(struct hubdb *h, const char *device, int64_t since, int limit,
 	if (!arr)
 		return CA_ERR_NOMEM;
 	lock(h);
-	e = prep(h, &s, sql, "tin", device, since, limit + 1);
+	e = prep(h, &s, sql, "tinii", device, since, limit + 1, vclock_now_s(), h->binding_life_s);
 	if (e)
 		goto out;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

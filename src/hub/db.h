@@ -21,7 +21,8 @@
  * inside a transaction; once the transaction commits, waiters in
  * hubdb_rev_wait() wake. Each application row, processing record, pickup
  * and invoice row carries the revision of its last change; the feed lists
- * rows with rev > since for the accounts bound to a device, by rev.
+ * rows with rev > since for the accounts with a live binding to a device
+ * (a login there within the binding life), by rev.
  *
  * Payments (schema version 2): pay_orders is the hub's (the merchant's)
  * view of each order; paysim_orders and paysim_notices belong to the
@@ -58,6 +59,7 @@
 #define HUBDB_URL_MAX 200     /* code_url, bytes */
 #define HUBDB_BANK_MAX 16     /* bank id, bytes */
 #define HUBDB_INVOICE_NO_MAX 16 /* invoice number: YYYYMMDD + 8 digits */
+#define HUBDB_BINDING_LIFE_S (30 * 86400) /* default life of a binding after a login */
 #define HUBDB_INV_TOKEN_MAX 64  /* invoice page token or PDF key, bytes */
 
 struct hubdb;
@@ -111,8 +113,9 @@ void hubdb_wake_all(struct hubdb *db);
 typedef void (*hubdb_commit_fn)(void *ctx, int64_t rev);
 void hubdb_on_commit(struct hubdb *db, hubdb_commit_fn fn, void *ctx);
 
-/* Each device bound to an account that has a feed row with a revision in
- * (after, upto], once (what a commit concerns: whose long-poll to wake). */
+/* Each device with a live binding to an account that has a feed row with a
+ * revision in (after, upto], once (what a commit concerns: whose long-poll
+ * to wake). */
 typedef void (*hubdb_device_fn)(void *ctx, const char *device);
 ca_err hubdb_devices_changed(struct hubdb *db, int64_t after, int64_t upto,
 			     hubdb_device_fn fn, void *ctx);
@@ -177,11 +180,42 @@ ca_err hubdb_session_put(struct hubdb *db, const char *token, const char *accoun
 ca_err hubdb_session_get(struct hubdb *db, const char *token, char account[12],
 			 char device[HUBDB_DEVICE_MAX + 1], int64_t *expires_s);
 
-/* Bind account to device (in a transaction). A new binding gives the
- * account's rows fresh revisions, so a device whose cursor is already past
- * them still receives them in its feed. */
+/* End the session token of device: *ended tells whether there was one
+ * (a token of another device, an unknown or already ended one: false, and
+ * nothing changes). Durable before it returns. */
+ca_err hubdb_session_end(struct hubdb *db, const char *token, const char *device, bool *ended);
+
+/*
+ * Bindings. An account is bound to a device by a login there; bound_s is
+ * its LAST login there. The binding is live while now_s - bound_s is at
+ * most the binding life (hubdb_set_binding_life, [sessions] binding_days;
+ * HUBDB_BINDING_LIFE_S until set). Only a live binding lets the device push
+ * the account's records (hubdb_bound) and read its changes (hubdb_feed).
+ * "A live session or a live binding" is the same thing: a session is made
+ * in the login's transaction, which renews the binding, and lives 30
+ * minutes, while a binding lives at least a day; so the checks read the
+ * binding row alone (by its primary key), never the sessions table.
+ */
+enum hubdb_binding {
+	HUBDB_BOUND_NEVER,   /* the account never logged in on the device */
+	HUBDB_BOUND_EXPIRED, /* it did, but longer ago than the binding life */
+	HUBDB_BOUND_LIVE,    /* a login there within the binding life */
+};
+
+/* Set the binding life in seconds (at least a day, longer than a session),
+ * at start. */
+void hubdb_set_binding_life(struct hubdb *db, int64_t seconds);
+
+/* Bind account to device at now_s (in a transaction): a login. Sets
+ * bound_s to now_s. A new binding, or one that had expired, gives the
+ * account's rows fresh revisions, so a device whose cursor went past them
+ * (or past changes it was not sent while expired) receives them in its
+ * feed. */
 ca_err hubdb_bind(struct hubdb *db, const char *device, const char *account, int64_t now_s);
-/* Whether account is bound to device. */
+/* The binding of account to device at now_s. */
+enum hubdb_binding hubdb_binding_state(struct hubdb *db, const char *device, const char *account,
+				       int64_t now_s);
+/* Whether account's binding to device is live now (the hub's clock). */
 bool hubdb_bound(struct hubdb *db, const char *device, const char *account);
 
 /* ---- per-device hourly budgets (device_events) ---- */
@@ -307,7 +341,8 @@ ca_err hubdb_restock_add(struct hubdb *db, const struct hubdb_restock *r);
 ca_err hubdb_restock_json(struct hubdb *db, const char *device, int limit, json_t **out);
 
 /* ---- the change feed ---- */
-/* Changes for the accounts bound to device with rev > since, oldest first,
+/* Changes for the accounts with a live binding to device (now, on the hub's
+ * clock) with rev > since, oldest first,
  * at most limit: a new JSON array of {rev, kind, <kind>: {...}}; *next is
  * the last rev listed (since when none), *more whether more are waiting. */
 ca_err hubdb_feed(struct hubdb *db, const char *device, int64_t since, int limit,

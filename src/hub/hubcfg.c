@@ -131,6 +131,7 @@ static const struct hc_key hc_keys[] = {
 	HC_N("sms", "max_sends_per_hour", sms_max_sends, 1, 1000),
 	HC_N("limits", "device_sms_per_hour", device_sms_max, 1, 100000),
 	HC_N("limits", "device_logins_per_hour", device_login_max, 1, 100000),
+	HC_N("sessions", "binding_days", binding_days, 1, 3650),
 	HC_N("invoice", "token_ttl_s", invoice_ttl_s, 300, 2592000),
 	HC_N("invoice", "max_attempts", invoice_max_attempts, 1, 20),
 	HC_S("invoice", "issue_on_payment", HC_BOOL, invoice_on_payment),
@@ -339,7 +340,8 @@ static int hc_handler(void *user, const char *section, const char *name, const c
 		return 1;
 	}
 	if (strcmp(section, "hub") && strcmp(section, "sms") && strcmp(section, "log") &&
-	    strcmp(section, "invoice") && strcmp(section, "limits")) {
+	    strcmp(section, "invoice") && strcmp(section, "limits") &&
+	    strcmp(section, "sessions")) {
 		if (strcmp(x->unknown_sect, section) != 0) {
 			snprintf(x->unknown_sect, sizeof(x->unknown_sect), "%s", section);
 			hc_err(x, x->lineno, "unknown section [%s]", hc_quote(section, q, sizeof(q)));
@@ -398,6 +400,7 @@ void hubcfg_defaults(struct hubcfg *c)
 	c->sms_max_sends = SMS_MAX_SENDS;
 	c->device_sms_max = HUBCFG_DEVICE_SMS_PER_HOUR;
 	c->device_login_max = HUBCFG_DEVICE_LOGINS_PER_HOUR;
+	c->binding_days = 30;
 	snprintf(c->sms_provider, sizeof(c->sms_provider), "dev");
 	c->invoice_ttl_s = 7 * 24 * 3600;
 	c->invoice_max_attempts = 5;

@@ -8,6 +8,8 @@
  *            max_sends_per_hour (per phone)
  *   [limits] device_sms_per_hour, device_logins_per_hour (each kiosk's
  *            hourly budget of code sends and of login tries)
+ *   [sessions] binding_days (an account's binding to a kiosk ends this long
+ *            after its last login there)
  *   [prices] BUSINESS.CERT_TYPE = fen per key, e.g. new.org = 30000; every
  *            combination of the glossary's business and certificate types
  *            must be there (so approval never lacks a price)
@@ -68,6 +70,8 @@ struct hubcfg {
 	int sms_max_sends;                      /* [sms] max_sends_per_hour, per phone */
 	int device_sms_max;                     /* [limits] device_sms_per_hour */
 	int device_login_max;                   /* [limits] device_logins_per_hour */
+	int binding_days;                       /* [sessions] binding_days: life of a binding
+						   after the account's last login there */
 	int64_t price_fen[CA_BIZ__N][CA_CERT__N]; /* [prices], fen per key */
 	int invoice_ttl_s;                      /* [invoice] token_ttl_s: life of a QR token */
 	int invoice_max_attempts;               /* [invoice] max_attempts: wrong names per token */

@@ -264,6 +264,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ca-hub: %s\n", err);
 		goto out;
 	}
+	hubdb_set_binding_life(hub.db, (int64_t)hub.cfg.binding_days * 86400);
 	if (check) {
 		printf("ca-hub: %s fine; store %s at revision %lld\n", cfg_path, dbpath,
 		       (long long)hubdb_rev_current(hub.db));

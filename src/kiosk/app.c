@@ -42,6 +42,8 @@
 #define APP_TEXT_CACHE_BYTES (4u * 1024 * 1024)
 /* A toast's life. */
 #define APP_TOAST_MS 3000
+/* The first purge of finished orders after the start (store_purge_finished). */
+#define APP_PURGE_DELAY_MS 5000
 
 /* ---- clocks ---- */
 
@@ -166,6 +168,9 @@ ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errle
 		goto out;
 	}
 	a->last_input_ms = app_now_ms(a);
+	/* The first purge of finished orders a few seconds after the start,
+	 * not before the first frame. */
+	a->purge_at_ms = app_unix_ms(a) + APP_PURGE_DELAY_MS;
 	/* The first frame before anything slow: the dictionary and the
 	 * workers come after the screen is up. */
 	rc = app_frame(a);
@@ -248,6 +253,20 @@ void app_end_session(struct app *a)
 {
 	bool had = a->session.active;
 
+	/* End the session at the hub too: forgotten here at once (below), the
+	 * token goes out through the outbox, now or when the network is back
+	 * (also after a restart). */
+	if (had && a->session.token[0] && a->st) {
+		ca_err rc = store_logout_queue(a->st, a->session.token, app_unix_ms(a), NULL);
+
+		if (rc != CA_OK)
+			log_error("kiosk", "the logout could not be queued for the hub: %s (%s); "
+				  "the session ends there when it expires", store_errmsg(a->st),
+				  ca_strerror(rc));
+		else if (a->sync)
+			sync_wake(a->sync);
+	}
+
 	app_kb_close(a);
 	kb_reset(&a->kb);
 	if (a->ime)
@@ -263,6 +282,7 @@ void app_end_session(struct app *a)
 	if (a->apps)
 		explicit_bzero(a->apps, sizeof(*a->apps) * APP_APPS_MAX);
 	a->napps = 0;
+	a->queued_rows = 0;
 	app_apps_dirty(a);
 	a->net_seq = 0;
 	a->net_res_ready = false;
@@ -375,10 +395,14 @@ const struct ca_app *app_apps(struct app *a, int *n)
 		if (store_app_each(a->st, a->session.phone, ~0u, collect_app, a) != CA_OK)
 			log_error("kiosk", "cannot read the applications: %s",
 				  store_errmsg(a->st));
-		for (i = 0; i < a->napps; i++)
+		a->queued_rows = 0;
+		for (i = 0; i < a->napps; i++) {
 			a->queued[i] = store_outbox_app_pending(a->st, a->apps[i].id,
 								&pending) == CA_OK &&
 				       pending > 0;
+			if (a->queued[i])
+				a->queued_rows += pending;
+		}
 		a->apps_stale = false;
 	}
 	*n = a->session.active ? a->napps : 0;
@@ -538,11 +562,38 @@ static bool idle_exempt(const struct app *a)
 	       a->pay.order.state == PAY_NOTPAY && !a->pay.order.checking;
 }
 
+/* Once a day (and at start), while nobody is logged in: the personal
+ * data of orders finished more than [privacy] purge_days ago leaves the
+ * store (store_purge_finished). */
+static void purge_rule(struct app *a)
+{
+	int64_t now = app_unix_ms(a), n_ms;
+	int n = 0;
+	ca_err rc;
+
+	if (!a->st || a->session.active)
+		return;
+	if (now < a->purge_at_ms) {
+		ui_wake_at(a->ui, app_now_ms(a) + (a->purge_at_ms - now));
+		return;
+	}
+	n_ms = (int64_t)a->cfg->purge_days * 86400 * 1000;
+	rc = store_purge_finished(a->st, now - n_ms, &n);
+	/* A failure (the file busy) is tried again in an hour. */
+	a->purge_at_ms = now + (rc == CA_OK ? 86400 : 3600) * (int64_t)1000;
+	if (rc != CA_OK)
+		log_error("kiosk", "purging finished orders failed: %s (%s)",
+			  store_errmsg(a->st), ca_strerror(rc));
+	else if (n > 0)
+		app_apps_dirty(a);
+}
+
 /* Warn after idle_warn_s without a touch, clear after idle_reset_s more. */
 static void idle_rule(struct app *a)
 {
 	int64_t now = app_now_ms(a), warn_at, reset_at;
 
+	purge_rule(a);
 	if (a->screen == APP_SCREEN_ATTRACT && !a->session.active) {
 		a->last_input_ms = now;
 		return;

@@ -168,6 +168,8 @@ struct app {
 	bool sync_seen;            /* sync_st holds a real report */
 
 	struct app_session session;
+	int64_t purge_at_ms;       /* app_unix_ms of the next purge of finished
+				    * orders (store_purge_finished); 0 = at once */
 	struct app_login login;
 	bool notice_end_seen;      /* the notice was scrolled to its end on this visit */
 	int apply_tab;             /* application list tab */
@@ -182,6 +184,8 @@ struct app {
 	unsigned store_gen;        /* bumped with apps_stale (app_apps_dirty): what a
 				    * screen read from the store may have changed */
 	bool queued[APP_APPS_MAX]; /* apps[i] has changes the hub has not acknowledged */
+	int queued_rows;           /* pending outbox rows of the apps (the person's
+				    * own: not the kiosk's, nor an earlier logout) */
 	uint64_t net_seq;          /* the request the app waits for, 0 none */
 	enum online_op net_op;     /* its op */
 	struct online_result net_res; /* its result, once it came */

@@ -118,6 +118,7 @@ enum cfg_key_id {
 	K_DISP_STATE,
 	K_DISP_TIMEOUT,
 	K_DISP_RETRIES,
+	K_PURGE_DAYS,
 	K__N
 };
 
@@ -177,10 +178,12 @@ static const struct cfg_key cfg_keys[K__N] = {
 		disp_timeout_ms, 20, 60000),
 	CFG_NUM(K_DISP_RETRIES, "dispenser", "retries", CFG_INT, disp_retries,
 		0, 10),
+	CFG_NUM(K_PURGE_DAYS, "privacy", "purge_days", CFG_INT, purge_days, 1,
+		3650),
 };
 
 static const char *const cfg_sections[] = {
-	"kiosk", "server", "screen", "timeouts", "log", "dispenser",
+	"kiosk", "server", "screen", "timeouts", "log", "dispenser", "privacy",
 };
 
 /* State of one config_load: the reader's position and the error list. */
@@ -839,6 +842,7 @@ void config_defaults(struct config *c)
 	c->idle_warn_s = 60;
 	c->idle_reset_s = 30;
 	c->sync_interval_s = 10;
+	c->purge_days = 30;
 	c->log_level = LOG_INFO;
 	c->disp_driver = CONFIG_DISP_NONE;
 	c->disp_baud = 9600;

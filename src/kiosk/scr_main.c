@@ -277,7 +277,9 @@ void scr_home(struct app *a)
 	snprintf(hello, sizeof(hello), "%s%s", msg(MSG_UI_HELLO),
 		 mask_phone(a->session.phone, masked, sizeof(masked)));
 	ui_text(ui, hello, DRAW_FONT_BOLD, t->text_title, THEME_INK_PAGE, UI_ALIGN_LEFT);
-	app_outbox_depth(a, &pending, NULL);
+	/* The person's own rows: the kiosk's (restocks) and an earlier
+	 * person's logout are none of theirs. */
+	pending = a->queued_rows;
 	if (pending > 0) {
 		msg_format(queued, sizeof(queued), MSG_UI_SYNC_PENDING, pending);
 		ui_banner(ui, queued, UI_TONE_INFO);

@@ -31,6 +31,7 @@
 #include "../core/codec.h"
 #include "../core/log.h"
 #include "../core/mask.h"
+#include "../core/sign.h"
 #include "../core/utf8.h"
 #include "../core/uuid.h"
 
@@ -2347,5 +2348,160 @@ out:
 	if (e && began)
 		store_rollback(st);
 	free(payload);
+	return e;
+}
+
+/* ---- logout ---- */
+
+ca_err store_logout_queue(struct store *st, const char *token, int64_t now_ms,
+			  char key_out[CA_UUID_LEN + 1])
+{
+	char *payload = NULL;
+	json_t *o;
+	ca_err e;
+
+	assert(st);
+	if (!token || strlen(token) != SIGN_HEX_LEN || !sign_is_hex(token, SIGN_HEX_LEN))
+		return CA_ERR_ARG;
+	o = json_pack("{s:s, s:I, s:s}", "op", STORE_KIND_LOGOUT, "at_ms", (json_int_t)now_ms,
+		      "session", token);
+	if (o)
+		payload = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!payload)
+		return CA_ERR_NOMEM;
+	e = store_begin(st);
+	if (!e) {
+		e = store_outbox_enqueue(st, STORE_SESSION_ROWS, STORE_KIND_LOGOUT, payload, now_ms,
+					 key_out);
+		if (e)
+			store_rollback(st);
+		else
+			e = store_commit(st); /* rolls back itself on failure */
+	}
+	if (!e)
+		log_info(TAG, "logout queued for the hub");
+	explicit_bzero(payload, strlen(payload));
+	free(payload);
+	return e;
+}
+
+/* ---- privacy: purging finished orders ---- */
+
+/* Delete application id and every row about it but pending outbox rows
+ * (inside the caller's transaction). */
+static ca_err purge_one(struct store *st, const char *id)
+{
+	static const char *const sql[] = {
+		"DELETE FROM app_history WHERE app_id = ?1",
+		"DELETE FROM applications WHERE id = ?1",
+		"DELETE FROM proc_records WHERE app_id = ?1",
+		"DELETE FROM remote_apps WHERE id = ?1",
+		"DELETE FROM pickups WHERE app_id = ?1",
+		"DELETE FROM dispense_intents WHERE app_id = ?1 AND state <> 'pending'",
+		"DELETE FROM outbox WHERE app_id = ?1 AND state = 'parked'",
+	};
+	sqlite3_stmt *s = NULL;
+	size_t i;
+	ca_err e = CA_OK;
+	int rc;
+
+	for (i = 0; !e && i < sizeof(sql) / sizeof(sql[0]); i++) {
+		e = prep(st, sql[i], &s);
+		if (e)
+			break;
+		rc = sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(s);
+		if (rc != SQLITE_DONE)
+			e = db_fail(st, rc, "purge");
+		sqlite3_finalize(s);
+	}
+	return e;
+}
+
+ca_err store_purge_finished(struct store *st, int64_t before_ms, int *purged)
+{
+	static const char sql[] =
+		"SELECT id, body FROM applications WHERE updated_ms < ?1"
+		" AND id NOT IN (SELECT app_id FROM outbox WHERE state = 'pending')";
+	char cerr[CODEC_ERR_MAX], (*ids)[CA_UUID_LEN + 1] = NULL;
+	struct ca_app *app;
+	sqlite3_stmt *s = NULL;
+	size_t n = 0, cap = 0, i;
+	bool began = false;
+	ca_err e;
+	int rc;
+
+	assert(st);
+	if (purged)
+		*purged = 0;
+	app = malloc(sizeof(*app));
+	if (!app)
+		return CA_ERR_NOMEM;
+	/* What is deleted is overwritten, not left in free pages. */
+	e = exec(st, "PRAGMA secure_delete = ON", "secure delete");
+	if (e)
+		goto out;
+	e = store_begin(st);
+	if (e)
+		goto out;
+	began = true;
+	e = prep(st, sql, &s);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_bind_int64(s, 1, before_ms)) != SQLITE_OK) {
+		e = db_fail(st, rc, "purge");
+		goto out;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (codec_app_from_text((const char *)sqlite3_column_text(s, 1),
+					(size_t)sqlite3_column_bytes(s, 1), app, cerr,
+					sizeof(cerr)) != CA_OK) {
+			log_error(TAG, "%s: an application is unreadable, not purged: %s",
+				  st->path, cerr);
+			continue;
+		}
+		if (app->pay_status != CA_PAY_DONE)
+			continue;
+		if (n == cap) {
+			void *p = realloc(ids, (cap = cap ? 2 * cap : 16) * sizeof(*ids));
+
+			if (!p) {
+				e = CA_ERR_NOMEM;
+				break;
+			}
+			ids = p;
+		}
+		memcpy(ids[n++], app->id, sizeof(ids[0]));
+	}
+	if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		e = db_fail(st, rc, "purge");
+	sqlite3_finalize(s);
+	s = NULL;
+	for (i = 0; !e && i < n; i++)
+		e = purge_one(st, ids[i]);
+	if (!e) {
+		began = false;
+		e = store_commit(st); /* rolls back itself on failure */
+	}
+	if (!e && n > 0) {
+		/* Copy the overwritten pages into the file and empty the WAL
+		 * (best effort: a reader of another connection may hold it). */
+		(void)sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+						NULL);
+		log_info(TAG, "purged the personal data of %zu finished order(s)", n);
+	}
+	if (!e && purged)
+		*purged = (int)n;
+out:
+	sqlite3_finalize(s);
+	if (began)
+		store_rollback(st);
+	(void)exec(st, "PRAGMA secure_delete = OFF", "secure delete");
+	if (app)
+		explicit_bzero(app, sizeof(*app));
+	free(app);
+	free(ids);
 	return e;
 }

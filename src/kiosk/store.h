@@ -432,4 +432,47 @@ ca_err store_restock_record(struct store *st, const char *kiosk_id, int slot,
 			    int before, int after, int64_t now_ms,
 			    char key_out[CA_UUID_LEN + 1]);
 
+/* ---- logout: ending the hub session (no schema change) ----
+ *
+ * When the person logs out (退出登录) or the idle reset ends the session,
+ * the kiosk forgets the token in memory at once and queues the logout here,
+ * so the hub ends the session when the network allows, also after a
+ * restart (docs/api.md, op "logout"). The row carries the pseudo
+ * application id STORE_SESSION_ROWS (not a UUID: sending or parking it
+ * never touches an application) and the token in its payload until the
+ * hub has it.
+ */
+
+/* Outbox kind (and op) of a logout. Payload: {"op": "logout", "at_ms",
+ * "session": TOKEN}, without "app". */
+#define STORE_KIND_LOGOUT "logout"
+
+/* The outbox app_id of logout rows. */
+#define STORE_SESSION_ROWS "session"
+
+/* Queue the logout of session token (64 lower-case hex digits, else
+ * CA_ERR_ARG) at now_ms: one outbox row, its own transaction. *key_out
+ * (may be NULL) gets its idempotency key. CA_ERR_DB inside store_begin. */
+ca_err store_logout_queue(struct store *st, const char *token, int64_t now_ms,
+			  char key_out[CA_UUID_LEN + 1]);
+
+/* ---- privacy: purging finished orders (no schema change) ----
+ *
+ * An order is finished when its payment status is done (已办理: the mailed
+ * key was received, or the on-site key collected; the core has no other
+ * final state). The kiosk keeps no personal data of an order finished
+ * before a cut-off ([privacy] purge_days): store_purge_finished deletes the
+ * application with its history, processing records, pickup row, kept hub
+ * snapshot, resolved dispense intents and parked outbox rows, in one
+ * transaction. An application that still has a PENDING outbox row is left
+ * whole (the hub has not heard of it yet), and pending rows are never
+ * touched. A later change from the hub (or a new login that re-sends the
+ * account's rows) may bring the application back; it is purged again.
+ */
+
+/* Purge the applications finished (pay status done) whose last change
+ * (updated_ms) is before before_ms; *purged (may be NULL) counts them.
+ * Unreadable rows are logged and left. CA_ERR_DB inside store_begin. */
+ca_err store_purge_finished(struct store *st, int64_t before_ms, int *purged);
+
 #endif

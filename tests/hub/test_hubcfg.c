@@ -5,7 +5,8 @@
  * integer fen per key; the [invoice] keys have their defaults (7-day
  * tokens, 5 attempts, no issue on payment) and are checked (range, true or
  * false, a real USCC, a seller name of 1..60 characters); the [limits]
- * keys (each kiosk's hourly budgets) have their defaults and are checked.
+ * keys (each kiosk's hourly budgets) have their defaults and are checked;
+ * [sessions] binding_days is 30 by default, 1..3650.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -163,6 +164,25 @@ static void test_limits_keys_defaults_and_checks(void **ctx)
 	assert_non_null(strstr(err, ":17: unknown key 'per_address' in [limits]"));
 }
 
+static void test_binding_days_default_and_range(void **ctx)
+{
+	char text[4096], err[4096];
+	struct hubcfg c;
+
+	(void)ctx;
+	snprintf(text, sizeof(text), "[hub]\nmode = dev\n%s", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(c.binding_days, 30);
+	snprintf(text, sizeof(text), "%s[sessions]\nbinding_days = 7\n", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(c.binding_days, 7);
+	snprintf(text, sizeof(text), "%s[sessions]\nbinding_days = 0\n", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, ":15: [sessions] binding_days: 0 is out of range"));
+	snprintf(text, sizeof(text), "%s[sessions]\nbinding_days = 3651\n", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_price_is_integer_fen_per_key),
 		cmocka_unit_test(test_invoice_keys_defaults_and_checks),
 		cmocka_unit_test(test_limits_keys_defaults_and_checks),
+		cmocka_unit_test(test_binding_days_default_and_range),
 	};
 
 	return cmocka_run_group_tests_name("hub/hubcfg", tests, NULL, NULL);

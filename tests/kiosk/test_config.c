@@ -736,6 +736,20 @@ static void test_config_nul_byte_and_control_chars(void **state)
 	assert_string_equal(l.c.data_dir, "var/kiosk");
 }
 
+static void test_config_privacy_purge_days(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	assert_good("privacy", "purge_days = 7", &l);
+	assert_int_equal(l.c.purge_days, 7);
+	assert_good("privacy", "", &l);
+	assert_int_equal(l.c.purge_days, 30);
+	assert_bad("privacy", "purge_days = 0", "out of range 1..3650");
+	assert_bad("privacy", "purge_days = 3651", "out of range");
+	assert_bad("privacy", "keep_days = 3", "unknown key");
+}
+
 static void test_config_dispenser_driver_and_baud(void **state)
 {
 	struct loaded l;
@@ -852,6 +866,7 @@ int main(void)
 			test_config_long_line_reported_numbers_stay_right),
 		cmocka_unit_test(test_config_crlf_bom_and_inline_comments),
 		cmocka_unit_test(test_config_nul_byte_and_control_chars),
+		cmocka_unit_test(test_config_privacy_purge_days),
 		cmocka_unit_test(test_config_dispenser_driver_and_baud),
 		cmocka_unit_test(test_config_dispenser_serial_needs_device),
 		cmocka_unit_test(test_config_dispenser_slots_and_stock),

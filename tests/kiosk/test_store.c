@@ -1318,6 +1318,220 @@ static void test_11_concurrent_opens_of_a_new_file_all_succeed(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* ---- 13. purging finished orders ---- */
+
+#define DAY_MS (86400LL * 1000)
+#define T0_MS 1795000000000LL /* when the old orders changed last */
+
+/* Rows of any table of db where any column contains needle. */
+static long long rows_containing(const char *db, const char *needle)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *t = NULL, *c = NULL, *q = NULL;
+	long long n = 0;
+	char sql[4096], info[128], like[128];
+
+	snprintf(like, sizeof(like), "%%%s%%", needle);
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT name FROM sqlite_master WHERE type = 'table'"
+					    " AND name NOT LIKE 'sqlite_%'", -1, &t, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(t) == SQLITE_ROW) {
+		const char *table = (const char *)sqlite3_column_text(t, 0);
+		size_t used;
+
+		/* SELECT count(*) FROM table WHERE 0 OR col1 LIKE ?1 OR ... */
+		used = (size_t)snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\" WHERE 0",
+					table);
+		snprintf(info, sizeof(info), "PRAGMA table_info(\"%s\")", table);
+		assert_int_equal(sqlite3_prepare_v2(h, info, -1, &c, NULL), SQLITE_OK);
+		while (sqlite3_step(c) == SQLITE_ROW && used < sizeof(sql))
+			used += (size_t)snprintf(sql + used, sizeof(sql) - used,
+						 " OR CAST(\"%s\" AS TEXT) LIKE ?1",
+						 (const char *)sqlite3_column_text(c, 1));
+		sqlite3_finalize(c);
+		assert_true(used < sizeof(sql));
+		assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_bind_text(q, 1, like, -1, SQLITE_STATIC), SQLITE_OK);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			n += sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
+	sqlite3_finalize(t);
+	sqlite3_close(h);
+	return n;
+}
+
+/* Whether the bytes of file path contain needle. */
+static bool file_contains(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long len;
+	bool yes = false;
+	size_t nl = strlen(needle);
+
+	if (!f)
+		return false;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)len + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	for (long i = 0; !yes && i + (long)nl <= len; i++)
+		yes = memcmp(buf + i, needle, nl) == 0;
+	free(buf);
+	return yes;
+}
+
+/* Send (mark sent) every pending outbox row. */
+static void drain_outbox(struct store *st)
+{
+	struct store_outbox_item items[32];
+	int n, i;
+
+	do {
+		assert_int_equal(store_outbox_next(st, INT64_MAX, 32, items, &n), CA_OK);
+		for (i = 0; i < n; i++)
+			assert_int_equal(store_outbox_mark_sent(st, items[i].seq), CA_OK);
+		store_outbox_items_release(items, n);
+	} while (n > 0);
+}
+
+/* Another person's mail order: no field shared with make_app's. */
+static void make_other(struct ca_app *a, const char *account)
+{
+	make_app(a, account);
+	strcpy(a->company, "江苏国泰新点软件有限公司");
+	strcpy(a->uscc, "91320582MA1MABCDEU");
+	strcpy(a->legal_rep, "王建国");
+	strcpy(a->handler, "李娜");
+	strcpy(a->handler_id, "320582199003071232");
+	strcpy(a->mobile, account);
+	strcpy(a->email, "lina@example.com");
+	strcpy(a->mail_recipient, "张伟");
+	strcpy(a->mail_phone, "0512-58188000");
+	strcpy(a->mail_address, "江苏省苏州市张家港市经济开发区国泰北路1号");
+}
+
+/* Take a's mail order from draft to received at at_ms (the last change);
+ * stop before confirm_receipt when !received. */
+static void mail_order(struct store *st, struct ca_app *a, int64_t at_ms, bool received)
+{
+	static const enum ca_action steps[] = { CA_ACT_SUBMIT, CA_ACT_APPROVE, CA_ACT_PAY,
+						CA_ACT_SHIP, CA_ACT_CONFIRM_RECEIPT };
+	static const char *const args[] = { "请审核", NULL, NULL, "SF1234567890", NULL };
+	size_t i, n = received ? 5 : 3;
+
+	a->amount_fen = 30000;
+	assert_int_equal(store_app_create(st, a, at_ms - 5000), CA_OK);
+	for (i = 0; i < n; i++)
+		assert_int_equal(store_app_act(st, a->id, steps[i], args[i], FIXTURE_TODAY,
+					       at_ms - 4 + (int64_t)i, a, NULL), CA_OK);
+}
+
+static void test_13_purge_removes_old_finished_orders_and_keeps_the_rest(void **state)
+{
+	struct tenv *t = *state;
+	struct store *st = env_open(t);
+	struct ca_app old_mail, old_onsite, recent, unfinished, queued, got;
+	struct ca_proc_record rec;
+	struct store_change ch;
+	struct store_intent it;
+	struct store_outbox_item items[8];
+	char parked_row_key[CA_UUID_LEN + 1];
+	int n, purged = -1, pending, parked;
+
+	/* Person 1 (make_app's 林晓燕, 13905918866, 11010519491231002X): a
+	 * mail order received and an on-site order collected at T0, with a
+	 * processing record, the hub's pickup row, a parked row. */
+	make_app(&old_mail, "13905918866");
+	mail_order(st, &old_mail, T0_MS, true);
+	memset(&rec, 0, sizeof(rec));
+	assert_int_equal(uuid_v4(rec.id), CA_OK);
+	memcpy(rec.app_id, old_mail.id, sizeof(rec.app_id));
+	rec.at_ms = T0_MS;
+	strcpy(rec.staff, "审核员张三");
+	strcpy(rec.text, "已寄出，收件人林晓燕");
+	assert_int_equal(store_record_put(st, &rec), CA_OK);
+	make_ready(st, &old_onsite);
+	memset(&ch, 0, sizeof(ch));
+	ch.rev = 7;
+	ch.kind = STORE_CHANGE_PICKUP;
+	memcpy(ch.u.pickup.app_id, old_onsite.id, sizeof(ch.u.pickup.app_id));
+	strcpy(ch.u.pickup.kiosk, "fz-hall-03");
+	strcpy(ch.u.pickup.slot, "A1");
+	assert_int_equal(store_feed_apply(st, &ch, 1, 7, T0_MS, NULL), CA_OK);
+	assert_int_equal(store_intent_begin(st, old_onsite.id, 1, 3, T0_MS - 2, &it), CA_OK);
+	assert_int_equal(store_intent_collected(st, it.seq, "slot 1: dispensed", FIXTURE_TODAY,
+						T0_MS, &old_onsite), CA_OK);
+	assert_int_equal(old_onsite.pay_status, CA_PAY_DONE);
+	/* The first row of the old mail order was refused by the hub: parked. */
+	assert_int_equal(store_outbox_next(st, INT64_MAX, 8, items, &n), CA_OK);
+	assert_true(n >= 1);
+	assert_string_equal(items[0].app_id, old_mail.id);
+	memcpy(parked_row_key, items[0].key, sizeof(parked_row_key));
+	assert_int_equal(store_outbox_park(st, items[0].seq, "409 conflict: test"), CA_OK);
+	store_outbox_items_release(items, n);
+	drain_outbox(st);
+	assert_int_equal(rows_of(t->db, "outbox", "idem_key", parked_row_key), 1);
+
+	/* Person 2 (李娜): finished 25 days after T0 (recent), one paid and
+	 * not received (unfinished), one received at T0 whose last row has
+	 * not reached the hub (queued). */
+	make_other(&recent, "13812345678");
+	mail_order(st, &recent, T0_MS + 25 * DAY_MS, true);
+	make_other(&unfinished, "13812345678");
+	mail_order(st, &unfinished, T0_MS, false);
+	drain_outbox(st);
+	make_other(&queued, "13812345678");
+	mail_order(st, &queued, T0_MS, true);
+	assert_int_equal(store_outbox_app_pending(st, queued.id, &n), CA_OK);
+	assert_true(n > 0);
+	assert_int_equal(store_outbox_depth(st, &pending, &parked), CA_OK);
+	assert_int_equal(parked, 1);
+
+	/* Before: person 1's data is in the store. */
+	assert_true(rows_containing(t->db, "林晓燕") > 0);
+	assert_true(rows_containing(t->db, "11010519491231002X") > 0);
+	assert_true(rows_containing(t->db, "13905918866") > 0);
+
+	/* 31 days after T0 with purge_days 30. */
+	assert_int_equal(store_purge_finished(st, T0_MS + 31 * DAY_MS - 30 * DAY_MS, &purged),
+			 CA_OK);
+	assert_int_equal(purged, 2);
+	assert_int_equal(store_app_get(st, old_mail.id, &got), CA_ERR_NOT_FOUND);
+	assert_int_equal(store_app_get(st, old_onsite.id, &got), CA_ERR_NOT_FOUND);
+	assert_int_equal(rows_containing(t->db, "林晓燕"), 0);
+	assert_int_equal(rows_containing(t->db, "11010519491231002X"), 0);
+	assert_int_equal(rows_containing(t->db, "13905918866"), 0);
+	assert_int_equal(rows_containing(t->db, "闽江建设"), 0);
+	assert_int_equal(rows_containing(t->db, old_mail.id), 0);
+	assert_int_equal(rows_containing(t->db, old_onsite.id), 0);
+
+	/* The rest stays whole, queued rows included. */
+	assert_int_equal(store_app_get(st, recent.id, &got), CA_OK);
+	assert_int_equal(store_app_get(st, unfinished.id, &got), CA_OK);
+	assert_int_equal(store_app_get(st, queued.id, &got), CA_OK);
+	assert_int_equal(got.pay_status, CA_PAY_DONE);
+	assert_int_equal(store_outbox_app_pending(st, queued.id, &pending), CA_OK);
+	assert_int_equal(pending, n);
+	assert_true(rows_of(t->db, "app_history", "app_id", recent.id) > 0);
+	assert_int_equal(store_outbox_depth(st, &pending, &parked), CA_OK);
+	assert_int_equal(parked, 0);
+
+	/* Idempotent; and nothing is left in the file's bytes either. */
+	assert_int_equal(store_purge_finished(st, T0_MS + DAY_MS, &purged), CA_OK);
+	assert_int_equal(purged, 0);
+	store_close(st);
+	t->st = NULL;
+	assert_false(file_contains(t->db, "11010519491231002X"));
+	assert_false(file_contains(t->db, "13905918866"));
+	assert_true(file_contains(t->db, "320582199003071232"));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
 
 int main(void)
@@ -1339,6 +1553,7 @@ int main(void)
 		T(test_10c_intent_failed_writes_only_the_fault_row),
 		T(test_11_concurrent_opens_of_a_new_file_all_succeed),
 		T(test_12_restock_record_is_one_outbox_row_in_its_own_transaction),
+		T(test_13_purge_removes_old_finished_orders_and_keeps_the_rest),
 	};
 
 	/* The failure tests log on purpose; keep the warnings, drop info. */

@@ -14,7 +14,11 @@
  *      its bounds (not before Retry-After), loses nothing, duplicates
  *      nothing;
  *   4. client-side security: a wrong CA, a certificate for another host
- *      name and a wrong public-key pin are refused; the right pin passes.
+ *      name and a wrong public-key pin are refused; the right pin passes;
+ *   5. a logout made while the hub is down (store_logout_queue, what the
+ *      kiosk's session end calls) stays queued through failed attempts and
+ *      a restart of the kiosk, reaches the hub once it is back, and the
+ *      session is gone there (its token is refused).
  *
  * Each test has its own device and account, so the feeds do not mix.
  */
@@ -657,6 +661,94 @@ static void test_4_wrong_ca_wrong_host_and_pins(void **state)
 	kiosk_free(k);
 }
 
+/* ---- 5. a logout queued while the hub is down ---- */
+
+/* Log k's account in again; the session token into token. */
+static void login_token(const struct kiosk *k, char token[65])
+{
+	struct hubproc_req q;
+	struct hubproc_resp r;
+	char body[128], target[64];
+	json_t *j;
+	long st;
+
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", k->phone);
+	assert_int_equal(device_call(k, "POST", "/v1/login/sms", body), 200);
+	snprintf(target, sizeof(target), "/v1/admin/sms/%s", k->phone);
+	j = admin("GET", target, NULL, &st);
+	assert_int_equal(st, 200);
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"code\":\"%s\"}", k->phone,
+		 json_string_value(json_object_get(j, "code")));
+	json_decref(j);
+	memset(&q, 0, sizeof(q));
+	q.device = k->device;
+	q.secret = k->secret;
+	assert_int_equal(hubproc_request(&hub, &q, "POST", "/v1/login", body, &r), 0);
+	assert_int_equal(r.status, 200);
+	j = json_loads(r.body, 0, NULL);
+	free(r.body);
+	copy_to(token, 65, json_string_value(json_object_get(j, "token")));
+	json_decref(j);
+}
+
+/* A call that needs a live session (an unknown order): 404 while the
+ * session lives, 401 once it is gone. */
+static long session_probe(const struct kiosk *k, const char *token)
+{
+	struct hubproc_req q;
+	struct hubproc_resp r;
+
+	memset(&q, 0, sizeof(q));
+	q.device = k->device;
+	q.secret = k->secret;
+	q.session = token;
+	assert_int_equal(hubproc_request(&hub, &q, "GET", "/v1/pay/orders/CA20990101AAAAAAAAAAAA",
+					 NULL, &r), 0);
+	free(r.body);
+	return r.status;
+}
+
+static void test_5_logout_queued_offline_reaches_the_hub_after_restart(void **state)
+{
+	struct kiosk *k = kiosk_new("logout-01", "13800000501");
+	char token[65], err[STORE_ERR_MAX];
+	struct store *st = NULL;
+	struct sync_status ss;
+	int pending, parked;
+
+	(void)state;
+	login_token(k, token);
+	assert_int_equal(session_probe(k, token), 404);
+	enqueue(k, 1, false); /* an application row beside it */
+
+	/* The hub goes away; the person logs out (the kiosk forgets the
+	 * token in memory and queues the logout). */
+	assert_int_equal(hubproc_stop(&hub), 0);
+	assert_int_equal(store_open(k->db, &st, err, sizeof(err)), CA_OK);
+	assert_int_equal(store_logout_queue(st, token, 1795000100000, NULL), CA_OK);
+	assert_int_equal(store_logout_queue(st, "not-a-token", 1795000100000, NULL), CA_ERR_ARG);
+	store_close(st);
+	assert_int_not_equal(once(k, &k->cfg, &ss), CA_OK);
+	assert_false(ss.online);
+	assert_int_not_equal(once(k, &k->cfg, &ss), CA_OK);
+	depth(k, &pending, &parked);
+	assert_int_equal(pending, 2);
+	assert_int_equal(parked, 0);
+
+	/* The hub comes back (another port: the kiosk is restarted with the
+	 * new address; its store is the same file). */
+	assert_int_equal(hubproc_restart(&hub), 0);
+	copy_to(k->cfg.server_url, sizeof(k->cfg.server_url), hub.url);
+	assert_int_equal(session_probe(k, token), 404); /* still alive there */
+	assert_int_equal(once(k, &k->cfg, &ss), CA_OK);
+	depth(k, &pending, &parked);
+	assert_int_equal(pending, 0);
+	assert_int_equal(parked, 0);
+	assert_int_equal(session_probe(k, token), 401);
+	hub_holds_exactly(k, "draft", 1);
+	kiosk_free(k);
+}
+
 static int group_setup(void **state)
 {
 	struct hubproc_opts o;
@@ -681,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_2_crash_torture_kill_9_while_draining),
 		cmocka_unit_test(test_3_faults_back_off_lose_nothing_duplicate_nothing),
 		cmocka_unit_test(test_4_wrong_ca_wrong_host_and_pins),
+		cmocka_unit_test(test_5_logout_queued_offline_reaches_the_hub_after_restart),
 	};
 
 	log_set_level(LOG_ERROR);

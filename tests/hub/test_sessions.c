@@ -1,0 +1,361 @@
+/*
+ * test_sessions.c - an account's reach from a kiosk ends (docs/hub.md,
+ * Login; docs/api.md, POST /v1/logout), on a real ca-hub over TLS with the
+ * virtual clock:
+ *
+ *   1. a binding lives [sessions] binding_days (default 30) after the
+ *      account's LAST login on that kiosk: up to 30 days kiosk A still
+ *      receives the account's changes and may push its records; one second
+ *      past 30 days A's feed no longer carries them and A's push is refused
+ *      with 403 binding_expired, while kiosk B, where the account logged in
+ *      a day ago, still receives and pushes; a new login on A binds it
+ *      again, and A's feed then brings the change it missed;
+ *   2. POST /v1/logout ends the session at once (the token is refused
+ *      afterwards); a second logout is harmless (200, ended false); another
+ *      kiosk cannot end it; no header is 400;
+ *   3. the queued form, a record of op "logout" in POST /v1/records (what a
+ *      kiosk sends from its outbox), ends the session too, and its replay
+ *      changes nothing.
+ *
+ * One hub serves the group; each test uses its own phones and devices and
+ * moves the clock forward only.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/core/codec.h"
+#include "../../src/core/uuid.h"
+#include "../fixture.h"
+#include "../support/hubproc.h"
+
+#define DAY_S 86400
+
+static struct hubproc hub;
+static int64_t clock_offset; /* how far the hub's virtual clock was moved */
+
+/* A provisioned kiosk. */
+struct dev {
+	const char *id;
+	char secret[65];
+};
+
+static struct dev dev_a = { .id = "hall-a" }, dev_b = { .id = "hall-b" };
+static struct dev dev_c = { .id = "hall-c" }, dev_d = { .id = "hall-d" };
+
+static int group_setup(void **state)
+{
+	struct hubproc_opts o = { .virtual_clock = true };
+
+	(void)state;
+	if (hubproc_start(&hub, &o))
+		return -1;
+	return hubproc_device_add(&hub, dev_a.id, dev_a.secret) ||
+	       hubproc_device_add(&hub, dev_b.id, dev_b.secret) ||
+	       hubproc_device_add(&hub, dev_c.id, dev_c.secret) ||
+	       hubproc_device_add(&hub, dev_d.id, dev_d.secret) ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+	int st = hubproc_stop(&hub);
+
+	(void)state;
+	hubproc_cleanup(&hub);
+	return st == 0 ? 0 : -1;
+}
+
+/* A request signed by d (with session when not NULL) or, d NULL, by staff;
+ * the answer parsed (new reference, NULL if not JSON). */
+static json_t *req(const struct dev *d, const char *session, const char *method,
+		   const char *target, const char *body, long *status)
+{
+	struct hubproc_req q = { .ts_offset = clock_offset, .session = session };
+	struct hubproc_resp r;
+	json_t *j;
+
+	if (d) {
+		q.device = d->id;
+		q.secret = d->secret;
+	} else {
+		q.bearer = hub.token;
+	}
+	hubproc_request(&hub, &q, method, target, body, &r);
+	*status = r.status;
+	j = json_loads(r.body, 0, NULL);
+	free(r.body);
+	return j;
+}
+
+/* Move the hub's clock forward. */
+static void advance(int64_t s)
+{
+	char n[32], out[128];
+
+	snprintf(n, sizeof(n), "%lld", (long long)s);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "clock", "advance", n, (char *)NULL),
+			 0);
+	clock_offset += s;
+}
+
+/* Log phone in on d; its session token into token. */
+static void login(const struct dev *d, const char *phone, char token[65])
+{
+	char body[128], out[256];
+	long st;
+	json_t *j;
+
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", phone);
+	j = req(d, NULL, "POST", "/v1/login/sms", body, &st);
+	assert_int_equal(st, 200);
+	json_decref(j);
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "sms", "last", phone, (char *)NULL), 0);
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"code\":\"%.6s\"}", phone, out);
+	j = req(d, NULL, "POST", "/v1/login", body, &st);
+	assert_int_equal(st, 200);
+	snprintf(token, 65, "%s", json_string_value(json_object_get(j, "token")));
+	json_decref(j);
+	assert_int_equal(strlen(token), 64);
+}
+
+/* Push one record (op, app) from d; the per-record result (new reference). */
+static json_t *push(const struct dev *d, const struct ca_app *a, const char *op)
+{
+	char key[CA_UUID_LEN + 1], *text;
+	json_t *r, *j, *res;
+	long st;
+
+	assert_int_equal(uuid_v4(key), CA_OK);
+	r = json_pack("{s:[{s:s, s:s, s:I, s:o, s:n}]}", "records", "key", key, "op", op, "at_ms",
+		      (json_int_t)1795000000000, "app", codec_app_encode(a), "arg");
+	text = json_dumps(r, JSON_COMPACT);
+	json_decref(r);
+	j = req(d, NULL, "POST", "/v1/records", text, &st);
+	free(text);
+	assert_int_equal(st, 200);
+	res = json_incref(json_array_get(json_object_get(j, "results"), 0));
+	json_decref(j);
+	assert_non_null(res);
+	return res;
+}
+
+static int push_status(const struct dev *d, const struct ca_app *a, const char *op)
+{
+	json_t *res = push(d, a, op);
+	int st = (int)json_integer_value(json_object_get(res, "status"));
+
+	json_decref(res);
+	return st;
+}
+
+/* Read d's whole feed from *cursor on (moving it); count the changes that
+ * are about application app_id (app, record, pickup or invoice). */
+static int feed_count(const struct dev *d, int64_t *cursor, const char *app_id)
+{
+	char target[96];
+	int n = 0;
+	bool more;
+
+	do {
+		json_t *j, *c;
+		size_t i;
+		long st;
+
+		snprintf(target, sizeof(target), "/v1/feed?since=%lld", (long long)*cursor);
+		j = req(d, NULL, "GET", target, NULL, &st);
+		assert_int_equal(st, 200);
+		json_array_foreach(json_object_get(j, "changes"), i, c) {
+			const char *kind = json_string_value(json_object_get(c, "kind"));
+			json_t *o = json_object_get(c, kind);
+			const char *id = json_string_value(json_object_get(o, "id"));
+			const char *aid = json_string_value(json_object_get(o, "app_id"));
+
+			if (!strcmp(kind, "app") ? id && !strcmp(id, app_id)
+						 : aid && !strcmp(aid, app_id))
+				n++;
+		}
+		*cursor = json_integer_value(json_object_get(j, "next"));
+		more = json_is_true(json_object_get(j, "more"));
+		json_decref(j);
+	} while (more);
+	return n;
+}
+
+/* 1. The binding ends 30 days after the last login on that kiosk. */
+static void test_binding_expires_30_days_after_last_login_on_that_kiosk(void **state)
+{
+	const char *phone = "13800110001", *other = "13800110004";
+	char tok[65];
+	struct ca_app a, b, c;
+	int64_t cur_a = 0, cur_b = 0;
+	json_t *res;
+
+	(void)state;
+	/* On A: login and a draft. */
+	login(&dev_a, phone, tok);
+	fixture_app(&a);
+	assert_int_equal(uuid_v4(a.id), CA_OK);
+	snprintf(a.account, sizeof(a.account), "%s", phone);
+	assert_int_equal(push_status(&dev_a, &a, "save"), 200);
+	assert_int_equal(feed_count(&dev_a, &cur_a, a.id), 1);
+
+	/* 29 days later the account logs in on B (and never again on A);
+	 * another account logs in on A. */
+	advance(29 * DAY_S);
+	login(&dev_b, phone, tok);
+	login(&dev_a, other, tok);
+	assert_int_equal(feed_count(&dev_b, &cur_b, a.id), 1); /* B catches up */
+
+	/* Just under 30 days after the login on A: still A's. A change made
+	 * on B reaches A, and A may push. */
+	advance(DAY_S - 10);
+	snprintf(a.company, sizeof(a.company), "%s", "江苏乙号科技有限公司");
+	assert_int_equal(push_status(&dev_b, &a, "save"), 200);
+	assert_int_equal(feed_count(&dev_a, &cur_a, a.id), 1);
+	assert_int_equal(feed_count(&dev_b, &cur_b, a.id), 1);
+	assert_int_equal(push_status(&dev_a, &a, "save"), 200);
+	assert_int_equal(feed_count(&dev_b, &cur_b, a.id), 1);
+
+	/* 30 days and a second (and more) since the last login on A. */
+	advance(11);
+	snprintf(a.company, sizeof(a.company), "%s", "江苏丙号科技有限公司");
+	assert_int_equal(push_status(&dev_b, &a, "save"), 200);
+	assert_int_equal(feed_count(&dev_a, &cur_a, a.id), 0);
+	assert_int_equal(feed_count(&dev_b, &cur_b, a.id), 1);
+	res = push(&dev_a, &a, "save");
+	assert_int_equal(json_integer_value(json_object_get(res, "status")), 403);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(res, "error"), "code")), "binding_expired");
+	assert_non_null(strstr(json_string_value(json_object_get(
+				       json_object_get(res, "error"), "message")), "log in here again"));
+	json_decref(res);
+	/* A new draft of the account from A is refused too; from B it is
+	 * taken. */
+	fixture_app(&b);
+	assert_int_equal(uuid_v4(b.id), CA_OK);
+	snprintf(b.account, sizeof(b.account), "%s", phone);
+	assert_int_equal(push_status(&dev_a, &b, "save"), 403);
+	assert_int_equal(push_status(&dev_b, &b, "save"), 200);
+	assert_int_equal(feed_count(&dev_a, &cur_a, b.id), 0);
+	/* The other account's change moves A's cursor past all of that. */
+	fixture_app(&c);
+	assert_int_equal(uuid_v4(c.id), CA_OK);
+	snprintf(c.account, sizeof(c.account), "%s", other);
+	assert_int_equal(push_status(&dev_a, &c, "save"), 200);
+	assert_int_equal(feed_count(&dev_a, &cur_a, c.id), 1);
+
+	/* A new login on A binds it again: what it missed arrives, and it
+	 * may push again. */
+	login(&dev_a, phone, tok);
+	{
+		int64_t from = cur_a;
+
+		assert_int_equal(feed_count(&dev_a, &cur_a, a.id), 1);
+		cur_a = from;
+		assert_int_equal(feed_count(&dev_a, &cur_a, b.id), 1);
+	}
+	assert_int_equal(push_status(&dev_a, &a, "save"), 200);
+}
+
+/* GET /v1/pay/orders/NOPE with token on d: 401 when the session is not
+ * alive, 404 (no such order) when it is. */
+static long probe_session(const struct dev *d, const char *token)
+{
+	long st;
+
+	json_decref(req(d, token, "GET", "/v1/pay/orders/CA20990101AAAAAAAAAAAA", NULL, &st));
+	return st;
+}
+
+/* 2. POST /v1/logout ends the session at once; twice is harmless. */
+static void test_logout_ends_session_token_refused_and_twice_is_harmless(void **state)
+{
+	char tok[65];
+	json_t *j;
+	long st;
+
+	(void)state;
+	login(&dev_c, "13800110002", tok);
+	assert_int_equal(probe_session(&dev_c, tok), 404);
+
+	/* Another kiosk cannot end it. */
+	j = req(&dev_d, tok, "POST", "/v1/logout", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_true(json_is_false(json_object_get(j, "ended")));
+	json_decref(j);
+	assert_int_equal(probe_session(&dev_c, tok), 404);
+
+	j = req(&dev_c, tok, "POST", "/v1/logout", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_true(json_is_true(json_object_get(j, "ended")));
+	json_decref(j);
+	assert_int_equal(probe_session(&dev_c, tok), 401);
+
+	j = req(&dev_c, tok, "POST", "/v1/logout", NULL, &st);
+	assert_int_equal(st, 200);
+	assert_true(json_is_false(json_object_get(j, "ended")));
+	json_decref(j);
+	assert_int_equal(probe_session(&dev_c, tok), 401);
+
+	j = req(&dev_c, NULL, "POST", "/v1/logout", NULL, &st);
+	assert_int_equal(st, 400);
+	json_decref(j);
+}
+
+/* 3. op "logout" in POST /v1/records, as a kiosk's outbox sends it. */
+static void test_logout_record_ends_session_and_replay_changes_nothing(void **state)
+{
+	char tok[65], tok2[65], key[CA_UUID_LEN + 1], body[400];
+	json_t *j;
+	long st;
+
+	(void)state;
+	login(&dev_d, "13800110003", tok);
+	assert_int_equal(probe_session(&dev_d, tok), 404);
+	assert_int_equal(uuid_v4(key), CA_OK);
+	snprintf(body, sizeof(body), "{\"records\":[{\"key\":\"%s\",\"op\":\"logout\","
+		 "\"at_ms\":1795000000000,\"session\":\"%s\"}]}", key, tok);
+	j = req(&dev_d, NULL, "POST", "/v1/records", body, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(j, "results"), 0), "status")), 200);
+	json_decref(j);
+	assert_int_equal(probe_session(&dev_d, tok), 401);
+
+	/* The person logs in again; a replay of the old row leaves the new
+	 * session alone (it names the old token). */
+	login(&dev_d, "13800110003", tok2);
+	j = req(&dev_d, NULL, "POST", "/v1/records", body, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(j, "results"), 0), "status")), 200);
+	json_decref(j);
+	assert_int_equal(probe_session(&dev_d, tok2), 404);
+
+	/* A malformed token is refused for good (400). */
+	assert_int_equal(uuid_v4(key), CA_OK);
+	snprintf(body, sizeof(body), "{\"records\":[{\"key\":\"%s\",\"op\":\"logout\","
+		 "\"at_ms\":1795000000000,\"session\":\"nope\"}]}", key);
+	j = req(&dev_d, NULL, "POST", "/v1/records", body, &st);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(j, "results"), 0), "status")), 400);
+	json_decref(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_binding_expires_30_days_after_last_login_on_that_kiosk),
+		cmocka_unit_test(test_logout_ends_session_token_refused_and_twice_is_harmless),
+		cmocka_unit_test(test_logout_record_ends_session_and_replay_changes_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
