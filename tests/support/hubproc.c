@@ -89,7 +89,8 @@ static const char cert_script[] =
 	"openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem"
 	" -days 3 -extfile srv.ext\n";
 
-static int write_config(struct hubproc *hp, const char *demo_code, const char *extra)
+static int write_config(struct hubproc *hp, const char *demo_code, const char *extra,
+			int max_conn)
 {
 	static const char *const biz[] = { "new", "renew", "change", "reissue" };
 	static const char *const cert[] = { "org", "legal_rep", "personal" };
@@ -99,9 +100,11 @@ static int write_config(struct hubproc *hp, const char *demo_code, const char *e
 	if (!f)
 		return -1;
 	fprintf(f, "[hub]\nmode = %s\nlisten = 127.0.0.1\nport = 0\ndata_dir = %s\n"
-		"cert = %s/srv.pem\nkey = %s/srv.key\nmax_connections = 32\n"
-		"connection_timeout_s = 60\n[sms]\nprovider = dev\n",
+		"cert = %s/srv.pem\nkey = %s/srv.key\n",
 		demo_code ? "demo" : "dev", hp->data_dir, hp->dir, hp->dir);
+	if (max_conn >= 0)
+		fprintf(f, "max_connections = %d\n", max_conn ? max_conn : 32);
+	fprintf(f, "connection_timeout_s = 60\n[sms]\nprovider = dev\n");
 	if (demo_code)
 		fprintf(f, "demo_code = %s\n", demo_code);
 	fprintf(f, "[prices]\n");
@@ -202,7 +205,8 @@ int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
 		fprintf(stderr, "hubproc: openssl could not make the test certificates\n");
 		return -1;
 	}
-	if (write_config(hp, o ? o->demo_code : NULL, o ? o->extra_ini : NULL))
+	if (write_config(hp, o ? o->demo_code : NULL, o ? o->extra_ini : NULL,
+			 o ? o->max_connections : 0))
 		return -1;
 	return launch(hp);
 }

@@ -38,6 +38,8 @@ struct hubproc_opts {
 	bool virtual_clock;     /* pass --virtual-clock */
 	const char *demo_code;  /* mode = demo with this code; NULL = dev mode */
 	const char *extra_ini;  /* appended to the config (e.g. an [invoice] section) */
+	int max_connections;    /* [hub] max_connections: 0 = 32 (the tests' value),
+				 * -1 = not written (the hub's own default) */
 };
 
 /* Make the directory, certificates and config, and start the hub. */
