@@ -259,6 +259,21 @@ static void machine_jiffies(double *busy, double *total)
 	fclose(f);
 }
 
+/* The first three fields of /proc/loadavg and a newline (static buffer). */
+static const char *loadavg(void)
+{
+	static char buf[64];
+	FILE *f = fopen("/proc/loadavg", "r");
+	double a = 0, b = 0, c = 0;
+
+	if (!f || fscanf(f, "%lf %lf %lf", &a, &b, &c) != 3)
+		a = b = c = -1;
+	if (f)
+		fclose(f);
+	snprintf(buf, sizeof(buf), "%.2f %.2f %.2f\n", a, b, c);
+	return buf;
+}
+
 /* This process's CPU time (all threads), seconds. */
 static double self_cpu_s(void)
 {
@@ -333,6 +348,7 @@ struct req {
 	struct kiosk *k;           /* its kiosk; NULL for /health */
 	bool busy;                 /* in the multi handle */
 	bool held;                 /* request sent (connection up), no answer yet */
+	bool sent;                 /* the connection was up and the request went out */
 	int64_t t0_us;             /* when it was started */
 	int64_t due_ms;            /* next start (monotonic); 0 = never */
 	int fails;                 /* failures in a row (backoff) */
@@ -394,6 +410,7 @@ static int on_prereq(void *ud, char *ip, char *lip, int rport, int lport)
 	(void)lip;
 	(void)rport;
 	(void)lport;
+	q->sent = true;
 	if (q->kind == REQ_FEED)
 		q->held = true;
 	return CURL_PREREQFUNC_OK;
@@ -490,6 +507,7 @@ static void req_start(struct fleet *fl, struct req *q)
 	curl_easy_setopt(q->h, CURLOPT_PRIVATE, q);
 	q->busy = true;
 	q->held = false;
+	q->sent = false;
 	q->t0_us = mono_us();
 	if (q->kind == REQ_PUSH)
 		fl->ph->push_sent++;
@@ -554,7 +572,10 @@ static void req_done(struct fleet *fl, struct req *q, CURLcode cc)
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &status);
 	ok = cc == CURLE_OK && status == 200;
-	if (cc != CURLE_OK)
+	if (cc == CURLE_OPERATION_TIMEDOUT)
+		count_errf(ph, kind, q->sent ? "timeout waiting for the answer"
+				     : "timeout connecting (TCP + TLS handshake, 10 s)");
+	else if (cc != CURLE_OK)
 		count_errf(ph, kind, curl_easy_strerror(cc));
 	else if (status != 200) {
 		snprintf(what, sizeof(what), "HTTP %ld", status);
@@ -886,15 +907,16 @@ static void *hostile_main(void *ud)
 	int i;
 
 	while (!atomic_load(&hs->stop)) {
-		int64_t t0 = mono_ms(), now;
+		int64_t t0 = mono_ms(), th, now;
 		int opened = 0;
 		long held = 0, trick = 0;
 
-		/* Opening stops for this round after about a second (a
-		 * handshake the hub does not take waits up to 1 s), so closes
-		 * are still noticed and trickled lines still go out. */
+		/* Opening stops for this round after 0.4 s (tricklers) and
+		 * 0.6 s (holders): a handshake the hub does not take waits up
+		 * to 1 s, and closes must still be noticed and trickled lines
+		 * still go out. */
 		for (i = 0; i < hs->tricklers && !atomic_load(&hs->stop) &&
-		     mono_ms() - t0 < 1000; i++) {
+		     mono_ms() - t0 < 400; i++) {
 			struct hconn *c = &hs->trick[i];
 
 			if (c->fd >= 0)
@@ -912,8 +934,9 @@ static void *hostile_main(void *ud)
 		}
 		/* Keep H unfinished requests open: reopen what the hub cut, at
 		 * most 50 new handshakes a round. */
+		th = mono_ms();
 		for (i = 0; i < hs->holders && opened < 50 && !atomic_load(&hs->stop) &&
-		     mono_ms() - t0 < 1000; i++) {
+		     mono_ms() - th < 600; i++) {
 			struct hconn *c = &hs->hold[i];
 
 			if (c->fd >= 0)
@@ -1137,9 +1160,9 @@ static void print_phase(struct phase *ph, const struct opts *o, const struct hos
 	printf("  %-34s %.1f %% of a core (shares the 2 cores with the hub)\n",
 	       "generator (this process)", 100.0 * (ph->self_cpu1 - ph->self_cpu0) / s);
 	if (mt > 0)
-		printf("  %-34s %.0f %% busy of %ld cores (every process on the machine)\n",
-		       "machine", 100.0 * (ph->mbusy1 - ph->mbusy0) / mt,
-		       sysconf(_SC_NPROCESSORS_ONLN));
+		printf("  %-34s %.0f %% busy of %ld cores (every process on the machine); "
+		       "load average %s", "machine", 100.0 * (ph->mbusy1 - ph->mbusy0) / mt,
+		       sysconf(_SC_NPROCESSORS_ONLN), loadavg());
 	if (hs) {
 		printf("  %-34s %ld handshakes tried, %ld done, %ld failed; held at the end "
 		       "%ld (max %ld); cut by the hub %ld (longest life %.0f s)\n",
@@ -1342,7 +1365,7 @@ static int run_drain(struct hubproc *hp, int n)
 	char **bodies = NULL, b1[128];
 	int batches = (n + BATCH_MAX - 1) / BATCH_MAX, b, i, apps = (n + 1) / 2;
 	long bad = 0, whole_bad = 0, ok = 0;
-	double cpu0, cpu1, self0, self1;
+	double cpu0, cpu1, self0, self1, mb0, mt0, mb1, mt1;
 	int64_t t0, t1;
 	char (*ids)[CA_UUID_LEN + 1] = calloc((size_t)apps, sizeof(*ids));
 
@@ -1386,6 +1409,7 @@ static int run_drain(struct hubproc *hp, int n)
 	}
 	cpu0 = proc_cpu_s(hp->pid);
 	self0 = self_cpu_s();
+	machine_jiffies(&mb0, &mt0);
 	t0 = mono_ms();
 	for (b = 0; b < batches; b++) {
 		json_t *j = NULL, *r;
@@ -1410,6 +1434,7 @@ static int run_drain(struct hubproc *hp, int n)
 	t1 = mono_ms();
 	cpu1 = proc_cpu_s(hp->pid);
 	self1 = self_cpu_s();
+	machine_jiffies(&mb1, &mt1);
 	printf("\nscenario 3: %d queued records drained by one kiosk (127.4.0.1), %d "
 	       "requests of up to %d records over one keep-alive connection\n", n, batches,
 	       BATCH_MAX);
@@ -1422,6 +1447,10 @@ static int run_drain(struct hubproc *hp, int n)
 	printf("  %-34s %.1f %% of a core; generator %.1f %% of a core\n", "hub CPU",
 	       100.0 * (cpu1 - cpu0) * 1000.0 / (double)(t1 - t0 + 1),
 	       100.0 * (self1 - self0) * 1000.0 / (double)(t1 - t0 + 1));
+	if (mt1 > mt0)
+		printf("  %-34s %.0f %% busy of %ld cores (every process on the machine); "
+		       "load average %s", "machine", 100.0 * (mb1 - mb0) / (mt1 - mt0),
+		       sysconf(_SC_NPROCESSORS_ONLN), loadavg());
 	fflush(stdout);
 	for (b = 0; b < batches; b++)
 		free(bodies[b]);
