@@ -574,7 +574,7 @@ static void req_done(struct fleet *fl, struct req *q, CURLcode cc)
 	ok = cc == CURLE_OK && status == 200;
 	if (cc == CURLE_OPERATION_TIMEDOUT)
 		count_errf(ph, kind, q->sent ? "timeout waiting for the answer"
-				     : "timeout connecting (TCP + TLS handshake, 10 s)");
+				     : "timeout before the request went out (TCP + TLS)");
 	else if (cc != CURLE_OK)
 		count_errf(ph, kind, curl_easy_strerror(cc));
 	else if (status != 200) {
@@ -1444,8 +1444,11 @@ static int run_drain(struct hubproc *hp, int n)
 	       ok, bad, whole_bad);
 	printf("  %-34s %s\n", "request latency (100 records)",
 	       lat_text(&lat, b1, sizeof(b1)));
-	printf("  %-34s %.1f %% of a core; generator %.1f %% of a core\n", "hub CPU",
-	       100.0 * (cpu1 - cpu0) * 1000.0 / (double)(t1 - t0 + 1),
+	printf("  %-34s %.1f %% of a core, %.0f us a record (%.0f records/s if it had a "
+	       "core to itself and no fsync to wait for); generator %.1f %% of a core\n",
+	       "hub CPU", 100.0 * (cpu1 - cpu0) * 1000.0 / (double)(t1 - t0 + 1),
+	       ok ? (cpu1 - cpu0) * 1e6 / (double)ok : 0.0,
+	       cpu1 > cpu0 ? (double)ok / (cpu1 - cpu0) : 0.0,
 	       100.0 * (self1 - self0) * 1000.0 / (double)(t1 - t0 + 1));
 	if (mt1 > mt0)
 		printf("  %-34s %.0f %% busy of %ld cores (every process on the machine); "
