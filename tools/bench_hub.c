@@ -75,6 +75,7 @@
 #define BODY_CAP        (1 << 20) /* largest answer kept */
 #define ERR_KINDS       64     /* distinct error kinds counted per phase */
 #define BATCH_MAX       100    /* records per request (docs/api.md) */
+#define HEALTH_MAX      64     /* /health samples in flight (5 s at 100 ms: 50) */
 
 /* ---- options ---- */
 
@@ -380,6 +381,8 @@ struct fleet {
 	struct kiosk *k;           /* o->kiosks kiosks */
 	struct phase *ph;          /* where results go now */
 	int64_t next_health_ms;    /* next /health sample */
+	struct req *health[HEALTH_MAX]; /* /health samples in flight, owned */
+	int nhealth;               /* how many */
 };
 
 static size_t on_body(char *d, size_t s, size_t m, void *ud)
@@ -638,6 +641,13 @@ static void req_done(struct fleet *fl, struct req *q, CURLcode cc)
 	}
 	json_decref(j);
 	if (q->kind == REQ_HEALTH) {
+		int i;
+
+		for (i = 0; i < fl->nhealth; i++)
+			if (fl->health[i] == q) {
+				fl->health[i] = fl->health[--fl->nhealth];
+				break;
+			}
 		curl_easy_cleanup(q->h);
 		curl_slist_free_all(q->hdr);
 		free(q->resp);
@@ -717,12 +727,16 @@ static void start_due(struct fleet *fl, int64_t now, bool pushing)
 		}
 	}
 	if (now >= fl->next_health_ms) {
-		struct req *q = calloc(1, sizeof(*q));
+		struct req *q = fl->nhealth < HEALTH_MAX ? calloc(1, sizeof(*q)) : NULL;
 
 		fl->next_health_ms += HEALTH_EVERY_MS;
 		if (q) {
 			q->kind = REQ_HEALTH;
+			fl->health[fl->nhealth++] = q;
 			req_start(fl, q);
+		} else {
+			fl->ph->health_bad++;
+			count_err(fl->ph, "health: not sent (64 samples still waiting)");
 		}
 	}
 }
@@ -1218,7 +1232,7 @@ static int64_t wait_health(struct hubproc *hp, int64_t limit_ms)
 static int run_fleet(struct hubproc *hp, const struct opts *o)
 {
 	struct fleet fl;
-	struct phase ramp, p1, p2;
+	static struct phase ramp, p1, p2; /* large (error tables); released below */
 	struct hostile hs;
 	CURL *setup;
 	int64_t t0, now;
@@ -1336,6 +1350,15 @@ out:
 				free(qs[j]->resp);
 			}
 		}
+		for (i = 0; i < fl.nhealth; i++) {
+			struct req *q = fl.health[i];
+
+			curl_multi_remove_handle(fl.m, q->h);
+			curl_easy_cleanup(q->h);
+			curl_slist_free_all(q->hdr);
+			free(q->resp);
+			free(q);
+		}
 		curl_multi_cleanup(fl.m);
 	}
 	if (fl.ep > 0)
@@ -1343,16 +1366,12 @@ out:
 	if (setup)
 		curl_easy_cleanup(setup);
 	free(fl.k);
-	if (fl.ph) {
-		lat_release(&ramp.push_lat);
-		lat_release(&ramp.health_lat);
-		lat_release(&p1.push_lat);
-		lat_release(&p1.health_lat);
-		if (fl.ph == &p2) {
-			lat_release(&p2.push_lat);
-			lat_release(&p2.health_lat);
-		}
-	}
+	lat_release(&ramp.push_lat);
+	lat_release(&ramp.health_lat);
+	lat_release(&p1.push_lat);
+	lat_release(&p1.health_lat);
+	lat_release(&p2.push_lat);
+	lat_release(&p2.health_lat);
 	return ret;
 }
 
@@ -1375,6 +1394,10 @@ static int run_drain(struct hubproc *hp, int n)
 	bodies = calloc((size_t)batches, sizeof(*bodies));
 	if (!h || !ids || !bodies || provision(h, hp, &k) != 0 || login(h, hp, &k) != 0) {
 		fprintf(stderr, "bench-hub: cannot set up the drain kiosk\n");
+		free(bodies);
+		free(ids);
+		if (h)
+			curl_easy_cleanup(h);
 		return -1;
 	}
 	/* As the outbox holds them: a save and a submit per application; as
