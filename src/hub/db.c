@@ -334,6 +334,14 @@ static void stmts_release(struct hubdb *h)
 }
 
 /*
+ * Every statement of prep() goes back with done(): finalizing a kept one
+ * would leave a dangling pointer in the cache, handed out again later. So
+ * that no later change (or merge) can, any sqlite3_finalize below this
+ * line fails to build.
+ */
+#define sqlite3_finalize(s) use_done_not_sqlite3_finalize(s)
+
+/*
  * Prepare sql and bind the parameters described by fmt, one letter each:
  * 't' text (const char *, NULL binds NULL), 'i' int64, 'n' int.
  */
