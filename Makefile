@@ -299,6 +299,20 @@ $(BENCH_SYNC): $(BUILD)/tools/bench_sync.o $(BUILD)/tests/support/hubproc.o \
 bench: $(BENCH_SYNC) $(HUB_BIN) $(HUBCTL_BIN)
 	$(BENCH_SYNC)
 
+# `make bench-hub`: a fleet of simulated kiosks (libcurl multi) and hostile
+# clients (OpenSSL) against one real hub (docs/bench-hub.md). Arguments in
+# BENCH_HUB_ARGS, e.g. `make bench-hub BENCH_HUB_ARGS=--quick`.
+BENCH_HUB = $(BUILD)/bench-hub
+$(BUILD)/tools/bench_hub.o: ALL_CFLAGS += $(HUB_CFLAGS)
+$(BENCH_HUB): $(BUILD)/tools/bench_hub.o $(HUBPROC) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $^ $(KIOSK_LIBS) $(call pkg_libs,openssl) -lm
+
+.PHONY: bench-hub
+bench-hub: $(BENCH_HUB) $(HUB_BIN) $(HUBCTL_BIN)
+	$(BENCH_HUB) $(BENCH_HUB_ARGS)
+bench: bench-hub
+all: $(BENCH_HUB)
+
 # ---- keyboard: libcaime.a (ime + keyboard model), its tests, its bench ----
 # The engine's header is C++; ime.c declares the im_* C functions itself,
 # and libgooglepinyin.so brings its own libstdc++ dependency.

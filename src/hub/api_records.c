@@ -2,12 +2,18 @@
  * api_records.c - POST /v1/records: a kiosk's outbox rows, applied one by
  * one, idempotently (docs/api.md, Records).
  *
- * For each record, in ONE transaction: look up (device, key) in the
- * idempotency table - a replay with the same request hash returns the
- * stored result, a different hash is 409 -; decide on the hub's copy of
- * the application (fsm.h), write the row and its history, and store the
- * result under the key. Final results (2xx, 4xx) are stored; a 5xx is not,
- * so the kiosk's retry gets another go. The request hash is SHA-256 of the
+ * All records of one request are applied in ONE transaction (one fsync per
+ * request, not per record), each inside its own savepoint: look up
+ * (device, key) in the idempotency table - a replay with the same request
+ * hash returns the stored result, a different hash is 409 -; decide on the
+ * hub's copy of the application (fsm.h), write the row and its history,
+ * and store the result under the key. Final results (2xx, 4xx) are kept
+ * (the savepoint is released); a 5xx is not (rolled back to the savepoint,
+ * revisions included), so the kiosk's retry gets another go, and the other
+ * records of the request are not touched by it. Records are applied in
+ * order, so a later one sees what an earlier one of the same request wrote
+ * (a repeated key is a replay). If the commit fails, every result becomes
+ * 500: nothing of the request was kept. The request hash is SHA-256 of the
  * record object serialised with sorted keys.
  *
  * One op is about the kiosk, not an application: "restock" (a slot of its
@@ -357,8 +363,18 @@ static const char *shape(json_t *r, const char **key, const char **op, const cha
 	return NULL;
 }
 
-/* One record, end to end: shape, idempotency, decision, storage. */
-static json_t *one_record(struct http_req *rq, json_t *r, struct rec_work *w)
+/* A 500 result: the store failed, nothing of the record was kept. */
+static json_t *result_store_err(const char *key)
+{
+	return result_err(key, 500, "internal", "store error; retry later");
+}
+
+/*
+ * One record, end to end: shape, idempotency, decision, storage, inside the
+ * request's open transaction (its own savepoint). *lost is set when SQLite
+ * ended the whole transaction (the request must roll back).
+ */
+static json_t *one_record(struct http_req *rq, json_t *r, struct rec_work *w, bool *lost)
 {
 	struct hub *hub = rq->hub;
 	const char *key = "", *op = NULL, *arg = NULL, *why;
@@ -378,11 +394,13 @@ static json_t *one_record(struct http_req *rq, json_t *r, struct rec_work *w)
 	sign_sha256_hex(text, strlen(text), hash);
 	free(text);
 
-	if (hubdb_begin(hub->db))
-		return result_err(key, 500, "internal", "store busy; retry later");
+	if (hubdb_savepoint(hub->db)) {
+		*lost = !hubdb_in_tx(hub->db);
+		return result_store_err(key);
+	}
 	e = hubdb_idem_get(hub->db, rq->device, key, old_hash, &old_status, &stored);
 	if (e == CA_OK) {
-		hubdb_rollback(hub->db);
+		*lost = hubdb_savepoint_release(hub->db) != CA_OK;
 		if (strcmp(old_hash, hash) != 0) {
 			free(stored);
 			log_warn(TAG, "key %s of %s reused with a different record", key, rq->device);
@@ -393,10 +411,8 @@ static json_t *one_record(struct http_req *rq, json_t *r, struct rec_work *w)
 		free(stored);
 		return res ? res : result_err(key, 500, "internal", "stored result unreadable");
 	}
-	if (e != CA_ERR_NOT_FOUND) {
-		hubdb_rollback(hub->db);
-		return result_err(key, 500, "internal", "store error; retry later");
-	}
+	if (e != CA_ERR_NOT_FOUND)
+		goto undo;
 	memset(&w->rep, 0, sizeof(w->rep));
 	if (strcmp(op, OP_LOGOUT) == 0) {
 		why = logout_one(rq, r, &status);
@@ -415,31 +431,47 @@ static json_t *one_record(struct http_req *rq, json_t *r, struct rec_work *w)
 	} else {
 		res = apply_one(rq, w, r, key, op, arg, at_ms, &status);
 	}
-	if (status >= 500 || !res) {
-		hubdb_rollback(hub->db);
-		json_decref(res);
-		return result_err(key, 500, "internal", "store error; retry later");
-	}
+	if (status >= 500 || !res)
+		goto undo;
 	text = json_dumps(res, JSON_COMPACT);
 	e = text ? hubdb_idem_put(hub->db, rq->device, key, hash, status, text,
 				  vclock_now_ms()) : CA_ERR_NOMEM;
 	free(text);
-	if (e) {
-		hubdb_rollback(hub->db);
+	if (e)
+		goto undo;
+	if (hubdb_savepoint_release(hub->db)) {
+		*lost = true;
 		json_decref(res);
-		return result_err(key, 500, "internal", "store error; retry later");
-	}
-	if (hubdb_commit(hub->db)) {
-		json_decref(res);
-		return result_err(key, 500, "internal", "store error; retry later");
+		return result_store_err(key);
 	}
 	return res;
+undo:
+	json_decref(res);
+	*lost = hubdb_savepoint_rollback(hub->db) != CA_OK;
+	return result_store_err(key);
+}
+
+/* Replace every result by a 500 (the transaction holding them is gone). */
+static void results_all_failed(json_t *results, json_t *list)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_clear(results);
+	json_array_foreach(list, i, r) {
+		json_t *k = json_object_get(r, "key");
+
+		json_array_append_new(results,
+				      result_store_err(json_is_string(k) ? json_string_value(k)
+									  : ""));
+	}
 }
 
 static void records(struct http_req *rq, struct http_resp *rs)
 {
 	json_t *body = http_json_body(rq, rs), *list, *results, *r;
 	struct rec_work *w = NULL;
+	bool lost = false;
 	size_t i;
 
 	if (!body)
@@ -458,8 +490,24 @@ static void records(struct http_req *rq, struct http_resp *rs)
 		http_error(rs, 500, "internal", "out of memory");
 		goto out;
 	}
-	json_array_foreach(list, i, r)
-		json_array_append_new(results, one_record(rq, r, w));
+	if (hubdb_begin(rq->hub->db)) {
+		results_all_failed(results, list);
+		http_reply(rs, 200, json_pack("{s:o}", "results", results));
+		goto out;
+	}
+	json_array_foreach(list, i, r) {
+		json_array_append_new(results, one_record(rq, r, w, &lost));
+		if (lost)
+			break;
+	}
+	if (lost) {
+		hubdb_rollback(rq->hub->db);
+		log_error(TAG, "the store ended the transaction of %zu records from %s; "
+			  "none kept", json_array_size(list), rq->device);
+		results_all_failed(results, list);
+	} else if (hubdb_commit(rq->hub->db)) {
+		results_all_failed(results, list);
+	}
 	http_reply(rs, 200, json_pack("{s:o}", "results", results));
 out:
 	free(w);

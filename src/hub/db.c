@@ -4,7 +4,8 @@
  *
  * Where to start reading: hubdb_open() (checks, pragmas, migrations), then
  * hubdb_begin/commit and hubdb_rev_next (revisions and the feed's wake-up),
- * then hubdb_feed(). Statements are prepared per call and finalized before
+ * then hubdb_feed(). Statements come from prep() and go back with done()
+ * (a small cache of prepared statements, struct hubdb_stmt) before
  * returning, as in the kiosk store; column text is copied out at once.
  */
 #include "db.h"
@@ -29,12 +30,29 @@
 #define TAG "db"
 #define HUBDB_BUSY_MS 5000
 
+/*
+ * A prepared statement kept for reuse. Preparing (parsing SQL, planning)
+ * was about a quarter of the hub's CPU time on a batch of records: each
+ * record runs about ten statements. A statement is handed out by prep() to
+ * one user at a time (in_use) and given back by done(), which resets it;
+ * a second user of the same SQL meanwhile gets a statement of its own.
+ */
+#define HUBDB_STMT_CACHE 96
+struct hubdb_stmt {
+	sqlite3_stmt *s;   /* owned; NULL = free slot */
+	uint32_t hash;     /* FNV-1a of sql */
+	char *sql;         /* the text it was prepared from, owned */
+	bool in_use;       /* handed out, not given back yet */
+};
+
 struct hubdb {
 	sqlite3 *db;              /* the one connection, owned */
 	char *path;               /* file name for messages, owned */
 	pthread_mutex_t lock;     /* recursive; held for a call or a whole transaction */
 	int depth;                /* transaction nesting guard: 1 inside begin..commit */
 	int64_t tx_rev;           /* highest revision handed out in the open transaction */
+	bool sp_open;             /* a savepoint is open inside the transaction */
+	int64_t sp_rev;           /* tx_rev when the savepoint was opened */
 	pthread_mutex_t rev_mu;   /* guards committed_rev and stopping */
 	pthread_cond_t rev_cv;    /* signalled when committed_rev grows or on stop */
 	int64_t committed_rev;    /* last committed revision */
@@ -43,6 +61,8 @@ struct hubdb {
 	void *on_commit_ctx;      /* its argument */
 	int64_t epoch;            /* meta 'epoch', read at open (renewed only by a restore) */
 	int64_t binding_life_s;   /* a binding is live this long after its bound_s */
+	pthread_mutex_t stmt_mu;  /* guards stmts (callers may not hold lock) */
+	struct hubdb_stmt stmts[HUBDB_STMT_CACHE]; /* prepared statements kept for reuse */
 };
 
 /*
@@ -239,6 +259,99 @@ static void unlock(struct hubdb *h)
 /* Assert that the caller holds an open transaction. */
 #define IN_TX(h) assert((h)->depth == 1 && !sqlite3_get_autocommit((h)->db))
 
+static uint32_t sql_hash(const char *sql)
+{
+	uint32_t x = 2166136261u;
+
+	for (; *sql; sql++)
+		x = (x ^ (unsigned char)*sql) * 16777619u;
+	return x;
+}
+
+/* A statement for sql: the kept one when it is free, else a new one (kept
+ * when there is room). SQLite's result code. */
+static int stmt_get(struct hubdb *h, const char *sql, sqlite3_stmt **out)
+{
+	uint32_t x = sql_hash(sql);
+	struct hubdb_stmt *slot = NULL;
+	int i, rc;
+
+	pthread_mutex_lock(&h->stmt_mu);
+	for (i = 0; i < HUBDB_STMT_CACHE; i++) {
+		struct hubdb_stmt *c = &h->stmts[i];
+
+		if (!c->s) {
+			if (!slot)
+				slot = c;
+			continue;
+		}
+		if (c->hash == x && !c->in_use && strcmp(c->sql, sql) == 0) {
+			c->in_use = true;
+			*out = c->s;
+			pthread_mutex_unlock(&h->stmt_mu);
+			return SQLITE_OK;
+		}
+	}
+	if (slot) {
+		slot->sql = strdup(sql);
+		if (!slot->sql)
+			slot = NULL;
+	}
+	rc = sqlite3_prepare_v3(h->db, sql, -1, slot ? SQLITE_PREPARE_PERSISTENT : 0, out,
+				NULL);
+	if (slot && rc == SQLITE_OK && *out) {
+		slot->s = *out;
+		slot->hash = x;
+		slot->in_use = true;
+	} else if (slot) {
+		free(slot->sql);
+		slot->sql = NULL;
+	}
+	pthread_mutex_unlock(&h->stmt_mu);
+	return rc;
+}
+
+/* Give back a statement of prep(): reset a kept one, finalize any other.
+ * done(h, NULL) is fine. */
+static void done(struct hubdb *h, sqlite3_stmt *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&h->stmt_mu);
+	for (i = 0; i < HUBDB_STMT_CACHE; i++)
+		if (h->stmts[i].s == s) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			h->stmts[i].in_use = false;
+			pthread_mutex_unlock(&h->stmt_mu);
+			return;
+		}
+	pthread_mutex_unlock(&h->stmt_mu);
+	sqlite3_finalize(s);
+}
+
+/* Finalize every kept statement (before the connection closes). */
+static void stmts_release(struct hubdb *h)
+{
+	int i;
+
+	for (i = 0; i < HUBDB_STMT_CACHE; i++) {
+		sqlite3_finalize(h->stmts[i].s);
+		free(h->stmts[i].sql);
+		memset(&h->stmts[i], 0, sizeof(h->stmts[i]));
+	}
+}
+
+/*
+ * Every statement of prep() goes back with done(): finalizing a kept one
+ * would leave a dangling pointer in the cache, handed out again later. So
+ * that no later change (or merge) can, any sqlite3_finalize below this
+ * line fails to build.
+ */
+#define sqlite3_finalize(s) use_done_not_sqlite3_finalize(s)
+
 /*
  * Prepare sql and bind the parameters described by fmt, one letter each:
  * 't' text (const char *, NULL binds NULL), 'i' int64, 'n' int.
@@ -249,7 +362,7 @@ static ca_err prep(struct hubdb *h, sqlite3_stmt **s, const char *sql, const cha
 	int rc, i;
 
 	*s = NULL;
-	rc = sqlite3_prepare_v3(h->db, sql, -1, 0, s, NULL);
+	rc = stmt_get(h, sql, s);
 	if (rc != SQLITE_OK) {
 		*s = NULL;
 		return fail(h, rc, "prepare");
@@ -275,7 +388,7 @@ static ca_err prep(struct hubdb *h, sqlite3_stmt **s, const char *sql, const cha
 	if (rc != SQLITE_OK) {
 		ca_err e = fail(h, rc, "bind");
 
-		sqlite3_finalize(*s);
+		done(h, *s);
 		*s = NULL;
 		return e;
 	}
@@ -288,7 +401,7 @@ static ca_err run(struct hubdb *h, sqlite3_stmt *s, const char *what)
 	int rc = sqlite3_step(s);
 	ca_err e = rc == SQLITE_DONE ? CA_OK : fail(h, rc, what);
 
-	sqlite3_finalize(s);
+	done(h, s);
 	return e;
 }
 
@@ -334,7 +447,7 @@ static int pragma_text(struct hubdb *h, const char *sql, char *out, size_t n)
 		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 			rc = SQLITE_OK;
 	}
-	sqlite3_finalize(s);
+	done(h, s);
 	return rc;
 }
 
@@ -425,6 +538,7 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 	pthread_mutex_init(&h->lock, &ma);
 	pthread_mutexattr_destroy(&ma);
 	pthread_mutex_init(&h->rev_mu, NULL);
+	pthread_mutex_init(&h->stmt_mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&h->rev_cv, &ca);
@@ -458,8 +572,13 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 				"stays \"%s\")", path, buf);
 		goto out;
 	}
-	rc = sqlite3_exec(h->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-			  NULL, NULL, NULL);
+	/* A page cache of 32 MiB (SQLite's default is 2 MiB): the one
+	 * connection lives as long as the hub, and a fleet's applications,
+	 * idempotency keys and history outgrow 2 MiB within the first
+	 * thousands of records; past it every record of a batch re-reads its
+	 * index pages from the file (docs/bench-hub.md). */
+	rc = sqlite3_exec(h->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+			  " PRAGMA cache_size = -32768;", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = pragma_text(h, "PRAGMA foreign_keys", buf, sizeof(buf));
 	if (rc != SQLITE_OK || strcmp(buf, "1") != 0) {
@@ -503,6 +622,7 @@ void hubdb_close(struct hubdb *h)
 	if (!h)
 		return;
 	hubdb_wake_all(h);
+	stmts_release(h);
 	if (h->db) {
 		int rc = sqlite3_close(h->db);
 
@@ -511,6 +631,7 @@ void hubdb_close(struct hubdb *h)
 	}
 	pthread_cond_destroy(&h->rev_cv);
 	pthread_mutex_destroy(&h->rev_mu);
+	pthread_mutex_destroy(&h->stmt_mu);
 	pthread_mutex_destroy(&h->lock);
 	free(h->path);
 	free(h);
@@ -584,7 +705,7 @@ ca_err hubdb_devices_changed(struct hubdb *h, int64_t after, int64_t upto,
 	}
 	if (rc != SQLITE_DONE)
 		e = fail(h, rc, "devices changed");
-	sqlite3_finalize(s);
+	done(h, s);
 out:
 	unlock(h);
 	return e;
@@ -606,6 +727,7 @@ ca_err hubdb_commit(struct hubdb *h)
 	}
 	h->depth = 0;
 	h->tx_rev = 0;
+	h->sp_open = false;
 	unlock(h);
 	return e;
 }
@@ -617,7 +739,64 @@ void hubdb_rollback(struct hubdb *h)
 		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 	h->depth = 0;
 	h->tx_rev = 0;
+	h->sp_open = false;
 	unlock(h);
+}
+
+/*
+ * One savepoint inside the open transaction (not nested): a record of a
+ * batch is undone on its own while the others stay. A rollback also takes
+ * back the revisions handed out since the savepoint (the counter's row is
+ * rolled back with the rest), so tx_rev is restored: the commit publishes
+ * exactly the last revision it made durable.
+ */
+ca_err hubdb_savepoint(struct hubdb *h)
+{
+	int rc;
+
+	IN_TX(h);
+	assert(!h->sp_open);
+	rc = sqlite3_exec(h->db, "SAVEPOINT hubdb_sp", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return fail(h, rc, "savepoint");
+	h->sp_open = true;
+	h->sp_rev = h->tx_rev;
+	return CA_OK;
+}
+
+ca_err hubdb_savepoint_release(struct hubdb *h)
+{
+	int rc;
+
+	assert(h->depth == 1 && h->sp_open);
+	h->sp_open = false;
+	if (sqlite3_get_autocommit(h->db))
+		return CA_ERR_DB; /* SQLite ended the transaction itself */
+	rc = sqlite3_exec(h->db, "RELEASE hubdb_sp", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? CA_OK : fail(h, rc, "release savepoint");
+}
+
+ca_err hubdb_savepoint_rollback(struct hubdb *h)
+{
+	int rc;
+
+	assert(h->depth == 1 && h->sp_open);
+	h->sp_open = false;
+	h->tx_rev = h->sp_rev;
+	if (sqlite3_get_autocommit(h->db))
+		return CA_ERR_DB; /* SQLite ended the transaction itself */
+	rc = sqlite3_exec(h->db, "ROLLBACK TO hubdb_sp", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(h->db, "RELEASE hubdb_sp", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? CA_OK : fail(h, rc, "roll back to savepoint");
+}
+
+/* Whether the transaction begun by hubdb_begin is still open (SQLite ends
+ * it on its own after some errors: I/O, disk full, out of memory). */
+bool hubdb_in_tx(struct hubdb *h)
+{
+	assert(h->depth == 1);
+	return !sqlite3_get_autocommit(h->db);
 }
 
 ca_err hubdb_rev_next(struct hubdb *h, int64_t *rev)
@@ -637,7 +816,7 @@ ca_err hubdb_rev_next(struct hubdb *h, int64_t *rev)
 		rc = sqlite3_step(s);
 	}
 	e = rc == SQLITE_DONE ? CA_OK : fail(h, rc, "next revision");
-	sqlite3_finalize(s);
+	done(h, s);
 	return e;
 }
 
@@ -719,7 +898,7 @@ ca_err hubdb_epoch_renew(struct hubdb *h, int64_t *epoch)
 		}
 	} while (rc == SQLITE_DONE);
 	e = rc == SQLITE_DONE ? CA_OK : fail(h, rc, "renew the epoch");
-	sqlite3_finalize(s);
+	done(h, s);
 	if (!e)
 		*epoch = h->epoch;
 out:
@@ -754,7 +933,7 @@ ca_err hubdb_ping(struct hubdb *h, char *why, size_t whylen)
 			? "the revision counter is missing" : sqlite3_errstr(rc));
 	}
 out:
-	sqlite3_finalize(s);
+	done(h, s);
 	unlock(h);
 	return e;
 }
@@ -865,7 +1044,7 @@ ca_err hubdb_device_get(struct hubdb *h, const char *id, struct hubdb_device *ou
 		out->created_s = sqlite3_column_int64(s, 3);
 		out->last_seen_s = sqlite3_column_int64(s, 4);
 	}
-	sqlite3_finalize(s);
+	done(h, s);
 out:
 	unlock(h);
 	return e;
@@ -911,7 +1090,7 @@ ca_err hubdb_device_list(struct hubdb *h, json_t **out)
 			"last_seen", (json_int_t)sqlite3_column_int64(s, 3)));
 	if (rc != SQLITE_DONE)
 		e = fail(h, rc, "list devices");
-	sqlite3_finalize(s);
+	done(h, s);
 out:
 	unlock(h);
 	if (e)
@@ -976,7 +1155,7 @@ static ca_err window_count(struct hubdb *h, const char *count_sql, const char *n
 		*count = sqlite3_column_int(s, 0);
 	else
 		e = fail(h, rc, "count in window");
-	sqlite3_finalize(s);
+	done(h, s);
 	if (e || *count < limit)
 		return e;
 	e = prep(h, &s, nth_sql, "ttin", key, kind, since_s, *count - limit);
@@ -987,7 +1166,7 @@ static ca_err window_count(struct hubdb *h, const char *count_sql, const char *n
 		*free_at_s = sqlite3_column_int64(s, 0);
 	else
 		e = fail(h, rc, "oldest in window");
-	sqlite3_finalize(s);
+	done(h, s);
 	return e;
 }
 
@@ -1091,7 +1270,7 @@ ca_err hubdb_sms_code_get(struct hubdb *h, const char *phone, struct hubdb_code 
 			out->tries = sqlite3_column_int(s, 3);
 			out->used = sqlite3_column_int(s, 4) != 0;
 		}
-		sqlite3_finalize(s);
+		done(h, s);
 	}
 	unlock(h);
 	return e;
@@ -1150,7 +1329,7 @@ ca_err hubdb_session_get(struct hubdb *h, const char *token, char account[12],
 			e = CA_ERR_CORRUPT;
 		else
 			*expires_s = sqlite3_column_int64(s, 2);
-		sqlite3_finalize(s);
+		done(h, s);
 	}
 	unlock(h);
 	return e;
@@ -1219,7 +1398,7 @@ static ca_err rerev_account(struct hubdb *h, const char *account)
 	}
 	if (!e && rc != SQLITE_DONE)
 		e = fail(h, rc, "list account");
-	sqlite3_finalize(s);
+	done(h, s);
 	for (i = 0; !e && i < n; i++) {
 		e = hubdb_app_get(h, ids[i], app);
 		if (!e)
@@ -1255,7 +1434,7 @@ static ca_err rerev_account(struct hubdb *h, const char *account)
 		}
 		if (!e && rc != SQLITE_DONE)
 			e = fail(h, rc, "list account rows");
-		sqlite3_finalize(s);
+		done(h, s);
 		snprintf(sql, sizeof(sql), "UPDATE %s SET rev = ?1 WHERE rowid = ?2", tables[i]);
 		for (k = 0; !e && k < m; k++) {
 			e = hubdb_rev_next(h, &rev);
@@ -1305,7 +1484,7 @@ enum hubdb_binding hubdb_binding_state(struct hubdb *h, const char *device, cons
 		  "ttii", device, account, now_s, h->binding_life_s)) {
 		if (sqlite3_step(s) == SQLITE_ROW)
 			st = sqlite3_column_int(s, 0) ? HUBDB_BOUND_LIVE : HUBDB_BOUND_EXPIRED;
-		sqlite3_finalize(s);
+		done(h, s);
 	}
 	unlock(h);
 	return st;
@@ -1343,7 +1522,7 @@ ca_err hubdb_idem_get(struct hubdb *h, const char *device, const char *key, char
 			if (!*result)
 				e = CA_ERR_NOMEM;
 		}
-		sqlite3_finalize(s);
+		done(h, s);
 	}
 	unlock(h);
 	return e;
@@ -1385,7 +1564,7 @@ ca_err hubdb_app_get(struct hubdb *h, const char *id, struct ca_app *out)
 			log_error(TAG, "%s: application %s unreadable: %s", h->path, id, cerr);
 			e = CA_ERR_CORRUPT;
 		}
-		sqlite3_finalize(s);
+		done(h, s);
 	}
 	unlock(h);
 	return e;
@@ -1471,7 +1650,7 @@ ca_err hubdb_app_each(struct hubdb *h, int status, int limit, hubdb_app_fn fn, v
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		e = fail(h, rc, "list applications");
-	sqlite3_finalize(s);
+	done(h, s);
 out:
 	unlock(h);
 	free(app);
@@ -1527,7 +1706,7 @@ ca_err hubdb_history_json(struct hubdb *h, const char *app_id, json_t **out)
 	}
 	if (rc != SQLITE_DONE)
 		e = fail(h, rc, "read history");
-	sqlite3_finalize(s);
+	done(h, s);
 out:
 	unlock(h);
 	if (e)
@@ -1576,7 +1755,7 @@ ca_err hubdb_record_json(struct hubdb *h, const char *app_id, json_t **out)
 			json_array_append_new(arr, j);
 	if (rc != SQLITE_DONE)
 		e = fail(h, rc, "read records");
-	sqlite3_finalize(s);
+	done(h, s);
 out:
 	unlock(h);
 	if (e)
@@ -1625,7 +1804,7 @@ ca_err hubdb_invoice_put(struct hubdb *h, const char *app_id, const char *accoun
 		rc = sqlite3_step(s);
 	}
 	e = rc == SQLITE_DONE && seq > 0 ? CA_OK : fail(h, rc, "next invoice number");
-	sqlite3_finalize(s);
+	done(h, s);
 	if (e)
 		return e;
 	ca_cst_tm(at_ms / 1000, &tm); /* the issue date in China time */
@@ -1657,7 +1836,7 @@ ca_err hubdb_invoice_get(struct hubdb *h, const char *app_id, struct hubdb_invoi
 	} else {
 		e = rc == SQLITE_DONE ? CA_ERR_NOT_FOUND : fail(h, rc, "read invoice");
 	}
-	sqlite3_finalize(s);
+	done(h, s);
 out:
 	unlock(h);
 	return e;
@@ -1703,7 +1882,7 @@ static ca_err inv_token_one(struct hubdb *h, struct hubdb_inv_token *t, sqlite3_
 		e = inv_token_row(s, t) ? CA_OK : CA_ERR_DB;
 	else
 		e = rc == SQLITE_DONE ? CA_ERR_NOT_FOUND : fail(h, rc, "read invoice token");
-	sqlite3_finalize(s);
+	done(h, s);
 	return e;
 }
 
@@ -1793,7 +1972,7 @@ ca_err hubdb_restock_json(struct hubdb *h, const char *device, int limit, json_t
 			"key", (const char *)sqlite3_column_text(s, 6)));
 	if (rc != SQLITE_DONE)
 		e = fail(h, rc, "list restocks");
-	sqlite3_finalize(s);
+	done(h, s);
 out:
 	unlock(h);
 	if (e)
@@ -1823,7 +2002,7 @@ static ca_err one_json(struct hubdb *h, const char *sql, const char *app_id, jso
 		*out = col_json(s, 0);
 	else if (rc != SQLITE_DONE)
 		e = fail(h, rc, "read side row");
-	sqlite3_finalize(s);
+	done(h, s);
 	return e;
 }
 
@@ -1894,7 +2073,7 @@ ca_err hubdb_feed(struct hubdb *h, const char *device, int64_t since, int limit,
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		e = fail(h, rc, "read feed");
-	sqlite3_finalize(s);
+	done(h, s);
 out:
 	unlock(h);
 	if (e)
@@ -1974,7 +2153,7 @@ ca_err hubdb_pay_get(struct hubdb *h, const char *no, struct hubdb_pay *out)
 			out->notifications = sqlite3_column_int(s, 12);
 			out->updated_ms = sqlite3_column_int64(s, 13);
 		}
-		sqlite3_finalize(s);
+		done(h, s);
 	}
 	unlock(h);
 	return e;
@@ -2047,7 +2226,7 @@ ca_err hubdb_pay_list(struct hubdb *h, enum hubdb_pay_sel sel, const char *app_i
 		}
 		if (!e && *n < max && rc != SQLITE_DONE)
 			e = fail(h, rc, "list payment orders");
-		sqlite3_finalize(s);
+		done(h, s);
 	}
 	unlock(h);
 	return e;
@@ -2087,7 +2266,7 @@ ca_err hubdb_sim_get(struct hubdb *h, const char *no, struct pay_order *o, char 
 			e = fail(h, rc, "get provider order");
 		else if (!order_cols(s, o, bank, NULL))
 			e = CA_ERR_CORRUPT;
-		sqlite3_finalize(s);
+		done(h, s);
 	}
 	unlock(h);
 	return e;
@@ -2143,7 +2322,7 @@ ca_err hubdb_sim_notice_due(struct hubdb *h, int64_t now_ms, struct hubdb_notice
 		}
 		if (!e && *n < max && rc != SQLITE_DONE)
 			e = fail(h, rc, "list notifications");
-		sqlite3_finalize(s);
+		done(h, s);
 	}
 	unlock(h);
 	return e;
@@ -2185,7 +2364,7 @@ ca_err hubdb_sim_notice_json(struct hubdb *h, const char *no, json_t **out)
 				"delivered_ms", (json_int_t)sqlite3_column_int64(s, 2)));
 		if (rc != SQLITE_DONE)
 			e = fail(h, rc, "read notifications");
-		sqlite3_finalize(s);
+		done(h, s);
 	}
 	unlock(h);
 	if (e)

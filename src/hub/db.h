@@ -94,6 +94,18 @@ ca_err hubdb_begin(struct hubdb *db);
 ca_err hubdb_commit(struct hubdb *db);   /* rolls back on failure; lock released */
 void hubdb_rollback(struct hubdb *db);   /* lock released */
 
+/* One savepoint inside the open transaction (not nested), so that one
+ * record of a batch can be undone without the others: open it, then either
+ * release it (keep its writes) or roll back to it (undo them, revisions
+ * included). Both answer CA_ERR_DB when SQLite ended the whole transaction
+ * on its own (I/O error, disk full): nothing of it is kept, and the caller
+ * must hubdb_rollback() instead of committing. */
+ca_err hubdb_savepoint(struct hubdb *db);
+ca_err hubdb_savepoint_release(struct hubdb *db);
+ca_err hubdb_savepoint_rollback(struct hubdb *db);
+/* Whether the transaction of hubdb_begin() is still open (in one). */
+bool hubdb_in_tx(struct hubdb *db);
+
 /* The next revision (in a transaction). */
 ca_err hubdb_rev_next(struct hubdb *db, int64_t *rev);
 

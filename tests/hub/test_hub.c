@@ -5,7 +5,8 @@
  * 401 (bad signature, replayed nonce, stale timestamp on the virtual clock,
  * unknown and disabled device); the login flow with its limits; records are
  * idempotent (replay = same result, same key other body = 409), the hub's
- * copy decides (403) and validates (422 with fields); staff actions show in
+ * copy decides (403) and validates (422 with fields); the records of one
+ * request keep their own results (one refused does not undo the others); staff actions show in
  * the feed with reasons; the long-poll returns early on a change; a restart
  * keeps data and still refuses an old nonce. The application-form template
  * is an HTML page anyone can open, with every field of the form on it.
@@ -557,6 +558,100 @@ static void test_records_idempotent_and_checked(void **state)
 	res = push(key, "approve", &a, NULL);
 	assert_int_equal(status_of(res), 400);
 	json_decref(res);
+}
+
+/*
+ * One request of several records is one transaction on the hub, but every
+ * record keeps its own result and its own idempotency: a refused record
+ * (403, 404, 400) does not undo the others, a later record sees an earlier
+ * one of the same request, a key repeated inside the request is a replay,
+ * and the whole request sent again answers the same results and changes
+ * nothing.
+ */
+#define BATCH_PHONE "13912340011"
+
+static void test_records_batch_keeps_per_record_results(void **state)
+{
+	struct ca_app a, c, ghost;
+	char ka[37], ks[37], kf[37], kg[37], kc[37], *ra, *rs, *rf, *rg, *rc, *body;
+	json_t *j, *j2, *res, *fa, *fc;
+	int64_t rev_a, rev_s, rev_c;
+	char *t1, *t2;
+	long st;
+
+	(void)state;
+	/* An account of its own: PHONE's SMS sends per hour are counted. */
+	login(BATCH_PHONE);
+	new_app(&a, BATCH_PHONE, CA_PICKUP_ONSITE);
+	new_app(&c, BATCH_PHONE, CA_PICKUP_ONSITE);
+	new_app(&ghost, BATCH_PHONE, CA_PICKUP_ONSITE);
+	uuid_v4(ka);
+	uuid_v4(ks);
+	uuid_v4(kf);
+	uuid_v4(kg);
+	uuid_v4(kc);
+	ra = record(ka, "save", &a, NULL);     /* 200: a new draft */
+	rs = record(ks, "submit", &a, "请审核"); /* 200: sees the save above */
+	rf = record(kf, "save", &a, NULL);     /* 403: pending review now */
+	rg = record(kg, "submit", &ghost, NULL); /* 404: no such application */
+	rc = record(kc, "save", &c, NULL);     /* 200 */
+	assert_true(asprintf(&body, "{\"records\":[%s,%s,%s,%s,{\"key\":\"x\"},%s,%s]}", ra, rs,
+			     rf, rg, rc, ra) > 0);
+	j = sjson("POST", "/v1/records", body, &st);
+	assert_int_equal(st, 200);
+	res = json_object_get(j, "results");
+	assert_int_equal(json_array_size(res), 7);
+	assert_int_equal(status_of(json_array_get(res, 0)), 200);
+	assert_int_equal(status_of(json_array_get(res, 1)), 200);
+	assert_int_equal(status_of(json_array_get(res, 2)), 403);
+	assert_int_equal(status_of(json_array_get(res, 3)), 404);
+	assert_int_equal(status_of(json_array_get(res, 4)), 400);
+	assert_int_equal(status_of(json_array_get(res, 5)), 200);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(res, 1), "key")), ks);
+	/* The repeated key answers the first result again. */
+	t1 = json_dumps(json_array_get(res, 0), JSON_SORT_KEYS);
+	t2 = json_dumps(json_array_get(res, 6), JSON_SORT_KEYS);
+	assert_string_equal(t1, t2);
+	free(t1);
+	free(t2);
+	rev_a = json_integer_value(json_object_get(json_object_get(json_array_get(res, 0), "app"),
+						   "rev"));
+	rev_s = json_integer_value(json_object_get(json_object_get(json_array_get(res, 1), "app"),
+						   "rev"));
+	rev_c = json_integer_value(json_object_get(json_object_get(json_array_get(res, 5), "app"),
+						   "rev"));
+	assert_true(rev_a > 0 && rev_s > rev_a && rev_c > rev_s);
+	/* What the feed holds is what the results said. */
+	fa = feed_app(a.id);
+	fc = feed_app(c.id);
+	assert_non_null(fa);
+	assert_non_null(fc);
+	assert_string_equal(json_string_value(json_object_get(fa, "app_status")), "pending_review");
+	assert_int_equal(json_integer_value(json_object_get(fa, "rev")), rev_s);
+	assert_int_equal(json_integer_value(json_object_get(fc, "rev")), rev_c);
+	assert_null(feed_app(ghost.id));
+	/* The same request again: the same results (the 400 is not stored,
+	 * and is the same 400 again), and no new revision anywhere. */
+	j2 = sjson("POST", "/v1/records", body, &st);
+	assert_int_equal(st, 200);
+	t1 = json_dumps(res, JSON_SORT_KEYS);
+	t2 = json_dumps(json_object_get(j2, "results"), JSON_SORT_KEYS);
+	assert_string_equal(t1, t2);
+	free(t1);
+	free(t2);
+	json_decref(fc);
+	fc = feed_app(c.id);
+	assert_int_equal(json_integer_value(json_object_get(fc, "rev")), rev_c);
+	json_decref(fa);
+	json_decref(fc);
+	json_decref(j);
+	json_decref(j2);
+	free(body);
+	free(ra);
+	free(rs);
+	free(rf);
+	free(rg);
+	free(rc);
 }
 
 /* Submit a fresh application of phone (logged in on DEV); its id into id. */
@@ -1126,6 +1221,7 @@ int main(void)
 		cmocka_unit_test(test_bad_requests_are_401),
 		cmocka_unit_test(test_login_flow_and_limits),
 		cmocka_unit_test(test_records_idempotent_and_checked),
+		cmocka_unit_test(test_records_batch_keeps_per_record_results),
 		cmocka_unit_test(test_staff_actions_show_in_feed),
 		cmocka_unit_test(test_feed_long_poll_returns_on_change),
 		cmocka_unit_test(test_restart_keeps_data_and_refuses_old_nonce),
