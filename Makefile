@@ -415,6 +415,7 @@ FUZZERS = \
 	codec \
 	config \
 	dispframe \
+	hubcfg \
 	input \
 	keyboard \
 	script
@@ -422,6 +423,12 @@ FUZZERS = \
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(KIOSK_SRCS) | deps
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) $(KIOSK_CFLAGS) -o $@ $^ $(KIOSK_LIBS)
+
+# The hub's fuzzers build with the hub's sources and libraries.
+$(FUZZ_DIR)/fuzz_hubcfg: tests/fuzz/fuzz_hubcfg.c $(CORE_SRCS) src/common/iniline.c \
+		src/hub/hubcfg.c | deps
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) $(HUB_CFLAGS) -o $@ $^ $(HUB_LIBS)
 
 fuzz: $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 	@tools/run-fuzz $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZERS)
