@@ -11,10 +11,11 @@
  * asks the provider itself), and hubdb_wake_all() is called once so that a
  * feed long-poll answers at once instead of holding its connection. One
  * device (FZ_DEVICE) is provisioned with a known secret and has a live
- * session of account FZ_PHONE. Then, through HTTP as a kiosk and staff
- * would: application FZ_APP_A approved with an open bank order, and
- * FZ_APP_B approved, paid, its invoice issued, an invoice page token and a
- * PDF key; their random numbers are what the placeholders below stand for.
+ * session of account FZ_PHONE (identity(): again after an input disabled
+ * the device). Then, through HTTP as a kiosk and staff would: application
+ * FZ_APP_A approved with an open bank order, and FZ_APP_B approved, paid,
+ * its invoice issued, an invoice page token and a PDF key; their random
+ * numbers are what the placeholders below stand for.
  *
  * An input is one byte of flags, then the raw request:
  *
@@ -29,7 +30,7 @@
  * Before that, "@@TRADE@@", "@@INVTOKEN@@" and "@@PDFKEY@@" become the
  * order number of FZ_APP_A, the invoice token and PDF key of FZ_APP_B.
  * Per input: connect, write it all, shutdown(SHUT_WR), read until the hub
- * closes (FZ_ANSWER_MS at most).
+ * closes (FZ_ANSWER_MS at most), wait until the hub is idle (settle()).
  *
  * Property: the hub never crashes, leaks or hangs (an answer or a close
  * within FZ_ANSWER_MS); what it sends is a sequence of well-formed HTTP/1.x
@@ -106,6 +107,8 @@ static char trade_a[PAY_TRADE_NO_MAX + 1]; /* @@TRADE@@ */
 static char inv_token[HUBDB_INV_TOKEN_MAX + 1]; /* @@INVTOKEN@@ */
 static char pdf_key[HUBDB_INV_TOKEN_MAX + 1];   /* @@PDFKEY@@ */
 static char data_dir[256];               /* the hub's, temporary */
+static char device_id[HUBDB_DEVICE_MAX + 1]; /* the device that signs: FZ_DEVICE[-N] */
+static int device_gen;                   /* N: how many were disabled by inputs */
 static int idle_threads;                 /* threads of the process with the hub idle,
 					    0 until the first input */
 
@@ -257,7 +260,7 @@ static void build(unsigned flags, const struct buf *raw, struct buf *out)
 			hlen += (size_t)snprintf(head + hlen, sizeof(head) - hlen,
 						 "X-CA-Device: %s\r\nX-CA-Timestamp: %lld\r\n"
 						 "X-CA-Nonce: %s\r\nX-CA-Signature: %s\r\n",
-						 FZ_DEVICE, (long long)ts, nonce, sig);
+						 device_id, (long long)ts, nonce, sig);
 		free(target);
 	}
 	if ((flags & 3) == 3)
@@ -590,6 +593,38 @@ static void setup_push(const struct ca_app *app, const char *key, const char *op
 	free(text);
 }
 
+/*
+ * Make sure the device signs and the session lives (first: make them). An
+ * input may have disabled the device (POST /v1/admin/devices/ID/disable):
+ * then a new one, FZ_DEVICE-N, takes its place with the same secret, the
+ * session and the binding of FZ_PHONE.
+ */
+static void identity(bool first)
+{
+	struct hubdb_device d;
+	char account[12], dev[HUBDB_DEVICE_MAX + 1];
+	int64_t now = vclock_now_s(), expires;
+	ca_err e;
+
+	if (!first) {
+		e = hubdb_device_get(hub.db, device_id, &d);
+		if (e == CA_OK && d.enabled &&
+		    hubdb_session_get(hub.db, FZ_SESSION, account, dev, &expires) == CA_OK &&
+		    !strcmp(dev, device_id) && expires > now + 3600)
+			return;
+		if (e == CA_OK && !d.enabled)
+			snprintf(device_id, sizeof(device_id), "%s-%d", FZ_DEVICE, ++device_gen);
+	}
+	e = hubdb_device_get(hub.db, device_id, &d);
+	if (e == CA_ERR_NOT_FOUND)
+		e = hubdb_device_add(hub.db, device_id, FZ_SECRET, now);
+	if (e || hubdb_begin(hub.db))
+		die("cannot provision device %s", device_id);
+	if (hubdb_session_put(hub.db, FZ_SESSION, FZ_PHONE, device_id, INT64_MAX / 4) ||
+	    hubdb_bind(hub.db, device_id, FZ_PHONE, now) || hubdb_commit(hub.db))
+		die("cannot make the session of %s", device_id);
+}
+
 /* An approved application of FZ_PHONE with id. */
 static void setup_approved(const char *id, const char *key)
 {
@@ -629,11 +664,8 @@ static void setup_world(void)
 	json_t *j;
 	int64_t now = vclock_now_s();
 
-	if (hubdb_device_add(hub.db, FZ_DEVICE, FZ_SECRET, now) || hubdb_begin(hub.db))
-		die("set-up: cannot add the device");
-	if (hubdb_session_put(hub.db, FZ_SESSION, FZ_PHONE, FZ_DEVICE, INT64_MAX / 4) ||
-	    hubdb_bind(hub.db, FZ_DEVICE, FZ_PHONE, now) || hubdb_commit(hub.db))
-		die("set-up: cannot make the session");
+	snprintf(device_id, sizeof(device_id), "%s", FZ_DEVICE);
+	identity(true);
 
 	setup_approved(FZ_APP_A, "a");
 	setup_order(FZ_APP_A, "\"method\":\"bank\",\"bank\":\"icbc\"", trade_a);
@@ -766,6 +798,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	exchange(req.p ? req.p : "", req.len, &a);
 	settle();
 	check_answer(&a);
+	identity(false);
 	free(a.buf);
 	free(raw.p);
 	free(req.p);
