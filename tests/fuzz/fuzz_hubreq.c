@@ -45,6 +45,7 @@
 #define _GNU_SOURCE
 #endif
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -697,6 +698,32 @@ static void setup_world(void)
 	snprintf(pdf_key, sizeof(pdf_key), "%s", t.pdf_key);
 }
 
+/*
+ * Remove the directories under tmp that runs of this fuzzer left when they
+ * ended without exit handlers (a crash, a leak report, a signal): their
+ * names carry the pid, and that process is gone.
+ */
+static void remove_stale(const char *tmp)
+{
+	char saved[sizeof(data_dir)];
+	struct dirent *de;
+	DIR *d = opendir(tmp);
+	int pid;
+
+	if (!d)
+		return;
+	memcpy(saved, data_dir, sizeof(saved));
+	while ((de = readdir(d)) != NULL) {
+		if (sscanf(de->d_name, "fuzz-hubreq-%d-", &pid) != 1 || pid <= 0 ||
+		    kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(data_dir, sizeof(data_dir), "%s/%s", tmp, de->d_name);
+		remove_dir();
+	}
+	closedir(d);
+	memcpy(data_dir, saved, sizeof(saved));
+}
+
 /* Make dir (a fresh temporary directory) and write the admin token. */
 static void setup_dir(char *dir, size_t n)
 {
@@ -707,7 +734,10 @@ static void setup_dir(char *dir, size_t n)
 
 	if (stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) && access("/dev/shm", W_OK) == 0)
 		tmp = "/dev/shm";
-	snprintf(dir, n, "%s/fuzz-hubreq-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	remove_stale(tmp);
+	snprintf(dir, n, "%s/fuzz-hubreq-%d-XXXXXX", tmp, (int)getpid());
 	if (!mkdtemp(dir))
 		die("mkdtemp %s: %s", dir, strerror(errno));
 	snprintf(path, sizeof(path), "%s/admin.token", dir);
