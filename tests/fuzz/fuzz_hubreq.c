@@ -14,8 +14,9 @@
  * session of account FZ_PHONE (identity(): again after an input disabled
  * the device). Then, through HTTP as a kiosk and staff would: application
  * FZ_APP_A approved with an open bank order, and FZ_APP_B approved, paid,
- * its invoice issued, an invoice page token and a PDF key; their random
- * numbers are what the placeholders below stand for.
+ * its invoice issued, an invoice page token and a PDF key (invoice_page():
+ * new ones when inputs locked the token or the clock passed them); their
+ * random numbers are what the placeholders below stand for.
  *
  * An input is one byte of flags, then the raw request:
  *
@@ -113,6 +114,7 @@ static char pdf_key[HUBDB_INV_TOKEN_MAX + 1];   /* @@PDFKEY@@ */
 static char data_dir[256];               /* the hub's, temporary */
 static char device_id[HUBDB_DEVICE_MAX + 1]; /* the device that signs: FZ_DEVICE[-N] */
 static int device_gen;                   /* N: how many were disabled by inputs */
+static bool invoice_gone;                /* the hub refused a new invoice token */
 static int idle_threads;                 /* threads of the process with the hub idle,
 					    0 until the first input */
 
@@ -546,7 +548,8 @@ static void check_answer(const struct answer *a)
 /* ---- setting the hub up ---- */
 
 /* One request during set-up: flags as an input's; the answer's body parsed
- * (new reference) after its status was checked to be want. */
+ * (new reference) after its status was checked to be want. want 0: any
+ * status, NULL unless it is 200. */
 static json_t *setup_call(unsigned flags, int want, const char *fmt, ...)
 {
 	struct buf raw = { 0 }, req = { 0 };
@@ -568,14 +571,14 @@ static json_t *setup_call(unsigned flags, int want, const char *fmt, ...)
 	exchange(req.p, req.len, &a);
 	check_answer(&a);
 	parse_response(&a, &at, &r);
-	if (r.status != want)
+	if (want && r.status != want)
 		die("set-up: %d, not %d, for\n%s\n%s", r.status, want, text, a.buf);
-	j = json_loadb(r.body, r.body_len, 0, NULL);
+	j = r.status == 200 ? json_loadb(r.body, r.body_len, 0, NULL) : NULL;
 	free(a.buf);
 	free(text);
 	free(raw.p);
 	free(req.p);
-	return j ? j : json_object();
+	return j || !want ? j : json_object();
 }
 
 #define HOST "Host: 127.0.0.1\r\nContent-Type: application/json\r\n\r\n"
@@ -616,8 +619,12 @@ static void identity(bool first)
 		    hubdb_session_get(hub.db, FZ_SESSION, account, dev, &expires) == CA_OK &&
 		    !strcmp(dev, device_id) && expires > now + 3600)
 			return;
-		if (e == CA_OK && !d.enabled)
+		/* The next FZ_DEVICE-N that no input has added. */
+		while (e == CA_OK && !d.enabled) {
 			snprintf(device_id, sizeof(device_id), "%s-%d", FZ_DEVICE, ++device_gen);
+			if (hubdb_device_get(hub.db, device_id, &d) == CA_OK)
+				d.enabled = false;
+		}
 	}
 	e = hubdb_device_get(hub.db, device_id, &d);
 	if (e == CA_ERR_NOT_FOUND)
@@ -659,14 +666,51 @@ static void setup_order(const char *id, const char *method, char no[PAY_TRADE_NO
 	json_decref(j);
 }
 
+/*
+ * Make sure @@INVTOKEN@@ and @@PDFKEY@@ open FZ_APP_B's invoice page and
+ * PDF (first: make them): inputs lock the token with wrong company names,
+ * and the clock moves past its life or the PDF link's. Then a new token
+ * (POST /v1/invoices/ID/token) and the right name make a new PDF key, as a
+ * person would. False when the hub refused (an input changed too much).
+ */
+static bool invoice_page(bool first)
+{
+	struct hubdb_inv_token t;
+	const char *url, *tok;
+	int64_t now = vclock_now_s();
+	json_t *j;
+
+	if (!first && hubdb_inv_token_get(hub.db, inv_token, &t) == CA_OK &&
+	    t.tries < hub.cfg.invoice_max_attempts && t.expires_s > now + 60 && t.pdf_key[0] &&
+	    t.pdf_expires_s > now + 60)
+		return true;
+	j = setup_call(3, first ? 200 : 0, "POST /v1/invoices/%s/token HTTP/1.1\r\n" HOST,
+		       FZ_APP_B);
+	url = json_string_value(json_object_get(j, "url"));
+	tok = url ? strstr(url, "/invoice/") : NULL;
+	if (!tok || strlen(tok + 9) > HUBDB_INV_TOKEN_MAX) {
+		json_decref(j);
+		return false;
+	}
+	snprintf(inv_token, sizeof(inv_token), "%s", tok + 9);
+	json_decref(j);
+	/* The right company name opens the preview and makes the PDF key. */
+	json_decref(setup_call(0, first ? 200 : 0, "POST /invoice/%s HTTP/1.1\r\n"
+			       "Host: 127.0.0.1\r\n"
+			       "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+			       "company=%%E6%%B1%%9F%%E8%%8B%%8F%%E5%%9B%%BD%%E6%%B3%%B0%%E6%%96"
+			       "%%B0%%E7%%82%%B9%%E8%%BD%%AF%%E4%%BB%%B6%%E6%%9C%%89%%E9%%99%%90"
+			       "%%E5%%85%%AC%%E5%%8F%%B8", inv_token));
+	if (hubdb_inv_token_get(hub.db, inv_token, &t) || !t.pdf_key[0])
+		return false;
+	snprintf(pdf_key, sizeof(pdf_key), "%s", t.pdf_key);
+	return true;
+}
+
 /* The hub's world for the inputs (see the file comment). */
 static void setup_world(void)
 {
 	char trade_b[PAY_TRADE_NO_MAX + 1];
-	struct hubdb_inv_token t;
-	const char *url, *tok;
-	json_t *j;
-	int64_t now = vclock_now_s();
 
 	snprintf(device_id, sizeof(device_id), "%s", FZ_DEVICE);
 	identity(true);
@@ -680,22 +724,8 @@ static void setup_world(void)
 	json_decref(setup_call(3, 200, "GET /v1/pay/orders/%s HTTP/1.1\r\n" HOST, trade_b));
 	json_decref(setup_call(1, 200, "POST /v1/admin/apps/%s/act HTTP/1.1\r\n" HOST
 			       "{\"op\":\"issue_invoice\",\"staff\":\"fuzz\"}", FZ_APP_B));
-	j = setup_call(3, 200, "POST /v1/invoices/%s/token HTTP/1.1\r\n" HOST, FZ_APP_B);
-	url = json_string_value(json_object_get(j, "url"));
-	tok = url ? strstr(url, "/invoice/") : NULL;
-	if (!tok || strlen(tok + 9) > HUBDB_INV_TOKEN_MAX)
-		die("set-up: no invoice url");
-	snprintf(inv_token, sizeof(inv_token), "%s", tok + 9);
-	json_decref(j);
-	/* The right company name opens the preview and makes the PDF key. */
-	json_decref(setup_call(0, 200, "POST /invoice/%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-			       "Content-Type: application/x-www-form-urlencoded\r\n\r\n"
-			       "company=%%E6%%B1%%9F%%E8%%8B%%8F%%E5%%9B%%BD%%E6%%B3%%B0%%E6%%96"
-			       "%%B0%%E7%%82%%B9%%E8%%BD%%AF%%E4%%BB%%B6%%E6%%9C%%89%%E9%%99%%90"
-			       "%%E5%%85%%AC%%E5%%8F%%B8", inv_token));
-	if (hubdb_inv_token_get(hub.db, inv_token, &t) || !t.pdf_key[0])
-		die("set-up: the company name did not make a PDF key");
-	snprintf(pdf_key, sizeof(pdf_key), "%s", t.pdf_key);
+	if (!invoice_page(true))
+		die("set-up: no invoice token or PDF key");
 }
 
 /*
@@ -832,6 +862,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	settle();
 	check_answer(&a);
 	identity(false);
+	if (!invoice_gone && !invoice_page(false))
+		invoice_gone = true; /* the inputs keep the last token and key */
 	free(a.buf);
 	free(raw.p);
 	free(req.p);
