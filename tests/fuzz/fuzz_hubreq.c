@@ -550,6 +550,7 @@ static void check_answer(const struct answer *a)
 /* One request during set-up: flags as an input's; the answer's body parsed
  * (new reference) after its status was checked to be want. want 0: any
  * status, NULL unless it is 200. */
+__attribute__((format(printf, 3, 4)))
 static json_t *setup_call(unsigned flags, int want, const char *fmt, ...)
 {
 	struct buf raw = { 0 }, req = { 0 };
