@@ -33,8 +33,10 @@
  * Per input: connect, write it all, shutdown(SHUT_WR), read until the hub
  * closes (FZ_ANSWER_MS at most), wait until the hub is idle (settle()).
  *
- * Property: the hub never crashes, leaks or hangs (an answer or a close
- * within FZ_ANSWER_MS); what it sends is a sequence of well-formed HTTP/1.x
+ * Property: the hub never crashes, leaks or hangs: it closes the connection
+ * the client half-closed within FZ_ANSWER_MS, after its answer if the
+ * request was whole (a client that went away must not hold a socket in
+ * CLOSE-WAIT until the idle limit); what it sends is a sequence of well-formed HTTP/1.x
  * responses (status line, header lines without control characters, one
  * Content-Length that the body matches); every response of the hub itself
  * (JSON or HTML) has Date and Cache-Control: no-store, its JSON parses, an
@@ -346,6 +348,11 @@ static void exchange(const char *req, size_t len, struct answer *a)
 
 		if (pr < 0 && errno == EINTR)
 			continue;
+		if (pr == 0 && a->len)
+			die("the hub answered (%zu bytes) but did not close the connection, "
+			    "half-closed by the client, within %d ms; answer:\n%.*s\nrequest:\n%.*s",
+			    a->len, FZ_ANSWER_MS, (int)(a->len > 2000 ? 2000 : a->len), a->buf,
+			    (int)(len > 2000 ? 2000 : len), req);
 		if (pr == 0)
 			die("no answer and no close within %d ms; request:\n%.*s", FZ_ANSWER_MS,
 			    (int)(len > 2000 ? 2000 : len), req);
