@@ -9,7 +9,9 @@
  * syncs), dev mode, the virtual clock, the routes of main.c, plain HTTP on
  * 127.0.0.1 port 0. The payment threads are not started (the kiosk's GET
  * asks the provider itself), and hubdb_wake_all() is called once so that a
- * feed long-poll answers at once instead of holding its connection. One
+ * feed long-poll that waits on the store answers at once instead of
+ * holding its connection (a server that parks long-polls instead must end
+ * one when its client half-closes: the harness's timeout says so). One
  * device (FZ_DEVICE) is provisioned with a known secret and has a live
  * session of account FZ_PHONE (identity(): again after an input disabled
  * the device). Then, through HTTP as a kiosk and staff would: application
