@@ -445,6 +445,8 @@ FUZZERS = \
 	codec \
 	config \
 	dispframe \
+	hubcfg \
+	hubreq \
 	input \
 	keyboard \
 	script
@@ -452,6 +454,18 @@ FUZZERS = \
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(KIOSK_SRCS) | deps
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) $(KIOSK_CFLAGS) -o $@ $^ $(KIOSK_LIBS)
+
+# The hub's fuzzers build with the hub's sources and libraries: its config
+# loader alone, and a whole hub in the process for the requests (real HTTP
+# on loopback into every route, tests/fuzz/fuzz_hubreq.c).
+$(FUZZ_DIR)/fuzz_hubcfg: tests/fuzz/fuzz_hubcfg.c $(CORE_SRCS) src/common/iniline.c \
+		src/hub/hubcfg.c | deps
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) $(HUB_CFLAGS) -o $@ $^ $(HUB_LIBS)
+
+$(FUZZ_DIR)/fuzz_hubreq: tests/fuzz/fuzz_hubreq.c $(CORE_SRCS) $(HUB_SRCS) | deps
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) $(HUB_CFLAGS) -pthread -o $@ $^ $(HUB_LIBS)
 
 fuzz: $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 	@tools/run-fuzz $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZERS)

@@ -51,6 +51,14 @@ static bool text_ok(const char *s, size_t max)
 	return true;
 }
 
+/* An application id of the path for a message: itself when it is a UUID,
+ * else words (the path may hold any bytes, and a message that is not
+ * UTF-8 cannot go into the JSON error body). */
+static const char *id_text(const char *id)
+{
+	return uuid_valid(id) ? id : "with that id";
+}
+
 /* GET /health: 200 when the store answers a read from its file, else 503
  * with Retry-After (the reason goes to the log, not to the caller). */
 static void health(struct http_req *rq, struct http_resp *rs)
@@ -167,7 +175,7 @@ static void app_show(struct http_req *rq, struct http_resp *rs)
 	}
 	e = hubdb_app_get(db, rq->param[0], app);
 	if (e == CA_ERR_NOT_FOUND) {
-		http_error(rs, 404, "not_found", "no application %s", rq->param[0]);
+		http_error(rs, 404, "not_found", "no application %s", id_text(rq->param[0]));
 		goto out;
 	}
 	if (e || hubdb_history_json(db, app->id, &hist) || hubdb_record_json(db, app->id, &recs) ||
@@ -242,7 +250,7 @@ static void app_act(struct http_req *rq, struct http_resp *rs)
 	e = hubdb_app_get(hub->db, rq->param[0], app);
 	if (e == CA_ERR_NOT_FOUND) {
 		hubdb_rollback(hub->db);
-		http_error(rs, 404, "not_found", "no application %s", rq->param[0]);
+		http_error(rs, 404, "not_found", "no application %s", id_text(rq->param[0]));
 		goto out;
 	}
 	if (!e)
@@ -313,7 +321,7 @@ static void app_record(struct http_req *rq, struct http_resp *rs)
 	if (e) {
 		hubdb_rollback(hub->db);
 		if (e == CA_ERR_NOT_FOUND)
-			http_error(rs, 404, "not_found", "no application %s", rq->param[0]);
+			http_error(rs, 404, "not_found", "no application %s", id_text(rq->param[0]));
 		else
 			api_fail(rs, e, CA_ACT_ADD_RECORD, app, NULL);
 		goto out;
@@ -394,7 +402,8 @@ static void device_disable(struct http_req *rq, struct http_resp *rs)
 	ca_err e = hubdb_device_disable(rq->hub->db, rq->param[0]);
 
 	if (e == CA_ERR_NOT_FOUND) {
-		http_error(rs, 404, "not_found", "no device %s", rq->param[0]);
+		http_error(rs, 404, "not_found", "no device %s",
+			   device_id_ok(rq->param[0]) ? rq->param[0] : "with that id");
 		return;
 	}
 	if (e) {

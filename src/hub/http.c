@@ -25,7 +25,10 @@
  * (no request line yet since accept or since the last answer) is cut after
  * the idle limit, and a request whose head and body have not all arrived
  * within the request deadline is cut, however slowly its bytes trickle in.
- * Cut = shutdown(2) of the socket under conn_mu; MHD sees the end of the
+ * A connection whose client has shut down its side and left nothing
+ * unread, while no request of it is being handled, is cut within two
+ * sweeps (it can never send a request again). Cut = shutdown(2) of the
+ * socket under conn_mu; MHD sees the end of the
  * stream and closes it itself (it notifies CLOSED before it closes the fd,
  * so the fd we shut down is never another connection's).
  */
@@ -36,6 +39,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,12 +47,14 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../core/log.h"
+#include "../core/utf8.h"
 #include "auth.h"
 #include "hub.h"
 #include "vclock.h"
@@ -77,6 +83,7 @@ struct conn {
 	int fd;                  /* its socket (owned by MHD) */
 	enum conn_state state;   /* see above */
 	int64_t since_ms;        /* when the state began (monotonic) */
+	bool peer_gone;          /* the client shut down its side (seen once) */
 	struct conn *prev, *next; /* in http.conns */
 };
 
@@ -117,6 +124,8 @@ struct http {
 	struct conn *conns;                       /* every open connection */
 	int nconns;                               /* how many */
 	long long ncut;                           /* cut by a clock since start */
+	struct pollfd *poll;                      /* the watcher's poll array, owned */
+	size_t npoll;                             /* its size */
 
 	int epfd;                                 /* the watcher's epoll set, or -1 */
 	int evfd;                                 /* commits and new deadlines poke it, or -1 */
@@ -351,6 +360,7 @@ static void conn_set(struct http *h, struct MHD_Connection *c, enum conn_state s
 	if (k->state != CONN_CUT) {
 		k->state = st;
 		k->since_ms = mono_ms();
+		k->peer_gone = false;
 	}
 	pthread_mutex_unlock(&h->conn_mu);
 }
@@ -420,6 +430,32 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 
 static void unlink_locked(struct http *h, struct req *r);
 
+/* After an answer: a client that has shut down its side cannot send
+ * another request, so its connection is shut down now. libmicrohttpd's
+ * edge-triggered epoll does not always see an end of stream that came
+ * with the request (it would keep the socket in CLOSE-WAIT until the idle
+ * limit). The answer is already in the socket's send queue: shutdown(2)
+ * sends it before the FIN. */
+static void close_if_peer_left(struct http *h, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = ci ? ci->socket_context : NULL;
+	struct pollfd p;
+
+	if (!k || k->fd < 0)
+		return;
+	p.fd = k->fd;
+	p.events = POLLRDHUP;
+	p.revents = 0;
+	if (poll(&p, 1, 0) != 1 || !(p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+		return;
+	pthread_mutex_lock(&h->conn_mu);
+	k->state = CONN_CUT;
+	(void)shutdown(k->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&h->conn_mu);
+}
+
 /* Free the request state when MHD is done with the request. */
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 		    enum MHD_RequestTerminationCode toe)
@@ -427,8 +463,9 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct http *h = cls;
 	struct req *r = *con_cls;
 
-	(void)toe;
 	conn_set(h, c, CONN_IDLE);
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		close_if_peer_left(h, c);
 	if (r) {
 		if (r->parked || r->draining) {
 			pthread_mutex_lock(&h->park_mu);
@@ -582,9 +619,14 @@ static void dispatch(struct http *h, struct req *r, struct http_req *rq, struct 
 		break;
 	}
 	if (!*hit) {
-		if (path_known)
+		size_t n;
+
+		/* The method is quoted only when it is UTF-8 (a JSON string). */
+		if (path_known && utf8_count(rq->method, &n) && n <= 16)
 			http_error(rs, 405, "bad_request", "method %s is not allowed here",
 				   rq->method);
+		else if (path_known)
+			http_error(rs, 405, "bad_request", "this method is not allowed here");
 		else
 			http_error(rs, 404, "not_found", "no such endpoint");
 		return;
@@ -850,13 +892,65 @@ static void wake_deadlines(struct http *h, int64_t now)
 	pthread_mutex_unlock(&h->park_mu);
 }
 
-/* Cut connections over the idle limit or the request deadline. */
+/* Shut down the idle or receiving connections whose client has shut down
+ * its side (conn_mu held): they can never complete a request, and
+ * libmicrohttpd's edge-triggered epoll may not see an end of stream that
+ * came together with the last bytes. One poll(2) for all of them. */
+static int reap_gone(struct http *h)
+{
+	struct conn *k;
+	size_t n = 0, i;
+	int cut = 0;
+
+	if (h->npoll < (size_t)h->nconns) {
+		struct pollfd *p = realloc(h->poll, (size_t)h->nconns * sizeof(*p));
+
+		if (!p)
+			return 0;
+		h->poll = p;
+		h->npoll = (size_t)h->nconns;
+	}
+	for (k = h->conns; k && n < h->npoll; k = k->next)
+		if (k->fd >= 0 && (k->state == CONN_IDLE || k->state == CONN_RECEIVING)) {
+			h->poll[n].fd = k->fd;
+			h->poll[n].events = POLLRDHUP;
+			h->poll[n].revents = 0;
+			n++;
+		}
+	if (!n || poll(h->poll, n, 0) <= 0)
+		return 0;
+	for (k = h->conns, i = 0; k && i < n; k = k->next) {
+		if (k->fd < 0 || (k->state != CONN_IDLE && k->state != CONN_RECEIVING))
+			continue;
+		int unread = 0;
+
+		if (!(h->poll[i++].revents & (POLLRDHUP | POLLHUP | POLLERR)))
+			continue;
+		/* Bytes still unread may complete a request: not gone yet. */
+		if (ioctl(k->fd, FIONREAD, &unread) == 0 && unread > 0)
+			continue;
+		/* Seen at two sweeps in a row (a second apart): libmicrohttpd
+		 * has had its time to handle what it read. */
+		if (!k->peer_gone) {
+			k->peer_gone = true;
+			continue;
+		}
+		k->state = CONN_CUT;
+		(void)shutdown(k->fd, SHUT_RDWR);
+		cut++;
+	}
+	return cut;
+}
+
+/* Cut connections over the idle limit or the request deadline, and those
+ * whose client has gone. */
 static void reap(struct http *h, int64_t now)
 {
 	struct conn *k;
 	int idle = 0, slow = 0;
 
 	pthread_mutex_lock(&h->conn_mu);
+	(void)reap_gone(h);
 	for (k = h->conns; k; k = k->next) {
 		bool over = (k->state == CONN_IDLE && now - k->since_ms > h->idle_ms) ||
 			    (k->state == CONN_RECEIVING && now - k->since_ms > h->request_ms);
@@ -1285,6 +1379,7 @@ void http_free(struct http *h)
 		close(h->evfd);
 	for (i = 0; i < RECENT; i++)
 		free(h->recent[i].id);
+	free(h->poll);
 	pthread_mutex_destroy(&h->park_mu);
 	pthread_mutex_destroy(&h->conn_mu);
 	pthread_mutex_destroy(&h->log_mu);

@@ -28,6 +28,10 @@
 
 /* Longest physical line, newline included. */
 #define HC_LINE_MAX 1024
+/* How much of a bad value a message quotes, in code points. */
+#define HC_QUOTE_CHARS 40
+/* Room for a quoted value: the code points, "..." and the NUL. */
+#define HC_QUOTE_SIZE (4 * HC_QUOTE_CHARS + 4)
 /* Highest price per key: one million yuan. */
 #define HC_PRICE_MAX 100000000LL
 
@@ -143,15 +147,21 @@ static const struct hc_key hc_keys[] = {
 #define HC_NKEYS (sizeof(hc_keys) / sizeof(hc_keys[0]))
 _Static_assert(HC_NKEYS <= 64, "seen[] holds every key");
 
-/* Bad value v quoted for a message: at most 40 bytes, controls as '?'. */
+/* Bad value v quoted for a message into q (size n): at most HC_QUOTE_CHARS
+ * whole code points, cut before the first byte that is not UTF-8 (so the
+ * message stays UTF-8 whatever the file holds), controls as '?', "..."
+ * when cut. */
 static const char *hc_quote(const char *v, char *q, size_t n)
 {
-	size_t i;
+	size_t len, i;
 
-	snprintf(q, n, "%.40s%s", v, strlen(v) > 40 ? "..." : "");
-	for (i = 0; q[i]; i++)
+	assert(n > 4);
+	len = utf8_copy(q, n - 3, v, HC_QUOTE_CHARS);
+	for (i = 0; i < len; i++)
 		if ((unsigned char)q[i] < 0x20 || q[i] == 0x7f)
 			q[i] = '?';
+	if (v[len] != '\0')
+		memcpy(q + len, "...", 4);
 	return q;
 }
 
@@ -178,7 +188,7 @@ static bool hc_has_ctl(const char *v)
 /* Check and store one fixed key. */
 static void hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 {
-	char *field = (char *)x->c + k->off, q[64];
+	char *field = (char *)x->c + k->off, q[HC_QUOTE_SIZE];
 	unsigned char addr[16];
 	long long n;
 	int lvl;
@@ -290,7 +300,7 @@ static void hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 /* One [prices] line: BUSINESS.CERT_TYPE = fen. */
 static void hc_price(struct hc_ctx *x, const char *name, const char *v)
 {
-	char biz[32], q[64];
+	char biz[32], q[HC_QUOTE_SIZE];
 	const char *dot = strchr(name, '.');
 	long long n;
 	int b, t;
@@ -328,7 +338,7 @@ static void hc_price(struct hc_ctx *x, const char *name, const char *v)
 static int hc_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct hc_ctx *x = user;
-	char q[64];
+	char q[HC_QUOTE_SIZE];
 	size_t i;
 
 	if (!section[0]) {

@@ -683,7 +683,8 @@ static void admin_show(struct http_req *rq, struct http_resp *rs)
 
 	if (e) {
 		http_error(rs, e == CA_ERR_NOT_FOUND ? 404 : 500,
-			   e == CA_ERR_NOT_FOUND ? "not_found" : "internal", "no order %s", no);
+			   e == CA_ERR_NOT_FOUND ? "not_found" : "internal", "no order %s",
+			   pay_trade_no_valid(no) ? no : "with that number");
 		return;
 	}
 	/* The simulator's books, not a query: staff see them also while a

@@ -28,6 +28,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,6 +588,68 @@ static void test_open_file_ceiling_caps_total_connections(void **state)
 	hubproc_cleanup(&small);
 }
 
+/* A client that sends its whole request and then shuts down its side
+ * (shutdown(SHUT_WR), as many scripts and some proxies do) gets its answer
+ * and the hub closes at once: no socket left in CLOSE-WAIT until the idle
+ * limit. Over TLS: a plain GET, and a signed feed long-poll (parked, then
+ * ended by the half-close). */
+static void test_half_closed_client_is_answered_and_closed_at_once(void **state)
+{
+	char sig[SIGN_HEX_LEN + 1], nonce[SIGN_NONCE_LEN + 1], req[1024], target[80];
+	long long head = feed_head(DEV_B, sec_b);
+	int64_t ts = (int64_t)time(NULL), t0;
+	int round;
+
+	(void)state;
+	snprintf(target, sizeof(target), "/v1/feed?since=%lld&wait=25", head);
+	sign_nonce(nonce);
+	sign_request(sec_b, "GET", target, ts, nonce, "", 0, sig);
+	for (round = 0; round < 2; round++) {
+		CURL *cu = raw_open("127.0.9.1");
+		curl_socket_t fd = CURL_SOCKET_BAD;
+		char buf[4096], got[8192] = "";
+		size_t n, len = 0;
+		CURLcode rc;
+
+		assert_non_null(cu);
+		if (round == 0)
+			snprintf(req, sizeof(req), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+		else
+			snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n"
+				 "X-CA-Device: %s\r\nX-CA-Timestamp: %lld\r\nX-CA-Nonce: %s\r\n"
+				 "X-CA-Signature: %s\r\n\r\n", target, DEV_B, (long long)ts, nonce,
+				 sig);
+		assert_true(raw_send(cu, req));
+		if (round == 1) /* let it park first */
+			for (n = 0; n < 50 && server_stat("parked") < 1; n++)
+				sleep_ms(100);
+		assert_int_equal(curl_easy_getinfo(cu, CURLINFO_ACTIVESOCKET, &fd), CURLE_OK);
+		t0 = now_ms();
+		assert_int_equal(shutdown(fd, SHUT_WR), 0);
+		for (;;) {
+			rc = curl_easy_recv(cu, buf, sizeof(buf), &n);
+			if (rc == CURLE_AGAIN) {
+				if (now_ms() - t0 > 15000)
+					break;
+				sleep_ms(10);
+				continue;
+			}
+			if (rc != CURLE_OK || n == 0)
+				break;
+			if (len + n < sizeof(got)) {
+				memcpy(got + len, buf, n);
+				len += n;
+			}
+		}
+		fprintf(stderr, "# half-closed %s: answered and closed after %lld ms\n",
+			round ? "long-poll" : "GET /health", (long long)(now_ms() - t0));
+		assert_true(len > 12);
+		assert_memory_equal(got, "HTTP/1.1 200", 12);
+		assert_true(now_ms() - t0 < 5000); /* the idle limit is 6 s, the wait 25 s */
+		curl_easy_cleanup(cu);
+	}
+}
+
 /* Runs last: stops the hub. */
 static void test_stop_answers_every_parked_poll(void **state)
 {
@@ -627,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_one_address_is_capped_and_others_still_served),
 		cmocka_unit_test(test_trickled_head_is_cut_at_the_request_deadline),
 		cmocka_unit_test(test_trickled_request_line_is_cut_at_the_idle_limit),
+		cmocka_unit_test(test_half_closed_client_is_answered_and_closed_at_once),
 		cmocka_unit_test(test_open_file_ceiling_caps_total_connections),
 		cmocka_unit_test(test_stop_answers_every_parked_poll),
 	};

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../src/core/utf8.h"
 #include "../../src/hub/hubcfg.h"
 #include "../fixture.h"
 
@@ -183,6 +184,38 @@ static void test_binding_days_default_and_range(void **ctx)
 	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
 }
 
+static void test_bad_value_quoted_by_whole_characters(void **ctx)
+{
+	char text[4096], err[4096], want[256];
+	struct hubcfg c;
+	size_t chars, i;
+
+	(void)ctx;
+	/* 41 characters of 3 bytes: the old 40-byte cut split the 14th. */
+	snprintf(text, sizeof(text), "%s[log]\nlevel = ", prices);
+	for (i = 0; i < 41; i++)
+		strcat(text, "信");
+	strcat(text, "\n");
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_true(utf8_count(err, &chars));
+	want[0] = '\0';
+	strcat(want, "[log] level: '");
+	for (i = 0; i < 40; i++)
+		strcat(want, "信");
+	strcat(want, "...' is not error");
+	assert_non_null(strstr(err, want));
+
+	/* A byte that is not UTF-8 ends the quote. */
+	snprintf(text, sizeof(text), "%s[log]\nlevel = ab\xff\xfe\x1b[2Jcd\n", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_true(utf8_count(err, &chars));
+	assert_non_null(strstr(err, "[log] level: 'ab...' is not error"));
+	/* Control characters become '?'. */
+	snprintf(text, sizeof(text), "%s[log]\nlevel = a\x1b[2Jb\n", prices);
+	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, "[log] level: 'a?[2Jb' is not error"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_invoice_keys_defaults_and_checks),
 		cmocka_unit_test(test_limits_keys_defaults_and_checks),
 		cmocka_unit_test(test_binding_days_default_and_range),
+		cmocka_unit_test(test_bad_value_quoted_by_whole_characters),
 	};
 
 	return cmocka_run_group_tests_name("hub/hubcfg", tests, NULL, NULL);
