@@ -1,6 +1,6 @@
 /*
  * bench_hub.c - `make bench-hub`: a fleet of simulated kiosks against one
- * real ca-hub over loopback TLS (BRIEF §8; the method and the figures are
+ * real ca-hub over loopback TLS (the method and the figures are
  * in docs/bench-hub.md).
  *
  * Where to start reading: main() runs the scenarios in order; fleet_run()

@@ -6,7 +6,9 @@
  * ("还可以再试 N 次") and locks the token after [invoice] max_attempts; the
  * right name (surrounding spaces ignored) shows the preview with the
  * invoice number and the amount, and a PDF link that works only after that
- * check (pdftotext reads the company and the amount back); unknown tokens
+ * check (pdftotext reads the company and the amount back); the page and
+ * the PDF may not be framed by another site (X-Frame-Options DENY, CSP
+ * frame-ancestors 'none') and carry HSTS; unknown tokens
  * are 404, expired ones 410 on the hub's clock; the invoice number stays
  * when staff issue it again; with [invoice] issue_on_payment the payment
  * issues the invoice. Headless Chromium opens the page, submits the name
@@ -420,8 +422,14 @@ static void test_right_name_preview_and_pdf(void **state)
 	free(r.body);
 	assert_int_equal(phone("POST", path, "company=++" COMPANY "%E3%80%80", &r), 200);
 	assert_non_null(strstr(r.body, "电子发票预览"));
-	/* The page's address holds the token, the PDF link the key. */
+	/* The page's address holds the token, the PDF link the key; no other
+	 * site may frame it (a page over ours could make a person type the
+	 * company name for it); over TLS only, from now on. */
 	assert_string_equal(r.referrer_policy, "no-referrer");
+	assert_string_equal(r.frame_options, "DENY");
+	assert_non_null(strstr(r.csp, "frame-ancestors 'none'"));
+	assert_non_null(strstr(r.csp, "default-src 'none'"));
+	assert_string_equal(r.hsts, "max-age=31536000");
 	assert_non_null(strstr(r.body, COMPANY));
 	assert_non_null(strstr(r.body, "91320582MA1MABCDEU"));
 	assert_non_null(strstr(r.body, AMOUNT));
@@ -438,6 +446,9 @@ static void test_right_name_preview_and_pdf(void **state)
 	assert_int_equal(phone("GET", link, NULL, &r), 200);
 	assert_string_equal(r.content_type, "application/pdf");
 	assert_string_equal(r.referrer_policy, "no-referrer");
+	assert_string_equal(r.frame_options, "DENY");
+	assert_non_null(strstr(r.csp, "frame-ancestors 'none'"));
+	assert_string_equal(r.hsts, "max-age=31536000");
 	assert_non_null(strstr(r.disposition, "attachment"));
 	assert_non_null(strstr(r.disposition, jstr(j, "invoice_no")));
 	assert_true(r.body_len > 1000 && !memcmp(r.body, "%PDF-", 5));

@@ -389,6 +389,19 @@ static size_t on_header(char *d, size_t s, size_t m, void *ud)
 			 d + 17);
 		r->referrer_policy[strcspn(r->referrer_policy, "\r\n")] = '\0';
 	}
+	if (n > 17 && !strncasecmp(d, "X-Frame-Options: ", 17)) {
+		snprintf(r->frame_options, sizeof(r->frame_options), "%.*s", (int)(n - 17),
+			 d + 17);
+		r->frame_options[strcspn(r->frame_options, "\r\n")] = '\0';
+	}
+	if (n > 25 && !strncasecmp(d, "Content-Security-Policy: ", 25)) {
+		snprintf(r->csp, sizeof(r->csp), "%.*s", (int)(n - 25), d + 25);
+		r->csp[strcspn(r->csp, "\r\n")] = '\0';
+	}
+	if (n > 27 && !strncasecmp(d, "Strict-Transport-Security: ", 27)) {
+		snprintf(r->hsts, sizeof(r->hsts), "%.*s", (int)(n - 27), d + 27);
+		r->hsts[strcspn(r->hsts, "\r\n")] = '\0';
+	}
 	if (n > 13 && !strncasecmp(d, "Retry-After: ", 13))
 		r->retry_after = strtol(d + 13, NULL, 10);
 	return n;

@@ -85,6 +85,9 @@ struct hubproc_resp {
 	char content_type[64]; /* Content-Type header */
 	char disposition[128]; /* Content-Disposition header */
 	char referrer_policy[32]; /* Referrer-Policy header */
+	char frame_options[16];   /* X-Frame-Options header */
+	char csp[160];            /* Content-Security-Policy header */
+	char hsts[64];            /* Strict-Transport-Security header */
 	size_t body_len;   /* bytes of body (a PDF holds NULs) */
 	long retry_after;  /* Retry-After, 0 when absent */
 	char nonce[33];    /* the nonce sent */
