@@ -13,6 +13,8 @@
  * - A request whose head trickles in (a header line a second) is cut at
  *   the request deadline; a request line trickled a byte a second is cut at
  *   the idle limit (each byte would reset a plain idle timer).
+ * - A client that half-closes after its request is closed at once.
+ * - A hub whose open-file limit is low serves what fits and says so.
  * - SIGTERM with parked polls: every poll is answered, the hub exits 0.
  *
  * The hub is configured small (per address 40, request deadline 5 s, idle
@@ -589,11 +591,15 @@ static void test_open_file_ceiling_caps_total_connections(void **state)
 }
 
 /* A client that sends its whole request and then shuts down its side
- * (shutdown(SHUT_WR), as many scripts and some proxies do) gets its answer
- * and the hub closes at once: no socket left in CLOSE-WAIT until the idle
- * limit. Over TLS: a plain GET, and a signed feed long-poll (parked, then
- * ended by the half-close). */
-static void test_half_closed_client_is_answered_and_closed_at_once(void **state)
+ * (shutdown(SHUT_WR) without TLS's close_notify) never holds a socket: the
+ * hub closes at once, after its answer when it had the answer ready before
+ * it read the end of the stream (libmicrohttpd closes a TLS connection at
+ * a premature end of stream without answering: both are fine, waiting is
+ * not), never leaving it in CLOSE-WAIT until the idle limit or the poll's
+ * 25 s. Over TLS: a plain GET, and a signed feed long-poll (parked first,
+ * then ended by the half-close). The plain-HTTP case, where the answer
+ * always comes, is in fuzz_hubreq's seeds. */
+static void test_half_closed_client_is_closed_at_once(void **state)
 {
 	char sig[SIGN_HEX_LEN + 1], nonce[SIGN_NONCE_LEN + 1], req[1024], target[80];
 	long long head = feed_head(DEV_B, sec_b);
@@ -641,13 +647,18 @@ static void test_half_closed_client_is_answered_and_closed_at_once(void **state)
 				len += n;
 			}
 		}
-		fprintf(stderr, "# half-closed %s: answered and closed after %lld ms\n",
-			round ? "long-poll" : "GET /health", (long long)(now_ms() - t0));
-		assert_true(len > 12);
-		assert_memory_equal(got, "HTTP/1.1 200", 12);
+		fprintf(stderr, "# half-closed %s: %s, closed after %lld ms\n",
+			round ? "long-poll" : "GET /health", len ? "answered" : "not answered",
+			(long long)(now_ms() - t0));
 		assert_true(now_ms() - t0 < 5000); /* the idle limit is 6 s, the wait 25 s */
+		if (len)
+			assert_memory_equal(got, "HTTP/1.1 200", 12);
 		curl_easy_cleanup(cu);
 	}
+	assert_int_equal(server_stat("parked"), 0);
+	for (round = 0; round < 20 && hub_sockets("08"); round++)
+		sleep_ms(100);
+	assert_int_equal(hub_sockets("08"), 0);
 }
 
 /* Runs last: stops the hub. */
@@ -690,7 +701,7 @@ int main(void)
 		cmocka_unit_test(test_one_address_is_capped_and_others_still_served),
 		cmocka_unit_test(test_trickled_head_is_cut_at_the_request_deadline),
 		cmocka_unit_test(test_trickled_request_line_is_cut_at_the_idle_limit),
-		cmocka_unit_test(test_half_closed_client_is_answered_and_closed_at_once),
+		cmocka_unit_test(test_half_closed_client_is_closed_at_once),
 		cmocka_unit_test(test_open_file_ceiling_caps_total_connections),
 		cmocka_unit_test(test_stop_answers_every_parked_poll),
 	};
