@@ -119,6 +119,7 @@ enum cfg_key_id {
 	K_DISP_TIMEOUT,
 	K_DISP_RETRIES,
 	K_PURGE_DAYS,
+	K_CORE_DUMPS,
 	K__N
 };
 
@@ -180,6 +181,7 @@ static const struct cfg_key cfg_keys[K__N] = {
 		0, 10),
 	CFG_NUM(K_PURGE_DAYS, "privacy", "purge_days", CFG_INT, purge_days, 1,
 		3650),
+	CFG_NUM(K_CORE_DUMPS, "privacy", "core_dumps", CFG_BOOL, core_dumps, 0, 0),
 };
 
 static const char *const cfg_sections[] = {

@@ -13,7 +13,8 @@
  *   [log]     level (error|warn|info|debug)
  *   [dispenser] driver (none|sim|serial), device, baud, slots, stock,
  *             state_file, timeout_ms, retries
- *   [privacy] purge_days (orders finished longer ago leave the store)
+ *   [privacy] purge_days (orders finished longer ago leave the store),
+ *             core_dumps (false: a crash writes no memory to disk)
  *
  * docs/config.md lists every key with its default and range.
  */
@@ -65,6 +66,7 @@ struct config {
 	int idle_reset_s;                     /* [timeouts] idle_reset_s: warning countdown before reset */
 	int sync_interval_s;                  /* [timeouts] sync_interval_s: change-feed poll period */
 	int purge_days;                       /* [privacy] purge_days: keep finished orders this long */
+	bool core_dumps;                      /* [privacy] core_dumps: allow them (development only) */
 	enum log_level log_level;             /* [log] level */
 	enum config_disp_driver disp_driver;  /* [dispenser] driver */
 	char disp_device[CONFIG_PATH_MAX + 1]; /* [dispenser] device: serial tty path */

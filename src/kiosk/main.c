@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -212,6 +214,51 @@ out:
 }
 
 /* Parse options, load the configuration, check the store, start the UI. */
+/* Core dumps off (the process not dumpable, core size 0), or allowed
+ * again (dumpable, the core size limit back to what the kiosk started
+ * with). */
+static void dumps_allow(bool allow)
+{
+	static struct rlimit start;
+	static bool saved;
+	struct rlimit none = { 0, 0 };
+
+	if (!saved) {
+		saved = getrlimit(RLIMIT_CORE, &start) == 0;
+		if (!saved)
+			start = none;
+	}
+	if (allow) {
+		(void)setrlimit(RLIMIT_CORE, &start);
+		(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+		return;
+	}
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		log_error("kiosk", "cannot make the process not dumpable: %s", strerror(errno));
+	/* The soft limit (the hard one stays, so that a development config
+	 * can allow dumps again without privileges). */
+	none.rlim_max = start.rlim_max;
+	if (setrlimit(RLIMIT_CORE, &none) != 0)
+		log_error("kiosk", "cannot set the core size limit to 0: %s", strerror(errno));
+}
+
+/* Say what the kernel holds now (read back, not what was asked). */
+static void dumps_report(void)
+{
+	struct rlimit rl;
+	int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+
+	if (getrlimit(RLIMIT_CORE, &rl) != 0)
+		rl.rlim_cur = RLIM_INFINITY;
+	if (dumpable == 0 && rl.rlim_cur == 0)
+		log_info("kiosk", "core dumps off (not dumpable, core size 0)");
+	else
+		log_warn("kiosk", "core dumps allowed (dumpable %d, core size %s): a crash may "
+			 "write personal data to disk; [privacy] core_dumps = false in the field",
+			 dumpable, rl.rlim_cur == RLIM_INFINITY ? "unlimited"
+			 : rl.rlim_cur ? "limited" : "0");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -233,6 +280,10 @@ int main(int argc, char **argv)
 	ca_err rc;
 
 	umask(077); /* the store, its WAL and whatever else the kiosk writes: its own */
+	/* Before anything of a person is in memory: a crash writes none of
+	 * it to disk (docs/config.md). [privacy] core_dumps may allow it
+	 * again on a development machine, once the config is read. */
+	dumps_allow(false);
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -294,6 +345,9 @@ int main(int argc, char **argv)
 		config_defaults(&cfg);
 	}
 	log_set_level(cfg.log_level);
+	if (cfg.core_dumps)
+		dumps_allow(true);
+	dumps_report();
 	log_info("kiosk", "ca-kiosk %s; config %s: kiosk %s, hub %s, "
 		 "screen %dx%d %s%s, data_dir %s", CA_KIOSK_VERSION,
 		 cfg_path ? cfg_path : "(defaults)", cfg.kiosk_id,

@@ -8,7 +8,9 @@
  *      message naming it;
  *   3. a secret file that is a symbolic link is refused likewise;
  *   4. a secret file owned by another user is refused (as root, who could
- *      read it, the kiosk still does not take it over).
+ *      read it, the kiosk still does not take it over);
+ *   5. core dumps are off (not dumpable, core size 0) unless [privacy]
+ *      core_dumps allows them.
  *
  * The binary is BUILD/ca-kiosk next to BUILD/tests/kiosk/test_start.
  */
@@ -217,6 +219,27 @@ static void test_4_secret_of_another_user_is_refused(void **state)
 	said(t, "not starting");
 }
 
+/* A crash writes no memory to disk: at start the kiosk is not dumpable and
+ * its core size limit is 0, as the kernel reports them back (the kiosk
+ * logs what prctl(PR_GET_DUMPABLE) and getrlimit(RLIMIT_CORE) say, not
+ * what it asked for); [privacy] core_dumps = true allows them again and
+ * says so as a warning. */
+static void test_5_core_dumps_off_unless_the_config_allows(void **state)
+{
+	struct tenv *t = *state;
+	char text[3 * PATH_MAX];
+
+	assert_int_equal(check(t), 0);
+	said(t, "core dumps off (not dumpable, core size 0)");
+	assert_null(strstr(t->out, "core dumps allowed"));
+	snprintf(text, sizeof(text), "[kiosk]\nid = start-01\ndata_dir = %s\nsecret_file = %s\n"
+		 "[privacy]\ncore_dumps = true\n[log]\nlevel = info\n", t->data, t->secret);
+	put(t->cfg, text, 0600);
+	assert_int_equal(check(t), 0);
+	said(t, "core dumps allowed (dumpable 1");
+	assert_null(strstr(t->out, "core dumps off"));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
 
 int main(void)
@@ -226,6 +249,7 @@ int main(void)
 		T(test_2_data_dir_symlink_is_refused),
 		T(test_3_secret_symlink_is_refused),
 		T(test_4_secret_of_another_user_is_refused),
+		T(test_5_core_dumps_off_unless_the_config_allows),
 	};
 
 	return cmocka_run_group_tests_name("kiosk/start", tests, NULL, NULL);
