@@ -266,6 +266,10 @@ void app_end_session(struct app *a)
 		else if (a->sync)
 			sync_wake(a->sync);
 	}
+	/* What this person's session deleted leaves the write-ahead log now,
+	 * not at some later checkpoint (store_scrub: a few ms, once). */
+	if (had && a->st)
+		store_scrub(a->st);
 
 	app_kb_close(a);
 	kb_reset(&a->kb);

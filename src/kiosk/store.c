@@ -439,8 +439,12 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 		e = CA_ERR_DB;
 		goto out;
 	}
+	/* secure_delete: whatever a delete frees (a draft deleted, an outbox
+	 * row sent, a purged order) is overwritten with zeros, not left in a
+	 * free page of the file; store_scrub() then empties the WAL. */
 	rc = sqlite3_exec(st->db, "PRAGMA synchronous = FULL;"
-			  "PRAGMA foreign_keys = ON;", NULL, NULL, NULL);
+			  "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", NULL, NULL,
+			  NULL);
 	if (rc == SQLITE_OK)
 		rc = pragma_text(st, "PRAGMA foreign_keys", buf, sizeof(buf));
 	if (rc != SQLITE_OK) {
@@ -899,6 +903,8 @@ ca_err store_app_act(struct store *st, const char *id, enum ca_action a,
 		e = store_commit(st);
 	if (e)
 		goto out;
+	if (a == CA_ACT_DELETE)
+		store_scrub(st); /* the draft's old pages leave the WAL */
 	log_change(fsm_action_id(a), &from, cur);
 	if (out)
 		*out = *cur;
@@ -2388,6 +2394,20 @@ ca_err store_logout_queue(struct store *st, const char *token, int64_t now_ms,
 
 /* ---- privacy: purging finished orders ---- */
 
+
+void store_scrub(struct store *st)
+{
+	int rc;
+
+	/* TRUNCATE: every frame into the file, then the WAL file cut to
+	 * nothing. Best effort: another connection's open read (the sync
+	 * engine's) may keep it; the next scrub or checkpoint then does it. */
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (rc != SQLITE_OK)
+		log_warn(TAG, "%s: write-ahead log not emptied: %s", st->path,
+			 sqlite3_errstr(rc));
+}
+
 /* Delete application id and every row about it but pending outbox rows
  * (inside the caller's transaction). */
 static ca_err purge_one(struct store *st, const char *id)
@@ -2439,10 +2459,8 @@ ca_err store_purge_finished(struct store *st, int64_t before_ms, int *purged)
 	app = malloc(sizeof(*app));
 	if (!app)
 		return CA_ERR_NOMEM;
-	/* What is deleted is overwritten, not left in free pages. */
-	e = exec(st, "PRAGMA secure_delete = ON", "secure delete");
-	if (e)
-		goto out;
+	/* What is deleted is overwritten, not left in free pages: the store
+	 * runs with secure_delete on (store_open). */
 	e = store_begin(st);
 	if (e)
 		goto out;
@@ -2486,10 +2504,7 @@ ca_err store_purge_finished(struct store *st, int64_t before_ms, int *purged)
 		e = store_commit(st); /* rolls back itself on failure */
 	}
 	if (!e && n > 0) {
-		/* Copy the overwritten pages into the file and empty the WAL
-		 * (best effort: a reader of another connection may hold it). */
-		(void)sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
-						NULL);
+		store_scrub(st);
 		log_info(TAG, "purged the personal data of %zu finished order(s)", n);
 	}
 	if (!e && purged)
@@ -2498,7 +2513,6 @@ out:
 	sqlite3_finalize(s);
 	if (began)
 		store_rollback(st);
-	(void)exec(st, "PRAGMA secure_delete = OFF", "secure delete");
 	if (app)
 		explicit_bzero(app, sizeof(*app));
 	free(app);

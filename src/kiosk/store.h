@@ -475,4 +475,11 @@ ca_err store_logout_queue(struct store *st, const char *token, int64_t now_ms,
  * Unreadable rows are logged and left. CA_ERR_DB inside store_begin. */
 ca_err store_purge_finished(struct store *st, int64_t before_ms, int *purged);
 
+/* Empty the write-ahead log into the file (a TRUNCATE checkpoint): the
+ * frames of pages as they were before a delete leave the disk. The store
+ * runs with secure_delete on, so what a delete freed is zeros in the file;
+ * called after deleting a draft, after a purge and when a person's session
+ * ends (app.c). Best effort; a failure is logged. */
+void store_scrub(struct store *st);
+
 #endif

@@ -1532,6 +1532,44 @@ static void test_13_purge_removes_old_finished_orders_and_keeps_the_rest(void **
 	assert_true(file_contains(t->db, "320582199003071232"));
 }
 
+/* A draft deleted and its outbox rows sent leave nothing readable on disk:
+ * secure_delete zeroes what the deletes freed in the file, and the scrub
+ * after the delete empties the WAL (whose frames held the pages as they
+ * were). The raw bytes of kiosk.db and kiosk.db-wal are read while the
+ * store is still open, as a thief of the disk of a running kiosk would;
+ * the unrelated order stays readable (the scan does find what is there). */
+static void test_14_deleted_draft_leaves_no_readable_bytes(void **state)
+{
+	struct tenv *t = *state;
+	struct store *st = env_open(t);
+	struct ca_app draft, kept;
+	char wal[sizeof(t->db) + 8];
+	const char *const secrets[] = { "440304198512031231", "13900001111", "擦除测试科技有限公司" };
+	size_t i;
+
+	snprintf(wal, sizeof(wal), "%s-wal", t->db);
+	make_app(&draft, "13900001111");
+	strcpy(draft.company, secrets[2]);
+	strcpy(draft.handler_id, secrets[0]);
+	strcpy(draft.mobile, secrets[1]);
+	make_other(&kept, "13800002222");
+	assert_int_equal(store_app_create(st, &draft, 1000), CA_OK);
+	assert_int_equal(store_app_create(st, &kept, 1001), CA_OK);
+	drain_outbox(st);
+	/* Checkpointed once: the draft's pages are in the file as well. */
+	store_scrub(st);
+	assert_true(file_contains(t->db, secrets[0]));
+	assert_int_equal(store_app_act(st, draft.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY, 2000,
+				       NULL, NULL), CA_OK);
+	drain_outbox(st); /* the delete's row (it carries the record) is sent */
+	store_scrub(st);  /* as app_end_session does when the person leaves */
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		if (file_contains(t->db, secrets[i]) || file_contains(wal, secrets[i]))
+			fail_msg("'%s' is still readable on disk after the delete", secrets[i]);
+	}
+	assert_true(file_contains(t->db, "320582199003071232")); /* the kept order */
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
 
 int main(void)
@@ -1554,6 +1592,7 @@ int main(void)
 		T(test_11_concurrent_opens_of_a_new_file_all_succeed),
 		T(test_12_restock_record_is_one_outbox_row_in_its_own_transaction),
 		T(test_13_purge_removes_old_finished_orders_and_keeps_the_rest),
+		T(test_14_deleted_draft_leaves_no_readable_bytes),
 	};
 
 	/* The failure tests log on purpose; keep the warnings, drop info. */
