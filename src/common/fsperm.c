@@ -16,18 +16,6 @@
 
 #define PATH_CAP 4096
 
-__attribute__((format(printf, 3, 4)))
-static void set_msg(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !n)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-}
-
 int fsperm_mkdirs(const char *dir)
 {
 	char buf[PATH_CAP];
@@ -61,7 +49,7 @@ static ca_err check_mode(const char *tag, const char *path, const struct stat *s
 	mode_t mode = sb->st_mode & 07777;
 
 	if (sb->st_uid != geteuid()) {
-		set_msg(err, errlen, "%s is owned by uid %u, not by this process's user (uid "
+		ca_errmsg(err, errlen, "%s is owned by uid %u, not by this process's user (uid "
 			"%u): chown it to uid %u, or run as its owner", path,
 			(unsigned)sb->st_uid, (unsigned)geteuid(), (unsigned)geteuid());
 		return CA_ERR_IO;
@@ -69,7 +57,7 @@ static ca_err check_mode(const char *tag, const char *path, const struct stat *s
 	if (!(mode & ~allowed))
 		return CA_OK;
 	if (chmod(path, mode & allowed) != 0) {
-		set_msg(err, errlen, "%s has mode %04o and cannot be made private (chmod "
+		ca_errmsg(err, errlen, "%s has mode %04o and cannot be made private (chmod "
 			"%04o: %s)", path, (unsigned)mode, (unsigned)(mode & allowed),
 			strerror(errno));
 		return CA_ERR_IO;
@@ -85,21 +73,21 @@ ca_err fsperm_dir(const char *tag, const char *dir, char *err, size_t errlen)
 	int e;
 
 	if (lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode)) {
-		set_msg(err, errlen, "%s is a symbolic link; refusing it as a private data "
+		ca_errmsg(err, errlen, "%s is a symbolic link; refusing it as a private data "
 			"directory (give the real directory's path)", dir);
 		return CA_ERR_IO;
 	}
 	e = fsperm_mkdirs(dir);
 	if (e) {
-		set_msg(err, errlen, "%s: cannot create the directory: %s", dir, strerror(e));
+		ca_errmsg(err, errlen, "%s: cannot create the directory: %s", dir, strerror(e));
 		return CA_ERR_IO;
 	}
 	if (lstat(dir, &sb) != 0) {
-		set_msg(err, errlen, "%s: %s", dir, strerror(errno));
+		ca_errmsg(err, errlen, "%s: %s", dir, strerror(errno));
 		return CA_ERR_IO;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
-		set_msg(err, errlen, "%s is not a directory (a symbolic link is refused)", dir);
+		ca_errmsg(err, errlen, "%s is not a directory (a symbolic link is refused)", dir);
 		return CA_ERR_IO;
 	}
 	return check_mode(tag, dir, &sb, 0700, err, errlen);
@@ -112,16 +100,16 @@ ca_err fsperm_file(const char *tag, const char *path, char *err, size_t errlen)
 	if (lstat(path, &sb) != 0) {
 		if (errno == ENOENT)
 			return CA_OK;
-		set_msg(err, errlen, "%s: %s", path, strerror(errno));
+		ca_errmsg(err, errlen, "%s: %s", path, strerror(errno));
 		return CA_ERR_IO;
 	}
 	if (S_ISLNK(sb.st_mode)) {
-		set_msg(err, errlen, "%s is a symbolic link; refusing it (put the file "
+		ca_errmsg(err, errlen, "%s is a symbolic link; refusing it (put the file "
 			"itself there)", path);
 		return CA_ERR_IO;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		set_msg(err, errlen, "%s is not a regular file", path);
+		ca_errmsg(err, errlen, "%s is not a regular file", path);
 		return CA_ERR_IO;
 	}
 	return check_mode(tag, path, &sb, 0600, err, errlen);
@@ -137,7 +125,7 @@ ca_err fsperm_sqlite(const char *tag, const char *db_path, char *err, size_t err
 	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s%s", db_path, suffix[i]) >=
 		    sizeof(path)) {
-			set_msg(err, errlen, "%s: path too long", db_path);
+			ca_errmsg(err, errlen, "%s: path too long", db_path);
 			return CA_ERR_IO;
 		}
 		e = fsperm_file(tag, path, err, errlen);

@@ -1,6 +1,9 @@
 /* err.c - descriptions for the project-wide error enum. */
 #include "err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 static const char *const err_text[CA_ERR__N] = {
 	[CA_OK] = "ok",
 	[CA_ERR_NOMEM] = "out of memory",
@@ -23,4 +26,15 @@ const char *ca_strerror(ca_err err)
 	if ((unsigned)err >= CA_ERR__N || !err_text[err])
 		return "unknown error";
 	return err_text[err];
+}
+
+void ca_errmsg(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || n == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
 }

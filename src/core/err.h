@@ -8,6 +8,8 @@
 #ifndef CA_ERR_H
 #define CA_ERR_H
 
+#include <stddef.h>
+
 typedef enum ca_err {
 	CA_OK = 0,
 	CA_ERR_NOMEM,      /* allocation failed */
@@ -28,5 +30,10 @@ typedef enum ca_err {
 
 /* Short English description of err for log lines; never NULL. */
 const char *ca_strerror(ca_err err);
+
+/* Format an error message into err (size n), as snprintf; nothing when err
+ * is NULL or n is 0 (the caller did not ask for a message). */
+void ca_errmsg(char *err, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -27,18 +27,6 @@
 #define TAG "datadir"
 #define PATH_CAP 1100 /* a data dir (HUBCFG_PATH_MAX) and a file name */
 
-__attribute__((format(printf, 3, 4)))
-static void set_msg(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !n)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-}
-
 /* dir/name into out (PATH_CAP); false when it does not fit. */
 static bool join(char *out, const char *dir, const char *name)
 {
@@ -56,7 +44,7 @@ ca_err datadir_prepare(const char *dir, char *err, size_t errlen)
 	if (e)
 		return e;
 	if (!join(path, dir, DATADIR_DB)) {
-		set_msg(err, errlen, "%s: path too long", dir);
+		ca_errmsg(err, errlen, "%s: path too long", dir);
 		return CA_ERR_IO;
 	}
 	e = fsperm_sqlite("hub", path, err, errlen);
@@ -75,12 +63,12 @@ ca_err datadir_lock(const char *dir, int *fd, char *err, size_t errlen)
 
 	*fd = -1;
 	if (!join(path, dir, DATADIR_LOCK)) {
-		set_msg(err, errlen, "%s: path too long", dir);
+		ca_errmsg(err, errlen, "%s: path too long", dir);
 		return CA_ERR_IO;
 	}
 	f = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (f < 0) {
-		set_msg(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		ca_errmsg(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return CA_ERR_IO;
 	}
 	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
@@ -91,11 +79,11 @@ ca_err datadir_lock(const char *dir, int *fd, char *err, size_t errlen)
 		buf[strcspn(buf, "\r\n")] = '\0';
 		close(f);
 		if (e == EWOULDBLOCK) {
-			set_msg(err, errlen, "%s is in use by process %s (a running ca-hub, or a "
+			ca_errmsg(err, errlen, "%s is in use by process %s (a running ca-hub, or a "
 				"restore); stop it first", dir, buf[0] ? buf : "?");
 			return CA_ERR_CONFLICT;
 		}
-		set_msg(err, errlen, "%s: cannot lock: %s", path, strerror(e));
+		ca_errmsg(err, errlen, "%s: cannot lock: %s", path, strerror(e));
 		return CA_ERR_IO;
 	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
@@ -165,24 +153,24 @@ ca_err datadir_backup(const char *dir, const char *file, long long *bytes, char 
 		*bytes = 0;
 	if (!join(db, dir, DATADIR_DB) ||
 	    (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= sizeof(tmp)) {
-		set_msg(err, errlen, "%s: path too long", file);
+		ca_errmsg(err, errlen, "%s: path too long", file);
 		return CA_ERR_IO;
 	}
 	snprintf(journal, sizeof(journal), "%s-journal", tmp);
 	/* 1. Never overwrite: the file, nor a temp file someone else writes. */
 	if (lstat(file, &sb) == 0) {
-		set_msg(err, errlen, "%s exists; refusing to overwrite it (choose a new name)",
+		ca_errmsg(err, errlen, "%s exists; refusing to overwrite it (choose a new name)",
 			file);
 		return CA_ERR_CONFLICT;
 	}
 	if (lstat(db, &sb) != 0) {
-		set_msg(err, errlen, "%s: %s (is --data-dir the hub's data directory?)", db,
+		ca_errmsg(err, errlen, "%s: %s (is --data-dir the hub's data directory?)", db,
 			strerror(errno));
 		return CA_ERR_IO;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		set_msg(err, errlen, "%s: cannot create: %s%s", tmp, strerror(errno),
+		ca_errmsg(err, errlen, "%s: cannot create: %s%s", tmp, strerror(errno),
 			errno == EEXIST ? " (left by an interrupted backup? remove it)" : "");
 		return CA_ERR_IO;
 	}
@@ -194,11 +182,11 @@ ca_err datadir_backup(const char *dir, const char *file, long long *bytes, char 
 	/* 3. Durable, private, then under its name. */
 	e = CA_ERR_IO;
 	if (chmod(tmp, 0600) != 0 || sync_path(tmp, false) != 0 || stat(tmp, &sb) != 0) {
-		set_msg(err, errlen, "%s: cannot sync: %s", tmp, strerror(errno));
+		ca_errmsg(err, errlen, "%s: cannot sync: %s", tmp, strerror(errno));
 		goto fail;
 	}
 	if (rename_noreplace(tmp, file) != 0) {
-		set_msg(err, errlen, "%s: %s%s", file, strerror(errno),
+		ca_errmsg(err, errlen, "%s: %s%s", file, strerror(errno),
 			errno == EEXIST ? " (it appeared meanwhile; refusing to overwrite it)" : "");
 		e = errno == EEXIST ? CA_ERR_CONFLICT : CA_ERR_IO;
 		goto fail;
@@ -226,12 +214,12 @@ static ca_err copy_file(const char *src, const char *dst, char *err, size_t errl
 
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0) {
-		set_msg(err, errlen, "%s: cannot read: %s", src, strerror(errno));
+		ca_errmsg(err, errlen, "%s: cannot read: %s", src, strerror(errno));
 		return CA_ERR_IO;
 	}
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0) {
-		set_msg(err, errlen, "%s: cannot create: %s", dst, strerror(errno));
+		ca_errmsg(err, errlen, "%s: cannot create: %s", dst, strerror(errno));
 		close(in);
 		return CA_ERR_IO;
 	}
@@ -247,12 +235,12 @@ static ca_err copy_file(const char *src, const char *dst, char *err, size_t errl
 		}
 	}
 	if (n < 0 || fsync(out) != 0)
-		set_msg(err, errlen, "%s -> %s: %s", src, dst, strerror(errno));
+		ca_errmsg(err, errlen, "%s -> %s: %s", src, dst, strerror(errno));
 	else
 		e = CA_OK;
 	close(in);
 	if (close(out) != 0 && !e) {
-		set_msg(err, errlen, "%s: %s", dst, strerror(errno));
+		ca_errmsg(err, errlen, "%s: %s", dst, strerror(errno));
 		e = CA_ERR_IO;
 	}
 	return e;
@@ -283,11 +271,11 @@ static ca_err renew_copy(const char *tmp, int64_t *epoch, char *err, size_t errl
 	old = hubdb_epoch(db);
 	e = hubdb_epoch_renew(db, epoch);
 	if (e)
-		set_msg(err, errlen, "%s: cannot set a new epoch (%s)", tmp, ca_strerror(e));
+		ca_errmsg(err, errlen, "%s: cannot set a new epoch (%s)", tmp, ca_strerror(e));
 	hubdb_close(db);
 	snprintf(wal, sizeof(wal), "%s-wal", tmp);
 	if (!e && lstat(wal, &sb) == 0) {
-		set_msg(err, errlen, "%s: the copy's WAL was not checkpointed", tmp);
+		ca_errmsg(err, errlen, "%s: the copy's WAL was not checkpointed", tmp);
 		e = CA_ERR_IO;
 	}
 	if (!e)
@@ -311,7 +299,7 @@ ca_err datadir_restore(const char *dir, const char *backup, int64_t *epoch, char
 	if (aside && asidelen)
 		aside[0] = '\0';
 	if (!join(db, dir, DATADIR_DB) || !join(tmp, dir, DATADIR_DB ".restore")) {
-		set_msg(err, errlen, "%s: path too long", dir);
+		ca_errmsg(err, errlen, "%s: path too long", dir);
 		return CA_ERR_IO;
 	}
 	/* 1. The directory private, and nobody else in it: no hub running. */
@@ -322,11 +310,11 @@ ca_err datadir_restore(const char *dir, const char *backup, int64_t *epoch, char
 		return e;
 	e = CA_ERR_IO;
 	if (stat(backup, &sb) != 0) {
-		set_msg(err, errlen, "%s: %s", backup, strerror(errno));
+		ca_errmsg(err, errlen, "%s: %s", backup, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		set_msg(err, errlen, "%s: not a regular file", backup);
+		ca_errmsg(err, errlen, "%s: not a regular file", backup);
 		goto out;
 	}
 	/* 2. A working copy beside the store (same file system, so the final
@@ -342,13 +330,13 @@ ca_err datadir_restore(const char *dir, const char *backup, int64_t *epoch, char
 	/* 3. Checked, migrated, a new epoch. */
 	e = renew_copy(tmp, epoch, q, sizeof(q));
 	if (e) {
-		set_msg(err, errlen, "%s is not a usable hub store (nothing was changed): %s",
+		ca_errmsg(err, errlen, "%s is not a usable hub store (nothing was changed): %s",
 			backup, q);
 		goto out;
 	}
 	e = CA_ERR_IO;
 	if (sync_path(tmp, false) != 0) {
-		set_msg(err, errlen, "%s: %s", tmp, strerror(errno));
+		ca_errmsg(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	/* 4. Keep what is replaced (hard links: hub.db stays in place until
@@ -359,7 +347,7 @@ ca_err datadir_restore(const char *dir, const char *backup, int64_t *epoch, char
 	snprintf(q, sizeof(q), "%s.before-restore-%s", db, stamp);
 	if (lstat(db, &sb) == 0) {
 		if (link(db, q) != 0) {
-			set_msg(err, errlen, "%s: cannot keep the current store as %s: %s", db, q,
+			ca_errmsg(err, errlen, "%s: cannot keep the current store as %s: %s", db, q,
 				strerror(errno));
 			goto out;
 		}
@@ -369,7 +357,7 @@ ca_err datadir_restore(const char *dir, const char *backup, int64_t *epoch, char
 
 			snprintf(qw, sizeof(qw), "%s-wal", q);
 			if (link(p, qw) != 0) {
-				set_msg(err, errlen, "%s: cannot keep it as %s: %s", p, qw,
+				ca_errmsg(err, errlen, "%s: cannot keep it as %s: %s", p, qw,
 					strerror(errno));
 				goto out;
 			}
@@ -380,13 +368,13 @@ ca_err datadir_restore(const char *dir, const char *backup, int64_t *epoch, char
 	for (i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
 		snprintf(p, sizeof(p), "%s%s", db, side[i]);
 		if (remove_if(p) != 0) {
-			set_msg(err, errlen, "%s: cannot remove: %s", p, strerror(errno));
+			ca_errmsg(err, errlen, "%s: cannot remove: %s", p, strerror(errno));
 			goto out;
 		}
 	}
 	/* 5. The copy into place, atomically, and the directory synced. */
 	if (rename(tmp, db) != 0) {
-		set_msg(err, errlen, "%s -> %s: %s", tmp, db, strerror(errno));
+		ca_errmsg(err, errlen, "%s -> %s: %s", tmp, db, strerror(errno));
 		goto out;
 	}
 	if (sync_path(dir, true) != 0)

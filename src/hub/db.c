@@ -53,10 +53,8 @@ struct hubdb {
 	int64_t tx_rev;           /* highest revision handed out in the open transaction */
 	bool sp_open;             /* a savepoint is open inside the transaction */
 	int64_t sp_rev;           /* tx_rev when the savepoint was opened */
-	pthread_mutex_t rev_mu;   /* guards committed_rev and stopping */
-	pthread_cond_t rev_cv;    /* signalled when committed_rev grows or on stop */
+	pthread_mutex_t rev_mu;   /* guards committed_rev */
 	int64_t committed_rev;    /* last committed revision */
-	bool stopping;            /* hubdb_wake_all was called */
 	hubdb_commit_fn on_commit; /* called after each commit that made a revision */
 	void *on_commit_ctx;      /* its argument */
 	int64_t epoch;            /* meta 'epoch', read at open (renewed only by a restore) */
@@ -223,18 +221,6 @@ static const char *const migrations[] = {
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == HUBDB_SCHEMA_VERSION,
 	       "one migration per schema version");
-
-__attribute__((format(printf, 3, 4)))
-static void set_msg(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !n)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-}
 
 /* Log a failed call; the project error for rc. */
 static ca_err fail(struct hubdb *h, int rc, const char *what)
@@ -458,11 +444,11 @@ static ca_err open_fail(struct hubdb *h, int rc, const char *what, char *err, si
 	ca_err e = sqlerr_map(rc);
 
 	if (e == CA_ERR_CORRUPT)
-		set_msg(err, errlen, "%s: not a SQLite database or damaged (%s)", h->path, detail);
+		ca_errmsg(err, errlen, "%s: not a SQLite database or damaged (%s)", h->path, detail);
 	else if (e == CA_ERR_IO)
-		set_msg(err, errlen, "%s: cannot open or write the database (%s)", h->path, detail);
+		ca_errmsg(err, errlen, "%s: cannot open or write the database (%s)", h->path, detail);
 	else
-		set_msg(err, errlen, "%s: database error while %s (%s)", h->path, what, detail);
+		ca_errmsg(err, errlen, "%s: database error while %s (%s)", h->path, what, detail);
 	return e && e != CA_ERR_CONFLICT ? e : CA_ERR_DB;
 }
 
@@ -483,7 +469,7 @@ static ca_err migrate(struct hubdb *h, char *err, size_t errlen)
 	}
 	ver = atoi(buf);
 	if (ver < 0 || ver > HUBDB_SCHEMA_VERSION) {
-		set_msg(err, errlen, "%s: database schema version %d is not one this program "
+		ca_errmsg(err, errlen, "%s: database schema version %d is not one this program "
 			"knows (it writes version %d); it was made by a newer program",
 			h->path, ver, HUBDB_SCHEMA_VERSION);
 		e = CA_ERR_SCHEMA;
@@ -516,7 +502,6 @@ out:
 ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen)
 {
 	pthread_mutexattr_t ma;
-	pthread_condattr_t ca;
 	struct hubdb *h;
 	char buf[256];
 	ca_err e = CA_OK;
@@ -524,13 +509,13 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 
 	assert(path && out);
 	*out = NULL;
-	set_msg(err, errlen, "%s", "");
+	ca_errmsg(err, errlen, "%s", "");
 	h = calloc(1, sizeof(*h));
 	if (h)
 		h->binding_life_s = HUBDB_BINDING_LIFE_S;
 	if (!h || !(h->path = strdup(path))) {
 		free(h);
-		set_msg(err, errlen, "%s: out of memory", path);
+		ca_errmsg(err, errlen, "%s: out of memory", path);
 		return CA_ERR_NOMEM;
 	}
 	pthread_mutexattr_init(&ma);
@@ -539,10 +524,6 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 	pthread_mutexattr_destroy(&ma);
 	pthread_mutex_init(&h->rev_mu, NULL);
 	pthread_mutex_init(&h->stmt_mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&h->rev_cv, &ca);
-	pthread_condattr_destroy(&ca);
 
 	/* FULLMUTEX as well: belt and braces under our own lock. */
 	rc = sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -560,7 +541,7 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 		goto out;
 	}
 	if (strcmp(buf, "ok") != 0) {
-		set_msg(err, errlen, "%s: not a SQLite database or damaged (%s)", path, buf);
+		ca_errmsg(err, errlen, "%s: not a SQLite database or damaged (%s)", path, buf);
 		e = CA_ERR_CORRUPT;
 		goto out;
 	}
@@ -568,7 +549,7 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 	if (rc != SQLITE_OK || strcasecmp(buf, "wal") != 0) {
 		e = rc != SQLITE_OK ? open_fail(h, rc, "setting WAL mode", err, errlen) : CA_ERR_DB;
 		if (rc == SQLITE_OK)
-			set_msg(err, errlen, "%s: cannot use write-ahead logging (journal mode "
+			ca_errmsg(err, errlen, "%s: cannot use write-ahead logging (journal mode "
 				"stays \"%s\")", path, buf);
 		goto out;
 	}
@@ -589,7 +570,7 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 	if (rc != SQLITE_OK || strcmp(buf, "1") != 0) {
 		e = rc != SQLITE_OK ? open_fail(h, rc, "setting pragmas", err, errlen) : CA_ERR_DB;
 		if (rc == SQLITE_OK)
-			set_msg(err, errlen, "%s: this SQLite cannot enforce foreign keys", path);
+			ca_errmsg(err, errlen, "%s: this SQLite cannot enforce foreign keys", path);
 		goto out;
 	}
 	e = migrate(h, err, errlen);
@@ -608,7 +589,7 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 	}
 	h->epoch = atoll(buf);
 	if (h->epoch <= 0) {
-		set_msg(err, errlen, "%s: the store has no epoch (meta 'epoch'); damaged?", path);
+		ca_errmsg(err, errlen, "%s: the store has no epoch (meta 'epoch'); damaged?", path);
 		e = CA_ERR_CORRUPT;
 		goto out;
 	}
@@ -626,7 +607,6 @@ void hubdb_close(struct hubdb *h)
 {
 	if (!h)
 		return;
-	hubdb_wake_all(h);
 	stmts_release(h);
 	if (h->db) {
 		int rc = sqlite3_close(h->db);
@@ -634,7 +614,6 @@ void hubdb_close(struct hubdb *h)
 		if (rc != SQLITE_OK)
 			log_error(TAG, "%s: close: %s", h->path, sqlite3_errstr(rc));
 	}
-	pthread_cond_destroy(&h->rev_cv);
 	pthread_mutex_destroy(&h->rev_mu);
 	pthread_mutex_destroy(&h->stmt_mu);
 	pthread_mutex_destroy(&h->lock);
@@ -662,14 +641,13 @@ ca_err hubdb_begin(struct hubdb *h)
 	return CA_OK;
 }
 
-/* Publish rev as committed and wake the feed's waiters. */
+/* Publish rev as committed and tell the commit hook (the feed's
+ * long-polls, http.c). */
 static void publish(struct hubdb *h, int64_t rev)
 {
 	pthread_mutex_lock(&h->rev_mu);
-	if (rev > h->committed_rev) {
+	if (rev > h->committed_rev)
 		h->committed_rev = rev;
-		pthread_cond_broadcast(&h->rev_cv);
-	}
 	pthread_mutex_unlock(&h->rev_mu);
 	if (h->on_commit)
 		h->on_commit(h->on_commit_ctx, rev);
@@ -835,35 +813,6 @@ int64_t hubdb_rev_current(struct hubdb *h)
 	return r;
 }
 
-int64_t hubdb_rev_wait(struct hubdb *h, int64_t since, int timeout_ms)
-{
-	struct timespec dl;
-	int64_t r;
-
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += timeout_ms / 1000;
-	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&h->rev_mu);
-	while (h->committed_rev <= since && !h->stopping)
-		if (pthread_cond_timedwait(&h->rev_cv, &h->rev_mu, &dl) == ETIMEDOUT)
-			break;
-	r = h->committed_rev;
-	pthread_mutex_unlock(&h->rev_mu);
-	return r;
-}
-
-void hubdb_wake_all(struct hubdb *h)
-{
-	pthread_mutex_lock(&h->rev_mu);
-	h->stopping = true;
-	pthread_cond_broadcast(&h->rev_cv);
-	pthread_mutex_unlock(&h->rev_mu);
-}
-
 /* ---- the store's epoch, health, backup ---- */
 
 int64_t hubdb_epoch(struct hubdb *h)
@@ -917,11 +866,11 @@ ca_err hubdb_ping(struct hubdb *h, char *why, size_t whylen)
 	int moved = 0, rc;
 	ca_err e = CA_OK;
 
-	set_msg(why, whylen, "%s", "");
+	ca_errmsg(why, whylen, "%s", "");
 	lock(h);
 	if (sqlite3_file_control(h->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
 	    moved) {
-		set_msg(why, whylen, "%s was removed or renamed under the running hub", h->path);
+		ca_errmsg(why, whylen, "%s was removed or renamed under the running hub", h->path);
 		log_error(TAG, "%s", why ? why : "store file moved");
 		e = CA_ERR_IO;
 		goto out;
@@ -934,7 +883,7 @@ ca_err hubdb_ping(struct hubdb *h, char *why, size_t whylen)
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
 		e = fail(h, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "health read");
-		set_msg(why, whylen, "%s: %s", h->path, rc == SQLITE_DONE
+		ca_errmsg(why, whylen, "%s: %s", h->path, rc == SQLITE_DONE
 			? "the revision counter is missing" : sqlite3_errstr(rc));
 	}
 out:
@@ -949,25 +898,25 @@ ca_err hubdb_backup(const char *src_path, const char *dst_path, char *err, size_
 	sqlite3_backup *b;
 	int rc;
 
-	set_msg(err, errlen, "%s", "");
+	ca_errmsg(err, errlen, "%s", "");
 	/* Read-write without CREATE: a missing store is an error, not a new
 	 * empty one; a reader of a WAL database may need to write its -shm. */
 	rc = sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READWRITE, NULL);
 	if (rc != SQLITE_OK) {
-		set_msg(err, errlen, "%s: cannot open the store: %s", src_path,
+		ca_errmsg(err, errlen, "%s: cannot open the store: %s", src_path,
 			src ? sqlite3_errmsg(src) : sqlite3_errstr(rc));
 		goto out;
 	}
 	sqlite3_busy_timeout(src, HUBDB_BUSY_MS);
 	rc = sqlite3_open_v2(dst_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
-		set_msg(err, errlen, "%s: cannot open: %s", dst_path,
+		ca_errmsg(err, errlen, "%s: cannot open: %s", dst_path,
 			dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));
 		goto out;
 	}
 	rc = sqlite3_exec(dst, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		set_msg(err, errlen, "%s: %s", dst_path, sqlite3_errmsg(dst));
+		ca_errmsg(err, errlen, "%s: %s", dst_path, sqlite3_errmsg(dst));
 		goto out;
 	}
 	/* One step over every page: one read transaction on the source, so the
@@ -975,7 +924,7 @@ ca_err hubdb_backup(const char *src_path, const char *dst_path, char *err, size_
 	b = sqlite3_backup_init(dst, "main", src, "main");
 	if (!b) {
 		rc = sqlite3_errcode(dst);
-		set_msg(err, errlen, "%s: cannot start the backup: %s", dst_path,
+		ca_errmsg(err, errlen, "%s: cannot start the backup: %s", dst_path,
 			sqlite3_errmsg(dst));
 		goto out;
 	}
@@ -986,7 +935,7 @@ ca_err hubdb_backup(const char *src_path, const char *dst_path, char *err, size_
 	} while (rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
 	sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE) {
-		set_msg(err, errlen, "%s -> %s: backup failed: %s", src_path, dst_path,
+		ca_errmsg(err, errlen, "%s -> %s: backup failed: %s", src_path, dst_path,
 			sqlite3_errstr(rc));
 		goto out;
 	}
@@ -994,12 +943,12 @@ ca_err hubdb_backup(const char *src_path, const char *dst_path, char *err, size_
 	 * file instead (readable where no -wal or -shm can be made). */
 	rc = sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		set_msg(err, errlen, "%s: %s", dst_path, sqlite3_errmsg(dst));
+		ca_errmsg(err, errlen, "%s: %s", dst_path, sqlite3_errmsg(dst));
 		goto out;
 	}
 out:
 	if (dst && sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_OK) {
-		set_msg(err, errlen, "%s: cannot close: %s", dst_path, sqlite3_errmsg(dst));
+		ca_errmsg(err, errlen, "%s: cannot close: %s", dst_path, sqlite3_errmsg(dst));
 		rc = SQLITE_IOERR;
 	}
 	sqlite3_close(src);

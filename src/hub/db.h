@@ -18,8 +18,9 @@
  * others may be called either way (they take the lock themselves).
  *
  * Revisions: one global counter. hubdb_rev_next() hands out the next value
- * inside a transaction; once the transaction commits, waiters in
- * hubdb_rev_wait() wake. Each application row, processing record, pickup
+ * inside a transaction; once the transaction commits, the commit hook
+ * (hubdb_on_commit: the HTTP layer's long-poll watcher) is told. Each
+ * application row, processing record, pickup
  * and invoice row carries the revision of its last change; the feed lists
  * rows with rev > since for the accounts with a live binding to a device
  * (a login there within the binding life), by rev.
@@ -111,13 +112,6 @@ ca_err hubdb_rev_next(struct hubdb *db, int64_t *rev);
 
 /* The last committed revision. */
 int64_t hubdb_rev_current(struct hubdb *db);
-
-/* Wait until a revision > since commits, timeout_ms pass, or the store
- * shuts down; returns the last committed revision. */
-int64_t hubdb_rev_wait(struct hubdb *db, int64_t since, int timeout_ms);
-
-/* Wake all waiters now and make later waits return at once (shutdown). */
-void hubdb_wake_all(struct hubdb *db);
 
 /* Called after every commit that made revision rev, from the committing
  * thread with the store locked: it must only note the fact (the hub's

@@ -742,7 +742,7 @@ static bool missed(const struct http *h, const char *device, int64_t seen)
 /* Park r (rs->park set by its handler). false when it cannot be parked;
  * then *why says what to tell the handler when it runs again at once. */
 static bool park(struct http *h, struct req *r, struct MHD_Connection *c,
-		 const struct http_req *rq, const struct http_resp *rs, enum http_wake *why)
+		 const struct http_resp *rs, enum http_wake *why)
 {
 	const union MHD_ConnectionInfo *ci;
 	struct epoll_event ev;
@@ -760,8 +760,7 @@ static bool park(struct http *h, struct req *r, struct MHD_Connection *c,
 		*why = HTTP_WAKE_CHANGE;
 		return false;
 	}
-	(void)rq; /* route and device: set by the caller */
-	r->conn = c;
+	r->conn = c; /* route and device: set by the caller */
 	r->deadline_ms = rs->park_deadline_ms;
 	r->bucket = bucket_of(r->device);
 	r->wake = HTTP_WAKE_NONE;
@@ -1136,7 +1135,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			r->route = hit;
 			snprintf(r->device, sizeof(r->device), "%s", rq.device);
 		}
-		if (tries < PARK_TRIES && park(h, r, c, &rq, &rs, &why))
+		if (tries < PARK_TRIES && park(h, r, c, &rs, &why))
 			return MHD_YES;
 		if (tries >= PARK_TRIES)
 			why = HTTP_WAKE_STOP;

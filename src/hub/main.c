@@ -6,8 +6,8 @@
  * files 0600, or exit 1: datadir.h) and its lock, the admin token, the
  * store (hub.db), the routes, the listener (TLS unless --insecure-http on a
  * loopback address). Then the main thread waits for SIGTERM/SIGINT; the
- * server's threads do the work. On the signal: stop accepting, wake the
- * long-polls, stop the daemon (joining its threads), close the store.
+ * server's threads do the work. On the signal: stop accepting, answer the
+ * parked long-polls, stop the daemon (joining its threads), close the store.
  *
  * Where to read next: http.c (server and routing), api_records.c (the
  * outbox endpoint), db.h (storage), docs/hub.md.
@@ -310,7 +310,6 @@ int main(int argc, char **argv)
 	while (c == EINTR);
 	log_info("hub", "signal %d: stopping", sig);
 	http_quiesce(http);
-	hubdb_wake_all(hub.db);
 	http_free(http);
 	http = NULL;
 	ret = EXIT_OK;

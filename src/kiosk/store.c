@@ -154,20 +154,6 @@ static const char *const migrations[] = {
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
 
-/* Format into err (size n); err may be NULL when n is 0. */
-static void set_msg(char *err, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_msg(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || n == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-}
-
 /* Record and log a failed SQLite call; returns the project error for rc. */
 static ca_err db_fail(struct store *st, int rc, const char *what)
 {
@@ -230,15 +216,15 @@ static ca_err open_fail(struct store *st, int rc, const char *what, char *err,
 
 	switch (e) {
 	case CA_ERR_CORRUPT:
-		set_msg(err, errlen, "%s: not a SQLite database or damaged (%s)",
+		ca_errmsg(err, errlen, "%s: not a SQLite database or damaged (%s)",
 			st->path, detail);
 		break;
 	case CA_ERR_IO:
 		if (sys)
-			set_msg(err, errlen, "%s: cannot open or write the database (%s: %s)",
+			ca_errmsg(err, errlen, "%s: cannot open or write the database (%s: %s)",
 				st->path, detail, strerror(sys));
 		else
-			set_msg(err, errlen, "%s: cannot open or write the database (%s)",
+			ca_errmsg(err, errlen, "%s: cannot open or write the database (%s)",
 				st->path, detail);
 		break;
 	case CA_ERR_CONFLICT:
@@ -246,10 +232,10 @@ static ca_err open_fail(struct store *st, int rc, const char *what, char *err,
 		/* fall through */
 	default:
 		if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED)
-			set_msg(err, errlen, "%s: database is locked by another process (%s)",
+			ca_errmsg(err, errlen, "%s: database is locked by another process (%s)",
 				st->path, detail);
 		else
-			set_msg(err, errlen, "%s: database error while %s (%s)",
+			ca_errmsg(err, errlen, "%s: database error while %s (%s)",
 				st->path, what, detail);
 		break;
 	}
@@ -302,7 +288,7 @@ static ca_err schema_check(struct store *st, int ver, char *err, size_t errlen)
 {
 	if (ver >= 0 && ver <= STORE_SCHEMA_VERSION)
 		return CA_OK;
-	set_msg(err, errlen,
+	ca_errmsg(err, errlen,
 		"%s: database schema version %d is not one this program knows "
 		"(it writes version %d); it was made by a newer program",
 		st->path, ver, STORE_SCHEMA_VERSION);
@@ -372,10 +358,10 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 
 	assert(path && out);
 	*out = NULL;
-	set_msg(err, errlen, "%s", "");
+	ca_errmsg(err, errlen, "%s", "");
 	st = calloc(1, sizeof(*st));
 	if (!st || !(st->path = strdup(path))) {
-		set_msg(err, errlen, "%s: out of memory", path);
+		ca_errmsg(err, errlen, "%s: out of memory", path);
 		e = CA_ERR_NOMEM;
 		goto out;
 	}
@@ -397,7 +383,7 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
 	if (sqlite3_db_readonly(st->db, "main") == 1) {
-		set_msg(err, errlen, "%s: cannot open the database for writing "
+		ca_errmsg(err, errlen, "%s: cannot open the database for writing "
 			"(read-only file or directory)", path);
 		log_error(TAG, "%s: read-only", path);
 		e = CA_ERR_IO;
@@ -411,7 +397,7 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 		goto out;
 	}
 	if (strcmp(buf, "ok") != 0) {
-		set_msg(err, errlen, "%s: not a SQLite database or damaged (%s)",
+		ca_errmsg(err, errlen, "%s: not a SQLite database or damaged (%s)",
 			path, buf);
 		log_error(TAG, "%s: integrity check failed: %s", path, buf);
 		e = CA_ERR_CORRUPT;
@@ -433,7 +419,7 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 		goto out;
 	}
 	if (strcasecmp(buf, "wal") != 0) {
-		set_msg(err, errlen, "%s: cannot use write-ahead logging "
+		ca_errmsg(err, errlen, "%s: cannot use write-ahead logging "
 			"(journal mode stays \"%s\")", path, buf);
 		log_error(TAG, "%s: journal mode %s, not wal", path, buf);
 		e = CA_ERR_DB;
@@ -452,7 +438,7 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 		goto out;
 	}
 	if (strcmp(buf, "1") != 0) {
-		set_msg(err, errlen, "%s: this SQLite cannot enforce foreign keys", path);
+		ca_errmsg(err, errlen, "%s: this SQLite cannot enforce foreign keys", path);
 		e = CA_ERR_DB;
 		goto out;
 	}
@@ -1706,17 +1692,22 @@ out:
 	return e;
 }
 
-/* Set the named integer of sync_state to v (forward or back). */
-static ca_err state_set(struct store *st, const char *name, int64_t v)
+/* Set the named integer of sync_state to v: forward or back, or with
+ * forward_only never back (the feed cursor while it is applied). */
+static ca_err state_set(struct store *st, const char *name, int64_t v, bool forward_only)
 {
-	static const char sql[] =
+	static const char any[] =
 		"INSERT INTO sync_state(name, value) VALUES (?1, ?2)"
 		" ON CONFLICT(name) DO UPDATE SET value = excluded.value";
+	static const char fwd[] =
+		"INSERT INTO sync_state(name, value) VALUES (?1, ?2)"
+		" ON CONFLICT(name) DO UPDATE SET value = excluded.value"
+		" WHERE excluded.value > sync_state.value";
 	sqlite3_stmt *s = NULL;
 	ca_err e;
 	int rc;
 
-	e = prep(st, sql, &s);
+	e = prep(st, forward_only ? fwd : any, &s);
 	if (e)
 		goto out;
 	if ((rc = sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC)) != SQLITE_OK ||
@@ -1803,9 +1794,9 @@ ca_err store_feed_reset(struct store *st, int64_t epoch)
 	e = tx_open(st, &own);
 	if (e)
 		return e;
-	e = state_set(st, FEED_CURSOR, 0);
+	e = state_set(st, FEED_CURSOR, 0, false);
 	if (!e)
-		e = state_set(st, FEED_EPOCH, epoch);
+		e = state_set(st, FEED_EPOCH, epoch, false);
 	if (!e)
 		e = exec(st, "DELETE FROM remote_apps WHERE deleted = 0", "forget hub snapshots");
 	if (!e)
@@ -1814,29 +1805,6 @@ ca_err store_feed_reset(struct store *st, int64_t epoch)
 	if (!e)
 		log_info(TAG, "%s: feed cursor reset to 0 for the hub store epoch %lld",
 			 st->path, (long long)epoch);
-	return e;
-}
-
-/* Move the cursor forward to next (never back). */
-static ca_err cursor_set(struct store *st, int64_t next)
-{
-	static const char sql[] =
-		"INSERT INTO sync_state(name, value) VALUES (?1, ?2)"
-		" ON CONFLICT(name) DO UPDATE SET value = excluded.value"
-		" WHERE excluded.value > sync_state.value";
-	sqlite3_stmt *s = NULL;
-	ca_err e;
-	int rc;
-
-	e = prep(st, sql, &s);
-	if (e)
-		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, FEED_CURSOR, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(s, 2, next)) != SQLITE_OK ||
-	    (rc = sqlite3_step(s)) != SQLITE_DONE)
-		e = db_fail(st, rc, "write feed cursor");
-out:
-	sqlite3_finalize(s);
 	return e;
 }
 
@@ -1938,7 +1906,7 @@ ca_err store_feed_apply(struct store *st, const struct store_change *ch, int n,
 		}
 	}
 	if (!e)
-		e = cursor_set(st, next);
+		e = state_set(st, FEED_CURSOR, next, true);
 	e = tx_close(st, own, e);
 	if (!e && applied)
 		*applied = count;

@@ -8,10 +8,9 @@
  * in a temporary directory (under /dev/shm when there is one: no disk
  * syncs), dev mode, the virtual clock, the routes of main.c, plain HTTP on
  * 127.0.0.1 port 0. The payment threads are not started (the kiosk's GET
- * asks the provider itself), and hubdb_wake_all() is called once so that a
- * feed long-poll that waits on the store answers at once instead of
- * holding its connection (a server that parks long-polls instead must end
- * one when its client half-closes: the harness's timeout says so). One
+ * asks the provider itself). A feed long-poll is parked by the server and
+ * ended by the harness's half-close (the server must answer or close it
+ * within the harness's timeout, it never holds the connection). One
  * device (FZ_DEVICE) is provisioned with a known secret and has a live
  * session of account FZ_PHONE (identity(): again after an input disabled
  * the device). Then, through HTTP as a kiosk and staff would: application
@@ -854,8 +853,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		die("%s", err);
 	port = http_port(server);
 	idle_threads = threads_now();
-	/* Long-polls answer at once from now on (the store's "stopping"). */
-	hubdb_wake_all(hub.db);
 	setup_world();
 	settle();
 	idle_threads = 0; /* measured again at the first input */
