@@ -48,6 +48,10 @@ TEST_LIBS    = $(eval TEST_LIBS := $$(call pkg_libs,$(TEST_PKGS)))$(TEST_LIBS)
 HUB_CFLAGS   = $(eval HUB_CFLAGS := $$(call pkg_cflags,$(HUB_PKGS)))$(HUB_CFLAGS)
 HUB_LIBS     = $(eval HUB_LIBS := $$(call pkg_libs,$(HUB_PKGS)))$(HUB_LIBS)
 
+# The product's one version (src/core/version.h), from git; version.o is
+# rebuilt when it changes (the stamp file is rewritten only then).
+CA_VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0-unknown)
+
 # ---- sources, one per line, sorted ----
 CORE_SRCS = \
 	src/core/app.c \
@@ -62,7 +66,8 @@ CORE_SRCS = \
 	src/core/sign.c \
 	src/core/utf8.c \
 	src/core/uuid.c \
-	src/core/valid.c
+	src/core/valid.c \
+	src/core/version.c
 
 KIOSK_SRCS = \
 	src/common/fsperm.c \
@@ -210,6 +215,15 @@ deps:
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The version: a stamp holding CA_VERSION, rewritten only when it changes.
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CA_VERSION)' | cmp -s - $@ || echo '$(CA_VERSION)' > $@
+$(BUILD)/src/core/version.o: $(BUILD)/version.stamp
+$(BUILD)/src/core/version.o: ALL_CFLAGS += -DCA_VERSION='"$(CA_VERSION)"'
+.PHONY: FORCE
+FORCE:
 
 $(LIBCORE): $(CORE_OBJS)
 	rm -f $@

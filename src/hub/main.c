@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/version.h"
 #include "../core/log.h"
 #include "api.h"
 #include "auth.h"
@@ -34,9 +35,6 @@
 #include "pay.h"
 #include "vclock.h"
 
-#ifndef CA_HUB_VERSION
-#define CA_HUB_VERSION "0.1.0-dev"
-#endif
 
 #define HUB_DB_NAME DATADIR_DB
 #define HUB_PORT_FILE DATADIR_PORT
@@ -166,7 +164,7 @@ int main(int argc, char **argv)
 		case 'I': insecure = true; break;
 		case 'k': check = true; break;
 		case 'h': usage(stdout, true); return EXIT_OK;
-		case 'v': printf("ca-hub %s\n", CA_HUB_VERSION); return EXIT_OK;
+		case 'v': printf("ca-hub %s\n", ca_version()); return EXIT_OK;
 		default: usage(stderr, false); return EXIT_USAGE;
 		}
 	}

@@ -22,12 +22,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../core/version.h"
 #include "../core/cst.h"
 #include "../hub/datadir.h"
 
-#ifndef CA_HUB_VERSION
-#define CA_HUB_VERSION "0.1.0-dev"
-#endif
 
 #define RESP_MAX (4 * 1024 * 1024)
 
@@ -708,7 +706,7 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		}
 		if (!strcmp(o, "--version")) {
-			printf("ca-hubctl %s\n", CA_HUB_VERSION);
+			printf("ca-hubctl %s\n", ca_version());
 			return EXIT_OK;
 		}
 		if (!strcmp(o, "--json")) {

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "../common/fsperm.h"
+#include "../core/version.h"
 #include "../core/err.h"
 #include "../core/log.h"
 #include "../core/sign.h"
@@ -43,9 +44,6 @@
 #include "store.h"
 #include "sync.h"
 
-#ifndef CA_KIOSK_VERSION
-#define CA_KIOSK_VERSION "0.1.0-dev"
-#endif
 
 /* Name of the database file inside data_dir. */
 #define KIOSK_DB_NAME "kiosk.db"
@@ -306,7 +304,7 @@ int main(int argc, char **argv)
 			ret = EXIT_OK;
 			goto out;
 		case 'V':
-			printf("ca-kiosk %s\n", CA_KIOSK_VERSION);
+			printf("ca-kiosk %s\n", ca_version());
 			ret = EXIT_OK;
 			goto out;
 		default:
@@ -349,7 +347,7 @@ int main(int argc, char **argv)
 		dumps_allow(true);
 	dumps_report();
 	log_info("kiosk", "ca-kiosk %s; config %s: kiosk %s, hub %s, "
-		 "screen %dx%d %s%s, data_dir %s", CA_KIOSK_VERSION,
+		 "screen %dx%d %s%s, data_dir %s", ca_version(),
 		 cfg_path ? cfg_path : "(defaults)", cfg.kiosk_id,
 		 cfg.server_url, cfg.screen_w, cfg.screen_h,
 		 cfg.orientation == CONFIG_LANDSCAPE ? "landscape" : "portrait",
