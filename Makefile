@@ -73,6 +73,7 @@ KIOSK_SRCS = \
 	src/common/fsperm.c \
 	src/common/iniline.c \
 	src/common/sqlerr.c \
+	src/common/wipe.c \
 	src/kiosk/config.c \
 	src/kiosk/dispenser.c \
 	src/kiosk/dispproto.c \
@@ -82,6 +83,9 @@ KIOSK_SRCS = \
 
 KIOSK_MAIN = src/kiosk/main.c
 SYNC_MAIN  = src/kiosk/sync_main.c
+# Linked into the kiosk's programs only (not the tests): every freed heap
+# block is zeroed (src/kiosk/zfree.c, docs/privacy.md).
+ZFREE_OBJ  = $(BUILD)/src/kiosk/zfree.o
 
 TESTS = \
 	tests/core/test_app \
@@ -233,7 +237,7 @@ $(LIBKIOSK): $(KIOSK_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(SYNC_BIN): $(BUILD)/$(SYNC_MAIN:.c=.o) $(LIBKIOSK) $(LIBCORE)
+$(SYNC_BIN): $(BUILD)/$(SYNC_MAIN:.c=.o) $(ZFREE_OBJ) $(LIBKIOSK) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS)
 
 # The sync tests' fault-injection proxy (tools/faultproxy.c, OpenSSL).
@@ -395,13 +399,16 @@ APP_OBJS = $(APP_SRCS:%.c=$(BUILD)/%.o)
 
 $(APP_OBJS) $(BUILD)/$(KIOSK_MAIN:.c=.o): ALL_CFLAGS += $(UI_CFLAGS)
 
-$(KIOSK_BIN): $(BUILD)/$(KIOSK_MAIN:.c=.o) $(APP_OBJS) $(LIBUI) $(LIBIME) $(LIBKIOSK) $(LIBCORE)
+$(KIOSK_BIN): $(BUILD)/$(KIOSK_MAIN:.c=.o) $(ZFREE_OBJ) $(APP_OBJS) $(LIBUI) $(LIBIME) $(LIBKIOSK) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $^ $(UI_LIBS) $(IME_LIBS) $(KIOSK_LIBS)
 
 # Flow scripts against the real UI (tests/flows/, docs/flows.md): every
 # tests/flows/*.flow must pass, every tests/flows/fail/*.flow must fail at
 # the line its first comment names. Run by `check` with the other tests.
 FLOW_TEST = tests/kiosk/test_flows.sh
+# Nothing of a person left in the kiosk's memory after their session: core
+# dumps of the running kiosk searched (tests/privacy/; plain build only).
+PRIVACY_TEST = tests/kiosk/test_privacy.sh
 
 # `make gallery`: one PNG per page and orientation in out/gallery/.
 .PHONY: gallery bench-ui
@@ -447,7 +454,7 @@ test: deps
 check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(DISPSIM) $(VECTORS) $(BROWSER_DEPS)
 	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(KIOSK_BIN) CA_DISPENSER_SIM=$(DISPSIM) \
 		CA_FLOW_PLANS=$(PLANS) \
-		tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS) $(FLOW_TEST)
+		tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS) $(FLOW_TEST) $(PRIVACY_TEST)
 
 # Fuzzing with clang's libFuzzer (+ASan+UBSan): `make fuzz` runs each target
 # for FUZZ_SECONDS; `make test` runs a short smoke of each.

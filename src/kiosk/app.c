@@ -23,6 +23,7 @@
 #include "../core/cst.h"
 #include "../core/log.h"
 #include "../core/uuid.h"
+#include "../common/wipe.h"
 #include "../ui/ime.h"
 #include "../ui/script.h"
 #include "app.h"
@@ -296,6 +297,7 @@ void app_end_session(struct app *a)
 	a->pay_tab = 0;
 	a->notice_end_seen = false;
 	a->session_no++;
+	a->forget = true;
 	a->dialog = APP_DLG_NONE;
 	a->screen = APP_SCREEN_ATTRACT;
 	a->changed = true;
@@ -530,6 +532,11 @@ static void poll_workers(struct app *a)
 		a->sync_st = st;
 		a->sync_seen = true;
 		app_apps_dirty(a); /* rows sent, feed applied: the lists change */
+		/* Between people, what this connection read of rows the engine
+		 * has sent since (the last person's logout, their records) is
+		 * dropped: stale page images are not kept (docs/privacy.md). */
+		if (!a->session.active && a->st)
+			store_forget(a->st);
 	}
 	if (a->net && a->net_seq && !a->net_res_ready &&
 	    online_take(a->net, &a->net_res)) {
@@ -655,13 +662,39 @@ void app_screen(struct app *a)
 
 /* ---- frames and the loop ---- */
 
-ca_err app_frame(struct app *a)
+void app_forget(struct app *a)
+{
+	a->forget = false;
+	if (a->ui)
+		ui_forget(a->ui);
+	if (a->r)
+		render_forget(a->r);
+	if (a->ime)
+		ime_forget(a->ime);
+	kb_reset(&a->kb);
+	scr_apply_forget();
+	scr_main_forget();
+	scr_pay_forget();
+	if (a->net)
+		online_forget(a->net);
+	if (a->st)
+		store_forget(a->st);
+	if (a->apps)
+		explicit_bzero(a->apps, sizeof(*a->apps) * APP_APPS_MAX);
+	explicit_bzero(&a->net_res, sizeof(a->net_res));
+	explicit_bzero(&a->disp_res, sizeof(a->disp_res));
+	/* Freed blocks are zeroed already (zfree.c); the free pages go back
+	 * to the system. */
+	malloc_trim(0);
+	wipe_stack();
+}
+
+/* Run the screen until it is stable; whether it changed. */
+static bool run_frames(struct app *a)
 {
 	bool dirty = false;
 	int i;
 
-	if (!a->input_frame)
-		poll_workers(a);
 	for (i = 0; i < APP_RERUNS_MAX; i++) {
 		a->changed = false;
 		ui_begin(a->ui, app_now_ms(a));
@@ -670,10 +703,28 @@ ca_err app_frame(struct app *a)
 		if (!ui_rerun(a->ui) && !a->changed)
 			break;
 	}
+	return dirty;
+}
+
+ca_err app_frame(struct app *a)
+{
+	bool dirty;
+
+	if (!a->input_frame)
+		poll_workers(a);
+	dirty = run_frames(a);
+	if (dirty && render_frame(a->r, ui_draw_list(a->ui)) != CA_OK)
+		return CA_ERR_IO;
+	if (a->forget) {
+		/* The attract screen is up: now every other copy of the person
+		 * goes, and the screen is drawn again from nothing. */
+		app_forget(a);
+		dirty = run_frames(a);
+		if (dirty && render_frame(a->r, ui_draw_list(a->ui)) != CA_OK)
+			return CA_ERR_IO;
+	}
 	if (!dirty)
 		return CA_OK;
-	if (render_frame(a->r, ui_draw_list(a->ui)) != CA_OK)
-		return CA_ERR_IO;
 	if (a->trim) {
 		/* The last screen's texts and rows are freed by now: hand the
 		 * free pages back to the system, so that what the kiosk holds

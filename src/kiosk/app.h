@@ -151,12 +151,15 @@ struct app {
 	struct ime *ime;           /* the pinyin engine (owned), NULL if it failed */
 	struct kb kb;              /* the on-screen keyboard model */
 	char kb_field[UI_ID_MAX + 1]; /* id of the field the keyboard edits ("" none) */
+	bool kb_edited;            /* a key changed that field's text: app_field reports
+				    * UI_RES_CHANGE once */
 
 	enum app_screen screen;    /* what is shown */
 	enum app_screen back_to;   /* where 返回 of a shared screen goes */
 	enum app_dialog dialog;    /* open dialog */
 	bool changed;              /* the screen changed during this frame: run it again */
 	bool trim;                 /* another screen: give freed heap back after the frame */
+	bool forget;               /* a session ended: app_forget after this frame */
 	bool input_frame;          /* a scripted tap's frames: workers' results wait */
 	_Atomic int64_t clock_offset_ms; /* virtual clock: app time = monotonic + this;
 				    * atomic: the pickup worker reads it */
@@ -236,8 +239,25 @@ int app_run_script(struct app *a, const char *path, const char *shots_dir);
 void app_go(struct app *a, enum app_screen s);
 /* Open dialog d (APP_DLG_NONE closes). */
 void app_dialog(struct app *a, enum app_dialog d);
-/* Wipe the session and every personal field; back to the attract screen. */
+/* Wipe the session and every personal field; back to the attract screen.
+ * The copies outside struct app (caches, workers, stacks) go in
+ * app_forget, after the frame that shows the attract screen. */
 void app_end_session(struct app *a);
+/*
+ * Forget the person everywhere the process keeps a copy (docs/privacy.md):
+ * the UI's draw list and widget registry, the renderer's text and QR caches,
+ * the pinyin engine's search state, the screens' own state, the online
+ * worker's requests, answers and connection, the store connection's page
+ * cache, freed heap given back, and the UI thread's stack below the loop.
+ * app_frame calls it after a session ended; the screen is drawn again in
+ * full afterwards.
+ */
+void app_forget(struct app *a);
+/* The screens' own state of a session, wiped (scr_apply.c, scr_main.c,
+ * scr_pay.c). */
+void scr_apply_forget(void);
+void scr_main_forget(void);
+void scr_pay_forget(void);
 /* The current screen's widgets for one frame (dispatch by screen). */
 void app_screen(struct app *a);
 

@@ -135,6 +135,14 @@ void http_free(struct http *h)
 	free(h);
 }
 
+ca_err http_forget(struct http *h)
+{
+	if (h->curl)
+		curl_easy_cleanup(h->curl); /* its blocks are zeroed as freed (zfree.c) */
+	h->curl = curl_easy_init();
+	return h->curl ? CA_OK : CA_ERR_NOMEM;
+}
+
 /* Free the body of a response. */
 void http_resp_release(struct http_resp *r)
 {
@@ -290,7 +298,7 @@ ca_err http_request_hdr(struct http *h, const char *method, const char *path,
 	struct curl_slist *hdr = NULL;
 	int64_t now = (int64_t)time(NULL);
 	bool post = strcmp(method, "GET") != 0;
-	CURL *c = h->curl;
+	CURL *c = h->curl ? h->curl : (h->curl = curl_easy_init());
 	size_t ulen, tlen;
 	CURLcode cc;
 	ca_err e = CA_OK;
@@ -300,6 +308,11 @@ ca_err http_request_hdr(struct http *h, const char *method, const char *path,
 	r->retry_after_s = -1;
 	h->cur = r;
 	h->too_long = false;
+	if (!c) {
+		e = CA_ERR_NOMEM;
+		h->cur = NULL;
+		return e;
+	}
 	if (!path || path[0] != '/' || (body_len && !body)) {
 		e = CA_ERR_ARG;
 		goto out;

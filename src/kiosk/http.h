@@ -70,6 +70,15 @@ ca_err http_new(const struct http_opts *opts, struct http **out);
 void http_free(struct http *h);
 
 /*
+ * Close the connection and drop everything the curl handle kept of past
+ * requests (TLS session and buffers, headers, the last answer), keeping the
+ * configuration: the next request connects afresh. For the end of a
+ * person's session (docs/privacy.md). CA_ERR_NOMEM when a new handle cannot
+ * be made (requests then fail with CA_ERR_NOMEM until one can).
+ */
+ca_err http_forget(struct http *h);
+
+/*
  * Send method path (path and query, starting with '/') with body (may be
  * NULL when body_len is 0) and wait for the answer, at most the total
  * timeout plus extra_ms (for a long-poll's hold). CA_OK when an HTTP answer

@@ -85,6 +85,14 @@ int app_field(struct app *a, const char *id, enum msg_id caption, char *buf, siz
 				? UI_OPT_DIGITS : 0u;
 	int res = ui_field(a->ui, id, msg(caption), buf, size, msg(MSG_UI_INPUT_HINT), error, opts);
 
+	/* The on-screen keys edit the focused field's buffer through the
+	 * keyboard model, not through ui_field: their edits are reported here,
+	 * as typed text is, so that a screen sees the change (the form's
+	 * unsaved-changes question). */
+	if (a->kb_edited && a->kb.text == buf) {
+		a->kb_edited = false;
+		res |= UI_RES_CHANGE;
+	}
 	if (res & UI_RES_FOCUS) {
 		kb_focus(&a->kb, buf, size, max_chars, kind);
 		snprintf(a->kb_field, sizeof(a->kb_field), "%s", id);
@@ -147,6 +155,8 @@ static void press(struct app *a, int32_t id)
 	unsigned r = kb_press(&a->kb, id);
 
 	a->changed = true;
+	if (r & KB_R_TEXT)
+		a->kb_edited = true;
 	if (r & KB_R_DONE)
 		app_kb_close(a);
 }
@@ -186,7 +196,8 @@ static void candidate_bar(struct app *a, const struct kb_metrics *m, int x, int 
 		snprintf(id, sizeof(id), "kb.cand.%zu", i);
 		r = (struct draw_rect){ cx, y, cw, m->bar_h };
 		if (ui_key(ui, id, kb_page_cand(&a->kb, i), r, UI_OPT_SECONDARY)) {
-			kb_choose(&a->kb, kb_page_first(&a->kb) + i);
+			if (kb_choose(&a->kb, kb_page_first(&a->kb) + i) & KB_R_TEXT)
+				a->kb_edited = true;
 			a->changed = true;
 		}
 		cx += cw + m->gap;

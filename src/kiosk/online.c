@@ -37,6 +37,7 @@
 #include "../core/mask.h"
 #include "../core/uuid.h"
 #include "../core/valid.h"
+#include "../common/wipe.h"
 #include "http.h"
 
 #define TAG "online"
@@ -59,6 +60,8 @@ struct online {
 	uint64_t done_seq;             /* newest sequence number that produced its result */
 	bool pending;                  /* req holds a request the worker has not taken */
 	struct online_req req;         /* the slot; wiped when taken */
+	bool forget;                   /* online_forget was called: the worker drops its
+				        * connection and stack when idle */
 	bool have_result;              /* result holds the untaken result of seq */
 	struct online_result result;   /* wiped when taken or superseded */
 	/* The worker's own copies (worker thread only; wiped after use): */
@@ -470,15 +473,16 @@ static bool decode(const struct online_req *q, const struct http_resp *r,
 static void log_done(const struct online_req *q, const struct online_result *res,
 		     int64_t ms)
 {
-	char who[MASK_BUF + CA_UUID_LEN + 16];
+	char who[CA_UUID_LEN + 32];
 	enum log_level lvl = res->outcome == ONLINE_OFFLINE || res->outcome == ONLINE_HUB_ERROR
 			     ? LOG_WARN : LOG_INFO;
-	char m[MASK_BUF];
 
+	/* No account, not even masked: the kiosk's log names no person
+	 * (docs/privacy.md); the hub's log has the account. */
 	switch (q->op) {
 	case ONLINE_SMS:
 	case ONLINE_LOGIN:
-		snprintf(who, sizeof(who), "for %s", mask_phone(q->phone, m, sizeof(m)));
+		snprintf(who, sizeof(who), "(account not logged)");
 		break;
 	case ONLINE_PAY_CREATE:
 	case ONLINE_INVOICE:
@@ -572,10 +576,19 @@ static void *worker_main(void *arg)
 
 	pthread_mutex_lock(&on->mu);
 	for (;;) {
-		while (!atomic_load(&on->stop) && !on->pending)
+		while (!atomic_load(&on->stop) && !on->pending && !on->forget)
 			pthread_cond_wait(&on->cv, &on->mu);
 		if (atomic_load(&on->stop))
 			break;
+		if (on->forget) {
+			on->forget = false;
+			pthread_mutex_unlock(&on->mu);
+			if (http_forget(on->http) != CA_OK)
+				log_error(TAG, "no memory for a new connection to the hub");
+			wipe_stack();
+			pthread_mutex_lock(&on->mu);
+			continue;
+		}
 		on->w_req = on->req;
 		explicit_bzero(&on->req, sizeof(on->req));
 		on->pending = false;
@@ -594,6 +607,11 @@ static void *worker_main(void *arg)
 			on->done_seq = seq;
 		}
 		explicit_bzero(&on->w_res, sizeof(on->w_res));
+		/* What the request and its answer left on this thread's stack
+		 * (the body built, the answer decoded) goes now. */
+		pthread_mutex_unlock(&on->mu);
+		wipe_stack();
+		pthread_mutex_lock(&on->mu);
 		if (stored && on->notify) {
 			pthread_mutex_unlock(&on->mu);
 			on->notify(on->notify_ctx);
@@ -699,6 +717,22 @@ bool online_take(struct online *on, struct online_result *out)
 	}
 	pthread_mutex_unlock(&on->mu);
 	return got;
+}
+
+void online_forget(struct online *on)
+{
+	if (!on)
+		return;
+	pthread_mutex_lock(&on->mu);
+	explicit_bzero(&on->req, sizeof(on->req));
+	on->pending = false;
+	explicit_bzero(&on->result, sizeof(on->result));
+	on->have_result = false;
+	/* A request in flight finishes, but its result has no taker. */
+	on->done_seq = ++on->seq;
+	on->forget = true;
+	pthread_cond_signal(&on->cv);
+	pthread_mutex_unlock(&on->mu);
 }
 
 bool online_busy(struct online *on)

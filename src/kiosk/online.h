@@ -159,4 +159,13 @@ bool online_take(struct online *on, struct online_result *out);
 /* Whether the newest request has not produced its result yet. */
 bool online_busy(struct online *on);
 
+/*
+ * Forget the person: a request not yet sent and a result not yet taken are
+ * wiped, a request in flight has its result dropped, and the worker, as
+ * soon as it is idle, closes its connection to the hub (http_forget: the
+ * TLS buffers and the last answer go) and empties its stack (wipe_stack).
+ * Never blocks on the network. For the end of a session (docs/privacy.md).
+ */
+void online_forget(struct online *on);
+
 #endif

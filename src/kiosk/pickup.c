@@ -30,6 +30,7 @@
 #include "../core/cst.h"
 #include "../core/log.h"
 #include "../core/uuid.h"
+#include "../common/wipe.h"
 
 #define TAG "pickup"
 
@@ -547,6 +548,11 @@ static void *worker_main(void *arg)
 		res->seq = seq;
 		log_info(TAG, "request %llu (%d): %s: %s", (unsigned long long)seq, (int)q.op,
 			 pickup_outcome_name(res->outcome), res->message);
+		/* The application read for a dispense leaves this thread's
+		 * stack and the connection's page cache (docs/privacy.md). */
+		if (p->st)
+			store_forget(p->st);
+		wipe_stack();
 
 		pthread_mutex_lock(&p->mu);
 		stored = seq == p->seq && !atomic_load(&p->stop);

@@ -69,6 +69,12 @@ static struct {
 	int form_view_h;               /* the form's view height last frame */
 } S;
 
+void scr_apply_forget(void)
+{
+	explicit_bzero(&S, sizeof(S));
+	S.form_err = MSG_NONE;
+}
+
 /* ---- small shared pieces ---- */
 
 /* "2026-11-24" (with_time: "2026-11-24 10:22") of Unix ms, China time. */

@@ -401,6 +401,12 @@ static struct {
 	enum msg_id restock;        /* the last restock's result, MSG_NONE */
 } md;
 
+void scr_main_forget(void)
+{
+	explicit_bzero(&md, sizeof(md));
+	md.restock = MSG_NONE;
+}
+
 /* Ask the worker for the dispenser's status. */
 static void maint_disp_ask(struct app *a)
 {

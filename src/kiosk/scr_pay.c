@@ -1383,6 +1383,12 @@ static void invoice_forget(void)
 	inv.error = MSG_NONE;
 }
 
+void scr_pay_forget(void)
+{
+	invoice_forget();
+	explicit_bzero(&pk, sizeof(pk));
+}
+
 /* Show the invoice QR screen of application id and ask the hub for the
  * address of its page. */
 static void invoice_start(struct app *a, const char *id)

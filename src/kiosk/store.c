@@ -18,6 +18,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -349,6 +350,44 @@ out:
 }
 
 /* Open the connection, check the file, set the pragmas, migrate. */
+/*
+ * Once per process, before SQLite's first use: no bulk page-cache block per
+ * connection. SQLite otherwise carves its first pages out of one block it
+ * never frees until the connection closes; a page dropped from the cache
+ * (store_forget) would stay there, out of reach of the zeroing free
+ * (zfree.c), with whatever rows it held. Each page is its own allocation.
+ */
+/* The connection's settings (store_open, store_forget). */
+static void conn_config(sqlite3 *db)
+{
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, STORE_BUSY_MS);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	/* No lookaside: SQLite keeps small values (a bound phone number, a
+	 * column read) in its own slots of this connection and reuses them
+	 * without freeing, out of reach of the zeroing free (zfree.c). Every
+	 * allocation goes to malloc instead (docs/privacy.md). */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 0, 0);
+}
+
+/* Per-connection pragmas (the journal mode, WAL, is the file's own).
+ * secure_delete: whatever a delete frees (a draft deleted, an outbox row
+ * sent, a purged order) is overwritten with zeros, not left in a free page
+ * of the file; store_scrub() then empties the WAL. */
+#define CONN_PRAGMAS \
+	"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"
+
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_config_once(void)
+{
+	int rc = sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)NULL, 0, 0);
+
+	if (rc != SQLITE_OK)
+		log_warn(TAG, "SQLite was in use before the store: page-cache blocks "
+			 "stay bulk-allocated (%s)", sqlite3_errstr(rc));
+}
+
 ca_err store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
 	struct store *st;
@@ -358,6 +397,7 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 
 	assert(path && out);
 	*out = NULL;
+	pthread_once(&sqlite_once, sqlite_config_once);
 	ca_errmsg(err, errlen, "%s", "");
 	st = calloc(1, sizeof(*st));
 	if (!st || !(st->path = strdup(path))) {
@@ -379,9 +419,7 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 			e = CA_ERR_IO;
 		goto out;
 	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	conn_config(st->db);
 	if (sqlite3_db_readonly(st->db, "main") == 1) {
 		ca_errmsg(err, errlen, "%s: cannot open the database for writing "
 			"(read-only file or directory)", path);
@@ -425,12 +463,7 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 		e = CA_ERR_DB;
 		goto out;
 	}
-	/* secure_delete: whatever a delete frees (a draft deleted, an outbox
-	 * row sent, a purged order) is overwritten with zeros, not left in a
-	 * free page of the file; store_scrub() then empties the WAL. */
-	rc = sqlite3_exec(st->db, "PRAGMA synchronous = FULL;"
-			  "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;", NULL, NULL,
-			  NULL);
+	rc = sqlite3_exec(st->db, CONN_PRAGMAS, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = pragma_text(st, "PRAGMA foreign_keys", buf, sizeof(buf));
 	if (rc != SQLITE_OK) {
@@ -729,13 +762,12 @@ static ca_err change_write(struct store *st, enum write_mode mode,
 static void log_change(const char *op, const struct ca_state *from,
 		       const struct ca_app *app)
 {
-	char acct[MASK_BUF];
-
-	log_info(TAG, "%s %s: %s/%s/%s -> %s/%s/%s (account %s)", op, app->id,
+	/* The application by its id only: the kiosk's log names no person
+	 * (docs/privacy.md). */
+	log_info(TAG, "%s %s: %s/%s/%s -> %s/%s/%s", op, app->id,
 		 ca_app_status_id(from->app), ca_pay_status_id(from->pay),
 		 ca_proc_status_id(from->proc), ca_app_status_id(app->app_status),
-		 ca_pay_status_id(app->pay_status), ca_proc_status_id(app->proc_status),
-		 mask_phone(app->account, acct, sizeof(acct)));
+		 ca_pay_status_id(app->pay_status), ca_proc_status_id(app->proc_status));
 }
 
 /* Insert a new draft with its history and outbox rows. */
@@ -2374,6 +2406,34 @@ void store_scrub(struct store *st)
 	if (rc != SQLITE_OK)
 		log_warn(TAG, "%s: write-ahead log not emptied: %s", st->path,
 			 sqlite3_errstr(rc));
+}
+
+void store_forget(struct store *st)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	/* A new connection in place of the old one: closing it frees (and so
+	 * zeroes, zfree.c) everything SQLite kept for it, which dropping the
+	 * page cache alone does not reach: the b-tree's scratch page, where
+	 * the last row inserted or changed was built, stays allocated for the
+	 * connection's life. A millisecond or two; no integrity check or
+	 * migration (the file was checked when the store opened). */
+	rc = sqlite3_open_v2(st->path, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK) {
+		conn_config(db);
+		rc = sqlite3_exec(db, CONN_PRAGMAS, NULL, NULL, NULL);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_close(st->db); /* SQLITE_BUSY: a statement is open */
+	if (rc != SQLITE_OK) {
+		log_warn(TAG, "%s: connection not renewed (%s); its page cache is "
+			 "dropped instead", st->path, sqlite3_errstr(rc));
+		sqlite3_close(db);
+		sqlite3_db_release_memory(st->db);
+		return;
+	}
+	st->db = db;
 }
 
 /* Delete application id and every row about it but pending outbox rows

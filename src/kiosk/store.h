@@ -482,4 +482,9 @@ ca_err store_purge_finished(struct store *st, int64_t before_ms, int *purged);
  * ends (app.c). Best effort; a failure is logged. */
 void store_scrub(struct store *st);
 
+/* Drop this connection's page cache (the pages a person's screens read), so
+ * that no copy of them stays in memory; they are read from the file again
+ * when needed. For the end of a session (app_forget, docs/privacy.md). */
+void store_forget(struct store *st);
+
 #endif

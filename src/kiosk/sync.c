@@ -38,6 +38,7 @@
 #include "../core/log.h"
 #include "../core/sign.h"
 #include "../core/uuid.h"
+#include "../common/wipe.h"
 #include "http.h"
 #include "store.h"
 
@@ -74,6 +75,7 @@ struct engine {
 	bool no_feed;                /* push only */
 	struct store *st;            /* the worker's own connection, or NULL */
 	struct http *http;           /* the worker's client, or NULL */
+	bool pushed;                 /* rows went to the hub since the last forget_copies */
 	int streak;                  /* whole-request failures in a row */
 	int64_t gate_ms;             /* no request before this time (Unix ms) */
 	int solo;                    /* requests still to send one row each */
@@ -586,6 +588,7 @@ static enum step push_batch(struct engine *e, bool *done)
 	if (nsel == 0) /* only unreadable rows: parked; look again */
 		goto out;
 
+	e->pushed = true;
 	err = http_request(e->http, "POST", "/v1/records", body, used, 0, &r);
 	if (r.aborted || stopping(e)) {
 		ret = STEP_ABORT;
@@ -1030,6 +1033,23 @@ static void engine_release(struct engine *e)
 
 /* ---- the worker ---- */
 
+/*
+ * After rows went to the hub (a person's saved application, a logout's
+ * session token): the connection that carried them is closed (its TLS
+ * buffers and the answer go), the pages this connection read are dropped,
+ * and the thread's stack below here is emptied (docs/privacy.md). The
+ * next request connects afresh: one TLS handshake per round that pushed.
+ */
+static void forget_copies(struct engine *e)
+{
+	e->pushed = false;
+	if (e->http && http_forget(e->http) != CA_OK)
+		log_error(TAG, "no memory for a new connection to the hub");
+	if (e->st)
+		store_forget(e->st);
+	wipe_stack();
+}
+
 static void *worker_main(void *arg)
 {
 	struct sync *s = arg;
@@ -1056,6 +1076,8 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		r = push_round(e);
+		if (e->pushed)
+			forget_copies(e);
 		if (r == STEP_ABORT)
 			break;
 		if (r == STEP_FAIL)
@@ -1074,6 +1096,7 @@ static void *worker_main(void *arg)
 			wait_s = 0;
 		start = now;
 		r = pull_feed(e, wait_s, &got);
+		wipe_stack(); /* the answer was decoded here; it is in the store now */
 		if (r == STEP_ABORT)
 			break;
 		if (r != STEP_OK || got > 0)

@@ -297,6 +297,23 @@ void ime_reset(struct ime *ime)
 	memset(ime->u16, 0, sizeof(ime->u16));
 }
 
+void ime_forget(struct ime *ime)
+{
+	char fill[IME_MAX_LETTERS];
+	size_t i;
+
+	assert(ime != NULL);
+	ime_reset(ime);
+	/* The longest composition of one neutral syllable: every position of
+	 * the engine's spelling and search buffers is written over. */
+	for (i = 0; i < sizeof(fill); i++)
+		fill[i] = "ba"[i % 2];
+	(void)im_search(fill, sizeof(fill));
+	(void)im_get_candidate(0, ime->u16, IME_MAX_HANZI + 1);
+	im_reset_search();
+	ime_reset(ime);
+}
+
 ca_err ime_key(struct ime *ime, char c)
 {
 	const uint16_t *start = NULL;

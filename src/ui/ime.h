@@ -77,6 +77,15 @@ const char *ime_default_dict(void);
 void ime_reset(struct ime *ime);
 
 /*
+ * ime_reset, and the engine's own buffers overwritten: its search space,
+ * spelling and candidate buffers keep the last letters typed and the
+ * characters chosen after a reset, so a neutral search of the longest
+ * composition is run over them and dropped. For the end of a session
+ * (docs/privacy.md); a few milliseconds.
+ */
+void ime_forget(struct ime *ime);
+
+/*
  * Add one key to the composition: 'a'..'z' (upper case is folded) or '\''.
  * CA_ERR_ARG for any other character or a separator the engine cannot use
  * (leading or doubled); CA_ERR_INVALID when the letter makes the spelling

@@ -1727,6 +1727,32 @@ fail_mem:
 	return r_ret;
 }
 
+void render_forget(struct render *r)
+{
+	int i;
+
+	if (!r)
+		return;
+	tc_release(r); /* each key zeroed as it is freed (zfree.c) */
+	if (r->tc) {
+		explicit_bzero(r->tc, sizeof(*r->tc) * (size_t)r->tc_max);
+		tc_init(r);
+	}
+	if (r->mc)
+		explicit_bzero(r->mc, sizeof(*r->mc) * MC_SLOTS);
+	for (i = 0; i < BM_MAX; i++) {
+		if (r->bm[i].tex)
+			SDL_DestroyTexture(r->bm[i].tex);
+		explicit_bzero(&r->bm[i], sizeof(r->bm[i]));
+	}
+	if (r->prev)
+		explicit_bzero(r->prev, sizeof(*r->prev) * DRAW_CMDS_MAX);
+	if (r->cur)
+		explicit_bzero(r->cur, sizeof(*r->cur) * DRAW_CMDS_MAX);
+	r->prev_valid = false;
+	r->prev_n = 0;
+}
+
 void render_free(struct render *r)
 {
 	int i;

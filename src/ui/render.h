@@ -89,6 +89,15 @@ ca_err render_open(struct render **out, const struct render_opts *o, char *err, 
 /* Close everything and quit SDL; render_free(NULL) is fine. */
 void render_free(struct render *r);
 
+/*
+ * Forget every text and image of past frames: the text cache (its textures
+ * and its keys), the measure cache, the bitmap (QR) textures and what damage
+ * tracking kept of the last frame. The next render_frame repaints the whole
+ * screen. For the end of a session (docs/privacy.md); the fonts and shape
+ * masks stay.
+ */
+void render_forget(struct render *r);
+
 /* Text measuring for ui_new(). Valid while r lives. */
 struct ui_metrics render_metrics(struct render *r);
 

@@ -439,7 +439,28 @@ struct ui *ui_new(int w, int h, const struct ui_metrics *m)
 
 void ui_free(struct ui *ui)
 {
-	free(ui);
+	free(ui); /* zeroed as it is freed in the kiosk (zfree.c) */
+}
+
+void ui_forget(struct ui *ui)
+{
+	struct theme theme = ui->theme;
+	struct ui_metrics m = ui->m;
+	int w = ui->w, h = ui->h, x = ui->in.x, y = ui->in.y;
+	int64_t now_ms = ui->now_ms, frame = ui->frame;
+
+	explicit_bzero(ui, sizeof(*ui));
+	ui->theme = theme;
+	ui->m = m;
+	ui->w = w;
+	ui->h = h;
+	ui->in.x = x;
+	ui->in.y = y;
+	ui->now_ms = now_ms;
+	ui->frame = frame;
+	ui->drag_scroll = -1;
+	ui->deadline = INT64_MAX;
+	ui->force = true;
 }
 
 void ui_resize(struct ui *ui, int w, int h)

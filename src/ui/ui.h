@@ -259,6 +259,14 @@ struct ui {
 struct ui *ui_new(int w, int h, const struct ui_metrics *m);
 /* Free ui; ui_free(NULL) is fine. */
 void ui_free(struct ui *ui);
+/*
+ * Forget everything the context keeps of past frames: the draw list and
+ * its text, the widget registry, typed input, the toast, the QR symbols,
+ * scroll offsets and dialog sizes, all zeroed (a person's data shows in
+ * them). The screen size, theme and metrics stay; the next frame is drawn
+ * in full. For the end of a session (docs/privacy.md).
+ */
+void ui_forget(struct ui *ui);
 /* Change the screen size (and the theme with it) for later frames. */
 void ui_resize(struct ui *ui, int w, int h);
 
