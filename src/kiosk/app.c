@@ -664,6 +664,9 @@ void app_screen(struct app *a)
 
 void app_forget(struct app *a)
 {
+	int64_t t0 = mono_ms();
+	size_t stack;
+
 	a->forget = false;
 	if (a->ui)
 		ui_forget(a->ui);
@@ -686,7 +689,10 @@ void app_forget(struct app *a)
 	/* Freed blocks are zeroed already (zfree.c); the free pages go back
 	 * to the system. */
 	malloc_trim(0);
-	wipe_stack();
+	stack = wipe_stack();
+	log_info("kiosk", "copies of the session forgotten in %lld ms (stack emptied over %zu KiB, "
+		 "freed heap %s)", (long long)(mono_ms() - t0), stack / 1024,
+		 wipe_heap_active() ? "zeroed" : "NOT zeroed: sanitizer build");
 }
 
 /* Run the screen until it is stable; whether it changed. */
