@@ -72,6 +72,7 @@ CORE_SRCS = \
 KIOSK_SRCS = \
 	src/common/fsperm.c \
 	src/common/iniline.c \
+	src/common/sdnotify.c \
 	src/common/sqlerr.c \
 	src/kiosk/config.c \
 	src/kiosk/dispenser.c \
@@ -106,6 +107,7 @@ TESTS = \
 HUB_SRCS = \
 	src/common/fsperm.c \
 	src/common/iniline.c \
+	src/common/sdnotify.c \
 	src/common/sqlerr.c \
 	src/hub/api.c \
 	src/hub/api_admin.c \
@@ -136,6 +138,7 @@ TESTS += \
 	tests/hub/test_hubcfg \
 	tests/hub/test_invoice \
 	tests/hub/test_limits \
+	tests/hub/test_notify \
 	tests/hub/test_pay \
 	tests/hub/test_sessions
 
