@@ -145,6 +145,15 @@ static void write_port(const char *dir, int port)
 		log_warn("hub", "%s: cannot write the port file: %s", path, strerror(errno));
 }
 
+/* Monotonic ms. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* GET /health of this hub (TLS not verified: it is our own socket, and
  * nothing secret is sent). 0 when it answered 200 within 5 s. */
 static int probe_health(const char *listen, int port, bool tls)
@@ -189,28 +198,37 @@ static int probe_health(const char *listen, int port, bool tls)
 static int supervised_wait(const sigset_t *sigs, const char *listen, int port, bool tls)
 {
 	char err[SDNOTIFY_ERR_MAX];
-	int64_t period = sdnotify_watchdog_init("hub");
+	int64_t period = sdnotify_watchdog_init("hub"), next = 0, left;
 	struct timespec ts;
 	int sig;
 
 	if (sdnotify_send("READY=1\nSTATUS=listening", err, sizeof(err)) != 0)
 		log_error("hub", "%s", err);
+	if (period > 0)
+		next = mono_ms() + period;
 	for (;;) {
 		if (period <= 0) {
 			if (sigwait(sigs, &sig) == 0)
 				return sig;
 			continue;
 		}
-		ts.tv_sec = period / 1000;
-		ts.tv_nsec = (long)(period % 1000) * 1000000L;
+		/* Probes keep their rhythm however long one takes. */
+		left = next - mono_ms();
+		if (left < 0)
+			left = 0;
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (long)(left % 1000) * 1000000L;
 		sig = sigtimedwait(sigs, NULL, &ts);
 		if (sig > 0)
 			return sig;
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno == EINTR)
 			continue;
+		next += period;
 		if (probe_health(listen, port, tls) == 0 &&
 		    sdnotify_send("WATCHDOG=1", err, sizeof(err)) != 0)
 			log_warn("hub", "%s", err);
+		if (next < mono_ms())
+			next = mono_ms(); /* a probe slower than the period: no burst */
 	}
 }
 
