@@ -6,6 +6,9 @@
 #                 (the flow plans, the slow end-to-end part, in that pass only)
 #   make run      build and start the product (see README.md)
 #   make bench    measure: the sync drain, UI frames, pinyin, the kiosk app
+#   make install  the programs, configs, units and man pages (PREFIX, DESTDIR;
+#                 docs/install.md)
+#   make deb      the ca-kiosk and ca-hub Debian packages (debian/)
 #   make clean    remove build outputs
 #
 # Your CFLAGS/CPPFLAGS/LDFLAGS add to the project's. SAN=1 builds with
@@ -48,9 +51,10 @@ TEST_LIBS    = $(eval TEST_LIBS := $$(call pkg_libs,$(TEST_PKGS)))$(TEST_LIBS)
 HUB_CFLAGS   = $(eval HUB_CFLAGS := $$(call pkg_cflags,$(HUB_PKGS)))$(HUB_CFLAGS)
 HUB_LIBS     = $(eval HUB_LIBS := $$(call pkg_libs,$(HUB_PKGS)))$(HUB_LIBS)
 
-# The product's one version (src/core/version.h), from git; version.o is
+# The product's one version (src/core/version.h), from git through
+# tools/version (a release tag, else VERSION~dev.gHASH); version.o is
 # rebuilt when it changes (the stamp file is rewritten only then).
-CA_VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0-unknown)
+CA_VERSION := $(shell tools/version 2>/dev/null || echo 0.0.0~unknown)
 
 # ---- sources, one per line, sorted ----
 CORE_SRCS = \
@@ -72,6 +76,7 @@ CORE_SRCS = \
 KIOSK_SRCS = \
 	src/common/fsperm.c \
 	src/common/iniline.c \
+	src/common/sdnotify.c \
 	src/common/sqlerr.c \
 	src/common/wipe.c \
 	src/kiosk/config.c \
@@ -110,6 +115,7 @@ TESTS = \
 HUB_SRCS = \
 	src/common/fsperm.c \
 	src/common/iniline.c \
+	src/common/sdnotify.c \
 	src/common/sqlerr.c \
 	src/hub/api.c \
 	src/hub/api_admin.c \
@@ -140,6 +146,7 @@ TESTS += \
 	tests/hub/test_hubcfg \
 	tests/hub/test_invoice \
 	tests/hub/test_limits \
+	tests/hub/test_notify \
 	tests/hub/test_pay \
 	tests/hub/test_sessions
 
@@ -213,8 +220,11 @@ all: $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(DISPSIM) $(TEST_BINS)
 
 # Install what is missing: when a pkg-config check fails, or a tool the
 # tests use is absent. Fast when everything is present.
+# NO_DEPS=1 (the package build, debian/rules): build with what is there.
 deps:
+ifneq ($(NO_DEPS),1)
 	@pkg-config --exists $(PKGS) && tools/install-deps --check || tools/install-deps
+endif
 
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(@D)
@@ -454,7 +464,8 @@ test: deps
 check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(DISPSIM) $(VECTORS) $(BROWSER_DEPS)
 	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(KIOSK_BIN) CA_DISPENSER_SIM=$(DISPSIM) \
 		CA_FLOW_PLANS=$(PLANS) \
-		tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS) $(FLOW_TEST) $(PRIVACY_TEST)
+		CA_BUILD=$(BUILD) tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS) \
+		$(FLOW_TEST) $(if $(SAN),,$(PRIVACY_TEST) $(DIST_TEST:%=$(CURDIR)/%))
 
 # Fuzzing with clang's libFuzzer (+ASan+UBSan): `make fuzz` runs each target
 # for FUZZ_SECONDS; `make test` runs a short smoke of each.
@@ -503,6 +514,77 @@ run: all
 		rm -rf out/demo && \
 		tools/flowrun --bin $(BUILD) --out out/demo assets/demo.plan; \
 	fi
+
+# ---- install (docs/install.md): FHS paths, PREFIX and DESTDIR ----
+# `make install` builds the shipped programs only (not the tests). The deb
+# (debian/rules) runs it with PREFIX=/usr UNITDIR=/lib/systemd/system.
+# Configurations in SYSCONFDIR are installed only when absent (an edited
+# file is never overwritten; the examples are under DATADIR too).
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+STATEDIR   ?= /var/lib
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+INSTALL    ?= install
+
+PROGRAMS = $(KIOSK_BIN) $(SYNC_BIN) $(HUB_BIN) $(HUBCTL_BIN)
+MAN1 = man/ca-hubctl.1
+MAN5 = man/hub.ini.5 man/kiosk.ini.5
+MAN8 = man/ca-hub.8 man/ca-kiosk.8 man/ca-kiosk-sync.8
+UNITS_IN = $(wildcard dist/systemd/*.in)
+UNITS = $(UNITS_IN:dist/systemd/%.in=$(BUILD)/dist/systemd/%)
+
+# The units with the installed paths filled in (@BINDIR@, @SYSCONFDIR@).
+# The stamp makes them follow a change of the paths.
+$(BUILD)/dist/paths.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(BINDIR) $(SYSCONFDIR)' | cmp -s - $@ || echo '$(BINDIR) $(SYSCONFDIR)' > $@
+$(BUILD)/dist/systemd/%: dist/systemd/%.in $(BUILD)/dist/paths.stamp
+	@mkdir -p $(@D)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< > $@
+
+.PHONY: install units
+units: $(UNITS)
+
+install: $(PROGRAMS) $(UNITS)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DATADIR)/ca-kiosk $(DESTDIR)$(DATADIR)/ca-hub \
+		$(DESTDIR)$(SYSCONFDIR)/ca-kiosk $(DESTDIR)$(SYSCONFDIR)/ca-hub
+	$(INSTALL) -d -m 0700 $(DESTDIR)$(STATEDIR)/ca-kiosk $(DESTDIR)$(STATEDIR)/ca-hub
+	$(INSTALL) -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 0644 dist/kiosk.ini $(DESTDIR)$(DATADIR)/ca-kiosk/kiosk.ini.example
+	$(INSTALL) -m 0644 dist/hub.ini $(DESTDIR)$(DATADIR)/ca-hub/hub.ini.example
+	$(INSTALL) -m 0644 $(BUILD)/dist/systemd/ca-kiosk-cage.conf $(DESTDIR)$(DATADIR)/ca-kiosk/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/ca-kiosk/kiosk.ini ] || \
+		$(INSTALL) -m 0644 dist/kiosk.ini $(DESTDIR)$(SYSCONFDIR)/ca-kiosk/kiosk.ini
+	[ -e $(DESTDIR)$(SYSCONFDIR)/ca-hub/hub.ini ] || \
+		$(INSTALL) -m 0644 dist/hub.ini $(DESTDIR)$(SYSCONFDIR)/ca-hub/hub.ini
+	$(INSTALL) -m 0644 $(BUILD)/dist/systemd/ca-hub.service \
+		$(BUILD)/dist/systemd/ca-kiosk.service $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
+
+# `make deb`: out/deb/ca-kiosk_*.deb and ca-hub_*.deb with debhelper
+# (debian/rules builds the four programs into build/deb with Debian's
+# flags), then lintian, which must find no error. `make test-deb` also
+# checks their contents (tests/dist/test_deb.sh).
+.PHONY: deb test-deb
+deb: deps
+	rm -rf out/deb
+	fakeroot debian/rules binary
+	fakeroot debian/rules clean
+	lintian --fail-on error out/deb/*.deb
+test-deb: deps
+	tests/dist/test_deb.sh
+
+# The units, the man pages and an install into a scratch DESTDIR, checked
+# (tests/dist/test_dist.sh: systemd-analyze verify, groff warnings, paths).
+# tests/dist/test_deb.sh builds the packages (about 20 s on two cores).
+DIST_TEST = tests/dist/test_dist.sh tests/dist/test_deb.sh
 
 clean:
 	rm -rf build out

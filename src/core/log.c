@@ -10,6 +10,14 @@
  *
  * The level is an atomic int: log_set_level from one thread and log_msg
  * from others need no lock.
+ *
+ * Under systemd stderr may be a stream to the journal. Then each line
+ * starts with its syslog priority, "<3>" error, "<4>" warning, "<6>" info,
+ * "<7>" debug (sd-daemon(3)), and carries no time stamp: the journal
+ * stamps it. It is the journal when $JOURNAL_STREAM ("DEV:INODE") names
+ * the device and inode of file descriptor 2 (systemd.exec(5)); checked at
+ * every line, so a redirected stderr is plain again. The ring for
+ * log_tail keeps the stamped form either way.
  */
 #include "log.h"
 
@@ -18,9 +26,12 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,6 +101,15 @@ static const char log_letters[LOG__N] = {
 	[LOG_DEBUG] = 'D',
 };
 
+/* syslog priorities, for the journal (LOG_ERR, LOG_WARNING, LOG_INFO,
+ * LOG_DEBUG of syslog.h, whose names clash with ours). */
+static const char log_prio[LOG__N] = {
+	[LOG_ERROR] = '3',
+	[LOG_WARN] = '4',
+	[LOG_INFO] = '6',
+	[LOG_DEBUG] = '7',
+};
+
 static const char *const log_names[LOG__N] = {
 	[LOG_ERROR] = "error",
 	[LOG_WARN] = "warn",
@@ -145,6 +165,33 @@ static size_t log_stamp(char *buf, size_t n)
 	return (size_t)len < n ? (size_t)len : n - 1;
 }
 
+/* Whether stderr is the journal: $JOURNAL_STREAM is "DEV:INODE" of fd 2.
+ * A malformed value is said once, on stderr, and taken as "not". */
+bool log_to_journal(void)
+{
+	static atomic_bool warned;
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	int used = 0;
+
+	if (!js || !*js)
+		return false;
+	if (sscanf(js, "%llu:%llu%n", &dev, &ino, &used) != 2 || js[used] != '\0') {
+		if (!atomic_exchange(&warned, true)) {
+			static const char msg[] = "log: JOURNAL_STREAM is not DEV:INODE; "
+						  "plain log lines\n";
+
+			if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+				return false;
+		}
+		return false;
+	}
+	if (fstat(STDERR_FILENO, &st) != 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 /* Replace control bytes in s[0..len) so the text stays on one line. */
 static void log_flatten(char *s, size_t len)
 {
@@ -187,7 +234,7 @@ static size_t log_utf8_cut_fwd(const char *s, size_t max)
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 {
 	char line[LOG_LINE_MAX + 1]; /* + the NUL of snprintf */
-	size_t len, head, room, off;
+	size_t len, head, room, off, stamp, start;
 	int saved_errno = errno;
 	int n;
 	va_list ap;
@@ -197,7 +244,7 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 	if ((int)level > atomic_load(&log_level_now))
 		goto out;
 
-	len = log_stamp(line, sizeof(line));
+	len = stamp = log_stamp(line, sizeof(line));
 	n = snprintf(line + len, sizeof(line) - len, "%c %s: ",
 		     log_letters[level], module ? module : "-");
 	if (n < 0)
@@ -228,8 +275,18 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 	log_keep(line, len);
 	line[len++] = '\n';
 
+	/* To the journal: "<P>" in place of the stamp's last three bytes
+	 * (the stamp is at least 25 long), so the line stays one buffer. */
+	start = 0;
+	if (stamp >= 3 && log_to_journal()) {
+		start = stamp - 3;
+		line[start] = '<';
+		line[start + 1] = log_prio[level];
+		line[start + 2] = '>';
+	}
+
 	/* One write keeps the line whole; loop only on a short write. */
-	off = 0;
+	off = start;
 	while (off < len) {
 		ssize_t w = write(STDERR_FILENO, line + off, len - off);
 

@@ -1,13 +1,16 @@
 /*
  * log.h - levelled logging to stderr.
  *
- * One line per call: "2026-11-24T07:45:00.123Z W store: text". Personal data
+ * One line per call: "2026-11-24T07:45:00.123Z W store: text"; when stderr
+ * is the journal, "<4>W store: text" (the syslog priority, no time stamp;
+ * log.c says how that is told). Personal data
  * (phones, ID numbers, addresses) must go through the mask_* helpers of
  * mask.h before it reaches a log line.
  */
 #ifndef CA_LOG_H
 #define CA_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum log_level {
@@ -36,6 +39,9 @@ int log_level_from_name(const char *name);
  * data never reaches the log unmasked, so the tail may be shown.
  */
 size_t log_tail(char *buf, size_t n, unsigned max_lines);
+
+/* Whether stderr is the journal now ($JOURNAL_STREAM names fd 2). */
+bool log_to_journal(void);
 
 /* Write one line for module (a short tag such as "store"). */
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)

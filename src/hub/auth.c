@@ -129,6 +129,9 @@ int auth_device(struct http_req *rq)
 		rq->auth_fail = "store error";
 		return -2;
 	}
+	/* Which software the kiosk runs (ca-kiosk/VERSION), capped. */
+	log_debug(TAG, "device %s: %.80s", dev,
+		  http_header(rq, "User-Agent") ? http_header(rq, "User-Agent") : "(no User-Agent)");
 	return 0;
 }
 

@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "../common/iniline.h"
+#include "../common/paths.h"
 #include "../core/utf8.h"
 #include "../core/valid.h"
 
@@ -401,7 +402,7 @@ void hubcfg_defaults(struct hubcfg *c)
 	c->mode = HUB_MODE_DEV;
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
 	c->port = 8443;
-	snprintf(c->data_dir, sizeof(c->data_dir), "var/hub");
+	snprintf(c->data_dir, sizeof(c->data_dir), "%s", PATHS_HUB_STATE);
 	c->max_connections = 20000;
 	c->per_address_connections = 64;
 	c->connection_timeout_s = 60;

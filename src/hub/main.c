@@ -6,13 +6,18 @@
  * files 0600, or exit 1: datadir.h) and its lock, the admin token, the
  * store (hub.db), the routes, the listener (TLS unless --insecure-http on a
  * loopback address). Then the main thread waits for SIGTERM/SIGINT; the
- * server's threads do the work. On the signal: stop accepting, answer the
+ * server's threads do the work. Under systemd (ca-hub.service, Type=notify)
+ * it says READY=1 once listening, and while it waits it asks its own
+ * GET /health every half watchdog period: WATCHDOG=1 only when that is
+ * answered, so a hub that accepts no request or whose store hangs is
+ * restarted (src/common/sdnotify.h). On the signal: stop accepting, answer the
  * parked long-polls, stop the daemon (joining its threads), close the store.
  *
  * Where to read next: http.c (server and routing), api_records.c (the
  * outbox endpoint), db.h (storage), docs/hub.md.
  */
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -22,8 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "../common/paths.h"
+#include "../common/sdnotify.h"
 #include "../core/version.h"
 #include "../core/log.h"
 #include "api.h"
@@ -44,7 +52,7 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 static void usage(FILE *f, bool full)
 {
-	fprintf(f, "usage: ca-hub --config FILE [--data-dir DIR] [--listen ADDR] [--port N]\n"
+	fprintf(f, "usage: ca-hub [--config FILE] [--data-dir DIR] [--listen ADDR] [--port N]\n"
 		   "              [--virtual-clock] [--insecure-http] [--check]\n"
 		   "       ca-hub --help | --version\n");
 	if (!full)
@@ -54,7 +62,8 @@ static void usage(FILE *f, bool full)
 		"The central server of the CA self-service kiosks: HTTPS + JSON API\n"
 		"(docs/api.md), device-signed requests, staff actions (ca-hubctl).\n"
 		"\n"
-		"  --config FILE     settings (INI; docs/hub.md lists every key)\n"
+		"  --config FILE     settings (INI; hub.ini(5) lists every key); default\n"
+		"                    " PATHS_HUB_CONFIG "\n"
 		"  --data-dir DIR    override [hub] data_dir (hub.db, admin.token, hub.port)\n"
 		"  --listen ADDR     override [hub] listen (an IPv4 or IPv6 address)\n"
 		"  --port N          override [hub] port (0: any free port; the port in use\n"
@@ -104,6 +113,14 @@ static char *read_pem(const char *path)
 	return buf;
 }
 
+/* curl write callback: the body of the health probe is not needed. */
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+	(void)p;
+	(void)ud;
+	return size * n;
+}
+
 /* Whether addr is a loopback address (127.0.0.0/8 or ::1). */
 static bool is_loopback(const char *addr)
 {
@@ -126,6 +143,93 @@ static void write_port(const char *dir, int port)
 	f = fopen(tmp, "w");
 	if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
 		log_warn("hub", "%s: cannot write the port file: %s", path, strerror(errno));
+}
+
+/* Monotonic ms. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* GET /health of this hub (TLS not verified: it is our own socket, and
+ * nothing secret is sent). 0 when it answered 200 within 5 s. */
+static int probe_health(const char *listen, int port, bool tls)
+{
+	char url[128];
+	const char *host = listen;
+	long code = 0;
+	CURL *cu = curl_easy_init();
+	CURLcode rc;
+
+	if (!cu)
+		return -1;
+	/* A wildcard listener is reached on loopback. */
+	if (!strcmp(listen, "0.0.0.0"))
+		host = "127.0.0.1";
+	else if (!strcmp(listen, "::"))
+		host = "::1";
+	snprintf(url, sizeof(url), "%s://%s%s%s:%d/health", tls ? "https" : "http",
+		 strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port);
+	curl_easy_setopt(cu, CURLOPT_URL, url);
+	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 0L);
+	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 0L);
+	curl_easy_setopt(cu, CURLOPT_USERAGENT, "ca-hub-watchdog");
+	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, discard);
+	rc = curl_easy_perform(cu);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(cu);
+	if (rc != CURLE_OK || code != 200) {
+		log_warn("hub", "watchdog: %s: %s", url,
+			 rc != CURLE_OK ? curl_easy_strerror(rc) : "not 200");
+		return -1;
+	}
+	return 0;
+}
+
+/* Tell systemd the hub is ready, then wait for a stop signal; with a
+ * watchdog, ping it every period while GET /health answers. Returns the
+ * signal. */
+static int supervised_wait(const sigset_t *sigs, const char *listen, int port, bool tls)
+{
+	char err[SDNOTIFY_ERR_MAX];
+	int64_t period = sdnotify_watchdog_init("hub"), next = 0, left;
+	struct timespec ts;
+	int sig;
+
+	if (sdnotify_send("READY=1\nSTATUS=listening", err, sizeof(err)) != 0)
+		log_error("hub", "%s", err);
+	if (period > 0)
+		next = mono_ms() + period;
+	for (;;) {
+		if (period <= 0) {
+			if (sigwait(sigs, &sig) == 0)
+				return sig;
+			continue;
+		}
+		/* Probes keep their rhythm however long one takes. */
+		left = next - mono_ms();
+		if (left < 0)
+			left = 0;
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (long)(left % 1000) * 1000000L;
+		sig = sigtimedwait(sigs, NULL, &ts);
+		if (sig > 0)
+			return sig;
+		if (errno == EINTR)
+			continue;
+		next += period;
+		if (probe_health(listen, port, tls) == 0 &&
+		    sdnotify_send("WATCHDOG=1", err, sizeof(err)) != 0)
+			log_warn("hub", "%s", err);
+		if (next < mono_ms())
+			next = mono_ms(); /* a probe slower than the period: no burst */
+	}
 }
 
 int main(int argc, char **argv)
@@ -168,12 +272,18 @@ int main(int argc, char **argv)
 		default: usage(stderr, false); return EXIT_USAGE;
 		}
 	}
-	if (optind < argc || !cfg_path) {
-		fprintf(stderr, "ca-hub: %s\n", optind < argc ? "unexpected argument"
-			: "--config FILE is required (assets/hub-demo.ini is an example)");
+	if (optind < argc) {
+		fprintf(stderr, "ca-hub: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr, false);
 		return EXIT_USAGE;
 	}
+	if (!cfg_path && access(PATHS_HUB_CONFIG, F_OK) != 0) {
+		fprintf(stderr, "ca-hub: no configuration: %s: %s; install one (hub.ini(5)) "
+			"or give --config FILE\n", PATHS_HUB_CONFIG, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (!cfg_path)
+		cfg_path = PATHS_HUB_CONFIG;
 
 	e = hubcfg_load(&hub.cfg, cfg_path, err, sizeof(err));
 	if (e) {
@@ -239,6 +349,11 @@ int main(int argc, char **argv)
 		}
 	}
 	vclock_enable(hub.virtual_clock);
+	/* Before any thread: curl's global state for the watchdog's probe. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "ca-hub: curl_global_init failed\n");
+		goto out;
+	}
 	umask(077); /* whatever the hub creates is its own: store, token, port file */
 
 	/* Block the stop signals before any thread starts: only sigwait sees them. */
@@ -303,10 +418,9 @@ int main(int argc, char **argv)
 		 hubcfg_mode_name(hub.cfg.mode), hub.virtual_clock ? ", virtual clock" : "",
 		 dbpath, (long long)hubdb_rev_current(hub.db));
 
-	do
-		c = sigwait(&sigs, &sig);
-	while (c == EINTR);
+	sig = supervised_wait(&sigs, hub.cfg.listen, http_port(http), !insecure);
 	log_info("hub", "signal %d: stopping", sig);
+	(void)sdnotify_send("STOPPING=1", NULL, 0);
 	http_quiesce(http);
 	http_free(http);
 	http = NULL;
@@ -323,5 +437,6 @@ out:
 		explicit_bzero(key, strlen(key));
 	free(key);
 	datadir_unlock(lock_fd);
+	curl_global_cleanup();
 	return ret;
 }

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../common/paths.h"
 #include "../core/version.h"
 #include "../core/cst.h"
 #include "../hub/datadir.h"
@@ -96,7 +97,7 @@ static void usage(FILE *f, bool full)
 		"  --hub URL        the hub (default $CA_HUB_URL, else https://127.0.0.1:8443)\n"
 		"  --cacert FILE    CA certificate(s) that verify the hub's TLS certificate\n"
 		"  --token T        admin token; default: read DATA_DIR/admin.token\n"
-		"  --data-dir DIR   the hub's data directory (default var/hub)\n"
+		"  --data-dir DIR   the hub's data directory (default " PATHS_HUB_STATE ")\n"
 		"  --staff NAME     who acts (default $USER)\n"
 		"  --json           print the hub's JSON answer as it is\n"
 		"\n"
@@ -138,7 +139,7 @@ static size_t on_data(char *d, size_t size, size_t nmemb, void *ud)
 static int call(const struct ctl *c, const char *method, const char *path, json_t *body,
 		json_t **out)
 {
-	char url[2048], auth[200], errbuf[CURL_ERROR_SIZE] = "";
+	char url[2048], auth[200], errbuf[CURL_ERROR_SIZE] = "", ua[80];
 	struct curl_slist *h = NULL;
 	struct buf b = { 0 };
 	char *text = NULL;
@@ -149,6 +150,7 @@ static int call(const struct ctl *c, const char *method, const char *path, json_
 	int ret = EXIT_NET;
 
 	*out = NULL;
+	snprintf(ua, sizeof(ua), "ca-hubctl/%s", ca_version());
 	snprintf(url, sizeof(url), "%s%s", c->hub, path);
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
 	cu = curl_easy_init();
@@ -160,6 +162,7 @@ static int call(const struct ctl *c, const char *method, const char *path, json_
 	curl_easy_setopt(cu, CURLOPT_URL, url);
 	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(cu, CURLOPT_USERAGENT, ua);
 	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
 	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, 30000L);
 	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -691,7 +694,7 @@ static int local(const char *data_dir, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct ctl c = { 0 };
-	const char *data_dir = "var/hub", *tok = NULL, *env;
+	const char *data_dir = PATHS_HUB_STATE, *tok = NULL, *env;
 	int i, ret;
 
 	env = getenv("CA_HUB_URL");

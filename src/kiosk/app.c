@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/sdnotify.h"
 #include "../core/cst.h"
 #include "../core/log.h"
 #include "../core/uuid.h"
@@ -191,6 +192,14 @@ ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errle
 		log_warn("kiosk", "no device secret ([kiosk] secret_file): no hub, "
 			 "login and payment are unavailable");
 	start_dispenser(a, o);
+	/* Under systemd (ca-kiosk.service, Type=notify): the screen is up.
+	 * The watchdog is pinged from app_frame, on this thread only, so a
+	 * UI loop that hangs stops the pings and systemd restarts the kiosk. */
+	a->wd_ms = sdnotify_watchdog_init("kiosk");
+	if (sdnotify_send("READY=1\nSTATUS=on screen", err, errlen) != 0) {
+		log_error("kiosk", "%s", err);
+		err[0] = '\0';
+	}
 out:
 	return rc;
 }
@@ -716,6 +725,7 @@ ca_err app_frame(struct app *a)
 {
 	bool dirty;
 
+	sdnotify_watchdog_tick(mono_ms());
 	if (!a->input_frame)
 		poll_workers(a);
 	dirty = run_frames(a);
@@ -756,6 +766,9 @@ static int loop_wait_ms(const struct app *a)
 		wait = APP_SYNC_POLL_MS;
 	if (wait > 60000)
 		wait = 60000;
+	/* A frame at least every watchdog period, so an idle screen pings. */
+	if (a->wd_ms > 0 && (wait < 0 || wait > a->wd_ms))
+		wait = a->wd_ms;
 	return (int)wait;
 }
 
@@ -1066,6 +1079,21 @@ static int op_shot(void *ctx, const char *name, char *why, size_t whylen)
 	return 0;
 }
 
+/* stall: the UI thread sleeps, no events, no frames, no watchdog pings:
+ * what a hung UI looks like from outside (tests/hub/test_notify). */
+static int op_stall_ms(void *ctx, long ms, char *why, size_t whylen)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	(void)ctx;
+	(void)why;
+	(void)whylen;
+	log_warn("script", "stall: the UI thread blocks for %ld ms", ms);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	return 0;
+}
+
 static void op_trace(void *ctx, const char *file, int line, const char *src)
 {
 	(void)ctx;
@@ -1085,6 +1113,7 @@ int app_run_script(struct app *a, const char *path, const char *shots_dir)
 		.advance_s = op_advance_s,
 		.sync = op_sync,
 		.shot = op_shot,
+		.stall_ms = op_stall_ms,
 		.frame = op_frame,
 		.trace = op_trace,
 	};

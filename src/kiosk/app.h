@@ -199,6 +199,8 @@ struct app {
 	struct pickup_result disp_res; /* its result, once it came */
 	bool disp_res_ready;       /* disp_res holds the result of disp_seq */
 
+	int64_t wd_ms;             /* systemd watchdog ping period, ms; 0 none */
+
 	char pin[12];              /* the PIN being typed */
 	int maint_taps;            /* taps on the hidden corner */
 	int64_t maint_tap_ms;      /* when the first of them came */

@@ -46,6 +46,7 @@
 #include <strings.h>
 
 #include "../common/iniline.h"
+#include "../common/paths.h"
 #include "../core/utf8.h"
 
 /* Longest physical line accepted, newline included. Room for a key, a
@@ -821,7 +822,7 @@ static void cfg_finish(struct cfg_ctx *x)
 			x->stock_n, x->stock_n == 1 ? "" : "s", c->disp_slots);
 }
 
-/* The defaults of every key: a working development kiosk. */
+/* The defaults of every key; the state directory is the installed one. */
 void config_defaults(struct config *c)
 {
 	int i;
@@ -829,7 +830,7 @@ void config_defaults(struct config *c)
 	assert(c);
 	memset(c, 0, sizeof(*c));
 	snprintf(c->kiosk_id, sizeof(c->kiosk_id), "%s", "kiosk-dev");
-	snprintf(c->data_dir, sizeof(c->data_dir), "%s", "var/kiosk");
+	snprintf(c->data_dir, sizeof(c->data_dir), "%s", PATHS_KIOSK_STATE);
 	snprintf(c->server_url, sizeof(c->server_url), "%s",
 		 "https://127.0.0.1:8443");
 	c->ca_file[0] = '\0';

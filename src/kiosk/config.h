@@ -1,8 +1,9 @@
 /*
  * config.h - the kiosk's INI configuration (read with inih).
  *
- * Every key has a default, so an empty or absent file gives a working
- * development kiosk. Unknown sections or keys and bad values are reported
+ * Every key has a default, so an empty file gives a working kiosk with its
+ * store in /var/lib/ca-kiosk (paths.h); ca-kiosk without --config reads
+ * /etc/ca-kiosk/kiosk.ini and refuses to start when it is missing. Unknown sections or keys and bad values are reported
  * with file:line, all of them at once, and the load fails: a kiosk must not
  * run on a setting its operator mistyped.
  *

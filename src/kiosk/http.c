@@ -2,8 +2,9 @@
  * http.c - signed requests to the hub over one libcurl easy handle (see
  * http.h for the contract).
  *
- * Where to start reading: http_request() sets the per-request options,
- * builds the four signature headers, runs curl_easy_perform and turns the
+ * Where to start reading: http_request() sets the per-request options
+ * (User-Agent: ca-kiosk/VERSION on every request), builds the four
+ * signature headers, runs curl_easy_perform and turns the
  * outcome into a struct http_resp. The callbacks above it collect the body
  * (capped), pick Retry-After and Date out of the headers, and ask the
  * owner's abort function whether to stop.
@@ -21,6 +22,7 @@
 
 #include "../core/log.h"
 #include "../core/sign.h"
+#include "../core/version.h"
 
 #define TAG "http"
 
@@ -293,7 +295,7 @@ ca_err http_request_hdr(struct http *h, const char *method, const char *path,
 			size_t body_len, int extra_ms, struct http_resp *r)
 {
 	char nonce[SIGN_NONCE_LEN + 1], sig[SIGN_HEX_LEN + 1], ts[24];
-	char errbuf[CURL_ERROR_SIZE];
+	char errbuf[CURL_ERROR_SIZE], ua[80];
 	char *url = NULL, *target = NULL;
 	struct curl_slist *hdr = NULL;
 	int64_t now = (int64_t)time(NULL);
@@ -306,6 +308,8 @@ ca_err http_request_hdr(struct http *h, const char *method, const char *path,
 
 	memset(r, 0, sizeof(*r));
 	r->retry_after_s = -1;
+	/* Every request names the kiosk's version (curl copies the string). */
+	snprintf(ua, sizeof(ua), "ca-kiosk/%s", ca_version());
 	h->cur = r;
 	h->too_long = false;
 	if (!c) {
@@ -363,6 +367,7 @@ ca_err http_request_hdr(struct http *h, const char *method, const char *path,
 	errbuf[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, ua);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)h->connect_timeout_ms);

@@ -34,6 +34,8 @@
 #include <unistd.h>
 
 #include "../common/fsperm.h"
+#include "../common/paths.h"
+#include "../common/sdnotify.h"
 #include "../core/version.h"
 #include "../core/err.h"
 #include "../core/log.h"
@@ -68,8 +70,8 @@ static void usage(FILE *f, bool full)
 		"\n"
 		"The CA certificate self-service kiosk.\n"
 		"\n"
-		"  --config FILE  read settings from FILE (INI, see docs/config.md);\n"
-		"                 without it every setting has its default\n"
+		"  --config FILE  read settings from FILE (INI, kiosk.ini(5));\n"
+		"                 default " PATHS_KIOSK_CONFIG "\n"
 		"  --check        load the configuration, open the store at\n"
 		"                 DATA_DIR/" KIOSK_DB_NAME ", report and exit\n"
 		"  --script FILE  run the flow script FILE against the UI\n"
@@ -331,16 +333,23 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	if (cfg_path) {
-		rc = config_load(&cfg, cfg_path, err, sizeof(err));
-		if (rc != CA_OK) {
-			fprintf(stderr, "%s\n", err);
-			log_error("config", "%s rejected (%s); not starting",
-				  cfg_path, ca_strerror(rc));
-			goto out;
-		}
-	} else {
-		config_defaults(&cfg);
+	/* Installed, the kiosk reads its file in /etc; a development run
+	 * names its own (make run, tools/flowrun). Never silent defaults. */
+	if (!cfg_path && access(PATHS_KIOSK_CONFIG, F_OK) != 0) {
+		fprintf(stderr, "ca-kiosk: no configuration: %s: %s; install one "
+			"(kiosk.ini(5)) or give --config FILE\n", PATHS_KIOSK_CONFIG,
+			strerror(errno));
+		log_error("config", "%s missing; not starting", PATHS_KIOSK_CONFIG);
+		goto out;
+	}
+	if (!cfg_path)
+		cfg_path = PATHS_KIOSK_CONFIG;
+	rc = config_load(&cfg, cfg_path, err, sizeof(err));
+	if (rc != CA_OK) {
+		fprintf(stderr, "%s\n", err);
+		log_error("config", "%s rejected (%s); not starting",
+			  cfg_path, ca_strerror(rc));
+		goto out;
 	}
 	log_set_level(cfg.log_level);
 	if (cfg.core_dumps)
@@ -348,15 +357,14 @@ int main(int argc, char **argv)
 	dumps_report();
 	log_info("kiosk", "ca-kiosk %s; config %s: kiosk %s, hub %s, "
 		 "screen %dx%d %s%s, data_dir %s", ca_version(),
-		 cfg_path ? cfg_path : "(defaults)", cfg.kiosk_id,
+		 cfg_path, cfg.kiosk_id,
 		 cfg.server_url, cfg.screen_w, cfg.screen_h,
 		 cfg.orientation == CONFIG_LANDSCAPE ? "landscape" : "portrait",
 		 cfg.fullscreen ? " fullscreen" : "", cfg.data_dir);
 	if (access(cfg.font, R_OK) != 0)
 		log_warn("kiosk", "font %s is not readable: %s", cfg.font,
 			 strerror(errno));
-	ret = check_store(&cfg, cfg_path ? cfg_path : "(defaults)",
-			  check_only, &outbox);
+	ret = check_store(&cfg, cfg_path, check_only, &outbox);
 	if (ret != EXIT_OK || check_only)
 		goto out;
 	ret = run_ui(&cfg, headless, script, shots, started_ms);

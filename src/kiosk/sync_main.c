@@ -24,7 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/paths.h"
 #include "../core/log.h"
+#include "../core/version.h"
 #include "../core/sign.h"
 #include "config.h"
 #include "store.h"
@@ -43,14 +45,15 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ca-kiosk-sync --config FILE [--db PATH] (--once | --drain | --run)\n"
+		"usage: ca-kiosk-sync [--config FILE] [--db PATH] (--once | --drain | --run)\n"
 		"                     [--timeout-ms N] [--batch N] [--backoff-base-ms N]\n"
 		"                     [--backoff-cap-ms N] [--feed-wait-s N] [--no-feed]\n"
 		"\n"
 		"Run the kiosk's sync engine on its store without the UI.\n"
 		"\n"
-		"  --config FILE        kiosk configuration (docs/config.md): hub URL, CA,\n"
-		"                       pin, timeouts, kiosk id, [kiosk] secret_file\n"
+		"  --config FILE        kiosk configuration (kiosk.ini(5)): hub URL, CA,\n"
+		"                       pin, timeouts, kiosk id, [kiosk] secret_file;\n"
+		"                       default " PATHS_KIOSK_CONFIG "\n"
 		"  --db PATH            the store (default DATA_DIR/kiosk.db)\n"
 		"  --once               push what is due, read the feed, exit\n"
 		"  --drain              repeat until no outbox row is pending\n"
@@ -62,6 +65,7 @@ static void usage(FILE *f)
 		"  --feed-wait-s N      long-poll hold (0..25, default from\n"
 		"                       sync_interval_s)\n"
 		"  --no-feed            push only\n"
+		"  --version            show the version\n"
 		"\n"
 		"Exit status: 0 done, 1 runtime failure, 2 bad usage or configuration,\n"
 		"3 not drained in time (or --once could not reach the hub).\n");
@@ -169,6 +173,7 @@ int main(int argc, char **argv)
 		{ "feed-wait-s", required_argument, NULL, 'w' },
 		{ "no-feed", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[CONFIG_ERR_MAX], secret[SIGN_SECRET_MAX + 1];
@@ -200,13 +205,16 @@ int main(int argc, char **argv)
 		case 'w': o.feed_wait_s = v; break;
 		case 'n': o.no_feed = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
+		case 'V': printf("ca-kiosk-sync %s\n", ca_version()); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (!cfg_path || !mode || optind < argc) {
+	if (!mode || optind < argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (!cfg_path)
+		cfg_path = PATHS_KIOSK_CONFIG; /* a missing one: "cannot open" names it */
 	if (config_load(&cfg, cfg_path, err, sizeof(err)) != CA_OK) {
 		fprintf(stderr, "%s\n", err);
 		return EXIT_USAGE;

@@ -454,28 +454,45 @@ static bool parse_expect_not(struct parser *p, const struct toks *t, struct scri
 	return want_string(p, t, 1, arg, arglen);
 }
 
-/* wait 2s | wait 500ms */
-static bool parse_wait(struct parser *p, const struct toks *t, struct script_cmd *c,
-		       const char **arg, size_t *arglen)
+/* wait 2s | wait 500ms, and stall with the same durations (name says which). */
+static bool parse_ms(struct parser *p, const struct toks *t, struct script_cmd *c,
+		     const char *name, enum script_op op)
 {
 	static const struct unit units[] = { { "ms", 1 }, { "s", 1000 }, { NULL, 0 } };
 	const struct tok *a = &t->tok[1];
 	char q[QUOTE_MAX + 4];
 
-	(void)arg;
-	(void)arglen;
 	quote(q, sizeof(q), a->raw, a->rawlen);
 	if (a->quoted || !parse_duration(a->raw, a->rawlen, units, &c->ms)) {
-		perr(p, "wait: bad duration '%s' (a whole number and ms or s, e.g. 500ms, 2s)", q);
+		perr(p, "%s: bad duration '%s' (a whole number and ms or s, e.g. 500ms, 2s)",
+		     name, q);
 		return false;
 	}
 	if (c->ms > SCRIPT_WAIT_MAX_MS) {
-		perr(p, "wait: bad duration '%s' (at most %lds of real time; "
-		     "advance moves the kiosk's clock)", q, SCRIPT_WAIT_MAX_MS / 1000);
+		perr(p, "%s: bad duration '%s' (at most %lds of real time; "
+		     "advance moves the kiosk's clock)", name, q, SCRIPT_WAIT_MAX_MS / 1000);
 		return false;
 	}
-	c->op = SCRIPT_WAIT;
+	c->op = op;
 	return true;
+}
+
+/* wait 2s | wait 500ms */
+static bool parse_wait(struct parser *p, const struct toks *t, struct script_cmd *c,
+		       const char **arg, size_t *arglen)
+{
+	(void)arg;
+	(void)arglen;
+	return parse_ms(p, t, c, "wait", SCRIPT_WAIT);
+}
+
+/* stall 5s: the UI thread blocks (a hung UI, for the watchdog's tests) */
+static bool parse_stall(struct parser *p, const struct toks *t, struct script_cmd *c,
+			const char **arg, size_t *arglen)
+{
+	(void)arg;
+	(void)arglen;
+	return parse_ms(p, t, c, "stall", SCRIPT_STALL);
 }
 
 /* advance 60s | advance 5m */
@@ -563,6 +580,7 @@ static const struct cmd_def cmd_table[] = {
 	{ "advance", 1, "advance 60s | advance 5m", parse_advance },
 	{ "sync", 0, "sync", parse_sync },
 	{ "shot", 1, "shot NAME.png", parse_shot },
+	{ "stall", 1, "stall 5s | stall 500ms", parse_stall },
 };
 
 /* Names of the ops, indexed by enum script_op. */
@@ -572,7 +590,7 @@ static const char *const op_names[SCRIPT_OP__N] = {
 	[SCRIPT_PINYIN] = "pinyin",     [SCRIPT_EXPECT] = "expect",
 	[SCRIPT_EXPECT_NOT] = "expect-not", [SCRIPT_WAIT] = "wait",
 	[SCRIPT_ADVANCE] = "advance",   [SCRIPT_SYNC] = "sync",
-	[SCRIPT_SHOT] = "shot",
+	[SCRIPT_SHOT] = "shot",         [SCRIPT_STALL] = "stall",
 };
 
 /* Parse one line (n bytes, no line ending) into the next command. */
@@ -610,7 +628,7 @@ static void parse_line(struct parser *p, const char *line, size_t n)
 	if (!def) {
 		quote(q, sizeof(q), t.tok[0].raw, t.tok[0].rawlen);
 		perr(p, "unknown command '%s' (commands: tap, type, pinyin, expect, expect-not, "
-		     "wait, advance, sync, shot)", q);
+		     "wait, advance, sync, shot, stall)", q);
 		return;
 	}
 	if (t.count - 1 < def->nargs) {
@@ -830,6 +848,7 @@ static int run_one(const struct script *s, const struct script_cmd *c,
 	case SCRIPT_ADVANCE:   have = ops->advance_s != NULL; break;
 	case SCRIPT_SYNC:      have = ops->sync != NULL; break;
 	case SCRIPT_SHOT:      have = ops->shot != NULL; break;
+	case SCRIPT_STALL:     have = ops->stall_ms != NULL; break;
 	default:               have = false; break;
 	}
 	if (!have) {
@@ -848,6 +867,7 @@ static int run_one(const struct script *s, const struct script_cmd *c,
 	case SCRIPT_ADVANCE:    return ops->advance_s(ctx, c->secs, why, whylen);
 	case SCRIPT_SYNC:       return ops->sync(ctx, why, whylen);
 	case SCRIPT_SHOT:       return ops->shot(ctx, arg, why, whylen);
+	case SCRIPT_STALL:      return ops->stall_ms(ctx, c->ms, why, whylen);
 	default:                return 1;
 	}
 }

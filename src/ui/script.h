@@ -70,6 +70,7 @@ enum script_op {
 	SCRIPT_ADVANCE,    /* advance 60s / 5m: the kiosk's virtual clock */
 	SCRIPT_SYNC,       /* sync: wait until the outbox is drained, or fail */
 	SCRIPT_SHOT,       /* shot NAME.png: screenshot into the shots directory */
+	SCRIPT_STALL,      /* stall 5s: the runner's thread blocks, nothing drawn (a hung UI) */
 	SCRIPT_OP__N
 };
 
@@ -82,7 +83,7 @@ struct script_cmd {
 	                    * (without '@'), text, pinyin letters, shot name; "" if none */
 	int x, y;          /* SCRIPT_TAP_XY: the point */
 	int cand;          /* SCRIPT_PINYIN: candidate number, 1 = first */
-	long ms;           /* SCRIPT_WAIT: milliseconds of real time */
+	long ms;           /* SCRIPT_WAIT, SCRIPT_STALL: milliseconds of real time */
 	long secs;         /* SCRIPT_ADVANCE: seconds of virtual time */
 };
 
@@ -125,6 +126,9 @@ struct script_ops {
 	int (*sync)(void *ctx, char *why, size_t whylen);
 	/* Save the current frame as name (validated: a plain *.png name). */
 	int (*shot)(void *ctx, const char *name, char *why, size_t whylen);
+	/* Block for ms of real time without events or frames, as a hung UI
+	 * would (the watchdog's test). NULL: stall is not supported. */
+	int (*stall_ms)(void *ctx, long ms, char *why, size_t whylen);
 
 	/* Handle pending events and timers and draw one frame; may block about
 	 * a frame period. Called between expect tries. NULL: no retries. */

@@ -1,6 +1,6 @@
 /*
  * test_log.c - log.h (level filter, line format, line cap, whole lines
- * under threads) and mask.h (every mask: documented examples, short, long,
+ * under threads, journald priorities when $JOURNAL_STREAM names stderr) and mask.h (every mask: documented examples, short, long,
  * empty, NULL and malformed input, small buffers, hidden digits stay hidden).
  *
  * Log lines are captured by pointing file descriptor 2 at a temporary file
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -243,6 +244,72 @@ static void test_log_line_format_is_utc_stamp_letter_module_text(void **state)
 	tm.tm_sec = f[5];
 	stamp = timegm(&tm);
 	assert_true(stamp <= now && now - stamp <= 5);
+	capture_free(&c);
+}
+
+/* Set $JOURNAL_STREAM to fd 2's DEV:INODE, with add added to the inode. */
+static void journal_stream_is_stderr(unsigned long long add)
+{
+	struct stat st;
+	char v[64];
+
+	assert_int_equal(fstat(STDERR_FILENO, &st), 0);
+	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino + add);
+	setenv("JOURNAL_STREAM", v, 1);
+}
+
+static void test_log_to_the_journal_lines_carry_priorities_no_stamp(void **state)
+{
+	struct capture c;
+
+	(void)state;
+	log_set_level(LOG_DEBUG);
+	capture_begin(&c);
+	journal_stream_is_stderr(0);
+	assert_true(log_to_journal());
+	log_error("hub", "a");
+	log_warn("hub", "b");
+	log_info("hub", "c");
+	log_debug("hub", "d");
+	unsetenv("JOURNAL_STREAM");
+	capture_end(&c);
+	assert_string_equal(c.text, "<3>E hub: a\n<4>W hub: b\n<6>I hub: c\n<7>D hub: d\n");
+	capture_free(&c);
+}
+
+static void test_log_journal_stream_of_another_file_gives_plain_lines(void **state)
+{
+	struct capture c;
+
+	(void)state;
+	capture_begin(&c);
+	journal_stream_is_stderr(1); /* the journal, but not our stderr */
+	assert_false(log_to_journal());
+	log_warn("hub", "b");
+	unsetenv("JOURNAL_STREAM");
+	capture_end(&c);
+	assert_true(c.len > 25 && c.text[4] == '-' && c.text[23] == 'Z');
+	assert_string_equal(c.text + 25, "W hub: b\n");
+	capture_free(&c);
+}
+
+static void test_log_malformed_journal_stream_is_said_once_plain_lines(void **state)
+{
+	struct capture c;
+
+	(void)state;
+	capture_begin(&c);
+	setenv("JOURNAL_STREAM", "8:12x", 1);
+	log_warn("hub", "b");
+	log_warn("hub", "c");
+	unsetenv("JOURNAL_STREAM");
+	capture_end(&c);
+	assert_int_equal(count_lines(c.text), 3);
+	assert_true(strncmp(c.text, "log: JOURNAL_STREAM is not DEV:INODE; plain log lines\n",
+			    54) == 0);
+	assert_non_null(strstr(c.text, "Z W hub: b\n"));
+	assert_non_null(strstr(c.text, "Z W hub: c\n"));
 	capture_free(&c);
 }
 
@@ -625,6 +692,13 @@ int main(void)
 		cmocka_unit_test(
 			test_log_line_format_is_utc_stamp_letter_module_text),
 		cmocka_unit_test(test_log_null_module_is_written_as_dash),
+		cmocka_unit_test_teardown(
+			test_log_to_the_journal_lines_carry_priorities_no_stamp,
+			reset_level),
+		cmocka_unit_test(
+			test_log_journal_stream_of_another_file_gives_plain_lines),
+		cmocka_unit_test(
+			test_log_malformed_journal_stream_is_said_once_plain_lines),
 		cmocka_unit_test(
 			test_log_long_text_is_cut_to_1024_bytes_with_marker),
 		cmocka_unit_test(test_log_text_that_just_fits_is_not_cut),

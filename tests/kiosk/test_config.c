@@ -122,7 +122,7 @@ static void test_config_defaults_are_the_documented_ones(void **state)
 	memset(&c, 0x5a, sizeof(c));
 	config_defaults(&c);
 	assert_string_equal(c.kiosk_id, "kiosk-dev");
-	assert_string_equal(c.data_dir, "var/kiosk");
+	assert_string_equal(c.data_dir, "/var/lib/ca-kiosk");
 	assert_string_equal(c.server_url, "https://127.0.0.1:8443");
 	assert_string_equal(c.ca_file, "");
 	assert_string_equal(c.pin, "");
@@ -733,7 +733,7 @@ static void test_config_nul_byte_and_control_chars(void **state)
 	assert_err_at(&l, 2, "NUL byte");
 	assert_err_at(&l, 3, "control character");
 	assert_string_equal(l.c.kiosk_id, "kiosk-dev");
-	assert_string_equal(l.c.data_dir, "var/kiosk");
+	assert_string_equal(l.c.data_dir, "/var/lib/ca-kiosk");
 }
 
 static void test_config_privacy_purge_days(void **state)

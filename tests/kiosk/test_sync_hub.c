@@ -18,7 +18,10 @@
  *   5. a logout made while the hub is down (store_logout_queue, what the
  *      kiosk's session end calls) stays queued through failed attempts and
  *      a restart of the kiosk, reaches the hub once it is back, and the
- *      session is gone there (its token is refused).
+ *      session is gone there (its token is refused);
+ *   6. every request names the kiosk's version: the hub (at log level
+ *      debug) sees User-Agent ca-kiosk/VERSION, VERSION what --version
+ *      prints (src/core/version.c).
  *
  * Each test has its own device and account, so the feeds do not mix.
  */
@@ -39,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/version.h"
 #include "../../src/core/log.h"
 #include "../../src/core/mask.h"
 #include "../../src/core/uuid.h"
@@ -749,12 +753,41 @@ static void test_5_logout_queued_offline_reaches_the_hub_after_restart(void **st
 	kiosk_free(k);
 }
 
+static void test_6_the_hub_sees_the_kiosk_version_in_the_user_agent(void **state)
+{
+	struct kiosk *k = kiosk_new("ua-01", "13800000406");
+	struct sync_status st;
+	char want[128], *log;
+	FILE *f;
+	long n;
+
+	(void)state;
+	enqueue(k, 1, false);
+	assert_int_equal(once(k, &k->cfg, &st), CA_OK);
+	snprintf(want, sizeof(want), "device ua-01: ca-kiosk/%s", ca_version());
+	f = fopen(hub.log, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	log = calloc(1, (size_t)n + 1);
+	assert_non_null(log);
+	assert_int_equal(fread(log, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	if (!strstr(log, want))
+		fail_msg("the hub's log has no '%s'", want);
+	free(log);
+	kiosk_free(k);
+}
+
 static int group_setup(void **state)
 {
 	struct hubproc_opts o;
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
+	o.log_level = "debug"; /* test 6 reads the User-Agent it logs */
 	signal(SIGPIPE, SIG_IGN);
 	return hubproc_start(&hub, &o);
 }
@@ -774,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_3_faults_back_off_lose_nothing_duplicate_nothing),
 		cmocka_unit_test(test_4_wrong_ca_wrong_host_and_pins),
 		cmocka_unit_test(test_5_logout_queued_offline_reaches_the_hub_after_restart),
+		cmocka_unit_test(test_6_the_hub_sees_the_kiosk_version_in_the_user_agent),
 	};
 
 	log_set_level(LOG_ERROR);

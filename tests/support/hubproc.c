@@ -110,7 +110,7 @@ static int write_config(struct hubproc *hp, const struct hubproc_opts *o)
 	for (b = 0; b < 4; b++)
 		for (c = 0; c < 3; c++)
 			fprintf(f, "%s.%s = %d\n", biz[b], cert[c], b == 0 && c == 0 ? 30000 : 20000);
-	fprintf(f, "[log]\nlevel = info\n");
+	fprintf(f, "[log]\nlevel = %s\n", o && o->log_level ? o->log_level : "info");
 	if (o && o->extra_ini)
 		fputs(o->extra_ini, f);
 	return fclose(f) == 0 ? 0 : -1;

@@ -42,6 +42,7 @@ struct hubproc_opts {
 	const char *extra_ini;  /* appended to the config (e.g. an [invoice] section) */
 	const char *hub_ini;    /* lines added to [hub] ("key = value\n" each) */
 	int nofile;             /* > 0: the hub's open-file limit (soft and hard) */
+	const char *log_level;  /* [log] level; NULL = info */
 };
 
 /* Make the directory, certificates and config, and start the hub. */

@@ -75,7 +75,8 @@ static void test_parses_every_command_form(void **ctx)
 		"   # an indented comment\n"                   /* 18 */
 		"tap \"#不是注释\" # but this is\n"            /* 19 */
 		"tap @pickup.1\n"                              /* 20 */
-		"wait 0ms";                                    /* 21: no final newline */
+		"stall 1500ms\n"                              /* 21 */
+		"wait 0ms";                                    /* 22: no final newline */
 	static const struct {
 		enum script_op op;
 		int line;
@@ -99,7 +100,8 @@ static void test_parses_every_command_form(void **ctx)
 		{ SCRIPT_SYNC, 17, "", "sync" },
 		{ SCRIPT_TAP_LABEL, 19, "#不是注释", "tap \"#不是注释\"" },
 		{ SCRIPT_TAP_ID, 20, "pickup.1", "tap @pickup.1" },
-		{ SCRIPT_WAIT, 21, "", "wait 0ms" },
+		{ SCRIPT_STALL, 21, "", "stall 1500ms" },
+		{ SCRIPT_WAIT, 22, "", "wait 0ms" },
 	};
 	size_t i;
 
@@ -124,8 +126,10 @@ static void test_parses_every_command_form(void **ctx)
 	assert_int_equal(S->cmds[9].ms, 2000);
 	assert_int_equal(S->cmds[10].secs, 60);
 	assert_int_equal(S->cmds[11].secs, 300);
-	assert_int_equal(S->cmds[17].ms, 0);
+	assert_int_equal(S->cmds[17].ms, 1500);
+	assert_int_equal(S->cmds[18].ms, 0);
 	assert_string_equal(script_op_name(SCRIPT_EXPECT_NOT), "expect-not");
+	assert_string_equal(script_op_name(SCRIPT_STALL), "stall");
 	assert_string_equal(script_op_name(SCRIPT_OP__N), "?");
 }
 
@@ -163,9 +167,9 @@ static void test_each_error_names_its_line(void **ctx)
 	} cases[] = {
 		/* unknown command */
 		{ "tapp \"x\"", "unknown command 'tapp' (commands: tap, type, pinyin, expect, "
-				"expect-not, wait, advance, sync, shot)" },
+				"expect-not, wait, advance, sync, shot, stall)" },
 		{ "TAP \"x\"", "unknown command 'TAP' (commands: tap, type, pinyin, expect, "
-			       "expect-not, wait, advance, sync, shot)" },
+			       "expect-not, wait, advance, sync, shot, stall)" },
 		{ "\"tap\"", "expected a command, not a string" },
 		/* missing / extra argument */
 		{ "tap", "tap: missing argument (usage: tap \"label\" | tap @id | tap X,Y)" },
@@ -298,7 +302,7 @@ static void test_nul_and_long_lines(void **ctx)
 	assert_int_equal(parse(line), CA_ERR_INVALID);
 	assert_string_equal(ERR, "t.flow:1: line too long (2049 bytes, at most 2048)\n"
 				 "t.flow:3: unknown command 'bad' (commands: tap, type, pinyin, "
-				 "expect, expect-not, wait, advance, sync, shot)");
+				 "expect, expect-not, wait, advance, sync, shot, stall)");
 
 	/* A string of SCRIPT_STR_MAX bytes is fine, one more is not. */
 	memcpy(line, "type \"", 6);
@@ -324,7 +328,7 @@ static void test_all_problems_reported_at_once(void **ctx)
 	assert_int_equal(parse("tapp\nsync\nwait 2\n\nshot x.jpg\n"), CA_ERR_INVALID);
 	assert_string_equal(ERR,
 		"t.flow:1: unknown command 'tapp' (commands: tap, type, pinyin, expect, "
-		"expect-not, wait, advance, sync, shot)\n"
+		"expect-not, wait, advance, sync, shot, stall)\n"
 		"t.flow:3: wait: bad duration '2' (a whole number and ms or s, e.g. 500ms, 2s)\n"
 		"t.flow:5: shot: bad shot name 'x.jpg' (must be NAME.png)");
 	assert_int_equal(S->n, 0);
