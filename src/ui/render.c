@@ -1055,7 +1055,7 @@ static int frame_damage(struct render *r, const struct draw_list *dl,
 		r->cur[i].cmd = dl->cmds[i];
 	}
 	partial = r->partial_ok && r->prev_valid && r->prev_n == dl->n &&
-		  SDL_GetRendererOutputSize(r->ren, &ow, &oh) == 0 && ow == r->w && oh == r->h;
+		  SDL_GetRendererOutputSize(r->ren, &ow, &oh) == 0 && ow == r->pw && oh == r->ph;
 	for (i = 0; partial && i < dl->n; i++) {
 		if (r->cur[i].hash == r->prev[i].hash)
 			continue;
@@ -1917,8 +1917,8 @@ static bool try_path(struct render *r, const struct render_opts *o, const char *
 	} else if (o->mode == RENDER_FULLSCREEN) {
 		wflags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
 	} else if (o->mode == RENDER_WINDOW) {
-		ww = r->pw * pct / 100;
-		wh = r->ph * pct / 100;
+		ww = o->win_w > 0 && o->win_h > 0 ? o->win_w : r->pw * pct / 100;
+		wh = o->win_w > 0 && o->win_h > 0 ? o->win_h : r->ph * pct / 100;
 		wflags |= SDL_WINDOW_ALLOW_HIGHDPI;
 	}
 	if (wflags & SDL_WINDOW_BORDERLESS) {

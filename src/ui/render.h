@@ -67,7 +67,9 @@ enum render_mode {
 struct render_opts {
 	int w, h;                  /* logical screen size (1080x1920 or 1920x1080) */
 	enum render_mode mode;     /* see above */
-	int window_pct;            /* RENDER_WINDOW: window size in % of w x h (0: 50) */
+	int window_pct;            /* RENDER_WINDOW: window size in % of the panel (0: 50) */
+	int win_w, win_h;          /* RENDER_WINDOW: window size in px instead (0: window_pct);
+				    * another shape is letterboxed (tests) */
 	const char *font_regular;  /* NULL: RENDER_FONT_REGULAR */
 	const char *font_bold;     /* NULL: RENDER_FONT_BOLD */
 	int font_index;            /* face in the collection; -1: RENDER_FONT_INDEX */
