@@ -1265,19 +1265,13 @@ static struct draw_rect ui_to_panel(const struct render *r, struct draw_rect q)
 	}
 }
 
-/* Copy the UI's rectangle q from the canvas onto the panel, turned. */
-static void show_rect(struct render *r, struct draw_rect q)
+/* q clipped to the screen and, for a quarter turn, widened by a pixel
+ * when w - h is odd: a quarter turn about the centre of a w x h rectangle
+ * lands on whole pixels only when w - h is even. */
+static struct draw_rect turnable(const struct render *r, struct draw_rect q)
 {
-	struct draw_rect p;
-	SDL_Rect src;
-	SDL_FRect dst;
-
 	q = rect_clip(q, (struct draw_rect){ 0, 0, r->w, r->h });
-	if (q.w <= 0 || q.h <= 0)
-		return;
-	/* A quarter turn about the centre of a w x h rectangle lands on whole
-	 * pixels only when w - h is even: widen q by a pixel if not. */
-	if ((r->rotate == 90 || r->rotate == 270) && ((q.w - q.h) & 1)) {
+	if (q.w > 0 && q.h > 0 && (r->rotate == 90 || r->rotate == 270) && ((q.w - q.h) & 1)) {
 		if (q.x + q.w < r->w)
 			q.w++;
 		else if (q.x > 0)
@@ -1287,6 +1281,19 @@ static void show_rect(struct render *r, struct draw_rect q)
 		else
 			q.y--, q.h++;
 	}
+	return q;
+}
+
+/* Copy the UI's rectangle q from the canvas onto the panel, turned. */
+static void show_rect(struct render *r, struct draw_rect q)
+{
+	struct draw_rect p;
+	SDL_Rect src;
+	SDL_FRect dst;
+
+	q = turnable(r, q);
+	if (q.w <= 0 || q.h <= 0)
+		return;
 	p = ui_to_panel(r, q);
 	src = (SDL_Rect){ q.x, q.y, q.w, q.h };
 	/* SDL turns dst about its centre: centre it on the panel rectangle. */
@@ -1323,6 +1330,30 @@ static void canvas_end(struct render *r, const struct draw_rect *d, int nd)
 		show_rect(r, d[i]);
 }
 
+/*
+ * Show a partial frame of the software renderer: only its rectangles go
+ * to the screen (on X11 an XShmPutImage of each, not of the whole 8 MiB
+ * window every countdown second). The renderer draws into the window's
+ * surface, so flushing its queue and updating those rectangles is what
+ * SDL_RenderPresent would do for all of it. false: not done (the caller
+ * presents the whole frame).
+ */
+static bool present_rects(struct render *r, const struct draw_rect *d, int nd)
+{
+	SDL_Rect s[DAMAGE_RECTS];
+	int i, n = 0;
+
+	if (!r->partial_ok || nd > DAMAGE_RECTS || SDL_RenderFlush(r->ren) != 0)
+		return false;
+	for (i = 0; i < nd; i++) {
+		struct draw_rect p = ui_to_panel(r, turnable(r, d[i]));
+
+		if (p.w > 0 && p.h > 0)
+			s[n++] = (SDL_Rect){ p.x, p.y, p.w, p.h };
+	}
+	return n > 0 && SDL_UpdateWindowSurfaceRects(r->win, s, n) == 0;
+}
+
 ca_err render_frame(struct render *r, const struct draw_list *dl)
 {
 	struct draw_rect d[DAMAGE_RECTS];
@@ -1341,7 +1372,8 @@ ca_err render_frame(struct render *r, const struct draw_list *dl)
 			r->st.partial_px += (uint64_t)rect_area(d[i]);
 	}
 	frame_commit(r, dl);
-	SDL_RenderPresent(r->ren);
+	if (nd <= 0 || !present_rects(r, d, nd))
+		SDL_RenderPresent(r->ren);
 	return CA_OK;
 }
 

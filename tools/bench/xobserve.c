@@ -4,6 +4,7 @@
  *
  *   xobserve [--settle MS] [--timeout MS] [--interval MS] [--png FILE]
  *            [--keep] -- PROGRAM [ARG...]
+ *   xobserve --snap FILE      the screen now, as a PNG (to look at)
  *
  * It connects to $DISPLAY, then spawns PROGRAM (in a session of its own)
  * and reads the root window with XGetImage over and over, keeping the
@@ -153,6 +154,20 @@ int main(int argc, char **argv)
 	pid_t pid;
 	int i, n = 0, status, ret = 1, first = -1;
 
+	if (argc == 3 && !strcmp(argv[1], "--snap")) {
+		dpy = XOpenDisplay(NULL);
+		if (!dpy)
+			return 1;
+		root = DefaultRootWindow(dpy);
+		XGetWindowAttributes(dpy, root, &wa);
+		im = XGetImage(dpy, root, 0, 0, (unsigned)wa.width, (unsigned)wa.height, AllPlanes,
+			       ZPixmap);
+		ret = im && save_png(im, argv[2]) ? 0 : 1;
+		if (im)
+			XDestroyImage(im);
+		XCloseDisplay(dpy);
+		return ret;
+	}
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (!strcmp(argv[i], "--keep")) {
 			keep = true;
