@@ -14,7 +14,7 @@
 
 # Libraries, by pkg-config name. One list for the check, one per link.
 PKGS       = sdl2 SDL2_ttf SDL2_image libpng libqrencode sqlite3 libcurl jansson \
-             inih libmicrohttpd openssl googlepinyin cmocka cairo freetype2
+             inih libmicrohttpd openssl googlepinyin cmocka cairo freetype2 wayland-client
 CORE_PKGS  = jansson libcrypto
 KIOSK_PKGS = $(CORE_PKGS) sqlite3 inih libcurl
 TEST_PKGS  = cmocka
@@ -173,11 +173,12 @@ TESTS += \
 
 # The UI foundation (src/ui/ui.c, theme.c, render.c, docs/ui.md): widgets
 # that emit draw commands, and the one SDL renderer; rules below the keyboard's.
-UI_PKGS = sdl2 SDL2_ttf libpng libqrencode
+UI_PKGS = sdl2 SDL2_ttf libpng libqrencode wayland-client
 UI_SRCS = \
 	src/ui/render.c \
 	src/ui/theme.c \
-	src/ui/ui.c
+	src/ui/ui.c \
+	src/ui/wlshm.c
 
 TESTS += \
 	tests/ui/test_render \

@@ -24,8 +24,11 @@
 #include <unistd.h>
 
 #include <SDL.h>
+#include <SDL_syswm.h>
 #include <png.h>
 #include <SDL_ttf.h>
+
+#include "wlshm.h"
 
 /* Input devices watched for wake-ups, and how often the set is re-read. */
 #define INPUT_FDS_MAX   16
@@ -113,6 +116,8 @@ struct render {
 	int rotate;               /* 0, 90, 180, 270: the UI turned clockwise onto the panel */
 	int pw, ph;               /* the panel's logical size (w x h, or h x w turned) */
 	SDL_Texture *canvas;      /* owned; rotate != 0: the UI is painted here (w x h) */
+	SDL_Surface *fb;          /* owned; with wl: the frame the software renderer draws */
+	struct wlshm *wl;         /* owned; Wayland without OpenGL: fb shown via wl_shm */
 	char how[RENDER_DESCRIBE_MAX]; /* render_describe's line */
 	char font_path[DRAW_FONT__N][512]; /* per role */
 	int font_index;           /* face in the collection */
@@ -1354,6 +1359,26 @@ static bool present_rects(struct render *r, const struct draw_rect *d, int nd)
 	return n > 0 && SDL_UpdateWindowSurfaceRects(r->win, s, n) == 0;
 }
 
+/* Show the frame painted: its nd rectangles d of the UI, or all of it
+ * (nd <= 0). */
+static void show(struct render *r, const struct draw_rect *d, int nd)
+{
+	struct draw_rect p[DAMAGE_RECTS];
+	int i;
+
+	if (r->wl) {
+		SDL_RenderFlush(r->ren);
+		for (i = 0; i < nd && i < DAMAGE_RECTS; i++)
+			p[i] = ui_to_panel(r, turnable(r, d[i]));
+		if (!wlshm_show(r->wl, r->fb->pixels, r->fb->pitch, p,
+				nd > 0 && nd <= DAMAGE_RECTS ? nd : -1))
+			SDL_Log("the Wayland connection failed");
+		return;
+	}
+	if (nd <= 0 || !present_rects(r, d, nd))
+		SDL_RenderPresent(r->ren);
+}
+
 ca_err render_frame(struct render *r, const struct draw_list *dl)
 {
 	struct draw_rect d[DAMAGE_RECTS];
@@ -1372,8 +1397,7 @@ ca_err render_frame(struct render *r, const struct draw_list *dl)
 			r->st.partial_px += (uint64_t)rect_area(d[i]);
 	}
 	frame_commit(r, dl);
-	if (nd <= 0 || !present_rects(r, d, nd))
-		SDL_RenderPresent(r->ren);
+	show(r, d, nd);
 	return CA_OK;
 }
 
@@ -1468,7 +1492,7 @@ ca_err render_screenshot(struct render *r, const struct draw_list *dl, const cha
 	frame_commit(r, dl);
 	ret = save_png(r, path); /* the UI, unturned */
 	canvas_end(r, NULL, -1);
-	SDL_RenderPresent(r->ren);
+	show(r, NULL, -1);
 	return ret;
 }
 
@@ -1876,6 +1900,42 @@ static bool open_renderer(struct render *r, enum render_renderer which, const ch
 	return true;
 }
 
+/*
+ * On Wayland: the software renderer drawing into r->fb, shown through
+ * wl_shm buffers (wlshm.h), so that no OpenGL is loaded. Only when the
+ * window has the panel's size (full screen on a panel of that size):
+ * the buffer is shown unscaled. Nothing done (r->ren NULL) otherwise,
+ * with why appended to tried (size n).
+ */
+static void open_wl_software(struct render *r, char *tried, size_t n)
+{
+	SDL_SysWMinfo wm;
+	char why[RENDER_DESCRIBE_MAX] = "";
+	int w = 0, h = 0;
+
+	SDL_GetWindowSize(r->win, &w, &h);
+	SDL_VERSION(&wm.version);
+	if (w != r->pw || h != r->ph) {
+		snprintf(why, sizeof(why), "window %dx%d, not the panel's %dx%d", w, h, r->pw, r->ph);
+	} else if (!SDL_GetWindowWMInfo(r->win, &wm) || wm.subsystem != SDL_SYSWM_WAYLAND) {
+		snprintf(why, sizeof(why), "no Wayland surface: %s", SDL_GetError());
+	} else if (!(r->fb = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
+							    SDL_PIXELFORMAT_ARGB8888))) {
+		snprintf(why, sizeof(why), "no frame: %s", SDL_GetError());
+	} else if ((r->wl = wlshm_open(wm.info.wl.display, wm.info.wl.surface, w, h, why,
+				       sizeof(why))) != NULL &&
+		   !(r->ren = SDL_CreateSoftwareRenderer(r->fb))) {
+		snprintf(why, sizeof(why), "%s", SDL_GetError());
+	}
+	if (r->ren)
+		return;
+	wlshm_free(r->wl);
+	r->wl = NULL;
+	SDL_FreeSurface(r->fb);
+	r->fb = NULL;
+	appendf(tried, n, "%ssoftware in wl_shm buffers: %s", tried[0] ? "; " : "", why);
+}
+
 /* Destroy the canvas, renderer and window, and stop SDL's video. */
 static void close_display(struct render *r)
 {
@@ -1883,6 +1943,10 @@ static void close_display(struct render *r)
 		SDL_DestroyTexture(r->canvas);
 	if (r->ren)
 		SDL_DestroyRenderer(r->ren);
+	wlshm_free(r->wl);
+	r->wl = NULL;
+	SDL_FreeSurface(r->fb);
+	r->fb = NULL;
 	if (r->win)
 		SDL_DestroyWindow(r->win);
 	if (r->win || r->ren)
@@ -1963,6 +2027,9 @@ static bool try_path(struct render *r, const struct render_opts *o, const char *
 		SDL_QuitSubSystem(SDL_INIT_VIDEO);
 		return false;
 	}
+	if (cur && !strcmp(cur, "wayland") && (want == RENDER_RENDERER_AUTO ||
+						want == RENDER_RENDERER_SOFTWARE))
+		open_wl_software(r, tried, sizeof(tried));
 	/* A deliberate choice is tried alone; AUTO goes down the list. */
 	for (i = 0; i < sizeof(order) / sizeof(order[0]) && !r->ren; i++) {
 		char one[RENDER_DESCRIBE_MAX];
@@ -2079,7 +2146,9 @@ static void describe(struct render *r, const SDL_RendererInfo *info, const char 
 		 info->flags & SDL_RENDERER_ACCELERATED ? " accelerated" : "",
 		 info->flags & SDL_RENDERER_PRESENTVSYNC ? " vsync" : "",
 		 info->flags & SDL_RENDERER_TARGETTEXTURE ? " target-texture" : "");
-	if (!strcmp(r->st.driver, "software"))
+	if (r->wl)
+		appendf(r->how, sizeof(r->how), ", window pixels in wl_shm buffers (no OpenGL)");
+	else if (!strcmp(r->st.driver, "software"))
 		appendf(r->how, sizeof(r->how), ", window pixels %s",
 			fb && !strcmp(fb, "0") ? "native (no OpenGL)" : "through an OpenGL ES 2 texture");
 	appendf(r->how, sizeof(r->how), ", partial repaint %s, output %dx%d, UI %dx%d rotate %d",
