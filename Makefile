@@ -17,7 +17,7 @@
 
 # Libraries, by pkg-config name. One list for the check, one per link.
 PKGS       = sdl2 SDL2_ttf SDL2_image libpng libqrencode sqlite3 libcurl jansson \
-             inih libmicrohttpd openssl googlepinyin cmocka cairo freetype2
+             inih libmicrohttpd openssl googlepinyin cmocka cairo freetype2 wayland-client
 CORE_PKGS  = jansson libcrypto
 KIOSK_PKGS = $(CORE_PKGS) sqlite3 inih libcurl
 TEST_PKGS  = cmocka
@@ -184,11 +184,12 @@ TESTS += \
 
 # The UI foundation (src/ui/ui.c, theme.c, render.c, docs/ui.md): widgets
 # that emit draw commands, and the one SDL renderer; rules below the keyboard's.
-UI_PKGS = sdl2 SDL2_ttf libpng libqrencode
+UI_PKGS = sdl2 SDL2_ttf libpng libqrencode wayland-client
 UI_SRCS = \
 	src/ui/render.c \
 	src/ui/theme.c \
-	src/ui/ui.c
+	src/ui/ui.c \
+	src/ui/wlshm.c
 
 TESTS += \
 	tests/ui/test_render \
@@ -430,8 +431,15 @@ bench: bench-ui
 
 # The kiosk app's budgets (tools/bench-kiosk): first frame, PSS on the form
 # with the pinyin dictionary, idle CPU on the payment QR screen.
+# On the real display paths (X11 on Xvfb, Wayland under weston and cage
+# nested on it) beside Chromium --kiosk, seen by an outside X observer
+# (tools/bench/xobserve.c; docs/bench-kiosk.md).
+XOBSERVE = $(BUILD)/xobserve
+$(BUILD)/tools/bench/xobserve.o: ALL_CFLAGS += $(call pkg_cflags,x11 xext libpng)
+$(XOBSERVE): $(BUILD)/tools/bench/xobserve.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,x11 xext libpng)
 .PHONY: bench-kiosk
-bench-kiosk: $(KIOSK_BIN) $(HUB_BIN) $(HUBCTL_BIN)
+bench-kiosk: $(KIOSK_BIN) $(HUB_BIN) $(HUBCTL_BIN) $(XOBSERVE)
 	tools/bench-kiosk --bin $(BUILD)
 bench: bench-kiosk
 all: $(UI_GALLERY)

@@ -140,9 +140,26 @@ static void start_dispenser(struct app *a, const struct app_opts *o)
 
 ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errlen)
 {
+	/* The config's enums list the same choices in the same order. */
+	static const enum render_driver drivers[] = {
+		[CONFIG_VIDEO_AUTO] = RENDER_DRIVER_AUTO,
+		[CONFIG_VIDEO_KMSDRM] = RENDER_DRIVER_KMSDRM,
+		[CONFIG_VIDEO_WAYLAND] = RENDER_DRIVER_WAYLAND,
+		[CONFIG_VIDEO_X11] = RENDER_DRIVER_X11,
+	};
+	static const enum render_renderer renderers[] = {
+		[CONFIG_RENDERER_AUTO] = RENDER_RENDERER_AUTO,
+		[CONFIG_RENDERER_SOFTWARE] = RENDER_RENDERER_SOFTWARE,
+		[CONFIG_RENDERER_OPENGLES2] = RENDER_RENDERER_OPENGLES2,
+		[CONFIG_RENDERER_OPENGL] = RENDER_RENDERER_OPENGL,
+	};
 	struct render_opts ro = { .w = o->w, .h = o->h, .mode = o->mode,
 				  .font_regular = o->cfg->font, .font_index = -1,
-				  .text_cache_bytes = APP_TEXT_CACHE_BYTES };
+				  .text_cache_bytes = APP_TEXT_CACHE_BYTES,
+				  .driver = drivers[o->cfg->video],
+				  .renderer = renderers[o->cfg->renderer],
+				  .rotate = o->cfg->rotate };
+	char how[RENDER_DESCRIBE_MAX];
 	struct ui_metrics m;
 	ca_err rc;
 
@@ -162,6 +179,8 @@ ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errle
 	rc = render_open(&a->r, &ro, err, errlen);
 	if (rc != CA_OK)
 		goto out;
+	render_describe(a->r, how, sizeof(how));
+	log_info("kiosk", "display: %s", how);
 	m = render_metrics(a->r);
 	a->ui = ui_new(o->w, o->h, &m);
 	if (!a->ui) {

@@ -79,6 +79,9 @@ enum cfg_kind {
 	CFG_DRIVER, /* none | sim | serial */
 	CFG_BAUD,   /* one of cfg_bauds[] */
 	CFG_STOCK,  /* 1..CONFIG_DISP_SLOTS_MAX counts 0..CFG_STOCK_MAX, by ',' */
+	CFG_VIDEO,  /* auto | kmsdrm | wayland | x11 */
+	CFG_RENDERER, /* auto | software | opengles2 | opengl */
+	CFG_ROTATE, /* 0 | 90 | 180 | 270 */
 };
 
 /* Serial line rates the dispenser driver can set. */
@@ -107,6 +110,9 @@ enum cfg_key_id {
 	K_ORIENT,
 	K_FULLSCREEN,
 	K_FONT,
+	K_VIDEO,
+	K_RENDERER,
+	K_ROTATE,
 	K_IDLE_WARN,
 	K_IDLE_RESET,
 	K_SYNC,
@@ -159,6 +165,9 @@ static const struct cfg_key cfg_keys[K__N] = {
 	CFG_NUM(K_FULLSCREEN, "screen", "fullscreen", CFG_BOOL, fullscreen,
 		0, 0),
 	CFG_STR(K_FONT, "screen", "font", CFG_PATH, font),
+	CFG_NUM(K_VIDEO, "screen", "driver", CFG_VIDEO, video, 0, 0),
+	CFG_NUM(K_RENDERER, "screen", "renderer", CFG_RENDERER, renderer, 0, 0),
+	CFG_NUM(K_ROTATE, "screen", "rotate", CFG_ROTATE, rotate, 0, 0),
 	CFG_NUM(K_IDLE_WARN, "timeouts", "idle_warn_s", CFG_INT, idle_warn_s,
 		10, 3600),
 	CFG_NUM(K_IDLE_RESET, "timeouts", "idle_reset_s", CFG_INT,
@@ -680,6 +689,39 @@ static bool cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v)
 			return false;
 		}
 		return true;
+	case CFG_VIDEO:
+	case CFG_RENDERER: {
+		static const char *const videos[] = { "auto", "kmsdrm", "wayland", "x11" };
+		static const char *const renderers[] = { "auto", "software", "opengles2", "opengl" };
+		const char *const *names = k->kind == CFG_VIDEO ? videos : renderers;
+		size_t i;
+
+		/* Both lists have four names, in the order of their enums. */
+		for (i = 0; i < 4; i++)
+			if (strcasecmp(v, names[i]) == 0)
+				break;
+		if (i == 4) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' is not %s, %s, %s or %s",
+				k->section, k->name, cfg_quote(v, q, sizeof(q)),
+				names[0], names[1], names[2], names[3]);
+			return false;
+		}
+		if (k->kind == CFG_VIDEO)
+			*(enum config_video *)(void *)field = (enum config_video)i;
+		else
+			*(enum config_renderer *)(void *)field = (enum config_renderer)i;
+		return true;
+	}
+	case CFG_ROTATE:
+		rc = cfg_parse_long(v, &n);
+		if (rc != 0 || (n != 0 && n != 90 && n != 180 && n != 270)) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' is not 0, 90, 180 or 270 "
+				"(degrees, clockwise)", k->section, k->name,
+				cfg_quote(v, q, sizeof(q)));
+			return false;
+		}
+		*(int *)(void *)field = (int)n;
+		return true;
 	case CFG_LEVEL:
 		lvl = log_level_from_name(v);
 		if (lvl < 0) {
@@ -842,6 +884,9 @@ void config_defaults(struct config *c)
 	c->fullscreen = false;
 	snprintf(c->font, sizeof(c->font), "%s",
 		 "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc");
+	c->video = CONFIG_VIDEO_AUTO;
+	c->renderer = CONFIG_RENDERER_AUTO;
+	c->rotate = 0;
 	c->idle_warn_s = 60;
 	c->idle_reset_s = 30;
 	c->sync_interval_s = 10;

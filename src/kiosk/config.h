@@ -9,7 +9,9 @@
  *
  *   [kiosk]   id, data_dir, secret_file, maint_pin
  *   [server]  url, ca_file, pin, connect_timeout_ms, total_timeout_ms
- *   [screen]  width, height, orientation (portrait|landscape), fullscreen, font
+ *   [screen]  width, height, orientation (portrait|landscape), fullscreen, font,
+ *             driver (auto|kmsdrm|wayland|x11), renderer (auto|software|
+ *             opengles2|opengl), rotate (0|90|180|270)
  *   [timeouts] idle_warn_s, idle_reset_s, sync_interval_s
  *   [log]     level (error|warn|info|debug)
  *   [dispenser] driver (none|sim|serial), device, baud, slots, stock,
@@ -48,6 +50,22 @@ enum config_orientation {
 	CONFIG_LANDSCAPE, /* 1920x1080 */
 };
 
+/* The display path ([screen] driver; docs/ui.md, Display paths). */
+enum config_video {
+	CONFIG_VIDEO_AUTO,    /* SDL_VIDEODRIVER if set, else wayland, x11, kmsdrm */
+	CONFIG_VIDEO_KMSDRM,  /* the bare screen */
+	CONFIG_VIDEO_WAYLAND, /* under a compositor (cage) */
+	CONFIG_VIDEO_X11,     /* an X server */
+};
+
+/* The SDL renderer ([screen] renderer). */
+enum config_renderer {
+	CONFIG_RENDERER_AUTO,      /* software, else opengles2, else opengl */
+	CONFIG_RENDERER_SOFTWARE,  /* the one the partial repaint is built for */
+	CONFIG_RENDERER_OPENGLES2,
+	CONFIG_RENDERER_OPENGL,
+};
+
 struct config {
 	char kiosk_id[33];                    /* [kiosk] id: [A-Za-z0-9_-]{1,32} */
 	char data_dir[CONFIG_PATH_MAX + 1];   /* [kiosk] data_dir: store, state files */
@@ -63,6 +81,9 @@ struct config {
 	enum config_orientation orientation;  /* [screen] orientation */
 	bool fullscreen;                      /* [screen] fullscreen */
 	char font[CONFIG_PATH_MAX + 1];       /* [screen] font: CJK font file */
+	enum config_video video;              /* [screen] driver: the display path */
+	enum config_renderer renderer;        /* [screen] renderer */
+	int rotate;                           /* [screen] rotate: 0, 90, 180, 270 (clockwise) */
 	int idle_warn_s;                      /* [timeouts] idle_warn_s: idle time before the warning */
 	int idle_reset_s;                     /* [timeouts] idle_reset_s: warning countdown before reset */
 	int sync_interval_s;                  /* [timeouts] sync_interval_s: change-feed poll period */

@@ -9,9 +9,12 @@
  *                              into --shots DIR, exit status of the script;
  *   --script FILE              the same in a window, to watch it run;
  *   (nothing)                  the touch UI in a window, or full screen when
- *                              the configuration says so. Without a display
- *                              (DISPLAY and WAYLAND_DISPLAY unset) it says so
- *                              and exits 1: use --headless --script.
+ *                              the configuration says so, on the display
+ *                              path of [screen] driver (KMSDRM, Wayland,
+ *                              X11; auto tries them). When none works it
+ *                              says what it tried and why each failed, and
+ *                              exits 1 (without a display: --headless
+ *                              --script).
  * The screens and the loop are in app.c / screens.c.
  *
  * Exit status: 0 fine, 1 the data directory, the store files or the device
@@ -82,7 +85,8 @@ static void usage(FILE *f, bool full)
 		"  --help         show this text\n"
 		"  --version      show the version\n"
 		"\n"
-		"Without --check or --script: the touch UI (needs a display).\n"
+		"Without --check or --script: the touch UI on the display path of\n"
+		"[screen] driver (auto: SDL_VIDEODRIVER, else wayland, x11, kmsdrm).\n"
 		"\n"
 		"Exit status: 0 fine; 1 the data directory, store or secret file\n"
 		"cannot be made private (0700/0600, owned by this user, no symbolic\n"
@@ -171,12 +175,6 @@ static int run_ui(const struct config *c, bool headless, const char *script,
 		o.mode = RENDER_HEADLESS;
 	else
 		o.mode = c->fullscreen ? RENDER_FULLSCREEN : RENDER_WINDOW;
-	if (!headless && !getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY")) {
-		fprintf(stderr, "ca-kiosk: no display (DISPLAY and "
-			"WAYLAND_DISPLAY are unset); run a flow script with "
-			"--headless --script FILE --shots DIR\n");
-		goto out;
-	}
 	if (c->secret_file[0] &&
 	    sync_load_secret(c->secret_file, secret, sizeof(secret), err,
 			     sizeof(err)) != CA_OK) {
@@ -199,6 +197,7 @@ static int run_ui(const struct config *c, bool headless, const char *script,
 	}
 	if (app_init(a, &o, err, sizeof(err)) != CA_OK) {
 		fprintf(stderr, "ca-kiosk: the UI cannot start: %s\n", err);
+		log_error("kiosk", "the UI cannot start: %s", err);
 		goto out;
 	}
 	if (script)

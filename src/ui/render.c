@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,11 @@
 #include <unistd.h>
 
 #include <SDL.h>
+#include <SDL_syswm.h>
 #include <png.h>
 #include <SDL_ttf.h>
+
+#include "wlshm.h"
 
 /* Input devices watched for wake-ups, and how often the set is re-read. */
 #define INPUT_FDS_MAX   16
@@ -109,6 +113,12 @@ struct render {
 	SDL_Renderer *ren;        /* owned */
 	int w, h;                 /* logical size */
 	enum render_mode mode;    /* how it was opened */
+	int rotate;               /* 0, 90, 180, 270: the UI turned clockwise onto the panel */
+	int pw, ph;               /* the panel's logical size (w x h, or h x w turned) */
+	SDL_Texture *canvas;      /* owned; rotate != 0: the UI is painted here (w x h) */
+	SDL_Surface *fb;          /* owned; with wl: the frame the software renderer draws */
+	struct wlshm *wl;         /* owned; Wayland without OpenGL: fb shown via wl_shm */
+	char how[RENDER_DESCRIBE_MAX]; /* render_describe's line */
 	char font_path[DRAW_FONT__N][512]; /* per role */
 	int font_index;           /* face in the collection */
 	struct font_slot fonts[DRAW_FONT__N]; /* per role */
@@ -1050,7 +1060,7 @@ static int frame_damage(struct render *r, const struct draw_list *dl,
 		r->cur[i].cmd = dl->cmds[i];
 	}
 	partial = r->partial_ok && r->prev_valid && r->prev_n == dl->n &&
-		  SDL_GetRendererOutputSize(r->ren, &ow, &oh) == 0 && ow == r->w && oh == r->h;
+		  SDL_GetRendererOutputSize(r->ren, &ow, &oh) == 0 && ow == r->pw && oh == r->ph;
 	for (i = 0; partial && i < dl->n; i++) {
 		if (r->cur[i].hash == r->prev[i].hash)
 			continue;
@@ -1238,6 +1248,137 @@ static void paint(struct render *r, const struct draw_list *dl, const struct dra
 	r->st.frames++;
 }
 
+/*
+ * Rotation: with [screen] rotate the UI is painted into r->canvas (w x h,
+ * a target texture that keeps its pixels, so the partial repaint works
+ * there as on the window) and the painted rectangles are copied onto the
+ * panel turned clockwise by r->rotate degrees.
+ */
+
+/* The rectangle q of the UI turned onto the panel: where its pixels land. */
+static struct draw_rect ui_to_panel(const struct render *r, struct draw_rect q)
+{
+	switch (r->rotate) {
+	case 90:
+		return (struct draw_rect){ r->h - q.y - q.h, q.x, q.h, q.w };
+	case 180:
+		return (struct draw_rect){ r->w - q.x - q.w, r->h - q.y - q.h, q.w, q.h };
+	case 270:
+		return (struct draw_rect){ q.y, r->w - q.x - q.w, q.h, q.w };
+	default:
+		return q;
+	}
+}
+
+/* q clipped to the screen and, for a quarter turn, widened by a pixel
+ * when w - h is odd: a quarter turn about the centre of a w x h rectangle
+ * lands on whole pixels only when w - h is even. */
+static struct draw_rect turnable(const struct render *r, struct draw_rect q)
+{
+	q = rect_clip(q, (struct draw_rect){ 0, 0, r->w, r->h });
+	if (q.w > 0 && q.h > 0 && (r->rotate == 90 || r->rotate == 270) && ((q.w - q.h) & 1)) {
+		if (q.x + q.w < r->w)
+			q.w++;
+		else if (q.x > 0)
+			q.x--, q.w++;
+		else if (q.y + q.h < r->h)
+			q.h++;
+		else
+			q.y--, q.h++;
+	}
+	return q;
+}
+
+/* Copy the UI's rectangle q from the canvas onto the panel, turned. */
+static void show_rect(struct render *r, struct draw_rect q)
+{
+	struct draw_rect p;
+	SDL_Rect src;
+	SDL_FRect dst;
+
+	q = turnable(r, q);
+	if (q.w <= 0 || q.h <= 0)
+		return;
+	p = ui_to_panel(r, q);
+	src = (SDL_Rect){ q.x, q.y, q.w, q.h };
+	/* SDL turns dst about its centre: centre it on the panel rectangle. */
+	dst.w = (float)q.w;
+	dst.h = (float)q.h;
+	dst.x = (float)p.x + (float)(p.w - q.w) / 2.0f;
+	dst.y = (float)p.y + (float)(p.h - q.h) / 2.0f;
+	SDL_RenderCopyExF(r->ren, r->canvas, &src, &dst, (double)r->rotate, NULL, SDL_FLIP_NONE);
+}
+
+/* Paint on the canvas from here on (no-op without rotation). */
+static void canvas_begin(struct render *r)
+{
+	if (r->canvas)
+		SDL_SetRenderTarget(r->ren, r->canvas);
+}
+
+/* Back to the window, and show what was painted: the nd rectangles d, or
+ * everything (nd < 0, or a renderer whose back buffer is undefined). */
+static void canvas_end(struct render *r, const struct draw_rect *d, int nd)
+{
+	int i;
+
+	if (!r->canvas)
+		return;
+	SDL_SetRenderTarget(r->ren, NULL);
+	if (nd < 0 || !r->partial_ok) {
+		SDL_SetRenderDrawColor(r->ren, 0, 0, 0, 255);
+		SDL_RenderClear(r->ren); /* the letterbox bars too */
+		show_rect(r, (struct draw_rect){ 0, 0, r->w, r->h });
+		return;
+	}
+	for (i = 0; i < nd; i++)
+		show_rect(r, d[i]);
+}
+
+/*
+ * Show a partial frame of the software renderer: only its rectangles go
+ * to the screen (on X11 an XShmPutImage of each, not of the whole 8 MiB
+ * window every countdown second). The renderer draws into the window's
+ * surface, so flushing its queue and updating those rectangles is what
+ * SDL_RenderPresent would do for all of it. false: not done (the caller
+ * presents the whole frame).
+ */
+static bool present_rects(struct render *r, const struct draw_rect *d, int nd)
+{
+	SDL_Rect s[DAMAGE_RECTS];
+	int i, n = 0;
+
+	if (!r->partial_ok || nd > DAMAGE_RECTS || SDL_RenderFlush(r->ren) != 0)
+		return false;
+	for (i = 0; i < nd; i++) {
+		struct draw_rect p = ui_to_panel(r, turnable(r, d[i]));
+
+		if (p.w > 0 && p.h > 0)
+			s[n++] = (SDL_Rect){ p.x, p.y, p.w, p.h };
+	}
+	return n > 0 && SDL_UpdateWindowSurfaceRects(r->win, s, n) == 0;
+}
+
+/* Show the frame painted: its nd rectangles d of the UI, or all of it
+ * (nd <= 0). */
+static void show(struct render *r, const struct draw_rect *d, int nd)
+{
+	struct draw_rect p[DAMAGE_RECTS];
+	int i;
+
+	if (r->wl) {
+		SDL_RenderFlush(r->ren);
+		for (i = 0; i < nd && i < DAMAGE_RECTS; i++)
+			p[i] = ui_to_panel(r, turnable(r, d[i]));
+		if (!wlshm_show(r->wl, r->fb->pixels, r->fb->pitch, p,
+				nd > 0 && nd <= DAMAGE_RECTS ? nd : -1))
+			SDL_Log("the Wayland connection failed");
+		return;
+	}
+	if (nd <= 0 || !present_rects(r, d, nd))
+		SDL_RenderPresent(r->ren);
+}
+
 ca_err render_frame(struct render *r, const struct draw_list *dl)
 {
 	struct draw_rect d[DAMAGE_RECTS];
@@ -1247,14 +1388,16 @@ ca_err render_frame(struct render *r, const struct draw_list *dl)
 		frame_commit(r, dl);
 		return CA_OK; /* the same pixels: nothing to paint or show */
 	}
+	canvas_begin(r);
 	paint(r, dl, d, nd);
+	canvas_end(r, d, nd);
 	if (nd > 0) {
 		r->st.partial_frames++;
 		for (i = 0; i < nd; i++)
 			r->st.partial_px += (uint64_t)rect_area(d[i]);
 	}
 	frame_commit(r, dl);
-	SDL_RenderPresent(r->ren);
+	show(r, d, nd);
 	return CA_OK;
 }
 
@@ -1312,8 +1455,12 @@ static ca_err save_png(struct render *r, const char *path)
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return CA_ERR_TOO_LONG;
-	if (SDL_GetRendererOutputSize(r->ren, &w, &h) != 0)
+	if (SDL_GetRenderTarget(r->ren)) {
+		w = r->w; /* the canvas: the UI as painted, before the turn */
+		h = r->h;
+	} else if (SDL_GetRendererOutputSize(r->ren, &w, &h) != 0) {
 		return CA_ERR_IO;
+	}
 	s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
 	if (!s)
 		return CA_ERR_NOMEM;
@@ -1340,10 +1487,12 @@ ca_err render_screenshot(struct render *r, const struct draw_list *dl, const cha
 	ca_err ret;
 
 	frame_damage(r, dl, d); /* fills r->cur for paint */
+	canvas_begin(r);
 	paint(r, dl, NULL, -1);
 	frame_commit(r, dl);
-	ret = save_png(r, path);
-	SDL_RenderPresent(r->ren);
+	ret = save_png(r, path); /* the UI, unturned */
+	canvas_end(r, NULL, -1);
+	show(r, NULL, -1);
 	return ret;
 }
 
@@ -1366,11 +1515,46 @@ static int wake_fd = -1;
 
 /* ---- events ---- */
 
-/* Map a finger's normalised position to logical px. */
+/* A point on the panel (its logical px, letterbox already taken off by
+ * SDL) to the UI's px: the rotation undone, clamped to the screen. */
+static void panel_to_ui(const struct render *r, float px, float py, int *x, int *y)
+{
+	float ux, uy;
+
+	switch (r->rotate) {
+	case 90:
+		ux = py;
+		uy = (float)r->h - px;
+		break;
+	case 180:
+		ux = (float)r->w - px;
+		uy = (float)r->h - py;
+		break;
+	case 270:
+		ux = (float)r->w - py;
+		uy = px;
+		break;
+	default:
+		ux = px;
+		uy = py;
+		break;
+	}
+	*x = (int)lroundf(ux);
+	*y = (int)lroundf(uy);
+	*x = *x < 0 ? 0 : *x >= r->w ? r->w - 1 : *x;
+	*y = *y < 0 ? 0 : *y >= r->h ? r->h - 1 : *y;
+}
+
+/*
+ * Map a finger's position to the UI's px. SDL delivers it normalised to
+ * the window; with a logical size set, SDL's own event watch (added with
+ * the renderer) has already mapped it to the logical viewport, 0..1 over
+ * the panel's logical size without the letterbox bars (a touch on a bar
+ * is clamped to its edge). What is left is the rotation.
+ */
 static void finger_xy(struct render *r, const SDL_TouchFingerEvent *f, int *x, int *y)
 {
-	*x = (int)lroundf(f->x * (float)r->w);
-	*y = (int)lroundf(f->y * (float)r->h);
+	panel_to_ui(r, f->x * (float)r->pw, f->y * (float)r->ph, x, y);
 }
 
 void render_wake(void)
@@ -1520,15 +1704,17 @@ int render_wait(struct render *r, struct ui *ui, int timeout_ms)
 			/* Touch also arrives as synthetic mouse events: skip those. */
 			if (e.button.which == SDL_TOUCH_MOUSEID || e.button.button != SDL_BUTTON_LEFT)
 				break;
+			panel_to_ui(r, (float)e.button.x, (float)e.button.y, &x, &y);
 			ui_input_pointer(ui, e.type == SDL_MOUSEBUTTONDOWN ? UI_POINTER_DOWN : UI_POINTER_UP,
-					 e.button.x, e.button.y);
+					 x, y);
 			flags |= RENDER_INPUT;
 			edge = true;
 			break;
 		case SDL_MOUSEMOTION:
 			if (e.motion.which == SDL_TOUCH_MOUSEID)
 				break;
-			ui_input_pointer(ui, UI_POINTER_MOVE, e.motion.x, e.motion.y);
+			panel_to_ui(r, (float)e.motion.x, (float)e.motion.y, &x, &y);
+			ui_input_pointer(ui, UI_POINTER_MOVE, x, y);
 			flags |= RENDER_INPUT;
 			break;
 		case SDL_MOUSEWHEEL:
@@ -1536,8 +1722,11 @@ int render_wait(struct render *r, struct ui *ui, int timeout_ms)
 			flags |= RENDER_INPUT;
 			break;
 		case SDL_FINGERDOWN:
+			/* A finger still down (its release lost, or a second
+			 * finger): its press ends with no tap, and this one
+			 * takes over, so a lost release never blocks touches. */
 			if (r->finger_down)
-				break; /* a second finger is ignored */
+				ui_input_pointer(ui, UI_POINTER_CANCEL, 0, 0);
 			r->finger_down = true;
 			r->finger = e.tfinger.fingerId;
 			finger_xy(r, &e.tfinger, &x, &y);
@@ -1595,27 +1784,407 @@ static void errf(char *err, size_t n, const char *what)
 		snprintf(err, n, "%s: %s", what, SDL_GetError());
 }
 
+/* ---- display paths (docs/ui.md, Display paths) ---- */
+
+static void describe(struct render *r, const SDL_RendererInfo *info, const char *tried);
+
+/* SDL's name of a display path. */
+static const char *const driver_names[] = {
+	[RENDER_DRIVER_KMSDRM] = "kmsdrm",
+	[RENDER_DRIVER_WAYLAND] = "wayland",
+	[RENDER_DRIVER_X11] = "x11",
+};
+
+/* Append printf-style text to buf (size n), cutting at its end. */
+static void appendf(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, n);
+	va_list ap;
+
+	if (used + 1 >= n)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, n - used, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Why KMSDRM cannot work here, before SDL is asked (its own message is
+ * only "kmsdrm not available"): no /dev/dri, no card in it, or no card
+ * this user may open read-write (the kiosk user needs the video group).
+ * NULL when a card opens; else the reason in buf.
+ */
+static const char *kmsdrm_problem(char *buf, size_t n)
+{
+	DIR *d = opendir("/dev/dri");
+	struct dirent *de;
+	char path[300];
+	int fd, e = 0, cards = 0;
+
+	if (!d) {
+		snprintf(buf, n, "no DRM device: /dev/dri: %s", strerror(errno));
+		return buf;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "card", 4) != 0)
+			continue;
+		cards++;
+		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd >= 0) {
+			close(fd);
+			closedir(d);
+			return NULL;
+		}
+		e = errno;
+		snprintf(buf, n, "%s: %s%s", path, strerror(e),
+			 e == EACCES ? " (is the kiosk user in the video group?)" : "");
+	}
+	closedir(d);
+	if (!cards)
+		snprintf(buf, n, "no DRM device: no /dev/dri/card*");
+	return buf;
+}
+
+/* How the software renderer's window pixels reach the screen on video
+ * driver drv: SDL's value for SDL_HINT_FRAMEBUFFER_ACCELERATION. X11
+ * (MIT-SHM) and the offscreen driver have a native window framebuffer;
+ * "0" keeps SDL from loading OpenGL for it. SDL 2.26's Wayland and
+ * KMSDRM drivers have none: there the frame is shown through an OpenGL
+ * ES 2 texture, uploaded at each present. */
+static const char *fb_accel(const char *drv)
+{
+	return (!strcmp(drv, "x11") || !strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) ?
+	       "0" : "opengles2";
+}
+
+/* The index of SDL's render driver name, -1 when this SDL has none. */
+static int render_driver_index(const char *name)
+{
+	SDL_RendererInfo info;
+	int i, n = SDL_GetNumRenderDrivers();
+
+	for (i = 0; i < n; i++)
+		if (SDL_GetRenderDriverInfo(i, &info) == 0 && !strcmp(info.name, name))
+			return i;
+	return -1;
+}
+
+/* Make r->ren on r->win with renderer which (not AUTO), or say why not
+ * in why (size n). */
+static bool open_renderer(struct render *r, enum render_renderer which, const char *drv,
+			  char *why, size_t n)
+{
+	static const char *const names[] = {
+		[RENDER_RENDERER_SOFTWARE] = "software",
+		[RENDER_RENDERER_OPENGLES2] = "opengles2",
+		[RENDER_RENDERER_OPENGL] = "opengl",
+	};
+	const char *name = names[which];
+	int idx = render_driver_index(name);
+
+	if (idx < 0) {
+		snprintf(why, n, "%s: not in this SDL", name);
+		return false;
+	}
+	SDL_SetHintWithPriority(SDL_HINT_RENDER_DRIVER, name, SDL_HINT_OVERRIDE);
+	if (which == RENDER_RENDERER_SOFTWARE)
+		SDL_SetHintWithPriority(SDL_HINT_FRAMEBUFFER_ACCELERATION, fb_accel(drv),
+					SDL_HINT_OVERRIDE);
+	r->ren = SDL_CreateRenderer(r->win, idx, which == RENDER_RENDERER_SOFTWARE ?
+				    SDL_RENDERER_SOFTWARE : SDL_RENDERER_ACCELERATED);
+	if (!r->ren) {
+		snprintf(why, n, "%s: %s", name, SDL_GetError());
+		return false;
+	}
+	return true;
+}
+
+/*
+ * On Wayland: the software renderer drawing into r->fb, shown through
+ * wl_shm buffers (wlshm.h), so that no OpenGL is loaded. Only when the
+ * window has the panel's size (full screen on a panel of that size):
+ * the buffer is shown unscaled. Nothing done (r->ren NULL) otherwise,
+ * with why appended to tried (size n).
+ */
+static void open_wl_software(struct render *r, char *tried, size_t n)
+{
+	SDL_SysWMinfo wm;
+	char why[RENDER_DESCRIBE_MAX] = "";
+	int w = 0, h = 0;
+
+	SDL_GetWindowSize(r->win, &w, &h);
+	SDL_VERSION(&wm.version);
+	if (w != r->pw || h != r->ph) {
+		snprintf(why, sizeof(why), "window %dx%d, not the panel's %dx%d", w, h, r->pw, r->ph);
+	} else if (!SDL_GetWindowWMInfo(r->win, &wm) || wm.subsystem != SDL_SYSWM_WAYLAND) {
+		snprintf(why, sizeof(why), "no Wayland surface: %s", SDL_GetError());
+	} else if (!(r->fb = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
+							    SDL_PIXELFORMAT_ARGB8888))) {
+		snprintf(why, sizeof(why), "no frame: %s", SDL_GetError());
+	} else if ((r->wl = wlshm_open(wm.info.wl.display, wm.info.wl.surface, w, h, why,
+				       sizeof(why))) != NULL &&
+		   !(r->ren = SDL_CreateSoftwareRenderer(r->fb))) {
+		snprintf(why, sizeof(why), "%s", SDL_GetError());
+	}
+	if (r->ren)
+		return;
+	wlshm_free(r->wl);
+	r->wl = NULL;
+	SDL_FreeSurface(r->fb);
+	r->fb = NULL;
+	appendf(tried, n, "%ssoftware in wl_shm buffers: %s", tried[0] ? "; " : "", why);
+}
+
+/* Destroy the canvas, renderer and window, and stop SDL's video. */
+static void close_display(struct render *r)
+{
+	if (r->canvas)
+		SDL_DestroyTexture(r->canvas);
+	if (r->ren)
+		SDL_DestroyRenderer(r->ren);
+	wlshm_free(r->wl);
+	r->wl = NULL;
+	SDL_FreeSurface(r->fb);
+	r->fb = NULL;
+	if (r->win)
+		SDL_DestroyWindow(r->win);
+	if (r->win || r->ren)
+		SDL_QuitSubSystem(SDL_INIT_VIDEO);
+	r->canvas = NULL;
+	r->ren = NULL;
+	r->win = NULL;
+}
+
+/*
+ * Open the window and renderer on video driver drv (NULL: SDL's choice,
+ * i.e. SDL_VIDEODRIVER). false with the reason in why (size n), SDL's
+ * video stopped again.
+ */
+static bool try_path(struct render *r, const struct render_opts *o, const char *drv,
+		     char *why, size_t n)
+{
+	static const enum render_renderer order[] = {
+		RENDER_RENDERER_SOFTWARE, RENDER_RENDERER_OPENGLES2, RENDER_RENDERER_OPENGL,
+	};
+	Uint32 wflags = SDL_WINDOW_SHOWN;
+	SDL_Rect bounds = { 0, 0, 0, 0 };
+	int wx = (int)SDL_WINDOWPOS_CENTERED, wy = (int)SDL_WINDOWPOS_CENTERED;
+	int ww = r->pw, wh = r->ph, pct = o->window_pct > 0 ? o->window_pct : 50;
+	enum render_renderer want = o->mode == RENDER_HEADLESS ? RENDER_RENDERER_SOFTWARE :
+				    o->renderer;
+	const char *cur;
+	char tried[RENDER_DESCRIBE_MAX] = "";
+	size_t i;
+
+	if (drv && !strcmp(drv, "kmsdrm") && kmsdrm_problem(why, n))
+		return false;
+	if (drv && !strcmp(drv, "wayland") && !getenv("WAYLAND_DISPLAY") &&
+	    !getenv("XDG_RUNTIME_DIR")) {
+		/* No socket to look for (libwayland would only print so). */
+		snprintf(why, n, "no Wayland compositor to connect to (WAYLAND_DISPLAY and "
+			 "XDG_RUNTIME_DIR unset)");
+		return false;
+	}
+	if (drv)
+		SDL_SetHintWithPriority(SDL_HINT_VIDEODRIVER, drv, SDL_HINT_OVERRIDE);
+	if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+		if (drv && !strcmp(drv, "wayland"))
+			snprintf(why, n, "no Wayland compositor to connect to (WAYLAND_DISPLAY %s%s)",
+				 getenv("WAYLAND_DISPLAY") ? "is " : "unset",
+				 getenv("WAYLAND_DISPLAY") ? getenv("WAYLAND_DISPLAY") : "");
+		else if (drv && !strcmp(drv, "x11"))
+			snprintf(why, n, "no X server to connect to (DISPLAY %s%s)",
+				 getenv("DISPLAY") ? "is " : "unset",
+				 getenv("DISPLAY") ? getenv("DISPLAY") : "");
+		else
+			snprintf(why, n, "%s", SDL_GetError());
+		return false;
+	}
+	cur = SDL_GetCurrentVideoDriver();
+	if (o->mode == RENDER_FULLSCREEN && cur && !strcmp(cur, "x11") &&
+	    SDL_GetDisplayBounds(0, &bounds) == 0) {
+		/* A borderless window over the whole screen: SDL's fullscreen
+		 * request on X11 waits about 100 ms for a window manager to
+		 * answer, and a kiosk's X server has none. */
+		wflags |= SDL_WINDOW_BORDERLESS;
+		ww = bounds.w;
+		wh = bounds.h;
+	} else if (o->mode == RENDER_FULLSCREEN) {
+		wflags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+	} else if (o->mode == RENDER_WINDOW) {
+		ww = o->win_w > 0 && o->win_h > 0 ? o->win_w : r->pw * pct / 100;
+		wh = o->win_w > 0 && o->win_h > 0 ? o->win_h : r->ph * pct / 100;
+		wflags |= SDL_WINDOW_ALLOW_HIGHDPI;
+	}
+	if (wflags & SDL_WINDOW_BORDERLESS) {
+		wx = bounds.x;
+		wy = bounds.y;
+	}
+	r->win = SDL_CreateWindow("CA kiosk", wx, wy, ww, wh, wflags);
+	if (!r->win) {
+		snprintf(why, n, "no window: %s", SDL_GetError());
+		SDL_QuitSubSystem(SDL_INIT_VIDEO);
+		return false;
+	}
+	if (cur && !strcmp(cur, "wayland") && (want == RENDER_RENDERER_AUTO ||
+						want == RENDER_RENDERER_SOFTWARE))
+		open_wl_software(r, tried, sizeof(tried));
+	/* A deliberate choice is tried alone; AUTO goes down the list. */
+	for (i = 0; i < sizeof(order) / sizeof(order[0]) && !r->ren; i++) {
+		char one[RENDER_DESCRIBE_MAX];
+
+		if (want != RENDER_RENDERER_AUTO && order[i] != want)
+			continue;
+		if (!open_renderer(r, order[i], cur ? cur : "", one, sizeof(one)))
+			appendf(tried, sizeof(tried), "%s%s", tried[0] ? "; " : "", one);
+	}
+	if (!r->ren) {
+		snprintf(why, n, "no renderer: %s", tried);
+		close_display(r);
+		return false;
+	}
+	snprintf(r->st.video, sizeof(r->st.video), "%s", cur ? cur : "?");
+	if (tried[0])
+		appendf(r->how, sizeof(r->how), "(renderers that failed: %s) ", tried);
+	return true;
+}
+
+/*
+ * Open the window and renderer on the first display path that works
+ * (see enum render_driver), then the canvas of a rotation. false with
+ * every path tried and why it failed in err (size errlen).
+ */
+static bool open_display(struct render *r, const struct render_opts *o, char *err, size_t errlen)
+{
+	static const enum render_driver order[] = {
+		RENDER_DRIVER_WAYLAND, RENDER_DRIVER_X11, RENDER_DRIVER_KMSDRM,
+	};
+	const char *env = getenv("SDL_VIDEODRIVER");
+	char tried[RENDER_DESCRIBE_MAX] = "", why[RENDER_DESCRIBE_MAX], fails[RENDER_DESCRIBE_MAX];
+	SDL_RendererInfo info;
+	bool ok = false;
+	size_t i;
+
+	fails[0] = '\0';
+	if (o->mode == RENDER_HEADLESS || (o->driver == RENDER_DRIVER_AUTO && env && *env)) {
+		/* Headless (offscreen), or the environment's choice. */
+		snprintf(tried, sizeof(tried), "%s", env && *env ? env : "offscreen");
+		ok = try_path(r, o, tried, why, sizeof(why));
+		if (!ok)
+			appendf(fails, sizeof(fails), "%s (SDL_VIDEODRIVER): %s", tried, why);
+	} else {
+		for (i = 0; i < sizeof(order) / sizeof(order[0]) && !ok; i++) {
+			const char *name = driver_names[order[i]];
+
+			if (o->driver != RENDER_DRIVER_AUTO && o->driver != order[i])
+				continue;
+			appendf(tried, sizeof(tried), "%s%s", tried[0] ? ", " : "", name);
+			ok = try_path(r, o, name, why, sizeof(why));
+			if (!ok)
+				appendf(fails, sizeof(fails), "%s%s: %s", fails[0] ? "; " : "",
+					name, why);
+		}
+	}
+	if (!ok) {
+		if (err && errlen) {
+			err[0] = '\0';
+			appendf(err, errlen, "no display path works (tried %s): %s", tried, fails);
+		}
+		return false;
+	}
+	/* The UI works in logical px whatever the window or panel is. */
+	SDL_RenderSetLogicalSize(r->ren, r->pw, r->ph);
+	if (SDL_GetRendererInfo(r->ren, &info) == 0)
+		snprintf(r->st.driver, sizeof(r->st.driver), "%s", info.name);
+	/* SDL's software renderer draws into the window surface, which keeps
+	 * the last frame: a frame may repaint only what changed. Accelerated
+	 * renderers swap buffers whose content is undefined after a present. */
+	r->partial_ok = !strcmp(r->st.driver, "software") && !o->full_frames;
+	if (r->rotate) {
+		r->canvas = SDL_CreateTexture(r->ren, SDL_PIXELFORMAT_ARGB8888,
+					      SDL_TEXTUREACCESS_TARGET, r->w, r->h);
+		if (!r->canvas) {
+			if (err && errlen)
+				snprintf(err, errlen, "rotate %d: no %dx%d canvas: %s", r->rotate,
+					 r->w, r->h, SDL_GetError());
+			close_display(r);
+			return false;
+		}
+		SDL_SetTextureBlendMode(r->canvas, SDL_BLENDMODE_NONE);
+		SDL_SetTextureScaleMode(r->canvas, SDL_ScaleModeNearest);
+	}
+	if (o->mode == RENDER_FULLSCREEN)
+		SDL_ShowCursor(SDL_DISABLE);
+	/* How render_wait sleeps: drivers with a native wait use it; the
+	 * offscreen and dummy drivers have no input to wait for; the rest
+	 * (KMSDRM on a kiosk) watch the kernel's input devices. */
+	if (!strcmp(r->st.video, "x11") || !strcmp(r->st.video, "wayland") ||
+	    !strcmp(r->st.video, "windows") || !strcmp(r->st.video, "cocoa"))
+		r->wait_how = WAIT_NATIVE;
+	else if (!strcmp(r->st.video, "offscreen") || !strcmp(r->st.video, "dummy"))
+		r->wait_how = WAIT_NO_INPUT;
+	else
+		r->wait_how = WAIT_POLL_INPUT;
+	describe(r, &info, tried);
+	return true;
+}
+
+/* Fill r->how (after what try_path put there) for render_describe. */
+static void describe(struct render *r, const SDL_RendererInfo *info, const char *tried)
+{
+	char fails[RENDER_DESCRIBE_MAX];
+	int ow = 0, oh = 0;
+	const char *fb = SDL_GetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
+
+	snprintf(fails, sizeof(fails), "%s", r->how);
+	SDL_GetRendererOutputSize(r->ren, &ow, &oh);
+	r->how[0] = '\0';
+	appendf(r->how, sizeof(r->how), "path %s (tried %s), renderer %s %s(flags:%s%s%s%s)",
+		 r->st.video, tried, r->st.driver, fails,
+		 info->flags & SDL_RENDERER_SOFTWARE ? " software" : "",
+		 info->flags & SDL_RENDERER_ACCELERATED ? " accelerated" : "",
+		 info->flags & SDL_RENDERER_PRESENTVSYNC ? " vsync" : "",
+		 info->flags & SDL_RENDERER_TARGETTEXTURE ? " target-texture" : "");
+	if (r->wl)
+		appendf(r->how, sizeof(r->how), ", window pixels in wl_shm buffers (no OpenGL)");
+	else if (!strcmp(r->st.driver, "software"))
+		appendf(r->how, sizeof(r->how), ", window pixels %s",
+			fb && !strcmp(fb, "0") ? "native (no OpenGL)" : "through an OpenGL ES 2 texture");
+	appendf(r->how, sizeof(r->how), ", partial repaint %s, output %dx%d, UI %dx%d rotate %d",
+		r->partial_ok ? "on" : "off", ow, oh, r->w, r->h, r->rotate);
+}
+
+void render_describe(const struct render *r, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s", r->how);
+}
+
 ca_err render_open(struct render **out, const struct render_opts *o, char *err, size_t errlen)
 {
 	struct render *r;
 	ca_err r_ret = CA_ERR_IO;
 	int i;
-	Uint32 wflags = SDL_WINDOW_SHOWN;
-	int ww = o->w, wh = o->h, pct = o->window_pct > 0 ? o->window_pct : 50;
 	const char *fr = o->font_regular ? o->font_regular : RENDER_FONT_REGULAR;
 	const char *fb = o->font_bold ? o->font_bold : RENDER_FONT_BOLD;
-	SDL_RendererInfo info;
 	TTF_Font *probe;
 
 	*out = NULL;
-	if (o->w <= 0 || o->h <= 0)
+	if (o->w <= 0 || o->h <= 0 ||
+	    (o->rotate != 0 && o->rotate != 90 && o->rotate != 180 && o->rotate != 270)) {
+		if (err && errlen)
+			snprintf(err, errlen, "bad screen %dx%d or rotation %d", o->w, o->h, o->rotate);
 		return CA_ERR_ARG;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return CA_ERR_NOMEM;
 	r->w = o->w;
 	r->h = o->h;
 	r->mode = o->mode;
+	r->rotate = o->rotate;
+	r->pw = o->rotate % 180 ? o->h : o->w;
+	r->ph = o->rotate % 180 ? o->w : o->h;
 	r->font_index = o->font_index >= 0 ? o->font_index : RENDER_FONT_INDEX;
 	snprintf(r->font_path[DRAW_FONT_REGULAR], sizeof(r->font_path[0]), "%s", fr);
 	snprintf(r->font_path[DRAW_FONT_BOLD], sizeof(r->font_path[0]), "%s", fb);
@@ -1633,14 +2202,8 @@ ca_err render_open(struct render **out, const struct render_opts *o, char *err, 
 
 	if (o->mode == RENDER_HEADLESS)
 		setenv("SDL_VIDEODRIVER", "offscreen", 0);
-	if (o->mode == RENDER_HEADLESS || o->software) {
-		SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
-		/* Without this, SDL backs the window surface with a GL texture,
-		 * loading Mesa (slow to start, and it leaks at exit). */
-		SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
-	}
 	SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
-	if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+	if (SDL_Init(SDL_INIT_EVENTS) != 0) {
 		errf(err, errlen, "SDL_Init");
 		goto fail_mem;
 	}
@@ -1648,52 +2211,8 @@ ca_err render_open(struct render **out, const struct render_opts *o, char *err, 
 		errf(err, errlen, "TTF_Init");
 		goto fail_sdl;
 	}
-	if (o->mode == RENDER_FULLSCREEN)
-		wflags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-	else if (o->mode == RENDER_WINDOW) {
-		ww = o->w * pct / 100;
-		wh = o->h * pct / 100;
-		wflags |= SDL_WINDOW_ALLOW_HIGHDPI;
-	}
-	r->win = SDL_CreateWindow("CA kiosk", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-				  ww, wh, wflags);
-	if (!r->win) {
-		errf(err, errlen, "SDL_CreateWindow");
+	if (!open_display(r, o, err, errlen))
 		goto fail_ttf;
-	}
-	r->ren = SDL_CreateRenderer(r->win, -1,
-				    (o->mode == RENDER_HEADLESS || o->software) ?
-				    SDL_RENDERER_SOFTWARE : SDL_RENDERER_ACCELERATED);
-	if (!r->ren)
-		r->ren = SDL_CreateRenderer(r->win, -1, SDL_RENDERER_SOFTWARE);
-	if (!r->ren) {
-		errf(err, errlen, "SDL_CreateRenderer");
-		goto fail_win;
-	}
-	/* The UI works in logical px whatever the window or panel is. */
-	SDL_RenderSetLogicalSize(r->ren, o->w, o->h);
-	if (SDL_GetRendererInfo(r->ren, &info) == 0)
-		snprintf(r->st.driver, sizeof(r->st.driver), "%s", info.name);
-	/* SDL's software renderer draws into the window surface, which keeps
-	 * the last frame: a frame may repaint only what changed. Accelerated
-	 * renderers swap buffers whose content is undefined after a present. */
-	r->partial_ok = !strcmp(r->st.driver, "software") && !o->full_frames;
-	if (o->mode == RENDER_FULLSCREEN)
-		SDL_ShowCursor(SDL_DISABLE);
-	/* How render_wait sleeps: drivers with a native wait use it; the
-	 * offscreen and dummy drivers have no input to wait for; the rest
-	 * (KMSDRM on a kiosk) watch the kernel's input devices. */
-	{
-		const char *drv = SDL_GetCurrentVideoDriver();
-
-		if (drv && (!strcmp(drv, "x11") || !strcmp(drv, "wayland") ||
-			    !strcmp(drv, "windows") || !strcmp(drv, "cocoa")))
-			r->wait_how = WAIT_NATIVE;
-		else if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")))
-			r->wait_how = WAIT_NO_INPUT;
-		else
-			r->wait_how = WAIT_POLL_INPUT;
-	}
 	if (wake_fd < 0)
 		wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	/* Fail now, with the path, when a font cannot be opened. */
@@ -1711,9 +2230,7 @@ fail_fonts:
 	for (i = 0; i < DRAW_FONT__N; i++)
 		if (r->fonts[i].font)
 			TTF_CloseFont(r->fonts[i].font);
-	SDL_DestroyRenderer(r->ren);
-fail_win:
-	SDL_DestroyWindow(r->win);
+	close_display(r);
 fail_ttf:
 	TTF_Quit();
 fail_sdl:
@@ -1775,10 +2292,7 @@ void render_free(struct render *r)
 	for (i = 0; i < DRAW_FONT__N; i++)
 		if (r->fonts[i].font)
 			TTF_CloseFont(r->fonts[i].font);
-	if (r->ren)
-		SDL_DestroyRenderer(r->ren);
-	if (r->win)
-		SDL_DestroyWindow(r->win);
+	close_display(r);
 	TTF_Quit();
 	SDL_Quit();
 	free(r->tc);

@@ -2,7 +2,9 @@
  * render.h - the renderer: the only module that talks to SDL.
  *
  * It opens the window (full screen on a kiosk, a scaled window for
- * development, SDL's offscreen driver when headless), executes a frame's
+ * development, SDL's offscreen driver when headless) on a display path
+ * (KMSDRM, Wayland, X11: render_open tries them and says why each one it
+ * tried failed) with a renderer chosen for it, executes a frame's
  * draw-command list (draw.h), measures text for the UI (render_metrics),
  * turns SDL mouse and touch events into ui_input_* calls (render_wait), and
  * saves screenshots as PNG. Text is drawn from a cache of textures keyed by
@@ -34,6 +36,28 @@
 #define RENDER_FONT_BOLD    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
 #define RENDER_FONT_INDEX   2
 
+/* The display path: SDL's video driver for a window (docs/ui.md, Display
+ * paths). Headless always uses SDL's offscreen driver. */
+enum render_driver {
+	RENDER_DRIVER_AUTO,    /* SDL_VIDEODRIVER if set, else wayland, x11, kmsdrm */
+	RENDER_DRIVER_KMSDRM,  /* the bare screen: DRM/KMS, no display server */
+	RENDER_DRIVER_WAYLAND, /* a client of a compositor (cage) */
+	RENDER_DRIVER_X11,     /* a client of an X server */
+};
+
+/* The SDL renderer. Software is the one the partial repaint is built for
+ * (its back buffer keeps the last frame); the accelerated ones repaint
+ * every frame whole. */
+enum render_renderer {
+	RENDER_RENDERER_AUTO,      /* software, else opengles2, else opengl */
+	RENDER_RENDERER_SOFTWARE,  /* SDL's software renderer */
+	RENDER_RENDERER_OPENGLES2, /* SDL's OpenGL ES 2 renderer */
+	RENDER_RENDERER_OPENGL,    /* SDL's OpenGL renderer */
+};
+
+/* Longest render_describe() line, and render_open's error message. */
+#define RENDER_DESCRIBE_MAX 384
+
 enum render_mode {
 	RENDER_HEADLESS,   /* SDL offscreen driver, software renderer, no display */
 	RENDER_WINDOW,     /* a window (scaled by window_pct), for development */
@@ -43,11 +67,16 @@ enum render_mode {
 struct render_opts {
 	int w, h;                  /* logical screen size (1080x1920 or 1920x1080) */
 	enum render_mode mode;     /* see above */
-	int window_pct;            /* RENDER_WINDOW: window size in % of w x h (0: 50) */
+	int window_pct;            /* RENDER_WINDOW: window size in % of the panel (0: 50) */
+	int win_w, win_h;          /* RENDER_WINDOW: window size in px instead (0: window_pct);
+				    * another shape is letterboxed (tests) */
 	const char *font_regular;  /* NULL: RENDER_FONT_REGULAR */
 	const char *font_bold;     /* NULL: RENDER_FONT_BOLD */
 	int font_index;            /* face in the collection; -1: RENDER_FONT_INDEX */
-	bool software;             /* force SDL's software renderer (headless always is) */
+	enum render_driver driver; /* display path (not headless); AUTO: see above */
+	enum render_renderer renderer; /* AUTO: software; headless is always software */
+	int rotate;                /* 0, 90, 180, 270: the UI (w x h) turned clockwise
+				    * onto the panel; 90 and 270 need an h x w panel */
 	int text_cache_max;        /* cached text textures (0: 512) */
 	size_t text_cache_bytes;   /* their pixel bytes at most (0: 16 MiB) */
 	bool full_frames;          /* always repaint the whole screen (tests, bench) */
@@ -67,6 +96,7 @@ struct render_stats {
 	uint64_t measure_misses;  /* widths asked of SDL_ttf */
 	uint64_t font_resizes;    /* a role's face set to another size */
 	char driver[32];          /* SDL render driver in use */
+	char video[16];           /* SDL video driver (display path) in use */
 };
 
 /* render_wait result flags. */
@@ -80,9 +110,11 @@ enum {
 struct render;
 
 /*
- * Initialise SDL and SDL_ttf; open the window and renderer and the
- * fonts. CA_OK with *out set, or an error with a message in err (size
- * errlen). Caller owns *out: render_free().
+ * Initialise SDL and SDL_ttf; open the window and renderer on the first
+ * display path that works, and the fonts. CA_OK with *out set, or an
+ * error with a message in err (size errlen; when no path works it names
+ * each path tried and why it failed: CA_ERR_IO). CA_ERR_ARG for a bad
+ * size or rotation. Caller owns *out: render_free().
  */
 ca_err render_open(struct render **out, const struct render_opts *o, char *err, size_t errlen);
 
@@ -126,6 +158,11 @@ int render_wait(struct render *r, struct ui *ui, int timeout_ms);
 /* Wake a render_wait in progress (or the next one) from any thread: a
  * worker has a result for the UI. */
 void render_wake(void);
+
+/* One line for the start log: the display path, what was tried before it,
+ * the renderer with its flags, how the window's pixels reach the screen,
+ * whether frames are repainted in part, the panel and the rotation. */
+void render_describe(const struct render *r, char *buf, size_t n);
 
 /* Current counters. */
 void render_get_stats(const struct render *r, struct render_stats *s);

@@ -357,8 +357,10 @@ void ui_set_focus(struct ui *ui, const char *id)
 
 void ui_input_pointer(struct ui *ui, enum ui_pointer ev, int x, int y)
 {
-	ui->in.x = x;
-	ui->in.y = y;
+	if (ev != UI_POINTER_CANCEL) {
+		ui->in.x = x;
+		ui->in.y = y;
+	}
 	if (ev == UI_POINTER_DOWN) {
 		ui->in.down = true;
 		ui->in.pressed = true;
@@ -369,6 +371,14 @@ void ui_input_pointer(struct ui *ui, enum ui_pointer ev, int x, int y)
 		ui->in.released = true;
 		ui->in.rx = x;
 		ui->in.ry = y;
+	} else if (ev == UI_POINTER_CANCEL) {
+		/* Its release was lost: nothing is tapped, a drag stops. */
+		ui->in.down = false;
+		ui->in.pressed = false;
+		ui->in.released = false;
+		ui->active = 0;
+		ui->dragging = false;
+		ui->drag_scroll = -1;
 	}
 }
 

@@ -95,6 +95,7 @@ enum ui_pointer {
 	UI_POINTER_DOWN,
 	UI_POINTER_MOVE,
 	UI_POINTER_UP,
+	UI_POINTER_CANCEL, /* the press in progress ends: no tap, no drag (x, y unused) */
 };
 
 /* Status colours of pills, banners and rings. */

@@ -198,6 +198,9 @@ static void test_config_every_key_is_parsed(void **state)
 		"orientation = portrait\n"
 		"fullscreen = true\n"
 		"font = /opt/fonts/wqy-microhei.ttc\n"
+		"driver = kmsdrm\n"
+		"renderer = opengles2\n"
+		"rotate = 270\n"
 		"[timeouts]\n"
 		"idle_warn_s = 90\n"
 		"idle_reset_s = 20\n"
@@ -226,6 +229,9 @@ static void test_config_every_key_is_parsed(void **state)
 	assert_int_equal(l.c.orientation, CONFIG_PORTRAIT);
 	assert_true(l.c.fullscreen);
 	assert_string_equal(l.c.font, "/opt/fonts/wqy-microhei.ttc");
+	assert_int_equal(l.c.video, CONFIG_VIDEO_KMSDRM);
+	assert_int_equal(l.c.renderer, CONFIG_RENDERER_OPENGLES2);
+	assert_int_equal(l.c.rotate, 270);
 	assert_int_equal(l.c.idle_warn_s, 90);
 	assert_int_equal(l.c.idle_reset_s, 20);
 	assert_int_equal(l.c.sync_interval_s, 5);
@@ -330,6 +336,70 @@ static void test_config_enums_by_name(void **state)
 	assert_bad("log", "level = 3", "level");
 	assert_bad("screen", "orientation = diagonal", "orientation");
 	assert_bad("screen", "orientation = 1", "orientation");
+}
+
+/* [screen] driver and renderer: every name, any case, defaults auto;
+ * anything else names the choices. */
+static void test_config_screen_driver_and_renderer(void **state)
+{
+	static const struct { const char *v; int want; } drivers[] = {
+		{ "auto", CONFIG_VIDEO_AUTO }, { "KMSDRM", CONFIG_VIDEO_KMSDRM },
+		{ "wayland", CONFIG_VIDEO_WAYLAND }, { "X11", CONFIG_VIDEO_X11 },
+	}, renderers[] = {
+		{ "Auto", CONFIG_RENDERER_AUTO }, { "software", CONFIG_RENDERER_SOFTWARE },
+		{ "OpenGLES2", CONFIG_RENDERER_OPENGLES2 }, { "opengl", CONFIG_RENDERER_OPENGL },
+	};
+	struct loaded l;
+	char line[64];
+	size_t i;
+
+	(void)state;
+	assert_good("screen", "", &l);
+	assert_int_equal(l.c.video, CONFIG_VIDEO_AUTO);
+	assert_int_equal(l.c.renderer, CONFIG_RENDERER_AUTO);
+	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		snprintf(line, sizeof(line), "driver = %s", drivers[i].v);
+		assert_good("screen", line, &l);
+		assert_int_equal(l.c.video, drivers[i].want);
+		snprintf(line, sizeof(line), "renderer = %s", renderers[i].v);
+		assert_good("screen", line, &l);
+		assert_int_equal(l.c.renderer, renderers[i].want);
+	}
+	assert_bad("screen", "driver = fbdev",
+		   "[screen] driver: 'fbdev' is not auto, kmsdrm, wayland or x11");
+	assert_bad("screen", "driver = ", "driver");
+	assert_bad("screen", "driver = x11 wayland", "driver");
+	assert_bad("screen", "renderer = vulkan",
+		   "[screen] renderer: 'vulkan' is not auto, software, opengles2 or opengl");
+	assert_bad("screen", "renderer = gl", "renderer");
+}
+
+/* [screen] rotate: the four right angles only. */
+static void test_config_screen_rotate(void **state)
+{
+	static const int ok[] = { 0, 90, 180, 270 };
+	struct loaded l;
+	char line[32];
+	size_t i;
+
+	(void)state;
+	assert_good("screen", "", &l);
+	assert_int_equal(l.c.rotate, 0);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(line, sizeof(line), "rotate = %d", ok[i]);
+		assert_good("screen", line, &l);
+		assert_int_equal(l.c.rotate, ok[i]);
+	}
+	/* Portrait UI on a landscape panel: the UI size stays what it was. */
+	assert_good("screen", "rotate = 90", &l);
+	assert_int_equal(l.c.screen_w, 1080);
+	assert_int_equal(l.c.screen_h, 1920);
+	assert_bad("screen", "rotate = 45",
+		   "[screen] rotate: '45' is not 0, 90, 180 or 270 (degrees, clockwise)");
+	assert_bad("screen", "rotate = 360", "not 0, 90, 180 or 270");
+	assert_bad("screen", "rotate = -90", "not 0, 90, 180 or 270");
+	assert_bad("screen", "rotate = 90deg", "not 0, 90, 180 or 270");
+	assert_bad("screen", "rotate = ", "not 0, 90, 180 or 270");
 }
 
 static void test_config_kiosk_id_charset_and_length(void **state)
@@ -840,6 +910,8 @@ int main(void)
 		cmocka_unit_test(test_config_integer_must_be_whole_decimal),
 		cmocka_unit_test(test_config_integer_ranges_are_enforced),
 		cmocka_unit_test(test_config_enums_by_name),
+		cmocka_unit_test(test_config_screen_driver_and_renderer),
+		cmocka_unit_test(test_config_screen_rotate),
 		cmocka_unit_test(test_config_kiosk_id_charset_and_length),
 		cmocka_unit_test(test_config_url_rules),
 		cmocka_unit_test(test_config_empty_required_paths_are_errors),

@@ -10,7 +10,11 @@
  *   4. a secret file owned by another user is refused (as root, who could
  *      read it, the kiosk still does not take it over);
  *   5. core dumps are off (not dumpable, core size 0) unless [privacy]
- *      core_dumps allows them.
+ *      core_dumps allows them;
+ *   6. the touch UI on a machine where no display path works (no X, no
+ *      Wayland, no /dev/dri): exit 1, naming each path tried and why it
+ *      failed, for [screen] driver = kmsdrm, for SDL_VIDEODRIVER=kmsdrm
+ *      and for auto (wayland, x11, kmsdrm).
  *
  * The binary is BUILD/ca-kiosk next to BUILD/tests/kiosk/test_start.
  */
@@ -22,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,8 +112,11 @@ static int env_teardown(void **state)
 	return 0;
 }
 
-/* Run ca-kiosk --config CFG --check; its output into t->out; exit status. */
-static int check(struct tenv *t)
+/* Run ca-kiosk --config CFG, with --check or as the touch UI; with
+ * no_display, without DISPLAY, WAYLAND_DISPLAY, XDG_RUNTIME_DIR and
+ * SDL_VIDEODRIVER, then with SDL_VIDEODRIVER=sdl_driver if not NULL. Its
+ * output into t->out; its exit status. */
+static int run(struct tenv *t, bool check_only, bool no_display, const char *sdl_driver)
 {
 	int p[2], st;
 	size_t got = 0;
@@ -122,7 +130,19 @@ static int check(struct tenv *t)
 		dup2(p[1], 1);
 		dup2(p[1], 2);
 		close(p[0]);
-		execl(t->bin, t->bin, "--config", t->cfg, "--check", (char *)NULL);
+		if (no_display) {
+			unsetenv("DISPLAY");
+			unsetenv("WAYLAND_DISPLAY");
+			unsetenv("XDG_RUNTIME_DIR");
+			unsetenv("SDL_VIDEODRIVER");
+		}
+		if (sdl_driver)
+			setenv("SDL_VIDEODRIVER", sdl_driver, 1);
+		alarm(30); /* a UI that did start is stopped */
+		if (check_only)
+			execl(t->bin, t->bin, "--config", t->cfg, "--check", (char *)NULL);
+		else
+			execl(t->bin, t->bin, "--config", t->cfg, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
@@ -134,6 +154,12 @@ static int check(struct tenv *t)
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Run ca-kiosk --config CFG --check. */
+static int check(struct tenv *t)
+{
+	return run(t, true, false, NULL);
 }
 
 static unsigned mode_of(const char *path)
@@ -240,6 +266,36 @@ static void test_5_core_dumps_off_unless_the_config_allows(void **state)
 	assert_null(strstr(t->out, "core dumps off"));
 }
 
+/* No display path works here (this test needs a machine without a DRM
+ * device, like the CI's): the touch UI says so, path by path, and exits 1
+ * instead of waiting for DISPLAY or WAYLAND_DISPLAY. */
+static void test_6_no_display_path_is_said_path_by_path(void **state)
+{
+	struct tenv *t = *state;
+	char text[3 * PATH_MAX];
+
+	if (access("/dev/dri", F_OK) == 0)
+		skip(); /* a DRM device: KMSDRM might well work */
+	snprintf(text, sizeof(text), "[kiosk]\nid = start-01\ndata_dir = %s\n"
+		 "[screen]\ndriver = kmsdrm\n[log]\nlevel = info\n", t->data);
+	put(t->cfg, text, 0600);
+	assert_int_equal(run(t, false, true, NULL), 1);
+	said(t, "the UI cannot start: no display path works (tried kmsdrm): kmsdrm: "
+	     "no DRM device: /dev/dri: No such file or directory");
+	/* The same when the environment asks for KMSDRM (auto honours it). */
+	snprintf(text, sizeof(text), "[kiosk]\nid = start-01\ndata_dir = %s\n"
+		 "[log]\nlevel = info\n", t->data);
+	put(t->cfg, text, 0600);
+	assert_int_equal(run(t, false, true, "kmsdrm"), 1);
+	said(t, "no display path works (tried kmsdrm): kmsdrm (SDL_VIDEODRIVER): no DRM device");
+	/* auto, nothing set: every path in order, each with its reason. */
+	assert_int_equal(run(t, false, true, NULL), 1);
+	said(t, "no display path works (tried wayland, x11, kmsdrm): "
+	     "wayland: no Wayland compositor to connect to (WAYLAND_DISPLAY and "
+	     "XDG_RUNTIME_DIR unset); x11: no X server to connect to (DISPLAY unset); "
+	     "kmsdrm: no DRM device: /dev/dri");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
 
 int main(void)
@@ -250,6 +306,7 @@ int main(void)
 		T(test_3_secret_symlink_is_refused),
 		T(test_4_secret_of_another_user_is_refused),
 		T(test_5_core_dumps_off_unless_the_config_allows),
+		T(test_6_no_display_path_is_said_path_by_path),
 	};
 
 	return cmocka_run_group_tests_name("kiosk/start", tests, NULL, NULL);

@@ -5,7 +5,10 @@
  * encoded; a frame that did not change is not painted again; a frame
  * repainted only where it changed equals the full repaint; a wait ends at
  * its timeout, or at once on render_wake from another thread; widths
- * measured through SDL_ttf make CJK wider than Latin.
+ * measured through SDL_ttf make CJK wider than Latin; [screen] rotate
+ * turns the UI onto the panel pixel for pixel; fingers reach the widget
+ * under them through the letterbox and the rotation, and a lost finger
+ * release never blocks later touches.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -136,25 +139,32 @@ static void test_pay_qr_decodes(void **ctx)
 	run(1920, 1080, UI_PAGE_PAY, "pay-landscape.png", true);
 }
 
-/* Pixels of two PNGs that differ (-1: a file could not be read or the
- * sizes differ). */
-static long png_diff(const char *a, const char *b)
+/* Pixels of PNG b (the UI) that differ from PNG a (the panel) where the
+ * UI turned clockwise by rot degrees puts them (-1: a file could not be
+ * read or the sizes do not fit). */
+static long png_diff_rot(const char *a, const char *b, int rot)
 {
 	SDL_Surface *x = IMG_Load(a), *y = IMG_Load(b), *cx, *cy;
 	long n = 0;
-	int i, j;
+	int i, j, w, h;
 
-	if (!x || !y || x->w != y->w || x->h != y->h) {
+	if (!x || !y || (rot % 180 ? x->w != y->h || x->h != y->w : x->w != y->w || x->h != y->h)) {
 		SDL_FreeSurface(x);
 		SDL_FreeSurface(y);
 		return -1;
 	}
 	cx = SDL_ConvertSurfaceFormat(x, SDL_PIXELFORMAT_ARGB8888, 0);
 	cy = SDL_ConvertSurfaceFormat(y, SDL_PIXELFORMAT_ARGB8888, 0);
-	for (j = 0; cx && cy && j < cx->h; j++)
-		for (i = 0; i < cx->w; i++)
-			n += ((uint32_t *)((uint8_t *)cx->pixels + j * cx->pitch))[i] !=
+	w = y->w;
+	h = y->h;
+	for (j = 0; cx && cy && j < h; j++)
+		for (i = 0; i < w; i++) {
+			int px = rot == 90 ? h - 1 - j : rot == 180 ? w - 1 - i : rot == 270 ? j : i;
+			int py = rot == 90 ? i : rot == 180 ? h - 1 - j : rot == 270 ? w - 1 - i : j;
+
+			n += ((uint32_t *)((uint8_t *)cx->pixels + py * cx->pitch))[px] !=
 			     ((uint32_t *)((uint8_t *)cy->pixels + j * cy->pitch))[i];
+		}
 	if (!cx || !cy)
 		n = -1;
 	SDL_FreeSurface(cx);
@@ -162,6 +172,13 @@ static long png_diff(const char *a, const char *b)
 	SDL_FreeSurface(x);
 	SDL_FreeSurface(y);
 	return n;
+}
+
+/* Pixels of two PNGs that differ (-1: a file could not be read or the
+ * sizes differ). */
+static long png_diff(const char *a, const char *b)
+{
+	return png_diff_rot(a, b, 0);
 }
 
 /*
@@ -293,6 +310,268 @@ static void *wake_later(void *arg)
 }
 
 /*
+ * [screen] rotate: the panel shows the UI turned clockwise, pixel for
+ * pixel (screenshots stay the UI, unturned); with the partial repaint
+ * too, a countdown tick turned onto the panel equals the full frame.
+ */
+static void test_rotated_panel_is_the_ui_turned(void **ctx)
+{
+	static const int rots[] = { 90, 180, 270 };
+	struct render_stats a, b;
+	struct render *r = NULL;
+	struct ui_metrics m;
+	struct ui *ui;
+	struct ui_pages p;
+	char err[256] = "", shown[256], full[256];
+	unsigned pw, ph;
+	size_t k;
+	int s;
+
+	(void)ctx;
+	snprintf(shown, sizeof(shown), "%s/rot-shown.png", dir);
+	snprintf(full, sizeof(full), "%s/rot-full.png", dir);
+	for (k = 0; k < sizeof(rots) / sizeof(rots[0]); k++) {
+		struct render_opts o = { .w = 1080, .h = 1920, .mode = RENDER_HEADLESS,
+					 .font_index = -1, .rotate = rots[k] };
+
+		assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
+		m = render_metrics(r);
+		ui = ui_new(1080, 1920, &m);
+		assert_non_null(ui);
+		ui_pages_init(&p);
+		p.page = UI_PAGE_FORM;
+		frame(ui, &p);
+		assert_int_equal(render_screenshot(r, ui_draw_list(ui), full), CA_OK);
+		assert_true(png_size(full, &pw, &ph));
+		assert_int_equal(pw, 1080);
+		assert_int_equal(ph, 1920);
+		assert_int_equal(render_save_shown(r, shown), CA_OK);
+		assert_true(png_size(shown, &pw, &ph));
+		assert_int_equal(pw, rots[k] == 180 ? 1080 : 1920);
+		assert_int_equal(ph, rots[k] == 180 ? 1920 : 1080);
+		assert_int_equal(png_diff_rot(shown, full, rots[k]), 0);
+		assert_true(png_diff_rot(shown, full, (rots[k] + 180) % 360) > 0);
+
+		/* The payment page, then its countdown ticking in part. */
+		p.page = UI_PAGE_PAY;
+		p.remaining_s = 300;
+		frame(ui, &p);
+		assert_int_equal(render_frame(r, ui_draw_list(ui)), CA_OK);
+		for (s = 299; s >= 296; s--) {
+			render_get_stats(r, &a);
+			p.remaining_s = s;
+			frame(ui, &p);
+			assert_int_equal(render_frame(r, ui_draw_list(ui)), CA_OK);
+			render_get_stats(r, &b);
+			assert_int_equal(b.partial_frames, a.partial_frames + 1);
+			assert_int_equal(render_save_shown(r, shown), CA_OK);
+			assert_int_equal(render_screenshot(r, ui_draw_list(ui), full), CA_OK);
+			assert_int_equal(png_diff_rot(shown, full, rots[k]), 0);
+		}
+		ui_free(ui);
+		render_free(r);
+		r = NULL;
+	}
+	/* Not a right angle: refused. */
+	{
+		struct render_opts o = { .w = 1080, .h = 1920, .mode = RENDER_HEADLESS,
+					 .font_index = -1, .rotate = 45 };
+
+		assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_ERR_ARG);
+		assert_null(r);
+		assert_non_null(strstr(err, "rotation 45"));
+	}
+	unlink(shown);
+	unlink(full);
+}
+
+/* ---- touch ---- */
+
+/* Four buttons in two rows; taps[i] counts button i's taps. */
+static const char *const grid_names[4] = { "A", "B", "C", "D" };
+
+static void grid_frame(struct ui *ui, int taps[4])
+{
+	int i, k;
+
+	for (k = 0; k < 4; k++) {
+		ui_begin(ui, 1000000);
+		ui_screen_begin(ui, "touch", 0);
+		for (i = 0; i < 4; i++) {
+			if (i % 2 == 0)
+				ui_row(ui, 2, NULL, 0);
+			if (ui_button(ui, grid_names[i]))
+				taps[i]++;
+		}
+		ui_end(ui);
+		if (!ui_rerun(ui))
+			break;
+	}
+}
+
+/* Hand every queued event to the UI, a frame after each edge. */
+static void grid_pump(struct render *r, struct ui *ui, int taps[4])
+{
+	int i;
+
+	for (i = 0; i < 32 && render_wait(r, ui, 0); i++)
+		grid_frame(ui, taps);
+	grid_frame(ui, taps);
+}
+
+/*
+ * Where UI point (x, y) is on a ww x wh window showing the w x h UI
+ * turned clockwise by rot and letterboxed (scaled to fit, centred), as
+ * SDL reports a finger: normalised to the window.
+ */
+static void ui_to_window(int w, int h, int rot, int ww, int wh, float x, float y, float *fx,
+			 float *fy)
+{
+	float pw = (float)(rot % 180 ? h : w), ph = (float)(rot % 180 ? w : h), px, py, sc;
+
+	px = rot == 90 ? (float)h - y : rot == 180 ? (float)w - x : rot == 270 ? y : x;
+	py = rot == 90 ? x : rot == 180 ? (float)h - y : rot == 270 ? (float)w - x : y;
+	sc = (float)ww / pw < (float)wh / ph ? (float)ww / pw : (float)wh / ph;
+	*fx = (((float)ww - pw * sc) / 2.0f + px * sc) / (float)ww;
+	*fy = (((float)wh - ph * sc) / 2.0f + py * sc) / (float)wh;
+}
+
+/* Queue a finger event at UI point (x, y) through the window of the case. */
+static void finger(Uint32 type, SDL_FingerID id, int rot, int ww, int wh, float x, float y)
+{
+	SDL_Event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = type;
+	e.tfinger.touchId = 1;
+	e.tfinger.fingerId = id;
+	ui_to_window(1080, 1920, rot, ww, wh, x, y, &e.tfinger.x, &e.tfinger.y);
+	assert_int_equal(SDL_PushEvent(&e), 1);
+}
+
+/* The centre of grid button i in the last frame. */
+static void grid_centre(struct ui *ui, int i, float *x, float *y)
+{
+	const struct ui_widget *w = ui_find_label(ui, grid_names[i]);
+
+	assert_non_null(w);
+	*x = (float)w->rect.x + (float)w->rect.w / 2.0f;
+	*y = (float)w->rect.y + (float)w->rect.h / 2.0f;
+}
+
+/*
+ * Fingers go through SDL's window-to-logical mapping (the letterbox of
+ * SDL_RenderSetLogicalSize) and the rotation to the UI: a finger pushed
+ * at a button's place on the window taps that button and no other, with
+ * the window the panel's shape or another (bars left and right, or above
+ * and below), at every rotation.
+ */
+static void test_touch_through_letterbox_and_rotation(void **ctx)
+{
+	static const struct { int rot, ww, wh; } cases[] = {
+		{ 0, 1080, 1920 }, { 0, 1000, 1000 }, { 0, 900, 2000 },
+		{ 90, 1920, 1080 }, { 90, 1000, 1000 }, { 180, 540, 960 },
+		{ 270, 1920, 1080 }, { 270, 1600, 1200 },
+	};
+	size_t c;
+
+	(void)ctx;
+	setenv("SDL_VIDEODRIVER", "offscreen", 1);
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct render_opts o = { .w = 1080, .h = 1920, .mode = RENDER_WINDOW,
+					 .font_index = -1, .rotate = cases[c].rot,
+					 .win_w = cases[c].ww, .win_h = cases[c].wh };
+		struct render *r = NULL;
+		struct ui_metrics m;
+		struct ui *ui;
+		char err[RENDER_DESCRIBE_MAX] = "";
+		int taps[4] = { 0 }, i, j;
+
+		assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
+		m = render_metrics(r);
+		ui = ui_new(1080, 1920, &m);
+		assert_non_null(ui);
+		grid_frame(ui, taps);
+		for (i = 0; i < 4; i++) {
+			float x, y;
+
+			grid_centre(ui, i, &x, &y);
+			finger(SDL_FINGERDOWN, 5, cases[c].rot, cases[c].ww, cases[c].wh, x, y);
+			finger(SDL_FINGERUP, 5, cases[c].rot, cases[c].ww, cases[c].wh, x, y);
+			grid_pump(r, ui, taps);
+			for (j = 0; j < 4; j++)
+				if (taps[j] != (j <= i))
+					fail_msg("rotate %d, window %dx%d: button %s tapped %d times "
+						 "after a finger on %s", cases[c].rot, cases[c].ww,
+						 cases[c].wh, grid_names[j], taps[j], grid_names[i]);
+		}
+		ui_free(ui);
+		render_free(r);
+	}
+	unsetenv("SDL_VIDEODRIVER");
+}
+
+/*
+ * A finger whose release was lost never blocks later touches: the next
+ * finger down (another id, or the same id again) ends the old press with
+ * no tap and is the pointer from then on; the lost finger's late release
+ * taps nothing.
+ */
+static void test_lost_finger_up_never_blocks(void **ctx)
+{
+	struct render_opts o = { .w = 1080, .h = 1920, .mode = RENDER_HEADLESS, .font_index = -1 };
+	struct render *r = NULL;
+	struct ui_metrics m;
+	struct ui *ui;
+	char err[RENDER_DESCRIBE_MAX] = "";
+	int taps[4] = { 0 };
+	float ax, ay, bx, by;
+
+	(void)ctx;
+	assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
+	m = render_metrics(r);
+	ui = ui_new(1080, 1920, &m);
+	assert_non_null(ui);
+	grid_frame(ui, taps);
+	grid_centre(ui, 0, &ax, &ay);
+	grid_centre(ui, 1, &bx, &by);
+
+	/* Finger 1 on A, its release lost; finger 2 taps B. */
+	finger(SDL_FINGERDOWN, 1, 0, 1080, 1920, ax, ay);
+	grid_pump(r, ui, taps);
+	finger(SDL_FINGERDOWN, 2, 0, 1080, 1920, bx, by);
+	finger(SDL_FINGERUP, 2, 0, 1080, 1920, bx, by);
+	grid_pump(r, ui, taps);
+	assert_int_equal(taps[0], 0);
+	assert_int_equal(taps[1], 1);
+	/* Finger 1's release, late: nothing. */
+	finger(SDL_FINGERUP, 1, 0, 1080, 1920, ax, ay);
+	grid_pump(r, ui, taps);
+	assert_int_equal(taps[0], 0);
+	assert_int_equal(taps[1], 1);
+
+	/* The same id down again on B while its press on A is open. */
+	finger(SDL_FINGERDOWN, 3, 0, 1080, 1920, ax, ay);
+	grid_pump(r, ui, taps);
+	finger(SDL_FINGERDOWN, 3, 0, 1080, 1920, bx, by);
+	finger(SDL_FINGERUP, 3, 0, 1080, 1920, bx, by);
+	grid_pump(r, ui, taps);
+	assert_int_equal(taps[0], 0);
+	assert_int_equal(taps[1], 2);
+
+	/* A press lost over A, then a new finger on A again: one tap. */
+	finger(SDL_FINGERDOWN, 4, 0, 1080, 1920, ax, ay);
+	grid_pump(r, ui, taps);
+	finger(SDL_FINGERDOWN, 6, 0, 1080, 1920, ax, ay);
+	finger(SDL_FINGERUP, 6, 0, 1080, 1920, ax, ay);
+	grid_pump(r, ui, taps);
+	assert_int_equal(taps[0], 1);
+	assert_int_equal(taps[1], 2);
+	ui_free(ui);
+	render_free(r);
+}
+
+/*
  * render_wait sleeps until its timeout when nothing happens, and a
  * render_wake() from another thread (a worker with a result) ends the
  * sleep at once with RENDER_WAKE, long before the timeout.
@@ -394,6 +673,9 @@ int main(void)
 		cmocka_unit_test(test_measure_with_the_real_font),
 		cmocka_unit_test(test_partial_repaint_equals_full),
 		cmocka_unit_test(test_full_frames_option),
+		cmocka_unit_test(test_rotated_panel_is_the_ui_turned),
+		cmocka_unit_test(test_touch_through_letterbox_and_rotation),
+		cmocka_unit_test(test_lost_finger_up_never_blocks),
 		cmocka_unit_test(test_wait_timeout_and_wake),
 		cmocka_unit_test(test_missing_font_reported),
 	};
