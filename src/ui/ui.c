@@ -457,9 +457,15 @@ void ui_forget(struct ui *ui)
 	struct theme theme = ui->theme;
 	struct ui_metrics m = ui->m;
 	int w = ui->w, h = ui->h, x = ui->in.x, y = ui->in.y;
-	int64_t now_ms = ui->now_ms, frame = ui->frame;
+	int64_t now_ms = ui->now_ms, frame = ui->frame, toast_until = ui->toast_until;
+	char toast[UI_TOAST_MAX + 1];
 
+	/* A toast is a catalog text (ui_toast's callers), never a person's
+	 * data: the one that says 已退出 outlives the session it reports. */
+	memcpy(toast, ui->toast, sizeof(toast));
 	explicit_bzero(ui, sizeof(*ui));
+	memcpy(ui->toast, toast, sizeof(toast));
+	ui->toast_until = toast_until;
 	ui->theme = theme;
 	ui->m = m;
 	ui->w = w;

@@ -262,9 +262,9 @@ struct ui *ui_new(int w, int h, const struct ui_metrics *m);
 void ui_free(struct ui *ui);
 /*
  * Forget everything the context keeps of past frames: the draw list and
- * its text, the widget registry, typed input, the toast, the QR symbols,
- * scroll offsets and dialog sizes, all zeroed (a person's data shows in
- * them). The screen size, theme and metrics stay; the next frame is drawn
+ * its text, the widget registry, typed input, the QR symbols, scroll
+ * offsets and dialog sizes, all zeroed (a person's data shows in them). The
+ * toast stays (its texts come from the catalog, see ui_toast). The screen size, theme and metrics stay; the next frame is drawn
  * in full. For the end of a session (docs/privacy.md).
  */
 void ui_forget(struct ui *ui);
@@ -440,7 +440,8 @@ void ui_dialog_end(struct ui *ui);
 /* Keep px at the bottom of the screen clear of dialogs opened after this
  * call in this frame (e.g. for an on-screen keyboard). */
 void ui_dialog_reserve(struct ui *ui, int px);
-/* Show text in a toast for ms from now (replaces any toast). */
+/* Show text in a toast for ms from now (replaces any toast). Catalog texts
+ * only, never a person's data: a toast outlives ui_forget. */
 void ui_toast(struct ui *ui, const char *text, int ms);
 
 /* ---- text ---- */

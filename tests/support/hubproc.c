@@ -240,10 +240,15 @@ int hubproc_stop(struct hubproc *hp)
 		sleep_ms(50);
 	}
 	if (i == 200) {
+		fprintf(stderr, "hubproc: ca-hub (pid %d) still running 10 s after SIGTERM: killed\n",
+			(int)hp->pid);
 		hubproc_kill(hp);
 		return -1;
 	}
 	hp->pid = 0;
+	if (WIFSIGNALED(st))
+		fprintf(stderr, "hubproc: ca-hub died of signal %d (%s) after SIGTERM\n",
+			WTERMSIG(st), strsignal(WTERMSIG(st)));
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
