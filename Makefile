@@ -110,6 +110,7 @@ HUB_SRCS = \
 	src/hub/api.c \
 	src/hub/api_admin.c \
 	src/hub/api_feed.c \
+	src/hub/api_fleet.c \
 	src/hub/api_invoice.c \
 	src/hub/api_login.c \
 	src/hub/api_pages.c \
