@@ -9,7 +9,7 @@
  *   [kiosk]   id, data_dir, secret_file, maint_pin
  *   [server]  url, ca_file, pin, connect_timeout_ms, total_timeout_ms
  *   [screen]  width, height, orientation (portrait|landscape), fullscreen, font
- *   [timeouts] idle_warn_s, idle_reset_s, sync_interval_s
+ *   [timeouts] idle_warn_s, idle_reset_s, sync_interval_s, heartbeat_s
  *   [log]     level (error|warn|info|debug)
  *   [dispenser] driver (none|sim|serial), device, baud, slots, stock,
  *             state_file, timeout_ms, retries
@@ -34,6 +34,9 @@
 
 /* Most key slots a dispenser may have. */
 #define CONFIG_DISP_SLOTS_MAX 8
+/* Range of [timeouts] heartbeat_s, seconds (the hub takes the same). */
+#define CONFIG_HEARTBEAT_MIN_S 1
+#define CONFIG_HEARTBEAT_MAX_S 3600
 
 /* Which key dispenser driver the kiosk uses (src/kiosk/dispenser.h). */
 enum config_disp_driver {
@@ -65,6 +68,7 @@ struct config {
 	int idle_warn_s;                      /* [timeouts] idle_warn_s: idle time before the warning */
 	int idle_reset_s;                     /* [timeouts] idle_reset_s: warning countdown before reset */
 	int sync_interval_s;                  /* [timeouts] sync_interval_s: change-feed poll period */
+	int heartbeat_s;                      /* [timeouts] heartbeat_s: period of the heartbeat to the hub */
 	int purge_days;                       /* [privacy] purge_days: keep finished orders this long */
 	bool core_dumps;                      /* [privacy] core_dumps: allow them (development only) */
 	enum log_level log_level;             /* [log] level */

@@ -58,6 +58,10 @@ struct pickup {
 	struct pickup_req req;         /* the slot */
 	bool have_result;              /* result holds the untaken result of seq */
 	struct pickup_result result;   /* the newest result */
+	int health;                    /* 0 nothing read yet, 1 health_st holds the last
+					* status read, -1 the last read got no answer */
+	struct disp_status health_st;  /* the last status the worker read */
+	bool health_unconfirmed;       /* a pickup's outcome is unknown (intent pending) */
 	/* Worker thread only: */
 	struct store *st;              /* its own store connection */
 	struct disp *d;                /* the dispenser, NULL while not open */
@@ -495,6 +499,39 @@ static struct timespec deadline_in(int ms)
 	return ts;
 }
 
+/* Keep what res says of the device for pickup_health (worker thread). */
+static void note_health(struct pickup *p, const struct pickup_result *res)
+{
+	pthread_mutex_lock(&p->mu);
+	if (res->have_status) {
+		p->health = 1;
+		p->health_st = res->status;
+		/* A dispense's status was read before the key came out. */
+		if (res->op == PICKUP_DISPENSE && res->disp == DISP_OK && res->slot >= 1 &&
+		    res->slot <= p->health_st.nslots && p->health_st.stock[res->slot - 1] > 0)
+			p->health_st.stock[res->slot - 1]--;
+	} else if (res->outcome == PICKUP_NO_DEVICE && p->d) {
+		p->health = -1;
+	}
+	p->health_unconfirmed = p->intent_left;
+	pthread_mutex_unlock(&p->mu);
+}
+
+bool pickup_health(struct pickup *p, struct disp_status *st, bool *answered,
+		   bool *unconfirmed)
+{
+	bool known;
+
+	pthread_mutex_lock(&p->mu);
+	known = p->health != 0;
+	*answered = p->health > 0;
+	*unconfirmed = p->health_unconfirmed;
+	if (p->health > 0)
+		*st = p->health_st;
+	pthread_mutex_unlock(&p->mu);
+	return known;
+}
+
 static void *worker_main(void *arg)
 {
 	struct pickup *p = arg;
@@ -511,6 +548,12 @@ static void *worker_main(void *arg)
 	}
 	worker_open(p);
 	worker_recover(p, res);
+	/* The first status, for the heartbeat (pickup_health). */
+	if (p->d) {
+		memset(res, 0, sizeof(*res));
+		serve_status(p, res);
+		note_health(p, res);
+	}
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
@@ -545,6 +588,7 @@ static void *worker_main(void *arg)
 
 		serve(p, &q, res);
 		res->seq = seq;
+		note_health(p, res);
 		log_info(TAG, "request %llu (%d): %s: %s", (unsigned long long)seq, (int)q.op,
 			 pickup_outcome_name(res->outcome), res->message);
 
