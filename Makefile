@@ -94,6 +94,7 @@ TESTS = \
 	tests/core/test_valid \
 	tests/kiosk/test_config \
 	tests/kiosk/test_dispenser \
+	tests/kiosk/test_health \
 	tests/kiosk/test_online \
 	tests/kiosk/test_start \
 	tests/kiosk/test_store \
@@ -266,6 +267,11 @@ $(BUILD)/tests/kiosk/test_pickup: $(BUILD)/tests/kiosk/test_pickup.o \
 
 $(BUILD)/tests/kiosk/test_dispenser: $(BUILD)/tests/kiosk/test_dispenser.o \
 		$(BUILD)/tests/support/dispsim.o $(LIBKIOSK) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
+
+# The kiosks' health at the real hub (heartbeats, ca-hubctl fleet), likewise.
+$(BUILD)/tests/kiosk/test_health: $(BUILD)/tests/kiosk/test_health.o \
+		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 
 # The interactive-call worker against the real hub, likewise.

@@ -814,10 +814,16 @@ static void on_screen(const struct app *a, char *buf, size_t len, bool tappable_
 /* Draw a frame for a script step; 1 with a reason when it fails. */
 static int step_frame(struct app *a, char *why, size_t whylen)
 {
-	if (app_frame(a) == CA_OK)
-		return 0;
-	snprintf(why, whylen, "the frame could not be drawn");
-	return 1;
+	if (app_frame(a) != CA_OK) {
+		snprintf(why, whylen, "the frame could not be drawn");
+		return 1;
+	}
+	if (a->restart_now) {
+		/* A script run restarts like the event loop (app_run_script). */
+		snprintf(why, whylen, "restarting: the hub asked for it and the kiosk is idle");
+		return 1;
+	}
+	return 0;
 }
 
 /* Press and release at (x, y), one frame each, as render_wait hands a
@@ -1109,5 +1115,5 @@ int app_run_script(struct app *a, const char *path, const char *shots_dir)
 	status = script_exec_file(path, &ops, a, err, sizeof(err));
 	if (err[0])
 		fprintf(stderr, "%s\n", err);
-	return status;
+	return a->restart_now ? APP_EXIT_RESTART : status;
 }

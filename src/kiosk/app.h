@@ -231,9 +231,11 @@ int app_today(const struct app *a);
 
 /* Run the UI until the frame is stable and draw it if it changed. */
 ca_err app_frame(struct app *a);
-/* The event loop until the window is closed. Returns an exit status. */
+/* The event loop until the window is closed (0), a frame fails (1), or the
+ * hub asked for a restart and the kiosk is idle (APP_EXIT_RESTART). */
 int app_run(struct app *a);
-/* Run the flow script at path (see app.c); returns its exit status. */
+/* Run the flow script at path (see app.c); returns its exit status, or
+ * APP_EXIT_RESTART when the hub's restart cut it short (kiosk idle). */
 int app_run_script(struct app *a, const char *path, const char *shots_dir);
 
 /* ---- navigation and session (app.c) ---- */
