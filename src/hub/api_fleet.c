@@ -14,7 +14,9 @@
  * A heartbeat is checked member by member and stored as the hub rebuilds
  * it from the checked values (never the kiosk's text as it came), with
  * the hub's own measure of the clock skew. A kiosk is offline when no beat
- * came for more than FLEET_MISSED beats of its own interval. The log tail
+ * came for more than FLEET_MISSED beats of its own interval; it needs
+ * attention when it is enabled and offline, never seen, or its dispenser
+ * reports a fault. The log tail
  * is masked again here (mask_scrub) whatever the kiosk did.
  */
 #include <stdio.h>
@@ -314,7 +316,7 @@ out:
 	json_decref(in);
 }
 
-/* The faults a kiosk row shows: its dispenser's, and parked rows. */
+/* The faults a kiosk row shows: its dispenser's (a new array). */
 static json_t *row_faults(json_t *beat)
 {
 	json_t *d = json_object_get(beat, "dispenser");
@@ -340,8 +342,10 @@ static void fleet_row(json_t *r, int64_t now)
 	else
 		state = "online";
 	json_object_set_new(r, "state", json_string(state));
-	json_object_set_new(r, "attention", json_boolean(strcmp(state, "online") != 0 ||
-							 json_array_size(faults) > 0));
+	/* A disabled kiosk is out of service on purpose: not flagged. */
+	json_object_set_new(r, "attention", json_boolean(
+		json_is_true(json_object_get(r, "enabled")) &&
+		(strcmp(state, "online") != 0 || json_array_size(faults) > 0)));
 	json_object_set_new(r, "faults", faults);
 	json_object_del(r, "log_text");
 }

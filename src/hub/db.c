@@ -2405,6 +2405,7 @@ ca_err hubdb_health_ask(struct hubdb *h, const char *device, enum hubdb_ask what
 	ca_err e;
 
 	e = hubdb_device_get(h, device, &d);
+	explicit_bzero(&d, sizeof(d)); /* only its existence was needed */
 	if (e)
 		return e;
 	lock(h);
