@@ -104,6 +104,8 @@ struct sync {
 	struct sync_facts facts;     /* the app's facts for the heartbeat */
 };
 
+static void beat_if_due(struct engine *e);
+
 /* ---- time, randomness ---- */
 
 static int64_t now_ms(void)
@@ -670,6 +672,7 @@ static enum step push_round(struct engine *e)
 		publish(e);
 		if (r != STEP_OK)
 			return r;
+		beat_if_due(e); /* a long drain keeps the beat's period */
 	}
 	return STEP_OK;
 }
@@ -859,6 +862,7 @@ static enum step pull_feed(struct engine *e, int wait_s, int *got)
 			ret = STEP_ABORT;
 			break;
 		}
+		beat_if_due(e); /* between pages of a long catch-up */
 		err = store_feed_cursor(e->st, &since);
 		if (!err)
 			err = store_feed_epoch(e->st, &known);
