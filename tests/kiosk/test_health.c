@@ -512,6 +512,25 @@ static void test_4_limits_and_bad_input_are_refused_with_a_clear_error(void **st
 	beat_body(body, sizeof(body), 60, "1.0", "[1]",
 		  "[\"jam\",\"jam\",\"jam\",\"jam\",\"jam\",\"jam\",\"jam\",\"jam\",\"jam\"]", "x11");
 	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 400);
+	/* The other members' ranges. */
+	{
+		static const char *const bad[] = {
+			"\"uptime_s\":-1", "\"at_ms\":0", "\"last_sync_ms\":-5",
+			"\"disk_free_mb\":-2", "\"skew_s\":\"x\"", "\"idle\":1",
+			"\"outbox\":{\"pending\":100000001,\"parked\":0}",
+			"\"outbox\":{\"pending\":0,\"parked\":-1}",
+			"\"dispenser\":{\"slots\":[1]}", "\"display\":{\"video\":\"x11\"}",
+		};
+		char one[1024];
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			/* The member again at the end: jansson keeps the last one. */
+			beat_body(one, sizeof(one), 60, "1.0", "[1]", "[]", "x11");
+			snprintf(body, sizeof(body), "%.*s,%s}", (int)strlen(one) - 1, one, bad[i]);
+			if (beat(k, "/v1/heartbeat", body, m, sizeof(m)) != 400)
+				fail_msg("not refused: %s", bad[i]);
+		}
+	}
 	/* Not JSON, not an object, a member missing. */
 	assert_int_equal(beat(k, "/v1/heartbeat", "{\"version\":", m, sizeof(m)), 400);
 	assert_int_equal(beat(k, "/v1/heartbeat", "[]", m, sizeof(m)), 400);
@@ -595,6 +614,20 @@ static void test_4_limits_and_bad_input_are_refused_with_a_clear_error(void **st
 				     "0", (char *)NULL), 1);
 	assert_int_equal(hubproc_ctl(&hub, m, sizeof(m), "fleet", "logs", "hall-x", "--wait",
 				     "-1", (char *)NULL), 2);
+	assert_int_equal(hubproc_ctl(&hub, m, sizeof(m), "fleet", "logs", "hall-x", "--wait",
+				     "3601", (char *)NULL), 2);
+	assert_int_equal(hubproc_ctl(&hub, m, sizeof(m), "fleet", "restart", (char *)NULL), 2);
+
+	/* The last good beat stands (the refused ones kept nothing): its
+	 * clock, far from the hub's, shows as a skew. */
+	assert_int_equal(hubproc_ctl(&hub, m, sizeof(m), "fleet", (char *)NULL), 0);
+	{
+		char line[1024];
+
+		fleet_line(m, "hall-x", line, sizeof(line));
+		assert_non_null(strstr(line, "时钟偏差"));
+		assert_non_null(strstr(line, "库存 1  ")); /* the last beat taken */
+	}
 }
 
 static int setup(void **state)
