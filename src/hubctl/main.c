@@ -390,6 +390,8 @@ static void print_fleet_row(json_t *k)
 	enum msg_id sid;
 	size_t i;
 
+	if (!state)
+		state = "never";
 	sid = !json_is_true(json_object_get(k, "enabled")) ? MSG_FLEET_DISABLED
 	      : !strcmp(state, "online") ? MSG_FLEET_ONLINE
 	      : !strcmp(state, "offline") ? MSG_FLEET_OFFLINE : MSG_FLEET_NEVER;
