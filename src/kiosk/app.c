@@ -550,7 +550,9 @@ static void feed_facts(struct app *a)
 		f.disp = SYNC_DISP_UNKNOWN;
 		f.nslots = a->cfg->disp_slots;
 		memset(&ds, 0, sizeof(ds));
-		if (a->disp && pickup_health(a->disp, &ds, &answered, &unconfirmed)) {
+		if (!a->disp) { /* configured, but its worker did not start */
+			f.faults |= SYNC_FAULT_NO_ANSWER;
+		} else if (pickup_health(a->disp, &ds, &answered, &unconfirmed)) {
 			if (unconfirmed)
 				f.faults |= SYNC_FAULT_UNCONFIRMED;
 			if (!answered) {

@@ -8,8 +8,10 @@
  * worker (worker_main) owns the store connection and the struct disp: it
  * opens both, recovers, then serves one request at a time; while an intent
  * is pending or the dispenser could not be opened it wakes every retry_ms
- * to try again. serve_restock() is a restock from maintenance mode and its
- * record for the hub.
+ * to try again, and while idle with a device it reads the device's status
+ * every HEALTH_REFRESH_MS, so the heartbeat's stock and faults stay fresh
+ * (pickup_health). serve_restock() is a restock from maintenance mode and
+ * its record for the hub.
  *
  * Threads: the UI thread calls pickup_submit / pickup_take / pickup_busy,
  * which only touch the slot and the result under the mutex. Only the
@@ -35,6 +37,9 @@
 
 /* Default retry period of recovery and of reopening the dispenser. */
 #define RETRY_MS_DEFAULT 30000
+
+/* How often an idle worker reads the device's status for the heartbeat. */
+#define HEALTH_REFRESH_MS 60000
 
 /* Exit status of the crash test hook. */
 #define CRASH_EXIT 99
@@ -537,9 +542,9 @@ static void *worker_main(void *arg)
 	struct pickup *p = arg;
 	struct pickup_result *res;
 	struct pickup_req q;
-	struct timespec until;
+	struct timespec until, fresh;
 	uint64_t seq;
-	bool stored, retry;
+	bool stored, retry, refresh;
 
 	res = calloc(1, sizeof(*res));
 	if (!res) {
@@ -557,14 +562,22 @@ static void *worker_main(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		retry = false;
+		retry = refresh = false;
 		until = deadline_in(p->retry_ms);
+		fresh = deadline_in(HEALTH_REFRESH_MS);
 		while (!atomic_load(&p->stop) && !p->pending) {
 			bool need = p->intent_left || !p->st ||
 				    (!p->d && p->cfg.disp_driver != CONFIG_DISP_NONE);
 
-			if (!need) {
+			if (!need && !p->d) {
 				pthread_cond_wait(&p->cv, &p->mu);
+				continue;
+			}
+			if (!need) { /* idle with a device: read it now and then */
+				if (pthread_cond_timedwait(&p->cv, &p->mu, &fresh) == ETIMEDOUT) {
+					refresh = true;
+					break;
+				}
 				continue;
 			}
 			if (pthread_cond_timedwait(&p->cv, &p->mu, &until) == ETIMEDOUT) {
@@ -574,10 +587,17 @@ static void *worker_main(void *arg)
 		}
 		if (atomic_load(&p->stop))
 			break;
-		if (retry) {
+		if (retry || refresh) {
 			pthread_mutex_unlock(&p->mu);
 			worker_open(p);
-			worker_recover(p, res);
+			if (retry)
+				worker_recover(p, res);
+			/* The heartbeat's view of the device (pickup_health). */
+			if (p->d) {
+				memset(res, 0, sizeof(*res));
+				serve_status(p, res);
+				note_health(p, res);
+			}
 			pthread_mutex_lock(&p->mu);
 			continue;
 		}
