@@ -8,8 +8,9 @@
  *      record still ready_for_pickup and the stock unchanged;
  *   2. the worker thread: status, restock, a pickup and a refused pickup
  *      through submit / take / notify (and pickup_health, the heartbeat's
- *      view: read at start, one key off after a confirmed dispense); a restock writes its record (outbox
- *      row "restock" with the stock before and after), a count out of range
+ *      view: read at start, one key off after a confirmed dispense); a
+ *      restock writes its record (outbox row "restock" with the stock
+ *      before and after), a count out of range
  *      is refused before the device, and a record that cannot be written
  *      leaves the restock done and says so (recorded false);
  *   3. serial driver against build/dispenser-sim on a pty: one success,
