@@ -103,6 +103,7 @@ TESTS = \
 	tests/core/test_valid \
 	tests/kiosk/test_config \
 	tests/kiosk/test_dispenser \
+	tests/kiosk/test_health \
 	tests/kiosk/test_online \
 	tests/kiosk/test_start \
 	tests/kiosk/test_store \
@@ -120,6 +121,7 @@ HUB_SRCS = \
 	src/hub/api.c \
 	src/hub/api_admin.c \
 	src/hub/api_feed.c \
+	src/hub/api_fleet.c \
 	src/hub/api_invoice.c \
 	src/hub/api_login.c \
 	src/hub/api_pages.c \
@@ -280,6 +282,11 @@ $(BUILD)/tests/kiosk/test_pickup: $(BUILD)/tests/kiosk/test_pickup.o \
 
 $(BUILD)/tests/kiosk/test_dispenser: $(BUILD)/tests/kiosk/test_dispenser.o \
 		$(BUILD)/tests/support/dispsim.o $(LIBKIOSK) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
+
+# The kiosks' health at the real hub (heartbeats, ca-hubctl fleet), likewise.
+$(BUILD)/tests/kiosk/test_health: $(BUILD)/tests/kiosk/test_health.o \
+		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 
 # The interactive-call worker against the real hub, likewise.

@@ -20,6 +20,7 @@
  * log_tail keeps the stamped form either way.
  */
 #include "log.h"
+#include "mask.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -45,7 +46,8 @@ static atomic_int log_level_now = LOG_INFO;
 
 static size_t log_utf8_cut_fwd(const char *s, size_t max);
 
-/* The last lines written, for the kiosk's maintenance mode (log_tail). */
+/* The last lines written, for the kiosk's maintenance mode and the hub's
+ * log request (log_tail); masked (mask_scrub) as they are kept. */
 static struct {
 	pthread_mutex_t mu;
 	char line[LOG_TAIL_LINES][LOG_TAIL_LINE_MAX + 1];
@@ -63,6 +65,10 @@ static void log_keep(const char *line, size_t len)
 	pthread_mutex_lock(&log_ring.mu);
 	memcpy(log_ring.line[log_ring.next], line, cut);
 	log_ring.line[log_ring.next][cut] = '\0';
+	/* Lines are free of personal data by rule; the tail may leave the
+	 * kiosk (the hub's log request), so mask anyway what looks like a
+	 * phone, an ID number or a credit code. */
+	mask_scrub(log_ring.line[log_ring.next]);
 	log_ring.next = (log_ring.next + 1) % LOG_TAIL_LINES;
 	if (log_ring.count < LOG_TAIL_LINES)
 		log_ring.count++;

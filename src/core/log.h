@@ -29,14 +29,16 @@ enum log_level log_get_level(void);
 int log_level_from_name(const char *name);
 
 /* Lines log_tail keeps, and the bytes kept of each. */
-#define LOG_TAIL_LINES 16
+#define LOG_TAIL_LINES 40
 #define LOG_TAIL_LINE_MAX 240
 
 /*
  * The last max_lines lines written (at most LOG_TAIL_LINES, each cut to
  * LOG_TAIL_LINE_MAX bytes), oldest first, joined by '\n', into buf (size
  * n, NUL-terminated). Returns the bytes written. Thread-safe. Personal
- * data never reaches the log unmasked, so the tail may be shown.
+ * data never reaches the log unmasked, so the tail may be shown; the ring
+ * masks again what looks like a phone, an ID number or a credit code
+ * (mask_scrub) before it keeps a line, since the tail may go to the hub.
  */
 size_t log_tail(char *buf, size_t n, unsigned max_lines);
 

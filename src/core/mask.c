@@ -17,6 +17,7 @@
 #include "mask.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -97,4 +98,51 @@ char *mask_text(const char *text, char *out, size_t n)
 	len = utf8_copy(buf, sizeof(buf), text, MASK_TEXT_KEEP);
 	memcpy(buf + len, MASK_ALL, sizeof(MASK_ALL));
 	return mask_put(buf, out, n);
+}
+
+/* Whether c may be part of a phone, ID or credit code (ASCII letter or digit). */
+static bool scrub_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/*
+ * Mask, in place, every run of ASCII letters and digits that could be a
+ * phone, an ID number or a credit code: a run of 11 or more characters
+ * with at least 6 digits (a phone is 11 digits, an ID number 15 or 18
+ * characters, a USCC 18 with its 6-digit region code). Its middle becomes '*', so the length and the
+ * UTF-8 around it stay as they were: 11 characters keep the first 3 and
+ * the last 4 (as mask_phone), longer runs the first 4 and last 4 (as
+ * mask_id). Runs with fewer digits (words, names) are left alone; a long
+ * hex group of an id may be masked too: privacy first. Returns the runs
+ * masked.
+ */
+int mask_scrub(char *s)
+{
+	size_t i = 0, b, len, digits, k, keep_head;
+	int n = 0;
+
+	if (!s)
+		return 0;
+	while (s[i]) {
+		if (!scrub_alnum(s[i])) {
+			i++;
+			continue;
+		}
+		b = i;
+		digits = 0;
+		while (scrub_alnum(s[i])) {
+			if (s[i] >= '0' && s[i] <= '9')
+				digits++;
+			i++;
+		}
+		len = i - b;
+		if (len < 11 || digits < 6)
+			continue;
+		keep_head = len == 11 ? 3 : 4;
+		for (k = b + keep_head; k < i - 4; k++)
+			s[k] = '*';
+		n++;
+	}
+	return n;
 }

@@ -29,4 +29,11 @@ char *mask_id(const char *id, char *out, size_t n);
  * and append "****". Empty input gives "". */
 char *mask_text(const char *text, char *out, size_t n);
 
+/* Mask in place every run of 11 or more ASCII letters and digits with at
+ * least 6 digits (phones, ID numbers, credit codes) in the text s: its
+ * middle becomes '*' (11: first 3 and last 4 kept; longer: first 4 and
+ * last 4), the length stays. For log lines that leave the process (the
+ * kiosk's log tail for the hub). Returns how many runs were masked. */
+int mask_scrub(char *s);
+
 #endif

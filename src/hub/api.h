@@ -35,6 +35,9 @@ ca_err api_pages_register(struct http *h);
 /* E-invoices: the kiosk's token endpoint, the invoice page and its PDF
  * (api_invoice.c). */
 ca_err api_invoice_register(struct http *h);
+/* The kiosks' heartbeats, their log tails and the fleet view for staff
+ * (api_fleet.c, docs/fleet.md). */
+ca_err api_fleet_register(struct http *h);
 
 /* Most routes one api_add_sim_routes call takes. */
 #define API_SIM_ROUTES_MAX 8

@@ -68,7 +68,8 @@ struct hubdb {
  * Never edit a shipped entry; append. Version 2 adds the payment tables
  * (the hub's orders, and the books of the built-in provider simulator);
  * version 3 the invoice numbers and the invoice page's tokens; version 4
- * the kiosks' restock records.
+ * the kiosks' restock records; version 5 the store's epoch and the devices'
+ * budgets; version 6 the kiosks' health (heartbeats).
  *
  * applications.body is the codec JSON of the record (with its rev) and the
  * source of truth; account, device, app_status, rev, updated_ms are copies
@@ -217,6 +218,23 @@ static const char *const migrations[] = {
 	"CREATE INDEX pickups_by_rev ON pickups(rev);"
 	"CREATE INDEX invoices_by_rev ON invoices(rev);"
 	"CREATE INDEX bindings_by_account ON bindings(account);",
+	/* 5 -> 6: the kiosks' health (docs/fleet.md). One row per device: its
+	 * latest heartbeat as the hub normalised it (beat, JSON), when it came
+	 * (hub clock) and the interval the kiosk promised; staff's requests
+	 * (restart, log tail: asked, then delivered in a heartbeat's answer)
+	 * and the last log tail the kiosk sent. A row may exist before the
+	 * first beat (a request made for a kiosk never seen): received_ms 0. */
+	"CREATE TABLE device_health ("
+	" device TEXT PRIMARY KEY NOT NULL REFERENCES devices(id),"
+	" received_ms INTEGER NOT NULL DEFAULT 0,"
+	" interval_s INTEGER NOT NULL DEFAULT 0,"
+	" beat TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(beat)),"
+	" restart_asked_ms INTEGER NOT NULL DEFAULT 0,"
+	" restart_sent_ms INTEGER NOT NULL DEFAULT 0,"
+	" log_asked_ms INTEGER NOT NULL DEFAULT 0,"
+	" log_sent_ms INTEGER NOT NULL DEFAULT 0,"
+	" log_ms INTEGER NOT NULL DEFAULT 0,"
+	" log_text TEXT NOT NULL DEFAULT '') WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == HUBDB_SCHEMA_VERSION,
@@ -2320,6 +2338,150 @@ ca_err hubdb_sim_notice_json(struct hubdb *h, const char *no, json_t **out)
 			e = fail(h, rc, "read notifications");
 		done(h, s);
 	}
+	unlock(h);
+	if (e)
+		json_decref(arr);
+	else
+		*out = arr;
+	return e;
+}
+
+/* ---- kiosks' health (heartbeats, docs/fleet.md) ---- */
+
+ca_err hubdb_health_beat(struct hubdb *h, const char *device, int64_t now_ms, int interval_s,
+			 const char *beat, bool *restart, bool *send_log)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	*restart = *send_log = false;
+	e = hubdb_begin(h);
+	if (e)
+		return e;
+	e = prep(h, &s, "INSERT INTO device_health(device, received_ms, interval_s, beat)"
+		 " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(device) DO UPDATE SET"
+		 " received_ms = ?2, interval_s = ?3, beat = ?4", "tint",
+		 device, now_ms, interval_s, beat);
+	if (!e)
+		e = run(h, s, "store heartbeat");
+	if (!e)
+		e = prep(h, &s, "SELECT restart_asked_ms, log_asked_ms FROM device_health"
+			 " WHERE device = ?1", "t", device);
+	if (!e) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			*restart = sqlite3_column_int64(s, 0) > 0;
+			*send_log = sqlite3_column_int64(s, 1) > 0;
+		} else {
+			e = fail(h, rc, "read health requests");
+		}
+		done(h, s);
+	}
+	/* Delivered with this answer: a request is handed out once. */
+	if (!e && (*restart || *send_log)) {
+		e = prep(h, &s, "UPDATE device_health SET"
+			 " restart_sent_ms = CASE WHEN restart_asked_ms > 0 THEN ?2"
+			 "  ELSE restart_sent_ms END,"
+			 " restart_asked_ms = 0,"
+			 " log_sent_ms = CASE WHEN log_asked_ms > 0 THEN ?2 ELSE log_sent_ms END,"
+			 " log_asked_ms = 0 WHERE device = ?1", "ti", device, now_ms);
+		if (!e)
+			e = run(h, s, "deliver health requests");
+	}
+	if (e) {
+		hubdb_rollback(h);
+		*restart = *send_log = false;
+		return e;
+	}
+	return hubdb_commit(h);
+}
+
+ca_err hubdb_health_ask(struct hubdb *h, const char *device, enum hubdb_ask what,
+			int64_t now_ms)
+{
+	struct hubdb_device d;
+	sqlite3_stmt *s;
+	ca_err e;
+
+	e = hubdb_device_get(h, device, &d);
+	explicit_bzero(&d, sizeof(d)); /* only its existence was needed */
+	if (e)
+		return e;
+	lock(h);
+	e = prep(h, &s, what == HUBDB_ASK_RESTART
+		 ? "INSERT INTO device_health(device, restart_asked_ms) VALUES (?1, ?2)"
+		   " ON CONFLICT(device) DO UPDATE SET restart_asked_ms = ?2"
+		 : "INSERT INTO device_health(device, log_asked_ms) VALUES (?1, ?2)"
+		   " ON CONFLICT(device) DO UPDATE SET log_asked_ms = ?2",
+		 "ti", device, now_ms);
+	if (!e)
+		e = run(h, s, "store health request");
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_health_log_put(struct hubdb *h, const char *device, int64_t now_ms,
+			    const char *text)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	lock(h);
+	/* Only a tail that was asked for and not yet answered is taken. */
+	e = prep(h, &s, "UPDATE device_health SET log_ms = ?2, log_text = ?3"
+		 " WHERE device = ?1 AND log_sent_ms > log_ms", "tit", device, now_ms, text);
+	if (!e) {
+		e = run(h, s, "store log tail");
+		if (!e && sqlite3_changes(h->db) == 0)
+			e = CA_ERR_CONFLICT;
+	}
+	unlock(h);
+	return e;
+}
+
+ca_err hubdb_health_json(struct hubdb *h, const char *device, json_t **out)
+{
+	sqlite3_stmt *s;
+	json_t *arr = json_array();
+	ca_err e;
+	int rc;
+
+	*out = NULL;
+	if (!arr)
+		return CA_ERR_NOMEM;
+	lock(h);
+	/* ?1 IS NULL: every device. */
+	e = prep(h, &s, "SELECT d.id, d.enabled, coalesce(x.received_ms, 0),"
+		 " coalesce(x.interval_s, 0), coalesce(x.beat, '{}'),"
+		 " coalesce(x.restart_asked_ms, 0), coalesce(x.restart_sent_ms, 0),"
+		 " coalesce(x.log_asked_ms, 0), coalesce(x.log_sent_ms, 0),"
+		 " coalesce(x.log_ms, 0), coalesce(x.log_text, '')"
+		 " FROM devices d LEFT JOIN device_health x ON x.device = d.id"
+		 " WHERE ?1 IS NULL OR d.id = ?1 ORDER BY d.id", "t", device);
+	if (e)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *beat = col_json(s, 4);
+
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:b, s:I, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:s}",
+			"id", (const char *)sqlite3_column_text(s, 0),
+			"enabled", sqlite3_column_int(s, 1),
+			"received_ms", (json_int_t)sqlite3_column_int64(s, 2),
+			"interval_s", sqlite3_column_int(s, 3),
+			"beat", beat ? beat : json_object(),
+			"restart_asked_ms", (json_int_t)sqlite3_column_int64(s, 5),
+			"restart_sent_ms", (json_int_t)sqlite3_column_int64(s, 6),
+			"log_asked_ms", (json_int_t)sqlite3_column_int64(s, 7),
+			"log_sent_ms", (json_int_t)sqlite3_column_int64(s, 8),
+			"log_ms", (json_int_t)sqlite3_column_int64(s, 9),
+			"log_text", (const char *)sqlite3_column_text(s, 10)));
+	}
+	if (rc != SQLITE_DONE)
+		e = fail(h, rc, "list health");
+	done(h, s);
+out:
 	unlock(h);
 	if (e)
 		json_decref(arr);

@@ -38,6 +38,10 @@
  * dispenser, as the kiosk reported it (POST /v1/records, op "restock"),
  * for staff (GET /v1/admin/restocks). A device event: no account, no
  * revision, not in the feed.
+ *
+ * Health (schema version 6): device_health holds each kiosk's latest
+ * heartbeat, staff's pending requests to it (restart, log tail) and the
+ * last log tail it sent (docs/fleet.md). Not in the feed.
  */
 #ifndef HUB_DB_H
 #define HUB_DB_H
@@ -52,7 +56,7 @@
 #include "../core/fsm.h"
 #include "../core/pay.h"
 
-#define HUBDB_SCHEMA_VERSION 5
+#define HUBDB_SCHEMA_VERSION 6
 #define HUBDB_ERR_MAX 512
 #define HUBDB_DEVICE_MAX 32   /* device id: [A-Za-z0-9_-]{1,32} */
 #define HUBDB_KEY_MAX 64      /* idempotency key, bytes */
@@ -422,5 +426,31 @@ ca_err hubdb_sim_notice_mark(struct hubdb *db, int64_t seq, int attempts, int64_
 /* The notifications of out_trade_no as a new JSON array of {due_ms,
  * attempts, delivered_ms}. */
 ca_err hubdb_sim_notice_json(struct hubdb *db, const char *out_trade_no, json_t **out);
+
+/* ---- kiosks' health (heartbeats, docs/fleet.md) ---- */
+
+/* What staff may ask a kiosk through its next heartbeat's answer. */
+enum hubdb_ask {
+	HUBDB_ASK_RESTART, /* restart the app when idle */
+	HUBDB_ASK_LOG,     /* send the recent log tail */
+};
+
+/* Keep beat (normalised JSON text) as device's latest heartbeat, received
+ * at now_ms with its interval; in the same transaction take the requests
+ * staff left for it (each is delivered once: *restart, *send_log). */
+ca_err hubdb_health_beat(struct hubdb *db, const char *device, int64_t now_ms, int interval_s,
+			 const char *beat, bool *restart, bool *send_log);
+/* Leave a request for device (CA_ERR_NOT_FOUND: no such device). */
+ca_err hubdb_health_ask(struct hubdb *db, const char *device, enum hubdb_ask what,
+			int64_t now_ms);
+/* Keep text as device's log tail; CA_ERR_CONFLICT when none was asked for
+ * (delivered and not yet answered). */
+ca_err hubdb_health_log_put(struct hubdb *db, const char *device, int64_t now_ms,
+			    const char *text);
+/* Every device (device NULL) or one, by id, with its health row:
+ * [{"id", "enabled", "received_ms" (0: never), "interval_s", "beat",
+ * "restart_asked_ms", "restart_sent_ms", "log_asked_ms", "log_sent_ms",
+ * "log_ms", "log_text"}]. Caller owns *out. */
+ca_err hubdb_health_json(struct hubdb *db, const char *device, json_t **out);
 
 #endif

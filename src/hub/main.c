@@ -388,7 +388,8 @@ int main(int argc, char **argv)
 	hub.http = http;
 	if (!http || hubpay_new(&hub, &hub.pay) || api_admin_register(http, hub.cfg.mode) ||
 	    api_login_register(http) || api_records_register(http) || api_feed_register(http) ||
-	    api_pay_register(http, hub.cfg.mode) || api_pages_register(http) || api_invoice_register(http)) {
+	    api_pay_register(http, hub.cfg.mode) || api_pages_register(http) || api_invoice_register(http) ||
+	    api_fleet_register(http)) {
 		fprintf(stderr, "ca-hub: cannot set up the routes\n");
 		goto out;
 	}

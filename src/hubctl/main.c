@@ -25,6 +25,8 @@
 #include "../common/paths.h"
 #include "../core/version.h"
 #include "../core/cst.h"
+#include "../core/msg.h"
+#include "../core/version.h"
 #include "../hub/datadir.h"
 
 
@@ -68,6 +70,15 @@ static void usage(FILE *f, bool full)
 		"                               check the company and the ID card)\n"
 		"  restocks [--kiosk K]         restocks of the kiosks' key dispensers,\n"
 		"                               newest first (kiosk's time, local)\n"
+		"  fleet                        every kiosk: online or offline, last heartbeat\n"
+		"                               (China time), version, queue, key stock and\n"
+		"                               faults; kiosks that need attention first,\n"
+		"                               marked '!' (docs/fleet.md)\n"
+		"  fleet restart ID             kiosk ID restarts its app when idle (asked\n"
+		"                               through its next heartbeat)\n"
+		"  fleet logs ID [--wait S]     ask kiosk ID for its recent log lines (masked)\n"
+		"                               and print them; waits up to S seconds\n"
+		"                               (default 150); --wait 0 prints the last sent\n"
 		"  server                       connections, parked long-polls, wake-ups and\n"
 		"                               connections cut for a deadline, now\n"
 		"  device add ID                provision a kiosk; prints its secret once\n"
@@ -344,6 +355,177 @@ static void print_code_orders(json_t *r)
 	printf("The code is not unique: check the company name and the ID card.\n");
 }
 
+/* The dispenser faults of a fleet row as catalog text. */
+static void fault_text(json_t *faults, char *out, size_t n)
+{
+	static const struct { const char *name; enum msg_id id; } names[] = {
+		{ "jam", MSG_UI_MAINT_DISP_JAM }, { "door_open", MSG_UI_MAINT_DISP_DOOR },
+		{ "fault", MSG_UI_MAINT_DISP_HW }, { "no_answer", MSG_UI_MAINT_DISP_NO_ANSWER },
+		{ "unconfirmed", MSG_FLEET_UNCONFIRMED },
+	};
+	size_t i, k, used;
+	json_t *x;
+
+	if (json_array_size(faults) == 0) {
+		snprintf(out, n, "%s", msg(MSG_FLEET_NO_FAULT));
+		return;
+	}
+	used = (size_t)snprintf(out, n, "%s", msg(MSG_FLEET_FAULTS));
+	json_array_foreach(faults, i, x) {
+		const char *f = json_string_value(x), *t = f ? f : "?";
+
+		for (k = 0; f && k < sizeof(names) / sizeof(names[0]); k++)
+			if (!strcmp(f, names[k].name))
+				t = msg(names[k].id);
+		if (used < n)
+			used += (size_t)snprintf(out + used, n - used, "%s%s", i ? "、" : "", t);
+	}
+}
+
+/* One kiosk of the fleet: '!' first when it needs attention. */
+static void print_fleet_row(json_t *k)
+{
+	json_t *beat = json_object_get(k, "beat"), *d = json_object_get(beat, "dispenser");
+	json_t *outbox = json_object_get(beat, "outbox"), *x;
+	const char *state = json_string_value(json_object_get(k, "state"));
+	json_int_t seen = json_integer_value(json_object_get(k, "received_ms"));
+	json_int_t skew = json_integer_value(json_object_get(beat, "skew_hub_s"));
+	char w[32], f[256], line[128];
+	enum msg_id sid;
+	size_t i;
+
+	if (!state)
+		state = "never";
+	sid = !json_is_true(json_object_get(k, "enabled")) ? MSG_FLEET_DISABLED
+	      : !strcmp(state, "online") ? MSG_FLEET_ONLINE
+	      : !strcmp(state, "offline") ? MSG_FLEET_OFFLINE : MSG_FLEET_NEVER;
+	printf("%s %-20s %s  %s %s", json_is_true(json_object_get(k, "attention")) ? "!" : " ",
+	       json_string_value(json_object_get(k, "id")), msg(sid), msg(MSG_FLEET_LAST_SEEN),
+	       seen > 0 ? local_ms(seen, w) : msg(MSG_FLEET_NEVER_SEEN));
+	if (seen <= 0) {
+		printf("\n");
+		return;
+	}
+	printf("  %s %s  %s %s  %s %s", msg(MSG_FLEET_VERSION),
+	       json_string_value(json_object_get(beat, "version")),
+	       msg_format(line, sizeof(line), MSG_FLEET_PENDING,
+			  (int)json_integer_value(json_object_get(outbox, "pending"))),
+	       msg_format(f, sizeof(f), MSG_FLEET_PARKED,
+			  (int)json_integer_value(json_object_get(outbox, "parked"))),
+	       msg(MSG_FLEET_DISPLAY),
+	       json_string_value(json_object_get(json_object_get(beat, "display"), "video")));
+	printf("/%s", json_string_value(json_object_get(json_object_get(beat, "display"),
+							"renderer")));
+	if (json_is_object(d)) {
+		printf("  %s ", msg(MSG_FLEET_STOCK));
+		json_array_foreach(json_object_get(d, "slots"), i, x) {
+			if (json_integer_value(x) < 0)
+				printf("%s?", i ? "," : "");
+			else
+				printf("%s%lld", i ? "," : "", (long long)json_integer_value(x));
+		}
+	} else {
+		printf("  %s", msg(MSG_FLEET_NO_DISP));
+	}
+	fault_text(json_object_get(k, "faults"), f, sizeof(f));
+	printf("  %s", f);
+	if (skew > 60 || skew < -60)
+		printf("  %s", msg_format(line, sizeof(line), MSG_FLEET_SKEW, (int)skew));
+	if (json_integer_value(json_object_get(k, "restart_asked_ms")) > 0)
+		printf("  %s", msg(MSG_FLEET_RESTART_WAIT));
+	else if (json_integer_value(json_object_get(k, "restart_sent_ms")) > 0 &&
+		 json_is_true(json_object_get(beat, "restart_pending")))
+		printf("  %s", msg(MSG_FLEET_RESTART_SENT));
+	printf("\n");
+}
+
+/* ca-hubctl fleet: one line per kiosk, those needing attention first. */
+static void print_fleet(json_t *r)
+{
+	json_t *list = json_object_get(r, "kiosks"), *x;
+	char buf[128];
+	size_t i;
+	int bad = 0;
+
+	if (json_array_size(list) == 0) {
+		printf("%s\n", msg(MSG_FLEET_NONE));
+		return;
+	}
+	json_array_foreach(list, i, x) {
+		print_fleet_row(x);
+		bad += json_is_true(json_object_get(x, "attention"));
+	}
+	if (bad)
+		printf("%s\n", msg_format(buf, sizeof(buf), MSG_FLEET_ATTENTION, bad));
+}
+
+/* A kiosk's log tail as the hub keeps it. */
+static void print_logs(json_t *r)
+{
+	json_int_t at = json_integer_value(json_object_get(r, "log_ms"));
+	json_t *x;
+	char w[32];
+	size_t i;
+
+	if (at <= 0) {
+		printf("%s\n", msg(MSG_FLEET_LOGS_NONE));
+		return;
+	}
+	printf("%s%s\n", msg(MSG_FLEET_LOGS_HEAD), local_ms(at, w));
+	json_array_foreach(json_object_get(r, "lines"), i, x)
+		printf("%s\n", json_string_value(x));
+}
+
+/* fleet logs ID [--wait S]: ask, then wait for the tail. Exit status. */
+static int fleet_logs(const struct ctl *c, const char *id, long wait_s)
+{
+	char path[256];
+	json_t *r = NULL;
+	json_int_t asked = 0;
+	struct timespec nap = { 0, 500 * 1000000L };
+	long waited_ms = 0;
+	int ret;
+
+	if (wait_s > 0) {
+		snprintf(path, sizeof(path), "/v1/admin/fleet/%s/logs", id);
+		ret = call(c, "POST", path, NULL, &r);
+		if (ret != EXIT_OK)
+			return ret;
+		asked = json_integer_value(json_object_get(r, "asked_ms"));
+		json_decref(r);
+		fprintf(stderr, "%s\n", msg(MSG_FLEET_LOGS_ASKED));
+	}
+	snprintf(path, sizeof(path), "/v1/admin/fleet/%s/logs", id);
+	for (;;) {
+		ret = call(c, "GET", path, NULL, &r);
+		if (ret != EXIT_OK)
+			return ret;
+		if (wait_s <= 0 || json_integer_value(json_object_get(r, "log_ms")) >= asked)
+			break;
+		json_decref(r);
+		r = NULL;
+		if (waited_ms >= wait_s * 1000) {
+			char buf[200];
+
+			fprintf(stderr, "ca-hubctl: %s\n", msg_format(buf, sizeof(buf),
+				MSG_FLEET_LOGS_TIMEOUT, (int)wait_s));
+			return EXIT_REFUSED;
+		}
+		nanosleep(&nap, NULL);
+		waited_ms += 500;
+	}
+	if (c->json) {
+		char *t = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		printf("%s\n", t ? t : "");
+		free(t);
+	} else {
+		print_logs(r);
+	}
+	json_decref(r);
+	return EXIT_OK;
+}
+
 /* Print one application line. */
 static void print_app_line(json_t *a)
 {
@@ -394,6 +576,14 @@ static void print_result(const struct ctl *c, const char *cmd, json_t *r)
 	}
 	if (!strcmp(cmd, "restocks")) {
 		print_restocks(r);
+		return;
+	}
+	if (!strcmp(cmd, "fleet")) {
+		print_fleet(r);
+		return;
+	}
+	if (!strcmp(cmd, "fleet restart")) {
+		printf("%s\n", msg(MSG_FLEET_RESTART_ASKED));
 		return;
 	}
 	if (!strcmp(cmd, "server")) {
@@ -485,7 +675,7 @@ static int run(struct ctl *c, int argc, char **argv)
 	int ret;
 
 	if (argc >= 2 && (!strcmp(cmd, "device") || !strcmp(cmd, "sms") || !strcmp(cmd, "clock") ||
-			  !strcmp(cmd, "paysim") ||
+			  !strcmp(cmd, "paysim") || !strcmp(cmd, "fleet") ||
 			  (!strcmp(cmd, "pay") && !strcmp(argv[1], "show")))) {
 		snprintf(name, sizeof(name), "%s %s", cmd, argv[1]);
 		cmd = name;
@@ -559,6 +749,32 @@ static int run(struct ctl *c, int argc, char **argv)
 			 v[0] ? v[0] : "");
 	} else if (!strcmp(cmd, "server")) {
 		snprintf(path, sizeof(path), "/v1/admin/server");
+	} else if (!strcmp(cmd, "fleet")) {
+		NEED(0);
+		snprintf(path, sizeof(path), "/v1/admin/fleet");
+	} else if (!strcmp(cmd, "fleet restart")) {
+		NEED(1);
+		ID_ARG();
+		method = "POST";
+		snprintf(path, sizeof(path), "/v1/admin/fleet/%s/restart", argv[1]);
+	} else if (!strcmp(cmd, "fleet logs")) {
+		static const char *const names[] = { "--wait", NULL };
+		long wait_s = 150;
+		char *end;
+
+		ID_ARG();
+		if (!opt_values(argc - 2, argv + 2, names, v))
+			return EXIT_USAGE;
+		if (v[0]) {
+			errno = 0;
+			wait_s = strtol(v[0], &end, 10);
+			if (!*v[0] || *end || errno || wait_s < 0 || wait_s > 3600) {
+				fprintf(stderr, "ca-hubctl: fleet logs: --wait must be 0..3600 "
+					"seconds\n");
+				return EXIT_USAGE;
+			}
+		}
+		return fleet_logs(c, argv[1], wait_s);
 	} else if (!strcmp(cmd, "pickup-code")) {
 		NEED(1);
 		if (strlen(argv[1]) != 6 || strspn(argv[1], "0123456789") != 6) {

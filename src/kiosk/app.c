@@ -551,6 +551,59 @@ bool app_disp_take(struct app *a, enum pickup_op op, struct pickup_result *res)
 	return true;
 }
 
+/* Whether nobody uses the kiosk: the attract screen, no session, no
+ * dialog, no dispense in flight. */
+static bool app_idle(const struct app *a)
+{
+	return a->screen == APP_SCREEN_ATTRACT && !a->session.active &&
+	       a->dialog == APP_DLG_NONE && !app_disp_busy(a);
+}
+
+/* Tell the sync engine's heartbeat what only the app knows (display,
+ * renderer, dispenser, idle), when it changed. */
+static void feed_facts(struct app *a)
+{
+	struct render_stats rs;
+	struct disp_status ds;
+	struct sync_facts f;
+	bool answered, unconfirmed;
+	int i;
+
+	memset(&f, 0, sizeof(f));
+	render_get_stats(a->r, &rs);
+	snprintf(f.video, sizeof(f.video), "%s", render_video_driver());
+	snprintf(f.renderer, sizeof(f.renderer), "%s", rs.driver[0] ? rs.driver : "none");
+	f.idle = app_idle(a);
+	if (a->cfg->disp_driver == CONFIG_DISP_NONE) {
+		f.disp = SYNC_DISP_NONE;
+	} else {
+		f.disp = SYNC_DISP_UNKNOWN;
+		f.nslots = a->cfg->disp_slots;
+		memset(&ds, 0, sizeof(ds));
+		if (!a->disp) { /* configured, but its worker did not start */
+			f.faults |= SYNC_FAULT_NO_ANSWER;
+		} else if (pickup_health(a->disp, &ds, &answered, &unconfirmed)) {
+			if (unconfirmed)
+				f.faults |= SYNC_FAULT_UNCONFIRMED;
+			if (!answered) {
+				f.faults |= SYNC_FAULT_NO_ANSWER;
+			} else {
+				f.disp = SYNC_DISP_KNOWN;
+				f.nslots = ds.nslots;
+				for (i = 0; i < ds.nslots && i < CONFIG_DISP_SLOTS_MAX; i++)
+					f.stock[i] = ds.stock[i];
+				f.faults |= (ds.jam ? SYNC_FAULT_JAM : 0) |
+					    (ds.door_open ? SYNC_FAULT_DOOR : 0) |
+					    (ds.fault ? SYNC_FAULT_HW : 0);
+			}
+		}
+	}
+	if (memcmp(&f, &a->facts, sizeof(f)) != 0) {
+		a->facts = f;
+		sync_set_facts(a->sync, &f);
+	}
+}
+
 /* Take what the workers reported since the last frame. */
 static void poll_workers(struct app *a)
 {
@@ -565,6 +618,16 @@ static void poll_workers(struct app *a)
 		 * dropped: stale page images are not kept (docs/privacy.md). */
 		if (!a->session.active && a->st)
 			store_forget(a->st);
+	}
+	if (a->sync) {
+		feed_facts(a);
+		if (a->sync_seen && a->sync_st.restart_asked && !a->restart_now &&
+		    app_idle(a)) {
+			log_warn("kiosk", "restarting: the hub asked for it (staff, ca-hubctl "
+				 "fleet restart) and the kiosk is idle; exit status %d",
+				 APP_EXIT_RESTART);
+			a->restart_now = true;
+		}
 	}
 	if (a->net && a->net_seq && !a->net_res_ready &&
 	    online_take(a->net, &a->net_res)) {
@@ -809,6 +872,8 @@ int app_run(struct app *a)
 		}
 		if (app_frame(a) != CA_OK)
 			goto fail;
+		if (a->restart_now)
+			return APP_EXIT_RESTART;
 	}
 	return 0;
 fail:
@@ -840,10 +905,16 @@ static void on_screen(const struct app *a, char *buf, size_t len, bool tappable_
 /* Draw a frame for a script step; 1 with a reason when it fails. */
 static int step_frame(struct app *a, char *why, size_t whylen)
 {
-	if (app_frame(a) == CA_OK)
-		return 0;
-	snprintf(why, whylen, "the frame could not be drawn");
-	return 1;
+	if (app_frame(a) != CA_OK) {
+		snprintf(why, whylen, "the frame could not be drawn");
+		return 1;
+	}
+	if (a->restart_now) {
+		/* A script run restarts like the event loop (app_run_script). */
+		snprintf(why, whylen, "restarting: the hub asked for it and the kiosk is idle");
+		return 1;
+	}
+	return 0;
 }
 
 /* Press and release at (x, y), one frame each, as render_wait hands a
@@ -1151,5 +1222,5 @@ int app_run_script(struct app *a, const char *path, const char *shots_dir)
 	status = script_exec_file(path, &ops, a, err, sizeof(err));
 	if (err[0])
 		fprintf(stderr, "%s\n", err);
-	return status;
+	return a->restart_now ? APP_EXIT_RESTART : status;
 }

@@ -51,6 +51,10 @@
 
 /* Room for the shots directory path. */
 #define APP_PATH_MAX 1024
+/* app_run's exit status when the hub asked for a restart (ca-hubctl fleet
+ * restart) and the kiosk was idle: its supervisor (systemd, Restart=always)
+ * starts it again. docs/fleet.md. */
+#define APP_EXIT_RESTART 75
 
 /* Milliseconds between payment-order queries while a QR is shown. */
 #define APP_PAY_POLL_MS 2000
@@ -169,6 +173,9 @@ struct app {
 
 	struct sync_status sync_st; /* the newest sync status */
 	bool sync_seen;            /* sync_st holds a real report */
+	struct sync_facts facts;   /* what the sync engine's heartbeat was last told */
+	bool restart_now;          /* the hub asked for a restart and the kiosk is
+				    * idle: app_run returns APP_EXIT_RESTART */
 
 	struct app_session session;
 	int64_t purge_at_ms;       /* app_unix_ms of the next purge of finished
@@ -229,9 +236,11 @@ int app_today(const struct app *a);
 
 /* Run the UI until the frame is stable and draw it if it changed. */
 ca_err app_frame(struct app *a);
-/* The event loop until the window is closed. Returns an exit status. */
+/* The event loop until the window is closed (0), a frame fails (1), or the
+ * hub asked for a restart and the kiosk is idle (APP_EXIT_RESTART). */
 int app_run(struct app *a);
-/* Run the flow script at path (see app.c); returns its exit status. */
+/* Run the flow script at path (see app.c); returns its exit status, or
+ * APP_EXIT_RESTART when the hub's restart cut it short (kiosk idle). */
 int app_run_script(struct app *a, const char *path, const char *shots_dir);
 
 /* ---- navigation and session (app.c) ---- */

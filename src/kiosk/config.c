@@ -116,6 +116,7 @@ enum cfg_key_id {
 	K_IDLE_WARN,
 	K_IDLE_RESET,
 	K_SYNC,
+	K_BEAT,
 	K_LEVEL,
 	K_DISP_DRIVER,
 	K_DISP_DEVICE,
@@ -174,6 +175,8 @@ static const struct cfg_key cfg_keys[K__N] = {
 		idle_reset_s, 10, 3600),
 	CFG_NUM(K_SYNC, "timeouts", "sync_interval_s", CFG_INT,
 		sync_interval_s, 1, 3600),
+	CFG_NUM(K_BEAT, "timeouts", "heartbeat_s", CFG_INT, heartbeat_s,
+		CONFIG_HEARTBEAT_MIN_S, CONFIG_HEARTBEAT_MAX_S),
 	CFG_NUM(K_LEVEL, "log", "level", CFG_LEVEL, log_level, 0, 0),
 	CFG_NUM(K_DISP_DRIVER, "dispenser", "driver", CFG_DRIVER, disp_driver,
 		0, 0),
@@ -890,6 +893,7 @@ void config_defaults(struct config *c)
 	c->idle_warn_s = 60;
 	c->idle_reset_s = 30;
 	c->sync_interval_s = 10;
+	c->heartbeat_s = 60;
 	c->purge_days = 30;
 	c->log_level = LOG_INFO;
 	c->disp_driver = CONFIG_DISP_NONE;

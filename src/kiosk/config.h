@@ -12,7 +12,7 @@
  *   [screen]  width, height, orientation (portrait|landscape), fullscreen, font,
  *             driver (auto|kmsdrm|wayland|x11), renderer (auto|software|
  *             opengles2|opengl), rotate (0|90|180|270)
- *   [timeouts] idle_warn_s, idle_reset_s, sync_interval_s
+ *   [timeouts] idle_warn_s, idle_reset_s, sync_interval_s, heartbeat_s
  *   [log]     level (error|warn|info|debug)
  *   [dispenser] driver (none|sim|serial), device, baud, slots, stock,
  *             state_file, timeout_ms, retries
@@ -37,6 +37,9 @@
 
 /* Most key slots a dispenser may have. */
 #define CONFIG_DISP_SLOTS_MAX 8
+/* Range of [timeouts] heartbeat_s, seconds (the hub takes the same). */
+#define CONFIG_HEARTBEAT_MIN_S 1
+#define CONFIG_HEARTBEAT_MAX_S 3600
 
 /* Which key dispenser driver the kiosk uses (src/kiosk/dispenser.h). */
 enum config_disp_driver {
@@ -87,6 +90,7 @@ struct config {
 	int idle_warn_s;                      /* [timeouts] idle_warn_s: idle time before the warning */
 	int idle_reset_s;                     /* [timeouts] idle_reset_s: warning countdown before reset */
 	int sync_interval_s;                  /* [timeouts] sync_interval_s: change-feed poll period */
+	int heartbeat_s;                      /* [timeouts] heartbeat_s: period of the heartbeat to the hub */
 	int purge_days;                       /* [privacy] purge_days: keep finished orders this long */
 	bool core_dumps;                      /* [privacy] core_dumps: allow them (development only) */
 	enum log_level log_level;             /* [log] level */

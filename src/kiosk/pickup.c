@@ -8,8 +8,10 @@
  * worker (worker_main) owns the store connection and the struct disp: it
  * opens both, recovers, then serves one request at a time; while an intent
  * is pending or the dispenser could not be opened it wakes every retry_ms
- * to try again. serve_restock() is a restock from maintenance mode and its
- * record for the hub.
+ * to try again, and while idle with a device it reads the device's status
+ * every HEALTH_REFRESH_MS, so the heartbeat's stock and faults stay fresh
+ * (pickup_health). serve_restock() is a restock from maintenance mode and
+ * its record for the hub.
  *
  * Threads: the UI thread calls pickup_submit / pickup_take / pickup_busy,
  * which only touch the slot and the result under the mutex. Only the
@@ -37,6 +39,9 @@
 /* Default retry period of recovery and of reopening the dispenser. */
 #define RETRY_MS_DEFAULT 30000
 
+/* How often an idle worker reads the device's status for the heartbeat. */
+#define HEALTH_REFRESH_MS 60000
+
 /* Exit status of the crash test hook. */
 #define CRASH_EXIT 99
 
@@ -59,6 +64,10 @@ struct pickup {
 	struct pickup_req req;         /* the slot */
 	bool have_result;              /* result holds the untaken result of seq */
 	struct pickup_result result;   /* the newest result */
+	int health;                    /* 0 nothing read yet, 1 health_st holds the last
+					* status read, -1 the last read got no answer */
+	struct disp_status health_st;  /* the last status the worker read */
+	bool health_unconfirmed;       /* a pickup's outcome is unknown (intent pending) */
 	/* Worker thread only: */
 	struct store *st;              /* its own store connection */
 	struct disp *d;                /* the dispenser, NULL while not open */
@@ -496,14 +505,47 @@ static struct timespec deadline_in(int ms)
 	return ts;
 }
 
+/* Keep what res says of the device for pickup_health (worker thread). */
+static void note_health(struct pickup *p, const struct pickup_result *res)
+{
+	pthread_mutex_lock(&p->mu);
+	if (res->have_status) {
+		p->health = 1;
+		p->health_st = res->status;
+		/* A dispense's status was read before the key came out. */
+		if (res->op == PICKUP_DISPENSE && res->disp == DISP_OK && res->slot >= 1 &&
+		    res->slot <= p->health_st.nslots && p->health_st.stock[res->slot - 1] > 0)
+			p->health_st.stock[res->slot - 1]--;
+	} else if (res->outcome == PICKUP_NO_DEVICE && p->d) {
+		p->health = -1;
+	}
+	p->health_unconfirmed = p->intent_left;
+	pthread_mutex_unlock(&p->mu);
+}
+
+bool pickup_health(struct pickup *p, struct disp_status *st, bool *answered,
+		   bool *unconfirmed)
+{
+	bool known;
+
+	pthread_mutex_lock(&p->mu);
+	known = p->health != 0;
+	*answered = p->health > 0;
+	*unconfirmed = p->health_unconfirmed;
+	if (p->health > 0)
+		*st = p->health_st;
+	pthread_mutex_unlock(&p->mu);
+	return known;
+}
+
 static void *worker_main(void *arg)
 {
 	struct pickup *p = arg;
 	struct pickup_result *res;
 	struct pickup_req q;
-	struct timespec until;
+	struct timespec until, fresh;
 	uint64_t seq;
-	bool stored, retry;
+	bool stored, retry, refresh;
 
 	res = calloc(1, sizeof(*res));
 	if (!res) {
@@ -512,17 +554,31 @@ static void *worker_main(void *arg)
 	}
 	worker_open(p);
 	worker_recover(p, res);
+	/* The first status, for the heartbeat (pickup_health). */
+	if (p->d) {
+		memset(res, 0, sizeof(*res));
+		serve_status(p, res);
+		note_health(p, res);
+	}
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		retry = false;
+		retry = refresh = false;
 		until = deadline_in(p->retry_ms);
+		fresh = deadline_in(HEALTH_REFRESH_MS);
 		while (!atomic_load(&p->stop) && !p->pending) {
 			bool need = p->intent_left || !p->st ||
 				    (!p->d && p->cfg.disp_driver != CONFIG_DISP_NONE);
 
-			if (!need) {
+			if (!need && !p->d) {
 				pthread_cond_wait(&p->cv, &p->mu);
+				continue;
+			}
+			if (!need) { /* idle with a device: read it now and then */
+				if (pthread_cond_timedwait(&p->cv, &p->mu, &fresh) == ETIMEDOUT) {
+					refresh = true;
+					break;
+				}
 				continue;
 			}
 			if (pthread_cond_timedwait(&p->cv, &p->mu, &until) == ETIMEDOUT) {
@@ -532,10 +588,17 @@ static void *worker_main(void *arg)
 		}
 		if (atomic_load(&p->stop))
 			break;
-		if (retry) {
+		if (retry || refresh) {
 			pthread_mutex_unlock(&p->mu);
 			worker_open(p);
-			worker_recover(p, res);
+			if (retry)
+				worker_recover(p, res);
+			/* The heartbeat's view of the device (pickup_health). */
+			if (p->d) {
+				memset(res, 0, sizeof(*res));
+				serve_status(p, res);
+				note_health(p, res);
+			}
 			pthread_mutex_lock(&p->mu);
 			continue;
 		}
@@ -546,6 +609,7 @@ static void *worker_main(void *arg)
 
 		serve(p, &q, res);
 		res->seq = seq;
+		note_health(p, res);
 		log_info(TAG, "request %llu (%d): %s: %s", (unsigned long long)seq, (int)q.op,
 			 pickup_outcome_name(res->outcome), res->message);
 		/* The application read for a dispense leaves this thread's

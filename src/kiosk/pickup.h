@@ -158,6 +158,14 @@ bool pickup_take(struct pickup *p, struct pickup_result *out);
 /* Whether the newest request has not produced its result yet. */
 bool pickup_busy(struct pickup *p);
 
+/* What the worker last learnt of the device, for the heartbeat (it reads
+ * the status at start, at every request and every minute while idle):
+ * false while it has read nothing yet. Else *answered says whether the last read
+ * got an answer (then *st is that status), *unconfirmed whether a pickup's
+ * outcome is still unknown. Never touches the device; thread-safe. */
+bool pickup_health(struct pickup *p, struct disp_status *st, bool *answered,
+		   bool *unconfirmed);
+
 /* ---- the steps, on the caller's thread (the worker uses these; tests and
  * tools may call them directly with their own store and device) ---- */
 

@@ -31,14 +31,17 @@
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../core/codec.h"
 #include "../core/log.h"
+#include "../core/mask.h"
 #include "../core/sign.h"
 #include "../core/uuid.h"
 #include "../common/wipe.h"
+#include "../core/version.h"
 #include "http.h"
 #include "store.h"
 
@@ -81,6 +84,9 @@ struct engine {
 	int solo;                    /* requests still to send one row each */
 	uint64_t rng;                /* xorshift state for jitter */
 	bool in_feed;                /* a feed request is running (wake aborts it) */
+	int64_t started_mono_ms;     /* when the engine started (uptime) */
+	int64_t beat_at_ms;          /* next heartbeat due (Unix ms); 0 = at once */
+	char beat_err[SYNC_ERR_MAX + HTTP_ERR_MAX]; /* why the last heartbeat failed ("" = it went) */
 	struct sync_status status;   /* what the worker knows */
 };
 
@@ -97,7 +103,10 @@ struct sync {
 	int qhead, qn;               /* oldest event, number queued */
 	struct sync_status latest;   /* newest published status */
 	bool published;              /* latest holds something */
+	struct sync_facts facts;     /* the app's facts for the heartbeat */
 };
+
+static void beat_if_due(struct engine *e);
 
 /* ---- time, randomness ---- */
 
@@ -666,6 +675,7 @@ static enum step push_round(struct engine *e)
 		publish(e);
 		if (r != STEP_OK)
 			return r;
+		beat_if_due(e); /* a long drain keeps the beat's period */
 	}
 	return STEP_OK;
 }
@@ -855,6 +865,7 @@ static enum step pull_feed(struct engine *e, int wait_s, int *got)
 			ret = STEP_ABORT;
 			break;
 		}
+		beat_if_due(e); /* between pages of a long catch-up */
 		err = store_feed_cursor(e->st, &since);
 		if (!err)
 			err = store_feed_epoch(e->st, &known);
@@ -949,6 +960,197 @@ static enum step pull_feed(struct engine *e, int wait_s, int *got)
 	return ret;
 }
 
+/* ---- the heartbeat (docs/fleet.md) ---- */
+
+/* The dispenser's faults as names for the hub. */
+static json_t *fault_list(unsigned f)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{ SYNC_FAULT_JAM, "jam" }, { SYNC_FAULT_DOOR, "door_open" },
+		{ SYNC_FAULT_HW, "fault" }, { SYNC_FAULT_NO_ANSWER, "no_answer" },
+		{ SYNC_FAULT_UNCONFIRMED, "unconfirmed" },
+	};
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (f & names[i].bit)
+			json_array_append_new(a, json_string(names[i].name));
+	return a;
+}
+
+/* Free space of the data directory in MiB, -1 when it cannot be read. */
+static json_int_t disk_free_mb(const char *dir)
+{
+	struct statvfs v;
+
+	if (statvfs(dir, &v) != 0)
+		return -1;
+	return (json_int_t)((unsigned long long)v.f_bavail * v.f_frsize / (1024 * 1024));
+}
+
+/* The heartbeat's body (a new object). */
+static json_t *beat_body(struct engine *e, const struct sync_facts *f)
+{
+	json_t *b, *d = json_null();
+	int pending = 0, parked = 0, i;
+
+	if (e->st)
+		(void)store_outbox_depth(e->st, &pending, &parked);
+	if (f->disp != SYNC_DISP_NONE) {
+		json_t *slots = json_array();
+
+		for (i = 0; i < f->nslots && i < CONFIG_DISP_SLOTS_MAX; i++)
+			json_array_append_new(slots, json_integer(
+				f->disp == SYNC_DISP_KNOWN ? f->stock[i] : -1));
+		d = json_pack("{s:o, s:o}", "slots", slots, "faults", fault_list(f->faults));
+	}
+	b = json_pack("{s:s, s:i, s:I, s:I, s:{s:i, s:i}, s:I, s:I, s:{s:s, s:s}, s:o, "
+		      "s:b, s:b}",
+		      "version", ca_version(), "interval_s", e->cfg.heartbeat_s,
+		      "uptime_s", (json_int_t)((mono_ms() - e->started_mono_ms) / 1000),
+		      "at_ms", (json_int_t)now_ms(),
+		      "outbox", "pending", pending, "parked", parked,
+		      "last_sync_ms", (json_int_t)e->status.last_success_ms,
+		      "disk_free_mb", disk_free_mb(e->cfg.data_dir),
+		      "display", "video", f->video, "renderer", f->renderer,
+		      "dispenser", d, "idle", f->idle, "restart_pending",
+		      e->status.restart_asked);
+	if (b)
+		json_object_set_new(b, "skew_s", e->status.skew_known
+				    ? json_integer(e->status.skew_s) : json_null());
+	return b;
+}
+
+/* Note why a heartbeat failed, logging it once until it changes. */
+static void beat_failed(struct engine *e, const char *why)
+{
+	if (strcmp(e->beat_err, why) != 0)
+		log_warn(TAG, "heartbeat failed: %s", why);
+	snprintf(e->beat_err, sizeof(e->beat_err), "%s", why);
+}
+
+/* POST /v1/heartbeat/log: the recent log lines (masked), as the hub asked. */
+static void send_log_tail(struct engine *e)
+{
+	char *tail, *p, *nl, why[SYNC_ERR_MAX + HTTP_ERR_MAX];
+	size_t cap = (size_t)SYNC_LOG_LINES * (LOG_TAIL_LINE_MAX + 1) + 1;
+	json_t *lines = json_array(), *b;
+	struct http_resp r;
+	char *text = NULL;
+
+	memset(&r, 0, sizeof(r));
+	tail = malloc(cap);
+	if (!tail || !lines)
+		goto out;
+	log_tail(tail, cap, SYNC_LOG_LINES);
+	for (p = tail; *p; p = nl ? nl + 1 : p + strlen(p)) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		mask_scrub(p); /* the ring masked it; mask again before it leaves */
+		json_array_append_new(lines, json_string(p));
+		if (!nl)
+			break;
+	}
+	b = json_pack("{s:O}", "lines", lines);
+	text = b ? json_dumps(b, JSON_COMPACT) : NULL;
+	json_decref(b);
+	if (!text)
+		goto out;
+	if (http_request(e->http, "POST", "/v1/heartbeat/log", text, strlen(text), 0, &r)) {
+		snprintf(why, sizeof(why), "log tail not sent: %s", r.error);
+		beat_failed(e, why);
+	} else if (r.status != 200) {
+		answer_text(&r, why, sizeof(why));
+		log_warn(TAG, "log tail refused: %s", why);
+	} else {
+		log_info(TAG, "log tail sent to the hub (%zu lines)", json_array_size(lines));
+	}
+out:
+	http_resp_release(&r);
+	free(text);
+	free(tail);
+	json_decref(lines);
+}
+
+/* Send the heartbeat when it is due; act on the hub's answer. */
+static void beat_if_due(struct engine *e)
+{
+	struct sync_facts f;
+	struct http_resp r;
+	char *text = NULL, why[SYNC_ERR_MAX + HTTP_ERR_MAX];
+	json_t *b, *ans = NULL;
+	int64_t now = now_ms();
+
+	if (!e->s || now < e->beat_at_ms)
+		return;
+	e->beat_at_ms = now + (int64_t)e->cfg.heartbeat_s * 1000;
+	pthread_mutex_lock(&e->s->mu);
+	f = e->s->facts;
+	pthread_mutex_unlock(&e->s->mu);
+	memset(&r, 0, sizeof(r));
+	b = beat_body(e, &f);
+	text = b ? json_dumps(b, JSON_COMPACT) : NULL;
+	json_decref(b);
+	if (!text)
+		return;
+	if (http_request(e->http, "POST", "/v1/heartbeat", text, strlen(text), 0, &r)) {
+		snprintf(why, sizeof(why), "cannot reach the hub: %s", r.error);
+		beat_failed(e, why);
+		goto out;
+	}
+	if (r.date_s > 0) {
+		e->status.skew_known = true;
+		e->status.skew_s = r.date_s - now_ms() / 1000;
+	}
+	if (r.status != 200) {
+		answer_text(&r, why, sizeof(why));
+		beat_failed(e, why);
+		goto out;
+	}
+	ans = json_loadb(r.body, r.len, 0, NULL);
+	if (!json_is_object(ans)) {
+		beat_failed(e, "bad heartbeat answer from hub: not JSON");
+		goto out;
+	}
+	if (e->beat_err[0])
+		log_info(TAG, "heartbeat taken by the hub again");
+	e->beat_err[0] = '\0';
+	e->status.beats++;
+	if (json_is_true(json_object_get(ans, "restart")) && !e->status.restart_asked) {
+		log_warn(TAG, "the hub asks for a restart of the app (staff); it restarts "
+			 "when the kiosk is idle");
+		e->status.restart_asked = true;
+	}
+	if (json_is_true(json_object_get(ans, "send_log")))
+		send_log_tail(e);
+	publish(e);
+out:
+	json_decref(ans);
+	http_resp_release(&r);
+	free(text);
+}
+
+/* The earlier of a and the next heartbeat (worker only). */
+static int64_t until_beat(const struct engine *e, int64_t a)
+{
+	return e->s && e->beat_at_ms < a ? e->beat_at_ms : a;
+}
+
+void sync_set_facts(struct sync *s, const struct sync_facts *f)
+{
+	if (!s || !f)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->facts = *f;
+	s->facts.video[SYNC_NAME_MAX - 1] = '\0';
+	s->facts.renderer[SYNC_NAME_MAX - 1] = '\0';
+	if (s->facts.nslots < 0 || s->facts.nslots > CONFIG_DISP_SLOTS_MAX)
+		s->facts.nslots = 0;
+	pthread_mutex_unlock(&s->mu);
+}
+
 /* ---- set-up ---- */
 
 /* Fill e from opts (copies); CA_ERR_ARG / CA_ERR_NOMEM. */
@@ -976,6 +1178,10 @@ static ca_err engine_init(struct engine *e, const struct sync_opts *o)
 	e->feed_limit = o->feed_limit > 0 && o->feed_limit <= DEF_FEED_LIMIT
 			? o->feed_limit : DEF_FEED_LIMIT;
 	e->no_feed = o->no_feed;
+	e->started_mono_ms = mono_ms();
+	if (e->cfg.heartbeat_s < CONFIG_HEARTBEAT_MIN_S ||
+	    e->cfg.heartbeat_s > CONFIG_HEARTBEAT_MAX_S)
+		e->cfg.heartbeat_s = 60; /* a config made by hand, not config_load */
 	if (getrandom(&e->rng, sizeof(e->rng), 0) != sizeof(e->rng) || !e->rng)
 		e->rng = (uint64_t)now_ms() | 1;
 	return CA_OK;
@@ -1067,12 +1273,15 @@ static void *worker_main(void *arg)
 			atomic_store(&s->wake, false);
 			continue;
 		}
+		beat_if_due(e);
+		if (atomic_load(&s->stop))
+			break;
 		if (atomic_exchange(&s->wake, false))
 			e->gate_ms = 0; /* a fresh local change: try at once */
 		now = now_ms();
 		if (now < e->gate_ms) { /* backing off after a failure */
 			publish(e);
-			wait_until(e, e->gate_ms);
+			wait_until(e, until_beat(e, e->gate_ms));
 			continue;
 		}
 		r = push_round(e);
@@ -1085,10 +1294,12 @@ static void *worker_main(void *arg)
 		if (store_outbox_next_at(e->st, &due))
 			due = INT64_MAX;
 		if (e->no_feed) {
-			wait_until(e, due < now_ms() + period_ms ? due : now_ms() + period_ms);
+			wait_until(e, until_beat(e, due < now_ms() + period_ms
+						  ? due : now_ms() + period_ms));
 			continue;
 		}
 		now = now_ms();
+		due = until_beat(e, due); /* the long-poll ends in time for the beat */
 		wait_s = due <= now ? 0 : (int)((due - now) / 1000);
 		if (wait_s > e->feed_wait_s)
 			wait_s = e->feed_wait_s;
@@ -1105,7 +1316,7 @@ static void *worker_main(void *arg)
 		 * long-polled has used it up already), or until a row is due. */
 		if (store_outbox_next_at(e->st, &due))
 			due = INT64_MAX;
-		wait_until(e, due < start + period_ms ? due : start + period_ms);
+		wait_until(e, until_beat(e, due < start + period_ms ? due : start + period_ms));
 	}
 	publish(e);
 	engine_release(e);
@@ -1131,6 +1342,11 @@ ca_err sync_start(const struct sync_opts *opts, struct sync **out)
 		return e;
 	}
 	s->eng.s = s;
+	/* Until the app says otherwise (ca-kiosk-sync never does): no screen,
+	 * no dispenser, idle. */
+	snprintf(s->facts.video, sizeof(s->facts.video), "none");
+	snprintf(s->facts.renderer, sizeof(s->facts.renderer), "none");
+	s->facts.idle = true;
 	http_global_init();
 	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_init(&s->mu, NULL);

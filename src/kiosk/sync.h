@@ -20,7 +20,13 @@
  *      due) and applies each batch with its cursor in one transaction; when
  *      the hub's store is another one (its epoch changed, or the cursor is
  *      past its head: a restore), it starts again from 0 (store_feed_reset).
- * docs/sync.md describes the rules in full.
+ * Besides, at start and every [timeouts] heartbeat_s, it sends a heartbeat
+ * (POST /v1/heartbeat: version, uptime, outbox depth, last sync, clock
+ * skew, free disk, and the facts the app gives with sync_set_facts:
+ * display, renderer, dispenser stock and faults, idle). The hub's answer
+ * may ask for a restart of the app (status restart_asked: the app restarts
+ * when idle) or for the log tail (sent at once, POST /v1/heartbeat/log).
+ * docs/sync.md describes the rules in full, docs/fleet.md the heartbeat.
  */
 #ifndef CA_SYNC_H
 #define CA_SYNC_H
@@ -72,6 +78,41 @@ struct sync_status {
 	int64_t feed_applied;        /* applications the feed changed, since start */
 	int64_t feed_resets;         /* times the feed started again from 0 (the hub's
 					store was restored or replaced), since start */
+	int64_t beats;               /* heartbeats the hub took, since start */
+	bool restart_asked;          /* the hub asked for a restart of the app (staff,
+					ca-hubctl fleet restart); stays set */
+};
+
+/* Room for a display or renderer name in the facts. */
+#define SYNC_NAME_MAX 32
+/* Lines of the log tail sent to the hub (at most LOG_TAIL_LINES). */
+#define SYNC_LOG_LINES 40
+
+/* What the dispenser part of the facts holds. */
+enum sync_disp {
+	SYNC_DISP_NONE,    /* no dispenser configured (or a process without one) */
+	SYNC_DISP_UNKNOWN, /* configured, its status not read yet */
+	SYNC_DISP_KNOWN,   /* nslots, stock and faults below are the device's */
+};
+
+/* Dispenser faults (bits of struct sync_facts.faults). */
+#define SYNC_FAULT_JAM         0x01u /* jammed */
+#define SYNC_FAULT_DOOR        0x02u /* service door open */
+#define SYNC_FAULT_HW          0x04u /* hardware fault */
+#define SYNC_FAULT_NO_ANSWER   0x08u /* the device did not answer */
+#define SYNC_FAULT_UNCONFIRMED 0x10u /* a pickup's outcome is still unknown */
+
+/* What the app knows and the engine does not, for the heartbeat. Without
+ * sync_set_facts (ca-kiosk-sync): display and renderer "none", no
+ * dispenser, idle. */
+struct sync_facts {
+	char video[SYNC_NAME_MAX];    /* SDL video driver ("x11", "kmsdrm"), "none" */
+	char renderer[SYNC_NAME_MAX]; /* SDL renderer ("software", "opengl"), "none" */
+	enum sync_disp disp;          /* which of the dispenser fields hold */
+	int nslots;                   /* slots, 0..CONFIG_DISP_SLOTS_MAX */
+	int stock[CONFIG_DISP_SLOTS_MAX]; /* keys per slot (index 0 = slot 1) */
+	unsigned faults;              /* SYNC_FAULT_* bits */
+	bool idle;                    /* the attract screen, nobody's session */
 };
 
 struct sync;
@@ -80,6 +121,10 @@ struct sync;
  * (db_path, cfg, secret); CA_ERR_NOMEM. The store is opened by the worker:
  * if that fails the worker reports it (last_error) and tries again later. */
 ca_err sync_start(const struct sync_opts *opts, struct sync **out);
+
+/* Hand the engine the app's facts for the next heartbeats (copied; cheap,
+ * never blocks for long: call it when they change). */
+void sync_set_facts(struct sync *s, const struct sync_facts *f);
 
 /* Push now: a local change was just committed. Cuts a waiting long-poll
  * short. Never blocks. */

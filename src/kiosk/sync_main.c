@@ -7,7 +7,9 @@
  *   --drain   repeat --once (sleeping until the next row is due) until the
  *             outbox has no pending row, or --timeout-ms passes
  *   --run     run the engine thread until SIGTERM/SIGINT, printing one
- *             status line per event on stdout
+ *             status line per event on stdout; it sends the kiosk's
+ *             heartbeat too (display "none", no dispenser: docs/fleet.md),
+ *             and only logs a restart request (it has no app to restart)
  *
  * Exit status: 0 done (drained), 1 runtime failure, 2 bad usage or
  * configuration, 3 not drained in time (or --once could not reach the hub).
@@ -57,7 +59,8 @@ static void usage(FILE *f)
 		"  --db PATH            the store (default DATA_DIR/kiosk.db)\n"
 		"  --once               push what is due, read the feed, exit\n"
 		"  --drain              repeat until no outbox row is pending\n"
-		"  --run                run until SIGTERM or SIGINT; one line per event\n"
+		"  --run                run until SIGTERM or SIGINT; one line per event;\n"
+		"                       heartbeats every [timeouts] heartbeat_s\n"
 		"  --timeout-ms N       give up --drain after N ms (default 60000)\n"
 		"  --batch N            rows per request (1..100, default 100)\n"
 		"  --backoff-base-ms N  first retry delay ceiling (default 1000)\n"
@@ -76,10 +79,11 @@ static void print_status(const struct sync_status *s)
 {
 	printf("sync: online=%d pending=%d parked=%d sent=%" PRId64 " parked_now=%"
 	       PRId64 " retried=%" PRId64 " cursor=%" PRId64 " epoch=%" PRId64
-	       " resets=%" PRId64 " skew=%s%" PRId64 " error=%s\n", s->online,
+	       " resets=%" PRId64 " skew=%s%" PRId64 " beats=%" PRId64 " restart=%d"
+	       " error=%s\n", s->online,
 	       s->pending, s->parked, s->sent, s->parked_now, s->retried,
 	       s->feed_cursor, s->feed_epoch, s->feed_resets,
-	       s->skew_known ? "" : "?", s->skew_s,
+	       s->skew_known ? "" : "?", s->skew_s, s->beats, s->restart_asked,
 	       s->last_error[0] ? s->last_error : "-");
 	fflush(stdout);
 }

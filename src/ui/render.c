@@ -2307,6 +2307,13 @@ void render_get_stats(const struct render *r, struct render_stats *s)
 	*s = r->st;
 }
 
+const char *render_video_driver(void)
+{
+	const char *d = SDL_GetCurrentVideoDriver();
+
+	return d ? d : "none";
+}
+
 int64_t render_ticks_ms(void)
 {
 	return (int64_t)SDL_GetTicks64();

@@ -166,6 +166,9 @@ void render_describe(const struct render *r, char *buf, size_t n);
 
 /* Current counters. */
 void render_get_stats(const struct render *r, struct render_stats *s);
+/* The SDL video driver in use ("x11", "wayland", "kmsdrm", "offscreen"),
+ * "none" before render_open. Static text (the kiosk's heartbeat). */
+const char *render_video_driver(void);
 
 /* Monotonic milliseconds (SDL's clock), for loops that have no other. */
 int64_t render_ticks_ms(void);

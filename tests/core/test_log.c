@@ -167,7 +167,7 @@ static void test_log_filter_drops_lines_above_the_level(void **state)
 static void test_log_tail_keeps_the_last_lines_written_oldest_first(void **state)
 {
 	struct capture c;
-	char tail[LOG_TAIL_LINES * (LOG_TAIL_LINE_MAX + 1)], big[600];
+	char tail[LOG_TAIL_LINES * (LOG_TAIL_LINE_MAX + 1)], big[600], want[64];
 	int i;
 
 	(void)state;
@@ -180,11 +180,15 @@ static void test_log_tail_keeps_the_last_lines_written_oldest_first(void **state
 	capture_free(&c);
 	log_tail(tail, sizeof(tail), 3);
 	assert_int_equal(count_lines(tail), 2); /* three lines, two separators */
-	assert_null(strstr(tail, "line 17"));
-	assert_non_null(strstr(tail, " I tail: line 18\n"));
-	assert_non_null(strstr(tail, " I tail: line 19\n"));
-	assert_non_null(strstr(tail, " I tail: line 20"));
-	assert_true(strstr(tail, "line 18") < strstr(tail, "line 20"));
+	snprintf(want, sizeof(want), "line %d", LOG_TAIL_LINES + 1);
+	assert_null(strstr(tail, want));
+	snprintf(want, sizeof(want), " I tail: line %d\n", LOG_TAIL_LINES + 2);
+	assert_non_null(strstr(tail, want));
+	snprintf(want, sizeof(want), " I tail: line %d\n", LOG_TAIL_LINES + 3);
+	assert_non_null(strstr(tail, want));
+	snprintf(want, sizeof(want), " I tail: line %d", LOG_TAIL_LINES + 4);
+	assert_non_null(strstr(tail, want));
+	assert_true(strstr(tail, "line 0") == NULL);
 	assert_null(strstr(tail, "filtered"));
 	/* At most LOG_TAIL_LINES lines, each cut to LOG_TAIL_LINE_MAX bytes. */
 	memset(big, 'x', sizeof(big) - 1);
@@ -199,6 +203,36 @@ static void test_log_tail_keeps_the_last_lines_written_oldest_first(void **state
 	/* A small buffer is never overrun. */
 	assert_true(log_tail(tail, 10, 5) < 10);
 	assert_int_equal(tail[9 < strlen(tail) ? 9 : strlen(tail)], '\0');
+}
+
+/* The ring masks what looks like a phone, an ID number or a credit code
+ * before it keeps a line (the tail may go to the hub); words, times and
+ * short numbers stay. */
+static void test_log_tail_masks_phones_ids_and_credit_codes(void **state)
+{
+	struct capture c;
+	char tail[2 * (LOG_TAIL_LINE_MAX + 1)];
+	char s[] = "a 13812345678 b 32010219900307123X c 91320500MA1W8XYZ3X d 2026 e 1234567890";
+
+	(void)state;
+	log_set_level(LOG_INFO);
+	capture_begin(&c);
+	log_info("tail", "call 13812345678 about 32010219900307123X of 91320500MA1W8XYZ3X");
+	log_info("tail", "order 42 at 2026-11-24T07:45:00 slot 2 version v1.2.3");
+	capture_end(&c);
+	/* What stderr got is the line as written (the rule is: write none). */
+	assert_non_null(strstr(c.text, "13812345678"));
+	capture_free(&c);
+	log_tail(tail, sizeof(tail), 2);
+	assert_null(strstr(tail, "13812345678"));
+	assert_non_null(strstr(tail, "call 138****5678 about 3201**********123X of "
+				     "9132**********YZ3X"));
+	assert_non_null(strstr(tail, "order 42 at 2026-11-24T07:45:00 slot 2 version v1.2.3"));
+	/* mask_scrub itself: 11 or more letters and digits with 6 digits or more. */
+	assert_int_equal(mask_scrub(s), 3);
+	assert_string_equal(s, "a 138****5678 b 3201**********123X c 9132**********YZ3X d 2026 "
+			       "e 1234567890");
+	assert_int_equal(mask_scrub(NULL), 0);
 }
 
 static void test_log_line_format_is_utc_stamp_letter_module_text(void **state)
@@ -688,6 +722,9 @@ int main(void)
 			reset_level),
 		cmocka_unit_test_teardown(
 			test_log_tail_keeps_the_last_lines_written_oldest_first,
+			reset_level),
+		cmocka_unit_test_teardown(
+			test_log_tail_masks_phones_ids_and_credit_codes,
 			reset_level),
 		cmocka_unit_test(
 			test_log_line_format_is_utc_stamp_letter_module_text),

@@ -837,7 +837,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!server || hubpay_new(&hub, &hub.pay) || api_admin_register(server, hub.cfg.mode) ||
 	    api_login_register(server) || api_records_register(server) ||
 	    api_feed_register(server) || api_pay_register(server, hub.cfg.mode) ||
-	    api_pages_register(server) || api_invoice_register(server))
+	    api_pages_register(server) || api_invoice_register(server) ||
+	    api_fleet_register(server))
 		die("cannot set up the routes");
 	memset(&ho, 0, sizeof(ho));
 	ho.listen = "127.0.0.1";

@@ -920,7 +920,8 @@ static void test_schema_3_file_migrates_to_current(void **state)
 	/* Back to what a version-3 hub wrote. */
 	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE restocks; DROP TABLE device_events; "
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE device_health; "
+				      "DROP TABLE restocks; DROP TABLE device_events; "
 				      "DELETE FROM meta WHERE k = 'epoch'; "
 				      "DROP INDEX proc_records_by_rev; DROP INDEX pickups_by_rev; "
 				      "DROP INDEX invoices_by_rev; DROP INDEX bindings_by_account; "

@@ -138,6 +138,7 @@ static void test_config_defaults_are_the_documented_ones(void **state)
 	assert_int_equal(c.idle_warn_s, 60);
 	assert_int_equal(c.idle_reset_s, 30);
 	assert_int_equal(c.sync_interval_s, 10);
+	assert_int_equal(c.heartbeat_s, 60);
 	assert_int_equal(c.log_level, LOG_INFO);
 	assert_int_equal(c.disp_driver, CONFIG_DISP_NONE);
 	assert_string_equal(c.disp_device, "");
@@ -312,6 +313,8 @@ static void test_config_integer_ranges_are_enforced(void **state)
 	assert_bad("timeouts", "idle_warn_s = 9", "out of range");
 	assert_bad("timeouts", "idle_reset_s = 3601", "out of range");
 	assert_bad("timeouts", "sync_interval_s = 0", "out of range");
+	assert_bad("timeouts", "heartbeat_s = 0", "out of range 1..3600");
+	assert_bad("timeouts", "heartbeat_s = 3601", "out of range 1..3600");
 
 	assert_good("server", "connect_timeout_ms = 100", &l);
 	assert_int_equal(l.c.connect_timeout_ms, 100);
@@ -321,6 +324,10 @@ static void test_config_integer_ranges_are_enforced(void **state)
 	assert_int_equal(l.c.idle_warn_s, 3600);
 	assert_good("timeouts", "sync_interval_s = 0001", &l);
 	assert_int_equal(l.c.sync_interval_s, 1);
+	assert_good("timeouts", "heartbeat_s = 1", &l);
+	assert_int_equal(l.c.heartbeat_s, 1);
+	assert_good("timeouts", "heartbeat_s = 3600", &l);
+	assert_int_equal(l.c.heartbeat_s, 3600);
 }
 
 static void test_config_enums_by_name(void **state)

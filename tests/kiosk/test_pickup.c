@@ -7,8 +7,10 @@
  *      and no answer each end failed with a "dispense_fault" row, the
  *      record still ready_for_pickup and the stock unchanged;
  *   2. the worker thread: status, restock, a pickup and a refused pickup
- *      through submit / take / notify; a restock writes its record (outbox
- *      row "restock" with the stock before and after), a count out of range
+ *      through submit / take / notify (and pickup_health, the heartbeat's
+ *      view: read at start, one key off after a confirmed dispense); a
+ *      restock writes its record (outbox row "restock" with the stock
+ *      before and after), a count out of range
  *      is refused before the device, and a record that cannot be written
  *      leaves the restock done and says so (recorded false);
  *   3. serial driver against build/dispenser-sim on a pty: one success,
@@ -407,6 +409,9 @@ static void test_2_worker_status_restock_pickup_and_refusal(void **state)
 	struct pickup_req q;
 	struct pickup_result r;
 	struct pickup *p = NULL;
+	struct disp_status ds;
+	bool answered, unconfirmed;
+	int64_t end;
 
 	open_store(t);
 	make_ready(t->st, &t->app, "13812345678");
@@ -416,6 +421,12 @@ static void test_2_worker_status_restock_pickup_and_refusal(void **state)
 	o.notify = wake;
 	o.notify_ctx = &w;
 	assert_int_equal(pickup_start(&o, &p), CA_OK);
+	/* The worker reads the device once at start, for the heartbeat. */
+	end = mono_ms() + 10000;
+	while (!pickup_health(p, &ds, &answered, &unconfirmed) && mono_ms() < end)
+		sleep_ms(10);
+	assert_true(answered);
+	assert_int_equal(ds.stock[0], 5);
 
 	memset(&q, 0, sizeof(q));
 	q.op = PICKUP_STATUS;
@@ -439,6 +450,13 @@ static void test_2_worker_status_restock_pickup_and_refusal(void **state)
 	assert_int_equal(r.outcome, PICKUP_OK);
 	assert_int_equal(r.disp, DISP_OK);
 	assert_int_equal(r.status.stock[1], 9); /* the status read before */
+	/* The heartbeat's view counts the key that came out. */
+	assert_true(pickup_health(p, &ds, &answered, &unconfirmed));
+	assert_true(answered);
+	assert_false(unconfirmed);
+	assert_int_equal(ds.nslots, 2);
+	assert_int_equal(ds.stock[0], 5);
+	assert_int_equal(ds.stock[1], 8);
 	run_req(p, &q, &r); /* the same again: collected already */
 	assert_int_equal(r.outcome, PICKUP_REFUSED);
 	pickup_stop(p);
