@@ -60,7 +60,7 @@ static bool token_ok(const char *s, size_t max)
 
 	return n >= 1 && n <= max &&
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789._-+") == n;
+			 "0123456789._-+~") == n;
 }
 
 /* Member name of o as a whole number in lo..hi into *v; false otherwise. */
@@ -87,7 +87,7 @@ static json_t *beat_check(json_t *in, int64_t now_ms, int *interval, char *why, 
 
 	ver = json_string_value(json_object_get(in, "version"));
 	if (!token_ok(ver, 64)) {
-		snprintf(why, n, "version: 1 to 64 of A-Z a-z 0-9 . _ - + is required");
+		snprintf(why, n, "version: 1 to 64 of A-Z a-z 0-9 . _ - + ~ is required");
 		return NULL;
 	}
 	if (!int_in(in, "interval_s", FLEET_INTERVAL_MIN, FLEET_INTERVAL_MAX, &iv)) {
