@@ -81,29 +81,64 @@ if [ "${CA_FLOW_PLANS:-1}" = 0 ]; then
 else
 	demo=$root/assets/demo.plan
 fi
+# The runs, one a line: "FILE MODE FLAG" (FLAG "-" when none).
+: >"$tmp/runs"
 for f in $plans $demo; do
 	[ -e "$f" ] || continue
-	name=${f#"$dir"/}
-	name=${name#"$root"/}
 	# The plan's own `orientation` line, or both when it asks for both.
-	modes=portrait flag=
+	modes=portrait flag=-
 	grep -q '^[[:space:]]*orientation[[:space:]]\{1,\}landscape' "$f" && modes=landscape
 	grep -q '^# orientations:.*landscape' "$f" && modes="portrait landscape"
 	for m in $modes; do
-		out="$shots/${name%.plan}-$m"
 		case $modes in *" "*) flag=--$m ;; esac
-		start=$(date +%s%N)
-		# shellcheck disable=SC2086
-		if "$flowrun" $flag --out "$out" "$f" >"$tmp/out" 2>&1; then
-			ms=$(( ($(date +%s%N) - start) / 1000000 ))
-			n=$(find "$out" -name '*.png' 2>/dev/null | wc -l)
-			ok "$name $m ($n shots, $ms ms)"
-		else
-			bad "$name $m" "flowrun exit $?; its output:"
-			sed 's/^/  /' "$tmp/out"
-		fi
+		printf '%s %s %s\n' "$f" "$m" "$flag" >>"$tmp/runs"
 	done
 done
+
+# One run: its result line into $tmp/res.K, its output into $tmp/out.K.
+run_plan() {
+	k=$1 f=$2 m=$3 flag=$4
+	name=${f#"$dir"/}
+	name=${name#"$root"/}
+	out="$shots/${name%.plan}-$m"
+	[ "$flag" = - ] && flag=
+	start=$(date +%s%N)
+	# shellcheck disable=SC2086
+	if "$flowrun" $flag --out "$out" "$f" >"$tmp/out.$k" 2>&1; then
+		ms=$(( ($(date +%s%N) - start) / 1000000 ))
+		n=$(find "$out" -name '*.png' 2>/dev/null | wc -l)
+		printf 'ok %s %s (%s shots, %s ms)\n' "$name" "$m" "$n" "$ms" >"$tmp/res.$k"
+	else
+		printf 'bad %s %s flowrun exit %s\n' "$name" "$m" "$?" >"$tmp/res.$k"
+	fi
+}
+
+# Two lanes: each plan has its own hub, kiosk, ports and directories, and
+# most of a plan's time is waiting (on the hub, on timers), so two run at
+# once on two cores; a lane takes every other run. CA_FLOW_LANES=1 runs
+# them one after the other.
+lanes=${CA_FLOW_LANES:-2}
+lane=0
+while [ "$lane" -lt "$lanes" ]; do
+	k=0
+	while read -r f m flag; do
+		[ $((k % lanes)) -eq "$lane" ] && run_plan "$k" "$f" "$m" "$flag"
+		k=$((k + 1))
+	done <"$tmp/runs" &
+	lane=$((lane + 1))
+done
+wait
+k=0
+while read -r f m flag; do
+	read -r res name mode rest <"$tmp/res.$k"
+	if [ "$res" = ok ]; then
+		ok "$name $mode $rest"
+	else
+		bad "$name $mode" "$rest; its output:"
+		sed 's/^/  /' "$tmp/out.$k"
+	fi
+	k=$((k + 1))
+done <"$tmp/runs"
 
 for f in "$dir"/fail/*.plan; do
 	[ -e "$f" ] && [ "${CA_FLOW_PLANS:-1}" != 0 ] || continue
