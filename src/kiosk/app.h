@@ -56,8 +56,10 @@
  * starts it again. docs/fleet.md. */
 #define APP_EXIT_RESTART 75
 
-/* Milliseconds between payment-order queries while a QR is shown. */
-#define APP_PAY_POLL_MS 2000
+/* Milliseconds between payment-order queries while a QR is shown: the
+ * fallback. The hub pushes the payment through the change feed, and a
+ * sync report on the QR screen asks at once (scr_pay.c, qr_poll). */
+#define APP_PAY_POLL_MS 5000
 /* Applications of one account the lists show at most. */
 #define APP_APPS_MAX 200
 /* Seconds before an SMS code can be asked for again. */
@@ -142,6 +144,8 @@ struct app_pay {
 	int64_t hub_ms;                 /* hub time (ms) of the response that created it */
 	int64_t local_at_ms;            /* app clock when that response came */
 	int64_t next_poll_ms;           /* app time of the next query */
+	unsigned store_gen;             /* app.store_gen when the last query went: a
+					 * sync report since asks again at once */
 	enum msg_id error;              /* what went wrong; MSG_NONE none */
 };
 

@@ -7,7 +7,8 @@
  * Start reading at scr_pay_qr: it is the only screen with a life of its
  * own. scr_pay_start asks the hub for an order (online.h) and shows it;
  * each frame takes the worker's answers (qr_created, qr_queried), asks
- * again every APP_PAY_POLL_MS and once at the expiry (qr_poll), and lets
+ * again every APP_PAY_POLL_MS, at once when the sync engine reported (the
+ * hub's feed pushes a payment) and once at the expiry (qr_poll), and lets
  * pay_view_of (core/pay.h) decide between the live QR, "checking", "paid"
  * and "expired". "Checking" (the time is up and the hub has not said
  * CLOSED, or the hub says CHECKING: a close failed at the provider) shows
@@ -494,6 +495,7 @@ static void qr_send_query(struct app *a, int64_t now)
 	snprintf(req.out_trade_no, sizeof(req.out_trade_no), "%s", a->pay.order.out_trade_no);
 	app_net_send(a, &req);
 	explicit_bzero(req.token, sizeof(req.token));
+	a->pay.store_gen = a->store_gen;
 	qr_schedule(a, now);
 }
 
@@ -568,12 +570,14 @@ static bool qr_queried(struct app *a, const struct online_result *res, int64_t n
 	return true;
 }
 
-/* Ask again when it is time, while the order may still change. */
+/* Ask again when it is time, or at once when the sync engine reported
+ * (the feed brings the application as the hub changed it: paid), while
+ * the order may still change. */
 static void qr_poll(struct app *a, int64_t now)
 {
 	if (a->pay.order.state != PAY_NOTPAY || qr_fatal(a->pay.error) || app_net_busy(a))
 		return;
-	if (now >= a->pay.next_poll_ms)
+	if (now >= a->pay.next_poll_ms || a->store_gen != a->pay.store_gen)
 		qr_send_query(a, now);
 }
 
