@@ -613,11 +613,6 @@ static void poll_workers(struct app *a)
 		a->sync_st = st;
 		a->sync_seen = true;
 		app_apps_dirty(a); /* rows sent, feed applied: the lists change */
-		/* Between people, what this connection read of rows the engine
-		 * has sent since (the last person's logout, their records) is
-		 * dropped: stale page images are not kept (docs/privacy.md). */
-		if (!a->session.active && a->st)
-			store_forget(a->st);
 	}
 	if (a->sync) {
 		feed_facts(a);

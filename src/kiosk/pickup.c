@@ -612,11 +612,14 @@ static void *worker_main(void *arg)
 		note_health(p, res);
 		log_info(TAG, "request %llu (%d): %s: %s", (unsigned long long)seq, (int)q.op,
 			 pickup_outcome_name(res->outcome), res->message);
-		/* The application read for a dispense leaves this thread's
-		 * stack and the connection's page cache (docs/privacy.md). */
-		if (p->st)
-			store_forget(p->st);
-		wipe_stack();
+		/* The application a dispense or a recovery read leaves this
+		 * thread's stack and its store connection (docs/privacy.md);
+		 * a status or a restock reads nobody's data. */
+		if (q.op == PICKUP_DISPENSE || q.op == PICKUP_RECOVER) {
+			if (p->st)
+				store_forget(p->st);
+			wipe_stack();
+		}
 
 		pthread_mutex_lock(&p->mu);
 		stored = seq == p->seq && !atomic_load(&p->stop);

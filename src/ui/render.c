@@ -2250,11 +2250,7 @@ void render_forget(struct render *r)
 
 	if (!r)
 		return;
-	tc_release(r); /* each key zeroed as it is freed (zfree.c) */
-	if (r->tc) {
-		explicit_bzero(r->tc, sizeof(*r->tc) * (size_t)r->tc_max);
-		tc_init(r);
-	}
+	tc_release(r); /* entries zeroed (tc_drop), keys zeroed as freed (zfree.c) */
 	if (r->mc)
 		explicit_bzero(r->mc, sizeof(*r->mc) * MC_SLOTS);
 	for (i = 0; i < BM_MAX; i++) {
