@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,17 +48,72 @@ struct http {
 	bool too_long;              /* the body went over HTTP_BODY_MAX */
 };
 
+/*
+ * libcurl is loaded when the first client is made, not linked: its
+ * library and the 24 it pulls in (TLS, IDN, HTTP/2, LDAP, Kerberos, ...)
+ * cost about 4 ms of dynamic linking before main(), which the kiosk's
+ * first frame would wait for (docs/bench-kiosk.md). The first client is
+ * made after that frame. The calls go through this table; the Debian
+ * package depends on libcurl4 by name (debian/control).
+ */
+#define HTTP_CURL_SONAME "libcurl.so.4"
+static struct {
+	__typeof__(curl_global_init) *global_init;
+	__typeof__(curl_easy_init) *easy_init;
+	__typeof__(curl_easy_cleanup) *easy_cleanup;
+	__typeof__(curl_easy_reset) *easy_reset;
+	__typeof__(curl_easy_setopt) *easy_setopt;
+	__typeof__(curl_easy_perform) *easy_perform;
+	__typeof__(curl_easy_getinfo) *easy_getinfo;
+	__typeof__(curl_easy_strerror) *easy_strerror;
+	__typeof__(curl_getdate) *getdate;
+	__typeof__(curl_slist_append) *slist_append;
+	__typeof__(curl_slist_free_all) *slist_free_all;
+} lc;
+static bool lc_ok;             /* lc is complete and curl_global_init passed */
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
 static void global_init_once(void)
 {
-	CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	void *so = dlopen(HTTP_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *missing = NULL;
+	CURLcode rc;
 
-	if (rc != CURLE_OK)
-		log_error(TAG, "curl_global_init: %s", curl_easy_strerror(rc));
+	if (!so) {
+		log_error(TAG, "cannot load %s: %s; no requests to the hub", HTTP_CURL_SONAME,
+			  dlerror());
+		return;
+	}
+#define HTTP_SYM(field, name) \
+	do { \
+		if (!missing && !(*(void **)&lc.field = dlsym(so, name))) \
+			missing = name; \
+	} while (0)
+	HTTP_SYM(global_init, "curl_global_init");
+	HTTP_SYM(easy_init, "curl_easy_init");
+	HTTP_SYM(easy_cleanup, "curl_easy_cleanup");
+	HTTP_SYM(easy_reset, "curl_easy_reset");
+	HTTP_SYM(easy_setopt, "curl_easy_setopt");
+	HTTP_SYM(easy_perform, "curl_easy_perform");
+	HTTP_SYM(easy_getinfo, "curl_easy_getinfo");
+	HTTP_SYM(easy_strerror, "curl_easy_strerror");
+	HTTP_SYM(getdate, "curl_getdate");
+	HTTP_SYM(slist_append, "curl_slist_append");
+	HTTP_SYM(slist_free_all, "curl_slist_free_all");
+#undef HTTP_SYM
+	if (missing) {
+		log_error(TAG, "%s has no %s; no requests to the hub", HTTP_CURL_SONAME, missing);
+		return; /* the library stays loaded: cheaper than unloading it */
+	}
+	rc = lc.global_init(CURL_GLOBAL_DEFAULT);
+	if (rc != CURLE_OK) {
+		log_error(TAG, "curl_global_init: %s", lc.easy_strerror(rc));
+		return;
+	}
+	lc_ok = true;
 }
 
-/* One curl_global_init per process. */
+/* Load libcurl and run curl_global_init, once per process. */
 void http_global_init(void)
 {
 	pthread_once(&global_once, global_init_once);
@@ -81,6 +137,8 @@ ca_err http_new(const struct http_opts *o, struct http **out)
 	    !*o->secret || strlen(o->secret) > SIGN_SECRET_MAX)
 		return CA_ERR_ARG;
 	http_global_init();
+	if (!lc_ok)
+		return CA_ERR_IO; /* logged once by global_init_once */
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return CA_ERR_NOMEM;
@@ -94,7 +152,7 @@ ca_err http_new(const struct http_opts *o, struct http **out)
 	h->device_id = strdup(o->device_id);
 	h->ca_file = dup_opt(o->ca_file);
 	h->pin = dup_opt(o->pin);
-	h->curl = curl_easy_init();
+	h->curl = lc.easy_init();
 	if (!h->url_base || !h->path_prefix || !h->device_id || !h->curl ||
 	    (o->ca_file && *o->ca_file && !h->ca_file) ||
 	    (o->pin && *o->pin && !h->pin)) {
@@ -128,7 +186,7 @@ void http_free(struct http *h)
 		return;
 	explicit_bzero(h->secret, sizeof(h->secret));
 	if (h->curl)
-		curl_easy_cleanup(h->curl);
+		lc.easy_cleanup(h->curl);
 	free(h->url_base);
 	free(h->path_prefix);
 	free(h->ca_file);
@@ -140,8 +198,8 @@ void http_free(struct http *h)
 ca_err http_forget(struct http *h)
 {
 	if (h->curl)
-		curl_easy_cleanup(h->curl); /* its blocks are zeroed as freed (zfree.c) */
-	h->curl = curl_easy_init();
+		lc.easy_cleanup(h->curl); /* its blocks are zeroed as freed (zfree.c) */
+	h->curl = lc.easy_init();
 	return h->curl ? CA_OK : CA_ERR_NOMEM;
 }
 
@@ -221,7 +279,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
 		memcpy(buf, v, vlen);
 		buf[vlen] = '\0';
 		if (tolower((unsigned char)data[0]) == 'd') {
-			t = curl_getdate(buf, NULL);
+			t = lc.getdate(buf, NULL);
 			if (t > 0)
 				r->date_s = (int64_t)t;
 			return n;
@@ -231,7 +289,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
 		if (end != buf && *end == '\0' && secs >= 0) {
 			r->retry_after_s = (int)(secs > HTTP_RETRY_AFTER_MAX
 						 ? HTTP_RETRY_AFTER_MAX : secs);
-		} else if ((t = curl_getdate(buf, NULL)) > 0) {
+		} else if ((t = lc.getdate(buf, NULL)) > 0) {
 			secs = (long)(t - time(NULL));
 			r->retry_after_s = (int)(secs < 0 ? 0 : secs > HTTP_RETRY_AFTER_MAX
 						 ? HTTP_RETRY_AFTER_MAX : secs);
@@ -265,7 +323,7 @@ static bool add_header(struct curl_slist **list, const char *name,
 	struct curl_slist *l;
 
 	snprintf(line, sizeof(line), "%s: %s", name, value);
-	l = curl_slist_append(*list, line);
+	l = lc.slist_append(*list, line);
 	if (!l)
 		return false;
 	*list = l;
@@ -300,7 +358,7 @@ ca_err http_request_hdr(struct http *h, const char *method, const char *path,
 	struct curl_slist *hdr = NULL;
 	int64_t now = (int64_t)time(NULL);
 	bool post = strcmp(method, "GET") != 0;
-	CURL *c = h->curl ? h->curl : (h->curl = curl_easy_init());
+	CURL *c = h->curl ? h->curl : (h->curl = lc.easy_init());
 	size_t ulen, tlen;
 	CURLcode cc;
 	ca_err e = CA_OK;
@@ -349,12 +407,12 @@ ca_err http_request_hdr(struct http *h, const char *method, const char *path,
 	    !add_header(&hdr, SIGN_H_SIGNATURE, sig) ||
 	    !add_header(&hdr, "Accept", "application/json") ||
 	    (post && !add_header(&hdr, "Content-Type", "application/json")) ||
-	    !(hdr = curl_slist_append(hdr, "Expect:"))) {
+	    !(hdr = lc.slist_append(hdr, "Expect:"))) {
 		e = CA_ERR_NOMEM;
 		goto out;
 	}
 	for (i = 0; headers && headers[i]; i++) {
-		struct curl_slist *l = curl_slist_append(hdr, headers[i]);
+		struct curl_slist *l = lc.slist_append(hdr, headers[i]);
 
 		if (!l) {
 			e = CA_ERR_NOMEM;
@@ -363,47 +421,47 @@ ca_err http_request_hdr(struct http *h, const char *method, const char *path,
 		hdr = l;
 	}
 
-	curl_easy_reset(c);
+	lc.easy_reset(c);
 	errbuf[0] = '\0';
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, ua);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)h->connect_timeout_ms);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+	lc.easy_setopt(c, CURLOPT_URL, url);
+	lc.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+	lc.easy_setopt(c, CURLOPT_USERAGENT, ua);
+	lc.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	lc.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)h->connect_timeout_ms);
+	lc.easy_setopt(c, CURLOPT_TIMEOUT_MS,
 			 (long)h->total_timeout_ms + (extra_ms > 0 ? extra_ms : 0));
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)h->low_speed_bytes);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+	lc.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)h->low_speed_bytes);
+	lc.easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
 			 (long)h->low_speed_s + (extra_ms > 0 ? extra_ms / 1000 + 1 : 0));
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	lc.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	lc.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (h->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+		lc.easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
 	if (h->pin)
-		curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, h->pin);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
+		lc.easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, h->pin);
+	lc.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	lc.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	lc.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	lc.easy_setopt(c, CURLOPT_WRITEDATA, h);
+	lc.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	lc.easy_setopt(c, CURLOPT_HEADERDATA, h);
+	lc.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	lc.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	lc.easy_setopt(c, CURLOPT_XFERINFODATA, h);
 	if (post) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST,
+		lc.easy_setopt(c, CURLOPT_CUSTOMREQUEST,
 				 strcmp(method, "POST") ? method : NULL);
-		curl_easy_setopt(c, CURLOPT_POST, 1L);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+		lc.easy_setopt(c, CURLOPT_POST, 1L);
+		lc.easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+		lc.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 	} else {
-		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+		lc.easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	}
 
-	cc = curl_easy_perform(c);
+	cc = lc.easy_perform(c);
 	if (cc == CURLE_OK) {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+		lc.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 		if (!r->body) {
 			r->body = strdup("");
 			if (!r->body) {
@@ -422,14 +480,14 @@ ca_err http_request_hdr(struct http *h, const char *method, const char *path,
 		e = CA_ERR_TOO_LONG;
 		goto out;
 	}
-	snprintf(r->error, sizeof(r->error), "%s%s%s", curl_easy_strerror(cc),
+	snprintf(r->error, sizeof(r->error), "%s%s%s", lc.easy_strerror(cc),
 		 errbuf[0] ? ": " : "", errbuf);
 	e = CA_ERR_IO;
 out:
 	/* The handle keeps pointers to hdr and errbuf until the next reset. */
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, (char *)NULL);
-	curl_slist_free_all(hdr);
+	lc.easy_setopt(c, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+	lc.easy_setopt(c, CURLOPT_ERRORBUFFER, (char *)NULL);
+	lc.slist_free_all(hdr);
 	explicit_bzero(sig, sizeof(sig));
 	free(url);
 	free(target);

@@ -103,8 +103,10 @@ ca_err http_request_hdr(struct http *h, const char *method, const char *path,
 /* Free the body of resp. */
 void http_resp_release(struct http_resp *resp);
 
-/* The project's one curl_global_init; safe to call many times, from any
- * thread (once). http_new calls it. */
+/* Load libcurl (dlopen: it is not linked, see http.c) and run the
+ * project's one curl_global_init; safe to call many times, from any
+ * thread (once). http_new calls it, and fails with CA_ERR_IO when libcurl
+ * could not be loaded (logged once). */
 void http_global_init(void);
 
 #endif

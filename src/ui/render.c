@@ -16,11 +16,13 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <SDL.h>
@@ -151,6 +153,9 @@ struct render {
 	int input_fd[INPUT_FDS_MAX]; /* our own read-only fds of /dev/input/event* */
 	int n_input;              /* open */
 	Uint64 input_scan_ms;     /* SDL ticks of the last scan of /dev/input */
+
+	pthread_t prefault;       /* prefault_job, while prefaulting */
+	bool prefaulting;         /* prefault is to be joined */
 
 	SDL_FingerID finger;      /* the finger acting as the pointer */
 	bool finger_down;         /* one is */
@@ -1936,9 +1941,89 @@ static void open_wl_software(struct render *r, char *tried, size_t n)
 	appendf(tried, n, "%ssoftware in wl_shm buffers: %s", tried[0] ? "; " : "", why);
 }
 
+/* ---- start-up work on a second thread ---- */
+
+/*
+ * The first frame writes every pixel of a frame buffer that nothing has
+ * touched yet (8 MiB at 1080x1920): one page fault per 4 KiB, about 5 ms
+ * on the UI thread (docs/bench-kiosk.md). The kernel maps the pages
+ * writable in one call (MADV_POPULATE_WRITE, Linux 5.14) on a thread of
+ * its own while the UI thread lays out the first screen. Without that
+ * call (an older kernel) the pages fault in as before.
+ */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+struct prefault_range {
+	void *p;                  /* page-aligned start */
+	size_t n;                 /* bytes, whole pages */
+};
+static struct prefault_range prefault_arg;
+
+static void *prefault_job(void *arg)
+{
+	const struct prefault_range *pr = arg;
+
+	(void)madvise(pr->p, pr->n, MADV_POPULATE_WRITE);
+	return NULL;
+}
+
+/* Start prefaulting the pixels the software renderer draws into. */
+static void prefault_start(struct render *r)
+{
+	SDL_Surface *s = r->fb;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a, e;
+
+	if (!s && r->partial_ok && r->win)
+		s = SDL_GetWindowSurface(r->win);
+	if (!s || !s->pixels || page == 0 || (page & (page - 1)) || r->prefaulting)
+		return;
+	/* The whole pages inside the pixels: never a neighbour's page. */
+	a = ((uintptr_t)s->pixels + page - 1) & ~(page - 1);
+	e = ((uintptr_t)s->pixels + (size_t)s->pitch * (size_t)s->h) & ~(page - 1);
+	if (e <= a)
+		return;
+	prefault_arg = (struct prefault_range){ (void *)a, e - a };
+	r->prefaulting = pthread_create(&r->prefault, NULL, prefault_job, &prefault_arg) == 0;
+}
+
+static void prefault_join(struct render *r)
+{
+	if (r->prefaulting)
+		pthread_join(r->prefault, NULL);
+	r->prefaulting = false;
+}
+
+/*
+ * Open the two faces (FreeType reads their tables and HarfBuzz its own:
+ * about 3 ms) on a thread of its own while the UI thread sets up the
+ * display (SDL's video set-up, about 10 ms of round trips to an X server).
+ * Nothing else uses FreeType meanwhile. An SDL thread, so that SDL frees
+ * what it keeps per thread (its error text) when the thread ends.
+ */
+struct fonts_job {
+	struct render *r;
+	bool ok;                  /* both faces open */
+	char err[256];            /* why not */
+};
+
+static int fonts_job(void *arg)
+{
+	struct fonts_job *j = arg;
+	TTF_Font *probe = font_get(j->r, DRAW_FONT_REGULAR, 32);
+
+	j->ok = probe && font_get(j->r, DRAW_FONT_BOLD, 32);
+	if (!j->ok)
+		snprintf(j->err, sizeof(j->err), "cannot open font %s (face %d): %s",
+			 j->r->font_path[probe ? DRAW_FONT_BOLD : DRAW_FONT_REGULAR],
+			 j->r->font_index, TTF_GetError());
+	return 0;
+}
+
 /* Destroy the canvas, renderer and window, and stop SDL's video. */
 static void close_display(struct render *r)
 {
+	prefault_join(r);
 	if (r->canvas)
 		SDL_DestroyTexture(r->canvas);
 	if (r->ren)
@@ -2067,6 +2152,12 @@ static bool open_display(struct render *r, const struct render_opts *o, char *er
 	size_t i;
 
 	fails[0] = '\0';
+	/* On X11, SDL opens an X input method for keyboard text, which makes
+	 * libX11 parse the locale's Compose table (5,700 lines, twice:
+	 * some 5 ms before the first frame). The kiosk types with its own
+	 * keyboard and pinyin engine, so an empty table will do; a table
+	 * named in the environment (a development desktop) is kept. */
+	setenv("XCOMPOSEFILE", "/dev/null", 0);
 	if (o->mode == RENDER_HEADLESS || (o->driver == RENDER_DRIVER_AUTO && env && *env)) {
 		/* Headless (offscreen), or the environment's choice. */
 		snprintf(tried, sizeof(tried), "%s", env && *env ? env : "offscreen");
@@ -2167,7 +2258,9 @@ ca_err render_open(struct render **out, const struct render_opts *o, char *err, 
 	int i;
 	const char *fr = o->font_regular ? o->font_regular : RENDER_FONT_REGULAR;
 	const char *fb = o->font_bold ? o->font_bold : RENDER_FONT_BOLD;
-	TTF_Font *probe;
+	struct fonts_job fj = { 0 };
+	SDL_Thread *fonts_tid;
+	bool shown;
 
 	*out = NULL;
 	if (o->w <= 0 || o->h <= 0 ||
@@ -2211,18 +2304,25 @@ ca_err render_open(struct render **out, const struct render_opts *o, char *err, 
 		errf(err, errlen, "TTF_Init");
 		goto fail_sdl;
 	}
-	if (!open_display(r, o, err, errlen))
-		goto fail_ttf;
+	fj.r = r;
+	fonts_tid = SDL_CreateThread(fonts_job, "fonts", &fj);
+	if (!fonts_tid)
+		fonts_job(&fj);
+	shown = open_display(r, o, err, errlen);
+	if (fonts_tid)
+		SDL_WaitThread(fonts_tid, NULL);
+	if (!shown)
+		goto fail_fonts;
 	if (wake_fd < 0)
 		wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	/* Fail now, with the path, when a font cannot be opened. */
-	probe = font_get(r, DRAW_FONT_REGULAR, 32);
-	if (!probe || !font_get(r, DRAW_FONT_BOLD, 32)) {
+	if (!fj.ok) {
 		if (err && errlen)
-			snprintf(err, errlen, "cannot open font %s (face %d): %s",
-				 probe ? fb : fr, r->font_index, TTF_GetError());
+			snprintf(err, errlen, "%s", fj.err);
+		close_display(r);
 		goto fail_fonts;
 	}
+	prefault_start(r);
 	*out = r;
 	return CA_OK;
 
@@ -2230,8 +2330,6 @@ fail_fonts:
 	for (i = 0; i < DRAW_FONT__N; i++)
 		if (r->fonts[i].font)
 			TTF_CloseFont(r->fonts[i].font);
-	close_display(r);
-fail_ttf:
 	TTF_Quit();
 fail_sdl:
 	SDL_Quit();
