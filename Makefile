@@ -448,9 +448,9 @@ bench: bench-ui
 # nested on it) beside Chromium --kiosk, seen by an outside X observer
 # (tools/bench/xobserve.c; docs/bench-kiosk.md).
 XOBSERVE = $(BUILD)/xobserve
-$(BUILD)/tools/bench/xobserve.o: ALL_CFLAGS += $(call pkg_cflags,x11 xext libpng)
+$(BUILD)/tools/bench/xobserve.o: ALL_CFLAGS += $(call pkg_cflags,x11 xext xdamage libpng)
 $(XOBSERVE): $(BUILD)/tools/bench/xobserve.o
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,x11 xext libpng)
+	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $^ $(call pkg_libs,x11 xext xdamage libpng)
 .PHONY: bench-kiosk
 bench-kiosk: $(KIOSK_BIN) $(HUB_BIN) $(HUBCTL_BIN) $(XOBSERVE)
 	tools/bench-kiosk --bin $(BUILD)

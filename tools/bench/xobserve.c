@@ -17,10 +17,21 @@
  * printed is from just before the spawn to the end of that read (so it
  * includes one read, about the interval, at most).
  *
+ * A read takes a few ms and the reads are --interval apart, so the read
+ * that first shows the settled screen may end up to about 13 ms after the
+ * screen got there. A second connection therefore listens for DAMAGE
+ * events on the root window (every drawing the X server does, with the
+ * time it reached us, on a thread of its own so that nothing delays the
+ * time stamp). The first complete frame is the last drawing that reached
+ * us before that read ended: the drawing that completed the picture, or,
+ * when a program drew the same pixels again meanwhile, later (the figure
+ * can only err late, never early). Without DAMAGE, the read's end.
+ *
  * Whatever draws on the X server counts: an X client (the kiosk on X11,
  * Chromium), or a nested Wayland compositor's window showing its client.
  *
- * Prints one line, "first_frame_ms=N reads=R read_ms=M sid=S", and with
+ * Prints one line, "first_frame_ms=N read_end_ms=E damage=D reads=R
+ * read_ms=M sid=S" (N from DAMAGE when D is 1, else N = E), and with
  * --png writes the settled screen there. Without --keep the program's
  * session gets SIGTERM at the end; with it, the program is left running
  * (its session id is printed: the caller measures and stops it).
@@ -31,6 +42,9 @@
  */
 #include <errno.h>
 #include <png.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -46,6 +60,7 @@
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 #include <X11/extensions/XShm.h>
+#include <X11/extensions/Xdamage.h>
 
 /* Reads kept (at the interval, 20 s of 2 ms reads fits). */
 #define READS_MAX 20000
@@ -125,6 +140,106 @@ out:
 	if (f && fclose(f) != 0)
 		ok = false;
 	return ok;
+}
+
+/* Drawings seen (DAMAGE events kept; later ones counted only). */
+#define DAMAGE_MAX 200000
+
+/* The DAMAGE listener: its own connection and thread. */
+struct listener {
+	Display *dpy;             /* owned */
+	int ev_base;              /* DAMAGE's first event code */
+	int64_t t0;               /* the spawn's time (now_us), set before start */
+	int64_t *t_us;            /* arrival times from t0 (DAMAGE_MAX) */
+	atomic_int n;             /* kept */
+	atomic_bool stop;
+	pthread_t thread;
+	bool running;
+};
+
+static void *listen_main(void *arg)
+{
+	struct listener *l = arg;
+	struct pollfd p = { .fd = ConnectionNumber(l->dpy), .events = POLLIN };
+	XEvent ev;
+
+	while (!atomic_load(&l->stop)) {
+		while (XPending(l->dpy)) {
+			int64_t t = now_us() - l->t0;
+			int k;
+
+			XNextEvent(l->dpy, &ev);
+			if (ev.type != l->ev_base + XDamageNotify)
+				continue;
+			k = atomic_load(&l->n);
+			if (k < DAMAGE_MAX) {
+				l->t_us[k] = t;
+				atomic_store(&l->n, k + 1);
+			}
+		}
+		(void)poll(&p, 1, 50);
+	}
+	return NULL;
+}
+
+/* Start listening for drawing on the root window; false without DAMAGE. */
+static bool listener_start(struct listener *l, int64_t t0)
+{
+	int err_base;
+	Damage d;
+
+	memset(l, 0, sizeof(*l));
+	l->dpy = XOpenDisplay(NULL);
+	if (!l->dpy)
+		return false;
+	l->t_us = calloc(DAMAGE_MAX, sizeof(*l->t_us));
+	if (!l->t_us || !XDamageQueryExtension(l->dpy, &l->ev_base, &err_base)) {
+		free(l->t_us);
+		XCloseDisplay(l->dpy);
+		return false;
+	}
+	/* Every rectangle drawn, as it is drawn: no subtracting needed. */
+	d = XDamageCreate(l->dpy, DefaultRootWindow(l->dpy), XDamageReportRawRectangles);
+	(void)d;
+	XSync(l->dpy, False);
+	l->t0 = t0;
+	atomic_init(&l->n, 0);
+	atomic_init(&l->stop, false);
+	l->running = pthread_create(&l->thread, NULL, listen_main, l) == 0;
+	if (!l->running) {
+		free(l->t_us);
+		XCloseDisplay(l->dpy);
+	}
+	return l->running;
+}
+
+/* Stop the thread (its times stay readable until listener_free). */
+static void listener_stop(struct listener *l)
+{
+	if (!l->running)
+		return;
+	atomic_store(&l->stop, true);
+	pthread_join(l->thread, NULL);
+	XCloseDisplay(l->dpy);
+	l->running = false;
+}
+
+static void listener_free(struct listener *l)
+{
+	listener_stop(l);
+	free(l->t_us);
+	l->t_us = NULL;
+}
+
+/* The last drawing that reached us at or before t_us; -1: none. */
+static int64_t listener_last_before(struct listener *l, int64_t t_us)
+{
+	int i, n = atomic_load(&l->n);
+	int64_t best = -1;
+
+	for (i = 0; i < n && l->t_us[i] <= t_us; i++)
+		best = l->t_us[i];
+	return best;
 }
 
 /* The root window's reader: a shared-memory image, or none (XGetImage). */
@@ -221,6 +336,9 @@ int main(int argc, char **argv)
 	bool keep = false;
 	struct sample *s;
 	struct reader rd;
+	struct listener ls;
+	bool damage;
+	int64_t drawn = -1;
 	Display *dpy;
 	XImage *im;
 	uint64_t before;
@@ -286,6 +404,7 @@ int main(int argc, char **argv)
 	reader_put(&rd, im);
 
 	t0 = now_us();
+	damage = listener_start(&ls, t0);
 	pid = fork();
 	if (pid < 0) {
 		perror("xobserve: fork");
@@ -341,9 +460,15 @@ int main(int argc, char **argv)
 		if (interval > 0)
 			usleep((useconds_t)interval * 1000);
 	}
+	if (damage) {
+		listener_stop(&ls); /* the thread's writes are visible after the join */
+		if (ret == 0)
+			drawn = listener_last_before(&ls, s[first].t_us);
+	}
 	if (ret == 0)
-		printf("first_frame_ms=%.1f reads=%d read_ms=%.1f sid=%d\n",
-		       (double)s[first].t_us / 1000.0, n,
+		printf("first_frame_ms=%.1f read_end_ms=%.1f damage=%d reads=%d read_ms=%.1f "
+		       "sid=%d\n", (double)(drawn >= 0 ? drawn : s[first].t_us) / 1000.0,
+		       (double)s[first].t_us / 1000.0, drawn >= 0, n,
 		       n > 1 ? (double)(s[n - 1].t_us - s[0].t_us) / 1000.0 / (n - 1) : 0.0,
 		       (int)pid);
 	fflush(stdout);
@@ -351,6 +476,8 @@ int main(int argc, char **argv)
 		kill(-pid, SIGTERM);
 		waitpid(pid, &status, 0);
 	}
+	if (damage)
+		listener_free(&ls);
 	reader_release(&rd);
 	XCloseDisplay(dpy);
 	free(s);
