@@ -25,7 +25,9 @@
  * time stamp). The first complete frame is the last drawing that reached
  * us before that read ended: the drawing that completed the picture, or,
  * when a program drew the same pixels again meanwhile, later (the figure
- * can only err late, never early). Without DAMAGE, the read's end.
+ * can only err late, never early). Without DAMAGE, or when the drawings
+ * seen cannot explain the change (none after the read before began), the
+ * read's end.
  *
  * Whatever draws on the X server counts: an X client (the kiosk on X11,
  * Chromium), or a nested Wayland compositor's window showing its client.
@@ -67,6 +69,7 @@
 
 /* One read of the root window. */
 struct sample {
+	int64_t t0_us;  /* start of the read, from the spawn */
 	int64_t t_us;   /* end of the read, from the spawn */
 	uint64_t hash;  /* of its pixels */
 };
@@ -418,7 +421,7 @@ int main(int argc, char **argv)
 	}
 	last_change = 0;
 	for (;;) {
-		int64_t t;
+		int64_t t, ts = now_us() - t0;
 
 		im = reader_get(&rd);
 		t = now_us() - t0;
@@ -427,6 +430,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (n < READS_MAX) {
+			s[n].t0_us = ts;
 			s[n].t_us = t;
 			s[n].hash = image_hash(im);
 			if (n == 0 ? s[n].hash != before : s[n].hash != s[n - 1].hash)
@@ -464,6 +468,11 @@ int main(int argc, char **argv)
 		listener_stop(&ls); /* the thread's writes are visible after the join */
 		if (ret == 0)
 			drawn = listener_last_before(&ls, s[first].t_us);
+		/* The read before did not show the picture yet: its drawing
+		 * came after that read began. A last drawing before then means
+		 * drawings went unseen; the read's end is the figure then. */
+		if (drawn >= 0 && first > 0 && drawn < s[first - 1].t0_us)
+			drawn = -1;
 	}
 	if (ret == 0)
 		printf("first_frame_ms=%.1f read_end_ms=%.1f damage=%d reads=%d read_ms=%.1f "
