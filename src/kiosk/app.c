@@ -38,10 +38,13 @@
 #define APP_SYNC_POLL_MS 1000
 /* How long a script's `sync` waits for the outbox to drain. */
 #define APP_SYNC_WAIT_MS 30000
-/* Pixel bytes of cached text textures: a screen's texts with room to
- * spare (a full portrait form with the keyboard is under 2 MiB), not the
- * renderer's 16 MiB (BRIEF §8: PSS ≤ 40 MiB). */
-#define APP_TEXT_CACHE_BYTES (4u * 1024 * 1024)
+/* Pixels of cached text: a screen's texts with room to spare (a full
+ * portrait form with the keyboard is under 0.5 Mpx; the notice's pages
+ * and the application's details need about 1 Mpx between them: the demo
+ * plan misses 60 % more often at 0.5 Mpx). 1 MiB where the renderer
+ * blends text into the frame itself (8-bit coverage), 4 MiB where it
+ * keeps textures (docs/bench-kiosk.md). */
+#define APP_TEXT_CACHE_PX (1024u * 1024)
 /* A toast's life. */
 #define APP_TOAST_MS 3000
 /* The first purge of finished orders after the start (store_purge_finished). */
@@ -155,7 +158,7 @@ ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errle
 	};
 	struct render_opts ro = { .w = o->w, .h = o->h, .mode = o->mode,
 				  .font_regular = o->cfg->font, .font_index = -1,
-				  .text_cache_bytes = APP_TEXT_CACHE_BYTES,
+				  .text_cache_px = APP_TEXT_CACHE_PX,
 				  .driver = drivers[o->cfg->video],
 				  .renderer = renderers[o->cfg->renderer],
 				  .rotate = o->cfg->rotate };

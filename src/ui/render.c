@@ -62,9 +62,10 @@ struct tc_entry {
 	struct draw_color color; /* key: colour */
 	char *text;           /* key: text (owned), NULL when the slot is free */
 	size_t len;           /* its bytes */
-	SDL_Texture *tex;     /* owned */
-	int w, h;             /* texture size */
-	size_t bytes;         /* w * h * 4 */
+	SDL_Texture *tex;     /* owned; NULL with alpha */
+	uint8_t *alpha;       /* owned; r->direct: w x h coverage, blended by blend_text */
+	int w, h;             /* size in px */
+	size_t bytes;         /* w * h * 4, or w * h with alpha */
 	int next;             /* bucket chain, -1 end */
 	int prev_lru, next_lru; /* LRU list (head = most recent), -1 end */
 };
@@ -127,7 +128,7 @@ struct render {
 
 	struct tc_entry *tc;      /* text cache pool (tc_max entries) */
 	int tc_max;               /* pool size */
-	size_t tc_bytes_max;      /* pixel byte cap */
+	size_t tc_px_max;         /* pixel cap */
 	int buckets[TC_BUCKETS];  /* heads of hash chains */
 	int lru_head, lru_tail;   /* most / least recently used */
 	int free_head;            /* free entries, chained by next */
@@ -147,6 +148,13 @@ struct render {
 	struct cmd_seen *cur;     /* the same for the frame being drawn */
 	bool damaged;             /* painting only r->damage (paint's clip) */
 	struct draw_rect damage;
+	struct draw_rect clip;    /* what set_clip_rect set (UI px); clip_on: it is set */
+	bool clip_on;
+
+	/* Text blended straight into the frame (blend_text): the software
+	 * renderer drawing into a 32-bit frame of the panel's size, unturned
+	 * and unscaled, whose pixels we can reach. */
+	bool direct;
 
 	/* How render_wait sleeps (see wait_event). */
 	enum { WAIT_NATIVE, WAIT_POLL_INPUT, WAIT_NO_INPUT } wait_how;
@@ -303,9 +311,11 @@ static void tc_drop(struct render *r, int i)
 	lru_unlink(r, i);
 	if (e->tex)
 		SDL_DestroyTexture(e->tex);
+	free(e->alpha);
 	free(e->text);
 	r->st.text_entries--;
 	r->st.text_bytes -= e->bytes;
+	r->st.text_px -= (size_t)e->w * (size_t)e->h;
 	memset(e, 0, sizeof(*e));
 	e->next = r->free_head;
 	e->prev_lru = e->next_lru = -1;
@@ -337,7 +347,26 @@ static void tc_release(struct render *r)
 			tc_drop(r, i);
 }
 
-/* The cached texture of a DRAW_TEXT command, rasterising it on a miss. */
+/* The alpha bytes of an ARGB8888 surface (w x h, no padding); NULL when
+ * out of memory. */
+static uint8_t *coverage_of(const SDL_Surface *surf)
+{
+	uint8_t *a = malloc((size_t)surf->w * (size_t)surf->h + 1);
+	int x, y;
+
+	if (!a)
+		return NULL;
+	for (y = 0; y < surf->h; y++) {
+		const uint32_t *row = (const uint32_t *)(const void *)((const uint8_t *)surf->pixels +
+								   (size_t)y * (size_t)surf->pitch);
+
+		for (x = 0; x < surf->w; x++)
+			a[(size_t)y * (size_t)surf->w + (size_t)x] = (uint8_t)(row[x] >> 24);
+	}
+	return a;
+}
+
+/* The cached text of a DRAW_TEXT command, rasterising it on a miss. */
 static struct tc_entry *tc_get(struct render *r, int font, int size, struct draw_color c,
 			       const char *s, size_t len)
 {
@@ -362,12 +391,14 @@ static struct tc_entry *tc_get(struct render *r, int font, int size, struct draw
 	if (!(f = font_get(r, font, size)))
 		return NULL;
 	/* s is NUL-terminated inside the draw list. */
+	if (r->direct)
+		col = (SDL_Color){ 255, 255, 255, 255 }; /* coverage only: blend_text colours it */
 	surf = TTF_RenderUTF8_Blended(f, s, col);
 	if (!surf)
 		return NULL;
 	while (r->free_head < 0 ||
-	       (r->lru_tail >= 0 && r->st.text_bytes + (size_t)surf->w * (size_t)surf->h * 4 >
-					    r->tc_bytes_max)) {
+	       (r->lru_tail >= 0 && r->st.text_px + (size_t)surf->w * (size_t)surf->h >
+					    r->tc_px_max)) {
 		if (r->lru_tail < 0)
 			break;
 		tc_drop(r, r->lru_tail);
@@ -382,9 +413,13 @@ static struct tc_entry *tc_get(struct render *r, int font, int size, struct draw
 	r->free_head = e->next;
 	memset(e, 0, sizeof(*e));
 	e->text = malloc(len + 1);
-	e->tex = SDL_CreateTextureFromSurface(r->ren, surf);
-	if (!e->text || !e->tex) {
+	if (r->direct && surf->format->format == SDL_PIXELFORMAT_ARGB8888)
+		e->alpha = coverage_of(surf);
+	else
+		e->tex = SDL_CreateTextureFromSurface(r->ren, surf);
+	if (!e->text || (!e->tex && !e->alpha)) {
 		free(e->text);
+		free(e->alpha);
 		if (e->tex)
 			SDL_DestroyTexture(e->tex);
 		memset(e, 0, sizeof(*e));
@@ -403,7 +438,7 @@ static struct tc_entry *tc_get(struct render *r, int font, int size, struct draw
 	e->len = len;
 	e->w = surf->w;
 	e->h = surf->h;
-	e->bytes = (size_t)surf->w * (size_t)surf->h * 4;
+	e->bytes = (size_t)surf->w * (size_t)surf->h * (e->alpha ? 1 : 4);
 	SDL_FreeSurface(surf);
 	e->next = r->buckets[h & (TC_BUCKETS - 1)];
 	r->buckets[h & (TC_BUCKETS - 1)] = i;
@@ -411,6 +446,7 @@ static struct tc_entry *tc_get(struct render *r, int font, int size, struct draw
 	lru_push_front(r, i);
 	r->st.text_entries++;
 	r->st.text_bytes += e->bytes;
+	r->st.text_px += (size_t)e->w * (size_t)e->h;
 	return e;
 }
 
@@ -877,6 +913,67 @@ static void draw_bitmap(struct render *r, const struct draw_cmd *c, const struct
 	SDL_RenderCopy(r->ren, e->tex, NULL, &dst);
 }
 
+static struct draw_rect rect_clip(struct draw_rect a, struct draw_rect b);
+
+/* The frame blend_text writes into: the software renderer's target. */
+static SDL_Surface *direct_frame(struct render *r)
+{
+	return r->fb ? r->fb : SDL_GetWindowSurface(r->win);
+}
+
+/* x * 255-weights / 255, rounded, for x up to 255 * 255. */
+static inline uint32_t div255(uint32_t x)
+{
+	return (x + 1 + ((x + 1) >> 8)) >> 8;
+}
+
+/*
+ * Text as 8-bit coverage (1 byte a pixel in the cache, not 4), coloured
+ * and blended here into the frame the software renderer draws (what
+ * SDL_RenderCopy would do with the text's ARGB texture: colour * a +
+ * frame * (1 - a), a = coverage * colour alpha). The renderer's queued
+ * drawing goes first; the clip of set_clip_rect holds.
+ */
+static void blend_text(struct render *r, const struct tc_entry *e, int x0, int y0,
+		       struct draw_color c)
+{
+	SDL_Surface *f;
+	const SDL_PixelFormat *pf;
+	struct draw_rect q = { x0, y0, e->w, e->h };
+	uint32_t amask;
+	int x, y;
+
+	SDL_RenderFlush(r->ren);
+	f = direct_frame(r);
+	if (!f || !f->pixels)
+		return;
+	pf = f->format;
+	amask = pf->Amask;
+	q = rect_clip(q, (struct draw_rect){ 0, 0, f->w, f->h });
+	if (r->clip_on)
+		q = rect_clip(q, r->clip);
+	for (y = q.y; y < q.y + q.h; y++) {
+		const uint8_t *a = e->alpha + (size_t)(y - y0) * (size_t)e->w + (size_t)(q.x - x0);
+		uint32_t *px = (uint32_t *)(void *)((uint8_t *)f->pixels + (size_t)y * (size_t)f->pitch) +
+			       q.x;
+
+		for (x = 0; x < q.w; x++) {
+			uint32_t k = c.a == 255 ? a[x] : div255((uint32_t)a[x] * c.a), d, ik, cr, cg, cb;
+
+			if (k == 0)
+				continue;
+			d = px[x];
+			ik = 255 - k;
+			cr = div255(c.r * k + ((d >> pf->Rshift) & 255) * ik);
+			cg = div255(c.g * k + ((d >> pf->Gshift) & 255) * ik);
+			cb = div255(c.b * k + ((d >> pf->Bshift) & 255) * ik);
+			px[x] = (cr << pf->Rshift) | (cg << pf->Gshift) | (cb << pf->Bshift) |
+				(amask ? (k + div255(((d & amask) >> pf->Ashift) * ik)) << pf->Ashift
+				       : (d & ~(pf->Rmask | pf->Gmask | pf->Bmask)));
+		}
+	}
+}
+
 static void draw_text_cmd(struct render *r, const struct draw_cmd *c, const struct draw_list *dl)
 {
 	struct tc_entry *e = tc_get(r, c->u.text.font, c->u.text.size, c->color, draw_text(dl, c),
@@ -885,6 +982,10 @@ static void draw_text_cmd(struct render *r, const struct draw_cmd *c, const stru
 
 	if (!e)
 		return;
+	if (e->alpha) {
+		blend_text(r, e, c->rect.x, c->rect.y, c->color);
+		return;
+	}
 	dst.x = c->rect.x;
 	dst.y = c->rect.y;
 	dst.w = e->w;
@@ -1106,8 +1207,11 @@ static void set_clip_rect(struct render *r, const struct draw_rect *q)
 
 	if (r->damaged)
 		c = rect_clip(c, r->damage);
+	r->clip = c;
+	r->clip_on = true;
 	if (!r->damaged && c.x <= 0 && c.y <= 0 && c.x + c.w >= r->w && c.y + c.h >= r->h) {
 		SDL_RenderSetClipRect(r->ren, NULL);
+		r->clip_on = false;
 		return;
 	}
 	s.x = c.x;
@@ -1250,6 +1354,7 @@ static void paint(struct render *r, const struct draw_list *dl, const struct dra
 	}
 	r->damaged = false;
 	SDL_RenderSetClipRect(r->ren, NULL);
+	r->clip_on = false;
 	r->st.frames++;
 }
 
@@ -1792,6 +1897,7 @@ static void errf(char *err, size_t n, const char *what)
 /* ---- display paths (docs/ui.md, Display paths) ---- */
 
 static void describe(struct render *r, const SDL_RendererInfo *info, const char *tried);
+static bool direct_ok(struct render *r);
 
 /* SDL's name of a display path. */
 static const char *const driver_names[] = {
@@ -2205,6 +2311,7 @@ static bool open_display(struct render *r, const struct render_opts *o, char *er
 		SDL_SetTextureBlendMode(r->canvas, SDL_BLENDMODE_NONE);
 		SDL_SetTextureScaleMode(r->canvas, SDL_ScaleModeNearest);
 	}
+	r->direct = direct_ok(r);
 	if (o->mode == RENDER_FULLSCREEN)
 		SDL_ShowCursor(SDL_DISABLE);
 	/* How render_wait sleeps: drivers with a native wait use it; the
@@ -2219,6 +2326,31 @@ static bool open_display(struct render *r, const struct render_opts *o, char *er
 		r->wait_how = WAIT_POLL_INPUT;
 	describe(r, &info, tried);
 	return true;
+}
+
+/* Whether blend_text may write into the frame: see r->direct. */
+static bool direct_ok(struct render *r)
+{
+	SDL_Surface *f;
+	const SDL_PixelFormat *pf;
+	int ow = 0, oh = 0;
+	float sx = 0, sy = 0;
+	SDL_Rect vp;
+
+	if (strcmp(r->st.driver, "software") != 0 || r->canvas ||
+	    SDL_GetRendererOutputSize(r->ren, &ow, &oh) != 0 || ow != r->pw || oh != r->ph)
+		return false;
+	SDL_RenderGetScale(r->ren, &sx, &sy);
+	SDL_RenderGetViewport(r->ren, &vp);
+	if (sx != 1.0f || sy != 1.0f || vp.x != 0 || vp.y != 0)
+		return false;
+	f = direct_frame(r);
+	if (!f || f->w != r->pw || f->h != r->ph || SDL_MUSTLOCK(f))
+		return false;
+	pf = f->format;
+	return pf->BytesPerPixel == 4 && pf->Rmask == 0xffu << pf->Rshift &&
+	       pf->Gmask == 0xffu << pf->Gshift && pf->Bmask == 0xffu << pf->Bshift &&
+	       (pf->Amask == 0 || pf->Amask == 0xffu << pf->Ashift);
 }
 
 /* Fill r->how (after what try_path put there) for render_describe. */
@@ -2242,8 +2374,9 @@ static void describe(struct render *r, const SDL_RendererInfo *info, const char 
 	else if (!strcmp(r->st.driver, "software"))
 		appendf(r->how, sizeof(r->how), ", window pixels %s",
 			fb && !strcmp(fb, "0") ? "native (no OpenGL)" : "through an OpenGL ES 2 texture");
-	appendf(r->how, sizeof(r->how), ", partial repaint %s, output %dx%d, UI %dx%d rotate %d",
-		r->partial_ok ? "on" : "off", ow, oh, r->w, r->h, r->rotate);
+	appendf(r->how, sizeof(r->how), ", partial repaint %s, text %s, output %dx%d, UI %dx%d "
+		"rotate %d", r->partial_ok ? "on" : "off",
+		r->direct ? "A8 (blended into the frame)" : "textures", ow, oh, r->w, r->h, r->rotate);
 }
 
 void render_describe(const struct render *r, char *buf, size_t n)
@@ -2282,7 +2415,7 @@ ca_err render_open(struct render **out, const struct render_opts *o, char *err, 
 	snprintf(r->font_path[DRAW_FONT_REGULAR], sizeof(r->font_path[0]), "%s", fr);
 	snprintf(r->font_path[DRAW_FONT_BOLD], sizeof(r->font_path[0]), "%s", fb);
 	r->tc_max = o->text_cache_max > 0 ? o->text_cache_max : 512;
-	r->tc_bytes_max = o->text_cache_bytes > 0 ? o->text_cache_bytes : (size_t)16 << 20;
+	r->tc_px_max = o->text_cache_px > 0 ? o->text_cache_px : (size_t)4 << 20;
 	r->tc = calloc((size_t)r->tc_max, sizeof(*r->tc));
 	r->mc = calloc(MC_SLOTS, sizeof(*r->mc));
 	r->prev = calloc(DRAW_CMDS_MAX, sizeof(*r->prev));

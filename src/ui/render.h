@@ -77,8 +77,10 @@ struct render_opts {
 	enum render_renderer renderer; /* AUTO: software; headless is always software */
 	int rotate;                /* 0, 90, 180, 270: the UI (w x h) turned clockwise
 				    * onto the panel; 90 and 270 need an h x w panel */
-	int text_cache_max;        /* cached text textures (0: 512) */
-	size_t text_cache_bytes;   /* their pixel bytes at most (0: 16 MiB) */
+	int text_cache_max;        /* cached texts (0: 512) */
+	size_t text_cache_px;      /* their pixels at most (0: 4 Mpx); 1 byte a pixel
+				    * where text is blended straight into the frame
+				    * (render_describe says "text A8"), else 4 */
 	bool full_frames;          /* always repaint the whole screen (tests, bench) */
 };
 
@@ -90,8 +92,9 @@ struct render_stats {
 	uint64_t text_hits;       /* text drawn from the cache */
 	uint64_t text_misses;     /* text rasterised */
 	uint64_t text_evictions;  /* cached textures dropped by the LRU cap */
-	int text_entries;         /* textures cached now */
+	int text_entries;         /* texts cached now */
 	size_t text_bytes;        /* their pixel bytes */
+	size_t text_px;           /* their pixels */
 	uint64_t measure_hits;    /* widths answered from the measure cache */
 	uint64_t measure_misses;  /* widths asked of SDL_ttf */
 	uint64_t font_resizes;    /* a role's face set to another size */
