@@ -2177,6 +2177,8 @@ static bool try_path(struct render *r, const struct render_opts *o, const char *
 			 "XDG_RUNTIME_DIR unset)");
 		return false;
 	}
+	if (drv && !strcmp(drv, "wayland") && !wlshm_has_seat(why, n))
+		return false;
 	if (drv)
 		SDL_SetHintWithPriority(SDL_HINT_VIDEODRIVER, drv, SDL_HINT_OVERRIDE);
 	if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
@@ -2264,6 +2266,11 @@ static bool open_display(struct render *r, const struct render_opts *o, char *er
 	 * keyboard and pinyin engine, so an empty table will do; a table
 	 * named in the environment (a development desktop) is kept. */
 	setenv("XCOMPOSEFILE", "/dev/null", 0);
+	/* On Wayland, no libdecor: a full-screen kiosk draws no window
+	 * decorations, and under cage (which offers server-side ones) SDL
+	 * 2.26 with libdecor destroyed its new toplevel again and never made
+	 * another, so nothing of the kiosk was shown (docs/bench-kiosk.md). */
+	SDL_SetHint(SDL_HINT_VIDEO_WAYLAND_ALLOW_LIBDECOR, "0");
 	if (o->mode == RENDER_HEADLESS || (o->driver == RENDER_DRIVER_AUTO && env && *env)) {
 		/* Headless (offscreen), or the environment's choice. */
 		snprintf(tried, sizeof(tried), "%s", env && *env ? env : "offscreen");

@@ -81,6 +81,39 @@ static void on_release(void *data, struct wl_buffer *buf)
 
 static const struct wl_buffer_listener buffer_listener = { on_release };
 
+static void on_seat_global(void *data, struct wl_registry *reg, uint32_t name, const char *iface,
+			   uint32_t version)
+{
+	bool *seen = data;
+
+	(void)reg;
+	(void)name;
+	(void)version;
+	if (strcmp(iface, "wl_seat") == 0)
+		*seen = true;
+}
+
+static const struct wl_registry_listener seat_listener = { on_seat_global, on_global_remove };
+
+bool wlshm_has_seat(char *why, size_t n)
+{
+	struct wl_display *dpy = wl_display_connect(NULL);
+	struct wl_registry *reg;
+	bool seen = false, asked;
+
+	if (!dpy)
+		return true;
+	reg = wl_display_get_registry(dpy);
+	wl_registry_add_listener(reg, &seat_listener, &seen);
+	asked = wl_display_roundtrip(dpy) >= 0;
+	wl_registry_destroy(reg);
+	wl_display_disconnect(dpy);
+	if (asked && !seen)
+		snprintf(why, n, "the compositor offers no wl_seat (no touch, pointer or keyboard); "
+			 "SDL cannot open a window there");
+	return !asked || seen;
+}
+
 struct wlshm *wlshm_open(struct wl_display *dpy, struct wl_surface *surf, int w, int h,
 			 char *err, size_t n)
 {

@@ -27,6 +27,15 @@ struct wl_display;
 struct wl_surface;
 struct wlshm;
 
+/* Whether the compositor (WAYLAND_DISPLAY) offers a wl_seat, asked on a
+ * connection of its own that is closed again. SDL 2.26 dereferences a
+ * NULL seat while creating a window on a compositor without one (weston's
+ * headless backend, a compositor without input devices): the kiosk
+ * would die of SIGSEGV instead of trying the next display path. false
+ * with the reason in why (size n); true also when the question could not
+ * be asked (SDL then says why it cannot connect). */
+bool wlshm_has_seat(char *why, size_t n);
+
 /* Two w x h ARGB8888 buffers for surf on dpy (both borrowed, they must
  * outlive it). NULL with the reason in err (size n). */
 struct wlshm *wlshm_open(struct wl_display *dpy, struct wl_surface *surf, int w, int h,

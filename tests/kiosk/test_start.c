@@ -14,7 +14,10 @@
  *   6. the touch UI on a machine where no display path works (no X, no
  *      Wayland, no /dev/dri): exit 1, naming each path tried and why it
  *      failed, for [screen] driver = kmsdrm, for SDL_VIDEODRIVER=kmsdrm
- *      and for auto (wayland, x11, kmsdrm).
+ *      and for auto (wayland, x11, kmsdrm);
+ *   7. a Wayland compositor without a wl_seat (weston's headless backend),
+ *      where SDL 2.26 would crash creating its window: exit 1 naming it,
+ *      and auto goes on to X11 and KMSDRM.
  *
  * The binary is BUILD/ca-kiosk next to BUILD/tests/kiosk/test_start.
  */
@@ -29,6 +32,7 @@
 #include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -296,6 +300,76 @@ static void test_6_no_display_path_is_said_path_by_path(void **state)
 	     "kmsdrm: no DRM device: /dev/dri");
 }
 
+/* A compositor without a wl_seat: weston's headless backend. SDL 2.26
+ * would die of SIGSEGV creating its window; the kiosk says why instead,
+ * and with driver = auto goes on to the next path. */
+static void test_7_wayland_without_a_seat_is_refused(void **state)
+{
+	struct tenv *t = *state;
+	char xdg[PATH_MAX + 16], sock[PATH_MAX + 32], log[PATH_MAX + 32], text[3 * PATH_MAX];
+	pid_t wpid;
+	int i, st;
+
+	snprintf(xdg, sizeof(xdg), "%s/xdg", t->dir);
+	snprintf(sock, sizeof(sock), "%s/wl-start", xdg);
+	snprintf(log, sizeof(log), "%s/weston.log", t->dir);
+	assert_int_equal(mkdir(xdg, 0700), 0);
+	wpid = fork();
+	assert_true(wpid >= 0);
+	if (wpid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		setenv("XDG_RUNTIME_DIR", xdg, 1);
+		unsetenv("WAYLAND_DISPLAY");
+		unsetenv("DISPLAY");
+		execlp("weston", "weston", "--backend=headless-backend.so", "--use-pixman",
+		       "--width=1280", "--height=720", "--socket=wl-start", "--idle-time=0",
+		       (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100 && access(sock, F_OK) != 0; i++)
+		usleep(50 * 1000);
+	if (access(sock, F_OK) != 0) {
+		kill(wpid, SIGTERM);
+		waitpid(wpid, &st, 0);
+		fail_msg("weston (tools/install-deps installs it) did not start; see %s", log);
+	}
+	setenv("XDG_RUNTIME_DIR", xdg, 1);
+	setenv("WAYLAND_DISPLAY", "wl-start", 1);
+	unsetenv("DISPLAY");
+	unsetenv("SDL_VIDEODRIVER");
+	snprintf(text, sizeof(text), "[kiosk]\nid = start-01\ndata_dir = %s\n"
+		 "[screen]\nwidth = 1280\nheight = 720\norientation = landscape\n"
+		 "driver = wayland\n[log]\nlevel = info\n", t->data);
+	put(t->cfg, text, 0600);
+	i = run(t, false, false, NULL);
+	if (i != 1) {
+		kill(wpid, SIGTERM);
+		waitpid(wpid, &st, 0);
+		fail_msg("ca-kiosk ended with %d (-1: a signal), not 1:\n%s", i, t->out);
+	}
+	said(t, "no display path works (tried wayland): wayland: the compositor offers no "
+	     "wl_seat (no touch, pointer or keyboard)");
+	/* auto: the next paths are tried (none works here: no X, no DRM). */
+	snprintf(text, sizeof(text), "[kiosk]\nid = start-01\ndata_dir = %s\n"
+		 "[screen]\nwidth = 1280\nheight = 720\norientation = landscape\n"
+		 "[log]\nlevel = info\n", t->data);
+	put(t->cfg, text, 0600);
+	i = run(t, false, false, NULL);
+	kill(wpid, SIGTERM);
+	waitpid(wpid, &st, 0);
+	unsetenv("WAYLAND_DISPLAY");
+	unsetenv("XDG_RUNTIME_DIR");
+	if (access("/dev/dri", F_OK) == 0)
+		return; /* a DRM device: KMSDRM might well work */
+	assert_int_equal(i, 1);
+	said(t, "(tried wayland, x11, kmsdrm): wayland: the compositor offers no wl_seat");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
 
 int main(void)
@@ -307,6 +381,7 @@ int main(void)
 		T(test_4_secret_of_another_user_is_refused),
 		T(test_5_core_dumps_off_unless_the_config_allows),
 		T(test_6_no_display_path_is_said_path_by_path),
+		T(test_7_wayland_without_a_seat_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("kiosk/start", tests, NULL, NULL);
