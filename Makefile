@@ -17,7 +17,8 @@
 
 # Libraries, by pkg-config name. One list for the check, one per link.
 PKGS       = sdl2 SDL2_ttf SDL2_image libpng libqrencode sqlite3 libcurl jansson \
-             inih libmicrohttpd openssl googlepinyin cmocka cairo freetype2 wayland-client
+             inih libmicrohttpd openssl googlepinyin cmocka cairo freetype2 wayland-client \
+             wayland-protocols wayland-scanner
 CORE_PKGS  = jansson libcrypto
 KIOSK_PKGS = $(CORE_PKGS) sqlite3 inih libcurl
 TEST_PKGS  = cmocka
@@ -194,7 +195,8 @@ UI_SRCS = \
 	src/ui/render.c \
 	src/ui/theme.c \
 	src/ui/ui.c \
-	src/ui/wlshm.c
+	src/ui/wlshm.c \
+	src/ui/wlwin.c
 
 TESTS += \
 	tests/ui/test_render \
@@ -394,7 +396,23 @@ UI_GALLERY = $(BUILD)/ui-gallery
 $(UI_OBJS) $(UI_PAGES) $(BUILD)/tools/ui_gallery.o $(BUILD)/tests/ui/test_render.o \
 $(BUILD)/tests/ui/test_theme.o $(BUILD)/tests/ui/test_ui.o: ALL_CFLAGS += $(UI_CFLAGS)
 
-$(LIBUI): $(UI_OBJS)
+# The xdg-shell protocol's client code (src/ui/wlwin.c), generated from
+# the XML that wayland-protocols installs.
+XDG_SHELL_XML = $(shell pkg-config --variable=pkgdatadir wayland-protocols)/stable/xdg-shell/xdg-shell.xml
+XDG_SHELL_H   = $(BUILD)/gen/xdg-shell-client-protocol.h
+XDG_SHELL_O   = $(BUILD)/gen/xdg-shell-protocol.o
+$(XDG_SHELL_H): | deps
+	@mkdir -p $(@D)
+	wayland-scanner client-header $(XDG_SHELL_XML) $@
+$(BUILD)/gen/xdg-shell-protocol.c: | deps
+	@mkdir -p $(@D)
+	wayland-scanner private-code $(XDG_SHELL_XML) $@
+$(XDG_SHELL_O): $(BUILD)/gen/xdg-shell-protocol.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(BUILD)/src/ui/wlwin.o: $(XDG_SHELL_H)
+$(BUILD)/src/ui/wlwin.o: ALL_CFLAGS += -I$(BUILD)/gen
+
+$(LIBUI): $(UI_OBJS) $(XDG_SHELL_O)
 	rm -f $@
 	$(AR) rcs $@ $^
 
@@ -433,6 +451,9 @@ PRIVACY_TEST = tests/kiosk/test_privacy.sh
 # The kiosk's programs load libcurl themselves, and say so when they
 # cannot (src/kiosk/http.c; plain build only: it needs a mount namespace).
 LIBCURL_TEST = tests/kiosk/test_libcurl_load.sh
+# The kiosk full screen on Wayland in a window of its own, clicked through
+# a real weston (src/ui/wlwin.c; plain build only).
+WAYLAND_TEST = tests/kiosk/test_wayland.sh
 
 # `make gallery`: one PNG per page and orientation in out/gallery/.
 .PHONY: gallery bench-ui
@@ -482,11 +503,12 @@ test: deps
 	@$(MAKE) --no-print-directory WERROR=-Werror SAN=1 PLANS=1 check
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
-check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(DISPSIM) $(VECTORS) $(BROWSER_DEPS)
+check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(DISPSIM) $(VECTORS) $(BROWSER_DEPS) \
+       $(XOBSERVE)
 	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(KIOSK_BIN) CA_DISPENSER_SIM=$(DISPSIM) \
 		CA_FLOW_PLANS=$(PLANS) \
 		CA_BUILD=$(BUILD) tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS) \
-		$(FLOW_TEST) $(if $(SAN),,$(PRIVACY_TEST) $(LIBCURL_TEST) $(DIST_TEST:%=$(CURDIR)/%))
+		$(FLOW_TEST) $(if $(SAN),,$(PRIVACY_TEST) $(LIBCURL_TEST) $(WAYLAND_TEST) $(DIST_TEST:%=$(CURDIR)/%))
 
 # Fuzzing with clang's libFuzzer (+ASan+UBSan): `make fuzz` runs each target
 # for FUZZ_SECONDS; `make test` runs a short smoke of each.

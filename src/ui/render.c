@@ -31,6 +31,7 @@
 #include <SDL_ttf.h>
 
 #include "wlshm.h"
+#include "wlwin.h"
 
 /* Input devices watched for wake-ups, and how often the set is re-read. */
 #define INPUT_FDS_MAX   16
@@ -121,6 +122,7 @@ struct render {
 	SDL_Texture *canvas;      /* owned; rotate != 0: the UI is painted here (w x h) */
 	SDL_Surface *fb;          /* owned; with wl: the frame the software renderer draws */
 	struct wlshm *wl;         /* owned; Wayland without OpenGL: fb shown via wl_shm */
+	struct wlwin *ww;         /* owned; our own Wayland window (then win is NULL) */
 	char how[RENDER_DESCRIBE_MAX]; /* render_describe's line */
 	char font_path[DRAW_FONT__N][512]; /* per role */
 	int font_index;           /* face in the collection */
@@ -157,7 +159,7 @@ struct render {
 	bool direct;
 
 	/* How render_wait sleeps (see wait_event). */
-	enum { WAIT_NATIVE, WAIT_POLL_INPUT, WAIT_NO_INPUT } wait_how;
+	enum { WAIT_NATIVE, WAIT_POLL_INPUT, WAIT_NO_INPUT, WAIT_WLWIN } wait_how;
 	int input_fd[INPUT_FDS_MAX]; /* our own read-only fds of /dev/input/event* */
 	int n_input;              /* open */
 	Uint64 input_scan_ms;     /* SDL ticks of the last scan of /dev/input */
@@ -914,6 +916,7 @@ static void draw_bitmap(struct render *r, const struct draw_cmd *c, const struct
 }
 
 static struct draw_rect rect_clip(struct draw_rect a, struct draw_rect b);
+static void wl_to_sdl(struct render *r);
 
 /* The frame blend_text writes into: the software renderer's target. */
 static SDL_Surface *direct_frame(struct render *r)
@@ -1757,7 +1760,19 @@ static void sleep_until_event(struct render *r, int ms)
 		p[n++] = (struct pollfd){ .fd = wake_fd, .events = POLLIN };
 	for (i = 0; r->wait_how == WAIT_POLL_INPUT && i < r->n_input; i++)
 		p[n++] = (struct pollfd){ .fd = r->input_fd[i], .events = POLLIN };
+	if (r->ww) {
+		if (!wlwin_prepare(r->ww)) {
+			wl_to_sdl(r);
+			return;
+		}
+		p[n++] = (struct pollfd){ .fd = wlwin_fd(r->ww), .events = POLLIN };
+	}
 	got = poll(p, (nfds_t)n, ms);
+	if (r->ww) {
+		wlwin_read_after_poll(r->ww, got > 0 && (p[n - 1].revents & POLLIN));
+		wl_to_sdl(r);
+		n--; /* not drained below: libwayland read it */
+	}
 	if (got < 0) {
 		if (errno != EINTR)
 			SDL_Delay((Uint32)(ms < 0 || ms > WAIT_SLICE_MS ? WAIT_SLICE_MS : ms));
@@ -1768,6 +1783,45 @@ static void sleep_until_event(struct render *r, int ms)
 			continue;
 		if (!drain_fd(p[i].fd) && p[i].fd != wake_fd)
 			r->input_scan_ms = 0; /* a device went away: re-read the set */
+	}
+}
+
+/*
+ * What our own Wayland window reported, as the SDL events SDL's window
+ * would have given: a finger as SDL_FINGER* (normalised to the panel, as
+ * finger_xy expects), the left button as SDL_MOUSE* (panel px), a close
+ * as SDL_QUIT.
+ */
+static void wl_to_sdl(struct render *r)
+{
+	struct wlwin_event we;
+	SDL_Event e;
+
+	while (wlwin_next(r->ww, &we)) {
+		memset(&e, 0, sizeof(e));
+		if (we.kind == WLWIN_CLOSE) {
+			e.type = SDL_QUIT;
+		} else if (we.touch) {
+			e.type = we.kind == WLWIN_DOWN ? SDL_FINGERDOWN :
+				 we.kind == WLWIN_UP ? SDL_FINGERUP : SDL_FINGERMOTION;
+			e.tfinger.touchId = 1;
+			e.tfinger.fingerId = we.id;
+			e.tfinger.x = (float)(we.x / r->pw);
+			e.tfinger.y = (float)(we.y / r->ph);
+			e.tfinger.pressure = 1.0f;
+		} else if (we.kind == WLWIN_MOVE) {
+			e.type = SDL_MOUSEMOTION;
+			e.motion.x = (Sint32)we.x;
+			e.motion.y = (Sint32)we.y;
+		} else {
+			e.type = we.kind == WLWIN_DOWN ? SDL_MOUSEBUTTONDOWN : SDL_MOUSEBUTTONUP;
+			e.button.button = SDL_BUTTON_LEFT;
+			e.button.state = we.kind == WLWIN_DOWN ? SDL_PRESSED : SDL_RELEASED;
+			e.button.clicks = 1;
+			e.button.x = (Sint32)we.x;
+			e.button.y = (Sint32)we.y;
+		}
+		SDL_PushEvent(&e);
 	}
 }
 
@@ -1794,6 +1848,10 @@ int render_wait(struct render *r, struct ui *ui, int timeout_ms)
 	SDL_Event e;
 	int flags = 0, got, x, y;
 
+	if (r->ww && timeout_ms == 0) {
+		(void)wlwin_pump(r->ww);
+		wl_to_sdl(r);
+	}
 	got = timeout_ms == 0 ? SDL_PollEvent(&e) : wait_event(r, &e, timeout_ms);
 	while (got) {
 		bool edge = false;
@@ -2138,6 +2196,8 @@ static void close_display(struct render *r)
 	r->wl = NULL;
 	SDL_FreeSurface(r->fb);
 	r->fb = NULL;
+	wlwin_free(r->ww);
+	r->ww = NULL;
 	if (r->win)
 		SDL_DestroyWindow(r->win);
 	if (r->win || r->ren)
@@ -2145,6 +2205,38 @@ static void close_display(struct render *r)
 	r->canvas = NULL;
 	r->ren = NULL;
 	r->win = NULL;
+}
+
+/*
+ * Full screen on Wayland with the software renderer: a window of our own
+ * (wlwin.h; no SDL video, so no EGL), the renderer drawing into r->fb,
+ * shown through wl_shm buffers. false with why (size n), nothing left
+ * open.
+ */
+static bool open_wlwin(struct render *r, char *why, size_t n)
+{
+	char e[RENDER_DESCRIBE_MAX] = "";
+
+	r->ww = wlwin_open("CA kiosk", e, sizeof(e));
+	if (!r->ww) {
+		snprintf(why, n, "%s", e);
+		return false;
+	}
+	r->fb = SDL_CreateRGBSurfaceWithFormat(0, r->pw, r->ph, 32, SDL_PIXELFORMAT_ARGB8888);
+	if (!r->fb)
+		snprintf(e, sizeof(e), "no frame: %s", SDL_GetError());
+	else
+		r->wl = wlshm_open(wlwin_display(r->ww), wlwin_surface(r->ww), r->pw, r->ph, e,
+				   sizeof(e));
+	if (r->wl && !(r->ren = SDL_CreateSoftwareRenderer(r->fb)))
+		snprintf(e, sizeof(e), "%s", SDL_GetError());
+	if (!r->ren) {
+		snprintf(why, n, "%s", e);
+		close_display(r);
+		return false;
+	}
+	snprintf(r->st.video, sizeof(r->st.video), "wayland");
+	return true;
 }
 
 /*
@@ -2177,6 +2269,9 @@ static bool try_path(struct render *r, const struct render_opts *o, const char *
 			 "XDG_RUNTIME_DIR unset)");
 		return false;
 	}
+	if (drv && !strcmp(drv, "wayland") && o->mode == RENDER_FULLSCREEN &&
+	    (want == RENDER_RENDERER_AUTO || want == RENDER_RENDERER_SOFTWARE))
+		return open_wlwin(r, why, n);
 	if (drv && !strcmp(drv, "wayland") && !wlshm_has_seat(why, n))
 		return false;
 	if (drv)
@@ -2324,7 +2419,9 @@ static bool open_display(struct render *r, const struct render_opts *o, char *er
 	/* How render_wait sleeps: drivers with a native wait use it; the
 	 * offscreen and dummy drivers have no input to wait for; the rest
 	 * (KMSDRM on a kiosk) watch the kernel's input devices. */
-	if (!strcmp(r->st.video, "x11") || !strcmp(r->st.video, "wayland") ||
+	if (r->ww)
+		r->wait_how = WAIT_WLWIN;
+	else if (!strcmp(r->st.video, "x11") || !strcmp(r->st.video, "wayland") ||
 	    !strcmp(r->st.video, "windows") || !strcmp(r->st.video, "cocoa"))
 		r->wait_how = WAIT_NATIVE;
 	else if (!strcmp(r->st.video, "offscreen") || !strcmp(r->st.video, "dummy"))
@@ -2377,7 +2474,8 @@ static void describe(struct render *r, const SDL_RendererInfo *info, const char 
 		 info->flags & SDL_RENDERER_PRESENTVSYNC ? " vsync" : "",
 		 info->flags & SDL_RENDERER_TARGETTEXTURE ? " target-texture" : "");
 	if (r->wl)
-		appendf(r->how, sizeof(r->how), ", window pixels in wl_shm buffers (no OpenGL)");
+		appendf(r->how, sizeof(r->how), ", %swindow pixels in wl_shm buffers (no OpenGL)",
+			r->ww ? "a window of its own (xdg-shell), " : "");
 	else if (!strcmp(r->st.driver, "software"))
 		appendf(r->how, sizeof(r->how), ", window pixels %s",
 			fb && !strcmp(fb, "0") ? "native (no OpenGL)" : "through an OpenGL ES 2 texture");

@@ -8,9 +8,10 @@
  * whole-frame upload at every countdown second). render.c instead draws
  * into a plain surface of its own and hands the changed rectangles here;
  * they are copied into one of two shared-memory buffers that the
- * compositor reads, and attached to SDL's wl_surface. SDL keeps the
- * window (shell surface, input); it never attaches a buffer of its own
- * because it has no renderer on the window.
+ * compositor reads, and attached to the window's wl_surface: the kiosk's
+ * own full-screen window (wlwin.h), or SDL's when SDL keeps the window
+ * (a window that is not full screen); SDL never attaches a buffer of its
+ * own because it has no renderer on the window.
  *
  * Events of these objects go to a queue of their own, dispatched here, so
  * SDL's event pump never sees them. One thread (the UI's).
