@@ -30,6 +30,7 @@
 #include <png.h>
 #include <SDL_ttf.h>
 
+#include "../core/log.h"
 #include "wlshm.h"
 #include "wlwin.h"
 
@@ -1769,7 +1770,7 @@ static void sleep_until_event(struct render *r, int ms)
 	}
 	got = poll(p, (nfds_t)n, ms);
 	if (r->ww) {
-		wlwin_read_after_poll(r->ww, got > 0 && (p[n - 1].revents & POLLIN));
+		wlwin_read_after_poll(r->ww, got > 0 && (p[n - 1].revents & (POLLIN | POLLHUP | POLLERR)));
 		wl_to_sdl(r);
 		n--; /* not drained below: libwayland read it */
 	}
@@ -1799,7 +1800,11 @@ static void wl_to_sdl(struct render *r)
 
 	while (wlwin_next(r->ww, &we)) {
 		memset(&e, 0, sizeof(e));
-		if (we.kind == WLWIN_CLOSE) {
+		if (we.kind == WLWIN_LOST) {
+			log_error("render", "the Wayland compositor closed the connection; quitting "
+				  "(under systemd the kiosk starts again)");
+			e.type = SDL_QUIT;
+		} else if (we.kind == WLWIN_CLOSE) {
 			e.type = SDL_QUIT;
 		} else if (we.touch) {
 			e.type = we.kind == WLWIN_DOWN ? SDL_FINGERDOWN :

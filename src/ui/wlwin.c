@@ -37,6 +37,7 @@ struct wlwin {
 	struct xdg_surface *xs;
 	struct xdg_toplevel *top;
 	bool configured;          /* the first configure was acknowledged */
+	bool lost;                /* the connection broke (WLWIN_LOST reported) */
 	double px, py;            /* the pointer, surface coordinates */
 	struct {
 		int id;           /* -1: free */
@@ -467,13 +468,27 @@ int wlwin_fd(const struct wlwin *w)
 	return wl_display_get_fd(w->dpy);
 }
 
+/* The connection broke: say so once (the caller quits; under systemd
+ * the kiosk is started again and finds the compositor back). */
+static void set_lost(struct wlwin *w)
+{
+	if (!w->lost)
+		push(w, WLWIN_LOST, false, 0, 0, 0);
+	w->lost = true;
+}
+
 bool wlwin_prepare(struct wlwin *w)
 {
+	if (w->lost)
+		return false;
 	while (wl_display_prepare_read(w->dpy) != 0)
-		if (wl_display_dispatch_pending(w->dpy) < 0)
+		if (wl_display_dispatch_pending(w->dpy) < 0) {
+			set_lost(w);
 			return false;
+		}
 	if (wl_display_flush(w->dpy) < 0 && errno != EAGAIN) {
 		wl_display_cancel_read(w->dpy);
+		set_lost(w);
 		return false;
 	}
 	return true;
@@ -481,11 +496,14 @@ bool wlwin_prepare(struct wlwin *w)
 
 void wlwin_read_after_poll(struct wlwin *w, bool readable)
 {
-	if (readable)
-		(void)wl_display_read_events(w->dpy);
-	else
+	if (readable) {
+		if (wl_display_read_events(w->dpy) < 0)
+			set_lost(w);
+	} else {
 		wl_display_cancel_read(w->dpy);
-	(void)wl_display_dispatch_pending(w->dpy);
+	}
+	if (wl_display_dispatch_pending(w->dpy) < 0)
+		set_lost(w);
 }
 
 bool wlwin_pump(struct wlwin *w)
@@ -494,8 +512,8 @@ bool wlwin_pump(struct wlwin *w)
 
 	if (!wlwin_prepare(w))
 		return false;
-	wlwin_read_after_poll(w, poll(&p, 1, 0) > 0 && (p.revents & POLLIN));
-	return wl_display_get_error(w->dpy) == 0;
+	wlwin_read_after_poll(w, poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)));
+	return !w->lost;
 }
 
 void wlwin_free(struct wlwin *w)

@@ -30,6 +30,7 @@ enum wlwin_kind {
 	WLWIN_UP,       /* ... came up */
 	WLWIN_MOVE,     /* ... moved */
 	WLWIN_CLOSE,    /* the compositor asks the window to close */
+	WLWIN_LOST,     /* the connection broke (the compositor is gone); once */
 };
 
 struct wlwin_event {

@@ -13,7 +13,9 @@
 #      wl_pointer -> SDL events -> the UI) changes the screen: the login
 #      page is shown;
 #   4. a click at the same place, 返回首页 on that page, brings back the
-#      attract screen pixel for pixel.
+#      attract screen pixel for pixel;
+#   5. weston killed (SIGKILL): the kiosk logs that the compositor closed
+#      the connection and quits within 5 s, instead of spinning.
 #
 # Needs Xvfb, weston, xdotool (tools/install-deps). Plain pass only (the
 # Makefile); CA_BUILD is the build directory. About 5 s.
@@ -52,7 +54,8 @@ mkdir -m 700 "$t/xdg"
 DISPLAY=":$n" XDG_RUNTIME_DIR="$t/xdg" weston --backend=x11-backend.so --use-pixman \
 	--width=1080 --height=1920 --shell=kiosk-shell.so --socket=wl-test --idle-time=0 \
 	>"$t/weston.log" 2>&1 &
-pids="$pids $!"
+wpid=$!
+pids="$pids $wpid"
 i=0
 while [ ! -e "$t/xdg/wl-test" ] && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 [ -e "$t/xdg/wl-test" ] || { echo "FAIL weston did not start:"; tail -5 "$t/weston.log"; exit 1; }
@@ -110,5 +113,18 @@ if cmp -s "$t/a.png" "$t/d.png"; then
 	ok "4 返回首页 at the same place led back to the attract screen"
 else
 	bad "4 not back on the attract screen after the second click"
+fi
+
+# 5. the compositor killed for real: the kiosk notices, says so and quits
+#    (no busy loop on a dead connection; systemd starts it again).
+kill -9 "$wpid"
+i=0
+while kill -0 "$kpid" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+if kill -0 "$kpid" 2>/dev/null; then
+	bad "5 the kiosk still runs 5 s after weston was killed"
+elif grep -q "the Wayland compositor closed the connection" "$t/kiosk.log"; then
+	ok "5 weston killed: the kiosk quit within $((i * 50)) ms, saying so"
+else
+	bad "5 the kiosk quit without saying why:"; tail -5 "$t/kiosk.log" | sed 's/^/  /'
 fi
 [ "$fails" -eq 0 ]
