@@ -49,9 +49,9 @@ static struct kb_metrics metrics(const struct app *a)
 		m.key_h = t->touch_min;
 	m.gap = t->sp_xs > 4 ? t->sp_xs : 4;
 	m.bar_h = m.key_h;
-	/* The composition is drawn as a key label (bold, text_button): its
-	 * line is about 1.45 times the size in the CJK faces. */
-	m.strip_h = t->text_button * 3 / 2 + t->sp_xs;
+	/* The composition is drawn as a key label (bold, text_button): the
+	 * strip holds one such line. */
+	m.strip_h = ui_line_height(a->ui, DRAW_FONT_BOLD, t->text_button) + t->sp_xs;
 	m.pad = t->sp_sm;
 	m.max_w = theme_px(t, 1400);
 	return m;

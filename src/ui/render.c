@@ -166,6 +166,8 @@ struct render {
 	Uint64 input_scan_ms;     /* SDL ticks of the last scan of /dev/input */
 
 	pthread_t prefault;       /* prefault_job, while prefaulting */
+	void *prefault_p;         /* its range: page-aligned start ... */
+	size_t prefault_n;        /* ... and whole pages */
 	bool prefaulting;         /* prefault is to be joined */
 
 	SDL_FingerID finger;      /* the finger acting as the pointer */
@@ -917,6 +919,7 @@ static void draw_bitmap(struct render *r, const struct draw_cmd *c, const struct
 }
 
 static struct draw_rect rect_clip(struct draw_rect a, struct draw_rect b);
+static bool direct_ok(struct render *r);
 static void wl_to_sdl(struct render *r);
 
 /* The frame blend_text writes into: the software renderer's target. */
@@ -1866,6 +1869,13 @@ int render_wait(struct render *r, struct ui *ui, int timeout_ms)
 			flags |= RENDER_QUIT;
 			break;
 		case SDL_WINDOWEVENT:
+			if (e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED &&
+			    direct_ok(r) != r->direct) {
+				/* The frame is another now: cached text of the
+				 * other kind would be drawn wrongly. */
+				tc_release(r);
+				r->direct = !r->direct;
+			}
 			if (e.window.event == SDL_WINDOWEVENT_EXPOSED ||
 			    e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
 				ui_invalidate(ui);
@@ -1960,7 +1970,6 @@ static void errf(char *err, size_t n, const char *what)
 /* ---- display paths (docs/ui.md, Display paths) ---- */
 
 static void describe(struct render *r, const SDL_RendererInfo *info, const char *tried);
-static bool direct_ok(struct render *r);
 
 /* SDL's name of a display path. */
 static const char *const driver_names[] = {
@@ -2123,17 +2132,11 @@ static void open_wl_software(struct render *r, char *tried, size_t n)
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
-struct prefault_range {
-	void *p;                  /* page-aligned start */
-	size_t n;                 /* bytes, whole pages */
-};
-static struct prefault_range prefault_arg;
-
 static void *prefault_job(void *arg)
 {
-	const struct prefault_range *pr = arg;
+	const struct render *r = arg;
 
-	(void)madvise(pr->p, pr->n, MADV_POPULATE_WRITE);
+	(void)madvise(r->prefault_p, r->prefault_n, MADV_POPULATE_WRITE);
 	return NULL;
 }
 
@@ -2152,8 +2155,9 @@ static void prefault_start(struct render *r)
 	e = ((uintptr_t)s->pixels + (size_t)s->pitch * (size_t)s->h) & ~(page - 1);
 	if (e <= a)
 		return;
-	prefault_arg = (struct prefault_range){ (void *)a, e - a };
-	r->prefaulting = pthread_create(&r->prefault, NULL, prefault_job, &prefault_arg) == 0;
+	r->prefault_p = (void *)a;
+	r->prefault_n = e - a;
+	r->prefaulting = pthread_create(&r->prefault, NULL, prefault_job, r) == 0;
 }
 
 static void prefault_join(struct render *r)
@@ -2360,12 +2364,6 @@ static bool open_display(struct render *r, const struct render_opts *o, char *er
 	size_t i;
 
 	fails[0] = '\0';
-	/* On X11, SDL opens an X input method for keyboard text, which makes
-	 * libX11 parse the locale's Compose table (5,700 lines, twice:
-	 * some 5 ms before the first frame). The kiosk types with its own
-	 * keyboard and pinyin engine, so an empty table will do; a table
-	 * named in the environment (a development desktop) is kept. */
-	setenv("XCOMPOSEFILE", "/dev/null", 0);
 	/* On Wayland, no libdecor: a full-screen kiosk draws no window
 	 * decorations, and under cage (which offers server-side ones) SDL
 	 * 2.26 with libdecor destroyed its new toplevel again and never made
@@ -2547,6 +2545,14 @@ ca_err render_open(struct render **out, const struct render_opts *o, char *err, 
 		errf(err, errlen, "TTF_Init");
 		goto fail_sdl;
 	}
+	/* On X11, SDL opens an X input method for keyboard text, which makes
+	 * libX11 parse the locale's Compose table (5,700 lines, twice:
+	 * some 5 ms before the first frame). The kiosk types with its own
+	 * keyboard and pinyin engine, so an empty table will do; a table
+	 * named in the environment (a development desktop) is kept. Set
+	 * before the fonts thread starts: setenv beside a reading thread is
+	 * not safe. */
+	setenv("XCOMPOSEFILE", "/dev/null", 0);
 	fj.r = r;
 	fonts_tid = SDL_CreateThread(fonts_job, "fonts", &fj);
 	if (!fonts_tid)

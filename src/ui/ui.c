@@ -1104,6 +1104,11 @@ int ui_text_width(const struct ui *ui, enum draw_font font, int size, const char
 	return text_w(ui, font, size, s, strlen(s));
 }
 
+int ui_line_height(const struct ui *ui, enum draw_font font, int size)
+{
+	return line_h(ui, font, size);
+}
+
 /* Remove the last UTF-8 character of buf. */
 static bool erase_last(char *buf)
 {

@@ -384,6 +384,9 @@ bool ui_key(struct ui *ui, const char *id, const char *label, struct draw_rect r
 void ui_panel(struct ui *ui, struct draw_rect r);
 /* Width in px of text in font at size. */
 int ui_text_width(const struct ui *ui, enum draw_font font, int size, const char *s);
+
+/* Height of one line of text in font at size px (the renderer's measure). */
+int ui_line_height(const struct ui *ui, enum draw_font font, int size);
 /*
  * A text field: caption above, the value (or the placeholder when empty)
  * with a caret when focused, error text under it (NULL or "": none). Typed
