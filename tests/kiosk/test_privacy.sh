@@ -6,7 +6,8 @@
 # real hub: two people type personal data on the on-screen keys; after the
 # idle reset (the first) and after 退出登录 (the second) a core dump of the
 # running kiosk (gdb's gcore) holds none of their values, nor their
-# session tokens, in UTF-8, UTF-16 or UTF-32.
+# session tokens, in UTF-8, UTF-16 or UTF-32; a third pays by QR and takes
+# the invoice's QR, and after the idle reset neither address is held.
 #
 # The plain build only: under AddressSanitizer freed heap sits in ASan's
 # quarantine and the kiosk's zeroing free (src/kiosk/zfree.c) is not built,
