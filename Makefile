@@ -454,6 +454,11 @@ LIBCURL_TEST = tests/kiosk/test_libcurl_load.sh
 # The kiosk full screen on Wayland in a window of its own, clicked through
 # a real weston (src/ui/wlwin.c; plain build only).
 WAYLAND_TEST = tests/kiosk/test_wayland.sh
+# ... which also runs test_wlshm under that weston (src/ui/wlshm.c).
+WLSHM_TEST = $(BUILD)/tests/ui/test_wlshm
+$(BUILD)/tests/ui/test_wlshm.o: ALL_CFLAGS += $(UI_CFLAGS)
+$(WLSHM_TEST): %: %.o $(LIBUI) $(LIBCORE)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS)
 
 # `make gallery`: one PNG per page and orientation in out/gallery/.
 .PHONY: gallery bench-ui
@@ -504,7 +509,7 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
 check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(DISPSIM) $(VECTORS) $(BROWSER_DEPS) \
-       $(XOBSERVE)
+       $(XOBSERVE) $(WLSHM_TEST)
 	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(KIOSK_BIN) CA_DISPENSER_SIM=$(DISPSIM) \
 		CA_FLOW_PLANS=$(PLANS) \
 		CA_BUILD=$(BUILD) tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS) \

@@ -121,8 +121,8 @@ struct render {
 	int rotate;               /* 0, 90, 180, 270: the UI turned clockwise onto the panel */
 	int pw, ph;               /* the panel's logical size (w x h, or h x w turned) */
 	SDL_Texture *canvas;      /* owned; rotate != 0: the UI is painted here (w x h) */
-	SDL_Surface *fb;          /* owned; with wl: the frame the software renderer draws */
-	struct wlshm *wl;         /* owned; Wayland without OpenGL: fb shown via wl_shm */
+	SDL_Surface *fb;          /* owned; with wl: over the wl_shm buffer being painted */
+	struct wlshm *wl;         /* owned; Wayland without OpenGL: fb paints its buffers */
 	struct wlwin *ww;         /* owned; our own Wayland window (then win is NULL) */
 	char how[RENDER_DESCRIBE_MAX]; /* render_describe's line */
 	char font_path[DRAW_FONT__N][512]; /* per role */
@@ -1487,13 +1487,25 @@ static void show(struct render *r, const struct draw_rect *d, int nd)
 		SDL_RenderFlush(r->ren);
 		for (i = 0; i < nd && i < DAMAGE_RECTS; i++)
 			p[i] = ui_to_panel(r, turnable(r, d[i]));
-		if (!wlshm_show(r->wl, r->fb->pixels, r->fb->pitch, p,
-				nd > 0 && nd <= DAMAGE_RECTS ? nd : -1))
+		if (!wlshm_end(r->wl, p, nd > 0 && nd <= DAMAGE_RECTS ? nd : -1))
 			SDL_Log("the Wayland connection failed");
 		return;
 	}
 	if (nd <= 0 || !present_rects(r, d, nd))
 		SDL_RenderPresent(r->ren);
+}
+
+/* On Wayland without OpenGL, before anything is painted: the software
+ * renderer's frame becomes the wl_shm buffer to paint (wlshm_begin). */
+static void wl_begin(struct render *r)
+{
+	void *px;
+
+	if (!r->wl)
+		return;
+	if (!wlshm_begin(r->wl, &px))
+		SDL_Log("the Wayland connection failed");
+	r->fb->pixels = px;
 }
 
 ca_err render_frame(struct render *r, const struct draw_list *dl)
@@ -1505,6 +1517,7 @@ ca_err render_frame(struct render *r, const struct draw_list *dl)
 		frame_commit(r, dl);
 		return CA_OK; /* the same pixels: nothing to paint or show */
 	}
+	wl_begin(r);
 	canvas_begin(r);
 	paint(r, dl, d, nd);
 	canvas_end(r, d, nd);
@@ -1604,6 +1617,7 @@ ca_err render_screenshot(struct render *r, const struct draw_list *dl, const cha
 	ca_err ret;
 
 	frame_damage(r, dl, d); /* fills r->cur for paint */
+	wl_begin(r);
 	canvas_begin(r);
 	paint(r, dl, NULL, -1);
 	frame_commit(r, dl);
@@ -2084,6 +2098,29 @@ static bool open_renderer(struct render *r, enum render_renderer which, const ch
 }
 
 /*
+ * The software renderer over r->fb, a surface whose pixels are the
+ * wl_shm buffer to paint (render_frame points it at the buffer
+ * wlshm_begin gives before each frame). false with why (size n).
+ */
+static bool wl_frame(struct render *r, char *why, size_t n)
+{
+	int pitch;
+	void *px = wlshm_pixels(r->wl, &pitch);
+
+	r->fb = SDL_CreateRGBSurfaceWithFormatFrom(px, r->pw, r->ph, 32, pitch,
+						   SDL_PIXELFORMAT_ARGB8888);
+	if (!r->fb) {
+		snprintf(why, n, "no frame: %s", SDL_GetError());
+		return false;
+	}
+	if (!(r->ren = SDL_CreateSoftwareRenderer(r->fb))) {
+		snprintf(why, n, "%s", SDL_GetError());
+		return false;
+	}
+	return true;
+}
+
+/*
  * On Wayland: the software renderer drawing into r->fb, shown through
  * wl_shm buffers (wlshm.h), so that no OpenGL is loaded. Only when the
  * window has the panel's size (full screen on a panel of that size):
@@ -2102,13 +2139,9 @@ static void open_wl_software(struct render *r, char *tried, size_t n)
 		snprintf(why, sizeof(why), "window %dx%d, not the panel's %dx%d", w, h, r->pw, r->ph);
 	} else if (!SDL_GetWindowWMInfo(r->win, &wm) || wm.subsystem != SDL_SYSWM_WAYLAND) {
 		snprintf(why, sizeof(why), "no Wayland surface: %s", SDL_GetError());
-	} else if (!(r->fb = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
-							    SDL_PIXELFORMAT_ARGB8888))) {
-		snprintf(why, sizeof(why), "no frame: %s", SDL_GetError());
 	} else if ((r->wl = wlshm_open(wm.info.wl.display, wm.info.wl.surface, w, h, why,
-				       sizeof(why))) != NULL &&
-		   !(r->ren = SDL_CreateSoftwareRenderer(r->fb))) {
-		snprintf(why, sizeof(why), "%s", SDL_GetError());
+				       sizeof(why))) != NULL) {
+		(void)wl_frame(r, why, sizeof(why)); /* r->ren NULL on failure */
 	}
 	if (r->ren)
 		return;
@@ -2231,14 +2264,10 @@ static bool open_wlwin(struct render *r, char *why, size_t n)
 		snprintf(why, n, "%s", e);
 		return false;
 	}
-	r->fb = SDL_CreateRGBSurfaceWithFormat(0, r->pw, r->ph, 32, SDL_PIXELFORMAT_ARGB8888);
-	if (!r->fb)
-		snprintf(e, sizeof(e), "no frame: %s", SDL_GetError());
-	else
-		r->wl = wlshm_open(wlwin_display(r->ww), wlwin_surface(r->ww), r->pw, r->ph, e,
-				   sizeof(e));
-	if (r->wl && !(r->ren = SDL_CreateSoftwareRenderer(r->fb)))
-		snprintf(e, sizeof(e), "%s", SDL_GetError());
+	r->wl = wlshm_open(wlwin_display(r->ww), wlwin_surface(r->ww), r->pw, r->ph, e,
+			   sizeof(e));
+	if (r->wl)
+		(void)wl_frame(r, e, sizeof(e));
 	if (!r->ren) {
 		snprintf(why, n, "%s", e);
 		close_display(r);

@@ -2,10 +2,15 @@
  * wlshm.c - software frames on a Wayland surface through wl_shm buffers
  * (see wlshm.h for why).
  *
- * Two buffers in one memfd pool. A frame is copied into a buffer the
- * compositor has released: only what changed since that buffer was last
- * written (the rectangles of the frames since then, kept for HIST frames;
- * older than that, all of it), then attached, damaged and committed.
+ * Two buffers in one memfd pool, and the renderer draws straight into
+ * them: no frame of our own beside them. Before a frame is painted,
+ * wlshm_begin picks the buffer to paint: the one holding the newest frame
+ * when the compositor has released it (a compositor that copies what it
+ * is given, as GL-based ones do for wl_shm, so the second buffer is never
+ * touched and costs no memory), else the other one, brought up to date
+ * first by copying from the newest what the frames it missed changed (the
+ * rectangles of the frames since then, kept for HIST frames; older than
+ * that, all of it). wlshm_end attaches, damages and commits it.
  */
 #include "wlshm.h"
 
@@ -48,8 +53,10 @@ struct wlshm {
 	size_t size;              /* the pool's bytes (BUFS buffers) */
 	void *map;                /* its mapping (owned) */
 	struct shm_buf b[BUFS];
+	int cur;                  /* the buffer painted now, or holding the newest frame */
 	uint64_t seq;             /* frames shown */
 	struct frame_rects hist[HIST]; /* by seq % HIST */
+	struct wlshm_stats st;
 };
 
 static void on_global(void *data, struct wl_registry *reg, uint32_t name, const char *iface,
@@ -172,66 +179,100 @@ fail:
 	return NULL;
 }
 
-/* Copy rectangle q (clipped) of the frame at px into buffer b. */
-static void copy_rect(const struct wlshm *o, struct shm_buf *b, const void *px, int pitch,
+/* Copy rectangle q (clipped) of buffer from into buffer to. */
+static void copy_rect(struct wlshm *o, struct shm_buf *to, const struct shm_buf *from,
 		      struct draw_rect q)
 {
 	int y, x0 = q.x < 0 ? 0 : q.x, y0 = q.y < 0 ? 0 : q.y;
 	int x1 = q.x + q.w > o->w ? o->w : q.x + q.w, y1 = q.y + q.h > o->h ? o->h : q.y + q.h;
 
+	if (x0 < x1 && y0 < y1)
+		o->st.copied_px += (uint64_t)(x1 - x0) * (uint64_t)(y1 - y0);
 	for (y = y0; y < y1 && x0 < x1; y++)
-		memcpy(b->px + (size_t)y * (size_t)o->stride + (size_t)x0 * 4,
-		       (const uint8_t *)px + (size_t)y * (size_t)pitch + (size_t)x0 * 4,
+		memcpy(to->px + (size_t)y * (size_t)o->stride + (size_t)x0 * 4,
+		       from->px + (size_t)y * (size_t)o->stride + (size_t)x0 * 4,
 		       (size_t)(x1 - x0) * 4);
 }
 
-bool wlshm_show(struct wlshm *o, const void *px, int pitch, const struct draw_rect *d, int nd)
+void *wlshm_pixels(const struct wlshm *o, int *pitch)
 {
-	struct frame_rects *cur;
-	struct shm_buf *b = NULL;
+	*pitch = o->stride;
+	return o->b[o->cur].px;
+}
+
+bool wlshm_begin(struct wlshm *o, void **px)
+{
+	struct shm_buf *b = NULL, *newest = &o->b[o->cur];
 	uint64_t s;
 	int i, tries;
 	bool all;
 
-	/* A buffer the compositor is done with (the older one first). */
-	for (tries = 0; !b && tries < 100; tries++) {
+	*px = newest->px;
+	for (tries = 0; tries < 100; tries++) {
 		if (wl_display_dispatch_queue_pending(o->dpy, o->q) < 0)
 			return false;
+		/* The newest frame's buffer, released: paint over it. */
+		if (!newest->busy) {
+			o->st.reused++;
+			return true;
+		}
 		for (i = 0; i < BUFS; i++)
 			if (!o->b[i].busy && (!b || o->b[i].seq < b->seq))
 				b = &o->b[i];
-		if (!b && wl_display_roundtrip_queue(o->dpy, o->q) < 0)
+		if (b)
+			break;
+		if (wl_display_roundtrip_queue(o->dpy, o->q) < 0)
 			return false;
 	}
 	if (!b)
 		return false;
-	o->seq++;
-	cur = &o->hist[o->seq % HIST];
-	cur->n = nd < 0 || nd > RECTS_MAX ? -1 : nd;
-	for (i = 0; i < cur->n; i++)
-		cur->r[i] = d[i];
-	/* What this buffer missed: every frame after the one it holds. */
+	/* What b missed: every frame after the one it holds. */
 	all = b->seq == 0 || o->seq - b->seq > HIST;
 	for (s = b->seq + 1; !all && s <= o->seq; s++)
 		all = o->hist[s % HIST].n < 0;
+	o->st.switched++;
 	if (all) {
-		copy_rect(o, b, px, pitch, (struct draw_rect){ 0, 0, o->w, o->h });
+		o->st.full_copies++;
+		copy_rect(o, b, newest, (struct draw_rect){ 0, 0, o->w, o->h });
 	} else {
 		for (s = b->seq + 1; s <= o->seq; s++)
 			for (i = 0; i < o->hist[s % HIST].n; i++)
-				copy_rect(o, b, px, pitch, o->hist[s % HIST].r[i]);
+				copy_rect(o, b, newest, o->hist[s % HIST].r[i]);
 	}
+	b->seq = o->seq;
+	o->cur = (int)(b - o->b);
+	*px = b->px;
+	return true;
+}
+
+bool wlshm_end(struct wlshm *o, const struct draw_rect *d, int nd)
+{
+	struct shm_buf *b = &o->b[o->cur];
+	struct frame_rects *f;
+	int i;
+
+	o->seq++;
+	o->st.frames++;
+	f = &o->hist[o->seq % HIST];
+	f->n = nd < 0 || nd > RECTS_MAX ? -1 : nd;
+	for (i = 0; i < f->n; i++)
+		f->r[i] = d[i];
 	b->seq = o->seq;
 	b->busy = true;
 	wl_surface_attach(o->surf, b->buf, 0, 0);
-	if (cur->n < 0) {
+	if (f->n < 0) {
 		wl_surface_damage(o->surf, 0, 0, o->w, o->h);
 	} else {
-		for (i = 0; i < cur->n; i++)
-			wl_surface_damage(o->surf, cur->r[i].x, cur->r[i].y, cur->r[i].w, cur->r[i].h);
+		for (i = 0; i < f->n; i++)
+			wl_surface_damage(o->surf, f->r[i].x, f->r[i].y, f->r[i].w, f->r[i].h);
 	}
 	wl_surface_commit(o->surf);
 	return wl_display_flush(o->dpy) >= 0 || errno == EAGAIN;
+}
+
+void wlshm_get_stats(const struct wlshm *o, struct wlshm_stats *st)
+{
+	*st = o->st;
 }
 
 void wlshm_free(struct wlshm *o)

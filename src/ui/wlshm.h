@@ -5,13 +5,13 @@
  * SDL 2.26's Wayland driver has no window framebuffer: its software
  * renderer reaches the screen through an OpenGL ES texture, which loads
  * Mesa (llvmpipe on a machine without a GPU: about 70 MiB more PSS, and a
- * whole-frame upload at every countdown second). render.c instead draws
- * into a plain surface of its own and hands the changed rectangles here;
- * they are copied into one of two shared-memory buffers that the
- * compositor reads, and attached to the window's wl_surface: the kiosk's
- * own full-screen window (wlwin.h), or SDL's when SDL keeps the window
- * (a window that is not full screen); SDL never attaches a buffer of its
- * own because it has no renderer on the window.
+ * whole-frame upload at every countdown second). render.c instead has its
+ * software renderer draw straight into one of two shared-memory buffers
+ * that the compositor reads (no frame of its own beside them), attached
+ * to the window's wl_surface with the changed rectangles as damage: the
+ * kiosk's own full-screen window (wlwin.h), or SDL's when SDL keeps the
+ * window (a window that is not full screen); SDL never attaches a buffer
+ * of its own because it has no renderer on the window.
  *
  * Events of these objects go to a queue of their own, dispatched here, so
  * SDL's event pump never sees them. One thread (the UI's).
@@ -21,6 +21,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include <stdint.h>
 
 #include "draw.h"
 
@@ -42,11 +44,31 @@ bool wlshm_has_seat(char *why, size_t n);
 struct wlshm *wlshm_open(struct wl_display *dpy, struct wl_surface *surf, int w, int h,
 			 char *err, size_t n);
 
-/* Show the frame at px (w x h ARGB8888, pitch bytes a row), of which only
- * the nd rectangles d changed since the last frame shown (nd < 0: all
- * of it). Waits for a buffer the compositor has released. false when the
- * connection failed. */
-bool wlshm_show(struct wlshm *o, const void *px, int pitch, const struct draw_rect *d, int nd);
+/* The pixels the first frame is painted into (and, between frames, the
+ * newest frame's): w x h ARGB8888, *pitch bytes a row. */
+void *wlshm_pixels(const struct wlshm *o, int *pitch);
+
+/* Before a frame is painted: *px becomes the buffer to paint, holding the
+ * newest frame (the one shown, if the compositor has released it; else
+ * the other, brought up to date). Paint only the rectangles then handed
+ * to wlshm_end. Waits for a released buffer. false when the connection
+ * failed (*px is the newest frame's buffer then: painting it is harmless,
+ * nothing is shown). */
+bool wlshm_begin(struct wlshm *o, void **px);
+
+/* Show the buffer wlshm_begin gave, of which only the nd rectangles d
+ * were painted (nd < 0: all of it). false when the connection failed. */
+bool wlshm_end(struct wlshm *o, const struct draw_rect *d, int nd);
+
+/* What the buffers did (tests/ui/test_wlshm.c). */
+struct wlshm_stats {
+	uint64_t frames;      /* shown (wlshm_end) */
+	uint64_t reused;      /* painted over the newest frame's buffer, released */
+	uint64_t switched;    /* painted in the other buffer, brought up to date */
+	uint64_t full_copies; /* ... by copying all of it (it missed too much) */
+	uint64_t copied_px;   /* pixels copied to bring buffers up to date */
+};
+void wlshm_get_stats(const struct wlshm *o, struct wlshm_stats *st);
 
 /* Destroy the buffers; wlshm_free(NULL) is fine. */
 void wlshm_free(struct wlshm *o);
