@@ -2676,7 +2676,15 @@ void render_free(struct render *r)
 
 void render_get_stats(const struct render *r, struct render_stats *s)
 {
+	struct wlshm_stats w;
+
 	*s = r->st;
+	if (r->wl) {
+		wlshm_get_stats(r->wl, &w);
+		s->wl_reused = w.reused;
+		s->wl_switched = w.switched;
+		s->wl_copied_px = w.copied_px;
+	}
 }
 
 const char *render_video_driver(void)

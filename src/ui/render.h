@@ -98,6 +98,10 @@ struct render_stats {
 	uint64_t measure_hits;    /* widths answered from the measure cache */
 	uint64_t measure_misses;  /* widths asked of SDL_ttf */
 	uint64_t font_resizes;    /* a role's face set to another size */
+	/* Wayland without OpenGL (wlshm.h), else 0: frames painted over the
+	 * shown buffer (the compositor had released it), frames painted in
+	 * the other one, and the pixels copied to bring it up to date. */
+	uint64_t wl_reused, wl_switched, wl_copied_px;
 	char driver[32];          /* SDL render driver in use */
 	char video[16];           /* SDL video driver (display path) in use */
 };

@@ -60,7 +60,7 @@ bool wlshm_begin(struct wlshm *o, void **px);
  * were painted (nd < 0: all of it). false when the connection failed. */
 bool wlshm_end(struct wlshm *o, const struct draw_rect *d, int nd);
 
-/* What the buffers did (tests/ui/test_wlshm.c). */
+/* What the buffers did (render_get_stats, tests/ui/test_wlshm.c). */
 struct wlshm_stats {
 	uint64_t frames;      /* shown (wlshm_end) */
 	uint64_t reused;      /* painted over the newest frame's buffer, released */
