@@ -241,10 +241,12 @@ void app_release(struct app *a)
 			 (unsigned long long)rs.font_resizes);
 		if (rs.wl_reused + rs.wl_switched > 0)
 			log_info("kiosk", "wl_shm buffers: %llu frames over the shown one, %llu in "
-				 "the other (%llu Mpx copied to bring it up to date)",
+				 "the other (%llu Mpx copied to bring it up to date), the other's "
+				 "pages given back %llu times when quiet",
 				 (unsigned long long)rs.wl_reused,
 				 (unsigned long long)rs.wl_switched,
-				 (unsigned long long)(rs.wl_copied_px / 1000000));
+				 (unsigned long long)(rs.wl_copied_px / 1000000),
+				 (unsigned long long)rs.wl_trims);
 	}
 	online_stop(a->net);
 	sync_stop(a->sync);

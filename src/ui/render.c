@@ -123,6 +123,7 @@ struct render {
 	SDL_Texture *canvas;      /* owned; rotate != 0: the UI is painted here (w x h) */
 	SDL_Surface *fb;          /* owned; with wl: over the wl_shm buffer being painted */
 	struct wlshm *wl;         /* owned; Wayland without OpenGL: fb paints its buffers */
+	Uint64 wl_shown_ms;       /* with wl: when the last frame was committed */
 	struct wlwin *ww;         /* owned; our own Wayland window (then win is NULL) */
 	char how[RENDER_DESCRIBE_MAX]; /* render_describe's line */
 	char font_path[DRAW_FONT__N][512]; /* per role */
@@ -1489,6 +1490,7 @@ static void show(struct render *r, const struct draw_rect *d, int nd)
 			p[i] = ui_to_panel(r, turnable(r, d[i]));
 		if (!wlshm_end(r->wl, p, nd > 0 && nd <= DAMAGE_RECTS ? nd : -1))
 			SDL_Log("the Wayland connection failed");
+		r->wl_shown_ms = SDL_GetTicks64();
 		return;
 	}
 	if (nd <= 0 || !present_rects(r, d, nd))
@@ -1640,6 +1642,13 @@ ca_err render_save_shown(struct render *r, const char *path)
  * handler, which may run on another thread and not interrupt our poll. */
 #define WAIT_MAX_MS 1000
 
+/* On Wayland without OpenGL: after this long without a frame, the wl_shm
+ * buffer not shown gives its pages back (wlshm_trim; 8 MiB at 1080x1920,
+ * half of it counted to the kiosk). Longer than a countdown's second, so
+ * a ticking screen keeps both; an idle one (the attract screen most of
+ * the day, a form while the person reads) holds one frame. */
+#define WL_TRIM_QUIET_MS 3000
+
 /* Wakes a wait in progress from any thread (an eventfd made by the first
  * render_open and kept for the life of the process; -1: none). */
 static int wake_fd = -1;
@@ -1772,6 +1781,14 @@ static void sleep_until_event(struct render *r, int ms)
 		input_scan(r);
 	if (r->wait_how == WAIT_POLL_INPUT && r->n_input == 0 && (ms < 0 || ms > WAIT_SLICE_MS))
 		ms = WAIT_SLICE_MS;
+	if (r->wl && wlshm_can_trim(r->wl)) {
+		Uint64 now = SDL_GetTicks64(), at = r->wl_shown_ms + WL_TRIM_QUIET_MS;
+
+		if (now >= at)
+			(void)wlshm_trim(r->wl);
+		else if (ms < 0 || (Uint64)ms > at - now)
+			ms = (int)(at - now); /* wake to trim, then wait on */
+	}
 	if (ms < 0 || ms > WAIT_MAX_MS)
 		ms = WAIT_MAX_MS;
 	if (wake_fd >= 0)
@@ -2684,6 +2701,7 @@ void render_get_stats(const struct render *r, struct render_stats *s)
 		s->wl_reused = w.reused;
 		s->wl_switched = w.switched;
 		s->wl_copied_px = w.copied_px;
+		s->wl_trims = w.trims;
 	}
 }
 

@@ -102,6 +102,7 @@ struct render_stats {
 	 * shown buffer (the compositor had released it), frames painted in
 	 * the other one, and the pixels copied to bring it up to date. */
 	uint64_t wl_reused, wl_switched, wl_copied_px;
+	uint64_t wl_trims;        /* ... and buffers whose pages went back when quiet */
 	char driver[32];          /* SDL render driver in use */
 	char video[16];           /* SDL video driver (display path) in use */
 };

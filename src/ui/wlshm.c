@@ -10,7 +10,10 @@
  * touched and costs no memory), else the other one, brought up to date
  * first by copying from the newest what the frames it missed changed (the
  * rectangles of the frames since then, kept for HIST frames; older than
- * that, all of it). wlshm_end attaches, damages and commits it.
+ * that, all of it). wlshm_end attaches, damages and commits it. When the
+ * screen has been quiet for a while, wlshm_trim gives the pages of the
+ * buffer not shown back to the kernel (MADV_REMOVE on the memfd): an idle
+ * kiosk holds one frame, not two.
  */
 #include "wlshm.h"
 
@@ -33,6 +36,7 @@ struct shm_buf {
 	struct wl_buffer *buf;    /* owned */
 	uint8_t *px;              /* its pixels in the pool's mapping */
 	bool busy;                /* the compositor may read it */
+	bool resident;            /* painted since its pages were last given back */
 	uint64_t seq;             /* frame written into it last (0: none) */
 };
 
@@ -54,6 +58,7 @@ struct wlshm {
 	void *map;                /* its mapping (owned) */
 	struct shm_buf b[BUFS];
 	int cur;                  /* the buffer painted now, or holding the newest frame */
+	uint64_t trim_seq;        /* the newest frame when wlshm_trim last ran */
 	uint64_t seq;             /* frames shown */
 	struct frame_rects hist[HIST]; /* by seq % HIST */
 	struct wlshm_stats st;
@@ -208,6 +213,7 @@ bool wlshm_begin(struct wlshm *o, void **px)
 	bool all;
 
 	*px = newest->px;
+	newest->resident = true;
 	for (tries = 0; tries < 100; tries++) {
 		if (wl_display_dispatch_queue_pending(o->dpy, o->q) < 0)
 			return false;
@@ -240,9 +246,56 @@ bool wlshm_begin(struct wlshm *o, void **px)
 				copy_rect(o, b, newest, o->hist[s % HIST].r[i]);
 	}
 	b->seq = o->seq;
+	b->resident = true;
 	o->cur = (int)(b - o->b);
 	*px = b->px;
 	return true;
+}
+
+bool wlshm_can_trim(const struct wlshm *o)
+{
+	int i;
+
+	if (o->trim_seq == o->seq)
+		return false;
+	for (i = 0; i < BUFS; i++)
+		if (i != o->cur && o->b[i].resident)
+			return true;
+	return false;
+}
+
+int wlshm_trim(struct wlshm *o)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int i, n = 0;
+
+	o->trim_seq = o->seq;
+	if (page <= 0 || wl_display_dispatch_queue_pending(o->dpy, o->q) < 0)
+		return 0;
+	for (i = 0; i < BUFS; i++) {
+		struct shm_buf *b = &o->b[i];
+		uintptr_t a, e;
+
+		if (i == o->cur || !b->resident)
+			continue;
+		/* Its release may still be on the way: ask once. */
+		if (b->busy && wl_display_roundtrip_queue(o->dpy, o->q) < 0)
+			return n;
+		if (b->busy)
+			continue;
+		/* Whole pages inside the buffer (never the neighbour's): the
+		 * memfd's pages go back to the kernel, for the compositor's
+		 * mapping too; they read as zeros until painted again. */
+		a = ((uintptr_t)b->px + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+		e = ((uintptr_t)b->px + (size_t)o->stride * (size_t)o->h) & ~((uintptr_t)page - 1);
+		if (e > a && madvise((void *)a, e - a, MADV_REMOVE) != 0)
+			continue;
+		b->resident = false;
+		b->seq = 0; /* all of it is copied before it is painted again */
+		o->st.trims++;
+		n++;
+	}
+	return n;
 }
 
 bool wlshm_end(struct wlshm *o, const struct draw_rect *d, int nd)

@@ -60,6 +60,18 @@ bool wlshm_begin(struct wlshm *o, void **px);
  * were painted (nd < 0: all of it). false when the connection failed. */
 bool wlshm_end(struct wlshm *o, const struct draw_rect *d, int nd);
 
+/* Whether a buffer other than the newest frame's holds pages that
+ * wlshm_trim could give back (and it was not tried since the last frame). */
+bool wlshm_can_trim(const struct wlshm *o);
+
+/* Give the pages of the buffers not holding the newest frame back to the
+ * kernel, once the compositor has released them (one round trip to learn
+ * it, when needed): they read as zeros and count as nobody's memory until
+ * the next wlshm_begin paints there, which first copies the whole frame
+ * in (about 8 MiB and its page faults at 1080x1920). For a screen that has
+ * been quiet a while (render.c: WL_TRIM_QUIET_MS). The buffers given back. */
+int wlshm_trim(struct wlshm *o);
+
 /* What the buffers did (render_get_stats, tests/ui/test_wlshm.c). */
 struct wlshm_stats {
 	uint64_t frames;      /* shown (wlshm_end) */
@@ -67,6 +79,7 @@ struct wlshm_stats {
 	uint64_t switched;    /* painted in the other buffer, brought up to date */
 	uint64_t full_copies; /* ... by copying all of it (it missed too much) */
 	uint64_t copied_px;   /* pixels copied to bring buffers up to date */
+	uint64_t trims;       /* buffers whose pages wlshm_trim gave back */
 };
 void wlshm_get_stats(const struct wlshm *o, struct wlshm_stats *st);
 

@@ -15,7 +15,8 @@
 #   4. a click at the same place, 返回首页 on that page, brings back the
 #      attract screen pixel for pixel (the frames went through both wl_shm
 #      buffers, each brought up to date from the other), and no private
-#      frame-sized mapping exists beside those buffers;
+#      frame-sized mapping exists beside those buffers; after 3 s of quiet
+#      only one buffer is resident and the screen is unchanged;
 #   5. tests/wayland/frames.plan on weston and headless: after the kiosk's
 #      own partial frames (pinyin and digits typed, through both wl_shm
 #      buffers) weston shows what a full repaint paints, and that equals
@@ -24,7 +25,8 @@
 #      bookkeeping);
 #   6. tests/ui/test_wlshm under that weston: 300 frames of random
 #      rectangles, every buffer handed out holds the newest frame, both
-#      ways of getting one happen, and weston shows the last frame;
+#      ways of getting one happen, wlshm_trim halves the resident buffers
+#      and the frames after it are still right, and weston shows the last;
 #   7. weston killed (SIGKILL): the kiosk logs that the compositor closed
 #      the connection and quits within 5 s, instead of spinning.
 #
@@ -128,7 +130,9 @@ fi
 
 # 4b. the frame is painted straight into the wl_shm buffers that the
 #     compositor reads: no private mapping holds a frame (8,100 KiB for
-#     1080x1920) beside them.
+#     1080x1920) beside them; and once the screen has been quiet for 3 s
+#     the buffer not shown has given its pages back: one frame resident,
+#     and the screen unchanged.
 big=$(awk '/^[0-9a-f]+-[0-9a-f]+ /{ anon = ($6 == "") } /^Rss:/{ if (anon && $2 >= 8100) print $2 " KiB" }' \
 	"/proc/$kpid/smaps" 2>/dev/null)
 shm=$(grep -c 'memfd:ca-kiosk-frame' "/proc/$kpid/maps" 2>/dev/null)
@@ -136,6 +140,15 @@ if [ -z "$big" ] && [ "${shm:-0}" -ge 1 ]; then
 	ok "4 the frame lives in the shared buffers only (no private frame-sized mapping)"
 else
 	bad "4 a private frame beside the shared buffers: ${big:-none} (memfd mappings: ${shm:-0})"
+fi
+sleep 3
+rss=$(awk '/^[0-9a-f]+-[0-9a-f]+ /{ m = ($6 ~ /memfd:ca-kiosk-frame/) } m && /^Rss:/{ print $2; exit }' \
+	"/proc/$kpid/smaps" 2>/dev/null)
+DISPLAY=":$n" "$build/xobserve" --snap "$t/e.png"
+if [ -n "$rss" ] && [ "$rss" -le 8200 ] && cmp -s "$t/a.png" "$t/e.png"; then
+	ok "4 quiet for 3 s: one frame resident in the shared buffers ($rss KiB), the screen unchanged"
+else
+	bad "4 quiet for 3 s: the shared buffers hold ${rss:-?} KiB (one frame is 8100), screen unchanged: $(cmp -s "$t/a.png" "$t/e.png" && echo yes || echo no)"
 fi
 
 # 5. partial frames through both buffers: tests/wayland/frames.plan full
@@ -204,7 +217,7 @@ if [ "$src" -ne 0 ] || ! grep -q '^shown' "$t/wlshm.out"; then
 elif ! "$root/tools/png-same" "$t/w-root.png" "$t/last.ppm" 2>"$t/same.err"; then
 	bad "6 weston does not show test_wlshm's last frame: $(cat "$t/same.err")"
 else
-	ok "6 $(head -n 1 "$t/wlshm.out" | sed 's/^test_wlshm: //'); weston shows the last"
+	ok "6 $(grep ' frames: ' "$t/wlshm.out" | sed 's/^test_wlshm: //'); $(grep 'trimmed' "$t/wlshm.out" | sed 's/^test_wlshm: //'); weston shows the last"
 fi
 
 # 7. the compositor killed for real: the kiosk notices, says so and quits

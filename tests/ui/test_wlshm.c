@@ -11,6 +11,8 @@
  *     one, brought up to date from it;
  *   - both ways happened (a run that never switched buffers proves
  *     nothing);
+ *   - wlshm_trim then gives the buffer not shown back (the memfd's resident
+ *     size halves), and the frames after it are still right;
  * then writes the last frame as a PPM (argv[1]), says "shown" on stdout
  * and keeps the window until its stdin closes, so that the script can
  * compare what weston shows with it (the damage sent was enough).
@@ -18,6 +20,7 @@
  * Exit 0 when it holds, 1 when not (what differed on stderr), 3 when the
  * window could not be opened.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,9 +96,33 @@ static int write_ppm(const char *path, const uint8_t *px)
 	return fclose(f);
 }
 
+/* Resident KiB of this process's mapping of the frames' memfd (-1: not
+ * found). */
+static long memfd_rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	long kib = -1;
+	bool in = false;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strstr(line, " /memfd:ca-kiosk-frame"))
+			in = true;
+		else if (in && strncmp(line, "Rss:", 4) == 0) {
+			kib = atol(line + 4);
+			break;
+		}
+	}
+	fclose(f);
+	return kib;
+}
+
 int main(int argc, char **argv)
 {
 	char why[256] = "", at[32];
+	long rss_before, rss_after, begin_us[4];
 	struct wlwin *ww;
 	struct wlshm *o;
 	struct wlshm_stats st;
@@ -156,7 +183,50 @@ int main(int argc, char **argv)
 		if (rnd(4) == 0) /* now and then give weston time to release */
 			usleep(1000 * (1 + rnd(30)));
 	}
+	/* Quiet now: the buffer not shown gives its pages back (the memfd's
+	 * resident size halves), and the next frame painted there starts
+	 * from the newest frame all the same. */
+	rss_before = memfd_rss_kib();
+	if (wlshm_trim(o) != 1) {
+		fprintf(stderr, "FAIL wlshm_trim gave no buffer back\n");
+		bad++;
+	}
+	rss_after = memfd_rss_kib();
+	if (rss_after < 0 || rss_before < 0 || rss_after > rss_before / 2 + 8) {
+		fprintf(stderr, "FAIL the frames' memfd: %ld KiB resident before the trim, %ld after\n",
+			rss_before, rss_after);
+		bad++;
+	}
+	if (wlshm_can_trim(o)) {
+		fprintf(stderr, "FAIL wlshm_can_trim after a trim, with no frame since\n");
+		bad++;
+	}
+	for (f = 0; f < 4; f++) {
+		struct draw_rect d = some_rect();
+		uint32_t c = 0xff000000u | rnd(0xffffff);
+		struct timespec t0, t1;
+		void *p;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (!wlshm_begin(o, &p))
+			return 1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		begin_us[f] = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+		if (first_diff(p, ref, at, sizeof(at))) {
+			fprintf(stderr, "FAIL after the trim, frame %d: the buffer handed out differs "
+				"from the newest frame at %s\n", f, at);
+			bad++;
+		}
+		fill(p, d, c);
+		fill(ref, d, c);
+		if (!wlshm_end(o, &d, 1))
+			return 1;
+		(void)wlwin_pump(ww);
+	}
 	wlshm_get_stats(o, &st);
+	printf("test_wlshm: trimmed: the frames' memfd %ld -> %ld KiB resident; the next "
+	       "wlshm_begin calls took %ld, %ld, %ld, %ld us\n", rss_before, rss_after,
+	       begin_us[0], begin_us[1], begin_us[2], begin_us[3]);
 	printf("test_wlshm: %llu frames: %llu over the shown buffer, %llu in the other "
 	       "(%llu of them copied whole), %llu px copied; %d wrong\n",
 	       (unsigned long long)st.frames, (unsigned long long)st.reused,
