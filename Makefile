@@ -330,7 +330,7 @@ $(BUILD)/tests/hub/%: $(BUILD)/tests/hub/%.o $(HUBPROC) $(LIBHUB) $(LIBCORE)
 all: $(HUB_BIN) $(HUBCTL_BIN) $(HUBPROC)
 check: $(HUB_BIN) $(HUBCTL_BIN) $(HUBPROC)
 
-# `make bench`: the sync drain benchmark (BRIEF §8; docs/sync.md). Not in
+# `make bench`: the sync drain benchmark (docs/architecture.md, Budgets; docs/sync.md). Not in
 # `make test`: it measures, it does not pin.
 BENCH_SYNC = $(BUILD)/bench-sync
 $(BENCH_SYNC): $(BUILD)/tools/bench_sync.o $(BUILD)/tests/support/hubproc.o \

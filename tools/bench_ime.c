@@ -1,6 +1,6 @@
 /*
  * bench_ime.c - `make bench-ime` (part of `make bench`): the pinyin budgets
- * of BRIEF §8, measured the way the kiosk uses the engine.
+ * (docs/architecture.md, Budgets), measured the way the kiosk uses the engine.
  *
  * 1. Memory: Rss and Pss of this process from /proc/self/smaps_rollup
  *    before and after ime_open() with the packaged dictionary, and after

@@ -1,7 +1,7 @@
 /*
  * bench_sync.c - `make bench`: how fast the sync engine drains a full
- * outbox to a real hub over loopback TLS (BRIEF §8: 10,000 queued records
- * in at most 10 s).
+ * outbox to a real hub over loopback TLS (docs/architecture.md, Budgets:
+ * 10,000 queued records in at most 10 s).
  *
  * It starts build/ca-hub with a throw-away certificate (tests/support/
  * hubproc), provisions a device, logs an account in on it, fills a kiosk

@@ -6,7 +6,7 @@
  * never owns memory. Length limits are counted in characters (code points);
  * each buffer holds its limit at 4 bytes a character. Amounts are integer fen.
  *
- * Status identifiers (the glossary of BRIEF §10) are what the codec, the
+ * Status identifiers (docs/domain.md, Statuses) are what the codec, the
  * database and the hub use; the Chinese labels come from the catalog.
  *
  * Start reading at struct ca_app, then fsm.h (what may happen to it),

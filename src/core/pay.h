@@ -1,5 +1,5 @@
 /*
- * pay.h - payment orders shaped like WeChat Pay v3 Native (BRIEF §3), and
+ * pay.h - payment orders shaped like WeChat Pay v3 Native (docs/api.md, Payments), and
  * the kiosk's countdown. Pure logic: the hub's simulator and its payment
  * API keep orders in their store and call these to decide what may happen.
  *

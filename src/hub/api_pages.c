@@ -4,7 +4,7 @@
  *
  *   GET /template/application-form   the application form (申请表模板) to
  *                                    print, fill in by hand, sign and stamp
- *                                    (BRIEF §2, 03附件信息)
+ *                                    (docs/hub.md, 03附件信息)
  *
  * The field names and the choices come from the message catalog (the same
  * words as the kiosk's form); the sentences around them are this page's

@@ -1,6 +1,6 @@
 /*
  * paysim.h - the payment provider interface, and the built-in simulator
- * shaped like WeChat Pay v3 Native (BRIEF §3).
+ * shaped like WeChat Pay v3 Native (docs/api.md, Payments).
  *
  * A provider is a small table of functions (one backend now, a real
  * WeChat Pay or bank gateway later): create an order (it answers the

@@ -653,7 +653,7 @@ static void poll_workers(struct app *a)
 	}
 }
 
-/* ---- the idle rule (BRIEF §6) ---- */
+/* ---- the idle rule (docs/ui.md, Idle rule) ---- */
 
 /* Whether the screen keeps its own time and the idle rule waits: the
  * payment QR while its order is open (payable, or the moment after the
@@ -832,7 +832,7 @@ ca_err app_frame(struct app *a)
 	if (a->trim) {
 		/* The last screen's texts and rows are freed by now: hand the
 		 * free pages back to the system, so that what the kiosk holds
-		 * is what the screen uses (BRIEF §8, PSS), not its high water
+		 * is what the screen uses (docs/architecture.md, Budgets: PSS), not its high water
 		 * mark. A fraction of a millisecond, once per screen. */
 		a->trim = false;
 		malloc_trim(0);

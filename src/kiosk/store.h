@@ -2,7 +2,7 @@
  * store.h - the kiosk's local store: applications, their history, processing
  * records and the outbox, in one SQLite file.
  *
- * Reliability rules (BRIEF §9): WAL, synchronous=FULL, foreign keys on, a
+ * Reliability rules (docs/store.md, The transaction rule): WAL, synchronous=FULL, foreign keys on, a
  * busy timeout. Every state change writes the domain row, its history row and
  * its outbox row in ONE transaction, before the caller tells anyone it is
  * done; if any write fails, none of them is there. The schema is versioned

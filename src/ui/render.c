@@ -1764,7 +1764,8 @@ static bool drain_fd(int fd)
  * Not SDL_WaitEventTimeout on every driver: where a video driver has no
  * native wait (the KMSDRM driver of a kiosk, the offscreen driver of the
  * tests) SDL 2.26 implements it as a loop that sleeps 1 ms, a thousand
- * wake-ups a second, which alone is more than the idle budget of BRIEF §8.
+ * wake-ups a second, which alone is more than the idle budget (docs/architecture.md,
+ * Budgets).
  * There the loop blocks in poll(2) on the kernel's input devices (touch
  * panel, mouse, keys), opened read-only beside SDL's own fds, and on an
  * eventfd that render_wake() signals; SDL is then pumped to turn what

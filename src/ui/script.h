@@ -1,6 +1,6 @@
 /*
  * script.h - flow scripts: the language of `ca-kiosk --headless --script`
- * (BRIEF §7, docs/flows.md), parsed into a bounded list of commands and run
+ * (docs/flows.md), parsed into a bounded list of commands and run
  * through a table of callbacks.
  *
  * Two halves, neither of which knows SDL:

@@ -109,7 +109,7 @@ static void test_glossary_identifiers_round_trip(void **ctx)
 		assert_int_equal(ca_cert_type_from_id(ca_cert_type_id((enum ca_cert_type)i)), i);
 	for (i = 0; i < CA_PICKUP__N; i++)
 		assert_int_equal(ca_pickup_from_id(ca_pickup_id((enum ca_pickup)i)), i);
-	/* The glossary of BRIEF §10. */
+	/* The statuses of docs/domain.md. */
 	assert_string_equal(ca_app_status_id(CA_APP_PENDING_REVIEW), "pending_review");
 	assert_string_equal(ca_proc_status_id(CA_PROC_READY_FOR_PICKUP), "ready_for_pickup");
 	assert_string_equal(ca_pickup_id(CA_PICKUP_MAIL), "pickup_mail");

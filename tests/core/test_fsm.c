@@ -1,6 +1,6 @@
 /*
  * test_fsm.c - the status table: every (state, action) pair against rules
- * written independently from BRIEF §2; allowed actions succeed and lead to
+ * written independently from docs/domain.md; allowed actions succeed and lead to
  * the right state, forbidden ones fail with CA_ERR_FORBIDDEN and change
  * nothing; what each action needs (reason, tracking number, a valid form,
  * a price) is enforced.
@@ -15,7 +15,7 @@
 #include "../../src/core/fsm.h"
 #include "../fixture.h"
 
-/* The rules of BRIEF §2, written as plain logic, not as a table. */
+/* The rules of docs/domain.md, written as plain logic, not as a table. */
 static bool expect_allowed(struct ca_state s, enum ca_action a)
 {
 	bool editable = s.app == CA_APP_DRAFT || s.app == CA_APP_REJECTED;

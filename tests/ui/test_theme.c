@@ -1,5 +1,5 @@
 /*
- * test_theme.c - the look meets BRIEF §6: every text/background pair the
+ * test_theme.c - the look meets docs/ui.md, Theme: every text/background pair the
  * theme defines has a WCAG 2.x contrast ratio of at least 4.5:1 (computed
  * here from the sRGB values, independently of the theme code); text is at
  * least 32 px and touch targets at least 64 px, in portrait and landscape.
