@@ -63,6 +63,7 @@ CA_VERSION := $(shell tools/version 2>/dev/null || echo 0.0.0~unknown)
 # ---- sources, one per line, sorted ----
 CORE_SRCS = \
 	src/core/app.c \
+	src/core/clock.c \
 	src/core/codec.c \
 	src/core/cst.c \
 	src/core/err.c \
@@ -98,6 +99,7 @@ ZFREE_OBJ  = $(BUILD)/src/kiosk/zfree.o
 
 TESTS = \
 	tests/core/test_app \
+	tests/core/test_clock \
 	tests/core/test_codec \
 	tests/core/test_fsm \
 	tests/core/test_log \

@@ -63,6 +63,7 @@
 #include <unistd.h>
 
 #include "../src/core/app.h"
+#include "../src/core/clock.h"
 #include "../src/core/codec.h"
 #include "../src/core/sign.h"
 #include "../src/core/uuid.h"
@@ -95,27 +96,6 @@ struct opts {
 };
 
 /* ---- small helpers ---- */
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t mono_ms(void)
-{
-	return mono_us() / 1000;
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A uniform random number in [0, 1) (benchmark jitter, not secrets). */
 static double frand(void)
@@ -511,7 +491,7 @@ static void req_start(struct fleet *fl, struct req *q)
 	q->busy = true;
 	q->held = false;
 	q->sent = false;
-	q->t0_us = mono_us();
+	q->t0_us = ca_mono_us();
 	if (q->kind == REQ_PUSH)
 		fl->ph->push_sent++;
 	curl_multi_add_handle(fl->m, q->h);
@@ -548,7 +528,7 @@ static char *record_body(struct kiosk *k)
 	snprintf(a.account, sizeof(a.account), "%.11s", k->phone);
 	snprintf(a.kiosk_id, sizeof(a.kiosk_id), "%s", k->id);
 	rec = json_pack("{s:s, s:s, s:I, s:o, s:s?}", "key", k->key, "op",
-			k->submit_next ? "submit" : "save", "at_ms", (json_int_t)wall_ms(), "app",
+			k->submit_next ? "submit" : "save", "at_ms", (json_int_t)ca_wall_ms(), "app",
 			codec_app_encode(&a), "arg", k->submit_next ? "请审核" : NULL);
 	all = json_pack("{s:[o]}", "records", rec);
 	s = all ? json_dumps(all, JSON_COMPACT) : NULL;
@@ -561,8 +541,8 @@ static void req_done(struct fleet *fl, struct req *q, CURLcode cc)
 {
 	struct phase *ph = fl->ph;
 	struct kiosk *k = q->k;
-	int64_t now = mono_ms();
-	double ms = (double)(mono_us() - q->t0_us) / 1000.0;
+	int64_t now = ca_mono_ms();
+	double ms = (double)(ca_mono_us() - q->t0_us) / 1000.0;
 	const char *kind = q->kind == REQ_FEED ? "feed" : q->kind == REQ_PUSH ? "push" : "health";
 	long status = 0;
 	char what[64];
@@ -680,7 +660,7 @@ static int on_timer(CURLM *m, long timeout_ms, void *ud)
 	struct fleet *fl = ud;
 
 	(void)m;
-	fl->timer_ms = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+	fl->timer_ms = timeout_ms < 0 ? -1 : ca_mono_ms() + timeout_ms;
 	return 0;
 }
 
@@ -762,7 +742,7 @@ static void phase_begin(struct fleet *fl, struct phase *ph, const char *name)
 {
 	memset(ph, 0, sizeof(*ph));
 	ph->name = name;
-	ph->t0_ms = mono_ms();
+	ph->t0_ms = ca_mono_ms();
 	ph->hub_cpu0 = proc_cpu_s(fl->hp->pid);
 	ph->self_cpu0 = self_cpu_s();
 	machine_jiffies(&ph->mbusy0, &ph->mtotal0);
@@ -773,7 +753,7 @@ static void phase_end(struct fleet *fl, struct phase *ph)
 {
 	pid_t pid = fl->hp->pid;
 
-	ph->t1_ms = mono_ms();
+	ph->t1_ms = ca_mono_ms();
 	ph->hub_cpu1 = proc_cpu_s(pid);
 	ph->self_cpu1 = self_cpu_s();
 	machine_jiffies(&ph->mbusy1, &ph->mtotal1);
@@ -787,12 +767,12 @@ static void phase_end(struct fleet *fl, struct phase *ph)
 static void fleet_run(struct fleet *fl, int64_t ms, bool pushing)
 {
 	struct epoll_event ev[256];
-	int64_t end = mono_ms() + ms, next_scan = 0, next_sample = mono_ms() + 1000;
+	int64_t end = ca_mono_ms() + ms, next_scan = 0, next_sample = ca_mono_ms() + 1000;
 	int running, n, i;
 
-	fl->next_health_ms = mono_ms();
+	fl->next_health_ms = ca_mono_ms();
 	for (;;) {
-		int64_t now = mono_ms(), wait;
+		int64_t now = ca_mono_ms(), wait;
 
 		if (now >= end)
 			break;
@@ -817,7 +797,7 @@ static void fleet_run(struct fleet *fl, int64_t ms, bool pushing)
 
 			curl_multi_socket_action(fl->m, ev[i].data.fd, f, &running);
 		}
-		if (fl->timer_ms >= 0 && mono_ms() >= fl->timer_ms) {
+		if (fl->timer_ms >= 0 && ca_mono_ms() >= fl->timer_ms) {
 			fl->timer_ms = -1;
 			curl_multi_socket_action(fl->m, CURL_SOCKET_TIMEOUT, 0, &running);
 		}
@@ -876,7 +856,7 @@ static int hostile_open(struct hostile *hs, const char *src, struct hconn *c)
 	if (!c->ssl || !SSL_set_fd(c->ssl, fd) || SSL_connect(c->ssl) != 1)
 		goto fail;
 	c->fd = fd;
-	c->opened_ms = mono_ms();
+	c->opened_ms = ca_mono_ms();
 	return 0;
 fail:
 	ERR_clear_error();
@@ -921,7 +901,7 @@ static void *hostile_main(void *ud)
 	int i;
 
 	while (!atomic_load(&hs->stop)) {
-		int64_t t0 = mono_ms(), th, now;
+		int64_t t0 = ca_mono_ms(), th, now;
 		int opened = 0;
 		long held = 0, trick = 0;
 
@@ -930,7 +910,7 @@ static void *hostile_main(void *ud)
 		 * to 1 s, and closes must still be noticed and trickled lines
 		 * still go out. */
 		for (i = 0; i < hs->tricklers && !atomic_load(&hs->stop) &&
-		     mono_ms() - t0 < 400; i++) {
+		     ca_mono_ms() - t0 < 400; i++) {
 			struct hconn *c = &hs->trick[i];
 
 			if (c->fd >= 0)
@@ -944,13 +924,13 @@ static void *hostile_main(void *ud)
 			}
 			hs->trick_ok++;
 			c->lines = 0;
-			c->next_ms = mono_ms() + hs->trickle_s * 1000L;
+			c->next_ms = ca_mono_ms() + hs->trickle_s * 1000L;
 		}
 		/* Keep H unfinished requests open: reopen what the hub cut, at
 		 * most 50 new handshakes a round. */
-		th = mono_ms();
+		th = ca_mono_ms();
 		for (i = 0; i < hs->holders && opened < 50 && !atomic_load(&hs->stop) &&
-		     mono_ms() - th < 600; i++) {
+		     ca_mono_ms() - th < 600; i++) {
 			struct hconn *c = &hs->hold[i];
 
 			if (c->fd >= 0)
@@ -965,7 +945,7 @@ static void *hostile_main(void *ud)
 			}
 			hs->hold_ok++;
 		}
-		now = mono_ms();
+		now = ca_mono_ms();
 		for (i = 0; i < hs->holders; i++) {
 			struct hconn *c = &hs->hold[i];
 
@@ -1017,7 +997,7 @@ static void *hostile_main(void *ud)
 		hs->trick_now = trick;
 		if (held > hs->hold_held_max)
 			hs->hold_held_max = held;
-		now = mono_ms();
+		now = ca_mono_ms();
 		if (now - t0 < 200)
 			usleep((useconds_t)(200 - (now - t0)) * 1000);
 	}
@@ -1201,11 +1181,11 @@ static void print_phase(struct phase *ph, const struct opts *o, const struct hos
  * of a finished phase); milliseconds it took, -1 after limit_ms. */
 static int64_t wait_health(struct hubproc *hp, int64_t limit_ms)
 {
-	int64_t t0 = mono_ms();
+	int64_t t0 = ca_mono_ms();
 	CURL *h = curl_easy_init();
 	long st = 0;
 
-	while (h && mono_ms() - t0 < limit_ms) {
+	while (h && ca_mono_ms() - t0 < limit_ms) {
 		curl_easy_reset(h);
 		common_opts(h, hp, "/health", "host!127.3.0.2", 2000);
 		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
@@ -1225,7 +1205,7 @@ static int64_t wait_health(struct hubproc *hp, int64_t limit_ms)
 		usleep(200000);
 	}
 	curl_easy_cleanup(h);
-	return st == 200 ? mono_ms() - t0 : -1;
+	return st == 200 ? ca_mono_ms() - t0 : -1;
 }
 
 /* Scenarios 1 and 2. */
@@ -1248,7 +1228,7 @@ static int run_fleet(struct hubproc *hp, const struct opts *o)
 	if (!fl.k || !setup)
 		goto out;
 	halls = (o->kiosks + HALL_KIOSKS - 1) / HALL_KIOSKS;
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	for (i = 0; i < o->kiosks; i++) {
 		struct kiosk *k = &fl.k[i];
 		int hall = i / HALL_KIOSKS;
@@ -1268,7 +1248,7 @@ static int run_fleet(struct hubproc *hp, const struct opts *o)
 			goto out;
 		}
 	}
-	now = mono_ms();
+	now = ca_mono_ms();
 	printf("setup: %d devices provisioned through the admin API over one keep-alive "
 	       "connection in %.1f s (%.0f/s)\n", o->kiosks, (double)(now - t0) / 1000.0,
 	       o->kiosks * 1000.0 / (double)(now - t0 + 1));
@@ -1285,7 +1265,7 @@ static int run_fleet(struct hubproc *hp, const struct opts *o)
 		}
 	}
 	printf("setup: %d accounts logged in (SMS code + login) in %.1f s; %d halls, "
-	       "127.1.0.1 .. 127.1.%d.%d\n", o->pushers, (double)(mono_ms() - t0) / 1000.0,
+	       "127.1.0.1 .. 127.1.%d.%d\n", o->pushers, (double)(ca_mono_ms() - t0) / 1000.0,
 	       halls, (halls - 1) / 250, (halls - 1) % 250 + 1);
 	curl_easy_cleanup(setup);
 	setup = NULL;
@@ -1301,7 +1281,7 @@ static int run_fleet(struct hubproc *hp, const struct opts *o)
 	curl_multi_setopt(fl.m, CURLMOPT_MAXCONNECTS, (long)o->kiosks + o->pushers + 64);
 
 	/* Kiosks come up evenly over the ramp; pushers start after it. */
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	for (i = 0; i < o->kiosks; i++) {
 		fl.k[i].feed.due_ms = t0 + 1 + (int64_t)o->ramp_s * 1000 * i / o->kiosks;
 		if (fl.k[i].pusher)
@@ -1422,7 +1402,7 @@ static int run_drain(struct hubproc *hp, int n)
 			uuid_v4(key);
 			json_array_append_new(recs, json_pack("{s:s, s:s, s:I, s:o, s:s?}", "key",
 							      key, "op", submit ? "submit" : "save", "at_ms",
-							      (json_int_t)wall_ms(), "app",
+							      (json_int_t)ca_wall_ms(), "app",
 							      codec_app_encode(&a), "arg",
 							      submit ? "请审核" : NULL));
 		}
@@ -1433,15 +1413,15 @@ static int run_drain(struct hubproc *hp, int n)
 	cpu0 = proc_cpu_s(hp->pid);
 	self0 = self_cpu_s();
 	machine_jiffies(&mb0, &mt0);
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	for (b = 0; b < batches; b++) {
 		json_t *j = NULL, *r;
-		int64_t q0 = mono_us();
+		int64_t q0 = ca_mono_us();
 		long st = setup_call(h, hp, &k, "POST", "/v1/records", bodies[b],
 				     "host!127.4.0.1", &j);
 		size_t x;
 
-		lat_add(&lat, (double)(mono_us() - q0) / 1000.0);
+		lat_add(&lat, (double)(ca_mono_us() - q0) / 1000.0);
 		if (st != 200) {
 			whole_bad++;
 		} else {
@@ -1454,7 +1434,7 @@ static int run_drain(struct hubproc *hp, int n)
 		}
 		json_decref(j);
 	}
-	t1 = mono_ms();
+	t1 = ca_mono_ms();
 	cpu1 = proc_cpu_s(hp->pid);
 	self1 = self_cpu_s();
 	machine_jiffies(&mb1, &mt1);
@@ -1644,15 +1624,15 @@ int main(int argc, char **argv)
 		/* Connections the hub still serves for clients that left (a
 		 * thread each today) would wake at every commit of the drain;
 		 * wait, bounded, until they are gone. */
-		int64_t t0 = mono_ms();
+		int64_t t0 = ca_mono_ms();
 		long fds = proc_fds(hp.pid);
 
-		while (fds > hub_fds0 + 4 && mono_ms() - t0 < 60000) {
+		while (fds > hub_fds0 + 4 && ca_mono_ms() - t0 < 60000) {
 			usleep(250000);
 			fds = proc_fds(hp.pid);
 		}
 		printf("after the fleet went away: the hub's open files back to %ld (%ld at the "
-		       "start) after %.1f s\n", fds, hub_fds0, (double)(mono_ms() - t0) / 1000.0);
+		       "start) after %.1f s\n", fds, hub_fds0, (double)(ca_mono_ms() - t0) / 1000.0);
 	}
 	if (o.do_drain && o.drain > 0 && run_drain(&hp, o.drain) != 0)
 		goto out;

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/core/clock.h"
 #include "../src/core/log.h"
 #include "../src/core/uuid.h"
 #include "../src/kiosk/store.h"
@@ -34,14 +35,6 @@
 
 #define DEVICE "bench-01"
 #define PHONE  "13800009999"
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A signed device call (or an admin one when device is NULL). */
 static long call(struct hubproc *hp, const char *device, const char *secret,
@@ -124,7 +117,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-sync: %s\n", err);
 		goto out;
 	}
-	fill0 = mono_ms();
+	fill0 = ca_mono_ms();
 	for (i = 0; i < apps; i++) {
 		fixture_app(&a);
 		uuid_v4(a.id);
@@ -140,7 +133,7 @@ int main(int argc, char **argv)
 	store_close(s);
 	s = NULL;
 	printf("bench-sync: %d records queued (%d applications, save + submit) "
-	       "in %.1f s\n", 2 * apps, apps, (double)(mono_ms() - fill0) / 1000.0);
+	       "in %.1f s\n", 2 * apps, apps, (double)(ca_mono_ms() - fill0) / 1000.0);
 
 	config_defaults(&cfg);
 	snprintf(cfg.kiosk_id, sizeof(cfg.kiosk_id), "%s", DEVICE);
@@ -152,13 +145,13 @@ int main(int argc, char **argv)
 	o.cfg = &cfg;
 	o.secret = secret;
 	o.feed_wait_s = -1;
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	if (sync_start(&o, &eng) != CA_OK)
 		goto out;
-	while (!done && mono_ms() - t0 < 120000)
+	while (!done && ca_mono_ms() - t0 < 120000)
 		if (sync_wait(eng, &st, 1000) && st.online && st.pending == 0)
 			done = true;
-	t1 = mono_ms();
+	t1 = ca_mono_ms();
 	sync_stop(eng);
 	if (!done) {
 		fprintf(stderr, "bench-sync: not drained in 120 s (%d pending, %s)\n",

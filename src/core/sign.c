@@ -8,6 +8,14 @@
 
 #include "uuid.h"
 
+bool sign_device_id_ok(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	return n >= 1 && n <= SIGN_DEVICE_MAX &&
+	       strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
 /* Longest method and path that may be signed. */
 #define SIGN_METHOD_MAX 16
 #define SIGN_PATH_MAX 2048

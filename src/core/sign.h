@@ -21,6 +21,7 @@
 #ifndef CA_SIGN_H
 #define CA_SIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,7 @@
 #define SIGN_NONCE_LEN 32  /* hex digits */
 #define SIGN_HEX_LEN  64   /* hex digits of a SHA-256 or HMAC-SHA256 */
 #define SIGN_SECRET_MAX 128 /* longest device secret, bytes */
+#define SIGN_DEVICE_MAX 32  /* longest device id, bytes */
 
 /* Header names. */
 #define SIGN_H_DEVICE    "X-CA-Device"
@@ -43,6 +45,10 @@ void sign_sha256_hex(const void *data, size_t len, char out[SIGN_HEX_LEN + 1]);
 
 /* A fresh nonce (16 bytes from getrandom) as hex. CA_ERR_IO on failure. */
 ca_err sign_nonce(char out[SIGN_NONCE_LEN + 1]);
+
+/* Whether id is a device id: 1 to SIGN_DEVICE_MAX of A-Z a-z 0-9 _ -
+ * (the kiosk's [kiosk] id, the hub's devices, the X-CA-Device header). */
+bool sign_device_id_ok(const char *id);
 
 /* A fresh device secret: 32 random bytes as 64 hex digits. */
 ca_err sign_new_secret(char out[SIGN_HEX_LEN + 1]);

@@ -341,18 +341,6 @@ out:
 
 /* ---- devices ---- */
 
-static bool device_id_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0, i;
-
-	if (n < 1 || n > HUBDB_DEVICE_MAX)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
-			return false;
-	return true;
-}
-
 static void device_add(struct http_req *rq, struct http_resp *rs)
 {
 	json_t *body = http_json_body(rq, rs);
@@ -363,7 +351,7 @@ static void device_add(struct http_req *rq, struct http_resp *rs)
 	if (!body)
 		return;
 	id = opt_str(body, "id", NULL);
-	if (!device_id_ok(id)) {
+	if (!sign_device_id_ok(id)) {
 		http_error(rs, 400, "bad_request", "id: 1 to 32 of A-Z a-z 0-9 _ -");
 		goto out;
 	}
@@ -403,7 +391,7 @@ static void device_disable(struct http_req *rq, struct http_resp *rs)
 
 	if (e == CA_ERR_NOT_FOUND) {
 		http_error(rs, 404, "not_found", "no device %s",
-			   device_id_ok(rq->param[0]) ? rq->param[0] : "with that id");
+			   sign_device_id_ok(rq->param[0]) ? rq->param[0] : "with that id");
 		return;
 	}
 	if (e) {
@@ -424,7 +412,7 @@ static void restocks_list(struct http_req *rq, struct http_resp *rs)
 
 	if (kiosk && !*kiosk)
 		kiosk = NULL;
-	if (kiosk && !device_id_ok(kiosk)) {
+	if (kiosk && !sign_device_id_ok(kiosk)) {
 		http_error(rs, 400, "bad_request", "kiosk: 1 to 32 of A-Z a-z 0-9 _ -");
 		return;
 	}

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/clock.h"
 #include "../core/log.h"
 #include "api.h"
 #include "hub.h"
@@ -71,12 +72,12 @@ static void feed(struct http_req *rq, struct http_resp *rs)
 					      (json_int_t)mine, "head", (json_int_t)head));
 		return;
 	}
-	deadline = rq->wake == HTTP_WAKE_NONE ? http_mono_ms() + wait * 1000
+	deadline = rq->wake == HTTP_WAKE_NONE ? ca_mono_ms() + wait * 1000
 					      : rq->park_deadline_ms;
 	/* Answer whatever is there when time is up, the client is gone or
 	 * the hub stops; park again only after a change or the first look. */
 	last = wait == 0 || rq->wake == HTTP_WAKE_TIMEOUT || rq->wake == HTTP_WAKE_GONE ||
-	       rq->wake == HTTP_WAKE_STOP || http_mono_ms() >= deadline;
+	       rq->wake == HTTP_WAKE_STOP || ca_mono_ms() >= deadline;
 	/* The revision before the query: a commit after it wakes us. */
 	seen = hubdb_rev_current(db);
 	if (hubdb_feed(db, rq->device, since, (int)limit, &changes, &next, &more)) {

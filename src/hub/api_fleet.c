@@ -25,6 +25,7 @@
 
 #include "../core/log.h"
 #include "../core/mask.h"
+#include "../core/sign.h"
 #include "../core/utf8.h"
 #include "api.h"
 #include "hub.h"
@@ -374,19 +375,13 @@ static void fleet_list(struct http_req *rq, struct http_resp *rs)
 				      FLEET_MISSED, "kiosks", out));
 }
 
-/* A device id of the path for messages. */
-static bool id_ok(const char *s)
-{
-	return token_ok(s, HUBDB_DEVICE_MAX) && !strchr(s, '.') && !strchr(s, '+');
-}
-
 /* POST /v1/admin/fleet/ID/restart and /logs: leave the request. */
 static void fleet_ask(struct http_req *rq, struct http_resp *rs, enum hubdb_ask what)
 {
 	int64_t now = vclock_now_ms();
 	ca_err e;
 
-	if (!id_ok(rq->param[0])) {
+	if (!sign_device_id_ok(rq->param[0])) {
 		http_error(rs, 400, "bad_request", "not a device id");
 		return;
 	}
@@ -422,7 +417,7 @@ static void fleet_logs_get(struct http_req *rq, struct http_resp *rs)
 	json_t *rows, *r, *lines;
 	const char *t;
 
-	if (!id_ok(rq->param[0])) {
+	if (!sign_device_id_ok(rq->param[0])) {
 		http_error(rs, 400, "bad_request", "not a device id");
 		return;
 	}

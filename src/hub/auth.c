@@ -28,19 +28,6 @@
 #define TOKEN_FILE "admin.token"
 #define LOG_ID_MAX 40 /* bytes of a device id as sent that a log line quotes */
 
-/* [A-Za-z0-9_-]{1,32} */
-static bool id_ok(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n < 1 || n > HUBDB_DEVICE_MAX)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
-			return false;
-	return true;
-}
-
 /* Refuse with reason (the answer's message too). */
 static int refuse(struct http_req *rq, const char *why)
 {
@@ -89,7 +76,7 @@ int auth_device(struct http_req *rq)
 	if (!dev || !ts || !nonce || !sig)
 		return refuse(rq, "missing signature headers (X-CA-Device, X-CA-Timestamp, "
 			      "X-CA-Nonce, X-CA-Signature)");
-	if (!id_ok(dev))
+	if (!sign_device_id_ok(dev))
 		return refuse(rq, "malformed device id");
 	snprintf(rq->device, sizeof(rq->device), "%s", dev);
 	errno = 0;

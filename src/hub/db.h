@@ -55,10 +55,11 @@
 #include "../core/err.h"
 #include "../core/fsm.h"
 #include "../core/pay.h"
+#include "../core/sign.h"
 
 #define HUBDB_SCHEMA_VERSION 6
 #define HUBDB_ERR_MAX 512
-#define HUBDB_DEVICE_MAX 32   /* device id: [A-Za-z0-9_-]{1,32} */
+#define HUBDB_DEVICE_MAX SIGN_DEVICE_MAX /* device id: sign_device_id_ok */
 #define HUBDB_KEY_MAX 64      /* idempotency key, bytes */
 #define HUBDB_NONCE_LIFE_S 600 /* how long a nonce is remembered */
 #define HUBDB_URL_MAX 200     /* code_url, bytes */

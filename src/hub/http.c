@@ -32,6 +32,7 @@
  * stream and closes it itself (it notifies CLOSED before it closes the fd,
  * so the fd we shut down is never another connection's).
  */
+#include "../core/clock.h"
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -163,16 +164,6 @@ struct req {
 
 /* The epoll tag of the eventfd (parked requests are tagged by their req). */
 static char evfd_tag;
-
-int64_t http_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-#define mono_ms http_mono_ms
 
 struct http *http_new(struct hub *hub)
 {
@@ -359,7 +350,7 @@ static void conn_set(struct http *h, struct MHD_Connection *c, enum conn_state s
 	pthread_mutex_lock(&h->conn_mu);
 	if (k->state != CONN_CUT) {
 		k->state = st;
-		k->since_ms = mono_ms();
+		k->since_ms = ca_mono_ms();
 		k->peer_gone = false;
 	}
 	pthread_mutex_unlock(&h->conn_mu);
@@ -381,7 +372,7 @@ static void on_conn(void *cls, struct MHD_Connection *c, void **socket_context,
 			return; /* untracked: MHD's own idle timeout still applies */
 		k->fd = ci ? ci->connect_fd : -1;
 		k->state = CONN_IDLE;
-		k->since_ms = mono_ms();
+		k->since_ms = ca_mono_ms();
 		pthread_mutex_lock(&h->conn_mu);
 		k->next = h->conns;
 		if (h->conns)
@@ -420,7 +411,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 	r->h = h;
 	r->fd = -1;
 	r->target = strdup(uri ? uri : "/");
-	r->t0_ms = mono_ms();
+	r->t0_ms = ca_mono_ms();
 	if (!r->target) {
 		free(r);
 		return NULL;
@@ -979,7 +970,7 @@ static void *watch_main(void *arg)
 	struct http *h = arg;
 	struct epoll_event ev[WATCH_EVENTS];
 	struct devset d = { 0 };
-	int64_t next_reap = mono_ms() + WATCH_TICK_MS, now, wait, rev, done;
+	int64_t next_reap = ca_mono_ms() + WATCH_TICK_MS, now, wait, rev, done;
 	uint64_t cnt;
 	int n, i;
 
@@ -989,7 +980,7 @@ static void *watch_main(void *arg)
 			pthread_mutex_unlock(&h->park_mu);
 			break;
 		}
-		now = mono_ms();
+		now = ca_mono_ms();
 		wait = h->next_deadline_ms - now;
 		done = h->woken_rev;
 		pthread_mutex_unlock(&h->park_mu);
@@ -1021,7 +1012,7 @@ static void *watch_main(void *arg)
 				d.overflow = true; /* could not ask: wake everyone */
 			wake_devices(h, &d, rev);
 		}
-		now = mono_ms();
+		now = ca_mono_ms();
 		wake_deadlines(h, now);
 		if (now >= next_reap) {
 			reap(h, now);
@@ -1153,7 +1144,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		log_msg(rs.status >= 500 ? LOG_ERROR : LOG_INFO, TAG, "%s %s -> %d%s%s %lldms",
 			method, hit ? hit->pattern : "(no route)", rs.status,
 			rq.device[0] ? " device=" : "", rq.device,
-			(long long)(mono_ms() - r->t0_ms));
+			(long long)(ca_mono_ms() - r->t0_ms));
 	ret = respond(h, c, &rs);
 	json_decref(rs.body);
 	free(rs.html);
@@ -1168,7 +1159,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct http *h = cls;
 	char buf[512];
-	int64_t now = mono_ms();
+	int64_t now = ca_mono_ms();
 	long long dropped = 0;
 	bool say;
 	size_t n;

@@ -154,9 +154,8 @@ const char *http_query(const struct http_req *rq, const char *name);
  * runs again with rq->wake saying why and rq->park_deadline_ms set. It may
  * park again (a wake-up may be spurious) or answer. Only for device routes. */
 void http_park(struct http_resp *rs, int64_t seen, int64_t deadline_ms);
+/* (deadline_ms is of ca_mono_ms, src/core/clock.h.) */
 
-/* Monotonic milliseconds (the clock of http_park deadlines). */
-int64_t http_mono_ms(void);
 
 /* Set rs to status with body (stolen). */
 void http_reply(struct http_resp *rs, int status, json_t *body);

@@ -32,6 +32,7 @@
 
 #include "../common/paths.h"
 #include "../common/sdnotify.h"
+#include "../core/clock.h"
 #include "../core/version.h"
 #include "../core/log.h"
 #include "api.h"
@@ -145,15 +146,6 @@ static void write_port(const char *dir, int port)
 		log_warn("hub", "%s: cannot write the port file: %s", path, strerror(errno));
 }
 
-/* Monotonic ms. */
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* GET /health of this hub (TLS not verified: it is our own socket, and
  * nothing secret is sent). 0 when it answered 200 within 5 s. */
 static int probe_health(const char *listen, int port, bool tls)
@@ -205,7 +197,7 @@ static int supervised_wait(const sigset_t *sigs, const char *listen, int port, b
 	if (sdnotify_send("READY=1\nSTATUS=listening", err, sizeof(err)) != 0)
 		log_error("hub", "%s", err);
 	if (period > 0)
-		next = mono_ms() + period;
+		next = ca_mono_ms() + period;
 	for (;;) {
 		if (period <= 0) {
 			if (sigwait(sigs, &sig) == 0)
@@ -213,7 +205,7 @@ static int supervised_wait(const sigset_t *sigs, const char *listen, int port, b
 			continue;
 		}
 		/* Probes keep their rhythm however long one takes. */
-		left = next - mono_ms();
+		left = next - ca_mono_ms();
 		if (left < 0)
 			left = 0;
 		ts.tv_sec = left / 1000;
@@ -227,8 +219,8 @@ static int supervised_wait(const sigset_t *sigs, const char *listen, int port, b
 		if (probe_health(listen, port, tls) == 0 &&
 		    sdnotify_send("WATCHDOG=1", err, sizeof(err)) != 0)
 			log_warn("hub", "%s", err);
-		if (next < mono_ms())
-			next = mono_ms(); /* a probe slower than the period: no burst */
+		if (next < ca_mono_ms())
+			next = ca_mono_ms(); /* a probe slower than the period: no burst */
 	}
 }
 

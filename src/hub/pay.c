@@ -10,6 +10,7 @@
  * hub's row, so reports racing each other (a poll, a notification, the
  * sweep, a new order) are applied in some order, each idempotently.
  */
+#include "../core/clock.h"
 #include "pay.h"
 
 #include <errno.h>
@@ -325,13 +326,7 @@ static void *sweep_main(void *arg)
 		pthread_mutex_unlock(&hp->mu);
 		sweep(hp);
 		pthread_mutex_lock(&hp->mu);
-		clock_gettime(CLOCK_MONOTONIC, &dl);
-		dl.tv_sec += HUBPAY_SWEEP_MS / 1000;
-		dl.tv_nsec += (HUBPAY_SWEEP_MS % 1000) * 1000000L;
-		if (dl.tv_nsec >= 1000000000L) {
-			dl.tv_sec++;
-			dl.tv_nsec -= 1000000000L;
-		}
+		dl = ca_mono_after(HUBPAY_SWEEP_MS);
 		while (!hp->stop && pthread_cond_timedwait(&hp->cv, &hp->mu, &dl) != ETIMEDOUT)
 			;
 	}

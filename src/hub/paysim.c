@@ -8,6 +8,7 @@
  * The delivery thread never holds the store while the hub handles a
  * notification.
  */
+#include "../core/clock.h"
 #include "paysim.h"
 
 #include <errno.h>
@@ -283,12 +284,7 @@ static void *delivery_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		deliver_due(s);
 		pthread_mutex_lock(&s->mu);
-		clock_gettime(CLOCK_MONOTONIC, &dl);
-		dl.tv_nsec += PAYSIM_TICK_MS * 1000000L;
-		if (dl.tv_nsec >= 1000000000L) {
-			dl.tv_sec++;
-			dl.tv_nsec -= 1000000000L;
-		}
+		dl = ca_mono_after(PAYSIM_TICK_MS);
 		while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &dl) != ETIMEDOUT)
 			;
 	}

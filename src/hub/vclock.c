@@ -1,4 +1,5 @@
 /* vclock.c - the hub's clock (see vclock.h). */
+#include "../core/clock.h"
 #include "vclock.h"
 
 #include <stdatomic.h>
@@ -24,11 +25,7 @@ bool vclock_enabled(void)
 
 int64_t vclock_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
-	       (int64_t)atomic_load(&vclock_offset_ms);
+	return ca_wall_ms() + (int64_t)atomic_load(&vclock_offset_ms);
 }
 
 int64_t vclock_now_s(void)

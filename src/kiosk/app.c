@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "../common/sdnotify.h"
+#include "../core/clock.h"
 #include "../core/cst.h"
 #include "../core/log.h"
 #include "../core/uuid.h"
@@ -52,32 +53,14 @@
 
 /* ---- clocks ---- */
 
-/* Monotonic real time, ms. */
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wall-clock Unix time, ms. */
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t app_now_ms(const struct app *a)
 {
-	return mono_ms() + a->clock_offset_ms;
+	return ca_mono_ms() + a->clock_offset_ms;
 }
 
 int64_t app_unix_ms(const struct app *a)
 {
-	return wall_ms() + a->clock_offset_ms;
+	return ca_wall_ms() + a->clock_offset_ms;
 }
 
 int app_today(const struct app *a)
@@ -203,7 +186,7 @@ ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errle
 		goto out;
 	}
 	log_info("kiosk", "first frame after %lld ms",
-		 (long long)(mono_ms() - o->started_ms));
+		 (long long)(ca_mono_ms() - o->started_ms));
 	if (ime_open(&a->ime, NULL) != CA_OK)
 		log_error("kiosk", "the pinyin dictionary did not load; the "
 			  "keyboard types letters only");
@@ -761,7 +744,7 @@ void app_screen(struct app *a)
 
 void app_forget(struct app *a)
 {
-	int64_t t0 = mono_ms();
+	int64_t t0 = ca_mono_ms();
 	size_t stack;
 
 	a->forget = false;
@@ -788,7 +771,7 @@ void app_forget(struct app *a)
 	malloc_trim(0);
 	stack = wipe_stack();
 	log_info("kiosk", "copies of the session forgotten in %lld ms (stack emptied over %zu KiB, "
-		 "freed heap %s)", (long long)(mono_ms() - t0), stack / 1024,
+		 "freed heap %s)", (long long)(ca_mono_ms() - t0), stack / 1024,
 		 wipe_heap_active() ? "zeroed" : "NOT zeroed: sanitizer build");
 }
 
@@ -813,7 +796,7 @@ ca_err app_frame(struct app *a)
 {
 	bool dirty;
 
-	sdnotify_watchdog_tick(mono_ms());
+	sdnotify_watchdog_tick(ca_mono_ms());
 	if (!a->input_frame)
 		poll_workers(a);
 	dirty = run_frames(a);
@@ -1089,9 +1072,9 @@ static int op_frame(void *ctx, char *why, size_t whylen)
 static int op_wait_ms(void *ctx, long ms, char *why, size_t whylen)
 {
 	struct app *a = ctx;
-	int64_t end = mono_ms() + ms, left;
+	int64_t end = ca_mono_ms() + ms, left;
 
-	while ((left = end - mono_ms()) > 0) {
+	while ((left = end - ca_mono_ms()) > 0) {
 		int w = loop_wait_ms(a);
 
 		if (w >= 0 && w < left)
@@ -1116,7 +1099,7 @@ static int op_advance_s(void *ctx, long secs, char *why, size_t whylen)
 static int op_sync(void *ctx, char *why, size_t whylen)
 {
 	struct app *a = ctx;
-	int64_t t0 = wall_ms(), end = mono_ms() + APP_SYNC_WAIT_MS;
+	int64_t t0 = ca_wall_ms(), end = ca_mono_ms() + APP_SYNC_WAIT_MS;
 	int pending = 0, parked0 = 0, parked = 0;
 
 	if (store_outbox_depth(a->st, &pending, &parked0) != CA_OK) {
@@ -1131,7 +1114,7 @@ static int op_sync(void *ctx, char *why, size_t whylen)
 		return 1;
 	}
 	sync_wake(a->sync);
-	while (mono_ms() < end) {
+	while (ca_mono_ms() < end) {
 		render_wait(a->r, a->ui, 50);
 		if (step_frame(a, why, whylen))
 			return 1;

@@ -32,6 +32,7 @@
  * for its parse and restores them, so it is not safe to run beside another
  * inih parse in a second thread (the kiosk loads its config once, at start).
  */
+#include "../core/sign.h"
 #include "config.h"
 
 #include <assert.h>
@@ -422,19 +423,6 @@ static bool cfg_parse_bool(const char *v, bool *out)
 	return false;
 }
 
-/* True for [A-Za-z0-9_-]{1,32}. */
-static bool cfg_id_ok(const char *v)
-{
-	size_t len = strlen(v), i;
-
-	if (len < 1 || len > 32)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)v[i]) && v[i] != '_' && v[i] != '-')
-			return false;
-	return true;
-}
-
 /* True when v has a control byte (or DEL) or, with no_space, white space. */
 static bool cfg_has_ctl(const char *v, bool no_space)
 {
@@ -607,7 +595,7 @@ static bool cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v)
 
 	switch (k->kind) {
 	case CFG_ID:
-		if (!cfg_id_ok(v)) {
+		if (!sign_device_id_ok(v)) {
 			cfg_err(x, x->lineno, "[%s] %s: '%s' must be 1 to 32 of "
 				"A-Z a-z 0-9 _ -", k->section, k->name,
 				cfg_quote(v, q, sizeof(q)));

@@ -23,6 +23,7 @@
  * learns that seq from STATUS at open, and again before the next DISPENSE
  * whenever an exchange ended without an answer.
  */
+#include "../core/clock.h"
 #include "dispenser.h"
 
 #include <assert.h>
@@ -478,15 +479,6 @@ static ca_err sim_open(struct disp *d, const struct config *c, char *err,
 
 /* ---- serial driver ---- */
 
-/* Milliseconds of the monotonic clock. */
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* termios speed for a baud rate the config accepted; B0 when unknown. */
 static speed_t ser_speed(int baud)
 {
@@ -521,7 +513,7 @@ static int ser_write(struct disp *d, const uint8_t *p, size_t n,
 		}
 		if (w < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
-		left = deadline - now_ms();
+		left = deadline - ca_mono_ms();
 		if (left <= 0)
 			return 0;
 		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
@@ -646,7 +638,7 @@ static bool ser_exchange(struct disp *d, uint8_t cmd, const uint8_t *payload,
 	for (attempt = 0; attempt <= d->retries && !hup; attempt++) {
 		bool nak = false;
 
-		deadline = now_ms() + d->timeout_ms;
+		deadline = ca_mono_ms() + d->timeout_ms;
 		if (attempt)
 			log_warn("dispenser", "resending cmd 0x%02x seq %u "
 				 "(attempt %d)", cmd, payload[0], attempt + 1);
@@ -673,7 +665,7 @@ static bool ser_exchange(struct disp *d, uint8_t cmd, const uint8_t *payload,
 					return true;
 				continue; /* stale or unexpected: skip */
 			}
-			left = deadline - now_ms();
+			left = deadline - ca_mono_ms();
 			if (left <= 0)
 				break;
 			if (poll(&pfd, 1, (int)left) < 0) {

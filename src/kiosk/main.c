@@ -39,6 +39,7 @@
 #include "../common/fsperm.h"
 #include "../common/paths.h"
 #include "../common/sdnotify.h"
+#include "../core/clock.h"
 #include "../core/version.h"
 #include "../core/err.h"
 #include "../core/log.h"
@@ -145,15 +146,6 @@ static int check_store(const struct config *c, const char *cfg_name,
 out:
 	store_close(st);
 	return ret;
-}
-
-/* Monotonic ms, for the start-to-first-frame figure. */
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Start the UI: run script (NULL: the event loop), shots into shots_dir.
@@ -275,7 +267,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	bool check_only = false, headless = false;
 	int opt, outbox = 0, ret = EXIT_USAGE;
-	int64_t started_ms = mono_ms();
+	int64_t started_ms = ca_mono_ms();
 	ca_err rc;
 
 	umask(077); /* the store, its WAL and whatever else the kiosk writes: its own */

@@ -21,6 +21,7 @@
  * session tokens never do, and every copy this module holds is wiped with
  * explicit_bzero when it is no longer needed.
  */
+#include "../core/clock.h"
 #include "online.h"
 
 #include <assert.h>
@@ -86,14 +87,6 @@ static const char *const outcome_names[] = {
 	[ONLINE_LIMITED] = "limited",
 	[ONLINE_HUB_ERROR] = "hub error",
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* http's abort callback: only a stop aborts (a newer submit lets the
  * request in flight finish; its result is dropped). */
@@ -509,7 +502,7 @@ static void run(struct online *on, const struct online_req *q, struct online_res
 	const char *method = "GET";
 	struct http_resp r;
 	char *body = NULL;
-	int64_t t0 = mono_ms();
+	int64_t t0 = ca_mono_ms();
 	ca_err e;
 
 	memset(res, 0, sizeof(*res));
@@ -517,14 +510,14 @@ static void run(struct online *on, const struct online_req *q, struct online_res
 	res->retry_after_s = -1;
 	if (!build(q, &method, path, &body, session, res->message, sizeof(res->message))) {
 		res->outcome = ONLINE_INVALID;
-		res->local_at_ms = mono_ms();
+		res->local_at_ms = ca_mono_ms();
 		goto out;
 	}
 	if (session[0])
 		headers[0] = session;
 	e = http_request_hdr(on->http, method, path, headers, body, body ? strlen(body) : 0, 0,
 			     &r);
-	res->local_at_ms = mono_ms();
+	res->local_at_ms = ca_mono_ms();
 	res->status = r.status;
 	res->retry_after_s = r.retry_after_s;
 	res->hub_date_s = r.date_s;

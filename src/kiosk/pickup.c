@@ -17,6 +17,7 @@
  * which only touch the slot and the result under the mutex. Only the
  * worker touches the store connection and the device.
  */
+#include "../core/clock.h"
 #include "pickup.h"
 
 #include <assert.h>
@@ -87,15 +88,6 @@ const char *pickup_outcome_name(enum pickup_outcome o)
 {
 	return (unsigned)o < sizeof(outcome_names) / sizeof(outcome_names[0])
 		? outcome_names[o] : "unknown";
-}
-
-/* Unix ms of the wall clock. */
-static int64_t real_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* YYYYMMDD of Unix ms in China time (what fsm_apply calls today). */
@@ -323,7 +315,7 @@ enum pickup_outcome pickup_run(struct store *st, struct disp *d,
 /* The kiosk's time now. */
 static int64_t now_of(struct pickup *p)
 {
-	return p->clock ? p->clock(p->clock_ctx) : real_ms();
+	return p->clock ? p->clock(p->clock_ctx) : ca_wall_ms();
 }
 
 /* Open the store and the dispenser if they are not open yet. */
@@ -490,21 +482,6 @@ static void serve(struct pickup *p, const struct pickup_req *q, struct pickup_re
 		serve_status(p, res);
 }
 
-/* Absolute CLOCK_MONOTONIC time ms from now, for pthread_cond_timedwait. */
-static struct timespec deadline_in(int ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 /* Keep what res says of the device for pickup_health (worker thread). */
 static void note_health(struct pickup *p, const struct pickup_result *res)
 {
@@ -564,8 +541,8 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		retry = refresh = false;
-		until = deadline_in(p->retry_ms);
-		fresh = deadline_in(HEALTH_REFRESH_MS);
+		until = ca_mono_after(p->retry_ms);
+		fresh = ca_mono_after(HEALTH_REFRESH_MS);
 		while (!atomic_load(&p->stop) && !p->pending) {
 			bool need = p->intent_left || !p->st ||
 				    (!p->d && p->cfg.disp_driver != CONFIG_DISP_NONE);

@@ -18,6 +18,7 @@
  * Everything the worker learns goes into its struct sync_status and, when
  * it changed, into the bounded event queue the UI thread reads.
  */
+#include "../core/clock.h"
 #include "sync.h"
 
 #include <errno.h>
@@ -109,22 +110,6 @@ struct sync {
 static void beat_if_due(struct engine *e);
 
 /* ---- time, randomness ---- */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint64_t rng_next(struct engine *e)
 {
@@ -243,26 +228,9 @@ bool sync_poll(struct sync *s, struct sync_status *out)
 	return got;
 }
 
-/* Absolute CLOCK_MONOTONIC time ms from now, for pthread_cond_timedwait. */
-static struct timespec deadline_in(int64_t ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (ms < 0)
-		ms = 0;
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 bool sync_wait(struct sync *s, struct sync_status *out, int timeout_ms)
 {
-	struct timespec ts = deadline_in(timeout_ms);
+	struct timespec ts = ca_mono_after(timeout_ms);
 	bool got;
 
 	pthread_mutex_lock(&s->mu);
@@ -295,7 +263,7 @@ static void wait_until(struct engine *e, int64_t until_ms)
 
 	if (!s)
 		return;
-	ts = deadline_in(until_ms - now_ms());
+	ts = ca_mono_after(until_ms - ca_wall_ms());
 	pthread_mutex_lock(&s->mu);
 	while (!atomic_load(&s->stop) && !atomic_load(&s->wake))
 		if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT)
@@ -310,7 +278,7 @@ static void wait_until(struct engine *e, int64_t until_ms)
 static void note_exchange(struct engine *e, const struct http_resp *r, bool ok,
 			  const char *what)
 {
-	int64_t now = now_ms();
+	int64_t now = ca_wall_ms();
 
 	e->status.last_attempt_ms = now;
 	if (r && r->date_s > 0) {
@@ -358,7 +326,7 @@ static int64_t close_gate(struct engine *e, int retry_after_s)
 	e->streak++;
 	d = sync_backoff_ms(e->streak, e->base_ms, e->cap_ms, retry_after_s,
 			    rng_next(e));
-	e->gate_ms = now_ms() + d;
+	e->gate_ms = ca_wall_ms() + d;
 	return d;
 }
 
@@ -415,7 +383,7 @@ static bool apply_results(struct engine *e, struct store_outbox_item **sel,
 	json_t *root, *results;
 	struct ca_app *app = NULL;
 	char cerr[CODEC_ERR_MAX], text[STORE_ERROR_MAX + 1];
-	int64_t now = now_ms();
+	int64_t now = ca_wall_ms();
 	int i, nsent = 0, nparked = 0, nretry = 0;
 	ca_err err = CA_OK;
 	bool ok = false;
@@ -559,10 +527,10 @@ static enum step push_batch(struct engine *e, bool *done)
 	memset(&r, 0, sizeof(r));
 	want = e->solo > 0 ? 1 : e->batch;
 	/* Twice the batch: room to skip second rows of an application. */
-	err = store_outbox_next(e->st, now_ms(), want * 2, items, &n);
+	err = store_outbox_next(e->st, ca_wall_ms(), want * 2, items, &n);
 	if (err) {
 		note_exchange(e, NULL, false, "local store: cannot read the outbox");
-		e->gate_ms = now_ms() + REOPEN_MS;
+		e->gate_ms = ca_wall_ms() + REOPEN_MS;
 		return STEP_FAIL;
 	}
 	if (n == 0) {
@@ -607,7 +575,7 @@ static enum step push_batch(struct engine *e, bool *done)
 		snprintf(why, sizeof(why), "cannot reach the hub: %s", r.error);
 		note_exchange(e, &r, false, why);
 		delay = close_gate(e, -1);
-		fail_rows(e, sel, nsel, now_ms() + delay, why);
+		fail_rows(e, sel, nsel, ca_wall_ms() + delay, why);
 		ret = STEP_FAIL;
 		goto out;
 	}
@@ -620,7 +588,7 @@ static enum step push_batch(struct engine *e, bool *done)
 		}
 		note_exchange(e, &r, false, why);
 		delay = close_gate(e, -1);
-		fail_rows(e, sel, nsel, now_ms() + delay, why);
+		fail_rows(e, sel, nsel, ca_wall_ms() + delay, why);
 		ret = STEP_FAIL;
 		goto out;
 	}
@@ -648,12 +616,12 @@ static enum step push_batch(struct engine *e, bool *done)
 	note_exchange(e, &r, false, why);
 	delay = close_gate(e, (r.status == 429 || r.status == 503)
 			   ? r.retry_after_s : -1);
-	fail_rows(e, sel, nsel, now_ms() + delay, why);
+	fail_rows(e, sel, nsel, ca_wall_ms() + delay, why);
 	ret = STEP_FAIL;
 	goto out;
 nomem:
 	note_exchange(e, NULL, false, "out of memory");
-	e->gate_ms = now_ms() + REOPEN_MS;
+	e->gate_ms = ca_wall_ms() + REOPEN_MS;
 	ret = STEP_FAIL;
 out:
 	http_resp_release(&r);
@@ -871,7 +839,7 @@ static enum step pull_feed(struct engine *e, int wait_s, int *got)
 			err = store_feed_epoch(e->st, &known);
 		if (err) {
 			note_exchange(e, NULL, false, "local store: cannot read the feed cursor");
-			e->gate_ms = now_ms() + REOPEN_MS;
+			e->gate_ms = ca_wall_ms() + REOPEN_MS;
 			ret = STEP_FAIL;
 			break;
 		}
@@ -935,7 +903,7 @@ static enum step pull_feed(struct engine *e, int wait_s, int *got)
 				continue;
 			}
 		}
-		err = store_feed_apply(e->st, ch, pg.n, pg.next, now_ms(), &applied);
+		err = store_feed_apply(e->st, ch, pg.n, pg.next, ca_wall_ms(), &applied);
 		if (err) {
 			snprintf(why, sizeof(why), "local store: cannot apply the feed (%s)",
 				 ca_strerror(err));
@@ -1008,8 +976,8 @@ static json_t *beat_body(struct engine *e, const struct sync_facts *f)
 	b = json_pack("{s:s, s:i, s:I, s:I, s:{s:i, s:i}, s:I, s:I, s:{s:s, s:s}, s:o, "
 		      "s:b, s:b}",
 		      "version", ca_version(), "interval_s", e->cfg.heartbeat_s,
-		      "uptime_s", (json_int_t)((mono_ms() - e->started_mono_ms) / 1000),
-		      "at_ms", (json_int_t)now_ms(),
+		      "uptime_s", (json_int_t)((ca_mono_ms() - e->started_mono_ms) / 1000),
+		      "at_ms", (json_int_t)ca_wall_ms(),
 		      "outbox", "pending", pending, "parked", parked,
 		      "last_sync_ms", (json_int_t)e->status.last_success_ms,
 		      "disk_free_mb", disk_free_mb(e->cfg.data_dir),
@@ -1081,7 +1049,7 @@ static void beat_if_due(struct engine *e)
 	struct http_resp r;
 	char *text = NULL, why[SYNC_ERR_MAX + HTTP_ERR_MAX];
 	json_t *b, *ans = NULL;
-	int64_t now = now_ms();
+	int64_t now = ca_wall_ms();
 
 	if (!e->s || now < e->beat_at_ms)
 		return;
@@ -1102,7 +1070,7 @@ static void beat_if_due(struct engine *e)
 	}
 	if (r.date_s > 0) {
 		e->status.skew_known = true;
-		e->status.skew_s = r.date_s - now_ms() / 1000;
+		e->status.skew_s = r.date_s - ca_wall_ms() / 1000;
 	}
 	if (r.status != 200) {
 		answer_text(&r, why, sizeof(why));
@@ -1178,12 +1146,12 @@ static ca_err engine_init(struct engine *e, const struct sync_opts *o)
 	e->feed_limit = o->feed_limit > 0 && o->feed_limit <= DEF_FEED_LIMIT
 			? o->feed_limit : DEF_FEED_LIMIT;
 	e->no_feed = o->no_feed;
-	e->started_mono_ms = mono_ms();
+	e->started_mono_ms = ca_mono_ms();
 	if (e->cfg.heartbeat_s < CONFIG_HEARTBEAT_MIN_S ||
 	    e->cfg.heartbeat_s > CONFIG_HEARTBEAT_MAX_S)
 		e->cfg.heartbeat_s = 60; /* a config made by hand, not config_load */
 	if (getrandom(&e->rng, sizeof(e->rng), 0) != sizeof(e->rng) || !e->rng)
-		e->rng = (uint64_t)now_ms() | 1;
+		e->rng = (uint64_t)ca_wall_ms() | 1;
 	return CA_OK;
 }
 
@@ -1269,7 +1237,7 @@ static void *worker_main(void *arg)
 	while (!atomic_load(&s->stop)) {
 		if (engine_open(e)) {
 			publish(e);
-			wait_until(e, now_ms() + REOPEN_MS);
+			wait_until(e, ca_wall_ms() + REOPEN_MS);
 			atomic_store(&s->wake, false);
 			continue;
 		}
@@ -1278,7 +1246,7 @@ static void *worker_main(void *arg)
 			break;
 		if (atomic_exchange(&s->wake, false))
 			e->gate_ms = 0; /* a fresh local change: try at once */
-		now = now_ms();
+		now = ca_wall_ms();
 		if (now < e->gate_ms) { /* backing off after a failure */
 			publish(e);
 			wait_until(e, until_beat(e, e->gate_ms));
@@ -1294,11 +1262,11 @@ static void *worker_main(void *arg)
 		if (store_outbox_next_at(e->st, &due))
 			due = INT64_MAX;
 		if (e->no_feed) {
-			wait_until(e, until_beat(e, due < now_ms() + period_ms
-						  ? due : now_ms() + period_ms));
+			wait_until(e, until_beat(e, due < ca_wall_ms() + period_ms
+						  ? due : ca_wall_ms() + period_ms));
 			continue;
 		}
-		now = now_ms();
+		now = ca_wall_ms();
 		due = until_beat(e, due); /* the long-poll ends in time for the beat */
 		wait_s = due <= now ? 0 : (int)((due - now) / 1000);
 		if (wait_s > e->feed_wait_s)
@@ -1404,7 +1372,7 @@ ca_err sync_once(const struct sync_opts *opts, int max_ms,
 		 struct sync_status *st)
 {
 	struct engine e;
-	int64_t until = mono_ms() + (max_ms > 0 ? max_ms : 60000);
+	int64_t until = ca_mono_ms() + (max_ms > 0 ? max_ms : 60000);
 	enum step r = STEP_FAIL;
 	ca_err err;
 	int got;
@@ -1420,7 +1388,7 @@ ca_err sync_once(const struct sync_opts *opts, int max_ms,
 			r = pull_feed(&e, 0, &got);
 		else
 			got = 0;
-	} while (r == STEP_OK && got > 0 && mono_ms() < until);
+	} while (r == STEP_OK && got > 0 && ca_mono_ms() < until);
 	publish(&e);
 	err = r == STEP_OK ? CA_OK : CA_ERR_IO;
 out:

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../common/paths.h"
+#include "../core/clock.h"
 #include "../core/log.h"
 #include "../core/version.h"
 #include "../core/sign.h"
@@ -101,25 +102,17 @@ static int int_arg(const char *v)
 	return (int)n;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* --drain: sync_once until nothing is pending. */
 static int drain(const struct sync_opts *o, int timeout_ms)
 {
-	int64_t end = mono_ms() + timeout_ms, now, next;
+	int64_t end = ca_mono_ms() + timeout_ms, now, next;
 	struct sync_status st;
 	char err[STORE_ERR_MAX];
 	struct store *s = NULL;
 	int64_t wait;
 
 	for (;;) {
-		now = mono_ms();
+		now = ca_mono_ms();
 		if (now >= end || got_signal)
 			break;
 		(void)sync_once(o, (int)(end - now), &st);
@@ -130,12 +123,8 @@ static int drain(const struct sync_opts *o, int timeout_ms)
 		/* Sleep until the next row is due (at most 1 s at a time). */
 		wait = 1000;
 		if (store_open(o->db_path, &s, err, sizeof(err)) == CA_OK &&
-		    store_outbox_next_at(s, &next) == CA_OK && next != INT64_MAX) {
-			struct timespec ts;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			wait = next - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-		}
+		    store_outbox_next_at(s, &next) == CA_OK && next != INT64_MAX)
+			wait = next - ca_wall_ms();
 		store_close(s);
 		s = NULL;
 		if (wait > 1000)

@@ -11,6 +11,7 @@
  * The executor walks the commands and calls the matching callback; only
  * expect / expect-not have logic of their own (the settle loop).
  */
+#include "../core/clock.h"
 #include "script.h"
 
 #include <errno.h>
@@ -769,12 +770,7 @@ const char *script_op_name(enum script_op op)
 /* Real time in ms: the caller's clock, or the monotonic one. */
 static int64_t now_ms(const struct script_ops *ops, void *ctx)
 {
-	struct timespec ts;
-
-	if (ops->now_ms)
-		return ops->now_ms(ctx);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ops->now_ms ? ops->now_ms(ctx) : ca_mono_ms();
 }
 
 /* expect / expect-not: ask until the answer is want, drawing a frame between

@@ -1,7 +1,7 @@
 /*
  * test_sign.c - request signatures: the worked example of docs/api.md, and
  * that every signed part (method, path, timestamp, nonce, body, secret)
- * changes the signature; bad parts are refused.
+ * changes the signature; bad parts are refused; the device-id rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -95,6 +95,25 @@ static void test_nonces_secrets_and_compare(void **ctx)
 	assert_false(sign_equal("", "a"));
 }
 
+/* The one device-id rule: 1 to 32 of A-Z a-z 0-9 _ -, nothing else (not
+ * a locale's letters, not '.', '+', '~' or a space). */
+static void test_device_id_rule(void **ctx)
+{
+	static const char *good[] = { "a", "hall-01", "demo-kiosk-01", "A_b-9",
+				      "0123456789abcdef0123456789ABCDEF" };
+	static const char *bad[] = { "", "hall 01", "hall.01", "hall+01", "hall~01",
+				     "hall/01", "k\xc3\xa9", "0123456789abcdef0123456789ABCDEFx",
+				     "a\n" };
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(sign_device_id_ok(good[i]));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(sign_device_id_ok(bad[i]));
+	assert_false(sign_device_id_ok(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -102,6 +121,7 @@ int main(void)
 		cmocka_unit_test(test_every_part_is_covered),
 		cmocka_unit_test(test_bad_parts_are_refused),
 		cmocka_unit_test(test_nonces_secrets_and_compare),
+		cmocka_unit_test(test_device_id_rule),
 	};
 
 	return cmocka_run_group_tests_name("core/sign", tests, NULL, NULL);

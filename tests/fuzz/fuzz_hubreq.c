@@ -67,6 +67,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/clock.h"
 #include "../../src/core/codec.h"
 #include "../../src/core/log.h"
 #include "../../src/core/sign.h"
@@ -165,14 +166,6 @@ static void die(const char *fmt, ...)
 	fputc('\n', stderr);
 	remove_dir();
 	abort();
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- building the request ---- */
@@ -321,7 +314,7 @@ static void exchange(const char *req, size_t len, struct answer *a)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	deadline = mono_ms() + FZ_ANSWER_MS;
+	deadline = ca_mono_ms() + FZ_ANSWER_MS;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		/* libFuzzer's timer (SIGALRM) may interrupt it: the connection
 		 * goes on, its outcome comes with writability. */
@@ -352,7 +345,7 @@ static void exchange(const char *req, size_t len, struct answer *a)
 	shutdown(fd, SHUT_WR);
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - ca_mono_ms();
 		ssize_t n;
 
 		int pr = left > 0 ? poll(&pfd, 1, (int)left) : 0;
@@ -415,9 +408,9 @@ static int threads_now(void)
  */
 static void settle(void)
 {
-	int64_t until = mono_ms() + FZ_SETTLE_MS;
+	int64_t until = ca_mono_ms() + FZ_SETTLE_MS;
 
-	while (threads_now() > idle_threads && mono_ms() < until)
+	while (threads_now() > idle_threads && ca_mono_ms() < until)
 		usleep(200);
 }
 

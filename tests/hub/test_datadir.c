@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/clock.h"
 #include "../support/hubproc.h"
 
 #define OTHER_UID 65534 /* nobody */
@@ -50,14 +51,6 @@ static int group_teardown(void **state)
 	(void)state;
 	hubproc_cleanup(&hub);
 	return 0;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 /*
@@ -88,7 +81,7 @@ static int run_hub(const char *dir, char *out, size_t n)
 	for (i = 0; i < 200; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			break;
-		sleep_ms(50);
+		ca_sleep_ms(50);
 	}
 	if (i == 200) {
 		kill(pid, SIGKILL);

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/clock.h"
 #include "../support/hubproc.h"
 
 static struct hubproc hub;
@@ -56,14 +57,6 @@ static int group_teardown(void **state)
 	(void)state;
 	hubproc_cleanup(&hub);
 	return 0;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* GET target signed as DEV; the parsed body (caller decrefs), *status. */
@@ -182,9 +175,9 @@ static void test_2_cursor_past_head_or_of_other_epoch_is_reset(void **state)
 
 	/* Past the head, with a long-poll asked for: answered at once. */
 	snprintf(target, sizeof(target), "/v1/feed?since=%lld&wait=10", (long long)head + 999999);
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	j = feed_get(target, &st);
-	assert_true(mono_ms() - t0 < 5000);
+	assert_true(ca_mono_ms() - t0 < 5000);
 	assert_int_equal(st, 200);
 	assert_true(json_is_true(json_object_get(j, "reset")));
 	assert_int_equal(json_integer_value(json_object_get(j, "next")), 0);

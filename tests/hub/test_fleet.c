@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/clock.h"
 #include "../../src/core/codec.h"
 #include "../../src/core/sign.h"
 #include "../../src/core/uuid.h"
@@ -54,21 +55,6 @@ static char sec_a[65], sec_b[65];
 #define DEV_B "fleet-b"
 #define PHONE_A "13900000001"
 #define PHONE_B "13900000002"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* A signed request; the answer's status (body freed unless out). */
 static long sreq(const char *dev, const char *sec, const char *method, const char *target,
@@ -238,7 +224,7 @@ static void poll_free(struct poll *p)
 /* Drive m for up to ms; note finished polls. Returns how many finished. */
 static int multi_run(CURLM *m, long ms)
 {
-	int64_t end = now_ms() + ms;
+	int64_t end = ca_mono_ms() + ms;
 	int running, finished = 0, left;
 	CURLMsg *msg;
 
@@ -256,7 +242,7 @@ static int multi_run(CURLM *m, long ms)
 			finished++;
 		}
 		curl_multi_poll(m, NULL, 0, 50, NULL);
-	} while (now_ms() < end);
+	} while (ca_mono_ms() < end);
 	return finished;
 }
 
@@ -392,7 +378,7 @@ static void test_parked_polls_hold_no_thread_and_wake_only_their_device(void **s
 	}
 	curl_multi_cleanup(m);
 	for (i = 0; i < 50 && (hub_sockets("08") || hub_sockets("01")); i++)
-		sleep_ms(100);
+		ca_sleep_ms(100);
 	fprintf(stderr, "# after the clients left: %d established, %d close-wait (%d ms)\n",
 		hub_sockets("01"), hub_sockets("08"), i * 100);
 	assert_int_equal(hub_sockets("08"), 0);
@@ -439,7 +425,7 @@ static bool raw_send(CURL *cu, const char *text)
 		CURLcode rc = curl_easy_send(cu, text, n, &sent);
 
 		if (rc == CURLE_AGAIN) {
-			sleep_ms(10);
+			ca_sleep_ms(10);
 			continue;
 		}
 		if (rc != CURLE_OK)
@@ -474,7 +460,7 @@ static void test_one_address_is_capped_and_others_still_served(void **state)
 		if (c[i] && raw_send(c[i], "GET /health HTTP/1.1\r\nHost: x\r\n"))
 			open++;
 	}
-	sleep_ms(300);
+	ca_sleep_ms(300);
 	for (i = 0; i < 3 * PER_ADDRESS; i++)
 		alive += c[i] && !raw_closed(c[i]);
 	fprintf(stderr, "# one address: %d of %d connections taken, %d held\n", open,
@@ -497,23 +483,23 @@ static void test_trickled_head_is_cut_at_the_request_deadline(void **state)
 
 	(void)state;
 	assert_non_null(cu);
-	t0 = now_ms();
+	t0 = ca_mono_ms();
 	assert_true(raw_send(cu, "GET /health HTTP/1.1\r\nHost: x\r\n"));
 	/* A header line a second: never idle, never complete. */
 	for (i = 0; i < 30 && !raw_closed(cu); i++) {
-		sleep_ms(1000);
+		ca_sleep_ms(1000);
 		if (!raw_send(cu, "X-Slow: 1\r\n"))
 			break;
 	}
-	fprintf(stderr, "# trickled head cut after %lld ms\n", (long long)(now_ms() - t0));
-	assert_true(now_ms() - t0 >= 4000);  /* the deadline (5 s), not before */
-	assert_true(now_ms() - t0 < 15000);  /* long before the 30 s it would trickle */
+	fprintf(stderr, "# trickled head cut after %lld ms\n", (long long)(ca_mono_ms() - t0));
+	assert_true(ca_mono_ms() - t0 >= 4000);  /* the deadline (5 s), not before */
+	assert_true(ca_mono_ms() - t0 < 15000);  /* long before the 30 s it would trickle */
 	curl_easy_cleanup(cu);
 	/* A whole head at once is answered, on the same address. */
 	cu = raw_open("127.0.4.1");
 	assert_non_null(cu);
 	assert_true(raw_send(cu, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
-	sleep_ms(500);
+	ca_sleep_ms(500);
 	{
 		char buf[256] = "";
 		size_t n = 0;
@@ -529,7 +515,7 @@ static void test_trickled_request_line_is_cut_at_the_idle_limit(void **state)
 {
 	static const char line[] = "GET /health-and-more-and-more-and-more-and-more";
 	CURL *cu = raw_open("127.0.5.1");
-	int64_t t0 = now_ms();
+	int64_t t0 = ca_mono_ms();
 	char one[2] = "";
 	size_t i;
 
@@ -540,12 +526,12 @@ static void test_trickled_request_line_is_cut_at_the_idle_limit(void **state)
 		one[0] = line[i];
 		if (!raw_send(cu, one))
 			break;
-		sleep_ms(1000);
+		ca_sleep_ms(1000);
 	}
 	fprintf(stderr, "# trickled request line cut after %lld ms\n",
-		(long long)(now_ms() - t0));
-	assert_true(now_ms() - t0 >= 5000);  /* the idle limit (6 s), not before */
-	assert_true(now_ms() - t0 < 20000);
+		(long long)(ca_mono_ms() - t0));
+	assert_true(ca_mono_ms() - t0 >= 5000);  /* the idle limit (6 s), not before */
+	assert_true(ca_mono_ms() - t0 < 20000);
 	curl_easy_cleanup(cu);
 }
 
@@ -628,16 +614,16 @@ static void test_half_closed_client_is_closed_at_once(void **state)
 		assert_true(raw_send(cu, req));
 		if (round == 1) /* let it park first */
 			for (n = 0; n < 50 && server_stat("parked") < 1; n++)
-				sleep_ms(100);
+				ca_sleep_ms(100);
 		assert_int_equal(curl_easy_getinfo(cu, CURLINFO_ACTIVESOCKET, &fd), CURLE_OK);
-		t0 = now_ms();
+		t0 = ca_mono_ms();
 		assert_int_equal(shutdown(fd, SHUT_WR), 0);
 		for (;;) {
 			rc = curl_easy_recv(cu, buf, sizeof(buf), &n);
 			if (rc == CURLE_AGAIN) {
-				if (now_ms() - t0 > 15000)
+				if (ca_mono_ms() - t0 > 15000)
 					break;
-				sleep_ms(10);
+				ca_sleep_ms(10);
 				continue;
 			}
 			if (rc != CURLE_OK || n == 0)
@@ -649,15 +635,15 @@ static void test_half_closed_client_is_closed_at_once(void **state)
 		}
 		fprintf(stderr, "# half-closed %s: %s, closed after %lld ms\n",
 			round ? "long-poll" : "GET /health", len ? "answered" : "not answered",
-			(long long)(now_ms() - t0));
-		assert_true(now_ms() - t0 < 5000); /* the idle limit is 6 s, the wait 25 s */
+			(long long)(ca_mono_ms() - t0));
+		assert_true(ca_mono_ms() - t0 < 5000); /* the idle limit is 6 s, the wait 25 s */
 		if (len)
 			assert_memory_equal(got, "HTTP/1.1 200", 12);
 		curl_easy_cleanup(cu);
 	}
 	assert_int_equal(server_stat("parked"), 0);
 	for (round = 0; round < 20 && hub_sockets("08"); round++)
-		sleep_ms(100);
+		ca_sleep_ms(100);
 	assert_int_equal(hub_sockets("08"), 0);
 }
 

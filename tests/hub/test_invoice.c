@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/clock.h"
 #include "../../src/core/codec.h"
 #include "../../src/core/pay.h"
 #include "../../src/core/sign.h"
@@ -69,13 +70,6 @@ static int group_teardown(void **state)
 	if (st != 0)
 		fprintf(stderr, "ca-hub exited with %d at SIGTERM\n", st);
 	return st == 0 ? 0 : -1;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /* A request signed as DEV (with session when not NULL), as staff (admin),
@@ -210,7 +204,7 @@ static void pay(const char *session, const char *app_id)
 		if (paid)
 			return;
 		assert_true(waited < 8000);
-		sleep_ms(50);
+		ca_sleep_ms(50);
 		waited += 50;
 	}
 }

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "../../src/common/sdnotify.h"
+#include "../../src/core/clock.h"
 #include "../support/hubproc.h"
 
 /* Most messages one test keeps. */
@@ -51,14 +52,6 @@ struct notes {
 	char text[MSG_MAX][64]; /* their text, cut */
 	int64_t at[MSG_MAX];    /* their arrival */
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Bind a datagram socket at name ("@x" abstract, else a path) and point
  * $NOTIFY_SOCKET at it. */
@@ -78,16 +71,16 @@ static void notes_open(struct notes *nt, const char *name)
 	nt->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	assert_true(nt->fd >= 0);
 	assert_int_equal(bind(nt->fd, (struct sockaddr *)&sa, len), 0);
-	nt->t0 = mono_ms();
+	nt->t0 = ca_mono_ms();
 	setenv("NOTIFY_SOCKET", name, 1);
 }
 
 /* Collect datagrams until ms have passed. */
 static void notes_read(struct notes *nt, int ms)
 {
-	int64_t end = mono_ms() + ms, left;
+	int64_t end = ca_mono_ms() + ms, left;
 
-	while ((left = end - mono_ms()) > 0) {
+	while ((left = end - ca_mono_ms()) > 0) {
 		struct pollfd p = { .fd = nt->fd, .events = POLLIN };
 		char buf[256];
 		ssize_t r;
@@ -99,7 +92,7 @@ static void notes_read(struct notes *nt, int ms)
 			continue;
 		buf[r] = '\0';
 		snprintf(nt->text[nt->n], sizeof(nt->text[0]), "%.63s", buf);
-		nt->at[nt->n++] = mono_ms() - nt->t0;
+		nt->at[nt->n++] = ca_mono_ms() - nt->t0;
 	}
 }
 

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../src/core/clock.h"
 #include "../../src/core/codec.h"
 #include "../../src/core/pay.h"
 #include "../../src/core/uuid.h"
@@ -61,13 +62,6 @@ static int group_teardown(void **state)
 	return st == 0 ? 0 : -1;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Sleep until just after the start of a second of the real clock. The
  * virtual clock's offset is whole seconds, so the hub's clock is then just
  * past a whole second too: an order made now and paid "at 299 s" (whole
@@ -77,7 +71,7 @@ static void align_second(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	sleep_ms(1000 - ts.tv_nsec / 1000000 + 5);
+	ca_sleep_ms(1000 - ts.tv_nsec / 1000000 + 5);
 }
 
 /* A request to the hub, signed as DEV (with session when not NULL) or as
@@ -263,7 +257,7 @@ static json_t *wait_order(const char *no, const char *state, int delivered)
 			return j;
 		json_decref(j);
 		assert_true(waited < WAIT_MS);
-		sleep_ms(50);
+		ca_sleep_ms(50);
 		waited += 50;
 	}
 }
@@ -658,7 +652,7 @@ static void test_pay_at_295_with_the_close_failing_is_checking_then_paid(void **
 	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "unpaid");
 	json_decref(j);
 	/* The sweep keeps trying; still unknown while the provider is down. */
-	sleep_ms(3 * 500 + 100);
+	ca_sleep_ms(3 * 500 + 100);
 	j = poll_order(token, no);
 	assert_string_equal(jstr(j, "trade_state"), "CHECKING");
 	json_decref(j);

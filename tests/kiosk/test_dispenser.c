@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "../../src/core/clock.h"
 #include "../../src/core/log.h"
 #include "../../src/kiosk/dispenser.h"
 #include "../../src/kiosk/dispproto.h"
@@ -470,14 +471,6 @@ static struct disp *ser_open_sim(struct dispsim *sp)
 	return d;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void test_serial_dispense_success(void **state)
 {
 	struct dispsim *sp = *state;
@@ -546,10 +539,10 @@ static void test_serial_no_answer_within_timeout(void **state)
 	const long long budget = (T_RETRIES + 1) * T_TIMEOUT_MS;
 
 	assert_int_equal(dispsim_ctl(sp, "noanswer all", NULL, 0), 0);
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	assert_int_equal(disp_dispense(d, 1, detail, sizeof(detail)),
 			 DISP_NO_ANSWER);
-	ms = mono_ms() - t0;
+	ms = ca_mono_ms() - t0;
 	assert_true(ms >= budget - 20);
 	assert_true(ms <= budget + 400);
 	assert_non_null(strstr(detail, "no answer"));
@@ -590,12 +583,12 @@ static void test_serial_garbage_before_answers(void **state)
 	long long t0;
 
 	assert_int_equal(dispsim_ctl(sp, "garbage 3", NULL, 0), 0);
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	assert_int_equal(stock_of(d, 1), 5);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
 	/* Found by resynchronising, not by waiting for retries. */
-	assert_true(mono_ms() - t0 < T_TIMEOUT_MS);
+	assert_true(ca_mono_ms() - t0 < T_TIMEOUT_MS);
 	assert_int_equal(dispsim_dispensed(sp), 2);
 	disp_close(d);
 }

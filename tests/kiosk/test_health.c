@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/clock.h"
 #include "../../src/core/log.h"
 #include "../../src/core/msg.h"
 #include "../../src/core/uuid.h"
@@ -47,29 +48,6 @@
 #include "../support/hubproc.h"
 
 static struct hubproc hub;
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* One kiosk: its device, secret, store and config file. */
 struct kiosk {
@@ -262,7 +240,7 @@ static void test_1_fleet_shows_the_stopped_kiosk_offline_and_the_other_online(vo
 	pid = spawn_sync(b);
 
 	/* Both beat and are online; a's parked row reached its beat. */
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	for (;;) {
 		j = fleet_json();
 		row = fleet_row(j, "hall-a");
@@ -272,15 +250,15 @@ static void test_1_fleet_shows_the_stopped_kiosk_offline_and_the_other_online(vo
 				       "outbox"), "parked")) == 1)
 			break;
 		json_decref(j);
-		assert_true(mono_ms() - t0 < 10000);
-		sleep_ms(200);
+		assert_true(ca_mono_ms() - t0 < 10000);
+		ca_sleep_ms(200);
 	}
 	json_decref(j);
 
 	/* b stops for real. */
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
-	killed_ms = mono_ms();
+	killed_ms = ca_mono_ms();
 	j = fleet_json();
 	last_b = json_integer_value(json_object_get(fleet_row(j, "hall-b"), "received_ms"));
 	json_decref(j);
@@ -289,8 +267,8 @@ static void test_1_fleet_shows_the_stopped_kiosk_offline_and_the_other_online(vo
 		if (!strcmp(row_state(j, "hall-b"), "offline"))
 			break;
 		json_decref(j);
-		assert_true(mono_ms() - killed_ms < 10000);
-		sleep_ms(200);
+		assert_true(ca_mono_ms() - killed_ms < 10000);
+		ca_sleep_ms(200);
 	}
 	/* Not before 3 missed beats of its 1 s interval. */
 	assert_true(json_integer_value(json_object_get(j, "now_ms")) - last_b > 3000);
@@ -320,14 +298,14 @@ static void test_1_fleet_shows_the_stopped_kiosk_offline_and_the_other_online(vo
 	/* A jam makes the online kiosk stand out too, with its fault. */
 	f.faults = SYNC_FAULT_JAM;
 	sync_set_facts(sa, &f);
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	for (;;) {
 		assert_int_equal(hubproc_ctl(&hub, text, sizeof(text), "fleet", (char *)NULL), 0);
 		fleet_line(text, "hall-a", line, sizeof(line));
 		if (line[0] == '!')
 			break;
-		assert_true(mono_ms() - t0 < 5000);
-		sleep_ms(200);
+		assert_true(ca_mono_ms() - t0 < 5000);
+		ca_sleep_ms(200);
 	}
 	assert_non_null(strstr(line, msg(MSG_UI_MAINT_DISP_JAM)));
 	assert_non_null(strstr(line, msg(MSG_FLEET_ONLINE)));
@@ -363,7 +341,7 @@ static void test_2_restart_is_delivered_at_once_and_honoured_when_idle(void **st
 	fclose(f);
 	snprintf(out_path, sizeof(out_path), "%s/kiosk.out", k->dir);
 	snprintf(bin, sizeof(bin), "%s/ca-kiosk", hub.bin_dir);
-	start_ms = wall_ms();
+	start_ms = ca_wall_ms();
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {

@@ -50,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/clock.h"
 #include "../../src/core/log.h"
 #include "../../src/core/mask.h"
 #include "../../src/core/pay.h"
@@ -62,22 +63,6 @@
 
 static struct hubproc hub;  /* dev mode, shared */
 static struct hubproc demo; /* a hub of its own: tests 1 (demo mode) and 7 */
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 /* ---- a kiosk: a provisioned device, its config, a running worker ---- */
 
@@ -135,12 +120,12 @@ static void stop(struct kiosk *k)
 /* Wait up to timeout_ms for a result; fail the test when none comes. */
 static void wait_result(struct kiosk *k, struct online_result *res, int timeout_ms)
 {
-	int64_t end = mono_ms() + timeout_ms;
+	int64_t end = ca_mono_ms() + timeout_ms;
 
 	while (!online_take(k->on, res)) {
-		if (mono_ms() > end)
+		if (ca_mono_ms() > end)
 			fail_msg("no result within %d ms", timeout_ms);
-		sleep_ms(5);
+		ca_sleep_ms(5);
 	}
 }
 
@@ -271,7 +256,7 @@ static void test_2_dev_hub_no_demo_code_wrong_code_refused_login(void **state)
 	assert_int_equal(res.status, 200);
 	assert_string_equal(res.demo_code, "");
 	assert_true(res.hub_date_s >= now - 5 && res.hub_date_s <= now + 5);
-	assert_true(res.local_at_ms > 0 && res.local_at_ms <= mono_ms());
+	assert_true(res.local_at_ms > 0 && res.local_at_ms <= ca_mono_ms());
 	assert_int_equal(res.retry_after_s, -1);
 	last_code(&hub, phone, code);
 
@@ -437,7 +422,7 @@ static void test_3_pay_forbidden_then_order_query_pay_success(void **state)
 	/* The countdown the payment screen shows (online.h): the expiry is
 	 * rounded up, so a fresh order has the full window, 05:00. */
 	left = pay_remaining_ms(res.order.expires_at_s, res.hub_now_ms, res.local_at_ms,
-				mono_ms());
+				ca_mono_ms());
 	assert_true(left > 299000 && left <= 300000);
 	{
 		char t[6];
@@ -684,9 +669,9 @@ static void test_4_newer_submit_replaces_and_drops_older(void **state)
 	q.op = ONLINE_SMS;
 	snprintf(q.phone, sizeof(q.phone), "%s", p1);
 	s1 = online_submit(k.on, &q);
-	end = mono_ms() + 5000;
-	while (atomic_load(&r.accepted) == 0 && mono_ms() < end)
-		sleep_ms(5);
+	end = ca_mono_ms() + 5000;
+	while (atomic_load(&r.accepted) == 0 && ca_mono_ms() < end)
+		ca_sleep_ms(5);
 	assert_int_equal(atomic_load(&r.accepted), 1);
 
 	/* Request 2 waits in the slot; request 3 replaces it. */
@@ -696,7 +681,7 @@ static void test_4_newer_submit_replaces_and_drops_older(void **state)
 	s3 = online_submit(k.on, &q);
 	assert_true(s1 < s2 && s2 < s3);
 	assert_true(online_busy(k.on));
-	sleep_ms(100);
+	ca_sleep_ms(100);
 	assert_false(online_take(k.on, &res));
 
 	/* Let it through: 1 finishes (dropped), 3 runs; 2 never does. */
@@ -705,7 +690,7 @@ static void test_4_newer_submit_replaces_and_drops_older(void **state)
 	assert_int_equal(res.seq, s3);
 	assert_int_equal(res.outcome, ONLINE_OK);
 	assert_false(online_busy(k.on));
-	sleep_ms(100);
+	ca_sleep_ms(100);
 	assert_false(online_take(k.on, &res));
 	assert_int_equal(atomic_load(&k.notified), 1);
 	last_code(&hub, p1, code); /* request 1 did reach the hub */
@@ -747,11 +732,11 @@ static void test_5_stop_aborts_a_hanging_request(void **state)
 	q.op = ONLINE_SMS;
 	snprintf(q.phone, sizeof(q.phone), "13800005005");
 	online_submit(k.on, &q);
-	sleep_ms(300);
+	ca_sleep_ms(300);
 	assert_true(online_busy(k.on));
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	stop(&k);
-	took = mono_ms() - t0;
+	took = ca_mono_ms() - t0;
 	fprintf(stderr, "online_stop with a hanging request: %lld ms\n", (long long)took);
 	assert_true(took < 2000);
 	assert_int_equal(atomic_load(&k.notified), 0);
@@ -775,9 +760,9 @@ static void test_6_hub_killed_offline_within_timeouts(void **state)
 	assert_int_equal(res.outcome, ONLINE_OK);
 
 	hubproc_kill(&hub);
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	sms(&k, "13800006006", &res);
-	took = mono_ms() - t0;
+	took = ca_mono_ms() - t0;
 	assert_int_equal(res.outcome, ONLINE_OFFLINE);
 	assert_int_equal(res.status, 0);
 	assert_int_equal(res.hub_date_s, 0);

@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/clock.h"
 #include "../../src/core/log.h"
 #include "../../src/core/uuid.h"
 #include "../../src/kiosk/dispenser.h"
@@ -65,21 +66,6 @@
 #include "../support/hubproc.h"
 
 #define KIOSK_ID "hall-pick-01"
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* Copy src into dst (size n); fail the test when it does not fit. */
 static void copy_to(char *dst, size_t n, const char *src)
@@ -390,12 +376,12 @@ static void wake(void *ctx)
 static void run_req(struct pickup *p, const struct pickup_req *q, struct pickup_result *r)
 {
 	uint64_t seq = pickup_submit(p, q);
-	int64_t end = mono_ms() + 10000;
+	int64_t end = ca_mono_ms() + 10000;
 
 	while (!pickup_take(p, r)) {
-		if (mono_ms() > end)
+		if (ca_mono_ms() > end)
 			fail_msg("no result for request %llu", (unsigned long long)seq);
-		sleep_ms(10);
+		ca_sleep_ms(10);
 	}
 	assert_int_equal(r->seq, seq);
 	assert_false(pickup_busy(p));
@@ -422,9 +408,9 @@ static void test_2_worker_status_restock_pickup_and_refusal(void **state)
 	o.notify_ctx = &w;
 	assert_int_equal(pickup_start(&o, &p), CA_OK);
 	/* The worker reads the device once at start, for the heartbeat. */
-	end = mono_ms() + 10000;
-	while (!pickup_health(p, &ds, &answered, &unconfirmed) && mono_ms() < end)
-		sleep_ms(10);
+	end = ca_mono_ms() + 10000;
+	while (!pickup_health(p, &ds, &answered, &unconfirmed) && ca_mono_ms() < end)
+		ca_sleep_ms(10);
 	assert_true(answered);
 	assert_int_equal(ds.stock[0], 5);
 
@@ -756,7 +742,7 @@ static void child_pickup_and_crash(struct tenv *t, const char *app_id)
 	for (i = 0; i < 1000; i++) {
 		if (pickup_take(p, &r))
 			_exit(3); /* a result means the hook did not fire */
-		sleep_ms(10);
+		ca_sleep_ms(10);
 	}
 	_exit(4);
 }
@@ -910,9 +896,9 @@ static void test_4c_device_silent_at_start_is_retried(void **state)
 	o.retry_ms = 200;
 	assert_int_equal(pickup_start(&o, &p), CA_OK);
 	open_store(t);
-	end = mono_ms() + 10000;
-	while (intent_pending(t->st) && mono_ms() < end)
-		sleep_ms(50);
+	end = ca_mono_ms() + 10000;
+	while (intent_pending(t->st) && ca_mono_ms() < end)
+		ca_sleep_ms(50);
 	pickup_stop(p);
 	assert_false(intent_pending(t->st));
 	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
@@ -985,7 +971,7 @@ static void sync_drain(struct tenv *t, const char *secret)
 	struct sync_status s;
 	struct sync_opts o;
 	struct sync *sy = NULL;
-	int64_t end = mono_ms() + 20000;
+	int64_t end = ca_mono_ms() + 20000;
 	bool ok = false;
 
 	snprintf(t->cfg.server_url, sizeof(t->cfg.server_url), "%s", hub.url);
@@ -995,8 +981,8 @@ static void sync_drain(struct tenv *t, const char *secret)
 	o.secret = secret;
 	o.feed_wait_s = -1;
 	assert_int_equal(sync_start(&o, &sy), CA_OK);
-	while (!ok && mono_ms() < end)
-		if (sync_wait(sy, &s, (int)(end - mono_ms())) && s.online && s.pending == 0)
+	while (!ok && ca_mono_ms() < end)
+		if (sync_wait(sy, &s, (int)(end - ca_mono_ms())) && s.online && s.pending == 0)
 			ok = true;
 	sync_stop(sy);
 	assert_true(ok);
@@ -1073,8 +1059,8 @@ static void test_5_hub_takes_the_fault_once_then_the_collect(void **state)
 	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "ready", t->app.id, "--kiosk",
 				     HUB_DEV, "--slot", "1", (char *)NULL), 0);
 	/* The feed brings "ready for pickup" to the kiosk. */
-	end = mono_ms() + 20000;
-	while (proc_of(t->st, t->app.id) != CA_PROC_READY_FOR_PICKUP && mono_ms() < end)
+	end = ca_mono_ms() + 20000;
+	while (proc_of(t->st, t->app.id) != CA_PROC_READY_FOR_PICKUP && ca_mono_ms() < end)
 		sync_drain(t, secret);
 	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_READY_FOR_PICKUP);
 

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/clock.h"
 #include "../../src/core/log.h"
 #include "../../src/core/uuid.h"
 #include "../../src/kiosk/store.h"
@@ -33,14 +34,6 @@
 #include "../fixture.h"
 
 #define SECRET "8d3b1f0e9c2a4d6b8e0f1a3c5e7b9d2f"
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A temporary directory with a store of n drafts. */
 struct tenv {
@@ -210,14 +203,14 @@ static void test_2_offline_everything_queues_nothing_blocks(void **state)
 	o.backoff_base_ms = 1000;
 	o.backoff_cap_ms = 2000;
 	o.feed_wait_s = -1;
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	assert_int_equal(sync_start(&o, &s), CA_OK);
-	assert_true(mono_ms() - t0 < 200); /* starting never waits on the network */
+	assert_true(ca_mono_ms() - t0 < 200); /* starting never waits on the network */
 
 	pfd.fd = sync_event_fd(s);
 	pfd.events = POLLIN;
 	assert_int_equal(poll(&pfd, 1, 5000), 1);
-	while (mono_ms() - t0 < 5000 && !offline)
+	while (ca_mono_ms() - t0 < 5000 && !offline)
 		if (sync_wait(s, &st, 500) && !st.online && st.last_error[0])
 			offline = true;
 	assert_true(offline);
@@ -238,9 +231,9 @@ static void test_2_offline_everything_queues_nothing_blocks(void **state)
 	assert_int_equal(pending, 6);
 	assert_true(attempts2 > attempts);
 
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	sync_stop(s);
-	assert_true(mono_ms() - t0 < 1500);
+	assert_true(ca_mono_ms() - t0 < 1500);
 }
 
 /* A hub that accepts and never answers: stop interrupts the hanging
@@ -264,9 +257,9 @@ static void test_3_stop_interrupts_a_hanging_request(void **state)
 	o.feed_wait_s = -1;
 	assert_int_equal(sync_start(&o, &s), CA_OK);
 	usleep(700 * 1000); /* the push is now stuck in the TLS handshake */
-	t0 = mono_ms();
+	t0 = ca_mono_ms();
 	sync_stop(s);
-	took = mono_ms() - t0;
+	took = ca_mono_ms() - t0;
 	close(lfd);
 	assert_true(took < 2500);
 	{

@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/clock.h"
 #include "../../src/core/version.h"
 #include "../../src/core/log.h"
 #include "../../src/core/mask.h"
@@ -52,14 +53,6 @@
 #include "../support/hubproc.h"
 
 static struct hubproc hub;
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the kiosk side ---- */
 
@@ -237,10 +230,10 @@ static struct sync_opts opts_of(const struct kiosk *k)
 static bool wait_for(struct sync *s, struct sync_status *st, int timeout_ms,
 		     bool (*pred)(const struct sync_status *))
 {
-	int64_t end = mono_ms() + timeout_ms;
+	int64_t end = ca_mono_ms() + timeout_ms;
 
-	while (mono_ms() < end)
-		if (sync_wait(s, st, (int)(end - mono_ms())) && pred(st))
+	while (ca_mono_ms() < end)
+		if (sync_wait(s, st, (int)(end - ca_mono_ms())) && pred(st))
 			return true;
 	return false;
 }
@@ -529,11 +522,11 @@ static void test_3_faults_back_off_lose_nothing_duplicate_nothing(void **state)
 	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		proxy_mode(&p, modes[m]);
 		enqueue(k, 2, true);
-		t0 = mono_ms();
+		t0 = ca_mono_ms();
 		sync_wake(s);
 		if (!wait_for(s, &st, 3000 + 4000, failed))
 			fail_msg("%s: the engine did not notice the fault", modes[m]);
-		t_fail = mono_ms();
+		t_fail = ca_mono_ms();
 		/* Never past its timeouts: total 3 s (the low-speed window is
 		 * shorter), plus scheduling slack. */
 		if (t_fail - t0 > 3000 + 2500)
@@ -543,7 +536,7 @@ static void test_3_faults_back_off_lose_nothing_duplicate_nothing(void **state)
 		if (!wait_for(s, &st, 15000, drained))
 			fail_msg("%s: not drained after the fault (%s)", modes[m],
 				 st.last_error);
-		t_done = mono_ms();
+		t_done = ca_mono_ms();
 		if (!strcmp(modes[m], "503") || !strcmp(modes[m], "429")) {
 			/* Retry-After: 2 is a floor. */
 			if (t_done - t_fail < 1500)

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/clock.h"
 #include "../../src/core/log.h"
 #include "../../src/core/uuid.h"
 #include "../../src/kiosk/store.h"
@@ -40,14 +41,6 @@
 #define NAPPS 4
 
 static struct hubproc hub;
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A request to the hub: admin (bearer) when secret is NULL, else signed
  * as DEV. The parsed body (caller decrefs; may be NULL), *status. */
@@ -142,7 +135,7 @@ static void kiosk_app(const struct kiosk *k, int i, struct ca_app *a)
  * shows. */
 static void wait_kiosk(const struct kiosk *k, const enum ca_app_status want[NAPPS])
 {
-	int64_t end = mono_ms() + 20000;
+	int64_t end = ca_mono_ms() + 20000;
 	struct ca_app a;
 	int i, ok;
 
@@ -155,7 +148,7 @@ static void wait_kiosk(const struct kiosk *k, const enum ca_app_status want[NAPP
 		if (ok)
 			return;
 		usleep(100 * 1000);
-	} while (mono_ms() < end);
+	} while (ca_mono_ms() < end);
 	for (i = 0; i < NAPPS; i++) {
 		kiosk_app(k, i, &a);
 		fprintf(stderr, "app %d: %s (want %s), rev %lld\n", i,
@@ -168,13 +161,13 @@ static void wait_kiosk(const struct kiosk *k, const enum ca_app_status want[NAPP
 /* Wait (20 s) until the engine has delivered every outbox row. */
 static void wait_drained(const struct kiosk *k)
 {
-	int64_t end = mono_ms() + 20000;
+	int64_t end = ca_mono_ms() + 20000;
 	struct sync_status st;
 
 	do {
 		if (sync_wait(k->s, &st, 200) && st.online && st.pending == 0)
 			return;
-	} while (mono_ms() < end);
+	} while (ca_mono_ms() < end);
 	fail_msg("the outbox was not drained: %s", st.last_error);
 }
 
@@ -182,7 +175,7 @@ static void wait_drained(const struct kiosk *k)
  * shows a page's rows before the engine publishes the cursor it reached. */
 static void wait_cursor(const struct kiosk *k, int64_t rev)
 {
-	int64_t end = mono_ms() + 20000;
+	int64_t end = ca_mono_ms() + 20000;
 	struct sync_status st;
 
 	do {
@@ -190,7 +183,7 @@ static void wait_cursor(const struct kiosk *k, int64_t rev)
 		if (st.feed_cursor == rev)
 			return;
 		usleep(50 * 1000);
-	} while (mono_ms() < end);
+	} while (ca_mono_ms() < end);
 	fail_msg("the kiosk's feed cursor stayed at %lld, not %lld", (long long)st.feed_cursor,
 		 (long long)rev);
 }

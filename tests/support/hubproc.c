@@ -1,4 +1,5 @@
 /* hubproc.c - a real ca-hub for tests (see hubproc.h). */
+#include "../../src/core/clock.h"
 #include "hubproc.h"
 
 #include <curl/curl.h>
@@ -19,14 +20,6 @@
 #include <unistd.h>
 
 #include "../../src/core/sign.h"
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 /* Run /bin/sh -c script in dir, output to log; 0 when it exits 0. */
 static int sh(const char *dir, const char *script)
@@ -173,7 +166,7 @@ static int launch(struct hubproc *hp)
 					break;
 			}
 		}
-		sleep_ms(50);
+		ca_sleep_ms(50);
 	}
 	if (i == 300) {
 		fprintf(stderr, "hubproc: ca-hub did not answer; see %s\n", hp->log);
@@ -240,7 +233,7 @@ int hubproc_stop(struct hubproc *hp)
 
 		if (r == hp->pid)
 			break;
-		sleep_ms(50);
+		ca_sleep_ms(50);
 	}
 	if (i == 600) {
 		fprintf(stderr, "hubproc: ca-hub (pid %d) still running 30 s after SIGTERM: killed\n",
