@@ -78,12 +78,17 @@ CORE_SRCS = \
 	src/core/valid.c \
 	src/core/version.c
 
-KIOSK_SRCS = \
+# Infrastructure the kiosk, the hub and the UI share (src/common):
+# private files, durable saves, INI lines, sd_notify, SQLite errors, wiping.
+COMMON_SRCS = \
+	src/common/filesave.c \
 	src/common/fsperm.c \
 	src/common/iniline.c \
 	src/common/sdnotify.c \
 	src/common/sqlerr.c \
-	src/common/wipe.c \
+	src/common/wipe.c
+
+KIOSK_SRCS = \
 	src/kiosk/config.c \
 	src/kiosk/dispenser.c \
 	src/kiosk/dispproto.c \
@@ -98,6 +103,7 @@ SYNC_MAIN  = src/kiosk/sync_main.c
 ZFREE_OBJ  = $(BUILD)/src/kiosk/zfree.o
 
 TESTS = \
+	tests/common/test_filesave \
 	tests/core/test_app \
 	tests/core/test_clock \
 	tests/core/test_codec \
@@ -120,10 +126,6 @@ TESTS = \
 
 # The central server (ca-hub), its staff CLI (ca-hubctl) and their tests.
 HUB_SRCS = \
-	src/common/fsperm.c \
-	src/common/iniline.c \
-	src/common/sdnotify.c \
-	src/common/sqlerr.c \
 	src/hub/api.c \
 	src/hub/api_admin.c \
 	src/hub/api_feed.c \
@@ -206,6 +208,7 @@ TESTS += \
 	tests/ui/test_ui
 
 CORE_OBJS  = $(CORE_SRCS:%.c=$(BUILD)/%.o)
+COMMON_OBJS = $(COMMON_SRCS:%.c=$(BUILD)/%.o)
 KIOSK_OBJS = $(KIOSK_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS  = $(TESTS:%=$(BUILD)/%)
 KIOSK_BIN  = $(BUILD)/ca-kiosk
@@ -213,6 +216,7 @@ SYNC_BIN   = $(BUILD)/ca-kiosk-sync
 FAULTPROXY = $(BUILD)/faultproxy
 DISPSIM    = $(BUILD)/dispenser-sim
 LIBCORE    = $(BUILD)/libcacore.a
+LIBCOMMON  = $(BUILD)/libcacommon.a
 LIBKIOSK   = $(BUILD)/libcakiosk.a
 
 ALL_CFLAGS  = $(PROJ_CFLAGS) $(KIOSK_CFLAGS) $(CPPFLAGS) $(CFLAGS)
@@ -253,11 +257,15 @@ $(LIBCORE): $(CORE_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+$(LIBCOMMON): $(COMMON_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
 $(LIBKIOSK): $(KIOSK_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(SYNC_BIN): $(BUILD)/$(SYNC_MAIN:.c=.o) $(ZFREE_OBJ) $(LIBKIOSK) $(LIBCORE)
+$(SYNC_BIN): $(BUILD)/$(SYNC_MAIN:.c=.o) $(ZFREE_OBJ) $(LIBKIOSK) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_RUN_LIBS)
 
 # The sync tests' fault-injection proxy (tools/faultproxy.c, OpenSSL).
@@ -271,12 +279,12 @@ $(DISPSIM): $(BUILD)/tools/dispenser_sim.o $(BUILD)/src/kiosk/dispproto.o
 
 # The sync tests against the real hub also link the hub test helper.
 $(BUILD)/tests/kiosk/test_sync_hub: $(BUILD)/tests/kiosk/test_sync_hub.o \
-		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
+		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 
 # The restore test (hub backup and restore under a running kiosk engine), likewise.
 $(BUILD)/tests/kiosk/test_sync_restore: $(BUILD)/tests/kiosk/test_sync_restore.o \
-		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
+		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 
 # The pickup worker's tests push a fault record to the real hub, likewise,
@@ -284,24 +292,24 @@ $(BUILD)/tests/kiosk/test_sync_restore: $(BUILD)/tests/kiosk/test_sync_restore.o
 # dispenser's own tests do.
 $(BUILD)/tests/kiosk/test_pickup: $(BUILD)/tests/kiosk/test_pickup.o \
 		$(BUILD)/tests/support/hubproc.o $(BUILD)/tests/support/dispsim.o \
-		$(LIBKIOSK) $(LIBCORE)
+		$(LIBKIOSK) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 
 $(BUILD)/tests/kiosk/test_dispenser: $(BUILD)/tests/kiosk/test_dispenser.o \
-		$(BUILD)/tests/support/dispsim.o $(LIBKIOSK) $(LIBCORE)
+		$(BUILD)/tests/support/dispsim.o $(LIBKIOSK) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 
 # The kiosks' health at the real hub (heartbeats, ca-hubctl fleet), likewise.
 $(BUILD)/tests/kiosk/test_health: $(BUILD)/tests/kiosk/test_health.o \
-		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
+		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 
 # The interactive-call worker against the real hub, likewise.
 $(BUILD)/tests/kiosk/test_online: $(BUILD)/tests/kiosk/test_online.o \
-		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCORE)
+		$(BUILD)/tests/support/hubproc.o $(LIBKIOSK) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBKIOSK) $(LIBCORE)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBKIOSK) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS) $(TEST_LIBS)
 
 # ---- hub: ca-hub, ca-hubctl, tests/hub (real processes, tests/support/hubproc) ----
@@ -318,15 +326,15 @@ $(LIBHUB): $(HUB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(HUB_BIN): $(BUILD)/$(HUB_MAIN:.c=.o) $(LIBHUB) $(LIBCORE)
+$(HUB_BIN): $(BUILD)/$(HUB_MAIN:.c=.o) $(LIBHUB) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $^ $(HUB_LIBS)
 
 # ca-hubctl's backup and restore work on the store file (datadir.c, db.c).
-$(HUBCTL_BIN): $(BUILD)/$(HUBCTL_MAIN:.c=.o) $(LIBHUB) $(LIBCORE)
+$(HUBCTL_BIN): $(BUILD)/$(HUBCTL_MAIN:.c=.o) $(LIBHUB) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HUB_LIBS)
 
 # HUBPROC is also named below, so make prefers this rule to the generic one.
-$(BUILD)/tests/hub/%: $(BUILD)/tests/hub/%.o $(HUBPROC) $(LIBHUB) $(LIBCORE)
+$(BUILD)/tests/hub/%: $(BUILD)/tests/hub/%.o $(HUBPROC) $(LIBHUB) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HUB_LIBS) $(TEST_LIBS)
 
 all: $(HUB_BIN) $(HUBCTL_BIN) $(HUBPROC)
@@ -336,7 +344,7 @@ check: $(HUB_BIN) $(HUBCTL_BIN) $(HUBPROC)
 # `make test`: it measures, it does not pin.
 BENCH_SYNC = $(BUILD)/bench-sync
 $(BENCH_SYNC): $(BUILD)/tools/bench_sync.o $(BUILD)/tests/support/hubproc.o \
-		$(LIBKIOSK) $(LIBCORE)
+		$(LIBKIOSK) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS)
 
 bench: $(BENCH_SYNC) $(HUB_BIN) $(HUBCTL_BIN)
@@ -347,7 +355,7 @@ bench: $(BENCH_SYNC) $(HUB_BIN) $(HUBCTL_BIN)
 # BENCH_HUB_ARGS, e.g. `make bench-hub BENCH_HUB_ARGS=--quick`.
 BENCH_HUB = $(BUILD)/bench-hub
 $(BUILD)/tools/bench_hub.o: ALL_CFLAGS += $(HUB_CFLAGS)
-$(BENCH_HUB): $(BUILD)/tools/bench_hub.o $(HUBPROC) $(LIBCORE)
+$(BENCH_HUB): $(BUILD)/tools/bench_hub.o $(HUBPROC) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $^ $(KIOSK_LIBS) $(call pkg_libs,openssl) -lm
 
 .PHONY: bench-hub
@@ -371,10 +379,10 @@ $(LIBIME): $(IME_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/tests/ui/test_ime $(BUILD)/tests/ui/test_keyboard: %: %.o $(LIBIME) $(LIBCORE)
+$(BUILD)/tests/ui/test_ime $(BUILD)/tests/ui/test_keyboard: %: %.o $(LIBIME) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(IME_LIBS) $(KIOSK_LIBS) $(TEST_LIBS)
 
-$(BENCH_IME): $(BUILD)/tools/bench_ime.o $(LIBIME) $(LIBCORE)
+$(BENCH_IME): $(BUILD)/tools/bench_ime.o $(LIBIME) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(IME_LIBS) $(KIOSK_LIBS)
 
 .PHONY: bench-ime
@@ -418,14 +426,14 @@ $(LIBUI): $(UI_OBJS) $(XDG_SHELL_O)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/tests/ui/test_theme $(BUILD)/tests/ui/test_ui: %: %.o $(LIBUI) $(LIBCORE)
+$(BUILD)/tests/ui/test_theme $(BUILD)/tests/ui/test_ui: %: %.o $(LIBUI) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(KIOSK_LIBS) $(TEST_LIBS)
 
 # test_render reads PNGs back with SDL_image (the kiosk only writes them).
-$(BUILD)/tests/ui/test_render: %: %.o $(UI_PAGES) $(LIBUI) $(LIBCORE)
+$(BUILD)/tests/ui/test_render: %: %.o $(UI_PAGES) $(LIBUI) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(call pkg_libs,SDL2_image) $(KIOSK_LIBS) $(TEST_LIBS)
 
-$(UI_GALLERY): $(BUILD)/tools/ui_gallery.o $(UI_PAGES) $(LIBUI) $(LIBCORE)
+$(UI_GALLERY): $(BUILD)/tools/ui_gallery.o $(UI_PAGES) $(LIBUI) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(KIOSK_LIBS)
 
 # ca-kiosk: the app (src/kiosk/app.c, kbview.c and the screens scr_*.c)
@@ -440,7 +448,7 @@ APP_OBJS = $(APP_SRCS:%.c=$(BUILD)/%.o)
 
 $(APP_OBJS) $(BUILD)/$(KIOSK_MAIN:.c=.o): ALL_CFLAGS += $(UI_CFLAGS)
 
-$(KIOSK_BIN): $(BUILD)/$(KIOSK_MAIN:.c=.o) $(ZFREE_OBJ) $(APP_OBJS) $(LIBUI) $(LIBIME) $(LIBKIOSK) $(LIBCORE)
+$(KIOSK_BIN): $(BUILD)/$(KIOSK_MAIN:.c=.o) $(ZFREE_OBJ) $(APP_OBJS) $(LIBUI) $(LIBIME) $(LIBKIOSK) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $^ $(UI_LIBS) $(IME_LIBS) $(KIOSK_RUN_LIBS)
 
 # Flow scripts against the real UI (tests/flows/, docs/flows.md): every
@@ -459,7 +467,7 @@ WAYLAND_TEST = tests/kiosk/test_wayland.sh
 # ... which also runs test_wlshm under that weston (src/ui/wlshm.c).
 WLSHM_TEST = $(BUILD)/tests/ui/test_wlshm
 $(BUILD)/tests/ui/test_wlshm.o: ALL_CFLAGS += $(UI_CFLAGS)
-$(WLSHM_TEST): %: %.o $(LIBUI) $(LIBCORE)
+$(WLSHM_TEST): %: %.o $(LIBUI) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS)
 
 # `make gallery`: one PNG per page and orientation in out/gallery/.
@@ -533,7 +541,7 @@ FUZZERS = \
 	keyboard \
 	script
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(KIOSK_SRCS) | deps
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(COMMON_SRCS) $(KIOSK_SRCS) | deps
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) $(KIOSK_CFLAGS) -o $@ $^ $(KIOSK_LIBS)
 
@@ -545,7 +553,7 @@ $(FUZZ_DIR)/fuzz_hubcfg: tests/fuzz/fuzz_hubcfg.c $(CORE_SRCS) src/common/inilin
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) $(HUB_CFLAGS) -o $@ $^ $(HUB_LIBS)
 
-$(FUZZ_DIR)/fuzz_hubreq: tests/fuzz/fuzz_hubreq.c $(CORE_SRCS) $(HUB_SRCS) | deps
+$(FUZZ_DIR)/fuzz_hubreq: tests/fuzz/fuzz_hubreq.c $(CORE_SRCS) $(COMMON_SRCS) $(HUB_SRCS) | deps
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) $(HUB_CFLAGS) -pthread -o $@ $^ $(HUB_LIBS)
 

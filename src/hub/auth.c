@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/filesave.h"
 #include "../core/log.h"
 #include "../core/sign.h"
 #include "hub.h"
@@ -135,7 +136,7 @@ int auth_admin(struct http_req *rq)
 
 ca_err auth_token_init(const char *data_dir, char out[65], char *err, size_t errlen)
 {
-	char path[512], tmp[520], buf[80];
+	char path[512], buf[80];
 	ssize_t n;
 	int fd;
 
@@ -167,27 +168,9 @@ ca_err auth_token_init(const char *data_dir, char out[65], char *err, size_t err
 		snprintf(err, errlen, "no randomness for the admin token");
 		return CA_ERR_IO;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
-		return CA_ERR_IO;
-	}
 	snprintf(buf, sizeof(buf), "%s\n", out);
-	n = write(fd, buf, strlen(buf));
-	if (n != (ssize_t)strlen(buf) || fsync(fd) != 0) {
-		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
+	if (file_save(path, buf, strlen(buf), 0600, err, errlen) != CA_OK)
 		return CA_ERR_IO;
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: cannot rename: %s", path, strerror(errno));
-		unlink(tmp);
-		return CA_ERR_IO;
-	}
 	log_info(TAG, "new admin token written to %s (mode 0600)", path);
 	return CA_OK;
 }

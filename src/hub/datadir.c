@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/filesave.h"
 #include "../common/fsperm.h"
 #include "../core/log.h"
 #include "db.h"
@@ -111,23 +112,6 @@ static int sync_path(const char *path, bool is_dir)
 	return r;
 }
 
-/* fsync the directory holding path. */
-static int sync_parent(const char *path)
-{
-	char d[PATH_CAP];
-	char *slash;
-
-	snprintf(d, sizeof(d), "%s", path);
-	slash = strrchr(d, '/');
-	if (!slash)
-		return sync_path(".", true);
-	if (slash == d)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	return sync_path(d, true);
-}
-
 /* Rename from to to, never replacing to (EEXIST when it exists). Falls
  * back to link + unlink where the file system has no RENAME_NOREPLACE. */
 static int rename_noreplace(const char *from, const char *to)
@@ -191,7 +175,7 @@ ca_err datadir_backup(const char *dir, const char *file, long long *bytes, char 
 		e = errno == EEXIST ? CA_ERR_CONFLICT : CA_ERR_IO;
 		goto fail;
 	}
-	if (sync_parent(file) != 0)
+	if (file_sync_parent(file) != 0)
 		log_warn(TAG, "%s: cannot sync its directory: %s", file, strerror(errno));
 	if (bytes)
 		*bytes = (long long)sb.st_size;

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/filesave.h"
 #include "../common/paths.h"
 #include "../common/sdnotify.h"
 #include "../core/clock.h"
@@ -133,17 +134,16 @@ static bool is_loopback(const char *addr)
 	return inet_pton(AF_INET6, addr, b) == 1 && memcmp(b, v6lo, 16) == 0;
 }
 
-/* Write the bound port to DATA_DIR/hub.port (temp file + rename). */
+/* Write the bound port to DATA_DIR/hub.port (file_save: a reader never
+ * sees half a number). */
 static void write_port(const char *dir, int port)
 {
-	char path[HUBCFG_PATH_MAX + 32], tmp[HUBCFG_PATH_MAX + 40];
-	FILE *f;
+	char path[HUBCFG_PATH_MAX + 32], text[16], err[FILESAVE_PATH_MAX + 128];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, HUB_PORT_FILE);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
-		log_warn("hub", "%s: cannot write the port file: %s", path, strerror(errno));
+	snprintf(text, sizeof(text), "%d\n", port);
+	if (file_save(path, text, strlen(text), 0600, err, sizeof(err)) != CA_OK)
+		log_warn("hub", "cannot write the port file: %s", err);
 }
 
 /* GET /health of this hub (TLS not verified: it is our own socket, and

@@ -23,6 +23,7 @@
  * learns that seq from STATUS at open, and again before the next DISPENSE
  * whenever an exchange ended without an answer.
  */
+#include "../common/filesave.h"
 #include "../core/clock.h"
 #include "dispenser.h"
 
@@ -142,14 +143,14 @@ static void status_text(struct disp_status *st)
 
 /* ---- sim driver ---- */
 
-/* Write the sim state to d->path: tmp file, fsync, rename, fsync dir. */
+/* Write the sim state to d->path, durably (file_save: tmp file, fsync,
+ * rename, fsync of the directory). */
 static ca_err sim_save(const struct disp *d, const struct sim_state *s)
 {
-	char tmp[DISP_PATH_MAX + 8], text[DISP_STATE_MAX], dir[DISP_PATH_MAX];
-	size_t used = 0, len;
-	char *slash;
-	int fd = -1, dfd, i;
-	ca_err ret = CA_ERR_IO;
+	char text[DISP_STATE_MAX], err[FILESAVE_PATH_MAX + 128];
+	size_t used = 0;
+	ca_err ret;
+	int i;
 
 	used += (size_t)snprintf(text + used, sizeof(text) - used,
 				 DISP_STATE_MAGIC "\nslots %d\nstock",
@@ -162,42 +163,11 @@ static ca_err sim_save(const struct disp *d, const struct sim_state *s)
 		"next_empty %d\nlast %u %d\n", s->jam, s->door, s->hw,
 		s->next_jam, s->next_no_answer, s->next_empty, s->last_seq,
 		(int)s->last_result);
-	len = strlen(text);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto out;
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
-		goto out;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, d->path) != 0)
-		goto out;
-	snprintf(dir, sizeof(dir), "%s", d->path);
-	slash = strrchr(dir, '/');
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	else
-		snprintf(dir, sizeof(dir), ".");
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	ret = CA_OK;
-out:
+	ret = file_save(d->path, text, strlen(text), 0600, err, sizeof(err));
 	if (ret != CA_OK) {
 		int saved = errno;
 
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		log_error("dispenser", "cannot save state %s: %s", d->path,
-			  strerror(saved));
+		log_error("dispenser", "cannot save state: %s", err);
 		errno = saved;
 	}
 	return ret;

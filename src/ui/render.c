@@ -30,6 +30,7 @@
 #include <png.h>
 #include <SDL_ttf.h>
 
+#include "../common/filesave.h"
 #include "../core/log.h"
 #include "wlshm.h"
 #include "wlwin.h"
@@ -1580,13 +1581,11 @@ out:
 static ca_err save_png(struct render *r, const char *path)
 {
 	SDL_Surface *s;
-	char tmp[1024];
-	FILE *f;
+	struct filesave fs;
+	char err[FILESAVE_PATH_MAX + 128] = "the PNG could not be written";
 	int w, h;
-	ca_err ret = CA_OK;
+	ca_err ret;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return CA_ERR_TOO_LONG;
 	if (SDL_GetRenderTarget(r->ren)) {
 		w = r->w; /* the canvas: the UI as painted, before the turn */
 		h = r->h;
@@ -1596,19 +1595,21 @@ static ca_err save_png(struct render *r, const char *path)
 	s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
 	if (!s)
 		return CA_ERR_NOMEM;
-	if (SDL_RenderReadPixels(r->ren, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) != 0 ||
-	    !(f = fopen(tmp, "wb"))) {
+	if (SDL_RenderReadPixels(r->ren, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) != 0) {
 		SDL_FreeSurface(s);
 		return CA_ERR_IO;
 	}
-	if (!write_png(f, s->pixels, w, h, s->pitch))
-		ret = CA_ERR_IO;
-	if (fclose(f) != 0)
-		ret = CA_ERR_IO;
-	if (ret == CA_OK && rename(tmp, path) != 0)
-		ret = CA_ERR_IO;
+	ret = filesave_open(&fs, path, 0644, err, sizeof(err));
+	if (ret == CA_OK) {
+		if (write_png(fs.f, s->pixels, w, h, s->pitch)) {
+			ret = filesave_commit(&fs, err, sizeof(err));
+		} else {
+			filesave_abort(&fs);
+			ret = CA_ERR_IO;
+		}
+	}
 	if (ret != CA_OK)
-		remove(tmp);
+		SDL_Log("screenshot %s: %s", path, err);
 	SDL_FreeSurface(s);
 	return ret;
 }
