@@ -541,108 +541,111 @@ static void print_app_line(json_t *a)
 	       json_string_value(json_object_get(a, "company")));
 }
 
-/* Print what a command answered. */
-static void print_result(const struct ctl *c, const char *cmd, json_t *r)
+/* ---- what the commands print ---- */
+
+static void print_json(json_t *r)
 {
-	json_t *a = json_object_get(r, "app"), *x;
+	char *t = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	printf("%s\n", t ? t : "");
+	free(t);
+}
+
+static void print_apps(json_t *r)
+{
+	json_t *x;
 	size_t i;
 
-	if (c->json || !strcmp(cmd, "show") || !strcmp(cmd, "pay show")) {
-		char *t = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_array_foreach(json_object_get(r, "apps"), i, x)
+		print_app_line(x);
+	if (json_array_size(json_object_get(r, "apps")) == 0)
+		printf("(no applications)\n");
+}
 
-		printf("%s\n", t ? t : "");
-		free(t);
-		return;
-	}
-	if (!strcmp(cmd, "list")) {
-		json_array_foreach(json_object_get(r, "apps"), i, x)
-			print_app_line(x);
-		if (json_array_size(json_object_get(r, "apps")) == 0)
-			printf("(no applications)\n");
-		return;
-	}
-	if (!strcmp(cmd, "device list")) {
-		json_array_foreach(json_object_get(r, "devices"), i, x) {
-			char w[32];
+static void print_devices(json_t *r)
+{
+	json_t *x;
+	size_t i;
 
-			printf("%-32s %-8s last seen %s\n",
-			       json_string_value(json_object_get(x, "id")),
-			       json_is_true(json_object_get(x, "enabled")) ? "enabled" : "disabled",
-			       when(json_integer_value(json_object_get(x, "last_seen")), w));
-		}
-		if (json_array_size(json_object_get(r, "devices")) == 0)
-			printf("(no devices)\n");
-		return;
-	}
-	if (!strcmp(cmd, "restocks")) {
-		print_restocks(r);
-		return;
-	}
-	if (!strcmp(cmd, "fleet")) {
-		print_fleet(r);
-		return;
-	}
-	if (!strcmp(cmd, "fleet restart")) {
-		printf("%s\n", msg(MSG_FLEET_RESTART_ASKED));
-		return;
-	}
-	if (!strcmp(cmd, "server")) {
-		printf("connections %lld of at most %lld, long-polls parked %lld, woken for a "
-		       "change %lld, cut by a deadline %lld\n",
-		       (long long)json_integer_value(json_object_get(r, "connections")),
-		       (long long)json_integer_value(json_object_get(r, "max_connections")),
-		       (long long)json_integer_value(json_object_get(r, "parked")),
-		       (long long)json_integer_value(json_object_get(r, "woken")),
-		       (long long)json_integer_value(json_object_get(r, "cut")));
-		return;
-	}
-	if (!strcmp(cmd, "pickup-code")) {
-		print_code_orders(r);
-		return;
-	}
-	if (!strcmp(cmd, "device add")) {
-		printf("device %s provisioned; its secret (shown only now):\n%s\n",
-		       json_string_value(json_object_get(r, "id")),
-		       json_string_value(json_object_get(r, "secret")));
-		return;
-	}
-	if (!strcmp(cmd, "sms last")) {
-		printf("%s (tries %lld%s)\n", json_string_value(json_object_get(r, "code")),
-		       (long long)json_integer_value(json_object_get(r, "tries")),
-		       json_is_true(json_object_get(r, "used")) ? ", used" : "");
-		return;
-	}
-	if (!strcmp(cmd, "clock advance")) {
-		time_t t = (time_t)json_integer_value(json_object_get(r, "now"));
-		char buf[64];
+	json_array_foreach(json_object_get(r, "devices"), i, x) {
+		char w[32];
 
-		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-		printf("hub clock now %s\n", buf);
-		return;
+		printf("%-32s %-8s last seen %s\n", json_string_value(json_object_get(x, "id")),
+		       json_is_true(json_object_get(x, "enabled")) ? "enabled" : "disabled",
+		       when(json_integer_value(json_object_get(x, "last_seen")), w));
 	}
-	if (!strcmp(cmd, "paysim fault")) {
-		json_t *cf = json_object_get(r, "close_fail"), *qf = json_object_get(r, "query_fail");
+	if (json_array_size(json_object_get(r, "devices")) == 0)
+		printf("(no devices)\n");
+}
 
-		if (json_is_integer(cf))
-			printf("the provider fails its next %lld closes\n",
-			       (long long)json_integer_value(cf));
-		if (json_is_integer(qf))
-			printf("the provider fails its next %lld queries\n",
-			       (long long)json_integer_value(qf));
-		return;
-	}
-	if (!strcmp(cmd, "pay")) {
-		char y[32];
+static void print_restart_asked(json_t *r)
+{
+	(void)r;
+	printf("%s\n", msg(MSG_FLEET_RESTART_ASKED));
+}
 
-		printf("order %s paid: %s yuan at %s (the hub hears of it by notification or "
-		       "by its next query)\n", json_string_value(json_object_get(r, "out_trade_no")),
-		       yuan(json_integer_value(json_object_get(r, "amount_fen")), y),
-		       json_string_value(json_object_get(r, "success_time")));
-		return;
-	}
+static void print_server(json_t *r)
+{
+	printf("connections %lld of at most %lld, long-polls parked %lld, woken for a "
+	       "change %lld, cut by a deadline %lld\n",
+	       (long long)json_integer_value(json_object_get(r, "connections")),
+	       (long long)json_integer_value(json_object_get(r, "max_connections")),
+	       (long long)json_integer_value(json_object_get(r, "parked")),
+	       (long long)json_integer_value(json_object_get(r, "woken")),
+	       (long long)json_integer_value(json_object_get(r, "cut")));
+}
+
+static void print_device_added(json_t *r)
+{
+	printf("device %s provisioned; its secret (shown only now):\n%s\n",
+	       json_string_value(json_object_get(r, "id")),
+	       json_string_value(json_object_get(r, "secret")));
+}
+
+static void print_sms(json_t *r)
+{
+	printf("%s (tries %lld%s)\n", json_string_value(json_object_get(r, "code")),
+	       (long long)json_integer_value(json_object_get(r, "tries")),
+	       json_is_true(json_object_get(r, "used")) ? ", used" : "");
+}
+
+static void print_clock(json_t *r)
+{
+	time_t t = (time_t)json_integer_value(json_object_get(r, "now"));
+	char buf[64];
+
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	printf("hub clock now %s\n", buf);
+}
+
+static void print_paysim(json_t *r)
+{
+	json_t *cf = json_object_get(r, "close_fail"), *qf = json_object_get(r, "query_fail");
+
+	if (json_is_integer(cf))
+		printf("the provider fails its next %lld closes\n", (long long)json_integer_value(cf));
+	if (json_is_integer(qf))
+		printf("the provider fails its next %lld queries\n", (long long)json_integer_value(qf));
+}
+
+static void print_paid(json_t *r)
+{
+	char y[32];
+
+	printf("order %s paid: %s yuan at %s (the hub hears of it by notification or by its "
+	       "next query)\n", json_string_value(json_object_get(r, "out_trade_no")),
+	       yuan(json_integer_value(json_object_get(r, "amount_fen")), y),
+	       json_string_value(json_object_get(r, "success_time")));
+}
+
+/* A staff action's answer: the application's statuses, the record added,
+ * or done. */
+static void print_changed(json_t *r)
+{
+	json_t *a = json_object_get(r, "app"), *x;
+	char y[32];
+
 	if (a) {
-		char y[32];
-
 		printf("%s: %s/%s/%s, amount %s yuan, rev %lld\n",
 		       json_string_value(json_object_get(a, "id")),
 		       json_string_value(json_object_get(a, "app_status")),
@@ -650,14 +653,42 @@ static void print_result(const struct ctl *c, const char *cmd, json_t *r)
 		       json_string_value(json_object_get(a, "proc_status")),
 		       yuan(json_integer_value(json_object_get(a, "amount_fen")), y),
 		       (long long)json_integer_value(json_object_get(a, "rev")));
-		return;
-	}
-	if ((x = json_object_get(r, "record")))
+	} else if ((x = json_object_get(r, "record"))) {
 		printf("record %s added (rev %lld)\n", json_string_value(json_object_get(x, "id")),
 		       (long long)json_integer_value(json_object_get(r, "rev")));
-	else
+	} else {
 		printf("done\n");
+	}
 }
+
+/* ---- the commands ---- */
+
+/* The request a command makes. */
+struct req {
+	const char *method;   /* "GET" (the default) or "POST" */
+	char path[512];       /* below the hub's URL */
+	json_t *body;         /* owned; NULL: none */
+};
+
+struct cmd;
+
+/* Build q from the command's arguments (argv[0] is the first argument
+ * after the command's words); EXIT_OK, or EXIT_USAGE having said why
+ * (BAD: the generic "wrong arguments"). */
+typedef int cmd_build(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+		      struct req *q);
+
+#define BAD (-1)
+
+/* One command: its words, its request, how its answer is printed; or,
+ * for a command of several requests, run doing it all. */
+struct cmd {
+	const char *name;           /* "list", "device add", ... */
+	cmd_build *build;
+	void (*print)(json_t *r);   /* NULL: print_changed */
+	const char *op;             /* the staff action (approve, ...), else NULL */
+	int (*run)(const struct ctl *c, int argc, char **argv);
+};
 
 /* Whether s is safe as one path segment. */
 static bool seg_ok(const char *s)
@@ -665,208 +696,320 @@ static bool seg_ok(const char *s)
 	return s && *s && strlen(s) < 200 && !strpbrk(s, "/?#% \t\r\n");
 }
 
+/* Exactly one argument, a path segment. */
+static bool one_id(int argc, char **argv)
+{
+	return argc == 1 && seg_ok(argv[0]);
+}
+
+static int b_list(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+		  struct req *q)
+{
+	static const char *const names[] = { "--status", NULL };
+	const char *v[1] = { NULL };
+
+	(void)k;
+	(void)c;
+	if (!opt_values(argc, argv, names, v))
+		return EXIT_USAGE;
+	if (v[0] && !seg_ok(v[0]))
+		return BAD;
+	snprintf(q->path, sizeof(q->path), "/v1/admin/apps%s%s", v[0] ? "?status=" : "",
+		 v[0] ? v[0] : "");
+	return EXIT_OK;
+}
+
+/* GET or POST of a fixed path with no argument; the path is k->op. */
+static int b_plain(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+		   struct req *q)
+{
+	(void)c;
+	(void)argv;
+	if (argc != 0)
+		return BAD;
+	snprintf(q->path, sizeof(q->path), "%s", k->op);
+	return EXIT_OK;
+}
+
+/* One id in place of the "{}" of the path pattern k->op
+ * ("/v1/admin/apps/{}"). */
+static int b_id(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+		struct req *q)
+{
+	const char *hole = strstr(k->op, "{}");
+
+	(void)c;
+	if (!one_id(argc, argv) || !hole)
+		return BAD;
+	snprintf(q->path, sizeof(q->path), "%.*s%s%s", (int)(hole - k->op), k->op, argv[0],
+		 hole + 2);
+	return EXIT_OK;
+}
+
+/* ... the same, posted. */
+static int b_id_post(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+		     struct req *q)
+{
+	q->method = "POST";
+	return b_id(k, c, argc, argv, q);
+}
+
+/* approve, reject, ship, ready, invoice: the staff action k->op. */
+static int b_act(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+		 struct req *q)
+{
+	static const char *const names[] = { "--reason", "--tracking", "--kiosk", "--slot",
+					     NULL };
+	const char *v[4] = { NULL }, *need = NULL;
+
+	if (argc < 1 || !seg_ok(argv[0]))
+		return BAD;
+	if (!opt_values(argc - 1, argv + 1, names, v))
+		return EXIT_USAGE;
+	if (!strcmp(k->op, "reject") && !v[0])
+		need = "--reason TEXT";
+	else if (!strcmp(k->op, "ship") && !v[1])
+		need = "--tracking NO";
+	else if (!strcmp(k->op, "mark_ready") && !v[2])
+		need = "--kiosk K";
+	if (need) {
+		fprintf(stderr, "ca-hubctl: %s needs %s\n", k->name, need);
+		return EXIT_USAGE;
+	}
+	q->body = json_pack("{s:s, s:s}", "op", k->op, "staff", c->staff);
+	if (v[0] || v[1])
+		json_object_set_new(q->body, "arg", json_string(v[0] ? v[0] : v[1]));
+	if (v[2])
+		json_object_set_new(q->body, "kiosk", json_string(v[2]));
+	if (v[3])
+		json_object_set_new(q->body, "slot", json_string(v[3]));
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/v1/admin/apps/%s/act", argv[0]);
+	return EXIT_OK;
+}
+
+static int b_record(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+		    struct req *q)
+{
+	static const char *const names[] = { "--text", NULL };
+	const char *v[1] = { NULL };
+
+	(void)k;
+	if (argc < 1 || !seg_ok(argv[0]))
+		return BAD;
+	if (!opt_values(argc - 1, argv + 1, names, v))
+		return EXIT_USAGE;
+	if (!v[0]) {
+		fprintf(stderr, "ca-hubctl: record needs --text TEXT\n");
+		return EXIT_USAGE;
+	}
+	q->body = json_pack("{s:s, s:s}", "staff", c->staff, "text", v[0]);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/v1/admin/apps/%s/records", argv[0]);
+	return EXIT_OK;
+}
+
+static int b_restocks(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+		      struct req *q)
+{
+	static const char *const names[] = { "--kiosk", NULL };
+	const char *v[1] = { NULL };
+
+	(void)k;
+	(void)c;
+	if (!opt_values(argc, argv, names, v))
+		return EXIT_USAGE;
+	if (v[0] && !seg_ok(v[0]))
+		return BAD;
+	snprintf(q->path, sizeof(q->path), "/v1/admin/restocks%s%s", v[0] ? "?kiosk=" : "",
+		 v[0] ? v[0] : "");
+	return EXIT_OK;
+}
+
+static int b_pickup_code(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+			 struct req *q)
+{
+	(void)k;
+	(void)c;
+	if (argc != 1)
+		return BAD;
+	if (strlen(argv[0]) != 6 || strspn(argv[0], "0123456789") != 6) {
+		fprintf(stderr, "ca-hubctl: pickup-code: CODE is the 6 digits the kiosk shows\n");
+		return EXIT_USAGE;
+	}
+	snprintf(q->path, sizeof(q->path), "/v1/admin/pickup-code/%s", argv[0]);
+	return EXIT_OK;
+}
+
+static int b_device_add(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+			struct req *q)
+{
+	(void)k;
+	(void)c;
+	if (argc != 1)
+		return BAD;
+	q->body = json_pack("{s:s}", "id", argv[0]);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/v1/admin/devices");
+	return EXIT_OK;
+}
+
+static int b_clock_advance(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+			   struct req *q)
+{
+	char *end;
+	long long s;
+
+	(void)k;
+	(void)c;
+	if (argc != 1)
+		return BAD;
+	errno = 0;
+	s = strtoll(argv[0], &end, 10);
+	if (!*argv[0] || *end || errno || s <= 0) {
+		fprintf(stderr, "ca-hubctl: clock advance: SECONDS must be a positive whole "
+			"number\n");
+		return EXIT_USAGE;
+	}
+	q->body = json_pack("{s:I}", "advance_s", (json_int_t)s);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/v1/admin/clock");
+	return EXIT_OK;
+}
+
+static int b_paysim_fault(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+			  struct req *q)
+{
+	static const char *const names[] = { "--close-fail", "--query-fail", NULL };
+	const char *v[2] = { NULL };
+	int i;
+
+	(void)k;
+	(void)c;
+	if (!opt_values(argc, argv, names, v))
+		return EXIT_USAGE;
+	if (!v[0] && !v[1])
+		return BAD;
+	q->body = json_object();
+	for (i = 0; i < 2; i++) {
+		char *end;
+		long n;
+
+		if (!v[i])
+			continue;
+		errno = 0;
+		n = strtol(v[i], &end, 10);
+		if (!*v[i] || *end || errno || n < 0 || n > 100) {
+			fprintf(stderr, "ca-hubctl: paysim fault: %s must be 0..100\n", names[i]);
+			return EXIT_USAGE;
+		}
+		json_object_set_new(q->body, i ? "query_fail" : "close_fail", json_integer(n));
+	}
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/v1/admin/paysim/fault");
+	return EXIT_OK;
+}
+
+/* fleet logs ID [--wait S]: several requests (fleet_logs). */
+static int r_fleet_logs(const struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = { "--wait", NULL };
+	const char *v[1] = { NULL };
+	long wait_s = 150;
+	char *end;
+
+	if (argc < 1 || !seg_ok(argv[0])) {
+		fprintf(stderr, "ca-hubctl: fleet logs: wrong arguments (see --help)\n");
+		return EXIT_USAGE;
+	}
+	if (!opt_values(argc - 1, argv + 1, names, v))
+		return EXIT_USAGE;
+	if (v[0]) {
+		errno = 0;
+		wait_s = strtol(v[0], &end, 10);
+		if (!*v[0] || *end || errno || wait_s < 0 || wait_s > 3600) {
+			fprintf(stderr, "ca-hubctl: fleet logs: --wait must be 0..3600 seconds\n");
+			return EXIT_USAGE;
+		}
+	}
+	return fleet_logs(c, argv[0], wait_s);
+}
+
+/* Every command that asks the hub; backup and restore are local(). */
+static const struct cmd commands[] = {
+	{ "list", b_list, print_apps, NULL, NULL },
+	{ "show", b_id, print_json, "/v1/admin/apps/{}", NULL },
+	{ "approve", b_act, NULL, "approve", NULL },
+	{ "reject", b_act, NULL, "reject", NULL },
+	{ "ship", b_act, NULL, "ship", NULL },
+	{ "ready", b_act, NULL, "mark_ready", NULL },
+	{ "invoice", b_act, NULL, "issue_invoice", NULL },
+	{ "record", b_record, NULL, NULL, NULL },
+	{ "pickup-code", b_pickup_code, print_code_orders, NULL, NULL },
+	{ "restocks", b_restocks, print_restocks, NULL, NULL },
+	{ "fleet", b_plain, print_fleet, "/v1/admin/fleet", NULL },
+	{ "fleet restart", b_id_post, print_restart_asked, "/v1/admin/fleet/{}/restart", NULL },
+	{ "fleet logs", NULL, NULL, NULL, r_fleet_logs },
+	{ "server", b_plain, print_server, "/v1/admin/server", NULL },
+	{ "device add", b_device_add, print_device_added, NULL, NULL },
+	{ "device list", b_plain, print_devices, "/v1/admin/devices", NULL },
+	{ "device disable", b_id_post, NULL, "/v1/admin/devices/{}/disable", NULL },
+	{ "sms last", b_id, print_sms, "/v1/admin/sms/{}", NULL },
+	{ "clock advance", b_clock_advance, print_clock, NULL, NULL },
+	{ "paysim fault", b_paysim_fault, print_paysim, NULL, NULL },
+	{ "pay show", b_id, print_json, "/v1/admin/pay/{}", NULL },
+	{ "pay", b_id_post, print_paid, "/v1/admin/pay/{}", NULL },
+};
+
+/* The command argv starts with (two words before one: "pay show" before
+ * "pay"); *words: how many of argv it took. NULL when none. */
+static const struct cmd *find_cmd(int argc, char **argv, int *words)
+{
+	char two[64];
+	size_t i;
+
+	if (argc >= 2 && snprintf(two, sizeof(two), "%s %s", argv[0], argv[1]) < (int)sizeof(two))
+		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (!strcmp(commands[i].name, two)) {
+				*words = 2;
+				return &commands[i];
+			}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, argv[0])) {
+			*words = 1;
+			return &commands[i];
+		}
+	return NULL;
+}
+
 /* Run the command in argv; the exit status. */
 static int run(struct ctl *c, int argc, char **argv)
 {
-	char path[512], name[32];
-	const char *cmd = argv[0], *v[6] = { NULL };
-	json_t *body = NULL, *r = NULL;
-	const char *method = "GET";
-	int ret;
+	struct req q = { .method = "GET" };
+	const struct cmd *k;
+	json_t *r = NULL;
+	int words, ret;
 
-	if (argc >= 2 && (!strcmp(cmd, "device") || !strcmp(cmd, "sms") || !strcmp(cmd, "clock") ||
-			  !strcmp(cmd, "paysim") || !strcmp(cmd, "fleet") ||
-			  (!strcmp(cmd, "pay") && !strcmp(argv[1], "show")))) {
-		snprintf(name, sizeof(name), "%s %s", cmd, argv[1]);
-		cmd = name;
-		argc--;
-		argv++;
-	}
-#define NEED(n) do { if (argc != (n) + 1) goto bad; } while (0)
-#define ID_ARG() do { if (argc < 2 || !seg_ok(argv[1])) goto bad; } while (0)
-	if (!strcmp(cmd, "list")) {
-		static const char *const names[] = { "--status", NULL };
-
-		if (!opt_values(argc - 1, argv + 1, names, v))
-			return EXIT_USAGE;
-		if (v[0] && !seg_ok(v[0]))
-			goto bad;
-		snprintf(path, sizeof(path), "/v1/admin/apps%s%s", v[0] ? "?status=" : "",
-			 v[0] ? v[0] : "");
-	} else if (!strcmp(cmd, "show")) {
-		NEED(1);
-		ID_ARG();
-		snprintf(path, sizeof(path), "/v1/admin/apps/%s", argv[1]);
-	} else if (!strcmp(cmd, "approve") || !strcmp(cmd, "invoice") ||
-		   !strcmp(cmd, "reject") || !strcmp(cmd, "ship") || !strcmp(cmd, "ready")) {
-		static const char *const names[] = { "--reason", "--tracking", "--kiosk", "--slot",
-						     NULL };
-		const char *op = !strcmp(cmd, "approve") ? "approve"
-			       : !strcmp(cmd, "invoice") ? "issue_invoice"
-			       : !strcmp(cmd, "reject") ? "reject"
-			       : !strcmp(cmd, "ship") ? "ship" : "mark_ready";
-
-		ID_ARG();
-		if (!opt_values(argc - 2, argv + 2, names, v))
-			return EXIT_USAGE;
-		if ((!strcmp(op, "reject") && !v[0]) || (!strcmp(op, "ship") && !v[1]) ||
-		    (!strcmp(op, "mark_ready") && !v[2])) {
-			fprintf(stderr, "ca-hubctl: %s needs %s\n", cmd,
-				!strcmp(op, "reject") ? "--reason TEXT"
-				: !strcmp(op, "ship") ? "--tracking NO" : "--kiosk K");
-			return EXIT_USAGE;
-		}
-		body = json_pack("{s:s, s:s}", "op", op, "staff", c->staff);
-		if (v[0] || v[1])
-			json_object_set_new(body, "arg", json_string(v[0] ? v[0] : v[1]));
-		if (v[2])
-			json_object_set_new(body, "kiosk", json_string(v[2]));
-		if (v[3])
-			json_object_set_new(body, "slot", json_string(v[3]));
-		method = "POST";
-		snprintf(path, sizeof(path), "/v1/admin/apps/%s/act", argv[1]);
-	} else if (!strcmp(cmd, "record")) {
-		static const char *const names[] = { "--text", NULL };
-
-		ID_ARG();
-		if (!opt_values(argc - 2, argv + 2, names, v))
-			return EXIT_USAGE;
-		if (!v[0]) {
-			fprintf(stderr, "ca-hubctl: record needs --text TEXT\n");
-			return EXIT_USAGE;
-		}
-		body = json_pack("{s:s, s:s}", "staff", c->staff, "text", v[0]);
-		method = "POST";
-		snprintf(path, sizeof(path), "/v1/admin/apps/%s/records", argv[1]);
-	} else if (!strcmp(cmd, "restocks")) {
-		static const char *const names[] = { "--kiosk", NULL };
-
-		if (!opt_values(argc - 1, argv + 1, names, v))
-			return EXIT_USAGE;
-		if (v[0] && !seg_ok(v[0]))
-			goto bad;
-		snprintf(path, sizeof(path), "/v1/admin/restocks%s%s", v[0] ? "?kiosk=" : "",
-			 v[0] ? v[0] : "");
-	} else if (!strcmp(cmd, "server")) {
-		snprintf(path, sizeof(path), "/v1/admin/server");
-	} else if (!strcmp(cmd, "fleet")) {
-		NEED(0);
-		snprintf(path, sizeof(path), "/v1/admin/fleet");
-	} else if (!strcmp(cmd, "fleet restart")) {
-		NEED(1);
-		ID_ARG();
-		method = "POST";
-		snprintf(path, sizeof(path), "/v1/admin/fleet/%s/restart", argv[1]);
-	} else if (!strcmp(cmd, "fleet logs")) {
-		static const char *const names[] = { "--wait", NULL };
-		long wait_s = 150;
-		char *end;
-
-		ID_ARG();
-		if (!opt_values(argc - 2, argv + 2, names, v))
-			return EXIT_USAGE;
-		if (v[0]) {
-			errno = 0;
-			wait_s = strtol(v[0], &end, 10);
-			if (!*v[0] || *end || errno || wait_s < 0 || wait_s > 3600) {
-				fprintf(stderr, "ca-hubctl: fleet logs: --wait must be 0..3600 "
-					"seconds\n");
-				return EXIT_USAGE;
-			}
-		}
-		return fleet_logs(c, argv[1], wait_s);
-	} else if (!strcmp(cmd, "pickup-code")) {
-		NEED(1);
-		if (strlen(argv[1]) != 6 || strspn(argv[1], "0123456789") != 6) {
-			fprintf(stderr, "ca-hubctl: pickup-code: CODE is the 6 digits the kiosk "
-				"shows\n");
-			return EXIT_USAGE;
-		}
-		snprintf(path, sizeof(path), "/v1/admin/pickup-code/%s", argv[1]);
-	} else if (!strcmp(cmd, "device add")) {
-		NEED(1);
-		body = json_pack("{s:s}", "id", argv[1]);
-		method = "POST";
-		snprintf(path, sizeof(path), "/v1/admin/devices");
-	} else if (!strcmp(cmd, "device list")) {
-		NEED(0);
-		snprintf(path, sizeof(path), "/v1/admin/devices");
-	} else if (!strcmp(cmd, "device disable")) {
-		NEED(1);
-		ID_ARG();
-		method = "POST";
-		snprintf(path, sizeof(path), "/v1/admin/devices/%s/disable", argv[1]);
-	} else if (!strcmp(cmd, "sms last")) {
-		NEED(1);
-		ID_ARG();
-		snprintf(path, sizeof(path), "/v1/admin/sms/%s", argv[1]);
-	} else if (!strcmp(cmd, "clock advance")) {
-		char *end;
-		long long s;
-
-		NEED(1);
-		errno = 0;
-		s = strtoll(argv[1], &end, 10);
-		if (!*argv[1] || *end || errno || s <= 0) {
-			fprintf(stderr, "ca-hubctl: clock advance: SECONDS must be a positive "
-				"whole number\n");
-			return EXIT_USAGE;
-		}
-		body = json_pack("{s:I}", "advance_s", (json_int_t)s);
-		method = "POST";
-		snprintf(path, sizeof(path), "/v1/admin/clock");
-	} else if (!strcmp(cmd, "paysim fault")) {
-		static const char *const names[] = { "--close-fail", "--query-fail", NULL };
-		int k;
-
-		if (!opt_values(argc - 1, argv + 1, names, v))
-			return EXIT_USAGE;
-		if (!v[0] && !v[1])
-			goto bad;
-		body = json_object();
-		for (k = 0; k < 2; k++) {
-			char *end;
-			long n;
-
-			if (!v[k])
-				continue;
-			errno = 0;
-			n = strtol(v[k], &end, 10);
-			if (!*v[k] || *end || errno || n < 0 || n > 100) {
-				fprintf(stderr, "ca-hubctl: paysim fault: %s must be 0..100\n",
-					names[k]);
-				json_decref(body);
-				return EXIT_USAGE;
-			}
-			json_object_set_new(body, k ? "query_fail" : "close_fail",
-					    json_integer(n));
-		}
-		method = "POST";
-		snprintf(path, sizeof(path), "/v1/admin/paysim/fault");
-	} else if (!strcmp(cmd, "pay show")) {
-		NEED(1);
-		ID_ARG();
-		snprintf(path, sizeof(path), "/v1/admin/pay/%s", argv[1]);
-	} else if (!strcmp(cmd, "pay")) {
-		NEED(1);
-		ID_ARG();
-		method = "POST";
-		snprintf(path, sizeof(path), "/v1/admin/pay/%s", argv[1]);
-	} else {
-		fprintf(stderr, "ca-hubctl: unknown command '%s' (see --help)\n", cmd);
+	k = find_cmd(argc, argv, &words);
+	if (!k) {
+		fprintf(stderr, "ca-hubctl: unknown command '%s' (see --help)\n", argv[0]);
 		return EXIT_USAGE;
 	}
-#undef NEED
-#undef ID_ARG
-	ret = call(c, method, path, body, &r);
+	if (k->run)
+		return k->run(c, argc - words, argv + words);
+	ret = k->build(k, c, argc - words, argv + words, &q);
+	if (ret == BAD)
+		fprintf(stderr, "ca-hubctl: %s: wrong arguments (see --help)\n", k->name);
+	if (ret != EXIT_OK) {
+		json_decref(q.body);
+		return EXIT_USAGE;
+	}
+	ret = call(c, q.method, q.path, q.body, &r);
 	if (ret == EXIT_OK)
-		print_result(c, cmd, r);
-	json_decref(body);
+		(c->json ? print_json : k->print ? k->print : print_changed)(r);
+	json_decref(q.body);
 	json_decref(r);
 	return ret;
-bad:
-	fprintf(stderr, "ca-hubctl: %s: wrong arguments (see --help)\n", cmd);
-	return EXIT_USAGE;
 }
 
 /*
