@@ -32,7 +32,6 @@
  * stream and closes it itself (it notifies CLOSED before it closes the fd,
  * so the fd we shut down is never another connection's).
  */
-#include "../core/clock.h"
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -54,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/clock.h"
 #include "../core/log.h"
 #include "../core/utf8.h"
 #include "auth.h"

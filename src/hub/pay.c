@@ -10,7 +10,6 @@
  * hub's row, so reports racing each other (a poll, a notification, the
  * sweep, a new order) are applied in some order, each idempotently.
  */
-#include "../core/clock.h"
 #include "pay.h"
 
 #include <errno.h>
@@ -21,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/clock.h"
 #include "../core/codec.h"
 #include "../core/log.h"
 #include "../core/pay.h"

@@ -8,7 +8,6 @@
  * The delivery thread never holds the store while the hub handles a
  * notification.
  */
-#include "../core/clock.h"
 #include "paysim.h"
 
 #include <errno.h>
@@ -20,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/clock.h"
 #include "../core/log.h"
 #include "../core/uuid.h"
 #include "vclock.h"

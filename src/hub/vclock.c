@@ -1,10 +1,10 @@
 /* vclock.c - the hub's clock (see vclock.h). */
-#include "../core/clock.h"
 #include "vclock.h"
 
 #include <stdatomic.h>
 #include <time.h>
 
+#include "../core/clock.h"
 #include "../core/cst.h"
 
 /* Longest single step: ten years. */

@@ -32,7 +32,6 @@
  * for its parse and restores them, so it is not safe to run beside another
  * inih parse in a second thread (the kiosk loads its config once, at start).
  */
-#include "../core/sign.h"
 #include "config.h"
 
 #include <assert.h>
@@ -48,6 +47,7 @@
 
 #include "../common/iniline.h"
 #include "../common/paths.h"
+#include "../core/sign.h"
 #include "../core/utf8.h"
 
 /* Longest physical line accepted, newline included. Room for a key, a

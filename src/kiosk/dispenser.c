@@ -23,8 +23,6 @@
  * learns that seq from STATUS at open, and again before the next DISPENSE
  * whenever an exchange ended without an answer.
  */
-#include "../common/filesave.h"
-#include "../core/clock.h"
 #include "dispenser.h"
 
 #include <assert.h>
@@ -40,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/filesave.h"
+#include "../core/clock.h"
 #include "../core/log.h"
 #include "dispproto.h"
 

@@ -21,7 +21,6 @@
  * session tokens never do, and every copy this module holds is wiped with
  * explicit_bzero when it is no longer needed.
  */
-#include "../core/clock.h"
 #include "online.h"
 
 #include <assert.h>
@@ -33,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/clock.h"
 #include "../core/codec.h"
 #include "../core/log.h"
 #include "../core/mask.h"

@@ -17,7 +17,6 @@
  * which only touch the slot and the result under the mutex. Only the
  * worker touches the store connection and the device.
  */
-#include "../core/clock.h"
 #include "pickup.h"
 
 #include <assert.h>
@@ -30,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/clock.h"
 #include "../core/cst.h"
 #include "../core/log.h"
 #include "../core/uuid.h"

@@ -18,7 +18,6 @@
  * Everything the worker learns goes into its struct sync_status and, when
  * it changed, into the bounded event queue the UI thread reads.
  */
-#include "../core/clock.h"
 #include "sync.h"
 
 #include <errno.h>
@@ -36,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/clock.h"
 #include "../core/codec.h"
 #include "../core/log.h"
 #include "../core/mask.h"

@@ -11,7 +11,6 @@
  * The executor walks the commands and calls the matching callback; only
  * expect / expect-not have logic of their own (the settle loop).
  */
-#include "../core/clock.h"
 #include "script.h"
 
 #include <errno.h>
@@ -21,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/clock.h"
 #include "../core/utf8.h"
 
 /* Bytes kept free at the end of the error buffer for "N more problems". */

@@ -1,5 +1,4 @@
 /* hubproc.c - a real ca-hub for tests (see hubproc.h). */
-#include "../../src/core/clock.h"
 #include "hubproc.h"
 
 #include <curl/curl.h>
@@ -19,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/clock.h"
 #include "../../src/core/sign.h"
 
 /* Run /bin/sh -c script in dir, output to log; 0 when it exits 0. */
