@@ -91,6 +91,8 @@ COMMON_SRCS = \
 KIOSK_SRCS = \
 	src/kiosk/config.c \
 	src/kiosk/dispenser.c \
+	src/kiosk/dispenser_serial.c \
+	src/kiosk/dispenser_sim.c \
 	src/kiosk/dispproto.c \
 	src/kiosk/http.c \
 	src/kiosk/store.c \
