@@ -225,14 +225,13 @@ ALL_CFLAGS  = $(PROJ_CFLAGS) $(KIOSK_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(PROJ_LDFLAGS) $(LDFLAGS)
 
 .PHONY: all deps test check fuzz run clean distclean bench
+.DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 # Naming the test objects as targets keeps them (they are not intermediate
 # files make would delete). Not a global .SECONDARY: with it, an object
 # added to a library later is never built while the archive is newer than
 # its source.
 $(TESTS:%=$(BUILD)/%.o): | deps
-
-all: $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(DISPSIM) $(TEST_BINS)
 
 # Install what is missing: when a pkg-config check fails, or a tool the
 # tests use is absent. Fast when everything is present.
@@ -255,17 +254,17 @@ $(BUILD)/src/core/version.o: ALL_CFLAGS += -DCA_VERSION='"$(CA_VERSION)"'
 .PHONY: FORCE
 FORCE:
 
-$(LIBCORE): $(CORE_OBJS)
+# Every library (libca*.a) is its objects in one archive; each names its
+# objects beside its folder's sources below.
+$(BUILD)/libca%.a:
 	rm -f $@
 	$(AR) rcs $@ $^
+
+$(LIBCORE): $(CORE_OBJS)
 
 $(LIBCOMMON): $(COMMON_OBJS)
-	rm -f $@
-	$(AR) rcs $@ $^
 
 $(LIBKIOSK): $(KIOSK_OBJS)
-	rm -f $@
-	$(AR) rcs $@ $^
 
 $(SYNC_BIN): $(BUILD)/$(SYNC_MAIN:.c=.o) $(ZFREE_OBJ) $(LIBKIOSK) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_RUN_LIBS)
@@ -325,8 +324,6 @@ $(BUILD)/src/hub/%.o $(BUILD)/src/hubctl/%.o $(BUILD)/tests/hub/%.o \
 $(BUILD)/tests/support/%.o: ALL_CFLAGS += $(HUB_CFLAGS)
 
 $(LIBHUB): $(HUB_OBJS)
-	rm -f $@
-	$(AR) rcs $@ $^
 
 $(HUB_BIN): $(BUILD)/$(HUB_MAIN:.c=.o) $(LIBHUB) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $^ $(HUB_LIBS)
@@ -339,8 +336,6 @@ $(HUBCTL_BIN): $(BUILD)/$(HUBCTL_MAIN:.c=.o) $(LIBHUB) $(LIBCOMMON) $(LIBCORE)
 $(BUILD)/tests/hub/%: $(BUILD)/tests/hub/%.o $(HUBPROC) $(LIBHUB) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HUB_LIBS) $(TEST_LIBS)
 
-all: $(HUB_BIN) $(HUBCTL_BIN) $(HUBPROC)
-check: $(HUB_BIN) $(HUBCTL_BIN) $(HUBPROC)
 
 # `make bench`: the sync drain benchmark (docs/architecture.md, Budgets; docs/sync.md). Not in
 # `make test`: it measures, it does not pin.
@@ -349,7 +344,8 @@ $(BENCH_SYNC): $(BUILD)/tools/bench_sync.o $(BUILD)/tests/support/hubproc.o \
 		$(LIBKIOSK) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(KIOSK_LIBS)
 
-bench: $(BENCH_SYNC) $(HUB_BIN) $(HUBCTL_BIN)
+.PHONY: bench-sync
+bench-sync: $(BENCH_SYNC) $(HUB_BIN) $(HUBCTL_BIN)
 	$(BENCH_SYNC)
 
 # `make bench-hub`: a fleet of simulated kiosks (libcurl multi) and hostile
@@ -363,8 +359,6 @@ $(BENCH_HUB): $(BUILD)/tools/bench_hub.o $(HUBPROC) $(LIBCOMMON) $(LIBCORE)
 .PHONY: bench-hub
 bench-hub: $(BENCH_HUB) $(HUB_BIN) $(HUBCTL_BIN)
 	$(BENCH_HUB) $(BENCH_HUB_ARGS)
-bench: bench-hub
-all: $(BENCH_HUB)
 
 # ---- keyboard: libcaime.a (ime + keyboard model), its tests, its bench ----
 # The engine's header is C++; ime.c declares the im_* C functions itself,
@@ -378,8 +372,6 @@ BENCH_IME  = $(BUILD)/bench-ime
 $(BUILD)/src/ui/ime.o: ALL_CFLAGS += -DIME_DICT_DEFAULT='"$(IME_DICT)"'
 
 $(LIBIME): $(IME_OBJS)
-	rm -f $@
-	$(AR) rcs $@ $^
 
 $(BUILD)/tests/ui/test_ime $(BUILD)/tests/ui/test_keyboard: %: %.o $(LIBIME) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(IME_LIBS) $(KIOSK_LIBS) $(TEST_LIBS)
@@ -390,7 +382,6 @@ $(BENCH_IME): $(BUILD)/tools/bench_ime.o $(LIBIME) $(LIBCOMMON) $(LIBCORE)
 .PHONY: bench-ime
 bench-ime: $(BENCH_IME)
 	$(BENCH_IME)
-bench: bench-ime
 
 # The keyboard fuzzer links the engine too (FUZZ_DIR, FUZZ_CFLAGS: below).
 build/fuzz/fuzz_keyboard: tests/fuzz/fuzz_keyboard.c $(CORE_SRCS) $(IME_SRCS) | deps
@@ -425,8 +416,6 @@ $(BUILD)/src/ui/wlwin.o: $(XDG_SHELL_H)
 $(BUILD)/src/ui/wlwin.o: ALL_CFLAGS += -I$(BUILD)/gen
 
 $(LIBUI): $(UI_OBJS) $(XDG_SHELL_O)
-	rm -f $@
-	$(AR) rcs $@ $^
 
 $(BUILD)/tests/ui/test_theme $(BUILD)/tests/ui/test_ui: %: %.o $(LIBUI) $(LIBCOMMON) $(LIBCORE)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UI_LIBS) $(KIOSK_LIBS) $(TEST_LIBS)
@@ -478,7 +467,6 @@ gallery: $(UI_GALLERY)
 	$(UI_GALLERY) --out out/gallery
 bench-ui: $(UI_GALLERY)
 	$(UI_GALLERY) --bench
-bench: bench-ui
 
 # The kiosk app's budgets (tools/bench-kiosk): first frame, PSS on the form
 # with the pinyin dictionary, idle CPU on the payment QR screen.
@@ -492,9 +480,6 @@ $(XOBSERVE): $(BUILD)/tools/bench/xobserve.o
 .PHONY: bench-kiosk
 bench-kiosk: $(KIOSK_BIN) $(HUB_BIN) $(HUBCTL_BIN) $(XOBSERVE)
 	tools/bench-kiosk --bin $(BUILD)
-bench: bench-kiosk
-all: $(UI_GALLERY)
-check: $(UI_GALLERY)
 
 # Test vectors for the USCC and ID-number validators, made by an
 # independent implementation (python3-stdnum) at test time.
@@ -515,13 +500,19 @@ $(BROWSER_DEPS): tools/browser/package.json tools/browser/package-lock.json | de
 # about 5 minutes) run once, in the ASan+UBSan pass, where they also catch
 # memory errors; `make check` alone runs them (PLANS=0 skips them).
 PLANS ?= 1
+
+# The three goals, each declared once: all (the default), check, bench.
+all: $(KIOSK_BIN) $(SYNC_BIN) $(HUB_BIN) $(HUBCTL_BIN) $(HUBPROC) $(FAULTPROXY) $(DISPSIM) \
+     $(TEST_BINS) $(BENCH_HUB) $(UI_GALLERY)
+bench: bench-sync bench-hub bench-ime bench-ui bench-kiosk
+
 test: deps
 	@$(MAKE) --no-print-directory WERROR=-Werror PLANS=0 check
 	@$(MAKE) --no-print-directory WERROR=-Werror SAN=1 PLANS=1 check
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
-check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(FAULTPROXY) $(DISPSIM) $(VECTORS) $(BROWSER_DEPS) \
-       $(XOBSERVE) $(WLSHM_TEST)
+check: $(TEST_BINS) $(KIOSK_BIN) $(SYNC_BIN) $(HUB_BIN) $(HUBCTL_BIN) $(HUBPROC) $(FAULTPROXY) \
+       $(DISPSIM) $(UI_GALLERY) $(VECTORS) $(BROWSER_DEPS) $(XOBSERVE) $(WLSHM_TEST)
 	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(KIOSK_BIN) CA_DISPENSER_SIM=$(DISPSIM) \
 		CA_FLOW_PLANS=$(PLANS) \
 		CA_BUILD=$(BUILD) tools/run-tests "$(if $(SAN),asan+ubsan,plain)" $(TEST_BINS) \
