@@ -224,7 +224,7 @@ LIBKIOSK   = $(BUILD)/libcakiosk.a
 ALL_CFLAGS  = $(PROJ_CFLAGS) $(KIOSK_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(PROJ_LDFLAGS) $(LDFLAGS)
 
-.PHONY: all deps test check fuzz run clean distclean bench
+.PHONY: all deps test check fuzz run clean distclean bench layers
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 # Naming the test objects as targets keeps them (they are not intermediate
@@ -501,12 +501,17 @@ $(BROWSER_DEPS): tools/browser/package.json tools/browser/package-lock.json | de
 # memory errors; `make check` alone runs them (PLANS=0 skips them).
 PLANS ?= 1
 
+# `make layers`: every #include under src/ follows the tables of
+# docs/architecture.md (Who may include whom); make test runs it first.
+layers:
+	@tools/check-layers
+
 # The three goals, each declared once: all (the default), check, bench.
 all: $(KIOSK_BIN) $(SYNC_BIN) $(HUB_BIN) $(HUBCTL_BIN) $(HUBPROC) $(FAULTPROXY) $(DISPSIM) \
      $(TEST_BINS) $(BENCH_HUB) $(UI_GALLERY)
 bench: bench-sync bench-hub bench-ime bench-ui bench-kiosk
 
-test: deps
+test: deps layers
 	@$(MAKE) --no-print-directory WERROR=-Werror PLANS=0 check
 	@$(MAKE) --no-print-directory WERROR=-Werror SAN=1 PLANS=1 check
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
