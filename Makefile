@@ -86,6 +86,7 @@ COMMON_SRCS = \
 	src/common/iniline.c \
 	src/common/sdnotify.c \
 	src/common/sqlerr.c \
+	src/common/sqlkit.c \
 	src/common/wipe.c
 
 KIOSK_SRCS = \
@@ -106,6 +107,7 @@ ZFREE_OBJ  = $(BUILD)/src/kiosk/zfree.o
 
 TESTS = \
 	tests/common/test_filesave \
+	tests/common/test_sqlkit \
 	tests/core/test_app \
 	tests/core/test_clock \
 	tests/core/test_codec \

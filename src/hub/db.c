@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "../common/sqlerr.h"
+#include "../common/sqlkit.h"
 #include "../core/codec.h"
 #include "../core/cst.h"
 #include "../core/log.h"
@@ -363,7 +364,7 @@ static void stmts_release(struct hubdb *h)
 static ca_err prep(struct hubdb *h, sqlite3_stmt **s, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
-	int rc, i;
+	int rc;
 
 	*s = NULL;
 	rc = stmt_get(h, sql, s);
@@ -372,22 +373,7 @@ static ca_err prep(struct hubdb *h, sqlite3_stmt **s, const char *sql, const cha
 		return fail(h, rc, "prepare");
 	}
 	va_start(ap, fmt);
-	for (i = 0; fmt[i] && rc == SQLITE_OK; i++) {
-		switch (fmt[i]) {
-		case 't':
-			rc = sqlite3_bind_text(*s, i + 1, va_arg(ap, const char *), -1,
-					       SQLITE_TRANSIENT);
-			break;
-		case 'i':
-			rc = sqlite3_bind_int64(*s, i + 1, va_arg(ap, int64_t));
-			break;
-		case 'n':
-			rc = sqlite3_bind_int(*s, i + 1, va_arg(ap, int));
-			break;
-		default:
-			assert(!"bad bind letter");
-		}
-	}
+	rc = sqlkit_bindv(*s, fmt, ap);
 	va_end(ap);
 	if (rc != SQLITE_OK) {
 		ca_err e = fail(h, rc, "bind");
@@ -409,19 +395,6 @@ static ca_err run(struct hubdb *h, sqlite3_stmt *s, const char *what)
 	return e;
 }
 
-/* Copy text column col into dst (size n); false when it does not fit. */
-static bool col_copy(sqlite3_stmt *s, int col, char *dst, size_t n)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-	size_t len = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
-
-	if (len >= n)
-		return false;
-	memcpy(dst, t ? (const char *)t : "", len);
-	dst[len] = '\0';
-	return true;
-}
-
 /* Parse text column col as JSON (a new reference, NULL on failure). */
 static json_t *col_json(sqlite3_stmt *s, int col)
 {
@@ -434,40 +407,10 @@ static json_t *col_json(sqlite3_stmt *s, int col)
 
 /* ---- open and close ---- */
 
-/* First column of the first row of a PRAGMA into out. */
-static int pragma_text(struct hubdb *h, const char *sql, char *out, size_t n)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v3(h->db, sql, -1, 0, &s, NULL);
-
-	out[0] = '\0';
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			const char *t = (const char *)sqlite3_column_text(s, 0);
-
-			snprintf(out, n, "%s", t ? t : "");
-		}
-		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-			rc = SQLITE_OK;
-	}
-	done(h, s);
-	return rc;
-}
-
 /* A message for a failure while opening. */
 static ca_err open_fail(struct hubdb *h, int rc, const char *what, char *err, size_t errlen)
 {
-	const char *detail = h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc);
-	ca_err e = sqlerr_map(rc);
-
-	if (e == CA_ERR_CORRUPT)
-		ca_errmsg(err, errlen, "%s: not a SQLite database or damaged (%s)", h->path, detail);
-	else if (e == CA_ERR_IO)
-		ca_errmsg(err, errlen, "%s: cannot open or write the database (%s)", h->path, detail);
-	else
-		ca_errmsg(err, errlen, "%s: database error while %s (%s)", h->path, what, detail);
-	return e && e != CA_ERR_CONFLICT ? e : CA_ERR_DB;
+	return sqlkit_open_fail(h->db, h->path, rc, what, err, errlen);
 }
 
 /* Run the migrations from the file's version to ours, in one transaction. */
@@ -480,7 +423,7 @@ static ca_err migrate(struct hubdb *h, char *err, size_t errlen)
 	rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return open_fail(h, rc, "starting the migration", err, errlen);
-	rc = pragma_text(h, "PRAGMA user_version", buf, sizeof(buf));
+	rc = sqlkit_pragma_text(h->db, "PRAGMA user_version", buf, sizeof(buf), 0);
 	if (rc != SQLITE_OK) {
 		e = open_fail(h, rc, "reading the schema version", err, errlen);
 		goto out;
@@ -553,7 +496,7 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 	sqlite3_extended_result_codes(h->db, 1);
 	sqlite3_busy_timeout(h->db, HUBDB_BUSY_MS);
 	sqlite3_db_config(h->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-	rc = pragma_text(h, "PRAGMA quick_check", buf, sizeof(buf));
+	rc = sqlkit_pragma_text(h->db, "PRAGMA quick_check", buf, sizeof(buf), 0);
 	if (rc != SQLITE_OK) {
 		e = open_fail(h, rc, "checking integrity", err, errlen);
 		goto out;
@@ -563,7 +506,7 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 		e = CA_ERR_CORRUPT;
 		goto out;
 	}
-	rc = pragma_text(h, "PRAGMA journal_mode = WAL", buf, sizeof(buf));
+	rc = sqlkit_pragma_text(h->db, "PRAGMA journal_mode = WAL", buf, sizeof(buf), 0);
 	if (rc != SQLITE_OK || strcasecmp(buf, "wal") != 0) {
 		e = rc != SQLITE_OK ? open_fail(h, rc, "setting WAL mode", err, errlen) : CA_ERR_DB;
 		if (rc == SQLITE_OK)
@@ -584,7 +527,7 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 			  " PRAGMA cache_size = -32768;"
 			  " PRAGMA wal_autocheckpoint = 8192;", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = pragma_text(h, "PRAGMA foreign_keys", buf, sizeof(buf));
+		rc = sqlkit_pragma_text(h->db, "PRAGMA foreign_keys", buf, sizeof(buf), 0);
 	if (rc != SQLITE_OK || strcmp(buf, "1") != 0) {
 		e = rc != SQLITE_OK ? open_fail(h, rc, "setting pragmas", err, errlen) : CA_ERR_DB;
 		if (rc == SQLITE_OK)
@@ -594,13 +537,13 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 	e = migrate(h, err, errlen);
 	if (e)
 		goto out;
-	rc = pragma_text(h, "SELECT v FROM meta WHERE k = 'rev'", buf, sizeof(buf));
+	rc = sqlkit_pragma_text(h->db, "SELECT v FROM meta WHERE k = 'rev'", buf, sizeof(buf), 0);
 	if (rc != SQLITE_OK) {
 		e = open_fail(h, rc, "reading the revision", err, errlen);
 		goto out;
 	}
 	h->committed_rev = atoll(buf);
-	rc = pragma_text(h, "SELECT v FROM meta WHERE k = 'epoch'", buf, sizeof(buf));
+	rc = sqlkit_pragma_text(h->db, "SELECT v FROM meta WHERE k = 'epoch'", buf, sizeof(buf), 0);
 	if (rc != SQLITE_OK) {
 		e = open_fail(h, rc, "reading the epoch", err, errlen);
 		goto out;
@@ -1008,8 +951,8 @@ ca_err hubdb_device_get(struct hubdb *h, const char *id, struct hubdb_device *ou
 		e = CA_ERR_NOT_FOUND;
 	else if (rc != SQLITE_ROW)
 		e = fail(h, rc, "get device");
-	else if (!col_copy(s, 0, out->id, sizeof(out->id)) ||
-		 !col_copy(s, 1, out->secret, sizeof(out->secret)))
+	else if (!sqlkit_col_copy(s, 0, out->id, sizeof(out->id)) ||
+		 !sqlkit_col_copy(s, 1, out->secret, sizeof(out->secret)))
 		e = CA_ERR_CORRUPT;
 	else {
 		out->enabled = sqlite3_column_int(s, 2) != 0;
@@ -1234,7 +1177,7 @@ ca_err hubdb_sms_code_get(struct hubdb *h, const char *phone, struct hubdb_code 
 			e = CA_ERR_NOT_FOUND;
 		else if (rc != SQLITE_ROW)
 			e = fail(h, rc, "get code");
-		else if (!col_copy(s, 0, out->code, sizeof(out->code)))
+		else if (!sqlkit_col_copy(s, 0, out->code, sizeof(out->code)))
 			e = CA_ERR_CORRUPT;
 		else {
 			out->sent_s = sqlite3_column_int64(s, 1);
@@ -1296,8 +1239,8 @@ ca_err hubdb_session_get(struct hubdb *h, const char *token, char account[12],
 			e = CA_ERR_NOT_FOUND;
 		else if (rc != SQLITE_ROW)
 			e = fail(h, rc, "get session");
-		else if (!col_copy(s, 0, account, 12) ||
-			 !col_copy(s, 1, device, HUBDB_DEVICE_MAX + 1))
+		else if (!sqlkit_col_copy(s, 0, account, 12) ||
+			 !sqlkit_col_copy(s, 1, device, HUBDB_DEVICE_MAX + 1))
 			e = CA_ERR_CORRUPT;
 		else
 			*expires_s = sqlite3_column_int64(s, 2);
@@ -1362,7 +1305,7 @@ static ca_err rerev_account(struct hubdb *h, const char *account)
 			}
 			ids = p;
 		}
-		if (!col_copy(s, 0, ids[n], sizeof(ids[n]))) {
+		if (!sqlkit_col_copy(s, 0, ids[n], sizeof(ids[n]))) {
 			e = CA_ERR_CORRUPT;
 			break;
 		}
@@ -1486,7 +1429,7 @@ ca_err hubdb_idem_get(struct hubdb *h, const char *device, const char *key, char
 			e = CA_ERR_NOT_FOUND;
 		else if (rc != SQLITE_ROW)
 			e = fail(h, rc, "get idempotency");
-		else if (!col_copy(s, 0, hash, 65))
+		else if (!sqlkit_col_copy(s, 0, hash, 65))
 			e = CA_ERR_CORRUPT;
 		else {
 			*status = sqlite3_column_int(s, 1);
@@ -1801,8 +1744,8 @@ ca_err hubdb_invoice_get(struct hubdb *h, const char *app_id, struct hubdb_invoi
 		goto out;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		if (!col_copy(s, 0, out->app_id, sizeof(out->app_id)) ||
-		    !col_copy(s, 1, out->number, sizeof(out->number)))
+		if (!sqlkit_col_copy(s, 0, out->app_id, sizeof(out->app_id)) ||
+		    !sqlkit_col_copy(s, 1, out->number, sizeof(out->number)))
 			e = CA_ERR_DB;
 		out->issued_ms = sqlite3_column_int64(s, 2);
 	} else {
@@ -1839,9 +1782,9 @@ static bool inv_token_row(sqlite3_stmt *s, struct hubdb_inv_token *t)
 	t->expires_s = sqlite3_column_int64(s, 3);
 	t->tries = sqlite3_column_int(s, 4);
 	t->pdf_expires_s = sqlite3_column_int64(s, 6);
-	return col_copy(s, 0, t->token, sizeof(t->token)) &&
-	       col_copy(s, 1, t->app_id, sizeof(t->app_id)) &&
-	       col_copy(s, 5, t->pdf_key, sizeof(t->pdf_key));
+	return sqlkit_col_copy(s, 0, t->token, sizeof(t->token)) &&
+	       sqlkit_col_copy(s, 1, t->app_id, sizeof(t->app_id)) &&
+	       sqlkit_col_copy(s, 5, t->pdf_key, sizeof(t->pdf_key));
 }
 
 /* The one row of sql with its binds into *t; CA_ERR_NOT_FOUND when none. */
@@ -2069,10 +2012,10 @@ static bool order_cols(sqlite3_stmt *s, struct pay_order *o, char *bank, char *u
 	int st = pay_state_from_id((const char *)sqlite3_column_text(s, 6));
 
 	memset(o, 0, sizeof(*o));
-	if (m < 0 || st < 0 || !col_copy(s, 0, o->out_trade_no, sizeof(o->out_trade_no)) ||
-	    !col_copy(s, 1, o->app_id, sizeof(o->app_id)) ||
-	    (bank && !col_copy(s, 8, bank, HUBDB_BANK_MAX + 1)) ||
-	    (url && !col_copy(s, 9, url, HUBDB_URL_MAX + 1)))
+	if (m < 0 || st < 0 || !sqlkit_col_copy(s, 0, o->out_trade_no, sizeof(o->out_trade_no)) ||
+	    !sqlkit_col_copy(s, 1, o->app_id, sizeof(o->app_id)) ||
+	    (bank && !sqlkit_col_copy(s, 8, bank, HUBDB_BANK_MAX + 1)) ||
+	    (url && !sqlkit_col_copy(s, 9, url, HUBDB_URL_MAX + 1)))
 		return false;
 	o->method = (enum pay_method)m;
 	o->amount_fen = sqlite3_column_int64(s, 3);
@@ -2118,7 +2061,7 @@ ca_err hubdb_pay_get(struct hubdb *h, const char *no, struct hubdb_pay *out)
 		else if (rc != SQLITE_ROW)
 			e = fail(h, rc, "get payment order");
 		else if (!order_cols(s, &out->o, out->bank, out->code_url) ||
-			 !col_copy(s, 10, out->account, sizeof(out->account)))
+			 !sqlkit_col_copy(s, 10, out->account, sizeof(out->account)))
 			e = CA_ERR_CORRUPT;
 		else {
 			out->applied_rev = sqlite3_column_int64(s, 11);
@@ -2190,7 +2133,7 @@ ca_err hubdb_pay_list(struct hubdb *h, enum hubdb_pay_sel sel, const char *app_i
 		 (int)(max > 100000 ? 100000 : max));
 	if (!e) {
 		while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-			if (!col_copy(s, 0, nos[*n], PAY_TRADE_NO_MAX + 1)) {
+			if (!sqlkit_col_copy(s, 0, nos[*n], PAY_TRADE_NO_MAX + 1)) {
 				e = CA_ERR_CORRUPT;
 				break;
 			}
@@ -2286,7 +2229,7 @@ ca_err hubdb_sim_notice_due(struct hubdb *h, int64_t now_ms, struct hubdb_notice
 		while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 			out[*n].seq = sqlite3_column_int64(s, 0);
 			out[*n].attempts = sqlite3_column_int(s, 2);
-			if (!col_copy(s, 1, out[*n].out_trade_no, sizeof(out[*n].out_trade_no))) {
+			if (!sqlkit_col_copy(s, 1, out[*n].out_trade_no, sizeof(out[*n].out_trade_no))) {
 				e = CA_ERR_CORRUPT;
 				break;
 			}

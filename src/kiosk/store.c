@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "../common/sqlerr.h"
+#include "../common/sqlkit.h"
 #include "../core/codec.h"
 #include "../core/log.h"
 #include "../core/mask.h"
@@ -183,22 +184,6 @@ static ca_err exec(struct store *st, const char *sql, const char *what)
 	return rc == SQLITE_OK ? CA_OK : db_fail(st, rc, what);
 }
 
-/* Copy text column col into dst (size n); NULL reads as "". False when the
- * text does not fit (never truncated silently). */
-static bool col_copy(sqlite3_stmt *s, int col, char *dst, size_t n)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-	size_t len = (size_t)sqlite3_column_bytes(s, col);
-
-	if (!t)
-		len = 0;
-	if (len >= n)
-		return false;
-	memcpy(dst, t ? (const char *)t : "", len);
-	dst[len] = '\0';
-	return true;
-}
-
 /* Whether text fits a buffer of n bytes with its NUL. */
 static bool fits(const char *s, size_t n)
 {
@@ -207,81 +192,14 @@ static bool fits(const char *s, size_t n)
 
 /* ---- open, close, transactions ---- */
 
-/* The message and error for a SQLite failure while opening. */
+/* The message and error for a SQLite failure while opening (logged). */
 static ca_err open_fail(struct store *st, int rc, const char *what, char *err,
 			size_t errlen)
 {
-	const char *detail = st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
-	int sys = st->db ? sqlite3_system_errno(st->db) : 0;
-	ca_err e = sqlerr_map(rc);
+	ca_err e = sqlkit_open_fail(st->db, st->path, rc, what, err, errlen);
 
-	switch (e) {
-	case CA_ERR_CORRUPT:
-		ca_errmsg(err, errlen, "%s: not a SQLite database or damaged (%s)",
-			st->path, detail);
-		break;
-	case CA_ERR_IO:
-		if (sys)
-			ca_errmsg(err, errlen, "%s: cannot open or write the database (%s: %s)",
-				st->path, detail, strerror(sys));
-		else
-			ca_errmsg(err, errlen, "%s: cannot open or write the database (%s)",
-				st->path, detail);
-		break;
-	case CA_ERR_CONFLICT:
-		e = CA_ERR_DB;
-		/* fall through */
-	default:
-		if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED)
-			ca_errmsg(err, errlen, "%s: database is locked by another process (%s)",
-				st->path, detail);
-		else
-			ca_errmsg(err, errlen, "%s: database error while %s (%s)",
-				st->path, what, detail);
-		break;
-	}
 	log_error(TAG, "%s", err && errlen ? err : what);
 	return e;
-}
-
-/* Run a PRAGMA and copy the first column of its first row into out (size
- * n), cut to fit (PRAGMA answers are ASCII). */
-static int pragma_once(struct store *st, const char *sql, char *out, size_t n)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v3(st->db, sql, -1, 0, &s, NULL);
-
-	out[0] = '\0';
-	if (rc != SQLITE_OK)
-		goto out;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(s, 0);
-
-		snprintf(out, n, "%s", t ? t : "");
-		rc = SQLITE_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = SQLITE_OK;
-	}
-out:
-	sqlite3_finalize(s);
-	return rc;
-}
-
-static int pragma_text(struct store *st, const char *sql, char *out, size_t n)
-{
-	const struct timespec pause = { 0, 5 * 1000 * 1000 };
-	int rc, waited_ms = 0;
-
-	/* While another connection creates the file or switches it to WAL,
-	 * SQLite may answer BUSY without calling the busy handler (the WAL
-	 * index is being set up): wait here as the busy timeout would. */
-	while (((rc = pragma_once(st, sql, out, n)) & 0xFF) == SQLITE_BUSY &&
-	       waited_ms < STORE_BUSY_MS) {
-		nanosleep(&pause, NULL);
-		waited_ms += 5;
-	}
-	return rc;
 }
 
 /* CA_ERR_SCHEMA, with the message, when ver is not a version we know. */
@@ -308,7 +226,7 @@ static ca_err migrate(struct store *st, char *err, size_t errlen)
 	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return open_fail(st, rc, "starting the migration", err, errlen);
-	rc = pragma_text(st, "PRAGMA user_version", buf, sizeof(buf));
+	rc = sqlkit_pragma_text(st->db, "PRAGMA user_version", buf, sizeof(buf), STORE_BUSY_MS);
 	if (rc != SQLITE_OK) {
 		e = open_fail(st, rc, "reading the schema version", err, errlen);
 		goto out;
@@ -429,7 +347,7 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 	}
 
 	/* Read-only integrity check first: nothing is written to a bad file. */
-	rc = pragma_text(st, "PRAGMA quick_check", buf, sizeof(buf));
+	rc = sqlkit_pragma_text(st->db, "PRAGMA quick_check", buf, sizeof(buf), STORE_BUSY_MS);
 	if (rc != SQLITE_OK) {
 		e = open_fail(st, rc, "checking integrity", err, errlen);
 		goto out;
@@ -442,7 +360,7 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 		goto out;
 	}
 	/* A newer program's file is refused before anything is written to it. */
-	rc = pragma_text(st, "PRAGMA user_version", buf, sizeof(buf));
+	rc = sqlkit_pragma_text(st->db, "PRAGMA user_version", buf, sizeof(buf), STORE_BUSY_MS);
 	if (rc != SQLITE_OK) {
 		e = open_fail(st, rc, "reading the schema version", err, errlen);
 		goto out;
@@ -451,7 +369,8 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 	if (e)
 		goto out;
 
-	rc = pragma_text(st, "PRAGMA journal_mode = WAL", buf, sizeof(buf));
+	rc = sqlkit_pragma_text(st->db, "PRAGMA journal_mode = WAL",
+					buf, sizeof(buf), STORE_BUSY_MS);
 	if (rc != SQLITE_OK) {
 		e = open_fail(st, rc, "setting WAL mode", err, errlen);
 		goto out;
@@ -465,7 +384,8 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 	}
 	rc = sqlite3_exec(st->db, CONN_PRAGMAS, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = pragma_text(st, "PRAGMA foreign_keys", buf, sizeof(buf));
+		rc = sqlkit_pragma_text(st->db, "PRAGMA foreign_keys",
+						buf, sizeof(buf), STORE_BUSY_MS);
 	if (rc != SQLITE_OK) {
 		e = open_fail(st, rc, "setting pragmas", err, errlen);
 		goto out;
@@ -970,7 +890,7 @@ ca_err store_app_each(struct store *st, const char *account, unsigned app_mask,
 					(size_t)sqlite3_column_bytes(s, 2), app, cerr,
 					sizeof(cerr)) != CA_OK) {
 			/* One damaged row must not hide the others: skip it. */
-			if (!col_copy(s, 0, id, sizeof(id)))
+			if (!sqlkit_col_copy(s, 0, id, sizeof(id)))
 				snprintf(id, sizeof(id), "?");
 			log_error(TAG, "%s: application %s unreadable, skipped: %s",
 				  st->path, id, cerr);
@@ -1032,9 +952,9 @@ ca_err store_history_each(struct store *st, const char *id,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(h, 0, sizeof(*h));
 		h->at_ms = sqlite3_column_int64(s, 0);
-		if (!col_copy(s, 1, h->action_id, sizeof(h->action_id)) ||
+		if (!sqlkit_col_copy(s, 1, h->action_id, sizeof(h->action_id)) ||
 		    !state_cols(s, 2, &h->from) || !state_cols(s, 6, &h->to) ||
-		    !col_copy(s, 10, h->note, sizeof(h->note))) {
+		    !sqlkit_col_copy(s, 10, h->note, sizeof(h->note))) {
 			log_error(TAG, "%s: history of %s: unreadable row", st->path, id);
 			e = CA_ERR_CORRUPT;
 			goto out;
@@ -1118,7 +1038,7 @@ ca_err store_record_each(struct store *st, const char *app_id,
 		if (codec_record_from_text((const char *)sqlite3_column_text(s, 1),
 					   (size_t)sqlite3_column_bytes(s, 1), &rec,
 					   cerr, sizeof(cerr)) != CA_OK) {
-			if (!col_copy(s, 0, id, sizeof(id)))
+			if (!sqlkit_col_copy(s, 0, id, sizeof(id)))
 				snprintf(id, sizeof(id), "?");
 			log_error(TAG, "%s: processing record %s unreadable, skipped: %s",
 				  st->path, id, cerr);
@@ -1190,9 +1110,9 @@ static ca_err item_read(sqlite3_stmt *s, struct store_outbox_item *it)
 
 	memset(it, 0, sizeof(*it));
 	it->seq = sqlite3_column_int64(s, 0);
-	if (!col_copy(s, 1, it->key, sizeof(it->key)) ||
-	    !col_copy(s, 2, it->app_id, sizeof(it->app_id)) ||
-	    !col_copy(s, 3, it->kind, sizeof(it->kind)) || !p ||
+	if (!sqlkit_col_copy(s, 1, it->key, sizeof(it->key)) ||
+	    !sqlkit_col_copy(s, 2, it->app_id, sizeof(it->app_id)) ||
+	    !sqlkit_col_copy(s, 3, it->kind, sizeof(it->kind)) || !p ||
 	    len > STORE_PAYLOAD_MAX)
 		return CA_ERR_CORRUPT;
 	it->payload = malloc(len + 1);
@@ -1367,8 +1287,8 @@ static ca_err outbox_row_app(struct store *st, int64_t seq,
 		e = db_fail(st, rc, "read outbox row");
 		goto out;
 	}
-	if (!col_copy(s, 0, app_id, CA_UUID_LEN + 1) ||
-	    (kind && !col_copy(s, 1, kind, 24)))
+	if (!sqlkit_col_copy(s, 0, app_id, CA_UUID_LEN + 1) ||
+	    (kind && !sqlkit_col_copy(s, 1, kind, 24)))
 		e = CA_ERR_CORRUPT;
 out:
 	sqlite3_finalize(s);
@@ -1790,7 +1710,7 @@ static ca_err revs_forget(struct store *st)
 			}
 			ids = more;
 		}
-		if (!col_copy(s, 0, ids[n], sizeof(ids[n]))) {
+		if (!sqlkit_col_copy(s, 0, ids[n], sizeof(ids[n]))) {
 			e = CA_ERR_SCHEMA;
 			goto out;
 		}
@@ -1892,8 +1812,8 @@ ca_err store_pickup_get(struct store *st, const char *app_id, struct store_picku
 		e = db_fail(st, rc, "read pickup");
 	} else {
 		snprintf(out->app_id, sizeof(out->app_id), "%s", app_id);
-		if (!col_copy(s, 0, out->kiosk, sizeof(out->kiosk)) ||
-		    !col_copy(s, 1, out->slot, sizeof(out->slot)))
+		if (!sqlkit_col_copy(s, 0, out->kiosk, sizeof(out->kiosk)) ||
+		    !sqlkit_col_copy(s, 1, out->slot, sizeof(out->slot)))
 			e = CA_ERR_SCHEMA;
 		out->at_ms = sqlite3_column_int64(s, 2);
 	}
@@ -1976,7 +1896,7 @@ static ca_err intent_get(struct store *st, struct store_intent *it, bool *found)
 		goto out;
 	}
 	it->seq = sqlite3_column_int64(s, 0);
-	if (!col_copy(s, 1, it->app_id, sizeof(it->app_id))) {
+	if (!sqlkit_col_copy(s, 1, it->app_id, sizeof(it->app_id))) {
 		e = CA_ERR_CORRUPT;
 		goto out;
 	}
@@ -2108,7 +2028,7 @@ static ca_err intent_close(struct store *st, int64_t seq, const char *state,
 		e = db_fail(st, rc, "close dispense intent");
 		goto out;
 	}
-	if (!col_copy(s, 0, app_id, CA_UUID_LEN + 1)) {
+	if (!sqlkit_col_copy(s, 0, app_id, CA_UUID_LEN + 1)) {
 		e = CA_ERR_CORRUPT;
 		goto out;
 	}

@@ -1,0 +1,95 @@
+/*
+ * test_sqlkit.c - the SQLite helpers both stores use (src/common/sqlkit.c):
+ * a text column copies when it fits with its NUL and is refused, never
+ * cut, when it does not, NULL reading as ""; parameters bind from a
+ * format string (text, NULL, int64, int); a PRAGMA's answer is read; a
+ * file that is not a database gets the "damaged" message and
+ * CA_ERR_CORRUPT, a step's failure names the step, and a unique
+ * violation while opening is CA_ERR_DB, not a conflict.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/common/sqlkit.h"
+
+static int bind(sqlite3_stmt *s, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = sqlkit_bindv(s, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static void test_bind_and_copy_columns(void **state)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char out[6], pr[32];
+
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT ?1, ?2, ?3, ?4", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(bind(s, "ttin", "12345", (const char *)NULL, (int64_t)1 << 40, 7), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_true(sqlkit_col_copy(s, 0, out, sizeof(out))); /* 5 + NUL fits in 6 */
+	assert_string_equal(out, "12345");
+	assert_false(sqlkit_col_copy(s, 0, out, 5));         /* refused, not cut */
+	assert_true(sqlkit_col_copy(s, 1, out, sizeof(out))); /* NULL reads as "" */
+	assert_string_equal(out, "");
+	assert_int_equal(sqlite3_column_int64(s, 2), (int64_t)1 << 40);
+	assert_int_equal(sqlite3_column_int(s, 3), 7);
+	sqlite3_finalize(s);
+	assert_int_equal(sqlkit_pragma_text(db, "PRAGMA user_version", pr, sizeof(pr), 0), SQLITE_OK);
+	assert_string_equal(pr, "0");
+	sqlite3_close(db);
+}
+
+static void test_open_failures_say_what(void **state)
+{
+	char path[] = "/tmp/sqlkit-XXXXXX", err[256];
+	sqlite3 *db = NULL;
+	char pr[32];
+	int fd = mkstemp(path), rc;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "this is not a database, not at all....", 38), 38);
+	close(fd);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK); /* lazily: fails on use */
+	rc = sqlkit_pragma_text(db, "PRAGMA user_version", pr, sizeof(pr), 0);
+	assert_int_not_equal(rc, SQLITE_OK);
+	assert_int_equal(sqlkit_open_fail(db, path, rc, "reading the version", err, sizeof(err)),
+			 CA_ERR_CORRUPT);
+	assert_non_null(strstr(err, "not a SQLite database or damaged"));
+	assert_non_null(strstr(err, path));
+	assert_int_equal(sqlkit_open_fail(NULL, path, SQLITE_ERROR, "setting WAL", err, sizeof(err)),
+			 CA_ERR_DB);
+	assert_non_null(strstr(err, "while setting WAL"));
+	assert_int_equal(sqlkit_open_fail(NULL, path, SQLITE_CONSTRAINT_UNIQUE, "migrating", err,
+					  sizeof(err)), CA_ERR_DB);
+	assert_int_equal(sqlkit_open_fail(NULL, path, SQLITE_BUSY, "opening", err, sizeof(err)),
+			 CA_ERR_DB);
+	assert_non_null(strstr(err, "locked by another process"));
+	sqlite3_close(db);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bind_and_copy_columns),
+		cmocka_unit_test(test_open_failures_say_what),
+	};
+
+	return cmocka_run_group_tests_name("common/sqlkit", tests, NULL, NULL);
+}
