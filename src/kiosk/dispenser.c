@@ -77,7 +77,7 @@ ca_err disp_open(const struct config *c, struct disp **out, char *err,
 	}
 	if (c->disp_slots < 1 || c->disp_slots > CONFIG_DISP_SLOTS_MAX) {
 		disp_say(err, errlen, "[dispenser] slots %d out of range",
-		    c->disp_slots);
+			 c->disp_slots);
 		return CA_ERR_ARG;
 	}
 	return c->disp_driver == CONFIG_DISP_SIM ? disp_sim_open(c, out, err, errlen)
@@ -115,7 +115,7 @@ enum disp_result disp_dispense(struct disp *d, int slot, char *detail,
 	}
 	if (slot < 1 || slot > d->nslots) {
 		disp_say(detail, n, "slot %d: no such slot (1..%d)", slot,
-		    d->nslots);
+			 d->nslots);
 		return DISP_BAD_SLOT;
 	}
 	r = d->ops->dispense(d, slot, detail, n);
@@ -136,7 +136,7 @@ ca_err disp_restock(struct disp *d, int slot, int count, char *err,
 	}
 	if (slot < 1 || slot > d->nslots || count < 0 || count > 0xFFFF) {
 		disp_say(err, errlen, "restock slot %d to %d: bad slot or count",
-		    slot, count);
+			 slot, count);
 		return CA_ERR_ARG;
 	}
 	e = d->ops->restock(d, slot, count, err, errlen);

@@ -112,7 +112,7 @@ static ca_err ser_line(struct disp *d, char *err, size_t errlen)
 	fd = open(d->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		disp_say(err, errlen, "%s: cannot open: %s", d->path,
-		    strerror(errno));
+			 strerror(errno));
 		return CA_ERR_IO;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -134,7 +134,7 @@ static ca_err ser_line(struct disp *d, char *err, size_t errlen)
 	if (cfsetispeed(&t, sp) != 0 || cfsetospeed(&t, sp) != 0 ||
 	    tcsetattr(fd, TCSANOW, &t) != 0) {
 		disp_say(err, errlen, "%s: cannot set the line up: %s", d->path,
-		    strerror(errno));
+			 strerror(errno));
 		close(fd);
 		return CA_ERR_IO;
 	}
@@ -361,16 +361,16 @@ static enum disp_result ser_dispense(struct disp *d, int slot, char *detail,
 		 * like no answer: the caller asks STATUS (last_result). */
 		sr->seq_known = false;
 		disp_say(detail, n, "slot %d: bad RESULT answer (%u bytes)", slot,
-		    a.len);
+			 a.len);
 		return DISP_NO_ANSWER;
 	}
 	r = ser_result(a.payload[2]);
 	if (r == DISP_OK)
 		disp_say(detail, n, "slot %d: dispensed, %d left (seq %u)", slot,
-		    a.payload[3] << 8 | a.payload[4], req[0]);
+			 a.payload[3] << 8 | a.payload[4], req[0]);
 	else
 		disp_say(detail, n, "slot %d: %s (seq %u)", slot,
-		    disp_result_name(r), req[0]);
+			 disp_result_name(r), req[0]);
 	return r;
 }
 

@@ -115,7 +115,7 @@ static ca_err sim_load(struct disp *d, char *err, size_t errlen)
 		if (errno == ENOENT)
 			return CA_ERR_NOT_FOUND;
 		disp_say(err, errlen, "%s: cannot open: %s", d->path,
-		    strerror(errno));
+			 strerror(errno));
 		return CA_ERR_IO;
 	}
 	got = read(fd, text, sizeof(text));
@@ -238,13 +238,13 @@ static enum disp_result sim_dispense(struct disp *d, int slot, char *detail,
 save:
 	if (sim_save(d, &s) != CA_OK) {
 		disp_say(detail, n, "slot %d: not dispensed, state %s not saved",
-		    slot, d->path);
+			 slot, d->path);
 		return DISP_FAULT;
 	}
 	sim_of(d)->st = s;
 	if (r == DISP_OK)
 		disp_say(detail, n, "slot %d: dispensed, %d left", slot,
-		    s.stock[slot - 1]);
+			 s.stock[slot - 1]);
 	else if (r == DISP_NO_ANSWER)
 		disp_say(detail, n, "slot %d: no_answer (injected)", slot);
 	else
@@ -264,7 +264,7 @@ static ca_err sim_restock(struct disp *d, int slot, int count, char *err,
 	s.last_seq = s.last_seq % 255 + 1;
 	if (sim_save(d, &s) != CA_OK) {
 		disp_say(err, n, "restock not saved: %s: %s", d->path,
-		    strerror(errno));
+			 strerror(errno));
 		return CA_ERR_IO;
 	}
 	sim_of(d)->st = s;
