@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,29 @@ static ca_err prep(struct store *st, const char *sql, sqlite3_stmt **s)
 		return db_fail(st, rc, "prepare");
 	}
 	return CA_OK;
+}
+
+/* Prepare sql and bind its parameters from fmt (sqlkit_bindv: 't' text,
+ * 'i' int64_t, 'n' int, one letter a parameter); on failure *s is NULL
+ * and the error is recorded under what. */
+static ca_err prep_bind(struct store *st, const char *sql, sqlite3_stmt **s, const char *what,
+			const char *fmt, ...)
+{
+	ca_err e = prep(st, sql, s);
+	va_list ap;
+	int rc;
+
+	if (e)
+		return e;
+	va_start(ap, fmt);
+	rc = sqlkit_bindv(*s, fmt, ap);
+	va_end(ap);
+	if (rc != SQLITE_OK) {
+		e = db_fail(st, rc, what);
+		sqlite3_finalize(*s);
+		*s = NULL;
+	}
+	return e;
 }
 
 /* Run statements that return no rows. */
@@ -464,13 +488,9 @@ static ca_err app_load(struct store *st, const char *id, struct ca_app *app)
 	ca_err e;
 	int rc;
 
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "load application", "t", id);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC)) != SQLITE_OK) {
-		e = db_fail(st, rc, "load application");
-		goto out;
-	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		e = CA_ERR_NOT_FOUND;
@@ -561,15 +581,15 @@ static ca_err row_write(struct store *st, enum write_mode mode,
 	char cerr[CODEC_ERR_MAX], *body = NULL;
 	struct ca_app *check = NULL;
 	sqlite3_stmt *s = NULL;
+	const char *what;
 	ca_err e;
 	int rc;
 
 	if (mode == W_DELETE) {
-		e = prep(st, del, &s);
+		e = prep_bind(st, del, &s, "delete application", "t", app->id);
 		if (e)
 			goto out;
-		if ((rc = sqlite3_bind_text(s, 1, app->id, -1, SQLITE_STATIC)) != SQLITE_OK ||
-		    (rc = sqlite3_step(s)) != SQLITE_DONE)
+		if ((rc = sqlite3_step(s)) != SQLITE_DONE)
 			e = db_fail(st, rc, "delete application");
 		else if (sqlite3_changes(st->db) != 1)
 			e = CA_ERR_NOT_FOUND;
@@ -591,19 +611,14 @@ static ca_err row_write(struct store *st, enum write_mode mode,
 		e = CA_ERR_INVALID;
 		goto out;
 	}
-	e = prep(st, mode == W_INSERT ? ins : upd, &s);
+	what = mode == W_INSERT ? "insert application" : "update application";
+	e = prep_bind(st, mode == W_INSERT ? ins : upd, &s, what, "tttiit", app->id, app->account,
+		      ca_app_status_id(app->app_status), (int64_t)app->created_ms,
+		      (int64_t)app->updated_ms, body);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, app->id, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 2, app->account, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 3, ca_app_status_id(app->app_status), -1,
-				    SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(s, 4, app->created_ms)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(s, 5, app->updated_ms)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 6, body, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_step(s)) != SQLITE_DONE) {
-		e = db_fail(st, rc, mode == W_INSERT ? "insert application"
-						     : "update application");
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
+		e = db_fail(st, rc, what);
 		goto out;
 	}
 	if (sqlite3_changes(st->db) != 1)
@@ -628,22 +643,14 @@ static ca_err history_add(struct store *st, const char *app_id, int64_t at_ms,
 	ca_err e;
 	int rc;
 
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "insert history", "titttttttttt", app_id, (int64_t)at_ms,
+		      action, ca_app_status_id(from->app), ca_pay_status_id(from->pay),
+		      ca_proc_status_id(from->proc), ca_pickup_id(from->pickup),
+		      ca_app_status_id(to->app), ca_pay_status_id(to->pay),
+		      ca_proc_status_id(to->proc), ca_pickup_id(to->pickup), note ? note : "");
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, app_id, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(s, 2, at_ms)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 4, ca_app_status_id(from->app), -1, SQLITE_STATIC)) ||
-	    (rc = sqlite3_bind_text(s, 5, ca_pay_status_id(from->pay), -1, SQLITE_STATIC)) ||
-	    (rc = sqlite3_bind_text(s, 6, ca_proc_status_id(from->proc), -1, SQLITE_STATIC)) ||
-	    (rc = sqlite3_bind_text(s, 7, ca_pickup_id(from->pickup), -1, SQLITE_STATIC)) ||
-	    (rc = sqlite3_bind_text(s, 8, ca_app_status_id(to->app), -1, SQLITE_STATIC)) ||
-	    (rc = sqlite3_bind_text(s, 9, ca_pay_status_id(to->pay), -1, SQLITE_STATIC)) ||
-	    (rc = sqlite3_bind_text(s, 10, ca_proc_status_id(to->proc), -1, SQLITE_STATIC)) ||
-	    (rc = sqlite3_bind_text(s, 11, ca_pickup_id(to->pickup), -1, SQLITE_STATIC)) ||
-	    (rc = sqlite3_bind_text(s, 12, note ? note : "", -1, SQLITE_STATIC)) ||
-	    (rc = sqlite3_step(s)) != SQLITE_DONE)
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE)
 		e = db_fail(st, rc, "insert history");
 out:
 	sqlite3_finalize(s);
@@ -875,13 +882,9 @@ ca_err store_app_each(struct store *st, const char *account, unsigned app_mask,
 	app = malloc(sizeof(*app));
 	if (!app)
 		return CA_ERR_NOMEM;
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "list applications", "t", account);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, account, -1, SQLITE_STATIC)) != SQLITE_OK) {
-		e = db_fail(st, rc, "list applications");
-		goto out;
-	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		status = ca_app_status_from_id((const char *)sqlite3_column_text(s, 1));
 		if (status >= 0 && status < 32 && !(app_mask & (1u << status)))
@@ -942,13 +945,9 @@ ca_err store_history_each(struct store *st, const char *id,
 	h = malloc(sizeof(*h));
 	if (!h)
 		return CA_ERR_NOMEM;
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "read history", "t", id);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC)) != SQLITE_OK) {
-		e = db_fail(st, rc, "read history");
-		goto out;
-	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(h, 0, sizeof(*h));
 		h->at_ms = sqlite3_column_int64(s, 0);
@@ -999,14 +998,11 @@ ca_err store_record_put(struct store *st, const struct ca_proc_record *rec)
 		e = CA_ERR_INVALID;
 		goto out;
 	}
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "put processing record", "ttit", rec->id, rec->app_id,
+		      (int64_t)rec->at_ms, body);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, rec->id, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 2, rec->app_id, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(s, 3, rec->at_ms)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 4, body, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_step(s)) != SQLITE_DONE)
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE)
 		e = db_fail(st, rc, "put processing record");
 out:
 	sqlite3_finalize(s);
@@ -1027,13 +1023,9 @@ ca_err store_record_each(struct store *st, const char *app_id,
 	ca_err e;
 	int rc;
 
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "read processing records", "t", app_id);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, app_id, -1, SQLITE_STATIC)) != SQLITE_OK) {
-		e = db_fail(st, rc, "read processing records");
-		goto out;
-	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (codec_record_from_text((const char *)sqlite3_column_text(s, 1),
 					   (size_t)sqlite3_column_bytes(s, 1), &rec,
@@ -1083,15 +1075,11 @@ ca_err store_outbox_enqueue(struct store *st, const char *app_id,
 	e = uuid_v4(key);
 	if (e)
 		return e;
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "enqueue outbox row", "tttti", key, app_id, kind, payload,
+		      (int64_t)now_ms);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 2, app_id, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 4, payload, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(s, 5, now_ms)) != SQLITE_OK ||
-	    (rc = sqlite3_step(s)) != SQLITE_DONE) {
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
 		e = db_fail(st, rc, "enqueue outbox row");
 		goto out;
 	}
@@ -1146,14 +1134,9 @@ ca_err store_outbox_next(struct store *st, int64_t now_ms, int max,
 	*n = 0;
 	if (max <= 0)
 		return CA_OK;
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "read outbox", "in", (int64_t)now_ms, (int)max);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_int64(s, 1, now_ms)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int(s, 2, max)) != SQLITE_OK) {
-		e = db_fail(st, rc, "read outbox");
-		goto out;
-	}
 	while (got < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		e = item_read(s, &items[got]);
 		if (e) {
@@ -1271,13 +1254,9 @@ static ca_err outbox_row_app(struct store *st, int64_t seq,
 	ca_err e;
 	int rc;
 
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "read outbox row", "i", (int64_t)seq);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_int64(s, 1, seq)) != SQLITE_OK) {
-		e = db_fail(st, rc, "read outbox row");
-		goto out;
-	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		e = CA_ERR_NOT_FOUND;
@@ -1413,13 +1392,10 @@ static ca_err remote_put(struct store *st, const struct ca_app *app)
 	e = codec_app_to_text(app, &body);
 	if (e)
 		goto out;
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "keep hub snapshot", "tit", app->id, (int64_t)app->rev, body);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, app->id, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(s, 2, app->rev)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 3, body, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_step(s)) != SQLITE_DONE)
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE)
 		e = db_fail(st, rc, "keep hub snapshot");
 out:
 	sqlite3_finalize(s);
@@ -1437,11 +1413,10 @@ static ca_err remote_tombstone(struct store *st, const char *id)
 	ca_err e;
 	int rc;
 
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "tombstone", "t", id);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_step(s)) != SQLITE_DONE)
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE)
 		e = db_fail(st, rc, "tombstone");
 out:
 	sqlite3_finalize(s);
@@ -1486,13 +1461,9 @@ static ca_err remote_get(struct store *st, const char *id, struct ca_app *app,
 	int rc;
 
 	*found = false;
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "read hub snapshot", "t", id);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC)) != SQLITE_OK) {
-		e = db_fail(st, rc, "read hub snapshot");
-		goto out;
-	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE)
 		goto out;
@@ -1627,13 +1598,9 @@ static ca_err state_get(struct store *st, const char *name, int64_t *v)
 	int rc;
 
 	*v = 0;
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "read sync state", "t", name);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC)) != SQLITE_OK) {
-		e = db_fail(st, rc, "read sync state");
-		goto out;
-	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*v = sqlite3_column_int64(s, 0);
@@ -1659,12 +1626,11 @@ static ca_err state_set(struct store *st, const char *name, int64_t v, bool forw
 	ca_err e;
 	int rc;
 
-	e = prep(st, forward_only ? fwd : any, &s);
+	e = prep_bind(st, forward_only ? fwd : any, &s, "write sync state", "ti", name,
+		      (int64_t)v);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(s, 2, v)) != SQLITE_OK ||
-	    (rc = sqlite3_step(s)) != SQLITE_DONE)
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE)
 		e = db_fail(st, rc, "write sync state");
 out:
 	sqlite3_finalize(s);
@@ -1772,14 +1738,11 @@ static ca_err pickup_put(struct store *st, const struct store_pickup *p)
 
 	if (!uuid_valid(p->app_id))
 		return CA_ERR_ARG;
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "write pickup", "ttti", p->app_id, p->kiosk, p->slot,
+		      (int64_t)p->at_ms);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, p->app_id, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 2, p->kiosk, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 3, p->slot, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(s, 4, p->at_ms)) != SQLITE_OK ||
-	    (rc = sqlite3_step(s)) != SQLITE_DONE)
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE)
 		e = db_fail(st, rc, "write pickup");
 out:
 	sqlite3_finalize(s);
@@ -1798,13 +1761,9 @@ ca_err store_pickup_get(struct store *st, const char *app_id, struct store_picku
 	memset(out, 0, sizeof(*out));
 	if (!app_id || !uuid_valid(app_id))
 		return CA_ERR_ARG;
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "read pickup", "t", app_id);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, app_id, -1, SQLITE_STATIC)) != SQLITE_OK) {
-		e = db_fail(st, rc, "read pickup");
-		goto out;
-	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		e = CA_ERR_NOT_FOUND;
@@ -1957,14 +1916,11 @@ ca_err store_intent_begin(struct store *st, const char *app_id, int slot,
 		e = CA_ERR_FORBIDDEN;
 		goto out;
 	}
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "begin dispense intent", "tnni", app_id, (int)slot,
+		      (int)dev_last_seq, (int64_t)now_ms);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, app_id, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int(s, 2, slot)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int(s, 3, (int)dev_last_seq)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(s, 4, now_ms)) != SQLITE_OK ||
-	    (rc = sqlite3_step(s)) != SQLITE_DONE) {
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
 		e = db_fail(st, rc, "begin dispense intent");
 		goto out;
 	}
@@ -2008,17 +1964,10 @@ static ca_err intent_close(struct store *st, int64_t seq, const char *state,
 	int rc;
 
 	utf8_copy(d, sizeof(d), detail ? detail : "", sizeof(d));
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "close dispense intent", "ittti", (int64_t)seq, state, result,
+		      d, (int64_t)now_ms);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_int64(s, 1, seq)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 3, result, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(s, 4, d, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(s, 5, now_ms)) != SQLITE_OK) {
-		e = db_fail(st, rc, "close dispense intent");
-		goto out;
-	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		e = CA_ERR_NOT_FOUND;
@@ -2413,13 +2362,9 @@ ca_err store_purge_finished(struct store *st, int64_t before_ms, int *purged)
 	if (e)
 		goto out;
 	began = true;
-	e = prep(st, sql, &s);
+	e = prep_bind(st, sql, &s, "purge", "i", (int64_t)before_ms);
 	if (e)
 		goto out;
-	if ((rc = sqlite3_bind_int64(s, 1, before_ms)) != SQLITE_OK) {
-		e = db_fail(st, rc, "purge");
-		goto out;
-	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (codec_app_from_text((const char *)sqlite3_column_text(s, 1),
 					(size_t)sqlite3_column_bytes(s, 1), app, cerr,
