@@ -4,7 +4,7 @@
  * Where to start reading: store_open() (pragmas, integrity check, forward
  * migrations), then change_write() - the one place a state change turns into
  * rows: domain row, history row and outbox row, always inside the caller's
- * BEGIN IMMEDIATE ... COMMIT. store_app_create/save/act only load, decide
+ * BEGIN IMMEDIATE ... COMMIT (asserted). store_app_create/save/act only load, decide
  * (through fsm.h) and call it. The outbox functions at the end are single
  * statements each.
  *
@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -672,6 +671,9 @@ static ca_err change_write(struct store *st, enum write_mode mode,
 	char *payload = NULL;
 	ca_err e;
 
+	/* Never outside a transaction: the three rows are one change, and a
+	 * crash between them must leave none. */
+	assert(!sqlite3_get_autocommit(st->db));
 	e = row_write(st, mode, app);
 	if (!e && mode != W_DELETE)
 		e = history_add(st, app->id, now_ms,
