@@ -242,9 +242,16 @@ int hubproc_stop(struct hubproc *hp)
 		return -1;
 	}
 	hp->pid = 0;
-	if (WIFSIGNALED(st))
-		fprintf(stderr, "hubproc: ca-hub died of signal %d (%s) after SIGTERM\n",
-			WTERMSIG(st), strsignal(WTERMSIG(st)));
+	if (WIFSIGNALED(st)) {
+		char cmd[sizeof(hp->log) + 64];
+
+		fprintf(stderr, "hubproc: ca-hub died of signal %d (%s) after SIGTERM; the end "
+			"of its log:\n", WTERMSIG(st), strsignal(WTERMSIG(st)));
+		/* The log goes with the test's directory: show its end now. */
+		snprintf(cmd, sizeof(cmd), "tail -n 30 '%s' 1>&2", hp->log);
+		if (system(cmd) != 0)
+			fprintf(stderr, "hubproc: (no log at %s)\n", hp->log);
+	}
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
