@@ -686,7 +686,8 @@ struct cmd {
 	const char *name;           /* "list", "device add", ... */
 	cmd_build *build;
 	void (*print)(json_t *r);   /* NULL: print_changed */
-	const char *op;             /* the staff action (approve, ...), else NULL */
+	const char *op;             /* the staff action (approve, ...) or the path */
+	const char *filter;         /* b_filtered: the one filter's name */
 	int (*run)(const struct ctl *c, int argc, char **argv);
 };
 
@@ -702,20 +703,22 @@ static bool one_id(int argc, char **argv)
 	return argc == 1 && seg_ok(argv[0]);
 }
 
-static int b_list(const struct cmd *k, const struct ctl *c, int argc, char **argv,
-		  struct req *q)
+/* A list with one optional filter: --FILTER V becomes ?FILTER=V on the
+ * path k->op (k->filter: "status" for list, "kiosk" for restocks). */
+static int b_filtered(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+		      struct req *q)
 {
-	static const char *const names[] = { "--status", NULL };
-	const char *v[1] = { NULL };
+	char opt[32];
+	const char *names[] = { opt, NULL }, *v[1] = { NULL };
 
-	(void)k;
 	(void)c;
+	snprintf(opt, sizeof(opt), "--%s", k->filter);
 	if (!opt_values(argc, argv, names, v))
 		return EXIT_USAGE;
 	if (v[0] && !seg_ok(v[0]))
 		return BAD;
-	snprintf(q->path, sizeof(q->path), "/v1/admin/apps%s%s", v[0] ? "?status=" : "",
-		 v[0] ? v[0] : "");
+	snprintf(q->path, sizeof(q->path), "%s%s%s%s%s", k->op, v[0] ? "?" : "",
+		 v[0] ? k->filter : "", v[0] ? "=" : "", v[0] ? v[0] : "");
 	return EXIT_OK;
 }
 
@@ -806,23 +809,6 @@ static int b_record(const struct cmd *k, const struct ctl *c, int argc, char **a
 	q->body = json_pack("{s:s, s:s}", "staff", c->staff, "text", v[0]);
 	q->method = "POST";
 	snprintf(q->path, sizeof(q->path), "/v1/admin/apps/%s/records", argv[0]);
-	return EXIT_OK;
-}
-
-static int b_restocks(const struct cmd *k, const struct ctl *c, int argc, char **argv,
-		      struct req *q)
-{
-	static const char *const names[] = { "--kiosk", NULL };
-	const char *v[1] = { NULL };
-
-	(void)k;
-	(void)c;
-	if (!opt_values(argc, argv, names, v))
-		return EXIT_USAGE;
-	if (v[0] && !seg_ok(v[0]))
-		return BAD;
-	snprintf(q->path, sizeof(q->path), "/v1/admin/restocks%s%s", v[0] ? "?kiosk=" : "",
-		 v[0] ? v[0] : "");
 	return EXIT_OK;
 }
 
@@ -937,28 +923,28 @@ static int r_fleet_logs(const struct ctl *c, int argc, char **argv)
 
 /* Every command that asks the hub; backup and restore are local(). */
 static const struct cmd commands[] = {
-	{ "list", b_list, print_apps, NULL, NULL },
-	{ "show", b_id, print_json, "/v1/admin/apps/{}", NULL },
-	{ "approve", b_act, NULL, "approve", NULL },
-	{ "reject", b_act, NULL, "reject", NULL },
-	{ "ship", b_act, NULL, "ship", NULL },
-	{ "ready", b_act, NULL, "mark_ready", NULL },
-	{ "invoice", b_act, NULL, "issue_invoice", NULL },
-	{ "record", b_record, NULL, NULL, NULL },
-	{ "pickup-code", b_pickup_code, print_code_orders, NULL, NULL },
-	{ "restocks", b_restocks, print_restocks, NULL, NULL },
-	{ "fleet", b_plain, print_fleet, "/v1/admin/fleet", NULL },
-	{ "fleet restart", b_id_post, print_restart_asked, "/v1/admin/fleet/{}/restart", NULL },
-	{ "fleet logs", NULL, NULL, NULL, r_fleet_logs },
-	{ "server", b_plain, print_server, "/v1/admin/server", NULL },
-	{ "device add", b_device_add, print_device_added, NULL, NULL },
-	{ "device list", b_plain, print_devices, "/v1/admin/devices", NULL },
-	{ "device disable", b_id_post, NULL, "/v1/admin/devices/{}/disable", NULL },
-	{ "sms last", b_id, print_sms, "/v1/admin/sms/{}", NULL },
-	{ "clock advance", b_clock_advance, print_clock, NULL, NULL },
-	{ "paysim fault", b_paysim_fault, print_paysim, NULL, NULL },
-	{ "pay show", b_id, print_json, "/v1/admin/pay/{}", NULL },
-	{ "pay", b_id_post, print_paid, "/v1/admin/pay/{}", NULL },
+	{ "list", b_filtered, print_apps, "/v1/admin/apps", "status", NULL },
+	{ "show", b_id, print_json, "/v1/admin/apps/{}", NULL, NULL },
+	{ "approve", b_act, NULL, "approve", NULL, NULL },
+	{ "reject", b_act, NULL, "reject", NULL, NULL },
+	{ "ship", b_act, NULL, "ship", NULL, NULL },
+	{ "ready", b_act, NULL, "mark_ready", NULL, NULL },
+	{ "invoice", b_act, NULL, "issue_invoice", NULL, NULL },
+	{ "record", b_record, NULL, NULL, NULL, NULL },
+	{ "pickup-code", b_pickup_code, print_code_orders, NULL, NULL, NULL },
+	{ "restocks", b_filtered, print_restocks, "/v1/admin/restocks", "kiosk", NULL },
+	{ "fleet", b_plain, print_fleet, "/v1/admin/fleet", NULL, NULL },
+	{ "fleet restart", b_id_post, print_restart_asked, "/v1/admin/fleet/{}/restart", NULL, NULL },
+	{ "fleet logs", .run = r_fleet_logs },
+	{ "server", b_plain, print_server, "/v1/admin/server", NULL, NULL },
+	{ "device add", b_device_add, print_device_added, NULL, NULL, NULL },
+	{ "device list", b_plain, print_devices, "/v1/admin/devices", NULL, NULL },
+	{ "device disable", b_id_post, NULL, "/v1/admin/devices/{}/disable", NULL, NULL },
+	{ "sms last", b_id, print_sms, "/v1/admin/sms/{}", NULL, NULL },
+	{ "clock advance", b_clock_advance, print_clock, NULL, NULL, NULL },
+	{ "paysim fault", b_paysim_fault, print_paysim, NULL, NULL, NULL },
+	{ "pay show", b_id, print_json, "/v1/admin/pay/{}", NULL, NULL },
+	{ "pay", b_id_post, print_paid, "/v1/admin/pay/{}", NULL, NULL },
 };
 
 /* The command argv starts with (two words before one: "pay show" before
