@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "../src/core/app.h"
+#include "core/app.h"
 
 /* The date tests treat as today (YYYYMMDD). */
 #define FIXTURE_TODAY 20261124

@@ -62,11 +62,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../src/core/app.h"
-#include "../src/core/clock.h"
-#include "../src/core/codec.h"
-#include "../src/core/sign.h"
-#include "../src/core/uuid.h"
+#include "core/app.h"
+#include "core/clock.h"
+#include "core/codec.h"
+#include "core/sign.h"
+#include "core/uuid.h"
 #include "../tests/fixture.h"
 #include "../tests/support/hubproc.h"
 

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../src/ui/ime.h"
-#include "../src/ui/keyboard.h"
+#include "ime/ime.h"
+#include "ime/keyboard.h"
 
 #define ROUNDS 200
 #define MAX_SAMPLES (ROUNDS * 512)

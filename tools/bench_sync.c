@@ -25,11 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../src/core/clock.h"
-#include "../src/core/log.h"
-#include "../src/core/uuid.h"
-#include "../src/kiosk/store.h"
-#include "../src/kiosk/sync.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/uuid.h"
+#include "kiosk/store/store.h"
+#include "kiosk/net/sync.h"
 #include "../tests/fixture.h"
 #include "../tests/support/hubproc.h"
 

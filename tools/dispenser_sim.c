@@ -1,6 +1,6 @@
 /*
  * dispenser_sim.c - a key dispenser device on a pseudo-terminal, speaking
- * the serial protocol of src/kiosk/dispproto.h (docs/dispenser.md). The
+ * the serial protocol of src/kiosk/device/dispproto.h (docs/dispenser.md). The
  * kiosk's serial driver talks to the pty's slave side as if it were a
  * real device; the tests in tests/kiosk/test_dispenser.c run it.
  *
@@ -52,7 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../src/kiosk/dispproto.h"
+#include "kiosk/device/dispproto.h"
 
 #define SIM_SLOTS_MAX 8
 #define SIM_LINE_MAX 256

@@ -25,8 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../src/ui/render.h"
-#include "../src/ui/ui.h"
+#include "ui/render.h"
+#include "ui/ui.h"
 #include "ui_pages.h"
 
 /* The virtual time the pages are drawn at. */

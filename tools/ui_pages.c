@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../src/core/msg.h"
+#include "core/msg.h"
 
 /* Sample applications for the list (data, not product text). */
 static const struct {

@@ -8,7 +8,7 @@
 #ifndef CA_UI_PAGES_H
 #define CA_UI_PAGES_H
 
-#include "../src/ui/ui.h"
+#include "ui/ui.h"
 
 /* State the pages keep between frames (field values, choices, tabs). */
 struct ui_pages {

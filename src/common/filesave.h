@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "../core/err.h"
+#include "core/err.h"
 
 #define FILESAVE_PATH_MAX 4096
 

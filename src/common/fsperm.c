@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/log.h"
+#include "core/log.h"
 
 #define PATH_CAP 4096
 

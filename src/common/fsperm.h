@@ -22,7 +22,7 @@
 
 #include <stddef.h>
 
-#include "../core/err.h"
+#include "core/err.h"
 
 /* Room for an error message of this module. */
 #define FSPERM_ERR_MAX 512

@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../core/log.h"
+#include "core/log.h"
 
 /* The watchdog period chosen by sdnotify_watchdog_init, and the last ping. */
 static int64_t wd_period_ms;

@@ -5,7 +5,7 @@
 #ifndef CA_SQLERR_H
 #define CA_SQLERR_H
 
-#include "../core/err.h"
+#include "core/err.h"
 
 /*
  * The project error for a SQLite result code (extended codes accepted):

@@ -1,6 +1,6 @@
 /*
  * sqlkit.h - the SQLite helpers both stores use (the kiosk's
- * src/kiosk/store.c and the hub's src/hub/db.c): copying a text column
+ * src/kiosk/store/store.c and the hub's src/hub/db.c): copying a text column
  * into a fixed buffer, reading a PRAGMA's answer, the message for a
  * failure while opening, binding parameters through a format string. The
  * stores keep what is theirs (their error record, their logging, the
@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../core/err.h"
+#include "core/err.h"
 
 /* Copy text column col of s into dst (size n); NULL reads as "". false
  * when the text does not fit (never cut silently). */

@@ -16,10 +16,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../core/app.h"
-#include "../core/err.h"
-#include "../core/fsm.h"
-#include "../core/valid.h"
+#include "core/app.h"
+#include "core/err.h"
+#include "core/fsm.h"
+#include "core/valid.h"
 #include "http.h"
 #include "hubcfg.h"
 

@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/codec.h"
-#include "../core/log.h"
-#include "../core/mask.h"
-#include "../core/sign.h"
-#include "../core/utf8.h"
-#include "../core/uuid.h"
+#include "core/codec.h"
+#include "core/log.h"
+#include "core/mask.h"
+#include "core/sign.h"
+#include "core/utf8.h"
+#include "core/uuid.h"
 #include "api.h"
 #include "hub.h"
 #include "vclock.h"

@@ -23,10 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/log.h"
-#include "../core/mask.h"
-#include "../core/sign.h"
-#include "../core/utf8.h"
+#include "core/log.h"
+#include "core/mask.h"
+#include "core/sign.h"
+#include "core/utf8.h"
 #include "api.h"
 #include "hub.h"
 #include "vclock.h"

@@ -27,11 +27,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "../core/cst.h"
-#include "../core/log.h"
-#include "../core/msg.h"
-#include "../core/sign.h"
-#include "../core/uuid.h"
+#include "core/cst.h"
+#include "core/log.h"
+#include "core/msg.h"
+#include "core/sign.h"
+#include "core/uuid.h"
 #include "api.h"
 #include "hub.h"
 #include "invoice_pdf.h"

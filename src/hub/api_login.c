@@ -21,10 +21,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/log.h"
-#include "../core/mask.h"
-#include "../core/sign.h"
-#include "../core/valid.h"
+#include "core/log.h"
+#include "core/mask.h"
+#include "core/sign.h"
+#include "core/valid.h"
 #include "api.h"
 #include "hub.h"
 #include "vclock.h"

@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../core/app.h"
-#include "../core/msg.h"
+#include "core/app.h"
+#include "core/msg.h"
 #include "api.h"
 
 /* One table row: the field's catalog label and an empty line to write on. */

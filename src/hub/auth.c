@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/filesave.h"
-#include "../core/log.h"
-#include "../core/sign.h"
+#include "common/filesave.h"
+#include "core/log.h"
+#include "core/sign.h"
 #include "hub.h"
 #include "vclock.h"
 

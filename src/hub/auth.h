@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "../core/err.h"
+#include "core/err.h"
 #include "http.h"
 
 /* The one message of a refusal for an unknown device, a disabled one or a

@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/filesave.h"
-#include "../common/fsperm.h"
-#include "../core/log.h"
+#include "common/filesave.h"
+#include "common/fsperm.h"
+#include "core/log.h"
 #include "db.h"
 
 #define TAG "datadir"

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/err.h"
+#include "core/err.h"
 
 #define DATADIR_DB "hub.db"           /* the store */
 #define DATADIR_TOKEN "admin.token"   /* ca-hubctl's bearer token */

@@ -21,11 +21,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "../common/sqlerr.h"
-#include "../common/sqlkit.h"
-#include "../core/codec.h"
-#include "../core/cst.h"
-#include "../core/log.h"
+#include "common/sqlerr.h"
+#include "common/sqlkit.h"
+#include "core/codec.h"
+#include "core/cst.h"
+#include "core/log.h"
 #include "vclock.h"
 
 #define TAG "db"

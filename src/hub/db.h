@@ -51,11 +51,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/app.h"
-#include "../core/err.h"
-#include "../core/fsm.h"
-#include "../core/pay.h"
-#include "../core/sign.h"
+#include "core/app.h"
+#include "core/err.h"
+#include "core/fsm.h"
+#include "core/pay.h"
+#include "core/sign.h"
 
 #define HUBDB_SCHEMA_VERSION 6
 #define HUBDB_ERR_MAX 512

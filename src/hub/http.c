@@ -53,9 +53,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/clock.h"
-#include "../core/log.h"
-#include "../core/utf8.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/utf8.h"
 #include "auth.h"
 #include "hub.h"
 #include "vclock.h"

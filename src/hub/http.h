@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/err.h"
+#include "core/err.h"
 #include "db.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)

@@ -5,7 +5,7 @@
  * libinih gives the handler no line number) and blanks lines it reports
  * itself (too long, NUL bytes). hc_handler() checks each key against the
  * table or the [prices] grammar; hc_finish() checks what spans keys. The
- * kiosk's src/kiosk/config.c follows the same rules; the two could share a
+ * kiosk's src/kiosk/config/config.c follows the same rules; the two could share a
  * helper once both settle (noted for the lead).
  */
 #include "hubcfg.h"
@@ -22,10 +22,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../common/iniline.h"
-#include "../common/paths.h"
-#include "../core/utf8.h"
-#include "../core/valid.h"
+#include "common/iniline.h"
+#include "common/paths.h"
+#include "core/utf8.h"
+#include "core/valid.h"
 
 /* Longest physical line, newline included. */
 #define HC_LINE_MAX 1024

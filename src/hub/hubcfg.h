@@ -28,9 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/app.h"
-#include "../core/err.h"
-#include "../core/log.h"
+#include "core/app.h"
+#include "core/err.h"
+#include "core/log.h"
 
 /* Room for the messages of one failed load. */
 #define HUBCFG_ERR_MAX 4096

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/err.h"
+#include "core/err.h"
 
 /* What the invoice says. Every text is UTF-8 and borrowed for the call. */
 struct invoice_doc {

@@ -30,12 +30,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/filesave.h"
-#include "../common/paths.h"
-#include "../common/sdnotify.h"
-#include "../core/clock.h"
-#include "../core/version.h"
-#include "../core/log.h"
+#include "common/filesave.h"
+#include "common/paths.h"
+#include "common/sdnotify.h"
+#include "core/clock.h"
+#include "core/version.h"
+#include "core/log.h"
 #include "api.h"
 #include "auth.h"
 #include "datadir.h"

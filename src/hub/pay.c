@@ -20,11 +20,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "../core/clock.h"
-#include "../core/codec.h"
-#include "../core/log.h"
-#include "../core/pay.h"
-#include "../core/uuid.h"
+#include "core/clock.h"
+#include "core/codec.h"
+#include "core/log.h"
+#include "core/pay.h"
+#include "core/uuid.h"
 #include "api.h"
 #include "hub.h"
 #include "paysim.h"

@@ -31,7 +31,7 @@
 #ifndef HUB_PAY_H
 #define HUB_PAY_H
 
-#include "../core/err.h"
+#include "core/err.h"
 #include "http.h"
 #include "hubcfg.h"
 

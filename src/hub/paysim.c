@@ -19,9 +19,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../core/clock.h"
-#include "../core/log.h"
-#include "../core/uuid.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/uuid.h"
 #include "vclock.h"
 
 #define TAG "paysim"

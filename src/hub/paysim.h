@@ -32,8 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/err.h"
-#include "../core/pay.h"
+#include "core/err.h"
+#include "core/pay.h"
 #include "db.h"
 
 #define PAYSIM_NOTIFY_FIRST_S 10 /* first notification after the payment */

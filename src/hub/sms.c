@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/log.h"
-#include "../core/mask.h"
-#include "../core/uuid.h"
+#include "core/log.h"
+#include "core/mask.h"
+#include "core/uuid.h"
 
 /* The development provider: delivers nothing, the hub keeps the code. */
 static ca_err dev_send(const struct sms_provider *p, const char *phone, const char *code)

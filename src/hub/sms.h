@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "../core/err.h"
+#include "core/err.h"
 
 #define SMS_CODE_LEN 6
 #define SMS_CODE_LIFE_S 300   /* a code works this long */

@@ -4,8 +4,8 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "../core/clock.h"
-#include "../core/cst.h"
+#include "core/clock.h"
+#include "core/cst.h"
 
 /* Longest single step: ten years. */
 #define VCLOCK_STEP_MAX (10LL * 366 * 86400)

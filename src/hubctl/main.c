@@ -22,12 +22,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../common/paths.h"
-#include "../core/version.h"
-#include "../core/cst.h"
-#include "../core/msg.h"
-#include "../core/version.h"
-#include "../hub/datadir.h"
+#include "common/paths.h"
+#include "core/version.h"
+#include "core/cst.h"
+#include "core/msg.h"
+#include "core/version.h"
+#include "hub/datadir.h"
 
 
 #define RESP_MAX (4 * 1024 * 1024)

@@ -20,16 +20,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "../common/sdnotify.h"
-#include "../core/clock.h"
-#include "../core/cst.h"
-#include "../core/log.h"
-#include "../core/uuid.h"
-#include "../common/wipe.h"
-#include "../ui/ime.h"
-#include "../ui/script.h"
+#include "common/sdnotify.h"
+#include "core/clock.h"
+#include "core/cst.h"
+#include "core/log.h"
+#include "core/uuid.h"
+#include "common/wipe.h"
+#include "ime/ime.h"
+#include "flow/script.h"
 #include "app.h"
-#include "store.h"
+#include "kiosk/store/store.h"
 
 /* Frames run at most this many times for one input (reruns, screen changes). */
 #define APP_RERUNS_MAX 8

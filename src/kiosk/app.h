@@ -35,19 +35,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/app.h"
-#include "../core/err.h"
-#include "../core/fsm.h"
-#include "../core/msg.h"
-#include "../core/pay.h"
-#include "../core/valid.h"
-#include "../ui/keyboard.h"
-#include "../ui/render.h"
-#include "../ui/ui.h"
-#include "config.h"
-#include "online.h"
-#include "pickup.h"
-#include "sync.h"
+#include "core/app.h"
+#include "core/err.h"
+#include "core/fsm.h"
+#include "core/msg.h"
+#include "core/pay.h"
+#include "core/valid.h"
+#include "ime/keyboard.h"
+#include "ui/render.h"
+#include "ui/ui.h"
+#include "kiosk/config/config.h"
+#include "kiosk/net/online.h"
+#include "kiosk/device/pickup.h"
+#include "kiosk/net/sync.h"
 
 /* Room for the shots directory path. */
 #define APP_PATH_MAX 1024

@@ -36,19 +36,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/fsperm.h"
-#include "../common/paths.h"
-#include "../common/sdnotify.h"
-#include "../core/clock.h"
-#include "../core/version.h"
-#include "../core/err.h"
-#include "../core/log.h"
-#include "../core/sign.h"
-#include "../ui/script.h"
+#include "common/fsperm.h"
+#include "common/paths.h"
+#include "common/sdnotify.h"
+#include "core/clock.h"
+#include "core/version.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/sign.h"
+#include "flow/script.h"
 #include "app.h"
-#include "config.h"
-#include "store.h"
-#include "sync.h"
+#include "kiosk/config/config.h"
+#include "kiosk/store/store.h"
+#include "kiosk/net/sync.h"
 
 
 /* Name of the database file inside data_dir. */

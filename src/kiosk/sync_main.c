@@ -26,14 +26,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/paths.h"
-#include "../core/clock.h"
-#include "../core/log.h"
-#include "../core/version.h"
-#include "../core/sign.h"
-#include "config.h"
-#include "store.h"
-#include "sync.h"
+#include "common/paths.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/version.h"
+#include "core/sign.h"
+#include "kiosk/config/config.h"
+#include "kiosk/store/store.h"
+#include "kiosk/net/sync.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_UNDRAINED = 3 };
 

@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/wipe.h"
+#include "common/wipe.h"
 
 /* glibc's allocator under its own names (libc.so exports them). */
 extern void *__libc_malloc(size_t n);

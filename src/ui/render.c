@@ -30,8 +30,8 @@
 #include <png.h>
 #include <SDL_ttf.h>
 
-#include "../common/filesave.h"
-#include "../core/log.h"
+#include "common/filesave.h"
+#include "core/log.h"
 #include "wlshm.h"
 #include "wlwin.h"
 

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/msg.h"
+#include "core/msg.h"
 
 /* Time constant of the fling slow-down, ms (about iOS's feel). */
 #define FLING_TAU_MS   325.0

@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../src/common/filesave.h"
+#include "common/filesave.h"
 
 static char dir[64];
 

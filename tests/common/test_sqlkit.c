@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../src/common/sqlkit.h"
+#include "common/sqlkit.h"
 
 static int bind(sqlite3_stmt *s, const char *fmt, ...)
 {

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../src/core/app.h"
-#include "../../src/core/cst.h"
-#include "../../src/core/err.h"
-#include "../../src/core/msg.h"
+#include "core/app.h"
+#include "core/cst.h"
+#include "core/err.h"
+#include "core/msg.h"
 
 static void test_init_gives_fresh_draft_defaults(void **ctx)
 {

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <time.h>
 
-#include "../../src/core/clock.h"
+#include "core/clock.h"
 
 static void test_wall_clock_is_unix_ms(void **ctx)
 {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/core/codec.h"
+#include "core/codec.h"
 #include "../fixture.h"
 
 /* A record with every field set to something non-default. */

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../../src/core/fsm.h"
+#include "core/fsm.h"
 #include "../fixture.h"
 
 /* The rules of docs/domain.md, written as plain logic, not as a table. */

@@ -23,9 +23,9 @@
 
 #include <cmocka.h>
 
-#include "../../src/core/log.h"
-#include "../../src/core/mask.h"
-#include "../../src/core/utf8.h"
+#include "core/log.h"
+#include "core/mask.h"
+#include "core/utf8.h"
 
 /* Lines a capture can hold, and its text size. */
 #define CAP_TEXT (1 << 20)

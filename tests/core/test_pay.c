@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../../src/core/pay.h"
+#include "core/pay.h"
 
 #define APP "3f6c1a2e-8b4d-4c1e-9a7f-2d5e6b7c8d90"
 #define NOW INT64_C(1795000000) /* 2026-11-18T19:06:40+08:00 */

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../../src/core/sign.h"
+#include "core/sign.h"
 
 #define SECRET "8d3b1f0e9c2a4d6b8e0f1a3c5e7b9d2f"
 #define NONCE "0123456789abcdef0123456789abcdef"

@@ -10,8 +10,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../../src/core/utf8.h"
-#include "../../src/core/uuid.h"
+#include "core/utf8.h"
+#include "core/uuid.h"
 
 static void test_counts_code_points(void **ctx)
 {

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/core/valid.h"
+#include "core/valid.h"
 #include "../fixture.h"
 
 static void test_uscc_known_vectors(void **ctx)

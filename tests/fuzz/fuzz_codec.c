@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/core/codec.h"
+#include "core/codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_dispframe.c - libFuzzer target: the key dispenser's frame decoder
- * (src/kiosk/dispproto.h) on arbitrary bytes, pushed in pieces whose sizes
+ * (src/kiosk/device/dispproto.h) on arbitrary bytes, pushed in pieces whose sizes
  * come from the input. Properties: never crashes or stalls (room always
  * comes back); every frame handed out re-encodes to bytes whose CRC checks
  * and decodes to the same frame; a good frame appended after the junk is
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/kiosk/dispproto.h"
+#include "kiosk/device/dispproto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -22,9 +22,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../src/core/utf8.h"
-#include "../../src/core/valid.h"
-#include "../../src/hub/hubcfg.h"
+#include "core/utf8.h"
+#include "core/valid.h"
+#include "hub/hubcfg.h"
 
 /* Longest line hc_err() makes (its buffer), newline excluded. */
 #define LINE_MAX_BYTES 699

@@ -67,16 +67,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/core/clock.h"
-#include "../../src/core/codec.h"
-#include "../../src/core/log.h"
-#include "../../src/core/sign.h"
-#include "../../src/hub/api.h"
-#include "../../src/hub/auth.h"
-#include "../../src/hub/hub.h"
-#include "../../src/hub/http.h"
-#include "../../src/hub/pay.h"
-#include "../../src/hub/vclock.h"
+#include "core/clock.h"
+#include "core/codec.h"
+#include "core/log.h"
+#include "core/sign.h"
+#include "hub/api.h"
+#include "hub/auth.h"
+#include "hub/hub.h"
+#include "hub/http.h"
+#include "hub/pay.h"
+#include "hub/vclock.h"
 #include "../fixture.h"
 
 #define FZ_DEVICE "fuzz-kiosk"

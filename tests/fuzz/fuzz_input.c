@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/core/app.h"
-#include "../../src/core/mask.h"
-#include "../../src/core/utf8.h"
-#include "../../src/core/valid.h"
+#include "core/app.h"
+#include "core/mask.h"
+#include "core/utf8.h"
+#include "core/valid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

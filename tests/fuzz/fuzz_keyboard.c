@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/core/utf8.h"
-#include "../../src/ui/ime.h"
-#include "../../src/ui/keyboard.h"
+#include "core/utf8.h"
+#include "ime/ime.h"
+#include "ime/keyboard.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/core/utf8.h"
-#include "../../src/ui/script.h"
+#include "core/utf8.h"
+#include "flow/script.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/core/clock.h"
+#include "core/clock.h"
 #include "../support/hubproc.h"
 
 #define OTHER_UID 65534 /* nobody */
@@ -140,7 +140,7 @@ static long health(long *retry_after)
 
 /* ---- 1. modes fixed at start ---- */
 
-static void test_1_open_modes_are_fixed_at_start(void **state)
+static void test_open_modes_are_fixed_at_start(void **state)
 {
 	static const char *const files[] = { "hub.db", "hub.db-wal", "hub.db-shm",
 					     "admin.token", "hub.port", "hub.lock" };
@@ -168,7 +168,7 @@ static void test_1_open_modes_are_fixed_at_start(void **state)
 
 /* ---- 2. a symbolic link refused ---- */
 
-static void test_2_data_dir_symlink_is_refused(void **state)
+static void test_data_dir_symlink_is_refused(void **state)
 {
 	char link[HUBPROC_PATH + 16], out[4096];
 
@@ -185,7 +185,7 @@ static void test_2_data_dir_symlink_is_refused(void **state)
 
 /* ---- 3. another owner refused ---- */
 
-static void test_3_other_owner_is_refused(void **state)
+static void test_other_owner_is_refused(void **state)
 {
 	char path[HUBPROC_PATH + 32], out[4096], want[64];
 
@@ -211,7 +211,7 @@ static void test_3_other_owner_is_refused(void **state)
 
 /* ---- 4. one hub per directory ---- */
 
-static void test_4_second_hub_on_a_directory_in_use_is_refused(void **state)
+static void test_second_hub_on_a_directory_in_use_is_refused(void **state)
 {
 	char out[4096], want[64];
 
@@ -243,7 +243,7 @@ static void spoil(const char *path)
 	close(fd);
 }
 
-static void test_5_health_is_503_when_the_store_cannot_be_read(void **state)
+static void test_health_is_503_when_the_store_cannot_be_read(void **state)
 {
 	char path[HUBPROC_PATH + 32];
 	long retry;
@@ -264,11 +264,11 @@ static void test_5_health_is_503_when_the_store_cannot_be_read(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_1_open_modes_are_fixed_at_start),
-		cmocka_unit_test(test_2_data_dir_symlink_is_refused),
-		cmocka_unit_test(test_3_other_owner_is_refused),
-		cmocka_unit_test(test_4_second_hub_on_a_directory_in_use_is_refused),
-		cmocka_unit_test(test_5_health_is_503_when_the_store_cannot_be_read),
+		cmocka_unit_test(test_open_modes_are_fixed_at_start),
+		cmocka_unit_test(test_data_dir_symlink_is_refused),
+		cmocka_unit_test(test_other_owner_is_refused),
+		cmocka_unit_test(test_second_hub_on_a_directory_in_use_is_refused),
+		cmocka_unit_test(test_health_is_503_when_the_store_cannot_be_read),
 	};
 
 	return cmocka_run_group_tests_name("hub/datadir", tests, group_setup, group_teardown);

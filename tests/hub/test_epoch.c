@@ -34,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/core/clock.h"
+#include "core/clock.h"
 #include "../support/hubproc.h"
 
 static struct hubproc hub;
@@ -137,7 +137,7 @@ static void db_path(char *out, size_t n, const char *suffix)
 
 /* ---- 1. the feed carries the epoch and the head ---- */
 
-static void test_1_feed_answer_carries_epoch_and_head(void **state)
+static void test_feed_answer_carries_epoch_and_head(void **state)
 {
 	char path[HUBPROC_PATH + 16];
 	json_t *j;
@@ -158,7 +158,7 @@ static void test_1_feed_answer_carries_epoch_and_head(void **state)
 
 /* ---- 2. a cursor that does not fit the store: reset ---- */
 
-static void test_2_cursor_past_head_or_of_other_epoch_is_reset(void **state)
+static void test_cursor_past_head_or_of_other_epoch_is_reset(void **state)
 {
 	char target[160];
 	json_int_t epoch, head;
@@ -209,7 +209,7 @@ static void test_2_cursor_past_head_or_of_other_epoch_is_reset(void **state)
 
 /* ---- 3. backup while the hub runs ---- */
 
-static void test_3_backup_while_running_then_never_overwritten(void **state)
+static void test_backup_while_running_then_never_overwritten(void **state)
 {
 	char out[1024], tmp[HUBPROC_PATH + 48], live[HUBPROC_PATH + 16];
 	char other[65];
@@ -241,7 +241,7 @@ static void test_3_backup_while_running_then_never_overwritten(void **state)
 
 /* ---- 4. restore ---- */
 
-static void test_4_restore_refused_while_running_then_new_epoch(void **state)
+static void test_restore_refused_while_running_then_new_epoch(void **state)
 {
 	char out[2048], live[HUBPROC_PATH + 16], wal[HUBPROC_PATH + 16], *aside;
 	char junk[HUBPROC_PATH + 32];
@@ -311,10 +311,10 @@ static void test_4_restore_refused_while_running_then_new_epoch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_1_feed_answer_carries_epoch_and_head),
-		cmocka_unit_test(test_2_cursor_past_head_or_of_other_epoch_is_reset),
-		cmocka_unit_test(test_3_backup_while_running_then_never_overwritten),
-		cmocka_unit_test(test_4_restore_refused_while_running_then_new_epoch),
+		cmocka_unit_test(test_feed_answer_carries_epoch_and_head),
+		cmocka_unit_test(test_cursor_past_head_or_of_other_epoch_is_reset),
+		cmocka_unit_test(test_backup_while_running_then_never_overwritten),
+		cmocka_unit_test(test_restore_refused_while_running_then_new_epoch),
 	};
 
 	return cmocka_run_group_tests_name("hub/epoch", tests, group_setup, group_teardown);

@@ -37,10 +37,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/core/clock.h"
-#include "../../src/core/codec.h"
-#include "../../src/core/sign.h"
-#include "../../src/core/uuid.h"
+#include "core/clock.h"
+#include "core/codec.h"
+#include "core/sign.h"
+#include "core/uuid.h"
 #include "../fixture.h"
 #include "../support/hubproc.h"
 

@@ -34,12 +34,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../src/core/clock.h"
-#include "../../src/core/codec.h"
-#include "../../src/core/msg.h"
-#include "../../src/core/utf8.h"
-#include "../../src/core/uuid.h"
-#include "../../src/hub/db.h"
+#include "core/clock.h"
+#include "core/codec.h"
+#include "core/msg.h"
+#include "core/utf8.h"
+#include "core/uuid.h"
+#include "hub/db.h"
 #include "../fixture.h"
 #include "../support/hubproc.h"
 

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../src/core/utf8.h"
-#include "../../src/hub/hubcfg.h"
+#include "core/utf8.h"
+#include "hub/hubcfg.h"
 #include "../fixture.h"
 
 static const char prices[] =

@@ -35,8 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/core/codec.h"
-#include "../../src/core/uuid.h"
+#include "core/codec.h"
+#include "core/uuid.h"
 #include "../fixture.h"
 #include "../support/hubproc.h"
 

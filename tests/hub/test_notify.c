@@ -37,8 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/common/sdnotify.h"
-#include "../../src/core/clock.h"
+#include "common/sdnotify.h"
+#include "core/clock.h"
 #include "../support/hubproc.h"
 
 /* Most messages one test keeps. */

@@ -27,10 +27,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../src/core/clock.h"
-#include "../../src/core/codec.h"
-#include "../../src/core/pay.h"
-#include "../../src/core/uuid.h"
+#include "core/clock.h"
+#include "core/codec.h"
+#include "core/pay.h"
+#include "core/uuid.h"
 #include "../fixture.h"
 #include "../support/hubproc.h"
 

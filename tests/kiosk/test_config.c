@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../../src/kiosk/config.h"
+#include "kiosk/config/config.h"
 
 /* A loaded test file: its path and the result of config_load. */
 struct loaded {

@@ -27,10 +27,10 @@
 
 #include <cmocka.h>
 
-#include "../../src/core/clock.h"
-#include "../../src/core/log.h"
-#include "../../src/kiosk/dispenser.h"
-#include "../../src/kiosk/dispproto.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "kiosk/device/dispenser.h"
+#include "kiosk/device/dispproto.h"
 #include "../support/dispsim.h"
 
 /* Serial settings of every serial test. */

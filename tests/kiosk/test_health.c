@@ -37,13 +37,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/core/clock.h"
-#include "../../src/core/log.h"
-#include "../../src/core/msg.h"
-#include "../../src/core/uuid.h"
-#include "../../src/core/version.h"
-#include "../../src/kiosk/store.h"
-#include "../../src/kiosk/sync.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/msg.h"
+#include "core/uuid.h"
+#include "core/version.h"
+#include "kiosk/store/store.h"
+#include "kiosk/net/sync.h"
 #include "../fixture.h"
 #include "../support/hubproc.h"
 
@@ -213,7 +213,7 @@ static void enqueue_unbound(const struct kiosk *k)
 
 /* ---- 1. online, offline, stock, faults ---- */
 
-static void test_1_fleet_shows_the_stopped_kiosk_offline_and_the_other_online(void **state)
+static void test_fleet_shows_the_stopped_kiosk_offline_and_the_other_online(void **state)
 {
 	struct kiosk *a = kiosk_new("hall-a"), *b = kiosk_new("hall-b");
 	struct sync_facts f;
@@ -314,7 +314,7 @@ static void test_1_fleet_shows_the_stopped_kiosk_offline_and_the_other_online(vo
 
 /* ---- 2. restart only when idle ---- */
 
-static void test_2_restart_is_delivered_at_once_and_honoured_when_idle(void **state)
+static void test_restart_is_delivered_at_once_and_honoured_when_idle(void **state)
 {
 	struct kiosk *k = kiosk_new("hall-r");
 	char bin[HUBPROC_PATH + 32], script[PATH_MAX + 32], out_path[PATH_MAX + 32];
@@ -375,7 +375,7 @@ static void test_2_restart_is_delivered_at_once_and_honoured_when_idle(void **st
 
 /* ---- 3. log tail ---- */
 
-static void test_3_log_tail_round_trip_is_masked_and_capped(void **state)
+static void test_log_tail_round_trip_is_masked_and_capped(void **state)
 {
 	struct kiosk *k = kiosk_new("hall-l");
 	static char out[1 << 16];
@@ -440,7 +440,7 @@ static void beat_body(char *out, size_t n, int interval, const char *version, co
 		 version, interval, video, slots, faults);
 }
 
-static void test_4_limits_and_bad_input_are_refused_with_a_clear_error(void **state)
+static void test_limits_and_bad_input_are_refused_with_a_clear_error(void **state)
 {
 	struct kiosk *k = kiosk_new("hall-x");
 	static char body[64 * 1024], m[4096], v65[66], v33[34], line513[514];
@@ -634,10 +634,10 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_1_fleet_shows_the_stopped_kiosk_offline_and_the_other_online),
-		cmocka_unit_test(test_2_restart_is_delivered_at_once_and_honoured_when_idle),
-		cmocka_unit_test(test_3_log_tail_round_trip_is_masked_and_capped),
-		cmocka_unit_test(test_4_limits_and_bad_input_are_refused_with_a_clear_error),
+		cmocka_unit_test(test_fleet_shows_the_stopped_kiosk_offline_and_the_other_online),
+		cmocka_unit_test(test_restart_is_delivered_at_once_and_honoured_when_idle),
+		cmocka_unit_test(test_log_tail_round_trip_is_masked_and_capped),
+		cmocka_unit_test(test_limits_and_bad_input_are_refused_with_a_clear_error),
 	};
 
 	log_set_level(LOG_ERROR);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/kiosk/test_libcurl_load.sh - the kiosk's programs load libcurl
-# themselves (src/kiosk/http.c), and say so when they cannot.
+# themselves (src/kiosk/net/http.c), and say so when they cannot.
 #
 # Pins:
 #  1. ca-kiosk and ca-kiosk-sync do not link libcurl (no NEEDED entry):

@@ -1,5 +1,5 @@
 /*
- * test_online.c - the interactive-call worker (src/kiosk/online.c) against
+ * test_online.c - the interactive-call worker (src/kiosk/net/online.c) against
  * the real hub (build/ca-hub over TLS on a free loopback port,
  * tests/support/hubproc):
  *
@@ -50,14 +50,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/core/clock.h"
-#include "../../src/core/log.h"
-#include "../../src/core/mask.h"
-#include "../../src/core/pay.h"
-#include "../../src/core/uuid.h"
-#include "../../src/kiosk/online.h"
-#include "../../src/kiosk/store.h"
-#include "../../src/kiosk/sync.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/mask.h"
+#include "core/pay.h"
+#include "core/uuid.h"
+#include "kiosk/net/online.h"
+#include "kiosk/store/store.h"
+#include "kiosk/net/sync.h"
 #include "../fixture.h"
 #include "../support/hubproc.h"
 
@@ -190,7 +190,7 @@ static void login_dev(struct kiosk *k, const char *phone, char token[ONLINE_TOKE
 
 /* ---- 1. demo mode ---- */
 
-static void test_1_demo_hub_sends_its_code_and_it_logs_in(void **state)
+static void test_demo_hub_sends_its_code_and_it_logs_in(void **state)
 {
 	struct hubproc_opts ho = { .demo_code = "123456" };
 	struct online_result res;
@@ -228,7 +228,7 @@ static void slurp(const char *path, char *buf, size_t n)
 	fclose(f);
 }
 
-static void test_2_dev_hub_no_demo_code_wrong_code_refused_login(void **state)
+static void test_dev_hub_no_demo_code_wrong_code_refused_login(void **state)
 {
 	static char logbuf[16384];
 	const char *phone = "13800002002";
@@ -382,7 +382,7 @@ static void pay_query(struct kiosk *k, const char *token, const char *no,
 	call(k, &q, res);
 }
 
-static void test_3_pay_forbidden_then_order_query_pay_success(void **state)
+static void test_pay_forbidden_then_order_query_pay_success(void **state)
 {
 	const char *phone = "13800003003";
 	char token[ONLINE_TOKEN_MAX + 1], id[CA_UUID_LEN + 1], out[1024];
@@ -645,7 +645,7 @@ static void relay_stop(struct relay *r)
 	close(r->lfd);
 }
 
-static void test_4_newer_submit_replaces_and_drops_older(void **state)
+static void test_newer_submit_replaces_and_drops_older(void **state)
 {
 	const char *p1 = "13800004001", *p2 = "13800004002", *p3 = "13800004003";
 	struct online_req q;
@@ -703,7 +703,7 @@ static void test_4_newer_submit_replaces_and_drops_older(void **state)
 
 /* ---- 5. stop while a request hangs ---- */
 
-static void test_5_stop_aborts_a_hanging_request(void **state)
+static void test_stop_aborts_a_hanging_request(void **state)
 {
 	struct online_opts o;
 	struct online_req q;
@@ -745,7 +745,7 @@ static void test_5_stop_aborts_a_hanging_request(void **state)
 
 /* ---- 6. the hub gone ---- */
 
-static void test_6_hub_killed_offline_within_timeouts(void **state)
+static void test_hub_killed_offline_within_timeouts(void **state)
 {
 	struct online_result res;
 	struct kiosk k;
@@ -791,7 +791,7 @@ static int group_teardown(void **state)
 
 /* ---- 7. this kiosk's budgets ---- */
 
-static void test_7_device_budget_told_apart_from_phone_limit(void **state)
+static void test_device_budget_told_apart_from_phone_limit(void **state)
 {
 	struct hubproc_opts ho = {
 		.extra_ini = "[limits]\ndevice_sms_per_hour = 1\ndevice_logins_per_hour = 1\n",
@@ -831,13 +831,13 @@ static void test_7_device_budget_told_apart_from_phone_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_1_demo_hub_sends_its_code_and_it_logs_in),
-		cmocka_unit_test(test_2_dev_hub_no_demo_code_wrong_code_refused_login),
-		cmocka_unit_test(test_3_pay_forbidden_then_order_query_pay_success),
-		cmocka_unit_test(test_4_newer_submit_replaces_and_drops_older),
-		cmocka_unit_test(test_5_stop_aborts_a_hanging_request),
-		cmocka_unit_test(test_6_hub_killed_offline_within_timeouts),
-		cmocka_unit_test(test_7_device_budget_told_apart_from_phone_limit),
+		cmocka_unit_test(test_demo_hub_sends_its_code_and_it_logs_in),
+		cmocka_unit_test(test_dev_hub_no_demo_code_wrong_code_refused_login),
+		cmocka_unit_test(test_pay_forbidden_then_order_query_pay_success),
+		cmocka_unit_test(test_newer_submit_replaces_and_drops_older),
+		cmocka_unit_test(test_stop_aborts_a_hanging_request),
+		cmocka_unit_test(test_hub_killed_offline_within_timeouts),
+		cmocka_unit_test(test_device_budget_told_apart_from_phone_limit),
 	};
 
 	log_set_level(LOG_ERROR);

@@ -1,5 +1,5 @@
 /*
- * test_pickup.c - on-site pickup through the dispenser (src/kiosk/pickup.c)
+ * test_pickup.c - on-site pickup through the dispenser (src/kiosk/device/pickup.c)
  * on real SQLite files and real devices:
  *
  *   1. sim driver: a confirmed dispense collects the record exactly once
@@ -54,13 +54,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/core/clock.h"
-#include "../../src/core/log.h"
-#include "../../src/core/uuid.h"
-#include "../../src/kiosk/dispenser.h"
-#include "../../src/kiosk/pickup.h"
-#include "../../src/kiosk/store.h"
-#include "../../src/kiosk/sync.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/uuid.h"
+#include "kiosk/device/dispenser.h"
+#include "kiosk/device/pickup.h"
+#include "kiosk/store/store.h"
+#include "kiosk/net/sync.h"
 #include "../fixture.h"
 #include "../support/dispsim.h"
 #include "../support/hubproc.h"
@@ -250,7 +250,7 @@ static bool intent_pending(struct store *st)
 
 /* ---- 1. sim driver ---- */
 
-static void test_1_confirmed_dispense_collects_exactly_once(void **state)
+static void test_confirmed_dispense_collects_exactly_once(void **state)
 {
 	struct tenv *t = *state;
 	struct pickup_result r;
@@ -387,7 +387,7 @@ static void run_req(struct pickup *p, const struct pickup_req *q, struct pickup_
 	assert_false(pickup_busy(p));
 }
 
-static void test_2_worker_status_restock_pickup_and_refusal(void **state)
+static void test_worker_status_restock_pickup_and_refusal(void **state)
 {
 	struct tenv *t = *state;
 	struct waker w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
@@ -591,7 +591,7 @@ static void serial_config(struct tenv *t, const struct dispsim *sp)
 	t->cfg.disp_retries = 1;
 }
 
-static void test_3_serial_success_and_jam(void **state)
+static void test_serial_success_and_jam(void **state)
 {
 	struct tenv *t = *state;
 	struct pickup_result r;
@@ -756,7 +756,7 @@ static int wait_child(pid_t pid)
 	return WEXITSTATUS(st);
 }
 
-static void test_4_crash_between_dispense_and_write_collects_once(void **state)
+static void test_crash_between_dispense_and_write_collects_once(void **state)
 {
 	struct tenv *t = *state;
 	struct pickup_opts o;
@@ -1021,7 +1021,7 @@ static const char *hub_str(json_t *show, const char *key)
 	return json_string_value(json_object_get(json_object_get(show, "app"), key));
 }
 
-static void test_5_hub_takes_the_fault_once_then_the_collect(void **state)
+static void test_hub_takes_the_fault_once_then_the_collect(void **state)
 {
 	struct tenv *t = *state;
 	struct store_outbox_item items[8];
@@ -1232,18 +1232,18 @@ static int hub_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_1_confirmed_dispense_collects_exactly_once),
+		T(test_confirmed_dispense_collects_exactly_once),
 		T(test_1b_each_fault_fails_with_a_fault_row_record_stays_ready),
 		T(test_1c_refusals_send_nothing),
-		T(test_2_worker_status_restock_pickup_and_refusal),
+		T(test_worker_status_restock_pickup_and_refusal),
 		T(test_2b_worker_restock_is_recorded_with_before_and_after),
-		T(test_3_serial_success_and_jam),
+		T(test_serial_success_and_jam),
 		T(test_3b_serial_silent_after_command_then_resolved),
 		T(test_3c_unknown_outcome_tells_staff_then_recovery_collects),
-		T(test_4_crash_between_dispense_and_write_collects_once),
+		T(test_crash_between_dispense_and_write_collects_once),
 		T(test_4b_crash_before_the_command_fails_stock_unchanged),
 		T(test_4c_device_silent_at_start_is_retried),
-		cmocka_unit_test_setup_teardown(test_5_hub_takes_the_fault_once_then_the_collect,
+		cmocka_unit_test_setup_teardown(test_hub_takes_the_fault_once_then_the_collect,
 						hub_setup, hub_teardown),
 		cmocka_unit_test_setup_teardown(test_5b_hub_shows_a_restock_once, hub_setup,
 						hub_teardown),

@@ -182,7 +182,7 @@ static void said(const struct tenv *t, const char *text)
 		fail_msg("no \"%s\" in:\n%s", text, t->out);
 }
 
-static void test_1_open_modes_are_fixed_at_start(void **state)
+static void test_open_modes_are_fixed_at_start(void **state)
 {
 	struct tenv *t = *state;
 
@@ -205,7 +205,7 @@ static void test_1_open_modes_are_fixed_at_start(void **state)
 	assert_null(strstr(t->out, "had mode"));
 }
 
-static void test_2_data_dir_symlink_is_refused(void **state)
+static void test_data_dir_symlink_is_refused(void **state)
 {
 	struct tenv *t = *state;
 	char link[PATH_MAX + 16];
@@ -221,7 +221,7 @@ static void test_2_data_dir_symlink_is_refused(void **state)
 	assert_int_not_equal(access(t->db, F_OK), 0); /* no store made behind it */
 }
 
-static void test_3_secret_symlink_is_refused(void **state)
+static void test_secret_symlink_is_refused(void **state)
 {
 	struct tenv *t = *state;
 	char link[PATH_MAX + 16];
@@ -234,7 +234,7 @@ static void test_3_secret_symlink_is_refused(void **state)
 	said(t, link);
 }
 
-static void test_4_secret_of_another_user_is_refused(void **state)
+static void test_secret_of_another_user_is_refused(void **state)
 {
 	struct tenv *t = *state;
 	char want[64];
@@ -254,7 +254,7 @@ static void test_4_secret_of_another_user_is_refused(void **state)
  * logs what prctl(PR_GET_DUMPABLE) and getrlimit(RLIMIT_CORE) say, not
  * what it asked for); [privacy] core_dumps = true allows them again and
  * says so as a warning. */
-static void test_5_core_dumps_off_unless_the_config_allows(void **state)
+static void test_core_dumps_off_unless_the_config_allows(void **state)
 {
 	struct tenv *t = *state;
 	char text[3 * PATH_MAX];
@@ -273,7 +273,7 @@ static void test_5_core_dumps_off_unless_the_config_allows(void **state)
 /* No display path works here (this test needs a machine without a DRM
  * device, like the CI's): the touch UI says so, path by path, and exits 1
  * instead of waiting for DISPLAY or WAYLAND_DISPLAY. */
-static void test_6_no_display_path_is_said_path_by_path(void **state)
+static void test_no_display_path_is_said_path_by_path(void **state)
 {
 	struct tenv *t = *state;
 	char text[3 * PATH_MAX];
@@ -303,7 +303,7 @@ static void test_6_no_display_path_is_said_path_by_path(void **state)
 /* A compositor without a wl_seat: weston's headless backend. SDL 2.26
  * would die of SIGSEGV creating its window; the kiosk says why instead,
  * and with driver = auto goes on to the next path. */
-static void test_7_wayland_without_a_seat_is_refused(void **state)
+static void test_wayland_without_a_seat_is_refused(void **state)
 {
 	struct tenv *t = *state;
 	char xdg[PATH_MAX + 16], sock[PATH_MAX + 32], log[PATH_MAX + 32], text[3 * PATH_MAX];
@@ -375,13 +375,13 @@ static void test_7_wayland_without_a_seat_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_1_open_modes_are_fixed_at_start),
-		T(test_2_data_dir_symlink_is_refused),
-		T(test_3_secret_symlink_is_refused),
-		T(test_4_secret_of_another_user_is_refused),
-		T(test_5_core_dumps_off_unless_the_config_allows),
-		T(test_6_no_display_path_is_said_path_by_path),
-		T(test_7_wayland_without_a_seat_is_refused),
+		T(test_open_modes_are_fixed_at_start),
+		T(test_data_dir_symlink_is_refused),
+		T(test_secret_symlink_is_refused),
+		T(test_secret_of_another_user_is_refused),
+		T(test_core_dumps_off_unless_the_config_allows),
+		T(test_no_display_path_is_said_path_by_path),
+		T(test_wayland_without_a_seat_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("kiosk/start", tests, NULL, NULL);

@@ -27,10 +27,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../src/core/log.h"
-#include "../../src/core/uuid.h"
-#include "../../src/core/valid.h"
-#include "../../src/kiosk/store.h"
+#include "core/log.h"
+#include "core/uuid.h"
+#include "core/valid.h"
+#include "kiosk/store/store.h"
 #include "../fixture.h"
 
 /* A valid USCC (GB 32100) and ID number (GB 11643), independent of the
@@ -223,7 +223,7 @@ static int collect_app(const struct ca_app *app, void *ctx)
 
 /* ---- 1. round trip ---- */
 
-static void test_1_round_trip_every_field_and_listing(void **state)
+static void test_round_trip_every_field_and_listing(void **state)
 {
 	struct tenv *t = *state;
 	struct store *st = env_open(t);
@@ -315,7 +315,7 @@ static void test_1_round_trip_every_field_and_listing(void **state)
 	" BEGIN SELECT RAISE(ABORT, 'injected'); END;"
 #define TRIGGER_OFF "DROP TRIGGER fail_outbox;"
 
-static void test_2_change_and_outbox_row_commit_together_or_not_at_all(void **state)
+static void test_change_and_outbox_row_commit_together_or_not_at_all(void **state)
 {
 	struct tenv *t = *state;
 	struct store *st = env_open(t);
@@ -388,7 +388,7 @@ static void test_2_change_and_outbox_row_commit_together_or_not_at_all(void **st
 
 /* ---- 3. status rules ---- */
 
-static void test_3_status_rules_hold_through_the_store(void **state)
+static void test_status_rules_hold_through_the_store(void **state)
 {
 	struct tenv *t = *state;
 	struct store *st = env_open(t);
@@ -487,7 +487,7 @@ static int64_t put_row(struct store *st, const char *app_id, const char *kind,
 	return seq;
 }
 
-static void test_4_outbox_fifo_per_app_retries_and_parking(void **state)
+static void test_outbox_fifo_per_app_retries_and_parking(void **state)
 {
 	struct tenv *t = *state;
 	struct store *st = env_open(t);
@@ -667,7 +667,7 @@ static void check_migrated(struct tenv *t)
 				 " 'proc_records', 'outbox')"), 4);
 }
 
-static void test_5_migrates_empty_and_missing_files_and_reopen_keeps_all(void **state)
+static void test_migrates_empty_and_missing_files_and_reopen_keeps_all(void **state)
 {
 	struct tenv *t = *state;
 	struct ca_proc_record r1, r2;
@@ -746,7 +746,7 @@ static void test_5b_open_sets_wal_mode(void **state)
 
 /* ---- 6. newer schema ---- */
 
-static void test_6_newer_schema_is_refused_naming_the_file(void **state)
+static void test_newer_schema_is_refused_naming_the_file(void **state)
 {
 	struct tenv *t = *state;
 	char err[STORE_ERR_MAX], v[16];
@@ -820,7 +820,7 @@ static void expect_open_fails(const char *path, ca_err want)
 		fail_msg("message does not name the file: %s", err);
 }
 
-static void test_7_garbage_truncated_and_unreachable_files_are_reported(void **state)
+static void test_garbage_truncated_and_unreachable_files_are_reported(void **state)
 {
 	struct tenv *t = *state;
 	static const char text[] =
@@ -893,7 +893,7 @@ static int collect_hist(const struct store_history *h, void *ctx)
 	return 0;
 }
 
-static void test_8_history_records_each_change_in_order(void **state)
+static void test_history_records_each_change_in_order(void **state)
 {
 	struct tenv *t = *state;
 	struct store *st = env_open(t);
@@ -945,7 +945,7 @@ static void test_8_history_records_each_change_in_order(void **state)
 
 /* Change log lines name the record and mask the account; no personal
  * field of the form reaches the log. */
-static void test_9_change_log_lines_name_no_person(void **state)
+static void test_change_log_lines_name_no_person(void **state)
 {
 	struct tenv *t = *state;
 	struct store *st = env_open(t);
@@ -1020,7 +1020,7 @@ static long long outbox_kind(const char *db, const char *id, const char *kind)
 	return raw_int(db, sql);
 }
 
-static void test_10_intent_begin_refused_unless_ready_and_while_pending(void **state)
+static void test_intent_begin_refused_unless_ready_and_while_pending(void **state)
 {
 	struct tenv *t = *state;
 	struct store *st = env_open(t);
@@ -1204,7 +1204,7 @@ static int restock_rows(struct store *st, json_t **out, int max, char keys[][CA_
 	return k;
 }
 
-static void test_12_restock_record_is_one_outbox_row_in_its_own_transaction(void **state)
+static void test_restock_record_is_one_outbox_row_in_its_own_transaction(void **state)
 {
 	struct tenv *t = *state;
 	struct store *st = env_open(t);
@@ -1285,7 +1285,7 @@ static void test_12_restock_record_is_one_outbox_row_in_its_own_transaction(void
  * is locked" (SQLite answers some of those BUSY without calling the busy
  * handler). 40 rounds of 6 processes on a fresh file each.
  */
-static void test_11_concurrent_opens_of_a_new_file_all_succeed(void **state)
+static void test_concurrent_opens_of_a_new_file_all_succeed(void **state)
 {
 	struct tenv *t = *state;
 	char path[PATH_MAX + 32];
@@ -1434,7 +1434,7 @@ static void mail_order(struct store *st, struct ca_app *a, int64_t at_ms, bool r
 					       at_ms - 4 + (int64_t)i, a, NULL), CA_OK);
 }
 
-static void test_13_purge_removes_old_finished_orders_and_keeps_the_rest(void **state)
+static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **state)
 {
 	struct tenv *t = *state;
 	struct store *st = env_open(t);
@@ -1540,7 +1540,7 @@ static void test_13_purge_removes_old_finished_orders_and_keeps_the_rest(void **
  * were). The raw bytes of kiosk.db and kiosk.db-wal are read while the
  * store is still open, as a thief of the disk of a running kiosk would;
  * the unrelated order stays readable (the scan does find what is there). */
-static void test_14_deleted_draft_leaves_no_readable_bytes(void **state)
+static void test_deleted_draft_leaves_no_readable_bytes(void **state)
 {
 	struct tenv *t = *state;
 	struct store *st = env_open(t);
@@ -1577,24 +1577,24 @@ static void test_14_deleted_draft_leaves_no_readable_bytes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_1_round_trip_every_field_and_listing),
-		T(test_2_change_and_outbox_row_commit_together_or_not_at_all),
-		T(test_3_status_rules_hold_through_the_store),
-		T(test_4_outbox_fifo_per_app_retries_and_parking),
+		T(test_round_trip_every_field_and_listing),
+		T(test_change_and_outbox_row_commit_together_or_not_at_all),
+		T(test_status_rules_hold_through_the_store),
+		T(test_outbox_fifo_per_app_retries_and_parking),
 		T(test_4b_outbox_payload_carries_op_record_and_arg),
-		T(test_5_migrates_empty_and_missing_files_and_reopen_keeps_all),
+		T(test_migrates_empty_and_missing_files_and_reopen_keeps_all),
 		T(test_5b_open_sets_wal_mode),
-		T(test_6_newer_schema_is_refused_naming_the_file),
-		T(test_7_garbage_truncated_and_unreachable_files_are_reported),
-		T(test_8_history_records_each_change_in_order),
-		T(test_9_change_log_lines_name_no_person),
-		T(test_10_intent_begin_refused_unless_ready_and_while_pending),
+		T(test_newer_schema_is_refused_naming_the_file),
+		T(test_garbage_truncated_and_unreachable_files_are_reported),
+		T(test_history_records_each_change_in_order),
+		T(test_change_log_lines_name_no_person),
+		T(test_intent_begin_refused_unless_ready_and_while_pending),
 		T(test_10b_intent_collected_is_one_transaction_and_survives_reopen),
 		T(test_10c_intent_failed_writes_only_the_fault_row),
-		T(test_11_concurrent_opens_of_a_new_file_all_succeed),
-		T(test_12_restock_record_is_one_outbox_row_in_its_own_transaction),
-		T(test_13_purge_removes_old_finished_orders_and_keeps_the_rest),
-		T(test_14_deleted_draft_leaves_no_readable_bytes),
+		T(test_concurrent_opens_of_a_new_file_all_succeed),
+		T(test_restock_record_is_one_outbox_row_in_its_own_transaction),
+		T(test_purge_removes_old_finished_orders_and_keeps_the_rest),
+		T(test_deleted_draft_leaves_no_readable_bytes),
 	};
 
 	/* The failure tests log on purpose; keep the warnings, drop info. */

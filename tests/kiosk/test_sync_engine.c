@@ -26,11 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/core/clock.h"
-#include "../../src/core/log.h"
-#include "../../src/core/uuid.h"
-#include "../../src/kiosk/store.h"
-#include "../../src/kiosk/sync.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/uuid.h"
+#include "kiosk/store/store.h"
+#include "kiosk/net/sync.h"
 #include "../fixture.h"
 
 #define SECRET "8d3b1f0e9c2a4d6b8e0f1a3c5e7b9d2f"
@@ -150,7 +150,7 @@ static void kiosk_config(struct config *c, int port, int connect_ms, int total_m
 
 /* Full jitter within [50 ms, min(cap, base * 2^(n-1))]; Retry-After is a
  * floor; the cap holds for any attempt number. */
-static void test_1_backoff_stays_in_bounds(void **state)
+static void test_backoff_stays_in_bounds(void **state)
 {
 	uint64_t r = 88172645463325252ull;
 	int64_t d, ceil_ms, seen_max = 0;
@@ -182,7 +182,7 @@ static void test_1_backoff_stays_in_bounds(void **state)
 
 /* Hub down: the UI hears "offline" quickly, rows stay with attempts
  * counted, wake tries again at once, and stop is prompt. */
-static void test_2_offline_everything_queues_nothing_blocks(void **state)
+static void test_offline_everything_queues_nothing_blocks(void **state)
 {
 	struct tenv *t = *state;
 	struct sync_status st;
@@ -238,7 +238,7 @@ static void test_2_offline_everything_queues_nothing_blocks(void **state)
 
 /* A hub that accepts and never answers: stop interrupts the hanging
  * request (curl's progress callback) well before any timeout. */
-static void test_3_stop_interrupts_a_hanging_request(void **state)
+static void test_stop_interrupts_a_hanging_request(void **state)
 {
 	struct tenv *t = *state;
 	struct sync_opts o;
@@ -272,7 +272,7 @@ static void test_3_stop_interrupts_a_hanging_request(void **state)
 
 /* The secret file: hex text with white space around it; the rest refused
  * with the file named and the secret never echoed. */
-static void test_4_secret_file_is_read_strictly(void **state)
+static void test_secret_file_is_read_strictly(void **state)
 {
 	struct tenv *t = *state;
 	char path[PATH_MAX + 16], out[200], err[512];
@@ -308,7 +308,7 @@ static void test_4_secret_file_is_read_strictly(void **state)
 }
 
 /* sync_start refuses missing options. */
-static void test_5_start_needs_its_options(void **state)
+static void test_start_needs_its_options(void **state)
 {
 	struct sync_opts o;
 	struct config cfg;
@@ -332,11 +332,11 @@ static void test_5_start_needs_its_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_1_backoff_stays_in_bounds),
-		T(test_2_offline_everything_queues_nothing_blocks),
-		T(test_3_stop_interrupts_a_hanging_request),
-		T(test_4_secret_file_is_read_strictly),
-		T(test_5_start_needs_its_options),
+		T(test_backoff_stays_in_bounds),
+		T(test_offline_everything_queues_nothing_blocks),
+		T(test_stop_interrupts_a_hanging_request),
+		T(test_secret_file_is_read_strictly),
+		T(test_start_needs_its_options),
 	};
 
 	log_set_level(LOG_ERROR);

@@ -42,13 +42,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/core/clock.h"
-#include "../../src/core/version.h"
-#include "../../src/core/log.h"
-#include "../../src/core/mask.h"
-#include "../../src/core/uuid.h"
-#include "../../src/kiosk/store.h"
-#include "../../src/kiosk/sync.h"
+#include "core/clock.h"
+#include "core/version.h"
+#include "core/log.h"
+#include "core/mask.h"
+#include "core/uuid.h"
+#include "kiosk/store/store.h"
+#include "kiosk/net/sync.h"
 #include "../fixture.h"
 #include "../support/hubproc.h"
 
@@ -293,7 +293,7 @@ static void kiosk_free(struct kiosk *k)
 
 /* ---- 1. end to end ---- */
 
-static void test_1_end_to_end_push_approve_feed_back(void **state)
+static void test_end_to_end_push_approve_feed_back(void **state)
 {
 	struct kiosk *k = kiosk_new("e2e-01", "13800000101");
 	struct sync_status st;
@@ -377,7 +377,7 @@ static pid_t spawn_sync(const struct kiosk *k, const char *batch)
 	return pid;
 }
 
-static void test_2_crash_torture_kill_9_while_draining(void **state)
+static void test_crash_torture_kill_9_while_draining(void **state)
 {
 	struct kiosk *k = kiosk_new("crash-01", "13800000202");
 	int kills = 0, effective = 0, rounds = 0, before, after, parked, status;
@@ -491,7 +491,7 @@ static void proxy_stop(struct proxy *p)
 	waitpid(p->pid, NULL, 0);
 }
 
-static void test_3_faults_back_off_lose_nothing_duplicate_nothing(void **state)
+static void test_faults_back_off_lose_nothing_duplicate_nothing(void **state)
 {
 	static const char *const modes[] = {
 		"500", "503", "429", "garbage", "truncate", "slow", "close", "drop",
@@ -592,7 +592,7 @@ static void read_line(const char *path, char *out, size_t n)
 	out[strcspn(out, "\r\n")] = '\0';
 }
 
-static void test_4_wrong_ca_wrong_host_and_pins(void **state)
+static void test_wrong_ca_wrong_host_and_pins(void **state)
 {
 	struct kiosk *k = kiosk_new("sec-01", "13800000404");
 	char cert[HUBPROC_PATH + 16], key[HUBPROC_PATH + 16], pinf[HUBPROC_PATH + 16];
@@ -705,7 +705,7 @@ static long session_probe(const struct kiosk *k, const char *token)
 	return r.status;
 }
 
-static void test_5_logout_queued_offline_reaches_the_hub_after_restart(void **state)
+static void test_logout_queued_offline_reaches_the_hub_after_restart(void **state)
 {
 	struct kiosk *k = kiosk_new("logout-01", "13800000501");
 	char token[65], err[STORE_ERR_MAX];
@@ -746,7 +746,7 @@ static void test_5_logout_queued_offline_reaches_the_hub_after_restart(void **st
 	kiosk_free(k);
 }
 
-static void test_6_the_hub_sees_the_kiosk_version_in_the_user_agent(void **state)
+static void test_the_hub_sees_the_kiosk_version_in_the_user_agent(void **state)
 {
 	struct kiosk *k = kiosk_new("ua-01", "13800000406");
 	struct sync_status st;
@@ -795,12 +795,12 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_1_end_to_end_push_approve_feed_back),
-		cmocka_unit_test(test_2_crash_torture_kill_9_while_draining),
-		cmocka_unit_test(test_3_faults_back_off_lose_nothing_duplicate_nothing),
-		cmocka_unit_test(test_4_wrong_ca_wrong_host_and_pins),
-		cmocka_unit_test(test_5_logout_queued_offline_reaches_the_hub_after_restart),
-		cmocka_unit_test(test_6_the_hub_sees_the_kiosk_version_in_the_user_agent),
+		cmocka_unit_test(test_end_to_end_push_approve_feed_back),
+		cmocka_unit_test(test_crash_torture_kill_9_while_draining),
+		cmocka_unit_test(test_faults_back_off_lose_nothing_duplicate_nothing),
+		cmocka_unit_test(test_wrong_ca_wrong_host_and_pins),
+		cmocka_unit_test(test_logout_queued_offline_reaches_the_hub_after_restart),
+		cmocka_unit_test(test_the_hub_sees_the_kiosk_version_in_the_user_agent),
 	};
 
 	log_set_level(LOG_ERROR);

@@ -28,11 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/core/clock.h"
-#include "../../src/core/log.h"
-#include "../../src/core/uuid.h"
-#include "../../src/kiosk/store.h"
-#include "../../src/kiosk/sync.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/uuid.h"
+#include "kiosk/store/store.h"
+#include "kiosk/net/sync.h"
 #include "../fixture.h"
 #include "../support/hubproc.h"
 
@@ -203,7 +203,7 @@ static int64_t hub_head(const struct kiosk *k, int64_t *epoch)
 	return head;
 }
 
-static void test_1_kiosk_catches_up_after_restore(void **state)
+static void test_kiosk_catches_up_after_restore(void **state)
 {
 	static const enum ca_app_status synced[NAPPS] = {
 		CA_APP_APPROVED, CA_APP_PENDING_REVIEW, CA_APP_PENDING_REVIEW,
@@ -319,7 +319,7 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_1_kiosk_catches_up_after_restore),
+		cmocka_unit_test(test_kiosk_catches_up_after_restore),
 	};
 
 	log_set_level(LOG_ERROR);

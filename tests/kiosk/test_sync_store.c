@@ -21,10 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../src/core/codec.h"
-#include "../../src/core/log.h"
-#include "../../src/core/uuid.h"
-#include "../../src/kiosk/store.h"
+#include "core/codec.h"
+#include "core/log.h"
+#include "core/uuid.h"
+#include "kiosk/store/store.h"
 #include "../fixture.h"
 
 struct tenv {
@@ -189,7 +189,7 @@ static const char v1_schema[] =
 
 /* A version-1 file with an application and its outbox row opens as
  * version 2 with both intact and a zero cursor. */
-static void test_1_migrates_a_version_1_file(void **state)
+static void test_migrates_a_version_1_file(void **state)
 {
 	struct tenv *t = *state;
 	struct store_outbox_item it[8];
@@ -232,7 +232,7 @@ static void test_1_migrates_a_version_1_file(void **state)
 
 /* A row sent while a later row of the same application is pending keeps the
  * hub's copy aside; the last row's answer lands, with its rev. */
-static void test_2_sent_applies_hub_copy_only_when_nothing_pending(void **state)
+static void test_sent_applies_hub_copy_only_when_nothing_pending(void **state)
 {
 	struct tenv *t = *state;
 	struct store_outbox_item it[8];
@@ -271,7 +271,7 @@ static void test_2_sent_applies_hub_copy_only_when_nothing_pending(void **state)
 /* The feed: newer snapshots land with a "hub" history row; the same batch
  * twice changes nothing; an older snapshot changes nothing; the cursor only
  * moves forward. */
-static void test_3_feed_is_idempotent_and_newer_only(void **state)
+static void test_feed_is_idempotent_and_newer_only(void **state)
 {
 	struct tenv *t = *state;
 	struct store_outbox_item it[8];
@@ -340,7 +340,7 @@ static void test_3_feed_is_idempotent_and_newer_only(void **state)
 /* A pending local change is never overwritten; the held-back snapshot lands
  * when the row is sent (or parked). An application made on another kiosk
  * arrives whole, with a "create" history row. */
-static void test_4_pending_rows_hold_the_feed_back(void **state)
+static void test_pending_rows_hold_the_feed_back(void **state)
 {
 	struct tenv *t = *state;
 	struct store_outbox_item it[8];
@@ -388,7 +388,7 @@ static void test_4_pending_rows_hold_the_feed_back(void **state)
 
 /* A batch is all or nothing: a bad change rolls back the ones before it and
  * the cursor. */
-static void test_5_feed_batch_is_one_transaction(void **state)
+static void test_feed_batch_is_one_transaction(void **state)
 {
 	struct tenv *t = *state;
 	struct store_change ch[2];
@@ -414,7 +414,7 @@ static void test_5_feed_batch_is_one_transaction(void **state)
 }
 
 /* Deleted here and acknowledged: no snapshot brings it back. */
-static void test_6_deleted_application_stays_deleted(void **state)
+static void test_deleted_application_stays_deleted(void **state)
 {
 	struct tenv *t = *state;
 	struct store_outbox_item it[8];
@@ -447,7 +447,7 @@ static void test_6_deleted_application_stays_deleted(void **state)
 
 /* Results of a whole batch in one caller's transaction, and the next due
  * time. */
-static void test_7_batch_results_in_one_transaction(void **state)
+static void test_batch_results_in_one_transaction(void **state)
 {
 	struct tenv *t = *state;
 	struct store_outbox_item it[8];
@@ -507,7 +507,7 @@ static void sent_with_hub(struct tenv *t, struct ca_app *a, int64_t rev,
  * the reset forgets the old revisions, so the new epoch's older-numbered
  * snapshots land; a local edit still queued in the outbox is kept; a
  * deleted application stays deleted; re-applying changes nothing. */
-static void test_8_feed_reset_for_a_restored_hub(void **state)
+static void test_feed_reset_for_a_restored_hub(void **state)
 {
 	struct tenv *t = *state;
 	struct store_outbox_item it[8];
@@ -592,14 +592,14 @@ static void test_8_feed_reset_for_a_restored_hub(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_1_migrates_a_version_1_file),
-		T(test_2_sent_applies_hub_copy_only_when_nothing_pending),
-		T(test_3_feed_is_idempotent_and_newer_only),
-		T(test_4_pending_rows_hold_the_feed_back),
-		T(test_5_feed_batch_is_one_transaction),
-		T(test_6_deleted_application_stays_deleted),
-		T(test_7_batch_results_in_one_transaction),
-		T(test_8_feed_reset_for_a_restored_hub),
+		T(test_migrates_a_version_1_file),
+		T(test_sent_applies_hub_copy_only_when_nothing_pending),
+		T(test_feed_is_idempotent_and_newer_only),
+		T(test_pending_rows_hold_the_feed_back),
+		T(test_feed_batch_is_one_transaction),
+		T(test_deleted_application_stays_deleted),
+		T(test_batch_results_in_one_transaction),
+		T(test_feed_reset_for_a_restored_hub),
 	};
 
 	log_set_level(LOG_ERROR);

@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/core/clock.h"
-#include "../../src/core/sign.h"
+#include "core/clock.h"
+#include "core/sign.h"
 
 /* Run /bin/sh -c script in dir, output to log; 0 when it exits 0. */
 static int sh(const char *dir, const char *script)

@@ -24,8 +24,8 @@
 
 #include <SDL_image.h>
 
-#include "../../src/ui/render.h"
-#include "../../src/ui/ui.h"
+#include "ui/render.h"
+#include "ui/ui.h"
 #include "../../tools/ui_pages.h"
 
 static char dir[] = "/tmp/ca-test-render-XXXXXX";

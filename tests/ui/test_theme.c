@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "../../src/ui/theme.h"
+#include "ui/theme.h"
 
 /* WCAG relative luminance of an sRGB colour. */
 static double luminance(struct draw_color c)

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/core/msg.h"
-#include "../../src/ui/ui.h"
+#include "core/msg.h"
+#include "ui/ui.h"
 
 static int fake_width(void *ctx, enum draw_font font, int size, const char *s, size_t len)
 {

@@ -28,9 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/core/clock.h"
-#include "../../src/ui/wlshm.h"
-#include "../../src/ui/wlwin.h"
+#include "core/clock.h"
+#include "ui/wlshm.h"
+#include "ui/wlwin.h"
 
 #define W      1080
 #define H      1920

@@ -1,0 +1,960 @@
+/*
+ * config.c - load the kiosk's INI file with inih, strictly.
+ *
+ * How a file is read:
+ *
+ *   ini_parse_stream() pulls physical lines through cfg_read_line(), our
+ *   fgets-style reader. It counts lines (Debian's libinih gives the handler
+ *   no line number), and it checks each line's shape before inih sees it:
+ *   over-long lines, NUL bytes, a '[' without ']', a line that is neither a
+ *   comment nor "key = value", and unknown [sections] are reported there and
+ *   handed to inih as an empty line. inih then calls cfg_handler() for each
+ *   key; the handler finds the key in cfg_keys[] and validates the value.
+ *   After the parse, checks that span keys run (timeouts, screen shape).
+ *
+ * Every problem is collected as "path:LINE: message" (all of them, up to the
+ * caller's buffer; the last line counts what did not fit), and the load
+ * fails with CA_ERR_CONFIG. Good values are kept even then.
+ *
+ * Rules that are not obvious from config.h (docs/config.md says the same):
+ *   - section and key names are case-sensitive; booleans and enum values
+ *     are not; a key given twice is an error (the first value stays);
+ *   - "key = value ; comment" has an inline comment (';' after a space);
+ *   - [dispenser] stock is a list ("10, 10, 5") with exactly `slots`
+ *     values when it is set; driver = serial needs a device;
+ *   - width and height that are not set follow the orientation: portrait
+ *     1080x1920, landscape 1920x1080; a shape that contradicts the
+ *     orientation (landscape narrower than tall, portrait wider than tall)
+ *     is an error.
+ *
+ * inih's line length and multi-line mode are process-wide settings in
+ * Debian's build (ini_max_line, ini_allow_multiline); config_load sets them
+ * for its parse and restores them, so it is not safe to run beside another
+ * inih parse in a second thread (the kiosk loads its config once, at start).
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/iniline.h"
+#include "common/paths.h"
+#include "core/sign.h"
+#include "core/utf8.h"
+
+/* Longest physical line accepted, newline included. Room for a key, a
+ * CONFIG_PATH_MAX value and a comment. */
+#define CFG_LINE_MAX 1024
+
+/* Bytes kept free at the end of the caller's error buffer for the final
+ * "N more problems" line. */
+#define CFG_ERR_RESERVE 96
+
+/* How much of a bad value an error message quotes, in code points. */
+#define CFG_QUOTE_CHARS 40
+
+/* Default screen sizes by orientation. */
+#define CFG_PORTRAIT_W 1080
+#define CFG_PORTRAIT_H 1920
+
+/* Kinds of values, each with its own parser and checks. */
+enum cfg_kind {
+	CFG_ID,     /* kiosk id: [A-Za-z0-9_-]{1,32} */
+	CFG_PATH,   /* non-empty path */
+	CFG_PATH0,  /* path, may be empty */
+	CFG_URL,    /* hub URL */
+	CFG_INT,    /* integer in [min, max] */
+	CFG_BOOL,   /* true/false yes/no on/off 1/0 */
+	CFG_ORIENT, /* portrait | landscape */
+	CFG_LEVEL,  /* error | warn | info | debug */
+	CFG_PIN,    /* "" or sha256//BASE64[;sha256//BASE64...] */
+	CFG_DIGITS, /* "" or 4..8 digits (maintenance PIN) */
+	CFG_DRIVER, /* none | sim | serial */
+	CFG_BAUD,   /* one of cfg_bauds[] */
+	CFG_STOCK,  /* 1..CONFIG_DISP_SLOTS_MAX counts 0..CFG_STOCK_MAX, by ',' */
+	CFG_VIDEO,  /* auto | kmsdrm | wayland | x11 */
+	CFG_RENDERER, /* auto | software | opengles2 | opengl */
+	CFG_ROTATE, /* 0 | 90 | 180 | 270 */
+};
+
+/* Serial line rates the dispenser driver can set. */
+static const int cfg_bauds[] = {
+	1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200,
+};
+
+/* Most keys a dispenser slot holds. */
+#define CFG_STOCK_MAX 9999
+/* Keys per slot the simulator starts with when [dispenser] stock is unset. */
+#define CFG_STOCK_DEFAULT 10
+
+/* Index of each key in cfg_keys[], for the checks that span keys. */
+enum cfg_key_id {
+	K_ID,
+	K_DATA_DIR,
+	K_SECRET_FILE,
+	K_MAINT_PIN,
+	K_URL,
+	K_CA_FILE,
+	K_PIN,
+	K_CONNECT,
+	K_TOTAL,
+	K_WIDTH,
+	K_HEIGHT,
+	K_ORIENT,
+	K_FULLSCREEN,
+	K_FONT,
+	K_VIDEO,
+	K_RENDERER,
+	K_ROTATE,
+	K_IDLE_WARN,
+	K_IDLE_RESET,
+	K_SYNC,
+	K_BEAT,
+	K_LEVEL,
+	K_DISP_DRIVER,
+	K_DISP_DEVICE,
+	K_DISP_BAUD,
+	K_DISP_SLOTS,
+	K_DISP_STOCK,
+	K_DISP_STATE,
+	K_DISP_TIMEOUT,
+	K_DISP_RETRIES,
+	K_PURGE_DAYS,
+	K_CORE_DUMPS,
+	K__N
+};
+
+/* One known key: where it lives, what it holds. */
+struct cfg_key {
+	const char *section;  /* section name, without brackets */
+	const char *name;     /* key name */
+	enum cfg_kind kind;   /* how to parse and check the value */
+	size_t off;           /* offset of the field in struct config */
+	size_t size;          /* size of a string field (buffer) */
+	long min, max;        /* range of a CFG_INT */
+};
+
+#define CFG_STR(id, sec, key, kind, field) \
+	[id] = { sec, key, kind, offsetof(struct config, field), \
+		 sizeof(((struct config *)0)->field), 0, 0 }
+#define CFG_NUM(id, sec, key, kind, field, lo, hi) \
+	[id] = { sec, key, kind, offsetof(struct config, field), 0, lo, hi }
+
+static const struct cfg_key cfg_keys[K__N] = {
+	CFG_STR(K_ID, "kiosk", "id", CFG_ID, kiosk_id),
+	CFG_STR(K_DATA_DIR, "kiosk", "data_dir", CFG_PATH, data_dir),
+	CFG_STR(K_SECRET_FILE, "kiosk", "secret_file", CFG_PATH0, secret_file),
+	CFG_STR(K_MAINT_PIN, "kiosk", "maint_pin", CFG_DIGITS, maint_pin),
+	CFG_STR(K_URL, "server", "url", CFG_URL, server_url),
+	CFG_STR(K_CA_FILE, "server", "ca_file", CFG_PATH0, ca_file),
+	CFG_STR(K_PIN, "server", "pin", CFG_PIN, pin),
+	CFG_NUM(K_CONNECT, "server", "connect_timeout_ms", CFG_INT,
+		connect_timeout_ms, 100, 120000),
+	CFG_NUM(K_TOTAL, "server", "total_timeout_ms", CFG_INT,
+		total_timeout_ms, 100, 120000),
+	CFG_NUM(K_WIDTH, "screen", "width", CFG_INT, screen_w, 320, 7680),
+	CFG_NUM(K_HEIGHT, "screen", "height", CFG_INT, screen_h, 320, 7680),
+	CFG_NUM(K_ORIENT, "screen", "orientation", CFG_ORIENT, orientation,
+		0, 0),
+	CFG_NUM(K_FULLSCREEN, "screen", "fullscreen", CFG_BOOL, fullscreen,
+		0, 0),
+	CFG_STR(K_FONT, "screen", "font", CFG_PATH, font),
+	CFG_NUM(K_VIDEO, "screen", "driver", CFG_VIDEO, video, 0, 0),
+	CFG_NUM(K_RENDERER, "screen", "renderer", CFG_RENDERER, renderer, 0, 0),
+	CFG_NUM(K_ROTATE, "screen", "rotate", CFG_ROTATE, rotate, 0, 0),
+	CFG_NUM(K_IDLE_WARN, "timeouts", "idle_warn_s", CFG_INT, idle_warn_s,
+		10, 3600),
+	CFG_NUM(K_IDLE_RESET, "timeouts", "idle_reset_s", CFG_INT,
+		idle_reset_s, 10, 3600),
+	CFG_NUM(K_SYNC, "timeouts", "sync_interval_s", CFG_INT,
+		sync_interval_s, 1, 3600),
+	CFG_NUM(K_BEAT, "timeouts", "heartbeat_s", CFG_INT, heartbeat_s,
+		CONFIG_HEARTBEAT_MIN_S, CONFIG_HEARTBEAT_MAX_S),
+	CFG_NUM(K_LEVEL, "log", "level", CFG_LEVEL, log_level, 0, 0),
+	CFG_NUM(K_DISP_DRIVER, "dispenser", "driver", CFG_DRIVER, disp_driver,
+		0, 0),
+	CFG_STR(K_DISP_DEVICE, "dispenser", "device", CFG_PATH0, disp_device),
+	CFG_NUM(K_DISP_BAUD, "dispenser", "baud", CFG_BAUD, disp_baud, 0, 0),
+	CFG_NUM(K_DISP_SLOTS, "dispenser", "slots", CFG_INT, disp_slots, 1,
+		CONFIG_DISP_SLOTS_MAX),
+	CFG_NUM(K_DISP_STOCK, "dispenser", "stock", CFG_STOCK, disp_stock, 0,
+		CFG_STOCK_MAX),
+	CFG_STR(K_DISP_STATE, "dispenser", "state_file", CFG_PATH0,
+		disp_state_file),
+	CFG_NUM(K_DISP_TIMEOUT, "dispenser", "timeout_ms", CFG_INT,
+		disp_timeout_ms, 20, 60000),
+	CFG_NUM(K_DISP_RETRIES, "dispenser", "retries", CFG_INT, disp_retries,
+		0, 10),
+	CFG_NUM(K_PURGE_DAYS, "privacy", "purge_days", CFG_INT, purge_days, 1,
+		3650),
+	CFG_NUM(K_CORE_DUMPS, "privacy", "core_dumps", CFG_BOOL, core_dumps, 0, 0),
+};
+
+static const char *const cfg_sections[] = {
+	"kiosk", "server", "screen", "timeouts", "log", "dispenser", "privacy",
+};
+
+/* State of one config_load: the reader's position and the error list. */
+struct cfg_ctx {
+	struct config *c;        /* what is being filled */
+	const char *path;        /* file name, for messages */
+	FILE *f;                 /* the open file */
+	int lineno;              /* physical line last handed to inih */
+	int read_errno;          /* errno of a read error, 0 if none */
+	char *err;               /* caller's message buffer (may be NULL) */
+	size_t errlen;           /* its size */
+	size_t errused;          /* bytes in it, without the NUL */
+	int nerr;                /* problems found */
+	int dropped;             /* problems that did not fit err */
+	int seen[K__N];          /* line where each key was first set, 0 = never */
+	bool bad[K__N];          /* key was set to a bad value */
+	int stock_n;             /* values in [dispenser] stock, when set */
+};
+
+/* Record one problem at line (0: no line) for the caller's message buffer. */
+__attribute__((format(printf, 3, 4)))
+static void cfg_err(struct cfg_ctx *x, int line, const char *fmt, ...)
+{
+	char text[512], one[1024];
+	size_t len, need;
+	va_list ap;
+
+	x->nerr++;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(one, sizeof(one), "%s:%d: %s", x->path, line, text);
+	else
+		snprintf(one, sizeof(one), "%s: %s", x->path, text);
+	len = strlen(one);
+	need = len + (x->errused ? 1 : 0);
+	if (!x->err || x->errused + need + CFG_ERR_RESERVE >= x->errlen) {
+		x->dropped++;
+		return;
+	}
+	if (x->errused)
+		x->err[x->errused++] = '\n';
+	memcpy(x->err + x->errused, one, len + 1);
+	x->errused += len;
+}
+
+/* Finish the message buffer: say how many problems did not fit. */
+static void cfg_err_finish(struct cfg_ctx *x)
+{
+	size_t room;
+
+	if (!x->dropped || !x->err || x->errlen == 0)
+		return;
+	room = x->errlen - x->errused;
+	snprintf(x->err + x->errused, room, "%s%s: %d more problem%s not shown",
+		 x->errused ? "\n" : "", x->path, x->dropped,
+		 x->dropped == 1 ? "" : "s");
+}
+
+/* Copy a bad value into q (size n) for a message: at most CFG_QUOTE_CHARS
+ * code points, control bytes as '?', "..." when cut. */
+static const char *cfg_quote(const char *v, char *q, size_t n)
+{
+	size_t len, i;
+
+	assert(n > 4);
+	len = utf8_copy(q, n - 3, v, CFG_QUOTE_CHARS);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)q[i] < 0x20 || q[i] == 0x7f)
+			q[i] = '?';
+	if (v[len] != '\0')
+		memcpy(q + len, "...", 4);
+	return q;
+}
+
+/* True when name is one of the known sections. */
+static bool cfg_section_known(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cfg_sections) / sizeof(cfg_sections[0]); i++)
+		if (strcmp(name, cfg_sections[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Where inih's scan for one of chars stops: at one of them, at an inline
+ * comment (';' after white space), or at the end of s. */
+static const char *cfg_scan(const char *s, const char *chars)
+{
+	bool was_space = false;
+
+	for (; *s; s++) {
+		if (strchr(chars, *s) || (was_space && *s == ';'))
+			break;
+		was_space = isspace((unsigned char)*s) != 0;
+	}
+	return s;
+}
+
+/*
+ * Check the shape of the physical line s (NUL-terminated, may end in '\n').
+ * Returns false after reporting a problem: the line must not reach inih.
+ */
+static bool cfg_check_line(struct cfg_ctx *x, const char *s)
+{
+	const char *end;
+	char name[CFG_QUOTE_CHARS * 4 + 4];
+
+	if (x->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3; /* UTF-8 BOM; inih skips it as well */
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return true;
+	if (*s == '[') {
+		size_t len;
+		char sect[64];
+
+		end = cfg_scan(s + 1, "]");
+		if (*end != ']') {
+			cfg_err(x, x->lineno, "section header without ']'");
+			return false;
+		}
+		len = (size_t)(end - (s + 1));
+		if (len < sizeof(sect)) {
+			memcpy(sect, s + 1, len);
+			sect[len] = '\0';
+			if (cfg_section_known(sect))
+				return true;
+		} else {
+			memcpy(sect, s + 1, sizeof(sect) - 1);
+			sect[sizeof(sect) - 1] = '\0';
+		}
+		/* Still hand the header to inih, so that the keys below it
+		 * are known to be in this (unknown, reported) section. */
+		cfg_err(x, x->lineno, "unknown section [%s]",
+			cfg_quote(sect, name, sizeof(name)));
+		return true;
+	}
+	end = cfg_scan(s, "=:");
+	if (*end != '=' && *end != ':') {
+		cfg_err(x, x->lineno, "expected 'key = value', a [section] "
+			"or a comment");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The fgets-style reader for ini_parse_stream: one physical line into str
+ * (size num) per call, counting lines. A line inih must not see (too long,
+ * NUL byte, bad shape) is reported and replaced by an empty line, so the
+ * line numbers of inih and ours stay the same.
+ */
+static char *cfg_read_line(char *str, int num, void *stream)
+{
+	struct cfg_ctx *x = stream;
+
+	switch (iniline_read(x->f, str, num)) {
+	case INILINE_EOF:
+		return NULL;
+	case INILINE_READ_ERR:
+		x->read_errno = errno ? errno : EIO;
+		return NULL;
+	case INILINE_TOO_LONG:
+		cfg_err(x, ++x->lineno, "line too long (more than %d bytes)", num - 2);
+		return str;
+	case INILINE_NUL:
+		cfg_err(x, ++x->lineno, "NUL byte in line");
+		return str;
+	case INILINE_OK:
+		break;
+	}
+	x->lineno++;
+	if (!cfg_check_line(x, str)) {
+		str[0] = '\n';
+		str[1] = '\0';
+	}
+	return str;
+}
+
+/* Parse a decimal integer that is the whole of v. Returns 0, or ERANGE
+ * (too big for long), or EINVAL (not an integer). */
+static int cfg_parse_long(const char *v, long *out)
+{
+	char *end;
+	long n;
+
+	if (!(isdigit((unsigned char)v[0]) ||
+	      (v[0] == '-' && isdigit((unsigned char)v[1]))))
+		return EINVAL;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*end != '\0')
+		return EINVAL;
+	if (errno == ERANGE)
+		return ERANGE;
+	*out = n;
+	return 0;
+}
+
+/* Parse a boolean word into *out; false when v is not one. */
+static bool cfg_parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* True when v has a control byte (or DEL) or, with no_space, white space. */
+static bool cfg_has_ctl(const char *v, bool no_space)
+{
+	for (; *v; v++) {
+		unsigned char ch = (unsigned char)*v;
+
+		if (ch < 0x20 || ch == 0x7f || (no_space && ch == ' '))
+			return true;
+	}
+	return false;
+}
+
+/* True when port (len bytes) is a decimal port 1..65535. */
+static bool cfg_port_ok(const char *port, size_t len)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	if (len == 0 || len > 5)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)port[i]))
+			return false;
+		n = n * 10 + (unsigned long)(port[i] - '0');
+	}
+	return n >= 1 && n <= 65535;
+}
+
+/*
+ * Check a hub URL: "https://host[:port][/path]", or "http://" to a loopback
+ * host only. No user info ('@'), no white space. NULL when fine, else why.
+ */
+static const char *cfg_url_problem(const char *v)
+{
+	const char *auth, *end, *host_end;
+	size_t host_len;
+	bool tls;
+
+	if (strncmp(v, "https://", 8) == 0) {
+		tls = true;
+		auth = v + 8;
+	} else if (strncmp(v, "http://", 7) == 0) {
+		tls = false;
+		auth = v + 7;
+	} else {
+		return "must start with https:// (or http:// for a loopback "
+		       "hub)";
+	}
+	if (cfg_has_ctl(v, true))
+		return "must not contain spaces or control characters";
+	end = auth + strcspn(auth, "/?#");
+	if (memchr(auth, '@', (size_t)(end - auth)))
+		return "must not contain user info ('@')";
+	if (*auth == '[') {
+		host_end = memchr(auth, ']', (size_t)(end - auth));
+		if (!host_end || host_end == auth + 1)
+			return "has a bad [IPv6] host";
+		host_end++;
+	} else {
+		host_end = auth;
+		while (host_end < end && (isalnum((unsigned char)*host_end) ||
+					  *host_end == '.' || *host_end == '-'))
+			host_end++;
+	}
+	host_len = (size_t)(host_end - auth);
+	if (host_len == 0)
+		return "has no host";
+	if (host_end < end) {
+		if (*host_end != ':' ||
+		    !cfg_port_ok(host_end + 1, (size_t)(end - host_end - 1)))
+			return "has a bad host or port";
+	}
+	if (!tls) {
+		static const char *const loop[] = {
+			"127.0.0.1", "localhost", "[::1]",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(loop) / sizeof(loop[0]); i++)
+			if (host_len == strlen(loop[i]) &&
+			    strncasecmp(auth, loop[i], host_len) == 0)
+				return NULL;
+		return "may use http:// only for 127.0.0.1, localhost or "
+		       "[::1]; use https://";
+	}
+	return NULL;
+}
+
+/*
+ * Check a public-key pin list for CURLOPT_PINNEDPUBLICKEY: empty, or one to
+ * eight "sha256//" + 44 base64 characters (a SHA-256 of the server's
+ * SubjectPublicKeyInfo), separated by ';'. NULL when fine, else why.
+ */
+static const char *cfg_pin_problem(const char *v)
+{
+	static const char pfx[] = "sha256//";
+	const size_t plen = sizeof(pfx) - 1;
+	int n = 0;
+	size_t i;
+
+	if (!*v)
+		return NULL;
+	for (;;) {
+		if (strncmp(v, pfx, plen) != 0)
+			return "must be sha256//BASE64 pins separated by ';'";
+		v += plen;
+		for (i = 0; i < 44; i++)
+			if (!isalnum((unsigned char)v[i]) && v[i] != '+' &&
+			    v[i] != '/' && !(i == 43 && v[i] == '='))
+				return "has a pin that is not 44 base64 characters";
+		v += 44;
+		if (++n > 8)
+			return "has more than 8 pins";
+		if (*v == '\0')
+			return NULL;
+		if (*v != ';')
+			return "has a pin that is not 44 base64 characters";
+		v++;
+	}
+}
+
+/*
+ * Parse a stock list "N[, N...]" into out (at most CONFIG_DISP_SLOTS_MAX
+ * counts, each 0..CFG_STOCK_MAX); the number of values into *n. NULL when
+ * fine, else why.
+ */
+static const char *cfg_stock_problem(const char *v, int *out, int *n)
+{
+	long val;
+	int k = 0;
+
+	for (;;) {
+		char *end;
+
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (!isdigit((unsigned char)*v))
+			return "must be a comma-separated list of whole numbers";
+		errno = 0;
+		val = strtol(v, &end, 10);
+		if (errno == ERANGE || val > CFG_STOCK_MAX)
+			return "has a count over 9999";
+		if (k == CONFIG_DISP_SLOTS_MAX)
+			return "has more than 8 values";
+		out[k++] = (int)val;
+		v = end;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v == '\0')
+			break;
+		if (*v != ',')
+			return "must be a comma-separated list of whole numbers";
+		v++;
+	}
+	*n = k;
+	return NULL;
+}
+
+/* Validate value v for key k and store it in x->c; report what is wrong.
+ * Returns true when the value was good. */
+static bool cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v)
+{
+	char *field = (char *)x->c + k->off;
+	char q[CFG_QUOTE_CHARS * 4 + 4];
+	size_t len = strlen(v);
+	const char *why;
+	long n;
+	bool b;
+	int lvl, rc;
+
+	switch (k->kind) {
+	case CFG_ID:
+		if (!sign_device_id_ok(v)) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' must be 1 to 32 of "
+				"A-Z a-z 0-9 _ -", k->section, k->name,
+				cfg_quote(v, q, sizeof(q)));
+			return false;
+		}
+		break;
+	case CFG_DIGITS:
+		if ((len != 0 && (len < 4 || len >= k->size)) ||
+		    strspn(v, "0123456789") != len) {
+			cfg_err(x, x->lineno, "[%s] %s: must be empty or 4 to "
+				"%zu digits", k->section, k->name, k->size - 1);
+			return false;
+		}
+		break;
+	case CFG_PATH:
+	case CFG_PATH0:
+	case CFG_URL:
+	case CFG_PIN:
+		if (len == 0 && k->kind != CFG_PATH0 && k->kind != CFG_PIN) {
+			cfg_err(x, x->lineno, "[%s] %s: must not be empty",
+				k->section, k->name);
+			return false;
+		}
+		if (len >= k->size) {
+			cfg_err(x, x->lineno, "[%s] %s: value too long (%zu "
+				"bytes, at most %zu)", k->section, k->name,
+				len, k->size - 1);
+			return false;
+		}
+		if (k->kind == CFG_PIN && (why = cfg_pin_problem(v))) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' %s", k->section,
+				k->name, cfg_quote(v, q, sizeof(q)), why);
+			return false;
+		}
+		if (k->kind == CFG_URL && (why = cfg_url_problem(v))) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' %s", k->section,
+				k->name, cfg_quote(v, q, sizeof(q)), why);
+			return false;
+		}
+		if (cfg_has_ctl(v, false)) {
+			cfg_err(x, x->lineno, "[%s] %s: control character in "
+				"value", k->section, k->name);
+			return false;
+		}
+		break;
+	case CFG_INT:
+		rc = cfg_parse_long(v, &n);
+		if (rc == EINVAL) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' is not a whole "
+				"number", k->section, k->name,
+				cfg_quote(v, q, sizeof(q)));
+			return false;
+		}
+		if (rc == ERANGE || n < k->min || n > k->max) {
+			cfg_err(x, x->lineno, "[%s] %s: %s is out of range "
+				"%ld..%ld", k->section, k->name,
+				cfg_quote(v, q, sizeof(q)), k->min, k->max);
+			return false;
+		}
+		*(int *)(void *)field = (int)n;
+		return true;
+	case CFG_BOOL:
+		if (!cfg_parse_bool(v, &b)) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' is not true/false,"
+				" yes/no, on/off or 1/0", k->section, k->name,
+				cfg_quote(v, q, sizeof(q)));
+			return false;
+		}
+		*(bool *)(void *)field = b;
+		return true;
+	case CFG_ORIENT:
+		if (strcasecmp(v, "portrait") == 0) {
+			*(enum config_orientation *)(void *)field =
+				CONFIG_PORTRAIT;
+		} else if (strcasecmp(v, "landscape") == 0) {
+			*(enum config_orientation *)(void *)field =
+				CONFIG_LANDSCAPE;
+		} else {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' is not portrait or"
+				" landscape", k->section, k->name,
+				cfg_quote(v, q, sizeof(q)));
+			return false;
+		}
+		return true;
+	case CFG_VIDEO:
+	case CFG_RENDERER: {
+		static const char *const videos[] = { "auto", "kmsdrm", "wayland", "x11" };
+		static const char *const renderers[] = { "auto", "software", "opengles2", "opengl" };
+		const char *const *names = k->kind == CFG_VIDEO ? videos : renderers;
+		size_t i;
+
+		/* Both lists have four names, in the order of their enums. */
+		for (i = 0; i < 4; i++)
+			if (strcasecmp(v, names[i]) == 0)
+				break;
+		if (i == 4) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' is not %s, %s, %s or %s",
+				k->section, k->name, cfg_quote(v, q, sizeof(q)),
+				names[0], names[1], names[2], names[3]);
+			return false;
+		}
+		if (k->kind == CFG_VIDEO)
+			*(enum config_video *)(void *)field = (enum config_video)i;
+		else
+			*(enum config_renderer *)(void *)field = (enum config_renderer)i;
+		return true;
+	}
+	case CFG_ROTATE:
+		rc = cfg_parse_long(v, &n);
+		if (rc != 0 || (n != 0 && n != 90 && n != 180 && n != 270)) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' is not 0, 90, 180 or 270 "
+				"(degrees, clockwise)", k->section, k->name,
+				cfg_quote(v, q, sizeof(q)));
+			return false;
+		}
+		*(int *)(void *)field = (int)n;
+		return true;
+	case CFG_LEVEL:
+		lvl = log_level_from_name(v);
+		if (lvl < 0) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' is not error, warn,"
+				" info or debug", k->section, k->name,
+				cfg_quote(v, q, sizeof(q)));
+			return false;
+		}
+		*(enum log_level *)(void *)field = (enum log_level)lvl;
+		return true;
+	case CFG_DRIVER: {
+		static const char *const names[] = { "none", "sim", "serial" };
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcasecmp(v, names[i]) == 0)
+				break;
+		if (i == sizeof(names) / sizeof(names[0])) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' is not none, sim "
+				"or serial", k->section, k->name,
+				cfg_quote(v, q, sizeof(q)));
+			return false;
+		}
+		*(enum config_disp_driver *)(void *)field =
+			(enum config_disp_driver)i;
+		return true;
+	}
+	case CFG_BAUD: {
+		size_t i;
+
+		rc = cfg_parse_long(v, &n);
+		for (i = 0; rc == 0 && i < sizeof(cfg_bauds) /
+		     sizeof(cfg_bauds[0]); i++)
+			if (n == cfg_bauds[i]) {
+				*(int *)(void *)field = (int)n;
+				return true;
+			}
+		cfg_err(x, x->lineno, "[%s] %s: '%s' is not one of 1200, 2400, "
+			"4800, 9600, 19200, 38400, 57600, 115200", k->section,
+			k->name, cfg_quote(v, q, sizeof(q)));
+		return false;
+	}
+	case CFG_STOCK: {
+		int vals[CONFIG_DISP_SLOTS_MAX], cnt = 0;
+
+		why = cfg_stock_problem(v, vals, &cnt);
+		if (why) {
+			cfg_err(x, x->lineno, "[%s] %s: '%s' %s", k->section,
+				k->name, cfg_quote(v, q, sizeof(q)), why);
+			return false;
+		}
+		memcpy(field, vals, (size_t)cnt * sizeof(int));
+		x->stock_n = cnt;
+		return true;
+	}
+	}
+	/* The string kinds end up here, checked: copy with the NUL. */
+	memcpy(field, v, len + 1);
+	return true;
+}
+
+/* inih's callback: one key of the current section. Always returns 1 (go
+ * on); problems are collected in the context instead. */
+static int cfg_handler(void *user, const char *section, const char *name,
+		       const char *value)
+{
+	struct cfg_ctx *x = user;
+	char q[CFG_QUOTE_CHARS * 4 + 4];
+	int i;
+
+	if (section[0] == '\0') {
+		cfg_err(x, x->lineno, "key '%s' is outside any [section]",
+			cfg_quote(name, q, sizeof(q)));
+		return 1;
+	}
+	if (!cfg_section_known(section))
+		return 1; /* reported once, at the section header */
+	for (i = 0; i < K__N; i++)
+		if (strcmp(cfg_keys[i].section, section) == 0 &&
+		    strcmp(cfg_keys[i].name, name) == 0)
+			break;
+	if (i == K__N) {
+		cfg_err(x, x->lineno, "unknown key '%s' in [%s]",
+			cfg_quote(name, q, sizeof(q)), section);
+		return 1;
+	}
+	if (x->seen[i]) {
+		cfg_err(x, x->lineno, "[%s] %s is set again (first on line %d)",
+			section, name, x->seen[i]);
+		return 1;
+	}
+	x->seen[i] = x->lineno;
+	x->bad[i] = !cfg_set(x, &cfg_keys[i], value);
+	return 1;
+}
+
+/* Line to blame for a problem between keys a and b: the later one set. */
+static int cfg_blame(const struct cfg_ctx *x, int a, int b)
+{
+	return x->seen[a] > x->seen[b] ? x->seen[a] : x->seen[b];
+}
+
+/* After the parse: sizes that follow the orientation, checks across keys. */
+static void cfg_finish(struct cfg_ctx *x)
+{
+	struct config *c = x->c;
+	bool land = c->orientation == CONFIG_LANDSCAPE;
+
+	/* An unset (or bad) dimension takes the orientation's default. */
+	if (!x->seen[K_WIDTH] || x->bad[K_WIDTH])
+		c->screen_w = land ? CFG_PORTRAIT_H : CFG_PORTRAIT_W;
+	if (!x->seen[K_HEIGHT] || x->bad[K_HEIGHT])
+		c->screen_h = land ? CFG_PORTRAIT_W : CFG_PORTRAIT_H;
+
+	if (!x->bad[K_WIDTH] && !x->bad[K_HEIGHT] && !x->bad[K_ORIENT] &&
+	    (land ? c->screen_w < c->screen_h : c->screen_w > c->screen_h))
+		cfg_err(x, cfg_blame(x, K_ORIENT, x->seen[K_WIDTH] >
+				     x->seen[K_HEIGHT] ? K_WIDTH : K_HEIGHT),
+			"[screen] %dx%d does not fit orientation %s (%s)",
+			c->screen_w, c->screen_h, land ? "landscape" : "portrait",
+			land ? "width must be at least the height"
+			     : "height must be at least the width");
+
+	if (!x->bad[K_CONNECT] && !x->bad[K_TOTAL] &&
+	    c->total_timeout_ms < c->connect_timeout_ms)
+		cfg_err(x, cfg_blame(x, K_CONNECT, K_TOTAL),
+			"[server] total_timeout_ms (%d) is less than "
+			"connect_timeout_ms (%d)", c->total_timeout_ms,
+			c->connect_timeout_ms);
+
+	if (c->disp_driver == CONFIG_DISP_SERIAL && !x->bad[K_DISP_DEVICE] &&
+	    c->disp_device[0] == '\0')
+		cfg_err(x, cfg_blame(x, K_DISP_DRIVER, K_DISP_DEVICE),
+			"[dispenser] driver = serial needs a device (e.g. "
+			"/dev/ttyUSB0)");
+	if (x->seen[K_DISP_STOCK] && !x->bad[K_DISP_STOCK] &&
+	    !x->bad[K_DISP_SLOTS] && x->stock_n != c->disp_slots)
+		cfg_err(x, cfg_blame(x, K_DISP_STOCK, K_DISP_SLOTS),
+			"[dispenser] stock has %d value%s but slots is %d",
+			x->stock_n, x->stock_n == 1 ? "" : "s", c->disp_slots);
+}
+
+/* The defaults of every key; the state directory is the installed one. */
+void config_defaults(struct config *c)
+{
+	int i;
+
+	assert(c);
+	memset(c, 0, sizeof(*c));
+	snprintf(c->kiosk_id, sizeof(c->kiosk_id), "%s", "kiosk-dev");
+	snprintf(c->data_dir, sizeof(c->data_dir), "%s", PATHS_KIOSK_STATE);
+	snprintf(c->server_url, sizeof(c->server_url), "%s",
+		 "https://127.0.0.1:8443");
+	c->ca_file[0] = '\0';
+	c->connect_timeout_ms = 3000;
+	c->total_timeout_ms = 15000;
+	c->screen_w = CFG_PORTRAIT_W;
+	c->screen_h = CFG_PORTRAIT_H;
+	c->orientation = CONFIG_PORTRAIT;
+	c->fullscreen = false;
+	snprintf(c->font, sizeof(c->font), "%s",
+		 "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc");
+	c->video = CONFIG_VIDEO_AUTO;
+	c->renderer = CONFIG_RENDERER_AUTO;
+	c->rotate = 0;
+	c->idle_warn_s = 60;
+	c->idle_reset_s = 30;
+	c->sync_interval_s = 10;
+	c->heartbeat_s = 60;
+	c->purge_days = 30;
+	c->log_level = LOG_INFO;
+	c->disp_driver = CONFIG_DISP_NONE;
+	c->disp_baud = 9600;
+	c->disp_slots = 2;
+	for (i = 0; i < CONFIG_DISP_SLOTS_MAX; i++)
+		c->disp_stock[i] = CFG_STOCK_DEFAULT;
+	c->disp_timeout_ms = 1000;
+	c->disp_retries = 2;
+}
+
+/* Defaults, then the file at path on top; see config.h. */
+ca_err config_load(struct config *c, const char *path, char *err,
+		   size_t errlen)
+{
+	struct cfg_ctx x;
+	int saved_max_line, rc;
+	bool saved_multiline, saved_stop;
+	ca_err ret = CA_OK;
+
+	assert(c && path);
+	config_defaults(c);
+	if (err && errlen)
+		err[0] = '\0';
+	memset(&x, 0, sizeof(x));
+	x.c = c;
+	x.path = path;
+	x.err = err;
+	x.errlen = err ? errlen : 0;
+
+	x.f = fopen(path, "r");
+	if (!x.f) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot open: %s", path,
+				 strerror(errno));
+		ret = CA_ERR_IO;
+		goto out;
+	}
+
+	saved_max_line = ini_max_line;
+	saved_multiline = ini_allow_multiline;
+	saved_stop = ini_stop_on_first_error;
+	ini_max_line = CFG_LINE_MAX;
+	ini_allow_multiline = false;
+	ini_stop_on_first_error = false;
+	rc = ini_parse_stream(cfg_read_line, &x, cfg_handler, &x);
+	ini_max_line = saved_max_line;
+	ini_allow_multiline = saved_multiline;
+	ini_stop_on_first_error = saved_stop;
+
+	if (x.read_errno) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: read error: %s", path,
+				 strerror(x.read_errno));
+		ret = CA_ERR_IO;
+		goto out;
+	}
+	if (rc < 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: inih could not parse (%d)",
+				 path, rc);
+		ret = CA_ERR_IO;
+		goto out;
+	}
+	if (rc > 0) /* a line inih refused that our reader let through */
+		cfg_err(&x, rc, "line not understood");
+	cfg_finish(&x);
+	if (x.nerr) {
+		cfg_err_finish(&x);
+		ret = CA_ERR_CONFIG;
+	}
+out:
+	if (x.f)
+		fclose(x.f);
+	return ret;
+}
