@@ -5,19 +5,18 @@
 #                 test, then again under ASan+UBSan (with the flow plans), fuzz
 #   make run      build and start the product (README.md)
 #   make bench    measure: sync drain, hub fleet, pinyin, UI frames, the kiosk
-#   make install  programs, configs, units, man pages (PREFIX, DESTDIR)
-#   make deb      the ca-kiosk and ca-hub Debian packages (debian/)
+#   make install  programs, configs, units, man pages (PREFIX, DESTDIR); make deb: packages
 #
 # One folder of src/ is one library, built from every .c in it; the folders
 # and who may use whom are in docs/architecture.md. Your CFLAGS, CPPFLAGS and
-# LDFLAGS add to the project's. SAN=1 builds with ASan+UBSan into build/asan/.
-# When a pkg-config check fails, tools/install-deps installs the packages.
+# LDFLAGS add to the project's. SAN=1 builds with ASan+UBSan into build/asan/. When a
+# pkg-config check fails, tools/install-deps installs the packages.
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
-.PHONY: all deps test check layers fuzz run clean distclean bench bench-sync \
-        bench-hub bench-ime bench-ui bench-kiosk gallery install units deb test-deb FORCE
+.PHONY: all deps test check layers fuzz run clean distclean bench gallery install units deb \
+        test-deb FORCE
 
 BUILD ?= build
 ifeq ($(SAN),1)
@@ -32,7 +31,6 @@ CA_VERSION := $(shell tools/version 2>/dev/null || echo 0.0.0~unknown)
 # ---- packages: asked of pkg-config once per run, after `deps` ----
 PKGS_core   = jansson libcrypto
 PKGS_common = sqlite3
-PKGS_flow   =
 PKGS_ime    = googlepinyin
 PKGS_ui     = sdl2 SDL2_ttf libpng libqrencode wayland-client
 PKGS_kiosk  = sqlite3 inih libcurl
@@ -51,14 +49,12 @@ ALL_LDFLAGS = $(SAN_FLAGS) -pthread $(LDFLAGS)
 
 # ---- libraries: one per folder, highest first (the link order) ----
 LIBS = hub kiosk ui ime flow common core
-SRCS_core   = $(wildcard src/core/*.c)
-SRCS_common = $(wildcard src/common/*.c)
-SRCS_flow   = $(wildcard src/flow/*.c)
-SRCS_ime    = $(wildcard src/ime/*.c)
+# A library's sources: every .c in src/NAME, but for these.
 SRCS_ui     = $(wildcard src/ui/*.c) $(BUILD)/gen/xdg-shell-protocol.c
-SRCS_kiosk  = $(wildcard src/kiosk/config/*.c src/kiosk/store/*.c src/kiosk/net/*.c \
-                         src/kiosk/device/*.c)
+SRCS_kiosk  = $(wildcard $(patsubst %,src/kiosk/%/*.c,config store net device))
 SRCS_hub    = $(filter-out src/hub/main.c,$(wildcard src/hub/*.c))
+SRCS_test   = $(wildcard tests/support/*.c)
+srcs = $(if $(filter undefined,$(origin SRCS_$(1))),$(wildcard src/$(1)/*.c),$(SRCS_$(1)))
 obj  = $(addprefix $(BUILD)/,$(patsubst $(BUILD)/%,%,$(1:.c=.o)))
 lib  = $(1:%=$(BUILD)/libca%.a)
 # What a library (or a test folder) links: itself and every library below it.
@@ -72,9 +68,9 @@ USES_hub    = hub common core
 # The packages a folder's programs link: its libraries' and those in $(2).
 link    = $(call pkg_libs,$(sort $(foreach l,$(USES_$(1)),$(PKGS_$(l))) $(2)))
 
-$(BUILD)/libca%.a: $$(call obj,$$(SRCS_$$*))
-	rm -f $@
-	$(AR) rcs $@ $^
+$(foreach l,$(LIBS) test,$(eval $(call lib,$(l)): $(call obj,$(call srcs,$(l)))))
+$(BUILD)/libca%.a:
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(@D)
@@ -97,45 +93,33 @@ $(BUILD)/src/core/version.o: ALL_CFLAGS += -DCA_VERSION='"$(CA_VERSION)"'
 $(BUILD)/src/ime/ime.o: ALL_CFLAGS += -DIME_DICT_DEFAULT='"$(IME_DICT)"'
 
 # ---- programs ----
-# ca-kiosk: the app (src/kiosk/app.c, src/kiosk/screens) over every library
-# but the hub's. It and ca-kiosk-sync load libcurl themselves
-# (src/kiosk/net/http.c) and zero every freed block (src/kiosk/zfree.c).
-KIOSK_BIN  = $(BUILD)/ca-kiosk
-SYNC_BIN   = $(BUILD)/ca-kiosk-sync
-HUB_BIN    = $(BUILD)/ca-hub
-HUBCTL_BIN = $(BUILD)/ca-hubctl
-PROGRAMS   = $(KIOSK_BIN) $(SYNC_BIN) $(HUB_BIN) $(HUBCTL_BIN)
+# ca-kiosk: the app (src/kiosk/app.c, screens/) over all but the hub's. It and ca-kiosk-sync
+# load libcurl themselves (src/kiosk/net/http.c), zero freed blocks (src/kiosk/zfree.c).
+PROGRAMS   = $(addprefix $(BUILD)/,ca-kiosk ca-kiosk-sync ca-hub ca-hubctl)
 APP_OBJS   = $(call obj,src/kiosk/main.c src/kiosk/zfree.c src/kiosk/app.c \
                         $(wildcard src/kiosk/screens/*.c))
 no_curl    = $(call pkg_libs,$(filter-out libcurl,$(sort $(foreach l,$(1),$(PKGS_$(l))))))
 
-$(KIOSK_BIN): $(APP_OBJS) $(call lib,ui ime kiosk flow common core)
+$(BUILD)/ca-kiosk: $(APP_OBJS) $(call lib,ui ime kiosk flow common core)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call no_curl,ui ime kiosk flow common core) -lm
-$(SYNC_BIN): $(call obj,src/kiosk/sync_main.c src/kiosk/zfree.c) $(call lib,kiosk flow common core)
+$(BUILD)/ca-kiosk-sync: $(call obj,src/kiosk/sync_main.c src/kiosk/zfree.c) $(call lib,kiosk flow common core)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call no_curl,kiosk flow common core)
-$(HUB_BIN): $(call obj,src/hub/main.c) $(call lib,$(USES_hub))
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,hub)
-$(HUBCTL_BIN): $(call obj,$(wildcard src/hubctl/*.c)) $(call lib,$(USES_hub))
+$(BUILD)/ca-hub $(BUILD)/ca-hubctl: $(BUILD)/ca-%: $(BUILD)/src/%/main.o $(call lib,$(USES_hub))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,hub)
 
 # ---- tests: tests/FOLDER/test_*.c, each linking FOLDER's libraries ----
-# tests/support (the hub as a real process, the dispenser simulator on a
-# pty) is an archive of its own: a test takes from it what it calls.
+# tests/support (the hub as a process, the dispenser on a pty) is an archive: a test takes what it calls.
 # tests/ui/test_wlshm needs a compositor: tests/kiosk/test_wayland.sh runs it.
 TESTS      = $(sort $(basename $(filter-out tests/ui/test_wlshm.c,$(wildcard tests/*/test_*.c))))
 TEST_BINS  = $(TESTS:%=$(BUILD)/%)
 LIBTEST    = $(BUILD)/libcatest.a
-SRCS_test  = $(wildcard tests/support/*.c)
 WLSHM_TEST = $(BUILD)/tests/ui/test_wlshm
 HELPERS    = $(BUILD)/faultproxy $(BUILD)/dispenser-sim $(BUILD)/xobserve $(WLSHM_TEST)
-tfolder    = $(firstword $(subst /, ,$(1)))
-$(TESTS:%=$(BUILD)/%.o): | deps
-
 TEST_OBJS_ui/test_render = $(BUILD)/tools/ui_pages.o
 TEST_PKGS_ui/test_render = SDL2_image
 $(TEST_BINS) $(WLSHM_TEST): $(BUILD)/tests/%: $(BUILD)/tests/%.o $$(TEST_OBJS_$$*) $(LIBTEST) \
-		$$(call lib,$$(USES_$$(call tfolder,$$*)))
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,$(call tfolder,$*),cmocka $(TEST_PKGS_$*)) -lm
+		$$(call lib,$$(USES_$$(firstword $$(subst /, ,$$*))))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,$(firstword $(subst /, ,$*)),cmocka $(TEST_PKGS_$*)) -lm
 $(BUILD)/faultproxy: $(BUILD)/tools/faultproxy.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,openssl)
 $(BUILD)/dispenser-sim: $(BUILD)/tools/dispenser_sim.o $(call lib,kiosk)
@@ -144,8 +128,7 @@ $(BUILD)/xobserve: $(BUILD)/tools/bench/xobserve.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,x11 xext xdamage libpng)
 $(BUILD)/tools/bench/xobserve.o: ALL_CFLAGS += $(shell pkg-config --cflags x11 xext xdamage)
 
-# Test vectors for the USCC and ID-number validators, made at test time by
-# an independent implementation (python3-stdnum).
+# USCC and ID-number test vectors from an independent implementation (python3-stdnum).
 VECTORS = $(BUILD)/vectors/uscc.txt $(BUILD)/vectors/ric.txt
 $(VECTORS): tools/gen-vectors | deps
 	@mkdir -p $(@D)
@@ -155,9 +138,8 @@ BROWSER_DEPS = tools/browser/node_modules/.package-lock.json
 $(BROWSER_DEPS): tools/browser/package.json tools/browser/package-lock.json | deps
 	cd tools/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 
-# The scripts: flow scripts and plans (docs/flows.md, docs/plans.md); the
+# Scripts: flow scripts and plans (docs/flows.md, docs/plans.md); the
 # plain pass only: memory after a session, libcurl loading, Wayland, packages.
-SCRIPTS = tests/kiosk/test_flows.sh
 PLAIN_SCRIPTS = tests/kiosk/test_privacy.sh tests/kiosk/test_libcurl_load.sh \
                 tests/kiosk/test_wayland.sh tests/dist/test_dist.sh tests/dist/test_deb.sh
 PLANS ?= 1
@@ -168,16 +150,15 @@ deps:
 ifneq ($(NO_DEPS),1)
 	@pkg-config --exists $(PKGS) && tools/install-deps --check || tools/install-deps
 endif
-layers:
-	@tools/check-layers
+layers: ; @tools/check-layers
 test: deps layers
 	@$(MAKE) --no-print-directory WERROR=-Werror PLANS=0 check
 	@$(MAKE) --no-print-directory WERROR=-Werror SAN=1 PLANS=1 check
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 check: all $(VECTORS) $(BROWSER_DEPS)
-	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(KIOSK_BIN) CA_DISPENSER_SIM=$(BUILD)/dispenser-sim \
+	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(BUILD)/ca-kiosk CA_DISPENSER_SIM=$(BUILD)/dispenser-sim \
 		CA_FLOW_PLANS=$(PLANS) CA_BUILD=$(BUILD) tools/run-tests "$(if $(SAN),asan+ubsan,plain)" \
-		$(TEST_BINS) $(SCRIPTS) $(if $(SAN),,$(PLAIN_SCRIPTS:%=$(CURDIR)/%))
+		$(TEST_BINS) tests/kiosk/test_flows.sh $(if $(SAN),,$(PLAIN_SCRIPTS:%=$(CURDIR)/%))
 
 # Fuzzing with libFuzzer (+ASan+UBSan): each target for FUZZ_SECONDS; a
 # target builds with the sources of the libraries FUZZ_USES_x names.
@@ -188,7 +169,7 @@ FUZZ_USES_keyboard = ime common core
 FUZZ_USES_hubcfg   = hub common core
 FUZZ_USES_hubreq   = hub common core
 fuzz_uses = $(or $(FUZZ_USES_$(1)),kiosk flow common core)
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(foreach l,$$(call fuzz_uses,$$*),$$(SRCS_$$(l))) | deps
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(foreach l,$$(call fuzz_uses,$$*),$$(call srcs,$$(l))) | deps
 	@mkdir -p $(@D)
 	clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -Isrc $(PKG_CFLAGS) -pthread -o $@ $^ \
@@ -212,17 +193,15 @@ $(BUILD)/bench-ime: $(BUILD)/tools/bench_ime.o $(call lib,$(USES_ime))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,ime)
 $(BUILD)/ui-gallery: $(call obj,tools/ui_gallery.c tools/ui_pages.c) $(call lib,$(USES_ui))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,ui) -lm
+BENCH_sync  = $(BUILD)/bench-sync
+BENCH_hub   = $(BUILD)/bench-hub $(BENCH_HUB_ARGS)
+BENCH_ime   = $(BUILD)/bench-ime
+BENCH_ui    = $(BUILD)/ui-gallery --bench
+BENCH_kiosk = tools/bench-kiosk --bin $(BUILD)
 bench: bench-sync bench-hub bench-ime bench-ui bench-kiosk
-bench-sync: $(BUILD)/bench-sync $(HUB_BIN) $(HUBCTL_BIN)
-	$(BUILD)/bench-sync
-bench-hub: $(BUILD)/bench-hub $(HUB_BIN) $(HUBCTL_BIN)
-	$(BUILD)/bench-hub $(BENCH_HUB_ARGS)
-bench-ime: $(BUILD)/bench-ime
-	$(BUILD)/bench-ime
-bench-ui: $(BUILD)/ui-gallery
-	$(BUILD)/ui-gallery --bench
-bench-kiosk: $(PROGRAMS) $(BUILD)/xobserve
-	tools/bench-kiosk --bin $(BUILD)
+bench-%: $(PROGRAMS) $(BUILD)/bench-sync $(BUILD)/bench-hub $(BUILD)/bench-ime $(BUILD)/ui-gallery \
+         $(BUILD)/xobserve
+	$(BENCH_$*)
 gallery: $(BUILD)/ui-gallery
 	$(BUILD)/ui-gallery --out out/gallery
 
@@ -245,36 +224,24 @@ $(BUILD)/dist/systemd/%: dist/systemd/%.in $(BUILD)/dist/paths.stamp
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< > $@
 units: $(UNITS)
 install: $(PROGRAMS) $(UNITS)
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/ca-kiosk \
-		$(DESTDIR)$(DATADIR)/ca-hub $(DESTDIR)$(SYSCONFDIR)/ca-kiosk $(DESTDIR)$(SYSCONFDIR)/ca-hub
+	$(INSTALL) -d $(addprefix $(DESTDIR),$(BINDIR) $(UNITDIR) $(MANDIR)/man1 $(MANDIR)/man5 \
+		$(MANDIR)/man8 $(DATADIR)/ca-kiosk $(DATADIR)/ca-hub $(SYSCONFDIR)/ca-kiosk $(SYSCONFDIR)/ca-hub)
 	$(INSTALL) -d -m 0700 $(DESTDIR)$(STATEDIR)/ca-kiosk $(DESTDIR)$(STATEDIR)/ca-hub
 	$(INSTALL) -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)
-	$(INSTALL) -m 0644 dist/kiosk.ini $(DESTDIR)$(DATADIR)/ca-kiosk/kiosk.ini.example
-	$(INSTALL) -m 0644 dist/hub.ini $(DESTDIR)$(DATADIR)/ca-hub/hub.ini.example
 	$(INSTALL) -m 0644 $(BUILD)/dist/systemd/ca-kiosk-cage.conf $(DESTDIR)$(DATADIR)/ca-kiosk/
-	[ -e $(DESTDIR)$(SYSCONFDIR)/ca-kiosk/kiosk.ini ] || \
-		$(INSTALL) -m 0644 dist/kiosk.ini $(DESTDIR)$(SYSCONFDIR)/ca-kiosk/kiosk.ini
-	[ -e $(DESTDIR)$(SYSCONFDIR)/ca-hub/hub.ini ] || \
-		$(INSTALL) -m 0644 dist/hub.ini $(DESTDIR)$(SYSCONFDIR)/ca-hub/hub.ini
-	$(INSTALL) -m 0644 $(BUILD)/dist/systemd/ca-hub.service \
-		$(BUILD)/dist/systemd/ca-kiosk.service $(DESTDIR)$(UNITDIR)
-	$(INSTALL) -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1
-	$(INSTALL) -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5
-	$(INSTALL) -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 0644 $(BUILD)/dist/systemd/*.service $(DESTDIR)$(UNITDIR)
+	for p in kiosk hub; do $(INSTALL) -m 0644 dist/$$p.ini $(DESTDIR)$(DATADIR)/ca-$$p/$$p.ini.example && \
+		{ [ -e $(DESTDIR)$(SYSCONFDIR)/ca-$$p/$$p.ini ] || $(INSTALL) -m 0644 dist/$$p.ini \
+		$(DESTDIR)$(SYSCONFDIR)/ca-$$p/$$p.ini; } || exit 1; done
+	for s in 1 5 8; do $(INSTALL) -m 0644 man/*.$$s $(DESTDIR)$(MANDIR)/man$$s || exit 1; done
 
 # `make deb`: out/deb/*.deb with debhelper (debian/rules), then lintian.
 deb: deps
-	rm -rf out/deb
-	fakeroot debian/rules binary
-	fakeroot debian/rules clean
+	rm -rf out/deb && fakeroot debian/rules binary && fakeroot debian/rules clean
 	lintian --fail-on error out/deb/*.deb
-test-deb: deps
-	tests/dist/test_deb.sh
+test-deb: deps ; tests/dist/test_deb.sh
 
-clean:
-	rm -rf build out
-distclean: clean
-	rm -rf var
+clean: ; rm -rf build out
+distclean: clean ; rm -rf var
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
