@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "common/sqlerr.h"
@@ -241,14 +240,13 @@ static const char *const migrations[] = {
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == HUBDB_SCHEMA_VERSION,
 	       "one migration per schema version");
 
+/* A failed call is logged as an error; a conflict is the caller's answer. */
+static const struct sqlkit_log fail_log = { TAG, LOG_ERROR, true };
+
 /* Log a failed call; the project error for rc. */
 static ca_err fail(struct hubdb *h, int rc, const char *what)
 {
-	ca_err e = sqlerr_map(rc);
-
-	if (e != CA_ERR_CONFLICT)
-		log_error(TAG, "%s: %s: %s (code %d)", h->path, what, sqlite3_errmsg(h->db), rc);
-	return e ? e : CA_ERR_DB;
+	return sqlkit_fail(h->db, h->path, &fail_log, rc, what, NULL, 0);
 }
 
 static void lock(struct hubdb *h)
@@ -413,58 +411,45 @@ static ca_err open_fail(struct hubdb *h, int rc, const char *what, char *err, si
 	return sqlkit_open_fail(h->db, h->path, rc, what, err, errlen);
 }
 
-/* Run the migrations from the file's version to ours, in one transaction. */
-static ca_err migrate(struct hubdb *h, char *err, size_t errlen)
-{
-	char buf[64];
-	ca_err e = CA_OK;
-	int rc, v, ver;
+/* A page cache of 32 MiB (SQLite's default is 2 MiB): the one connection
+ * lives as long as the hub, and a fleet's applications, idempotency keys
+ * and history outgrow 2 MiB within the first thousands of records; past it
+ * every record of a batch re-reads its index pages from the file
+ * (docs/bench-hub.md). The write-ahead log is checkpointed every 8192 pages
+ * (32 MiB) instead of SQLite's 1000: a checkpoint writes each changed page
+ * once, however often it changed since the last one, and the hot index
+ * pages change with every record (a drain: about 13 % more records a
+ * second). */
+#define HUBDB_PRAGMAS                                                    \
+	"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"           \
+	" PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 8192;"
 
-	rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+/* The schema and the file's settings, for sqlkit_setup(). */
+static const struct sqlkit_schema schema = {
+	.steps = migrations,
+	.version = HUBDB_SCHEMA_VERSION,
+	.pragmas = HUBDB_PRAGMAS,
+	.busy_ms = 0,
+	.tag = TAG,
+};
+
+/* The integer the query sql answers (a meta row) into *v, while opening. */
+static ca_err meta_read(struct hubdb *h, const char *sql, const char *what, int64_t *v,
+			char *err, size_t errlen)
+{
+	char buf[32];
+	int rc = sqlkit_pragma_text(h->db, sql, buf, sizeof(buf), 0);
+
 	if (rc != SQLITE_OK)
-		return open_fail(h, rc, "starting the migration", err, errlen);
-	rc = sqlkit_pragma_text(h->db, "PRAGMA user_version", buf, sizeof(buf), 0);
-	if (rc != SQLITE_OK) {
-		e = open_fail(h, rc, "reading the schema version", err, errlen);
-		goto out;
-	}
-	ver = atoi(buf);
-	if (ver < 0 || ver > HUBDB_SCHEMA_VERSION) {
-		ca_errmsg(err, errlen, "%s: database schema version %d is not one this program "
-			"knows (it writes version %d); it was made by a newer program",
-			h->path, ver, HUBDB_SCHEMA_VERSION);
-		e = CA_ERR_SCHEMA;
-		goto out;
-	}
-	for (v = ver; v < HUBDB_SCHEMA_VERSION; v++) {
-		rc = sqlite3_exec(h->db, migrations[v], NULL, NULL, NULL);
-		if (rc != SQLITE_OK) {
-			e = open_fail(h, rc, "migrating", err, errlen);
-			goto out;
-		}
-	}
-	snprintf(buf, sizeof(buf), "PRAGMA user_version = %d", HUBDB_SCHEMA_VERSION);
-	rc = sqlite3_exec(h->db, buf, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		e = open_fail(h, rc, "writing the schema version", err, errlen);
-		goto out;
-	}
-	if (ver < HUBDB_SCHEMA_VERSION)
-		log_info(TAG, "%s: schema migrated from version %d to %d", h->path, ver,
-			 HUBDB_SCHEMA_VERSION);
-out:
-	if (e && !sqlite3_get_autocommit(h->db))
-		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-	return e;
+		return open_fail(h, rc, what, err, errlen);
+	*v = atoll(buf);
+	return CA_OK;
 }
 
 ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen)
 {
 	pthread_mutexattr_t ma;
 	struct hubdb *h;
-	char buf[256];
 	ca_err e = CA_OK;
 	int rc;
 
@@ -493,66 +478,17 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 		e = open_fail(h, rc, "opening", err, errlen);
 		goto out;
 	}
-	sqlite3_extended_result_codes(h->db, 1);
-	sqlite3_busy_timeout(h->db, HUBDB_BUSY_MS);
-	sqlite3_db_config(h->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-	rc = sqlkit_pragma_text(h->db, "PRAGMA quick_check", buf, sizeof(buf), 0);
-	if (rc != SQLITE_OK) {
-		e = open_fail(h, rc, "checking integrity", err, errlen);
-		goto out;
-	}
-	if (strcmp(buf, "ok") != 0) {
-		ca_errmsg(err, errlen, "%s: not a SQLite database or damaged (%s)", path, buf);
-		e = CA_ERR_CORRUPT;
-		goto out;
-	}
-	rc = sqlkit_pragma_text(h->db, "PRAGMA journal_mode = WAL", buf, sizeof(buf), 0);
-	if (rc != SQLITE_OK || strcasecmp(buf, "wal") != 0) {
-		e = rc != SQLITE_OK ? open_fail(h, rc, "setting WAL mode", err, errlen) : CA_ERR_DB;
-		if (rc == SQLITE_OK)
-			ca_errmsg(err, errlen, "%s: cannot use write-ahead logging (journal mode "
-				"stays \"%s\")", path, buf);
-		goto out;
-	}
-	/* A page cache of 32 MiB (SQLite's default is 2 MiB): the one
-	 * connection lives as long as the hub, and a fleet's applications,
-	 * idempotency keys and history outgrow 2 MiB within the first
-	 * thousands of records; past it every record of a batch re-reads its
-	 * index pages from the file (docs/bench-hub.md). The write-ahead log
-	 * is checkpointed every 8192 pages (32 MiB) instead of SQLite's 1000:
-	 * a checkpoint writes each changed page once, however often it changed
-	 * since the last one, and the hot index pages change with every
-	 * record (a drain: about 13 % more records a second). */
-	rc = sqlite3_exec(h->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
-			  " PRAGMA cache_size = -32768;"
-			  " PRAGMA wal_autocheckpoint = 8192;", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlkit_pragma_text(h->db, "PRAGMA foreign_keys", buf, sizeof(buf), 0);
-	if (rc != SQLITE_OK || strcmp(buf, "1") != 0) {
-		e = rc != SQLITE_OK ? open_fail(h, rc, "setting pragmas", err, errlen) : CA_ERR_DB;
-		if (rc == SQLITE_OK)
-			ca_errmsg(err, errlen, "%s: this SQLite cannot enforce foreign keys", path);
-		goto out;
-	}
-	e = migrate(h, err, errlen);
-	if (e)
-		goto out;
-	rc = sqlkit_pragma_text(h->db, "SELECT v FROM meta WHERE k = 'rev'", buf, sizeof(buf), 0);
-	if (rc != SQLITE_OK) {
-		e = open_fail(h, rc, "reading the revision", err, errlen);
-		goto out;
-	}
-	h->committed_rev = atoll(buf);
-	rc = sqlkit_pragma_text(h->db, "SELECT v FROM meta WHERE k = 'epoch'", buf, sizeof(buf), 0);
-	if (rc != SQLITE_OK) {
-		e = open_fail(h, rc, "reading the epoch", err, errlen);
-		goto out;
-	}
-	h->epoch = atoll(buf);
-	if (h->epoch <= 0) {
+	sqlkit_conn_setup(h->db, HUBDB_BUSY_MS);
+	e = sqlkit_setup(h->db, path, &schema, err, errlen);
+	if (!e)
+		e = meta_read(h, "SELECT v FROM meta WHERE k = 'rev'", "reading the revision",
+			      &h->committed_rev, err, errlen);
+	if (!e)
+		e = meta_read(h, "SELECT v FROM meta WHERE k = 'epoch'", "reading the epoch",
+			      &h->epoch, err, errlen);
+	if (!e && h->epoch <= 0) {
 		ca_errmsg(err, errlen, "%s: the store has no epoch (meta 'epoch'); damaged?", path);
 		e = CA_ERR_CORRUPT;
-		goto out;
 	}
 out:
 	if (e) {

@@ -1,0 +1,320 @@
+/*
+ * store_outbox.c - the outbox of the kiosk store (see store.h): rows
+ * queued with the change they report, read FIFO per application by the
+ * sync engine, marked failed, sent or parked. Start with
+ * store_outbox_enqueue(), then store_outbox_next().
+ */
+#include "store_int.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/sqlkit.h"
+#include "core/log.h"
+#include "core/utf8.h"
+#include "core/uuid.h"
+
+/* Add one row to the outbox, inside the caller's transaction. */
+ca_err store_outbox_enqueue(struct store *st, const char *app_id,
+			    const char *kind, const char *payload,
+			    int64_t now_ms, char key_out[CA_UUID_LEN + 1])
+{
+	static const char sql[] =
+		"INSERT INTO outbox(idem_key, app_id, kind, payload, attempts,"
+		" next_at_ms, state, created_ms)"
+		" VALUES (?1, ?2, ?3, ?4, 0, ?5, 'pending', ?5)";
+	char key[CA_UUID_LEN + 1];
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	/* The outbox row must commit or fail with the change it reports. */
+	assert(sqlite3_get_autocommit(st->db) == 0);
+	if (sqlite3_get_autocommit(st->db)) /* NDEBUG builds: refuse, never write alone */
+		return CA_ERR_ARG;
+	if (!app_id || !app_id[0] || !kind || !kind[0] || !payload)
+		return CA_ERR_ARG;
+	if (!st_fits(app_id, sizeof(((struct store_outbox_item *)0)->app_id)) ||
+	    !st_fits(kind, sizeof(((struct store_outbox_item *)0)->kind)) ||
+	    strnlen(payload, STORE_PAYLOAD_MAX + 1) > STORE_PAYLOAD_MAX)
+		return CA_ERR_TOO_LONG;
+	e = uuid_v4(key);
+	if (e)
+		return e;
+	e = st_prep_bind(st, sql, &s, "enqueue outbox row", "tttti", key, app_id, kind, payload,
+		      (int64_t)now_ms);
+	if (e)
+		goto out;
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
+		e = st_fail(st, rc, "enqueue outbox row");
+		goto out;
+	}
+	if (key_out)
+		memcpy(key_out, key, sizeof(key));
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* Copy one outbox row from s into *it. */
+static ca_err item_read(sqlite3_stmt *s, struct store_outbox_item *it)
+{
+	const char *p = (const char *)sqlite3_column_text(s, 4);
+	size_t len = (size_t)sqlite3_column_bytes(s, 4);
+
+	memset(it, 0, sizeof(*it));
+	it->seq = sqlite3_column_int64(s, 0);
+	if (!sqlkit_col_copy(s, 1, it->key, sizeof(it->key)) ||
+	    !sqlkit_col_copy(s, 2, it->app_id, sizeof(it->app_id)) ||
+	    !sqlkit_col_copy(s, 3, it->kind, sizeof(it->kind)) || !p ||
+	    len > STORE_PAYLOAD_MAX)
+		return CA_ERR_CORRUPT;
+	it->payload = malloc(len + 1);
+	if (!it->payload)
+		return CA_ERR_NOMEM;
+	memcpy(it->payload, p, len);
+	it->payload[len] = '\0';
+	it->attempts = sqlite3_column_int(s, 5);
+	it->next_at_ms = sqlite3_column_int64(s, 6);
+	it->created_ms = sqlite3_column_int64(s, 7);
+	return CA_OK;
+}
+
+/* The next due rows, FIFO per application. */
+ca_err store_outbox_next(struct store *st, int64_t now_ms, int max,
+			 struct store_outbox_item *items, int *n)
+{
+	static const char sql[] =
+		"SELECT seq, idem_key, app_id, kind, payload, attempts, next_at_ms,"
+		" created_ms FROM outbox AS o"
+		" WHERE o.state = 'pending' AND o.next_at_ms <= ?1"
+		" AND NOT EXISTS (SELECT 1 FROM outbox AS p"
+		"  WHERE p.app_id = o.app_id AND p.seq < o.seq"
+		"  AND p.state = 'pending' AND p.next_at_ms > ?1)"
+		" ORDER BY o.seq LIMIT ?2";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc, got = 0;
+
+	assert(n && (items || max <= 0));
+	*n = 0;
+	if (max <= 0)
+		return CA_OK;
+	e = st_prep_bind(st, sql, &s, "read outbox", "in", (int64_t)now_ms, (int)max);
+	if (e)
+		goto out;
+	while (got < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		e = item_read(s, &items[got]);
+		if (e) {
+			free(items[got].payload);
+			items[got].payload = NULL;
+			if (e == CA_ERR_CORRUPT)
+				log_error(TAG, "%s: outbox row %lld unreadable", st->path,
+					  (long long)sqlite3_column_int64(s, 0));
+			goto out;
+		}
+		got++;
+	}
+	if (got < max && rc != SQLITE_DONE)
+		e = st_fail(st, rc, "read outbox");
+out:
+	sqlite3_finalize(s);
+	if (e) {
+		store_outbox_items_release(items, got);
+		got = 0;
+	}
+	*n = got;
+	return e;
+}
+
+/* Free the payloads handed out by store_outbox_next. */
+void store_outbox_items_release(struct store_outbox_item *items, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(items[i].payload);
+		items[i].payload = NULL;
+	}
+}
+
+/* Run one UPDATE/DELETE on outbox row seq; CA_ERR_NOT_FOUND when no row
+ * changed. Text parameter 2 is error, cut to STORE_ERROR_MAX bytes. */
+static ca_err outbox_update(struct store *st, const char *sql, int64_t seq,
+			    int64_t next_at_ms, const char *error,
+			    const char *what)
+{
+	char msg[STORE_ERROR_MAX + 1];
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	utf8_copy(msg, sizeof(msg), error ? error : "", sizeof(msg));
+	e = st_prep(st, sql, &s);
+	if (e)
+		goto out;
+	/* ?2 (error) and ?3 (next_at_ms) only where the statement has them. */
+	if ((rc = sqlite3_bind_int64(s, 1, seq)) != SQLITE_OK ||
+	    (sqlite3_bind_parameter_count(s) >= 2 &&
+	     (rc = sqlite3_bind_text(s, 2, msg, -1, SQLITE_STATIC)) != SQLITE_OK) ||
+	    (sqlite3_bind_parameter_count(s) >= 3 &&
+	     (rc = sqlite3_bind_int64(s, 3, next_at_ms)) != SQLITE_OK) ||
+	    (rc = sqlite3_step(s)) != SQLITE_DONE) {
+		e = st_fail(st, rc, what);
+		goto out;
+	}
+	if (sqlite3_changes(st->db) == 0)
+		e = CA_ERR_NOT_FOUND;
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* The hub has it: remove the row. */
+ca_err store_outbox_mark_sent(struct store *st, int64_t seq)
+{
+	return outbox_update(st, "DELETE FROM outbox WHERE seq = ?1", seq, 0, NULL,
+			     "outbox mark sent");
+}
+
+/* Count a failed attempt and set the next attempt time; key unchanged. */
+ca_err store_outbox_mark_failed(struct store *st, int64_t seq,
+				int64_t next_at_ms, const char *error)
+{
+	return outbox_update(st,
+			     "UPDATE outbox SET attempts = attempts + 1,"
+			     " last_error = ?2, next_at_ms = ?3"
+			     " WHERE seq = ?1 AND state = 'pending'",
+			     seq, next_at_ms, error, "outbox mark failed");
+}
+
+
+/* The app_id of outbox row seq (and its kind, if kind is not NULL). */
+ca_err st_outbox_row_app(struct store *st, int64_t seq,
+			     char app_id[CA_UUID_LEN + 1], char kind[24])
+{
+	static const char sql[] = "SELECT app_id, kind FROM outbox WHERE seq = ?1";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	e = st_prep_bind(st, sql, &s, "read outbox row", "i", (int64_t)seq);
+	if (e)
+		goto out;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		e = CA_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		e = st_fail(st, rc, "read outbox row");
+		goto out;
+	}
+	if (!sqlkit_col_copy(s, 0, app_id, CA_UUID_LEN + 1) ||
+	    (kind && !sqlkit_col_copy(s, 1, kind, 24)))
+		e = CA_ERR_CORRUPT;
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* Refused for good: park the row with the hub's message, then let the hub's
+ * snapshot of the application stand if nothing else of it is pending. */
+ca_err store_outbox_park(struct store *st, int64_t seq, const char *error)
+{
+	char app_id[CA_UUID_LEN + 1];
+	bool own;
+	ca_err e;
+
+	e = st_tx_open(st, &own);
+	if (e)
+		return e;
+	e = st_outbox_row_app(st, seq, app_id, NULL);
+	if (!e)
+		e = outbox_update(st,
+				  "UPDATE outbox SET state = 'parked', last_error = ?2"
+				  " WHERE seq = ?1",
+				  seq, 0, error, "outbox park");
+	if (!e && uuid_valid(app_id))
+		e = st_reconcile(st, app_id, 0, NULL);
+	return st_tx_close(st, own, e);
+}
+
+/* How many rows wait, and how many are parked. */
+ca_err store_outbox_depth(struct store *st, int *pending, int *parked)
+{
+	static const char sql[] =
+		"SELECT coalesce(sum(state = 'pending'), 0),"
+		" coalesce(sum(state = 'parked'), 0) FROM outbox";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	e = st_prep(st, sql, &s);
+	if (e)
+		goto out;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		e = st_fail(st, rc, "outbox depth");
+		goto out;
+	}
+	if (pending)
+		*pending = sqlite3_column_int(s, 0);
+	if (parked)
+		*parked = sqlite3_column_int(s, 1);
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* Pending outbox rows of one application. */
+ca_err store_outbox_app_pending(struct store *st, const char *app_id, int *n)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM outbox WHERE app_id = ?1 AND state = 'pending'";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	*n = 0;
+	e = st_prep(st, sql, &s);
+	if (e)
+		goto out;
+	sqlite3_bind_text(s, 1, app_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		e = st_fail(st, rc, "outbox rows of an application");
+		goto out;
+	}
+	*n = sqlite3_column_int(s, 0);
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* The earliest next attempt time of a pending row. */
+ca_err store_outbox_next_at(struct store *st, int64_t *at_ms)
+{
+	static const char sql[] =
+		"SELECT min(next_at_ms) FROM outbox WHERE state = 'pending'";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+	int rc;
+
+	*at_ms = INT64_MAX;
+	e = st_prep(st, sql, &s);
+	if (e)
+		goto out;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		e = st_fail(st, rc, "outbox next time");
+		goto out;
+	}
+	if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+		*at_ms = sqlite3_column_int64(s, 0);
+out:
+	sqlite3_finalize(s);
+	return e;
+}
+
