@@ -593,8 +593,7 @@ static void test_migrates_empty_and_missing_files_and_reopen_keeps_all(void **st
 	close(fd);
 	storefix_open(t);
 	check_migrated(t);
-	store_close(t->st);
-	t->st = NULL;
+	storefix_close(t);
 	unlink(t->db);
 
 	/* a path that does not exist yet */
@@ -621,9 +620,7 @@ static void test_migrates_empty_and_missing_files_and_reopen_keeps_all(void **st
 	assert_int_equal(store_record_put(t->st, &r1), CA_OK);
 
 	/* close, reopen: every record is there */
-	store_close(t->st);
-	t->st = NULL;
-	storefix_open(t);
+	storefix_reopen(t);
 	check_migrated(t);
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
 	assert_app_equal(&got, &a);
@@ -760,8 +757,7 @@ static void test_garbage_truncated_and_unreachable_files_are_reported(void **sta
 		make_app(&a, "13905918866");
 		assert_int_equal(store_app_create(t->st, &a, 1000 + i), CA_OK);
 	}
-	store_close(t->st);
-	t->st = NULL;
+	storefix_close(t);
 	assert_int_equal(stat(t->db, &sb), 0);
 	assert_true(sb.st_size > 40 * 4096);
 
@@ -1022,9 +1018,7 @@ static void test_10b_intent_collected_is_one_transaction_and_survives_reopen(voi
 	assert_int_equal(store_intent_failed(st, it.seq, "jam", "again", "k1", 7001),
 			 CA_ERR_NOT_FOUND);
 
-	store_close(st);
-	t->st = NULL;
-	st = storefix_open(t);
+	st = storefix_reopen(t);
 	assert_int_equal(store_app_get(st, a.id, &out), CA_OK);
 	assert_int_equal(out.proc_status, CA_PROC_COLLECTED);
 	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), hist + 1);
@@ -1057,9 +1051,7 @@ static void test_10c_intent_failed_writes_only_the_fault_row(void **state)
 	assert_int_equal(store_intent_failed(st, it.seq, "jam", "slot 2: jam", "hall-07", 7000),
 			 CA_OK);
 
-	store_close(st);
-	t->st = NULL;
-	st = storefix_open(t);
+	st = storefix_reopen(t);
 	/* The record is untouched: same state, no history row. */
 	assert_int_equal(store_app_get(st, a.id, &out), CA_OK);
 	assert_int_equal(out.pay_status, CA_PAY_PAID);
@@ -1439,8 +1431,7 @@ static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **sta
 	/* Idempotent; and nothing is left in the file's bytes either. */
 	assert_int_equal(store_purge_finished(st, T0_MS + DAY_MS, &purged), CA_OK);
 	assert_int_equal(purged, 0);
-	store_close(st);
-	t->st = NULL;
+	storefix_close(t);
 	assert_false(file_contains(t->db, "11010519491231002X"));
 	assert_false(file_contains(t->db, "13905918866"));
 	assert_true(file_contains(t->db, "320582199003071232"));

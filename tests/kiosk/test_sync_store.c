@@ -70,6 +70,18 @@ static void change_app(struct store_change *c, const struct ca_app *a)
 	c->u.app = *a;
 }
 
+/* Apply a feed batch of the one application a with cursor next; how
+ * many applications it changed. */
+static int feed_one(struct store *st, const struct ca_app *a, int64_t next, int64_t now_ms)
+{
+	struct store_change ch;
+	int applied = -1;
+
+	change_app(&ch, a);
+	assert_int_equal(store_feed_apply(st, &ch, 1, next, now_ms, &applied), CA_OK);
+	return applied;
+}
+
 /* The schema version 1 exactly as it shipped (store.c, migrations[0]). */
 static const char v1_schema[] =
 	"CREATE TABLE applications ("
@@ -140,9 +152,7 @@ static void test_migrates_a_version_1_file(void **state)
 	assert_int_equal(store_feed_cursor(t->st, &cursor), CA_OK);
 	assert_int_equal(cursor, 0);
 	/* And a second open does nothing more. */
-	store_close(t->st);
-	t->st = NULL;
-	storefix_open(t);
+	storefix_reopen(t);
 	assert_int_equal(storefix_raw_int(t->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 }
 
@@ -244,9 +254,7 @@ static void test_feed_is_idempotent_and_newer_only(void **state)
 	/* Older: nothing changes, the cursor stays. */
 	hub.rev = 3;
 	hub.app_status = CA_APP_PENDING_REVIEW;
-	change_app(&ch[0], &hub);
-	assert_int_equal(store_feed_apply(t->st, ch, 1, 3, 8000, &applied), CA_OK);
-	assert_int_equal(applied, 0);
+	assert_int_equal(feed_one(t->st, &hub, 3, 8000), 0);
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
 	assert_int_equal(got.app_status, CA_APP_REJECTED);
 	assert_int_equal(store_feed_cursor(t->st, &cursor), CA_OK);
@@ -260,9 +268,8 @@ static void test_pending_rows_hold_the_feed_back(void **state)
 {
 	struct storefix *t = *state;
 	struct store_outbox_item it[8];
-	struct store_change ch;
 	struct ca_app a, b, hub, got;
-	int n, applied;
+	int n;
 
 	storefix_open(t);
 	storefix_app(&a);
@@ -273,9 +280,7 @@ static void test_pending_rows_hold_the_feed_back(void **state)
 	hub = a;
 	hub.rev = 4;
 	hub.app_status = CA_APP_PENDING_REVIEW;
-	change_app(&ch, &hub);
-	assert_int_equal(store_feed_apply(t->st, &ch, 1, 4, 2000, &applied), CA_OK);
-	assert_int_equal(applied, 0);
+	assert_int_equal(feed_one(t->st, &hub, 4, 2000), 0);
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
 	assert_int_equal(got.app_status, CA_APP_DRAFT);
 	assert_int_equal(got.rev, 0);
@@ -293,9 +298,7 @@ static void test_pending_rows_hold_the_feed_back(void **state)
 	b.rev = 9;
 	b.app_status = CA_APP_APPROVED;
 	b.amount_fen = 30000;
-	change_app(&ch, &b);
-	assert_int_equal(store_feed_apply(t->st, &ch, 1, 9, 3000, &applied), CA_OK);
-	assert_int_equal(applied, 1);
+	assert_int_equal(feed_one(t->st, &b, 9, 3000), 1);
 	assert_int_equal(store_app_get(t->st, b.id, &got), CA_OK);
 	assert_int_equal(got.app_status, CA_APP_APPROVED);
 	assert_int_equal(got.amount_fen, 30000);
@@ -334,9 +337,8 @@ static void test_deleted_application_stays_deleted(void **state)
 {
 	struct storefix *t = *state;
 	struct store_outbox_item it[8];
-	struct store_change ch;
 	struct ca_app a, hub, got;
-	int n, applied, i;
+	int n, i;
 
 	storefix_open(t);
 	storefix_app(&a);
@@ -345,9 +347,7 @@ static void test_deleted_application_stays_deleted(void **state)
 				       2000, NULL, NULL), CA_OK);
 	hub = a;
 	hub.rev = 2;
-	change_app(&ch, &hub);
-	assert_int_equal(store_feed_apply(t->st, &ch, 1, 2, 2500, &applied), CA_OK);
-	assert_int_equal(applied, 0);
+	assert_int_equal(feed_one(t->st, &hub, 2, 2500), 0);
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_ERR_NOT_FOUND);
 	n = rows(t->st, it);
 	assert_int_equal(n, 2);
@@ -356,8 +356,7 @@ static void test_deleted_application_stays_deleted(void **state)
 	store_outbox_items_release(it, n);
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_ERR_NOT_FOUND);
 	hub.rev = 12;
-	change_app(&ch, &hub);
-	assert_int_equal(store_feed_apply(t->st, &ch, 1, 12, 4000, &applied), CA_OK);
+	(void)feed_one(t->st, &hub, 12, 4000); /* asserts CA_OK */
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_ERR_NOT_FOUND);
 }
 

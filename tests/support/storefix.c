@@ -68,6 +68,18 @@ struct store *storefix_open(struct storefix *f)
 	return f->st;
 }
 
+void storefix_close(struct storefix *f)
+{
+	store_close(f->st);
+	f->st = NULL;
+}
+
+struct store *storefix_reopen(struct storefix *f)
+{
+	storefix_close(f);
+	return storefix_open(f);
+}
+
 long long storefix_raw_int(const char *db, const char *sql)
 {
 	sqlite3 *h = NULL;

@@ -34,6 +34,12 @@ int storefix_teardown(void **state);
 /* Open f->db as f->st (fails the test when it does not open). */
 struct store *storefix_open(struct storefix *f);
 
+/* Close f->st (if open) and set it to NULL. */
+void storefix_close(struct storefix *f);
+
+/* Close f->st and open f->db again (a restart of the program). */
+struct store *storefix_reopen(struct storefix *f);
+
 /* The integer the query sql answers on a second, raw connection to the
  * file db (-1 when no row). */
 long long storefix_raw_int(const char *db, const char *sql);

@@ -22,10 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/sqlerr.h"
 #include "common/sqlkit.h"
 #include "core/log.h"
-
 
 /*
  * The schema, one forward migration per version: migrations[v] takes a
@@ -135,14 +133,10 @@ static const char *const migrations[] = {
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
 
-/* The schema and the file's settings, for sqlkit_setup(). */
-static const struct sqlkit_schema schema = {
-	.steps = migrations,
-	.version = STORE_SCHEMA_VERSION,
-	.pragmas = ST_CONN_PRAGMAS,
-	.busy_ms = STORE_BUSY_MS,
-	.tag = TAG,
-};
+/* The schema and the file's settings, for sqlkit_setup(): the steps, the
+ * version, the pragmas, how long a PRAGMA waits on BUSY, the log tag. */
+static const struct sqlkit_schema schema = { migrations, STORE_SCHEMA_VERSION, ST_CONN_PRAGMAS,
+					     STORE_BUSY_MS, TAG };
 
 /* A failed call is logged as a warning, a conflict too. */
 static const struct sqlkit_log fail_log = { TAG, LOG_WARN, false };
@@ -210,6 +204,53 @@ ca_err st_run(struct store *st, const char *sql, const char *what, const char *f
 	return e;
 }
 
+ca_err st_row(struct store *st, sqlite3_stmt **s, const char *sql, const char *what,
+	      const char *fmt, ...)
+{
+	va_list ap;
+	ca_err e;
+	int rc;
+
+	va_start(ap, fmt);
+	e = prep_bindv(st, sql, s, what, fmt, ap);
+	va_end(ap);
+	if (e)
+		return e;
+	rc = sqlite3_step(*s);
+	if (rc == SQLITE_ROW)
+		return CA_OK;
+	return rc == SQLITE_DONE ? CA_ERR_NOT_FOUND : st_fail(st, rc, what);
+}
+
+ca_err st_each(struct store *st, const char *sql, const char *what, st_row_fn row, void *ctx,
+	       const char *fmt, ...)
+{
+	sqlite3_stmt *s = NULL;
+	bool stop = false;
+	va_list ap;
+	ca_err e;
+	int rc = SQLITE_DONE;
+
+	va_start(ap, fmt);
+	e = prep_bindv(st, sql, &s, what, fmt, ap);
+	va_end(ap);
+	while (!e && !stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		e = row(st, s, ctx, &stop);
+	if (!e && !stop && rc != SQLITE_DONE)
+		e = st_fail(st, rc, what);
+	sqlite3_finalize(s);
+	return e;
+}
+
+void st_log_skipped(struct store *st, sqlite3_stmt *s, const char *what, const char *cerr)
+{
+	char id[CA_UUID_LEN + 1];
+
+	if (!sqlkit_col_copy(s, 0, id, sizeof(id)))
+		snprintf(id, sizeof(id), "?");
+	log_error(TAG, "%s: %s %s unreadable, skipped: %s", st->path, what, id, cerr);
+}
+
 ca_err st_exec(struct store *st, const char *sql, const char *what)
 {
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
@@ -220,6 +261,21 @@ ca_err st_exec(struct store *st, const char *sql, const char *what)
 bool st_fits(const char *s, size_t n)
 {
 	return s && strnlen(s, n) < n;
+}
+
+ca_err st_ids_add(struct st_ids *l, const char *id)
+{
+	if (l->n == l->cap) {
+		size_t more = l->cap ? 2 * l->cap : 16;
+		void *p = realloc(l->ids, more * sizeof(*l->ids));
+
+		if (!p)
+			return CA_ERR_NOMEM;
+		l->ids = p;
+		l->cap = more;
+	}
+	snprintf(l->ids[l->n++], sizeof(*l->ids), "%s", id);
+	return CA_OK;
 }
 
 ca_err st_tx_open(struct store *st, bool *own)
@@ -279,6 +335,21 @@ static void sqlite_config_once(void)
 			 "stay bulk-allocated (%s)", sqlite3_errstr(rc));
 }
 
+/* Close the connection (checkpointing the WAL) and free st. */
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->db) {
+		int rc = sqlite3_close(st->db);
+
+		if (rc != SQLITE_OK) /* a statement left open: a bug here */
+			log_error(TAG, "%s: close: %s", st->path, sqlite3_errstr(rc));
+	}
+	free(st->path);
+	free(st);
+}
+
 /* Open the connection, check the file, set the pragmas, migrate. */
 ca_err store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
@@ -324,27 +395,11 @@ ca_err store_open(const char *path, struct store **out, char *err, size_t errlen
 	if (e)
 		log_error(TAG, "%s", err && errlen ? err : path);
 out:
-	if (e) {
+	if (e)
 		store_close(st);
-		return e;
-	}
-	*out = st;
-	return CA_OK;
-}
-
-/* Close the connection (checkpointing the WAL) and free st. */
-void store_close(struct store *st)
-{
-	if (!st)
-		return;
-	if (st->db) {
-		int rc = sqlite3_close(st->db);
-
-		if (rc != SQLITE_OK) /* a statement left open: a bug here */
-			log_error(TAG, "%s: close: %s", st->path, sqlite3_errstr(rc));
-	}
-	free(st->path);
-	free(st);
+	else
+		*out = st;
+	return e;
 }
 
 /* The last recorded SQLite error, else the connection's own. */

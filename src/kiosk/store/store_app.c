@@ -20,7 +20,6 @@ ca_err store_app_create(struct store *st, struct ca_app *app, int64_t now_ms)
 {
 	struct ca_app *a = NULL;
 	struct ca_state from;
-	bool began = false;
 	ca_err e;
 
 	if (!uuid_valid(app->id) || !app->account[0] ||
@@ -37,22 +36,33 @@ ca_err store_app_create(struct store *st, struct ca_app *app, int64_t now_ms)
 	from = ca_state_of(a);
 
 	e = store_begin(st);
-	if (e)
-		goto out;
-	began = true;
-	e = st_change_write(st, W_INSERT, fsm_action_id(CA_ACT_SAVE), &from, a, NULL,
-			 now_ms);
 	if (!e)
-		e = store_commit(st);
-	if (e)
-		goto out;
-	st_log_change("create", &from, a);
-	*app = *a;
-out:
-	if (e && began)
-		store_rollback(st);
+		e = st_tx_close(st, true, st_change_write(st, W_INSERT, fsm_action_id(CA_ACT_SAVE),
+				&from, a, NULL, now_ms));
+	if (!e) {
+		st_log_change("create", &from, a);
+		*app = *a;
+	}
 	free(a);
 	return e;
+}
+
+/* store_app_save's load, check and rows, inside its transaction. */
+static ca_err save_in_tx(struct store *st, const struct ca_app *app, int64_t now_ms,
+			 struct ca_app *cur, struct ca_state *from)
+{
+	ca_err e = st_app_load(st, app->id, cur);
+
+	if (e)
+		return e;
+	*from = ca_state_of(cur);
+	if (!fsm_allowed(from, CA_ACT_SAVE))
+		return CA_ERR_FORBIDDEN;
+	ca_app_copy_form(cur, app);
+	ca_app_normalize(cur);
+	cur->updated_ms = now_ms;
+	return st_change_write(st, W_UPDATE, fsm_action_id(CA_ACT_SAVE), from, cur, NULL,
+			       now_ms);
 }
 
 /* Save the form fields of app onto the stored record (修改保存). */
@@ -60,7 +70,6 @@ ca_err store_app_save(struct store *st, struct ca_app *app, int64_t now_ms)
 {
 	struct ca_app *cur = NULL;
 	struct ca_state from;
-	bool began = false;
 	ca_err e;
 
 	if (!uuid_valid(app->id))
@@ -69,35 +78,15 @@ ca_err store_app_save(struct store *st, struct ca_app *app, int64_t now_ms)
 	if (!cur)
 		return CA_ERR_NOMEM;
 	e = store_begin(st);
-	if (e)
-		goto out;
-	began = true;
-	e = st_app_load(st, app->id, cur);
-	if (e)
-		goto out;
-	from = ca_state_of(cur);
-	if (!fsm_allowed(&from, CA_ACT_SAVE)) {
-		e = CA_ERR_FORBIDDEN;
-		goto out;
-	}
-	ca_app_copy_form(cur, app);
-	ca_app_normalize(cur);
-	cur->updated_ms = now_ms;
-	e = st_change_write(st, W_UPDATE, fsm_action_id(CA_ACT_SAVE), &from, cur,
-			 NULL, now_ms);
 	if (!e)
-		e = store_commit(st);
-	if (e)
-		goto out;
-	st_log_change(fsm_action_id(CA_ACT_SAVE), &from, cur);
-	*app = *cur;
-out:
-	if (e && began)
-		store_rollback(st);
+		e = st_tx_close(st, true, save_in_tx(st, app, now_ms, cur, &from));
+	if (!e) {
+		st_log_change(fsm_action_id(CA_ACT_SAVE), &from, cur);
+		*app = *cur;
+	}
 	free(cur);
 	return e;
 }
-
 
 /* Apply action a to the stored record through the status table. */
 ca_err store_app_act(struct store *st, const char *id, enum ca_action a,
@@ -106,7 +95,6 @@ ca_err store_app_act(struct store *st, const char *id, enum ca_action a,
 {
 	struct ca_app *cur = NULL;
 	struct ca_state from;
-	bool began = false;
 	ca_err e;
 
 	if (report)
@@ -119,22 +107,16 @@ ca_err store_app_act(struct store *st, const char *id, enum ca_action a,
 	if (!cur)
 		return CA_ERR_NOMEM;
 	e = store_begin(st);
-	if (e)
-		goto out;
-	began = true;
-	e = st_act_in_tx(st, id, a, arg, today, now_ms, cur, &from, report);
 	if (!e)
-		e = store_commit(st);
-	if (e)
-		goto out;
-	if (a == CA_ACT_DELETE)
-		store_scrub(st); /* the draft's old pages leave the WAL */
-	st_log_change(fsm_action_id(a), &from, cur);
-	if (out)
-		*out = *cur;
-out:
-	if (e && began)
-		store_rollback(st);
+		e = st_tx_close(st, true,
+				st_act_in_tx(st, id, a, arg, today, now_ms, cur, &from, report));
+	if (!e) {
+		if (a == CA_ACT_DELETE)
+			store_scrub(st); /* the draft's old pages leave the WAL */
+		st_log_change(fsm_action_id(a), &from, cur);
+		if (out)
+			*out = *cur;
+	}
 	free(cur);
 	return e;
 }
@@ -145,6 +127,35 @@ ca_err store_app_get(struct store *st, const char *id, struct ca_app *app)
 	return st_app_load(st, id, app);
 }
 
+/* A walk of store_app_each. */
+struct app_walk {
+	unsigned app_mask;  /* the statuses wanted, one bit each */
+	store_app_fn fn;    /* the caller's function */
+	void *ctx;          /* its argument */
+	struct ca_app *app; /* the record of the row, scratch */
+};
+
+/* One row of store_app_each: id, app_status, body. */
+static ca_err app_row(struct store *st, sqlite3_stmt *s, void *ctx, bool *stop)
+{
+	struct app_walk *w = ctx;
+	char cerr[CODEC_ERR_MAX];
+	int status = ca_app_status_from_id((const char *)sqlite3_column_text(s, 1));
+
+	if (status >= 0 && status < 32 && !(w->app_mask & (1u << status)))
+		return CA_OK;
+	if (codec_app_from_text((const char *)sqlite3_column_text(s, 2),
+				(size_t)sqlite3_column_bytes(s, 2), w->app, cerr,
+				sizeof(cerr)) != CA_OK) {
+		/* One damaged row must not hide the others: skip it. */
+		st_log_skipped(st, s, "application", cerr);
+		return CA_OK;
+	}
+	if (w->app_mask & (1u << w->app->app_status))
+		*stop = w->fn(w->app, w->ctx) != 0;
+	return CA_OK;
+}
+
 /* List the applications of account, newest first, filtered by status. */
 ca_err store_app_each(struct store *st, const char *account, unsigned app_mask,
 		      store_app_fn fn, void *ctx)
@@ -152,42 +163,13 @@ ca_err store_app_each(struct store *st, const char *account, unsigned app_mask,
 	static const char sql[] =
 		"SELECT id, app_status, body FROM applications WHERE account = ?1"
 		" ORDER BY created_ms DESC, rowid DESC";
-	char cerr[CODEC_ERR_MAX], id[CA_UUID_LEN + 1];
-	struct ca_app *app = NULL;
-	sqlite3_stmt *s = NULL;
+	struct app_walk w = { app_mask, fn, ctx, malloc(sizeof(struct ca_app)) };
 	ca_err e;
-	int rc, status;
 
-	app = malloc(sizeof(*app));
-	if (!app)
+	if (!w.app)
 		return CA_ERR_NOMEM;
-	e = st_prep_bind(st, sql, &s, "list applications", "t", account);
-	if (e)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		status = ca_app_status_from_id((const char *)sqlite3_column_text(s, 1));
-		if (status >= 0 && status < 32 && !(app_mask & (1u << status)))
-			continue;
-		if (codec_app_from_text((const char *)sqlite3_column_text(s, 2),
-					(size_t)sqlite3_column_bytes(s, 2), app, cerr,
-					sizeof(cerr)) != CA_OK) {
-			/* One damaged row must not hide the others: skip it. */
-			if (!sqlkit_col_copy(s, 0, id, sizeof(id)))
-				snprintf(id, sizeof(id), "?");
-			log_error(TAG, "%s: application %s unreadable, skipped: %s",
-				  st->path, id, cerr);
-			continue;
-		}
-		if (!(app_mask & (1u << app->app_status)))
-			continue;
-		if (fn(app, ctx))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = st_fail(st, rc, "list applications");
-out:
-	sqlite3_finalize(s);
-	free(app);
+	e = st_each(st, sql, "list applications", app_row, &w, "t", account);
+	free(w.app);
 	return e;
 }
 
@@ -208,6 +190,35 @@ static bool state_cols(sqlite3_stmt *s, int col, struct ca_state *out)
 	return true;
 }
 
+/* A walk of store_history_each. */
+struct history_walk {
+	const char *id;            /* the application */
+	store_history_fn fn;       /* the caller's function */
+	void *ctx;                 /* its argument */
+	struct store_history *h;   /* the row, scratch */
+};
+
+/* One row of store_history_each. */
+static ca_err history_row(struct store *st, sqlite3_stmt *s, void *ctx, bool *stop)
+{
+	struct history_walk *w = ctx;
+	struct store_history *h = w->h;
+	int act;
+
+	memset(h, 0, sizeof(*h));
+	h->at_ms = sqlite3_column_int64(s, 0);
+	if (!sqlkit_col_copy(s, 1, h->action_id, sizeof(h->action_id)) ||
+	    !state_cols(s, 2, &h->from) || !state_cols(s, 6, &h->to) ||
+	    !sqlkit_col_copy(s, 10, h->note, sizeof(h->note))) {
+		log_error(TAG, "%s: history of %s: unreadable row", st->path, w->id);
+		return CA_ERR_CORRUPT;
+	}
+	act = fsm_action_from_id(h->action_id);
+	h->action = act >= 0 ? (enum ca_action)act : CA_ACT__N;
+	*stop = w->fn(h, w->ctx) != 0;
+	return CA_OK;
+}
+
 /* Walk the history of one application, oldest first. */
 ca_err store_history_each(struct store *st, const char *id,
 			  store_history_fn fn, void *ctx)
@@ -216,37 +227,13 @@ ca_err store_history_each(struct store *st, const char *id,
 		"SELECT at_ms, action, from_app, from_pay, from_proc, from_pickup,"
 		" to_app, to_pay, to_proc, to_pickup, note FROM app_history"
 		" WHERE app_id = ?1 ORDER BY seq";
-	struct store_history *h = NULL;
-	sqlite3_stmt *s = NULL;
+	struct history_walk w = { id, fn, ctx, malloc(sizeof(struct store_history)) };
 	ca_err e;
-	int rc, act;
 
-	h = malloc(sizeof(*h));
-	if (!h)
+	if (!w.h)
 		return CA_ERR_NOMEM;
-	e = st_prep_bind(st, sql, &s, "read history", "t", id);
-	if (e)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(h, 0, sizeof(*h));
-		h->at_ms = sqlite3_column_int64(s, 0);
-		if (!sqlkit_col_copy(s, 1, h->action_id, sizeof(h->action_id)) ||
-		    !state_cols(s, 2, &h->from) || !state_cols(s, 6, &h->to) ||
-		    !sqlkit_col_copy(s, 10, h->note, sizeof(h->note))) {
-			log_error(TAG, "%s: history of %s: unreadable row", st->path, id);
-			e = CA_ERR_CORRUPT;
-			goto out;
-		}
-		act = fsm_action_from_id(h->action_id);
-		h->action = act >= 0 ? (enum ca_action)act : CA_ACT__N;
-		if (fn(h, ctx))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = st_fail(st, rc, "read history");
-out:
-	sqlite3_finalize(s);
-	free(h);
+	e = st_each(st, sql, "read history", history_row, &w, "t", id);
+	free(w.h);
 	return e;
 }
 
@@ -282,6 +269,28 @@ out:
 	return e;
 }
 
+/* A walk of store_record_each. */
+struct record_walk {
+	store_record_fn fn; /* the caller's function */
+	void *ctx;          /* its argument */
+};
+
+/* One row of store_record_each: id, body. */
+static ca_err record_row(struct store *st, sqlite3_stmt *s, void *ctx, bool *stop)
+{
+	struct record_walk *w = ctx;
+	char cerr[CODEC_ERR_MAX];
+	struct ca_proc_record rec;
+
+	if (codec_record_from_text((const char *)sqlite3_column_text(s, 1),
+				   (size_t)sqlite3_column_bytes(s, 1), &rec, cerr,
+				   sizeof(cerr)) != CA_OK)
+		st_log_skipped(st, s, "processing record", cerr);
+	else
+		*stop = w->fn(&rec, w->ctx) != 0;
+	return CA_OK;
+}
+
 /* Walk the processing records of one application, oldest first. */
 ca_err store_record_each(struct store *st, const char *app_id,
 			 store_record_fn fn, void *ctx)
@@ -289,32 +298,8 @@ ca_err store_record_each(struct store *st, const char *app_id,
 	static const char sql[] =
 		"SELECT id, body FROM proc_records WHERE app_id = ?1"
 		" ORDER BY at_ms, id";
-	char cerr[CODEC_ERR_MAX], id[CA_UUID_LEN + 1];
-	struct ca_proc_record rec;
-	sqlite3_stmt *s = NULL;
-	ca_err e;
-	int rc;
+	struct record_walk w = { fn, ctx };
 
-	e = st_prep_bind(st, sql, &s, "read processing records", "t", app_id);
-	if (e)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (codec_record_from_text((const char *)sqlite3_column_text(s, 1),
-					   (size_t)sqlite3_column_bytes(s, 1), &rec,
-					   cerr, sizeof(cerr)) != CA_OK) {
-			if (!sqlkit_col_copy(s, 0, id, sizeof(id)))
-				snprintf(id, sizeof(id), "?");
-			log_error(TAG, "%s: processing record %s unreadable, skipped: %s",
-				  st->path, id, cerr);
-			continue;
-		}
-		if (fn(&rec, ctx))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = st_fail(st, rc, "read processing records");
-out:
-	sqlite3_finalize(s);
-	return e;
+	return st_each(st, sql, "read processing records", record_row, &w, "t", app_id);
 }
 

@@ -14,37 +14,28 @@
 #include "core/codec.h"
 #include "core/log.h"
 
-/* Load application id from the database into *app. */
-ca_err st_app_load(struct store *st, const char *id, struct ca_app *app)
+ca_err st_app_select(struct store *st, const char *sql, const char *what, const char *id,
+		     struct ca_app *app)
 {
-	static const char sql[] = "SELECT body FROM applications WHERE id = ?1";
 	char cerr[CODEC_ERR_MAX];
 	sqlite3_stmt *s = NULL;
-	ca_err e;
-	int rc;
+	ca_err e = st_row(st, &s, sql, what, "t", id);
 
-	e = st_prep_bind(st, sql, &s, "load application", "t", id);
-	if (e)
-		goto out;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		e = CA_ERR_NOT_FOUND;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		e = st_fail(st, rc, "load application");
-		goto out;
-	}
-	e = codec_app_from_text((const char *)sqlite3_column_text(s, 0),
-				(size_t)sqlite3_column_bytes(s, 0), app, cerr, sizeof(cerr));
-	if (e) {
-		log_error(TAG, "%s: application %s: stored record unreadable: %s",
-			  st->path, id, cerr);
+	if (!e && codec_app_from_text((const char *)sqlite3_column_text(s, 0),
+				      (size_t)sqlite3_column_bytes(s, 0), app, cerr,
+				      sizeof(cerr)) != CA_OK) {
+		log_error(TAG, "%s: %s %s: stored record unreadable: %s", st->path, what, id,
+			  cerr);
 		e = CA_ERR_CORRUPT;
 	}
-out:
 	sqlite3_finalize(s);
 	return e;
+}
+
+ca_err st_app_load(struct store *st, const char *id, struct ca_app *app)
+{
+	return st_app_select(st, "SELECT body FROM applications WHERE id = ?1",
+			     "load application", id, app);
 }
 
 /* The text an action carries into history and outbox (what fsm_apply
@@ -65,7 +56,7 @@ static const char *act_text(const struct ca_app *app, enum ca_action a)
 
 /* The outbox payload {"op", "app", "arg", "at_ms"} into *out (malloc'd). */
 ca_err st_payload_make(const char *op, const struct ca_app *app,
-			   const char *arg, int64_t at_ms, char **out)
+		       const char *arg, int64_t at_ms, char **out)
 {
 	json_t *o = json_object();
 	json_t *a = codec_app_encode(app);
@@ -101,7 +92,7 @@ out:
 
 /* Write app's domain row (or delete it), for st_change_write(). */
 ca_err st_row_write(struct store *st, enum write_mode mode,
-			const struct ca_app *app)
+		    const struct ca_app *app)
 {
 	static const char ins[] =
 		"INSERT INTO applications(id, account, app_status, created_ms,"
@@ -112,22 +103,13 @@ ca_err st_row_write(struct store *st, enum write_mode mode,
 	static const char del[] = "DELETE FROM applications WHERE id = ?1";
 	char cerr[CODEC_ERR_MAX], *body = NULL;
 	struct ca_app *check = NULL;
-	sqlite3_stmt *s = NULL;
 	const char *what;
 	ca_err e;
-	int rc;
 
 	if (mode == W_DELETE) {
-		e = st_prep_bind(st, del, &s, "delete application", "t", app->id);
-		if (e)
-			goto out;
-		if ((rc = sqlite3_step(s)) != SQLITE_DONE)
-			e = st_fail(st, rc, "delete application");
-		else if (sqlite3_changes(st->db) != 1)
-			e = CA_ERR_NOT_FOUND;
-		goto out;
+		e = st_run(st, del, "delete application", "t", app->id);
+		goto changed;
 	}
-
 	/* Never write a body the codec would refuse to read back. */
 	e = codec_app_to_text(app, &body);
 	if (e)
@@ -144,19 +126,13 @@ ca_err st_row_write(struct store *st, enum write_mode mode,
 		goto out;
 	}
 	what = mode == W_INSERT ? "insert application" : "update application";
-	e = st_prep_bind(st, mode == W_INSERT ? ins : upd, &s, what, "tttiit", app->id, app->account,
-		      ca_app_status_id(app->app_status), (int64_t)app->created_ms,
-		      (int64_t)app->updated_ms, body);
-	if (e)
-		goto out;
-	if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
-		e = st_fail(st, rc, what);
-		goto out;
-	}
-	if (sqlite3_changes(st->db) != 1)
+	e = st_run(st, mode == W_INSERT ? ins : upd, what, "tttiit", app->id, app->account,
+		   ca_app_status_id(app->app_status), (int64_t)app->created_ms,
+		   (int64_t)app->updated_ms, body);
+changed:
+	if (!e && sqlite3_changes(st->db) != 1)
 		e = CA_ERR_NOT_FOUND;
 out:
-	sqlite3_finalize(s);
 	free(check);
 	free(body);
 	return e;
@@ -164,8 +140,8 @@ out:
 
 /* Append one history row. */
 ca_err st_history_add(struct store *st, const char *app_id, int64_t at_ms,
-			  const char *action, const struct ca_state *from,
-			  const struct ca_state *to, const char *note)
+		      const char *action, const struct ca_state *from,
+		      const struct ca_state *to, const char *note)
 {
 	static const char sql[] =
 		"INSERT INTO app_history(app_id, at_ms, action, from_app, from_pay,"
@@ -186,9 +162,9 @@ ca_err st_history_add(struct store *st, const char *app_id, int64_t at_ms,
  * before; app is the record after (before, for delete).
  */
 ca_err st_change_write(struct store *st, enum write_mode mode,
-			   const char *op, const struct ca_state *from,
-			   const struct ca_app *app, const char *arg,
-			   int64_t now_ms)
+		       const char *op, const struct ca_state *from,
+		       const struct ca_app *app, const char *arg,
+		       int64_t now_ms)
 {
 	struct ca_state to = ca_state_of(app);
 	char *payload = NULL;
@@ -200,7 +176,7 @@ ca_err st_change_write(struct store *st, enum write_mode mode,
 	e = st_row_write(st, mode, app);
 	if (!e && mode != W_DELETE)
 		e = st_history_add(st, app->id, now_ms,
-				mode == W_INSERT ? "create" : op, from, &to, arg);
+				   mode == W_INSERT ? "create" : op, from, &to, arg);
 	if (!e)
 		e = st_payload_make(op, app, arg, now_ms, &payload);
 	if (!e)
@@ -212,7 +188,7 @@ ca_err st_change_write(struct store *st, enum write_mode mode,
 /* One info line per committed change, for the operator's log. The account
  * is a phone number: masked, like every personal field that reaches a log. */
 void st_log_change(const char *op, const struct ca_state *from,
-		       const struct ca_app *app)
+		   const struct ca_app *app)
 {
 	/* The application by its id only: the kiosk's log names no person
 	 * (docs/privacy.md). */
@@ -222,7 +198,6 @@ void st_log_change(const char *op, const struct ca_state *from,
 		 ca_pay_status_id(app->pay_status), ca_proc_status_id(app->proc_status));
 }
 
-
 /*
  * Load application id, apply action a through the status table and write
  * the change (domain row, history, outbox row), inside the caller's
@@ -231,9 +206,9 @@ void st_log_change(const char *op, const struct ca_state *from,
  * store_intent_collected, so a collect is the same rows either way.
  */
 ca_err st_act_in_tx(struct store *st, const char *id, enum ca_action a,
-			const char *arg, int today, int64_t now_ms,
-			struct ca_app *cur, struct ca_state *from,
-			struct valid_report *report)
+		    const char *arg, int today, int64_t now_ms,
+		    struct ca_app *cur, struct ca_state *from,
+		    struct valid_report *report)
 {
 	struct ca_app *before = NULL;
 	ca_err e;
@@ -252,11 +227,11 @@ ca_err st_act_in_tx(struct store *st, const char *id, enum ca_action a,
 	if (a == CA_ACT_DELETE) {
 		*cur = *before;
 		e = st_change_write(st, W_DELETE, fsm_action_id(a), from, cur, NULL,
-				 now_ms);
+				    now_ms);
 	} else {
 		cur->updated_ms = now_ms;
 		e = st_change_write(st, W_UPDATE, fsm_action_id(a), from, cur,
-				 act_text(cur, a), now_ms);
+				    act_text(cur, a), now_ms);
 	}
 out:
 	free(before);

@@ -64,11 +64,42 @@ ca_err st_prep_bind(struct store *st, const char *sql, sqlite3_stmt **s, const c
  * as st_prep_bind does; a failure is recorded under what. */
 ca_err st_run(struct store *st, const char *sql, const char *what, const char *fmt, ...);
 
+/* Prepare sql, bind from fmt as st_prep_bind does and step to the first
+ * row: CA_OK with *s on that row, CA_ERR_NOT_FOUND when there is none, or
+ * the recorded failure. The caller finalizes *s in every case (NULL after
+ * a failed prepare or bind). */
+ca_err st_row(struct store *st, sqlite3_stmt **s, const char *sql, const char *what,
+	      const char *fmt, ...);
+
+/* What st_each calls on each row of s: CA_OK to go on (or, with *stop
+ * set, to end the walk there), else the error that ends it. */
+typedef ca_err (*st_row_fn)(struct store *st, sqlite3_stmt *s, void *ctx, bool *stop);
+
+/* Walk the rows of sql, its parameters bound from fmt as st_prep_bind
+ * does, calling row on each: CA_OK at the end or a stop, row's error, or
+ * the recorded failure of a step (what names the walk). */
+ca_err st_each(struct store *st, const char *sql, const char *what, st_row_fn row, void *ctx,
+	       const char *fmt, ...);
+
+/* Log a row skipped because its record is unreadable (cerr, the codec's
+ * message): "PATH: WHAT ID unreadable, skipped", its id in column 0. */
+void st_log_skipped(struct store *st, sqlite3_stmt *s, const char *what, const char *cerr);
+
 /* Run statements that return no rows, without parameters. */
 ca_err st_exec(struct store *st, const char *sql, const char *what);
 
 /* Whether text fits a buffer of n bytes with its NUL. */
 bool st_fits(const char *s, size_t n);
+
+/* A growing list of application ids (a scan's result, rewritten after it). */
+struct st_ids {
+	char (*ids)[CA_UUID_LEN + 1]; /* the ids, malloc'd; free() it */
+	size_t n;                     /* how many */
+	size_t cap;                   /* room for how many */
+};
+
+/* Append id (a UUID's text) to l. CA_ERR_NOMEM leaves l as it was. */
+ca_err st_ids_add(struct st_ids *l, const char *id);
 
 /* Open a transaction unless the caller has one; *own says which. */
 ca_err st_tx_open(struct store *st, bool *own);
@@ -84,6 +115,12 @@ void st_conn_config(sqlite3 *db);
 
 /* What st_change_write() does to the domain row. */
 enum write_mode { W_INSERT, W_UPDATE, W_DELETE };
+
+/* The record in the first column of the row sql selects for ?1 = id into
+ * *app: CA_ERR_NOT_FOUND without a row, CA_ERR_CORRUPT (logged, what
+ * names the read) when the codec refuses it. */
+ca_err st_app_select(struct store *st, const char *sql, const char *what, const char *id,
+		     struct ca_app *app);
 
 /* Load application id from the database into *app. */
 ca_err st_app_load(struct store *st, const char *id, struct ca_app *app);
@@ -124,6 +161,11 @@ ca_err st_act_in_tx(struct store *st, const char *id, enum ca_action a, const ch
 		    struct valid_report *report);
 
 /* ---- the outbox (store_outbox.c) ---- */
+
+/* store_outbox_enqueue in a transaction of its own (a row that reports
+ * no change of an application: restock, logout). */
+ca_err st_enqueue_alone(struct store *st, const char *app_id, const char *kind,
+			const char *payload, int64_t now_ms, char key_out[CA_UUID_LEN + 1]);
 
 /* The app_id of outbox row seq (and its kind, if kind is not NULL). */
 ca_err st_outbox_row_app(struct store *st, int64_t seq, char app_id[CA_UUID_LEN + 1],

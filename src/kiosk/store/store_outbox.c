@@ -25,9 +25,7 @@ ca_err store_outbox_enqueue(struct store *st, const char *app_id,
 		" next_at_ms, state, created_ms)"
 		" VALUES (?1, ?2, ?3, ?4, 0, ?5, 'pending', ?5)";
 	char key[CA_UUID_LEN + 1];
-	sqlite3_stmt *s = NULL;
 	ca_err e;
-	int rc;
 
 	/* The outbox row must commit or fail with the change it reports. */
 	assert(sqlite3_get_autocommit(st->db) == 0);
@@ -42,18 +40,10 @@ ca_err store_outbox_enqueue(struct store *st, const char *app_id,
 	e = uuid_v4(key);
 	if (e)
 		return e;
-	e = st_prep_bind(st, sql, &s, "enqueue outbox row", "tttti", key, app_id, kind, payload,
-		      (int64_t)now_ms);
-	if (e)
-		goto out;
-	if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
-		e = st_fail(st, rc, "enqueue outbox row");
-		goto out;
-	}
-	if (key_out)
+	e = st_run(st, sql, "enqueue outbox row", "tttti", key, app_id, kind, payload,
+		   (int64_t)now_ms);
+	if (!e && key_out)
 		memcpy(key_out, key, sizeof(key));
-out:
-	sqlite3_finalize(s);
 	return e;
 }
 
@@ -140,41 +130,26 @@ void store_outbox_items_release(struct store_outbox_item *items, int n)
 }
 
 /* Run one UPDATE/DELETE on outbox row seq; CA_ERR_NOT_FOUND when no row
- * changed. Text parameter 2 is error, cut to STORE_ERROR_MAX bytes. */
-static ca_err outbox_update(struct store *st, const char *sql, int64_t seq,
-			    int64_t next_at_ms, const char *error,
-			    const char *what)
+ * changed. The statement's parameters are ?1 seq, then, as far as fmt
+ * goes ("i", "it" or "iti"), ?2 error (cut to STORE_ERROR_MAX bytes) and
+ * ?3 next_at_ms. */
+static ca_err outbox_update(struct store *st, const char *sql, const char *fmt, int64_t seq,
+			    const char *error, int64_t next_at_ms, const char *what)
 {
 	char msg[STORE_ERROR_MAX + 1];
-	sqlite3_stmt *s = NULL;
 	ca_err e;
-	int rc;
 
 	utf8_copy(msg, sizeof(msg), error ? error : "", sizeof(msg));
-	e = st_prep(st, sql, &s);
-	if (e)
-		goto out;
-	/* ?2 (error) and ?3 (next_at_ms) only where the statement has them. */
-	if ((rc = sqlite3_bind_int64(s, 1, seq)) != SQLITE_OK ||
-	    (sqlite3_bind_parameter_count(s) >= 2 &&
-	     (rc = sqlite3_bind_text(s, 2, msg, -1, SQLITE_STATIC)) != SQLITE_OK) ||
-	    (sqlite3_bind_parameter_count(s) >= 3 &&
-	     (rc = sqlite3_bind_int64(s, 3, next_at_ms)) != SQLITE_OK) ||
-	    (rc = sqlite3_step(s)) != SQLITE_DONE) {
-		e = st_fail(st, rc, what);
-		goto out;
-	}
-	if (sqlite3_changes(st->db) == 0)
+	e = st_run(st, sql, what, fmt, seq, msg, next_at_ms);
+	if (!e && sqlite3_changes(st->db) == 0)
 		e = CA_ERR_NOT_FOUND;
-out:
-	sqlite3_finalize(s);
 	return e;
 }
 
 /* The hub has it: remove the row. */
 ca_err store_outbox_mark_sent(struct store *st, int64_t seq)
 {
-	return outbox_update(st, "DELETE FROM outbox WHERE seq = ?1", seq, 0, NULL,
+	return outbox_update(st, "DELETE FROM outbox WHERE seq = ?1", "i", seq, NULL, 0,
 			     "outbox mark sent");
 }
 
@@ -186,35 +161,20 @@ ca_err store_outbox_mark_failed(struct store *st, int64_t seq,
 			     "UPDATE outbox SET attempts = attempts + 1,"
 			     " last_error = ?2, next_at_ms = ?3"
 			     " WHERE seq = ?1 AND state = 'pending'",
-			     seq, next_at_ms, error, "outbox mark failed");
+			     "iti", seq, error, next_at_ms, "outbox mark failed");
 }
 
-
 /* The app_id of outbox row seq (and its kind, if kind is not NULL). */
-ca_err st_outbox_row_app(struct store *st, int64_t seq,
-			     char app_id[CA_UUID_LEN + 1], char kind[24])
+ca_err st_outbox_row_app(struct store *st, int64_t seq, char app_id[CA_UUID_LEN + 1],
+			 char kind[24])
 {
-	static const char sql[] = "SELECT app_id, kind FROM outbox WHERE seq = ?1";
 	sqlite3_stmt *s = NULL;
-	ca_err e;
-	int rc;
+	ca_err e = st_row(st, &s, "SELECT app_id, kind FROM outbox WHERE seq = ?1",
+			  "read outbox row", "i", (int64_t)seq);
 
-	e = st_prep_bind(st, sql, &s, "read outbox row", "i", (int64_t)seq);
-	if (e)
-		goto out;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		e = CA_ERR_NOT_FOUND;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		e = st_fail(st, rc, "read outbox row");
-		goto out;
-	}
-	if (!sqlkit_col_copy(s, 0, app_id, CA_UUID_LEN + 1) ||
-	    (kind && !sqlkit_col_copy(s, 1, kind, 24)))
+	if (!e && (!sqlkit_col_copy(s, 0, app_id, CA_UUID_LEN + 1) ||
+		   (kind && !sqlkit_col_copy(s, 1, kind, 24))))
 		e = CA_ERR_CORRUPT;
-out:
 	sqlite3_finalize(s);
 	return e;
 }
@@ -235,7 +195,7 @@ ca_err store_outbox_park(struct store *st, int64_t seq, const char *error)
 		e = outbox_update(st,
 				  "UPDATE outbox SET state = 'parked', last_error = ?2"
 				  " WHERE seq = ?1",
-				  seq, 0, error, "outbox park");
+				  "it", seq, error, 0, "outbox park");
 	if (!e && uuid_valid(app_id))
 		e = st_reconcile(st, app_id, 0, NULL);
 	return st_tx_close(st, own, e);
@@ -248,22 +208,12 @@ ca_err store_outbox_depth(struct store *st, int *pending, int *parked)
 		"SELECT coalesce(sum(state = 'pending'), 0),"
 		" coalesce(sum(state = 'parked'), 0) FROM outbox";
 	sqlite3_stmt *s = NULL;
-	ca_err e;
-	int rc;
+	ca_err e = st_row(st, &s, sql, "outbox depth", "");
 
-	e = st_prep(st, sql, &s);
-	if (e)
-		goto out;
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		e = st_fail(st, rc, "outbox depth");
-		goto out;
-	}
-	if (pending)
+	if (!e && pending)
 		*pending = sqlite3_column_int(s, 0);
-	if (parked)
+	if (!e && parked)
 		*parked = sqlite3_column_int(s, 1);
-out:
 	sqlite3_finalize(s);
 	return e;
 }
@@ -274,21 +224,9 @@ ca_err store_outbox_app_pending(struct store *st, const char *app_id, int *n)
 	static const char sql[] =
 		"SELECT count(*) FROM outbox WHERE app_id = ?1 AND state = 'pending'";
 	sqlite3_stmt *s = NULL;
-	ca_err e;
-	int rc;
+	ca_err e = st_row(st, &s, sql, "outbox rows of an application", "t", app_id);
 
-	*n = 0;
-	e = st_prep(st, sql, &s);
-	if (e)
-		goto out;
-	sqlite3_bind_text(s, 1, app_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		e = st_fail(st, rc, "outbox rows of an application");
-		goto out;
-	}
-	*n = sqlite3_column_int(s, 0);
-out:
+	*n = e ? 0 : sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return e;
 }
@@ -299,22 +237,22 @@ ca_err store_outbox_next_at(struct store *st, int64_t *at_ms)
 	static const char sql[] =
 		"SELECT min(next_at_ms) FROM outbox WHERE state = 'pending'";
 	sqlite3_stmt *s = NULL;
-	ca_err e;
-	int rc;
+	ca_err e = st_row(st, &s, sql, "outbox next time", "");
 
-	*at_ms = INT64_MAX;
-	e = st_prep(st, sql, &s);
-	if (e)
-		goto out;
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		e = st_fail(st, rc, "outbox next time");
-		goto out;
-	}
-	if (sqlite3_column_type(s, 0) != SQLITE_NULL)
-		*at_ms = sqlite3_column_int64(s, 0);
-out:
+	*at_ms = e || sqlite3_column_type(s, 0) == SQLITE_NULL ? INT64_MAX
+							       : sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return e;
 }
 
+/* The row in a transaction of its own. */
+ca_err st_enqueue_alone(struct store *st, const char *app_id, const char *kind,
+			const char *payload, int64_t now_ms, char key_out[CA_UUID_LEN + 1])
+{
+	ca_err e = store_begin(st);
+
+	if (e)
+		return e;
+	e = store_outbox_enqueue(st, app_id, kind, payload, now_ms, key_out);
+	return st_tx_close(st, true, e);
+}

@@ -33,32 +33,21 @@ static ca_err intent_get(struct store *st, struct store_intent *it, bool *found)
 		" FROM dispense_intents WHERE state = 'pending'";
 	sqlite3_stmt *s = NULL;
 	ca_err e;
-	int rc;
 
 	*found = false;
 	memset(it, 0, sizeof(*it));
-	e = st_prep(st, sql, &s);
-	if (e)
-		goto out;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
-		goto out;
-	if (rc != SQLITE_ROW) {
-		e = st_fail(st, rc, "read dispense intent");
-		goto out;
-	}
-	it->seq = sqlite3_column_int64(s, 0);
-	if (!sqlkit_col_copy(s, 1, it->app_id, sizeof(it->app_id))) {
+	e = st_row(st, &s, sql, "read dispense intent", "");
+	if (!e && !sqlkit_col_copy(s, 1, it->app_id, sizeof(it->app_id)))
 		e = CA_ERR_CORRUPT;
-		goto out;
+	if (!e) {
+		it->seq = sqlite3_column_int64(s, 0);
+		it->slot = sqlite3_column_int(s, 2);
+		it->dev_last_seq = (unsigned)sqlite3_column_int(s, 3);
+		it->created_ms = sqlite3_column_int64(s, 4);
+		*found = true;
 	}
-	it->slot = sqlite3_column_int(s, 2);
-	it->dev_last_seq = (unsigned)sqlite3_column_int(s, 3);
-	it->created_ms = sqlite3_column_int64(s, 4);
-	*found = true;
-out:
 	sqlite3_finalize(s);
-	return e;
+	return e == CA_ERR_NOT_FOUND ? CA_OK : e;
 }
 
 /* The pending intent, if any. */
@@ -69,31 +58,21 @@ ca_err store_intent_pending(struct store *st, struct store_intent *it,
 	return intent_get(st, it, found);
 }
 
-/* Record that a key is about to be dispensed for app_id. */
-ca_err store_intent_begin(struct store *st, const char *app_id, int slot,
-			  unsigned dev_last_seq, int64_t now_ms,
-			  struct store_intent *out)
+/* store_intent_begin's checks and row, inside its transaction. */
+static ca_err intent_insert(struct store *st, const char *app_id, int slot,
+			    unsigned dev_last_seq, int64_t now_ms)
 {
 	static const char sql[] =
 		"INSERT INTO dispense_intents(app_id, slot, dev_last_seq, state,"
 		" created_ms) VALUES (?1, ?2, ?3, 'pending', ?4)";
+	struct ca_app *app = malloc(sizeof(*app));
 	struct store_intent cur;
-	struct ca_app *app = NULL;
 	struct ca_state from;
-	sqlite3_stmt *s = NULL;
-	bool began = false, found;
+	bool found;
 	ca_err e;
-	int rc;
 
-	if (!app_id || !uuid_valid(app_id) || !intent_args_ok(slot, dev_last_seq))
-		return CA_ERR_ARG;
-	app = malloc(sizeof(*app));
 	if (!app)
 		return CA_ERR_NOMEM;
-	e = store_begin(st);
-	if (e)
-		goto out;
-	began = true;
 	e = intent_get(st, &cur, &found);
 	if (!e && found) {
 		log_warn(TAG, "dispense for %s refused: intent %lld for %s is pending",
@@ -102,22 +81,31 @@ ca_err store_intent_begin(struct store *st, const char *app_id, int slot,
 	}
 	if (!e)
 		e = st_app_load(st, app_id, app);
-	if (e)
-		goto out;
-	from = ca_state_of(app);
-	if (!fsm_allowed(&from, CA_ACT_COLLECT)) {
-		e = CA_ERR_FORBIDDEN;
-		goto out;
+	if (!e) {
+		from = ca_state_of(app);
+		e = fsm_allowed(&from, CA_ACT_COLLECT) ? CA_OK : CA_ERR_FORBIDDEN;
 	}
-	e = st_prep_bind(st, sql, &s, "begin dispense intent", "tnni", app_id, (int)slot,
-		      (int)dev_last_seq, (int64_t)now_ms);
+	if (!e)
+		e = st_run(st, sql, "begin dispense intent", "tnni", app_id, (int)slot,
+			   (int)dev_last_seq, (int64_t)now_ms);
+	free(app);
+	return e;
+}
+
+/* Record that a key is about to be dispensed for app_id. */
+ca_err store_intent_begin(struct store *st, const char *app_id, int slot,
+			  unsigned dev_last_seq, int64_t now_ms,
+			  struct store_intent *out)
+{
+	ca_err e;
+
+	if (!app_id || !uuid_valid(app_id) || !intent_args_ok(slot, dev_last_seq))
+		return CA_ERR_ARG;
+	e = store_begin(st);
 	if (e)
-		goto out;
-	if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
-		e = st_fail(st, rc, "begin dispense intent");
-		goto out;
-	}
-	if (out) {
+		return e;
+	e = intent_insert(st, app_id, slot, dev_last_seq, now_ms);
+	if (!e && out) {
 		memset(out, 0, sizeof(*out));
 		out->seq = sqlite3_last_insert_rowid(st->db);
 		memcpy(out->app_id, app_id, CA_UUID_LEN + 1);
@@ -125,18 +113,10 @@ ca_err store_intent_begin(struct store *st, const char *app_id, int slot,
 		out->dev_last_seq = dev_last_seq;
 		out->created_ms = now_ms;
 	}
-	sqlite3_finalize(s);
-	s = NULL;
-	e = store_commit(st);
-	began = false;
+	e = st_tx_close(st, true, e);
 	if (!e)
 		log_info(TAG, "dispense intent for %s: slot %d, device seq %u", app_id,
 			 slot, dev_last_seq);
-out:
-	sqlite3_finalize(s);
-	if (e && began)
-		store_rollback(st);
-	free(app);
 	return e;
 }
 
@@ -157,28 +137,16 @@ static ca_err intent_close(struct store *st, int64_t seq, const char *state,
 	int rc;
 
 	utf8_copy(d, sizeof(d), detail ? detail : "", sizeof(d));
-	e = st_prep_bind(st, sql, &s, "close dispense intent", "ittti", (int64_t)seq, state, result,
-		      d, (int64_t)now_ms);
-	if (e)
-		goto out;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		e = CA_ERR_NOT_FOUND;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		e = st_fail(st, rc, "close dispense intent");
-		goto out;
-	}
-	if (!sqlkit_col_copy(s, 0, app_id, CA_UUID_LEN + 1)) {
+	e = st_row(st, &s, sql, "close dispense intent", "ittti", (int64_t)seq, state, result, d,
+		   (int64_t)now_ms);
+	if (!e && !sqlkit_col_copy(s, 0, app_id, CA_UUID_LEN + 1))
 		e = CA_ERR_CORRUPT;
-		goto out;
+	if (!e) {
+		*slot = sqlite3_column_int(s, 1);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_DONE)
+			e = st_fail(st, rc, "close dispense intent");
 	}
-	*slot = sqlite3_column_int(s, 1);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE)
-		e = st_fail(st, rc, "close dispense intent");
-out:
 	sqlite3_finalize(s);
 	return e;
 }
@@ -191,7 +159,6 @@ ca_err store_intent_collected(struct store *st, int64_t seq, const char *detail,
 	char app_id[CA_UUID_LEN + 1];
 	struct ca_app *cur = NULL;
 	struct ca_state from;
-	bool began = false;
 	ca_err e;
 	int slot = 0;
 
@@ -201,26 +168,22 @@ ca_err store_intent_collected(struct store *st, int64_t seq, const char *detail,
 	e = store_begin(st);
 	if (e)
 		goto out;
-	began = true;
 	e = intent_close(st, seq, "collected", "ok", detail, now_ms, app_id, &slot);
 	if (!e)
 		e = st_act_in_tx(st, app_id, CA_ACT_COLLECT, NULL, today, now_ms, cur,
-			      &from, NULL);
-	if (!e)
-		e = store_commit(st);
-	if (e)
+				 &from, NULL);
+	e = st_tx_close(st, true, e);
+	if (e) {
+		log_error(TAG, "dispense intent %lld: cannot record the collect: %s",
+			  (long long)seq, ca_strerror(e));
 		goto out;
+	}
 	st_log_change(fsm_action_id(CA_ACT_COLLECT), &from, cur);
 	log_info(TAG, "dispense intent %lld: %s collected from slot %d", (long long)seq,
 		 app_id, slot);
 	if (out)
 		*out = *cur;
 out:
-	if (e && began) {
-		store_rollback(st);
-		log_error(TAG, "dispense intent %lld: cannot record the collect: %s",
-			  (long long)seq, ca_strerror(e));
-	}
 	free(cur);
 	return e;
 }
@@ -257,48 +220,53 @@ out:
 	return e;
 }
 
+/* Queue the fault record of application app_id (slot, result, detail d)
+ * inside the caller's transaction; CA_ERR_NOT_FOUND when the application
+ * is gone. */
+static ca_err fault_queue(struct store *st, const char *app_id, int slot, const char *result,
+			  const char *d, const char *kiosk_id, int64_t now_ms)
+{
+	struct ca_app *app = malloc(sizeof(*app));
+	char *payload = NULL;
+	ca_err e;
+
+	if (!app)
+		return CA_ERR_NOMEM;
+	e = st_app_load(st, app_id, app);
+	if (!e)
+		e = fault_payload(app, kiosk_id, slot, result, d, now_ms, &payload);
+	if (!e)
+		e = store_outbox_enqueue(st, app_id, STORE_KIND_DISPENSE_FAULT, payload, now_ms,
+					 NULL);
+	free(payload);
+	free(app);
+	return e;
+}
+
 /* Outcome unknown: queue a fault record "unconfirmed" for the pending
  * intent seq, which stays pending; the application is not touched. */
 ca_err store_intent_unconfirmed(struct store *st, int64_t seq, const char *detail,
 				const char *kiosk_id, int64_t now_ms)
 {
-	char d[STORE_ERROR_MAX + 1], *payload = NULL;
+	char d[STORE_ERROR_MAX + 1];
 	struct store_intent it;
-	struct ca_app *app = NULL;
-	bool found = false, began = false;
+	bool found = false;
 	ca_err e;
 
 	utf8_copy(d, sizeof(d), detail ? detail : "", sizeof(d));
-	app = malloc(sizeof(*app));
-	if (!app)
-		return CA_ERR_NOMEM;
 	e = store_begin(st);
 	if (e)
-		goto out;
-	began = true;
+		return e;
 	e = store_intent_pending(st, &it, &found);
 	if (!e && (!found || it.seq != seq))
 		e = CA_ERR_CONFLICT;
 	if (!e)
-		e = st_app_load(st, it.app_id, app);
-	if (!e)
-		e = fault_payload(app, kiosk_id, it.slot, STORE_FAULT_UNCONFIRMED, d, now_ms,
-				  &payload);
-	if (!e)
-		e = store_outbox_enqueue(st, it.app_id, STORE_KIND_DISPENSE_FAULT, payload,
-					 now_ms, NULL);
-	if (!e) {
-		e = store_commit(st);
-		began = false;
-	}
+		e = fault_queue(st, it.app_id, it.slot, STORE_FAULT_UNCONFIRMED, d, kiosk_id,
+				now_ms);
+	e = st_tx_close(st, true, e);
 	if (!e)
 		log_warn(TAG, "dispense intent %lld: outcome of %s from slot %d unknown; "
 			 "staff told (%s)", (long long)seq, it.app_id, it.slot, d);
-out:
-	if (e && began)
-		store_rollback(st);
-	free(payload);
-	free(app);
 	return e;
 }
 
@@ -308,9 +276,8 @@ ca_err store_intent_failed(struct store *st, int64_t seq, const char *result,
 			   const char *detail, const char *kiosk_id,
 			   int64_t now_ms)
 {
-	char app_id[CA_UUID_LEN + 1], d[STORE_ERROR_MAX + 1], *payload = NULL;
-	struct ca_app *app = NULL;
-	bool began = false;
+	char app_id[CA_UUID_LEN + 1], d[STORE_ERROR_MAX + 1];
+	bool gone = false;
 	ca_err e;
 	int slot = 0;
 
@@ -318,42 +285,24 @@ ca_err store_intent_failed(struct store *st, int64_t seq, const char *result,
 	if (!result || !result[0] || strlen(result) > 23)
 		return CA_ERR_ARG;
 	utf8_copy(d, sizeof(d), detail ? detail : "", sizeof(d));
-	app = malloc(sizeof(*app));
-	if (!app)
-		return CA_ERR_NOMEM;
 	e = store_begin(st);
 	if (e)
-		goto out;
-	began = true;
+		return e;
 	e = intent_close(st, seq, "failed", result, d, now_ms, app_id, &slot);
 	if (!e)
-		e = st_app_load(st, app_id, app);
+		e = fault_queue(st, app_id, slot, result, d, kiosk_id, now_ms);
 	if (e == CA_ERR_NOT_FOUND && app_id[0]) {
 		/* The application is gone (cannot happen while it waits for
 		 * pickup); close the intent anyway, nothing to report it on. */
+		gone = true;
 		log_error(TAG, "dispense intent %lld: application %s not found",
 			  (long long)seq, app_id);
-		e = store_commit(st);
-		began = false;
-		goto out;
+		e = CA_OK;
 	}
-	if (!e)
-		e = fault_payload(app, kiosk_id, slot, result, d, now_ms, &payload);
-	if (!e)
-		e = store_outbox_enqueue(st, app_id, STORE_KIND_DISPENSE_FAULT, payload,
-					 now_ms, NULL);
-	if (!e) {
-		e = store_commit(st); /* rolls back itself on failure */
-		began = false;
-	}
-	if (!e)
+	e = st_tx_close(st, true, e);
+	if (!e && !gone)
 		log_warn(TAG, "dispense intent %lld: %s not collected from slot %d: %s (%s)",
 			 (long long)seq, app_id, slot, result, d);
-out:
-	if (e && began)
-		store_rollback(st);
-	free(payload);
-	free(app);
 	return e;
 }
 
@@ -388,7 +337,6 @@ ca_err store_restock_record(struct store *st, const char *kiosk_id, int slot,
 			    char key_out[CA_UUID_LEN + 1])
 {
 	char *payload = NULL;
-	bool began = false;
 	ca_err e;
 
 	assert(st);
@@ -399,22 +347,10 @@ ca_err store_restock_record(struct store *st, const char *kiosk_id, int slot,
 	e = restock_payload(kiosk_id, slot, before, after, now_ms, &payload);
 	if (e)
 		return e;
-	e = store_begin(st);
-	if (e)
-		goto out;
-	began = true;
-	e = store_outbox_enqueue(st, STORE_DEVICE_ROWS, STORE_KIND_RESTOCK, payload, now_ms,
-				 key_out);
-	if (!e) {
-		e = store_commit(st); /* rolls back itself on failure */
-		began = false;
-	}
+	e = st_enqueue_alone(st, STORE_DEVICE_ROWS, STORE_KIND_RESTOCK, payload, now_ms, key_out);
 	if (!e)
 		log_info(TAG, "restock of slot %d: %d -> %d keys, queued for the hub", slot,
 			 before, after);
-out:
-	if (e && began)
-		store_rollback(st);
 	free(payload);
 	return e;
 }

@@ -33,15 +33,7 @@ ca_err store_logout_queue(struct store *st, const char *token, int64_t now_ms,
 	json_decref(o);
 	if (!payload)
 		return CA_ERR_NOMEM;
-	e = store_begin(st);
-	if (!e) {
-		e = store_outbox_enqueue(st, STORE_SESSION_ROWS, STORE_KIND_LOGOUT, payload, now_ms,
-					 key_out);
-		if (e)
-			store_rollback(st);
-		else
-			e = store_commit(st); /* rolls back itself on failure */
-	}
+	e = st_enqueue_alone(st, STORE_SESSION_ROWS, STORE_KIND_LOGOUT, payload, now_ms, key_out);
 	if (!e)
 		log_info(TAG, "logout queued for the hub");
 	explicit_bzero(payload, strlen(payload));
@@ -50,7 +42,6 @@ ca_err store_logout_queue(struct store *st, const char *token, int64_t now_ms,
 }
 
 /* ---- privacy: purging finished orders ---- */
-
 
 void store_scrub(struct store *st)
 {
@@ -106,97 +97,79 @@ static ca_err purge_one(struct store *st, const char *id)
 		"DELETE FROM dispense_intents WHERE app_id = ?1 AND state <> 'pending'",
 		"DELETE FROM outbox WHERE app_id = ?1 AND state = 'parked'",
 	};
-	sqlite3_stmt *s = NULL;
 	size_t i;
 	ca_err e = CA_OK;
-	int rc;
 
-	for (i = 0; !e && i < sizeof(sql) / sizeof(sql[0]); i++) {
-		e = st_prep(st, sql[i], &s);
-		if (e)
-			break;
-		rc = sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_step(s);
-		if (rc != SQLITE_DONE)
-			e = st_fail(st, rc, "purge");
-		sqlite3_finalize(s);
-	}
+	for (i = 0; !e && i < sizeof(sql) / sizeof(sql[0]); i++)
+		e = st_run(st, sql[i], "purge", "t", id);
 	return e;
 }
 
-ca_err store_purge_finished(struct store *st, int64_t before_ms, int *purged)
+/* A walk of purge_scan: the ids of the orders to purge. */
+struct purge_walk {
+	struct ca_app *app; /* the record of the row, scratch */
+	struct st_ids l;    /* the ids found */
+};
+
+/* One row of purge_scan: id, body. */
+static ca_err purge_row(struct store *st, sqlite3_stmt *s, void *ctx, bool *stop)
+{
+	struct purge_walk *w = ctx;
+	char cerr[CODEC_ERR_MAX];
+
+	(void)stop;
+	if (codec_app_from_text((const char *)sqlite3_column_text(s, 1),
+				(size_t)sqlite3_column_bytes(s, 1), w->app, cerr,
+				sizeof(cerr)) != CA_OK) {
+		log_error(TAG, "%s: an application is unreadable, not purged: %s", st->path,
+			  cerr);
+		return CA_OK;
+	}
+	if (w->app->pay_status != CA_PAY_DONE)
+		return CA_OK;
+	return st_ids_add(&w->l, w->app->id);
+}
+
+/* The finished orders last changed before before_ms, with no pending
+ * outbox row, into w. */
+static ca_err purge_scan(struct store *st, int64_t before_ms, struct purge_walk *w)
 {
 	static const char sql[] =
 		"SELECT id, body FROM applications WHERE updated_ms < ?1"
 		" AND id NOT IN (SELECT app_id FROM outbox WHERE state = 'pending')";
-	char cerr[CODEC_ERR_MAX], (*ids)[CA_UUID_LEN + 1] = NULL;
-	struct ca_app *app;
-	sqlite3_stmt *s = NULL;
-	size_t n = 0, cap = 0, i;
-	bool began = false;
+
+	return st_each(st, sql, "purge", purge_row, w, "i", (int64_t)before_ms);
+}
+
+ca_err store_purge_finished(struct store *st, int64_t before_ms, int *purged)
+{
+	struct purge_walk w = { malloc(sizeof(struct ca_app)), { NULL, 0, 0 } };
+	size_t i;
 	ca_err e;
-	int rc;
 
 	assert(st);
 	if (purged)
 		*purged = 0;
-	app = malloc(sizeof(*app));
-	if (!app)
+	if (!w.app)
 		return CA_ERR_NOMEM;
 	/* What is deleted is overwritten, not left in free pages: the store
 	 * runs with secure_delete on (store_open). */
 	e = store_begin(st);
 	if (e)
 		goto out;
-	began = true;
-	e = st_prep_bind(st, sql, &s, "purge", "i", (int64_t)before_ms);
-	if (e)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (codec_app_from_text((const char *)sqlite3_column_text(s, 1),
-					(size_t)sqlite3_column_bytes(s, 1), app, cerr,
-					sizeof(cerr)) != CA_OK) {
-			log_error(TAG, "%s: an application is unreadable, not purged: %s",
-				  st->path, cerr);
-			continue;
-		}
-		if (app->pay_status != CA_PAY_DONE)
-			continue;
-		if (n == cap) {
-			void *p = realloc(ids, (cap = cap ? 2 * cap : 16) * sizeof(*ids));
-
-			if (!p) {
-				e = CA_ERR_NOMEM;
-				break;
-			}
-			ids = p;
-		}
-		memcpy(ids[n++], app->id, sizeof(ids[0]));
-	}
-	if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = st_fail(st, rc, "purge");
-	sqlite3_finalize(s);
-	s = NULL;
-	for (i = 0; !e && i < n; i++)
-		e = purge_one(st, ids[i]);
-	if (!e) {
-		began = false;
-		e = store_commit(st); /* rolls back itself on failure */
-	}
-	if (!e && n > 0) {
+	e = purge_scan(st, before_ms, &w);
+	for (i = 0; !e && i < w.l.n; i++)
+		e = purge_one(st, w.l.ids[i]);
+	e = st_tx_close(st, true, e);
+	if (!e && w.l.n > 0) {
 		store_scrub(st);
-		log_info(TAG, "purged the personal data of %zu finished order(s)", n);
+		log_info(TAG, "purged the personal data of %zu finished order(s)", w.l.n);
 	}
 	if (!e && purged)
-		*purged = (int)n;
+		*purged = (int)w.l.n;
 out:
-	sqlite3_finalize(s);
-	if (began)
-		store_rollback(st);
-	if (app)
-		explicit_bzero(app, sizeof(*app));
-	free(app);
-	free(ids);
+	explicit_bzero(w.app, sizeof(*w.app));
+	free(w.app);
+	free(w.l.ids);
 	return e;
 }

@@ -49,25 +49,10 @@ static ca_err remote_tombstone(struct store *st, const char *id)
 /* Whether application id has a pending outbox row, into *yes. */
 static ca_err has_pending(struct store *st, const char *id, bool *yes)
 {
-	static const char sql[] =
-		"SELECT EXISTS (SELECT 1 FROM outbox WHERE app_id = ?1"
-		" AND state = 'pending')";
-	sqlite3_stmt *s = NULL;
-	ca_err e;
-	int rc;
+	int n = 1;
+	ca_err e = store_outbox_app_pending(st, id, &n);
 
-	*yes = true;
-	e = st_prep(st, sql, &s);
-	if (e)
-		goto out;
-	if ((rc = sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_step(s)) != SQLITE_ROW) {
-		e = st_fail(st, rc, "pending rows");
-		goto out;
-	}
-	*yes = sqlite3_column_int(s, 0) != 0;
-out:
-	sqlite3_finalize(s);
+	*yes = e || n > 0;
 	return e;
 }
 
@@ -76,36 +61,11 @@ out:
 static ca_err remote_get(struct store *st, const char *id, struct ca_app *app,
 			 bool *found)
 {
-	static const char sql[] =
-		"SELECT body FROM remote_apps WHERE id = ?1 AND deleted = 0";
-	char cerr[CODEC_ERR_MAX];
-	sqlite3_stmt *s = NULL;
-	ca_err e;
-	int rc;
+	ca_err e = st_app_select(st, "SELECT body FROM remote_apps WHERE id = ?1 AND deleted = 0",
+				 "read hub snapshot", id, app);
 
-	*found = false;
-	e = st_prep_bind(st, sql, &s, "read hub snapshot", "t", id);
-	if (e)
-		goto out;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
-		goto out;
-	if (rc != SQLITE_ROW) {
-		e = st_fail(st, rc, "read hub snapshot");
-		goto out;
-	}
-	if (codec_app_from_text((const char *)sqlite3_column_text(s, 0),
-				(size_t)sqlite3_column_bytes(s, 0), app, cerr,
-				sizeof(cerr)) != CA_OK) {
-		log_error(TAG, "%s: hub snapshot of %s unreadable: %s", st->path, id,
-			  cerr);
-		e = CA_ERR_CORRUPT;
-		goto out;
-	}
-	*found = true;
-out:
-	sqlite3_finalize(s);
-	return e;
+	*found = e == CA_OK;
+	return e == CA_ERR_NOT_FOUND ? CA_OK : e;
 }
 
 /* The note of a history row "hub": what the new state carries. */
@@ -120,7 +80,7 @@ static const char *hub_note(const struct ca_app *app)
 
 /* See store_int.h. */
 ca_err st_reconcile(struct store *st, const char *app_id, int64_t now_ms,
-			bool *changed)
+		    bool *changed)
 {
 	struct ca_app *remote = NULL, *local = NULL;
 	struct ca_state from, to;
@@ -156,8 +116,8 @@ ca_err st_reconcile(struct store *st, const char *app_id, int64_t now_ms,
 		goto out;
 	if (!exists || memcmp(&from, &to, sizeof(from)) != 0) {
 		e = st_history_add(st, app_id, now_ms ? now_ms : remote->updated_ms,
-				exists ? "hub" : "create", &from, &to,
-				hub_note(remote));
+				   exists ? "hub" : "create", &from, &to,
+				   hub_note(remote));
 		if (e)
 			goto out;
 	}
@@ -211,23 +171,13 @@ out:
 /* The named integer of sync_state into *v (0 when absent). */
 static ca_err state_get(struct store *st, const char *name, int64_t *v)
 {
-	static const char sql[] = "SELECT value FROM sync_state WHERE name = ?1";
 	sqlite3_stmt *s = NULL;
-	ca_err e;
-	int rc;
+	ca_err e = st_row(st, &s, "SELECT value FROM sync_state WHERE name = ?1",
+			  "read sync state", "t", name);
 
-	*v = 0;
-	e = st_prep_bind(st, sql, &s, "read sync state", "t", name);
-	if (e)
-		goto out;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_DONE)
-		e = st_fail(st, rc, "read sync state");
-out:
+	*v = e ? 0 : sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
-	return e;
+	return e == CA_ERR_NOT_FOUND ? CA_OK : e;
 }
 
 /* Set the named integer of sync_state to v: forward or back, or with
@@ -256,56 +206,40 @@ ca_err store_feed_epoch(struct store *st, int64_t *epoch)
 	return state_get(st, FEED_EPOCH, epoch);
 }
 
+/* One row of revs_forget's scan: the id. */
+static ca_err id_row(struct store *st, sqlite3_stmt *s, void *ctx, bool *stop)
+{
+	struct st_ids *l = ctx;
+	const char *id = (const char *)sqlite3_column_text(s, 0);
+
+	(void)st;
+	(void)stop;
+	if (!st_fits(id, CA_UUID_LEN + 1))
+		return CA_ERR_SCHEMA;
+	return st_ids_add(l, id);
+}
+
 /* Set the rev of every local application to 0 (in a transaction): after
  * a reset, any snapshot of the new epoch is newer. */
 static ca_err revs_forget(struct store *st)
 {
-	static const char sql[] = "SELECT id FROM applications";
-	char (*ids)[CA_UUID_LEN + 1] = NULL, (*more)[CA_UUID_LEN + 1];
 	struct ca_app *app = malloc(sizeof(*app));
-	sqlite3_stmt *s = NULL;
-	size_t n = 0, cap = 0, i;
+	struct st_ids l = { NULL, 0, 0 };
+	size_t i;
 	ca_err e;
-	int rc;
 
 	if (!app)
 		return CA_ERR_NOMEM;
-	e = st_prep(st, sql, &s);
-	if (e)
-		goto out;
 	/* The ids first: the rows are rewritten after the scan, not during it. */
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			more = realloc(ids, cap * sizeof(*ids));
-			if (!more) {
-				e = CA_ERR_NOMEM;
-				goto out;
-			}
-			ids = more;
-		}
-		if (!sqlkit_col_copy(s, 0, ids[n], sizeof(ids[n]))) {
-			e = CA_ERR_SCHEMA;
-			goto out;
-		}
-		n++;
-	}
-	if (rc != SQLITE_DONE) {
-		e = st_fail(st, rc, "list applications");
-		goto out;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	for (i = 0; i < n && !e; i++) {
-		e = st_app_load(st, ids[i], app);
+	e = st_each(st, "SELECT id FROM applications", "list applications", id_row, &l, "");
+	for (i = 0; i < l.n && !e; i++) {
+		e = st_app_load(st, l.ids[i], app);
 		if (!e && app->rev != 0) {
 			app->rev = 0;
 			e = st_row_write(st, W_UPDATE, app);
 		}
 	}
-out:
-	sqlite3_finalize(s);
-	free(ids);
+	free(l.ids);
 	free(app);
 	return e;
 }
@@ -353,28 +287,19 @@ ca_err store_pickup_get(struct store *st, const char *app_id, struct store_picku
 		"SELECT kiosk, slot, at_ms FROM pickups WHERE app_id = ?1";
 	sqlite3_stmt *s = NULL;
 	ca_err e;
-	int rc;
 
 	assert(st && out);
 	memset(out, 0, sizeof(*out));
 	if (!app_id || !uuid_valid(app_id))
 		return CA_ERR_ARG;
-	e = st_prep_bind(st, sql, &s, "read pickup", "t", app_id);
-	if (e)
-		goto out;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		e = CA_ERR_NOT_FOUND;
-	} else if (rc != SQLITE_ROW) {
-		e = st_fail(st, rc, "read pickup");
-	} else {
+	e = st_row(st, &s, sql, "read pickup", "t", app_id);
+	if (!e) {
 		snprintf(out->app_id, sizeof(out->app_id), "%s", app_id);
 		if (!sqlkit_col_copy(s, 0, out->kiosk, sizeof(out->kiosk)) ||
 		    !sqlkit_col_copy(s, 1, out->slot, sizeof(out->slot)))
 			e = CA_ERR_SCHEMA;
 		out->at_ms = sqlite3_column_int64(s, 2);
 	}
-out:
 	sqlite3_finalize(s);
 	return e;
 }
