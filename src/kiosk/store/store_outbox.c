@@ -179,18 +179,13 @@ ca_err st_outbox_row_app(struct store *st, int64_t seq, char app_id[CA_UUID_LEN 
 	return e;
 }
 
-/* Refused for good: park the row with the hub's message, then let the hub's
- * snapshot of the application stand if nothing else of it is pending. */
-ca_err store_outbox_park(struct store *st, int64_t seq, const char *error)
+/* store_outbox_park inside the transaction: the row parked, then the
+ * hub's snapshot of its application applied if nothing else waits. */
+static ca_err park_in_tx(struct store *st, int64_t seq, const char *error)
 {
 	char app_id[CA_UUID_LEN + 1];
-	bool own;
-	ca_err e;
+	ca_err e = st_outbox_row_app(st, seq, app_id, NULL);
 
-	e = st_tx_open(st, &own);
-	if (e)
-		return e;
-	e = st_outbox_row_app(st, seq, app_id, NULL);
 	if (!e)
 		e = outbox_update(st,
 				  "UPDATE outbox SET state = 'parked', last_error = ?2"
@@ -198,7 +193,17 @@ ca_err store_outbox_park(struct store *st, int64_t seq, const char *error)
 				  "it", seq, error, 0, "outbox park");
 	if (!e && uuid_valid(app_id))
 		e = st_reconcile(st, app_id, 0, NULL);
-	return st_tx_close(st, own, e);
+	return e;
+}
+
+/* Refused for good: park the row with the hub's message, then let the hub's
+ * snapshot of the application stand if nothing else of it is pending. */
+ca_err store_outbox_park(struct store *st, int64_t seq, const char *error)
+{
+	bool own;
+	ca_err e = st_tx_open(st, &own);
+
+	return e ? e : st_tx_close(st, own, park_in_tx(st, seq, error));
 }
 
 /* How many rows wait, and how many are parked. */

@@ -132,35 +132,35 @@ out:
 	return e;
 }
 
-/* The hub has row seq: remove it, keep and apply its answer, one transaction. */
-ca_err store_outbox_sent(struct store *st, int64_t seq,
-			 const struct ca_app *hub_app, int64_t now_ms)
+/* store_outbox_sent inside the transaction. */
+static ca_err sent_in_tx(struct store *st, int64_t seq, const struct ca_app *hub_app,
+			 int64_t now_ms)
 {
 	char app_id[CA_UUID_LEN + 1], kind[24];
-	bool own;
-	ca_err e;
+	ca_err e = st_outbox_row_app(st, seq, app_id, kind);
 
-	e = st_tx_open(st, &own);
-	if (e)
-		return e;
-	e = st_outbox_row_app(st, seq, app_id, kind);
 	if (!e)
 		e = store_outbox_mark_sent(st, seq);
 	if (e || !uuid_valid(app_id))
-		goto out;
-	if (strcmp(kind, "delete") == 0) {
-		e = remote_tombstone(st, app_id);
-		goto out;
-	}
+		return e;
+	if (strcmp(kind, "delete") == 0)
+		return remote_tombstone(st, app_id);
 	if (hub_app && strcmp(hub_app->id, app_id) == 0)
 		e = remote_put(st, hub_app);
 	else if (hub_app)
 		log_warn(TAG, "hub answered row %lld with another application, ignored",
 			 (long long)seq);
-	if (!e)
-		e = st_reconcile(st, app_id, now_ms, NULL);
-out:
-	return st_tx_close(st, own, e);
+	return e ? e : st_reconcile(st, app_id, now_ms, NULL);
+}
+
+/* The hub has row seq: remove it, keep and apply its answer, one transaction. */
+ca_err store_outbox_sent(struct store *st, int64_t seq,
+			 const struct ca_app *hub_app, int64_t now_ms)
+{
+	bool own;
+	ca_err e = st_tx_open(st, &own);
+
+	return e ? e : st_tx_close(st, own, sent_in_tx(st, seq, hub_app, now_ms));
 }
 
 /* Names in sync_state: the feed cursor, and the hub store's epoch it
