@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "common/sqlerr.h"
@@ -241,14 +240,13 @@ static const char *const migrations[] = {
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == HUBDB_SCHEMA_VERSION,
 	       "one migration per schema version");
 
+/* A failed call is logged as an error; a conflict is the caller's answer. */
+static const struct sqlkit_log fail_log = { TAG, LOG_ERROR, true };
+
 /* Log a failed call; the project error for rc. */
 static ca_err fail(struct hubdb *h, int rc, const char *what)
 {
-	ca_err e = sqlerr_map(rc);
-
-	if (e != CA_ERR_CONFLICT)
-		log_error(TAG, "%s: %s: %s (code %d)", h->path, what, sqlite3_errmsg(h->db), rc);
-	return e ? e : CA_ERR_DB;
+	return sqlkit_fail(h->db, h->path, &fail_log, rc, what, NULL, 0);
 }
 
 static void lock(struct hubdb *h)
@@ -361,9 +359,9 @@ static void stmts_release(struct hubdb *h)
  * Prepare sql and bind the parameters described by fmt, one letter each:
  * 't' text (const char *, NULL binds NULL), 'i' int64, 'n' int.
  */
-static ca_err prep(struct hubdb *h, sqlite3_stmt **s, const char *sql, const char *fmt, ...)
+static ca_err prepv(struct hubdb *h, sqlite3_stmt **s, const char *sql, const char *fmt,
+		    va_list ap)
 {
-	va_list ap;
 	int rc;
 
 	*s = NULL;
@@ -372,9 +370,7 @@ static ca_err prep(struct hubdb *h, sqlite3_stmt **s, const char *sql, const cha
 		*s = NULL;
 		return fail(h, rc, "prepare");
 	}
-	va_start(ap, fmt);
 	rc = sqlkit_bindv(*s, fmt, ap);
-	va_end(ap);
 	if (rc != SQLITE_OK) {
 		ca_err e = fail(h, rc, "bind");
 
@@ -383,6 +379,18 @@ static ca_err prep(struct hubdb *h, sqlite3_stmt **s, const char *sql, const cha
 		return e;
 	}
 	return CA_OK;
+}
+
+/* prepv with the parameters as arguments. */
+static ca_err prep(struct hubdb *h, sqlite3_stmt **s, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	ca_err e;
+
+	va_start(ap, fmt);
+	e = prepv(h, s, sql, fmt, ap);
+	va_end(ap);
+	return e;
 }
 
 /* Step a statement that returns no rows, then finalize it. */
@@ -395,6 +403,20 @@ static ca_err run(struct hubdb *h, sqlite3_stmt *s, const char *what)
 	return e;
 }
 
+/* A statement that returns no rows: prepared and bound as prep() does,
+ * stepped and given back as run() does. */
+static ca_err run_sql(struct hubdb *h, const char *what, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *s;
+	va_list ap;
+	ca_err e;
+
+	va_start(ap, fmt);
+	e = prepv(h, &s, sql, fmt, ap);
+	va_end(ap);
+	return e ? e : run(h, s, what);
+}
+
 /* Parse text column col as JSON (a new reference, NULL on failure). */
 static json_t *col_json(sqlite3_stmt *s, int col)
 {
@@ -405,6 +427,45 @@ static json_t *col_json(sqlite3_stmt *s, int col)
 		 : NULL;
 }
 
+/* One row of a rows_json() query as a JSON value (a new reference), or
+ * NULL to leave the row out. */
+typedef json_t *(*row_json_fn)(sqlite3_stmt *s);
+
+/* The rows of sql, its parameters bound from fmt as prep() does, as a
+ * JSON array into *out, one value a row from row(); what names the read
+ * in a failure. Under the lock. */
+static ca_err rows_json(struct hubdb *h, json_t **out, row_json_fn row, const char *what,
+			const char *sql, const char *fmt, ...)
+{
+	json_t *arr = json_array(), *j;
+	sqlite3_stmt *s;
+	va_list ap;
+	ca_err e;
+	int rc;
+
+	*out = NULL;
+	if (!arr)
+		return CA_ERR_NOMEM;
+	lock(h);
+	va_start(ap, fmt);
+	e = prepv(h, &s, sql, fmt, ap);
+	va_end(ap);
+	if (!e) {
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			if ((j = row(s)))
+				json_array_append_new(arr, j);
+		if (rc != SQLITE_DONE)
+			e = fail(h, rc, what);
+		done(h, s);
+	}
+	unlock(h);
+	if (e)
+		json_decref(arr);
+	else
+		*out = arr;
+	return e;
+}
+
 /* ---- open and close ---- */
 
 /* A message for a failure while opening. */
@@ -413,58 +474,41 @@ static ca_err open_fail(struct hubdb *h, int rc, const char *what, char *err, si
 	return sqlkit_open_fail(h->db, h->path, rc, what, err, errlen);
 }
 
-/* Run the migrations from the file's version to ours, in one transaction. */
-static ca_err migrate(struct hubdb *h, char *err, size_t errlen)
-{
-	char buf[64];
-	ca_err e = CA_OK;
-	int rc, v, ver;
+/* A page cache of 32 MiB (SQLite's default is 2 MiB): the one connection
+ * lives as long as the hub, and a fleet's applications, idempotency keys
+ * and history outgrow 2 MiB within the first thousands of records; past it
+ * every record of a batch re-reads its index pages from the file
+ * (docs/bench-hub.md). The write-ahead log is checkpointed every 8192 pages
+ * (32 MiB) instead of SQLite's 1000: a checkpoint writes each changed page
+ * once, however often it changed since the last one, and the hot index
+ * pages change with every record (a drain: about 13 % more records a
+ * second). */
+#define HUBDB_PRAGMAS                                                    \
+	"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"           \
+	" PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 8192;"
 
-	rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+/* The schema and the file's settings, for sqlkit_setup(): the steps, the
+ * version, the pragmas, no retry of a PRAGMA on BUSY, the log tag. */
+static const struct sqlkit_schema schema = { migrations, HUBDB_SCHEMA_VERSION, HUBDB_PRAGMAS, 0,
+					     TAG };
+
+/* The integer the query sql answers (a meta row) into *v, while opening. */
+static ca_err meta_read(struct hubdb *h, const char *sql, const char *what, int64_t *v,
+			char *err, size_t errlen)
+{
+	char buf[32];
+	int rc = sqlkit_pragma_text(h->db, sql, buf, sizeof(buf), 0);
+
 	if (rc != SQLITE_OK)
-		return open_fail(h, rc, "starting the migration", err, errlen);
-	rc = sqlkit_pragma_text(h->db, "PRAGMA user_version", buf, sizeof(buf), 0);
-	if (rc != SQLITE_OK) {
-		e = open_fail(h, rc, "reading the schema version", err, errlen);
-		goto out;
-	}
-	ver = atoi(buf);
-	if (ver < 0 || ver > HUBDB_SCHEMA_VERSION) {
-		ca_errmsg(err, errlen, "%s: database schema version %d is not one this program "
-			"knows (it writes version %d); it was made by a newer program",
-			h->path, ver, HUBDB_SCHEMA_VERSION);
-		e = CA_ERR_SCHEMA;
-		goto out;
-	}
-	for (v = ver; v < HUBDB_SCHEMA_VERSION; v++) {
-		rc = sqlite3_exec(h->db, migrations[v], NULL, NULL, NULL);
-		if (rc != SQLITE_OK) {
-			e = open_fail(h, rc, "migrating", err, errlen);
-			goto out;
-		}
-	}
-	snprintf(buf, sizeof(buf), "PRAGMA user_version = %d", HUBDB_SCHEMA_VERSION);
-	rc = sqlite3_exec(h->db, buf, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		e = open_fail(h, rc, "writing the schema version", err, errlen);
-		goto out;
-	}
-	if (ver < HUBDB_SCHEMA_VERSION)
-		log_info(TAG, "%s: schema migrated from version %d to %d", h->path, ver,
-			 HUBDB_SCHEMA_VERSION);
-out:
-	if (e && !sqlite3_get_autocommit(h->db))
-		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-	return e;
+		return open_fail(h, rc, what, err, errlen);
+	*v = atoll(buf);
+	return CA_OK;
 }
 
 ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen)
 {
 	pthread_mutexattr_t ma;
 	struct hubdb *h;
-	char buf[256];
 	ca_err e = CA_OK;
 	int rc;
 
@@ -493,75 +537,26 @@ ca_err hubdb_open(const char *path, struct hubdb **out, char *err, size_t errlen
 		e = open_fail(h, rc, "opening", err, errlen);
 		goto out;
 	}
-	sqlite3_extended_result_codes(h->db, 1);
-	sqlite3_busy_timeout(h->db, HUBDB_BUSY_MS);
-	sqlite3_db_config(h->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-	rc = sqlkit_pragma_text(h->db, "PRAGMA quick_check", buf, sizeof(buf), 0);
-	if (rc != SQLITE_OK) {
-		e = open_fail(h, rc, "checking integrity", err, errlen);
-		goto out;
-	}
-	if (strcmp(buf, "ok") != 0) {
-		ca_errmsg(err, errlen, "%s: not a SQLite database or damaged (%s)", path, buf);
-		e = CA_ERR_CORRUPT;
-		goto out;
-	}
-	rc = sqlkit_pragma_text(h->db, "PRAGMA journal_mode = WAL", buf, sizeof(buf), 0);
-	if (rc != SQLITE_OK || strcasecmp(buf, "wal") != 0) {
-		e = rc != SQLITE_OK ? open_fail(h, rc, "setting WAL mode", err, errlen) : CA_ERR_DB;
-		if (rc == SQLITE_OK)
-			ca_errmsg(err, errlen, "%s: cannot use write-ahead logging (journal mode "
-				"stays \"%s\")", path, buf);
-		goto out;
-	}
-	/* A page cache of 32 MiB (SQLite's default is 2 MiB): the one
-	 * connection lives as long as the hub, and a fleet's applications,
-	 * idempotency keys and history outgrow 2 MiB within the first
-	 * thousands of records; past it every record of a batch re-reads its
-	 * index pages from the file (docs/bench-hub.md). The write-ahead log
-	 * is checkpointed every 8192 pages (32 MiB) instead of SQLite's 1000:
-	 * a checkpoint writes each changed page once, however often it changed
-	 * since the last one, and the hot index pages change with every
-	 * record (a drain: about 13 % more records a second). */
-	rc = sqlite3_exec(h->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
-			  " PRAGMA cache_size = -32768;"
-			  " PRAGMA wal_autocheckpoint = 8192;", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlkit_pragma_text(h->db, "PRAGMA foreign_keys", buf, sizeof(buf), 0);
-	if (rc != SQLITE_OK || strcmp(buf, "1") != 0) {
-		e = rc != SQLITE_OK ? open_fail(h, rc, "setting pragmas", err, errlen) : CA_ERR_DB;
-		if (rc == SQLITE_OK)
-			ca_errmsg(err, errlen, "%s: this SQLite cannot enforce foreign keys", path);
-		goto out;
-	}
-	e = migrate(h, err, errlen);
-	if (e)
-		goto out;
-	rc = sqlkit_pragma_text(h->db, "SELECT v FROM meta WHERE k = 'rev'", buf, sizeof(buf), 0);
-	if (rc != SQLITE_OK) {
-		e = open_fail(h, rc, "reading the revision", err, errlen);
-		goto out;
-	}
-	h->committed_rev = atoll(buf);
-	rc = sqlkit_pragma_text(h->db, "SELECT v FROM meta WHERE k = 'epoch'", buf, sizeof(buf), 0);
-	if (rc != SQLITE_OK) {
-		e = open_fail(h, rc, "reading the epoch", err, errlen);
-		goto out;
-	}
-	h->epoch = atoll(buf);
-	if (h->epoch <= 0) {
+	sqlkit_conn_setup(h->db, HUBDB_BUSY_MS);
+	e = sqlkit_setup(h->db, path, &schema, err, errlen);
+	if (!e)
+		e = meta_read(h, "SELECT v FROM meta WHERE k = 'rev'", "reading the revision",
+			      &h->committed_rev, err, errlen);
+	if (!e)
+		e = meta_read(h, "SELECT v FROM meta WHERE k = 'epoch'", "reading the epoch",
+			      &h->epoch, err, errlen);
+	if (!e && h->epoch <= 0) {
 		ca_errmsg(err, errlen, "%s: the store has no epoch (meta 'epoch'); damaged?", path);
 		e = CA_ERR_CORRUPT;
-		goto out;
 	}
 out:
 	if (e) {
 		log_error(TAG, "%s", err && errlen ? err : path);
 		hubdb_close(h);
-		return e;
+	} else {
+		*out = h;
 	}
-	*out = h;
-	return CA_OK;
+	return e;
 }
 
 void hubdb_close(struct hubdb *h)
@@ -922,14 +917,12 @@ out:
 
 ca_err hubdb_device_add(struct hubdb *h, const char *id, const char *secret, int64_t now_s)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	lock(h);
-	e = prep(h, &s, "INSERT INTO devices(id, secret, enabled, created_s) VALUES (?1, ?2, 1, ?3)",
-		 "tti", id, secret, now_s);
-	if (!e)
-		e = run(h, s, "add device");
+	e = run_sql(h, "add device",
+		    "INSERT INTO devices(id, secret, enabled, created_s) VALUES (?1, ?2, 1, ?3)",
+		    "tti", id, secret, now_s);
 	unlock(h);
 	return e;
 }
@@ -971,9 +964,7 @@ ca_err hubdb_device_disable(struct hubdb *h, const char *id)
 	ca_err e;
 
 	lock(h);
-	e = prep(h, &s, "UPDATE devices SET enabled = 0 WHERE id = ?1", "t", id);
-	if (!e)
-		e = run(h, s, "disable device");
+	e = run_sql(h, "disable device", "UPDATE devices SET enabled = 0 WHERE id = ?1", "t", id);
 	if (!e && sqlite3_changes(h->db) == 0)
 		e = CA_ERR_NOT_FOUND;
 	/* Its sessions end with it. */
@@ -983,60 +974,40 @@ ca_err hubdb_device_disable(struct hubdb *h, const char *id)
 	return e;
 }
 
+/* A row of hubdb_device_list. */
+static json_t *device_row(sqlite3_stmt *s)
+{
+	return json_pack("{s:s, s:b, s:I, s:I}",
+			 "id", (const char *)sqlite3_column_text(s, 0),
+			 "enabled", sqlite3_column_int(s, 1),
+			 "created_at", (json_int_t)sqlite3_column_int64(s, 2),
+			 "last_seen", (json_int_t)sqlite3_column_int64(s, 3));
+}
+
 ca_err hubdb_device_list(struct hubdb *h, json_t **out)
 {
-	sqlite3_stmt *s;
-	json_t *arr = json_array();
-	ca_err e;
-	int rc;
-
-	*out = NULL;
-	if (!arr)
-		return CA_ERR_NOMEM;
-	lock(h);
-	e = prep(h, &s, "SELECT id, enabled, created_s, last_seen_s FROM devices ORDER BY id", "");
-	if (e)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s, s:b, s:I, s:I}",
-			"id", (const char *)sqlite3_column_text(s, 0),
-			"enabled", sqlite3_column_int(s, 1),
-			"created_at", (json_int_t)sqlite3_column_int64(s, 2),
-			"last_seen", (json_int_t)sqlite3_column_int64(s, 3)));
-	if (rc != SQLITE_DONE)
-		e = fail(h, rc, "list devices");
-	done(h, s);
-out:
-	unlock(h);
-	if (e)
-		json_decref(arr);
-	else
-		*out = arr;
-	return e;
+	return rows_json(h, out, device_row, "list devices",
+			 "SELECT id, enabled, created_s, last_seen_s FROM devices ORDER BY id", "");
 }
 
 ca_err hubdb_nonce_use(struct hubdb *h, const char *device, const char *nonce, int64_t now_s)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	e = hubdb_begin(h);
 	if (e)
 		return e;
-	e = prep(h, &s, "DELETE FROM nonces WHERE at_s < ?1", "i", now_s - HUBDB_NONCE_LIFE_S);
-	if (!e)
-		e = run(h, s, "forget nonces");
+	e = run_sql(h, "forget nonces",
+		    "DELETE FROM nonces WHERE at_s < ?1", "i", now_s - HUBDB_NONCE_LIFE_S);
 	/* A nonce "from the future" (the clock went back) still counts as seen. */
 	if (!e)
-		e = prep(h, &s, "INSERT INTO nonces(device, nonce, at_s) VALUES (?1, ?2, ?3)",
-			 "tti", device, nonce, now_s);
+		e = run_sql(h, "remember nonce",
+			    "INSERT INTO nonces(device, nonce, at_s) VALUES (?1, ?2, ?3)",
+			    "tti", device, nonce, now_s);
 	if (!e)
-		e = run(h, s, "remember nonce");
-	if (!e)
-		e = prep(h, &s, "UPDATE devices SET last_seen_s = ?2 WHERE id = ?1", "ti",
-			 device, now_s);
-	if (!e)
-		e = run(h, s, "device seen");
+		e = run_sql(h, "device seen",
+			    "UPDATE devices SET last_seen_s = ?2 WHERE id = ?1", "ti",
+			    device, now_s);
 	if (e) {
 		hubdb_rollback(h);
 		return e;
@@ -1100,25 +1071,20 @@ ca_err hubdb_sms_sends(struct hubdb *h, const char *phone, int64_t since_s, int 
 ca_err hubdb_sms_code_put(struct hubdb *h, const char *phone, const char *code,
 			  int64_t now_s, int64_t expires_s)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	IN_TX(h);
 	/* Sends older than a day are of no use to the hourly limit. */
-	e = prep(h, &s, "DELETE FROM sms_sends WHERE at_s < ?1", "i", now_s - 86400);
+	e = run_sql(h, "forget sends", "DELETE FROM sms_sends WHERE at_s < ?1", "i", now_s - 86400);
 	if (!e)
-		e = run(h, s, "forget sends");
+		e = run_sql(h, "log send",
+			    "INSERT INTO sms_sends(phone, at_s) VALUES (?1, ?2)", "ti",
+			    phone, now_s);
 	if (!e)
-		e = prep(h, &s, "INSERT INTO sms_sends(phone, at_s) VALUES (?1, ?2)", "ti",
-			 phone, now_s);
-	if (!e)
-		e = run(h, s, "log send");
-	if (!e)
-		e = prep(h, &s, "INSERT OR REPLACE INTO sms_codes(phone, code, sent_s, expires_s,"
-			 " tries, used) VALUES (?1, ?2, ?3, ?4, 0, 0)", "ttii", phone, code,
-			 now_s, expires_s);
-	if (!e)
-		e = run(h, s, "store code");
+		e = run_sql(h, "store code",
+			    "INSERT OR REPLACE INTO sms_codes(phone, code, sent_s, expires_s,"
+			    " tries, used) VALUES (?1, ?2, ?3, ?4, 0, 0)", "ttii", phone, code,
+			    now_s, expires_s);
 	return e;
 }
 
@@ -1143,21 +1109,18 @@ ca_err hubdb_event_count(struct hubdb *h, const char *device, enum hubdb_event e
 ca_err hubdb_event_add(struct hubdb *h, const char *device, enum hubdb_event ev,
 		       int64_t now_s, int64_t keep_after_s)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	IN_TX(h);
 	/* Only this device's rows of this kind: the index finds them, and a
 	 * device never holds more than one window's worth. */
-	e = prep(h, &s, "DELETE FROM device_events WHERE device = ?1 AND kind = ?2"
-		 " AND at_s <= ?3", "tti", device, event_kind(ev), keep_after_s);
+	e = run_sql(h, "forget device events",
+		    "DELETE FROM device_events WHERE device = ?1 AND kind = ?2"
+		    " AND at_s <= ?3", "tti", device, event_kind(ev), keep_after_s);
 	if (!e)
-		e = run(h, s, "forget device events");
-	if (!e)
-		e = prep(h, &s, "INSERT INTO device_events(device, kind, at_s) VALUES (?1, ?2, ?3)",
-			 "tti", device, event_kind(ev), now_s);
-	if (!e)
-		e = run(h, s, "count device event");
+		e = run_sql(h, "count device event",
+			    "INSERT INTO device_events(device, kind, at_s) VALUES (?1, ?2, ?3)",
+			    "tti", device, event_kind(ev), now_s);
 	return e;
 }
 
@@ -1193,14 +1156,12 @@ ca_err hubdb_sms_code_get(struct hubdb *h, const char *phone, struct hubdb_code 
 
 ca_err hubdb_sms_code_update(struct hubdb *h, const char *phone, int tries, bool used)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	lock(h);
-	e = prep(h, &s, "UPDATE sms_codes SET tries = ?2, used = ?3 WHERE phone = ?1", "tnn",
-		 phone, tries, used ? 1 : 0);
-	if (!e)
-		e = run(h, s, "update code");
+	e = run_sql(h, "update code",
+		    "UPDATE sms_codes SET tries = ?2, used = ?3 WHERE phone = ?1", "tnn",
+		    phone, tries, used ? 1 : 0);
 	unlock(h);
 	return e;
 }
@@ -1208,18 +1169,15 @@ ca_err hubdb_sms_code_update(struct hubdb *h, const char *phone, int tries, bool
 ca_err hubdb_session_put(struct hubdb *h, const char *token, const char *account,
 			 const char *device, int64_t expires_s)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	IN_TX(h);
-	e = prep(h, &s, "DELETE FROM sessions WHERE expires_s < ?1", "i", expires_s - 86400);
+	e = run_sql(h, "forget sessions",
+		    "DELETE FROM sessions WHERE expires_s < ?1", "i", expires_s - 86400);
 	if (!e)
-		e = run(h, s, "forget sessions");
-	if (!e)
-		e = prep(h, &s, "INSERT INTO sessions(token, account, device, expires_s)"
-			 " VALUES (?1, ?2, ?3, ?4)", "ttti", token, account, device, expires_s);
-	if (!e)
-		e = run(h, s, "store session");
+		e = run_sql(h, "store session",
+			    "INSERT INTO sessions(token, account, device, expires_s)"
+			    " VALUES (?1, ?2, ?3, ?4)", "ttti", token, account, device, expires_s);
 	return e;
 }
 
@@ -1252,15 +1210,13 @@ ca_err hubdb_session_get(struct hubdb *h, const char *token, char account[12],
 
 ca_err hubdb_session_end(struct hubdb *h, const char *token, const char *device, bool *ended)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	*ended = false;
 	lock(h);
-	e = prep(h, &s, "DELETE FROM sessions WHERE token = ?1 AND device = ?2", "tt", token,
-		 device);
-	if (!e)
-		e = run(h, s, "end session");
+	e = run_sql(h, "end session",
+		    "DELETE FROM sessions WHERE token = ?1 AND device = ?2", "tt", token,
+		    device);
 	if (!e)
 		*ended = sqlite3_changes(h->db) > 0;
 	unlock(h);
@@ -1354,9 +1310,7 @@ static ca_err rerev_account(struct hubdb *h, const char *account)
 		for (k = 0; !e && k < m; k++) {
 			e = hubdb_rev_next(h, &rev);
 			if (!e)
-				e = prep(h, &s, sql, "ii", rev, rowids[k]);
-			if (!e)
-				e = run(h, s, "renumber");
+				e = run_sql(h, "renumber", sql, "ii", rev, rowids[k]);
 		}
 		free(rowids);
 	}
@@ -1489,7 +1443,6 @@ ca_err hubdb_app_put(struct hubdb *h, const struct ca_app *app)
 {
 	char cerr[CODEC_ERR_MAX], *body = NULL;
 	struct ca_app *check;
-	sqlite3_stmt *s;
 	ca_err e;
 
 	IN_TX(h);
@@ -1503,16 +1456,15 @@ ca_err hubdb_app_put(struct hubdb *h, const struct ca_app *app)
 		e = CA_ERR_INVALID;
 	}
 	if (!e)
-		e = prep(h, &s, "INSERT INTO applications(id, account, device, app_status, rev,"
-			 " updated_ms, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-			 " ON CONFLICT(id) DO UPDATE SET account = excluded.account,"
-			 " device = excluded.device, app_status = excluded.app_status,"
-			 " rev = excluded.rev, updated_ms = excluded.updated_ms,"
-			 " body = excluded.body", "ttttiit", app->id, app->account,
-			 app->kiosk_id, ca_app_status_id(app->app_status), app->rev,
-			 app->updated_ms, body);
-	if (!e)
-		e = run(h, s, "put application");
+		e = run_sql(h, "put application",
+			    "INSERT INTO applications(id, account, device, app_status, rev,"
+			    " updated_ms, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+			    " ON CONFLICT(id) DO UPDATE SET account = excluded.account,"
+			    " device = excluded.device, app_status = excluded.app_status,"
+			    " rev = excluded.rev, updated_ms = excluded.updated_ms,"
+			    " body = excluded.body", "ttttiit", app->id, app->account,
+			    app->kiosk_id, ca_app_status_id(app->app_status), app->rev,
+			    app->updated_ms, body);
 	free(body);
 	free(check);
 	return e;
@@ -1520,13 +1472,10 @@ ca_err hubdb_app_put(struct hubdb *h, const struct ca_app *app)
 
 ca_err hubdb_app_delete(struct hubdb *h, const char *id)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	IN_TX(h);
-	e = prep(h, &s, "DELETE FROM applications WHERE id = ?1", "t", id);
-	if (!e)
-		e = run(h, s, "delete application");
+	e = run_sql(h, "delete application", "DELETE FROM applications WHERE id = ?1", "t", id);
 	if (!e && sqlite3_changes(h->db) == 0)
 		e = CA_ERR_NOT_FOUND;
 	return e;
@@ -1593,91 +1542,54 @@ ca_err hubdb_history_add(struct hubdb *h, const char *app_id, int64_t rev, int64
 	return e ? e : run(h, s, "add history");
 }
 
+/* A row of hubdb_history_json. */
+static json_t *history_row(sqlite3_stmt *s)
+{
+#define T(i) ((const char *)sqlite3_column_text(s, i))
+	return json_pack("{s:I, s:I, s:s, s:[sss], s:[sss], s:s, s:s}",
+			 "rev", (json_int_t)sqlite3_column_int64(s, 0),
+			 "at_ms", (json_int_t)sqlite3_column_int64(s, 1), "action", T(2),
+			 "from", T(3), T(4), T(5), "to", T(6), T(7), T(8),
+			 "actor", T(9), "note", T(10));
+#undef T
+}
+
 ca_err hubdb_history_json(struct hubdb *h, const char *app_id, json_t **out)
 {
-	sqlite3_stmt *s;
-	json_t *arr = json_array();
-	ca_err e;
-	int rc;
-
-	*out = NULL;
-	if (!arr)
-		return CA_ERR_NOMEM;
-	lock(h);
-	e = prep(h, &s, "SELECT rev, at_ms, action, from_app, from_pay, from_proc, to_app,"
-		 " to_pay, to_proc, actor, note FROM app_history WHERE app_id = ?1"
-		 " ORDER BY seq", "t", app_id);
-	if (e)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-#define T(i) ((const char *)sqlite3_column_text(s, i))
-		json_array_append_new(arr, json_pack(
-			"{s:I, s:I, s:s, s:[sss], s:[sss], s:s, s:s}",
-			"rev", (json_int_t)sqlite3_column_int64(s, 0),
-			"at_ms", (json_int_t)sqlite3_column_int64(s, 1), "action", T(2),
-			"from", T(3), T(4), T(5), "to", T(6), T(7), T(8),
-			"actor", T(9), "note", T(10)));
-#undef T
-	}
-	if (rc != SQLITE_DONE)
-		e = fail(h, rc, "read history");
-	done(h, s);
-out:
-	unlock(h);
-	if (e)
-		json_decref(arr);
-	else
-		*out = arr;
-	return e;
+	return rows_json(h, out, history_row, "read history",
+			 "SELECT rev, at_ms, action, from_app, from_pay, from_proc, to_app,"
+			 " to_pay, to_proc, actor, note FROM app_history WHERE app_id = ?1"
+			 " ORDER BY seq", "t", app_id);
 }
 
 ca_err hubdb_record_add(struct hubdb *h, const struct ca_proc_record *rec,
 			const char *account, int64_t rev)
 {
 	char *body = NULL;
-	sqlite3_stmt *s;
 	ca_err e;
 
 	IN_TX(h);
 	e = codec_record_to_text(rec, &body);
 	if (!e)
-		e = prep(h, &s, "INSERT INTO proc_records(id, app_id, account, rev, at_ms, body)"
-			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "tttiit", rec->id, rec->app_id,
-			 account, rev, rec->at_ms, body);
-	if (!e)
-		e = run(h, s, "add processing record");
+		e = run_sql(h, "add processing record",
+			    "INSERT INTO proc_records(id, app_id, account, rev, at_ms, body)"
+			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "tttiit", rec->id, rec->app_id,
+			    account, rev, rec->at_ms, body);
 	free(body);
 	return e;
 }
 
+/* A row of hubdb_record_json: the record's body (left out if unreadable). */
+static json_t *record_row(sqlite3_stmt *s)
+{
+	return col_json(s, 0);
+}
+
 ca_err hubdb_record_json(struct hubdb *h, const char *app_id, json_t **out)
 {
-	sqlite3_stmt *s;
-	json_t *arr = json_array(), *j;
-	ca_err e;
-	int rc;
-
-	*out = NULL;
-	if (!arr)
-		return CA_ERR_NOMEM;
-	lock(h);
-	e = prep(h, &s, "SELECT body FROM proc_records WHERE app_id = ?1 ORDER BY at_ms, rev",
-		 "t", app_id);
-	if (e)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((j = col_json(s, 0)))
-			json_array_append_new(arr, j);
-	if (rc != SQLITE_DONE)
-		e = fail(h, rc, "read records");
-	done(h, s);
-out:
-	unlock(h);
-	if (e)
-		json_decref(arr);
-	else
-		*out = arr;
-	return e;
+	return rows_json(h, out, record_row, "read records",
+			 "SELECT body FROM proc_records WHERE app_id = ?1 ORDER BY at_ms, rev",
+			 "t", app_id);
 }
 
 ca_err hubdb_pickup_put(struct hubdb *h, const char *app_id, const char *account,
@@ -1705,9 +1617,8 @@ ca_err hubdb_invoice_put(struct hubdb *h, const char *app_id, const char *accoun
 
 	IN_TX(h);
 	/* Issued again: a new revision for the feed; number and date stay. */
-	e = prep(h, &s, "UPDATE invoices SET rev = ?2 WHERE app_id = ?1", "ti", app_id, rev);
-	if (!e)
-		e = run(h, s, "update invoice");
+	e = run_sql(h, "update invoice",
+		    "UPDATE invoices SET rev = ?2 WHERE app_id = ?1", "ti", app_id, rev);
 	if (e || sqlite3_changes(h->db) > 0)
 		return e;
 	e = prep(h, &s, "UPDATE meta SET v = v + 1 WHERE k = 'invoice_seq' RETURNING v", "");
@@ -1763,10 +1674,9 @@ ca_err hubdb_inv_token_add(struct hubdb *h, const struct hubdb_inv_token *t)
 	ca_err e;
 
 	IN_TX(h);
-	e = prep(h, &s, "DELETE FROM invoice_tokens WHERE app_id = ?1 AND expires_s <= ?2", "ti",
-		 t->app_id, t->created_s);
-	if (!e)
-		e = run(h, s, "drop expired invoice tokens");
+	e = run_sql(h, "drop expired invoice tokens",
+		    "DELETE FROM invoice_tokens WHERE app_id = ?1 AND expires_s <= ?2", "ti",
+		    t->app_id, t->created_s);
 	if (!e)
 		e = prep(h, &s, "INSERT INTO invoice_tokens(token, app_id, created_s, expires_s)"
 			 " VALUES (?1, ?2, ?3, ?4)", "ttii", t->token, t->app_id, t->created_s,
@@ -1859,42 +1769,26 @@ ca_err hubdb_restock_add(struct hubdb *h, const struct hubdb_restock *r)
 	return e ? e : run(h, s, "add restock");
 }
 
+/* A row of hubdb_restock_json. */
+static json_t *restock_row(sqlite3_stmt *s)
+{
+	return json_pack("{s:s, s:i, s:i, s:i, s:I, s:I, s:s}",
+			 "kiosk", (const char *)sqlite3_column_text(s, 0),
+			 "slot", sqlite3_column_int(s, 1),
+			 "before", sqlite3_column_int(s, 2),
+			 "after", sqlite3_column_int(s, 3),
+			 "at_ms", (json_int_t)sqlite3_column_int64(s, 4),
+			 "received_ms", (json_int_t)sqlite3_column_int64(s, 5),
+			 "key", (const char *)sqlite3_column_text(s, 6));
+}
+
 ca_err hubdb_restock_json(struct hubdb *h, const char *device, int limit, json_t **out)
 {
-	sqlite3_stmt *s;
-	json_t *arr = json_array();
-	ca_err e;
-	int rc;
-
-	*out = NULL;
-	if (!arr)
-		return CA_ERR_NOMEM;
-	lock(h);
 	/* ?1 IS NULL: every kiosk. */
-	e = prep(h, &s, "SELECT device, slot, stock_before, stock_after, at_ms, received_ms, key"
-		 " FROM restocks WHERE ?1 IS NULL OR device = ?1"
-		 " ORDER BY at_ms DESC, seq DESC LIMIT ?2", "tn", device, limit);
-	if (e)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s, s:i, s:i, s:i, s:I, s:I, s:s}",
-			"kiosk", (const char *)sqlite3_column_text(s, 0),
-			"slot", sqlite3_column_int(s, 1),
-			"before", sqlite3_column_int(s, 2),
-			"after", sqlite3_column_int(s, 3),
-			"at_ms", (json_int_t)sqlite3_column_int64(s, 4),
-			"received_ms", (json_int_t)sqlite3_column_int64(s, 5),
-			"key", (const char *)sqlite3_column_text(s, 6)));
-	if (rc != SQLITE_DONE)
-		e = fail(h, rc, "list restocks");
-	done(h, s);
-out:
-	unlock(h);
-	if (e)
-		json_decref(arr);
-	else
-		*out = arr;
-	return e;
+	return rows_json(h, out, restock_row, "list restocks",
+			 "SELECT device, slot, stock_before, stock_after, at_ms, received_ms, key"
+			 " FROM restocks WHERE ?1 IS NULL OR device = ?1"
+			 " ORDER BY at_ms DESC, seq DESC LIMIT ?2", "tn", device, limit);
 }
 
 /* The JSON objects of the side tables, as the feed shows them. */
@@ -2028,18 +1922,16 @@ static bool order_cols(sqlite3_stmt *s, struct pay_order *o, char *bank, char *u
 
 ca_err hubdb_pay_add(struct hubdb *h, const struct hubdb_pay *p)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	lock(h);
-	e = prep(h, &s, "INSERT INTO pay_orders(" ORDER_COLS ", account, applied_rev,"
-		 " notifications, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		 " ?11, ?12, ?13, ?14)", "tttiiitittti" "ni",
-		 p->o.out_trade_no, p->o.app_id, pay_method_id(p->o.method), p->o.amount_fen,
-		 p->o.created_s, p->o.expires_s, pay_state_id(p->o.state), p->o.paid_s, p->bank,
-		 p->code_url, p->account, p->applied_rev, p->notifications, p->updated_ms);
-	if (!e)
-		e = run(h, s, "add payment order");
+	e = run_sql(h, "add payment order",
+		    "INSERT INTO pay_orders(" ORDER_COLS ", account, applied_rev,"
+		    " notifications, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+		    " ?11, ?12, ?13, ?14)", "tttiiitittti" "ni",
+		    p->o.out_trade_no, p->o.app_id, pay_method_id(p->o.method), p->o.amount_fen,
+		    p->o.created_s, p->o.expires_s, pay_state_id(p->o.state), p->o.paid_s, p->bank,
+		    p->code_url, p->account, p->applied_rev, p->notifications, p->updated_ms);
 	unlock(h);
 	return e;
 }
@@ -2077,15 +1969,13 @@ ca_err hubdb_pay_get(struct hubdb *h, const char *no, struct hubdb_pay *out)
 ca_err hubdb_pay_set(struct hubdb *h, const char *no, enum pay_state state, int64_t paid_s,
 		     int64_t applied_rev, int64_t now_ms)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	IN_TX(h);
-	e = prep(h, &s, "UPDATE pay_orders SET state = ?2, paid_s = ?3, applied_rev = ?4,"
-		 " updated_ms = ?5 WHERE out_trade_no = ?1", "ttiii", no, pay_state_id(state),
-		 paid_s, applied_rev, now_ms);
-	if (!e)
-		e = run(h, s, "update payment order");
+	e = run_sql(h, "update payment order",
+		    "UPDATE pay_orders SET state = ?2, paid_s = ?3, applied_rev = ?4,"
+		    " updated_ms = ?5 WHERE out_trade_no = ?1", "ttiii", no, pay_state_id(state),
+		    paid_s, applied_rev, now_ms);
 	if (!e && sqlite3_changes(h->db) == 0)
 		e = CA_ERR_NOT_FOUND;
 	return e;
@@ -2093,14 +1983,12 @@ ca_err hubdb_pay_set(struct hubdb *h, const char *no, enum pay_state state, int6
 
 ca_err hubdb_pay_notified(struct hubdb *h, const char *no)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	lock(h);
-	e = prep(h, &s, "UPDATE pay_orders SET notifications = notifications + 1"
-		 " WHERE out_trade_no = ?1", "t", no);
-	if (!e)
-		e = run(h, s, "count notification");
+	e = run_sql(h, "count notification",
+		    "UPDATE pay_orders SET notifications = notifications + 1"
+		    " WHERE out_trade_no = ?1", "t", no);
 	if (!e && sqlite3_changes(h->db) == 0)
 		e = CA_ERR_NOT_FOUND;
 	unlock(h);
@@ -2150,16 +2038,14 @@ ca_err hubdb_pay_list(struct hubdb *h, enum hubdb_pay_sel sel, const char *app_i
 ca_err hubdb_sim_add(struct hubdb *h, const struct pay_order *o, const char *bank,
 		     const char *code_url)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	lock(h);
-	e = prep(h, &s, "INSERT INTO paysim_orders(" ORDER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5,"
-		 " ?6, ?7, ?8, ?9, ?10)", "tttiiititt", o->out_trade_no, o->app_id,
-		 pay_method_id(o->method), o->amount_fen, o->created_s, o->expires_s,
-		 pay_state_id(o->state), o->paid_s, bank ? bank : "", code_url);
-	if (!e)
-		e = run(h, s, "add provider order");
+	e = run_sql(h, "add provider order",
+		    "INSERT INTO paysim_orders(" ORDER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5,"
+		    " ?6, ?7, ?8, ?9, ?10)", "tttiiititt", o->out_trade_no, o->app_id,
+		    pay_method_id(o->method), o->amount_fen, o->created_s, o->expires_s,
+		    pay_state_id(o->state), o->paid_s, bank ? bank : "", code_url);
 	unlock(h);
 	return e;
 }
@@ -2189,14 +2075,12 @@ ca_err hubdb_sim_get(struct hubdb *h, const char *no, struct pay_order *o, char 
 
 ca_err hubdb_sim_set(struct hubdb *h, const struct pay_order *o)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	IN_TX(h);
-	e = prep(h, &s, "UPDATE paysim_orders SET state = ?2, paid_s = ?3 WHERE out_trade_no = ?1",
-		 "tti", o->out_trade_no, pay_state_id(o->state), o->paid_s);
-	if (!e)
-		e = run(h, s, "update provider order");
+	e = run_sql(h, "update provider order",
+		    "UPDATE paysim_orders SET state = ?2, paid_s = ?3 WHERE out_trade_no = ?1",
+		    "tti", o->out_trade_no, pay_state_id(o->state), o->paid_s);
 	if (!e && sqlite3_changes(h->db) == 0)
 		e = CA_ERR_NOT_FOUND;
 	return e;
@@ -2246,47 +2130,30 @@ ca_err hubdb_sim_notice_due(struct hubdb *h, int64_t now_ms, struct hubdb_notice
 ca_err hubdb_sim_notice_mark(struct hubdb *h, int64_t seq, int attempts, int64_t due_ms,
 			     int64_t delivered_ms)
 {
-	sqlite3_stmt *s;
 	ca_err e;
 
 	lock(h);
-	e = prep(h, &s, "UPDATE paysim_notices SET attempts = ?2, due_ms = ?3, delivered_ms = ?4"
-		 " WHERE seq = ?1", "inii", seq, attempts, due_ms, delivered_ms);
-	if (!e)
-		e = run(h, s, "mark notification");
+	e = run_sql(h, "mark notification",
+		    "UPDATE paysim_notices SET attempts = ?2, due_ms = ?3, delivered_ms = ?4"
+		    " WHERE seq = ?1", "inii", seq, attempts, due_ms, delivered_ms);
 	unlock(h);
 	return e;
 }
 
+/* A row of hubdb_sim_notice_json. */
+static json_t *notice_row(sqlite3_stmt *s)
+{
+	return json_pack("{s:I, s:i, s:I}",
+			 "due_ms", (json_int_t)sqlite3_column_int64(s, 0),
+			 "attempts", sqlite3_column_int(s, 1),
+			 "delivered_ms", (json_int_t)sqlite3_column_int64(s, 2));
+}
+
 ca_err hubdb_sim_notice_json(struct hubdb *h, const char *no, json_t **out)
 {
-	sqlite3_stmt *s;
-	json_t *arr = json_array();
-	ca_err e;
-	int rc;
-
-	*out = NULL;
-	if (!arr)
-		return CA_ERR_NOMEM;
-	lock(h);
-	e = prep(h, &s, "SELECT due_ms, attempts, delivered_ms FROM paysim_notices"
-		 " WHERE out_trade_no = ?1 ORDER BY seq", "t", no);
-	if (!e) {
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-			json_array_append_new(arr, json_pack("{s:I, s:i, s:I}",
-				"due_ms", (json_int_t)sqlite3_column_int64(s, 0),
-				"attempts", sqlite3_column_int(s, 1),
-				"delivered_ms", (json_int_t)sqlite3_column_int64(s, 2)));
-		if (rc != SQLITE_DONE)
-			e = fail(h, rc, "read notifications");
-		done(h, s);
-	}
-	unlock(h);
-	if (e)
-		json_decref(arr);
-	else
-		*out = arr;
-	return e;
+	return rows_json(h, out, notice_row, "read notifications",
+			 "SELECT due_ms, attempts, delivered_ms FROM paysim_notices"
+			 " WHERE out_trade_no = ?1 ORDER BY seq", "t", no);
 }
 
 /* ---- kiosks' health (heartbeats, docs/fleet.md) ---- */
@@ -2302,12 +2169,11 @@ ca_err hubdb_health_beat(struct hubdb *h, const char *device, int64_t now_ms, in
 	e = hubdb_begin(h);
 	if (e)
 		return e;
-	e = prep(h, &s, "INSERT INTO device_health(device, received_ms, interval_s, beat)"
-		 " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(device) DO UPDATE SET"
-		 " received_ms = ?2, interval_s = ?3, beat = ?4", "tint",
-		 device, now_ms, interval_s, beat);
-	if (!e)
-		e = run(h, s, "store heartbeat");
+	e = run_sql(h, "store heartbeat",
+		    "INSERT INTO device_health(device, received_ms, interval_s, beat)"
+		    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(device) DO UPDATE SET"
+		    " received_ms = ?2, interval_s = ?3, beat = ?4", "tint",
+		    device, now_ms, interval_s, beat);
 	if (!e)
 		e = prep(h, &s, "SELECT restart_asked_ms, log_asked_ms FROM device_health"
 			 " WHERE device = ?1", "t", device);
@@ -2323,14 +2189,13 @@ ca_err hubdb_health_beat(struct hubdb *h, const char *device, int64_t now_ms, in
 	}
 	/* Delivered with this answer: a request is handed out once. */
 	if (!e && (*restart || *send_log)) {
-		e = prep(h, &s, "UPDATE device_health SET"
-			 " restart_sent_ms = CASE WHEN restart_asked_ms > 0 THEN ?2"
-			 "  ELSE restart_sent_ms END,"
-			 " restart_asked_ms = 0,"
-			 " log_sent_ms = CASE WHEN log_asked_ms > 0 THEN ?2 ELSE log_sent_ms END,"
-			 " log_asked_ms = 0 WHERE device = ?1", "ti", device, now_ms);
-		if (!e)
-			e = run(h, s, "deliver health requests");
+		e = run_sql(h, "deliver health requests",
+			    "UPDATE device_health SET"
+			    " restart_sent_ms = CASE WHEN restart_asked_ms > 0 THEN ?2"
+			    "  ELSE restart_sent_ms END,"
+			    " restart_asked_ms = 0,"
+			    " log_sent_ms = CASE WHEN log_asked_ms > 0 THEN ?2 ELSE log_sent_ms END,"
+			    " log_asked_ms = 0 WHERE device = ?1", "ti", device, now_ms);
 	}
 	if (e) {
 		hubdb_rollback(h);
@@ -2344,7 +2209,6 @@ ca_err hubdb_health_ask(struct hubdb *h, const char *device, enum hubdb_ask what
 			int64_t now_ms)
 {
 	struct hubdb_device d;
-	sqlite3_stmt *s;
 	ca_err e;
 
 	e = hubdb_device_get(h, device, &d);
@@ -2352,14 +2216,13 @@ ca_err hubdb_health_ask(struct hubdb *h, const char *device, enum hubdb_ask what
 	if (e)
 		return e;
 	lock(h);
-	e = prep(h, &s, what == HUBDB_ASK_RESTART
-		 ? "INSERT INTO device_health(device, restart_asked_ms) VALUES (?1, ?2)"
-		   " ON CONFLICT(device) DO UPDATE SET restart_asked_ms = ?2"
-		 : "INSERT INTO device_health(device, log_asked_ms) VALUES (?1, ?2)"
-		   " ON CONFLICT(device) DO UPDATE SET log_asked_ms = ?2",
-		 "ti", device, now_ms);
-	if (!e)
-		e = run(h, s, "store health request");
+	e = run_sql(h, "store health request",
+		    what == HUBDB_ASK_RESTART
+		    ? "INSERT INTO device_health(device, restart_asked_ms) VALUES (?1, ?2)"
+		      " ON CONFLICT(device) DO UPDATE SET restart_asked_ms = ?2"
+		    : "INSERT INTO device_health(device, log_asked_ms) VALUES (?1, ?2)"
+		      " ON CONFLICT(device) DO UPDATE SET log_asked_ms = ?2",
+		    "ti", device, now_ms);
 	unlock(h);
 	return e;
 }
@@ -2383,52 +2246,34 @@ ca_err hubdb_health_log_put(struct hubdb *h, const char *device, int64_t now_ms,
 	return e;
 }
 
+/* A row of hubdb_health_json. */
+static json_t *health_row(sqlite3_stmt *s)
+{
+	json_t *beat = col_json(s, 4);
+
+	return json_pack("{s:s, s:b, s:I, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:s}",
+			 "id", (const char *)sqlite3_column_text(s, 0),
+			 "enabled", sqlite3_column_int(s, 1),
+			 "received_ms", (json_int_t)sqlite3_column_int64(s, 2),
+			 "interval_s", sqlite3_column_int(s, 3),
+			 "beat", beat ? beat : json_object(),
+			 "restart_asked_ms", (json_int_t)sqlite3_column_int64(s, 5),
+			 "restart_sent_ms", (json_int_t)sqlite3_column_int64(s, 6),
+			 "log_asked_ms", (json_int_t)sqlite3_column_int64(s, 7),
+			 "log_sent_ms", (json_int_t)sqlite3_column_int64(s, 8),
+			 "log_ms", (json_int_t)sqlite3_column_int64(s, 9),
+			 "log_text", (const char *)sqlite3_column_text(s, 10));
+}
+
 ca_err hubdb_health_json(struct hubdb *h, const char *device, json_t **out)
 {
-	sqlite3_stmt *s;
-	json_t *arr = json_array();
-	ca_err e;
-	int rc;
-
-	*out = NULL;
-	if (!arr)
-		return CA_ERR_NOMEM;
-	lock(h);
 	/* ?1 IS NULL: every device. */
-	e = prep(h, &s, "SELECT d.id, d.enabled, coalesce(x.received_ms, 0),"
-		 " coalesce(x.interval_s, 0), coalesce(x.beat, '{}'),"
-		 " coalesce(x.restart_asked_ms, 0), coalesce(x.restart_sent_ms, 0),"
-		 " coalesce(x.log_asked_ms, 0), coalesce(x.log_sent_ms, 0),"
-		 " coalesce(x.log_ms, 0), coalesce(x.log_text, '')"
-		 " FROM devices d LEFT JOIN device_health x ON x.device = d.id"
-		 " WHERE ?1 IS NULL OR d.id = ?1 ORDER BY d.id", "t", device);
-	if (e)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *beat = col_json(s, 4);
-
-		json_array_append_new(arr, json_pack(
-			"{s:s, s:b, s:I, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:s}",
-			"id", (const char *)sqlite3_column_text(s, 0),
-			"enabled", sqlite3_column_int(s, 1),
-			"received_ms", (json_int_t)sqlite3_column_int64(s, 2),
-			"interval_s", sqlite3_column_int(s, 3),
-			"beat", beat ? beat : json_object(),
-			"restart_asked_ms", (json_int_t)sqlite3_column_int64(s, 5),
-			"restart_sent_ms", (json_int_t)sqlite3_column_int64(s, 6),
-			"log_asked_ms", (json_int_t)sqlite3_column_int64(s, 7),
-			"log_sent_ms", (json_int_t)sqlite3_column_int64(s, 8),
-			"log_ms", (json_int_t)sqlite3_column_int64(s, 9),
-			"log_text", (const char *)sqlite3_column_text(s, 10)));
-	}
-	if (rc != SQLITE_DONE)
-		e = fail(h, rc, "list health");
-	done(h, s);
-out:
-	unlock(h);
-	if (e)
-		json_decref(arr);
-	else
-		*out = arr;
-	return e;
+	return rows_json(h, out, health_row, "list health",
+			 "SELECT d.id, d.enabled, coalesce(x.received_ms, 0),"
+			 " coalesce(x.interval_s, 0), coalesce(x.beat, '{}'),"
+			 " coalesce(x.restart_asked_ms, 0), coalesce(x.restart_sent_ms, 0),"
+			 " coalesce(x.log_asked_ms, 0), coalesce(x.log_sent_ms, 0),"
+			 " coalesce(x.log_ms, 0), coalesce(x.log_text, '')"
+			 " FROM devices d LEFT JOIN device_health x ON x.device = d.id"
+			 " WHERE ?1 IS NULL OR d.id = ?1 ORDER BY d.id", "t", device);
 }

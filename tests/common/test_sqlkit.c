@@ -5,7 +5,11 @@
  * format string (text, NULL, int64, int); a PRAGMA's answer is read; a
  * file that is not a database gets the "damaged" message and
  * CA_ERR_CORRUPT, a step's failure names the step, and a unique
- * violation while opening is CA_ERR_DB, not a conflict.
+ * violation while opening is CA_ERR_DB, not a conflict; sqlkit_setup
+ * migrates a new file through every step in one transaction, leaves an
+ * up-to-date one alone, refuses a newer one, and rolls a failing step
+ * back whole; sqlkit_fail maps a unique violation to a conflict and keeps
+ * the connection's message.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,11 +88,79 @@ static void test_open_failures_say_what(void **state)
 	unlink(path);
 }
 
+/* An integer from one query on db (-1 when no row). */
+static long long one_int(sqlite3 *db, const char *sql)
+{
+	char out[32];
+
+	assert_int_equal(sqlkit_pragma_text(db, sql, out, sizeof(out), 0), SQLITE_OK);
+	return out[0] ? atoll(out) : -1;
+}
+
+static void test_setup_migrates_refuses_and_rolls_back(void **state)
+{
+	static const char *const steps[] = {
+		"CREATE TABLE a (x INTEGER PRIMARY KEY);",
+		"CREATE TABLE b (y INTEGER);",
+	};
+	static const char *const bad_steps[] = {
+		"CREATE TABLE a (x INTEGER PRIMARY KEY);",
+		"CREATE TABLE a (y INTEGER);", /* exists: fails */
+	};
+	struct sqlkit_schema sc = { steps, 2, "PRAGMA foreign_keys = ON;", 0, "test" };
+	const struct sqlkit_log how = { "test", LOG_WARN, true };
+	char path[] = "/tmp/sqlkit-XXXXXX", err[256], wal[64], shm[64];
+	sqlite3 *db = NULL;
+	int fd = mkstemp(path), rc;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd); /* empty: SQLite makes it a database */
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+
+	/* A failing step: nothing of the migration stays. */
+	sc.steps = bad_steps;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlkit_conn_setup(db, 1000);
+	assert_int_equal(sqlkit_setup(db, path, &sc, err, sizeof(err)), CA_ERR_DB);
+	assert_non_null(strstr(err, "migrating to version 2"));
+	assert_int_equal(one_int(db, "PRAGMA user_version"), 0);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'a'"), 0);
+
+	/* Every step, then the version. */
+	sc.steps = steps;
+	assert_int_equal(sqlkit_setup(db, path, &sc, err, sizeof(err)), CA_OK);
+	assert_int_equal(one_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 2);
+	assert_int_equal(one_int(db, "PRAGMA foreign_keys"), 1);
+	/* Up to date: nothing to do. */
+	assert_int_equal(sqlkit_setup(db, path, &sc, err, sizeof(err)), CA_OK);
+	assert_int_equal(one_int(db, "PRAGMA user_version"), 2);
+
+	/* A conflict is the caller's answer, with the connection's message. */
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO a VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
+	rc = sqlite3_exec(db, "INSERT INTO a VALUES (1)", NULL, NULL, NULL);
+	assert_int_equal(sqlkit_fail(db, path, &how, rc, "insert", err, sizeof(err)),
+			 CA_ERR_CONFLICT);
+	assert_non_null(strstr(err, "UNIQUE"));
+
+	/* A newer program's file is refused. */
+	sc.version = 1;
+	assert_int_equal(sqlkit_setup(db, path, &sc, err, sizeof(err)), CA_ERR_SCHEMA);
+	assert_non_null(strstr(err, "schema version 2 is not one this program knows"));
+	sqlite3_close(db);
+	unlink(path);
+	unlink(wal);
+	unlink(shm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bind_and_copy_columns),
 		cmocka_unit_test(test_open_failures_say_what),
+		cmocka_unit_test(test_setup_migrates_refuses_and_rolls_back),
 	};
 
 	return cmocka_run_group_tests_name("common/sqlkit", tests, NULL, NULL);

@@ -32,100 +32,12 @@
 #include "core/valid.h"
 #include "kiosk/store/store.h"
 #include "../fixture.h"
+#include "../support/storefix.h"
 
 /* A valid USCC (GB 32100) and ID number (GB 11643), independent of the
  * fixture's; both are checked by the validators before use. */
 #define USCC_FUZHOU "91350100M000100Y43"
 #define RIC_BEIJING "11010519491231002X"
-
-/* Per-test state: a temporary directory and the database path in it. */
-struct tenv {
-	char dir[PATH_MAX];    /* mkdtemp result */
-	char db[PATH_MAX + 16]; /* dir/kiosk.db */
-	struct store *st;      /* open store, or NULL */
-};
-
-/* Make a fresh directory under $TMPDIR (or /tmp). */
-static int env_setup(void **state)
-{
-	const char *tmp = getenv("TMPDIR");
-	struct tenv *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	snprintf(t->dir, sizeof(t->dir), "%s/store-test-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(t->dir)) {
-		free(t);
-		return -1;
-	}
-	snprintf(t->db, sizeof(t->db), "%s/kiosk.db", t->dir);
-	*state = t;
-	return 0;
-}
-
-/* Close the store and remove the directory with every file in it. */
-static int env_teardown(void **state)
-{
-	struct tenv *t = *state;
-	struct dirent *d;
-	char p[PATH_MAX + 256];
-	DIR *dir;
-
-	store_close(t->st);
-	dir = opendir(t->dir);
-	while (dir && (d = readdir(dir))) {
-		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", t->dir, d->d_name);
-		unlink(p);
-	}
-	if (dir)
-		closedir(dir);
-	rmdir(t->dir);
-	free(t);
-	return 0;
-}
-
-/* Open the test database; fail the test on error. */
-static struct store *env_open(struct tenv *t)
-{
-	char err[STORE_ERR_MAX];
-	ca_err e = store_open(t->db, &t->st, err, sizeof(err));
-
-	if (e)
-		fail_msg("store_open: %s: %s", ca_strerror(e), err);
-	return t->st;
-}
-
-/* An integer from one SQL query on a second, raw connection. */
-static long long raw_int(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	sqlite3_stmt *s = NULL;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(h);
-	return v;
-}
-
-/* Run SQL on a second, raw connection. */
-static void raw_exec(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-					 NULL), SQLITE_OK);
-	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("raw sql %s: %s", sql, msg ? msg : "?");
-	sqlite3_close(h);
-}
 
 /* Rows of table whose column col equals id (ids are UUIDs: safe to paste). */
 static long long rows_of(const char *db, const char *table, const char *col,
@@ -135,7 +47,7 @@ static long long rows_of(const char *db, const char *table, const char *col,
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE %s = '%s'", table,
 		 col, id);
-	return raw_int(db, sql);
+	return storefix_raw_int(db, sql);
 }
 
 /* The outbox's pending count. */
@@ -225,8 +137,8 @@ static int collect_app(const struct ca_app *app, void *ctx)
 
 static void test_round_trip_every_field_and_listing(void **state)
 {
-	struct tenv *t = *state;
-	struct store *st = env_open(t);
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
 	struct ca_app a, got, edit, b, c, other;
 	struct seen seen;
 
@@ -317,8 +229,8 @@ static void test_round_trip_every_field_and_listing(void **state)
 
 static void test_change_and_outbox_row_commit_together_or_not_at_all(void **state)
 {
-	struct tenv *t = *state;
-	struct store *st = env_open(t);
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
 	struct ca_app a, b, got, edit;
 	int depth;
 
@@ -328,7 +240,7 @@ static void test_change_and_outbox_row_commit_together_or_not_at_all(void **stat
 	depth = pending_of(st);
 	assert_int_equal(depth, 1);
 
-	raw_exec(t->db, TRIGGER_ON);
+	storefix_raw_exec(t->db, TRIGGER_ON);
 
 	/* create: no application, no history, no outbox row */
 	got = b;
@@ -362,7 +274,7 @@ static void test_change_and_outbox_row_commit_together_or_not_at_all(void **stat
 	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), 1);
 	assert_int_equal(pending_of(st), depth);
 
-	raw_exec(t->db, TRIGGER_OFF);
+	storefix_raw_exec(t->db, TRIGGER_OFF);
 
 	/* the same calls now succeed, each with its outbox row */
 	assert_int_equal(store_app_create(st, &b, 4000), CA_OK);
@@ -390,8 +302,8 @@ static void test_change_and_outbox_row_commit_together_or_not_at_all(void **stat
 
 static void test_status_rules_hold_through_the_store(void **state)
 {
-	struct tenv *t = *state;
-	struct store *st = env_open(t);
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
 	struct valid_report rep;
 	struct ca_app bad, good, got, edit;
 
@@ -489,8 +401,8 @@ static int64_t put_row(struct store *st, const char *app_id, const char *kind,
 
 static void test_outbox_fifo_per_app_retries_and_parking(void **state)
 {
-	struct tenv *t = *state;
-	struct store *st = env_open(t);
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
 	struct store_outbox_item it[8];
 	char ka1[CA_UUID_LEN + 1], ka2[CA_UUID_LEN + 1], ka3[CA_UUID_LEN + 1];
 	char kb1[CA_UUID_LEN + 1], big_kind[64];
@@ -552,7 +464,7 @@ static void test_outbox_fifo_per_app_retries_and_parking(void **state)
 
 	assert_int_equal(store_outbox_mark_failed(st, a1, 6000, "HTTP 503"), CA_OK);
 	assert_int_equal(store_outbox_mark_failed(st, a1, 7000, "HTTP 503"), CA_OK);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM outbox WHERE"
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM outbox WHERE"
 				 " last_error = 'HTTP 503'"), 1);
 	assert_int_equal(store_outbox_next(st, 7000, 8, it, &n), CA_OK);
 	assert_int_equal(it[0].seq, a1);
@@ -603,8 +515,8 @@ static void test_outbox_fifo_per_app_retries_and_parking(void **state)
 /* The outbox rows the store writes carry op, the record and the argument. */
 static void test_4b_outbox_payload_carries_op_record_and_arg(void **state)
 {
-	struct tenv *t = *state;
-	struct store *st = env_open(t);
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
 	struct store_outbox_item it[8];
 	struct ca_app a, d;
 	json_t *j[3];
@@ -659,17 +571,17 @@ static int collect_record(const struct ca_proc_record *rec, void *ctx)
 }
 
 /* The file is at the current schema with every table. */
-static void check_migrated(struct tenv *t)
+static void check_migrated(struct storefix *t)
 {
-	assert_int_equal(raw_int(t->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM sqlite_schema WHERE"
+	assert_int_equal(storefix_raw_int(t->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM sqlite_schema WHERE"
 				 " name IN ('applications', 'app_history',"
 				 " 'proc_records', 'outbox')"), 4);
 }
 
 static void test_migrates_empty_and_missing_files_and_reopen_keeps_all(void **state)
 {
-	struct tenv *t = *state;
+	struct storefix *t = *state;
 	struct ca_proc_record r1, r2;
 	struct ca_app a, got;
 	struct seen seen;
@@ -679,14 +591,13 @@ static void test_migrates_empty_and_missing_files_and_reopen_keeps_all(void **st
 	fd = open(t->db, O_CREAT | O_WRONLY | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	close(fd);
-	env_open(t);
+	storefix_open(t);
 	check_migrated(t);
-	store_close(t->st);
-	t->st = NULL;
+	storefix_close(t);
 	unlink(t->db);
 
 	/* a path that does not exist yet */
-	env_open(t);
+	storefix_open(t);
 	check_migrated(t);
 
 	make_app(&a, "13905918866");
@@ -709,9 +620,7 @@ static void test_migrates_empty_and_missing_files_and_reopen_keeps_all(void **st
 	assert_int_equal(store_record_put(t->st, &r1), CA_OK);
 
 	/* close, reopen: every record is there */
-	store_close(t->st);
-	t->st = NULL;
-	env_open(t);
+	storefix_reopen(t);
 	check_migrated(t);
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
 	assert_app_equal(&got, &a);
@@ -723,18 +632,18 @@ static void test_migrates_empty_and_missing_files_and_reopen_keeps_all(void **st
 	assert_int_equal(store_outbox_depth(t->st, &pending, &parked), CA_OK);
 	assert_int_equal(pending, 2);
 	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), 2);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM proc_records WHERE"
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM proc_records WHERE"
 				 " json_extract(body, '$.text') = '已受理，证书制作中'"), 1);
 }
 
 /* journal_mode is WAL on disk, checked through a raw connection. */
 static void test_5b_open_sets_wal_mode(void **state)
 {
-	struct tenv *t = *state;
+	struct storefix *t = *state;
 	sqlite3 *h = NULL;
 	sqlite3_stmt *s = NULL;
 
-	env_open(t);
+	storefix_open(t);
 	assert_int_equal(sqlite3_open_v2(t->db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &s, NULL),
 			 SQLITE_OK);
@@ -748,11 +657,11 @@ static void test_5b_open_sets_wal_mode(void **state)
 
 static void test_newer_schema_is_refused_naming_the_file(void **state)
 {
-	struct tenv *t = *state;
+	struct storefix *t = *state;
 	char err[STORE_ERR_MAX], v[16];
 	struct store *st = (struct store *)1;
 
-	raw_exec(t->db, "CREATE TABLE future(x); PRAGMA user_version = 7;");
+	storefix_raw_exec(t->db, "CREATE TABLE future(x); PRAGMA user_version = 7;");
 	assert_int_equal(store_open(t->db, &st, err, sizeof(err)), CA_ERR_SCHEMA);
 	assert_null(st);
 	assert_non_null(strstr(err, t->db));
@@ -761,9 +670,9 @@ static void test_newer_schema_is_refused_naming_the_file(void **state)
 	snprintf(v, sizeof(v), "%d", STORE_SCHEMA_VERSION);
 	assert_non_null(strstr(err, v));
 	/* untouched: same version, same tables, not even switched to WAL */
-	assert_int_equal(raw_int(t->db, "PRAGMA user_version"), 7);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM sqlite_schema"), 1);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM pragma_journal_mode"
+	assert_int_equal(storefix_raw_int(t->db, "PRAGMA user_version"), 7);
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM sqlite_schema"), 1);
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM pragma_journal_mode"
 				 " WHERE journal_mode = 'wal'"), 0);
 }
 
@@ -822,7 +731,7 @@ static void expect_open_fails(const char *path, ca_err want)
 
 static void test_garbage_truncated_and_unreachable_files_are_reported(void **state)
 {
-	struct tenv *t = *state;
+	struct storefix *t = *state;
 	static const char text[] =
 		"[kiosk]\nid = fz-hall-03\n这不是数据库文件。\n";
 	unsigned char noise[8192];
@@ -843,13 +752,12 @@ static void test_garbage_truncated_and_unreachable_files_are_reported(void **sta
 	expect_open_fails(path, CA_ERR_CORRUPT);
 
 	/* a real database with many pages, truncated to a third, and to 60 bytes */
-	env_open(t);
+	storefix_open(t);
 	for (i = 0; i < 120; i++) {
 		make_app(&a, "13905918866");
 		assert_int_equal(store_app_create(t->st, &a, 1000 + i), CA_OK);
 	}
-	store_close(t->st);
-	t->st = NULL;
+	storefix_close(t);
 	assert_int_equal(stat(t->db, &sb), 0);
 	assert_true(sb.st_size > 40 * 4096);
 
@@ -895,8 +803,8 @@ static int collect_hist(const struct store_history *h, void *ctx)
 
 static void test_history_records_each_change_in_order(void **state)
 {
-	struct tenv *t = *state;
-	struct store *st = env_open(t);
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
 	struct hist *hs = calloc(1, sizeof(*hs));
 	struct ca_app a;
 
@@ -947,8 +855,8 @@ static void test_history_records_each_change_in_order(void **state)
  * field of the form reaches the log. */
 static void test_change_log_lines_name_no_person(void **state)
 {
-	struct tenv *t = *state;
-	struct store *st = env_open(t);
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
 	char path[PATH_MAX + 16], buf[8192];
 	struct ca_app a;
 	int saved, fd;
@@ -1017,13 +925,13 @@ static long long outbox_kind(const char *db, const char *id, const char *kind)
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE app_id = '%s'"
 		 " AND kind = '%s'", id, kind);
-	return raw_int(db, sql);
+	return storefix_raw_int(db, sql);
 }
 
 static void test_intent_begin_refused_unless_ready_and_while_pending(void **state)
 {
-	struct tenv *t = *state;
-	struct store *st = env_open(t);
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
 	struct store_intent it, got;
 	struct ca_app a, b, draft;
 	bool found = true;
@@ -1041,7 +949,7 @@ static void test_intent_begin_refused_unless_ready_and_while_pending(void **stat
 					    5000, NULL), CA_ERR_NOT_FOUND);
 	assert_int_equal(store_intent_begin(st, a.id, 0, 0, 5000, NULL), CA_ERR_ARG);
 	assert_int_equal(store_intent_begin(st, a.id, 1, 256, 5000, NULL), CA_ERR_ARG);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM dispense_intents"), 0);
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM dispense_intents"), 0);
 
 	assert_int_equal(store_intent_begin(st, a.id, 2, 17, 5000, &it), CA_OK);
 	assert_int_equal(store_intent_pending(st, &got, &found), CA_OK);
@@ -1059,7 +967,7 @@ static void test_intent_begin_refused_unless_ready_and_while_pending(void **stat
 	assert_int_equal(a.proc_status, CA_PROC_READY_FOR_PICKUP);
 	/* Exactly one pending row on disk; the unique index refuses a second
 	 * one even from a raw connection. */
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM dispense_intents"
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM dispense_intents"
 				 " WHERE state = 'pending'"), 1);
 	{
 		sqlite3 *h = NULL;
@@ -1074,8 +982,8 @@ static void test_intent_begin_refused_unless_ready_and_while_pending(void **stat
 
 static void test_10b_intent_collected_is_one_transaction_and_survives_reopen(void **state)
 {
-	struct tenv *t = *state;
-	struct store *st = env_open(t);
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
 	struct store_intent it, got;
 	struct ca_app a, out;
 	long long hist, rows;
@@ -1088,7 +996,7 @@ static void test_10b_intent_collected_is_one_transaction_and_survives_reopen(voi
 
 	/* A failure inside the transaction (the outbox refuses the row): the
 	 * intent stays pending and the record is not collected. */
-	raw_exec(t->db, "CREATE TRIGGER no_collect BEFORE INSERT ON outbox"
+	storefix_raw_exec(t->db, "CREATE TRIGGER no_collect BEFORE INSERT ON outbox"
 		 " WHEN NEW.kind = 'collect' BEGIN SELECT RAISE(ABORT, 'injected'); END;");
 	assert_int_not_equal(store_intent_collected(st, it.seq, "slot 1: dispensed", FIXTURE_TODAY,
 						    7000, NULL), CA_OK);
@@ -1098,7 +1006,7 @@ static void test_10b_intent_collected_is_one_transaction_and_survives_reopen(voi
 	assert_int_equal(out.proc_status, CA_PROC_READY_FOR_PICKUP);
 	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), hist);
 	assert_int_equal(rows_of(t->db, "outbox", "app_id", a.id), rows);
-	raw_exec(t->db, "DROP TRIGGER no_collect;");
+	storefix_raw_exec(t->db, "DROP TRIGGER no_collect;");
 
 	assert_int_equal(store_intent_collected(st, it.seq, "slot 1: dispensed, 4 left",
 						FIXTURE_TODAY, 7000, &out), CA_OK);
@@ -1110,15 +1018,13 @@ static void test_10b_intent_collected_is_one_transaction_and_survives_reopen(voi
 	assert_int_equal(store_intent_failed(st, it.seq, "jam", "again", "k1", 7001),
 			 CA_ERR_NOT_FOUND);
 
-	store_close(st);
-	t->st = NULL;
-	st = env_open(t);
+	st = storefix_reopen(t);
 	assert_int_equal(store_app_get(st, a.id, &out), CA_OK);
 	assert_int_equal(out.proc_status, CA_PROC_COLLECTED);
 	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), hist + 1);
 	assert_int_equal(outbox_kind(t->db, a.id, "collect"), 1);
 	assert_int_equal(outbox_kind(t->db, a.id, STORE_KIND_DISPENSE_FAULT), 0);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM dispense_intents WHERE"
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM dispense_intents WHERE"
 				 " state = 'collected' AND result = 'ok'"
 				 " AND detail = 'slot 1: dispensed, 4 left' AND resolved_ms = 7000"), 1);
 	assert_int_equal(store_intent_pending(st, &got, &found), CA_OK);
@@ -1129,8 +1035,8 @@ static void test_10b_intent_collected_is_one_transaction_and_survives_reopen(voi
 
 static void test_10c_intent_failed_writes_only_the_fault_row(void **state)
 {
-	struct tenv *t = *state;
-	struct store *st = env_open(t);
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
 	struct store_outbox_item items[16];
 	struct store_intent it;
 	struct ca_app a, out;
@@ -1145,9 +1051,7 @@ static void test_10c_intent_failed_writes_only_the_fault_row(void **state)
 	assert_int_equal(store_intent_failed(st, it.seq, "jam", "slot 2: jam", "hall-07", 7000),
 			 CA_OK);
 
-	store_close(st);
-	t->st = NULL;
-	st = env_open(t);
+	st = storefix_reopen(t);
 	/* The record is untouched: same state, no history row. */
 	assert_int_equal(store_app_get(st, a.id, &out), CA_OK);
 	assert_int_equal(out.pay_status, CA_PAY_PAID);
@@ -1155,7 +1059,7 @@ static void test_10c_intent_failed_writes_only_the_fault_row(void **state)
 	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), hist);
 	assert_int_equal(outbox_kind(t->db, a.id, "collect"), 0);
 	assert_int_equal(outbox_kind(t->db, a.id, STORE_KIND_DISPENSE_FAULT), 1);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM dispense_intents WHERE"
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM dispense_intents WHERE"
 				 " state = 'failed' AND result = 'jam'"), 1);
 	/* The fault row's payload. */
 	assert_int_equal(store_outbox_next(st, 7000, 16, items, &n), CA_OK);
@@ -1206,8 +1110,8 @@ static int restock_rows(struct store *st, json_t **out, int max, char keys[][CA_
 
 static void test_restock_record_is_one_outbox_row_in_its_own_transaction(void **state)
 {
-	struct tenv *t = *state;
-	struct store *st = env_open(t);
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
 	char key[CA_UUID_LEN + 1], keys[4][CA_UUID_LEN + 1];
 	struct store_outbox_item items[4];
 	json_t *j[4], *r;
@@ -1230,17 +1134,17 @@ static void test_restock_record_is_one_outbox_row_in_its_own_transaction(void **
 	assert_int_not_equal(store_restock_record(st, "hall-07", 1, 3, 10, 7000, NULL), CA_OK);
 	store_rollback(st);
 	/* A failure inside its transaction (the outbox refuses the row). */
-	raw_exec(t->db, "CREATE TRIGGER no_restock BEFORE INSERT ON outbox"
+	storefix_raw_exec(t->db, "CREATE TRIGGER no_restock BEFORE INSERT ON outbox"
 		 " WHEN NEW.kind = 'restock' BEGIN SELECT RAISE(ABORT, 'injected'); END;");
 	assert_int_not_equal(store_restock_record(st, "hall-07", 1, 3, 10, 7000, NULL), CA_OK);
-	raw_exec(t->db, "DROP TRIGGER no_restock;");
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM outbox"), 0);
+	storefix_raw_exec(t->db, "DROP TRIGGER no_restock;");
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM outbox"), 0);
 
 	/* Written and committed: another connection sees the row. */
 	assert_int_equal(store_restock_record(st, "hall-07", 2, 3, 10, 7000, key), CA_OK);
 	assert_int_equal(store_restock_record(st, NULL, 1, -1, 0, 7100, NULL), CA_OK);
 	assert_int_equal(rows_of(t->db, "outbox", "app_id", STORE_DEVICE_ROWS), 2);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM outbox WHERE kind = 'restock'"
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM outbox WHERE kind = 'restock'"
 				 " AND app_id = 'kiosk' AND state = 'pending'"), 2);
 	assert_int_equal(pending_of(st), 2);
 
@@ -1271,11 +1175,11 @@ static void test_restock_record_is_one_outbox_row_in_its_own_transaction(void **
 	assert_int_equal(store_outbox_sent(st, items[0].seq, NULL, 8000), CA_OK);
 	assert_int_equal(store_outbox_park(st, items[1].seq, "400 bad_request: test"), CA_OK);
 	store_outbox_items_release(items, n);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM outbox WHERE state = 'parked'"),
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM outbox WHERE state = 'parked'"),
 			 1);
 	assert_int_equal(pending_of(st), 0);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM remote_apps"), 0);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM applications"), 0);
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM remote_apps"), 0);
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM applications"), 0);
 }
 
 /*
@@ -1287,7 +1191,7 @@ static void test_restock_record_is_one_outbox_row_in_its_own_transaction(void **
  */
 static void test_concurrent_opens_of_a_new_file_all_succeed(void **state)
 {
-	struct tenv *t = *state;
+	struct storefix *t = *state;
 	char path[PATH_MAX + 32];
 	int round, i, failed = 0;
 
@@ -1436,8 +1340,8 @@ static void mail_order(struct store *st, struct ca_app *a, int64_t at_ms, bool r
 
 static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **state)
 {
-	struct tenv *t = *state;
-	struct store *st = env_open(t);
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
 	struct ca_app old_mail, old_onsite, recent, unfinished, queued, got;
 	struct ca_proc_record rec;
 	struct store_change ch;
@@ -1527,8 +1431,7 @@ static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **sta
 	/* Idempotent; and nothing is left in the file's bytes either. */
 	assert_int_equal(store_purge_finished(st, T0_MS + DAY_MS, &purged), CA_OK);
 	assert_int_equal(purged, 0);
-	store_close(st);
-	t->st = NULL;
+	storefix_close(t);
 	assert_false(file_contains(t->db, "11010519491231002X"));
 	assert_false(file_contains(t->db, "13905918866"));
 	assert_true(file_contains(t->db, "320582199003071232"));
@@ -1542,8 +1445,8 @@ static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **sta
  * the unrelated order stays readable (the scan does find what is there). */
 static void test_deleted_draft_leaves_no_readable_bytes(void **state)
 {
-	struct tenv *t = *state;
-	struct store *st = env_open(t);
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
 	struct ca_app draft, kept;
 	char wal[sizeof(t->db) + 8];
 	const char *const secrets[] = { "440304198512031231", "13900001111", "擦除测试科技有限公司" };
@@ -1572,7 +1475,7 @@ static void test_deleted_draft_leaves_no_readable_bytes(void **state)
 	assert_true(file_contains(t->db, "320582199003071232")); /* the kept order */
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, storefix_setup, storefix_teardown)
 
 int main(void)
 {

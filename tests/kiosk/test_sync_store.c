@@ -26,91 +26,7 @@
 #include "core/uuid.h"
 #include "kiosk/store/store.h"
 #include "../fixture.h"
-
-struct tenv {
-	char dir[PATH_MAX];      /* mkdtemp result */
-	char db[PATH_MAX + 16];  /* dir/kiosk.db */
-	struct store *st;        /* open store or NULL */
-};
-
-static int env_setup(void **state)
-{
-	const char *tmp = getenv("TMPDIR");
-	struct tenv *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	snprintf(t->dir, sizeof(t->dir), "%s/sync-store-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(t->dir)) {
-		free(t);
-		return -1;
-	}
-	snprintf(t->db, sizeof(t->db), "%s/kiosk.db", t->dir);
-	*state = t;
-	return 0;
-}
-
-static int env_teardown(void **state)
-{
-	struct tenv *t = *state;
-	char p[PATH_MAX + 32];
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	size_t i;
-
-	store_close(t->st);
-	for (i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", t->db, suffix[i]);
-		unlink(p);
-	}
-	rmdir(t->dir);
-	free(t);
-	return 0;
-}
-
-static struct store *env_open(struct tenv *t)
-{
-	char err[STORE_ERR_MAX];
-	ca_err e = store_open(t->db, &t->st, err, sizeof(err));
-
-	if (e)
-		fail_msg("store_open: %s: %s", ca_strerror(e), err);
-	return t->st;
-}
-
-static long long raw_int(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	sqlite3_stmt *s = NULL;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(h);
-	return v;
-}
-
-static void raw_exec(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-					 NULL), SQLITE_OK);
-	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("raw sql %s: %s", sql, msg ? msg : "?");
-	sqlite3_close(h);
-}
-
-/* A valid draft with a fresh id. */
-static void new_app(struct ca_app *a)
-{
-	fixture_app(a);
-	assert_int_equal(uuid_v4(a->id), CA_OK);
-}
+#include "../support/storefix.h"
 
 /* The outbox rows of the store, in order (at most 8). */
 static int rows(struct store *st, struct store_outbox_item *it)
@@ -154,6 +70,18 @@ static void change_app(struct store_change *c, const struct ca_app *a)
 	c->u.app = *a;
 }
 
+/* Apply a feed batch of the one application a with cursor next; how
+ * many applications it changed. */
+static int feed_one(struct store *st, const struct ca_app *a, int64_t next, int64_t now_ms)
+{
+	struct store_change ch;
+	int applied = -1;
+
+	change_app(&ch, a);
+	assert_int_equal(store_feed_apply(st, &ch, 1, next, now_ms, &applied), CA_OK);
+	return applied;
+}
+
 /* The schema version 1 exactly as it shipped (store.c, migrations[0]). */
 static const char v1_schema[] =
 	"CREATE TABLE applications ("
@@ -191,29 +119,29 @@ static const char v1_schema[] =
  * version 2 with both intact and a zero cursor. */
 static void test_migrates_a_version_1_file(void **state)
 {
-	struct tenv *t = *state;
+	struct storefix *t = *state;
 	struct store_outbox_item it[8];
 	struct ca_app a, got;
 	char *body = NULL, sql[8192];
 	int64_t cursor = -1;
 	int n;
 
-	new_app(&a);
+	storefix_app(&a);
 	assert_int_equal(codec_app_to_text(&a, &body), CA_OK);
-	raw_exec(t->db, v1_schema);
+	storefix_raw_exec(t->db, v1_schema);
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO applications VALUES ('%s', '%s', 'draft', 1, 1, '%s');"
 		 "INSERT INTO outbox(idem_key, app_id, kind, payload, next_at_ms,"
 		 " created_ms) VALUES ('0b5e6c1a-1111-4222-8333-944455556666', '%s',"
 		 " 'save', '{\"op\":\"save\"}', 0, 1);", a.id, a.account, body, a.id);
 	free(body);
-	raw_exec(t->db, sql);
-	assert_int_equal(raw_int(t->db, "PRAGMA user_version"), 1);
+	storefix_raw_exec(t->db, sql);
+	assert_int_equal(storefix_raw_int(t->db, "PRAGMA user_version"), 1);
 
-	env_open(t);
+	storefix_open(t);
 	/* Through version 2 (sync) to the current one (3: dispense intents). */
-	assert_int_equal(raw_int(t->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM sqlite_master WHERE"
+	assert_int_equal(storefix_raw_int(t->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM sqlite_master WHERE"
 				 " name IN ('sync_state', 'remote_apps', 'dispense_intents')"), 3);
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
 	assert_string_equal(got.company, a.company);
@@ -224,23 +152,21 @@ static void test_migrates_a_version_1_file(void **state)
 	assert_int_equal(store_feed_cursor(t->st, &cursor), CA_OK);
 	assert_int_equal(cursor, 0);
 	/* And a second open does nothing more. */
-	store_close(t->st);
-	t->st = NULL;
-	env_open(t);
-	assert_int_equal(raw_int(t->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	storefix_reopen(t);
+	assert_int_equal(storefix_raw_int(t->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 }
 
 /* A row sent while a later row of the same application is pending keeps the
  * hub's copy aside; the last row's answer lands, with its rev. */
 static void test_sent_applies_hub_copy_only_when_nothing_pending(void **state)
 {
-	struct tenv *t = *state;
+	struct storefix *t = *state;
 	struct store_outbox_item it[8];
 	struct ca_app a, hub, got;
 	int n;
 
-	env_open(t);
-	new_app(&a);
+	storefix_open(t);
+	storefix_app(&a);
 	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
 	assert_int_equal(store_app_act(t->st, a.id, CA_ACT_SUBMIT, "请审核",
 				       FIXTURE_TODAY, 2000, NULL, NULL), CA_OK);
@@ -273,7 +199,7 @@ static void test_sent_applies_hub_copy_only_when_nothing_pending(void **state)
  * moves forward. */
 static void test_feed_is_idempotent_and_newer_only(void **state)
 {
-	struct tenv *t = *state;
+	struct storefix *t = *state;
 	struct store_outbox_item it[8];
 	struct store_change ch[2];
 	struct store_history last;
@@ -282,8 +208,8 @@ static void test_feed_is_idempotent_and_newer_only(void **state)
 	int64_t cursor;
 	int n, applied, hist;
 
-	env_open(t);
-	new_app(&a);
+	storefix_open(t);
+	storefix_app(&a);
 	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
 	n = rows(t->st, it);
 	assert_int_equal(store_outbox_sent(t->st, it[0].seq, NULL, 1500), CA_OK);
@@ -316,21 +242,19 @@ static void test_feed_is_idempotent_and_newer_only(void **state)
 	assert_string_equal(last.action_id, "hub");
 	assert_int_equal(last.to.app, CA_APP_REJECTED);
 	assert_string_equal(last.note, "营业执照不清晰");
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM proc_records"), 1);
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM proc_records"), 1);
 	(void)rec;
 
 	/* Again: nothing changes. */
 	assert_int_equal(store_feed_apply(t->st, ch, 2, 8, 7000, &applied), CA_OK);
 	assert_int_equal(applied, 0);
 	assert_int_equal(history_count(t->st, a.id), hist);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM proc_records"), 1);
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM proc_records"), 1);
 
 	/* Older: nothing changes, the cursor stays. */
 	hub.rev = 3;
 	hub.app_status = CA_APP_PENDING_REVIEW;
-	change_app(&ch[0], &hub);
-	assert_int_equal(store_feed_apply(t->st, ch, 1, 3, 8000, &applied), CA_OK);
-	assert_int_equal(applied, 0);
+	assert_int_equal(feed_one(t->st, &hub, 3, 8000), 0);
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
 	assert_int_equal(got.app_status, CA_APP_REJECTED);
 	assert_int_equal(store_feed_cursor(t->st, &cursor), CA_OK);
@@ -342,14 +266,13 @@ static void test_feed_is_idempotent_and_newer_only(void **state)
  * arrives whole, with a "create" history row. */
 static void test_pending_rows_hold_the_feed_back(void **state)
 {
-	struct tenv *t = *state;
+	struct storefix *t = *state;
 	struct store_outbox_item it[8];
-	struct store_change ch;
 	struct ca_app a, b, hub, got;
-	int n, applied;
+	int n;
 
-	env_open(t);
-	new_app(&a);
+	storefix_open(t);
+	storefix_app(&a);
 	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
 	n = rows(t->st, it);
 	assert_int_equal(n, 1);
@@ -357,9 +280,7 @@ static void test_pending_rows_hold_the_feed_back(void **state)
 	hub = a;
 	hub.rev = 4;
 	hub.app_status = CA_APP_PENDING_REVIEW;
-	change_app(&ch, &hub);
-	assert_int_equal(store_feed_apply(t->st, &ch, 1, 4, 2000, &applied), CA_OK);
-	assert_int_equal(applied, 0);
+	assert_int_equal(feed_one(t->st, &hub, 4, 2000), 0);
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
 	assert_int_equal(got.app_status, CA_APP_DRAFT);
 	assert_int_equal(got.rev, 0);
@@ -370,16 +291,14 @@ static void test_pending_rows_hold_the_feed_back(void **state)
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
 	assert_int_equal(got.app_status, CA_APP_PENDING_REVIEW);
 	assert_int_equal(got.rev, 4);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM outbox WHERE state = 'parked'"), 1);
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM outbox WHERE state = 'parked'"), 1);
 
 	/* Another kiosk's application. */
-	new_app(&b);
+	storefix_app(&b);
 	b.rev = 9;
 	b.app_status = CA_APP_APPROVED;
 	b.amount_fen = 30000;
-	change_app(&ch, &b);
-	assert_int_equal(store_feed_apply(t->st, &ch, 1, 9, 3000, &applied), CA_OK);
-	assert_int_equal(applied, 1);
+	assert_int_equal(feed_one(t->st, &b, 9, 3000), 1);
 	assert_int_equal(store_app_get(t->st, b.id, &got), CA_OK);
 	assert_int_equal(got.app_status, CA_APP_APPROVED);
 	assert_int_equal(got.amount_fen, 30000);
@@ -390,14 +309,14 @@ static void test_pending_rows_hold_the_feed_back(void **state)
  * the cursor. */
 static void test_feed_batch_is_one_transaction(void **state)
 {
-	struct tenv *t = *state;
+	struct storefix *t = *state;
 	struct store_change ch[2];
 	struct ca_app b, got;
 	int64_t cursor;
 	int applied = -1;
 
-	env_open(t);
-	new_app(&b);
+	storefix_open(t);
+	storefix_app(&b);
 	b.rev = 2;
 	change_app(&ch[0], &b);
 	memset(&ch[1], 0, sizeof(ch[1]));
@@ -410,28 +329,25 @@ static void test_feed_batch_is_one_transaction(void **state)
 	assert_int_equal(store_app_get(t->st, b.id, &got), CA_ERR_NOT_FOUND);
 	assert_int_equal(store_feed_cursor(t->st, &cursor), CA_OK);
 	assert_int_equal(cursor, 0);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM remote_apps"), 0);
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM remote_apps"), 0);
 }
 
 /* Deleted here and acknowledged: no snapshot brings it back. */
 static void test_deleted_application_stays_deleted(void **state)
 {
-	struct tenv *t = *state;
+	struct storefix *t = *state;
 	struct store_outbox_item it[8];
-	struct store_change ch;
 	struct ca_app a, hub, got;
-	int n, applied, i;
+	int n, i;
 
-	env_open(t);
-	new_app(&a);
+	storefix_open(t);
+	storefix_app(&a);
 	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
 	assert_int_equal(store_app_act(t->st, a.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY,
 				       2000, NULL, NULL), CA_OK);
 	hub = a;
 	hub.rev = 2;
-	change_app(&ch, &hub);
-	assert_int_equal(store_feed_apply(t->st, &ch, 1, 2, 2500, &applied), CA_OK);
-	assert_int_equal(applied, 0);
+	assert_int_equal(feed_one(t->st, &hub, 2, 2500), 0);
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_ERR_NOT_FOUND);
 	n = rows(t->st, it);
 	assert_int_equal(n, 2);
@@ -440,8 +356,7 @@ static void test_deleted_application_stays_deleted(void **state)
 	store_outbox_items_release(it, n);
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_ERR_NOT_FOUND);
 	hub.rev = 12;
-	change_app(&ch, &hub);
-	assert_int_equal(store_feed_apply(t->st, &ch, 1, 12, 4000, &applied), CA_OK);
+	(void)feed_one(t->st, &hub, 12, 4000); /* asserts CA_OK */
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_ERR_NOT_FOUND);
 }
 
@@ -449,17 +364,17 @@ static void test_deleted_application_stays_deleted(void **state)
  * time. */
 static void test_batch_results_in_one_transaction(void **state)
 {
-	struct tenv *t = *state;
+	struct storefix *t = *state;
 	struct store_outbox_item it[8];
 	struct ca_app a, b;
 	int64_t at;
 	int n, pending, parked;
 
-	env_open(t);
+	storefix_open(t);
 	assert_int_equal(store_outbox_next_at(t->st, &at), CA_OK);
 	assert_true(at == INT64_MAX);
-	new_app(&a);
-	new_app(&b);
+	storefix_app(&a);
+	storefix_app(&b);
 	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
 	assert_int_equal(store_app_create(t->st, &b, 1100), CA_OK);
 	n = rows(t->st, it);
@@ -482,14 +397,14 @@ static void test_batch_results_in_one_transaction(void **state)
 }
 
 /* A sent application A with the hub's snapshot of revision rev applied. */
-static void sent_with_hub(struct tenv *t, struct ca_app *a, int64_t rev,
+static void sent_with_hub(struct storefix *t, struct ca_app *a, int64_t rev,
 			  enum ca_app_status status)
 {
 	struct store_outbox_item it[8];
 	struct ca_app hub;
 	int n;
 
-	new_app(a);
+	storefix_app(a);
 	assert_int_equal(store_app_create(t->st, a, 1000), CA_OK);
 	n = rows(t->st, it);
 	assert_true(n >= 1);
@@ -509,14 +424,14 @@ static void sent_with_hub(struct tenv *t, struct ca_app *a, int64_t rev,
  * deleted application stays deleted; re-applying changes nothing. */
 static void test_feed_reset_for_a_restored_hub(void **state)
 {
-	struct tenv *t = *state;
+	struct storefix *t = *state;
 	struct store_outbox_item it[8];
 	struct store_change ch[3];
 	struct ca_app a, c, d, hub, got;
 	int64_t cursor, epoch;
 	int n, applied;
 
-	env_open(t);
+	storefix_open(t);
 	/* Epoch 111: A approved at rev 50, C saved at rev 30 then edited here
 	 * (pending), D deleted and acknowledged; cursor 50. */
 	sent_with_hub(t, &a, 50, CA_APP_APPROVED);
@@ -543,8 +458,8 @@ static void test_feed_reset_for_a_restored_hub(void **state)
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
 	assert_int_equal(got.rev, 0);
 	assert_int_equal(got.app_status, CA_APP_APPROVED); /* nothing shown changed yet */
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM remote_apps WHERE deleted = 0"), 0);
-	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM remote_apps WHERE deleted = 1"), 1);
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM remote_apps WHERE deleted = 0"), 0);
+	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM remote_apps WHERE deleted = 1"), 1);
 
 	/* The restored hub's feed from 0: lower revisions, older states. */
 	hub = a;
@@ -587,7 +502,7 @@ static void test_feed_reset_for_a_restored_hub(void **state)
 	assert_string_equal(got.company, "本地改过的公司名称有限公司");
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, storefix_setup, storefix_teardown)
 
 int main(void)
 {
