@@ -34,24 +34,14 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "../support/hubproc.h"
+#include "../support/hubcall.h"
 
 #define OTHER_UID 65534 /* nobody */
 
 static struct hubproc hub;
 
-static int group_setup(void **state)
-{
-	(void)state;
-	return hubproc_start(&hub, NULL);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	hubproc_cleanup(&hub);
-	return 0;
-}
+/* The group's hub (hubcall_group_setup starts it). */
+static const struct hubcall_group group = { .hub = &hub };
 
 /*
  * Run ca-hub --config CONFIG --data-dir dir; its stderr into out (size n).
@@ -112,20 +102,6 @@ static void data_path(char *out, size_t n, const char *name)
 	snprintf(out, n, "%s/%s", hub.data_dir, name);
 }
 
-/* Whether the hub's log contains text. */
-static bool log_has(const char *text)
-{
-	FILE *f = fopen(hub.log, "r");
-	char line[2048];
-	bool found = false;
-
-	assert_non_null(f);
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, text) != NULL;
-	fclose(f);
-	return found;
-}
-
 static long health(long *retry_after)
 {
 	struct hubproc_req q;
@@ -161,9 +137,9 @@ static void test_open_modes_are_fixed_at_start(void **state)
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (mode_of(files[i]) != 0600)
 			fail_msg("%s has mode %04o", files[i], mode_of(files[i]));
-	assert_true(log_has("had mode 0755 (open to group or others); now 0700"));
-	assert_true(log_has("hub.db had mode 0644 (open to group or others); now 0600"));
-	assert_true(log_has("admin.token had mode 0644"));
+	assert_true(hubcall_log_has(&hub, "had mode 0755 (open to group or others); now 0700"));
+	assert_true(hubcall_log_has(&hub, "hub.db had mode 0644 (open to group or others); now 0600"));
+	assert_true(hubcall_log_has(&hub, "admin.token had mode 0644"));
 }
 
 /* ---- 2. a symbolic link refused ---- */
@@ -257,7 +233,7 @@ static void test_health_is_503_when_the_store_cannot_be_read(void **state)
 	spoil(path);
 	assert_int_equal(health(&retry), 503);
 	assert_true(retry > 0);
-	assert_true(log_has("health: store unavailable"));
+	assert_true(hubcall_log_has(&hub, "health: store unavailable"));
 	hubproc_kill(&hub);
 }
 
@@ -271,5 +247,6 @@ int main(void)
 		cmocka_unit_test(test_health_is_503_when_the_store_cannot_be_read),
 	};
 
-	return cmocka_run_group_tests_name("hub/datadir", tests, group_setup, group_teardown);
+	hubcall_group(&group);
+	return cmocka_run_group_tests_name("hub/datadir", tests, hubcall_group_setup, hubcall_group_teardown);
 }

@@ -28,39 +28,24 @@
 #include <time.h>
 
 #include "core/clock.h"
-#include "core/codec.h"
 #include "core/pay.h"
-#include "core/uuid.h"
 #include "../fixture.h"
-#include "../support/hubproc.h"
+#include "../support/hubcall.h"
 
 static struct hubproc hub;
-static char secret[65];      /* of device DEV */
 static int64_t clock_offset; /* how far the hub's virtual clock was moved */
 
 #define DEV "hall-01"
+static struct hubcall_dev hall = { .id = DEV }; /* its secret made at the start */
 #define WAIT_MS 8000 /* longest wait for a background thread of the hub */
 
-static int group_setup(void **state)
-{
-	struct hubproc_opts o = { .virtual_clock = true };
-
-	(void)state;
-	if (hubproc_start(&hub, &o))
-		return -1;
-	return hubproc_device_add(&hub, DEV, secret);
-}
-
-static int group_teardown(void **state)
-{
-	int st = hubproc_stop(&hub);
-
-	(void)state;
-	hubproc_cleanup(&hub);
-	if (st != 0)
-		fprintf(stderr, "ca-hub exited with %d at SIGTERM\n", st);
-	return st == 0 ? 0 : -1;
-}
+/* The group's hub (hubcall_group_setup starts it): the virtual clock, the
+ * devices provisioned; it must exit 0 at SIGTERM. */
+static struct hubcall_dev *const devs[] = { &hall };
+static const struct hubcall_group group = {
+	.hub = &hub, .opts = { .virtual_clock = true }, .devs = devs, .ndevs = 1,
+	.check_exit = true,
+};
 
 /* Sleep until just after the start of a second of the real clock. The
  * virtual clock's offset is whole seconds, so the hub's clock is then just
@@ -80,20 +65,14 @@ static json_t *req(const char *session, bool admin, const char *method, const ch
 		   const char *body, long *status)
 {
 	struct hubproc_req q = { .ts_offset = clock_offset, .session = session };
-	struct hubproc_resp r;
-	json_t *j;
 
 	if (admin) {
 		q.bearer = hub.token;
 	} else {
 		q.device = DEV;
-		q.secret = secret;
+		q.secret = hall.secret;
 	}
-	hubproc_request(&hub, &q, method, target, body, &r);
-	*status = r.status;
-	j = json_loads(r.body, 0, NULL);
-	free(r.body);
-	return j;
+	return hubcall_json(&hub, &q, method, target, body, status);
 }
 
 static const char *jstr(json_t *j, const char *key)
@@ -111,52 +90,23 @@ static int64_t jint(json_t *j, const char *key)
 /* Move the hub's clock forward. */
 static void advance(int64_t s)
 {
-	char n[32], out[128];
-
-	snprintf(n, sizeof(n), "%lld", (long long)s);
-	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "clock", "advance", n, (char *)NULL),
-			 0);
-	clock_offset += s;
+	assert_int_equal(hubcall_advance(&hub, s, &clock_offset), 0);
 }
 
 /* Log phone in on DEV; its session token into token. */
 static void login(const char *phone, char token[65])
 {
-	char body[128], out[256];
-	long st;
-	json_t *j;
+	struct hubproc_req q = { .device = DEV, .secret = hall.secret, .ts_offset = clock_offset };
 
-	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", phone);
-	j = req(NULL, false, "POST", "/v1/login/sms", body, &st);
-	assert_int_equal(st, 200);
-	json_decref(j);
-	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "sms", "last", phone, (char *)NULL), 0);
-	snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"code\":\"%.6s\"}", phone, out);
-	j = req(NULL, false, "POST", "/v1/login", body, &st);
-	assert_int_equal(st, 200);
-	snprintf(token, 65, "%s", jstr(j, "token"));
-	json_decref(j);
-	assert_int_equal(strlen(token), 64);
+	assert_int_equal(hubcall_login(&hub, &q, phone, token), 0);
 }
 
 /* Push one outbox record of app; assert its status. */
 static void push(const struct ca_app *a, const char *op, int want)
 {
-	char key[CA_UUID_LEN + 1], *text, *body;
-	json_t *r, *j;
-	long st;
+	struct hubproc_req q = { .device = DEV, .secret = hall.secret, .ts_offset = clock_offset };
 
-	assert_int_equal(uuid_v4(key), CA_OK);
-	r = json_pack("{s:[{s:s, s:s, s:I, s:o, s:n}]}", "records", "key", key, "op", op, "at_ms",
-		      (json_int_t)1795000000000, "app", codec_app_encode(a), "arg");
-	text = json_dumps(r, JSON_COMPACT);
-	json_decref(r);
-	body = text;
-	j = req(NULL, false, "POST", "/v1/records", body, &st);
-	assert_int_equal(st, 200);
-	assert_int_equal(jint(json_array_get(json_object_get(j, "results"), 0), "status"), want);
-	json_decref(j);
-	free(text);
+	assert_int_equal(hubcall_push_status(&hub, &q, a, op), want);
 }
 
 /* A new application of phone, brought to status (draft, pending_review or
@@ -166,12 +116,7 @@ static void make_app(struct ca_app *a, const char *phone, enum ca_pickup pickup,
 {
 	char out[512];
 
-	if (pickup == CA_PICKUP_MAIL)
-		fixture_app_mail(a);
-	else
-		fixture_app(a);
-	assert_int_equal(uuid_v4(a->id), CA_OK);
-	snprintf(a->account, sizeof(a->account), "%s", phone);
+	assert_int_equal(fixture_app_of(a, phone, pickup), CA_OK);
 	push(a, "save", 200);
 	if (!strcmp(status, "draft"))
 		return;
@@ -728,5 +673,6 @@ int main(void)
 		cmocka_unit_test(test_unpaid_order_whose_close_fails_is_checking_then_closed),
 	};
 
-	return cmocka_run_group_tests_name("hub/pay", tests, group_setup, group_teardown);
+	hubcall_group(&group);
+	return cmocka_run_group_tests_name("hub/pay", tests, hubcall_group_setup, hubcall_group_teardown);
 }

@@ -45,7 +45,7 @@
 #include "kiosk/store/store.h"
 #include "kiosk/net/sync.h"
 #include "../fixture.h"
-#include "../support/hubproc.h"
+#include "../support/hubcall.h"
 
 static struct hubproc hub;
 
@@ -59,6 +59,9 @@ struct kiosk {
 	char secret[65];
 	struct config cfg;
 };
+
+/* The group's hub (hubcall_group_setup starts it). */
+static const struct hubcall_group group = { .hub = &hub };
 
 /* Copy src into dst (size n); fail the test when it does not fit. */
 static void copy_to(char *dst, size_t n, const char *src)
@@ -616,21 +619,6 @@ static void test_limits_and_bad_input_are_refused_with_a_clear_error(void **stat
 	}
 }
 
-static int setup(void **state)
-{
-	struct hubproc_opts o = { 0 };
-
-	(void)state;
-	return hubproc_start(&hub, &o);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	hubproc_cleanup(&hub);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -642,5 +630,6 @@ int main(void)
 
 	log_set_level(LOG_ERROR);
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	hubcall_group(&group);
+	return cmocka_run_group_tests(tests, hubcall_group_setup, hubcall_group_teardown);
 }

@@ -50,7 +50,7 @@
 #include "kiosk/store/store.h"
 #include "kiosk/net/sync.h"
 #include "../fixture.h"
-#include "../support/hubproc.h"
+#include "../support/hubcall.h"
 
 static struct hubproc hub;
 
@@ -102,6 +102,10 @@ static long device_call(const struct kiosk *k, const char *method,
 	free(r.body);
 	return r.status;
 }
+
+/* The group's hub (hubcall_group_setup starts it); log level debug: test 6
+ * reads the User-Agent it logs. */
+static const struct hubcall_group group = { .hub = &hub, .opts = { .log_level = "debug" } };
 
 /* Log the account in on the device (binds it, docs/api.md Login). */
 static void login(const struct kiosk *k)
@@ -774,24 +778,6 @@ static void test_the_hub_sees_the_kiosk_version_in_the_user_agent(void **state)
 	kiosk_free(k);
 }
 
-static int group_setup(void **state)
-{
-	struct hubproc_opts o;
-
-	(void)state;
-	memset(&o, 0, sizeof(o));
-	o.log_level = "debug"; /* test 6 reads the User-Agent it logs */
-	signal(SIGPIPE, SIG_IGN);
-	return hubproc_start(&hub, &o);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	hubproc_cleanup(&hub);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -804,6 +790,8 @@ int main(void)
 	};
 
 	log_set_level(LOG_ERROR);
-	return cmocka_run_group_tests_name("kiosk/sync_hub", tests, group_setup,
-					   group_teardown);
+	signal(SIGPIPE, SIG_IGN);
+	hubcall_group(&group);
+	return cmocka_run_group_tests_name("kiosk/sync_hub", tests, hubcall_group_setup,
+					   hubcall_group_teardown);
 }
