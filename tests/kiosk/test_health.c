@@ -46,78 +46,27 @@
 #include "kiosk/net/sync.h"
 #include "../fixture.h"
 #include "../support/hubcall.h"
+#include "../support/hubkiosk.h"
 
 static struct hubproc hub;
-
-/* One kiosk: its device, secret, store and config file. */
-struct kiosk {
-	char dir[PATH_MAX];
-	char db[PATH_MAX + 16];
-	char secret_path[PATH_MAX + 16];
-	char cfg_path[PATH_MAX + 16];
-	char device[33];
-	char secret[65];
-	struct config cfg;
-};
 
 /* The group's hub (hubcall_group_setup starts it). */
 static const struct hubcall_group group = { .hub = &hub };
 
-/* Copy src into dst (size n); fail the test when it does not fit. */
-static void copy_to(char *dst, size_t n, const char *src)
+static struct hubkiosk *kiosk_new(const char *device)
 {
-	size_t len = strlen(src);
-
-	assert_true(len < n);
-	memcpy(dst, src, len + 1);
-}
-
-static struct kiosk *kiosk_new(const char *device)
-{
-	static struct kiosk pool[6];
+	static struct hubkiosk pool[6];
 	static int used;
-	char dir[HUBPROC_PATH + 64];
-	struct kiosk *k;
-	FILE *f;
+	const struct hubkiosk_opts o = { .total_timeout_ms = 5000, .heartbeat_s = 1,
+					 .log_level = "info", .cfg_data_dir = true };
 
 	assert_true(used < 6);
-	k = &pool[used++];
-	memset(k, 0, sizeof(*k));
-	snprintf(dir, sizeof(dir), "%s/kiosk-%s", hub.dir, device);
-	copy_to(k->dir, sizeof(k->dir), dir);
-	assert_int_equal(mkdir(k->dir, 0700), 0);
-	snprintf(k->db, sizeof(k->db), "%s/kiosk.db", dir);
-	snprintf(k->secret_path, sizeof(k->secret_path), "%s/secret", dir);
-	snprintf(k->cfg_path, sizeof(k->cfg_path), "%s/kiosk.ini", dir);
-	snprintf(k->device, sizeof(k->device), "%s", device);
-	assert_int_equal(hubproc_device_add(&hub, device, k->secret), 0);
-	f = fopen(k->secret_path, "w");
-	assert_non_null(f);
-	fprintf(f, "%s\n", k->secret);
-	fclose(f);
-	chmod(k->secret_path, 0600);
-	f = fopen(k->cfg_path, "w");
-	assert_non_null(f);
-	fprintf(f, "[kiosk]\nid = %s\ndata_dir = %s\nsecret_file = %s\n"
-		"[server]\nurl = %s\nca_file = %s\nconnect_timeout_ms = 2000\n"
-		"total_timeout_ms = 5000\n[timeouts]\nsync_interval_s = 2\n"
-		"heartbeat_s = 1\n[log]\nlevel = info\n", device, k->dir, k->secret_path,
-		hub.url, hub.cacert);
-	fclose(f);
-	config_defaults(&k->cfg);
-	snprintf(k->cfg.kiosk_id, sizeof(k->cfg.kiosk_id), "%s", device);
-	snprintf(k->cfg.server_url, sizeof(k->cfg.server_url), "%s", hub.url);
-	copy_to(k->cfg.ca_file, sizeof(k->cfg.ca_file), hub.cacert);
-	copy_to(k->cfg.data_dir, sizeof(k->cfg.data_dir), dir);
-	k->cfg.connect_timeout_ms = 2000;
-	k->cfg.total_timeout_ms = 5000;
-	k->cfg.sync_interval_s = 2;
-	k->cfg.heartbeat_s = 1;
-	return k;
+	assert_int_equal(hubkiosk_make(&pool[used], &hub, device, &o), 0);
+	return &pool[used++];
 }
 
 /* Start the in-process engine of k. */
-static struct sync *engine_start(const struct kiosk *k)
+static struct sync *engine_start(const struct hubkiosk *k)
 {
 	struct sync_opts so = { .db_path = k->db, .cfg = &k->cfg, .secret = k->secret,
 				.feed_wait_s = -1, .backoff_base_ms = 200,
@@ -181,7 +130,7 @@ static void fleet_line(const char *text, const char *device, char *line, size_t 
 }
 
 /* Start ca-kiosk-sync --run on k; its pid. */
-static pid_t spawn_sync(const struct kiosk *k)
+static pid_t spawn_sync(const struct hubkiosk *k)
 {
 	char bin[HUBPROC_PATH + 32];
 	pid_t pid;
@@ -199,7 +148,7 @@ static pid_t spawn_sync(const struct kiosk *k)
 }
 
 /* One application of an account that never logged in on k: the hub parks it. */
-static void enqueue_unbound(const struct kiosk *k)
+static void enqueue_unbound(const struct hubkiosk *k)
 {
 	char err[STORE_ERR_MAX];
 	struct store *st = NULL;
@@ -218,7 +167,7 @@ static void enqueue_unbound(const struct kiosk *k)
 
 static void test_fleet_shows_the_stopped_kiosk_offline_and_the_other_online(void **state)
 {
-	struct kiosk *a = kiosk_new("hall-a"), *b = kiosk_new("hall-b");
+	struct hubkiosk *a = kiosk_new("hall-a"), *b = kiosk_new("hall-b");
 	struct sync_facts f;
 	struct sync *sa;
 	static char text[1 << 16];
@@ -319,7 +268,7 @@ static void test_fleet_shows_the_stopped_kiosk_offline_and_the_other_online(void
 
 static void test_restart_is_delivered_at_once_and_honoured_when_idle(void **state)
 {
-	struct kiosk *k = kiosk_new("hall-r");
+	struct hubkiosk *k = kiosk_new("hall-r");
 	char bin[HUBPROC_PATH + 32], script[PATH_MAX + 32], out_path[PATH_MAX + 32];
 	static char out[1 << 17], ctl[4096];
 	json_t *j, *row;
@@ -380,7 +329,7 @@ static void test_restart_is_delivered_at_once_and_honoured_when_idle(void **stat
 
 static void test_log_tail_round_trip_is_masked_and_capped(void **state)
 {
-	struct kiosk *k = kiosk_new("hall-l");
+	struct hubkiosk *k = kiosk_new("hall-l");
 	static char out[1 << 16];
 	struct sync *s;
 	int i, lines = 0;
@@ -415,7 +364,7 @@ static void test_log_tail_round_trip_is_masked_and_capped(void **state)
 
 /* ---- 4. limits and bad input ---- */
 
-static long beat(const struct kiosk *k, const char *target, const char *body, char *msgout,
+static long beat(const struct hubkiosk *k, const char *target, const char *body, char *msgout,
 		 size_t n)
 {
 	struct hubproc_req q;
@@ -445,7 +394,7 @@ static void beat_body(char *out, size_t n, int interval, const char *version, co
 
 static void test_limits_and_bad_input_are_refused_with_a_clear_error(void **state)
 {
-	struct kiosk *k = kiosk_new("hall-x");
+	struct hubkiosk *k = kiosk_new("hall-x");
 	static char body[64 * 1024], m[4096], v65[66], v33[34], line513[514];
 	struct hubproc_req q;
 	struct hubproc_resp r;

@@ -63,7 +63,7 @@
 #include "kiosk/net/sync.h"
 #include "../fixture.h"
 #include "../support/dispsim.h"
-#include "../support/hubproc.h"
+#include "../support/hubcall.h"
 
 #define KIOSK_ID "hall-pick-01"
 
@@ -916,17 +916,7 @@ static struct hubproc hub;
 
 static json_t *admin(const char *method, const char *target, const char *body, long *status)
 {
-	struct hubproc_req q;
-	struct hubproc_resp r;
-	json_t *j;
-
-	memset(&q, 0, sizeof(q));
-	q.bearer = hub.token;
-	assert_int_equal(hubproc_request(&hub, &q, method, target, body, &r), 0);
-	*status = r.status;
-	j = json_loads(r.body ? r.body : "", 0, NULL);
-	free(r.body);
-	return j;
+	return hubcall_admin(&hub, method, target, body, status);
 }
 
 /* A signed device call; the parsed answer into *out (may be NULL). */
