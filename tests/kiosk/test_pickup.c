@@ -64,6 +64,8 @@
 #include "../fixture.h"
 #include "../support/dispsim.h"
 #include "../support/hubcall.h"
+#include "../support/sqlpeek.h"
+#include "../support/tmpdir.h"
 
 #define KIOSK_ID "hall-pick-01"
 
@@ -89,13 +91,9 @@ struct tenv {
 
 static int env_setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct tenv *t = calloc(1, sizeof(*t));
 
-	if (!t)
-		return -1;
-	snprintf(t->dir, sizeof(t->dir), "%s/pickup-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(t->dir)) {
+	if (!t || tmpdir_make(t->dir, sizeof(t->dir), "pickup-test")) {
 		free(t);
 		return -1;
 	}
@@ -119,22 +117,10 @@ static int env_setup(void **state)
 static int env_teardown(void **state)
 {
 	struct tenv *t = *state;
-	char p[PATH_MAX + 256];
-	struct dirent *e;
-	DIR *dir;
 
 	disp_close(t->d);
 	store_close(t->st);
-	dir = opendir(t->dir);
-	while (dir && (e = readdir(dir))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", t->dir, e->d_name);
-		unlink(p);
-	}
-	if (dir)
-		closedir(dir);
-	rmdir(t->dir);
+	tmpdir_remove(t->dir);
 	free(t);
 	return 0;
 }
@@ -185,31 +171,17 @@ static void make_ready(struct store *st, struct ca_app *a, const char *account)
 /* An integer from one query on a raw second connection. */
 static long long raw_int(const char *db, const char *sql)
 {
-	sqlite3 *h = NULL;
-	sqlite3_stmt *s = NULL;
 	long long v = -1;
 
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(h, 5000);
-	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(h);
+	assert_int_equal(sqlpeek_int(db, SQLITE_OPEN_READWRITE, sql, &v), 0);
 	return v;
 }
 
 /* Run SQL on a raw second connection. */
 static void raw_exec(const char *db, const char *sql)
 {
-	sqlite3 *h = NULL;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(h, 5000);
-	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("raw sql %s: %s", sql, msg ? msg : "?");
-	sqlite3_close(h);
+	if (sqlpeek_exec(db, sql, NULL))
+		fail_msg("raw sql %s", sql);
 }
 
 /* Outbox rows of app id of kind. */
@@ -982,15 +954,13 @@ static void sync_drain(struct tenv *t, const char *secret)
 static void hub_mark_paid_offline(const char *id)
 {
 	char path[HUBPROC_PATH + 16], sql[256];
-	sqlite3 *db;
+	int changed = 0;
 
 	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	snprintf(sql, sizeof(sql), "UPDATE applications SET body = json_set(body,"
 		 " '$.pay_status', 'paid', '$.proc_status', 'onsite') WHERE id = '%s'", id);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_changes(db), 1);
-	sqlite3_close(db);
+	assert_int_equal(sqlpeek_exec(path, sql, &changed), 0);
+	assert_int_equal(changed, 1);
 }
 
 /* The hub's view of application id: {app, history, records, ...}. */

@@ -39,6 +39,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../support/tmpdir.h"
+
 #define OTHER_UID 65534 /* nobody */
 #define SECRET "0123456789abcdef0123456789abcdef\n"
 
@@ -76,16 +78,12 @@ static void config(struct tenv *t, const char *data_dir, const char *secret)
 
 static int env_setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct tenv *t = calloc(1, sizeof(*t));
 	char exe[PATH_MAX];
 	ssize_t n;
 	int i;
 
-	if (!t)
-		return -1;
-	snprintf(t->dir, sizeof(t->dir), "%s/kiosk-start-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(t->dir))
+	if (!t || tmpdir_make(t->dir, sizeof(t->dir), "kiosk-start"))
 		return -1;
 	snprintf(t->data, sizeof(t->data), "%s/data", t->dir);
 	snprintf(t->db, sizeof(t->db), "%s/kiosk.db", t->data);
@@ -107,11 +105,8 @@ static int env_setup(void **state)
 static int env_teardown(void **state)
 {
 	struct tenv *t = *state;
-	char cmd[PATH_MAX + 16];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", t->dir);
+	tmpdir_remove(t->dir);
 	free(t);
 	return 0;
 }

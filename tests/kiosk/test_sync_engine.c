@@ -32,6 +32,7 @@
 #include "kiosk/store/store.h"
 #include "kiosk/net/sync.h"
 #include "../fixture.h"
+#include "../support/tmpdir.h"
 
 #define SECRET "8d3b1f0e9c2a4d6b8e0f1a3c5e7b9d2f"
 
@@ -45,10 +46,7 @@ static int env_setup(void **state)
 {
 	struct tenv *t = calloc(1, sizeof(*t));
 
-	if (!t)
-		return -1;
-	snprintf(t->dir, sizeof(t->dir), "/tmp/sync-engine-XXXXXX");
-	if (!mkdtemp(t->dir)) {
+	if (!t || tmpdir_make(t->dir, sizeof(t->dir), "sync-engine")) {
 		free(t);
 		return -1;
 	}
@@ -60,11 +58,8 @@ static int env_setup(void **state)
 static int env_teardown(void **state)
 {
 	struct tenv *t = *state;
-	char cmd[PATH_MAX + 16];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", t->dir);
+	tmpdir_remove(t->dir);
 	free(t);
 	return 0;
 }

@@ -1,0 +1,44 @@
+/* tmpdir.c - a test's own temporary directory (see tmpdir.h). */
+#include "tmpdir.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int tmpdir_make(char *dir, size_t n, const char *prefix)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if ((size_t)snprintf(dir, n, "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix) >= n) {
+		fprintf(stderr, "tmpdir: name too long for %s\n", prefix);
+		return -1;
+	}
+	if (!mkdtemp(dir)) {
+		perror(dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* nftw callback: remove one entry, children before their directory. */
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) != 0) {
+		perror(path);
+		return -1;
+	}
+	return 0;
+}
+
+int tmpdir_remove(const char *dir)
+{
+	if (nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+		fprintf(stderr, "tmpdir: could not remove %s\n", dir);
+		return -1;
+	}
+	return 0;
+}
