@@ -36,34 +36,6 @@
 
 #define SECRET "8d3b1f0e9c2a4d6b8e0f1a3c5e7b9d2f"
 
-/* A temporary directory with a store of n drafts. */
-struct tenv {
-	char dir[PATH_MAX];
-	char db[PATH_MAX + 16];
-};
-
-static int env_setup(void **state)
-{
-	struct tenv *t = calloc(1, sizeof(*t));
-
-	if (!t || tmpdir_make(t->dir, sizeof(t->dir), "sync-engine")) {
-		free(t);
-		return -1;
-	}
-	snprintf(t->db, sizeof(t->db), "%s/kiosk.db", t->dir);
-	*state = t;
-	return 0;
-}
-
-static int env_teardown(void **state)
-{
-	struct tenv *t = *state;
-
-	tmpdir_remove(t->dir);
-	free(t);
-	return 0;
-}
-
 static void fill_store(const char *db, int n)
 {
 	char err[STORE_ERR_MAX];
@@ -179,7 +151,7 @@ static void test_backoff_stays_in_bounds(void **state)
  * counted, wake tries again at once, and stop is prompt. */
 static void test_offline_everything_queues_nothing_blocks(void **state)
 {
-	struct tenv *t = *state;
+	struct tmpenv *t = *state;
 	struct sync_status st;
 	struct sync_opts o;
 	struct config cfg;
@@ -235,7 +207,7 @@ static void test_offline_everything_queues_nothing_blocks(void **state)
  * request (curl's progress callback) well before any timeout. */
 static void test_stop_interrupts_a_hanging_request(void **state)
 {
-	struct tenv *t = *state;
+	struct tmpenv *t = *state;
 	struct sync_opts o;
 	struct config cfg;
 	struct sync *s = NULL;
@@ -269,7 +241,7 @@ static void test_stop_interrupts_a_hanging_request(void **state)
  * with the file named and the secret never echoed. */
 static void test_secret_file_is_read_strictly(void **state)
 {
-	struct tenv *t = *state;
+	struct tmpenv *t = *state;
 	char path[PATH_MAX + 16], out[200], err[512];
 	FILE *f;
 
@@ -322,7 +294,7 @@ static void test_start_needs_its_options(void **state)
 	sync_stop(NULL);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tmpenv_setup, tmpenv_teardown)
 
 int main(void)
 {

@@ -1,6 +1,7 @@
 /* tmpdir.c - a test's own temporary directory (see tmpdir.h). */
 #include "tmpdir.h"
 
+#include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,5 +41,27 @@ int tmpdir_remove(const char *dir)
 		fprintf(stderr, "tmpdir: could not remove %s\n", dir);
 		return -1;
 	}
+	return 0;
+}
+
+int tmpenv_setup(void **state)
+{
+	struct tmpenv *e = calloc(1, sizeof(*e));
+
+	if (!e || tmpdir_make(e->dir, sizeof(e->dir), program_invocation_short_name)) {
+		free(e);
+		return -1;
+	}
+	snprintf(e->db, sizeof(e->db), "%s/kiosk.db", e->dir);
+	*state = e;
+	return 0;
+}
+
+int tmpenv_teardown(void **state)
+{
+	struct tmpenv *e = *state;
+
+	tmpdir_remove(e->dir);
+	free(e);
 	return 0;
 }

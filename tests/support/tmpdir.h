@@ -8,6 +8,7 @@
 #ifndef TEST_TMPDIR_H
 #define TEST_TMPDIR_H
 
+#include <limits.h>
 #include <stddef.h>
 
 /* Make $TMPDIR/PREFIX-XXXXXX (mkdtemp, mode 0700); its path into dir (size n). */
@@ -15,5 +16,18 @@ int tmpdir_make(char *dir, size_t n, const char *prefix);
 
 /* Remove dir and everything below it (links are removed, not followed). */
 int tmpdir_remove(const char *dir);
+
+/* A per-test directory with the path of a store in it: the state of
+ * tmpenv_setup and tmpenv_teardown, a cmocka per-test setup and teardown. */
+struct tmpenv {
+	char dir[PATH_MAX];     /* $TMPDIR/PROGRAM-XXXXXX */
+	char db[PATH_MAX + 16]; /* dir/kiosk.db (not created here) */
+};
+
+/* *state = a new struct tmpenv with its directory made. */
+int tmpenv_setup(void **state);
+
+/* Remove the directory of the struct tmpenv *state and free it. */
+int tmpenv_teardown(void **state);
 
 #endif
