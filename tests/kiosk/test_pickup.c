@@ -434,6 +434,36 @@ static int64_t fixed_clock(void *ctx)
 	return *(const int64_t *)ctx;
 }
 
+/* Start the worker on t's store and config; on the clock *now when now is
+ * not NULL (else the real one). */
+static struct pickup *worker_start(struct tenv *t, int64_t *now)
+{
+	struct pickup_opts o;
+	struct pickup *p = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.cfg = &t->cfg;
+	o.db_path = t->db;
+	if (now) {
+		o.clock = fixed_clock;
+		o.clock_ctx = now;
+	}
+	assert_int_equal(pickup_start(&o, &p), CA_OK);
+	return p;
+}
+
+/* Refill slot to count through the worker p; the result into r. */
+static void restock(struct pickup *p, int slot, int count, struct pickup_result *r)
+{
+	struct pickup_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.op = PICKUP_RESTOCK;
+	q.slot = slot;
+	q.count = count;
+	run_req(p, &q, r);
+}
+
 /* The restock rows of the outbox (payloads parsed), oldest first; how
  * many. keys (may be NULL) gets their idempotency keys. */
 static int restock_rows(struct store *st, json_t **out, int max, char (*keys)[CA_UUID_LEN + 1])
@@ -469,7 +499,6 @@ static void test_2b_worker_restock_is_recorded_with_before_and_after(void **stat
 {
 	struct tenv *t = *state;
 	int64_t now = 1795000000000;
-	struct pickup_opts o;
 	struct pickup_req q;
 	struct pickup_result r;
 	struct pickup *p = NULL;
@@ -477,19 +506,10 @@ static void test_2b_worker_restock_is_recorded_with_before_and_after(void **stat
 	int i;
 
 	open_store(t);
-	memset(&o, 0, sizeof(o));
-	o.cfg = &t->cfg;
-	o.db_path = t->db;
-	o.clock = fixed_clock;
-	o.clock_ctx = &now;
-	assert_int_equal(pickup_start(&o, &p), CA_OK);
+	p = worker_start(t, &now);
 
 	/* Slot 2 holds 3 (the config's first stock): refilled to 9. */
-	memset(&q, 0, sizeof(q));
-	q.op = PICKUP_RESTOCK;
-	q.slot = 2;
-	q.count = 9;
-	run_req(p, &q, &r);
+	restock(p, 2, 9, &r);
 	assert_int_equal(r.outcome, PICKUP_OK);
 	assert_true(r.recorded);
 	assert_int_equal(r.status.stock[1], 9);
@@ -731,7 +751,6 @@ static int wait_child(pid_t pid)
 static void test_crash_between_dispense_and_write_collects_once(void **state)
 {
 	struct tenv *t = *state;
-	struct pickup_opts o;
 	struct pickup_req q;
 	struct pickup_result r;
 	struct pickup *p = NULL;
@@ -758,10 +777,7 @@ static void test_crash_between_dispense_and_write_collects_once(void **state)
 	close_both(t);
 
 	/* Restart: the worker resolves it at start, from the device's status. */
-	memset(&o, 0, sizeof(o));
-	o.cfg = &t->cfg;
-	o.db_path = t->db;
-	assert_int_equal(pickup_start(&o, &p), CA_OK);
+	p = worker_start(t, NULL);
 	memset(&q, 0, sizeof(q));
 	q.op = PICKUP_STATUS;
 	run_req(p, &q, &r);
@@ -1094,8 +1110,6 @@ static void test_5b_hub_shows_a_restock_once(void **state)
 	struct tenv *t = *state;
 	int64_t now = 1795000300000;
 	char secret[65], out[4096], body[8192], key[1][CA_UUID_LEN + 1], target[96];
-	struct pickup_opts o;
-	struct pickup_req q;
 	struct pickup_result r;
 	struct pickup *p = NULL;
 	json_t *rows[2], *j, *list, *x, *res;
@@ -1112,17 +1126,8 @@ static void test_5b_hub_shows_a_restock_once(void **state)
 	t->cfg.sync_interval_s = 1;
 
 	open_store(t);
-	memset(&o, 0, sizeof(o));
-	o.cfg = &t->cfg;
-	o.db_path = t->db;
-	o.clock = fixed_clock;
-	o.clock_ctx = &now;
-	assert_int_equal(pickup_start(&o, &p), CA_OK);
-	memset(&q, 0, sizeof(q));
-	q.op = PICKUP_RESTOCK;
-	q.slot = 2;
-	q.count = 9;
-	run_req(p, &q, &r);
+	p = worker_start(t, &now);
+	restock(p, 2, 9, &r);
 	pickup_stop(p);
 	assert_int_equal(r.outcome, PICKUP_OK);
 	assert_true(r.recorded);
