@@ -583,6 +583,17 @@ static void serial_config(struct tenv *t, const struct dispsim *sp)
 	t->cfg.disp_retries = 1;
 }
 
+/* The simulator started, t's config pointed at it, store and dispenser
+ * open, t->app ready for pickup. */
+static void serial_ready(struct tenv *t, struct dispsim *sp)
+{
+	sim_spawn(sp);
+	serial_config(t, sp);
+	open_store(t);
+	open_disp(t);
+	make_ready(t->st, &t->app, "13812345678");
+}
+
 static void test_serial_success_and_jam(void **state)
 {
 	struct tenv *t = *state;
@@ -590,11 +601,7 @@ static void test_serial_success_and_jam(void **state)
 	struct dispsim sp;
 	struct ca_app b;
 
-	sim_spawn(&sp);
-	serial_config(t, &sp);
-	open_store(t);
-	open_disp(t);
-	make_ready(t->st, &t->app, "13812345678");
+	serial_ready(t, &sp);
 	make_ready(t->st, &b, "13812345678");
 
 	assert_int_equal(pickup_run(t->st, t->d, KIOSK_ID, t->app.id, 1, 9000, FIXTURE_TODAY,
@@ -622,11 +629,7 @@ static void test_3b_serial_silent_after_command_then_resolved(void **state)
 	struct pickup_result r;
 	struct dispsim sp;
 
-	sim_spawn(&sp);
-	serial_config(t, &sp);
-	open_store(t);
-	open_disp(t);
-	make_ready(t->st, &t->app, "13812345678");
+	serial_ready(t, &sp);
 
 	/* pickup_run's steps up to the command, by hand, so that the device
 	 * can go silent between the status and the dispense: it executes the
@@ -671,11 +674,7 @@ static void test_3c_unknown_outcome_tells_staff_then_recovery_collects(void **st
 	struct dispsim sp;
 	char sql[256];
 
-	sim_spawn(&sp);
-	serial_config(t, &sp);
-	open_store(t);
-	open_disp(t);
-	make_ready(t->st, &t->app, "13812345678");
+	serial_ready(t, &sp);
 
 	assert_int_equal(dispsim_ctl(&sp, "hang", NULL, 0), 0);
 	memset(&r, 0, sizeof(r));
