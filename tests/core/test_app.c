@@ -149,15 +149,27 @@ static void test_catalog_is_complete(void **ctx)
 /* A failed dispense's text by result name; unknown names read as a fault. */
 static void test_dispense_fault_texts(void **ctx)
 {
+	static const struct {
+		const char *result; /* the dispense result's name */
+		enum msg_id want;   /* the text it reads as */
+	} v[] = {
+		{ "jam", MSG_DISP_FAULT_JAM },
+		{ "empty", MSG_DISP_FAULT_EMPTY },
+		{ "door_open", MSG_DISP_FAULT_DOOR },
+		{ "no_answer", MSG_DISP_FAULT_NO_ANSWER },
+		{ "interrupted", MSG_DISP_FAULT_INTERRUPTED },
+		{ "fault", MSG_DISP_FAULT_OTHER },
+		{ "melted", MSG_DISP_FAULT_OTHER },
+		{ NULL, MSG_DISP_FAULT_OTHER },
+	};
+	size_t i;
+
 	(void)ctx;
-	assert_int_equal(ca_disp_fault_msg("jam"), MSG_DISP_FAULT_JAM);
-	assert_int_equal(ca_disp_fault_msg("empty"), MSG_DISP_FAULT_EMPTY);
-	assert_int_equal(ca_disp_fault_msg("door_open"), MSG_DISP_FAULT_DOOR);
-	assert_int_equal(ca_disp_fault_msg("no_answer"), MSG_DISP_FAULT_NO_ANSWER);
-	assert_int_equal(ca_disp_fault_msg("interrupted"), MSG_DISP_FAULT_INTERRUPTED);
-	assert_int_equal(ca_disp_fault_msg("fault"), MSG_DISP_FAULT_OTHER);
-	assert_int_equal(ca_disp_fault_msg("melted"), MSG_DISP_FAULT_OTHER);
-	assert_int_equal(ca_disp_fault_msg(NULL), MSG_DISP_FAULT_OTHER);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (ca_disp_fault_msg(v[i].result) != v[i].want)
+			fail_msg("ca_disp_fault_msg(%s) is %s, want %s",
+				 v[i].result ? v[i].result : "NULL",
+				 msg_name(ca_disp_fault_msg(v[i].result)), msg_name(v[i].want));
 	assert_non_null(strstr(msg(MSG_DISP_FAULT_JAM), "卡锁"));
 	assert_non_null(strstr(msg(MSG_DISP_FAULT_JAM), "服务窗口"));
 }
