@@ -132,18 +132,9 @@ static void fleet_line(const char *text, const char *device, char *line, size_t 
 /* Start ca-kiosk-sync --run on k; its pid. */
 static pid_t spawn_sync(const struct hubkiosk *k)
 {
-	char bin[HUBPROC_PATH + 32];
-	pid_t pid;
+	pid_t pid = hubkiosk_sync(k, &hub, true, "--run", (char *)NULL);
 
-	snprintf(bin, sizeof(bin), "%s/ca-kiosk-sync", hub.bin_dir);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
-			_exit(126);
-		execl(bin, bin, "--config", k->cfg_path, "--run", (char *)NULL);
-		_exit(127);
-	}
+	assert_true(pid > 0);
 	return pid;
 }
 

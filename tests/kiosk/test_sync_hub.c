@@ -328,20 +328,11 @@ static void test_end_to_end_push_approve_feed_back(void **state)
 /* Start ca-kiosk-sync --drain on k; returns its pid. */
 static pid_t spawn_sync(const struct kiosk *k, const char *batch)
 {
-	char bin[HUBPROC_PATH + 32];
-	pid_t pid;
+	pid_t pid = hubkiosk_sync(&k->h, &hub, false, "--drain", "--no-feed", "--batch", batch,
+				  "--backoff-base-ms", "100", "--backoff-cap-ms", "500",
+				  "--timeout-ms", "60000", (char *)NULL);
 
-	snprintf(bin, sizeof(bin), "%s/ca-kiosk-sync", hub.bin_dir);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(126);
-		execl(bin, bin, "--config", k->h.cfg_path, "--drain", "--no-feed",
-		      "--batch", batch, "--backoff-base-ms", "100",
-		      "--backoff-cap-ms", "500", "--timeout-ms", "60000", (char *)NULL);
-		_exit(127);
-	}
+	assert_true(pid > 0);
 	return pid;
 }
 

@@ -1,9 +1,11 @@
 /* hubkiosk.c - a kiosk of a test hub (see hubkiosk.h). */
 #include "hubkiosk.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Copy src into dst (size n); -1 when it does not fit. */
 static int copy_to(char *dst, size_t n, const char *src)
@@ -80,4 +82,36 @@ int hubkiosk_make(struct hubkiosk *k, struct hubproc *hp, const char *device,
 	if (o->heartbeat_s > 0)
 		k->cfg.heartbeat_s = o->heartbeat_s;
 	return 0;
+}
+
+pid_t hubkiosk_sync(const struct hubkiosk *k, const struct hubproc *hp, bool mute_stderr, ...)
+{
+	char bin[HUBPROC_PATH + 32];
+	const char *argv[20];
+	va_list ap;
+	int n = 0;
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/ca-kiosk-sync", hp->bin_dir);
+	argv[n++] = bin;
+	argv[n++] = "--config";
+	argv[n++] = k->cfg_path;
+	va_start(ap, mute_stderr);
+	while (n < 19 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	pid = fork();
+	if (pid < 0) {
+		perror("hubkiosk: fork");
+		return -1;
+	}
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout) ||
+		    (mute_stderr && !freopen("/dev/null", "w", stderr)))
+			_exit(126);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
 }

@@ -13,6 +13,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "kiosk/config/config.h"
 #include "hubproc.h"
@@ -40,5 +41,10 @@ struct hubkiosk_opts {
 /* Make kiosk device of hp into *k (zeroed first) as o says. */
 int hubkiosk_make(struct hubkiosk *k, struct hubproc *hp, const char *device,
 		  const struct hubkiosk_opts *o);
+
+/* Start hp's ca-kiosk-sync --config K's INI with the further arguments
+ * (NULL-terminated; at most 16); its stdout to /dev/null, its stderr too
+ * when mute_stderr. The child's pid, or -1. */
+pid_t hubkiosk_sync(const struct hubkiosk *k, const struct hubproc *hp, bool mute_stderr, ...);
 
 #endif
