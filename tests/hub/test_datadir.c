@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "../support/childout.h"
 #include "../support/hubcall.h"
 
 #define OTHER_UID 65534 /* nobody */
@@ -43,6 +44,15 @@ static struct hubproc hub;
 /* The group's hub (hubcall_group_setup starts it). */
 static const struct hubcall_group group = { .hub = &hub };
 
+/* In the child: exec ca-hub --config CONFIG --data-dir dir (ctx). */
+static void exec_hub(void *ctx)
+{
+	char bin[HUBPROC_PATH + 16];
+
+	snprintf(bin, sizeof(bin), "%s/ca-hub", hub.bin_dir);
+	execl(bin, bin, "--config", hub.config, "--data-dir", (const char *)ctx, (char *)NULL);
+}
+
 /*
  * Run ca-hub --config CONFIG --data-dir dir; its stderr into out (size n).
  * The exit status, or -1 when it was still running after 10 s (it started:
@@ -50,24 +60,11 @@ static const struct hubcall_group group = { .hub = &hub };
  */
 static int run_hub(const char *dir, char *out, size_t n)
 {
-	char bin[HUBPROC_PATH + 16];
-	int p[2], st, i;
-	size_t got = 0;
-	ssize_t r;
+	int fd, st, i;
 	pid_t pid;
 
-	snprintf(bin, sizeof(bin), "%s/ca-hub", hub.bin_dir);
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(p[1], 2);
-		dup2(p[1], 1);
-		close(p[0]);
-		execl(bin, bin, "--config", hub.config, "--data-dir", dir, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
+	pid = childout_start(&fd, exec_hub, (void *)dir);
+	assert_true(pid > 0);
 	for (i = 0; i < 200; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			break;
@@ -78,10 +75,7 @@ static int run_hub(const char *dir, char *out, size_t n)
 		waitpid(pid, &st, 0);
 		st = -1;
 	}
-	while (got + 1 < n && (r = read(p[0], out + got, n - 1 - got)) > 0)
-		got += (size_t)r;
-	out[got] = '\0';
-	close(p[0]);
+	childout_read(fd, out, n);
 	return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : -2;
 }
 

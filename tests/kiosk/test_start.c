@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../support/childout.h"
 #include "../support/tmpdir.h"
 
 #define OTHER_UID 65534 /* nobody */
@@ -111,45 +112,47 @@ static int env_teardown(void **state)
 	return 0;
 }
 
+/* What run() hands to the child. */
+struct run_args {
+	struct tenv *t;         /* the kiosk's files */
+	bool check_only;        /* --check */
+	bool no_display;        /* no display variables in the environment */
+	const char *sdl_driver; /* SDL_VIDEODRIVER, or NULL */
+};
+
+/* In the child: the environment run() describes, then exec ca-kiosk. */
+static void exec_kiosk(void *ctx)
+{
+	const struct run_args *a = ctx;
+
+	if (a->no_display) {
+		unsetenv("DISPLAY");
+		unsetenv("WAYLAND_DISPLAY");
+		unsetenv("XDG_RUNTIME_DIR");
+		unsetenv("SDL_VIDEODRIVER");
+	}
+	if (a->sdl_driver)
+		setenv("SDL_VIDEODRIVER", a->sdl_driver, 1);
+	alarm(30); /* a UI that did start is stopped */
+	if (a->check_only)
+		execl(a->t->bin, a->t->bin, "--config", a->t->cfg, "--check", (char *)NULL);
+	else
+		execl(a->t->bin, a->t->bin, "--config", a->t->cfg, (char *)NULL);
+}
+
 /* Run ca-kiosk --config CFG, with --check or as the touch UI; with
  * no_display, without DISPLAY, WAYLAND_DISPLAY, XDG_RUNTIME_DIR and
  * SDL_VIDEODRIVER, then with SDL_VIDEODRIVER=sdl_driver if not NULL. Its
  * output into t->out; its exit status. */
 static int run(struct tenv *t, bool check_only, bool no_display, const char *sdl_driver)
 {
-	int p[2], st;
-	size_t got = 0;
-	ssize_t r;
+	struct run_args a = { t, check_only, no_display, sdl_driver };
+	int fd, st;
 	pid_t pid;
 
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		close(p[0]);
-		if (no_display) {
-			unsetenv("DISPLAY");
-			unsetenv("WAYLAND_DISPLAY");
-			unsetenv("XDG_RUNTIME_DIR");
-			unsetenv("SDL_VIDEODRIVER");
-		}
-		if (sdl_driver)
-			setenv("SDL_VIDEODRIVER", sdl_driver, 1);
-		alarm(30); /* a UI that did start is stopped */
-		if (check_only)
-			execl(t->bin, t->bin, "--config", t->cfg, "--check", (char *)NULL);
-		else
-			execl(t->bin, t->bin, "--config", t->cfg, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	while (got + 1 < sizeof(t->out) &&
-	       (r = read(p[0], t->out + got, sizeof(t->out) - 1 - got)) > 0)
-		got += (size_t)r;
-	t->out[got] = '\0';
-	close(p[0]);
+	pid = childout_start(&fd, exec_kiosk, &a);
+	assert_true(pid > 0);
+	childout_read(fd, t->out, sizeof(t->out));
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
