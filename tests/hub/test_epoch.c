@@ -37,6 +37,7 @@
 #include "core/clock.h"
 #include "../support/hubcall.h"
 #include "../support/sqlpeek.h"
+#include "../support/tmpdir.h"
 
 static struct hubproc hub;
 static char backup[HUBPROC_PATH + 32]; /* made by test 3, restored by test 4 */
@@ -204,7 +205,6 @@ static void test_restore_refused_while_running_then_new_epoch(void **state)
 	char out[2048], live[HUBPROC_PATH + 16], wal[HUBPROC_PATH + 16], *aside;
 	char junk[HUBPROC_PATH + 32];
 	int64_t old_epoch, new_epoch;
-	FILE *f;
 	struct stat sb;
 	json_t *j;
 	long st;
@@ -226,10 +226,7 @@ static void test_restore_refused_while_running_then_new_epoch(void **state)
 	/* Stopped, but not a store: refused, nothing lost, nothing left. */
 	assert_int_equal(hubproc_stop(&hub), 0);
 	snprintf(junk, sizeof(junk), "%s/junk.db", hub.dir);
-	f = fopen(junk, "w");
-	assert_non_null(f);
-	fputs("this is not a database\n", f);
-	fclose(f);
+	assert_int_equal(tmpdir_put(junk, "this is not a database\n"), 0);
 	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "restore", junk, (char *)NULL), 1);
 	assert_true(hubcall_log_has(&hub, "is not a usable hub store (nothing was changed)"));
 	assert_true(file_has_device(live, "after-01"));

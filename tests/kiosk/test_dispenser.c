@@ -32,6 +32,7 @@
 #include "kiosk/device/dispenser.h"
 #include "kiosk/device/dispproto.h"
 #include "../support/dispsim.h"
+#include "../support/tmpdir.h"
 
 /* Serial settings of every serial test. */
 #define T_TIMEOUT_MS 300
@@ -385,15 +386,11 @@ static void test_sim_bad_state_file_reported_with_path(void **state)
 	char dir[64], err[256], path[300];
 	struct config c;
 	struct disp *d;
-	FILE *f;
 
 	(void)state;
 	sim_config(&c, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/dispenser.state", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("ca-dispenser-sim 1\nslots 3\nstock 1 x 3\n", f);
-	fclose(f);
+	assert_int_equal(tmpdir_put(path, "ca-dispenser-sim 1\nslots 3\nstock 1 x 3\n"), 0);
 	assert_int_equal(disp_open(&c, &d, err, sizeof(err)), CA_ERR_CORRUPT);
 	assert_null(d);
 	assert_non_null(strstr(err, path));

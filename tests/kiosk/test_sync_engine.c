@@ -243,28 +243,21 @@ static void test_secret_file_is_read_strictly(void **state)
 {
 	struct tmpenv *t = *state;
 	char path[PATH_MAX + 16], out[200], err[512];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/secret", t->dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fprintf(f, "  %s\n", SECRET);
-	fclose(f);
+	assert_int_equal(tmpdir_put(path, "  " SECRET "\n"), 0);
 	chmod(path, 0600);
 	assert_int_equal(sync_load_secret(path, out, sizeof(out), err, sizeof(err)), CA_OK);
 	assert_string_equal(out, SECRET);
 
-	f = fopen(path, "w");
-	fprintf(f, "not hex at all, %s\n", SECRET);
-	fclose(f);
+	assert_int_equal(tmpdir_put(path, "not hex at all, " SECRET "\n"), 0);
 	assert_int_equal(sync_load_secret(path, out, sizeof(out), err, sizeof(err)),
 			 CA_ERR_CONFIG);
 	assert_non_null(strstr(err, path));
 	assert_null(strstr(err, SECRET));
 	assert_string_equal(out, "");
 
-	f = fopen(path, "w");
-	fclose(f);
+	assert_int_equal(tmpdir_put(path, ""), 0);
 	assert_int_equal(sync_load_secret(path, out, sizeof(out), err, sizeof(err)),
 			 CA_ERR_CONFIG);
 	unlink(path);

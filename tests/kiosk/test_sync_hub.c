@@ -52,6 +52,7 @@
 #include "../fixture.h"
 #include "../support/hubcall.h"
 #include "../support/hubkiosk.h"
+#include "../support/tmpdir.h"
 
 static struct hubproc hub;
 
@@ -399,14 +400,11 @@ struct proxy {
 
 static void proxy_mode(struct proxy *p, const char *mode)
 {
-	char tmp[PATH_MAX + 32];
-	FILE *f;
+	char tmp[PATH_MAX + 32], line[64];
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", p->control);
-	f = fopen(tmp, "w");
-	assert_non_null(f);
-	fprintf(f, "%s\n", mode);
-	fclose(f);
+	snprintf(line, sizeof(line), "%s\n", mode);
+	assert_int_equal(tmpdir_put(tmp, line), 0);
 	assert_int_equal(rename(tmp, p->control), 0);
 }
 

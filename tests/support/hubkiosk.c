@@ -1,5 +1,6 @@
 /* hubkiosk.c - a kiosk of a test hub (see hubkiosk.h). */
 #include "hubkiosk.h"
+#include "tmpdir.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,15 +24,7 @@ static int copy_to(char *dst, size_t n, const char *src)
 /* Write text to path (mode 0600 when secret). */
 static int write_file(const char *path, const char *text, bool secret)
 {
-	FILE *f = fopen(path, "w");
-
-	if (!f || fputs(text, f) == EOF) {
-		fprintf(stderr, "hubkiosk: cannot write %s\n", path);
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	if (fclose(f) != 0)
+	if (tmpdir_put(path, text))
 		return -1;
 	return secret ? chmod(path, 0600) : 0;
 }

@@ -23,6 +23,19 @@ int tmpdir_make(char *dir, size_t n, const char *prefix)
 	return 0;
 }
 
+int tmpdir_put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) == EOF) {
+		fprintf(stderr, "tmpdir: cannot write %s\n", path);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
 /* nftw callback: remove one entry, children before their directory. */
 static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {

@@ -17,6 +17,9 @@ int tmpdir_make(char *dir, size_t n, const char *prefix);
 /* Remove dir and everything below it (links are removed, not followed). */
 int tmpdir_remove(const char *dir);
 
+/* Write text to path, replacing what it held. */
+int tmpdir_put(const char *path, const char *text);
+
 /* A per-test directory with the path of a store in it: the state of
  * tmpenv_setup and tmpenv_teardown, a cmocka per-test setup and teardown. */
 struct tmpenv {
