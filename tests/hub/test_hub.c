@@ -102,6 +102,22 @@ static const char *login(const char *phone)
 	return token;
 }
 
+/* Ask for a login code for phone on DEV (200); the code the hub sent
+ * (ca-hubctl sms last) into out, cut to its 6 digits. */
+static void sms_code(const char *phone, char out[256])
+{
+	char body[64];
+	json_t *j;
+	long st;
+
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", phone);
+	j = sjson("POST", "/v1/login/sms", body, &st);
+	assert_int_equal(st, 200);
+	json_decref(j);
+	assert_int_equal(hubproc_ctl(&hub, out, 256, "sms", "last", phone, (char *)NULL), 0);
+	out[6] = '\0';
+}
+
 /* A record of the outbox as JSON text (malloc'd). */
 static char *record(const char *key, const char *op, const struct ca_app *app, const char *arg)
 {
@@ -138,6 +154,22 @@ static json_t *push(const char *key, const char *op, const struct ca_app *app, c
 static int status_of(json_t *res)
 {
 	return (int)json_integer_value(json_object_get(res, "status"));
+}
+
+/* Push one record of app with a fresh key; it must answer status, and its
+ * result's obj.member must be value. */
+static void push_says(const char *op, const struct ca_app *app, const char *arg, int status,
+		      const char *obj, const char *member, const char *value)
+{
+	char key[37];
+	json_t *res;
+
+	uuid_v4(key);
+	res = push(key, op, app, arg);
+	assert_int_equal(status_of(res), status);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(res, obj), member)),
+			    value);
+	json_decref(res);
 }
 
 /* Push one record of app with a fresh key and no arg; its status. */
@@ -243,6 +275,20 @@ static json_t *push_restock(const char *dev, const char *sec, const char *key, i
 	return res;
 }
 
+/* The GET /v1/feed that got first, sent again as DEV with the same
+ * timestamp and nonce: 401, "replayed". */
+static void assert_replay_refused(const struct hubproc_resp *first)
+{
+	struct hubproc_req q = { .device = DEV, .secret = hall.secret, .ts = first->ts,
+				 .nonce = first->nonce };
+	struct hubproc_resp r;
+
+	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
+	assert_int_equal(r.status, 401);
+	assert_non_null(strstr(r.body, "replayed"));
+	free(r.body);
+}
+
 /* ---- tests ---- */
 
 static void test_tls_and_signed_request_accepted(void **state)
@@ -319,7 +365,7 @@ static void test_client_refuses_wrong_ca_and_host(void **state)
 static void test_bad_requests_are_401(void **state)
 {
 	struct hubproc_req q = { .device = DEV, .secret = hall.secret };
-	struct hubproc_resp r, r2;
+	struct hubproc_resp r;
 	char other[65], out[64];
 
 	(void)state;
@@ -333,13 +379,8 @@ static void test_bad_requests_are_401(void **state)
 	q.secret = hall.secret;
 	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
 	assert_int_equal(r.status, 200);
-	q.ts = r.ts;
-	q.nonce = r.nonce;
-	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r2);
-	assert_int_equal(r2.status, 401);
-	assert_non_null(strstr(r2.body, "replayed"));
+	assert_replay_refused(&r);
 	free(r.body);
-	free(r2.body);
 	/* Stale timestamp, both ways. */
 	q.nonce = NULL;
 	q.ts = (int64_t)time(NULL) - 301;
@@ -407,12 +448,7 @@ static void test_login_flow_and_limits(void **state)
 	assert_int_equal(st, 401);
 	json_decref(j);
 	/* Five wrong tries kill a code: then 429 even with the right one. */
-	j = sjson("POST", "/v1/login/sms", "{\"phone\":\"13900000001\"}", &st);
-	assert_int_equal(st, 200);
-	json_decref(j);
-	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "sms", "last", "13900000001",
-				     (char *)NULL), 0);
-	out[6] = '\0';
+	sms_code("13900000001", out);
 	for (i = 0; i < 5; i++) {
 		char body[80];
 
@@ -456,7 +492,7 @@ static void test_records_idempotent_and_checked(void **state)
 {
 	struct ca_app a, b;
 	json_t *r1, *r2, *res;
-	char key[37], key2[37], *t1, *t2;
+	char key[37], *t1, *t2;
 
 	(void)state;
 	login(PHONE);
@@ -482,22 +518,9 @@ static void test_records_idempotent_and_checked(void **state)
 	assert_int_equal(status_of(r2), 409);
 	json_decref(r2);
 	/* Submit: pending review; then a save is forbidden (403), delete too. */
-	uuid_v4(key2);
-	r2 = push(key2, "submit", &a, "请审核");
-	assert_int_equal(status_of(r2), 200);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(r2, "app"),
-							       "app_status")), "pending_review");
-	json_decref(r2);
-	uuid_v4(key2);
-	r2 = push(key2, "save", &b, NULL);
-	assert_int_equal(status_of(r2), 403);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(r2, "error"),
-							       "code")), "forbidden");
-	json_decref(r2);
-	uuid_v4(key2);
-	r2 = push(key2, "delete", &a, NULL);
-	assert_int_equal(status_of(r2), 403);
-	json_decref(r2);
+	push_says("submit", &a, "请审核", 200, "app", "app_status", "pending_review");
+	push_says("save", &b, NULL, 403, "error", "code", "forbidden");
+	assert_int_equal(push_fresh("delete", &a), 403);
 	json_decref(r1);
 
 	/* Invalid form: saved as a draft, submit is 422 with every field. */
@@ -763,7 +786,7 @@ static void mark_paid_offline(const char *id, const char *proc)
 static void test_restart_keeps_data_and_refuses_old_nonce(void **state)
 {
 	struct hubproc_req q = { .device = DEV, .secret = hall.secret };
-	struct hubproc_resp r, r2;
+	struct hubproc_resp r;
 	char mail[37], onsite[37], out[4096];
 	json_t *a, *j;
 
@@ -783,12 +806,7 @@ static void test_restart_keeps_data_and_refuses_old_nonce(void **state)
 	assert_int_equal(hubproc_restart(&hub), 0);
 
 	/* The old request again: its nonce is remembered across the restart. */
-	q.ts = r.ts;
-	q.nonce = r.nonce;
-	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r2);
-	assert_int_equal(r2.status, 401);
-	assert_non_null(strstr(r2.body, "replayed"));
-	free(r2.body);
+	assert_replay_refused(&r);
 	/* Data kept. */
 	a = feed_app(mail);
 	assert_non_null(a);
@@ -814,13 +832,16 @@ static void test_restart_keeps_data_and_refuses_old_nonce(void **state)
 	json_decref(a);
 	j = feed_all();
 	{
+		static const char *const in_feed[] = {
+			"\"kind\":\"record\"", "证书已制作完成", "\"kind\":\"pickup\"",
+			"\"slot\":\"A3\"", "\"kind\":\"invoice\"",
+		};
 		char *t = json_dumps(j, JSON_COMPACT);
+		size_t i;
 
-		assert_non_null(strstr(t, "\"kind\":\"record\""));
-		assert_non_null(strstr(t, "证书已制作完成"));
-		assert_non_null(strstr(t, "\"kind\":\"pickup\""));
-		assert_non_null(strstr(t, "\"slot\":\"A3\""));
-		assert_non_null(strstr(t, "\"kind\":\"invoice\""));
+		for (i = 0; i < sizeof(in_feed) / sizeof(in_feed[0]); i++)
+			if (!strstr(t, in_feed[i]))
+				fail_msg("no %s in the feed: %s", in_feed[i], t);
 		free(t);
 	}
 	json_decref(j);
@@ -1126,12 +1147,7 @@ static void test_virtual_clock_stale_and_code_expiry(void **state)
 	long st;
 
 	(void)state;
-	j = sjson("POST", "/v1/login/sms", "{\"phone\":\"13900000003\"}", &st);
-	assert_int_equal(st, 200);
-	json_decref(j);
-	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "sms", "last", "13900000003",
-				     (char *)NULL), 0);
-	out[6] = '\0';
+	sms_code("13900000003", out);
 	assert_int_equal(hubproc_ctl(&hub, NULL, 0, "clock", "advance", "400", (char *)NULL), 0);
 	/* A kiosk on real time is now 400 s off the hub: stale. */
 	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
