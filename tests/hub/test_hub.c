@@ -151,6 +151,18 @@ static json_t *push(const char *key, const char *op, const struct ca_app *app, c
 	return res;
 }
 
+/* Fail unless a and b are the same JSON (compared as sorted text). */
+static void assert_same_json(json_t *a, json_t *b)
+{
+	char *ta = json_dumps(a, JSON_SORT_KEYS), *tb = json_dumps(b, JSON_SORT_KEYS);
+
+	assert_non_null(ta);
+	assert_non_null(tb);
+	assert_string_equal(ta, tb);
+	free(ta);
+	free(tb);
+}
+
 static int status_of(json_t *res)
 {
 	return (int)json_integer_value(json_object_get(res, "status"));
@@ -492,7 +504,7 @@ static void test_records_idempotent_and_checked(void **state)
 {
 	struct ca_app a, b;
 	json_t *r1, *r2, *res;
-	char key[37], *t1, *t2;
+	char key[37];
 
 	(void)state;
 	login(PHONE);
@@ -505,11 +517,7 @@ static void test_records_idempotent_and_checked(void **state)
 	assert_true(json_integer_value(json_object_get(json_object_get(r1, "app"), "rev")) > 0);
 	/* Replay: the very same result, nothing new. */
 	r2 = push(key, "save", &a, NULL);
-	t1 = json_dumps(r1, JSON_SORT_KEYS);
-	t2 = json_dumps(r2, JSON_SORT_KEYS);
-	assert_string_equal(t1, t2);
-	free(t1);
-	free(t2);
+	assert_same_json(r1, r2);
 	json_decref(r2);
 	/* Same key, another body: 409. */
 	b = a;
@@ -565,7 +573,6 @@ static void test_records_batch_keeps_per_record_results(void **state)
 	char ka[37], ks[37], kf[37], kg[37], kc[37], *ra, *rs, *rf, *rg, *rc, *body;
 	json_t *j, *j2, *res, *fa, *fc;
 	int64_t rev_a, rev_s, rev_c;
-	char *t1, *t2;
 	long st;
 
 	(void)state;
@@ -598,11 +605,7 @@ static void test_records_batch_keeps_per_record_results(void **state)
 	assert_int_equal(status_of(json_array_get(res, 5)), 200);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(res, 1), "key")), ks);
 	/* The repeated key answers the first result again. */
-	t1 = json_dumps(json_array_get(res, 0), JSON_SORT_KEYS);
-	t2 = json_dumps(json_array_get(res, 6), JSON_SORT_KEYS);
-	assert_string_equal(t1, t2);
-	free(t1);
-	free(t2);
+	assert_same_json(json_array_get(res, 0), json_array_get(res, 6));
 	rev_a = json_integer_value(json_object_get(json_object_get(json_array_get(res, 0), "app"),
 						   "rev"));
 	rev_s = json_integer_value(json_object_get(json_object_get(json_array_get(res, 1), "app"),
@@ -623,11 +626,7 @@ static void test_records_batch_keeps_per_record_results(void **state)
 	 * and is the same 400 again), and no new revision anywhere. */
 	j2 = sjson("POST", "/v1/records", body, &st);
 	assert_int_equal(st, 200);
-	t1 = json_dumps(res, JSON_SORT_KEYS);
-	t2 = json_dumps(json_object_get(j2, "results"), JSON_SORT_KEYS);
-	assert_string_equal(t1, t2);
-	free(t1);
-	free(t2);
+	assert_same_json(res, json_object_get(j2, "results"));
 	json_decref(fc);
 	fc = feed_app(c.id);
 	assert_int_equal(json_integer_value(json_object_get(fc, "rev")), rev_c);
@@ -924,7 +923,7 @@ static void test_restock_records_checked_kept_once_and_listed(void **state)
 		"{\"kiosk\":7,\"slot\":2,\"before\":1,\"after\":10}",
 		"{\"kiosk\":\"" DEV "\",\"slot\":2,\"before\":1,\"after\":10}",
 	};
-	char rsec[65], k1[37], k2[37], key[37], out[4096], *t1, *t2;
+	char rsec[65], k1[37], k2[37], key[37], out[4096];
 	json_t *r1, *r2, *j, *list, *x;
 	size_t i;
 	long st;
@@ -942,11 +941,7 @@ static void test_restock_records_checked_kept_once_and_listed(void **state)
 	/* Replay: the same result, no second row. */
 	r2 = push_restock(RDEV, rsec, k1, 1795000000000,
 			  "{\"kiosk\":\"" RDEV "\",\"slot\":2,\"before\":1,\"after\":10}");
-	t1 = json_dumps(r1, JSON_SORT_KEYS);
-	t2 = json_dumps(r2, JSON_SORT_KEYS);
-	assert_string_equal(t1, t2);
-	free(t1);
-	free(t2);
+	assert_same_json(r1, r2);
 	json_decref(r1);
 	json_decref(r2);
 	assert_int_equal(hub_db_int("SELECT count(*) FROM restocks"), 1);
