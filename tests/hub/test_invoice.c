@@ -202,6 +202,26 @@ static long phone(const char *method, const char *path, const char *form,
 	return raw(NULL, false, true, method, path, form, r);
 }
 
+/* The same; only the status (the body is dropped). */
+static long phone_status(const char *method, const char *path, const char *form)
+{
+	struct hubproc_resp r;
+	long st = phone(method, path, form, &r);
+
+	free(r.body);
+	return st;
+}
+
+/* The right company name on a dead page: status, and no PDF link. */
+static void right_name_refused(const char *path, long status)
+{
+	struct hubproc_resp r;
+
+	assert_int_equal(phone("POST", path, "company=" COMPANY, &r), status);
+	assert_null(strstr(r.body, "id=\"pdf\""));
+	free(r.body);
+}
+
 /* An application paid and invoiced, with its token's page path. */
 static void invoiced_of(struct ca_app *a, const char *ph, const char *company,
 			char session[65], char *path, size_t n)
@@ -319,19 +339,15 @@ static void test_wrong_name_counts_and_locks(void **state)
 	assert_non_null(strstr(r.body, "重新生成二维码"));
 	free(r.body);
 	/* Locked: even the right name is refused now. */
-	assert_int_equal(phone("POST", path, "company=" COMPANY, &r), 403);
-	assert_null(strstr(r.body, "id=\"pdf\""));
-	free(r.body);
-	assert_int_equal(phone("GET", path, NULL, &r), 403);
-	free(r.body);
+	right_name_refused(path, 403);
+	assert_int_equal(phone_status("GET", path, NULL), 403);
 	/* The kiosk gets a new token for a locked one. */
 	j = token_req(session, a.id, &st);
 	assert_int_equal(st, 200);
 	page_path(j, path2, sizeof(path2));
 	assert_string_not_equal(path, path2);
 	json_decref(j);
-	assert_int_equal(phone("GET", path2, NULL, &r), 200);
-	free(r.body);
+	assert_int_equal(phone_status("GET", path2, NULL), 200);
 }
 
 /* The link of the preview's PDF ("/invoice/T/pdf/K") into out. */
@@ -370,8 +386,7 @@ static void test_right_name_preview_and_pdf(void **state)
 
 	/* One wrong try first, then the right name with spaces around it
 	 * (ASCII and an ideographic space). */
-	assert_int_equal(phone("POST", path, "company=x", &r), 200);
-	free(r.body);
+	assert_int_equal(phone_status("POST", path, "company=x"), 200);
 	assert_int_equal(phone("POST", path, "company=++" COMPANY "%E3%80%80", &r), 200);
 	assert_non_null(strstr(r.body, "电子发票预览"));
 	/* The page's address holds the token, the PDF link the key; no other
@@ -393,8 +408,7 @@ static void test_right_name_preview_and_pdf(void **state)
 	assert_true(strncmp(link, path, strlen(path)) == 0);
 	assert_string_not_equal(link, guess);
 
-	assert_int_equal(phone("GET", guess, NULL, &r), 404); /* still not a guessed key */
-	free(r.body);
+	assert_int_equal(phone_status("GET", guess, NULL), 404); /* still not a guessed key */
 	assert_int_equal(phone("GET", link, NULL, &r), 200);
 	assert_string_equal(r.content_type, "application/pdf");
 	assert_string_equal(r.referrer_policy, "no-referrer");
@@ -502,18 +516,14 @@ static void test_expiry_on_the_virtual_clock(void **state)
 	page_path(j, path2, sizeof(path2));
 	assert_string_not_equal(path, path2); /* less than half its life left */
 	json_decref(j);
-	assert_int_equal(phone("GET", path, NULL, &r), 200); /* still alive */
-	free(r.body);
+	assert_int_equal(phone_status("GET", path, NULL), 200); /* still alive */
 
 	advance(TTL_DEFAULT / 2);
 	assert_int_equal(phone("GET", path, NULL, &r), 410);
 	assert_non_null(strstr(r.body, "已过期"));
 	free(r.body);
-	assert_int_equal(phone("POST", path, "company=" COMPANY, &r), 410);
-	assert_null(strstr(r.body, "id=\"pdf\""));
-	free(r.body);
-	assert_int_equal(phone("GET", path2, NULL, &r), 200);
-	free(r.body);
+	right_name_refused(path, 410);
+	assert_int_equal(phone_status("GET", path2, NULL), 200);
 }
 
 /* [invoice] issue_on_payment = true: the payment issues the invoice; the
