@@ -257,12 +257,25 @@ static void test_logout_ends_session_token_refused_and_twice_is_harmless(void **
 	json_decref(j);
 }
 
+/* POST /v1/records with body from dev_d (must be 200); the first record's
+ * status. */
+static int records_status(const char *body)
+{
+	long st;
+	json_t *j = req(&dev_d, NULL, "POST", "/v1/records", body, &st);
+	int res;
+
+	assert_int_equal(st, 200);
+	res = (int)json_integer_value(json_object_get(
+		json_array_get(json_object_get(j, "results"), 0), "status"));
+	json_decref(j);
+	return res;
+}
+
 /* 3. op "logout" in POST /v1/records, as a kiosk's outbox sends it. */
 static void test_logout_record_ends_session_and_replay_changes_nothing(void **state)
 {
 	char tok[65], tok2[65], key[CA_UUID_LEN + 1], body[400];
-	json_t *j;
-	long st;
 
 	(void)state;
 	login(&dev_d, "13800110003", tok);
@@ -270,31 +283,20 @@ static void test_logout_record_ends_session_and_replay_changes_nothing(void **st
 	assert_int_equal(uuid_v4(key), CA_OK);
 	snprintf(body, sizeof(body), "{\"records\":[{\"key\":\"%s\",\"op\":\"logout\","
 		 "\"at_ms\":1795000000000,\"session\":\"%s\"}]}", key, tok);
-	j = req(&dev_d, NULL, "POST", "/v1/records", body, &st);
-	assert_int_equal(st, 200);
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(json_object_get(j, "results"), 0), "status")), 200);
-	json_decref(j);
+	assert_int_equal(records_status(body), 200);
 	assert_int_equal(probe_session(&dev_d, tok), 401);
 
 	/* The person logs in again; a replay of the old row leaves the new
 	 * session alone (it names the old token). */
 	login(&dev_d, "13800110003", tok2);
-	j = req(&dev_d, NULL, "POST", "/v1/records", body, &st);
-	assert_int_equal(st, 200);
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(json_object_get(j, "results"), 0), "status")), 200);
-	json_decref(j);
+	assert_int_equal(records_status(body), 200);
 	assert_int_equal(probe_session(&dev_d, tok2), 404);
 
 	/* A malformed token is refused for good (400). */
 	assert_int_equal(uuid_v4(key), CA_OK);
 	snprintf(body, sizeof(body), "{\"records\":[{\"key\":\"%s\",\"op\":\"logout\","
 		 "\"at_ms\":1795000000000,\"session\":\"nope\"}]}", key);
-	j = req(&dev_d, NULL, "POST", "/v1/records", body, &st);
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(json_object_get(j, "results"), 0), "status")), 400);
-	json_decref(j);
+	assert_int_equal(records_status(body), 400);
 }
 
 int main(void)
