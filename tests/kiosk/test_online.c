@@ -207,6 +207,14 @@ static void login_dev(struct kiosk *k, const char *phone, char token[ONLINE_TOKE
 
 /* ---- 1. demo mode ---- */
 
+/* Start the second hub (demo) with ho and a running kiosk device k on it. */
+static void demo_kiosk(struct kiosk *k, const struct hubproc_opts *ho, const char *device)
+{
+	assert_int_equal(hubproc_start(&demo, ho), 0);
+	kiosk_init(k, &demo, device);
+	start(k);
+}
+
 static void test_demo_hub_sends_its_code_and_it_logs_in(void **state)
 {
 	struct hubproc_opts ho = { .demo_code = "123456" };
@@ -214,9 +222,7 @@ static void test_demo_hub_sends_its_code_and_it_logs_in(void **state)
 	struct kiosk k;
 
 	(void)state;
-	assert_int_equal(hubproc_start(&demo, &ho), 0);
-	kiosk_init(&k, &demo, "online-demo");
-	start(&k);
+	demo_kiosk(&k, &ho, "online-demo");
 	sms(&k, "13800001001", &res);
 	assert_int_equal(res.outcome, ONLINE_OK);
 	assert_int_equal(res.status, 200);
@@ -799,9 +805,7 @@ static void test_device_budget_told_apart_from_phone_limit(void **state)
 	char code[8];
 
 	(void)state;
-	assert_int_equal(hubproc_start(&demo, &ho), 0);
-	kiosk_init(&k, &demo, "online-budget");
-	start(&k);
+	demo_kiosk(&k, &ho, "online-budget");
 	sms(&k, "13800007001", &res);
 	assert_int_equal(res.outcome, ONLINE_OK);
 	assert_string_equal(res.error_code, "");
