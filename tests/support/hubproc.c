@@ -1,5 +1,6 @@
 /* hubproc.c - a real ca-hub for tests (see hubproc.h). */
 #include "hubproc.h"
+#include "membuf.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -357,23 +358,9 @@ int hubproc_device_add(struct hubproc *hp, const char *id, char secret[65])
 }
 
 /* curl write and header callbacks. */
-struct acc {
-	char *p;
-	size_t n;
-};
-
 static size_t on_body(char *d, size_t s, size_t m, void *ud)
 {
-	struct acc *a = ud;
-	char *q = realloc(a->p, a->n + s * m + 1);
-
-	if (!q)
-		return 0;
-	a->p = q;
-	memcpy(a->p + a->n, d, s * m);
-	a->n += s * m;
-	a->p[a->n] = '\0';
-	return s * m;
+	return membuf_add(ud, d, s * m) ? 0 : s * m;
 }
 
 /* The headers on_header keeps: name with ": ", and where the value goes. */
@@ -418,7 +405,7 @@ int hubproc_request(struct hubproc *hp, const struct hubproc_req *q, const char 
 {
 	char url[2200], h[4][200], sig[SIGN_HEX_LEN + 1], resolve[128];
 	struct curl_slist *hl = NULL, *rl = NULL;
-	struct acc a = { 0 };
+	struct membuf a = { 0 };
 	size_t blen = body ? strlen(body) : 0;
 	CURL *cu;
 
