@@ -21,6 +21,7 @@
 #include "core/utf8.h"
 #include "hub/hubcfg.h"
 #include "../fixture.h"
+#include "../support/tmpdir.h"
 
 static const char prices[] =
 	"[prices]\n"
@@ -32,13 +33,7 @@ static const char prices[] =
 /* Write text to a fresh temp file; path into buf. */
 static void write_cfg(char *buf, size_t n, const char *text)
 {
-	int fd;
-
-	snprintf(buf, n, "%s/hubcfg-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	fd = mkstemp(buf);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
+	assert_int_equal(tmpdir_file(buf, n, "hubcfg", text, strlen(text)), 0);
 }
 
 static ca_err load(const char *text, struct hubcfg *c, char *err, size_t errlen)

@@ -23,6 +23,29 @@ int tmpdir_make(char *dir, size_t n, const char *prefix)
 	return 0;
 }
 
+int tmpdir_file(char *path, size_t n, const char *prefix, const void *data, size_t len)
+{
+	const char *tmp = getenv("TMPDIR");
+	int fd;
+
+	if ((size_t)snprintf(path, n, "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix) >= n) {
+		fprintf(stderr, "tmpdir: name too long for %s\n", prefix);
+		return -1;
+	}
+	fd = mkstemp(path);
+	if (fd < 0) {
+		perror(path);
+		return -1;
+	}
+	if (write(fd, data, len) != (ssize_t)len) {
+		perror(path);
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return close(fd) == 0 ? 0 : -1;
+}
+
 int tmpdir_put(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");

@@ -17,6 +17,10 @@ int tmpdir_make(char *dir, size_t n, const char *prefix);
 /* Remove dir and everything below it (links are removed, not followed). */
 int tmpdir_remove(const char *dir);
 
+/* A fresh file $TMPDIR/PREFIX-XXXXXX (mkstemp, mode 0600) holding the len
+ * bytes of data; its path into path (size n). */
+int tmpdir_file(char *path, size_t n, const char *prefix, const void *data, size_t len);
+
 /* Write text to path, replacing what it held. */
 int tmpdir_put(const char *path, const char *text);
 
