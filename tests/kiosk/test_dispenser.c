@@ -240,6 +240,13 @@ static int stock_of(struct disp *d, int slot)
 	return st.stock[slot - 1];
 }
 
+/* The simulator has dispensed keys in all, and slot 1 holds stock. */
+static void assert_keys(struct dispsim *sp, struct disp *d, int keys, int stock)
+{
+	assert_int_equal(dispsim_dispensed(sp), keys);
+	assert_int_equal(stock_of(d, 1), stock);
+}
+
 static void test_sim_dispense_decrements_and_persists(void **state)
 {
 	char dir[64], detail[DISP_TEXT_MAX], path[300], text[512];
@@ -483,8 +490,7 @@ static void test_serial_dispense_success(void **state)
 	assert_int_equal(disp_dispense(d, 1, detail, sizeof(detail)), DISP_OK);
 	assert_non_null(strstr(detail, "dispensed, 4 left"));
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
-	assert_int_equal(dispsim_dispensed(sp), 2);
-	assert_int_equal(stock_of(d, 1), 3);
+	assert_keys(sp, d, 2, 3);
 	assert_int_equal(disp_status(d, &st), CA_OK);
 	assert_int_equal(st.last_result, DISP_OK);
 	disp_close(d);
@@ -563,13 +569,11 @@ static void test_serial_corrupted_answers_recovered_by_retry(void **state)
 	assert_int_equal(dispsim_ctl(sp, "badcrc 1", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
 	/* The retry was answered from the device's memory: one key. */
-	assert_int_equal(dispsim_dispensed(sp), 1);
-	assert_int_equal(stock_of(d, 1), 4);
+	assert_keys(sp, d, 1, 4);
 	/* More damage than retries: no answer, still at most one key. */
 	assert_int_equal(dispsim_ctl(sp, "badcrc 3", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_NO_ANSWER);
-	assert_int_equal(dispsim_dispensed(sp), 2);
-	assert_int_equal(stock_of(d, 1), 3);
+	assert_keys(sp, d, 2, 3);
 	disp_close(d);
 }
 
@@ -597,16 +601,14 @@ static void test_serial_lost_answer_retry_does_not_dispense_twice(void **state)
 
 	assert_int_equal(dispsim_ctl(sp, "lose 1", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
-	assert_int_equal(dispsim_dispensed(sp), 1);
-	assert_int_equal(stock_of(d, 1), 4);
+	assert_keys(sp, d, 1, 4);
 	/* Answers slower than the timeout: the late answer is taken. */
 	assert_int_equal(dispsim_ctl(sp, "slow 400", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
 	assert_int_equal(dispsim_ctl(sp, "slow 0", NULL, 0), 0);
 	/* the device's queued repeats are answered from memory */
 	usleep(1000 * 1000);
-	assert_int_equal(dispsim_dispensed(sp), 2);
-	assert_int_equal(stock_of(d, 1), 3);
+	assert_keys(sp, d, 2, 3);
 	disp_close(d);
 }
 
