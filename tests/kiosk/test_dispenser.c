@@ -475,6 +475,16 @@ static struct disp *ser_open_sim(struct dispsim *sp)
 	return d;
 }
 
+/* The same, with fault (a control line of the simulator) set first. */
+static struct disp *ser_open_faulty(struct dispsim *sp, const char *fault)
+{
+	struct disp *d = ser_open_sim(sp);
+
+	if (dispsim_ctl(sp, fault, NULL, 0) != 0)
+		fail_msg("dispenser-sim refused '%s'", fault);
+	return d;
+}
+
 static void test_serial_dispense_success(void **state)
 {
 	struct dispsim *sp = *state;
@@ -500,9 +510,8 @@ static void test_serial_jam_then_restock_clears(void **state)
 {
 	struct dispsim *sp = *state;
 	struct disp_status st;
-	struct disp *d = ser_open_sim(sp);
+	struct disp *d = ser_open_faulty(sp, "jam");
 
-	assert_int_equal(dispsim_ctl(sp, "jam", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_JAM);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_JAM);
 	assert_int_equal(dispsim_dispensed(sp), 0);
@@ -537,11 +546,10 @@ static void test_serial_no_answer_within_timeout(void **state)
 	struct dispsim *sp = *state;
 	char detail[DISP_TEXT_MAX];
 	struct disp_status st;
-	struct disp *d = ser_open_sim(sp);
+	struct disp *d = ser_open_faulty(sp, "noanswer all");
 	long long t0, ms;
 	const long long budget = (T_RETRIES + 1) * T_TIMEOUT_MS;
 
-	assert_int_equal(dispsim_ctl(sp, "noanswer all", NULL, 0), 0);
 	t0 = ca_mono_ms();
 	assert_int_equal(disp_dispense(d, 1, detail, sizeof(detail)),
 			 DISP_NO_ANSWER);
@@ -562,9 +570,8 @@ static void test_serial_no_answer_within_timeout(void **state)
 static void test_serial_corrupted_answers_recovered_by_retry(void **state)
 {
 	struct dispsim *sp = *state;
-	struct disp *d = ser_open_sim(sp);
+	struct disp *d = ser_open_faulty(sp, "badcrc 2");
 
-	assert_int_equal(dispsim_ctl(sp, "badcrc 2", NULL, 0), 0);
 	assert_int_equal(stock_of(d, 1), 5); /* third STATUS answer is good */
 	assert_int_equal(dispsim_ctl(sp, "badcrc 1", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
@@ -580,10 +587,9 @@ static void test_serial_corrupted_answers_recovered_by_retry(void **state)
 static void test_serial_garbage_before_answers(void **state)
 {
 	struct dispsim *sp = *state;
-	struct disp *d = ser_open_sim(sp);
+	struct disp *d = ser_open_faulty(sp, "garbage 3");
 	long long t0;
 
-	assert_int_equal(dispsim_ctl(sp, "garbage 3", NULL, 0), 0);
 	t0 = ca_mono_ms();
 	assert_int_equal(stock_of(d, 1), 5);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
@@ -597,9 +603,8 @@ static void test_serial_garbage_before_answers(void **state)
 static void test_serial_lost_answer_retry_does_not_dispense_twice(void **state)
 {
 	struct dispsim *sp = *state;
-	struct disp *d = ser_open_sim(sp);
+	struct disp *d = ser_open_faulty(sp, "lose 1");
 
-	assert_int_equal(dispsim_ctl(sp, "lose 1", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
 	assert_keys(sp, d, 1, 4);
 	/* Answers slower than the timeout: the late answer is taken. */
@@ -666,9 +671,8 @@ static void test_serial_door_open_and_event(void **state)
 {
 	struct dispsim *sp = *state;
 	struct disp_status st;
-	struct disp *d = ser_open_sim(sp);
+	struct disp *d = ser_open_faulty(sp, "door open"); /* also sends an EVENT frame */
 
-	assert_int_equal(dispsim_ctl(sp, "door open", NULL, 0), 0); /* also sends an EVENT frame */
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_DOOR_OPEN);
 	assert_int_equal(disp_status(d, &st), CA_OK);
 	assert_true(st.door_open);
