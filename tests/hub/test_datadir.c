@@ -242,5 +242,6 @@ int main(void)
 	};
 
 	hubcall_group(&group);
-	return cmocka_run_group_tests_name("hub/datadir", tests, hubcall_group_setup, hubcall_group_teardown);
+	return cmocka_run_group_tests_name("hub/datadir", tests, hubcall_group_setup,
+					   hubcall_group_teardown);
 }

@@ -657,5 +657,6 @@ int main(void)
 	};
 
 	hubcall_group(&group);
-	return cmocka_run_group_tests_name("hub/pay", tests, hubcall_group_setup, hubcall_group_teardown);
+	return cmocka_run_group_tests_name("hub/pay", tests, hubcall_group_setup,
+					   hubcall_group_teardown);
 }
