@@ -87,6 +87,7 @@ struct tenv {
 	struct store *st;         /* open store or NULL */
 	struct disp *d;           /* open dispenser or NULL */
 	struct ca_app app;        /* a record ready for pickup */
+	struct dispsim sp;        /* the serial tests' simulator; pid 0 otherwise */
 };
 
 static int env_setup(void **state)
@@ -203,6 +204,13 @@ static enum ca_proc_status proc_of(struct store *st, const char *id)
 	return a.proc_status;
 }
 
+/* t->app is in proc, with collects "collect" rows in the outbox. */
+static void assert_app(struct tenv *t, enum ca_proc_status proc, long long collects)
+{
+	assert_int_equal(proc_of(t->st, t->app.id), proc);
+	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), collects);
+}
+
 static int stock_of(struct disp *d, int slot)
 {
 	struct disp_status s;
@@ -235,8 +243,7 @@ static void test_confirmed_dispense_collects_exactly_once(void **state)
 				    &r), PICKUP_OK);
 	assert_int_equal(r.disp, DISP_OK);
 	assert_false(r.intent_pending);
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
+	assert_app(t, CA_PROC_COLLECTED, 1);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 0);
 	assert_int_equal(stock_of(t->d, 1), 4);
 	/* Collected: a second pickup is refused before the device is asked. */
@@ -422,8 +429,7 @@ static void test_worker_status_restock_pickup_and_refusal(void **state)
 	pthread_mutex_lock(&w.mu);
 	assert_true(w.calls >= 4);
 	pthread_mutex_unlock(&w.mu);
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
+	assert_app(t, CA_PROC_COLLECTED, 1);
 	open_disp(t);
 	assert_int_equal(stock_of(t->d, 2), 8);
 }
@@ -583,43 +589,64 @@ static void serial_config(struct tenv *t, const struct dispsim *sp)
 	t->cfg.disp_retries = 1;
 }
 
-/* The simulator started, t's config pointed at it, store and dispenser
- * open, t->app ready for pickup. */
-static void serial_ready(struct tenv *t, struct dispsim *sp)
+/* Per-test setup of the serial tests: the environment, the simulator
+ * started (t->sp), t's config pointed at it, store and dispenser open,
+ * t->app ready for pickup. */
+static int serial_setup(void **state)
 {
-	sim_spawn(sp);
-	serial_config(t, sp);
+	struct tenv *t;
+
+	if (env_setup(state))
+		return -1;
+	t = *state;
+	sim_spawn(&t->sp);
+	serial_config(t, &t->sp);
 	open_store(t);
 	open_disp(t);
 	make_ready(t->st, &t->app, "13812345678");
+	return 0;
+}
+
+/* Close the dispenser and the store, stop the simulator, then the rest. */
+static int serial_teardown(void **state)
+{
+	struct tenv *t = *state;
+
+	close_both(t);
+	dispsim_stop(&t->sp);
+	return env_teardown(state);
+}
+
+/* The simulator answers again ("clear"): recovery (at 9200) resolves the
+ * pending dispense as done; its result into r. */
+static void cleared_then_recovered(struct tenv *t, struct dispsim *sp, struct pickup_result *r)
+{
+	assert_int_equal(dispsim_ctl(sp, "clear", NULL, 0), 0);
+	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9200, FIXTURE_TODAY, r), PICKUP_OK);
+	assert_int_equal(r->disp, DISP_OK);
 }
 
 static void test_serial_success_and_jam(void **state)
 {
 	struct tenv *t = *state;
 	struct pickup_result r;
-	struct dispsim sp;
 	struct ca_app b;
 
-	serial_ready(t, &sp);
 	make_ready(t->st, &b, "13812345678");
 
 	assert_int_equal(pickup_run(t->st, t->d, KIOSK_ID, t->app.id, 1, 9000, FIXTURE_TODAY,
 				    &r), PICKUP_OK);
-	assert_int_equal(dispsim_dispensed(&sp), 1);
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
+	assert_int_equal(dispsim_dispensed(&t->sp), 1);
+	assert_app(t, CA_PROC_COLLECTED, 1);
 
-	assert_int_equal(dispsim_ctl(&sp, "jam", NULL, 0), 0);
+	assert_int_equal(dispsim_ctl(&t->sp, "jam", NULL, 0), 0);
 	assert_int_equal(pickup_run(t->st, t->d, KIOSK_ID, b.id, 1, 9100, FIXTURE_TODAY, &r),
 			 PICKUP_FAILED);
 	assert_int_equal(r.disp, DISP_JAM);
-	assert_int_equal(dispsim_dispensed(&sp), 1);
+	assert_int_equal(dispsim_dispensed(&t->sp), 1);
 	assert_int_equal(proc_of(t->st, b.id), CA_PROC_READY_FOR_PICKUP);
 	assert_int_equal(rows_of_kind(t->db, b.id, STORE_KIND_DISPENSE_FAULT), 1);
 	assert_int_equal(stock_of(t->d, 1), 4);
-	close_both(t);
-	dispsim_stop(&sp);
 }
 
 static void test_3b_serial_silent_after_command_then_resolved(void **state)
@@ -627,9 +654,6 @@ static void test_3b_serial_silent_after_command_then_resolved(void **state)
 	struct tenv *t = *state;
 	struct disp_status ds;
 	struct pickup_result r;
-	struct dispsim sp;
-
-	serial_ready(t, &sp);
 
 	/* pickup_run's steps up to the command, by hand, so that the device
 	 * can go silent between the status and the dispense: it executes the
@@ -637,27 +661,20 @@ static void test_3b_serial_silent_after_command_then_resolved(void **state)
 	 * status questions after it). The outcome is unknown. */
 	assert_int_equal(disp_status(t->d, &ds), CA_OK);
 	assert_int_equal(store_intent_begin(t->st, t->app.id, 1, ds.last_seq, 9000, NULL), CA_OK);
-	assert_int_equal(dispsim_ctl(&sp, "lose 100", NULL, 0), 0);
+	assert_int_equal(dispsim_ctl(&t->sp, "lose 100", NULL, 0), 0);
 	assert_int_equal(disp_dispense(t->d, 1, NULL, 0), DISP_NO_ANSWER);
-	assert_int_equal(dispsim_dispensed(&sp), 1);
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_READY_FOR_PICKUP);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 0);
+	assert_int_equal(dispsim_dispensed(&t->sp), 1);
+	assert_app(t, CA_PROC_READY_FOR_PICKUP, 0);
 	assert_true(intent_pending(t->st));
 	/* Still silent: recovery keeps it pending, collects nothing. */
 	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9100, FIXTURE_TODAY, &r),
 			 PICKUP_UNKNOWN);
 	assert_true(intent_pending(t->st));
 	/* Answers again: the device's status shows the key came out. */
-	assert_int_equal(dispsim_ctl(&sp, "clear", NULL, 0), 0);
-	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9200, FIXTURE_TODAY, &r),
-			 PICKUP_OK);
-	assert_int_equal(r.disp, DISP_OK);
+	cleared_then_recovered(t, &t->sp, &r);
 	assert_false(intent_pending(t->st));
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
-	assert_int_equal(dispsim_dispensed(&sp), 1);
-	close_both(t);
-	dispsim_stop(&sp);
+	assert_app(t, CA_PROC_COLLECTED, 1);
+	assert_int_equal(dispsim_dispensed(&t->sp), 1);
 }
 
 /*
@@ -671,20 +688,16 @@ static void test_3c_unknown_outcome_tells_staff_then_recovery_collects(void **st
 {
 	struct tenv *t = *state;
 	struct pickup_result r;
-	struct dispsim sp;
 	char sql[256];
 
-	serial_ready(t, &sp);
-
-	assert_int_equal(dispsim_ctl(&sp, "hang", NULL, 0), 0);
+	assert_int_equal(dispsim_ctl(&t->sp, "hang", NULL, 0), 0);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(pickup_run(t->st, t->d, KIOSK_ID, t->app.id, 1, 9000, FIXTURE_TODAY,
 				    &r), PICKUP_UNKNOWN);
 	assert_true(r.intent_pending);
-	assert_int_equal(dispsim_dispensed(&sp), 1);
+	assert_int_equal(dispsim_dispensed(&t->sp), 1);
 	assert_true(intent_pending(t->st));
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_READY_FOR_PICKUP);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 0);
+	assert_app(t, CA_PROC_READY_FOR_PICKUP, 0);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 1);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE app_id = '%s' AND"
 		 " json_extract(payload, '$.fault.result') = 'unconfirmed' AND"
@@ -694,17 +707,11 @@ static void test_3c_unknown_outcome_tells_staff_then_recovery_collects(void **st
 	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9100, FIXTURE_TODAY, &r),
 			 PICKUP_UNKNOWN);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 1);
-	assert_int_equal(dispsim_ctl(&sp, "clear", NULL, 0), 0);
-	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9200, FIXTURE_TODAY, &r),
-			 PICKUP_OK);
-	assert_int_equal(r.disp, DISP_OK);
+	cleared_then_recovered(t, &t->sp, &r);
 	assert_false(intent_pending(t->st));
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
+	assert_app(t, CA_PROC_COLLECTED, 1);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 1);
-	assert_int_equal(dispsim_dispensed(&sp), 1);
-	close_both(t);
-	dispsim_stop(&sp);
+	assert_int_equal(dispsim_dispensed(&t->sp), 1);
 }
 
 /* ---- 4. crash recovery for real ---- */
@@ -771,8 +778,7 @@ static void test_crash_between_dispense_and_write_collects_once(void **state)
 	open_disp(t);
 	assert_true(intent_pending(t->st));
 	assert_int_equal(stock_of(t->d, 1), 4);
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_READY_FOR_PICKUP);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 0);
+	assert_app(t, CA_PROC_READY_FOR_PICKUP, 0);
 	close_both(t);
 
 	/* Restart: the worker resolves it at start, from the device's status. */
@@ -792,8 +798,7 @@ static void test_crash_between_dispense_and_write_collects_once(void **state)
 	open_store(t);
 	open_disp(t);
 	assert_false(intent_pending(t->st));
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
+	assert_app(t, CA_PROC_COLLECTED, 1);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 0);
 	assert_int_equal(stock_of(t->d, 1), 4);
 	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM dispense_intents WHERE"
@@ -838,8 +843,7 @@ static void test_4b_crash_before_the_command_fails_stock_unchanged(void **state)
 			 PICKUP_OK);
 	assert_int_not_equal(r.disp, DISP_OK);
 	assert_false(intent_pending(t->st));
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_READY_FOR_PICKUP);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 0);
+	assert_app(t, CA_PROC_READY_FOR_PICKUP, 0);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 1);
 	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM dispense_intents WHERE"
 				 " state = 'failed' AND result = 'interrupted'"), 1);
@@ -888,8 +892,7 @@ static void test_4c_device_silent_at_start_is_retried(void **state)
 		ca_sleep_ms(50);
 	pickup_stop(p);
 	assert_false(intent_pending(t->st));
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
+	assert_app(t, CA_PROC_COLLECTED, 1);
 	open_disp(t);
 	assert_int_equal(stock_of(t->d, 2), 2);
 }
@@ -996,6 +999,16 @@ static const char *hub_str(json_t *show, const char *key)
 	return json_string_value(json_object_get(json_object_get(show, "app"), key));
 }
 
+/* t's config: the kiosk HUB_DEV of the test hub (its CA, short timeouts). */
+static void hub_config(struct tenv *t)
+{
+	snprintf(t->cfg.kiosk_id, sizeof(t->cfg.kiosk_id), "%s", HUB_DEV);
+	copy_to(t->cfg.ca_file, sizeof(t->cfg.ca_file), hub.cacert);
+	t->cfg.connect_timeout_ms = 2000;
+	t->cfg.total_timeout_ms = 8000;
+	t->cfg.sync_interval_s = 1;
+}
+
 static void test_hub_takes_the_fault_once_then_the_collect(void **state)
 {
 	struct tenv *t = *state;
@@ -1010,11 +1023,7 @@ static void test_hub_takes_the_fault_once_then_the_collect(void **state)
 
 	assert_int_equal(hubproc_device_add(&hub, HUB_DEV, secret), 0);
 	hub_login(secret);
-	snprintf(t->cfg.kiosk_id, sizeof(t->cfg.kiosk_id), "%s", HUB_DEV);
-	copy_to(t->cfg.ca_file, sizeof(t->cfg.ca_file), hub.cacert);
-	t->cfg.connect_timeout_ms = 2000;
-	t->cfg.total_timeout_ms = 8000;
-	t->cfg.sync_interval_s = 1;
+	hub_config(t);
 
 	/* An on-site application made on the kiosk and submitted. */
 	open_store(t);
@@ -1118,11 +1127,7 @@ static void test_5b_hub_shows_a_restock_once(void **state)
 
 	/* A kiosk nobody has logged in on: a restock needs no account. */
 	assert_int_equal(hubproc_device_add(&hub, HUB_DEV, secret), 0);
-	snprintf(t->cfg.kiosk_id, sizeof(t->cfg.kiosk_id), "%s", HUB_DEV);
-	copy_to(t->cfg.ca_file, sizeof(t->cfg.ca_file), hub.cacert);
-	t->cfg.connect_timeout_ms = 2000;
-	t->cfg.total_timeout_ms = 8000;
-	t->cfg.sync_interval_s = 1;
+	hub_config(t);
 
 	open_store(t);
 	p = worker_start(t, &now);
@@ -1192,6 +1197,7 @@ static int hub_teardown(void **state)
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
+#define S(fn) cmocka_unit_test_setup_teardown(fn, serial_setup, serial_teardown)
 
 int main(void)
 {
@@ -1201,9 +1207,9 @@ int main(void)
 		T(test_1c_refusals_send_nothing),
 		T(test_worker_status_restock_pickup_and_refusal),
 		T(test_2b_worker_restock_is_recorded_with_before_and_after),
-		T(test_serial_success_and_jam),
-		T(test_3b_serial_silent_after_command_then_resolved),
-		T(test_3c_unknown_outcome_tells_staff_then_recovery_collects),
+		S(test_serial_success_and_jam),
+		S(test_3b_serial_silent_after_command_then_resolved),
+		S(test_3c_unknown_outcome_tells_staff_then_recovery_collects),
 		T(test_crash_between_dispense_and_write_collects_once),
 		T(test_4b_crash_before_the_command_fails_stock_unchanged),
 		T(test_4c_device_silent_at_start_is_retried),
