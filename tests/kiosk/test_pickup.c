@@ -458,16 +458,16 @@ static struct pickup *worker_start(struct tenv *t, int64_t *now)
 	return p;
 }
 
-/* Refill slot to count through the worker p; the result into r. */
-static void restock(struct pickup *p, int slot, int count, struct pickup_result *r)
+/* Refill slot to count through the worker p: the request into *q (for the
+ * caller to vary and send again), the result into r. */
+static void restock(struct pickup *p, struct pickup_req *q, int slot, int count,
+		    struct pickup_result *r)
 {
-	struct pickup_req q;
-
-	memset(&q, 0, sizeof(q));
-	q.op = PICKUP_RESTOCK;
-	q.slot = slot;
-	q.count = count;
-	run_req(p, &q, r);
+	memset(q, 0, sizeof(*q));
+	q->op = PICKUP_RESTOCK;
+	q->slot = slot;
+	q->count = count;
+	run_req(p, q, r);
 }
 
 /* The restock rows of the outbox (payloads parsed), oldest first; how
@@ -515,7 +515,7 @@ static void test_2b_worker_restock_is_recorded_with_before_and_after(void **stat
 	p = worker_start(t, &now);
 
 	/* Slot 2 holds 3 (the config's first stock): refilled to 9. */
-	restock(p, 2, 9, &r);
+	restock(p, &q, 2, 9, &r);
 	assert_int_equal(r.outcome, PICKUP_OK);
 	assert_true(r.recorded);
 	assert_int_equal(r.status.stock[1], 9);
@@ -1118,6 +1118,7 @@ static void test_5b_hub_shows_a_restock_once(void **state)
 	struct tenv *t = *state;
 	int64_t now = 1795000300000;
 	char secret[65], out[4096], body[8192], key[1][CA_UUID_LEN + 1], target[96];
+	struct pickup_req q;
 	struct pickup_result r;
 	struct pickup *p = NULL;
 	json_t *rows[2], *j, *list, *x, *res;
@@ -1131,7 +1132,7 @@ static void test_5b_hub_shows_a_restock_once(void **state)
 
 	open_store(t);
 	p = worker_start(t, &now);
-	restock(p, 2, 9, &r);
+	restock(p, &q, 2, 9, &r);
 	pickup_stop(p);
 	assert_int_equal(r.outcome, PICKUP_OK);
 	assert_true(r.recorded);

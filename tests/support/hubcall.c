@@ -54,6 +54,8 @@ int hubcall_group_setup(void **state)
 int hubcall_group_teardown(void **state)
 {
 	(void)state;
+	if (!group)
+		return -1;
 	if (group->check_exit)
 		return hubcall_finish(group->hub);
 	hubproc_cleanup(group->hub);
