@@ -5,9 +5,11 @@
 #ifndef CA_TEST_FIXTURE_H
 #define CA_TEST_FIXTURE_H
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/app.h"
+#include "core/uuid.h"
 
 /* The date tests treat as today (YYYYMMDD). */
 #define FIXTURE_TODAY 20261124
@@ -43,6 +45,18 @@ static inline void fixture_app_mail(struct ca_app *app)
 	strcpy(app->mail_phone, "0512-58188000");
 	strcpy(app->mail_address, "江苏省苏州市张家港市经济开发区国泰北路1号");
 	strcpy(app->mail_postcode, "215600");
+}
+
+/* A fresh one of account: on-site or mail (as pickup says), a new id. */
+static inline ca_err fixture_app_of(struct ca_app *app, const char *account,
+				    enum ca_pickup pickup)
+{
+	if (pickup == CA_PICKUP_MAIL)
+		fixture_app_mail(app);
+	else
+		fixture_app(app);
+	snprintf(app->account, sizeof(app->account), "%s", account);
+	return uuid_v4(app->id);
 }
 
 #endif

@@ -69,6 +69,7 @@
 #include "core/uuid.h"
 #include "../tests/fixture.h"
 #include "../tests/support/hubproc.h"
+#include "../tests/support/membuf.h"
 
 #define FEED_WAIT_S     25     /* the engine's longest long-poll hold */
 #define HALL_KIOSKS     4      /* kiosks per hall (per source address) */
@@ -323,8 +324,7 @@ struct req {
 	CURL *h;                   /* easy handle, owned; NULL when not made yet */
 	struct curl_slist *hdr;    /* request headers of the request in flight */
 	char *body;                /* request body in flight, owned */
-	char *resp;                /* answer body, owned */
-	size_t resp_n;             /* bytes of it */
+	struct membuf resp;        /* answer body, owned */
 	enum req_kind kind;        /* what it is for */
 	struct kiosk *k;           /* its kiosk; NULL for /health */
 	bool busy;                 /* in the multi handle */
@@ -369,17 +369,9 @@ static size_t on_body(char *d, size_t s, size_t m, void *ud)
 {
 	struct req *q = ud;
 	size_t n = s * m;
-	char *p;
 
-	if (q->resp_n + n > BODY_CAP)
+	if (q->resp.n + n > BODY_CAP || membuf_add(&q->resp, d, n))
 		return 0;
-	p = realloc(q->resp, q->resp_n + n + 1);
-	if (!p)
-		return 0;
-	q->resp = p;
-	memcpy(q->resp + q->resp_n, d, n);
-	q->resp_n += n;
-	q->resp[q->resp_n] = '\0';
 	return n;
 }
 
@@ -457,9 +449,9 @@ static void req_start(struct fleet *fl, struct req *q)
 		curl_easy_reset(q->h);
 	curl_slist_free_all(q->hdr);
 	q->hdr = NULL;
-	free(q->resp);
-	q->resp = NULL;
-	q->resp_n = 0;
+	free(q->resp.p);
+	q->resp.p = NULL;
+	q->resp.n = 0;
 	iface = k ? k->iface : "host!127.3.0.1";
 	if (q->kind == REQ_FEED) {
 		snprintf(target, sizeof(target), "/v1/feed?since=%lld&limit=500&wait=%d",
@@ -565,7 +557,7 @@ static void req_done(struct fleet *fl, struct req *q, CURLcode cc)
 		count_errf(ph, kind, what);
 	}
 	if (ok && q->kind != REQ_HEALTH) {
-		j = json_loads(q->resp ? q->resp : "", 0, NULL);
+		j = json_loads(q->resp.p ? q->resp.p : "", 0, NULL);
 		if (!j) {
 			count_errf(ph, kind, "answer not JSON");
 			ok = false;
@@ -630,7 +622,7 @@ static void req_done(struct fleet *fl, struct req *q, CURLcode cc)
 			}
 		curl_easy_cleanup(q->h);
 		curl_slist_free_all(q->hdr);
-		free(q->resp);
+		free(q->resp.p);
 		free(q);
 	}
 }
@@ -876,6 +868,20 @@ static void hostile_close(struct hconn *c)
 	c->fd = -1;
 }
 
+/* Open c from src and send the first len bytes of head; counted in *ok,
+ * or (closed again) in *failed. Whether it is open. */
+static bool hostile_begin(struct hostile *hs, const char *src, struct hconn *c,
+			  const char *head, size_t len, long *ok, long *failed)
+{
+	if (hostile_open(hs, src, c) != 0 || SSL_write(c->ssl, head, (int)len) <= 0) {
+		hostile_close(c);
+		(*failed)++;
+		return false;
+	}
+	(*ok)++;
+	return true;
+}
+
 /* Whether the hub closed (or answered) c; reads what is there. */
 static bool hostile_cut(struct hconn *c)
 {
@@ -916,13 +922,9 @@ static void *hostile_main(void *ud)
 			if (c->fd >= 0)
 				continue;
 			hs->trick_tries++;
-			if (hostile_open(hs, "127.2.0.2", c) != 0 ||
-			    SSL_write(c->ssl, trick_head, (int)sizeof(trick_head) - 1) <= 0) {
-				hostile_close(c);
-				hs->trick_failed++;
+			if (!hostile_begin(hs, "127.2.0.2", c, trick_head, sizeof(trick_head) - 1,
+					   &hs->trick_ok, &hs->trick_failed))
 				continue;
-			}
-			hs->trick_ok++;
 			c->lines = 0;
 			c->next_ms = ca_mono_ms() + hs->trickle_s * 1000L;
 		}
@@ -937,13 +939,8 @@ static void *hostile_main(void *ud)
 				continue;
 			hs->hold_tries++;
 			opened++;
-			if (hostile_open(hs, "127.2.0.1", c) != 0 ||
-			    SSL_write(c->ssl, half_head, (int)sizeof(half_head) - 1) <= 0) {
-				hostile_close(c);
-				hs->hold_failed++;
-				continue;
-			}
-			hs->hold_ok++;
+			hostile_begin(hs, "127.2.0.1", c, half_head, sizeof(half_head) - 1,
+				      &hs->hold_ok, &hs->hold_failed);
 		}
 		now = ca_mono_ms();
 		for (i = 0; i < hs->holders; i++) {
@@ -1075,8 +1072,8 @@ static long setup_call(CURL *h, struct hubproc *hp, const struct kiosk *k,
 	if (curl_easy_perform(h) == CURLE_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (out)
-		*out = json_loads(q.resp ? q.resp : "", 0, NULL);
-	free(q.resp);
+		*out = json_loads(q.resp.p ? q.resp.p : "", 0, NULL);
+	free(q.resp.p);
 	curl_slist_free_all(hdr);
 	return status;
 }
@@ -1198,7 +1195,7 @@ static int64_t wait_health(struct hubproc *hp, int64_t limit_ms)
 			curl_easy_setopt(h, CURLOPT_WRITEDATA, &q);
 			if (curl_easy_perform(h) == CURLE_OK)
 				curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
-			free(q.resp);
+			free(q.resp.p);
 		}
 		if (st == 200)
 			break;
@@ -1327,7 +1324,7 @@ out:
 					curl_easy_cleanup(qs[j]->h);
 				curl_slist_free_all(qs[j]->hdr);
 				free(qs[j]->body);
-				free(qs[j]->resp);
+				free(qs[j]->resp.p);
 			}
 		}
 		for (i = 0; i < fl.nhealth; i++) {
@@ -1336,7 +1333,7 @@ out:
 			curl_multi_remove_handle(fl.m, q->h);
 			curl_easy_cleanup(q->h);
 			curl_slist_free_all(q->hdr);
-			free(q->resp);
+			free(q->resp.p);
 			free(q);
 		}
 		curl_multi_cleanup(fl.m);
@@ -1483,17 +1480,45 @@ static void usage(FILE *f)
 		"  5 tricklers, 2000 records. $CA_HUB_BIN_DIR picks another ca-hub.\n");
 }
 
-static int int_arg(int argc, char **argv, int *i, int lo, int hi, int *v)
+/* The whole-number options: --NAME VALUE within lo..hi, into a field. */
+static const struct int_opt {
+	const char *name; /* the option */
+	int lo, hi;       /* the values accepted */
+	size_t off;       /* offsetof(struct opts, the field) */
+} int_opts[] = {
+	{ "--kiosks", 1, 15000, offsetof(struct opts, kiosks) },
+	{ "--pushers", 0, 15000, offsetof(struct opts, pushers) },
+	{ "--seconds", 1, 600, offsetof(struct opts, seconds) },
+	{ "--ramp", 0, 600, offsetof(struct opts, ramp_s) },
+	{ "--push-every", 1, 600000, offsetof(struct opts, push_every_ms) },
+	{ "--holders", 0, 5000, offsetof(struct opts, holders) },
+	{ "--tricklers", 0, 1000, offsetof(struct opts, tricklers) },
+	{ "--trickle-every", 1, 600, offsetof(struct opts, trickle_s) },
+	{ "--drain", 0, 100000, offsetof(struct opts, drain) },
+	{ "--max-connections", 1, 1000000, offsetof(struct opts, max_conn) },
+};
+
+/* argv[*i] as one of int_opts: its value (the next argument, *i moved on)
+ * into o. 1 when it is none of them, -1 when its value is missing or out
+ * of range, 0 when taken. */
+static int int_arg(int argc, char **argv, int *i, struct opts *o)
 {
+	const struct int_opt *io = NULL;
 	char *end;
+	size_t k;
 	long x;
 
+	for (k = 0; k < sizeof(int_opts) / sizeof(int_opts[0]) && !io; k++)
+		if (!strcmp(argv[*i], int_opts[k].name))
+			io = &int_opts[k];
+	if (!io)
+		return 1;
 	if (*i + 1 >= argc)
 		return -1;
 	x = strtol(argv[++*i], &end, 10);
-	if (*end || x < lo || x > hi)
+	if (*end || x < io->lo || x > io->hi)
 		return -1;
-	*v = (int)x;
+	*(int *)((char *)o + io->off) = (int)x;
 	return 0;
 }
 
@@ -1522,27 +1547,7 @@ int main(int argc, char **argv)
 			o.holders = 100;
 			o.tricklers = 5;
 			o.drain = 2000;
-		} else if (!strcmp(a, "--kiosks"))
-			bad = int_arg(argc, argv, &i, 1, 15000, &o.kiosks);
-		else if (!strcmp(a, "--pushers"))
-			bad = int_arg(argc, argv, &i, 0, 15000, &o.pushers);
-		else if (!strcmp(a, "--seconds"))
-			bad = int_arg(argc, argv, &i, 1, 600, &o.seconds);
-		else if (!strcmp(a, "--ramp"))
-			bad = int_arg(argc, argv, &i, 0, 600, &o.ramp_s);
-		else if (!strcmp(a, "--push-every"))
-			bad = int_arg(argc, argv, &i, 1, 600000, &o.push_every_ms);
-		else if (!strcmp(a, "--holders"))
-			bad = int_arg(argc, argv, &i, 0, 5000, &o.holders);
-		else if (!strcmp(a, "--tricklers"))
-			bad = int_arg(argc, argv, &i, 0, 1000, &o.tricklers);
-		else if (!strcmp(a, "--trickle-every"))
-			bad = int_arg(argc, argv, &i, 1, 600, &o.trickle_s);
-		else if (!strcmp(a, "--drain"))
-			bad = int_arg(argc, argv, &i, 0, 100000, &o.drain);
-		else if (!strcmp(a, "--max-connections"))
-			bad = int_arg(argc, argv, &i, 1, 1000000, &o.max_conn);
-		else if (!strcmp(a, "--only") && i + 1 < argc) {
+		} else if (!strcmp(a, "--only") && i + 1 < argc) {
 			a = argv[++i];
 			o.fleet = !strcmp(a, "fleet");
 			o.do_drain = !strcmp(a, "drain");
@@ -1551,7 +1556,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else
-			bad = 1;
+			bad = int_arg(argc, argv, &i, &o) != 0;
 		if (bad) {
 			usage(stderr);
 			return 2;

@@ -38,6 +38,19 @@ static void test_init_gives_fresh_draft_defaults(void **ctx)
 static void test_normalize_trims_and_uppercases(void **ctx)
 {
 	struct ca_app a;
+	/* Each field after ca_app_normalize. */
+	const struct {
+		const char *field; /* in a */
+		const char *text;  /* what it must hold */
+	} want[] = {
+		{ a.company, "江苏国泰新点软件有限公司" },
+		{ a.uscc, "91350100M000100Y43" },
+		{ a.handler_id, "11010519491231002X" },
+		{ a.mobile, "13812345678" },
+		{ a.mail_address, "" },
+		{ a.legal_rep, "王 建国" }, /* inner space kept */
+	};
+	size_t i;
 
 	(void)ctx;
 	ca_app_init(&a);
@@ -48,12 +61,8 @@ static void test_normalize_trims_and_uppercases(void **ctx)
 	strcpy(a.mail_address, "   ");
 	strcpy(a.legal_rep, "王 建国");
 	ca_app_normalize(&a);
-	assert_string_equal(a.company, "江苏国泰新点软件有限公司");
-	assert_string_equal(a.uscc, "91350100M000100Y43");
-	assert_string_equal(a.handler_id, "11010519491231002X");
-	assert_string_equal(a.mobile, "13812345678");
-	assert_string_equal(a.mail_address, "");
-	assert_string_equal(a.legal_rep, "王 建国"); /* inner space kept */
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_string_equal(want[i].field, want[i].text);
 }
 
 /* A save takes the form fields only: identity, statuses, the comment and
@@ -149,15 +158,27 @@ static void test_catalog_is_complete(void **ctx)
 /* A failed dispense's text by result name; unknown names read as a fault. */
 static void test_dispense_fault_texts(void **ctx)
 {
+	static const struct {
+		const char *result; /* the dispense result's name */
+		enum msg_id want;   /* the text it reads as */
+	} v[] = {
+		{ "jam", MSG_DISP_FAULT_JAM },
+		{ "empty", MSG_DISP_FAULT_EMPTY },
+		{ "door_open", MSG_DISP_FAULT_DOOR },
+		{ "no_answer", MSG_DISP_FAULT_NO_ANSWER },
+		{ "interrupted", MSG_DISP_FAULT_INTERRUPTED },
+		{ "fault", MSG_DISP_FAULT_OTHER },
+		{ "melted", MSG_DISP_FAULT_OTHER },
+		{ NULL, MSG_DISP_FAULT_OTHER },
+	};
+	size_t i;
+
 	(void)ctx;
-	assert_int_equal(ca_disp_fault_msg("jam"), MSG_DISP_FAULT_JAM);
-	assert_int_equal(ca_disp_fault_msg("empty"), MSG_DISP_FAULT_EMPTY);
-	assert_int_equal(ca_disp_fault_msg("door_open"), MSG_DISP_FAULT_DOOR);
-	assert_int_equal(ca_disp_fault_msg("no_answer"), MSG_DISP_FAULT_NO_ANSWER);
-	assert_int_equal(ca_disp_fault_msg("interrupted"), MSG_DISP_FAULT_INTERRUPTED);
-	assert_int_equal(ca_disp_fault_msg("fault"), MSG_DISP_FAULT_OTHER);
-	assert_int_equal(ca_disp_fault_msg("melted"), MSG_DISP_FAULT_OTHER);
-	assert_int_equal(ca_disp_fault_msg(NULL), MSG_DISP_FAULT_OTHER);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (ca_disp_fault_msg(v[i].result) != v[i].want)
+			fail_msg("ca_disp_fault_msg(%s) is %s, want %s",
+				 v[i].result ? v[i].result : "NULL",
+				 msg_name(ca_disp_fault_msg(v[i].result)), msg_name(v[i].want));
 	assert_non_null(strstr(msg(MSG_DISP_FAULT_JAM), "卡锁"));
 	assert_non_null(strstr(msg(MSG_DISP_FAULT_JAM), "服务窗口"));
 }

@@ -118,16 +118,22 @@ static void test_log_set_level_is_read_back(void **state)
 
 static void test_log_level_from_name_knows_the_four_names(void **state)
 {
+	static const struct {
+		const char *name; /* what a config says */
+		int want;         /* the level, -1: not a level */
+	} v[] = {
+		{ "error", LOG_ERROR }, { "warn", LOG_WARN }, { "info", LOG_INFO },
+		{ "debug", LOG_DEBUG }, { "DEBUG", LOG_DEBUG }, { "warning", -1 },
+		{ "", -1 }, { "info ", -1 }, { NULL, -1 },
+	};
+	size_t i;
+
 	(void)state;
-	assert_int_equal(log_level_from_name("error"), LOG_ERROR);
-	assert_int_equal(log_level_from_name("warn"), LOG_WARN);
-	assert_int_equal(log_level_from_name("info"), LOG_INFO);
-	assert_int_equal(log_level_from_name("debug"), LOG_DEBUG);
-	assert_int_equal(log_level_from_name("DEBUG"), LOG_DEBUG);
-	assert_int_equal(log_level_from_name("warning"), -1);
-	assert_int_equal(log_level_from_name(""), -1);
-	assert_int_equal(log_level_from_name("info "), -1);
-	assert_int_equal(log_level_from_name(NULL), -1);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if ((int)log_level_from_name(v[i].name) != v[i].want)
+			fail_msg("log_level_from_name(%s) is %d, want %d",
+				 v[i].name ? v[i].name : "NULL", (int)log_level_from_name(v[i].name),
+				 v[i].want);
 }
 
 static void test_log_filter_drops_lines_above_the_level(void **state)
@@ -528,45 +534,60 @@ static void test_mask_phone_hides_every_middle_digit(void **state)
 	}
 }
 
-static void test_mask_phone_short_empty_null_give_four_stars(void **state)
+/* An input and what a mask function makes of it. */
+struct mask_vec {
+	const char *in;   /* NULL allowed */
+	const char *want; /* the masked text */
+};
+
+/* Fail unless fn masks the in of every vector of v[0..n) as its want. */
+static void check_masks(char *(*fn)(const char *, char *, size_t), const struct mask_vec *v,
+			size_t n)
 {
 	char out[MASK_BUF];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(fn(v[i].in, out, sizeof(out)), v[i].want) != 0)
+			fail_msg("vector %zu (%.40s): \"%s\", want \"%s\"", i,
+				 v[i].in ? v[i].in : "NULL", out, v[i].want);
+}
+
+static void test_mask_phone_short_empty_null_give_four_stars(void **state)
+{
+	static const struct mask_vec v[] = {
+		{ "1381234", "****" }, { "1", "****" }, { "", "****" }, { NULL, "****" },
+		/* 8 characters is the shortest that keeps 3 + 4. */
+		{ "12345678", "123*5678" },
+	};
 
 	(void)state;
-	assert_string_equal(mask_phone("1381234", out, sizeof(out)), "****");
-	assert_string_equal(mask_phone("1", out, sizeof(out)), "****");
-	assert_string_equal(mask_phone("", out, sizeof(out)), "****");
-	assert_string_equal(mask_phone(NULL, out, sizeof(out)), "****");
-	/* 8 characters is the shortest that keeps 3 + 4. */
-	assert_string_equal(mask_phone("12345678", out, sizeof(out)),
-			    "123*5678");
+	check_masks(mask_phone, v, sizeof(v) / sizeof(v[0]));
 }
 
 static void test_mask_phone_one_star_per_hidden_character(void **state)
 {
-	char out[MASK_BUF];
+	static const struct mask_vec v[] = {
+		{ "+8613812345678", "+86*******5678" }, { "0512-12345678", "051******5678" },
+	};
 
 	(void)state;
-	assert_string_equal(mask_phone("+8613812345678", out, sizeof(out)),
-			    "+86*******5678");
-	assert_string_equal(mask_phone("0512-12345678", out, sizeof(out)),
-			    "051******5678");
+	check_masks(mask_phone, v, sizeof(v) / sizeof(v[0]));
 }
 
 static void test_mask_phone_malformed_or_long_masked_entirely(void **state)
 {
-	char out[MASK_BUF], big[200];
+	static char big[200];
+	const struct mask_vec v[] = {
+		{ "\xff\xfe" "123456789", "****" }, { "138１２３４5678", "****" },
+		{ "138\n12345678", "****" }, { big, "****" },
+	};
+	char out[MASK_BUF];
 
 	(void)state;
-	assert_string_equal(mask_phone("\xff\xfe" "123456789", out,
-				       sizeof(out)), "****");
-	assert_string_equal(mask_phone("138１２３４5678", out, sizeof(out)),
-			    "****");
-	assert_string_equal(mask_phone("138\n12345678", out, sizeof(out)),
-			    "****");
 	memset(big, '7', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	assert_string_equal(mask_phone(big, out, sizeof(out)), "****");
+	check_masks(mask_phone, v, sizeof(v) / sizeof(v[0]));
 	/* The longest that is still masked digit by digit. */
 	big[MASK_BUF - 1] = '\0';
 	mask_phone(big, out, sizeof(out));
@@ -588,34 +609,35 @@ static void test_mask_id_documented_example(void **state)
 
 static void test_mask_id_15_digit_and_shortest(void **state)
 {
-	char out[MASK_BUF];
+	static const struct mask_vec v[] = {
+		{ "320102900307123", "3201*******7123" }, { "123456789", "1234*6789" },
+		{ "12345678", "****" },
+	};
 
 	(void)state;
-	assert_string_equal(mask_id("320102900307123", out, sizeof(out)),
-			    "3201*******7123");
-	assert_string_equal(mask_id("123456789", out, sizeof(out)),
-			    "1234*6789");
-	assert_string_equal(mask_id("12345678", out, sizeof(out)), "****");
+	check_masks(mask_id, v, sizeof(v) / sizeof(v[0]));
 }
 
 static void test_mask_id_empty_null_malformed_long(void **state)
 {
-	char out[MASK_BUF], big[100];
+	static char big[100];
+	const struct mask_vec v[] = {
+		{ "", "****" }, { NULL, "****" }, { "3201021990\x80\x80" "0307123X", "****" },
+		{ "３２０１０２19900307123X", "****" }, { big, "****" },
+	};
 
 	(void)state;
-	assert_string_equal(mask_id("", out, sizeof(out)), "****");
-	assert_string_equal(mask_id(NULL, out, sizeof(out)), "****");
-	assert_string_equal(mask_id("3201021990\x80\x80" "0307123X", out,
-				    sizeof(out)), "****");
-	assert_string_equal(mask_id("３２０１０２19900307123X", out,
-				    sizeof(out)), "****");
 	memset(big, '9', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	assert_string_equal(mask_id(big, out, sizeof(out)), "****");
+	check_masks(mask_id, v, sizeof(v) / sizeof(v[0]));
 }
 
 static void test_mask_text_keeps_first_three_code_points(void **state)
 {
+	static const struct mask_vec v[] = {
+		{ "Zhang San Road 8", "Zha****" }, { "欧阳小明", "欧阳小****" },
+		{ "a😀bc", "a😀b****" },
+	};
 	char out[MASK_BUF];
 
 	(void)state;
@@ -623,21 +645,17 @@ static void test_mask_text_keeps_first_three_code_points(void **state)
 	assert_ptr_equal(mask_text("江苏省苏州市张家港市杨舍镇人民路 1 号",
 				   out, sizeof(out)), out);
 	assert_string_equal(out, "江苏省****");
-	assert_string_equal(mask_text("Zhang San Road 8", out, sizeof(out)),
-			    "Zha****");
-	assert_string_equal(mask_text("欧阳小明", out, sizeof(out)),
-			    "欧阳小****");
-	assert_string_equal(mask_text("a😀bc", out, sizeof(out)), "a😀b****");
+	check_masks(mask_text, v, sizeof(v) / sizeof(v[0]));
 }
 
 static void test_mask_text_short_never_shown_whole(void **state)
 {
-	char out[MASK_BUF];
+	static const struct mask_vec v[] = {
+		{ "王小明", "****" }, { "张三", "****" }, { "a", "****" },
+	};
 
 	(void)state;
-	assert_string_equal(mask_text("王小明", out, sizeof(out)), "****");
-	assert_string_equal(mask_text("张三", out, sizeof(out)), "****");
-	assert_string_equal(mask_text("a", out, sizeof(out)), "****");
+	check_masks(mask_text, v, sizeof(v) / sizeof(v[0]));
 }
 
 static void test_mask_text_empty_and_null_give_empty(void **state)
@@ -652,18 +670,15 @@ static void test_mask_text_empty_and_null_give_empty(void **state)
 
 static void test_mask_text_malformed_utf8_masked_entirely(void **state)
 {
-	char out[MASK_BUF];
+	/* truncated sequence, lone continuation, overlong '/', surrogate */
+	static const struct mask_vec v[] = {
+		{ "江苏\xe7\x9c", "****" }, { "\x80" "abcd", "****" },
+		{ "ab\xc0\xaf" "cd", "****" }, { "abc\xed\xa0\x80", "****" },
+		{ "\xff\xff\xff\xff", "****" },
+	};
 
 	(void)state;
-	/* truncated sequence, lone continuation, overlong '/', surrogate */
-	assert_string_equal(mask_text("江苏\xe7\x9c", out, sizeof(out)), "****");
-	assert_string_equal(mask_text("\x80" "abcd", out, sizeof(out)), "****");
-	assert_string_equal(mask_text("ab\xc0\xaf" "cd", out, sizeof(out)),
-			    "****");
-	assert_string_equal(mask_text("abc\xed\xa0\x80", out, sizeof(out)),
-			    "****");
-	assert_string_equal(mask_text("\xff\xff\xff\xff", out, sizeof(out)),
-			    "****");
+	check_masks(mask_text, v, sizeof(v) / sizeof(v[0]));
 }
 
 static void test_mask_text_long_input_result_stays_small(void **state)
@@ -682,25 +697,27 @@ static void test_mask_text_long_input_result_stays_small(void **state)
 
 static void test_mask_small_buffer_is_never_overrun(void **state)
 {
+	static const struct {
+		char *(*fn)(const char *, char *, size_t); /* the mask */
+		const char *in;                            /* its input */
+		const char *want;                          /* what fits in 5 bytes */
+	} v[] = {
+		{ mask_phone, "13812345678", "138*" },
+		{ mask_id, "32010219900307123X", "3201" },
+		/* Cut on a code point: "江" fits in 5 bytes, "江苏" does not. */
+		{ mask_text, "江苏省苏州市", "江" },
+	};
 	char buf[16];
+	size_t i;
 
 	(void)state;
 	/* n = 5: a prefix of the mask, NUL-terminated, canary untouched. */
-	memset(buf, '#', sizeof(buf));
-	mask_phone("13812345678", buf, 5);
-	assert_string_equal(buf, "138*");
-	assert_int_equal(buf[5], '#');
-
-	memset(buf, '#', sizeof(buf));
-	mask_id("32010219900307123X", buf, 5);
-	assert_string_equal(buf, "3201");
-	assert_int_equal(buf[5], '#');
-
-	/* Cut on a code point: "江" fits in 5 bytes, "江苏" does not. */
-	memset(buf, '#', sizeof(buf));
-	mask_text("江苏省苏州市", buf, 5);
-	assert_string_equal(buf, "江");
-	assert_int_equal(buf[5], '#');
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(buf, '#', sizeof(buf));
+		v[i].fn(v[i].in, buf, 5);
+		assert_string_equal(buf, v[i].want);
+		assert_int_equal(buf[5], '#');
+	}
 
 	memset(buf, '#', sizeof(buf));
 	mask_text("江苏省苏州市", buf, 1);

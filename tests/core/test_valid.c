@@ -17,24 +17,57 @@
 #include "core/valid.h"
 #include "../fixture.h"
 
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A value and what a validator says of it. */
+struct vec {
+	const char *in;     /* the value */
+	enum msg_id want;   /* MSG_NONE: valid; else the message */
+};
+
+/* Fail unless fn (named what) says want of every vector in v[0..n). */
+static void check(enum msg_id (*fn)(const char *), const char *what, const struct vec *v,
+		  size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		enum msg_id got = fn(v[i].in);
+
+		if (got != v[i].want)
+			fail_msg("%s(\"%s\") is %s, want %s", what, v[i].in, msg_name(got),
+				 msg_name(v[i].want));
+	}
+}
+
+/* valid_ric as of FIXTURE_TODAY. */
+static enum msg_id ric_today(const char *s)
+{
+	return valid_ric(s, FIXTURE_TODAY);
+}
+
 static void test_uscc_known_vectors(void **ctx)
 {
-	(void)ctx;
-	assert_int_equal(valid_uscc("91350100M000100Y43"), MSG_NONE);
-	assert_int_equal(valid_uscc("91320582MA1MABCDEU"), MSG_NONE);
-	assert_int_equal(valid_uscc("91320582772456220N"), MSG_NONE);
-	/* GB 32100 allows letters in positions 1-2 (Y: other authorities). */
-	assert_int_equal(valid_uscc("Y1320000MA12345675"), MSG_NONE);
+	static const struct vec v[] = {
+		{ "91350100M000100Y43", MSG_NONE },
+		{ "91320582MA1MABCDEU", MSG_NONE },
+		{ "91320582772456220N", MSG_NONE },
+		/* GB 32100 allows letters in positions 1-2 (Y: other authorities). */
+		{ "Y1320000MA12345675", MSG_NONE },
 
-	assert_int_equal(valid_uscc(""), MSG_V_REQUIRED);
-	assert_int_equal(valid_uscc("91350100M000100Y4"), MSG_V_USCC_LENGTH);
-	assert_int_equal(valid_uscc("91350100M000100Y433"), MSG_V_USCC_LENGTH);
-	assert_int_equal(valid_uscc("91350100M000100Y42"), MSG_V_USCC_CHECK);
-	assert_int_equal(valid_uscc("91350100M000100I43"), MSG_V_USCC_CHARS); /* I */
-	assert_int_equal(valid_uscc("91350100M0001O0Y43"), MSG_V_USCC_CHARS); /* O */
-	assert_int_equal(valid_uscc("91350100m000100y43"), MSG_V_USCC_CHARS); /* lower case */
-	assert_int_equal(valid_uscc("9135010０M000100Y4"), MSG_V_USCC_CHARS);  /* full-width 0 */
-	assert_int_equal(valid_uscc("91A50100M000100Y43"), MSG_V_USCC_REGION);
+		{ "", MSG_V_REQUIRED },
+		{ "91350100M000100Y4", MSG_V_USCC_LENGTH },
+		{ "91350100M000100Y433", MSG_V_USCC_LENGTH },
+		{ "91350100M000100Y42", MSG_V_USCC_CHECK },
+		{ "91350100M000100I43", MSG_V_USCC_CHARS }, /* I */
+		{ "91350100M0001O0Y43", MSG_V_USCC_CHARS }, /* O */
+		{ "91350100m000100y43", MSG_V_USCC_CHARS }, /* lower case */
+		{ "9135010０M000100Y4", MSG_V_USCC_CHARS },  /* full-width 0 */
+		{ "91A50100M000100Y43", MSG_V_USCC_REGION },
+	};
+
+	(void)ctx;
+	check(valid_uscc, "valid_uscc", v, N(v));
 }
 
 static void test_uscc_check_char(void **ctx)
@@ -47,21 +80,25 @@ static void test_uscc_check_char(void **ctx)
 
 static void test_ric_known_vectors(void **ctx)
 {
-	(void)ctx;
-	assert_int_equal(valid_ric("11010519491231002X", FIXTURE_TODAY), MSG_NONE);
-	assert_int_equal(valid_ric("320582199003071232", FIXTURE_TODAY), MSG_NONE);
-	assert_int_equal(valid_ric("320102199003071239", FIXTURE_TODAY), MSG_NONE);
+	static const struct vec v[] = {
+		{ "11010519491231002X", MSG_NONE },
+		{ "320582199003071232", MSG_NONE },
+		{ "320102199003071239", MSG_NONE },
 
-	assert_int_equal(valid_ric("", FIXTURE_TODAY), MSG_V_REQUIRED);
-	assert_int_equal(valid_ric("32058219900307123", FIXTURE_TODAY), MSG_V_RIC_LENGTH);
-	assert_int_equal(valid_ric("11010519491231002x", FIXTURE_TODAY), MSG_V_RIC_CHARS);
-	assert_int_equal(valid_ric("1101051949123100XX", FIXTURE_TODAY), MSG_V_RIC_CHARS);
-	assert_int_equal(valid_ric("320582199003071231", FIXTURE_TODAY), MSG_V_RIC_CHECK);
-	/* Birth dates: not a calendar date, before 1900, in the future. */
-	assert_int_equal(valid_ric("320582199002301232", FIXTURE_TODAY), MSG_V_RIC_DATE);
-	assert_int_equal(valid_ric("320582199013011232", FIXTURE_TODAY), MSG_V_RIC_DATE);
-	assert_int_equal(valid_ric("440524188001010014", FIXTURE_TODAY), MSG_V_RIC_DATE);
-	assert_int_equal(valid_ric("320582202611250000", FIXTURE_TODAY), MSG_V_RIC_DATE);
+		{ "", MSG_V_REQUIRED },
+		{ "32058219900307123", MSG_V_RIC_LENGTH },
+		{ "11010519491231002x", MSG_V_RIC_CHARS },
+		{ "1101051949123100XX", MSG_V_RIC_CHARS },
+		{ "320582199003071231", MSG_V_RIC_CHECK },
+		/* Birth dates: not a calendar date, before 1900, in the future. */
+		{ "320582199002301232", MSG_V_RIC_DATE },
+		{ "320582199013011232", MSG_V_RIC_DATE },
+		{ "440524188001010014", MSG_V_RIC_DATE },
+		{ "320582202611250000", MSG_V_RIC_DATE },
+	};
+
+	(void)ctx;
+	check(ric_today, "valid_ric", v, N(v));
 }
 
 /* A birth date of today is fine, tomorrow is not, whatever the check char. */
@@ -189,28 +226,33 @@ static void test_random_uscc_and_ric_with_one_change(void **ctx)
 
 static void test_mobile_and_phone(void **ctx)
 {
-	(void)ctx;
-	assert_int_equal(valid_mobile("13812345678"), MSG_NONE);
-	assert_int_equal(valid_mobile("19912345678"), MSG_NONE);
-	assert_int_equal(valid_mobile(""), MSG_V_REQUIRED);
-	assert_int_equal(valid_mobile("12812345678"), MSG_V_MOBILE);
-	assert_int_equal(valid_mobile("1381234567"), MSG_V_MOBILE);
-	assert_int_equal(valid_mobile("138123456789"), MSG_V_MOBILE);
-	assert_int_equal(valid_mobile("1381234567a"), MSG_V_MOBILE);
-	assert_int_equal(valid_mobile("+8613812345678"), MSG_V_MOBILE);
+	static const struct vec mobile[] = {
+		{ "13812345678", MSG_NONE },
+		{ "19912345678", MSG_NONE },
+		{ "", MSG_V_REQUIRED },
+		{ "12812345678", MSG_V_MOBILE },
+		{ "1381234567", MSG_V_MOBILE },
+		{ "138123456789", MSG_V_MOBILE },
+		{ "1381234567a", MSG_V_MOBILE },
+		{ "+8613812345678", MSG_V_MOBILE },
+	}, phone[] = {
+		{ "13812345678", MSG_NONE },
+		{ "0512-58188000", MSG_NONE },
+		{ "051258188000", MSG_NONE },
+		{ "010-12345678", MSG_NONE },
+		{ "0512-58188000-123", MSG_NONE },
+		{ "", MSG_V_REQUIRED },
+		{ "58188000", MSG_V_PHONE },
+		{ "0512-581880", MSG_V_PHONE },
+		{ "05-58188000", MSG_V_PHONE },
+		{ "0512-58188000-", MSG_V_PHONE },
+		{ "0512 58188000", MSG_V_PHONE },
+		{ "12812345678", MSG_V_PHONE },
+	};
 
-	assert_int_equal(valid_phone("13812345678"), MSG_NONE);
-	assert_int_equal(valid_phone("0512-58188000"), MSG_NONE);
-	assert_int_equal(valid_phone("051258188000"), MSG_NONE);
-	assert_int_equal(valid_phone("010-12345678"), MSG_NONE);
-	assert_int_equal(valid_phone("0512-58188000-123"), MSG_NONE);
-	assert_int_equal(valid_phone(""), MSG_V_REQUIRED);
-	assert_int_equal(valid_phone("58188000"), MSG_V_PHONE);
-	assert_int_equal(valid_phone("0512-581880"), MSG_V_PHONE);
-	assert_int_equal(valid_phone("05-58188000"), MSG_V_PHONE);
-	assert_int_equal(valid_phone("0512-58188000-"), MSG_V_PHONE);
-	assert_int_equal(valid_phone("0512 58188000"), MSG_V_PHONE);
-	assert_int_equal(valid_phone("12812345678"), MSG_V_PHONE);
+	(void)ctx;
+	check(valid_mobile, "valid_mobile", mobile, N(mobile));
+	check(valid_phone, "valid_phone", phone, N(phone));
 }
 
 static void test_email(void **ctx)
@@ -242,12 +284,16 @@ static void test_email(void **ctx)
 
 static void test_postcode(void **ctx)
 {
+	static const struct vec v[] = {
+		{ "215600", MSG_NONE },
+		{ "", MSG_V_REQUIRED },
+		{ "21560", MSG_V_POSTCODE },
+		{ "2156001", MSG_V_POSTCODE },
+		{ "21560a", MSG_V_POSTCODE },
+	};
+
 	(void)ctx;
-	assert_int_equal(valid_postcode("215600"), MSG_NONE);
-	assert_int_equal(valid_postcode(""), MSG_V_REQUIRED);
-	assert_int_equal(valid_postcode("21560"), MSG_V_POSTCODE);
-	assert_int_equal(valid_postcode("2156001"), MSG_V_POSTCODE);
-	assert_int_equal(valid_postcode("21560a"), MSG_V_POSTCODE);
+	check(valid_postcode, "valid_postcode", v, N(v));
 }
 
 /* Limits count characters, not bytes. */

@@ -13,11 +13,8 @@
 #      directory, and enable the unit (dh_installsystemd).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-fails=0
-ok() { printf 'ok   %s\n' "$1"; }
-bad() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
-t=$(mktemp -d "${TMPDIR:-/tmp}/ca-deb-XXXXXX")
-trap 'rm -rf "$t"' EXIT INT TERM
+. "$root/tests/dist/check.sh"
+scratch deb
 
 # ---- 1. build, lintian ----
 start=$(date +%s)
@@ -102,5 +99,4 @@ for p in kiosk hub; do
 	fi
 done
 
-[ $fails -eq 0 ] && echo "deb: all passed" || echo "deb: $fails failed"
-[ $fails -eq 0 ]
+summary deb

@@ -24,12 +24,8 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${CA_BUILD:-build}
 case "$build" in /*) ;; *) build=$root/$build ;; esac
-fails=0
-t=$(mktemp -d "${TMPDIR:-/tmp}/ca-dist-XXXXXX")
-trap 'rm -rf "$t"' EXIT INT TERM
-
-ok() { printf 'ok   %s\n' "$1"; }
-bad() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
+. "$root/tests/dist/check.sh"
+scratch dist
 # make in the source tree, not in the parent make's jobserver.
 mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$root" BUILD="$build" "$@"; }
 
@@ -141,5 +137,4 @@ for pair in ca-kiosk:/etc/ca-kiosk/kiosk.ini ca-hub:/etc/ca-hub/hub.ini; do
 	fi
 done
 
-[ $fails -eq 0 ] && echo "dist: all passed" || echo "dist: $fails failed"
-[ $fails -eq 0 ]
+summary dist

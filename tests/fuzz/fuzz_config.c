@@ -14,25 +14,17 @@
 #include <unistd.h>
 
 #include "kiosk/config/config.h"
+#include "../support/fuzzfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int fd = -1;
-	static char path[64];
 	static char err[CONFIG_ERR_MAX];
+	const char *path = fuzzfile_put("fuzz.ini", data, size);
 	struct config c;
 	ca_err e;
 
-	if (fd < 0) {
-		fd = memfd_create("fuzz.ini", 0);
-		if (fd < 0)
-			abort();
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	}
-	if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
-		abort();
 	e = config_load(&c, path, err, sizeof(err));
 	if (e != CA_OK && e != CA_ERR_CONFIG)
 		abort();

@@ -25,6 +25,7 @@
 #include "core/utf8.h"
 #include "core/valid.h"
 #include "hub/hubcfg.h"
+#include "../support/fuzzfile.h"
 
 /* Longest line hc_err() makes (its buffer), newline excluded. */
 #define LINE_MAX_BYTES 699
@@ -117,20 +118,11 @@ static void check_message(const char *err, size_t errlen, const char *path)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int fd = -1;
-	static char path[64];
 	static char err[HUBCFG_ERR_MAX];
+	const char *path = fuzzfile_put("hub.ini", data, size);
 	struct hubcfg c;
 	ca_err e;
 
-	if (fd < 0) {
-		fd = memfd_create("hub.ini", 0);
-		if (fd < 0)
-			abort();
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	}
-	if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
-		abort();
 	memset(err, 'x', sizeof(err));
 	e = hubcfg_load(&c, path, err, sizeof(err));
 	if (e == CA_OK) {

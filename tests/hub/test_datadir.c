@@ -34,23 +34,23 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "../support/hubproc.h"
+#include "../support/childout.h"
+#include "../support/hubcall.h"
 
 #define OTHER_UID 65534 /* nobody */
 
 static struct hubproc hub;
 
-static int group_setup(void **state)
-{
-	(void)state;
-	return hubproc_start(&hub, NULL);
-}
+/* The group's hub (hubcall_group_setup starts it). */
+static const struct hubcall_group group = { .hub = &hub };
 
-static int group_teardown(void **state)
+/* In the child: exec ca-hub --config CONFIG --data-dir dir (ctx). */
+static void exec_hub(void *ctx)
 {
-	(void)state;
-	hubproc_cleanup(&hub);
-	return 0;
+	char bin[HUBPROC_PATH + 16];
+
+	snprintf(bin, sizeof(bin), "%s/ca-hub", hub.bin_dir);
+	execl(bin, bin, "--config", hub.config, "--data-dir", (const char *)ctx, (char *)NULL);
 }
 
 /*
@@ -60,24 +60,11 @@ static int group_teardown(void **state)
  */
 static int run_hub(const char *dir, char *out, size_t n)
 {
-	char bin[HUBPROC_PATH + 16];
-	int p[2], st, i;
-	size_t got = 0;
-	ssize_t r;
+	int fd, st, i;
 	pid_t pid;
 
-	snprintf(bin, sizeof(bin), "%s/ca-hub", hub.bin_dir);
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(p[1], 2);
-		dup2(p[1], 1);
-		close(p[0]);
-		execl(bin, bin, "--config", hub.config, "--data-dir", dir, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
+	pid = childout_start(&fd, exec_hub, (void *)dir);
+	assert_true(pid > 0);
 	for (i = 0; i < 200; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			break;
@@ -88,10 +75,7 @@ static int run_hub(const char *dir, char *out, size_t n)
 		waitpid(pid, &st, 0);
 		st = -1;
 	}
-	while (got + 1 < n && (r = read(p[0], out + got, n - 1 - got)) > 0)
-		got += (size_t)r;
-	out[got] = '\0';
-	close(p[0]);
+	childout_read(fd, out, n);
 	return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : -2;
 }
 
@@ -110,20 +94,6 @@ static unsigned mode_of(const char *name)
 static void data_path(char *out, size_t n, const char *name)
 {
 	snprintf(out, n, "%s/%s", hub.data_dir, name);
-}
-
-/* Whether the hub's log contains text. */
-static bool log_has(const char *text)
-{
-	FILE *f = fopen(hub.log, "r");
-	char line[2048];
-	bool found = false;
-
-	assert_non_null(f);
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, text) != NULL;
-	fclose(f);
-	return found;
 }
 
 static long health(long *retry_after)
@@ -161,9 +131,9 @@ static void test_open_modes_are_fixed_at_start(void **state)
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (mode_of(files[i]) != 0600)
 			fail_msg("%s has mode %04o", files[i], mode_of(files[i]));
-	assert_true(log_has("had mode 0755 (open to group or others); now 0700"));
-	assert_true(log_has("hub.db had mode 0644 (open to group or others); now 0600"));
-	assert_true(log_has("admin.token had mode 0644"));
+	assert_true(hubcall_log_has(&hub, "had mode 0755 (open to group or others); now 0700"));
+	assert_true(hubcall_log_has(&hub, "hub.db had mode 0644 (open to group or others); now 0600"));
+	assert_true(hubcall_log_has(&hub, "admin.token had mode 0644"));
 }
 
 /* ---- 2. a symbolic link refused ---- */
@@ -257,7 +227,7 @@ static void test_health_is_503_when_the_store_cannot_be_read(void **state)
 	spoil(path);
 	assert_int_equal(health(&retry), 503);
 	assert_true(retry > 0);
-	assert_true(log_has("health: store unavailable"));
+	assert_true(hubcall_log_has(&hub, "health: store unavailable"));
 	hubproc_kill(&hub);
 }
 
@@ -271,5 +241,7 @@ int main(void)
 		cmocka_unit_test(test_health_is_503_when_the_store_cannot_be_read),
 	};
 
-	return cmocka_run_group_tests_name("hub/datadir", tests, group_setup, group_teardown);
+	hubcall_group(&group);
+	return cmocka_run_group_tests_name("hub/datadir", tests, hubcall_group_setup,
+					   hubcall_group_teardown);
 }

@@ -35,99 +35,58 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "../support/hubproc.h"
+#include "../support/hubcall.h"
+#include "../support/sqlpeek.h"
+#include "../support/tmpdir.h"
 
 static struct hubproc hub;
-static char secret[65];   /* of device DEV */
 static char backup[HUBPROC_PATH + 32]; /* made by test 3, restored by test 4 */
 
 #define DEV "epoch-01"
+static struct hubcall_dev epoch_dev = { .id = DEV }; /* its secret made at the start */
+
+/* The group's hub (hubcall_group_setup starts it), with device DEV. */
+static struct hubcall_dev *const devs[] = { &epoch_dev };
+static const struct hubcall_group group = { .hub = &hub, .devs = devs, .ndevs = 1 };
 
 static int group_setup(void **state)
 {
-	(void)state;
-	if (hubproc_start(&hub, NULL))
+	if (hubcall_group_setup(state))
 		return -1;
 	snprintf(backup, sizeof(backup), "%s/hub-backup.db", hub.dir);
-	return hubproc_device_add(&hub, DEV, secret);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	hubproc_cleanup(&hub);
 	return 0;
 }
 
 /* GET target signed as DEV; the parsed body (caller decrefs), *status. */
 static json_t *feed_get(const char *target, long *status)
 {
-	struct hubproc_req q;
-	struct hubproc_resp r;
-	json_t *j;
+	struct hubproc_req q = { .device = DEV, .secret = epoch_dev.secret };
 
-	memset(&q, 0, sizeof(q));
-	q.device = DEV;
-	q.secret = secret;
-	assert_int_equal(hubproc_request(&hub, &q, "GET", target, NULL, &r), 0);
-	*status = r.status;
-	j = json_loads(r.body, 0, NULL);
-	free(r.body);
-	return j;
+	return hubcall_json(&hub, &q, "GET", target, NULL, status);
 }
 
 /* meta 'epoch' of the SQLite file at path, read without writing anything. */
 static int64_t file_epoch(const char *path)
 {
 	char uri[HUBPROC_PATH + 64];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	int64_t v = -1;
+	long long v = -1;
 
 	snprintf(uri, sizeof(uri), "file:%s?mode=ro", path);
-	assert_int_equal(sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k = 'epoch'", -1, &s,
-					    NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
+	assert_int_equal(sqlpeek_int(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+				     "SELECT v FROM meta WHERE k = 'epoch'", &v), 0);
 	return v;
 }
 
 /* Whether the devices table of the SQLite file at path has id. */
 static bool file_has_device(const char *path, const char *id)
 {
-	char uri[HUBPROC_PATH + 64];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	bool yes;
+	char uri[HUBPROC_PATH + 64], sql[128];
+	long long n = 0;
 
 	snprintf(uri, sizeof(uri), "file:%s?mode=ro", path);
-	assert_int_equal(sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT 1 FROM devices WHERE id = ?1", -1, &s,
-					    NULL), SQLITE_OK);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	yes = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return yes;
-}
-
-/* Whether the hub's log contains text. */
-static bool log_has(const char *text)
-{
-	FILE *f = fopen(hub.log, "r");
-	char line[2048];
-	bool found = false;
-
-	assert_non_null(f);
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, text) != NULL;
-	fclose(f);
-	return found;
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM devices WHERE id = '%s'", id);
+	assert_int_equal(sqlpeek_int(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, sql, &n), 0);
+	return n > 0;
 }
 
 static void db_path(char *out, size_t n, const char *suffix)
@@ -232,7 +191,7 @@ static void test_backup_while_running_then_never_overwritten(void **state)
 	/* Never over an existing file: refused, the file left as it was. */
 	assert_int_equal(hubproc_device_add(&hub, "after-01", other), 0);
 	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "backup", backup, (char *)NULL), 1);
-	assert_true(log_has("exists; refusing to overwrite it"));
+	assert_true(hubcall_log_has(&hub, "exists; refusing to overwrite it"));
 	assert_int_equal(stat(backup, &sb2), 0);
 	assert_int_equal(sb2.st_ino, sb.st_ino);
 	assert_int_equal(sb2.st_size, sb.st_size);
@@ -246,7 +205,6 @@ static void test_restore_refused_while_running_then_new_epoch(void **state)
 	char out[2048], live[HUBPROC_PATH + 16], wal[HUBPROC_PATH + 16], *aside;
 	char junk[HUBPROC_PATH + 32];
 	int64_t old_epoch, new_epoch;
-	FILE *f;
 	struct stat sb;
 	json_t *j;
 	long st;
@@ -258,7 +216,7 @@ static void test_restore_refused_while_running_then_new_epoch(void **state)
 
 	/* The hub runs: refused, and nothing changed. */
 	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "restore", backup, (char *)NULL), 1);
-	assert_true(log_has("is in use by process"));
+	assert_true(hubcall_log_has(&hub, "is in use by process"));
 	assert_true(file_has_device(live, "after-01"));
 	assert_int_equal(file_epoch(live), old_epoch);
 	j = feed_get("/v1/feed?since=0", &st);
@@ -268,12 +226,9 @@ static void test_restore_refused_while_running_then_new_epoch(void **state)
 	/* Stopped, but not a store: refused, nothing lost, nothing left. */
 	assert_int_equal(hubproc_stop(&hub), 0);
 	snprintf(junk, sizeof(junk), "%s/junk.db", hub.dir);
-	f = fopen(junk, "w");
-	assert_non_null(f);
-	fputs("this is not a database\n", f);
-	fclose(f);
+	assert_int_equal(tmpdir_put(junk, "this is not a database\n"), 0);
 	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "restore", junk, (char *)NULL), 1);
-	assert_true(log_has("is not a usable hub store (nothing was changed)"));
+	assert_true(hubcall_log_has(&hub, "is not a usable hub store (nothing was changed)"));
 	assert_true(file_has_device(live, "after-01"));
 	assert_int_equal(file_epoch(live), old_epoch);
 	db_path(junk, sizeof(junk), ".restore");
@@ -317,5 +272,6 @@ int main(void)
 		cmocka_unit_test(test_restore_refused_while_running_then_new_epoch),
 	};
 
-	return cmocka_run_group_tests_name("hub/epoch", tests, group_setup, group_teardown);
+	hubcall_group(&group);
+	return cmocka_run_group_tests_name("hub/epoch", tests, group_setup, hubcall_group_teardown);
 }

@@ -41,35 +41,15 @@
 #include "core/uuid.h"
 #include "hub/db.h"
 #include "../fixture.h"
-#include "../support/hubproc.h"
+#include "../support/hubcall.h"
+#include "../support/sqlpeek.h"
 
 static struct hubproc hub;
-static char secret[65];        /* of device hall-01 */
 static int64_t clock_offset;   /* how far the hub's virtual clock was moved */
 
 #define DEV "hall-01"
+static struct hubcall_dev hall = { .id = DEV }; /* its secret made at the start */
 #define PHONE "13812345678"
-
-static int group_setup(void **state)
-{
-	struct hubproc_opts o = { .virtual_clock = true };
-
-	(void)state;
-	if (hubproc_start(&hub, &o))
-		return -1;
-	return hubproc_device_add(&hub, DEV, secret);
-}
-
-static int group_teardown(void **state)
-{
-	int st = hubproc_stop(&hub);
-
-	(void)state;
-	hubproc_cleanup(&hub);
-	if (st != 0)
-		fprintf(stderr, "ca-hub exited with %d at SIGTERM\n", st);
-	return st == 0 ? 0 : -1;
-}
 
 /* A signed request as device dev with key sec. */
 static long sreq(const char *dev, const char *sec, const char *method, const char *target,
@@ -81,16 +61,20 @@ static long sreq(const char *dev, const char *sec, const char *method, const cha
 	return r->status;
 }
 
+/* The group's hub (hubcall_group_setup starts it): the virtual clock, the
+ * devices provisioned; it must exit 0 at SIGTERM. */
+static struct hubcall_dev *const devs[] = { &hall };
+static const struct hubcall_group group = {
+	.hub = &hub, .opts = { .virtual_clock = true }, .devs = devs, .ndevs = 1,
+	.check_exit = true,
+};
+
 /* Same, answer parsed; the body is freed. */
 static json_t *sjson(const char *method, const char *target, const char *body, long *status)
 {
-	struct hubproc_resp r;
-	json_t *j;
+	struct hubproc_req q = { .device = DEV, .secret = hall.secret, .ts_offset = clock_offset };
 
-	*status = sreq(DEV, secret, method, target, body, &r);
-	j = json_loads(r.body, 0, NULL);
-	free(r.body);
-	return j;
+	return hubcall_json(&hub, &q, method, target, body, status);
 }
 
 /* Log phone in on DEV; returns the session token (static). */
@@ -116,6 +100,22 @@ static const char *login(const char *phone)
 	assert_string_equal(json_string_value(json_object_get(j, "account")), phone);
 	json_decref(j);
 	return token;
+}
+
+/* Ask for a login code for phone on DEV (200); the code the hub sent
+ * (ca-hubctl sms last) into out, cut to its 6 digits. */
+static void sms_code(const char *phone, char out[256])
+{
+	char body[64];
+	json_t *j;
+	long st;
+
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", phone);
+	j = sjson("POST", "/v1/login/sms", body, &st);
+	assert_int_equal(st, 200);
+	json_decref(j);
+	assert_int_equal(hubproc_ctl(&hub, out, 256, "sms", "last", phone, (char *)NULL), 0);
+	out[6] = '\0';
 }
 
 /* A record of the outbox as JSON text (malloc'd). */
@@ -151,20 +151,57 @@ static json_t *push(const char *key, const char *op, const struct ca_app *app, c
 	return res;
 }
 
+/* Fail unless a and b are the same JSON (compared as sorted text). */
+static void assert_same_json(json_t *a, json_t *b)
+{
+	char *ta = json_dumps(a, JSON_SORT_KEYS), *tb = json_dumps(b, JSON_SORT_KEYS);
+
+	assert_non_null(ta);
+	assert_non_null(tb);
+	assert_string_equal(ta, tb);
+	free(ta);
+	free(tb);
+}
+
 static int status_of(json_t *res)
 {
 	return (int)json_integer_value(json_object_get(res, "status"));
 }
 
+/* Push one record of app with a fresh key; it must answer status, and its
+ * result's obj.member must be value. */
+static void push_says(const char *op, const struct ca_app *app, const char *arg, int status,
+		      const char *obj, const char *member, const char *value)
+{
+	char key[37];
+	json_t *res;
+
+	uuid_v4(key);
+	res = push(key, op, app, arg);
+	assert_int_equal(status_of(res), status);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(res, obj), member)),
+			    value);
+	json_decref(res);
+}
+
+/* Push one record of app with a fresh key and no arg; its status. */
+static int push_fresh(const char *op, const struct ca_app *app)
+{
+	char key[37];
+	json_t *res;
+	int st;
+
+	uuid_v4(key);
+	res = push(key, op, app, NULL);
+	st = status_of(res);
+	json_decref(res);
+	return st;
+}
+
 /* A fresh valid application of phone. */
 static void new_app(struct ca_app *a, const char *phone, enum ca_pickup pickup)
 {
-	if (pickup == CA_PICKUP_MAIL)
-		fixture_app_mail(a);
-	else
-		fixture_app(a);
-	assert_int_equal(uuid_v4(a->id), CA_OK);
-	snprintf(a->account, sizeof(a->account), "%s", phone);
+	assert_int_equal(fixture_app_of(a, phone, pickup), CA_OK);
 }
 
 /* The feed from since (no wait); new reference. */
@@ -225,15 +262,7 @@ static json_t *feed_app(const char *id)
 /* An admin GET (Bearer token); the answer parsed, its status into *status. */
 static json_t *admin_get(const char *target, long *status)
 {
-	struct hubproc_req q = { .bearer = hub.token };
-	struct hubproc_resp r;
-	json_t *j;
-
-	hubproc_request(&hub, &q, "GET", target, NULL, &r);
-	*status = r.status;
-	j = json_loads(r.body ? r.body : "", 0, NULL);
-	free(r.body);
-	return j;
+	return hubcall_admin(&hub, "GET", target, NULL, status);
 }
 
 /* Push one record of op "restock" as device dev: member "restock" is the
@@ -258,6 +287,20 @@ static json_t *push_restock(const char *dev, const char *sec, const char *key, i
 	return res;
 }
 
+/* The GET /v1/feed that got first, sent again as DEV with the same
+ * timestamp and nonce: 401, "replayed". */
+static void assert_replay_refused(const struct hubproc_resp *first)
+{
+	struct hubproc_req q = { .device = DEV, .secret = hall.secret, .ts = first->ts,
+				 .nonce = first->nonce };
+	struct hubproc_resp r;
+
+	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
+	assert_int_equal(r.status, 401);
+	assert_non_null(strstr(r.body, "replayed"));
+	free(r.body);
+}
+
 /* ---- tests ---- */
 
 static void test_tls_and_signed_request_accepted(void **state)
@@ -265,13 +308,13 @@ static void test_tls_and_signed_request_accepted(void **state)
 	struct hubproc_resp r;
 
 	(void)state;
-	assert_int_equal(sreq(DEV, secret, "GET", "/v1/feed?since=0", NULL, &r), 200);
+	assert_int_equal(sreq(DEV, hall.secret, "GET", "/v1/feed?since=0", NULL, &r), 200);
 	assert_non_null(strstr(r.body, "\"changes\""));
 	assert_true(strlen(r.date) > 20); /* the hub's clock, for the kiosk */
 	free(r.body);
 	/* localhost is in the certificate too. */
 	{
-		struct hubproc_req q = { .device = DEV, .secret = secret, .host = "localhost" };
+		struct hubproc_req q = { .device = DEV, .secret = hall.secret, .host = "localhost" };
 
 		hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
 		assert_int_equal(r.status, 200);
@@ -315,7 +358,7 @@ static void test_form_template_page(void **state)
 
 static void test_client_refuses_wrong_ca_and_host(void **state)
 {
-	struct hubproc_req q = { .device = DEV, .secret = secret, .cacert = hub.other_ca };
+	struct hubproc_req q = { .device = DEV, .secret = hall.secret, .cacert = hub.other_ca };
 	struct hubproc_resp r;
 
 	(void)state;
@@ -333,8 +376,8 @@ static void test_client_refuses_wrong_ca_and_host(void **state)
 
 static void test_bad_requests_are_401(void **state)
 {
-	struct hubproc_req q = { .device = DEV, .secret = secret };
-	struct hubproc_resp r, r2;
+	struct hubproc_req q = { .device = DEV, .secret = hall.secret };
+	struct hubproc_resp r;
 	char other[65], out[64];
 
 	(void)state;
@@ -345,16 +388,11 @@ static void test_bad_requests_are_401(void **state)
 	assert_non_null(strstr(r.body, "\"unauthorized\""));
 	free(r.body);
 	/* Replayed nonce: the same request twice. */
-	q.secret = secret;
+	q.secret = hall.secret;
 	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
 	assert_int_equal(r.status, 200);
-	q.ts = r.ts;
-	q.nonce = r.nonce;
-	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r2);
-	assert_int_equal(r2.status, 401);
-	assert_non_null(strstr(r2.body, "replayed"));
+	assert_replay_refused(&r);
 	free(r.body);
-	free(r2.body);
 	/* Stale timestamp, both ways. */
 	q.nonce = NULL;
 	q.ts = (int64_t)time(NULL) - 301;
@@ -367,7 +405,7 @@ static void test_bad_requests_are_401(void **state)
 	assert_int_equal(r.status, 401);
 	free(r.body);
 	/* Unknown device. */
-	assert_int_equal(sreq("hall-99", secret, "GET", "/v1/feed", NULL, &r), 401);
+	assert_int_equal(sreq("hall-99", hall.secret, "GET", "/v1/feed", NULL, &r), 401);
 	/* The answer never says which device ids exist (test_limits.c compares
 	 * it with the disabled and bad-signature answers). */
 	assert_non_null(strstr(r.body, "device authentication failed"));
@@ -422,12 +460,7 @@ static void test_login_flow_and_limits(void **state)
 	assert_int_equal(st, 401);
 	json_decref(j);
 	/* Five wrong tries kill a code: then 429 even with the right one. */
-	j = sjson("POST", "/v1/login/sms", "{\"phone\":\"13900000001\"}", &st);
-	assert_int_equal(st, 200);
-	json_decref(j);
-	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "sms", "last", "13900000001",
-				     (char *)NULL), 0);
-	out[6] = '\0';
+	sms_code("13900000001", out);
 	for (i = 0; i < 5; i++) {
 		char body[80];
 
@@ -442,7 +475,7 @@ static void test_login_flow_and_limits(void **state)
 		struct hubproc_resp r;
 
 		snprintf(body, sizeof(body), "{\"phone\":\"13900000001\",\"code\":\"%.6s\"}", out);
-		assert_int_equal(sreq(DEV, secret, "POST", "/v1/login", body, &r), 429);
+		assert_int_equal(sreq(DEV, hall.secret, "POST", "/v1/login", body, &r), 429);
 		assert_true(r.retry_after > 0);
 		free(r.body);
 	}
@@ -455,7 +488,7 @@ static void test_login_flow_and_limits(void **state)
 	{
 		struct hubproc_resp r;
 
-		assert_int_equal(sreq(DEV, secret, "POST", "/v1/login/sms",
+		assert_int_equal(sreq(DEV, hall.secret, "POST", "/v1/login/sms",
 				      "{\"phone\":\"13900000002\"}", &r), 429);
 		assert_true(r.retry_after > 3000 && r.retry_after <= 3601);
 		assert_non_null(strstr(r.body, "rate_limited"));
@@ -471,7 +504,7 @@ static void test_records_idempotent_and_checked(void **state)
 {
 	struct ca_app a, b;
 	json_t *r1, *r2, *res;
-	char key[37], key2[37], *t1, *t2;
+	char key[37];
 
 	(void)state;
 	login(PHONE);
@@ -484,11 +517,7 @@ static void test_records_idempotent_and_checked(void **state)
 	assert_true(json_integer_value(json_object_get(json_object_get(r1, "app"), "rev")) > 0);
 	/* Replay: the very same result, nothing new. */
 	r2 = push(key, "save", &a, NULL);
-	t1 = json_dumps(r1, JSON_SORT_KEYS);
-	t2 = json_dumps(r2, JSON_SORT_KEYS);
-	assert_string_equal(t1, t2);
-	free(t1);
-	free(t2);
+	assert_same_json(r1, r2);
 	json_decref(r2);
 	/* Same key, another body: 409. */
 	b = a;
@@ -497,32 +526,16 @@ static void test_records_idempotent_and_checked(void **state)
 	assert_int_equal(status_of(r2), 409);
 	json_decref(r2);
 	/* Submit: pending review; then a save is forbidden (403), delete too. */
-	uuid_v4(key2);
-	r2 = push(key2, "submit", &a, "请审核");
-	assert_int_equal(status_of(r2), 200);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(r2, "app"),
-							       "app_status")), "pending_review");
-	json_decref(r2);
-	uuid_v4(key2);
-	r2 = push(key2, "save", &b, NULL);
-	assert_int_equal(status_of(r2), 403);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(r2, "error"),
-							       "code")), "forbidden");
-	json_decref(r2);
-	uuid_v4(key2);
-	r2 = push(key2, "delete", &a, NULL);
-	assert_int_equal(status_of(r2), 403);
-	json_decref(r2);
+	push_says("submit", &a, "请审核", 200, "app", "app_status", "pending_review");
+	push_says("save", &b, NULL, 403, "error", "code", "forbidden");
+	assert_int_equal(push_fresh("delete", &a), 403);
 	json_decref(r1);
 
 	/* Invalid form: saved as a draft, submit is 422 with every field. */
 	new_app(&b, PHONE, CA_PICKUP_MAIL);
 	snprintf(b.uscc, sizeof(b.uscc), "%s", "91320582MA1MABCDE0");
 	b.mail_address[0] = '\0';
-	uuid_v4(key);
-	res = push(key, "save", &b, NULL);
-	assert_int_equal(status_of(res), 200);
-	json_decref(res);
+	assert_int_equal(push_fresh("save", &b), 200);
 	uuid_v4(key);
 	res = push(key, "submit", &b, NULL);
 	assert_int_equal(status_of(res), 422);
@@ -537,20 +550,11 @@ static void test_records_idempotent_and_checked(void **state)
 	}
 	json_decref(res);
 	/* A draft can be deleted. */
-	uuid_v4(key);
-	res = push(key, "delete", &b, NULL);
-	assert_int_equal(status_of(res), 200);
-	json_decref(res);
+	assert_int_equal(push_fresh("delete", &b), 200);
 	/* An account that never logged in here: 404. Unknown op: 400. */
 	new_app(&b, "13700000000", CA_PICKUP_ONSITE);
-	uuid_v4(key);
-	res = push(key, "save", &b, NULL);
-	assert_int_equal(status_of(res), 404);
-	json_decref(res);
-	uuid_v4(key);
-	res = push(key, "approve", &a, NULL);
-	assert_int_equal(status_of(res), 400);
-	json_decref(res);
+	assert_int_equal(push_fresh("save", &b), 404);
+	assert_int_equal(push_fresh("approve", &a), 400);
 }
 
 /*
@@ -569,7 +573,6 @@ static void test_records_batch_keeps_per_record_results(void **state)
 	char ka[37], ks[37], kf[37], kg[37], kc[37], *ra, *rs, *rf, *rg, *rc, *body;
 	json_t *j, *j2, *res, *fa, *fc;
 	int64_t rev_a, rev_s, rev_c;
-	char *t1, *t2;
 	long st;
 
 	(void)state;
@@ -602,11 +605,7 @@ static void test_records_batch_keeps_per_record_results(void **state)
 	assert_int_equal(status_of(json_array_get(res, 5)), 200);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(res, 1), "key")), ks);
 	/* The repeated key answers the first result again. */
-	t1 = json_dumps(json_array_get(res, 0), JSON_SORT_KEYS);
-	t2 = json_dumps(json_array_get(res, 6), JSON_SORT_KEYS);
-	assert_string_equal(t1, t2);
-	free(t1);
-	free(t2);
+	assert_same_json(json_array_get(res, 0), json_array_get(res, 6));
 	rev_a = json_integer_value(json_object_get(json_object_get(json_array_get(res, 0), "app"),
 						   "rev"));
 	rev_s = json_integer_value(json_object_get(json_object_get(json_array_get(res, 1), "app"),
@@ -627,11 +626,7 @@ static void test_records_batch_keeps_per_record_results(void **state)
 	 * and is the same 400 again), and no new revision anywhere. */
 	j2 = sjson("POST", "/v1/records", body, &st);
 	assert_int_equal(st, 200);
-	t1 = json_dumps(res, JSON_SORT_KEYS);
-	t2 = json_dumps(json_object_get(j2, "results"), JSON_SORT_KEYS);
-	assert_string_equal(t1, t2);
-	free(t1);
-	free(t2);
+	assert_same_json(res, json_object_get(j2, "results"));
 	json_decref(fc);
 	fc = feed_app(c.id);
 	assert_int_equal(json_integer_value(json_object_get(fc, "rev")), rev_c);
@@ -651,18 +646,10 @@ static void test_records_batch_keeps_per_record_results(void **state)
 static void submitted_of(const char *phone, char id[37], enum ca_pickup pickup)
 {
 	struct ca_app a;
-	char key[37];
-	json_t *r;
 
 	new_app(&a, phone, pickup);
-	uuid_v4(key);
-	r = push(key, "save", &a, NULL);
-	assert_int_equal(status_of(r), 200);
-	json_decref(r);
-	uuid_v4(key);
-	r = push(key, "submit", &a, NULL);
-	assert_int_equal(status_of(r), 200);
-	json_decref(r);
+	assert_int_equal(push_fresh("save", &a), 200);
+	assert_int_equal(push_fresh("submit", &a), 200);
 	memcpy(id, a.id, 37);
 }
 
@@ -727,7 +714,7 @@ static void *poller(void *p)
 	struct hubproc_resp r;
 	int64_t t0 = ca_mono_ms();
 
-	pa->status = sreq(DEV, secret, "GET", pa->target, NULL, &r);
+	pa->status = sreq(DEV, hall.secret, "GET", pa->target, NULL, &r);
 	pa->took_ms = ca_mono_ms() - t0;
 	pa->body = r.body;
 	return NULL;
@@ -784,23 +771,21 @@ static void test_feed_long_poll_returns_on_change(void **state)
 static void mark_paid_offline(const char *id, const char *proc)
 {
 	char path[HUBPROC_PATH + 16], *sql;
-	sqlite3 *db;
+	int changed = 0;
 
 	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_true(asprintf(&sql, "UPDATE applications SET body = json_set(body,"
 			     " '$.pay_status', 'paid', '$.proc_status', '%s') WHERE id = '%s'",
 			     proc, id) > 0);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_changes(db), 1);
+	assert_int_equal(sqlpeek_exec(path, sql, &changed), 0);
+	assert_int_equal(changed, 1);
 	free(sql);
-	sqlite3_close(db);
 }
 
 static void test_restart_keeps_data_and_refuses_old_nonce(void **state)
 {
-	struct hubproc_req q = { .device = DEV, .secret = secret };
-	struct hubproc_resp r, r2;
+	struct hubproc_req q = { .device = DEV, .secret = hall.secret };
+	struct hubproc_resp r;
 	char mail[37], onsite[37], out[4096];
 	json_t *a, *j;
 
@@ -820,12 +805,7 @@ static void test_restart_keeps_data_and_refuses_old_nonce(void **state)
 	assert_int_equal(hubproc_restart(&hub), 0);
 
 	/* The old request again: its nonce is remembered across the restart. */
-	q.ts = r.ts;
-	q.nonce = r.nonce;
-	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r2);
-	assert_int_equal(r2.status, 401);
-	assert_non_null(strstr(r2.body, "replayed"));
-	free(r2.body);
+	assert_replay_refused(&r);
 	/* Data kept. */
 	a = feed_app(mail);
 	assert_non_null(a);
@@ -851,13 +831,16 @@ static void test_restart_keeps_data_and_refuses_old_nonce(void **state)
 	json_decref(a);
 	j = feed_all();
 	{
+		static const char *const in_feed[] = {
+			"\"kind\":\"record\"", "证书已制作完成", "\"kind\":\"pickup\"",
+			"\"slot\":\"A3\"", "\"kind\":\"invoice\"",
+		};
 		char *t = json_dumps(j, JSON_COMPACT);
+		size_t i;
 
-		assert_non_null(strstr(t, "\"kind\":\"record\""));
-		assert_non_null(strstr(t, "证书已制作完成"));
-		assert_non_null(strstr(t, "\"kind\":\"pickup\""));
-		assert_non_null(strstr(t, "\"slot\":\"A3\""));
-		assert_non_null(strstr(t, "\"kind\":\"invoice\""));
+		for (i = 0; i < sizeof(in_feed) / sizeof(in_feed[0]); i++)
+			if (!strstr(t, in_feed[i]))
+				fail_msg("no %s in the feed: %s", in_feed[i], t);
 		free(t);
 	}
 	json_decref(j);
@@ -882,18 +865,10 @@ static void test_restart_keeps_data_and_refuses_old_nonce(void **state)
 static long long hub_db_int(const char *sql)
 {
 	char path[HUBPROC_PATH + 16];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
 	long long n = -1;
 
 	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
+	assert_int_equal(sqlpeek_int(path, SQLITE_OPEN_READONLY, sql, &n), 0);
 	return n;
 }
 
@@ -903,7 +878,6 @@ static void test_schema_3_file_migrates_to_current(void **state)
 {
 	char path[HUBPROC_PATH + 16];
 	long long apps;
-	sqlite3 *db;
 
 	(void)state;
 	assert_int_equal(hubproc_stop(&hub), 0);
@@ -912,15 +886,12 @@ static void test_schema_3_file_migrates_to_current(void **state)
 	assert_int_equal(hub_db_int("PRAGMA user_version"), HUBDB_SCHEMA_VERSION);
 	/* Back to what a version-3 hub wrote. */
 	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE device_health; "
+	assert_int_equal(sqlpeek_exec(path, "DROP TABLE device_health; "
 				      "DROP TABLE restocks; DROP TABLE device_events; "
 				      "DELETE FROM meta WHERE k = 'epoch'; "
 				      "DROP INDEX proc_records_by_rev; DROP INDEX pickups_by_rev; "
 				      "DROP INDEX invoices_by_rev; DROP INDEX bindings_by_account; "
-				      "PRAGMA user_version = 3;", NULL,
-				      NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+				      "PRAGMA user_version = 3;", NULL), 0);
 	assert_int_equal(hub_db_int("SELECT count(*) FROM sqlite_master WHERE name = 'restocks'"),
 			 0);
 	assert_int_equal(hubproc_restart(&hub), 0);
@@ -952,7 +923,7 @@ static void test_restock_records_checked_kept_once_and_listed(void **state)
 		"{\"kiosk\":7,\"slot\":2,\"before\":1,\"after\":10}",
 		"{\"kiosk\":\"" DEV "\",\"slot\":2,\"before\":1,\"after\":10}",
 	};
-	char rsec[65], k1[37], k2[37], key[37], out[4096], *t1, *t2;
+	char rsec[65], k1[37], k2[37], key[37], out[4096];
 	json_t *r1, *r2, *j, *list, *x;
 	size_t i;
 	long st;
@@ -970,11 +941,7 @@ static void test_restock_records_checked_kept_once_and_listed(void **state)
 	/* Replay: the same result, no second row. */
 	r2 = push_restock(RDEV, rsec, k1, 1795000000000,
 			  "{\"kiosk\":\"" RDEV "\",\"slot\":2,\"before\":1,\"after\":10}");
-	t1 = json_dumps(r1, JSON_SORT_KEYS);
-	t2 = json_dumps(r2, JSON_SORT_KEYS);
-	assert_string_equal(t1, t2);
-	free(t1);
-	free(t2);
+	assert_same_json(r1, r2);
 	json_decref(r1);
 	json_decref(r2);
 	assert_int_equal(hub_db_int("SELECT count(*) FROM restocks"), 1);
@@ -1059,13 +1026,7 @@ static void test_restock_records_checked_kept_once_and_listed(void **state)
  * order's object (borrowed) or NULL. */
 static json_t *code_order(json_t *answer, const char *id)
 {
-	json_t *x;
-	size_t i;
-
-	json_array_foreach(json_object_get(answer, "orders"), i, x)
-		if (!strcmp(json_string_value(json_object_get(x, "id")), id))
-			return x;
-	return NULL;
+	return hubcall_find_id(answer, "orders", id);
 }
 
 /* GET /v1/admin/pickup-code/<the code of id>; new reference. */
@@ -1088,7 +1049,7 @@ static json_t *code_lookup(const char *id, char code[7])
 static void test_pickup_code_finds_open_onsite_orders(void **state)
 {
 	static const char *const bad[] = { "12345", "1234567", "12345a", "abcdef", "-12345" };
-	char ready[37], onsite[37], mail[37], done[37], code[7], key[37], out[4096];
+	char ready[37], onsite[37], mail[37], done[37], code[7], out[4096];
 	char target[64];
 	struct ca_app app;
 	json_t *j, *x;
@@ -1119,10 +1080,7 @@ static void test_pickup_code_finds_open_onsite_orders(void **state)
 	/* done: collected at the kiosk. */
 	new_app(&app, CODE_PHONE, CA_PICKUP_ONSITE);
 	memcpy(app.id, done, 37);
-	uuid_v4(key);
-	j = push(key, "collect", &app, NULL);
-	assert_int_equal(status_of(j), 200);
-	json_decref(j);
+	assert_int_equal(push_fresh("collect", &app), 200);
 
 	/* Ready for pickup at a kiosk: found, with where it waits. */
 	j = code_lookup(ready, code);
@@ -1177,19 +1135,14 @@ static void test_pickup_code_finds_open_onsite_orders(void **state)
 /* Moves the virtual clock: keep these last. */
 static void test_virtual_clock_stale_and_code_expiry(void **state)
 {
-	struct hubproc_req q = { .device = DEV, .secret = secret };
+	struct hubproc_req q = { .device = DEV, .secret = hall.secret };
 	struct hubproc_resp r;
 	char out[256], body[80];
 	json_t *j;
 	long st;
 
 	(void)state;
-	j = sjson("POST", "/v1/login/sms", "{\"phone\":\"13900000003\"}", &st);
-	assert_int_equal(st, 200);
-	json_decref(j);
-	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "sms", "last", "13900000003",
-				     (char *)NULL), 0);
-	out[6] = '\0';
+	sms_code("13900000003", out);
 	assert_int_equal(hubproc_ctl(&hub, NULL, 0, "clock", "advance", "400", (char *)NULL), 0);
 	/* A kiosk on real time is now 400 s off the hub: stale. */
 	hubproc_request(&hub, &q, "GET", "/v1/feed", NULL, &r);
@@ -1225,5 +1178,7 @@ int main(void)
 		cmocka_unit_test(test_virtual_clock_stale_and_code_expiry),
 	};
 
-	return cmocka_run_group_tests_name("hub", tests, group_setup, group_teardown);
+	hubcall_group(&group);
+	return cmocka_run_group_tests_name("hub", tests, hubcall_group_setup,
+					   hubcall_group_teardown);
 }

@@ -21,6 +21,7 @@
 #include "core/utf8.h"
 #include "hub/hubcfg.h"
 #include "../fixture.h"
+#include "../support/tmpdir.h"
 
 static const char prices[] =
 	"[prices]\n"
@@ -32,13 +33,7 @@ static const char prices[] =
 /* Write text to a fresh temp file; path into buf. */
 static void write_cfg(char *buf, size_t n, const char *text)
 {
-	int fd;
-
-	snprintf(buf, n, "%s/hubcfg-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	fd = mkstemp(buf);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
+	assert_int_equal(tmpdir_file(buf, n, "hubcfg", text, strlen(text)), 0);
 }
 
 static ca_err load(const char *text, struct hubcfg *c, char *err, size_t errlen)
@@ -52,19 +47,37 @@ static ca_err load(const char *text, struct hubcfg *c, char *err, size_t errlen)
 	return e;
 }
 
+/* Load head, the prices, then tail (either may be ""). */
+static ca_err load_around(const char *head, const char *tail, struct hubcfg *c, char *err,
+			  size_t errlen)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text), "%s%s%s", head, prices, tail);
+	return load(text, c, err, errlen);
+}
+
+/* Fail unless err holds every text of the NULL-terminated want. */
+static void assert_err_has(const char *err, const char *const *want)
+{
+	for (; *want; want++)
+		if (!strstr(err, *want))
+			fail_msg("no \"%s\" in:\n%s", *want, err);
+}
+
 static void test_demo_code_refused_outside_demo_mode(void **ctx)
 {
-	char text[2048], err[4096];
+	char err[4096];
 	struct hubcfg c;
 
 	(void)ctx;
-	snprintf(text, sizeof(text), "[hub]\nmode = production\n[sms]\ndemo_code = 123456\n%s", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_int_equal(load_around("[hub]\nmode = production\n[sms]\ndemo_code = 123456\n", "",
+				     &c, err, sizeof(err)), CA_ERR_CONFIG);
 	assert_non_null(strstr(err, ":4: [sms] demo_code is only allowed with [hub] mode = demo"));
-	snprintf(text, sizeof(text), "[hub]\nmode = dev\n[sms]\ndemo_code = 123456\n%s", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
-	snprintf(text, sizeof(text), "[hub]\nmode = demo\n[sms]\ndemo_code = 123456\n%s", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(load_around("[hub]\nmode = dev\n[sms]\ndemo_code = 123456\n", "", &c,
+				     err, sizeof(err)), CA_ERR_CONFIG);
+	assert_int_equal(load_around("[hub]\nmode = demo\n[sms]\ndemo_code = 123456\n", "", &c,
+				     err, sizeof(err)), CA_OK);
 	assert_string_equal(c.demo_code, "123456");
 	assert_int_equal(c.mode, HUB_MODE_DEMO);
 }
@@ -84,13 +97,12 @@ static void test_every_price_required_and_bad_lines_reported(void **ctx)
 
 static void test_price_is_integer_fen_per_key(void **ctx)
 {
-	char text[2048], err[4096];
+	char err[4096];
 	struct hubcfg c;
 	struct ca_app a;
 
 	(void)ctx;
-	snprintf(text, sizeof(text), "[hub]\nmode = production\n%s", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(load_around("[hub]\nmode = production\n", "", &c, err, sizeof(err)), CA_OK);
 	fixture_app(&a);
 	a.business = CA_BIZ_RENEW;
 	a.cert_type = CA_CERT_PERSONAL;
@@ -102,14 +114,24 @@ static void test_price_is_integer_fen_per_key(void **ctx)
 	assert_int_equal(hubcfg_price(&c, &a), 30000);
 }
 
+/* What the bad [invoice] section below is told, line by line. */
+static const char *const invoice_errors[] = {
+	":15: [invoice] token_ttl_s: 10 is out of range",
+	":16: [invoice] max_attempts",
+	":17: [invoice] issue_on_payment: 'yes' is not true or false",
+	":18: [invoice] seller_uscc",
+	":19: [invoice] seller_name",
+	":20: [invoice] font: must not be empty",
+	NULL,
+};
+
 static void test_invoice_keys_defaults_and_checks(void **ctx)
 {
-	char text[4096], err[4096];
+	char err[4096];
 	struct hubcfg c;
 
 	(void)ctx;
-	snprintf(text, sizeof(text), "[hub]\nmode = dev\n%s", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(load_around("[hub]\nmode = dev\n", "", &c, err, sizeof(err)), CA_OK);
 	assert_int_equal(c.invoice_ttl_s, 7 * 24 * 3600);
 	assert_int_equal(c.invoice_max_attempts, 5);
 	assert_false(c.invoice_on_payment);
@@ -117,71 +139,67 @@ static void test_invoice_keys_defaults_and_checks(void **ctx)
 	assert_true(c.seller_name[0] != '\0');
 	assert_string_equal(c.invoice_font, HUBCFG_INVOICE_FONT);
 
-	snprintf(text, sizeof(text), "%s[invoice]\ntoken_ttl_s = 3600\nmax_attempts = 3\n"
-		 "issue_on_payment = true\nseller_name = 苏州数字认证服务有限公司\n"
-		 "seller_uscc = 91320582MA1MABCDEU\n", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(load_around("", "[invoice]\ntoken_ttl_s = 3600\nmax_attempts = 3\n"
+				     "issue_on_payment = true\nseller_name = 苏州数字认证服务有限公司\n"
+				     "seller_uscc = 91320582MA1MABCDEU\n", &c, err, sizeof(err)), CA_OK);
 	assert_int_equal(c.invoice_ttl_s, 3600);
 	assert_int_equal(c.invoice_max_attempts, 3);
 	assert_true(c.invoice_on_payment);
 	assert_string_equal(c.seller_name, "苏州数字认证服务有限公司");
 	assert_string_equal(c.seller_uscc, "91320582MA1MABCDEU");
 
-	snprintf(text, sizeof(text), "%s[invoice]\ntoken_ttl_s = 10\nmax_attempts = 0\n"
-		 "issue_on_payment = yes\nseller_uscc = 91320582MA1MABCDEX\nseller_name =\n"
-		 "font =\n", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
-	assert_non_null(strstr(err, ":15: [invoice] token_ttl_s: 10 is out of range"));
-	assert_non_null(strstr(err, ":16: [invoice] max_attempts"));
-	assert_non_null(strstr(err, ":17: [invoice] issue_on_payment: 'yes' is not true or false"));
-	assert_non_null(strstr(err, ":18: [invoice] seller_uscc"));
-	assert_non_null(strstr(err, ":19: [invoice] seller_name"));
-	assert_non_null(strstr(err, ":20: [invoice] font: must not be empty"));
+	assert_int_equal(load_around("", "[invoice]\ntoken_ttl_s = 10\nmax_attempts = 0\n"
+				     "issue_on_payment = yes\nseller_uscc = 91320582MA1MABCDEX\n"
+				     "seller_name =\nfont =\n", &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_err_has(err, invoice_errors);
 }
+
+/* What the bad [limits] section below is told, line by line. */
+static const char *const limits_errors[] = {
+	":15: [limits] device_sms_per_hour: 0 is out of range",
+	":16: [limits] device_logins_per_hour: 'many' is not a whole",
+	":17: unknown key 'per_address' in [limits]",
+	NULL,
+};
 
 static void test_limits_keys_defaults_and_checks(void **ctx)
 {
-	char text[4096], err[4096];
+	char err[4096];
 	struct hubcfg c;
 
 	(void)ctx;
-	snprintf(text, sizeof(text), "[hub]\nmode = production\n%s", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(load_around("[hub]\nmode = production\n", "", &c, err, sizeof(err)), CA_OK);
 	assert_int_equal(c.device_sms_max, HUBCFG_DEVICE_SMS_PER_HOUR);
 	assert_int_equal(c.device_login_max, HUBCFG_DEVICE_LOGINS_PER_HOUR);
 	assert_int_equal(c.sms_max_sends, 5);
 
-	snprintf(text, sizeof(text), "%s[limits]\ndevice_sms_per_hour = 7\n"
-		 "device_logins_per_hour = 9\n", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(load_around("", "[limits]\ndevice_sms_per_hour = 7\n"
+				     "device_logins_per_hour = 9\n", &c, err, sizeof(err)), CA_OK);
 	assert_int_equal(c.device_sms_max, 7);
 	assert_int_equal(c.device_login_max, 9);
 
-	snprintf(text, sizeof(text), "%s[limits]\ndevice_sms_per_hour = 0\n"
-		 "device_logins_per_hour = many\nper_address = 3\n", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
-	assert_non_null(strstr(err, ":15: [limits] device_sms_per_hour: 0 is out of range"));
-	assert_non_null(strstr(err, ":16: [limits] device_logins_per_hour: 'many' is not a whole"));
-	assert_non_null(strstr(err, ":17: unknown key 'per_address' in [limits]"));
+	assert_int_equal(load_around("", "[limits]\ndevice_sms_per_hour = 0\n"
+				     "device_logins_per_hour = many\nper_address = 3\n", &c, err,
+				     sizeof(err)), CA_ERR_CONFIG);
+	assert_err_has(err, limits_errors);
 }
 
 static void test_binding_days_default_and_range(void **ctx)
 {
-	char text[4096], err[4096];
+	char err[4096];
 	struct hubcfg c;
 
 	(void)ctx;
-	snprintf(text, sizeof(text), "[hub]\nmode = dev\n%s", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(load_around("[hub]\nmode = dev\n", "", &c, err, sizeof(err)), CA_OK);
 	assert_int_equal(c.binding_days, 30);
-	snprintf(text, sizeof(text), "%s[sessions]\nbinding_days = 7\n", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(load_around("", "[sessions]\nbinding_days = 7\n", &c, err, sizeof(err)),
+			 CA_OK);
 	assert_int_equal(c.binding_days, 7);
-	snprintf(text, sizeof(text), "%s[sessions]\nbinding_days = 0\n", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_int_equal(load_around("", "[sessions]\nbinding_days = 0\n", &c, err, sizeof(err)),
+			 CA_ERR_CONFIG);
 	assert_non_null(strstr(err, ":15: [sessions] binding_days: 0 is out of range"));
-	snprintf(text, sizeof(text), "%s[sessions]\nbinding_days = 3651\n", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_int_equal(load_around("", "[sessions]\nbinding_days = 3651\n", &c, err,
+				     sizeof(err)), CA_ERR_CONFIG);
 }
 
 static void test_bad_value_quoted_by_whole_characters(void **ctx)
@@ -206,13 +224,13 @@ static void test_bad_value_quoted_by_whole_characters(void **ctx)
 	assert_non_null(strstr(err, want));
 
 	/* A byte that is not UTF-8 ends the quote. */
-	snprintf(text, sizeof(text), "%s[log]\nlevel = ab\xff\xfe\x1b[2Jcd\n", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_int_equal(load_around("", "[log]\nlevel = ab\xff\xfe\x1b[2Jcd\n", &c, err,
+				     sizeof(err)), CA_ERR_CONFIG);
 	assert_true(utf8_count(err, &chars));
 	assert_non_null(strstr(err, "[log] level: 'ab...' is not error"));
 	/* Control characters become '?'. */
-	snprintf(text, sizeof(text), "%s[log]\nlevel = a\x1b[2Jb\n", prices);
-	assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_int_equal(load_around("", "[log]\nlevel = a\x1b[2Jb\n", &c, err, sizeof(err)),
+			 CA_ERR_CONFIG);
 	assert_non_null(strstr(err, "[log] level: 'a?[2Jb' is not error"));
 }
 

@@ -34,43 +34,21 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/codec.h"
 #include "core/pay.h"
 #include "core/sign.h"
 #include "core/uuid.h"
 #include "../fixture.h"
-#include "../support/hubproc.h"
+#include "../support/hubcall.h"
 
 #define DEV "hall-01"
+static struct hubcall_dev hall = { .id = DEV }; /* its secret made at the start */
 #define TTL_DEFAULT (7 * 24 * 3600)
 #define COMPANY "江苏国泰新点软件有限公司" /* fixture_app's */
 #define AMOUNT "¥600.00" /* new.org 30000 fen per key, 1 + 1 keys */
 
 static struct hubproc main_hub;
 static struct hubproc *hub = &main_hub; /* the hub the helpers talk to */
-static char secret[65];                 /* of device DEV on *hub */
 static int64_t clock_offset;            /* how far *hub's virtual clock was moved */
-
-static int group_setup(void **state)
-{
-	struct hubproc_opts o = { .virtual_clock = true };
-
-	(void)state;
-	if (hubproc_start(hub, &o))
-		return -1;
-	return hubproc_device_add(hub, DEV, secret);
-}
-
-static int group_teardown(void **state)
-{
-	int st = hubproc_stop(hub);
-
-	(void)state;
-	hubproc_cleanup(hub);
-	if (st != 0)
-		fprintf(stderr, "ca-hub exited with %d at SIGTERM\n", st);
-	return st == 0 ? 0 : -1;
-}
 
 /* A request signed as DEV (with session when not NULL), as staff (admin),
  * or anonymous (a phone: anon); the raw answer in *r (free r->body). */
@@ -83,7 +61,7 @@ static long raw(const char *session, bool admin, bool anon, const char *method,
 		q.bearer = hub->token;
 	} else if (!anon) {
 		q.device = DEV;
-		q.secret = secret;
+		q.secret = hall.secret;
 	}
 	hubproc_request(hub, &q, method, target, body, r);
 	return r->status;
@@ -102,6 +80,14 @@ static json_t *req(const char *session, bool admin, const char *method, const ch
 	return j;
 }
 
+/* The group's hub (hubcall_group_setup starts it): the virtual clock, the
+ * devices provisioned; it must exit 0 at SIGTERM. */
+static struct hubcall_dev *const devs[] = { &hall };
+static const struct hubcall_group group = {
+	.hub = &main_hub, .opts = { .virtual_clock = true }, .devs = devs, .ndevs = 1,
+	.check_exit = true,
+};
+
 static const char *jstr(json_t *j, const char *key)
 {
 	const char *s = json_string_value(json_object_get(j, key));
@@ -111,51 +97,23 @@ static const char *jstr(json_t *j, const char *key)
 
 static void advance(int64_t s)
 {
-	char n[32], out[128];
-
-	snprintf(n, sizeof(n), "%lld", (long long)s);
-	assert_int_equal(hubproc_ctl(hub, out, sizeof(out), "clock", "advance", n, (char *)NULL), 0);
-	clock_offset += s;
+	assert_int_equal(hubcall_advance(hub, s, &clock_offset), 0);
 }
 
 /* Log phone in on DEV; its session token into token. */
 static void login(const char *phone, char token[65])
 {
-	char body[128], out[256];
-	long st;
-	json_t *j;
+	struct hubproc_req q = { .device = DEV, .secret = hall.secret, .ts_offset = clock_offset };
 
-	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", phone);
-	j = req(NULL, false, "POST", "/v1/login/sms", body, &st);
-	assert_int_equal(st, 200);
-	json_decref(j);
-	assert_int_equal(hubproc_ctl(hub, out, sizeof(out), "sms", "last", phone, (char *)NULL), 0);
-	snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"code\":\"%.6s\"}", phone, out);
-	j = req(NULL, false, "POST", "/v1/login", body, &st);
-	assert_int_equal(st, 200);
-	snprintf(token, 65, "%s", jstr(j, "token"));
-	json_decref(j);
-	assert_int_equal(strlen(token), 64);
+	assert_int_equal(hubcall_login(hub, &q, phone, token), 0);
 }
 
 /* Push one outbox record of app (must be 200). */
 static void push(const struct ca_app *a, const char *op)
 {
-	char key[CA_UUID_LEN + 1], *text;
-	json_t *r, *j;
-	long st;
+	struct hubproc_req q = { .device = DEV, .secret = hall.secret, .ts_offset = clock_offset };
 
-	assert_int_equal(uuid_v4(key), CA_OK);
-	r = json_pack("{s:[{s:s, s:s, s:I, s:o, s:n}]}", "records", "key", key, "op", op, "at_ms",
-		      (json_int_t)1795000000000, "app", codec_app_encode(a), "arg");
-	text = json_dumps(r, JSON_COMPACT);
-	json_decref(r);
-	j = req(NULL, false, "POST", "/v1/records", text, &st);
-	assert_int_equal(st, 200);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(
-		json_object_get(j, "results"), 0), "status")), 200);
-	json_decref(j);
-	free(text);
+	assert_int_equal(hubcall_push_status(hub, &q, a, op), 200);
 }
 
 /* A new approved application of phone, of company (NULL: the fixture's). */
@@ -242,6 +200,26 @@ static long phone(const char *method, const char *path, const char *form,
 		  struct hubproc_resp *r)
 {
 	return raw(NULL, false, true, method, path, form, r);
+}
+
+/* The same; only the status (the body is dropped). */
+static long phone_status(const char *method, const char *path, const char *form)
+{
+	struct hubproc_resp r;
+	long st = phone(method, path, form, &r);
+
+	free(r.body);
+	return st;
+}
+
+/* The right company name on a dead page: status, and no PDF link. */
+static void right_name_refused(const char *path, long status)
+{
+	struct hubproc_resp r;
+
+	assert_int_equal(phone("POST", path, "company=" COMPANY, &r), status);
+	assert_null(strstr(r.body, "id=\"pdf\""));
+	free(r.body);
 }
 
 /* An application paid and invoiced, with its token's page path. */
@@ -361,19 +339,15 @@ static void test_wrong_name_counts_and_locks(void **state)
 	assert_non_null(strstr(r.body, "重新生成二维码"));
 	free(r.body);
 	/* Locked: even the right name is refused now. */
-	assert_int_equal(phone("POST", path, "company=" COMPANY, &r), 403);
-	assert_null(strstr(r.body, "id=\"pdf\""));
-	free(r.body);
-	assert_int_equal(phone("GET", path, NULL, &r), 403);
-	free(r.body);
+	right_name_refused(path, 403);
+	assert_int_equal(phone_status("GET", path, NULL), 403);
 	/* The kiosk gets a new token for a locked one. */
 	j = token_req(session, a.id, &st);
 	assert_int_equal(st, 200);
 	page_path(j, path2, sizeof(path2));
 	assert_string_not_equal(path, path2);
 	json_decref(j);
-	assert_int_equal(phone("GET", path2, NULL, &r), 200);
-	free(r.body);
+	assert_int_equal(phone_status("GET", path2, NULL), 200);
 }
 
 /* The link of the preview's PDF ("/invoice/T/pdf/K") into out. */
@@ -412,8 +386,7 @@ static void test_right_name_preview_and_pdf(void **state)
 
 	/* One wrong try first, then the right name with spaces around it
 	 * (ASCII and an ideographic space). */
-	assert_int_equal(phone("POST", path, "company=x", &r), 200);
-	free(r.body);
+	assert_int_equal(phone_status("POST", path, "company=x"), 200);
 	assert_int_equal(phone("POST", path, "company=++" COMPANY "%E3%80%80", &r), 200);
 	assert_non_null(strstr(r.body, "电子发票预览"));
 	/* The page's address holds the token, the PDF link the key; no other
@@ -435,8 +408,7 @@ static void test_right_name_preview_and_pdf(void **state)
 	assert_true(strncmp(link, path, strlen(path)) == 0);
 	assert_string_not_equal(link, guess);
 
-	assert_int_equal(phone("GET", guess, NULL, &r), 404); /* still not a guessed key */
-	free(r.body);
+	assert_int_equal(phone_status("GET", guess, NULL), 404); /* still not a guessed key */
 	assert_int_equal(phone("GET", link, NULL, &r), 200);
 	assert_string_equal(r.content_type, "application/pdf");
 	assert_string_equal(r.referrer_policy, "no-referrer");
@@ -544,18 +516,14 @@ static void test_expiry_on_the_virtual_clock(void **state)
 	page_path(j, path2, sizeof(path2));
 	assert_string_not_equal(path, path2); /* less than half its life left */
 	json_decref(j);
-	assert_int_equal(phone("GET", path, NULL, &r), 200); /* still alive */
-	free(r.body);
+	assert_int_equal(phone_status("GET", path, NULL), 200); /* still alive */
 
 	advance(TTL_DEFAULT / 2);
 	assert_int_equal(phone("GET", path, NULL, &r), 410);
 	assert_non_null(strstr(r.body, "已过期"));
 	free(r.body);
-	assert_int_equal(phone("POST", path, "company=" COMPANY, &r), 410);
-	assert_null(strstr(r.body, "id=\"pdf\""));
-	free(r.body);
-	assert_int_equal(phone("GET", path2, NULL, &r), 200);
-	free(r.body);
+	right_name_refused(path, 410);
+	assert_int_equal(phone_status("GET", path2, NULL), 200);
 }
 
 /* [invoice] issue_on_payment = true: the payment issues the invoice; the
@@ -576,12 +544,12 @@ static void test_issue_on_payment(void **state)
 	int stop;
 
 	(void)state;
-	memcpy(saved_secret, secret, sizeof(secret));
+	memcpy(saved_secret, hall.secret, sizeof(hall.secret));
 	memset(&second, 0, sizeof(second));
 	assert_int_equal(hubproc_start(&second, &o), 0);
 	hub = &second;
 	clock_offset = 0;
-	assert_int_equal(hubproc_device_add(hub, DEV, secret), 0);
+	assert_int_equal(hubproc_device_add(hub, DEV, hall.secret), 0);
 	login("13900000006", session);
 	approved_app(&a, "13900000006");
 	pay(session, a.id); /* no staff action after this */
@@ -601,7 +569,7 @@ static void test_issue_on_payment(void **state)
 	hubproc_cleanup(hub);
 	hub = saved;
 	clock_offset = saved_offset;
-	memcpy(secret, saved_secret, sizeof(secret));
+	memcpy(hall.secret, saved_secret, sizeof(hall.secret));
 	assert_int_equal(stop, 0);
 }
 
@@ -659,5 +627,6 @@ int main(void)
 		cmocka_unit_test(test_expiry_on_the_virtual_clock),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	hubcall_group(&group);
+	return cmocka_run_group_tests(tests, hubcall_group_setup, hubcall_group_teardown);
 }

@@ -119,16 +119,14 @@ static const char *err_code(const char *body)
 	return err_code_of(body, code);
 }
 
-/* POST /v1/login/sms for phone as dev; status, Retry-After and code. */
-static long send_code(const char *dev, const char *sec, const char *phone, long *retry,
-		      char code[64])
+/* POST target with body as dev; status, Retry-After and error code. */
+static long post_as(const char *dev, const char *sec, const char *target, const char *body,
+		    long *retry, char code[64])
 {
 	struct hubproc_resp r;
-	char body[64];
 	long st;
 
-	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", phone);
-	st = sreq_on(&hub, dev, sec, "POST", "/v1/login/sms", body, &r);
+	st = sreq_on(&hub, dev, sec, "POST", target, body, &r);
 	if (retry)
 		*retry = r.retry_after;
 	if (code)
@@ -137,22 +135,24 @@ static long send_code(const char *dev, const char *sec, const char *phone, long 
 	return st;
 }
 
+/* POST /v1/login/sms for phone as dev; status, Retry-After and code. */
+static long send_code(const char *dev, const char *sec, const char *phone, long *retry,
+		      char code[64])
+{
+	char body[64];
+
+	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", phone);
+	return post_as(dev, sec, "/v1/login/sms", body, retry, code);
+}
+
 /* POST /v1/login for phone with code as dev; status, Retry-After, code. */
 static long try_login(const char *dev, const char *sec, const char *phone, const char *sms,
 		      long *retry, char code[64])
 {
-	struct hubproc_resp r;
 	char body[96];
-	long st;
 
 	snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"code\":\"%s\"}", phone, sms);
-	st = sreq_on(&hub, dev, sec, "POST", "/v1/login", body, &r);
-	if (retry)
-		*retry = r.retry_after;
-	if (code)
-		err_code_of(r.body, code);
-	free(r.body);
-	return st;
+	return post_as(dev, sec, "/v1/login", body, retry, code);
 }
 
 /* The code the dev SMS provider recorded for phone (ca-hubctl sms last);

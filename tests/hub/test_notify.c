@@ -40,6 +40,7 @@
 #include "common/sdnotify.h"
 #include "core/clock.h"
 #include "../support/hubproc.h"
+#include "../support/tmpdir.h"
 
 /* Most messages one test keeps. */
 #define MSG_MAX 256
@@ -209,11 +210,7 @@ static void test_hub_says_ready_pings_and_stopping(void **state)
 /* Write text to path. */
 static void put(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(tmpdir_put(path, text), 0);
 }
 
 static void test_kiosk_pings_from_its_ui_loop_and_not_while_it_hangs(void **state)

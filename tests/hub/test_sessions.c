@@ -31,55 +31,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/codec.h"
 #include "core/uuid.h"
 #include "../fixture.h"
-#include "../support/hubproc.h"
+#include "../support/hubcall.h"
 
 #define DAY_S 86400
 
 static struct hubproc hub;
 static int64_t clock_offset; /* how far the hub's virtual clock was moved */
 
-/* A provisioned kiosk. */
-struct dev {
-	const char *id;
-	char secret[65];
-};
-
-static struct dev dev_a = { .id = "hall-a" }, dev_b = { .id = "hall-b" };
-static struct dev dev_c = { .id = "hall-c" }, dev_d = { .id = "hall-d" };
-
-static int group_setup(void **state)
-{
-	struct hubproc_opts o = { .virtual_clock = true };
-
-	(void)state;
-	if (hubproc_start(&hub, &o))
-		return -1;
-	return hubproc_device_add(&hub, dev_a.id, dev_a.secret) ||
-	       hubproc_device_add(&hub, dev_b.id, dev_b.secret) ||
-	       hubproc_device_add(&hub, dev_c.id, dev_c.secret) ||
-	       hubproc_device_add(&hub, dev_d.id, dev_d.secret) ? -1 : 0;
-}
-
-static int group_teardown(void **state)
-{
-	int st = hubproc_stop(&hub);
-
-	(void)state;
-	hubproc_cleanup(&hub);
-	return st == 0 ? 0 : -1;
-}
+static struct hubcall_dev dev_a = { .id = "hall-a" }, dev_b = { .id = "hall-b" };
+static struct hubcall_dev dev_c = { .id = "hall-c" }, dev_d = { .id = "hall-d" };
 
 /* A request signed by d (with session when not NULL) or, d NULL, by staff;
  * the answer parsed (new reference, NULL if not JSON). */
-static json_t *req(const struct dev *d, const char *session, const char *method,
+static json_t *req(const struct hubcall_dev *d, const char *session, const char *method,
 		   const char *target, const char *body, long *status)
 {
 	struct hubproc_req q = { .ts_offset = clock_offset, .session = session };
-	struct hubproc_resp r;
-	json_t *j;
 
 	if (d) {
 		q.device = d->id;
@@ -87,66 +56,42 @@ static json_t *req(const struct dev *d, const char *session, const char *method,
 	} else {
 		q.bearer = hub.token;
 	}
-	hubproc_request(&hub, &q, method, target, body, &r);
-	*status = r.status;
-	j = json_loads(r.body, 0, NULL);
-	free(r.body);
-	return j;
+	return hubcall_json(&hub, &q, method, target, body, status);
 }
+
+/* The group's hub (hubcall_group_setup starts it): the virtual clock, the
+ * devices provisioned; it must exit 0 at SIGTERM. */
+static struct hubcall_dev *const devs[] = { &dev_a, &dev_b, &dev_c, &dev_d };
+static const struct hubcall_group group = {
+	.hub = &hub, .opts = { .virtual_clock = true }, .devs = devs, .ndevs = 4,
+	.check_exit = true,
+};
 
 /* Move the hub's clock forward. */
 static void advance(int64_t s)
 {
-	char n[32], out[128];
-
-	snprintf(n, sizeof(n), "%lld", (long long)s);
-	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "clock", "advance", n, (char *)NULL),
-			 0);
-	clock_offset += s;
+	assert_int_equal(hubcall_advance(&hub, s, &clock_offset), 0);
 }
 
 /* Log phone in on d; its session token into token. */
-static void login(const struct dev *d, const char *phone, char token[65])
+static void login(const struct hubcall_dev *d, const char *phone, char token[65])
 {
-	char body[128], out[256];
-	long st;
-	json_t *j;
+	struct hubproc_req q = { .device = d->id, .secret = d->secret, .ts_offset = clock_offset };
 
-	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", phone);
-	j = req(d, NULL, "POST", "/v1/login/sms", body, &st);
-	assert_int_equal(st, 200);
-	json_decref(j);
-	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "sms", "last", phone, (char *)NULL), 0);
-	snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"code\":\"%.6s\"}", phone, out);
-	j = req(d, NULL, "POST", "/v1/login", body, &st);
-	assert_int_equal(st, 200);
-	snprintf(token, 65, "%s", json_string_value(json_object_get(j, "token")));
-	json_decref(j);
-	assert_int_equal(strlen(token), 64);
+	assert_int_equal(hubcall_login(&hub, &q, phone, token), 0);
 }
 
 /* Push one record (op, app) from d; the per-record result (new reference). */
-static json_t *push(const struct dev *d, const struct ca_app *a, const char *op)
+static json_t *push(const struct hubcall_dev *d, const struct ca_app *a, const char *op)
 {
-	char key[CA_UUID_LEN + 1], *text;
-	json_t *r, *j, *res;
-	long st;
+	struct hubproc_req q = { .device = d->id, .secret = d->secret, .ts_offset = clock_offset };
+	json_t *res = hubcall_push(&hub, &q, a, op);
 
-	assert_int_equal(uuid_v4(key), CA_OK);
-	r = json_pack("{s:[{s:s, s:s, s:I, s:o, s:n}]}", "records", "key", key, "op", op, "at_ms",
-		      (json_int_t)1795000000000, "app", codec_app_encode(a), "arg");
-	text = json_dumps(r, JSON_COMPACT);
-	json_decref(r);
-	j = req(d, NULL, "POST", "/v1/records", text, &st);
-	free(text);
-	assert_int_equal(st, 200);
-	res = json_incref(json_array_get(json_object_get(j, "results"), 0));
-	json_decref(j);
 	assert_non_null(res);
 	return res;
 }
 
-static int push_status(const struct dev *d, const struct ca_app *a, const char *op)
+static int push_status(const struct hubcall_dev *d, const struct ca_app *a, const char *op)
 {
 	json_t *res = push(d, a, op);
 	int st = (int)json_integer_value(json_object_get(res, "status"));
@@ -157,7 +102,7 @@ static int push_status(const struct dev *d, const struct ca_app *a, const char *
 
 /* Read d's whole feed from *cursor on (moving it); count the changes that
  * are about application app_id (app, record, pickup or invoice). */
-static int feed_count(const struct dev *d, int64_t *cursor, const char *app_id)
+static int feed_count(const struct hubcall_dev *d, int64_t *cursor, const char *app_id)
 {
 	char target[96];
 	int n = 0;
@@ -266,7 +211,7 @@ static void test_binding_expires_30_days_after_last_login_on_that_kiosk(void **s
 
 /* GET /v1/pay/orders/NOPE with token on d: 401 when the session is not
  * alive, 404 (no such order) when it is. */
-static long probe_session(const struct dev *d, const char *token)
+static long probe_session(const struct hubcall_dev *d, const char *token)
 {
 	long st;
 
@@ -277,7 +222,18 @@ static long probe_session(const struct dev *d, const char *token)
 /* 2. POST /v1/logout ends the session at once; twice is harmless. */
 static void test_logout_ends_session_token_refused_and_twice_is_harmless(void **state)
 {
+	/* A logout of dev_c's session, and what follows. */
+	const struct {
+		const struct hubcall_dev *from; /* the kiosk that asks */
+		bool ended;                     /* "ended" in the answer */
+		long probe;                     /* probe_session on dev_c after it */
+	} steps[] = {
+		{ &dev_d, false, 404 },
+		{ &dev_c, true, 401 },
+		{ &dev_c, false, 401 },
+	};
 	char tok[65];
+	size_t i;
 	json_t *j;
 	long st;
 
@@ -285,36 +241,41 @@ static void test_logout_ends_session_token_refused_and_twice_is_harmless(void **
 	login(&dev_c, "13800110002", tok);
 	assert_int_equal(probe_session(&dev_c, tok), 404);
 
-	/* Another kiosk cannot end it. */
-	j = req(&dev_d, tok, "POST", "/v1/logout", NULL, &st);
-	assert_int_equal(st, 200);
-	assert_true(json_is_false(json_object_get(j, "ended")));
-	json_decref(j);
-	assert_int_equal(probe_session(&dev_c, tok), 404);
-
-	j = req(&dev_c, tok, "POST", "/v1/logout", NULL, &st);
-	assert_int_equal(st, 200);
-	assert_true(json_is_true(json_object_get(j, "ended")));
-	json_decref(j);
-	assert_int_equal(probe_session(&dev_c, tok), 401);
-
-	j = req(&dev_c, tok, "POST", "/v1/logout", NULL, &st);
-	assert_int_equal(st, 200);
-	assert_true(json_is_false(json_object_get(j, "ended")));
-	json_decref(j);
-	assert_int_equal(probe_session(&dev_c, tok), 401);
+	/* Another kiosk cannot end it; its own ends it; a second time is
+	 * harmless. */
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		j = req(steps[i].from, tok, "POST", "/v1/logout", NULL, &st);
+		assert_int_equal(st, 200);
+		assert_true(json_is_boolean(json_object_get(j, "ended")));
+		assert_int_equal(json_is_true(json_object_get(j, "ended")), steps[i].ended);
+		json_decref(j);
+		assert_int_equal(probe_session(&dev_c, tok), steps[i].probe);
+	}
 
 	j = req(&dev_c, NULL, "POST", "/v1/logout", NULL, &st);
 	assert_int_equal(st, 400);
 	json_decref(j);
 }
 
+/* POST /v1/records with body from dev_d (must be 200); the first record's
+ * status. */
+static int records_status(const char *body)
+{
+	long st;
+	json_t *j = req(&dev_d, NULL, "POST", "/v1/records", body, &st);
+	int res;
+
+	assert_int_equal(st, 200);
+	res = (int)json_integer_value(json_object_get(
+		json_array_get(json_object_get(j, "results"), 0), "status"));
+	json_decref(j);
+	return res;
+}
+
 /* 3. op "logout" in POST /v1/records, as a kiosk's outbox sends it. */
 static void test_logout_record_ends_session_and_replay_changes_nothing(void **state)
 {
 	char tok[65], tok2[65], key[CA_UUID_LEN + 1], body[400];
-	json_t *j;
-	long st;
 
 	(void)state;
 	login(&dev_d, "13800110003", tok);
@@ -322,31 +283,20 @@ static void test_logout_record_ends_session_and_replay_changes_nothing(void **st
 	assert_int_equal(uuid_v4(key), CA_OK);
 	snprintf(body, sizeof(body), "{\"records\":[{\"key\":\"%s\",\"op\":\"logout\","
 		 "\"at_ms\":1795000000000,\"session\":\"%s\"}]}", key, tok);
-	j = req(&dev_d, NULL, "POST", "/v1/records", body, &st);
-	assert_int_equal(st, 200);
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(json_object_get(j, "results"), 0), "status")), 200);
-	json_decref(j);
+	assert_int_equal(records_status(body), 200);
 	assert_int_equal(probe_session(&dev_d, tok), 401);
 
 	/* The person logs in again; a replay of the old row leaves the new
 	 * session alone (it names the old token). */
 	login(&dev_d, "13800110003", tok2);
-	j = req(&dev_d, NULL, "POST", "/v1/records", body, &st);
-	assert_int_equal(st, 200);
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(json_object_get(j, "results"), 0), "status")), 200);
-	json_decref(j);
+	assert_int_equal(records_status(body), 200);
 	assert_int_equal(probe_session(&dev_d, tok2), 404);
 
 	/* A malformed token is refused for good (400). */
 	assert_int_equal(uuid_v4(key), CA_OK);
 	snprintf(body, sizeof(body), "{\"records\":[{\"key\":\"%s\",\"op\":\"logout\","
 		 "\"at_ms\":1795000000000,\"session\":\"nope\"}]}", key);
-	j = req(&dev_d, NULL, "POST", "/v1/records", body, &st);
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(json_object_get(j, "results"), 0), "status")), 400);
-	json_decref(j);
+	assert_int_equal(records_status(body), 400);
 }
 
 int main(void)
@@ -357,5 +307,6 @@ int main(void)
 		cmocka_unit_test(test_logout_record_ends_session_and_replay_changes_nothing),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	hubcall_group(&group);
+	return cmocka_run_group_tests(tests, hubcall_group_setup, hubcall_group_teardown);
 }

@@ -2,7 +2,7 @@
  * test_config.c - config.h: defaults, every key, strict values, and every
  * kind of problem reported as "path:LINE: message", all of them at once.
  *
- * Each test writes a real file under /tmp and loads it.
+ * Each test writes a real file under $TMPDIR (else /tmp) and loads it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,10 +16,11 @@
 #include <cmocka.h>
 
 #include "kiosk/config/config.h"
+#include "../support/tmpdir.h"
 
 /* A loaded test file: its path and the result of config_load. */
 struct loaded {
-	char path[64];            /* temporary file name */
+	char path[256];           /* temporary file name */
 	struct config c;          /* what was loaded */
 	char err[CONFIG_ERR_MAX]; /* messages */
 	ca_err rc;                /* config_load's result */
@@ -28,16 +29,7 @@ struct loaded {
 /* Write text (len bytes) to a fresh temporary file; name into path. */
 static void write_file(char *path, size_t n, const char *text, size_t len)
 {
-	FILE *f;
-	int fd;
-
-	snprintf(path, n, "/tmp/test_config.XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(tmpdir_file(path, n, "test_config", text, len), 0);
 }
 
 /* Load text as a config file into *l, then remove the file. */
@@ -69,7 +61,7 @@ static int err_lines(const char *err)
 static void assert_err_at(const struct loaded *l, int line,
 			  const char *needle)
 {
-	char prefix[96];
+	char prefix[300];
 	const char *p = l->err;
 	size_t plen;
 
@@ -683,7 +675,7 @@ static void test_config_many_problems_capped_and_counted(void **state)
 
 static void test_config_small_error_buffer_not_overrun(void **state)
 {
-	char path[64], err[48 + 8];
+	char path[256], err[48 + 8];
 	struct config c;
 	static const char text[] = "[kiosk]\nid = ???\nx = 1\ny = 2\n";
 

@@ -32,6 +32,7 @@
 #include "kiosk/device/dispenser.h"
 #include "kiosk/device/dispproto.h"
 #include "../support/dispsim.h"
+#include "../support/tmpdir.h"
 
 /* Serial settings of every serial test. */
 #define T_TIMEOUT_MS 300
@@ -239,6 +240,13 @@ static int stock_of(struct disp *d, int slot)
 	return st.stock[slot - 1];
 }
 
+/* The simulator has dispensed keys in all, and slot 1 holds stock. */
+static void assert_keys(struct dispsim *sp, struct disp *d, int keys, int stock)
+{
+	assert_int_equal(dispsim_dispensed(sp), keys);
+	assert_int_equal(stock_of(d, 1), stock);
+}
+
 static void test_sim_dispense_decrements_and_persists(void **state)
 {
 	char dir[64], detail[DISP_TEXT_MAX], path[300], text[512];
@@ -385,15 +393,11 @@ static void test_sim_bad_state_file_reported_with_path(void **state)
 	char dir[64], err[256], path[300];
 	struct config c;
 	struct disp *d;
-	FILE *f;
 
 	(void)state;
 	sim_config(&c, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/dispenser.state", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("ca-dispenser-sim 1\nslots 3\nstock 1 x 3\n", f);
-	fclose(f);
+	assert_int_equal(tmpdir_put(path, "ca-dispenser-sim 1\nslots 3\nstock 1 x 3\n"), 0);
 	assert_int_equal(disp_open(&c, &d, err, sizeof(err)), CA_ERR_CORRUPT);
 	assert_null(d);
 	assert_non_null(strstr(err, path));
@@ -471,6 +475,16 @@ static struct disp *ser_open_sim(struct dispsim *sp)
 	return d;
 }
 
+/* The same, with fault (a control line of the simulator) set first. */
+static struct disp *ser_open_faulty(struct dispsim *sp, const char *fault)
+{
+	struct disp *d = ser_open_sim(sp);
+
+	if (dispsim_ctl(sp, fault, NULL, 0) != 0)
+		fail_msg("dispenser-sim refused '%s'", fault);
+	return d;
+}
+
 static void test_serial_dispense_success(void **state)
 {
 	struct dispsim *sp = *state;
@@ -486,8 +500,7 @@ static void test_serial_dispense_success(void **state)
 	assert_int_equal(disp_dispense(d, 1, detail, sizeof(detail)), DISP_OK);
 	assert_non_null(strstr(detail, "dispensed, 4 left"));
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
-	assert_int_equal(dispsim_dispensed(sp), 2);
-	assert_int_equal(stock_of(d, 1), 3);
+	assert_keys(sp, d, 2, 3);
 	assert_int_equal(disp_status(d, &st), CA_OK);
 	assert_int_equal(st.last_result, DISP_OK);
 	disp_close(d);
@@ -497,9 +510,8 @@ static void test_serial_jam_then_restock_clears(void **state)
 {
 	struct dispsim *sp = *state;
 	struct disp_status st;
-	struct disp *d = ser_open_sim(sp);
+	struct disp *d = ser_open_faulty(sp, "jam");
 
-	assert_int_equal(dispsim_ctl(sp, "jam", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_JAM);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_JAM);
 	assert_int_equal(dispsim_dispensed(sp), 0);
@@ -534,11 +546,10 @@ static void test_serial_no_answer_within_timeout(void **state)
 	struct dispsim *sp = *state;
 	char detail[DISP_TEXT_MAX];
 	struct disp_status st;
-	struct disp *d = ser_open_sim(sp);
+	struct disp *d = ser_open_faulty(sp, "noanswer all");
 	long long t0, ms;
 	const long long budget = (T_RETRIES + 1) * T_TIMEOUT_MS;
 
-	assert_int_equal(dispsim_ctl(sp, "noanswer all", NULL, 0), 0);
 	t0 = ca_mono_ms();
 	assert_int_equal(disp_dispense(d, 1, detail, sizeof(detail)),
 			 DISP_NO_ANSWER);
@@ -559,30 +570,26 @@ static void test_serial_no_answer_within_timeout(void **state)
 static void test_serial_corrupted_answers_recovered_by_retry(void **state)
 {
 	struct dispsim *sp = *state;
-	struct disp *d = ser_open_sim(sp);
+	struct disp *d = ser_open_faulty(sp, "badcrc 2");
 
-	assert_int_equal(dispsim_ctl(sp, "badcrc 2", NULL, 0), 0);
 	assert_int_equal(stock_of(d, 1), 5); /* third STATUS answer is good */
 	assert_int_equal(dispsim_ctl(sp, "badcrc 1", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
 	/* The retry was answered from the device's memory: one key. */
-	assert_int_equal(dispsim_dispensed(sp), 1);
-	assert_int_equal(stock_of(d, 1), 4);
+	assert_keys(sp, d, 1, 4);
 	/* More damage than retries: no answer, still at most one key. */
 	assert_int_equal(dispsim_ctl(sp, "badcrc 3", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_NO_ANSWER);
-	assert_int_equal(dispsim_dispensed(sp), 2);
-	assert_int_equal(stock_of(d, 1), 3);
+	assert_keys(sp, d, 2, 3);
 	disp_close(d);
 }
 
 static void test_serial_garbage_before_answers(void **state)
 {
 	struct dispsim *sp = *state;
-	struct disp *d = ser_open_sim(sp);
+	struct disp *d = ser_open_faulty(sp, "garbage 3");
 	long long t0;
 
-	assert_int_equal(dispsim_ctl(sp, "garbage 3", NULL, 0), 0);
 	t0 = ca_mono_ms();
 	assert_int_equal(stock_of(d, 1), 5);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
@@ -596,20 +603,17 @@ static void test_serial_garbage_before_answers(void **state)
 static void test_serial_lost_answer_retry_does_not_dispense_twice(void **state)
 {
 	struct dispsim *sp = *state;
-	struct disp *d = ser_open_sim(sp);
+	struct disp *d = ser_open_faulty(sp, "lose 1");
 
-	assert_int_equal(dispsim_ctl(sp, "lose 1", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
-	assert_int_equal(dispsim_dispensed(sp), 1);
-	assert_int_equal(stock_of(d, 1), 4);
+	assert_keys(sp, d, 1, 4);
 	/* Answers slower than the timeout: the late answer is taken. */
 	assert_int_equal(dispsim_ctl(sp, "slow 400", NULL, 0), 0);
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_OK);
 	assert_int_equal(dispsim_ctl(sp, "slow 0", NULL, 0), 0);
 	/* the device's queued repeats are answered from memory */
 	usleep(1000 * 1000);
-	assert_int_equal(dispsim_dispensed(sp), 2);
-	assert_int_equal(stock_of(d, 1), 3);
+	assert_keys(sp, d, 2, 3);
 	disp_close(d);
 }
 
@@ -667,9 +671,8 @@ static void test_serial_door_open_and_event(void **state)
 {
 	struct dispsim *sp = *state;
 	struct disp_status st;
-	struct disp *d = ser_open_sim(sp);
+	struct disp *d = ser_open_faulty(sp, "door open"); /* also sends an EVENT frame */
 
-	assert_int_equal(dispsim_ctl(sp, "door open", NULL, 0), 0); /* also sends an EVENT frame */
 	assert_int_equal(disp_dispense(d, 1, NULL, 0), DISP_DOOR_OPEN);
 	assert_int_equal(disp_status(d, &st), CA_OK);
 	assert_true(st.door_open);

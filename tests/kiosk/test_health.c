@@ -45,76 +45,28 @@
 #include "kiosk/store/store.h"
 #include "kiosk/net/sync.h"
 #include "../fixture.h"
-#include "../support/hubproc.h"
+#include "../support/hubcall.h"
+#include "../support/hubkiosk.h"
 
 static struct hubproc hub;
 
-/* One kiosk: its device, secret, store and config file. */
-struct kiosk {
-	char dir[PATH_MAX];
-	char db[PATH_MAX + 16];
-	char secret_path[PATH_MAX + 16];
-	char cfg_path[PATH_MAX + 16];
-	char device[33];
-	char secret[65];
-	struct config cfg;
-};
+/* The group's hub (hubcall_group_setup starts it). */
+static const struct hubcall_group group = { .hub = &hub };
 
-/* Copy src into dst (size n); fail the test when it does not fit. */
-static void copy_to(char *dst, size_t n, const char *src)
+static struct hubkiosk *kiosk_new(const char *device)
 {
-	size_t len = strlen(src);
-
-	assert_true(len < n);
-	memcpy(dst, src, len + 1);
-}
-
-static struct kiosk *kiosk_new(const char *device)
-{
-	static struct kiosk pool[6];
+	static struct hubkiosk pool[6];
 	static int used;
-	char dir[HUBPROC_PATH + 64];
-	struct kiosk *k;
-	FILE *f;
+	const struct hubkiosk_opts o = { .total_timeout_ms = 5000, .heartbeat_s = 1,
+					 .log_level = "info", .cfg_data_dir = true };
 
 	assert_true(used < 6);
-	k = &pool[used++];
-	memset(k, 0, sizeof(*k));
-	snprintf(dir, sizeof(dir), "%s/kiosk-%s", hub.dir, device);
-	copy_to(k->dir, sizeof(k->dir), dir);
-	assert_int_equal(mkdir(k->dir, 0700), 0);
-	snprintf(k->db, sizeof(k->db), "%s/kiosk.db", dir);
-	snprintf(k->secret_path, sizeof(k->secret_path), "%s/secret", dir);
-	snprintf(k->cfg_path, sizeof(k->cfg_path), "%s/kiosk.ini", dir);
-	snprintf(k->device, sizeof(k->device), "%s", device);
-	assert_int_equal(hubproc_device_add(&hub, device, k->secret), 0);
-	f = fopen(k->secret_path, "w");
-	assert_non_null(f);
-	fprintf(f, "%s\n", k->secret);
-	fclose(f);
-	chmod(k->secret_path, 0600);
-	f = fopen(k->cfg_path, "w");
-	assert_non_null(f);
-	fprintf(f, "[kiosk]\nid = %s\ndata_dir = %s\nsecret_file = %s\n"
-		"[server]\nurl = %s\nca_file = %s\nconnect_timeout_ms = 2000\n"
-		"total_timeout_ms = 5000\n[timeouts]\nsync_interval_s = 2\n"
-		"heartbeat_s = 1\n[log]\nlevel = info\n", device, k->dir, k->secret_path,
-		hub.url, hub.cacert);
-	fclose(f);
-	config_defaults(&k->cfg);
-	snprintf(k->cfg.kiosk_id, sizeof(k->cfg.kiosk_id), "%s", device);
-	snprintf(k->cfg.server_url, sizeof(k->cfg.server_url), "%s", hub.url);
-	copy_to(k->cfg.ca_file, sizeof(k->cfg.ca_file), hub.cacert);
-	copy_to(k->cfg.data_dir, sizeof(k->cfg.data_dir), dir);
-	k->cfg.connect_timeout_ms = 2000;
-	k->cfg.total_timeout_ms = 5000;
-	k->cfg.sync_interval_s = 2;
-	k->cfg.heartbeat_s = 1;
-	return k;
+	assert_int_equal(hubkiosk_make(&pool[used], &hub, device, &o), 0);
+	return &pool[used++];
 }
 
 /* Start the in-process engine of k. */
-static struct sync *engine_start(const struct kiosk *k)
+static struct sync *engine_start(const struct hubkiosk *k)
 {
 	struct sync_opts so = { .db_path = k->db, .cfg = &k->cfg, .secret = k->secret,
 				.feed_wait_s = -1, .backoff_base_ms = 200,
@@ -178,25 +130,16 @@ static void fleet_line(const char *text, const char *device, char *line, size_t 
 }
 
 /* Start ca-kiosk-sync --run on k; its pid. */
-static pid_t spawn_sync(const struct kiosk *k)
+static pid_t spawn_sync(const struct hubkiosk *k)
 {
-	char bin[HUBPROC_PATH + 32];
-	pid_t pid;
+	pid_t pid = hubkiosk_sync(k, &hub, true, "--run", (char *)NULL);
 
-	snprintf(bin, sizeof(bin), "%s/ca-kiosk-sync", hub.bin_dir);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
-			_exit(126);
-		execl(bin, bin, "--config", k->cfg_path, "--run", (char *)NULL);
-		_exit(127);
-	}
+	assert_true(pid > 0);
 	return pid;
 }
 
 /* One application of an account that never logged in on k: the hub parks it. */
-static void enqueue_unbound(const struct kiosk *k)
+static void enqueue_unbound(const struct hubkiosk *k)
 {
 	char err[STORE_ERR_MAX];
 	struct store *st = NULL;
@@ -215,7 +158,7 @@ static void enqueue_unbound(const struct kiosk *k)
 
 static void test_fleet_shows_the_stopped_kiosk_offline_and_the_other_online(void **state)
 {
-	struct kiosk *a = kiosk_new("hall-a"), *b = kiosk_new("hall-b");
+	struct hubkiosk *a = kiosk_new("hall-a"), *b = kiosk_new("hall-b");
 	struct sync_facts f;
 	struct sync *sa;
 	static char text[1 << 16];
@@ -316,7 +259,7 @@ static void test_fleet_shows_the_stopped_kiosk_offline_and_the_other_online(void
 
 static void test_restart_is_delivered_at_once_and_honoured_when_idle(void **state)
 {
-	struct kiosk *k = kiosk_new("hall-r");
+	struct hubkiosk *k = kiosk_new("hall-r");
 	char bin[HUBPROC_PATH + 32], script[PATH_MAX + 32], out_path[PATH_MAX + 32];
 	static char out[1 << 17], ctl[4096];
 	json_t *j, *row;
@@ -377,7 +320,7 @@ static void test_restart_is_delivered_at_once_and_honoured_when_idle(void **stat
 
 static void test_log_tail_round_trip_is_masked_and_capped(void **state)
 {
-	struct kiosk *k = kiosk_new("hall-l");
+	struct hubkiosk *k = kiosk_new("hall-l");
 	static char out[1 << 16];
 	struct sync *s;
 	int i, lines = 0;
@@ -412,7 +355,7 @@ static void test_log_tail_round_trip_is_masked_and_capped(void **state)
 
 /* ---- 4. limits and bad input ---- */
 
-static long beat(const struct kiosk *k, const char *target, const char *body, char *msgout,
+static long beat(const struct hubkiosk *k, const char *target, const char *body, char *msgout,
 		 size_t n)
 {
 	struct hubproc_req q;
@@ -442,54 +385,57 @@ static void beat_body(char *out, size_t n, int interval, const char *version, co
 
 static void test_limits_and_bad_input_are_refused_with_a_clear_error(void **state)
 {
-	struct kiosk *k = kiosk_new("hall-x");
-	static char body[64 * 1024], m[4096], v65[66], v33[34], line513[514];
+	struct hubkiosk *k = kiosk_new("hall-x");
+	static char body[64 * 1024], m[4096], v64[65], v65[66], v33[34], line513[514];
+	/* A heartbeat and what the hub answers: the status and, for a
+	 * refusal, a text of its message (NULL: not checked). */
+	const struct {
+		int interval;        /* interval_s */
+		const char *version; /* version */
+		const char *slots;   /* dispenser.slots (JSON) */
+		const char *faults;  /* dispenser.faults (JSON) */
+		const char *video;   /* display.video */
+		long want;           /* the status */
+		const char *says;    /* in the message */
+	} beats[] = {
+		/* The interval's bounds. */
+		{ 0, "1.0", "[1]", "[]", "x11", 400, "interval_s: a whole number 1..3600" },
+		{ 3601, "1.0", "[1]", "[]", "x11", 400, NULL },
+		{ 3600, "1.0", "[1]", "[]", "x11", 200, NULL },
+		{ 1, "1.0", "[1]", "[]", "x11", 200, NULL },
+		/* Names: 64 characters of version pass, 65 do not; 32 of a display. */
+		{ 60, v64, "[1]", "[]", "x11", 200, NULL },
+		{ 60, v65, "[1]", "[]", "x11", 400, "version" },
+		{ 60, "1.0 beta", "[1]", "[]", "x11", 400, NULL },
+		{ 60, "1.0", "[1]", "[]", v33, 400, "display" },
+		/* Slots and faults: 8 slots pass, 9 do not; unknown or too many faults. */
+		{ 60, "1.0", "[1,2,3,4,5,6,7,8]", "[]", "x11", 200, NULL },
+		{ 60, "1.0", "[1,2,3,4,5,6,7,8,9]", "[]", "x11", 400, "dispenser" },
+		{ 60, "1.0", "[10000]", "[]", "x11", 400, "dispenser.slots[0]" },
+		{ 60, "1.0", "[1]", "[\"melted\"]", "x11", 400, "dispenser.faults[0]" },
+		{ 60, "1.0", "[1]",
+		  "[\"jam\",\"jam\",\"jam\",\"jam\",\"jam\",\"jam\",\"jam\",\"jam\",\"jam\"]", "x11",
+		  400, NULL },
+	};
 	struct hubproc_req q;
 	struct hubproc_resp r;
 	size_t i, used;
 
 	(void)state;
+	memset(v64, 'v', 64);
 	memset(v65, 'v', 65);
 	memset(v33, 'x', 33);
 	memset(line513, 'a', 513);
-	/* The interval's bounds. */
-	beat_body(body, sizeof(body), 0, "1.0", "[1]", "[]", "x11");
-	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 400);
-	assert_non_null(strstr(m, "interval_s: a whole number 1..3600"));
-	beat_body(body, sizeof(body), 3601, "1.0", "[1]", "[]", "x11");
-	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 400);
-	beat_body(body, sizeof(body), 3600, "1.0", "[1]", "[]", "x11");
-	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 200);
-	beat_body(body, sizeof(body), 1, "1.0", "[1]", "[]", "x11");
-	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 200);
-	/* Names: 64 characters of version pass, 65 do not; 32 of a display. */
-	v65[64] = '\0';
-	beat_body(body, sizeof(body), 60, v65, "[1]", "[]", "x11");
-	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 200);
-	v65[64] = 'v';
-	beat_body(body, sizeof(body), 60, v65, "[1]", "[]", "x11");
-	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 400);
-	assert_non_null(strstr(m, "version"));
-	beat_body(body, sizeof(body), 60, "1.0 beta", "[1]", "[]", "x11");
-	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 400);
-	beat_body(body, sizeof(body), 60, "1.0", "[1]", "[]", v33);
-	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 400);
-	assert_non_null(strstr(m, "display"));
-	/* Slots and faults: 8 slots pass, 9 do not; unknown or too many faults. */
-	beat_body(body, sizeof(body), 60, "1.0", "[1,2,3,4,5,6,7,8]", "[]", "x11");
-	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 200);
-	beat_body(body, sizeof(body), 60, "1.0", "[1,2,3,4,5,6,7,8,9]", "[]", "x11");
-	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 400);
-	assert_non_null(strstr(m, "dispenser"));
-	beat_body(body, sizeof(body), 60, "1.0", "[10000]", "[]", "x11");
-	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 400);
-	assert_non_null(strstr(m, "dispenser.slots[0]"));
-	beat_body(body, sizeof(body), 60, "1.0", "[1]", "[\"melted\"]", "x11");
-	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 400);
-	assert_non_null(strstr(m, "dispenser.faults[0]"));
-	beat_body(body, sizeof(body), 60, "1.0", "[1]",
-		  "[\"jam\",\"jam\",\"jam\",\"jam\",\"jam\",\"jam\",\"jam\",\"jam\",\"jam\"]", "x11");
-	assert_int_equal(beat(k, "/v1/heartbeat", body, m, sizeof(m)), 400);
+	for (i = 0; i < sizeof(beats) / sizeof(beats[0]); i++) {
+		long st;
+
+		beat_body(body, sizeof(body), beats[i].interval, beats[i].version, beats[i].slots,
+			  beats[i].faults, beats[i].video);
+		st = beat(k, "/v1/heartbeat", body, m, sizeof(m));
+		if (st != beats[i].want || (beats[i].says && !strstr(m, beats[i].says)))
+			fail_msg("beat %zu: %ld (%s), want %ld %s", i, st, m, beats[i].want,
+				 beats[i].says ? beats[i].says : "");
+	}
 	/* The other members' ranges. */
 	{
 		static const char *const bad[][2] = {
@@ -616,21 +562,6 @@ static void test_limits_and_bad_input_are_refused_with_a_clear_error(void **stat
 	}
 }
 
-static int setup(void **state)
-{
-	struct hubproc_opts o = { 0 };
-
-	(void)state;
-	return hubproc_start(&hub, &o);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	hubproc_cleanup(&hub);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -642,5 +573,6 @@ int main(void)
 
 	log_set_level(LOG_ERROR);
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	hubcall_group(&group);
+	return cmocka_run_group_tests(tests, hubcall_group_setup, hubcall_group_teardown);
 }

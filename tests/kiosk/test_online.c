@@ -142,26 +142,43 @@ static void call(struct kiosk *k, const struct online_req *q, struct online_resu
 	assert_false(online_take(k->on, res)); /* returned once */
 }
 
-static void sms(struct kiosk *k, const char *phone, struct online_result *res)
+/* The fields of one request to the worker (NULL: left empty). */
+struct ask {
+	const char *phone;  /* SMS, LOGIN */
+	const char *code;   /* LOGIN */
+	const char *token;  /* PAY_*, INVOICE */
+	const char *app_id; /* PAY_CREATE, INVOICE */
+	const char *no;     /* PAY_QUERY: out_trade_no */
+};
+
+/* Send op with the fields of f (a WeChat order for PAY_CREATE) and wait
+ * for its result. */
+static void ask(struct kiosk *k, enum online_op op, const struct ask *f,
+		struct online_result *res)
 {
 	struct online_req q;
 
 	memset(&q, 0, sizeof(q));
-	q.op = ONLINE_SMS;
-	snprintf(q.phone, sizeof(q.phone), "%s", phone);
+	q.op = op;
+	snprintf(q.phone, sizeof(q.phone), "%s", f->phone ? f->phone : "");
+	snprintf(q.code, sizeof(q.code), "%s", f->code ? f->code : "");
+	snprintf(q.token, sizeof(q.token), "%s", f->token ? f->token : "");
+	snprintf(q.app_id, sizeof(q.app_id), "%s", f->app_id ? f->app_id : "");
+	snprintf(q.out_trade_no, sizeof(q.out_trade_no), "%s", f->no ? f->no : "");
+	if (op == ONLINE_PAY_CREATE)
+		q.method = PAY_WECHAT;
 	call(k, &q, res);
+}
+
+static void sms(struct kiosk *k, const char *phone, struct online_result *res)
+{
+	ask(k, ONLINE_SMS, &(struct ask){ .phone = phone }, res);
 }
 
 static void login(struct kiosk *k, const char *phone, const char *code,
 		  struct online_result *res)
 {
-	struct online_req q;
-
-	memset(&q, 0, sizeof(q));
-	q.op = ONLINE_LOGIN;
-	snprintf(q.phone, sizeof(q.phone), "%s", phone);
-	snprintf(q.code, sizeof(q.code), "%s", code);
-	call(k, &q, res);
+	ask(k, ONLINE_LOGIN, &(struct ask){ .phone = phone, .code = code }, res);
 }
 
 /* The last code the dev hub sent to phone (ca-hubctl sms last). */
@@ -190,6 +207,14 @@ static void login_dev(struct kiosk *k, const char *phone, char token[ONLINE_TOKE
 
 /* ---- 1. demo mode ---- */
 
+/* Start the second hub (demo) with ho and a running kiosk device k on it. */
+static void demo_kiosk(struct kiosk *k, const struct hubproc_opts *ho, const char *device)
+{
+	assert_int_equal(hubproc_start(&demo, ho), 0);
+	kiosk_init(k, &demo, device);
+	start(k);
+}
+
 static void test_demo_hub_sends_its_code_and_it_logs_in(void **state)
 {
 	struct hubproc_opts ho = { .demo_code = "123456" };
@@ -197,9 +222,7 @@ static void test_demo_hub_sends_its_code_and_it_logs_in(void **state)
 	struct kiosk k;
 
 	(void)state;
-	assert_int_equal(hubproc_start(&demo, &ho), 0);
-	kiosk_init(&k, &demo, "online-demo");
-	start(&k);
+	demo_kiosk(&k, &ho, "online-demo");
 	sms(&k, "13800001001", &res);
 	assert_int_equal(res.outcome, ONLINE_OK);
 	assert_int_equal(res.status, 200);
@@ -347,39 +370,20 @@ static void push_application(struct kiosk *k, const char *phone, char id[CA_UUID
 static void pay_create(struct kiosk *k, const char *token, const char *app_id,
 		       struct online_result *res)
 {
-	struct online_req q;
-
-	memset(&q, 0, sizeof(q));
-	q.op = ONLINE_PAY_CREATE;
-	snprintf(q.token, sizeof(q.token), "%s", token);
-	snprintf(q.app_id, sizeof(q.app_id), "%s", app_id);
-	q.method = PAY_WECHAT;
-	call(k, &q, res);
+	ask(k, ONLINE_PAY_CREATE, &(struct ask){ .token = token, .app_id = app_id }, res);
 }
 
 /* POST /v1/invoices/APP/token through the worker. */
 static void invoice_url(struct kiosk *k, const char *token, const char *app_id,
 			struct online_result *res)
 {
-	struct online_req q;
-
-	memset(&q, 0, sizeof(q));
-	q.op = ONLINE_INVOICE;
-	snprintf(q.token, sizeof(q.token), "%s", token);
-	snprintf(q.app_id, sizeof(q.app_id), "%s", app_id);
-	call(k, &q, res);
+	ask(k, ONLINE_INVOICE, &(struct ask){ .token = token, .app_id = app_id }, res);
 }
 
 static void pay_query(struct kiosk *k, const char *token, const char *no,
 		      struct online_result *res)
 {
-	struct online_req q;
-
-	memset(&q, 0, sizeof(q));
-	q.op = ONLINE_PAY_QUERY;
-	snprintf(q.token, sizeof(q.token), "%s", token);
-	snprintf(q.out_trade_no, sizeof(q.out_trade_no), "%s", no);
-	call(k, &q, res);
+	ask(k, ONLINE_PAY_QUERY, &(struct ask){ .token = token, .no = no }, res);
 }
 
 static void test_pay_forbidden_then_order_query_pay_success(void **state)
@@ -801,9 +805,7 @@ static void test_device_budget_told_apart_from_phone_limit(void **state)
 	char code[8];
 
 	(void)state;
-	assert_int_equal(hubproc_start(&demo, &ho), 0);
-	kiosk_init(&k, &demo, "online-budget");
-	start(&k);
+	demo_kiosk(&k, &ho, "online-budget");
 	sms(&k, "13800007001", &res);
 	assert_int_equal(res.outcome, ONLINE_OK);
 	assert_string_equal(res.error_code, "");

@@ -63,7 +63,9 @@
 #include "kiosk/net/sync.h"
 #include "../fixture.h"
 #include "../support/dispsim.h"
-#include "../support/hubproc.h"
+#include "../support/hubcall.h"
+#include "../support/sqlpeek.h"
+#include "../support/tmpdir.h"
 
 #define KIOSK_ID "hall-pick-01"
 
@@ -85,17 +87,14 @@ struct tenv {
 	struct store *st;         /* open store or NULL */
 	struct disp *d;           /* open dispenser or NULL */
 	struct ca_app app;        /* a record ready for pickup */
+	struct dispsim sp;        /* the serial tests' simulator; pid 0 otherwise */
 };
 
 static int env_setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct tenv *t = calloc(1, sizeof(*t));
 
-	if (!t)
-		return -1;
-	snprintf(t->dir, sizeof(t->dir), "%s/pickup-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(t->dir)) {
+	if (!t || tmpdir_make(t->dir, sizeof(t->dir), "pickup-test")) {
 		free(t);
 		return -1;
 	}
@@ -119,22 +118,10 @@ static int env_setup(void **state)
 static int env_teardown(void **state)
 {
 	struct tenv *t = *state;
-	char p[PATH_MAX + 256];
-	struct dirent *e;
-	DIR *dir;
 
 	disp_close(t->d);
 	store_close(t->st);
-	dir = opendir(t->dir);
-	while (dir && (e = readdir(dir))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", t->dir, e->d_name);
-		unlink(p);
-	}
-	if (dir)
-		closedir(dir);
-	rmdir(t->dir);
+	tmpdir_remove(t->dir);
 	free(t);
 	return 0;
 }
@@ -185,31 +172,17 @@ static void make_ready(struct store *st, struct ca_app *a, const char *account)
 /* An integer from one query on a raw second connection. */
 static long long raw_int(const char *db, const char *sql)
 {
-	sqlite3 *h = NULL;
-	sqlite3_stmt *s = NULL;
 	long long v = -1;
 
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(h, 5000);
-	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(h);
+	assert_int_equal(sqlpeek_int(db, SQLITE_OPEN_READWRITE, sql, &v), 0);
 	return v;
 }
 
 /* Run SQL on a raw second connection. */
 static void raw_exec(const char *db, const char *sql)
 {
-	sqlite3 *h = NULL;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(h, 5000);
-	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("raw sql %s: %s", sql, msg ? msg : "?");
-	sqlite3_close(h);
+	if (sqlpeek_exec(db, sql, NULL))
+		fail_msg("raw sql %s", sql);
 }
 
 /* Outbox rows of app id of kind. */
@@ -229,6 +202,13 @@ static enum ca_proc_status proc_of(struct store *st, const char *id)
 
 	assert_int_equal(store_app_get(st, id, &a), CA_OK);
 	return a.proc_status;
+}
+
+/* t->app is in proc, with collects "collect" rows in the outbox. */
+static void assert_app(struct tenv *t, enum ca_proc_status proc, long long collects)
+{
+	assert_int_equal(proc_of(t->st, t->app.id), proc);
+	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), collects);
 }
 
 static int stock_of(struct disp *d, int slot)
@@ -263,8 +243,7 @@ static void test_confirmed_dispense_collects_exactly_once(void **state)
 				    &r), PICKUP_OK);
 	assert_int_equal(r.disp, DISP_OK);
 	assert_false(r.intent_pending);
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
+	assert_app(t, CA_PROC_COLLECTED, 1);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 0);
 	assert_int_equal(stock_of(t->d, 1), 4);
 	/* Collected: a second pickup is refused before the device is asked. */
@@ -450,8 +429,7 @@ static void test_worker_status_restock_pickup_and_refusal(void **state)
 	pthread_mutex_lock(&w.mu);
 	assert_true(w.calls >= 4);
 	pthread_mutex_unlock(&w.mu);
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
+	assert_app(t, CA_PROC_COLLECTED, 1);
 	open_disp(t);
 	assert_int_equal(stock_of(t->d, 2), 8);
 }
@@ -460,6 +438,36 @@ static void test_worker_status_restock_pickup_and_refusal(void **state)
 static int64_t fixed_clock(void *ctx)
 {
 	return *(const int64_t *)ctx;
+}
+
+/* Start the worker on t's store and config; on the clock *now when now is
+ * not NULL (else the real one). */
+static struct pickup *worker_start(struct tenv *t, int64_t *now)
+{
+	struct pickup_opts o;
+	struct pickup *p = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.cfg = &t->cfg;
+	o.db_path = t->db;
+	if (now) {
+		o.clock = fixed_clock;
+		o.clock_ctx = now;
+	}
+	assert_int_equal(pickup_start(&o, &p), CA_OK);
+	return p;
+}
+
+/* Refill slot to count through the worker p: the request into *q (for the
+ * caller to vary and send again), the result into r. */
+static void restock(struct pickup *p, struct pickup_req *q, int slot, int count,
+		    struct pickup_result *r)
+{
+	memset(q, 0, sizeof(*q));
+	q->op = PICKUP_RESTOCK;
+	q->slot = slot;
+	q->count = count;
+	run_req(p, q, r);
 }
 
 /* The restock rows of the outbox (payloads parsed), oldest first; how
@@ -497,7 +505,6 @@ static void test_2b_worker_restock_is_recorded_with_before_and_after(void **stat
 {
 	struct tenv *t = *state;
 	int64_t now = 1795000000000;
-	struct pickup_opts o;
 	struct pickup_req q;
 	struct pickup_result r;
 	struct pickup *p = NULL;
@@ -505,19 +512,10 @@ static void test_2b_worker_restock_is_recorded_with_before_and_after(void **stat
 	int i;
 
 	open_store(t);
-	memset(&o, 0, sizeof(o));
-	o.cfg = &t->cfg;
-	o.db_path = t->db;
-	o.clock = fixed_clock;
-	o.clock_ctx = &now;
-	assert_int_equal(pickup_start(&o, &p), CA_OK);
+	p = worker_start(t, &now);
 
 	/* Slot 2 holds 3 (the config's first stock): refilled to 9. */
-	memset(&q, 0, sizeof(q));
-	q.op = PICKUP_RESTOCK;
-	q.slot = 2;
-	q.count = 9;
-	run_req(p, &q, &r);
+	restock(p, &q, 2, 9, &r);
 	assert_int_equal(r.outcome, PICKUP_OK);
 	assert_true(r.recorded);
 	assert_int_equal(r.status.stock[1], 9);
@@ -591,36 +589,64 @@ static void serial_config(struct tenv *t, const struct dispsim *sp)
 	t->cfg.disp_retries = 1;
 }
 
+/* Per-test setup of the serial tests: the environment, the simulator
+ * started (t->sp), t's config pointed at it, store and dispenser open,
+ * t->app ready for pickup. */
+static int serial_setup(void **state)
+{
+	struct tenv *t;
+
+	if (env_setup(state))
+		return -1;
+	t = *state;
+	sim_spawn(&t->sp);
+	serial_config(t, &t->sp);
+	open_store(t);
+	open_disp(t);
+	make_ready(t->st, &t->app, "13812345678");
+	return 0;
+}
+
+/* Close the dispenser and the store, stop the simulator, then the rest. */
+static int serial_teardown(void **state)
+{
+	struct tenv *t = *state;
+
+	close_both(t);
+	dispsim_stop(&t->sp);
+	return env_teardown(state);
+}
+
+/* The simulator answers again ("clear"): recovery (at 9200) resolves the
+ * pending dispense as done; its result into r. */
+static void cleared_then_recovered(struct tenv *t, struct dispsim *sp, struct pickup_result *r)
+{
+	assert_int_equal(dispsim_ctl(sp, "clear", NULL, 0), 0);
+	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9200, FIXTURE_TODAY, r), PICKUP_OK);
+	assert_int_equal(r->disp, DISP_OK);
+}
+
 static void test_serial_success_and_jam(void **state)
 {
 	struct tenv *t = *state;
 	struct pickup_result r;
-	struct dispsim sp;
 	struct ca_app b;
 
-	sim_spawn(&sp);
-	serial_config(t, &sp);
-	open_store(t);
-	open_disp(t);
-	make_ready(t->st, &t->app, "13812345678");
 	make_ready(t->st, &b, "13812345678");
 
 	assert_int_equal(pickup_run(t->st, t->d, KIOSK_ID, t->app.id, 1, 9000, FIXTURE_TODAY,
 				    &r), PICKUP_OK);
-	assert_int_equal(dispsim_dispensed(&sp), 1);
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
+	assert_int_equal(dispsim_dispensed(&t->sp), 1);
+	assert_app(t, CA_PROC_COLLECTED, 1);
 
-	assert_int_equal(dispsim_ctl(&sp, "jam", NULL, 0), 0);
+	assert_int_equal(dispsim_ctl(&t->sp, "jam", NULL, 0), 0);
 	assert_int_equal(pickup_run(t->st, t->d, KIOSK_ID, b.id, 1, 9100, FIXTURE_TODAY, &r),
 			 PICKUP_FAILED);
 	assert_int_equal(r.disp, DISP_JAM);
-	assert_int_equal(dispsim_dispensed(&sp), 1);
+	assert_int_equal(dispsim_dispensed(&t->sp), 1);
 	assert_int_equal(proc_of(t->st, b.id), CA_PROC_READY_FOR_PICKUP);
 	assert_int_equal(rows_of_kind(t->db, b.id, STORE_KIND_DISPENSE_FAULT), 1);
 	assert_int_equal(stock_of(t->d, 1), 4);
-	close_both(t);
-	dispsim_stop(&sp);
 }
 
 static void test_3b_serial_silent_after_command_then_resolved(void **state)
@@ -628,13 +654,6 @@ static void test_3b_serial_silent_after_command_then_resolved(void **state)
 	struct tenv *t = *state;
 	struct disp_status ds;
 	struct pickup_result r;
-	struct dispsim sp;
-
-	sim_spawn(&sp);
-	serial_config(t, &sp);
-	open_store(t);
-	open_disp(t);
-	make_ready(t->st, &t->app, "13812345678");
 
 	/* pickup_run's steps up to the command, by hand, so that the device
 	 * can go silent between the status and the dispense: it executes the
@@ -642,27 +661,20 @@ static void test_3b_serial_silent_after_command_then_resolved(void **state)
 	 * status questions after it). The outcome is unknown. */
 	assert_int_equal(disp_status(t->d, &ds), CA_OK);
 	assert_int_equal(store_intent_begin(t->st, t->app.id, 1, ds.last_seq, 9000, NULL), CA_OK);
-	assert_int_equal(dispsim_ctl(&sp, "lose 100", NULL, 0), 0);
+	assert_int_equal(dispsim_ctl(&t->sp, "lose 100", NULL, 0), 0);
 	assert_int_equal(disp_dispense(t->d, 1, NULL, 0), DISP_NO_ANSWER);
-	assert_int_equal(dispsim_dispensed(&sp), 1);
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_READY_FOR_PICKUP);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 0);
+	assert_int_equal(dispsim_dispensed(&t->sp), 1);
+	assert_app(t, CA_PROC_READY_FOR_PICKUP, 0);
 	assert_true(intent_pending(t->st));
 	/* Still silent: recovery keeps it pending, collects nothing. */
 	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9100, FIXTURE_TODAY, &r),
 			 PICKUP_UNKNOWN);
 	assert_true(intent_pending(t->st));
 	/* Answers again: the device's status shows the key came out. */
-	assert_int_equal(dispsim_ctl(&sp, "clear", NULL, 0), 0);
-	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9200, FIXTURE_TODAY, &r),
-			 PICKUP_OK);
-	assert_int_equal(r.disp, DISP_OK);
+	cleared_then_recovered(t, &t->sp, &r);
 	assert_false(intent_pending(t->st));
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
-	assert_int_equal(dispsim_dispensed(&sp), 1);
-	close_both(t);
-	dispsim_stop(&sp);
+	assert_app(t, CA_PROC_COLLECTED, 1);
+	assert_int_equal(dispsim_dispensed(&t->sp), 1);
 }
 
 /*
@@ -676,24 +688,16 @@ static void test_3c_unknown_outcome_tells_staff_then_recovery_collects(void **st
 {
 	struct tenv *t = *state;
 	struct pickup_result r;
-	struct dispsim sp;
 	char sql[256];
 
-	sim_spawn(&sp);
-	serial_config(t, &sp);
-	open_store(t);
-	open_disp(t);
-	make_ready(t->st, &t->app, "13812345678");
-
-	assert_int_equal(dispsim_ctl(&sp, "hang", NULL, 0), 0);
+	assert_int_equal(dispsim_ctl(&t->sp, "hang", NULL, 0), 0);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(pickup_run(t->st, t->d, KIOSK_ID, t->app.id, 1, 9000, FIXTURE_TODAY,
 				    &r), PICKUP_UNKNOWN);
 	assert_true(r.intent_pending);
-	assert_int_equal(dispsim_dispensed(&sp), 1);
+	assert_int_equal(dispsim_dispensed(&t->sp), 1);
 	assert_true(intent_pending(t->st));
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_READY_FOR_PICKUP);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 0);
+	assert_app(t, CA_PROC_READY_FOR_PICKUP, 0);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 1);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE app_id = '%s' AND"
 		 " json_extract(payload, '$.fault.result') = 'unconfirmed' AND"
@@ -703,17 +707,11 @@ static void test_3c_unknown_outcome_tells_staff_then_recovery_collects(void **st
 	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9100, FIXTURE_TODAY, &r),
 			 PICKUP_UNKNOWN);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 1);
-	assert_int_equal(dispsim_ctl(&sp, "clear", NULL, 0), 0);
-	assert_int_equal(pickup_recover(t->st, t->d, KIOSK_ID, 9200, FIXTURE_TODAY, &r),
-			 PICKUP_OK);
-	assert_int_equal(r.disp, DISP_OK);
+	cleared_then_recovered(t, &t->sp, &r);
 	assert_false(intent_pending(t->st));
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
+	assert_app(t, CA_PROC_COLLECTED, 1);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 1);
-	assert_int_equal(dispsim_dispensed(&sp), 1);
-	close_both(t);
-	dispsim_stop(&sp);
+	assert_int_equal(dispsim_dispensed(&t->sp), 1);
 }
 
 /* ---- 4. crash recovery for real ---- */
@@ -759,7 +757,6 @@ static int wait_child(pid_t pid)
 static void test_crash_between_dispense_and_write_collects_once(void **state)
 {
 	struct tenv *t = *state;
-	struct pickup_opts o;
 	struct pickup_req q;
 	struct pickup_result r;
 	struct pickup *p = NULL;
@@ -781,15 +778,11 @@ static void test_crash_between_dispense_and_write_collects_once(void **state)
 	open_disp(t);
 	assert_true(intent_pending(t->st));
 	assert_int_equal(stock_of(t->d, 1), 4);
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_READY_FOR_PICKUP);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 0);
+	assert_app(t, CA_PROC_READY_FOR_PICKUP, 0);
 	close_both(t);
 
 	/* Restart: the worker resolves it at start, from the device's status. */
-	memset(&o, 0, sizeof(o));
-	o.cfg = &t->cfg;
-	o.db_path = t->db;
-	assert_int_equal(pickup_start(&o, &p), CA_OK);
+	p = worker_start(t, NULL);
 	memset(&q, 0, sizeof(q));
 	q.op = PICKUP_STATUS;
 	run_req(p, &q, &r);
@@ -805,8 +798,7 @@ static void test_crash_between_dispense_and_write_collects_once(void **state)
 	open_store(t);
 	open_disp(t);
 	assert_false(intent_pending(t->st));
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
+	assert_app(t, CA_PROC_COLLECTED, 1);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 0);
 	assert_int_equal(stock_of(t->d, 1), 4);
 	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM dispense_intents WHERE"
@@ -851,8 +843,7 @@ static void test_4b_crash_before_the_command_fails_stock_unchanged(void **state)
 			 PICKUP_OK);
 	assert_int_not_equal(r.disp, DISP_OK);
 	assert_false(intent_pending(t->st));
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_READY_FOR_PICKUP);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 0);
+	assert_app(t, CA_PROC_READY_FOR_PICKUP, 0);
 	assert_int_equal(rows_of_kind(t->db, t->app.id, STORE_KIND_DISPENSE_FAULT), 1);
 	assert_int_equal(raw_int(t->db, "SELECT count(*) FROM dispense_intents WHERE"
 				 " state = 'failed' AND result = 'interrupted'"), 1);
@@ -901,8 +892,7 @@ static void test_4c_device_silent_at_start_is_retried(void **state)
 		ca_sleep_ms(50);
 	pickup_stop(p);
 	assert_false(intent_pending(t->st));
-	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
-	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
+	assert_app(t, CA_PROC_COLLECTED, 1);
 	open_disp(t);
 	assert_int_equal(stock_of(t->d, 2), 2);
 }
@@ -916,17 +906,7 @@ static struct hubproc hub;
 
 static json_t *admin(const char *method, const char *target, const char *body, long *status)
 {
-	struct hubproc_req q;
-	struct hubproc_resp r;
-	json_t *j;
-
-	memset(&q, 0, sizeof(q));
-	q.bearer = hub.token;
-	assert_int_equal(hubproc_request(&hub, &q, method, target, body, &r), 0);
-	*status = r.status;
-	j = json_loads(r.body ? r.body : "", 0, NULL);
-	free(r.body);
-	return j;
+	return hubcall_admin(&hub, method, target, body, status);
 }
 
 /* A signed device call; the parsed answer into *out (may be NULL). */
@@ -992,15 +972,13 @@ static void sync_drain(struct tenv *t, const char *secret)
 static void hub_mark_paid_offline(const char *id)
 {
 	char path[HUBPROC_PATH + 16], sql[256];
-	sqlite3 *db;
+	int changed = 0;
 
 	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	snprintf(sql, sizeof(sql), "UPDATE applications SET body = json_set(body,"
 		 " '$.pay_status', 'paid', '$.proc_status', 'onsite') WHERE id = '%s'", id);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_changes(db), 1);
-	sqlite3_close(db);
+	assert_int_equal(sqlpeek_exec(path, sql, &changed), 0);
+	assert_int_equal(changed, 1);
 }
 
 /* The hub's view of application id: {app, history, records, ...}. */
@@ -1021,6 +999,16 @@ static const char *hub_str(json_t *show, const char *key)
 	return json_string_value(json_object_get(json_object_get(show, "app"), key));
 }
 
+/* t's config: the kiosk HUB_DEV of the test hub (its CA, short timeouts). */
+static void hub_config(struct tenv *t)
+{
+	snprintf(t->cfg.kiosk_id, sizeof(t->cfg.kiosk_id), "%s", HUB_DEV);
+	copy_to(t->cfg.ca_file, sizeof(t->cfg.ca_file), hub.cacert);
+	t->cfg.connect_timeout_ms = 2000;
+	t->cfg.total_timeout_ms = 8000;
+	t->cfg.sync_interval_s = 1;
+}
+
 static void test_hub_takes_the_fault_once_then_the_collect(void **state)
 {
 	struct tenv *t = *state;
@@ -1035,11 +1023,7 @@ static void test_hub_takes_the_fault_once_then_the_collect(void **state)
 
 	assert_int_equal(hubproc_device_add(&hub, HUB_DEV, secret), 0);
 	hub_login(secret);
-	snprintf(t->cfg.kiosk_id, sizeof(t->cfg.kiosk_id), "%s", HUB_DEV);
-	copy_to(t->cfg.ca_file, sizeof(t->cfg.ca_file), hub.cacert);
-	t->cfg.connect_timeout_ms = 2000;
-	t->cfg.total_timeout_ms = 8000;
-	t->cfg.sync_interval_s = 1;
+	hub_config(t);
 
 	/* An on-site application made on the kiosk and submitted. */
 	open_store(t);
@@ -1134,7 +1118,6 @@ static void test_5b_hub_shows_a_restock_once(void **state)
 	struct tenv *t = *state;
 	int64_t now = 1795000300000;
 	char secret[65], out[4096], body[8192], key[1][CA_UUID_LEN + 1], target[96];
-	struct pickup_opts o;
 	struct pickup_req q;
 	struct pickup_result r;
 	struct pickup *p = NULL;
@@ -1145,24 +1128,11 @@ static void test_5b_hub_shows_a_restock_once(void **state)
 
 	/* A kiosk nobody has logged in on: a restock needs no account. */
 	assert_int_equal(hubproc_device_add(&hub, HUB_DEV, secret), 0);
-	snprintf(t->cfg.kiosk_id, sizeof(t->cfg.kiosk_id), "%s", HUB_DEV);
-	copy_to(t->cfg.ca_file, sizeof(t->cfg.ca_file), hub.cacert);
-	t->cfg.connect_timeout_ms = 2000;
-	t->cfg.total_timeout_ms = 8000;
-	t->cfg.sync_interval_s = 1;
+	hub_config(t);
 
 	open_store(t);
-	memset(&o, 0, sizeof(o));
-	o.cfg = &t->cfg;
-	o.db_path = t->db;
-	o.clock = fixed_clock;
-	o.clock_ctx = &now;
-	assert_int_equal(pickup_start(&o, &p), CA_OK);
-	memset(&q, 0, sizeof(q));
-	q.op = PICKUP_RESTOCK;
-	q.slot = 2;
-	q.count = 9;
-	run_req(p, &q, &r);
+	p = worker_start(t, &now);
+	restock(p, &q, 2, 9, &r);
 	pickup_stop(p);
 	assert_int_equal(r.outcome, PICKUP_OK);
 	assert_true(r.recorded);
@@ -1228,6 +1198,7 @@ static int hub_teardown(void **state)
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
+#define S(fn) cmocka_unit_test_setup_teardown(fn, serial_setup, serial_teardown)
 
 int main(void)
 {
@@ -1237,9 +1208,9 @@ int main(void)
 		T(test_1c_refusals_send_nothing),
 		T(test_worker_status_restock_pickup_and_refusal),
 		T(test_2b_worker_restock_is_recorded_with_before_and_after),
-		T(test_serial_success_and_jam),
-		T(test_3b_serial_silent_after_command_then_resolved),
-		T(test_3c_unknown_outcome_tells_staff_then_recovery_collects),
+		S(test_serial_success_and_jam),
+		S(test_3b_serial_silent_after_command_then_resolved),
+		S(test_3c_unknown_outcome_tells_staff_then_recovery_collects),
 		T(test_crash_between_dispense_and_write_collects_once),
 		T(test_4b_crash_before_the_command_fails_stock_unchanged),
 		T(test_4c_device_silent_at_start_is_retried),

@@ -39,6 +39,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../support/childout.h"
+#include "../support/tmpdir.h"
+
 #define OTHER_UID 65534 /* nobody */
 #define SECRET "0123456789abcdef0123456789abcdef\n"
 
@@ -76,16 +79,12 @@ static void config(struct tenv *t, const char *data_dir, const char *secret)
 
 static int env_setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct tenv *t = calloc(1, sizeof(*t));
 	char exe[PATH_MAX];
 	ssize_t n;
 	int i;
 
-	if (!t)
-		return -1;
-	snprintf(t->dir, sizeof(t->dir), "%s/kiosk-start-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(t->dir))
+	if (!t || tmpdir_make(t->dir, sizeof(t->dir), "kiosk-start"))
 		return -1;
 	snprintf(t->data, sizeof(t->data), "%s/data", t->dir);
 	snprintf(t->db, sizeof(t->db), "%s/kiosk.db", t->data);
@@ -107,13 +106,38 @@ static int env_setup(void **state)
 static int env_teardown(void **state)
 {
 	struct tenv *t = *state;
-	char cmd[PATH_MAX + 16];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", t->dir);
+	tmpdir_remove(t->dir);
 	free(t);
 	return 0;
+}
+
+/* What run() hands to the child. */
+struct run_args {
+	struct tenv *t;         /* the kiosk's files */
+	bool check_only;        /* --check */
+	bool no_display;        /* no display variables in the environment */
+	const char *sdl_driver; /* SDL_VIDEODRIVER, or NULL */
+};
+
+/* In the child: the environment run() describes, then exec ca-kiosk. */
+static void exec_kiosk(void *ctx)
+{
+	const struct run_args *a = ctx;
+
+	if (a->no_display) {
+		unsetenv("DISPLAY");
+		unsetenv("WAYLAND_DISPLAY");
+		unsetenv("XDG_RUNTIME_DIR");
+		unsetenv("SDL_VIDEODRIVER");
+	}
+	if (a->sdl_driver)
+		setenv("SDL_VIDEODRIVER", a->sdl_driver, 1);
+	alarm(30); /* a UI that did start is stopped */
+	if (a->check_only)
+		execl(a->t->bin, a->t->bin, "--config", a->t->cfg, "--check", (char *)NULL);
+	else
+		execl(a->t->bin, a->t->bin, "--config", a->t->cfg, (char *)NULL);
 }
 
 /* Run ca-kiosk --config CFG, with --check or as the touch UI; with
@@ -122,39 +146,13 @@ static int env_teardown(void **state)
  * output into t->out; its exit status. */
 static int run(struct tenv *t, bool check_only, bool no_display, const char *sdl_driver)
 {
-	int p[2], st;
-	size_t got = 0;
-	ssize_t r;
+	struct run_args a = { t, check_only, no_display, sdl_driver };
+	int fd, st;
 	pid_t pid;
 
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		close(p[0]);
-		if (no_display) {
-			unsetenv("DISPLAY");
-			unsetenv("WAYLAND_DISPLAY");
-			unsetenv("XDG_RUNTIME_DIR");
-			unsetenv("SDL_VIDEODRIVER");
-		}
-		if (sdl_driver)
-			setenv("SDL_VIDEODRIVER", sdl_driver, 1);
-		alarm(30); /* a UI that did start is stopped */
-		if (check_only)
-			execl(t->bin, t->bin, "--config", t->cfg, "--check", (char *)NULL);
-		else
-			execl(t->bin, t->bin, "--config", t->cfg, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	while (got + 1 < sizeof(t->out) &&
-	       (r = read(p[0], t->out + got, sizeof(t->out) - 1 - got)) > 0)
-		got += (size_t)r;
-	t->out[got] = '\0';
-	close(p[0]);
+	pid = childout_start(&fd, exec_kiosk, &a);
+	assert_true(pid > 0);
+	childout_read(fd, t->out, sizeof(t->out));
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;

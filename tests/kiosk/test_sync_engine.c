@@ -32,42 +32,9 @@
 #include "kiosk/store/store.h"
 #include "kiosk/net/sync.h"
 #include "../fixture.h"
+#include "../support/tmpdir.h"
 
 #define SECRET "8d3b1f0e9c2a4d6b8e0f1a3c5e7b9d2f"
-
-/* A temporary directory with a store of n drafts. */
-struct tenv {
-	char dir[PATH_MAX];
-	char db[PATH_MAX + 16];
-};
-
-static int env_setup(void **state)
-{
-	struct tenv *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	snprintf(t->dir, sizeof(t->dir), "/tmp/sync-engine-XXXXXX");
-	if (!mkdtemp(t->dir)) {
-		free(t);
-		return -1;
-	}
-	snprintf(t->db, sizeof(t->db), "%s/kiosk.db", t->dir);
-	*state = t;
-	return 0;
-}
-
-static int env_teardown(void **state)
-{
-	struct tenv *t = *state;
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", t->dir);
-	free(t);
-	return 0;
-}
 
 static void fill_store(const char *db, int n)
 {
@@ -184,7 +151,7 @@ static void test_backoff_stays_in_bounds(void **state)
  * counted, wake tries again at once, and stop is prompt. */
 static void test_offline_everything_queues_nothing_blocks(void **state)
 {
-	struct tenv *t = *state;
+	struct tmpenv *t = *state;
 	struct sync_status st;
 	struct sync_opts o;
 	struct config cfg;
@@ -240,7 +207,7 @@ static void test_offline_everything_queues_nothing_blocks(void **state)
  * request (curl's progress callback) well before any timeout. */
 static void test_stop_interrupts_a_hanging_request(void **state)
 {
-	struct tenv *t = *state;
+	struct tmpenv *t = *state;
 	struct sync_opts o;
 	struct config cfg;
 	struct sync *s = NULL;
@@ -274,30 +241,23 @@ static void test_stop_interrupts_a_hanging_request(void **state)
  * with the file named and the secret never echoed. */
 static void test_secret_file_is_read_strictly(void **state)
 {
-	struct tenv *t = *state;
+	struct tmpenv *t = *state;
 	char path[PATH_MAX + 16], out[200], err[512];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/secret", t->dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fprintf(f, "  %s\n", SECRET);
-	fclose(f);
+	assert_int_equal(tmpdir_put(path, "  " SECRET "\n"), 0);
 	chmod(path, 0600);
 	assert_int_equal(sync_load_secret(path, out, sizeof(out), err, sizeof(err)), CA_OK);
 	assert_string_equal(out, SECRET);
 
-	f = fopen(path, "w");
-	fprintf(f, "not hex at all, %s\n", SECRET);
-	fclose(f);
+	assert_int_equal(tmpdir_put(path, "not hex at all, " SECRET "\n"), 0);
 	assert_int_equal(sync_load_secret(path, out, sizeof(out), err, sizeof(err)),
 			 CA_ERR_CONFIG);
 	assert_non_null(strstr(err, path));
 	assert_null(strstr(err, SECRET));
 	assert_string_equal(out, "");
 
-	f = fopen(path, "w");
-	fclose(f);
+	assert_int_equal(tmpdir_put(path, ""), 0);
 	assert_int_equal(sync_load_secret(path, out, sizeof(out), err, sizeof(err)),
 			 CA_ERR_CONFIG);
 	unlink(path);
@@ -327,7 +287,7 @@ static void test_start_needs_its_options(void **state)
 	sync_stop(NULL);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tmpenv_setup, tmpenv_teardown)
 
 int main(void)
 {

@@ -50,7 +50,9 @@
 #include "kiosk/store/store.h"
 #include "kiosk/net/sync.h"
 #include "../fixture.h"
-#include "../support/hubproc.h"
+#include "../support/hubcall.h"
+#include "../support/hubkiosk.h"
+#include "../support/tmpdir.h"
 
 static struct hubproc hub;
 
@@ -59,14 +61,8 @@ static struct hubproc hub;
 /* One test kiosk: a device at the hub, an account logged in on it, a
  * store, a secret file and a config file for ca-kiosk-sync. */
 struct kiosk {
-	char dir[PATH_MAX];          /* temp dir */
-	char db[PATH_MAX + 16];      /* dir/kiosk.db */
-	char secret_path[PATH_MAX + 16];
-	char cfg_path[PATH_MAX + 16];
-	char device[33];             /* device id */
-	char secret[65];             /* its secret */
+	struct hubkiosk h;           /* its directory, device, store and config */
 	char phone[12];              /* the account */
-	struct config cfg;           /* in-process engines use this */
 	char ids[1200][CA_UUID_LEN + 1]; /* applications enqueued */
 	int n;                       /* how many */
 };
@@ -75,17 +71,7 @@ struct kiosk {
 static json_t *admin(const char *method, const char *target, const char *body,
 		     long *status)
 {
-	struct hubproc_req q;
-	struct hubproc_resp r;
-	json_t *j;
-
-	memset(&q, 0, sizeof(q));
-	q.bearer = hub.token;
-	assert_int_equal(hubproc_request(&hub, &q, method, target, body, &r), 0);
-	*status = r.status;
-	j = json_loads(r.body ? r.body : "", 0, NULL);
-	free(r.body);
-	return j;
+	return hubcall_admin(&hub, method, target, body, status);
 }
 
 /* A signed device call; returns the status. */
@@ -96,30 +82,43 @@ static long device_call(const struct kiosk *k, const char *method,
 	struct hubproc_resp r;
 
 	memset(&q, 0, sizeof(q));
-	q.device = k->device;
-	q.secret = k->secret;
+	q.device = k->h.device;
+	q.secret = k->h.secret;
 	assert_int_equal(hubproc_request(&hub, &q, method, target, body, &r), 0);
 	free(r.body);
 	return r.status;
 }
 
-/* Log the account in on the device (binds it, docs/api.md Login). */
-static void login(const struct kiosk *k)
+/* The group's hub (hubcall_group_setup starts it); log level debug: test 6
+ * reads the User-Agent it logs. */
+static const struct hubcall_group group = { .hub = &hub, .opts = { .log_level = "debug" } };
+
+/* Ask for a login code for k's account; the body of POST /v1/login with
+ * the code the hub sent (read through the admin API) into body. */
+static void login_body(const struct kiosk *k, char body[128])
 {
-	char body[128], target[64];
+	char target[64];
 	const char *code;
 	json_t *j;
 	long st;
 
-	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", k->phone);
+	snprintf(body, 128, "{\"phone\":\"%s\"}", k->phone);
 	assert_int_equal(device_call(k, "POST", "/v1/login/sms", body), 200);
 	snprintf(target, sizeof(target), "/v1/admin/sms/%s", k->phone);
 	j = admin("GET", target, NULL, &st);
 	assert_int_equal(st, 200);
 	code = json_string_value(json_object_get(j, "code"));
 	assert_non_null(code);
-	snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"code\":\"%s\"}", k->phone, code);
+	snprintf(body, 128, "{\"phone\":\"%s\",\"code\":\"%s\"}", k->phone, code);
 	json_decref(j);
+}
+
+/* Log the account in on the device (binds it, docs/api.md Login). */
+static void login(const struct kiosk *k)
+{
+	char body[128];
+
+	login_body(k, body);
 	assert_int_equal(device_call(k, "POST", "/v1/login", body), 200);
 }
 
@@ -137,45 +136,15 @@ static struct kiosk *kiosk_new(const char *device, const char *phone)
 {
 	static struct kiosk pool[8]; /* static: a failed test leaks nothing */
 	static int used;
-	char dir[HUBPROC_PATH + 64];
+	const struct hubkiosk_opts o = { .total_timeout_ms = 8000, .log_level = "error" };
 	struct kiosk *k;
-	FILE *f;
 
 	assert_true(used < 8);
 	k = &pool[used++];
 	memset(k, 0, sizeof(*k));
-	snprintf(dir, sizeof(dir), "%s/kiosk-%s", hub.dir, device);
-	copy_to(k->dir, sizeof(k->dir), dir);
-	assert_int_equal(mkdir(k->dir, 0700), 0);
-	snprintf(k->db, sizeof(k->db), "%s/kiosk.db", dir);
-	snprintf(k->secret_path, sizeof(k->secret_path), "%s/secret", dir);
-	snprintf(k->cfg_path, sizeof(k->cfg_path), "%s/kiosk.ini", dir);
-	snprintf(k->device, sizeof(k->device), "%s", device);
+	assert_int_equal(hubkiosk_make(&k->h, &hub, device, &o), 0);
 	snprintf(k->phone, sizeof(k->phone), "%s", phone);
-	assert_int_equal(hubproc_device_add(&hub, device, k->secret), 0);
 	login(k);
-
-	f = fopen(k->secret_path, "w");
-	assert_non_null(f);
-	fprintf(f, "%s\n", k->secret);
-	fclose(f);
-	chmod(k->secret_path, 0600);
-	f = fopen(k->cfg_path, "w");
-	assert_non_null(f);
-	fprintf(f, "[kiosk]\nid = %s\ndata_dir = %s\nsecret_file = %s\n"
-		"[server]\nurl = %s\nca_file = %s\nconnect_timeout_ms = 2000\n"
-		"total_timeout_ms = 8000\n[timeouts]\nsync_interval_s = 2\n"
-		"[log]\nlevel = error\n", device, k->dir, k->secret_path, hub.url,
-		hub.cacert);
-	fclose(f);
-
-	config_defaults(&k->cfg);
-	snprintf(k->cfg.kiosk_id, sizeof(k->cfg.kiosk_id), "%s", device);
-	snprintf(k->cfg.server_url, sizeof(k->cfg.server_url), "%s", hub.url);
-	copy_to(k->cfg.ca_file, sizeof(k->cfg.ca_file), hub.cacert);
-	k->cfg.connect_timeout_ms = 2000;
-	k->cfg.total_timeout_ms = 8000;
-	k->cfg.sync_interval_s = 2;
 	return k;
 }
 
@@ -188,12 +157,12 @@ static void enqueue(struct kiosk *k, int n, bool submit)
 	int i;
 
 	assert_true(k->n + n <= (int)(sizeof(k->ids) / sizeof(k->ids[0])));
-	assert_int_equal(store_open(k->db, &st, err, sizeof(err)), CA_OK);
+	assert_int_equal(store_open(k->h.db, &st, err, sizeof(err)), CA_OK);
 	for (i = 0; i < n; i++) {
 		fixture_app(&a);
 		assert_int_equal(uuid_v4(a.id), CA_OK);
 		strcpy(a.account, k->phone);
-		strcpy(a.kiosk_id, k->device);
+		strcpy(a.kiosk_id, k->h.device);
 		assert_int_equal(store_app_create(st, &a, 1795000000000 + i), CA_OK);
 		if (submit)
 			assert_int_equal(store_app_act(st, a.id, CA_ACT_SUBMIT, "请审核",
@@ -209,7 +178,7 @@ static void depth(const struct kiosk *k, int *pending, int *parked)
 	char err[STORE_ERR_MAX];
 	struct store *st = NULL;
 
-	assert_int_equal(store_open(k->db, &st, err, sizeof(err)), CA_OK);
+	assert_int_equal(store_open(k->h.db, &st, err, sizeof(err)), CA_OK);
 	assert_int_equal(store_outbox_depth(st, pending, parked), CA_OK);
 	store_close(st);
 }
@@ -219,9 +188,9 @@ static struct sync_opts opts_of(const struct kiosk *k)
 	struct sync_opts o;
 
 	memset(&o, 0, sizeof(o));
-	o.db_path = k->db;
-	o.cfg = &k->cfg;
-	o.secret = k->secret;
+	o.db_path = k->h.db;
+	o.cfg = &k->h.cfg;
+	o.secret = k->h.secret;
 	o.feed_wait_s = -1;
 	return o;
 }
@@ -330,7 +299,7 @@ static void test_end_to_end_push_approve_feed_back(void **state)
 	/* The feed brings every decision back (the long-poll wakes on them). */
 	for (tries = 0; tries < 150; tries++) {
 		approved = rejected = 0;
-		assert_int_equal(store_open(k->db, &db, err, sizeof(err)), CA_OK);
+		assert_int_equal(store_open(k->h.db, &db, err, sizeof(err)), CA_OK);
 		for (i = 0; i < k->n; i++) {
 			assert_int_equal(store_app_get(db, k->ids[i], &a), CA_OK);
 			approved += a.app_status == CA_APP_APPROVED;
@@ -346,7 +315,7 @@ static void test_end_to_end_push_approve_feed_back(void **state)
 	}
 	assert_int_equal(approved, k->n - 1);
 	assert_int_equal(rejected, 1);
-	assert_int_equal(store_open(k->db, &db, err, sizeof(err)), CA_OK);
+	assert_int_equal(store_open(k->h.db, &db, err, sizeof(err)), CA_OK);
 	assert_int_equal(store_app_get(db, k->ids[0], &a), CA_OK);
 	assert_true(a.rev > 0);
 	assert_true(a.amount_fen > 0);
@@ -360,20 +329,11 @@ static void test_end_to_end_push_approve_feed_back(void **state)
 /* Start ca-kiosk-sync --drain on k; returns its pid. */
 static pid_t spawn_sync(const struct kiosk *k, const char *batch)
 {
-	char bin[HUBPROC_PATH + 32];
-	pid_t pid;
+	pid_t pid = hubkiosk_sync(&k->h, &hub, false, "--drain", "--no-feed", "--batch", batch,
+				  "--backoff-base-ms", "100", "--backoff-cap-ms", "500",
+				  "--timeout-ms", "60000", (char *)NULL);
 
-	snprintf(bin, sizeof(bin), "%s/ca-kiosk-sync", hub.bin_dir);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(126);
-		execl(bin, bin, "--config", k->cfg_path, "--drain", "--no-feed",
-		      "--batch", batch, "--backoff-base-ms", "100",
-		      "--backoff-cap-ms", "500", "--timeout-ms", "60000", (char *)NULL);
-		_exit(127);
-	}
+	assert_true(pid > 0);
 	return pid;
 }
 
@@ -440,14 +400,11 @@ struct proxy {
 
 static void proxy_mode(struct proxy *p, const char *mode)
 {
-	char tmp[PATH_MAX + 32];
-	FILE *f;
+	char tmp[PATH_MAX + 32], line[64];
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", p->control);
-	f = fopen(tmp, "w");
-	assert_non_null(f);
-	fprintf(f, "%s\n", mode);
-	fclose(f);
+	snprintf(line, sizeof(line), "%s\n", mode);
+	assert_int_equal(tmpdir_put(tmp, line), 0);
 	assert_int_equal(rename(tmp, p->control), 0);
 }
 
@@ -509,10 +466,10 @@ static void test_faults_back_off_lose_nothing_duplicate_nothing(void **state)
 	snprintf(cert, sizeof(cert), "%s/srv.pem", hub.dir);
 	snprintf(key, sizeof(key), "%s/srv.key", hub.dir);
 	proxy_start(&p, cert, key, "faults");
-	snprintf(k->cfg.server_url, sizeof(k->cfg.server_url), "https://127.0.0.1:%d",
+	snprintf(k->h.cfg.server_url, sizeof(k->h.cfg.server_url), "https://127.0.0.1:%d",
 		 p.port);
-	k->cfg.connect_timeout_ms = 1000;
-	k->cfg.total_timeout_ms = 3000;
+	k->h.cfg.connect_timeout_ms = 1000;
+	k->h.cfg.total_timeout_ms = 3000;
 	o = opts_of(k);
 	o.backoff_base_ms = 200;
 	o.backoff_cap_ms = 1000;
@@ -608,7 +565,7 @@ static void test_wrong_ca_wrong_host_and_pins(void **state)
 	enqueue(k, 2, false);
 
 	/* A CA that did not sign the hub's certificate. */
-	cfg = k->cfg;
+	cfg = k->h.cfg;
 	copy_to(cfg.ca_file, sizeof(cfg.ca_file), hub.other_ca);
 	assert_int_equal(once(k, &cfg, &st), CA_ERR_IO);
 	assert_false(st.online);
@@ -625,7 +582,7 @@ static void test_wrong_ca_wrong_host_and_pins(void **state)
 	snprintf(cert, sizeof(cert), "%s/wrong.pem", hub.dir);
 	snprintf(key, sizeof(key), "%s/wrong.key", hub.dir);
 	proxy_start(&p, cert, key, "wronghost");
-	cfg = k->cfg;
+	cfg = k->h.cfg;
 	snprintf(cfg.server_url, sizeof(cfg.server_url), "https://127.0.0.1:%d", p.port);
 	assert_int_equal(once(k, &cfg, &st), CA_ERR_IO);
 	assert_false(st.online);
@@ -639,7 +596,7 @@ static void test_wrong_ca_wrong_host_and_pins(void **state)
 	json_decref(j);
 
 	/* A wrong pin is refused, the hub's own key's pin passes. */
-	cfg = k->cfg;
+	cfg = k->h.cfg;
 	snprintf(cfg.pin, sizeof(cfg.pin),
 		 "sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvRMwE=");
 	assert_int_equal(once(k, &cfg, &st), CA_ERR_IO);
@@ -663,27 +620,14 @@ static void test_wrong_ca_wrong_host_and_pins(void **state)
 /* Log k's account in again; the session token into token. */
 static void login_token(const struct kiosk *k, char token[65])
 {
-	struct hubproc_req q;
-	struct hubproc_resp r;
-	char body[128], target[64];
-	json_t *j;
+	struct hubproc_req q = { .device = k->h.device, .secret = k->h.secret };
+	char body[128];
 	long st;
+	json_t *j;
 
-	snprintf(body, sizeof(body), "{\"phone\":\"%s\"}", k->phone);
-	assert_int_equal(device_call(k, "POST", "/v1/login/sms", body), 200);
-	snprintf(target, sizeof(target), "/v1/admin/sms/%s", k->phone);
-	j = admin("GET", target, NULL, &st);
+	login_body(k, body);
+	j = hubcall_json(&hub, &q, "POST", "/v1/login", body, &st);
 	assert_int_equal(st, 200);
-	snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"code\":\"%s\"}", k->phone,
-		 json_string_value(json_object_get(j, "code")));
-	json_decref(j);
-	memset(&q, 0, sizeof(q));
-	q.device = k->device;
-	q.secret = k->secret;
-	assert_int_equal(hubproc_request(&hub, &q, "POST", "/v1/login", body, &r), 0);
-	assert_int_equal(r.status, 200);
-	j = json_loads(r.body, 0, NULL);
-	free(r.body);
 	copy_to(token, 65, json_string_value(json_object_get(j, "token")));
 	json_decref(j);
 }
@@ -696,8 +640,8 @@ static long session_probe(const struct kiosk *k, const char *token)
 	struct hubproc_resp r;
 
 	memset(&q, 0, sizeof(q));
-	q.device = k->device;
-	q.secret = k->secret;
+	q.device = k->h.device;
+	q.secret = k->h.secret;
 	q.session = token;
 	assert_int_equal(hubproc_request(&hub, &q, "GET", "/v1/pay/orders/CA20990101AAAAAAAAAAAA",
 					 NULL, &r), 0);
@@ -721,13 +665,13 @@ static void test_logout_queued_offline_reaches_the_hub_after_restart(void **stat
 	/* The hub goes away; the person logs out (the kiosk forgets the
 	 * token in memory and queues the logout). */
 	assert_int_equal(hubproc_stop(&hub), 0);
-	assert_int_equal(store_open(k->db, &st, err, sizeof(err)), CA_OK);
+	assert_int_equal(store_open(k->h.db, &st, err, sizeof(err)), CA_OK);
 	assert_int_equal(store_logout_queue(st, token, 1795000100000, NULL), CA_OK);
 	assert_int_equal(store_logout_queue(st, "not-a-token", 1795000100000, NULL), CA_ERR_ARG);
 	store_close(st);
-	assert_int_not_equal(once(k, &k->cfg, &ss), CA_OK);
+	assert_int_not_equal(once(k, &k->h.cfg, &ss), CA_OK);
 	assert_false(ss.online);
-	assert_int_not_equal(once(k, &k->cfg, &ss), CA_OK);
+	assert_int_not_equal(once(k, &k->h.cfg, &ss), CA_OK);
 	depth(k, &pending, &parked);
 	assert_int_equal(pending, 2);
 	assert_int_equal(parked, 0);
@@ -735,9 +679,9 @@ static void test_logout_queued_offline_reaches_the_hub_after_restart(void **stat
 	/* The hub comes back (another port: the kiosk is restarted with the
 	 * new address; its store is the same file). */
 	assert_int_equal(hubproc_restart(&hub), 0);
-	copy_to(k->cfg.server_url, sizeof(k->cfg.server_url), hub.url);
+	copy_to(k->h.cfg.server_url, sizeof(k->h.cfg.server_url), hub.url);
 	assert_int_equal(session_probe(k, token), 404); /* still alive there */
-	assert_int_equal(once(k, &k->cfg, &ss), CA_OK);
+	assert_int_equal(once(k, &k->h.cfg, &ss), CA_OK);
 	depth(k, &pending, &parked);
 	assert_int_equal(pending, 0);
 	assert_int_equal(parked, 0);
@@ -756,7 +700,7 @@ static void test_the_hub_sees_the_kiosk_version_in_the_user_agent(void **state)
 
 	(void)state;
 	enqueue(k, 1, false);
-	assert_int_equal(once(k, &k->cfg, &st), CA_OK);
+	assert_int_equal(once(k, &k->h.cfg, &st), CA_OK);
 	snprintf(want, sizeof(want), "device ua-01: ca-kiosk/%s", ca_version());
 	f = fopen(hub.log, "r");
 	assert_non_null(f);
@@ -774,24 +718,6 @@ static void test_the_hub_sees_the_kiosk_version_in_the_user_agent(void **state)
 	kiosk_free(k);
 }
 
-static int group_setup(void **state)
-{
-	struct hubproc_opts o;
-
-	(void)state;
-	memset(&o, 0, sizeof(o));
-	o.log_level = "debug"; /* test 6 reads the User-Agent it logs */
-	signal(SIGPIPE, SIG_IGN);
-	return hubproc_start(&hub, &o);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	hubproc_cleanup(&hub);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -804,6 +730,8 @@ int main(void)
 	};
 
 	log_set_level(LOG_ERROR);
-	return cmocka_run_group_tests_name("kiosk/sync_hub", tests, group_setup,
-					   group_teardown);
+	signal(SIGPIPE, SIG_IGN);
+	hubcall_group(&group);
+	return cmocka_run_group_tests_name("kiosk/sync_hub", tests, hubcall_group_setup,
+					   hubcall_group_teardown);
 }

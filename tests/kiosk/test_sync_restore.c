@@ -34,7 +34,7 @@
 #include "kiosk/store/store.h"
 #include "kiosk/net/sync.h"
 #include "../fixture.h"
-#include "../support/hubproc.h"
+#include "../support/hubcall.h"
 
 #define DEV "restore-01"
 #define PHONE "13800000301"
@@ -64,6 +64,9 @@ static json_t *call(const char *secret, const char *method, const char *target,
 	free(r.body);
 	return j;
 }
+
+/* The group's hub (hubcall_group_setup starts it). */
+static const struct hubcall_group group = { .hub = &hub };
 
 /* Staff: POST /v1/admin/apps/ID/WHAT with body. */
 static void staff(const char *id, const char *what, const char *body)
@@ -303,19 +306,6 @@ static void test_kiosk_catches_up_after_restore(void **state)
 	sync_stop(k->s);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	return hubproc_start(&hub, NULL);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	hubproc_cleanup(&hub);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +313,7 @@ int main(void)
 	};
 
 	log_set_level(LOG_ERROR);
-	return cmocka_run_group_tests_name("kiosk/sync_restore", tests, group_setup,
-					   group_teardown);
+	hubcall_group(&group);
+	return cmocka_run_group_tests_name("kiosk/sync_restore", tests, hubcall_group_setup,
+					   hubcall_group_teardown);
 }

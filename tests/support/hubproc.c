@@ -1,5 +1,6 @@
 /* hubproc.c - a real ca-hub for tests (see hubproc.h). */
 #include "hubproc.h"
+#include "membuf.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -356,59 +358,42 @@ int hubproc_device_add(struct hubproc *hp, const char *id, char secret[65])
 }
 
 /* curl write and header callbacks. */
-struct acc {
-	char *p;
-	size_t n;
-};
-
 static size_t on_body(char *d, size_t s, size_t m, void *ud)
 {
-	struct acc *a = ud;
-	char *q = realloc(a->p, a->n + s * m + 1);
-
-	if (!q)
-		return 0;
-	a->p = q;
-	memcpy(a->p + a->n, d, s * m);
-	a->n += s * m;
-	a->p[a->n] = '\0';
-	return s * m;
+	return membuf_add(ud, d, s * m) ? 0 : s * m;
 }
+
+/* The headers on_header keeps: name with ": ", and where the value goes. */
+static const struct {
+	const char *name; /* e.g. "Date: " */
+	size_t off;       /* offset of its char array in struct hubproc_resp */
+	size_t size;      /* the array's size */
+} kept[] = {
+#define KEEP(name, field) \
+	{ name, offsetof(struct hubproc_resp, field), sizeof(((struct hubproc_resp *)0)->field) }
+	KEEP("Date: ", date),
+	KEEP("Content-Type: ", content_type),
+	KEEP("Content-Disposition: ", disposition),
+	KEEP("Referrer-Policy: ", referrer_policy),
+	KEEP("X-Frame-Options: ", frame_options),
+	KEEP("Content-Security-Policy: ", csp),
+	KEEP("Strict-Transport-Security: ", hsts),
+#undef KEEP
+};
 
 static size_t on_header(char *d, size_t s, size_t m, void *ud)
 {
 	struct hubproc_resp *r = ud;
-	size_t n = s * m;
+	size_t n = s * m, i;
 
-	if (n > 6 && !strncasecmp(d, "Date: ", 6)) {
-		snprintf(r->date, sizeof(r->date), "%.*s", (int)(n - 6), d + 6);
-		r->date[strcspn(r->date, "\r\n")] = '\0';
-	}
-	if (n > 14 && !strncasecmp(d, "Content-Type: ", 14)) {
-		snprintf(r->content_type, sizeof(r->content_type), "%.*s", (int)(n - 14), d + 14);
-		r->content_type[strcspn(r->content_type, "\r\n")] = '\0';
-	}
-	if (n > 21 && !strncasecmp(d, "Content-Disposition: ", 21)) {
-		snprintf(r->disposition, sizeof(r->disposition), "%.*s", (int)(n - 21), d + 21);
-		r->disposition[strcspn(r->disposition, "\r\n")] = '\0';
-	}
-	if (n > 17 && !strncasecmp(d, "Referrer-Policy: ", 17)) {
-		snprintf(r->referrer_policy, sizeof(r->referrer_policy), "%.*s", (int)(n - 17),
-			 d + 17);
-		r->referrer_policy[strcspn(r->referrer_policy, "\r\n")] = '\0';
-	}
-	if (n > 17 && !strncasecmp(d, "X-Frame-Options: ", 17)) {
-		snprintf(r->frame_options, sizeof(r->frame_options), "%.*s", (int)(n - 17),
-			 d + 17);
-		r->frame_options[strcspn(r->frame_options, "\r\n")] = '\0';
-	}
-	if (n > 25 && !strncasecmp(d, "Content-Security-Policy: ", 25)) {
-		snprintf(r->csp, sizeof(r->csp), "%.*s", (int)(n - 25), d + 25);
-		r->csp[strcspn(r->csp, "\r\n")] = '\0';
-	}
-	if (n > 27 && !strncasecmp(d, "Strict-Transport-Security: ", 27)) {
-		snprintf(r->hsts, sizeof(r->hsts), "%.*s", (int)(n - 27), d + 27);
-		r->hsts[strcspn(r->hsts, "\r\n")] = '\0';
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		size_t len = strlen(kept[i].name);
+		char *to = (char *)r + kept[i].off;
+
+		if (n > len && !strncasecmp(d, kept[i].name, len)) {
+			snprintf(to, kept[i].size, "%.*s", (int)(n - len), d + len);
+			to[strcspn(to, "\r\n")] = '\0';
+		}
 	}
 	if (n > 13 && !strncasecmp(d, "Retry-After: ", 13))
 		r->retry_after = strtol(d + 13, NULL, 10);
@@ -420,7 +405,7 @@ int hubproc_request(struct hubproc *hp, const struct hubproc_req *q, const char 
 {
 	char url[2200], h[4][200], sig[SIGN_HEX_LEN + 1], resolve[128];
 	struct curl_slist *hl = NULL, *rl = NULL;
-	struct acc a = { 0 };
+	struct membuf a = { 0 };
 	size_t blen = body ? strlen(body) : 0;
 	CURL *cu;
 
