@@ -255,7 +255,7 @@ static void test_confirmed_dispense_collects_exactly_once(void **state)
 	assert_false(intent_pending(t->st));
 }
 
-static void test_1b_each_fault_fails_with_a_fault_row_record_stays_ready(void **state)
+static void test_each_fault_fails_with_a_fault_row_record_stays_ready(void **state)
 {
 	static const struct {
 		enum disp_fault f;
@@ -303,7 +303,7 @@ static void test_1b_each_fault_fails_with_a_fault_row_record_stays_ready(void **
 	assert_int_equal(proc_of(t->st, t->app.id), CA_PROC_COLLECTED);
 }
 
-static void test_1c_refusals_send_nothing(void **state)
+static void test_refusals_send_nothing(void **state)
 {
 	struct tenv *t = *state;
 	struct pickup_result r;
@@ -501,7 +501,7 @@ static long long restock_int(json_t *payload, const char *name)
 	return (long long)json_integer_value(v);
 }
 
-static void test_2b_worker_restock_is_recorded_with_before_and_after(void **state)
+static void test_worker_restock_is_recorded_with_before_and_after(void **state)
 {
 	struct tenv *t = *state;
 	int64_t now = 1795000000000;
@@ -649,7 +649,7 @@ static void test_serial_success_and_jam(void **state)
 	assert_int_equal(stock_of(t->d, 1), 4);
 }
 
-static void test_3b_serial_silent_after_command_then_resolved(void **state)
+static void test_serial_silent_after_command_then_resolved(void **state)
 {
 	struct tenv *t = *state;
 	struct disp_status ds;
@@ -684,7 +684,7 @@ static void test_3b_serial_silent_after_command_then_resolved(void **state)
  * pending, and ONE fault record "unconfirmed" is queued for staff. When
  * the device answers again, recovery collects (the key did come out).
  */
-static void test_3c_unknown_outcome_tells_staff_then_recovery_collects(void **state)
+static void test_unknown_outcome_tells_staff_then_recovery_collects(void **state)
 {
 	struct tenv *t = *state;
 	struct pickup_result r;
@@ -809,7 +809,7 @@ static void test_crash_between_dispense_and_write_collects_once(void **state)
 	assert_int_equal(rows_of_kind(t->db, t->app.id, "collect"), 1);
 }
 
-static void test_4b_crash_before_the_command_fails_stock_unchanged(void **state)
+static void test_crash_before_the_command_fails_stock_unchanged(void **state)
 {
 	struct tenv *t = *state;
 	struct disp_status ds;
@@ -854,7 +854,7 @@ static void test_4b_crash_before_the_command_fails_stock_unchanged(void **state)
 	assert_int_equal(stock_of(t->d, 1), 4);
 }
 
-static void test_4c_device_silent_at_start_is_retried(void **state)
+static void test_device_silent_at_start_is_retried(void **state)
 {
 	struct tenv *t = *state;
 	struct store_intent it;
@@ -1113,7 +1113,7 @@ static void test_hub_takes_the_fault_once_then_the_collect(void **state)
 	json_decref(show);
 }
 
-static void test_5b_hub_shows_a_restock_once(void **state)
+static void test_hub_shows_a_restock_once(void **state)
 {
 	struct tenv *t = *state;
 	int64_t now = 1795000300000;
@@ -1204,19 +1204,19 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_confirmed_dispense_collects_exactly_once),
-		T(test_1b_each_fault_fails_with_a_fault_row_record_stays_ready),
-		T(test_1c_refusals_send_nothing),
+		T(test_each_fault_fails_with_a_fault_row_record_stays_ready),
+		T(test_refusals_send_nothing),
 		T(test_worker_status_restock_pickup_and_refusal),
-		T(test_2b_worker_restock_is_recorded_with_before_and_after),
+		T(test_worker_restock_is_recorded_with_before_and_after),
 		S(test_serial_success_and_jam),
-		S(test_3b_serial_silent_after_command_then_resolved),
-		S(test_3c_unknown_outcome_tells_staff_then_recovery_collects),
+		S(test_serial_silent_after_command_then_resolved),
+		S(test_unknown_outcome_tells_staff_then_recovery_collects),
 		T(test_crash_between_dispense_and_write_collects_once),
-		T(test_4b_crash_before_the_command_fails_stock_unchanged),
-		T(test_4c_device_silent_at_start_is_retried),
+		T(test_crash_before_the_command_fails_stock_unchanged),
+		T(test_device_silent_at_start_is_retried),
 		cmocka_unit_test_setup_teardown(test_hub_takes_the_fault_once_then_the_collect,
 						hub_setup, hub_teardown),
-		cmocka_unit_test_setup_teardown(test_5b_hub_shows_a_restock_once, hub_setup,
+		cmocka_unit_test_setup_teardown(test_hub_shows_a_restock_once, hub_setup,
 						hub_teardown),
 	};
 
