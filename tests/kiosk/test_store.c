@@ -513,7 +513,7 @@ static void test_outbox_fifo_per_app_retries_and_parking(void **state)
 }
 
 /* The outbox rows the store writes carry op, the record and the argument. */
-static void test_4b_outbox_payload_carries_op_record_and_arg(void **state)
+static void test_outbox_payload_carries_op_record_and_arg(void **state)
 {
 	struct storefix *t = *state;
 	struct store *st = storefix_open(t);
@@ -637,7 +637,7 @@ static void test_migrates_empty_and_missing_files_and_reopen_keeps_all(void **st
 }
 
 /* journal_mode is WAL on disk, checked through a raw connection. */
-static void test_5b_open_sets_wal_mode(void **state)
+static void test_open_sets_wal_mode(void **state)
 {
 	struct storefix *t = *state;
 	sqlite3 *h = NULL;
@@ -980,7 +980,7 @@ static void test_intent_begin_refused_unless_ready_and_while_pending(void **stat
 	}
 }
 
-static void test_10b_intent_collected_is_one_transaction_and_survives_reopen(void **state)
+static void test_intent_collected_is_one_transaction_and_survives_reopen(void **state)
 {
 	struct storefix *t = *state;
 	struct store *st = storefix_open(t);
@@ -1033,7 +1033,7 @@ static void test_10b_intent_collected_is_one_transaction_and_survives_reopen(voi
 	assert_int_equal(store_intent_begin(st, a.id, 1, 4, 8000, NULL), CA_ERR_FORBIDDEN);
 }
 
-static void test_10c_intent_failed_writes_only_the_fault_row(void **state)
+static void test_intent_failed_writes_only_the_fault_row(void **state)
 {
 	struct storefix *t = *state;
 	struct store *st = storefix_open(t);
@@ -1484,16 +1484,16 @@ int main(void)
 		T(test_change_and_outbox_row_commit_together_or_not_at_all),
 		T(test_status_rules_hold_through_the_store),
 		T(test_outbox_fifo_per_app_retries_and_parking),
-		T(test_4b_outbox_payload_carries_op_record_and_arg),
+		T(test_outbox_payload_carries_op_record_and_arg),
 		T(test_migrates_empty_and_missing_files_and_reopen_keeps_all),
-		T(test_5b_open_sets_wal_mode),
+		T(test_open_sets_wal_mode),
 		T(test_newer_schema_is_refused_naming_the_file),
 		T(test_garbage_truncated_and_unreachable_files_are_reported),
 		T(test_history_records_each_change_in_order),
 		T(test_change_log_lines_name_no_person),
 		T(test_intent_begin_refused_unless_ready_and_while_pending),
-		T(test_10b_intent_collected_is_one_transaction_and_survives_reopen),
-		T(test_10c_intent_failed_writes_only_the_fault_row),
+		T(test_intent_collected_is_one_transaction_and_survives_reopen),
+		T(test_intent_failed_writes_only_the_fault_row),
 		T(test_concurrent_opens_of_a_new_file_all_succeed),
 		T(test_restock_record_is_one_outbox_row_in_its_own_transaction),
 		T(test_purge_removes_old_finished_orders_and_keeps_the_rest),
