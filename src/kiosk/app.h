@@ -9,14 +9,16 @@
  * again. Nothing here talks to SDL: render.h does. Nothing here waits on
  * the network: the workers do, and the loop is woken when they report.
  *
- * Screens live in three files, by part of the business:
- *   scr_main.c   attract, login, home, the idle warning, maintenance mode
- *   scr_apply.c  application list, notice, form in steps, submit, delete,
- *                application details
- *   scr_pay.c    payment list, method, bank, QR with countdown, result,
- *                order details (payment and processing records), 确认签收,
- *                on-site states, e-invoice
- * and share the helpers declared below (app.c, kbview.c).
+ * Screens live in src/kiosk/screens/, by part of the business:
+ *   scr_main.c     attract, login, home, the idle warning, maintenance mode
+ *   scr_apply.c    application list, notice, form in steps, submit, delete,
+ *                  application details
+ *   scr_pay.c      payment list, method, bank, QR with countdown, result
+ *   scr_order.c    order details (payment and processing records), 确认签收,
+ *                  on-site states
+ *   scr_invoice.c  e-invoice list and QR
+ * and share the helpers declared below (app.c, kbview.c); the payment
+ * screens also share pay_parts.c.
  *
  * Time: the app's clock is monotonic time plus clock_offset_ms, so that a
  * flow script's `advance 60s` moves countdowns and idle timers without
@@ -173,7 +175,7 @@ struct app {
 				    * atomic: the pickup worker reads it */
 	int64_t last_input_ms;     /* app time of the last touch */
 	unsigned session_no;       /* sessions ended so far: screen state kept
-				    * per session compares it (scr_pay.c) */
+				    * per session compares it (scr_order.c) */
 
 	struct sync_status sync_st; /* the newest sync status */
 	bool sync_seen;            /* sync_st holds a real report */
@@ -355,7 +357,7 @@ void app_dialog_begin(struct app *a, const char *id, const char *title);
 /* Close the keyboard (leave the field). */
 void app_kb_close(struct app *a);
 
-/* ---- screens (scr_main.c, scr_apply.c, scr_pay.c) ---- */
+/* ---- screens (scr_main.c, scr_apply.c, scr_pay.c, scr_order.c, scr_invoice.c) ---- */
 
 void scr_attract(struct app *a);
 void scr_login(struct app *a);
