@@ -65,7 +65,4 @@ void pay_qr_wait_panel(struct ui *ui, enum msg_id text, int h);
  * MSG_NONE out of range. */
 enum msg_id pay_bank_name(int bank);
 
-/* Forget the on-site pickup state (scr_order.c). */
-void pay_pickup_forget(void);
-
 #endif

@@ -12,49 +12,32 @@
 #include "kiosk/app.h"
 #include "pay_parts.h"
 
-/*
- * The invoice QR screen's request and answer (UI thread only). The QR
- * code is the address of the hub's invoice page, an opaque token the hub
- * hands out for this application (online.h, ONLINE_INVOICE); the kiosk
- * shows a spinner until it comes, and a message when the hub cannot be
- * reached or refuses (no invoice issued yet, session over). Wiped when
- * the list shows again and when the session is gone.
- */
-static struct {
-	char app_id[CA_UUID_LEN + 1];   /* the application asked for, "" none */
-	char url[ONLINE_URL_MAX + 1];   /* its page's address, "" until it came */
-	enum msg_id error;              /* why there is none; MSG_NONE */
-} inv;
-
 /* Forget the invoice QR's request and address. */
-static void invoice_forget(void)
+static void invoice_forget(struct app *a)
 {
-	explicit_bzero(&inv, sizeof(inv));
-	inv.error = MSG_NONE;
-}
+	struct app_scr_invoice *inv = &a->scr.invoice;
 
-void scr_pay_forget(void)
-{
-	invoice_forget();
-	pay_pickup_forget();
+	explicit_bzero(inv, sizeof(*inv));
+	inv->error = MSG_NONE;
 }
 
 /* Show the invoice QR screen of application id and ask the hub for the
  * address of its page. */
 static void invoice_start(struct app *a, const char *id)
 {
+	struct app_scr_invoice *inv = &a->scr.invoice;
 	struct online_req req;
 
-	invoice_forget();
-	snprintf(inv.app_id, sizeof(inv.app_id), "%s", id);
+	invoice_forget(a);
+	snprintf(inv->app_id, sizeof(inv->app_id), "%s", id);
 	/* Go first: app_go forgets the request the app was waiting for. */
 	app_go(a, APP_SCREEN_INVOICE_QR);
 	if (!app_has_hub(a)) {
-		inv.error = MSG_UI_INVOICE_NO_HUB;
+		inv->error = MSG_UI_INVOICE_NO_HUB;
 		return;
 	}
 	if (!a->session.active) {
-		inv.error = MSG_UI_INVOICE_ERR_SESSION;
+		inv->error = MSG_UI_INVOICE_ERR_SESSION;
 		return;
 	}
 	memset(&req, 0, sizeof(req));
@@ -83,7 +66,7 @@ void scr_invoice_list(struct app *a)
 	const struct ca_app *apps;
 	int n, i, row = 0;
 
-	invoice_forget();
+	invoice_forget(a);
 	if (app_screen_begin(a, msg(MSG_UI_T_INVOICE), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
 		app_go(a, APP_SCREEN_HOME);
 		return;
@@ -138,8 +121,9 @@ static void invoice_steps(struct ui *ui)
 /* No QR code: why, and the way on (retry, log in again, back). */
 static void invoice_fail(struct app *a, const struct ca_app *r)
 {
+	struct app_scr_invoice *inv = &a->scr.invoice;
 	struct ui *ui = a->ui;
-	enum msg_id e = inv.error;
+	enum msg_id e = inv->error;
 
 	ui_card_begin(ui);
 	invoice_head(ui, r);
@@ -161,6 +145,7 @@ static void invoice_fail(struct app *a, const struct ca_app *r)
 
 void scr_invoice_qr(struct app *a)
 {
+	struct app_scr_invoice *inv = &a->scr.invoice;
 	struct ui *ui = a->ui;
 	struct online_result res;
 	struct ca_app r;
@@ -174,38 +159,38 @@ void scr_invoice_qr(struct app *a)
 		app_go(a, APP_SCREEN_INVOICE_LIST);
 		return;
 	}
-	if (strcmp(inv.app_id, r.id) != 0) {
+	if (strcmp(inv->app_id, r.id) != 0) {
 		invoice_start(a, r.id); /* came here another way: ask now */
 		return;
 	}
 	if (app_net_take(a, ONLINE_INVOICE, &res)) {
 		if (res.outcome == ONLINE_OK)
-			snprintf(inv.url, sizeof(inv.url), "%s", res.invoice_url);
+			snprintf(inv->url, sizeof(inv->url), "%s", res.invoice_url);
 		else
-			inv.error = invoice_error(res.outcome);
+			inv->error = invoice_error(res.outcome);
 		explicit_bzero(&res, sizeof(res));
 	}
-	if (!inv.url[0] && inv.error == MSG_NONE && !app_net_busy(a))
-		inv.error = MSG_UI_INVOICE_ERR_OFFLINE; /* the request is gone */
-	if (inv.error != MSG_NONE) {
+	if (!inv->url[0] && inv->error == MSG_NONE && !app_net_busy(a))
+		inv->error = MSG_UI_INVOICE_ERR_OFFLINE; /* the request is gone */
+	if (inv->error != MSG_NONE) {
 		invoice_fail(a, &r);
 		return;
 	}
 	size = pay_qr_fit(ui, 620);
 	ui_card_begin(ui);
-	if (!inv.url[0]) {
+	if (!inv->url[0]) {
 		invoice_head(ui, &r);
 		pay_qr_wait_panel(ui, MSG_UI_INVOICE_WAIT, size);
 	} else if (ui_is_landscape(ui)) {
 		ui_row(ui, 2, NULL, 0);
-		ui_qr(ui, "invoice-qr", inv.url, size);
+		ui_qr(ui, "invoice-qr", inv->url, size);
 		ui_column_begin(ui);
 		invoice_head(ui, &r);
 		invoice_steps(ui);
 		ui_column_end(ui);
 	} else {
 		invoice_head(ui, &r);
-		ui_qr(ui, "invoice-qr", inv.url, size);
+		ui_qr(ui, "invoice-qr", inv->url, size);
 		invoice_steps(ui);
 	}
 	ui_card_end(ui);

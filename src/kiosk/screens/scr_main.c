@@ -384,68 +384,49 @@ static const char *when(int64_t ms, char *buf, size_t n)
 	return ca_cst_format(ms, "%Y-%m-%d %H:%M:%S", buf, n);
 }
 
-/*
- * The dispenser in maintenance mode: its status is asked for once per
- * visit (PICKUP_STATUS, when the screen opens, again by 刷新 and after a
- * restock) and shown as stock per slot and faults; 补满 sets a slot to
- * the configured [dispenser] stock (PICKUP_RESTOCK, which also clears a
- * jam; the worker records it for staff, pickup.h). UI thread only; forgotten when the PIN screen
- * shows again.
- */
-static struct {
-	bool asked;                 /* a status was asked for on this visit */
-	bool have;                  /* st holds the device's answer */
-	bool no_answer;             /* the last status read found no device */
-	bool pending;               /* an intent waits for staff (pickup.h) */
-	struct disp_status st;      /* the last status */
-	enum msg_id restock;        /* the last restock's result, MSG_NONE */
-} md;
-
-void scr_main_forget(void)
-{
-	explicit_bzero(&md, sizeof(md));
-	md.restock = MSG_NONE;
-}
 
 /* Ask the worker for the dispenser's status. */
 static void maint_disp_ask(struct app *a)
 {
+	struct app_scr_maint *md = &a->scr.maint;
 	struct pickup_req req = { .op = PICKUP_STATUS };
 
-	md.asked = true;
+	md->asked = true;
 	app_disp_send(a, &req);
 }
 
 /* Take the worker's answers. */
 static void maint_disp_poll(struct app *a)
 {
+	struct app_scr_maint *md = &a->scr.maint;
 	struct pickup_result res;
 
 	if (app_disp_take(a, PICKUP_RESTOCK, &res)) {
 		if (res.outcome == PICKUP_OK)
-			md.restock = res.recorded ? MSG_UI_MAINT_RESTOCK_OK
+			md->restock = res.recorded ? MSG_UI_MAINT_RESTOCK_OK
 						  : MSG_UI_MAINT_RESTOCK_UNRECORDED;
 		else if (res.intent_pending)
-			md.restock = MSG_UI_MAINT_RESTOCK_PENDING;
+			md->restock = MSG_UI_MAINT_RESTOCK_PENDING;
 		else
-			md.restock = MSG_UI_MAINT_RESTOCK_FAIL;
+			md->restock = MSG_UI_MAINT_RESTOCK_FAIL;
 		log_info("kiosk", "maintenance: restock slot %d: %s (%s)", res.slot,
 			 pickup_outcome_name(res.outcome), res.message);
 		if (res.recorded)
 			app_sync_now(a); /* the record goes to the hub now */
 		maint_disp_ask(a); /* show the new stock */
 	} else if (app_disp_take(a, PICKUP_STATUS, &res)) {
-		md.have = res.have_status && res.outcome == PICKUP_OK;
-		md.no_answer = !md.have;
-		md.pending = res.intent_pending;
-		if (md.have)
-			md.st = res.status;
+		md->have = res.have_status && res.outcome == PICKUP_OK;
+		md->no_answer = !md->have;
+		md->pending = res.intent_pending;
+		if (md->have)
+			md->st = res.status;
 	}
 }
 
 /* The dispenser's lines on the maintenance card. */
 static void maint_disp(struct app *a)
 {
+	struct app_scr_maint *md = &a->scr.maint;
 	struct ui *ui = a->ui;
 	char line[128], faults[96];
 	int i, want;
@@ -454,21 +435,21 @@ static void maint_disp(struct app *a)
 		info(ui, MSG_UI_M_DISPENSER, msg(MSG_UI_M_NO_DISPENSER));
 		return;
 	}
-	if (!md.asked)
+	if (!md->asked)
 		maint_disp_ask(a);
 	maint_disp_poll(a);
-	if (!md.have) {
-		info(ui, MSG_UI_M_DISPENSER, msg(md.no_answer ? MSG_UI_MAINT_DISP_NO_ANSWER
+	if (!md->have) {
+		info(ui, MSG_UI_M_DISPENSER, msg(md->no_answer ? MSG_UI_MAINT_DISP_NO_ANSWER
 							       : MSG_UI_MAINT_DISP_WAIT));
 	} else {
 		faults[0] = '\0';
-		if (md.st.jam)
+		if (md->st.jam)
 			snprintf(faults + strlen(faults), sizeof(faults) - strlen(faults), "%s%s",
 				 faults[0] ? "、" : "", msg(MSG_UI_MAINT_DISP_JAM));
-		if (md.st.door_open)
+		if (md->st.door_open)
 			snprintf(faults + strlen(faults), sizeof(faults) - strlen(faults), "%s%s",
 				 faults[0] ? "、" : "", msg(MSG_UI_MAINT_DISP_DOOR));
-		if (md.st.fault)
+		if (md->st.fault)
 			snprintf(faults + strlen(faults), sizeof(faults) - strlen(faults), "%s%s",
 				 faults[0] ? "、" : "", msg(MSG_UI_MAINT_DISP_HW));
 		if (faults[0])
@@ -477,9 +458,9 @@ static void maint_disp(struct app *a)
 			snprintf(line, sizeof(line), "%s", msg(MSG_UI_MAINT_DISP_OK));
 		info(ui, MSG_UI_M_DISPENSER, line);
 	}
-	if (md.pending)
+	if (md->pending)
 		ui_banner(ui, msg(MSG_UI_MAINT_DISP_PENDING), UI_TONE_WARNING);
-	for (i = 0; md.have && i < md.st.nslots && i < CONFIG_DISP_SLOTS_MAX; i++) {
+	for (i = 0; md->have && i < md->st.nslots && i < CONFIG_DISP_SLOTS_MAX; i++) {
 		char id[16], label[64];
 		static const int cols[2] = { 0, 0 };
 
@@ -487,7 +468,7 @@ static void maint_disp(struct app *a)
 		char left[48];
 
 		msg_format(line, sizeof(line), MSG_UI_MAINT_DISP_SLOT, i + 1);
-		msg_format(left, sizeof(left), MSG_UI_MAINT_DISP_LEFT, md.st.stock[i]);
+		msg_format(left, sizeof(left), MSG_UI_MAINT_DISP_LEFT, md->st.stock[i]);
 		strncat(line, left, sizeof(line) - strlen(line) - 1);
 		msg_format(label, sizeof(label), MSG_UI_MAINT_RESTOCK, want);
 		snprintf(id, sizeof(id), "restock-%d", i + 1);
@@ -498,12 +479,12 @@ static void maint_disp(struct app *a)
 			struct pickup_req req = { .op = PICKUP_RESTOCK, .slot = i + 1,
 						  .count = want };
 
-			md.restock = MSG_NONE;
+			md->restock = MSG_NONE;
 			app_disp_send(a, &req);
 		}
 	}
-	if (md.restock != MSG_NONE)
-		ui_caption(ui, msg(md.restock));
+	if (md->restock != MSG_NONE)
+		ui_caption(ui, msg(md->restock));
 	if (ui_button_ex(ui, "disp-refresh", msg(MSG_UI_MAINT_DISP_REFRESH),
 			 UI_OPT_SECONDARY | (app_disp_busy(a) ? UI_OPT_DISABLED : 0u)))
 		maint_disp_ask(a);
@@ -511,6 +492,7 @@ static void maint_disp(struct app *a)
 
 void scr_maint(struct app *a)
 {
+	struct app_scr_maint *md = &a->scr.maint;
 	struct ui *ui = a->ui;
 	const struct sync_status *s = &a->sync_st;
 	int pending = 0, parked = 0;
@@ -521,8 +503,8 @@ void scr_maint(struct app *a)
 		return;
 	}
 	if (!a->maint) {
-		memset(&md, 0, sizeof(md));
-		md.restock = MSG_NONE;
+		memset(md, 0, sizeof(*md));
+		md->restock = MSG_NONE;
 		maint_pin(a);
 		return;
 	}

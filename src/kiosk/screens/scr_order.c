@@ -174,35 +174,10 @@ static void receipt_dialog(struct app *a, const struct ca_app *r)
  * store, not the screen, says whether the order is collected. Any other
  * ready order (no dispenser, another kiosk, the counter, a slot label this
  * kiosk cannot map, ca_pickup_slot) and a failed dispense show the pickup
- * code for the counter. The state is about one application in one
- * session; it starts over when another one is opened or the session ends.
+ * code for the counter. The state (a->scr.pickup, app.h) is about one
+ * application in one session; it starts over when another one is opened
+ * or the session ends.
  */
-enum pk_state {
-	PK_IDLE,     /* nothing asked yet */
-	PK_BUSY,     /* the worker is dispensing */
-	PK_DONE,     /* the device confirmed the key */
-	PK_FAILED,   /* no key came out (fault text) */
-	PK_UNKNOWN,  /* the device stopped answering: staff check */
-	PK_REFUSED,  /* not sent (no device, refused, store error) */
-};
-
-static struct {
-	char app_id[CA_UUID_LEN + 1]; /* the application it is about, "" none */
-	enum pk_state state;          /* how far */
-	char result[24];              /* PK_FAILED: the device's result name */
-	int64_t give_up_ms;           /* PK_BUSY: app time to stop waiting */
-	unsigned session_no;          /* the session it belongs to */
-	bool looked;                  /* slot and pending below are read */
-	unsigned gen;                 /* the app's store_gen they were read at */
-	int slot;                     /* pk_here: the key's slot here, 0 none */
-	bool pending;                 /* pk_intent_for: an outcome is pending */
-} pk;
-
-void pay_pickup_forget(void)
-{
-	explicit_bzero(&pk, sizeof(pk));
-}
-
 /*
  * How long the screen waits for the worker's answer before it says the
  * outcome is unknown: a pickup is at most four device exchanges (recovery's
@@ -247,35 +222,36 @@ static bool pk_intent_for(struct app *a, const char *id)
 /* Take the worker's answer to our dispense, if it came. */
 static void pk_poll(struct app *a)
 {
+	struct app_scr_pickup *pk = &a->scr.pickup;
 	struct pickup_result res;
 
 	/* A late answer after the screen gave up still says what happened. */
-	if (pk.state != PK_BUSY && pk.state != PK_UNKNOWN)
+	if (pk->state != APP_PK_BUSY && pk->state != APP_PK_UNKNOWN)
 		return;
 	if (!app_disp_take(a, PICKUP_DISPENSE, &res)) {
-		if (pk.state == PK_BUSY && app_now_ms(a) >= pk.give_up_ms) {
+		if (pk->state == APP_PK_BUSY && app_now_ms(a) >= pk->give_up_ms) {
 			log_error("kiosk", "no answer from the pickup worker for %s in "
-				  "%lld ms; shown as unknown", pk.app_id,
+				  "%lld ms; shown as unknown", pk->app_id,
 				  (long long)pk_wait_max_ms(a));
-			pk.state = PK_UNKNOWN;
+			pk->state = APP_PK_UNKNOWN;
 		}
 		return;
 	}
-	if (strcmp(res.app_id, pk.app_id) != 0 && res.app_id[0])
+	if (strcmp(res.app_id, pk->app_id) != 0 && res.app_id[0])
 		return;
 	switch (res.outcome) {
 	case PICKUP_OK:
-		pk.state = PK_DONE;
+		pk->state = APP_PK_DONE;
 		break;
 	case PICKUP_FAILED:
-		pk.state = PK_FAILED;
-		snprintf(pk.result, sizeof(pk.result), "%s", disp_result_name(res.disp));
+		pk->state = APP_PK_FAILED;
+		snprintf(pk->result, sizeof(pk->result), "%s", disp_result_name(res.disp));
 		break;
 	case PICKUP_UNKNOWN:
-		pk.state = PK_UNKNOWN;
+		pk->state = APP_PK_UNKNOWN;
 		break;
 	default:
-		pk.state = PK_REFUSED;
+		pk->state = APP_PK_REFUSED;
 		break;
 	}
 	app_apps_dirty(a);
@@ -285,12 +261,13 @@ static void pk_poll(struct app *a)
 /* 领取CA锁 was tapped: hand the dispense to the worker. */
 static void pk_start(struct app *a, const struct ca_app *r, int slot)
 {
+	struct app_scr_pickup *pk = &a->scr.pickup;
 	struct pickup_req req = { .op = PICKUP_DISPENSE, .slot = slot };
 
 	snprintf(req.app_id, sizeof(req.app_id), "%s", r->id);
-	pk.state = PK_BUSY;
-	pk.result[0] = '\0';
-	pk.give_up_ms = app_now_ms(a) + pk_wait_max_ms(a);
+	pk->state = APP_PK_BUSY;
+	pk->result[0] = '\0';
+	pk->give_up_ms = app_now_ms(a) + pk_wait_max_ms(a);
 	app_disp_send(a, &req);
 }
 
@@ -334,10 +311,11 @@ static void pk_code_card(struct ui *ui, const struct ca_app *r)
 /* What the pickup card says, by state; the code when the counter is next. */
 static void pk_card(struct app *a, const struct ca_app *r, int slot)
 {
+	struct app_scr_pickup *pk = &a->scr.pickup;
 	struct ui *ui = a->ui;
 	const struct theme *t = ui_theme(ui);
 
-	if (pk.state == PK_DONE) {
+	if (pk->state == APP_PK_DONE) {
 		ui_card_begin(ui);
 		pay_centred(ui, msg(MSG_UI_PICKUP_DONE), DRAW_FONT_BOLD, t->text_title,
 			THEME_INK_CARD);
@@ -345,7 +323,7 @@ static void pk_card(struct app *a, const struct ca_app *r, int slot)
 		ui_card_end(ui);
 		return;
 	}
-	if (pk.state == PK_BUSY) {
+	if (pk->state == APP_PK_BUSY) {
 		ui_card_begin(ui);
 		ui_spinner(ui, msg(MSG_UI_PICKUP_BUSY));
 		ui_card_end(ui);
@@ -353,17 +331,17 @@ static void pk_card(struct app *a, const struct ca_app *r, int slot)
 	}
 	if (r->proc_status != CA_PROC_READY_FOR_PICKUP)
 		return; /* collected meanwhile (recovery), or not ready */
-	if (pk.state == PK_UNKNOWN) {
+	if (pk->state == APP_PK_UNKNOWN) {
 		/* The code lets the counter find the order the person asks about. */
 		ui_banner(ui, msg(MSG_UI_PICKUP_UNKNOWN), UI_TONE_WARNING);
 		pk_code_card(ui, r);
 		return;
 	}
-	if (pk.state == PK_FAILED)
-		ui_banner(ui, msg(ca_disp_fault_msg(pk.result)), UI_TONE_DANGER);
-	else if (pk.state == PK_REFUSED)
+	if (pk->state == APP_PK_FAILED)
+		ui_banner(ui, msg(ca_disp_fault_msg(pk->result)), UI_TONE_DANGER);
+	else if (pk->state == APP_PK_REFUSED)
 		ui_banner(ui, msg(MSG_UI_PICKUP_REFUSED), UI_TONE_WARNING);
-	if (slot && pk.state == PK_IDLE) {
+	if (slot && pk->state == APP_PK_IDLE) {
 		ui_card_begin(ui);
 		ui_label(ui, msg(MSG_UI_PICKUP_T));
 		ui_paragraph(ui, msg(MSG_UI_PICKUP_HERE));
@@ -375,6 +353,7 @@ static void pk_card(struct app *a, const struct ca_app *r, int slot)
 
 void scr_order_detail(struct app *a)
 {
+	struct app_scr_pickup *pk = &a->scr.pickup;
 	struct ui *ui = a->ui;
 	struct ca_app r;
 	struct ca_state s;
@@ -382,7 +361,7 @@ void scr_order_detail(struct app *a)
 	int slot;
 
 	pk_poll(a);
-	busy = pk.state == PK_BUSY;
+	busy = pk->state == APP_PK_BUSY;
 	/* While a key is on its way nothing leaves this screen. */
 	if (app_screen_begin(a, msg(MSG_UI_ORDER_T_DETAIL),
 			     busy ? UI_SCREEN_FOOTER : UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
@@ -393,27 +372,27 @@ void scr_order_detail(struct app *a)
 		app_go(a, APP_SCREEN_PAY_LIST);
 		return;
 	}
-	if (strcmp(pk.app_id, r.id) != 0 || pk.session_no != a->session_no) {
+	if (strcmp(pk->app_id, r.id) != 0 || pk->session_no != a->session_no) {
 		/* Another order, or another visit: start over (a pickup's
 		 * outcome is in the store; this is only what was said). */
-		memset(&pk, 0, sizeof(pk));
-		snprintf(pk.app_id, sizeof(pk.app_id), "%s", r.id);
-		pk.session_no = a->session_no;
+		memset(pk, 0, sizeof(*pk));
+		snprintf(pk->app_id, sizeof(pk->app_id), "%s", r.id);
+		pk->session_no = a->session_no;
 	}
 	/* Where the key is and whether an outcome is pending: read from the
 	 * store when the order opens, and again only when the store changed
 	 * (store_gen), not every frame (the spinner draws many). */
-	if (!pk.looked || pk.gen != a->store_gen) {
-		pk.slot = pk_here(a, &r);
-		pk.pending = pk_intent_for(a, r.id);
-		pk.gen = a->store_gen;
-		pk.looked = true;
+	if (!pk->looked || pk->gen != a->store_gen) {
+		pk->slot = pk_here(a, &r);
+		pk->pending = pk_intent_for(a, r.id);
+		pk->gen = a->store_gen;
+		pk->looked = true;
 	}
-	if (pk.state == PK_IDLE && pk.pending)
-		pk.state = PK_UNKNOWN;
+	if (pk->state == APP_PK_IDLE && pk->pending)
+		pk->state = APP_PK_UNKNOWN;
 	s = ca_state_of(&r);
 	receipt = fsm_allowed(&s, CA_ACT_CONFIRM_RECEIPT);
-	slot = pk.slot;
+	slot = pk->slot;
 	ui_scroll_begin(ui, "order", 0);
 	order_head(ui, &r);
 	/* The pickup card (领取CA锁, its outcome, the pickup code) first in
@@ -448,7 +427,7 @@ void scr_order_detail(struct app *a)
 		ui_footer_end(ui);
 		return;
 	}
-	if (slot && pk.state == PK_IDLE) {
+	if (slot && pk->state == APP_PK_IDLE) {
 		ui_row(ui, 2, NULL, 0);
 		if (ui_button_ex(ui, "to-list", msg(MSG_UI_PAY_TO_LIST), UI_OPT_SECONDARY)) {
 			ui_footer_end(ui);
