@@ -50,17 +50,17 @@ struct draw_rect rect_clip(struct draw_rect a, struct draw_rect b)
 static uint64_t cmd_hash(const struct draw_list *dl, const struct draw_cmd *c)
 {
 	struct draw_cmd k;
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = DRAW_HASH_SEED;
 
 	memcpy(&k, c, sizeof(k));
 	if (k.op == DRAW_TEXT) {
 		k.u.text.off = 0;
-		h = fnv(h, draw_text(dl, c), c->u.text.len);
+		h = draw_hash(h, draw_text(dl, c), c->u.text.len);
 	} else if (k.op == DRAW_BITMAP) {
 		k.u.bitmap.off = 0;
-		h = fnv(h, draw_bits(dl, c), (size_t)c->u.bitmap.w * c->u.bitmap.h);
+		h = draw_hash(h, draw_bits(dl, c), (size_t)c->u.bitmap.w * c->u.bitmap.h);
 	}
-	return fnv(h, &k, sizeof(k));
+	return draw_hash(h, &k, sizeof(k));
 }
 
 /* The pixels c may touch (a clip touches none). */

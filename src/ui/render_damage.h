@@ -25,19 +25,6 @@ struct cmd_seen {
 	struct draw_cmd cmd;      /* the command (offsets into its own list) */
 };
 
-/* FNV-1a over n bytes at p, from h (1469598103934665603 to start): the
- * hash of the renderer's caches and of damage tracking. */
-static inline uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--) {
-		h ^= *b++;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 /* The intersection of a and b (0 x 0 when they do not meet). */
 struct draw_rect rect_clip(struct draw_rect a, struct draw_rect b);
 /* a's pixels (0 for an empty rectangle). */

@@ -64,6 +64,7 @@ struct tc_entry {
 	int prev_lru, next_lru; /* LRU list (head = most recent), -1 end */
 };
 
+/* One slot of the measure cache: a text's width. */
 struct mc_slot {
 	uint64_t hash;   /* of (font, size, text); 0 = empty */
 	uint32_t len;    /* text bytes (a second check beside the hash) */
@@ -73,6 +74,7 @@ struct mc_slot {
 /* Shape masks kept. */
 #define MASK_MAX      48
 
+/* One cached shape mask. */
 struct mask_entry {
 	uint64_t hash;        /* of the shape key; 0 = empty */
 	SDL_Texture *tex;     /* owned: white, alpha = coverage */
@@ -92,14 +94,15 @@ struct arc_slot {
 	uint64_t used;            /* mask_clock when last used */
 };
 
+/* One cached QR bitmap texture. */
 struct bm_entry {
 	uint64_t hash;        /* of modules and colours; 0 = empty */
 	SDL_Texture *tex;     /* owned */
 	uint64_t used;        /* frame last used */
 };
 
-/* What damage tracking keeps of one command. */
-
+/* The renderer (render.h): its window and renderer, caches and damage
+ * record. */
 struct render {
 	SDL_Window *win;          /* owned */
 	SDL_Renderer *ren;        /* owned */
@@ -138,9 +141,9 @@ struct render {
 	struct cmd_seen *prev;    /* per command of the last frame (DRAW_CMDS_MAX) */
 	struct cmd_seen *cur;     /* the same for the frame being drawn */
 	bool damaged;             /* painting only r->damage (paint's clip) */
-	struct draw_rect damage;
+	struct draw_rect damage;  /* with damaged: the rectangle being repainted */
 	struct draw_rect clip;    /* what set_clip_rect set (UI px); clip_on: it is set */
-	bool clip_on;
+	bool clip_on;             /* clip is set */
 
 	/* Text blended straight into the frame (blend_text): the software
 	 * renderer drawing into a 32-bit frame of the panel's size, unturned
@@ -189,6 +192,9 @@ void draw_line(struct render *r, const struct draw_cmd *c);
 /* Paint a DRAW_BITMAP command of dl (frame: the LRU clock of bitmaps). */
 void draw_bitmap(struct render *r, const struct draw_cmd *c, const struct draw_list *dl,
 		 uint64_t frame);
+/* Destroy the cached QR bitmaps (entries zeroed: they show what a person
+ * paid for) and, with all, the shape masks and arc slots. */
+void shape_release(struct render *r, bool all);
 
 /* ---- render_input.c ---- */
 

@@ -646,18 +646,12 @@ fail_mem:
 
 void render_forget(struct render *r)
 {
-	int i;
-
 	if (!r)
 		return;
 	tc_release(r); /* entries zeroed (tc_drop), keys zeroed as freed (zfree.c) */
 	if (r->mc)
 		explicit_bzero(r->mc, sizeof(*r->mc) * MC_SLOTS);
-	for (i = 0; i < BM_MAX; i++) {
-		if (r->bm[i].tex)
-			SDL_DestroyTexture(r->bm[i].tex);
-		explicit_bzero(&r->bm[i], sizeof(r->bm[i]));
-	}
+	shape_release(r, false); /* the QR bitmaps */
 	if (r->prev)
 		explicit_bzero(r->prev, sizeof(*r->prev) * DRAW_CMDS_MAX);
 	if (r->cur)
@@ -676,15 +670,7 @@ void render_free(struct render *r)
 	/* wake_fd stays open: a worker may still call render_wake(), and a
 	 * closed number could by then name another file. */
 	tc_release(r);
-	for (i = 0; i < BM_MAX; i++)
-		if (r->bm[i].tex)
-			SDL_DestroyTexture(r->bm[i].tex);
-	for (i = 0; i < MASK_MAX; i++)
-		if (r->masks[i].tex)
-			SDL_DestroyTexture(r->masks[i].tex);
-	for (i = 0; i < ARC_SLOTS; i++)
-		if (r->arcs[i].tex)
-			SDL_DestroyTexture(r->arcs[i].tex);
+	shape_release(r, true);
 	for (i = 0; i < DRAW_FONT__N; i++)
 		if (r->fonts[i].font)
 			TTF_CloseFont(r->fonts[i].font);

@@ -11,11 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Destroy *t (if any) and clear it. */
+static void tex_drop(SDL_Texture **t)
+{
+	if (*t)
+		SDL_DestroyTexture(*t);
+	*t = NULL;
+}
+
 /* The cached mask texture for k (made on first use); *pad gets the border
  * of extra pixels around the shape's box. NULL on failure. */
 static SDL_Texture *mask_get(struct render *r, const struct mask_key *k, int *pad)
 {
-	uint64_t h = fnv(1469598103934665603ull, k, sizeof(*k));
+	uint64_t h = draw_hash(DRAW_HASH_SEED, k, sizeof(*k));
 	int i, lru = 0, w, hh, p = k->kind == MASK_CORNER ? 0 : 1;
 	struct mask_entry *e;
 	SDL_Surface *s;
@@ -38,8 +46,7 @@ static SDL_Texture *mask_get(struct render *r, const struct mask_key *k, int *pa
 		return NULL;
 	mask_fill(k, -p, -p, s->pixels, s->w, s->h, s->pitch / 4);
 	e = &r->masks[lru];
-	if (e->tex)
-		SDL_DestroyTexture(e->tex);
+	tex_drop(&e->tex);
 	e->tex = SDL_CreateTextureFromSurface(r->ren, s);
 	SDL_FreeSurface(s);
 	if (!e->tex) {
@@ -156,8 +163,7 @@ static void arc_slot_draw(struct render *r, const struct mask_key *k, int x, int
 	}
 	if (!e) {
 		e = &r->arcs[lru];
-		if (e->tex)
-			SDL_DestroyTexture(e->tex);
+		tex_drop(&e->tex);
 		memset(e, 0, sizeof(*e));
 		if (k->a <= 0 || k->a > 4096)
 			return;
@@ -167,8 +173,7 @@ static void arc_slot_draw(struct render *r, const struct mask_key *k, int x, int
 			return;
 		SDL_SetTextureBlendMode(e->tex, SDL_BLENDMODE_BLEND);
 		if (!arc_fill(e->tex, k, all)) {
-			SDL_DestroyTexture(e->tex);
-			e->tex = NULL;
+			tex_drop(&e->tex);
 			return;
 		}
 		e->d = k->a;
@@ -228,20 +233,20 @@ void draw_line(struct render *r, const struct draw_cmd *c)
 }
 
 void draw_bitmap(struct render *r, const struct draw_cmd *c, const struct draw_list *dl,
-			uint64_t frame)
+		 uint64_t frame)
 {
 	const uint8_t *bits = draw_bits(dl, c);
 	int w = c->u.bitmap.w, h = c->u.bitmap.h, i, lru = 0, x, y;
-	uint64_t hash = 1469598103934665603ull;
+	uint64_t hash = DRAW_HASH_SEED;
 	struct bm_entry *e = NULL;
 	SDL_Surface *s;
 	SDL_Rect dst = { c->rect.x, c->rect.y, w * c->u.bitmap.scale, h * c->u.bitmap.scale };
 
-	hash = fnv(hash, bits, (size_t)w * (size_t)h);
-	hash = fnv(hash, &c->u.bitmap.w, sizeof(c->u.bitmap.w));
-	hash = fnv(hash, &c->u.bitmap.scale, sizeof(c->u.bitmap.scale));
-	hash = fnv(hash, &c->color, sizeof(c->color));
-	hash = fnv(hash, &c->u.bitmap.bg, sizeof(c->u.bitmap.bg));
+	hash = draw_hash(hash, bits, (size_t)w * (size_t)h);
+	hash = draw_hash(hash, &c->u.bitmap.w, sizeof(c->u.bitmap.w));
+	hash = draw_hash(hash, &c->u.bitmap.scale, sizeof(c->u.bitmap.scale));
+	hash = draw_hash(hash, &c->color, sizeof(c->color));
+	hash = draw_hash(hash, &c->u.bitmap.bg, sizeof(c->u.bitmap.bg));
 	hash = hash ? hash : 1;
 	for (i = 0; i < BM_MAX; i++) {
 		if (r->bm[i].hash == hash) {
@@ -253,8 +258,7 @@ void draw_bitmap(struct render *r, const struct draw_cmd *c, const struct draw_l
 	}
 	if (!e) {
 		e = &r->bm[lru];
-		if (e->tex)
-			SDL_DestroyTexture(e->tex);
+		tex_drop(&e->tex);
 		memset(e, 0, sizeof(*e));
 		/* The texture is made at its final size, one block of scale x scale
 		 * px per module: drawing it is a plain copy, crisp by construction. */
@@ -283,4 +287,18 @@ void draw_bitmap(struct render *r, const struct draw_cmd *c, const struct draw_l
 	}
 	e->used = frame;
 	SDL_RenderCopy(r->ren, e->tex, NULL, &dst);
+}
+
+void shape_release(struct render *r, bool all)
+{
+	int i;
+
+	for (i = 0; i < BM_MAX; i++) {
+		tex_drop(&r->bm[i].tex);
+		explicit_bzero(&r->bm[i], sizeof(r->bm[i]));
+	}
+	for (i = 0; all && i < MASK_MAX; i++)
+		tex_drop(&r->masks[i].tex);
+	for (i = 0; all && i < ARC_SLOTS; i++)
+		tex_drop(&r->arcs[i].tex);
 }

@@ -16,11 +16,11 @@
 
 static uint64_t text_key(int font, int size, struct draw_color c, const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = DRAW_HASH_SEED;
 	uint8_t k[7] = { (uint8_t)font, (uint8_t)size, (uint8_t)(size >> 8), c.r, c.g, c.b, c.a };
 
-	h = fnv(h, k, sizeof(k));
-	h = fnv(h, s, len);
+	h = draw_hash(h, k, sizeof(k));
+	h = draw_hash(h, s, len);
 	return h ? h : 1;
 }
 
@@ -51,7 +51,7 @@ TTF_Font *font_get(struct render *r, int role, int size)
 static int m_text_width(void *ctx, enum draw_font font, int size, const char *s, size_t len)
 {
 	struct render *r = ctx;
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = DRAW_HASH_SEED;
 	uint8_t k[3] = { (uint8_t)font, (uint8_t)size, (uint8_t)(size >> 8) };
 	struct mc_slot *slot;
 	char stack[MEASURE_BUF], *buf = stack;
@@ -60,7 +60,7 @@ static int m_text_width(void *ctx, enum draw_font font, int size, const char *s,
 
 	if (len == 0)
 		return 0;
-	h = fnv(fnv(h, k, sizeof(k)), s, len);
+	h = draw_hash(draw_hash(h, k, sizeof(k)), s, len);
 	h = h ? h : 1;
 	slot = &r->mc[h & (MC_SLOTS - 1)];
 	if (slot->hash == h && slot->len == len) {

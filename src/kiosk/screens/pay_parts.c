@@ -26,7 +26,7 @@ const struct ca_app *pay_find_app(struct app *a, const char *id)
 
 /* The selected application into *out: from the cache, else from the
  * store (false, and a toast, when it is gone). */
-bool pay_load_sel(struct app *a, struct ca_app *out)
+static bool pay_load_sel(struct app *a, struct ca_app *out)
 {
 	const struct ca_app *r = pay_find_app(a, a->sel_id);
 
@@ -83,7 +83,7 @@ void pay_kv_amount(struct ui *ui, enum msg_id key, int64_t fen)
 
 /* Centred text on a card. */
 void pay_centred(struct ui *ui, const char *text, enum draw_font f, int size,
-	    enum theme_ink_id ink)
+		 enum theme_ink_id ink)
 {
 	ui_text(ui, text, f, size, ink, UI_ALIGN_CENTER);
 }
@@ -186,4 +186,18 @@ void pay_qr_wait_panel(struct ui *ui, enum msg_id text, int h)
 
 	ui_spinner(ui, msg(text));
 	pay_panel_end(ui, top, h);
+}
+
+bool pay_sel_screen(struct app *a, enum msg_id title, enum app_screen back,
+		    enum app_screen gone, struct ca_app *r)
+{
+	if (app_screen_begin(a, msg(title), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
+		app_go(a, back);
+		return false;
+	}
+	if (!pay_load_sel(a, r)) {
+		app_go(a, gone);
+		return false;
+	}
+	return true;
 }

@@ -16,9 +16,11 @@
 /* The application id in the cached list of the account, or NULL. */
 const struct ca_app *pay_find_app(struct app *a, const char *id);
 
-/* The selected application into *out: from the cache, else from the
- * store (false, and a toast, when it is gone). */
-bool pay_load_sel(struct app *a, struct ca_app *out);
+/* Begin a screen about the selected application (title, 返回 and an
+ * action bar) and read it into *r. false when the screen changed: 返回
+ * was tapped (to back) or the application is gone (to gone). */
+bool pay_sel_screen(struct app *a, enum msg_id title, enum app_screen back,
+		    enum app_screen gone, struct ca_app *r);
 
 /* A key/value row on a card. */
 void pay_kv_text(struct ui *ui, enum msg_id key, const char *value);
@@ -31,7 +33,7 @@ void pay_kv_amount(struct ui *ui, enum msg_id key, int64_t fen);
 
 /* Centred text on a card. */
 void pay_centred(struct ui *ui, const char *text, enum draw_font f, int size,
-	    enum theme_ink_id ink);
+		 enum theme_ink_id ink);
 
 /* "新办 · 机构证书 · ¥600.00" */
 const char *pay_order_line(const struct ca_app *r, char *buf, size_t n);

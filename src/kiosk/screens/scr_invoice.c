@@ -87,7 +87,8 @@ void scr_invoice_list(struct app *a)
 			if (r->app_status != CA_APP_APPROVED || r->pay_status == CA_PAY_UNPAID)
 				continue;
 			snprintf(id, sizeof(id), "invoice.%d", row++);
-			if (ui_list_item(ui, id, r->company, pay_order_line(r, detail, sizeof(detail)),
+			if (ui_list_item(ui, id, r->company,
+					 pay_order_line(r, detail, sizeof(detail)),
 					 msg(ca_pay_status_msg(r->pay_status)), UI_TONE_SUCCESS)) {
 				snprintf(a->sel_id, sizeof(a->sel_id), "%s", r->id);
 				ui_scroll_end(ui);
@@ -151,14 +152,9 @@ void scr_invoice_qr(struct app *a)
 	struct ca_app r;
 	int size;
 
-	if (app_screen_begin(a, msg(MSG_UI_INVOICE_T_QR), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
-		app_go(a, APP_SCREEN_INVOICE_LIST);
+	if (!pay_sel_screen(a, MSG_UI_INVOICE_T_QR, APP_SCREEN_INVOICE_LIST,
+			    APP_SCREEN_INVOICE_LIST, &r))
 		return;
-	}
-	if (!pay_load_sel(a, &r)) {
-		app_go(a, APP_SCREEN_INVOICE_LIST);
-		return;
-	}
 	if (strcmp(inv->app_id, r.id) != 0) {
 		invoice_start(a, r.id); /* came here another way: ask now */
 		return;

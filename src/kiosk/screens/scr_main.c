@@ -102,6 +102,22 @@ static int resend_wait_s(const struct app *a)
 	return left > 0 ? (int)((left + 999) / 1000) : 0;
 }
 
+/* What the login screen says when an SMS or login request failed for a
+ * reason both share: limited (this kiosk's hourly budget: device_limit;
+ * the request's own limit: limit), offline, or another hub error. */
+static enum msg_id login_error(const struct online_result *r, enum msg_id device_limit,
+			       enum msg_id limit)
+{
+	switch (r->outcome) {
+	case ONLINE_LIMITED:
+		return !strcmp(r->error_code, "device_limited") ? device_limit : limit;
+	case ONLINE_OFFLINE:
+		return MSG_UI_E_LOGIN_OFFLINE;
+	default:
+		return MSG_UI_E_HUB;
+	}
+}
+
 /* The answers of the hub to the SMS and login requests. */
 static void login_results(struct app *a)
 {
@@ -118,16 +134,9 @@ static void login_results(struct app *a)
 		case ONLINE_INVALID:
 			a->login.phone_err = MSG_V_MOBILE;
 			break;
-		case ONLINE_LIMITED:
-			/* This kiosk's hourly budget, or the phone's limit. */
-			a->login.error = !strcmp(r.error_code, "device_limited")
-					 ? MSG_UI_E_DEVICE_SMS_LIMIT : MSG_UI_E_SMS_LIMIT;
-			break;
-		case ONLINE_OFFLINE:
-			a->login.error = MSG_UI_E_LOGIN_OFFLINE;
-			break;
-		default:
-			a->login.error = MSG_UI_E_HUB;
+		default: /* limited: this kiosk's hourly budget, or the phone's */
+			a->login.error = login_error(&r, MSG_UI_E_DEVICE_SMS_LIMIT,
+						     MSG_UI_E_SMS_LIMIT);
 			break;
 		}
 		a->changed = true;
@@ -146,16 +155,9 @@ static void login_results(struct app *a)
 		case ONLINE_REFUSED:
 			a->login.error = MSG_UI_E_CODE_WRONG;
 			break;
-		case ONLINE_LIMITED:
-			/* This kiosk's hourly budget, or the code's wrong tries. */
-			a->login.error = !strcmp(r.error_code, "device_limited")
-					 ? MSG_UI_E_DEVICE_LOGIN_LIMIT : MSG_UI_E_CODE_LIMIT;
-			break;
-		case ONLINE_OFFLINE:
-			a->login.error = MSG_UI_E_LOGIN_OFFLINE;
-			break;
-		default:
-			a->login.error = MSG_UI_E_HUB;
+		default: /* limited: this kiosk's budget, or the code's wrong tries */
+			a->login.error = login_error(&r, MSG_UI_E_DEVICE_LOGIN_LIMIT,
+						     MSG_UI_E_CODE_LIMIT);
 			break;
 		}
 		explicit_bzero(&r, sizeof(r));
@@ -163,13 +165,20 @@ static void login_results(struct app *a)
 	}
 }
 
+/* Check the typed phone (its error under the field), clearing the form's
+ * error; whether it may be sent. */
+static bool phone_ok(struct app *a)
+{
+	a->login.phone_err = valid_mobile(a->login.phone);
+	a->login.error = MSG_NONE;
+	return a->login.phone_err == MSG_NONE;
+}
+
 static void send_sms(struct app *a)
 {
 	struct online_req q = { .op = ONLINE_SMS };
 
-	a->login.phone_err = valid_mobile(a->login.phone);
-	a->login.error = MSG_NONE;
-	if (a->login.phone_err != MSG_NONE)
+	if (!phone_ok(a))
 		return;
 	snprintf(q.phone, sizeof(q.phone), "%s", a->login.phone);
 	app_net_send(a, &q);
@@ -179,9 +188,7 @@ static void send_login(struct app *a)
 {
 	struct online_req q = { .op = ONLINE_LOGIN };
 
-	a->login.phone_err = valid_mobile(a->login.phone);
-	a->login.error = MSG_NONE;
-	if (a->login.phone_err != MSG_NONE)
+	if (!phone_ok(a))
 		return;
 	if (strlen(a->login.code) != 6 || strspn(a->login.code, "0123456789") != 6) {
 		a->login.error = MSG_UI_E_CODE_FORMAT;
@@ -259,13 +266,25 @@ void scr_login(struct app *a)
 
 /* ---- home ---- */
 
+/* An entry of the home screen with a badge of count in tone (badge_fmt;
+ * none when count is 0); true when tapped. */
+static bool home_item(struct ui *ui, const char *id, enum msg_id title, enum msg_id desc,
+		      enum msg_id badge_fmt, int count, enum ui_tone tone)
+{
+	char badge[48];
+
+	if (count)
+		msg_format(badge, sizeof(badge), badge_fmt, count);
+	return ui_list_item(ui, id, msg(title), msg(desc), count ? badge : NULL, tone);
+}
+
 void scr_home(struct app *a)
 {
 	struct ui *ui = a->ui;
 	const struct theme *t = ui_theme(ui);
 	const struct ca_app *apps;
 	int n, i, unpaid = 0, rejected = 0, pending = 0;
-	char hello[64], masked[16], badge[48], badge2[48], queued[96];
+	char hello[64], masked[16], queued[96];
 
 	if (app_screen_begin(a, msg(MSG_UI_T_HOME), UI_SCREEN_FOOTER))
 		return;
@@ -285,17 +304,13 @@ void scr_home(struct app *a)
 		ui_banner(ui, queued, UI_TONE_INFO);
 	}
 	ui_space(ui, t->sp_md);
-	if (rejected)
-		msg_format(badge2, sizeof(badge2), MSG_UI_N_REJECTED, rejected);
-	if (ui_list_item(ui, "apply", msg(MSG_UI_T_APPLY), msg(MSG_UI_HOME_APPLY_D),
-			 rejected ? badge2 : NULL, UI_TONE_DANGER)) {
+	if (home_item(ui, "apply", MSG_UI_T_APPLY, MSG_UI_HOME_APPLY_D, MSG_UI_N_REJECTED, rejected,
+		      UI_TONE_DANGER)) {
 		a->apply_tab = 0;
 		app_go(a, APP_SCREEN_APPLY_LIST);
 	}
-	if (unpaid)
-		msg_format(badge, sizeof(badge), MSG_UI_N_UNPAID, unpaid);
-	if (ui_list_item(ui, "pay", msg(MSG_UI_T_PAY), msg(MSG_UI_HOME_PAY_D),
-			 unpaid ? badge : NULL, UI_TONE_WARNING)) {
+	if (home_item(ui, "pay", MSG_UI_T_PAY, MSG_UI_HOME_PAY_D, MSG_UI_N_UNPAID, unpaid,
+		      UI_TONE_WARNING)) {
 		a->pay_tab = 0;
 		app_go(a, APP_SCREEN_PAY_LIST);
 	}

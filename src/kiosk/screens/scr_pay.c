@@ -99,8 +99,8 @@ static bool pay_rows(struct app *a, const struct ca_app *apps, int n, int tab)
 			continue;
 		snprintf(id, sizeof(id), "pay.%d", row++);
 		pill = pay_pill(r, &tone);
-		if (ui_list_item(ui, id, r->company, pay_order_line(r, detail, sizeof(detail)), pill,
-				 tone)) {
+		if (ui_list_item(ui, id, r->company, pay_order_line(r, detail, sizeof(detail)),
+				 pill, tone)) {
 			snprintf(a->sel_id, sizeof(a->sel_id), "%s", r->id);
 			ui_scroll_end(ui);
 			app_go(a, tab == CA_PAY_UNPAID ? APP_SCREEN_PAY_METHOD : APP_SCREEN_ORDER_DETAIL);
@@ -199,14 +199,8 @@ void scr_pay_method(struct app *a)
 	bool wide = ui_is_landscape(ui);
 	struct ca_app r;
 
-	if (app_screen_begin(a, msg(MSG_UI_PAY_T_METHOD), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
-		app_go(a, APP_SCREEN_PAY_LIST);
+	if (!pay_sel_screen(a, MSG_UI_PAY_T_METHOD, APP_SCREEN_PAY_LIST, APP_SCREEN_PAY_LIST, &r))
 		return;
-	}
-	if (!pay_load_sel(a, &r)) {
-		app_go(a, APP_SCREEN_PAY_LIST);
-		return;
-	}
 	ui_scroll_begin(ui, "method", 0);
 	if (wide) {
 		int widths[2] = { theme_px(ui_theme(ui), 700), 0 };
@@ -261,14 +255,8 @@ void scr_pay_bank(struct app *a)
 	struct ca_app r;
 	char line[512], money[32];
 
-	if (app_screen_begin(a, msg(MSG_UI_PAY_T_BANK), UI_SCREEN_BACK | UI_SCREEN_FOOTER)) {
-		app_go(a, APP_SCREEN_PAY_METHOD);
+	if (!pay_sel_screen(a, MSG_UI_PAY_T_BANK, APP_SCREEN_PAY_METHOD, APP_SCREEN_PAY_LIST, &r))
 		return;
-	}
-	if (!pay_load_sel(a, &r)) {
-		app_go(a, APP_SCREEN_PAY_LIST);
-		return;
-	}
 	app_money(r.amount_fen, money, sizeof(money));
 	snprintf(line, sizeof(line), "%s%s%s", r.company, msg(MSG_UI_PAY_SEP), money);
 	ui_label(ui, line);
@@ -514,7 +502,8 @@ static void qr_head(struct app *a, enum pay_view v)
 	bool live = a->pay.have_order && v == PAY_VIEW_WAITING;
 
 	if (r)
-		pay_centred(ui, r->company, DRAW_FONT_REGULAR, t->text_caption, THEME_INK_CARD_MUTED);
+		pay_centred(ui, r->company, DRAW_FONT_REGULAR, t->text_caption,
+			    THEME_INK_CARD_MUTED);
 	if (a->pay.method == PAY_BANK && a->pay.bank >= 0)
 		pay_centred(ui, msg(banks[a->pay.bank].name), DRAW_FONT_BOLD, t->text_title,
 			THEME_INK_LINK);
