@@ -272,6 +272,16 @@ void app_dialog(struct app *a, enum app_dialog d)
 	a->changed = true;
 }
 
+/* Wipe the screens' own state (struct app_screens): the invoice page's
+ * address and the pickup's application are the person's. */
+static void screens_forget(struct app *a)
+{
+	explicit_bzero(&a->scr, sizeof(a->scr));
+	a->scr.apply.form_err = MSG_NONE;
+	a->scr.maint.restock = MSG_NONE;
+	a->scr.invoice.error = MSG_NONE;
+}
+
 void app_end_session(struct app *a)
 {
 	bool had = a->session.active;
@@ -303,6 +313,7 @@ void app_end_session(struct app *a)
 	explicit_bzero(&a->form, sizeof(a->form));
 	explicit_bzero(a->comment, sizeof(a->comment));
 	explicit_bzero(&a->pay, sizeof(a->pay));
+	screens_forget(a);
 	explicit_bzero(&a->net_res, sizeof(a->net_res));
 	explicit_bzero(a->pin, sizeof(a->pin));
 	explicit_bzero(a->sel_id, sizeof(a->sel_id));
@@ -755,9 +766,7 @@ void app_forget(struct app *a)
 	if (a->ime)
 		ime_forget(a->ime);
 	kb_reset(&a->kb);
-	scr_apply_forget();
-	scr_main_forget();
-	scr_pay_forget();
+	screens_forget(a);
 	if (a->net)
 		online_forget(a->net);
 	if (a->st)

@@ -9,14 +9,16 @@
  * again. Nothing here talks to SDL: render.h does. Nothing here waits on
  * the network: the workers do, and the loop is woken when they report.
  *
- * Screens live in three files, by part of the business:
- *   scr_main.c   attract, login, home, the idle warning, maintenance mode
- *   scr_apply.c  application list, notice, form in steps, submit, delete,
- *                application details
- *   scr_pay.c    payment list, method, bank, QR with countdown, result,
- *                order details (payment and processing records), 确认签收,
- *                on-site states, e-invoice
- * and share the helpers declared below (app.c, kbview.c).
+ * Screens live in src/kiosk/screens/, by part of the business:
+ *   scr_main.c     attract, login, home, the idle warning, maintenance mode
+ *   scr_apply.c    application list, notice, form in steps, submit, delete,
+ *                  application details
+ *   scr_pay.c      payment list, method, bank, QR with countdown, result
+ *   scr_order.c    order details (payment and processing records), 确认签收,
+ *                  on-site states
+ *   scr_invoice.c  e-invoice list and QR
+ * and share the helpers declared below (app.c, kbview.c); the payment
+ * screens also share pay_parts.c.
  *
  * Time: the app's clock is monotonic time plus clock_offset_ms, so that a
  * flow script's `advance 60s` moves countdowns and idle timers without
@@ -149,6 +151,86 @@ struct app_pay {
 	enum msg_id error;              /* what went wrong; MSG_NONE none */
 };
 
+/*
+ * The screens' own state (src/kiosk/screens/): what a screen keeps between
+ * frames beside the contracts above. It lives in struct app so that it
+ * goes with the session: app_end_session and app_forget wipe it
+ * (docs/privacy.md); the invoice's address and the pickup's application
+ * are the person's.
+ */
+
+/* The form (scr_apply.c): the last store error, shown as a banner until
+ * the next action, and the field the keyboard was scrolled into view for. */
+struct app_scr_apply {
+	enum msg_id form_err;          /* MSG_NONE: none */
+	char revealed[UI_ID_MAX + 1];  /* kb_field scrolled into view ("" none) */
+	int form_view_h;               /* the form's view height last frame */
+};
+
+/*
+ * The dispenser in maintenance mode (scr_main.c): its status is asked for
+ * once per visit (PICKUP_STATUS, when the screen opens, again by 刷新 and
+ * after a restock) and shown as stock per slot and faults; 补满 sets a slot
+ * to the configured [dispenser] stock (PICKUP_RESTOCK, which also clears a
+ * jam; the worker records it for staff, pickup.h). Forgotten when the PIN
+ * screen shows again.
+ */
+struct app_scr_maint {
+	bool asked;                 /* a status was asked for on this visit */
+	bool have;                  /* st holds the device's answer */
+	bool no_answer;             /* the last status read found no device */
+	bool pending;               /* an intent waits for staff (pickup.h) */
+	struct disp_status st;      /* the last status */
+	enum msg_id restock;        /* the last restock's result, MSG_NONE */
+};
+
+/* How far an on-site pickup of the order details got (scr_order.c). */
+enum app_pk_state {
+	APP_PK_IDLE,     /* nothing asked yet */
+	APP_PK_BUSY,     /* the worker is dispensing */
+	APP_PK_DONE,     /* the device confirmed the key */
+	APP_PK_FAILED,   /* no key came out (fault text) */
+	APP_PK_UNKNOWN,  /* the device stopped answering: staff check */
+	APP_PK_REFUSED,  /* not sent (no device, refused, store error) */
+};
+
+/* The on-site pickup of the order details (scr_order.c): about one
+ * application in one session; it starts over when another one is opened
+ * or the session ends. */
+struct app_scr_pickup {
+	char app_id[CA_UUID_LEN + 1]; /* the application it is about, "" none */
+	enum app_pk_state state;      /* how far */
+	char result[24];              /* APP_PK_FAILED: the device's result name */
+	int64_t give_up_ms;           /* APP_PK_BUSY: app time to stop waiting */
+	unsigned session_no;          /* the session it belongs to */
+	bool looked;                  /* slot and pending below are read */
+	unsigned gen;                 /* the app's store_gen they were read at */
+	int slot;                     /* pk_here: the key's slot here, 0 none */
+	bool pending;                 /* pk_intent_for: an outcome is pending */
+};
+
+/*
+ * The invoice QR screen's request and answer (scr_invoice.c). The QR code
+ * is the address of the hub's invoice page, an opaque token the hub hands
+ * out for this application (online.h, ONLINE_INVOICE); the screen shows a
+ * spinner until it comes, and a message when the hub cannot be reached or
+ * refuses (no invoice issued yet, session over). Wiped also when the list
+ * shows again.
+ */
+struct app_scr_invoice {
+	char app_id[CA_UUID_LEN + 1];   /* the application asked for, "" none */
+	char url[ONLINE_URL_MAX + 1];   /* its page's address, "" until it came */
+	enum msg_id error;              /* why there is none; MSG_NONE */
+};
+
+/* The screens' own state, one member per screen group. */
+struct app_screens {
+	struct app_scr_apply apply;     /* the form (scr_apply.c) */
+	struct app_scr_maint maint;     /* maintenance mode's dispenser (scr_main.c) */
+	struct app_scr_pickup pickup;   /* the order details' pickup (scr_order.c) */
+	struct app_scr_invoice invoice; /* the invoice QR (scr_invoice.c) */
+};
+
 struct app {
 	const struct config *cfg;  /* borrowed */
 	struct render *r;          /* the renderer (owned) */
@@ -173,7 +255,7 @@ struct app {
 				    * atomic: the pickup worker reads it */
 	int64_t last_input_ms;     /* app time of the last touch */
 	unsigned session_no;       /* sessions ended so far: screen state kept
-				    * per session compares it (scr_pay.c) */
+				    * per session compares it (scr_order.c) */
 
 	struct sync_status sync_st; /* the newest sync status */
 	bool sync_seen;            /* sync_st holds a real report */
@@ -192,6 +274,7 @@ struct app {
 	struct app_form form;
 	char comment[CA_TEXT_BUF(CA_COMMENT_MAX)]; /* the submit dialog's 意见 */
 	struct app_pay pay;
+	struct app_screens scr;    /* the screens' own state (wiped with the session) */
 	struct ca_app *apps;       /* app_apps cache (APP_APPS_MAX, owned) */
 	int napps;                 /* entries in apps */
 	bool apps_stale;           /* reload apps on next use */
@@ -261,18 +344,13 @@ void app_end_session(struct app *a);
 /*
  * Forget the person everywhere the process keeps a copy (docs/privacy.md):
  * the UI's draw list and widget registry, the renderer's text and QR caches,
- * the pinyin engine's search state, the screens' own state, the online
+ * the pinyin engine's search state, the screens' own state (a->scr), the online
  * worker's requests, answers and connection, the store connection's page
  * cache, freed heap given back, and the UI thread's stack below the loop.
  * app_frame calls it after a session ended; the screen is drawn again in
  * full afterwards.
  */
 void app_forget(struct app *a);
-/* The screens' own state of a session, wiped (scr_apply.c, scr_main.c,
- * scr_pay.c). */
-void scr_apply_forget(void);
-void scr_main_forget(void);
-void scr_pay_forget(void);
 /* The current screen's widgets for one frame (dispatch by screen). */
 void app_screen(struct app *a);
 
@@ -355,7 +433,7 @@ void app_dialog_begin(struct app *a, const char *id, const char *title);
 /* Close the keyboard (leave the field). */
 void app_kb_close(struct app *a);
 
-/* ---- screens (scr_main.c, scr_apply.c, scr_pay.c) ---- */
+/* ---- screens (scr_main.c, scr_apply.c, scr_pay.c, scr_order.c, scr_invoice.c) ---- */
 
 void scr_attract(struct app *a);
 void scr_login(struct app *a);

@@ -1,6 +1,6 @@
 /*
  * draw.h - the draw-command list: what the UI layer (ui.c) produces and the
- * renderer (render.c) executes. Nothing here knows SDL.
+ * renderer (render*.c) executes. Nothing here knows SDL.
  *
  * A frame is a flat list of commands in painting order, split into layers
  * (0 the screen, 1 a modal dialog, 2 toasts): the renderer paints layer 0,
@@ -106,6 +106,23 @@ static inline const char *draw_text(const struct draw_list *dl, const struct dra
 static inline const uint8_t *draw_bits(const struct draw_list *dl, const struct draw_cmd *c)
 {
 	return dl->bits + c->u.bitmap.off;
+}
+
+/* Where a hash of draw_hash starts. */
+#define DRAW_HASH_SEED 1469598103934665603ull
+
+/* FNV-1a 64 over the n bytes at p, going on from h (DRAW_HASH_SEED to
+ * start): how the UI tells whether a frame changed and the renderer keys
+ * its caches and damage records. */
+static inline uint64_t draw_hash(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--) {
+		h ^= *b++;
+		h *= 1099511628211ull;
+	}
+	return h;
 }
 
 #endif

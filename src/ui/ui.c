@@ -288,26 +288,26 @@ static const struct ui_widget *better(const struct ui_widget *best, const struct
 	return w;
 }
 
-const struct ui_widget *ui_find_label(const struct ui *ui, const char *label)
+/* The best (see better) widget whose id (by_id) or label is key, or NULL. */
+static const struct ui_widget *find_best(const struct ui *ui, const char *key, bool by_id)
 {
 	const struct ui_widget *best = NULL;
 	int i;
 
 	for (i = 0; i < ui->nwidgets; i++)
-		if (!strcmp(ui->widgets[i].label, label))
+		if (!strcmp(by_id ? ui->widgets[i].id : ui->widgets[i].label, key))
 			best = better(best, &ui->widgets[i]);
 	return best;
 }
 
+const struct ui_widget *ui_find_label(const struct ui *ui, const char *label)
+{
+	return find_best(ui, label, false);
+}
+
 const struct ui_widget *ui_find_id(const struct ui *ui, const char *id)
 {
-	const struct ui_widget *best = NULL;
-	int i;
-
-	for (i = 0; i < ui->nwidgets; i++)
-		if (!strcmp(ui->widgets[i].id, id))
-			best = better(best, &ui->widgets[i]);
-	return best;
+	return find_best(ui, id, true);
 }
 
 bool ui_text_visible(const struct ui *ui, const char *text)
@@ -558,18 +558,6 @@ void ui_begin(struct ui *ui, int64_t now_ms)
 		    false, t->sp_lg);
 }
 
-/* FNV-1a 64 over bytes. */
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--) {
-		h ^= *b++;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 /* Draw the toast, if one is due, on the top layer. */
 static void draw_toast(struct ui *ui)
 {
@@ -610,7 +598,7 @@ static void draw_toast(struct ui *ui)
 
 bool ui_end(struct ui *ui)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = DRAW_HASH_SEED;
 	bool focus_seen = false, dirty;
 	int i;
 
@@ -643,9 +631,9 @@ bool ui_end(struct ui *ui)
 	if (ui->modal_now != ui->modal_prev)
 		ui->rerun = true;
 
-	h = hash_bytes(h, ui->dl.cmds, (size_t)ui->dl.n * sizeof(ui->dl.cmds[0]));
-	h = hash_bytes(h, ui->dl.text, ui->dl.text_len);
-	h = hash_bytes(h, ui->dl.bits, ui->dl.bits_len);
+	h = draw_hash(h, ui->dl.cmds, (size_t)ui->dl.n * sizeof(ui->dl.cmds[0]));
+	h = draw_hash(h, ui->dl.text, ui->dl.text_len);
+	h = draw_hash(h, ui->dl.bits, ui->dl.bits_len);
 	ui->hash = h;
 	dirty = ui->force || h != ui->last_hash;
 	if (dirty)
@@ -1569,22 +1557,26 @@ void ui_text(struct ui *ui, const char *text, enum draw_font font, int size,
 	reg(ui, NULL, text, UI_KIND_TEXT, r, 0);
 }
 
+/* Left-aligned text in the ink of what it stands on (a card or the page). */
+static void plain_text(struct ui *ui, const char *text, enum draw_font font, int size)
+{
+	ui_text(ui, text, font, size, top(ui)->on_card ? THEME_INK_CARD : THEME_INK_PAGE,
+		UI_ALIGN_LEFT);
+}
+
 void ui_heading(struct ui *ui, const char *text)
 {
-	ui_text(ui, text, DRAW_FONT_BOLD, ui->theme.text_title,
-		top(ui)->on_card ? THEME_INK_CARD : THEME_INK_PAGE, UI_ALIGN_LEFT);
+	plain_text(ui, text, DRAW_FONT_BOLD, ui->theme.text_title);
 }
 
 void ui_paragraph(struct ui *ui, const char *text)
 {
-	ui_text(ui, text, DRAW_FONT_REGULAR, ui->theme.text_body,
-		top(ui)->on_card ? THEME_INK_CARD : THEME_INK_PAGE, UI_ALIGN_LEFT);
+	plain_text(ui, text, DRAW_FONT_REGULAR, ui->theme.text_body);
 }
 
 void ui_label(struct ui *ui, const char *text)
 {
-	ui_text(ui, text, DRAW_FONT_BOLD, ui->theme.text_body,
-		top(ui)->on_card ? THEME_INK_CARD : THEME_INK_PAGE, UI_ALIGN_LEFT);
+	plain_text(ui, text, DRAW_FONT_BOLD, ui->theme.text_body);
 }
 
 void ui_caption(struct ui *ui, const char *text)
@@ -1959,26 +1951,59 @@ static bool no_end(uint32_t cp)
 	       cp == 0x3014 || cp == 0x201C || cp == 0x2018 || cp == 0x3008;
 }
 
-/* Add line [off, end) (trailing spaces dropped) to lines; false when full. */
-static bool emit_line(const struct ui *ui, enum draw_font f, int size, const char *text,
-		      int off, int end, struct ui_line *lines, int *n, int max)
+/* ui_wrap's work: its arguments, the lines so far and the line being
+ * filled. */
+struct wrap {
+	const struct ui *ui;      /* measures */
+	enum draw_font f;         /* the font ... */
+	int size;                 /* ... at this size, px */
+	const char *text;         /* what is wrapped */
+	struct ui_line *lines;    /* the lines ... */
+	int max;                  /* ... room for this many */
+	int n;                    /* lines so far */
+	int off;                  /* where the line being filled starts */
+	int w;                    /* its width so far, px */
+	bool has;                 /* it holds a unit */
+	int prev_off;             /* where its last unit starts; -1: none to carry */
+	bool prev_noend;          /* that unit must not end a line */
+};
+
+/* Add line [wr->off, end) (trailing spaces dropped) to the lines; false
+ * when they are full. */
+static bool emit_line(struct wrap *wr, int end)
 {
-	if (*n >= max)
+	int off = wr->off;
+
+	if (wr->n >= wr->max)
 		return false;
-	while (end > off && text[end - 1] == ' ')
+	while (end > off && wr->text[end - 1] == ' ')
 		end--;
-	lines[*n].off = off;
-	lines[*n].len = end - off;
-	lines[*n].width = text_w(ui, f, size, text + off, (size_t)(end - off));
-	(*n)++;
-	return *n < max;
+	wr->lines[wr->n].off = off;
+	wr->lines[wr->n].len = end - off;
+	wr->lines[wr->n].width = text_w(wr->ui, wr->f, wr->size, wr->text + off,
+					(size_t)(end - off));
+	wr->n++;
+	return wr->n < wr->max;
+}
+
+/* End the line being filled at end and start an empty one at next; false
+ * when the lines are full. */
+static bool new_line(struct wrap *wr, int end, int next)
+{
+	if (!emit_line(wr, end))
+		return false;
+	wr->off = next;
+	wr->w = 0;
+	wr->has = false;
+	wr->prev_off = -1;
+	return true;
 }
 
 int ui_wrap(const struct ui *ui, enum draw_font f, int size, const char *text,
 	    int max_w, struct ui_line *lines, int max)
 {
-	int n = 0, pos = 0, line_off = 0, line_w = 0, prev_off = -1;
-	bool has = false, prev_noend = false;
+	struct wrap wr = { ui, f, size, text, lines, max, 0, 0, 0, false, -1, false };
+	int pos = 0;
 
 	if (!text || max <= 0)
 		return 0;
@@ -1988,32 +2013,24 @@ int ui_wrap(const struct ui *ui, enum draw_font f, int size, const char *text,
 		bool cjk;
 
 		if (cp == '\n') {
-			if (!emit_line(ui, f, size, text, line_off, pos, lines, &n, max))
-				return n;
+			if (!new_line(&wr, pos, pos + 1))
+				return wr.n;
 			pos++;
-			line_off = pos;
-			line_w = 0;
-			has = false;
-			prev_off = -1;
 			continue;
 		}
 		if (cp == ' ' || cp == '\t') {
 			uw = text_w(ui, f, size, text + pos, (size_t)clen);
-			if (has && line_w + uw > max_w) {
+			if (wr.has && wr.w + uw > max_w) {
 				/* Break at the space; it is dropped. */
-				if (!emit_line(ui, f, size, text, line_off, pos, lines, &n, max))
-					return n;
+				if (!new_line(&wr, pos, pos + clen))
+					return wr.n;
 				pos += clen;
-				line_off = pos;
-				line_w = 0;
-				has = false;
-				prev_off = -1;
 				continue;
 			}
-			line_w += uw;
+			wr.w += uw;
 			pos += clen;
-			prev_off = -1; /* a space is a break point: nothing to carry */
-			prev_noend = false;
+			wr.prev_off = -1; /* a space is a break point: nothing to carry */
+			wr.prev_noend = false;
 			continue;
 		}
 		cjk = is_cjk(cp);
@@ -2030,8 +2047,8 @@ int ui_wrap(const struct ui *ui, enum draw_font f, int size, const char *text,
 			}
 		}
 		uw = text_w(ui, f, size, text + pos, (size_t)(end - pos));
-		if (!has || line_w + uw <= max_w || (cjk && no_start(cp))) {
-			if (!has && !cjk && uw > max_w) {
+		if (!wr.has || wr.w + uw <= max_w || (cjk && no_start(cp))) {
+			if (!wr.has && !cjk && uw > max_w) {
 				/* A word wider than the line: cut it where it fills. */
 				int cut = pos, l2;
 
@@ -2043,19 +2060,15 @@ int ui_wrap(const struct ui *ui, enum draw_font f, int size, const char *text,
 						break;
 					cut += l2;
 				}
-				if (!emit_line(ui, f, size, text, line_off, cut, lines, &n, max))
-					return n;
+				if (!new_line(&wr, cut, cut))
+					return wr.n;
 				pos = cut;
-				line_off = pos;
-				line_w = 0;
-				has = false;
-				prev_off = -1;
 				continue;
 			}
-			line_w += uw;
-			has = true;
-			prev_off = pos;
-			prev_noend = cjk && no_end(cp);
+			wr.w += uw;
+			wr.has = true;
+			wr.prev_off = pos;
+			wr.prev_noend = cjk && no_end(cp);
 			pos = end;
 			continue;
 		}
@@ -2063,18 +2076,16 @@ int ui_wrap(const struct ui *ui, enum draw_font f, int size, const char *text,
 		{
 			int brk = pos;
 
-			if (prev_noend && prev_off > line_off)
-				brk = prev_off;
-			if (!emit_line(ui, f, size, text, line_off, brk, lines, &n, max))
-				return n;
-			line_off = brk;
-			line_w = brk < pos ? text_w(ui, f, size, text + brk, (size_t)(pos - brk)) : 0;
-			has = brk < pos;
-			prev_off = -1;
-			prev_noend = false;
+			if (wr.prev_noend && wr.prev_off > wr.off)
+				brk = wr.prev_off;
+			if (!new_line(&wr, brk, brk))
+				return wr.n;
+			wr.w = brk < pos ? text_w(ui, f, size, text + brk, (size_t)(pos - brk)) : 0;
+			wr.has = brk < pos;
+			wr.prev_noend = false;
 		}
 	}
-	if (has || pos > line_off)
-		emit_line(ui, f, size, text, line_off, pos, lines, &n, max);
-	return n;
+	if (wr.has || pos > wr.off)
+		emit_line(&wr, pos);
+	return wr.n;
 }

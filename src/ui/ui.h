@@ -15,7 +15,7 @@
  *	if (ui_end(ui))                      // true: the picture changed
  *		render_frame(r, ui_draw_list(ui));
  *
- * The renderer (render.c) is the only code that talks to SDL; it also turns
+ * The renderer (render*.c) is the only code that talks to SDL; it also turns
  * SDL events into the ui_input_* calls below. Text is measured through
  * struct ui_metrics, which the renderer supplies (tests supply a fake).
  *

@@ -69,7 +69,7 @@ bool wlshm_can_trim(const struct wlshm *o);
  * it, when needed): they read as zeros and count as nobody's memory until
  * the next wlshm_begin paints there, which first copies the whole frame
  * in (about 8 MiB and its page faults at 1080x1920). For a screen that has
- * been quiet a while (render.c: WL_TRIM_QUIET_MS). The buffers given back. */
+ * been quiet a while (render_input.c: WL_TRIM_QUIET_MS). The buffers given back. */
 int wlshm_trim(struct wlshm *o);
 
 /* What the buffers did (render_get_stats, tests/ui/test_wlshm.c). */

@@ -8,7 +8,7 @@
  * also loses its window under cage with libdecor, and dies on a
  * compositor without a wl_seat. The kiosk on Wayland needs little of it:
  * one full-screen toplevel, frames in wl_shm buffers (wlshm.h), touches
- * and clicks. This is that; render.c turns what it reports into SDL
+ * and clicks. This is that; render_input.c turns what it reports into SDL
  * events, so the rest of the UI does not know which window it has.
  *
  * One thread (the UI's). Events of this window go to the display's

@@ -61,21 +61,42 @@ static void frame(struct ui *ui, struct ui_pages *p)
 	}
 }
 
+/* Open a renderer with o and a UI of its size that measures through it. */
+static void open_with_ui(const struct render_opts *o, struct render **r, struct ui **ui)
+{
+	struct ui_metrics m;
+	char err[RENDER_DESCRIBE_MAX] = "";
+
+	assert_int_equal(render_open(r, o, err, sizeof(err)), CA_OK);
+	m = render_metrics(*r);
+	*ui = ui_new(o->w, o->h, &m);
+	assert_non_null(*ui);
+}
+
+/* The next frame of the pages p with s seconds left on the countdown,
+ * painted as a partial repaint; the stats before it into *a, after into *b. */
+static void tick(struct render *r, struct ui *ui, struct ui_pages *p, int s,
+		 struct render_stats *a, struct render_stats *b)
+{
+	render_get_stats(r, a);
+	p->remaining_s = s;
+	frame(ui, p);
+	assert_int_equal(render_frame(r, ui_draw_list(ui)), CA_OK);
+	render_get_stats(r, b);
+	assert_int_equal(b->partial_frames, a->partial_frames + 1);
+}
+
 static void run(int w, int h, int page, const char *name, bool decode_qr)
 {
 	struct render_opts o = { .w = w, .h = h, .mode = RENDER_HEADLESS, .font_index = -1 };
 	struct render_stats a, b;
 	struct render *r = NULL;
-	struct ui_metrics m;
 	struct ui *ui;
 	struct ui_pages p;
-	char err[256] = "", path[256];
+	char path[256];
 	unsigned pw, ph;
 
-	assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
-	m = render_metrics(r);
-	ui = ui_new(w, h, &m);
-	assert_non_null(ui);
+	open_with_ui(&o, &r, &ui);
 	ui_pages_init(&p);
 	p.page = page;
 	frame(ui, &p);
@@ -194,18 +215,14 @@ static void test_partial_repaint_equals_full(void **ctx)
 	struct render_opts o = { .w = 1080, .h = 1920, .mode = RENDER_HEADLESS, .font_index = -1 };
 	struct render_stats a, b;
 	struct render *r = NULL;
-	struct ui_metrics m;
 	struct ui *ui;
 	struct ui_pages p;
-	char err[256] = "", shown[256], full[256];
+	char shown[256], full[256];
 	static const int ticks[] = { 299, 298, 297, 226, 225, 151, 150, 76, 75, 11, 10, 9 };
 	int s, t;
 
 	(void)ctx;
-	assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
-	m = render_metrics(r);
-	ui = ui_new(1080, 1920, &m);
-	assert_non_null(ui);
+	open_with_ui(&o, &r, &ui);
 	ui_pages_init(&p);
 	p.page = UI_PAGE_PAY;
 	p.remaining_s = 300;
@@ -217,12 +234,7 @@ static void test_partial_repaint_equals_full(void **ctx)
 	 * (another colour): each compared with a full paint. */
 	for (t = 0; t < (int)(sizeof(ticks) / sizeof(ticks[0])); t++) {
 		s = ticks[t];
-		render_get_stats(r, &a);
-		p.remaining_s = s;
-		frame(ui, &p);
-		assert_int_equal(render_frame(r, ui_draw_list(ui)), CA_OK);
-		render_get_stats(r, &b);
-		assert_int_equal(b.partial_frames, a.partial_frames + 1);
+		tick(r, ui, &p, s, &a, &b);
 		/* The ring and its digits: less than a tenth of the screen;
 		 * a second after a tick, only the arc end's step and the
 		 * digits, less than a 40th. */
@@ -239,10 +251,7 @@ static void test_partial_repaint_equals_full(void **ctx)
 	ui_free(ui);
 	render_free(r);
 	r = NULL;
-	assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
-	m = render_metrics(r);
-	ui = ui_new(1080, 1920, &m);
-	assert_non_null(ui);
+	open_with_ui(&o, &r, &ui);
 	frame(ui, &p);
 	assert_int_equal(render_screenshot(r, ui_draw_list(ui), full), CA_OK);
 	assert_int_equal(png_diff(shown, full), 0);
@@ -321,7 +330,6 @@ static void test_rotated_panel_is_the_ui_turned(void **ctx)
 	static const int rots[] = { 90, 180, 270 };
 	struct render_stats a, b;
 	struct render *r = NULL;
-	struct ui_metrics m;
 	struct ui *ui;
 	struct ui_pages p;
 	char err[256] = "", shown[256], full[256];
@@ -336,10 +344,7 @@ static void test_rotated_panel_is_the_ui_turned(void **ctx)
 		struct render_opts o = { .w = 1080, .h = 1920, .mode = RENDER_HEADLESS,
 					 .font_index = -1, .rotate = rots[k] };
 
-		assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
-		m = render_metrics(r);
-		ui = ui_new(1080, 1920, &m);
-		assert_non_null(ui);
+		open_with_ui(&o, &r, &ui);
 		ui_pages_init(&p);
 		p.page = UI_PAGE_FORM;
 		frame(ui, &p);
@@ -360,12 +365,7 @@ static void test_rotated_panel_is_the_ui_turned(void **ctx)
 		frame(ui, &p);
 		assert_int_equal(render_frame(r, ui_draw_list(ui)), CA_OK);
 		for (s = 299; s >= 296; s--) {
-			render_get_stats(r, &a);
-			p.remaining_s = s;
-			frame(ui, &p);
-			assert_int_equal(render_frame(r, ui_draw_list(ui)), CA_OK);
-			render_get_stats(r, &b);
-			assert_int_equal(b.partial_frames, a.partial_frames + 1);
+			tick(r, ui, &p, s, &a, &b);
 			assert_int_equal(render_save_shown(r, shown), CA_OK);
 			assert_int_equal(render_screenshot(r, ui_draw_list(ui), full), CA_OK);
 			assert_int_equal(png_diff_rot(shown, full, rots[k]), 0);
@@ -484,15 +484,10 @@ static void test_touch_through_letterbox_and_rotation(void **ctx)
 					 .font_index = -1, .rotate = cases[c].rot,
 					 .win_w = cases[c].ww, .win_h = cases[c].wh };
 		struct render *r = NULL;
-		struct ui_metrics m;
 		struct ui *ui;
-		char err[RENDER_DESCRIBE_MAX] = "";
 		int taps[4] = { 0 }, i, j;
 
-		assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
-		m = render_metrics(r);
-		ui = ui_new(1080, 1920, &m);
-		assert_non_null(ui);
+		open_with_ui(&o, &r, &ui);
 		grid_frame(ui, taps);
 		for (i = 0; i < 4; i++) {
 			float x, y;
@@ -513,6 +508,19 @@ static void test_touch_through_letterbox_and_rotation(void **ctx)
 	unsetenv("SDL_VIDEODRIVER");
 }
 
+/* Finger down_id down at (dx, dy), its release lost; then finger tap_id
+ * down and up at (tx, ty), the events pumped after each step (unrotated
+ * 1080x1920 panel). */
+static void lost_then_tap(struct render *r, struct ui *ui, int taps[4], SDL_FingerID down_id,
+			  float dx, float dy, SDL_FingerID tap_id, float tx, float ty)
+{
+	finger(SDL_FINGERDOWN, down_id, 0, 1080, 1920, dx, dy);
+	grid_pump(r, ui, taps);
+	finger(SDL_FINGERDOWN, tap_id, 0, 1080, 1920, tx, ty);
+	finger(SDL_FINGERUP, tap_id, 0, 1080, 1920, tx, ty);
+	grid_pump(r, ui, taps);
+}
+
 /*
  * A finger whose release was lost never blocks later touches: the next
  * finger down (another id, or the same id again) ends the old press with
@@ -523,27 +531,18 @@ static void test_lost_finger_up_never_blocks(void **ctx)
 {
 	struct render_opts o = { .w = 1080, .h = 1920, .mode = RENDER_HEADLESS, .font_index = -1 };
 	struct render *r = NULL;
-	struct ui_metrics m;
 	struct ui *ui;
-	char err[RENDER_DESCRIBE_MAX] = "";
 	int taps[4] = { 0 };
 	float ax, ay, bx, by;
 
 	(void)ctx;
-	assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
-	m = render_metrics(r);
-	ui = ui_new(1080, 1920, &m);
-	assert_non_null(ui);
+	open_with_ui(&o, &r, &ui);
 	grid_frame(ui, taps);
 	grid_centre(ui, 0, &ax, &ay);
 	grid_centre(ui, 1, &bx, &by);
 
 	/* Finger 1 on A, its release lost; finger 2 taps B. */
-	finger(SDL_FINGERDOWN, 1, 0, 1080, 1920, ax, ay);
-	grid_pump(r, ui, taps);
-	finger(SDL_FINGERDOWN, 2, 0, 1080, 1920, bx, by);
-	finger(SDL_FINGERUP, 2, 0, 1080, 1920, bx, by);
-	grid_pump(r, ui, taps);
+	lost_then_tap(r, ui, taps, 1, ax, ay, 2, bx, by);
 	assert_int_equal(taps[0], 0);
 	assert_int_equal(taps[1], 1);
 	/* Finger 1's release, late: nothing. */
@@ -553,20 +552,12 @@ static void test_lost_finger_up_never_blocks(void **ctx)
 	assert_int_equal(taps[1], 1);
 
 	/* The same id down again on B while its press on A is open. */
-	finger(SDL_FINGERDOWN, 3, 0, 1080, 1920, ax, ay);
-	grid_pump(r, ui, taps);
-	finger(SDL_FINGERDOWN, 3, 0, 1080, 1920, bx, by);
-	finger(SDL_FINGERUP, 3, 0, 1080, 1920, bx, by);
-	grid_pump(r, ui, taps);
+	lost_then_tap(r, ui, taps, 3, ax, ay, 3, bx, by);
 	assert_int_equal(taps[0], 0);
 	assert_int_equal(taps[1], 2);
 
 	/* A press lost over A, then a new finger on A again: one tap. */
-	finger(SDL_FINGERDOWN, 4, 0, 1080, 1920, ax, ay);
-	grid_pump(r, ui, taps);
-	finger(SDL_FINGERDOWN, 6, 0, 1080, 1920, ax, ay);
-	finger(SDL_FINGERUP, 6, 0, 1080, 1920, ax, ay);
-	grid_pump(r, ui, taps);
+	lost_then_tap(r, ui, taps, 4, ax, ay, 6, ax, ay);
 	assert_int_equal(taps[0], 1);
 	assert_int_equal(taps[1], 2);
 	ui_free(ui);
@@ -582,18 +573,13 @@ static void test_wait_timeout_and_wake(void **ctx)
 {
 	struct render_opts o = { .w = 1080, .h = 1920, .mode = RENDER_HEADLESS, .font_index = -1 };
 	struct render *r = NULL;
-	struct ui_metrics m;
 	struct ui *ui;
 	pthread_t th;
-	char err[256] = "";
 	double t0, dt;
 	int f;
 
 	(void)ctx;
-	assert_int_equal(render_open(&r, &o, err, sizeof(err)), CA_OK);
-	m = render_metrics(r);
-	ui = ui_new(1080, 1920, &m);
-	assert_non_null(ui);
+	open_with_ui(&o, &r, &ui);
 	while (render_wait(r, ui, 0) != 0)
 		; /* drain what opening the window queued */
 

@@ -58,23 +58,6 @@
 /* Move a scroll view back to its top (clamped on its next frame). */
 #define SCROLL_TOP (INT_MIN / 2)
 
-/*
- * Screen state that is not in app.h's contract and holds no personal data:
- * the form's last store error, shown as a banner until the next action, and
- * the field the keyboard has already been scrolled into view for.
- */
-static struct {
-	enum msg_id form_err;          /* MSG_NONE: none */
-	char revealed[UI_ID_MAX + 1];  /* kb_field scrolled into view ("" none) */
-	int form_view_h;               /* the form's view height last frame */
-} S;
-
-void scr_apply_forget(void)
-{
-	explicit_bzero(&S, sizeof(S));
-	S.form_err = MSG_NONE;
-}
-
 /* ---- small shared pieces ---- */
 
 /* "2026-11-24" (with_time: "2026-11-24 10:22") of Unix ms, China time. */
@@ -262,8 +245,8 @@ static void form_wipe(struct app *a)
 {
 	memset(&a->form, 0, sizeof(a->form));
 	memset(a->comment, 0, sizeof(a->comment));
-	S.form_err = MSG_NONE;
-	S.revealed[0] = '\0';
+	a->scr.apply.form_err = MSG_NONE;
+	a->scr.apply.revealed[0] = '\0';
 }
 
 /* Go to step (1-based) of the form, from its top, errors hidden. */
@@ -271,7 +254,7 @@ static void form_move(struct app *a, int step)
 {
 	a->form.step = step;
 	a->form.show_errors = false;
-	S.form_err = MSG_NONE;
+	a->scr.apply.form_err = MSG_NONE;
 	app_kb_close(a);
 	ui_scroll_by(a->ui, FORM_VIEW, SCROLL_TOP);
 	a->changed = true;
@@ -351,12 +334,12 @@ static bool form_save(struct app *a)
 	}
 	a->changed = true;
 	if (e != CA_OK) {
-		S.form_err = save_error(e);
+		a->scr.apply.form_err = save_error(e);
 		return false;
 	}
 	a->form.existing = true;
 	a->form.dirty = false;
-	S.form_err = MSG_NONE;
+	a->scr.apply.form_err = MSG_NONE;
 	app_apps_dirty(a);
 	app_sync_now(a);
 	return true;
@@ -375,7 +358,7 @@ static void form_next(struct app *a, enum step s)
 {
 	if (form_validate(a, s) > 0) {
 		a->form.show_errors = true;
-		S.form_err = MSG_NONE;
+		a->scr.apply.form_err = MSG_NONE;
 		app_toast(a, MSG_UI_FIX_ERRORS);
 		a->changed = true;
 		return;
@@ -425,8 +408,8 @@ static void submit_confirm(struct app *a)
 		form_show_errors(a);
 		return;
 	}
-	S.form_err = e == CA_ERR_FORBIDDEN ? MSG_UI_ERR_CANNOT_SUBMIT :
-		     e == CA_ERR_NOT_FOUND ? MSG_UI_ERR_SAVE_GONE : MSG_UI_ERR_STORE;
+	a->scr.apply.form_err = e == CA_ERR_FORBIDDEN ? MSG_UI_ERR_CANNOT_SUBMIT :
+				e == CA_ERR_NOT_FOUND ? MSG_UI_ERR_SAVE_GONE : MSG_UI_ERR_STORE;
 	app_dialog(a, APP_DLG_NONE);
 }
 
@@ -440,7 +423,8 @@ static void reveal_field(struct app *a, const char *id, int top, int h, struct d
 	const struct theme *t = ui_theme(a->ui);
 	int margin = view.h >= h + 2 * t->sp_md ? t->sp_md : 0, d = 0;
 
-	if (!a->kb_field[0] || strcmp(id, a->kb_field) || !strcmp(S.revealed, a->kb_field))
+	if (!a->kb_field[0] || strcmp(id, a->kb_field) ||
+	    !strcmp(a->scr.apply.revealed, a->kb_field))
 		return;
 	/* A view lower than the field shows its bottom: the box typed in. */
 	if (top + h > view.y + view.h - margin)
@@ -451,7 +435,7 @@ static void reveal_field(struct app *a, const char *id, int top, int h, struct d
 		ui_scroll_by(a->ui, FORM_VIEW, d);
 		a->changed = true;
 	}
-	snprintf(S.revealed, sizeof(S.revealed), "%s", a->kb_field);
+	snprintf(a->scr.apply.revealed, sizeof(a->scr.apply.revealed), "%s", a->kb_field);
 }
 
 /* The text fields of step s (landscape: in pairs where the table says).
@@ -797,7 +781,7 @@ void scr_form(struct app *a)
 	bool compact;
 
 	if (!kb)
-		S.revealed[0] = '\0';
+		a->scr.apply.revealed[0] = '\0';
 	if (a->form.step < 1)
 		a->form.step = 1;
 	if (a->form.step > n)
@@ -821,18 +805,18 @@ void scr_form(struct app *a)
 		ui_space(ui, t->sp_sm - t->sp_xl);
 	else
 		ui_steps(ui, a->form.step, n, names);
-	if (S.form_err != MSG_NONE)
-		ui_banner(ui, msg(S.form_err), UI_TONE_DANGER);
+	if (a->scr.apply.form_err != MSG_NONE)
+		ui_banner(ui, msg(a->scr.apply.form_err), UI_TONE_DANGER);
 
 	view = ui_remaining(ui);
 	if (kb)
 		view.h = ui->h - app_kb_height(a) - t->sp_sm - view.y;
 	if (view.h < t->touch_min)
 		view.h = t->touch_min;
-	if (view.h != S.form_view_h) {
+	if (view.h != a->scr.apply.form_view_h) {
 		/* The keyboard came or went: run the frame again, so the view
 		 * is clamped to its new height before the next touch lands. */
-		S.form_view_h = view.h;
+		a->scr.apply.form_view_h = view.h;
 		a->changed = true;
 	}
 	ui_scroll_begin(ui, FORM_VIEW, view.h);

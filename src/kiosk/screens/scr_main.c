@@ -102,6 +102,22 @@ static int resend_wait_s(const struct app *a)
 	return left > 0 ? (int)((left + 999) / 1000) : 0;
 }
 
+/* What the login screen says when an SMS or login request failed for a
+ * reason both share: limited (this kiosk's hourly budget: device_limit;
+ * the request's own limit: limit), offline, or another hub error. */
+static enum msg_id login_error(const struct online_result *r, enum msg_id device_limit,
+			       enum msg_id limit)
+{
+	switch (r->outcome) {
+	case ONLINE_LIMITED:
+		return !strcmp(r->error_code, "device_limited") ? device_limit : limit;
+	case ONLINE_OFFLINE:
+		return MSG_UI_E_LOGIN_OFFLINE;
+	default:
+		return MSG_UI_E_HUB;
+	}
+}
+
 /* The answers of the hub to the SMS and login requests. */
 static void login_results(struct app *a)
 {
@@ -118,16 +134,9 @@ static void login_results(struct app *a)
 		case ONLINE_INVALID:
 			a->login.phone_err = MSG_V_MOBILE;
 			break;
-		case ONLINE_LIMITED:
-			/* This kiosk's hourly budget, or the phone's limit. */
-			a->login.error = !strcmp(r.error_code, "device_limited")
-					 ? MSG_UI_E_DEVICE_SMS_LIMIT : MSG_UI_E_SMS_LIMIT;
-			break;
-		case ONLINE_OFFLINE:
-			a->login.error = MSG_UI_E_LOGIN_OFFLINE;
-			break;
-		default:
-			a->login.error = MSG_UI_E_HUB;
+		default: /* limited: this kiosk's hourly budget, or the phone's */
+			a->login.error = login_error(&r, MSG_UI_E_DEVICE_SMS_LIMIT,
+						     MSG_UI_E_SMS_LIMIT);
 			break;
 		}
 		a->changed = true;
@@ -146,16 +155,9 @@ static void login_results(struct app *a)
 		case ONLINE_REFUSED:
 			a->login.error = MSG_UI_E_CODE_WRONG;
 			break;
-		case ONLINE_LIMITED:
-			/* This kiosk's hourly budget, or the code's wrong tries. */
-			a->login.error = !strcmp(r.error_code, "device_limited")
-					 ? MSG_UI_E_DEVICE_LOGIN_LIMIT : MSG_UI_E_CODE_LIMIT;
-			break;
-		case ONLINE_OFFLINE:
-			a->login.error = MSG_UI_E_LOGIN_OFFLINE;
-			break;
-		default:
-			a->login.error = MSG_UI_E_HUB;
+		default: /* limited: this kiosk's budget, or the code's wrong tries */
+			a->login.error = login_error(&r, MSG_UI_E_DEVICE_LOGIN_LIMIT,
+						     MSG_UI_E_CODE_LIMIT);
 			break;
 		}
 		explicit_bzero(&r, sizeof(r));
@@ -163,13 +165,20 @@ static void login_results(struct app *a)
 	}
 }
 
+/* Check the typed phone (its error under the field), clearing the form's
+ * error; whether it may be sent. */
+static bool phone_ok(struct app *a)
+{
+	a->login.phone_err = valid_mobile(a->login.phone);
+	a->login.error = MSG_NONE;
+	return a->login.phone_err == MSG_NONE;
+}
+
 static void send_sms(struct app *a)
 {
 	struct online_req q = { .op = ONLINE_SMS };
 
-	a->login.phone_err = valid_mobile(a->login.phone);
-	a->login.error = MSG_NONE;
-	if (a->login.phone_err != MSG_NONE)
+	if (!phone_ok(a))
 		return;
 	snprintf(q.phone, sizeof(q.phone), "%s", a->login.phone);
 	app_net_send(a, &q);
@@ -179,9 +188,7 @@ static void send_login(struct app *a)
 {
 	struct online_req q = { .op = ONLINE_LOGIN };
 
-	a->login.phone_err = valid_mobile(a->login.phone);
-	a->login.error = MSG_NONE;
-	if (a->login.phone_err != MSG_NONE)
+	if (!phone_ok(a))
 		return;
 	if (strlen(a->login.code) != 6 || strspn(a->login.code, "0123456789") != 6) {
 		a->login.error = MSG_UI_E_CODE_FORMAT;
@@ -259,13 +266,25 @@ void scr_login(struct app *a)
 
 /* ---- home ---- */
 
+/* An entry of the home screen with a badge of count in tone (badge_fmt;
+ * none when count is 0); true when tapped. */
+static bool home_item(struct ui *ui, const char *id, enum msg_id title, enum msg_id desc,
+		      enum msg_id badge_fmt, int count, enum ui_tone tone)
+{
+	char badge[48];
+
+	if (count)
+		msg_format(badge, sizeof(badge), badge_fmt, count);
+	return ui_list_item(ui, id, msg(title), msg(desc), count ? badge : NULL, tone);
+}
+
 void scr_home(struct app *a)
 {
 	struct ui *ui = a->ui;
 	const struct theme *t = ui_theme(ui);
 	const struct ca_app *apps;
 	int n, i, unpaid = 0, rejected = 0, pending = 0;
-	char hello[64], masked[16], badge[48], badge2[48], queued[96];
+	char hello[64], masked[16], queued[96];
 
 	if (app_screen_begin(a, msg(MSG_UI_T_HOME), UI_SCREEN_FOOTER))
 		return;
@@ -285,17 +304,13 @@ void scr_home(struct app *a)
 		ui_banner(ui, queued, UI_TONE_INFO);
 	}
 	ui_space(ui, t->sp_md);
-	if (rejected)
-		msg_format(badge2, sizeof(badge2), MSG_UI_N_REJECTED, rejected);
-	if (ui_list_item(ui, "apply", msg(MSG_UI_T_APPLY), msg(MSG_UI_HOME_APPLY_D),
-			 rejected ? badge2 : NULL, UI_TONE_DANGER)) {
+	if (home_item(ui, "apply", MSG_UI_T_APPLY, MSG_UI_HOME_APPLY_D, MSG_UI_N_REJECTED, rejected,
+		      UI_TONE_DANGER)) {
 		a->apply_tab = 0;
 		app_go(a, APP_SCREEN_APPLY_LIST);
 	}
-	if (unpaid)
-		msg_format(badge, sizeof(badge), MSG_UI_N_UNPAID, unpaid);
-	if (ui_list_item(ui, "pay", msg(MSG_UI_T_PAY), msg(MSG_UI_HOME_PAY_D),
-			 unpaid ? badge : NULL, UI_TONE_WARNING)) {
+	if (home_item(ui, "pay", MSG_UI_T_PAY, MSG_UI_HOME_PAY_D, MSG_UI_N_UNPAID, unpaid,
+		      UI_TONE_WARNING)) {
 		a->pay_tab = 0;
 		app_go(a, APP_SCREEN_PAY_LIST);
 	}
@@ -384,68 +399,49 @@ static const char *when(int64_t ms, char *buf, size_t n)
 	return ca_cst_format(ms, "%Y-%m-%d %H:%M:%S", buf, n);
 }
 
-/*
- * The dispenser in maintenance mode: its status is asked for once per
- * visit (PICKUP_STATUS, when the screen opens, again by 刷新 and after a
- * restock) and shown as stock per slot and faults; 补满 sets a slot to
- * the configured [dispenser] stock (PICKUP_RESTOCK, which also clears a
- * jam; the worker records it for staff, pickup.h). UI thread only; forgotten when the PIN screen
- * shows again.
- */
-static struct {
-	bool asked;                 /* a status was asked for on this visit */
-	bool have;                  /* st holds the device's answer */
-	bool no_answer;             /* the last status read found no device */
-	bool pending;               /* an intent waits for staff (pickup.h) */
-	struct disp_status st;      /* the last status */
-	enum msg_id restock;        /* the last restock's result, MSG_NONE */
-} md;
-
-void scr_main_forget(void)
-{
-	explicit_bzero(&md, sizeof(md));
-	md.restock = MSG_NONE;
-}
 
 /* Ask the worker for the dispenser's status. */
 static void maint_disp_ask(struct app *a)
 {
+	struct app_scr_maint *md = &a->scr.maint;
 	struct pickup_req req = { .op = PICKUP_STATUS };
 
-	md.asked = true;
+	md->asked = true;
 	app_disp_send(a, &req);
 }
 
 /* Take the worker's answers. */
 static void maint_disp_poll(struct app *a)
 {
+	struct app_scr_maint *md = &a->scr.maint;
 	struct pickup_result res;
 
 	if (app_disp_take(a, PICKUP_RESTOCK, &res)) {
 		if (res.outcome == PICKUP_OK)
-			md.restock = res.recorded ? MSG_UI_MAINT_RESTOCK_OK
+			md->restock = res.recorded ? MSG_UI_MAINT_RESTOCK_OK
 						  : MSG_UI_MAINT_RESTOCK_UNRECORDED;
 		else if (res.intent_pending)
-			md.restock = MSG_UI_MAINT_RESTOCK_PENDING;
+			md->restock = MSG_UI_MAINT_RESTOCK_PENDING;
 		else
-			md.restock = MSG_UI_MAINT_RESTOCK_FAIL;
+			md->restock = MSG_UI_MAINT_RESTOCK_FAIL;
 		log_info("kiosk", "maintenance: restock slot %d: %s (%s)", res.slot,
 			 pickup_outcome_name(res.outcome), res.message);
 		if (res.recorded)
 			app_sync_now(a); /* the record goes to the hub now */
 		maint_disp_ask(a); /* show the new stock */
 	} else if (app_disp_take(a, PICKUP_STATUS, &res)) {
-		md.have = res.have_status && res.outcome == PICKUP_OK;
-		md.no_answer = !md.have;
-		md.pending = res.intent_pending;
-		if (md.have)
-			md.st = res.status;
+		md->have = res.have_status && res.outcome == PICKUP_OK;
+		md->no_answer = !md->have;
+		md->pending = res.intent_pending;
+		if (md->have)
+			md->st = res.status;
 	}
 }
 
 /* The dispenser's lines on the maintenance card. */
 static void maint_disp(struct app *a)
 {
+	struct app_scr_maint *md = &a->scr.maint;
 	struct ui *ui = a->ui;
 	char line[128], faults[96];
 	int i, want;
@@ -454,21 +450,21 @@ static void maint_disp(struct app *a)
 		info(ui, MSG_UI_M_DISPENSER, msg(MSG_UI_M_NO_DISPENSER));
 		return;
 	}
-	if (!md.asked)
+	if (!md->asked)
 		maint_disp_ask(a);
 	maint_disp_poll(a);
-	if (!md.have) {
-		info(ui, MSG_UI_M_DISPENSER, msg(md.no_answer ? MSG_UI_MAINT_DISP_NO_ANSWER
+	if (!md->have) {
+		info(ui, MSG_UI_M_DISPENSER, msg(md->no_answer ? MSG_UI_MAINT_DISP_NO_ANSWER
 							       : MSG_UI_MAINT_DISP_WAIT));
 	} else {
 		faults[0] = '\0';
-		if (md.st.jam)
+		if (md->st.jam)
 			snprintf(faults + strlen(faults), sizeof(faults) - strlen(faults), "%s%s",
 				 faults[0] ? "、" : "", msg(MSG_UI_MAINT_DISP_JAM));
-		if (md.st.door_open)
+		if (md->st.door_open)
 			snprintf(faults + strlen(faults), sizeof(faults) - strlen(faults), "%s%s",
 				 faults[0] ? "、" : "", msg(MSG_UI_MAINT_DISP_DOOR));
-		if (md.st.fault)
+		if (md->st.fault)
 			snprintf(faults + strlen(faults), sizeof(faults) - strlen(faults), "%s%s",
 				 faults[0] ? "、" : "", msg(MSG_UI_MAINT_DISP_HW));
 		if (faults[0])
@@ -477,9 +473,9 @@ static void maint_disp(struct app *a)
 			snprintf(line, sizeof(line), "%s", msg(MSG_UI_MAINT_DISP_OK));
 		info(ui, MSG_UI_M_DISPENSER, line);
 	}
-	if (md.pending)
+	if (md->pending)
 		ui_banner(ui, msg(MSG_UI_MAINT_DISP_PENDING), UI_TONE_WARNING);
-	for (i = 0; md.have && i < md.st.nslots && i < CONFIG_DISP_SLOTS_MAX; i++) {
+	for (i = 0; md->have && i < md->st.nslots && i < CONFIG_DISP_SLOTS_MAX; i++) {
 		char id[16], label[64];
 		static const int cols[2] = { 0, 0 };
 
@@ -487,7 +483,7 @@ static void maint_disp(struct app *a)
 		char left[48];
 
 		msg_format(line, sizeof(line), MSG_UI_MAINT_DISP_SLOT, i + 1);
-		msg_format(left, sizeof(left), MSG_UI_MAINT_DISP_LEFT, md.st.stock[i]);
+		msg_format(left, sizeof(left), MSG_UI_MAINT_DISP_LEFT, md->st.stock[i]);
 		strncat(line, left, sizeof(line) - strlen(line) - 1);
 		msg_format(label, sizeof(label), MSG_UI_MAINT_RESTOCK, want);
 		snprintf(id, sizeof(id), "restock-%d", i + 1);
@@ -498,12 +494,12 @@ static void maint_disp(struct app *a)
 			struct pickup_req req = { .op = PICKUP_RESTOCK, .slot = i + 1,
 						  .count = want };
 
-			md.restock = MSG_NONE;
+			md->restock = MSG_NONE;
 			app_disp_send(a, &req);
 		}
 	}
-	if (md.restock != MSG_NONE)
-		ui_caption(ui, msg(md.restock));
+	if (md->restock != MSG_NONE)
+		ui_caption(ui, msg(md->restock));
 	if (ui_button_ex(ui, "disp-refresh", msg(MSG_UI_MAINT_DISP_REFRESH),
 			 UI_OPT_SECONDARY | (app_disp_busy(a) ? UI_OPT_DISABLED : 0u)))
 		maint_disp_ask(a);
@@ -511,6 +507,7 @@ static void maint_disp(struct app *a)
 
 void scr_maint(struct app *a)
 {
+	struct app_scr_maint *md = &a->scr.maint;
 	struct ui *ui = a->ui;
 	const struct sync_status *s = &a->sync_st;
 	int pending = 0, parked = 0;
@@ -521,8 +518,8 @@ void scr_maint(struct app *a)
 		return;
 	}
 	if (!a->maint) {
-		memset(&md, 0, sizeof(md));
-		md.restock = MSG_NONE;
+		memset(md, 0, sizeof(*md));
+		md->restock = MSG_NONE;
 		maint_pin(a);
 		return;
 	}
