@@ -513,6 +513,17 @@ bool pickup_health(struct pickup *p, struct disp_status *st, bool *answered,
 	return known;
 }
 
+/* Refresh the heartbeat's view of the device (pickup_health), when there is
+ * one; res is scratch. Worker thread, outside p->w.mu. */
+static void note_device(struct pickup *p, struct pickup_result *res)
+{
+	if (!p->d)
+		return;
+	memset(res, 0, sizeof(*res));
+	serve_status(p, res);
+	note_health(p, res);
+}
+
 static void *worker_main(void *arg)
 {
 	struct pickup *p = arg;
@@ -529,12 +540,7 @@ static void *worker_main(void *arg)
 	}
 	worker_open(p);
 	worker_recover(p, res);
-	/* The first status, for the heartbeat (pickup_health). */
-	if (p->d) {
-		memset(res, 0, sizeof(*res));
-		serve_status(p, res);
-		note_health(p, res);
-	}
+	note_device(p, res); /* the first status, for the heartbeat */
 
 	pthread_mutex_lock(&p->w.mu);
 	for (;;) {
@@ -568,12 +574,7 @@ static void *worker_main(void *arg)
 			worker_open(p);
 			if (retry)
 				worker_recover(p, res);
-			/* The heartbeat's view of the device (pickup_health). */
-			if (p->d) {
-				memset(res, 0, sizeof(*res));
-				serve_status(p, res);
-				note_health(p, res);
-			}
+			note_device(p, res);
 			pthread_mutex_lock(&p->w.mu);
 			continue;
 		}
