@@ -1,8 +1,11 @@
 /* worker.c - one background thread and its wake-up (see worker.h). */
 #include "worker.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <time.h>
+
+#include "core/clock.h"
 
 void worker_cond_init(pthread_cond_t *cv)
 {
@@ -27,6 +30,34 @@ int worker_start(struct worker *w, void *(*fn)(void *), void *arg)
 		pthread_mutex_destroy(&w->mu);
 	}
 	return rc;
+}
+
+/* worker_every's thread: tick, then sleep a period or until stopped. */
+static void *worker_every_main(void *arg)
+{
+	struct worker *w = arg;
+	struct timespec dl;
+
+	pthread_mutex_lock(&w->mu);
+	while (!atomic_load(&w->stop)) {
+		pthread_mutex_unlock(&w->mu);
+		w->tick(w->tick_arg);
+		pthread_mutex_lock(&w->mu);
+		dl = ca_mono_after(w->period_ms);
+		while (!atomic_load(&w->stop) &&
+		       pthread_cond_timedwait(&w->cv, &w->mu, &dl) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int worker_every(struct worker *w, int period_ms, void (*tick)(void *), void *arg)
+{
+	w->tick = tick;
+	w->tick_arg = arg;
+	w->period_ms = period_ms;
+	return worker_start(w, worker_every_main, w);
 }
 
 void worker_raise(struct worker *w, atomic_bool *flag)
