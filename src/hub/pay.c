@@ -512,8 +512,7 @@ static void order_create(struct http_req *rq, struct http_resp *rs)
 	http_reply(rs, 200, order_json(&w->p, NULL));
 	goto out;
 store_error:
-	http_error(rs, 500, "internal", "store error; retry later");
-	rs->retry_after = 5;
+	api_store_error(rs);
 out:
 	if (locked)
 		pthread_mutex_unlock(&hp->create_mu);
@@ -556,8 +555,7 @@ static void order_get(struct http_req *rq, struct http_resp *rs)
 	if (!e)
 		e = hubdb_app_get(hub->db, w->p.o.app_id, &w->app);
 	if (e) {
-		http_error(rs, 500, "internal", "store error; retry later");
-		rs->retry_after = 5;
+		api_store_error(rs);
 		goto out;
 	}
 	http_reply(rs, 200, order_json(&w->p, &w->app));
