@@ -335,7 +335,9 @@ struct cmd_def {
 	const char *name;  /* as written in scripts */
 	int nargs;         /* arguments it takes */
 	const char *usage; /* shown with argument-count errors */
-	cmd_parse_fn parse; /* checks the arguments, fills the command */
+	cmd_parse_fn parse; /* checks the arguments, fills the command; NULL: the
+			     * one argument is a non-empty "string" */
+	enum script_op op;  /* the command's op (tap's parse picks one of three) */
 };
 
 /* Report unless token k is a non-empty "string"; point *arg at its text. */
@@ -403,14 +405,6 @@ static bool parse_tap(struct parser *p, const struct toks *t, struct script_cmd 
 	return true;
 }
 
-/* type "text" */
-static bool parse_type(struct parser *p, const struct toks *t, struct script_cmd *c,
-		       const char **arg, size_t *arglen)
-{
-	c->op = SCRIPT_TYPE;
-	return want_string(p, t, 1, arg, arglen);
-}
-
 /* pinyin "letters" N */
 static bool parse_pinyin(struct parser *p, const struct toks *t, struct script_cmd *c,
 			 const char **arg, size_t *arglen)
@@ -437,22 +431,6 @@ static bool parse_pinyin(struct parser *p, const struct toks *t, struct script_c
 	c->op = SCRIPT_PINYIN;
 	c->cand = (int)cand;
 	return true;
-}
-
-/* expect "text" */
-static bool parse_expect(struct parser *p, const struct toks *t, struct script_cmd *c,
-			 const char **arg, size_t *arglen)
-{
-	c->op = SCRIPT_EXPECT;
-	return want_string(p, t, 1, arg, arglen);
-}
-
-/* expect-not "text" */
-static bool parse_expect_not(struct parser *p, const struct toks *t, struct script_cmd *c,
-			     const char **arg, size_t *arglen)
-{
-	c->op = SCRIPT_EXPECT_NOT;
-	return want_string(p, t, 1, arg, arglen);
 }
 
 /* wait 2s | wait 500ms, and stall with the same durations (name says which). */
@@ -572,16 +550,16 @@ static bool parse_shot(struct parser *p, const struct toks *t, struct script_cmd
 
 /* The language: one entry per command word. */
 static const struct cmd_def cmd_table[] = {
-	{ "tap", 1, "tap \"label\" | tap @id | tap X,Y", parse_tap },
-	{ "type", 1, "type \"text\"", parse_type },
-	{ "pinyin", 2, "pinyin \"letters\" N", parse_pinyin },
-	{ "expect", 1, "expect \"text\"", parse_expect },
-	{ "expect-not", 1, "expect-not \"text\"", parse_expect_not },
-	{ "wait", 1, "wait 2s | wait 500ms", parse_wait },
-	{ "advance", 1, "advance 60s | advance 5m", parse_advance },
-	{ "sync", 0, "sync", parse_sync },
-	{ "shot", 1, "shot NAME.png", parse_shot },
-	{ "stall", 1, "stall 5s | stall 500ms", parse_stall },
+	{ "tap", 1, "tap \"label\" | tap @id | tap X,Y", parse_tap, SCRIPT_TAP_LABEL },
+	{ "type", 1, "type \"text\"", NULL, SCRIPT_TYPE },
+	{ "pinyin", 2, "pinyin \"letters\" N", parse_pinyin, SCRIPT_PINYIN },
+	{ "expect", 1, "expect \"text\"", NULL, SCRIPT_EXPECT },
+	{ "expect-not", 1, "expect-not \"text\"", NULL, SCRIPT_EXPECT_NOT },
+	{ "wait", 1, "wait 2s | wait 500ms", parse_wait, SCRIPT_WAIT },
+	{ "advance", 1, "advance 60s | advance 5m", parse_advance, SCRIPT_ADVANCE },
+	{ "sync", 0, "sync", parse_sync, SCRIPT_SYNC },
+	{ "shot", 1, "shot NAME.png", parse_shot, SCRIPT_SHOT },
+	{ "stall", 1, "stall 5s | stall 500ms", parse_stall, SCRIPT_STALL },
 };
 
 /* Names of the ops, indexed by enum script_op. */
@@ -645,7 +623,9 @@ static void parse_line(struct parser *p, const char *line, size_t n)
 	}
 	memset(&c, 0, sizeof(c));
 	c.line = p->line;
-	if (!def->parse(p, &t, &c, &arg, &arglen))
+	c.op = def->op;
+	if (!(def->parse ? def->parse(p, &t, &c, &arg, &arglen)
+			 : want_string(p, &t, 1, &arg, &arglen)))
 		return;
 	if (p->s->n >= SCRIPT_CMDS_MAX) {
 		perr(p, "too many commands (at most %d in one script)", SCRIPT_CMDS_MAX);
