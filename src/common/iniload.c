@@ -34,10 +34,8 @@
 void iniload_err(struct iniload *x, int line, const char *fmt, ...)
 {
 	char text[512], one[1024];
-	size_t len, need;
 	va_list ap;
 
-	x->nerr++;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
@@ -45,25 +43,14 @@ void iniload_err(struct iniload *x, int line, const char *fmt, ...)
 		snprintf(one, sizeof(one), "%s:%d: %s", x->path, line, text);
 	else
 		snprintf(one, sizeof(one), "%s: %s", x->path, text);
-	len = strlen(one);
-	need = len + (x->used ? 1 : 0);
-	if (!x->err || x->used + need + INILOAD_ERR_RESERVE >= x->errlen) {
-		x->dropped++;
-		return;
-	}
-	if (x->used)
-		x->err[x->used++] = '\n';
-	memcpy(x->err + x->used, one, len + 1);
-	x->used += len;
+	msglist_add(&x->errs, one);
 }
 
 ca_err iniload_result(struct iniload *x)
 {
-	if (!x->nerr)
+	if (!x->errs.n)
 		return CA_OK;
-	if (x->dropped && x->err && x->errlen > x->used)
-		snprintf(x->err + x->used, x->errlen - x->used, "%s%s: %d more problem%s not shown",
-			 x->used ? "\n" : "", x->path, x->dropped, x->dropped == 1 ? "" : "s");
+	msglist_finish(&x->errs, x->path);
 	return CA_ERR_CONFIG;
 }
 
@@ -225,13 +212,10 @@ ca_err iniload_parse(struct iniload *x, const char *path, const char *const *sec
 	memset(x, 0, sizeof(*x));
 	x->path = path;
 	x->sections = sections;
-	x->err = err;
-	x->errlen = err ? errlen : 0;
-	if (x->errlen)
-		err[0] = '\0';
+	msglist_init(&x->errs, err, errlen, INILOAD_ERR_RESERVE);
 	x->f = fopen(path, "r");
 	if (!x->f) {
-		if (x->errlen)
+		if (x->errs.size)
 			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return CA_ERR_IO;
 	}
@@ -246,11 +230,11 @@ ca_err iniload_parse(struct iniload *x, const char *path, const char *const *sec
 	ini_allow_multiline = saved_multiline;
 	ini_stop_on_first_error = saved_stop;
 	if (x->read_errno) {
-		if (x->errlen)
+		if (x->errs.size)
 			snprintf(err, errlen, "%s: read error: %s", path, strerror(x->read_errno));
 		ret = CA_ERR_IO;
 	} else if (rc < 0) {
-		if (x->errlen)
+		if (x->errs.size)
 			snprintf(err, errlen, "%s: inih could not parse (%d)", path, rc);
 		ret = CA_ERR_IO;
 	} else if (rc > 0) {

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "core/err.h"
+#include "core/msglist.h"
 
 /* How much of a bad value a message quotes, in code points. */
 #define INILOAD_QUOTE_CHARS 40
@@ -37,11 +38,7 @@ struct iniload {
 	FILE *f;                     /* the open file */
 	int lineno;                  /* physical line last handed to inih */
 	int read_errno;              /* errno of a read error, 0 if none */
-	char *err;                   /* caller's message buffer (may be NULL) */
-	size_t errlen;               /* its size */
-	size_t used;                 /* bytes in it, without the NUL */
-	int nerr;                    /* problems found */
-	int dropped;                 /* problems that did not fit err */
+	struct msglist errs;         /* problems, in the caller's buffer */
 };
 
 /* Record one problem at line (0: no line). The only way a problem is told. */

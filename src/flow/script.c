@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/msglist.h"
 #include "core/utf8.h"
 
 /* Bytes kept free at the end of the error buffer for "N more problems". */
@@ -51,11 +52,7 @@ struct toks {
 struct parser {
 	struct script *s;   /* where commands go */
 	int line;           /* current line number */
-	char *err;          /* caller's message buffer (may be NULL) */
-	size_t errlen;      /* its size */
-	size_t errused;     /* bytes in it, without the NUL */
-	int nerr;           /* problems found */
-	int dropped;        /* problems that did not fit err */
+	struct msglist errs; /* problems, in the caller's buffer */
 	bool stop;          /* a cap was hit: parse no further */
 };
 
@@ -114,35 +111,22 @@ static void perr(struct parser *p, const char *fmt, ...)
 {
 	char msg[512], one[SCRIPT_NAME_MAX + 600];
 	va_list ap;
-	size_t len, need;
 
-	p->nerr++;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	trim_partial(msg);
 	snprintf(one, sizeof(one), "%s:%d: %s", p->s->name, p->line, msg);
 	trim_partial(one);
-	len = strlen(one);
-	need = len + (p->errused ? 1 : 0);
-	if (!p->err || p->errused + need + ERR_RESERVE >= p->errlen) {
-		p->dropped++;
-		return;
-	}
-	if (p->errused)
-		p->err[p->errused++] = '\n';
-	memcpy(p->err + p->errused, one, len + 1);
-	p->errused += len;
+	msglist_add(&p->errs, one);
 }
 
 /* Say how many problems did not fit, if any. */
 static void perr_finish(struct parser *p)
 {
-	if (!p->dropped || !p->err || p->errlen == 0)
-		return;
-	snprintf(p->err + p->errused, p->errlen - p->errused, "%s%s: %d more problem%s not shown",
-		 p->errused ? "\n" : "", p->s->name, p->dropped, p->dropped == 1 ? "" : "s");
-	trim_partial(p->err);
+	msglist_finish(&p->errs, p->s->name);
+	if (p->errs.buf)
+		trim_partial(p->errs.buf);
 }
 
 /* Parse 1..9 decimal digits of s (length len) into *v. */
@@ -653,7 +637,7 @@ void script_free(struct script *s)
 ca_err script_parse(struct script *s, const char *name, const char *buf, size_t len,
 		    char *err, size_t errlen)
 {
-	struct parser p = { .s = s, .err = err, .errlen = errlen };
+	struct parser p = { .s = s };
 	size_t pos = 0;
 
 	if (!s || (!buf && len))
@@ -662,8 +646,7 @@ ca_err script_parse(struct script *s, const char *name, const char *buf, size_t 
 	trim_partial(s->name);
 	s->n = 0;
 	s->used = 0;
-	if (err && errlen)
-		err[0] = '\0';
+	msglist_init(&p.errs, err, errlen, ERR_RESERVE);
 	if (len > SCRIPT_FILE_MAX) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: file too large (more than %d bytes)", s->name,
@@ -683,7 +666,7 @@ ca_err script_parse(struct script *s, const char *name, const char *buf, size_t 
 		parse_line(&p, buf + pos, n);
 		pos = end + 1;
 	}
-	if (p.nerr) {
+	if (p.errs.n) {
 		perr_finish(&p);
 		s->n = 0;
 		s->used = 0;
