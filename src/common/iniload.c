@@ -46,6 +46,18 @@ void iniload_err(struct iniload *x, int line, const char *fmt, ...)
 	msglist_add(&x->errs, one);
 }
 
+bool iniload_bad(struct iniload *x, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	iniload_err(x, x->lineno, "%s", text);
+	return false;
+}
+
 ca_err iniload_result(struct iniload *x)
 {
 	if (!x->errs.n)

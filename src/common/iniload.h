@@ -45,6 +45,11 @@ struct iniload {
 __attribute__((format(printf, 3, 4)))
 void iniload_err(struct iniload *x, int line, const char *fmt, ...);
 
+/* Record a problem at the line inih is at (x->lineno). Returns false: a
+ * loader's value check ends with "return iniload_bad(...)". */
+__attribute__((format(printf, 2, 3)))
+bool iniload_bad(struct iniload *x, const char *fmt, ...);
+
 /*
  * Parse the file at path with inih (lines of at most line_max bytes, no
  * multi-line values, every line read), calling handler(user, ...) for each

@@ -85,21 +85,6 @@ static const struct hc_key hc_keys[] = {
 #define HC_NKEYS (sizeof(hc_keys) / sizeof(hc_keys[0]))
 _Static_assert(HC_NKEYS <= 64, "seen[] holds every key");
 
-/* Report a problem with the value on the line inih is at. Returns false,
- * for hc_set's callers to record the key as bad. */
-__attribute__((format(printf, 2, 3)))
-static bool hc_bad(struct hc_ctx *x, const char *fmt, ...)
-{
-	char text[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	iniload_err(&x->ini, x->ini.lineno, "%s", text);
-	return false;
-}
-
 /* Check and store one fixed key. Returns false when the value was bad
  * (reported). */
 static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
@@ -118,53 +103,62 @@ static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 		else if (!strcasecmp(v, "production"))
 			x->c->mode = HUB_MODE_PRODUCTION;
 		else
-			return hc_bad(x, "[hub] mode: '%s' is not dev, demo or production",
-				      iniload_quote(v, q, sizeof(q)));
+			return iniload_bad(&x->ini,
+				"[hub] mode: '%s' is not dev, demo or production",
+				iniload_quote(v, q, sizeof(q)));
 		return true;
 	case HC_ADDR:
 		if (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1)
-			return hc_bad(x, "[hub] listen: '%s' is not an IPv4 or IPv6 address",
-				      iniload_quote(v, q, sizeof(q)));
+			return iniload_bad(&x->ini,
+				"[hub] listen: '%s' is not an IPv4 or IPv6 address",
+				iniload_quote(v, q, sizeof(q)));
 		break;
 	case HC_INT:
 		if (iniload_long(v, &n) != 0)
-			return hc_bad(x, "[%s] %s: '%s' is not a whole number", k->section,
-				      k->name, iniload_quote(v, q, sizeof(q)));
+			return iniload_bad(&x->ini,
+				"[%s] %s: '%s' is not a whole number", k->section,
+				k->name, iniload_quote(v, q, sizeof(q)));
 		if (n < k->min || n > k->max)
-			return hc_bad(x, "[%s] %s: %s is out of range %ld..%ld", k->section,
-				      k->name, iniload_quote(v, q, sizeof(q)), k->min, k->max);
+			return iniload_bad(&x->ini,
+				"[%s] %s: %s is out of range %ld..%ld", k->section,
+				k->name, iniload_quote(v, q, sizeof(q)), k->min, k->max);
 		*(int *)(void *)field = (int)n;
 		return true;
 	case HC_PATH:
 	case HC_PATH0:
 		if (!*v && k->kind == HC_PATH)
-			return hc_bad(x, "[%s] %s: must not be empty", k->section, k->name);
+			return iniload_bad(&x->ini,
+				"[%s] %s: must not be empty", k->section, k->name);
 		if (iniload_has_ctl(v, false))
-			return hc_bad(x, "[%s] %s: control character in value", k->section,
-				      k->name);
+			return iniload_bad(&x->ini,
+				"[%s] %s: control character in value", k->section,
+				k->name);
 		break;
 	case HC_PROVIDER:
 		if (strcmp(v, "dev") != 0)
-			return hc_bad(x, "[sms] provider: '%s' is not a provider this hub has "
-				      "(dev)", iniload_quote(v, q, sizeof(q)));
+			return iniload_bad(&x->ini,
+				"[sms] provider: '%s' is not a provider this hub has "
+				"(dev)", iniload_quote(v, q, sizeof(q)));
 		break;
 	case HC_CODE:
 		if (strlen(v) != 6 || strspn(v, "0123456789") != 6)
-			return hc_bad(x, "[sms] demo_code: '%s' must be 6 digits",
-				      iniload_quote(v, q, sizeof(q)));
+			return iniload_bad(&x->ini, "[sms] demo_code: '%s' must be 6 digits",
+				iniload_quote(v, q, sizeof(q)));
 		x->code_line = x->ini.lineno;
 		break;
 	case HC_LEVEL:
 		lvl = log_level_from_name(v);
 		if (lvl < 0)
-			return hc_bad(x, "[log] level: '%s' is not error, warn, info or debug",
-				      iniload_quote(v, q, sizeof(q)));
+			return iniload_bad(&x->ini,
+				"[log] level: '%s' is not error, warn, info or debug",
+				iniload_quote(v, q, sizeof(q)));
 		x->c->log_level = (enum log_level)lvl;
 		return true;
 	case HC_BOOL:
 		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
-			return hc_bad(x, "[%s] %s: '%s' is not true or false", k->section,
-				      k->name, iniload_quote(v, q, sizeof(q)));
+			return iniload_bad(&x->ini,
+				"[%s] %s: '%s' is not true or false", k->section,
+				k->name, iniload_quote(v, q, sizeof(q)));
 		*(bool *)(void *)field = v[0] == 't';
 		return true;
 	case HC_SELLER: {
@@ -172,20 +166,23 @@ static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 
 		if (!utf8_count(v, &chars) || iniload_has_ctl(v, false) || chars < 1 ||
 		    chars > HUBCFG_SELLER_MAX)
-			return hc_bad(x, "[invoice] seller_name: 1..%d characters of UTF-8 text",
-				      HUBCFG_SELLER_MAX);
+			return iniload_bad(&x->ini,
+				"[invoice] seller_name: 1..%d characters of UTF-8 text",
+				HUBCFG_SELLER_MAX);
 		break;
 	}
 	case HC_USCC:
 		if (*v && valid_uscc(v) != MSG_NONE)
-			return hc_bad(x, "[invoice] seller_uscc: '%s' is not a unified social "
-				      "credit code (18 characters, check character last)",
-				      iniload_quote(v, q, sizeof(q)));
+			return iniload_bad(&x->ini,
+				"[invoice] seller_uscc: '%s' is not a unified social "
+				"credit code (18 characters, check character last)",
+				iniload_quote(v, q, sizeof(q)));
 		break;
 	}
 	if (strlen(v) >= k->size)
-		return hc_bad(x, "[%s] %s: value too long (at most %zu bytes)", k->section,
-			      k->name, k->size - 1);
+		return iniload_bad(&x->ini,
+			"[%s] %s: value too long (at most %zu bytes)", k->section,
+			k->name, k->size - 1);
 	memcpy(field, v, strlen(v) + 1);
 	return true;
 }
@@ -199,8 +196,8 @@ static void hc_price(struct hc_ctx *x, const char *name, const char *v)
 	int b, t;
 
 	if (!dot || (size_t)(dot - name) >= sizeof(biz)) {
-		hc_bad(x, "[prices] '%s': keys are BUSINESS.CERT_TYPE, "
-		       "e.g. new.org", iniload_quote(name, q, sizeof(q)));
+		iniload_bad(&x->ini, "[prices] '%s': keys are BUSINESS.CERT_TYPE, "
+			"e.g. new.org", iniload_quote(name, q, sizeof(q)));
 		return;
 	}
 	memcpy(biz, name, (size_t)(dot - name));
@@ -208,20 +205,21 @@ static void hc_price(struct hc_ctx *x, const char *name, const char *v)
 	b = ca_business_from_id(biz);
 	t = ca_cert_type_from_id(dot + 1);
 	if (b < 0 || t < 0) {
-		hc_bad(x, "[prices] '%s': unknown %s (business: new renew "
-		       "change reissue; certificate: org legal_rep personal)",
-		       iniload_quote(name, q, sizeof(q)), b < 0 ? "business type" : "certificate type");
+		iniload_bad(&x->ini, "[prices] '%s': unknown %s (business: new renew "
+			"change reissue; certificate: org legal_rep personal)",
+			iniload_quote(name, q, sizeof(q)),
+			b < 0 ? "business type" : "certificate type");
 		return;
 	}
 	if (x->price_seen[b][t]) {
-		hc_bad(x, "[prices] %s is set again (first on line %d)", name,
-		       x->price_seen[b][t]);
+		iniload_bad(&x->ini, "[prices] %s is set again (first on line %d)", name,
+			x->price_seen[b][t]);
 		return;
 	}
 	x->price_seen[b][t] = x->ini.lineno;
 	if (iniload_long(v, &n) != 0 || n < 1 || n > HC_PRICE_MAX) {
-		hc_bad(x, "[prices] %s: '%s' must be whole fen, 1..%lld",
-		       name, iniload_quote(v, q, sizeof(q)), HC_PRICE_MAX);
+		iniload_bad(&x->ini, "[prices] %s: '%s' must be whole fen, 1..%lld",
+			name, iniload_quote(v, q, sizeof(q)), HC_PRICE_MAX);
 		return;
 	}
 	x->c->price_fen[b][t] = n;
@@ -246,7 +244,8 @@ static int hc_handler(void *user, const char *section, const char *name, const c
 	size_t i;
 
 	if (!section[0]) {
-		hc_bad(x, "key '%s' is outside any [section]", iniload_quote(name, q, sizeof(q)));
+		iniload_bad(&x->ini,
+			"key '%s' is outside any [section]", iniload_quote(name, q, sizeof(q)));
 		return 1;
 	}
 	if (!strcmp(section, "prices")) {
@@ -258,18 +257,20 @@ static int hc_handler(void *user, const char *section, const char *name, const c
 	    strcmp(section, "sessions")) {
 		if (strcmp(x->unknown_sect, section) != 0) {
 			snprintf(x->unknown_sect, sizeof(x->unknown_sect), "%s", section);
-			hc_bad(x, "unknown section [%s]", iniload_quote(section, q, sizeof(q)));
+			iniload_bad(&x->ini,
+				"unknown section [%s]", iniload_quote(section, q, sizeof(q)));
 		}
 		return 1;
 	}
 	i = hc_find(section, name);
 	if (i == HC_NKEYS) {
-		hc_bad(x, "unknown key '%s' in [%s]", iniload_quote(name, q, sizeof(q)), section);
+		iniload_bad(&x->ini,
+			"unknown key '%s' in [%s]", iniload_quote(name, q, sizeof(q)), section);
 		return 1;
 	}
 	if (x->seen[i]) {
-		hc_bad(x, "[%s] %s is set again (first on line %d)", section, name,
-		       x->seen[i]);
+		iniload_bad(&x->ini, "[%s] %s is set again (first on line %d)", section, name,
+			x->seen[i]);
 		return 1;
 	}
 	x->seen[i] = x->ini.lineno;

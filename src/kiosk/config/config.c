@@ -363,6 +363,49 @@ static const char *cfg_stock_problem(const char *v, int *out, int *n)
 	return NULL;
 }
 
+/* The names of an enum kind's values, in the order of its enum (counting
+ * from 0), NULL-terminated. */
+static const char *const *cfg_names(enum cfg_kind kind)
+{
+	static const char *const orients[] = { "portrait", "landscape", NULL };
+	static const char *const videos[] = { "auto", "kmsdrm", "wayland", "x11", NULL };
+	static const char *const renderers[] = {
+		"auto", "software", "opengles2", "opengl", NULL,
+	};
+	static const char *const drivers[] = { "none", "sim", "serial", NULL };
+
+	switch (kind) {
+	case CFG_ORIENT:
+		return orients;
+	case CFG_VIDEO:
+		return videos;
+	case CFG_RENDERER:
+		return renderers;
+	default:
+		return drivers;
+	}
+}
+
+_Static_assert(sizeof(enum config_orientation) == sizeof(int) &&
+	       sizeof(enum config_video) == sizeof(int) &&
+	       sizeof(enum config_renderer) == sizeof(int) &&
+	       sizeof(enum config_disp_driver) == sizeof(int),
+	       "cfg_set stores the enum kinds as int");
+
+/* "a, b or c" of names into buf (size n). Returns buf. */
+static const char *cfg_name_list(const char *const *names, char *buf, size_t n)
+{
+	size_t used = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; names[i] && used < n; i++)
+		used += (size_t)snprintf(buf + used, n - used, "%s%s",
+					 i == 0 ? "" : names[i + 1] ? ", " : " or ",
+					 names[i]);
+	return buf;
+}
+
 /* Validate value v for key k and store it in x->c; report what is wrong.
  * Returns true when the value was good. */
 static bool cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v)
@@ -377,151 +420,91 @@ static bool cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v)
 
 	switch (k->kind) {
 	case CFG_ID:
-		if (!sign_device_id_ok(v)) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: '%s' must be 1 to 32 of "
+		if (!sign_device_id_ok(v))
+			return iniload_bad(&x->ini, "[%s] %s: '%s' must be 1 to 32 of "
 				"A-Z a-z 0-9 _ -", k->section, k->name,
 				iniload_quote(v, q, sizeof(q)));
-			return false;
-		}
 		break;
 	case CFG_DIGITS:
 		if ((len != 0 && (len < 4 || len >= k->size)) ||
-		    strspn(v, "0123456789") != len) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: must be empty or 4 to "
+		    strspn(v, "0123456789") != len)
+			return iniload_bad(&x->ini, "[%s] %s: must be empty or 4 to "
 				"%zu digits", k->section, k->name, k->size - 1);
-			return false;
-		}
 		break;
 	case CFG_PATH:
 	case CFG_PATH0:
 	case CFG_URL:
 	case CFG_PIN:
-		if (len == 0 && k->kind != CFG_PATH0 && k->kind != CFG_PIN) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: must not be empty",
+		if (len == 0 && k->kind != CFG_PATH0 && k->kind != CFG_PIN)
+			return iniload_bad(&x->ini, "[%s] %s: must not be empty",
 				k->section, k->name);
-			return false;
-		}
-		if (len >= k->size) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: value too long (%zu "
+		if (len >= k->size)
+			return iniload_bad(&x->ini, "[%s] %s: value too long (%zu "
 				"bytes, at most %zu)", k->section, k->name,
 				len, k->size - 1);
-			return false;
-		}
-		if (k->kind == CFG_PIN && (why = cfg_pin_problem(v))) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: '%s' %s", k->section,
+		if (k->kind == CFG_PIN && (why = cfg_pin_problem(v)))
+			return iniload_bad(&x->ini, "[%s] %s: '%s' %s", k->section,
 				k->name, iniload_quote(v, q, sizeof(q)), why);
-			return false;
-		}
-		if (k->kind == CFG_URL && (why = cfg_url_problem(v))) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: '%s' %s", k->section,
+		if (k->kind == CFG_URL && (why = cfg_url_problem(v)))
+			return iniload_bad(&x->ini, "[%s] %s: '%s' %s", k->section,
 				k->name, iniload_quote(v, q, sizeof(q)), why);
-			return false;
-		}
-		if (iniload_has_ctl(v, false)) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: control character in "
+		if (iniload_has_ctl(v, false))
+			return iniload_bad(&x->ini, "[%s] %s: control character in "
 				"value", k->section, k->name);
-			return false;
-		}
 		break;
 	case CFG_INT:
 		rc = iniload_long(v, &n);
-		if (rc == EINVAL) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: '%s' is not a whole "
+		if (rc == EINVAL)
+			return iniload_bad(&x->ini, "[%s] %s: '%s' is not a whole "
 				"number", k->section, k->name,
 				iniload_quote(v, q, sizeof(q)));
-			return false;
-		}
-		if (rc == ERANGE || n < k->min || n > k->max) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: %s is out of range "
+		if (rc == ERANGE || n < k->min || n > k->max)
+			return iniload_bad(&x->ini, "[%s] %s: %s is out of range "
 				"%ld..%ld", k->section, k->name,
 				iniload_quote(v, q, sizeof(q)), k->min, k->max);
-			return false;
-		}
 		*(int *)(void *)field = (int)n;
 		return true;
 	case CFG_BOOL:
-		if (!cfg_parse_bool(v, &b)) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: '%s' is not true/false,"
+		if (!cfg_parse_bool(v, &b))
+			return iniload_bad(&x->ini, "[%s] %s: '%s' is not true/false,"
 				" yes/no, on/off or 1/0", k->section, k->name,
 				iniload_quote(v, q, sizeof(q)));
-			return false;
-		}
 		*(bool *)(void *)field = b;
 		return true;
 	case CFG_ORIENT:
-		if (strcasecmp(v, "portrait") == 0) {
-			*(enum config_orientation *)(void *)field =
-				CONFIG_PORTRAIT;
-		} else if (strcasecmp(v, "landscape") == 0) {
-			*(enum config_orientation *)(void *)field =
-				CONFIG_LANDSCAPE;
-		} else {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: '%s' is not portrait or"
-				" landscape", k->section, k->name,
-				iniload_quote(v, q, sizeof(q)));
-			return false;
-		}
-		return true;
 	case CFG_VIDEO:
-	case CFG_RENDERER: {
-		static const char *const videos[] = { "auto", "kmsdrm", "wayland", "x11" };
-		static const char *const renderers[] = { "auto", "software", "opengles2", "opengl" };
-		const char *const *names = k->kind == CFG_VIDEO ? videos : renderers;
-		size_t i;
+	case CFG_RENDERER:
+	case CFG_DRIVER: {
+		const char *const *names = cfg_names(k->kind);
+		char list[64];
+		int i;
 
-		/* Both lists have four names, in the order of their enums. */
-		for (i = 0; i < 4; i++)
+		for (i = 0; names[i]; i++)
 			if (strcasecmp(v, names[i]) == 0)
 				break;
-		if (i == 4) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: '%s' is not %s, %s, %s or %s",
+		if (!names[i])
+			return iniload_bad(&x->ini, "[%s] %s: '%s' is not %s",
 				k->section, k->name, iniload_quote(v, q, sizeof(q)),
-				names[0], names[1], names[2], names[3]);
-			return false;
-		}
-		if (k->kind == CFG_VIDEO)
-			*(enum config_video *)(void *)field = (enum config_video)i;
-		else
-			*(enum config_renderer *)(void *)field = (enum config_renderer)i;
+				cfg_name_list(names, list, sizeof(list)));
+		*(int *)(void *)field = i; /* the enums count from 0, as the names */
 		return true;
 	}
 	case CFG_ROTATE:
 		rc = iniload_long(v, &n);
-		if (rc != 0 || (n != 0 && n != 90 && n != 180 && n != 270)) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: '%s' is not 0, 90, 180 or 270 "
+		if (rc != 0 || (n != 0 && n != 90 && n != 180 && n != 270))
+			return iniload_bad(&x->ini, "[%s] %s: '%s' is not 0, 90, 180 or 270 "
 				"(degrees, clockwise)", k->section, k->name,
 				iniload_quote(v, q, sizeof(q)));
-			return false;
-		}
 		*(int *)(void *)field = (int)n;
 		return true;
 	case CFG_LEVEL:
 		lvl = log_level_from_name(v);
-		if (lvl < 0) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: '%s' is not error, warn,"
+		if (lvl < 0)
+			return iniload_bad(&x->ini, "[%s] %s: '%s' is not error, warn,"
 				" info or debug", k->section, k->name,
 				iniload_quote(v, q, sizeof(q)));
-			return false;
-		}
 		*(enum log_level *)(void *)field = (enum log_level)lvl;
 		return true;
-	case CFG_DRIVER: {
-		static const char *const names[] = { "none", "sim", "serial" };
-		size_t i;
-
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (strcasecmp(v, names[i]) == 0)
-				break;
-		if (i == sizeof(names) / sizeof(names[0])) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: '%s' is not none, sim "
-				"or serial", k->section, k->name,
-				iniload_quote(v, q, sizeof(q)));
-			return false;
-		}
-		*(enum config_disp_driver *)(void *)field =
-			(enum config_disp_driver)i;
-		return true;
-	}
 	case CFG_BAUD: {
 		size_t i;
 
@@ -532,20 +515,17 @@ static bool cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v)
 				*(int *)(void *)field = (int)n;
 				return true;
 			}
-		iniload_err(&x->ini, x->ini.lineno, "[%s] %s: '%s' is not one of 1200, 2400, "
+		return iniload_bad(&x->ini, "[%s] %s: '%s' is not one of 1200, 2400, "
 			"4800, 9600, 19200, 38400, 57600, 115200", k->section,
 			k->name, iniload_quote(v, q, sizeof(q)));
-		return false;
 	}
 	case CFG_STOCK: {
 		int vals[CONFIG_DISP_SLOTS_MAX], cnt = 0;
 
 		why = cfg_stock_problem(v, vals, &cnt);
-		if (why) {
-			iniload_err(&x->ini, x->ini.lineno, "[%s] %s: '%s' %s", k->section,
+		if (why)
+			return iniload_bad(&x->ini, "[%s] %s: '%s' %s", k->section,
 				k->name, iniload_quote(v, q, sizeof(q)), why);
-			return false;
-		}
 		memcpy(field, vals, (size_t)cnt * sizeof(int));
 		x->stock_n = cnt;
 		return true;
