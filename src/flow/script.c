@@ -417,14 +417,18 @@ static bool parse_pinyin(struct parser *p, const struct toks *t, struct script_c
 	return true;
 }
 
-/* wait 2s | wait 500ms, and stall with the same durations (name says which). */
+/* wait 2s | wait 500ms, and stall 5s (the UI thread blocks: a hung UI, for
+ * the watchdog's tests) with the same durations; c->op says which. */
 static bool parse_ms(struct parser *p, const struct toks *t, struct script_cmd *c,
-		     const char *name, enum script_op op)
+		     const char **arg, size_t *arglen)
 {
 	static const struct unit units[] = { { "ms", 1 }, { "s", 1000 }, { NULL, 0 } };
+	const char *name = script_op_name(c->op);
 	const struct tok *a = &t->tok[1];
 	char q[QUOTE_MAX + 4];
 
+	(void)arg;
+	(void)arglen;
 	quote(q, sizeof(q), a->raw, a->rawlen);
 	if (a->quoted || !parse_duration(a->raw, a->rawlen, units, &c->ms)) {
 		perr(p, "%s: bad duration '%s' (a whole number and ms or s, e.g. 500ms, 2s)",
@@ -436,26 +440,7 @@ static bool parse_ms(struct parser *p, const struct toks *t, struct script_cmd *
 		     "advance moves the kiosk's clock)", name, q, SCRIPT_WAIT_MAX_MS / 1000);
 		return false;
 	}
-	c->op = op;
 	return true;
-}
-
-/* wait 2s | wait 500ms */
-static bool parse_wait(struct parser *p, const struct toks *t, struct script_cmd *c,
-		       const char **arg, size_t *arglen)
-{
-	(void)arg;
-	(void)arglen;
-	return parse_ms(p, t, c, "wait", SCRIPT_WAIT);
-}
-
-/* stall 5s: the UI thread blocks (a hung UI, for the watchdog's tests) */
-static bool parse_stall(struct parser *p, const struct toks *t, struct script_cmd *c,
-			const char **arg, size_t *arglen)
-{
-	(void)arg;
-	(void)arglen;
-	return parse_ms(p, t, c, "stall", SCRIPT_STALL);
 }
 
 /* advance 60s | advance 5m */
@@ -539,11 +524,11 @@ static const struct cmd_def cmd_table[] = {
 	{ "pinyin", 2, "pinyin \"letters\" N", parse_pinyin, SCRIPT_PINYIN },
 	{ "expect", 1, "expect \"text\"", NULL, SCRIPT_EXPECT },
 	{ "expect-not", 1, "expect-not \"text\"", NULL, SCRIPT_EXPECT_NOT },
-	{ "wait", 1, "wait 2s | wait 500ms", parse_wait, SCRIPT_WAIT },
+	{ "wait", 1, "wait 2s | wait 500ms", parse_ms, SCRIPT_WAIT },
 	{ "advance", 1, "advance 60s | advance 5m", parse_advance, SCRIPT_ADVANCE },
 	{ "sync", 0, "sync", parse_sync, SCRIPT_SYNC },
 	{ "shot", 1, "shot NAME.png", parse_shot, SCRIPT_SHOT },
-	{ "stall", 1, "stall 5s | stall 500ms", parse_stall, SCRIPT_STALL },
+	{ "stall", 1, "stall 5s | stall 500ms", parse_ms, SCRIPT_STALL },
 };
 
 /* Names of the ops, indexed by enum script_op. */
