@@ -9,17 +9,15 @@
  * and all but the last are handed to inih as an empty line, so inih finds
  * nothing to refuse and both count the same lines.
  *
- * inih's line length and multi-line mode are process-wide settings in
- * Debian's build (ini_max_line, ini_allow_multiline); iniload_parse sets
- * them for its parse and restores them, so it is not safe beside another
- * inih parse in a second thread (each program loads its config once).
+ * Nothing here calls inih: iniload_parse (iniload.h, inline) does, in the
+ * loaders, which link it; the common library is also linked by programs
+ * without inih (the UI, the IME).
  */
 #include "iniload.h"
 
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,9 +181,7 @@ static bool iniload_check_line(struct iniload *x, const char *s)
 	return true;
 }
 
-/* The fgets-style reader for ini_parse_stream: one physical line into str
- * (size num) per call; see the file comment. */
-static char *iniload_read_line(char *str, int num, void *stream)
+char *iniload_read_line(char *str, int num, void *stream)
 {
 	struct iniload *x = stream;
 
@@ -212,15 +208,10 @@ static char *iniload_read_line(char *str, int num, void *stream)
 	return str;
 }
 
-ca_err iniload_parse(struct iniload *x, const char *path, const char *const *sections,
-		     int line_max, char *err, size_t errlen, iniload_handler handler,
-		     void *user)
+ca_err iniload_open(struct iniload *x, const char *path, const char *const *sections,
+		   char *err, size_t errlen)
 {
-	int saved_max_line, rc;
-	bool saved_multiline, saved_stop;
-	ca_err ret = CA_OK;
-
-	assert(x && path && handler);
+	assert(x && path);
 	memset(x, 0, sizeof(*x));
 	x->path = path;
 	x->sections = sections;
@@ -231,23 +222,22 @@ ca_err iniload_parse(struct iniload *x, const char *path, const char *const *sec
 			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return CA_ERR_IO;
 	}
-	saved_max_line = ini_max_line;
-	saved_multiline = ini_allow_multiline;
-	saved_stop = ini_stop_on_first_error;
-	ini_max_line = line_max;
-	ini_allow_multiline = false;
-	ini_stop_on_first_error = false;
-	rc = ini_parse_stream(iniload_read_line, x, handler, user);
-	ini_max_line = saved_max_line;
-	ini_allow_multiline = saved_multiline;
-	ini_stop_on_first_error = saved_stop;
+	return CA_OK;
+}
+
+ca_err iniload_close(struct iniload *x, int rc)
+{
+	char *err = x->errs.buf;
+	size_t errlen = x->errs.size;
+	ca_err ret = CA_OK;
+
 	if (x->read_errno) {
-		if (x->errs.size)
-			snprintf(err, errlen, "%s: read error: %s", path, strerror(x->read_errno));
+		if (errlen)
+			snprintf(err, errlen, "%s: read error: %s", x->path, strerror(x->read_errno));
 		ret = CA_ERR_IO;
 	} else if (rc < 0) {
-		if (x->errs.size)
-			snprintf(err, errlen, "%s: inih could not parse (%d)", path, rc);
+		if (errlen)
+			snprintf(err, errlen, "%s: inih could not parse (%d)", x->path, rc);
 		ret = CA_ERR_IO;
 	} else if (rc > 0) {
 		/* A line inih refused that the reader let through. */

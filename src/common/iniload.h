@@ -14,6 +14,7 @@
 #ifndef CA_INILOAD_H
 #define CA_INILOAD_H
 
+#include <ini.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -50,17 +51,54 @@ void iniload_err(struct iniload *x, int line, const char *fmt, ...);
 __attribute__((format(printf, 2, 3)))
 bool iniload_bad(struct iniload *x, const char *fmt, ...);
 
+/* Open path for a parse into x (filled here; sections as in struct iniload),
+ * problems to err (size errlen, emptied first). CA_OK, or CA_ERR_IO with
+ * err naming the file. */
+ca_err iniload_open(struct iniload *x, const char *path, const char *const *sections,
+		   char *err, size_t errlen);
+
+/* The fgets-style reader to give ini_parse_stream with x as its stream: one
+ * physical line per call, shape checked (see iniload.c). */
+char *iniload_read_line(char *str, int num, void *stream);
+
+/* After ini_parse_stream returned rc: close the file. CA_OK when it was read
+ * (problems or not: see iniload_result), CA_ERR_IO when it was not. */
+ca_err iniload_close(struct iniload *x, int rc);
+
 /*
  * Parse the file at path with inih (lines of at most line_max bytes, no
  * multi-line values, every line read), calling handler(user, ...) for each
- * key; problems go to err (size errlen, emptied first). x is filled here;
- * set x->sections before to have unknown [sections] reported at their
- * header. CA_OK when the file was read (problems or not: see
- * iniload_result), CA_ERR_IO when it could not be (err says why).
+ * key; problems go to err (size errlen, emptied first). CA_OK when the file
+ * was read (problems or not: see iniload_result), CA_ERR_IO when it could
+ * not be (err says why).
+ *
+ * Inline, so that only the loaders (which link inih) call inih. inih's line
+ * length and multi-line mode are process-wide settings in Debian's build;
+ * they are set for this parse and restored, so it is not safe beside another
+ * inih parse in a second thread (each program loads its config once).
  */
-ca_err iniload_parse(struct iniload *x, const char *path, const char *const *sections,
-		     int line_max, char *err, size_t errlen, iniload_handler handler,
-		     void *user);
+static inline ca_err iniload_parse(struct iniload *x, const char *path,
+				   const char *const *sections, int line_max, char *err,
+				   size_t errlen, iniload_handler handler, void *user)
+{
+	int saved_max_line, rc;
+	bool saved_multiline, saved_stop;
+	ca_err e = iniload_open(x, path, sections, err, errlen);
+
+	if (e)
+		return e;
+	saved_max_line = ini_max_line;
+	saved_multiline = ini_allow_multiline;
+	saved_stop = ini_stop_on_first_error;
+	ini_max_line = line_max;
+	ini_allow_multiline = false;
+	ini_stop_on_first_error = false;
+	rc = ini_parse_stream(iniload_read_line, x, handler, user);
+	ini_max_line = saved_max_line;
+	ini_allow_multiline = saved_multiline;
+	ini_stop_on_first_error = saved_stop;
+	return iniload_close(x, rc);
+}
 
 /* After the loader's own checks: CA_ERR_CONFIG when a problem was found
  * (the last line of err counts those that did not fit), else CA_OK. */
