@@ -1,6 +1,7 @@
 /*
- * iniline.h - one physical line of an INI file, for the fgets-style readers
- * the kiosk's and the hub's config loaders give inih's ini_parse_stream.
+ * iniline.h - one physical line of an INI file, for the fgets-style reader
+ * iniload.c gives inih's ini_parse_stream (the kiosk's and the hub's config
+ * loaders).
  */
 #ifndef CA_INILINE_H
 #define CA_INILINE_H

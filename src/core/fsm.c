@@ -174,6 +174,18 @@ static ca_err check_arg(const char *arg, bool required, int max, enum ca_field f
 	return CA_OK;
 }
 
+/* Check the required text arg as field f (at most max code points) and copy
+ * it into dst (size n). */
+static ca_err take_arg(char *dst, size_t n, const char *arg, int max, enum ca_field f,
+		       struct valid_report *r)
+{
+	ca_err err = check_arg(arg, true, max, f, r);
+
+	if (!err)
+		utf8_copy(dst, n, arg, (size_t)max);
+	return err;
+}
+
 ca_err fsm_apply(struct ca_app *app, enum ca_action a, const char *arg,
 		 int today, struct valid_report *report)
 {
@@ -201,10 +213,10 @@ ca_err fsm_apply(struct ca_app *app, enum ca_action a, const char *arg,
 		break;
 	}
 	case CA_ACT_REJECT:
-		err = check_arg(arg, true, CA_COMMENT_MAX, CA_F_REJECT_REASON, report);
+		err = take_arg(app->reject_reason, sizeof(app->reject_reason), arg,
+			       CA_COMMENT_MAX, CA_F_REJECT_REASON, report);
 		if (err)
 			return err;
-		utf8_copy(app->reject_reason, sizeof(app->reject_reason), arg, CA_COMMENT_MAX);
 		break;
 	case CA_ACT_APPROVE:
 		app->reject_reason[0] = '\0';
@@ -215,10 +227,10 @@ ca_err fsm_apply(struct ca_app *app, enum ca_action a, const char *arg,
 			return CA_ERR_INVALID;
 		break;
 	case CA_ACT_SHIP:
-		err = check_arg(arg, true, CA_TRACKING_MAX, CA_F_TRACKING_NO, report);
+		err = take_arg(app->tracking_no, sizeof(app->tracking_no), arg,
+			       CA_TRACKING_MAX, CA_F_TRACKING_NO, report);
 		if (err)
 			return err;
-		utf8_copy(app->tracking_no, sizeof(app->tracking_no), arg, CA_TRACKING_MAX);
 		break;
 	default:
 		break;

@@ -19,14 +19,20 @@ const char *pay_state_id(enum pay_state s)
 	return (unsigned)s < PAY__N ? state_ids[s] : "?";
 }
 
-int pay_state_from_id(const char *id)
+/* Index of id in ids (n names), -1 when it is not one of them or NULL. */
+static int id_index(const char *const *ids, int n, const char *id)
 {
 	int i;
 
-	for (i = 0; id && i < PAY__N; i++)
-		if (!strcmp(state_ids[i], id))
+	for (i = 0; id && i < n; i++)
+		if (!strcmp(ids[i], id))
 			return i;
 	return -1;
+}
+
+int pay_state_from_id(const char *id)
+{
+	return id_index(state_ids, PAY__N, id);
 }
 
 const char *pay_method_id(enum pay_method m)
@@ -36,12 +42,7 @@ const char *pay_method_id(enum pay_method m)
 
 int pay_method_from_id(const char *id)
 {
-	int i;
-
-	for (i = 0; id && i < PAY_METHOD__N; i++)
-		if (!strcmp(method_ids[i], id))
-			return i;
-	return -1;
+	return id_index(method_ids, PAY_METHOD__N, id);
 }
 
 bool pay_trade_no_valid(const char *s)

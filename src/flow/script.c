@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/msglist.h"
 #include "core/utf8.h"
 
 /* Bytes kept free at the end of the error buffer for "N more problems". */
@@ -51,11 +52,7 @@ struct toks {
 struct parser {
 	struct script *s;   /* where commands go */
 	int line;           /* current line number */
-	char *err;          /* caller's message buffer (may be NULL) */
-	size_t errlen;      /* its size */
-	size_t errused;     /* bytes in it, without the NUL */
-	int nerr;           /* problems found */
-	int dropped;        /* problems that did not fit err */
+	struct msglist errs; /* problems, in the caller's buffer */
 	bool stop;          /* a cap was hit: parse no further */
 };
 
@@ -114,35 +111,22 @@ static void perr(struct parser *p, const char *fmt, ...)
 {
 	char msg[512], one[SCRIPT_NAME_MAX + 600];
 	va_list ap;
-	size_t len, need;
 
-	p->nerr++;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	trim_partial(msg);
 	snprintf(one, sizeof(one), "%s:%d: %s", p->s->name, p->line, msg);
 	trim_partial(one);
-	len = strlen(one);
-	need = len + (p->errused ? 1 : 0);
-	if (!p->err || p->errused + need + ERR_RESERVE >= p->errlen) {
-		p->dropped++;
-		return;
-	}
-	if (p->errused)
-		p->err[p->errused++] = '\n';
-	memcpy(p->err + p->errused, one, len + 1);
-	p->errused += len;
+	msglist_add(&p->errs, one);
 }
 
 /* Say how many problems did not fit, if any. */
 static void perr_finish(struct parser *p)
 {
-	if (!p->dropped || !p->err || p->errlen == 0)
-		return;
-	snprintf(p->err + p->errused, p->errlen - p->errused, "%s%s: %d more problem%s not shown",
-		 p->errused ? "\n" : "", p->s->name, p->dropped, p->dropped == 1 ? "" : "s");
-	trim_partial(p->err);
+	msglist_finish(&p->errs, p->s->name);
+	if (p->errs.buf)
+		trim_partial(p->errs.buf);
 }
 
 /* Parse 1..9 decimal digits of s (length len) into *v. */
@@ -335,7 +319,9 @@ struct cmd_def {
 	const char *name;  /* as written in scripts */
 	int nargs;         /* arguments it takes */
 	const char *usage; /* shown with argument-count errors */
-	cmd_parse_fn parse; /* checks the arguments, fills the command */
+	cmd_parse_fn parse; /* checks the arguments, fills the command; NULL: the
+			     * one argument is a non-empty "string" */
+	enum script_op op;  /* the command's op (tap's parse picks one of three) */
 };
 
 /* Report unless token k is a non-empty "string"; point *arg at its text. */
@@ -403,14 +389,6 @@ static bool parse_tap(struct parser *p, const struct toks *t, struct script_cmd 
 	return true;
 }
 
-/* type "text" */
-static bool parse_type(struct parser *p, const struct toks *t, struct script_cmd *c,
-		       const char **arg, size_t *arglen)
-{
-	c->op = SCRIPT_TYPE;
-	return want_string(p, t, 1, arg, arglen);
-}
-
 /* pinyin "letters" N */
 static bool parse_pinyin(struct parser *p, const struct toks *t, struct script_cmd *c,
 			 const char **arg, size_t *arglen)
@@ -439,30 +417,18 @@ static bool parse_pinyin(struct parser *p, const struct toks *t, struct script_c
 	return true;
 }
 
-/* expect "text" */
-static bool parse_expect(struct parser *p, const struct toks *t, struct script_cmd *c,
-			 const char **arg, size_t *arglen)
-{
-	c->op = SCRIPT_EXPECT;
-	return want_string(p, t, 1, arg, arglen);
-}
-
-/* expect-not "text" */
-static bool parse_expect_not(struct parser *p, const struct toks *t, struct script_cmd *c,
-			     const char **arg, size_t *arglen)
-{
-	c->op = SCRIPT_EXPECT_NOT;
-	return want_string(p, t, 1, arg, arglen);
-}
-
-/* wait 2s | wait 500ms, and stall with the same durations (name says which). */
+/* wait 2s | wait 500ms, and stall 5s (the UI thread blocks: a hung UI, for
+ * the watchdog's tests) with the same durations; c->op says which. */
 static bool parse_ms(struct parser *p, const struct toks *t, struct script_cmd *c,
-		     const char *name, enum script_op op)
+		     const char **arg, size_t *arglen)
 {
 	static const struct unit units[] = { { "ms", 1 }, { "s", 1000 }, { NULL, 0 } };
+	const char *name = script_op_name(c->op);
 	const struct tok *a = &t->tok[1];
 	char q[QUOTE_MAX + 4];
 
+	(void)arg;
+	(void)arglen;
 	quote(q, sizeof(q), a->raw, a->rawlen);
 	if (a->quoted || !parse_duration(a->raw, a->rawlen, units, &c->ms)) {
 		perr(p, "%s: bad duration '%s' (a whole number and ms or s, e.g. 500ms, 2s)",
@@ -474,26 +440,7 @@ static bool parse_ms(struct parser *p, const struct toks *t, struct script_cmd *
 		     "advance moves the kiosk's clock)", name, q, SCRIPT_WAIT_MAX_MS / 1000);
 		return false;
 	}
-	c->op = op;
 	return true;
-}
-
-/* wait 2s | wait 500ms */
-static bool parse_wait(struct parser *p, const struct toks *t, struct script_cmd *c,
-		       const char **arg, size_t *arglen)
-{
-	(void)arg;
-	(void)arglen;
-	return parse_ms(p, t, c, "wait", SCRIPT_WAIT);
-}
-
-/* stall 5s: the UI thread blocks (a hung UI, for the watchdog's tests) */
-static bool parse_stall(struct parser *p, const struct toks *t, struct script_cmd *c,
-			const char **arg, size_t *arglen)
-{
-	(void)arg;
-	(void)arglen;
-	return parse_ms(p, t, c, "stall", SCRIPT_STALL);
 }
 
 /* advance 60s | advance 5m */
@@ -572,16 +519,16 @@ static bool parse_shot(struct parser *p, const struct toks *t, struct script_cmd
 
 /* The language: one entry per command word. */
 static const struct cmd_def cmd_table[] = {
-	{ "tap", 1, "tap \"label\" | tap @id | tap X,Y", parse_tap },
-	{ "type", 1, "type \"text\"", parse_type },
-	{ "pinyin", 2, "pinyin \"letters\" N", parse_pinyin },
-	{ "expect", 1, "expect \"text\"", parse_expect },
-	{ "expect-not", 1, "expect-not \"text\"", parse_expect_not },
-	{ "wait", 1, "wait 2s | wait 500ms", parse_wait },
-	{ "advance", 1, "advance 60s | advance 5m", parse_advance },
-	{ "sync", 0, "sync", parse_sync },
-	{ "shot", 1, "shot NAME.png", parse_shot },
-	{ "stall", 1, "stall 5s | stall 500ms", parse_stall },
+	{ "tap", 1, "tap \"label\" | tap @id | tap X,Y", parse_tap, SCRIPT_TAP_LABEL },
+	{ "type", 1, "type \"text\"", NULL, SCRIPT_TYPE },
+	{ "pinyin", 2, "pinyin \"letters\" N", parse_pinyin, SCRIPT_PINYIN },
+	{ "expect", 1, "expect \"text\"", NULL, SCRIPT_EXPECT },
+	{ "expect-not", 1, "expect-not \"text\"", NULL, SCRIPT_EXPECT_NOT },
+	{ "wait", 1, "wait 2s | wait 500ms", parse_ms, SCRIPT_WAIT },
+	{ "advance", 1, "advance 60s | advance 5m", parse_advance, SCRIPT_ADVANCE },
+	{ "sync", 0, "sync", parse_sync, SCRIPT_SYNC },
+	{ "shot", 1, "shot NAME.png", parse_shot, SCRIPT_SHOT },
+	{ "stall", 1, "stall 5s | stall 500ms", parse_ms, SCRIPT_STALL },
 };
 
 /* Names of the ops, indexed by enum script_op. */
@@ -645,7 +592,9 @@ static void parse_line(struct parser *p, const char *line, size_t n)
 	}
 	memset(&c, 0, sizeof(c));
 	c.line = p->line;
-	if (!def->parse(p, &t, &c, &arg, &arglen))
+	c.op = def->op;
+	if (!(def->parse ? def->parse(p, &t, &c, &arg, &arglen)
+			 : want_string(p, &t, 1, &arg, &arglen)))
 		return;
 	if (p->s->n >= SCRIPT_CMDS_MAX) {
 		perr(p, "too many commands (at most %d in one script)", SCRIPT_CMDS_MAX);
@@ -673,7 +622,7 @@ void script_free(struct script *s)
 ca_err script_parse(struct script *s, const char *name, const char *buf, size_t len,
 		    char *err, size_t errlen)
 {
-	struct parser p = { .s = s, .err = err, .errlen = errlen };
+	struct parser p = { .s = s };
 	size_t pos = 0;
 
 	if (!s || (!buf && len))
@@ -682,8 +631,7 @@ ca_err script_parse(struct script *s, const char *name, const char *buf, size_t 
 	trim_partial(s->name);
 	s->n = 0;
 	s->used = 0;
-	if (err && errlen)
-		err[0] = '\0';
+	msglist_init(&p.errs, err, errlen, ERR_RESERVE);
 	if (len > SCRIPT_FILE_MAX) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: file too large (more than %d bytes)", s->name,
@@ -703,7 +651,7 @@ ca_err script_parse(struct script *s, const char *name, const char *buf, size_t 
 		parse_line(&p, buf + pos, n);
 		pos = end + 1;
 	}
-	if (p.nerr) {
+	if (p.errs.n) {
 		perr_finish(&p);
 		s->n = 0;
 		s->used = 0;

@@ -55,6 +55,12 @@ out:
 	return e;
 }
 
+void api_store_error(struct http_resp *rs)
+{
+	http_error(rs, 500, "internal", "store error; retry later");
+	rs->retry_after = 5;
+}
+
 json_t *api_error_json(ca_err e, enum ca_action a, const struct ca_app *app,
 		       const struct valid_report *report, int *status)
 {
@@ -118,8 +124,7 @@ bool api_session_account(struct http_req *rq, struct http_resp *rs, char account
 		return false;
 	}
 	if (e) {
-		http_error(rs, 500, "internal", "store error; retry later");
-		rs->retry_after = 5;
+		api_store_error(rs);
 		return false;
 	}
 	if (expires < vclock_now_s()) {

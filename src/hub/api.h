@@ -83,6 +83,9 @@ ca_err api_apply(struct hub *hub, struct ca_app *app, enum ca_action a, const ch
 void api_fail(struct http_resp *rs, ca_err e, enum ca_action a, const struct ca_app *app,
 	      const struct valid_report *report);
 
+/* Set rs to the answer when the store failed: 500, retry in 5 s. */
+void api_store_error(struct http_resp *rs);
+
 /* The error body api_fail makes, as a new JSON object, with its status. */
 json_t *api_error_json(ca_err e, enum ca_action a, const struct ca_app *app,
 		       const struct valid_report *report, int *status);

@@ -81,8 +81,7 @@ static void feed(struct http_req *rq, struct http_resp *rs)
 	/* The revision before the query: a commit after it wakes us. */
 	seen = hubdb_rev_current(db);
 	if (hubdb_feed(db, rq->device, since, (int)limit, &changes, &next, &more)) {
-		http_error(rs, 500, "internal", "store error; retry later");
-		rs->retry_after = 5;
+		api_store_error(rs);
 		return;
 	}
 	if (json_array_size(changes) == 0 && !last) {

@@ -226,8 +226,7 @@ static void heartbeat(struct http_req *rq, struct http_resp *rs)
 	e = hubdb_health_beat(rq->hub->db, rq->device, now, interval, text, &restart, &send_log);
 	free(text);
 	if (e) {
-		http_error(rs, 500, "internal", "store error; retry later");
-		rs->retry_after = 5;
+		api_store_error(rs);
 		return;
 	}
 	if (restart)
@@ -305,8 +304,7 @@ static void heartbeat_log(struct http_req *rq, struct http_resp *rs)
 		goto out;
 	}
 	if (e) {
-		http_error(rs, 500, "internal", "store error; retry later");
-		rs->retry_after = 5;
+		api_store_error(rs);
 		goto out;
 	}
 	log_info(TAG, "log tail of %s received: %zu lines, %zu bytes", rq->device,

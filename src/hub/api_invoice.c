@@ -128,8 +128,7 @@ static void token_issue(struct http_req *rq, struct http_resp *rs)
 				      "app_id", app->id));
 	goto out;
 fail:
-	http_error(rs, 500, "internal", "store error; retry later");
-	rs->retry_after = 5;
+	api_store_error(rs);
 out:
 	free(app);
 }

@@ -295,8 +295,7 @@ static void logout(struct http_req *rq, struct http_resp *rs)
 		return;
 	}
 	if (hubdb_session_end(rq->hub->db, tok, rq->device, &ended)) {
-		http_error(rs, 500, "internal", "store error; retry later");
-		rs->retry_after = 5;
+		api_store_error(rs);
 		return;
 	}
 	log_info(TAG, "logout on device %s: %s", rq->device,

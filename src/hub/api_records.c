@@ -122,6 +122,23 @@ static ca_err dispense_fault(struct http_req *rq, struct rec_work *w, json_t *fa
 	return e;
 }
 
+/* Store app as it is under the next revision, with its history row (action
+ * a, the state st before and after: a save or a first upload). */
+static ca_err put_revision(struct hub *hub, struct ca_app *app, int64_t now,
+			   enum ca_action a, const struct ca_state *st, const char *actor)
+{
+	int64_t rev;
+	ca_err e = hubdb_rev_next(hub->db, &rev);
+
+	if (!e) {
+		app->rev = rev;
+		e = hubdb_app_put(hub->db, app);
+	}
+	if (!e)
+		e = hubdb_history_add(hub->db, app->id, rev, now, a, st, st, actor, "");
+	return e;
+}
+
 /*
  * Decide and write one record inside the open transaction. Returns the
  * result object; *status is its HTTP status (5xx: roll back, store nothing).
@@ -178,14 +195,7 @@ static json_t *apply_one(struct http_req *rq, struct rec_work *w, json_t *r,
 		w->cur.created_ms = w->in.created_ms ? w->in.created_ms : at_ms;
 		w->cur.updated_ms = now;
 		st = ca_state_of(&w->cur);
-		e = hubdb_rev_next(hub->db, &rev);
-		if (!e) {
-			w->cur.rev = rev;
-			e = hubdb_app_put(hub->db, &w->cur);
-		}
-		if (!e)
-			e = hubdb_history_add(hub->db, w->cur.id, rev, now, CA_ACT__N, &st, &st,
-					      actor, "");
+		e = put_revision(hub, &w->cur, now, CA_ACT__N, &st, actor);
 		goto done;
 	}
 	if (e == CA_ERR_NOT_FOUND) {
@@ -217,14 +227,7 @@ static json_t *apply_one(struct http_req *rq, struct rec_work *w, json_t *r,
 		ca_app_copy_form(&w->cur, &w->in);
 		ca_app_normalize(&w->cur);
 		w->cur.updated_ms = now;
-		e = hubdb_rev_next(hub->db, &rev);
-		if (!e) {
-			w->cur.rev = rev;
-			e = hubdb_app_put(hub->db, &w->cur);
-		}
-		if (!e)
-			e = hubdb_history_add(hub->db, w->cur.id, rev, now, CA_ACT_SAVE, &st, &st,
-					      actor, "");
+		e = put_revision(hub, &w->cur, now, CA_ACT_SAVE, &st, actor);
 		goto done;
 	}
 	if (act == CA_ACT_DELETE) {

@@ -1,108 +1,45 @@
 /*
  * hubcfg.c - load the hub's INI file with inih, strictly (see hubcfg.h).
  *
- * inih pulls lines through hc_read_line(), which counts them (Debian's
- * libinih gives the handler no line number) and blanks lines it reports
- * itself (too long, NUL bytes). hc_handler() checks each key against the
- * table or the [prices] grammar; hc_finish() checks what spans keys. The
- * kiosk's src/kiosk/config/config.c follows the same rules; the two could share a
- * helper once both settle (noted for the lead).
+ * iniload_parse() (src/common/iniload.c, shared with the kiosk's loader)
+ * runs inih over the file; its reader reports the lines inih must not see
+ * (too long, NUL bytes, a '[' without ']', neither a comment nor "key =
+ * value"). hc_handler() checks each key against the table or the [prices]
+ * grammar; hc_finish() checks what spans keys, skipping keys already
+ * reported as bad, so one bad line is one problem. Every problem is told by
+ * iniload_err() alone; nothing here prints or logs.
  */
 #include "hubcfg.h"
 #include "sms.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
-#include <ctype.h>
-#include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "common/iniline.h"
+#include "common/iniload.h"
 #include "common/paths.h"
 #include "core/utf8.h"
 #include "core/valid.h"
 
 /* Longest physical line, newline included. */
 #define HC_LINE_MAX 1024
-/* How much of a bad value a message quotes, in code points. */
-#define HC_QUOTE_CHARS 40
-/* Room for a quoted value: the code points, "..." and the NUL. */
-#define HC_QUOTE_SIZE (4 * HC_QUOTE_CHARS + 4)
 /* Highest price per key: one million yuan. */
 #define HC_PRICE_MAX 100000000LL
 
 /* State of one load. */
 struct hc_ctx {
+	struct iniload ini; /* position in the file, problems found */
 	struct hubcfg *c;  /* what is filled */
-	const char *path;  /* file name for messages */
-	FILE *f;           /* the open file */
-	int lineno;        /* physical line last handed to inih */
-	int read_errno;    /* read error, 0 if none */
-	char *err;         /* caller's buffer */
-	size_t errlen;     /* its size */
-	size_t used;       /* bytes used */
-	int nerr;          /* problems found */
-	int dropped;       /* problems that did not fit */
 	int seen[64];      /* line each key (index) was first set on */
+	bool bad[64];      /* key (index) was set to a bad value */
 	int price_seen[CA_BIZ__N][CA_CERT__N]; /* line of each price */
-	int mode_line, code_line; /* where mode / demo_code were set */
+	int code_line;     /* where demo_code was set */
 	char unknown_sect[64]; /* last unknown section reported */
 };
-
-__attribute__((format(printf, 3, 4)))
-static void hc_err(struct hc_ctx *x, int line, const char *fmt, ...)
-{
-	char text[400], one[700];
-	va_list ap;
-	size_t len;
-
-	x->nerr++;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (line > 0)
-		snprintf(one, sizeof(one), "%s:%d: %s", x->path, line, text);
-	else
-		snprintf(one, sizeof(one), "%s: %s", x->path, text);
-	len = strlen(one);
-	if (!x->err || x->used + len + 2 + 80 >= x->errlen) {
-		x->dropped++;
-		return;
-	}
-	if (x->used)
-		x->err[x->used++] = '\n';
-	memcpy(x->err + x->used, one, len + 1);
-	x->used += len;
-}
-
-/* fgets-style reader for ini_parse_stream; see the file comment. */
-static char *hc_read_line(char *str, int num, void *stream)
-{
-	struct hc_ctx *x = stream;
-
-	switch (iniline_read(x->f, str, num)) {
-	case INILINE_EOF:
-		return NULL;
-	case INILINE_READ_ERR:
-		x->read_errno = errno ? errno : EIO;
-		return NULL;
-	case INILINE_TOO_LONG:
-		hc_err(x, ++x->lineno, "line too long");
-		return str;
-	case INILINE_NUL:
-		hc_err(x, ++x->lineno, "NUL byte in line");
-		return str;
-	case INILINE_OK:
-		break;
-	}
-	x->lineno++;
-	return str;
-}
 
 enum hc_kind { HC_MODE, HC_ADDR, HC_INT, HC_PATH, HC_PATH0, HC_PROVIDER, HC_CODE, HC_LEVEL,
 	       HC_BOOL, HC_SELLER, HC_USCC };
@@ -148,48 +85,11 @@ static const struct hc_key hc_keys[] = {
 #define HC_NKEYS (sizeof(hc_keys) / sizeof(hc_keys[0]))
 _Static_assert(HC_NKEYS <= 64, "seen[] holds every key");
 
-/* Bad value v quoted for a message into q (size n): at most HC_QUOTE_CHARS
- * whole code points, cut before the first byte that is not UTF-8 (so the
- * message stays UTF-8 whatever the file holds), controls as '?', "..."
- * when cut. */
-static const char *hc_quote(const char *v, char *q, size_t n)
+/* Check and store one fixed key. Returns false when the value was bad
+ * (reported). */
+static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 {
-	size_t len, i;
-
-	assert(n > 4);
-	len = utf8_copy(q, n - 3, v, HC_QUOTE_CHARS);
-	for (i = 0; i < len; i++)
-		if ((unsigned char)q[i] < 0x20 || q[i] == 0x7f)
-			q[i] = '?';
-	if (v[len] != '\0')
-		memcpy(q + len, "...", 4);
-	return q;
-}
-
-/* Parse a whole decimal integer. */
-static bool hc_long(const char *v, long long *out)
-{
-	char *end;
-
-	if (!(isdigit((unsigned char)v[0]) || (v[0] == '-' && isdigit((unsigned char)v[1]))))
-		return false;
-	errno = 0;
-	*out = strtoll(v, &end, 10);
-	return *end == '\0' && errno == 0;
-}
-
-static bool hc_has_ctl(const char *v)
-{
-	for (; *v; v++)
-		if ((unsigned char)*v < 0x20 || *v == 0x7f)
-			return true;
-	return false;
-}
-
-/* Check and store one fixed key. */
-static void hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
-{
-	char *field = (char *)x->c + k->off, q[HC_QUOTE_SIZE];
+	char *field = (char *)x->c + k->off, q[INILOAD_QUOTE_SIZE];
 	unsigned char addr[16];
 	long long n;
 	int lvl;
@@ -203,112 +103,101 @@ static void hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 		else if (!strcasecmp(v, "production"))
 			x->c->mode = HUB_MODE_PRODUCTION;
 		else
-			hc_err(x, x->lineno, "[hub] mode: '%s' is not dev, demo or production",
-			       hc_quote(v, q, sizeof(q)));
-		x->mode_line = x->lineno;
-		return;
+			return iniload_bad(&x->ini,
+				"[hub] mode: '%s' is not dev, demo or production",
+				iniload_quote(v, q, sizeof(q)));
+		return true;
 	case HC_ADDR:
-		if (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1) {
-			hc_err(x, x->lineno, "[hub] listen: '%s' is not an IPv4 or IPv6 address",
-			       hc_quote(v, q, sizeof(q)));
-			return;
-		}
+		if (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1)
+			return iniload_bad(&x->ini,
+				"[hub] listen: '%s' is not an IPv4 or IPv6 address",
+				iniload_quote(v, q, sizeof(q)));
 		break;
 	case HC_INT:
-		if (!hc_long(v, &n)) {
-			hc_err(x, x->lineno, "[%s] %s: '%s' is not a whole number",
-			       k->section, k->name, hc_quote(v, q, sizeof(q)));
-			return;
-		}
-		if (n < k->min || n > k->max) {
-			hc_err(x, x->lineno, "[%s] %s: %s is out of range %ld..%ld",
-			       k->section, k->name, hc_quote(v, q, sizeof(q)), k->min, k->max);
-			return;
-		}
+		if (iniload_long(v, &n) != 0)
+			return iniload_bad(&x->ini,
+				"[%s] %s: '%s' is not a whole number", k->section,
+				k->name, iniload_quote(v, q, sizeof(q)));
+		if (n < k->min || n > k->max)
+			return iniload_bad(&x->ini,
+				"[%s] %s: %s is out of range %ld..%ld", k->section,
+				k->name, iniload_quote(v, q, sizeof(q)), k->min, k->max);
 		*(int *)(void *)field = (int)n;
-		return;
+		return true;
 	case HC_PATH:
 	case HC_PATH0:
-		if (!*v && k->kind == HC_PATH) {
-			hc_err(x, x->lineno, "[%s] %s: must not be empty", k->section, k->name);
-			return;
-		}
-		if (hc_has_ctl(v)) {
-			hc_err(x, x->lineno, "[%s] %s: control character in value",
-			       k->section, k->name);
-			return;
-		}
+		if (!*v && k->kind == HC_PATH)
+			return iniload_bad(&x->ini,
+				"[%s] %s: must not be empty", k->section, k->name);
+		if (iniload_has_ctl(v, false))
+			return iniload_bad(&x->ini,
+				"[%s] %s: control character in value", k->section,
+				k->name);
 		break;
 	case HC_PROVIDER:
-		if (strcmp(v, "dev") != 0) {
-			hc_err(x, x->lineno, "[sms] provider: '%s' is not a provider this hub "
-			       "has (dev)", hc_quote(v, q, sizeof(q)));
-			return;
-		}
+		if (strcmp(v, "dev") != 0)
+			return iniload_bad(&x->ini,
+				"[sms] provider: '%s' is not a provider this hub has "
+				"(dev)", iniload_quote(v, q, sizeof(q)));
 		break;
 	case HC_CODE:
-		if (strlen(v) != 6 || strspn(v, "0123456789") != 6) {
-			hc_err(x, x->lineno, "[sms] demo_code: '%s' must be 6 digits",
-			       hc_quote(v, q, sizeof(q)));
-			return;
-		}
-		x->code_line = x->lineno;
+		if (strlen(v) != 6 || strspn(v, "0123456789") != 6)
+			return iniload_bad(&x->ini, "[sms] demo_code: '%s' must be 6 digits",
+				iniload_quote(v, q, sizeof(q)));
+		x->code_line = x->ini.lineno;
 		break;
 	case HC_LEVEL:
 		lvl = log_level_from_name(v);
-		if (lvl < 0) {
-			hc_err(x, x->lineno, "[log] level: '%s' is not error, warn, info or debug",
-			       hc_quote(v, q, sizeof(q)));
-			return;
-		}
+		if (lvl < 0)
+			return iniload_bad(&x->ini,
+				"[log] level: '%s' is not error, warn, info or debug",
+				iniload_quote(v, q, sizeof(q)));
 		x->c->log_level = (enum log_level)lvl;
-		return;
+		return true;
 	case HC_BOOL:
-		if (!strcmp(v, "true") || !strcmp(v, "false"))
-			*(bool *)(void *)field = v[0] == 't';
-		else
-			hc_err(x, x->lineno, "[%s] %s: '%s' is not true or false", k->section,
-			       k->name, hc_quote(v, q, sizeof(q)));
-		return;
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+			return iniload_bad(&x->ini,
+				"[%s] %s: '%s' is not true or false", k->section,
+				k->name, iniload_quote(v, q, sizeof(q)));
+		*(bool *)(void *)field = v[0] == 't';
+		return true;
 	case HC_SELLER: {
 		size_t chars;
 
-		if (!utf8_count(v, &chars) || hc_has_ctl(v) || chars < 1 ||
-		    chars > HUBCFG_SELLER_MAX) {
-			hc_err(x, x->lineno, "[invoice] seller_name: 1..%d characters of UTF-8 "
-			       "text", HUBCFG_SELLER_MAX);
-			return;
-		}
+		if (!utf8_count(v, &chars) || iniload_has_ctl(v, false) || chars < 1 ||
+		    chars > HUBCFG_SELLER_MAX)
+			return iniload_bad(&x->ini,
+				"[invoice] seller_name: 1..%d characters of UTF-8 text",
+				HUBCFG_SELLER_MAX);
 		break;
 	}
 	case HC_USCC:
-		if (*v && valid_uscc(v) != MSG_NONE) {
-			hc_err(x, x->lineno, "[invoice] seller_uscc: '%s' is not a unified social "
-			       "credit code (18 characters, check character last)",
-			       hc_quote(v, q, sizeof(q)));
-			return;
-		}
+		if (*v && valid_uscc(v) != MSG_NONE)
+			return iniload_bad(&x->ini,
+				"[invoice] seller_uscc: '%s' is not a unified social "
+				"credit code (18 characters, check character last)",
+				iniload_quote(v, q, sizeof(q)));
 		break;
 	}
-	if (strlen(v) >= k->size) {
-		hc_err(x, x->lineno, "[%s] %s: value too long (at most %zu bytes)",
-		       k->section, k->name, k->size - 1);
-		return;
-	}
+	if (strlen(v) >= k->size)
+		return iniload_bad(&x->ini,
+			"[%s] %s: value too long (at most %zu bytes)", k->section,
+			k->name, k->size - 1);
 	memcpy(field, v, strlen(v) + 1);
+	return true;
 }
 
 /* One [prices] line: BUSINESS.CERT_TYPE = fen. */
 static void hc_price(struct hc_ctx *x, const char *name, const char *v)
 {
-	char biz[32], q[HC_QUOTE_SIZE];
+	char biz[32], q[INILOAD_QUOTE_SIZE];
 	const char *dot = strchr(name, '.');
 	long long n;
 	int b, t;
 
 	if (!dot || (size_t)(dot - name) >= sizeof(biz)) {
-		hc_err(x, x->lineno, "[prices] '%s': keys are BUSINESS.CERT_TYPE, "
-		       "e.g. new.org", hc_quote(name, q, sizeof(q)));
+		iniload_bad(&x->ini, "[prices] '%s': keys are BUSINESS.CERT_TYPE, "
+			"e.g. new.org", iniload_quote(name, q, sizeof(q)));
 		return;
 	}
 	memcpy(biz, name, (size_t)(dot - name));
@@ -316,34 +205,47 @@ static void hc_price(struct hc_ctx *x, const char *name, const char *v)
 	b = ca_business_from_id(biz);
 	t = ca_cert_type_from_id(dot + 1);
 	if (b < 0 || t < 0) {
-		hc_err(x, x->lineno, "[prices] '%s': unknown %s (business: new renew "
-		       "change reissue; certificate: org legal_rep personal)",
-		       hc_quote(name, q, sizeof(q)), b < 0 ? "business type" : "certificate type");
+		iniload_bad(&x->ini, "[prices] '%s': unknown %s (business: new renew "
+			"change reissue; certificate: org legal_rep personal)",
+			iniload_quote(name, q, sizeof(q)),
+			b < 0 ? "business type" : "certificate type");
 		return;
 	}
 	if (x->price_seen[b][t]) {
-		hc_err(x, x->lineno, "[prices] %s is set again (first on line %d)", name,
-		       x->price_seen[b][t]);
+		iniload_bad(&x->ini, "[prices] %s is set again (first on line %d)", name,
+			x->price_seen[b][t]);
 		return;
 	}
-	x->price_seen[b][t] = x->lineno;
-	if (!hc_long(v, &n) || n < 1 || n > HC_PRICE_MAX) {
-		hc_err(x, x->lineno, "[prices] %s: '%s' must be whole fen, 1..%lld",
-		       name, hc_quote(v, q, sizeof(q)), HC_PRICE_MAX);
+	x->price_seen[b][t] = x->ini.lineno;
+	if (iniload_long(v, &n) != 0 || n < 1 || n > HC_PRICE_MAX) {
+		iniload_bad(&x->ini, "[prices] %s: '%s' must be whole fen, 1..%lld",
+			name, iniload_quote(v, q, sizeof(q)), HC_PRICE_MAX);
 		return;
 	}
 	x->c->price_fen[b][t] = n;
+}
+
+/* Index of section.name in hc_keys[], HC_NKEYS when it is not there. */
+static size_t hc_find(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < HC_NKEYS; i++)
+		if (!strcmp(hc_keys[i].section, section) && !strcmp(hc_keys[i].name, name))
+			break;
+	return i;
 }
 
 /* inih callback: one key. Always goes on; problems are collected. */
 static int hc_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct hc_ctx *x = user;
-	char q[HC_QUOTE_SIZE];
+	char q[INILOAD_QUOTE_SIZE];
 	size_t i;
 
 	if (!section[0]) {
-		hc_err(x, x->lineno, "key '%s' is outside any [section]", hc_quote(name, q, sizeof(q)));
+		iniload_bad(&x->ini,
+			"key '%s' is outside any [section]", iniload_quote(name, q, sizeof(q)));
 		return 1;
 	}
 	if (!strcmp(section, "prices")) {
@@ -355,28 +257,37 @@ static int hc_handler(void *user, const char *section, const char *name, const c
 	    strcmp(section, "sessions")) {
 		if (strcmp(x->unknown_sect, section) != 0) {
 			snprintf(x->unknown_sect, sizeof(x->unknown_sect), "%s", section);
-			hc_err(x, x->lineno, "unknown section [%s]", hc_quote(section, q, sizeof(q)));
+			iniload_bad(&x->ini,
+				"unknown section [%s]", iniload_quote(section, q, sizeof(q)));
 		}
 		return 1;
 	}
-	for (i = 0; i < HC_NKEYS; i++)
-		if (!strcmp(hc_keys[i].section, section) && !strcmp(hc_keys[i].name, name))
-			break;
+	i = hc_find(section, name);
 	if (i == HC_NKEYS) {
-		hc_err(x, x->lineno, "unknown key '%s' in [%s]", hc_quote(name, q, sizeof(q)), section);
+		iniload_bad(&x->ini,
+			"unknown key '%s' in [%s]", iniload_quote(name, q, sizeof(q)), section);
 		return 1;
 	}
 	if (x->seen[i]) {
-		hc_err(x, x->lineno, "[%s] %s is set again (first on line %d)", section, name,
-		       x->seen[i]);
+		iniload_bad(&x->ini, "[%s] %s is set again (first on line %d)", section, name,
+			x->seen[i]);
 		return 1;
 	}
-	x->seen[i] = x->lineno;
-	hc_set(x, &hc_keys[i], value);
+	x->seen[i] = x->ini.lineno;
+	x->bad[i] = !hc_set(x, &hc_keys[i], value);
 	return 1;
 }
 
-/* Checks that span keys. */
+/* Whether section.name was set to a bad value (already reported). */
+static bool hc_was_bad(const struct hc_ctx *x, const char *section, const char *name)
+{
+	size_t i = hc_find(section, name);
+
+	assert(i < HC_NKEYS);
+	return x->bad[i];
+}
+
+/* Checks that span keys; a key reported as bad is not blamed again. */
 static void hc_finish(struct hc_ctx *x)
 {
 	struct hubcfg *c = x->c;
@@ -385,15 +296,16 @@ static void hc_finish(struct hc_ctx *x)
 	for (b = 0; b < CA_BIZ__N; b++)
 		for (t = 0; t < CA_CERT__N; t++)
 			if (!x->price_seen[b][t])
-				hc_err(x, 0, "[prices] %s.%s is missing (every business and "
-				       "certificate type needs a price per key, in fen)",
-				       ca_business_id((enum ca_business)b),
-				       ca_cert_type_id((enum ca_cert_type)t));
-	if (c->demo_code[0] && c->mode != HUB_MODE_DEMO)
-		hc_err(x, x->code_line, "[sms] demo_code is only allowed with [hub] mode = demo "
-		       "(mode is %s)", hubcfg_mode_name(c->mode));
-	if ((!c->cert[0]) != (!c->key[0]))
-		hc_err(x, 0, "[hub] cert and key go together: give both or neither");
+				iniload_err(&x->ini, 0, "[prices] %s.%s is missing (every business "
+					    "and certificate type needs a price per key, in fen)",
+					    ca_business_id((enum ca_business)b),
+					    ca_cert_type_id((enum ca_cert_type)t));
+	if (c->demo_code[0] && c->mode != HUB_MODE_DEMO && !hc_was_bad(x, "hub", "mode"))
+		iniload_err(&x->ini, x->code_line, "[sms] demo_code is only allowed with [hub] "
+			    "mode = demo (mode is %s)", hubcfg_mode_name(c->mode));
+	if ((!c->cert[0]) != (!c->key[0]) && !hc_was_bad(x, "hub", "cert") &&
+	    !hc_was_bad(x, "hub", "key"))
+		iniload_err(&x->ini, 0, "[hub] cert and key go together: give both or neither");
 }
 
 void hubcfg_defaults(struct hubcfg *c)
@@ -425,9 +337,7 @@ void hubcfg_defaults(struct hubcfg *c)
 ca_err hubcfg_load(struct hubcfg *c, const char *path, char *err, size_t errlen)
 {
 	struct hc_ctx *x;
-	int saved_max, rc;
-	bool saved_multi, saved_stop;
-	ca_err ret = CA_OK;
+	ca_err ret;
 
 	assert(c && path);
 	hubcfg_defaults(c);
@@ -437,45 +347,12 @@ ca_err hubcfg_load(struct hubcfg *c, const char *path, char *err, size_t errlen)
 	if (!x)
 		return CA_ERR_NOMEM;
 	x->c = c;
-	x->path = path;
-	x->err = err;
-	x->errlen = err ? errlen : 0;
-	x->f = fopen(path, "r");
-	if (!x->f) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		ret = CA_ERR_IO;
-		goto out;
+	/* No section list: an unknown section is reported at its first key. */
+	ret = iniload_parse(&x->ini, path, NULL, HC_LINE_MAX, err, errlen, hc_handler, x);
+	if (ret == CA_OK) {
+		hc_finish(x);
+		ret = iniload_result(&x->ini);
 	}
-	saved_max = ini_max_line;
-	saved_multi = ini_allow_multiline;
-	saved_stop = ini_stop_on_first_error;
-	ini_max_line = HC_LINE_MAX;
-	ini_allow_multiline = false;
-	ini_stop_on_first_error = false;
-	rc = ini_parse_stream(hc_read_line, x, hc_handler, x);
-	ini_max_line = saved_max;
-	ini_allow_multiline = saved_multi;
-	ini_stop_on_first_error = saved_stop;
-	if (x->read_errno || rc < 0) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: read error: %s", path,
-				 strerror(x->read_errno ? x->read_errno : EIO));
-		ret = CA_ERR_IO;
-		goto out;
-	}
-	if (rc > 0)
-		hc_err(x, rc, "expected 'key = value', a [section] or a comment");
-	hc_finish(x);
-	if (x->nerr) {
-		if (x->dropped && err && errlen > x->used)
-			snprintf(err + x->used, errlen - x->used, "%s%s: %d more problems not shown",
-				 x->used ? "\n" : "", path, x->dropped);
-		ret = CA_ERR_CONFIG;
-	}
-out:
-	if (x->f)
-		fclose(x->f);
 	free(x);
 	return ret;
 }

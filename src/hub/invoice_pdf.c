@@ -137,6 +137,26 @@ static void line(cairo_t *cr, double x0, double y0, double x1, double y1)
 	cairo_stroke(cr);
 }
 
+/* The invoice's two inks: red for the frame and the captions, near-black
+ * for what is filled in. */
+static void ink_frame(cairo_t *cr)
+{
+	cairo_set_source_rgb(cr, 0.55, 0.12, 0.10);
+}
+
+static void ink_text(cairo_t *cr)
+{
+	cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+}
+
+/* A framed box, in the frame ink. */
+static void box(cairo_t *cr, double x, double y, double w, double h)
+{
+	ink_frame(cr);
+	cairo_rectangle(cr, x, y, w, h);
+	cairo_stroke(cr);
+}
+
 /* "1234.50" of fen (no sign: amounts are positive). */
 static void yuan(int64_t fen, char *buf, size_t n)
 {
@@ -185,14 +205,14 @@ static void draw_page(cairo_t *cr, const struct invoice_doc *d)
 
 	cairo_set_source_rgb(cr, 1, 1, 1);
 	cairo_paint(cr);
-	cairo_set_source_rgb(cr, 0.55, 0.12, 0.10); /* invoice red for the frame */
+	ink_frame(cr);
 	cairo_set_line_width(cr, 0.8);
 
 	text(cr, A4_W / 2, 78, 22, CENTRE, "电子发票（普通发票）");
 	line(cr, A4_W / 2 - 110, 88, A4_W / 2 + 110, 88);
 	line(cr, A4_W / 2 - 110, 91, A4_W / 2 + 110, 91);
 
-	cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+	ink_text(cr);
 	text(cr, r - 150, 112, 10, LEFT, "发票号码：");
 	text(cr, r - 100, 112, 10, LEFT, d->number);
 	text(cr, r - 150, 128, 10, LEFT, "开票日期：");
@@ -200,7 +220,7 @@ static void draw_page(cairo_t *cr, const struct invoice_doc *d)
 
 	/* Buyer and seller. */
 	y = 142;
-	cairo_set_source_rgb(cr, 0.55, 0.12, 0.10);
+	ink_frame(cr);
 	party(cr, l, y, w / 2, 104, "购买方信息", d->buyer, d->buyer_uscc);
 	party(cr, l + w / 2, y, w / 2, 104, "销售方信息", d->seller, d->seller_uscc);
 
@@ -212,7 +232,7 @@ static void draw_page(cairo_t *cr, const struct invoice_doc *d)
 		text(cr, (col[i] + col[i + 1]) / 2, y + 18, 10, CENTRE, heads[i]);
 	line(cr, l, y + 26, r, y + 26);
 	ty = y + 48;
-	cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+	ink_text(cr);
 	yuan(d->unit_fen, unit, sizeof(unit));
 	yuan(d->amount_fen, amount, sizeof(amount));
 	snprintf(qty, sizeof(qty), "%d", d->quantity);
@@ -222,33 +242,29 @@ static void draw_page(cairo_t *cr, const struct invoice_doc *d)
 	text(cr, col[4] - 6, ty, 10, RIGHT, qty);
 	text(cr, col[5] - 6, ty, 10, RIGHT, unit);
 	text(cr, col[6] - 6, ty, 10, RIGHT, amount);
-	cairo_set_source_rgb(cr, 0.55, 0.12, 0.10);
+	ink_frame(cr);
 	line(cr, l, y + 124, r, y + 124);
 	text(cr, (col[0] + col[1]) / 2, y + 142, 10, CENTRE, "合　　计");
-	cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+	ink_text(cr);
 	snprintf(total, sizeof(total), "¥%s", amount);
 	text(cr, col[6] - 6, y + 142, 10, RIGHT, total);
 
 	/* Total in words and figures. */
 	y += 150;
-	cairo_set_source_rgb(cr, 0.55, 0.12, 0.10);
-	cairo_rectangle(cr, l, y, w, 32);
-	cairo_stroke(cr);
+	box(cr, l, y, w, 32);
 	text(cr, l + 8, y + 21, 10, LEFT, "价税合计（大写）");
-	cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+	ink_text(cr);
 	text(cr, l + 100, y + 21, 11, LEFT, d->amount_upper);
-	cairo_set_source_rgb(cr, 0.55, 0.12, 0.10);
+	ink_frame(cr);
 	text(cr, r - 130, y + 21, 10, LEFT, "（小写）");
-	cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+	ink_text(cr);
 	text(cr, r - 8, y + 21, 11, RIGHT, total);
 
 	/* Note. */
 	y += 32;
-	cairo_set_source_rgb(cr, 0.55, 0.12, 0.10);
-	cairo_rectangle(cr, l, y, w, 48);
-	cairo_stroke(cr);
+	box(cr, l, y, w, 48);
 	text(cr, l + 8, y + 20, 10, LEFT, "备注");
-	cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+	ink_text(cr);
 	text(cr, l + 48, y + 20, 9, LEFT, d->note);
 
 	y += 48;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/worker.h"
 #include "core/clock.h"
 #include "core/codec.h"
 #include "core/log.h"
@@ -39,11 +40,8 @@ struct hubpay {
 	struct paysim *sim;         /* the built-in provider, owned */
 	struct pay_provider *prov;  /* the provider in use (the simulator's) */
 	pthread_mutex_t create_mu;  /* one order creation at a time */
-	pthread_mutex_t mu;         /* guards stop */
-	pthread_cond_t cv;          /* wakes the sweep to stop */
-	bool stop;                  /* hubpay_free was called */
+	struct worker sweeper;      /* the sweep thread, every HUBPAY_SWEEP_MS */
 	bool started;               /* the sweep thread runs */
-	pthread_t sweeper;          /* the sweep thread */
 };
 
 /* Banks of the 个人网银 method: id and the name the bank page shows. */
@@ -299,8 +297,9 @@ static ca_err on_notify(void *ctx, const struct pay_order *n)
 
 /* ---- the sweep ---- */
 
-static void sweep(struct hubpay *hp)
+static void sweep(void *arg)
 {
+	struct hubpay *hp = arg;
 	char (*nos)[PAY_TRADE_NO_MAX + 1] = malloc(SWEEP_BATCH * sizeof(*nos));
 	size_t n = 0, i;
 
@@ -316,28 +315,9 @@ static void sweep(struct hubpay *hp)
 	free(nos);
 }
 
-static void *sweep_main(void *arg)
-{
-	struct hubpay *hp = arg;
-	struct timespec dl;
-
-	pthread_mutex_lock(&hp->mu);
-	while (!hp->stop) {
-		pthread_mutex_unlock(&hp->mu);
-		sweep(hp);
-		pthread_mutex_lock(&hp->mu);
-		dl = ca_mono_after(HUBPAY_SWEEP_MS);
-		while (!hp->stop && pthread_cond_timedwait(&hp->cv, &hp->mu, &dl) != ETIMEDOUT)
-			;
-	}
-	pthread_mutex_unlock(&hp->mu);
-	return NULL;
-}
-
 ca_err hubpay_new(struct hub *hub, struct hubpay **out)
 {
 	struct hubpay *hp = calloc(1, sizeof(*hp));
-	pthread_condattr_t ca;
 
 	*out = NULL;
 	if (!hp)
@@ -350,11 +330,6 @@ ca_err hubpay_new(struct hub *hub, struct hubpay **out)
 	}
 	hp->prov = paysim_provider(hp->sim);
 	pthread_mutex_init(&hp->create_mu, NULL);
-	pthread_mutex_init(&hp->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&hp->cv, &ca);
-	pthread_condattr_destroy(&ca);
 	*out = hp;
 	return CA_OK;
 }
@@ -362,7 +337,7 @@ ca_err hubpay_new(struct hub *hub, struct hubpay **out)
 ca_err hubpay_start(struct hubpay *hp)
 {
 	if (!hp->started) {
-		if (pthread_create(&hp->sweeper, NULL, sweep_main, hp) != 0)
+		if (worker_every(&hp->sweeper, HUBPAY_SWEEP_MS, sweep, hp) != 0)
 			return CA_ERR_NOMEM;
 		hp->started = true;
 	}
@@ -373,16 +348,9 @@ void hubpay_free(struct hubpay *hp)
 {
 	if (!hp)
 		return;
-	if (hp->started) {
-		pthread_mutex_lock(&hp->mu);
-		hp->stop = true;
-		pthread_cond_broadcast(&hp->cv);
-		pthread_mutex_unlock(&hp->mu);
-		pthread_join(hp->sweeper, NULL);
-	}
+	if (hp->started)
+		worker_stop(&hp->sweeper);
 	paysim_free(hp->sim); /* joins the delivery thread: no notification after this */
-	pthread_cond_destroy(&hp->cv);
-	pthread_mutex_destroy(&hp->mu);
 	pthread_mutex_destroy(&hp->create_mu);
 	free(hp);
 }
@@ -544,8 +512,7 @@ static void order_create(struct http_req *rq, struct http_resp *rs)
 	http_reply(rs, 200, order_json(&w->p, NULL));
 	goto out;
 store_error:
-	http_error(rs, 500, "internal", "store error; retry later");
-	rs->retry_after = 5;
+	api_store_error(rs);
 out:
 	if (locked)
 		pthread_mutex_unlock(&hp->create_mu);
@@ -588,8 +555,7 @@ static void order_get(struct http_req *rq, struct http_resp *rs)
 	if (!e)
 		e = hubdb_app_get(hub->db, w->p.o.app_id, &w->app);
 	if (e) {
-		http_error(rs, 500, "internal", "store error; retry later");
-		rs->retry_after = 5;
+		api_store_error(rs);
 		goto out;
 	}
 	http_reply(rs, 200, order_json(&w->p, &w->app));

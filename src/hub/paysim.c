@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/worker.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/uuid.h"
@@ -34,11 +35,8 @@ struct paysim {
 	void *ctx;                /* its argument */
 	atomic_int fail_closes;   /* injected close failures left */
 	atomic_int fail_queries;  /* injected query failures left */
-	pthread_mutex_t mu;       /* guards stop */
-	pthread_cond_t cv;        /* wakes the thread to stop */
-	bool stop;                /* paysim_free was called */
+	struct worker delivery;   /* the delivery thread, every PAYSIM_TICK_MS */
 	bool started;             /* the thread runs */
-	pthread_t thread;         /* the delivery thread */
 };
 
 static struct paysim *self(struct pay_provider *p)
@@ -239,8 +237,9 @@ void paysim_fail_queries(struct paysim *s, int n)
 }
 
 /* Deliver what is due now. */
-static void deliver_due(struct paysim *s)
+static void deliver_due(void *arg)
 {
+	struct paysim *s = arg;
 	struct hubdb_notice due[NOTICE_BATCH];
 	struct pay_order o;
 	size_t n = 0, i;
@@ -274,28 +273,9 @@ static void deliver_due(struct paysim *s)
 	}
 }
 
-static void *delivery_main(void *arg)
-{
-	struct paysim *s = arg;
-	struct timespec dl;
-
-	pthread_mutex_lock(&s->mu);
-	while (!s->stop) {
-		pthread_mutex_unlock(&s->mu);
-		deliver_due(s);
-		pthread_mutex_lock(&s->mu);
-		dl = ca_mono_after(PAYSIM_TICK_MS);
-		while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &dl) != ETIMEDOUT)
-			;
-	}
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
-}
-
 struct paysim *paysim_new(struct hubdb *db, pay_notify_fn fn, void *ctx)
 {
 	struct paysim *s = calloc(1, sizeof(*s));
-	pthread_condattr_t ca;
 
 	if (!s)
 		return NULL;
@@ -309,11 +289,6 @@ struct paysim *paysim_new(struct hubdb *db, pay_notify_fn fn, void *ctx)
 	s->ctx = ctx;
 	atomic_init(&s->fail_closes, 0);
 	atomic_init(&s->fail_queries, 0);
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cv, &ca);
-	pthread_condattr_destroy(&ca);
 	return s;
 }
 
@@ -326,7 +301,7 @@ ca_err paysim_start(struct paysim *s)
 {
 	if (s->started)
 		return CA_OK;
-	if (pthread_create(&s->thread, NULL, delivery_main, s) != 0)
+	if (worker_every(&s->delivery, PAYSIM_TICK_MS, deliver_due, s) != 0)
 		return CA_ERR_NOMEM;
 	s->started = true;
 	return CA_OK;
@@ -336,14 +311,7 @@ void paysim_free(struct paysim *s)
 {
 	if (!s)
 		return;
-	if (s->started) {
-		pthread_mutex_lock(&s->mu);
-		s->stop = true;
-		pthread_cond_broadcast(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-		pthread_join(s->thread, NULL);
-	}
-	pthread_cond_destroy(&s->cv);
-	pthread_mutex_destroy(&s->mu);
+	if (s->started)
+		worker_stop(&s->delivery);
 	free(s);
 }

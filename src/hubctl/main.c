@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/bodybuf.h"
 #include "common/paths.h"
 #include "core/version.h"
 #include "core/cst.h"
@@ -127,20 +128,11 @@ static size_t on_data(char *d, size_t size, size_t nmemb, void *ud)
 {
 	struct buf *b = ud;
 	size_t n = size * nmemb;
-	char *q;
+	ca_err e = bodybuf_append(&b->p, &b->n, d, n, RESP_MAX);
 
-	if (b->n + n > RESP_MAX) {
+	if (e == CA_ERR_TOO_LONG)
 		b->over = true;
-		return 0;
-	}
-	q = realloc(b->p, b->n + n + 1);
-	if (!q)
-		return 0;
-	b->p = q;
-	memcpy(b->p + b->n, d, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-	return n;
+	return e ? 0 : n;
 }
 
 /*

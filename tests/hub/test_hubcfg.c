@@ -234,6 +234,57 @@ static void test_bad_value_quoted_by_whole_characters(void **ctx)
 	assert_non_null(strstr(err, "[log] level: 'a?[2Jb' is not error"));
 }
 
+/* Load prices plus text; expect exactly one message, naming the file and
+ * line (0: the file only). */
+static void assert_one_err(const char *text, int line, const char *needle)
+{
+	char full[4096], err[4096], want[32];
+	const char *p;
+	struct hubcfg c;
+	int lines = 1;
+
+	snprintf(full, sizeof(full), "%s%s", prices, text);
+	assert_int_equal(load(full, &c, err, sizeof(err)), CA_ERR_CONFIG);
+	for (p = err; *p; p++)
+		lines += *p == '\n';
+	if (lines != 1)
+		fail_msg("one bad line, %d messages:\n%s", lines, err);
+	snprintf(want, sizeof(want), line ? ":%d: " : ": ", line);
+	if (!strstr(err, "hubcfg-") || !strstr(err, want) || !strstr(err, needle))
+		fail_msg("want \"%s...%s\", got:\n%s", want, needle, err);
+}
+
+static void test_each_bad_line_reported_once(void **ctx)
+{
+	char text[2048];
+
+	(void)ctx;
+	/* A bad value is not blamed again by the checks across keys (the
+	 * prices take lines 1-13). */
+	assert_one_err("[hub]\nmode = demox\n[sms]\ndemo_code = 123456\n", 15,
+		       "[hub] mode: 'demox'");
+	assert_one_err("[hub]\ncert = /c\x01\nkey = /k\n", 15, "cert: control character");
+	assert_one_err("[hub]\ncert = /c\nkey = /k\x01\n", 16, "key: control character");
+	/* Lines inih would refuse: each at its own line, in order, once. */
+	assert_one_err("[hub]\njust words\nport = 1\n", 15, "expected 'key = value'");
+	assert_one_err("[hub]\nport = 1\n[sms\n", 16, "without ']'");
+	memset(text, 'x', sizeof(text));
+	memcpy(text, "[hub]\nlisten = ", 15);
+	text[sizeof(text) - 2] = '\n';
+	text[sizeof(text) - 1] = '\0';
+	assert_one_err(text, 15, "line too long");
+	/* Two malformed lines: both told (inih alone told the first only). */
+	{
+		char err[4096];
+		struct hubcfg c;
+
+		snprintf(text, sizeof(text), "%s[hub]\nwords\nmore words\n", prices);
+		assert_int_equal(load(text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+		assert_non_null(strstr(err, ":15: expected"));
+		assert_non_null(strstr(err, ":16: expected"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_limits_keys_defaults_and_checks),
 		cmocka_unit_test(test_binding_days_default_and_range),
 		cmocka_unit_test(test_bad_value_quoted_by_whole_characters),
+		cmocka_unit_test(test_each_bad_line_reported_once),
 	};
 
 	return cmocka_run_group_tests_name("hub/hubcfg", tests, NULL, NULL);

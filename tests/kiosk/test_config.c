@@ -596,6 +596,54 @@ static void test_config_malformed_lines_reported(void **state)
 	assert_err_at(&l, 3, "expected 'key = value'");
 }
 
+/* Load text (len bytes); expect exactly one message, on line. */
+static void assert_one_err(const char *text, size_t len, int line,
+			   const char *needle)
+{
+	struct loaded l;
+
+	if (load_n(&l, text, len) != CA_ERR_CONFIG)
+		fail_msg("accepted:\n%s", text);
+	assert_err_at(&l, line, needle);
+	if (err_lines(l.err) != 1)
+		fail_msg("one bad line, %d messages:\n%s", err_lines(l.err),
+			 l.err);
+}
+
+static void assert_one_err_s(const char *text, int line, const char *needle)
+{
+	assert_one_err(text, strlen(text), line, needle);
+}
+
+static void test_config_each_bad_line_reported_once(void **state)
+{
+	static const char nul[] = "[kiosk]\nid = a\0b\nmaint_pin = 1234\n";
+	char text[2048];
+
+	(void)state;
+	/* A bad value is not blamed again by the checks across keys. */
+	assert_one_err_s("[screen]\norientation = sideways\nwidth = 2000\n", 2,
+			 "orientation: 'sideways'");
+	assert_one_err_s("[dispenser]\nslots = 99\nstock = 1, 2, 3\n", 2,
+			 "slots: 99 is out of range");
+	assert_one_err_s("[dispenser]\ndriver = serial\ndevice = /dev/tty\x01\n",
+			 3, "device: control character");
+	assert_one_err_s("[server]\nconnect_timeout_ms = 5000\n"
+			 "total_timeout_ms = 50\n", 3, "total_timeout_ms: 50");
+	/* A line the reader refuses is not refused again by inih. */
+	assert_one_err_s("[kiosk]\nid = a\n[server\n", 3, "without ']'");
+	assert_one_err_s("[kiosk]\nid = a\njust words\n", 3,
+			 "expected 'key = value'");
+	assert_one_err(nul, sizeof(nul) - 1, 2, "NUL byte");
+	memset(text, 'x', sizeof(text));
+	memcpy(text, "[kiosk]\nid = ", 13);
+	text[sizeof(text) - 1] = '\n';
+	assert_one_err(text, sizeof(text), 2, "line too long");
+	/* An unknown section once, at its header, not at each key. */
+	assert_one_err_s("[kiosk]\n[display]\nwidth = 5\nheight = 6\n", 2,
+			 "unknown section [display]");
+}
+
 static void test_config_duplicate_key_is_error_first_value_kept(void **state)
 {
 	struct loaded l;
@@ -922,6 +970,7 @@ int main(void)
 		cmocka_unit_test(test_config_unknown_key_reported_with_line),
 		cmocka_unit_test(test_config_key_outside_any_section),
 		cmocka_unit_test(test_config_malformed_lines_reported),
+		cmocka_unit_test(test_config_each_bad_line_reported_once),
 		cmocka_unit_test(
 			test_config_duplicate_key_is_error_first_value_kept),
 		cmocka_unit_test(

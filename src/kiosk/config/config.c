@@ -1,20 +1,19 @@
 /*
  * config.c - load the kiosk's INI file with inih, strictly.
  *
- * How a file is read:
+ * How a file is read: iniload_parse() (src/common/iniload.c, shared with
+ * the hub's loader) runs inih over it; its reader reports the lines inih must
+ * not see (too long, NUL bytes, a '[' without ']', neither a comment nor
+ * "key = value") and unknown [sections] (cfg_sections[]). inih then calls
+ * cfg_handler() for each key; the handler finds the key in cfg_keys[] and
+ * validates the value. After the parse, cfg_finish() runs the checks that
+ * span keys (timeouts, screen shape, dispenser); it skips a key already
+ * reported as bad, so one bad line is one problem.
  *
- *   ini_parse_stream() pulls physical lines through cfg_read_line(), our
- *   fgets-style reader. It counts lines (Debian's libinih gives the handler
- *   no line number), and it checks each line's shape before inih sees it:
- *   over-long lines, NUL bytes, a '[' without ']', a line that is neither a
- *   comment nor "key = value", and unknown [sections] are reported there and
- *   handed to inih as an empty line. inih then calls cfg_handler() for each
- *   key; the handler finds the key in cfg_keys[] and validates the value.
- *   After the parse, checks that span keys run (timeouts, screen shape).
- *
- * Every problem is collected as "path:LINE: message" (all of them, up to the
- * caller's buffer; the last line counts what did not fit), and the load
- * fails with CA_ERR_CONFIG. Good values are kept even then.
+ * Every problem is one "path:LINE: message" line, told by iniload_err()
+ * alone (all of them, up to the caller's buffer; the last line counts what
+ * did not fit), and the load fails with CA_ERR_CONFIG. Good values are kept
+ * even then. Nothing here prints or logs: the caller shows the buffer.
  *
  * Rules that are not obvious from config.h (docs/config.md says the same):
  *   - section and key names are case-sensitive; booleans and enum values
@@ -26,26 +25,19 @@
  *     1080x1920, landscape 1920x1080; a shape that contradicts the
  *     orientation (landscape narrower than tall, portrait wider than tall)
  *     is an error.
- *
- * inih's line length and multi-line mode are process-wide settings in
- * Debian's build (ini_max_line, ini_allow_multiline); config_load sets them
- * for its parse and restores them, so it is not safe to run beside another
- * inih parse in a second thread (the kiosk loads its config once, at start).
  */
 #include "config.h"
 
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "common/iniline.h"
+#include "common/iniload.h"
 #include "common/paths.h"
 #include "core/sign.h"
 #include "core/utf8.h"
@@ -53,13 +45,6 @@
 /* Longest physical line accepted, newline included. Room for a key, a
  * CONFIG_PATH_MAX value and a comment. */
 #define CFG_LINE_MAX 1024
-
-/* Bytes kept free at the end of the caller's error buffer for the final
- * "N more problems" line. */
-#define CFG_ERR_RESERVE 96
-
-/* How much of a bad value an error message quotes, in code points. */
-#define CFG_QUOTE_CHARS 40
 
 /* Default screen sizes by orientation. */
 #define CFG_PORTRAIT_W 1080
@@ -199,209 +184,18 @@ static const struct cfg_key cfg_keys[K__N] = {
 };
 
 static const char *const cfg_sections[] = {
-	"kiosk", "server", "screen", "timeouts", "log", "dispenser", "privacy",
+	"kiosk", "server", "screen", "timeouts", "log", "dispenser", "privacy", NULL,
 };
 
-/* State of one config_load: the reader's position and the error list. */
+/* State of one config_load: the shared reader and problem list, and what
+ * the checks across keys need. */
 struct cfg_ctx {
+	struct iniload ini;      /* position in the file, problems found */
 	struct config *c;        /* what is being filled */
-	const char *path;        /* file name, for messages */
-	FILE *f;                 /* the open file */
-	int lineno;              /* physical line last handed to inih */
-	int read_errno;          /* errno of a read error, 0 if none */
-	char *err;               /* caller's message buffer (may be NULL) */
-	size_t errlen;           /* its size */
-	size_t errused;          /* bytes in it, without the NUL */
-	int nerr;                /* problems found */
-	int dropped;             /* problems that did not fit err */
 	int seen[K__N];          /* line where each key was first set, 0 = never */
 	bool bad[K__N];          /* key was set to a bad value */
 	int stock_n;             /* values in [dispenser] stock, when set */
 };
-
-/* Record one problem at line (0: no line) for the caller's message buffer. */
-__attribute__((format(printf, 3, 4)))
-static void cfg_err(struct cfg_ctx *x, int line, const char *fmt, ...)
-{
-	char text[512], one[1024];
-	size_t len, need;
-	va_list ap;
-
-	x->nerr++;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (line > 0)
-		snprintf(one, sizeof(one), "%s:%d: %s", x->path, line, text);
-	else
-		snprintf(one, sizeof(one), "%s: %s", x->path, text);
-	len = strlen(one);
-	need = len + (x->errused ? 1 : 0);
-	if (!x->err || x->errused + need + CFG_ERR_RESERVE >= x->errlen) {
-		x->dropped++;
-		return;
-	}
-	if (x->errused)
-		x->err[x->errused++] = '\n';
-	memcpy(x->err + x->errused, one, len + 1);
-	x->errused += len;
-}
-
-/* Finish the message buffer: say how many problems did not fit. */
-static void cfg_err_finish(struct cfg_ctx *x)
-{
-	size_t room;
-
-	if (!x->dropped || !x->err || x->errlen == 0)
-		return;
-	room = x->errlen - x->errused;
-	snprintf(x->err + x->errused, room, "%s%s: %d more problem%s not shown",
-		 x->errused ? "\n" : "", x->path, x->dropped,
-		 x->dropped == 1 ? "" : "s");
-}
-
-/* Copy a bad value into q (size n) for a message: at most CFG_QUOTE_CHARS
- * code points, control bytes as '?', "..." when cut. */
-static const char *cfg_quote(const char *v, char *q, size_t n)
-{
-	size_t len, i;
-
-	assert(n > 4);
-	len = utf8_copy(q, n - 3, v, CFG_QUOTE_CHARS);
-	for (i = 0; i < len; i++)
-		if ((unsigned char)q[i] < 0x20 || q[i] == 0x7f)
-			q[i] = '?';
-	if (v[len] != '\0')
-		memcpy(q + len, "...", 4);
-	return q;
-}
-
-/* True when name is one of the known sections. */
-static bool cfg_section_known(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(cfg_sections) / sizeof(cfg_sections[0]); i++)
-		if (strcmp(name, cfg_sections[i]) == 0)
-			return true;
-	return false;
-}
-
-/* Where inih's scan for one of chars stops: at one of them, at an inline
- * comment (';' after white space), or at the end of s. */
-static const char *cfg_scan(const char *s, const char *chars)
-{
-	bool was_space = false;
-
-	for (; *s; s++) {
-		if (strchr(chars, *s) || (was_space && *s == ';'))
-			break;
-		was_space = isspace((unsigned char)*s) != 0;
-	}
-	return s;
-}
-
-/*
- * Check the shape of the physical line s (NUL-terminated, may end in '\n').
- * Returns false after reporting a problem: the line must not reach inih.
- */
-static bool cfg_check_line(struct cfg_ctx *x, const char *s)
-{
-	const char *end;
-	char name[CFG_QUOTE_CHARS * 4 + 4];
-
-	if (x->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
-		s += 3; /* UTF-8 BOM; inih skips it as well */
-	while (isspace((unsigned char)*s))
-		s++;
-	if (*s == '\0' || *s == ';' || *s == '#')
-		return true;
-	if (*s == '[') {
-		size_t len;
-		char sect[64];
-
-		end = cfg_scan(s + 1, "]");
-		if (*end != ']') {
-			cfg_err(x, x->lineno, "section header without ']'");
-			return false;
-		}
-		len = (size_t)(end - (s + 1));
-		if (len < sizeof(sect)) {
-			memcpy(sect, s + 1, len);
-			sect[len] = '\0';
-			if (cfg_section_known(sect))
-				return true;
-		} else {
-			memcpy(sect, s + 1, sizeof(sect) - 1);
-			sect[sizeof(sect) - 1] = '\0';
-		}
-		/* Still hand the header to inih, so that the keys below it
-		 * are known to be in this (unknown, reported) section. */
-		cfg_err(x, x->lineno, "unknown section [%s]",
-			cfg_quote(sect, name, sizeof(name)));
-		return true;
-	}
-	end = cfg_scan(s, "=:");
-	if (*end != '=' && *end != ':') {
-		cfg_err(x, x->lineno, "expected 'key = value', a [section] "
-			"or a comment");
-		return false;
-	}
-	return true;
-}
-
-/*
- * The fgets-style reader for ini_parse_stream: one physical line into str
- * (size num) per call, counting lines. A line inih must not see (too long,
- * NUL byte, bad shape) is reported and replaced by an empty line, so the
- * line numbers of inih and ours stay the same.
- */
-static char *cfg_read_line(char *str, int num, void *stream)
-{
-	struct cfg_ctx *x = stream;
-
-	switch (iniline_read(x->f, str, num)) {
-	case INILINE_EOF:
-		return NULL;
-	case INILINE_READ_ERR:
-		x->read_errno = errno ? errno : EIO;
-		return NULL;
-	case INILINE_TOO_LONG:
-		cfg_err(x, ++x->lineno, "line too long (more than %d bytes)", num - 2);
-		return str;
-	case INILINE_NUL:
-		cfg_err(x, ++x->lineno, "NUL byte in line");
-		return str;
-	case INILINE_OK:
-		break;
-	}
-	x->lineno++;
-	if (!cfg_check_line(x, str)) {
-		str[0] = '\n';
-		str[1] = '\0';
-	}
-	return str;
-}
-
-/* Parse a decimal integer that is the whole of v. Returns 0, or ERANGE
- * (too big for long), or EINVAL (not an integer). */
-static int cfg_parse_long(const char *v, long *out)
-{
-	char *end;
-	long n;
-
-	if (!(isdigit((unsigned char)v[0]) ||
-	      (v[0] == '-' && isdigit((unsigned char)v[1]))))
-		return EINVAL;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*end != '\0')
-		return EINVAL;
-	if (errno == ERANGE)
-		return ERANGE;
-	*out = n;
-	return 0;
-}
 
 /* Parse a boolean word into *out; false when v is not one. */
 static bool cfg_parse_bool(const char *v, bool *out)
@@ -419,18 +213,6 @@ static bool cfg_parse_bool(const char *v, bool *out)
 			*out = false;
 			return true;
 		}
-	}
-	return false;
-}
-
-/* True when v has a control byte (or DEL) or, with no_space, white space. */
-static bool cfg_has_ctl(const char *v, bool no_space)
-{
-	for (; *v; v++) {
-		unsigned char ch = (unsigned char)*v;
-
-		if (ch < 0x20 || ch == 0x7f || (no_space && ch == ' '))
-			return true;
 	}
 	return false;
 }
@@ -471,7 +253,7 @@ static const char *cfg_url_problem(const char *v)
 		return "must start with https:// (or http:// for a loopback "
 		       "hub)";
 	}
-	if (cfg_has_ctl(v, true))
+	if (iniload_has_ctl(v, true))
 		return "must not contain spaces or control characters";
 	end = auth + strcspn(auth, "/?#");
 	if (memchr(auth, '@', (size_t)(end - auth)))
@@ -581,189 +363,169 @@ static const char *cfg_stock_problem(const char *v, int *out, int *n)
 	return NULL;
 }
 
+/* The names of an enum kind's values, in the order of its enum (counting
+ * from 0), NULL-terminated. */
+static const char *const *cfg_names(enum cfg_kind kind)
+{
+	static const char *const orients[] = { "portrait", "landscape", NULL };
+	static const char *const videos[] = { "auto", "kmsdrm", "wayland", "x11", NULL };
+	static const char *const renderers[] = {
+		"auto", "software", "opengles2", "opengl", NULL,
+	};
+	static const char *const drivers[] = { "none", "sim", "serial", NULL };
+
+	switch (kind) {
+	case CFG_ORIENT:
+		return orients;
+	case CFG_VIDEO:
+		return videos;
+	case CFG_RENDERER:
+		return renderers;
+	default:
+		return drivers;
+	}
+}
+
+_Static_assert(sizeof(enum config_orientation) == sizeof(int) &&
+	       sizeof(enum config_video) == sizeof(int) &&
+	       sizeof(enum config_renderer) == sizeof(int) &&
+	       sizeof(enum config_disp_driver) == sizeof(int),
+	       "cfg_set stores the enum kinds as int");
+
+/* "a, b or c" of names into buf (size n). Returns buf. */
+static const char *cfg_name_list(const char *const *names, char *buf, size_t n)
+{
+	size_t used = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; names[i] && used < n; i++)
+		used += (size_t)snprintf(buf + used, n - used, "%s%s",
+					 i == 0 ? "" : names[i + 1] ? ", " : " or ",
+					 names[i]);
+	return buf;
+}
+
 /* Validate value v for key k and store it in x->c; report what is wrong.
  * Returns true when the value was good. */
 static bool cfg_set(struct cfg_ctx *x, const struct cfg_key *k, const char *v)
 {
 	char *field = (char *)x->c + k->off;
-	char q[CFG_QUOTE_CHARS * 4 + 4];
+	char q[INILOAD_QUOTE_SIZE];
 	size_t len = strlen(v);
 	const char *why;
-	long n;
+	long long n;
 	bool b;
 	int lvl, rc;
 
 	switch (k->kind) {
 	case CFG_ID:
-		if (!sign_device_id_ok(v)) {
-			cfg_err(x, x->lineno, "[%s] %s: '%s' must be 1 to 32 of "
+		if (!sign_device_id_ok(v))
+			return iniload_bad(&x->ini, "[%s] %s: '%s' must be 1 to 32 of "
 				"A-Z a-z 0-9 _ -", k->section, k->name,
-				cfg_quote(v, q, sizeof(q)));
-			return false;
-		}
+				iniload_quote(v, q, sizeof(q)));
 		break;
 	case CFG_DIGITS:
 		if ((len != 0 && (len < 4 || len >= k->size)) ||
-		    strspn(v, "0123456789") != len) {
-			cfg_err(x, x->lineno, "[%s] %s: must be empty or 4 to "
+		    strspn(v, "0123456789") != len)
+			return iniload_bad(&x->ini, "[%s] %s: must be empty or 4 to "
 				"%zu digits", k->section, k->name, k->size - 1);
-			return false;
-		}
 		break;
 	case CFG_PATH:
 	case CFG_PATH0:
 	case CFG_URL:
 	case CFG_PIN:
-		if (len == 0 && k->kind != CFG_PATH0 && k->kind != CFG_PIN) {
-			cfg_err(x, x->lineno, "[%s] %s: must not be empty",
+		if (len == 0 && k->kind != CFG_PATH0 && k->kind != CFG_PIN)
+			return iniload_bad(&x->ini, "[%s] %s: must not be empty",
 				k->section, k->name);
-			return false;
-		}
-		if (len >= k->size) {
-			cfg_err(x, x->lineno, "[%s] %s: value too long (%zu "
+		if (len >= k->size)
+			return iniload_bad(&x->ini, "[%s] %s: value too long (%zu "
 				"bytes, at most %zu)", k->section, k->name,
 				len, k->size - 1);
-			return false;
-		}
-		if (k->kind == CFG_PIN && (why = cfg_pin_problem(v))) {
-			cfg_err(x, x->lineno, "[%s] %s: '%s' %s", k->section,
-				k->name, cfg_quote(v, q, sizeof(q)), why);
-			return false;
-		}
-		if (k->kind == CFG_URL && (why = cfg_url_problem(v))) {
-			cfg_err(x, x->lineno, "[%s] %s: '%s' %s", k->section,
-				k->name, cfg_quote(v, q, sizeof(q)), why);
-			return false;
-		}
-		if (cfg_has_ctl(v, false)) {
-			cfg_err(x, x->lineno, "[%s] %s: control character in "
+		if (k->kind == CFG_PIN && (why = cfg_pin_problem(v)))
+			return iniload_bad(&x->ini, "[%s] %s: '%s' %s", k->section,
+				k->name, iniload_quote(v, q, sizeof(q)), why);
+		if (k->kind == CFG_URL && (why = cfg_url_problem(v)))
+			return iniload_bad(&x->ini, "[%s] %s: '%s' %s", k->section,
+				k->name, iniload_quote(v, q, sizeof(q)), why);
+		if (iniload_has_ctl(v, false))
+			return iniload_bad(&x->ini, "[%s] %s: control character in "
 				"value", k->section, k->name);
-			return false;
-		}
 		break;
 	case CFG_INT:
-		rc = cfg_parse_long(v, &n);
-		if (rc == EINVAL) {
-			cfg_err(x, x->lineno, "[%s] %s: '%s' is not a whole "
+		rc = iniload_long(v, &n);
+		if (rc == EINVAL)
+			return iniload_bad(&x->ini, "[%s] %s: '%s' is not a whole "
 				"number", k->section, k->name,
-				cfg_quote(v, q, sizeof(q)));
-			return false;
-		}
-		if (rc == ERANGE || n < k->min || n > k->max) {
-			cfg_err(x, x->lineno, "[%s] %s: %s is out of range "
+				iniload_quote(v, q, sizeof(q)));
+		if (rc == ERANGE || n < k->min || n > k->max)
+			return iniload_bad(&x->ini, "[%s] %s: %s is out of range "
 				"%ld..%ld", k->section, k->name,
-				cfg_quote(v, q, sizeof(q)), k->min, k->max);
-			return false;
-		}
+				iniload_quote(v, q, sizeof(q)), k->min, k->max);
 		*(int *)(void *)field = (int)n;
 		return true;
 	case CFG_BOOL:
-		if (!cfg_parse_bool(v, &b)) {
-			cfg_err(x, x->lineno, "[%s] %s: '%s' is not true/false,"
+		if (!cfg_parse_bool(v, &b))
+			return iniload_bad(&x->ini, "[%s] %s: '%s' is not true/false,"
 				" yes/no, on/off or 1/0", k->section, k->name,
-				cfg_quote(v, q, sizeof(q)));
-			return false;
-		}
+				iniload_quote(v, q, sizeof(q)));
 		*(bool *)(void *)field = b;
 		return true;
 	case CFG_ORIENT:
-		if (strcasecmp(v, "portrait") == 0) {
-			*(enum config_orientation *)(void *)field =
-				CONFIG_PORTRAIT;
-		} else if (strcasecmp(v, "landscape") == 0) {
-			*(enum config_orientation *)(void *)field =
-				CONFIG_LANDSCAPE;
-		} else {
-			cfg_err(x, x->lineno, "[%s] %s: '%s' is not portrait or"
-				" landscape", k->section, k->name,
-				cfg_quote(v, q, sizeof(q)));
-			return false;
-		}
-		return true;
 	case CFG_VIDEO:
-	case CFG_RENDERER: {
-		static const char *const videos[] = { "auto", "kmsdrm", "wayland", "x11" };
-		static const char *const renderers[] = { "auto", "software", "opengles2", "opengl" };
-		const char *const *names = k->kind == CFG_VIDEO ? videos : renderers;
-		size_t i;
+	case CFG_RENDERER:
+	case CFG_DRIVER: {
+		const char *const *names = cfg_names(k->kind);
+		char list[64];
+		int i;
 
-		/* Both lists have four names, in the order of their enums. */
-		for (i = 0; i < 4; i++)
+		for (i = 0; names[i]; i++)
 			if (strcasecmp(v, names[i]) == 0)
 				break;
-		if (i == 4) {
-			cfg_err(x, x->lineno, "[%s] %s: '%s' is not %s, %s, %s or %s",
-				k->section, k->name, cfg_quote(v, q, sizeof(q)),
-				names[0], names[1], names[2], names[3]);
-			return false;
-		}
-		if (k->kind == CFG_VIDEO)
-			*(enum config_video *)(void *)field = (enum config_video)i;
-		else
-			*(enum config_renderer *)(void *)field = (enum config_renderer)i;
+		if (!names[i])
+			return iniload_bad(&x->ini, "[%s] %s: '%s' is not %s",
+				k->section, k->name, iniload_quote(v, q, sizeof(q)),
+				cfg_name_list(names, list, sizeof(list)));
+		*(int *)(void *)field = i; /* the enums count from 0, as the names */
 		return true;
 	}
 	case CFG_ROTATE:
-		rc = cfg_parse_long(v, &n);
-		if (rc != 0 || (n != 0 && n != 90 && n != 180 && n != 270)) {
-			cfg_err(x, x->lineno, "[%s] %s: '%s' is not 0, 90, 180 or 270 "
+		rc = iniload_long(v, &n);
+		if (rc != 0 || (n != 0 && n != 90 && n != 180 && n != 270))
+			return iniload_bad(&x->ini, "[%s] %s: '%s' is not 0, 90, 180 or 270 "
 				"(degrees, clockwise)", k->section, k->name,
-				cfg_quote(v, q, sizeof(q)));
-			return false;
-		}
+				iniload_quote(v, q, sizeof(q)));
 		*(int *)(void *)field = (int)n;
 		return true;
 	case CFG_LEVEL:
 		lvl = log_level_from_name(v);
-		if (lvl < 0) {
-			cfg_err(x, x->lineno, "[%s] %s: '%s' is not error, warn,"
+		if (lvl < 0)
+			return iniload_bad(&x->ini, "[%s] %s: '%s' is not error, warn,"
 				" info or debug", k->section, k->name,
-				cfg_quote(v, q, sizeof(q)));
-			return false;
-		}
+				iniload_quote(v, q, sizeof(q)));
 		*(enum log_level *)(void *)field = (enum log_level)lvl;
 		return true;
-	case CFG_DRIVER: {
-		static const char *const names[] = { "none", "sim", "serial" };
-		size_t i;
-
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (strcasecmp(v, names[i]) == 0)
-				break;
-		if (i == sizeof(names) / sizeof(names[0])) {
-			cfg_err(x, x->lineno, "[%s] %s: '%s' is not none, sim "
-				"or serial", k->section, k->name,
-				cfg_quote(v, q, sizeof(q)));
-			return false;
-		}
-		*(enum config_disp_driver *)(void *)field =
-			(enum config_disp_driver)i;
-		return true;
-	}
 	case CFG_BAUD: {
 		size_t i;
 
-		rc = cfg_parse_long(v, &n);
+		rc = iniload_long(v, &n);
 		for (i = 0; rc == 0 && i < sizeof(cfg_bauds) /
 		     sizeof(cfg_bauds[0]); i++)
 			if (n == cfg_bauds[i]) {
 				*(int *)(void *)field = (int)n;
 				return true;
 			}
-		cfg_err(x, x->lineno, "[%s] %s: '%s' is not one of 1200, 2400, "
+		return iniload_bad(&x->ini, "[%s] %s: '%s' is not one of 1200, 2400, "
 			"4800, 9600, 19200, 38400, 57600, 115200", k->section,
-			k->name, cfg_quote(v, q, sizeof(q)));
-		return false;
+			k->name, iniload_quote(v, q, sizeof(q)));
 	}
 	case CFG_STOCK: {
 		int vals[CONFIG_DISP_SLOTS_MAX], cnt = 0;
 
 		why = cfg_stock_problem(v, vals, &cnt);
-		if (why) {
-			cfg_err(x, x->lineno, "[%s] %s: '%s' %s", k->section,
-				k->name, cfg_quote(v, q, sizeof(q)), why);
-			return false;
-		}
+		if (why)
+			return iniload_bad(&x->ini, "[%s] %s: '%s' %s", k->section,
+				k->name, iniload_quote(v, q, sizeof(q)), why);
 		memcpy(field, vals, (size_t)cnt * sizeof(int));
 		x->stock_n = cnt;
 		return true;
@@ -780,31 +542,31 @@ static int cfg_handler(void *user, const char *section, const char *name,
 		       const char *value)
 {
 	struct cfg_ctx *x = user;
-	char q[CFG_QUOTE_CHARS * 4 + 4];
+	char q[INILOAD_QUOTE_SIZE];
 	int i;
 
 	if (section[0] == '\0') {
-		cfg_err(x, x->lineno, "key '%s' is outside any [section]",
-			cfg_quote(name, q, sizeof(q)));
+		iniload_err(&x->ini, x->ini.lineno, "key '%s' is outside any [section]",
+			iniload_quote(name, q, sizeof(q)));
 		return 1;
 	}
-	if (!cfg_section_known(section))
+	if (!iniload_section_known(&x->ini, section))
 		return 1; /* reported once, at the section header */
 	for (i = 0; i < K__N; i++)
 		if (strcmp(cfg_keys[i].section, section) == 0 &&
 		    strcmp(cfg_keys[i].name, name) == 0)
 			break;
 	if (i == K__N) {
-		cfg_err(x, x->lineno, "unknown key '%s' in [%s]",
-			cfg_quote(name, q, sizeof(q)), section);
+		iniload_err(&x->ini, x->ini.lineno, "unknown key '%s' in [%s]",
+			iniload_quote(name, q, sizeof(q)), section);
 		return 1;
 	}
 	if (x->seen[i]) {
-		cfg_err(x, x->lineno, "[%s] %s is set again (first on line %d)",
+		iniload_err(&x->ini, x->ini.lineno, "[%s] %s is set again (first on line %d)",
 			section, name, x->seen[i]);
 		return 1;
 	}
-	x->seen[i] = x->lineno;
+	x->seen[i] = x->ini.lineno;
 	x->bad[i] = !cfg_set(x, &cfg_keys[i], value);
 	return 1;
 }
@@ -829,7 +591,7 @@ static void cfg_finish(struct cfg_ctx *x)
 
 	if (!x->bad[K_WIDTH] && !x->bad[K_HEIGHT] && !x->bad[K_ORIENT] &&
 	    (land ? c->screen_w < c->screen_h : c->screen_w > c->screen_h))
-		cfg_err(x, cfg_blame(x, K_ORIENT, x->seen[K_WIDTH] >
+		iniload_err(&x->ini, cfg_blame(x, K_ORIENT, x->seen[K_WIDTH] >
 				     x->seen[K_HEIGHT] ? K_WIDTH : K_HEIGHT),
 			"[screen] %dx%d does not fit orientation %s (%s)",
 			c->screen_w, c->screen_h, land ? "landscape" : "portrait",
@@ -838,19 +600,19 @@ static void cfg_finish(struct cfg_ctx *x)
 
 	if (!x->bad[K_CONNECT] && !x->bad[K_TOTAL] &&
 	    c->total_timeout_ms < c->connect_timeout_ms)
-		cfg_err(x, cfg_blame(x, K_CONNECT, K_TOTAL),
+		iniload_err(&x->ini, cfg_blame(x, K_CONNECT, K_TOTAL),
 			"[server] total_timeout_ms (%d) is less than "
 			"connect_timeout_ms (%d)", c->total_timeout_ms,
 			c->connect_timeout_ms);
 
 	if (c->disp_driver == CONFIG_DISP_SERIAL && !x->bad[K_DISP_DEVICE] &&
 	    c->disp_device[0] == '\0')
-		cfg_err(x, cfg_blame(x, K_DISP_DRIVER, K_DISP_DEVICE),
+		iniload_err(&x->ini, cfg_blame(x, K_DISP_DRIVER, K_DISP_DEVICE),
 			"[dispenser] driver = serial needs a device (e.g. "
 			"/dev/ttyUSB0)");
 	if (x->seen[K_DISP_STOCK] && !x->bad[K_DISP_STOCK] &&
 	    !x->bad[K_DISP_SLOTS] && x->stock_n != c->disp_slots)
-		cfg_err(x, cfg_blame(x, K_DISP_STOCK, K_DISP_SLOTS),
+		iniload_err(&x->ini, cfg_blame(x, K_DISP_STOCK, K_DISP_SLOTS),
 			"[dispenser] stock has %d value%s but slots is %d",
 			x->stock_n, x->stock_n == 1 ? "" : "s", c->disp_slots);
 }
@@ -898,63 +660,16 @@ ca_err config_load(struct config *c, const char *path, char *err,
 		   size_t errlen)
 {
 	struct cfg_ctx x;
-	int saved_max_line, rc;
-	bool saved_multiline, saved_stop;
-	ca_err ret = CA_OK;
+	ca_err ret;
 
 	assert(c && path);
 	config_defaults(c);
-	if (err && errlen)
-		err[0] = '\0';
 	memset(&x, 0, sizeof(x));
 	x.c = c;
-	x.path = path;
-	x.err = err;
-	x.errlen = err ? errlen : 0;
-
-	x.f = fopen(path, "r");
-	if (!x.f) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot open: %s", path,
-				 strerror(errno));
-		ret = CA_ERR_IO;
-		goto out;
-	}
-
-	saved_max_line = ini_max_line;
-	saved_multiline = ini_allow_multiline;
-	saved_stop = ini_stop_on_first_error;
-	ini_max_line = CFG_LINE_MAX;
-	ini_allow_multiline = false;
-	ini_stop_on_first_error = false;
-	rc = ini_parse_stream(cfg_read_line, &x, cfg_handler, &x);
-	ini_max_line = saved_max_line;
-	ini_allow_multiline = saved_multiline;
-	ini_stop_on_first_error = saved_stop;
-
-	if (x.read_errno) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: read error: %s", path,
-				 strerror(x.read_errno));
-		ret = CA_ERR_IO;
-		goto out;
-	}
-	if (rc < 0) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: inih could not parse (%d)",
-				 path, rc);
-		ret = CA_ERR_IO;
-		goto out;
-	}
-	if (rc > 0) /* a line inih refused that our reader let through */
-		cfg_err(&x, rc, "line not understood");
+	ret = iniload_parse(&x.ini, path, cfg_sections, CFG_LINE_MAX, err, errlen,
+			    cfg_handler, &x);
+	if (ret != CA_OK)
+		return ret;
 	cfg_finish(&x);
-	if (x.nerr) {
-		cfg_err_finish(&x);
-		ret = CA_ERR_CONFIG;
-	}
-out:
-	if (x.f)
-		fclose(x.f);
-	return ret;
+	return iniload_result(&x.ini);
 }

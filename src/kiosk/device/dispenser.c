@@ -11,23 +11,11 @@
 #include "dispenser.h"
 
 #include <assert.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/log.h"
 #include "dispenser_drv.h"
-
-void disp_say(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!buf || n == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-}
 
 /* Names for logs and fault records; see dispenser.h. */
 const char *disp_result_name(enum disp_result r)
@@ -72,12 +60,12 @@ ca_err disp_open(const struct config *c, struct disp **out, char *err,
 	assert(c && out);
 	*out = NULL;
 	if (c->disp_driver == CONFIG_DISP_NONE) {
-		disp_say(err, errlen, "no dispenser");
+		ca_errmsg(err, errlen, "no dispenser");
 		return CA_ERR_NOT_FOUND;
 	}
 	if (c->disp_slots < 1 || c->disp_slots > CONFIG_DISP_SLOTS_MAX) {
-		disp_say(err, errlen, "[dispenser] slots %d out of range",
-			 c->disp_slots);
+		ca_errmsg(err, errlen, "[dispenser] slots %d out of range",
+			  c->disp_slots);
 		return CA_ERR_ARG;
 	}
 	return c->disp_driver == CONFIG_DISP_SIM ? disp_sim_open(c, out, err, errlen)
@@ -110,12 +98,12 @@ enum disp_result disp_dispense(struct disp *d, int slot, char *detail,
 	enum disp_result r;
 
 	if (!d) {
-		disp_say(detail, n, "no dispenser");
+		ca_errmsg(detail, n, "no dispenser");
 		return DISP_NO_DISPENSER;
 	}
 	if (slot < 1 || slot > d->nslots) {
-		disp_say(detail, n, "slot %d: no such slot (1..%d)", slot,
-			 d->nslots);
+		ca_errmsg(detail, n, "slot %d: no such slot (1..%d)", slot,
+			  d->nslots);
 		return DISP_BAD_SLOT;
 	}
 	r = d->ops->dispense(d, slot, detail, n);
@@ -131,12 +119,12 @@ ca_err disp_restock(struct disp *d, int slot, int count, char *err,
 	ca_err e;
 
 	if (!d) {
-		disp_say(err, errlen, "no dispenser");
+		ca_errmsg(err, errlen, "no dispenser");
 		return CA_ERR_NOT_FOUND;
 	}
 	if (slot < 1 || slot > d->nslots || count < 0 || count > 0xFFFF) {
-		disp_say(err, errlen, "restock slot %d to %d: bad slot or count",
-			 slot, count);
+		ca_errmsg(err, errlen, "restock slot %d to %d: bad slot or count",
+			  slot, count);
 		return CA_ERR_ARG;
 	}
 	e = d->ops->restock(d, slot, count, err, errlen);

@@ -33,10 +33,6 @@ struct disp {
 	char path[DISP_PATH_MAX];         /* sim: state file; serial: tty */
 };
 
-/* snprintf into buf (size n) when buf is not NULL. */
-__attribute__((format(printf, 3, 4)))
-void disp_say(char *buf, size_t n, const char *fmt, ...);
-
 /* Fill st->text from the other fields. */
 void disp_status_text(struct disp_status *st);
 

@@ -111,18 +111,18 @@ static ca_err ser_line(struct disp *d, char *err, size_t errlen)
 
 	fd = open(d->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		disp_say(err, errlen, "%s: cannot open: %s", d->path,
-			 strerror(errno));
+		ca_errmsg(err, errlen, "%s: cannot open: %s", d->path,
+			  strerror(errno));
 		return CA_ERR_IO;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		disp_say(err, errlen, "%s: in use by another process", d->path);
+		ca_errmsg(err, errlen, "%s: in use by another process", d->path);
 		close(fd);
 		return CA_ERR_IO;
 	}
 	if (!isatty(fd) || tcgetattr(fd, &t) != 0 || sp == B0) {
-		disp_say(err, errlen, "%s: not a serial line (or baud %d not "
-		    "supported)", d->path, sr->baud);
+		ca_errmsg(err, errlen, "%s: not a serial line (or baud %d not "
+		     "supported)", d->path, sr->baud);
 		close(fd);
 		return CA_ERR_IO;
 	}
@@ -133,8 +133,8 @@ static ca_err ser_line(struct disp *d, char *err, size_t errlen)
 	t.c_cc[VTIME] = 0;
 	if (cfsetispeed(&t, sp) != 0 || cfsetospeed(&t, sp) != 0 ||
 	    tcsetattr(fd, TCSANOW, &t) != 0) {
-		disp_say(err, errlen, "%s: cannot set the line up: %s", d->path,
-			 strerror(errno));
+		ca_errmsg(err, errlen, "%s: cannot set the line up: %s", d->path,
+			  strerror(errno));
 		close(fd);
 		return CA_ERR_IO;
 	}
@@ -208,7 +208,7 @@ static bool ser_exchange(struct disp *d, uint8_t cmd, const uint8_t *payload,
 	assert(flen > 0);
 	if (sr->fd < 0) {
 		if (ser_line(d, oerr, sizeof(oerr)) != CA_OK) {
-			disp_say(why, whylen, "no answer: %s", oerr);
+			ca_errmsg(why, whylen, "no answer: %s", oerr);
 			return false;
 		}
 		log_info("dispenser", "%s opened again", d->path);
@@ -267,13 +267,13 @@ static bool ser_exchange(struct disp *d, uint8_t cmd, const uint8_t *payload,
 		}
 	}
 	if (hup) {
-		disp_say(why, whylen, "no answer from %s: line hung up", d->path);
+		ca_errmsg(why, whylen, "no answer from %s: line hung up", d->path);
 		ser_hangup(d);
 	} else
-		disp_say(why, whylen, "no answer from %s after %d attempt%s of %d ms"
-		    " (%d NAK, %lu bad frame%s)", d->path, sr->retries + 1,
-		    sr->retries ? "s" : "", sr->timeout_ms, naks,
-		    sr->dec.bad_frames, sr->dec.bad_frames == 1 ? "" : "s");
+		ca_errmsg(why, whylen, "no answer from %s after %d attempt%s of %d ms"
+		     " (%d NAK, %lu bad frame%s)", d->path, sr->retries + 1,
+		     sr->retries ? "s" : "", sr->timeout_ms, naks,
+		     sr->dec.bad_frames, sr->dec.bad_frames == 1 ? "" : "s");
 	return false;
 }
 
@@ -306,8 +306,8 @@ static ca_err ser_status(struct disp *d, struct disp_status *st)
 	}
 	n = a.len >= 5 ? a.payload[4] : -1;
 	if (n < 1 || n > CONFIG_DISP_SLOTS_MAX || a.len != 5 + 2 * n) {
-		disp_say(st->text, sizeof(st->text), "bad STATUS answer from %s "
-		    "(%u bytes)", d->path, a.len);
+		ca_errmsg(st->text, sizeof(st->text), "bad STATUS answer from %s "
+		     "(%u bytes)", d->path, a.len);
 		return CA_ERR_IO;
 	}
 	st->nslots = n;
@@ -342,7 +342,7 @@ static enum disp_result ser_dispense(struct disp *d, int slot, char *detail,
 	if (!sr->seq_known) {
 		memset(&st, 0, sizeof(st));
 		if (ser_status(d, &st) != CA_OK) {
-			disp_say(detail, n, "slot %d: not sent: %s", slot, st.text);
+			ca_errmsg(detail, n, "slot %d: not sent: %s", slot, st.text);
 			return DISP_NO_ANSWER;
 		}
 	}
@@ -352,7 +352,7 @@ static enum disp_result ser_dispense(struct disp *d, int slot, char *detail,
 			  sizeof(why))) {
 		/* The device may have acted: learn its seq before the next. */
 		sr->seq_known = false;
-		disp_say(detail, n, "slot %d: %s", slot, why);
+		ca_errmsg(detail, n, "slot %d: %s", slot, why);
 		return DISP_NO_ANSWER;
 	}
 	sr->dev_last_seq = req[0];
@@ -360,17 +360,17 @@ static enum disp_result ser_dispense(struct disp *d, int slot, char *detail,
 		/* Our seq: the device did act, we cannot read how. Unknown,
 		 * like no answer: the caller asks STATUS (last_result). */
 		sr->seq_known = false;
-		disp_say(detail, n, "slot %d: bad RESULT answer (%u bytes)", slot,
-			 a.len);
+		ca_errmsg(detail, n, "slot %d: bad RESULT answer (%u bytes)", slot,
+			  a.len);
 		return DISP_NO_ANSWER;
 	}
 	r = ser_result(a.payload[2]);
 	if (r == DISP_OK)
-		disp_say(detail, n, "slot %d: dispensed, %d left (seq %u)", slot,
-			 a.payload[3] << 8 | a.payload[4], req[0]);
+		ca_errmsg(detail, n, "slot %d: dispensed, %d left (seq %u)", slot,
+			  a.payload[3] << 8 | a.payload[4], req[0]);
 	else
-		disp_say(detail, n, "slot %d: %s (seq %u)", slot,
-			 disp_result_name(r), req[0]);
+		ca_errmsg(detail, n, "slot %d: %s (seq %u)", slot,
+			  disp_result_name(r), req[0]);
 	return r;
 }
 
@@ -388,7 +388,7 @@ static ca_err ser_restock(struct disp *d, int slot, int count, char *err,
 	if (!sr->seq_known) {
 		memset(&st, 0, sizeof(st));
 		if (ser_status(d, &st) != CA_OK) {
-			disp_say(err, n, "%s", st.text);
+			ca_errmsg(err, n, "%s", st.text);
 			return CA_ERR_IO;
 		}
 	}
@@ -430,7 +430,7 @@ ca_err disp_serial_open(const struct config *c, struct disp **out, char *err,
 	ca_err e;
 
 	if (!sr) {
-		disp_say(err, errlen, "out of memory");
+		ca_errmsg(err, errlen, "out of memory");
 		return CA_ERR_NOMEM;
 	}
 	d->ops = &ser_ops;

@@ -114,8 +114,8 @@ static ca_err sim_load(struct disp *d, char *err, size_t errlen)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return CA_ERR_NOT_FOUND;
-		disp_say(err, errlen, "%s: cannot open: %s", d->path,
-			 strerror(errno));
+		ca_errmsg(err, errlen, "%s: cannot open: %s", d->path,
+			  strerror(errno));
 		return CA_ERR_IO;
 	}
 	got = read(fd, text, sizeof(text));
@@ -132,9 +132,9 @@ static ca_err sim_load(struct disp *d, char *err, size_t errlen)
 	    slots < 1)
 		goto bad;
 	if (slots != d->nslots) {
-		disp_say(err, errlen, "%s: has %d slots but [dispenser] slots is %d;"
-		    " remove the file to start from the configured stock",
-		    d->path, slots, d->nslots);
+		ca_errmsg(err, errlen, "%s: has %d slots but [dispenser] slots is %d;"
+		     " remove the file to start from the configured stock",
+		     d->path, slots, d->nslots);
 		return CA_ERR_CONFIG;
 	}
 	if (strncmp(p, "stock", 5) != 0)
@@ -173,8 +173,8 @@ static ca_err sim_load(struct disp *d, char *err, size_t errlen)
 	sim_of(d)->st = s;
 	return CA_OK;
 bad:
-	disp_say(err, errlen, "%s: not a dispenser state file (or damaged); "
-	    "remove it to start from the configured stock", d->path);
+	ca_errmsg(err, errlen, "%s: not a dispenser state file (or damaged); "
+	     "remove it to start from the configured stock", d->path);
 	return CA_ERR_CORRUPT;
 }
 
@@ -237,18 +237,18 @@ static enum disp_result sim_dispense(struct disp *d, int slot, char *detail,
 	s.last_result = r;
 save:
 	if (sim_save(d, &s) != CA_OK) {
-		disp_say(detail, n, "slot %d: not dispensed, state %s not saved",
-			 slot, d->path);
+		ca_errmsg(detail, n, "slot %d: not dispensed, state %s not saved",
+			  slot, d->path);
 		return DISP_FAULT;
 	}
 	sim_of(d)->st = s;
 	if (r == DISP_OK)
-		disp_say(detail, n, "slot %d: dispensed, %d left", slot,
-			 s.stock[slot - 1]);
+		ca_errmsg(detail, n, "slot %d: dispensed, %d left", slot,
+			  s.stock[slot - 1]);
 	else if (r == DISP_NO_ANSWER)
-		disp_say(detail, n, "slot %d: no_answer (injected)", slot);
+		ca_errmsg(detail, n, "slot %d: no_answer (injected)", slot);
 	else
-		disp_say(detail, n, "slot %d: %s", slot, disp_result_name(r));
+		ca_errmsg(detail, n, "slot %d: %s", slot, disp_result_name(r));
 	return r;
 }
 
@@ -263,8 +263,8 @@ static ca_err sim_restock(struct disp *d, int slot, int count, char *err,
 	s.next_jam = false;
 	s.last_seq = s.last_seq % 255 + 1;
 	if (sim_save(d, &s) != CA_OK) {
-		disp_say(err, n, "restock not saved: %s: %s", d->path,
-			 strerror(errno));
+		ca_errmsg(err, n, "restock not saved: %s: %s", d->path,
+			  strerror(errno));
 		return CA_ERR_IO;
 	}
 	sim_of(d)->st = s;
@@ -333,7 +333,7 @@ ca_err disp_sim_open(const struct config *c, struct disp **out, char *err, size_
 	int i;
 
 	if (!sm) {
-		disp_say(err, errlen, "out of memory");
+		ca_errmsg(err, errlen, "out of memory");
 		return CA_ERR_NOMEM;
 	}
 	d->ops = &sim_ops;
@@ -351,7 +351,7 @@ ca_err disp_sim_open(const struct config *c, struct disp **out, char *err, size_
 		sm->st.last_result = DISP_NO_ANSWER;
 		e = sim_save(d, &sm->st);
 		if (e != CA_OK)
-			disp_say(err, errlen, "%s: cannot create: %s", d->path, strerror(errno));
+			ca_errmsg(err, errlen, "%s: cannot create: %s", d->path, strerror(errno));
 	}
 	if (e != CA_OK) {
 		free(sm);

@@ -34,6 +34,7 @@
 #include "core/log.h"
 #include "core/uuid.h"
 #include "common/wipe.h"
+#include "common/worker.h"
 
 #define TAG "pickup"
 
@@ -54,11 +55,8 @@ struct pickup {
 	void *notify_ctx;              /* its argument */
 	pickup_clock_fn clock;         /* the kiosk's clock, may be NULL */
 	void *clock_ctx;               /* its argument */
-	pthread_t thread;              /* the worker */
-	pthread_mutex_t mu;            /* guards the slot and the result */
-	pthread_cond_t cv;             /* the worker waits here */
-	atomic_bool stop;              /* pickup_stop was called */
-	/* Under mu: */
+	struct worker w;               /* the thread; w.mu guards the slot and the result */
+	/* Under w.mu: */
 	uint64_t seq;                  /* number of the newest request */
 	uint64_t done_seq;             /* newest number that produced a result */
 	bool pending;                  /* req holds a request not yet taken */
@@ -485,7 +483,7 @@ static void serve(struct pickup *p, const struct pickup_req *q, struct pickup_re
 /* Keep what res says of the device for pickup_health (worker thread). */
 static void note_health(struct pickup *p, const struct pickup_result *res)
 {
-	pthread_mutex_lock(&p->mu);
+	pthread_mutex_lock(&p->w.mu);
 	if (res->have_status) {
 		p->health = 1;
 		p->health_st = res->status;
@@ -497,7 +495,7 @@ static void note_health(struct pickup *p, const struct pickup_result *res)
 		p->health = -1;
 	}
 	p->health_unconfirmed = p->intent_left;
-	pthread_mutex_unlock(&p->mu);
+	pthread_mutex_unlock(&p->w.mu);
 }
 
 bool pickup_health(struct pickup *p, struct disp_status *st, bool *answered,
@@ -505,14 +503,25 @@ bool pickup_health(struct pickup *p, struct disp_status *st, bool *answered,
 {
 	bool known;
 
-	pthread_mutex_lock(&p->mu);
+	pthread_mutex_lock(&p->w.mu);
 	known = p->health != 0;
 	*answered = p->health > 0;
 	*unconfirmed = p->health_unconfirmed;
 	if (p->health > 0)
 		*st = p->health_st;
-	pthread_mutex_unlock(&p->mu);
+	pthread_mutex_unlock(&p->w.mu);
 	return known;
+}
+
+/* Refresh the heartbeat's view of the device (pickup_health), when there is
+ * one; res is scratch. Worker thread, outside p->w.mu. */
+static void note_device(struct pickup *p, struct pickup_result *res)
+{
+	if (!p->d)
+		return;
+	memset(res, 0, sizeof(*res));
+	serve_status(p, res);
+	note_health(p, res);
 }
 
 static void *worker_main(void *arg)
@@ -531,58 +540,48 @@ static void *worker_main(void *arg)
 	}
 	worker_open(p);
 	worker_recover(p, res);
-	/* The first status, for the heartbeat (pickup_health). */
-	if (p->d) {
-		memset(res, 0, sizeof(*res));
-		serve_status(p, res);
-		note_health(p, res);
-	}
+	note_device(p, res); /* the first status, for the heartbeat */
 
-	pthread_mutex_lock(&p->mu);
+	pthread_mutex_lock(&p->w.mu);
 	for (;;) {
 		retry = refresh = false;
 		until = ca_mono_after(p->retry_ms);
 		fresh = ca_mono_after(HEALTH_REFRESH_MS);
-		while (!atomic_load(&p->stop) && !p->pending) {
+		while (!atomic_load(&p->w.stop) && !p->pending) {
 			bool need = p->intent_left || !p->st ||
 				    (!p->d && p->cfg.disp_driver != CONFIG_DISP_NONE);
 
 			if (!need && !p->d) {
-				pthread_cond_wait(&p->cv, &p->mu);
+				pthread_cond_wait(&p->w.cv, &p->w.mu);
 				continue;
 			}
 			if (!need) { /* idle with a device: read it now and then */
-				if (pthread_cond_timedwait(&p->cv, &p->mu, &fresh) == ETIMEDOUT) {
+				if (pthread_cond_timedwait(&p->w.cv, &p->w.mu, &fresh) == ETIMEDOUT) {
 					refresh = true;
 					break;
 				}
 				continue;
 			}
-			if (pthread_cond_timedwait(&p->cv, &p->mu, &until) == ETIMEDOUT) {
+			if (pthread_cond_timedwait(&p->w.cv, &p->w.mu, &until) == ETIMEDOUT) {
 				retry = true;
 				break;
 			}
 		}
-		if (atomic_load(&p->stop))
+		if (atomic_load(&p->w.stop))
 			break;
 		if (retry || refresh) {
-			pthread_mutex_unlock(&p->mu);
+			pthread_mutex_unlock(&p->w.mu);
 			worker_open(p);
 			if (retry)
 				worker_recover(p, res);
-			/* The heartbeat's view of the device (pickup_health). */
-			if (p->d) {
-				memset(res, 0, sizeof(*res));
-				serve_status(p, res);
-				note_health(p, res);
-			}
-			pthread_mutex_lock(&p->mu);
+			note_device(p, res);
+			pthread_mutex_lock(&p->w.mu);
 			continue;
 		}
 		q = p->req;
 		p->pending = false;
 		seq = p->seq;
-		pthread_mutex_unlock(&p->mu);
+		pthread_mutex_unlock(&p->w.mu);
 
 		serve(p, &q, res);
 		res->seq = seq;
@@ -598,27 +597,26 @@ static void *worker_main(void *arg)
 			wipe_stack();
 		}
 
-		pthread_mutex_lock(&p->mu);
-		stored = seq == p->seq && !atomic_load(&p->stop);
+		pthread_mutex_lock(&p->w.mu);
+		stored = seq == p->seq && !atomic_load(&p->w.stop);
 		if (stored) {
 			p->result = *res;
 			p->have_result = true;
 			p->done_seq = seq;
 		}
 		if (stored && p->notify) {
-			pthread_mutex_unlock(&p->mu);
+			pthread_mutex_unlock(&p->w.mu);
 			p->notify(p->notify_ctx);
-			pthread_mutex_lock(&p->mu);
+			pthread_mutex_lock(&p->w.mu);
 		}
 	}
-	pthread_mutex_unlock(&p->mu);
+	pthread_mutex_unlock(&p->w.mu);
 	free(res);
 	return NULL;
 }
 
 ca_err pickup_start(const struct pickup_opts *o, struct pickup **out)
 {
-	pthread_condattr_t ca;
 	struct pickup *p;
 	int rc;
 
@@ -640,17 +638,9 @@ ca_err pickup_start(const struct pickup_opts *o, struct pickup **out)
 	p->notify_ctx = o->notify_ctx;
 	p->clock = o->clock;
 	p->clock_ctx = o->clock_ctx;
-	atomic_init(&p->stop, false);
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	rc = pthread_create(&p->thread, NULL, worker_main, p);
+	rc = worker_start(&p->w, worker_main, p);
 	if (rc) {
 		log_error(TAG, "cannot start the worker: %s", strerror(rc));
-		pthread_cond_destroy(&p->cv);
-		pthread_mutex_destroy(&p->mu);
 		free(p->db_path);
 		free(p);
 		return CA_ERR_NOMEM;
@@ -663,15 +653,9 @@ void pickup_stop(struct pickup *p)
 {
 	if (!p)
 		return;
-	pthread_mutex_lock(&p->mu);
-	atomic_store(&p->stop, true);
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->thread, NULL);
+	worker_stop(&p->w);
 	disp_close(p->d);
 	store_close(p->st);
-	pthread_cond_destroy(&p->cv);
-	pthread_mutex_destroy(&p->mu);
 	free(p->db_path);
 	free(p);
 }
@@ -681,14 +665,14 @@ uint64_t pickup_submit(struct pickup *p, const struct pickup_req *req)
 	uint64_t seq;
 
 	assert(p && req);
-	pthread_mutex_lock(&p->mu);
+	pthread_mutex_lock(&p->w.mu);
 	seq = ++p->seq;
 	p->req = *req;
 	p->req.app_id[sizeof(p->req.app_id) - 1] = '\0';
 	p->pending = true;
 	p->have_result = false; /* an older result is never returned now */
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	pthread_cond_signal(&p->w.cv);
+	pthread_mutex_unlock(&p->w.mu);
 	return seq;
 }
 
@@ -697,13 +681,13 @@ bool pickup_take(struct pickup *p, struct pickup_result *out)
 	bool got;
 
 	assert(p && out);
-	pthread_mutex_lock(&p->mu);
+	pthread_mutex_lock(&p->w.mu);
 	got = p->have_result;
 	if (got) {
 		*out = p->result;
 		p->have_result = false;
 	}
-	pthread_mutex_unlock(&p->mu);
+	pthread_mutex_unlock(&p->w.mu);
 	return got;
 }
 
@@ -712,8 +696,8 @@ bool pickup_busy(struct pickup *p)
 	bool busy;
 
 	assert(p);
-	pthread_mutex_lock(&p->mu);
+	pthread_mutex_lock(&p->w.mu);
 	busy = p->done_seq != p->seq;
-	pthread_mutex_unlock(&p->mu);
+	pthread_mutex_unlock(&p->w.mu);
 	return busy;
 }

@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/bodybuf.h"
 #include "core/log.h"
 #include "core/sign.h"
 #include "core/version.h"
@@ -219,20 +220,11 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 	struct http *h = user;
 	struct http_resp *r = h->cur;
 	size_t n = size * nmemb;
-	char *p;
+	ca_err e = bodybuf_append(&r->body, &r->len, data, n, HTTP_BODY_MAX);
 
-	if (r->len + n > HTTP_BODY_MAX) {
+	if (e == CA_ERR_TOO_LONG)
 		h->too_long = true;
-		return 0; /* curl fails the transfer with CURLE_WRITE_ERROR */
-	}
-	p = realloc(r->body, r->len + n + 1);
-	if (!p)
-		return 0;
-	memcpy(p + r->len, data, n);
-	r->body = p;
-	r->len += n;
-	r->body[r->len] = '\0';
-	return n;
+	return e ? 0 : n; /* 0: curl fails the transfer with CURLE_WRITE_ERROR */
 }
 
 /* Whether header line (len bytes) is "name:"; *val is set past the colon

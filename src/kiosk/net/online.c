@@ -39,6 +39,7 @@
 #include "core/uuid.h"
 #include "core/valid.h"
 #include "common/wipe.h"
+#include "common/worker.h"
 #include "http.h"
 
 #define TAG "online"
@@ -52,11 +53,9 @@ struct online {
 	struct http *http;             /* the worker's client (owns the secret copy) */
 	online_notify_fn notify;       /* called after a result is stored, may be NULL */
 	void *notify_ctx;              /* its argument */
-	pthread_t thread;              /* the worker */
-	pthread_mutex_t mu;            /* guards the slot and the result below */
-	pthread_cond_t cv;             /* the worker waits here for a request or a stop */
-	atomic_bool stop;              /* online_stop was called (read by the abort callback) */
-	/* Under mu: */
+	struct worker w;               /* the thread; w.mu guards the slot and the result
+					* below; w.stop is read by the abort callback */
+	/* Under w.mu: */
 	uint64_t seq;                  /* sequence number of the newest request */
 	uint64_t done_seq;             /* newest sequence number that produced its result */
 	bool pending;                  /* req holds a request the worker has not taken */
@@ -94,7 +93,7 @@ static int should_abort(void *ctx)
 {
 	struct online *on = ctx;
 
-	return atomic_load(&on->stop);
+	return atomic_load(&on->w.stop);
 }
 
 /* ---- building requests ---- */
@@ -567,33 +566,33 @@ static void *worker_main(void *arg)
 	uint64_t seq;
 	bool stored;
 
-	pthread_mutex_lock(&on->mu);
+	pthread_mutex_lock(&on->w.mu);
 	for (;;) {
-		while (!atomic_load(&on->stop) && !on->pending && !on->forget)
-			pthread_cond_wait(&on->cv, &on->mu);
-		if (atomic_load(&on->stop))
+		while (!atomic_load(&on->w.stop) && !on->pending && !on->forget)
+			pthread_cond_wait(&on->w.cv, &on->w.mu);
+		if (atomic_load(&on->w.stop))
 			break;
 		if (on->forget) {
 			on->forget = false;
-			pthread_mutex_unlock(&on->mu);
+			pthread_mutex_unlock(&on->w.mu);
 			if (http_forget(on->http) != CA_OK)
 				log_error(TAG, "no memory for a new connection to the hub");
 			wipe_stack();
-			pthread_mutex_lock(&on->mu);
+			pthread_mutex_lock(&on->w.mu);
 			continue;
 		}
 		on->w_req = on->req;
 		explicit_bzero(&on->req, sizeof(on->req));
 		on->pending = false;
 		seq = on->seq;
-		pthread_mutex_unlock(&on->mu);
+		pthread_mutex_unlock(&on->w.mu);
 
 		run(on, &on->w_req, &on->w_res);
 		on->w_res.seq = seq;
 		explicit_bzero(&on->w_req, sizeof(on->w_req));
 
-		pthread_mutex_lock(&on->mu);
-		stored = seq == on->seq && !atomic_load(&on->stop);
+		pthread_mutex_lock(&on->w.mu);
+		stored = seq == on->seq && !atomic_load(&on->w.stop);
 		if (stored) {
 			on->result = on->w_res;
 			on->have_result = true;
@@ -602,16 +601,16 @@ static void *worker_main(void *arg)
 		explicit_bzero(&on->w_res, sizeof(on->w_res));
 		/* What the request and its answer left on this thread's stack
 		 * (the body built, the answer decoded) goes now. */
-		pthread_mutex_unlock(&on->mu);
+		pthread_mutex_unlock(&on->w.mu);
 		wipe_stack();
-		pthread_mutex_lock(&on->mu);
+		pthread_mutex_lock(&on->w.mu);
 		if (stored && on->notify) {
-			pthread_mutex_unlock(&on->mu);
+			pthread_mutex_unlock(&on->w.mu);
 			on->notify(on->notify_ctx);
-			pthread_mutex_lock(&on->mu);
+			pthread_mutex_lock(&on->w.mu);
 		}
 	}
-	pthread_mutex_unlock(&on->mu);
+	pthread_mutex_unlock(&on->w.mu);
 	return NULL;
 }
 
@@ -646,14 +645,9 @@ ca_err online_start(const struct online_opts *o, struct online **out)
 	}
 	on->notify = o->notify;
 	on->notify_ctx = o->notify_ctx;
-	atomic_init(&on->stop, false);
-	pthread_mutex_init(&on->mu, NULL);
-	pthread_cond_init(&on->cv, NULL);
-	rc = pthread_create(&on->thread, NULL, worker_main, on);
+	rc = worker_start(&on->w, worker_main, on);
 	if (rc) {
 		log_error(TAG, "cannot start the worker: %s", strerror(rc));
-		pthread_cond_destroy(&on->cv);
-		pthread_mutex_destroy(&on->mu);
 		http_free(on->http);
 		free(on);
 		return CA_ERR_NOMEM;
@@ -666,14 +660,8 @@ void online_stop(struct online *on)
 {
 	if (!on)
 		return;
-	pthread_mutex_lock(&on->mu);
-	atomic_store(&on->stop, true);
-	pthread_cond_broadcast(&on->cv);
-	pthread_mutex_unlock(&on->mu);
-	pthread_join(on->thread, NULL);
+	worker_stop(&on->w);
 	http_free(on->http); /* wipes the secret */
-	pthread_cond_destroy(&on->cv);
-	pthread_mutex_destroy(&on->mu);
 	explicit_bzero(on, sizeof(*on)); /* tokens and codes in the slot and results */
 	free(on);
 }
@@ -683,7 +671,7 @@ uint64_t online_submit(struct online *on, const struct online_req *req)
 	uint64_t seq;
 
 	assert(on && req);
-	pthread_mutex_lock(&on->mu);
+	pthread_mutex_lock(&on->w.mu);
 	seq = ++on->seq;
 	on->req = *req;
 	on->pending = true;
@@ -691,8 +679,8 @@ uint64_t online_submit(struct online *on, const struct online_req *req)
 		explicit_bzero(&on->result, sizeof(on->result));
 		on->have_result = false;
 	}
-	pthread_cond_signal(&on->cv);
-	pthread_mutex_unlock(&on->mu);
+	pthread_cond_signal(&on->w.cv);
+	pthread_mutex_unlock(&on->w.mu);
 	return seq;
 }
 
@@ -701,14 +689,14 @@ bool online_take(struct online *on, struct online_result *out)
 	bool got;
 
 	assert(on && out);
-	pthread_mutex_lock(&on->mu);
+	pthread_mutex_lock(&on->w.mu);
 	got = on->have_result; /* always the newest: a submit drops an older one */
 	if (got) {
 		*out = on->result;
 		explicit_bzero(&on->result, sizeof(on->result));
 		on->have_result = false;
 	}
-	pthread_mutex_unlock(&on->mu);
+	pthread_mutex_unlock(&on->w.mu);
 	return got;
 }
 
@@ -716,7 +704,7 @@ void online_forget(struct online *on)
 {
 	if (!on)
 		return;
-	pthread_mutex_lock(&on->mu);
+	pthread_mutex_lock(&on->w.mu);
 	explicit_bzero(&on->req, sizeof(on->req));
 	on->pending = false;
 	explicit_bzero(&on->result, sizeof(on->result));
@@ -724,8 +712,8 @@ void online_forget(struct online *on)
 	/* A request in flight finishes, but its result has no taker. */
 	on->done_seq = ++on->seq;
 	on->forget = true;
-	pthread_cond_signal(&on->cv);
-	pthread_mutex_unlock(&on->mu);
+	pthread_cond_signal(&on->w.cv);
+	pthread_mutex_unlock(&on->w.mu);
 }
 
 bool online_busy(struct online *on)
@@ -733,8 +721,8 @@ bool online_busy(struct online *on)
 	bool busy;
 
 	assert(on);
-	pthread_mutex_lock(&on->mu);
+	pthread_mutex_lock(&on->w.mu);
 	busy = on->done_seq != on->seq;
-	pthread_mutex_unlock(&on->mu);
+	pthread_mutex_unlock(&on->w.mu);
 	return busy;
 }

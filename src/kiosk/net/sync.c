@@ -42,6 +42,7 @@
 #include "core/sign.h"
 #include "core/uuid.h"
 #include "common/wipe.h"
+#include "common/worker.h"
 #include "core/version.h"
 #include "http.h"
 #include "kiosk/store/store.h"
@@ -93,11 +94,9 @@ struct engine {
 
 struct sync {
 	struct engine eng;           /* the worker's state (worker thread only) */
-	pthread_t thread;            /* the worker */
-	pthread_mutex_t mu;          /* guards everything below */
-	pthread_cond_t cv;           /* worker waits: wake, stop */
+	struct worker w;             /* the thread; w.mu guards everything below;
+				      * it waits on w.cv for wake or w.stop */
 	pthread_cond_t ev_cv;        /* sync_wait waits: a new event */
-	atomic_bool stop;            /* sync_stop was called */
 	atomic_bool wake;            /* sync_wake was called */
 	int efd;                     /* eventfd, readable while events are queued */
 	struct sync_status q[SYNC_QUEUE_MAX]; /* ring of events */
@@ -147,7 +146,7 @@ int64_t sync_backoff_ms(int attempt, int base_ms, int cap_ms,
 
 static bool stopping(const struct engine *e)
 {
-	return e->s && atomic_load(&e->s->stop);
+	return e->s && atomic_load(&e->s->w.stop);
 }
 
 /* http's abort callback: stop always; a wake only during a feed request. */
@@ -157,7 +156,7 @@ static int should_abort(void *ctx)
 
 	if (!e->s)
 		return 0;
-	return atomic_load(&e->s->stop) || (e->in_feed && atomic_load(&e->s->wake));
+	return atomic_load(&e->s->w.stop) || (e->in_feed && atomic_load(&e->s->wake));
 }
 
 /* Whether two statuses differ in anything but the attempt time. */
@@ -185,7 +184,7 @@ static void publish(struct engine *e)
 	}
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->mu);
+	pthread_mutex_lock(&s->w.mu);
 	if (!s->published || status_differs(&s->latest, &e->status)) {
 		if (s->qn == SYNC_QUEUE_MAX) { /* drop the oldest */
 			s->qhead = (s->qhead + 1) % SYNC_QUEUE_MAX;
@@ -200,10 +199,10 @@ static void publish(struct engine *e)
 	}
 	s->latest = e->status;
 	s->published = true;
-	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&s->w.mu);
 }
 
-/* Take one event; under s->mu. */
+/* Take one event; under s->w.mu. */
 static bool pop_locked(struct sync *s, struct sync_status *out)
 {
 	uint64_t v;
@@ -222,9 +221,9 @@ bool sync_poll(struct sync *s, struct sync_status *out)
 {
 	bool got;
 
-	pthread_mutex_lock(&s->mu);
+	pthread_mutex_lock(&s->w.mu);
 	got = pop_locked(s, out);
-	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&s->w.mu);
 	return got;
 }
 
@@ -233,21 +232,21 @@ bool sync_wait(struct sync *s, struct sync_status *out, int timeout_ms)
 	struct timespec ts = ca_mono_after(timeout_ms);
 	bool got;
 
-	pthread_mutex_lock(&s->mu);
+	pthread_mutex_lock(&s->w.mu);
 	while (!(got = pop_locked(s, out)))
-		if (pthread_cond_timedwait(&s->ev_cv, &s->mu, &ts) == ETIMEDOUT) {
+		if (pthread_cond_timedwait(&s->ev_cv, &s->w.mu, &ts) == ETIMEDOUT) {
 			got = pop_locked(s, out);
 			break;
 		}
-	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&s->w.mu);
 	return got;
 }
 
 void sync_status_get(struct sync *s, struct sync_status *out)
 {
-	pthread_mutex_lock(&s->mu);
+	pthread_mutex_lock(&s->w.mu);
 	*out = s->latest;
-	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&s->w.mu);
 }
 
 int sync_event_fd(const struct sync *s)
@@ -264,11 +263,11 @@ static void wait_until(struct engine *e, int64_t until_ms)
 	if (!s)
 		return;
 	ts = ca_mono_after(until_ms - ca_wall_ms());
-	pthread_mutex_lock(&s->mu);
-	while (!atomic_load(&s->stop) && !atomic_load(&s->wake))
-		if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT)
+	pthread_mutex_lock(&s->w.mu);
+	while (!atomic_load(&s->w.stop) && !atomic_load(&s->wake))
+		if (pthread_cond_timedwait(&s->w.cv, &s->w.mu, &ts) == ETIMEDOUT)
 			break;
-	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&s->w.mu);
 }
 
 /* ---- talking to the hub ---- */
@@ -1054,9 +1053,9 @@ static void beat_if_due(struct engine *e)
 	if (!e->s || now < e->beat_at_ms)
 		return;
 	e->beat_at_ms = now + (int64_t)e->cfg.heartbeat_s * 1000;
-	pthread_mutex_lock(&e->s->mu);
+	pthread_mutex_lock(&e->s->w.mu);
 	f = e->s->facts;
-	pthread_mutex_unlock(&e->s->mu);
+	pthread_mutex_unlock(&e->s->w.mu);
 	memset(&r, 0, sizeof(r));
 	b = beat_body(e, &f);
 	text = b ? json_dumps(b, JSON_COMPACT) : NULL;
@@ -1110,13 +1109,13 @@ void sync_set_facts(struct sync *s, const struct sync_facts *f)
 {
 	if (!s || !f)
 		return;
-	pthread_mutex_lock(&s->mu);
+	pthread_mutex_lock(&s->w.mu);
 	s->facts = *f;
 	s->facts.video[SYNC_NAME_MAX - 1] = '\0';
 	s->facts.renderer[SYNC_NAME_MAX - 1] = '\0';
 	if (s->facts.nslots < 0 || s->facts.nslots > CONFIG_DISP_SLOTS_MAX)
 		s->facts.nslots = 0;
-	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&s->w.mu);
 }
 
 /* ---- set-up ---- */
@@ -1234,7 +1233,7 @@ static void *worker_main(void *arg)
 
 	period_ms = (int64_t)(e->feed_wait_s > 0 ? e->feed_wait_s
 				 : e->cfg.sync_interval_s) * 1000;
-	while (!atomic_load(&s->stop)) {
+	while (!atomic_load(&s->w.stop)) {
 		if (engine_open(e)) {
 			publish(e);
 			wait_until(e, ca_wall_ms() + REOPEN_MS);
@@ -1242,7 +1241,7 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		beat_if_due(e);
-		if (atomic_load(&s->stop))
+		if (atomic_load(&s->w.stop))
 			break;
 		if (atomic_exchange(&s->wake, false))
 			e->gate_ms = 0; /* a fresh local change: try at once */
@@ -1293,7 +1292,6 @@ static void *worker_main(void *arg)
 
 ca_err sync_start(const struct sync_opts *opts, struct sync **out)
 {
-	pthread_condattr_t ca;
 	struct sync *s;
 	ca_err e;
 	int rc;
@@ -1317,22 +1315,14 @@ ca_err sync_start(const struct sync_opts *opts, struct sync **out)
 	s->facts.idle = true;
 	http_global_init();
 	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cv, &ca);
-	pthread_cond_init(&s->ev_cv, &ca);
-	pthread_condattr_destroy(&ca);
-	atomic_init(&s->stop, false);
+	worker_cond_init(&s->ev_cv);
 	atomic_init(&s->wake, false);
-	rc = s->efd < 0 ? errno : pthread_create(&s->thread, NULL, worker_main, s);
+	rc = s->efd < 0 ? errno : worker_start(&s->w, worker_main, s);
 	if (rc) {
 		log_error(TAG, "cannot start the sync worker: %s", strerror(rc));
 		if (s->efd >= 0)
 			close(s->efd);
-		pthread_cond_destroy(&s->cv);
 		pthread_cond_destroy(&s->ev_cv);
-		pthread_mutex_destroy(&s->mu);
 		engine_release(&s->eng);
 		free(s);
 		return CA_ERR_IO;
@@ -1345,25 +1335,16 @@ void sync_wake(struct sync *s)
 {
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->mu);
-	atomic_store(&s->wake, true);
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	worker_raise(&s->w, &s->wake);
 }
 
 void sync_stop(struct sync *s)
 {
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->mu);
-	atomic_store(&s->stop, true);
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->thread, NULL);
+	worker_stop(&s->w);
 	close(s->efd);
-	pthread_cond_destroy(&s->cv);
 	pthread_cond_destroy(&s->ev_cv);
-	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
 
