@@ -96,7 +96,7 @@ $(BUILD)/src/ime/ime.o: ALL_CFLAGS += -DIME_DICT_DEFAULT='"$(IME_DICT)"'
 # ca-kiosk: the app (src/kiosk/app.c, screens/) over all but the hub's. It and ca-kiosk-sync
 # load libcurl themselves (src/kiosk/net/http.c), zero freed blocks (src/kiosk/zfree.c).
 PROGRAMS   = $(addprefix $(BUILD)/,ca-kiosk ca-kiosk-sync ca-hub ca-hubctl)
-APP_OBJS   = $(call obj,src/kiosk/main.c src/kiosk/zfree.c src/kiosk/app.c \
+APP_OBJS   = $(call obj,src/kiosk/main.c src/kiosk/zfree.c src/kiosk/app.c src/kiosk/app_script.c \
                         $(wildcard src/kiosk/screens/*.c))
 no_curl    = $(call pkg_libs,$(filter-out libcurl,$(sort $(foreach l,$(1),$(PKGS_$(l))))))
 

@@ -326,7 +326,10 @@ ca_err app_frame(struct app *a);
 /* The event loop until the window is closed (0), a frame fails (1), or the
  * hub asked for a restart and the kiosk is idle (APP_EXIT_RESTART). */
 int app_run(struct app *a);
-/* Run the flow script at path (see app.c); returns its exit status, or
+/* How long the loop may sleep before its next frame, ms (-1: until an
+ * event): the UI's next deadline, the sync poll, the watchdog. */
+int app_wait_ms(const struct app *a);
+/* Run the flow script at path (app_script.c); returns its exit status, or
  * APP_EXIT_RESTART when the hub's restart cut it short (kiosk idle). */
 int app_run_script(struct app *a, const char *path, const char *shots_dir);
 
