@@ -1087,27 +1087,6 @@ static void test_intent_failed_writes_only_the_fault_row(void **state)
 
 /* ---- 12. restock records (the dispenser, maintenance mode) ---- */
 
-/* The pending restock rows' payloads, oldest first, parsed into out (at
- * most max); how many. The caller json_decref()s them. */
-static int restock_rows(struct store *st, json_t **out, int max, char keys[][CA_UUID_LEN + 1])
-{
-	struct store_outbox_item items[16];
-	int n, i, k = 0;
-
-	assert_int_equal(store_outbox_next(st, INT64_MAX, 16, items, &n), CA_OK);
-	for (i = 0; i < n && k < max; i++) {
-		if (strcmp(items[i].kind, STORE_KIND_RESTOCK) != 0)
-			continue;
-		assert_string_equal(items[i].app_id, STORE_DEVICE_ROWS);
-		out[k] = json_loads(items[i].payload, JSON_REJECT_DUPLICATES, NULL);
-		assert_non_null(out[k]);
-		memcpy(keys[k], items[i].key, CA_UUID_LEN + 1);
-		k++;
-	}
-	store_outbox_items_release(items, n);
-	return k;
-}
-
 static void test_restock_record_is_one_outbox_row_in_its_own_transaction(void **state)
 {
 	struct storefix *t = *state;
@@ -1149,7 +1128,7 @@ static void test_restock_record_is_one_outbox_row_in_its_own_transaction(void **
 	assert_int_equal(pending_of(st), 2);
 
 	/* The payloads, in order: no "app", the counts, the kiosk when known. */
-	assert_int_equal(restock_rows(st, j, 4, keys), 2);
+	assert_int_equal(storefix_restock_rows(st, j, 4, keys), 2);
 	assert_string_equal(keys[0], key);
 	assert_string_equal(json_string_value(json_object_get(j[0], "op")), "restock");
 	assert_int_equal(json_integer_value(json_object_get(j[0], "at_ms")), 7000);

@@ -11,6 +11,7 @@
 #ifndef TEST_STOREFIX_H
 #define TEST_STOREFIX_H
 
+#include <jansson.h>
 #include <limits.h>
 
 #include "core/app.h"
@@ -47,6 +48,14 @@ long long storefix_raw_int(const char *db, const char *sql);
 /* Run sql on a second, raw connection to the file db (created if need
  * be); the test fails with SQLite's message when it fails. */
 void storefix_raw_exec(const char *db, const char *sql);
+
+/* The pending restock rows of st's outbox (the dispenser's maintenance
+ * records), oldest first: their payloads parsed into out (at most max;
+ * the caller json_decref()s them) and, when keys is not NULL, their
+ * idempotency keys into keys; how many. Fails the test on a row that is
+ * not a device row or whose payload does not parse. */
+int storefix_restock_rows(struct store *st, json_t **out, int max,
+			  char (*keys)[CA_UUID_LEN + 1]);
 
 /* A valid draft (tests/fixture.h) with a fresh id. */
 void storefix_app(struct ca_app *a);
