@@ -399,6 +399,21 @@ static int64_t put_row(struct store *st, const char *app_id, const char *kind,
 	return seq;
 }
 
+/* The outbox rows due at now (asked for at most max) are the n rows
+ * want, in that order. */
+static void assert_due(struct store *st, int64_t now, int max, const int64_t *want, int n)
+{
+	struct store_outbox_item it[8];
+	int got, i;
+
+	assert_true(max <= 8);
+	assert_int_equal(store_outbox_next(st, now, max, it, &got), CA_OK);
+	assert_int_equal(got, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(it[i].seq, want[i]);
+	store_outbox_items_release(it, got);
+}
+
 static void test_outbox_fifo_per_app_retries_and_parking(void **state)
 {
 	struct storefix *t = *state;
@@ -436,22 +451,13 @@ static void test_outbox_fifo_per_app_retries_and_parking(void **state)
 	store_outbox_items_release(it, n);
 
 	/* max is respected */
-	assert_int_equal(store_outbox_next(st, 1000, 2, it, &n), CA_OK);
-	assert_int_equal(n, 2);
-	assert_int_equal(it[1].seq, b1);
-	store_outbox_items_release(it, n);
-	assert_int_equal(store_outbox_next(st, 1000, 0, it, &n), CA_OK);
-	assert_int_equal(n, 0);
+	assert_due(st, 1000, 2, (const int64_t[]){ a1, b1 }, 2);
+	assert_due(st, 1000, 0, NULL, 0);
 
 	/* a1 fails: it and the later rows of app A wait; app B does not */
 	assert_int_equal(store_outbox_mark_failed(st, a1, 5000, "connect timeout"), CA_OK);
-	assert_int_equal(store_outbox_next(st, 1000, 8, it, &n), CA_OK);
-	assert_int_equal(n, 1);
-	assert_int_equal(it[0].seq, b1);
-	store_outbox_items_release(it, n);
-	assert_int_equal(store_outbox_next(st, 4999, 8, it, &n), CA_OK);
-	assert_int_equal(n, 1);
-	store_outbox_items_release(it, n);
+	assert_due(st, 1000, 8, (const int64_t[]){ b1 }, 1);
+	assert_due(st, 4999, 8, (const int64_t[]){ b1 }, 1);
 
 	/* at next_at the row is back, same key, one attempt counted */
 	assert_int_equal(store_outbox_next(st, 5000, 8, it, &n), CA_OK);
