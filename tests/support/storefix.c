@@ -10,25 +10,14 @@
 #include <cmocka.h>
 
 #include <sqlite3.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/uuid.h"
 #include "../fixture.h"
-#include "tmpdir.h"
 
 int storefix_setup(void **state)
 {
-	struct storefix *f = calloc(1, sizeof(*f));
-
-	if (!f || tmpdir_make(f->dir, sizeof(f->dir), "store-test")) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->db, sizeof(f->db), "%s/kiosk.db", f->dir);
-	*state = f;
-	return 0;
+	return tmpenv_setup_size(state, sizeof(struct storefix));
 }
 
 int storefix_teardown(void **state)
@@ -36,15 +25,13 @@ int storefix_teardown(void **state)
 	struct storefix *f = *state;
 
 	store_close(f->st);
-	tmpdir_remove(f->dir);
-	free(f);
-	return 0;
+	return tmpenv_teardown(state);
 }
 
 struct store *storefix_open(struct storefix *f)
 {
 	char err[STORE_ERR_MAX];
-	ca_err e = store_open(f->db, &f->st, err, sizeof(err));
+	ca_err e = store_open(f->env.db, &f->st, err, sizeof(err));
 
 	if (e)
 		fail_msg("store_open: %s: %s", ca_strerror(e), err);

@@ -16,12 +16,12 @@
 
 #include "core/app.h"
 #include "kiosk/store/store.h"
+#include "tmpdir.h"
 
 /* One test's directory and its store. */
 struct storefix {
-	char dir[PATH_MAX];     /* the temporary directory (mkdtemp) */
-	char db[PATH_MAX + 16]; /* dir/kiosk.db */
-	struct store *st;       /* the open store, or NULL */
+	struct tmpenv env; /* the directory and env.db = dir/kiosk.db (first: tmpenv_setup_size) */
+	struct store *st;  /* the open store, or NULL */
 };
 
 /* cmocka setup: a new struct storefix in *state, with a fresh directory
@@ -32,13 +32,13 @@ int storefix_setup(void **state);
  * in it, free the struct. */
 int storefix_teardown(void **state);
 
-/* Open f->db as f->st (fails the test when it does not open). */
+/* Open f->env.db as f->st (fails the test when it does not open). */
 struct store *storefix_open(struct storefix *f);
 
 /* Close f->st (if open) and set it to NULL. */
 void storefix_close(struct storefix *f);
 
-/* Close f->st and open f->db again (a restart of the program). */
+/* Close f->st and open f->env.db again (a restart of the program). */
 struct store *storefix_reopen(struct storefix *f);
 
 /* The integer the query sql answers on a second, raw connection to the
