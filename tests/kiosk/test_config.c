@@ -79,17 +79,32 @@ static void assert_err_at(const struct loaded *l, int line,
 	fail_msg("no \"%s...%s\" in:\n%s", prefix, needle, l->err);
 }
 
+/* Load text (len bytes); expect exactly one message, on line. */
+static void assert_one_err(const char *text, size_t len, int line,
+			   const char *needle)
+{
+	struct loaded l;
+
+	if (load_n(&l, text, len) != CA_ERR_CONFIG)
+		fail_msg("accepted:\n%s", text);
+	assert_err_at(&l, line, needle);
+	if (err_lines(l.err) != 1)
+		fail_msg("one bad line, %d messages:\n%s", err_lines(l.err),
+			 l.err);
+}
+
+static void assert_one_err_s(const char *text, int line, const char *needle)
+{
+	assert_one_err(text, strlen(text), line, needle);
+}
+
 /* Load one line into section sect; expect exactly one error on line 2. */
 static void assert_bad(const char *sect, const char *line, const char *needle)
 {
-	struct loaded l;
 	char text[2048];
 
 	snprintf(text, sizeof(text), "[%s]\n%s\n", sect, line);
-	if (load(&l, text) != CA_ERR_CONFIG)
-		fail_msg("accepted: [%s] %s", sect, line);
-	assert_err_at(&l, 2, needle);
-	assert_int_equal(err_lines(l.err), 1);
+	assert_one_err_s(text, 2, needle);
 }
 
 /* Load one line into section sect; expect success. */
@@ -106,14 +121,8 @@ static void assert_good(const char *sect, const char *line, struct loaded *l)
  * refused with exactly one message, on line 2, holding needle. */
 static void assert_bad_each(const char *needle, const char *const *texts, size_t n)
 {
-	struct loaded l;
-
-	for (; n > 0; n--, texts++) {
-		if (load(&l, *texts) != CA_ERR_CONFIG)
-			fail_msg("accepted:\n%s", *texts);
-		assert_err_at(&l, 2, needle);
-		assert_int_equal(err_lines(l.err), 1);
-	}
+	for (; n > 0; n--, texts++)
+		assert_one_err_s(*texts, 2, needle);
 }
 
 #define BAD_EACH(needle, texts) \
@@ -625,30 +634,22 @@ static void test_config_unknown_section_reported_once(void **state)
 	assert_string_equal(l.c.kiosk_id, "a");
 
 	/* A header with no keys under it is reported too. */
-	assert_int_equal(load(&l, "[Kiosk]\n"), CA_ERR_CONFIG);
-	assert_err_at(&l, 1, "unknown section [Kiosk]");
+	assert_one_err_s("[Kiosk]\n", 1, "unknown section [Kiosk]");
 }
 
 static void test_config_unknown_key_reported_with_line(void **state)
 {
-	struct loaded l;
-
 	(void)state;
-	assert_int_equal(load(&l, "[kiosk]\nid = a\n[screen]\nwidht = 1080\n"),
-			 CA_ERR_CONFIG);
-	assert_err_at(&l, 4, "unknown key 'widht' in [screen]");
-	assert_int_equal(err_lines(l.err), 1);
+	assert_one_err_s("[kiosk]\nid = a\n[screen]\nwidht = 1080\n", 4,
+			 "unknown key 'widht' in [screen]");
 	/* A key of another section is unknown here. */
 	assert_bad("screen", "level = info", "unknown key 'level'");
 }
 
 static void test_config_key_outside_any_section(void **state)
 {
-	struct loaded l;
-
 	(void)state;
-	assert_int_equal(load(&l, "id = a\n[kiosk]\n"), CA_ERR_CONFIG);
-	assert_err_at(&l, 1, "outside any [section]");
+	assert_one_err_s("id = a\n[kiosk]\n", 1, "outside any [section]");
 }
 
 static void test_config_malformed_lines_reported(void **state)
@@ -664,27 +665,7 @@ static void test_config_malformed_lines_reported(void **state)
 	assert_err_at(&l, 3, "expected 'key = value'");
 	assert_int_equal(err_lines(l.err), 3);
 	/* Continuation lines are not a thing here. */
-	assert_int_equal(load(&l, "[kiosk]\nid = a\n  b\n"), CA_ERR_CONFIG);
-	assert_err_at(&l, 3, "expected 'key = value'");
-}
-
-/* Load text (len bytes); expect exactly one message, on line. */
-static void assert_one_err(const char *text, size_t len, int line,
-			   const char *needle)
-{
-	struct loaded l;
-
-	if (load_n(&l, text, len) != CA_ERR_CONFIG)
-		fail_msg("accepted:\n%s", text);
-	assert_err_at(&l, line, needle);
-	if (err_lines(l.err) != 1)
-		fail_msg("one bad line, %d messages:\n%s", err_lines(l.err),
-			 l.err);
-}
-
-static void assert_one_err_s(const char *text, int line, const char *needle)
-{
-	assert_one_err(text, strlen(text), line, needle);
+	assert_one_err_s("[kiosk]\nid = a\n  b\n", 3, "expected 'key = value'");
 }
 
 static void test_config_each_bad_line_reported_once(void **state)
@@ -851,26 +832,18 @@ static void test_config_landscape_default_size(void **state)
 
 static void test_config_shape_contradicting_orientation(void **state)
 {
-	struct loaded l;
-
 	(void)state;
-	assert_int_equal(load(&l, "[screen]\norientation = landscape\n"
-				  "width = 1080\nheight = 1920\n"),
-			 CA_ERR_CONFIG);
-	assert_err_at(&l, 4, "does not fit orientation landscape");
-	assert_int_equal(load(&l, "[screen]\nwidth = 1920\nheight = 1080\n"),
-			 CA_ERR_CONFIG);
-	assert_err_at(&l, 3, "does not fit orientation portrait");
+	assert_one_err_s("[screen]\norientation = landscape\nwidth = 1080\nheight = 1920\n",
+			 4, "does not fit orientation landscape");
+	assert_one_err_s("[screen]\nwidth = 1920\nheight = 1080\n", 3,
+			 "does not fit orientation portrait");
 }
 
 static void test_config_total_timeout_below_connect(void **state)
 {
-	struct loaded l;
-
 	(void)state;
-	assert_int_equal(load(&l, "[server]\ntotal_timeout_ms = 2000\n"),
-			 CA_ERR_CONFIG);
-	assert_err_at(&l, 2, "less than connect_timeout_ms");
+	assert_one_err_s("[server]\ntotal_timeout_ms = 2000\n", 2,
+			 "less than connect_timeout_ms");
 }
 
 static void test_config_long_line_reported_numbers_stay_right(void **state)
@@ -966,10 +939,7 @@ static void test_config_dispenser_serial_needs_device(void **state)
 	struct loaded l;
 
 	(void)state;
-	assert_int_equal(load(&l, "[dispenser]\ndriver = serial\n"),
-			 CA_ERR_CONFIG);
-	assert_err_at(&l, 2, "driver = serial needs a device");
-	assert_int_equal(err_lines(l.err), 1);
+	assert_one_err_s("[dispenser]\ndriver = serial\n", 2, "driver = serial needs a device");
 	assert_int_equal(load(&l, "[dispenser]\ndevice = /dev/ttyS0\n"
 				  "driver = serial\n"), CA_OK);
 	/* A device without the serial driver is harmless. */
@@ -1000,9 +970,8 @@ static void test_config_dispenser_slots_and_stock(void **state)
 	BAD_EACH("comma-separated", not_listed);
 	assert_bad("dispenser", "stock = 5,10000", "over 9999");
 	assert_bad("dispenser", "stock = 1,1,1,1,1,1,1,1,1", "more than 8");
-	assert_int_equal(load(&l, "[dispenser]\nstock = 1,2,3\nslots = 2\n"),
-			 CA_ERR_CONFIG);
-	assert_err_at(&l, 3, "stock has 3 values but slots is 2");
+	assert_one_err_s("[dispenser]\nstock = 1,2,3\nslots = 2\n", 3,
+			 "stock has 3 values but slots is 2");
 }
 
 static void test_config_dispenser_timeouts_ranges(void **state)
