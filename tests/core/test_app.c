@@ -15,6 +15,7 @@
 #include "core/cst.h"
 #include "core/err.h"
 #include "core/msg.h"
+#include "../support/idcheck.h"
 
 static void test_init_gives_fresh_draft_defaults(void **ctx)
 {
@@ -103,21 +104,13 @@ static void test_copy_form_takes_only_form_fields(void **ctx)
 
 static void test_glossary_identifiers_round_trip(void **ctx)
 {
-	int i;
-
 	(void)ctx;
-	for (i = 0; i < CA_APP__N; i++)
-		assert_int_equal(ca_app_status_from_id(ca_app_status_id((enum ca_app_status)i)), i);
-	for (i = 0; i < CA_PAY__N; i++)
-		assert_int_equal(ca_pay_status_from_id(ca_pay_status_id((enum ca_pay_status)i)), i);
-	for (i = 0; i < CA_PROC__N; i++)
-		assert_int_equal(ca_proc_status_from_id(ca_proc_status_id((enum ca_proc_status)i)), i);
-	for (i = 0; i < CA_BIZ__N; i++)
-		assert_int_equal(ca_business_from_id(ca_business_id((enum ca_business)i)), i);
-	for (i = 0; i < CA_CERT__N; i++)
-		assert_int_equal(ca_cert_type_from_id(ca_cert_type_id((enum ca_cert_type)i)), i);
-	for (i = 0; i < CA_PICKUP__N; i++)
-		assert_int_equal(ca_pickup_from_id(ca_pickup_id((enum ca_pickup)i)), i);
+	assert_ids_round_trip(enum ca_app_status, CA_APP__N, ca_app_status_id, ca_app_status_from_id);
+	assert_ids_round_trip(enum ca_pay_status, CA_PAY__N, ca_pay_status_id, ca_pay_status_from_id);
+	assert_ids_round_trip(enum ca_proc_status, CA_PROC__N, ca_proc_status_id, ca_proc_status_from_id);
+	assert_ids_round_trip(enum ca_business, CA_BIZ__N, ca_business_id, ca_business_from_id);
+	assert_ids_round_trip(enum ca_cert_type, CA_CERT__N, ca_cert_type_id, ca_cert_type_from_id);
+	assert_ids_round_trip(enum ca_pickup, CA_PICKUP__N, ca_pickup_id, ca_pickup_from_id);
 	/* The statuses of docs/domain.md. */
 	assert_string_equal(ca_app_status_id(CA_APP_PENDING_REVIEW), "pending_review");
 	assert_string_equal(ca_proc_status_id(CA_PROC_READY_FOR_PICKUP), "ready_for_pickup");

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/pay.h"
+#include "../support/idcheck.h"
 
 #define APP "3f6c1a2e-8b4d-4c1e-9a7f-2d5e6b7c8d90"
 #define NOW INT64_C(1795000000) /* 2026-11-18T19:06:40+08:00 */
@@ -225,13 +226,9 @@ static void test_expired_is_shown_only_when_the_hub_says_closed(void **ctx)
 
 static void test_state_and_method_names(void **ctx)
 {
-	int i;
-
 	(void)ctx;
-	for (i = 0; i < PAY__N; i++)
-		assert_int_equal(pay_state_from_id(pay_state_id((enum pay_state)i)), i);
-	for (i = 0; i < PAY_METHOD__N; i++)
-		assert_int_equal(pay_method_from_id(pay_method_id((enum pay_method)i)), i);
+	assert_ids_round_trip(enum pay_state, PAY__N, pay_state_id, pay_state_from_id);
+	assert_ids_round_trip(enum pay_method, PAY_METHOD__N, pay_method_id, pay_method_from_id);
 	assert_string_equal(pay_state_id(PAY_NOTPAY), "NOTPAY");
 	assert_int_equal(pay_state_from_id("PAYERROR"), -1);
 	assert_int_equal(pay_method_from_id("alipay"), -1);

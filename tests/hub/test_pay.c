@@ -244,6 +244,35 @@ static int pay_count(const char *id)
 	return n;
 }
 
+/* j's "app" is paid and its processing status is proc. */
+static void assert_app_paid(json_t *j, const char *proc)
+{
+	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "paid");
+	assert_string_equal(jstr(json_object_get(j, "app"), "proc_status"), proc);
+}
+
+/* POST /v1/admin/paysim/fault: the next closes and queries fail. */
+static void fault(int closes, int queries)
+{
+	char body[80];
+	long st;
+	json_t *j;
+
+	snprintf(body, sizeof(body), "{\"close_fail\":%d,\"query_fail\":%d}", closes, queries);
+	j = req(NULL, true, "POST", "/v1/admin/paysim/fault", body, &st);
+	assert_int_equal(st, 200);
+	json_decref(j);
+}
+
+/* After secs more seconds both notifications of the paid order no have
+ * arrived, and the application id still has one payment. */
+static void assert_late_notices_change_nothing(const char *no, const char *id, int secs)
+{
+	advance(secs);
+	json_decref(wait_order(no, "SUCCESS", 2));
+	assert_int_equal(pay_count(id), 1);
+}
+
 /* ---- tests ---- */
 
 static void test_create_needs_session_and_approved_unpaid(void **state)
@@ -397,8 +426,7 @@ static void test_pay_at_the_last_second_is_never_lost(void **state)
 	advance(2);
 	j = poll_order(token, no);
 	assert_string_equal(jstr(j, "trade_state"), "SUCCESS");
-	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "paid");
-	assert_string_equal(jstr(json_object_get(j, "app"), "proc_status"), "onsite");
+	assert_app_paid(j, "onsite");
 	json_decref(j);
 	o = admin_order(no);
 	assert_int_equal(jint(json_object_get(o, "order"), "notifications"), 0);
@@ -427,12 +455,9 @@ static void test_pay_at_the_last_second_is_never_lost(void **state)
 	assert_true(jint(json_object_get(o, "order"), "applied_rev") > 0);
 	json_decref(o);
 	j = admin_app(b.id);
-	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "paid");
-	assert_string_equal(jstr(json_object_get(j, "app"), "proc_status"), "processing");
+	assert_app_paid(j, "processing");
 	json_decref(j);
-	advance(40);
-	json_decref(wait_order(no, "SUCCESS", 2));
-	assert_int_equal(pay_count(b.id), 1);
+	assert_late_notices_change_nothing(no, b.id, 40);
 }
 
 static void test_pay_after_the_close_is_refused(void **state)
@@ -483,8 +508,7 @@ static void test_duplicate_notifications_make_one_payment(void **state)
 	j = poll_order(token, no);
 	assert_string_equal(jstr(j, "trade_state"), "SUCCESS");
 	assert_true(strlen(jstr(j, "success_time")) == PAY_RFC3339_LEN);
-	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "paid");
-	assert_string_equal(jstr(json_object_get(j, "app"), "proc_status"), "onsite");
+	assert_app_paid(j, "onsite");
 	assert_int_equal(jint(json_object_get(j, "app"), "rev"), rev);
 	json_decref(j);
 	/* Paid: no new order. */
@@ -500,15 +524,12 @@ static void test_second_payment_of_a_paid_app_is_refunded(void **state)
 {
 	struct ca_app a;
 	char token[65], first[PAY_TRADE_NO_MAX + 1], second[PAY_TRADE_NO_MAX + 1];
-	long st;
 	json_t *j;
 
 	(void)state;
 	customer("13700000007", token, &a);
 	new_order(token, a.id, first);
-	j = req(NULL, true, "POST", "/v1/admin/paysim/fault", "{\"close_fail\":1}", &st);
-	assert_int_equal(st, 200);
-	json_decref(j);
+	fault(1, 0);
 	new_order(token, a.id, second);
 	assert_int_equal(customer_pays(first), 0);
 	assert_int_equal(customer_pays(second), 0);
@@ -523,19 +544,6 @@ static void test_second_payment_of_a_paid_app_is_refunded(void **state)
 	json_decref(wait_order(first, "SUCCESS", 2));
 	json_decref(wait_order(second, "REFUND", 2));
 	assert_int_equal(pay_count(a.id), 1);
-}
-
-/* POST /v1/admin/paysim/fault: the next closes and queries fail. */
-static void fault(int closes, int queries)
-{
-	char body[80];
-	long st;
-	json_t *j;
-
-	snprintf(body, sizeof(body), "{\"close_fail\":%d,\"query_fail\":%d}", closes, queries);
-	j = req(NULL, true, "POST", "/v1/admin/paysim/fault", body, &st);
-	assert_int_equal(st, 200);
-	json_decref(j);
 }
 
 /* Paid at 295 s; at the expiry the provider fails the close but answers
@@ -600,13 +608,10 @@ static void test_pay_at_295_with_the_close_failing_is_checking_then_paid(void **
 	json_decref(o);
 	j = poll_order(token, no);
 	assert_string_equal(jstr(j, "trade_state"), "SUCCESS");
-	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "paid");
-	assert_string_equal(jstr(json_object_get(j, "app"), "proc_status"), "onsite");
+	assert_app_paid(j, "onsite");
 	json_decref(j);
 	/* The refused notification and the duplicate both arrive later. */
-	advance(60);
-	json_decref(wait_order(no, "SUCCESS", 2));
-	assert_int_equal(pay_count(a.id), 1);
+	assert_late_notices_change_nothing(no, a.id, 60);
 }
 
 /* Not paid; the provider fails the close at the expiry but answers the

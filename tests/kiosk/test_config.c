@@ -79,17 +79,32 @@ static void assert_err_at(const struct loaded *l, int line,
 	fail_msg("no \"%s...%s\" in:\n%s", prefix, needle, l->err);
 }
 
+/* Load text (len bytes); expect exactly one message, on line. */
+static void assert_one_err(const char *text, size_t len, int line,
+			   const char *needle)
+{
+	struct loaded l;
+
+	if (load_n(&l, text, len) != CA_ERR_CONFIG)
+		fail_msg("accepted:\n%s", text);
+	assert_err_at(&l, line, needle);
+	if (err_lines(l.err) != 1)
+		fail_msg("one bad line, %d messages:\n%s", err_lines(l.err),
+			 l.err);
+}
+
+static void assert_one_err_s(const char *text, int line, const char *needle)
+{
+	assert_one_err(text, strlen(text), line, needle);
+}
+
 /* Load one line into section sect; expect exactly one error on line 2. */
 static void assert_bad(const char *sect, const char *line, const char *needle)
 {
-	struct loaded l;
 	char text[2048];
 
 	snprintf(text, sizeof(text), "[%s]\n%s\n", sect, line);
-	if (load(&l, text) != CA_ERR_CONFIG)
-		fail_msg("accepted: [%s] %s", sect, line);
-	assert_err_at(&l, 2, needle);
-	assert_int_equal(err_lines(l.err), 1);
+	assert_one_err_s(text, 2, needle);
 }
 
 /* Load one line into section sect; expect success. */
@@ -101,6 +116,62 @@ static void assert_good(const char *sect, const char *line, struct loaded *l)
 	if (load(l, text) != CA_OK)
 		fail_msg("rejected: [%s] %s:\n%s", sect, line, l->err);
 }
+
+/* Each of the n config texts (a section header and one line) must be
+ * refused with exactly one message, on line 2, holding needle. */
+static void assert_bad_each(const char *needle, const char *const *texts, size_t n)
+{
+	for (; n > 0; n--, texts++)
+		assert_one_err_s(*texts, 2, needle);
+}
+
+#define BAD_EACH(needle, texts) \
+	assert_bad_each(needle, texts, sizeof(texts) / sizeof(texts[0]))
+
+/* One line under one section that loads, and the field of struct config
+ * it sets: to num (an int or enum field) or to str (a string field). */
+struct sets_case {
+	const char *sect; /* the section the line stands in */
+	const char *line; /* the line */
+	size_t off;       /* offsetof the field checked */
+	size_t size;      /* sizeof that field */
+	int num;          /* str NULL: the field's value */
+	const char *str;  /* the string field's value, or NULL */
+};
+
+#define SETS(sect, line, field, v) \
+	{ sect, line, offsetof(struct config, field), \
+	  sizeof(((struct config *)0)->field), v, NULL }
+#define SETS_STR(sect, line, field, v) \
+	{ sect, line, offsetof(struct config, field), \
+	  sizeof(((struct config *)0)->field), 0, v }
+
+/* Load every row of the table c (n rows) and check its field, naming a
+ * failing row. */
+static void check_sets(const struct sets_case *c, size_t n)
+{
+	const char *field;
+	struct loaded l;
+	int v;
+
+	for (; n > 0; n--, c++) {
+		assert_good(c->sect, c->line, &l);
+		field = (const char *)&l.c + c->off;
+		if (c->str) {
+			if (strcmp(field, c->str) != 0)
+				fail_msg("[%s] %s: \"%s\", not \"%s\"", c->sect,
+					 c->line, field, c->str);
+			continue;
+		}
+		if (c->size != sizeof(v))
+			fail_msg("[%s] %s: the field is not an int", c->sect, c->line);
+		memcpy(&v, field, sizeof(v));
+		if (v != c->num)
+			fail_msg("[%s] %s: %d, not %d", c->sect, c->line, v, c->num);
+	}
+}
+
+#define CHECK_SETS(rows) check_sets(rows, sizeof(rows) / sizeof(rows[0]))
 
 /* Two well-formed public-key pins (sha256// + 44 base64 characters). */
 #define PIN_A "sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvRMwE="
@@ -265,72 +336,74 @@ static void test_config_boolean_spellings(void **state)
 
 static void test_config_bad_boolean_is_reported(void **state)
 {
+	static const char *const bad[] = {
+		"[screen]\nfullscreen = maybe\n",
+		"[screen]\nfullscreen = 2\n",
+		"[screen]\nfullscreen = \n",
+		"[screen]\nfullscreen = truee\n",
+	};
+
 	(void)state;
-	assert_bad("screen", "fullscreen = maybe", "fullscreen");
-	assert_bad("screen", "fullscreen = 2", "fullscreen");
-	assert_bad("screen", "fullscreen = ", "fullscreen");
-	assert_bad("screen", "fullscreen = truee", "fullscreen");
+	BAD_EACH("fullscreen", bad);
 }
 
 static void test_config_integer_must_be_whole_decimal(void **state)
 {
+	static const char *const bad[] = {
+		"[server]\nconnect_timeout_ms = abc\n",
+		"[server]\nconnect_timeout_ms = 3000ms\n",
+		"[server]\nconnect_timeout_ms = 0x400\n",
+		"[server]\nconnect_timeout_ms = 30 00\n",
+		"[server]\nconnect_timeout_ms = 3000.5\n",
+		"[server]\nconnect_timeout_ms = +3000\n",
+		"[server]\nconnect_timeout_ms =\n",
+		"[screen]\nwidth = -\n",
+	};
+
 	(void)state;
-	assert_bad("server", "connect_timeout_ms = abc", "not a whole number");
-	assert_bad("server", "connect_timeout_ms = 3000ms",
-		   "not a whole number");
-	assert_bad("server", "connect_timeout_ms = 0x400",
-		   "not a whole number");
-	assert_bad("server", "connect_timeout_ms = 30 00",
-		   "not a whole number");
-	assert_bad("server", "connect_timeout_ms = 3000.5",
-		   "not a whole number");
-	assert_bad("server", "connect_timeout_ms = +3000",
-		   "not a whole number");
-	assert_bad("server", "connect_timeout_ms =", "not a whole number");
-	assert_bad("screen", "width = -", "not a whole number");
+	BAD_EACH("not a whole number", bad);
 }
 
 static void test_config_integer_ranges_are_enforced(void **state)
 {
-	struct loaded l;
+	static const char *const bad[] = {
+		"[server]\nconnect_timeout_ms = 99\n",
+		"[server]\ntotal_timeout_ms = 120001\n",
+		"[server]\nconnect_timeout_ms = 99999999999999999999999\n",
+		"[screen]\nwidth = 319\n",
+		"[screen]\nheight = 7681\n",
+		"[screen]\nheight = -1920\n",
+		"[timeouts]\nidle_warn_s = 9\n",
+		"[timeouts]\nidle_reset_s = 3601\n",
+		"[timeouts]\nsync_interval_s = 0\n",
+	}, *const bad_heartbeat[] = {
+		"[timeouts]\nheartbeat_s = 0\n",
+		"[timeouts]\nheartbeat_s = 3601\n",
+	};
+	static const struct sets_case good[] = {
+		SETS("server", "connect_timeout_ms = 100", connect_timeout_ms, 100),
+		SETS("server", "total_timeout_ms = 120000", total_timeout_ms, 120000),
+		SETS("timeouts", "idle_warn_s = 3600", idle_warn_s, 3600),
+		SETS("timeouts", "sync_interval_s = 0001", sync_interval_s, 1),
+		SETS("timeouts", "heartbeat_s = 1", heartbeat_s, 1),
+		SETS("timeouts", "heartbeat_s = 3600", heartbeat_s, 3600),
+	};
 
 	(void)state;
-	assert_bad("server", "connect_timeout_ms = 99", "out of range");
-	assert_bad("server", "total_timeout_ms = 120001", "out of range");
-	assert_bad("server", "connect_timeout_ms = 99999999999999999999999",
-		   "out of range");
-	assert_bad("screen", "width = 319", "out of range");
-	assert_bad("screen", "height = 7681", "out of range");
-	assert_bad("screen", "height = -1920", "out of range");
-	assert_bad("timeouts", "idle_warn_s = 9", "out of range");
-	assert_bad("timeouts", "idle_reset_s = 3601", "out of range");
-	assert_bad("timeouts", "sync_interval_s = 0", "out of range");
-	assert_bad("timeouts", "heartbeat_s = 0", "out of range 1..3600");
-	assert_bad("timeouts", "heartbeat_s = 3601", "out of range 1..3600");
-
-	assert_good("server", "connect_timeout_ms = 100", &l);
-	assert_int_equal(l.c.connect_timeout_ms, 100);
-	assert_good("server", "total_timeout_ms = 120000", &l);
-	assert_int_equal(l.c.total_timeout_ms, 120000);
-	assert_good("timeouts", "idle_warn_s = 3600", &l);
-	assert_int_equal(l.c.idle_warn_s, 3600);
-	assert_good("timeouts", "sync_interval_s = 0001", &l);
-	assert_int_equal(l.c.sync_interval_s, 1);
-	assert_good("timeouts", "heartbeat_s = 1", &l);
-	assert_int_equal(l.c.heartbeat_s, 1);
-	assert_good("timeouts", "heartbeat_s = 3600", &l);
-	assert_int_equal(l.c.heartbeat_s, 3600);
+	BAD_EACH("out of range", bad);
+	BAD_EACH("out of range 1..3600", bad_heartbeat);
+	CHECK_SETS(good);
 }
 
 static void test_config_enums_by_name(void **state)
 {
-	struct loaded l;
+	static const struct sets_case good[] = {
+		SETS("log", "level = warn", log_level, LOG_WARN),
+		SETS("log", "level = Error", log_level, LOG_ERROR),
+	};
 
 	(void)state;
-	assert_good("log", "level = warn", &l);
-	assert_int_equal(l.c.log_level, LOG_WARN);
-	assert_good("log", "level = Error", &l);
-	assert_int_equal(l.c.log_level, LOG_ERROR);
+	CHECK_SETS(good);
 	assert_bad("log", "level = verbose", "level");
 	assert_bad("log", "level = 3", "level");
 	assert_bad("screen", "orientation = diagonal", "orientation");
@@ -403,17 +476,20 @@ static void test_config_screen_rotate(void **state)
 
 static void test_config_kiosk_id_charset_and_length(void **state)
 {
+	static const char *const bad[] = {
+		"[kiosk]\nid = abcdefghijklmnopqrstuvwxyz0123456\n",
+		"[kiosk]\nid =\n",
+		"[kiosk]\nid = hall 3\n",
+		"[kiosk]\nid = hall/3\n",
+		"[kiosk]\nid = 大厅3\n",
+		"[kiosk]\nid = hall.3\n",
+	};
 	struct loaded l;
 
 	(void)state;
 	assert_good("kiosk", "id = abcdefghijklmnopqrstuvwxyz012345", &l);
 	assert_string_equal(l.c.kiosk_id, "abcdefghijklmnopqrstuvwxyz012345");
-	assert_bad("kiosk", "id = abcdefghijklmnopqrstuvwxyz0123456", "id");
-	assert_bad("kiosk", "id =", "id");
-	assert_bad("kiosk", "id = hall 3", "id");
-	assert_bad("kiosk", "id = hall/3", "id");
-	assert_bad("kiosk", "id = 大厅3", "id");
-	assert_bad("kiosk", "id = hall.3", "id");
+	BAD_EACH("id", bad);
 }
 
 static void test_config_url_rules(void **state)
@@ -477,38 +553,43 @@ static void test_config_empty_required_paths_are_errors(void **state)
 /* [server] pin: empty, or sha256// pins for CURLOPT_PINNEDPUBLICKEY. */
 static void test_config_pin_rules(void **state)
 {
-	struct loaded l;
+	static const struct sets_case good[] = {
+		SETS_STR("server", "pin =", pin, ""),
+		SETS_STR("server", "pin = " PIN_A ";" PIN_B, pin, PIN_A ";" PIN_B),
+		/* secret_file may be empty (then the kiosk does not sync). */
+		SETS_STR("kiosk", "secret_file =", secret_file, ""),
+	};
+	static const char *const not_pins[] = {
+		"[server]\npin = /etc/hub.pub\n",
+		"[server]\npin = " PIN_A ";\n",
+	}, *const bad_base64[] = {
+		"[server]\npin = sha256//short=\n",
+		"[server]\npin = " PIN_A "x\n",
+		"[server]\npin = sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvR!wE=\n",
+	};
 
 	(void)state;
-	assert_good("server", "pin =", &l);
-	assert_string_equal(l.c.pin, "");
-	assert_good("server", "pin = " PIN_A ";" PIN_B, &l);
-	assert_string_equal(l.c.pin, PIN_A ";" PIN_B);
-	assert_bad("server", "pin = /etc/hub.pub", "sha256//");
-	assert_bad("server", "pin = sha256//short=", "44 base64");
-	assert_bad("server", "pin = " PIN_A ";", "sha256//");
-	assert_bad("server", "pin = " PIN_A "x", "44 base64");
-	assert_bad("server", "pin = sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvR!wE=",
-		   "44 base64");
-	/* secret_file may be empty (then the kiosk does not sync). */
-	assert_good("kiosk", "secret_file =", &l);
-	assert_string_equal(l.c.secret_file, "");
+	CHECK_SETS(good);
+	BAD_EACH("sha256//", not_pins);
+	BAD_EACH("44 base64", bad_base64);
 }
 
 static void test_config_maint_pin_rules(void **state)
 {
-	struct loaded l;
+	static const struct sets_case good[] = {
+		SETS_STR("kiosk", "maint_pin =", maint_pin, ""),
+		SETS_STR("kiosk", "maint_pin = 2468", maint_pin, "2468"),
+		SETS_STR("kiosk", "maint_pin = 12345678", maint_pin, "12345678"),
+	};
+	static const char *const bad[] = {
+		"[kiosk]\nmaint_pin = 123\n",
+		"[kiosk]\nmaint_pin = 123456789\n",
+		"[kiosk]\nmaint_pin = 12a4\n",
+	};
 
 	(void)state;
-	assert_good("kiosk", "maint_pin =", &l);
-	assert_string_equal(l.c.maint_pin, "");
-	assert_good("kiosk", "maint_pin = 2468", &l);
-	assert_string_equal(l.c.maint_pin, "2468");
-	assert_good("kiosk", "maint_pin = 12345678", &l);
-	assert_string_equal(l.c.maint_pin, "12345678");
-	assert_bad("kiosk", "maint_pin = 123", "4 to 8 digits");
-	assert_bad("kiosk", "maint_pin = 123456789", "4 to 8 digits");
-	assert_bad("kiosk", "maint_pin = 12a4", "4 to 8 digits");
+	CHECK_SETS(good);
+	BAD_EACH("4 to 8 digits", bad);
 }
 
 static void test_config_overlong_string_is_error_not_truncated(void **state)
@@ -553,30 +634,22 @@ static void test_config_unknown_section_reported_once(void **state)
 	assert_string_equal(l.c.kiosk_id, "a");
 
 	/* A header with no keys under it is reported too. */
-	assert_int_equal(load(&l, "[Kiosk]\n"), CA_ERR_CONFIG);
-	assert_err_at(&l, 1, "unknown section [Kiosk]");
+	assert_one_err_s("[Kiosk]\n", 1, "unknown section [Kiosk]");
 }
 
 static void test_config_unknown_key_reported_with_line(void **state)
 {
-	struct loaded l;
-
 	(void)state;
-	assert_int_equal(load(&l, "[kiosk]\nid = a\n[screen]\nwidht = 1080\n"),
-			 CA_ERR_CONFIG);
-	assert_err_at(&l, 4, "unknown key 'widht' in [screen]");
-	assert_int_equal(err_lines(l.err), 1);
+	assert_one_err_s("[kiosk]\nid = a\n[screen]\nwidht = 1080\n", 4,
+			 "unknown key 'widht' in [screen]");
 	/* A key of another section is unknown here. */
 	assert_bad("screen", "level = info", "unknown key 'level'");
 }
 
 static void test_config_key_outside_any_section(void **state)
 {
-	struct loaded l;
-
 	(void)state;
-	assert_int_equal(load(&l, "id = a\n[kiosk]\n"), CA_ERR_CONFIG);
-	assert_err_at(&l, 1, "outside any [section]");
+	assert_one_err_s("id = a\n[kiosk]\n", 1, "outside any [section]");
 }
 
 static void test_config_malformed_lines_reported(void **state)
@@ -592,27 +665,7 @@ static void test_config_malformed_lines_reported(void **state)
 	assert_err_at(&l, 3, "expected 'key = value'");
 	assert_int_equal(err_lines(l.err), 3);
 	/* Continuation lines are not a thing here. */
-	assert_int_equal(load(&l, "[kiosk]\nid = a\n  b\n"), CA_ERR_CONFIG);
-	assert_err_at(&l, 3, "expected 'key = value'");
-}
-
-/* Load text (len bytes); expect exactly one message, on line. */
-static void assert_one_err(const char *text, size_t len, int line,
-			   const char *needle)
-{
-	struct loaded l;
-
-	if (load_n(&l, text, len) != CA_ERR_CONFIG)
-		fail_msg("accepted:\n%s", text);
-	assert_err_at(&l, line, needle);
-	if (err_lines(l.err) != 1)
-		fail_msg("one bad line, %d messages:\n%s", err_lines(l.err),
-			 l.err);
-}
-
-static void assert_one_err_s(const char *text, int line, const char *needle)
-{
-	assert_one_err(text, strlen(text), line, needle);
+	assert_one_err_s("[kiosk]\nid = a\n  b\n", 3, "expected 'key = value'");
 }
 
 static void test_config_each_bad_line_reported_once(void **state)
@@ -779,26 +832,18 @@ static void test_config_landscape_default_size(void **state)
 
 static void test_config_shape_contradicting_orientation(void **state)
 {
-	struct loaded l;
-
 	(void)state;
-	assert_int_equal(load(&l, "[screen]\norientation = landscape\n"
-				  "width = 1080\nheight = 1920\n"),
-			 CA_ERR_CONFIG);
-	assert_err_at(&l, 4, "does not fit orientation landscape");
-	assert_int_equal(load(&l, "[screen]\nwidth = 1920\nheight = 1080\n"),
-			 CA_ERR_CONFIG);
-	assert_err_at(&l, 3, "does not fit orientation portrait");
+	assert_one_err_s("[screen]\norientation = landscape\nwidth = 1080\nheight = 1920\n",
+			 4, "does not fit orientation landscape");
+	assert_one_err_s("[screen]\nwidth = 1920\nheight = 1080\n", 3,
+			 "does not fit orientation portrait");
 }
 
 static void test_config_total_timeout_below_connect(void **state)
 {
-	struct loaded l;
-
 	(void)state;
-	assert_int_equal(load(&l, "[server]\ntotal_timeout_ms = 2000\n"),
-			 CA_ERR_CONFIG);
-	assert_err_at(&l, 2, "less than connect_timeout_ms");
+	assert_one_err_s("[server]\ntotal_timeout_ms = 2000\n", 2,
+			 "less than connect_timeout_ms");
 }
 
 static void test_config_long_line_reported_numbers_stay_right(void **state)
@@ -869,20 +914,24 @@ static void test_config_privacy_purge_days(void **state)
 
 static void test_config_dispenser_driver_and_baud(void **state)
 {
-	struct loaded l;
+	static const struct sets_case good[] = {
+		SETS("dispenser", "driver = sim", disp_driver, CONFIG_DISP_SIM),
+		SETS("dispenser", "driver = NONE", disp_driver, CONFIG_DISP_NONE),
+		SETS("dispenser", "baud = 19200", disp_baud, 19200),
+	};
+	static const char *const bad_driver[] = {
+		"[dispenser]\ndriver = usb\n",
+		"[dispenser]\ndriver =\n",
+	}, *const bad_baud[] = {
+		"[dispenser]\nbaud = 9601\n",
+		"[dispenser]\nbaud = fast\n",
+		"[dispenser]\nbaud = 0x2580\n",
+	};
 
 	(void)state;
-	assert_good("dispenser", "driver = sim", &l);
-	assert_int_equal(l.c.disp_driver, CONFIG_DISP_SIM);
-	assert_good("dispenser", "driver = NONE", &l);
-	assert_int_equal(l.c.disp_driver, CONFIG_DISP_NONE);
-	assert_bad("dispenser", "driver = usb", "not none, sim or serial");
-	assert_bad("dispenser", "driver =", "not none, sim or serial");
-	assert_good("dispenser", "baud = 19200", &l);
-	assert_int_equal(l.c.disp_baud, 19200);
-	assert_bad("dispenser", "baud = 9601", "is not one of 1200");
-	assert_bad("dispenser", "baud = fast", "is not one of 1200");
-	assert_bad("dispenser", "baud = 0x2580", "is not one of 1200");
+	CHECK_SETS(good);
+	BAD_EACH("not none, sim or serial", bad_driver);
+	BAD_EACH("is not one of 1200", bad_baud);
 }
 
 static void test_config_dispenser_serial_needs_device(void **state)
@@ -890,10 +939,7 @@ static void test_config_dispenser_serial_needs_device(void **state)
 	struct loaded l;
 
 	(void)state;
-	assert_int_equal(load(&l, "[dispenser]\ndriver = serial\n"),
-			 CA_ERR_CONFIG);
-	assert_err_at(&l, 2, "driver = serial needs a device");
-	assert_int_equal(err_lines(l.err), 1);
+	assert_one_err_s("[dispenser]\ndriver = serial\n", 2, "driver = serial needs a device");
 	assert_int_equal(load(&l, "[dispenser]\ndevice = /dev/ttyS0\n"
 				  "driver = serial\n"), CA_OK);
 	/* A device without the serial driver is harmless. */
@@ -903,6 +949,12 @@ static void test_config_dispenser_serial_needs_device(void **state)
 
 static void test_config_dispenser_slots_and_stock(void **state)
 {
+	static const char *const not_listed[] = {
+		"[dispenser]\nstock = 5,,5\n",
+		"[dispenser]\nstock = 5,-1\n",
+		"[dispenser]\nstock = 5,x\n",
+		"[dispenser]\nstock = 5,\n",
+	};
 	struct loaded l;
 
 	(void)state;
@@ -915,15 +967,11 @@ static void test_config_dispenser_slots_and_stock(void **state)
 	assert_bad("dispenser", "slots = 9", "out of range 1..8");
 	/* default slots is 2: one value does not fit it */
 	assert_bad("dispenser", "stock = 5", "stock has 1 value but slots is 2");
-	assert_bad("dispenser", "stock = 5,,5", "comma-separated");
-	assert_bad("dispenser", "stock = 5,-1", "comma-separated");
-	assert_bad("dispenser", "stock = 5,x", "comma-separated");
+	BAD_EACH("comma-separated", not_listed);
 	assert_bad("dispenser", "stock = 5,10000", "over 9999");
 	assert_bad("dispenser", "stock = 1,1,1,1,1,1,1,1,1", "more than 8");
-	assert_bad("dispenser", "stock = 5,", "comma-separated");
-	assert_int_equal(load(&l, "[dispenser]\nstock = 1,2,3\nslots = 2\n"),
-			 CA_ERR_CONFIG);
-	assert_err_at(&l, 3, "stock has 3 values but slots is 2");
+	assert_one_err_s("[dispenser]\nstock = 1,2,3\nslots = 2\n", 3,
+			 "stock has 3 values but slots is 2");
 }
 
 static void test_config_dispenser_timeouts_ranges(void **state)

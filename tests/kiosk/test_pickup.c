@@ -65,6 +65,7 @@
 #include "../support/dispsim.h"
 #include "../support/hubcall.h"
 #include "../support/sqlpeek.h"
+#include "../support/storefix.h"
 #include "../support/tmpdir.h"
 
 #define KIOSK_ID "hall-pick-01"
@@ -470,28 +471,6 @@ static void restock(struct pickup *p, struct pickup_req *q, int slot, int count,
 	run_req(p, q, r);
 }
 
-/* The restock rows of the outbox (payloads parsed), oldest first; how
- * many. keys (may be NULL) gets their idempotency keys. */
-static int restock_rows(struct store *st, json_t **out, int max, char (*keys)[CA_UUID_LEN + 1])
-{
-	struct store_outbox_item items[16];
-	int n, i, k = 0;
-
-	assert_int_equal(store_outbox_next(st, INT64_MAX, 16, items, &n), CA_OK);
-	for (i = 0; i < n && k < max; i++) {
-		if (strcmp(items[i].kind, STORE_KIND_RESTOCK) != 0)
-			continue;
-		assert_string_equal(items[i].app_id, STORE_DEVICE_ROWS);
-		out[k] = json_loads(items[i].payload, 0, NULL);
-		assert_non_null(out[k]);
-		if (keys)
-			memcpy(keys[k], items[i].key, CA_UUID_LEN + 1);
-		k++;
-	}
-	store_outbox_items_release(items, n);
-	return k;
-}
-
 /* Member name of a restock payload's "restock" object, as an integer. */
 static long long restock_int(json_t *payload, const char *name)
 {
@@ -519,7 +498,7 @@ static void test_worker_restock_is_recorded_with_before_and_after(void **state)
 	assert_int_equal(r.outcome, PICKUP_OK);
 	assert_true(r.recorded);
 	assert_int_equal(r.status.stock[1], 9);
-	assert_int_equal(restock_rows(t->st, rows, 4, NULL), 1);
+	assert_int_equal(storefix_restock_rows(t->st, rows, 4, NULL), 1);
 	assert_string_equal(json_string_value(json_object_get(rows[0], "op")), "restock");
 	assert_int_equal(json_integer_value(json_object_get(rows[0], "at_ms")), now);
 	assert_null(json_object_get(rows[0], "app"));
@@ -535,7 +514,7 @@ static void test_worker_restock_is_recorded_with_before_and_after(void **state)
 	run_req(p, &q, &r);
 	assert_int_equal(r.outcome, PICKUP_REFUSED);
 	assert_false(r.recorded);
-	assert_int_equal(restock_rows(t->st, rows, 4, NULL), 1);
+	assert_int_equal(storefix_restock_rows(t->st, rows, 4, NULL), 1);
 	json_decref(rows[0]);
 
 	/* The record cannot be written: the slot is restocked all the same,
@@ -551,7 +530,7 @@ static void test_worker_restock_is_recorded_with_before_and_after(void **state)
 	assert_true(r.have_status);
 	assert_int_equal(r.status.stock[0], 7);
 	assert_non_null(strstr(r.message, "NOT recorded"));
-	assert_int_equal(restock_rows(t->st, rows, 4, NULL), 1);
+	assert_int_equal(storefix_restock_rows(t->st, rows, 4, NULL), 1);
 	json_decref(rows[0]);
 	raw_exec(t->db, "DROP TRIGGER no_restock;");
 
@@ -561,7 +540,7 @@ static void test_worker_restock_is_recorded_with_before_and_after(void **state)
 	assert_int_equal(r.outcome, PICKUP_OK);
 	assert_true(r.recorded);
 	pickup_stop(p);
-	assert_int_equal(restock_rows(t->st, rows, 4, NULL), 2);
+	assert_int_equal(storefix_restock_rows(t->st, rows, 4, NULL), 2);
 	assert_int_equal(restock_int(rows[1], "slot"), 1);
 	assert_int_equal(restock_int(rows[1], "before"), 7);
 	assert_int_equal(restock_int(rows[1], "after"), 7);
@@ -1137,7 +1116,7 @@ static void test_hub_shows_a_restock_once(void **state)
 	assert_int_equal(r.outcome, PICKUP_OK);
 	assert_true(r.recorded);
 	/* Keep the record as sent, for the replay below. */
-	assert_int_equal(restock_rows(t->st, rows, 1, key), 1);
+	assert_int_equal(storefix_restock_rows(t->st, rows, 1, key), 1);
 	text = json_dumps(rows[0], JSON_COMPACT);
 	assert_non_null(text);
 	snprintf(body, sizeof(body), "{\"records\":[{\"key\":\"%s\",%s]}", key[0], text + 1);

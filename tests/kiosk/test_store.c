@@ -240,14 +240,14 @@ static void test_change_and_outbox_row_commit_together_or_not_at_all(void **stat
 	depth = pending_of(st);
 	assert_int_equal(depth, 1);
 
-	storefix_raw_exec(t->db, TRIGGER_ON);
+	storefix_raw_exec(t->env.db, TRIGGER_ON);
 
 	/* create: no application, no history, no outbox row */
 	got = b;
 	assert_int_equal(store_app_create(st, &got, 2000), CA_ERR_DB);
 	assert_int_equal(got.created_ms, b.created_ms); /* *app untouched too */
-	assert_int_equal(rows_of(t->db, "applications", "id", b.id), 0);
-	assert_int_equal(rows_of(t->db, "app_history", "app_id", b.id), 0);
+	assert_int_equal(rows_of(t->env.db, "applications", "id", b.id), 0);
+	assert_int_equal(rows_of(t->env.db, "app_history", "app_id", b.id), 0);
 	assert_int_equal(store_app_get(st, b.id, &got), CA_ERR_NOT_FOUND);
 	assert_int_equal(pending_of(st), depth);
 
@@ -257,44 +257,44 @@ static void test_change_and_outbox_row_commit_together_or_not_at_all(void **stat
 	assert_int_equal(store_app_save(st, &edit, 2500), CA_ERR_DB);
 	assert_int_equal(store_app_get(st, a.id, &got), CA_OK);
 	assert_app_equal(&got, &a);
-	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), 1);
+	assert_int_equal(rows_of(t->env.db, "app_history", "app_id", a.id), 1);
 
 	/* submit: status unchanged, no history row */
 	assert_int_equal(store_app_act(st, a.id, CA_ACT_SUBMIT, "请审核", FIXTURE_TODAY,
 				       3000, NULL, NULL), CA_ERR_DB);
 	assert_int_equal(store_app_get(st, a.id, &got), CA_OK);
 	assert_app_equal(&got, &a);
-	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), 1);
+	assert_int_equal(rows_of(t->env.db, "app_history", "app_id", a.id), 1);
 	assert_int_equal(pending_of(st), depth);
 
 	/* delete: the row and its history are still there */
 	assert_int_equal(store_app_act(st, a.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY,
 				       3500, NULL, NULL), CA_ERR_DB);
-	assert_int_equal(rows_of(t->db, "applications", "id", a.id), 1);
-	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), 1);
+	assert_int_equal(rows_of(t->env.db, "applications", "id", a.id), 1);
+	assert_int_equal(rows_of(t->env.db, "app_history", "app_id", a.id), 1);
 	assert_int_equal(pending_of(st), depth);
 
-	storefix_raw_exec(t->db, TRIGGER_OFF);
+	storefix_raw_exec(t->env.db, TRIGGER_OFF);
 
 	/* the same calls now succeed, each with its outbox row */
 	assert_int_equal(store_app_create(st, &b, 4000), CA_OK);
-	assert_int_equal(rows_of(t->db, "applications", "id", b.id), 1);
-	assert_int_equal(rows_of(t->db, "app_history", "app_id", b.id), 1);
-	assert_int_equal(rows_of(t->db, "outbox", "app_id", b.id), 1);
+	assert_int_equal(rows_of(t->env.db, "applications", "id", b.id), 1);
+	assert_int_equal(rows_of(t->env.db, "app_history", "app_id", b.id), 1);
+	assert_int_equal(rows_of(t->env.db, "outbox", "app_id", b.id), 1);
 	assert_int_equal(pending_of(st), depth + 1);
 
 	assert_int_equal(store_app_act(st, a.id, CA_ACT_SUBMIT, "请审核", FIXTURE_TODAY,
 				       5000, &got, NULL), CA_OK);
 	assert_int_equal(got.app_status, CA_APP_PENDING_REVIEW);
-	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), 2);
-	assert_int_equal(rows_of(t->db, "outbox", "app_id", a.id), 2);
+	assert_int_equal(rows_of(t->env.db, "app_history", "app_id", a.id), 2);
+	assert_int_equal(rows_of(t->env.db, "outbox", "app_id", a.id), 2);
 	assert_int_equal(pending_of(st), depth + 2);
 
 	assert_int_equal(store_app_act(st, b.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY,
 				       6000, NULL, NULL), CA_OK);
-	assert_int_equal(rows_of(t->db, "applications", "id", b.id), 0);
-	assert_int_equal(rows_of(t->db, "app_history", "app_id", b.id), 0);
-	assert_int_equal(rows_of(t->db, "outbox", "app_id", b.id), 2); /* outlives it */
+	assert_int_equal(rows_of(t->env.db, "applications", "id", b.id), 0);
+	assert_int_equal(rows_of(t->env.db, "app_history", "app_id", b.id), 0);
+	assert_int_equal(rows_of(t->env.db, "outbox", "app_id", b.id), 2); /* outlives it */
 	assert_int_equal(pending_of(st), depth + 3);
 }
 
@@ -318,8 +318,8 @@ static void test_status_rules_hold_through_the_store(void **state)
 	assert_non_null(valid_report_find(&rep, CA_F_MOBILE));
 	assert_int_equal(store_app_get(st, bad.id, &got), CA_OK);
 	assert_app_equal(&got, &bad);
-	assert_int_equal(rows_of(t->db, "app_history", "app_id", bad.id), 1);
-	assert_int_equal(rows_of(t->db, "outbox", "app_id", bad.id), 1);
+	assert_int_equal(rows_of(t->env.db, "app_history", "app_id", bad.id), 1);
+	assert_int_equal(rows_of(t->env.db, "outbox", "app_id", bad.id), 1);
 
 	/* pending_review: no save, no delete */
 	make_app(&good, "13905918866");
@@ -335,8 +335,8 @@ static void test_status_rules_hold_through_the_store(void **state)
 				       5000, NULL, NULL), CA_ERR_FORBIDDEN);
 	assert_int_equal(store_app_get(st, good.id, &got), CA_OK);
 	assert_app_equal(&got, &good);
-	assert_int_equal(rows_of(t->db, "app_history", "app_id", good.id), 2);
-	assert_int_equal(rows_of(t->db, "outbox", "app_id", good.id), 2);
+	assert_int_equal(rows_of(t->env.db, "app_history", "app_id", good.id), 2);
+	assert_int_equal(rows_of(t->env.db, "outbox", "app_id", good.id), 2);
 
 	/* rejected: save allowed, delete not */
 	assert_int_equal(store_app_act(st, good.id, CA_ACT_REJECT, "营业执照照片不清晰",
@@ -399,6 +399,21 @@ static int64_t put_row(struct store *st, const char *app_id, const char *kind,
 	return seq;
 }
 
+/* The outbox rows due at now (asked for at most max) are the n rows
+ * want, in that order. */
+static void assert_due(struct store *st, int64_t now, int max, const int64_t *want, int n)
+{
+	struct store_outbox_item it[8];
+	int got, i;
+
+	assert_true(max <= 8);
+	assert_int_equal(store_outbox_next(st, now, max, it, &got), CA_OK);
+	assert_int_equal(got, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(it[i].seq, want[i]);
+	store_outbox_items_release(it, got);
+}
+
 static void test_outbox_fifo_per_app_retries_and_parking(void **state)
 {
 	struct storefix *t = *state;
@@ -436,22 +451,13 @@ static void test_outbox_fifo_per_app_retries_and_parking(void **state)
 	store_outbox_items_release(it, n);
 
 	/* max is respected */
-	assert_int_equal(store_outbox_next(st, 1000, 2, it, &n), CA_OK);
-	assert_int_equal(n, 2);
-	assert_int_equal(it[1].seq, b1);
-	store_outbox_items_release(it, n);
-	assert_int_equal(store_outbox_next(st, 1000, 0, it, &n), CA_OK);
-	assert_int_equal(n, 0);
+	assert_due(st, 1000, 2, (const int64_t[]){ a1, b1 }, 2);
+	assert_due(st, 1000, 0, NULL, 0);
 
 	/* a1 fails: it and the later rows of app A wait; app B does not */
 	assert_int_equal(store_outbox_mark_failed(st, a1, 5000, "connect timeout"), CA_OK);
-	assert_int_equal(store_outbox_next(st, 1000, 8, it, &n), CA_OK);
-	assert_int_equal(n, 1);
-	assert_int_equal(it[0].seq, b1);
-	store_outbox_items_release(it, n);
-	assert_int_equal(store_outbox_next(st, 4999, 8, it, &n), CA_OK);
-	assert_int_equal(n, 1);
-	store_outbox_items_release(it, n);
+	assert_due(st, 1000, 8, (const int64_t[]){ b1 }, 1);
+	assert_due(st, 4999, 8, (const int64_t[]){ b1 }, 1);
 
 	/* at next_at the row is back, same key, one attempt counted */
 	assert_int_equal(store_outbox_next(st, 5000, 8, it, &n), CA_OK);
@@ -464,7 +470,7 @@ static void test_outbox_fifo_per_app_retries_and_parking(void **state)
 
 	assert_int_equal(store_outbox_mark_failed(st, a1, 6000, "HTTP 503"), CA_OK);
 	assert_int_equal(store_outbox_mark_failed(st, a1, 7000, "HTTP 503"), CA_OK);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM outbox WHERE"
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM outbox WHERE"
 				 " last_error = 'HTTP 503'"), 1);
 	assert_int_equal(store_outbox_next(st, 7000, 8, it, &n), CA_OK);
 	assert_int_equal(it[0].seq, a1);
@@ -573,8 +579,8 @@ static int collect_record(const struct ca_proc_record *rec, void *ctx)
 /* The file is at the current schema with every table. */
 static void check_migrated(struct storefix *t)
 {
-	assert_int_equal(storefix_raw_int(t->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM sqlite_schema WHERE"
+	assert_int_equal(storefix_raw_int(t->env.db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM sqlite_schema WHERE"
 				 " name IN ('applications', 'app_history',"
 				 " 'proc_records', 'outbox')"), 4);
 }
@@ -588,13 +594,13 @@ static void test_migrates_empty_and_missing_files_and_reopen_keeps_all(void **st
 	int fd, pending, parked;
 
 	/* a 0-byte file */
-	fd = open(t->db, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	fd = open(t->env.db, O_CREAT | O_WRONLY | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	close(fd);
 	storefix_open(t);
 	check_migrated(t);
 	storefix_close(t);
-	unlink(t->db);
+	unlink(t->env.db);
 
 	/* a path that does not exist yet */
 	storefix_open(t);
@@ -631,8 +637,8 @@ static void test_migrates_empty_and_missing_files_and_reopen_keeps_all(void **st
 	assert_string_equal(seen.id[1], r1.id);
 	assert_int_equal(store_outbox_depth(t->st, &pending, &parked), CA_OK);
 	assert_int_equal(pending, 2);
-	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), 2);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM proc_records WHERE"
+	assert_int_equal(rows_of(t->env.db, "app_history", "app_id", a.id), 2);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM proc_records WHERE"
 				 " json_extract(body, '$.text') = '已受理，证书制作中'"), 1);
 }
 
@@ -644,7 +650,7 @@ static void test_open_sets_wal_mode(void **state)
 	sqlite3_stmt *s = NULL;
 
 	storefix_open(t);
-	assert_int_equal(sqlite3_open_v2(t->db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_open_v2(t->env.db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &s, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -661,18 +667,18 @@ static void test_newer_schema_is_refused_naming_the_file(void **state)
 	char err[STORE_ERR_MAX], v[16];
 	struct store *st = (struct store *)1;
 
-	storefix_raw_exec(t->db, "CREATE TABLE future(x); PRAGMA user_version = 7;");
-	assert_int_equal(store_open(t->db, &st, err, sizeof(err)), CA_ERR_SCHEMA);
+	storefix_raw_exec(t->env.db, "CREATE TABLE future(x); PRAGMA user_version = 7;");
+	assert_int_equal(store_open(t->env.db, &st, err, sizeof(err)), CA_ERR_SCHEMA);
 	assert_null(st);
-	assert_non_null(strstr(err, t->db));
+	assert_non_null(strstr(err, t->env.db));
 	snprintf(v, sizeof(v), "%d", 7);
 	assert_non_null(strstr(err, v));
 	snprintf(v, sizeof(v), "%d", STORE_SCHEMA_VERSION);
 	assert_non_null(strstr(err, v));
 	/* untouched: same version, same tables, not even switched to WAL */
-	assert_int_equal(storefix_raw_int(t->db, "PRAGMA user_version"), 7);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM sqlite_schema"), 1);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM pragma_journal_mode"
+	assert_int_equal(storefix_raw_int(t->env.db, "PRAGMA user_version"), 7);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM sqlite_schema"), 1);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM pragma_journal_mode"
 				 " WHERE journal_mode = 'wal'"), 0);
 }
 
@@ -742,12 +748,12 @@ static void test_garbage_truncated_and_unreachable_files_are_reported(void **sta
 
 	/* random bytes */
 	assert_int_equal(getrandom(noise, sizeof(noise), 0), (ssize_t)sizeof(noise));
-	snprintf(path, sizeof(path), "%s/noise.db", t->dir);
+	snprintf(path, sizeof(path), "%s/noise.db", t->env.dir);
 	write_file(path, noise, sizeof(noise));
 	expect_open_fails(path, CA_ERR_CORRUPT);
 
 	/* a text file */
-	snprintf(path, sizeof(path), "%s/config.db", t->dir);
+	snprintf(path, sizeof(path), "%s/config.db", t->env.dir);
 	write_file(path, text, sizeof(text) - 1);
 	expect_open_fails(path, CA_ERR_CORRUPT);
 
@@ -758,26 +764,26 @@ static void test_garbage_truncated_and_unreachable_files_are_reported(void **sta
 		assert_int_equal(store_app_create(t->st, &a, 1000 + i), CA_OK);
 	}
 	storefix_close(t);
-	assert_int_equal(stat(t->db, &sb), 0);
+	assert_int_equal(stat(t->env.db, &sb), 0);
 	assert_true(sb.st_size > 40 * 4096);
 
 	/* pages in the middle overwritten: header and schema still fine, so
 	 * only the integrity check at open can tell */
-	snprintf(path, sizeof(path), "%s/damaged.db", t->dir);
-	copy_file(t->db, path);
+	snprintf(path, sizeof(path), "%s/damaged.db", t->env.dir);
+	copy_file(t->env.db, path);
 	damage_file(path, 20 * 4096, noise, sizeof(noise)); /* 2 pages */
 	expect_open_fails(path, CA_ERR_CORRUPT);
 
-	assert_int_equal(truncate(t->db, sb.st_size / 3), 0);
-	expect_open_fails(t->db, CA_ERR_CORRUPT);
-	assert_int_equal(truncate(t->db, 60), 0);
-	expect_open_fails(t->db, CA_ERR_CORRUPT);
+	assert_int_equal(truncate(t->env.db, sb.st_size / 3), 0);
+	expect_open_fails(t->env.db, CA_ERR_CORRUPT);
+	assert_int_equal(truncate(t->env.db, 60), 0);
+	expect_open_fails(t->env.db, CA_ERR_CORRUPT);
 
 	/* a directory that does not exist */
-	snprintf(path, sizeof(path), "%s/no-such-dir/kiosk.db", t->dir);
+	snprintf(path, sizeof(path), "%s/no-such-dir/kiosk.db", t->env.dir);
 	expect_open_fails(path, CA_ERR_IO);
 	/* a directory where the file should be */
-	snprintf(path, sizeof(path), "%s/adir", t->dir);
+	snprintf(path, sizeof(path), "%s/adir", t->env.dir);
 	assert_int_equal(mkdir(path, 0700), 0);
 	expect_open_fails(path, CA_ERR_IO);
 	rmdir(path);
@@ -863,7 +869,7 @@ static void test_change_log_lines_name_no_person(void **state)
 	ssize_t n;
 
 	make_app(&a, "13905918866");
-	snprintf(path, sizeof(path), "%s/stderr.txt", t->dir);
+	snprintf(path, sizeof(path), "%s/stderr.txt", t->env.dir);
 	fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0600);
 	assert_true(fd >= 0);
 	fflush(stderr);
@@ -949,7 +955,7 @@ static void test_intent_begin_refused_unless_ready_and_while_pending(void **stat
 					    5000, NULL), CA_ERR_NOT_FOUND);
 	assert_int_equal(store_intent_begin(st, a.id, 0, 0, 5000, NULL), CA_ERR_ARG);
 	assert_int_equal(store_intent_begin(st, a.id, 1, 256, 5000, NULL), CA_ERR_ARG);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM dispense_intents"), 0);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM dispense_intents"), 0);
 
 	assert_int_equal(store_intent_begin(st, a.id, 2, 17, 5000, &it), CA_OK);
 	assert_int_equal(store_intent_pending(st, &got, &found), CA_OK);
@@ -967,12 +973,12 @@ static void test_intent_begin_refused_unless_ready_and_while_pending(void **stat
 	assert_int_equal(a.proc_status, CA_PROC_READY_FOR_PICKUP);
 	/* Exactly one pending row on disk; the unique index refuses a second
 	 * one even from a raw connection. */
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM dispense_intents"
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM dispense_intents"
 				 " WHERE state = 'pending'"), 1);
 	{
 		sqlite3 *h = NULL;
 
-		assert_int_equal(sqlite3_open(t->db, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_open(t->env.db, &h), SQLITE_OK);
 		assert_int_not_equal(sqlite3_exec(h, "INSERT INTO dispense_intents(app_id, slot,"
 						  " dev_last_seq, created_ms) VALUES ('x', 1, 0, 1)",
 						  NULL, NULL, NULL), SQLITE_OK);
@@ -991,12 +997,12 @@ static void test_intent_collected_is_one_transaction_and_survives_reopen(void **
 
 	make_ready(st, &a);
 	assert_int_equal(store_intent_begin(st, a.id, 1, 3, 6000, &it), CA_OK);
-	hist = rows_of(t->db, "app_history", "app_id", a.id);
-	rows = rows_of(t->db, "outbox", "app_id", a.id);
+	hist = rows_of(t->env.db, "app_history", "app_id", a.id);
+	rows = rows_of(t->env.db, "outbox", "app_id", a.id);
 
 	/* A failure inside the transaction (the outbox refuses the row): the
 	 * intent stays pending and the record is not collected. */
-	storefix_raw_exec(t->db, "CREATE TRIGGER no_collect BEFORE INSERT ON outbox"
+	storefix_raw_exec(t->env.db, "CREATE TRIGGER no_collect BEFORE INSERT ON outbox"
 		 " WHEN NEW.kind = 'collect' BEGIN SELECT RAISE(ABORT, 'injected'); END;");
 	assert_int_not_equal(store_intent_collected(st, it.seq, "slot 1: dispensed", FIXTURE_TODAY,
 						    7000, NULL), CA_OK);
@@ -1004,9 +1010,9 @@ static void test_intent_collected_is_one_transaction_and_survives_reopen(void **
 	assert_true(found);
 	assert_int_equal(store_app_get(st, a.id, &out), CA_OK);
 	assert_int_equal(out.proc_status, CA_PROC_READY_FOR_PICKUP);
-	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), hist);
-	assert_int_equal(rows_of(t->db, "outbox", "app_id", a.id), rows);
-	storefix_raw_exec(t->db, "DROP TRIGGER no_collect;");
+	assert_int_equal(rows_of(t->env.db, "app_history", "app_id", a.id), hist);
+	assert_int_equal(rows_of(t->env.db, "outbox", "app_id", a.id), rows);
+	storefix_raw_exec(t->env.db, "DROP TRIGGER no_collect;");
 
 	assert_int_equal(store_intent_collected(st, it.seq, "slot 1: dispensed, 4 left",
 						FIXTURE_TODAY, 7000, &out), CA_OK);
@@ -1021,10 +1027,10 @@ static void test_intent_collected_is_one_transaction_and_survives_reopen(void **
 	st = storefix_reopen(t);
 	assert_int_equal(store_app_get(st, a.id, &out), CA_OK);
 	assert_int_equal(out.proc_status, CA_PROC_COLLECTED);
-	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), hist + 1);
-	assert_int_equal(outbox_kind(t->db, a.id, "collect"), 1);
-	assert_int_equal(outbox_kind(t->db, a.id, STORE_KIND_DISPENSE_FAULT), 0);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM dispense_intents WHERE"
+	assert_int_equal(rows_of(t->env.db, "app_history", "app_id", a.id), hist + 1);
+	assert_int_equal(outbox_kind(t->env.db, a.id, "collect"), 1);
+	assert_int_equal(outbox_kind(t->env.db, a.id, STORE_KIND_DISPENSE_FAULT), 0);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM dispense_intents WHERE"
 				 " state = 'collected' AND result = 'ok'"
 				 " AND detail = 'slot 1: dispensed, 4 left' AND resolved_ms = 7000"), 1);
 	assert_int_equal(store_intent_pending(st, &got, &found), CA_OK);
@@ -1045,7 +1051,7 @@ static void test_intent_failed_writes_only_the_fault_row(void **state)
 	int n, i, k = -1;
 
 	make_ready(st, &a);
-	hist = rows_of(t->db, "app_history", "app_id", a.id);
+	hist = rows_of(t->env.db, "app_history", "app_id", a.id);
 	assert_int_equal(store_intent_begin(st, a.id, 2, 9, 6000, &it), CA_OK);
 	assert_int_equal(store_intent_failed(st, it.seq, "", "x", "k1", 7000), CA_ERR_ARG);
 	assert_int_equal(store_intent_failed(st, it.seq, "jam", "slot 2: jam", "hall-07", 7000),
@@ -1056,10 +1062,10 @@ static void test_intent_failed_writes_only_the_fault_row(void **state)
 	assert_int_equal(store_app_get(st, a.id, &out), CA_OK);
 	assert_int_equal(out.pay_status, CA_PAY_PAID);
 	assert_int_equal(out.proc_status, CA_PROC_READY_FOR_PICKUP);
-	assert_int_equal(rows_of(t->db, "app_history", "app_id", a.id), hist);
-	assert_int_equal(outbox_kind(t->db, a.id, "collect"), 0);
-	assert_int_equal(outbox_kind(t->db, a.id, STORE_KIND_DISPENSE_FAULT), 1);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM dispense_intents WHERE"
+	assert_int_equal(rows_of(t->env.db, "app_history", "app_id", a.id), hist);
+	assert_int_equal(outbox_kind(t->env.db, a.id, "collect"), 0);
+	assert_int_equal(outbox_kind(t->env.db, a.id, STORE_KIND_DISPENSE_FAULT), 1);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM dispense_intents WHERE"
 				 " state = 'failed' AND result = 'jam'"), 1);
 	/* The fault row's payload. */
 	assert_int_equal(store_outbox_next(st, 7000, 16, items, &n), CA_OK);
@@ -1087,27 +1093,6 @@ static void test_intent_failed_writes_only_the_fault_row(void **state)
 
 /* ---- 12. restock records (the dispenser, maintenance mode) ---- */
 
-/* The pending restock rows' payloads, oldest first, parsed into out (at
- * most max); how many. The caller json_decref()s them. */
-static int restock_rows(struct store *st, json_t **out, int max, char keys[][CA_UUID_LEN + 1])
-{
-	struct store_outbox_item items[16];
-	int n, i, k = 0;
-
-	assert_int_equal(store_outbox_next(st, INT64_MAX, 16, items, &n), CA_OK);
-	for (i = 0; i < n && k < max; i++) {
-		if (strcmp(items[i].kind, STORE_KIND_RESTOCK) != 0)
-			continue;
-		assert_string_equal(items[i].app_id, STORE_DEVICE_ROWS);
-		out[k] = json_loads(items[i].payload, JSON_REJECT_DUPLICATES, NULL);
-		assert_non_null(out[k]);
-		memcpy(keys[k], items[i].key, CA_UUID_LEN + 1);
-		k++;
-	}
-	store_outbox_items_release(items, n);
-	return k;
-}
-
 static void test_restock_record_is_one_outbox_row_in_its_own_transaction(void **state)
 {
 	struct storefix *t = *state;
@@ -1134,22 +1119,22 @@ static void test_restock_record_is_one_outbox_row_in_its_own_transaction(void **
 	assert_int_not_equal(store_restock_record(st, "hall-07", 1, 3, 10, 7000, NULL), CA_OK);
 	store_rollback(st);
 	/* A failure inside its transaction (the outbox refuses the row). */
-	storefix_raw_exec(t->db, "CREATE TRIGGER no_restock BEFORE INSERT ON outbox"
+	storefix_raw_exec(t->env.db, "CREATE TRIGGER no_restock BEFORE INSERT ON outbox"
 		 " WHEN NEW.kind = 'restock' BEGIN SELECT RAISE(ABORT, 'injected'); END;");
 	assert_int_not_equal(store_restock_record(st, "hall-07", 1, 3, 10, 7000, NULL), CA_OK);
-	storefix_raw_exec(t->db, "DROP TRIGGER no_restock;");
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM outbox"), 0);
+	storefix_raw_exec(t->env.db, "DROP TRIGGER no_restock;");
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM outbox"), 0);
 
 	/* Written and committed: another connection sees the row. */
 	assert_int_equal(store_restock_record(st, "hall-07", 2, 3, 10, 7000, key), CA_OK);
 	assert_int_equal(store_restock_record(st, NULL, 1, -1, 0, 7100, NULL), CA_OK);
-	assert_int_equal(rows_of(t->db, "outbox", "app_id", STORE_DEVICE_ROWS), 2);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM outbox WHERE kind = 'restock'"
+	assert_int_equal(rows_of(t->env.db, "outbox", "app_id", STORE_DEVICE_ROWS), 2);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM outbox WHERE kind = 'restock'"
 				 " AND app_id = 'kiosk' AND state = 'pending'"), 2);
 	assert_int_equal(pending_of(st), 2);
 
 	/* The payloads, in order: no "app", the counts, the kiosk when known. */
-	assert_int_equal(restock_rows(st, j, 4, keys), 2);
+	assert_int_equal(storefix_restock_rows(st, j, 4, keys), 2);
 	assert_string_equal(keys[0], key);
 	assert_string_equal(json_string_value(json_object_get(j[0], "op")), "restock");
 	assert_int_equal(json_integer_value(json_object_get(j[0], "at_ms")), 7000);
@@ -1175,11 +1160,11 @@ static void test_restock_record_is_one_outbox_row_in_its_own_transaction(void **
 	assert_int_equal(store_outbox_sent(st, items[0].seq, NULL, 8000), CA_OK);
 	assert_int_equal(store_outbox_park(st, items[1].seq, "400 bad_request: test"), CA_OK);
 	store_outbox_items_release(items, n);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM outbox WHERE state = 'parked'"),
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM outbox WHERE state = 'parked'"),
 			 1);
 	assert_int_equal(pending_of(st), 0);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM remote_apps"), 0);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM applications"), 0);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM remote_apps"), 0);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM applications"), 0);
 }
 
 /*
@@ -1196,7 +1181,7 @@ static void test_concurrent_opens_of_a_new_file_all_succeed(void **state)
 	int round, i, failed = 0;
 
 	for (round = 0; round < 40; round++) {
-		snprintf(path, sizeof(path), "%s/race-%d.db", t->dir, round);
+		snprintf(path, sizeof(path), "%s/race-%d.db", t->env.dir, round);
 		for (i = 0; i < 6; i++) {
 			pid_t pid = fork();
 
@@ -1382,7 +1367,7 @@ static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **sta
 	assert_int_equal(store_outbox_park(st, items[0].seq, "409 conflict: test"), CA_OK);
 	store_outbox_items_release(items, n);
 	drain_outbox(st);
-	assert_int_equal(rows_of(t->db, "outbox", "idem_key", parked_row_key), 1);
+	assert_int_equal(rows_of(t->env.db, "outbox", "idem_key", parked_row_key), 1);
 
 	/* Person 2 (李娜): finished 25 days after T0 (recent), one paid and
 	 * not received (unfinished), one received at T0 whose last row has
@@ -1400,9 +1385,9 @@ static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **sta
 	assert_int_equal(parked, 1);
 
 	/* Before: person 1's data is in the store. */
-	assert_true(rows_containing(t->db, "林晓燕") > 0);
-	assert_true(rows_containing(t->db, "11010519491231002X") > 0);
-	assert_true(rows_containing(t->db, "13905918866") > 0);
+	assert_true(rows_containing(t->env.db, "林晓燕") > 0);
+	assert_true(rows_containing(t->env.db, "11010519491231002X") > 0);
+	assert_true(rows_containing(t->env.db, "13905918866") > 0);
 
 	/* 31 days after T0 with purge_days 30. */
 	assert_int_equal(store_purge_finished(st, T0_MS + 31 * DAY_MS - 30 * DAY_MS, &purged),
@@ -1410,12 +1395,12 @@ static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **sta
 	assert_int_equal(purged, 2);
 	assert_int_equal(store_app_get(st, old_mail.id, &got), CA_ERR_NOT_FOUND);
 	assert_int_equal(store_app_get(st, old_onsite.id, &got), CA_ERR_NOT_FOUND);
-	assert_int_equal(rows_containing(t->db, "林晓燕"), 0);
-	assert_int_equal(rows_containing(t->db, "11010519491231002X"), 0);
-	assert_int_equal(rows_containing(t->db, "13905918866"), 0);
-	assert_int_equal(rows_containing(t->db, "闽江建设"), 0);
-	assert_int_equal(rows_containing(t->db, old_mail.id), 0);
-	assert_int_equal(rows_containing(t->db, old_onsite.id), 0);
+	assert_int_equal(rows_containing(t->env.db, "林晓燕"), 0);
+	assert_int_equal(rows_containing(t->env.db, "11010519491231002X"), 0);
+	assert_int_equal(rows_containing(t->env.db, "13905918866"), 0);
+	assert_int_equal(rows_containing(t->env.db, "闽江建设"), 0);
+	assert_int_equal(rows_containing(t->env.db, old_mail.id), 0);
+	assert_int_equal(rows_containing(t->env.db, old_onsite.id), 0);
 
 	/* The rest stays whole, queued rows included. */
 	assert_int_equal(store_app_get(st, recent.id, &got), CA_OK);
@@ -1424,7 +1409,7 @@ static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **sta
 	assert_int_equal(got.pay_status, CA_PAY_DONE);
 	assert_int_equal(store_outbox_app_pending(st, queued.id, &pending), CA_OK);
 	assert_int_equal(pending, n);
-	assert_true(rows_of(t->db, "app_history", "app_id", recent.id) > 0);
+	assert_true(rows_of(t->env.db, "app_history", "app_id", recent.id) > 0);
 	assert_int_equal(store_outbox_depth(st, &pending, &parked), CA_OK);
 	assert_int_equal(parked, 0);
 
@@ -1432,9 +1417,9 @@ static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **sta
 	assert_int_equal(store_purge_finished(st, T0_MS + DAY_MS, &purged), CA_OK);
 	assert_int_equal(purged, 0);
 	storefix_close(t);
-	assert_false(file_contains(t->db, "11010519491231002X"));
-	assert_false(file_contains(t->db, "13905918866"));
-	assert_true(file_contains(t->db, "320582199003071232"));
+	assert_false(file_contains(t->env.db, "11010519491231002X"));
+	assert_false(file_contains(t->env.db, "13905918866"));
+	assert_true(file_contains(t->env.db, "320582199003071232"));
 }
 
 /* A draft deleted and its outbox rows sent leave nothing readable on disk:
@@ -1448,11 +1433,11 @@ static void test_deleted_draft_leaves_no_readable_bytes(void **state)
 	struct storefix *t = *state;
 	struct store *st = storefix_open(t);
 	struct ca_app draft, kept;
-	char wal[sizeof(t->db) + 8];
+	char wal[sizeof(t->env.db) + 8];
 	const char *const secrets[] = { "440304198512031231", "13900001111", "擦除测试科技有限公司" };
 	size_t i;
 
-	snprintf(wal, sizeof(wal), "%s-wal", t->db);
+	snprintf(wal, sizeof(wal), "%s-wal", t->env.db);
 	make_app(&draft, "13900001111");
 	strcpy(draft.company, secrets[2]);
 	strcpy(draft.handler_id, secrets[0]);
@@ -1463,16 +1448,16 @@ static void test_deleted_draft_leaves_no_readable_bytes(void **state)
 	drain_outbox(st);
 	/* Checkpointed once: the draft's pages are in the file as well. */
 	store_scrub(st);
-	assert_true(file_contains(t->db, secrets[0]));
+	assert_true(file_contains(t->env.db, secrets[0]));
 	assert_int_equal(store_app_act(st, draft.id, CA_ACT_DELETE, NULL, FIXTURE_TODAY, 2000,
 				       NULL, NULL), CA_OK);
 	drain_outbox(st); /* the delete's row (it carries the record) is sent */
 	store_scrub(st);  /* as app_end_session does when the person leaves */
 	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
-		if (file_contains(t->db, secrets[i]) || file_contains(wal, secrets[i]))
+		if (file_contains(t->env.db, secrets[i]) || file_contains(wal, secrets[i]))
 			fail_msg("'%s' is still readable on disk after the delete", secrets[i]);
 	}
-	assert_true(file_contains(t->db, "320582199003071232")); /* the kept order */
+	assert_true(file_contains(t->env.db, "320582199003071232")); /* the kept order */
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, storefix_setup, storefix_teardown)

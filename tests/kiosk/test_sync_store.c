@@ -128,20 +128,20 @@ static void test_migrates_a_version_1_file(void **state)
 
 	storefix_app(&a);
 	assert_int_equal(codec_app_to_text(&a, &body), CA_OK);
-	storefix_raw_exec(t->db, v1_schema);
+	storefix_raw_exec(t->env.db, v1_schema);
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO applications VALUES ('%s', '%s', 'draft', 1, 1, '%s');"
 		 "INSERT INTO outbox(idem_key, app_id, kind, payload, next_at_ms,"
 		 " created_ms) VALUES ('0b5e6c1a-1111-4222-8333-944455556666', '%s',"
 		 " 'save', '{\"op\":\"save\"}', 0, 1);", a.id, a.account, body, a.id);
 	free(body);
-	storefix_raw_exec(t->db, sql);
-	assert_int_equal(storefix_raw_int(t->db, "PRAGMA user_version"), 1);
+	storefix_raw_exec(t->env.db, sql);
+	assert_int_equal(storefix_raw_int(t->env.db, "PRAGMA user_version"), 1);
 
 	storefix_open(t);
 	/* Through version 2 (sync) to the current one (3: dispense intents). */
-	assert_int_equal(storefix_raw_int(t->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM sqlite_master WHERE"
+	assert_int_equal(storefix_raw_int(t->env.db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM sqlite_master WHERE"
 				 " name IN ('sync_state', 'remote_apps', 'dispense_intents')"), 3);
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
 	assert_string_equal(got.company, a.company);
@@ -153,7 +153,7 @@ static void test_migrates_a_version_1_file(void **state)
 	assert_int_equal(cursor, 0);
 	/* And a second open does nothing more. */
 	storefix_reopen(t);
-	assert_int_equal(storefix_raw_int(t->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(storefix_raw_int(t->env.db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 }
 
 /* A row sent while a later row of the same application is pending keeps the
@@ -242,14 +242,14 @@ static void test_feed_is_idempotent_and_newer_only(void **state)
 	assert_string_equal(last.action_id, "hub");
 	assert_int_equal(last.to.app, CA_APP_REJECTED);
 	assert_string_equal(last.note, "营业执照不清晰");
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM proc_records"), 1);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM proc_records"), 1);
 	(void)rec;
 
 	/* Again: nothing changes. */
 	assert_int_equal(store_feed_apply(t->st, ch, 2, 8, 7000, &applied), CA_OK);
 	assert_int_equal(applied, 0);
 	assert_int_equal(history_count(t->st, a.id), hist);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM proc_records"), 1);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM proc_records"), 1);
 
 	/* Older: nothing changes, the cursor stays. */
 	hub.rev = 3;
@@ -291,7 +291,7 @@ static void test_pending_rows_hold_the_feed_back(void **state)
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
 	assert_int_equal(got.app_status, CA_APP_PENDING_REVIEW);
 	assert_int_equal(got.rev, 4);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM outbox WHERE state = 'parked'"), 1);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM outbox WHERE state = 'parked'"), 1);
 
 	/* Another kiosk's application. */
 	storefix_app(&b);
@@ -329,7 +329,7 @@ static void test_feed_batch_is_one_transaction(void **state)
 	assert_int_equal(store_app_get(t->st, b.id, &got), CA_ERR_NOT_FOUND);
 	assert_int_equal(store_feed_cursor(t->st, &cursor), CA_OK);
 	assert_int_equal(cursor, 0);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM remote_apps"), 0);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM remote_apps"), 0);
 }
 
 /* Deleted here and acknowledged: no snapshot brings it back. */
@@ -458,8 +458,8 @@ static void test_feed_reset_for_a_restored_hub(void **state)
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
 	assert_int_equal(got.rev, 0);
 	assert_int_equal(got.app_status, CA_APP_APPROVED); /* nothing shown changed yet */
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM remote_apps WHERE deleted = 0"), 0);
-	assert_int_equal(storefix_raw_int(t->db, "SELECT count(*) FROM remote_apps WHERE deleted = 1"), 1);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM remote_apps WHERE deleted = 0"), 0);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM remote_apps WHERE deleted = 1"), 1);
 
 	/* The restored hub's feed from 0: lower revisions, older states. */
 	hub = a;

@@ -9,59 +9,29 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <sqlite3.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/uuid.h"
 #include "../fixture.h"
 
 int storefix_setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
-	struct storefix *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/store-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->db, sizeof(f->db), "%s/kiosk.db", f->dir);
-	*state = f;
-	return 0;
+	return tmpenv_setup_size(state, sizeof(struct storefix));
 }
 
 int storefix_teardown(void **state)
 {
 	struct storefix *f = *state;
-	char p[PATH_MAX + 256];
-	struct dirent *d;
-	DIR *dir;
 
 	store_close(f->st);
-	dir = opendir(f->dir);
-	while (dir && (d = readdir(dir))) {
-		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
-		unlink(p);
-	}
-	if (dir)
-		closedir(dir);
-	rmdir(f->dir);
-	free(f);
-	return 0;
+	return tmpenv_teardown(state);
 }
 
 struct store *storefix_open(struct storefix *f)
 {
 	char err[STORE_ERR_MAX];
-	ca_err e = store_open(f->db, &f->st, err, sizeof(err));
+	ca_err e = store_open(f->env.db, &f->st, err, sizeof(err));
 
 	if (e)
 		fail_msg("store_open: %s: %s", ca_strerror(e), err);
@@ -105,6 +75,27 @@ void storefix_raw_exec(const char *db, const char *sql)
 	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("raw sql %s: %s", sql, msg ? msg : "?");
 	sqlite3_close(h);
+}
+
+int storefix_restock_rows(struct store *st, json_t **out, int max,
+			  char (*keys)[CA_UUID_LEN + 1])
+{
+	struct store_outbox_item items[16];
+	int n, i, k = 0;
+
+	assert_int_equal(store_outbox_next(st, INT64_MAX, 16, items, &n), CA_OK);
+	for (i = 0; i < n && k < max; i++) {
+		if (strcmp(items[i].kind, STORE_KIND_RESTOCK) != 0)
+			continue;
+		assert_string_equal(items[i].app_id, STORE_DEVICE_ROWS);
+		out[k] = json_loads(items[i].payload, JSON_REJECT_DUPLICATES, NULL);
+		assert_non_null(out[k]);
+		if (keys)
+			memcpy(keys[k], items[i].key, CA_UUID_LEN + 1);
+		k++;
+	}
+	store_outbox_items_release(items, n);
+	return k;
 }
 
 void storefix_app(struct ca_app *a)

@@ -11,16 +11,17 @@
 #ifndef TEST_STOREFIX_H
 #define TEST_STOREFIX_H
 
+#include <jansson.h>
 #include <limits.h>
 
 #include "core/app.h"
 #include "kiosk/store/store.h"
+#include "tmpdir.h"
 
 /* One test's directory and its store. */
 struct storefix {
-	char dir[PATH_MAX];     /* the temporary directory (mkdtemp) */
-	char db[PATH_MAX + 16]; /* dir/kiosk.db */
-	struct store *st;       /* the open store, or NULL */
+	struct tmpenv env; /* the directory and env.db = dir/kiosk.db (first: tmpenv_setup_size) */
+	struct store *st;  /* the open store, or NULL */
 };
 
 /* cmocka setup: a new struct storefix in *state, with a fresh directory
@@ -31,13 +32,13 @@ int storefix_setup(void **state);
  * in it, free the struct. */
 int storefix_teardown(void **state);
 
-/* Open f->db as f->st (fails the test when it does not open). */
+/* Open f->env.db as f->st (fails the test when it does not open). */
 struct store *storefix_open(struct storefix *f);
 
 /* Close f->st (if open) and set it to NULL. */
 void storefix_close(struct storefix *f);
 
-/* Close f->st and open f->db again (a restart of the program). */
+/* Close f->st and open f->env.db again (a restart of the program). */
 struct store *storefix_reopen(struct storefix *f);
 
 /* The integer the query sql answers on a second, raw connection to the
@@ -47,6 +48,14 @@ long long storefix_raw_int(const char *db, const char *sql);
 /* Run sql on a second, raw connection to the file db (created if need
  * be); the test fails with SQLite's message when it fails. */
 void storefix_raw_exec(const char *db, const char *sql);
+
+/* The pending restock rows of st's outbox (the dispenser's maintenance
+ * records), oldest first: their payloads parsed into out (at most max;
+ * the caller json_decref()s them) and, when keys is not NULL, their
+ * idempotency keys into keys; how many. Fails the test on a row that is
+ * not a device row or whose payload does not parse. */
+int storefix_restock_rows(struct store *st, json_t **out, int max,
+			  char (*keys)[CA_UUID_LEN + 1]);
 
 /* A valid draft (tests/fixture.h) with a fresh id. */
 void storefix_app(struct ca_app *a);

@@ -80,9 +80,9 @@ int tmpdir_remove(const char *dir)
 	return 0;
 }
 
-int tmpenv_setup(void **state)
+int tmpenv_setup_size(void **state, size_t size)
 {
-	struct tmpenv *e = calloc(1, sizeof(*e));
+	struct tmpenv *e = calloc(1, size);
 
 	if (!e || tmpdir_make(e->dir, sizeof(e->dir), program_invocation_short_name)) {
 		free(e);
@@ -91,6 +91,11 @@ int tmpenv_setup(void **state)
 	snprintf(e->db, sizeof(e->db), "%s/kiosk.db", e->dir);
 	*state = e;
 	return 0;
+}
+
+int tmpenv_setup(void **state)
+{
+	return tmpenv_setup_size(state, sizeof(struct tmpenv));
 }
 
 int tmpenv_teardown(void **state)

@@ -34,6 +34,11 @@ struct tmpenv {
 /* *state = a new struct tmpenv with its directory made. */
 int tmpenv_setup(void **state);
 
+/* The same for a larger struct that begins with a struct tmpenv (size
+ * bytes, the rest zeroed), such as struct storefix; tmpenv_teardown
+ * frees it too. */
+int tmpenv_setup_size(void **state, size_t size);
+
 /* Remove the directory of the struct tmpenv *state and free it. */
 int tmpenv_teardown(void **state);
 
