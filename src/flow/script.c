@@ -417,30 +417,42 @@ static bool parse_pinyin(struct parser *p, const struct toks *t, struct script_c
 	return true;
 }
 
+/* Read the argument of command name (t's second token), a duration in units,
+ * into *v. False after telling "NAME: bad duration 'ARG' (...)": with form
+ * (how a duration is written) when it is not one, and with "at most
+ * MAX_SHOWN" and max_tail after it when it is over max. */
+static bool parse_duration_arg(struct parser *p, const struct toks *t, const char *name,
+			       const struct unit *units, const char *form, long max,
+			       long max_shown, const char *max_tail, long *v)
+{
+	const struct tok *a = &t->tok[1];
+	char q[QUOTE_MAX + 4];
+
+	quote(q, sizeof(q), a->raw, a->rawlen);
+	if (a->quoted || !parse_duration(a->raw, a->rawlen, units, v)) {
+		perr(p, "%s: bad duration '%s' (%s)", name, q, form);
+		return false;
+	}
+	if (*v > max) {
+		perr(p, "%s: bad duration '%s' (at most %ld%s)", name, q, max_shown, max_tail);
+		return false;
+	}
+	return true;
+}
+
 /* wait 2s | wait 500ms, and stall 5s (the UI thread blocks: a hung UI, for
  * the watchdog's tests) with the same durations; c->op says which. */
 static bool parse_ms(struct parser *p, const struct toks *t, struct script_cmd *c,
 		     const char **arg, size_t *arglen)
 {
 	static const struct unit units[] = { { "ms", 1 }, { "s", 1000 }, { NULL, 0 } };
-	const char *name = script_op_name(c->op);
-	const struct tok *a = &t->tok[1];
-	char q[QUOTE_MAX + 4];
 
 	(void)arg;
 	(void)arglen;
-	quote(q, sizeof(q), a->raw, a->rawlen);
-	if (a->quoted || !parse_duration(a->raw, a->rawlen, units, &c->ms)) {
-		perr(p, "%s: bad duration '%s' (a whole number and ms or s, e.g. 500ms, 2s)",
-		     name, q);
-		return false;
-	}
-	if (c->ms > SCRIPT_WAIT_MAX_MS) {
-		perr(p, "%s: bad duration '%s' (at most %lds of real time; "
-		     "advance moves the kiosk's clock)", name, q, SCRIPT_WAIT_MAX_MS / 1000);
-		return false;
-	}
-	return true;
+	return parse_duration_arg(p, t, script_op_name(c->op), units,
+				  "a whole number and ms or s, e.g. 500ms, 2s",
+				  SCRIPT_WAIT_MAX_MS, SCRIPT_WAIT_MAX_MS / 1000,
+				  "s of real time; advance moves the kiosk's clock", &c->ms);
 }
 
 /* advance 60s | advance 5m */
@@ -448,20 +460,13 @@ static bool parse_advance(struct parser *p, const struct toks *t, struct script_
 			  const char **arg, size_t *arglen)
 {
 	static const struct unit units[] = { { "s", 1 }, { "m", 60 }, { NULL, 0 } };
-	const struct tok *a = &t->tok[1];
-	char q[QUOTE_MAX + 4];
 
 	(void)arg;
 	(void)arglen;
-	quote(q, sizeof(q), a->raw, a->rawlen);
-	if (a->quoted || !parse_duration(a->raw, a->rawlen, units, &c->secs)) {
-		perr(p, "advance: bad duration '%s' (a whole number and s or m, e.g. 60s, 5m)", q);
+	if (!parse_duration_arg(p, t, "advance", units,
+				"a whole number and s or m, e.g. 60s, 5m",
+				SCRIPT_ADVANCE_MAX_S, SCRIPT_ADVANCE_MAX_S / 60, "m", &c->secs))
 		return false;
-	}
-	if (c->secs > SCRIPT_ADVANCE_MAX_S) {
-		perr(p, "advance: bad duration '%s' (at most %ldm)", q, SCRIPT_ADVANCE_MAX_S / 60);
-		return false;
-	}
 	c->op = SCRIPT_ADVANCE;
 	return true;
 }

@@ -202,6 +202,21 @@ out:
 	free(app);
 }
 
+/* Begin a staff change of application id: open the store's transaction and
+ * read the row into app (the caller's allocation, NULL when it failed).
+ * Returns -1 after answering 500 (no transaction open); otherwise 0 with
+ * *e the read's result and the transaction open. */
+static int change_begin(struct hub *hub, struct http_resp *rs, const char *id,
+			struct ca_app *app, ca_err *e)
+{
+	if (!app || hubdb_begin(hub->db)) {
+		http_error(rs, 500, "internal", "store error");
+		return -1;
+	}
+	*e = hubdb_app_get(hub->db, id, app);
+	return 0;
+}
+
 /* POST /v1/admin/apps/ID/act {"op", "arg", "staff", "kiosk", "slot"} */
 static void app_act(struct http_req *rq, struct http_resp *rs)
 {
@@ -243,11 +258,8 @@ static void app_act(struct http_req *rq, struct http_resp *rs)
 	}
 	snprintf(actor, sizeof(actor), "staff:%s", staff);
 	app = malloc(sizeof(*app));
-	if (!app || hubdb_begin(hub->db)) {
-		http_error(rs, 500, "internal", "store error");
+	if (change_begin(hub, rs, rq->param[0], app, &e) != 0)
 		goto out;
-	}
-	e = hubdb_app_get(hub->db, rq->param[0], app);
 	if (e == CA_ERR_NOT_FOUND) {
 		hubdb_rollback(hub->db);
 		http_error(rs, 404, "not_found", "no application %s", id_text(rq->param[0]));
@@ -309,11 +321,8 @@ static void app_record(struct http_req *rq, struct http_resp *rs)
 	snprintf(rec.text, sizeof(rec.text), "%s", text);
 	snprintf(actor, sizeof(actor), "staff:%s", staff);
 	app = malloc(sizeof(*app));
-	if (!app || hubdb_begin(hub->db)) {
-		http_error(rs, 500, "internal", "store error");
+	if (change_begin(hub, rs, rq->param[0], app, &e) != 0)
 		goto out;
-	}
-	e = hubdb_app_get(hub->db, rq->param[0], app);
 	if (!e)
 		e = api_apply(hub, app, CA_ACT_ADD_RECORD, text, actor, now, NULL, &rev);
 	if (!e)

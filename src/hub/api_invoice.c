@@ -445,6 +445,20 @@ static int token_open(struct http_req *rq, struct http_resp *rs, struct hubdb_in
 	return 0;
 }
 
+/* Load the invoice view of app_id into v (the caller's allocation, NULL when
+ * it failed). Returns -1 after answering the failure page for NULL;
+ * otherwise 0 with *e view_load's result. */
+static int view_open(struct hubdb *db, struct http_resp *rs, const char *app_id,
+		     struct inv_view *v, ca_err *e)
+{
+	if (!v) {
+		page_failed(rs);
+		return -1;
+	}
+	*e = view_load(db, app_id, v);
+	return 0;
+}
+
 /* GET /invoice/TOKEN */
 static void page_get(struct http_req *rq, struct http_resp *rs)
 {
@@ -610,11 +624,8 @@ static void page_post(struct http_req *rq, struct http_resp *rs)
 		return;
 	}
 	v = malloc(sizeof(*v));
-	if (!v) {
-		page_failed(rs);
+	if (view_open(hub->db, rs, t.app_id, v, &e) != 0)
 		return;
-	}
-	e = view_load(hub->db, t.app_id, v);
 	if (e == CA_ERR_NOT_FOUND) {
 		page_unknown(rs);
 		goto out;
@@ -690,11 +701,8 @@ static void pdf_get(struct http_req *rq, struct http_resp *rs)
 		return;
 	}
 	v = malloc(sizeof(*v));
-	if (!v) {
-		page_failed(rs);
+	if (view_open(hub->db, rs, t.app_id, v, &e) != 0)
 		return;
-	}
-	e = view_load(hub->db, t.app_id, v);
 	if (e) {
 		if (e == CA_ERR_NOT_FOUND)
 			page_unknown(rs);

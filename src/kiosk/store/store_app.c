@@ -156,6 +156,21 @@ static ca_err app_row(struct store *st, sqlite3_stmt *s, void *ctx, bool *stop)
 	return CA_OK;
 }
 
+/* Walk the rows of sql (one text parameter, arg) with row and walk, whose
+ * per-row scratch the caller malloc'ed: CA_ERR_NOMEM when scratch is NULL;
+ * scratch is freed here in every other case. */
+static ca_err each_scratch(struct store *st, const char *sql, const char *what,
+			   st_row_fn row, void *walk, void *scratch, const char *arg)
+{
+	ca_err e;
+
+	if (!scratch)
+		return CA_ERR_NOMEM;
+	e = st_each(st, sql, what, row, walk, "t", arg);
+	free(scratch);
+	return e;
+}
+
 /* List the applications of account, newest first, filtered by status. */
 ca_err store_app_each(struct store *st, const char *account, unsigned app_mask,
 		      store_app_fn fn, void *ctx)
@@ -164,13 +179,8 @@ ca_err store_app_each(struct store *st, const char *account, unsigned app_mask,
 		"SELECT id, app_status, body FROM applications WHERE account = ?1"
 		" ORDER BY created_ms DESC, rowid DESC";
 	struct app_walk w = { app_mask, fn, ctx, malloc(sizeof(struct ca_app)) };
-	ca_err e;
 
-	if (!w.app)
-		return CA_ERR_NOMEM;
-	e = st_each(st, sql, "list applications", app_row, &w, "t", account);
-	free(w.app);
-	return e;
+	return each_scratch(st, sql, "list applications", app_row, &w, w.app, account);
 }
 
 /* Read a history row's state (4 identifier columns from col). */
@@ -228,13 +238,8 @@ ca_err store_history_each(struct store *st, const char *id,
 		" to_app, to_pay, to_proc, to_pickup, note FROM app_history"
 		" WHERE app_id = ?1 ORDER BY seq";
 	struct history_walk w = { id, fn, ctx, malloc(sizeof(struct store_history)) };
-	ca_err e;
 
-	if (!w.h)
-		return CA_ERR_NOMEM;
-	e = st_each(st, sql, "read history", history_row, &w, "t", id);
-	free(w.h);
-	return e;
+	return each_scratch(st, sql, "read history", history_row, &w, w.h, id);
 }
 
 /* ---- processing records ---- */
