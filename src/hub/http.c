@@ -1337,21 +1337,18 @@ void http_get_stats(struct http *h, struct http_stats *out)
 	out->max_connections = h->max_connections;
 }
 
-void http_quiesce(struct http *h)
-{
-	if (!h || !h->d)
-		return;
-	(void)MHD_quiesce_daemon(h->d);
-	unpark_all(h);
-}
-
 void http_free(struct http *h)
 {
 	size_t i;
 
 	if (!h)
 		return;
-	/* MHD refuses to stop with a suspended connection: none may stay. */
+	/* MHD refuses to stop with a suspended connection: none may stay.
+	 * No MHD_quiesce_daemon before the stop: with a pool of epoll threads
+	 * its removal of the listening socket from each thread's epoll set
+	 * races the thread's own (libmicrohttpd 0.9.75 then aborts: "Failed
+	 * to remove listen FD from epoll set", seen at SIGTERM in the tests),
+	 * and MHD_stop_daemon closes the listening socket itself. */
 	unpark_all(h);
 	if (h->d)
 		MHD_stop_daemon(h->d);

@@ -135,9 +135,6 @@ ca_err http_start(struct http *h, const struct http_opts *o, char *err, size_t e
 /* The port it listens on (after http_start). */
 int http_port(const struct http *h);
 
-/* Stop accepting and answer every parked long-poll now. */
-void http_quiesce(struct http *h);
-
 /* The figures of struct http_stats. */
 void http_get_stats(struct http *h, struct http_stats *out);
 

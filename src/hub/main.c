@@ -414,8 +414,7 @@ int main(int argc, char **argv)
 	sig = supervised_wait(&sigs, hub.cfg.listen, http_port(http), !insecure);
 	log_info("hub", "signal %d: stopping", sig);
 	(void)sdnotify_send("STOPPING=1", NULL, 0);
-	http_quiesce(http);
-	http_free(http);
+	http_free(http); /* parked long-polls answered, then the listener closed */
 	http = NULL;
 	ret = EXIT_OK;
 out:
