@@ -35,7 +35,7 @@ PKGS_ime    = googlepinyin
 PKGS_ui     = sdl2 SDL2_ttf libpng libqrencode wayland-client
 PKGS_kiosk  = sqlite3 inih libcurl
 PKGS_hub    = sqlite3 inih libmicrohttpd libcurl cairo freetype2
-PKGS = $(sort $(foreach l,$(LIBS),$(PKGS_$(l))) SDL2_image cmocka openssl \
+PKGS = $(sort $(call lib_pkgs,$(LIBS)) SDL2_image cmocka openssl \
        wayland-protocols wayland-scanner)
 cached = $(eval $(1) := $$(shell $(2)))$($(1))
 PKG_CFLAGS = $(call cached,PKG_CFLAGS,pkg-config --cflags $(PKGS))
@@ -65,8 +65,11 @@ USES_ime    = ime common core
 USES_ui     = ui common core
 USES_kiosk  = kiosk flow common core
 USES_hub    = hub common core
-# The packages a folder's programs link: its libraries' and those in $(2).
-link    = $(call pkg_libs,$(sort $(foreach l,$(USES_$(1)),$(PKGS_$(l))) $(2)))
+USES_app    = ui ime kiosk flow common core
+# The packages of libraries $(1); the packages a folder's (or the app's)
+# programs link: its libraries' and those in $(2), less those in $(3).
+lib_pkgs = $(sort $(foreach l,$(1),$(PKGS_$(l))))
+link     = $(call pkg_libs,$(filter-out $(3),$(sort $(call lib_pkgs,$(USES_$(1))) $(2))))
 
 $(foreach l,$(LIBS) test,$(eval $(call lib,$(l)): $(call obj,$(call srcs,$(l)))))
 $(BUILD)/libca%.a:
@@ -98,12 +101,11 @@ $(BUILD)/src/ime/ime.o: ALL_CFLAGS += -DIME_DICT_DEFAULT='"$(IME_DICT)"'
 PROGRAMS   = $(addprefix $(BUILD)/,ca-kiosk ca-kiosk-sync ca-hub ca-hubctl)
 APP_OBJS   = $(call obj,src/kiosk/main.c src/kiosk/zfree.c src/kiosk/app.c src/kiosk/app_script.c \
                         $(wildcard src/kiosk/screens/*.c))
-no_curl    = $(call pkg_libs,$(filter-out libcurl,$(sort $(foreach l,$(1),$(PKGS_$(l))))))
 
-$(BUILD)/ca-kiosk: $(APP_OBJS) $(call lib,ui ime kiosk flow common core)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call no_curl,ui ime kiosk flow common core) -lm
-$(BUILD)/ca-kiosk-sync: $(call obj,src/kiosk/sync_main.c src/kiosk/zfree.c) $(call lib,kiosk flow common core)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call no_curl,kiosk flow common core)
+$(BUILD)/ca-kiosk: $(APP_OBJS) $(call lib,$(USES_app))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,app,,libcurl) -lm
+$(BUILD)/ca-kiosk-sync: $(call obj,src/kiosk/sync_main.c src/kiosk/zfree.c) $(call lib,$(USES_kiosk))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,kiosk,,libcurl)
 $(BUILD)/ca-hub $(BUILD)/ca-hubctl: $(BUILD)/ca-%: $(BUILD)/src/%/main.o $(call lib,$(USES_hub))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,hub)
 
@@ -173,7 +175,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(foreach l,$$(call fuzz_uses,$$*),$$(c
 	@mkdir -p $(@D)
 	clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -Isrc $(PKG_CFLAGS) -pthread -o $@ $^ \
-		$(call pkg_libs,$(sort $(foreach l,$(call fuzz_uses,$*),$(PKGS_$(l)))))
+		$(call pkg_libs,$(call lib_pkgs,$(call fuzz_uses,$*)))
 fuzz: $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 	@tools/run-fuzz $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZERS)
 
