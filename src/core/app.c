@@ -249,3 +249,30 @@ enum msg_id ca_field_msg(enum ca_field f)
 {
 	return ((unsigned)f < CA_F__N) ? fields[f].label : MSG_NONE;
 }
+
+const char *ca_field_value(const struct ca_app *a, enum ca_field f, char *buf, size_t n)
+{
+	switch (f) {
+	case CA_F_COMPANY: return a->company;
+	case CA_F_USCC: return a->uscc;
+	case CA_F_LEGAL_REP: return a->legal_rep;
+	case CA_F_HANDLER: return a->handler;
+	case CA_F_HANDLER_ID: return a->handler_id;
+	case CA_F_MOBILE: return a->mobile;
+	case CA_F_EMAIL: return a->email;
+	case CA_F_BUSINESS: return msg(ca_business_msg(a->business));
+	case CA_F_CERT_TYPE: return msg(ca_cert_type_msg(a->cert_type));
+	case CA_F_SUB_KEYS:
+		snprintf(buf, n, "%d", a->sub_keys);
+		return buf;
+	case CA_F_PICKUP: return msg(ca_pickup_msg(a->pickup));
+	case CA_F_MAIL_RECIPIENT: return a->mail_recipient;
+	case CA_F_MAIL_PHONE: return a->mail_phone;
+	case CA_F_MAIL_ADDRESS: return a->mail_address;
+	case CA_F_MAIL_POSTCODE: return a->mail_postcode;
+	case CA_F_COMMENT: return a->comment;
+	case CA_F_REJECT_REASON: return a->reject_reason;
+	case CA_F_TRACKING_NO: return a->tracking_no;
+	default: return "";
+	}
+}

@@ -208,4 +208,9 @@ int ca_pickup_slot(const char *label, int nslots);
 const char *ca_field_key(enum ca_field f);
 enum msg_id ca_field_msg(enum ca_field f);
 
+/* The value of field f of a as a person reads it: the text as stored, a
+ * choice as its catalog label, the sub-key count as a number (written into
+ * buf, size n). Borrowed from a, the catalog or buf; "" for no field. */
+const char *ca_field_value(const struct ca_app *a, enum ca_field f, char *buf, size_t n);
+
 #endif

@@ -46,6 +46,9 @@ static const struct fsm_rule rules[] = {
 	{CA_ACT_COLLECT,          BIT(CA_APP_APPROVED),      BIT(CA_PAY_PAID),    BIT(CA_PROC_READY_FOR_PICKUP),    BIT(CA_PICKUP_ONSITE),  KEEP,                    CA_PAY_DONE, CA_PROC_COLLECTED},
 	{CA_ACT_ISSUE_INVOICE,    BIT(CA_APP_APPROVED),      PAID_OR_DONE,        ANY,                              ANY,                    KEEP,                    KEEP,        KEEP},
 	{CA_ACT_VIEW_DETAILS,     BIT(CA_APP_APPROVED),      PAID_OR_DONE,        ANY,                              ANY,                    KEEP,                    KEEP,        KEEP},
+	/* At the counter only while the key waits there (onsite): once staff put
+	 * it into a kiosk's dispenser (ready_for_pickup) it is collected there. */
+	{CA_ACT_HAND_OVER,        BIT(CA_APP_APPROVED),      BIT(CA_PAY_PAID),    BIT(CA_PROC_ONSITE),              BIT(CA_PICKUP_ONSITE),  KEEP,                    CA_PAY_DONE, CA_PROC_COLLECTED},
 };
 
 static const struct {
@@ -67,6 +70,7 @@ static const struct {
 	[CA_ACT_COLLECT] = {"collect", MSG_ACT_COLLECT, CA_BY_USER},
 	[CA_ACT_ISSUE_INVOICE] = {"issue_invoice", MSG_ACT_ISSUE_INVOICE, CA_BY_STAFF},
 	[CA_ACT_VIEW_DETAILS] = {"view_details", MSG_ACT_VIEW_DETAILS, CA_BY_USER},
+	[CA_ACT_HAND_OVER] = {"hand_over", MSG_ACT_HAND_OVER, CA_BY_STAFF},
 };
 
 struct ca_state ca_state_of(const struct ca_app *app)
@@ -186,6 +190,23 @@ static ca_err take_arg(char *dst, size_t n, const char *arg, int max, enum ca_fi
 	return err;
 }
 
+/* Whether the ID number a (as typed at the counter) is b (as stored): the
+ * same 18 characters, the check character x and X alike. */
+static bool same_id_number(const char *a, const char *b)
+{
+	size_t i;
+
+	if (strlen(a) != 18 || strlen(b) != 18)
+		return false;
+	for (i = 0; i < 18; i++) {
+		char x = a[i] == 'x' ? 'X' : a[i], y = b[i] == 'x' ? 'X' : b[i];
+
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
 ca_err fsm_apply(struct ca_app *app, enum ca_action a, const char *arg,
 		 int today, struct valid_report *report)
 {
@@ -229,6 +250,15 @@ ca_err fsm_apply(struct ca_app *app, enum ca_action a, const char *arg,
 	case CA_ACT_SHIP:
 		err = take_arg(app->tracking_no, sizeof(app->tracking_no), arg,
 			       CA_TRACKING_MAX, CA_F_TRACKING_NO, report);
+		if (err)
+			return err;
+		break;
+	case CA_ACT_HAND_OVER:
+		err = check_arg(arg, true, 18, CA_F_HANDLER_ID, report);
+		if (!err && !same_id_number(arg, app->handler_id)) {
+			report_add(report, CA_F_HANDLER_ID, MSG_V_RIC_NOT_HANDLER, 0);
+			err = CA_ERR_INVALID;
+		}
 		if (err)
 			return err;
 		break;

@@ -44,6 +44,8 @@ enum ca_action {
 	CA_ACT_COLLECT,         /* user: key taken from the dispenser or counter */
 	CA_ACT_ISSUE_INVOICE,   /* staff: e-invoice issued */
 	CA_ACT_VIEW_DETAILS,    /* user: 查看详情 of a paid order */
+	CA_ACT_HAND_OVER,       /* staff: key handed over at the counter (窗口交付),
+				 * the handler's ID number checked */
 	CA_ACT__N
 };
 
@@ -85,7 +87,9 @@ enum msg_id fsm_action_msg(enum ca_action a);
  * Apply action a to app: checks the table, then what the action needs, then
  * changes the statuses and the fields the action carries. arg is the text
  * the action takes: the comment for submit (optional), the reason for
- * reject and the tracking number for ship (required); ignored otherwise.
+ * reject and the tracking number for ship (required), the ID number the
+ * counter read from the person's card for hand_over (it must be the
+ * application's 经办人身份证号, an x taken as X); ignored otherwise.
  * today is the local date as YYYYMMDD (for the ID number's birth date).
  *
  * Returns CA_OK; CA_ERR_FORBIDDEN when the status does not allow it;

@@ -55,6 +55,41 @@ out:
 	return e;
 }
 
+void api_state_text(const struct ca_state *s, char out[64])
+{
+	snprintf(out, 64, "%s/%s/%s", ca_app_status_id(s->app), ca_pay_status_id(s->pay),
+		 ca_proc_status_id(s->proc));
+}
+
+ca_err api_audit(struct http_req *rq, const char *action, const char *target,
+		 const char *before, const char *after, const char *detail)
+{
+	static const char *const via[] = { "", "host", "ctl", "console" };
+	struct hubdb_audit a = {
+		.at_ms = vclock_now_ms(),
+		.staff = rq->who.name,
+		.display = rq->who.display,
+		.via = via[rq->who.via],
+		.action = action,
+		.target = target ? target : "",
+		.before = before ? before : "",
+		.after = after ? after : "",
+		.detail = detail ? detail : "",
+		.addr = rq->addr,
+	};
+	ca_err e = hubdb_audit_add(rq->hub->db, &a);
+
+	if (e)
+		log_error("api", "audit line of %s on %s by %s not written: %s", action, a.target,
+			  a.staff, ca_strerror(e));
+	return e;
+}
+
+void api_actor(const struct http_req *rq, char *out, size_t n)
+{
+	snprintf(out, n, "staff:%s", rq->who.display);
+}
+
 void api_store_error(struct http_resp *rs)
 {
 	http_error(rs, 500, "internal", "store error; retry later");

@@ -83,6 +83,61 @@ ca_err api_apply(struct hub *hub, struct ca_app *app, enum ca_action a, const ch
 void api_fail(struct http_resp *rs, ca_err e, enum ca_action a, const struct ca_app *app,
 	      const struct valid_report *report);
 
+/* The statuses of s as text, "approved/paid/onsite", into out. */
+void api_state_text(const struct ca_state *s, char out[64]);
+
+/* Append a line for rq's staff member (rq->who) to the audit trail: what
+ * (an fsm action id, "staff_add", ...), on which target, the state before
+ * and after ("" where none) and the argument. Inside the change's own
+ * transaction when it has one: if the line cannot be written the change is
+ * not committed either. */
+ca_err api_audit(struct http_req *rq, const char *action, const char *target,
+		 const char *before, const char *after, const char *detail);
+
+/* "staff:" and the display name of rq's staff member: the actor written
+ * into an application's history. */
+void api_actor(const struct http_req *rq, char *out, size_t n);
+
+/* Staff accounts, login, the audit trail (api_staff.c). */
+ca_err api_staff_register(struct http *h);
+
+/* The outcome of api_staff_login. */
+struct api_login {
+	int status;              /* 200, 401 (wrong), 403 (disabled), 429 (wait), 500 */
+	int retry_after_s;       /* with 429 */
+	char token[65];          /* with 200: the session's or token's secret */
+	char csrf[65];           /* with 200 and console: the form token */
+	int64_t expires_ms;      /* with 200 */
+	struct hubdb_staff st;   /* with 200: the account */
+};
+
+/* Log name in with password pw from rq's address, for the console (a
+ * session) or for ca-hubctl (a token): the throttle per account and per
+ * address, the argon2id check, the audit line (login or login_failed). */
+void api_staff_login(struct http_req *rq, const char *name, const char *pw, bool console,
+		     struct api_login *out);
+
+/*
+ * Staff action a (approve, reject, ship, mark_ready, hand_over,
+ * issue_invoice) with arg on application id as rq's staff member: the
+ * transition, what the action adds (the pickup row at kiosk and slot, the
+ * invoice, the clerk's processing record) and the audit line, in one
+ * transaction (api_admin.c). CA_OK with *app the record after;
+ * CA_ERR_ARG when the member's roles do not allow a; CA_ERR_NOT_FOUND;
+ * CA_ERR_FORBIDDEN (the status does not allow it; *app is the record);
+ * CA_ERR_INVALID with rep; a store error. Nothing is written unless CA_OK.
+ */
+ca_err api_admin_act(struct http_req *rq, const char *id, enum ca_action a, const char *arg,
+		     const char *kiosk, const char *slot, struct ca_app *app,
+		     struct valid_report *rep);
+
+/* Add processing record text to application id as rq's staff member, with
+ * its audit line. CA_OK with *rec and *rev filled; CA_ERR_ARG when the
+ * roles do not allow it or text is not 1..CA_COMMENT_MAX characters;
+ * CA_ERR_NOT_FOUND; CA_ERR_FORBIDDEN; a store error. */
+ca_err api_admin_record(struct http_req *rq, const char *id, const char *text,
+			struct ca_proc_record *rec, int64_t *rev);
+
 /* Set rs to the answer when the store failed: 500, retry in 5 s. */
 void api_store_error(struct http_resp *rs);
 

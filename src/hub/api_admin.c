@@ -23,7 +23,8 @@
 #include "vclock.h"
 
 #define TAG "admin"
-#define LIST_MAX 500
+#define LIST_MAX 500     /* applications of one page at most */
+#define LIST_DEFAULT 50  /* ... and when the page does not say */
 #define ORDERS_MAX 100 /* orders of one application in a show */
 
 /* The string member name of obj, or def when absent/null; NULL when it is
@@ -89,8 +90,11 @@ static void server_stats(struct http_req *rq, struct http_resp *rs)
 
 /* ---- applications ---- */
 
+/* A page of the listing being built. */
 struct list_ctx {
-	json_t *arr; /* the listing being built */
+	json_t *arr;     /* the rows so far */
+	int64_t last_ms; /* updated_ms of the last row (the next cursor) */
+	char last_id[CA_UUID_LEN + 1]; /* its id */
 };
 
 static int list_one(const struct ca_app *a, void *ctx)
@@ -99,34 +103,76 @@ static int list_one(const struct ca_app *a, void *ctx)
 	char m[MASK_BUF];
 
 	json_array_append_new(l->arr, json_pack(
-		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
-		"id", a->id, "company", a->company, "account", mask_phone(a->account, m, sizeof(m)),
+		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
+		"id", a->id, "company", a->company, "uscc", a->uscc,
+		"account", mask_phone(a->account, m, sizeof(m)),
 		"app_status", ca_app_status_id(a->app_status),
 		"pay_status", ca_pay_status_id(a->pay_status),
 		"proc_status", ca_proc_status_id(a->proc_status),
 		"pickup", ca_pickup_id(a->pickup), "amount_fen", (json_int_t)a->amount_fen,
 		"rev", (json_int_t)a->rev, "updated_ms", (json_int_t)a->updated_ms));
+	l->last_ms = a->updated_ms;
+	snprintf(l->last_id, sizeof(l->last_id), "%s", a->id);
 	return 0;
 }
 
+/* Parse a listing cursor "MS:ID" (as the last page answered) into q. */
+static bool cursor_parse(const char *c, struct hubdb_app_q *q, char *id, size_t idn)
+{
+	char *end;
+	long long ms;
+
+	ms = strtoll(c, &end, 10);
+	if (end == c || *end != ':' || ms < 0 || !uuid_valid(end + 1))
+		return false;
+	snprintf(id, idn, "%s", end + 1);
+	q->after_ms = ms;
+	q->after_id = id;
+	return true;
+}
+
+/* GET /v1/admin/apps?status=S&q=TEXT&after=CURSOR&limit=N: oldest change
+ * first (what waits longest on top); "next" is the cursor of the page after
+ * this one, null when this is the last. */
 static void apps_list(struct http_req *rq, struct http_resp *rs)
 {
-	const char *st = http_query(rq, "status");
-	struct list_ctx l = { json_array() };
-	int status = -1;
+	const char *st = http_query(rq, "status"), *text = http_query(rq, "q");
+	const char *after = http_query(rq, "after"), *lim = http_query(rq, "limit");
+	struct hubdb_app_q q = { .status = -1, .limit = LIST_DEFAULT };
+	struct list_ctx l = { json_array(), 0, "" };
+	char after_id[CA_UUID_LEN + 1], cur[64], *end;
+	size_t n;
 
-	if (st && *st && (status = ca_app_status_from_id(st)) < 0) {
-		json_decref(l.arr);
+	if (st && *st && (q.status = ca_app_status_from_id(st)) < 0) {
 		http_error(rs, 400, "bad_request", "status: one of draft, pending_review, "
 			   "approved, rejected");
-		return;
+		goto fail;
 	}
-	if (!l.arr || hubdb_app_each(rq->hub->db, status, LIST_MAX, list_one, &l)) {
-		json_decref(l.arr);
-		http_error(rs, 500, "internal", "store error");
-		return;
+	if (lim && *lim && ((q.limit = (int)strtol(lim, &end, 10)) < 1 || q.limit > LIST_MAX ||
+			    *end)) {
+		http_error(rs, 400, "bad_request", "limit: 1..%d", LIST_MAX);
+		goto fail;
 	}
-	http_reply(rs, 200, json_pack("{s:o}", "apps", l.arr));
+	if (after && *after && !cursor_parse(after, &q, after_id, sizeof(after_id))) {
+		http_error(rs, 400, "bad_request", "after: the cursor a page answered as next");
+		goto fail;
+	}
+	if (text && (!utf8_count(text, &n) || n > 100)) {
+		http_error(rs, 400, "bad_request", "q: up to 100 characters of text");
+		goto fail;
+	}
+	q.text = text;
+	if (!l.arr || hubdb_app_page(rq->hub->db, &q, list_one, &l)) {
+		api_store_error(rs);
+		goto fail;
+	}
+	snprintf(cur, sizeof(cur), "%lld:%s", (long long)l.last_ms, l.last_id);
+	http_reply(rs, 200, json_pack("{s:o, s:o}", "apps", l.arr, "next",
+				      json_array_size(l.arr) == (size_t)q.limit
+				      ? json_string(cur) : json_null()));
+	return;
+fail:
+	json_decref(l.arr);
 }
 
 /* The payment orders of app_id, oldest first (at most ORDERS_MAX), as
@@ -202,31 +248,125 @@ out:
 	free(app);
 }
 
-/* Begin a staff change of application id: open the store's transaction and
- * read the row into app (the caller's allocation, NULL when it failed).
- * Returns -1 after answering 500 (no transaction open); otherwise 0 with
- * *e the read's result and the transaction open. */
-static int change_begin(struct hub *hub, struct http_resp *rs, const char *id,
-			struct ca_app *app, ca_err *e)
+/* The role each staff action of the transition table needs. */
+static unsigned act_role(enum ca_action a)
 {
-	if (!app || hubdb_begin(hub->db)) {
-		http_error(rs, 500, "internal", "store error");
-		return -1;
+	switch (a) {
+	case CA_ACT_APPROVE:
+	case CA_ACT_REJECT:
+		return STAFF_REVIEW;
+	case CA_ACT_SHIP:
+	case CA_ACT_MARK_READY:
+	case CA_ACT_HAND_OVER:
+		return STAFF_COUNTER;
+	case CA_ACT_ISSUE_INVOICE:
+		return STAFF_FINANCE;
+	default:
+		return 0;
 	}
-	*e = hubdb_app_get(hub->db, id, app);
-	return 0;
 }
 
-/* POST /v1/admin/apps/ID/act {"op", "arg", "staff", "kiosk", "slot"} */
-static void app_act(struct http_req *rq, struct http_resp *rs)
+/* Begin a change of application id: the store's transaction open and the
+ * row read into app. CA_OK with the transaction open; otherwise none is. */
+static ca_err change_open(struct hub *hub, const char *id, struct ca_app *app)
+{
+	ca_err e = hubdb_begin(hub->db);
+
+	if (e)
+		return e;
+	e = hubdb_app_get(hub->db, id, app);
+	if (e)
+		hubdb_rollback(hub->db);
+	return e;
+}
+
+/* End a change begun by change_open: commit when e is CA_OK, else roll
+ * back. The result of the whole. */
+static ca_err change_close(struct hub *hub, ca_err e)
+{
+	if (e) {
+		hubdb_rollback(hub->db);
+		return e;
+	}
+	return hubdb_commit(hub->db);
+}
+
+ca_err api_admin_act(struct http_req *rq, const char *id, enum ca_action a, const char *arg,
+		     const char *kiosk, const char *slot, struct ca_app *app,
+		     struct valid_report *rep)
 {
 	struct hub *hub = rq->hub;
+	struct ca_proc_record rec;
+	char actor[300], before[64], after[64];
+	int64_t now = vclock_now_ms(), rev = 0, rev2;
+	struct ca_state from, to;
+	ca_err e;
+
+	rep->n = 0;
+	if (!(rq->who.roles & act_role(a)))
+		return CA_ERR_ARG;
+	api_actor(rq, actor, sizeof(actor));
+	e = change_open(hub, id, app);
+	if (e)
+		return e;
+	from = ca_state_of(app);
+	e = api_apply(hub, app, a, arg, actor, now, rep, &rev);
+	if (!e && a == CA_ACT_MARK_READY && !(e = hubdb_rev_next(hub->db, &rev2)))
+		e = hubdb_pickup_put(hub->db, app->id, app->account, kiosk, slot, rev2, now);
+	if (!e && a == CA_ACT_ISSUE_INVOICE)
+		e = hubdb_invoice_put(hub->db, app->id, app->account, rev, now);
+	if (!e && a == CA_ACT_HAND_OVER) {
+		memset(&rec, 0, sizeof(rec));
+		e = uuid_v4(rec.id) ? CA_ERR_IO : CA_OK;
+		snprintf(rec.app_id, sizeof(rec.app_id), "%s", app->id);
+		rec.at_ms = now;
+		snprintf(rec.staff, sizeof(rec.staff), "%s", rq->who.display);
+		snprintf(rec.text, sizeof(rec.text), "%s", msg(MSG_HAND_OVER_RECORD));
+		if (!e && !(e = hubdb_rev_next(hub->db, &rev2)))
+			e = hubdb_record_add(hub->db, &rec, app->account, rev2);
+	}
+	if (!e) {
+		to = ca_state_of(app);
+		api_state_text(&from, before);
+		api_state_text(&to, after);
+		/* The ID number read at the counter is not written to the trail. */
+		e = api_audit(rq, fsm_action_id(a), app->id, before, after,
+			      a == CA_ACT_HAND_OVER ? "" : arg);
+	}
+	e = change_close(hub, e);
+	if (e)
+		log_info(TAG, "%s of %s by %s refused: %s", fsm_action_id(a), id_text(id),
+			 rq->who.name, ca_strerror(e));
+	else
+		log_info(TAG, "%s of %s by %s (rev %lld)", fsm_action_id(a), app->id,
+			 rq->who.name, (long long)rev);
+	return e;
+}
+
+/* Set rs to the API's answer for a refused staff change of id. */
+static void change_refused(struct http_req *rq, struct http_resp *rs, ca_err e,
+			   enum ca_action a, const struct ca_app *app,
+			   const struct valid_report *rep)
+{
+	if (e == CA_ERR_ARG)
+		http_error(rs, 403, "forbidden", "%s needs the role %s", fsm_action_id(a),
+			   staff_role_id(act_role(a)));
+	else if (e == CA_ERR_NOT_FOUND)
+		http_error(rs, 404, "not_found", "no application %s", id_text(rq->param[0]));
+	else if (e == CA_ERR_FORBIDDEN || e == CA_ERR_INVALID)
+		api_fail(rs, e, a, app, rep);
+	else
+		api_store_error(rs);
+}
+
+/* POST /v1/admin/apps/ID/act {"op", "arg", "kiosk", "slot"}: the staff
+ * member is the token's. */
+static void app_act(struct http_req *rq, struct http_resp *rs)
+{
 	json_t *body = http_json_body(rq, rs);
-	const char *op, *arg, *staff, *kiosk, *slot;
+	const char *op, *arg, *kiosk, *slot;
 	struct valid_report rep = { 0 };
 	struct ca_app *app = NULL;
-	char actor[300];
-	int64_t now = vclock_now_ms(), rev, rev2;
 	ca_err e;
 	int a;
 
@@ -234,20 +374,16 @@ static void app_act(struct http_req *rq, struct http_resp *rs)
 		return;
 	op = opt_str(body, "op", NULL);
 	arg = opt_str(body, "arg", NULL);
-	staff = opt_str(body, "staff", "staff");
 	kiosk = opt_str(body, "kiosk", NULL);
 	slot = opt_str(body, "slot", "");
 	a = op ? fsm_action_from_id(op) : -1;
-	if (a != CA_ACT_APPROVE && a != CA_ACT_REJECT && a != CA_ACT_SHIP &&
-	    a != CA_ACT_MARK_READY && a != CA_ACT_ISSUE_INVOICE) {
-		http_error(rs, 400, "bad_request", "op: approve, reject, ship, mark_ready or "
-			   "issue_invoice");
+	if (a < 0 || !act_role((enum ca_action)a)) {
+		http_error(rs, 400, "bad_request", "op: approve, reject, ship, mark_ready, "
+			   "hand_over or issue_invoice");
 		goto out;
 	}
-	if ((!arg && json_object_get(body, "arg") && !json_is_null(json_object_get(body, "arg"))) ||
-	    !staff || !text_ok(staff, CA_PERSON_MAX)) {
-		http_error(rs, 400, "bad_request", "arg and staff must be text (staff 1..%d "
-			   "characters)", CA_PERSON_MAX);
+	if (!arg && json_object_get(body, "arg") && !json_is_null(json_object_get(body, "arg"))) {
+		http_error(rs, 400, "bad_request", "arg must be text");
 		goto out;
 	}
 	if (a == CA_ACT_MARK_READY &&
@@ -256,95 +392,85 @@ static void app_act(struct http_req *rq, struct http_resp *rs)
 			   "and an optional slot (up to 16)", CA_KIOSK_ID_MAX);
 		goto out;
 	}
-	snprintf(actor, sizeof(actor), "staff:%s", staff);
 	app = malloc(sizeof(*app));
-	if (change_begin(hub, rs, rq->param[0], app, &e) != 0)
-		goto out;
-	if (e == CA_ERR_NOT_FOUND) {
-		hubdb_rollback(hub->db);
-		http_error(rs, 404, "not_found", "no application %s", id_text(rq->param[0]));
+	if (!app) {
+		api_store_error(rs);
 		goto out;
 	}
-	if (!e)
-		e = api_apply(hub, app, (enum ca_action)a, arg, actor, now, &rep, &rev);
-	if (!e && a == CA_ACT_MARK_READY && !(e = hubdb_rev_next(hub->db, &rev2)))
-		e = hubdb_pickup_put(hub->db, app->id, app->account, kiosk, slot, rev2, now);
-	if (!e && a == CA_ACT_ISSUE_INVOICE)
-		e = hubdb_invoice_put(hub->db, app->id, app->account, rev, now);
-	if (e) {
-		hubdb_rollback(hub->db);
-		api_fail(rs, e, (enum ca_action)a, app, &rep);
-		log_info(TAG, "%s of %s by %s refused: %s", op, rq->param[0], staff,
-			 ca_strerror(e));
-		goto out;
-	}
-	if (hubdb_commit(hub->db)) {
-		http_error(rs, 500, "internal", "store error");
-		goto out;
-	}
-	log_info(TAG, "%s of %s by %s (rev %lld)", op, app->id, staff, (long long)rev);
-	http_reply(rs, 200, json_pack("{s:o}", "app", codec_app_encode(app)));
+	e = api_admin_act(rq, rq->param[0], (enum ca_action)a, arg, kiosk, slot, app, &rep);
+	if (e)
+		change_refused(rq, rs, e, (enum ca_action)a, app, &rep);
+	else
+		http_reply(rs, 200, json_pack("{s:o}", "app", codec_app_encode(app)));
 out:
 	free(app);
 	json_decref(body);
 }
 
-/* POST /v1/admin/apps/ID/records {"staff", "text"} */
-static void app_record(struct http_req *rq, struct http_resp *rs)
+ca_err api_admin_record(struct http_req *rq, const char *id, const char *text,
+			struct ca_proc_record *rec, int64_t *rev_out)
 {
 	struct hub *hub = rq->hub;
-	json_t *body = http_json_body(rq, rs);
-	const char *staff, *text;
-	struct ca_proc_record rec;
-	struct ca_app *app = NULL;
+	struct ca_app *app;
 	char actor[300];
-	int64_t now = vclock_now_ms(), rev;
+	int64_t now = vclock_now_ms(), rev = 0;
+	ca_err e;
+
+	if (!(rq->who.roles & (STAFF_REVIEW | STAFF_COUNTER)) || !text_ok(text, CA_COMMENT_MAX))
+		return CA_ERR_ARG;
+	memset(rec, 0, sizeof(*rec));
+	if (uuid_v4(rec->id))
+		return CA_ERR_IO;
+	snprintf(rec->app_id, sizeof(rec->app_id), "%.36s", id);
+	rec->at_ms = now;
+	snprintf(rec->staff, sizeof(rec->staff), "%s", rq->who.display);
+	snprintf(rec->text, sizeof(rec->text), "%s", text);
+	api_actor(rq, actor, sizeof(actor));
+	app = malloc(sizeof(*app));
+	if (!app)
+		return CA_ERR_NOMEM;
+	e = change_open(hub, id, app);
+	if (e)
+		goto out;
+	e = api_apply(hub, app, CA_ACT_ADD_RECORD, text, actor, now, NULL, &rev);
+	if (!e)
+		e = hubdb_record_add(hub->db, rec, app->account, rev);
+	if (!e)
+		e = api_audit(rq, fsm_action_id(CA_ACT_ADD_RECORD), app->id, "", "", text);
+	e = change_close(hub, e);
+	if (!e) {
+		log_info(TAG, "processing record %s on %s by %s (rev %lld)", rec->id, app->id,
+			 rq->who.name, (long long)rev);
+		*rev_out = rev;
+	}
+out:
+	free(app);
+	return e;
+}
+
+/* POST /v1/admin/apps/ID/records {"text"} */
+static void app_record(struct http_req *rq, struct http_resp *rs)
+{
+	json_t *body = http_json_body(rq, rs);
+	struct ca_proc_record rec;
+	int64_t rev;
 	ca_err e;
 
 	if (!body)
 		return;
-	staff = opt_str(body, "staff", "staff");
-	text = opt_str(body, "text", NULL);
-	if (!staff || !text_ok(staff, CA_PERSON_MAX) || !text || !text_ok(text, CA_COMMENT_MAX)) {
-		http_error(rs, 400, "bad_request", "text (1..%d characters) is required; staff "
-			   "1..%d characters", CA_COMMENT_MAX, CA_PERSON_MAX);
-		goto out;
-	}
-	memset(&rec, 0, sizeof(rec));
-	if (uuid_v4(rec.id)) {
-		http_error(rs, 500, "internal", "no randomness");
-		goto out;
-	}
-	snprintf(rec.app_id, sizeof(rec.app_id), "%.36s", rq->param[0]);
-	rec.at_ms = now;
-	snprintf(rec.staff, sizeof(rec.staff), "%s", staff);
-	snprintf(rec.text, sizeof(rec.text), "%s", text);
-	snprintf(actor, sizeof(actor), "staff:%s", staff);
-	app = malloc(sizeof(*app));
-	if (change_begin(hub, rs, rq->param[0], app, &e) != 0)
-		goto out;
-	if (!e)
-		e = api_apply(hub, app, CA_ACT_ADD_RECORD, text, actor, now, NULL, &rev);
-	if (!e)
-		e = hubdb_record_add(hub->db, &rec, app->account, rev);
-	if (e) {
-		hubdb_rollback(hub->db);
-		if (e == CA_ERR_NOT_FOUND)
-			http_error(rs, 404, "not_found", "no application %s", id_text(rq->param[0]));
-		else
-			api_fail(rs, e, CA_ACT_ADD_RECORD, app, NULL);
-		goto out;
-	}
-	if (hubdb_commit(hub->db)) {
-		http_error(rs, 500, "internal", "store error");
-		goto out;
-	}
-	log_info(TAG, "processing record %s on %s by %s (rev %lld)", rec.id, app->id, staff,
-		 (long long)rev);
-	http_reply(rs, 200, json_pack("{s:o, s:I}", "record", codec_record_encode(&rec), "rev",
-				      (json_int_t)rev));
-out:
-	free(app);
+	e = api_admin_record(rq, rq->param[0], opt_str(body, "text", NULL), &rec, &rev);
+	if (e == CA_ERR_ARG)
+		http_error(rs, 400, "bad_request", "text (1..%d characters) is required",
+			   CA_COMMENT_MAX);
+	else if (e == CA_ERR_NOT_FOUND)
+		http_error(rs, 404, "not_found", "no application %s", id_text(rq->param[0]));
+	else if (e == CA_ERR_FORBIDDEN)
+		api_fail(rs, e, CA_ACT_ADD_RECORD, NULL, NULL);
+	else if (e)
+		api_store_error(rs);
+	else
+		http_reply(rs, 200, json_pack("{s:o, s:I}", "record", codec_record_encode(&rec),
+					      "rev", (json_int_t)rev));
 	json_decref(body);
 }
 
@@ -368,7 +494,13 @@ static void device_add(struct http_req *rq, struct http_resp *rs)
 		http_error(rs, 500, "internal", "no randomness");
 		goto out;
 	}
-	e = hubdb_device_add(rq->hub->db, id, secret, vclock_now_s());
+	e = hubdb_begin(rq->hub->db);
+	if (!e) {
+		e = hubdb_device_add(rq->hub->db, id, secret, vclock_now_s());
+		if (!e)
+			e = api_audit(rq, "device_add", id, "", "enabled", "");
+		e = e ? (hubdb_rollback(rq->hub->db), e) : hubdb_commit(rq->hub->db);
+	}
 	if (e == CA_ERR_CONFLICT) {
 		http_error(rs, 409, "conflict", "device %s exists", id);
 		goto out;
@@ -396,7 +528,14 @@ static void device_list(struct http_req *rq, struct http_resp *rs)
 
 static void device_disable(struct http_req *rq, struct http_resp *rs)
 {
-	ca_err e = hubdb_device_disable(rq->hub->db, rq->param[0]);
+	ca_err e = hubdb_begin(rq->hub->db);
+
+	if (!e) {
+		e = hubdb_device_disable(rq->hub->db, rq->param[0]);
+		if (!e)
+			e = api_audit(rq, "device_disable", rq->param[0], "enabled", "disabled", "");
+		e = e ? (hubdb_rollback(rq->hub->db), e) : hubdb_commit(rq->hub->db);
+	}
 
 	if (e == CA_ERR_NOT_FOUND) {
 		http_error(rs, 404, "not_found", "no device %s",
@@ -577,23 +716,23 @@ static void clock_advance(struct http_req *rq, struct http_resp *rs)
 }
 
 static const struct http_route routes[] = {
-	{ "GET", "/health", HTTP_AUTH_NONE, health },
-	{ "GET", "/v1/admin/apps", HTTP_AUTH_ADMIN, apps_list },
-	{ "GET", "/v1/admin/apps/*", HTTP_AUTH_ADMIN, app_show },
-	{ "POST", "/v1/admin/apps/*/act", HTTP_AUTH_ADMIN, app_act },
-	{ "POST", "/v1/admin/apps/*/records", HTTP_AUTH_ADMIN, app_record },
-	{ "POST", "/v1/admin/devices", HTTP_AUTH_ADMIN, device_add },
-	{ "GET", "/v1/admin/devices", HTTP_AUTH_ADMIN, device_list },
-	{ "POST", "/v1/admin/devices/*/disable", HTTP_AUTH_ADMIN, device_disable },
-	{ "GET", "/v1/admin/restocks", HTTP_AUTH_ADMIN, restocks_list },
-	{ "GET", "/v1/admin/server", HTTP_AUTH_ADMIN, server_stats },
-	{ "GET", "/v1/admin/pickup-code/*", HTTP_AUTH_ADMIN, pickup_code },
+	{ "GET", "/health", HTTP_AUTH_NONE, health, 0 },
+	{ "GET", "/v1/admin/apps", HTTP_AUTH_STAFF, apps_list, STAFF_CASEWORK },
+	{ "GET", "/v1/admin/apps/*", HTTP_AUTH_STAFF, app_show, STAFF_CASEWORK },
+	{ "POST", "/v1/admin/apps/*/act", HTTP_AUTH_STAFF, app_act, STAFF_CASEWORK },
+	{ "POST", "/v1/admin/apps/*/records", HTTP_AUTH_STAFF, app_record, STAFF_REVIEW | STAFF_COUNTER },
+	{ "POST", "/v1/admin/devices", HTTP_AUTH_STAFF, device_add, STAFF_OPS },
+	{ "GET", "/v1/admin/devices", HTTP_AUTH_STAFF, device_list, STAFF_OPS },
+	{ "POST", "/v1/admin/devices/*/disable", HTTP_AUTH_STAFF, device_disable, STAFF_OPS },
+	{ "GET", "/v1/admin/restocks", HTTP_AUTH_STAFF, restocks_list, STAFF_OPS | STAFF_COUNTER },
+	{ "GET", "/v1/admin/server", HTTP_AUTH_STAFF, server_stats, STAFF_OPS },
+	{ "GET", "/v1/admin/pickup-code/*", HTTP_AUTH_STAFF, pickup_code, STAFF_COUNTER },
 };
 
 /* Development and test tools: never on a production hub. */
 static const struct http_route sim_routes[] = {
-	{ "GET", "/v1/admin/sms/*", HTTP_AUTH_ADMIN, sms_last },
-	{ "POST", "/v1/admin/clock", HTTP_AUTH_ADMIN, clock_advance },
+	{ "GET", "/v1/admin/sms/*", HTTP_AUTH_STAFF, sms_last, STAFF_ANY },
+	{ "POST", "/v1/admin/clock", HTTP_AUTH_STAFF, clock_advance, STAFF_ANY },
 };
 
 ca_err api_admin_register(struct http *h, enum hub_mode mode)

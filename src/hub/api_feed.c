@@ -95,7 +95,7 @@ static void feed(struct http_req *rq, struct http_resp *rs)
 }
 
 static const struct http_route routes[] = {
-	{ "GET", "/v1/feed", HTTP_AUTH_DEVICE, feed },
+	{ "GET", "/v1/feed", HTTP_AUTH_DEVICE, feed, 0 },
 };
 
 ca_err api_feed_register(struct http *h)

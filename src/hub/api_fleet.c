@@ -383,7 +383,14 @@ static void fleet_ask(struct http_req *rq, struct http_resp *rs, enum hubdb_ask 
 		http_error(rs, 400, "bad_request", "not a device id");
 		return;
 	}
-	e = hubdb_health_ask(rq->hub->db, rq->param[0], what, now);
+	e = hubdb_begin(rq->hub->db);
+	if (!e) {
+		e = hubdb_health_ask(rq->hub->db, rq->param[0], what, now);
+		if (!e)
+			e = api_audit(rq, what == HUBDB_ASK_RESTART ? "fleet_restart" : "fleet_logs",
+				      rq->param[0], "", "", "");
+		e = e ? (hubdb_rollback(rq->hub->db), e) : hubdb_commit(rq->hub->db);
+	}
 	if (e == CA_ERR_NOT_FOUND) {
 		http_error(rs, 404, "not_found", "no device %s", rq->param[0]);
 		return;
@@ -392,8 +399,8 @@ static void fleet_ask(struct http_req *rq, struct http_resp *rs, enum hubdb_ask 
 		http_error(rs, 500, "internal", "store error");
 		return;
 	}
-	log_info(TAG, "%s asked of %s (staff)", what == HUBDB_ASK_RESTART ? "restart" :
-		 "log tail", rq->param[0]);
+	log_info(TAG, "%s asked of %s by %s", what == HUBDB_ASK_RESTART ? "restart" :
+		 "log tail", rq->param[0], rq->who.name);
 	http_reply(rs, 200, json_pack("{s:s, s:s, s:I}", "device", rq->param[0], "asked",
 				      what == HUBDB_ASK_RESTART ? "restart" : "logs",
 				      "asked_ms", (json_int_t)now));
@@ -446,12 +453,12 @@ static void fleet_logs_get(struct http_req *rq, struct http_resp *rs)
 }
 
 static const struct http_route routes[] = {
-	{ "POST", "/v1/heartbeat", HTTP_AUTH_DEVICE, heartbeat },
-	{ "POST", "/v1/heartbeat/log", HTTP_AUTH_DEVICE, heartbeat_log },
-	{ "GET", "/v1/admin/fleet", HTTP_AUTH_ADMIN, fleet_list },
-	{ "POST", "/v1/admin/fleet/*/restart", HTTP_AUTH_ADMIN, fleet_restart },
-	{ "POST", "/v1/admin/fleet/*/logs", HTTP_AUTH_ADMIN, fleet_logs_ask },
-	{ "GET", "/v1/admin/fleet/*/logs", HTTP_AUTH_ADMIN, fleet_logs_get },
+	{ "POST", "/v1/heartbeat", HTTP_AUTH_DEVICE, heartbeat, 0 },
+	{ "POST", "/v1/heartbeat/log", HTTP_AUTH_DEVICE, heartbeat_log, 0 },
+	{ "GET", "/v1/admin/fleet", HTTP_AUTH_STAFF, fleet_list, STAFF_OPS },
+	{ "POST", "/v1/admin/fleet/*/restart", HTTP_AUTH_STAFF, fleet_restart, STAFF_OPS },
+	{ "POST", "/v1/admin/fleet/*/logs", HTTP_AUTH_STAFF, fleet_logs_ask, STAFF_OPS },
+	{ "GET", "/v1/admin/fleet/*/logs", HTTP_AUTH_STAFF, fleet_logs_get, STAFF_OPS },
 };
 
 ca_err api_fleet_register(struct http *h)

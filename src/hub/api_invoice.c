@@ -741,10 +741,10 @@ out:
 }
 
 static const struct http_route routes[] = {
-	{ "POST", "/v1/invoices/*/token", HTTP_AUTH_DEVICE, token_issue },
-	{ "GET", "/invoice/*", HTTP_AUTH_NONE, page_get },
-	{ "POST", "/invoice/*", HTTP_AUTH_NONE, page_post },
-	{ "GET", "/invoice/*/pdf/*", HTTP_AUTH_NONE, pdf_get },
+	{ "POST", "/v1/invoices/*/token", HTTP_AUTH_DEVICE, token_issue, 0 },
+	{ "GET", "/invoice/*", HTTP_AUTH_NONE, page_get, 0 },
+	{ "POST", "/invoice/*", HTTP_AUTH_NONE, page_post, 0 },
+	{ "GET", "/invoice/*/pdf/*", HTTP_AUTH_NONE, pdf_get, 0 },
 };
 
 ca_err api_invoice_register(struct http *h)

@@ -304,9 +304,9 @@ static void logout(struct http_req *rq, struct http_resp *rs)
 }
 
 static const struct http_route routes[] = {
-	{ "POST", "/v1/login/sms", HTTP_AUTH_DEVICE, login_sms },
-	{ "POST", "/v1/login", HTTP_AUTH_DEVICE, login },
-	{ "POST", "/v1/logout", HTTP_AUTH_DEVICE, logout },
+	{ "POST", "/v1/login/sms", HTTP_AUTH_DEVICE, login_sms, 0 },
+	{ "POST", "/v1/login", HTTP_AUTH_DEVICE, login, 0 },
+	{ "POST", "/v1/logout", HTTP_AUTH_DEVICE, logout, 0 },
 };
 
 ca_err api_login_register(struct http *h)

@@ -182,7 +182,7 @@ static void form_template(struct http_req *rq, struct http_resp *rs)
 }
 
 static const struct http_route routes[] = {
-	{ "GET", "/template/application-form", HTTP_AUTH_NONE, form_template },
+	{ "GET", "/template/application-form", HTTP_AUTH_NONE, form_template, 0 },
 };
 
 ca_err api_pages_register(struct http *h)

@@ -518,7 +518,7 @@ out:
 }
 
 static const struct http_route routes[] = {
-	{ "POST", "/v1/records", HTTP_AUTH_DEVICE, records },
+	{ "POST", "/v1/records", HTTP_AUTH_DEVICE, records, 0 },
 };
 
 ca_err api_records_register(struct http *h)

@@ -21,6 +21,7 @@
 
 #include "common/filesave.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/sign.h"
 #include "hub.h"
 #include "vclock.h"
@@ -123,15 +124,132 @@ int auth_device(struct http_req *rq)
 	return 0;
 }
 
-int auth_admin(struct http_req *rq)
+/* rq->who for account st through a session of kind via. */
+static void who_set(struct http_req *rq, const struct hubdb_staff *st, enum staff_via via)
+{
+	struct staff_who *w = &rq->who;
+
+	snprintf(w->name, sizeof(w->name), "%s", st->name);
+	snprintf(w->display, sizeof(w->display), "%s", st->display);
+	w->roles = st->roles;
+	w->via = via;
+	snprintf(w->addr, sizeof(w->addr), "%s", rq->addr);
+}
+
+/* Check the session or token whose secret is token (64 hex), of the kind
+ * console says; fill rq->who. 0, -1 (refused) or 1 (store). */
+static int session_check(struct http_req *rq, const char *token, bool console)
+{
+	struct hubcfg *cfg = &rq->hub->cfg;
+	struct hubdb_staff st;
+	struct hubdb_ssn x;
+	char hash[65];
+	int64_t now = vclock_now_ms();
+	ca_err e;
+
+	staff_token_hash(token, hash);
+	e = hubdb_ssn_get(rq->hub->db, hash, &x, &st);
+	if (e == CA_ERR_NOT_FOUND || (!e && x.console != console))
+		return refuse(rq, console ? "not signed in, or the session has ended"
+				  : "unknown or ended token: log in again (ca-hubctl login NAME)");
+	if (e)
+		return 1;
+	if (st.disabled) {
+		log_warn(TAG, "staff %s refused: the account is disabled", st.name);
+		return refuse(rq, "the account is disabled");
+	}
+	if (now >= x.expires_ms ||
+	    (console && now - x.seen_ms > (int64_t)cfg->console_idle_min * 60000)) {
+		hubdb_ssn_end(rq->hub->db, hash);
+		return refuse(rq, console ? "the session has expired: sign in again"
+				  : "the token has expired: log in again (ca-hubctl login NAME)");
+	}
+	/* The idle clock of a console session moves at most once a minute: not
+	 * a write for every page. */
+	if (console && now - x.seen_ms >= 60000 && hubdb_ssn_seen(rq->hub->db, hash, now))
+		return 1;
+	who_set(rq, &st, console ? STAFF_VIA_CONSOLE : STAFF_VIA_TOKEN);
+	snprintf(rq->who.sid_hash, sizeof(rq->who.sid_hash), "%s", hash);
+	snprintf(rq->who.csrf, sizeof(rq->who.csrf), "%s", x.csrf);
+	return 0;
+}
+
+int auth_staff(struct http_req *rq)
 {
 	const char *a = http_header(rq, "Authorization");
+	struct hubdb_staff host = { .name = STAFF_HOST_NAME, .roles = STAFF_HOST_ROLES };
 
 	if (!a || strncmp(a, "Bearer ", 7) != 0)
-		return refuse(rq, "missing admin token (Authorization: Bearer ...)");
-	if (!sign_equal(a + 7, rq->hub->admin_token))
-		return refuse(rq, "bad admin token");
-	return 0;
+		return refuse(rq, "missing token (Authorization: Bearer ...): log in first "
+			      "(ca-hubctl login NAME)");
+	if (sign_equal(a + 7, rq->hub->admin_token)) {
+		snprintf(host.display, sizeof(host.display), "%s", msg(MSG_STAFF_HOST));
+		who_set(rq, &host, STAFF_VIA_HOST);
+		return 0;
+	}
+	if (!sign_is_hex(a + 7, SIGN_HEX_LEN))
+		return refuse(rq, "unknown or ended token: log in again (ca-hubctl login NAME)");
+	return session_check(rq, a + 7, false);
+}
+
+int auth_console(struct http_req *rq)
+{
+	const char *c = http_header(rq, "Cookie"), *p;
+	char token[SIGN_HEX_LEN + 1];
+	size_t klen = strlen(AUTH_COOKIE);
+
+	/* Cookie: a=b; __Host-ca-console=<64 hex>; ... */
+	for (p = c; p && *p; p += strcspn(p, ";"), p += *p == ';') {
+		p += strspn(p, " ");
+		if (strncmp(p, AUTH_COOKIE, klen) == 0 && p[klen] == '=') {
+			snprintf(token, sizeof(token), "%.*s", SIGN_HEX_LEN, p + klen + 1);
+			if (strcspn(p + klen + 1, "; ") != SIGN_HEX_LEN ||
+			    !sign_is_hex(token, SIGN_HEX_LEN))
+				break;
+			return session_check(rq, token, true);
+		}
+	}
+	return refuse(rq, "not signed in");
+}
+
+bool auth_console_form(struct http_req *rq)
+{
+	char csrf[SIGN_HEX_LEN + 1];
+
+	if (!http_form(rq, "csrf", csrf, sizeof(csrf)) || !rq->who.csrf[0] ||
+	    !sign_equal(csrf, rq->who.csrf)) {
+		rq->auth_fail = "the form's token is missing or stale: reload the page";
+		return false;
+	}
+	return true;
+}
+
+ca_err auth_session_open(struct http_req *rq, const struct hubdb_staff *st, bool console,
+			 char token[65], char csrf[65], int64_t *expires_ms)
+{
+	struct hubcfg *cfg = &rq->hub->cfg;
+	struct hubdb_ssn x;
+	char unused[65];
+	int64_t now = vclock_now_ms();
+	ca_err e;
+
+	memset(&x, 0, sizeof(x));
+	if (staff_token_new(token, x.sid_hash) ||
+	    (console && staff_token_new(csrf, unused)))
+		return CA_ERR_IO;
+	snprintf(x.staff, sizeof(x.staff), "%s", st->name);
+	x.console = console;
+	if (console)
+		snprintf(x.csrf, sizeof(x.csrf), "%s", csrf);
+	snprintf(x.addr, sizeof(x.addr), "%s", rq->addr);
+	x.created_ms = now;
+	x.seen_ms = now;
+	x.expires_ms = now + (console ? (int64_t)cfg->console_session_h * 3600000
+			      : (int64_t)cfg->staff_token_days * 86400000);
+	e = hubdb_ssn_add(rq->hub->db, &x);
+	if (!e)
+		*expires_ms = x.expires_ms;
+	return e;
 }
 
 ca_err auth_token_init(const char *data_dir, char out[65], char *err, size_t errlen)

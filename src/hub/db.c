@@ -4,11 +4,12 @@
  *
  * Where to start reading: hubdb_open() (checks, pragmas, migrations), then
  * hubdb_begin/commit and hubdb_rev_next (revisions and the feed's wake-up),
- * then hubdb_feed(). Statements come from prep() and go back with done()
+ * then hubdb_feed(). Statements come from db_prep() and go back with db_done()
  * (a small cache of prepared statements, struct hubdb_stmt) before
  * returning, as in the kiosk store; column text is copied out at once.
  */
 #include "db.h"
+#include "db_int.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -27,41 +28,7 @@
 #include "core/log.h"
 #include "vclock.h"
 
-#define TAG "db"
 #define HUBDB_BUSY_MS 5000
-
-/*
- * A prepared statement kept for reuse. Preparing (parsing SQL, planning)
- * was about a quarter of the hub's CPU time on a batch of records: each
- * record runs about ten statements. A statement is handed out by prep() to
- * one user at a time (in_use) and given back by done(), which resets it;
- * a second user of the same SQL meanwhile gets a statement of its own.
- */
-#define HUBDB_STMT_CACHE 96
-struct hubdb_stmt {
-	sqlite3_stmt *s;   /* owned; NULL = free slot */
-	uint32_t hash;     /* FNV-1a of sql */
-	char *sql;         /* the text it was prepared from, owned */
-	bool in_use;       /* handed out, not given back yet */
-};
-
-struct hubdb {
-	sqlite3 *db;              /* the one connection, owned */
-	char *path;               /* file name for messages, owned */
-	pthread_mutex_t lock;     /* recursive; held for a call or a whole transaction */
-	int depth;                /* transaction nesting guard: 1 inside begin..commit */
-	int64_t tx_rev;           /* highest revision handed out in the open transaction */
-	bool sp_open;             /* a savepoint is open inside the transaction */
-	int64_t sp_rev;           /* tx_rev when the savepoint was opened */
-	pthread_mutex_t rev_mu;   /* guards committed_rev */
-	int64_t committed_rev;    /* last committed revision */
-	hubdb_commit_fn on_commit; /* called after each commit that made a revision */
-	void *on_commit_ctx;      /* its argument */
-	int64_t epoch;            /* meta 'epoch', read at open (renewed only by a restore) */
-	int64_t binding_life_s;   /* a binding is live this long after its bound_s */
-	pthread_mutex_t stmt_mu;  /* guards stmts (callers may not hold lock) */
-	struct hubdb_stmt stmts[HUBDB_STMT_CACHE]; /* prepared statements kept for reuse */
-};
 
 /*
  * The schema, one forward migration per version (index v takes v to v+1).
@@ -69,7 +36,8 @@ struct hubdb {
  * (the hub's orders, and the books of the built-in provider simulator);
  * version 3 the invoice numbers and the invoice page's tokens; version 4
  * the kiosks' restock records; version 5 the store's epoch and the devices'
- * budgets; version 6 the kiosks' health (heartbeats).
+ * budgets; version 6 the kiosks' health (heartbeats); version 7 staff
+ * accounts, their sessions and the audit trail.
  *
  * applications.body is the codec JSON of the record (with its rev) and the
  * source of truth; account, device, app_status, rev, updated_ms are copies
@@ -235,6 +203,45 @@ static const char *const migrations[] = {
 	" log_sent_ms INTEGER NOT NULL DEFAULT 0,"
 	" log_ms INTEGER NOT NULL DEFAULT 0,"
 	" log_text TEXT NOT NULL DEFAULT '') WITHOUT ROWID;",
+	/* 6 -> 7: staff (docs/console.md). Accounts with roles (bits of enum
+	 * staff_role) and an argon2id hash ('' = none set yet: no login);
+	 * staff_sessions are the console's sessions and ca-hubctl's tokens,
+	 * kept as the SHA-256 of the token; login_failures count failed
+	 * logins per account and per address for the throttle. audit is the
+	 * trail of every staff action, append-only: the triggers refuse any
+	 * UPDATE or DELETE of it, whoever asks. */
+	"CREATE TABLE staff ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" display TEXT NOT NULL,"
+	" roles INTEGER NOT NULL CHECK (roles BETWEEN 0 AND 31),"
+	" pw_hash TEXT NOT NULL DEFAULT '',"
+	" disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"
+	" created_ms INTEGER NOT NULL, changed_ms INTEGER NOT NULL,"
+	" last_login_ms INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"CREATE TABLE staff_sessions ("
+	" sid_hash TEXT PRIMARY KEY NOT NULL,"
+	" staff TEXT NOT NULL REFERENCES staff(name),"
+	" kind TEXT NOT NULL CHECK (kind IN ('console', 'token')),"
+	" csrf TEXT NOT NULL DEFAULT '',"
+	" addr TEXT NOT NULL DEFAULT '',"
+	" created_ms INTEGER NOT NULL, seen_ms INTEGER NOT NULL,"
+	" expires_ms INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX staff_sessions_by_staff ON staff_sessions(staff);"
+	"CREATE TABLE login_failures (key TEXT NOT NULL, at_ms INTEGER NOT NULL);"
+	"CREATE INDEX login_failures_by_key ON login_failures(key, at_ms);"
+	"CREATE TABLE audit ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" at_ms INTEGER NOT NULL,"
+	" staff TEXT NOT NULL, display TEXT NOT NULL, via TEXT NOT NULL,"
+	" action TEXT NOT NULL, target TEXT NOT NULL,"
+	" state_before TEXT NOT NULL, state_after TEXT NOT NULL,"
+	" detail TEXT NOT NULL, addr TEXT NOT NULL);"
+	"CREATE INDEX audit_by_staff ON audit(staff, seq);"
+	"CREATE INDEX audit_by_target ON audit(target, seq);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == HUBDB_SCHEMA_VERSION,
@@ -244,23 +251,20 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == HUBDB_SCHEMA_VERSIO
 static const struct sqlkit_log fail_log = { TAG, LOG_ERROR, true };
 
 /* Log a failed call; the project error for rc. */
-static ca_err fail(struct hubdb *h, int rc, const char *what)
+ca_err db_fail(struct hubdb *h, int rc, const char *what)
 {
 	return sqlkit_fail(h->db, h->path, &fail_log, rc, what, NULL, 0);
 }
 
-static void lock(struct hubdb *h)
+void db_lock(struct hubdb *h)
 {
 	pthread_mutex_lock(&h->lock);
 }
 
-static void unlock(struct hubdb *h)
+void db_unlock(struct hubdb *h)
 {
 	pthread_mutex_unlock(&h->lock);
 }
-
-/* Assert that the caller holds an open transaction. */
-#define IN_TX(h) assert((h)->depth == 1 && !sqlite3_get_autocommit((h)->db))
 
 static uint32_t sql_hash(const char *sql)
 {
@@ -314,9 +318,9 @@ static int stmt_get(struct hubdb *h, const char *sql, sqlite3_stmt **out)
 	return rc;
 }
 
-/* Give back a statement of prep(): reset a kept one, finalize any other.
- * done(h, NULL) is fine. */
-static void done(struct hubdb *h, sqlite3_stmt *s)
+/* Give back a statement of db_prep(): reset a kept one, finalize any other.
+ * db_done(h, NULL) is fine. */
+void db_done(struct hubdb *h, sqlite3_stmt *s)
 {
 	int i;
 
@@ -332,7 +336,7 @@ static void done(struct hubdb *h, sqlite3_stmt *s)
 			return;
 		}
 	pthread_mutex_unlock(&h->stmt_mu);
-	sqlite3_finalize(s);
+	(sqlite3_finalize)(s);
 }
 
 /* Finalize every kept statement (before the connection closes). */
@@ -341,25 +345,18 @@ static void stmts_release(struct hubdb *h)
 	int i;
 
 	for (i = 0; i < HUBDB_STMT_CACHE; i++) {
-		sqlite3_finalize(h->stmts[i].s);
+		(sqlite3_finalize)(h->stmts[i].s);
 		free(h->stmts[i].sql);
 		memset(&h->stmts[i], 0, sizeof(h->stmts[i]));
 	}
 }
 
-/*
- * Every statement of prep() goes back with done(): finalizing a kept one
- * would leave a dangling pointer in the cache, handed out again later. So
- * that no later change (or merge) can, any sqlite3_finalize below this
- * line fails to build.
- */
-#define sqlite3_finalize(s) use_done_not_sqlite3_finalize(s)
 
 /*
  * Prepare sql and bind the parameters described by fmt, one letter each:
  * 't' text (const char *, NULL binds NULL), 'i' int64, 'n' int.
  */
-static ca_err prepv(struct hubdb *h, sqlite3_stmt **s, const char *sql, const char *fmt,
+ca_err db_prepv(struct hubdb *h, sqlite3_stmt **s, const char *sql, const char *fmt,
 		    va_list ap)
 {
 	int rc;
@@ -368,13 +365,13 @@ static ca_err prepv(struct hubdb *h, sqlite3_stmt **s, const char *sql, const ch
 	rc = stmt_get(h, sql, s);
 	if (rc != SQLITE_OK) {
 		*s = NULL;
-		return fail(h, rc, "prepare");
+		return db_fail(h, rc, "prepare");
 	}
 	rc = sqlkit_bindv(*s, fmt, ap);
 	if (rc != SQLITE_OK) {
-		ca_err e = fail(h, rc, "bind");
+		ca_err e = db_fail(h, rc, "bind");
 
-		done(h, *s);
+		db_done(h, *s);
 		*s = NULL;
 		return e;
 	}
@@ -382,43 +379,43 @@ static ca_err prepv(struct hubdb *h, sqlite3_stmt **s, const char *sql, const ch
 }
 
 /* prepv with the parameters as arguments. */
-static ca_err prep(struct hubdb *h, sqlite3_stmt **s, const char *sql, const char *fmt, ...)
+ca_err db_prep(struct hubdb *h, sqlite3_stmt **s, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	ca_err e;
 
 	va_start(ap, fmt);
-	e = prepv(h, s, sql, fmt, ap);
+	e = db_prepv(h, s, sql, fmt, ap);
 	va_end(ap);
 	return e;
 }
 
 /* Step a statement that returns no rows, then finalize it. */
-static ca_err run(struct hubdb *h, sqlite3_stmt *s, const char *what)
+ca_err db_run(struct hubdb *h, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
-	ca_err e = rc == SQLITE_DONE ? CA_OK : fail(h, rc, what);
+	ca_err e = rc == SQLITE_DONE ? CA_OK : db_fail(h, rc, what);
 
-	done(h, s);
+	db_done(h, s);
 	return e;
 }
 
-/* A statement that returns no rows: prepared and bound as prep() does,
- * stepped and given back as run() does. */
-static ca_err run_sql(struct hubdb *h, const char *what, const char *sql, const char *fmt, ...)
+/* A statement that returns no rows: prepared and bound as db_prep() does,
+ * stepped and given back as db_run() does. */
+ca_err db_run_sql(struct hubdb *h, const char *what, const char *sql, const char *fmt, ...)
 {
 	sqlite3_stmt *s;
 	va_list ap;
 	ca_err e;
 
 	va_start(ap, fmt);
-	e = prepv(h, &s, sql, fmt, ap);
+	e = db_prepv(h, &s, sql, fmt, ap);
 	va_end(ap);
-	return e ? e : run(h, s, what);
+	return e ? e : db_run(h, s, what);
 }
 
 /* Parse text column col as JSON (a new reference, NULL on failure). */
-static json_t *col_json(sqlite3_stmt *s, int col)
+json_t *db_col_json(sqlite3_stmt *s, int col)
 {
 	const char *t = (const char *)sqlite3_column_text(s, col);
 
@@ -427,14 +424,10 @@ static json_t *col_json(sqlite3_stmt *s, int col)
 		 : NULL;
 }
 
-/* One row of a rows_json() query as a JSON value (a new reference), or
- * NULL to leave the row out. */
-typedef json_t *(*row_json_fn)(sqlite3_stmt *s);
-
-/* The rows of sql, its parameters bound from fmt as prep() does, as a
+/* The rows of sql, its parameters bound from fmt as db_prep() does, as a
  * JSON array into *out, one value a row from row(); what names the read
  * in a failure. Under the lock. */
-static ca_err rows_json(struct hubdb *h, json_t **out, row_json_fn row, const char *what,
+ca_err db_rows_json(struct hubdb *h, json_t **out, row_json_fn row, const char *what,
 			const char *sql, const char *fmt, ...)
 {
 	json_t *arr = json_array(), *j;
@@ -446,19 +439,19 @@ static ca_err rows_json(struct hubdb *h, json_t **out, row_json_fn row, const ch
 	*out = NULL;
 	if (!arr)
 		return CA_ERR_NOMEM;
-	lock(h);
+	db_lock(h);
 	va_start(ap, fmt);
-	e = prepv(h, &s, sql, fmt, ap);
+	e = db_prepv(h, &s, sql, fmt, ap);
 	va_end(ap);
 	if (!e) {
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 			if ((j = row(s)))
 				json_array_append_new(arr, j);
 		if (rc != SQLITE_DONE)
-			e = fail(h, rc, what);
-		done(h, s);
+			e = db_fail(h, rc, what);
+		db_done(h, s);
 	}
-	unlock(h);
+	db_unlock(h);
 	if (e)
 		json_decref(arr);
 	else
@@ -583,13 +576,13 @@ ca_err hubdb_begin(struct hubdb *h)
 {
 	int rc;
 
-	lock(h);
+	db_lock(h);
 	assert(h->depth == 0);
 	rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		ca_err e = fail(h, rc, "begin");
+		ca_err e = db_fail(h, rc, "begin");
 
-		unlock(h);
+		db_unlock(h);
 		return e;
 	}
 	h->depth = 1;
@@ -611,10 +604,10 @@ static void publish(struct hubdb *h, int64_t rev)
 
 void hubdb_on_commit(struct hubdb *h, hubdb_commit_fn fn, void *ctx)
 {
-	lock(h);
+	db_lock(h);
 	h->on_commit = fn;
 	h->on_commit_ctx = ctx;
-	unlock(h);
+	db_unlock(h);
 }
 
 ca_err hubdb_devices_changed(struct hubdb *h, int64_t after, int64_t upto,
@@ -632,8 +625,8 @@ ca_err hubdb_devices_changed(struct hubdb *h, int64_t after, int64_t upto,
 	ca_err e;
 	int rc;
 
-	lock(h);
-	e = prep(h, &s, sql, "iiii", after, upto, vclock_now_s(), h->binding_life_s);
+	db_lock(h);
+	e = db_prep(h, &s, sql, "iiii", after, upto, vclock_now_s(), h->binding_life_s);
 	if (e)
 		goto out;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -643,10 +636,10 @@ ca_err hubdb_devices_changed(struct hubdb *h, int64_t after, int64_t upto,
 			fn(ctx, dev);
 	}
 	if (rc != SQLITE_DONE)
-		e = fail(h, rc, "devices changed");
-	done(h, s);
+		e = db_fail(h, rc, "devices changed");
+	db_done(h, s);
 out:
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -658,7 +651,7 @@ ca_err hubdb_commit(struct hubdb *h)
 	IN_TX(h);
 	rc = sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		e = fail(h, rc, "commit");
+		e = db_fail(h, rc, "commit");
 		if (!sqlite3_get_autocommit(h->db))
 			sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 	} else if (h->tx_rev) {
@@ -667,7 +660,7 @@ ca_err hubdb_commit(struct hubdb *h)
 	h->depth = 0;
 	h->tx_rev = 0;
 	h->sp_open = false;
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -679,7 +672,7 @@ void hubdb_rollback(struct hubdb *h)
 	h->depth = 0;
 	h->tx_rev = 0;
 	h->sp_open = false;
-	unlock(h);
+	db_unlock(h);
 }
 
 /*
@@ -697,7 +690,7 @@ ca_err hubdb_savepoint(struct hubdb *h)
 	assert(!h->sp_open);
 	rc = sqlite3_exec(h->db, "SAVEPOINT hubdb_sp", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
-		return fail(h, rc, "savepoint");
+		return db_fail(h, rc, "savepoint");
 	h->sp_open = true;
 	h->sp_rev = h->tx_rev;
 	return CA_OK;
@@ -712,7 +705,7 @@ ca_err hubdb_savepoint_release(struct hubdb *h)
 	if (sqlite3_get_autocommit(h->db))
 		return CA_ERR_DB; /* SQLite ended the transaction itself */
 	rc = sqlite3_exec(h->db, "RELEASE hubdb_sp", NULL, NULL, NULL);
-	return rc == SQLITE_OK ? CA_OK : fail(h, rc, "release savepoint");
+	return rc == SQLITE_OK ? CA_OK : db_fail(h, rc, "release savepoint");
 }
 
 ca_err hubdb_savepoint_rollback(struct hubdb *h)
@@ -727,7 +720,7 @@ ca_err hubdb_savepoint_rollback(struct hubdb *h)
 	rc = sqlite3_exec(h->db, "ROLLBACK TO hubdb_sp", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(h->db, "RELEASE hubdb_sp", NULL, NULL, NULL);
-	return rc == SQLITE_OK ? CA_OK : fail(h, rc, "roll back to savepoint");
+	return rc == SQLITE_OK ? CA_OK : db_fail(h, rc, "roll back to savepoint");
 }
 
 /* Whether the transaction begun by hubdb_begin is still open (SQLite ends
@@ -745,7 +738,7 @@ ca_err hubdb_rev_next(struct hubdb *h, int64_t *rev)
 	int rc;
 
 	IN_TX(h);
-	e = prep(h, &s, "UPDATE meta SET v = v + 1 WHERE k = 'rev' RETURNING v", "");
+	e = db_prep(h, &s, "UPDATE meta SET v = v + 1 WHERE k = 'rev' RETURNING v", "");
 	if (e)
 		return e;
 	rc = sqlite3_step(s);
@@ -754,8 +747,8 @@ ca_err hubdb_rev_next(struct hubdb *h, int64_t *rev)
 		h->tx_rev = *rev;
 		rc = sqlite3_step(s);
 	}
-	e = rc == SQLITE_DONE ? CA_OK : fail(h, rc, "next revision");
-	done(h, s);
+	e = rc == SQLITE_DONE ? CA_OK : db_fail(h, rc, "next revision");
+	db_done(h, s);
 	return e;
 }
 
@@ -775,9 +768,9 @@ int64_t hubdb_epoch(struct hubdb *h)
 {
 	int64_t e;
 
-	lock(h);
+	db_lock(h);
 	e = h->epoch;
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -787,10 +780,10 @@ ca_err hubdb_epoch_renew(struct hubdb *h, int64_t *epoch)
 	ca_err e;
 	int rc;
 
-	lock(h);
+	db_lock(h);
 	assert(h->depth == 0);
 	/* A new random positive 63-bit id, never the old one. */
-	e = prep(h, &s, "UPDATE meta SET v = 1 + (random() & 0x3fffffffffffffff)"
+	e = db_prep(h, &s, "UPDATE meta SET v = 1 + (random() & 0x3fffffffffffffff)"
 		 " WHERE k = 'epoch' RETURNING v", "");
 	if (e)
 		goto out;
@@ -807,12 +800,12 @@ ca_err hubdb_epoch_renew(struct hubdb *h, int64_t *epoch)
 			}
 		}
 	} while (rc == SQLITE_DONE);
-	e = rc == SQLITE_DONE ? CA_OK : fail(h, rc, "renew the epoch");
-	done(h, s);
+	e = rc == SQLITE_DONE ? CA_OK : db_fail(h, rc, "renew the epoch");
+	db_done(h, s);
 	if (!e)
 		*epoch = h->epoch;
 out:
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -823,7 +816,7 @@ ca_err hubdb_ping(struct hubdb *h, char *why, size_t whylen)
 	ca_err e = CA_OK;
 
 	ca_errmsg(why, whylen, "%s", "");
-	lock(h);
+	db_lock(h);
 	if (sqlite3_file_control(h->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
 	    moved) {
 		ca_errmsg(why, whylen, "%s was removed or renamed under the running hub", h->path);
@@ -833,18 +826,18 @@ ca_err hubdb_ping(struct hubdb *h, char *why, size_t whylen)
 	}
 	/* Drop the cached pages, so the read below really reads the file. */
 	sqlite3_db_release_memory(h->db);
-	e = prep(h, &s, "SELECT v FROM meta WHERE k = 'rev'", "");
+	e = db_prep(h, &s, "SELECT v FROM meta WHERE k = 'rev'", "");
 	if (e)
 		goto out;
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		e = fail(h, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "health read");
+		e = db_fail(h, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "health read");
 		ca_errmsg(why, whylen, "%s: %s", h->path, rc == SQLITE_DONE
 			? "the revision counter is missing" : sqlite3_errstr(rc));
 	}
 out:
-	done(h, s);
-	unlock(h);
+	db_done(h, s);
+	db_unlock(h);
 	return e;
 }
 
@@ -919,11 +912,11 @@ ca_err hubdb_device_add(struct hubdb *h, const char *id, const char *secret, int
 {
 	ca_err e;
 
-	lock(h);
-	e = run_sql(h, "add device",
+	db_lock(h);
+	e = db_run_sql(h, "add device",
 		    "INSERT INTO devices(id, secret, enabled, created_s) VALUES (?1, ?2, 1, ?3)",
 		    "tti", id, secret, now_s);
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -934,8 +927,8 @@ ca_err hubdb_device_get(struct hubdb *h, const char *id, struct hubdb_device *ou
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	lock(h);
-	e = prep(h, &s, "SELECT id, secret, enabled, created_s, last_seen_s FROM devices"
+	db_lock(h);
+	e = db_prep(h, &s, "SELECT id, secret, enabled, created_s, last_seen_s FROM devices"
 		 " WHERE id = ?1", "t", id);
 	if (e)
 		goto out;
@@ -943,7 +936,7 @@ ca_err hubdb_device_get(struct hubdb *h, const char *id, struct hubdb_device *ou
 	if (rc == SQLITE_DONE)
 		e = CA_ERR_NOT_FOUND;
 	else if (rc != SQLITE_ROW)
-		e = fail(h, rc, "get device");
+		e = db_fail(h, rc, "get device");
 	else if (!sqlkit_col_copy(s, 0, out->id, sizeof(out->id)) ||
 		 !sqlkit_col_copy(s, 1, out->secret, sizeof(out->secret)))
 		e = CA_ERR_CORRUPT;
@@ -952,9 +945,9 @@ ca_err hubdb_device_get(struct hubdb *h, const char *id, struct hubdb_device *ou
 		out->created_s = sqlite3_column_int64(s, 3);
 		out->last_seen_s = sqlite3_column_int64(s, 4);
 	}
-	done(h, s);
+	db_done(h, s);
 out:
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -963,14 +956,14 @@ ca_err hubdb_device_disable(struct hubdb *h, const char *id)
 	sqlite3_stmt *s;
 	ca_err e;
 
-	lock(h);
-	e = run_sql(h, "disable device", "UPDATE devices SET enabled = 0 WHERE id = ?1", "t", id);
+	db_lock(h);
+	e = db_run_sql(h, "disable device", "UPDATE devices SET enabled = 0 WHERE id = ?1", "t", id);
 	if (!e && sqlite3_changes(h->db) == 0)
 		e = CA_ERR_NOT_FOUND;
 	/* Its sessions end with it. */
-	if (!e && !prep(h, &s, "DELETE FROM sessions WHERE device = ?1", "t", id))
-		(void)run(h, s, "end sessions");
-	unlock(h);
+	if (!e && !db_prep(h, &s, "DELETE FROM sessions WHERE device = ?1", "t", id))
+		(void)db_run(h, s, "end sessions");
+	db_unlock(h);
 	return e;
 }
 
@@ -986,7 +979,7 @@ static json_t *device_row(sqlite3_stmt *s)
 
 ca_err hubdb_device_list(struct hubdb *h, json_t **out)
 {
-	return rows_json(h, out, device_row, "list devices",
+	return db_rows_json(h, out, device_row, "list devices",
 			 "SELECT id, enabled, created_s, last_seen_s FROM devices ORDER BY id", "");
 }
 
@@ -997,15 +990,15 @@ ca_err hubdb_nonce_use(struct hubdb *h, const char *device, const char *nonce, i
 	e = hubdb_begin(h);
 	if (e)
 		return e;
-	e = run_sql(h, "forget nonces",
+	e = db_run_sql(h, "forget nonces",
 		    "DELETE FROM nonces WHERE at_s < ?1", "i", now_s - HUBDB_NONCE_LIFE_S);
 	/* A nonce "from the future" (the clock went back) still counts as seen. */
 	if (!e)
-		e = run_sql(h, "remember nonce",
+		e = db_run_sql(h, "remember nonce",
 			    "INSERT INTO nonces(device, nonce, at_s) VALUES (?1, ?2, ?3)",
 			    "tti", device, nonce, now_s);
 	if (!e)
-		e = run_sql(h, "device seen",
+		e = db_run_sql(h, "device seen",
 			    "UPDATE devices SET last_seen_s = ?2 WHERE id = ?1", "ti",
 			    device, now_s);
 	if (e) {
@@ -1033,26 +1026,26 @@ static ca_err window_count(struct hubdb *h, const char *count_sql, const char *n
 
 	*count = 0;
 	*free_at_s = 0;
-	e = prep(h, &s, count_sql, "tti", key, kind, since_s);
+	e = db_prep(h, &s, count_sql, "tti", key, kind, since_s);
 	if (e)
 		return e;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*count = sqlite3_column_int(s, 0);
 	else
-		e = fail(h, rc, "count in window");
-	done(h, s);
+		e = db_fail(h, rc, "count in window");
+	db_done(h, s);
 	if (e || *count < limit)
 		return e;
-	e = prep(h, &s, nth_sql, "ttin", key, kind, since_s, *count - limit);
+	e = db_prep(h, &s, nth_sql, "ttin", key, kind, since_s, *count - limit);
 	if (e)
 		return e;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*free_at_s = sqlite3_column_int64(s, 0);
 	else
-		e = fail(h, rc, "oldest in window");
-	done(h, s);
+		e = db_fail(h, rc, "oldest in window");
+	db_done(h, s);
 	return e;
 }
 
@@ -1075,13 +1068,13 @@ ca_err hubdb_sms_code_put(struct hubdb *h, const char *phone, const char *code,
 
 	IN_TX(h);
 	/* Sends older than a day are of no use to the hourly limit. */
-	e = run_sql(h, "forget sends", "DELETE FROM sms_sends WHERE at_s < ?1", "i", now_s - 86400);
+	e = db_run_sql(h, "forget sends", "DELETE FROM sms_sends WHERE at_s < ?1", "i", now_s - 86400);
 	if (!e)
-		e = run_sql(h, "log send",
+		e = db_run_sql(h, "log send",
 			    "INSERT INTO sms_sends(phone, at_s) VALUES (?1, ?2)", "ti",
 			    phone, now_s);
 	if (!e)
-		e = run_sql(h, "store code",
+		e = db_run_sql(h, "store code",
 			    "INSERT OR REPLACE INTO sms_codes(phone, code, sent_s, expires_s,"
 			    " tries, used) VALUES (?1, ?2, ?3, ?4, 0, 0)", "ttii", phone, code,
 			    now_s, expires_s);
@@ -1114,11 +1107,11 @@ ca_err hubdb_event_add(struct hubdb *h, const char *device, enum hubdb_event ev,
 	IN_TX(h);
 	/* Only this device's rows of this kind: the index finds them, and a
 	 * device never holds more than one window's worth. */
-	e = run_sql(h, "forget device events",
+	e = db_run_sql(h, "forget device events",
 		    "DELETE FROM device_events WHERE device = ?1 AND kind = ?2"
 		    " AND at_s <= ?3", "tti", device, event_kind(ev), keep_after_s);
 	if (!e)
-		e = run_sql(h, "count device event",
+		e = db_run_sql(h, "count device event",
 			    "INSERT INTO device_events(device, kind, at_s) VALUES (?1, ?2, ?3)",
 			    "tti", device, event_kind(ev), now_s);
 	return e;
@@ -1131,15 +1124,15 @@ ca_err hubdb_sms_code_get(struct hubdb *h, const char *phone, struct hubdb_code 
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	lock(h);
-	e = prep(h, &s, "SELECT code, sent_s, expires_s, tries, used FROM sms_codes"
+	db_lock(h);
+	e = db_prep(h, &s, "SELECT code, sent_s, expires_s, tries, used FROM sms_codes"
 		 " WHERE phone = ?1", "t", phone);
 	if (!e) {
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_DONE)
 			e = CA_ERR_NOT_FOUND;
 		else if (rc != SQLITE_ROW)
-			e = fail(h, rc, "get code");
+			e = db_fail(h, rc, "get code");
 		else if (!sqlkit_col_copy(s, 0, out->code, sizeof(out->code)))
 			e = CA_ERR_CORRUPT;
 		else {
@@ -1148,9 +1141,9 @@ ca_err hubdb_sms_code_get(struct hubdb *h, const char *phone, struct hubdb_code 
 			out->tries = sqlite3_column_int(s, 3);
 			out->used = sqlite3_column_int(s, 4) != 0;
 		}
-		done(h, s);
+		db_done(h, s);
 	}
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -1158,11 +1151,11 @@ ca_err hubdb_sms_code_update(struct hubdb *h, const char *phone, int tries, bool
 {
 	ca_err e;
 
-	lock(h);
-	e = run_sql(h, "update code",
+	db_lock(h);
+	e = db_run_sql(h, "update code",
 		    "UPDATE sms_codes SET tries = ?2, used = ?3 WHERE phone = ?1", "tnn",
 		    phone, tries, used ? 1 : 0);
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -1172,10 +1165,10 @@ ca_err hubdb_session_put(struct hubdb *h, const char *token, const char *account
 	ca_err e;
 
 	IN_TX(h);
-	e = run_sql(h, "forget sessions",
+	e = db_run_sql(h, "forget sessions",
 		    "DELETE FROM sessions WHERE expires_s < ?1", "i", expires_s - 86400);
 	if (!e)
-		e = run_sql(h, "store session",
+		e = db_run_sql(h, "store session",
 			    "INSERT INTO sessions(token, account, device, expires_s)"
 			    " VALUES (?1, ?2, ?3, ?4)", "ttti", token, account, device, expires_s);
 	return e;
@@ -1188,23 +1181,23 @@ ca_err hubdb_session_get(struct hubdb *h, const char *token, char account[12],
 	ca_err e;
 	int rc;
 
-	lock(h);
-	e = prep(h, &s, "SELECT account, device, expires_s FROM sessions WHERE token = ?1", "t",
+	db_lock(h);
+	e = db_prep(h, &s, "SELECT account, device, expires_s FROM sessions WHERE token = ?1", "t",
 		 token);
 	if (!e) {
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_DONE)
 			e = CA_ERR_NOT_FOUND;
 		else if (rc != SQLITE_ROW)
-			e = fail(h, rc, "get session");
+			e = db_fail(h, rc, "get session");
 		else if (!sqlkit_col_copy(s, 0, account, 12) ||
 			 !sqlkit_col_copy(s, 1, device, HUBDB_DEVICE_MAX + 1))
 			e = CA_ERR_CORRUPT;
 		else
 			*expires_s = sqlite3_column_int64(s, 2);
-		done(h, s);
+		db_done(h, s);
 	}
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -1213,22 +1206,22 @@ ca_err hubdb_session_end(struct hubdb *h, const char *token, const char *device,
 	ca_err e;
 
 	*ended = false;
-	lock(h);
-	e = run_sql(h, "end session",
+	db_lock(h);
+	e = db_run_sql(h, "end session",
 		    "DELETE FROM sessions WHERE token = ?1 AND device = ?2", "tt", token,
 		    device);
 	if (!e)
 		*ended = sqlite3_changes(h->db) > 0;
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
 void hubdb_set_binding_life(struct hubdb *h, int64_t seconds)
 {
 	assert(seconds >= 86400); /* > a session's life: see db.h, Bindings */
-	lock(h);
+	db_lock(h);
 	h->binding_life_s = seconds;
-	unlock(h);
+	db_unlock(h);
 }
 
 /* Give every row of account a fresh revision (in a transaction). */
@@ -1247,7 +1240,7 @@ static ca_err rerev_account(struct hubdb *h, const char *account)
 	if (!app)
 		return CA_ERR_NOMEM;
 	/* Applications: the body carries the rev, so load, set, store. */
-	e = prep(h, &s, "SELECT id FROM applications WHERE account = ?1 ORDER BY rev", "t",
+	e = db_prep(h, &s, "SELECT id FROM applications WHERE account = ?1 ORDER BY rev", "t",
 		 account);
 	if (e)
 		goto out;
@@ -1268,8 +1261,8 @@ static ca_err rerev_account(struct hubdb *h, const char *account)
 		n++;
 	}
 	if (!e && rc != SQLITE_DONE)
-		e = fail(h, rc, "list account");
-	done(h, s);
+		e = db_fail(h, rc, "list account");
+	db_done(h, s);
 	for (i = 0; !e && i < n; i++) {
 		e = hubdb_app_get(h, ids[i], app);
 		if (!e)
@@ -1287,7 +1280,7 @@ static ca_err rerev_account(struct hubdb *h, const char *account)
 
 		snprintf(sql, sizeof(sql), "SELECT rowid FROM %s WHERE account = ?1 ORDER BY rev",
 			 tables[i]);
-		e = prep(h, &s, sql, "t", account);
+		e = db_prep(h, &s, sql, "t", account);
 		if (e)
 			break;
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1304,13 +1297,13 @@ static ca_err rerev_account(struct hubdb *h, const char *account)
 			rowids[m++] = sqlite3_column_int64(s, 0);
 		}
 		if (!e && rc != SQLITE_DONE)
-			e = fail(h, rc, "list account rows");
-		done(h, s);
+			e = db_fail(h, rc, "list account rows");
+		db_done(h, s);
 		snprintf(sql, sizeof(sql), "UPDATE %s SET rev = ?1 WHERE rowid = ?2", tables[i]);
 		for (k = 0; !e && k < m; k++) {
 			e = hubdb_rev_next(h, &rev);
 			if (!e)
-				e = run_sql(h, "renumber", sql, "ii", rev, rowids[k]);
+				e = db_run_sql(h, "renumber", sql, "ii", rev, rowids[k]);
 		}
 		free(rowids);
 	}
@@ -1328,12 +1321,12 @@ ca_err hubdb_bind(struct hubdb *h, const char *device, const char *account, int6
 
 	IN_TX(h);
 	was = hubdb_binding_state(h, device, account, now_s);
-	e = prep(h, &s, "INSERT INTO bindings(device, account, bound_s) VALUES (?1, ?2, ?3)"
+	e = db_prep(h, &s, "INSERT INTO bindings(device, account, bound_s) VALUES (?1, ?2, ?3)"
 		 " ON CONFLICT DO UPDATE SET bound_s = max(bound_s, excluded.bound_s)", "tti",
 		 device, account, now_s);
 	if (e)
 		return e;
-	e = run(h, s, "bind");
+	e = db_run(h, s, "bind");
 	/* A new binding, or one that had expired: the device's cursor has
 	 * gone past the account's rows (or changes it was not sent), so they
 	 * get fresh revisions and reach it again. */
@@ -1348,14 +1341,14 @@ enum hubdb_binding hubdb_binding_state(struct hubdb *h, const char *device, cons
 	sqlite3_stmt *s;
 	enum hubdb_binding st = HUBDB_BOUND_NEVER;
 
-	lock(h);
-	if (!prep(h, &s, "SELECT bound_s >= ?3 - ?4 FROM bindings WHERE device = ?1 AND account = ?2",
+	db_lock(h);
+	if (!db_prep(h, &s, "SELECT bound_s >= ?3 - ?4 FROM bindings WHERE device = ?1 AND account = ?2",
 		  "ttii", device, account, now_s, h->binding_life_s)) {
 		if (sqlite3_step(s) == SQLITE_ROW)
 			st = sqlite3_column_int(s, 0) ? HUBDB_BOUND_LIVE : HUBDB_BOUND_EXPIRED;
-		done(h, s);
+		db_done(h, s);
 	}
-	unlock(h);
+	db_unlock(h);
 	return st;
 }
 
@@ -1374,15 +1367,15 @@ ca_err hubdb_idem_get(struct hubdb *h, const char *device, const char *key, char
 	int rc;
 
 	*result = NULL;
-	lock(h);
-	e = prep(h, &s, "SELECT req_hash, status, result FROM idempotency"
+	db_lock(h);
+	e = db_prep(h, &s, "SELECT req_hash, status, result FROM idempotency"
 		 " WHERE device = ?1 AND key = ?2", "tt", device, key);
 	if (!e) {
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_DONE)
 			e = CA_ERR_NOT_FOUND;
 		else if (rc != SQLITE_ROW)
-			e = fail(h, rc, "get idempotency");
+			e = db_fail(h, rc, "get idempotency");
 		else if (!sqlkit_col_copy(s, 0, hash, 65))
 			e = CA_ERR_CORRUPT;
 		else {
@@ -1391,9 +1384,9 @@ ca_err hubdb_idem_get(struct hubdb *h, const char *device, const char *key, char
 			if (!*result)
 				e = CA_ERR_NOMEM;
 		}
-		done(h, s);
+		db_done(h, s);
 	}
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -1404,10 +1397,10 @@ ca_err hubdb_idem_put(struct hubdb *h, const char *device, const char *key, cons
 	ca_err e;
 
 	IN_TX(h);
-	e = prep(h, &s, "INSERT INTO idempotency(device, key, req_hash, status, result, at_ms)"
+	e = db_prep(h, &s, "INSERT INTO idempotency(device, key, req_hash, status, result, at_ms)"
 		 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "tttnti", device, key, hash, status,
 		 result, now_ms);
-	return e ? e : run(h, s, "store idempotency");
+	return e ? e : db_run(h, s, "store idempotency");
 }
 
 /* ---- applications ---- */
@@ -1419,23 +1412,23 @@ ca_err hubdb_app_get(struct hubdb *h, const char *id, struct ca_app *out)
 	ca_err e;
 	int rc;
 
-	lock(h);
-	e = prep(h, &s, "SELECT body FROM applications WHERE id = ?1", "t", id);
+	db_lock(h);
+	e = db_prep(h, &s, "SELECT body FROM applications WHERE id = ?1", "t", id);
 	if (!e) {
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_DONE)
 			e = CA_ERR_NOT_FOUND;
 		else if (rc != SQLITE_ROW)
-			e = fail(h, rc, "get application");
+			e = db_fail(h, rc, "get application");
 		else if (codec_app_from_text((const char *)sqlite3_column_text(s, 0),
 					     (size_t)sqlite3_column_bytes(s, 0), out, cerr,
 					     sizeof(cerr)) != CA_OK) {
 			log_error(TAG, "%s: application %s unreadable: %s", h->path, id, cerr);
 			e = CA_ERR_CORRUPT;
 		}
-		done(h, s);
+		db_done(h, s);
 	}
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -1456,7 +1449,7 @@ ca_err hubdb_app_put(struct hubdb *h, const struct ca_app *app)
 		e = CA_ERR_INVALID;
 	}
 	if (!e)
-		e = run_sql(h, "put application",
+		e = db_run_sql(h, "put application",
 			    "INSERT INTO applications(id, account, device, app_status, rev,"
 			    " updated_ms, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 			    " ON CONFLICT(id) DO UPDATE SET account = excluded.account,"
@@ -1475,33 +1468,26 @@ ca_err hubdb_app_delete(struct hubdb *h, const char *id)
 	ca_err e;
 
 	IN_TX(h);
-	e = run_sql(h, "delete application", "DELETE FROM applications WHERE id = ?1", "t", id);
+	e = db_run_sql(h, "delete application", "DELETE FROM applications WHERE id = ?1", "t", id);
 	if (!e && sqlite3_changes(h->db) == 0)
 		e = CA_ERR_NOT_FOUND;
 	return e;
 }
 
-ca_err hubdb_app_each(struct hubdb *h, int status, int limit, hubdb_app_fn fn, void *ctx)
+/* Run fn on each application row of the prepared statement s (body in
+ * column 0) until fn answers non-zero; unreadable rows are logged and
+ * skipped. Gives s back. Under the lock. */
+static ca_err app_rows(struct hubdb *h, sqlite3_stmt *s, hubdb_app_fn fn, void *ctx)
 {
 	char cerr[CODEC_ERR_MAX];
-	struct ca_app *app;
-	sqlite3_stmt *s;
-	ca_err e;
+	struct ca_app *app = malloc(sizeof(*app));
+	ca_err e = CA_OK;
 	int rc;
 
-	app = malloc(sizeof(*app));
-	if (!app)
+	if (!app) {
+		db_done(h, s);
 		return CA_ERR_NOMEM;
-	lock(h);
-	if (status >= 0)
-		e = prep(h, &s, "SELECT body FROM applications WHERE app_status = ?1"
-			 " ORDER BY rev DESC LIMIT ?2", "tn",
-			 ca_app_status_id((enum ca_app_status)status), limit);
-	else
-		e = prep(h, &s, "SELECT body FROM applications ORDER BY rev DESC LIMIT ?1", "n",
-			 limit);
-	if (e)
-		goto out;
+	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (codec_app_from_text((const char *)sqlite3_column_text(s, 0),
 					(size_t)sqlite3_column_bytes(s, 0), app, cerr,
@@ -1513,11 +1499,54 @@ ca_err hubdb_app_each(struct hubdb *h, int status, int limit, hubdb_app_fn fn, v
 			break;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = fail(h, rc, "list applications");
-	done(h, s);
-out:
-	unlock(h);
+		e = db_fail(h, rc, "list applications");
+	db_done(h, s);
 	free(app);
+	return e;
+}
+
+ca_err hubdb_app_each(struct hubdb *h, int status, int limit, hubdb_app_fn fn, void *ctx)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	db_lock(h);
+	if (status >= 0)
+		e = db_prep(h, &s, "SELECT body FROM applications WHERE app_status = ?1"
+			 " ORDER BY rev DESC LIMIT ?2", "tn",
+			 ca_app_status_id((enum ca_app_status)status), limit);
+	else
+		e = db_prep(h, &s, "SELECT body FROM applications ORDER BY rev DESC LIMIT ?1", "n",
+			 limit);
+	if (!e)
+		e = app_rows(h, s, fn, ctx);
+	db_unlock(h);
+	return e;
+}
+
+ca_err hubdb_app_page(struct hubdb *h, const struct hubdb_app_q *q, hubdb_app_fn fn, void *ctx)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	db_lock(h);
+	/* Oldest change first: what waits longest is on top. The text is a
+	 * part of the company's name, or a whole USCC, phone or application
+	 * id, or the start of an id (as a kiosk shows it). A scan: fine for a
+	 * hall's thousands of applications. */
+	e = db_prep(h, &s, "SELECT body FROM applications"
+		    " WHERE (?1 IS NULL OR app_status = ?1)"
+		    " AND (?2 IS NULL OR instr(json_extract(body, '$.company'), ?2) > 0"
+		    "  OR json_extract(body, '$.uscc') = upper(?2) OR account = ?2"
+		    "  OR substr(id, 1, length(?2)) = lower(?2))"
+		    " AND (updated_ms > ?3 OR (updated_ms = ?3 AND id > ?4))"
+		    " ORDER BY updated_ms, id LIMIT ?5", "ttitn",
+		    q->status >= 0 ? ca_app_status_id((enum ca_app_status)q->status) : NULL,
+		    q->text && *q->text ? q->text : NULL, q->after_ms,
+		    q->after_id ? q->after_id : "", q->limit);
+	if (!e)
+		e = app_rows(h, s, fn, ctx);
+	db_unlock(h);
 	return e;
 }
 
@@ -1529,7 +1558,7 @@ ca_err hubdb_history_add(struct hubdb *h, const char *app_id, int64_t rev, int64
 	ca_err e;
 
 	IN_TX(h);
-	e = prep(h, &s, "INSERT INTO app_history(app_id, rev, at_ms, action, from_app, from_pay,"
+	e = db_prep(h, &s, "INSERT INTO app_history(app_id, rev, at_ms, action, from_app, from_pay,"
 		 " from_proc, from_pickup, to_app, to_pay, to_proc, to_pickup, actor, note)"
 		 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 		 "tiittttttttttt", app_id, rev, at_ms,
@@ -1539,7 +1568,7 @@ ca_err hubdb_history_add(struct hubdb *h, const char *app_id, int64_t rev, int64
 		 ca_app_status_id(to->app), ca_pay_status_id(to->pay),
 		 ca_proc_status_id(to->proc), ca_pickup_id(to->pickup), actor,
 		 note ? note : "");
-	return e ? e : run(h, s, "add history");
+	return e ? e : db_run(h, s, "add history");
 }
 
 /* A row of hubdb_history_json. */
@@ -1556,7 +1585,7 @@ static json_t *history_row(sqlite3_stmt *s)
 
 ca_err hubdb_history_json(struct hubdb *h, const char *app_id, json_t **out)
 {
-	return rows_json(h, out, history_row, "read history",
+	return db_rows_json(h, out, history_row, "read history",
 			 "SELECT rev, at_ms, action, from_app, from_pay, from_proc, to_app,"
 			 " to_pay, to_proc, actor, note FROM app_history WHERE app_id = ?1"
 			 " ORDER BY seq", "t", app_id);
@@ -1571,7 +1600,7 @@ ca_err hubdb_record_add(struct hubdb *h, const struct ca_proc_record *rec,
 	IN_TX(h);
 	e = codec_record_to_text(rec, &body);
 	if (!e)
-		e = run_sql(h, "add processing record",
+		e = db_run_sql(h, "add processing record",
 			    "INSERT INTO proc_records(id, app_id, account, rev, at_ms, body)"
 			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "tttiit", rec->id, rec->app_id,
 			    account, rev, rec->at_ms, body);
@@ -1582,12 +1611,12 @@ ca_err hubdb_record_add(struct hubdb *h, const struct ca_proc_record *rec,
 /* A row of hubdb_record_json: the record's body (left out if unreadable). */
 static json_t *record_row(sqlite3_stmt *s)
 {
-	return col_json(s, 0);
+	return db_col_json(s, 0);
 }
 
 ca_err hubdb_record_json(struct hubdb *h, const char *app_id, json_t **out)
 {
-	return rows_json(h, out, record_row, "read records",
+	return db_rows_json(h, out, record_row, "read records",
 			 "SELECT body FROM proc_records WHERE app_id = ?1 ORDER BY at_ms, rev",
 			 "t", app_id);
 }
@@ -1599,10 +1628,10 @@ ca_err hubdb_pickup_put(struct hubdb *h, const char *app_id, const char *account
 	ca_err e;
 
 	IN_TX(h);
-	e = prep(h, &s, "INSERT OR REPLACE INTO pickups(app_id, account, kiosk, slot, rev, at_ms)"
+	e = db_prep(h, &s, "INSERT OR REPLACE INTO pickups(app_id, account, kiosk, slot, rev, at_ms)"
 		 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "ttttii", app_id, account, kiosk,
 		 slot ? slot : "", rev, at_ms);
-	return e ? e : run(h, s, "put pickup");
+	return e ? e : db_run(h, s, "put pickup");
 }
 
 ca_err hubdb_invoice_put(struct hubdb *h, const char *app_id, const char *account,
@@ -1617,11 +1646,11 @@ ca_err hubdb_invoice_put(struct hubdb *h, const char *app_id, const char *accoun
 
 	IN_TX(h);
 	/* Issued again: a new revision for the feed; number and date stay. */
-	e = run_sql(h, "update invoice",
+	e = db_run_sql(h, "update invoice",
 		    "UPDATE invoices SET rev = ?2 WHERE app_id = ?1", "ti", app_id, rev);
 	if (e || sqlite3_changes(h->db) > 0)
 		return e;
-	e = prep(h, &s, "UPDATE meta SET v = v + 1 WHERE k = 'invoice_seq' RETURNING v", "");
+	e = db_prep(h, &s, "UPDATE meta SET v = v + 1 WHERE k = 'invoice_seq' RETURNING v", "");
 	if (e)
 		return e;
 	rc = sqlite3_step(s);
@@ -1629,16 +1658,16 @@ ca_err hubdb_invoice_put(struct hubdb *h, const char *app_id, const char *accoun
 		seq = sqlite3_column_int64(s, 0);
 		rc = sqlite3_step(s);
 	}
-	e = rc == SQLITE_DONE && seq > 0 ? CA_OK : fail(h, rc, "next invoice number");
-	done(h, s);
+	e = rc == SQLITE_DONE && seq > 0 ? CA_OK : db_fail(h, rc, "next invoice number");
+	db_done(h, s);
 	if (e)
 		return e;
 	ca_cst_tm(at_ms / 1000, &tm); /* the issue date in China time */
 	snprintf(number, sizeof(number), "%04d%02d%02d%08lld", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, (long long)(seq % 100000000));
-	e = prep(h, &s, "INSERT INTO invoices(app_id, account, rev, issued_ms, number)"
+	e = db_prep(h, &s, "INSERT INTO invoices(app_id, account, rev, issued_ms, number)"
 		 " VALUES (?1, ?2, ?3, ?4, ?5)", "ttiit", app_id, account, rev, at_ms, number);
-	return e ? e : run(h, s, "put invoice");
+	return e ? e : db_run(h, s, "put invoice");
 }
 
 ca_err hubdb_invoice_get(struct hubdb *h, const char *app_id, struct hubdb_invoice *out)
@@ -1648,8 +1677,8 @@ ca_err hubdb_invoice_get(struct hubdb *h, const char *app_id, struct hubdb_invoi
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	lock(h);
-	e = prep(h, &s, "SELECT app_id, number, issued_ms FROM invoices WHERE app_id = ?1", "t",
+	db_lock(h);
+	e = db_prep(h, &s, "SELECT app_id, number, issued_ms FROM invoices WHERE app_id = ?1", "t",
 		 app_id);
 	if (e)
 		goto out;
@@ -1660,11 +1689,11 @@ ca_err hubdb_invoice_get(struct hubdb *h, const char *app_id, struct hubdb_invoi
 			e = CA_ERR_DB;
 		out->issued_ms = sqlite3_column_int64(s, 2);
 	} else {
-		e = rc == SQLITE_DONE ? CA_ERR_NOT_FOUND : fail(h, rc, "read invoice");
+		e = rc == SQLITE_DONE ? CA_ERR_NOT_FOUND : db_fail(h, rc, "read invoice");
 	}
-	done(h, s);
+	db_done(h, s);
 out:
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -1674,14 +1703,14 @@ ca_err hubdb_inv_token_add(struct hubdb *h, const struct hubdb_inv_token *t)
 	ca_err e;
 
 	IN_TX(h);
-	e = run_sql(h, "drop expired invoice tokens",
+	e = db_run_sql(h, "drop expired invoice tokens",
 		    "DELETE FROM invoice_tokens WHERE app_id = ?1 AND expires_s <= ?2", "ti",
 		    t->app_id, t->created_s);
 	if (!e)
-		e = prep(h, &s, "INSERT INTO invoice_tokens(token, app_id, created_s, expires_s)"
+		e = db_prep(h, &s, "INSERT INTO invoice_tokens(token, app_id, created_s, expires_s)"
 			 " VALUES (?1, ?2, ?3, ?4)", "ttii", t->token, t->app_id, t->created_s,
 			 t->expires_s);
-	return e ? e : run(h, s, "add invoice token");
+	return e ? e : db_run(h, s, "add invoice token");
 }
 
 /* One invoice_tokens row from s (columns in INV_TOKEN_COLS order). */
@@ -1706,8 +1735,8 @@ static ca_err inv_token_one(struct hubdb *h, struct hubdb_inv_token *t, sqlite3_
 	if (rc == SQLITE_ROW)
 		e = inv_token_row(s, t) ? CA_OK : CA_ERR_DB;
 	else
-		e = rc == SQLITE_DONE ? CA_ERR_NOT_FOUND : fail(h, rc, "read invoice token");
-	done(h, s);
+		e = rc == SQLITE_DONE ? CA_ERR_NOT_FOUND : db_fail(h, rc, "read invoice token");
+	db_done(h, s);
 	return e;
 }
 
@@ -1718,13 +1747,13 @@ ca_err hubdb_inv_token_live(struct hubdb *h, const char *app_id, int64_t min_exp
 	ca_err e;
 
 	memset(out, 0, sizeof(*out));
-	lock(h);
-	e = prep(h, &s, "SELECT " INV_TOKEN_COLS " FROM invoice_tokens"
+	db_lock(h);
+	e = db_prep(h, &s, "SELECT " INV_TOKEN_COLS " FROM invoice_tokens"
 		 " WHERE app_id = ?1 AND expires_s >= ?2 AND tries < ?3"
 		 " ORDER BY expires_s DESC LIMIT 1", "tin", app_id, min_expires_s, tries_max);
 	if (!e)
 		e = inv_token_one(h, out, s);
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -1734,12 +1763,12 @@ ca_err hubdb_inv_token_get(struct hubdb *h, const char *token, struct hubdb_inv_
 	ca_err e;
 
 	memset(out, 0, sizeof(*out));
-	lock(h);
-	e = prep(h, &s, "SELECT " INV_TOKEN_COLS " FROM invoice_tokens WHERE token = ?1", "t",
+	db_lock(h);
+	e = db_prep(h, &s, "SELECT " INV_TOKEN_COLS " FROM invoice_tokens WHERE token = ?1", "t",
 		 token);
 	if (!e)
 		e = inv_token_one(h, out, s);
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -1750,9 +1779,9 @@ ca_err hubdb_inv_token_set(struct hubdb *h, const char *token, int tries, const 
 	ca_err e;
 
 	IN_TX(h);
-	e = prep(h, &s, "UPDATE invoice_tokens SET tries = ?2, pdf_key = ?3, pdf_expires_s = ?4"
+	e = db_prep(h, &s, "UPDATE invoice_tokens SET tries = ?2, pdf_key = ?3, pdf_expires_s = ?4"
 		 " WHERE token = ?1", "tnti", token, tries, pdf_key, pdf_expires_s);
-	return e ? e : run(h, s, "update invoice token");
+	return e ? e : db_run(h, s, "update invoice token");
 }
 
 /* ---- restocks ---- */
@@ -1763,10 +1792,10 @@ ca_err hubdb_restock_add(struct hubdb *h, const struct hubdb_restock *r)
 	ca_err e;
 
 	IN_TX(h);
-	e = prep(h, &s, "INSERT INTO restocks(device, key, slot, stock_before, stock_after,"
+	e = db_prep(h, &s, "INSERT INTO restocks(device, key, slot, stock_before, stock_after,"
 		 " at_ms, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", "ttnnnii",
 		 r->device, r->key, r->slot, r->before, r->after, r->at_ms, r->received_ms);
-	return e ? e : run(h, s, "add restock");
+	return e ? e : db_run(h, s, "add restock");
 }
 
 /* A row of hubdb_restock_json. */
@@ -1785,7 +1814,7 @@ static json_t *restock_row(sqlite3_stmt *s)
 ca_err hubdb_restock_json(struct hubdb *h, const char *device, int limit, json_t **out)
 {
 	/* ?1 IS NULL: every kiosk. */
-	return rows_json(h, out, restock_row, "list restocks",
+	return db_rows_json(h, out, restock_row, "list restocks",
 			 "SELECT device, slot, stock_before, stock_after, at_ms, received_ms, key"
 			 " FROM restocks WHERE ?1 IS NULL OR device = ?1"
 			 " ORDER BY at_ms DESC, seq DESC LIMIT ?2", "tn", device, limit);
@@ -1803,15 +1832,15 @@ static ca_err one_json(struct hubdb *h, const char *sql, const char *app_id, jso
 	int rc;
 
 	*out = NULL;
-	e = prep(h, &s, sql, "t", app_id);
+	e = db_prep(h, &s, sql, "t", app_id);
 	if (e)
 		return e;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		*out = col_json(s, 0);
+		*out = db_col_json(s, 0);
 	else if (rc != SQLITE_DONE)
-		e = fail(h, rc, "read side row");
-	done(h, s);
+		e = db_fail(h, rc, "read side row");
+	db_done(h, s);
 	return e;
 }
 
@@ -1819,12 +1848,12 @@ ca_err hubdb_side_json(struct hubdb *h, const char *app_id, json_t **pickup, jso
 {
 	ca_err e;
 
-	lock(h);
+	db_lock(h);
 	e = one_json(h, "SELECT " PICKUP_JSON " FROM pickups WHERE app_id = ?1", app_id, pickup);
 	if (!e)
 		e = one_json(h, "SELECT " INVOICE_JSON " FROM invoices WHERE app_id = ?1", app_id,
 			     invoice);
-	unlock(h);
+	db_unlock(h);
 	if (e) {
 		json_decref(*pickup);
 		*pickup = NULL;
@@ -1858,8 +1887,8 @@ ca_err hubdb_feed(struct hubdb *h, const char *device, int64_t since, int limit,
 	*more = false;
 	if (!arr)
 		return CA_ERR_NOMEM;
-	lock(h);
-	e = prep(h, &s, sql, "tinii", device, since, limit + 1, vclock_now_s(), h->binding_life_s);
+	db_lock(h);
+	e = db_prep(h, &s, sql, "tinii", device, since, limit + 1, vclock_now_s(), h->binding_life_s);
 	if (e)
 		goto out;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1871,7 +1900,7 @@ ca_err hubdb_feed(struct hubdb *h, const char *device, int64_t since, int limit,
 		}
 		*next = sqlite3_column_int64(s, 0);
 		n++;
-		j = col_json(s, 2);
+		j = db_col_json(s, 2);
 		if (!j) {
 			log_error(TAG, "%s: feed row %lld unreadable, skipped", h->path,
 				  (long long)*next);
@@ -1881,10 +1910,10 @@ ca_err hubdb_feed(struct hubdb *h, const char *device, int64_t since, int limit,
 						     "kind", kind, kind, j));
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = fail(h, rc, "read feed");
-	done(h, s);
+		e = db_fail(h, rc, "read feed");
+	db_done(h, s);
 out:
-	unlock(h);
+	db_unlock(h);
 	if (e)
 		json_decref(arr);
 	else
@@ -1924,15 +1953,15 @@ ca_err hubdb_pay_add(struct hubdb *h, const struct hubdb_pay *p)
 {
 	ca_err e;
 
-	lock(h);
-	e = run_sql(h, "add payment order",
+	db_lock(h);
+	e = db_run_sql(h, "add payment order",
 		    "INSERT INTO pay_orders(" ORDER_COLS ", account, applied_rev,"
 		    " notifications, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
 		    " ?11, ?12, ?13, ?14)", "tttiiitittti" "ni",
 		    p->o.out_trade_no, p->o.app_id, pay_method_id(p->o.method), p->o.amount_fen,
 		    p->o.created_s, p->o.expires_s, pay_state_id(p->o.state), p->o.paid_s, p->bank,
 		    p->code_url, p->account, p->applied_rev, p->notifications, p->updated_ms);
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -1943,15 +1972,15 @@ ca_err hubdb_pay_get(struct hubdb *h, const char *no, struct hubdb_pay *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	lock(h);
-	e = prep(h, &s, "SELECT " ORDER_COLS ", account, applied_rev, notifications, updated_ms"
+	db_lock(h);
+	e = db_prep(h, &s, "SELECT " ORDER_COLS ", account, applied_rev, notifications, updated_ms"
 		 " FROM pay_orders WHERE out_trade_no = ?1", "t", no);
 	if (!e) {
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_DONE)
 			e = CA_ERR_NOT_FOUND;
 		else if (rc != SQLITE_ROW)
-			e = fail(h, rc, "get payment order");
+			e = db_fail(h, rc, "get payment order");
 		else if (!order_cols(s, &out->o, out->bank, out->code_url) ||
 			 !sqlkit_col_copy(s, 10, out->account, sizeof(out->account)))
 			e = CA_ERR_CORRUPT;
@@ -1960,9 +1989,9 @@ ca_err hubdb_pay_get(struct hubdb *h, const char *no, struct hubdb_pay *out)
 			out->notifications = sqlite3_column_int(s, 12);
 			out->updated_ms = sqlite3_column_int64(s, 13);
 		}
-		done(h, s);
+		db_done(h, s);
 	}
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -1972,7 +2001,7 @@ ca_err hubdb_pay_set(struct hubdb *h, const char *no, enum pay_state state, int6
 	ca_err e;
 
 	IN_TX(h);
-	e = run_sql(h, "update payment order",
+	e = db_run_sql(h, "update payment order",
 		    "UPDATE pay_orders SET state = ?2, paid_s = ?3, applied_rev = ?4,"
 		    " updated_ms = ?5 WHERE out_trade_no = ?1", "ttiii", no, pay_state_id(state),
 		    paid_s, applied_rev, now_ms);
@@ -1985,13 +2014,13 @@ ca_err hubdb_pay_notified(struct hubdb *h, const char *no)
 {
 	ca_err e;
 
-	lock(h);
-	e = run_sql(h, "count notification",
+	db_lock(h);
+	e = db_run_sql(h, "count notification",
 		    "UPDATE pay_orders SET notifications = notifications + 1"
 		    " WHERE out_trade_no = ?1", "t", no);
 	if (!e && sqlite3_changes(h->db) == 0)
 		e = CA_ERR_NOT_FOUND;
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -2015,8 +2044,8 @@ ca_err hubdb_pay_list(struct hubdb *h, enum hubdb_pay_sel sel, const char *app_i
 
 	*n = 0;
 	assert((unsigned)sel < sizeof(sql) / sizeof(sql[0]));
-	lock(h);
-	e = prep(h, &s, sql[sel], "tin",
+	db_lock(h);
+	e = db_prep(h, &s, sql[sel], "tin",
 		 sel == HUBDB_PAY_OPEN_OF_APP || sel == HUBDB_PAY_OF_APP ? app_id : NULL, now_s,
 		 (int)(max > 100000 ? 100000 : max));
 	if (!e) {
@@ -2028,10 +2057,10 @@ ca_err hubdb_pay_list(struct hubdb *h, enum hubdb_pay_sel sel, const char *app_i
 			(*n)++;
 		}
 		if (!e && *n < max && rc != SQLITE_DONE)
-			e = fail(h, rc, "list payment orders");
-		done(h, s);
+			e = db_fail(h, rc, "list payment orders");
+		db_done(h, s);
 	}
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -2040,13 +2069,13 @@ ca_err hubdb_sim_add(struct hubdb *h, const struct pay_order *o, const char *ban
 {
 	ca_err e;
 
-	lock(h);
-	e = run_sql(h, "add provider order",
+	db_lock(h);
+	e = db_run_sql(h, "add provider order",
 		    "INSERT INTO paysim_orders(" ORDER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5,"
 		    " ?6, ?7, ?8, ?9, ?10)", "tttiiititt", o->out_trade_no, o->app_id,
 		    pay_method_id(o->method), o->amount_fen, o->created_s, o->expires_s,
 		    pay_state_id(o->state), o->paid_s, bank ? bank : "", code_url);
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -2056,20 +2085,20 @@ ca_err hubdb_sim_get(struct hubdb *h, const char *no, struct pay_order *o, char 
 	ca_err e;
 	int rc;
 
-	lock(h);
-	e = prep(h, &s, "SELECT " ORDER_COLS " FROM paysim_orders WHERE out_trade_no = ?1", "t",
+	db_lock(h);
+	e = db_prep(h, &s, "SELECT " ORDER_COLS " FROM paysim_orders WHERE out_trade_no = ?1", "t",
 		 no);
 	if (!e) {
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_DONE)
 			e = CA_ERR_NOT_FOUND;
 		else if (rc != SQLITE_ROW)
-			e = fail(h, rc, "get provider order");
+			e = db_fail(h, rc, "get provider order");
 		else if (!order_cols(s, o, bank, NULL))
 			e = CA_ERR_CORRUPT;
-		done(h, s);
+		db_done(h, s);
 	}
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -2078,7 +2107,7 @@ ca_err hubdb_sim_set(struct hubdb *h, const struct pay_order *o)
 	ca_err e;
 
 	IN_TX(h);
-	e = run_sql(h, "update provider order",
+	e = db_run_sql(h, "update provider order",
 		    "UPDATE paysim_orders SET state = ?2, paid_s = ?3 WHERE out_trade_no = ?1",
 		    "tti", o->out_trade_no, pay_state_id(o->state), o->paid_s);
 	if (!e && sqlite3_changes(h->db) == 0)
@@ -2092,9 +2121,9 @@ ca_err hubdb_sim_notice_add(struct hubdb *h, const char *no, int64_t due_ms)
 	ca_err e;
 
 	IN_TX(h);
-	e = prep(h, &s, "INSERT INTO paysim_notices(out_trade_no, due_ms) VALUES (?1, ?2)", "ti",
+	e = db_prep(h, &s, "INSERT INTO paysim_notices(out_trade_no, due_ms) VALUES (?1, ?2)", "ti",
 		 no, due_ms);
-	return e ? e : run(h, s, "add notification");
+	return e ? e : db_run(h, s, "add notification");
 }
 
 ca_err hubdb_sim_notice_due(struct hubdb *h, int64_t now_ms, struct hubdb_notice *out,
@@ -2105,8 +2134,8 @@ ca_err hubdb_sim_notice_due(struct hubdb *h, int64_t now_ms, struct hubdb_notice
 	int rc = SQLITE_DONE;
 
 	*n = 0;
-	lock(h);
-	e = prep(h, &s, "SELECT seq, out_trade_no, attempts FROM paysim_notices"
+	db_lock(h);
+	e = db_prep(h, &s, "SELECT seq, out_trade_no, attempts FROM paysim_notices"
 		 " WHERE delivered_ms = 0 AND due_ms <= ?1 ORDER BY due_ms, seq LIMIT ?2", "in",
 		 now_ms, (int)(max > 1000 ? 1000 : max));
 	if (!e) {
@@ -2120,10 +2149,10 @@ ca_err hubdb_sim_notice_due(struct hubdb *h, int64_t now_ms, struct hubdb_notice
 			(*n)++;
 		}
 		if (!e && *n < max && rc != SQLITE_DONE)
-			e = fail(h, rc, "list notifications");
-		done(h, s);
+			e = db_fail(h, rc, "list notifications");
+		db_done(h, s);
 	}
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -2132,11 +2161,11 @@ ca_err hubdb_sim_notice_mark(struct hubdb *h, int64_t seq, int attempts, int64_t
 {
 	ca_err e;
 
-	lock(h);
-	e = run_sql(h, "mark notification",
+	db_lock(h);
+	e = db_run_sql(h, "mark notification",
 		    "UPDATE paysim_notices SET attempts = ?2, due_ms = ?3, delivered_ms = ?4"
 		    " WHERE seq = ?1", "inii", seq, attempts, due_ms, delivered_ms);
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -2151,7 +2180,7 @@ static json_t *notice_row(sqlite3_stmt *s)
 
 ca_err hubdb_sim_notice_json(struct hubdb *h, const char *no, json_t **out)
 {
-	return rows_json(h, out, notice_row, "read notifications",
+	return db_rows_json(h, out, notice_row, "read notifications",
 			 "SELECT due_ms, attempts, delivered_ms FROM paysim_notices"
 			 " WHERE out_trade_no = ?1 ORDER BY seq", "t", no);
 }
@@ -2169,13 +2198,13 @@ ca_err hubdb_health_beat(struct hubdb *h, const char *device, int64_t now_ms, in
 	e = hubdb_begin(h);
 	if (e)
 		return e;
-	e = run_sql(h, "store heartbeat",
+	e = db_run_sql(h, "store heartbeat",
 		    "INSERT INTO device_health(device, received_ms, interval_s, beat)"
 		    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(device) DO UPDATE SET"
 		    " received_ms = ?2, interval_s = ?3, beat = ?4", "tint",
 		    device, now_ms, interval_s, beat);
 	if (!e)
-		e = prep(h, &s, "SELECT restart_asked_ms, log_asked_ms FROM device_health"
+		e = db_prep(h, &s, "SELECT restart_asked_ms, log_asked_ms FROM device_health"
 			 " WHERE device = ?1", "t", device);
 	if (!e) {
 		rc = sqlite3_step(s);
@@ -2183,13 +2212,13 @@ ca_err hubdb_health_beat(struct hubdb *h, const char *device, int64_t now_ms, in
 			*restart = sqlite3_column_int64(s, 0) > 0;
 			*send_log = sqlite3_column_int64(s, 1) > 0;
 		} else {
-			e = fail(h, rc, "read health requests");
+			e = db_fail(h, rc, "read health requests");
 		}
-		done(h, s);
+		db_done(h, s);
 	}
 	/* Delivered with this answer: a request is handed out once. */
 	if (!e && (*restart || *send_log)) {
-		e = run_sql(h, "deliver health requests",
+		e = db_run_sql(h, "deliver health requests",
 			    "UPDATE device_health SET"
 			    " restart_sent_ms = CASE WHEN restart_asked_ms > 0 THEN ?2"
 			    "  ELSE restart_sent_ms END,"
@@ -2215,15 +2244,15 @@ ca_err hubdb_health_ask(struct hubdb *h, const char *device, enum hubdb_ask what
 	explicit_bzero(&d, sizeof(d)); /* only its existence was needed */
 	if (e)
 		return e;
-	lock(h);
-	e = run_sql(h, "store health request",
+	db_lock(h);
+	e = db_run_sql(h, "store health request",
 		    what == HUBDB_ASK_RESTART
 		    ? "INSERT INTO device_health(device, restart_asked_ms) VALUES (?1, ?2)"
 		      " ON CONFLICT(device) DO UPDATE SET restart_asked_ms = ?2"
 		    : "INSERT INTO device_health(device, log_asked_ms) VALUES (?1, ?2)"
 		      " ON CONFLICT(device) DO UPDATE SET log_asked_ms = ?2",
 		    "ti", device, now_ms);
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
@@ -2233,23 +2262,23 @@ ca_err hubdb_health_log_put(struct hubdb *h, const char *device, int64_t now_ms,
 	sqlite3_stmt *s;
 	ca_err e;
 
-	lock(h);
+	db_lock(h);
 	/* Only a tail that was asked for and not yet answered is taken. */
-	e = prep(h, &s, "UPDATE device_health SET log_ms = ?2, log_text = ?3"
+	e = db_prep(h, &s, "UPDATE device_health SET log_ms = ?2, log_text = ?3"
 		 " WHERE device = ?1 AND log_sent_ms > log_ms", "tit", device, now_ms, text);
 	if (!e) {
-		e = run(h, s, "store log tail");
+		e = db_run(h, s, "store log tail");
 		if (!e && sqlite3_changes(h->db) == 0)
 			e = CA_ERR_CONFLICT;
 	}
-	unlock(h);
+	db_unlock(h);
 	return e;
 }
 
 /* A row of hubdb_health_json. */
 static json_t *health_row(sqlite3_stmt *s)
 {
-	json_t *beat = col_json(s, 4);
+	json_t *beat = db_col_json(s, 4);
 
 	return json_pack("{s:s, s:b, s:I, s:i, s:o, s:I, s:I, s:I, s:I, s:I, s:s}",
 			 "id", (const char *)sqlite3_column_text(s, 0),
@@ -2268,7 +2297,7 @@ static json_t *health_row(sqlite3_stmt *s)
 ca_err hubdb_health_json(struct hubdb *h, const char *device, json_t **out)
 {
 	/* ?1 IS NULL: every device. */
-	return rows_json(h, out, health_row, "list health",
+	return db_rows_json(h, out, health_row, "list health",
 			 "SELECT d.id, d.enabled, coalesce(x.received_ms, 0),"
 			 " coalesce(x.interval_s, 0), coalesce(x.beat, '{}'),"
 			 " coalesce(x.restart_asked_ms, 0), coalesce(x.restart_sent_ms, 0),"

@@ -42,6 +42,11 @@
  * Health (schema version 6): device_health holds each kiosk's latest
  * heartbeat, staff's pending requests to it (restart, log tail) and the
  * last log tail it sent (docs/fleet.md). Not in the feed.
+ *
+ * Staff (schema version 7, db_staff.c): accounts with roles and argon2id
+ * hashes, the console's sessions and ca-hubctl's tokens (as SHA-256), failed
+ * logins for the throttle, and the audit trail, append-only (triggers
+ * refuse UPDATE and DELETE). Not in the feed.
  */
 #ifndef HUB_DB_H
 #define HUB_DB_H
@@ -57,7 +62,7 @@
 #include "core/pay.h"
 #include "core/sign.h"
 
-#define HUBDB_SCHEMA_VERSION 6
+#define HUBDB_SCHEMA_VERSION 7
 #define HUBDB_ERR_MAX 512
 #define HUBDB_DEVICE_MAX SIGN_DEVICE_MAX /* device id: sign_device_id_ok */
 #define HUBDB_KEY_MAX 64      /* idempotency key, bytes */
@@ -269,6 +274,20 @@ typedef int (*hubdb_app_fn)(const struct ca_app *app, void *ctx);
  * (the store's lock is held for the whole walk). */
 ca_err hubdb_app_each(struct hubdb *db, int status, int limit, hubdb_app_fn fn, void *ctx);
 
+/* A page of applications for staff: oldest change first, after the cursor
+ * (after_ms, after_id: the last row of the page before; 0 and "" for the
+ * first). */
+struct hubdb_app_q {
+	int status;             /* an enum ca_app_status, or -1 for all */
+	const char *text;       /* part of the company name, or a whole USCC, phone or
+				 * id, or an id's start; NULL or "" for all */
+	int64_t after_ms;       /* cursor: updated_ms of the last row seen */
+	const char *after_id;   /* cursor: its id ("" for none) */
+	int limit;              /* at most this many */
+};
+
+ca_err hubdb_app_page(struct hubdb *db, const struct hubdb_app_q *q, hubdb_app_fn fn, void *ctx);
+
 /* One history row (in a transaction). actor: "device:ID" or "staff:NAME". */
 ca_err hubdb_history_add(struct hubdb *db, const char *app_id, int64_t rev, int64_t at_ms,
 			 enum ca_action action, const struct ca_state *from,
@@ -453,5 +472,98 @@ ca_err hubdb_health_log_put(struct hubdb *db, const char *device, int64_t now_ms
  * "restart_asked_ms", "restart_sent_ms", "log_asked_ms", "log_sent_ms",
  * "log_ms", "log_text"}]. Caller owns *out. */
 ca_err hubdb_health_json(struct hubdb *db, const char *device, json_t **out);
+
+/* ---- staff (db_staff.c, docs/console.md) ---- */
+
+/* A staff account. */
+struct hubdb_staff {
+	char name[33];          /* login name (staff_name_ok) */
+	char display[81];       /* the person's name, UTF-8 */
+	unsigned roles;         /* enum staff_role bits (src/hub/staff.h) */
+	char pw_hash[128];      /* argon2id string; "" = no password set (no login) */
+	bool disabled;          /* no login, no session */
+	int64_t created_ms;     /* made at, hub clock */
+	int64_t changed_ms;     /* last change of password, roles or state */
+	int64_t last_login_ms;  /* last login, 0 = never */
+};
+
+/* A console session or a ca-hubctl token. */
+struct hubdb_ssn {
+	char sid_hash[65];      /* SHA-256 (hex) of the token; the token itself is never kept */
+	char staff[33];         /* whose */
+	bool console;           /* a console session (else a ca-hubctl token) */
+	char csrf[65];          /* the console's form token ("" for a token) */
+	char addr[48];          /* the address it was opened from */
+	int64_t created_ms;     /* opened at */
+	int64_t seen_ms;        /* last request */
+	int64_t expires_ms;     /* absolute end */
+};
+
+/* Add an account (its name must be new: CA_ERR_CONFLICT otherwise). */
+ca_err hubdb_staff_add(struct hubdb *db, const struct hubdb_staff *st);
+/* Read an account; CA_ERR_NOT_FOUND. */
+ca_err hubdb_staff_get(struct hubdb *db, const char *name, struct hubdb_staff *out);
+/* Change one thing of an account (changed_ms = now); CA_ERR_NOT_FOUND. */
+ca_err hubdb_staff_set_password(struct hubdb *db, const char *name, const char *pw_hash,
+				int64_t now_ms);
+ca_err hubdb_staff_set_roles(struct hubdb *db, const char *name, unsigned roles,
+			     int64_t now_ms);
+ca_err hubdb_staff_set_disabled(struct hubdb *db, const char *name, bool disabled,
+				int64_t now_ms);
+/* Note a successful login. */
+ca_err hubdb_staff_logged_in(struct hubdb *db, const char *name, int64_t now_ms);
+/* Every account (no hashes), enabled first, by name. */
+ca_err hubdb_staff_json(struct hubdb *db, json_t **out);
+
+/* Add a session or token (expired ones are removed first). */
+ca_err hubdb_ssn_add(struct hubdb *db, const struct hubdb_ssn *x);
+/* The session of sid_hash and its account; CA_ERR_NOT_FOUND. The caller
+ * checks expiry, idleness and the account's state. */
+ca_err hubdb_ssn_get(struct hubdb *db, const char *sid_hash, struct hubdb_ssn *x,
+		     struct hubdb_staff *st);
+/* Note a request of the session. */
+ca_err hubdb_ssn_seen(struct hubdb *db, const char *sid_hash, int64_t now_ms);
+/* End one session; end every session and token of an account. */
+ca_err hubdb_ssn_end(struct hubdb *db, const char *sid_hash);
+ca_err hubdb_ssn_end_all(struct hubdb *db, const char *name);
+
+/* Failed logins under key ("name:NAME", "addr:ADDR") since since_ms. */
+ca_err hubdb_login_failures(struct hubdb *db, const char *key, int64_t since_ms, int *n);
+/* Count a failed login under key (failures older than keep_ms go). */
+ca_err hubdb_login_failed(struct hubdb *db, const char *key, int64_t now_ms, int64_t keep_ms);
+/* Forget the failures under key (after a successful login). */
+ca_err hubdb_login_forget(struct hubdb *db, const char *key);
+
+/* One line of the audit trail. Text fields are UTF-8; "" where nothing. */
+struct hubdb_audit {
+	int64_t at_ms;          /* when (hub clock) */
+	const char *staff;      /* login name ("host" for the machine's token) */
+	const char *display;    /* the person's name */
+	const char *via;        /* "console", "ctl" or "host" */
+	const char *action;     /* what: an fsm action id, "staff_add", "login", ... */
+	const char *target;     /* on what: an application id, a login name, a device */
+	const char *before;     /* the state before ("pending_review/unpaid/none"), or "" */
+	const char *after;      /* the state after, or "" */
+	const char *detail;     /* the argument: a reason, a tracking number, roles */
+	const char *addr;       /* the caller's address */
+};
+
+/* Append a line (inside the transaction of the change it records, when
+ * there is one, so the two commit together). */
+ca_err hubdb_audit_add(struct hubdb *db, const struct hubdb_audit *a);
+
+/* A search of the audit trail: every filter off when NULL (0). */
+struct hubdb_audit_q {
+	const char *staff;      /* this login name */
+	const char *action;     /* this action */
+	const char *target;     /* this target */
+	const char *text;       /* this text anywhere in name, action, target, detail */
+	int64_t before_seq;     /* lines older than this one (the cursor of the next page) */
+	int64_t from_ms;        /* at or after */
+	int64_t to_ms;          /* before (0: no end) */
+	int limit;              /* at most this many, newest first */
+};
+
+ca_err hubdb_audit_json(struct hubdb *db, const struct hubdb_audit_q *q, json_t **out);
 
 #endif

@@ -109,6 +109,8 @@ struct http {
 	int idle_ms;                              /* idle limit */
 	int request_ms;                           /* head and body deadline */
 	int max_connections;                      /* the limit in effect */
+	const char *html_csp;                     /* CSP of HTML answers (http_opts) */
+	http_refuse_fn refuse;                    /* console refusals (NULL: JSON) */
 
 	pthread_mutex_t park_mu;                  /* guards the park table below */
 	struct req *park[PARK_BUCKETS];           /* parked requests, by device hash */
@@ -182,12 +184,24 @@ struct http *http_new(struct hub *hub)
 
 ca_err http_add_routes(struct http *h, const struct http_route *r, size_t n)
 {
+	size_t i;
+
 	assert(!h->d);
 	if (h->nroutes + n > HTTP_ROUTES_MAX)
 		return CA_ERR_TOO_LONG;
+	/* A staff route that names no role would be open to every role: a
+	 * forgotten field must not grant anything. */
+	for (i = 0; i < n; i++)
+		if ((r[i].auth == HTTP_AUTH_STAFF || r[i].auth == HTTP_AUTH_CONSOLE) && !r[i].roles)
+			return CA_ERR_INVALID;
 	memcpy(h->routes + h->nroutes, r, n * sizeof(*r));
 	h->nroutes += n;
 	return CA_OK;
+}
+
+void http_set_refuse(struct http *h, http_refuse_fn fn)
+{
+	h->refuse = fn;
 }
 
 /* Match path against pattern; the '*' segments go to rq->param (pointing
@@ -267,13 +281,79 @@ void http_reply_file(struct http_resp *rs, int status, char *data, size_t len,
 		http_error(rs, 500, "internal", "out of memory");
 		return;
 	}
-	assert(strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+	assert(!name ||
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 	       == strlen(name));
 	rs->status = status;
 	rs->file = data;
 	rs->file_len = len;
 	rs->file_type = ctype;
-	snprintf(rs->file_name, sizeof(rs->file_name), "%s", name);
+	snprintf(rs->file_name, sizeof(rs->file_name), "%s", name ? name : "");
+}
+
+void http_redirect(struct http_resp *rs, const char *target)
+{
+	http_reply(rs, 303, NULL);
+	snprintf(rs->location, sizeof(rs->location), "%s", target);
+	rs->html = strdup("");
+	if (!rs->html)
+		http_error(rs, 500, "internal", "out of memory");
+}
+
+/* The value of hex digit c, or -1. */
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decode n bytes of form text at s ('+' a space, %XX a byte) into out
+ * (size cap); false when it does not fit, a %XX is malformed or a byte is
+ * NUL. */
+static bool form_decode(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '+') {
+			c = ' ';
+		} else if (c == '%') {
+			if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
+				return false;
+			c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
+			i += 2;
+		}
+		if (c == 0)
+			return false; /* no NUL inside a C string */
+		if (o + 1 >= cap)
+			return false;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return true;
+}
+
+const char *http_form(const struct http_req *rq, const char *name, char *out, size_t n)
+{
+	const char *p = rq->body, *end = rq->body + rq->body_len;
+	size_t nl = strlen(name), cnt;
+
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p)), *eq;
+		const char *stop = amp ? amp : end;
+
+		eq = memchr(p, '=', (size_t)(stop - p));
+		if (eq && (size_t)(eq - p) == nl && memcmp(p, name, nl) == 0) {
+			if (!form_decode(eq + 1, (size_t)(stop - eq - 1), out, n) ||
+			    !utf8_count(out, &cnt))
+				return NULL;
+			return out;
+		}
+		p = amp ? amp + 1 : end;
+	}
+	return NULL;
 }
 
 void http_error(struct http_resp *rs, int status, const char *code, const char *fmt, ...)
@@ -539,17 +619,19 @@ static enum MHD_Result respond(struct http *h, struct MHD_Connection *c, struct 
 		 tm.tm_sec);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_DATE, date);
 	if (file) {
-		snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", rs->file_name);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rs->file_type);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+		if (rs->file_name[0]) {
+			snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", rs->file_name);
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+		}
 		MHD_add_response_header(resp, "Content-Security-Policy",
 					"default-src 'none'; frame-ancestors 'none'");
 	} else if (html) {
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					"text/html; charset=utf-8");
-		MHD_add_response_header(resp, "Content-Security-Policy",
-					"default-src 'none'; style-src 'unsafe-inline'; "
-					"frame-ancestors 'none'");
+		MHD_add_response_header(resp, "Content-Security-Policy", h->html_csp ? h->html_csp
+					: "default-src 'none'; style-src 'unsafe-inline'; "
+					  "frame-ancestors 'none'");
 	} else {
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					"application/json; charset=utf-8");
@@ -570,9 +652,24 @@ static enum MHD_Result respond(struct http *h, struct MHD_Connection *c, struct 
 		snprintf(num, sizeof(num), "%d", rs->retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
 	}
+	if (rs->cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, rs->cookie);
+	if (rs->location[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rs->location);
 	ret = MHD_queue_response(c, (unsigned)rs->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* Answer a request refused before its handler: the console's page, or
+ * the API's JSON error. */
+static void refuse(struct http *h, struct http_req *rq, struct http_resp *rs,
+		   enum http_auth auth, int status, const char *why)
+{
+	if (auth == HTTP_AUTH_CONSOLE && h->refuse)
+		h->refuse(rq, rs, status, why);
+	else
+		http_error(rs, status, status == 401 ? "unauthorized" : "forbidden", "%s", why);
 }
 
 /* Find the route, authenticate, run it. A resumed request (r->route set)
@@ -622,15 +719,34 @@ static void dispatch(struct http *h, struct req *r, struct http_req *rq, struct 
 			http_error(rs, 404, "not_found", "no such endpoint");
 		return;
 	}
-	a = (*hit)->auth == HTTP_AUTH_DEVICE ? auth_device(rq)
-	  : (*hit)->auth == HTTP_AUTH_ADMIN  ? auth_admin(rq) : 0;
+	a = (*hit)->auth == HTTP_AUTH_DEVICE  ? auth_device(rq)
+	  : (*hit)->auth == HTTP_AUTH_STAFF   ? auth_staff(rq)
+	  : (*hit)->auth == HTTP_AUTH_CONSOLE ? auth_console(rq) : 0;
 	if (a == -1) {
-		http_error(rs, 401, "unauthorized", "%s", rq->auth_fail);
+		refuse(h, rq, rs, (*hit)->auth, 401, rq->auth_fail);
 		return;
 	}
 	if (a) {
 		http_error(rs, 500, "internal", "the hub could not check the request; retry later");
 		rs->retry_after = 5;
+		return;
+	}
+	if (((*hit)->auth == HTTP_AUTH_STAFF || (*hit)->auth == HTTP_AUTH_CONSOLE) &&
+	    !((*hit)->roles & STAFF_ANY) && !(rq->who.roles & (*hit)->roles)) {
+		char need[80];
+
+		staff_roles_ids((*hit)->roles, need, sizeof(need));
+		log_warn(TAG, "%s %s refused to %s: needs a role of %s", rq->method,
+			 (*hit)->pattern, rq->who.name, need);
+		refuse(h, rq, rs, (*hit)->auth, 403, "this needs a role the account does not have");
+		return;
+	}
+	/* Every form the console posts carries the session's form token. */
+	if ((*hit)->auth == HTTP_AUTH_CONSOLE && strcmp(rq->method, "GET") != 0 &&
+	    !auth_console_form(rq)) {
+		log_warn(TAG, "%s %s refused to %s: %s", rq->method, (*hit)->pattern,
+			 rq->who.name, rq->auth_fail);
+		refuse(h, rq, rs, (*hit)->auth, 403, rq->auth_fail);
 		return;
 	}
 	/* The params point into buf, which lives until the handler returns. */
@@ -1053,6 +1169,22 @@ static void unpark_all(struct http *h)
 
 /* ---- the access handler ---- */
 
+/* The client's address of connection c as text into out ("?" unknown). */
+static void client_addr(struct MHD_Connection *c, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, n, "?");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+			  (socklen_t)n);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  out, (socklen_t)n);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
@@ -1104,6 +1236,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	memset(&rq, 0, sizeof(rq));
 	rq.hub = h->hub;
 	rq.conn = c;
+	client_addr(c, rq.addr, sizeof(rq.addr));
 	rq.method = method;
 	rq.target = r->target;
 	q = strchr(r->target, '?');
@@ -1285,6 +1418,7 @@ ca_err http_start(struct http *h, const struct http_opts *o, char *err, size_t e
 		tls_opts[0].option = MHD_OPTION_END;
 	}
 	h->tls = o->tls;
+	h->html_csp = o->html_csp;
 	h->idle_ms = o->timeout_s * 1000;
 	h->request_ms = o->request_timeout_s * 1000;
 	h->max_connections = fit_open_files(o->max_connections);

@@ -33,6 +33,7 @@
 
 #include "core/err.h"
 #include "db.h"
+#include "staff.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)
 #define HTTP_PARAMS_MAX 4
@@ -44,9 +45,10 @@ struct http;
 struct MHD_Connection;
 
 enum http_auth {
-	HTTP_AUTH_NONE,   /* anyone (health check) */
-	HTTP_AUTH_DEVICE, /* a signed kiosk request (auth.h) */
-	HTTP_AUTH_ADMIN,  /* Authorization: Bearer <admin token> */
+	HTTP_AUTH_NONE,    /* anyone (health check, login) */
+	HTTP_AUTH_DEVICE,  /* a signed kiosk request (auth.h) */
+	HTTP_AUTH_STAFF,   /* Authorization: Bearer <a staff token or the host's token> */
+	HTTP_AUTH_CONSOLE, /* the console's session cookie; a POST also its form token */
 };
 
 /* Why a parked request's handler runs again (http_park). */
@@ -69,7 +71,9 @@ struct http_req {
 	size_t body_len;                   /* bytes of body */
 	const char *param[HTTP_PARAMS_MAX]; /* the "*" segments of the pattern */
 	int nparam;                        /* how many */
-	char device[HUBDB_DEVICE_MAX + 1]; /* the authenticated device ("" for admin) */
+	char device[HUBDB_DEVICE_MAX + 1]; /* the authenticated device ("" for staff) */
+	struct staff_who who;              /* the authenticated staff member (staff routes) */
+	char addr[STAFF_ADDR_MAX + 1];     /* the client's address as text */
 	const char *auth_fail;             /* why auth refused, for the log line */
 	enum http_wake wake;               /* NONE, or why a parked request runs again */
 	int64_t park_deadline_ms;          /* the deadline it was parked with (0: none) */
@@ -86,6 +90,8 @@ struct http_resp {
 	const char *file_type;  /* its Content-Type (static text) */
 	char file_name[64];     /* Content-Disposition: attachment; filename= (ASCII) */
 	int retry_after;   /* seconds for Retry-After, 0 = none */
+	char cookie[200];  /* when set: a Set-Cookie header */
+	char location[HTTP_TARGET_MAX + 1]; /* when set: a Location header (redirects) */
 	bool park;         /* http_park was called: no answer yet */
 	int64_t park_seen; /* the store revision the handler's query saw */
 	int64_t park_deadline_ms; /* monotonic ms at which to run it again anyway */
@@ -98,7 +104,15 @@ struct http_route {
 	const char *pattern; /* "/v1/admin/apps/x/act" with x written as "*" */
 	enum http_auth auth; /* what the caller must prove */
 	http_handler fn;     /* the handler */
+	unsigned roles;      /* staff and console routes: the roles that may (any of
+			      * these bits; STAFF_ANY for every staff member) */
 };
+
+/* How a server answers a console request it refuses before the handler
+ * (no session: status 401; a role missing: 403; a form without its token:
+ * 403): an HTML page, where the API answers JSON. */
+typedef void (*http_refuse_fn)(struct http_req *rq, struct http_resp *rs, int status,
+			       const char *why);
 
 /* Listening options. */
 struct http_opts {
@@ -112,6 +126,8 @@ struct http_opts {
 	int timeout_s;           /* idle limit: from accept or the last answer to the next request line */
 	int request_timeout_s;   /* deadline for a request's whole head and body */
 	int threads;             /* worker threads; 0 = two per CPU (2..32) */
+	const char *html_csp;    /* Content-Security-Policy of HTML answers; NULL: no
+				  * scripts, inline styles (the pages for phones) */
 };
 
 /* What the server holds now (for /health and the log). */
@@ -126,8 +142,12 @@ struct http_stats {
 /* A server with an empty route table. */
 struct http *http_new(struct hub *hub);
 
-/* Add n routes (before http_start). CA_ERR_TOO_LONG when the table is full. */
+/* Add n routes (before http_start). CA_ERR_TOO_LONG when the table is full;
+ * CA_ERR_INVALID for a staff or console route that names no roles. */
 ca_err http_add_routes(struct http *h, const struct http_route *routes, size_t n);
+
+/* The answer to a console request refused before its handler. */
+void http_set_refuse(struct http *h, http_refuse_fn fn);
 
 /* Start listening. On failure a message is in err. */
 ca_err http_start(struct http *h, const struct http_opts *o, char *err, size_t errlen);
@@ -162,9 +182,18 @@ void http_reply(struct http_resp *rs, int status, json_t *body);
 void http_reply_html(struct http_resp *rs, int status, char *html);
 
 /* Set rs to status with a download: len bytes of data (stolen, malloc'd)
- * of type ctype (static), sent as an attachment named name ([A-Za-z0-9._-]). */
+ * of type ctype (static), sent as an attachment named name ([A-Za-z0-9._-]),
+ * or, with name NULL, as the resource itself (a style sheet, a script). */
 void http_reply_file(struct http_resp *rs, int status, char *data, size_t len,
 		     const char *ctype, const char *name);
+
+/* Set rs to a 303 See Other to target (a path of this server). */
+void http_redirect(struct http_resp *rs, const char *target);
+
+/* The value of field name in the request's form body
+ * (application/x-www-form-urlencoded), decoded into out (size n); NULL when
+ * it is not there, not valid UTF-8 or longer than n - 1 bytes. */
+const char *http_form(const struct http_req *rq, const char *name, char *out, size_t n);
 
 /* Set rs to the error body of docs/api.md. code e.g. "forbidden". */
 void http_error(struct http_resp *rs, int status, const char *code, const char *fmt, ...)

@@ -81,6 +81,16 @@ static const struct hc_key hc_keys[] = {
 	HC_S("invoice", "seller_uscc", HC_USCC, seller_uscc),
 	HC_S("invoice", "font", HC_PATH, invoice_font),
 	HC_S("log", "level", HC_LEVEL, log_level),
+	HC_S("console", "listen", HC_ADDR, console_listen),
+	HC_N("console", "port", console_port, 0, 65535),
+	HC_S("console", "cert", HC_PATH0, console_cert),
+	HC_S("console", "key", HC_PATH0, console_key),
+	HC_N("console", "idle_minutes", console_idle_min, 5, 240),
+	HC_N("console", "session_hours", console_session_h, 1, 24),
+	HC_N("console", "token_days", staff_token_days, 1, 365),
+	HC_N("console", "account_failures", login_fail_account, 3, 100),
+	HC_N("console", "address_failures", login_fail_address, 5, 10000),
+	HC_N("console", "failure_window_minutes", login_fail_window_min, 1, 1440),
 };
 #define HC_NKEYS (sizeof(hc_keys) / sizeof(hc_keys[0]))
 _Static_assert(HC_NKEYS <= 64, "seen[] holds every key");
@@ -110,7 +120,7 @@ static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 	case HC_ADDR:
 		if (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1)
 			return iniload_bad(&x->ini,
-				"[hub] listen: '%s' is not an IPv4 or IPv6 address",
+				"[%s] listen: '%s' is not an IPv4 or IPv6 address", k->section,
 				iniload_quote(v, q, sizeof(q)));
 		break;
 	case HC_INT:
@@ -254,7 +264,7 @@ static int hc_handler(void *user, const char *section, const char *name, const c
 	}
 	if (strcmp(section, "hub") && strcmp(section, "sms") && strcmp(section, "log") &&
 	    strcmp(section, "invoice") && strcmp(section, "limits") &&
-	    strcmp(section, "sessions")) {
+	    strcmp(section, "sessions") && strcmp(section, "console")) {
 		if (strcmp(x->unknown_sect, section) != 0) {
 			snprintf(x->unknown_sect, sizeof(x->unknown_sect), "%s", section);
 			iniload_bad(&x->ini,
@@ -306,6 +316,14 @@ static void hc_finish(struct hc_ctx *x)
 	if ((!c->cert[0]) != (!c->key[0]) && !hc_was_bad(x, "hub", "cert") &&
 	    !hc_was_bad(x, "hub", "key"))
 		iniload_err(&x->ini, 0, "[hub] cert and key go together: give both or neither");
+	if ((!c->console_cert[0]) != (!c->console_key[0]) && !hc_was_bad(x, "console", "cert") &&
+	    !hc_was_bad(x, "console", "key"))
+		iniload_err(&x->ini, 0, "[console] cert and key go together: give both or neither "
+			    "(neither: the hub's own)");
+	if (c->console_port && c->console_port == c->port && !strcmp(c->console_listen, c->listen)
+	    && !hc_was_bad(x, "console", "port"))
+		iniload_err(&x->ini, 0, "[console] port %d is the port the kiosks use: the console "
+			    "needs a listener of its own", c->port);
 }
 
 void hubcfg_defaults(struct hubcfg *c)
@@ -332,6 +350,14 @@ void hubcfg_defaults(struct hubcfg *c)
 	snprintf(c->seller_name, sizeof(c->seller_name), "数字证书自助服务中心");
 	snprintf(c->invoice_font, sizeof(c->invoice_font), "%s", HUBCFG_INVOICE_FONT);
 	c->log_level = LOG_INFO;
+	snprintf(c->console_listen, sizeof(c->console_listen), "127.0.0.1");
+	c->console_port = 8444;
+	c->console_idle_min = 30;
+	c->console_session_h = 12;
+	c->staff_token_days = 30;
+	c->login_fail_account = 5;
+	c->login_fail_address = 30;
+	c->login_fail_window_min = 15;
 }
 
 ca_err hubcfg_load(struct hubcfg *c, const char *path, char *err, size_t errlen)

@@ -16,6 +16,11 @@
  *   [invoice] token_ttl_s, max_attempts, issue_on_payment (true|false),
  *            seller_name, seller_uscc, font (the CJK font of the PDF)
  *   [log]    level (error|warn|info|debug)
+ *   [console] listen, port (the staff console's own listener, never the
+ *            kiosks' port), cert, key (default: the hub's), idle_minutes,
+ *            session_hours (a console session's idle and absolute life),
+ *            token_days (a ca-hubctl token's life), account_failures,
+ *            address_failures, failure_window_minutes (the login throttle)
  *
  * As with the kiosk's config: unknown sections or keys, bad values, keys
  * given twice and malformed lines are all reported as "FILE:LINE: message",
@@ -80,6 +85,19 @@ struct hubcfg {
 	char seller_uscc[19];                   /* [invoice] seller_uscc, "" = not shown */
 	char invoice_font[HUBCFG_PATH_MAX + 1]; /* [invoice] font: OTF/TTF/TTC with CJK */
 	enum log_level log_level;               /* [log] level */
+	char console_listen[64];                /* [console] listen: IPv4 or IPv6 literal */
+	int console_port;                       /* [console] port: 0 = any free port */
+	char console_cert[HUBCFG_PATH_MAX + 1]; /* [console] cert: "" = the hub's */
+	char console_key[HUBCFG_PATH_MAX + 1];  /* [console] key: "" = the hub's */
+	int console_idle_min;                   /* [console] idle_minutes: a session unused
+						   this long ends */
+	int console_session_h;                  /* [console] session_hours: and ends anyway */
+	int staff_token_days;                   /* [console] token_days: life of a ca-hubctl token */
+	int login_fail_account;                 /* [console] account_failures: failed logins of
+						   one account per window before it waits */
+	int login_fail_address;                 /* [console] address_failures: the same per
+						   client address */
+	int login_fail_window_min;              /* [console] failure_window_minutes */
 };
 
 /* Fill c with the defaults (prices all 0: a file must give them). */

@@ -38,6 +38,7 @@
 #include "core/log.h"
 #include "api.h"
 #include "auth.h"
+#include "console.h"
 #include "datadir.h"
 #include "hub.h"
 #include "http.h"
@@ -224,6 +225,63 @@ static int supervised_wait(const sigset_t *sigs, const char *listen, int port, b
 	}
 }
 
+/*
+ * The staff console on its own listener ([console] listen and port; its
+ * own certificate or the hub's), TLS always. Its port goes to
+ * DATA_DIR/console.port. On failure a message is in err.
+ */
+static ca_err console_start(struct hub *hub, struct http **out, const char *cert,
+			    const char *key, char *err, size_t errlen)
+{
+	struct hubcfg *c = &hub->cfg;
+	char *own_cert = NULL, *own_key = NULL, path[HUBCFG_PATH_MAX + 32], text[16];
+	struct http_opts o;
+	struct http *h = http_new(hub);
+	ca_err e = CA_ERR_NOMEM;
+
+	*out = h;
+	if (!h || console_register(h)) {
+		snprintf(err, errlen, "cannot set up the routes");
+		return e;
+	}
+	if (c->console_cert[0]) {
+		own_cert = read_pem(c->console_cert);
+		own_key = own_cert ? read_pem(c->console_key) : NULL;
+		if (!own_cert || !own_key) {
+			snprintf(err, errlen, "cannot read [console] cert or key");
+			e = CA_ERR_CONFIG;
+			goto out;
+		}
+	}
+	memset(&o, 0, sizeof(o));
+	o.listen = c->console_listen;
+	o.port = c->console_port;
+	o.tls = true;
+	o.cert_pem = own_cert ? own_cert : cert;
+	o.key_pem = own_key ? own_key : key;
+	o.max_connections = 256;
+	o.per_address = 32;
+	o.timeout_s = c->connection_timeout_s;
+	o.request_timeout_s = c->request_timeout_s;
+	o.threads = 2;
+	o.html_csp = CONSOLE_CSP;
+	e = http_start(h, &o, err, errlen);
+	if (e)
+		goto out;
+	snprintf(path, sizeof(path), "%s/console.port", c->data_dir);
+	snprintf(text, sizeof(text), "%d\n", http_port(h));
+	if (file_save(path, text, strlen(text), 0600, err, errlen) != CA_OK)
+		log_warn("hub", "cannot write the console's port file: %s", err);
+	log_info("hub", "console on https://%s%s%s:%d", strchr(o.listen, ':') ? "[" : "",
+		 o.listen, strchr(o.listen, ':') ? "]" : "", http_port(h));
+out:
+	free(own_cert);
+	if (own_key)
+		explicit_bzero(own_key, strlen(own_key));
+	free(own_key);
+	return e;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -244,7 +302,7 @@ int main(int argc, char **argv)
 	char err[HUBCFG_ERR_MAX], dbpath[HUBCFG_PATH_MAX + 16];
 	char *cert = NULL, *key = NULL, *end;
 	struct http_opts ho;
-	struct http *http = NULL;
+	struct http *http = NULL, *console = NULL;
 	sigset_t sigs;
 	int c, sig, ret = EXIT_RUNTIME, lock_fd = -1;
 	long port;
@@ -381,7 +439,7 @@ int main(int argc, char **argv)
 	if (!http || hubpay_new(&hub, &hub.pay) || api_admin_register(http, hub.cfg.mode) ||
 	    api_login_register(http) || api_records_register(http) || api_feed_register(http) ||
 	    api_pay_register(http, hub.cfg.mode) || api_pages_register(http) || api_invoice_register(http) ||
-	    api_fleet_register(http)) {
+	    api_fleet_register(http) || api_staff_register(http)) {
 		fprintf(stderr, "ca-hub: cannot set up the routes\n");
 		goto out;
 	}
@@ -400,6 +458,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ca-hub: %s\n", err);
 		goto out;
 	}
+	if (!insecure && console_start(&hub, &console, cert, key, err, sizeof(err))) {
+		fprintf(stderr, "ca-hub: console: %s\n", err);
+		goto out;
+	}
 	if (hubpay_start(hub.pay)) {
 		fprintf(stderr, "ca-hub: cannot start the payment threads\n");
 		goto out;
@@ -414,10 +476,13 @@ int main(int argc, char **argv)
 	sig = supervised_wait(&sigs, hub.cfg.listen, http_port(http), !insecure);
 	log_info("hub", "signal %d: stopping", sig);
 	(void)sdnotify_send("STOPPING=1", NULL, 0);
+	http_free(console);
+	console = NULL;
 	http_free(http); /* parked long-polls answered, then the listener closed */
 	http = NULL;
 	ret = EXIT_OK;
 out:
+	http_free(console);
 	http_free(http);
 	hubpay_free(hub.pay); /* its threads use the store: before it closes */
 	hubdb_close(hub.db);

@@ -718,16 +718,16 @@ out:
 }
 
 static const struct http_route routes[] = {
-	{ "POST", "/v1/pay/orders", HTTP_AUTH_DEVICE, order_create },
-	{ "GET", "/v1/pay/orders/*", HTTP_AUTH_DEVICE, order_get },
-	{ "GET", "/v1/admin/pay/*", HTTP_AUTH_ADMIN, admin_show },
-	{ "GET", "/pay/bank/*", HTTP_AUTH_NONE, bank_page },
+	{ "POST", "/v1/pay/orders", HTTP_AUTH_DEVICE, order_create, 0 },
+	{ "GET", "/v1/pay/orders/*", HTTP_AUTH_DEVICE, order_get, 0 },
+	{ "GET", "/v1/admin/pay/*", HTTP_AUTH_STAFF, admin_show, STAFF_FINANCE },
+	{ "GET", "/pay/bank/*", HTTP_AUTH_NONE, bank_page, 0 },
 };
 
 /* The simulated customer and the provider's faults: never in production. */
 static const struct http_route sim_routes[] = {
-	{ "POST", "/v1/admin/pay/*", HTTP_AUTH_ADMIN, admin_pay },
-	{ "POST", "/v1/admin/paysim/fault", HTTP_AUTH_ADMIN, admin_fault },
+	{ "POST", "/v1/admin/pay/*", HTTP_AUTH_STAFF, admin_pay, STAFF_ANY },
+	{ "POST", "/v1/admin/paysim/fault", HTTP_AUTH_STAFF, admin_fault, STAFF_ANY },
 };
 
 ca_err api_pay_register(struct http *h, enum hub_mode mode)

@@ -3,10 +3,13 @@
  *
  * Every command but two is one request to the hub's /v1/admin/ API over
  * HTTPS (libcurl; the hub's certificate is verified against --cacert or the
- * system store, host name included), authenticated with the admin bearer
- * token from --token or DATA_DIR/admin.token. The answer is printed for a
- * person, or as the hub's JSON with --json. backup and restore work on the
- * store file in DATA_DIR itself (src/hub/datadir.c), see local().
+ * system store, host name included), as a named staff member: the token of
+ * "ca-hubctl login NAME" (kept in a 0600 file), never given on the command
+ * line; on the hub's own machine DATA_DIR/admin.token is the built-in
+ * account "host" (staff accounts and devices only). See find_token(). The
+ * answer is printed for a person, or as the hub's JSON with --json. backup
+ * and restore work on the store file in DATA_DIR itself
+ * (src/hub/datadir.c), see local().
  *
  * Exit status: 0 done; 1 the hub refused (its message is printed), or a
  * backup or restore failed; 2 bad usage; 3 the hub could not be reached
@@ -20,15 +23,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/bodybuf.h"
+#include "common/filesave.h"
 #include "common/paths.h"
-#include "core/version.h"
+#include "core/codec.h"
 #include "core/cst.h"
+#include "core/fsm.h"
 #include "core/msg.h"
 #include "core/version.h"
 #include "hub/datadir.h"
+#include "hub/staff.h"
 
 
 #define RESP_MAX (4 * 1024 * 1024)
@@ -37,34 +45,48 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_NET = 3 };
 
 /* Global options. */
 struct ctl {
-	const char *hub;      /* base URL */
-	const char *cacert;   /* CA file, or NULL for the system store */
-	char token[128];      /* admin token */
-	const char *staff;    /* name recorded with staff actions */
-	bool json;            /* print the hub's JSON */
+	const char *hub;        /* base URL */
+	const char *cacert;     /* CA file, or NULL for the system store */
+	char token[128];        /* the staff member's token (or the host's) */
+	const char *token_file; /* --token-file: where login keeps it, NULL: default */
+	const char *data_dir;   /* the hub's data directory (host token, backups) */
+	bool json;              /* print the hub's JSON */
 };
 
 static void usage(FILE *f, bool full)
 {
 	fprintf(f,
-		"usage: ca-hubctl [--hub URL] [--cacert FILE] [--token T | --data-dir DIR]\n"
-		"                 [--staff NAME] [--json] COMMAND [ARGS]\n"
+		"usage: ca-hubctl [--hub URL] [--cacert FILE] [--token-file FILE]\n"
+		"                 [--data-dir DIR] [--json] COMMAND [ARGS]\n"
 		"       ca-hubctl --help | --version\n");
 	if (!full)
 		return;
 	fprintf(f,
 		"\n"
-		"Staff and operator commands for the CA kiosk hub (ca-hub).\n"
+		"Staff and operator commands for the CA kiosk hub (ca-hub), as a named\n"
+		"staff member: log in once (the token is kept in a file of mode 0600).\n"
 		"\n"
 		"Commands:\n"
-		"  list [--status S]            applications (S: draft, pending_review,\n"
-		"                               approved, rejected), newest change first\n"
-		"  show ID                      one application, its history and records\n"
+		"  login NAME                   log in; the password is read from the\n"
+		"                               terminal (or one line of standard input)\n"
+		"  logout                       end this token and remove its file\n"
+		"  whoami                       the account the token acts as, its roles\n"
+		"  list [--status S] [--q TEXT] [--after CURSOR] [--limit N]\n"
+		"                               applications, the longest waiting first\n"
+		"                               (S: draft, pending_review, approved,\n"
+		"                               rejected; TEXT: part of a company name, or a\n"
+		"                               USCC, phone or application number); a page\n"
+		"                               at a time, the next with --after\n"
+		"  show ID                      one application: every field, its history\n"
+		"                               and processing records (China time)\n"
 		"  approve ID                   审核通过; the price comes from the hub's table\n"
 		"  reject ID --reason TEXT      审核不通过, with the reason the user sees\n"
 		"  record ID --text TEXT        add a processing record (办理记录)\n"
 		"  ship ID --tracking NO        mailed (已发货), with the tracking number\n"
 		"  ready ID --kiosk K [--slot S]  ready for pickup at kiosk K (slot S)\n"
+		"  handover ID                  窗口交付: the key handed over at the counter;\n"
+		"                               the handler's ID number, read from the card,\n"
+		"                               on standard input, must match the application\n"
 		"  invoice ID                   mark the e-invoice issued\n"
 		"  pickup-code CODE             the on-site orders waiting for pickup whose\n"
 		"                               6-digit pickup code is CODE (not unique:\n"
@@ -85,6 +107,19 @@ static void usage(FILE *f, bool full)
 		"  device add ID                provision a kiosk; prints its secret once\n"
 		"  device list                  kiosks, enabled or not, last seen\n"
 		"  device disable ID            refuse the kiosk from now on\n"
+		"  staff list                   staff accounts, their roles, last login\n"
+		"  staff add NAME --display 姓名 --roles R1,R2\n"
+		"                               a new account (roles: review 审核员, counter\n"
+		"                               窗口, finance 财务, ops 运维, admin 管理员, all);\n"
+		"                               its first password from standard input (an\n"
+		"                               empty line: none yet, no login)\n"
+		"  staff passwd NAME            set the password (standard input); the\n"
+		"                               account's sessions and tokens end\n"
+		"  staff roles NAME --roles R   change the roles\n"
+		"  staff disable NAME           no more logins; its sessions end at once\n"
+		"  staff enable NAME            allow it again\n"
+		"  audit [--staff N] [--action A] [--target T] [--q TEXT] [--before SEQ]\n"
+		"        [--limit N]            the audit trail, newest first\n"
 		"  sms last PHONE               last login code (development SMS provider)\n"
 		"  clock advance SECONDS        move the hub's virtual clock forward\n"
 		"                               (hub started with --virtual-clock)\n"
@@ -106,15 +141,19 @@ static void usage(FILE *f, bool full)
 		"                               production mode)\n"
 		"\n"
 		"Options:\n"
-		"  --hub URL        the hub (default $CA_HUB_URL, else https://127.0.0.1:8443)\n"
-		"  --cacert FILE    CA certificate(s) that verify the hub's TLS certificate\n"
-		"  --token T        admin token; default: read DATA_DIR/admin.token\n"
-		"  --data-dir DIR   the hub's data directory (default " PATHS_HUB_STATE ")\n"
-		"  --staff NAME     who acts (default $USER)\n"
-		"  --json           print the hub's JSON answer as it is\n"
+		"  --hub URL          the hub (default $CA_HUB_URL, else https://127.0.0.1:8443)\n"
+		"  --cacert FILE      CA certificate(s) that verify the hub's TLS certificate\n"
+		"  --token-file FILE  where login keeps the token and the commands read it\n"
+		"                     (default $CA_HUBCTL_TOKEN_FILE, else\n"
+		"                     ~/.config/ca-hubctl/token)\n"
+		"  --data-dir DIR     the hub's data directory (default " PATHS_HUB_STATE "):\n"
+		"                     backup, restore, and its admin.token when no staff token\n"
+		"                     is found (the hub machine's operator: staff and devices)\n"
+		"  --json             print the hub's JSON answer as it is\n"
 		"\n"
-		"Exit status: 0 done, 1 refused by the hub (or backup/restore failed),\n"
-		"2 bad usage, 3 hub not reachable.\n");
+		"The token is never given on the command line; $CA_HUBCTL_TOKEN may hold it\n"
+		"(for scripts). Exit status: 0 done, 1 refused by the hub (or backup/restore\n"
+		"failed), 2 bad usage, 3 hub not reachable.\n");
 }
 
 /* Response buffer for curl. */
@@ -159,7 +198,8 @@ static int call(const struct ctl *c, const char *method, const char *path, json_
 	cu = curl_easy_init();
 	if (!cu)
 		return EXIT_NET;
-	h = curl_slist_append(h, auth);
+	if (c->token[0])
+		h = curl_slist_append(h, auth);
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, "Accept: application/json");
 	curl_easy_setopt(cu, CURLOPT_URL, url);
@@ -220,27 +260,93 @@ out:
 	return ret;
 }
 
-/* Read the admin token from DATA_DIR/admin.token. */
-static bool read_token(const char *dir, char *out, size_t n)
+/* The file of the staff token: --token-file, $CA_HUBCTL_TOKEN_FILE, or
+ * $XDG_CONFIG_HOME/ca-hubctl/token (~/.config/...). false when there is no
+ * home to put it in. */
+static bool token_path(const struct ctl *c, char *out, size_t n)
 {
-	char path[1024];
-	FILE *f;
+	const char *env = getenv("CA_HUBCTL_TOKEN_FILE"), *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
 
-	snprintf(path, sizeof(path), "%s/admin.token", dir);
-	f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "ca-hubctl: %s: %s (give --token or --data-dir)\n", path,
-			strerror(errno));
+	if (c->token_file)
+		snprintf(out, n, "%s", c->token_file);
+	else if (env && *env)
+		snprintf(out, n, "%s", env);
+	else if (xdg && *xdg)
+		snprintf(out, n, "%s/ca-hubctl/token", xdg);
+	else if (home && *home)
+		snprintf(out, n, "%s/.config/ca-hubctl/token", home);
+	else
 		return false;
-	}
+	return true;
+}
+
+/* The first line of file path into out; false when it cannot be read or
+ * is empty (quiet: the caller tries the next place). */
+static bool read_line_file(const char *path, char *out, size_t n)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
 	if (!fgets(out, (int)n, f))
 		out[0] = '\0';
 	fclose(f);
 	out[strcspn(out, "\r\n")] = '\0';
-	if (!out[0]) {
-		fprintf(stderr, "ca-hubctl: %s is empty\n", path);
+	return out[0] != '\0';
+}
+
+/*
+ * The token the commands send, into c->token: $CA_HUBCTL_TOKEN, else the
+ * token file (token_path), else the hub machine's DATA_DIR/admin.token
+ * (readable only by the hub's operator). false, having said what to do,
+ * when there is none.
+ */
+static bool find_token(struct ctl *c)
+{
+	const char *env = getenv("CA_HUBCTL_TOKEN");
+	char path[1024];
+
+	if (env && *env) {
+		snprintf(c->token, sizeof(c->token), "%s", env);
+		return true;
+	}
+	if (token_path(c, path, sizeof(path)) && read_line_file(path, c->token, sizeof(c->token)))
+		return true;
+	snprintf(path, sizeof(path), "%s/admin.token", c->data_dir);
+	if (read_line_file(path, c->token, sizeof(c->token)))
+		return true;
+	fprintf(stderr, "ca-hubctl: not logged in: run ca-hubctl login NAME (no token in "
+		"$CA_HUBCTL_TOKEN, the token file or %s)\n", path);
+	return false;
+}
+
+/* Read a secret line (a password, an ID number) from standard input into
+ * out: on a terminal after prompt, without echo. false when none came. */
+static bool read_secret(const char *prompt, char *out, size_t n)
+{
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	bool ok;
+
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	ok = fgets(out, (int)n, stdin) != NULL;
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	if (!ok)
+		return false;
+	if (!strchr(out, '\n') && !feof(stdin)) {
+		fprintf(stderr, "ca-hubctl: the line is too long\n");
 		return false;
 	}
+	out[strcspn(out, "\r\n")] = '\0';
 	return true;
 }
 
@@ -545,13 +651,159 @@ static void print_json(json_t *r)
 
 static void print_apps(json_t *r)
 {
-	json_t *x;
+	json_t *x, *next = json_object_get(r, "next");
 	size_t i;
 
 	json_array_foreach(json_object_get(r, "apps"), i, x)
 		print_app_line(x);
 	if (json_array_size(json_object_get(r, "apps")) == 0)
 		printf("(no applications)\n");
+	if (json_is_string(next))
+		printf("(more: the same command with --after %s)\n", json_string_value(next));
+}
+
+/* The labels of a state triple of the history ("approved", "paid", ...). */
+static void print_state3(json_t *st)
+{
+	int a = ca_app_status_from_id(json_string_value(json_array_get(st, 0)));
+	int p = ca_pay_status_from_id(json_string_value(json_array_get(st, 1)));
+	int q = ca_proc_status_from_id(json_string_value(json_array_get(st, 2)));
+
+	printf("%s/%s/%s", a >= 0 ? msg(ca_app_status_msg((enum ca_app_status)a)) : "?",
+	       p >= 0 ? msg(ca_pay_status_msg((enum ca_pay_status)p)) : "?",
+	       q >= 0 ? msg(ca_proc_status_msg((enum ca_proc_status)q)) : "?");
+}
+
+/* show: every field with its Chinese label, the statuses, the history and
+ * the processing records, times in China time. */
+static void print_show(json_t *r)
+{
+	struct ca_app *a = malloc(sizeof(*a));
+	char err[200], buf[32], w[32], y[32];
+	json_t *x, *code = json_object_get(r, "pickup_code");
+	size_t i;
+	int f, act;
+
+	if (!a || codec_app_decode(json_object_get(r, "app"), a, err, sizeof(err))) {
+		fprintf(stderr, "ca-hubctl: the hub's answer holds no readable application%s%s\n",
+			a ? ": " : "", a ? err : "");
+		free(a);
+		return;
+	}
+	printf("%s：%s\n", msg(MSG_CON_APP_NO), a->id);
+	printf("%s：%s / %s / %s\n", msg(MSG_CON_STATE), msg(ca_app_status_msg(a->app_status)),
+	       msg(ca_pay_status_msg(a->pay_status)), msg(ca_proc_status_msg(a->proc_status)));
+	if (a->amount_fen > 0)
+		printf("%s：%s %s\n", msg(MSG_CON_AMOUNT), yuan(a->amount_fen, y), msg(MSG_CON_YUAN));
+	if (json_is_string(code))
+		printf("%s：%s\n", msg(MSG_CON_PICKUP_CODE), json_string_value(code));
+	for (f = 0; f < CA_F__N; f++) {
+		const char *v = ca_field_value(a, (enum ca_field)f, buf, sizeof(buf));
+
+		if (*v)
+			printf("%s：%s\n", msg(ca_field_msg((enum ca_field)f)), v);
+	}
+	printf("%s%s：%s\n%s%s：%s\n", msg(MSG_CON_CREATED_AT), msg(MSG_CON_CHINA_TIME),
+	       local_ms(a->created_ms, w), msg(MSG_CON_UPDATED), msg(MSG_CON_CHINA_TIME),
+	       local_ms(a->updated_ms, y));
+	printf("\n%s：\n", msg(MSG_CON_HISTORY));
+	json_array_foreach(json_object_get(r, "history"), i, x) {
+		const char *id = json_string_value(json_object_get(x, "action"));
+		const char *note = json_string_value(json_object_get(x, "note"));
+
+		act = fsm_action_from_id(id);
+		printf("  %s  %-8s ", local_ms(json_integer_value(json_object_get(x, "at_ms")), w),
+		       msg(act >= 0 ? fsm_action_msg((enum ca_action)act) : MSG_CON_CREATED));
+		print_state3(json_object_get(x, "from"));
+		printf(" → ");
+		print_state3(json_object_get(x, "to"));
+		printf("  %s%s%s\n", json_string_value(json_object_get(x, "actor")),
+		       note && *note ? "  " : "", note && *note ? note : "");
+	}
+	printf("\n%s：\n", msg(MSG_CON_RECORDS));
+	json_array_foreach(json_object_get(r, "records"), i, x)
+		printf("  %s  %s  %s\n", local_ms(json_integer_value(json_object_get(x, "at_ms")), w),
+		       json_string_value(json_object_get(x, "staff")),
+		       json_string_value(json_object_get(x, "text")));
+	if (!json_array_size(json_object_get(r, "records")))
+		printf("  %s\n", msg(MSG_CON_NONE_YET));
+	free(a);
+}
+
+/* The roles of an answer (an array of ids) as Chinese labels. */
+static void roles_text(json_t *roles, char *out, size_t n)
+{
+	unsigned bits = 0;
+	json_t *x;
+	size_t i;
+	long b;
+
+	json_array_foreach(roles, i, x)
+		if (json_is_string(x) && (b = staff_roles_parse(json_string_value(x))) > 0)
+			bits |= (unsigned)b;
+	staff_roles_text(bits, out, n);
+}
+
+static void print_whoami(json_t *r)
+{
+	char roles[128];
+
+	roles_text(json_object_get(r, "roles"), roles, sizeof(roles));
+	printf("%s (%s): %s\n", json_string_value(json_object_get(r, "display")),
+	       json_string_value(json_object_get(r, "name")), roles);
+}
+
+static void print_staff(json_t *r)
+{
+	char roles[128], w[32];
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "staff"), i, x) {
+		json_int_t last = json_integer_value(json_object_get(x, "last_login_ms"));
+
+		roles_text(json_object_get(x, "roles"), roles, sizeof(roles));
+		printf("%-20s %-10s %-8s %s  last login %s%s\n",
+		       json_string_value(json_object_get(x, "name")),
+		       json_string_value(json_object_get(x, "display")),
+		       json_is_true(json_object_get(x, "disabled")) ? "disabled" : "enabled",
+		       roles, last ? local_ms(last, w) : "never",
+		       json_is_true(json_object_get(x, "password_set")) ? "" : " (no password)");
+	}
+	if (!json_array_size(json_object_get(r, "staff")))
+		printf("(no staff accounts)\n");
+}
+
+static void print_audit(json_t *r)
+{
+	json_t *x, *next = json_object_get(r, "next");
+	char w[32];
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "audit"), i, x) {
+		const char *before = json_string_value(json_object_get(x, "before"));
+		const char *after = json_string_value(json_object_get(x, "after"));
+		const char *detail = json_string_value(json_object_get(x, "detail"));
+
+		printf("%6lld  %s  %s(%s) via %s from %s  %s %s", (long long)json_integer_value(
+			json_object_get(x, "seq")), local_ms(json_integer_value(json_object_get(x,
+			"at_ms")), w), json_string_value(json_object_get(x, "display")),
+		       json_string_value(json_object_get(x, "staff")),
+		       json_string_value(json_object_get(x, "via")),
+		       json_string_value(json_object_get(x, "addr")),
+		       json_string_value(json_object_get(x, "action")),
+		       json_string_value(json_object_get(x, "target")));
+		if ((before && *before) || (after && *after))
+			printf("  %s → %s", before, after);
+		if (detail && *detail)
+			printf("  「%s」", detail);
+		printf("\n");
+	}
+	if (!json_array_size(json_object_get(r, "audit")))
+		printf("(nothing)\n");
+	if (json_is_integer(next))
+		printf("(more: the same command with --before %lld)\n",
+		       (long long)json_integer_value(next));
 }
 
 static void print_devices(json_t *r)
@@ -695,22 +947,50 @@ static bool one_id(int argc, char **argv)
 	return argc == 1 && seg_ok(argv[0]);
 }
 
-/* A list with one optional filter: --FILTER V becomes ?FILTER=V on the
- * path k->op (k->filter: "status" for list, "kiosk" for restocks). */
+/* Append ?name=value (or &name=value) to path, value percent-encoded. */
+static void query_add(char *path, size_t n, const char *name, const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(path);
+	const unsigned char *v;
+
+	len += (size_t)snprintf(path + len, n - len, "%c%s=", strchr(path, '?') ? '&' : '?',
+				name);
+	for (v = (const unsigned char *)value; *v && len + 4 < n; v++) {
+		if ((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
+		    (*v >= '0' && *v <= '9') || strchr("-_.:", *v)) {
+			path[len++] = (char)*v;
+		} else {
+			path[len++] = '%';
+			path[len++] = hex[*v >> 4];
+			path[len++] = hex[*v & 15];
+		}
+	}
+	path[len < n ? len : n - 1] = '\0';
+}
+
+/* A list with filters: each --NAME V of k->filter (names separated by
+ * spaces: "status q after limit") becomes NAME=V on the path k->op. */
 static int b_filtered(const struct cmd *k, const struct ctl *c, int argc, char **argv,
 		      struct req *q)
 {
-	char opt[32];
-	const char *names[] = { opt, NULL }, *v[1] = { NULL };
+	char opts[8][24], words[128], *w, *save = NULL;
+	const char *names[9] = { NULL }, *v[8] = { NULL };
+	int n = 0, i;
 
 	(void)c;
-	snprintf(opt, sizeof(opt), "--%s", k->filter);
+	snprintf(words, sizeof(words), "%s", k->filter);
+	for (w = strtok_r(words, " ", &save); w && n < 8; w = strtok_r(NULL, " ", &save)) {
+		snprintf(opts[n], sizeof(opts[n]), "--%s", w);
+		names[n] = opts[n];
+		n++;
+	}
 	if (!opt_values(argc, argv, names, v))
 		return EXIT_USAGE;
-	if (v[0] && !seg_ok(v[0]))
-		return BAD;
-	snprintf(q->path, sizeof(q->path), "%s%s%s%s%s", k->op, v[0] ? "?" : "",
-		 v[0] ? k->filter : "", v[0] ? "=" : "", v[0] ? v[0] : "");
+	snprintf(q->path, sizeof(q->path), "%s", k->op);
+	for (i = 0; i < n; i++)
+		if (v[i])
+			query_add(q->path, sizeof(q->path), names[i] + 2, v[i]);
 	return EXIT_OK;
 }
 
@@ -771,7 +1051,8 @@ static int b_act(const struct cmd *k, const struct ctl *c, int argc, char **argv
 		fprintf(stderr, "ca-hubctl: %s needs %s\n", k->name, need);
 		return EXIT_USAGE;
 	}
-	q->body = json_pack("{s:s, s:s}", "op", k->op, "staff", c->staff);
+	(void)c;
+	q->body = json_pack("{s:s}", "op", k->op);
 	if (v[0] || v[1])
 		json_object_set_new(q->body, "arg", json_string(v[0] ? v[0] : v[1]));
 	if (v[2])
@@ -798,7 +1079,8 @@ static int b_record(const struct cmd *k, const struct ctl *c, int argc, char **a
 		fprintf(stderr, "ca-hubctl: record needs --text TEXT\n");
 		return EXIT_USAGE;
 	}
-	q->body = json_pack("{s:s, s:s}", "staff", c->staff, "text", v[0]);
+	(void)c;
+	q->body = json_pack("{s:s}", "text", v[0]);
 	q->method = "POST";
 	snprintf(q->path, sizeof(q->path), "/v1/admin/apps/%s/records", argv[0]);
 	return EXIT_OK;
@@ -913,15 +1195,193 @@ static int r_fleet_logs(const struct ctl *c, int argc, char **argv)
 	return fleet_logs(c, argv[0], wait_s);
 }
 
+/* login NAME: the password from standard input; the token into the token
+ * file (mode 0600, its folder 0700). */
+static int r_login(const struct ctl *c, int argc, char **argv)
+{
+	char pw[STAFF_PASSWORD_MAX + 2], path[1024], dir[1024], err[1200], text[80], w[32];
+	char roles[128];
+	json_t *body, *r = NULL;
+	struct ctl anon = *c;
+	char *slash;
+	int ret;
+
+	if (argc != 1 || !staff_name_ok(argv[0])) {
+		fprintf(stderr, "ca-hubctl: login NAME (a staff account's login name)\n");
+		return EXIT_USAGE;
+	}
+	if (!token_path(c, path, sizeof(path))) {
+		fprintf(stderr, "ca-hubctl: no place for the token: give --token-file\n");
+		return EXIT_USAGE;
+	}
+	if (!read_secret("password: ", pw, sizeof(pw))) {
+		fprintf(stderr, "ca-hubctl: no password given\n");
+		return EXIT_USAGE;
+	}
+	anon.token[0] = '\0';
+	body = json_pack("{s:s, s:s}", "name", argv[0], "password", pw);
+	explicit_bzero(pw, sizeof(pw));
+	ret = call(&anon, "POST", "/v1/admin/login", body, &r);
+	json_decref(body);
+	if (ret != EXIT_OK)
+		goto out;
+	/* The folders up to the file, made private where they are new. */
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			fprintf(stderr, "ca-hubctl: %s: %s\n", dir, strerror(errno));
+			ret = EXIT_REFUSED;
+			goto out;
+		}
+		*slash = '/';
+	}
+	snprintf(text, sizeof(text), "%s\n", json_string_value(json_object_get(r, "token")));
+	if (file_save(path, text, strlen(text), 0600, err, sizeof(err)) != CA_OK) {
+		fprintf(stderr, "ca-hubctl: the token could not be kept: %s\n", err);
+		ret = EXIT_REFUSED;
+		goto out;
+	}
+	explicit_bzero(text, sizeof(text));
+	roles_text(json_object_get(r, "roles"), roles, sizeof(roles));
+	printf("logged in as %s (%s, %s) until %s; token in %s\n",
+	       json_string_value(json_object_get(r, "display")), argv[0], roles,
+	       local_ms(json_integer_value(json_object_get(r, "expires_ms")), w), path);
+out:
+	json_decref(r);
+	return ret;
+}
+
+/* logout: the token ends at the hub, its file goes. */
+static int r_logout(const struct ctl *c, int argc, char **argv)
+{
+	char path[1024];
+	json_t *r = NULL;
+	int ret;
+
+	(void)argv;
+	if (argc != 0)
+		return EXIT_USAGE;
+	ret = call(c, "POST", "/v1/admin/logout", NULL, &r);
+	json_decref(r);
+	if (token_path(c, path, sizeof(path)) && unlink(path) == 0)
+		printf("logged out; %s removed\n", path);
+	else if (ret == EXIT_OK)
+		printf("logged out\n");
+	return ret;
+}
+
+/* staff add NAME --display D --roles R: the first password from standard
+ * input (an empty line: none yet). */
+static int r_staff_add(const struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = { "--display", "--roles", NULL };
+	const char *v[2] = { NULL };
+	char pw[STAFF_PASSWORD_MAX + 2] = "";
+	json_t *body, *r = NULL;
+	int ret;
+
+	if (argc < 1 || !opt_values(argc - 1, argv + 1, names, v))
+		return EXIT_USAGE;
+	if (!v[0] || !v[1]) {
+		fprintf(stderr, "ca-hubctl: staff add NAME --display 姓名 --roles R1,R2\n");
+		return EXIT_USAGE;
+	}
+	if (!read_secret("first password (empty: none yet): ", pw, sizeof(pw)))
+		pw[0] = '\0';
+	body = json_pack("{s:s, s:s, s:s}", "name", argv[0], "display", v[0], "roles", v[1]);
+	if (pw[0])
+		json_object_set_new(body, "password", json_string(pw));
+	explicit_bzero(pw, sizeof(pw));
+	ret = call(c, "POST", "/v1/admin/staff", body, &r);
+	json_decref(body);
+	if (ret == EXIT_OK)
+		(c->json ? print_json : print_changed)(r);
+	json_decref(r);
+	return ret;
+}
+
+/* staff passwd NAME: the new password from standard input. */
+static int r_staff_passwd(const struct ctl *c, int argc, char **argv)
+{
+	char pw[STAFF_PASSWORD_MAX + 2], path[512];
+	json_t *body, *r = NULL;
+	int ret;
+
+	if (argc != 1 || !staff_name_ok(argv[0]))
+		return EXIT_USAGE;
+	if (!read_secret("new password: ", pw, sizeof(pw)) || !pw[0]) {
+		fprintf(stderr, "ca-hubctl: no password given\n");
+		return EXIT_USAGE;
+	}
+	body = json_pack("{s:s}", "password", pw);
+	explicit_bzero(pw, sizeof(pw));
+	snprintf(path, sizeof(path), "/v1/admin/staff/%s/password", argv[0]);
+	ret = call(c, "POST", path, body, &r);
+	json_decref(body);
+	if (ret == EXIT_OK)
+		printf("password of %s set; its sessions and tokens have ended\n", argv[0]);
+	json_decref(r);
+	return ret;
+}
+
+/* handover ID: the handler's ID number from standard input (read from the
+ * card; never on the command line, where other users see it). */
+static int r_handover(const struct ctl *c, int argc, char **argv)
+{
+	char idno[24], path[512];
+	json_t *body, *r = NULL;
+	int ret;
+
+	if (argc != 1 || !seg_ok(argv[0]))
+		return EXIT_USAGE;
+	if (!read_secret("ID number of the person collecting (from the card): ", idno,
+			 sizeof(idno)) || !idno[0]) {
+		fprintf(stderr, "ca-hubctl: handover needs the ID number on standard input\n");
+		return EXIT_USAGE;
+	}
+	body = json_pack("{s:s, s:s}", "op", "hand_over", "arg", idno);
+	explicit_bzero(idno, sizeof(idno));
+	snprintf(path, sizeof(path), "/v1/admin/apps/%s/act", argv[0]);
+	ret = call(c, "POST", path, body, &r);
+	json_decref(body);
+	if (ret == EXIT_OK)
+		(c->json ? print_json : print_changed)(r);
+	json_decref(r);
+	return ret;
+}
+
+/* staff roles NAME --roles R */
+static int b_staff_roles(const struct cmd *k, const struct ctl *c, int argc, char **argv,
+			 struct req *q)
+{
+	static const char *const names[] = { "--roles", NULL };
+	const char *v[1] = { NULL };
+
+	(void)k;
+	(void)c;
+	if (argc < 1 || !staff_name_ok(argv[0]) || !opt_values(argc - 1, argv + 1, names, v) ||
+	    !v[0])
+		return BAD;
+	q->body = json_pack("{s:s}", "roles", v[0]);
+	q->method = "POST";
+	snprintf(q->path, sizeof(q->path), "/v1/admin/staff/%s/roles", argv[0]);
+	return EXIT_OK;
+}
+
 /* Every command that asks the hub; backup and restore are local(). */
 static const struct cmd commands[] = {
-	{ "list", b_filtered, print_apps, "/v1/admin/apps", "status", NULL },
-	{ "show", b_id, print_json, "/v1/admin/apps/{}", NULL, NULL },
+	{ "login", .run = r_login },
+	{ "logout", .run = r_logout },
+	{ "whoami", b_plain, print_whoami, "/v1/admin/whoami", NULL, NULL },
+	{ "list", b_filtered, print_apps, "/v1/admin/apps", "status q after limit", NULL },
+	{ "show", b_id, print_show, "/v1/admin/apps/{}", NULL, NULL },
 	{ "approve", b_act, NULL, "approve", NULL, NULL },
 	{ "reject", b_act, NULL, "reject", NULL, NULL },
 	{ "ship", b_act, NULL, "ship", NULL, NULL },
 	{ "ready", b_act, NULL, "mark_ready", NULL, NULL },
 	{ "invoice", b_act, NULL, "issue_invoice", NULL, NULL },
+	{ "handover", .run = r_handover },
 	{ "record", b_record, NULL, NULL, NULL, NULL },
 	{ "pickup-code", b_pickup_code, print_code_orders, NULL, NULL, NULL },
 	{ "restocks", b_filtered, print_restocks, "/v1/admin/restocks", "kiosk", NULL },
@@ -932,6 +1392,14 @@ static const struct cmd commands[] = {
 	{ "device add", b_device_add, print_device_added, NULL, NULL, NULL },
 	{ "device list", b_plain, print_devices, "/v1/admin/devices", NULL, NULL },
 	{ "device disable", b_id_post, NULL, "/v1/admin/devices/{}/disable", NULL, NULL },
+	{ "staff list", b_plain, print_staff, "/v1/admin/staff", NULL, NULL },
+	{ "staff add", .run = r_staff_add },
+	{ "staff passwd", .run = r_staff_passwd },
+	{ "staff roles", b_staff_roles, NULL, NULL, NULL, NULL },
+	{ "staff disable", b_id_post, NULL, "/v1/admin/staff/{}/disable", NULL, NULL },
+	{ "staff enable", b_id_post, NULL, "/v1/admin/staff/{}/enable", NULL, NULL },
+	{ "audit", b_filtered, print_audit, "/v1/admin/audit", "staff action target q before limit",
+	  NULL },
 	{ "sms last", b_id, print_sms, "/v1/admin/sms/{}", NULL, NULL },
 	{ "clock advance", b_clock_advance, print_clock, NULL, NULL, NULL },
 	{ "paysim fault", b_paysim_fault, print_paysim, NULL, NULL, NULL },
@@ -1030,14 +1498,12 @@ static int local(const char *data_dir, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct ctl c = { 0 };
-	const char *data_dir = PATHS_HUB_STATE, *tok = NULL, *env;
+	struct ctl c = { .data_dir = PATHS_HUB_STATE };
+	const char *env;
 	int i, ret;
 
 	env = getenv("CA_HUB_URL");
 	c.hub = env && *env ? env : "https://127.0.0.1:8443";
-	env = getenv("USER");
-	c.staff = env && *env ? env : "staff";
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *o = argv[i];
 
@@ -1061,13 +1527,15 @@ int main(int argc, char **argv)
 			c.hub = argv[++i];
 		else if (!strcmp(o, "--cacert"))
 			c.cacert = argv[++i];
-		else if (!strcmp(o, "--token"))
-			tok = argv[++i];
+		else if (!strcmp(o, "--token-file"))
+			c.token_file = argv[++i];
 		else if (!strcmp(o, "--data-dir"))
-			data_dir = argv[++i];
-		else if (!strcmp(o, "--staff"))
-			c.staff = argv[++i];
-		else {
+			c.data_dir = argv[++i];
+		else if (!strcmp(o, "--token") || !strcmp(o, "--staff")) {
+			fprintf(stderr, "ca-hubctl: %s is gone: log in as yourself (ca-hubctl "
+				"login NAME); a token never goes on the command line\n", o);
+			return EXIT_USAGE;
+		} else {
 			fprintf(stderr, "ca-hubctl: unknown option %s\n", o);
 			usage(stderr, false);
 			return EXIT_USAGE;
@@ -1078,14 +1546,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[i], "backup") || !strcmp(argv[i], "restore"))
-		return local(data_dir, argc - i, argv + i);
+		return local(c.data_dir, argc - i, argv + i);
 	if (strncmp(c.hub, "https://", 8) != 0 && strncmp(c.hub, "http://", 7) != 0) {
 		fprintf(stderr, "ca-hubctl: --hub must be an https:// (or http://) URL\n");
 		return EXIT_USAGE;
 	}
-	if (tok)
-		snprintf(c.token, sizeof(c.token), "%s", tok);
-	else if (!read_token(data_dir, c.token, sizeof(c.token)))
+	if (strcmp(argv[i], "login") != 0 && !find_token(&c))
 		return EXIT_USAGE;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return EXIT_NET;

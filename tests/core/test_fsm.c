@@ -48,6 +48,8 @@ static bool expect_allowed(struct ca_state s, enum ca_action a)
 		return paid && !mail && s.proc == CA_PROC_ONSITE;
 	case CA_ACT_COLLECT:
 		return paid && !mail && s.proc == CA_PROC_READY_FOR_PICKUP;
+	case CA_ACT_HAND_OVER:
+		return paid && !mail && s.proc == CA_PROC_ONSITE;
 	default:
 		return false;
 	}
@@ -83,6 +85,7 @@ static struct ca_state expect_next(struct ca_state s, enum ca_action a)
 		s.proc = CA_PROC_READY_FOR_PICKUP;
 		break;
 	case CA_ACT_COLLECT:
+	case CA_ACT_HAND_OVER:
 		s.pay = CA_PAY_DONE;
 		s.proc = CA_PROC_COLLECTED;
 		break;
@@ -102,6 +105,8 @@ static const char *good_arg(enum ca_action a)
 		return "营业执照副本不清晰，请重新上传";
 	case CA_ACT_SHIP:
 		return "SF1234567890123";
+	case CA_ACT_HAND_OVER:
+		return "320582199003071232"; /* the fixture's handler */
 	default:
 		return NULL;
 	}
@@ -340,6 +345,56 @@ static void test_mail_and_onsite_journeys(void **ctx)
 	}
 }
 
+/* The counter hands the key over only to the application's handler: the
+ * ID number read from the card must be the stored one (x as X); a wrong,
+ * missing or malformed one changes nothing. Only while the key waits at
+ * the counter: not once it is in a kiosk, not by mail. */
+static void test_hand_over_checks_the_handler_id_number(void **ctx)
+{
+	struct ca_app rec, before;
+	struct valid_report rep;
+	struct ca_state s;
+
+	(void)ctx;
+	fixture_app(&rec);
+	strcpy(rec.handler_id, "11010519491231002X");
+	rec.app_status = CA_APP_APPROVED;
+	rec.pay_status = CA_PAY_PAID;
+	rec.proc_status = CA_PROC_ONSITE;
+	rec.amount_fen = 30000;
+	before = rec;
+	assert_int_equal(fsm_apply(&rec, CA_ACT_HAND_OVER, "110105194912310021", FIXTURE_TODAY,
+				   &rep), CA_ERR_INVALID);
+	assert_int_equal(rep.n, 1);
+	assert_int_equal(rep.err[0].field, CA_F_HANDLER_ID);
+	assert_int_equal(rep.err[0].msg, MSG_V_RIC_NOT_HANDLER);
+	assert_memory_equal(&rec, &before, sizeof(rec));
+	assert_int_equal(fsm_apply(&rec, CA_ACT_HAND_OVER, NULL, FIXTURE_TODAY, &rep),
+			 CA_ERR_INVALID);
+	assert_int_equal(rep.err[0].msg, MSG_V_REQUIRED);
+	assert_int_equal(fsm_apply(&rec, CA_ACT_HAND_OVER, "11010519491231002", FIXTURE_TODAY,
+				   &rep), CA_ERR_INVALID);
+	assert_int_equal(fsm_apply(&rec, CA_ACT_HAND_OVER, "11010519491231002XX", FIXTURE_TODAY,
+				   &rep), CA_ERR_INVALID);
+	assert_memory_equal(&rec, &before, sizeof(rec));
+	assert_int_equal(fsm_apply(&rec, CA_ACT_HAND_OVER, "11010519491231002x", FIXTURE_TODAY,
+				   &rep), CA_OK);
+	assert_int_equal(rec.pay_status, CA_PAY_DONE);
+	assert_int_equal(rec.proc_status, CA_PROC_COLLECTED);
+	s = ca_state_of(&rec);
+	assert_false(fsm_allowed(&s, CA_ACT_HAND_OVER));
+	assert_false(fsm_allowed(&s, CA_ACT_COLLECT));
+	s.pay = CA_PAY_PAID;
+	s.proc = CA_PROC_READY_FOR_PICKUP;
+	assert_false(fsm_allowed(&s, CA_ACT_HAND_OVER));
+	s.proc = CA_PROC_ONSITE;
+	assert_true(fsm_allowed(&s, CA_ACT_HAND_OVER));
+	s.pickup = CA_PICKUP_MAIL;
+	assert_false(fsm_allowed(&s, CA_ACT_HAND_OVER));
+	assert_int_equal(fsm_actor(CA_ACT_HAND_OVER), CA_BY_STAFF);
+	assert_string_equal(fsm_action_id(CA_ACT_HAND_OVER), "hand_over");
+}
+
 static void test_action_names_and_actors(void **ctx)
 {
 	int a;
@@ -368,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_submit_reports_form_and_overlong_comment_together),
 		cmocka_unit_test(test_submit_stores_comment_and_clears_old_reason),
 		cmocka_unit_test(test_reject_requires_a_reason),
+		cmocka_unit_test(test_hand_over_checks_the_handler_id_number),
 		cmocka_unit_test(test_ship_requires_tracking_number),
 		cmocka_unit_test(test_pay_requires_a_price),
 		cmocka_unit_test(test_mail_and_onsite_journeys),

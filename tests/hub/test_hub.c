@@ -696,7 +696,16 @@ static void test_staff_actions_show_in_feed(void **state)
 				     (char *)NULL), 0);
 	assert_non_null(strstr(out, id1));
 	assert_null(strstr(out, PHONE)); /* masked */
+	/* show speaks Chinese: the labels, the reason, the history's action
+	 * and who did it (the token's staff member, not a name given). */
 	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "show", id2, (char *)NULL), 0);
+	assert_non_null(strstr(out, "不通过原因：营业执照照片不清晰"));
+	assert_non_null(strstr(out, "单位名称："));
+	assert_non_null(strstr(out, "处理历史："));
+	assert_non_null(strstr(out, "审核不通过"));
+	assert_non_null(strstr(out, "staff:" HUBPROC_STAFF_DISPLAY));
+	assert_int_equal(hubproc_ctl(&hub, out, sizeof(out), "--json", "show", id2, (char *)NULL),
+			 0);
 	assert_non_null(strstr(out, "\"reject\""));
 }
 
@@ -886,7 +895,9 @@ static void test_schema_3_file_migrates_to_current(void **state)
 	assert_int_equal(hub_db_int("PRAGMA user_version"), HUBDB_SCHEMA_VERSION);
 	/* Back to what a version-3 hub wrote. */
 	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
-	assert_int_equal(sqlpeek_exec(path, "DROP TABLE device_health; "
+	assert_int_equal(sqlpeek_exec(path, "DROP TABLE audit; DROP TABLE login_failures; "
+				      "DROP TABLE staff_sessions; DROP TABLE staff; "
+				      "DROP TABLE device_health; "
 				      "DROP TABLE restocks; DROP TABLE device_events; "
 				      "DELETE FROM meta WHERE k = 'epoch'; "
 				      "DROP INDEX proc_records_by_rev; DROP INDEX pickups_by_rev; "

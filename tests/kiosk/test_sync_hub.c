@@ -243,15 +243,28 @@ static void hub_holds_exactly(const struct kiosk *k, const char *want, int hist)
 				 hist);
 		json_decref(j);
 	}
-	j = admin("GET", "/v1/admin/apps", NULL, &st);
-	assert_int_equal(st, 200);
-	apps = json_object_get(j, "apps");
+	/* Every page of the listing, following its cursor. */
 	mask_phone(k->phone, masked, sizeof(masked));
-	for (i = 0; i < json_array_size(apps); i++)
-		if (strcmp(json_string_value(json_object_get(json_array_get(apps, i),
-							     "account")), masked) == 0)
-			mine++;
-	json_decref(j);
+	snprintf(target, sizeof(target), "/v1/admin/apps?limit=500");
+	for (;;) {
+		json_t *next;
+
+		j = admin("GET", target, NULL, &st);
+		assert_int_equal(st, 200);
+		apps = json_object_get(j, "apps");
+		for (i = 0; i < json_array_size(apps); i++)
+			if (strcmp(json_string_value(json_object_get(json_array_get(apps, i),
+								     "account")), masked) == 0)
+				mine++;
+		next = json_object_get(j, "next");
+		if (!json_is_string(next)) {
+			json_decref(j);
+			break;
+		}
+		snprintf(target, sizeof(target), "/v1/admin/apps?limit=500&after=%s",
+			 json_string_value(next));
+		json_decref(j);
+	}
 	assert_int_equal(mine, k->n);
 }
 

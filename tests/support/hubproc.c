@@ -106,6 +106,8 @@ static int write_config(struct hubproc *hp, const struct hubproc_opts *o)
 		for (c = 0; c < 3; c++)
 			fprintf(f, "%s.%s = %d\n", biz[b], cert[c], b == 0 && c == 0 ? 30000 : 20000);
 	fprintf(f, "[log]\nlevel = %s\n", o && o->log_level ? o->log_level : "info");
+	/* The tests move the virtual clock by weeks: the staff token lasts a year. */
+	fprintf(f, "[console]\nport = 0\ntoken_days = 365\n");
 	if (o && o->extra_ini)
 		fputs(o->extra_ini, f);
 	return fclose(f) == 0 ? 0 : -1;
@@ -177,14 +179,53 @@ static int launch(struct hubproc *hp)
 	}
 	snprintf(tokfile, sizeof(tokfile), "%s/admin.token", hp->data_dir);
 	f = fopen(tokfile, "r");
-	if (!f || !fgets(hp->token, sizeof(hp->token), f)) {
+	if (!f || !fgets(hp->host_token, sizeof(hp->host_token), f)) {
 		if (f)
 			fclose(f);
 		return -1;
 	}
 	fclose(f);
-	hp->token[strcspn(hp->token, "\r\n")] = '\0';
+	hp->host_token[strcspn(hp->host_token, "\r\n")] = '\0';
+	snprintf(tokfile, sizeof(tokfile), "%s/console.port", hp->data_dir);
+	f = fopen(tokfile, "r");
+	if (!f || fscanf(f, "%d", &hp->console_port) != 1)
+		hp->console_port = 0;
+	if (f)
+		fclose(f);
 	return 0;
+}
+
+/* The staff member the tests act as: HUBPROC_STAFF with every role, made
+ * with the host's token, and logged in; its token into hp->token. */
+static int staff_setup(struct hubproc *hp)
+{
+	struct hubproc_req q = { .bearer = hp->host_token };
+	struct hubproc_resp r;
+	json_t *j;
+	int rc = -1;
+
+	hubproc_request(hp, &q, "POST", "/v1/admin/staff", "{\"name\":\"" HUBPROC_STAFF
+			"\",\"display\":\"" HUBPROC_STAFF_DISPLAY "\",\"roles\":\"all\","
+			"\"password\":\"" HUBPROC_STAFF_PASSWORD "\"}", &r);
+	free(r.body);
+	if (r.status != 200 && r.status != 409) {
+		fprintf(stderr, "hubproc: could not add the staff account (%ld)\n", r.status);
+		return -1;
+	}
+	q.bearer = NULL;
+	hubproc_request(hp, &q, "POST", "/v1/admin/login", "{\"name\":\"" HUBPROC_STAFF
+			"\",\"password\":\"" HUBPROC_STAFF_PASSWORD "\"}", &r);
+	j = r.status == 200 ? json_loads(r.body, 0, NULL) : NULL;
+	if (json_is_string(json_object_get(j, "token"))) {
+		snprintf(hp->token, sizeof(hp->token), "%s",
+			 json_string_value(json_object_get(j, "token")));
+		rc = 0;
+	} else {
+		fprintf(stderr, "hubproc: the staff account could not log in (%ld)\n", r.status);
+	}
+	json_decref(j);
+	free(r.body);
+	return rc;
 }
 
 int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
@@ -210,14 +251,17 @@ int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
 	}
 	if (write_config(hp, o))
 		return -1;
-	return launch(hp);
+	if (launch(hp))
+		return -1;
+	return staff_setup(hp);
 }
 
 int hubproc_restart(struct hubproc *hp)
 {
 	if (hp->pid)
 		hubproc_stop(hp);
-	return launch(hp);
+	/* A new token: the store may be another one now (a restore). */
+	return launch(hp) ? -1 : staff_setup(hp);
 }
 
 int hubproc_stop(struct hubproc *hp)
@@ -312,6 +356,9 @@ int hubproc_ctl(struct hubproc *hp, char *out, size_t n, ...)
 		if (fd >= 0)
 			dup2(fd, 2);
 		close(p[0]);
+		/* As the staff member, as a person's ca-hubctl would be. */
+		if (hp->token[0])
+			setenv("CA_HUBCTL_TOKEN", hp->token, 1);
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}

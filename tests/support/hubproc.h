@@ -32,8 +32,16 @@ struct hubproc {
 	pid_t pid;                   /* running hub, 0 when none */
 	bool virtual_clock;          /* started with --virtual-clock */
 	int nofile;                  /* > 0: RLIMIT_NOFILE set in the child */
-	char token[65];              /* admin token */
+	char host_token[65];         /* the hub machine's token (DATA_DIR/admin.token):
+				      * the built-in account "host", staff and devices */
+	char token[65];              /* a ca-hubctl token of HUBPROC_STAFF, every role */
+	int console_port;            /* the staff console's port */
 };
+
+/* The staff account every started hub has (all roles), and its password. */
+#define HUBPROC_STAFF "tester"
+#define HUBPROC_STAFF_DISPLAY "测试员"
+#define HUBPROC_STAFF_PASSWORD "tester-password-1"
 
 struct hubproc_opts {
 	bool virtual_clock;     /* pass --virtual-clock */

@@ -1,0 +1,72 @@
+/*
+ * console_int.h - what the console's files share (console*.c): building a
+ * page, the frame around it, and each area's routes.
+ *
+ * A page: page_open() (the frame: title, the areas the staff member's roles
+ * reach, who is signed in), the body written with page_text() for any
+ * data (escaped) and page_raw() for markup the code itself wrote, then
+ * page_done(). Every Chinese word comes from the catalog (page_msg()).
+ * A form: page_form() opens it with its action and the session's form
+ * token; the handler answers with http_redirect() to a page (POST, then
+ * GET), or, when the input was refused, the page again with page_error().
+ */
+#ifndef HUB_CONSOLE_INT_H
+#define HUB_CONSOLE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/app.h"
+#include "core/msg.h"
+#include "http.h"
+
+/* A page being written. */
+struct page {
+	FILE *f;            /* open_memstream over html */
+	char *html;         /* the text, owned until page_done */
+	size_t len;         /* its length */
+	struct http_req *rq; /* the request (who, form token) */
+};
+
+/* Open a page titled title with the frame; area is the path of the area it
+ * belongs to ("/review"), marked in the navigation. false when out of
+ * memory (rs is then set by page_done of a failed page). */
+bool page_open(struct page *p, struct http_req *rq, enum msg_id title, const char *area);
+
+/* Write s escaped for HTML text and attribute values. */
+void page_text(struct page *p, const char *s);
+
+/* Write the catalog text of m, escaped. */
+void page_msg(struct page *p, enum msg_id m);
+
+/* Write markup the code wrote itself (never data). */
+void page_raw(struct page *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Write unix_ms in China time, "2026-12-05 14:03" ("—" for 0). */
+void page_time(struct page *p, int64_t unix_ms);
+
+/* Write an amount in fen as yuan, "300.00 元". */
+void page_yuan(struct page *p, int64_t fen);
+
+/* Open a POST form to action (a path, written escaped) with the session's
+ * form token; close it with page_raw(p, "</form>"). */
+void page_form(struct page *p, const char *action, const char *cls);
+
+/* A notice box: an error (refusal) or a success. */
+void page_error(struct page *p, const char *text);
+void page_ok(struct page *p, const char *text);
+
+/* Finish the page and answer it with status; on a failed page, 500. */
+void page_done(struct page *p, struct http_resp *rs, int status);
+
+/* The statuses of app as a person reads them, e.g. "审核通过 · 已支付 · 现场办理". */
+void page_state(struct page *p, const struct ca_app *app);
+
+/* The query parameter name, NULL when absent or empty. */
+const char *con_query(struct http_req *rq, const char *name);
+
+/* Each area's pages (console_review.c, console_counter.c, ...). */
+ca_err console_review_register(struct http *h);
+
+#endif
