@@ -425,6 +425,8 @@ static const struct {
 	KEEP("X-Frame-Options: ", frame_options),
 	KEEP("Content-Security-Policy: ", csp),
 	KEEP("Strict-Transport-Security: ", hsts),
+	KEEP("Set-Cookie: ", set_cookie),
+	KEEP("Location: ", location),
 #undef KEEP
 };
 
@@ -462,8 +464,8 @@ int hubproc_request(struct hubproc *hp, const struct hubproc_req *q, const char 
 		snprintf(r->nonce, sizeof(r->nonce), "%s", q->nonce);
 	else
 		sign_nonce(r->nonce);
-	snprintf(url, sizeof(url), "https://%s:%d%s", q->host ? q->host : "127.0.0.1", hp->port,
-		 target);
+	snprintf(url, sizeof(url), "https://%s:%d%s", q->host ? q->host : "127.0.0.1",
+		 q->console ? hp->console_port : hp->port, target);
 	cu = curl_easy_init();
 	if (!cu)
 		return -1;
@@ -490,7 +492,14 @@ int hubproc_request(struct hubproc *hp, const struct hubproc_req *q, const char 
 		snprintf(sess, sizeof(sess), "X-CA-Session: %s", q->session);
 		hl = curl_slist_append(hl, sess);
 	}
-	hl = curl_slist_append(hl, "Content-Type: application/json");
+	if (q->cookie) {
+		char cookie[200];
+
+		snprintf(cookie, sizeof(cookie), "Cookie: %s", q->cookie);
+		hl = curl_slist_append(hl, cookie);
+	}
+	hl = curl_slist_append(hl, q->form ? "Content-Type: application/x-www-form-urlencoded"
+			       : "Content-Type: application/json");
 	hl = curl_slist_append(hl, "Expect:");
 	if (q->host) {
 		snprintf(resolve, sizeof(resolve), "%s:%d:127.0.0.1", q->host, hp->port);

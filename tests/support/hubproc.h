@@ -83,6 +83,9 @@ struct hubproc_req {
 	const char *bearer;      /* Authorization: Bearer (admin calls) */
 	const char *session;     /* X-CA-Session (payments); NULL = none */
 	long timeout_ms;         /* 0 = 30 s */
+	bool console;            /* to the staff console's port (its pages) */
+	bool form;               /* the body is a form (x-www-form-urlencoded), not JSON */
+	const char *cookie;      /* Cookie: header value; NULL = none */
 };
 
 /* What came back. */
@@ -97,6 +100,8 @@ struct hubproc_resp {
 	char frame_options[16];   /* X-Frame-Options header */
 	char csp[160];            /* Content-Security-Policy header */
 	char hsts[64];            /* Strict-Transport-Security header */
+	char set_cookie[256];     /* Set-Cookie header */
+	char location[256];       /* Location header */
 	size_t body_len;   /* bytes of body (a PDF holds NULs) */
 	long retry_after;  /* Retry-After, 0 when absent */
 	char nonce[33];    /* the nonce sent */
