@@ -223,9 +223,26 @@ done:
 
 /* ---- one application ---- */
 
+/* Write who made a change as a person reads it: a staff member by name,
+ * a kiosk by its id, the hub itself. */
+static void actor_text(struct page *p, const char *actor)
+{
+	if (!strncmp(actor, "staff:", 6)) {
+		page_text(p, actor + 6);
+	} else if (!strncmp(actor, "device:", 7)) {
+		page_msg(p, MSG_CON_BY_KIOSK);
+		page_raw(p, " ");
+		page_text(p, actor + 7);
+	} else if (!strncmp(actor, "hub:", 4)) {
+		page_msg(p, MSG_CON_BY_HUB);
+	} else {
+		page_text(p, actor);
+	}
+}
+
 /* Write a table of the JSON array rows with the columns keys (their
  * headers heads); members named *_ms are times, "action" an action's
- * label. */
+ * label, "actor" who (actor_text). */
 static void json_table(struct page *p, json_t *rows, const char *const *keys,
 		       const enum msg_id *heads, int ncol)
 {
@@ -252,6 +269,8 @@ static void json_table(struct page *p, json_t *rows, const char *const *keys,
 				page_msg(p, fsm_action_msg((enum ca_action)a));
 			else if (!strcmp(keys[c], "action") && json_is_string(v))
 				page_msg(p, MSG_CON_CREATED);
+			else if (!strcmp(keys[c], "actor") && json_is_string(v))
+				actor_text(p, json_string_value(v));
 			else if (json_is_string(v))
 				page_text(p, json_string_value(v));
 			page_raw(p, "</td>");
