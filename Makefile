@@ -153,17 +153,20 @@ ifneq ($(NO_DEPS),1)
 	@pkg-config --exists $(PKGS) && tools/install-deps --check || tools/install-deps
 endif
 layers: ; @tools/check-layers
+# The builds of each pass use every core; the tests themselves run one by one.
+JOBS := -j$(shell nproc 2>/dev/null || echo 2)
 test: deps layers
-	@$(MAKE) --no-print-directory WERROR=-Werror PLANS=0 check
-	@$(MAKE) --no-print-directory WERROR=-Werror SAN=1 PLANS=1 check
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
+	@$(MAKE) --no-print-directory $(JOBS) WERROR=-Werror PLANS=0 check
+	@$(MAKE) --no-print-directory $(JOBS) WERROR=-Werror SAN=1 PLANS=1 check
+	@$(MAKE) --no-print-directory $(JOBS) fuzz FUZZ_SECONDS=5
 check: all $(VECTORS) $(BROWSER_DEPS)
 	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(BUILD)/ca-kiosk CA_DISPENSER_SIM=$(BUILD)/dispenser-sim \
 		CA_FLOW_PLANS=$(PLANS) CA_BUILD=$(BUILD) tools/run-tests "$(if $(SAN),asan+ubsan,plain)" \
 		$(TEST_BINS) tests/kiosk/test_flows.sh $(if $(SAN),,$(PLAIN_SCRIPTS:%=$(CURDIR)/%))
 
 # Fuzzing with libFuzzer (+ASan+UBSan): each target for FUZZ_SECONDS; a
-# target builds with the sources of the libraries FUZZ_USES_x names.
+# target links the objects of the libraries FUZZ_USES_x names, each source
+# compiled once for all targets (build/fuzz/obj).
 FUZZ_SECONDS ?= 60
 FUZZ_DIR = build/fuzz
 FUZZERS  = $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
@@ -171,10 +174,15 @@ FUZZ_USES_keyboard = ime common core
 FUZZ_USES_hubcfg   = hub common core
 FUZZ_USES_hubreq   = hub common core
 fuzz_uses = $(or $(FUZZ_USES_$(1)),kiosk flow common core)
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(foreach l,$$(call fuzz_uses,$$*),$$(call srcs,$$(l))) | deps
+fuzz_objs = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(foreach l,$(call fuzz_uses,$(1)),$(call srcs,$(l))))
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -Isrc $(PKG_CFLAGS) -pthread
+.PRECIOUS: $(FUZZ_DIR)/obj/%.o
+$(FUZZ_DIR)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
-	clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -Isrc $(PKG_CFLAGS) -pthread -o $@ $^ \
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $$(call fuzz_objs,$$*)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
 		$(call pkg_libs,$(call lib_pkgs,$(call fuzz_uses,$*)))
 fuzz: $(FUZZERS:%=$(FUZZ_DIR)/fuzz_%)
 	@tools/run-fuzz $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZERS)

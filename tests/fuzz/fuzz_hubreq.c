@@ -21,7 +21,8 @@
  *
  * An input is one byte of flags, then the raw request:
  *
- *   flags & 3   0: as it is; 1: with the admin's "Authorization: Bearer";
+ *   flags & 3   0: as it is; 1: with a staff member's "Authorization: Bearer"
+ *               (every role);
  *               2: signed as the device (X-CA-Device, -Timestamp on the
  *               hub's clock, -Nonce from a counter, -Signature over the
  *               request line's method and target and the bytes after the
@@ -126,6 +127,8 @@ static char trade_a[PAY_TRADE_NO_MAX + 1]; /* @@TRADE@@ */
 static char inv_token[HUBDB_INV_TOKEN_MAX + 1]; /* @@INVTOKEN@@ */
 static char pdf_key[HUBDB_INV_TOKEN_MAX + 1];   /* @@PDFKEY@@ */
 static char data_dir[256];               /* the hub's, temporary */
+/* The staff member's token the inputs' Bearer carries (setup_world). */
+static char staff_token[65];
 static char device_id[HUBDB_DEVICE_MAX + 1]; /* the device that signs: FZ_DEVICE[-N] */
 static int device_gen;                   /* N: how many were disabled by inputs */
 static bool invoice_gone;                /* the hub refused a new invoice token */
@@ -253,7 +256,8 @@ static void build(unsigned flags, const struct buf *raw, struct buf *out)
 	head[0] = '\0';
 	if ((flags & 3) == 1)
 		hlen += (size_t)snprintf(head + hlen, sizeof(head) - hlen,
-					 "Authorization: Bearer %s\r\n", hub.admin_token);
+					 "Authorization: Bearer %s\r\n",
+					 staff_token[0] ? staff_token : hub.admin_token);
 	if ((flags & 3) >= 2) {
 		/* METHOD SP TARGET [SP VERSION] on the first line. */
 		sp = memchr(p, ' ', line);
@@ -715,7 +719,20 @@ static bool invoice_page(bool first)
 static void setup_world(void)
 {
 	char trade_b[PAY_TRADE_NO_MAX + 1];
+	json_t *j;
 
+	/* A staff member with every role, made with the host's token; from
+	 * here on the inputs' Bearer (flags 1) is this member's token. */
+	json_decref(setup_call(1, 200, "POST /v1/admin/staff HTTP/1.1\r\n" HOST
+			       "{\"name\":\"fuzz\",\"display\":\"模糊测试\",\"roles\":\"all\","
+			       "\"password\":\"fuzz-password-1\"}"));
+	j = setup_call(0, 200, "POST /v1/admin/login HTTP/1.1\r\n" HOST
+		       "{\"name\":\"fuzz\",\"password\":\"fuzz-password-1\"}");
+	if (!json_is_string(json_object_get(j, "token")))
+		die("set-up: no staff token");
+	snprintf(staff_token, sizeof(staff_token), "%s",
+		 json_string_value(json_object_get(j, "token")));
+	json_decref(j);
 	snprintf(device_id, sizeof(device_id), "%s", FZ_DEVICE);
 	identity(true);
 
@@ -831,7 +848,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    api_login_register(server) || api_records_register(server) ||
 	    api_feed_register(server) || api_pay_register(server, hub.cfg.mode) ||
 	    api_pages_register(server) || api_invoice_register(server) ||
-	    api_fleet_register(server))
+	    api_fleet_register(server) || api_staff_register(server))
 		die("cannot set up the routes");
 	memset(&ho, 0, sizeof(ho));
 	ho.listen = "127.0.0.1";
