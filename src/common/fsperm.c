@@ -48,20 +48,17 @@ static ca_err check_mode(const char *tag, const char *path, const struct stat *s
 {
 	mode_t mode = sb->st_mode & 07777;
 
-	if (sb->st_uid != geteuid()) {
-		ca_errmsg(err, errlen, "%s is owned by uid %u, not by this process's user (uid "
-			"%u): chown it to uid %u, or run as its owner", path,
-			(unsigned)sb->st_uid, (unsigned)geteuid(), (unsigned)geteuid());
-		return CA_ERR_IO;
-	}
+	if (sb->st_uid != geteuid())
+		return ca_fail(CA_ERR_IO, err, errlen, "%s is owned by uid %u, not by this "
+			       "process's user (uid %u): chown it to uid %u, or run as its owner",
+			       path, (unsigned)sb->st_uid, (unsigned)geteuid(),
+			       (unsigned)geteuid());
 	if (!(mode & ~allowed))
 		return CA_OK;
-	if (chmod(path, mode & allowed) != 0) {
-		ca_errmsg(err, errlen, "%s has mode %04o and cannot be made private (chmod "
-			"%04o: %s)", path, (unsigned)mode, (unsigned)(mode & allowed),
-			strerror(errno));
-		return CA_ERR_IO;
-	}
+	if (chmod(path, mode & allowed) != 0)
+		return ca_fail(CA_ERR_IO, err, errlen, "%s has mode %04o and cannot be made "
+			       "private (chmod %04o: %s)", path, (unsigned)mode,
+			       (unsigned)(mode & allowed), strerror(errno));
 	log_warn(tag, "%s had mode %04o (open to group or others); now %04o", path,
 		 (unsigned)mode, (unsigned)(mode & allowed));
 	return CA_OK;
@@ -72,24 +69,18 @@ ca_err fsperm_dir(const char *tag, const char *dir, char *err, size_t errlen)
 	struct stat sb;
 	int e;
 
-	if (lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode)) {
-		ca_errmsg(err, errlen, "%s is a symbolic link; refusing it as a private data "
-			"directory (give the real directory's path)", dir);
-		return CA_ERR_IO;
-	}
+	if (lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode))
+		return ca_fail(CA_ERR_IO, err, errlen, "%s is a symbolic link; refusing it as "
+			       "a private data directory (give the real directory's path)", dir);
 	e = fsperm_mkdirs(dir);
-	if (e) {
-		ca_errmsg(err, errlen, "%s: cannot create the directory: %s", dir, strerror(e));
-		return CA_ERR_IO;
-	}
-	if (lstat(dir, &sb) != 0) {
-		ca_errmsg(err, errlen, "%s: %s", dir, strerror(errno));
-		return CA_ERR_IO;
-	}
-	if (!S_ISDIR(sb.st_mode)) {
-		ca_errmsg(err, errlen, "%s is not a directory (a symbolic link is refused)", dir);
-		return CA_ERR_IO;
-	}
+	if (e)
+		return ca_fail(CA_ERR_IO, err, errlen, "%s: cannot create the directory: %s",
+			       dir, strerror(e));
+	if (lstat(dir, &sb) != 0)
+		return ca_fail(CA_ERR_IO, err, errlen, "%s: %s", dir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return ca_fail(CA_ERR_IO, err, errlen,
+			       "%s is not a directory (a symbolic link is refused)", dir);
 	return check_mode(tag, dir, &sb, 0700, err, errlen);
 }
 
@@ -100,18 +91,13 @@ ca_err fsperm_file(const char *tag, const char *path, char *err, size_t errlen)
 	if (lstat(path, &sb) != 0) {
 		if (errno == ENOENT)
 			return CA_OK;
-		ca_errmsg(err, errlen, "%s: %s", path, strerror(errno));
-		return CA_ERR_IO;
+		return ca_fail(CA_ERR_IO, err, errlen, "%s: %s", path, strerror(errno));
 	}
-	if (S_ISLNK(sb.st_mode)) {
-		ca_errmsg(err, errlen, "%s is a symbolic link; refusing it (put the file "
-			"itself there)", path);
-		return CA_ERR_IO;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		ca_errmsg(err, errlen, "%s is not a regular file", path);
-		return CA_ERR_IO;
-	}
+	if (S_ISLNK(sb.st_mode))
+		return ca_fail(CA_ERR_IO, err, errlen, "%s is a symbolic link; refusing it "
+			       "(put the file itself there)", path);
+	if (!S_ISREG(sb.st_mode))
+		return ca_fail(CA_ERR_IO, err, errlen, "%s is not a regular file", path);
 	return check_mode(tag, path, &sb, 0600, err, errlen);
 }
 
@@ -124,10 +110,8 @@ ca_err fsperm_sqlite(const char *tag, const char *db_path, char *err, size_t err
 
 	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s%s", db_path, suffix[i]) >=
-		    sizeof(path)) {
-			ca_errmsg(err, errlen, "%s: path too long", db_path);
-			return CA_ERR_IO;
-		}
+		    sizeof(path))
+			return ca_fail(CA_ERR_IO, err, errlen, "%s: path too long", db_path);
 		e = fsperm_file(tag, path, err, errlen);
 		if (e)
 			return e;

@@ -28,13 +28,30 @@ const char *ca_strerror(ca_err err)
 	return err_text[err];
 }
 
+/* ca_errmsg and ca_fail: format into err unless the caller asked for no
+ * message. */
+__attribute__((format(printf, 3, 0)))
+static void errmsg_v(char *err, size_t n, const char *fmt, va_list ap)
+{
+	if (err && n > 0)
+		vsnprintf(err, n, fmt, ap);
+}
+
 void ca_errmsg(char *err, size_t n, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!err || n == 0)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
+	errmsg_v(err, n, fmt, ap);
 	va_end(ap);
+}
+
+ca_err ca_fail(ca_err e, char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	errmsg_v(err, n, fmt, ap);
+	va_end(ap);
+	return e;
 }

@@ -36,4 +36,9 @@ const char *ca_strerror(ca_err err);
 void ca_errmsg(char *err, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* ca_errmsg, then return e: the "say why, then fail" exit said once, as in
+ * `return ca_fail(CA_ERR_IO, err, n, "%s is not a directory", dir);`. */
+ca_err ca_fail(ca_err e, char *err, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 #endif

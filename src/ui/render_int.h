@@ -74,11 +74,12 @@ struct mc_slot {
 /* Shape masks kept. */
 #define MASK_MAX      48
 
-/* One cached shape mask. */
-struct mask_entry {
-	uint64_t hash;        /* of the shape key; 0 = empty */
-	SDL_Texture *tex;     /* owned: white, alpha = coverage */
-	uint64_t used;        /* mask_clock when last used */
+/* One cached texture, found by a hash of what it shows: a shape mask
+ * (white, alpha = coverage) or a QR bitmap. */
+struct tex_entry {
+	uint64_t hash;        /* of the shape key or of modules and colours; 0 = empty */
+	SDL_Texture *tex;     /* owned */
+	uint64_t used;        /* when last used: mask_clock (masks), frame (bitmaps) */
 };
 
 /* Arcs with an end (sweep < 360) are kept apart from the mask cache: a
@@ -92,13 +93,6 @@ struct arc_slot {
 	int start, sweep;         /* what its pixels show now */
 	SDL_Texture *tex;         /* owned: white, alpha = coverage, (d+2)^2 */
 	uint64_t used;            /* mask_clock when last used */
-};
-
-/* One cached QR bitmap texture. */
-struct bm_entry {
-	uint64_t hash;        /* of modules and colours; 0 = empty */
-	SDL_Texture *tex;     /* owned */
-	uint64_t used;        /* frame last used */
 };
 
 /* The renderer (render.h): its window and renderer, caches and damage
@@ -128,8 +122,8 @@ struct render {
 	int free_head;            /* free entries, chained by next */
 
 	struct mc_slot *mc;       /* measure cache (MC_SLOTS) */
-	struct bm_entry bm[BM_MAX]; /* bitmap textures */
-	struct mask_entry masks[MASK_MAX]; /* shape masks */
+	struct tex_entry bm[BM_MAX]; /* bitmap textures */
+	struct tex_entry masks[MASK_MAX]; /* shape masks */
 	struct arc_slot arcs[ARC_SLOTS]; /* arcs with an end */
 	uint64_t mask_clock;      /* LRU clock of masks */
 

@@ -19,24 +19,38 @@ static void tex_drop(SDL_Texture **t)
 	*t = NULL;
 }
 
+/* The entry of cache (n entries) holding hash, or NULL with *lru the least
+ * recently used entry (an empty one, never used, first). */
+static struct tex_entry *tex_lookup(struct tex_entry *cache, int n, uint64_t hash,
+				    struct tex_entry **lru)
+{
+	int i;
+
+	*lru = &cache[0];
+	for (i = 0; i < n; i++) {
+		if (cache[i].hash == hash)
+			return &cache[i];
+		if (cache[i].used < (*lru)->used)
+			*lru = &cache[i];
+	}
+	return NULL;
+}
+
 /* The cached mask texture for k (made on first use); *pad gets the border
  * of extra pixels around the shape's box. NULL on failure. */
 static SDL_Texture *mask_get(struct render *r, const struct mask_key *k, int *pad)
 {
 	uint64_t h = draw_hash(DRAW_HASH_SEED, k, sizeof(*k));
-	int i, lru = 0, w, hh, p = k->kind == MASK_CORNER ? 0 : 1;
-	struct mask_entry *e;
+	int w, hh, p = k->kind == MASK_CORNER ? 0 : 1;
+	struct tex_entry *e, *lru;
 	SDL_Surface *s;
 
 	h = h ? h : 1;
 	*pad = p;
-	for (i = 0; i < MASK_MAX; i++) {
-		if (r->masks[i].hash == h) {
-			r->masks[i].used = ++r->mask_clock;
-			return r->masks[i].tex;
-		}
-		if (r->masks[i].used < r->masks[lru].used)
-			lru = i;
+	e = tex_lookup(r->masks, MASK_MAX, h, &lru);
+	if (e) {
+		e->used = ++r->mask_clock;
+		return e->tex;
 	}
 	mask_size(k, &w, &hh);
 	if (w <= 0 || hh <= 0 || w > 4096 || hh > 4096)
@@ -45,7 +59,7 @@ static SDL_Texture *mask_get(struct render *r, const struct mask_key *k, int *pa
 	if (!s)
 		return NULL;
 	mask_fill(k, -p, -p, s->pixels, s->w, s->h, s->pitch / 4);
-	e = &r->masks[lru];
+	e = lru;
 	tex_drop(&e->tex);
 	e->tex = SDL_CreateTextureFromSurface(r->ren, s);
 	SDL_FreeSurface(s);
@@ -236,9 +250,9 @@ void draw_bitmap(struct render *r, const struct draw_cmd *c, const struct draw_l
 		 uint64_t frame)
 {
 	const uint8_t *bits = draw_bits(dl, c);
-	int w = c->u.bitmap.w, h = c->u.bitmap.h, i, lru = 0, x, y;
+	int w = c->u.bitmap.w, h = c->u.bitmap.h, x, y;
 	uint64_t hash = DRAW_HASH_SEED;
-	struct bm_entry *e = NULL;
+	struct tex_entry *e, *lru;
 	SDL_Surface *s;
 	SDL_Rect dst = { c->rect.x, c->rect.y, w * c->u.bitmap.scale, h * c->u.bitmap.scale };
 
@@ -248,16 +262,9 @@ void draw_bitmap(struct render *r, const struct draw_cmd *c, const struct draw_l
 	hash = draw_hash(hash, &c->color, sizeof(c->color));
 	hash = draw_hash(hash, &c->u.bitmap.bg, sizeof(c->u.bitmap.bg));
 	hash = hash ? hash : 1;
-	for (i = 0; i < BM_MAX; i++) {
-		if (r->bm[i].hash == hash) {
-			e = &r->bm[i];
-			break;
-		}
-		if (r->bm[i].used < r->bm[lru].used)
-			lru = i;
-	}
+	e = tex_lookup(r->bm, BM_MAX, hash, &lru);
 	if (!e) {
-		e = &r->bm[lru];
+		e = lru;
 		tex_drop(&e->tex);
 		memset(e, 0, sizeof(*e));
 		/* The texture is made at its final size, one block of scale x scale

@@ -12,6 +12,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -34,6 +35,22 @@ const char *disp_result_name(enum disp_result r)
 	if ((unsigned)r >= DISP__N)
 		return "unknown";
 	return names[r];
+}
+
+struct disp *disp_new(size_t size, const struct disp_ops *ops, const struct config *c,
+		      char *err, size_t errlen)
+{
+	struct disp *d;
+
+	assert(size >= sizeof(*d));
+	d = calloc(1, size);
+	if (!d) {
+		ca_errmsg(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->ops = ops;
+	d->nslots = c->disp_slots;
+	return d;
 }
 
 void disp_status_text(struct disp_status *st)

@@ -36,6 +36,12 @@ struct disp {
 /* Fill st->text from the other fields. */
 void disp_status_text(struct disp_status *st);
 
+/* A driver's own struct of size bytes (struct disp first), zeroed, with
+ * ops and c's slot count set: how each open function begins. NULL when out
+ * of memory, said in err. */
+struct disp *disp_new(size_t size, const struct disp_ops *ops, const struct config *c,
+		      char *err, size_t errlen);
+
 /* Open a driver for c (slots already checked): *out is its struct disp. */
 ca_err disp_sim_open(const struct config *c, struct disp **out, char *err, size_t errlen);
 ca_err disp_serial_open(const struct config *c, struct disp **out, char *err,

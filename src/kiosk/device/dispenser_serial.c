@@ -424,17 +424,14 @@ static const struct disp_ops ser_ops = {
 ca_err disp_serial_open(const struct config *c, struct disp **out, char *err,
 			size_t errlen)
 {
-	struct ser *sr = calloc(1, sizeof(*sr));
-	struct disp *d = &sr->d;
+	struct disp *d = disp_new(sizeof(struct ser), &ser_ops, c, err, errlen);
 	struct disp_status st;
+	struct ser *sr;
 	ca_err e;
 
-	if (!sr) {
-		ca_errmsg(err, errlen, "out of memory");
+	if (!d)
 		return CA_ERR_NOMEM;
-	}
-	d->ops = &ser_ops;
-	d->nslots = c->disp_slots;
+	sr = ser_of(d);
 	sr->fd = -1;
 	snprintf(d->path, sizeof(d->path), "%s", c->disp_device);
 	sr->timeout_ms = c->disp_timeout_ms;

@@ -327,17 +327,14 @@ ca_err disp_sim_inject(struct disp *d, enum disp_fault f, int slot)
 /* Open the sim: state from the file, or the configured stock. */
 ca_err disp_sim_open(const struct config *c, struct disp **out, char *err, size_t errlen)
 {
-	struct sim *sm = calloc(1, sizeof(*sm));
-	struct disp *d = &sm->d;
+	struct disp *d = disp_new(sizeof(struct sim), &sim_ops, c, err, errlen);
+	struct sim *sm;
 	ca_err e;
 	int i;
 
-	if (!sm) {
-		ca_errmsg(err, errlen, "out of memory");
+	if (!d)
 		return CA_ERR_NOMEM;
-	}
-	d->ops = &sim_ops;
-	d->nslots = c->disp_slots;
+	sm = sim_of(d);
 	if (c->disp_state_file[0])
 		snprintf(d->path, sizeof(d->path), "%s", c->disp_state_file);
 	else

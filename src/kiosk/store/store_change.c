@@ -54,9 +54,10 @@ static const char *act_text(const struct ca_app *app, enum ca_action a)
 	}
 }
 
-/* The outbox payload {"op", "app", "arg", "at_ms"} into *out (malloc'd). */
-ca_err st_payload_make(const char *op, const struct ca_app *app,
-		       const char *arg, int64_t at_ms, char **out)
+/* The outbox payload {"op", "app", "arg", "at_ms"} as an object into *out
+ * (the caller's reference), for a caller that adds to it. */
+ca_err st_payload_obj(const char *op, const struct ca_app *app, const char *arg,
+		      int64_t at_ms, json_t **out)
 {
 	json_t *o = json_object();
 	json_t *a = codec_app_encode(app);
@@ -80,14 +81,33 @@ ca_err st_payload_make(const char *op, const struct ca_app *app,
 		e = CA_ERR_NOMEM;
 		goto out;
 	}
-	*out = json_dumps(o, JSON_COMPACT);
-	if (!*out)
-		e = CA_ERR_NOMEM;
+	*out = o;
+	o = NULL;
 out:
 	json_decref(a);
 	json_decref(g);
 	json_decref(o);
 	return e;
+}
+
+/* See store_int.h. */
+ca_err st_json_text(json_t *o, char **out)
+{
+	*out = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return *out ? CA_OK : CA_ERR_NOMEM;
+}
+
+/* The outbox payload {"op", "app", "arg", "at_ms"} into *out (malloc'd). */
+ca_err st_payload_make(const char *op, const struct ca_app *app,
+		       const char *arg, int64_t at_ms, char **out)
+{
+	json_t *o;
+	ca_err e;
+
+	*out = NULL;
+	e = st_payload_obj(op, app, arg, at_ms, &o);
+	return e ? e : st_json_text(o, out);
 }
 
 /* Write app's domain row (or delete it), for st_change_write(). */

@@ -19,6 +19,7 @@
 #ifndef CA_STORE_INT_H
 #define CA_STORE_INT_H
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -128,6 +129,15 @@ ca_err st_app_load(struct store *st, const char *id, struct ca_app *app);
 /* The outbox payload {"op", "app", "arg", "at_ms"} into *out (malloc'd). */
 ca_err st_payload_make(const char *op, const struct ca_app *app, const char *arg,
 		       int64_t at_ms, char **out);
+
+/* The same payload as a JSON object into *out (the caller's reference),
+ * for a payload that adds members (the dispense fault's "fault"). */
+ca_err st_payload_obj(const char *op, const struct ca_app *app, const char *arg,
+		      int64_t at_ms, json_t **out);
+
+/* The compact text of o into *out (malloc'd): CA_ERR_NOMEM when o is NULL
+ * or json_dumps fails. Takes o's reference. */
+ca_err st_json_text(json_t *o, char **out);
 
 /* Write app's domain row (or delete it), for st_change_write(). */
 ca_err st_row_write(struct store *st, enum write_mode mode, const struct ca_app *app);

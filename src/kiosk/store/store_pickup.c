@@ -194,30 +194,20 @@ static ca_err fault_payload(const struct ca_app *app, const char *kiosk_id,
 			    int slot, const char *result, const char *detail,
 			    int64_t at_ms, char **out)
 {
-	char *base = NULL;
-	json_t *o = NULL, *f;
+	json_t *o, *f;
 	ca_err e;
 
 	*out = NULL;
-	e = st_payload_make(STORE_KIND_DISPENSE_FAULT, app, result, at_ms, &base);
+	e = st_payload_obj(STORE_KIND_DISPENSE_FAULT, app, result, at_ms, &o);
 	if (e)
 		return e;
-	o = json_loads(base, 0, NULL);
 	f = json_pack("{s:s, s:i, s:s, s:s}", "kiosk", kiosk_id ? kiosk_id : "",
 		      "slot", slot, "result", result, "detail", detail ? detail : "");
-	if (!o || !f || json_object_set_new(o, "fault", f)) {
-		e = (o && !f) ? CA_ERR_INVALID : CA_ERR_NOMEM;
-		if (!o)
-			json_decref(f);
-		goto out;
+	if (!f || json_object_set_new(o, "fault", f)) {
+		json_decref(o);
+		return f ? CA_ERR_NOMEM : CA_ERR_INVALID;
 	}
-	*out = json_dumps(o, JSON_COMPACT);
-	if (!*out)
-		e = CA_ERR_NOMEM;
-out:
-	json_decref(o);
-	free(base);
-	return e;
+	return st_json_text(o, out);
 }
 
 /* Queue the fault record of application app_id (slot, result, detail d)
@@ -325,10 +315,7 @@ static ca_err restock_payload(const char *kiosk_id, int slot, int before, int af
 	/* "o" takes r's reference, also when it fails */
 	o = r ? json_pack("{s:s, s:I, s:o}", "op", STORE_KIND_RESTOCK, "at_ms",
 			  (json_int_t)at_ms, "restock", r) : NULL;
-	if (o)
-		*out = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return *out ? CA_OK : CA_ERR_NOMEM;
+	return st_json_text(o, out);
 }
 
 /* A restock and its outbox row, one transaction. */

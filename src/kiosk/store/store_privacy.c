@@ -20,19 +20,15 @@ ca_err store_logout_queue(struct store *st, const char *token, int64_t now_ms,
 			  char key_out[CA_UUID_LEN + 1])
 {
 	char *payload = NULL;
-	json_t *o;
 	ca_err e;
 
 	assert(st);
 	if (!token || strlen(token) != SIGN_HEX_LEN || !sign_is_hex(token, SIGN_HEX_LEN))
 		return CA_ERR_ARG;
-	o = json_pack("{s:s, s:I, s:s}", "op", STORE_KIND_LOGOUT, "at_ms", (json_int_t)now_ms,
-		      "session", token);
-	if (o)
-		payload = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (!payload)
-		return CA_ERR_NOMEM;
+	e = st_json_text(json_pack("{s:s, s:I, s:s}", "op", STORE_KIND_LOGOUT, "at_ms",
+				   (json_int_t)now_ms, "session", token), &payload);
+	if (e)
+		return e;
 	e = st_enqueue_alone(st, STORE_SESSION_ROWS, STORE_KIND_LOGOUT, payload, now_ms, key_out);
 	if (!e)
 		log_info(TAG, "logout queued for the hub");
