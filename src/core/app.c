@@ -45,28 +45,33 @@ static const enum msg_id pickup_msgs[CA_PICKUP__N] = {
 	MSG_PICKUP_ONSITE, MSG_PICKUP_MAIL,
 };
 
+/* Where a text field lives in struct ca_app; 0 for a choice or a number
+ * (offset 0 is the id, never a form field). */
+#define TEXT(f) offsetof(struct ca_app, f)
+
 static const struct {
-	const char *key; /* JSON key */
+	const char *key;   /* JSON key */
 	enum msg_id label; /* form label */
+	size_t text;       /* the text's offset in struct ca_app, 0: not text */
 } fields[CA_F__N] = {
-	[CA_F_COMPANY] = {"company", MSG_F_COMPANY},
-	[CA_F_USCC] = {"uscc", MSG_F_USCC},
-	[CA_F_LEGAL_REP] = {"legal_rep", MSG_F_LEGAL_REP},
-	[CA_F_HANDLER] = {"handler", MSG_F_HANDLER},
-	[CA_F_HANDLER_ID] = {"handler_id", MSG_F_HANDLER_ID},
-	[CA_F_MOBILE] = {"mobile", MSG_F_MOBILE},
-	[CA_F_EMAIL] = {"email", MSG_F_EMAIL},
-	[CA_F_BUSINESS] = {"business", MSG_F_BUSINESS},
-	[CA_F_CERT_TYPE] = {"cert_type", MSG_F_CERT_TYPE},
-	[CA_F_SUB_KEYS] = {"sub_keys", MSG_F_SUB_KEYS},
-	[CA_F_PICKUP] = {"pickup", MSG_F_PICKUP},
-	[CA_F_MAIL_RECIPIENT] = {"mail_recipient", MSG_F_MAIL_RECIPIENT},
-	[CA_F_MAIL_PHONE] = {"mail_phone", MSG_F_MAIL_PHONE},
-	[CA_F_MAIL_ADDRESS] = {"mail_address", MSG_F_MAIL_ADDRESS},
-	[CA_F_MAIL_POSTCODE] = {"mail_postcode", MSG_F_MAIL_POSTCODE},
-	[CA_F_COMMENT] = {"comment", MSG_F_COMMENT},
-	[CA_F_REJECT_REASON] = {"reject_reason", MSG_F_REJECT_REASON},
-	[CA_F_TRACKING_NO] = {"tracking_no", MSG_F_TRACKING_NO},
+	[CA_F_COMPANY] = {"company", MSG_F_COMPANY, TEXT(company)},
+	[CA_F_USCC] = {"uscc", MSG_F_USCC, TEXT(uscc)},
+	[CA_F_LEGAL_REP] = {"legal_rep", MSG_F_LEGAL_REP, TEXT(legal_rep)},
+	[CA_F_HANDLER] = {"handler", MSG_F_HANDLER, TEXT(handler)},
+	[CA_F_HANDLER_ID] = {"handler_id", MSG_F_HANDLER_ID, TEXT(handler_id)},
+	[CA_F_MOBILE] = {"mobile", MSG_F_MOBILE, TEXT(mobile)},
+	[CA_F_EMAIL] = {"email", MSG_F_EMAIL, TEXT(email)},
+	[CA_F_BUSINESS] = {"business", MSG_F_BUSINESS, 0},
+	[CA_F_CERT_TYPE] = {"cert_type", MSG_F_CERT_TYPE, 0},
+	[CA_F_SUB_KEYS] = {"sub_keys", MSG_F_SUB_KEYS, 0},
+	[CA_F_PICKUP] = {"pickup", MSG_F_PICKUP, 0},
+	[CA_F_MAIL_RECIPIENT] = {"mail_recipient", MSG_F_MAIL_RECIPIENT, TEXT(mail_recipient)},
+	[CA_F_MAIL_PHONE] = {"mail_phone", MSG_F_MAIL_PHONE, TEXT(mail_phone)},
+	[CA_F_MAIL_ADDRESS] = {"mail_address", MSG_F_MAIL_ADDRESS, TEXT(mail_address)},
+	[CA_F_MAIL_POSTCODE] = {"mail_postcode", MSG_F_MAIL_POSTCODE, TEXT(mail_postcode)},
+	[CA_F_COMMENT] = {"comment", MSG_F_COMMENT, TEXT(comment)},
+	[CA_F_REJECT_REASON] = {"reject_reason", MSG_F_REJECT_REASON, TEXT(reject_reason)},
+	[CA_F_TRACKING_NO] = {"tracking_no", MSG_F_TRACKING_NO, TEXT(tracking_no)},
 };
 
 void ca_app_init(struct ca_app *app)
@@ -252,27 +257,16 @@ enum msg_id ca_field_msg(enum ca_field f)
 
 const char *ca_field_value(const struct ca_app *a, enum ca_field f, char *buf, size_t n)
 {
+	if ((unsigned)f >= CA_F__N)
+		return "";
+	if (fields[f].text)
+		return (const char *)a + fields[f].text;
 	switch (f) {
-	case CA_F_COMPANY: return a->company;
-	case CA_F_USCC: return a->uscc;
-	case CA_F_LEGAL_REP: return a->legal_rep;
-	case CA_F_HANDLER: return a->handler;
-	case CA_F_HANDLER_ID: return a->handler_id;
-	case CA_F_MOBILE: return a->mobile;
-	case CA_F_EMAIL: return a->email;
 	case CA_F_BUSINESS: return msg(ca_business_msg(a->business));
 	case CA_F_CERT_TYPE: return msg(ca_cert_type_msg(a->cert_type));
-	case CA_F_SUB_KEYS:
+	case CA_F_PICKUP: return msg(ca_pickup_msg(a->pickup));
+	default:
 		snprintf(buf, n, "%d", a->sub_keys);
 		return buf;
-	case CA_F_PICKUP: return msg(ca_pickup_msg(a->pickup));
-	case CA_F_MAIL_RECIPIENT: return a->mail_recipient;
-	case CA_F_MAIL_PHONE: return a->mail_phone;
-	case CA_F_MAIL_ADDRESS: return a->mail_address;
-	case CA_F_MAIL_POSTCODE: return a->mail_postcode;
-	case CA_F_COMMENT: return a->comment;
-	case CA_F_REJECT_REASON: return a->reject_reason;
-	case CA_F_TRACKING_NO: return a->tracking_no;
-	default: return "";
 	}
 }

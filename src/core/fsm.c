@@ -233,9 +233,13 @@ ca_err fsm_apply(struct ca_app *app, enum ca_action a, const char *arg,
 		app->reject_reason[0] = '\0';
 		break;
 	}
-	case CA_ACT_REJECT:
-		err = take_arg(app->reject_reason, sizeof(app->reject_reason), arg,
-			       CA_COMMENT_MAX, CA_F_REJECT_REASON, report);
+	case CA_ACT_REJECT: /* the reason, required */
+	case CA_ACT_SHIP:   /* the tracking number, required */
+		err = a == CA_ACT_REJECT
+		      ? take_arg(app->reject_reason, sizeof(app->reject_reason), arg,
+				 CA_COMMENT_MAX, CA_F_REJECT_REASON, report)
+		      : take_arg(app->tracking_no, sizeof(app->tracking_no), arg,
+				 CA_TRACKING_MAX, CA_F_TRACKING_NO, report);
 		if (err)
 			return err;
 		break;
@@ -246,12 +250,6 @@ ca_err fsm_apply(struct ca_app *app, enum ca_action a, const char *arg,
 		/* Nothing to pay for until the hub has set a price. */
 		if (app->amount_fen <= 0)
 			return CA_ERR_INVALID;
-		break;
-	case CA_ACT_SHIP:
-		err = take_arg(app->tracking_no, sizeof(app->tracking_no), arg,
-			       CA_TRACKING_MAX, CA_F_TRACKING_NO, report);
-		if (err)
-			return err;
 		break;
 	case CA_ACT_HAND_OVER:
 		err = check_arg(arg, true, 18, CA_F_HANDLER_ID, report);

@@ -56,7 +56,8 @@ void api_staff_login(struct http_req *rq, const char *name, const char *pw, bool
 		     struct api_login *out)
 {
 	struct hubcfg *c = &rq->hub->cfg;
-	int64_t now = vclock_now_ms(), since = now - (int64_t)c->login_fail_window_min * 60000;
+	int64_t window = (int64_t)c->login_fail_window_min * 60000;
+	int64_t now = vclock_now_ms(), since = now - window, free_n = 0, free_a = 0;
 	struct hubdb_staff *st = &out->st;
 	char kn[64], ka[64];
 	int nn = 0, na = 0;
@@ -72,14 +73,19 @@ void api_staff_login(struct http_req *rq, const char *name, const char *pw, bool
 		return;
 	}
 	throttle_keys(name, rq->addr, kn, ka);
-	if (hubdb_login_failures(rq->hub->db, kn, since, &nn) ||
-	    hubdb_login_failures(rq->hub->db, ka, since, &na)) {
+	if (hubdb_login_failures(rq->hub->db, kn, since, c->login_fail_account, &nn, &free_n) ||
+	    hubdb_login_failures(rq->hub->db, ka, since, c->login_fail_address, &na, &free_a)) {
 		out->status = 500;
 		return;
 	}
 	if (nn >= c->login_fail_account || na >= c->login_fail_address) {
+		/* Until enough of the counted failures have left the window. */
+		int64_t free_at = free_n > free_a ? free_n : free_a;
+
 		out->status = 429;
-		out->retry_after_s = c->login_fail_window_min * 60;
+		out->retry_after_s = (int)((free_at + window - now + 999) / 1000);
+		if (out->retry_after_s < 1)
+			out->retry_after_s = 1;
 		log_warn(TAG, "login of %s from %s refused: %d failures of the account, %d of "
 			 "the address in %d min", name, rq->addr, nn, na, c->login_fail_window_min);
 		return;
@@ -156,7 +162,7 @@ static void login(struct http_req *rq, struct http_resp *rs)
 		break;
 	case 429:
 		http_error(rs, 429, "too_many", "too many failed logins: wait %d minutes",
-			   l->retry_after_s / 60);
+			   (l->retry_after_s + 59) / 60);
 		rs->retry_after = l->retry_after_s;
 		break;
 	default:

@@ -250,7 +250,7 @@ static void login_post(struct http_req *rq, struct http_resp *rs)
 		/* http_redirect keeps the cookie: it sets only status and Location. */
 		break;
 	case 429:
-		msg_format(why, sizeof(why), MSG_CON_SIGN_IN_WAIT, l->retry_after_s / 60);
+		msg_format(why, sizeof(why), MSG_CON_SIGN_IN_WAIT, (l->retry_after_s + 59) / 60);
 		sign_in_page(rq, rs, 429, why, n);
 		rs->retry_after = l->retry_after_s;
 		break;

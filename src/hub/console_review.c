@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/codec.h"
+#include "core/cst.h"
 #include "core/fsm.h"
 #include "core/mask.h"
 #include "core/utf8.h"
@@ -356,6 +357,16 @@ static void act_forms(struct page *p, const struct ca_app *a)
 	}
 }
 
+/* One row of the fields table: the label, the value (escaped). */
+static void field_row(struct page *p, enum msg_id label, const char *value)
+{
+	page_raw(p, "<tr><th>");
+	page_msg(p, label);
+	page_raw(p, "</th><td>");
+	page_text(p, value);
+	page_raw(p, "</td></tr>\n");
+}
+
 /* The application page of id, with notice text (an error when bad). */
 static void app_page(struct http_req *rq, struct http_resp *rs, const char *id, int status,
 		     const char *notice, bool bad)
@@ -404,35 +415,22 @@ static void app_page(struct http_req *rq, struct http_resp *rs, const char *id, 
 		page_msg(&p, MSG_CON_PICKUP_CODE);
 		page_raw(&p, " <b>%s</b>", code);
 	}
-	page_raw(&p, "</p>\n<div class=\"cols\"><div>\n<table class=\"fields\">"
-		 "<tr><th>");
-	page_msg(&p, MSG_CON_APP_NO);
-	page_raw(&p, "</th><td>%s</td></tr>\n", a->id);
+	page_raw(&p, "</p>\n<div class=\"cols\"><div>\n<table class=\"fields\">");
+	field_row(&p, MSG_CON_APP_NO, a->id);
 	for (f = 0; f < CA_F__N; f++) {
 		const char *v = ca_field_value(a, (enum ca_field)f, buf, sizeof(buf));
 
 		if (!*v && (f == CA_F_REJECT_REASON || f == CA_F_TRACKING_NO ||
 			    (f >= CA_F_MAIL_RECIPIENT && f <= CA_F_MAIL_POSTCODE)))
 			continue;
-		page_raw(&p, "<tr><th>");
-		page_msg(&p, ca_field_msg((enum ca_field)f));
-		page_raw(&p, "</th><td>");
-		page_text(&p, v);
-		page_raw(&p, "</td></tr>\n");
+		field_row(&p, ca_field_msg((enum ca_field)f), v);
 	}
-	page_raw(&p, "<tr><th>");
-	page_msg(&p, MSG_CON_CREATED_AT);
-	page_raw(&p, "</th><td>");
-	page_time(&p, a->created_ms);
-	page_raw(&p, "</td></tr>\n<tr><th>");
-	page_msg(&p, MSG_CON_UPDATED);
-	page_raw(&p, "</th><td>");
-	page_time(&p, a->updated_ms);
-	page_raw(&p, "</td></tr>\n<tr><th>");
-	page_msg(&p, MSG_CON_KIOSK);
-	page_raw(&p, "</th><td>");
-	page_text(&p, a->kiosk_id);
-	page_raw(&p, "</td></tr>\n</table>\n</div><div>\n");
+	field_row(&p, MSG_CON_CREATED_AT, ca_cst_format(a->created_ms, "%Y-%m-%d %H:%M", buf,
+							sizeof(buf)));
+	field_row(&p, MSG_CON_UPDATED, ca_cst_format(a->updated_ms, "%Y-%m-%d %H:%M", buf,
+						     sizeof(buf)));
+	field_row(&p, MSG_CON_KIOSK, a->kiosk_id);
+	page_raw(&p, "</table>\n</div><div>\n");
 	act_forms(&p, a);
 	page_raw(&p, "</div></div>\n<h2>");
 	page_msg(&p, MSG_CON_HISTORY);

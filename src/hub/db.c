@@ -1010,15 +1010,9 @@ ca_err hubdb_nonce_use(struct hubdb *h, const char *device, const char *nonce, i
 
 /* ---- SMS codes, sessions, bindings ---- */
 
-/*
- * How many rows one statement counts (?1 key, ?2 kind, ?3 since), and, when
- * they are limit or more, the at_s of the row whose leaving the window brings
- * them under limit: the (count - limit + 1)-th oldest, found by nth_sql
- * (the same rows ordered by at_s, ?4 the offset). Under the caller's lock.
- */
-static ca_err window_count(struct hubdb *h, const char *count_sql, const char *nth_sql,
-			   const char *key, const char *kind, int64_t since_s, int limit,
-			   int *count, int64_t *free_at_s)
+ca_err db_window_count(struct hubdb *h, const char *count_sql, const char *nth_sql,
+		       const char *key, const char *kind, int64_t since_s, int limit,
+		       int *count, int64_t *free_at_s)
 {
 	sqlite3_stmt *s;
 	ca_err e;
@@ -1054,7 +1048,7 @@ ca_err hubdb_sms_sends(struct hubdb *h, const char *phone, int64_t since_s, int 
 {
 	IN_TX(h);
 	/* sms_sends has no kind: ?2 is bound to '' and only checked for it. */
-	return window_count(h, "SELECT count(*) FROM sms_sends WHERE phone = ?1 AND ?2 = ''"
+	return db_window_count(h, "SELECT count(*) FROM sms_sends WHERE phone = ?1 AND ?2 = ''"
 			    " AND at_s > ?3",
 			    "SELECT at_s FROM sms_sends WHERE phone = ?1 AND ?2 = '' AND at_s > ?3"
 			    " ORDER BY at_s LIMIT 1 OFFSET ?4",
@@ -1092,7 +1086,7 @@ ca_err hubdb_event_count(struct hubdb *h, const char *device, enum hubdb_event e
 			 int64_t since_s, int limit, int *count, int64_t *free_at_s)
 {
 	IN_TX(h);
-	return window_count(h, "SELECT count(*) FROM device_events WHERE device = ?1"
+	return db_window_count(h, "SELECT count(*) FROM device_events WHERE device = ?1"
 			    " AND kind = ?2 AND at_s > ?3",
 			    "SELECT at_s FROM device_events WHERE device = ?1 AND kind = ?2"
 			    " AND at_s > ?3 ORDER BY at_s LIMIT 1 OFFSET ?4",

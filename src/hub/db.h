@@ -527,8 +527,11 @@ ca_err hubdb_ssn_seen(struct hubdb *db, const char *sid_hash, int64_t now_ms);
 ca_err hubdb_ssn_end(struct hubdb *db, const char *sid_hash);
 ca_err hubdb_ssn_end_all(struct hubdb *db, const char *name);
 
-/* Failed logins under key ("name:NAME", "addr:ADDR") since since_ms. */
-ca_err hubdb_login_failures(struct hubdb *db, const char *key, int64_t since_ms, int *n);
+/* Failed logins under key ("name:NAME", "addr:ADDR") after since_ms into
+ * *n; when they are limit or more, *free_at_ms is the time of the one
+ * whose leaving the window brings them under limit. */
+ca_err hubdb_login_failures(struct hubdb *db, const char *key, int64_t since_ms, int limit,
+			    int *n, int64_t *free_at_ms);
 /* Count a failed login under key (failures older than keep_ms go). */
 ca_err hubdb_login_failed(struct hubdb *db, const char *key, int64_t now_ms, int64_t keep_ms);
 /* Forget the failures under key (after a successful login). */

@@ -89,6 +89,17 @@ ca_err db_run_sql(struct hubdb *h, const char *what, const char *sql, const char
 /* Parse text column col as JSON (a new reference, NULL on failure). */
 json_t *db_col_json(sqlite3_stmt *s, int col);
 
+/*
+ * How many rows one statement counts (?1 key, ?2 kind, ?3 since), and, when
+ * they are limit or more, the time of the row whose leaving the window
+ * brings them under limit: the (count - limit + 1)-th oldest, found by
+ * nth_sql (the same rows ordered by time, ?4 the offset). The unit of the
+ * times is the table's. Under the caller's lock.
+ */
+ca_err db_window_count(struct hubdb *h, const char *count_sql, const char *nth_sql,
+		       const char *key, const char *kind, int64_t since_s, int limit,
+		       int *count, int64_t *free_at_s);
+
 /* One row of a db_rows_json() query as a JSON value (a new reference), or
  * NULL to leave the row out. */
 typedef json_t *(*row_json_fn)(sqlite3_stmt *s);

@@ -212,24 +212,18 @@ ca_err hubdb_ssn_end_all(struct hubdb *h, const char *name)
 
 /* ---- the login throttle ---- */
 
-ca_err hubdb_login_failures(struct hubdb *h, const char *key, int64_t since_ms, int *n)
+ca_err hubdb_login_failures(struct hubdb *h, const char *key, int64_t since_ms, int limit,
+			    int *n, int64_t *free_at_ms)
 {
-	sqlite3_stmt *s;
 	ca_err e;
-	int rc;
 
-	*n = 0;
 	db_lock(h);
-	e = db_prep(h, &s, "SELECT count(*) FROM login_failures WHERE key = ?1 AND at_ms >= ?2",
-		    "ti", key, since_ms);
-	if (!e) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
-			*n = sqlite3_column_int(s, 0);
-		else
-			e = db_fail(h, rc, "count failed logins");
-		db_done(h, s);
-	}
+	/* login_failures has no kind: ?2 is bound to '' and only checked for it. */
+	e = db_window_count(h, "SELECT count(*) FROM login_failures WHERE key = ?1 AND ?2 = ''"
+			    " AND at_ms > ?3",
+			    "SELECT at_ms FROM login_failures WHERE key = ?1 AND ?2 = ''"
+			    " AND at_ms > ?3 ORDER BY at_ms LIMIT 1 OFFSET ?4",
+			    key, "", since_ms, limit, n, free_at_ms);
 	db_unlock(h);
 	return e;
 }

@@ -1,12 +1,14 @@
 /*
  * test_app.c - the record's defaults, normalisation of typed input, the
- * glossary identifiers and the message catalog.
+ * glossary identifiers, the message catalog, and a field's value as staff
+ * read it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +17,7 @@
 #include "core/cst.h"
 #include "core/err.h"
 #include "core/msg.h"
+#include "../fixture.h"
 #include "../support/idcheck.h"
 
 static void test_init_gives_fresh_draft_defaults(void **ctx)
@@ -214,6 +217,36 @@ static void test_pickup_slot_labels(void **ctx)
 	assert_int_equal(ca_pickup_slot("1", 0), 0);
 }
 
+/* What staff read for each field: the stored text, a choice's label, the
+ * sub-key count; every field has a label. */
+static void test_field_values_as_a_person_reads_them(void **ctx)
+{
+	struct ca_app a;
+	char buf[32];
+	int f;
+
+	(void)ctx;
+	fixture_app(&a);
+	snprintf(a.mail_address, sizeof(a.mail_address), "江苏省苏州市干将西路 1 号");
+	snprintf(a.tracking_no, sizeof(a.tracking_no), "SF1234567890");
+	a.sub_keys = 3;
+	a.pickup = CA_PICKUP_MAIL;
+	assert_string_equal(ca_field_value(&a, CA_F_COMPANY, buf, sizeof(buf)), a.company);
+	assert_string_equal(ca_field_value(&a, CA_F_HANDLER_ID, buf, sizeof(buf)), a.handler_id);
+	assert_string_equal(ca_field_value(&a, CA_F_MAIL_ADDRESS, buf, sizeof(buf)),
+			    "江苏省苏州市干将西路 1 号");
+	assert_string_equal(ca_field_value(&a, CA_F_TRACKING_NO, buf, sizeof(buf)), "SF1234567890");
+	assert_string_equal(ca_field_value(&a, CA_F_PICKUP, buf, sizeof(buf)), "邮寄取锁");
+	assert_string_equal(ca_field_value(&a, CA_F_BUSINESS, buf, sizeof(buf)),
+			    msg(ca_business_msg(a.business)));
+	assert_string_equal(ca_field_value(&a, CA_F_CERT_TYPE, buf, sizeof(buf)),
+			    msg(ca_cert_type_msg(a.cert_type)));
+	assert_string_equal(ca_field_value(&a, CA_F_SUB_KEYS, buf, sizeof(buf)), "3");
+	assert_string_equal(ca_field_value(&a, CA_F__N, buf, sizeof(buf)), "");
+	for (f = 0; f < CA_F__N; f++)
+		assert_true(strlen(msg(ca_field_msg((enum ca_field)f))) > 0);
+}
+
 static void test_msg_format_fills_the_number(void **ctx)
 {
 	char buf[64];
@@ -282,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_dispense_fault_texts),
 		cmocka_unit_test(test_pickup_code_is_stable),
 		cmocka_unit_test(test_pickup_slot_labels),
+		cmocka_unit_test(test_field_values_as_a_person_reads_them),
 		cmocka_unit_test(test_msg_format_fills_the_number),
 		cmocka_unit_test(test_error_descriptions),
 	};

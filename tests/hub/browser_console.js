@@ -37,26 +37,14 @@
 
 const fs = require('fs');
 const path = require('path');
-const { createRequire } = require('module');
 
-const CHROMIUM = process.env.CA_CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT_MS = 20000;
+const { fail, launch, TIMEOUT_MS } = require('./browser')('browser_console');
 const env = (k) => {
 	const v = process.env[k];
 	if (!v)
 		fail(`${k} is not set`);
 	return v;
 };
-
-function fail(msg) {
-	process.stderr.write(`browser_console: FAIL: ${msg}\n`);
-	process.exit(1);
-}
-
-function skip(msg) {
-	process.stderr.write(`browser_console: SKIP: chromium cannot run here: ${msg}\n`);
-	process.exit(77);
-}
 
 function say(msg) {
 	process.stdout.write(`browser_console: ${msg}\n`);
@@ -269,27 +257,7 @@ async function main() {
 	if (!action)
 		fail('usage: browser_console.js ACTION ARGS... (see the top of the file)');
 	actionName = action;
-	const req = createRequire(path.join(__dirname, '../../tools/browser/package.json'));
-	let puppeteer;
-	try {
-		puppeteer = req('puppeteer-core');
-	} catch (e) {
-		fail(`puppeteer-core is not installed in tools/browser (make installs it): ${e.message}`);
-	}
-	if (!fs.existsSync(CHROMIUM))
-		skip(`${CHROMIUM} is not installed`);
-	const launchArgs = ['--headless=new', '--disable-gpu', '--no-first-run',
-		'--disable-dev-shm-usage', '--user-data-dir=' + env('CONSOLE_PROFILE'),
-		'--ignore-certificate-errors-spki-list=' + env('CONSOLE_SPKI'), '--lang=zh-CN'];
-	if (process.getuid && process.getuid() === 0)
-		launchArgs.push('--no-sandbox'); // chromium refuses to run as root with its sandbox
-	let browser;
-	try {
-		browser = await puppeteer.launch({ executablePath: CHROMIUM, args: launchArgs,
-			headless: true, timeout: TIMEOUT_MS });
-	} catch (e) {
-		skip(e.message.split('\n')[0]);
-	}
+	const browser = await launch(env('CONSOLE_PROFILE'), env('CONSOLE_SPKI'), ['--lang=zh-CN']);
 	try {
 		const page = await browser.newPage();
 		page.setDefaultTimeout(TIMEOUT_MS);

@@ -19,48 +19,14 @@
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
-const { createRequire } = require('module');
 
-const CHROMIUM = process.env.CA_CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT_MS = 15000;
-
-function fail(msg) {
-	process.stderr.write(`browser_invoice: FAIL: ${msg}\n`);
-	process.exit(1);
-}
-
-function skip(msg) {
-	process.stderr.write(`browser_invoice: SKIP: chromium cannot run here: ${msg}\n`);
-	process.exit(77);
-}
+const { fail, launch, TIMEOUT_MS } = require('./browser')('browser_invoice');
 
 async function main() {
 	const [url, company, amount, dir, spki] = process.argv.slice(2);
 	if (!url || !company || !amount || !dir)
 		fail('usage: browser_invoice.js URL COMPANY AMOUNT DIR [SPKI]');
-	const req = createRequire(path.join(__dirname, '../../tools/browser/package.json'));
-	let puppeteer;
-	try {
-		puppeteer = req('puppeteer-core');
-	} catch (e) {
-		fail(`puppeteer-core is not installed in tools/browser (make installs it): ${e.message}`);
-	}
-	if (!fs.existsSync(CHROMIUM))
-		skip(`${CHROMIUM} is not installed`);
-
-	const args = ['--headless=new', '--disable-gpu', '--no-first-run',
-		'--disable-dev-shm-usage', '--user-data-dir=' + path.join(dir, 'profile')];
-	if (process.getuid && process.getuid() === 0)
-		args.push('--no-sandbox'); // chromium refuses to run as root with its sandbox
-	if (spki)
-		args.push('--ignore-certificate-errors-spki-list=' + spki);
-	let browser;
-	try {
-		browser = await puppeteer.launch({ executablePath: CHROMIUM, args,
-			headless: true, timeout: TIMEOUT_MS });
-	} catch (e) {
-		skip(e.message.split('\n')[0]);
-	}
+	const browser = await launch(path.join(dir, 'profile'), spki);
 	try {
 		await run(browser, url, company, amount, dir);
 	} finally {

@@ -154,6 +154,70 @@ static void test_invoice_keys_defaults_and_checks(void **ctx)
 	assert_err_has(err, invoice_errors);
 }
 
+/* What the bad [console] section below is told, line by line. */
+static const char *const console_errors[] = {
+	":15: [console] listen: 'everywhere' is not an IPv4 or IPv6 address",
+	":16: [console] port: 70000 is out of range 0..65535",
+	":17: [console] idle_minutes: 4 is out of range 5..240",
+	":18: [console] session_hours: 25 is out of range 1..24",
+	":19: [console] token_days: 0 is out of range 1..365",
+	":20: [console] account_failures: 2 is out of range 3..100",
+	":21: [console] address_failures: 10001 is out of range 5..10000",
+	":22: [console] failure_window_minutes: 1441 is out of range 1..1440",
+	"[console] cert and key go together",
+	NULL,
+};
+
+/* The staff console's keys (docs/console.md): defaults, both ends of each
+ * range, every bad value at its line, a certificate without its key, and
+ * never the kiosks' port on the kiosks' address. */
+static void test_console_keys_defaults_and_checks(void **ctx)
+{
+	char err[4096];
+	struct hubcfg c;
+
+	(void)ctx;
+	assert_int_equal(load_around("", "", &c, err, sizeof(err)), CA_OK);
+	assert_string_equal(c.console_listen, "127.0.0.1");
+	assert_int_equal(c.console_port, 8444);
+	assert_string_equal(c.console_cert, "");
+	assert_int_equal(c.console_idle_min, 30);
+	assert_int_equal(c.console_session_h, 12);
+	assert_int_equal(c.staff_token_days, 30);
+	assert_int_equal(c.login_fail_account, 5);
+	assert_int_equal(c.login_fail_address, 30);
+	assert_int_equal(c.login_fail_window_min, 15);
+	/* The low ends, then the high ends, are allowed. */
+	assert_int_equal(load_around("", "[console]\nlisten = ::1\nport = 0\nidle_minutes = 5\n"
+				     "session_hours = 1\ntoken_days = 1\naccount_failures = 3\n"
+				     "address_failures = 5\nfailure_window_minutes = 1\n", &c, err,
+				     sizeof(err)), CA_OK);
+	assert_string_equal(c.console_listen, "::1");
+	assert_int_equal(c.console_idle_min, 5);
+	assert_int_equal(c.login_fail_address, 5);
+	assert_int_equal(load_around("", "[console]\nport = 65535\nidle_minutes = 240\n"
+				     "session_hours = 24\ntoken_days = 365\naccount_failures = 100\n"
+				     "address_failures = 10000\nfailure_window_minutes = 1440\n"
+				     "cert = /etc/ca-hub/console.pem\nkey = /etc/ca-hub/console.key\n",
+				     &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(c.staff_token_days, 365);
+	assert_int_equal(c.login_fail_window_min, 1440);
+	assert_string_equal(c.console_key, "/etc/ca-hub/console.key");
+	/* One past each end, every one reported at its line. */
+	assert_int_equal(load_around("", "[console]\nlisten = everywhere\nport = 70000\n"
+				     "idle_minutes = 4\nsession_hours = 25\ntoken_days = 0\n"
+				     "account_failures = 2\naddress_failures = 10001\n"
+				     "failure_window_minutes = 1441\ncert = /etc/ca-hub/console.pem\n",
+				     &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_err_has(err, console_errors);
+	/* Not the kiosks' listener; another address or port is fine. */
+	assert_int_equal(load_around("[hub]\nport = 9000\n", "[console]\nport = 9000\n", &c, err,
+				     sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, "[console] port 9000 is the port the kiosks use"));
+	assert_int_equal(load_around("[hub]\nport = 9000\n", "[console]\nport = 9000\n"
+				     "listen = 127.0.0.2\n", &c, err, sizeof(err)), CA_OK);
+}
+
 /* What the bad [limits] section below is told, line by line. */
 static const char *const limits_errors[] = {
 	":15: [limits] device_sms_per_hour: 0 is out of range",
@@ -293,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_price_is_integer_fen_per_key),
 		cmocka_unit_test(test_invoice_keys_defaults_and_checks),
 		cmocka_unit_test(test_limits_keys_defaults_and_checks),
+		cmocka_unit_test(test_console_keys_defaults_and_checks),
 		cmocka_unit_test(test_binding_days_default_and_range),
 		cmocka_unit_test(test_bad_value_quoted_by_whole_characters),
 		cmocka_unit_test(test_each_bad_line_reported_once),

@@ -140,31 +140,10 @@ static void approved_app(struct ca_app *a, const char *phone)
 /* Pay app_id through the simulator and wait until the hub knows it. */
 static void pay(const char *session, const char *app_id)
 {
-	char body[200], target[80], no[PAY_TRADE_NO_MAX + 1], out[512];
-	int waited = 0;
-	long st;
-	json_t *j;
+	struct hubproc_req q = { .device = DEV, .secret = hall.secret, .ts_offset = clock_offset,
+				 .session = session };
 
-	snprintf(body, sizeof(body), "{\"app_id\":\"%s\",\"method\":\"wechat\"}", app_id);
-	j = req(session, false, "POST", "/v1/pay/orders", body, &st);
-	assert_int_equal(st, 200);
-	snprintf(no, sizeof(no), "%s", jstr(j, "out_trade_no"));
-	json_decref(j);
-	assert_int_equal(hubproc_ctl(hub, out, sizeof(out), "pay", no, (char *)NULL), 0);
-	snprintf(target, sizeof(target), "/v1/pay/orders/%s", no);
-	for (;;) {
-		bool paid;
-
-		j = req(session, false, "GET", target, NULL, &st);
-		assert_int_equal(st, 200);
-		paid = !strcmp(jstr(j, "trade_state"), "SUCCESS");
-		json_decref(j);
-		if (paid)
-			return;
-		assert_true(waited < 8000);
-		ca_sleep_ms(50);
-		waited += 50;
-	}
+	assert_int_equal(hubcall_pay(hub, &q, app_id), 0);
 }
 
 /* Staff issue the invoice of app_id. */

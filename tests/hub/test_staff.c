@@ -194,35 +194,11 @@ static void paid(const char *id)
 {
 	struct hubproc_req q = { .device = hall.id, .secret = hall.secret,
 				 .ts_offset = clock_offset };
-	char session[65], body[120], target[80], no[40];
-	int waited = 0;
-	long st;
-	json_t *j;
+	char session[65];
 
 	assert_int_equal(hubcall_login(&hub, &q, PHONE, session), 0);
 	q.session = session;
-	snprintf(body, sizeof(body), "{\"app_id\":\"%s\",\"method\":\"wechat\"}", id);
-	j = hubcall_json(&hub, &q, "POST", "/v1/pay/orders", body, &st);
-	assert_int_equal(st, 200);
-	snprintf(no, sizeof(no), "%s", json_string_value(json_object_get(j, "out_trade_no")));
-	json_decref(j);
-	snprintf(target, sizeof(target), "/v1/admin/pay/%s", no);
-	assert_int_equal(api_st(hub.token, "POST", target, NULL), 200);
-	/* The kiosk asks until the hub has heard of the payment. */
-	snprintf(target, sizeof(target), "/v1/pay/orders/%s", no);
-	for (;;) {
-		bool done;
-
-		j = hubcall_json(&hub, &q, "GET", target, NULL, &st);
-		assert_int_equal(st, 200);
-		done = !strcmp(jstr(j, "trade_state"), "SUCCESS");
-		json_decref(j);
-		if (done)
-			break;
-		assert_true(waited < 8000);
-		ca_sleep_ms(50);
-		waited += 50;
-	}
+	assert_int_equal(hubcall_pay(&hub, &q, id), 0);
 	assert_string_equal(state_of(id), "approved/paid/onsite");
 }
 
@@ -628,6 +604,17 @@ static void test_logins_are_throttled(void **state)
 	for (i = 0; i < 3; i++)
 		assert_int_equal(api_login(CLERK, "not-the-password", tok), 401);
 	assert_int_equal(api_login(CLERK, CLERK_PW, tok), 429);
+	{
+		/* Retry-After: when the oldest counted failure leaves the minute. */
+		struct hubproc_req q = { 0 };
+		struct hubproc_resp r;
+
+		hubproc_request(&hub, &q, "POST", "/v1/admin/login", "{\"name\":\"" CLERK
+				"\",\"password\":\"" CLERK_PW "\"}", &r);
+		free(r.body);
+		assert_int_equal(r.status, 429);
+		assert_true(r.retry_after >= 1 && r.retry_after <= 60);
+	}
 	assert_int_equal(api_login(REVIEWER, REVIEWER_PW, tok), 200); /* another account */
 	assert_int_equal(hubcall_advance(&hub, 61, &clock_offset), 0);
 	assert_int_equal(api_login(CLERK, CLERK_PW, tok), 200);
@@ -657,32 +644,34 @@ static void test_logins_are_throttled(void **state)
 	}
 }
 
+/* The status of the queue page for cookie, s seconds of the hub's clock
+ * later. */
+static long review_after(const char *cookie, int64_t s)
+{
+	struct hubproc_resp r;
+
+	assert_int_equal(hubcall_advance(&hub, s, &clock_offset), 0);
+	con(cookie, "GET", "/review", NULL, &r);
+	free(r.body);
+	return r.status;
+}
+
 /* A console session ends after 30 idle minutes and after 12 hours in any
  * case; a ca-hubctl token after its days (the tests' hub: 365). */
 static void test_sessions_and_tokens_expire_on_the_clock(void **state)
 {
 	char cookie[100], tok[65];
-	struct hubproc_resp r;
 	int i;
 
 	(void)state;
 	assert_int_equal(con_login(REVIEWER, REVIEWER_PW, cookie), 303);
-	assert_int_equal(hubcall_advance(&hub, 29 * 60, &clock_offset), 0);
-	assert_int_equal(con(cookie, "GET", "/review", NULL, &r), 200);
-	free(r.body);
-	assert_int_equal(hubcall_advance(&hub, 31 * 60, &clock_offset), 0);
-	assert_int_equal(con(cookie, "GET", "/review", NULL, &r), 303);
-	free(r.body);
+	assert_int_equal(review_after(cookie, 29 * 60), 200);
+	assert_int_equal(review_after(cookie, 31 * 60), 303);
 	/* Used every 20 minutes, it still ends at 12 hours. */
 	assert_int_equal(con_login(REVIEWER, REVIEWER_PW, cookie), 303);
-	for (i = 0; i < 35; i++) {
-		assert_int_equal(hubcall_advance(&hub, 20 * 60, &clock_offset), 0);
-		assert_int_equal(con(cookie, "GET", "/review", NULL, &r), 200);
-		free(r.body);
-	}
-	assert_int_equal(hubcall_advance(&hub, 20 * 60, &clock_offset), 0);
-	assert_int_equal(con(cookie, "GET", "/review", NULL, &r), 303);
-	free(r.body);
+	for (i = 0; i < 35; i++)
+		assert_int_equal(review_after(cookie, 20 * 60), 200);
+	assert_int_equal(review_after(cookie, 20 * 60), 303);
 	assert_int_equal(api_login(REVIEWER, REVIEWER_PW, tok), 200);
 	assert_int_equal(hubcall_advance(&hub, 364 * 86400, &clock_offset), 0);
 	assert_int_equal(api_st(tok, "GET", "/v1/admin/apps", NULL), 200);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/codec.h"
 #include "core/uuid.h"
 
@@ -130,6 +131,49 @@ int hubcall_login(struct hubproc *hp, const struct hubproc_req *q, const char *p
 		return -1;
 	}
 	return 0;
+}
+
+int hubcall_pay(struct hubproc *hp, const struct hubproc_req *q, const char *app_id)
+{
+	struct hubproc_req staff = { .bearer = hp->token };
+	char body[120], target[80], no[40] = "";
+	int waited = 0;
+	long st;
+	json_t *j;
+
+	snprintf(body, sizeof(body), "{\"app_id\":\"%s\",\"method\":\"wechat\"}", app_id);
+	j = hubcall_json(hp, q, "POST", "/v1/pay/orders", body, &st);
+	if (st == 200 && json_is_string(json_object_get(j, "out_trade_no")))
+		snprintf(no, sizeof(no), "%s", json_string_value(json_object_get(j, "out_trade_no")));
+	json_decref(j);
+	if (!no[0]) {
+		fprintf(stderr, "hubcall_pay: no order for %s (%ld)\n", app_id, st);
+		return -1;
+	}
+	snprintf(target, sizeof(target), "/v1/admin/pay/%s", no);
+	json_decref(hubcall_json(hp, &staff, "POST", target, NULL, &st));
+	if (st != 200) {
+		fprintf(stderr, "hubcall_pay: the simulator refused to pay %s (%ld)\n", no, st);
+		return -1;
+	}
+	snprintf(target, sizeof(target), "/v1/pay/orders/%s", no);
+	for (;;) {
+		bool paid;
+
+		j = hubcall_json(hp, q, "GET", target, NULL, &st);
+		paid = st == 200 && json_is_string(json_object_get(j, "trade_state")) &&
+		       !strcmp(json_string_value(json_object_get(j, "trade_state")), "SUCCESS");
+		json_decref(j);
+		if (paid)
+			return 0;
+		if (st != 200 || waited >= 8000) {
+			fprintf(stderr, "hubcall_pay: %s not paid at the hub after %d ms (%ld)\n", no,
+				waited, st);
+			return -1;
+		}
+		ca_sleep_ms(50);
+		waited += 50;
+	}
 }
 
 int hubcall_advance(struct hubproc *hp, int64_t s, int64_t *offset)

@@ -71,6 +71,12 @@ json_t *hubcall_admin(struct hubproc *hp, const char *method, const char *target
 int hubcall_login(struct hubproc *hp, const struct hubproc_req *q, const char *phone,
 		  char token[65]);
 
+/* The customer pays application app_id (approved) by WeChat: an order
+ * made as the kiosk of q with q's X-CA-Session, paid through the
+ * simulator as staff (hp->token), then asked as the kiosk asks until the
+ * hub says SUCCESS (at most 8 s). 0, or -1 with a line on stderr. */
+int hubcall_pay(struct hubproc *hp, const struct hubproc_req *q, const char *app_id);
+
 /* Move hp's virtual clock s seconds forward (ca-hubctl clock advance);
  * *offset grows by s (what the test adds to its timestamps). */
 int hubcall_advance(struct hubproc *hp, int64_t s, int64_t *offset);
