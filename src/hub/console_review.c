@@ -379,7 +379,7 @@ static void app_page(struct http_req *rq, struct http_resp *rs, const char *id, 
 	struct hubdb *db = rq->hub->db;
 	struct ca_app *a = malloc(sizeof(*a));
 	json_t *hist = NULL, *recs = NULL, *pickup = NULL, *invoice = NULL;
-	char buf[32], code[7];
+	char buf[32], code[7], masked[MASK_BUF];
 	struct page p;
 	ca_err e;
 	int f;
@@ -423,6 +423,10 @@ static void app_page(struct http_req *rq, struct http_resp *rs, const char *id, 
 		if (!*v && (f == CA_F_REJECT_REASON || f == CA_F_TRACKING_NO ||
 			    (f >= CA_F_MAIL_RECIPIENT && f <= CA_F_MAIL_POSTCODE)))
 			continue;
+		/* The counter checks the ID card against the number the hub
+		 * holds: a clerk sees only its ends, never a number to copy. */
+		if (f == CA_F_HANDLER_ID && !(rq->who.roles & STAFF_REVIEW))
+			v = mask_id(v, masked, sizeof(masked));
 		field_row(&p, ca_field_msg((enum ca_field)f), v);
 	}
 	field_row(&p, MSG_CON_CREATED_AT, ca_cst_format(a->created_ms, "%Y-%m-%d %H:%M", buf,

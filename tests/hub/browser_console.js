@@ -30,6 +30,8 @@
 //   audit WHO:WHAT...       the 审计 page lists, for each pair, a line by
 //                           display name WHO whose action reads WHAT
 //   pages PATH...           a screenshot of each page (200)
+//   tablet PATH...          the same on a 10-inch tablet held upright
+//                           (800x1280): no page wider than the screen
 //
 // Exit status: 0 every check held; 1 a check failed (the reason on stderr);
 // 77 chromium cannot run on this machine (the reason on stderr: skip).
@@ -252,6 +254,20 @@ async function pages(page, paths) {
 	}
 }
 
+async function tablet(page, paths) {
+	await page.setViewport({ width: 800, height: 1280, deviceScaleFactor: 1 });
+	for (const p of paths) {
+		const resp = await open(page, p);
+		if (!resp || resp.status() !== 200)
+			fail(`${p}: status ${resp ? resp.status() : 'none'}`);
+		const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+		if (wide > 800)
+			fail(`${p} is ${wide} px wide on an 800 px screen`);
+		await shot(page, `tablet${p.replace(/[/?=&]/g, '-')}`);
+	}
+	say(`${paths.join(' ')} fit an 800 px wide tablet`);
+}
+
 async function main() {
 	const [action, ...args] = process.argv.slice(2);
 	if (!action)
@@ -273,6 +289,7 @@ async function main() {
 		case 'signed-out': await signedOut(page, args[0]); break;
 		case 'audit': await audit(page, args); break;
 		case 'pages': await pages(page, args); break;
+		case 'tablet': await tablet(page, args); break;
 		default: fail(`unknown action ${action}`);
 		}
 	} finally {

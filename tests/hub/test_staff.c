@@ -493,6 +493,87 @@ static void test_disable_and_password_end_sessions(void **state)
 			 404);
 }
 
+/* The application listing: the longest waiting first, a page at a time
+ * through the cursor it answers, searched by company, USCC, phone or id. */
+static void test_listing_pages_oldest_first_and_searches(void **state)
+{
+	char target[200], *ids[3];
+	struct ca_app a[3];
+	json_t *j, *apps;
+	long st;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		submitted(&a[i]);
+		ids[i] = a[i].id;
+	}
+	/* Everything pending, oldest change first; ours are the newest 3. */
+	j = api(hub.token, "GET", "/v1/admin/apps?status=pending_review&limit=500", NULL, &st);
+	assert_int_equal(st, 200);
+	apps = json_object_get(j, "apps");
+	assert_true(json_array_size(apps) >= 3);
+	for (i = 0; i < 3; i++)
+		assert_string_equal(jstr(json_array_get(apps, json_array_size(apps) - 3 + i), "id"),
+				    ids[i]);
+	for (i = 1; i < (int)json_array_size(apps); i++)
+		assert_true(json_integer_value(json_object_get(json_array_get(apps, i - 1),
+				"updated_ms")) <= json_integer_value(json_object_get(
+				json_array_get(apps, i), "updated_ms")));
+	assert_true(json_is_null(json_object_get(j, "next")));
+	json_decref(j);
+	/* Pages of one: each cursor leads to the next, none twice. */
+	{
+		int seen = 0, mine = 0;
+
+		snprintf(target, sizeof(target), "/v1/admin/apps?status=pending_review&limit=1");
+		for (;;) {
+			json_t *next;
+
+			j = api(hub.token, "GET", target, NULL, &st);
+			assert_int_equal(st, 200);
+			assert_true(json_array_size(json_object_get(j, "apps")) <= 1);
+			for (i = 0; i < 3 && json_array_size(json_object_get(j, "apps")); i++)
+				mine += !strcmp(jstr(json_array_get(json_object_get(j, "apps"), 0),
+						     "id"), ids[i]);
+			seen += (int)json_array_size(json_object_get(j, "apps"));
+			next = json_object_get(j, "next");
+			if (!json_is_string(next)) {
+				json_decref(j);
+				break;
+			}
+			snprintf(target, sizeof(target),
+				 "/v1/admin/apps?status=pending_review&limit=1&after=%s",
+				 json_string_value(next));
+			json_decref(j);
+			assert_true(seen < 1000);
+		}
+		assert_int_equal(mine, 3);
+	}
+	/* Search: part of the company (国泰新点), the id's start, the phone. */
+	snprintf(target, sizeof(target), "/v1/admin/apps?q=%%E5%%9B%%BD%%E6%%B3%%B0%%E6%%96%%B0"
+		 "%%E7%%82%%B9&limit=500");
+	j = api(hub.token, "GET", target, NULL, &st);
+	assert_int_equal(st, 200);
+	assert_non_null(hubcall_find_id(j, "apps", ids[0]));
+	json_decref(j);
+	snprintf(target, sizeof(target), "/v1/admin/apps?q=%.8s", ids[2]);
+	j = api(hub.token, "GET", target, NULL, &st);
+	assert_int_equal(json_array_size(json_object_get(j, "apps")), 1);
+	assert_non_null(hubcall_find_id(j, "apps", ids[2]));
+	json_decref(j);
+	j = api(hub.token, "GET", "/v1/admin/apps?q=" PHONE "&limit=500", NULL, &st);
+	assert_non_null(hubcall_find_id(j, "apps", ids[1]));
+	json_decref(j);
+	j = api(hub.token, "GET", "/v1/admin/apps?q=13000000000", NULL, &st);
+	assert_int_equal(json_array_size(json_object_get(j, "apps")), 0);
+	json_decref(j);
+	/* Bad cursors and limits are refused. */
+	assert_int_equal(api_st(hub.token, "GET", "/v1/admin/apps?after=12:not-an-id", NULL), 400);
+	assert_int_equal(api_st(hub.token, "GET", "/v1/admin/apps?limit=501", NULL), 400);
+	assert_int_equal(api_st(hub.token, "GET", "/v1/admin/apps?limit=0", NULL), 400);
+}
+
 /* The trail is append-only in the file itself, and lists who did what. */
 static void test_audit_trail_is_append_only(void **state)
 {
@@ -687,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_console_cookie_and_form_token),
 		cmocka_unit_test(test_console_refuses_other_roles),
 		cmocka_unit_test(test_disable_and_password_end_sessions),
+		cmocka_unit_test(test_listing_pages_oldest_first_and_searches),
 		cmocka_unit_test(test_audit_trail_is_append_only),
 		cmocka_unit_test(test_route_without_roles_is_refused),
 		cmocka_unit_test(test_hubctl_login_keeps_token_in_a_private_file),
