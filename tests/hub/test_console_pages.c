@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <sqlite3.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@
 #include "../fixture.h"
 #include "../support/hubcall.h"
 #include "../support/membuf.h"
+#include "../support/sqlpeek.h"
 
 static struct hubproc hub;
 
@@ -245,6 +247,18 @@ static json_t *audit(const char *query)
 	rows = json_incref(json_object_get(j, "audit"));
 	json_decref(j);
 	return rows;
+}
+
+/* The console sessions and tokens of account name in the hub's store. */
+static long long sessions_of(const char *name)
+{
+	char path[HUBPROC_PATH + 16], sql[128];
+	long long n = -1;
+
+	snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM staff_sessions WHERE staff = '%s'", name);
+	assert_int_equal(sqlpeek_int(path, SQLITE_OPEN_READONLY, sql, &n), 0);
+	return n;
 }
 
 /* Make an on-site order, approved and paid: its id and order number. */
@@ -606,10 +620,12 @@ static void test_staff_page_adds_disables_and_escapes(void **state)
 	sign_in(&fresh, "newbie", PASSWORD);
 	assert_int_equal(con_get(&fresh, "/counter", &r), 200);
 	free(r.body);
-	/* Disabled: its session ends at once. */
+	/* Disabled: its session ends at once (gone from the store, too). */
+	assert_int_equal(sessions_of("newbie"), 1);
 	assert_int_equal(con_post(&boss, "/staff/newbie/disable", "", true, &r), 303);
 	assert_string_equal(r.location, "/staff?done=disable");
 	free(r.body);
+	assert_int_equal(sessions_of("newbie"), 0);
 	assert_int_equal(con_get(&fresh, "/counter", &r), 303);
 	assert_string_equal(r.location, "/login");
 	free(r.body);
@@ -661,9 +677,14 @@ static void test_staff_page_adds_disables_and_escapes(void **state)
 	/* add, disable, enable, roles, password; nothing of the refusals */
 	assert_int_equal(json_array_size(lines), 5);
 	json_decref(lines);
-	/* The audit page escapes the name too. */
+	/* The audit page escapes the name too: as the detail of staff_add,
+	 * as the member of its logins. */
 	assert_int_equal(con_get(&boss, "/audit?action=staff_add&target=newbie", &r), 200);
 	assert_true(has(&r, "&lt;i&gt;X&amp;Y"));
+	assert_false(has(&r, "<i>X"));
+	free(r.body);
+	assert_int_equal(con_get(&boss, "/audit?action=login&staff=newbie", &r), 200);
+	assert_true(has(&r, "&lt;i&gt;X&amp;Y <small class=\"muted\">newbie</small>"));
 	assert_false(has(&r, "<i>X"));
 	free(r.body);
 }
