@@ -474,6 +474,31 @@ static void test_pay_lists_orders_by_state(void **state)
 	assert_false(has(&r, order_no));
 	assert_true(has(&r, msg(MSG_CON_PAY_NONE)));
 	free(r.body);
+	/* The cursor of the next page: orders created before its second, or
+	 * in it with a smaller number. */
+	{
+		char path[HUBPROC_PATH + 16], sql[160], target[120];
+		long long created = 0;
+
+		snprintf(path, sizeof(path), "%s/hub.db", hub.data_dir);
+		snprintf(sql, sizeof(sql), "SELECT created_s FROM pay_orders WHERE out_trade_no"
+			 " = '%s'", order_no);
+		assert_int_equal(sqlpeek_int(path, SQLITE_OPEN_READONLY, sql, &created), 0);
+		assert_true(created > 0);
+		snprintf(target, sizeof(target), "/pay?before=%lld:%s", created, order_no);
+		assert_int_equal(con_get(&c, target, &r), 200);
+		assert_false(has(&r, order_no));
+		free(r.body);
+		snprintf(target, sizeof(target), "/pay?before=%lld:%sZ", created, order_no);
+		assert_int_equal(con_get(&c, target, &r), 200);
+		assert_true(has(&r, order_no));
+		free(r.body);
+		snprintf(target, sizeof(target), "/pay?state=SUCCESS&before=%lld:%s", created + 1,
+			 order_no);
+		assert_int_equal(con_get(&c, target, &r), 200);
+		assert_true(has(&r, order_no));
+		free(r.body);
+	}
 }
 
 static void test_kiosks_restart_and_disable(void **state)
@@ -562,6 +587,22 @@ static void test_audit_page_shows_names_and_labels(void **state)
 	snprintf(link, sizeof(link), "href=\"/app/%s\"", order_id);
 	assert_true(has(&r, link));
 	free(r.body);
+	/* The next page's cursor: the lines older than the hand-over. */
+	{
+		json_t *lines;
+		long long seq;
+
+		snprintf(path, sizeof(path), "action=hand_over&target=%s", order_id);
+		lines = audit(path);
+		seq = json_integer_value(json_object_get(json_array_get(lines, 0), "seq"));
+		json_decref(lines);
+		assert_true(seq > 0);
+		snprintf(path, sizeof(path), "/audit?target=%s&before=%lld", order_id, seq);
+		assert_int_equal(con_get(&c, path, &r), 200);
+		assert_false(has(&r, msg(MSG_PROC_COLLECTED)));
+		assert_true(has(&r, msg(MSG_APP_PENDING_REVIEW)));
+		free(r.body);
+	}
 	/* By action: the other labels. */
 	assert_int_equal(con_get(&c, "/audit?action=device_disable", &r), 200);
 	assert_true(has(&r, msg(MSG_CON_AUD_DEVICE_DISABLE)));
