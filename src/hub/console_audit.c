@@ -120,7 +120,7 @@ static void line_row(struct page *p, json_t *x)
 
 	page_raw(p, "<tr><td class=\"nowrap\">");
 	page_time(p, json_integer_value(json_object_get(x, "at_ms")));
-	page_raw(p, "</td><td>");
+	page_raw(p, "</td><td class=\"keep\">");
 	if (*str(x, "staff")) {
 		page_text(p, str(x, "display"));
 		page_raw(p, " <small class=\"muted\">");
@@ -129,25 +129,25 @@ static void line_row(struct page *p, json_t *x)
 	} else {
 		page_raw(p, "&mdash;"); /* a failed login: nobody was signed in */
 	}
-	page_raw(p, "</td><td>");
+	page_raw(p, "</td><td class=\"keep\">");
 	via_text(p, str(x, "via"));
-	page_raw(p, "</td><td>");
+	page_raw(p, "</td><td class=\"keep\">");
 	if (am != MSG_NONE)
 		page_msg(p, am);
 	else
 		page_text(p, action);
-	page_raw(p, "</td><td>");
+	page_raw(p, "</td><td class=\"keep\">");
 	if (uuid_valid(target))
 		page_raw(p, "<a href=\"/app/%s\">%.8s</a>", target, target);
 	else
 		page_text(p, target);
-	page_raw(p, "</td><td>");
+	page_raw(p, "</td><td class=\"keep\">");
 	state_text(p, str(x, "before"));
-	page_raw(p, "</td><td>");
+	page_raw(p, "</td><td class=\"keep\">");
 	state_text(p, str(x, "after"));
 	page_raw(p, "</td><td>");
 	page_text(p, str(x, "detail"));
-	page_raw(p, "</td><td class=\"mono\">");
+	page_raw(p, "</td><td class=\"mono keep\">");
 	page_text(p, str(x, "addr"));
 	page_raw(p, "</td></tr>\n");
 }
@@ -270,7 +270,8 @@ static void audit_page(struct http_req *rq, struct http_resp *rs)
 	}
 	if (q.to_ms)
 		q.to_ms += DAY_MS; /* the end date is included */
-	page_raw(&p, "<form method=\"get\" action=\"/audit\" class=\"search\" role=\"search\">");
+	page_raw(&p, "<form method=\"get\" action=\"/audit\" class=\"search filters\" "
+		 "role=\"search\">");
 	text_input(&p, MSG_CON_AUDIT_STAFF, "staff", q.staff, "text");
 	action_select(&p, q.action);
 	text_input(&p, MSG_CON_AUDIT_TARGET, "target", q.target, "text");

@@ -73,17 +73,17 @@ static void order_row(struct page *p, json_t *x, const char *code)
 
 	if (!id || !uuid_valid(id) || pay < 0 || proc < 0)
 		return;
-	page_raw(p, "<tr><td><a href=\"/app/%s\">%.8s</a></td><td>", id, id);
+	page_raw(p, "<tr><td class=\"keep\"><a href=\"/app/%s\">%.8s</a></td><td>", id, id);
 	page_text(p, json_string_value(json_object_get(x, "company")));
 	page_raw(p, "</td><td>");
 	page_text(p, json_string_value(json_object_get(x, "handler")));
-	page_raw(p, "</td><td>");
+	page_raw(p, "</td><td class=\"keep\">");
 	page_text(p, json_string_value(json_object_get(x, "account")));
-	page_raw(p, "</td><td>");
+	page_raw(p, "</td><td class=\"keep\">");
 	page_msg(p, ca_pay_status_msg((enum ca_pay_status)pay));
 	page_raw(p, " &middot; ");
 	page_msg(p, ca_proc_status_msg((enum ca_proc_status)proc));
-	page_raw(p, "</td><td>");
+	page_raw(p, "</td><td class=\"keep\">");
 	key_where(p, x, at_counter);
 	page_raw(p, "</td><td>");
 	if (at_counter) {

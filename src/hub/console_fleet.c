@@ -136,8 +136,8 @@ static void kiosk_row(struct page *p, json_t *k, json_t *devices)
 
 	if (!id)
 		return;
-	page_raw(p, "<tr%s><td class=\"mono\">", json_is_true(json_object_get(k, "attention")) ?
-		 " class=\"attention\"" : "");
+	page_raw(p, "<tr%s><td class=\"mono keep\">",
+		 json_is_true(json_object_get(k, "attention")) ? " class=\"attention\"" : "");
 	page_text(p, id);
 	page_raw(p, "</td><td>");
 	page_msg(p, enabled ? MSG_CON_ENABLED : MSG_CON_DISABLED);
@@ -149,7 +149,8 @@ static void kiosk_row(struct page *p, json_t *k, json_t *devices)
 	page_text(p, json_string_value(json_object_get(beat, "version")));
 	page_raw(p, "</td><td class=\"num\">");
 	if (json_is_object(ob))
-		page_raw(p, "%lld / %lld", (long long)json_integer_value(json_object_get(ob, "pending")),
+		page_raw(p, "%lld / %lld",
+			 (long long)json_integer_value(json_object_get(ob, "pending")),
 			 (long long)json_integer_value(json_object_get(ob, "parked")));
 	page_raw(p, "</td><td>");
 	stock(p, beat);

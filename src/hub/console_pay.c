@@ -54,18 +54,18 @@ static void state_link(struct page *p, int st, int shown, enum msg_id name)
 /* One order: a row of the table. */
 static void order_row(struct page *p, const struct hubdb_pay *o)
 {
-	page_raw(p, "<tr><td class=\"mono\">");
+	page_raw(p, "<tr><td class=\"mono keep\">");
 	page_text(p, o->o.out_trade_no);
-	page_raw(p, "</td><td>");
+	page_raw(p, "</td><td class=\"keep\">");
 	if (uuid_valid(o->o.app_id))
 		page_raw(p, "<a href=\"/app/%s\">%.8s</a>", o->o.app_id, o->o.app_id);
 	else
 		page_text(p, o->o.app_id);
-	page_raw(p, "</td><td>");
+	page_raw(p, "</td><td class=\"keep\">");
 	page_msg(p, method_msg(o->o.method));
 	page_raw(p, "</td><td class=\"num\">");
 	page_yuan(p, o->o.amount_fen);
-	page_raw(p, "</td><td>");
+	page_raw(p, "</td><td class=\"keep\">");
 	page_msg(p, state_msg(o->o.state));
 	if (o->o.state == PAY_SUCCESS && o->applied_rev == 0) {
 		page_raw(p, "<br><small class=\"warn\">");

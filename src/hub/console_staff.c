@@ -116,10 +116,10 @@ static void account_row(struct page *p, json_t *x)
 		return;
 	staff_roles_text((unsigned)json_integer_value(json_object_get(x, "roles")), roles,
 			 sizeof(roles));
-	page_raw(p, "<tr%s><td class=\"mono\">", json_is_true(json_object_get(x, "disabled")) ?
+	page_raw(p, "<tr%s><td class=\"mono keep\">", json_is_true(json_object_get(x, "disabled")) ?
 		 " class=\"off\"" : "");
 	page_text(p, name);
-	page_raw(p, "</td><td>");
+	page_raw(p, "</td><td class=\"keep\">");
 	page_text(p, json_string_value(json_object_get(x, "display")));
 	page_raw(p, "</td><td>");
 	page_text(p, roles);
@@ -253,7 +253,7 @@ static void refused(struct http_req *rq, struct http_resp *rs, ca_err e, enum ms
 static void add_post(struct http_req *rq, struct http_resp *rs)
 {
 	char name[STAFF_NAME_MAX + 8], display[STAFF_DISPLAY_BUF + 8];
-	char pw[STAFF_PASSWORD_MAX + 8];
+	char pw[2 * STAFF_PASSWORD_MAX]; /* room to say a password is too long */
 	const char *n = http_form(rq, "name", name, sizeof(name));
 	const char *d = http_form(rq, "display", display, sizeof(display));
 	const char *w = http_form(rq, "password", pw, sizeof(pw));
@@ -295,7 +295,7 @@ static void enable_post(struct http_req *rq, struct http_resp *rs)
 /* POST /staff/NAME/password: password. */
 static void password_post(struct http_req *rq, struct http_resp *rs)
 {
-	char pw[STAFF_PASSWORD_MAX + 8];
+	char pw[2 * STAFF_PASSWORD_MAX]; /* room to say a password is too long */
 	const char *w = http_form(rq, "password", pw, sizeof(pw));
 	enum msg_id why;
 	ca_err e = api_staff_password(rq, rq->param[0], w, &why);

@@ -532,7 +532,7 @@ static void test_kiosks_restart_and_disable(void **state)
 	assert_true(has(&r, "4 / 1"));
 	assert_true(has(&r, "1: 3 &middot; 2: ?"));
 	/* Both need attention (a fault; never seen): listed first, marked. */
-	assert_true(has(&r, "<tr class=\"attention\"><td class=\"mono\">" DEV "<"));
+	assert_true(has(&r, "<tr class=\"attention\"><td class=\"mono keep\">" DEV "<"));
 	free(r.body);
 	assert_int_equal(con_post(&c, "/kiosks/" DEV "/restart", "", true, &r), 303);
 	assert_string_equal(r.location, "/kiosks?done=restart");
