@@ -19,6 +19,7 @@
 #include "core/app.h"
 #include "core/err.h"
 #include "core/fsm.h"
+#include "core/msg.h"
 #include "core/valid.h"
 #include "http.h"
 #include "hubcfg.h"
@@ -137,6 +138,49 @@ ca_err api_admin_act(struct http_req *rq, const char *id, enum ca_action a, cons
  * CA_ERR_NOT_FOUND; CA_ERR_FORBIDDEN; a store error. */
 ca_err api_admin_record(struct http_req *rq, const char *id, const char *text,
 			struct ca_proc_record *rec, int64_t *rev);
+
+/* The orders open at the counter whose pickup code is code (6 digits):
+ * paid on-site orders at the counter (onsite) or in a kiosk
+ * (ready_for_pickup), as a new JSON array of {"id", "company", "handler",
+ * "account" (masked), "proc_status", "pay_status", "kiosk", "slot"} into
+ * *orders; *more when the list was cut. CA_ERR_ARG for a code that is not
+ * 6 digits; a store error (api_admin.c). */
+ca_err api_pickup_code_find(struct hub *hub, const char *code, json_t **orders, bool *more);
+
+/* Disable device id as rq's staff member, with its audit line (api_admin.c).
+ * CA_ERR_NOT_FOUND; a store error. */
+ca_err api_device_disable(struct http_req *rq, const char *id);
+
+/* The fleet view at now_ms (api_fleet.c): every kiosk with its health row,
+ * "state" (online, offline, never), "attention" and "faults", those that
+ * need attention first, as a new JSON array into *kiosks. A store error. */
+ca_err api_fleet_view(struct hub *hub, int64_t now_ms, json_t **kiosks);
+
+/* Leave request what for kiosk device (delivered with its next heartbeat's
+ * answer) as rq's staff member at now_ms, with its audit line
+ * (api_fleet.c). CA_ERR_ARG for a malformed id; CA_ERR_NOT_FOUND; a store
+ * error. */
+ca_err api_fleet_ask(struct http_req *rq, const char *device, enum hubdb_ask what,
+		     int64_t now_ms);
+
+/*
+ * Staff account changes as rq's staff member (an admin), each with its
+ * audit line in one transaction (api_staff.c), for the JSON routes and the
+ * console alike. roles: enum staff_role bits, -1 for a list that was bad.
+ * CA_ERR_INVALID for a bad name, display name or roles, or a password that
+ * cannot be used (then *why is its catalog reason, else MSG_NONE);
+ * CA_ERR_FORBIDDEN when an admin would disable itself or take away its
+ * own admin role; CA_ERR_NOT_FOUND (also for a malformed name where the
+ * account must exist); CA_ERR_CONFLICT for a name taken; CA_ERR_NOMEM when
+ * the password could not be hashed; a store error. Disabling an account
+ * or setting its password ends its sessions and tokens at once.
+ */
+ca_err api_staff_add(struct http_req *rq, const char *name, const char *display, long roles,
+		     const char *pw, enum msg_id *why);
+ca_err api_staff_able(struct http_req *rq, const char *name, bool disable);
+ca_err api_staff_password(struct http_req *rq, const char *name, const char *pw,
+			  enum msg_id *why);
+ca_err api_staff_roles(struct http_req *rq, const char *name, long roles);
 
 /* Set rs to the answer when the store failed: 500, retry in 5 s. */
 void api_store_error(struct http_resp *rs);

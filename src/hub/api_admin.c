@@ -526,16 +526,24 @@ static void device_list(struct http_req *rq, struct http_resp *rs)
 	http_reply(rs, 200, json_pack("{s:o}", "devices", list));
 }
 
-static void device_disable(struct http_req *rq, struct http_resp *rs)
+ca_err api_device_disable(struct http_req *rq, const char *id)
 {
 	ca_err e = hubdb_begin(rq->hub->db);
 
 	if (!e) {
-		e = hubdb_device_disable(rq->hub->db, rq->param[0]);
+		e = hubdb_device_disable(rq->hub->db, id);
 		if (!e)
-			e = api_audit(rq, "device_disable", rq->param[0], "enabled", "disabled", "");
+			e = api_audit(rq, "device_disable", id, "enabled", "disabled", "");
 		e = e ? (hubdb_rollback(rq->hub->db), e) : hubdb_commit(rq->hub->db);
 	}
+	if (!e)
+		log_info(TAG, "device %s disabled", id);
+	return e;
+}
+
+static void device_disable(struct http_req *rq, struct http_resp *rs)
+{
+	ca_err e = api_device_disable(rq, rq->param[0]);
 
 	if (e == CA_ERR_NOT_FOUND) {
 		http_error(rs, 404, "not_found", "no device %s",
@@ -546,7 +554,6 @@ static void device_disable(struct http_req *rq, struct http_resp *rs)
 		http_error(rs, 500, "internal", "store error");
 		return;
 	}
-	log_info(TAG, "device %s disabled", rq->param[0]);
 	http_reply(rs, 200, json_pack("{s:s, s:b}", "id", rq->param[0], "enabled", 0));
 }
 
@@ -629,37 +636,57 @@ static ca_err code_places(struct hubdb *db, json_t *arr)
 }
 
 /*
- * GET /v1/admin/pickup-code/NNNNNN: the orders whose pickup code
- * (ca_pickup_code) is NNNNNN, for the service counter. The code is a hash
- * of the id, not an index, so this scans every approved application and
- * keeps the on-site ones that are paid and not yet collected (status onsite
- * or ready_for_pickup). A full scan under the store's lock: fine for the
- * thousands of orders of a service hall; a hub with far more would store
- * the code in a column with an index instead.
+ * The orders whose pickup code (ca_pickup_code) is code, for the service
+ * counter. The code is a hash of the id, not an index, so this scans every
+ * approved application and keeps the on-site ones that are paid and not
+ * yet collected (status onsite or ready_for_pickup). A full scan under the
+ * store's lock: fine for the thousands of orders of a service hall; a hub
+ * with far more would store the code in a column with an index instead.
  */
+ca_err api_pickup_code_find(struct hub *hub, const char *code, json_t **orders, bool *more)
+{
+	struct code_ctx c = { code, NULL, false };
+	size_t i;
+
+	*orders = NULL;
+	*more = false;
+	for (i = 0; code && code[i]; i++)
+		if (code[i] < '0' || code[i] > '9')
+			break;
+	if (!code || i != 6 || code[i])
+		return CA_ERR_ARG;
+	c.arr = json_array();
+	if (!c.arr)
+		return CA_ERR_NOMEM;
+	if (hubdb_app_each(hub->db, CA_APP_APPROVED, -1, code_one, &c) ||
+	    code_places(hub->db, c.arr)) {
+		json_decref(c.arr);
+		return CA_ERR_DB;
+	}
+	log_info(TAG, "pickup code lookup: %zu order(s)", json_array_size(c.arr));
+	*orders = c.arr;
+	*more = c.more;
+	return CA_OK;
+}
+
+/* GET /v1/admin/pickup-code/NNNNNN: api_pickup_code_find. */
 static void pickup_code(struct http_req *rq, struct http_resp *rs)
 {
 	const char *code = rq->param[0];
-	struct code_ctx c = { code, json_array(), false };
-	size_t i;
+	json_t *orders;
+	bool more;
+	ca_err e = api_pickup_code_find(rq->hub, code, &orders, &more);
 
-	for (i = 0; code[i]; i++)
-		if (code[i] < '0' || code[i] > '9')
-			break;
-	if (i != 6 || code[i]) {
-		json_decref(c.arr);
+	if (e == CA_ERR_ARG) {
 		http_error(rs, 400, "bad_request", "a pickup code is exactly 6 digits");
 		return;
 	}
-	if (!c.arr || hubdb_app_each(rq->hub->db, CA_APP_APPROVED, -1, code_one, &c) ||
-	    code_places(rq->hub->db, c.arr)) {
-		json_decref(c.arr);
+	if (e) {
 		http_error(rs, 500, "internal", "store error");
 		return;
 	}
-	log_info(TAG, "pickup code lookup: %zu order(s)", json_array_size(c.arr));
-	http_reply(rs, 200, json_pack("{s:s, s:o, s:b}", "code", code, "orders", c.arr,
-				      "more", c.more));
+	http_reply(rs, 200, json_pack("{s:s, s:o, s:b}", "code", code, "orders", orders,
+				      "more", more));
 }
 
 /* ---- SMS, clock ---- */

@@ -349,47 +349,71 @@ static void fleet_row(json_t *r, int64_t now)
 	json_object_del(r, "log_text");
 }
 
-/* GET /v1/admin/fleet: every kiosk; those that need attention first. */
-static void fleet_list(struct http_req *rq, struct http_resp *rs)
+ca_err api_fleet_view(struct hub *hub, int64_t now_ms, json_t **kiosks)
 {
-	int64_t now = vclock_now_ms();
 	json_t *rows, *out, *x;
 	size_t i;
 	int pass;
 
-	if (hubdb_health_json(rq->hub->db, NULL, &rows)) {
-		http_error(rs, 500, "internal", "store error");
-		return;
-	}
+	*kiosks = NULL;
+	if (hubdb_health_json(hub->db, NULL, &rows))
+		return CA_ERR_DB;
 	out = json_array();
 	json_array_foreach(rows, i, x)
-		fleet_row(x, now);
+		fleet_row(x, now_ms);
 	for (pass = 0; pass < 2; pass++)
 		json_array_foreach(rows, i, x)
 			if (json_is_true(json_object_get(x, "attention")) == (pass == 0))
 				json_array_append(out, x);
 	json_decref(rows);
+	*kiosks = out;
+	return CA_OK;
+}
+
+/* GET /v1/admin/fleet: every kiosk; those that need attention first. */
+static void fleet_list(struct http_req *rq, struct http_resp *rs)
+{
+	int64_t now = vclock_now_ms();
+	json_t *out;
+
+	if (api_fleet_view(rq->hub, now, &out)) {
+		http_error(rs, 500, "internal", "store error");
+		return;
+	}
 	http_reply(rs, 200, json_pack("{s:I, s:i, s:o}", "now_ms", (json_int_t)now, "missed",
 				      FLEET_MISSED, "kiosks", out));
+}
+
+ca_err api_fleet_ask(struct http_req *rq, const char *device, enum hubdb_ask what,
+		     int64_t now_ms)
+{
+	ca_err e;
+
+	if (!sign_device_id_ok(device))
+		return CA_ERR_ARG;
+	e = hubdb_begin(rq->hub->db);
+	if (!e) {
+		e = hubdb_health_ask(rq->hub->db, device, what, now_ms);
+		if (!e)
+			e = api_audit(rq, what == HUBDB_ASK_RESTART ? "fleet_restart" : "fleet_logs",
+				      device, "", "", "");
+		e = e ? (hubdb_rollback(rq->hub->db), e) : hubdb_commit(rq->hub->db);
+	}
+	if (!e)
+		log_info(TAG, "%s asked of %s by %s", what == HUBDB_ASK_RESTART ? "restart" :
+			 "log tail", device, rq->who.name);
+	return e;
 }
 
 /* POST /v1/admin/fleet/ID/restart and /logs: leave the request. */
 static void fleet_ask(struct http_req *rq, struct http_resp *rs, enum hubdb_ask what)
 {
 	int64_t now = vclock_now_ms();
-	ca_err e;
+	ca_err e = api_fleet_ask(rq, rq->param[0], what, now);
 
-	if (!sign_device_id_ok(rq->param[0])) {
+	if (e == CA_ERR_ARG) {
 		http_error(rs, 400, "bad_request", "not a device id");
 		return;
-	}
-	e = hubdb_begin(rq->hub->db);
-	if (!e) {
-		e = hubdb_health_ask(rq->hub->db, rq->param[0], what, now);
-		if (!e)
-			e = api_audit(rq, what == HUBDB_ASK_RESTART ? "fleet_restart" : "fleet_logs",
-				      rq->param[0], "", "", "");
-		e = e ? (hubdb_rollback(rq->hub->db), e) : hubdb_commit(rq->hub->db);
 	}
 	if (e == CA_ERR_NOT_FOUND) {
 		http_error(rs, 404, "not_found", "no device %s", rq->param[0]);
@@ -399,8 +423,6 @@ static void fleet_ask(struct http_req *rq, struct http_resp *rs, enum hubdb_ask 
 		http_error(rs, 500, "internal", "store error");
 		return;
 	}
-	log_info(TAG, "%s asked of %s by %s", what == HUBDB_ASK_RESTART ? "restart" :
-		 "log tail", rq->param[0], rq->who.name);
 	http_reply(rs, 200, json_pack("{s:s, s:s, s:I}", "device", rq->param[0], "asked",
 				      what == HUBDB_ASK_RESTART ? "restart" : "logs",
 				      "asked_ms", (json_int_t)now));

@@ -235,41 +235,148 @@ static long roles_of(json_t *v)
 	return staff_roles_parse(buf);
 }
 
-/* Set rs to 400 for a password that cannot be used. false then. */
-static bool password_usable(struct http_resp *rs, const char *pw, const char *name)
-{
-	enum msg_id m = staff_password_check(pw, name);
+/* ---- account changes, shared by the routes here and the console ---- */
 
-	if (m == MSG_NONE)
-		return true;
-	http_error(rs, 400, "bad_request", "password: %s", msg(m));
-	return false;
-}
-
-/* Run one account change with its audit line in a transaction; answer 404
- * for an unknown account, 409 for a name taken, 500 for the store. */
-static bool staff_commit(struct http_req *rq, struct http_resp *rs, ca_err e, const char *name)
+/* Commit an account change e (with its audit line) or roll it back; e or
+ * the commit's error. */
+static ca_err staff_close(struct http_req *rq, ca_err e)
 {
 	if (e == CA_OK && (e = hubdb_commit(rq->hub->db)) == CA_OK)
-		return true;
-	if (e != CA_OK && hubdb_in_tx(rq->hub->db))
+		return CA_OK;
+	if (hubdb_in_tx(rq->hub->db))
 		hubdb_rollback(rq->hub->db);
-	if (e == CA_ERR_NOT_FOUND)
+	return e;
+}
+
+ca_err api_staff_add(struct http_req *rq, const char *name, const char *display, long roles,
+		     const char *pw, enum msg_id *why)
+{
+	struct hubdb_staff st = { 0 };
+	char ids[64];
+	ca_err e;
+
+	*why = MSG_NONE;
+	if (!staff_name_ok(name) || !staff_display_ok(display) || roles < 0)
+		return CA_ERR_INVALID;
+	if (pw && (*why = staff_password_check(pw, name)) != MSG_NONE)
+		return CA_ERR_INVALID;
+	snprintf(st.name, sizeof(st.name), "%s", name);
+	snprintf(st.display, sizeof(st.display), "%s", display);
+	st.roles = (unsigned)roles;
+	st.created_ms = vclock_now_ms();
+	if (pw && staff_hash_password(pw, st.pw_hash))
+		return CA_ERR_NOMEM;
+	staff_roles_ids(st.roles, ids, sizeof(ids));
+	e = hubdb_begin(rq->hub->db);
+	if (!e)
+		e = hubdb_staff_add(rq->hub->db, &st);
+	if (!e)
+		e = api_audit(rq, "staff_add", name, "", ids, display);
+	e = staff_close(rq, e);
+	explicit_bzero(st.pw_hash, sizeof(st.pw_hash));
+	if (!e)
+		log_info(TAG, "staff %s (%s) added by %s", name, ids, rq->who.name);
+	return e;
+}
+
+ca_err api_staff_able(struct http_req *rq, const char *name, bool disable)
+{
+	ca_err e;
+
+	if (!staff_name_ok(name))
+		return CA_ERR_NOT_FOUND;
+	if (disable && strcmp(name, rq->who.name) == 0)
+		return CA_ERR_FORBIDDEN;
+	e = hubdb_begin(rq->hub->db);
+	if (!e)
+		e = hubdb_staff_set_disabled(rq->hub->db, name, disable, vclock_now_ms());
+	if (!e && disable)
+		e = hubdb_ssn_end_all(rq->hub->db, name);
+	if (!e)
+		e = api_audit(rq, disable ? "staff_disable" : "staff_enable", name,
+			      disable ? "enabled" : "disabled", disable ? "disabled" : "enabled", "");
+	e = staff_close(rq, e);
+	if (!e)
+		log_info(TAG, "staff %s %s by %s", name, disable ? "disabled" : "enabled",
+			 rq->who.name);
+	return e;
+}
+
+ca_err api_staff_password(struct http_req *rq, const char *name, const char *pw,
+			  enum msg_id *why)
+{
+	char hash[STAFF_HASH_MAX];
+	ca_err e;
+
+	*why = MSG_NONE;
+	if (!staff_name_ok(name))
+		return CA_ERR_NOT_FOUND;
+	if ((*why = staff_password_check(pw, name)) != MSG_NONE)
+		return CA_ERR_INVALID;
+	if (staff_hash_password(pw, hash))
+		return CA_ERR_NOMEM;
+	e = hubdb_begin(rq->hub->db);
+	if (!e)
+		e = hubdb_staff_set_password(rq->hub->db, name, hash, vclock_now_ms());
+	if (!e)
+		e = hubdb_ssn_end_all(rq->hub->db, name);
+	if (!e)
+		e = api_audit(rq, "staff_password", name, "", "", "");
+	e = staff_close(rq, e);
+	explicit_bzero(hash, sizeof(hash));
+	if (!e)
+		log_info(TAG, "password of %s set by %s", name, rq->who.name);
+	return e;
+}
+
+ca_err api_staff_roles(struct http_req *rq, const char *name, long roles)
+{
+	struct hubdb_staff old;
+	char was[64], now_ids[64];
+	ca_err e;
+
+	if (!staff_name_ok(name) || roles < 0)
+		return CA_ERR_INVALID;
+	if (strcmp(name, rq->who.name) == 0 && !(roles & STAFF_ADMIN))
+		return CA_ERR_FORBIDDEN;
+	e = hubdb_begin(rq->hub->db);
+	if (!e)
+		e = hubdb_staff_get(rq->hub->db, name, &old);
+	if (!e)
+		e = hubdb_staff_set_roles(rq->hub->db, name, (unsigned)roles, vclock_now_ms());
+	if (!e) {
+		staff_roles_ids(old.roles, was, sizeof(was));
+		staff_roles_ids((unsigned)roles, now_ids, sizeof(now_ids));
+		e = api_audit(rq, "staff_roles", name, was, now_ids, "");
+	}
+	return staff_close(rq, e);
+}
+
+/* ---- the account routes ---- */
+
+/* Set rs to the answer of a refused account change e of name: 404 for an
+ * unknown account, 409 for a name taken, 503 when the password could not
+ * be hashed, 500 for the store (the 400s are the caller's). */
+static void staff_refused(struct http_resp *rs, ca_err e, const char *name)
+{
+	if (e == CA_ERR_NOT_FOUND && staff_name_ok(name))
 		http_error(rs, 404, "not_found", "no staff account %s", name);
+	else if (e == CA_ERR_NOT_FOUND)
+		http_error(rs, 404, "not_found", "no staff account with that name");
 	else if (e == CA_ERR_CONFLICT)
 		http_error(rs, 409, "conflict", "the name %s is taken", name);
+	else if (e == CA_ERR_NOMEM)
+		http_error(rs, 503, "unavailable", "the password could not be hashed; retry");
 	else
 		api_store_error(rs);
-	return false;
 }
 
 /* POST /v1/admin/staff {"name", "display", "roles", "password"?} */
 static void staff_add(struct http_req *rq, struct http_resp *rs)
 {
 	json_t *body = http_json_body(rq, rs);
-	struct hubdb_staff st = { 0 };
 	const char *name, *display, *pw;
-	char ids[64];
+	enum msg_id why;
 	long roles;
 	ca_err e;
 
@@ -279,36 +386,20 @@ static void staff_add(struct http_req *rq, struct http_resp *rs)
 	display = str_of(body, "display");
 	pw = str_of(body, "password");
 	roles = roles_of(json_object_get(body, "roles"));
-	if (!staff_name_ok(name) || !staff_display_ok(display) || roles < 0) {
+	e = api_staff_add(rq, name, display, roles, pw, &why);
+	if (e == CA_ERR_INVALID && why != MSG_NONE)
+		http_error(rs, 400, "bad_request", "password: %s", msg(why));
+	else if (e == CA_ERR_INVALID)
 		http_error(rs, 400, "bad_request", "name: 2..%d of a-z 0-9 . _ - starting with a "
 			   "letter (not %s); display: 1..%d characters; roles: review, counter, "
 			   "finance, ops, admin or all", STAFF_NAME_MAX, STAFF_HOST_NAME,
 			   STAFF_DISPLAY_MAX);
-		goto out;
-	}
-	if (pw && !password_usable(rs, pw, name))
-		goto out;
-	snprintf(st.name, sizeof(st.name), "%s", name);
-	snprintf(st.display, sizeof(st.display), "%s", display);
-	st.roles = (unsigned)roles;
-	st.created_ms = vclock_now_ms();
-	if (pw && staff_hash_password(pw, st.pw_hash)) {
-		http_error(rs, 503, "unavailable", "the password could not be hashed; retry");
-		goto out;
-	}
-	staff_roles_ids(st.roles, ids, sizeof(ids));
-	e = hubdb_begin(rq->hub->db);
-	if (!e)
-		e = hubdb_staff_add(rq->hub->db, &st);
-	if (!e)
-		e = api_audit(rq, "staff_add", name, "", ids, display);
-	if (staff_commit(rq, rs, e, name)) {
-		log_info(TAG, "staff %s (%s) added by %s", name, ids, rq->who.name);
+	else if (e)
+		staff_refused(rs, e, name);
+	else
 		http_reply(rs, 200, json_pack("{s:s, s:s, s:o, s:b}", "name", name, "display",
-					      display, "roles", roles_json(st.roles),
+					      display, "roles", roles_json((unsigned)roles),
 					      "password_set", pw != NULL));
-	}
-out:
 	json_decref(body);
 }
 
@@ -317,29 +408,14 @@ out:
 static void staff_able(struct http_req *rq, struct http_resp *rs, bool disable)
 {
 	const char *name = rq->param[0];
-	ca_err e;
+	ca_err e = api_staff_able(rq, name, disable);
 
-	if (!staff_name_ok(name)) {
-		http_error(rs, 404, "not_found", "no staff account with that name");
-		return;
-	}
-	if (disable && strcmp(name, rq->who.name) == 0) {
+	if (e == CA_ERR_FORBIDDEN)
 		http_error(rs, 400, "bad_request", "an account cannot disable itself");
-		return;
-	}
-	e = hubdb_begin(rq->hub->db);
-	if (!e)
-		e = hubdb_staff_set_disabled(rq->hub->db, name, disable, vclock_now_ms());
-	if (!e && disable)
-		e = hubdb_ssn_end_all(rq->hub->db, name);
-	if (!e)
-		e = api_audit(rq, disable ? "staff_disable" : "staff_enable", name,
-			      disable ? "enabled" : "disabled", disable ? "disabled" : "enabled", "");
-	if (staff_commit(rq, rs, e, name)) {
-		log_info(TAG, "staff %s %s by %s", name, disable ? "disabled" : "enabled",
-			 rq->who.name);
+	else if (e)
+		staff_refused(rs, e, name);
+	else
 		http_reply(rs, 200, json_pack("{s:s, s:b}", "name", name, "disabled", disable));
-	}
 }
 
 static void staff_disable(struct http_req *rq, struct http_resp *rs)
@@ -357,35 +433,19 @@ static void staff_enable(struct http_req *rq, struct http_resp *rs)
 static void staff_passwd(struct http_req *rq, struct http_resp *rs)
 {
 	json_t *body = http_json_body(rq, rs);
-	const char *name = rq->param[0], *pw;
-	char hash[STAFF_HASH_MAX];
+	const char *name = rq->param[0];
+	enum msg_id why;
 	ca_err e;
 
 	if (!body)
 		return;
-	pw = str_of(body, "password");
-	if (!staff_name_ok(name)) {
-		http_error(rs, 404, "not_found", "no staff account with that name");
-		goto out;
-	}
-	if (!password_usable(rs, pw, name))
-		goto out;
-	if (staff_hash_password(pw, hash)) {
-		http_error(rs, 503, "unavailable", "the password could not be hashed; retry");
-		goto out;
-	}
-	e = hubdb_begin(rq->hub->db);
-	if (!e)
-		e = hubdb_staff_set_password(rq->hub->db, name, hash, vclock_now_ms());
-	if (!e)
-		e = hubdb_ssn_end_all(rq->hub->db, name);
-	if (!e)
-		e = api_audit(rq, "staff_password", name, "", "", "");
-	if (staff_commit(rq, rs, e, name)) {
-		log_info(TAG, "password of %s set by %s", name, rq->who.name);
+	e = api_staff_password(rq, name, str_of(body, "password"), &why);
+	if (e == CA_ERR_INVALID)
+		http_error(rs, 400, "bad_request", "password: %s", msg(why));
+	else if (e)
+		staff_refused(rs, e, name);
+	else
 		http_reply(rs, 200, json_pack("{s:s, s:b}", "name", name, "password_set", 1));
-	}
-out:
 	json_decref(body);
 }
 
@@ -394,37 +454,23 @@ static void staff_roles(struct http_req *rq, struct http_resp *rs)
 {
 	json_t *body = http_json_body(rq, rs);
 	const char *name = rq->param[0];
-	struct hubdb_staff old;
-	char was[64], now_ids[64];
 	long roles;
 	ca_err e;
 
 	if (!body)
 		return;
 	roles = roles_of(json_object_get(body, "roles"));
-	if (!staff_name_ok(name) || roles < 0) {
+	e = api_staff_roles(rq, name, roles);
+	if (e == CA_ERR_INVALID)
 		http_error(rs, 400, "bad_request", "roles: review, counter, finance, ops, admin or "
 			   "all, for an account's name");
-		goto out;
-	}
-	if (strcmp(name, rq->who.name) == 0 && !(roles & STAFF_ADMIN)) {
+	else if (e == CA_ERR_FORBIDDEN)
 		http_error(rs, 400, "bad_request", "an account cannot take away its own admin role");
-		goto out;
-	}
-	e = hubdb_begin(rq->hub->db);
-	if (!e)
-		e = hubdb_staff_get(rq->hub->db, name, &old);
-	if (!e)
-		e = hubdb_staff_set_roles(rq->hub->db, name, (unsigned)roles, vclock_now_ms());
-	if (!e) {
-		staff_roles_ids(old.roles, was, sizeof(was));
-		staff_roles_ids((unsigned)roles, now_ids, sizeof(now_ids));
-		e = api_audit(rq, "staff_roles", name, was, now_ids, "");
-	}
-	if (staff_commit(rq, rs, e, name))
+	else if (e)
+		staff_refused(rs, e, name);
+	else
 		http_reply(rs, 200, json_pack("{s:s, s:o}", "name", name, "roles",
 					      roles_json((unsigned)roles)));
-out:
 	json_decref(body);
 }
 

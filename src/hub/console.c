@@ -368,6 +368,28 @@ static const char css[] =
 	".cols{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1em}\n"
 	".muted{color:#5f6b7a}\n"
 	".pager{margin:1em 0}\n"
+	".scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}\n"
+	".mono{font-family:\"Noto Sans Mono\",monospace;font-size:.92em}\n"
+	".num{text-align:right;white-space:nowrap}\n"
+	".nowrap{white-space:nowrap}\n"
+	"td.keep{word-break:keep-all;overflow-wrap:normal}\n"
+	".warn{color:#8a4b00}\n"
+	".tag{display:inline-block;padding:0 .4em;border-radius:.25em;font-size:.85em}\n"
+	".tag.bad{background:#fdecea;color:#7d1a12;border:1px solid #e0a39d}\n"
+	"tr.attention td:first-child{box-shadow:inset 4px 0 #b3261e}\n"
+	"tr.off{color:#5f6b7a}\n"
+	"form.inline-form{display:inline-block;margin:0 .4em .4em 0}\n"
+	"form.inline-form label{margin:0 0 .3em}\n"
+	".buttons{display:flex;flex-wrap:wrap;gap:.3em}\n"
+	"fieldset.roles{border:0;padding:0;margin:.5em 0}\n"
+	"fieldset.roles legend{padding:0;margin-bottom:.2em}\n"
+	"label.check{display:inline-flex;align-items:center;gap:.3em;margin:.2em 1em .2em 0;"
+	"min-height:2.2em}\n"
+	"label.check input{display:inline;width:1.2em;height:1.2em}\n"
+	"details summary{cursor:pointer;color:#1f6fbf;min-height:2.2em;line-height:2.2em}\n"
+	"details .card{margin:.5em 0}\n"
+	".filters input,.filters select{width:13em}\n"
+	"table.audit td{font-size:.94em}\n"
 	"@media (max-width:900px){.cols{grid-template-columns:1fr}"
 	"table.fields th{width:8em}}\n";
 
@@ -421,6 +443,16 @@ ca_err console_register(struct http *h)
 
 	if (!e)
 		e = console_review_register(h);
+	if (!e)
+		e = console_counter_register(h);
+	if (!e)
+		e = console_pay_register(h);
+	if (!e)
+		e = console_fleet_register(h);
+	if (!e)
+		e = console_audit_register(h);
+	if (!e)
+		e = console_staff_register(h);
 	http_set_refuse(h, refuse);
 	return e;
 }

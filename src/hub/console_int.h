@@ -68,5 +68,10 @@ const char *con_query(struct http_req *rq, const char *name);
 
 /* Each area's pages (console_review.c, console_counter.c, ...). */
 ca_err console_review_register(struct http *h);
+ca_err console_counter_register(struct http *h);
+ca_err console_pay_register(struct http *h);
+ca_err console_fleet_register(struct http *h);
+ca_err console_audit_register(struct http *h);
+ca_err console_staff_register(struct http *h);
 
 #endif

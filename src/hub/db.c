@@ -1959,6 +1959,22 @@ ca_err hubdb_pay_add(struct hubdb *h, const struct hubdb_pay *p)
 	return e;
 }
 
+/* The columns of a hub order read by pay_cols(), in its order. */
+#define PAY_COLS ORDER_COLS ", account, applied_rev, notifications, updated_ms"
+
+/* A row of PAY_COLS into out; false when a value is out of range. */
+static bool pay_cols(sqlite3_stmt *s, struct hubdb_pay *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!order_cols(s, &out->o, out->bank, out->code_url) ||
+	    !sqlkit_col_copy(s, 10, out->account, sizeof(out->account)))
+		return false;
+	out->applied_rev = sqlite3_column_int64(s, 11);
+	out->notifications = sqlite3_column_int(s, 12);
+	out->updated_ms = sqlite3_column_int64(s, 13);
+	return true;
+}
+
 ca_err hubdb_pay_get(struct hubdb *h, const char *no, struct hubdb_pay *out)
 {
 	sqlite3_stmt *s;
@@ -1967,22 +1983,48 @@ ca_err hubdb_pay_get(struct hubdb *h, const char *no, struct hubdb_pay *out)
 
 	memset(out, 0, sizeof(*out));
 	db_lock(h);
-	e = db_prep(h, &s, "SELECT " ORDER_COLS ", account, applied_rev, notifications, updated_ms"
-		 " FROM pay_orders WHERE out_trade_no = ?1", "t", no);
+	e = db_prep(h, &s, "SELECT " PAY_COLS " FROM pay_orders WHERE out_trade_no = ?1", "t", no);
 	if (!e) {
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_DONE)
 			e = CA_ERR_NOT_FOUND;
 		else if (rc != SQLITE_ROW)
 			e = db_fail(h, rc, "get payment order");
-		else if (!order_cols(s, &out->o, out->bank, out->code_url) ||
-			 !sqlkit_col_copy(s, 10, out->account, sizeof(out->account)))
+		else if (!pay_cols(s, out))
 			e = CA_ERR_CORRUPT;
-		else {
-			out->applied_rev = sqlite3_column_int64(s, 11);
-			out->notifications = sqlite3_column_int(s, 12);
-			out->updated_ms = sqlite3_column_int64(s, 13);
+		db_done(h, s);
+	}
+	db_unlock(h);
+	return e;
+}
+
+ca_err hubdb_pay_page(struct hubdb *h, const struct hubdb_pay_q *q, struct hubdb_pay *out,
+		      size_t *n)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc = SQLITE_DONE;
+	size_t max = q->limit > 0 ? (size_t)q->limit : 0;
+
+	*n = 0;
+	db_lock(h);
+	/* Newest first; the cursor is the last row's (created_s, out_trade_no). */
+	e = db_prep(h, &s, "SELECT " PAY_COLS " FROM pay_orders"
+		    " WHERE (?1 IS NULL OR state = ?1)"
+		    " AND (?2 = 0 OR created_s < ?2 OR (created_s = ?2 AND out_trade_no < ?3))"
+		    " ORDER BY created_s DESC, out_trade_no DESC LIMIT ?4", "titn",
+		    q->state >= 0 ? pay_state_id((enum pay_state)q->state) : NULL, q->before_s,
+		    q->before_no ? q->before_no : "", (int)max);
+	if (!e) {
+		while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (!pay_cols(s, &out[*n])) {
+				e = CA_ERR_CORRUPT;
+				break;
+			}
+			(*n)++;
 		}
+		if (!e && *n < max && rc != SQLITE_DONE)
+			e = db_fail(h, rc, "list payment orders");
 		db_done(h, s);
 	}
 	db_unlock(h);

@@ -415,6 +415,20 @@ ca_err hubdb_pay_notified(struct hubdb *db, const char *out_trade_no);
 ca_err hubdb_pay_list(struct hubdb *db, enum hubdb_pay_sel sel, const char *app_id,
 		      int64_t now_s, char (*nos)[PAY_TRADE_NO_MAX + 1], size_t max, size_t *n);
 
+/* A page of the orders for staff (hubdb_pay_page): newest first. */
+struct hubdb_pay_q {
+	int state;              /* enum pay_state to list, -1 for every state */
+	int64_t before_s;       /* 0, or the cursor (the last row of the page before): orders
+				   created before this second, or in it ... */
+	const char *before_no;  /* ... with a smaller out_trade_no (NULL with before_s 0) */
+	int limit;              /* at most this many (out has room for them) */
+};
+
+/* The orders q selects into out (room for q->limit), newest first (created_s,
+ * then out_trade_no, both descending); *n how many. */
+ca_err hubdb_pay_page(struct hubdb *db, const struct hubdb_pay_q *q, struct hubdb_pay *out,
+		      size_t *n);
+
 /* ---- payments: the built-in provider simulator's own books ---- */
 
 /* A notification the simulator owes the hub. */
