@@ -142,26 +142,29 @@ async function handover(page, code, idno) {
 	if (!resp || resp.status() !== 200)
 		fail(`/counter: status ${resp ? resp.status() : 'none'}`);
 	await shot(page, 'counter');
-	await page.type('form.lookup input[name=code]', code);
-	await submit(page, 'form.lookup button[type=submit]');
+	const find = async () => {
+		await page.type('form.search[action="/counter"] input[name=code]', code);
+		await submit(page, 'form.search[action="/counter"] button[type=submit]');
+		const forms = await page.$$('form[action$="/hand-over"]');
+		if (forms.length !== 1)
+			fail(`pickup code ${code}: ${forms.length} hand-over forms, want 1: ` +
+				(await textOf(page)).slice(0, 300));
+	};
+	await find();
 	await shot(page, 'found');
-	const forms = await page.$$('form.handover');
-	if (forms.length !== 1)
-		fail(`pickup code ${code}: ${forms.length} hand-over forms, want 1: ` +
-			(await textOf(page)).slice(0, 300));
 	// A wrong number first: refused, nothing handed over.
-	await page.type('form.handover input[name=idno]', '110105194912310021');
-	let st = await submit(page, 'form.handover button[type=submit]');
+	await page.type('form[action$="/hand-over"] input[name=idnumber]', '110105194912310021');
+	let st = await submit(page, 'form[action$="/hand-over"] button[type=submit]');
 	let text = await textOf(page);
 	if (st !== 422 || !text.includes('不一致'))
 		fail(`a wrong ID number: status ${st}, page: ${text.slice(0, 300)}`);
 	await shot(page, 'wrong-id');
-	await page.type('form.lookup input[name=code]', code);
-	await submit(page, 'form.lookup button[type=submit]');
-	await page.type('form.handover input[name=idno]', idno);
-	st = await submit(page, 'form.handover button[type=submit]');
+	await open(page, '/counter');
+	await find();
+	await page.type('form[action$="/hand-over"] input[name=idnumber]', idno);
+	st = await submit(page, 'form[action$="/hand-over"] button[type=submit]');
 	text = await textOf(page);
-	if (st !== 200 || !text.includes('已交付'))
+	if (st !== 200 || !text.includes('已交给经办人'))
 		fail(`the hand-over: status ${st}, page: ${text.slice(0, 300)}`);
 	await shot(page, 'handed-over');
 	say(`handed over the order of pickup code ${code}`);
@@ -212,12 +215,14 @@ async function disable(page, name) {
 	if (!resp || resp.status() !== 200)
 		fail(`/staff: status ${resp ? resp.status() : 'none'}`);
 	await shot(page, 'staff');
-	const sel = `form.disable:has(input[name=name][value="${name}"]) button[type=submit]`;
+	const sel = `form[action="/staff/${name}/disable"] button[type=submit]`;
+	// The button is under the account's 管理 (a <details>): open it first.
+	await page.$$eval('details', (ds) => ds.forEach((d) => { d.open = true; }));
 	if (!(await page.$(sel)))
 		fail(`/staff has no disable button for ${name}`);
 	const st = await submit(page, sel);
 	const text = await textOf(page);
-	if (st !== 200 || !text.includes('已停用'))
+	if (st !== 200 || !text.includes('账号已停用'))
 		fail(`disabling ${name}: status ${st}, page: ${text.slice(0, 300)}`);
 	await shot(page, 'disabled');
 	say(`disabled ${name}`);
