@@ -9,7 +9,7 @@ static const char *const app_ids[CA_APP__N] = {
 	"draft", "pending_review", "approved", "rejected",
 };
 static const char *const pay_ids[CA_PAY__N] = {
-	"unpaid", "paid", "done",
+	"unpaid", "paid", "done", "refunded",
 };
 static const char *const proc_ids[CA_PROC__N] = {
 	"none", "processing", "shipped", "received",
@@ -29,7 +29,7 @@ static const enum msg_id app_msgs[CA_APP__N] = {
 	MSG_APP_DRAFT, MSG_APP_PENDING_REVIEW, MSG_APP_APPROVED, MSG_APP_REJECTED,
 };
 static const enum msg_id pay_msgs[CA_PAY__N] = {
-	MSG_PAY_UNPAID, MSG_PAY_PAID, MSG_PAY_DONE,
+	MSG_PAY_UNPAID, MSG_PAY_PAID, MSG_PAY_DONE, MSG_PAY_REFUNDED,
 };
 static const enum msg_id proc_msgs[CA_PROC__N] = {
 	MSG_PROC_NONE, MSG_PROC_PROCESSING, MSG_PROC_SHIPPED, MSG_PROC_RECEIVED,
@@ -269,4 +269,9 @@ const char *ca_field_value(const struct ca_app *a, enum ca_field f, char *buf, s
 		snprintf(buf, n, "%d", a->sub_keys);
 		return buf;
 	}
+}
+
+int ca_pay_tab(enum ca_pay_status s)
+{
+	return s == CA_PAY_REFUNDED ? CA_PAY_DONE : (int)s;
 }

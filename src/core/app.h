@@ -48,6 +48,7 @@ enum ca_pay_status {
 	CA_PAY_UNPAID, /* 未支付 */
 	CA_PAY_PAID,   /* 已支付 */
 	CA_PAY_DONE,   /* 已办理: key received or collected */
+	CA_PAY_REFUNDED, /* 已退款: staff refunded it before the key went out */
 	CA_PAY__N
 };
 
@@ -177,6 +178,10 @@ int ca_proc_status_from_id(const char *id);
 int ca_business_from_id(const char *id);
 int ca_cert_type_from_id(const char *id);
 int ca_pickup_from_id(const char *id);
+
+/* The tab of the kiosk's payment list an order of pay status s is under:
+ * 0 未支付, 1 已支付, 2 已办理 (done, and refunded: both finished). */
+int ca_pay_tab(enum ca_pay_status s);
 
 /* Chinese labels from the catalog. */
 enum msg_id ca_app_status_msg(enum ca_app_status s);

@@ -45,10 +45,12 @@ static const struct fsm_rule rules[] = {
 	{CA_ACT_MARK_READY,       BIT(CA_APP_APPROVED),      BIT(CA_PAY_PAID),    BIT(CA_PROC_ONSITE),              BIT(CA_PICKUP_ONSITE),  KEEP,                    KEEP,        CA_PROC_READY_FOR_PICKUP},
 	{CA_ACT_COLLECT,          BIT(CA_APP_APPROVED),      BIT(CA_PAY_PAID),    BIT(CA_PROC_READY_FOR_PICKUP),    BIT(CA_PICKUP_ONSITE),  KEEP,                    CA_PAY_DONE, CA_PROC_COLLECTED},
 	{CA_ACT_ISSUE_INVOICE,    BIT(CA_APP_APPROVED),      PAID_OR_DONE,        ANY,                              ANY,                    KEEP,                    KEEP,        KEEP},
-	{CA_ACT_VIEW_DETAILS,     BIT(CA_APP_APPROVED),      PAID_OR_DONE,        ANY,                              ANY,                    KEEP,                    KEEP,        KEEP},
+	{CA_ACT_VIEW_DETAILS,     BIT(CA_APP_APPROVED),      PAID_OR_DONE | BIT(CA_PAY_REFUNDED), ANY,              ANY,                    KEEP,                    KEEP,        KEEP},
 	/* At the counter only while the key waits there (onsite): once staff put
 	 * it into a kiosk's dispenser (ready_for_pickup) it is collected there. */
 	{CA_ACT_HAND_OVER,        BIT(CA_APP_APPROVED),      BIT(CA_PAY_PAID),    BIT(CA_PROC_ONSITE),              BIT(CA_PICKUP_ONSITE),  KEEP,                    CA_PAY_DONE, CA_PROC_COLLECTED},
+	/* Only while the key has not gone out: not shipped, not in a kiosk. */
+	{CA_ACT_REFUND,           BIT(CA_APP_APPROVED),      BIT(CA_PAY_PAID),    BIT(CA_PROC_PROCESSING) | BIT(CA_PROC_ONSITE), ANY, KEEP,              CA_PAY_REFUNDED, CA_PROC_NONE},
 };
 
 static const struct {
@@ -71,6 +73,7 @@ static const struct {
 	[CA_ACT_ISSUE_INVOICE] = {"issue_invoice", MSG_ACT_ISSUE_INVOICE, CA_BY_STAFF},
 	[CA_ACT_VIEW_DETAILS] = {"view_details", MSG_ACT_VIEW_DETAILS, CA_BY_USER},
 	[CA_ACT_HAND_OVER] = {"hand_over", MSG_ACT_HAND_OVER, CA_BY_STAFF},
+	[CA_ACT_REFUND] = {"refund", MSG_ACT_REFUND, CA_BY_STAFF},
 };
 
 struct ca_state ca_state_of(const struct ca_app *app)
@@ -233,6 +236,11 @@ ca_err fsm_apply(struct ca_app *app, enum ca_action a, const char *arg,
 		app->reject_reason[0] = '\0';
 		break;
 	}
+	case CA_ACT_REFUND: /* the reason, required; it goes into a processing record */
+		err = check_arg(arg, true, CA_COMMENT_MAX, CA_F_COMMENT, report);
+		if (err)
+			return err;
+		break;
 	case CA_ACT_REJECT: /* the reason, required */
 	case CA_ACT_SHIP:   /* the tracking number, required */
 		err = a == CA_ACT_REJECT

@@ -17,6 +17,9 @@
  *                                                     | mark_ready
  *                                               paid + ready_for_pickup --collect--> done + collected
  *
+ * Staff: hand_over (paid + onsite -> done + collected, at the counter);
+ * refund (paid + processing or onsite, before the key went out -> refunded).
+ *
  * Invariants: edit/save only in draft and rejected; delete only in draft;
  * payment actions only once approved.
  */
@@ -46,6 +49,8 @@ enum ca_action {
 	CA_ACT_VIEW_DETAILS,    /* user: 查看详情 of a paid order */
 	CA_ACT_HAND_OVER,       /* staff: key handed over at the counter (窗口交付),
 				 * the handler's ID number checked */
+	CA_ACT_REFUND,          /* staff (finance): the payment given back before the
+				 * key went out (退款), a reason required */
 	CA_ACT__N
 };
 
@@ -87,9 +92,11 @@ enum msg_id fsm_action_msg(enum ca_action a);
  * Apply action a to app: checks the table, then what the action needs, then
  * changes the statuses and the fields the action carries. arg is the text
  * the action takes: the comment for submit (optional), the reason for
- * reject and the tracking number for ship (required), the ID number the
- * counter read from the person's card for hand_over (it must be the
- * application's 经办人身份证号, an x taken as X); ignored otherwise.
+ * reject and refund and the tracking number for ship (required), the ID
+ * number the counter read from the person's card for hand_over (it must
+ * be the application's 经办人身份证号, an x taken as X); ignored otherwise.
+ * A refund's reason is not kept in the record: the caller writes it into
+ * a processing record.
  * today is the local date as YYYYMMDD (for the ID number's birth date).
  *
  * Returns CA_OK; CA_ERR_FORBIDDEN when the status does not allow it;

@@ -20,6 +20,7 @@
 #include "core/uuid.h"
 #include "api.h"
 #include "hub.h"
+#include "pay.h"
 #include "vclock.h"
 
 #define TAG "admin"
@@ -260,6 +261,7 @@ static unsigned act_role(enum ca_action a)
 	case CA_ACT_HAND_OVER:
 		return STAFF_COUNTER;
 	case CA_ACT_ISSUE_INVOICE:
+	case CA_ACT_REFUND:
 		return STAFF_FINANCE;
 	default:
 		return 0;
@@ -297,7 +299,7 @@ ca_err api_admin_act(struct http_req *rq, const char *id, enum ca_action a, cons
 {
 	struct hub *hub = rq->hub;
 	struct ca_proc_record rec;
-	char actor[300], before[64], after[64];
+	char actor[300], before[64], after[64], refund_no[PAY_TRADE_NO_MAX + 1] = "";
 	int64_t now = vclock_now_ms(), rev = 0, rev2;
 	struct ca_state from, to;
 	ca_err e;
@@ -315,13 +317,19 @@ ca_err api_admin_act(struct http_req *rq, const char *id, enum ca_action a, cons
 		e = hubdb_pickup_put(hub->db, app->id, app->account, kiosk, slot, rev2, now);
 	if (!e && a == CA_ACT_ISSUE_INVOICE)
 		e = hubdb_invoice_put(hub->db, app->id, app->account, rev, now);
-	if (!e && a == CA_ACT_HAND_OVER) {
+	/* A refund: the payment is owed back (given back after the commit). */
+	if (!e && a == CA_ACT_REFUND)
+		e = hubpay_refund_due(hub->pay, app->id, refund_no);
+	if (!e && (a == CA_ACT_HAND_OVER || a == CA_ACT_REFUND)) {
 		memset(&rec, 0, sizeof(rec));
 		e = uuid_v4(rec.id) ? CA_ERR_IO : CA_OK;
 		snprintf(rec.app_id, sizeof(rec.app_id), "%s", app->id);
 		rec.at_ms = now;
 		snprintf(rec.staff, sizeof(rec.staff), "%s", rq->who.display);
-		snprintf(rec.text, sizeof(rec.text), "%s", msg(MSG_HAND_OVER_RECORD));
+		if (a == CA_ACT_HAND_OVER)
+			snprintf(rec.text, sizeof(rec.text), "%s", msg(MSG_HAND_OVER_RECORD));
+		else
+			snprintf(rec.text, sizeof(rec.text), "%s%s", msg(MSG_REFUND_RECORD), arg);
 		if (!e && !(e = hubdb_rev_next(hub->db, &rev2)))
 			e = hubdb_record_add(hub->db, &rec, app->account, rev2);
 	}
@@ -334,6 +342,10 @@ ca_err api_admin_act(struct http_req *rq, const char *id, enum ca_action a, cons
 			      a == CA_ACT_HAND_OVER ? "" : arg);
 	}
 	e = change_close(hub, e);
+	/* The provider is asked only once the refund is recorded; when it
+	 * fails the sweep asks again (the order stays owed back). */
+	if (!e && a == CA_ACT_REFUND)
+		(void)hubpay_refund(hub->pay, refund_no);
 	if (e)
 		log_info(TAG, "%s of %s by %s refused: %s", fsm_action_id(a), id_text(id),
 			 rq->who.name, ca_strerror(e));
@@ -379,7 +391,7 @@ static void app_act(struct http_req *rq, struct http_resp *rs)
 	a = op ? fsm_action_from_id(op) : -1;
 	if (a < 0 || !act_role((enum ca_action)a)) {
 		http_error(rs, 400, "bad_request", "op: approve, reject, ship, mark_ready, "
-			   "hand_over or issue_invoice");
+			   "hand_over, issue_invoice or refund");
 		goto out;
 	}
 	if (!arg && json_object_get(body, "arg") && !json_is_null(json_object_get(body, "arg"))) {

@@ -35,7 +35,7 @@ static void throttle_keys(const char *name, const char *addr, char kn[64], char 
 }
 
 /* A failed login: counted under both keys, and on the trail. */
-static void login_failed(struct http_req *rq, const char *name, const char *why)
+static void login_failed(struct http_req *rq, const char *name, enum msg_id why)
 {
 	struct hubcfg *c = &rq->hub->cfg;
 	int64_t now = vclock_now_ms(), keep = (int64_t)c->login_fail_window_min * 60000;
@@ -48,8 +48,8 @@ static void login_failed(struct http_req *rq, const char *name, const char *why)
 		log_error(TAG, "a failed login of %.40s could not be counted", name);
 	/* Nobody is signed in: the trail names the account tried. */
 	rq->who = none;
-	api_audit(rq, "login_failed", name, "", "", why);
-	log_warn(TAG, "login of '%.40s' from %s failed: %s", name, rq->addr, why);
+	api_audit(rq, "login_failed", name, "", "", msg(why));
+	log_warn(TAG, "login of '%.40s' from %s failed: %s", name, rq->addr, msg_name(why));
 }
 
 void api_staff_login(struct http_req *rq, const char *name, const char *pw, bool console,
@@ -98,12 +98,12 @@ void api_staff_login(struct http_req *rq, const char *name, const char *pw, bool
 	found = !e && st->pw_hash[0];
 	ok = staff_password_ok(found ? st->pw_hash : NULL, pw);
 	if (!ok) {
-		login_failed(rq, name, found ? "wrong password" : "no such account or no password");
+		login_failed(rq, name, found ? MSG_CON_AUD_WRONG_PASSWORD : MSG_CON_AUD_NO_ACCOUNT);
 		out->status = 401;
 		return;
 	}
 	if (st->disabled) {
-		login_failed(rq, name, "account disabled");
+		login_failed(rq, name, MSG_CON_AUD_ACCOUNT_DISABLED);
 		out->status = 403;
 		return;
 	}
@@ -116,7 +116,7 @@ void api_staff_login(struct http_req *rq, const char *name, const char *pw, bool
 	snprintf(rq->who.display, sizeof(rq->who.display), "%s", st->display);
 	rq->who.roles = st->roles;
 	rq->who.via = console ? STAFF_VIA_CONSOLE : STAFF_VIA_TOKEN;
-	api_audit(rq, "login", name, "", "", console ? "console" : "ca-hubctl");
+	api_audit(rq, "login", name, "", "", ""); /* how: the line's via */
 	log_info(TAG, "%s logged in from %s (%s)", name, rq->addr, console ? "console" : "token");
 	out->status = 200;
 }
@@ -185,7 +185,7 @@ static void logout(struct http_req *rq, struct http_resp *rs)
 		api_store_error(rs);
 		return;
 	}
-	api_audit(rq, "logout", rq->who.name, "", "", "ca-hubctl");
+	api_audit(rq, "logout", rq->who.name, "", "", "");
 	http_reply(rs, 200, json_pack("{s:b}", "ended", 1));
 }
 

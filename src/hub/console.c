@@ -271,7 +271,7 @@ static void login_post(struct http_req *rq, struct http_resp *rs)
 static void logout_post(struct http_req *rq, struct http_resp *rs)
 {
 	if (hubdb_ssn_end(rq->hub->db, rq->who.sid_hash) == CA_OK)
-		api_audit(rq, "logout", rq->who.name, "", "", "console");
+		api_audit(rq, "logout", rq->who.name, "", "", "");
 	snprintf(rs->cookie, sizeof(rs->cookie), "%s=; Path=/; Secure; HttpOnly; "
 		 "SameSite=Strict; Max-Age=0", AUTH_COOKIE);
 	http_redirect(rs, "/login");

@@ -309,8 +309,14 @@ static void act_form(struct page *p, const struct ca_app *a, enum ca_action act,
 		page_msg(p, MSG_CON_SLOT);
 		page_raw(p, "<input name=\"slot\" maxlength=\"16\"></label>");
 	}
-	page_raw(p, "<button type=\"submit\" name=\"do\" value=\"%s\"%s%s%s>", fsm_action_id(act),
+	page_raw(p, "<button type=\"submit\" name=\"do\" value=\"%s\"%s%s%s", fsm_action_id(act),
 		 cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
+	if (act == CA_ACT_REFUND) { /* money leaves: asked once more */
+		page_raw(p, " data-confirm=\"");
+		page_msg(p, MSG_CON_CONFIRM_REFUND);
+		page_raw(p, "\"");
+	}
+	page_raw(p, ">");
 	page_msg(p, fsm_action_msg(act));
 	page_raw(p, "</button></form>\n");
 }
@@ -339,6 +345,8 @@ static void act_forms(struct page *p, const struct ca_app *a)
 		act_form(p, a, CA_ACT_HAND_OVER, MSG_CON_ID_READ, 18, NULL);
 	if (MAY(CA_ACT_ISSUE_INVOICE, STAFF_FINANCE) && ++n)
 		act_form(p, a, CA_ACT_ISSUE_INVOICE, MSG_NONE, 0, NULL);
+	if (MAY(CA_ACT_REFUND, STAFF_FINANCE) && ++n)
+		act_form(p, a, CA_ACT_REFUND, MSG_CON_REFUND_REASON, CA_COMMENT_MAX + 1, "danger");
 	if (MAY(CA_ACT_ADD_RECORD, STAFF_REVIEW | STAFF_COUNTER) && ++n) {
 		snprintf(action, sizeof(action), "/app/%s/record", a->id);
 		page_form(p, action, "card");

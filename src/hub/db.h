@@ -389,7 +389,8 @@ struct hubdb_pay {
 	char code_url[HUBDB_URL_MAX + 1]; /* what the kiosk shows as a QR code */
 	int64_t applied_rev;              /* revision that applied the payment to the
 					     application; 0 = not applied (with SUCCESS:
-					     a duplicate payment, to be refunded) */
+					     a payment owed back: a duplicate, or one
+					     staff refunded) */
 	int notifications;                /* provider notifications received */
 	int64_t updated_ms;               /* last change, hub clock */
 };
@@ -398,7 +399,8 @@ struct hubdb_pay {
 enum hubdb_pay_sel {
 	HUBDB_PAY_OPEN_OF_APP, /* NOTPAY orders of app_id */
 	HUBDB_PAY_EXPIRED,     /* NOTPAY orders with expires_s <= now_s */
-	HUBDB_PAY_REFUND_DUE,  /* SUCCESS orders not applied: duplicates to refund */
+	HUBDB_PAY_REFUND_DUE,  /* SUCCESS orders not applied: duplicates and staff
+				* refunds, to refund */
 	HUBDB_PAY_OF_APP,      /* every order of app_id, oldest first */
 };
 

@@ -33,6 +33,7 @@
 
 #define TAG "pay"
 #define SWEEP_BATCH 64
+#define REFUND_SCAN 100 /* orders of one application looked at for its payment */
 #define OPEN_MAX 16 /* open orders of one application closed at a new order */
 
 struct hubpay {
@@ -171,7 +172,8 @@ out:
 	return e;
 }
 
-/* Refund duplicate payment no through the provider, then record it. */
+/* Refund payment no (a duplicate, or one staff refunded) through the
+ * provider, then record it. */
 static ca_err do_refund(struct hubpay *hp, const char *no)
 {
 	ca_err e = hp->prov->refund(hp->prov, no);
@@ -182,7 +184,42 @@ static ca_err do_refund(struct hubpay *hp, const char *no)
 	}
 	e = mark(hp, no, PAY_REFUND);
 	if (!e)
-		log_warn(TAG, "order %s refunded (a second payment of one application)", no);
+		log_warn(TAG, "order %s refunded", no);
+	return e;
+}
+
+ca_err hubpay_refund(struct hubpay *hp, const char *no)
+{
+	return do_refund(hp, no);
+}
+
+ca_err hubpay_refund_due(struct hubpay *hp, const char *app_id, char no[PAY_TRADE_NO_MAX + 1])
+{
+	struct hubdb *db = hp->hub->db;
+	char (*nos)[PAY_TRADE_NO_MAX + 1] = malloc(REFUND_SCAN * sizeof(*nos));
+	struct hubdb_pay *p = malloc(sizeof(*p));
+	size_t n = 0, i;
+	ca_err e;
+
+	if (!nos || !p) {
+		e = CA_ERR_NOMEM;
+		goto out;
+	}
+	e = hubdb_pay_list(db, HUBDB_PAY_OF_APP, app_id, 0, nos, REFUND_SCAN, &n);
+	for (i = 0; !e && i < n; i++) {
+		e = hubdb_pay_get(db, nos[i], p);
+		if (e || p->o.state != PAY_SUCCESS || !p->applied_rev)
+			continue;
+		e = hubdb_pay_set(db, nos[i], PAY_SUCCESS, p->o.paid_s, 0, vclock_now_ms());
+		if (!e)
+			snprintf(no, PAY_TRADE_NO_MAX + 1, "%s", nos[i]);
+		goto out;
+	}
+	if (!e)
+		e = CA_ERR_NOT_FOUND;
+out:
+	free(nos);
+	free(p);
 	return e;
 }
 

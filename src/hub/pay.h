@@ -32,6 +32,7 @@
 #define HUB_PAY_H
 
 #include "core/err.h"
+#include "core/pay.h"
 #include "http.h"
 #include "hubcfg.h"
 
@@ -50,6 +51,18 @@ ca_err hubpay_start(struct hubpay *hp);
 /* Stop and join the threads, then free. Before the store closes.
  * hubpay_free(NULL) is fine. */
 void hubpay_free(struct hubpay *hp);
+
+/*
+ * The paid order of application app_id, in the caller's open transaction,
+ * is marked owed back (applied_rev 0, as a duplicate is): its number into
+ * no. CA_ERR_NOT_FOUND when the application has no applied payment. After
+ * the commit, hubpay_refund() gives the money back; if that fails the
+ * sweep does it (docs/hub.md, Payments).
+ */
+ca_err hubpay_refund_due(struct hubpay *hp, const char *app_id, char no[PAY_TRADE_NO_MAX + 1]);
+
+/* Refund order no (owed back) through the provider and record it. */
+ca_err hubpay_refund(struct hubpay *hp, const char *no);
 
 /* Register the payment routes (kiosk, admin, bank page); in production
  * mode without the simulated customer and faults (api_add_sim_routes). */

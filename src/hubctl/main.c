@@ -88,6 +88,9 @@ static void usage(FILE *f, bool full)
 		"                               the handler's ID number, read from the card,\n"
 		"                               on standard input, must match the application\n"
 		"  invoice ID                   mark the e-invoice issued\n"
+		"  refund ID --reason TEXT      退款: give the payment back (only before the key\n"
+		"                               went out: not shipped, not in a kiosk); the\n"
+		"                               reason becomes a processing record\n"
 		"  pickup-code CODE             the on-site orders waiting for pickup whose\n"
 		"                               6-digit pickup code is CODE (not unique:\n"
 		"                               check the company and the ID card)\n"
@@ -1041,7 +1044,7 @@ static int b_act(const struct cmd *k, const struct ctl *c, int argc, char **argv
 		return BAD;
 	if (!opt_values(argc - 1, argv + 1, names, v))
 		return EXIT_USAGE;
-	if (!strcmp(k->op, "reject") && !v[0])
+	if ((!strcmp(k->op, "reject") || !strcmp(k->op, "refund")) && !v[0])
 		need = "--reason TEXT";
 	else if (!strcmp(k->op, "ship") && !v[1])
 		need = "--tracking NO";
@@ -1381,6 +1384,7 @@ static const struct cmd commands[] = {
 	{ "ship", b_act, NULL, "ship", NULL, NULL },
 	{ "ready", b_act, NULL, "mark_ready", NULL, NULL },
 	{ "invoice", b_act, NULL, "issue_invoice", NULL, NULL },
+	{ "refund", b_act, NULL, "refund", NULL, NULL },
 	{ "handover", .run = r_handover },
 	{ "record", b_record, NULL, NULL, NULL, NULL },
 	{ "pickup-code", b_pickup_code, print_code_orders, NULL, NULL, NULL },

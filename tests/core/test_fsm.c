@@ -38,8 +38,11 @@ static bool expect_allowed(struct ca_state s, enum ca_action a)
 		return approved && s.pay == CA_PAY_UNPAID && s.proc == CA_PROC_NONE;
 	case CA_ACT_ADD_RECORD:
 	case CA_ACT_ISSUE_INVOICE:
-	case CA_ACT_VIEW_DETAILS:
 		return paid_or_done;
+	case CA_ACT_VIEW_DETAILS:
+		return paid_or_done || (approved && s.pay == CA_PAY_REFUNDED);
+	case CA_ACT_REFUND:
+		return paid && (s.proc == CA_PROC_PROCESSING || s.proc == CA_PROC_ONSITE);
 	case CA_ACT_SHIP:
 		return paid && mail && s.proc == CA_PROC_PROCESSING;
 	case CA_ACT_CONFIRM_RECEIPT:
@@ -89,6 +92,10 @@ static struct ca_state expect_next(struct ca_state s, enum ca_action a)
 		s.pay = CA_PAY_DONE;
 		s.proc = CA_PROC_COLLECTED;
 		break;
+	case CA_ACT_REFUND:
+		s.pay = CA_PAY_REFUNDED;
+		s.proc = CA_PROC_NONE;
+		break;
 	default:
 		break;
 	}
@@ -107,12 +114,14 @@ static const char *good_arg(enum ca_action a)
 		return "SF1234567890123";
 	case CA_ACT_HAND_OVER:
 		return "320582199003071232"; /* the fixture's handler */
+	case CA_ACT_REFUND:
+		return "客户要求取消办理";
 	default:
 		return NULL;
 	}
 }
 
-/* Every (state, action) pair: 4*3*7*2 states x every action. */
+/* Every (state, action) pair: 4*4*7*2 states x every action. */
 static void test_every_state_action_pair_follows_the_rules(void **ctx)
 {
 	int app, pay, proc, pickup, a, allowed = 0, forbidden = 0;
@@ -395,6 +404,48 @@ static void test_hand_over_checks_the_handler_id_number(void **ctx)
 	assert_string_equal(fsm_action_id(CA_ACT_HAND_OVER), "hand_over");
 }
 
+/* A refund needs its reason, and only before the key went out: not once
+ * shipped, put into a kiosk or collected. A refunded order is final. */
+static void test_refund_needs_a_reason_and_the_key_not_out(void **ctx)
+{
+	struct ca_app rec, before;
+	struct valid_report rep;
+	struct ca_state s;
+
+	(void)ctx;
+	fixture_app_mail(&rec);
+	rec.app_status = CA_APP_APPROVED;
+	rec.pay_status = CA_PAY_PAID;
+	rec.proc_status = CA_PROC_PROCESSING;
+	rec.amount_fen = 30000;
+	before = rec;
+	assert_int_equal(fsm_apply(&rec, CA_ACT_REFUND, NULL, FIXTURE_TODAY, &rep),
+			 CA_ERR_INVALID);
+	assert_int_equal(rep.err[0].msg, MSG_V_REQUIRED);
+	assert_int_equal(fsm_apply(&rec, CA_ACT_REFUND, "", FIXTURE_TODAY, &rep), CA_ERR_INVALID);
+	assert_memory_equal(&rec, &before, sizeof(rec));
+	assert_int_equal(fsm_apply(&rec, CA_ACT_REFUND, "客户要求取消办理", FIXTURE_TODAY, &rep),
+			 CA_OK);
+	assert_int_equal(rec.pay_status, CA_PAY_REFUNDED);
+	assert_int_equal(rec.proc_status, CA_PROC_NONE);
+	s = ca_state_of(&rec);
+	assert_false(fsm_allowed(&s, CA_ACT_REFUND));
+	assert_false(fsm_allowed(&s, CA_ACT_PAY));
+	assert_false(fsm_allowed(&s, CA_ACT_ISSUE_INVOICE));
+	assert_true(fsm_allowed(&s, CA_ACT_VIEW_DETAILS));
+	s.pay = CA_PAY_PAID;
+	s.proc = CA_PROC_SHIPPED;
+	assert_false(fsm_allowed(&s, CA_ACT_REFUND));
+	s.pickup = CA_PICKUP_ONSITE;
+	s.proc = CA_PROC_READY_FOR_PICKUP;
+	assert_false(fsm_allowed(&s, CA_ACT_REFUND));
+	s.proc = CA_PROC_ONSITE;
+	assert_true(fsm_allowed(&s, CA_ACT_REFUND));
+	assert_int_equal(fsm_actor(CA_ACT_REFUND), CA_BY_STAFF);
+	assert_int_equal(ca_pay_tab(CA_PAY_REFUNDED), 2);
+	assert_int_equal(ca_pay_tab(CA_PAY_PAID), 1);
+}
+
 static void test_action_names_and_actors(void **ctx)
 {
 	int a;
@@ -424,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_submit_stores_comment_and_clears_old_reason),
 		cmocka_unit_test(test_reject_requires_a_reason),
 		cmocka_unit_test(test_hand_over_checks_the_handler_id_number),
+		cmocka_unit_test(test_refund_needs_a_reason_and_the_key_not_out),
 		cmocka_unit_test(test_ship_requires_tracking_number),
 		cmocka_unit_test(test_pay_requires_a_price),
 		cmocka_unit_test(test_mail_and_onsite_journeys),

@@ -345,6 +345,75 @@ static void test_hand_over_checks_the_id_number(void **state)
 				"{\"op\":\"hand_over\",\"arg\":\"320582199003071232\"}"), 403);
 }
 
+/* Finance refunds a paid order before its key went out: the reason is
+ * required and becomes a processing record; the application is refunded,
+ * the provider gives the money back, the trail has the line. Nobody else
+ * may, and never once the key is out. */
+static void test_finance_refunds_before_the_key_is_out(void **state)
+{
+	char rev[65], fin[65], clerk[65], target[120], pay_target[120];
+	struct ca_app a;
+	json_t *j, *recs, *line;
+	long st;
+	int waited = 0;
+
+	(void)state;
+	staff_add("qian.fang", "钱芳", "finance", "finance-pass-1");
+	assert_int_equal(api_login(REVIEWER, REVIEWER_PW, rev), 200);
+	assert_int_equal(api_login("qian.fang", "finance-pass-1", fin), 200);
+	assert_int_equal(api_login(CLERK, CLERK_PW, clerk), 200);
+	submitted(&a);
+	snprintf(target, sizeof(target), "/v1/admin/apps/%s/act", a.id);
+	assert_int_equal(api_st(rev, "POST", target, "{\"op\":\"approve\"}"), 200);
+	/* Not before it is paid. */
+	assert_int_equal(api_st(fin, "POST", target, "{\"op\":\"refund\",\"arg\":\"x\"}"),
+			 403);
+	paid(a.id);
+	assert_int_equal(api_st(rev, "POST", target,
+				"{\"op\":\"refund\",\"arg\":\"客户要求取消\"}"), 403);
+	assert_int_equal(api_st(fin, "POST", target, "{\"op\":\"refund\"}"), 422);
+	assert_string_equal(state_of(a.id), "approved/paid/onsite");
+	assert_int_equal(api_st(fin, "POST", target,
+				"{\"op\":\"refund\",\"arg\":\"客户要求取消办理\"}"), 200);
+	assert_string_equal(state_of(a.id), "approved/refunded/none");
+	/* The provider gave it back: the order is REFUND at the hub. */
+	j = show(a.id);
+	snprintf(pay_target, sizeof(pay_target), "/v1/admin/pay/%s",
+		 jstr(json_array_get(json_object_get(j, "orders"), 0), "out_trade_no"));
+	recs = json_object_get(j, "records");
+	assert_int_equal(json_array_size(recs), 1);
+	assert_string_equal(jstr(json_array_get(recs, 0), "staff"), "钱芳");
+	assert_string_equal(jstr(json_array_get(recs, 0), "text"), "已退款，原因：客户要求取消办理");
+	json_decref(j);
+	for (;;) {
+		json_t *o;
+		bool done;
+
+		j = api(fin, "GET", pay_target, NULL, &st);
+		assert_int_equal(st, 200);
+		o = json_object_get(j, "order");
+		done = !strcmp(jstr(o, "trade_state"), "REFUND");
+		json_decref(j);
+		if (done)
+			break;
+		assert_true(waited < 8000);
+		ca_sleep_ms(50);
+		waited += 50;
+	}
+	line = audit_line("refund", a.id);
+	assert_non_null(line);
+	assert_string_equal(jstr(line, "staff"), "qian.fang");
+	assert_string_equal(jstr(line, "before"), "approved/paid/onsite");
+	assert_string_equal(jstr(line, "after"), "approved/refunded/none");
+	json_decref(line);
+	/* Final: no second refund, no hand-over, no invoice. */
+	assert_int_equal(api_st(fin, "POST", target,
+				"{\"op\":\"refund\",\"arg\":\"again\"}"), 403);
+	assert_int_equal(api_st(clerk, "POST", target,
+				"{\"op\":\"hand_over\",\"arg\":\"320582199003071232\"}"), 403);
+	assert_int_equal(api_st(fin, "POST", target, "{\"op\":\"issue_invoice\"}"), 403);
+}
+
 /* The console's cookie: __Host-, Secure, HttpOnly, SameSite=Strict; its
  * pages only on its own port; no session goes to the sign-in page; a post
  * without the session's form token is refused before anything happens. */
@@ -725,6 +794,7 @@ static void test_logins_are_throttled(void **state)
 
 		assert_non_null(line);
 		assert_string_equal(jstr(line, "staff"), "");
+		assert_string_equal(jstr(line, "detail"), "没有这个账号，或账号未设置密码");
 		json_decref(line);
 	}
 }
@@ -769,6 +839,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roles_decide_every_staff_route),
 		cmocka_unit_test(test_hand_over_checks_the_id_number),
+		cmocka_unit_test(test_finance_refunds_before_the_key_is_out),
 		cmocka_unit_test(test_console_cookie_and_form_token),
 		cmocka_unit_test(test_console_refuses_other_roles),
 		cmocka_unit_test(test_disable_and_password_end_sessions),

@@ -1092,8 +1092,11 @@ static void detail_note(struct app *a, const struct ca_app *r, bool queued)
 		ui_banner(ui, msg(MSG_UI_NOTE_PENDING), UI_TONE_INFO);
 		break;
 	case CA_APP_APPROVED:
-		ui_banner(ui, msg(r->pay_status == CA_PAY_UNPAID ? MSG_UI_NOTE_APPROVED :
-				  MSG_UI_NOTE_PAID), UI_TONE_SUCCESS);
+		if (r->pay_status == CA_PAY_REFUNDED)
+			ui_banner(ui, msg(MSG_UI_NOTE_REFUNDED), UI_TONE_NEUTRAL);
+		else
+			ui_banner(ui, msg(r->pay_status == CA_PAY_UNPAID ? MSG_UI_NOTE_APPROVED :
+					  MSG_UI_NOTE_PAID), UI_TONE_SUCCESS);
 		break;
 	case CA_APP_REJECTED:
 		ui_banner(ui, msg(MSG_UI_NOTE_REJECTED), UI_TONE_DANGER);
@@ -1210,7 +1213,7 @@ static void detail_footer(struct app *a, const struct ca_app *r)
 			form_open_existing(a, r->id, true);
 	} else if (r->app_status == CA_APP_APPROVED) {
 		if (ui_button_ex(ui, "go-pay", msg(MSG_UI_GO_PAY), 0)) {
-			a->pay_tab = (int)r->pay_status; /* 未支付 / 已支付 / 已办理 */
+			a->pay_tab = ca_pay_tab(r->pay_status); /* 未支付 / 已支付 / 已办理 */
 			app_go(a, APP_SCREEN_PAY_LIST);
 		}
 	} else if (ui_button_ex(ui, "back-list", msg(MSG_UI_BACK_LIST), UI_OPT_SECONDARY)) {

@@ -60,6 +60,13 @@ static enum msg_id invoice_error(enum online_outcome o)
 	}
 }
 
+/* Whether an order has an e-invoice to get: paid or done, not refunded. */
+static bool invoiceable(const struct ca_app *r)
+{
+	return r->app_status == CA_APP_APPROVED &&
+	       (r->pay_status == CA_PAY_PAID || r->pay_status == CA_PAY_DONE);
+}
+
 void scr_invoice_list(struct app *a)
 {
 	struct ui *ui = a->ui;
@@ -73,7 +80,7 @@ void scr_invoice_list(struct app *a)
 	}
 	apps = app_apps(a, &n);
 	for (i = 0; i < n; i++)
-		if (apps[i].app_status == CA_APP_APPROVED && apps[i].pay_status != CA_PAY_UNPAID)
+		if (invoiceable(&apps[i]))
 			row++;
 	if (row == 0) {
 		pay_empty_card(ui, MSG_UI_INVOICE_EMPTY);
@@ -84,7 +91,7 @@ void scr_invoice_list(struct app *a)
 			const struct ca_app *r = &apps[i];
 			char id[UI_ID_MAX + 1], detail[256];
 
-			if (r->app_status != CA_APP_APPROVED || r->pay_status == CA_PAY_UNPAID)
+			if (!invoiceable(r))
 				continue;
 			snprintf(id, sizeof(id), "invoice.%d", row++);
 			if (ui_list_item(ui, id, r->company,

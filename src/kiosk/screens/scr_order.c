@@ -56,7 +56,8 @@ static void payment_card(struct app *a, const struct ca_app *r)
 {
 	struct ui *ui = a->ui;
 	char how[128];
-	enum ui_tone tone = r->pay_status == CA_PAY_UNPAID ? UI_TONE_WARNING : UI_TONE_SUCCESS;
+	enum ui_tone tone = r->pay_status == CA_PAY_UNPAID ? UI_TONE_WARNING
+			  : r->pay_status == CA_PAY_REFUNDED ? UI_TONE_NEUTRAL : UI_TONE_SUCCESS;
 
 	ui_card_begin(ui);
 	ui_label(ui, msg(MSG_UI_ORDER_PAYMENT));
@@ -96,6 +97,13 @@ static void progress_card(struct ui *ui, const struct ca_app *r, bool here)
 	ui_card_begin(ui);
 	ui_label(ui, msg(MSG_UI_ORDER_PROGRESS));
 	pay_kv_text(ui, MSG_F_PICKUP, msg(ca_pickup_msg(r->pickup)));
+	if (r->pay_status == CA_PAY_REFUNDED) {
+		/* Given back before the key went out: nothing more happens. */
+		pay_kv_pill(ui, MSG_UI_ORDER_PROC_STATUS, msg(MSG_PAY_REFUNDED), UI_TONE_NEUTRAL);
+		ui_paragraph(ui, msg(MSG_UI_ORDER_REFUNDED));
+		ui_card_end(ui);
+		return;
+	}
 	pay_kv_pill(ui, MSG_UI_ORDER_PROC_STATUS, msg(ca_proc_status_msg(p)), pay_proc_tone(p));
 	if ((p == CA_PROC_SHIPPED || p == CA_PROC_RECEIVED) && r->tracking_no[0])
 		pay_kv_text(ui, MSG_F_TRACKING_NO, r->tracking_no);
@@ -397,7 +405,10 @@ void scr_order_detail(struct app *a)
 	order_head(ui, &r);
 	/* The pickup card (领取CA锁, its outcome, the pickup code) first in
 	 * view: above the cards in portrait, at the top right in landscape. */
-	if (r.pickup == CA_PICKUP_ONSITE && !ui_is_landscape(ui))
+	/* A refunded order has no key to collect. */
+	if (r.pay_status == CA_PAY_REFUNDED)
+		slot = 0;
+	if (r.pickup == CA_PICKUP_ONSITE && r.pay_status != CA_PAY_REFUNDED && !ui_is_landscape(ui))
 		pk_card(a, &r, slot);
 	if (ui_is_landscape(ui)) { /* where the key is, first in view */
 		ui_row(ui, 2, NULL, 0);
@@ -405,7 +416,7 @@ void scr_order_detail(struct app *a)
 		progress_card(ui, &r, slot != 0);
 		ui_column_end(ui);
 		ui_column_begin(ui);
-		if (r.pickup == CA_PICKUP_ONSITE)
+		if (r.pickup == CA_PICKUP_ONSITE && r.pay_status != CA_PAY_REFUNDED)
 			pk_card(a, &r, slot);
 		payment_card(a, &r);
 		ui_column_end(ui);

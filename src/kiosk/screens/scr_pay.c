@@ -71,9 +71,9 @@ static enum ca_proc_status proc_of(const struct ca_app *r)
 /* The pill of a row in the payment list: 未支付, else how far the key is. */
 static const char *pay_pill(const struct ca_app *r, enum ui_tone *tone)
 {
-	if (r->pay_status == CA_PAY_UNPAID) {
-		*tone = UI_TONE_WARNING;
-		return msg(MSG_PAY_UNPAID);
+	if (r->pay_status == CA_PAY_UNPAID || r->pay_status == CA_PAY_REFUNDED) {
+		*tone = r->pay_status == CA_PAY_UNPAID ? UI_TONE_WARNING : UI_TONE_NEUTRAL;
+		return msg(ca_pay_status_msg(r->pay_status));
 	}
 	*tone = pay_proc_tone(proc_of(r));
 	return msg(ca_proc_status_msg(proc_of(r)));
@@ -95,7 +95,7 @@ static bool pay_rows(struct app *a, const struct ca_app *apps, int n, int tab)
 		const char *pill;
 		enum ui_tone tone;
 
-		if (r->app_status != CA_APP_APPROVED || (int)r->pay_status != tab)
+		if (r->app_status != CA_APP_APPROVED || ca_pay_tab(r->pay_status) != tab)
 			continue;
 		snprintf(id, sizeof(id), "pay.%d", row++);
 		pill = pay_pill(r, &tone);
@@ -128,8 +128,8 @@ void scr_pay_list(struct app *a)
 	}
 	apps = app_apps(a, &n);
 	for (i = 0; i < n; i++)
-		if (apps[i].app_status == CA_APP_APPROVED && (unsigned)apps[i].pay_status < 3)
-			counts[apps[i].pay_status]++;
+		if (apps[i].app_status == CA_APP_APPROVED && (unsigned)apps[i].pay_status < CA_PAY__N)
+			counts[ca_pay_tab(apps[i].pay_status)]++;
 	if (a->pay_tab < 0 || a->pay_tab > 2)
 		a->pay_tab = 0;
 	ui_tabs(ui, "pay-tab", labels, counts, 3, &a->pay_tab);

@@ -121,7 +121,7 @@ static ca_err purge_row(struct store *st, sqlite3_stmt *s, void *ctx, bool *stop
 			  cerr);
 		return CA_OK;
 	}
-	if (w->app->pay_status != CA_PAY_DONE)
+	if (w->app->pay_status != CA_PAY_DONE && w->app->pay_status != CA_PAY_REFUNDED)
 		return CA_OK;
 	return st_ids_add(&w->l, w->app->id);
 }
