@@ -281,6 +281,14 @@ static void json_table(struct page *p, json_t *rows, const char *const *keys,
 	page_raw(p, "</tbody></table>\n");
 }
 
+/* The couriers the ship form offers; the one chosen goes before the
+ * tracking number in the record's 快递单号 (both as the kiosk shows them). */
+static const enum msg_id couriers[] = {
+	MSG_CON_COURIER_SF, MSG_CON_COURIER_EMS, MSG_CON_COURIER_JD, MSG_CON_COURIER_YTO,
+	MSG_CON_COURIER_ZTO, MSG_CON_COURIER_YUNDA, MSG_CON_COURIER_STO,
+};
+#define NCOURIERS ((int)(sizeof(couriers) / sizeof(couriers[0])))
+
 /* One action form: a button, and a text input when the action takes one. */
 static void act_form(struct page *p, const struct ca_app *a, enum ca_action act,
 		     enum msg_id input, int maxlen, const char *cls)
@@ -290,6 +298,19 @@ static void act_form(struct page *p, const struct ca_app *a, enum ca_action act,
 	snprintf(action, sizeof(action), "/app/%s/act", a->id);
 	page_form(p, action, "card");
 	page_raw(p, "<input type=\"hidden\" name=\"op\" value=\"%s\">", fsm_action_id(act));
+	if (act == CA_ACT_SHIP) {
+		int i;
+
+		page_raw(p, "<label>");
+		page_msg(p, MSG_CON_COURIER);
+		page_raw(p, "<select name=\"courier\" required>");
+		for (i = 0; i < NCOURIERS; i++) {
+			page_raw(p, "<option value=\"%d\">", i);
+			page_msg(p, couriers[i]);
+			page_raw(p, "</option>");
+		}
+		page_raw(p, "</select></label>");
+	}
 	if (input != MSG_NONE) {
 		page_raw(p, "<label>");
 		page_msg(p, input);
@@ -517,6 +538,20 @@ static void act_post(struct http_req *rq, struct http_resp *rs)
 		free(app);
 		app_page(rq, rs, rq->param[0], 400, msg(MSG_CON_INVALID), true);
 		return;
+	}
+	if (a == CA_ACT_SHIP) {
+		char cbuf[8], joined[sizeof(arg)];
+		const char *c = http_form(rq, "courier", cbuf, sizeof(cbuf));
+		int ci = c ? atoi(c) : -1;
+
+		/* "顺丰速运 SF1234567890": the courier, then the number. */
+		if (!c || ci < 0 || ci >= NCOURIERS || !g) {
+			free(app);
+			app_page(rq, rs, rq->param[0], 422, msg(MSG_CON_COURIER_NEEDED), true);
+			return;
+		}
+		snprintf(joined, sizeof(joined), "%s %s", msg(couriers[ci]), g);
+		snprintf(arg, sizeof(arg), "%s", joined);
 	}
 	if (a == CA_ACT_MARK_READY && (!k || !*k)) {
 		free(app);
