@@ -3,8 +3,9 @@
  * its bounds and honours Retry-After; offline, rows stay queued (attempts
  * counted, nothing lost), the UI queue says offline, and nothing blocks;
  * sync_stop interrupts a request that hangs (a real loopback socket that
- * accepts and never answers) within about a second; the device secret file
- * is read strictly.
+ * accepts and never answers) within about a second; rows a clock that went
+ * back scheduled a day ahead are tried now; the device secret file is read
+ * strictly.
  *
  * The tests against the real hub are in test_sync_hub.c.
  */
@@ -32,6 +33,7 @@
 #include "kiosk/store/store.h"
 #include "kiosk/net/sync.h"
 #include "../fixture.h"
+#include "../support/sqlpeek.h"
 #include "../support/tmpdir.h"
 
 #define SECRET "8d3b1f0e9c2a4d6b8e0f1a3c5e7b9d2f"
@@ -203,6 +205,40 @@ static void test_offline_everything_queues_nothing_blocks(void **state)
 	assert_true(ca_mono_ms() - t0 < 1500);
 }
 
+/* Rows whose next try was set by a clock a day ahead (the clock then went
+ * back): the engine tries them now, not in a day; nothing is lost. */
+static void test_rows_scheduled_by_a_clock_gone_back_are_tried(void **state)
+{
+	struct tmpenv *t = *state;
+	char sql[128];
+	struct sync_opts o;
+	struct config cfg;
+	struct sync *s = NULL;
+	int pending, attempts, waited = 0;
+
+	fill_store(t->db, 3);
+	snprintf(sql, sizeof(sql), "UPDATE outbox SET next_at_ms = %lld",
+		 (long long)(ca_wall_ms() + 86400000));
+	assert_int_equal(sqlpeek_exec(t->db, sql, NULL), 0);
+	kiosk_config(&cfg, closed_port(), 500, 2000);
+	memset(&o, 0, sizeof(o));
+	o.db_path = t->db;
+	o.cfg = &cfg;
+	o.secret = SECRET;
+	o.backoff_base_ms = 1000;
+	o.backoff_cap_ms = 2000;
+	o.feed_wait_s = -1;
+	assert_int_equal(sync_start(&o, &s), CA_OK);
+	do {
+		usleep(200 * 1000);
+		waited += 200;
+		outbox_counts(t->db, &pending, &attempts);
+	} while (attempts == 0 && waited < 5000);
+	sync_stop(s);
+	assert_int_equal(pending, 3);
+	assert_true(attempts >= 3); /* each tried (the hub is down: still queued) */
+}
+
 /* A hub that accepts and never answers: stop interrupts the hanging
  * request (curl's progress callback) well before any timeout. */
 static void test_stop_interrupts_a_hanging_request(void **state)
@@ -294,6 +330,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_backoff_stays_in_bounds),
 		T(test_offline_everything_queues_nothing_blocks),
+		T(test_rows_scheduled_by_a_clock_gone_back_are_tried),
 		T(test_stop_interrupts_a_hanging_request),
 		T(test_secret_file_is_read_strictly),
 		T(test_start_needs_its_options),

@@ -396,6 +396,42 @@ static void test_batch_results_in_one_transaction(void **state)
 	assert_int_equal(at, 9000);
 }
 
+/* Rows scheduled by a clock that has since gone back (a retry set for
+ * "now + backoff" on a clock a day ahead) are made due; rows within the
+ * horizon keep their time, sent and parked rows are not touched. */
+static void test_rows_of_a_clock_gone_back_are_due_again(void **state)
+{
+	struct storefix *t = *state;
+	struct store_outbox_item it[8];
+	struct ca_app a, b;
+	int64_t at;
+	int n, moved;
+
+	storefix_open(t);
+	storefix_app(&a);
+	storefix_app(&b);
+	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
+	assert_int_equal(store_app_create(t->st, &b, 1100), CA_OK);
+	n = rows(t->st, it);
+	assert_int_equal(n, 2);
+	/* a: retried a day "later" by a clock a day ahead; b: in 4 minutes. */
+	assert_int_equal(store_outbox_mark_failed(t->st, it[0].seq, 86400000 + 5000, "503"), CA_OK);
+	assert_int_equal(store_outbox_mark_failed(t->st, it[1].seq, 240000 + 5000, "503"), CA_OK);
+	store_outbox_items_release(it, n);
+	assert_int_equal(store_outbox_rebase(t->st, 5000, 360000, &moved), CA_OK);
+	assert_int_equal(moved, 1);
+	n = 0;
+	assert_int_equal(store_outbox_next(t->st, 5000, 8, it, &n), CA_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(it[0].app_id, a.id);
+	store_outbox_items_release(it, n);
+	assert_int_equal(store_outbox_next_at(t->st, &at), CA_OK);
+	assert_int_equal(at, 5000);
+	/* Nothing beyond the horizon any more: nothing moves. */
+	assert_int_equal(store_outbox_rebase(t->st, 5000, 360000, &moved), CA_OK);
+	assert_int_equal(moved, 0);
+}
+
 /* A sent application A with the hub's snapshot of revision rev applied. */
 static void sent_with_hub(struct storefix *t, struct ca_app *a, int64_t rev,
 			  enum ca_app_status status)
@@ -514,6 +550,7 @@ int main(void)
 		T(test_feed_batch_is_one_transaction),
 		T(test_deleted_application_stays_deleted),
 		T(test_batch_results_in_one_transaction),
+		T(test_rows_of_a_clock_gone_back_are_due_again),
 		T(test_feed_reset_for_a_restored_hub),
 	};
 

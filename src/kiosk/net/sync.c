@@ -56,6 +56,7 @@
 #define FEED_WAIT_MAX_S     25
 /* Shortest retry delay: no retry loop spins. */
 #define BACKOFF_FLOOR_MS    50
+#define REBASE_SLACK_MS     60000 /* past the backoff cap, a row's time is a clock's jump */
 /* How long to wait before opening the store again after a failure. */
 #define REOPEN_MS           2000
 
@@ -504,6 +505,23 @@ static bool payload_ok(struct engine *e, const struct store_outbox_item *it)
 	return ok;
 }
 
+/* Rows waiting for a time no backoff could have set (later than the cap
+ * plus REBASE_SLACK_MS): the clock went back since they were scheduled.
+ * They are due now, said once in the log. */
+static void clock_went_back(struct engine *e)
+{
+	int64_t now = ca_wall_ms(), at;
+	int moved = 0;
+
+	if (store_outbox_next_at(e->st, &at) || at == INT64_MAX ||
+	    at <= now + e->cap_ms + REBASE_SLACK_MS)
+		return;
+	if (store_outbox_rebase(e->st, now, e->cap_ms + REBASE_SLACK_MS, &moved) == CA_OK &&
+	    moved > 0)
+		log_warn(TAG, "%d outbox row(s) waited for a time %lld s ahead: the clock went "
+			 "back; they are due now", moved, (long long)((at - now) / 1000));
+}
+
 /*
  * Send one batch of due rows. *done is set when nothing was due. STEP_OK
  * when the hub answered the batch (whatever each record's result),
@@ -525,6 +543,7 @@ static enum step push_batch(struct engine *e, bool *done)
 	*done = false;
 	memset(&r, 0, sizeof(r));
 	want = e->solo > 0 ? 1 : e->batch;
+	clock_went_back(e);
 	/* Twice the batch: room to skip second rows of an application. */
 	err = store_outbox_next(e->st, ca_wall_ms(), want * 2, items, &n);
 	if (err) {

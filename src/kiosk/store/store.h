@@ -213,6 +213,15 @@ ca_err store_outbox_app_pending(struct store *st, const char *app_id, int *n);
  * when there is none (the sync engine sleeps until then). */
 ca_err store_outbox_next_at(struct store *st, int64_t *at_ms);
 
+/*
+ * Make every pending row due at now_ms whose next attempt is later than
+ * now_ms + horizon_ms: no retry is ever put off that far, so such a row was
+ * scheduled by a clock that has since gone back (corrected by NTP, or a
+ * kiosk that followed another clock), and would otherwise wait out the
+ * difference, hours or days. *moved gets how many rows.
+ */
+ca_err store_outbox_rebase(struct store *st, int64_t now_ms, int64_t horizon_ms, int *moved);
+
 /* ---- sync with the hub (schema version 2) ----
  *
  * The hub is the authority on an application's state. Every snapshot of an

@@ -250,6 +250,16 @@ ca_err store_outbox_next_at(struct store *st, int64_t *at_ms)
 	return e;
 }
 
+ca_err store_outbox_rebase(struct store *st, int64_t now_ms, int64_t horizon_ms, int *moved)
+{
+	ca_err e = st_run(st, "UPDATE outbox SET next_at_ms = ?1"
+			  " WHERE state = 'pending' AND next_at_ms > ?1 + ?2", "outbox rebase", "ii",
+			  now_ms, horizon_ms);
+
+	*moved = e ? 0 : sqlite3_changes(st->db);
+	return e;
+}
+
 /* The row in a transaction of its own. */
 ca_err st_enqueue_alone(struct store *st, const char *app_id, const char *kind,
 			const char *payload, int64_t now_ms, char key_out[CA_UUID_LEN + 1])
