@@ -97,6 +97,60 @@ void page_ok(struct page *p, const char *text)
 	page_raw(p, "</p>\n");
 }
 
+void page_notice(struct page *p, const char *text, bool bad)
+{
+	if (text && bad)
+		page_error(p, text);
+	else if (text)
+		page_ok(p, text);
+}
+
+void page_muted(struct page *p, enum msg_id m)
+{
+	page_raw(p, "<p class=\"muted\">");
+	page_msg(p, m);
+	page_raw(p, "</p>\n");
+}
+
+void page_table(struct page *p, const char *cls, const enum msg_id *cols, size_t n)
+{
+	size_t i;
+
+	page_raw(p, "<table%s%s%s><thead><tr>", cls ? " class=\"" : "", cls ? cls : "",
+		 cls ? "\"" : "");
+	for (i = 0; i < n; i++) {
+		page_raw(p, "<th>");
+		page_msg(p, cols[i]);
+		page_raw(p, "</th>");
+	}
+	page_raw(p, "</tr></thead><tbody>\n");
+}
+
+void page_button_form(struct page *p, const char *action, const char *cls,
+		      const char *btn_cls, enum msg_id confirm, enum msg_id label)
+{
+	page_form(p, action, cls);
+	page_raw(p, "<button type=\"submit\"%s%s%s", btn_cls ? " class=\"" : "",
+		 btn_cls ? btn_cls : "", btn_cls ? "\"" : "");
+	if (confirm != MSG_NONE) {
+		page_raw(p, " data-confirm=\"");
+		page_msg(p, confirm);
+		page_raw(p, "\"");
+	}
+	page_raw(p, ">");
+	page_msg(p, label);
+	page_raw(p, "</button></form>");
+}
+
+void page_next_link(struct page *p, const char *href)
+{
+	page_raw(p, "<p class=\"pager\"><a href=\"");
+	page_text(p, href);
+	page_raw(p, "\">");
+	page_msg(p, MSG_CON_NEXT_PAGE);
+	page_raw(p, "</a></p>\n");
+}
+
 void page_state(struct page *p, const struct ca_app *a)
 {
 	page_msg(p, ca_app_status_msg(a->app_status));
@@ -115,6 +169,39 @@ const char *con_query(struct http_req *rq, const char *name)
 	const char *v = http_query(rq, name);
 
 	return v && *v ? v : NULL;
+}
+
+const char *con_done_notice(struct http_req *rq, const struct con_done *done, size_t n)
+{
+	const char *word = con_query(rq, "done");
+	size_t i;
+
+	for (i = 0; word && i < n; i++)
+		if (!strcmp(word, done[i].word))
+			return msg(done[i].msg);
+	return NULL;
+}
+
+int con_refusal(ca_err e, const struct valid_report *rep, char *out, size_t n)
+{
+	char v[300];
+
+	if (e == CA_ERR_ARG) {
+		snprintf(out, n, "%s", msg(MSG_CON_NOT_YOURS));
+		return 403;
+	}
+	if (e == CA_ERR_FORBIDDEN) {
+		snprintf(out, n, "%s", msg(MSG_CON_STATE_CHANGED));
+		return 409;
+	}
+	if (e == CA_ERR_INVALID && rep && rep->n)
+		snprintf(out, n, "%s：%s", msg(ca_field_msg(rep->err[0].field)),
+			 valid_error_text(&rep->err[0], v, sizeof(v)));
+	else if (e == CA_ERR_INVALID)
+		snprintf(out, n, "%s", msg(MSG_CON_INVALID));
+	else
+		snprintf(out, n, "%s", msg(MSG_CON_STORE_ERROR));
+	return e == CA_ERR_INVALID ? 422 : 500;
 }
 
 /* The head of every page, up to the main part. */
@@ -159,10 +246,8 @@ bool page_open(struct page *p, struct http_req *rq, enum msg_id title, const cha
 	page_raw(p, " <small>");
 	page_text(p, roles);
 	page_raw(p, "</small></span>");
-	page_form(p, "/logout", "inline");
-	page_raw(p, "<button type=\"submit\" class=\"link\">");
-	page_msg(p, MSG_CON_SIGN_OUT);
-	page_raw(p, "</button></form></header>\n<main>\n<h1>");
+	page_button_form(p, "/logout", "inline", "link", MSG_NONE, MSG_CON_SIGN_OUT);
+	page_raw(p, "</header>\n<main>\n<h1>");
 	page_msg(p, title);
 	page_raw(p, "</h1>\n");
 	return true;

@@ -287,23 +287,15 @@ static void audit_page(struct http_req *rq, struct http_resp *rs)
 		goto done;
 	}
 	if (!json_array_size(rows)) {
-		page_raw(&p, "<p class=\"muted\">");
-		page_msg(&p, MSG_CON_AUDIT_EMPTY);
-		page_raw(&p, "</p>\n");
+		page_muted(&p, MSG_CON_AUDIT_EMPTY);
 		goto done;
 	}
-	page_raw(&p, "<div class=\"scroll\"><table class=\"audit\"><thead><tr>");
-	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		page_raw(&p, "<th>");
-		page_msg(&p, cols[i]);
-		page_raw(&p, "</th>");
-	}
-	page_raw(&p, "</tr></thead><tbody>\n");
+	page_raw(&p, "<div class=\"scroll\">");
+	page_table(&p, "audit", cols, sizeof(cols) / sizeof(cols[0]));
 	json_array_foreach(rows, i, x)
 		line_row(&p, x);
-	page_raw(&p, "</tbody></table></div>\n<p class=\"muted\">");
-	page_msg(&p, MSG_CON_CHINA_TIME);
-	page_raw(&p, "</p>\n");
+	page_raw(&p, "</tbody></table></div>\n");
+	page_muted(&p, MSG_CON_CHINA_TIME);
 	last = json_array_get(rows, json_array_size(rows) - 1);
 	if (json_array_size(rows) == AUDIT_PAGE && last) {
 		/* The next page: the same search, older than the last line. */

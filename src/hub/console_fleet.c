@@ -114,17 +114,11 @@ static void kiosk_forms(struct page *p, const char *id, bool enabled)
 		return;
 	page_raw(p, "<div class=\"buttons\">");
 	snprintf(action, sizeof(action), "/kiosks/%s/restart", id);
-	page_form(p, action, "inline-form");
-	page_raw(p, "<button type=\"submit\" class=\"quiet\">");
-	page_msg(p, MSG_CON_ASK_RESTART);
-	page_raw(p, "</button></form>");
+	page_button_form(p, action, "inline-form", "quiet", MSG_NONE, MSG_CON_ASK_RESTART);
 	snprintf(action, sizeof(action), "/kiosks/%s/disable", id);
-	page_form(p, action, "inline-form");
-	page_raw(p, "<button type=\"submit\" class=\"danger\" data-confirm=\"");
-	page_msg(p, MSG_CON_CONFIRM_DISABLE_DEVICE);
-	page_raw(p, "\">");
-	page_msg(p, MSG_CON_DISABLE_DEVICE);
-	page_raw(p, "</button></form></div>");
+	page_button_form(p, action, "inline-form", "danger", MSG_CON_CONFIRM_DISABLE_DEVICE,
+			 MSG_CON_DISABLE_DEVICE);
+	page_raw(p, "</div>");
 }
 
 /* One kiosk of the fleet view: a row of the table. */
@@ -172,10 +166,7 @@ static void fleet_show(struct http_req *rq, struct http_resp *rs, int status,
 
 	if (!page_open(&p, rq, MSG_CON_AREA_KIOSKS, "/kiosks"))
 		goto done;
-	if (notice && bad)
-		page_error(&p, notice);
-	else if (notice)
-		page_ok(&p, notice);
+	page_notice(&p, notice, bad);
 	if (api_fleet_view(rq->hub, vclock_now_ms(), &kiosks) ||
 	    hubdb_device_list(rq->hub->db, &devices)) {
 		page_error(&p, msg(MSG_CON_STORE_ERROR));
@@ -183,23 +174,15 @@ static void fleet_show(struct http_req *rq, struct http_resp *rs, int status,
 		goto done;
 	}
 	if (!json_array_size(kiosks)) {
-		page_raw(&p, "<p class=\"muted\">");
-		page_msg(&p, MSG_CON_FLEET_EMPTY);
-		page_raw(&p, "</p>\n");
+		page_muted(&p, MSG_CON_FLEET_EMPTY);
 		goto done;
 	}
-	page_raw(&p, "<div class=\"scroll\"><table><thead><tr>");
-	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		page_raw(&p, "<th>");
-		page_msg(&p, cols[i]);
-		page_raw(&p, "</th>");
-	}
-	page_raw(&p, "</tr></thead><tbody>\n");
+	page_raw(&p, "<div class=\"scroll\">");
+	page_table(&p, NULL, cols, sizeof(cols) / sizeof(cols[0]));
 	json_array_foreach(kiosks, i, k)
 		kiosk_row(&p, k, devices);
-	page_raw(&p, "</tbody></table></div>\n<p class=\"muted\">");
-	page_msg(&p, MSG_CON_CHINA_TIME);
-	page_raw(&p, "</p>\n");
+	page_raw(&p, "</tbody></table></div>\n");
+	page_muted(&p, MSG_CON_CHINA_TIME);
 done:
 	json_decref(kiosks);
 	json_decref(devices);
@@ -209,14 +192,13 @@ done:
 /* GET /kiosks[?done=restart|disable] */
 static void fleet_page(struct http_req *rq, struct http_resp *rs)
 {
-	const char *done = con_query(rq, "done");
-	const char *notice = NULL;
+	static const struct con_done done[] = {
+		{ "restart", MSG_CON_RESTART_ASKED },
+		{ "disable", MSG_CON_DEVICE_DISABLED_OK },
+	};
 
-	if (done && !strcmp(done, "restart"))
-		notice = msg(MSG_CON_RESTART_ASKED);
-	else if (done && !strcmp(done, "disable"))
-		notice = msg(MSG_CON_DEVICE_DISABLED_OK);
-	fleet_show(rq, rs, 200, notice, false);
+	fleet_show(rq, rs, 200, con_done_notice(rq, done, sizeof(done) / sizeof(done[0])),
+		   false);
 }
 
 /* The page again for a refused change e. */

@@ -19,6 +19,7 @@
 
 #include "core/app.h"
 #include "core/msg.h"
+#include "core/valid.h"
 #include "http.h"
 
 /* A page being written. */
@@ -57,6 +58,28 @@ void page_form(struct page *p, const char *action, const char *cls);
 void page_error(struct page *p, const char *text);
 void page_ok(struct page *p, const char *text);
 
+/* A notice box of text: an error when bad, else a success; nothing when
+ * text is NULL. */
+void page_notice(struct page *p, const char *text, bool bad);
+
+/* A quiet paragraph of the catalog text of m ("no orders", "China time"). */
+void page_muted(struct page *p, enum msg_id m);
+
+/* Open a table: <table> (of class cls, when not NULL) with a header row of
+ * the catalog texts of the n ids cols, then <tbody>; the caller writes the
+ * rows and closes it with page_raw(p, "</tbody></table>"). */
+void page_table(struct page *p, const char *cls, const enum msg_id *cols, size_t n);
+
+/* A POST form to action (class cls) of one button: its class btn_cls
+ * (NULL: none), the catalog text label, and, when confirm is not
+ * MSG_NONE, that question asked before it is sent (console.js). */
+void page_button_form(struct page *p, const char *action, const char *cls,
+		      const char *btn_cls, enum msg_id confirm, enum msg_id label);
+
+/* The link to a list's next page: href as it goes in the query (written
+ * escaped). */
+void page_next_link(struct page *p, const char *href);
+
 /* Finish the page and answer it with status; on a failed page, 500. */
 void page_done(struct page *p, struct http_resp *rs, int status);
 
@@ -65,6 +88,22 @@ void page_state(struct page *p, const struct ca_app *app);
 
 /* The query parameter name, NULL when absent or empty. */
 const char *con_query(struct http_req *rq, const char *name);
+
+/* A change a page's ?done= word tells of, and its notice. */
+struct con_done {
+	const char *word; /* the ?done= word, "restart" */
+	enum msg_id msg;  /* the notice shown */
+};
+
+/* The notice text of the request's ?done= word among the n of done; NULL
+ * when it names none of them. */
+const char *con_done_notice(struct http_req *rq, const struct con_done *done, size_t n);
+
+/* The text for a person of a change of an application refused with e
+ * (api_admin_act; rep: the input's faults, may be NULL), into out; the
+ * status to answer with: 403 not the member's to do, 409 the state
+ * changed, 422 the input, 500 otherwise. */
+int con_refusal(ca_err e, const struct valid_report *rep, char *out, size_t n);
 
 /* Each area's pages (console_review.c, console_counter.c, ...). */
 ca_err console_review_register(struct http *h);

@@ -86,7 +86,7 @@ static void pay_page(struct http_req *rq, struct http_resp *rs)
 		MSG_CON_AMOUNT, MSG_CON_STATE, MSG_CON_PAY_CREATED, MSG_CON_PAY_PAID };
 	const char *st = con_query(rq, "state"), *before = con_query(rq, "before");
 	struct hubdb_pay_q q = { .state = -1, .limit = PAY_PAGE };
-	char before_no[PAY_TRADE_NO_MAX + 1], *end;
+	char before_no[PAY_TRADE_NO_MAX + 1], next[PAY_TRADE_NO_MAX + 64], *end;
 	struct hubdb_pay *rows = calloc(PAY_PAGE, sizeof(*rows));
 	struct page p;
 	size_t n = 0, i;
@@ -123,32 +123,21 @@ static void pay_page(struct http_req *rq, struct http_resp *rs)
 		goto done;
 	}
 	if (!n) {
-		page_raw(&p, "<p class=\"muted\">");
-		page_msg(&p, MSG_CON_PAY_NONE);
-		page_raw(&p, "</p>\n");
+		page_muted(&p, MSG_CON_PAY_NONE);
 		goto done;
 	}
-	page_raw(&p, "<div class=\"scroll\"><table><thead><tr>");
-	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		page_raw(&p, "<th>");
-		page_msg(&p, cols[i]);
-		page_raw(&p, "</th>");
-	}
-	page_raw(&p, "</tr></thead><tbody>\n");
+	page_raw(&p, "<div class=\"scroll\">");
+	page_table(&p, NULL, cols, sizeof(cols) / sizeof(cols[0]));
 	for (i = 0; i < n; i++)
 		order_row(&p, &rows[i]);
-	page_raw(&p, "</tbody></table></div>\n<p class=\"muted\">");
-	page_msg(&p, MSG_CON_CHINA_TIME);
-	page_raw(&p, "</p>\n");
+	page_raw(&p, "</tbody></table></div>\n");
+	page_muted(&p, MSG_CON_CHINA_TIME);
 	if (n == PAY_PAGE) {
 		/* out_trade_no is [0-9A-Za-z_-|*]: safe in a query as it is. */
-		page_raw(&p, "<p class=\"pager\"><a href=\"/pay?state=%s&amp;before=%lld:",
+		snprintf(next, sizeof(next), "/pay?state=%s&before=%lld:%s",
 			 q.state < 0 ? "all" : pay_state_id((enum pay_state)q.state),
-			 (long long)rows[n - 1].o.created_s);
-		page_text(&p, rows[n - 1].o.out_trade_no);
-		page_raw(&p, "\">");
-		page_msg(&p, MSG_CON_NEXT_PAGE);
-		page_raw(&p, "</a></p>\n");
+			 (long long)rows[n - 1].o.created_s, rows[n - 1].o.out_trade_no);
+		page_next_link(&p, next);
 	}
 done:
 	free(rows);
