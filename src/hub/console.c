@@ -23,20 +23,33 @@
 
 #define TAG "console"
 
-/* One area of the console: its page, its name, the roles it is for. */
+/* One area of the console: its page, its name, the roles it is for, and
+ * its routes (in its file). */
 static const struct area {
-	const char *path;  /* its first page */
-	enum msg_id name;  /* in the navigation */
-	unsigned roles;    /* who sees it */
+	const char *path;               /* its first page */
+	enum msg_id name;               /* in the navigation */
+	unsigned roles;                 /* who sees it */
+	const struct con_route *routes; /* its pages and forms */
 } areas[] = {
-	{ "/review", MSG_CON_AREA_REVIEW, STAFF_CASEWORK },
-	{ "/counter", MSG_CON_AREA_COUNTER, STAFF_COUNTER },
-	{ "/pay", MSG_CON_AREA_PAY, STAFF_FINANCE },
-	{ "/kiosks", MSG_CON_AREA_KIOSKS, STAFF_OPS },
-	{ "/audit", MSG_CON_AREA_AUDIT, STAFF_ADMIN },
-	{ "/staff", MSG_CON_AREA_STAFF, STAFF_ADMIN },
+	{ "/review", MSG_CON_AREA_REVIEW, STAFF_CASEWORK, con_review_routes },
+	{ "/counter", MSG_CON_AREA_COUNTER, STAFF_COUNTER, con_counter_routes },
+	{ "/pay", MSG_CON_AREA_PAY, STAFF_FINANCE, con_pay_routes },
+	{ "/kiosks", MSG_CON_AREA_KIOSKS, STAFF_OPS, con_fleet_routes },
+	{ "/audit", MSG_CON_AREA_AUDIT, STAFF_ADMIN, con_audit_routes },
+	{ "/staff", MSG_CON_AREA_STAFF, STAFF_ADMIN, con_staff_routes },
 };
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))
+
+/* The first page of the first area roles reach; NULL when none does. */
+static const char *first_area(unsigned roles)
+{
+	size_t i;
+
+	for (i = 0; i < NAREAS; i++)
+		if (roles & areas[i].roles)
+			return areas[i].path;
+	return NULL;
+}
 
 /* ---- building pages ---- */
 
@@ -124,6 +137,25 @@ void page_table(struct page *p, const char *cls, const enum msg_id *cols, size_t
 		page_raw(p, "</th>");
 	}
 	page_raw(p, "</tr></thead><tbody>\n");
+}
+
+bool page_list_open(struct page *p, size_t nrows, enum msg_id none, const char *cls,
+		    const enum msg_id *cols, size_t ncols)
+{
+	if (!nrows) {
+		page_muted(p, none);
+		return false;
+	}
+	page_raw(p, "<div class=\"scroll\">");
+	page_table(p, cls, cols, ncols);
+	return true;
+}
+
+void page_list_close(struct page *p, enum msg_id note)
+{
+	page_raw(p, "</tbody></table></div>\n");
+	if (note != MSG_NONE)
+		page_muted(p, note);
 }
 
 void page_button_form(struct page *p, const char *action, const char *cls,
@@ -316,7 +348,7 @@ static void login_post(struct http_req *rq, struct http_resp *rs)
 	const char *n = http_form(rq, "name", name, sizeof(name));
 	const char *w = http_form(rq, "password", pw, sizeof(pw));
 	struct api_login *l = malloc(sizeof(*l));
-	size_t i;
+	const char *first;
 
 	if (!l) {
 		http_error(rs, 500, "internal", "out of memory");
@@ -329,9 +361,8 @@ static void login_post(struct http_req *rq, struct http_resp *rs)
 		snprintf(rs->cookie, sizeof(rs->cookie), "%s=%s; Path=/; Secure; HttpOnly; "
 			 "SameSite=Strict; Max-Age=%d", AUTH_COOKIE, l->token,
 			 rq->hub->cfg.console_session_h * 3600);
-		for (i = 0; i < NAREAS && !(l->st.roles & areas[i].roles); i++)
-			;
-		http_redirect(rs, i < NAREAS ? areas[i].path : "/none");
+		first = first_area(l->st.roles);
+		http_redirect(rs, first ? first : "/none");
 		/* http_redirect keeps the cookie: it sets only status and Location. */
 		break;
 	case 429:
@@ -365,12 +396,10 @@ static void logout_post(struct http_req *rq, struct http_resp *rs)
 /* GET /: the first area the staff member's roles reach. */
 static void home(struct http_req *rq, struct http_resp *rs)
 {
-	size_t i;
+	const char *first = first_area(rq->who.roles);
 
-	for (i = 0; i < NAREAS && !(rq->who.roles & areas[i].roles); i++)
-		;
-	if (i < NAREAS) {
-		http_redirect(rs, areas[i].path);
+	if (first) {
+		http_redirect(rs, first);
 		return;
 	}
 	{
@@ -522,22 +551,30 @@ static const struct http_route routes[] = {
 	{ "GET", "/static/console.js", HTTP_AUTH_NONE, script, 0 },
 };
 
+/* Add an area's routes (up to the row without a method), each a console
+ * route. */
+static ca_err area_register(struct http *h, const struct con_route *cr)
+{
+	struct http_route r = { .auth = HTTP_AUTH_CONSOLE };
+	ca_err e = CA_OK;
+
+	for (; !e && cr->method; cr++) {
+		r.method = cr->method;
+		r.pattern = cr->pattern;
+		r.fn = cr->fn;
+		r.roles = cr->roles;
+		e = http_add_routes(h, &r, 1);
+	}
+	return e;
+}
+
 ca_err console_register(struct http *h)
 {
 	ca_err e = http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
+	size_t i;
 
-	if (!e)
-		e = console_review_register(h);
-	if (!e)
-		e = console_counter_register(h);
-	if (!e)
-		e = console_pay_register(h);
-	if (!e)
-		e = console_fleet_register(h);
-	if (!e)
-		e = console_audit_register(h);
-	if (!e)
-		e = console_staff_register(h);
+	for (i = 0; !e && i < NAREAS; i++)
+		e = area_register(h, areas[i].routes);
 	http_set_refuse(h, refuse);
 	return e;
 }

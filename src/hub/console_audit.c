@@ -286,16 +286,12 @@ static void audit_page(struct http_req *rq, struct http_resp *rs)
 		status = 500;
 		goto done;
 	}
-	if (!json_array_size(rows)) {
-		page_muted(&p, MSG_CON_AUDIT_EMPTY);
+	if (!page_list_open(&p, json_array_size(rows), MSG_CON_AUDIT_EMPTY, "audit", cols,
+			    sizeof(cols) / sizeof(cols[0])))
 		goto done;
-	}
-	page_raw(&p, "<div class=\"scroll\">");
-	page_table(&p, "audit", cols, sizeof(cols) / sizeof(cols[0]));
 	json_array_foreach(rows, i, x)
 		line_row(&p, x);
-	page_raw(&p, "</tbody></table></div>\n");
-	page_muted(&p, MSG_CON_CHINA_TIME);
+	page_list_close(&p, MSG_CON_CHINA_TIME);
 	last = json_array_get(rows, json_array_size(rows) - 1);
 	if (json_array_size(rows) == AUDIT_PAGE && last) {
 		/* The next page: the same search, older than the last line. */
@@ -318,11 +314,7 @@ done:
 	page_done(&p, rs, status);
 }
 
-static const struct http_route routes[] = {
-	{ "GET", "/audit", HTTP_AUTH_CONSOLE, audit_page, STAFF_ADMIN },
+const struct con_route con_audit_routes[] = {
+	{ "GET", "/audit", audit_page, STAFF_ADMIN },
+	{ NULL },
 };
-
-ca_err console_audit_register(struct http *h)
-{
-	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
-}

@@ -117,16 +117,14 @@ static void code_orders(struct page *p, const char *code, int *status)
 		*status = 500;
 		return;
 	}
-	if (!json_array_size(orders)) {
-		page_muted(p, MSG_CON_CODE_NONE);
+	if (!page_list_open(p, json_array_size(orders), MSG_CON_CODE_NONE, NULL, cols,
+			    sizeof(cols) / sizeof(cols[0]))) {
 		json_decref(orders);
 		return;
 	}
-	page_raw(p, "<div class=\"scroll\">");
-	page_table(p, NULL, cols, sizeof(cols) / sizeof(cols[0]));
 	json_array_foreach(orders, i, x)
 		order_row(p, x, code);
-	page_raw(p, "</tbody></table></div>\n");
+	page_list_close(p, MSG_NONE);
 	if (more)
 		page_error(p, msg_format(buf, sizeof(buf), MSG_CON_CODE_MORE,
 					 (int)json_array_size(orders)));
@@ -205,12 +203,8 @@ static void hand_over_post(struct http_req *rq, struct http_resp *rs)
 	counter_show(rq, rs, c, status, why, true);
 }
 
-static const struct http_route routes[] = {
-	{ "GET", "/counter", HTTP_AUTH_CONSOLE, counter_page, STAFF_COUNTER },
-	{ "POST", "/counter/*/hand-over", HTTP_AUTH_CONSOLE, hand_over_post, STAFF_COUNTER },
+const struct con_route con_counter_routes[] = {
+	{ "GET", "/counter", counter_page, STAFF_COUNTER },
+	{ "POST", "/counter/*/hand-over", hand_over_post, STAFF_COUNTER },
+	{ NULL },
 };
-
-ca_err console_counter_register(struct http *h)
-{
-	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
-}

@@ -173,16 +173,12 @@ static void fleet_show(struct http_req *rq, struct http_resp *rs, int status,
 		status = 500;
 		goto done;
 	}
-	if (!json_array_size(kiosks)) {
-		page_muted(&p, MSG_CON_FLEET_EMPTY);
+	if (!page_list_open(&p, json_array_size(kiosks), MSG_CON_FLEET_EMPTY, NULL, cols,
+			    sizeof(cols) / sizeof(cols[0])))
 		goto done;
-	}
-	page_raw(&p, "<div class=\"scroll\">");
-	page_table(&p, NULL, cols, sizeof(cols) / sizeof(cols[0]));
 	json_array_foreach(kiosks, i, k)
 		kiosk_row(&p, k, devices);
-	page_raw(&p, "</tbody></table></div>\n");
-	page_muted(&p, MSG_CON_CHINA_TIME);
+	page_list_close(&p, MSG_CON_CHINA_TIME);
 done:
 	json_decref(kiosks);
 	json_decref(devices);
@@ -201,10 +197,13 @@ static void fleet_page(struct http_req *rq, struct http_resp *rs)
 		   false);
 }
 
-/* The page again for a refused change e. */
-static void refused(struct http_req *rq, struct http_resp *rs, ca_err e)
+/* The answer to a change: done, the page saying so (done_url); refused
+ * with e, the page again saying why. */
+static void answer(struct http_req *rq, struct http_resp *rs, ca_err e, const char *done_url)
 {
-	if (e == CA_ERR_NOT_FOUND || e == CA_ERR_ARG)
+	if (!e)
+		http_redirect(rs, done_url);
+	else if (e == CA_ERR_NOT_FOUND || e == CA_ERR_ARG)
 		fleet_show(rq, rs, 404, msg(MSG_CON_NO_DEVICE), true);
 	else
 		fleet_show(rq, rs, 500, msg(MSG_CON_STORE_ERROR), true);
@@ -213,33 +212,20 @@ static void refused(struct http_req *rq, struct http_resp *rs, ca_err e)
 /* POST /kiosks/ID/restart */
 static void restart_post(struct http_req *rq, struct http_resp *rs)
 {
-	ca_err e = api_fleet_ask(rq, rq->param[0], HUBDB_ASK_RESTART, vclock_now_ms());
-
-	if (e)
-		refused(rq, rs, e);
-	else
-		http_redirect(rs, "/kiosks?done=restart");
+	answer(rq, rs, api_fleet_ask(rq, rq->param[0], HUBDB_ASK_RESTART, vclock_now_ms()),
+	       "/kiosks?done=restart");
 }
 
 /* POST /kiosks/ID/disable */
 static void disable_post(struct http_req *rq, struct http_resp *rs)
 {
-	ca_err e = sign_device_id_ok(rq->param[0]) ? api_device_disable(rq, rq->param[0])
-		: CA_ERR_NOT_FOUND;
-
-	if (e)
-		refused(rq, rs, e);
-	else
-		http_redirect(rs, "/kiosks?done=disable");
+	answer(rq, rs, sign_device_id_ok(rq->param[0]) ? api_device_disable(rq, rq->param[0])
+	       : CA_ERR_NOT_FOUND, "/kiosks?done=disable");
 }
 
-static const struct http_route routes[] = {
-	{ "GET", "/kiosks", HTTP_AUTH_CONSOLE, fleet_page, STAFF_OPS },
-	{ "POST", "/kiosks/*/restart", HTTP_AUTH_CONSOLE, restart_post, STAFF_OPS },
-	{ "POST", "/kiosks/*/disable", HTTP_AUTH_CONSOLE, disable_post, STAFF_OPS },
+const struct con_route con_fleet_routes[] = {
+	{ "GET", "/kiosks", fleet_page, STAFF_OPS },
+	{ "POST", "/kiosks/*/restart", restart_post, STAFF_OPS },
+	{ "POST", "/kiosks/*/disable", disable_post, STAFF_OPS },
+	{ NULL },
 };
-
-ca_err console_fleet_register(struct http *h)
-{
-	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
-}

@@ -70,6 +70,15 @@ void page_muted(struct page *p, enum msg_id m);
  * rows and closes it with page_raw(p, "</tbody></table>"). */
 void page_table(struct page *p, const char *cls, const enum msg_id *cols, size_t n);
 
+/* A list's table in a box that scrolls sideways on a narrow screen: with
+ * no rows (nrows 0), the quiet paragraph none and false; else true, the
+ * table opened as page_table() does. Close it with page_list_close(). */
+bool page_list_open(struct page *p, size_t nrows, enum msg_id none, const char *cls,
+		    const enum msg_id *cols, size_t ncols);
+
+/* Close a list's table, then the quiet paragraph note (MSG_NONE: none). */
+void page_list_close(struct page *p, enum msg_id note);
+
 /* A POST form to action (class cls) of one button: its class btn_cls
  * (NULL: none), the catalog text label, and, when confirm is not
  * MSG_NONE, that question asked before it is sent (console.js). */
@@ -105,12 +114,23 @@ const char *con_done_notice(struct http_req *rq, const struct con_done *done, si
  * changed, 422 the input, 500 otherwise. */
 int con_refusal(ca_err e, const struct valid_report *rep, char *out, size_t n);
 
-/* Each area's pages (console_review.c, console_counter.c, ...). */
-ca_err console_review_register(struct http *h);
-ca_err console_counter_register(struct http *h);
-ca_err console_pay_register(struct http *h);
-ca_err console_fleet_register(struct http *h);
-ca_err console_audit_register(struct http *h);
-ca_err console_staff_register(struct http *h);
+/* A page or form of an area: each asks for the console's session (a POST
+ * also for its form token) and one of roles. An area's table of them ends
+ * with a row whose method is NULL. */
+struct con_route {
+	const char *method;  /* "GET" or "POST" */
+	const char *pattern; /* "/staff/x/roles" with x written as "*" */
+	http_handler fn;     /* the handler */
+	unsigned roles;      /* the roles that may (any of these bits) */
+};
+
+/* Each area's pages and forms (console_review.c, console_counter.c, ...);
+ * console.c adds them with its own, and lists the areas in the navigation. */
+extern const struct con_route con_review_routes[];
+extern const struct con_route con_counter_routes[];
+extern const struct con_route con_pay_routes[];
+extern const struct con_route con_fleet_routes[];
+extern const struct con_route con_audit_routes[];
+extern const struct con_route con_staff_routes[];
 
 #endif

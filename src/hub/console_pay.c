@@ -122,16 +122,11 @@ static void pay_page(struct http_req *rq, struct http_resp *rs)
 		status = 500;
 		goto done;
 	}
-	if (!n) {
-		page_muted(&p, MSG_CON_PAY_NONE);
+	if (!page_list_open(&p, n, MSG_CON_PAY_NONE, NULL, cols, sizeof(cols) / sizeof(cols[0])))
 		goto done;
-	}
-	page_raw(&p, "<div class=\"scroll\">");
-	page_table(&p, NULL, cols, sizeof(cols) / sizeof(cols[0]));
 	for (i = 0; i < n; i++)
 		order_row(&p, &rows[i]);
-	page_raw(&p, "</tbody></table></div>\n");
-	page_muted(&p, MSG_CON_CHINA_TIME);
+	page_list_close(&p, MSG_CON_CHINA_TIME);
 	if (n == PAY_PAGE) {
 		/* out_trade_no is [0-9A-Za-z_-|*]: safe in a query as it is. */
 		snprintf(next, sizeof(next), "/pay?state=%s&before=%lld:%s",
@@ -144,11 +139,7 @@ done:
 	page_done(&p, rs, status);
 }
 
-static const struct http_route routes[] = {
-	{ "GET", "/pay", HTTP_AUTH_CONSOLE, pay_page, STAFF_FINANCE },
+const struct con_route con_pay_routes[] = {
+	{ "GET", "/pay", pay_page, STAFF_FINANCE },
+	{ NULL },
 };
-
-ca_err console_pay_register(struct http *h)
-{
-	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
-}

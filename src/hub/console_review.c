@@ -548,14 +548,10 @@ static void record_post(struct http_req *rq, struct http_resp *rs)
 	http_redirect(rs, target);
 }
 
-static const struct http_route routes[] = {
-	{ "GET", "/review", HTTP_AUTH_CONSOLE, queue_page, STAFF_CASEWORK },
-	{ "GET", "/app/*", HTTP_AUTH_CONSOLE, app_get, STAFF_CASEWORK },
-	{ "POST", "/app/*/act", HTTP_AUTH_CONSOLE, act_post, STAFF_CASEWORK },
-	{ "POST", "/app/*/record", HTTP_AUTH_CONSOLE, record_post, STAFF_REVIEW | STAFF_COUNTER },
+const struct con_route con_review_routes[] = {
+	{ "GET", "/review", queue_page, STAFF_CASEWORK },
+	{ "GET", "/app/*", app_get, STAFF_CASEWORK },
+	{ "POST", "/app/*/act", act_post, STAFF_CASEWORK },
+	{ "POST", "/app/*/record", record_post, STAFF_REVIEW | STAFF_COUNTER },
+	{ NULL },
 };
-
-ca_err console_review_register(struct http *h)
-{
-	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
-}

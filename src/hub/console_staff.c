@@ -227,6 +227,18 @@ static void refused(struct http_req *rq, struct http_resp *rs, ca_err e, enum ms
 	staff_show(rq, rs, status, msg(m), true, name, display, roles > 0 ? (unsigned)roles : 0);
 }
 
+/* The answer to a change of an account: done, the page saying so
+ * (done_url); refused with e, the page again saying why (why: a
+ * password's reason). */
+static void answer(struct http_req *rq, struct http_resp *rs, ca_err e, enum msg_id why,
+		   const char *done_url)
+{
+	if (e)
+		refused(rq, rs, e, why, NULL, NULL, 0);
+	else
+		http_redirect(rs, done_url);
+}
+
 /* POST /staff: name, display, r_ROLE..., password. */
 static void add_post(struct http_req *rq, struct http_resp *rs)
 {
@@ -252,12 +264,8 @@ static void add_post(struct http_req *rq, struct http_resp *rs)
 /* POST /staff/NAME/disable and /enable. */
 static void able_post(struct http_req *rq, struct http_resp *rs, bool disable)
 {
-	ca_err e = api_staff_able(rq, rq->param[0], disable);
-
-	if (e)
-		refused(rq, rs, e, MSG_NONE, NULL, NULL, 0);
-	else
-		http_redirect(rs, disable ? "/staff?done=disable" : "/staff?done=enable");
+	answer(rq, rs, api_staff_able(rq, rq->param[0], disable), MSG_NONE,
+	       disable ? "/staff?done=disable" : "/staff?done=enable");
 }
 
 static void disable_post(struct http_req *rq, struct http_resp *rs)
@@ -279,33 +287,22 @@ static void password_post(struct http_req *rq, struct http_resp *rs)
 	ca_err e = api_staff_password(rq, rq->param[0], w, &why);
 
 	explicit_bzero(pw, sizeof(pw));
-	if (e)
-		refused(rq, rs, e, why, NULL, NULL, 0);
-	else
-		http_redirect(rs, "/staff?done=password");
+	answer(rq, rs, e, why, "/staff?done=password");
 }
 
 /* POST /staff/NAME/roles: r_ROLE... */
 static void roles_post(struct http_req *rq, struct http_resp *rs)
 {
-	ca_err e = api_staff_roles(rq, rq->param[0], form_roles(rq));
-
-	if (e)
-		refused(rq, rs, e, MSG_NONE, NULL, NULL, 0);
-	else
-		http_redirect(rs, "/staff?done=roles");
+	answer(rq, rs, api_staff_roles(rq, rq->param[0], form_roles(rq)), MSG_NONE,
+	       "/staff?done=roles");
 }
 
-static const struct http_route routes[] = {
-	{ "GET", "/staff", HTTP_AUTH_CONSOLE, staff_page, STAFF_ADMIN },
-	{ "POST", "/staff", HTTP_AUTH_CONSOLE, add_post, STAFF_ADMIN },
-	{ "POST", "/staff/*/disable", HTTP_AUTH_CONSOLE, disable_post, STAFF_ADMIN },
-	{ "POST", "/staff/*/enable", HTTP_AUTH_CONSOLE, enable_post, STAFF_ADMIN },
-	{ "POST", "/staff/*/password", HTTP_AUTH_CONSOLE, password_post, STAFF_ADMIN },
-	{ "POST", "/staff/*/roles", HTTP_AUTH_CONSOLE, roles_post, STAFF_ADMIN },
+const struct con_route con_staff_routes[] = {
+	{ "GET", "/staff", staff_page, STAFF_ADMIN },
+	{ "POST", "/staff", add_post, STAFF_ADMIN },
+	{ "POST", "/staff/*/disable", disable_post, STAFF_ADMIN },
+	{ "POST", "/staff/*/enable", enable_post, STAFF_ADMIN },
+	{ "POST", "/staff/*/password", password_post, STAFF_ADMIN },
+	{ "POST", "/staff/*/roles", roles_post, STAFF_ADMIN },
+	{ NULL },
 };
-
-ca_err console_staff_register(struct http *h)
-{
-	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
-}
