@@ -183,6 +183,28 @@ void page_next_link(struct page *p, const char *href)
 	page_raw(p, "</a></p>\n");
 }
 
+void page_next_form(struct page *p, const char *action, const char *const *names,
+		    const char *const *values, size_t n)
+{
+	size_t i;
+
+	page_raw(p, "<form method=\"get\" action=\"");
+	page_text(p, action);
+	page_raw(p, "\" class=\"pager\">");
+	for (i = 0; i < n; i++) {
+		if (!values[i])
+			continue;
+		page_raw(p, "<input type=\"hidden\" name=\"");
+		page_text(p, names[i]);
+		page_raw(p, "\" value=\"");
+		page_text(p, values[i]);
+		page_raw(p, "\">");
+	}
+	page_raw(p, "<button type=\"submit\" class=\"quiet\">");
+	page_msg(p, MSG_CON_NEXT_PAGE);
+	page_raw(p, "</button></form>\n");
+}
+
 void page_state(struct page *p, const struct ca_app *a)
 {
 	page_msg(p, ca_app_status_msg(a->app_status));

@@ -225,22 +225,15 @@ static void action_select(struct page *p, const char *action)
 	page_raw(p, "</select></label>");
 }
 
-/* A hidden input of the next-page form (nothing when v is NULL). */
-static void hidden(struct page *p, const char *name, const char *v)
-{
-	if (!v)
-		return;
-	page_raw(p, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-	page_text(p, v);
-	page_raw(p, "\">");
-}
-
 /* GET /audit?staff=&action=&target=&q=&from=DATE&to=DATE&before=SEQ */
 static void audit_page(struct http_req *rq, struct http_resp *rs)
 {
 	static const enum msg_id cols[] = { MSG_CON_WHEN, MSG_CON_WHO, MSG_CON_VIA, MSG_CON_WHAT,
 		MSG_CON_AUDIT_TARGET, MSG_CON_BEFORE, MSG_CON_AFTER, MSG_CON_DETAIL,
 		MSG_CON_ADDR };
+	/* The search's parameters, as the next page's form sends them again. */
+	static const char *const names[] = { "staff", "action", "target", "q", "from", "to",
+					     "before" };
 	const char *from = filter(rq, "from"), *to = filter(rq, "to");
 	const char *before = con_query(rq, "before");
 	struct hubdb_audit_q q = { .limit = AUDIT_PAGE };
@@ -295,19 +288,12 @@ static void audit_page(struct http_req *rq, struct http_resp *rs)
 	last = json_array_get(rows, json_array_size(rows) - 1);
 	if (json_array_size(rows) == AUDIT_PAGE && last) {
 		/* The next page: the same search, older than the last line. */
-		page_raw(&p, "<form method=\"get\" action=\"/audit\" class=\"pager\">");
-		hidden(&p, "staff", q.staff);
-		hidden(&p, "action", q.action);
-		hidden(&p, "target", q.target);
-		hidden(&p, "q", q.text);
-		hidden(&p, "from", from);
-		hidden(&p, "to", to);
+		const char *const values[] = { q.staff, q.action, q.target, q.text, from, to,
+					       seq };
+
 		snprintf(seq, sizeof(seq), "%lld",
 			 (long long)json_integer_value(json_object_get(last, "seq")));
-		hidden(&p, "before", seq);
-		page_raw(&p, "<button type=\"submit\" class=\"quiet\">");
-		page_msg(&p, MSG_CON_NEXT_PAGE);
-		page_raw(&p, "</button></form>\n");
+		page_next_form(&p, "/audit", names, values, sizeof(names) / sizeof(names[0]));
 	}
 done:
 	json_decref(rows);

@@ -89,6 +89,12 @@ void page_button_form(struct page *p, const char *action, const char *cls,
  * escaped). */
 void page_next_link(struct page *p, const char *href);
 
+/* The button to a list's next page where a search form asks for it: a GET
+ * form to action with the n parameters names of values (those NULL left
+ * out), written escaped. */
+void page_next_form(struct page *p, const char *action, const char *const *names,
+		    const char *const *values, size_t n);
+
 /* Finish the page and answer it with status; on a failed page, 500. */
 void page_done(struct page *p, struct http_resp *rs, int status);
 
