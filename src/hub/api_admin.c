@@ -689,16 +689,13 @@ static void pickup_code(struct http_req *rq, struct http_resp *rs)
 	bool more;
 	ca_err e = api_pickup_code_find(rq->hub, code, &orders, &more);
 
-	if (e == CA_ERR_ARG) {
+	if (e == CA_ERR_ARG)
 		http_error(rs, 400, "bad_request", "a pickup code is exactly 6 digits");
-		return;
-	}
-	if (e) {
+	else if (e)
 		http_error(rs, 500, "internal", "store error");
-		return;
-	}
-	http_reply(rs, 200, json_pack("{s:s, s:o, s:b}", "code", code, "orders", orders,
-				      "more", more));
+	else
+		http_reply(rs, 200, json_pack("{s:s, s:o, s:b}", "code", code, "orders", orders,
+					      "more", more));
 }
 
 /* ---- SMS, clock ---- */

@@ -202,11 +202,11 @@ static const struct {
 	int status;      /* the page's status */
 	enum msg_id msg; /* the notice */
 } refusals[] = {
-	{ CA_ERR_INVALID, 422, MSG_CON_STAFF_BAD },
-	{ CA_ERR_FORBIDDEN, 403, MSG_CON_STAFF_SELF },
-	{ CA_ERR_NOT_FOUND, 404, MSG_CON_STAFF_NO_SUCH },
-	{ CA_ERR_CONFLICT, 409, MSG_CON_STAFF_TAKEN },
-	{ CA_ERR_NOMEM, 503, MSG_CON_STAFF_BUSY },
+	{ .e = CA_ERR_INVALID, .status = 422, .msg = MSG_CON_STAFF_BAD },
+	{ .e = CA_ERR_FORBIDDEN, .status = 403, .msg = MSG_CON_STAFF_SELF },
+	{ .e = CA_ERR_NOT_FOUND, .status = 404, .msg = MSG_CON_STAFF_NO_SUCH },
+	{ .e = CA_ERR_CONFLICT, .status = 409, .msg = MSG_CON_STAFF_TAKEN },
+	{ .e = CA_ERR_NOMEM, .status = 503, .msg = MSG_CON_STAFF_BUSY },
 };
 
 /* The page again for a refused change e (why: a password's reason). */
