@@ -225,15 +225,22 @@ const char *con_query(struct http_req *rq, const char *name)
 	return v && *v ? v : NULL;
 }
 
-const char *con_done_notice(struct http_req *rq, const struct con_done *done, size_t n)
+enum msg_id con_label(const struct con_label *labels, size_t n, const char *id,
+		      enum msg_id dflt)
 {
-	const char *word = con_query(rq, "done");
 	size_t i;
 
-	for (i = 0; word && i < n; i++)
-		if (!strcmp(word, done[i].word))
-			return msg(done[i].msg);
-	return NULL;
+	for (i = 0; id && i < n; i++)
+		if (!strcmp(id, labels[i].id))
+			return labels[i].msg;
+	return dflt;
+}
+
+const char *con_done_notice(struct http_req *rq, const struct con_label *done, size_t n)
+{
+	enum msg_id m = con_label(done, n, con_query(rq, "done"), MSG_NONE);
+
+	return m != MSG_NONE ? msg(m) : NULL;
 }
 
 int con_refusal(ca_err e, const struct valid_report *rep, char *out, size_t n)

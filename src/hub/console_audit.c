@@ -25,11 +25,9 @@
 #define FILTER_MAX 100  /* characters of a text filter at most */
 #define DAY_MS (86400 * INT64_C(1000))
 
-/* The actions of the trail that are not transitions, with their labels. */
-static const struct {
-	const char *id;  /* as api_audit() writes it */
-	enum msg_id msg; /* its label */
-} other_actions[] = {
+/* The actions of the trail that are not transitions (as api_audit()
+ * writes them), with their labels. */
+static const struct con_label other_actions[] = {
 	{ "login", MSG_CON_AUD_LOGIN },
 	{ "login_failed", MSG_CON_AUD_LOGIN_FAILED },
 	{ "logout", MSG_CON_AUD_LOGOUT },
@@ -49,14 +47,10 @@ static const struct {
 static enum msg_id audit_action_msg(const char *id)
 {
 	int a = id ? fsm_action_from_id(id) : -1;
-	size_t i;
 
 	if (a >= 0)
 		return fsm_action_msg((enum ca_action)a);
-	for (i = 0; id && i < NOTHER; i++)
-		if (!strcmp(id, other_actions[i].id))
-			return other_actions[i].msg;
-	return MSG_NONE;
+	return con_label(other_actions, NOTHER, id, MSG_NONE);
 }
 
 /* Write a state of a line: "approved/paid/onsite" as the labels of each
@@ -94,12 +88,15 @@ static void state_text(struct page *p, const char *s)
 /* The label of how a line's member came: console, ca-hubctl, the host. */
 static void via_text(struct page *p, const char *via)
 {
-	if (via && !strcmp(via, "console"))
-		page_msg(p, MSG_CON_VIA_CONSOLE);
-	else if (via && !strcmp(via, "ctl"))
-		page_msg(p, MSG_CON_VIA_CTL);
-	else if (via && !strcmp(via, "host"))
-		page_msg(p, MSG_CON_VIA_HOST);
+	static const struct con_label vias[] = {
+		{ "console", MSG_CON_VIA_CONSOLE },
+		{ "ctl", MSG_CON_VIA_CTL },
+		{ "host", MSG_CON_VIA_HOST },
+	};
+	enum msg_id m = con_label(vias, sizeof(vias) / sizeof(vias[0]), via, MSG_NONE);
+
+	if (m != MSG_NONE)
+		page_msg(p, m);
 	else
 		page_raw(p, "&mdash;");
 }

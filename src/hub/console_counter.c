@@ -159,7 +159,7 @@ done:
 /* GET /counter?code=NNNNNN[&done=hand_over] */
 static void counter_page(struct http_req *rq, struct http_resp *rs)
 {
-	static const struct con_done done[] = { { "hand_over", MSG_CON_HANDED_OVER } };
+	static const struct con_label done[] = { { "hand_over", MSG_CON_HANDED_OVER } };
 
 	counter_show(rq, rs, con_query(rq, "code"), 200, con_done_notice(rq, done, 1), false);
 }

@@ -39,21 +39,14 @@ static void last_contact(struct page *p, json_t *list, const char *id, json_int_
 /* The label of a dispenser fault a heartbeat names (api_fleet.c). */
 static enum msg_id fault_msg(const char *f)
 {
-	static const struct {
-		const char *id;  /* as the beat says it */
-		enum msg_id msg; /* for staff */
-	} faults[] = {
+	static const struct con_label faults[] = {
 		{ "jam", MSG_CON_FAULT_JAM },
 		{ "door_open", MSG_CON_FAULT_DOOR },
 		{ "no_answer", MSG_CON_FAULT_NO_ANSWER },
 		{ "unconfirmed", MSG_CON_FAULT_UNCONFIRMED },
 	};
-	size_t i;
 
-	for (i = 0; f && i < sizeof(faults) / sizeof(faults[0]); i++)
-		if (!strcmp(f, faults[i].id))
-			return faults[i].msg;
-	return MSG_CON_FAULT_OTHER;
+	return con_label(faults, sizeof(faults) / sizeof(faults[0]), f, MSG_CON_FAULT_OTHER);
 }
 
 /* Write the health of kiosk row k: online/offline/never, faults. */
@@ -188,7 +181,7 @@ done:
 /* GET /kiosks[?done=restart|disable] */
 static void fleet_page(struct http_req *rq, struct http_resp *rs)
 {
-	static const struct con_done done[] = {
+	static const struct con_label done[] = {
 		{ "restart", MSG_CON_RESTART_ASKED },
 		{ "disable", MSG_CON_DEVICE_DISABLED_OK },
 	};

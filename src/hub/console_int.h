@@ -104,15 +104,21 @@ void page_state(struct page *p, const struct ca_app *app);
 /* The query parameter name, NULL when absent or empty. */
 const char *con_query(struct http_req *rq, const char *name);
 
-/* A change a page's ?done= word tells of, and its notice. */
-struct con_done {
-	const char *word; /* the ?done= word, "restart" */
-	enum msg_id msg;  /* the notice shown */
+/* The catalog label of a word the hub or a form uses: a ?done= word and
+ * its notice, an audit action and its name, a fault and its text. */
+struct con_label {
+	const char *id;  /* the word, "restart" */
+	enum msg_id msg; /* its label */
 };
+
+/* The label of id among the n of labels; dflt when it is none of them (or
+ * id is NULL). */
+enum msg_id con_label(const struct con_label *labels, size_t n, const char *id,
+		      enum msg_id dflt);
 
 /* The notice text of the request's ?done= word among the n of done; NULL
  * when it names none of them. */
-const char *con_done_notice(struct http_req *rq, const struct con_done *done, size_t n);
+const char *con_done_notice(struct http_req *rq, const struct con_label *done, size_t n);
 
 /* The text for a person of a change of an application refused with e
  * (api_admin_act; rep: the input's faults, may be NULL), into out; the

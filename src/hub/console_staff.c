@@ -20,7 +20,7 @@
 #include "staff.h"
 
 /* The notices of a change done, by its ?done= word. */
-static const struct con_done notices[] = {
+static const struct con_label notices[] = {
 	{ "add", MSG_CON_STAFF_ADDED },
 	{ "disable", MSG_CON_STAFF_DISABLED_OK },
 	{ "enable", MSG_CON_STAFF_ENABLED_OK },
