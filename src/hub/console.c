@@ -110,6 +110,12 @@ void page_ok(struct page *p, const char *text)
 	page_raw(p, "</p>\n");
 }
 
+int page_store_error(struct page *p)
+{
+	page_error(p, msg(MSG_CON_STORE_ERROR));
+	return 500;
+}
+
 void page_notice(struct page *p, const char *text, bool bad)
 {
 	if (text && bad)

@@ -272,8 +272,7 @@ static void audit_page(struct http_req *rq, struct http_resp *rs)
 	page_msg(&p, MSG_CON_SEARCH);
 	page_raw(&p, "</button></form>\n");
 	if (hubdb_audit_json(rq->hub->db, &q, &rows)) {
-		page_error(&p, msg(MSG_CON_STORE_ERROR));
-		status = 500;
+		status = page_store_error(&p);
 		goto done;
 	}
 	if (!page_list_open(&p, json_array_size(rows), MSG_CON_AUDIT_EMPTY, "audit", cols,

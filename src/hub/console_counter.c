@@ -113,8 +113,7 @@ static void code_orders(struct page *p, const char *code, int *status)
 		return;
 	}
 	if (e) {
-		page_error(p, msg(MSG_CON_STORE_ERROR));
-		*status = 500;
+		*status = page_store_error(p);
 		return;
 	}
 	if (!page_list_open(p, json_array_size(orders), MSG_CON_CODE_NONE, NULL, cols,

@@ -162,8 +162,7 @@ static void fleet_show(struct http_req *rq, struct http_resp *rs, int status,
 	page_notice(&p, notice, bad);
 	if (api_fleet_view(rq->hub, vclock_now_ms(), &kiosks) ||
 	    hubdb_device_list(rq->hub->db, &devices)) {
-		page_error(&p, msg(MSG_CON_STORE_ERROR));
-		status = 500;
+		status = page_store_error(&p);
 		goto done;
 	}
 	if (!page_list_open(&p, json_array_size(kiosks), MSG_CON_FLEET_EMPTY, NULL, cols,

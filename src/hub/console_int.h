@@ -58,6 +58,9 @@ void page_form(struct page *p, const char *action, const char *cls);
 void page_error(struct page *p, const char *text);
 void page_ok(struct page *p, const char *text);
 
+/* The notice that the store failed; the status to answer with, 500. */
+int page_store_error(struct page *p);
+
 /* A notice box of text: an error when bad, else a success; nothing when
  * text is NULL. */
 void page_notice(struct page *p, const char *text, bool bad);

@@ -398,8 +398,7 @@ static void app_page(struct http_req *rq, struct http_resp *rs, const char *id, 
 	}
 	if (e || hubdb_history_json(db, id, &hist) || hubdb_record_json(db, id, &recs) ||
 	    hubdb_side_json(db, id, &pickup, &invoice)) {
-		page_error(&p, msg(MSG_CON_STORE_ERROR));
-		status = 500;
+		status = page_store_error(&p);
 		goto done;
 	}
 	page_notice(&p, notice, bad);

@@ -174,8 +174,7 @@ static void staff_show(struct http_req *rq, struct http_resp *rs, int status,
 		goto done;
 	page_notice(&p, notice, bad);
 	if (hubdb_staff_json(rq->hub->db, &list)) {
-		page_error(&p, msg(MSG_CON_STORE_ERROR));
-		status = 500;
+		status = page_store_error(&p);
 		goto done;
 	}
 	page_raw(&p, "<div class=\"scroll\">");
