@@ -9,6 +9,10 @@
  * A form: page_form() opens it with its action and the session's form
  * token; the handler answers with http_redirect() to a page (POST, then
  * GET), or, when the input was refused, the page again with page_error().
+ * A list: page_list_open() (its table, or the line saying there is none),
+ * the rows, page_list_close(). An area (console_review.c, ...) gives its
+ * table of routes, con_AREA_routes; console.c adds them and lists each
+ * area in the navigation (its areas[]).
  */
 #ifndef HUB_CONSOLE_INT_H
 #define HUB_CONSOLE_INT_H
