@@ -160,7 +160,8 @@ static void counter_page(struct http_req *rq, struct http_resp *rs)
 {
 	static const struct con_label done[] = { { "hand_over", MSG_CON_HANDED_OVER } };
 
-	counter_show(rq, rs, con_query(rq, "code"), 200, con_done_notice(rq, done, 1), false);
+	counter_show(rq, rs, con_query(rq, "code"), 200,
+		     con_done_notice(rq, done, sizeof(done) / sizeof(done[0])), false);
 }
 
 /* POST /counter/ID/hand-over: idnumber (read from the card), code (the
