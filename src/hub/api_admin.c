@@ -293,6 +293,21 @@ static ca_err change_close(struct hub *hub, ca_err e)
 	return hubdb_commit(hub->db);
 }
 
+/* A new processing record in rec: of application app_id, made now by the
+ * staff member of rq, saying text. CA_ERR_IO when no id could be made. */
+static ca_err proc_record_new(struct http_req *rq, const char *app_id, int64_t now,
+			      const char *text, struct ca_proc_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	if (uuid_v4(rec->id))
+		return CA_ERR_IO;
+	snprintf(rec->app_id, sizeof(rec->app_id), "%.36s", app_id);
+	rec->at_ms = now;
+	snprintf(rec->staff, sizeof(rec->staff), "%s", rq->who.display);
+	snprintf(rec->text, sizeof(rec->text), "%s", text);
+	return CA_OK;
+}
+
 ca_err api_admin_act(struct http_req *rq, const char *id, enum ca_action a, const char *arg,
 		     const char *kiosk, const char *slot, struct ca_app *app,
 		     struct valid_report *rep)
@@ -321,15 +336,13 @@ ca_err api_admin_act(struct http_req *rq, const char *id, enum ca_action a, cons
 	if (!e && a == CA_ACT_REFUND)
 		e = hubpay_refund_due(hub->pay, app->id, refund_no);
 	if (!e && (a == CA_ACT_HAND_OVER || a == CA_ACT_REFUND)) {
-		memset(&rec, 0, sizeof(rec));
-		e = uuid_v4(rec.id) ? CA_ERR_IO : CA_OK;
-		snprintf(rec.app_id, sizeof(rec.app_id), "%s", app->id);
-		rec.at_ms = now;
-		snprintf(rec.staff, sizeof(rec.staff), "%s", rq->who.display);
+		char text[sizeof(rec.text)];
+
 		if (a == CA_ACT_HAND_OVER)
-			snprintf(rec.text, sizeof(rec.text), "%s", msg(MSG_HAND_OVER_RECORD));
+			snprintf(text, sizeof(text), "%s", msg(MSG_HAND_OVER_RECORD));
 		else
-			snprintf(rec.text, sizeof(rec.text), "%s%s", msg(MSG_REFUND_RECORD), arg);
+			snprintf(text, sizeof(text), "%s%s", msg(MSG_REFUND_RECORD), arg);
+		e = proc_record_new(rq, app->id, now, text, &rec);
 		if (!e && !(e = hubdb_rev_next(hub->db, &rev2)))
 			e = hubdb_record_add(hub->db, &rec, app->account, rev2);
 	}
@@ -430,18 +443,13 @@ ca_err api_admin_record(struct http_req *rq, const char *id, const char *text,
 
 	if (!(rq->who.roles & (STAFF_REVIEW | STAFF_COUNTER)) || !text_ok(text, CA_COMMENT_MAX))
 		return CA_ERR_ARG;
-	memset(rec, 0, sizeof(*rec));
-	if (uuid_v4(rec->id))
-		return CA_ERR_IO;
-	snprintf(rec->app_id, sizeof(rec->app_id), "%.36s", id);
-	rec->at_ms = now;
-	snprintf(rec->staff, sizeof(rec->staff), "%s", rq->who.display);
-	snprintf(rec->text, sizeof(rec->text), "%s", text);
-	api_actor(rq, actor, sizeof(actor));
 	app = malloc(sizeof(*app));
 	if (!app)
 		return CA_ERR_NOMEM;
-	e = change_open(hub, id, app);
+	api_actor(rq, actor, sizeof(actor));
+	e = proc_record_new(rq, id, now, text, rec);
+	if (!e)
+		e = change_open(hub, id, app);
 	if (e)
 		goto out;
 	e = api_apply(hub, app, CA_ACT_ADD_RECORD, text, actor, now, NULL, &rev);
@@ -689,16 +697,13 @@ static void pickup_code(struct http_req *rq, struct http_resp *rs)
 	bool more;
 	ca_err e = api_pickup_code_find(rq->hub, code, &orders, &more);
 
-	if (e == CA_ERR_ARG) {
+	if (e == CA_ERR_ARG)
 		http_error(rs, 400, "bad_request", "a pickup code is exactly 6 digits");
-		return;
-	}
-	if (e) {
+	else if (e)
 		http_error(rs, 500, "internal", "store error");
-		return;
-	}
-	http_reply(rs, 200, json_pack("{s:s, s:o, s:b}", "code", code, "orders", orders,
-				      "more", more));
+	else
+		http_reply(rs, 200, json_pack("{s:s, s:o, s:b}", "code", code, "orders", orders,
+					      "more", more));
 }
 
 /* ---- SMS, clock ---- */

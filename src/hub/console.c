@@ -23,20 +23,33 @@
 
 #define TAG "console"
 
-/* One area of the console: its page, its name, the roles it is for. */
+/* One area of the console: its page, its name, the roles it is for, and
+ * its routes (in its file). */
 static const struct area {
-	const char *path;  /* its first page */
-	enum msg_id name;  /* in the navigation */
-	unsigned roles;    /* who sees it */
+	const char *path;               /* its first page */
+	enum msg_id name;               /* in the navigation */
+	unsigned roles;                 /* who sees it */
+	const struct con_route *routes; /* its pages and forms */
 } areas[] = {
-	{ "/review", MSG_CON_AREA_REVIEW, STAFF_CASEWORK },
-	{ "/counter", MSG_CON_AREA_COUNTER, STAFF_COUNTER },
-	{ "/pay", MSG_CON_AREA_PAY, STAFF_FINANCE },
-	{ "/kiosks", MSG_CON_AREA_KIOSKS, STAFF_OPS },
-	{ "/audit", MSG_CON_AREA_AUDIT, STAFF_ADMIN },
-	{ "/staff", MSG_CON_AREA_STAFF, STAFF_ADMIN },
+	{ "/review", MSG_CON_AREA_REVIEW, STAFF_CASEWORK, con_review_routes },
+	{ "/counter", MSG_CON_AREA_COUNTER, STAFF_COUNTER, con_counter_routes },
+	{ "/pay", MSG_CON_AREA_PAY, STAFF_FINANCE, con_pay_routes },
+	{ "/kiosks", MSG_CON_AREA_KIOSKS, STAFF_OPS, con_fleet_routes },
+	{ "/audit", MSG_CON_AREA_AUDIT, STAFF_ADMIN, con_audit_routes },
+	{ "/staff", MSG_CON_AREA_STAFF, STAFF_ADMIN, con_staff_routes },
 };
 #define NAREAS (sizeof(areas) / sizeof(areas[0]))
+
+/* The first page of the first area roles reach; NULL when none does. */
+static const char *first_area(unsigned roles)
+{
+	size_t i;
+
+	for (i = 0; i < NAREAS; i++)
+		if (roles & areas[i].roles)
+			return areas[i].path;
+	return NULL;
+}
 
 /* ---- building pages ---- */
 
@@ -97,6 +110,107 @@ void page_ok(struct page *p, const char *text)
 	page_raw(p, "</p>\n");
 }
 
+int page_store_error(struct page *p)
+{
+	page_error(p, msg(MSG_CON_STORE_ERROR));
+	return 500;
+}
+
+void page_notice(struct page *p, const char *text, bool bad)
+{
+	if (text && bad)
+		page_error(p, text);
+	else if (text)
+		page_ok(p, text);
+}
+
+void page_muted(struct page *p, enum msg_id m)
+{
+	page_raw(p, "<p class=\"muted\">");
+	page_msg(p, m);
+	page_raw(p, "</p>\n");
+}
+
+void page_table(struct page *p, const char *cls, const enum msg_id *cols, size_t n)
+{
+	size_t i;
+
+	page_raw(p, "<table%s%s%s><thead><tr>", cls ? " class=\"" : "", cls ? cls : "",
+		 cls ? "\"" : "");
+	for (i = 0; i < n; i++) {
+		page_raw(p, "<th>");
+		page_msg(p, cols[i]);
+		page_raw(p, "</th>");
+	}
+	page_raw(p, "</tr></thead><tbody>\n");
+}
+
+bool page_list_open(struct page *p, size_t nrows, enum msg_id none, const char *cls,
+		    const enum msg_id *cols, size_t ncols)
+{
+	if (!nrows) {
+		page_muted(p, none);
+		return false;
+	}
+	page_raw(p, "<div class=\"scroll\">");
+	page_table(p, cls, cols, ncols);
+	return true;
+}
+
+void page_list_close(struct page *p, enum msg_id note)
+{
+	page_raw(p, "</tbody></table></div>\n");
+	if (note != MSG_NONE)
+		page_muted(p, note);
+}
+
+void page_button_form(struct page *p, const char *action, const char *cls,
+		      const char *btn_cls, enum msg_id confirm, enum msg_id label)
+{
+	page_form(p, action, cls);
+	page_raw(p, "<button type=\"submit\"%s%s%s", btn_cls ? " class=\"" : "",
+		 btn_cls ? btn_cls : "", btn_cls ? "\"" : "");
+	if (confirm != MSG_NONE) {
+		page_raw(p, " data-confirm=\"");
+		page_msg(p, confirm);
+		page_raw(p, "\"");
+	}
+	page_raw(p, ">");
+	page_msg(p, label);
+	page_raw(p, "</button></form>");
+}
+
+void page_next_link(struct page *p, const char *href)
+{
+	page_raw(p, "<p class=\"pager\"><a href=\"");
+	page_text(p, href);
+	page_raw(p, "\">");
+	page_msg(p, MSG_CON_NEXT_PAGE);
+	page_raw(p, "</a></p>\n");
+}
+
+void page_next_form(struct page *p, const char *action, const char *const *names,
+		    const char *const *values, size_t n)
+{
+	size_t i;
+
+	page_raw(p, "<form method=\"get\" action=\"");
+	page_text(p, action);
+	page_raw(p, "\" class=\"pager\">");
+	for (i = 0; i < n; i++) {
+		if (!values[i])
+			continue;
+		page_raw(p, "<input type=\"hidden\" name=\"");
+		page_text(p, names[i]);
+		page_raw(p, "\" value=\"");
+		page_text(p, values[i]);
+		page_raw(p, "\">");
+	}
+	page_raw(p, "<button type=\"submit\" class=\"quiet\">");
+	page_msg(p, MSG_CON_NEXT_PAGE);
+	page_raw(p, "</button></form>\n");
+}
+
 void page_state(struct page *p, const struct ca_app *a)
 {
 	page_msg(p, ca_app_status_msg(a->app_status));
@@ -115,6 +229,46 @@ const char *con_query(struct http_req *rq, const char *name)
 	const char *v = http_query(rq, name);
 
 	return v && *v ? v : NULL;
+}
+
+enum msg_id con_label(const struct con_label *labels, size_t n, const char *id,
+		      enum msg_id dflt)
+{
+	size_t i;
+
+	for (i = 0; id && i < n; i++)
+		if (!strcmp(id, labels[i].id))
+			return labels[i].msg;
+	return dflt;
+}
+
+const char *con_done_notice(struct http_req *rq, const struct con_label *done, size_t n)
+{
+	enum msg_id m = con_label(done, n, con_query(rq, "done"), MSG_NONE);
+
+	return m != MSG_NONE ? msg(m) : NULL;
+}
+
+int con_refusal(ca_err e, const struct valid_report *rep, char *out, size_t n)
+{
+	char v[300];
+
+	if (e == CA_ERR_ARG) {
+		snprintf(out, n, "%s", msg(MSG_CON_NOT_YOURS));
+		return 403;
+	}
+	if (e == CA_ERR_FORBIDDEN) {
+		snprintf(out, n, "%s", msg(MSG_CON_STATE_CHANGED));
+		return 409;
+	}
+	if (e == CA_ERR_INVALID && rep && rep->n)
+		snprintf(out, n, "%s：%s", msg(ca_field_msg(rep->err[0].field)),
+			 valid_error_text(&rep->err[0], v, sizeof(v)));
+	else if (e == CA_ERR_INVALID)
+		snprintf(out, n, "%s", msg(MSG_CON_INVALID));
+	else
+		snprintf(out, n, "%s", msg(MSG_CON_STORE_ERROR));
+	return e == CA_ERR_INVALID ? 422 : 500;
 }
 
 /* The head of every page, up to the main part. */
@@ -159,10 +313,8 @@ bool page_open(struct page *p, struct http_req *rq, enum msg_id title, const cha
 	page_raw(p, " <small>");
 	page_text(p, roles);
 	page_raw(p, "</small></span>");
-	page_form(p, "/logout", "inline");
-	page_raw(p, "<button type=\"submit\" class=\"link\">");
-	page_msg(p, MSG_CON_SIGN_OUT);
-	page_raw(p, "</button></form></header>\n<main>\n<h1>");
+	page_button_form(p, "/logout", "inline", "link", MSG_NONE, MSG_CON_SIGN_OUT);
+	page_raw(p, "</header>\n<main>\n<h1>");
 	page_msg(p, title);
 	page_raw(p, "</h1>\n");
 	return true;
@@ -231,7 +383,7 @@ static void login_post(struct http_req *rq, struct http_resp *rs)
 	const char *n = http_form(rq, "name", name, sizeof(name));
 	const char *w = http_form(rq, "password", pw, sizeof(pw));
 	struct api_login *l = malloc(sizeof(*l));
-	size_t i;
+	const char *first;
 
 	if (!l) {
 		http_error(rs, 500, "internal", "out of memory");
@@ -244,9 +396,8 @@ static void login_post(struct http_req *rq, struct http_resp *rs)
 		snprintf(rs->cookie, sizeof(rs->cookie), "%s=%s; Path=/; Secure; HttpOnly; "
 			 "SameSite=Strict; Max-Age=%d", AUTH_COOKIE, l->token,
 			 rq->hub->cfg.console_session_h * 3600);
-		for (i = 0; i < NAREAS && !(l->st.roles & areas[i].roles); i++)
-			;
-		http_redirect(rs, i < NAREAS ? areas[i].path : "/none");
+		first = first_area(l->st.roles);
+		http_redirect(rs, first ? first : "/none");
 		/* http_redirect keeps the cookie: it sets only status and Location. */
 		break;
 	case 429:
@@ -280,12 +431,10 @@ static void logout_post(struct http_req *rq, struct http_resp *rs)
 /* GET /: the first area the staff member's roles reach. */
 static void home(struct http_req *rq, struct http_resp *rs)
 {
-	size_t i;
+	const char *first = first_area(rq->who.roles);
 
-	for (i = 0; i < NAREAS && !(rq->who.roles & areas[i].roles); i++)
-		;
-	if (i < NAREAS) {
-		http_redirect(rs, areas[i].path);
+	if (first) {
+		http_redirect(rs, first);
 		return;
 	}
 	{
@@ -437,22 +586,30 @@ static const struct http_route routes[] = {
 	{ "GET", "/static/console.js", HTTP_AUTH_NONE, script, 0 },
 };
 
+/* Add an area's routes (up to the row without a method), each a console
+ * route. */
+static ca_err area_register(struct http *h, const struct con_route *cr)
+{
+	struct http_route r = { .auth = HTTP_AUTH_CONSOLE };
+	ca_err e = CA_OK;
+
+	for (; !e && cr->method; cr++) {
+		r.method = cr->method;
+		r.pattern = cr->pattern;
+		r.fn = cr->fn;
+		r.roles = cr->roles;
+		e = http_add_routes(h, &r, 1);
+	}
+	return e;
+}
+
 ca_err console_register(struct http *h)
 {
 	ca_err e = http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
+	size_t i;
 
-	if (!e)
-		e = console_review_register(h);
-	if (!e)
-		e = console_counter_register(h);
-	if (!e)
-		e = console_pay_register(h);
-	if (!e)
-		e = console_fleet_register(h);
-	if (!e)
-		e = console_audit_register(h);
-	if (!e)
-		e = console_staff_register(h);
+	for (i = 0; !e && i < NAREAS; i++)
+		e = area_register(h, areas[i].routes);
 	http_set_refuse(h, refuse);
 	return e;
 }

@@ -25,11 +25,9 @@
 #define FILTER_MAX 100  /* characters of a text filter at most */
 #define DAY_MS (86400 * INT64_C(1000))
 
-/* The actions of the trail that are not transitions, with their labels. */
-static const struct {
-	const char *id;  /* as api_audit() writes it */
-	enum msg_id msg; /* its label */
-} other_actions[] = {
+/* The actions of the trail that are not transitions (as api_audit()
+ * writes them), with their labels. */
+static const struct con_label other_actions[] = {
 	{ "login", MSG_CON_AUD_LOGIN },
 	{ "login_failed", MSG_CON_AUD_LOGIN_FAILED },
 	{ "logout", MSG_CON_AUD_LOGOUT },
@@ -49,14 +47,10 @@ static const struct {
 static enum msg_id audit_action_msg(const char *id)
 {
 	int a = id ? fsm_action_from_id(id) : -1;
-	size_t i;
 
 	if (a >= 0)
 		return fsm_action_msg((enum ca_action)a);
-	for (i = 0; id && i < NOTHER; i++)
-		if (!strcmp(id, other_actions[i].id))
-			return other_actions[i].msg;
-	return MSG_NONE;
+	return con_label(other_actions, NOTHER, id, MSG_NONE);
 }
 
 /* Write a state of a line: "approved/paid/onsite" as the labels of each
@@ -94,12 +88,15 @@ static void state_text(struct page *p, const char *s)
 /* The label of how a line's member came: console, ca-hubctl, the host. */
 static void via_text(struct page *p, const char *via)
 {
-	if (via && !strcmp(via, "console"))
-		page_msg(p, MSG_CON_VIA_CONSOLE);
-	else if (via && !strcmp(via, "ctl"))
-		page_msg(p, MSG_CON_VIA_CTL);
-	else if (via && !strcmp(via, "host"))
-		page_msg(p, MSG_CON_VIA_HOST);
+	static const struct con_label vias[] = {
+		{ "console", MSG_CON_VIA_CONSOLE },
+		{ "ctl", MSG_CON_VIA_CTL },
+		{ "host", MSG_CON_VIA_HOST },
+	};
+	enum msg_id m = con_label(vias, sizeof(vias) / sizeof(vias[0]), via, MSG_NONE);
+
+	if (m != MSG_NONE)
+		page_msg(p, m);
 	else
 		page_raw(p, "&mdash;");
 }
@@ -225,22 +222,15 @@ static void action_select(struct page *p, const char *action)
 	page_raw(p, "</select></label>");
 }
 
-/* A hidden input of the next-page form (nothing when v is NULL). */
-static void hidden(struct page *p, const char *name, const char *v)
-{
-	if (!v)
-		return;
-	page_raw(p, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-	page_text(p, v);
-	page_raw(p, "\">");
-}
-
 /* GET /audit?staff=&action=&target=&q=&from=DATE&to=DATE&before=SEQ */
 static void audit_page(struct http_req *rq, struct http_resp *rs)
 {
 	static const enum msg_id cols[] = { MSG_CON_WHEN, MSG_CON_WHO, MSG_CON_VIA, MSG_CON_WHAT,
 		MSG_CON_AUDIT_TARGET, MSG_CON_BEFORE, MSG_CON_AFTER, MSG_CON_DETAIL,
 		MSG_CON_ADDR };
+	/* The search's parameters, as the next page's form sends them again. */
+	static const char *const names[] = { "staff", "action", "target", "q", "from", "to",
+					     "before" };
 	const char *from = filter(rq, "from"), *to = filter(rq, "to");
 	const char *before = con_query(rq, "before");
 	struct hubdb_audit_q q = { .limit = AUDIT_PAGE };
@@ -282,55 +272,31 @@ static void audit_page(struct http_req *rq, struct http_resp *rs)
 	page_msg(&p, MSG_CON_SEARCH);
 	page_raw(&p, "</button></form>\n");
 	if (hubdb_audit_json(rq->hub->db, &q, &rows)) {
-		page_error(&p, msg(MSG_CON_STORE_ERROR));
-		status = 500;
+		status = page_store_error(&p);
 		goto done;
 	}
-	if (!json_array_size(rows)) {
-		page_raw(&p, "<p class=\"muted\">");
-		page_msg(&p, MSG_CON_AUDIT_EMPTY);
-		page_raw(&p, "</p>\n");
+	if (!page_list_open(&p, json_array_size(rows), MSG_CON_AUDIT_EMPTY, "audit", cols,
+			    sizeof(cols) / sizeof(cols[0])))
 		goto done;
-	}
-	page_raw(&p, "<div class=\"scroll\"><table class=\"audit\"><thead><tr>");
-	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		page_raw(&p, "<th>");
-		page_msg(&p, cols[i]);
-		page_raw(&p, "</th>");
-	}
-	page_raw(&p, "</tr></thead><tbody>\n");
 	json_array_foreach(rows, i, x)
 		line_row(&p, x);
-	page_raw(&p, "</tbody></table></div>\n<p class=\"muted\">");
-	page_msg(&p, MSG_CON_CHINA_TIME);
-	page_raw(&p, "</p>\n");
+	page_list_close(&p, MSG_CON_CHINA_TIME);
 	last = json_array_get(rows, json_array_size(rows) - 1);
 	if (json_array_size(rows) == AUDIT_PAGE && last) {
 		/* The next page: the same search, older than the last line. */
-		page_raw(&p, "<form method=\"get\" action=\"/audit\" class=\"pager\">");
-		hidden(&p, "staff", q.staff);
-		hidden(&p, "action", q.action);
-		hidden(&p, "target", q.target);
-		hidden(&p, "q", q.text);
-		hidden(&p, "from", from);
-		hidden(&p, "to", to);
+		const char *const values[] = { q.staff, q.action, q.target, q.text, from, to,
+					       seq };
+
 		snprintf(seq, sizeof(seq), "%lld",
 			 (long long)json_integer_value(json_object_get(last, "seq")));
-		hidden(&p, "before", seq);
-		page_raw(&p, "<button type=\"submit\" class=\"quiet\">");
-		page_msg(&p, MSG_CON_NEXT_PAGE);
-		page_raw(&p, "</button></form>\n");
+		page_next_form(&p, "/audit", names, values, sizeof(names) / sizeof(names[0]));
 	}
 done:
 	json_decref(rows);
 	page_done(&p, rs, status);
 }
 
-static const struct http_route routes[] = {
-	{ "GET", "/audit", HTTP_AUTH_CONSOLE, audit_page, STAFF_ADMIN },
+const struct con_route con_audit_routes[] = {
+	{ "GET", "/audit", audit_page, STAFF_ADMIN },
+	{ NULL },
 };
-
-ca_err console_audit_register(struct http *h)
-{
-	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
-}

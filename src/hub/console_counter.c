@@ -113,27 +113,17 @@ static void code_orders(struct page *p, const char *code, int *status)
 		return;
 	}
 	if (e) {
-		page_error(p, msg(MSG_CON_STORE_ERROR));
-		*status = 500;
+		*status = page_store_error(p);
 		return;
 	}
-	if (!json_array_size(orders)) {
-		page_raw(p, "<p class=\"muted\">");
-		page_msg(p, MSG_CON_CODE_NONE);
-		page_raw(p, "</p>\n");
+	if (!page_list_open(p, json_array_size(orders), MSG_CON_CODE_NONE, NULL, cols,
+			    sizeof(cols) / sizeof(cols[0]))) {
 		json_decref(orders);
 		return;
 	}
-	page_raw(p, "<div class=\"scroll\"><table><thead><tr>");
-	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		page_raw(p, "<th>");
-		page_msg(p, cols[i]);
-		page_raw(p, "</th>");
-	}
-	page_raw(p, "</tr></thead><tbody>\n");
 	json_array_foreach(orders, i, x)
 		order_row(p, x, code);
-	page_raw(p, "</tbody></table></div>\n");
+	page_list_close(p, MSG_NONE);
 	if (more)
 		page_error(p, msg_format(buf, sizeof(buf), MSG_CON_CODE_MORE,
 					 (int)json_array_size(orders)));
@@ -149,10 +139,7 @@ static void counter_show(struct http_req *rq, struct http_resp *rs, const char *
 
 	if (!page_open(&p, rq, MSG_CON_AREA_COUNTER, "/counter"))
 		goto done;
-	if (notice && bad)
-		page_error(&p, notice);
-	else if (notice)
-		page_ok(&p, notice);
+	page_notice(&p, notice, bad);
 	page_raw(&p, "<form method=\"get\" action=\"/counter\" class=\"search\" role=\"search\">"
 		 "<label>");
 	page_msg(&p, MSG_CON_CODE_INPUT);
@@ -171,17 +158,17 @@ done:
 /* GET /counter?code=NNNNNN[&done=hand_over] */
 static void counter_page(struct http_req *rq, struct http_resp *rs)
 {
-	const char *done = con_query(rq, "done");
+	static const struct con_label done[] = { { "hand_over", MSG_CON_HANDED_OVER } };
 
 	counter_show(rq, rs, con_query(rq, "code"), 200,
-		     done && !strcmp(done, "hand_over") ? msg(MSG_CON_HANDED_OVER) : NULL, false);
+		     con_done_notice(rq, done, sizeof(done) / sizeof(done[0])), false);
 }
 
 /* POST /counter/ID/hand-over: idnumber (read from the card), code (the
  * lookup to show again when refused). */
 static void hand_over_post(struct http_req *rq, struct http_resp *rs)
 {
-	char idnum[IDNUM_BUF], code[16], why[400], v[300];
+	char idnum[IDNUM_BUF], code[16], why[400];
 	const char *n = http_form(rq, "idnumber", idnum, sizeof(idnum));
 	const char *c = http_form(rq, "code", code, sizeof(code));
 	struct valid_report rep = { 0 };
@@ -207,35 +194,17 @@ static void hand_over_post(struct http_req *rq, struct http_resp *rs)
 		http_redirect(rs, "/counter?done=hand_over");
 		return;
 	}
-	if (e == CA_ERR_INVALID && rep.n) {
-		snprintf(why, sizeof(why), "%s：%s", msg(ca_field_msg(rep.err[0].field)),
-			 valid_error_text(&rep.err[0], v, sizeof(v)));
-		status = 422;
-	} else if (e == CA_ERR_INVALID) {
-		snprintf(why, sizeof(why), "%s", msg(MSG_CON_INVALID));
-		status = 422;
-	} else if (e == CA_ERR_FORBIDDEN) {
-		snprintf(why, sizeof(why), "%s", msg(MSG_CON_STATE_CHANGED));
-		status = 409;
-	} else if (e == CA_ERR_NOT_FOUND) {
+	if (e == CA_ERR_NOT_FOUND) {
 		snprintf(why, sizeof(why), "%s", msg(MSG_CON_NO_SUCH_APP));
 		status = 404;
-	} else if (e == CA_ERR_ARG) {
-		snprintf(why, sizeof(why), "%s", msg(MSG_CON_NOT_YOURS));
-		status = 403;
 	} else {
-		snprintf(why, sizeof(why), "%s", msg(MSG_CON_STORE_ERROR));
-		status = 500;
+		status = con_refusal(e, &rep, why, sizeof(why));
 	}
 	counter_show(rq, rs, c, status, why, true);
 }
 
-static const struct http_route routes[] = {
-	{ "GET", "/counter", HTTP_AUTH_CONSOLE, counter_page, STAFF_COUNTER },
-	{ "POST", "/counter/*/hand-over", HTTP_AUTH_CONSOLE, hand_over_post, STAFF_COUNTER },
+const struct con_route con_counter_routes[] = {
+	{ "GET", "/counter", counter_page, STAFF_COUNTER },
+	{ "POST", "/counter/*/hand-over", hand_over_post, STAFF_COUNTER },
+	{ NULL },
 };
-
-ca_err console_counter_register(struct http *h)
-{
-	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
-}

@@ -39,21 +39,14 @@ static void last_contact(struct page *p, json_t *list, const char *id, json_int_
 /* The label of a dispenser fault a heartbeat names (api_fleet.c). */
 static enum msg_id fault_msg(const char *f)
 {
-	static const struct {
-		const char *id;  /* as the beat says it */
-		enum msg_id msg; /* for staff */
-	} faults[] = {
+	static const struct con_label faults[] = {
 		{ "jam", MSG_CON_FAULT_JAM },
 		{ "door_open", MSG_CON_FAULT_DOOR },
 		{ "no_answer", MSG_CON_FAULT_NO_ANSWER },
 		{ "unconfirmed", MSG_CON_FAULT_UNCONFIRMED },
 	};
-	size_t i;
 
-	for (i = 0; f && i < sizeof(faults) / sizeof(faults[0]); i++)
-		if (!strcmp(f, faults[i].id))
-			return faults[i].msg;
-	return MSG_CON_FAULT_OTHER;
+	return con_label(faults, sizeof(faults) / sizeof(faults[0]), f, MSG_CON_FAULT_OTHER);
 }
 
 /* Write the health of kiosk row k: online/offline/never, faults. */
@@ -114,17 +107,11 @@ static void kiosk_forms(struct page *p, const char *id, bool enabled)
 		return;
 	page_raw(p, "<div class=\"buttons\">");
 	snprintf(action, sizeof(action), "/kiosks/%s/restart", id);
-	page_form(p, action, "inline-form");
-	page_raw(p, "<button type=\"submit\" class=\"quiet\">");
-	page_msg(p, MSG_CON_ASK_RESTART);
-	page_raw(p, "</button></form>");
+	page_button_form(p, action, "inline-form", "quiet", MSG_NONE, MSG_CON_ASK_RESTART);
 	snprintf(action, sizeof(action), "/kiosks/%s/disable", id);
-	page_form(p, action, "inline-form");
-	page_raw(p, "<button type=\"submit\" class=\"danger\" data-confirm=\"");
-	page_msg(p, MSG_CON_CONFIRM_DISABLE_DEVICE);
-	page_raw(p, "\">");
-	page_msg(p, MSG_CON_DISABLE_DEVICE);
-	page_raw(p, "</button></form></div>");
+	page_button_form(p, action, "inline-form", "danger", MSG_CON_CONFIRM_DISABLE_DEVICE,
+			 MSG_CON_DISABLE_DEVICE);
+	page_raw(p, "</div>");
 }
 
 /* One kiosk of the fleet view: a row of the table. */
@@ -172,34 +159,18 @@ static void fleet_show(struct http_req *rq, struct http_resp *rs, int status,
 
 	if (!page_open(&p, rq, MSG_CON_AREA_KIOSKS, "/kiosks"))
 		goto done;
-	if (notice && bad)
-		page_error(&p, notice);
-	else if (notice)
-		page_ok(&p, notice);
+	page_notice(&p, notice, bad);
 	if (api_fleet_view(rq->hub, vclock_now_ms(), &kiosks) ||
 	    hubdb_device_list(rq->hub->db, &devices)) {
-		page_error(&p, msg(MSG_CON_STORE_ERROR));
-		status = 500;
+		status = page_store_error(&p);
 		goto done;
 	}
-	if (!json_array_size(kiosks)) {
-		page_raw(&p, "<p class=\"muted\">");
-		page_msg(&p, MSG_CON_FLEET_EMPTY);
-		page_raw(&p, "</p>\n");
+	if (!page_list_open(&p, json_array_size(kiosks), MSG_CON_FLEET_EMPTY, NULL, cols,
+			    sizeof(cols) / sizeof(cols[0])))
 		goto done;
-	}
-	page_raw(&p, "<div class=\"scroll\"><table><thead><tr>");
-	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		page_raw(&p, "<th>");
-		page_msg(&p, cols[i]);
-		page_raw(&p, "</th>");
-	}
-	page_raw(&p, "</tr></thead><tbody>\n");
 	json_array_foreach(kiosks, i, k)
 		kiosk_row(&p, k, devices);
-	page_raw(&p, "</tbody></table></div>\n<p class=\"muted\">");
-	page_msg(&p, MSG_CON_CHINA_TIME);
-	page_raw(&p, "</p>\n");
+	page_list_close(&p, MSG_CON_CHINA_TIME);
 done:
 	json_decref(kiosks);
 	json_decref(devices);
@@ -209,20 +180,22 @@ done:
 /* GET /kiosks[?done=restart|disable] */
 static void fleet_page(struct http_req *rq, struct http_resp *rs)
 {
-	const char *done = con_query(rq, "done");
-	const char *notice = NULL;
+	static const struct con_label done[] = {
+		{ "restart", MSG_CON_RESTART_ASKED },
+		{ "disable", MSG_CON_DEVICE_DISABLED_OK },
+	};
 
-	if (done && !strcmp(done, "restart"))
-		notice = msg(MSG_CON_RESTART_ASKED);
-	else if (done && !strcmp(done, "disable"))
-		notice = msg(MSG_CON_DEVICE_DISABLED_OK);
-	fleet_show(rq, rs, 200, notice, false);
+	fleet_show(rq, rs, 200, con_done_notice(rq, done, sizeof(done) / sizeof(done[0])),
+		   false);
 }
 
-/* The page again for a refused change e. */
-static void refused(struct http_req *rq, struct http_resp *rs, ca_err e)
+/* The answer to a change: done, the page saying so (done_url); refused
+ * with e, the page again saying why. */
+static void answer(struct http_req *rq, struct http_resp *rs, ca_err e, const char *done_url)
 {
-	if (e == CA_ERR_NOT_FOUND || e == CA_ERR_ARG)
+	if (!e)
+		http_redirect(rs, done_url);
+	else if (e == CA_ERR_NOT_FOUND || e == CA_ERR_ARG)
 		fleet_show(rq, rs, 404, msg(MSG_CON_NO_DEVICE), true);
 	else
 		fleet_show(rq, rs, 500, msg(MSG_CON_STORE_ERROR), true);
@@ -231,33 +204,20 @@ static void refused(struct http_req *rq, struct http_resp *rs, ca_err e)
 /* POST /kiosks/ID/restart */
 static void restart_post(struct http_req *rq, struct http_resp *rs)
 {
-	ca_err e = api_fleet_ask(rq, rq->param[0], HUBDB_ASK_RESTART, vclock_now_ms());
-
-	if (e)
-		refused(rq, rs, e);
-	else
-		http_redirect(rs, "/kiosks?done=restart");
+	answer(rq, rs, api_fleet_ask(rq, rq->param[0], HUBDB_ASK_RESTART, vclock_now_ms()),
+	       "/kiosks?done=restart");
 }
 
 /* POST /kiosks/ID/disable */
 static void disable_post(struct http_req *rq, struct http_resp *rs)
 {
-	ca_err e = sign_device_id_ok(rq->param[0]) ? api_device_disable(rq, rq->param[0])
-		: CA_ERR_NOT_FOUND;
-
-	if (e)
-		refused(rq, rs, e);
-	else
-		http_redirect(rs, "/kiosks?done=disable");
+	answer(rq, rs, sign_device_id_ok(rq->param[0]) ? api_device_disable(rq, rq->param[0])
+	       : CA_ERR_NOT_FOUND, "/kiosks?done=disable");
 }
 
-static const struct http_route routes[] = {
-	{ "GET", "/kiosks", HTTP_AUTH_CONSOLE, fleet_page, STAFF_OPS },
-	{ "POST", "/kiosks/*/restart", HTTP_AUTH_CONSOLE, restart_post, STAFF_OPS },
-	{ "POST", "/kiosks/*/disable", HTTP_AUTH_CONSOLE, disable_post, STAFF_OPS },
+const struct con_route con_fleet_routes[] = {
+	{ "GET", "/kiosks", fleet_page, STAFF_OPS },
+	{ "POST", "/kiosks/*/restart", restart_post, STAFF_OPS },
+	{ "POST", "/kiosks/*/disable", disable_post, STAFF_OPS },
+	{ NULL },
 };
-
-ca_err console_fleet_register(struct http *h)
-{
-	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
-}

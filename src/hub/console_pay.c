@@ -79,87 +79,77 @@ static void order_row(struct page *p, const struct hubdb_pay *o)
 	page_raw(p, "</td></tr>\n");
 }
 
-/* GET /pay?state=S&before=CREATED_S:OUT_TRADE_NO */
-static void pay_page(struct http_req *rq, struct http_resp *rs)
+/* The list's query from the request: ?state= (every state when absent or
+ * "all") and the cursor ?before=CREATED_S:OUT_TRADE_NO (its number kept
+ * in before_no). */
+static void pay_query(struct http_req *rq, struct hubdb_pay_q *q,
+		      char before_no[PAY_TRADE_NO_MAX + 1])
 {
-	static const enum msg_id cols[] = { MSG_CON_PAY_NO, MSG_CON_APP_NO, MSG_CON_PAY_METHOD,
-		MSG_CON_AMOUNT, MSG_CON_STATE, MSG_CON_PAY_CREATED, MSG_CON_PAY_PAID };
 	const char *st = con_query(rq, "state"), *before = con_query(rq, "before");
-	struct hubdb_pay_q q = { .state = -1, .limit = PAY_PAGE };
-	char before_no[PAY_TRADE_NO_MAX + 1], *end;
-	struct hubdb_pay *rows = calloc(PAY_PAGE, sizeof(*rows));
-	struct page p;
-	size_t n = 0, i;
-	int status = 200;
+	char *end;
 
-	if (!page_open(&p, rq, MSG_CON_AREA_PAY, "/pay"))
-		goto done;
-	if (!rows) {
-		page_error(&p, msg(MSG_CON_STORE_ERROR));
-		status = 500;
-		goto done;
-	}
 	if (st && strcmp(st, "all") != 0)
-		q.state = pay_state_from_id(st);
+		q->state = pay_state_from_id(st);
 	if (before) {
 		long long s = strtoll(before, &end, 10);
 
 		if (end != before && *end == ':' && s > 0 && pay_trade_no_valid(end + 1)) {
-			snprintf(before_no, sizeof(before_no), "%s", end + 1);
-			q.before_s = s;
-			q.before_no = before_no;
+			snprintf(before_no, PAY_TRADE_NO_MAX + 1, "%s", end + 1);
+			q->before_s = s;
+			q->before_no = before_no;
 		}
 	}
-	page_raw(&p, "<div class=\"counts\">");
-	state_link(&p, -1, q.state, MSG_CON_ALL);
-	state_link(&p, PAY_NOTPAY, q.state, MSG_CON_PAY_NOTPAY);
-	state_link(&p, PAY_SUCCESS, q.state, MSG_CON_PAY_SUCCESS);
-	state_link(&p, PAY_CLOSED, q.state, MSG_CON_PAY_CLOSED);
-	state_link(&p, PAY_REFUND, q.state, MSG_CON_PAY_REFUND);
-	page_raw(&p, "</div>\n");
-	if (hubdb_pay_page(rq->hub->db, &q, rows, &n)) {
-		page_error(&p, msg(MSG_CON_STORE_ERROR));
-		status = 500;
-		goto done;
-	}
-	if (!n) {
-		page_raw(&p, "<p class=\"muted\">");
-		page_msg(&p, MSG_CON_PAY_NONE);
-		page_raw(&p, "</p>\n");
-		goto done;
-	}
-	page_raw(&p, "<div class=\"scroll\"><table><thead><tr>");
-	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		page_raw(&p, "<th>");
-		page_msg(&p, cols[i]);
-		page_raw(&p, "</th>");
-	}
-	page_raw(&p, "</tr></thead><tbody>\n");
+}
+
+/* The links to each state's list, and the orders of the request's query
+ * (rows: room for PAY_PAGE) with the link to the next page; the status. */
+static int pay_list(struct page *p, struct hubdb_pay *rows)
+{
+	static const enum msg_id cols[] = { MSG_CON_PAY_NO, MSG_CON_APP_NO, MSG_CON_PAY_METHOD,
+		MSG_CON_AMOUNT, MSG_CON_STATE, MSG_CON_PAY_CREATED, MSG_CON_PAY_PAID };
+	struct hubdb_pay_q q = { .state = -1, .limit = PAY_PAGE };
+	char before_no[PAY_TRADE_NO_MAX + 1], next[PAY_TRADE_NO_MAX + 64];
+	size_t n = 0, i;
+
+	pay_query(p->rq, &q, before_no);
+	page_raw(p, "<div class=\"counts\">");
+	state_link(p, -1, q.state, MSG_CON_ALL);
+	state_link(p, PAY_NOTPAY, q.state, MSG_CON_PAY_NOTPAY);
+	state_link(p, PAY_SUCCESS, q.state, MSG_CON_PAY_SUCCESS);
+	state_link(p, PAY_CLOSED, q.state, MSG_CON_PAY_CLOSED);
+	state_link(p, PAY_REFUND, q.state, MSG_CON_PAY_REFUND);
+	page_raw(p, "</div>\n");
+	if (hubdb_pay_page(p->rq->hub->db, &q, rows, &n))
+		return page_store_error(p);
+	if (!page_list_open(p, n, MSG_CON_PAY_NONE, NULL, cols, sizeof(cols) / sizeof(cols[0])))
+		return 200;
 	for (i = 0; i < n; i++)
-		order_row(&p, &rows[i]);
-	page_raw(&p, "</tbody></table></div>\n<p class=\"muted\">");
-	page_msg(&p, MSG_CON_CHINA_TIME);
-	page_raw(&p, "</p>\n");
+		order_row(p, &rows[i]);
+	page_list_close(p, MSG_CON_CHINA_TIME);
 	if (n == PAY_PAGE) {
 		/* out_trade_no is [0-9A-Za-z_-|*]: safe in a query as it is. */
-		page_raw(&p, "<p class=\"pager\"><a href=\"/pay?state=%s&amp;before=%lld:",
+		snprintf(next, sizeof(next), "/pay?state=%s&before=%lld:%s",
 			 q.state < 0 ? "all" : pay_state_id((enum pay_state)q.state),
-			 (long long)rows[n - 1].o.created_s);
-		page_text(&p, rows[n - 1].o.out_trade_no);
-		page_raw(&p, "\">");
-		page_msg(&p, MSG_CON_NEXT_PAGE);
-		page_raw(&p, "</a></p>\n");
+			 (long long)rows[n - 1].o.created_s, rows[n - 1].o.out_trade_no);
+		page_next_link(p, next);
 	}
-done:
+	return 200;
+}
+
+/* GET /pay?state=S&before=CREATED_S:OUT_TRADE_NO */
+static void pay_page(struct http_req *rq, struct http_resp *rs)
+{
+	struct hubdb_pay *rows = calloc(PAY_PAGE, sizeof(*rows));
+	struct page p;
+	int status = 200;
+
+	if (page_open(&p, rq, MSG_CON_AREA_PAY, "/pay"))
+		status = rows ? pay_list(&p, rows) : page_store_error(&p);
 	free(rows);
 	page_done(&p, rs, status);
 }
 
-static const struct http_route routes[] = {
-	{ "GET", "/pay", HTTP_AUTH_CONSOLE, pay_page, STAFF_FINANCE },
+const struct con_route con_pay_routes[] = {
+	{ "GET", "/pay", pay_page, STAFF_FINANCE },
+	{ NULL },
 };
-
-ca_err console_pay_register(struct http *h)
-{
-	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
-}

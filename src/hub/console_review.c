@@ -131,12 +131,14 @@ static void url_enc(const char *s, char *out, size_t n)
 /* GET /review?status=S&q=TEXT&after=CURSOR */
 static void queue_page(struct http_req *rq, struct http_resp *rs)
 {
+	static const enum msg_id cols[] = { MSG_CON_APP_NO, MSG_F_COMPANY, MSG_F_USCC,
+		MSG_F_HANDLER, MSG_CON_ACCOUNT, MSG_CON_STATE, MSG_CON_WAITED, MSG_CON_UPDATED };
 	const char *st = con_query(rq, "status"), *text = con_query(rq, "q");
 	const char *after = con_query(rq, "after");
 	struct hubdb_app_q q = { .status = CA_APP_PENDING_REVIEW, .limit = QUEUE_PAGE };
 	struct hubdb_app_q all = { .status = -1, .limit = 1000000 };
 	int counts[CA_APP__N] = { 0 }, total = 0, i;
-	char after_id[CA_UUID_LEN + 1], enc[400], *end;
+	char after_id[CA_UUID_LEN + 1], enc[400], next[520], *end;
 	struct queue qu = { 0 };
 	struct page p;
 	size_t nch;
@@ -180,19 +182,8 @@ static void queue_page(struct http_req *rq, struct http_resp *rs)
 	page_text(&p, text ? text : "");
 	page_raw(&p, "\"></label><button type=\"submit\">");
 	page_msg(&p, MSG_CON_SEARCH);
-	page_raw(&p, "</button></form>\n<table><thead><tr>");
-	{
-		static const enum msg_id cols[] = { MSG_CON_APP_NO, MSG_F_COMPANY, MSG_F_USCC,
-			MSG_F_HANDLER, MSG_CON_ACCOUNT, MSG_CON_STATE, MSG_CON_WAITED,
-			MSG_CON_UPDATED };
-
-		for (i = 0; i < (int)(sizeof(cols) / sizeof(cols[0])); i++) {
-			page_raw(&p, "<th>");
-			page_msg(&p, cols[i]);
-			page_raw(&p, "</th>");
-		}
-	}
-	page_raw(&p, "</tr></thead><tbody>\n");
+	page_raw(&p, "</button></form>\n");
+	page_table(&p, NULL, cols, sizeof(cols) / sizeof(cols[0]));
 	qu.p = &p;
 	qu.now_ms = vclock_now_ms();
 	if (hubdb_app_page(rq->hub->db, &q, queue_row, &qu)) {
@@ -201,22 +192,15 @@ static void queue_page(struct http_req *rq, struct http_resp *rs)
 		goto done;
 	}
 	page_raw(&p, "</tbody></table>\n");
-	if (!qu.n) {
-		page_raw(&p, "<p class=\"muted\">");
-		page_msg(&p, MSG_CON_QUEUE_EMPTY);
-		page_raw(&p, "</p>\n");
-	}
+	if (!qu.n)
+		page_muted(&p, MSG_CON_QUEUE_EMPTY);
 	if (qu.n == QUEUE_PAGE) {
-		page_raw(&p, "<p class=\"pager\"><a href=\"/review?status=%s&amp;after=%lld:%s",
-			 q.status < 0 ? "all" : ca_app_status_id((enum ca_app_status)q.status),
-			 (long long)qu.last_ms, qu.last_id);
-		if (text) {
+		if (text)
 			url_enc(text, enc, sizeof(enc));
-			page_raw(&p, "&amp;q=%s", enc);
-		}
-		page_raw(&p, "\">");
-		page_msg(&p, MSG_CON_NEXT_PAGE);
-		page_raw(&p, "</a></p>\n");
+		snprintf(next, sizeof(next), "/review?status=%s&after=%lld:%s%s%s",
+			 q.status < 0 ? "all" : ca_app_status_id((enum ca_app_status)q.status),
+			 (long long)qu.last_ms, qu.last_id, text ? "&q=" : "", text ? enc : "");
+		page_next_link(&p, next);
 	}
 done:
 	page_done(&p, rs, 200);
@@ -251,13 +235,7 @@ static void json_table(struct page *p, json_t *rows, const char *const *keys,
 	size_t i;
 	int c, a;
 
-	page_raw(p, "<table><thead><tr>");
-	for (c = 0; c < ncol; c++) {
-		page_raw(p, "<th>");
-		page_msg(p, heads[c]);
-		page_raw(p, "</th>");
-	}
-	page_raw(p, "</tr></thead><tbody>\n");
+	page_table(p, NULL, heads, (size_t)ncol);
 	json_array_foreach(rows, i, r) {
 		page_raw(p, "<tr>");
 		for (c = 0; c < ncol; c++) {
@@ -379,11 +357,8 @@ static void act_forms(struct page *p, const struct ca_app *a)
 		page_raw(p, "</button></form>\n");
 	}
 #undef MAY
-	if (!n) {
-		page_raw(p, "<p class=\"muted\">");
-		page_msg(p, MSG_CON_NO_ACTION);
-		page_raw(p, "</p>\n");
-	}
+	if (!n)
+		page_muted(p, MSG_CON_NO_ACTION);
 }
 
 /* One row of the fields table: the label, the value (escaped). */
@@ -423,14 +398,10 @@ static void app_page(struct http_req *rq, struct http_resp *rs, const char *id, 
 	}
 	if (e || hubdb_history_json(db, id, &hist) || hubdb_record_json(db, id, &recs) ||
 	    hubdb_side_json(db, id, &pickup, &invoice)) {
-		page_error(&p, msg(MSG_CON_STORE_ERROR));
-		status = 500;
+		status = page_store_error(&p);
 		goto done;
 	}
-	if (notice && bad)
-		page_error(&p, notice);
-	else if (notice)
-		page_ok(&p, notice);
+	page_notice(&p, notice, bad);
 	page_raw(&p, "<p class=\"state\"><b>");
 	page_state(&p, a);
 	page_raw(&p, "</b>");
@@ -474,11 +445,8 @@ static void app_page(struct http_req *rq, struct http_resp *rs, const char *id, 
 	page_raw(&p, "</h2>\n");
 	if (json_array_size(recs))
 		json_table(&p, recs, rec_keys, rec_heads, 3);
-	else {
-		page_raw(&p, "<p class=\"muted\">");
-		page_msg(&p, MSG_CON_NONE_YET);
-		page_raw(&p, "</p>\n");
-	}
+	else
+		page_muted(&p, MSG_CON_NONE_YET);
 done:
 	json_decref(hist);
 	json_decref(recs);
@@ -499,24 +467,6 @@ static void app_get(struct http_req *rq, struct http_resp *rs)
 		snprintf(text, sizeof(text), "%s%s", msg(MSG_CON_DONE), msg(fsm_action_msg(
 			 (enum ca_action)a)));
 	app_page(rq, rs, rq->param[0], 200, a >= 0 ? text : NULL, false);
-}
-
-/* The text of a refused change for a person: why, in their words. */
-static void refusal_text(ca_err e, const struct valid_report *rep, char *out, size_t n)
-{
-	char v[300];
-
-	if (e == CA_ERR_ARG)
-		snprintf(out, n, "%s", msg(MSG_CON_NOT_YOURS));
-	else if (e == CA_ERR_FORBIDDEN)
-		snprintf(out, n, "%s", msg(MSG_CON_STATE_CHANGED));
-	else if (e == CA_ERR_INVALID && rep && rep->n)
-		snprintf(out, n, "%s：%s", msg(ca_field_msg(rep->err[0].field)),
-			 valid_error_text(&rep->err[0], v, sizeof(v)));
-	else if (e == CA_ERR_INVALID)
-		snprintf(out, n, "%s", msg(MSG_CON_INVALID));
-	else
-		snprintf(out, n, "%s", msg(MSG_CON_STORE_ERROR));
 }
 
 /* POST /app/ID/act: op, arg, kiosk, slot. */
@@ -561,9 +511,9 @@ static void act_post(struct http_req *rq, struct http_resp *rs)
 	e = api_admin_act(rq, rq->param[0], (enum ca_action)a, g, k, s ? s : "", app, &rep);
 	free(app);
 	if (e) {
-		refusal_text(e, &rep, why, sizeof(why));
-		app_page(rq, rs, rq->param[0], e == CA_ERR_ARG ? 403 : e == CA_ERR_FORBIDDEN ? 409
-			 : e == CA_ERR_INVALID ? 422 : 500, why, true);
+		int status = con_refusal(e, &rep, why, sizeof(why));
+
+		app_page(rq, rs, rq->param[0], status, why, true);
 		return;
 	}
 	snprintf(target, sizeof(target), "/app/%s?done=%s", rq->param[0], fsm_action_id(a));
@@ -588,7 +538,7 @@ static void record_post(struct http_req *rq, struct http_resp *rs)
 		if (e == CA_ERR_ARG && (rq->who.roles & (STAFF_REVIEW | STAFF_COUNTER)))
 			snprintf(why, sizeof(why), "%s", msg(MSG_CON_RECORD_NEEDED));
 		else
-			refusal_text(e, NULL, why, sizeof(why));
+			con_refusal(e, NULL, why, sizeof(why));
 		app_page(rq, rs, rq->param[0], e == CA_ERR_FORBIDDEN ? 409 : e == CA_ERR_ARG ?
 			 422 : 500, why, true);
 		return;
@@ -597,14 +547,10 @@ static void record_post(struct http_req *rq, struct http_resp *rs)
 	http_redirect(rs, target);
 }
 
-static const struct http_route routes[] = {
-	{ "GET", "/review", HTTP_AUTH_CONSOLE, queue_page, STAFF_CASEWORK },
-	{ "GET", "/app/*", HTTP_AUTH_CONSOLE, app_get, STAFF_CASEWORK },
-	{ "POST", "/app/*/act", HTTP_AUTH_CONSOLE, act_post, STAFF_CASEWORK },
-	{ "POST", "/app/*/record", HTTP_AUTH_CONSOLE, record_post, STAFF_REVIEW | STAFF_COUNTER },
+const struct con_route con_review_routes[] = {
+	{ "GET", "/review", queue_page, STAFF_CASEWORK },
+	{ "GET", "/app/*", app_get, STAFF_CASEWORK },
+	{ "POST", "/app/*/act", act_post, STAFF_CASEWORK },
+	{ "POST", "/app/*/record", record_post, STAFF_REVIEW | STAFF_COUNTER },
+	{ NULL },
 };
-
-ca_err console_review_register(struct http *h)
-{
-	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
-}

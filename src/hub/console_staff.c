@@ -20,10 +20,7 @@
 #include "staff.h"
 
 /* The notices of a change done, by its ?done= word. */
-static const struct {
-	const char *done; /* the word */
-	enum msg_id msg;  /* the notice */
-} notices[] = {
+static const struct con_label notices[] = {
 	{ "add", MSG_CON_STAFF_ADDED },
 	{ "disable", MSG_CON_STAFF_DISABLED_OK },
 	{ "enable", MSG_CON_STAFF_ENABLED_OK },
@@ -88,20 +85,13 @@ static void account_forms(struct page *p, json_t *x, const char *name)
 		 STAFF_PASSWORD_MIN, STAFF_PASSWORD_MAX);
 	page_msg(p, MSG_CON_SET_PASSWORD);
 	page_raw(p, "</button></form>");
-	if (!self) {
-		snprintf(action, sizeof(action), "/staff/%s/%s", name, disabled ? "enable" :
-			 "disable");
-		page_form(p, action, "inline-form");
-		if (disabled) {
-			page_raw(p, "<button type=\"submit\" class=\"quiet\">");
-			page_msg(p, MSG_CON_ENABLE);
-		} else {
-			page_raw(p, "<button type=\"submit\" class=\"danger\" data-confirm=\"");
-			page_msg(p, MSG_CON_CONFIRM_DISABLE_STAFF);
-			page_raw(p, "\">");
-			page_msg(p, MSG_CON_DISABLE);
-		}
-		page_raw(p, "</button></form>");
+	if (!self && disabled) {
+		snprintf(action, sizeof(action), "/staff/%s/enable", name);
+		page_button_form(p, action, "inline-form", "quiet", MSG_NONE, MSG_CON_ENABLE);
+	} else if (!self) {
+		snprintf(action, sizeof(action), "/staff/%s/disable", name);
+		page_button_form(p, action, "inline-form", "danger", MSG_CON_CONFIRM_DISABLE_STAFF,
+				 MSG_CON_DISABLE);
 	}
 	page_raw(p, "</details>");
 }
@@ -182,22 +172,13 @@ static void staff_show(struct http_req *rq, struct http_resp *rs, int status,
 
 	if (!page_open(&p, rq, MSG_CON_AREA_STAFF, "/staff"))
 		goto done;
-	if (notice && bad)
-		page_error(&p, notice);
-	else if (notice)
-		page_ok(&p, notice);
+	page_notice(&p, notice, bad);
 	if (hubdb_staff_json(rq->hub->db, &list)) {
-		page_error(&p, msg(MSG_CON_STORE_ERROR));
-		status = 500;
+		status = page_store_error(&p);
 		goto done;
 	}
-	page_raw(&p, "<div class=\"scroll\"><table><thead><tr>");
-	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		page_raw(&p, "<th>");
-		page_msg(&p, cols[i]);
-		page_raw(&p, "</th>");
-	}
-	page_raw(&p, "</tr></thead><tbody>\n");
+	page_raw(&p, "<div class=\"scroll\">");
+	page_table(&p, NULL, cols, sizeof(cols) / sizeof(cols[0]));
 	json_array_foreach(list, i, x)
 		account_row(&p, x);
 	page_raw(&p, "</tbody></table></div>\n");
@@ -210,43 +191,51 @@ done:
 /* GET /staff[?done=WORD] */
 static void staff_page(struct http_req *rq, struct http_resp *rs)
 {
-	const char *done = con_query(rq, "done");
-	const char *notice = NULL;
-	size_t i;
-
-	for (i = 0; done && i < sizeof(notices) / sizeof(notices[0]); i++)
-		if (!strcmp(done, notices[i].done))
-			notice = msg(notices[i].msg);
-	staff_show(rq, rs, 200, notice, false, NULL, NULL, 0);
+	staff_show(rq, rs, 200, con_done_notice(rq, notices, sizeof(notices) / sizeof(notices[0])),
+		   false, NULL, NULL, 0);
 }
+
+/* Why a change was refused, by the staff API's answer. */
+static const struct {
+	ca_err e;        /* the answer */
+	int status;      /* the page's status */
+	enum msg_id msg; /* the notice */
+} refusals[] = {
+	{ .e = CA_ERR_INVALID, .status = 422, .msg = MSG_CON_STAFF_BAD },
+	{ .e = CA_ERR_FORBIDDEN, .status = 403, .msg = MSG_CON_STAFF_SELF },
+	{ .e = CA_ERR_NOT_FOUND, .status = 404, .msg = MSG_CON_STAFF_NO_SUCH },
+	{ .e = CA_ERR_CONFLICT, .status = 409, .msg = MSG_CON_STAFF_TAKEN },
+	{ .e = CA_ERR_NOMEM, .status = 503, .msg = MSG_CON_STAFF_BUSY },
+};
 
 /* The page again for a refused change e (why: a password's reason). */
 static void refused(struct http_req *rq, struct http_resp *rs, ca_err e, enum msg_id why,
 		    const char *name, const char *display, long roles)
 {
-	enum msg_id m;
-	int status;
+	enum msg_id m = MSG_CON_STORE_ERROR;
+	int status = 500;
+	size_t i;
 
-	if (e == CA_ERR_INVALID) {
-		m = why != MSG_NONE ? why : MSG_CON_STAFF_BAD;
-		status = 422;
-	} else if (e == CA_ERR_FORBIDDEN) {
-		m = MSG_CON_STAFF_SELF;
-		status = 403;
-	} else if (e == CA_ERR_NOT_FOUND) {
-		m = MSG_CON_STAFF_NO_SUCH;
-		status = 404;
-	} else if (e == CA_ERR_CONFLICT) {
-		m = MSG_CON_STAFF_TAKEN;
-		status = 409;
-	} else if (e == CA_ERR_NOMEM) {
-		m = MSG_CON_STAFF_BUSY;
-		status = 503;
-	} else {
-		m = MSG_CON_STORE_ERROR;
-		status = 500;
-	}
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (e == refusals[i].e) {
+			m = refusals[i].msg;
+			status = refusals[i].status;
+		}
+	if (e == CA_ERR_INVALID && why != MSG_NONE)
+		m = why;
 	staff_show(rq, rs, status, msg(m), true, name, display, roles > 0 ? (unsigned)roles : 0);
+}
+
+/* The answer to a change of an account: done, the page saying so
+ * (done_url); refused with e, the page again saying why (why: a
+ * password's reason). */
+static void answer(struct http_req *rq, struct http_resp *rs, ca_err e, enum msg_id why,
+		   const char *done_url)
+{
+	if (e)
+		refused(rq, rs, e, why, NULL, NULL, 0);
+	else
+		http_redirect(rs, done_url);
 }
 
 /* POST /staff: name, display, r_ROLE..., password. */
@@ -274,12 +263,8 @@ static void add_post(struct http_req *rq, struct http_resp *rs)
 /* POST /staff/NAME/disable and /enable. */
 static void able_post(struct http_req *rq, struct http_resp *rs, bool disable)
 {
-	ca_err e = api_staff_able(rq, rq->param[0], disable);
-
-	if (e)
-		refused(rq, rs, e, MSG_NONE, NULL, NULL, 0);
-	else
-		http_redirect(rs, disable ? "/staff?done=disable" : "/staff?done=enable");
+	answer(rq, rs, api_staff_able(rq, rq->param[0], disable), MSG_NONE,
+	       disable ? "/staff?done=disable" : "/staff?done=enable");
 }
 
 static void disable_post(struct http_req *rq, struct http_resp *rs)
@@ -301,33 +286,22 @@ static void password_post(struct http_req *rq, struct http_resp *rs)
 	ca_err e = api_staff_password(rq, rq->param[0], w, &why);
 
 	explicit_bzero(pw, sizeof(pw));
-	if (e)
-		refused(rq, rs, e, why, NULL, NULL, 0);
-	else
-		http_redirect(rs, "/staff?done=password");
+	answer(rq, rs, e, why, "/staff?done=password");
 }
 
 /* POST /staff/NAME/roles: r_ROLE... */
 static void roles_post(struct http_req *rq, struct http_resp *rs)
 {
-	ca_err e = api_staff_roles(rq, rq->param[0], form_roles(rq));
-
-	if (e)
-		refused(rq, rs, e, MSG_NONE, NULL, NULL, 0);
-	else
-		http_redirect(rs, "/staff?done=roles");
+	answer(rq, rs, api_staff_roles(rq, rq->param[0], form_roles(rq)), MSG_NONE,
+	       "/staff?done=roles");
 }
 
-static const struct http_route routes[] = {
-	{ "GET", "/staff", HTTP_AUTH_CONSOLE, staff_page, STAFF_ADMIN },
-	{ "POST", "/staff", HTTP_AUTH_CONSOLE, add_post, STAFF_ADMIN },
-	{ "POST", "/staff/*/disable", HTTP_AUTH_CONSOLE, disable_post, STAFF_ADMIN },
-	{ "POST", "/staff/*/enable", HTTP_AUTH_CONSOLE, enable_post, STAFF_ADMIN },
-	{ "POST", "/staff/*/password", HTTP_AUTH_CONSOLE, password_post, STAFF_ADMIN },
-	{ "POST", "/staff/*/roles", HTTP_AUTH_CONSOLE, roles_post, STAFF_ADMIN },
+const struct con_route con_staff_routes[] = {
+	{ "GET", "/staff", staff_page, STAFF_ADMIN },
+	{ "POST", "/staff", add_post, STAFF_ADMIN },
+	{ "POST", "/staff/*/disable", disable_post, STAFF_ADMIN },
+	{ "POST", "/staff/*/enable", enable_post, STAFF_ADMIN },
+	{ "POST", "/staff/*/password", password_post, STAFF_ADMIN },
+	{ "POST", "/staff/*/roles", roles_post, STAFF_ADMIN },
+	{ NULL },
 };
-
-ca_err console_staff_register(struct http *h)
-{
-	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
-}

@@ -206,6 +206,32 @@ static void paid(const char *id)
 	assert_non_null(strstr(state_of(id), "approved/paid/"));
 }
 
+/* A submitted application in *a, approved by the reviewer signed in with
+ * token rev; the path of its staff actions in target. */
+static void approved(const char *rev, struct ca_app *a, char *target, size_t n)
+{
+	submitted(a);
+	snprintf(target, n, "/v1/admin/apps/%s/act", a->id);
+	assert_int_equal(api_st(rev, "POST", target, "{\"op\":\"approve\"}"), 200);
+}
+
+/* Staff action op on application id by the member of token, which needs
+ * the text arg: without it 422 and the state still from; with it done,
+ * the state to. */
+static void act_with_arg(const char *token, const char *id, const char *op, const char *arg,
+			 const char *from, const char *to)
+{
+	char target[120], body[300];
+
+	snprintf(target, sizeof(target), "/v1/admin/apps/%s/act", id);
+	snprintf(body, sizeof(body), "{\"op\":\"%s\"}", op);
+	assert_int_equal(api_st(token, "POST", target, body), 422);
+	assert_string_equal(state_of(id), from);
+	snprintf(body, sizeof(body), "{\"op\":\"%s\",\"arg\":\"%s\"}", op, arg);
+	assert_int_equal(api_st(token, "POST", target, body), 200);
+	assert_string_equal(state_of(id), to);
+}
+
 /* The newest audit line whose action and target are these (new
  * reference), NULL when none. */
 static json_t *audit_line(const char *action, const char *target)
@@ -304,9 +330,7 @@ static void test_hand_over_checks_the_id_number(void **state)
 	(void)state;
 	assert_int_equal(api_login(REVIEWER, REVIEWER_PW, rev), 200);
 	assert_int_equal(api_login(CLERK, CLERK_PW, clerk), 200);
-	submitted(&a);
-	snprintf(target, sizeof(target), "/v1/admin/apps/%s/act", a.id);
-	assert_int_equal(api_st(rev, "POST", target, "{\"op\":\"approve\"}"), 200);
+	approved(rev, &a, target, sizeof(target));
 	/* Not before it is paid. */
 	assert_int_equal(api_st(clerk, "POST", target,
 				"{\"op\":\"hand_over\",\"arg\":\"320582199003071232\"}"), 403);
@@ -316,11 +340,8 @@ static void test_hand_over_checks_the_id_number(void **state)
 				"{\"op\":\"hand_over\",\"arg\":\"320582199003071232\"}"), 403);
 	assert_int_equal(api_st(clerk, "POST", target,
 				"{\"op\":\"hand_over\",\"arg\":\"110105194912310021\"}"), 422);
-	assert_int_equal(api_st(clerk, "POST", target, "{\"op\":\"hand_over\"}"), 422);
-	assert_string_equal(state_of(a.id), "approved/paid/onsite");
-	assert_int_equal(api_st(clerk, "POST", target,
-				"{\"op\":\"hand_over\",\"arg\":\"320582199003071232\"}"), 200);
-	assert_string_equal(state_of(a.id), "approved/done/collected");
+	act_with_arg(clerk, a.id, "hand_over", "320582199003071232", "approved/paid/onsite",
+		     "approved/done/collected");
 	j = show(a.id);
 	recs = json_object_get(j, "records");
 	assert_int_equal(json_array_size(recs), 1);
@@ -362,20 +383,15 @@ static void test_finance_refunds_before_the_key_is_out(void **state)
 	assert_int_equal(api_login(REVIEWER, REVIEWER_PW, rev), 200);
 	assert_int_equal(api_login("qian.fang", "finance-pass-1", fin), 200);
 	assert_int_equal(api_login(CLERK, CLERK_PW, clerk), 200);
-	submitted(&a);
-	snprintf(target, sizeof(target), "/v1/admin/apps/%s/act", a.id);
-	assert_int_equal(api_st(rev, "POST", target, "{\"op\":\"approve\"}"), 200);
+	approved(rev, &a, target, sizeof(target));
 	/* Not before it is paid. */
 	assert_int_equal(api_st(fin, "POST", target, "{\"op\":\"refund\",\"arg\":\"x\"}"),
 			 403);
 	paid(a.id);
 	assert_int_equal(api_st(rev, "POST", target,
 				"{\"op\":\"refund\",\"arg\":\"客户要求取消\"}"), 403);
-	assert_int_equal(api_st(fin, "POST", target, "{\"op\":\"refund\"}"), 422);
-	assert_string_equal(state_of(a.id), "approved/paid/onsite");
-	assert_int_equal(api_st(fin, "POST", target,
-				"{\"op\":\"refund\",\"arg\":\"客户要求取消办理\"}"), 200);
-	assert_string_equal(state_of(a.id), "approved/refunded/none");
+	act_with_arg(fin, a.id, "refund", "客户要求取消办理", "approved/paid/onsite",
+		     "approved/refunded/none");
 	/* The provider gave it back: the order is REFUND at the hub. */
 	j = show(a.id);
 	snprintf(pay_target, sizeof(pay_target), "/v1/admin/pay/%s",
