@@ -151,6 +151,20 @@ static void test_backoff_stays_in_bounds(void **state)
 
 /* Hub down: the UI hears "offline" quickly, rows stay with attempts
  * counted, wake tries again at once, and stop is prompt. */
+/* Options of an engine on store db whose hub is a closed port: backoff
+ * 1 s, cap 2 s, no feed long-poll. */
+static void offline_opts(struct sync_opts *o, struct config *cfg, const char *db)
+{
+	kiosk_config(cfg, closed_port(), 500, 2000);
+	memset(o, 0, sizeof(*o));
+	o->db_path = db;
+	o->cfg = cfg;
+	o->secret = SECRET;
+	o->backoff_base_ms = 1000;
+	o->backoff_cap_ms = 2000;
+	o->feed_wait_s = -1;
+}
+
 static void test_offline_everything_queues_nothing_blocks(void **state)
 {
 	struct tmpenv *t = *state;
@@ -164,14 +178,7 @@ static void test_offline_everything_queues_nothing_blocks(void **state)
 	bool offline = false;
 
 	fill_store(t->db, 5);
-	kiosk_config(&cfg, closed_port(), 500, 2000);
-	memset(&o, 0, sizeof(o));
-	o.db_path = t->db;
-	o.cfg = &cfg;
-	o.secret = SECRET;
-	o.backoff_base_ms = 1000;
-	o.backoff_cap_ms = 2000;
-	o.feed_wait_s = -1;
+	offline_opts(&o, &cfg, t->db);
 	t0 = ca_mono_ms();
 	assert_int_equal(sync_start(&o, &s), CA_OK);
 	assert_true(ca_mono_ms() - t0 < 200); /* starting never waits on the network */
@@ -220,14 +227,7 @@ static void test_rows_scheduled_by_a_clock_gone_back_are_tried(void **state)
 	snprintf(sql, sizeof(sql), "UPDATE outbox SET next_at_ms = %lld",
 		 (long long)(ca_wall_ms() + 86400000));
 	assert_int_equal(sqlpeek_exec(t->db, sql, NULL), 0);
-	kiosk_config(&cfg, closed_port(), 500, 2000);
-	memset(&o, 0, sizeof(o));
-	o.db_path = t->db;
-	o.cfg = &cfg;
-	o.secret = SECRET;
-	o.backoff_base_ms = 1000;
-	o.backoff_cap_ms = 2000;
-	o.feed_wait_s = -1;
+	offline_opts(&o, &cfg, t->db);
 	assert_int_equal(sync_start(&o, &s), CA_OK);
 	do {
 		usleep(200 * 1000);

@@ -360,6 +360,22 @@ static void test_deleted_application_stays_deleted(void **state)
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_ERR_NOT_FOUND);
 }
 
+/* Two new applications a and b (created at 1000 and 1100): their two
+ * outbox rows into it (release them); 2. */
+static int two_rows(struct storefix *t, struct ca_app *a, struct ca_app *b,
+		    struct store_outbox_item *it)
+{
+	int n;
+
+	storefix_app(a);
+	storefix_app(b);
+	assert_int_equal(store_app_create(t->st, a, 1000), CA_OK);
+	assert_int_equal(store_app_create(t->st, b, 1100), CA_OK);
+	n = rows(t->st, it);
+	assert_int_equal(n, 2);
+	return n;
+}
+
 /* Results of a whole batch in one caller's transaction, and the next due
  * time. */
 static void test_batch_results_in_one_transaction(void **state)
@@ -373,12 +389,7 @@ static void test_batch_results_in_one_transaction(void **state)
 	storefix_open(t);
 	assert_int_equal(store_outbox_next_at(t->st, &at), CA_OK);
 	assert_true(at == INT64_MAX);
-	storefix_app(&a);
-	storefix_app(&b);
-	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
-	assert_int_equal(store_app_create(t->st, &b, 1100), CA_OK);
-	n = rows(t->st, it);
-	assert_int_equal(n, 2);
+	n = two_rows(t, &a, &b, it);
 	assert_int_equal(store_begin(t->st), CA_OK);
 	assert_int_equal(store_outbox_sent(t->st, it[0].seq, NULL, 2000), CA_OK);
 	assert_int_equal(store_outbox_mark_failed(t->st, it[1].seq, 9000, "503"), CA_OK);
@@ -408,12 +419,7 @@ static void test_rows_of_a_clock_gone_back_are_due_again(void **state)
 	int n, moved;
 
 	storefix_open(t);
-	storefix_app(&a);
-	storefix_app(&b);
-	assert_int_equal(store_app_create(t->st, &a, 1000), CA_OK);
-	assert_int_equal(store_app_create(t->st, &b, 1100), CA_OK);
-	n = rows(t->st, it);
-	assert_int_equal(n, 2);
+	n = two_rows(t, &a, &b, it);
 	/* a: retried a day "later" by a clock a day ahead; b: in 4 minutes. */
 	assert_int_equal(store_outbox_mark_failed(t->st, it[0].seq, 86400000 + 5000, "503"), CA_OK);
 	assert_int_equal(store_outbox_mark_failed(t->st, it[1].seq, 240000 + 5000, "503"), CA_OK);
