@@ -597,7 +597,9 @@ static enum MHD_Result respond(struct http *h, struct MHD_Connection *c, struct 
 		text = rs->html; /* handed to MHD below */
 		rs->html = NULL;
 	} else {
-		text = rs->body ? json_dumps(rs->body, JSON_COMPACT) : strdup("{}");
+		/* 204: no body at all. */
+		text = rs->status == 204 ? strdup("") : rs->body ? json_dumps(rs->body,
+			JSON_COMPACT) : strdup("{}");
 		html = false;
 	}
 	if (!text) {

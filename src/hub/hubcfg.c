@@ -11,6 +11,7 @@
  */
 #include "hubcfg.h"
 #include "sms.h"
+#include "wxpay.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -42,7 +43,7 @@ struct hc_ctx {
 };
 
 enum hc_kind { HC_MODE, HC_ADDR, HC_INT, HC_PATH, HC_PATH0, HC_PROVIDER, HC_CODE, HC_LEVEL,
-	       HC_BOOL, HC_SELLER, HC_USCC };
+	       HC_BOOL, HC_SELLER, HC_USCC, HC_PAYPROV, HC_URL, HC_ID };
 
 /* One key of the fixed sections. */
 struct hc_key {
@@ -91,6 +92,24 @@ static const struct hc_key hc_keys[] = {
 	HC_N("console", "account_failures", login_fail_account, 3, 100),
 	HC_N("console", "address_failures", login_fail_address, 5, 10000),
 	HC_N("console", "failure_window_minutes", login_fail_window_min, 1, 1440),
+	HC_S("pay", "wechat", HC_PAYPROV, pay_wechat),
+	HC_S("wechatpay", "api_url", HC_URL, wx_api_url),
+	HC_S("wechatpay", "mchid", HC_ID, wx_mchid),
+	HC_S("wechatpay", "appid", HC_ID, wx_appid),
+	HC_S("wechatpay", "merchant_serial", HC_ID, wx_serial),
+	HC_S("wechatpay", "merchant_key", HC_PATH, wx_merchant_key),
+	HC_S("wechatpay", "apiv3_key", HC_PATH, wx_apiv3_key),
+	HC_S("wechatpay", "public_key_id", HC_ID, wx_public_key_id),
+	HC_S("wechatpay", "public_key", HC_PATH, wx_public_key),
+	HC_S("wechatpay", "notify_url", HC_URL, wx_notify_url),
+	HC_S("wechatpay", "ca_file", HC_PATH0, wx_ca_file),
+	HC_N("wechatpay", "timeout_ms", wx_timeout_ms, 1000, 60000),
+};
+
+/* The [wechatpay] keys [pay] wechat = wechatpay_v3 cannot do without. */
+static const char *const wx_needed[] = {
+	"mchid", "appid", "merchant_serial", "merchant_key", "apiv3_key", "public_key_id",
+	"public_key", "notify_url",
 };
 #define HC_NKEYS (sizeof(hc_keys) / sizeof(hc_keys[0]))
 _Static_assert(HC_NKEYS <= 64, "seen[] holds every key");
@@ -149,6 +168,34 @@ static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 			return iniload_bad(&x->ini,
 				"[sms] provider: '%s' is not a provider this hub has "
 				"(dev)", iniload_quote(v, q, sizeof(q)));
+		break;
+	case HC_PAYPROV:
+		if (strcmp(v, "sim") && strcmp(v, "wechatpay_v3"))
+			return iniload_bad(&x->ini,
+				"[pay] wechat: '%s' is not sim or wechatpay_v3",
+				iniload_quote(v, q, sizeof(q)));
+		break;
+	case HC_URL:
+		/* https only (a payment's data never goes in clear), no query
+		 * or fragment (notify_url must not have one; api_url is a base). */
+		if (strncmp(v, "https://", 8) || strlen(v) < 9 || strpbrk(v, "?#\"' <>\\") ||
+		    iniload_has_ctl(v, false))
+			return iniload_bad(&x->ini,
+				"[%s] %s: '%s' is not an https:// URL without query or spaces",
+				k->section, k->name, iniload_quote(v, q, sizeof(q)));
+		if (!strcmp(k->name, "api_url") && v[strlen(v) - 1] == '/')
+			return iniload_bad(&x->ini,
+				"[%s] %s: no '/' at the end (paths are added to it)", k->section,
+				k->name);
+		break;
+	case HC_ID:
+		if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			       "0123456789_") != strlen(v) ||
+		    (!strcmp(k->name, "mchid") && strspn(v, "0123456789") != strlen(v)))
+			return iniload_bad(&x->ini,
+				"[%s] %s: '%s' must be %s", k->section, k->name,
+				iniload_quote(v, q, sizeof(q)), !strcmp(k->name, "mchid")
+				? "digits" : "letters, digits and '_'");
 		break;
 	case HC_CODE:
 		if (strlen(v) != 6 || strspn(v, "0123456789") != 6)
@@ -264,7 +311,8 @@ static int hc_handler(void *user, const char *section, const char *name, const c
 	}
 	if (strcmp(section, "hub") && strcmp(section, "sms") && strcmp(section, "log") &&
 	    strcmp(section, "invoice") && strcmp(section, "limits") &&
-	    strcmp(section, "sessions") && strcmp(section, "console")) {
+	    strcmp(section, "sessions") && strcmp(section, "console") &&
+	    strcmp(section, "pay") && strcmp(section, "wechatpay")) {
 		if (strcmp(x->unknown_sect, section) != 0) {
 			snprintf(x->unknown_sect, sizeof(x->unknown_sect), "%s", section);
 			iniload_bad(&x->ini,
@@ -297,6 +345,30 @@ static bool hc_was_bad(const struct hc_ctx *x, const char *section, const char *
 	return x->bad[i];
 }
 
+/* [pay] and [wechatpay] together: the real provider has every key it
+ * needs, and its notify_url ends at the hub's notification path. */
+static void hc_finish_pay(struct hc_ctx *x)
+{
+	struct hubcfg *c = x->c;
+	const char *path;
+	size_t i;
+
+	if (hc_was_bad(x, "pay", "wechat"))
+		return;
+	if (strcmp(c->pay_wechat, "wechatpay_v3"))
+		return;
+	for (i = 0; i < sizeof(wx_needed) / sizeof(wx_needed[0]); i++)
+		if (!x->seen[hc_find("wechatpay", wx_needed[i])])
+			iniload_err(&x->ini, 0, "[wechatpay] %s is needed with [pay] wechat = "
+				    "wechatpay_v3", wx_needed[i]);
+	path = strchr(c->wx_notify_url + 8, '/');
+	if (c->wx_notify_url[0] && !hc_was_bad(x, "wechatpay", "notify_url") &&
+	    (!path || strcmp(path, WXPAY_NOTIFY_PATH)))
+		iniload_err(&x->ini, x->seen[hc_find("wechatpay", "notify_url")],
+			    "[wechatpay] notify_url: its path must be %s (where this hub takes "
+			    "notifications)", WXPAY_NOTIFY_PATH);
+}
+
 /* Checks that span keys; a key reported as bad is not blamed again. */
 static void hc_finish(struct hc_ctx *x)
 {
@@ -324,6 +396,7 @@ static void hc_finish(struct hc_ctx *x)
 	    && !hc_was_bad(x, "console", "port"))
 		iniload_err(&x->ini, 0, "[console] port %d is the port the kiosks use: the console "
 			    "needs a listener of its own", c->port);
+	hc_finish_pay(x);
 }
 
 void hubcfg_defaults(struct hubcfg *c)
@@ -358,6 +431,9 @@ void hubcfg_defaults(struct hubcfg *c)
 	c->login_fail_account = 5;
 	c->login_fail_address = 30;
 	c->login_fail_window_min = 15;
+	snprintf(c->pay_wechat, sizeof(c->pay_wechat), "sim");
+	snprintf(c->wx_api_url, sizeof(c->wx_api_url), "https://api.mch.weixin.qq.com");
+	c->wx_timeout_ms = 10000;
 }
 
 ca_err hubcfg_load(struct hubcfg *c, const char *path, char *err, size_t errlen)

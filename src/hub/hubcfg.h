@@ -21,6 +21,12 @@
  *            session_hours (a console session's idle and absolute life),
  *            token_days (a ca-hubctl token's life), account_failures,
  *            address_failures, failure_window_minutes (the login throttle)
+ *   [pay]    wechat (sim | wechatpay_v3: who takes 微信支付; production
+ *            refuses the simulator)
+ *   [wechatpay] api_url, mchid, appid, merchant_serial, merchant_key,
+ *            apiv3_key, public_key_id, public_key, notify_url, ca_file,
+ *            timeout_ms (all but ca_file and timeout_ms needed when [pay]
+ *            wechat = wechatpay_v3; src/hub/wxpay.h)
  *
  * As with the kiosk's config: unknown sections or keys, bad values, keys
  * given twice and malformed lines are all reported as "FILE:LINE: message",
@@ -41,6 +47,8 @@
 #define HUBCFG_ERR_MAX 4096
 /* Longest path or address value, bytes. */
 #define HUBCFG_PATH_MAX 255
+/* Longest URL value, bytes. */
+#define HUBCFG_URL_MAX 200
 /* Longest seller name on an invoice, characters. */
 #define HUBCFG_SELLER_MAX 60
 /* Default hourly budgets of one kiosk: a busy hall serves a person every
@@ -98,6 +106,23 @@ struct hubcfg {
 	int login_fail_address;                 /* [console] address_failures: the same per
 						   client address */
 	int login_fail_window_min;              /* [console] failure_window_minutes */
+	char pay_wechat[16];                    /* [pay] wechat: the provider of 微信支付,
+						   "sim" (built in) or "wechatpay_v3" */
+	char wx_api_url[HUBCFG_URL_MAX + 1];    /* [wechatpay] api_url: https://host[:port] */
+	char wx_mchid[33];                      /* [wechatpay] mchid: merchant id, digits */
+	char wx_appid[33];                      /* [wechatpay] appid */
+	char wx_serial[65];                     /* [wechatpay] merchant_serial: the merchant
+						   certificate's serial number (hex) */
+	char wx_merchant_key[HUBCFG_PATH_MAX + 1]; /* [wechatpay] merchant_key: RSA key PEM */
+	char wx_apiv3_key[HUBCFG_PATH_MAX + 1]; /* [wechatpay] apiv3_key: file of 32 bytes */
+	char wx_public_key_id[65];              /* [wechatpay] public_key_id: PUB_KEY_ID_...,
+						   or the platform certificate's serial */
+	char wx_public_key[HUBCFG_PATH_MAX + 1]; /* [wechatpay] public_key: its PEM (a public
+						    key or the platform certificate) */
+	char wx_notify_url[HUBCFG_URL_MAX + 1]; /* [wechatpay] notify_url: https, no query,
+						   path WXPAY_NOTIFY_PATH */
+	char wx_ca_file[HUBCFG_PATH_MAX + 1];   /* [wechatpay] ca_file: "" = the system's CAs */
+	int wx_timeout_ms;                      /* [wechatpay] timeout_ms: one round trip */
 };
 
 /* Fill c with the defaults (prices all 0: a file must give them). */

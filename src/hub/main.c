@@ -45,6 +45,7 @@
 #include "invoice_pdf.h"
 #include "pay.h"
 #include "vclock.h"
+#include "wxpay.h"
 
 
 #define HUB_DB_NAME DATADIR_DB
@@ -428,6 +429,25 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	hubdb_set_binding_life(hub.db, (int64_t)hub.cfg.binding_days * 86400);
+	if (!strcmp(hub.cfg.pay_wechat, "wechatpay_v3")) {
+		struct wxpay *wx; /* its key files, read and checked before anything runs */
+
+		if (wxpay_new(&hub.cfg, &wx, err, sizeof(err))) {
+			fprintf(stderr, "ca-hub: %s: %s\n", cfg_path, err);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		wxpay_free(wx);
+	}
+	if (hub.virtual_clock && !check) {
+		/* The provider simulator of a test reads the hub's clock here. */
+		snprintf(dbpath, sizeof(dbpath), "%s/clock.offset", hub.cfg.data_dir);
+		if (vclock_share(dbpath)) {
+			fprintf(stderr, "ca-hub: cannot write %s\n", dbpath);
+			goto out;
+		}
+		snprintf(dbpath, sizeof(dbpath), "%s/%s", hub.cfg.data_dir, HUB_DB_NAME);
+	}
 	if (check) {
 		printf("ca-hub: %s fine; store %s at revision %lld\n", cfg_path, dbpath,
 		       (long long)hubdb_rev_current(hub.db));

@@ -30,6 +30,7 @@
 #include "hub.h"
 #include "paysim.h"
 #include "vclock.h"
+#include "wxpay.h"
 
 #define TAG "pay"
 #define SWEEP_BATCH 64
@@ -38,8 +39,9 @@
 
 struct hubpay {
 	struct hub *hub;            /* shared state, borrowed */
-	struct paysim *sim;         /* the built-in provider, owned */
-	struct pay_provider *prov;  /* the provider in use (the simulator's) */
+	struct paysim *sim;         /* the built-in simulator, owned */
+	struct wxpay *wx;           /* WeChat Pay API v3, owned; NULL with [pay] wechat = sim */
+	struct pay_provider *prov[PAY_METHOD__N]; /* each method's provider */
 	pthread_mutex_t create_mu;  /* one order creation at a time */
 	struct worker sweeper;      /* the sweep thread, every HUBPAY_SWEEP_MS */
 	bool started;               /* the sweep thread runs */
@@ -64,6 +66,17 @@ static const char *bank_name(const char *id)
 }
 
 /* ---- merging what the provider reports ---- */
+
+/* The provider of order no (by its method in the hub's books); the
+ * simulator's for an order the hub does not know. */
+static struct pay_provider *prov_of(struct hubpay *hp, const char *no)
+{
+	struct hubdb_pay p;
+
+	if (hubdb_pay_get(hp->hub->db, no, &p) || (unsigned)p.o.method >= PAY_METHOD__N)
+		return paysim_provider(hp->sim);
+	return hp->prov[p.o.method];
+}
 
 static ca_err do_refund(struct hubpay *hp, const char *no);
 
@@ -106,13 +119,14 @@ static ca_err record_paid(struct hubpay *hp, const char *no, int64_t paid_s, con
 	w = malloc(sizeof(*w));
 	if (!w)
 		return CA_ERR_NOMEM;
-	snprintf(actor, sizeof(actor), "provider:%s", hp->prov->name);
 	e = hubdb_begin(hub->db);
 	if (e)
 		goto out;
 	e = hubdb_pay_get(hub->db, no, &w->p);
 	if (e)
 		goto rollback;
+	snprintf(actor, sizeof(actor), "provider:%s",
+		 hp->prov[(unsigned)w->p.o.method < PAY_METHOD__N ? w->p.o.method : 0]->name);
 	if (w->p.o.state == PAY_REFUND || (w->p.o.state == PAY_SUCCESS && w->p.applied_rev)) {
 		hubdb_rollback(hub->db); /* known already: a repeat */
 		goto out;
@@ -176,7 +190,8 @@ out:
  * provider, then record it. */
 static ca_err do_refund(struct hubpay *hp, const char *no)
 {
-	ca_err e = hp->prov->refund(hp->prov, no);
+	struct pay_provider *pv = prov_of(hp, no);
+	ca_err e = pv->refund(pv, no);
 
 	if (e) {
 		log_error(TAG, "refund of %s failed: %s; the sweep retries", no, ca_strerror(e));
@@ -260,7 +275,8 @@ static ca_err accept(struct hubpay *hp, const struct pay_order *o, const char *h
 static ca_err close_order(struct hubpay *hp, const char *no, const char *why)
 {
 	struct pay_order o;
-	ca_err e = hp->prov->close(hp->prov, no), q;
+	struct pay_provider *pv = prov_of(hp, no);
+	ca_err e = pv->close(pv, no), q;
 
 	if (!e || e == CA_ERR_NOT_FOUND) {
 		e = mark(hp, no, PAY_CLOSED);
@@ -273,7 +289,7 @@ static ca_err close_order(struct hubpay *hp, const char *no, const char *why)
 	else
 		log_warn(TAG, "close of %s (%s) failed: %s; asking the provider", no, why,
 			 ca_strerror(e));
-	q = hp->prov->query(hp->prov, no, &o);
+	q = pv->query(pv, no, &o);
 	if (q) {
 		log_warn(TAG, "query of %s failed too: %s; outcome unknown, will retry", no,
 			 ca_strerror(q));
@@ -302,7 +318,7 @@ static ca_err refresh(struct hubpay *hp, const char *no, int64_t now_s)
 		return CA_OK;
 	if (pay_order_expired(&p.o, now_s))
 		return close_order(hp, no, "expired");
-	e = hp->prov->query(hp->prov, no, &o);
+	e = hp->prov[p.o.method]->query(hp->prov[p.o.method], no, &o);
 	return e ? e : accept(hp, &o, "found by a query");
 }
 
@@ -328,7 +344,7 @@ static ca_err on_notify(void *ctx, const struct pay_order *n)
 			 pay_state_id(n->state));
 		return CA_OK;
 	}
-	e = hp->prov->query(hp->prov, n->out_trade_no, &o);
+	e = hp->prov[p.o.method]->query(hp->prov[p.o.method], n->out_trade_no, &o);
 	return e ? e : accept(hp, &o, "notified");
 }
 
@@ -365,7 +381,21 @@ ca_err hubpay_new(struct hub *hub, struct hubpay **out)
 		free(hp);
 		return CA_ERR_NOMEM;
 	}
-	hp->prov = paysim_provider(hp->sim);
+	hp->prov[PAY_WECHAT] = hp->prov[PAY_BANK] = paysim_provider(hp->sim);
+	/* 个人网银 stays with the simulator until the bank gateway is built. */
+	if (!strcmp(hub->cfg.pay_wechat, "wechatpay_v3")) {
+		char err[WXPAY_ERR_MAX];
+
+		if (wxpay_new(&hub->cfg, &hp->wx, err, sizeof(err))) {
+			log_error(TAG, "%s", err);
+			paysim_free(hp->sim);
+			free(hp);
+			return CA_ERR_CONFIG;
+		}
+		hp->prov[PAY_WECHAT] = wxpay_provider(hp->wx);
+		log_info(TAG, "微信支付 through WeChat Pay API v3 at %s, merchant %s",
+			 hub->cfg.wx_api_url, hub->cfg.wx_mchid);
+	}
 	pthread_mutex_init(&hp->create_mu, NULL);
 	*out = hp;
 	return CA_OK;
@@ -388,6 +418,7 @@ void hubpay_free(struct hubpay *hp)
 	if (hp->started)
 		worker_stop(&hp->sweeper);
 	paysim_free(hp->sim); /* joins the delivery thread: no notification after this */
+	wxpay_free(hp->wx);
 	pthread_mutex_destroy(&hp->create_mu);
 	free(hp);
 }
@@ -526,10 +557,11 @@ static void order_create(struct http_req *rq, struct http_resp *rs)
 	if (method == PAY_BANK)
 		snprintf(w->p.bank, sizeof(w->p.bank), "%s", json_string_value(jb));
 	api_base_url(rq, base, sizeof(base));
-	e = hp->prov->create(hp->prov, &w->p.o, method == PAY_BANK ? w->p.bank : NULL, base,
-			     w->p.code_url, sizeof(w->p.code_url));
+	e = hp->prov[method]->create(hp->prov[method], &w->p.o,
+				     method == PAY_BANK ? w->p.bank : NULL, base, w->p.code_url,
+				     sizeof(w->p.code_url));
 	if (e) {
-		log_error(TAG, "provider %s refused a new order: %s", hp->prov->name,
+		log_error(TAG, "provider %s refused a new order: %s", hp->prov[method]->name,
 			  ca_strerror(e));
 		http_error(rs, 503, "unavailable", "the payment provider is not answering; try "
 			   "again");
@@ -540,7 +572,7 @@ static void order_create(struct http_req *rq, struct http_resp *rs)
 	e = hubdb_pay_add(hub->db, &w->p);
 	if (e) {
 		/* Nobody has seen its code_url: close it at the provider. */
-		(void)hp->prov->close(hp->prov, w->p.o.out_trade_no);
+		(void)hp->prov[method]->close(hp->prov[method], w->p.o.out_trade_no);
 		goto store_error;
 	}
 	log_info(TAG, "order %s for application %s: %lld fen by %s, device %s",
@@ -639,6 +671,12 @@ static void admin_pay(struct http_req *rq, struct http_resp *rs)
 		http_error(rs, 400, "bad_request", "not an out_trade_no");
 		return;
 	}
+	if (prov_of(hp, no) != paysim_provider(hp->sim)) {
+		http_error(rs, 409, "conflict", "order %s is paid at %s, not at the built-in "
+			   "simulator: the customer's phone pays its code_url there (ca-paysim pay)",
+			   no, prov_of(hp, no)->name);
+		return;
+	}
 	e = paysim_customer_pay(hp->sim, no, vclock_now_s(), &o);
 	if (e == CA_ERR_NOT_FOUND) {
 		http_error(rs, 404, "not_found", "the provider has no order %s", no);
@@ -674,9 +712,10 @@ static void admin_show(struct http_req *rq, struct http_resp *rs)
 {
 	struct hubpay *hp = rq->hub->pay;
 	const char *no = rq->param[0];
+	struct pay_provider *pv;
 	struct hubdb_pay p;
 	struct pay_order o;
-	json_t *hubj, *notices = NULL;
+	json_t *hubj, *notices = NULL, *provj;
 	ca_err e = pay_trade_no_valid(no) ? hubdb_pay_get(rq->hub->db, no, &p) : CA_ERR_NOT_FOUND;
 
 	if (e) {
@@ -685,20 +724,30 @@ static void admin_show(struct http_req *rq, struct http_resp *rs)
 			   pay_trade_no_valid(no) ? no : "with that number");
 		return;
 	}
-	/* The simulator's books, not a query: staff see them also while a
-	 * fault makes the provider's queries fail. */
-	if (paysim_peek(hp->sim, no, &o) || hubdb_sim_notice_json(rq->hub->db, no, &notices)) {
-		http_error(rs, 500, "internal", "cannot read the provider's order");
-		return;
+	pv = hp->prov[(unsigned)p.o.method < PAY_METHOD__N ? p.o.method : 0];
+	if (pv == paysim_provider(hp->sim)) {
+		/* The simulator's books, not a query: staff see them also while
+		 * a fault makes the provider's queries fail. */
+		if (paysim_peek(hp->sim, no, &o) ||
+		    hubdb_sim_notice_json(rq->hub->db, no, &notices)) {
+			http_error(rs, 500, "internal", "cannot read the provider's order");
+			return;
+		}
+		provj = json_pack("{s:s, s:s, s:I, s:o}", "name", pv->name, "trade_state",
+				  pay_state_id(o.state), "paid_at", (json_int_t)o.paid_s,
+				  "notifications", notices);
+	} else {
+		/* A real provider: asked now; its failure is part of the answer. */
+		e = pv->query(pv, no, &o);
+		provj = e ? json_pack("{s:s, s:s}", "name", pv->name, "error", ca_strerror(e))
+		     : json_pack("{s:s, s:s, s:I}", "name", pv->name, "trade_state",
+				 pay_state_id(o.state), "paid_at", (json_int_t)o.paid_s);
 	}
 	hubj = order_json(&p, NULL);
 	json_object_set_new(hubj, "applied_rev", json_integer(p.applied_rev));
 	json_object_set_new(hubj, "notifications", json_integer(p.notifications));
 	json_object_set_new(hubj, "code_url", json_string(p.code_url));
-	http_reply(rs, 200, json_pack("{s:o, s:{s:s, s:s, s:I, s:o}}", "order", hubj,
-				      "provider", "name", hp->prov->name, "trade_state",
-				      pay_state_id(o.state), "paid_at", (json_int_t)o.paid_s,
-				      "notifications", notices));
+	http_reply(rs, 200, json_pack("{s:o, s:o}", "order", hubj, "provider", provj));
 }
 
 /* Read member key of body into *n when it is there: 0..100. false (and
@@ -754,8 +803,50 @@ out:
 	json_decref(body);
 }
 
+/* The provider's answer to a notification it must send again. */
+static void notify_fail(struct http_resp *rs, int status, const char *why)
+{
+	http_reply(rs, status, json_pack("{s:s, s:s}", "code", "FAIL", "message", why));
+}
+
+/*
+ * POST /v1/pay/notify/wechatpay: WeChat Pay's notification. Believed only
+ * once its signature verifies and its resource opens (wxpay.h); then
+ * merged as any notification is (on_notify: known already, or checked by
+ * a query). 204 when recorded; otherwise an error status with
+ * {"code":"FAIL","message"} so that the provider delivers it again.
+ */
+static void notify_wechat(struct http_req *rq, struct http_resp *rs)
+{
+	struct hubpay *hp = rq->hub->pay;
+	char err[WXPAY_ERR_MAX];
+	struct pay_order o;
+	ca_err e;
+
+	if (!hp->wx) {
+		notify_fail(rs, 404, "this hub does not take WeChat Pay v3 notifications");
+		return;
+	}
+	e = wxpay_notification(hp->wx, http_header(rq, "Wechatpay-Timestamp"),
+			       http_header(rq, "Wechatpay-Nonce"),
+			       http_header(rq, "Wechatpay-Signature"),
+			       http_header(rq, "Wechatpay-Serial"), rq->body, &o, err, sizeof(err));
+	if (e) {
+		log_warn(TAG, "notification from %s refused: %s", rq->addr, err);
+		notify_fail(rs, e == CA_ERR_FORBIDDEN ? 401 : 400, err);
+		return;
+	}
+	e = on_notify(hp, &o);
+	if (e) {
+		notify_fail(rs, 500, "not recorded yet; send it again");
+		return;
+	}
+	http_reply(rs, 204, NULL);
+}
+
 static const struct http_route routes[] = {
 	{ "POST", "/v1/pay/orders", HTTP_AUTH_DEVICE, order_create, 0 },
+	{ "POST", WXPAY_NOTIFY_PATH, HTTP_AUTH_NONE, notify_wechat, 0 },
 	{ "GET", "/v1/pay/orders/*", HTTP_AUTH_DEVICE, order_get, 0 },
 	{ "GET", "/v1/admin/pay/*", HTTP_AUTH_STAFF, admin_show, STAFF_FINANCE },
 	{ "GET", "/pay/bank/*", HTTP_AUTH_NONE, bank_page, 0 },

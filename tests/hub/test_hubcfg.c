@@ -30,6 +30,17 @@ static const char prices[] =
 	"change.org = 10000\nchange.legal_rep = 10000\nchange.personal = 10000\n"
 	"reissue.org = 25000\nreissue.legal_rep = 25000\nreissue.personal = 20000\n";
 
+/* A complete [pay] and [wechatpay]: what a production hub needs. */
+static const char wx_ok[] =
+	"[pay]\nwechat = wechatpay_v3\n"
+	"[wechatpay]\nmchid = 1900000109\nappid = wxd678efh567hg6787\n"
+	"merchant_serial = 5157F09EFDC096DE15EBE81A47057A7232F1B8E1\n"
+	"merchant_key = /etc/ca-hub/wechatpay/apiclient_key.pem\n"
+	"apiv3_key = /etc/ca-hub/wechatpay/apiv3.key\n"
+	"public_key_id = PUB_KEY_ID_0119000001092026120400000000000001\n"
+	"public_key = /etc/ca-hub/wechatpay/pub_key.pem\n"
+	"notify_url = https://hub.example.cn/v1/pay/notify/wechatpay\n";
+
 /* Write text to a fresh temp file; path into buf. */
 static void write_cfg(char *buf, size_t n, const char *text)
 {
@@ -102,7 +113,8 @@ static void test_price_is_integer_fen_per_key(void **ctx)
 	struct ca_app a;
 
 	(void)ctx;
-	assert_int_equal(load_around("[hub]\nmode = production\n", "", &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(load_around("[hub]\nmode = production\n", wx_ok, &c, err, sizeof(err)),
+			 CA_OK);
 	fixture_app(&a);
 	a.business = CA_BIZ_RENEW;
 	a.cert_type = CA_CERT_PERSONAL;
@@ -218,6 +230,64 @@ static void test_console_keys_defaults_and_checks(void **ctx)
 				     "listen = 127.0.0.2\n", &c, err, sizeof(err)), CA_OK);
 }
 
+/* What the bad [wechatpay] section below is told, line by line. */
+static const char *const wx_errors[] = {
+	":17: [wechatpay] api_url: 'http://127.0.0.1:9' is not an https:// URL",
+	":18: [wechatpay] mchid: '19000x' must be digits",
+	":19: [wechatpay] appid: 'wx-1' must be letters, digits and '_'",
+	":20: [wechatpay] notify_url: 'https://hub.example.cn/v1/pay/notify/wec...' is not",
+	":21: [wechatpay] timeout_ms: 999 is out of range 1000..60000",
+	":22: unknown key 'secret' in [wechatpay]",
+	"[wechatpay] merchant_key is needed with [pay] wechat = wechatpay_v3",
+	"[wechatpay] public_key is needed with [pay] wechat = wechatpay_v3",
+	NULL,
+};
+
+/* [pay] wechat is the simulator by default; wechatpay_v3 needs its keys, each checked at its line; the notify_url
+ * must reach this hub's notification path. */
+static void test_pay_keys_defaults_and_checks(void **ctx)
+{
+	char err[4096];
+	struct hubcfg c;
+
+	(void)ctx;
+	assert_int_equal(load_around("", "", &c, err, sizeof(err)), CA_OK);
+	assert_string_equal(c.pay_wechat, "sim");
+	assert_string_equal(c.wx_api_url, "https://api.mch.weixin.qq.com");
+	assert_int_equal(c.wx_timeout_ms, 10000);
+	assert_int_equal(load_around("", wx_ok, &c, err, sizeof(err)), CA_OK);
+	assert_string_equal(c.pay_wechat, "wechatpay_v3");
+	assert_string_equal(c.wx_mchid, "1900000109");
+	assert_string_equal(c.wx_public_key_id, "PUB_KEY_ID_0119000001092026120400000000000001");
+	assert_int_equal(load_around("", "[pay]\nwechat = alipay\n", &c, err, sizeof(err)),
+			 CA_ERR_CONFIG);
+	assert_non_null(strstr(err, ":15: [pay] wechat: 'alipay' is not sim or wechatpay_v3"));
+	assert_int_equal(load_around("", "[pay]\nwechat = wechatpay_v3\n[wechatpay]\n"
+				     "api_url = http://127.0.0.1:9\nmchid = 19000x\nappid = wx-1\n"
+				     "notify_url = https://hub.example.cn/v1/pay/notify/wechatpay?x=1\n"
+				     "timeout_ms = 999\nsecret = x\n", &c, err, sizeof(err)),
+			 CA_ERR_CONFIG);
+	assert_err_has(err, wx_errors);
+	/* Both ends of timeout_ms; an api_url ending in '/'; a notify_url
+	 * elsewhere than the hub's notification path. */
+	assert_int_equal(load_around("", "[pay]\nwechat = wechatpay_v3\n[wechatpay]\n"
+				     "timeout_ms = 60000\n", &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_null(strstr(err, "timeout_ms"));
+	assert_int_equal(load_around("", "[wechatpay]\napi_url = https://api.mch.weixin.qq.com/\n"
+				     "timeout_ms = 1000\n", &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, ":15: [wechatpay] api_url: no '/' at the end"));
+	assert_null(strstr(err, "timeout_ms"));
+	{
+		char text[2048];
+
+		snprintf(text, sizeof(text), "%s", wx_ok);
+		memcpy(strstr(text, "/v1/pay/notify/wechatpay"), "/v1/pay/notify/wxpay/...", 24);
+		assert_int_equal(load_around("", text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+		assert_non_null(strstr(err, ":24: [wechatpay] notify_url: its path must be "
+				       "/v1/pay/notify/wechatpay"));
+	}
+}
+
 /* What the bad [limits] section below is told, line by line. */
 static const char *const limits_errors[] = {
 	":15: [limits] device_sms_per_hour: 0 is out of range",
@@ -232,7 +302,8 @@ static void test_limits_keys_defaults_and_checks(void **ctx)
 	struct hubcfg c;
 
 	(void)ctx;
-	assert_int_equal(load_around("[hub]\nmode = production\n", "", &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(load_around("[hub]\nmode = production\n", wx_ok, &c, err, sizeof(err)),
+			 CA_OK);
 	assert_int_equal(c.device_sms_max, HUBCFG_DEVICE_SMS_PER_HOUR);
 	assert_int_equal(c.device_login_max, HUBCFG_DEVICE_LOGINS_PER_HOUR);
 	assert_int_equal(c.sms_max_sends, 5);
@@ -359,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_limits_keys_defaults_and_checks),
 		cmocka_unit_test(test_console_keys_defaults_and_checks),
 		cmocka_unit_test(test_binding_days_default_and_range),
+		cmocka_unit_test(test_pay_keys_defaults_and_checks),
 		cmocka_unit_test(test_bad_value_quoted_by_whole_characters),
 		cmocka_unit_test(test_each_bad_line_reported_once),
 	};

@@ -136,7 +136,7 @@ int hubcall_login(struct hubproc *hp, const struct hubproc_req *q, const char *p
 int hubcall_pay(struct hubproc *hp, const struct hubproc_req *q, const char *app_id)
 {
 	struct hubproc_req staff = { .bearer = hp->token };
-	char body[120], target[80], no[40] = "";
+	char body[120], target[80], no[40] = "", code_url[256] = "";
 	int waited = 0;
 	long st;
 	json_t *j;
@@ -145,13 +145,21 @@ int hubcall_pay(struct hubproc *hp, const struct hubproc_req *q, const char *app
 	j = hubcall_json(hp, q, "POST", "/v1/pay/orders", body, &st);
 	if (st == 200 && json_is_string(json_object_get(j, "out_trade_no")))
 		snprintf(no, sizeof(no), "%s", json_string_value(json_object_get(j, "out_trade_no")));
+	if (st == 200 && json_is_string(json_object_get(j, "code_url")))
+		snprintf(code_url, sizeof(code_url), "%s",
+			 json_string_value(json_object_get(j, "code_url")));
 	json_decref(j);
 	if (!no[0]) {
 		fprintf(stderr, "hubcall_pay: no order for %s (%ld)\n", app_id, st);
 		return -1;
 	}
+	/* The customer's phone pays the QR at the provider (ca-paysim), or
+	 * staff pay through the hub's built-in simulator. */
 	snprintf(target, sizeof(target), "/v1/admin/pay/%s", no);
-	json_decref(hubcall_json(hp, &staff, "POST", target, NULL, &st));
+	if (hp->wechatpay)
+		st = hubproc_customer_pay(hp, code_url, NULL);
+	else
+		json_decref(hubcall_json(hp, &staff, "POST", target, NULL, &st));
 	if (st != 200) {
 		fprintf(stderr, "hubcall_pay: the simulator refused to pay %s (%ld)\n", no, st);
 		return -1;

@@ -73,7 +73,7 @@ int hubcall_login(struct hubproc *hp, const struct hubproc_req *q, const char *p
 
 /* The customer pays application app_id (approved) by WeChat: an order
  * made as the kiosk of q with q's X-CA-Session, paid through the
- * simulator as staff (hp->token), then asked as the kiosk asks until the
+ * simulator as staff (hp->token), or at ca-paysim when hp->wechatpay, then asked as the kiosk asks until the
  * hub says SUCCESS (at most 8 s). 0, or -1 with a line on stderr. */
 int hubcall_pay(struct hubproc *hp, const struct hubproc_req *q, const char *app_id);
 

@@ -1,6 +1,9 @@
 /* hubproc.c - a real ca-hub for tests (see hubproc.h). */
 #include "hubproc.h"
 #include "membuf.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -85,6 +88,129 @@ static const char cert_script[] =
 	"openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem"
 	" -days 3 -extfile srv.ext\n";
 
+/* The merchant's key and certificate (serial into mch.serial), WeChat Pay's
+ * key pair, the APIv3 key: RSA-2048 as WeChat Pay issues them. */
+static const char wx_key_script[] =
+	"set -e\n"
+	"R='-algorithm RSA -pkeyopt rsa_keygen_bits:2048'\n"
+	"openssl genpkey $R -out mch.key\n"
+	"openssl req -x509 -key mch.key -out mch.pem -days 3 -subj /CN=" HUBPROC_MCHID "\n"
+	"openssl x509 -in mch.pem -noout -serial | sed 's/^serial=//' > mch.serial\n"
+	"openssl genpkey $R -out wxp.key\n"
+	"openssl pkey -in wxp.key -pubout -out wxp.pub\n"
+	"openssl rand -hex 16 | tr -d '\\n' > apiv3.key\n";
+
+/* A free loopback port (the hub's, named by its notify_url before it
+ * starts); 0 when none. */
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* Start ca-paysim in DIR/paysim on the hub's clock file; wait for its port. */
+static int paysim_launch(struct hubproc *hp, int scale)
+{
+	char bin[HUBPROC_PATH + 16], data[HUBPROC_PATH + 16], portfile[HUBPROC_PATH + 32];
+	char f[6][HUBPROC_PATH + 16], serial[HUBPROC_PATH + 16] = "", scale_s[16];
+	FILE *fp;
+	int i;
+
+	snprintf(bin, sizeof(bin), "%s/ca-paysim", hp->bin_dir);
+	snprintf(data, sizeof(data), "%s/paysim", hp->dir);
+	snprintf(portfile, sizeof(portfile), "%s/paysim.port", data);
+	snprintf(f[0], sizeof(f[0]), "%s/srv.pem", hp->dir);
+	snprintf(f[1], sizeof(f[1]), "%s/srv.key", hp->dir);
+	snprintf(f[2], sizeof(f[2]), "%s/mch.pem", hp->dir);
+	snprintf(f[3], sizeof(f[3]), "%s/apiv3.key", hp->dir);
+	snprintf(f[4], sizeof(f[4]), "%s/wxp.key", hp->dir);
+	snprintf(f[5], sizeof(f[5]), "%s/clock.offset", hp->data_dir);
+	snprintf(scale_s, sizeof(scale_s), "%d", scale > 0 ? scale : 100);
+	snprintf(serial, sizeof(serial), "%s/mch.serial", hp->dir);
+	fp = fopen(serial, "r");
+	if (!fp || !fgets(serial, sizeof(serial), fp)) {
+		if (fp)
+			fclose(fp);
+		return -1;
+	}
+	fclose(fp);
+	serial[strcspn(serial, "\r\n")] = 0;
+	mkdir(data, 0700);
+	unlink(portfile);
+	hp->paysim_pid = fork();
+	if (hp->paysim_pid < 0)
+		return -1;
+	if (hp->paysim_pid == 0) {
+		int fd = open(hp->paysim_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		if (fd >= 0) {
+			dup2(fd, 2);
+			dup2(fd, 1);
+		}
+		close_range(3, ~0U, 0);
+		execl(bin, bin, "serve", "--data", data, "--cert", f[0], "--key", f[1], "--listen",
+		      "127.0.0.1", "--port", "0", "--mchid", HUBPROC_MCHID, "--appid",
+		      HUBPROC_APPID, "--merchant-serial", serial, "--merchant-cert", f[2],
+		      "--apiv3-key", f[3], "--platform-key", f[4], "--platform-id",
+		      HUBPROC_WXPUB_ID, "--notify-ca", hp->cacert, "--clock-file", f[5],
+		      "--time-scale", scale_s, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 300; i++) {
+		int st;
+
+		if (waitpid(hp->paysim_pid, &st, WNOHANG) == hp->paysim_pid) {
+			fprintf(stderr, "hubproc: ca-paysim exited at start; see %s\n",
+				hp->paysim_log);
+			hp->paysim_pid = 0;
+			return -1;
+		}
+		fp = fopen(portfile, "r");
+		if (fp) {
+			int ok = fscanf(fp, "%d", &hp->paysim_port) == 1;
+
+			fclose(fp);
+			if (ok)
+				return 0;
+		}
+		ca_sleep_ms(50);
+	}
+	fprintf(stderr, "hubproc: ca-paysim did not start; see %s\n", hp->paysim_log);
+	return -1;
+}
+
+/* The [pay] and [wechatpay] sections for the simulator at hp->paysim_port. */
+static void wechatpay_config(struct hubproc *hp, FILE *f, int hub_port)
+{
+	char serial[80] = "", path[HUBPROC_PATH + 16];
+	FILE *s;
+
+	snprintf(path, sizeof(path), "%s/mch.serial", hp->dir);
+	s = fopen(path, "r");
+	if (s) {
+		if (!fgets(serial, sizeof(serial), s))
+			serial[0] = 0;
+		fclose(s);
+	}
+	serial[strcspn(serial, "\r\n")] = 0;
+	fprintf(f, "[pay]\nwechat = wechatpay_v3\n[wechatpay]\napi_url = https://127.0.0.1:%d\n"
+		"mchid = " HUBPROC_MCHID "\nappid = " HUBPROC_APPID "\nmerchant_serial = %s\n"
+		"merchant_key = %s/mch.key\napiv3_key = %s/apiv3.key\n"
+		"public_key_id = " HUBPROC_WXPUB_ID "\npublic_key = %s/wxp.pub\n"
+		"notify_url = https://127.0.0.1:%d/v1/pay/notify/wechatpay\nca_file = %s\n"
+		"timeout_ms = 5000\n", hp->paysim_port, serial, hp->dir, hp->dir, hp->dir,
+		hub_port, hp->cacert);
+}
+
 static int write_config(struct hubproc *hp, const struct hubproc_opts *o)
 {
 	static const char *const biz[] = { "new", "renew", "change", "reissue" };
@@ -96,9 +222,17 @@ static int write_config(struct hubproc *hp, const struct hubproc_opts *o)
 
 	if (!f)
 		return -1;
-	fprintf(f, "[hub]\nmode = %s\nlisten = 127.0.0.1\nport = 0\ndata_dir = %s\n"
+	int port = hp->wechatpay ? free_port() : 0;
+
+	if (hp->wechatpay && !port) {
+		fclose(f);
+		return -1;
+	}
+	fprintf(f, "[hub]\nmode = %s\nlisten = 127.0.0.1\nport = %d\ndata_dir = %s\n"
 		"cert = %s/srv.pem\nkey = %s/srv.key\n%s[sms]\nprovider = dev\n",
-		mode, hp->data_dir, hp->dir, hp->dir, o && o->hub_ini ? o->hub_ini : "");
+		mode, port, hp->data_dir, hp->dir, hp->dir, o && o->hub_ini ? o->hub_ini : "");
+	if (hp->wechatpay)
+		wechatpay_config(hp, f, port);
 	if (demo_code)
 		fprintf(f, "demo_code = %s\n", demo_code);
 	fprintf(f, "[prices]\n");
@@ -249,6 +383,18 @@ int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
 		fprintf(stderr, "hubproc: openssl could not make the test certificates\n");
 		return -1;
 	}
+	hp->wechatpay = o && o->wechatpay;
+	snprintf(hp->paysim_log, sizeof(hp->paysim_log), "%s/paysim.log", hp->dir);
+	if (hp->wechatpay) {
+		/* The simulator starts first: the hub's config names its port. */
+		mkdir(hp->data_dir, 0700);
+		if (sh(hp->dir, wx_key_script)) {
+			fprintf(stderr, "hubproc: openssl could not make the WeChat Pay keys\n");
+			return -1;
+		}
+		if (paysim_launch(hp, o->paysim_scale))
+			return -1;
+	}
 	if (write_config(hp, o))
 		return -1;
 	if (launch(hp))
@@ -317,6 +463,17 @@ void hubproc_cleanup(struct hubproc *hp)
 
 	if (hp->pid)
 		hubproc_stop(hp);
+	if (hp->paysim_pid) {
+		int st;
+
+		kill(hp->paysim_pid, SIGTERM);
+		while (waitpid(hp->paysim_pid, &st, 0) < 0 && errno == EINTR)
+			;
+		hp->paysim_pid = 0;
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			fprintf(stderr, "hubproc: ca-paysim did not stop cleanly (status %d); see "
+				"%s\n", st, hp->paysim_log);
+	}
 	if (hp->dir[0] && !getenv("HUBPROC_KEEP")) {
 		snprintf(script, sizeof(script), "rm -rf '%s'", hp->dir);
 		(void)sh("/", script);
@@ -465,7 +622,7 @@ int hubproc_request(struct hubproc *hp, const struct hubproc_req *q, const char 
 	else
 		sign_nonce(r->nonce);
 	snprintf(url, sizeof(url), "https://%s:%d%s", q->host ? q->host : "127.0.0.1",
-		 q->console ? hp->console_port : hp->port, target);
+		 q->paysim ? hp->paysim_port : q->console ? hp->console_port : hp->port, target);
 	cu = curl_easy_init();
 	if (!cu)
 		return -1;
@@ -532,4 +689,22 @@ int hubproc_request(struct hubproc *hp, const struct hubproc_req *q, const char 
 	curl_slist_free_all(rl);
 	curl_easy_cleanup(cu);
 	return r->status ? 0 : -1;
+}
+
+long hubproc_customer_pay(struct hubproc *hp, const char *code_url, struct hubproc_resp *r)
+{
+	struct hubproc_req q = { .paysim = true };
+	struct hubproc_resp own;
+	json_t *j = json_pack("{s:s}", "code_url", code_url);
+	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	if (!r)
+		r = &own;
+	if (!body || hubproc_request(hp, &q, "POST", "/sim/pay", body, r))
+		r->status = -1;
+	free(body);
+	if (r == &own)
+		free(own.body);
+	return r->status;
 }

@@ -36,7 +36,16 @@ struct hubproc {
 				      * the built-in account "host", staff and devices */
 	char token[65];              /* a ca-hubctl token of HUBPROC_STAFF, every role */
 	int console_port;            /* the staff console's port */
+	bool wechatpay;              /* 微信支付 through ca-paysim (hubproc_opts) */
+	pid_t paysim_pid;            /* the provider simulator, 0 when none */
+	int paysim_port;             /* its port */
+	char paysim_log[HUBPROC_PATH]; /* its stderr */
 };
+
+/* The merchant the simulator knows (hubproc_opts.wechatpay). */
+#define HUBPROC_MCHID "1900000109"
+#define HUBPROC_APPID "wxd678efh567hg6787"
+#define HUBPROC_WXPUB_ID "PUB_KEY_ID_0119000001092026120400000000000001"
 
 /* The staff account every started hub has (all roles), and its password. */
 #define HUBPROC_STAFF "tester"
@@ -51,6 +60,12 @@ struct hubproc_opts {
 	const char *hub_ini;    /* lines added to [hub] ("key = value\n" each) */
 	int nofile;             /* > 0: the hub's open-file limit (soft and hard) */
 	const char *log_level;  /* [log] level; NULL = info */
+	bool wechatpay;         /* 微信支付 through WeChat Pay API v3 at a ca-paysim
+				 * started beside the hub (docs/paysim.md): merchant
+				 * and platform keys made with openssl, the hub on a
+				 * port chosen first (its notify_url names it), the
+				 * simulator on the hub's clock file */
+	int paysim_scale;       /* its --time-scale; 0 = 100 */
 };
 
 /* Make the directory, certificates and config, and start the hub. */
@@ -86,6 +101,7 @@ struct hubproc_req {
 	bool console;            /* to the staff console's port (its pages) */
 	bool form;               /* the body is a form (x-www-form-urlencoded), not JSON */
 	const char *cookie;      /* Cookie: header value; NULL = none */
+	bool paysim;             /* to the provider simulator (its /sim/ routes) */
 };
 
 /* What came back. */
@@ -107,6 +123,11 @@ struct hubproc_resp {
 	char nonce[33];    /* the nonce sent */
 	int64_t ts;        /* the timestamp sent */
 };
+
+/* The customer's phone pays code_url at the simulator (POST /sim/pay).
+ * Returns the HTTP status (200 paid, 403 refused), -1 when it did not
+ * answer; its body into r when r is not NULL (free r->body). */
+long hubproc_customer_pay(struct hubproc *hp, const char *code_url, struct hubproc_resp *r);
 
 /* One request to the hub; body may be NULL. Free r->body with free(). */
 int hubproc_request(struct hubproc *hp, const struct hubproc_req *q, const char *method,
