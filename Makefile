@@ -66,6 +66,7 @@ USES_ui     = ui common core
 USES_kiosk  = kiosk flow common core
 USES_hub    = hub common core
 USES_app    = ui ime kiosk flow common core
+USES_tools  = hub common core
 # The packages of libraries $(1); the packages a folder's (or the app's)
 # programs link: its libraries' and those in $(2), less those in $(3).
 lib_pkgs = $(sort $(foreach l,$(1),$(PKGS_$(l))))
@@ -116,7 +117,8 @@ TESTS      = $(sort $(basename $(filter-out tests/ui/test_wlshm.c,$(wildcard tes
 TEST_BINS  = $(TESTS:%=$(BUILD)/%)
 LIBTEST    = $(BUILD)/libcatest.a
 WLSHM_TEST = $(BUILD)/tests/ui/test_wlshm
-HELPERS    = $(BUILD)/faultproxy $(BUILD)/dispenser-sim $(BUILD)/xobserve $(WLSHM_TEST)
+HELPERS    = $(BUILD)/faultproxy $(BUILD)/dispenser-sim $(BUILD)/ca-paysim $(BUILD)/xobserve \
+             $(WLSHM_TEST)
 TEST_OBJS_ui/test_render = $(BUILD)/tools/ui_pages.o
 TEST_PKGS_ui/test_render = SDL2_image
 $(TEST_BINS) $(WLSHM_TEST): $(BUILD)/tests/%: $(BUILD)/tests/%.o $$(TEST_OBJS_$$*) $(LIBTEST) \
@@ -126,6 +128,9 @@ $(BUILD)/faultproxy: $(BUILD)/tools/faultproxy.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,openssl)
 $(BUILD)/dispenser-sim: $(BUILD)/tools/dispenser_sim.o $(call lib,kiosk)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+# The WeChat Pay v3 provider simulator (docs/paysim.md): tools/paysim over the hub's libraries.
+$(BUILD)/ca-paysim: $(call obj,$(wildcard tools/paysim/*.c)) $(call lib,$(USES_hub))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,hub)
 $(BUILD)/xobserve: $(BUILD)/tools/bench/xobserve.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,x11 xext xdamage libpng)
 $(BUILD)/tools/bench/xobserve.o: ALL_CFLAGS += $(shell pkg-config --cflags x11 xext xdamage)

@@ -1,0 +1,150 @@
+/* wire.c - WeChat Pay's formats (see wire.h). */
+#include "wire.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/cst.h"
+#include "core/uuid.h"
+
+void wire_time(int64_t ms, char out[WIRE_TIME_MAX])
+{
+	ca_cst_format(ms, "%Y-%m-%dT%H:%M:%S+08:00", out, WIRE_TIME_MAX);
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* n digits at s as a number into *v; false when one is not a digit. */
+static bool digits(const char *s, int n, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+bool wire_parse_time(const char *s, int64_t *ms)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	const char *p;
+
+	if (strlen(s) < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
+	    !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
+	    !digits(s + 17, 2, &sec))
+		return false;
+	p = s + 19;
+	if (*p == '.') {
+		const char *f = ++p;
+
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == f)
+			return false;
+	}
+	if ((*p == 'Z' || *p == 'z') && !p[1]) {
+		sign = 0;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && digits(p + 1, 2, &oh) &&
+		   p[3] == ':' && digits(p + 4, 2, &om) && oh < 24 && om < 60) {
+		sign = *p == '+' ? 1 : -1;
+	} else {
+		return false;
+	}
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60 ||
+	    (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
+		return false;
+	if (sec == 60) /* a leap second: the next instant */
+		sec = 59;
+	*ms = ((days_from_civil(y, mo, d) * 24 + h) * 3600 + mi * 60 + sec -
+	       (int64_t)sign * (oh * 3600 + om * 60)) * 1000;
+	return true;
+}
+
+ca_err wire_random(char *out, size_t n, bool digits_only)
+{
+	static const char set[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	unsigned char rnd[64];
+	size_t i, m = digits_only ? 10 : sizeof(set) - 1;
+
+	if (n > sizeof(rnd))
+		return CA_ERR_ARG;
+	if (ca_random(rnd, n) != CA_OK)
+		return CA_ERR_IO;
+	for (i = 0; i < n; i++)
+		out[i] = set[rnd[i] % m];
+	out[n] = '\0';
+	return CA_OK;
+}
+
+const char *wire_state_desc(const char *state)
+{
+	static const struct { const char *state, *desc; } descs[] = {
+		{ "NOTPAY", "订单未支付" },
+		{ "SUCCESS", "支付成功" },
+		{ "CLOSED", "订单已关闭" },
+		{ "REFUND", "转入退款" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(descs) / sizeof(descs[0]); i++)
+		if (!strcmp(state, descs[i].state))
+			return descs[i].desc;
+	return "";
+}
+
+json_t *wire_order(const struct book_order *o)
+{
+	char t[WIRE_TIME_MAX];
+	bool paid = o->success_ms > 0;
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:s}}",
+			      "appid", o->appid, "mchid", o->mchid, "out_trade_no", o->out_trade_no,
+			      "trade_type", "NATIVE", "trade_state", o->state,
+			      "trade_state_desc", wire_state_desc(o->state), "attach", "",
+			      "amount", "total", (json_int_t)o->total, "currency", "CNY");
+
+	if (j && paid) {
+		json_t *amount = json_object_get(j, "amount");
+
+		wire_time(o->success_ms, t);
+		json_object_set_new(j, "transaction_id", json_string(o->transaction_id));
+		json_object_set_new(j, "bank_type", json_string("OTHERS"));
+		json_object_set_new(j, "success_time", json_string(t));
+		json_object_set_new(j, "payer", json_pack("{s:s}", "openid", o->openid));
+		json_object_set_new(amount, "payer_total", json_integer((json_int_t)o->total));
+		json_object_set_new(amount, "payer_currency", json_string("CNY"));
+	}
+	return j;
+}
+
+json_t *wire_refund(const struct book_refund *r)
+{
+	char t[WIRE_TIME_MAX];
+
+	wire_time(r->created_ms, t);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I, "
+			 "s:s}}",
+			 "refund_id", r->refund_id, "out_refund_no", r->out_refund_no,
+			 "transaction_id", r->transaction_id, "out_trade_no", r->out_trade_no,
+			 "channel", "ORIGINAL", "user_received_account", "支付用户零钱",
+			 "status", "SUCCESS", "create_time", t, "success_time", t,
+			 "amount", "refund", (json_int_t)r->refund, "total", (json_int_t)r->total,
+			 "payer_refund", (json_int_t)r->refund,
+			 "payer_total", (json_int_t)r->total, "currency", "CNY");
+}
