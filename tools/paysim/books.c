@@ -163,7 +163,7 @@ static bool order_row(sqlite3_stmt *s, struct book_order *o)
  * (inside a transaction). CA_ERR_NOT_FOUND. */
 static ca_err order_by(struct books *b, const char *col, const char *key, struct book_order *o)
 {
-	char sql[200];
+	char sql[512];
 	sqlite3_stmt *s = NULL;
 	int rc;
 	ca_err e = CA_ERR_NOT_FOUND;
