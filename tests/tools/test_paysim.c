@@ -83,6 +83,7 @@ struct sim {
 	pid_t pid;            /* running, 0 when not */
 	int64_t offset_ms;    /* what the clock file says */
 	const char *extra[12]; /* more arguments (NULL-terminated) */
+	int exit_status;      /* when it exited at start */
 };
 
 /* One received notification. */
@@ -477,7 +478,10 @@ static int sim_start(struct sim *s)
 					return 0;
 			}
 		}
-		if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
+		int st = 0;
+
+		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+			s->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 			s->pid = 0;
 			break;
 		}
@@ -1355,6 +1359,7 @@ static void test_body_and_head_limits(void **state)
 		target[2000] = '\0'; /* long, but within the head: our own 400 */
 		call(&main_sim, AUTH_OK, NULL, "GET", target, NULL, &r);
 		assert_int_equal(r.status, 400);
+		assert_true(strstr(str(r.j, "message", NULL), "over 1024") != NULL);
 		resp_free(&r);
 		free(target);
 	}
@@ -1527,6 +1532,7 @@ static void test_restart_keeps_books_and_resumes_notifications(void **state)
 	twin.pid = 0;
 	snprintf(twin.log, sizeof(twin.log), "%s/twin.log", dir);
 	assert_int_equal(sim_start(&twin), -1);
+	assert_int_equal(twin.exit_status, 1);
 	assert_true(log_has(&twin, "another ca-paysim serves this directory"));
 
 	sim_kill(&main_sim);
@@ -1545,6 +1551,43 @@ static void test_restart_keeps_books_and_resumes_notifications(void **state)
 	assert_true(log_has(&main_sim, "stopped"));
 }
 
+/* serve refuses to start (exit 2, saying why) with an APIv3 key that is
+ * not 32 bytes, a platform key that is no private key, a missing option,
+ * a limit out of range. */
+static void test_serve_refuses_bad_options(void **state)
+{
+	static const struct {
+		const char *opt, *value, *says;
+	} rows[] = {
+		{ "--apiv3-key", "short.key", "not 32" },
+		{ "--platform-key", "platform.pub", "--platform-key" },
+		{ "--mchid", "", "serve needs" },
+		{ "--time-scale", "0", "out of range" },
+		{ "--max-connections", "100000", "out of range" },
+	};
+	char path[PATHLEN + 32];
+	size_t i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/short.key", dir);
+	assert_int_equal(tmpdir_put(path, "0123456789abcdef0123456789abcde"), 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct sim s;
+		char value[PATHLEN + 32];
+
+		sim_init(&s, "bad");
+		snprintf(value, sizeof(value), "%s%s%s", strchr(rows[i].value, '.') ? dir : "",
+			 strchr(rows[i].value, '.') ? "/" : "", rows[i].value);
+		s.extra[0] = rows[i].opt;
+		s.extra[1] = value;
+		assert_int_equal(sim_start(&s), -1);
+		assert_int_equal(s.exit_status, 2);
+		if (!log_has(&s, rows[i].says))
+			fail_msg("%s %s: the log does not say '%s'", rows[i].opt, value, rows[i].says);
+		unlink(s.log);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1559,6 +1602,7 @@ int main(void)
 		cmocka_unit_test(test_body_and_head_limits),
 		cmocka_unit_test(test_the_customer_pays_and_is_refused),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_serve_refuses_bad_options),
 		cmocka_unit_test(test_restart_keeps_books_and_resumes_notifications),
 	};
 
