@@ -163,7 +163,7 @@ static bool order_row(sqlite3_stmt *s, struct book_order *o)
  * (inside a transaction). CA_ERR_NOT_FOUND. */
 static ca_err order_by(struct books *b, const char *col, const char *key, struct book_order *o)
 {
-	char sql[200];
+	char sql[512];
 	sqlite3_stmt *s = NULL;
 	int rc;
 	ca_err e = CA_ERR_NOT_FOUND;
@@ -327,7 +327,11 @@ ca_err books_order(struct books *b, const char *out_trade_no, struct book_order 
 	if (e)
 		return e;
 	e = order_by(b, "out_trade_no", out_trade_no, o);
-	return end(b, e == CA_ERR_NOT_FOUND ? CA_OK : e) ? CA_ERR_DB : e;
+	if (e == CA_ERR_NOT_FOUND) {
+		(void)end(b, CA_OK);
+		return e;
+	}
+	return end(b, e);
 }
 
 ca_err books_close_order(struct books *b, const char *out_trade_no, int64_t now_ms)

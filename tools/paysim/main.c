@@ -82,6 +82,14 @@ static int read_file(const char *path, char **out, size_t *len)
 	return 0;
 }
 
+/* A PEM option's file into *dst; an earlier value of the option (given
+ * twice: the last one counts) is freed. */
+static bool read_pem(char **dst, const char *path)
+{
+	free(*dst);
+	return !read_file(path, dst, NULL);
+}
+
 /* A whole decimal in lo..hi from text; -1 when it is not one. */
 static long number(const char *text, long lo, long hi)
 {
@@ -167,15 +175,15 @@ static int parse_serve(int argc, char **argv, struct psim_cfg *c)
 
 		switch (o) {
 		case O_DATA: ok = copy_opt(c->data_dir, sizeof(c->data_dir), optarg, name); break;
-		case O_CERT: ok = !read_file(optarg, &c->cert_pem, NULL); break;
-		case O_KEY: ok = !read_file(optarg, &c->key_pem, NULL); break;
+		case O_CERT: ok = read_pem(&c->cert_pem, optarg); break;
+		case O_KEY: ok = read_pem(&c->key_pem, optarg); break;
 		case O_LISTEN: ok = copy_opt(c->listen, sizeof(c->listen), optarg, name); break;
 		case O_MCHID: ok = copy_opt(c->mchid, sizeof(c->mchid), optarg, name); break;
 		case O_APPID: ok = copy_opt(c->appid, sizeof(c->appid), optarg, name); break;
 		case O_SERIAL:
 			ok = copy_opt(c->merchant_serial, sizeof(c->merchant_serial), optarg, name);
 			break;
-		case O_MCERT: ok = !read_file(optarg, &c->merchant_pem, NULL); break;
+		case O_MCERT: ok = read_pem(&c->merchant_pem, optarg); break;
 		case O_APIV3:
 			ok = !read_file(optarg, &key, &keylen);
 			if (ok && keylen != sizeof(c->apiv3_key)) {
@@ -189,7 +197,7 @@ static int parse_serve(int argc, char **argv, struct psim_cfg *c)
 			free(key);
 			key = NULL;
 			break;
-		case O_PKEY: ok = !read_file(optarg, &c->platform_key_pem, NULL); break;
+		case O_PKEY: ok = read_pem(&c->platform_key_pem, optarg); break;
 		case O_PID: ok = copy_opt(c->platform_id, sizeof(c->platform_id), optarg, name); break;
 		case O_NCA: ok = copy_opt(c->notify_ca, sizeof(c->notify_ca), optarg, name); break;
 		case O_CLOCK: ok = copy_opt(c->clock_file, sizeof(c->clock_file), optarg, name); break;
