@@ -346,7 +346,8 @@ static bool hc_was_bad(const struct hc_ctx *x, const char *section, const char *
 }
 
 /* [pay] and [wechatpay] together: the real provider has every key it
- * needs, and its notify_url ends at the hub's notification path. */
+ * needs, its notify_url ends at the hub's notification path, and a
+ * production hub never takes money through the simulator. */
 static void hc_finish_pay(struct hc_ctx *x)
 {
 	struct hubcfg *c = x->c;
@@ -355,8 +356,13 @@ static void hc_finish_pay(struct hc_ctx *x)
 
 	if (hc_was_bad(x, "pay", "wechat"))
 		return;
-	if (strcmp(c->pay_wechat, "wechatpay_v3"))
+	if (strcmp(c->pay_wechat, "wechatpay_v3")) {
+		if (c->mode == HUB_MODE_PRODUCTION && !hc_was_bad(x, "hub", "mode"))
+			iniload_err(&x->ini, x->seen[hc_find("pay", "wechat")],
+				    "[pay] wechat = sim: a production hub takes real money, "
+				    "set wechat = wechatpay_v3 and its [wechatpay] keys");
 		return;
+	}
 	for (i = 0; i < sizeof(wx_needed) / sizeof(wx_needed[0]); i++)
 		if (!x->seen[hc_find("wechatpay", wx_needed[i])])
 			iniload_err(&x->ini, 0, "[wechatpay] %s is needed with [pay] wechat = "

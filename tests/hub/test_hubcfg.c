@@ -243,7 +243,8 @@ static const char *const wx_errors[] = {
 	NULL,
 };
 
-/* [pay] wechat is the simulator by default; wechatpay_v3 needs its keys, each checked at its line; the notify_url
+/* [pay] wechat is the simulator by default and refused in production;
+ * wechatpay_v3 needs its keys, each checked at its line; the notify_url
  * must reach this hub's notification path. */
 static void test_pay_keys_defaults_and_checks(void **ctx)
 {
@@ -255,6 +256,12 @@ static void test_pay_keys_defaults_and_checks(void **ctx)
 	assert_string_equal(c.pay_wechat, "sim");
 	assert_string_equal(c.wx_api_url, "https://api.mch.weixin.qq.com");
 	assert_int_equal(c.wx_timeout_ms, 10000);
+	assert_int_equal(load_around("[hub]\nmode = production\n", "", &c, err, sizeof(err)),
+			 CA_ERR_CONFIG);
+	assert_non_null(strstr(err, "a production hub takes real money"));
+	assert_int_equal(load_around("[hub]\nmode = production\n", "[pay]\nwechat = sim\n", &c, err,
+				     sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, ":17: [pay] wechat = sim: a production hub"));
 	assert_int_equal(load_around("", wx_ok, &c, err, sizeof(err)), CA_OK);
 	assert_string_equal(c.pay_wechat, "wechatpay_v3");
 	assert_string_equal(c.wx_mchid, "1900000109");

@@ -383,7 +383,8 @@ int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
 		fprintf(stderr, "hubproc: openssl could not make the test certificates\n");
 		return -1;
 	}
-	hp->wechatpay = o && o->wechatpay;
+	/* A production hub takes 微信支付 only through the real protocol. */
+	hp->wechatpay = o && (o->wechatpay || (o->mode && !strcmp(o->mode, "production")));
 	snprintf(hp->paysim_log, sizeof(hp->paysim_log), "%s/paysim.log", hp->dir);
 	if (hp->wechatpay) {
 		/* The simulator starts first: the hub's config names its port. */
