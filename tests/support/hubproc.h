@@ -64,7 +64,8 @@ struct hubproc_opts {
 				 * started beside the hub (docs/paysim.md): merchant
 				 * and platform keys made with openssl, the hub on a
 				 * port chosen first (its notify_url names it), the
-				 * simulator on the hub's clock file */
+				 * simulator on the hub's clock file; always with
+				 * mode "production", which refuses the built-in one */
 	int paysim_scale;       /* its --time-scale; 0 = 100 */
 };
 
