@@ -85,6 +85,15 @@ static const char cert_script[] =
 	"openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem"
 	" -days 3 -extfile srv.ext\n";
 
+int hubproc_certs(const char *dir)
+{
+	if (sh(dir, cert_script)) {
+		fprintf(stderr, "hubproc: openssl could not make the test certificates\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int write_config(struct hubproc *hp, const struct hubproc_opts *o)
 {
 	static const char *const biz[] = { "new", "renew", "change", "reissue" };
@@ -97,8 +106,9 @@ static int write_config(struct hubproc *hp, const struct hubproc_opts *o)
 	if (!f)
 		return -1;
 	fprintf(f, "[hub]\nmode = %s\nlisten = 127.0.0.1\nport = 0\ndata_dir = %s\n"
-		"cert = %s/srv.pem\nkey = %s/srv.key\n%s[sms]\nprovider = dev\n",
-		mode, hp->data_dir, hp->dir, hp->dir, o && o->hub_ini ? o->hub_ini : "");
+		"cert = %s/srv.pem\nkey = %s/srv.key\n%s[sms]\n%s",
+		mode, hp->data_dir, hp->dir, hp->dir, o && o->hub_ini ? o->hub_ini : "",
+		o && o->sms_ini ? o->sms_ini : "provider = dev\n");
 	if (demo_code)
 		fprintf(f, "demo_code = %s\n", demo_code);
 	fprintf(f, "[prices]\n");
@@ -245,10 +255,8 @@ int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
 	snprintf(hp->log, sizeof(hp->log), "%s/hub.log", hp->dir);
 	hp->virtual_clock = o && o->virtual_clock;
 	hp->nofile = o ? o->nofile : 0;
-	if (sh(hp->dir, cert_script)) {
-		fprintf(stderr, "hubproc: openssl could not make the test certificates\n");
+	if (hubproc_certs(hp->dir))
 		return -1;
-	}
 	if (write_config(hp, o))
 		return -1;
 	if (launch(hp))
