@@ -25,7 +25,7 @@
  *        the next `times` (default 1) sends that pass the signature checks:
  *        answered with `code` and not taken (no message, the answer not
  *        kept under the request id); or with `status` and a body that is not
- *        JSON (a proxy's error page); or, with "accept": true, delivered as
+ *        JSON (a proxy's error page, "pad" bytes longer); or, with "accept": true, delivered as
  *        usual; then held `delay_ms` before the answer, or, with "drop":
  *        true, the connection closed without one. {"clear": true} forgets
  *        the faults queued.
@@ -77,6 +77,7 @@ struct fault {
 	int delay_ms;    /* hold the answer this long */
 	bool accept;     /* deliver as usual first */
 	bool drop;       /* close the connection without an answer */
+	int pad;         /* with status and no code: bytes of filler in the page */
 };
 
 /* An answer kept under its request id. */
@@ -433,7 +434,7 @@ static enum MHD_Result on_send(struct MHD_Connection *c, const struct upload *u)
 	const char *tss = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Sms-Timestamp");
 	const char *nonce = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Sms-Nonce");
 	const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Sms-Signature");
-	char hash[65], want[65], canon[512], *end;
+	char hash[65], want[65], canon[512], idbuf[40], *end;
 	unsigned char mac[32];
 	unsigned int maclen = 0;
 	const char *id = NULL, *phone = NULL;
@@ -486,6 +487,8 @@ static enum MHD_Result on_send(struct MHD_Connection *c, const struct upload *u)
 		return reply_json(c, 400, answer(NULL, "BadRequest", "the body must be {request_id "
 			"(a UUID), phone, sign_name, template_id, template_params} and no more"));
 	}
+	snprintf(idbuf, sizeof(idbuf), "%s", id); /* it outlives req */
+	id = idbuf;
 	pthread_mutex_lock(&S.mu);
 	n = S.n_kept < RING ? S.n_kept : RING;
 	for (i = 0; i < n; i++)
@@ -519,9 +522,18 @@ static enum MHD_Result on_send(struct MHD_Connection *c, const struct upload *u)
 			usleep((useconds_t)f.delay_ms * 1000);
 		if (f.drop)
 			return MHD_NO;
-		if (!f.code[0])
-			return reply_text(c, f.status ? f.status : 502, "<html><body>502 Bad "
-					  "Gateway</body></html>", "text/html");
+		if (!f.code[0]) {
+			char *page = calloc(1, (size_t)f.pad + 64);
+			enum MHD_Result ret;
+
+			if (!page)
+				return MHD_NO;
+			snprintf(page, 64, "<html><body>%d</body></html>", f.status);
+			memset(page + strlen(page), ' ', (size_t)f.pad);
+			ret = reply_text(c, f.status ? f.status : 502, page, "text/html");
+			free(page);
+			return ret;
+		}
 		return reply_json(c, f.status ? f.status : code_status(f.code),
 				  answer(id, f.code, "injected fault"));
 	}
@@ -593,9 +605,11 @@ static enum MHD_Result on_fault(struct MHD_Connection *c, const struct upload *u
 		f.delay_ms = (int)json_integer_value(json_object_get(j, "delay_ms"));
 		f.accept = json_is_true(json_object_get(j, "accept"));
 		f.drop = json_is_true(json_object_get(j, "drop"));
+		f.pad = (int)json_integer_value(json_object_get(j, "pad"));
 		snprintf(f.code, sizeof(f.code), "%s", code ? code : "");
 		if ((f.code[0] && !code_status(f.code)) || f.times < 1 || f.delay_ms < 0 ||
-		    f.delay_ms > 60000 || (f.accept && f.code[0]) || S.n_faults == FAULTS ||
+		    f.delay_ms > 60000 || f.pad < 0 || f.pad > 1000000 ||
+		    (f.accept && f.code[0]) || S.n_faults == FAULTS ||
 		    (!f.accept && !f.code[0] && !f.status && !f.drop && !f.delay_ms)) {
 			pthread_mutex_unlock(&S.mu);
 			json_decref(j);
