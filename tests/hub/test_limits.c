@@ -79,7 +79,8 @@ static int group_teardown(void **state)
 	hubproc_cleanup(&hub);
 	if (prod.dir[0]) /* its test failed half-way: never leave a hub running */
 		hubproc_cleanup(&prod);
-	smsproc_cleanup(&gw);
+	if (smsproc_cleanup(&gw))
+		st = -1;
 	curl_global_cleanup();
 	return st == 0 ? 0 : -1;
 }

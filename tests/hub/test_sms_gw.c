@@ -68,13 +68,16 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
+	int st = hubproc_stop(&hub);
+
 	(void)state;
 	hubproc_cleanup(&hub);
 	if (other.dir[0]) /* a test failed half-way: never leave a hub running */
 		hubproc_cleanup(&other);
-	smsproc_cleanup(&gw);
+	if (smsproc_cleanup(&gw))
+		st = -1;
 	curl_global_cleanup();
-	return 0;
+	return st == 0 ? 0 : -1;
 }
 
 /* What the hub answered a request. */
@@ -188,6 +191,9 @@ static void test_code_delivered_and_logs_in(void **state)
 	assert_int_equal(log_in("13800000001", "000000") == 200 && strcmp(code, "000000"), 0);
 	assert_int_equal(log_in("13800000001", code), 200);
 	assert_true(log_has(hub.log, "gateway: message to 138****0001 accepted"));
+	/* The simulator's record of deliveries holds it too. */
+	snprintf(target, sizeof(target), "%s/messages.jsonl", gw.dir);
+	assert_true(log_has(target, "\"phone\":\"13800000001\""));
 	assert_false(log_has(hub.log, code)); /* the code is never logged */
 }
 
@@ -366,7 +372,7 @@ static void other_hub(const char *sms_ini, const char *phone, struct answer *a, 
 	assert_int_equal(hubproc_start(&other, &o), 0);
 	assert_int_equal(hubproc_device_add(&other, "kiosk-1", sec), 0);
 	ask_code(&other, sec, phone, a);
-	hubproc_stop(&other);
+	assert_int_equal(hubproc_stop(&other), 0);
 	snprintf(log, n, "%s/hub-%s.log", gw.dir, phone);
 	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", other.log, log);
 	assert_int_equal(system(cmd), 0);

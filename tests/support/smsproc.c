@@ -154,18 +154,22 @@ int smsproc_start(struct smsproc *sp, const struct smsproc_opts *o)
 	return 0;
 }
 
-void smsproc_cleanup(struct smsproc *sp)
+int smsproc_cleanup(struct smsproc *sp)
 {
-	int st;
+	int st = 0, ret = 0;
 
 	if (sp->pid > 0) {
 		kill(sp->pid, SIGTERM);
 		waitpid(sp->pid, &st, 0);
 		sp->pid = 0;
+		ret = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		if (ret)
+			fprintf(stderr, "smsproc: ca-smssim ended with %d; see %s\n", ret, sp->log);
 	}
-	if (sp->dir[0])
+	if (sp->dir[0] && !ret)
 		tmpdir_remove(sp->dir);
 	sp->dir[0] = '\0';
+	return ret;
 }
 
 /* libcurl's write callback into a membuf. */

@@ -44,8 +44,9 @@ struct smsproc_opts {
 
 /* Make the directory and files and start the simulator; fill sp->ini. */
 int smsproc_start(struct smsproc *sp, const struct smsproc_opts *o);
-/* SIGTERM and wait; remove the directory. */
-void smsproc_cleanup(struct smsproc *sp);
+/* SIGTERM and wait; remove the directory. Its exit status (0 when none
+ * ran), -1 when it died of a signal. */
+int smsproc_cleanup(struct smsproc *sp);
 
 /* GET target (e.g. "/sim/messages?phone=13800000001") of the simulator;
  * the answer's parsed JSON (json_t *, the caller decrefs) or NULL. */
