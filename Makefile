@@ -117,8 +117,8 @@ TESTS      = $(sort $(basename $(filter-out tests/ui/test_wlshm.c,$(wildcard tes
 TEST_BINS  = $(TESTS:%=$(BUILD)/%)
 LIBTEST    = $(BUILD)/libcatest.a
 WLSHM_TEST = $(BUILD)/tests/ui/test_wlshm
-HELPERS    = $(BUILD)/faultproxy $(BUILD)/dispenser-sim $(BUILD)/ca-paysim $(BUILD)/xobserve \
-             $(WLSHM_TEST)
+HELPERS    = $(BUILD)/faultproxy $(BUILD)/dispenser-sim $(BUILD)/ca-paysim $(BUILD)/ca-smssim \
+             $(BUILD)/xobserve $(WLSHM_TEST)
 TEST_OBJS_ui/test_render = $(BUILD)/tools/ui_pages.o
 TEST_PKGS_ui/test_render = SDL2_image
 $(TEST_BINS) $(WLSHM_TEST): $(BUILD)/tests/%: $(BUILD)/tests/%.o $$(TEST_OBJS_$$*) $(LIBTEST) \
@@ -126,6 +126,10 @@ $(TEST_BINS) $(WLSHM_TEST): $(BUILD)/tests/%: $(BUILD)/tests/%.o $$(TEST_OBJS_$$
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,$(firstword $(subst /, ,$*)),cmocka $(TEST_PKGS_$*)) -lm
 $(BUILD)/faultproxy: $(BUILD)/tools/faultproxy.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,openssl)
+# The SMS gateway the hub's tests send through (tools/smssim.c); they start it.
+$(BUILD)/ca-smssim: $(BUILD)/tools/smssim.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,libmicrohttpd jansson libcrypto)
+$(BUILD)/tests/hub/test_sms_gw $(BUILD)/tests/hub/test_limits: | $(BUILD)/ca-smssim
 $(BUILD)/dispenser-sim: $(BUILD)/tools/dispenser_sim.o $(call lib,kiosk)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 # The WeChat Pay v3 provider simulator (docs/paysim.md): tools/paysim over the hub's libraries.

@@ -19,6 +19,8 @@ static const char *const err_text[CA_ERR__N] = {
 	[CA_ERR_CORRUPT] = "database corrupt",
 	[CA_ERR_SCHEMA] = "database schema too new",
 	[CA_ERR_CONFIG] = "configuration error",
+	[CA_ERR_LIMITED] = "rate limited",
+	[CA_ERR_UNAVAILABLE] = "service unavailable",
 };
 
 const char *ca_strerror(ca_err err)

@@ -24,7 +24,10 @@ typedef enum ca_err {
 	CA_ERR_DB,         /* database error other than the ones below */
 	CA_ERR_CORRUPT,    /* database file is corrupt or not a database */
 	CA_ERR_SCHEMA,     /* database schema is newer than this program */
-	CA_ERR_CONFIG,     /* configuration file has errors */
+	CA_ERR_CONFIG,     /* configuration file has errors (or a service refuses what
+			    * it configures: a key, a template) */
+	CA_ERR_LIMITED,    /* over a rate limit; try again later */
+	CA_ERR_UNAVAILABLE, /* a service the program needs is down or gave no answer */
 	CA_ERR__N
 } ca_err;
 

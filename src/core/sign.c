@@ -76,13 +76,27 @@ static int part_ok(const char *s, size_t max)
 	return n > 0 && n <= max && !strpbrk(s, "\r\n");
 }
 
+ca_err sign_hmac_hex(const void *key, size_t key_len, const void *msg, size_t msg_len,
+		     char out[SIGN_HEX_LEN + 1])
+{
+	unsigned char mac[32];
+	unsigned int maclen = 0;
+
+	out[0] = '\0';
+	if (!key || key_len == 0 || key_len > SIGN_SECRET_MAX || (!msg && msg_len > 0))
+		return CA_ERR_ARG;
+	if (!HMAC(EVP_sha256(), key, (int)key_len, msg ? msg : "", msg_len, mac, &maclen) ||
+	    maclen != sizeof(mac))
+		return CA_ERR_ARG;
+	to_hex(mac, sizeof(mac), out);
+	return CA_OK;
+}
+
 ca_err sign_request(const char *secret, const char *method, const char *path,
 		    int64_t timestamp, const char *nonce, const void *body,
 		    size_t body_len, char out[SIGN_HEX_LEN + 1])
 {
 	char msg[SIGN_PATH_MAX + 256], body_hex[SIGN_HEX_LEN + 1];
-	unsigned char mac[32];
-	unsigned int maclen = 0;
 	int n;
 
 	out[0] = '\0';
@@ -95,11 +109,7 @@ ca_err sign_request(const char *secret, const char *method, const char *path,
 		     path, (long long)timestamp, nonce, body_hex);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		return CA_ERR_ARG;
-	if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg,
-		  (size_t)n, mac, &maclen) || maclen != sizeof(mac))
-		return CA_ERR_ARG;
-	to_hex(mac, sizeof(mac), out);
-	return CA_OK;
+	return sign_hmac_hex(secret, strlen(secret), msg, (size_t)n, out);
 }
 
 int sign_equal(const char *a, const char *b)

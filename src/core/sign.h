@@ -43,6 +43,12 @@
 /* hex(SHA-256(data)) into out. */
 void sign_sha256_hex(const void *data, size_t len, char out[SIGN_HEX_LEN + 1]);
 
+/* hex(HMAC-SHA256(key, msg)) into out: the one keyed hash of the project
+ * (sign_request's, and the SMS gateway's request signature, src/hub/sms_gw.c).
+ * CA_ERR_ARG when key is empty or over SIGN_SECRET_MAX bytes. */
+ca_err sign_hmac_hex(const void *key, size_t key_len, const void *msg, size_t msg_len,
+		     char out[SIGN_HEX_LEN + 1]);
+
 /* A fresh nonce (16 bytes from getrandom) as hex. CA_ERR_IO on failure. */
 ca_err sign_nonce(char out[SIGN_NONCE_LEN + 1]);
 

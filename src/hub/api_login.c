@@ -9,7 +9,12 @@
  * hourly budget of sends and one of login tries ([limits], 429
  * device_limited + Retry-After). Every limit is checked and counted in the
  * same store transaction as the action it allows: parallel requests cannot
- * both take the last place.
+ * both take the last place. The send is counted before the provider is
+ * asked; the new code becomes the phone's code only once the provider took
+ * the message (or may have: no answer), so a code the gateway refused
+ * never replaces one the person already has. The provider's refusals are
+ * answered as send_failed() says (400 phone_refused, 429 rate_limited,
+ * 503 sms_unavailable).
  * A login makes a 30-minute session and binds the account to the device
  * (or renews the binding: its life counts from the last login there).
  * POST /v1/logout ends a session of the signing device at once.
@@ -102,13 +107,13 @@ static const char *get_phone(json_t *body, struct http_resp *rs)
 }
 
 /*
- * Check the phone's and the device's limits and store the new code, in one
+ * Check the phone's and the device's limits and count the send, in one
  * transaction; false (rs set) when refused or on a store error. The time
  * is read once the transaction holds the store, so that every send counted
  * before it is older (Retry-After never exceeds the window).
  */
 static bool take_send(struct http_req *rq, struct http_resp *rs, const char *phone,
-		      const char *m, const char *code)
+		      const char *m)
 {
 	struct hub *hub = rq->hub;
 	int64_t free_at, now;
@@ -133,7 +138,7 @@ static bool take_send(struct http_req *rq, struct http_resp *rs, const char *pho
 	}
 	if (!device_budget(rq, rs, HUBDB_EV_SMS, now))
 		goto rollback;
-	if (hubdb_sms_code_put(hub->db, phone, code, now, now + SMS_CODE_LIFE_S)) {
+	if (hubdb_sms_send_add(hub->db, phone, now)) {
 		http_error(rs, 500, "internal", "store error");
 		goto rollback;
 	}
@@ -147,6 +152,58 @@ rollback:
 	return false;
 }
 
+/* Make code the phone's current code, living SMS_CODE_LIFE_S from now;
+ * false (rs set to 500) on a store error. */
+static bool put_code(struct http_req *rq, struct http_resp *rs, const char *phone,
+		     const char *code)
+{
+	struct hub *hub = rq->hub;
+	int64_t now;
+
+	if (hubdb_begin(hub->db)) {
+		http_error(rs, 500, "internal", "store error");
+		return false;
+	}
+	now = vclock_now_s();
+	if (hubdb_sms_code_put(hub->db, phone, code, now, now + SMS_CODE_LIFE_S)) {
+		hubdb_rollback(hub->db);
+		http_error(rs, 500, "internal", "store error");
+		return false;
+	}
+	if (hubdb_commit(hub->db)) {
+		http_error(rs, 500, "internal", "store error");
+		return false;
+	}
+	return true;
+}
+
+/* The answer to the kiosk when the provider did not take the message (e,
+ * as sms.h says; the provider has logged why). */
+static void send_failed(struct http_resp *rs, ca_err e, const struct sms_outcome *o)
+{
+	switch (e) {
+	case CA_ERR_INVALID:
+		http_error(rs, 400, "phone_refused", "the SMS gateway cannot deliver to this "
+			   "number");
+		break;
+	case CA_ERR_LIMITED:
+		http_error(rs, 429, "rate_limited", "the SMS gateway sends no more codes to "
+			   "this phone for now");
+		rs->retry_after = o->retry_after_s > 0 ? o->retry_after_s : 60;
+		break;
+	case CA_ERR_CONFIG:
+		http_error(rs, 503, "sms_unavailable", "the SMS gateway refuses the hub's "
+			   "account settings; staff must act (see the hub's log)");
+		rs->retry_after = 300;
+		break;
+	default:
+		http_error(rs, 503, "sms_unavailable", "the SMS gateway failed; try again%s",
+			   o->maybe_sent ? " (the code sent may still arrive)" : "");
+		rs->retry_after = 30;
+		break;
+	}
+}
+
 static void login_sms(struct http_req *rq, struct http_resp *rs)
 {
 	struct hub *hub = rq->hub;
@@ -154,7 +211,9 @@ static void login_sms(struct http_req *rq, struct http_resp *rs)
 	const char *phone;
 	char code[SMS_CODE_LEN + 1], m[MASK_BUF];
 	bool demo = hub->cfg.mode == HUB_MODE_DEMO && hub->cfg.demo_code[0];
+	struct sms_outcome so;
 	json_t *reply;
+	ca_err e;
 
 	if (!body)
 		return;
@@ -168,14 +227,18 @@ static void login_sms(struct http_req *rq, struct http_resp *rs)
 		http_error(rs, 500, "internal", "no randomness");
 		goto out;
 	}
-	if (!take_send(rq, rs, phone, m, code))
+	if (!take_send(rq, rs, phone, m))
 		goto out;
 	/* The send counts even when the gateway fails: a failing gateway must
 	 * not become a way round the limits. */
-	if (hub->sms->send(hub->sms, phone, code)) {
-		log_error(TAG, "SMS provider %s failed for %s", hub->sms->name, m);
-		http_error(rs, 503, "unavailable", "the SMS gateway failed; try again");
-		rs->retry_after = 30;
+	e = hub->sms->send(hub->sms, phone, code, &so);
+	if ((!e || so.maybe_sent) && !put_code(rq, rs, phone, code))
+		goto out;
+	if (e) {
+		log_warn(TAG, "no code for %s by device %s: SMS provider %s: %s%s", m, rq->device,
+			 hub->sms->name, ca_strerror(e), so.maybe_sent ?
+			 " (it may still arrive; the code is kept)" : "");
+		send_failed(rs, e, &so);
 		goto out;
 	}
 	log_info(TAG, "code sent to %s by device %s", m, rq->device);

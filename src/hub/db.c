@@ -1055,8 +1055,7 @@ ca_err hubdb_sms_sends(struct hubdb *h, const char *phone, int64_t since_s, int 
 			    phone, "", since_s, limit, count, free_at_s);
 }
 
-ca_err hubdb_sms_code_put(struct hubdb *h, const char *phone, const char *code,
-			  int64_t now_s, int64_t expires_s)
+ca_err hubdb_sms_send_add(struct hubdb *h, const char *phone, int64_t now_s)
 {
 	ca_err e;
 
@@ -1067,12 +1066,17 @@ ca_err hubdb_sms_code_put(struct hubdb *h, const char *phone, const char *code,
 		e = db_run_sql(h, "log send",
 			    "INSERT INTO sms_sends(phone, at_s) VALUES (?1, ?2)", "ti",
 			    phone, now_s);
-	if (!e)
-		e = db_run_sql(h, "store code",
-			    "INSERT OR REPLACE INTO sms_codes(phone, code, sent_s, expires_s,"
-			    " tries, used) VALUES (?1, ?2, ?3, ?4, 0, 0)", "ttii", phone, code,
-			    now_s, expires_s);
 	return e;
+}
+
+ca_err hubdb_sms_code_put(struct hubdb *h, const char *phone, const char *code,
+			  int64_t now_s, int64_t expires_s)
+{
+	IN_TX(h);
+	return db_run_sql(h, "store code",
+			  "INSERT OR REPLACE INTO sms_codes(phone, code, sent_s, expires_s,"
+			  " tries, used) VALUES (?1, ?2, ?3, ?4, 0, 0)", "ttii", phone, code,
+			  now_s, expires_s);
 }
 
 /* The kind column of device_events for ev. */

@@ -180,8 +180,10 @@ ca_err hubdb_nonce_use(struct hubdb *db, const char *device, const char *nonce, 
  * the send whose leaving the window makes room for one more (else 0). */
 ca_err hubdb_sms_sends(struct hubdb *db, const char *phone, int64_t since_s, int limit,
 		       int *count, int64_t *free_at_s);
-/* Record a send and make code the phone's current code, tries 0 (in a
- * transaction); forgets sends older than a day. */
+/* Record a send to phone at now_s (in a transaction, with the count that
+ * allowed it); forgets sends older than a day. */
+ca_err hubdb_sms_send_add(struct hubdb *db, const char *phone, int64_t now_s);
+/* Make code the phone's current code, tries 0 (in a transaction). */
 ca_err hubdb_sms_code_put(struct hubdb *db, const char *phone, const char *code,
 			  int64_t now_s, int64_t expires_s);
 /* The phone's current code; CA_ERR_NOT_FOUND when none was sent. */

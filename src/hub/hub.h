@@ -18,7 +18,7 @@ struct http;
 struct hub {
 	struct hubcfg cfg;                /* the loaded configuration */
 	struct hubdb *db;                 /* the store, owned by main */
-	const struct sms_provider *sms;   /* where login codes go */
+	struct sms_provider *sms;         /* where login codes go, owned by main */
 	char admin_token[65];             /* bearer token of /v1/admin/, 64 hex */
 	bool virtual_clock;               /* --virtual-clock given */
 	struct hubpay *pay;               /* payments (pay.h), owned by main */

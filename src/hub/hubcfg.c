@@ -39,11 +39,13 @@ struct hc_ctx {
 	bool bad[64];      /* key (index) was set to a bad value */
 	int price_seen[CA_BIZ__N][CA_CERT__N]; /* line of each price */
 	int code_line;     /* where demo_code was set */
+	int provider_line; /* where [sms] provider was set */
 	char unknown_sect[64]; /* last unknown section reported */
 };
 
 enum hc_kind { HC_MODE, HC_ADDR, HC_INT, HC_PATH, HC_PATH0, HC_PROVIDER, HC_CODE, HC_LEVEL,
-	       HC_BOOL, HC_SELLER, HC_USCC, HC_PAYPROV, HC_URL, HC_ID };
+	       HC_BOOL, HC_SELLER, HC_USCC, HC_PAYPROV, HC_URL, HC_ID, HC_SMS_URL, HC_SMS_ID,
+	       HC_SIGN };
 
 /* One key of the fixed sections. */
 struct hc_key {
@@ -72,6 +74,13 @@ static const struct hc_key hc_keys[] = {
 	HC_S("sms", "provider", HC_PROVIDER, sms_provider),
 	HC_S("sms", "demo_code", HC_CODE, demo_code),
 	HC_N("sms", "max_sends_per_hour", sms_max_sends, 1, 1000),
+	HC_S("sms", "url", HC_SMS_URL, sms_url),
+	HC_S("sms", "access_key_id", HC_SMS_ID, sms_key_id),
+	HC_S("sms", "secret_file", HC_PATH, sms_secret_file),
+	HC_S("sms", "sign_name", HC_SIGN, sms_sign_name),
+	HC_S("sms", "template_id", HC_SMS_ID, sms_template_id),
+	HC_S("sms", "ca_file", HC_PATH0, sms_ca_file),
+	HC_N("sms", "timeout_ms", sms_timeout_ms, 100, 10000),
 	HC_N("limits", "device_sms_per_hour", device_sms_max, 1, 100000),
 	HC_N("limits", "device_logins_per_hour", device_login_max, 1, 100000),
 	HC_N("sessions", "binding_days", binding_days, 1, 3650),
@@ -164,10 +173,11 @@ static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 				k->name);
 		break;
 	case HC_PROVIDER:
-		if (strcmp(v, "dev") != 0)
+		if (strcmp(v, "dev") != 0 && strcmp(v, "gateway") != 0)
 			return iniload_bad(&x->ini,
 				"[sms] provider: '%s' is not a provider this hub has "
-				"(dev)", iniload_quote(v, q, sizeof(q)));
+				"(dev, gateway)", iniload_quote(v, q, sizeof(q)));
+		x->provider_line = x->ini.lineno;
 		break;
 	case HC_PAYPROV:
 		if (strcmp(v, "sim") && strcmp(v, "wechatpay_v3"))
@@ -197,6 +207,33 @@ static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 				iniload_quote(v, q, sizeof(q)), !strcmp(k->name, "mchid")
 				? "digits" : "letters, digits and '_'");
 		break;
+	case HC_SMS_URL:
+		/* TLS only: the request carries a code and the key's signature. */
+		if (strncmp(v, "https://", 8) != 0 || !v[8] || v[8] == '/' ||
+		    iniload_has_ctl(v, true))
+			return iniload_bad(&x->ini,
+				"[sms] url: '%s' is not an https:// address (e.g. "
+				"https://sms.example.cn/v1/sms/send)",
+				iniload_quote(v, q, sizeof(q)));
+		break;
+	case HC_SMS_ID:
+		if (!*v || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				  "0123456789_-.") != strlen(v))
+			return iniload_bad(&x->ini,
+				"[sms] %s: '%s' must be letters, digits, '_', '-' or '.'",
+				k->name, iniload_quote(v, q, sizeof(q)));
+		break;
+	case HC_SIGN: {
+		size_t chars;
+
+		if (!utf8_count(v, &chars) || iniload_has_ctl(v, false) || chars < 2 ||
+		    chars > HUBCFG_SMS_SIGN_MAX)
+			return iniload_bad(&x->ini,
+				"[sms] sign_name: 2..%d characters of UTF-8 text (the "
+				"signature registered with the gateway, e.g. 数字证书服务)",
+				HUBCFG_SMS_SIGN_MAX);
+		break;
+	}
 	case HC_CODE:
 		if (strlen(v) != 6 || strspn(v, "0123456789") != 6)
 			return iniload_bad(&x->ini, "[sms] demo_code: '%s' must be 6 digits",
@@ -375,6 +412,32 @@ static void hc_finish_pay(struct hc_ctx *x)
 			    "notifications)", WXPAY_NOTIFY_PATH);
 }
 
+/* [sms]: a production hub delivers its codes (never the dev provider), and
+ * the gateway has every key it needs. Told at the provider's line (0 when
+ * it was left at its default). */
+static void hc_finish_sms(struct hc_ctx *x)
+{
+	static const char *const need[] = { "url", "access_key_id", "secret_file",
+					    "sign_name", "template_id" };
+	struct hubcfg *c = x->c;
+	size_t i;
+
+	if (hc_was_bad(x, "sms", "provider"))
+		return;
+	if (!strcmp(c->sms_provider, "dev")) {
+		if (c->mode == HUB_MODE_PRODUCTION && !hc_was_bad(x, "hub", "mode"))
+			iniload_err(&x->ini, x->provider_line, "[sms] provider%s is dev, which "
+				    "delivers no SMS: not allowed with [hub] mode = production "
+				    "(set provider = gateway and its keys, docs/hub.md)",
+				    x->provider_line ? "" : " (by default)");
+		return;
+	}
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (!x->seen[hc_find("sms", need[i])])
+			iniload_err(&x->ini, x->provider_line, "[sms] provider = gateway needs "
+				    "%s", need[i]);
+}
+
 /* Checks that span keys; a key reported as bad is not blamed again. */
 static void hc_finish(struct hc_ctx *x)
 {
@@ -391,6 +454,7 @@ static void hc_finish(struct hc_ctx *x)
 	if (c->demo_code[0] && c->mode != HUB_MODE_DEMO && !hc_was_bad(x, "hub", "mode"))
 		iniload_err(&x->ini, x->code_line, "[sms] demo_code is only allowed with [hub] "
 			    "mode = demo (mode is %s)", hubcfg_mode_name(c->mode));
+	hc_finish_sms(x);
 	if ((!c->cert[0]) != (!c->key[0]) && !hc_was_bad(x, "hub", "cert") &&
 	    !hc_was_bad(x, "hub", "key"))
 		iniload_err(&x->ini, 0, "[hub] cert and key go together: give both or neither");
@@ -422,6 +486,7 @@ void hubcfg_defaults(struct hubcfg *c)
 	c->device_login_max = HUBCFG_DEVICE_LOGINS_PER_HOUR;
 	c->binding_days = 30;
 	snprintf(c->sms_provider, sizeof(c->sms_provider), "dev");
+	c->sms_timeout_ms = HUBCFG_SMS_TIMEOUT_MS;
 	c->invoice_ttl_s = 7 * 24 * 3600;
 	c->invoice_max_attempts = 5;
 	c->invoice_on_payment = false;

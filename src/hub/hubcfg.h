@@ -4,8 +4,11 @@
  *   [hub]    mode (dev|demo|production), listen, port, data_dir, cert, key,
  *            max_connections, per_address_connections, connection_timeout_s,
  *            request_timeout_s, threads
- *   [sms]    provider (dev), demo_code (only with mode = demo),
- *            max_sends_per_hour (per phone)
+ *   [sms]    provider (dev|gateway; production refuses dev), demo_code (only
+ *            with mode = demo), max_sends_per_hour (per phone); for the
+ *            gateway (docs/hub.md, SMS gateway): url, access_key_id,
+ *            secret_file, sign_name, template_id (all required), ca_file,
+ *            timeout_ms
  *   [limits] device_sms_per_hour, device_logins_per_hour (each kiosk's
  *            hourly budget of code sends and of login tries)
  *   [sessions] binding_days (an account's binding to a kiosk ends this long
@@ -56,6 +59,11 @@
  * or twice; a kiosk far beyond that is being abused. */
 #define HUBCFG_DEVICE_SMS_PER_HOUR 40
 #define HUBCFG_DEVICE_LOGINS_PER_HOUR 60
+/* The SMS gateway's names: sign name in characters, key and template ids
+ * in bytes; the default wait for one answer. */
+#define HUBCFG_SMS_SIGN_MAX 16
+#define HUBCFG_SMS_ID_MAX 63
+#define HUBCFG_SMS_TIMEOUT_MS 3000
 /* The default font of the invoice PDF (Debian's fonts-noto-cjk). */
 #define HUBCFG_INVOICE_FONT "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 
@@ -81,6 +89,14 @@ struct hubcfg {
 	char sms_provider[16];                  /* [sms] provider */
 	char demo_code[7];                      /* [sms] demo_code, "" = none */
 	int sms_max_sends;                      /* [sms] max_sends_per_hour, per phone */
+	char sms_url[HUBCFG_PATH_MAX + 1];      /* [sms] url: the gateway's send address
+						   (https://) */
+	char sms_key_id[HUBCFG_SMS_ID_MAX + 1]; /* [sms] access_key_id */
+	char sms_secret_file[HUBCFG_PATH_MAX + 1]; /* [sms] secret_file: the key's secret */
+	char sms_sign_name[4 * HUBCFG_SMS_SIGN_MAX + 1]; /* [sms] sign_name (UTF-8) */
+	char sms_template_id[HUBCFG_SMS_ID_MAX + 1]; /* [sms] template_id */
+	char sms_ca_file[HUBCFG_PATH_MAX + 1];  /* [sms] ca_file: "" = the system's CAs */
+	int sms_timeout_ms;                     /* [sms] timeout_ms: one answer's wait */
 	int device_sms_max;                     /* [limits] device_sms_per_hour */
 	int device_login_max;                   /* [limits] device_logins_per_hour */
 	int binding_days;                       /* [sessions] binding_days: life of a binding

@@ -386,9 +386,8 @@ int main(int argc, char **argv)
 			"only with --insecure-http on loopback)\n", cfg_path);
 		return EXIT_USAGE;
 	}
-	hub.sms = sms_provider_find(hub.cfg.sms_provider);
-	if (!hub.sms) {
-		fprintf(stderr, "ca-hub: no SMS provider '%s'\n", hub.cfg.sms_provider);
+	if (sms_open(&hub.cfg, &hub.sms, err, sizeof(err))) {
+		fprintf(stderr, "ca-hub: %s: %s\n", cfg_path, err);
 		return EXIT_USAGE;
 	}
 	if (!insecure) {
@@ -506,7 +505,8 @@ out:
 	http_free(http);
 	hubpay_free(hub.pay); /* its threads use the store: before it closes */
 	hubdb_close(hub.db);
-	invoice_pdf_shutdown(); /* no handler runs any more */
+	sms_free(hub.sms); /* no handler runs any more */
+	invoice_pdf_shutdown();
 	if (ret == EXIT_OK && !check)
 		log_info("hub", "stopped");
 	free(cert);

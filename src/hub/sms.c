@@ -1,38 +1,58 @@
-/* sms.c - login codes and the built-in development SMS provider. */
+/* sms.c - login codes, the choice of SMS provider and the development one. */
 #include "sms.h"
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
 #include "core/mask.h"
 #include "core/uuid.h"
+#include "hubcfg.h"
 
 /* The development provider: delivers nothing, the hub keeps the code. */
-static ca_err dev_send(const struct sms_provider *p, const char *phone, const char *code)
+static ca_err dev_send(struct sms_provider *p, const char *phone, const char *code,
+		       struct sms_outcome *out)
 {
 	char m[MASK_BUF];
 
 	(void)p;
 	(void)code;
+	memset(out, 0, sizeof(*out));
 	log_info("sms", "code for %s recorded (dev provider: not delivered)",
 		 mask_phone(phone, m, sizeof(m)));
 	return CA_OK;
 }
 
-static const struct sms_provider providers[] = {
-	{ "dev", true, dev_send },
-};
-
-const struct sms_provider *sms_provider_find(const char *name)
+ca_err sms_open(const struct hubcfg *c, struct sms_provider **out, char *err, size_t n)
 {
-	size_t i;
+	struct sms_provider *p;
 
-	for (i = 0; i < sizeof(providers) / sizeof(providers[0]); i++)
-		if (!strcmp(providers[i].name, name))
-			return &providers[i];
-	return NULL;
+	*out = NULL;
+	if (!strcmp(c->sms_provider, "gateway"))
+		return sms_gw_open(c, out, err, n);
+	if (strcmp(c->sms_provider, "dev") != 0)
+		return ca_fail(CA_ERR_CONFIG, err, n, "[sms] provider: no provider '%s'",
+			       c->sms_provider);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return ca_fail(CA_ERR_NOMEM, err, n, "out of memory");
+	p->name = "dev";
+	p->records = true;
+	p->send = dev_send;
+	*out = p;
+	return CA_OK;
+}
+
+void sms_free(struct sms_provider *p)
+{
+	if (!p)
+		return;
+	if (p->destroy)
+		p->destroy(p);
+	else
+		free(p);
 }
 
 ca_err sms_new_code(char out[SMS_CODE_LEN + 1])

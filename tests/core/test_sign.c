@@ -1,7 +1,8 @@
 /*
  * test_sign.c - request signatures: the worked example of docs/api.md, and
  * that every signed part (method, path, timestamp, nonce, body, secret)
- * changes the signature; bad parts are refused; the device-id rule.
+ * changes the signature; bad parts are refused; the device-id rule; the
+ * plain HMAC against RFC 4231's vectors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -114,6 +115,26 @@ static void test_device_id_rule(void **ctx)
 	assert_false(sign_device_id_ok(NULL));
 }
 
+/* RFC 4231, test cases 1 and 2 (HMAC-SHA-256), and the keys refused. */
+static void test_hmac_matches_rfc4231(void **ctx)
+{
+	unsigned char key1[20];
+	char out[SIGN_HEX_LEN + 1];
+
+	(void)ctx;
+	memset(key1, 0x0b, sizeof(key1));
+	assert_int_equal(sign_hmac_hex(key1, sizeof(key1), "Hi There", 8, out), CA_OK);
+	assert_string_equal(out,
+		"b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+	assert_int_equal(sign_hmac_hex("Jefe", 4, "what do ya want for nothing?", 28, out),
+			 CA_OK);
+	assert_string_equal(out,
+		"5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	assert_int_equal(sign_hmac_hex("", 0, "x", 1, out), CA_ERR_ARG);
+	assert_string_equal(out, "");
+	assert_int_equal(sign_hmac_hex("k", 1, NULL, 1, out), CA_ERR_ARG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -122,6 +143,7 @@ int main(void)
 		cmocka_unit_test(test_bad_parts_are_refused),
 		cmocka_unit_test(test_nonces_secrets_and_compare),
 		cmocka_unit_test(test_device_id_rule),
+		cmocka_unit_test(test_hmac_matches_rfc4231),
 	};
 
 	return cmocka_run_group_tests_name("core/sign", tests, NULL, NULL);

@@ -73,7 +73,13 @@ static void check_loaded(const struct hubcfg *c)
 	    !c->cert[0] != !c->key[0] ||
 	    !plain(c->invoice_font, sizeof(c->invoice_font)) || !c->invoice_font[0])
 		abort();
-	if (strcmp(c->sms_provider, "dev") != 0)
+	if (strcmp(c->sms_provider, "dev") != 0 && strcmp(c->sms_provider, "gateway") != 0)
+		abort();
+	if (!strcmp(c->sms_provider, "dev") && c->mode == HUB_MODE_PRODUCTION)
+		abort();
+	if (!strcmp(c->sms_provider, "gateway") && (strncmp(c->sms_url, "https://", 8) != 0 ||
+	    !c->sms_key_id[0] || !c->sms_secret_file[0] || !c->sms_template_id[0] ||
+	    !c->sms_sign_name[0] || c->sms_timeout_ms < 100 || c->sms_timeout_ms > 10000))
 		abort();
 	if (c->demo_code[0] && (c->mode != HUB_MODE_DEMO || strlen(c->demo_code) != 6 ||
 				strspn(c->demo_code, "0123456789") != 6))

@@ -807,6 +807,8 @@ static void cleanup(void)
 	hub.pay = NULL;
 	hubdb_close(hub.db);
 	hub.db = NULL;
+	sms_free(hub.sms);
+	hub.sms = NULL;
 	remove_dir();
 }
 
@@ -833,10 +835,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		for (t = 0; t < CA_CERT__N; t++)
 			hub.cfg.price_fen[b][t] = 30000;
 	hub.virtual_clock = true;
-	hub.sms = sms_provider_find(hub.cfg.sms_provider);
 	vclock_enable(true);
-	if (!hub.sms || auth_token_init(data_dir, hub.admin_token, err, sizeof(err)))
-		die("admin token: %s", err);
+	if (sms_open(&hub.cfg, &hub.sms, err, sizeof(err)) ||
+	    auth_token_init(data_dir, hub.admin_token, err, sizeof(err)))
+		die("set-up: %s", err);
 	if (strcmp(hub.admin_token, FZ_ADMIN) != 0)
 		die("the admin token is not the one written");
 	snprintf(path, sizeof(path), "%s/hub.db", data_dir);

@@ -6,7 +6,9 @@
  * tokens, 5 attempts, no issue on payment) and are checked (range, true or
  * false, a real USCC, a seller name of 1..60 characters); the [limits]
  * keys (each kiosk's hourly budgets) have their defaults and are checked;
- * [sessions] binding_days is 30 by default, 1..3650.
+ * [sessions] binding_days is 30 by default, 1..3650; [sms]: production
+ * refuses the dev provider (set or by default), the gateway needs its five
+ * keys and each gateway key is checked at its line.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,6 +42,10 @@ static const char wx_ok[] =
 	"public_key_id = PUB_KEY_ID_0119000001092026120400000000000001\n"
 	"public_key = /etc/ca-hub/wechatpay/pub_key.pem\n"
 	"notify_url = https://hub.example.cn/v1/pay/notify/wechatpay\n";
+/* A gateway's [sms] section, complete. */
+#define SMS_GW "[sms]\nprovider = gateway\nurl = https://sms.example.cn/v1/sms/send\n" \
+	"access_key_id = LTAI-hub_01\nsecret_file = /etc/ca-hub/sms.secret\n" \
+	"sign_name = 数字证书服务\ntemplate_id = SMS_100001\n"
 
 /* Write text to a fresh temp file; path into buf. */
 static void write_cfg(char *buf, size_t n, const char *text)
@@ -113,7 +119,8 @@ static void test_price_is_integer_fen_per_key(void **ctx)
 	struct ca_app a;
 
 	(void)ctx;
-	assert_int_equal(load_around("[hub]\nmode = production\n", wx_ok, &c, err, sizeof(err)),
+	assert_int_equal(load_around("[hub]\nmode = production\n" SMS_GW, wx_ok, &c, err,
+				     sizeof(err)),
 			 CA_OK);
 	fixture_app(&a);
 	a.business = CA_BIZ_RENEW;
@@ -309,7 +316,8 @@ static void test_limits_keys_defaults_and_checks(void **ctx)
 	struct hubcfg c;
 
 	(void)ctx;
-	assert_int_equal(load_around("[hub]\nmode = production\n", wx_ok, &c, err, sizeof(err)),
+	assert_int_equal(load_around("[hub]\nmode = production\n" SMS_GW, wx_ok, &c, err,
+				     sizeof(err)),
 			 CA_OK);
 	assert_int_equal(c.device_sms_max, HUBCFG_DEVICE_SMS_PER_HOUR);
 	assert_int_equal(c.device_login_max, HUBCFG_DEVICE_LOGINS_PER_HOUR);
@@ -427,6 +435,88 @@ static void test_each_bad_line_reported_once(void **ctx)
 	}
 }
 
+static void test_production_refuses_the_dev_sms_provider(void **ctx)
+{
+	char err[4096];
+	struct hubcfg c;
+
+	(void)ctx;
+	/* Set on line 17 (the prices take 1-13), or left at its default. */
+	assert_int_equal(load_around("", "[hub]\nmode = production\n[sms]\nprovider = dev\n", &c,
+				     err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, ":17: [sms] provider is dev, which delivers no SMS: not "
+			       "allowed with [hub] mode = production"));
+	assert_int_equal(load_around("[hub]\nmode = production\n", "", &c, err, sizeof(err)),
+			 CA_ERR_CONFIG);
+	assert_non_null(strstr(err, "[sms] provider (by default) is dev"));
+	/* A bad mode is not blamed again; dev and demo keep the dev provider. */
+	assert_one_err("[hub]\nmode = prod\n", 15, "[hub] mode: 'prod'");
+	assert_int_equal(load_around("[hub]\nmode = dev\n", "", &c, err, sizeof(err)), CA_OK);
+	assert_string_equal(c.sms_provider, "dev");
+	assert_int_equal(load_around("[hub]\nmode = demo\n", "", &c, err, sizeof(err)), CA_OK);
+	/* Production with the gateway. */
+	assert_int_equal(load_around("[hub]\nmode = production\n", SMS_GW, &c, err, sizeof(err)),
+			 CA_OK);
+	assert_string_equal(c.sms_provider, "gateway");
+}
+
+/* What the bad gateway keys below are told, line by line. */
+static const char *const gateway_errors[] = {
+	":16: [sms] url: 'http://sms.example.cn/send' is not an https:// address",
+	":17: [sms] access_key_id: 'key id' must be letters",
+	":18: [sms] secret_file: must not be empty",
+	":19: [sms] sign_name: 2..16 characters",
+	":20: [sms] template_id: 'SMS/1' must be letters",
+	":21: [sms] timeout_ms: 99 is out of range 100..10000",
+	":22: [sms] ca_file: control character",
+	NULL,
+};
+
+static void test_gateway_keys_defaults_and_checks(void **ctx)
+{
+	char err[4096];
+	struct hubcfg c;
+
+	(void)ctx;
+	assert_int_equal(load_around("", SMS_GW, &c, err, sizeof(err)), CA_OK);
+	assert_string_equal(c.sms_url, "https://sms.example.cn/v1/sms/send");
+	assert_string_equal(c.sms_key_id, "LTAI-hub_01");
+	assert_string_equal(c.sms_secret_file, "/etc/ca-hub/sms.secret");
+	assert_string_equal(c.sms_sign_name, "数字证书服务");
+	assert_string_equal(c.sms_template_id, "SMS_100001");
+	assert_string_equal(c.sms_ca_file, "");
+	assert_int_equal(c.sms_timeout_ms, HUBCFG_SMS_TIMEOUT_MS);
+	assert_int_equal(load_around("", SMS_GW "timeout_ms = 10000\nca_file = /etc/ssl/gw.pem\n",
+				     &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(c.sms_timeout_ms, 10000);
+	assert_string_equal(c.sms_ca_file, "/etc/ssl/gw.pem");
+	assert_int_equal(load_around("", SMS_GW "timeout_ms = 100\n", &c, err, sizeof(err)),
+			 CA_OK);
+
+	/* Each key missing is named at the provider's line (15). */
+	assert_int_equal(load_around("", "[sms]\nprovider = gateway\nsign_name = 数字证书服务\n",
+				     &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, ":15: [sms] provider = gateway needs url"));
+	assert_non_null(strstr(err, ":15: [sms] provider = gateway needs access_key_id"));
+	assert_non_null(strstr(err, ":15: [sms] provider = gateway needs secret_file"));
+	assert_non_null(strstr(err, ":15: [sms] provider = gateway needs template_id"));
+	assert_null(strstr(err, "needs sign_name"));
+	assert_one_err("[sms]\nprovider = sms.aliyun\n", 15, "'sms.aliyun' is not a provider "
+		       "this hub has (dev, gateway)");
+
+	/* Every bad value at its line, and not blamed again as missing. */
+	assert_int_equal(load_around("", "[sms]\nprovider = gateway\n"
+				     "url = http://sms.example.cn/send\naccess_key_id = key id\n"
+				     "secret_file =\nsign_name = 证\ntemplate_id = SMS/1\n"
+				     "timeout_ms = 99\nca_file = /a\x01\n", &c, err, sizeof(err)),
+			 CA_ERR_CONFIG);
+	assert_err_has(err, gateway_errors);
+	assert_null(strstr(err, "needs"));
+	assert_one_err("[sms]\nsign_name = 一二三四五六七八九十一二三四五六七\n", 15,
+		       "[sms] sign_name: 2..16 characters");
+	assert_one_err("[sms]\nurl = https:///send\n", 15, "is not an https:// address");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +530,8 @@ int main(void)
 		cmocka_unit_test(test_pay_keys_defaults_and_checks),
 		cmocka_unit_test(test_bad_value_quoted_by_whole_characters),
 		cmocka_unit_test(test_each_bad_line_reported_once),
+		cmocka_unit_test(test_production_refuses_the_dev_sms_provider),
+		cmocka_unit_test(test_gateway_keys_defaults_and_checks),
 	};
 
 	return cmocka_run_group_tests_name("hub/hubcfg", tests, NULL, NULL);

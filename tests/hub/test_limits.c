@@ -12,7 +12,8 @@
  *     until the oldest counted event leaves the hour, nothing is stored for
  *     the refused request, other kiosks are not affected, and an hour later
  *     (virtual clock) the kiosk may go on;
- *   - a production-mode hub refuses every simulator endpoint (customer
+ *   - a production-mode hub (its codes sent through an SMS gateway,
+ *     tools/smssim) refuses every simulator endpoint (customer
  *     payment, fault injection, clock, codes read back) with 404 saying so,
  *     while its normal endpoints work: a real order made there (login,
  *     records, approval, payment order) cannot be paid by the simulated
@@ -39,6 +40,7 @@
 #include "core/uuid.h"
 #include "../fixture.h"
 #include "../support/hubproc.h"
+#include "../support/smsproc.h"
 
 #define PHONE_MAX 5      /* [sms] max_sends_per_hour of the test hub */
 #define DEV_SMS_MAX 6    /* [limits] device_sms_per_hour */
@@ -51,6 +53,7 @@
 
 static struct hubproc hub;
 static struct hubproc prod;  /* the production-mode hub (its test only) */
+static struct smsproc gw;    /* its SMS gateway */
 static int64_t clock_offset; /* how far the hub's virtual clock was moved */
 
 static int group_setup(void **state)
@@ -76,6 +79,8 @@ static int group_teardown(void **state)
 	hubproc_cleanup(&hub);
 	if (prod.dir[0]) /* its test failed half-way: never leave a hub running */
 		hubproc_cleanup(&prod);
+	if (smsproc_cleanup(&gw))
+		st = -1;
 	curl_global_cleanup();
 	return st == 0 ? 0 : -1;
 }
@@ -445,12 +450,12 @@ static void test_budgets_come_back_after_an_hour(void **state)
 /* ---- production mode ---- */
 
 /* On production hub hp, as device dev: log phone in (the code read from
- * the store: a production hub never shows it), push a new application,
+ * the gateway's messages: a production hub never shows it), push a new application,
  * have staff approve it, and open a WeChat order; its number into no. */
 static void prod_order(struct hubproc *hp, const char *dev, const char *sec, const char *phone,
 		       char no[64])
 {
-	char body[160], sql[120], code[16], token[65], key[CA_UUID_LEN + 1], out[512];
+	char body[160], code[16], token[65], key[CA_UUID_LEN + 1], out[512];
 	const char *ops[] = { "save", "submit" };
 	struct hubproc_req q = { .device = dev, .secret = sec };
 	struct hubproc_resp r;
@@ -463,8 +468,7 @@ static void prod_order(struct hubproc *hp, const char *dev, const char *sec, con
 	assert_int_equal(sreq_on(hp, dev, sec, "POST", "/v1/login/sms", body, &r), 200);
 	assert_null(strstr(r.body, "demo_code"));
 	free(r.body);
-	snprintf(sql, sizeof(sql), "SELECT code FROM sms_codes WHERE phone = '%s'", phone);
-	store_text(hp, sql, code, sizeof(code));
+	assert_int_equal(smsproc_messages(&gw, phone, code), 1);
 	assert_int_equal(strlen(code), 6);
 	snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"code\":\"%s\"}", phone, code);
 	assert_int_equal(sreq_on(hp, dev, sec, "POST", "/v1/login", body, &r), 200);
@@ -523,6 +527,8 @@ static void test_production_refuses_every_simulator_endpoint(void **state)
 	json_t *j;
 
 	(void)state;
+	assert_int_equal(smsproc_start(&gw, NULL), 0);
+	o.sms_ini = gw.ini;
 	assert_int_equal(hubproc_start(&prod, &o), 0);
 	assert_sim_refused(&prod, "POST", "/v1/admin/pay/T2026120400000001", NULL);
 	assert_sim_refused(&prod, "POST", "/v1/admin/paysim/fault", "{\"close_fail\":1}");
@@ -542,6 +548,7 @@ static void test_production_refuses_every_simulator_endpoint(void **state)
 				 "{\"phone\":\"13800000001\"}", &r), 200);
 	assert_null(strstr(r.body, "demo_code"));
 	free(r.body);
+	assert_int_equal(smsproc_messages(&gw, "13800000001", NULL), 1);
 	/* A real order: login, records, approval and payment orders work; the
 	 * simulated customer cannot pay it, through the API or ca-hubctl, and
 	 * staff's view (no simulator) shows it still unpaid. */

@@ -211,6 +211,15 @@ static void wechatpay_config(struct hubproc *hp, FILE *f, int hub_port)
 		hub_port, hp->cacert);
 }
 
+int hubproc_certs(const char *dir)
+{
+	if (sh(dir, cert_script)) {
+		fprintf(stderr, "hubproc: openssl could not make the test certificates\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int write_config(struct hubproc *hp, const struct hubproc_opts *o)
 {
 	static const char *const biz[] = { "new", "renew", "change", "reissue" };
@@ -229,8 +238,9 @@ static int write_config(struct hubproc *hp, const struct hubproc_opts *o)
 		return -1;
 	}
 	fprintf(f, "[hub]\nmode = %s\nlisten = 127.0.0.1\nport = %d\ndata_dir = %s\n"
-		"cert = %s/srv.pem\nkey = %s/srv.key\n%s[sms]\nprovider = dev\n",
-		mode, port, hp->data_dir, hp->dir, hp->dir, o && o->hub_ini ? o->hub_ini : "");
+		"cert = %s/srv.pem\nkey = %s/srv.key\n%s[sms]\n%s",
+		mode, port, hp->data_dir, hp->dir, hp->dir, o && o->hub_ini ? o->hub_ini : "",
+		o && o->sms_ini ? o->sms_ini : "provider = dev\n");
 	if (hp->wechatpay)
 		wechatpay_config(hp, f, port);
 	if (demo_code)
@@ -379,10 +389,8 @@ int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
 	snprintf(hp->log, sizeof(hp->log), "%s/hub.log", hp->dir);
 	hp->virtual_clock = o && o->virtual_clock;
 	hp->nofile = o ? o->nofile : 0;
-	if (sh(hp->dir, cert_script)) {
-		fprintf(stderr, "hubproc: openssl could not make the test certificates\n");
+	if (hubproc_certs(hp->dir))
 		return -1;
-	}
 	/* A production hub takes 微信支付 only through the real protocol. */
 	hp->wechatpay = o && (o->wechatpay || (o->mode && !strcmp(o->mode, "production")));
 	snprintf(hp->paysim_log, sizeof(hp->paysim_log), "%s/paysim.log", hp->dir);

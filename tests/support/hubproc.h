@@ -58,6 +58,8 @@ struct hubproc_opts {
 	const char *mode;       /* [hub] mode, e.g. "production"; NULL: as demo_code says */
 	const char *extra_ini;  /* appended to the config (e.g. an [invoice] section) */
 	const char *hub_ini;    /* lines added to [hub] ("key = value\n" each) */
+	const char *sms_ini;    /* the lines of [sms] ("provider = gateway\n..."; smsproc.h
+				 * makes them); NULL: "provider = dev\n" */
 	int nofile;             /* > 0: the hub's open-file limit (soft and hard) */
 	const char *log_level;  /* [log] level; NULL = info */
 	bool wechatpay;         /* 微信支付 through WeChat Pay API v3 at a ca-paysim
@@ -68,6 +70,11 @@ struct hubproc_opts {
 				 * mode "production", which refuses the built-in one */
 	int paysim_scale;       /* its --time-scale; 0 = 100 */
 };
+
+/* Make the throw-away CA (ca.pem), an unrelated one (other-ca.pem) and a
+ * server certificate for 127.0.0.1 and localhost signed by the first
+ * (srv.pem, srv.key) in dir. */
+int hubproc_certs(const char *dir);
 
 /* Make the directory, certificates and config, and start the hub. */
 int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o);
