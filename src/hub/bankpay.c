@@ -528,7 +528,8 @@ ca_err bankpay_page(struct bankpay *b, const struct hubdb_pay *p, const char *ba
 	}
 	snprintf(amount, sizeof(amount), "¥%lld.%02lld", (long long)(p->o.amount_fen / 100),
 		 (long long)(p->o.amount_fen % 100));
-	pay_countdown_text(payable ? (p->o.expires_s - now_s) * 1000 : 0, left);
+	pay_countdown_text(payable ? pay_remaining_ms(p->o.expires_s, vclock_now_ms(), 0, 0) : 0,
+			   left);
 	ca_cst_format(p->o.expires_s * 1000, "%H:%M:%S", deadline, sizeof(deadline));
 	fputs(page_head, f);
 	fputs("<title>", f);
