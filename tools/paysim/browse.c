@@ -68,9 +68,14 @@ static bool fetch(const char *url, const struct upform *form, const char *ca, st
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(cu);
 	free(body);
+	if (cc != CURLE_OK) {
+		free(p->html); /* nothing to read: the caller frees nothing */
+		p->html = NULL;
+		return false;
+	}
 	if (!p->html)
 		p->html = strdup("");
-	return cc == CURLE_OK && p->html;
+	return p->html != NULL;
 }
 
 /* The value of attribute name="..." in the tag that starts at tag and
