@@ -10,6 +10,7 @@
  * iniload_err() alone; nothing here prints or logs.
  */
 #include "hubcfg.h"
+#include "bankpay.h"
 #include "sms.h"
 #include "wxpay.h"
 
@@ -35,8 +36,8 @@
 struct hc_ctx {
 	struct iniload ini; /* position in the file, problems found */
 	struct hubcfg *c;  /* what is filled */
-	int seen[64];      /* line each key (index) was first set on */
-	bool bad[64];      /* key (index) was set to a bad value */
+	int seen[96];      /* line each key (index) was first set on */
+	bool bad[96];      /* key (index) was set to a bad value */
 	int price_seen[CA_BIZ__N][CA_CERT__N]; /* line of each price */
 	int code_line;     /* where demo_code was set */
 	int provider_line; /* where [sms] provider was set */
@@ -113,6 +114,22 @@ static const struct hc_key hc_keys[] = {
 	HC_S("wechatpay", "notify_url", HC_URL, wx_notify_url),
 	HC_S("wechatpay", "ca_file", HC_PATH0, wx_ca_file),
 	HC_N("wechatpay", "timeout_ms", wx_timeout_ms, 1000, 60000),
+	HC_S("pay", "bank", HC_PAYPROV, pay_bank),
+	HC_S("bank", "gateway_url", HC_URL, bk_gateway_url),
+	HC_S("bank", "mer_id", HC_ID, bk_mer_id),
+	HC_S("bank", "merchant_key", HC_PATH, bk_merchant_key),
+	HC_S("bank", "merchant_cert", HC_PATH, bk_merchant_cert),
+	HC_S("bank", "gateway_cert", HC_PATH, bk_gateway_cert),
+	HC_S("bank", "gateway_cert_id", HC_ID, bk_gateway_cert_id),
+	HC_S("bank", "notify_url", HC_URL, bk_notify_url),
+	HC_S("bank", "ca_file", HC_PATH0, bk_ca_file),
+	HC_N("bank", "timeout_ms", bk_timeout_ms, 1000, 60000),
+};
+
+/* The [bank] keys [pay] bank = gateway cannot do without. */
+static const char *const bk_needed[] = {
+	"mer_id", "merchant_key", "merchant_cert", "gateway_cert", "gateway_cert_id",
+	"notify_url",
 };
 
 /* The [wechatpay] keys [pay] wechat = wechatpay_v3 cannot do without. */
@@ -121,7 +138,7 @@ static const char *const wx_needed[] = {
 	"public_key", "notify_url",
 };
 #define HC_NKEYS (sizeof(hc_keys) / sizeof(hc_keys[0]))
-_Static_assert(HC_NKEYS <= 64, "seen[] holds every key");
+_Static_assert(HC_NKEYS <= 96, "seen[] holds every key");
 
 /* Check and store one fixed key. Returns false when the value was bad
  * (reported). */
@@ -180,10 +197,12 @@ static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 		x->provider_line = x->ini.lineno;
 		break;
 	case HC_PAYPROV:
-		if (strcmp(v, "sim") && strcmp(v, "wechatpay_v3"))
+		if (!strcmp(k->name, "bank") ? strcmp(v, "sim") && strcmp(v, "gateway")
+		    : strcmp(v, "sim") && strcmp(v, "wechatpay_v3"))
 			return iniload_bad(&x->ini,
-				"[pay] wechat: '%s' is not sim or wechatpay_v3",
-				iniload_quote(v, q, sizeof(q)));
+				"[pay] %s: '%s' is not sim or %s", k->name,
+				iniload_quote(v, q, sizeof(q)), !strcmp(k->name, "bank")
+				? "gateway" : "wechatpay_v3");
 		break;
 	case HC_URL:
 		/* https only (a payment's data never goes in clear), no query
@@ -193,7 +212,8 @@ static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 			return iniload_bad(&x->ini,
 				"[%s] %s: '%s' is not an https:// URL without query or spaces",
 				k->section, k->name, iniload_quote(v, q, sizeof(q)));
-		if (!strcmp(k->name, "api_url") && v[strlen(v) - 1] == '/')
+		if ((!strcmp(k->name, "api_url") || !strcmp(k->name, "gateway_url")) &&
+		    v[strlen(v) - 1] == '/')
 			return iniload_bad(&x->ini,
 				"[%s] %s: no '/' at the end (paths are added to it)", k->section,
 				k->name);
@@ -201,11 +221,16 @@ static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 	case HC_ID:
 		if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			       "0123456789_") != strlen(v) ||
-		    (!strcmp(k->name, "mchid") && strspn(v, "0123456789") != strlen(v)))
+		    (!strcmp(k->name, "mchid") && strspn(v, "0123456789") != strlen(v)) ||
+		    (!strcmp(k->name, "gateway_cert_id") && strspn(v, "0123456789") != strlen(v)) ||
+		    (!strcmp(k->name, "mer_id") && (strlen(v) != 15 ||
+						    strspn(v, "0123456789") != 15)))
 			return iniload_bad(&x->ini,
 				"[%s] %s: '%s' must be %s", k->section, k->name,
-				iniload_quote(v, q, sizeof(q)), !strcmp(k->name, "mchid")
-				? "digits" : "letters, digits and '_'");
+				iniload_quote(v, q, sizeof(q)), !strcmp(k->name, "mer_id")
+				? "15 digits" : !strcmp(k->name, "mchid") ||
+				!strcmp(k->name, "gateway_cert_id") ? "digits"
+				: "letters, digits and '_'");
 		break;
 	case HC_SMS_URL:
 		/* TLS only: the request carries a code and the key's signature. */
@@ -349,7 +374,7 @@ static int hc_handler(void *user, const char *section, const char *name, const c
 	if (strcmp(section, "hub") && strcmp(section, "sms") && strcmp(section, "log") &&
 	    strcmp(section, "invoice") && strcmp(section, "limits") &&
 	    strcmp(section, "sessions") && strcmp(section, "console") &&
-	    strcmp(section, "pay") && strcmp(section, "wechatpay")) {
+	    strcmp(section, "pay") && strcmp(section, "wechatpay") && strcmp(section, "bank")) {
 		if (strcmp(x->unknown_sect, section) != 0) {
 			snprintf(x->unknown_sect, sizeof(x->unknown_sect), "%s", section);
 			iniload_bad(&x->ini,
@@ -438,6 +463,34 @@ static void hc_finish_sms(struct hc_ctx *x)
 				    "%s", need[i]);
 }
 
+/* [pay] bank and [bank] together, as hc_finish_pay does for WeChat Pay. */
+static void hc_finish_bank(struct hc_ctx *x)
+{
+	struct hubcfg *c = x->c;
+	const char *path;
+	size_t i;
+
+	if (hc_was_bad(x, "pay", "bank"))
+		return;
+	if (strcmp(c->pay_bank, "gateway")) {
+		if (c->mode == HUB_MODE_PRODUCTION && !hc_was_bad(x, "hub", "mode"))
+			iniload_err(&x->ini, x->seen[hc_find("pay", "bank")],
+				    "[pay] bank = sim: a production hub takes real money, set "
+				    "bank = gateway and its [bank] keys");
+		return;
+	}
+	for (i = 0; i < sizeof(bk_needed) / sizeof(bk_needed[0]); i++)
+		if (!x->seen[hc_find("bank", bk_needed[i])])
+			iniload_err(&x->ini, 0, "[bank] %s is needed with [pay] bank = gateway",
+				    bk_needed[i]);
+	path = strchr(c->bk_notify_url + 8, '/');
+	if (c->bk_notify_url[0] && !hc_was_bad(x, "bank", "notify_url") &&
+	    (!path || strcmp(path, BANKPAY_NOTIFY_PATH)))
+		iniload_err(&x->ini, x->seen[hc_find("bank", "notify_url")],
+			    "[bank] notify_url: its path must be %s (where this hub takes the "
+			    "gateway's notifications)", BANKPAY_NOTIFY_PATH);
+}
+
 /* Checks that span keys; a key reported as bad is not blamed again. */
 static void hc_finish(struct hc_ctx *x)
 {
@@ -467,6 +520,7 @@ static void hc_finish(struct hc_ctx *x)
 		iniload_err(&x->ini, 0, "[console] port %d is the port the kiosks use: the console "
 			    "needs a listener of its own", c->port);
 	hc_finish_pay(x);
+	hc_finish_bank(x);
 }
 
 void hubcfg_defaults(struct hubcfg *c)
@@ -505,6 +559,9 @@ void hubcfg_defaults(struct hubcfg *c)
 	snprintf(c->pay_wechat, sizeof(c->pay_wechat), "sim");
 	snprintf(c->wx_api_url, sizeof(c->wx_api_url), "https://api.mch.weixin.qq.com");
 	c->wx_timeout_ms = 10000;
+	snprintf(c->pay_bank, sizeof(c->pay_bank), "sim");
+	snprintf(c->bk_gateway_url, sizeof(c->bk_gateway_url), "https://gateway.95516.com");
+	c->bk_timeout_ms = 10000;
 }
 
 ca_err hubcfg_load(struct hubcfg *c, const char *path, char *err, size_t errlen)

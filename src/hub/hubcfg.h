@@ -30,6 +30,12 @@
  *            apiv3_key, public_key_id, public_key, notify_url, ca_file,
  *            timeout_ms (all but ca_file and timeout_ms needed when [pay]
  *            wechat = wechatpay_v3; src/hub/wxpay.h)
+ *   [pay]    bank (sim | gateway: who takes 个人网银; production refuses
+ *            the simulator)
+ *   [bank]   gateway_url, mer_id, merchant_key, merchant_cert, gateway_cert,
+ *            gateway_cert_id, notify_url, ca_file, timeout_ms (all but
+ *            ca_file and timeout_ms needed when [pay] bank = gateway;
+ *            src/hub/bankpay.h)
  *
  * As with the kiosk's config: unknown sections or keys, bad values, keys
  * given twice and malformed lines are all reported as "FILE:LINE: message",
@@ -139,6 +145,22 @@ struct hubcfg {
 						   path WXPAY_NOTIFY_PATH */
 	char wx_ca_file[HUBCFG_PATH_MAX + 1];   /* [wechatpay] ca_file: "" = the system's CAs */
 	int wx_timeout_ms;                      /* [wechatpay] timeout_ms: one round trip */
+	char pay_bank[16];                      /* [pay] bank: the provider of 个人网银,
+						   "sim" (built in) or "gateway" */
+	char bk_gateway_url[HUBCFG_URL_MAX + 1]; /* [bank] gateway_url: https://host[:port],
+						    the paths /gateway/api/... added */
+	char bk_mer_id[16];                     /* [bank] mer_id: 15 digits */
+	char bk_merchant_key[HUBCFG_PATH_MAX + 1]; /* [bank] merchant_key: RSA key PEM */
+	char bk_merchant_cert[HUBCFG_PATH_MAX + 1]; /* [bank] merchant_cert: its certificate
+						       (its decimal serial is the certId) */
+	char bk_gateway_cert[HUBCFG_PATH_MAX + 1]; /* [bank] gateway_cert: the gateway's
+						      certificate or public key, PEM */
+	char bk_gateway_cert_id[49];            /* [bank] gateway_cert_id: the certId the
+						   gateway signs with (decimal) */
+	char bk_notify_url[HUBCFG_URL_MAX + 1]; /* [bank] notify_url: https, no query, path
+						   BANKPAY_NOTIFY_PATH (the backUrl) */
+	char bk_ca_file[HUBCFG_PATH_MAX + 1];   /* [bank] ca_file: "" = the system's CAs */
+	int bk_timeout_ms;                      /* [bank] timeout_ms: one round trip */
 };
 
 /* Fill c with the defaults (prices all 0: a file must give them). */

@@ -45,6 +45,7 @@
 #include "invoice_pdf.h"
 #include "pay.h"
 #include "vclock.h"
+#include "bankpay.h"
 #include "wxpay.h"
 
 
@@ -437,6 +438,16 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		wxpay_free(wx);
+	}
+	if (!strcmp(hub.cfg.pay_bank, "gateway")) {
+		struct bankpay *bk; /* the same for the bank gateway's */
+
+		if (bankpay_new(&hub.cfg, hub.db, &bk, err, sizeof(err))) {
+			fprintf(stderr, "ca-hub: %s: %s\n", cfg_path, err);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		bankpay_free(bk);
 	}
 	if (hub.virtual_clock && !check) {
 		/* The provider simulator of a test reads the hub's clock here. */

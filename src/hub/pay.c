@@ -27,6 +27,7 @@
 #include "core/pay.h"
 #include "core/uuid.h"
 #include "api.h"
+#include "bankpay.h"
 #include "hub.h"
 #include "paysim.h"
 #include "vclock.h"
@@ -41,6 +42,7 @@ struct hubpay {
 	struct hub *hub;            /* shared state, borrowed */
 	struct paysim *sim;         /* the built-in simulator, owned */
 	struct wxpay *wx;           /* WeChat Pay API v3, owned; NULL with [pay] wechat = sim */
+	struct bankpay *bank;       /* the bank gateway, owned; NULL with [pay] bank = sim */
 	struct pay_provider *prov[PAY_METHOD__N]; /* each method's provider */
 	pthread_mutex_t create_mu;  /* one order creation at a time */
 	struct worker sweeper;      /* the sweep thread, every HUBPAY_SWEEP_MS */
@@ -382,12 +384,25 @@ ca_err hubpay_new(struct hub *hub, struct hubpay **out)
 		return CA_ERR_NOMEM;
 	}
 	hp->prov[PAY_WECHAT] = hp->prov[PAY_BANK] = paysim_provider(hp->sim);
-	/* 个人网银 stays with the simulator until the bank gateway is built. */
+	if (!strcmp(hub->cfg.pay_bank, "gateway")) {
+		char err[BANKPAY_ERR_MAX];
+
+		if (bankpay_new(&hub->cfg, hub->db, &hp->bank, err, sizeof(err))) {
+			log_error(TAG, "%s", err);
+			paysim_free(hp->sim);
+			free(hp);
+			return CA_ERR_CONFIG;
+		}
+		hp->prov[PAY_BANK] = bankpay_provider(hp->bank);
+		log_info(TAG, "个人网银 through the bank gateway at %s, merchant %s",
+			 hub->cfg.bk_gateway_url, hub->cfg.bk_mer_id);
+	}
 	if (!strcmp(hub->cfg.pay_wechat, "wechatpay_v3")) {
 		char err[WXPAY_ERR_MAX];
 
 		if (wxpay_new(&hub->cfg, &hp->wx, err, sizeof(err))) {
 			log_error(TAG, "%s", err);
+			bankpay_free(hp->bank);
 			paysim_free(hp->sim);
 			free(hp);
 			return CA_ERR_CONFIG;
@@ -419,6 +434,7 @@ void hubpay_free(struct hubpay *hp)
 		worker_stop(&hp->sweeper);
 	paysim_free(hp->sim); /* joins the delivery thread: no notification after this */
 	wxpay_free(hp->wx);
+	bankpay_free(hp->bank);
 	pthread_mutex_destroy(&hp->create_mu);
 	free(hp);
 }
@@ -632,8 +648,26 @@ out:
 	free(w);
 }
 
+/* The page of bank order p for the customer's phone (the gateway
+ * provider): HTML in Chinese with the signed form while it can be paid. */
+static void bank_page_html(struct hubpay *hp, struct http_resp *rs, int status,
+			   const struct hubdb_pay *p)
+{
+	int64_t now_s = vclock_now_s();
+	char *html = NULL;
+	ca_err e = bankpay_page(hp->bank, p, bank_name(p->bank) ? bank_name(p->bank) : p->bank,
+				answer_state(p, now_s), p->code_url, now_s, &html);
+
+	if (e)
+		http_error(rs, 500, "internal", "the page could not be made: %s", ca_strerror(e));
+	else
+		http_reply_html(rs, status, html);
+}
+
 /* GET /pay/bank/OUT_TRADE_NO: what the bank page shows (no secrets, no
- * personal data; the number itself is the capability). */
+ * personal data; the number itself is the capability). With [pay] bank =
+ * gateway an HTML page holding the signed form to the gateway; with the
+ * built-in simulator the JSON of the order, as before. */
 static void bank_page(struct http_req *rq, struct http_resp *rs)
 {
 	struct hubdb_pay p;
@@ -646,6 +680,13 @@ static void bank_page(struct http_req *rq, struct http_resp *rs)
 	if (e) {
 		http_error(rs, e == CA_ERR_NOT_FOUND ? 404 : 500,
 			   e == CA_ERR_NOT_FOUND ? "not_found" : "internal", "no such bank payment");
+		return;
+	}
+	if (rq->hub->pay->bank) {
+		/* No final state yet: ask the gateway (or close at expiry). */
+		if (p.o.state == PAY_NOTPAY && !refresh(rq->hub->pay, no, vclock_now_s()))
+			(void)hubdb_pay_get(rq->hub->db, no, &p);
+		bank_page_html(rq->hub->pay, rs, 200, &p);
 		return;
 	}
 	pay_rfc3339(p.o.expires_s, t);
@@ -810,6 +851,80 @@ static void notify_fail(struct http_resp *rs, int status, const char *why)
 }
 
 /*
+ * Every provider's notification ends here: checked is what its provider's
+ * check said of it (CA_ERR_FORBIDDEN: not the provider's; another error:
+ * unreadable, why in err), o the order it reports. A checked one is merged
+ * as any report (on_notify: known already, or confirmed by a query). The
+ * answer: ok_status when recorded; 401, 400 or 500 with
+ * {"code":"FAIL","message"} otherwise, so that the provider sends it again.
+ */
+static ca_err notification(struct http_req *rq, struct http_resp *rs, const char *provider,
+			   ca_err checked, const struct pay_order *o, const char *err,
+			   int ok_status)
+{
+	ca_err e = checked;
+
+	if (e) {
+		log_warn(TAG, "%s notification from %s refused: %s", provider, rq->addr, err);
+		notify_fail(rs, e == CA_ERR_FORBIDDEN ? 401 : 400, err);
+		return e;
+	}
+	e = on_notify(rq->hub->pay, o);
+	if (e)
+		notify_fail(rs, 500, "not recorded yet; send it again");
+	else
+		http_reply(rs, ok_status, NULL);
+	return e;
+}
+
+/* POST /v1/pay/notify/bank: the bank gateway's back notification (a form,
+ * bankpay.h). 200 when recorded (the gateway's "taken"). */
+static void notify_bank(struct http_req *rq, struct http_resp *rs)
+{
+	struct hubpay *hp = rq->hub->pay;
+	char err[BANKPAY_ERR_MAX] = "";
+	struct pay_order o;
+
+	if (!hp->bank) {
+		notify_fail(rs, 404, "this hub does not take bank gateway notifications");
+		return;
+	}
+	(void)notification(rq, rs, "bank gateway", bankpay_notification(hp->bank, rq->body,
+			   rq->body_len, &o, err, sizeof(err)), &o, err, 200);
+}
+
+/* POST /pay/bank/OUT_TRADE_NO: the customer's browser back from the
+ * gateway (frontUrl) with the signed result: merged as a notification
+ * when it is the gateway's, then the page as it is now. */
+static void bank_return(struct http_req *rq, struct http_resp *rs)
+{
+	struct hubpay *hp = rq->hub->pay;
+	char err[BANKPAY_ERR_MAX] = "";
+	const char *no = rq->param[0];
+	struct pay_order o;
+	struct hubdb_pay p;
+	ca_err e;
+
+	if (!hp->bank || !pay_trade_no_valid(no) || hubdb_pay_get(rq->hub->db, no, &p) ||
+	    p.o.method != PAY_BANK) {
+		http_error(rs, 404, "not_found", "no such bank payment");
+		return;
+	}
+	e = bankpay_notification(hp->bank, rq->body, rq->body_len, &o, err, sizeof(err));
+	if (!e && strcmp(o.out_trade_no, no))
+		e = CA_ERR_ARG;
+	if (e)
+		log_warn(TAG, "the browser's return to %s from %s not taken: %s", no, rq->addr,
+			 err[0] ? err : "another order's result");
+	else
+		(void)on_notify(hp, &o);
+	if (!hubdb_pay_get(rq->hub->db, no, &p))
+		bank_page_html(hp, rs, e ? 400 : 200, &p);
+	else
+		api_store_error(rs);
+}
+
+/*
  * POST /v1/pay/notify/wechatpay: WeChat Pay's notification. Believed only
  * once its signature verifies and its resource opens (wxpay.h); then
  * merged as any notification is (on_notify: known already, or checked by
@@ -831,22 +946,14 @@ static void notify_wechat(struct http_req *rq, struct http_resp *rs)
 			       http_header(rq, "Wechatpay-Nonce"),
 			       http_header(rq, "Wechatpay-Signature"),
 			       http_header(rq, "Wechatpay-Serial"), rq->body, &o, err, sizeof(err));
-	if (e) {
-		log_warn(TAG, "notification from %s refused: %s", rq->addr, err);
-		notify_fail(rs, e == CA_ERR_FORBIDDEN ? 401 : 400, err);
-		return;
-	}
-	e = on_notify(hp, &o);
-	if (e) {
-		notify_fail(rs, 500, "not recorded yet; send it again");
-		return;
-	}
-	http_reply(rs, 204, NULL);
+	(void)notification(rq, rs, "WeChat Pay", e, &o, err, 204);
 }
 
 static const struct http_route routes[] = {
 	{ "POST", "/v1/pay/orders", HTTP_AUTH_DEVICE, order_create, 0 },
 	{ "POST", WXPAY_NOTIFY_PATH, HTTP_AUTH_NONE, notify_wechat, 0 },
+	{ "POST", BANKPAY_NOTIFY_PATH, HTTP_AUTH_NONE, notify_bank, 0 },
+	{ "POST", "/pay/bank/*", HTTP_AUTH_NONE, bank_return, 0 },
 	{ "GET", "/v1/pay/orders/*", HTTP_AUTH_DEVICE, order_get, 0 },
 	{ "GET", "/v1/admin/pay/*", HTTP_AUTH_STAFF, admin_show, STAFF_FINANCE },
 	{ "GET", "/pay/bank/*", HTTP_AUTH_NONE, bank_page, 0 },

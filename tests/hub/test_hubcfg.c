@@ -32,16 +32,29 @@ static const char prices[] =
 	"change.org = 10000\nchange.legal_rep = 10000\nchange.personal = 10000\n"
 	"reissue.org = 25000\nreissue.legal_rep = 25000\nreissue.personal = 20000\n";
 
-/* A complete [pay] and [wechatpay]: what a production hub needs. */
-static const char wx_ok[] =
-	"[pay]\nwechat = wechatpay_v3\n"
-	"[wechatpay]\nmchid = 1900000109\nappid = wxd678efh567hg6787\n"
-	"merchant_serial = 5157F09EFDC096DE15EBE81A47057A7232F1B8E1\n"
-	"merchant_key = /etc/ca-hub/wechatpay/apiclient_key.pem\n"
-	"apiv3_key = /etc/ca-hub/wechatpay/apiv3.key\n"
-	"public_key_id = PUB_KEY_ID_0119000001092026120400000000000001\n"
-	"public_key = /etc/ca-hub/wechatpay/pub_key.pem\n"
-	"notify_url = https://hub.example.cn/v1/pay/notify/wechatpay\n";
+/* A complete [pay] wechat and [wechatpay]. */
+#define WX_OK_TEXT \
+	"[pay]\nwechat = wechatpay_v3\n" \
+	"[wechatpay]\nmchid = 1900000109\nappid = wxd678efh567hg6787\n" \
+	"merchant_serial = 5157F09EFDC096DE15EBE81A47057A7232F1B8E1\n" \
+	"merchant_key = /etc/ca-hub/wechatpay/apiclient_key.pem\n" \
+	"apiv3_key = /etc/ca-hub/wechatpay/apiv3.key\n" \
+	"public_key_id = PUB_KEY_ID_0119000001092026120400000000000001\n" \
+	"public_key = /etc/ca-hub/wechatpay/pub_key.pem\n" \
+	"notify_url = https://hub.example.cn/v1/pay/notify/wechatpay\n"
+
+/* A complete [pay] bank and [bank]. */
+#define BK_OK_TEXT \
+	"[pay]\nbank = gateway\n" \
+	"[bank]\ngateway_url = https://gateway.95516.com\nmer_id = 777290058110048\n" \
+	"merchant_key = /etc/ca-hub/bank/acp_key.pem\n" \
+	"merchant_cert = /etc/ca-hub/bank/acp_cert.pem\n" \
+	"gateway_cert = /etc/ca-hub/bank/acp_verify.pem\ngateway_cert_id = 69042905377\n" \
+	"notify_url = https://hub.example.cn/v1/pay/notify/bank\n"
+static const char wx_ok[] = WX_OK_TEXT;
+static const char bk_ok[] = BK_OK_TEXT;
+/* What a production hub needs: both real providers. */
+static const char prod_ok[] = WX_OK_TEXT BK_OK_TEXT;
 /* A gateway's [sms] section, complete. */
 #define SMS_GW "[sms]\nprovider = gateway\nurl = https://sms.example.cn/v1/sms/send\n" \
 	"access_key_id = LTAI-hub_01\nsecret_file = /etc/ca-hub/sms.secret\n" \
@@ -119,7 +132,7 @@ static void test_price_is_integer_fen_per_key(void **ctx)
 	struct ca_app a;
 
 	(void)ctx;
-	assert_int_equal(load_around("[hub]\nmode = production\n" SMS_GW, wx_ok, &c, err,
+	assert_int_equal(load_around("[hub]\nmode = production\n" SMS_GW, prod_ok, &c, err,
 				     sizeof(err)),
 			 CA_OK);
 	fixture_app(&a);
@@ -302,6 +315,73 @@ static void test_pay_keys_defaults_and_checks(void **ctx)
 	}
 }
 
+/* What the bad [bank] section below is told, line by line. */
+static const char *const bk_errors[] = {
+	":15: [pay] bank: 'unionpay' is not sim or gateway",
+	":17: [bank] gateway_url: 'http://127.0.0.1:9' is not an https:// URL",
+	":18: [bank] mer_id: '77729005811004' must be 15 digits",
+	":19: [bank] gateway_cert_id: '0x1F' must be digits",
+	":21: [bank] timeout_ms: 60001 is out of range 1000..60000",
+	":22: [bank] merchant_key: must not be empty",
+	":23: unknown key 'cert_id' in [bank]",
+	NULL,
+};
+
+/* [pay] bank is the simulator by default and refused in production; the
+ * gateway needs its keys, each checked at its line; the notify_url must
+ * reach this hub's notification path; a production hub needs both real
+ * providers. */
+static void test_bank_keys_defaults_and_checks(void **ctx)
+{
+	char err[4096];
+	struct hubcfg c;
+
+	(void)ctx;
+	assert_int_equal(load_around("", "", &c, err, sizeof(err)), CA_OK);
+	assert_string_equal(c.pay_bank, "sim");
+	assert_string_equal(c.bk_gateway_url, "https://gateway.95516.com");
+	assert_int_equal(c.bk_timeout_ms, 10000);
+	assert_int_equal(load_around("", bk_ok, &c, err, sizeof(err)), CA_OK);
+	assert_string_equal(c.pay_bank, "gateway");
+	assert_string_equal(c.bk_mer_id, "777290058110048");
+	assert_string_equal(c.bk_gateway_cert_id, "69042905377");
+	assert_string_equal(c.bk_notify_url, "https://hub.example.cn/v1/pay/notify/bank");
+	/* Production: WeChat Pay alone is not enough. */
+	assert_int_equal(load_around("[hub]\nmode = production\n", wx_ok, &c, err, sizeof(err)),
+			 CA_ERR_CONFIG);
+	assert_non_null(strstr(err, "[pay] bank = sim: a production hub takes real money"));
+	assert_int_equal(load_around("[hub]\nmode = production\n" SMS_GW, prod_ok, &c, err,
+				     sizeof(err)), CA_OK);
+	assert_int_equal(load_around("", "[pay]\nbank = unionpay\n[bank]\n"
+				     "gateway_url = http://127.0.0.1:9\nmer_id = 77729005811004\n"
+				     "gateway_cert_id = 0x1F\n"
+				     "notify_url = https://hub.example.cn/v1/pay/notify/wechatpay\n"
+				     "timeout_ms = 60001\nmerchant_key = \ncert_id = 1\n", &c, err,
+				     sizeof(err)), CA_ERR_CONFIG);
+	assert_err_has(err, bk_errors);
+	/* The gateway without its keys: each named; timeout_ms at both ends;
+	 * a gateway_url ending in '/'. */
+	assert_int_equal(load_around("", "[pay]\nbank = gateway\n[bank]\ntimeout_ms = 1000\n",
+				     &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, "[bank] mer_id is needed with [pay] bank = gateway"));
+	assert_non_null(strstr(err, "[bank] gateway_cert_id is needed"));
+	assert_non_null(strstr(err, "[bank] notify_url is needed"));
+	assert_null(strstr(err, "timeout_ms"));
+	assert_int_equal(load_around("", "[bank]\ngateway_url = https://gateway.95516.com/\n"
+				     "timeout_ms = 60000\n", &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, ":15: [bank] gateway_url: no '/' at the end"));
+	assert_null(strstr(err, "timeout_ms"));
+	{
+		char text[2048];
+
+		snprintf(text, sizeof(text), "%s", bk_ok);
+		memcpy(strstr(text, "/v1/pay/notify/bank"), "/v1/pay/notify/wxpa", 19);
+		assert_int_equal(load_around("", text, &c, err, sizeof(err)), CA_ERR_CONFIG);
+		assert_non_null(strstr(err, ":23: [bank] notify_url: its path must be "
+				       "/v1/pay/notify/bank"));
+	}
+}
+
 /* What the bad [limits] section below is told, line by line. */
 static const char *const limits_errors[] = {
 	":15: [limits] device_sms_per_hour: 0 is out of range",
@@ -316,7 +396,7 @@ static void test_limits_keys_defaults_and_checks(void **ctx)
 	struct hubcfg c;
 
 	(void)ctx;
-	assert_int_equal(load_around("[hub]\nmode = production\n" SMS_GW, wx_ok, &c, err,
+	assert_int_equal(load_around("[hub]\nmode = production\n" SMS_GW, prod_ok, &c, err,
 				     sizeof(err)),
 			 CA_OK);
 	assert_int_equal(c.device_sms_max, HUBCFG_DEVICE_SMS_PER_HOUR);
@@ -455,7 +535,7 @@ static void test_production_refuses_the_dev_sms_provider(void **ctx)
 	assert_string_equal(c.sms_provider, "dev");
 	assert_int_equal(load_around("[hub]\nmode = demo\n", "", &c, err, sizeof(err)), CA_OK);
 	/* Production with the gateway. */
-	assert_int_equal(load_around("[hub]\nmode = production\n" SMS_GW, wx_ok, &c, err,
+	assert_int_equal(load_around("[hub]\nmode = production\n" SMS_GW, prod_ok, &c, err,
 				     sizeof(err)), CA_OK);
 	assert_string_equal(c.sms_provider, "gateway");
 }
@@ -528,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_console_keys_defaults_and_checks),
 		cmocka_unit_test(test_binding_days_default_and_range),
 		cmocka_unit_test(test_pay_keys_defaults_and_checks),
+		cmocka_unit_test(test_bank_keys_defaults_and_checks),
 		cmocka_unit_test(test_bad_value_quoted_by_whole_characters),
 		cmocka_unit_test(test_each_bad_line_reported_once),
 		cmocka_unit_test(test_production_refuses_the_dev_sms_provider),

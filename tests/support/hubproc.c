@@ -98,7 +98,12 @@ static const char wx_key_script[] =
 	"openssl x509 -in mch.pem -noout -serial | sed 's/^serial=//' > mch.serial\n"
 	"openssl genpkey $R -out wxp.key\n"
 	"openssl pkey -in wxp.key -pubout -out wxp.pub\n"
-	"openssl rand -hex 16 | tr -d '\\n' > apiv3.key\n";
+	"openssl rand -hex 16 | tr -d '\\n' > apiv3.key\n"
+	/* The bank gateway's merchant and the gateway itself. */
+	"openssl req -x509 -newkey rsa:2048 -nodes -keyout bmch.key -out bmch.pem -days 3"
+	" -subj /CN=" HUBPROC_BANK_MER " -set_serial " HUBPROC_BANK_MCH_CID "\n"
+	"openssl req -x509 -newkey rsa:2048 -nodes -keyout bgw.key -out bgw.pem -days 3"
+	" -subj /CN=gateway -set_serial " HUBPROC_BANK_GW_CID "\n";
 
 /* A free loopback port (the hub's, named by its notify_url before it
  * starts); 0 when none. */
@@ -121,7 +126,7 @@ static int free_port(void)
 static int paysim_launch(struct hubproc *hp, int scale)
 {
 	char bin[HUBPROC_PATH + 16], data[HUBPROC_PATH + 16], portfile[HUBPROC_PATH + 32];
-	char f[6][HUBPROC_PATH + 16], serial[HUBPROC_PATH + 16] = "", scale_s[16];
+	char f[8][HUBPROC_PATH + 16], serial[HUBPROC_PATH + 16] = "", scale_s[16];
 	FILE *fp;
 	int i;
 
@@ -134,6 +139,8 @@ static int paysim_launch(struct hubproc *hp, int scale)
 	snprintf(f[3], sizeof(f[3]), "%s/apiv3.key", hp->dir);
 	snprintf(f[4], sizeof(f[4]), "%s/wxp.key", hp->dir);
 	snprintf(f[5], sizeof(f[5]), "%s/clock.offset", hp->data_dir);
+	snprintf(f[6], sizeof(f[6]), "%s/bmch.pem", hp->dir);
+	snprintf(f[7], sizeof(f[7]), "%s/bgw.key", hp->dir);
 	snprintf(scale_s, sizeof(scale_s), "%d", scale > 0 ? scale : 100);
 	snprintf(serial, sizeof(serial), "%s/mch.serial", hp->dir);
 	fp = fopen(serial, "r");
@@ -162,7 +169,9 @@ static int paysim_launch(struct hubproc *hp, int scale)
 		      HUBPROC_APPID, "--merchant-serial", serial, "--merchant-cert", f[2],
 		      "--apiv3-key", f[3], "--platform-key", f[4], "--platform-id",
 		      HUBPROC_WXPUB_ID, "--notify-ca", hp->cacert, "--clock-file", f[5],
-		      "--time-scale", scale_s, (char *)NULL);
+		      "--time-scale", scale_s, "--bank-mer-id", HUBPROC_BANK_MER,
+		      "--bank-merchant-cert", f[6], "--bank-key", f[7], "--bank-cert-id",
+		      HUBPROC_BANK_GW_CID, (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 300; i++) {
@@ -188,7 +197,8 @@ static int paysim_launch(struct hubproc *hp, int scale)
 	return -1;
 }
 
-/* The [pay] and [wechatpay] sections for the simulator at hp->paysim_port. */
+/* The [pay], [wechatpay] and [bank] sections for the simulator at
+ * hp->paysim_port. */
 static void wechatpay_config(struct hubproc *hp, FILE *f, int hub_port)
 {
 	char serial[80] = "", path[HUBPROC_PATH + 16];
@@ -202,7 +212,14 @@ static void wechatpay_config(struct hubproc *hp, FILE *f, int hub_port)
 		fclose(s);
 	}
 	serial[strcspn(serial, "\r\n")] = 0;
-	fprintf(f, "[pay]\nwechat = wechatpay_v3\n[wechatpay]\napi_url = https://127.0.0.1:%d\n"
+	fprintf(f, "[bank]\ngateway_url = https://127.0.0.1:%d\nmer_id = " HUBPROC_BANK_MER "\n"
+		"merchant_key = %s/bmch.key\nmerchant_cert = %s/bmch.pem\n"
+		"gateway_cert = %s/bgw.pem\ngateway_cert_id = " HUBPROC_BANK_GW_CID "\n"
+		"notify_url = https://127.0.0.1:%d/v1/pay/notify/bank\nca_file = %s\n"
+		"timeout_ms = 5000\n", hp->paysim_port, hp->dir, hp->dir, hp->dir, hub_port,
+		hp->cacert);
+	fprintf(f, "[pay]\nwechat = wechatpay_v3\nbank = gateway\n"
+		"[wechatpay]\napi_url = https://127.0.0.1:%d\n"
 		"mchid = " HUBPROC_MCHID "\nappid = " HUBPROC_APPID "\nmerchant_serial = %s\n"
 		"merchant_key = %s/mch.key\napiv3_key = %s/apiv3.key\n"
 		"public_key_id = " HUBPROC_WXPUB_ID "\npublic_key = %s/wxp.pub\n"

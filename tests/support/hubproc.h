@@ -46,6 +46,11 @@ struct hubproc {
 #define HUBPROC_MCHID "1900000109"
 #define HUBPROC_APPID "wxd678efh567hg6787"
 #define HUBPROC_WXPUB_ID "PUB_KEY_ID_0119000001092026120400000000000001"
+/* The bank gateway's merchant at the same simulator, its certificate's
+ * serial (its certId) and the gateway's (hubproc_opts.wechatpay). */
+#define HUBPROC_BANK_MER "777290058110048"
+#define HUBPROC_BANK_MCH_CID "69026276696"
+#define HUBPROC_BANK_GW_CID "69042905377"
 
 /* The staff account every started hub has (all roles), and its password. */
 #define HUBPROC_STAFF "tester"
@@ -62,9 +67,10 @@ struct hubproc_opts {
 				 * makes them); NULL: "provider = dev\n" */
 	int nofile;             /* > 0: the hub's open-file limit (soft and hard) */
 	const char *log_level;  /* [log] level; NULL = info */
-	bool wechatpay;         /* 微信支付 through WeChat Pay API v3 at a ca-paysim
-				 * started beside the hub (docs/paysim.md): merchant
-				 * and platform keys made with openssl, the hub on a
+	bool wechatpay;         /* 微信支付 through WeChat Pay API v3 and 个人网银
+				 * through the bank gateway, both at a ca-paysim
+				 * started beside the hub (docs/paysim.md): merchant,
+				 * platform and gateway keys made with openssl, the hub on a
 				 * port chosen first (its notify_url names it), the
 				 * simulator on the hub's clock file; always with
 				 * mode "production", which refuses the built-in one */

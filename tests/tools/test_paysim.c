@@ -16,6 +16,16 @@
  *     retried on the scaled schedule, its duplicate, given up after 15
  *     retries; notify_hold; kill -9 and a start again keep the books and
  *     deliver what was owed;
+ *   - the bank gateway (/gateway/): every refusal of frontTransReq (a form
+ *     that does not verify, a wrong field, an orderId used with other
+ *     content, a payTimeout past), of /gateway/pay (a wrong token, past
+ *     payTimeout, paid), of queryTrans and of backTransReq (respCode 11,
+ *     30, 34, 12), each answer signed by the gateway; the browser's way
+ *     with `ca-paysim pay` against a merchant page served by the test,
+ *     whose signed back notification is retried on the scaled schedule;
+ *     refunds idempotent by their orderId; bank_query_fail and
+ *     bank_notify_hold; /sim/orders for a bank order; the gateway off
+ *     without its options (404), and half of its options refused;
  *   - injected faults; every limit: body size, head size, connections,
  *     idle connections, the nonce cache, the orders, refunds per order,
  *     a clock file that is no number; SIGTERM ends it with exit 0.
@@ -45,6 +55,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "hub/upsign.h"
 #include "hub/wxsign.h"
 #include "../support/membuf.h"
 #include "../support/tmpdir.h"
@@ -71,7 +82,15 @@ static const char keys_script[] =
 	" -subj /CN=other\n"
 	"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out platform.key\n"
 	"openssl pkey -in platform.key -pubout -out platform.pub\n"
-	"head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' | head -c 32 > apiv3.key\n";
+	"head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' | head -c 32 > apiv3.key\n"
+	"openssl req -x509 -newkey rsa:2048 -nodes -keyout bmch.key -out bmch.pem -days 3"
+	" -subj /CN=777290058110048 -set_serial 69026276696\n"
+	"openssl req -x509 -newkey rsa:2048 -nodes -keyout bgw.key -out bgw.pem -days 3"
+	" -subj /CN=gateway -set_serial 69042905377\n";
+
+#define BANK_MER "777290058110048"
+#define BANK_MCH_CID "69026276696"
+#define BANK_GW_CID "69042905377"
 
 /* One simulator process. */
 struct sim {
@@ -84,6 +103,8 @@ struct sim {
 	int64_t offset_ms;    /* what the clock file says */
 	const char *extra[12]; /* more arguments (NULL-terminated) */
 	int exit_status;      /* when it exited at start */
+	bool bank;            /* with the bank gateway's options */
+	char bank_paths[2][PATHLEN]; /* its merchant certificate, its own key */
 };
 
 /* One received notification. */
@@ -115,6 +136,7 @@ static struct {
 static char dir[256];         /* the run's directory */
 static char bin[PATHLEN];     /* build/ca-paysim */
 static char *merchant_key, *platform_pub, *srv_cert, *srv_key, *other_key;
+static char *bank_key, *bank_gw_cert; /* the bank merchant's key, the gateway's certificate */
 static char apiv3[33];
 static char serial[80];
 static struct sim main_sim;
@@ -448,6 +470,16 @@ static int sim_start(struct sim *s)
 	argv_add(argv, &n, p[5]);
 	argv_add(argv, &n, "--clock-file");
 	argv_add(argv, &n, s->clock);
+	if (s->bank) {
+		argv_add(argv, &n, "--bank-mer-id");
+		argv_add(argv, &n, BANK_MER);
+		argv_add(argv, &n, "--bank-merchant-cert");
+		argv_add(argv, &n, s->bank_paths[0]);
+		argv_add(argv, &n, "--bank-key");
+		argv_add(argv, &n, s->bank_paths[1]);
+		argv_add(argv, &n, "--bank-cert-id");
+		argv_add(argv, &n, BANK_GW_CID);
+	}
 	for (i = 0; s->extra[i]; i++)
 		argv_add(argv, &n, s->extra[i]);
 	argv[n] = NULL;
@@ -527,6 +559,8 @@ static void sim_init(struct sim *s, const char *name)
 	snprintf(s->data, sizeof(s->data), "%s/%s", dir, name);
 	snprintf(s->log, sizeof(s->log), "%s/%s.log", dir, name);
 	snprintf(s->clock, sizeof(s->clock), "%s/%s.clock", dir, name);
+	snprintf(s->bank_paths[0], PATHLEN, "%s/bmch.pem", dir);
+	snprintf(s->bank_paths[1], PATHLEN, "%s/bgw.key", dir);
 }
 
 /* Whether s's log holds text. */
@@ -553,6 +587,43 @@ struct rxreq {
 static const char *hdr(struct MHD_Connection *c, const char *name)
 {
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+static char rx_page[16384]; /* what GET /bankpage/ answers (the merchant's page) */
+
+/* A bank back notification (/bankback/) or the browser's return
+ * (/bankfront/): the form must verify with the gateway's certificate. */
+static int rx_bank(const char *url, const char *body)
+{
+	struct rec r = { .mono_ms = ca_mono_ms() };
+	struct upform f;
+	char err[UPSIGN_ERR_MAX];
+	int i, answer = 401;
+
+	snprintf(r.path, sizeof(r.path), "%s", url);
+	if (!upform_parse(&f, body, strlen(body), err, sizeof(err)) &&
+	    !upsign_verify(&f, BANK_GW_CID, bank_gw_cert, err, sizeof(err)) &&
+	    !strcmp(upform_str(&f, "merId"), BANK_MER)) {
+		r.verified = true;
+		answer = 200;
+		snprintf(r.no, sizeof(r.no), "%s", upform_str(&f, "orderId"));
+		snprintf(r.state, sizeof(r.state), "%s", upform_str(&f, "respCode"));
+		snprintf(r.id, sizeof(r.id), "%s", upform_str(&f, "queryId"));
+	}
+	upform_release(&f);
+	pthread_mutex_lock(&rx.mu);
+	for (i = 0; answer == 200 && i < rx.npolicies; i++)
+		if (!strcmp(rx.policy[i].no, r.no) && rx.policy[i].fail &&
+		    !strncmp(url, "/bankback/", 10)) {
+			if (rx.policy[i].fail > 0)
+				rx.policy[i].fail--;
+			answer = 500;
+		}
+	r.answered = answer;
+	if (rx.nrecs < RECS_MAX)
+		rx.recs[rx.nrecs++] = r;
+	pthread_mutex_unlock(&rx.mu);
+	return answer;
 }
 
 /* Check, decrypt and record one notification; what to answer. */
@@ -630,7 +701,18 @@ static enum MHD_Result rx_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	answer = rx_take(c, url, q->body ? q->body : "");
+	if (!strncmp(url, "/bankpage/", 10)) {
+		resp = MHD_create_response_from_buffer(strlen(rx_page), rx_page,
+						       MHD_RESPMEM_MUST_COPY);
+		MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+		ret = MHD_queue_response(c, 200, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	if (!strncmp(url, "/bank", 5))
+		answer = rx_bank(url, q->body ? q->body : "");
+	else
+		answer = rx_take(c, url, q->body ? q->body : "");
 	resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	ret = MHD_queue_response(c, (unsigned)answer, resp);
 	MHD_destroy_response(resp);
@@ -713,6 +795,10 @@ static int group_setup(void **state)
 		return -1;
 	}
 	merchant_key = slurp("merchant.key");
+	bank_key = slurp("bmch.key");
+	bank_gw_cert = slurp("bgw.pem");
+	if (!bank_key || !bank_gw_cert)
+		return -1;
 	other_key = slurp("other.key");
 	platform_pub = slurp("platform.pub");
 	srv_cert = slurp("srv.pem");
@@ -737,6 +823,7 @@ static int group_setup(void **state)
 	sim_init(&main_sim, "main");
 	main_sim.extra[0] = "--time-scale";
 	main_sim.extra[1] = "1000";
+	main_sim.bank = true;
 	return sim_start(&main_sim);
 }
 
@@ -748,6 +835,8 @@ static int group_teardown(void **state)
 	if (rx.d)
 		MHD_stop_daemon(rx.d);
 	free(merchant_key);
+	free(bank_key);
+	free(bank_gw_cert);
 	free(other_key);
 	free(platform_pub);
 	free(srv_cert);
@@ -1551,6 +1640,499 @@ static void test_restart_keeps_books_and_resumes_notifications(void **state)
 	assert_true(log_has(&main_sim, "stopped"));
 }
 
+
+/* ---- the bank gateway ---- */
+
+/* now + off_s on s's clock as the gateway writes times (China time). */
+static void compact(const struct sim *s, int64_t off_s, char out[15])
+{
+	time_t t = (time_t)(sim_now_s(s) + off_s + 8 * 3600);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 15, "%Y%m%d%H%M%S", &tm);
+}
+
+/* A consumption request for order no (amount fen, payTimeout ttl_s
+ * ahead), signed with the bank merchant's key; the merchant's pages on the
+ * receiver under /bankpage/, /bankfront/, /bankback/. */
+static void bank_request(struct upform *f, const char *no, const char *amt, int64_t ttl_s)
+{
+	char t[15], pt[15], url[128];
+	const char *const kv[][2] = {
+		{ "version", "5.1.0" }, { "encoding", "UTF-8" }, { "signMethod", "01" },
+		{ "txnType", "01" }, { "txnSubType", "01" }, { "bizType", "000201" },
+		{ "channelType", "07" }, { "accessType", "0" }, { "merId", BANK_MER },
+		{ "orderId", no }, { "txnAmt", amt }, { "currencyCode", "156" },
+		{ "issInsCode", "icbc" }, { "certId", BANK_MCH_CID },
+	};
+	size_t i;
+
+	upform_init(f);
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		assert_int_equal(upform_set(f, kv[i][0], kv[i][1]), CA_OK);
+	compact(&main_sim, 0, t);
+	compact(&main_sim, ttl_s, pt);
+	assert_int_equal(upform_set(f, "txnTime", t), CA_OK);
+	assert_int_equal(upform_set(f, "payTimeout", pt), CA_OK);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/bankfront/%s", rx.port, no);
+	assert_int_equal(upform_set(f, "frontUrl", url), CA_OK);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/bankback/%s", rx.port, no);
+	assert_int_equal(upform_set(f, "backUrl", url), CA_OK);
+}
+
+/* Sign f with key (the merchant's unless told) and POST it to path. */
+static void gw_post(const char *path, struct upform *f, const char *key, struct resp *r)
+{
+	char *body = NULL;
+
+	assert_int_equal(upsign_sign(f, key ? key : bank_key, NULL, 0), CA_OK);
+	assert_int_equal(upform_encode(f, &body), CA_OK);
+	sim_call(&main_sim, "POST", path, body, r);
+	free(body);
+}
+
+/* A server-to-server answer: signed by the gateway; its fields into a. */
+static void gw_answer(const struct resp *r, struct upform *a)
+{
+	char err[UPSIGN_ERR_MAX];
+
+	if (r->status != 200 || upform_parse(a, r->body, strlen(r->body), err, sizeof(err)))
+		fail_msg("answer %ld: %s", r->status, r->body);
+	if (upsign_verify(a, BANK_GW_CID, bank_gw_cert, err, sizeof(err)))
+		fail_msg("the gateway's answer does not verify: %s (%s)", err, r->body);
+}
+
+/* The browser's first step: frontTransReq with f; the page's status, and
+ * the token of its form (when it has one) into token. */
+static long gw_front(struct upform *f, const char *key, char token[33], char *page, size_t n)
+{
+	struct resp r;
+	const char *t;
+	long st;
+
+	gw_post("/gateway/api/frontTransReq.do", f, key, &r);
+	st = r.status;
+	if (token) {
+		t = strstr(r.body, "name=\"token\" value=\"");
+		snprintf(token, 33, "%.32s", t ? t + strlen("name=\"token\" value=\"") : "");
+	}
+	if (page)
+		snprintf(page, n, "%s", r.body);
+	resp_free(&r);
+	return st;
+}
+
+/* POST /gateway/pay for no with token; the status, the page into page. */
+static long gw_pay(const char *no, const char *token, char *page, size_t n)
+{
+	char body[160];
+	struct resp r;
+	long st;
+
+	snprintf(body, sizeof(body), "orderId=%s&merId=" BANK_MER "&token=%s", no, token);
+	sim_call(&main_sim, "POST", "/gateway/pay", body, &r);
+	st = r.status;
+	if (page)
+		snprintf(page, n, "%s", r.body);
+	resp_free(&r);
+	return st;
+}
+
+/* queryTrans of no (txnTime t); the answer's fields into a. */
+static void gw_query(const char *no, const char *t, struct upform *a)
+{
+	const char *const kv[][2] = {
+		{ "version", "5.1.0" }, { "encoding", "UTF-8" }, { "signMethod", "01" },
+		{ "txnType", "00" }, { "txnSubType", "00" }, { "bizType", "000000" },
+		{ "accessType", "0" }, { "merId", BANK_MER }, { "orderId", no }, { "txnTime", t },
+		{ "certId", BANK_MCH_CID },
+	};
+	struct upform f;
+	struct resp r;
+	size_t i;
+
+	upform_init(&f);
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		assert_int_equal(upform_set(&f, kv[i][0], kv[i][1]), CA_OK);
+	gw_post("/gateway/api/queryTrans.do", &f, NULL, &r);
+	gw_answer(&r, a);
+	resp_free(&r);
+	upform_release(&f);
+}
+
+/* backTransReq: refund amt of the payment qid as refund orderId rno. */
+static void gw_refund(const char *rno, const char *qid, const char *amt, struct upform *a)
+{
+	char t[15], url[128];
+	const char *const kv[][2] = {
+		{ "version", "5.1.0" }, { "encoding", "UTF-8" }, { "signMethod", "01" },
+		{ "txnType", "04" }, { "txnSubType", "00" }, { "bizType", "000201" },
+		{ "accessType", "0" }, { "channelType", "07" }, { "merId", BANK_MER },
+		{ "orderId", rno }, { "origQryId", qid }, { "txnAmt", amt },
+		{ "certId", BANK_MCH_CID },
+	};
+	struct upform f;
+	struct resp r;
+	size_t i;
+
+	upform_init(&f);
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		assert_int_equal(upform_set(&f, kv[i][0], kv[i][1]), CA_OK);
+	compact(&main_sim, 0, t);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/bankback/refund", rx.port);
+	assert_int_equal(upform_set(&f, "txnTime", t), CA_OK);
+	assert_int_equal(upform_set(&f, "backUrl", url), CA_OK);
+	gw_post("/gateway/api/backTransReq.do", &f, NULL, &r);
+	gw_answer(&r, a);
+	resp_free(&r);
+	upform_release(&f);
+}
+
+/* Every refusal of the browser's two steps: status, respCode on the page,
+ * counted; the same request again is the same page; a payment past
+ * payTimeout, with another token, or twice is refused. */
+static void test_gateway_front_refusals(void **state)
+{
+	static const struct {
+		const char *what, *key, *val; /* a field set to val ("-": removed) after signing
+					       * when key starts with '!', else before */
+		long status;
+		const char *code;
+	} rows[] = {
+		{ "a changed amount", "!txnAmt", "1", 403, "11" },
+		{ "no signature", "!signature", "-", 403, "11" },
+		{ "another certId", "certId", "1234", 403, "11" },
+		{ "another version", "version", "5.0.0", 403, "11" },
+		{ "signMethod 11", "signMethod", "11", 403, "11" },
+		{ "txnType 02", "txnType", "02", 400, "30" },
+		{ "another merId", "merId", "777290058110049", 400, "30" },
+		{ "a 7-character orderId", "orderId", "ABCDEF1", 400, "30" },
+		{ "an orderId with '_'", "orderId", "ABCDEF_12", 400, "30" },
+		{ "txnTime not a time", "txnTime", "20261332000000", 400, "30" },
+		{ "txnAmt 0", "txnAmt", "0", 400, "30" },
+		{ "txnAmt 0100", "txnAmt", "0100", 400, "30" },
+		{ "txnAmt over 2^31-1", "txnAmt", "2147483648", 400, "30" },
+		{ "frontUrl http://", "frontUrl", "http://127.0.0.1/x", 400, "30" },
+		{ "no backUrl", "backUrl", "-", 400, "30" },
+		{ "currencyCode 840", "currencyCode", "840", 400, "30" },
+		{ "issInsCode ICBC", "issInsCode", "ICBC", 400, "30" },
+		{ "channelType 08", "channelType", "08", 400, "30" },
+	};
+	char no[33], token[33], token2[33], page[4096], pt[15];
+	struct upform f;
+	struct resp r;
+	size_t i;
+	long st;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		order_no(no, "GR");
+		bank_request(&f, no, "100", 300);
+		if (rows[i].key[0] != '!')
+			assert_int_equal(upform_set(&f, rows[i].key, !strcmp(rows[i].val, "-") ? ""
+						    : rows[i].val), CA_OK);
+		assert_int_equal(upsign_sign(&f, bank_key, NULL, 0), CA_OK);
+		if (rows[i].key[0] == '!')
+			assert_int_equal(upform_set(&f, rows[i].key + 1, !strcmp(rows[i].val, "-")
+						    ? "" : rows[i].val), CA_OK);
+		{
+			char *body = NULL;
+
+			assert_int_equal(upform_encode(&f, &body), CA_OK);
+			sim_call(&main_sim, "POST", "/gateway/api/frontTransReq.do", body, &r);
+			free(body);
+		}
+		if (r.status != rows[i].status || !strstr(r.body, rows[i].code) ||
+		    !strstr(r.body, "错误码"))
+			fail_msg("%s: %ld %s, want %ld and respCode %s", rows[i].what, r.status,
+				 r.body, rows[i].status, rows[i].code);
+		resp_free(&r);
+		upform_release(&f);
+	}
+	/* Another key's signature. */
+	order_no(no, "GK");
+	bank_request(&f, no, "100", 300);
+	assert_int_equal(gw_front(&f, other_key, NULL, page, sizeof(page)), 403);
+	assert_non_null(strstr(page, "错误码 11"));
+	upform_release(&f);
+	/* payTimeout past (or now) on the gateway's clock. */
+	order_no(no, "GT");
+	bank_request(&f, no, "100", 0);
+	assert_int_equal(gw_front(&f, NULL, NULL, page, sizeof(page)), 403);
+	assert_non_null(strstr(page, "错误码 31"));
+	upform_release(&f);
+
+	/* The same request again: the bank's page again, with a new token;
+	 * other content under the orderId: 12. */
+	order_no(no, "GS");
+	bank_request(&f, no, "2500", 300);
+	assert_int_equal(gw_front(&f, NULL, token, page, sizeof(page)), 200);
+	assert_non_null(strstr(page, "action=\"/gateway/pay\""));
+	assert_non_null(strstr(page, "25.00 元"));
+	assert_int_equal(gw_front(&f, NULL, token2, NULL, 0), 200);
+	assert_string_not_equal(token, token2);
+	assert_int_equal(upform_set(&f, "txnAmt", "2501"), CA_OK);
+	assert_int_equal(gw_front(&f, NULL, NULL, page, sizeof(page)), 400);
+	assert_non_null(strstr(page, "错误码 12"));
+	/* /gateway/pay: the old token is spent, a made-up one unknown; the new
+	 * one pays (the page posts the signed result to frontUrl); again: 12. */
+	assert_int_equal(gw_pay(no, token, page, sizeof(page)), 404);
+	assert_non_null(strstr(page, "错误码 34"));
+	assert_int_equal(gw_pay(no, "0123456789abcdef0123456789ABCDEF", NULL, 0), 404);
+	assert_int_equal(gw_pay(no, "short", page, sizeof(page)), 400);
+	assert_int_equal(gw_pay(no, token2, page, sizeof(page)), 200);
+	assert_non_null(strstr(page, "/bankfront/"));
+	assert_non_null(strstr(page, "name=\"respCode\" value=\"00\""));
+	assert_int_equal(gw_pay(no, token2, page, sizeof(page)), 403);
+	assert_non_null(strstr(page, "错误码 12"));
+	upform_release(&f);
+
+	/* Past payTimeout between the two steps: 31, and the order unpaid. */
+	order_no(no, "GE");
+	bank_request(&f, no, "100", 300);
+	assert_int_equal(gw_front(&f, NULL, token, NULL, 0), 200);
+	compact(&main_sim, 300, pt);
+	sim_clock(&main_sim, main_sim.offset_ms + 300000);
+	assert_int_equal(gw_pay(no, token, page, sizeof(page)), 403);
+	assert_non_null(strstr(page, "错误码 31"));
+	{
+		struct upform a;
+
+		gw_query(no, upform_str(&f, "txnTime"), &a);
+		assert_string_equal(upform_str(&a, "respCode"), "34");
+		upform_release(&a);
+	}
+	upform_release(&f);
+	(void)st;
+	assert_true(refused(&main_sim, "BANK_SIGNATURE") >= 6);
+	assert_true(refused(&main_sim, "BANK_FORMAT") >= 13);
+	assert_true(refused(&main_sim, "BANK_TIMEOUT") >= 2);
+}
+
+/* queryTrans and backTransReq: 11 for a form that does not verify, 30 for
+ * a wrong field, 34 for no paid order (none, unpaid, another txnTime),
+ * 00/00 once paid; refunds 00, the same refund orderId again the same
+ * refund, more than was paid or an unknown queryId 12; bank_query_fail. */
+static void test_gateway_query_and_refund(void **state)
+{
+	char no[33], token[33], qid[32], rqid[32];
+	struct upform f, a, q;
+	struct resp r;
+
+	(void)state;
+	order_no(no, "GQ");
+	bank_request(&f, no, "3000", 300);
+	gw_query(no, upform_str(&f, "txnTime"), &a);
+	assert_string_equal(upform_str(&a, "respCode"), "34"); /* unknown */
+	upform_release(&a);
+	assert_int_equal(gw_front(&f, NULL, token, NULL, 0), 200);
+	gw_query(no, upform_str(&f, "txnTime"), &a);
+	assert_string_equal(upform_str(&a, "respCode"), "34"); /* unpaid */
+	upform_release(&a);
+	assert_int_equal(gw_pay(no, token, NULL, 0), 200);
+	gw_query(no, upform_str(&f, "txnTime"), &a);
+	assert_string_equal(upform_str(&a, "respCode"), "00");
+	assert_string_equal(upform_str(&a, "origRespCode"), "00");
+	assert_string_equal(upform_str(&a, "txnAmt"), "3000");
+	assert_string_equal(upform_str(&a, "orderId"), no);
+	assert_int_equal(strlen(upform_str(&a, "queryId")), 21);
+	snprintf(qid, sizeof(qid), "%s", upform_str(&a, "queryId"));
+	upform_release(&a);
+	gw_query(no, "20200101000000", &a);
+	assert_string_equal(upform_str(&a, "respCode"), "34"); /* another txnTime */
+	upform_release(&a);
+	/* A query signed with another key, and one with a wrong field. */
+	upform_init(&q);
+	assert_int_equal(upform_set(&q, "version", "5.1.0"), CA_OK);
+	assert_int_equal(upform_set(&q, "encoding", "UTF-8"), CA_OK);
+	assert_int_equal(upform_set(&q, "signMethod", "01"), CA_OK);
+	assert_int_equal(upform_set(&q, "certId", BANK_MCH_CID), CA_OK);
+	assert_int_equal(upform_set(&q, "txnType", "00"), CA_OK);
+	assert_int_equal(upform_set(&q, "orderId", no), CA_OK);
+	gw_post("/gateway/api/queryTrans.do", &q, other_key, &r);
+	gw_answer(&r, &a);
+	assert_string_equal(upform_str(&a, "respCode"), "11");
+	upform_release(&a);
+	resp_free(&r);
+	gw_post("/gateway/api/queryTrans.do", &q, NULL, &r);
+	gw_answer(&r, &a);
+	assert_string_equal(upform_str(&a, "respCode"), "30");
+	upform_release(&a);
+	resp_free(&r);
+	sim_call(&main_sim, "POST", "/gateway/api/queryTrans.do", "a=%zz", &r);
+	gw_answer(&r, &a);
+	assert_string_equal(upform_str(&a, "respCode"), "30");
+	upform_release(&a);
+	resp_free(&r);
+	upform_release(&q);
+	/* bank_query_fail: the next query fails (500), then they work. */
+	sim_call(&main_sim, "POST", "/sim/fault", "{\"bank_query_fail\": 1}", &r);
+	assert_int_equal(r.status, 200);
+	resp_free(&r);
+	{
+		char *body = NULL;
+
+		upform_init(&q);
+		assert_int_equal(upform_set(&q, "x", "1"), CA_OK);
+		assert_int_equal(upform_encode(&q, &body), CA_OK);
+		sim_call(&main_sim, "POST", "/gateway/api/queryTrans.do", body, &r);
+		assert_int_equal(r.status, 500);
+		resp_free(&r);
+		free(body);
+		upform_release(&q);
+	}
+	gw_query(no, upform_str(&f, "txnTime"), &a);
+	assert_string_equal(upform_str(&a, "respCode"), "00");
+	upform_release(&a);
+
+	/* Refunds. */
+	gw_refund("R" "X0000001", "999999999999999999999", "100", &a);
+	assert_string_equal(upform_str(&a, "respCode"), "12"); /* unknown queryId */
+	upform_release(&a);
+	{
+		char rno[40];
+
+		snprintf(rno, sizeof(rno), "R%s", no);
+		gw_refund(rno, qid, "3001", &a);
+		assert_string_equal(upform_str(&a, "respCode"), "12"); /* too much */
+		upform_release(&a);
+		gw_refund(rno, qid, "3000", &a);
+		assert_string_equal(upform_str(&a, "respCode"), "00");
+		assert_string_equal(upform_str(&a, "origQryId"), qid);
+		snprintf(rqid, sizeof(rqid), "%s", upform_str(&a, "queryId"));
+		upform_release(&a);
+		gw_refund(rno, qid, "3000", &a); /* a retry: the same refund */
+		assert_string_equal(upform_str(&a, "respCode"), "00");
+		assert_string_equal(upform_str(&a, "queryId"), rqid);
+		upform_release(&a);
+		gw_refund(rno, qid, "2999", &a); /* the orderId with other content */
+		assert_string_equal(upform_str(&a, "respCode"), "12");
+		upform_release(&a);
+		snprintf(rno, sizeof(rno), "S%s", no);
+		gw_refund(rno, qid, "1", &a); /* nothing is left */
+		assert_string_equal(upform_str(&a, "respCode"), "12");
+		upform_release(&a);
+	}
+	/* The books: one refund of 3000, state REFUND. */
+	{
+		char target[80];
+
+		snprintf(target, sizeof(target), "/sim/orders/%s", no);
+		sim_call(&main_sim, "GET", target, NULL, &r);
+		assert_int_equal(r.status, 200);
+		assert_string_equal(str(r.j, "kind", NULL), "bank");
+		assert_string_equal(str(r.j, "trade_state", NULL), "REFUND");
+		assert_string_equal(str(r.j, "queryId", NULL), qid);
+		assert_int_equal(json_array_size(json_object_get(r.j, "refunds")), 1);
+		resp_free(&r);
+	}
+	upform_release(&f);
+}
+
+/* The browser's way: `ca-paysim pay` opens the merchant's page (served by
+ * the receiver), posts its form to the gateway, pays, and posts the signed
+ * result to frontUrl; the back notification is refused twice and retried
+ * after 15 and 15 ms (SCALE 1000), then taken; held while
+ * bank_notify_hold; a second pay of the page is refused (exit 1). */
+static void test_gateway_browser_way_and_notification(void **state)
+{
+	char no[33], url[160], out[512], *body;
+	struct rec recs[16];
+	struct upform f;
+	struct resp r;
+	size_t i;
+	int n;
+
+	(void)state;
+	order_no(no, "GB");
+	rx_policy(no, 2);
+	sim_call(&main_sim, "POST", "/sim/fault", "{\"bank_notify_hold\": true}", &r);
+	assert_true(json_is_true(json_object_get(r.j, "bank_notify_hold")));
+	resp_free(&r);
+	bank_request(&f, no, "12345", 300);
+	assert_int_equal(upsign_sign(&f, bank_key, NULL, 0), CA_OK);
+	{
+		FILE *m = fmemopen(rx_page, sizeof(rx_page), "w");
+
+		assert_non_null(m);
+		fprintf(m, "<!DOCTYPE html><html><body><form method=\"post\" action=\"%s/gateway/api/"
+			"frontTransReq.do\">\n", main_sim.url);
+		for (i = 0; i < f.n; i++)
+			fprintf(m, "<input type=\"hidden\" name=\"%s\" value=\"%s\">\n", f.f[i].key,
+				f.f[i].val);
+		fputs("<button type=\"submit\">去银行付款</button></form></body></html>", m);
+		fclose(m);
+	}
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/bankpage/%s", rx.port, no);
+	assert_int_equal(pay_cli(main_sim.url, url, out, sizeof(out)), 0);
+	if (strncmp(out, "paid ", 5) || !strstr(out, no) || !strstr(out, " 12345"))
+		fail_msg("ca-paysim pay said: %s", out);
+	/* The browser came back to frontUrl with the signed result. */
+	snprintf(url, sizeof(url), "/bankfront/%s", no);
+	assert_int_equal(rx_wait(NULL, url, recs, 16, 1, 3000), 1);
+	assert_true(recs[0].verified);
+	assert_string_equal(recs[0].state, "00");
+	/* Held: nothing at backUrl yet. */
+	ca_sleep_ms(200);
+	snprintf(url, sizeof(url), "/bankback/%s", no);
+	assert_int_equal(rx_find(NULL, url, recs, 16), 0);
+	sim_call(&main_sim, "POST", "/sim/fault", "{\"bank_notify_hold\": false}", &r);
+	resp_free(&r);
+	n = rx_wait(NULL, url, recs, 16, 3, 5000);
+	assert_int_equal(n, 3);
+	for (i = 0; i < 3; i++) {
+		assert_true(recs[i].verified);
+		assert_int_equal(recs[i].answered, i < 2 ? 500 : 200);
+	}
+	assert_true(recs[2].mono_ms - recs[1].mono_ms >= 13);
+	ca_sleep_ms(200);
+	assert_int_equal(rx_find(NULL, url, recs, 16), 3); /* no duplicate for the bank */
+	/* The page's form again: the order is paid (12), exit 1. */
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/bankpage/%s", rx.port, no);
+	assert_int_equal(pay_cli(main_sim.url, url, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "refused 12"));
+	/* A page without a form, and no page at all. */
+	snprintf(rx_page, sizeof(rx_page), "<p data-state=\"CLOSED\">已关闭</p>");
+	assert_int_equal(pay_cli(main_sim.url, url, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "refused ORDERCLOSED"));
+	assert_int_equal(pay_cli(main_sim.url, "https://127.0.0.1:1/pay/bank/X", out, sizeof(out)),
+			 2);
+	/* /sim/orders shows the bank order and its notification's attempts. */
+	snprintf(url, sizeof(url), "/sim/orders/%s", no);
+	sim_call(&main_sim, "GET", url, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(str(r.j, "trade_state", NULL), "SUCCESS");
+	assert_string_equal(str(r.j, "txnAmt", NULL), "");
+	assert_int_equal(json_integer_value(json_object_get(r.j, "txnAmt")), 12345);
+	assert_string_equal(str(json_array_get(json_object_get(r.j, "notifications"), 0), "kind",
+				NULL), "bank");
+	assert_string_equal(str(json_array_get(json_object_get(r.j, "notifications"), 0), "state",
+				NULL), "taken");
+	resp_free(&r);
+	/* A WeChat query of the bank order: not WeChat Pay's. */
+	snprintf(url, sizeof(url), "/v3/pay/transactions/out-trade-no/%s?mchid=" MCHID, no);
+	expect(&main_sim, AUTH_OK, "GET", url, NULL, 404, "ORDER_NOT_EXIST", NULL);
+	upform_release(&f);
+	(void)body;
+}
+
+/* Without --bank-mer-id and the rest, /gateway/ is 404. */
+static void test_gateway_is_off_without_its_options(void **state)
+{
+	struct sim s;
+	struct resp r;
+
+	(void)state;
+	sim_init(&s, "nobank");
+	assert_int_equal(sim_start(&s), 0);
+	sim_call(&s, "POST", "/gateway/api/queryTrans.do", "a=1", &r);
+	assert_int_equal(r.status, 404);
+	assert_string_equal(str(r.j, "code", NULL), "NOT_FOUND");
+	resp_free(&r);
+	assert_int_equal(sim_stop(&s), 0);
+}
+
 /* serve refuses to start (exit 2, saying why) with an APIv3 key that is
  * not 32 bytes, a platform key that is no private key, a missing option,
  * a limit out of range. */
@@ -1564,6 +2146,9 @@ static void test_serve_refuses_bad_options(void **state)
 		{ "--mchid", "", "serve needs" },
 		{ "--time-scale", "0", "out of range" },
 		{ "--max-connections", "100000", "out of range" },
+		{ "--bank-mer-id", "12345", "not 15 digits" },
+		{ "--bank-cert-id", "12a", "not a decimal serial" },
+		{ "--bank-mer-id", "777290058110048", "needs all of" },
 	};
 	char path[PATHLEN + 32];
 	size_t i;
@@ -1602,6 +2187,10 @@ int main(void)
 		cmocka_unit_test(test_body_and_head_limits),
 		cmocka_unit_test(test_the_customer_pays_and_is_refused),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_gateway_front_refusals),
+		cmocka_unit_test(test_gateway_query_and_refund),
+		cmocka_unit_test(test_gateway_browser_way_and_notification),
+		cmocka_unit_test(test_gateway_is_off_without_its_options),
 		cmocka_unit_test(test_serve_refuses_bad_options),
 		cmocka_unit_test(test_restart_keeps_books_and_resumes_notifications),
 	};

@@ -9,6 +9,7 @@
  * owes in one transaction), then books_notice_done() (the schedule).
  */
 #include "books.h"
+#include "books_int.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -25,13 +26,6 @@
 #define TAG "books"
 #define BOOKS_BUSY_MS 5000
 #define CODE_TRIES 8 /* new codes tried when one is taken already */
-
-struct books {
-	sqlite3 *db;         /* the connection */
-	char path[PSIM_PATH_MAX + 16]; /* DIR/paysim.db, for messages */
-	int max_orders;      /* the most orders the books take */
-	pthread_mutex_t mu;  /* one call at a time */
-};
 
 static const char *const steps[] = {
 	"CREATE TABLE orders ("
@@ -62,10 +56,20 @@ static const char *const steps[] = {
 	" at_ms INTEGER NOT NULL, status INTEGER NOT NULL, error TEXT NOT NULL,"
 	" PRIMARY KEY (notice_id, n));"
 	"CREATE TABLE refusals (code TEXT PRIMARY KEY, n INTEGER NOT NULL);",
+	/* 2: the bank gateway's orders (docs/paysim.md, The bank gateway):
+	 * an order's common part in orders (kind 'bank': mchid the merId,
+	 * notify_url the backUrl, total the txnAmt, expire_ms the
+	 * payTimeout, transaction_id the queryId), the rest here. */
+	"ALTER TABLE orders ADD COLUMN kind TEXT NOT NULL DEFAULT 'wechat';"
+	"CREATE TABLE bank_orders ("
+	" order_id TEXT PRIMARY KEY REFERENCES orders(out_trade_no),"
+	" txn_time TEXT NOT NULL, front_url TEXT NOT NULL, iss_ins_code TEXT NOT NULL,"
+	" token TEXT NOT NULL DEFAULT '', trace_no TEXT NOT NULL DEFAULT '',"
+	" trace_time TEXT NOT NULL DEFAULT '');",
 };
 
 static const struct sqlkit_schema schema = {
-	steps, 1, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", BOOKS_BUSY_MS, TAG
+	steps, 2, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", BOOKS_BUSY_MS, TAG
 };
 
 static const struct sqlkit_log fail_log = { TAG, LOG_ERROR, false };
@@ -73,16 +77,16 @@ static const struct sqlkit_log fail_log = { TAG, LOG_ERROR, false };
 /* The columns order_row reads, in its order. */
 #define ORDER_COLS "out_trade_no, appid, mchid, description, notify_url, total, expire_ms," \
 	" created_ms, code, state, transaction_id, openid, success_ms, closed_ms, refunded," \
-	" refunds"
+	" refunds, kind"
 
 /* A failed SQLite call: logged, mapped. */
-static ca_err fail(struct books *b, int rc, const char *what)
+ca_err fail(struct books *b, int rc, const char *what)
 {
 	return sqlkit_fail(b->db, b->path, &fail_log, rc, what, NULL, 0);
 }
 
 /* Prepare sql and bind fmt's parameters (sqlkit_bindv). */
-static int prep(struct books *b, sqlite3_stmt **s, const char *sql, const char *fmt, ...)
+int prep(struct books *b, sqlite3_stmt **s, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	int rc = sqlite3_prepare_v2(b->db, sql, -1, s, NULL);
@@ -96,7 +100,7 @@ static int prep(struct books *b, sqlite3_stmt **s, const char *sql, const char *
 }
 
 /* One statement that returns no row. */
-static ca_err exec(struct books *b, const char *what, const char *sql, const char *fmt, ...)
+ca_err exec(struct books *b, const char *what, const char *sql, const char *fmt, ...)
 {
 	sqlite3_stmt *s = NULL;
 	va_list ap;
@@ -114,7 +118,7 @@ static ca_err exec(struct books *b, const char *what, const char *sql, const cha
 }
 
 /* Take the lock and begin; on failure the lock is given back. */
-static ca_err begin(struct books *b)
+ca_err begin(struct books *b)
 {
 	ca_err e;
 
@@ -127,7 +131,7 @@ static ca_err begin(struct books *b)
 
 /* Commit when e is CA_OK, else roll back; give the lock back. e, or the
  * commit's error. */
-static ca_err end(struct books *b, ca_err e)
+ca_err end(struct books *b, ca_err e)
 {
 	if (!e)
 		e = exec(b, "COMMIT", "COMMIT", "");
@@ -156,12 +160,13 @@ static bool order_row(sqlite3_stmt *s, struct book_order *o)
 	       sqlkit_col_copy(s, 8, o->code, sizeof(o->code)) &&
 	       sqlkit_col_copy(s, 9, o->state, sizeof(o->state)) &&
 	       sqlkit_col_copy(s, 10, o->transaction_id, sizeof(o->transaction_id)) &&
-	       sqlkit_col_copy(s, 11, o->openid, sizeof(o->openid));
+	       sqlkit_col_copy(s, 11, o->openid, sizeof(o->openid)) &&
+	       sqlkit_col_copy(s, 16, o->kind, sizeof(o->kind));
 }
 
 /* The order whose column col ("out_trade_no" or "code") is key into o
  * (inside a transaction). CA_ERR_NOT_FOUND. */
-static ca_err order_by(struct books *b, const char *col, const char *key, struct book_order *o)
+ca_err order_by(struct books *b, const char *col, const char *key, struct book_order *o)
 {
 	char sql[512];
 	sqlite3_stmt *s = NULL;
@@ -181,7 +186,7 @@ static ca_err order_by(struct books *b, const char *col, const char *key, struct
 }
 
 /* One integer the query sql answers into *v. */
-static ca_err count(struct books *b, int64_t *v, const char *sql, const char *fmt, ...)
+ca_err count(struct books *b, int64_t *v, const char *sql, const char *fmt, ...)
 {
 	sqlite3_stmt *s = NULL;
 	va_list ap;
@@ -201,7 +206,7 @@ static ca_err count(struct books *b, int64_t *v, const char *sql, const char *fm
 
 /* Owe a notification of kind about o to url, due at due_ms; its body
  * from fn (inside a transaction). */
-static ca_err owe(struct books *b, const char *kind, const struct book_order *o, const char *url,
+ca_err owe(struct books *b, const char *kind, const struct book_order *o, const char *url,
 		  const char *body, int64_t due_ms)
 {
 	char id[CA_UUID_LEN + 1];
@@ -327,6 +332,8 @@ ca_err books_order(struct books *b, const char *out_trade_no, struct book_order 
 	if (e)
 		return e;
 	e = order_by(b, "out_trade_no", out_trade_no, o);
+	if (!e && strcmp(o->kind, "wechat"))
+		e = CA_ERR_NOT_FOUND; /* a bank order: not WeChat Pay's */
 	if (e == CA_ERR_NOT_FOUND) {
 		(void)end(b, CA_OK);
 		return e;
@@ -342,6 +349,8 @@ ca_err books_close_order(struct books *b, const char *out_trade_no, int64_t now_
 	if (e)
 		return e;
 	e = order_by(b, "out_trade_no", out_trade_no, &o);
+	if (!e && strcmp(o.kind, "wechat"))
+		e = CA_ERR_NOT_FOUND;
 	if (!e && o.success_ms)
 		e = CA_ERR_FORBIDDEN;
 	else if (!e && !strcmp(o.state, "NOTPAY"))
@@ -365,6 +374,8 @@ ca_err books_pay(struct books *b, const char *code, int64_t now_ms, const char *
 	if (e)
 		return e;
 	e = order_by(b, "code", code, o);
+	if (!e && strcmp(o->kind, "wechat"))
+		e = CA_ERR_NOT_FOUND; /* a bank order has no code_url */
 	if (e) {
 		(void)end(b, CA_OK);
 		return e == CA_ERR_NOT_FOUND ? CA_OK : e;
@@ -438,6 +449,8 @@ ca_err books_refund(struct books *b, struct book_refund *r, const char *refund_i
 	if (e)
 		return e;
 	e = order_by(b, "out_trade_no", r->out_trade_no, o);
+	if (!e && strcmp(o->kind, "wechat"))
+		e = CA_ERR_NOT_FOUND;
 	if (e == CA_ERR_NOT_FOUND)
 		return end(b, CA_OK);
 	if (!e)
@@ -500,8 +513,8 @@ void books_count_refusal(struct books *b, const char *code)
 			  " ON CONFLICT (code) DO UPDATE SET n = n + 1", "t", code));
 }
 
-ca_err books_notice_due(struct books *b, int64_t now_ms, struct book_notice *n, bool *found,
-			int64_t *next_ms)
+ca_err books_notice_due(struct books *b, int64_t now_ms, bool hold_wechat, bool hold_bank,
+			struct book_notice *n, bool *found, int64_t *next_ms)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -513,7 +526,8 @@ ca_err books_notice_due(struct books *b, int64_t now_ms, struct book_notice *n, 
 	if (e)
 		return e;
 	rc = prep(b, &s, "SELECT id, kind, out_trade_no, url, body, attempts, next_ms FROM notices"
-		  " WHERE state = 'owed' ORDER BY next_ms LIMIT 1", "");
+		  " WHERE state = 'owed' AND (kind = 'bank' OR ? = 0) AND (kind <> 'bank' OR ? = 0)"
+		  " ORDER BY next_ms LIMIT 1", "ii", (int64_t)hold_wechat, (int64_t)hold_bank);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -544,7 +558,7 @@ ca_err books_notice_done(struct books *b, const struct book_notice *n, int64_t n
 			 int64_t dup_ms)
 {
 	bool taken = status == 200 || status == 204;
-	bool once = strcmp(n->kind, "pay") != 0;
+	bool once = !strcmp(n->kind, "probe") || !strcmp(n->kind, "dup");
 	const char *state = taken ? "taken" : once ? "refused" : "owed";
 	int64_t next = now_ms;
 	struct book_order o;
@@ -564,7 +578,7 @@ ca_err books_notice_done(struct books *b, const struct book_notice *n, int64_t n
 	if (!e)
 		e = exec(b, "updating a notification", "UPDATE notices SET state = ?, attempts ="
 			 " attempts + 1, next_ms = ? WHERE id = ?", "tit", state, next, n->id);
-	if (!e && taken && !once) {
+	if (!e && taken && !strcmp(n->kind, "pay")) {
 		memset(&o, 0, sizeof(o));
 		snprintf(o.out_trade_no, sizeof(o.out_trade_no), "%s", n->out_trade_no);
 		e = owe(b, "dup", &o, n->url, n->body, now_ms + dup_ms);
@@ -649,14 +663,16 @@ ca_err books_order_books(struct books *b, const char *out_trade_no, json_t **out
 		return e;
 	e = order_by(b, "out_trade_no", out_trade_no, &o);
 	if (!e) {
-		j = wire_order(&o);
+		j = strcmp(o.kind, "bank") ? wire_order(&o) : bank_order_json(b, &o);
 		wire_time(o.created_ms, t);
 		json_object_set_new(j, "create_time", json_string(t));
 		wire_time(o.expire_ms, t);
 		json_object_set_new(j, "time_expire", json_string(t));
 		json_object_set_new(j, "expire_ms", json_integer(o.expire_ms));
-		json_object_set_new(j, "code_url", json_sprintf("weixin://wxpay/bizpayurl?pr=%s",
-								 o.code));
+		if (!strcmp(o.kind, "wechat"))
+			json_object_set_new(j, "code_url", json_sprintf(
+				"weixin://wxpay/bizpayurl?pr=%s", o.code));
+		json_object_set_new(j, "kind", json_string(o.kind));
 		json_object_set_new(j, "description", json_string(o.description));
 		json_object_set_new(j, "notify_url", json_string(o.notify_url));
 		json_object_set_new(j, "refunded", json_integer(o.refunded));

@@ -39,6 +39,7 @@ struct book_order {
 	int64_t closed_ms;                         /* when closed, else 0 */
 	int64_t refunded;                          /* fen refunded so far */
 	int refunds;                               /* refunds so far */
+	char kind[8];                              /* "wechat", or "bank" (gateway.c) */
 };
 
 /* One refund. */
@@ -78,7 +79,8 @@ enum books_refund {
 /* A notification to deliver (books_notice_due). */
 struct book_notice {
 	char id[40];                        /* our id (the body's "id") */
-	char kind[8];                       /* "pay", "dup" (a duplicate) or "probe" */
+	char kind[8];                       /* "pay", "dup" (a duplicate), "probe", or "bank"
+					     * (the gateway's back notification: a form) */
 	char out_trade_no[PSIM_ID_MAX + 1]; /* its order */
 	char url[PSIM_URL_MAX + 1];         /* where it goes */
 	char *body;                         /* the JSON body, malloc'd (caller frees) */
@@ -136,11 +138,12 @@ ca_err books_refund_get(struct books *b, const char *out_refund_no, struct book_
 /* Count one refusal answered with code. */
 void books_count_refusal(struct books *b, const char *code);
 
-/* The owed notification due first: when it is due at now_ms, into n
- * (*found true); else *found false and, when one is owed, its time into
- * *next_ms (else INT64_MAX). */
-ca_err books_notice_due(struct books *b, int64_t now_ms, struct book_notice *n, bool *found,
-			int64_t *next_ms);
+/* The owed notification due first (leaving out WeChat Pay's when
+ * hold_wechat, the bank gateway's when hold_bank): when it is due at now_ms,
+ * into n (*found true); else *found false and, when one is owed, its time
+ * into *next_ms (else INT64_MAX). */
+ca_err books_notice_due(struct books *b, int64_t now_ms, bool hold_wechat, bool hold_bank,
+			struct book_notice *n, bool *found, int64_t *next_ms);
 
 /*
  * Record one delivery of n made at now_ms: the merchant's HTTP status
@@ -152,6 +155,62 @@ ca_err books_notice_due(struct books *b, int64_t now_ms, struct book_notice *n, 
 ca_err books_notice_done(struct books *b, const struct book_notice *n, int64_t now_ms,
 			 int status, const char *error, const int64_t *retry_ms, int nretry,
 			 int64_t dup_ms);
+
+/* ---- the bank gateway's orders (bankbooks.c; gateway.c) ---- */
+
+/* One order of the bank gateway (kind "bank"): its common part in o
+ * (out_trade_no the orderId, mchid the merId, notify_url the backUrl,
+ * total the txnAmt, expire_ms the payTimeout, transaction_id the queryId
+ * once paid), the rest here. */
+struct bank_order {
+	struct book_order o;               /* the common part */
+	char txn_time[15];                 /* YYYYMMDDhhmmss, China time */
+	char front_url[PSIM_URL_MAX + 1];  /* where the customer's browser goes back */
+	char iss_ins_code[17];             /* the bank */
+	char token[33];                    /* /gateway/pay's one-time token, "" when none */
+	char trace_no[7];                  /* once paid */
+	char trace_time[11];               /* MMDDhhmmss, once paid */
+};
+
+/* The back notification of a paid order (a signed form, malloc'd; NULL
+ * when out of memory): gateway.c's, handed through. */
+typedef char *(*books_bank_body_fn)(const struct bank_order *bo, void *ctx);
+
+/*
+ * frontTransReq: order bo (its request fields and o.created_ms filled;
+ * content its signed text) with the one-time token. A new order is NOTPAY;
+ * the same orderId with the same content: CA_OK with the stored order in
+ * bo and, while it is NOTPAY, the new token; other content (or a WeChat
+ * order's number): CA_ERR_CONFLICT; the books full: CA_ERR_TOO_LONG.
+ */
+ca_err books_bank_front(struct books *b, struct bank_order *bo, const char *content,
+			const char *token);
+
+/* The bank order order_id into bo. CA_ERR_NOT_FOUND (a WeChat order too). */
+ca_err books_bank_get(struct books *b, const char *order_id, struct bank_order *bo);
+
+/*
+ * /gateway/pay: the customer pays order_id with token at now_ms. When the
+ * token is the order's, the order NOTPAY and now_ms before its payTimeout,
+ * it becomes SUCCESS with query_id, trace_no and trace_time, the token is
+ * spent, and its back notification (body_fn) is owed at once. *res:
+ * BOOKS_PAY_UNKNOWN (no such order, or not its token), _PAID, _EXPIRED,
+ * _OK; bo the order as it is now.
+ */
+ca_err books_bank_pay(struct books *b, const char *order_id, const char *token, int64_t now_ms,
+		      const char *query_id, const char *trace_no, const char *trace_time,
+		      books_bank_body_fn body_fn, void *ctx, struct bank_order *bo,
+		      enum books_pay *res);
+
+/*
+ * backTransReq (refund): r->out_refund_no (the refund's orderId),
+ * r->transaction_id (origQryId), r->refund (txnAmt), r->notify_url,
+ * r->created_ms and r->refund_id (the refund's new queryId) filled. *res:
+ * BOOKS_REFUND_UNKNOWN (no payment has that queryId), _SAME (this refund
+ * orderId was taken before for the same payment and amount: r is that
+ * refund), _OTHER (it was taken for something else), _TOO_MUCH, _NEW.
+ */
+ca_err books_bank_refund(struct books *b, struct book_refund *r, enum books_refund *res);
 
 /* /sim/orders/NO: the order, its refunds, its notifications with every
  * attempt (a new JSON object; NULL when unknown). CA_ERR_NOT_FOUND. */

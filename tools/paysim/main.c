@@ -7,7 +7,8 @@
  *             [--notify-ca PEM] [--clock-file FILE] [--time-scale N]
  *             [--max-connections N] [--idle-timeout S] [--nonce-cache N]
  *             [--max-orders N]
- *   ca-paysim pay --sim URL --ca PEM CODE_URL
+ *             [--bank-mer-id ID --bank-merchant-cert PEM --bank-key PEM --bank-cert-id N]
+ *   ca-paysim pay --sim URL --ca PEM CODE_URL|HTTPS_URL
  *
  * serve: read and check every file first (exit 2 with the reason), take
  * DIR/paysim.lock (one simulator per directory), open the books, start
@@ -29,9 +30,11 @@
 #include <unistd.h>
 
 #include "books.h"
+#include "browse.h"
 #include "common/bodybuf.h"
 #include "common/filesave.h"
 #include "core/log.h"
+#include "hub/upsign.h"
 #include "hub/wxsign.h"
 #include "notify.h"
 #include "psim.h"
@@ -50,7 +53,9 @@ static const char usage[] =
 	"                 [--notify-ca PEM] [--clock-file FILE] [--time-scale N]\n"
 	"                 [--max-connections N] [--idle-timeout S] [--nonce-cache N]\n"
 	"                 [--max-orders N]\n"
-	"       ca-paysim pay --sim URL --ca PEM CODE_URL\n";
+	"                 [--bank-mer-id ID --bank-merchant-cert PEM --bank-key PEM\n"
+	"                  --bank-cert-id N]\n"
+	"       ca-paysim pay --sim URL --ca PEM CODE_URL|HTTPS_URL\n";
 
 /* The whole file path (at most FILE_MAX bytes) into *out (malloc'd,
  * NUL-terminated), its length into *len. */
@@ -114,7 +119,7 @@ static bool copy_opt(char *dst, size_t n, const char *v, const char *name)
 
 /* The keys given are what they should be: caught at the start, not at
  * the first request. */
-static bool keys_ok(const struct psim_cfg *c)
+static bool keys_ok(struct psim_cfg *c)
 {
 	char sig[WXSIGN_SIG_MAX], err[WXSIGN_ERR_MAX];
 
@@ -126,6 +131,17 @@ static bool keys_ok(const struct psim_cfg *c)
 		fprintf(stderr, "ca-paysim: --merchant-cert: %s\n", err);
 		return false;
 	}
+	if (!c->bank_mer_id[0])
+		return true;
+	if (wxsign_sign(c->bank_key_pem, "x", 1, sig, err, sizeof(err))) {
+		fprintf(stderr, "ca-paysim: --bank-key: %s\n", err);
+		return false;
+	}
+	if (upsign_cert_id(c->bank_merchant_pem, c->bank_merchant_cert_id, err, sizeof(err)) ||
+	    wxsign_verify(c->bank_merchant_pem, "x", 1, sig, err, sizeof(err)) == CA_ERR_ARG) {
+		fprintf(stderr, "ca-paysim: --bank-merchant-cert: %s\n", err);
+		return false;
+	}
 	return true;
 }
 
@@ -134,7 +150,7 @@ static int parse_serve(int argc, char **argv, struct psim_cfg *c)
 {
 	enum { O_DATA = 1, O_CERT, O_KEY, O_LISTEN, O_PORT, O_MCHID, O_APPID, O_SERIAL,
 	       O_MCERT, O_APIV3, O_PKEY, O_PID, O_NCA, O_CLOCK, O_SCALE, O_MAXCONN, O_IDLE,
-	       O_NONCES, O_MAXORD };
+	       O_NONCES, O_MAXORD, O_BMER, O_BMCERT, O_BKEY, O_BCID };
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, O_DATA },
 		{ "cert", required_argument, NULL, O_CERT },
@@ -155,6 +171,10 @@ static int parse_serve(int argc, char **argv, struct psim_cfg *c)
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "nonce-cache", required_argument, NULL, O_NONCES },
 		{ "max-orders", required_argument, NULL, O_MAXORD },
+		{ "bank-mer-id", required_argument, NULL, O_BMER },
+		{ "bank-merchant-cert", required_argument, NULL, O_BMCERT },
+		{ "bank-key", required_argument, NULL, O_BKEY },
+		{ "bank-cert-id", required_argument, NULL, O_BCID },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *key = NULL;
@@ -171,7 +191,7 @@ static int parse_serve(int argc, char **argv, struct psim_cfg *c)
 	c->max_orders = PSIM_MAX_ORDERS;
 	optind = 1;
 	while (ok && (o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		const char *name = o > 0 && o <= O_MAXORD ? opts[o - 1].name : "?";
+		const char *name = o > 0 && o <= O_BCID ? opts[o - 1].name : "?";
 
 		switch (o) {
 		case O_DATA: ok = copy_opt(c->data_dir, sizeof(c->data_dir), optarg, name); break;
@@ -201,6 +221,24 @@ static int parse_serve(int argc, char **argv, struct psim_cfg *c)
 		case O_PID: ok = copy_opt(c->platform_id, sizeof(c->platform_id), optarg, name); break;
 		case O_NCA: ok = copy_opt(c->notify_ca, sizeof(c->notify_ca), optarg, name); break;
 		case O_CLOCK: ok = copy_opt(c->clock_file, sizeof(c->clock_file), optarg, name); break;
+		case O_BMER:
+			ok = strlen(optarg) == 15 && strspn(optarg, "0123456789") == 15;
+			if (!ok)
+				fprintf(stderr, "ca-paysim: --bank-mer-id %s is not 15 digits\n", optarg);
+			else
+				snprintf(c->bank_mer_id, sizeof(c->bank_mer_id), "%s", optarg);
+			break;
+		case O_BMCERT: ok = read_pem(&c->bank_merchant_pem, optarg); break;
+		case O_BKEY: ok = read_pem(&c->bank_key_pem, optarg); break;
+		case O_BCID:
+			ok = *optarg && strlen(optarg) < sizeof(c->bank_cert_id) &&
+			     strspn(optarg, "0123456789") == strlen(optarg);
+			if (!ok)
+				fprintf(stderr, "ca-paysim: --bank-cert-id %s is not a decimal serial\n",
+					optarg);
+			else
+				snprintf(c->bank_cert_id, sizeof(c->bank_cert_id), "%s", optarg);
+			break;
 		case O_PORT: case O_SCALE: case O_MAXCONN: case O_IDLE: case O_NONCES: case O_MAXORD:
 			v = number(optarg, o == O_PORT ? 0 : 1, o == O_PORT ? 65535
 				   : o == O_SCALE ? 1000000 : o == O_IDLE ? 3600
@@ -229,6 +267,13 @@ static int parse_serve(int argc, char **argv, struct psim_cfg *c)
 			"--platform-id\n");
 		ok = false;
 	}
+	if (ok && (!c->bank_mer_id[0] || !c->bank_merchant_pem || !c->bank_key_pem ||
+		   !c->bank_cert_id[0]) && (c->bank_mer_id[0] || c->bank_merchant_pem ||
+					    c->bank_key_pem || c->bank_cert_id[0])) {
+		fprintf(stderr, "ca-paysim: the bank gateway needs all of --bank-mer-id, "
+			"--bank-merchant-cert, --bank-key and --bank-cert-id\n");
+		ok = false;
+	}
 	if (!ok)
 		fputs(usage, stderr);
 	return ok && keys_ok(c) ? 0 : 2;
@@ -240,6 +285,10 @@ static void cfg_release(struct psim_cfg *c)
 	free(c->key_pem);
 	free(c->merchant_pem);
 	free(c->platform_key_pem);
+	free(c->bank_merchant_pem);
+	if (c->bank_key_pem)
+		explicit_bzero(c->bank_key_pem, strlen(c->bank_key_pem));
+	free(c->bank_key_pem);
 	memset(c->apiv3_key, 0, sizeof(c->apiv3_key));
 }
 
@@ -322,6 +371,10 @@ static int serve(int argc, char **argv)
 	log_info(TAG, "WeChat Pay v3 simulator for merchant %s on https://%s:%d (time scale %ld, "
 		 "at most %d connections, %d nonces, %d orders)", cfg.mchid, cfg.listen,
 		 server_port(srv), cfg.time_scale, cfg.max_connections, cfg.nonces, cfg.max_orders);
+	if (cfg.bank_mer_id[0])
+		log_info(TAG, "bank gateway for merchant %s (certId %s) under /gateway/, signing "
+			 "as certId %s", cfg.bank_mer_id, cfg.bank_merchant_cert_id,
+			 cfg.bank_cert_id);
 	while (sigwait(&set, &sig) != 0 || sig == SIGHUP)
 		;
 	log_info(TAG, "signal %d: stopping", sig);
@@ -384,6 +437,14 @@ static int pay(int argc, char **argv)
 	if (o != -1 || !sim || !ca || optind != argc - 1 || strlen(sim) > PSIM_PATH_MAX) {
 		fputs(usage, stderr);
 		return 2;
+	}
+	if (!strncmp(argv[optind], "https://", 8)) {
+		/* 个人网银: the QR code is the merchant's page; pay as a browser. */
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return 2;
+		rc = browse_pay(argv[optind], ca);
+		curl_global_cleanup();
+		return rc;
 	}
 	snprintf(url, sizeof(url), "%s/sim/pay", sim);
 	j = json_pack("{s:s}", "code_url", argv[optind]);

@@ -102,46 +102,27 @@ static bool sign(struct notifier *nt, const struct book_notice *n, const char *t
 	return ok;
 }
 
-/* POST n to its url; the merchant's status (0: none) and why into err. */
-static int deliver(struct notifier *nt, const struct book_notice *n, char *err, size_t errlen,
-		   bool *aborted)
+/* POST body with headers hl (taken) to url; the merchant's status (0:
+ * none) and why into err. */
+static int post(struct notifier *nt, const char *url, const char *body, struct curl_slist *hl,
+		char *err, size_t errlen, bool *aborted)
 {
 	const struct psim_cfg *cfg = nt->ps->cfg;
-	char ts[24], nonce[33], rid[33], sig[WXSIGN_SIG_MAX], h[6][WXSIGN_SIG_MAX + 40];
-	struct curl_slist *hl = NULL;
 	long status = 0;
 	CURLcode rc;
-	CURL *cu;
-	int i;
+	CURL *cu = curl_easy_init();
 
-	*aborted = false;
-	err[0] = '\0';
-	snprintf(ts, sizeof(ts), "%lld", (long long)(simclock_now_ms() / 1000));
-	if (wire_random(nonce, 32, false) || wire_random(rid, 32, false) ||
-	    !sign(nt, n, ts, nonce, sig)) {
-		snprintf(err, errlen, "the notification could not be signed");
-		return 0;
-	}
-	snprintf(h[0], sizeof(h[0]), "Wechatpay-Timestamp: %s", ts);
-	snprintf(h[1], sizeof(h[1]), "Wechatpay-Nonce: %s", nonce);
-	snprintf(h[2], sizeof(h[2]), "Wechatpay-Signature: %s", sig);
-	snprintf(h[3], sizeof(h[3]), "Wechatpay-Serial: %s", cfg->platform_id);
-	snprintf(h[4], sizeof(h[4]), "Wechatpay-Signature-Type: %s", WXSIGN_SCHEME);
-	snprintf(h[5], sizeof(h[5]), "Request-ID: %s", rid);
-	cu = curl_easy_init();
 	if (!cu) {
+		curl_slist_free_all(hl);
 		snprintf(err, errlen, "libcurl could not start");
 		return 0;
 	}
-	for (i = 0; i < 6; i++)
-		hl = curl_slist_append(hl, h[i]);
-	hl = curl_slist_append(hl, "Content-Type: application/json");
 	hl = curl_slist_append(hl, "Expect:");
-	curl_easy_setopt(cu, CURLOPT_URL, n->url);
+	curl_easy_setopt(cu, CURLOPT_URL, url);
 	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(cu, CURLOPT_POSTFIELDS, n->body);
-	curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)strlen(n->body));
+	curl_easy_setopt(cu, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	curl_easy_setopt(cu, CURLOPT_USERAGENT, "Mozilla/4.0");
 	if (cfg->notify_ca[0])
 		curl_easy_setopt(cu, CURLOPT_CAINFO, cfg->notify_ca);
@@ -164,6 +145,48 @@ static int deliver(struct notifier *nt, const struct book_notice *n, char *err, 
 	return (int)status;
 }
 
+/* The bank gateway's back notification n: its body is the signed form,
+ * made at the payment (gateway.c), sent as it is. */
+static int deliver_form(struct notifier *nt, const struct book_notice *n, char *err,
+			size_t errlen, bool *aborted)
+{
+	struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/"
+						  "x-www-form-urlencoded;charset=UTF-8");
+
+	return post(nt, n->url, n->body, hl, err, errlen, aborted);
+}
+
+/* POST n to its url; the merchant's status (0: none) and why into err. */
+static int deliver(struct notifier *nt, const struct book_notice *n, char *err, size_t errlen,
+		   bool *aborted)
+{
+	const struct psim_cfg *cfg = nt->ps->cfg;
+	char ts[24], nonce[33], rid[33], sig[WXSIGN_SIG_MAX], h[6][WXSIGN_SIG_MAX + 40];
+	struct curl_slist *hl = NULL;
+	int i;
+
+	*aborted = false;
+	err[0] = '\0';
+	if (!strcmp(n->kind, "bank"))
+		return deliver_form(nt, n, err, errlen, aborted);
+	snprintf(ts, sizeof(ts), "%lld", (long long)(simclock_now_ms() / 1000));
+	if (wire_random(nonce, 32, false) || wire_random(rid, 32, false) ||
+	    !sign(nt, n, ts, nonce, sig)) {
+		snprintf(err, errlen, "the notification could not be signed");
+		return 0;
+	}
+	snprintf(h[0], sizeof(h[0]), "Wechatpay-Timestamp: %s", ts);
+	snprintf(h[1], sizeof(h[1]), "Wechatpay-Nonce: %s", nonce);
+	snprintf(h[2], sizeof(h[2]), "Wechatpay-Signature: %s", sig);
+	snprintf(h[3], sizeof(h[3]), "Wechatpay-Serial: %s", cfg->platform_id);
+	snprintf(h[4], sizeof(h[4]), "Wechatpay-Signature-Type: %s", WXSIGN_SCHEME);
+	snprintf(h[5], sizeof(h[5]), "Request-ID: %s", rid);
+	for (i = 0; i < 6; i++)
+		hl = curl_slist_append(hl, h[i]);
+	hl = curl_slist_append(hl, "Content-Type: application/json");
+	return post(nt, n->url, n->body, hl, err, errlen, aborted);
+}
+
 /* Send what is due; how long to wait before looking again. */
 static int64_t look(struct notifier *nt)
 {
@@ -173,9 +196,8 @@ static int64_t look(struct notifier *nt)
 	bool found = false, aborted;
 	int status;
 
-	if (atomic_load(&nt->ps->notify_hold))
-		return LOOK_MS;
-	if (books_notice_due(nt->ps->books, now, &n, &found, &next))
+	if (books_notice_due(nt->ps->books, now, atomic_load(&nt->ps->notify_hold),
+			     atomic_load(&nt->ps->bank_notify_hold), &n, &found, &next))
 		return BACKOFF_MS;
 	if (!found)
 		return next - now < LOOK_MS ? (next - now > 0 ? next - now : 0) : LOOK_MS;

@@ -5,10 +5,12 @@
  *
  * The parts: main.c (the command line: serve, pay), server.c (HTTPS with
  * libmicrohttpd: one request from its bytes to its signed answer),
- * routes.c (the endpoints, /v3/ and /sim/), v3check.c (what a v3 request
+ * routes.c (the endpoints, /v3/ and /sim/), gateway.c (the bank gateway,
+ * /gateway/), v3check.c (what a v3 request
  * must be: its signature, nonce, fields), books.c (the SQLite books:
- * orders, refunds, notifications), notify.c (the thread that delivers
- * notifications), wire.c (JSON and times as WeChat Pay writes them),
+ * orders, refunds, notifications; bankbooks.c the gateway's), notify.c (the thread that delivers
+ * notifications, and the bank gateway's back notifications: forms signed at
+ * the payment, on the same schedule), wire.c (JSON and times as WeChat Pay writes them),
  * simclock.c (the clock shared with the hub through --clock-file).
  *
  * Where to start reading: main.c (serve()), then server.c (on_request()).
@@ -61,6 +63,12 @@ struct psim_cfg {
 	int idle_timeout_s;                  /* PSIM_IDLE_TIMEOUT_S unless told */
 	int nonces;                          /* PSIM_NONCES unless told */
 	int max_orders;                      /* PSIM_MAX_ORDERS unless told */
+	/* The bank gateway (gateway.c); off when bank_mer_id is "". */
+	char bank_mer_id[16];                /* the one merchant: 15 digits */
+	char *bank_merchant_pem;             /* its certificate (owned) */
+	char bank_merchant_cert_id[49];      /* its serial in decimal: its certId */
+	char *bank_key_pem;                  /* the gateway's own key (owned) */
+	char bank_cert_id[49];               /* the certId the gateway signs with */
 };
 
 struct books;
@@ -78,6 +86,8 @@ struct psim {
 	atomic_int fail_close;        /* closes left to fail */
 	atomic_int fail_refund;       /* refunds left to fail */
 	atomic_bool notify_hold;      /* notifications kept owed, unsent */
+	atomic_int fail_bank_query;   /* the gateway's queryTrans left to fail */
+	atomic_bool bank_notify_hold; /* the gateway's back notifications kept owed */
 };
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "books.h"
+#include "gateway.h"
 #include "notify.h"
 #include "server.h"
 #include "v3check.h"
@@ -204,20 +205,22 @@ static void sim_pay(struct srv_req *rq, struct srv_resp *rs)
 /* The faults now, as /sim/fault and /sim/state show them. */
 static json_t *faults(struct psim *ps)
 {
-	return json_pack("{s:i, s:i, s:i, s:i, s:b}", "create_fail", atomic_load(&ps->fail_create),
-			 "query_fail", atomic_load(&ps->fail_query), "close_fail",
-			 atomic_load(&ps->fail_close), "refund_fail", atomic_load(&ps->fail_refund),
-			 "notify_hold", atomic_load(&ps->notify_hold));
+	return json_pack("{s:i, s:i, s:i, s:i, s:b, s:i, s:b}", "create_fail",
+			 atomic_load(&ps->fail_create), "query_fail", atomic_load(&ps->fail_query),
+			 "close_fail", atomic_load(&ps->fail_close), "refund_fail",
+			 atomic_load(&ps->fail_refund), "notify_hold", atomic_load(&ps->notify_hold),
+			 "bank_query_fail", atomic_load(&ps->fail_bank_query), "bank_notify_hold",
+			 atomic_load(&ps->bank_notify_hold));
 }
 
 /* POST /sim/fault {"close_fail": N, ...}: checked whole, then applied. */
 static void sim_fault(struct srv_req *rq, struct srv_resp *rs)
 {
 	static const char *const names[] = { "create_fail", "query_fail", "close_fail",
-					     "refund_fail" };
+					     "refund_fail", "bank_query_fail" };
 	struct psim *ps = rq->ps;
 	atomic_int *counts[] = { &ps->fail_create, &ps->fail_query, &ps->fail_close,
-				 &ps->fail_refund };
+				 &ps->fail_refund, &ps->fail_bank_query };
 	json_t *j = json_loads(rq->body, JSON_REJECT_DUPLICATES, NULL), *v;
 	const char *key;
 	size_t i;
@@ -228,24 +231,27 @@ static void sim_fault(struct srv_req *rq, struct srv_resp *rs)
 		return;
 	}
 	json_object_foreach(j, key, v) {
-		for (i = 0; i < 4 && strcmp(key, names[i]); i++)
+		for (i = 0; i < 5 && strcmp(key, names[i]); i++)
 			;
-		if (i < 4 ? !json_is_integer(v) || json_integer_value(v) < 0 ||
+		if (i < 5 ? !json_is_integer(v) || json_integer_value(v) < 0 ||
 			    json_integer_value(v) > FAULT_MAX
-			  : strcmp(key, "notify_hold") || !json_is_boolean(v)) {
+			  : (strcmp(key, "notify_hold") && strcmp(key, "bank_notify_hold")) ||
+			    !json_is_boolean(v)) {
 			refuse(rs, 400, "PARAM_ERROR", "the faults are create_fail, query_fail, "
-			       "close_fail, refund_fail (0..100) and notify_hold (true, false)");
+			       "close_fail, refund_fail, bank_query_fail (0..100), notify_hold and "
+			       "bank_notify_hold (true, false)");
 			json_decref(j);
 			return;
 		}
 	}
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		if ((v = json_object_get(j, names[i])))
 			atomic_store(counts[i], (int)json_integer_value(v));
-	if ((v = json_object_get(j, "notify_hold"))) {
+	if ((v = json_object_get(j, "notify_hold")))
 		atomic_store(&ps->notify_hold, json_is_true(v));
-		notifier_kick(ps->notifier);
-	}
+	if ((v = json_object_get(j, "bank_notify_hold")))
+		atomic_store(&ps->bank_notify_hold, json_is_true(v));
+	notifier_kick(ps->notifier);
 	json_decref(j);
 	srv_reply(rs, 200, faults(ps));
 }
@@ -274,15 +280,19 @@ static void sim_state(struct srv_req *rq, struct srv_resp *rs)
 }
 
 const struct srv_route srv_routes[] = {
-	{ "POST", "/v3/pay/transactions/native", true, SRV_FAULT_CREATE, v3_create_order },
-	{ "GET", "/v3/pay/transactions/out-trade-no/*", true, SRV_FAULT_QUERY, v3_query_order },
-	{ "POST", "/v3/pay/transactions/out-trade-no/*/close", true, SRV_FAULT_CLOSE,
+	{ "POST", "/v3/pay/transactions/native", SRV_V3, SRV_FAULT_CREATE, v3_create_order },
+	{ "GET", "/v3/pay/transactions/out-trade-no/*", SRV_V3, SRV_FAULT_QUERY, v3_query_order },
+	{ "POST", "/v3/pay/transactions/out-trade-no/*/close", SRV_V3, SRV_FAULT_CLOSE,
 	  v3_close_order },
-	{ "POST", "/v3/refund/domestic/refunds", true, SRV_FAULT_REFUND, v3_refund_order },
-	{ "GET", "/v3/refund/domestic/refunds/*", true, SRV_FAULT_NONE, v3_refund_query },
-	{ "POST", "/sim/pay", false, SRV_FAULT_NONE, sim_pay },
-	{ "POST", "/sim/fault", false, SRV_FAULT_NONE, sim_fault },
-	{ "GET", "/sim/orders/*", false, SRV_FAULT_NONE, sim_order },
-	{ "GET", "/sim/state", false, SRV_FAULT_NONE, sim_state },
+	{ "POST", "/v3/refund/domestic/refunds", SRV_V3, SRV_FAULT_REFUND, v3_refund_order },
+	{ "GET", "/v3/refund/domestic/refunds/*", SRV_V3, SRV_FAULT_NONE, v3_refund_query },
+	{ "POST", "/gateway/api/frontTransReq.do", SRV_GATEWAY, SRV_FAULT_NONE, gateway_front },
+	{ "POST", "/gateway/pay", SRV_GATEWAY, SRV_FAULT_NONE, gateway_pay },
+	{ "POST", "/gateway/api/queryTrans.do", SRV_GATEWAY, SRV_FAULT_BANK_QUERY, gateway_query },
+	{ "POST", "/gateway/api/backTransReq.do", SRV_GATEWAY, SRV_FAULT_NONE, gateway_back },
+	{ "POST", "/sim/pay", SRV_SIM, SRV_FAULT_NONE, sim_pay },
+	{ "POST", "/sim/fault", SRV_SIM, SRV_FAULT_NONE, sim_fault },
+	{ "GET", "/sim/orders/*", SRV_SIM, SRV_FAULT_NONE, sim_order },
+	{ "GET", "/sim/state", SRV_SIM, SRV_FAULT_NONE, sim_state },
 };
 const size_t srv_nroutes = sizeof(srv_routes) / sizeof(srv_routes[0]);

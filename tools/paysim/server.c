@@ -48,9 +48,20 @@ struct sreq {
 
 void srv_reply(struct srv_resp *rs, int status, json_t *body)
 {
+	free(rs->text);
+	rs->text = NULL;
 	json_decref(rs->body);
 	rs->status = status;
 	rs->body = body;
+}
+
+void srv_reply_text(struct srv_resp *rs, int status, char *text, const char *ctype)
+{
+	srv_reply(rs, status, NULL);
+	rs->text = text;
+	rs->ctype = ctype;
+	if (!text)
+		rs->status = 0; /* out of memory: the dispatcher answers 500 */
 }
 
 void srv_refuse(struct srv_resp *rs, const struct v3_fail *f)
@@ -87,7 +98,8 @@ static bool take_fault(struct psim *ps, enum srv_fault f)
 	atomic_int *left = f == SRV_FAULT_CREATE ? &ps->fail_create
 			   : f == SRV_FAULT_QUERY ? &ps->fail_query
 			   : f == SRV_FAULT_CLOSE ? &ps->fail_close
-			   : f == SRV_FAULT_REFUND ? &ps->fail_refund : NULL;
+			   : f == SRV_FAULT_REFUND ? &ps->fail_refund
+			   : f == SRV_FAULT_BANK_QUERY ? &ps->fail_bank_query : NULL;
 	int n;
 
 	if (!left)
@@ -153,14 +165,14 @@ static void dispatch(struct server *s, struct MHD_Connection *c, const char *met
 	}
 	*pattern = srv_routes[i].pattern;
 	rq.param = strchr(srv_routes[i].pattern, '*') ? param : NULL;
-	if (srv_routes[i].v3 &&
+	if (srv_routes[i].kind == SRV_V3 &&
 	    !v3_authenticate(s->ps->cfg, s->ps->nonces, method, r->target, rq.body,
 			     MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
 			     rq.now_ms, &f)) {
 		srv_refuse(rs, &f);
 		return;
 	}
-	if (!srv_routes[i].v3 && !loopback(c)) {
+	if (srv_routes[i].kind == SRV_SIM && !loopback(c)) {
 		v3_refuse(&f, 403, "FORBIDDEN", "/sim/ answers on loopback only");
 		srv_refuse(rs, &f);
 		return;
@@ -181,14 +193,29 @@ static void dispatch(struct server *s, struct MHD_Connection *c, const char *met
 static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, struct srv_resp *rs)
 {
 	const struct psim_cfg *cfg = s->ps->cfg;
-	char *text = rs->body ? json_dumps(rs->body, JSON_COMPACT) : strdup("");
+	char *text = rs->text ? rs->text : rs->body ? json_dumps(rs->body, JSON_COMPACT)
+		     : strdup("");
 	char ts[24], nonce[33], rid[33], sig[WXSIGN_SIG_MAX], *msg = NULL;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
+	rs->text = NULL; /* text is this function's now */
 	if (!text || wire_random(nonce, 32, false) || wire_random(rid, 32, false)) {
 		free(text);
 		return MHD_NO;
+	}
+	if (rs->ctype) {
+		/* The bank gateway's form or page: no WeChat Pay headers. */
+		resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(text);
+			return MHD_NO;
+		}
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rs->ctype);
+		MHD_add_response_header(resp, "Request-ID", rid);
+		ret = MHD_queue_response(c, (unsigned)rs->status, resp);
+		MHD_destroy_response(resp);
+		return ret;
 	}
 	snprintf(ts, sizeof(ts), "%lld", (long long)(simclock_now_ms() / 1000));
 	if (wxsign_answer_message(ts, nonce, text, &msg) ||
@@ -237,6 +264,8 @@ static enum MHD_Result finish(struct server *s, struct MHD_Connection *c, const 
 	ret = answer(s, c, rs);
 	json_decref(rs->body);
 	rs->body = NULL;
+	free(rs->text);
+	rs->text = NULL;
 	return ret;
 }
 

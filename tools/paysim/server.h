@@ -32,11 +32,17 @@ struct srv_req {
 struct srv_resp {
 	int status;       /* HTTP status */
 	json_t *body;     /* owned; NULL: no body (204) */
+	char *text;       /* instead of body: this text (a form, a page), owned */
+	const char *ctype; /* text's Content-Type (static) */
 	const char *code; /* a refusal's code, for the books' counters (static) */
 };
 
 /* Answer status with body (the reference is taken). */
 void srv_reply(struct srv_resp *rs, int status, json_t *body);
+
+/* Answer status with text (taken; malloc'd) of type ctype: the gateway's
+ * forms and pages, which carry no WeChat Pay signature headers. */
+void srv_reply_text(struct srv_resp *rs, int status, char *text, const char *ctype);
 
 /* Answer a refusal: status and {"code", "message"}. */
 void srv_refuse(struct srv_resp *rs, const struct v3_fail *f);
@@ -48,13 +54,22 @@ enum srv_fault {
 	SRV_FAULT_QUERY,
 	SRV_FAULT_CLOSE,
 	SRV_FAULT_REFUND,
+	SRV_FAULT_BANK_QUERY,
+};
+
+/* Who may call a route, and how it is checked. */
+enum srv_kind {
+	SRV_SIM,     /* /sim/: loopback only, no signature */
+	SRV_V3,      /* WeChat Pay v3: the Authorization checked first */
+	SRV_GATEWAY, /* the bank gateway: anyone (a phone's browser); its handler
+		      * checks the form's signature */
 };
 
 /* One endpoint. */
 struct srv_route {
 	const char *method;  /* exact */
 	const char *pattern; /* the path; one '*' matches one segment */
-	bool v3;             /* signed v3 (else /sim/: loopback only, no signature) */
+	enum srv_kind kind;  /* how it is called */
 	enum srv_fault fault; /* what /sim/fault may make it fail */
 	void (*fn)(struct srv_req *rq, struct srv_resp *rs); /* the handler */
 };

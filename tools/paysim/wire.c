@@ -77,6 +77,22 @@ bool wire_parse_time(const char *s, int64_t *ms)
 	return true;
 }
 
+void wire_compact(int64_t ms, char out[15])
+{
+	ca_cst_format(ms, "%Y%m%d%H%M%S", out, 15);
+}
+
+bool wire_parse_compact(const char *s, int64_t *ms)
+{
+	char t[WIRE_TIME_MAX];
+
+	if (strlen(s) != 14 || strspn(s, "0123456789") != 14)
+		return false;
+	snprintf(t, sizeof(t), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s+08:00", s, s + 4, s + 6, s + 8,
+		 s + 10, s + 12);
+	return wire_parse_time(t, ms);
+}
+
 ca_err wire_random(char *out, size_t n, bool digits_only)
 {
 	static const char set[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -24,6 +24,13 @@ void wire_time(int64_t ms, char out[WIRE_TIME_MAX]);
  * (the fraction is dropped). */
 bool wire_parse_time(const char *s, int64_t *ms);
 
+/* ms as the bank gateway writes a time, "YYYYMMDDhhmmss" in China time. */
+void wire_compact(int64_t ms, char out[15]);
+
+/* The opposite: a 14-digit China time into Unix ms; false when s is not
+ * one (a bad date included). */
+bool wire_parse_compact(const char *s, int64_t *ms);
+
 /* n random characters of [0-9A-Za-z] (digits only when digits) into out
  * (size n + 1). CA_ERR_IO when the kernel gives no randomness. */
 ca_err wire_random(char *out, size_t n, bool digits);

@@ -1,0 +1,620 @@
+/*
+ * bankpay.c - the bank gateway (UnionPay 5.1.0 style) as the hub's
+ * provider for 个人网银 (see bankpay.h, docs/hub.md).
+ *
+ * Where to start reading: call(), the one round trip (sign, post, check
+ * the answer's signature), then ask() (queryTrans) and the four provider
+ * functions; bankpay_page() is what the customer's phone opens.
+ */
+#include "bankpay.h"
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bodybuf.h"
+#include "core/cst.h"
+#include "core/log.h"
+#include "core/msg.h"
+#include "core/version.h"
+#include "api.h"
+#include "upsign.h"
+#include "vclock.h"
+#include "wxsign.h"
+
+#define TAG "bankpay"
+#define KEY_FILE_MAX (64 * 1024)
+#define URL_MAX (HUBCFG_URL_MAX + 64)
+
+struct bankpay {
+	struct pay_provider prov;  /* first: the interface hands it back */
+	const struct hubcfg *cfg;  /* [bank], borrowed (the hub's) */
+	struct hubdb *db;          /* the hub's orders (their times), borrowed */
+	char *merchant_key;        /* PEM, wiped at free */
+	char *gateway_cert;        /* the gateway's certificate or public key, PEM */
+	char cert_id[UPSIGN_CERT_ID_MAX + 1]; /* the merchant's certId */
+};
+
+/* What the gateway said about an order (ask()). */
+struct asked {
+	enum pay_state state;   /* SUCCESS, NOTPAY or CLOSED */
+	char query_id[40];      /* the payment's queryId, once paid */
+	int64_t amount_fen;     /* txnAmt, once paid */
+	int64_t paid_s;         /* when paid */
+};
+
+/* ---- files and times ---- */
+
+static char *read_small(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open", path);
+		return NULL;
+	}
+	buf = malloc(KEY_FILE_MAX + 1);
+	n = buf ? fread(buf, 1, KEY_FILE_MAX + 1, f) : 0;
+	if (!buf || ferror(f) || n > KEY_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path, !buf ? "out of memory" : ferror(f)
+			 ? "read error" : "too large");
+		if (buf)
+			explicit_bzero(buf, KEY_FILE_MAX + 1);
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = 0;
+	return buf;
+}
+
+/* Unix seconds as the gateway writes a time: YYYYMMDDhhmmss, China time. */
+static void compact(int64_t s, char out[15])
+{
+	ca_cst_format(s * 1000, "%Y%m%d%H%M%S", out, 15);
+}
+
+/* The payment time of an answer: traceTime (MMDDhhmmss) in the year of
+ * txnTime (the next year when that would be before txnTime). 0 when it
+ * cannot be read. */
+static int64_t paid_at(const char *txn_time, const char *trace_time)
+{
+	char t[48];
+	int64_t when = 0, made = 0;
+	int year, k;
+
+	if (strlen(txn_time) != 14 || strspn(txn_time, "0123456789") != 14 ||
+	    strlen(trace_time) != 10 || strspn(trace_time, "0123456789") != 10)
+		return 0;
+	snprintf(t, sizeof(t), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s+08:00", txn_time, txn_time + 4,
+		 txn_time + 6, txn_time + 8, txn_time + 10, txn_time + 12);
+	if (pay_parse_rfc3339(t, &made))
+		return 0;
+	year = (txn_time[0] - '0') * 1000 + (txn_time[1] - '0') * 100 + (txn_time[2] - '0') * 10 +
+	       (txn_time[3] - '0');
+	for (k = 0; k < 2; k++) {
+		snprintf(t, sizeof(t), "%04d-%.2s-%.2sT%.2s:%.2s:%.2s+08:00", year + k, trace_time,
+			 trace_time + 2, trace_time + 4, trace_time + 6, trace_time + 8);
+		if (pay_parse_rfc3339(t, &when))
+			return 0;
+		if (when >= made - 86400) /* else: paid in the next year */
+			return when;
+	}
+	return when;
+}
+
+/* ---- one round trip ---- */
+
+struct body {
+	char *p;
+	size_t n;
+	bool too_long;
+};
+
+static size_t on_body(char *d, size_t size, size_t n, void *arg)
+{
+	struct body *b = arg;
+
+	if (bodybuf_append(&b->p, &b->n, d, size * n, BANKPAY_ANSWER_MAX)) {
+		b->too_long = true;
+		return 0;
+	}
+	return size * n;
+}
+
+/* Set the fields every request has, and certId. */
+static ca_err base(struct bankpay *b, struct upform *f)
+{
+	const char *const kv[][2] = {
+		{ "version", UPSIGN_VERSION }, { "encoding", UPSIGN_ENCODING },
+		{ "signMethod", UPSIGN_SIGN_METHOD }, { "certId", b->cert_id },
+		{ "merId", b->cfg->bk_mer_id }, { "accessType", "0" },
+	};
+	size_t i;
+	ca_err e = CA_OK;
+
+	for (i = 0; !e && i < sizeof(kv) / sizeof(kv[0]); i++)
+		e = upform_set(f, kv[i][0], kv[i][1]);
+	return e;
+}
+
+/*
+ * Sign req and POST it to path at the gateway; the answer, checked, into
+ * *ans (initialised here; the caller releases it). CA_ERR_IO when nothing
+ * came back, the status is not 200, or the answer is not the gateway's
+ * (the reason in err).
+ */
+static ca_err call(struct bankpay *b, const char *path, struct upform *req, struct upform *ans,
+		   char *err, size_t errlen)
+{
+	const struct hubcfg *c = b->cfg;
+	char url[URL_MAX], ua[64], why[UPSIGN_ERR_MAX];
+	struct curl_slist *hs = NULL;
+	struct body a = { NULL, 0, false };
+	char *body = NULL;
+	long status = 0;
+	CURLcode rc;
+	CURL *cu;
+	ca_err e;
+
+	upform_init(ans);
+	e = upsign_sign(req, b->merchant_key, err, errlen);
+	if (!e)
+		e = upform_encode(req, &body);
+	if (e)
+		return e;
+	snprintf(url, sizeof(url), "%s%s", c->bk_gateway_url, path);
+	snprintf(ua, sizeof(ua), "ca-hub/%s", ca_version());
+	hs = curl_slist_append(hs, "Content-Type: application/x-www-form-urlencoded;charset=UTF-8");
+	cu = curl_easy_init();
+	if (!cu || !hs) {
+		curl_slist_free_all(hs);
+		curl_easy_cleanup(cu);
+		free(body);
+		return CA_ERR_NOMEM;
+	}
+	curl_easy_setopt(cu, CURLOPT_URL, url);
+	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, (long)c->bk_timeout_ms);
+	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, (long)c->bk_timeout_ms);
+	curl_easy_setopt(cu, CURLOPT_USERAGENT, ua);
+	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hs);
+	curl_easy_setopt(cu, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	if (c->bk_ca_file[0])
+		curl_easy_setopt(cu, CURLOPT_CAINFO, c->bk_ca_file);
+	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &a);
+	rc = curl_easy_perform(cu);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hs);
+	curl_easy_cleanup(cu);
+	free(body);
+	if (rc != CURLE_OK || status != 200) {
+		snprintf(err, errlen, "%s: %s", path, rc != CURLE_OK ? (a.too_long
+			 ? "the answer is too long" : curl_easy_strerror(rc)) : "not status 200");
+		if (rc == CURLE_OK)
+			snprintf(err, errlen, "%s: status %ld", path, status);
+		free(a.p);
+		return CA_ERR_IO;
+	}
+	e = upform_parse(ans, a.p ? a.p : "", a.n, why, sizeof(why));
+	if (!e)
+		e = upsign_verify(ans, c->bk_gateway_cert_id, b->gateway_cert, why, sizeof(why));
+	if (!e && strcmp(upform_str(ans, "merId"), c->bk_mer_id)) {
+		snprintf(why, sizeof(why), "the answer is about merchant '%.20s'",
+			 upform_str(ans, "merId"));
+		e = CA_ERR_FORBIDDEN;
+	}
+	free(a.p);
+	if (e) {
+		snprintf(err, errlen, "%s: answer not trusted: %s", path, why);
+		upform_release(ans);
+		return CA_ERR_IO;
+	}
+	return CA_OK;
+}
+
+/* ---- the provider ---- */
+
+static ca_err bk_create(struct pay_provider *p, const struct pay_order *o, const char *bank,
+			const char *base_url, char *code_url, size_t n)
+{
+	int k;
+
+	(void)p;
+	if (o->method != PAY_BANK || !bank || !pay_trade_no_valid(o->out_trade_no))
+		return CA_ERR_ARG;
+	/* The page is the hub's; the gateway hears of the order when the
+	 * customer's browser posts the page's form. */
+	k = snprintf(code_url, n, "%s/pay/bank/%s", base_url, o->out_trade_no);
+	return k < 0 || (size_t)k >= n ? CA_ERR_TOO_LONG : CA_OK;
+}
+
+/* queryTrans of order no: what the gateway says, into *a. */
+static ca_err ask(struct bankpay *b, const char *no, struct asked *a)
+{
+	struct hubdb_pay hp;
+	struct upform req, ans;
+	char err[BANKPAY_ERR_MAX], t[15];
+	const char *code;
+	ca_err e;
+
+	memset(a, 0, sizeof(*a));
+	if (!pay_trade_no_valid(no))
+		return CA_ERR_ARG;
+	e = hubdb_pay_get(b->db, no, &hp);
+	if (e)
+		return e;
+	compact(hp.o.created_s, t);
+	upform_init(&req);
+	e = base(b, &req);
+	if (!e)
+		e = upform_set(&req, "txnType", "00");
+	if (!e)
+		e = upform_set(&req, "txnSubType", "00");
+	if (!e)
+		e = upform_set(&req, "bizType", "000000");
+	if (!e)
+		e = upform_set(&req, "orderId", no);
+	if (!e)
+		e = upform_set(&req, "txnTime", t);
+	if (!e)
+		e = call(b, "/gateway/api/queryTrans.do", &req, &ans, err, sizeof(err));
+	upform_release(&req);
+	if (e) {
+		log_warn(TAG, "query %s: %s", no, e == CA_ERR_IO ? err : ca_strerror(e));
+		return e;
+	}
+	code = upform_str(&ans, "respCode");
+	if (!strcmp(code, "00") && strcmp(upform_str(&ans, "orderId"), no)) {
+		log_warn(TAG, "query %s: the answer is about order '%.32s'", no,
+			 upform_str(&ans, "orderId"));
+		e = CA_ERR_IO;
+	} else if (!strcmp(code, "00") && !strcmp(upform_str(&ans, "origRespCode"), "00")) {
+		a->state = PAY_SUCCESS;
+		snprintf(a->query_id, sizeof(a->query_id), "%s", upform_str(&ans, "queryId"));
+		a->amount_fen = strtoll(upform_str(&ans, "txnAmt"), NULL, 10);
+		a->paid_s = paid_at(t, upform_str(&ans, "traceTime"));
+		if (!a->query_id[0] || a->amount_fen <= 0 || !a->paid_s) {
+			log_warn(TAG, "query %s: paid, but queryId, txnAmt or traceTime unreadable",
+				 no);
+			e = CA_ERR_IO;
+		}
+	} else if (!strcmp(code, "34") || !strcmp(code, "00")) {
+		/* Not paid. After payTimeout the gateway takes no payment: final. */
+		a->state = vclock_now_s() >= hp.o.expires_s + BANKPAY_CLOSE_MARGIN_S ? PAY_CLOSED
+			   : PAY_NOTPAY;
+	} else {
+		log_warn(TAG, "query %s: respCode %.8s %.80s", no, code, upform_str(&ans, "respMsg"));
+		e = CA_ERR_IO;
+	}
+	upform_release(&ans);
+	return e;
+}
+
+static ca_err bk_query(struct pay_provider *p, const char *no, struct pay_order *out)
+{
+	struct bankpay *b = (struct bankpay *)p;
+	struct asked a;
+	ca_err e = ask(b, no, &a);
+
+	if (e)
+		return e;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->out_trade_no, sizeof(out->out_trade_no), "%s", no);
+	out->method = PAY_BANK;
+	out->state = a.state;
+	out->amount_fen = a.amount_fen;
+	out->paid_s = a.paid_s;
+	return CA_OK;
+}
+
+static ca_err bk_close(struct pay_provider *p, const char *no)
+{
+	struct asked a;
+	ca_err e = ask((struct bankpay *)p, no, &a);
+
+	if (e)
+		return e;
+	if (a.state == PAY_SUCCESS)
+		return CA_ERR_CONFLICT;
+	if (a.state == PAY_CLOSED)
+		return CA_OK;
+	log_info(TAG, "order %s: the gateway has no close; it stays open until %d s past "
+		 "payTimeout", no, BANKPAY_CLOSE_MARGIN_S);
+	return CA_ERR_IO;
+}
+
+static ca_err bk_refund(struct pay_provider *p, const char *no)
+{
+	struct bankpay *b = (struct bankpay *)p;
+	char err[BANKPAY_ERR_MAX], rno[PAY_TRADE_NO_MAX + 2], amt[24], t[15];
+	struct upform req, ans;
+	struct asked a;
+	const char *code;
+	ca_err e = ask(b, no, &a);
+
+	if (e)
+		return e;
+	if (a.state != PAY_SUCCESS)
+		return CA_ERR_FORBIDDEN;
+	snprintf(rno, sizeof(rno), "R%s", no); /* the same on every retry */
+	snprintf(amt, sizeof(amt), "%lld", (long long)a.amount_fen);
+	compact(vclock_now_s(), t);
+	upform_init(&req);
+	e = base(b, &req);
+	{
+		const char *const kv[][2] = {
+			{ "txnType", "04" }, { "txnSubType", "00" }, { "bizType", "000201" },
+			{ "channelType", "07" }, { "orderId", rno }, { "origQryId", a.query_id },
+			{ "txnAmt", amt }, { "txnTime", t }, { "backUrl", b->cfg->bk_notify_url },
+		};
+		size_t i;
+
+		for (i = 0; !e && i < sizeof(kv) / sizeof(kv[0]); i++)
+			e = upform_set(&req, kv[i][0], kv[i][1]);
+	}
+	if (!e)
+		e = call(b, "/gateway/api/backTransReq.do", &req, &ans, err, sizeof(err));
+	upform_release(&req);
+	if (e) {
+		log_warn(TAG, "refund %s: %s", no, e == CA_ERR_IO ? err : ca_strerror(e));
+		return e;
+	}
+	code = upform_str(&ans, "respCode");
+	if (!strcmp(code, "00")) {
+		log_info(TAG, "refund %s of %s (%s fen): accepted, queryId %.24s", rno, no, amt,
+			 upform_str(&ans, "queryId"));
+	} else {
+		log_warn(TAG, "refund %s of %s: respCode %.8s %.80s", rno, no, code,
+			 upform_str(&ans, "respMsg"));
+		e = !strcmp(code, "12") ? CA_ERR_FORBIDDEN : CA_ERR_IO;
+	}
+	upform_release(&ans);
+	return e;
+}
+
+struct pay_provider *bankpay_provider(struct bankpay *b)
+{
+	return &b->prov;
+}
+
+ca_err bankpay_new(const struct hubcfg *c, struct hubdb *db, struct bankpay **out, char *err,
+		   size_t errlen)
+{
+	static const struct pay_provider table = {
+		"unionpay_gateway", bk_create, bk_query, bk_close, bk_refund,
+	};
+	struct bankpay *b = calloc(1, sizeof(*b));
+	char sig[WXSIGN_SIG_MAX], *cert = NULL;
+
+	*out = NULL;
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return CA_ERR_NOMEM;
+	}
+	b->prov = table;
+	b->cfg = c;
+	b->db = db;
+	b->merchant_key = read_small(c->bk_merchant_key, err, errlen);
+	if (!b->merchant_key)
+		goto fail;
+	if (wxsign_sign(b->merchant_key, "x", 1, sig, err, errlen)) {
+		snprintf(err, errlen, "[bank] merchant_key %s: not an RSA private key in PEM",
+			 c->bk_merchant_key);
+		goto fail;
+	}
+	cert = read_small(c->bk_merchant_cert, err, errlen);
+	if (!cert)
+		goto fail;
+	if (upsign_cert_id(cert, b->cert_id, err, errlen) ||
+	    wxsign_verify(cert, "x", 1, sig, err, errlen) != CA_OK) {
+		snprintf(err, errlen, "[bank] merchant_cert %s: not the certificate of "
+			 "merchant_key in PEM", c->bk_merchant_cert);
+		goto fail;
+	}
+	free(cert);
+	cert = NULL;
+	b->gateway_cert = read_small(c->bk_gateway_cert, err, errlen);
+	if (!b->gateway_cert)
+		goto fail;
+	if (wxsign_verify(b->gateway_cert, "x", 1, "AAAA", err, errlen) == CA_ERR_ARG) {
+		snprintf(err, errlen, "[bank] gateway_cert %s: not an RSA certificate or public "
+			 "key in PEM", c->bk_gateway_cert);
+		goto fail;
+	}
+	*out = b;
+	return CA_OK;
+fail:
+	free(cert);
+	bankpay_free(b);
+	return CA_ERR_CONFIG;
+}
+
+void bankpay_free(struct bankpay *b)
+{
+	if (!b)
+		return;
+	if (b->merchant_key)
+		explicit_bzero(b->merchant_key, strlen(b->merchant_key));
+	free(b->merchant_key);
+	free(b->gateway_cert);
+	free(b);
+}
+
+/* ---- the page and what comes back ---- */
+
+/* The signed consumption request of order p (frontUrl page_url). */
+static ca_err page_form(struct bankpay *b, const struct hubdb_pay *p, const char *page_url,
+			struct upform *f)
+{
+	char t[15], timeout[15], amt[24];
+	ca_err e;
+
+	compact(p->o.created_s, t);
+	compact(p->o.expires_s, timeout);
+	snprintf(amt, sizeof(amt), "%lld", (long long)p->o.amount_fen);
+	upform_init(f);
+	e = base(b, f);
+	{
+		const char *const kv[][2] = {
+			{ "txnType", "01" }, { "txnSubType", "01" }, { "bizType", "000201" },
+			{ "channelType", "07" }, { "orderId", p->o.out_trade_no }, { "txnTime", t },
+			{ "txnAmt", amt }, { "currencyCode", "156" }, { "frontUrl", page_url },
+			{ "backUrl", b->cfg->bk_notify_url }, { "payTimeout", timeout },
+			{ "issInsCode", p->bank },
+		};
+		size_t i;
+
+		for (i = 0; !e && i < sizeof(kv) / sizeof(kv[0]); i++)
+			e = upform_set(f, kv[i][0], kv[i][1]);
+	}
+	if (!e)
+		e = upsign_sign(f, b->merchant_key, NULL, 0);
+	if (e)
+		upform_release(f);
+	return e;
+}
+
+static const char page_head[] =
+	"<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	"<style>body{margin:0 auto;max-width:30em;padding:1em;font:18px/1.6 sans-serif;"
+	"color:#111}h1{font-size:1.4em}dl{display:grid;grid-template-columns:auto 1fr;gap:.3em 1em}"
+	"dt{color:#555}dd{margin:0}.amount{font-size:1.5em;font-weight:bold}"
+	".state{padding:.6em 1em;border-radius:.4em;background:#eef4fb}"
+	"button{width:100%;font-size:1.2em;padding:.7em;margin-top:1em;border:0;border-radius:.4em;"
+	"background:#c8102e;color:#fff}</style>\n";
+
+/* One "label: value" row. */
+static void row(FILE *f, enum msg_id label, const char *value, const char *cls)
+{
+	fputs("<dt>", f);
+	api_html_text(f, msg(label));
+	fprintf(f, "</dt><dd%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
+	api_html_text(f, value);
+	fputs("</dd>\n", f);
+}
+
+ca_err bankpay_page(struct bankpay *b, const struct hubdb_pay *p, const char *bank_name,
+		    const char *state, const char *page_url, int64_t now_s, char **html)
+{
+	char amount[32], left[6], deadline[32];
+	struct upform form;
+	bool payable = !strcmp(state, "NOTPAY") && now_s < p->o.expires_s;
+	size_t len = 0, i;
+	FILE *f;
+	ca_err e = CA_OK;
+
+	*html = NULL;
+	if (payable) {
+		e = page_form(b, p, page_url, &form);
+		if (e)
+			return e;
+	}
+	f = open_memstream(html, &len);
+	if (!f) {
+		if (payable)
+			upform_release(&form);
+		return CA_ERR_NOMEM;
+	}
+	snprintf(amount, sizeof(amount), "¥%lld.%02lld", (long long)(p->o.amount_fen / 100),
+		 (long long)(p->o.amount_fen % 100));
+	pay_countdown_text(payable ? pay_remaining_ms(p->o.expires_s, vclock_now_ms(), 0, 0) : 0,
+			   left);
+	ca_cst_format(p->o.expires_s * 1000, "%H:%M:%S", deadline, sizeof(deadline));
+	fputs(page_head, f);
+	fputs("<title>", f);
+	api_html_text(f, msg(MSG_BANKPAGE_TITLE));
+	fputs("</title>\n</head>\n<body>\n<h1>", f);
+	api_html_text(f, msg(MSG_BANKPAGE_TITLE));
+	fputs("</h1>\n<dl>\n", f);
+	row(f, MSG_BANKPAGE_PAYEE, msg(MSG_PAY_DESCRIPTION), NULL);
+	row(f, MSG_BANKPAGE_BANK, bank_name, NULL);
+	row(f, MSG_UI_PAY_AMOUNT, amount, "amount");
+	row(f, MSG_BANKPAGE_ORDER, p->o.out_trade_no, NULL);
+	if (payable) {
+		row(f, MSG_UI_PAY_TIME_LEFT, left, NULL);
+		row(f, MSG_BANKPAGE_DEADLINE, deadline, NULL);
+	}
+	fputs("</dl>\n", f);
+	fputs("<p class=\"state\" data-state=\"", f);
+	api_html_text(f, state);
+	fputs("\">", f);
+	api_html_text(f, msg(payable ? MSG_BANKPAGE_HOW : !strcmp(state, "SUCCESS")
+			     ? MSG_BANKPAGE_PAID : !strcmp(state, "REFUND") ? MSG_BANKPAGE_REFUNDED
+			     : !strcmp(state, "CLOSED") ? MSG_BANKPAGE_CLOSED : MSG_UI_PAY_CHECKING));
+	fputs("</p>\n", f);
+	if (payable) {
+		/* A plain form: the page's CSP allows no script; form-action is not
+		 * governed by default-src, so the post to the gateway is allowed. */
+		fputs("<form method=\"post\" action=\"", f);
+		api_html_text(f, b->cfg->bk_gateway_url);
+		fputs("/gateway/api/frontTransReq.do\">\n", f);
+		for (i = 0; i < form.n; i++) {
+			fputs("<input type=\"hidden\" name=\"", f);
+			api_html_text(f, form.f[i].key);
+			fputs("\" value=\"", f);
+			api_html_text(f, form.f[i].val);
+			fputs("\">\n", f);
+		}
+		fputs("<button type=\"submit\">", f);
+		api_html_text(f, msg(MSG_BANKPAGE_GO));
+		fputs("</button>\n</form>\n", f);
+		upform_release(&form);
+	}
+	fputs("</body>\n</html>\n", f);
+	if (fclose(f)) {
+		free(*html);
+		*html = NULL;
+		return CA_ERR_NOMEM;
+	}
+	return CA_OK;
+}
+
+ca_err bankpay_notification(struct bankpay *b, const char *body, size_t len,
+			    struct pay_order *o, char *err, size_t errlen)
+{
+	const struct hubcfg *c = b->cfg;
+	struct upform f;
+	const char *no;
+	ca_err e;
+
+	memset(o, 0, sizeof(*o));
+	e = upform_parse(&f, body, len, err, errlen);
+	if (e)
+		return e == CA_ERR_NOMEM ? e : CA_ERR_FORBIDDEN;
+	e = upsign_verify(&f, c->bk_gateway_cert_id, b->gateway_cert, err, errlen);
+	if (e) {
+		upform_release(&f);
+		return CA_ERR_FORBIDDEN;
+	}
+	no = upform_str(&f, "orderId");
+	if (strcmp(upform_str(&f, "merId"), c->bk_mer_id)) {
+		snprintf(err, errlen, "the notification is another merchant's (merId %.20s)",
+			 upform_str(&f, "merId"));
+		e = CA_ERR_ARG;
+	} else if (!pay_trade_no_valid(no) || strcmp(upform_str(&f, "respCode"), "00") ||
+		   strcmp(upform_str(&f, "txnType"), "01")) {
+		snprintf(err, errlen, "the notification is not a payment of an order of this hub");
+		e = CA_ERR_ARG;
+	} else {
+		snprintf(o->out_trade_no, sizeof(o->out_trade_no), "%s", no);
+		o->method = PAY_BANK;
+		o->state = PAY_SUCCESS;
+		o->amount_fen = strtoll(upform_str(&f, "txnAmt"), NULL, 10);
+		o->paid_s = paid_at(upform_str(&f, "txnTime"), upform_str(&f, "traceTime"));
+		log_info(TAG, "notification for %s: paid, queryId %.24s", no,
+			 upform_str(&f, "queryId"));
+	}
+	upform_release(&f);
+	return e;
+}
