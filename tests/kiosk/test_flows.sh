@@ -25,6 +25,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 shots=${CA_FLOW_SHOTS:-$tmp/shots}
 export SDL_VIDEODRIVER=offscreen
+# The payment providers' keys, made once for every plan (tools/flowrun).
+export CA_FLOW_KEYS="$tmp/keys"
 printf '[kiosk]\ndata_dir = %s/data\n[log]\nlevel = warn\n' "$tmp" >"$tmp/kiosk.ini"
 pass=0 fail=0
 

@@ -105,6 +105,38 @@ static const char wx_key_script[] =
 	"openssl req -x509 -newkey rsa:2048 -nodes -keyout bgw.key -out bgw.pem -days 3"
 	" -subj /CN=gateway -set_serial " HUBPROC_BANK_GW_CID "\n";
 
+/* The providers' keys, made once per test process (RSA key generation
+ * is the slow part of a hub's start) in a directory removed at exit. */
+static char key_dir[HUBPROC_PATH];
+
+static void key_dir_remove(void)
+{
+	char script[HUBPROC_PATH + 32];
+
+	snprintf(script, sizeof(script), "rm -rf '%s'", key_dir);
+	(void)sh("/", script);
+}
+
+/* Copy the providers' keys into dir, making them first if needed. */
+static int provider_keys(const char *dir)
+{
+	const char *tmp = getenv("TMPDIR");
+	char script[2 * HUBPROC_PATH + 64];
+
+	if (!key_dir[0]) {
+		snprintf(key_dir, sizeof(key_dir), "%s/hubproc-keys-XXXXXX",
+			 tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(key_dir) || sh(key_dir, wx_key_script)) {
+			fprintf(stderr, "hubproc: openssl could not make the providers' keys\n");
+			key_dir[0] = 0;
+			return -1;
+		}
+		atexit(key_dir_remove);
+	}
+	snprintf(script, sizeof(script), "cp -p '%s'/* '%s'/", key_dir, dir);
+	return sh("/", script);
+}
+
 /* A free loopback port (the hub's, named by its notify_url before it
  * starts); 0 when none. */
 static int free_port(void)
@@ -414,10 +446,8 @@ int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
 	if (hp->wechatpay) {
 		/* The simulator starts first: the hub's config names its port. */
 		mkdir(hp->data_dir, 0700);
-		if (sh(hp->dir, wx_key_script)) {
-			fprintf(stderr, "hubproc: openssl could not make the WeChat Pay keys\n");
+		if (provider_keys(hp->dir))
 			return -1;
-		}
 		if (paysim_launch(hp, o->paysim_scale))
 			return -1;
 	}
