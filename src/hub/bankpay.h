@@ -39,7 +39,7 @@
 #include "core/pay.h"
 #include "db.h"
 #include "hubcfg.h"
-#include "paysim.h"
+#include "payprov.h"
 
 /* Where the back notification arrives (the path of [bank] notify_url). */
 #define BANKPAY_NOTIFY_PATH "/v1/pay/notify/bank"

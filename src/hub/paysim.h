@@ -35,6 +35,7 @@
 #include "core/err.h"
 #include "core/pay.h"
 #include "db.h"
+#include "payprov.h"
 
 #define PAYSIM_NOTIFY_FIRST_S 10 /* first notification after the payment */
 #define PAYSIM_NOTIFY_AGAIN_S 30 /* the duplicate */
@@ -45,24 +46,6 @@
 /* Receives a notification: the order as the provider knows it (borrowed
  * for the call). CA_OK acknowledges it; anything else asks for a retry. */
 typedef ca_err (*pay_notify_fn)(void *ctx, const struct pay_order *o);
-
-/* A payment provider. Calls are thread-safe. */
-struct pay_provider {
-	const char *name; /* for logs and the history's actor, e.g. "paysim" */
-	/* Register order o (NOTPAY; number, amount, expiry decided by the
-	 * merchant). bank: the bank id for PAY_BANK, else NULL. base_url: the
-	 * hub's URL for pages it serves. code_url (size n) gets the URL. */
-	ca_err (*create)(struct pay_provider *p, const struct pay_order *o, const char *bank,
-			 const char *base_url, char *code_url, size_t n);
-	/* The order as the provider knows it. CA_ERR_NOT_FOUND when unknown. */
-	ca_err (*query)(struct pay_provider *p, const char *out_trade_no, struct pay_order *out);
-	/* Close an unpaid order (idempotent). CA_ERR_CONFLICT: it was paid
-	 * (ORDERPAID); CA_ERR_NOT_FOUND; CA_ERR_IO: the provider failed. */
-	ca_err (*close)(struct pay_provider *p, const char *out_trade_no);
-	/* Refund a paid order in full (idempotent). CA_ERR_FORBIDDEN when it
-	 * was never paid. */
-	ca_err (*refund)(struct pay_provider *p, const char *out_trade_no);
-};
 
 struct paysim;
 

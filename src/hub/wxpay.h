@@ -33,7 +33,7 @@
 #include "core/err.h"
 #include "core/pay.h"
 #include "hubcfg.h"
-#include "paysim.h"
+#include "payprov.h"
 
 /* Where notifications arrive (the path of [wechatpay] notify_url). */
 #define WXPAY_NOTIFY_PATH "/v1/pay/notify/wechatpay"
