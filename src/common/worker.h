@@ -8,8 +8,8 @@
  * w.mu, and has the thread wait on w.cv until w.stop (or a flag of its own,
  * raised with worker_raise). worker_stop raises w.stop, joins the thread and
  * tears the mutex and the condition down. A thread with nothing to wait for
- * but the clock (the hub's payment sweep and simulated notifications,
- * src/hub/pay.c, src/hub/paysim.c) is started with worker_every.
+ * but the clock (the hub's payment sweep, src/hub/pay.c) is started with
+ * worker_every.
  */
 #ifndef CA_WORKER_H
 #define CA_WORKER_H

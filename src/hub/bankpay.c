@@ -391,7 +391,7 @@ ca_err bankpay_new(const struct hubcfg *c, struct hubdb *db, struct bankpay **ou
 		   size_t errlen)
 {
 	static const struct pay_provider table = {
-		"unionpay_gateway", bk_create, bk_query, bk_close, bk_refund,
+		"unionpay_gateway", bk_create, bk_query, bk_close, bk_refund, NULL,
 	};
 	struct bankpay *b = calloc(1, sizeof(*b));
 	char sig[WXSIGN_SIG_MAX], *cert = NULL;
@@ -402,6 +402,7 @@ ca_err bankpay_new(const struct hubcfg *c, struct hubdb *db, struct bankpay **ou
 		return CA_ERR_NOMEM;
 	}
 	b->prov = table;
+	b->prov.url = c->bk_gateway_url;
 	b->cfg = c;
 	b->db = db;
 	b->merchant_key = read_small(c->bk_merchant_key, err, errlen);

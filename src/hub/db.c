@@ -33,11 +33,12 @@
 /*
  * The schema, one forward migration per version (index v takes v to v+1).
  * Never edit a shipped entry; append. Version 2 adds the payment tables
- * (the hub's orders, and the books of the built-in provider simulator);
- * version 3 the invoice numbers and the invoice page's tokens; version 4
- * the kiosks' restock records; version 5 the store's epoch and the devices'
- * budgets; version 6 the kiosks' health (heartbeats); version 7 staff
- * accounts, their sessions and the audit trail.
+ * (the hub's orders, and the books of the provider simulator then built
+ * into the hub); version 3 the invoice numbers and the invoice page's
+ * tokens; version 4 the kiosks' restock records; version 5 the store's
+ * epoch and the devices' budgets; version 6 the kiosks' health
+ * (heartbeats); version 7 staff accounts, their sessions and the audit
+ * trail; version 8 drops the simulator's books.
  *
  * applications.body is the codec JSON of the record (with its rev) and the
  * source of truth; account, device, app_status, rev, updated_ms are copies
@@ -242,6 +243,13 @@ static const char *const migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	/* 7 -> 8: the built-in payment simulator is gone (the providers are
+	 * real services, ca-paysim in tests): its books go with it. The
+	 * console's payments page lists orders newest first. */
+	"DROP INDEX paysim_notices_due;"
+	"DROP TABLE paysim_notices;"
+	"DROP TABLE paysim_orders;"
+	"CREATE INDEX pay_orders_by_created ON pay_orders(created_s);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == HUBDB_SCHEMA_VERSION,
@@ -2102,127 +2110,6 @@ ca_err hubdb_pay_list(struct hubdb *h, enum hubdb_pay_sel sel, const char *app_i
 	}
 	db_unlock(h);
 	return e;
-}
-
-ca_err hubdb_sim_add(struct hubdb *h, const struct pay_order *o, const char *bank,
-		     const char *code_url)
-{
-	ca_err e;
-
-	db_lock(h);
-	e = db_run_sql(h, "add provider order",
-		    "INSERT INTO paysim_orders(" ORDER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5,"
-		    " ?6, ?7, ?8, ?9, ?10)", "tttiiititt", o->out_trade_no, o->app_id,
-		    pay_method_id(o->method), o->amount_fen, o->created_s, o->expires_s,
-		    pay_state_id(o->state), o->paid_s, bank ? bank : "", code_url);
-	db_unlock(h);
-	return e;
-}
-
-ca_err hubdb_sim_get(struct hubdb *h, const char *no, struct pay_order *o, char *bank)
-{
-	sqlite3_stmt *s;
-	ca_err e;
-	int rc;
-
-	db_lock(h);
-	e = db_prep(h, &s, "SELECT " ORDER_COLS " FROM paysim_orders WHERE out_trade_no = ?1", "t",
-		 no);
-	if (!e) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_DONE)
-			e = CA_ERR_NOT_FOUND;
-		else if (rc != SQLITE_ROW)
-			e = db_fail(h, rc, "get provider order");
-		else if (!order_cols(s, o, bank, NULL))
-			e = CA_ERR_CORRUPT;
-		db_done(h, s);
-	}
-	db_unlock(h);
-	return e;
-}
-
-ca_err hubdb_sim_set(struct hubdb *h, const struct pay_order *o)
-{
-	ca_err e;
-
-	IN_TX(h);
-	e = db_run_sql(h, "update provider order",
-		    "UPDATE paysim_orders SET state = ?2, paid_s = ?3 WHERE out_trade_no = ?1",
-		    "tti", o->out_trade_no, pay_state_id(o->state), o->paid_s);
-	if (!e && sqlite3_changes(h->db) == 0)
-		e = CA_ERR_NOT_FOUND;
-	return e;
-}
-
-ca_err hubdb_sim_notice_add(struct hubdb *h, const char *no, int64_t due_ms)
-{
-	sqlite3_stmt *s;
-	ca_err e;
-
-	IN_TX(h);
-	e = db_prep(h, &s, "INSERT INTO paysim_notices(out_trade_no, due_ms) VALUES (?1, ?2)", "ti",
-		 no, due_ms);
-	return e ? e : db_run(h, s, "add notification");
-}
-
-ca_err hubdb_sim_notice_due(struct hubdb *h, int64_t now_ms, struct hubdb_notice *out,
-			    size_t max, size_t *n)
-{
-	sqlite3_stmt *s;
-	ca_err e;
-	int rc = SQLITE_DONE;
-
-	*n = 0;
-	db_lock(h);
-	e = db_prep(h, &s, "SELECT seq, out_trade_no, attempts FROM paysim_notices"
-		 " WHERE delivered_ms = 0 AND due_ms <= ?1 ORDER BY due_ms, seq LIMIT ?2", "in",
-		 now_ms, (int)(max > 1000 ? 1000 : max));
-	if (!e) {
-		while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-			out[*n].seq = sqlite3_column_int64(s, 0);
-			out[*n].attempts = sqlite3_column_int(s, 2);
-			if (!sqlkit_col_copy(s, 1, out[*n].out_trade_no, sizeof(out[*n].out_trade_no))) {
-				e = CA_ERR_CORRUPT;
-				break;
-			}
-			(*n)++;
-		}
-		if (!e && *n < max && rc != SQLITE_DONE)
-			e = db_fail(h, rc, "list notifications");
-		db_done(h, s);
-	}
-	db_unlock(h);
-	return e;
-}
-
-ca_err hubdb_sim_notice_mark(struct hubdb *h, int64_t seq, int attempts, int64_t due_ms,
-			     int64_t delivered_ms)
-{
-	ca_err e;
-
-	db_lock(h);
-	e = db_run_sql(h, "mark notification",
-		    "UPDATE paysim_notices SET attempts = ?2, due_ms = ?3, delivered_ms = ?4"
-		    " WHERE seq = ?1", "inii", seq, attempts, due_ms, delivered_ms);
-	db_unlock(h);
-	return e;
-}
-
-/* A row of hubdb_sim_notice_json. */
-static json_t *notice_row(sqlite3_stmt *s)
-{
-	return json_pack("{s:I, s:i, s:I}",
-			 "due_ms", (json_int_t)sqlite3_column_int64(s, 0),
-			 "attempts", sqlite3_column_int(s, 1),
-			 "delivered_ms", (json_int_t)sqlite3_column_int64(s, 2));
-}
-
-ca_err hubdb_sim_notice_json(struct hubdb *h, const char *no, json_t **out)
-{
-	return db_rows_json(h, out, notice_row, "read notifications",
-			 "SELECT due_ms, attempts, delivered_ms FROM paysim_notices"
-			 " WHERE out_trade_no = ?1 ORDER BY seq", "t", no);
 }
 
 /* ---- kiosks' health (heartbeats, docs/fleet.md) ---- */

@@ -26,9 +26,9 @@
  * (a login there within the binding life), by rev.
  *
  * Payments (schema version 2): pay_orders is the hub's (the merchant's)
- * view of each order; paysim_orders and paysim_notices belong to the
- * built-in provider simulator (paysim.c), which a real provider replaces.
- * They share the file only because the simulator runs inside the hub.
+ * view of each order. Until schema version 8 the file also held the books
+ * of a payment simulator built into the hub; the providers are now real
+ * services (payprov.h), ca-paysim in tests.
  *
  * E-invoices (schema version 3): each invoices row has a number given at
  * its first issue and kept; invoice_tokens are the opaque tokens of the
@@ -62,7 +62,7 @@
 #include "core/pay.h"
 #include "core/sign.h"
 
-#define HUBDB_SCHEMA_VERSION 7
+#define HUBDB_SCHEMA_VERSION 8
 #define HUBDB_ERR_MAX 512
 #define HUBDB_DEVICE_MAX SIGN_DEVICE_MAX /* device id: sign_device_id_ok */
 #define HUBDB_KEY_MAX 64      /* idempotency key, bytes */
@@ -432,38 +432,6 @@ struct hubdb_pay_q {
  * then out_trade_no, both descending); *n how many. */
 ca_err hubdb_pay_page(struct hubdb *db, const struct hubdb_pay_q *q, struct hubdb_pay *out,
 		      size_t *n);
-
-/* ---- payments: the built-in provider simulator's own books ---- */
-
-/* A notification the simulator owes the hub. */
-struct hubdb_notice {
-	int64_t seq;                             /* row id */
-	char out_trade_no[PAY_TRADE_NO_MAX + 1]; /* the order it is about */
-	int attempts;                            /* failed deliveries so far */
-};
-
-/* Store a new provider order with its code_url. */
-ca_err hubdb_sim_add(struct hubdb *db, const struct pay_order *o, const char *bank,
-		     const char *code_url);
-/* The provider order; CA_ERR_NOT_FOUND when unknown. bank (HUBDB_BANK_MAX
- * + 1) may be NULL. */
-ca_err hubdb_sim_get(struct hubdb *db, const char *out_trade_no, struct pay_order *o,
-		     char *bank);
-/* Store o's state and paid_s (in a transaction). */
-ca_err hubdb_sim_set(struct hubdb *db, const struct pay_order *o);
-/* Owe a notification of out_trade_no, due at due_ms (in a transaction). */
-ca_err hubdb_sim_notice_add(struct hubdb *db, const char *out_trade_no, int64_t due_ms);
-/* Up to max notifications due at now_ms, oldest due first; *n how many. */
-ca_err hubdb_sim_notice_due(struct hubdb *db, int64_t now_ms, struct hubdb_notice *out,
-			    size_t max, size_t *n);
-/* After a delivery attempt: delivered at delivered_ms (> 0), or failed and
- * due again at due_ms with attempts counted; attempts beyond the limit are
- * dropped by the caller with delivered_ms = -1 (given up). */
-ca_err hubdb_sim_notice_mark(struct hubdb *db, int64_t seq, int attempts, int64_t due_ms,
-			     int64_t delivered_ms);
-/* The notifications of out_trade_no as a new JSON array of {due_ms,
- * attempts, delivered_ms}. */
-ca_err hubdb_sim_notice_json(struct hubdb *db, const char *out_trade_no, json_t **out);
 
 /* ---- kiosks' health (heartbeats, docs/fleet.md) ---- */
 

@@ -197,10 +197,10 @@ static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 		x->provider_line = x->ini.lineno;
 		break;
 	case HC_PAYPROV:
-		if (!strcmp(k->name, "bank") ? strcmp(v, "sim") && strcmp(v, "gateway")
-		    : strcmp(v, "sim") && strcmp(v, "wechatpay_v3"))
+		if (!strcmp(k->name, "bank") ? strcmp(v, "off") && strcmp(v, "gateway")
+		    : strcmp(v, "off") && strcmp(v, "wechatpay_v3"))
 			return iniload_bad(&x->ini,
-				"[pay] %s: '%s' is not sim or %s", k->name,
+				"[pay] %s: '%s' is not off or %s", k->name,
 				iniload_quote(v, q, sizeof(q)), !strcmp(k->name, "bank")
 				? "gateway" : "wechatpay_v3");
 		break;
@@ -409,7 +409,7 @@ static bool hc_was_bad(const struct hc_ctx *x, const char *section, const char *
 
 /* [pay] and [wechatpay] together: the real provider has every key it
  * needs, its notify_url ends at the hub's notification path, and a
- * production hub never takes money through the simulator. */
+ * production hub takes the method. */
 static void hc_finish_pay(struct hc_ctx *x)
 {
 	struct hubcfg *c = x->c;
@@ -421,8 +421,9 @@ static void hc_finish_pay(struct hc_ctx *x)
 	if (strcmp(c->pay_wechat, "wechatpay_v3")) {
 		if (c->mode == HUB_MODE_PRODUCTION && !hc_was_bad(x, "hub", "mode"))
 			iniload_err(&x->ini, x->seen[hc_find("pay", "wechat")],
-				    "[pay] wechat = sim: a production hub takes real money, "
-				    "set wechat = wechatpay_v3 and its [wechatpay] keys");
+				    "[pay] wechat = off%s: a production hub takes 微信支付, "
+				    "set wechat = wechatpay_v3 and its [wechatpay] keys",
+				    x->seen[hc_find("pay", "wechat")] ? "" : " (by default)");
 		return;
 	}
 	for (i = 0; i < sizeof(wx_needed) / sizeof(wx_needed[0]); i++)
@@ -475,8 +476,9 @@ static void hc_finish_bank(struct hc_ctx *x)
 	if (strcmp(c->pay_bank, "gateway")) {
 		if (c->mode == HUB_MODE_PRODUCTION && !hc_was_bad(x, "hub", "mode"))
 			iniload_err(&x->ini, x->seen[hc_find("pay", "bank")],
-				    "[pay] bank = sim: a production hub takes real money, set "
-				    "bank = gateway and its [bank] keys");
+				    "[pay] bank = off%s: a production hub takes 个人网银, set "
+				    "bank = gateway and its [bank] keys",
+				    x->seen[hc_find("pay", "bank")] ? "" : " (by default)");
 		return;
 	}
 	for (i = 0; i < sizeof(bk_needed) / sizeof(bk_needed[0]); i++)
@@ -556,10 +558,10 @@ void hubcfg_defaults(struct hubcfg *c)
 	c->login_fail_account = 5;
 	c->login_fail_address = 30;
 	c->login_fail_window_min = 15;
-	snprintf(c->pay_wechat, sizeof(c->pay_wechat), "sim");
+	snprintf(c->pay_wechat, sizeof(c->pay_wechat), "off");
 	snprintf(c->wx_api_url, sizeof(c->wx_api_url), "https://api.mch.weixin.qq.com");
 	c->wx_timeout_ms = 10000;
-	snprintf(c->pay_bank, sizeof(c->pay_bank), "sim");
+	snprintf(c->pay_bank, sizeof(c->pay_bank), "off");
 	snprintf(c->bk_gateway_url, sizeof(c->bk_gateway_url), "https://gateway.95516.com");
 	c->bk_timeout_ms = 10000;
 }

@@ -129,7 +129,7 @@ struct hubcfg {
 						   client address */
 	int login_fail_window_min;              /* [console] failure_window_minutes */
 	char pay_wechat[16];                    /* [pay] wechat: the provider of 微信支付,
-						   "sim" (built in) or "wechatpay_v3" */
+						   "off" (refused) or "wechatpay_v3" */
 	char wx_api_url[HUBCFG_URL_MAX + 1];    /* [wechatpay] api_url: https://host[:port] */
 	char wx_mchid[33];                      /* [wechatpay] mchid: merchant id, digits */
 	char wx_appid[33];                      /* [wechatpay] appid */
@@ -146,7 +146,7 @@ struct hubcfg {
 	char wx_ca_file[HUBCFG_PATH_MAX + 1];   /* [wechatpay] ca_file: "" = the system's CAs */
 	int wx_timeout_ms;                      /* [wechatpay] timeout_ms: one round trip */
 	char pay_bank[16];                      /* [pay] bank: the provider of 个人网银,
-						   "sim" (built in) or "gateway" */
+						   "off" (refused) or "gateway" */
 	char bk_gateway_url[HUBCFG_URL_MAX + 1]; /* [bank] gateway_url: https://host[:port],
 						    the paths /gateway/api/... added */
 	char bk_mer_id[16];                     /* [bank] mer_id: 15 digits */

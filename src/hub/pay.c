@@ -29,7 +29,7 @@
 #include "api.h"
 #include "bankpay.h"
 #include "hub.h"
-#include "paysim.h"
+#include "payprov.h"
 #include "vclock.h"
 #include "wxpay.h"
 
@@ -40,10 +40,9 @@
 
 struct hubpay {
 	struct hub *hub;            /* shared state, borrowed */
-	struct paysim *sim;         /* the built-in simulator, owned */
-	struct wxpay *wx;           /* WeChat Pay API v3, owned; NULL with [pay] wechat = sim */
-	struct bankpay *bank;       /* the bank gateway, owned; NULL with [pay] bank = sim */
-	struct pay_provider *prov[PAY_METHOD__N]; /* each method's provider */
+	struct wxpay *wx;           /* WeChat Pay API v3, owned; NULL with [pay] wechat = off */
+	struct bankpay *bank;       /* the bank gateway, owned; NULL with [pay] bank = off */
+	struct pay_provider *prov[PAY_METHOD__N]; /* each method's provider; NULL: off */
 	pthread_mutex_t create_mu;  /* one order creation at a time */
 	struct worker sweeper;      /* the sweep thread, every HUBPAY_SWEEP_MS */
 	bool started;               /* the sweep thread runs */
@@ -69,15 +68,29 @@ static const char *bank_name(const char *id)
 
 /* ---- merging what the provider reports ---- */
 
-/* The provider of order no (by its method in the hub's books); the
- * simulator's for an order the hub does not know. */
+/* The provider of method m; NULL (and logged, once a call) when the hub
+ * no longer takes that method ([pay] changed to off with orders open):
+ * those orders wait until it is back, nothing about them is guessed. */
+static struct pay_provider *prov_for(struct hubpay *hp, int m, const char *no)
+{
+	struct pay_provider *pv = (unsigned)m < PAY_METHOD__N ? hp->prov[m] : NULL;
+
+	if (!pv)
+		log_error(TAG, "order %s is paid by %s, which [pay] turns off: it waits until "
+			  "that provider is configured again", no,
+			  (unsigned)m < PAY_METHOD__N ? pay_method_id(m) : "?");
+	return pv;
+}
+
+/* The provider of order no (by its method in the hub's books); NULL when
+ * the hub does not know the order or takes its method no more. */
 static struct pay_provider *prov_of(struct hubpay *hp, const char *no)
 {
 	struct hubdb_pay p;
 
-	if (hubdb_pay_get(hp->hub->db, no, &p) || (unsigned)p.o.method >= PAY_METHOD__N)
-		return paysim_provider(hp->sim);
-	return hp->prov[p.o.method];
+	if (hubdb_pay_get(hp->hub->db, no, &p))
+		return NULL;
+	return prov_for(hp, p.o.method, no);
 }
 
 static ca_err do_refund(struct hubpay *hp, const char *no);
@@ -128,7 +141,8 @@ static ca_err record_paid(struct hubpay *hp, const char *no, int64_t paid_s, con
 	if (e)
 		goto rollback;
 	snprintf(actor, sizeof(actor), "provider:%s",
-		 hp->prov[(unsigned)w->p.o.method < PAY_METHOD__N ? w->p.o.method : 0]->name);
+		 (unsigned)w->p.o.method < PAY_METHOD__N && hp->prov[w->p.o.method]
+		 ? hp->prov[w->p.o.method]->name : "?");
 	if (w->p.o.state == PAY_REFUND || (w->p.o.state == PAY_SUCCESS && w->p.applied_rev)) {
 		hubdb_rollback(hub->db); /* known already: a repeat */
 		goto out;
@@ -193,7 +207,7 @@ out:
 static ca_err do_refund(struct hubpay *hp, const char *no)
 {
 	struct pay_provider *pv = prov_of(hp, no);
-	ca_err e = pv->refund(pv, no);
+	ca_err e = pv ? pv->refund(pv, no) : CA_ERR_UNAVAILABLE;
 
 	if (e) {
 		log_error(TAG, "refund of %s failed: %s; the sweep retries", no, ca_strerror(e));
@@ -278,7 +292,11 @@ static ca_err close_order(struct hubpay *hp, const char *no, const char *why)
 {
 	struct pay_order o;
 	struct pay_provider *pv = prov_of(hp, no);
-	ca_err e = pv->close(pv, no), q;
+	ca_err e, q;
+
+	if (!pv)
+		return CA_ERR_UNAVAILABLE;
+	e = pv->close(pv, no);
 
 	if (!e || e == CA_ERR_NOT_FOUND) {
 		e = mark(hp, no, PAY_CLOSED);
@@ -308,6 +326,7 @@ static ca_err close_order(struct hubpay *hp, const char *no, const char *why)
  * otherwise ask the provider; retry a refund that is due. */
 static ca_err refresh(struct hubpay *hp, const char *no, int64_t now_s)
 {
+	struct pay_provider *pv;
 	struct hubdb_pay p;
 	struct pay_order o;
 	ca_err e = hubdb_pay_get(hp->hub->db, no, &p);
@@ -320,14 +339,16 @@ static ca_err refresh(struct hubpay *hp, const char *no, int64_t now_s)
 		return CA_OK;
 	if (pay_order_expired(&p.o, now_s))
 		return close_order(hp, no, "expired");
-	e = hp->prov[p.o.method]->query(hp->prov[p.o.method], no, &o);
+	pv = prov_for(hp, p.o.method, no);
+	e = pv ? pv->query(pv, no, &o) : CA_ERR_UNAVAILABLE;
 	return e ? e : accept(hp, &o, "found by a query");
 }
 
-/* The provider's notification (paysim.h): a hint, checked by a query. */
-static ca_err on_notify(void *ctx, const struct pay_order *n)
+/* A provider's notification (checked by its provider first): a hint,
+ * confirmed by a query. */
+static ca_err on_notify(struct hubpay *hp, const struct pay_order *n)
 {
-	struct hubpay *hp = ctx;
+	struct pay_provider *pv;
 	struct hubdb_pay p;
 	struct pay_order o;
 	ca_err e = hubdb_pay_notified(hp->hub->db, n->out_trade_no);
@@ -346,7 +367,8 @@ static ca_err on_notify(void *ctx, const struct pay_order *n)
 			 pay_state_id(n->state));
 		return CA_OK;
 	}
-	e = hp->prov[p.o.method]->query(hp->prov[p.o.method], n->out_trade_no, &o);
+	pv = prov_for(hp, p.o.method, n->out_trade_no);
+	e = pv ? pv->query(pv, n->out_trade_no, &o) : CA_ERR_UNAVAILABLE;
 	return e ? e : accept(hp, &o, "notified");
 }
 
@@ -373,47 +395,38 @@ static void sweep(void *arg)
 ca_err hubpay_new(struct hub *hub, struct hubpay **out)
 {
 	struct hubpay *hp = calloc(1, sizeof(*hp));
+	char err[WXPAY_ERR_MAX > BANKPAY_ERR_MAX ? WXPAY_ERR_MAX : BANKPAY_ERR_MAX];
 
 	*out = NULL;
 	if (!hp)
 		return CA_ERR_NOMEM;
 	hp->hub = hub;
-	hp->sim = paysim_new(hub->db, on_notify, hp);
-	if (!hp->sim) {
-		free(hp);
-		return CA_ERR_NOMEM;
-	}
-	hp->prov[PAY_WECHAT] = hp->prov[PAY_BANK] = paysim_provider(hp->sim);
 	if (!strcmp(hub->cfg.pay_bank, "gateway")) {
-		char err[BANKPAY_ERR_MAX];
-
-		if (bankpay_new(&hub->cfg, hub->db, &hp->bank, err, sizeof(err))) {
-			log_error(TAG, "%s", err);
-			paysim_free(hp->sim);
-			free(hp);
-			return CA_ERR_CONFIG;
-		}
+		if (bankpay_new(&hub->cfg, hub->db, &hp->bank, err, sizeof(err)))
+			goto bad;
 		hp->prov[PAY_BANK] = bankpay_provider(hp->bank);
 		log_info(TAG, "个人网银 through the bank gateway at %s, merchant %s",
 			 hub->cfg.bk_gateway_url, hub->cfg.bk_mer_id);
+	} else {
+		log_warn(TAG, "[pay] bank = off: orders paid through 个人网银 are refused");
 	}
 	if (!strcmp(hub->cfg.pay_wechat, "wechatpay_v3")) {
-		char err[WXPAY_ERR_MAX];
-
-		if (wxpay_new(&hub->cfg, &hp->wx, err, sizeof(err))) {
-			log_error(TAG, "%s", err);
-			bankpay_free(hp->bank);
-			paysim_free(hp->sim);
-			free(hp);
-			return CA_ERR_CONFIG;
-		}
+		if (wxpay_new(&hub->cfg, &hp->wx, err, sizeof(err)))
+			goto bad;
 		hp->prov[PAY_WECHAT] = wxpay_provider(hp->wx);
 		log_info(TAG, "微信支付 through WeChat Pay API v3 at %s, merchant %s",
 			 hub->cfg.wx_api_url, hub->cfg.wx_mchid);
+	} else {
+		log_warn(TAG, "[pay] wechat = off: orders paid through 微信支付 are refused");
 	}
 	pthread_mutex_init(&hp->create_mu, NULL);
 	*out = hp;
 	return CA_OK;
+bad:
+	log_error(TAG, "%s", err);
+	bankpay_free(hp->bank);
+	free(hp);
+	return CA_ERR_CONFIG;
 }
 
 ca_err hubpay_start(struct hubpay *hp)
@@ -423,7 +436,13 @@ ca_err hubpay_start(struct hubpay *hp)
 			return CA_ERR_NOMEM;
 		hp->started = true;
 	}
-	return paysim_start(hp->sim);
+	return CA_OK;
+}
+
+void hubpay_use_provider(struct hubpay *hp, enum pay_method m, struct pay_provider *p)
+{
+	if ((unsigned)m < PAY_METHOD__N)
+		hp->prov[m] = p;
 }
 
 void hubpay_free(struct hubpay *hp)
@@ -432,7 +451,6 @@ void hubpay_free(struct hubpay *hp)
 		return;
 	if (hp->started)
 		worker_stop(&hp->sweeper);
-	paysim_free(hp->sim); /* joins the delivery thread: no notification after this */
 	wxpay_free(hp->wx);
 	bankpay_free(hp->bank);
 	pthread_mutex_destroy(&hp->create_mu);
@@ -511,6 +529,11 @@ static void order_create(struct http_req *rq, struct http_resp *rs)
 	if (method == PAY_BANK && !bank_name(json_string_value(jb))) {
 		http_error(rs, 400, "bad_request", "bank: one of icbc, abc, boc, ccb, bocom, cmb, "
 			   "psbc, citic, cib, spdb");
+		goto out;
+	}
+	if (!hp->prov[method]) {
+		http_error(rs, 503, "method_unavailable", "this hub does not take %s ([pay] %s = "
+			   "off)", pay_method_id(method), pay_method_id(method));
 		goto out;
 	}
 	w = calloc(1, sizeof(*w));
@@ -664,16 +687,14 @@ static void bank_page_html(struct hubpay *hp, struct http_resp *rs, int status,
 		http_reply_html(rs, status, html);
 }
 
-/* GET /pay/bank/OUT_TRADE_NO: what the bank page shows (no secrets, no
- * personal data; the number itself is the capability). With [pay] bank =
- * gateway an HTML page holding the signed form to the gateway; with the
- * built-in simulator the JSON of the order, as before. */
+/* GET /pay/bank/OUT_TRADE_NO: the bank page (no secrets, no personal
+ * data; the number itself is the capability): HTML holding the signed form
+ * to the gateway. 503 when the hub takes 个人网银 no more. */
 static void bank_page(struct http_req *rq, struct http_resp *rs)
 {
 	struct hubdb_pay p;
 	const char *no = rq->param[0];
 	ca_err e = pay_trade_no_valid(no) ? hubdb_pay_get(rq->hub->db, no, &p) : CA_ERR_NOT_FOUND;
-	char t[PAY_RFC3339_LEN + 1];
 
 	if (!e && p.o.method != PAY_BANK)
 		e = CA_ERR_NOT_FOUND;
@@ -682,70 +703,18 @@ static void bank_page(struct http_req *rq, struct http_resp *rs)
 			   e == CA_ERR_NOT_FOUND ? "not_found" : "internal", "no such bank payment");
 		return;
 	}
-	if (rq->hub->pay->bank) {
-		/* No final state yet: ask the gateway (or close at expiry). */
-		if (p.o.state == PAY_NOTPAY && !refresh(rq->hub->pay, no, vclock_now_s()))
-			(void)hubdb_pay_get(rq->hub->db, no, &p);
-		bank_page_html(rq->hub->pay, rs, 200, &p);
+	if (!rq->hub->pay->bank) {
+		http_error(rs, 503, "method_unavailable", "this hub takes 个人网银 no more ([pay] "
+			   "bank = off)");
 		return;
 	}
-	pay_rfc3339(p.o.expires_s, t);
-	http_reply(rs, 200, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "out_trade_no",
-				      p.o.out_trade_no, "bank", p.bank, "bank_name",
-				      bank_name(p.bank) ? bank_name(p.bank) : p.bank,
-				      "amount_fen", (json_int_t)p.o.amount_fen, "time_expire", t,
-				      "trade_state", answer_state(&p, vclock_now_s())));
+	/* No final state yet: ask the gateway (or close at expiry). */
+	if (p.o.state == PAY_NOTPAY && !refresh(rq->hub->pay, no, vclock_now_s()))
+		(void)hubdb_pay_get(rq->hub->db, no, &p);
+	bank_page_html(rq->hub->pay, rs, 200, &p);
 }
 
-/* ---- staff: the simulated customer ---- */
-
-/* POST /v1/admin/pay/OUT_TRADE_NO: the customer pays (simulator). */
-static void admin_pay(struct http_req *rq, struct http_resp *rs)
-{
-	struct hubpay *hp = rq->hub->pay;
-	const char *no = rq->param[0];
-	char t[PAY_RFC3339_LEN + 1];
-	struct pay_order o;
-	ca_err e;
-
-	if (!pay_trade_no_valid(no)) {
-		http_error(rs, 400, "bad_request", "not an out_trade_no");
-		return;
-	}
-	if (prov_of(hp, no) != paysim_provider(hp->sim)) {
-		http_error(rs, 409, "conflict", "order %s is paid at %s, not at the built-in "
-			   "simulator: the customer's phone pays its code_url there (ca-paysim pay)",
-			   no, prov_of(hp, no)->name);
-		return;
-	}
-	e = paysim_customer_pay(hp->sim, no, vclock_now_s(), &o);
-	if (e == CA_ERR_NOT_FOUND) {
-		http_error(rs, 404, "not_found", "the provider has no order %s", no);
-		return;
-	}
-	if (e == CA_ERR_FORBIDDEN) {
-		pay_rfc3339(o.expires_s, t);
-		if (o.state == PAY_SUCCESS || o.state == PAY_REFUND)
-			http_error(rs, 403, "forbidden", "ORDERPAID: order %s is paid already", no);
-		else if (o.state == PAY_CLOSED)
-			http_error(rs, 403, "forbidden", "ORDERCLOSED: order %s is closed (it "
-				   "expired at %s or was replaced); the QR code is dead", no, t);
-		else
-			http_error(rs, 403, "forbidden", "ORDER_EXPIRED: order %s expired at %s; "
-				   "the provider no longer accepts payment for it", no, t);
-		log_info(TAG, "customer payment of %s refused by the provider (%s)", no,
-			 pay_state_id(o.state));
-		return;
-	}
-	if (e) {
-		http_error(rs, 500, "internal", "the simulator failed: %s", ca_strerror(e));
-		return;
-	}
-	pay_rfc3339(o.paid_s, t);
-	http_reply(rs, 200, json_pack("{s:s, s:s, s:s, s:I, s:s}", "out_trade_no", no,
-				      "trade_state", pay_state_id(o.state), "success_time", t,
-				      "amount_fen", (json_int_t)o.amount_fen, "app_id", o.app_id));
-}
+/* ---- staff ---- */
 
 /* GET /v1/admin/pay/OUT_TRADE_NO: the hub's view, the provider's, and the
  * notifications owed (for staff and tests). */
@@ -756,7 +725,7 @@ static void admin_show(struct http_req *rq, struct http_resp *rs)
 	struct pay_provider *pv;
 	struct hubdb_pay p;
 	struct pay_order o;
-	json_t *hubj, *notices = NULL, *provj;
+	json_t *hubj, *provj;
 	ca_err e = pay_trade_no_valid(no) ? hubdb_pay_get(rq->hub->db, no, &p) : CA_ERR_NOT_FOUND;
 
 	if (e) {
@@ -765,83 +734,22 @@ static void admin_show(struct http_req *rq, struct http_resp *rs)
 			   pay_trade_no_valid(no) ? no : "with that number");
 		return;
 	}
-	pv = hp->prov[(unsigned)p.o.method < PAY_METHOD__N ? p.o.method : 0];
-	if (pv == paysim_provider(hp->sim)) {
-		/* The simulator's books, not a query: staff see them also while
-		 * a fault makes the provider's queries fail. */
-		if (paysim_peek(hp->sim, no, &o) ||
-		    hubdb_sim_notice_json(rq->hub->db, no, &notices)) {
-			http_error(rs, 500, "internal", "cannot read the provider's order");
-			return;
-		}
-		provj = json_pack("{s:s, s:s, s:I, s:o}", "name", pv->name, "trade_state",
-				  pay_state_id(o.state), "paid_at", (json_int_t)o.paid_s,
-				  "notifications", notices);
-	} else {
-		/* A real provider: asked now; its failure is part of the answer. */
-		e = pv->query(pv, no, &o);
-		provj = e ? json_pack("{s:s, s:s}", "name", pv->name, "error", ca_strerror(e))
-		     : json_pack("{s:s, s:s, s:I}", "name", pv->name, "trade_state",
-				 pay_state_id(o.state), "paid_at", (json_int_t)o.paid_s);
-	}
+	/* The provider is asked now; its failure is part of the answer. */
+	pv = prov_for(hp, p.o.method, no);
+	e = pv ? pv->query(pv, no, &o) : CA_ERR_UNAVAILABLE;
+	if (!pv)
+		provj = json_pack("{s:n, s:s}", "name", "error", "the hub takes this method no more");
+	else if (e)
+		provj = json_pack("{s:s, s:s, s:s}", "name", pv->name, "url", pv->url, "error",
+				  ca_strerror(e));
+	else
+		provj = json_pack("{s:s, s:s, s:s, s:I}", "name", pv->name, "url", pv->url,
+				  "trade_state", pay_state_id(o.state), "paid_at", (json_int_t)o.paid_s);
 	hubj = order_json(&p, NULL);
 	json_object_set_new(hubj, "applied_rev", json_integer(p.applied_rev));
 	json_object_set_new(hubj, "notifications", json_integer(p.notifications));
 	json_object_set_new(hubj, "code_url", json_string(p.code_url));
 	http_reply(rs, 200, json_pack("{s:o, s:o}", "order", hubj, "provider", provj));
-}
-
-/* Read member key of body into *n when it is there: 0..100. false (and
- * a 400 sent) when it is there but not such a number. */
-static bool fault_count(json_t *body, const char *key, int *n, bool *given,
-			struct http_resp *rs)
-{
-	json_t *j = json_object_get(body, key);
-
-	if (!j)
-		return true;
-	if (!json_is_integer(j) || json_integer_value(j) < 0 || json_integer_value(j) > 100) {
-		http_error(rs, 400, "bad_request", "%s: 0..100", key);
-		return false;
-	}
-	*n = (int)json_integer_value(j);
-	*given = true;
-	return true;
-}
-
-/* POST /v1/admin/paysim/fault {"close_fail": N, "query_fail": M}: the next
- * N closes and M queries fail (tests of the provider failing; either may
- * be left out, 0 ends the fault; a simulator route: not in production). */
-static void admin_fault(struct http_req *rq, struct http_resp *rs)
-{
-	struct paysim *sim = rq->hub->pay->sim;
-	int closes = 0, queries = 0;
-	bool has_c = false, has_q = false;
-	json_t *body;
-
-	body = http_json_body(rq, rs);
-	if (!body)
-		return;
-	if (!fault_count(body, "close_fail", &closes, &has_c, rs) ||
-	    !fault_count(body, "query_fail", &queries, &has_q, rs))
-		goto out;
-	if (!has_c && !has_q) {
-		http_error(rs, 400, "bad_request", "close_fail and/or query_fail: 0..100");
-		goto out;
-	}
-	if (has_c) {
-		paysim_fail_closes(sim, closes);
-		log_warn(TAG, "fault injected: the next %d closes fail", closes);
-	}
-	if (has_q) {
-		paysim_fail_queries(sim, queries);
-		log_warn(TAG, "fault injected: the next %d queries fail", queries);
-	}
-	http_reply(rs, 200, json_pack("{s:o, s:o}", "close_fail",
-				      has_c ? json_integer(closes) : json_null(), "query_fail",
-				      has_q ? json_integer(queries) : json_null()));
-out:
-	json_decref(body);
 }
 
 /* The provider's answer to a notification it must send again. */
@@ -959,16 +867,8 @@ static const struct http_route routes[] = {
 	{ "GET", "/pay/bank/*", HTTP_AUTH_NONE, bank_page, 0 },
 };
 
-/* The simulated customer and the provider's faults: never in production. */
-static const struct http_route sim_routes[] = {
-	{ "POST", "/v1/admin/pay/*", HTTP_AUTH_STAFF, admin_pay, STAFF_ANY },
-	{ "POST", "/v1/admin/paysim/fault", HTTP_AUTH_STAFF, admin_fault, STAFF_ANY },
-};
-
 ca_err api_pay_register(struct http *h, enum hub_mode mode)
 {
-	ca_err e = http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
-
-	return e ? e : api_add_sim_routes(h, mode, sim_routes,
-					  sizeof(sim_routes) / sizeof(sim_routes[0]));
+	(void)mode;
+	return http_add_routes(h, routes, sizeof(routes) / sizeof(routes[0]));
 }

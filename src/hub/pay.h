@@ -1,11 +1,14 @@
 /*
  * pay.h (hub) - payments: the kiosk's endpoints (POST /v1/pay/orders, GET
- * /v1/pay/orders/OUT_TRADE_NO), the staff's simulated customer payment
- * (POST /v1/admin/pay/OUT_TRADE_NO), and the merchant-side rules that keep
- * every payment and never take one twice (docs/api.md, docs/hub.md).
+ * /v1/pay/orders/OUT_TRADE_NO), the providers' notifications, the bank
+ * page, the staff's view (GET /v1/admin/pay/OUT_TRADE_NO), and the
+ * merchant-side rules that keep every payment and never take one twice
+ * (docs/api.md, docs/hub.md).
  *
- * The hub keeps its own view of each order (pay_orders, db.h) and learns
- * the provider's (paysim.h) by querying it, by closing it at expiry and by
+ * Each method has the provider [pay] names (payprov.h: WeChat Pay API v3,
+ * the bank gateway) or none ("off": its orders are refused, 503). The hub
+ * keeps its own view of each order (pay_orders, db.h) and learns the
+ * provider's by querying it, by closing it at expiry and by
  * notifications. Every report is merged into the hub's view in one store
  * transaction, forward only (pay_state_advances):
  *
@@ -35,22 +38,29 @@
 #include "core/pay.h"
 #include "http.h"
 #include "hubcfg.h"
+#include "payprov.h"
 
 #define HUBPAY_SWEEP_MS 500 /* real time between sweeps */
 
 struct hub;
 struct hubpay;
 
-/* The payments module of hub, with the built-in simulator as provider.
- * No thread runs until hubpay_start(). */
+/* The payments module of hub, with the providers [pay] names (their key
+ * files read and checked: CA_ERR_CONFIG, logged, when they are not). No
+ * thread runs until hubpay_start(). */
 ca_err hubpay_new(struct hub *hub, struct hubpay **out);
 
-/* Start the sweep and the simulator's delivery thread. */
+/* Start the sweep thread. */
 ca_err hubpay_start(struct hubpay *hp);
 
 /* Stop and join the threads, then free. Before the store closes.
  * hubpay_free(NULL) is fine. */
 void hubpay_free(struct hubpay *hp);
+
+/* For in-process harnesses (the fuzzer) only: p (borrowed, outliving hp)
+ * becomes the provider of method m, in place of what [pay] configured.
+ * Call before any request. */
+void hubpay_use_provider(struct hubpay *hp, enum pay_method m, struct pay_provider *p);
 
 /*
  * The paid order of application app_id, in the caller's open transaction,

@@ -39,6 +39,7 @@ struct pay_provider {
 	/* Refund a paid order in full (idempotent). CA_ERR_FORBIDDEN when it
 	 * was never paid. */
 	ca_err (*refund)(struct pay_provider *p, const char *out_trade_no);
+	const char *url; /* where it answers ([wechatpay] api_url, [bank] gateway_url) */
 };
 
 #endif

@@ -118,6 +118,7 @@ ca_err wxpay_new(const struct hubcfg *c, struct wxpay **out, char *err, size_t e
 	explicit_bzero(k, len);
 	free(k);
 	w->prov = *wxpay_provider(NULL);
+	w->prov.url = c->wx_api_url;
 	*out = w;
 	return CA_OK;
 fail:
@@ -538,7 +539,7 @@ static ca_err wx_refund(struct pay_provider *p, const char *no)
 struct pay_provider *wxpay_provider(struct wxpay *w)
 {
 	static const struct pay_provider table = {
-		"wechatpay_v3", wx_create, wx_query, wx_close, wx_refund,
+		"wechatpay_v3", wx_create, wx_query, wx_close, wx_refund, NULL,
 	};
 
 	return w ? &w->prov : (struct pay_provider *)&table;

@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,11 +128,13 @@ static void usage(FILE *f, bool full)
 		"  sms last PHONE               last login code (development SMS provider)\n"
 		"  clock advance SECONDS        move the hub's virtual clock forward\n"
 		"                               (hub started with --virtual-clock)\n"
-		"  pay OUT_TRADE_NO             the customer pays the order (the hub's payment\n"
-		"                               simulator); refused, as the real provider\n"
-		"                               refuses it, once time_expire has passed\n"
-		"  pay show OUT_TRADE_NO        the order as the hub and the provider see it,\n"
-		"                               with the notifications owed and delivered\n"
+		"  pay OUT_TRADE_NO             the customer pays the order's QR code, as a\n"
+		"                               phone would, at the provider simulator the\n"
+		"                               hub's provider answers at (runs ca-paysim\n"
+		"                               pay: $CA_PAYSIM, beside ca-hubctl, or PATH);\n"
+		"                               refused once time_expire has passed\n"
+		"  pay show OUT_TRADE_NO        the order as the hub sees it and as its\n"
+		"                               provider answers a query now\n"
 		"  backup FILE                  a consistent copy of DATA_DIR/hub.db, taken\n"
 		"                               while the hub runs (mode 0600; FILE must not\n"
 		"                               exist)\n"
@@ -138,10 +142,7 @@ static void usage(FILE *f, bool full)
 		"                               DATA_DIR/hub.db with a new epoch, so every\n"
 		"                               kiosk reads its feed again from the start;\n"
 		"                               the replaced store is kept beside it\n"
-		"  paysim fault [--close-fail N] [--query-fail M]\n"
-		"                               the simulated provider fails its next N closes\n"
-		"                               and M queries (0..100; 0 ends it; not in\n"
-		"                               production mode)\n"
+
 		"\n"
 		"Options:\n"
 		"  --hub URL          the hub (default $CA_HUB_URL, else https://127.0.0.1:8443)\n"
@@ -865,26 +866,6 @@ static void print_clock(json_t *r)
 	printf("hub clock now %s\n", buf);
 }
 
-static void print_paysim(json_t *r)
-{
-	json_t *cf = json_object_get(r, "close_fail"), *qf = json_object_get(r, "query_fail");
-
-	if (json_is_integer(cf))
-		printf("the provider fails its next %lld closes\n", (long long)json_integer_value(cf));
-	if (json_is_integer(qf))
-		printf("the provider fails its next %lld queries\n", (long long)json_integer_value(qf));
-}
-
-static void print_paid(json_t *r)
-{
-	char y[32];
-
-	printf("order %s paid: %s yuan at %s (the hub hears of it by notification or by its "
-	       "next query)\n", json_string_value(json_object_get(r, "out_trade_no")),
-	       yuan(json_integer_value(json_object_get(r, "amount_fen")), y),
-	       json_string_value(json_object_get(r, "success_time")));
-}
-
 /* A staff action's answer: the application's statuses, the record added,
  * or done. */
 static void print_changed(json_t *r)
@@ -1140,39 +1121,6 @@ static int b_clock_advance(const struct cmd *k, const struct ctl *c, int argc, c
 	return EXIT_OK;
 }
 
-static int b_paysim_fault(const struct cmd *k, const struct ctl *c, int argc, char **argv,
-			  struct req *q)
-{
-	static const char *const names[] = { "--close-fail", "--query-fail", NULL };
-	const char *v[2] = { NULL };
-	int i;
-
-	(void)k;
-	(void)c;
-	if (!opt_values(argc, argv, names, v))
-		return EXIT_USAGE;
-	if (!v[0] && !v[1])
-		return BAD;
-	q->body = json_object();
-	for (i = 0; i < 2; i++) {
-		char *end;
-		long n;
-
-		if (!v[i])
-			continue;
-		errno = 0;
-		n = strtol(v[i], &end, 10);
-		if (!*v[i] || *end || errno || n < 0 || n > 100) {
-			fprintf(stderr, "ca-hubctl: paysim fault: %s must be 0..100\n", names[i]);
-			return EXIT_USAGE;
-		}
-		json_object_set_new(q->body, i ? "query_fail" : "close_fail", json_integer(n));
-	}
-	q->method = "POST";
-	snprintf(q->path, sizeof(q->path), "/v1/admin/paysim/fault");
-	return EXIT_OK;
-}
-
 /* fleet logs ID [--wait S]: several requests (fleet_logs). */
 static int r_fleet_logs(const struct ctl *c, int argc, char **argv)
 {
@@ -1354,6 +1302,86 @@ static int r_handover(const struct ctl *c, int argc, char **argv)
 	return ret;
 }
 
+#define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt" /* Debian's */
+
+/* The ca-paysim to run: $CA_PAYSIM, the one beside this program, or the
+ * one on PATH. */
+static void paysim_path(char *out, size_t n)
+{
+	const char *env = getenv("CA_PAYSIM");
+	char self[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (env && *env) {
+		snprintf(out, n, "%s", env);
+		return;
+	}
+	if (len > 0) {
+		self[len] = '\0';
+		slash = strrchr(self, '/');
+		if (slash && (size_t)(slash - self) + sizeof("/ca-paysim") <= n) {
+			snprintf(out, n, "%.*s/ca-paysim", (int)(slash - self), self);
+			if (access(out, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(out, n, "ca-paysim");
+}
+
+/*
+ * pay OUT_TRADE_NO: the customer pays, as a phone would. The hub takes no
+ * payment itself: it tells the order's code_url and where its provider
+ * answers, and `ca-paysim pay` pays there (a simulator: a real provider
+ * has no such door). Exit status: ca-paysim's (0 paid, 1 refused, 2 it
+ * could not), or ours when the hub did not answer.
+ */
+static int r_pay(const struct ctl *c, int argc, char **argv)
+{
+	char path[512], bin[PATH_MAX], code_url[1024], sim[512];
+	const char *cu, *su;
+	json_t *r = NULL;
+	int ret, st;
+	pid_t pid;
+
+	if (argc != 1 || !seg_ok(argv[0]))
+		return EXIT_USAGE;
+	snprintf(path, sizeof(path), "/v1/admin/pay/%s", argv[0]);
+	ret = call(c, "GET", path, NULL, &r);
+	if (ret != EXIT_OK)
+		return ret;
+	cu = json_string_value(json_object_get(json_object_get(r, "order"), "code_url"));
+	su = json_string_value(json_object_get(json_object_get(r, "provider"), "url"));
+	if (!cu || !su || snprintf(code_url, sizeof(code_url), "%s", cu) >= (int)sizeof(code_url) ||
+	    snprintf(sim, sizeof(sim), "%s", su) >= (int)sizeof(sim)) {
+		fprintf(stderr, "ca-hubctl: pay: the hub names no code_url or provider for %s%s\n",
+			argv[0], su || !json_object_get(r, "provider") ? ""
+			: " (its method is off at the hub)");
+		json_decref(r);
+		return EXIT_REFUSED;
+	}
+	json_decref(r);
+	paysim_path(bin, sizeof(bin));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("ca-hubctl: pay: fork");
+		return EXIT_REFUSED;
+	}
+	if (pid == 0) {
+		/* The hub's CA is the simulator's in tests and the demo. */
+		execlp(bin, "ca-paysim", "pay", "--sim", sim, "--ca",
+		       c->cacert ? c->cacert : SYSTEM_CA_BUNDLE, code_url, (char *)NULL);
+		fprintf(stderr, "ca-hubctl: pay: cannot run %s: %s (the provider simulator; set "
+			"$CA_PAYSIM)\n", bin, strerror(errno));
+		_exit(EXIT_USAGE);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_REFUSED;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_REFUSED;
+}
+
 /* staff roles NAME --roles R */
 static int b_staff_roles(const struct cmd *k, const struct ctl *c, int argc, char **argv,
 			 struct req *q)
@@ -1406,9 +1434,8 @@ static const struct cmd commands[] = {
 	  NULL },
 	{ "sms last", b_id, print_sms, "/v1/admin/sms/{}", NULL, NULL },
 	{ "clock advance", b_clock_advance, print_clock, NULL, NULL, NULL },
-	{ "paysim fault", b_paysim_fault, print_paysim, NULL, NULL, NULL },
 	{ "pay show", b_id, print_json, "/v1/admin/pay/{}", NULL, NULL },
-	{ "pay", b_id_post, print_paid, "/v1/admin/pay/{}", NULL, NULL },
+	{ "pay", .run = r_pay },
 };
 
 /* The command argv starts with (two words before one: "pay show" before

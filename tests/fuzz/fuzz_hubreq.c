@@ -8,7 +8,11 @@
  * in a temporary directory (under /dev/shm when there is one: no disk
  * syncs), dev mode, the virtual clock, the routes of main.c, plain HTTP on
  * 127.0.0.1 port 0. The payment threads are not started (the kiosk's GET
- * asks the provider itself). A feed long-poll is parked by the server and
+ * asks the provider itself). Both payment methods are answered by the
+ * harness's own provider in memory (fz_provider: orders kept in a table, no
+ * network), through the provider interface: the providers' protocols are
+ * tested against ca-paysim elsewhere (test_wxpay, test_bankpay), here the
+ * hub's handling of the kiosks' and staff's requests is. A feed long-poll is parked by the server and
  * ended by the harness's half-close (the server must answer or close it
  * within the harness's timeout, it never holds the connection). One
  * device (FZ_DEVICE) is provisioned with a known secret and has a live
@@ -56,6 +60,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -116,6 +121,117 @@ const char *__asan_default_options(void)
 const char *__lsan_default_suppressions(void)
 {
 	return "leak:libcairo.so.2\nleak:ERR_set_mark\n";
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void die(const char *fmt, ...);
+
+/* ---- the harness's payment provider (payprov.h), in memory ---- */
+
+#define FZ_ORDERS 64 /* orders the provider keeps (set-up and inputs) */
+
+static struct {
+	pthread_mutex_t mu;
+	struct pay_order o[FZ_ORDERS];
+	size_t n;
+} fzp = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* The provider's order no, or NULL. With fzp.mu held. */
+static struct pay_order *fzp_find(const char *no)
+{
+	size_t i;
+
+	for (i = 0; i < fzp.n; i++)
+		if (!strcmp(fzp.o[i].out_trade_no, no))
+			return &fzp.o[i];
+	return NULL;
+}
+
+static ca_err fzp_create(struct pay_provider *p, const struct pay_order *o, const char *bank,
+			 const char *base_url, char *code_url, size_t n)
+{
+	ca_err e = CA_OK;
+
+	(void)p;
+	pthread_mutex_lock(&fzp.mu);
+	if (fzp.n == FZ_ORDERS) {
+		e = CA_ERR_UNAVAILABLE; /* the hub answers 503: also a path to cover */
+	} else {
+		fzp.o[fzp.n] = *o;
+		if (bank)
+			snprintf(code_url, n, "%s/pay/bank/%s", base_url, o->out_trade_no);
+		else
+			snprintf(code_url, n, "weixin://wxpay/bizpayurl?pr=fz%05zu", fzp.n);
+		fzp.n++;
+	}
+	pthread_mutex_unlock(&fzp.mu);
+	return e;
+}
+
+static ca_err fzp_query(struct pay_provider *p, const char *no, struct pay_order *out)
+{
+	struct pay_order *o;
+
+	(void)p;
+	pthread_mutex_lock(&fzp.mu);
+	o = fzp_find(no);
+	if (o)
+		*out = *o;
+	pthread_mutex_unlock(&fzp.mu);
+	return o ? CA_OK : CA_ERR_NOT_FOUND;
+}
+
+/* Close (to == PAY_CLOSED: ORDERPAID when paid) or refund (PAY_REFUND:
+ * only a paid order) order no. */
+static ca_err fzp_move(const char *no, enum pay_state to)
+{
+	struct pay_order *o;
+	ca_err e = CA_OK;
+
+	pthread_mutex_lock(&fzp.mu);
+	o = fzp_find(no);
+	if (!o)
+		e = CA_ERR_NOT_FOUND;
+	else if (to == PAY_CLOSED && o->state == PAY_SUCCESS)
+		e = CA_ERR_CONFLICT;
+	else if (to == PAY_REFUND && o->state != PAY_SUCCESS && o->state != PAY_REFUND)
+		e = CA_ERR_FORBIDDEN;
+	else if (o->state == PAY_NOTPAY || to == PAY_REFUND)
+		o->state = to;
+	pthread_mutex_unlock(&fzp.mu);
+	return e;
+}
+
+static ca_err fzp_close(struct pay_provider *p, const char *no)
+{
+	(void)p;
+	return fzp_move(no, PAY_CLOSED);
+}
+
+static ca_err fzp_refund(struct pay_provider *p, const char *no)
+{
+	(void)p;
+	return fzp_move(no, PAY_REFUND);
+}
+
+static struct pay_provider fz_provider = {
+	"fuzz", fzp_create, fzp_query, fzp_close, fzp_refund, "memory:",
+};
+
+/* The customer pays order no at the provider (set-up). */
+static void fzp_pay(const char *no)
+{
+	struct pay_order *o;
+
+	pthread_mutex_lock(&fzp.mu);
+	o = fzp_find(no);
+	if (o && o->state == PAY_NOTPAY) {
+		o->state = PAY_SUCCESS;
+		o->paid_s = vclock_now_s();
+	}
+	pthread_mutex_unlock(&fzp.mu);
+	if (!o)
+		die("set-up: the provider has no order %s", no);
 }
 
 /* The hub under test and what the harness knows of it. */
@@ -741,7 +857,7 @@ static void setup_world(void)
 
 	setup_approved(FZ_APP_B, "b");
 	setup_order(FZ_APP_B, "\"method\":\"wechat\"", trade_b);
-	json_decref(setup_call(1, 200, "POST /v1/admin/pay/%s HTTP/1.1\r\n" HOST, trade_b));
+	fzp_pay(trade_b);
 	json_decref(setup_call(3, 200, "GET /v1/pay/orders/%s HTTP/1.1\r\n" HOST, trade_b));
 	json_decref(setup_call(1, 200, "POST /v1/admin/apps/%s/act HTTP/1.1\r\n" HOST
 			       "{\"op\":\"issue_invoice\",\"staff\":\"fuzz\"}", FZ_APP_B));
@@ -846,7 +962,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		die("%s", err);
 	server = http_new(&hub);
 	hub.http = server;
-	if (!server || hubpay_new(&hub, &hub.pay) || api_admin_register(server, hub.cfg.mode) ||
+	if (!server || hubpay_new(&hub, &hub.pay))
+		die("cannot set up payments");
+	hubpay_use_provider(hub.pay, PAY_WECHAT, &fz_provider);
+	hubpay_use_provider(hub.pay, PAY_BANK, &fz_provider);
+	if (api_admin_register(server, hub.cfg.mode) ||
 	    api_login_register(server) || api_records_register(server) ||
 	    api_feed_register(server) || api_pay_register(server, hub.cfg.mode) ||
 	    api_pages_register(server) || api_invoice_register(server) ||

@@ -881,8 +881,8 @@ static long long hub_db_int(const char *sql)
 	return n;
 }
 
-/* A file of schema version 3 (before restocks) is migrated to the current
- * version at start and keeps what it held. */
+/* A file of schema version 3 (before restocks, with the simulator's books)
+ * is migrated to the current version at start and keeps what it held. */
 static void test_schema_3_file_migrates_to_current(void **state)
 {
 	char path[HUBPROC_PATH + 16];
@@ -902,6 +902,12 @@ static void test_schema_3_file_migrates_to_current(void **state)
 				      "DELETE FROM meta WHERE k = 'epoch'; "
 				      "DROP INDEX proc_records_by_rev; DROP INDEX pickups_by_rev; "
 				      "DROP INDEX invoices_by_rev; DROP INDEX bindings_by_account; "
+				      "DROP INDEX pay_orders_by_created; "
+				      "CREATE TABLE paysim_orders (out_trade_no TEXT); "
+				      "CREATE TABLE paysim_notices (out_trade_no TEXT, "
+				      "delivered_ms INTEGER, due_ms INTEGER); "
+				      "CREATE INDEX paysim_notices_due ON "
+				      "paysim_notices(delivered_ms, due_ms); "
 				      "PRAGMA user_version = 3;", NULL), 0);
 	assert_int_equal(hub_db_int("SELECT count(*) FROM sqlite_master WHERE name = 'restocks'"),
 			 0);
@@ -912,6 +918,11 @@ static void test_schema_3_file_migrates_to_current(void **state)
 				    "'device_events'"), 1);
 	assert_int_equal(hub_db_int("SELECT count(*) FROM sqlite_master WHERE name = 'restocks'"),
 			 1);
+	/* Version 8: the simulator's books once built into the hub are gone. */
+	assert_int_equal(hub_db_int("SELECT count(*) FROM sqlite_master WHERE name LIKE "
+				    "'paysim%'"), 0);
+	assert_int_equal(hub_db_int("SELECT count(*) FROM sqlite_master WHERE name = "
+				    "'pay_orders_by_created'"), 1);
 	assert_int_equal(hub_db_int("SELECT count(*) FROM applications"), apps);
 }
 

@@ -263,7 +263,7 @@ static const char *const wx_errors[] = {
 	NULL,
 };
 
-/* [pay] wechat is the simulator by default and refused in production;
+/* [pay] wechat is off by default, which production refuses;
  * wechatpay_v3 needs its keys, each checked at its line; the notify_url
  * must reach this hub's notification path. */
 static void test_pay_keys_defaults_and_checks(void **ctx)
@@ -273,22 +273,23 @@ static void test_pay_keys_defaults_and_checks(void **ctx)
 
 	(void)ctx;
 	assert_int_equal(load_around("", "", &c, err, sizeof(err)), CA_OK);
-	assert_string_equal(c.pay_wechat, "sim");
+	assert_string_equal(c.pay_wechat, "off");
 	assert_string_equal(c.wx_api_url, "https://api.mch.weixin.qq.com");
 	assert_int_equal(c.wx_timeout_ms, 10000);
 	assert_int_equal(load_around("[hub]\nmode = production\n", "", &c, err, sizeof(err)),
 			 CA_ERR_CONFIG);
-	assert_non_null(strstr(err, "a production hub takes real money"));
-	assert_int_equal(load_around("[hub]\nmode = production\n", "[pay]\nwechat = sim\n", &c, err,
+	assert_non_null(strstr(err, "[pay] wechat = off (by default): a production hub takes "
+			       "微信支付"));
+	assert_int_equal(load_around("[hub]\nmode = production\n", "[pay]\nwechat = off\n", &c, err,
 				     sizeof(err)), CA_ERR_CONFIG);
-	assert_non_null(strstr(err, ":17: [pay] wechat = sim: a production hub"));
+	assert_non_null(strstr(err, ":17: [pay] wechat = off: a production hub"));
 	assert_int_equal(load_around("", wx_ok, &c, err, sizeof(err)), CA_OK);
 	assert_string_equal(c.pay_wechat, "wechatpay_v3");
 	assert_string_equal(c.wx_mchid, "1900000109");
 	assert_string_equal(c.wx_public_key_id, "PUB_KEY_ID_0119000001092026120400000000000001");
 	assert_int_equal(load_around("", "[pay]\nwechat = alipay\n", &c, err, sizeof(err)),
 			 CA_ERR_CONFIG);
-	assert_non_null(strstr(err, ":15: [pay] wechat: 'alipay' is not sim or wechatpay_v3"));
+	assert_non_null(strstr(err, ":15: [pay] wechat: 'alipay' is not off or wechatpay_v3"));
 	assert_int_equal(load_around("", "[pay]\nwechat = wechatpay_v3\n[wechatpay]\n"
 				     "api_url = http://127.0.0.1:9\nmchid = 19000x\nappid = wx-1\n"
 				     "notify_url = https://hub.example.cn/v1/pay/notify/wechatpay?x=1\n"
@@ -317,7 +318,7 @@ static void test_pay_keys_defaults_and_checks(void **ctx)
 
 /* What the bad [bank] section below is told, line by line. */
 static const char *const bk_errors[] = {
-	":15: [pay] bank: 'unionpay' is not sim or gateway",
+	":15: [pay] bank: 'unionpay' is not off or gateway",
 	":17: [bank] gateway_url: 'http://127.0.0.1:9' is not an https:// URL",
 	":18: [bank] mer_id: '77729005811004' must be 15 digits",
 	":19: [bank] gateway_cert_id: '0x1F' must be digits",
@@ -327,7 +328,7 @@ static const char *const bk_errors[] = {
 	NULL,
 };
 
-/* [pay] bank is the simulator by default and refused in production; the
+/* [pay] bank is off by default, which production refuses; the
  * gateway needs its keys, each checked at its line; the notify_url must
  * reach this hub's notification path; a production hub needs both real
  * providers. */
@@ -338,7 +339,7 @@ static void test_bank_keys_defaults_and_checks(void **ctx)
 
 	(void)ctx;
 	assert_int_equal(load_around("", "", &c, err, sizeof(err)), CA_OK);
-	assert_string_equal(c.pay_bank, "sim");
+	assert_string_equal(c.pay_bank, "off");
 	assert_string_equal(c.bk_gateway_url, "https://gateway.95516.com");
 	assert_int_equal(c.bk_timeout_ms, 10000);
 	assert_int_equal(load_around("", bk_ok, &c, err, sizeof(err)), CA_OK);
@@ -349,7 +350,8 @@ static void test_bank_keys_defaults_and_checks(void **ctx)
 	/* Production: WeChat Pay alone is not enough. */
 	assert_int_equal(load_around("[hub]\nmode = production\n", wx_ok, &c, err, sizeof(err)),
 			 CA_ERR_CONFIG);
-	assert_non_null(strstr(err, "[pay] bank = sim: a production hub takes real money"));
+	assert_non_null(strstr(err, "[pay] bank = off (by default): a production hub takes "
+			       "个人网银"));
 	assert_int_equal(load_around("[hub]\nmode = production\n" SMS_GW, prod_ok, &c, err,
 				     sizeof(err)), CA_OK);
 	assert_int_equal(load_around("", "[pay]\nbank = unionpay\n[bank]\n"

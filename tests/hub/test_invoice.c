@@ -84,7 +84,8 @@ static json_t *req(const char *session, bool admin, const char *method, const ch
  * devices provisioned; it must exit 0 at SIGTERM. */
 static struct hubcall_dev *const devs[] = { &hall };
 static const struct hubcall_group group = {
-	.hub = &main_hub, .opts = { .virtual_clock = true }, .devs = devs, .ndevs = 1,
+	.hub = &main_hub, .opts = { .virtual_clock = true, .wechatpay = true }, .devs = devs,
+	.ndevs = 1,
 	.check_exit = true,
 };
 
@@ -510,7 +511,7 @@ static void test_expiry_on_the_virtual_clock(void **state)
 static void test_issue_on_payment(void **state)
 {
 	struct hubproc second;
-	struct hubproc_opts o = { .virtual_clock = true, .extra_ini =
+	struct hubproc_opts o = { .virtual_clock = true, .wechatpay = true, .extra_ini =
 		"[invoice]\nissue_on_payment = true\ntoken_ttl_s = 3600\nmax_attempts = 2\n"
 		"seller_name = 测试销售方有限公司\n" };
 	struct hubproc *saved = hub;

@@ -13,11 +13,11 @@
  *     the refused request, other kiosks are not affected, and an hour later
  *     (virtual clock) the kiosk may go on;
  *   - a production-mode hub (its codes sent through an SMS gateway,
- *     tools/smssim) refuses every simulator endpoint (customer
- *     payment, fault injection, clock, codes read back) with 404 saying so,
- *     while its normal endpoints work: a real order made there (login,
- *     records, approval, payment order) cannot be paid by the simulated
- *     customer, through the API or ca-hubctl, and stays NOTPAY.
+ *     tools/smssim) refuses every simulator endpoint (clock, codes read
+ *     back) with 404 saying so, while its normal endpoints work: a real
+ *     order made there (login, records, approval, payment order) goes
+ *     through WeChat Pay API v3 (ca-paysim), and the hub has no payment
+ *     door of its own.
  *
  * One dev hub (virtual clock, small budgets) serves the group; the test
  * that moves its clock comes last. The production hub is its own.
@@ -523,15 +523,13 @@ static void test_production_refuses_every_simulator_endpoint(void **state)
 {
 	struct hubproc_opts o = { .mode = "production" };
 	struct hubproc_resp r;
-	char secret[65], no[64], target[128], out[512];
+	char secret[65], no[64], target[128];
 	json_t *j;
 
 	(void)state;
 	assert_int_equal(smsproc_start(&gw, NULL), 0);
 	o.sms_ini = gw.ini;
 	assert_int_equal(hubproc_start(&prod, &o), 0);
-	assert_sim_refused(&prod, "POST", "/v1/admin/pay/T2026120400000001", NULL);
-	assert_sim_refused(&prod, "POST", "/v1/admin/paysim/fault", "{\"close_fail\":1}");
 	assert_sim_refused(&prod, "POST", "/v1/admin/clock", "{\"advance_s\":60}");
 	assert_sim_refused(&prod, "GET", "/v1/admin/sms/13800000001", NULL);
 
@@ -549,15 +547,17 @@ static void test_production_refuses_every_simulator_endpoint(void **state)
 	assert_null(strstr(r.body, "demo_code"));
 	free(r.body);
 	assert_int_equal(smsproc_messages(&gw, "13800000001", NULL), 1);
-	/* A real order: login, records, approval and payment orders work; the
-	 * simulated customer cannot pay it, through the API or ca-hubctl, and
-	 * staff's view (no simulator) shows it still unpaid. */
+	/* A real order: login, records, approval and payment orders work,
+	 * through WeChat Pay API v3 (the hub has no payment door of its own:
+	 * no POST on an order), and staff's view asks the provider. */
 	prod_order(&prod, "prod-1", secret, "13800000002", no);
 	snprintf(target, sizeof(target), "/v1/admin/pay/%s", no);
-	assert_sim_refused(&prod, "POST", target, NULL);
-	assert_int_equal(hubproc_ctl(&prod, out, sizeof(out), "pay", no, (char *)NULL), 1);
+	assert_int_equal(areq_on(&prod, prod.token, "POST", target, NULL, &r), 405);
+	free(r.body);
 	assert_int_equal(areq_on(&prod, prod.token, "GET", target, NULL, &r), 200);
 	j = json_loads(r.body, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "provider"),
+							       "name")), "wechatpay_v3");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "provider"),
 							       "trade_state")), "NOTPAY");
 	json_decref(j);
@@ -567,9 +567,6 @@ static void test_production_refuses_every_simulator_endpoint(void **state)
 	memset(&prod, 0, sizeof(prod));
 
 	/* The same endpoints do work on the dev hub. */
-	assert_int_equal(areq_on(&hub, hub.token, "POST", "/v1/admin/paysim/fault",
-				 "{\"close_fail\":0}", &r), 200);
-	free(r.body);
 	assert_int_equal(areq_on(&hub, hub.token, "GET", "/v1/admin/sms/13600000001", NULL, &r),
 			 200);
 	free(r.body);

@@ -1,16 +1,20 @@
 /*
- * test_pay.c - payments in a real ca-hub (TLS on loopback, virtual clock):
- * an order needs a session and an approved, unpaid application; it dies
- * 300 s later on the HUB's clock (a poll or the sweep closes it, and the
- * simulated customer can no longer pay: `ca-hubctl pay` fails); a payment
- * at the last second whose notification comes after the close is recorded
- * (the close finds it), never lost; a replaced order cannot be paid;
- * duplicate notifications make one payment and one revision; a second
- * order paid for an application already paid is refunded; the kiosk's GET
- * reports SUCCESS with the application paid. When the provider fails the
- * close at the expiry (fault injection), the hub queries it; while that
- * fails too, the kiosk is answered CHECKING (never NOTPAY or expired), and
- * the order ends SUCCESS or CLOSED once the provider answers.
+ * test_pay.c - payments in a real ca-hub (TLS on loopback, virtual clock)
+ * whose providers are WeChat Pay API v3 and the bank gateway, both answered
+ * by ca-paysim (docs/paysim.md) on the same clock: an order needs a session
+ * and an approved, unpaid application; it dies 300 s later on the HUB's
+ * clock (a poll or the sweep closes it, and the customer can no longer pay:
+ * `ca-hubctl pay`, which pays at the simulator as a phone would, fails); a
+ * payment at the last second whose notification comes after the close is
+ * recorded (the close finds it), never lost; a replaced order cannot be
+ * paid; duplicate notifications make one payment and one revision; a
+ * second order paid for an application already paid is refunded; the
+ * kiosk's GET reports SUCCESS with the application paid. When the provider
+ * fails the close at the expiry (its fault injection), the hub queries it;
+ * while that fails too, the kiosk is answered CHECKING (never NOTPAY or
+ * expired), and the order ends SUCCESS or CLOSED once the provider
+ * answers. A hub with its methods turned off ([pay] wechat = off, bank =
+ * off) refuses their orders (503) and stores none.
  *
  * One hub serves the group. Every test uses its own phone (the SMS send
  * limit counts per phone) and moves the virtual clock forward only.
@@ -43,7 +47,8 @@ static struct hubcall_dev hall = { .id = DEV }; /* its secret made at the start 
  * devices provisioned; it must exit 0 at SIGTERM. */
 static struct hubcall_dev *const devs[] = { &hall };
 static const struct hubcall_group group = {
-	.hub = &hub, .opts = { .virtual_clock = true }, .devs = devs, .ndevs = 1,
+	.hub = &hub, .opts = { .virtual_clock = true, .wechatpay = true }, .devs = devs,
+	.ndevs = 1,
 	.check_exit = true,
 };
 
@@ -187,7 +192,7 @@ static void poll_says(const char *token, const char *no, const char *state, cons
 	json_decref(j);
 }
 
-/* `ca-hubctl pay NO`: its exit status. */
+/* `ca-hubctl pay NO` (the phone pays at ca-paysim): its exit status. */
 static int customer_pays(const char *no)
 {
 	char out[512];
@@ -195,28 +200,23 @@ static int customer_pays(const char *no)
 	return hubproc_ctl(&hub, out, sizeof(out), "pay", no, (char *)NULL);
 }
 
-/* GET /v1/admin/pay/NO (staff view: order, provider, notifications). */
+/* GET /v1/admin/pay/NO (staff view: the hub's order, the provider's query). */
 static json_t *admin_order(const char *no)
 {
 	return get_ok(NULL, true, "/v1/admin/pay/", no);
 }
 
 /* Wait until the staff view of no has the order in state and at least
- * delivered notifications delivered by the provider; the view. */
+ * delivered notifications taken by the hub; the view. */
 static json_t *wait_order(const char *no, const char *state, int delivered)
 {
 	int waited = 0;
 
 	for (;;) {
-		json_t *j = admin_order(no), *n;
-		size_t i;
-		int done = 0;
+		json_t *j = admin_order(no);
 
-		json_array_foreach(json_object_get(json_object_get(j, "provider"), "notifications"),
-				   i, n)
-			done += jint(n, "delivered_ms") > 0;
 		if (!strcmp(jstr(json_object_get(j, "order"), "trade_state"), state) &&
-		    done >= delivered)
+		    jint(json_object_get(j, "order"), "notifications") >= delivered)
 			return j;
 		json_decref(j);
 		assert_true(waited < WAIT_MS);
@@ -251,16 +251,30 @@ static void assert_app_paid(json_t *j, const char *proc)
 	assert_string_equal(jstr(json_object_get(j, "app"), "proc_status"), proc);
 }
 
-/* POST /v1/admin/paysim/fault: the next closes and queries fail. */
+/* The provider (ca-paysim) fails its next closes and queries. */
 static void fault(int closes, int queries)
 {
 	char body[80];
-	long st;
-	json_t *j;
 
 	snprintf(body, sizeof(body), "{\"close_fail\":%d,\"query_fail\":%d}", closes, queries);
-	j = req(NULL, true, "POST", "/v1/admin/paysim/fault", body, &st);
-	assert_int_equal(st, 200);
+	assert_int_equal(hubcall_sim_fault(&hub, body), 0);
+}
+
+/* The provider keeps its notifications owed (true) or sends them. */
+static void hold_notices(bool hold)
+{
+	assert_int_equal(hubcall_sim_fault(&hub, hold ? "{\"notify_hold\":true}"
+						      : "{\"notify_hold\":false}"), 0);
+}
+
+/* The trade_state in the provider's own books (not a query). */
+static void sim_says(const char *no, const char *state)
+{
+	json_t *j = hubcall_sim_order(&hub, no), *o;
+
+	assert_non_null(j);
+	o = json_object_get(j, "order");
+	assert_string_equal(jstr(o ? o : j, "trade_state"), state);
 	json_decref(j);
 }
 
@@ -349,10 +363,8 @@ static void test_create_needs_session_and_approved_unpaid(void **state)
 	assert_string_equal(jstr(j, "bank"), "icbc");
 	snprintf(target, sizeof(target), "/pay/bank/%s", jstr(j, "out_trade_no"));
 	json_decref(j);
-	j = req(NULL, false, "GET", target, NULL, &st);
+	j = req(NULL, false, "GET", target, NULL, &st); /* the page (test_bankpay reads it) */
 	assert_int_equal(st, 200);
-	assert_string_equal(jstr(j, "bank"), "icbc");
-	assert_string_equal(jstr(j, "trade_state"), "NOTPAY");
 	json_decref(j);
 	j = poll_order(token, no);
 	assert_string_equal(jstr(j, "trade_state"), "CLOSED");
@@ -418,10 +430,12 @@ static void test_pay_at_the_last_second_is_never_lost(void **state)
 	customer("13700000004", token, &a);
 	make_app(&b, "13700000004", CA_PICKUP_MAIL, "approved");
 
-	/* The kiosk polls after the expiry. */
+	/* The kiosk polls after the expiry; the provider's notifications are
+	 * late (held). */
 	align_second();
 	new_order(token, a.id, no);
 	advance(299);
+	hold_notices(true);
 	assert_int_equal(customer_pays(no), 0);
 	advance(2);
 	j = poll_order(token, no);
@@ -434,6 +448,7 @@ static void test_pay_at_the_last_second_is_never_lost(void **state)
 	assert_true(rev > 0);
 	json_decref(o);
 	/* Both notifications arrive late: one payment, one revision. */
+	hold_notices(false);
 	advance(40);
 	o = wait_order(no, "SUCCESS", 2);
 	assert_int_equal(jint(json_object_get(o, "order"), "notifications"), 2);
@@ -448,6 +463,7 @@ static void test_pay_at_the_last_second_is_never_lost(void **state)
 	align_second();
 	new_order(token, b.id, no);
 	advance(299);
+	hold_notices(true);
 	assert_int_equal(customer_pays(no), 0);
 	advance(2);
 	o = wait_order(no, "SUCCESS", 0);
@@ -457,6 +473,7 @@ static void test_pay_at_the_last_second_is_never_lost(void **state)
 	j = admin_app(b.id);
 	assert_app_paid(j, "processing");
 	json_decref(j);
+	hold_notices(false);
 	assert_late_notices_change_nothing(no, b.id, 40);
 }
 
@@ -559,11 +576,13 @@ static void test_failed_close_asks_the_provider(void **state)
 	align_second();
 	new_order(token, a.id, no);
 	advance(295);
+	hold_notices(true); /* the hub learns it from the query only */
 	assert_int_equal(customer_pays(no), 0);
 	fault(100, 0);
 	advance(10);
 	poll_says(token, no, "SUCCESS", "paid");
 	fault(0, 0);
+	hold_notices(false);
 	assert_int_equal(pay_count(a.id), 1);
 }
 
@@ -585,9 +604,9 @@ static void test_pay_at_295_with_the_close_failing_is_checking_then_paid(void **
 	align_second();
 	new_order(token, a.id, no);
 	advance(295);
+	fault(100, 100); /* the provider's notification comes, the hub cannot check it */
 	assert_int_equal(customer_pays(no), 0);
-	fault(100, 100);
-	advance(10); /* past the expiry; the first notification is due */
+	advance(10); /* past the expiry */
 	j = poll_order(token, no);
 	assert_string_equal(jstr(j, "trade_state"), "CHECKING");
 	assert_null(json_object_get(j, "code_url"));
@@ -598,9 +617,10 @@ static void test_pay_at_295_with_the_close_failing_is_checking_then_paid(void **
 	poll_says(token, no, "CHECKING", NULL);
 	o = admin_order(no);
 	assert_string_equal(jstr(json_object_get(o, "order"), "trade_state"), "CHECKING");
-	assert_string_equal(jstr(json_object_get(o, "provider"), "trade_state"), "SUCCESS");
+	assert_true(strlen(jstr(json_object_get(o, "provider"), "error")) > 0);
 	assert_int_equal(jint(json_object_get(o, "order"), "applied_rev"), 0);
 	json_decref(o);
+	sim_says(no, "SUCCESS"); /* what the provider's books hold meanwhile */
 
 	fault(0, 0);
 	o = wait_order(no, "SUCCESS", 0);
@@ -647,6 +667,53 @@ static void test_unpaid_order_whose_close_fails_is_checking_then_closed(void **s
 	assert_int_equal(pay_count(a.id), 0);
 }
 
+/* A hub whose [pay] leaves both methods off (the default): an order by
+ * either is refused, 503 method_unavailable, and nothing is stored; the
+ * hub says so in its log at the start. */
+static void test_a_method_turned_off_is_refused(void **state)
+{
+	static struct hubproc off;
+	static struct hubcall_dev d = { .id = "hall-02" };
+	struct hubcall_dev *const ds[] = { &d };
+	struct hubproc_req q = { .device = "hall-02" };
+	const char *const methods[] = { "{\"method\":\"wechat\"", "{\"method\":\"bank\","
+					"\"bank\":\"icbc\"" };
+	char token[65], body[200], out[512];
+	struct ca_app a;
+	size_t i;
+	long st;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(hubcall_start(&off, NULL, ds, 1), 0);
+	q.secret = d.secret;
+	assert_true(hubcall_log_has(&off, "[pay] wechat = off"));
+	assert_true(hubcall_log_has(&off, "[pay] bank = off"));
+	assert_int_equal(hubcall_login(&off, &q, "13700000011", token), 0);
+	q.session = token;
+	assert_int_equal(fixture_app_of(&a, "13700000011", CA_PICKUP_ONSITE), CA_OK);
+	assert_int_equal(hubcall_push_status(&off, &q, &a, "save"), 200);
+	assert_int_equal(hubcall_push_status(&off, &q, &a, "submit"), 200);
+	assert_int_equal(hubproc_ctl(&off, out, sizeof(out), "approve", a.id, (char *)NULL), 0);
+	for (i = 0; i < 2; i++) {
+		snprintf(body, sizeof(body), "%s,\"app_id\":\"%s\"}", methods[i], a.id);
+		j = hubcall_json(&off, &q, "POST", "/v1/pay/orders", body, &st);
+		assert_int_equal(st, 503);
+		assert_string_equal(jstr(json_object_get(j, "error"), "code"), "method_unavailable");
+		json_decref(j);
+	}
+	q.session = NULL;
+	q.device = NULL;
+	q.bearer = off.token;
+	snprintf(body, sizeof(body), "/v1/admin/apps/%s", a.id);
+	j = hubcall_json(&off, &q, "GET", body, NULL, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "orders")), 0);
+	assert_string_equal(jstr(json_object_get(j, "app"), "pay_status"), "unpaid");
+	json_decref(j);
+	assert_int_equal(hubcall_finish(&off), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,6 +726,7 @@ int main(void)
 		cmocka_unit_test(test_failed_close_asks_the_provider),
 		cmocka_unit_test(test_pay_at_295_with_the_close_failing_is_checking_then_paid),
 		cmocka_unit_test(test_unpaid_order_whose_close_fails_is_checking_then_closed),
+		cmocka_unit_test(test_a_method_turned_off_is_refused),
 	};
 
 	hubcall_group(&group);

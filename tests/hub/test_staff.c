@@ -50,7 +50,7 @@ static struct hubcall_dev hall = { .id = "hall-07" };
 static struct hubcall_dev *const devs[] = { &hall };
 static const struct hubcall_group group = {
 	.hub = &hub, .devs = devs, .ndevs = 1, .check_exit = true,
-	.opts = { .virtual_clock = true,
+	.opts = { .virtual_clock = true, .wechatpay = true,
 		  .extra_ini = "[console]\naccount_failures = 3\naddress_failures = 8\n"
 			       "failure_window_minutes = 1\n" },
 };

@@ -781,6 +781,7 @@ static int group_setup(void **state)
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
+	o.wechatpay = true; /* the customer pays at ca-paysim (ca-hubctl pay) */
 	signal(SIGPIPE, SIG_IGN);
 	return hubproc_start(&hub, &o);
 }

@@ -135,7 +135,6 @@ int hubcall_login(struct hubproc *hp, const struct hubproc_req *q, const char *p
 
 int hubcall_pay(struct hubproc *hp, const struct hubproc_req *q, const char *app_id)
 {
-	struct hubproc_req staff = { .bearer = hp->token };
 	char body[120], target[80], no[40] = "", code_url[256] = "";
 	int waited = 0;
 	long st;
@@ -150,18 +149,15 @@ int hubcall_pay(struct hubproc *hp, const struct hubproc_req *q, const char *app
 			 json_string_value(json_object_get(j, "code_url")));
 	json_decref(j);
 	if (!no[0]) {
-		fprintf(stderr, "hubcall_pay: no order for %s (%ld)\n", app_id, st);
+		fprintf(stderr, "hubcall_pay: no order for %s (%ld)%s\n", app_id, st,
+			hp->wechatpay ? "" : ": the hub takes no payment without "
+			"hubproc_opts.wechatpay");
 		return -1;
 	}
-	/* The customer's phone pays the QR at the provider (ca-paysim), or
-	 * staff pay through the hub's built-in simulator. */
-	snprintf(target, sizeof(target), "/v1/admin/pay/%s", no);
-	if (hp->wechatpay)
-		st = hubproc_customer_pay(hp, code_url, NULL);
-	else
-		json_decref(hubcall_json(hp, &staff, "POST", target, NULL, &st));
+	/* The customer's phone pays the QR at the provider (ca-paysim). */
+	st = hubproc_customer_pay(hp, code_url, NULL);
 	if (st != 200) {
-		fprintf(stderr, "hubcall_pay: the simulator refused to pay %s (%ld)\n", no, st);
+		fprintf(stderr, "hubcall_pay: the provider refused to pay %s (%ld)\n", no, st);
 		return -1;
 	}
 	snprintf(target, sizeof(target), "/v1/pay/orders/%s", no);
@@ -182,6 +178,33 @@ int hubcall_pay(struct hubproc *hp, const struct hubproc_req *q, const char *app
 		ca_sleep_ms(50);
 		waited += 50;
 	}
+}
+
+int hubcall_sim_fault(struct hubproc *hp, const char *body)
+{
+	struct hubproc_req q = { .paysim = true };
+	long st;
+
+	json_decref(hubcall_json(hp, &q, "POST", "/sim/fault", body, &st));
+	if (st != 200)
+		fprintf(stderr, "hubcall: POST /sim/fault %s: %ld\n", body, st);
+	return st == 200 ? 0 : -1;
+}
+
+json_t *hubcall_sim_order(struct hubproc *hp, const char *out_trade_no)
+{
+	struct hubproc_req q = { .paysim = true };
+	char target[96];
+	long st;
+	json_t *j;
+
+	snprintf(target, sizeof(target), "/sim/orders/%s", out_trade_no);
+	j = hubcall_json(hp, &q, "GET", target, NULL, &st);
+	if (st != 200) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }
 
 int hubcall_advance(struct hubproc *hp, int64_t s, int64_t *offset)

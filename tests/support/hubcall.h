@@ -72,10 +72,19 @@ int hubcall_login(struct hubproc *hp, const struct hubproc_req *q, const char *p
 		  char token[65]);
 
 /* The customer pays application app_id (approved) by WeChat: an order
- * made as the kiosk of q with q's X-CA-Session, paid through the
- * simulator as staff (hp->token), or at ca-paysim when hp->wechatpay, then asked as the kiosk asks until the
- * hub says SUCCESS (at most 8 s). 0, or -1 with a line on stderr. */
+ * made as the kiosk of q with q's X-CA-Session, paid at ca-paysim as the
+ * customer's phone pays (hp started with hubproc_opts.wechatpay), then
+ * asked as the kiosk asks until the hub says SUCCESS (at most 8 s). 0, or
+ * -1 with a line on stderr. */
 int hubcall_pay(struct hubproc *hp, const struct hubproc_req *q, const char *app_id);
+
+/* POST /sim/fault with body at hp's ca-paysim (docs/paysim.md): the
+ * provider fails or holds what body says. 0, or -1 with a line on stderr. */
+int hubcall_sim_fault(struct hubproc *hp, const char *body);
+
+/* GET /sim/orders/NO at hp's ca-paysim: the simulator's books of the
+ * order (new reference); NULL when it does not answer 200. */
+json_t *hubcall_sim_order(struct hubproc *hp, const char *out_trade_no);
 
 /* Move hp's virtual clock s seconds forward (ca-hubctl clock advance);
  * *offset grows by s (what the test adds to its timestamps). */
