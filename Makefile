@@ -129,7 +129,8 @@ $(BUILD)/faultproxy: $(BUILD)/tools/faultproxy.o
 # The SMS gateway the hub's tests send through (tools/smssim.c); they start it.
 $(BUILD)/ca-smssim: $(BUILD)/tools/smssim.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,libmicrohttpd jansson libcrypto)
-$(BUILD)/tests/hub/test_sms_gw $(BUILD)/tests/hub/test_limits: | $(BUILD)/ca-smssim
+$(BUILD)/tests/hub/test_sms_gw $(BUILD)/tests/hub/test_limits \
+	$(BUILD)/tests/kiosk/test_online: | $(BUILD)/ca-smssim
 $(BUILD)/dispenser-sim: $(BUILD)/tools/dispenser_sim.o $(call lib,kiosk)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 # The WeChat Pay v3 provider simulator (docs/paysim.md): tools/paysim over the hub's libraries.

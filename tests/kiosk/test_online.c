@@ -23,7 +23,15 @@
  *   7. a hub whose per-kiosk budgets ([limits]) are spent: ONLINE_LIMITED
  *      with error_code "device_limited" for sends and for login tries, told
  *      apart from a phone's own limit ("rate_limited", test 2), which is
- *      what the login screen chooses its words by.
+ *      what the login screen chooses its words by;
+ *   8. a hub sending its codes through the SMS gateway simulator
+ *      (ca-smssim, tests/support/smsproc): a number the gateway cannot
+ *      deliver to is ONLINE_PHONE_REFUSED (400 phone_refused), not the
+ *      format error ONLINE_INVALID (422 for a malformed number, still); the
+ *      gateway out of quota, or failing all three tries, is
+ *      ONLINE_SMS_UNAVAILABLE (503 sms_unavailable) with Retry-After, not a
+ *      hub error; its limit for a phone stays ONLINE_LIMITED "rate_limited";
+ *      once it works again the code is delivered and logs in.
  *
  * Each test has its own device and phone numbers (the hub limits SMS sends
  * per phone). Test 6 kills the shared hub, so it runs last.
@@ -60,9 +68,11 @@
 #include "kiosk/net/sync.h"
 #include "../fixture.h"
 #include "../support/hubproc.h"
+#include "../support/smsproc.h"
 
 static struct hubproc hub;  /* dev mode, shared */
-static struct hubproc demo; /* a hub of its own: tests 1 (demo mode) and 7 */
+static struct hubproc demo; /* a hub of its own: tests 1 (demo mode), 7 and 8 */
+static struct smsproc gw;   /* the SMS gateway of test 8 */
 
 /* ---- a kiosk: a provisioned device, its config, a running worker ---- */
 
@@ -791,6 +801,7 @@ static int group_teardown(void **state)
 	(void)state;
 	hubproc_cleanup(&demo); /* when test 1 failed half-way */
 	hubproc_cleanup(&hub);
+	smsproc_cleanup(&gw);
 	return 0;
 }
 
@@ -831,6 +842,67 @@ static void test_device_budget_told_apart_from_phone_limit(void **state)
 	memset(&demo, 0, sizeof(demo));
 }
 
+/* ---- 8. the SMS gateway's refusals ---- */
+
+static void test_gateway_refusals_told_apart(void **state)
+{
+	struct smsproc_opts so = { .timeout_ms = 500 };
+	struct hubproc_opts ho = { 0 };
+	struct online_result res;
+	struct kiosk k;
+	char code[7];
+
+	(void)state;
+	assert_int_equal(smsproc_start(&gw, &so), 0);
+	ho.sms_ini = gw.ini;
+	demo_kiosk(&k, &ho, "online-gateway");
+
+	/* 154 is no mainland segment: well formed for the kiosk and the hub,
+	 * refused by the gateway. */
+	sms(&k, "15400008001", &res);
+	assert_int_equal(res.outcome, ONLINE_PHONE_REFUSED);
+	assert_int_equal(res.status, 400);
+	assert_string_equal(res.error_code, "phone_refused");
+	assert_int_equal(smsproc_messages(&gw, "15400008001", NULL), 0);
+	/* A malformed number is still the hub's format refusal. */
+	sms(&k, "10000008001", &res);
+	assert_int_equal(res.outcome, ONLINE_INVALID);
+	assert_int_equal(res.status, 422);
+	assert_string_equal(res.error_code, "invalid");
+
+	/* The gateway refuses the hub's account (out of quota). */
+	assert_int_equal(smsproc_fault(&gw, "{\"code\":\"QuotaExceeded\"}"), 0);
+	sms(&k, "13800008002", &res);
+	assert_int_equal(res.outcome, ONLINE_SMS_UNAVAILABLE);
+	assert_int_equal(res.status, 503);
+	assert_string_equal(res.error_code, "sms_unavailable");
+	assert_true(res.retry_after_s > 0);
+	/* The gateway fails every try of a send. */
+	assert_int_equal(smsproc_fault(&gw, "{\"code\":\"ServiceUnavailable\",\"times\":3}"),
+			 0);
+	sms(&k, "13800008002", &res);
+	assert_int_equal(res.outcome, ONLINE_SMS_UNAVAILABLE);
+	assert_string_equal(res.error_code, "sms_unavailable");
+	assert_int_equal(smsproc_messages(&gw, "13800008002", NULL), 0);
+
+	/* It works again: the code comes and logs in; a second one within the
+	 * gateway's minute for the phone is its limit, as before. */
+	sms(&k, "13800008002", &res);
+	assert_int_equal(res.outcome, ONLINE_OK);
+	assert_int_equal(smsproc_messages(&gw, "13800008002", code), 1);
+	sms(&k, "13800008002", &res);
+	assert_int_equal(res.outcome, ONLINE_LIMITED);
+	assert_string_equal(res.error_code, "rate_limited");
+	login(&k, "13800008002", code, &res);
+	assert_int_equal(res.outcome, ONLINE_OK);
+	assert_string_equal(res.account, "13800008002");
+
+	stop(&k);
+	hubproc_cleanup(&demo);
+	memset(&demo, 0, sizeof(demo));
+	assert_int_equal(smsproc_cleanup(&gw), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -841,6 +913,7 @@ int main(void)
 		cmocka_unit_test(test_stop_aborts_a_hanging_request),
 		cmocka_unit_test(test_hub_killed_offline_within_timeouts),
 		cmocka_unit_test(test_device_budget_told_apart_from_phone_limit),
+		cmocka_unit_test(test_gateway_refusals_told_apart),
 	};
 
 	log_set_level(LOG_ERROR);

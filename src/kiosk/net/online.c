@@ -83,7 +83,9 @@ static const char *const outcome_names[] = {
 	[ONLINE_REFUSED] = "refused",
 	[ONLINE_FORBIDDEN] = "forbidden",
 	[ONLINE_INVALID] = "invalid",
+	[ONLINE_PHONE_REFUSED] = "phone refused",
 	[ONLINE_LIMITED] = "limited",
+	[ONLINE_SMS_UNAVAILABLE] = "sms unavailable",
 	[ONLINE_HUB_ERROR] = "hub error",
 };
 
@@ -390,19 +392,30 @@ static bool decode_invoice(const struct online_req *q, const json_t *root,
 	return true;
 }
 
-/* The hub's status as an outcome (online.h). Statuses the API does not
- * name: another 4xx is a refusal of the input, anything else a hub error. */
-static enum online_outcome outcome_of(long status)
+/*
+ * The hub's answer as an outcome (online.h): its status, and the error's
+ * code (error_text) where one status covers answers the person must act on
+ * differently: the SMS gateway's refusal of a well-formed number is no
+ * format error (400), its failure no fault of the hub (503). Statuses the
+ * API does not name: another 4xx is a refusal of the input, anything else
+ * a hub error.
+ */
+static enum online_outcome outcome_of(long status, const char *code)
 {
 	switch (status) {
 	case 200:
 		return ONLINE_OK;
+	case 400:
+		return !strcmp(code, "phone_refused") ? ONLINE_PHONE_REFUSED : ONLINE_INVALID;
 	case 401:
 		return ONLINE_REFUSED;
 	case 403:
 		return ONLINE_FORBIDDEN;
 	case 429:
 		return ONLINE_LIMITED;
+	case 503:
+		return !strcmp(code, "sms_unavailable") ? ONLINE_SMS_UNAVAILABLE
+							: ONLINE_HUB_ERROR;
 	default:
 		return status >= 400 && status < 500 ? ONLINE_INVALID : ONLINE_HUB_ERROR;
 	}
@@ -466,8 +479,8 @@ static void log_done(const struct online_req *q, const struct online_result *res
 		     int64_t ms)
 {
 	char who[CA_UUID_LEN + 32];
-	enum log_level lvl = res->outcome == ONLINE_OFFLINE || res->outcome == ONLINE_HUB_ERROR
-			     ? LOG_WARN : LOG_INFO;
+	enum log_level lvl = res->outcome == ONLINE_OFFLINE || res->outcome == ONLINE_HUB_ERROR ||
+			     res->outcome == ONLINE_SMS_UNAVAILABLE ? LOG_WARN : LOG_INFO;
 
 	/* No account, not even masked: the kiosk's log names no person
 	 * (docs/privacy.md); the hub's log has the account. */
@@ -529,10 +542,10 @@ static void run(struct online *on, const struct online_req *q, struct online_res
 		snprintf(res->message, sizeof(res->message), "%s",
 			 r.error[0] ? r.error : ca_strerror(e));
 	} else {
-		res->outcome = outcome_of(r.status);
-		if (res->outcome != ONLINE_OK)
+		if (r.status != 200)
 			error_text(&r, res);
-		else if (!decode(q, &r, res))
+		res->outcome = outcome_of(r.status, res->error_code);
+		if (res->outcome == ONLINE_OK && !decode(q, &r, res))
 			res->outcome = ONLINE_HUB_ERROR;
 		/* A malformed answer must not leave half a result behind. */
 		if (res->outcome != ONLINE_OK) {

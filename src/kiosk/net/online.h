@@ -18,9 +18,11 @@
  *
  * docs/api.md describes the endpoints: POST /v1/login/sms, POST /v1/login,
  * POST /v1/pay/orders, GET /v1/pay/orders/NO, POST /v1/invoices/ID/token.
- * A 200 answer is checked
- * strictly (every documented member there, of its type and range, the
- * order the one asked for, the application through codec_app_decode);
+ * An error answer is told apart by its status and, where the status alone
+ * does not say what the person must do, by the hub's error code (the SMS
+ * gateway's refusals: phone_refused, sms_unavailable). A 200 answer is
+ * checked strictly (every documented member there, of its type and range,
+ * the order the one asked for, the application through codec_app_decode);
  * members the hub adds later are ignored.
  *
  * Payment countdown: show pay_remaining_ms(order.expires_at_s, hub ms,
@@ -76,10 +78,17 @@ enum online_outcome {
 	ONLINE_INVALID,     /* 400/404/422: the hub refused the input (also any other
 			     * 4xx but 401/403/429; and, with status 0, a request
 			     * not sent because it cannot be: no valid session
-			     * token, a bad app_id, method or out_trade_no) */
+			     * token, a bad app_id, method or out_trade_no); not
+			     * 400 phone_refused */
+	ONLINE_PHONE_REFUSED, /* 400 phone_refused (SMS): the number is well formed,
+			     * but the hub's SMS gateway cannot deliver to it */
 	ONLINE_LIMITED,     /* 429: too many tries; retry_after_s says when */
-	ONLINE_HUB_ERROR,   /* 5xx, or an answer that could not be decoded (also any
-			     * other status, and an answer over HTTP_BODY_MAX) */
+	ONLINE_SMS_UNAVAILABLE, /* 503 sms_unavailable (SMS): the hub's SMS gateway
+			     * failed, did not answer, or refuses the hub's account;
+			     * retry_after_s says when to try again */
+	ONLINE_HUB_ERROR,   /* 5xx (but 503 sms_unavailable), or an answer that could
+			     * not be decoded (also any other status, and an answer
+			     * over HTTP_BODY_MAX) */
 };
 
 /* A payment order as the hub reports it. */

@@ -131,8 +131,14 @@ static void login_results(struct app *a)
 			a->login.error = MSG_NONE;
 			app_toast(a, MSG_UI_CODE_SENT);
 			break;
-		case ONLINE_INVALID:
+		case ONLINE_INVALID: /* the hub finds the number malformed */
 			a->login.phone_err = MSG_V_MOBILE;
+			break;
+		case ONLINE_PHONE_REFUSED: /* well formed, but no SMS reaches it */
+			a->login.phone_err = MSG_UI_E_PHONE_REFUSED;
+			break;
+		case ONLINE_SMS_UNAVAILABLE: /* the gateway fails, not the person */
+			a->login.error = MSG_UI_E_SMS_UNAVAILABLE;
 			break;
 		default: /* limited: this kiosk's hourly budget, or the phone's */
 			a->login.error = login_error(&r, MSG_UI_E_DEVICE_SMS_LIMIT,
