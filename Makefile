@@ -183,6 +183,7 @@ FUZZERS  = $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.
 FUZZ_USES_keyboard = ime common core
 FUZZ_USES_hubcfg   = hub common core
 FUZZ_USES_hubreq   = hub common core
+FUZZ_USES_paynotify = hub common core
 fuzz_uses = $(or $(FUZZ_USES_$(1)),kiosk flow common core)
 fuzz_objs = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(foreach l,$(call fuzz_uses,$(1)),$(call srcs,$(l))))
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined \
