@@ -127,19 +127,24 @@ static size_t on_body(char *d, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* Set the fields every request has, and certId. */
-static ca_err base(struct bankpay *b, struct upform *f)
+/* A new form f of the fields every request has (certId among them),
+ * then the n of kv. */
+static ca_err request(struct bankpay *b, const char *const (*kv)[2], size_t n,
+		      struct upform *f)
 {
-	const char *const kv[][2] = {
+	const char *const base[][2] = {
 		{ "version", UPSIGN_VERSION }, { "encoding", UPSIGN_ENCODING },
 		{ "signMethod", UPSIGN_SIGN_METHOD }, { "certId", b->cert_id },
 		{ "merId", b->cfg->bk_mer_id }, { "accessType", "0" },
 	};
-	size_t i;
-	ca_err e = CA_OK;
+	ca_err e;
 
-	for (i = 0; !e && i < sizeof(kv) / sizeof(kv[0]); i++)
-		e = upform_set(f, kv[i][0], kv[i][1]);
+	upform_init(f);
+	e = upform_set_all(f, base, sizeof(base) / sizeof(base[0]));
+	if (!e)
+		e = upform_set_all(f, kv, n);
+	if (e)
+		upform_release(f);
 	return e;
 }
 
@@ -222,6 +227,24 @@ static ca_err call(struct bankpay *b, const char *path, struct upform *req, stru
 	return CA_OK;
 }
 
+/* The request of kv's n fields, signed and posted to path; the answer,
+ * checked, into *ans (as call()). A failure is logged: "what no: why". */
+static ca_err post_form(struct bankpay *b, const char *what, const char *no, const char *path,
+			const char *const (*kv)[2], size_t n, struct upform *ans)
+{
+	char err[BANKPAY_ERR_MAX];
+	struct upform req;
+	ca_err e = request(b, kv, n, &req);
+
+	if (!e) {
+		e = call(b, path, &req, ans, err, sizeof(err));
+		upform_release(&req);
+	}
+	if (e)
+		log_warn(TAG, "%s %s: %s", what, no, e == CA_ERR_IO ? err : ca_strerror(e));
+	return e;
+}
+
 /* ---- the provider ---- */
 
 static ca_err bk_create(struct pay_provider *p, const struct pay_order *o, const char *bank,
@@ -241,9 +264,13 @@ static ca_err bk_create(struct pay_provider *p, const struct pay_order *o, const
 /* queryTrans of order no: what the gateway says, into *a. */
 static ca_err ask(struct bankpay *b, const char *no, struct asked *a)
 {
+	char t[15];
+	const char *const kv[][2] = {
+		{ "txnType", "00" }, { "txnSubType", "00" }, { "bizType", "000000" },
+		{ "orderId", no }, { "txnTime", t },
+	};
 	struct hubdb_pay hp;
-	struct upform req, ans;
-	char err[BANKPAY_ERR_MAX], t[15];
+	struct upform ans;
 	const char *code;
 	ca_err e;
 
@@ -254,25 +281,10 @@ static ca_err ask(struct bankpay *b, const char *no, struct asked *a)
 	if (e)
 		return e;
 	compact(hp.o.created_s, t);
-	upform_init(&req);
-	e = base(b, &req);
-	if (!e)
-		e = upform_set(&req, "txnType", "00");
-	if (!e)
-		e = upform_set(&req, "txnSubType", "00");
-	if (!e)
-		e = upform_set(&req, "bizType", "000000");
-	if (!e)
-		e = upform_set(&req, "orderId", no);
-	if (!e)
-		e = upform_set(&req, "txnTime", t);
-	if (!e)
-		e = call(b, "/gateway/api/queryTrans.do", &req, &ans, err, sizeof(err));
-	upform_release(&req);
-	if (e) {
-		log_warn(TAG, "query %s: %s", no, e == CA_ERR_IO ? err : ca_strerror(e));
+	e = post_form(b, "query", no, "/gateway/api/queryTrans.do", kv,
+		      sizeof(kv) / sizeof(kv[0]), &ans);
+	if (e)
 		return e;
-	}
 	code = upform_str(&ans, "respCode");
 	if (!strcmp(code, "00") && strcmp(upform_str(&ans, "orderId"), no)) {
 		log_warn(TAG, "query %s: the answer is about order '%.32s'", no,
@@ -336,9 +348,14 @@ static ca_err bk_close(struct pay_provider *p, const char *no)
 static ca_err bk_refund(struct pay_provider *p, const char *no)
 {
 	struct bankpay *b = (struct bankpay *)p;
-	char err[BANKPAY_ERR_MAX], rno[PAY_TRADE_NO_MAX + 2], amt[24], t[15];
-	struct upform req, ans;
+	char rno[PAY_TRADE_NO_MAX + 2], amt[24], t[15];
 	struct asked a;
+	const char *const kv[][2] = {
+		{ "txnType", "04" }, { "txnSubType", "00" }, { "bizType", "000201" },
+		{ "channelType", "07" }, { "orderId", rno }, { "origQryId", a.query_id },
+		{ "txnAmt", amt }, { "txnTime", t }, { "backUrl", b->cfg->bk_notify_url },
+	};
+	struct upform ans;
 	const char *code;
 	ca_err e = ask(b, no, &a);
 
@@ -349,26 +366,10 @@ static ca_err bk_refund(struct pay_provider *p, const char *no)
 	snprintf(rno, sizeof(rno), "R%s", no); /* the same on every retry */
 	snprintf(amt, sizeof(amt), "%lld", (long long)a.amount_fen);
 	compact(vclock_now_s(), t);
-	upform_init(&req);
-	e = base(b, &req);
-	{
-		const char *const kv[][2] = {
-			{ "txnType", "04" }, { "txnSubType", "00" }, { "bizType", "000201" },
-			{ "channelType", "07" }, { "orderId", rno }, { "origQryId", a.query_id },
-			{ "txnAmt", amt }, { "txnTime", t }, { "backUrl", b->cfg->bk_notify_url },
-		};
-		size_t i;
-
-		for (i = 0; !e && i < sizeof(kv) / sizeof(kv[0]); i++)
-			e = upform_set(&req, kv[i][0], kv[i][1]);
-	}
-	if (!e)
-		e = call(b, "/gateway/api/backTransReq.do", &req, &ans, err, sizeof(err));
-	upform_release(&req);
-	if (e) {
-		log_warn(TAG, "refund %s: %s", no, e == CA_ERR_IO ? err : ca_strerror(e));
+	e = post_form(b, "refund", no, "/gateway/api/backTransReq.do", kv,
+		      sizeof(kv) / sizeof(kv[0]), &ans);
+	if (e)
 		return e;
-	}
 	code = upform_str(&ans, "respCode");
 	if (!strcmp(code, "00")) {
 		log_info(TAG, "refund %s of %s (%s fen): accepted, queryId %.24s", rno, no, amt,
@@ -457,28 +458,22 @@ static ca_err page_form(struct bankpay *b, const struct hubdb_pay *p, const char
 			struct upform *f)
 {
 	char t[15], timeout[15], amt[24];
+	const char *const kv[][2] = {
+		{ "txnType", "01" }, { "txnSubType", "01" }, { "bizType", "000201" },
+		{ "channelType", "07" }, { "orderId", p->o.out_trade_no }, { "txnTime", t },
+		{ "txnAmt", amt }, { "currencyCode", "156" }, { "frontUrl", page_url },
+		{ "backUrl", b->cfg->bk_notify_url }, { "payTimeout", timeout },
+		{ "issInsCode", p->bank },
+	};
 	ca_err e;
 
 	compact(p->o.created_s, t);
 	compact(p->o.expires_s, timeout);
 	snprintf(amt, sizeof(amt), "%lld", (long long)p->o.amount_fen);
-	upform_init(f);
-	e = base(b, f);
-	{
-		const char *const kv[][2] = {
-			{ "txnType", "01" }, { "txnSubType", "01" }, { "bizType", "000201" },
-			{ "channelType", "07" }, { "orderId", p->o.out_trade_no }, { "txnTime", t },
-			{ "txnAmt", amt }, { "currencyCode", "156" }, { "frontUrl", page_url },
-			{ "backUrl", b->cfg->bk_notify_url }, { "payTimeout", timeout },
-			{ "issInsCode", p->bank },
-		};
-		size_t i;
-
-		for (i = 0; !e && i < sizeof(kv) / sizeof(kv[0]); i++)
-			e = upform_set(f, kv[i][0], kv[i][1]);
-	}
-	if (!e)
-		e = upsign_sign(f, b->merchant_key, NULL, 0);
+	e = request(b, kv, sizeof(kv) / sizeof(kv[0]), f);
+	if (e)
+		return e;
+	e = upsign_sign(f, b->merchant_key, NULL, 0);
 	if (e)
 		upform_release(f);
 	return e;

@@ -99,6 +99,16 @@ ca_err upform_set(struct upform *f, const char *key, const char *val)
 	return CA_OK;
 }
 
+ca_err upform_set_all(struct upform *f, const char *const (*kv)[2], size_t n)
+{
+	size_t i;
+	ca_err e = CA_OK;
+
+	for (i = 0; !e && i < n; i++)
+		e = upform_set(f, kv[i][0], kv[i][1]);
+	return e;
+}
+
 const char *upform_get(const struct upform *f, const char *key)
 {
 	bool found;

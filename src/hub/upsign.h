@@ -56,6 +56,10 @@ void upform_release(struct upform *f);
  * UPSIGN_VALUE_MAX; CA_ERR_TOO_LONG when the form is full. */
 ca_err upform_set(struct upform *f, const char *key, const char *val);
 
+/* Set the n fields of kv ({ key, value } each) in turn, as upform_set
+ * does; the first error stops them and is returned. */
+ca_err upform_set_all(struct upform *f, const char *const (*kv)[2], size_t n);
+
 /* The value of key (borrowed), NULL when absent. */
 const char *upform_get(const struct upform *f, const char *key);
 
