@@ -8,24 +8,21 @@
  */
 #include "bankpay.h"
 
-#include <curl/curl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/bodybuf.h"
 #include "core/cst.h"
 #include "core/log.h"
 #include "core/msg.h"
-#include "core/version.h"
 #include "api.h"
+#include "provio.h"
 #include "upsign.h"
 #include "vclock.h"
 #include "wxsign.h"
 
 #define TAG "bankpay"
-#define KEY_FILE_MAX (64 * 1024)
 #define URL_MAX (HUBCFG_URL_MAX + 64)
 
 struct bankpay {
@@ -46,32 +43,6 @@ struct asked {
 };
 
 /* ---- files and times ---- */
-
-static char *read_small(const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
-
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open", path);
-		return NULL;
-	}
-	buf = malloc(KEY_FILE_MAX + 1);
-	n = buf ? fread(buf, 1, KEY_FILE_MAX + 1, f) : 0;
-	if (!buf || ferror(f) || n > KEY_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path, !buf ? "out of memory" : ferror(f)
-			 ? "read error" : "too large");
-		if (buf)
-			explicit_bzero(buf, KEY_FILE_MAX + 1);
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = 0;
-	return buf;
-}
 
 /* Unix seconds as the gateway writes a time: YYYYMMDDhhmmss, China time. */
 static void compact(int64_t s, char out[15])
@@ -110,23 +81,6 @@ static int64_t paid_at(const char *txn_time, const char *trace_time)
 
 /* ---- one round trip ---- */
 
-struct body {
-	char *p;
-	size_t n;
-	bool too_long;
-};
-
-static size_t on_body(char *d, size_t size, size_t n, void *arg)
-{
-	struct body *b = arg;
-
-	if (bodybuf_append(&b->p, &b->n, d, size * n, BANKPAY_ANSWER_MAX)) {
-		b->too_long = true;
-		return 0;
-	}
-	return size * n;
-}
-
 /* A new form f of the fields every request has (certId among them),
  * then the n of kv. */
 static ca_err request(struct bankpay *b, const char *const (*kv)[2], size_t n,
@@ -158,13 +112,16 @@ static ca_err call(struct bankpay *b, const char *path, struct upform *req, stru
 		   char *err, size_t errlen)
 {
 	const struct hubcfg *c = b->cfg;
-	char url[URL_MAX], ua[64], why[UPSIGN_ERR_MAX];
-	struct curl_slist *hs = NULL;
-	struct body a = { NULL, 0, false };
+	static const char *const headers[] = {
+		"Content-Type: application/x-www-form-urlencoded;charset=UTF-8", NULL,
+	};
+	char url[URL_MAX], why[UPSIGN_ERR_MAX];
+	struct provio_answer a = { 0 };
+	struct provio_req q = {
+		.method = "POST", .url = url, .headers = headers, .timeout_ms = c->bk_timeout_ms,
+		.ca_file = c->bk_ca_file, .answer_max = BANKPAY_ANSWER_MAX,
+	};
 	char *body = NULL;
-	long status = 0;
-	CURLcode rc;
-	CURL *cu;
 	ca_err e;
 
 	upform_init(ans);
@@ -174,43 +131,20 @@ static ca_err call(struct bankpay *b, const char *path, struct upform *req, stru
 	if (e)
 		return e;
 	snprintf(url, sizeof(url), "%s%s", c->bk_gateway_url, path);
-	snprintf(ua, sizeof(ua), "ca-hub/%s", ca_version());
-	hs = curl_slist_append(hs, "Content-Type: application/x-www-form-urlencoded;charset=UTF-8");
-	cu = curl_easy_init();
-	if (!cu || !hs) {
-		curl_slist_free_all(hs);
-		curl_easy_cleanup(cu);
-		free(body);
-		return CA_ERR_NOMEM;
-	}
-	curl_easy_setopt(cu, CURLOPT_URL, url);
-	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, (long)c->bk_timeout_ms);
-	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, (long)c->bk_timeout_ms);
-	curl_easy_setopt(cu, CURLOPT_USERAGENT, ua);
-	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hs);
-	curl_easy_setopt(cu, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	if (c->bk_ca_file[0])
-		curl_easy_setopt(cu, CURLOPT_CAINFO, c->bk_ca_file);
-	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &a);
-	rc = curl_easy_perform(cu);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(hs);
-	curl_easy_cleanup(cu);
+	q.body = body;
+	e = provio_call(&q, &a, why, sizeof(why));
 	free(body);
-	if (rc != CURLE_OK || status != 200) {
-		snprintf(err, errlen, "%s: %s", path, rc != CURLE_OK ? (a.too_long
-			 ? "the answer is too long" : curl_easy_strerror(rc)) : "not status 200");
-		if (rc == CURLE_OK)
-			snprintf(err, errlen, "%s: status %ld", path, status);
-		free(a.p);
-		return CA_ERR_IO;
+	if (!e && a.status != 200) {
+		snprintf(why, sizeof(why), "status %ld", a.status);
+		e = CA_ERR_IO;
 	}
-	e = upform_parse(ans, a.p ? a.p : "", a.n, why, sizeof(why));
+	if (e) {
+		if (e == CA_ERR_IO)
+			snprintf(err, errlen, "%s: %s", path, why);
+		free(a.body);
+		return e;
+	}
+	e = upform_parse(ans, a.body, a.len, why, sizeof(why));
 	if (!e)
 		e = upsign_verify(ans, c->bk_gateway_cert_id, b->gateway_cert, why, sizeof(why));
 	if (!e && strcmp(upform_str(ans, "merId"), c->bk_mer_id)) {
@@ -218,7 +152,7 @@ static ca_err call(struct bankpay *b, const char *path, struct upform *req, stru
 			 upform_str(ans, "merId"));
 		e = CA_ERR_FORBIDDEN;
 	}
-	free(a.p);
+	free(a.body);
 	if (e) {
 		snprintf(err, errlen, "%s: answer not trusted: %s", path, why);
 		upform_release(ans);
@@ -398,22 +332,16 @@ ca_err bankpay_new(const struct hubcfg *c, struct hubdb *db, struct bankpay **ou
 	char sig[WXSIGN_SIG_MAX], *cert = NULL;
 
 	*out = NULL;
-	if (!b) {
-		snprintf(err, errlen, "out of memory");
-		return CA_ERR_NOMEM;
-	}
+	if (!b)
+		return ca_fail(CA_ERR_NOMEM, err, errlen, "out of memory");
 	b->prov = table;
 	b->cfg = c;
 	b->db = db;
-	b->merchant_key = read_small(c->bk_merchant_key, err, errlen);
+	b->merchant_key = provio_private_key("bank", "merchant_key", c->bk_merchant_key, sig, err,
+					     errlen);
 	if (!b->merchant_key)
 		goto fail;
-	if (wxsign_sign(b->merchant_key, "x", 1, sig, err, errlen)) {
-		snprintf(err, errlen, "[bank] merchant_key %s: not an RSA private key in PEM",
-			 c->bk_merchant_key);
-		goto fail;
-	}
-	cert = read_small(c->bk_merchant_cert, err, errlen);
+	cert = provio_read_file(c->bk_merchant_cert, PROVIO_KEY_MAX, NULL, err, errlen);
 	if (!cert)
 		goto fail;
 	if (upsign_cert_id(cert, b->cert_id, err, errlen) ||
@@ -424,14 +352,10 @@ ca_err bankpay_new(const struct hubcfg *c, struct hubdb *db, struct bankpay **ou
 	}
 	free(cert);
 	cert = NULL;
-	b->gateway_cert = read_small(c->bk_gateway_cert, err, errlen);
+	b->gateway_cert = provio_public_key("bank", "gateway_cert", c->bk_gateway_cert, err,
+					    errlen);
 	if (!b->gateway_cert)
 		goto fail;
-	if (wxsign_verify(b->gateway_cert, "x", 1, "AAAA", err, errlen) == CA_ERR_ARG) {
-		snprintf(err, errlen, "[bank] gateway_cert %s: not an RSA certificate or public "
-			 "key in PEM", c->bk_gateway_cert);
-		goto fail;
-	}
 	*out = b;
 	return CA_OK;
 fail:
@@ -444,9 +368,7 @@ void bankpay_free(struct bankpay *b)
 {
 	if (!b)
 		return;
-	if (b->merchant_key)
-		explicit_bzero(b->merchant_key, strlen(b->merchant_key));
-	free(b->merchant_key);
+	provio_key_free(b->merchant_key);
 	free(b->gateway_cert);
 	free(b);
 }
