@@ -20,8 +20,8 @@
 void wire_time(int64_t ms, char out[WIRE_TIME_MAX]);
 
 /* An RFC 3339 date-time ("2026-01-02T03:04:05+08:00", "...Z", with or
- * without fractions of a second) into Unix ms. false when s is not one
- * (the fraction is dropped). */
+ * without fractions of a second) into Unix ms, as the hub reads one
+ * (pay_parse_rfc3339: the fraction dropped). false when s is not one. */
 bool wire_parse_time(const char *s, int64_t *ms);
 
 /* ms as the bank gateway writes a time, "YYYYMMDDhhmmss" in China time. */
