@@ -44,34 +44,21 @@ struct asked {
 
 /* ---- files and times ---- */
 
-/* Unix seconds as the gateway writes a time: YYYYMMDDhhmmss, China time. */
-static void compact(int64_t s, char out[15])
-{
-	ca_cst_format(s * 1000, "%Y%m%d%H%M%S", out, 15);
-}
-
 /* The payment time of an answer: traceTime (MMDDhhmmss) in the year of
  * txnTime (the next year when that would be before txnTime). 0 when it
  * cannot be read. */
 static int64_t paid_at(const char *txn_time, const char *trace_time)
 {
-	char t[48];
+	char t[UPSIGN_TIME_LEN + 1];
 	int64_t when = 0, made = 0;
 	int year, k;
 
-	if (strlen(txn_time) != 14 || strspn(txn_time, "0123456789") != 14 ||
-	    strlen(trace_time) != 10 || strspn(trace_time, "0123456789") != 10)
+	if (upsign_parse_time(txn_time, &made) || strlen(trace_time) != UPSIGN_TIME_LEN - 4 ||
+	    sscanf(txn_time, "%4d", &year) != 1)
 		return 0;
-	snprintf(t, sizeof(t), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s+08:00", txn_time, txn_time + 4,
-		 txn_time + 6, txn_time + 8, txn_time + 10, txn_time + 12);
-	if (pay_parse_rfc3339(t, &made))
-		return 0;
-	year = (txn_time[0] - '0') * 1000 + (txn_time[1] - '0') * 100 + (txn_time[2] - '0') * 10 +
-	       (txn_time[3] - '0');
 	for (k = 0; k < 2; k++) {
-		snprintf(t, sizeof(t), "%04d-%.2s-%.2sT%.2s:%.2s:%.2s+08:00", year + k, trace_time,
-			 trace_time + 2, trace_time + 4, trace_time + 6, trace_time + 8);
-		if (pay_parse_rfc3339(t, &when))
+		snprintf(t, sizeof(t), "%04d%s", year + k, trace_time);
+		if (upsign_parse_time(t, &when))
 			return 0;
 		if (when >= made - 86400) /* else: paid in the next year */
 			return when;
@@ -198,7 +185,7 @@ static ca_err bk_create(struct pay_provider *p, const struct pay_order *o, const
 /* queryTrans of order no: what the gateway says, into *a. */
 static ca_err ask(struct bankpay *b, const char *no, struct asked *a)
 {
-	char t[15];
+	char t[UPSIGN_TIME_LEN + 1];
 	const char *const kv[][2] = {
 		{ "txnType", "00" }, { "txnSubType", "00" }, { "bizType", "000000" },
 		{ "orderId", no }, { "txnTime", t },
@@ -214,7 +201,7 @@ static ca_err ask(struct bankpay *b, const char *no, struct asked *a)
 	e = hubdb_pay_get(b->db, no, &hp);
 	if (e)
 		return e;
-	compact(hp.o.created_s, t);
+	upsign_time(hp.o.created_s, t);
 	e = post_form(b, "query", no, "/gateway/api/queryTrans.do", kv,
 		      sizeof(kv) / sizeof(kv[0]), &ans);
 	if (e)
@@ -282,7 +269,7 @@ static ca_err bk_close(struct pay_provider *p, const char *no)
 static ca_err bk_refund(struct pay_provider *p, const char *no)
 {
 	struct bankpay *b = (struct bankpay *)p;
-	char rno[PAY_TRADE_NO_MAX + 2], amt[24], t[15];
+	char rno[PAY_TRADE_NO_MAX + 2], amt[24], t[UPSIGN_TIME_LEN + 1];
 	struct asked a;
 	const char *const kv[][2] = {
 		{ "txnType", "04" }, { "txnSubType", "00" }, { "bizType", "000201" },
@@ -299,7 +286,7 @@ static ca_err bk_refund(struct pay_provider *p, const char *no)
 		return CA_ERR_FORBIDDEN;
 	snprintf(rno, sizeof(rno), "R%s", no); /* the same on every retry */
 	snprintf(amt, sizeof(amt), "%lld", (long long)a.amount_fen);
-	compact(vclock_now_s(), t);
+	upsign_time(vclock_now_s(), t);
 	e = post_form(b, "refund", no, "/gateway/api/backTransReq.do", kv,
 		      sizeof(kv) / sizeof(kv[0]), &ans);
 	if (e)
@@ -379,7 +366,7 @@ void bankpay_free(struct bankpay *b)
 static ca_err page_form(struct bankpay *b, const struct hubdb_pay *p, const char *page_url,
 			struct upform *f)
 {
-	char t[15], timeout[15], amt[24];
+	char t[UPSIGN_TIME_LEN + 1], timeout[UPSIGN_TIME_LEN + 1], amt[24];
 	const char *const kv[][2] = {
 		{ "txnType", "01" }, { "txnSubType", "01" }, { "bizType", "000201" },
 		{ "channelType", "07" }, { "orderId", p->o.out_trade_no }, { "txnTime", t },
@@ -389,8 +376,8 @@ static ca_err page_form(struct bankpay *b, const struct hubdb_pay *p, const char
 	};
 	ca_err e;
 
-	compact(p->o.created_s, t);
-	compact(p->o.expires_s, timeout);
+	upsign_time(p->o.created_s, t);
+	upsign_time(p->o.expires_s, timeout);
 	snprintf(amt, sizeof(amt), "%lld", (long long)p->o.amount_fen);
 	e = request(b, kv, sizeof(kv) / sizeof(kv[0]), f);
 	if (e)

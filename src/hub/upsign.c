@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cst.h"
+#include "core/pay.h"
 #include "core/utf8.h"
 #include "urlform.h"
 #include "wxsign.h"
@@ -283,6 +285,22 @@ ca_err upsign_verify(const struct upform *f, const char *cert_id, const char *pu
 	if (e)
 		return e;
 	return wxsign_verify(pub_pem, hex, 64, sig, err, errlen);
+}
+
+void upsign_time(int64_t t, char out[UPSIGN_TIME_LEN + 1])
+{
+	ca_cst_format(t * 1000, "%Y%m%d%H%M%S", out, UPSIGN_TIME_LEN + 1);
+}
+
+ca_err upsign_parse_time(const char *s, int64_t *t)
+{
+	char text[PAY_RFC3339_LEN + 1];
+
+	if (strlen(s) != UPSIGN_TIME_LEN || strspn(s, "0123456789") != UPSIGN_TIME_LEN)
+		return CA_ERR_ARG;
+	snprintf(text, sizeof(text), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s+08:00", s, s + 4, s + 6,
+		 s + 8, s + 10, s + 12);
+	return pay_parse_rfc3339(text, t);
 }
 
 ca_err upsign_cert_id(const char *cert_pem, char out[UPSIGN_CERT_ID_MAX + 1], char *err,

@@ -265,12 +265,36 @@ static void test_forms(void **state)
 	upform_release(&f);
 }
 
+/* The forms' times: China time, 14 digits, both ways; only days the
+ * calendar has. */
+static void test_times(void **state)
+{
+	static const char *const bad[] = {
+		"2026113009050", "202611300905001", "2026113009050x", "20260230090500",
+		"20261130250500", "",
+	};
+	char t[UPSIGN_TIME_LEN + 1];
+	int64_t s;
+	size_t i;
+
+	(void)state;
+	upsign_time(1796000700, t); /* 2026-11-30T01:05:00Z */
+	assert_string_equal(t, "20261130090500");
+	assert_int_equal(upsign_parse_time(t, &s), CA_OK);
+	assert_int_equal(s, 1796000700);
+	assert_int_equal(upsign_parse_time("20280229000000", &s), CA_OK);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (upsign_parse_time(bad[i], &s) != CA_ERR_ARG)
+			fail_msg("'%s' was taken", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_and_verify),
 		cmocka_unit_test(test_agrees_with_the_openssl_command_line),
 		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_times),
 	};
 
 	return cmocka_run_group_tests_name("hub/upsign", tests, setup, teardown);

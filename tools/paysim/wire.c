@@ -23,20 +23,19 @@ bool wire_parse_time(const char *s, int64_t *ms)
 	return true;
 }
 
-void wire_compact(int64_t ms, char out[15])
+void wire_compact(int64_t ms, char out[UPSIGN_TIME_LEN + 1])
 {
-	ca_cst_format(ms, "%Y%m%d%H%M%S", out, 15);
+	upsign_time(ms / 1000, out);
 }
 
 bool wire_parse_compact(const char *s, int64_t *ms)
 {
-	char t[WIRE_TIME_MAX];
+	int64_t t;
 
-	if (strlen(s) != 14 || strspn(s, "0123456789") != 14)
+	if (upsign_parse_time(s, &t))
 		return false;
-	snprintf(t, sizeof(t), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s+08:00", s, s + 4, s + 6, s + 8,
-		 s + 10, s + 12);
-	return wire_parse_time(t, ms);
+	*ms = t * 1000;
+	return true;
 }
 
 ca_err wire_random(char *out, size_t n, bool digits_only)
