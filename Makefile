@@ -126,8 +126,9 @@ $(TEST_BINS) $(WLSHM_TEST): $(BUILD)/tests/%: $(BUILD)/tests/%.o $$(TEST_OBJS_$$
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,$(firstword $(subst /, ,$*)),cmocka $(TEST_PKGS_$*)) -lm
 $(BUILD)/faultproxy: $(BUILD)/tools/faultproxy.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,openssl)
-# The SMS gateway the hub's tests send through (tools/smssim.c); they start it.
-$(BUILD)/ca-smssim: $(BUILD)/tools/smssim.o
+# The SMS gateway the hub's tests send through (tools/smssim.c, with the core's
+# hashes and clock); they start it.
+$(BUILD)/ca-smssim: $(BUILD)/tools/smssim.o $(call lib,core)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,libmicrohttpd jansson libcrypto)
 $(BUILD)/tests/hub/test_sms_gw $(BUILD)/tests/hub/test_limits \
 	$(BUILD)/tests/kiosk/test_online: | $(BUILD)/ca-smssim

@@ -58,6 +58,7 @@
 #include "hub/upsign.h"
 #include "hub/wxsign.h"
 #include "../support/membuf.h"
+#include "../support/scratch.h"
 #include "../support/tmpdir.h"
 
 #define MCHID "1900000001"
@@ -143,47 +144,6 @@ static struct sim main_sim;
 static int order_seq;
 
 /* ---- files and processes ---- */
-
-static int sh(const char *cwd, const char *script)
-{
-	pid_t pid = fork();
-	int st = 0;
-
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		if (chdir(cwd) != 0)
-			_exit(127);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
-		_exit(127);
-	}
-	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
-static char *slurp(const char *name)
-{
-	char path[PATHLEN * 2];
-	FILE *f;
-	char *buf = calloc(1, 65536);
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f || !buf) {
-		free(buf);
-		if (f)
-			fclose(f);
-		return NULL;
-	}
-	n = fread(buf, 1, 65535, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 /* The sim's clock now (what the tests sign with). */
 static int64_t sim_now_s(const struct sim *s)
@@ -424,15 +384,32 @@ static long pay(struct sim *s, const char *code_url, struct resp *out)
 	return st;
 }
 
-static void argv_add(const char **argv, int *n, const char *a)
+/* Add the n options of opts ({ name, value } each) to argv at *at. */
+static void argv_add(const char **argv, int *at, const char *const (*opts)[2], size_t n)
 {
-	argv[(*n)++] = a;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		argv[(*at)++] = opts[i][0];
+		argv[(*at)++] = opts[i][1];
+	}
 }
 
 /* Start s (its data dir kept across starts); ready when /sim/state answers. */
 static int sim_start(struct sim *s)
 {
 	char portfile[PATHLEN + 16], p[6][PATHLEN];
+	const char *const opts[][2] = {
+		{ "--data", s->data }, { "--cert", p[0] }, { "--key", p[1] },
+		{ "--mchid", MCHID }, { "--appid", APPID }, { "--merchant-serial", serial },
+		{ "--merchant-cert", p[2] }, { "--apiv3-key", p[3] }, { "--platform-key", p[4] },
+		{ "--platform-id", PLATFORM_ID }, { "--notify-ca", p[5] },
+		{ "--clock-file", s->clock },
+	};
+	const char *const bank[][2] = {
+		{ "--bank-mer-id", BANK_MER }, { "--bank-merchant-cert", s->bank_paths[0] },
+		{ "--bank-key", s->bank_paths[1] }, { "--bank-cert-id", BANK_GW_CID },
+	};
 	const char *argv[64];
 	int n = 0, i;
 
@@ -444,44 +421,13 @@ static int sim_start(struct sim *s)
 	snprintf(p[3], PATHLEN, "%s/apiv3.key", dir);
 	snprintf(p[4], PATHLEN, "%s/platform.key", dir);
 	snprintf(p[5], PATHLEN, "%s/ca.pem", dir);
-	argv_add(argv, &n, bin);
-	argv_add(argv, &n, "serve");
-	argv_add(argv, &n, "--data");
-	argv_add(argv, &n, s->data);
-	argv_add(argv, &n, "--cert");
-	argv_add(argv, &n, p[0]);
-	argv_add(argv, &n, "--key");
-	argv_add(argv, &n, p[1]);
-	argv_add(argv, &n, "--mchid");
-	argv_add(argv, &n, MCHID);
-	argv_add(argv, &n, "--appid");
-	argv_add(argv, &n, APPID);
-	argv_add(argv, &n, "--merchant-serial");
-	argv_add(argv, &n, serial);
-	argv_add(argv, &n, "--merchant-cert");
-	argv_add(argv, &n, p[2]);
-	argv_add(argv, &n, "--apiv3-key");
-	argv_add(argv, &n, p[3]);
-	argv_add(argv, &n, "--platform-key");
-	argv_add(argv, &n, p[4]);
-	argv_add(argv, &n, "--platform-id");
-	argv_add(argv, &n, PLATFORM_ID);
-	argv_add(argv, &n, "--notify-ca");
-	argv_add(argv, &n, p[5]);
-	argv_add(argv, &n, "--clock-file");
-	argv_add(argv, &n, s->clock);
-	if (s->bank) {
-		argv_add(argv, &n, "--bank-mer-id");
-		argv_add(argv, &n, BANK_MER);
-		argv_add(argv, &n, "--bank-merchant-cert");
-		argv_add(argv, &n, s->bank_paths[0]);
-		argv_add(argv, &n, "--bank-key");
-		argv_add(argv, &n, s->bank_paths[1]);
-		argv_add(argv, &n, "--bank-cert-id");
-		argv_add(argv, &n, BANK_GW_CID);
-	}
+	argv[n++] = bin;
+	argv[n++] = "serve";
+	argv_add(argv, &n, opts, sizeof(opts) / sizeof(opts[0]));
+	if (s->bank)
+		argv_add(argv, &n, bank, sizeof(bank) / sizeof(bank[0]));
 	for (i = 0; s->extra[i]; i++)
-		argv_add(argv, &n, s->extra[i]);
+		argv[n++] = s->extra[i];
 	argv[n] = NULL;
 	s->pid = fork();
 	if (s->pid == 0) {
@@ -566,15 +512,7 @@ static void sim_init(struct sim *s, const char *name)
 /* Whether s's log holds text. */
 static bool log_has(const struct sim *s, const char *text)
 {
-	FILE *f = fopen(s->log, "r");
-	char line[2048];
-	bool found = false;
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, text) != NULL;
-	if (f)
-		fclose(f);
-	return found;
+	return scratch_has(s->log, text);
 }
 
 /* ---- the receiver ---- */
@@ -591,6 +529,26 @@ static const char *hdr(struct MHD_Connection *c, const char *name)
 
 static char rx_page[16384]; /* what GET /bankpage/ answers (the merchant's page) */
 
+/* Keep r, answered ok, or 500 while a policy for its order still fails
+ * it (when policies apply at all); the answer. */
+static int rx_record(struct rec *r, int ok, bool apply)
+{
+	int i, answer = ok;
+
+	pthread_mutex_lock(&rx.mu);
+	for (i = 0; apply && answer == ok && i < rx.npolicies; i++)
+		if (!strcmp(rx.policy[i].no, r->no) && rx.policy[i].fail) {
+			if (rx.policy[i].fail > 0)
+				rx.policy[i].fail--;
+			answer = 500;
+		}
+	r->answered = answer;
+	if (rx.nrecs < RECS_MAX)
+		rx.recs[rx.nrecs++] = *r;
+	pthread_mutex_unlock(&rx.mu);
+	return answer;
+}
+
 /* A bank back notification (/bankback/) or the browser's return
  * (/bankfront/): the form must verify with the gateway's certificate. */
 static int rx_bank(const char *url, const char *body)
@@ -598,7 +556,7 @@ static int rx_bank(const char *url, const char *body)
 	struct rec r = { .mono_ms = ca_mono_ms() };
 	struct upform f;
 	char err[UPSIGN_ERR_MAX];
-	int i, answer = 401;
+	int answer = 401;
 
 	snprintf(r.path, sizeof(r.path), "%s", url);
 	if (!upform_parse(&f, body, strlen(body), err, sizeof(err)) &&
@@ -611,19 +569,8 @@ static int rx_bank(const char *url, const char *body)
 		snprintf(r.id, sizeof(r.id), "%s", upform_str(&f, "queryId"));
 	}
 	upform_release(&f);
-	pthread_mutex_lock(&rx.mu);
-	for (i = 0; answer == 200 && i < rx.npolicies; i++)
-		if (!strcmp(rx.policy[i].no, r.no) && rx.policy[i].fail &&
-		    !strncmp(url, "/bankback/", 10)) {
-			if (rx.policy[i].fail > 0)
-				rx.policy[i].fail--;
-			answer = 500;
-		}
-	r.answered = answer;
-	if (rx.nrecs < RECS_MAX)
-		rx.recs[rx.nrecs++] = r;
-	pthread_mutex_unlock(&rx.mu);
-	return answer;
+	/* The failure policies are the back notification's. */
+	return rx_record(&r, answer, answer == 200 && !strncmp(url, "/bankback/", 10));
 }
 
 /* Check, decrypt and record one notification; what to answer. */
@@ -634,7 +581,7 @@ static int rx_take(struct MHD_Connection *c, const char *url, const char *body)
 	char err[WXSIGN_ERR_MAX], *plain = NULL;
 	json_t *j = json_loads(body, 0, NULL), *res = json_object_get(j, "resource"), *p = NULL;
 	size_t len = 0;
-	int i, answer;
+	int answer;
 
 	snprintf(r.path, sizeof(r.path), "%s", url);
 	r.probe = sig && !strncmp(sig, WXSIGN_PROBE, strlen(WXSIGN_PROBE));
@@ -650,23 +597,9 @@ static int rx_take(struct MHD_Connection *c, const char *url, const char *body)
 		snprintf(r.no, sizeof(r.no), "%s", str(p, "out_trade_no", NULL));
 		snprintf(r.state, sizeof(r.state), "%s", str(p, "trade_state", NULL));
 	}
-	pthread_mutex_lock(&rx.mu);
-	if (!strncmp(url, "/lax/", 5))
-		answer = 204; /* a careless merchant: takes anything */
-	else if (!r.verified)
-		answer = 401;
-	else
-		answer = 204;
-	for (i = 0; answer == 204 && i < rx.npolicies; i++)
-		if (!strcmp(rx.policy[i].no, r.no) && rx.policy[i].fail) {
-			if (rx.policy[i].fail > 0)
-				rx.policy[i].fail--;
-			answer = 500;
-		}
-	r.answered = answer;
-	if (rx.nrecs < RECS_MAX)
-		rx.recs[rx.nrecs++] = r;
-	pthread_mutex_unlock(&rx.mu);
+	/* A careless merchant (/lax/) takes anything. */
+	answer = !r.verified && strncmp(url, "/lax/", 5) ? 401 : 204;
+	answer = rx_record(&r, answer, answer == 204);
 	json_decref(j);
 	json_decref(p);
 	free(plain);
@@ -790,25 +723,25 @@ static int group_setup(void **state)
 		*s = '\0';
 	}
 	snprintf(bin, sizeof(bin), "%s/ca-paysim", exe);
-	if (tmpdir_make(dir, sizeof(dir), "paysim") || sh(dir, keys_script)) {
+	if (tmpdir_make(dir, sizeof(dir), "paysim") || scratch_sh(dir, keys_script)) {
 		fprintf(stderr, "openssl could not make the keys\n");
 		return -1;
 	}
-	merchant_key = slurp("merchant.key");
-	bank_key = slurp("bmch.key");
-	bank_gw_cert = slurp("bgw.pem");
+	merchant_key = scratch_read(dir, "merchant.key");
+	bank_key = scratch_read(dir, "bmch.key");
+	bank_gw_cert = scratch_read(dir, "bgw.pem");
 	if (!bank_key || !bank_gw_cert)
 		return -1;
-	other_key = slurp("other.key");
-	platform_pub = slurp("platform.pub");
-	srv_cert = slurp("srv.pem");
-	srv_key = slurp("srv.key");
-	s = slurp("merchant.serial");
+	other_key = scratch_read(dir, "other.key");
+	platform_pub = scratch_read(dir, "platform.pub");
+	srv_cert = scratch_read(dir, "srv.pem");
+	srv_key = scratch_read(dir, "srv.key");
+	s = scratch_read(dir, "merchant.serial");
 	if (!merchant_key || !other_key || !platform_pub || !srv_cert || !srv_key || !s)
 		return -1;
 	snprintf(serial, sizeof(serial), "%.*s", (int)strcspn(s, "\r\n"), s);
 	free(s);
-	s = slurp("apiv3.key");
+	s = scratch_read(dir, "apiv3.key");
 	if (!s || strlen(s) != 32)
 		return -1;
 	memcpy(apiv3, s, 33);
@@ -1653,32 +1586,38 @@ static void compact(const struct sim *s, int64_t off_s, char out[15])
 	strftime(out, 15, "%Y%m%d%H%M%S", &tm);
 }
 
-/* A consumption request for order no (amount fen, payTimeout ttl_s
- * ahead), signed with the bank merchant's key; the merchant's pages on the
- * receiver under /bankpage/, /bankfront/, /bankback/. */
-static void bank_request(struct upform *f, const char *no, const char *amt, int64_t ttl_s)
+/* A form of the bank merchant's, unsigned: the fields every request has,
+ * then the n of kv. */
+static void bank_form(struct upform *f, const char *const (*kv)[2], size_t n)
 {
-	char t[15], pt[15], url[128];
-	const char *const kv[][2] = {
+	static const char *const base[][2] = {
 		{ "version", "5.1.0" }, { "encoding", "UTF-8" }, { "signMethod", "01" },
-		{ "txnType", "01" }, { "txnSubType", "01" }, { "bizType", "000201" },
-		{ "channelType", "07" }, { "accessType", "0" }, { "merId", BANK_MER },
-		{ "orderId", no }, { "txnAmt", amt }, { "currencyCode", "156" },
-		{ "issInsCode", "icbc" }, { "certId", BANK_MCH_CID },
+		{ "accessType", "0" }, { "merId", BANK_MER }, { "certId", BANK_MCH_CID },
 	};
-	size_t i;
 
 	upform_init(f);
-	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		assert_int_equal(upform_set(f, kv[i][0], kv[i][1]), CA_OK);
+	assert_int_equal(upform_set_all(f, base, sizeof(base) / sizeof(base[0])), CA_OK);
+	assert_int_equal(upform_set_all(f, kv, n), CA_OK);
+}
+
+/* A consumption request for order no (amount fen, payTimeout ttl_s
+ * ahead), unsigned; the merchant's pages on the receiver under
+ * /bankfront/ and /bankback/. */
+static void bank_request(struct upform *f, const char *no, const char *amt, int64_t ttl_s)
+{
+	char t[15], pt[15], front[128], back[128];
+	const char *const kv[][2] = {
+		{ "txnType", "01" }, { "txnSubType", "01" }, { "bizType", "000201" },
+		{ "channelType", "07" }, { "orderId", no }, { "txnAmt", amt },
+		{ "currencyCode", "156" }, { "issInsCode", "icbc" }, { "txnTime", t },
+		{ "payTimeout", pt }, { "frontUrl", front }, { "backUrl", back },
+	};
+
 	compact(&main_sim, 0, t);
 	compact(&main_sim, ttl_s, pt);
-	assert_int_equal(upform_set(f, "txnTime", t), CA_OK);
-	assert_int_equal(upform_set(f, "payTimeout", pt), CA_OK);
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/bankfront/%s", rx.port, no);
-	assert_int_equal(upform_set(f, "frontUrl", url), CA_OK);
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/bankback/%s", rx.port, no);
-	assert_int_equal(upform_set(f, "backUrl", url), CA_OK);
+	snprintf(front, sizeof(front), "https://127.0.0.1:%d/bankfront/%s", rx.port, no);
+	snprintf(back, sizeof(back), "https://127.0.0.1:%d/bankback/%s", rx.port, no);
+	bank_form(f, kv, sizeof(kv) / sizeof(kv[0]));
 }
 
 /* Sign f with key (the merchant's unless told) and POST it to path. */
@@ -1739,26 +1678,38 @@ static long gw_pay(const char *no, const char *token, char *page, size_t n)
 	return st;
 }
 
+/* f signed with key (the merchant's unless told) and posted to path; the
+ * gateway's answer, checked, into a. */
+static void gw_ask(const char *path, struct upform *f, const char *key, struct upform *a)
+{
+	struct resp r;
+
+	gw_post(path, f, key, &r);
+	gw_answer(&r, a);
+	resp_free(&r);
+}
+
+/* The merchant's form of kv's n fields (after those every request has)
+ * posted to path; the gateway's answer, checked, into a. */
+static void gw_ask_with(const char *path, const char *const (*kv)[2], size_t n,
+			struct upform *a)
+{
+	struct upform f;
+
+	bank_form(&f, kv, n);
+	gw_ask(path, &f, NULL, a);
+	upform_release(&f);
+}
+
 /* queryTrans of no (txnTime t); the answer's fields into a. */
 static void gw_query(const char *no, const char *t, struct upform *a)
 {
 	const char *const kv[][2] = {
-		{ "version", "5.1.0" }, { "encoding", "UTF-8" }, { "signMethod", "01" },
 		{ "txnType", "00" }, { "txnSubType", "00" }, { "bizType", "000000" },
-		{ "accessType", "0" }, { "merId", BANK_MER }, { "orderId", no }, { "txnTime", t },
-		{ "certId", BANK_MCH_CID },
+		{ "orderId", no }, { "txnTime", t },
 	};
-	struct upform f;
-	struct resp r;
-	size_t i;
 
-	upform_init(&f);
-	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		assert_int_equal(upform_set(&f, kv[i][0], kv[i][1]), CA_OK);
-	gw_post("/gateway/api/queryTrans.do", &f, NULL, &r);
-	gw_answer(&r, a);
-	resp_free(&r);
-	upform_release(&f);
+	gw_ask_with("/gateway/api/queryTrans.do", kv, sizeof(kv) / sizeof(kv[0]), a);
 }
 
 /* backTransReq: refund amt of the payment qid as refund orderId rno. */
@@ -1766,27 +1717,14 @@ static void gw_refund(const char *rno, const char *qid, const char *amt, struct 
 {
 	char t[15], url[128];
 	const char *const kv[][2] = {
-		{ "version", "5.1.0" }, { "encoding", "UTF-8" }, { "signMethod", "01" },
 		{ "txnType", "04" }, { "txnSubType", "00" }, { "bizType", "000201" },
-		{ "accessType", "0" }, { "channelType", "07" }, { "merId", BANK_MER },
-		{ "orderId", rno }, { "origQryId", qid }, { "txnAmt", amt },
-		{ "certId", BANK_MCH_CID },
+		{ "channelType", "07" }, { "orderId", rno }, { "origQryId", qid },
+		{ "txnAmt", amt }, { "txnTime", t }, { "backUrl", url },
 	};
-	struct upform f;
-	struct resp r;
-	size_t i;
 
-	upform_init(&f);
-	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		assert_int_equal(upform_set(&f, kv[i][0], kv[i][1]), CA_OK);
 	compact(&main_sim, 0, t);
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d/bankback/refund", rx.port);
-	assert_int_equal(upform_set(&f, "txnTime", t), CA_OK);
-	assert_int_equal(upform_set(&f, "backUrl", url), CA_OK);
-	gw_post("/gateway/api/backTransReq.do", &f, NULL, &r);
-	gw_answer(&r, a);
-	resp_free(&r);
-	upform_release(&f);
+	gw_ask_with("/gateway/api/backTransReq.do", kv, sizeof(kv) / sizeof(kv[0]), a);
 }
 
 /* Every refusal of the browser's two steps: status, respCode on the page,
@@ -1942,24 +1880,19 @@ static void test_gateway_query_and_refund(void **state)
 	gw_query(no, "20200101000000", &a);
 	assert_string_equal(upform_str(&a, "respCode"), "34"); /* another txnTime */
 	upform_release(&a);
-	/* A query signed with another key, and one with a wrong field. */
-	upform_init(&q);
-	assert_int_equal(upform_set(&q, "version", "5.1.0"), CA_OK);
-	assert_int_equal(upform_set(&q, "encoding", "UTF-8"), CA_OK);
-	assert_int_equal(upform_set(&q, "signMethod", "01"), CA_OK);
-	assert_int_equal(upform_set(&q, "certId", BANK_MCH_CID), CA_OK);
-	assert_int_equal(upform_set(&q, "txnType", "00"), CA_OK);
-	assert_int_equal(upform_set(&q, "orderId", no), CA_OK);
-	gw_post("/gateway/api/queryTrans.do", &q, other_key, &r);
-	gw_answer(&r, &a);
+	/* A query signed with another key, and one with a wrong field (no
+	 * txnSubType, bizType, txnTime). */
+	{
+		const char *const kv[][2] = { { "txnType", "00" }, { "orderId", no } };
+
+		bank_form(&q, kv, sizeof(kv) / sizeof(kv[0]));
+	}
+	gw_ask("/gateway/api/queryTrans.do", &q, other_key, &a);
 	assert_string_equal(upform_str(&a, "respCode"), "11");
 	upform_release(&a);
-	resp_free(&r);
-	gw_post("/gateway/api/queryTrans.do", &q, NULL, &r);
-	gw_answer(&r, &a);
+	gw_ask("/gateway/api/queryTrans.do", &q, NULL, &a);
 	assert_string_equal(upform_str(&a, "respCode"), "30");
 	upform_release(&a);
-	resp_free(&r);
 	sim_call(&main_sim, "POST", "/gateway/api/queryTrans.do", "a=%zz", &r);
 	gw_answer(&r, &a);
 	assert_string_equal(upform_str(&a, "respCode"), "30");
