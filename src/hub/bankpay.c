@@ -47,6 +47,21 @@ struct asked {
 /* The payment time of an answer: traceTime (MMDDhhmmss) in the year of
  * txnTime (the next year when that would be before txnTime). 0 when it
  * cannot be read. */
+/* txnAmt: 1 to 12 digits of fen; -1 for anything else (a sign, a space,
+ * trailing junk, or nothing: strtoll would read "12abc" as 12). */
+static int64_t fen_of(const char *s)
+{
+	int64_t v = 0;
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		if (s[i] < '0' || s[i] > '9' || i == 12)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return i ? v : -1;
+}
+
 static int64_t paid_at(const char *txn_time, const char *trace_time)
 {
 	char t[UPSIGN_TIME_LEN + 1];
@@ -214,7 +229,7 @@ static ca_err ask(struct bankpay *b, const char *no, struct asked *a)
 	} else if (!strcmp(code, "00") && !strcmp(upform_str(&ans, "origRespCode"), "00")) {
 		a->state = PAY_SUCCESS;
 		snprintf(a->query_id, sizeof(a->query_id), "%s", upform_str(&ans, "queryId"));
-		a->amount_fen = strtoll(upform_str(&ans, "txnAmt"), NULL, 10);
+		a->amount_fen = fen_of(upform_str(&ans, "txnAmt"));
 		a->paid_s = paid_at(t, upform_str(&ans, "traceTime"));
 		if (!a->query_id[0] || a->amount_fen <= 0 || !a->paid_s) {
 			log_warn(TAG, "query %s: paid, but queryId, txnAmt or traceTime unreadable",
@@ -515,10 +530,15 @@ ca_err bankpay_notification(struct bankpay *b, const char *body, size_t len,
 		snprintf(o->out_trade_no, sizeof(o->out_trade_no), "%s", no);
 		o->method = PAY_BANK;
 		o->state = PAY_SUCCESS;
-		o->amount_fen = strtoll(upform_str(&f, "txnAmt"), NULL, 10);
+		o->amount_fen = fen_of(upform_str(&f, "txnAmt"));
 		o->paid_s = paid_at(upform_str(&f, "txnTime"), upform_str(&f, "traceTime"));
-		log_info(TAG, "notification for %s: paid, queryId %.24s", no,
-			 upform_str(&f, "queryId"));
+		if (o->amount_fen <= 0 || !o->paid_s) {
+			snprintf(err, errlen, "the payment of %s has no readable txnAmt or time", no);
+			e = CA_ERR_ARG;
+		} else {
+			log_info(TAG, "notification for %s: paid, queryId %.24s", no,
+				 upform_str(&f, "queryId"));
+		}
 	}
 	upform_release(&f);
 	return e;

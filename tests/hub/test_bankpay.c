@@ -297,9 +297,19 @@ static void test_forged_notifications_are_refused(void **state)
 				"30000"), 401);
 	assert_int_equal(notify(no, "bgw.key", HUBPROC_BANK_MCH_CID, HUBPROC_BANK_MER, NULL,
 				"30000"), 401);
-	/* Signed by the gateway, but another merchant's: unreadable here. */
+	/* Signed by the gateway, but another merchant's, or with an amount
+	 * that is not a whole number of fen (empty, signed, junk after the
+	 * digits, 13 digits): unreadable here (found by fuzz_paynotify). */
 	assert_int_equal(notify(no, "bgw.key", HUBPROC_BANK_GW_CID, "777290058110049", NULL,
 				"30000"), 400);
+	assert_int_equal(notify(no, "bgw.key", HUBPROC_BANK_GW_CID, HUBPROC_BANK_MER, NULL, ""),
+			 400);
+	assert_int_equal(notify(no, "bgw.key", HUBPROC_BANK_GW_CID, HUBPROC_BANK_MER, NULL,
+				"-30000"), 400);
+	assert_int_equal(notify(no, "bgw.key", HUBPROC_BANK_GW_CID, HUBPROC_BANK_MER, NULL,
+				"30000x"), 400);
+	assert_int_equal(notify(no, "bgw.key", HUBPROC_BANK_GW_CID, HUBPROC_BANK_MER, NULL,
+				"1000000000000"), 400);
 	/* Not a form. */
 	hubproc_request(hub, &q, "POST", "/v1/pay/notify/bank", "a=%zz", &r);
 	assert_int_equal(r.status, 401);
