@@ -29,6 +29,7 @@
 
 #include "core/cst.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "core/msg.h"
 #include "core/sign.h"
 #include "core/uuid.h"
@@ -141,71 +142,11 @@ struct inv_view {
 	struct hubdb_invoice inv;     /* number, issue time */
 	char date[40];                /* "2026年11月24日" */
 	char spec[96];                /* "机构证书（新办）" */
-	char upper[160];              /* the amount in capital numerals */
+	char upper[MONEY_UPPER_MAX];  /* the amount in capital numerals */
 	char note[96];                /* "申请编号 ..." */
 	int quantity;                 /* keys */
 	int64_t unit_fen;             /* per key */
 };
-
-/* The amount in Chinese capital numerals, as on an invoice (壹佰元整). */
-static void money_upper(int64_t fen, char *out, size_t n)
-{
-	static const char *const dig[] = { "零", "壹", "贰", "叁", "肆", "伍", "陆", "柒",
-					   "捌", "玖" };
-	static const char *const unit[] = { "", "拾", "佰", "仟" };
-	static const char *const group[] = { "", "万", "亿", "万亿" };
-	char digits[24], *p = out;
-	int64_t yuan = fen / 100;
-	int len, i, jiao = (int)(fen / 10 % 10), cents = (int)(fen % 10);
-	bool zero = false;
-
-#define PUT(s) (p += snprintf(p, (size_t)(out + n - p), "%s", (s)))
-	out[0] = '\0';
-	len = snprintf(digits, sizeof(digits), "%lld", (long long)yuan);
-	if (yuan > 0) {
-		for (i = 0; i < len; i++) {
-			int d = digits[i] - '0', pos = len - 1 - i;
-
-			if (d == 0) {
-				zero = true;
-				/* A group's name when the group holds a digit. */
-				if (pos % 4 == 0 && pos > 0) {
-					int k, start = i - 3 < 0 ? 0 : i - 3;
-					bool any = false;
-
-					for (k = start; k <= i; k++)
-						any = any || digits[k] != '0';
-					if (any)
-						PUT(group[pos / 4]);
-				}
-				continue;
-			}
-			if (zero)
-				PUT(dig[0]);
-			zero = false;
-			PUT(dig[d]);
-			PUT(unit[pos % 4]);
-			if (pos % 4 == 0 && pos > 0)
-				PUT(group[pos / 4]);
-		}
-		PUT("元");
-	}
-	if (jiao == 0 && cents == 0) {
-		PUT(yuan > 0 ? "整" : "零元整");
-		return;
-	}
-	if (jiao > 0) {
-		PUT(dig[jiao]);
-		PUT("角");
-	} else if (yuan > 0) {
-		PUT(dig[0]);
-	}
-	if (cents > 0) {
-		PUT(dig[cents]);
-		PUT("分");
-	}
-#undef PUT
-}
 
 /* Load what the invoice of app_id shows into *v. */
 static ca_err view_load(struct hubdb *db, const char *app_id, struct inv_view *v)
@@ -225,7 +166,9 @@ static ca_err view_load(struct hubdb *db, const char *app_id, struct inv_view *v
 		 msg(ca_business_msg(v->app.business)));
 	v->quantity = 1 + v->app.sub_keys;
 	v->unit_fen = v->app.amount_fen / v->quantity;
-	money_upper(v->app.amount_fen, v->upper, sizeof(v->upper));
+	e = money_upper(v->app.amount_fen, v->upper, sizeof(v->upper));
+	if (e)
+		return e;
 	snprintf(v->note, sizeof(v->note), "申请编号：%s", v->app.id);
 	return CA_OK;
 }
