@@ -34,7 +34,7 @@ PKGS_common = sqlite3
 PKGS_ime    = googlepinyin
 PKGS_ui     = sdl2 SDL2_ttf libpng libqrencode wayland-client
 PKGS_kiosk  = sqlite3 inih libcurl
-PKGS_hub    = sqlite3 inih libmicrohttpd libcurl cairo freetype2 libsodium
+PKGS_hub    = sqlite3 inih libmicrohttpd libcurl cairo freetype2 libqrencode libsodium
 PKGS = $(sort $(call lib_pkgs,$(LIBS)) SDL2_image cmocka openssl \
        wayland-protocols wayland-scanner)
 cached = $(eval $(1) := $$(shell $(2)))$($(1))

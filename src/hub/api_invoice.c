@@ -29,8 +29,10 @@
 
 #include "core/cst.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "core/msg.h"
 #include "core/sign.h"
+#include "core/utf8.h"
 #include "core/uuid.h"
 #include "api.h"
 #include "hub.h"
@@ -42,6 +44,7 @@
 #define PDF_KEY_BYTES 16          /* PDF link key: 128 random bits */
 #define INVOICE_PDF_LIFE_S 600    /* a PDF link works this long after the check */
 #define COMPANY_INPUT_MAX 400     /* bytes of a typed company name we look at */
+#define INVOICE_RATE_PCT 6        /* 税率 until the tax platform says (einvoice_of_view) */
 
 /* The item on every invoice, and the unit of its quantity (keys). */
 static const char item_name[] = "CA数字证书服务费";
@@ -141,71 +144,11 @@ struct inv_view {
 	struct hubdb_invoice inv;     /* number, issue time */
 	char date[40];                /* "2026年11月24日" */
 	char spec[96];                /* "机构证书（新办）" */
-	char upper[160];              /* the amount in capital numerals */
+	char upper[MONEY_UPPER_MAX];  /* the amount in capital numerals */
 	char note[96];                /* "申请编号 ..." */
 	int quantity;                 /* keys */
 	int64_t unit_fen;             /* per key */
 };
-
-/* The amount in Chinese capital numerals, as on an invoice (壹佰元整). */
-static void money_upper(int64_t fen, char *out, size_t n)
-{
-	static const char *const dig[] = { "零", "壹", "贰", "叁", "肆", "伍", "陆", "柒",
-					   "捌", "玖" };
-	static const char *const unit[] = { "", "拾", "佰", "仟" };
-	static const char *const group[] = { "", "万", "亿", "万亿" };
-	char digits[24], *p = out;
-	int64_t yuan = fen / 100;
-	int len, i, jiao = (int)(fen / 10 % 10), cents = (int)(fen % 10);
-	bool zero = false;
-
-#define PUT(s) (p += snprintf(p, (size_t)(out + n - p), "%s", (s)))
-	out[0] = '\0';
-	len = snprintf(digits, sizeof(digits), "%lld", (long long)yuan);
-	if (yuan > 0) {
-		for (i = 0; i < len; i++) {
-			int d = digits[i] - '0', pos = len - 1 - i;
-
-			if (d == 0) {
-				zero = true;
-				/* A group's name when the group holds a digit. */
-				if (pos % 4 == 0 && pos > 0) {
-					int k, start = i - 3 < 0 ? 0 : i - 3;
-					bool any = false;
-
-					for (k = start; k <= i; k++)
-						any = any || digits[k] != '0';
-					if (any)
-						PUT(group[pos / 4]);
-				}
-				continue;
-			}
-			if (zero)
-				PUT(dig[0]);
-			zero = false;
-			PUT(dig[d]);
-			PUT(unit[pos % 4]);
-			if (pos % 4 == 0 && pos > 0)
-				PUT(group[pos / 4]);
-		}
-		PUT("元");
-	}
-	if (jiao == 0 && cents == 0) {
-		PUT(yuan > 0 ? "整" : "零元整");
-		return;
-	}
-	if (jiao > 0) {
-		PUT(dig[jiao]);
-		PUT("角");
-	} else if (yuan > 0) {
-		PUT(dig[0]);
-	}
-	if (cents > 0) {
-		PUT(dig[cents]);
-		PUT("分");
-	}
-#undef PUT
-}
 
 /* Load what the invoice of app_id shows into *v. */
 static ca_err view_load(struct hubdb *db, const char *app_id, struct inv_view *v)
@@ -225,9 +168,53 @@ static ca_err view_load(struct hubdb *db, const char *app_id, struct inv_view *v
 		 msg(ca_business_msg(v->app.business)));
 	v->quantity = 1 + v->app.sub_keys;
 	v->unit_fen = v->app.amount_fen / v->quantity;
-	money_upper(v->app.amount_fen, v->upper, sizeof(v->upper));
+	e = money_upper(v->app.amount_fen, v->upper, sizeof(v->upper));
+	if (e)
+		return e;
 	snprintf(v->note, sizeof(v->note), "申请编号：%s", v->app.id);
 	return CA_OK;
+}
+
+/*
+ * The invoice of v as the PDF shows it. Until the hub issues through the
+ * tax platform (issue 17), it has no tax data of its own: the line is
+ * taken at INVOICE_RATE_PCT, the rate of 信息技术服务 for a general VAT
+ * payer, the amount before tax rounded to the fen and the tax the rest, and
+ * the number is the hub's own 16 digits.
+ */
+static void einvoice_of_view(const struct hub *hub, const struct inv_view *v,
+			     struct einvoice *inv)
+{
+	struct einv_item *it = &inv->items[0];
+	int64_t total = v->app.amount_fen, per = 100 + INVOICE_RATE_PCT, price;
+
+	memset(inv, 0, sizeof(*inv));
+	inv->kind = EINV_BLUE;
+	snprintf(inv->number, sizeof(inv->number), "%s", v->inv.number);
+	inv->issued_s = v->inv.issued_ms / 1000;
+	/* names of 100 characters fit unless they use 4-byte characters: then
+	 * the name is cut at a whole character */
+	utf8_copy(inv->buyer_name, sizeof(inv->buyer_name), v->app.company, CA_COMPANY_MAX);
+	snprintf(inv->buyer_tax_id, sizeof(inv->buyer_tax_id), "%s", v->app.uscc);
+	utf8_copy(inv->seller_name, sizeof(inv->seller_name), hub->cfg.seller_name,
+		  HUBCFG_SELLER_MAX);
+	snprintf(inv->seller_tax_id, sizeof(inv->seller_tax_id), "%s", hub->cfg.seller_uscc);
+	inv->nitems = 1;
+	snprintf(it->name, sizeof(it->name), "%s", item_name);
+	snprintf(it->spec, sizeof(it->spec), "%s", v->spec);
+	snprintf(it->unit, sizeof(it->unit), "%s", item_unit);
+	it->quantity = v->quantity;
+	it->rate_pct = INVOICE_RATE_PCT;
+	it->amount_fen = (total * 200 + per) / (2 * per); /* total / 1.06, half up */
+	it->tax_fen = total - it->amount_fen;
+	/* the price before tax per key, to 8 decimals as the platform writes it */
+	price = (total * 100000000 * 2 + per * v->quantity) / (2 * per * v->quantity);
+	snprintf(it->unit_price, sizeof(it->unit_price), "%lld.%08lld",
+		 (long long)(price / 100000000), (long long)(price % 100000000));
+	inv->amount_fen = it->amount_fen;
+	inv->tax_fen = it->tax_fen;
+	inv->total_fen = total;
+	snprintf(inv->remarks, sizeof(inv->remarks), "%s", v->note);
 }
 
 /* ---- the pages ---- */
@@ -686,7 +673,7 @@ static void pdf_get(struct http_req *rq, struct http_resp *rs)
 	struct hub *hub = rq->hub;
 	struct hubdb_inv_token t;
 	struct inv_view *v = NULL;
-	struct invoice_doc d;
+	struct einvoice *inv = NULL;
 	char *pdf = NULL, name[64], err[300], tag[8];
 	size_t len = 0;
 	ca_err e;
@@ -710,23 +697,13 @@ static void pdf_get(struct http_req *rq, struct http_resp *rs)
 			page_failed(rs);
 		goto out;
 	}
-	memset(&d, 0, sizeof(d));
-	d.number = v->inv.number;
-	d.date = v->date;
-	d.buyer = v->app.company;
-	d.buyer_uscc = v->app.uscc;
-	d.seller = hub->cfg.seller_name;
-	d.seller_uscc = hub->cfg.seller_uscc;
-	d.item = item_name;
-	d.spec = v->spec;
-	d.unit = item_unit;
-	d.quantity = v->quantity;
-	d.unit_fen = v->unit_fen;
-	d.amount_fen = v->app.amount_fen;
-	d.amount_upper = v->upper;
-	d.note = v->note;
-	d.footer = "本发票由 CA 数字证书自助服务系统生成，可在自助机“电子发票”中再次获取。";
-	e = invoice_pdf_render(hub->cfg.invoice_font, &d, &pdf, &len, err, sizeof(err));
+	inv = malloc(sizeof(*inv));
+	if (!inv) {
+		page_failed(rs);
+		goto out;
+	}
+	einvoice_of_view(hub, v, inv);
+	e = invoice_pdf_render(hub->cfg.invoice_font, inv, &pdf, &len, err, sizeof(err));
 	if (e) {
 		log_error(TAG, "invoice %s: no PDF: %s", v->inv.number, err);
 		page_failed(rs);
@@ -737,6 +714,7 @@ static void pdf_get(struct http_req *rq, struct http_resp *rs)
 	snprintf(name, sizeof(name), "invoice-%s.pdf", v->inv.number);
 	http_reply_file(rs, 200, pdf, len, "application/pdf", name);
 out:
+	free(inv);
 	free(v);
 }
 
