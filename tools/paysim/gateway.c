@@ -22,7 +22,6 @@
 #include "wire.h"
 
 #define PAGE_TYPE "text/html; charset=utf-8"
-#define RESULT_FIELDS 20
 
 /* ---- small pieces ---- */
 
