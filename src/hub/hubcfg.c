@@ -91,6 +91,9 @@ static const struct hc_key hc_keys[] = {
 	HC_S("invoice", "seller_name", HC_SELLER, seller_name),
 	HC_S("invoice", "seller_uscc", HC_USCC, seller_uscc),
 	HC_S("invoice", "font", HC_PATH, invoice_font),
+	HC_N("invoice", "tax_rate", invoice_rate_pct, 0, 13),
+	HC_S("invoice", "item", HC_SELLER, invoice_item),
+	HC_S("invoice", "issuer", HC_SELLER, invoice_issuer),
 	HC_S("log", "level", HC_LEVEL, log_level),
 	HC_S("console", "listen", HC_ADDR, console_listen),
 	HC_N("console", "port", console_port, 0, 65535),
@@ -286,7 +289,7 @@ static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 		if (!utf8_count(v, &chars) || iniload_has_ctl(v, false) || chars < 1 ||
 		    chars > HUBCFG_SELLER_MAX)
 			return iniload_bad(&x->ini,
-				"[invoice] seller_name: 1..%d characters of UTF-8 text",
+				"[invoice] %s: 1..%d characters of UTF-8 text", k->name,
 				HUBCFG_SELLER_MAX);
 		break;
 	}
@@ -499,6 +502,13 @@ static void hc_finish(struct hc_ctx *x)
 	struct hubcfg *c = x->c;
 	int b, t;
 
+	/* The VAT rates an invoice may carry (and the 0 of an exempt seller). */
+	if (c->invoice_rate_pct != 0 && c->invoice_rate_pct != 1 && c->invoice_rate_pct != 3 &&
+	    c->invoice_rate_pct != 5 && c->invoice_rate_pct != 6 && c->invoice_rate_pct != 9 &&
+	    c->invoice_rate_pct != 13 && !hc_was_bad(x, "invoice", "tax_rate"))
+		iniload_err(&x->ini, x->seen[hc_find("invoice", "tax_rate")],
+			    "[invoice] tax_rate: %d is not a VAT rate (0, 1, 3, 5, 6, 9 or 13)",
+			    c->invoice_rate_pct);
 	for (b = 0; b < CA_BIZ__N; b++)
 		for (t = 0; t < CA_CERT__N; t++)
 			if (!x->price_seen[b][t])
@@ -549,6 +559,10 @@ void hubcfg_defaults(struct hubcfg *c)
 	/* Shown as the seller until an operator sets [invoice] seller_name. */
 	snprintf(c->seller_name, sizeof(c->seller_name), "数字证书自助服务中心");
 	snprintf(c->invoice_font, sizeof(c->invoice_font), "%s", HUBCFG_INVOICE_FONT);
+	/* 信息技术服务 at 6 %: the rate of a general VAT payer for the service. */
+	c->invoice_rate_pct = 6;
+	snprintf(c->invoice_item, sizeof(c->invoice_item), "*信息技术服务*CA数字证书服务费");
+	snprintf(c->invoice_issuer, sizeof(c->invoice_issuer), "自助服务中心");
 	c->log_level = LOG_INFO;
 	snprintf(c->console_listen, sizeof(c->console_listen), "127.0.0.1");
 	c->console_port = 8444;

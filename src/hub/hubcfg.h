@@ -114,6 +114,10 @@ struct hubcfg {
 	char seller_name[4 * HUBCFG_SELLER_MAX + 1]; /* [invoice] seller_name (UTF-8) */
 	char seller_uscc[19];                   /* [invoice] seller_uscc, "" = not shown */
 	char invoice_font[HUBCFG_PATH_MAX + 1]; /* [invoice] font: OTF/TTF/TTC with CJK */
+	int invoice_rate_pct;                   /* [invoice] tax_rate: VAT in percent */
+	char invoice_item[4 * HUBCFG_SELLER_MAX + 1]; /* [invoice] item: 项目名称 with its
+						   tax category, "*信息技术服务*..." */
+	char invoice_issuer[4 * HUBCFG_SELLER_MAX + 1]; /* [invoice] issuer: 开票人 */
 	enum log_level log_level;               /* [log] level */
 	char console_listen[64];                /* [console] listen: IPv4 or IPv6 literal */
 	int console_port;                       /* [console] port: 0 = any free port */
