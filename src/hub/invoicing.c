@@ -13,6 +13,7 @@
 #include "common/worker.h"
 #include "core/log.h"
 #include "core/msg.h"
+#include "core/utf8.h"
 #include "hub.h"
 #include "invoicing.h"
 #include "taxplat.h"
@@ -126,15 +127,17 @@ ca_err hubinv_owe_red(struct hub *hub, const struct ca_app *app, const char *rea
 
 /* ---- asking the platform ---- */
 
-/* The blue invoice app is owed, as the platform is asked for it. */
-static void blue_request(const struct hubcfg *c, const struct ca_app *app,
+/* The blue invoice app is owed under request id rid, as the platform is
+ * asked for it. */
+static void blue_request(const struct hubcfg *c, const struct ca_app *app, const char *rid,
 			 struct einv_request *r)
 {
 	struct einv_item_req *it = &r->items[0];
 
 	memset(r, 0, sizeof(*r));
-	request_id(app->id, EINV_BLUE, r->request_id);
-	snprintf(r->buyer_name, sizeof(r->buyer_name), "%s", app->company);
+	snprintf(r->request_id, sizeof(r->request_id), "%s", rid);
+	/* 100 characters fit unless they take 4 bytes each: then cut at one */
+	utf8_copy(r->buyer_name, sizeof(r->buyer_name), app->company, CA_COMPANY_MAX);
 	snprintf(r->buyer_tax_id, sizeof(r->buyer_tax_id), "%s", app->uscc);
 	snprintf(it->name, sizeof(it->name), "%s", c->invoice_item);
 	snprintf(it->spec, sizeof(it->spec), "%s（%s）", msg(ca_cert_type_msg(app->cert_type)),
@@ -145,7 +148,7 @@ static void blue_request(const struct hubcfg *c, const struct ca_app *app,
 	it->rate_pct = c->invoice_rate_pct;
 	r->nitems = 1;
 	snprintf(r->remarks, sizeof(r->remarks), "申请编号：%s", app->id);
-	snprintf(r->issuer, sizeof(r->issuer), "%s", c->invoice_issuer);
+	utf8_copy(r->issuer, sizeof(r->issuer), c->invoice_issuer, EINV_ISSUER_MAX / 3);
 }
 
 /* Store what the platform said of row: issued (inv, xml) or refused (why),
@@ -206,7 +209,7 @@ static void settle(struct hubinv *hi, const struct hubdb_invoice *row)
 		e = hi->prov->reverse(hi->prov, row->request_id, w->blue.number, row->reason,
 				      &w->inv, &xml, &xml_len, why, sizeof(why));
 	} else {
-		blue_request(&hub->cfg, &w->app, &w->req);
+		blue_request(&hub->cfg, &w->app, row->request_id, &w->req);
 		e = hi->prov->issue(hi->prov, &w->req, &w->inv, &xml, &xml_len, why, sizeof(why));
 	}
 	if (!e || e == CA_ERR_FORBIDDEN || e == CA_ERR_CONFLICT) {

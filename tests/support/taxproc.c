@@ -65,7 +65,12 @@ static int put_private(const char *path, const char *text)
 
 int taxproc_start(struct taxproc *tp)
 {
+	char clock[sizeof(tp->clock)];
+
+	/* The clock file the caller named (a hub's), kept. */
+	memcpy(clock, tp->clock, sizeof(clock));
 	memset(tp, 0, sizeof(*tp));
+	memcpy(tp->clock, clock, sizeof(clock));
 	tp->exit_status = -1;
 	if (bin_dir(tp->bin, sizeof(tp->bin) - 16) ||
 	    tmpdir_make(tp->dir, sizeof(tp->dir), "taxproc"))
@@ -76,7 +81,8 @@ int taxproc_start(struct taxproc *tp)
 	snprintf(tp->data, sizeof(tp->data), "%s/data", tp->dir);
 	snprintf(tp->cacert, sizeof(tp->cacert), "%s/ca.pem", tp->dir);
 	snprintf(tp->secret, sizeof(tp->secret), "%s/app.secret", tp->dir);
-	snprintf(tp->clock, sizeof(tp->clock), "%s/clock.offset", tp->dir);
+	if (!tp->clock[0]) /* unless the caller names one (a hub's clock file) */
+		snprintf(tp->clock, sizeof(tp->clock), "%s/clock.offset", tp->dir);
 	snprintf(tp->log, sizeof(tp->log), "%s/taxsim.log", tp->dir);
 	if (put_private(tp->secret, TAXPROC_SECRET "\n"))
 		return -1;

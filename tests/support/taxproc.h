@@ -42,7 +42,8 @@ struct taxproc {
 	const char *extra[24];         /* more arguments of the next launch (NULL-ended) */
 };
 
-/* Make the directory, certificates and secret, and launch. */
+/* Make the directory, certificates and secret, and launch; the clock file
+ * is tp->clock when the caller set it (a hub's), else one of its own. */
 int taxproc_start(struct taxproc *tp);
 /* Launch (again) on the same directory with tp->extra; ready once it
  * wrote its port. -1 (tp->exit_status set) when it exited instead. */
