@@ -508,8 +508,8 @@ static void hc_finish_bank(struct hc_ctx *x)
 }
 
 /* [taxplat]: a platform once any of its keys is given, then with every key
- * it needs; the seller it issues as is the invoice's seller when both are
- * set. */
+ * it needs (a production hub must have one); the seller it issues as is the
+ * invoice's seller when both are set. */
 static void hc_finish_tax(struct hc_ctx *x)
 {
 	struct hubcfg *c = x->c;
@@ -519,8 +519,13 @@ static void hc_finish_tax(struct hc_ctx *x)
 	for (i = 0; i < HC_NKEYS; i++)
 		if (!strcmp(hc_keys[i].section, "taxplat") && x->seen[i])
 			any = true;
-	if (!any)
+	if (!any) {
+		if (c->mode == HUB_MODE_PRODUCTION && !hc_was_bad(x, "hub", "mode"))
+			iniload_err(&x->ini, 0, "[taxplat] is needed: a production hub issues its "
+				    "e-invoices through the tax platform (url, app_id, "
+				    "secret_file, seller_tax_id)");
 		return;
+	}
 	for (i = 0; i < sizeof(tax_needed) / sizeof(tax_needed[0]); i++)
 		if (!x->seen[hc_find("taxplat", tax_needed[i])])
 			iniload_err(&x->ini, 0, "[taxplat] %s is needed with a tax platform "

@@ -57,7 +57,11 @@ static const char prices[] =
 static const char wx_ok[] = WX_OK_TEXT;
 static const char bk_ok[] = BK_OK_TEXT;
 /* What a production hub needs: both real providers. */
-static const char prod_ok[] = WX_OK_TEXT BK_OK_TEXT;
+/* A complete [taxplat]. */
+#define TAX_OK "[taxplat]\nurl = https://tax.example.cn/openapi\napp_id = tax_app_01\n" \
+	"secret_file = /etc/ca-hub/taxplat.secret\nseller_tax_id = 91320582MA1MABCDEU\n"
+
+static const char prod_ok[] = WX_OK_TEXT BK_OK_TEXT TAX_OK;
 /* A gateway's [sms] section, complete. */
 #define SMS_GW "[sms]\nprovider = gateway\nurl = https://sms.example.cn/v1/sms/send\n" \
 	"access_key_id = LTAI-hub_01\nsecret_file = /etc/ca-hub/sms.secret\n" \
@@ -160,6 +164,8 @@ static const char *const invoice_errors[] = {
 	NULL,
 };
 
+static void assert_one_err(const char *text, int line, const char *needle);
+
 static void test_invoice_keys_defaults_and_checks(void **ctx)
 {
 	char err[4096];
@@ -187,6 +193,24 @@ static void test_invoice_keys_defaults_and_checks(void **ctx)
 				     "issue_on_payment = yes\nseller_uscc = 91320582MA1MABCDEX\n"
 				     "seller_name =\nfont =\n", &c, err, sizeof(err)), CA_ERR_CONFIG);
 	assert_err_has(err, invoice_errors);
+	/* What the tax platform is asked to print: the rate, the item, the
+	 * issuer. The rate is a VAT rate (both ends of the range, and 7 in it
+	 * but no rate); the texts 1..60 characters. */
+	assert_int_equal(c.invoice_rate_pct, 6);
+	assert_string_equal(c.invoice_item, "*信息技术服务*CA数字证书服务费");
+	assert_string_equal(c.invoice_issuer, "自助服务中心");
+	assert_int_equal(load_around("", "[invoice]\ntax_rate = 13\nitem = *现代服务*证书服务\n"
+				     "issuer = 王丽\n", &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(c.invoice_rate_pct, 13);
+	assert_string_equal(c.invoice_item, "*现代服务*证书服务");
+	assert_string_equal(c.invoice_issuer, "王丽");
+	assert_int_equal(load_around("", "[invoice]\ntax_rate = 0\n", &c, err, sizeof(err)),
+			 CA_OK);
+	assert_one_err("[invoice]\ntax_rate = 14\n", 15, "[invoice] tax_rate: 14 is out of range "
+		       "0..13");
+	assert_one_err("[invoice]\ntax_rate = 7\n", 15, "[invoice] tax_rate: 7 is not a VAT rate");
+	assert_one_err("[invoice]\nitem =\n", 15, "[invoice] item: 1..60 characters");
+	assert_one_err("[invoice]\nissuer =\n", 15, "[invoice] issuer: 1..60 characters");
 }
 
 /* What the bad [console] section below is told, line by line. */
@@ -602,10 +626,6 @@ static void test_gateway_keys_defaults_and_checks(void **ctx)
 	assert_one_err("[sms]\nurl = https:///send\n", 15, "is not an https:// address");
 }
 
-/* A complete [taxplat]. */
-#define TAX_OK "[taxplat]\nurl = https://tax.example.cn/openapi\napp_id = tax_app_01\n" \
-	"secret_file = /etc/ca-hub/taxplat.secret\nseller_tax_id = 91320582MA1MABCDEU\n"
-
 /* What the bad [taxplat] section below is told, line by line. */
 static const char *const tax_errors[] = {
 	":15: [taxplat] url: 'http://tax.example.cn' is not an https:// URL",
@@ -629,6 +649,10 @@ static void test_taxplat_keys_defaults_and_checks(void **ctx)
 	(void)ctx;
 	assert_int_equal(load_around("", "", &c, err, sizeof(err)), CA_OK);
 	assert_string_equal(c.tax_url, "");
+	/* A production hub issues through a platform. */
+	assert_int_equal(load_around("[hub]\nmode = production\n" SMS_GW, WX_OK_TEXT BK_OK_TEXT,
+				     &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, "[taxplat] is needed: a production hub issues"));
 	assert_int_equal(c.tax_timeout_ms, HUBCFG_TAX_TIMEOUT_MS);
 	assert_int_equal(c.tax_timeout_ms, 10000);
 	assert_int_equal(load_around("", TAX_OK, &c, err, sizeof(err)), CA_OK);
