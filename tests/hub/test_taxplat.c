@@ -391,6 +391,8 @@ static void test_retry_conflict_and_refusals(void **state)
 	assert_non_null(strstr(why, "INVOICE_NOT_FOUND"));
 	assert_int_equal(prov->reverse(prov, rid, "2632200000009999999", "退款", &b, &xml, &len,
 				       why, sizeof(why)), CA_ERR_ARG);
+	assert_int_equal(prov->reverse(prov, rid, a.number, "", &b, &xml, &len, why, sizeof(why)),
+			 CA_ERR_ARG);
 }
 
 /* Answers that are not the platform's are no answers (CA_ERR_IO); the
@@ -532,7 +534,8 @@ static void test_answers_are_checked_field_by_field(void **state)
 		{ "amount_fen", "28301", "items or totals" },
 		{ "tax_fen", "1699", "items or totals" },
 		{ "total_fen", "30001", "items or totals" },
-		{ "xml", "\"<?xml version=\\\"1.0\\\" encoding=\\\"UTF-8\\\"?><EInvoice/>\"", "xml" },
+		{ "xml", "\"<?xml version=\\\"1.0\\\" encoding=\\\"UTF-8\\\"?><EInvoice/>\"",
+		  "xml" },
 		{ "xml", "12", "xml" },
 	};
 
