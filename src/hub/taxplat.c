@@ -670,9 +670,9 @@ static ca_err tp_reverse(struct tax_provider *p, const char *request_id, const c
 	*xml = NULL;
 	*xml_len = 0;
 	memset(out, 0, sizeof(*out));
-	if (!request_id_ok(request_id) || !number_ok(original))
+	if (!request_id_ok(request_id) || !number_ok(original) || !reason || !*reason)
 		return ca_fail(CA_ERR_ARG, why, whylen, "not a reversal to ask for (request id, "
-			       "a 20-digit number)");
+			       "a 20-digit number, a reason)");
 	snprintf(path, sizeof(path), "/v1/invoices/%s/red", original);
 	j = json_pack("{s:s, s:s}", "request_id", request_id, "reason", reason);
 	body = j ? json_dumps(j, JSON_COMPACT) : NULL;

@@ -391,6 +391,8 @@ static void test_retry_conflict_and_refusals(void **state)
 	assert_non_null(strstr(why, "INVOICE_NOT_FOUND"));
 	assert_int_equal(prov->reverse(prov, rid, "2632200000009999999", "退款", &b, &xml, &len,
 				       why, sizeof(why)), CA_ERR_ARG);
+	assert_int_equal(prov->reverse(prov, rid, a.number, "", &b, &xml, &len, why, sizeof(why)),
+			 CA_ERR_ARG);
 }
 
 /* Answers that are not the platform's are no answers (CA_ERR_IO); the
@@ -447,14 +449,38 @@ static void test_untrusted_answers_are_io(void **state)
 struct lie {
 	const char *path;   /* "number", "items.0.amount_fen", "xml" */
 	const char *value;  /* JSON text; NULL: computed (see below) */
+	const char *caught; /* what the hub says is wrong */
 };
 
-/* The answer a with path set to value, as text (malloc'd). */
+/* The XML of answer j naming number instead of what it names. */
+static void xml_renumber(json_t *j, const char *number)
+{
+	const char *was = json_string_value(json_object_get(json_object_get(j, "invoice"),
+							    "number"));
+	char *xml = strdup(json_string_value(json_object_get(j, "xml"))), *at;
+
+	assert_non_null(xml);
+	at = strstr(xml, was);
+	assert_non_null(at);
+	if (strlen(number) == strlen(was))
+		memcpy(at, number, strlen(number));
+	json_object_set_new(j, "xml", json_string(xml));
+	free(xml);
+}
+
+/* The answer a with path set to value, as text (malloc'd); a lie about
+ * the number is told in the XML too. */
 static char *lie_in(json_t *a, const char *path, const char *value)
 {
 	json_t *j = json_deep_copy(a), *where = json_object_get(j, "invoice");
 	char key[64], *dot, *s;
 
+	if (!strcmp(path, "number")) {
+		json_t *v = json_loads(value, JSON_DECODE_ANY, NULL);
+
+		xml_renumber(j, json_string_value(v));
+		json_decref(v);
+	}
 	snprintf(key, sizeof(key), "%s", path);
 	if (!strcmp(key, "xml"))
 		where = j;
@@ -483,33 +509,34 @@ static void test_answers_are_checked_field_by_field(void **state)
 	char *text;
 	size_t i;
 	const struct lie lies[] = {
-		{ "number", "\"2632200000000000001\"" },
-		{ "number", NULL /* another year */ },
-		{ "number", "\"2632200000000000000A\"" },
-		{ "kind", "\"red\"" },
-		{ "request_id", "\"someone-else\"" },
-		{ "original", "\"26322000000000000001\"" },
-		{ "issued_at", "\"yesterday\"" },
-		{ "buyer_name", "\"另一家公司\"" },
-		{ "buyer_tax_id", "\"91320582MA1MABCDEU\"" },
-		{ "seller_tax_id", "\"91350100M000100Y43\"" },
-		{ "seller_name", "\"\"" },
-		{ "issuer", "\"李四\"" },
-		{ "remarks", "\"\"" },
-		{ "items", "[]" },
-		{ "items.0.name", "\"*信息技术服务*别的\"" },
-		{ "items.0.quantity", "2" },
-		{ "items.0.tax_rate", "13" },
-		{ "items.0.amount_fen", "28303" },
-		{ "items.0.tax_fen", "1697" },
-		{ "items.0.unit_price", "\"283.019\"" },
-		{ "items.0.unit_price", "\"0283.02\"" },
-		{ "items.0.unit_price", "\"283.0200000001\"" },
-		{ "amount_fen", "28301" },
-		{ "tax_fen", "1699" },
-		{ "total_fen", "30001" },
-		{ "xml", "\"<?xml version=\\\"1.0\\\" encoding=\\\"UTF-8\\\"?><EInvoice/>\"" },
-		{ "xml", "12" },
+		{ "number", "\"2632200000000000001\"", "number" },
+		{ "number", NULL /* another year */, "number" },
+		{ "number", "\"2632200000000000000A\"", "number" },
+		{ "kind", "\"red\"", "kind" },
+		{ "request_id", "\"someone-else\"", "request_id" },
+		{ "original", "\"26322000000000000001\"", "original" },
+		{ "issued_at", "\"yesterday\"", "issued_at" },
+		{ "buyer_name", "\"另一家公司\"", "buyer" },
+		{ "buyer_tax_id", "\"91320582MA1MABCDEU\"", "buyer" },
+		{ "seller_tax_id", "\"91350100M000100Y43\"", "seller" },
+		{ "seller_name", "\"\"", "seller" },
+		{ "issuer", "\"李四\"", "remarks or issuer" },
+		{ "remarks", "\"\"", "remarks or issuer" },
+		{ "items", "[]", "items or totals" },
+		{ "items.0.name", "\"*信息技术服务*别的\"", "items or totals" },
+		{ "items.0.quantity", "2", "items or totals" },
+		{ "items.0.tax_rate", "13", "items or totals" },
+		{ "items.0.amount_fen", "28303", "items or totals" },
+		{ "items.0.tax_fen", "1697", "items or totals" },
+		{ "items.0.unit_price", "\"283.019\"", "items or totals" },
+		{ "items.0.unit_price", "\"0283.02\"", "items or totals" },
+		{ "items.0.unit_price", "\"283.0200000001\"", "items or totals" },
+		{ "amount_fen", "28301", "items or totals" },
+		{ "tax_fen", "1699", "items or totals" },
+		{ "total_fen", "30001", "items or totals" },
+		{ "xml", "\"<?xml version=\\\"1.0\\\" encoding=\\\"UTF-8\\\"?><EInvoice/>\"",
+		  "xml" },
+		{ "xml", "12", "xml" },
 	};
 
 	(void)state;
@@ -543,7 +570,9 @@ static void test_answers_are_checked_field_by_field(void **state)
 		if (issue(taxplat_provider(p2), &r, &b, why, sizeof(why)) != CA_ERR_IO)
 			fail_msg("lie %zu (%s = %s) believed", i, lies[i].path,
 				 lies[i].value ? lies[i].value : v);
-		assert_non_null(strstr(why, "not what was asked for"));
+		snprintf(v, sizeof(v), "not what was asked for (%s)", lies[i].caught);
+		if (!strstr(why, v))
+			fail_msg("lie %zu (%s): caught as '%s'", i, lies[i].path, why);
 	}
 	/* Answers the hub does not take: unreadable, and too long. */
 	fake_says(200, "{\"invoice\":");

@@ -317,7 +317,7 @@ static struct curl_slist *headers(const struct taxproc *tp, const struct taxproc
 
 /* One request of method to target with body and headers hl; into a. */
 static int perform(struct taxproc *tp, const char *method, const char *target, const char *body,
-		   struct curl_slist *hl, struct taxproc_ans *a)
+		   bool expect, struct curl_slist *hl, struct taxproc_ans *a)
 {
 	char *url = malloc(strlen(tp->url) + strlen(target) + 1);
 	struct membuf b = { 0 };
@@ -330,7 +330,7 @@ static int perform(struct taxproc *tp, const char *method, const char *target, c
 	}
 	sprintf(url, "%s%s", tp->url, target);
 	hl = curl_slist_append(hl, "Content-Type: application/json");
-	hl = curl_slist_append(hl, "Expect:");
+	hl = curl_slist_append(hl, expect ? "Expect: 100-continue" : "Expect:");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CAINFO, tp->cacert);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
@@ -359,7 +359,7 @@ static int perform(struct taxproc *tp, const char *method, const char *target, c
 int taxproc_call(struct taxproc *tp, const struct taxproc_req *q, struct taxproc_ans *a)
 {
 	memset(a, 0, sizeof(*a));
-	return perform(tp, q->method, q->target, q->body, headers(tp, q, a, NULL), a);
+	return perform(tp, q->method, q->target, q->body, q->expect, headers(tp, q, a, NULL), a);
 }
 
 bool taxproc_signed(const struct taxproc *tp, const struct taxproc_ans *a)
@@ -389,7 +389,7 @@ void *taxproc_sim(struct taxproc *tp, const char *method, const char *target,
 	json_t *j = NULL;
 
 	memset(&a, 0, sizeof(a));
-	perform(tp, method, target, body, NULL, &a);
+	perform(tp, method, target, body, false, NULL, &a);
 	if (status)
 		*status = a.status;
 	if (a.status == 200 && taxproc_signed(tp, &a)) {

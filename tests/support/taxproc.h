@@ -81,6 +81,8 @@ struct taxproc_req {
 	unsigned omit;         /* TAXPROC_NO_* */
 	bool flip;             /* one hex digit of the signature changed */
 	bool upper;            /* the signature in capitals */
+	bool expect;           /* send "Expect: 100-continue": the body waits for the
+				* platform's go (an early refusal arrives whole) */
 };
 
 /* An answer. */

@@ -105,7 +105,8 @@ static char *mutate(json_t *j, const char *path, const char *value)
 	if (!strcmp(value, "-")) {
 		json_object_del(where, key);
 	} else if (json_is_array(where)) {
-		json_array_set_new(where, (size_t)atoi(key), json_loads(value, JSON_DECODE_ANY, NULL));
+		json_array_set_new(where, (size_t)atoi(key),
+				   json_loads(value, JSON_DECODE_ANY, NULL));
 	} else if (path[0]) {
 		json_t *v = json_loads(value, JSON_DECODE_ANY, NULL);
 
@@ -122,7 +123,7 @@ static char *mutate(json_t *j, const char *path, const char *value)
 static void expect(struct taxproc *t, const char *method, const char *target, const char *body,
 		   long status, const char *code, struct taxproc_ans *out)
 {
-	struct taxproc_req q = { method, target, body, NULL, NULL, NULL, 0, 0, false, false };
+	struct taxproc_req q = { .method = method, .target = target, .body = body };
 	struct taxproc_ans a;
 	const char *got;
 
@@ -132,7 +133,8 @@ static void expect(struct taxproc *t, const char *method, const char *target, co
 		fail_msg("%s %s: %ld %s, expected %ld %s", method, target, a.status, a.body, status,
 			 code ? code : "");
 	if (!taxproc_signed(t, &a))
-		fail_msg("%s %s: %ld %s: the answer is not signed", method, target, a.status, a.body);
+		fail_msg("%s %s: %ld %s: the answer is not signed", method, target, a.status,
+			 a.body);
 	if (out)
 		*out = a;
 	else
@@ -256,7 +258,8 @@ static void test_every_refusal_has_its_status_and_code(void **state)
 		{ SIGNED, "/v1/invoices", "request_id", "\"a b\"", 400, "PARAM_INVALID" },
 		{ SIGNED, "/v1/invoices", "request_id", "\"0123456789012345678901234567890123456789"
 		  "01234567890123456789012345\"", 400, "PARAM_INVALID" },
-		{ SIGNED, "/v1/invoices", "seller_tax_id", "\"" BUYER_ID "\"", 403, "SELLER_MISMATCH" },
+		{ SIGNED, "/v1/invoices", "seller_tax_id", "\"" BUYER_ID "\"", 403,
+		  "SELLER_MISMATCH" },
 		{ SIGNED, "/v1/invoices", "buyer_name", "\"\"", 400, "PARAM_INVALID" },
 		{ SIGNED, "/v1/invoices", "buyer_name", "\"江苏\\u0007公司\"", 400, "PARAM_INVALID" },
 		{ SIGNED, "/v1/invoices", "buyer_name", "\"一二三四五六七八九十一二三四五六七八九十"
@@ -280,7 +283,8 @@ static void test_every_refusal_has_its_status_and_code(void **state)
 		{ SIGNED, "/v1/invoices", "items.0.quantity", "1.5", 400, "PARAM_INVALID" },
 		{ SIGNED, "/v1/invoices", "items.0.total_fen", "0", 400, "AMOUNT_INVALID" },
 		{ SIGNED, "/v1/invoices", "items.0.total_fen", "-100", 400, "AMOUNT_INVALID" },
-		{ SIGNED, "/v1/invoices", "items.0.total_fen", "10000000000", 400, "AMOUNT_INVALID" },
+		{ SIGNED, "/v1/invoices", "items.0.total_fen", "10000000000", 400,
+		  "AMOUNT_INVALID" },
 		{ SIGNED, "/v1/invoices", "items.0.total_fen", "\"100\"", 400, "AMOUNT_INVALID" },
 		{ SIGNED, "/v1/invoices", "items.0.tax_rate", "2", 400, "TAX_RATE_INVALID" },
 		{ SIGNED, "/v1/invoices", "items.0.tax_rate", "17", 400, "TAX_RATE_INVALID" },
@@ -291,7 +295,8 @@ static void test_every_refusal_has_its_status_and_code(void **state)
 		{ SIGNED, "/v1/invoices", "issuer", "\"一二三四五六七八九十一二三四五六七八九十一\"",
 		  400, "PARAM_INVALID" },
 		{ SIGNED, "/v1/invoices/2632200000000000000X/red", "", "", 400, "PARAM_INVALID" },
-		{ SIGNED, "/v1/invoices/26322000000099999999/red", "", "", 404, "INVOICE_NOT_FOUND" },
+		{ SIGNED, "/v1/invoices/26322000000099999999/red", "", "", 404,
+		  "INVOICE_NOT_FOUND" },
 		{ SIGNED, "/v1/invoices/26322000000099999999", "", "", 404, "INVOICE_NOT_FOUND" },
 		{ SIGNED, "/v1/invoice", "", "", 404, "NO_ENDPOINT" },
 	};
@@ -299,8 +304,7 @@ static void test_every_refusal_has_its_status_and_code(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct taxproc_req q = { "POST", rows[i].target, NULL, NULL, NULL, NULL, 0, 0,
-					 false, false };
+		struct taxproc_req q = { .method = "POST", .target = rows[i].target };
 		struct taxproc_ans a;
 		long before = refused(&tp, rows[i].code);
 		char id[40], *body;
@@ -315,7 +319,8 @@ static void test_every_refusal_has_its_status_and_code(void **state)
 		if (!strcmp(rows[i].value, "["))
 			body[strlen(body) - 1] = '\0'; /* not JSON */
 		q.body = body;
-		if (!strncmp(rows[i].target, "/v1/invoices/", 13) && !strstr(rows[i].target, "/red"))
+		if (!strncmp(rows[i].target, "/v1/invoices/", 13) &&
+		    !strstr(rows[i].target, "/red"))
 			q.method = "GET", q.body = NULL;
 		q.omit = rows[i].how == NO_APP ? TAXPROC_NO_APP : rows[i].how == NO_TIME
 			 ? TAXPROC_NO_TIME : rows[i].how == NO_NONCE ? TAXPROC_NO_NONCE
@@ -346,8 +351,7 @@ static void test_every_refusal_has_its_status_and_code(void **state)
 static void test_the_ends_of_the_ranges_are_taken(void **state)
 {
 	static const int rates[] = { 0, 1, 3, 5, 6, 9, 13 };
-	struct taxproc_req q = { "POST", "/v1/invoices", NULL, NULL, NULL, NULL, 0, 0, false,
-				 false };
+	struct taxproc_req q = { .method = "POST", .target = "/v1/invoices" };
 	struct taxproc_ans a;
 	char id[40], name[400] = "", *body;
 	size_t i;
@@ -409,8 +413,8 @@ static void test_the_ends_of_the_ranges_are_taken(void **state)
 /* A nonce is taken once; a refused request does not spend its nonce. */
 static void test_a_replayed_nonce_is_refused(void **state)
 {
-	struct taxproc_req q = { "GET", "/v1/invoices/26322000000099999998", NULL, NULL, NULL,
-				 "replay0123456789abcdef", 0, 0, true, false };
+	struct taxproc_req q = { .method = "GET", .target = "/v1/invoices/26322000000099999998",
+				 .nonce = "replay0123456789abcdef", .flip = true };
 	struct taxproc_ans a;
 
 	(void)state;
@@ -576,8 +580,7 @@ struct racer {
 static void *race(void *arg)
 {
 	struct racer *r = arg;
-	struct taxproc_req q = { "POST", "/v1/invoices", r->body, NULL, NULL, NULL, 0, 0, false,
-				 false };
+	struct taxproc_req q = { .method = "POST", .target = "/v1/invoices", .body = r->body };
 	struct taxproc_ans a;
 
 	if (!taxproc_call(&tp, &q, &a)) {
@@ -749,8 +752,7 @@ static void test_red_rules(void **state)
 /* A GET while an answer is held. */
 static void *quick_get(void *arg)
 {
-	struct taxproc_req q = { "GET", "/v1/invoices/26322000000099999997", NULL, NULL, NULL,
-				 NULL, 0, 0, false, false };
+	struct taxproc_req q = { .method = "GET", .target = "/v1/invoices/26322000000099999997" };
 	struct taxproc_ans a;
 	int64_t t0 = ca_mono_ms();
 
@@ -767,8 +769,7 @@ static void *quick_get(void *arg)
  * time, the same again when asked again); bad faults refused. */
 static void test_injected_faults(void **state)
 {
-	struct taxproc_req q = { "POST", "/v1/invoices", NULL, NULL, NULL, NULL, 0, 0, false,
-				 false };
+	struct taxproc_req q = { .method = "POST", .target = "/v1/invoices" };
 	struct taxproc_ans a, b;
 	long blues = books(&tp, "blue");
 	char id[40], *body;
@@ -803,7 +804,8 @@ static void test_injected_faults(void **state)
 			if (i == 1)
 				assert_string_equal(a.sig, "");
 			if (i == 2)
-				assert_true(atoll(a.ts) < (ca_wall_ms() + tp.offset_ms) / 1000 - 590);
+				assert_true(atoll(a.ts) <
+					    (ca_wall_ms() + tp.offset_ms) / 1000 - 590);
 			expect(&tp, "POST", "/v1/invoices", body, 200, NULL, &b);
 			assert_string_equal(a.body, b.body);
 			taxproc_ans_free(&a);
@@ -864,8 +866,7 @@ static void test_injected_faults(void **state)
 /* Body, target and head limits on the shared platform. */
 static void test_body_and_target_limits(void **state)
 {
-	struct taxproc_req q = { "POST", "/v1/invoices", NULL, NULL, NULL, NULL, 0, 0, false,
-				 false };
+	struct taxproc_req q = { .method = "POST", .target = "/v1/invoices" };
 	struct taxproc_ans a;
 	char *body = malloc(65536 + 2), *target = malloc(40000);
 
@@ -880,11 +881,13 @@ static void test_body_and_target_limits(void **state)
 	taxproc_ans_free(&a);
 	body[65536] = ' ';
 	body[65537] = '\0';
+	q.expect = true; /* refused from its head: the body is never sent */
 	assert_int_equal(taxproc_call(&tp, &q, &a), 0);
 	assert_int_equal(a.status, 413);
 	assert_string_equal(json_string_value(json_object_get(a.j, "code")), "BODY_TOO_LARGE");
 	assert_true(taxproc_signed(&tp, &a));
 	taxproc_ans_free(&a);
+	q.expect = false;
 	strcpy(target, "/v1/invoices/");
 	memset(target + 13, '1', 1011);
 	target[1024] = '\0';
@@ -955,7 +958,8 @@ static long probe(const struct taxproc *t, long ms)
 static void test_limits(void **state)
 {
 	static const char *const extra[] = { "--nonce-cache", "4", "--max-invoices", "2",
-					     "--max-connections", "3", "--idle-timeout", "1", NULL };
+					     "--max-connections", "3", "--idle-timeout", "1",
+					     NULL };
 	struct taxproc t;
 	struct taxproc_ans a;
 	char ids[3][40], *bodies[3], target[80], rb[120];
@@ -981,7 +985,7 @@ static void test_limits(void **state)
 	taxproc_ans_free(&a);
 	/* That made 4 nonces: the cache is full, the fifth request refused. */
 	{
-		struct taxproc_req q = { "POST", target, rb, NULL, NULL, NULL, 0, 0, false, false };
+		struct taxproc_req q = { .method = "POST", .target = target, .body = rb };
 
 		assert_int_equal(taxproc_call(&t, &q, &a), 0);
 		assert_int_equal(a.status, 429);

@@ -174,7 +174,8 @@ static ca_err inv_by(struct books *b, const char *col, const char *key, struct b
 		    sqlkit_col_copy(s, 2, out->original, sizeof(out->original)) &&
 		    sqlkit_col_copy(s, 3, out->request_id, sizeof(out->request_id)) &&
 		    sqlkit_col_copy(s, 7, out->reversed_by, sizeof(out->reversed_by)) &&
-		    out->content && out->answer ? CA_OK : fail(b, SQLITE_CORRUPT, "reading an invoice");
+		    out->content && out->answer
+		    ? CA_OK : fail(b, SQLITE_CORRUPT, "reading an invoice");
 	} else if (rc != SQLITE_DONE) {
 		e = fail(b, rc, "reading an invoice");
 	}

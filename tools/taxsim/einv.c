@@ -416,10 +416,10 @@ static json_t *items_json(const struct einvoice *inv)
 		const struct einv_item *it = &inv->items[i];
 
 		if (json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:i, s:I}",
-				"name", it->name, "spec", it->spec, "unit", it->unit, "quantity",
-				(json_int_t)it->quantity, "unit_price", it->unit_price, "amount_fen",
-				(json_int_t)it->amount_fen, "tax_rate", it->rate_pct, "tax_fen",
-				(json_int_t)it->tax_fen))) {
+				"name", it->name, "spec", it->spec, "unit", it->unit,
+				"quantity", (json_int_t)it->quantity, "unit_price", it->unit_price,
+				"amount_fen", (json_int_t)it->amount_fen, "tax_rate", it->rate_pct,
+				"tax_fen", (json_int_t)it->tax_fen))) {
 			json_decref(a);
 			return NULL;
 		}
@@ -475,7 +475,8 @@ bool einv_from_answer(const char *answer, struct einvoice *inv)
 	ok = copy_member(j, "kind", kind, sizeof(kind)) &&
 	     copy_member(j, "number", inv->number, sizeof(inv->number)) &&
 	     copy_member(j, "original", inv->original, sizeof(inv->original)) &&
-	     copy_member(j, "issued_at", at, sizeof(at)) && !pay_parse_rfc3339(at, &inv->issued_s) &&
+	     copy_member(j, "issued_at", at, sizeof(at)) &&
+	     !pay_parse_rfc3339(at, &inv->issued_s) &&
 	     copy_member(j, "buyer_name", inv->buyer_name, sizeof(inv->buyer_name)) &&
 	     copy_member(j, "buyer_tax_id", inv->buyer_tax_id, sizeof(inv->buyer_tax_id)) &&
 	     copy_member(j, "seller_name", inv->seller_name, sizeof(inv->seller_name)) &&

@@ -219,7 +219,9 @@ static int parse(int argc, char **argv, struct tsim_cfg *c)
 		case O_SELLER:
 			ok = copy_opt(c->seller_name, sizeof(c->seller_name), optarg, name);
 			break;
-		case O_CLOCK: ok = copy_opt(c->clock_file, sizeof(c->clock_file), optarg, name); break;
+		case O_CLOCK:
+			ok = copy_opt(c->clock_file, sizeof(c->clock_file), optarg, name);
+			break;
 		case O_NUMERIC: ok = numeric(c, name, optarg); break;
 		default: ok = false;
 		}
@@ -298,7 +300,8 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread after this: only sigwait sees them */
+	/* Every thread made after this leaves them to sigwait. */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	simclock_init(cfg.clock_file);
 	ts.cfg = &cfg;

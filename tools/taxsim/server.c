@@ -119,7 +119,8 @@ static bool loopback(struct MHD_Connection *c)
 		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr)
 			>> 24) == 127;
 	if (sa && sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		const struct in6_addr *a =
+			&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 
 		return IN6_IS_ADDR_LOOPBACK(a) ||
 		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
