@@ -44,6 +44,7 @@
 #include "http.h"
 #include "invoice_pdf.h"
 #include "invoicing.h"
+#include "taxplat.h"
 #include "pay.h"
 #include "vclock.h"
 #include "bankpay.h"
@@ -439,6 +440,16 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		wxpay_free(wx);
+	}
+	if (hub.cfg.tax_url[0]) {
+		struct taxplat *tp; /* the tax platform's app secret, read now */
+
+		if (taxplat_new(&hub.cfg, &tp, err, sizeof(err))) {
+			fprintf(stderr, "ca-hub: %s: %s\n", cfg_path, err);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		taxplat_free(tp);
 	}
 	if (!strcmp(hub.cfg.pay_bank, "gateway")) {
 		struct bankpay *bk; /* the same for the bank gateway's */
