@@ -404,15 +404,22 @@ static ca_err page_form(struct bankpay *b, const struct hubdb_pay *p, const char
 	return e;
 }
 
+/* For a phone held upright (360 px and up): the labels on one line each
+ * (a value wraps rather than squeezing them), the state's line coloured as
+ * it is (green once paid), a button a thumb hits, the order's number in
+ * small print at the foot. */
 static const char page_head[] =
 	"<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
 	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	"<style>body{margin:0 auto;max-width:30em;padding:1em;font:18px/1.6 sans-serif;"
-	"color:#111}h1{font-size:1.4em}dl{display:grid;grid-template-columns:auto 1fr;gap:.3em 1em}"
-	"dt{color:#555}dd{margin:0}.amount{font-size:1.5em;font-weight:bold}"
-	".state{padding:.6em 1em;border-radius:.4em;background:#eef4fb}"
+	"color:#111}h1{font-size:1.4em}dl{display:grid;grid-template-columns:auto 1fr;"
+	"gap:.3em 1em;align-items:baseline}dt{color:#555;white-space:nowrap}"
+	"dd{margin:0;min-width:0;overflow-wrap:anywhere}.amount{font-size:1.5em;font-weight:bold}"
+	".state{padding:.6em 1em;border-radius:.4em;background:#eef4fb;text-wrap:pretty}"
+	".state[data-state=SUCCESS]{background:#e3f4e8;color:#0b5a2a;font-weight:bold}"
+	".state[data-state=CLOSED],.state[data-state=REFUND]{background:#f1f1f1}"
 	"button{width:100%;font-size:1.2em;padding:.7em;margin-top:1em;border:0;border-radius:.4em;"
-	"background:#c8102e;color:#fff}</style>\n";
+	"background:#c8102e;color:#fff}.ref{margin-top:1.5em;font-size:.9em;color:#555}</style>\n";
 
 /* One "label: value" row. */
 static void row(FILE *f, enum msg_id label, const char *value, const char *cls)
@@ -459,8 +466,9 @@ ca_err bankpay_page(struct bankpay *b, const struct hubdb_pay *p, const char *ba
 	fputs("</h1>\n<dl>\n", f);
 	row(f, MSG_BANKPAGE_PAYEE, msg(MSG_PAY_DESCRIPTION), NULL);
 	row(f, MSG_BANKPAGE_BANK, bank_name, NULL);
-	row(f, MSG_UI_PAY_AMOUNT, amount, "amount");
-	row(f, MSG_BANKPAGE_ORDER, p->o.out_trade_no, NULL);
+	/* Once paid, what was paid: not "payable". */
+	row(f, !strcmp(state, "SUCCESS") || !strcmp(state, "REFUND") ? MSG_BANKPAGE_PAID_AMOUNT
+	       : MSG_UI_PAY_AMOUNT, amount, "amount");
 	if (payable) {
 		row(f, MSG_UI_PAY_TIME_LEFT, left, NULL);
 		row(f, MSG_BANKPAGE_DEADLINE, deadline, NULL);
@@ -491,7 +499,12 @@ ca_err bankpay_page(struct bankpay *b, const struct hubdb_pay *p, const char *ba
 		fputs("</button>\n</form>\n", f);
 		upform_release(&form);
 	}
-	fputs("</body>\n</html>\n", f);
+	/* The order's number for staff, at the foot: as a row it would wrap. */
+	fputs("<p class=\"ref\">", f);
+	api_html_text(f, msg(MSG_BANKPAGE_ORDER));
+	fputc(' ', f);
+	api_html_text(f, p->o.out_trade_no);
+	fputs("</p>\n</body>\n</html>\n", f);
 	if (fclose(f)) {
 		free(*html);
 		*html = NULL;

@@ -57,12 +57,34 @@ static bool url_ok(const char *s)
 	       !strpbrk(s, " \"'<>\\`");
 }
 
+/* The issuing banks the simulator plays, by issInsCode (the hub's banks,
+ * docs/api.md); another code is named as it is. */
+static const char *bank_name(const char *code)
+{
+	static const char *const names[][2] = {
+		{ "icbc", "中国工商银行" }, { "abc", "中国农业银行" }, { "boc", "中国银行" },
+		{ "ccb", "中国建设银行" }, { "bocom", "交通银行" }, { "cmb", "招商银行" },
+		{ "psbc", "中国邮政储蓄银行" }, { "citic", "中信银行" }, { "cib", "兴业银行" },
+		{ "spdb", "浦发银行" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(names[i][0], code))
+			return names[i][1];
+	return code;
+}
+
+/* A phone's page: plain, but its text large enough and its lines ("\n" in
+ * a line breaks it) and button within the screen. */
 static const char page_head[] =
 	"<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
 	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	"<title>银联在线支付（模拟网关）</title>\n<style>body{font:17px/1.6 sans-serif;"
-	"max-width:30em;margin:1em auto;padding:0 1em}button{font-size:1.1em;padding:.5em 2em}"
-	".code{color:#a00}</style>\n</head>\n<body>\n";
+	"max-width:30em;margin:1em auto;padding:0 1em}h1{font-size:1.4em}"
+	".line{white-space:pre-line;overflow-wrap:anywhere}"
+	"button{width:100%;font-size:1.1em;padding:.6em 1em}.code{color:#a00}</style>\n"
+	"</head>\n<body>\n";
 
 /* Answer a page for the browser: status, a title and a line, a form to
  * action with the fields of form (NULL: none) and a button. */
@@ -364,15 +386,15 @@ void gateway_front(struct srv_req *rq, struct srv_resp *rs)
 		goto out;
 	}
 	wire_time(bo.o.expire_ms, t);
-	snprintf(line, sizeof(line), "商户 %s · 订单 %s · 金额 %lld.%02lld 元 · 请在 %.19s 前完成支付",
-		 bo.o.mchid, bo.o.out_trade_no, (long long)(bo.o.total / 100),
-		 (long long)(bo.o.total % 100), t);
+	snprintf(line, sizeof(line), "商户号 %s\n订单号 %s\n金额 %lld.%02lld 元\n"
+		 "请在 %.10s %.8s 前完成支付", bo.o.mchid, bo.o.out_trade_no,
+		 (long long)(bo.o.total / 100), (long long)(bo.o.total % 100), t, t + 11);
 	upform_init(&pf);
 	if (!upform_set(&pf, "orderId", bo.o.out_trade_no) &&
 	    !upform_set(&pf, "merId", bo.o.mchid) && !upform_set(&pf, "token", bo.token)) {
 		char title[80];
 
-		snprintf(title, sizeof(title), "%s 个人网上银行（模拟）", bo.iss_ins_code);
+		snprintf(title, sizeof(title), "%s 网上支付（模拟）", bank_name(bo.iss_ins_code));
 		page(rs, 200, title, line, "/gateway/pay", &pf, "确认付款");
 	}
 	upform_release(&pf);
