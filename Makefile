@@ -118,6 +118,7 @@ TEST_BINS  = $(TESTS:%=$(BUILD)/%)
 LIBTEST    = $(BUILD)/libcatest.a
 WLSHM_TEST = $(BUILD)/tests/ui/test_wlshm
 HELPERS    = $(BUILD)/faultproxy $(BUILD)/dispenser-sim $(BUILD)/ca-paysim $(BUILD)/ca-smssim \
+             $(BUILD)/ca-taxsim \
              $(BUILD)/xobserve $(WLSHM_TEST)
 TEST_OBJS_ui/test_render = $(BUILD)/tools/ui_pages.o
 TEST_PKGS_ui/test_render = SDL2_image
@@ -137,6 +138,12 @@ $(BUILD)/dispenser-sim: $(BUILD)/tools/dispenser_sim.o $(call lib,kiosk)
 # The WeChat Pay v3 provider simulator (docs/paysim.md): tools/paysim over the hub's libraries.
 $(BUILD)/ca-paysim: $(call obj,$(wildcard tools/paysim/*.c)) $(call lib,$(USES_hub))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,hub)
+# The tax platform simulator (docs/taxsim.md): tools/taxsim over the hub's libraries, with
+# ca-paysim's clock (--clock-file); the tests that start it wait for it.
+$(BUILD)/ca-taxsim: $(call obj,$(wildcard tools/taxsim/*.c) tools/paysim/simclock.c) \
+		$(call lib,$(USES_hub))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,hub)
+$(BUILD)/tests/tools/test_taxsim $(BUILD)/tests/hub/test_taxplat: | $(BUILD)/ca-taxsim
 $(BUILD)/xobserve: $(BUILD)/tools/bench/xobserve.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,x11 xext xdamage libpng)
 $(BUILD)/tools/bench/xobserve.o: ALL_CFLAGS += $(shell pkg-config --cflags x11 xext xdamage)
