@@ -620,7 +620,7 @@ static void test_a_refund_reverses_the_invoice_in_red(void **state)
 {
 	struct ca_app a;
 	struct hubproc_resp r;
-	char session[65], path[200], link[300], blue[24], red[24], out[512];
+	char session[65], path[200], link[300], blue[24], red[24], out[8192];
 	long st;
 	json_t *j;
 
@@ -632,6 +632,10 @@ static void test_a_refund_reverses_the_invoice_in_red(void **state)
 	assert_int_equal(hubproc_ctl(hub, out, sizeof(out), "refund", a.id, "--reason",
 				     "单位重复申请", (char *)NULL), 0);
 	wait_issued(a.id, "red");
+	/* Staff see both with ca-hubctl show. */
+	assert_int_equal(hubproc_ctl(hub, out, sizeof(out), "show", a.id, (char *)NULL), 0);
+	assert_non_null(strstr(out, "红字发票（退款冲销）  已开具"));
+	assert_non_null(strstr(out, "-600.00"));
 
 	assert_int_equal(phone("POST", path, "company=" COMPANY, &r), 200);
 	assert_non_null(strstr(r.body, "id=\"reversed\""));
