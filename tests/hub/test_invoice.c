@@ -655,6 +655,7 @@ static void test_a_refund_reverses_the_invoice_in_red(void **state)
 	}
 	/* Each file: the red PDF (negative amounts), both XML files. */
 	link_of(r.body, "red-pdf", link, sizeof(link));
+	free(r.body);
 	download(link, "application/pdf", &r);
 	assert_true(!memcmp(r.body, "%PDF-", 5));
 	assert_non_null(strstr(r.disposition, red));
