@@ -58,39 +58,30 @@ static bool take_fault(struct psim *ps, enum srv_fault f)
 	return sim_take_fault(left);
 }
 
+/* How WeChat Pay refuses a request it cannot route. */
+static const struct simhttp_words words = { "PARAM_ERROR", 400, "PARAM_ERROR", "NOT_FOUND" };
+
 /* Route the whole request rq of ps and run its handler into rs. */
 static void dispatch(struct psim *ps, struct simhttp_req *rq, struct srv_resp *rs,
 		     const char **pattern)
 {
-	char path[SIM_TARGET_MAX + 1], param[SIM_TARGET_MAX + 1];
+	char param[SIM_TARGET_MAX + 1];
 	const char *q = strchr(rq->target, '?');
 	struct srv_req hq = { ps, rq->method, rq->target, q ? q + 1 : "", rq->body, NULL,
 			      simclock_now_ms() };
-	const struct srv_route *rt;
+	const struct srv_route *rt = NULL;
 	struct sim_fail f;
 
-	*pattern = "(none)";
-	if (rq->too_large) {
-		sim_refuse(&f, 413, "PARAM_ERROR", "the body is over %d bytes", SIM_BODY_MAX);
-		srv_refuse(rs, &f);
-		return;
-	}
-	if (strlen(rq->target) > SIM_TARGET_MAX || strlen(rq->body) != rq->len) {
-		sim_refuse(&f, 400, "PARAM_ERROR", "the target is over %d bytes or the body holds "
-			   "a NUL", SIM_TARGET_MAX);
-		srv_refuse(rs, &f);
-		return;
-	}
-	simhttp_path(rq->target, path, sizeof(path));
-	rt = simhttp_find(srv_routes, srv_nroutes, sizeof(srv_routes[0]), rq->method, path, param,
-			  sizeof(param));
+	if (!rq->too_large && strlen(rq->body) != rq->len)
+		sim_refuse(&f, 400, "PARAM_ERROR", "the body holds a NUL byte");
+	else
+		rt = simhttp_route(rq, srv_routes, srv_nroutes, sizeof(srv_routes[0]), &words,
+				   param, &hq.param, &f);
+	*pattern = rt ? rt->at.pattern : "(none)";
 	if (!rt) {
-		sim_refuse(&f, 404, "NOT_FOUND", "no endpoint %s %s", rq->method, path);
 		srv_refuse(rs, &f);
 		return;
 	}
-	*pattern = rt->at.pattern;
-	hq.param = strchr(rt->at.pattern, '*') ? param : NULL;
 	if (rt->kind == SRV_V3 &&
 	    !v3_authenticate(ps->cfg, ps->nonces, rq->method, rq->target, rq->body,
 			     simhttp_header(rq, "Authorization"), hq.now_ms, &f)) {

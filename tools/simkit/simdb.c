@@ -71,12 +71,14 @@ static int prepv(struct simdb *d, sqlite3_stmt **s, const char *sql, const char 
 
 int simdb_prep(struct simdb *d, sqlite3_stmt **s, const char *sql, const char *fmt, ...)
 {
+	int rc = sqlite3_prepare_v2(d->db, sql, -1, s, NULL);
 	va_list ap;
-	int rc;
 
-	va_start(ap, fmt);
-	rc = prepv(d, s, sql, fmt, ap);
-	va_end(ap);
+	if (rc == SQLITE_OK) {
+		va_start(ap, fmt);
+		rc = sqlkit_bindv(*s, fmt, ap);
+		va_end(ap);
+	}
 	return rc;
 }
 

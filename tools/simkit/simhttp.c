@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/netaddr.h"
 #include "core/clock.h"
 #include "core/log.h"
 
@@ -61,7 +62,8 @@ bool simhttp_loopback(const struct simhttp_req *rq)
 	return false;
 }
 
-void simhttp_path(const char *target, char *path, size_t n)
+/* The path of target (before any '?') into path (size n, cut to fit). */
+static void path_of(const char *target, char *path, size_t n)
 {
 	const char *q = strchr(target, '?');
 
@@ -89,18 +91,35 @@ static bool match(const char *pattern, const char *path, char *param, size_t n)
 	return true;
 }
 
-const void *simhttp_find(const void *table, size_t n, size_t size, const char *method,
-			 const char *path, char *param, size_t pn)
+const void *simhttp_route(const struct simhttp_req *rq, const void *table, size_t n,
+			  size_t size, const struct simhttp_words *w,
+			  char param[SIM_TARGET_MAX + 1], const char **seg, struct sim_fail *f)
 {
+	char path[SIM_TARGET_MAX + 1];
 	size_t i;
 
+	*seg = NULL;
+	if (rq->too_large) {
+		sim_refuse(f, 413, w->too_large, "the body is over %d bytes", SIM_BODY_MAX);
+		return NULL;
+	}
+	if (strlen(rq->target) > SIM_TARGET_MAX) {
+		sim_refuse(f, w->long_status, w->too_long, "the target is over %d bytes",
+			   SIM_TARGET_MAX);
+		return NULL;
+	}
+	path_of(rq->target, path, sizeof(path));
 	for (i = 0; i < n; i++) {
 		const void *at = (const char *)table + i * size;
 		const struct simhttp_route *rt = at;
 
-		if (!strcmp(rt->method, method) && match(rt->pattern, path, param, pn))
+		if (!strcmp(rt->method, rq->method) &&
+		    match(rt->pattern, path, param, SIM_TARGET_MAX + 1)) {
+			*seg = strchr(rt->pattern, '*') ? param : NULL;
 			return at;
+		}
 	}
+	sim_refuse(f, 404, w->no_endpoint, "no endpoint %s %.200s", rq->method, path);
 	return NULL;
 }
 
@@ -231,8 +250,6 @@ ca_err simhttp_start(const struct sim_opts *o, const struct simhttp_serve *sv,
 {
 	struct simhttp *h = calloc(1, sizeof(*h));
 	struct sockaddr_storage ss;
-	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
 			     (sv->per_connection ? MHD_USE_THREAD_PER_CONNECTION : MHD_USE_EPOLL);
 	const union MHD_DaemonInfo *info;
@@ -241,15 +258,13 @@ ca_err simhttp_start(const struct sim_opts *o, const struct simhttp_serve *sv,
 	if (!h)
 		return ca_fail(CA_ERR_NOMEM, err, n, "out of memory");
 	h->sv = *sv;
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, o->listen, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)o->port);
-	} else if (inet_pton(AF_INET6, o->listen, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)o->port);
+	switch (netaddr_listen(o->listen, o->port, &ss)) {
+	case AF_INET:
+		break;
+	case AF_INET6:
 		flags |= MHD_USE_IPv6;
-	} else {
+		break;
+	default:
 		free(h);
 		return ca_fail(CA_ERR_ARG, err, n, "--listen %s is not an IP address", o->listen);
 	}

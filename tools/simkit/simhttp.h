@@ -3,7 +3,8 @@
  * every simulator of tools/ shares below its protocol: listening as the
  * shared options say (sim_opts), a request's target as sent and its body
  * gathered up to a bound (a declared length over it refused before a
- * byte is read), the route of a path in a table, whether a client is on
+ * byte is read), the route of a request in a table (or the refusal of a
+ * body too large, a target too long, no endpoint), whether a client is on
  * this machine, and one answer queued with its headers. What a request
  * must be, how an answer is signed and what is counted stay the
  * simulator's: its serve function gets each whole request.
@@ -18,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "simauth.h"
 #include "simrun.h"
 
 struct MHD_Connection;
@@ -70,14 +72,22 @@ const char *simhttp_header(const struct simhttp_req *rq, const char *name);
 /* Whether the client of rq is on this machine (127.0.0.0/8, ::1). */
 bool simhttp_loopback(const struct simhttp_req *rq);
 
-/* The path of target (before any '?') into path (size n, cut to fit). */
-void simhttp_path(const char *target, char *path, size_t n);
+/* How a simulator's protocol refuses what simhttp_route finds wrong. */
+struct simhttp_words {
+	const char *too_large;    /* the code of a body over the bound (413) */
+	int long_status;          /* the status of a target over SIM_TARGET_MAX */
+	const char *too_long;     /* and its code */
+	const char *no_endpoint;  /* the code of a method and path no route has (404) */
+};
 
-/* The first of the n routes of table (each size bytes, beginning with a
- * struct simhttp_route) for method whose pattern matches path; its '*'
- * segment into param (size pn). NULL when none does. */
-const void *simhttp_find(const void *table, size_t n, size_t size, const char *method,
-			 const char *path, char *param, size_t pn);
+/* The route of rq: the first of the n routes of table (each size bytes,
+ * beginning with a struct simhttp_route) for its method whose pattern
+ * matches its path; the '*' segment into param and *seg pointed at it
+ * (NULL when the pattern has none). NULL with f filled as w says when the
+ * body is too large, the target too long or no route matches. */
+const void *simhttp_route(const struct simhttp_req *rq, const void *table, size_t n,
+			  size_t size, const struct simhttp_words *w,
+			  char param[SIM_TARGET_MAX + 1], const char **seg, struct sim_fail *f);
 
 /* Queue the answer to rq: status, text (malloc'd, taken; NULL: out of
  * memory, no answer) and the headers of hdrs, name and value by turns,

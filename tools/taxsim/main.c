@@ -12,7 +12,6 @@
  * start the server, write DIR/taxsim.port, then wait for SIGTERM or
  * SIGINT and stop in the opposite order (exit 0).
  */
-#include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -26,6 +25,7 @@
 #include "../simkit/simrun.h"
 #include "auth.h"
 #include "books.h"
+#include "common/netaddr.h"
 #include "core/log.h"
 #include "core/utf8.h"
 #include "core/valid.h"
@@ -47,11 +47,10 @@ static const char usage[] =
 /* The options that are texts with rules of their own. */
 static bool check_texts(const struct tsim_cfg *c)
 {
-	unsigned char addr[16];
+	struct sockaddr_storage ss;
 	size_t chars = 0;
 
-	if (inet_pton(AF_INET, c->o.listen, addr) != 1 &&
-	    inet_pton(AF_INET6, c->o.listen, addr) != 1) {
+	if (netaddr_listen(c->o.listen, 0, &ss) < 0) {
 		fprintf(stderr, "ca-taxsim: --listen %s is not an IP address\n", c->o.listen);
 		return false;
 	}

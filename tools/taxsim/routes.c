@@ -79,6 +79,20 @@ static void issued(struct srv_req *rq, struct srv_resp *rs, enum books_res res,
 	srv_refuse(rs, &f);
 }
 
+/* Issue what br asks for (its content, the request's canonical form) and
+ * answer it. */
+static void issue(struct srv_req *rq, struct srv_resp *rs, struct book_request *br,
+		  struct making *m, const char *content)
+{
+	struct book_inv bi = { 0 };
+	enum books_res res;
+
+	br->content = content;
+	if (!books_issue(rq->ts->books, br, make, m, &bi, &res))
+		issued(rq, rs, res, &bi);
+	book_inv_release(&bi);
+}
+
 /* POST /v1/invoices */
 static void issue_blue(struct srv_req *rq, struct srv_resp *rs)
 {
@@ -87,19 +101,13 @@ static void issue_blue(struct srv_req *rq, struct srv_resp *rs)
 	struct making m = { cfg, &req, NULL, NULL, rq->now_ms / 1000 };
 	struct book_request br = { req.request_id, NULL, NULL, rq->now_ms, cfg->province,
 				   cfg->channel };
-	struct book_inv bi = { 0 };
-	enum books_res res;
 	struct sim_fail f;
 	char *content = NULL;
 
-	if (!einv_parse_blue(cfg, rq->body, &req, &content, &f)) {
+	if (einv_parse_blue(cfg, rq->body, &req, &content, &f))
+		issue(rq, rs, &br, &m, content);
+	else
 		srv_refuse(rs, &f);
-		return;
-	}
-	br.content = content;
-	if (!books_issue(rq->ts->books, &br, make, &m, &bi, &res))
-		issued(rq, rs, res, &bi);
-	book_inv_release(&bi);
 	free(content);
 }
 
@@ -123,20 +131,14 @@ static void issue_red(struct srv_req *rq, struct srv_resp *rs)
 	char id[EINV_REQUEST_ID_MAX + 1], reason[TSIM_REASON_CHARS * 4 + 1], *content = NULL;
 	struct making m = { cfg, NULL, id, reason, rq->now_ms / 1000 };
 	struct book_request br = { id, NULL, rq->param, rq->now_ms, cfg->province, cfg->channel };
-	struct book_inv bi = { 0 };
-	enum books_res res;
 	struct sim_fail f;
 
 	if (!number_param(rq, rs))
 		return;
-	if (!einv_parse_red(rq->param, rq->body, id, reason, &content, &f)) {
+	if (einv_parse_red(rq->param, rq->body, id, reason, &content, &f))
+		issue(rq, rs, &br, &m, content);
+	else
 		srv_refuse(rs, &f);
-		return;
-	}
-	br.content = content;
-	if (!books_issue(rq->ts->books, &br, make, &m, &bi, &res))
-		issued(rq, rs, res, &bi);
-	book_inv_release(&bi);
 	free(content);
 }
 

@@ -79,12 +79,16 @@ static enum sealing after_faults(struct tsim *ts)
 	return SEAL_SIGNED;
 }
 
+/* How the platform refuses a request it cannot route. */
+static const struct simhttp_words words = { "BODY_TOO_LARGE", 414, "TARGET_TOO_LONG",
+					    "NO_ENDPOINT" };
+
 /* Route the whole request rq of ts and run its handler into rs; how its
  * answer leaves into *seal. */
 static void dispatch(struct tsim *ts, struct simhttp_req *rq, struct srv_resp *rs,
 		     const char **pattern, enum sealing *seal)
 {
-	char path[SIM_TARGET_MAX + 1], param[SIM_TARGET_MAX + 1];
+	char param[SIM_TARGET_MAX + 1];
 	const char *app = simhttp_header(rq, TAXPLAT_H_APP);
 	struct auth_headers h = { app, simhttp_header(rq, TAXPLAT_H_TIMESTAMP),
 				  simhttp_header(rq, TAXPLAT_H_NONCE),
@@ -93,29 +97,14 @@ static void dispatch(struct tsim *ts, struct simhttp_req *rq, struct srv_resp *r
 	const struct srv_route *rt;
 	struct sim_fail f;
 
-	*pattern = "(none)";
 	*seal = app && !strcmp(app, ts->cfg->app_id) ? SEAL_SIGNED : SEAL_NONE;
-	if (rq->too_large) {
-		sim_refuse(&f, 413, "BODY_TOO_LARGE", "the body is over %d bytes", SIM_BODY_MAX);
-		srv_refuse(rs, &f);
-		return;
-	}
-	if (strlen(rq->target) > SIM_TARGET_MAX) {
-		sim_refuse(&f, 414, "TARGET_TOO_LONG", "the target is over %d bytes",
-			   SIM_TARGET_MAX);
-		srv_refuse(rs, &f);
-		return;
-	}
-	simhttp_path(rq->target, path, sizeof(path));
-	rt = simhttp_find(srv_routes, srv_nroutes, sizeof(srv_routes[0]), rq->method, path, param,
-			  sizeof(param));
+	rt = simhttp_route(rq, srv_routes, srv_nroutes, sizeof(srv_routes[0]), &words, param,
+			   &hq.param, &f);
+	*pattern = rt ? rt->at.pattern : "(none)";
 	if (!rt) {
-		sim_refuse(&f, 404, "NO_ENDPOINT", "no endpoint %s %.200s", rq->method, path);
 		srv_refuse(rs, &f);
 		return;
 	}
-	*pattern = rt->at.pattern;
-	hq.param = strchr(rt->at.pattern, '*') ? param : NULL;
 	if (rt->kind == SRV_SIM) {
 		*seal = SEAL_SIGNED;
 		if (!simhttp_loopback(rq)) {
