@@ -117,9 +117,10 @@ static int paysim_launch(struct hubproc *hp, int scale)
 		HUBPROC_BANK_MER, "--bank-merchant-cert", f[6], "--bank-key", f[7],
 		"--bank-cert-id", HUBPROC_BANK_GW_CID, NULL,
 	};
-	struct simproc_child child = { hp->paysim_log, false, 0 };
+	struct simproc_child child = { .name = "ca-paysim", .log = hp->paysim_log,
+				       .portfile = portfile, .tries = 300 };
 	FILE *fp;
-	int rc, st;
+	int st;
 
 	snprintf(bin, sizeof(bin), "%s/ca-paysim", hp->bin_dir);
 	snprintf(data, sizeof(data), "%s/paysim", hp->dir);
@@ -143,18 +144,11 @@ static int paysim_launch(struct hubproc *hp, int scale)
 	fclose(fp);
 	serial[strcspn(serial, "\r\n")] = 0;
 	mkdir(data, 0700);
-	unlink(portfile);
-	hp->paysim_pid = simproc_spawn(argv, &child);
-	if (hp->paysim_pid < 0)
-		return -1;
-	rc = simproc_wait_port(hp->paysim_pid, portfile, 300, &hp->paysim_port, &st, NULL, NULL);
-	if (rc > 0) {
-		fprintf(stderr, "hubproc: ca-paysim exited at start; see %s\n", hp->paysim_log);
-		hp->paysim_pid = 0;
-	} else if (rc < 0) {
-		fprintf(stderr, "hubproc: ca-paysim did not start; see %s\n", hp->paysim_log);
-	}
-	return rc ? -1 : 0;
+	hp->paysim_pid = simproc_start(argv, &child, &hp->paysim_port, &st);
+	if (hp->paysim_pid > 0)
+		return 0;
+	hp->paysim_pid = 0;
+	return -1;
 }
 
 /* The [pay], [wechatpay] and [bank] sections for the simulator at
@@ -236,7 +230,7 @@ static int write_config(struct hubproc *hp, const struct hubproc_opts *o)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-/* simproc_wait_port's ready: the hub at port answers GET /health. */
+/* simproc_start's ready: the hub at port answers GET /health. */
 static bool healthy(int port, void *arg)
 {
 	struct hubproc *hp = arg;
@@ -255,26 +249,17 @@ static int launch(struct hubproc *hp)
 	char bin[HUBPROC_PATH + 16], portfile[HUBPROC_PATH + 16], tokfile[HUBPROC_PATH + 16];
 	const char *argv[] = { bin, "--config", hp->config,
 			       hp->virtual_clock ? "--virtual-clock" : NULL, NULL };
-	struct simproc_child child = { hp->log, false, hp->nofile };
-	int rc, st;
+	struct simproc_child child = { .name = "ca-hub", .log = hp->log, .portfile = portfile,
+				       .tries = 300, .nofile = hp->nofile, .ready = healthy,
+				       .arg = hp }; /* 15 s: sanitizer builds start slowly */
+	int st;
 	FILE *f;
 
 	snprintf(bin, sizeof(bin), "%s/ca-hub", hp->bin_dir);
 	snprintf(portfile, sizeof(portfile), "%s/hub.port", hp->data_dir);
-	unlink(portfile);
-	hp->pid = simproc_spawn(argv, &child);
-	if (hp->pid < 0)
-		return -1;
-	/* 15 s: sanitizer builds start slowly */
-	rc = simproc_wait_port(hp->pid, portfile, 300, &hp->port, &st, healthy, hp);
-	if (rc > 0) {
-		fprintf(stderr, "hubproc: ca-hub exited at start; see %s\n", hp->log);
+	hp->pid = simproc_start(argv, &child, &hp->port, &st);
+	if (hp->pid <= 0) {
 		hp->pid = 0;
-		return -1;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "hubproc: ca-hub did not answer; see %s\n", hp->log);
-		hubproc_kill(hp);
 		return -1;
 	}
 	snprintf(tokfile, sizeof(tokfile), "%s/admin.token", hp->data_dir);

@@ -58,7 +58,8 @@ int simproc_put_private(const char *path, const char *text)
 	return close(fd);
 }
 
-pid_t simproc_spawn(const char *const *argv, const struct simproc_child *c)
+/* Fork and exec argv as c says: the pid, or -1. */
+static pid_t spawn(const char *const *argv, const struct simproc_child *c)
 {
 	pid_t pid = fork();
 
@@ -99,20 +100,33 @@ static bool read_port(const char *portfile, int *port)
 	return ok;
 }
 
-int simproc_wait_port(pid_t pid, const char *portfile, int tries, int *port, int *status,
-		      bool (*ready)(int port, void *arg), void *arg)
+pid_t simproc_start(const char *const *argv, const struct simproc_child *c, int *port,
+		    int *status)
 {
+	pid_t pid;
 	int i, st;
 
-	for (i = 0; i < tries; i++) {
+	unlink(c->portfile);
+	pid = spawn(argv, c);
+	if (pid < 0) {
+		fprintf(stderr, "simproc: %s: cannot fork\n", c->name);
+		return -1;
+	}
+	for (i = 0; i < c->tries; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid) {
 			*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-			return 1;
-		}
-		if (read_port(portfile, port) && (!ready || ready(*port, arg)))
+			if (!c->exit_is_answer)
+				fprintf(stderr, "simproc: %s exited at start (%d); see %s\n", c->name,
+					*status, c->log);
 			return 0;
+		}
+		if (read_port(c->portfile, port) && (!c->ready || c->ready(*port, c->arg)))
+			return pid;
 		ca_sleep_ms(STEP_MS);
 	}
+	fprintf(stderr, "simproc: %s was not ready in %d ms: killed; see %s\n", c->name,
+		c->tries * STEP_MS, c->log);
+	simproc_kill(pid);
 	return -1;
 }
 

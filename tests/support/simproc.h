@@ -24,23 +24,28 @@ int simproc_bin_dir(char *out, size_t n);
 /* Write text to path, a private file (mode 0600): a secret. */
 int simproc_put_private(const char *path, const char *text);
 
-/* How a child is started. */
+/* How a child is started, and when it is ready. */
 struct simproc_child {
+	const char *name;       /* for messages: "ca-taxsim" */
 	const char *log;        /* its stdout and stderr are appended here */
+	const char *portfile;   /* where it writes its port once it listens */
+	int tries;              /* how many times 50 ms it may take */
 	bool die_with_parent;   /* SIGTERM when the test dies half-way */
+	bool exit_is_answer;    /* an exit at start is what the test asks (no message) */
 	int nofile;             /* > 0: its open-file limit (soft and hard) */
+	/* When not NULL: whether the child at port is ready (answers). */
+	bool (*ready)(int port, void *arg);
+	void *arg;              /* ready's */
 };
 
 /* Fork and exec argv (argv[0] the program, NULL after the last) as c
- * says; no descriptor of the test's own is inherited. The pid, or -1. */
-pid_t simproc_spawn(const char *const *argv, const struct simproc_child *c);
-
-/* Wait, tries times 50 ms at most, for pid to write a port into portfile
- * and, when ready is not NULL, for ready(port, arg) to say yes. 0 with the
- * port in *port; 1 when pid exited first (reaped: its exit status, -1 for
- * a signal, into *status); -1 when the time ran out (pid still runs). */
-int simproc_wait_port(pid_t pid, const char *portfile, int tries, int *port, int *status,
-		      bool (*ready)(int port, void *arg), void *arg);
+ * says, no descriptor of the test's own inherited, and wait until it has
+ * written its port (into *port) and ready says yes. Its pid; 0 when it
+ * exited first (reaped; its exit status, -1 for a signal, into *status);
+ * -1 when it could not be started or was not ready in time (then
+ * killed). A line on stderr says why, but for an exit_is_answer exit. */
+pid_t simproc_start(const char *const *argv, const struct simproc_child *c, int *port,
+		    int *status);
 
 /* SIGTERM pid and wait up to ms for it: its exit status; -1 when it died
  * of a signal; -2 when it was still running and was killed (SIGKILL) and

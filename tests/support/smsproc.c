@@ -22,8 +22,9 @@ int smsproc_start(struct smsproc *sp, const struct smsproc_opts *o)
 	char bin[SMSPROC_PATH + 16], portfile[SMSPROC_PATH], msgs[SMSPROC_PATH];
 	char cert[SMSPROC_PATH], key[SMSPROC_PATH], limit[32], quota[24], tmpl[256];
 	const char *argv[32];
-	struct simproc_child child = { sp->log, false, 0 };
-	int n = 0, rc, status = 0;
+	struct simproc_child child = { .name = "ca-smssim", .log = sp->log, .portfile = portfile,
+				       .tries = 200 }; /* 10 s */
+	int n = 0, status = 0;
 
 	memset(sp, 0, sizeof(*sp));
 	if (simproc_bin_dir(bin, sizeof(bin) - 16) ||
@@ -64,17 +65,9 @@ int smsproc_start(struct smsproc *sp, const struct smsproc_opts *o)
 		argv[n++] = "--quota"; argv[n++] = quota;
 	}
 	argv[n] = NULL;
-	sp->pid = simproc_spawn(argv, &child);
-	if (sp->pid < 0)
-		return -1;
-	rc = simproc_wait_port(sp->pid, portfile, 200, &sp->port, &status, NULL, NULL); /* 10 s */
-	if (rc > 0) {
-		fprintf(stderr, "smsproc: ca-smssim exited at start; see %s\n", sp->log);
+	sp->pid = simproc_start(argv, &child, &sp->port, &status);
+	if (sp->pid <= 0) {
 		sp->pid = 0;
-		return -1;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "smsproc: ca-smssim wrote no port; see %s\n", sp->log);
 		return -1;
 	}
 	snprintf(sp->url, sizeof(sp->url), "https://127.0.0.1:%d/v1/sms/send", sp->port);

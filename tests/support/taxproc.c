@@ -50,14 +50,16 @@ int taxproc_launch(struct taxproc *tp)
 {
 	char portfile[TAXPROC_PATH + 16], cert[TAXPROC_PATH], key[TAXPROC_PATH];
 	const char *argv[64];
-	/* A test that fails half-way leaves no platform behind. */
-	struct simproc_child child = { tp->log, true, 0 };
-	int i, n = 0, rc;
+	/* 20 s: an ASan build starts slowly; a test that fails half-way
+	 * leaves no platform behind; a failed launch is often what it asks. */
+	struct simproc_child child = { .name = "ca-taxsim", .log = tp->log, .portfile = portfile,
+				       .tries = 400, .die_with_parent = true,
+				       .exit_is_answer = true };
+	int i, n = 0;
 
 	snprintf(portfile, sizeof(portfile), "%s/taxsim.port", tp->data);
 	snprintf(cert, sizeof(cert), "%s/srv.pem", tp->dir);
 	snprintf(key, sizeof(key), "%s/srv.key", tp->dir);
-	unlink(portfile);
 	tp->exit_status = -1;
 	argv[n++] = tp->bin;
 	argv[n++] = "--data"; argv[n++] = tp->data;
@@ -72,18 +74,9 @@ int taxproc_launch(struct taxproc *tp)
 	for (i = 0; tp->extra[i] && n < 62; i++)
 		argv[n++] = tp->extra[i];
 	argv[n] = NULL;
-	tp->pid = simproc_spawn(argv, &child);
-	if (tp->pid < 0)
-		return -1;
-	/* 20 s: an ASan build starts slowly */
-	rc = simproc_wait_port(tp->pid, portfile, 400, &tp->port, &tp->exit_status, NULL, NULL);
-	if (rc > 0) {
+	tp->pid = simproc_start(argv, &child, &tp->port, &tp->exit_status);
+	if (tp->pid <= 0) {
 		tp->pid = 0;
-		return -1;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "taxproc: ca-taxsim wrote no port; see %s\n", tp->log);
-		taxproc_kill(tp);
 		return -1;
 	}
 	snprintf(tp->url, sizeof(tp->url), "https://127.0.0.1:%d", tp->port);

@@ -436,7 +436,7 @@ static void note_pid(pid_t pid, bool on)
 		}
 }
 
-/* simproc_wait_port's ready: the sim s at port answers /sim/state. */
+/* simproc_start's ready: the sim s at port answers /sim/state. */
 static bool answers(int port, void *arg)
 {
 	struct sim *s = arg;
@@ -466,11 +466,12 @@ static int sim_start(struct sim *s)
 		{ "--bank-key", s->bank_paths[1] }, { "--bank-cert-id", BANK_GW_CID },
 	};
 	const char *argv[64];
-	struct simproc_child child = { s->log, false, 0 };
-	int n = 0, i, rc;
+	struct simproc_child child = { .name = "ca-paysim", .log = s->log, .portfile = portfile,
+				       .tries = 300, .exit_is_answer = true, .ready = answers,
+				       .arg = s };
+	int n = 0, i;
 
 	snprintf(portfile, sizeof(portfile), "%s/paysim.port", s->data);
-	unlink(portfile);
 	snprintf(p[0], PATHLEN, "%s/srv.pem", dir);
 	snprintf(p[1], PATHLEN, "%s/srv.key", dir);
 	snprintf(p[2], PATHLEN, "%s/merchant.pem", dir);
@@ -485,18 +486,12 @@ static int sim_start(struct sim *s)
 	for (i = 0; s->extra[i]; i++)
 		argv[n++] = s->extra[i];
 	argv[n] = NULL;
-	s->pid = simproc_spawn(argv, &child);
-	if (s->pid > 0)
+	s->pid = simproc_start(argv, &child, &s->port, &s->exit_status);
+	if (s->pid > 0) {
 		note_pid(s->pid, true);
-	rc = s->pid > 0 ? simproc_wait_port(s->pid, portfile, 300, &s->port, &s->exit_status,
-					    answers, s) : -1;
-	if (!rc)
 		return 0;
-	if (rc > 0) {
-		note_pid(s->pid, false);
-		s->pid = 0;
 	}
-	fprintf(stderr, "ca-paysim did not start; see %s\n", s->log);
+	s->pid = 0;
 	return -1;
 }
 
