@@ -1358,16 +1358,12 @@ ca_err http_start(struct http *h, const struct http_opts *o, char *err, size_t e
 	};
 	ca_err e;
 
-	switch (netaddr_listen(o->listen, o->port, &ss)) {
-	case AF_INET:
-		break;
-	case AF_INET6:
-		flags |= MHD_USE_IPv6;
-		break;
-	default:
+	if (netaddr_listen(o->listen, o->port, &ss) < 0) {
 		snprintf(err, errlen, "listen address '%s' is not an IP address", o->listen);
 		return CA_ERR_ARG;
 	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
 	if (o->tls) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			snprintf(err, errlen, "this libmicrohttpd was built without TLS");

@@ -258,16 +258,12 @@ ca_err simhttp_start(const struct sim_opts *o, const struct simhttp_serve *sv,
 	if (!h)
 		return ca_fail(CA_ERR_NOMEM, err, n, "out of memory");
 	h->sv = *sv;
-	switch (netaddr_listen(o->listen, o->port, &ss)) {
-	case AF_INET:
-		break;
-	case AF_INET6:
-		flags |= MHD_USE_IPv6;
-		break;
-	default:
+	if (netaddr_listen(o->listen, o->port, &ss) < 0) {
 		free(h);
 		return ca_fail(CA_ERR_ARG, err, n, "--listen %s is not an IP address", o->listen);
 	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
