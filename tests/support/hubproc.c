@@ -382,13 +382,11 @@ int hubproc_stop(struct hubproc *hp)
 	/* 30 s: an ASan build on a loaded machine stops in seconds (the
 	 * parked polls answered, the store closed, the leak check at exit);
 	 * a hub that hangs is still caught. */
-	rc = simproc_stop(hp->pid, 30000, &st);
-	if (rc == -2)
-		fprintf(stderr, "hubproc: ca-hub (pid %d) still running 30 s after SIGTERM: killed\n",
-			(int)hp->pid);
-	hp->pid = 0;
-	if (rc == -2)
+	rc = simproc_stop(&hp->pid, 30000, &st);
+	if (rc == -2) {
+		fprintf(stderr, "hubproc: ca-hub still running 30 s after SIGTERM: killed\n");
 		return -1;
+	}
 	if (WIFSIGNALED(st)) {
 		char cmd[sizeof(hp->log) + 64];
 
@@ -404,10 +402,7 @@ int hubproc_stop(struct hubproc *hp)
 
 void hubproc_kill(struct hubproc *hp)
 {
-	if (!hp->pid)
-		return;
-	simproc_kill(hp->pid);
-	hp->pid = 0;
+	simproc_kill(&hp->pid);
 }
 
 void hubproc_cleanup(struct hubproc *hp)
@@ -419,10 +414,9 @@ void hubproc_cleanup(struct hubproc *hp)
 	if (hp->paysim_pid) {
 		int st;
 
-		if (simproc_stop(hp->paysim_pid, 30000, &st))
+		if (simproc_stop(&hp->paysim_pid, 30000, &st))
 			fprintf(stderr, "hubproc: ca-paysim did not stop cleanly (status %d); see "
 				"%s\n", st, hp->paysim_log);
-		hp->paysim_pid = 0;
 	}
 	if (hp->tax) {
 		taxproc_cleanup(hp->tax);

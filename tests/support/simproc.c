@@ -126,32 +126,39 @@ pid_t simproc_start(const char *const *argv, const struct simproc_child *c, int 
 	}
 	fprintf(stderr, "simproc: %s was not ready in %d ms: killed; see %s\n", c->name,
 		c->tries * STEP_MS, c->log);
-	simproc_kill(pid);
+	simproc_kill(&pid);
 	return -1;
 }
 
-int simproc_stop(pid_t pid, int ms, int *st)
+int simproc_stop(pid_t *pid, int ms, int *st)
 {
 	int own, i;
 
 	if (!st)
 		st = &own;
 	*st = 0;
-	kill(pid, SIGTERM);
+	if (!*pid)
+		return -1;
+	kill(*pid, SIGTERM);
 	for (i = 0; i * STEP_MS < ms; i++) {
-		if (waitpid(pid, st, WNOHANG) == pid)
+		if (waitpid(*pid, st, WNOHANG) == *pid) {
+			*pid = 0;
 			return WIFEXITED(*st) ? WEXITSTATUS(*st) : -1;
+		}
 		ca_sleep_ms(STEP_MS);
 	}
 	simproc_kill(pid);
 	return -2;
 }
 
-void simproc_kill(pid_t pid)
+void simproc_kill(pid_t *pid)
 {
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+	if (!*pid)
+		return;
+	kill(*pid, SIGKILL);
+	while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
 		;
+	*pid = 0;
 }
 
 int simproc_connect(int port)

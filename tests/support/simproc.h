@@ -47,13 +47,14 @@ struct simproc_child {
 pid_t simproc_start(const char *const *argv, const struct simproc_child *c, int *port,
 		    int *status);
 
-/* SIGTERM pid and wait up to ms for it: its exit status; -1 when it died
- * of a signal; -2 when it was still running and was killed (SIGKILL) and
- * reaped. Its wait status into *st unless st is NULL. */
-int simproc_stop(pid_t pid, int ms, int *st);
+/* SIGTERM *pid and wait up to ms for it: its exit status; -1 when it
+ * died of a signal; -2 when it was still running and was killed
+ * (SIGKILL) and reaped; -1 when *pid is 0 (none). Its wait status into
+ * *st unless st is NULL; *pid is 0 after. */
+int simproc_stop(pid_t *pid, int ms, int *st);
 
-/* SIGKILL pid and reap it. */
-void simproc_kill(pid_t pid);
+/* SIGKILL *pid and reap it (0: none); *pid is 0 after. */
+void simproc_kill(pid_t *pid);
 
 /* A plain TCP connection to 127.0.0.1:port (a client that holds a
  * connection and says nothing): its fd, or -1. */

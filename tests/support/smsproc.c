@@ -86,9 +86,8 @@ int smsproc_cleanup(struct smsproc *sp)
 	int ret = 0;
 
 	if (sp->pid > 0) {
-		ret = simproc_stop(sp->pid, 30000, NULL);
+		ret = simproc_stop(&sp->pid, 30000, NULL);
 		ret = ret < -1 ? -1 : ret; /* killed: as a signal */
-		sp->pid = 0;
 		if (ret)
 			fprintf(stderr, "smsproc: ca-smssim ended with %d; see %s\n", ret, sp->log);
 	}

@@ -85,21 +85,14 @@ int taxproc_launch(struct taxproc *tp)
 
 int taxproc_stop(struct taxproc *tp)
 {
-	int rc;
+	int rc = simproc_stop(&tp->pid, 10000, NULL);
 
-	if (!tp->pid)
-		return -1;
-	rc = simproc_stop(tp->pid, 10000, NULL);
-	tp->pid = 0;
 	return rc < 0 ? -1 : rc;
 }
 
 void taxproc_kill(struct taxproc *tp)
 {
-	if (!tp->pid)
-		return;
-	simproc_kill(tp->pid);
-	tp->pid = 0;
+	simproc_kill(&tp->pid);
 }
 
 void taxproc_cleanup(struct taxproc *tp)

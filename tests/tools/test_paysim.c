@@ -500,21 +500,15 @@ static int sim_stop(struct sim *s)
 {
 	int rc;
 
-	if (!s->pid)
-		return -1;
-	rc = simproc_stop(s->pid, 20000, NULL);
 	note_pid(s->pid, false);
-	s->pid = 0;
+	rc = simproc_stop(&s->pid, 20000, NULL);
 	return rc < 0 ? -1 : rc;
 }
 
 static void sim_kill(struct sim *s)
 {
-	if (!s->pid)
-		return;
-	simproc_kill(s->pid);
 	note_pid(s->pid, false);
-	s->pid = 0;
+	simproc_kill(&s->pid);
 }
 
 /* Set s's paths under dir/name. */
