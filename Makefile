@@ -135,13 +135,16 @@ $(BUILD)/tests/hub/test_sms_gw $(BUILD)/tests/hub/test_limits \
 	$(BUILD)/tests/kiosk/test_online: | $(BUILD)/ca-smssim
 $(BUILD)/dispenser-sim: $(BUILD)/tools/dispenser_sim.o $(call lib,kiosk)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+# The simulators' shared library (tools/simkit: options and the run's frame, the HTTPS
+# plumbing, refusals and nonces, the SQLite books, the clock), linked into both of them.
+SIMKIT = $(BUILD)/libcasimkit.a
+$(SIMKIT): $(call obj,$(wildcard tools/simkit/*.c))
 # The WeChat Pay v3 provider simulator (docs/paysim.md): tools/paysim over the hub's libraries.
-$(BUILD)/ca-paysim: $(call obj,$(wildcard tools/paysim/*.c)) $(call lib,$(USES_hub))
+$(BUILD)/ca-paysim: $(call obj,$(wildcard tools/paysim/*.c)) $(SIMKIT) $(call lib,$(USES_hub))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,hub)
-# The tax platform simulator (docs/taxsim.md): tools/taxsim over the hub's libraries, with
-# ca-paysim's clock (--clock-file); the tests that start it wait for it.
-$(BUILD)/ca-taxsim: $(call obj,$(wildcard tools/taxsim/*.c) tools/paysim/simclock.c) \
-		$(call lib,$(USES_hub))
+# The tax platform simulator (docs/taxsim.md): tools/taxsim over the hub's libraries; the
+# tests that start it wait for it.
+$(BUILD)/ca-taxsim: $(call obj,$(wildcard tools/taxsim/*.c)) $(SIMKIT) $(call lib,$(USES_hub))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,hub)
 $(BUILD)/tests/tools/test_taxsim $(BUILD)/tests/hub/test_taxplat: | $(BUILD)/ca-taxsim
 $(BUILD)/xobserve: $(BUILD)/tools/bench/xobserve.o

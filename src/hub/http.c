@@ -53,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/netaddr.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/utf8.h"
@@ -1342,8 +1343,6 @@ static ca_err watch_start(struct http *h, char *err, size_t errlen)
 ca_err http_start(struct http *h, const struct http_opts *o, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
-	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
 	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 			     MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
@@ -1359,18 +1358,12 @@ ca_err http_start(struct http *h, const struct http_opts *o, char *err, size_t e
 	};
 	ca_err e;
 
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, o->listen, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)o->port);
-	} else if (inet_pton(AF_INET6, o->listen, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)o->port);
-		flags |= MHD_USE_IPv6;
-	} else {
+	if (netaddr_listen(o->listen, o->port, &ss) < 0) {
 		snprintf(err, errlen, "listen address '%s' is not an IP address", o->listen);
 		return CA_ERR_ARG;
 	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
 	if (o->tls) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			snprintf(err, errlen, "this libmicrohttpd was built without TLS");

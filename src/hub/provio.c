@@ -1,5 +1,5 @@
 /*
- * provio.c - the payment providers' key files and HTTPS round trips (see
+ * provio.c - the providers' key files and HTTPS round trips (see
  * provio.h). The only file of the providers that includes libcurl.
  */
 #include "provio.h"
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/bodybuf.h"
 #include "core/version.h"
@@ -158,6 +159,7 @@ ca_err provio_call(const struct provio_req *q, struct provio_answer *a, char *er
 		snprintf(err, errlen, "%s", t.too_long ? "the answer is too long"
 			 : curl_easy_strerror(rc));
 		free(t.body);
+		a->too_long = t.too_long;
 		return CA_ERR_IO;
 	}
 	a->body = t.body ? t.body : strdup("");
@@ -165,4 +167,21 @@ ca_err provio_call(const struct provio_req *q, struct provio_answer *a, char *er
 		return CA_ERR_NOMEM;
 	a->len = t.len;
 	return CA_OK;
+}
+
+void provio_take_header(const char *d, size_t len, const char *name, char *out, size_t n)
+{
+	size_t nl = strlen(name), v;
+
+	if (len <= nl + 1 || strncasecmp(d, name, nl) || d[nl] != ':')
+		return;
+	d += nl + 1;
+	len -= nl + 1;
+	while (len && (*d == ' ' || *d == '\t'))
+		d++, len--;
+	while (len && (d[len - 1] == '\r' || d[len - 1] == '\n' || d[len - 1] == ' '))
+		len--;
+	v = len < n ? len : 0; /* a value too long for its field is no value */
+	memcpy(out, d, v);
+	out[v] = 0;
 }

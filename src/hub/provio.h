@@ -1,13 +1,15 @@
 /*
- * provio.h - what the hub's payment providers (wxpay.c, bankpay.c) do
- * with the world outside the hub, said once: their key and certificate
- * files read whole and checked, and one HTTPS request to the provider with
- * its answer. What an answer must be (its signature, its merchant) stays
- * each provider's.
+ * provio.h - what the hub's providers (the payment providers wxpay.c and
+ * bankpay.c, the tax platform's taxplat.c) do with the world outside the
+ * hub, said once: their key and certificate files read whole and checked,
+ * and one HTTPS request to the provider with its answer and the headers
+ * it keeps. What an answer must be (its signature, its merchant or app)
+ * stays each provider's.
  */
 #ifndef HUB_PROVIO_H
 #define HUB_PROVIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/err.h"
@@ -55,16 +57,22 @@ struct provio_req {
 
 /* What came back. */
 struct provio_answer {
-	long status; /* the HTTP status */
-	char *body;  /* NUL-terminated, "" when none; malloc'd, the caller frees it */
-	size_t len;  /* bytes in body */
+	long status;    /* the HTTP status */
+	char *body;     /* NUL-terminated, "" when none; malloc'd, the caller frees it */
+	size_t len;     /* bytes in body */
+	bool too_long;  /* CA_ERR_IO: the answer went past answer_max */
 };
 
 /* Send q with the hub's User-Agent; the answer into *a whatever its
  * status. CA_ERR_IO when no whole answer came back (none at all, or one
- * over answer_max), the reason in err; CA_ERR_NOMEM. a->body is NULL
- * unless CA_OK. */
+ * over answer_max: a->too_long), the reason in err; CA_ERR_NOMEM.
+ * a->body is NULL unless CA_OK. */
 ca_err provio_call(const struct provio_req *q, struct provio_answer *a, char *err,
 		   size_t errlen);
+
+/* For on_header: the value of header line d (len bytes, as libcurl hands
+ * it) into out (size n) when the line is "name: value" (name in any case),
+ * blanks around it dropped; a value too long for out is no value (""). */
+void provio_take_header(const char *d, size_t len, const char *name, char *out, size_t n);
 
 #endif

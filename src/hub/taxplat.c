@@ -8,21 +8,18 @@
  */
 #include "taxplat.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "common/bodybuf.h"
 #include "core/cst.h"
 #include "core/log.h"
 #include "core/pay.h"
 #include "core/utf8.h"
 #include "core/valid.h"
-#include "core/version.h"
+#include "provio.h"
 #include "secretfile.h"
 #include "vclock.h"
 
@@ -48,7 +45,6 @@ struct answer {
 	char ts[24], nonce[72], sig[SIGN_HEX_LEN + 1];
 	char *body;       /* NUL-terminated, "" when none */
 	size_t len;       /* bytes in body */
-	bool too_long;    /* past TAXPLAT_ANSWER_MAX */
 };
 
 /* ---- signing ---- */
@@ -117,47 +113,15 @@ void taxplat_free(struct taxplat *t)
 
 /* ---- one round trip ---- */
 
-static size_t on_body(char *d, size_t size, size_t n, void *arg)
+/* provio's header callback: the X-Tax-* headers of the answer a. */
+static void on_header(const char *d, size_t len, void *arg)
 {
 	struct answer *a = arg;
 
-	if (bodybuf_append(&a->body, &a->len, d, size * n, TAXPLAT_ANSWER_MAX)) {
-		a->too_long = true;
-		return 0;
-	}
-	return size * n;
-}
-
-/* Copy header line d (len bytes) into out when it is "name: value"; a
- * value too long for out is no value. */
-static void take_header(const char *d, size_t len, const char *name, char *out, size_t n)
-{
-	size_t nl = strlen(name);
-
-	if (len <= nl + 1 || strncasecmp(d, name, nl) || d[nl] != ':')
-		return;
-	d += nl + 1;
-	len -= nl + 1;
-	while (len && (*d == ' ' || *d == '\t'))
-		d++, len--;
-	while (len && (d[len - 1] == '\r' || d[len - 1] == '\n' || d[len - 1] == ' '))
-		len--;
-	if (len >= n)
-		len = 0;
-	memcpy(out, d, len);
-	out[len] = '\0';
-}
-
-static size_t on_header(char *d, size_t size, size_t n, void *arg)
-{
-	struct answer *a = arg;
-	size_t len = size * n;
-
-	take_header(d, len, TAXPLAT_H_APP, a->app, sizeof(a->app));
-	take_header(d, len, TAXPLAT_H_TIMESTAMP, a->ts, sizeof(a->ts));
-	take_header(d, len, TAXPLAT_H_NONCE, a->nonce, sizeof(a->nonce));
-	take_header(d, len, TAXPLAT_H_SIGNATURE, a->sig, sizeof(a->sig));
-	return len;
+	provio_take_header(d, len, TAXPLAT_H_APP, a->app, sizeof(a->app));
+	provio_take_header(d, len, TAXPLAT_H_TIMESTAMP, a->ts, sizeof(a->ts));
+	provio_take_header(d, len, TAXPLAT_H_NONCE, a->nonce, sizeof(a->nonce));
+	provio_take_header(d, len, TAXPLAT_H_SIGNATURE, a->sig, sizeof(a->sig));
 }
 
 /* Whether a is the platform's answer to the request that carried nonce:
@@ -184,98 +148,73 @@ static ca_err check_answer(const struct taxplat *t, const struct answer *a, cons
 	return CA_OK;
 }
 
-/* The four signature headers of a request into *hs (appended). */
+/* The four signature header lines of a request into h. */
 static ca_err sign_headers(const struct taxplat *t, const char *method, const char *target,
-			   const char *body, const char *nonce, struct curl_slist **hs)
+			   const char *body, const char *nonce, char h[4][160])
 {
-	char sig[SIGN_HEX_LEN + 1], h[160];
+	char sig[SIGN_HEX_LEN + 1];
 	int64_t ts = vclock_now_s();
-	struct curl_slist *l = *hs;
 	ca_err e;
 
 	e = taxplat_sign(t->secret, method, target, ts, nonce, body, body ? strlen(body) : 0,
 			 sig);
 	if (e)
 		return e;
-	snprintf(h, sizeof(h), TAXPLAT_H_APP ": %s", t->cfg->tax_app_id);
-	l = curl_slist_append(l, h);
-	snprintf(h, sizeof(h), TAXPLAT_H_TIMESTAMP ": %lld", (long long)ts);
-	l = l ? curl_slist_append(l, h) : NULL;
-	snprintf(h, sizeof(h), TAXPLAT_H_NONCE ": %s", nonce);
-	l = l ? curl_slist_append(l, h) : NULL;
-	snprintf(h, sizeof(h), TAXPLAT_H_SIGNATURE ": %s", sig);
-	l = l ? curl_slist_append(l, h) : NULL;
-	if (!l)
-		return CA_ERR_NOMEM;
-	*hs = l;
+	snprintf(h[0], 160, TAXPLAT_H_APP ": %s", t->cfg->tax_app_id);
+	snprintf(h[1], 160, TAXPLAT_H_TIMESTAMP ": %lld", (long long)ts);
+	snprintf(h[2], 160, TAXPLAT_H_NONCE ": %s", nonce);
+	snprintf(h[3], 160, TAXPLAT_H_SIGNATURE ": %s", sig);
 	return CA_OK;
 }
 
 /*
  * METHOD path (below the base) with body (NULL: none) to the platform,
- * signed; the answer into *a, its signature checked. CA_OK whatever the
- * status once the answer is the platform's; CA_ERR_UNAVAILABLE when none
- * came (no connection, the time ran out); CA_ERR_IO when what came is not
- * the platform's. The reason in err; the caller frees a->body.
+ * signed, through provio; the answer into *a, its signature checked.
+ * CA_OK whatever the status once the answer is the platform's;
+ * CA_ERR_UNAVAILABLE when none came (no connection, the time ran out);
+ * CA_ERR_IO when what came is not the platform's. The reason in err; the
+ * caller frees a->body.
  */
 static ca_err call(struct taxplat *t, const char *method, const char *path, const char *body,
 		   struct answer *a, char *err, size_t errlen)
 {
 	const struct hubcfg *c = t->cfg;
 	char target[HUBCFG_URL_MAX + TARGET_MAX], url[2 * HUBCFG_URL_MAX + TARGET_MAX];
-	char nonce[SIGN_NONCE_LEN + 1], ua[64], why[TAXPLAT_ERR_MAX];
-	struct curl_slist *hs = NULL;
-	CURL *cu = NULL;
-	CURLcode rc;
+	char nonce[SIGN_NONCE_LEN + 1], why[TAXPLAT_ERR_MAX], h[4][160];
+	const char *headers[8] = { "Accept: application/json", "Expect:" };
+	struct provio_req q = {
+		.method = method, .url = url, .headers = headers, .body = body,
+		.timeout_ms = c->tax_timeout_ms, .ca_file = c->tax_ca_file,
+		.answer_max = TAXPLAT_ANSWER_MAX, .on_header = on_header, .arg = a,
+	};
+	struct provio_answer got;
+	size_t nh = 2, i;
 	ca_err e;
 
 	memset(a, 0, sizeof(*a));
+	if (body)
+		headers[nh++] = "Content-Type: application/json; charset=utf-8";
+	for (i = 0; i < 4; i++)
+		headers[nh++] = h[i];
 	snprintf(target, sizeof(target), "%s%s", t->base, path);
 	snprintf(url, sizeof(url), "%s%s", c->tax_url, path);
-	snprintf(ua, sizeof(ua), "ca-hub/%s", ca_version());
 	if (sign_nonce(nonce))
 		return ca_fail(CA_ERR_UNAVAILABLE, err, errlen, "no randomness for a nonce");
-	hs = curl_slist_append(hs, "Accept: application/json");
-	hs = hs ? curl_slist_append(hs, "Expect:") : NULL;
-	if (hs && body)
-		hs = curl_slist_append(hs, "Content-Type: application/json; charset=utf-8");
-	e = hs ? sign_headers(t, method, target, body, nonce, &hs) : CA_ERR_NOMEM;
-	cu = e ? NULL : curl_easy_init();
-	if (!cu) {
-		curl_slist_free_all(hs);
-		return ca_fail(e ? e : CA_ERR_NOMEM, err, errlen, "cannot make the request");
-	}
-	curl_easy_setopt(cu, CURLOPT_URL, url);
-	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, (long)c->tax_timeout_ms);
-	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, (long)c->tax_timeout_ms);
-	curl_easy_setopt(cu, CURLOPT_USERAGENT, ua);
-	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hs);
-	curl_easy_setopt(cu, CURLOPT_CUSTOMREQUEST, method);
-	if (body) {
-		curl_easy_setopt(cu, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	if (c->tax_ca_file[0])
-		curl_easy_setopt(cu, CURLOPT_CAINFO, c->tax_ca_file);
-	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(cu, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(cu, CURLOPT_HEADERDATA, a);
-	rc = curl_easy_perform(cu);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &a->status);
-	curl_slist_free_all(hs);
-	curl_easy_cleanup(cu);
-	if (rc != CURLE_OK && a->too_long)
+	e = sign_headers(t, method, target, body, nonce, h);
+	if (e)
+		return ca_fail(e, err, errlen, "cannot make the request");
+	e = provio_call(&q, &got, why, sizeof(why));
+	if (e == CA_ERR_IO && got.too_long)
 		return ca_fail(CA_ERR_IO, err, errlen, "%s %s: the answer is over %d bytes", method,
 			       target, TAXPLAT_ANSWER_MAX);
-	if (rc != CURLE_OK)
+	if (e == CA_ERR_IO)
 		return ca_fail(CA_ERR_UNAVAILABLE, err, errlen, "%s %s: no answer: %s", method,
-			       target, curl_easy_strerror(rc));
-	if (!a->body && !(a->body = strdup("")))
-		return ca_fail(CA_ERR_NOMEM, err, errlen, "out of memory");
+			       target, why);
+	if (e)
+		return ca_fail(e, err, errlen, "out of memory");
+	a->status = got.status;
+	a->body = got.body;
+	a->len = got.len;
 	if (check_answer(t, a, nonce, why, sizeof(why)))
 		return ca_fail(CA_ERR_IO, err, errlen, "%s %s: status %ld, answer not trusted: %s",
 			       method, target, a->status, why);

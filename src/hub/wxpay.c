@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include "core/log.h"
@@ -97,34 +96,16 @@ void wxpay_free(struct wxpay *w)
 
 /* ---- one round trip ---- */
 
-/* Copy header line d (len bytes) into out when it is "name: value". */
-static void take_header(const char *d, size_t len, const char *name, char *out, size_t n)
-{
-	size_t nl = strlen(name), v;
-
-	if (len <= nl + 1 || strncasecmp(d, name, nl) || d[nl] != ':')
-		return;
-	d += nl + 1;
-	len -= nl + 1;
-	while (len && (*d == ' ' || *d == '\t'))
-		d++, len--;
-	while (len && (d[len - 1] == '\r' || d[len - 1] == '\n' || d[len - 1] == ' '))
-		len--;
-	v = len < n ? len : 0; /* a value too long for its field is no value */
-	memcpy(out, d, v);
-	out[v] = 0;
-}
-
 /* provio's header callback: the headers of the answer a that call() keeps. */
 static void on_header(const char *d, size_t len, void *arg)
 {
 	struct answer *a = arg;
 
-	take_header(d, len, "Wechatpay-Timestamp", a->ts, sizeof(a->ts));
-	take_header(d, len, "Wechatpay-Nonce", a->nonce, sizeof(a->nonce));
-	take_header(d, len, "Wechatpay-Serial", a->serial, sizeof(a->serial));
-	take_header(d, len, "Wechatpay-Signature", a->sig, sizeof(a->sig));
-	take_header(d, len, "Request-ID", a->request_id, sizeof(a->request_id));
+	provio_take_header(d, len, "Wechatpay-Timestamp", a->ts, sizeof(a->ts));
+	provio_take_header(d, len, "Wechatpay-Nonce", a->nonce, sizeof(a->nonce));
+	provio_take_header(d, len, "Wechatpay-Serial", a->serial, sizeof(a->serial));
+	provio_take_header(d, len, "Wechatpay-Signature", a->sig, sizeof(a->sig));
+	provio_take_header(d, len, "Request-ID", a->request_id, sizeof(a->request_id));
 }
 
 /* 32 random hex digits. */

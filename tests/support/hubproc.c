@@ -11,14 +11,12 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,58 +24,8 @@
 
 #include "core/clock.h"
 #include "core/sign.h"
-
-/* Run /bin/sh -c script in dir, output to log; 0 when it exits 0. */
-static int sh(const char *dir, const char *script)
-{
-	pid_t pid = fork();
-	int st;
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		if (chdir(dir) != 0)
-			_exit(127);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
-/* BUILD dir from /proc/self/exe (BUILD/tests/AREA/prog), or $CA_HUB_BIN_DIR. */
-static int find_bins(struct hubproc *hp)
-{
-	const char *env = getenv("CA_HUB_BIN_DIR");
-	char exe[HUBPROC_PATH];
-	ssize_t n;
-	int i;
-
-	if (env && *env) {
-		snprintf(hp->bin_dir, sizeof(hp->bin_dir), "%s", env);
-		return 0;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	for (i = 0; i < 3; i++) {
-		char *s = strrchr(exe, '/');
-
-		if (!s)
-			return -1;
-		*s = '\0';
-	}
-	snprintf(hp->bin_dir, sizeof(hp->bin_dir), "%s", exe);
-	return 0;
-}
+#include "scratch.h"
+#include "simproc.h"
 
 static const char cert_script[] =
 	"set -e\n"
@@ -115,7 +63,7 @@ static void key_dir_remove(void)
 	char script[HUBPROC_PATH + 32];
 
 	snprintf(script, sizeof(script), "rm -rf '%s'", key_dir);
-	(void)sh("/", script);
+	(void)scratch_sh("/", script);
 }
 
 /* Copy the providers' keys into dir, making them first if needed. */
@@ -127,7 +75,7 @@ static int provider_keys(const char *dir)
 	if (!key_dir[0]) {
 		snprintf(key_dir, sizeof(key_dir), "%s/hubproc-keys-XXXXXX",
 			 tmp && *tmp ? tmp : "/tmp");
-		if (!mkdtemp(key_dir) || sh(key_dir, wx_key_script)) {
+		if (!mkdtemp(key_dir) || scratch_sh(key_dir, wx_key_script)) {
 			fprintf(stderr, "hubproc: openssl could not make the providers' keys\n");
 			key_dir[0] = 0;
 			return -1;
@@ -135,7 +83,7 @@ static int provider_keys(const char *dir)
 		atexit(key_dir_remove);
 	}
 	snprintf(script, sizeof(script), "cp -p '%s'/* '%s'/", key_dir, dir);
-	return sh("/", script);
+	return scratch_sh("/", script);
 }
 
 /* A free loopback port (the hub's, named by its notify_url before it
@@ -160,8 +108,19 @@ static int paysim_launch(struct hubproc *hp, int scale)
 {
 	char bin[HUBPROC_PATH + 16], data[HUBPROC_PATH + 16], portfile[HUBPROC_PATH + 32];
 	char f[8][HUBPROC_PATH + 16], serial[HUBPROC_PATH + 16] = "", scale_s[16];
+	const char *argv[] = {
+		bin, "serve", "--data", data, "--cert", f[0], "--key", f[1], "--listen",
+		"127.0.0.1", "--port", "0", "--mchid", HUBPROC_MCHID, "--appid", HUBPROC_APPID,
+		"--merchant-serial", serial, "--merchant-cert", f[2], "--apiv3-key", f[3],
+		"--platform-key", f[4], "--platform-id", HUBPROC_WXPUB_ID, "--notify-ca",
+		hp->cacert, "--clock-file", f[5], "--time-scale", scale_s, "--bank-mer-id",
+		HUBPROC_BANK_MER, "--bank-merchant-cert", f[6], "--bank-key", f[7],
+		"--bank-cert-id", HUBPROC_BANK_GW_CID, NULL,
+	};
+	struct simproc_child child = { .name = "ca-paysim", .log = hp->paysim_log,
+				       .portfile = portfile, .tries = 300 };
 	FILE *fp;
-	int i;
+	int st;
 
 	snprintf(bin, sizeof(bin), "%s/ca-paysim", hp->bin_dir);
 	snprintf(data, sizeof(data), "%s/paysim", hp->dir);
@@ -185,48 +144,10 @@ static int paysim_launch(struct hubproc *hp, int scale)
 	fclose(fp);
 	serial[strcspn(serial, "\r\n")] = 0;
 	mkdir(data, 0700);
-	unlink(portfile);
-	hp->paysim_pid = fork();
-	if (hp->paysim_pid < 0)
-		return -1;
-	if (hp->paysim_pid == 0) {
-		int fd = open(hp->paysim_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		if (fd >= 0) {
-			dup2(fd, 2);
-			dup2(fd, 1);
-		}
-		close_range(3, ~0U, 0);
-		execl(bin, bin, "serve", "--data", data, "--cert", f[0], "--key", f[1], "--listen",
-		      "127.0.0.1", "--port", "0", "--mchid", HUBPROC_MCHID, "--appid",
-		      HUBPROC_APPID, "--merchant-serial", serial, "--merchant-cert", f[2],
-		      "--apiv3-key", f[3], "--platform-key", f[4], "--platform-id",
-		      HUBPROC_WXPUB_ID, "--notify-ca", hp->cacert, "--clock-file", f[5],
-		      "--time-scale", scale_s, "--bank-mer-id", HUBPROC_BANK_MER,
-		      "--bank-merchant-cert", f[6], "--bank-key", f[7], "--bank-cert-id",
-		      HUBPROC_BANK_GW_CID, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 300; i++) {
-		int st;
-
-		if (waitpid(hp->paysim_pid, &st, WNOHANG) == hp->paysim_pid) {
-			fprintf(stderr, "hubproc: ca-paysim exited at start; see %s\n",
-				hp->paysim_log);
-			hp->paysim_pid = 0;
-			return -1;
-		}
-		fp = fopen(portfile, "r");
-		if (fp) {
-			int ok = fscanf(fp, "%d", &hp->paysim_port) == 1;
-
-			fclose(fp);
-			if (ok)
-				return 0;
-		}
-		ca_sleep_ms(50);
-	}
-	fprintf(stderr, "hubproc: ca-paysim did not start; see %s\n", hp->paysim_log);
+	hp->paysim_pid = simproc_start(argv, &child, &hp->paysim_port, &st);
+	if (hp->paysim_pid > 0)
+		return 0;
+	hp->paysim_pid = 0;
 	return -1;
 }
 
@@ -263,7 +184,7 @@ static void wechatpay_config(struct hubproc *hp, FILE *f, int hub_port)
 
 int hubproc_certs(const char *dir)
 {
-	if (sh(dir, cert_script)) {
+	if (scratch_sh(dir, cert_script)) {
 		fprintf(stderr, "hubproc: openssl could not make the test certificates\n");
 		return -1;
 	}
@@ -309,68 +230,36 @@ static int write_config(struct hubproc *hp, const struct hubproc_opts *o)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/* simproc_start's ready: the hub at port answers GET /health. */
+static bool healthy(int port, void *arg)
+{
+	struct hubproc *hp = arg;
+	struct hubproc_req q = { 0 };
+	struct hubproc_resp r;
+
+	snprintf(hp->url, sizeof(hp->url), "https://127.0.0.1:%d", port);
+	hubproc_request(hp, &q, "GET", "/health", NULL, &r);
+	free(r.body);
+	return r.status == 200;
+}
+
 /* Start the process and wait until /health answers. */
 static int launch(struct hubproc *hp)
 {
 	char bin[HUBPROC_PATH + 16], portfile[HUBPROC_PATH + 16], tokfile[HUBPROC_PATH + 16];
-	int i, fd;
+	const char *argv[] = { bin, "--config", hp->config,
+			       hp->virtual_clock ? "--virtual-clock" : NULL, NULL };
+	struct simproc_child child = { .name = "ca-hub", .log = hp->log, .portfile = portfile,
+				       .tries = 300, .nofile = hp->nofile, .ready = healthy,
+				       .arg = hp }; /* 15 s: sanitizer builds start slowly */
+	int st;
 	FILE *f;
 
 	snprintf(bin, sizeof(bin), "%s/ca-hub", hp->bin_dir);
 	snprintf(portfile, sizeof(portfile), "%s/hub.port", hp->data_dir);
-	unlink(portfile);
-	hp->pid = fork();
-	if (hp->pid < 0)
-		return -1;
-	if (hp->pid == 0) {
-		fd = open(hp->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd >= 0) {
-			dup2(fd, 2);
-			dup2(fd, 1);
-		}
-		/* Nothing of the test's own (its sockets) leaks into the hub. */
-		close_range(3, ~0U, 0);
-		if (hp->nofile > 0) {
-			struct rlimit rl = { (rlim_t)hp->nofile, (rlim_t)hp->nofile };
-
-			if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-				_exit(126);
-		}
-		if (hp->virtual_clock)
-			execl(bin, bin, "--config", hp->config, "--virtual-clock", (char *)NULL);
-		else
-			execl(bin, bin, "--config", hp->config, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 300; i++) { /* 15 s: sanitizer builds start slowly */
-		int st;
-
-		if (waitpid(hp->pid, &st, WNOHANG) == hp->pid) {
-			fprintf(stderr, "hubproc: ca-hub exited at start; see %s\n", hp->log);
-			hp->pid = 0;
-			return -1;
-		}
-		f = fopen(portfile, "r");
-		if (f) {
-			int ok = fscanf(f, "%d", &hp->port) == 1;
-
-			fclose(f);
-			if (ok) {
-				struct hubproc_req q = { 0 };
-				struct hubproc_resp r;
-
-				snprintf(hp->url, sizeof(hp->url), "https://127.0.0.1:%d", hp->port);
-				hubproc_request(hp, &q, "GET", "/health", NULL, &r);
-				free(r.body);
-				if (r.status == 200)
-					break;
-			}
-		}
-		ca_sleep_ms(50);
-	}
-	if (i == 300) {
-		fprintf(stderr, "hubproc: ca-hub did not answer; see %s\n", hp->log);
-		hubproc_kill(hp);
+	hp->pid = simproc_start(argv, &child, &hp->port, &st);
+	if (hp->pid <= 0) {
+		hp->pid = 0;
 		return -1;
 	}
 	snprintf(tokfile, sizeof(tokfile), "%s/admin.token", hp->data_dir);
@@ -429,7 +318,7 @@ int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
 	const char *tmp = getenv("TMPDIR");
 
 	memset(hp, 0, sizeof(*hp));
-	if (find_bins(hp))
+	if (simproc_bin_dir(hp->bin_dir, sizeof(hp->bin_dir)))
 		return -1;
 	snprintf(hp->dir, sizeof(hp->dir), "%s/hubproc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(hp->dir))
@@ -486,28 +375,18 @@ int hubproc_restart(struct hubproc *hp)
 
 int hubproc_stop(struct hubproc *hp)
 {
-	int st = 0, i;
+	int st = 0, rc;
 
 	if (!hp->pid)
 		return -1;
 	/* 30 s: an ASan build on a loaded machine stops in seconds (the
 	 * parked polls answered, the store closed, the leak check at exit);
 	 * a hub that hangs is still caught. */
-	kill(hp->pid, SIGTERM);
-	for (i = 0; i < 600; i++) {
-		pid_t r = waitpid(hp->pid, &st, WNOHANG);
-
-		if (r == hp->pid)
-			break;
-		ca_sleep_ms(50);
-	}
-	if (i == 600) {
-		fprintf(stderr, "hubproc: ca-hub (pid %d) still running 30 s after SIGTERM: killed\n",
-			(int)hp->pid);
-		hubproc_kill(hp);
+	rc = simproc_stop(&hp->pid, 30000, &st);
+	if (rc == -2) {
+		fprintf(stderr, "hubproc: ca-hub still running 30 s after SIGTERM: killed\n");
 		return -1;
 	}
-	hp->pid = 0;
 	if (WIFSIGNALED(st)) {
 		char cmd[sizeof(hp->log) + 64];
 
@@ -518,17 +397,12 @@ int hubproc_stop(struct hubproc *hp)
 		if (system(cmd) != 0)
 			fprintf(stderr, "hubproc: (no log at %s)\n", hp->log);
 	}
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return rc;
 }
 
 void hubproc_kill(struct hubproc *hp)
 {
-	if (!hp->pid)
-		return;
-	kill(hp->pid, SIGKILL);
-	while (waitpid(hp->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	hp->pid = 0;
+	simproc_kill(&hp->pid);
 }
 
 void hubproc_cleanup(struct hubproc *hp)
@@ -540,11 +414,7 @@ void hubproc_cleanup(struct hubproc *hp)
 	if (hp->paysim_pid) {
 		int st;
 
-		kill(hp->paysim_pid, SIGTERM);
-		while (waitpid(hp->paysim_pid, &st, 0) < 0 && errno == EINTR)
-			;
-		hp->paysim_pid = 0;
-		if (!WIFEXITED(st) || WEXITSTATUS(st))
+		if (simproc_stop(&hp->paysim_pid, 30000, &st))
 			fprintf(stderr, "hubproc: ca-paysim did not stop cleanly (status %d); see "
 				"%s\n", st, hp->paysim_log);
 	}
@@ -555,7 +425,7 @@ void hubproc_cleanup(struct hubproc *hp)
 	}
 	if (hp->dir[0] && !getenv("HUBPROC_KEEP")) {
 		snprintf(script, sizeof(script), "rm -rf '%s'", hp->dir);
-		(void)sh("/", script);
+		(void)scratch_sh("/", script);
 	}
 }
 

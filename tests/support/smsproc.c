@@ -4,17 +4,12 @@
 #include "membuf.h"
 
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "core/clock.h"
+#include "simproc.h"
 #include "tmpdir.h"
 
 /* The key's secret the simulator is started with. */
@@ -22,56 +17,18 @@
 /* The login template, as registered with the simulator. */
 #define SMSPROC_TEXT "您的登录验证码为${code}，5分钟内有效，请勿告诉他人。"
 
-/* BUILD dir of the running test (BUILD/tests/AREA/prog), or $CA_HUB_BIN_DIR. */
-static int bin_dir(char *out, size_t n)
-{
-	const char *env = getenv("CA_HUB_BIN_DIR");
-	ssize_t len;
-	int i;
-
-	if (env && *env) {
-		snprintf(out, n, "%s", env);
-		return 0;
-	}
-	len = readlink("/proc/self/exe", out, n - 1);
-	if (len <= 0)
-		return -1;
-	out[len] = '\0';
-	for (i = 0; i < 3; i++) {
-		char *s = strrchr(out, '/');
-
-		if (!s)
-			return -1;
-		*s = '\0';
-	}
-	return 0;
-}
-
-/* Write text to path with mode 0600. */
-static int put_private(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ssize_t len = (ssize_t)strlen(text);
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, text, (size_t)len) != len) {
-		close(fd);
-		return -1;
-	}
-	return close(fd);
-}
-
 int smsproc_start(struct smsproc *sp, const struct smsproc_opts *o)
 {
 	char bin[SMSPROC_PATH + 16], portfile[SMSPROC_PATH], msgs[SMSPROC_PATH];
 	char cert[SMSPROC_PATH], key[SMSPROC_PATH], limit[32], quota[24], tmpl[256];
 	const char *argv[32];
-	int i, n = 0;
-	FILE *f;
+	struct simproc_child child = { .name = "ca-smssim", .log = sp->log, .portfile = portfile,
+				       .tries = 200 }; /* 10 s */
+	int n = 0, status = 0;
 
 	memset(sp, 0, sizeof(*sp));
-	if (bin_dir(bin, sizeof(bin) - 16) || tmpdir_make(sp->dir, sizeof(sp->dir), "smsproc"))
+	if (simproc_bin_dir(bin, sizeof(bin) - 16) ||
+	    tmpdir_make(sp->dir, sizeof(sp->dir), "smsproc"))
 		return -1;
 	strcat(bin, "/ca-smssim");
 	if (hubproc_certs(sp->dir))
@@ -84,8 +41,9 @@ int smsproc_start(struct smsproc *sp, const struct smsproc_opts *o)
 	snprintf(sp->log, sizeof(sp->log), "%s/smssim.log", sp->dir);
 	snprintf(portfile, sizeof(portfile), "%s/smssim.port", sp->dir);
 	snprintf(msgs, sizeof(msgs), "%s/messages.jsonl", sp->dir);
-	if (put_private(sp->secret, SMSPROC_SECRET "\n") ||
-	    put_private(sp->hub_secret, o && o->hub_secret ? o->hub_secret : SMSPROC_SECRET))
+	if (simproc_put_private(sp->secret, SMSPROC_SECRET "\n") ||
+	    simproc_put_private(sp->hub_secret, o && o->hub_secret ? o->hub_secret
+				: SMSPROC_SECRET))
 		return -1;
 	snprintf(tmpl, sizeof(tmpl), "%s=%s", SMSPROC_TEMPLATE, SMSPROC_TEXT);
 	argv[n++] = bin;
@@ -107,40 +65,9 @@ int smsproc_start(struct smsproc *sp, const struct smsproc_opts *o)
 		argv[n++] = "--quota"; argv[n++] = quota;
 	}
 	argv[n] = NULL;
-	sp->pid = fork();
-	if (sp->pid < 0)
-		return -1;
-	if (sp->pid == 0) {
-		int fd = open(sp->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		close_range(3, ~0U, 0);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	for (i = 0; i < 200; i++) { /* 10 s */
-		int st;
-
-		if (waitpid(sp->pid, &st, WNOHANG) == sp->pid) {
-			fprintf(stderr, "smsproc: ca-smssim exited at start; see %s\n", sp->log);
-			sp->pid = 0;
-			return -1;
-		}
-		f = fopen(portfile, "r");
-		if (f) {
-			int ok = fscanf(f, "%d", &sp->port) == 1;
-
-			fclose(f);
-			if (ok)
-				break;
-		}
-		ca_sleep_ms(50);
-	}
-	if (i == 200) {
-		fprintf(stderr, "smsproc: ca-smssim wrote no port; see %s\n", sp->log);
+	sp->pid = simproc_start(argv, &child, &sp->port, &status);
+	if (sp->pid <= 0) {
+		sp->pid = 0;
 		return -1;
 	}
 	snprintf(sp->url, sizeof(sp->url), "https://127.0.0.1:%d/v1/sms/send", sp->port);
@@ -156,13 +83,11 @@ int smsproc_start(struct smsproc *sp, const struct smsproc_opts *o)
 
 int smsproc_cleanup(struct smsproc *sp)
 {
-	int st = 0, ret = 0;
+	int ret = 0;
 
 	if (sp->pid > 0) {
-		kill(sp->pid, SIGTERM);
-		waitpid(sp->pid, &st, 0);
-		sp->pid = 0;
-		ret = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		ret = simproc_stop(&sp->pid, 30000, NULL);
+		ret = ret < -1 ? -1 : ret; /* killed: as a signal */
 		if (ret)
 			fprintf(stderr, "smsproc: ca-smssim ended with %d; see %s\n", ret, sp->log);
 	}

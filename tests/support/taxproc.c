@@ -5,63 +5,20 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/sign.h"
+#include "scratch.h"
+#include "simproc.h"
 #include "tmpdir.h"
 
 #define SKEW_S 300
-
-/* BUILD dir of the running test (BUILD/tests/AREA/prog), or $CA_HUB_BIN_DIR. */
-static int bin_dir(char *out, size_t n)
-{
-	const char *env = getenv("CA_HUB_BIN_DIR");
-	ssize_t len;
-	int i;
-
-	if (env && *env) {
-		snprintf(out, n, "%s", env);
-		return 0;
-	}
-	len = readlink("/proc/self/exe", out, n - 1);
-	if (len <= 0)
-		return -1;
-	out[len] = '\0';
-	for (i = 0; i < 3; i++) {
-		char *s = strrchr(out, '/');
-
-		if (!s)
-			return -1;
-		*s = '\0';
-	}
-	return 0;
-}
-
-/* Write text to path with mode 0600. */
-static int put_private(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ssize_t len = (ssize_t)strlen(text);
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, text, (size_t)len) != len) {
-		close(fd);
-		return -1;
-	}
-	return close(fd);
-}
 
 int taxproc_start(struct taxproc *tp)
 {
@@ -72,7 +29,7 @@ int taxproc_start(struct taxproc *tp)
 	memset(tp, 0, sizeof(*tp));
 	memcpy(tp->clock, clock, sizeof(clock));
 	tp->exit_status = -1;
-	if (bin_dir(tp->bin, sizeof(tp->bin) - 16) ||
+	if (simproc_bin_dir(tp->bin, sizeof(tp->bin) - 16) ||
 	    tmpdir_make(tp->dir, sizeof(tp->dir), "taxproc"))
 		return -1;
 	strcat(tp->bin, "/ca-taxsim");
@@ -84,7 +41,7 @@ int taxproc_start(struct taxproc *tp)
 	if (!tp->clock[0]) /* unless the caller names one (a hub's clock file) */
 		snprintf(tp->clock, sizeof(tp->clock), "%s/clock.offset", tp->dir);
 	snprintf(tp->log, sizeof(tp->log), "%s/taxsim.log", tp->dir);
-	if (put_private(tp->secret, TAXPROC_SECRET "\n"))
+	if (simproc_put_private(tp->secret, TAXPROC_SECRET "\n"))
 		return -1;
 	return taxproc_launch(tp);
 }
@@ -93,13 +50,16 @@ int taxproc_launch(struct taxproc *tp)
 {
 	char portfile[TAXPROC_PATH + 16], cert[TAXPROC_PATH], key[TAXPROC_PATH];
 	const char *argv[64];
-	int i, n = 0, st;
-	FILE *f;
+	/* 20 s: an ASan build starts slowly; a test that fails half-way
+	 * leaves no platform behind; a failed launch is often what it asks. */
+	struct simproc_child child = { .name = "ca-taxsim", .log = tp->log, .portfile = portfile,
+				       .tries = 400, .die_with_parent = true,
+				       .exit_is_answer = true };
+	int i, n = 0;
 
 	snprintf(portfile, sizeof(portfile), "%s/taxsim.port", tp->data);
 	snprintf(cert, sizeof(cert), "%s/srv.pem", tp->dir);
 	snprintf(key, sizeof(key), "%s/srv.key", tp->dir);
-	unlink(portfile);
 	tp->exit_status = -1;
 	argv[n++] = tp->bin;
 	argv[n++] = "--data"; argv[n++] = tp->data;
@@ -114,41 +74,9 @@ int taxproc_launch(struct taxproc *tp)
 	for (i = 0; tp->extra[i] && n < 62; i++)
 		argv[n++] = tp->extra[i];
 	argv[n] = NULL;
-	tp->pid = fork();
-	if (tp->pid < 0)
-		return -1;
-	if (tp->pid == 0) {
-		int fd = open(tp->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		close_range(3, ~0U, 0);
-		/* A test that fails half-way leaves no platform behind. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execv(tp->bin, (char *const *)argv);
-		_exit(127);
-	}
-	for (i = 0; i < 400; i++) { /* 20 s: an ASan build starts slowly */
-		if (waitpid(tp->pid, &st, WNOHANG) == tp->pid) {
-			tp->pid = 0;
-			tp->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-			return -1;
-		}
-		f = fopen(portfile, "r");
-		if (f) {
-			int ok = fscanf(f, "%d", &tp->port) == 1;
-
-			fclose(f);
-			if (ok)
-				break;
-		}
-		ca_sleep_ms(50);
-	}
-	if (i == 400) {
-		fprintf(stderr, "taxproc: ca-taxsim wrote no port; see %s\n", tp->log);
-		taxproc_kill(tp);
+	tp->pid = simproc_start(argv, &child, &tp->port, &tp->exit_status);
+	if (tp->pid <= 0) {
+		tp->pid = 0;
 		return -1;
 	}
 	snprintf(tp->url, sizeof(tp->url), "https://127.0.0.1:%d", tp->port);
@@ -157,28 +85,14 @@ int taxproc_launch(struct taxproc *tp)
 
 int taxproc_stop(struct taxproc *tp)
 {
-	int st = 0, i;
+	int rc = simproc_stop(&tp->pid, 10000, NULL);
 
-	if (!tp->pid)
-		return -1;
-	kill(tp->pid, SIGTERM);
-	for (i = 0; i < 400 && waitpid(tp->pid, &st, WNOHANG) != tp->pid; i++)
-		ca_sleep_ms(25);
-	if (i == 400) {
-		taxproc_kill(tp);
-		return -1;
-	}
-	tp->pid = 0;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return rc < 0 ? -1 : rc;
 }
 
 void taxproc_kill(struct taxproc *tp)
 {
-	if (!tp->pid)
-		return;
-	kill(tp->pid, SIGKILL);
-	waitpid(tp->pid, NULL, 0);
-	tp->pid = 0;
+	simproc_kill(&tp->pid);
 }
 
 void taxproc_cleanup(struct taxproc *tp)
@@ -205,15 +119,7 @@ int taxproc_clock(struct taxproc *tp, int64_t offset_ms)
 
 bool taxproc_log_has(const struct taxproc *tp, const char *text)
 {
-	FILE *f = fopen(tp->log, "r");
-	char line[2048];
-	bool found = false;
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, text) != NULL;
-	if (f)
-		fclose(f);
-	return found;
+	return scratch_has(tp->log, text);
 }
 
 int taxproc_ini(struct taxproc *tp, const char *hub_secret, int timeout_ms, char *out, size_t n)
@@ -222,7 +128,7 @@ int taxproc_ini(struct taxproc *tp, const char *hub_secret, int timeout_ms, char
 	int len;
 
 	snprintf(path, sizeof(path), "%s/hub.secret", tp->dir);
-	if (put_private(path, hub_secret ? hub_secret : TAXPROC_SECRET "\n"))
+	if (simproc_put_private(path, hub_secret ? hub_secret : TAXPROC_SECRET "\n"))
 		return -1;
 	len = snprintf(out, n, "[taxplat]\nurl = %s\napp_id = %s\nsecret_file = %s\n"
 		       "seller_tax_id = %s\nca_file = %s\n", tp->url, TAXPROC_APP_ID, path,

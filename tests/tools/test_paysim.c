@@ -71,6 +71,7 @@
 #include "hub/wxsign.h"
 #include "../support/membuf.h"
 #include "../support/scratch.h"
+#include "../support/simproc.h"
 #include "../support/tmpdir.h"
 
 #define MCHID "1900000001"
@@ -435,6 +436,20 @@ static void note_pid(pid_t pid, bool on)
 		}
 }
 
+/* simproc_start's ready: the sim s at port answers /sim/state. */
+static bool answers(int port, void *arg)
+{
+	struct sim *s = arg;
+	struct resp r;
+	bool ok;
+
+	snprintf(s->url, sizeof(s->url), "https://127.0.0.1:%d", port);
+	sim_call(s, "GET", "/sim/state", NULL, &r);
+	ok = r.status == 200;
+	resp_free(&r);
+	return ok;
+}
+
 /* Start s (its data dir kept across starts); ready when /sim/state answers. */
 static int sim_start(struct sim *s)
 {
@@ -451,10 +466,12 @@ static int sim_start(struct sim *s)
 		{ "--bank-key", s->bank_paths[1] }, { "--bank-cert-id", BANK_GW_CID },
 	};
 	const char *argv[64];
+	struct simproc_child child = { .name = "ca-paysim", .log = s->log, .portfile = portfile,
+				       .tries = 300, .exit_is_answer = true, .ready = answers,
+				       .arg = s };
 	int n = 0, i;
 
 	snprintf(portfile, sizeof(portfile), "%s/paysim.port", s->data);
-	unlink(portfile);
 	snprintf(p[0], PATHLEN, "%s/srv.pem", dir);
 	snprintf(p[1], PATHLEN, "%s/srv.key", dir);
 	snprintf(p[2], PATHLEN, "%s/merchant.pem", dir);
@@ -469,76 +486,29 @@ static int sim_start(struct sim *s)
 	for (i = 0; s->extra[i]; i++)
 		argv[n++] = s->extra[i];
 	argv[n] = NULL;
-	s->pid = fork();
-	if (s->pid == 0) {
-		int fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		close_range(3, ~0U, 0);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	if (s->pid > 0)
+	s->pid = simproc_start(argv, &child, &s->port, &s->exit_status);
+	if (s->pid > 0) {
 		note_pid(s->pid, true);
-	for (i = 0; i < 300; i++) {
-		FILE *f = fopen(portfile, "r");
-
-		if (f) {
-			int ok = fscanf(f, "%d", &s->port) == 1;
-			struct resp r;
-
-			fclose(f);
-			if (ok) {
-				snprintf(s->url, sizeof(s->url), "https://127.0.0.1:%d", s->port);
-				sim_call(s, "GET", "/sim/state", NULL, &r);
-				ok = r.status == 200;
-				resp_free(&r);
-				if (ok)
-					return 0;
-			}
-		}
-		int st = 0;
-
-		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
-			s->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-			note_pid(s->pid, false);
-			s->pid = 0;
-			break;
-		}
-		ca_sleep_ms(50);
+		return 0;
 	}
-	fprintf(stderr, "ca-paysim did not start; see %s\n", s->log);
+	s->pid = 0;
 	return -1;
 }
 
 /* SIGTERM; the exit status (-1: killed or a signal). */
 static int sim_stop(struct sim *s)
 {
-	int st = 0, i;
+	int rc;
 
-	if (!s->pid)
-		return -1;
-	kill(s->pid, SIGTERM);
-	for (i = 0; i < 400 && waitpid(s->pid, &st, WNOHANG) != s->pid; i++)
-		ca_sleep_ms(50);
-	if (i == 400) {
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, &st, 0);
-	}
 	note_pid(s->pid, false);
-	s->pid = 0;
-	return i < 400 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	rc = simproc_stop(&s->pid, 20000, NULL);
+	return rc < 0 ? -1 : rc;
 }
 
 static void sim_kill(struct sim *s)
 {
-	if (!s->pid)
-		return;
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, NULL, 0);
 	note_pid(s->pid, false);
-	s->pid = 0;
+	simproc_kill(&s->pid);
 }
 
 /* Set s's paths under dir/name. */
@@ -759,22 +729,12 @@ static int rx_wait(const char *no, const char *path, struct rec *out, int max, i
 static int group_setup(void **state)
 {
 	char exe[400], *s;
-	ssize_t n;
-	int i;
 
 	(void)state;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	srand((unsigned)getpid());
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
+	if (simproc_bin_dir(exe, sizeof(exe)))
 		return -1;
-	exe[n] = '\0';
-	for (i = 0; i < 3; i++) { /* BUILD/tests/tools/test_paysim -> BUILD */
-		s = strrchr(exe, '/');
-		if (!s)
-			return -1;
-		*s = '\0';
-	}
 	snprintf(bin, sizeof(bin), "%s/ca-paysim", exe);
 	if (tmpdir_make(dir, sizeof(dir), "paysim") || scratch_sh(dir, keys_script)) {
 		fprintf(stderr, "openssl could not make the keys\n");
@@ -1589,19 +1549,6 @@ static void test_body_and_head_limits(void **state)
 }
 
 /* A TCP connection to s's port, or -1. */
-static int tcp_connect(const struct sim *s)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)s->port) };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* The limits on a simulator of their own: the nonce cache (8), the orders
  * (3), the connections (4), an idle connection (1 s), a payment's
  * notification given up after 15 retries (time scale 1000000), a clock
@@ -1613,6 +1560,7 @@ static void test_limits(void **state)
 	struct rec recs[32];
 	struct resp r;
 	int i, fds[4];
+	long ms;
 
 	(void)state;
 	sim_init(&s, "limits");
@@ -1671,7 +1619,7 @@ static void test_limits(void **state)
 
 	/* Connections: 4 held open, a fifth client is not served; served again after. */
 	for (i = 0; i < 4; i++)
-		assert_true((fds[i] = tcp_connect(&s)) >= 0);
+		assert_true((fds[i] = simproc_connect(s.port)) >= 0);
 	ca_sleep_ms(100);
 	{
 		CURL *cu = curl_easy_init();
@@ -1704,19 +1652,8 @@ static void test_limits(void **state)
 	resp_free(&r);
 
 	/* An idle connection is closed after about a second. */
-	{
-		int fd = tcp_connect(&s);
-		int64_t t0 = ca_mono_ms();
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		char c;
-
-		assert_true(fd >= 0);
-		/* A TLS alert, then the end. */
-		while (poll(&p, 1, 4000) == 1 && read(fd, &c, 1) == 1)
-			;
-		assert_true(ca_mono_ms() - t0 >= 900 && ca_mono_ms() - t0 < 3500);
-		close(fd);
-	}
+	ms = simproc_idle_ms(s.port, 4000);
+	assert_true(ms >= 900 && ms < 3500);
 
 	/* The clock file: 32 bytes of offset (and a newline) are read; 33
 	 * bytes, or a file that holds no number, leave the last offset, said

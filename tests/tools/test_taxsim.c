@@ -50,6 +50,7 @@
 
 #include "core/clock.h"
 #include "core/cst.h"
+#include "../support/simproc.h"
 #include "../support/taxproc.h"
 #include "../support/tmpdir.h"
 
@@ -164,28 +165,28 @@ static json_t *line(const struct taxproc_ans *a, size_t i, const char *name)
 	return json_object_get(json_array_get(inv(a, "items"), i), name);
 }
 
-/* The count of refusals with code in /sim/state. */
-static long refused(struct taxproc *t, const char *code)
+/* The counter name of group in /sim/state ("refused", "invoices"). */
+static long state_count(struct taxproc *t, const char *group, const char *name)
 {
 	json_t *j = taxproc_sim(t, "GET", "/sim/state", NULL, NULL);
 	long n;
 
 	assert_non_null(j);
-	n = (long)json_integer_value(json_object_get(json_object_get(j, "refused"), code));
+	n = (long)json_integer_value(json_object_get(json_object_get(j, group), name));
 	json_decref(j);
 	return n;
+}
+
+/* The count of refusals with code in /sim/state. */
+static long refused(struct taxproc *t, const char *code)
+{
+	return state_count(t, "refused", code);
 }
 
 /* How many invoices of kind the books hold. */
 static long books(struct taxproc *t, const char *kind)
 {
-	json_t *j = taxproc_sim(t, "GET", "/sim/state", NULL, NULL);
-	long n;
-
-	assert_non_null(j);
-	n = (long)json_integer_value(json_object_get(json_object_get(j, "invoices"), kind));
-	json_decref(j);
-	return n;
+	return state_count(t, "invoices", kind);
 }
 
 /* The two digits of the year on t's clock. */
@@ -913,19 +914,6 @@ static void test_body_and_target_limits(void **state)
 }
 
 /* A TCP connection to t's port, or -1. */
-static int tcp_connect(const struct taxproc *t)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)t->port) };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static size_t drop(char *d, size_t size, size_t n, void *u)
 {
 	(void)d;
@@ -964,6 +952,7 @@ static void test_limits(void **state)
 	struct taxproc_ans a;
 	char ids[3][40], *bodies[3], target[80], rb[120];
 	int i, fds[3];
+	long ms;
 
 	(void)state;
 	memset(&t, 0, sizeof(t));
@@ -1002,7 +991,7 @@ static void test_limits(void **state)
 
 	/* Connections: 3 held open, a fourth client is not served; then it is. */
 	for (i = 0; i < 3; i++)
-		assert_true((fds[i] = tcp_connect(&t)) >= 0);
+		assert_true((fds[i] = simproc_connect(t.port)) >= 0);
 	ca_sleep_ms(100);
 	assert_int_equal(probe(&t, 500), 0);
 	for (i = 0; i < 3; i++)
@@ -1011,18 +1000,8 @@ static void test_limits(void **state)
 	assert_int_equal(probe(&t, 2000), 200);
 
 	/* An idle connection is closed after about a second. */
-	{
-		int fd = tcp_connect(&t);
-		int64_t t0 = ca_mono_ms();
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		char c;
-
-		assert_true(fd >= 0);
-		while (poll(&p, 1, 4000) == 1 && read(fd, &c, 1) == 1)
-			;
-		assert_true(ca_mono_ms() - t0 >= 900 && ca_mono_ms() - t0 < 3500);
-		close(fd);
-	}
+	ms = simproc_idle_ms(t.port, 4000);
+	assert_true(ms >= 900 && ms < 3500);
 
 	/* A clock file that holds no number: the last offset stays, said once. */
 	assert_int_equal(tmpdir_put(t.clock, "soon\n"), 0);

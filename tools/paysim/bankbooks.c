@@ -20,8 +20,9 @@ static ca_err bank_part(struct books *b, struct bank_order *bo)
 {
 	sqlite3_stmt *s = NULL;
 	ca_err e = CA_ERR_NOT_FOUND;
-	int rc = prep(b, &s, "SELECT txn_time, front_url, iss_ins_code, token, trace_no, trace_time"
-		      " FROM bank_orders WHERE order_id = ?", "t", bo->o.out_trade_no);
+	int rc = simdb_prep(&b->sd, &s, "SELECT txn_time, front_url, iss_ins_code, token, trace_no,"
+			    " trace_time FROM bank_orders WHERE order_id = ?", "t",
+			    bo->o.out_trade_no);
 
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
@@ -32,9 +33,9 @@ static ca_err bank_part(struct books *b, struct bank_order *bo)
 		    sqlkit_col_copy(s, 3, bo->token, sizeof(bo->token)) &&
 		    sqlkit_col_copy(s, 4, bo->trace_no, sizeof(bo->trace_no)) &&
 		    sqlkit_col_copy(s, 5, bo->trace_time, sizeof(bo->trace_time))
-		    ? CA_OK : fail(b, SQLITE_CORRUPT, "reading a bank order");
+		    ? CA_OK : simdb_fail(&b->sd, SQLITE_CORRUPT, "reading a bank order");
 	else if (rc != SQLITE_DONE)
-		e = fail(b, rc, "reading a bank order");
+		e = simdb_fail(&b->sd, rc, "reading a bank order");
 	sqlite3_finalize(s);
 	return e;
 }
@@ -58,12 +59,12 @@ ca_err books_bank_front(struct books *b, struct bank_order *bo, const char *cont
 	sqlite3_stmt *s = NULL;
 	int64_t n = 0;
 	int rc;
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	if (e)
 		return e;
-	rc = prep(b, &s, "SELECT content = ? AND kind = 'bank' FROM orders WHERE out_trade_no = ?",
-		  "tt", content, bo->o.out_trade_no);
+	rc = simdb_prep(&b->sd, &s, "SELECT content = ? AND kind = 'bank' FROM orders WHERE"
+			" out_trade_no = ?", "tt", content, bo->o.out_trade_no);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -71,8 +72,8 @@ ca_err books_bank_front(struct books *b, struct bank_order *bo, const char *cont
 		    : CA_ERR_CONFLICT;
 		sqlite3_finalize(s);
 		if (!e && !strcmp(old.o.state, "NOTPAY")) {
-			e = exec(b, "renewing a token", "UPDATE bank_orders SET token = ?"
-				 " WHERE order_id = ?", "tt", token, old.o.out_trade_no);
+			e = simdb_exec(&b->sd, "renewing a token", "UPDATE bank_orders SET token ="
+				       " ? WHERE order_id = ?", "tt", token, old.o.out_trade_no);
 			snprintf(old.token, sizeof(old.token), "%s", token);
 		}
 		if (!e)
@@ -81,9 +82,9 @@ ca_err books_bank_front(struct books *b, struct bank_order *bo, const char *cont
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return end(b, fail(b, rc, "looking a bank order up"));
-	e = count(b, &n, "SELECT count(*) FROM orders", "");
-	if (!e && n >= b->max_orders)
+		return simdb_end(&b->sd, simdb_fail(&b->sd, rc, "looking a bank order up"));
+	e = simdb_int(&b->sd, &n, "SELECT count(*) FROM orders", "");
+	if (!e && n >= b->sd.limit)
 		return end_answer(b, CA_ERR_TOO_LONG, CA_ERR_TOO_LONG);
 	/* The code column is unique and WeChat's: a bank order takes one that
 	 * no code_url can name (it starts with '-'). */
@@ -92,21 +93,23 @@ ca_err books_bank_front(struct books *b, struct bank_order *bo, const char *cont
 	snprintf(bo->o.kind, sizeof(bo->o.kind), "bank");
 	snprintf(bo->token, sizeof(bo->token), "%s", token);
 	if (!e)
-		e = exec(b, "adding a bank order", "INSERT INTO orders (out_trade_no, content, appid,"
-			 " mchid, description, notify_url, total, expire_ms, created_ms, code, kind)"
-			 " VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, 'bank')", "tttttiiit",
-			 bo->o.out_trade_no, content, bo->o.mchid, bo->iss_ins_code,
-			 bo->o.notify_url, bo->o.total, bo->o.expire_ms, bo->o.created_ms, bo->o.code);
+		e = simdb_exec(&b->sd, "adding a bank order", "INSERT INTO orders (out_trade_no,"
+			       " content, appid, mchid, description, notify_url, total, expire_ms,"
+			       " created_ms, code, kind) VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?,"
+			       " 'bank')", "tttttiiit", bo->o.out_trade_no, content, bo->o.mchid,
+			       bo->iss_ins_code, bo->o.notify_url, bo->o.total, bo->o.expire_ms,
+			       bo->o.created_ms, bo->o.code);
 	if (!e)
-		e = exec(b, "adding a bank order", "INSERT INTO bank_orders (order_id, txn_time,"
-			 " front_url, iss_ins_code, token) VALUES (?, ?, ?, ?, ?)", "ttttt",
-			 bo->o.out_trade_no, bo->txn_time, bo->front_url, bo->iss_ins_code, token);
-	return end(b, e);
+		e = simdb_exec(&b->sd, "adding a bank order", "INSERT INTO bank_orders (order_id,"
+			       " txn_time, front_url, iss_ins_code, token) VALUES (?, ?, ?, ?, ?)",
+			       "ttttt", bo->o.out_trade_no, bo->txn_time, bo->front_url,
+			       bo->iss_ins_code, token);
+	return simdb_end(&b->sd, e);
 }
 
 ca_err books_bank_get(struct books *b, const char *order_id, struct bank_order *bo)
 {
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	if (e)
 		return e;
@@ -120,14 +123,14 @@ ca_err books_bank_pay(struct books *b, const char *order_id, const char *token, 
 		      enum books_pay *res)
 {
 	char *body;
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	*res = BOOKS_PAY_UNKNOWN;
 	if (e)
 		return e;
 	e = bank_by(b, order_id, bo);
 	if (e || (!bo->o.success_ms && (!bo->token[0] || strcmp(bo->token, token)))) {
-		(void)end(b, CA_OK);
+		(void)simdb_end(&b->sd, CA_OK);
 		return e == CA_ERR_NOT_FOUND ? CA_OK : e;
 	}
 	if (bo->o.success_ms)
@@ -137,12 +140,14 @@ ca_err books_bank_pay(struct books *b, const char *order_id, const char *token, 
 	else
 		*res = BOOKS_PAY_OK;
 	if (*res != BOOKS_PAY_OK)
-		return end(b, CA_OK);
-	e = exec(b, "paying a bank order", "UPDATE orders SET state = 'SUCCESS', transaction_id = ?,"
-		 " success_ms = ? WHERE out_trade_no = ?", "tit", query_id, now_ms, order_id);
+		return simdb_end(&b->sd, CA_OK);
+	e = simdb_exec(&b->sd, "paying a bank order", "UPDATE orders SET state = 'SUCCESS',"
+		       " transaction_id = ?, success_ms = ? WHERE out_trade_no = ?", "tit",
+		       query_id, now_ms, order_id);
 	if (!e)
-		e = exec(b, "paying a bank order", "UPDATE bank_orders SET token = '', trace_no = ?,"
-			 " trace_time = ? WHERE order_id = ?", "ttt", trace_no, trace_time, order_id);
+		e = simdb_exec(&b->sd, "paying a bank order", "UPDATE bank_orders SET token = '',"
+			       " trace_no = ?, trace_time = ? WHERE order_id = ?", "ttt", trace_no,
+			       trace_time, order_id);
 	if (!e)
 		e = bank_by(b, order_id, bo);
 	if (!e) {
@@ -150,7 +155,7 @@ ca_err books_bank_pay(struct books *b, const char *order_id, const char *token, 
 		e = owe(b, "bank", &bo->o, bo->o.notify_url, body, now_ms);
 		free(body);
 	}
-	return end(b, e);
+	return simdb_end(&b->sd, e);
 }
 
 ca_err books_bank_refund(struct books *b, struct book_refund *r, enum books_refund *res)
@@ -160,7 +165,7 @@ ca_err books_bank_refund(struct books *b, struct book_refund *r, enum books_refu
 	char old_no[PSIM_ID_MAX + 1] = "";
 	int64_t old_amount = 0;
 	int rc;
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	*res = BOOKS_REFUND_UNKNOWN;
 	if (e)
@@ -169,11 +174,11 @@ ca_err books_bank_refund(struct books *b, struct book_refund *r, enum books_refu
 	if (!e && (strcmp(o.kind, "bank") || !r->transaction_id[0]))
 		e = CA_ERR_NOT_FOUND;
 	if (e) {
-		(void)end(b, CA_OK);
+		(void)simdb_end(&b->sd, CA_OK);
 		return e == CA_ERR_NOT_FOUND ? CA_OK : e;
 	}
-	rc = prep(b, &s, "SELECT out_trade_no, refund, refund_id, created_ms FROM refunds"
-		  " WHERE out_refund_no = ?", "t", r->out_refund_no);
+	rc = simdb_prep(&b->sd, &s, "SELECT out_trade_no, refund, refund_id, created_ms FROM"
+			" refunds WHERE out_refund_no = ?", "t", r->out_refund_no);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -185,13 +190,13 @@ ca_err books_bank_refund(struct books *b, struct book_refund *r, enum books_refu
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return end(b, fail(b, rc, "reading a refund"));
+		return simdb_end(&b->sd, simdb_fail(&b->sd, rc, "reading a refund"));
 	snprintf(r->out_trade_no, sizeof(r->out_trade_no), "%s", o.out_trade_no);
 	r->total = o.total;
 	if (rc == SQLITE_ROW) {
 		*res = !strcmp(old_no, o.out_trade_no) && old_amount == r->refund
 		       ? BOOKS_REFUND_SAME : BOOKS_REFUND_OTHER;
-		return end(b, CA_OK);
+		return simdb_end(&b->sd, CA_OK);
 	}
 	if (o.refunds >= PSIM_REFUNDS_PER_ORDER)
 		*res = BOOKS_REFUND_TOO_MANY;
@@ -200,16 +205,16 @@ ca_err books_bank_refund(struct books *b, struct book_refund *r, enum books_refu
 	else
 		*res = BOOKS_REFUND_NEW;
 	if (*res != BOOKS_REFUND_NEW)
-		return end(b, CA_OK);
-	e = exec(b, "adding a refund", "INSERT INTO refunds (out_refund_no, refund_id,"
-		 " out_trade_no, reason, notify_url, refund, created_ms)"
-		 " VALUES (?, ?, ?, '', ?, ?, ?)", "ttttii", r->out_refund_no, r->refund_id,
-		 o.out_trade_no, r->notify_url, r->refund, r->created_ms);
+		return simdb_end(&b->sd, CA_OK);
+	e = simdb_exec(&b->sd, "adding a refund", "INSERT INTO refunds (out_refund_no, refund_id,"
+		       " out_trade_no, reason, notify_url, refund, created_ms)"
+		       " VALUES (?, ?, ?, '', ?, ?, ?)", "ttttii", r->out_refund_no, r->refund_id,
+		       o.out_trade_no, r->notify_url, r->refund, r->created_ms);
 	if (!e)
-		e = exec(b, "refunding an order", "UPDATE orders SET state = 'REFUND',"
-			 " refunded = refunded + ?, refunds = refunds + 1 WHERE out_trade_no = ?",
-			 "it", r->refund, o.out_trade_no);
-	return end(b, e);
+		e = simdb_exec(&b->sd, "refunding an order", "UPDATE orders SET state = 'REFUND',"
+			       " refunded = refunded + ?, refunds = refunds + 1 WHERE out_trade_no"
+			       " = ?", "it", r->refund, o.out_trade_no);
+	return simdb_end(&b->sd, e);
 }
 
 json_t *bank_order_json(struct books *b, const struct book_order *o)

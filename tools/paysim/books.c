@@ -1,9 +1,10 @@
 /*
  * books.c - the simulator's books in SQLite (see books.h).
  *
- * One connection, one lock: every public function takes b->mu, runs its
- * statements in one transaction and copies what it read before it
- * returns. Statements are prepared per call (the simulator is small).
+ * One connection, one lock (simdb.h): every public function takes the
+ * lock, runs its statements in one transaction and copies what it read
+ * before it returns. Statements are prepared per call (the simulator is
+ * small).
  *
  * Where to start reading: books_pay() (a payment and the notification it
  * owes in one transaction), then books_notice_done() (the schedule).
@@ -11,12 +12,9 @@
 #include "books.h"
 #include "books_int.h"
 
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/sqlkit.h"
 #include "core/log.h"
@@ -72,91 +70,16 @@ static const struct sqlkit_schema schema = {
 	steps, 2, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", BOOKS_BUSY_MS, TAG
 };
 
-static const struct sqlkit_log fail_log = { TAG, LOG_ERROR, false };
-
 /* The columns order_row reads, in its order. */
 #define ORDER_COLS "out_trade_no, appid, mchid, description, notify_url, total, expire_ms," \
 	" created_ms, code, state, transaction_id, openid, success_ms, closed_ms, refunded," \
 	" refunds, kind"
 
-/* A failed SQLite call: logged, mapped. */
-ca_err fail(struct books *b, int rc, const char *what)
-{
-	return sqlkit_fail(b->db, b->path, &fail_log, rc, what, NULL, 0);
-}
-
-/* Prepare sql and bind fmt's parameters (sqlkit_bindv). */
-int prep(struct books *b, sqlite3_stmt **s, const char *sql, const char *fmt, ...)
-{
-	va_list ap;
-	int rc = sqlite3_prepare_v2(b->db, sql, -1, s, NULL);
-
-	if (rc != SQLITE_OK)
-		return rc;
-	va_start(ap, fmt);
-	rc = sqlkit_bindv(*s, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-/* Run sql (parameters in ap) to its first row: SQLite's result code; the
- * row's first column into *v when v is not NULL (0 without a row). */
-static int step_once(struct books *b, int64_t *v, const char *sql, const char *fmt, va_list ap)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(b->db, sql, -1, &s, NULL);
-
-	if (rc == SQLITE_OK)
-		rc = sqlkit_bindv(s, fmt, ap);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (v)
-		*v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
-	return rc;
-}
-
-/* One statement that returns no row. */
-ca_err exec(struct books *b, const char *what, const char *sql, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = step_once(b, NULL, sql, fmt, ap);
-	va_end(ap);
-	return rc == SQLITE_DONE ? CA_OK : fail(b, rc, what);
-}
-
-/* Take the lock and begin; on failure the lock is given back. */
-ca_err begin(struct books *b)
-{
-	ca_err e;
-
-	pthread_mutex_lock(&b->mu);
-	e = exec(b, "BEGIN", "BEGIN IMMEDIATE", "");
-	if (e)
-		pthread_mutex_unlock(&b->mu);
-	return e;
-}
-
-/* Commit when e is CA_OK, else roll back; give the lock back. e, or the
- * commit's error. */
-ca_err end(struct books *b, ca_err e)
-{
-	if (!e)
-		e = exec(b, "COMMIT", "COMMIT", "");
-	if (e)
-		(void)exec(b, "ROLLBACK", "ROLLBACK", "");
-	pthread_mutex_unlock(&b->mu);
-	return e;
-}
-
 ca_err end_answer(struct books *b, ca_err e, ca_err answer)
 {
 	if (e != answer)
-		return end(b, e);
-	(void)end(b, CA_OK);
+		return simdb_end(&b->sd, e);
+	(void)simdb_end(&b->sd, CA_OK);
 	return e;
 }
 
@@ -193,27 +116,16 @@ ca_err order_by(struct books *b, const char *col, const char *key, struct book_o
 	ca_err e = CA_ERR_NOT_FOUND;
 
 	snprintf(sql, sizeof(sql), "SELECT " ORDER_COLS " FROM orders WHERE %s = ?", col);
-	rc = prep(b, &s, sql, "t", key);
+	rc = simdb_prep(&b->sd, &s, sql, "t", key);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		e = order_row(s, o) ? CA_OK : fail(b, SQLITE_CORRUPT, "reading an order");
+		e = order_row(s, o) ? CA_OK
+		    : simdb_fail(&b->sd, SQLITE_CORRUPT, "reading an order");
 	else if (rc != SQLITE_DONE)
-		e = fail(b, rc, "reading an order");
+		e = simdb_fail(&b->sd, rc, "reading an order");
 	sqlite3_finalize(s);
 	return e;
-}
-
-/* One integer the query sql answers into *v. */
-ca_err count(struct books *b, int64_t *v, const char *sql, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = step_once(b, v, sql, fmt, ap);
-	va_end(ap);
-	return rc == SQLITE_ROW ? CA_OK : fail(b, rc, "counting");
 }
 
 /* Owe a notification of kind about o to url, due at due_ms; its body
@@ -227,49 +139,24 @@ ca_err owe(struct books *b, const char *kind, const struct book_order *o, const 
 		return CA_ERR_NOMEM;
 	if (uuid_v4(id))
 		return CA_ERR_IO;
-	return exec(b, "owing a notification", "INSERT INTO notices (id, kind, out_trade_no, url,"
-		    " body, next_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)", "tttttii", id, kind,
-		    o->out_trade_no, url, body, due_ms, due_ms);
+	return simdb_exec(&b->sd, "owing a notification", "INSERT INTO notices (id, kind,"
+			  " out_trade_no, url, body, next_ms, created_ms) VALUES (?, ?, ?, ?, ?,"
+			  " ?, ?)", "tttttii", id, kind, o->out_trade_no, url, body, due_ms,
+			  due_ms);
 }
 
 ca_err books_open(const char *dir, int max_orders, struct books **out, char *err, size_t n)
 {
-	struct books *b = calloc(1, sizeof(*b));
-	int rc;
-	ca_err e;
+	void *b = NULL;
+	ca_err e = simdb_new(sizeof(**out), dir, "paysim.db", &schema, max_orders, &b, err, n);
 
-	*out = NULL;
-	if (!b)
-		return ca_fail(CA_ERR_NOMEM, err, n, "out of memory");
-	snprintf(b->path, sizeof(b->path), "%s/paysim.db", dir);
-	b->max_orders = max_orders;
-	pthread_mutex_init(&b->mu, NULL);
-	rc = sqlite3_open_v2(b->path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_FULLMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		e = sqlkit_open_fail(b->db, b->path, rc, "opening", err, n);
-		books_close(b);
-		return e;
-	}
-	(void)chmod(b->path, 0600);
-	sqlkit_conn_setup(b->db, BOOKS_BUSY_MS);
-	e = sqlkit_setup(b->db, b->path, &schema, err, n);
-	if (e) {
-		books_close(b);
-		return e;
-	}
 	*out = b;
-	return CA_OK;
+	return e;
 }
 
 void books_close(struct books *b)
 {
-	if (!b)
-		return;
-	if (b->db && sqlite3_close(b->db) != SQLITE_OK)
-		log_error(TAG, "%s: not closed cleanly: %s", b->path, sqlite3_errmsg(b->db));
-	pthread_mutex_destroy(&b->mu);
-	free(b);
+	simdb_free(b ? &b->sd : NULL);
 }
 
 ca_err books_create(struct books *b, struct book_order *o, const char *content,
@@ -278,26 +165,26 @@ ca_err books_create(struct books *b, struct book_order *o, const char *content,
 	sqlite3_stmt *s = NULL;
 	int64_t n = 0, probed = 0;
 	int rc, i;
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	*created = false;
 	if (e)
 		return e;
-	rc = prep(b, &s, "SELECT content = ? FROM orders WHERE out_trade_no = ?", "tt", content,
-		  o->out_trade_no);
+	rc = simdb_prep(&b->sd, &s, "SELECT content = ? FROM orders WHERE out_trade_no = ?", "tt",
+			content, o->out_trade_no);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		e = sqlite3_column_int(s, 0) ? order_by(b, "out_trade_no", o->out_trade_no, o)
 		    : CA_ERR_CONFLICT;
 		sqlite3_finalize(s);
-		return end(b, e);
+		return simdb_end(&b->sd, e);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return end(b, fail(b, rc, "looking an order up"));
-	e = count(b, &n, "SELECT count(*) FROM orders", "");
-	if (!e && n >= b->max_orders)
+		return simdb_end(&b->sd, simdb_fail(&b->sd, rc, "looking an order up"));
+	e = simdb_int(&b->sd, &n, "SELECT count(*) FROM orders", "");
+	if (!e && n >= b->sd.limit)
 		e = CA_ERR_TOO_LONG;
 	snprintf(o->state, sizeof(o->state), "NOTPAY");
 	for (i = 0; !e && i < CODE_TRIES; i++) {
@@ -305,27 +192,27 @@ ca_err books_create(struct books *b, struct book_order *o, const char *content,
 			e = CA_ERR_IO;
 			break;
 		}
-		rc = prep(b, &s, "INSERT INTO orders (out_trade_no, content, appid, mchid,"
-			  " description, notify_url, total, expire_ms, created_ms, code)"
-			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ttttttiiit", o->out_trade_no,
-			  content, o->appid, o->mchid, o->description, o->notify_url, o->total,
-			  o->expire_ms, o->created_ms, o->code);
+		rc = simdb_prep(&b->sd, &s, "INSERT INTO orders (out_trade_no, content, appid,"
+				" mchid, description, notify_url, total, expire_ms, created_ms,"
+				" code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ttttttiiit",
+				o->out_trade_no, content, o->appid, o->mchid, o->description,
+				o->notify_url, o->total, o->expire_ms, o->created_ms, o->code);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_step(s);
 		sqlite3_finalize(s);
 		if (rc == SQLITE_DONE)
 			break;
 		if (rc != SQLITE_CONSTRAINT_UNIQUE)
-			e = fail(b, rc, "adding an order");
+			e = simdb_fail(&b->sd, rc, "adding an order");
 	}
 	if (!e && i == CODE_TRIES)
-		e = fail(b, SQLITE_CONSTRAINT_UNIQUE, "finding a free code");
+		e = simdb_fail(&b->sd, SQLITE_CONSTRAINT_UNIQUE, "finding a free code");
 	if (!e)
-		e = count(b, &probed, "SELECT count(*) FROM probed WHERE url = ?", "t",
-			  o->notify_url);
+		e = simdb_int(&b->sd, &probed, "SELECT count(*) FROM probed WHERE url = ?", "t",
+			      o->notify_url);
 	if (!e && !probed) {
-		e = exec(b, "remembering a notify_url", "INSERT INTO probed (url, at_ms)"
-			 " VALUES (?, ?)", "ti", o->notify_url, o->created_ms);
+		e = simdb_exec(&b->sd, "remembering a notify_url", "INSERT INTO probed (url, at_ms)"
+			       " VALUES (?, ?)", "ti", o->notify_url, o->created_ms);
 		if (!e) {
 			char *body = body_fn(o, ctx);
 
@@ -334,12 +221,12 @@ ca_err books_create(struct books *b, struct book_order *o, const char *content,
 		}
 	}
 	*created = !e;
-	return end(b, e);
+	return simdb_end(&b->sd, e);
 }
 
 ca_err books_order(struct books *b, const char *out_trade_no, struct book_order *o)
 {
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	if (e)
 		return e;
@@ -352,7 +239,7 @@ ca_err books_order(struct books *b, const char *out_trade_no, struct book_order 
 ca_err books_close_order(struct books *b, const char *out_trade_no, int64_t now_ms)
 {
 	struct book_order o;
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	if (e)
 		return e;
@@ -362,8 +249,9 @@ ca_err books_close_order(struct books *b, const char *out_trade_no, int64_t now_
 	if (!e && o.success_ms)
 		e = CA_ERR_FORBIDDEN;
 	else if (!e && !strcmp(o.state, "NOTPAY"))
-		e = exec(b, "closing an order", "UPDATE orders SET state = 'CLOSED', closed_ms = ?"
-			 " WHERE out_trade_no = ?", "it", now_ms, out_trade_no);
+		e = simdb_exec(&b->sd, "closing an order", "UPDATE orders SET state = 'CLOSED',"
+			       " closed_ms = ? WHERE out_trade_no = ?", "it", now_ms,
+			       out_trade_no);
 	/* Not found, or paid: nothing was written. */
 	return end_answer(b, e, e == CA_ERR_FORBIDDEN ? CA_ERR_FORBIDDEN : CA_ERR_NOT_FOUND);
 }
@@ -373,7 +261,7 @@ ca_err books_pay(struct books *b, const char *code, int64_t now_ms, const char *
 		 enum books_pay *res)
 {
 	char *body;
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	*res = BOOKS_PAY_UNKNOWN;
 	if (e)
@@ -382,7 +270,7 @@ ca_err books_pay(struct books *b, const char *code, int64_t now_ms, const char *
 	if (!e && strcmp(o->kind, "wechat"))
 		e = CA_ERR_NOT_FOUND; /* a bank order has no code_url */
 	if (e) {
-		(void)end(b, CA_OK);
+		(void)simdb_end(&b->sd, CA_OK);
 		return e == CA_ERR_NOT_FOUND ? CA_OK : e;
 	}
 	if (!strcmp(o->state, "CLOSED"))
@@ -394,10 +282,10 @@ ca_err books_pay(struct books *b, const char *code, int64_t now_ms, const char *
 	else
 		*res = BOOKS_PAY_OK;
 	if (*res != BOOKS_PAY_OK)
-		return end(b, CA_OK);
-	e = exec(b, "paying an order", "UPDATE orders SET state = 'SUCCESS', transaction_id = ?,"
-		 " openid = ?, success_ms = ? WHERE out_trade_no = ?", "ttit", transaction_id,
-		 openid, now_ms, o->out_trade_no);
+		return simdb_end(&b->sd, CA_OK);
+	e = simdb_exec(&b->sd, "paying an order", "UPDATE orders SET state = 'SUCCESS',"
+		       " transaction_id = ?, openid = ?, success_ms = ? WHERE out_trade_no = ?",
+		       "ttit", transaction_id, openid, now_ms, o->out_trade_no);
 	if (!e)
 		e = order_by(b, "out_trade_no", o->out_trade_no, o);
 	if (!e) {
@@ -405,7 +293,7 @@ ca_err books_pay(struct books *b, const char *code, int64_t now_ms, const char *
 		e = owe(b, "pay", o, o->notify_url, body, now_ms);
 		free(body);
 	}
-	return end(b, e);
+	return simdb_end(&b->sd, e);
 }
 
 /* The refund of the row of s (out_refund_no, refund_id, out_trade_no,
@@ -429,17 +317,18 @@ static ca_err refund_by(struct books *b, const char *out_refund_no, struct book_
 {
 	sqlite3_stmt *s = NULL;
 	ca_err e = CA_ERR_NOT_FOUND;
-	int rc = prep(b, &s, "SELECT r.out_refund_no, r.refund_id, r.out_trade_no, r.reason,"
-		      " r.notify_url, r.refund, r.created_ms, o.transaction_id, o.total"
-		      " FROM refunds r JOIN orders o USING (out_trade_no)"
-		      " WHERE r.out_refund_no = ?", "t", out_refund_no);
+	int rc = simdb_prep(&b->sd, &s, "SELECT r.out_refund_no, r.refund_id, r.out_trade_no,"
+			    " r.reason, r.notify_url, r.refund, r.created_ms, o.transaction_id,"
+			    " o.total FROM refunds r JOIN orders o USING (out_trade_no) WHERE"
+			    " r.out_refund_no = ?", "t", out_refund_no);
 
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		e = refund_row(s, r) ? CA_OK : fail(b, SQLITE_CORRUPT, "reading a refund");
+		e = refund_row(s, r) ? CA_OK
+		    : simdb_fail(&b->sd, SQLITE_CORRUPT, "reading a refund");
 	else if (rc != SQLITE_DONE)
-		e = fail(b, rc, "reading a refund");
+		e = simdb_fail(&b->sd, rc, "reading a refund");
 	sqlite3_finalize(s);
 	return e;
 }
@@ -448,7 +337,7 @@ ca_err books_refund(struct books *b, struct book_refund *r, const char *refund_i
 		    struct book_order *o, enum books_refund *res)
 {
 	struct book_refund old;
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	*res = BOOKS_REFUND_UNKNOWN;
 	if (e)
@@ -457,7 +346,7 @@ ca_err books_refund(struct books *b, struct book_refund *r, const char *refund_i
 	if (!e && strcmp(o->kind, "wechat"))
 		e = CA_ERR_NOT_FOUND;
 	if (e == CA_ERR_NOT_FOUND)
-		return end(b, CA_OK);
+		return simdb_end(&b->sd, CA_OK);
 	if (!e)
 		e = refund_by(b, r->out_refund_no, &old);
 	if (!e) {
@@ -465,10 +354,10 @@ ca_err books_refund(struct books *b, struct book_refund *r, const char *refund_i
 		       : BOOKS_REFUND_SAME;
 		if (*res == BOOKS_REFUND_SAME)
 			*r = old;
-		return end(b, CA_OK);
+		return simdb_end(&b->sd, CA_OK);
 	}
 	if (e != CA_ERR_NOT_FOUND)
-		return end(b, e);
+		return simdb_end(&b->sd, e);
 	if (!o->success_ms)
 		*res = BOOKS_REFUND_UNPAID;
 	else if (r->total != o->total)
@@ -480,25 +369,25 @@ ca_err books_refund(struct books *b, struct book_refund *r, const char *refund_i
 	else
 		*res = BOOKS_REFUND_NEW;
 	if (*res != BOOKS_REFUND_NEW)
-		return end(b, CA_OK);
-	e = exec(b, "adding a refund", "INSERT INTO refunds (out_refund_no, refund_id,"
-		 " out_trade_no, reason, notify_url, refund, created_ms)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?)", "tttttii", r->out_refund_no, refund_id,
-		 r->out_trade_no, r->reason, r->notify_url, r->refund, r->created_ms);
+		return simdb_end(&b->sd, CA_OK);
+	e = simdb_exec(&b->sd, "adding a refund", "INSERT INTO refunds (out_refund_no, refund_id,"
+		       " out_trade_no, reason, notify_url, refund, created_ms)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?)", "tttttii", r->out_refund_no, refund_id,
+		       r->out_trade_no, r->reason, r->notify_url, r->refund, r->created_ms);
 	if (!e)
-		e = exec(b, "refunding an order", "UPDATE orders SET state = 'REFUND',"
-			 " refunded = refunded + ?, refunds = refunds + 1 WHERE out_trade_no = ?",
-			 "it", r->refund, r->out_trade_no);
+		e = simdb_exec(&b->sd, "refunding an order", "UPDATE orders SET state = 'REFUND',"
+			       " refunded = refunded + ?, refunds = refunds + 1 WHERE out_trade_no"
+			       " = ?", "it", r->refund, r->out_trade_no);
 	if (!e)
 		e = refund_by(b, r->out_refund_no, r);
 	if (!e)
 		e = order_by(b, "out_trade_no", r->out_trade_no, o);
-	return end(b, e);
+	return simdb_end(&b->sd, e);
 }
 
 ca_err books_refund_get(struct books *b, const char *out_refund_no, struct book_refund *r)
 {
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	if (e)
 		return e;
@@ -508,10 +397,11 @@ ca_err books_refund_get(struct books *b, const char *out_refund_no, struct book_
 
 void books_count_refusal(struct books *b, const char *code)
 {
-	if (begin(b))
+	if (simdb_begin(&b->sd))
 		return;
-	(void)end(b, exec(b, "counting a refusal", "INSERT INTO refusals (code, n) VALUES (?, 1)"
-			  " ON CONFLICT (code) DO UPDATE SET n = n + 1", "t", code));
+	(void)simdb_end(&b->sd, simdb_exec(&b->sd, "counting a refusal", "INSERT INTO refusals"
+					   " (code, n) VALUES (?, 1) ON CONFLICT (code) DO UPDATE"
+					   " SET n = n + 1", "t", code));
 }
 
 ca_err books_notice_due(struct books *b, int64_t now_ms, bool hold_wechat, bool hold_bank,
@@ -519,16 +409,17 @@ ca_err books_notice_due(struct books *b, int64_t now_ms, bool hold_wechat, bool 
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	*found = false;
 	*next_ms = INT64_MAX;
 	memset(n, 0, sizeof(*n));
 	if (e)
 		return e;
-	rc = prep(b, &s, "SELECT id, kind, out_trade_no, url, body, attempts, next_ms FROM notices"
-		  " WHERE state = 'owed' AND (kind = 'bank' OR ? = 0) AND (kind <> 'bank' OR ? = 0)"
-		  " ORDER BY next_ms LIMIT 1", "ii", (int64_t)hold_wechat, (int64_t)hold_bank);
+	rc = simdb_prep(&b->sd, &s, "SELECT id, kind, out_trade_no, url, body, attempts, next_ms"
+			" FROM notices WHERE state = 'owed' AND (kind = 'bank' OR ? = 0) AND (kind"
+			" <> 'bank' OR ? = 0) ORDER BY next_ms LIMIT 1", "ii",
+			(int64_t)hold_wechat, (int64_t)hold_bank);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -548,10 +439,10 @@ ca_err books_notice_due(struct books *b, int64_t now_ms, bool hold_wechat, bool 
 			}
 		}
 	} else if (rc != SQLITE_DONE) {
-		e = fail(b, rc, "finding the next notification");
+		e = simdb_fail(&b->sd, rc, "finding the next notification");
 	}
 	sqlite3_finalize(s);
-	return end(b, e);
+	return simdb_end(&b->sd, e);
 }
 
 ca_err books_notice_done(struct books *b, const struct book_notice *n, int64_t now_ms,
@@ -563,7 +454,7 @@ ca_err books_notice_done(struct books *b, const struct book_notice *n, int64_t n
 	const char *state = taken ? "taken" : once ? "refused" : "owed";
 	int64_t next = now_ms;
 	struct book_order o;
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	if (e)
 		return e;
@@ -573,18 +464,19 @@ ca_err books_notice_done(struct books *b, const struct book_notice *n, int64_t n
 		else
 			state = "given_up";
 	}
-	e = exec(b, "recording a delivery", "INSERT INTO attempts (notice_id, n, at_ms, status,"
-		 " error) VALUES (?, ?, ?, ?, ?)", "tiint", n->id, (int64_t)n->attempts + 1, now_ms,
-		 status, error);
+	e = simdb_exec(&b->sd, "recording a delivery", "INSERT INTO attempts (notice_id, n, at_ms,"
+		       " status, error) VALUES (?, ?, ?, ?, ?)", "tiint", n->id,
+		       (int64_t)n->attempts + 1, now_ms, status, error);
 	if (!e)
-		e = exec(b, "updating a notification", "UPDATE notices SET state = ?, attempts ="
-			 " attempts + 1, next_ms = ? WHERE id = ?", "tit", state, next, n->id);
+		e = simdb_exec(&b->sd, "updating a notification", "UPDATE notices SET state = ?,"
+			       " attempts = attempts + 1, next_ms = ? WHERE id = ?", "tit", state,
+			       next, n->id);
 	if (!e && taken && !strcmp(n->kind, "pay")) {
 		memset(&o, 0, sizeof(o));
 		snprintf(o.out_trade_no, sizeof(o.out_trade_no), "%s", n->out_trade_no);
 		e = owe(b, "dup", &o, n->url, n->body, now_ms + dup_ms);
 	}
-	return end(b, e);
+	return simdb_end(&b->sd, e);
 }
 
 /* The attempts of notification id as a new JSON array. */
@@ -592,8 +484,8 @@ static ca_err attempts_json(struct books *b, const char *id, json_t *arr)
 {
 	char t[WIRE_TIME_MAX];
 	sqlite3_stmt *s = NULL;
-	int rc = prep(b, &s, "SELECT n, at_ms, status, error FROM attempts WHERE notice_id = ?"
-		      " ORDER BY n", "t", id);
+	int rc = simdb_prep(&b->sd, &s, "SELECT n, at_ms, status, error FROM attempts WHERE"
+			    " notice_id = ? ORDER BY n", "t", id);
 
 	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		wire_time(sqlite3_column_int64(s, 1), t);
@@ -605,7 +497,7 @@ static ca_err attempts_json(struct books *b, const char *id, json_t *arr)
 		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? CA_OK : fail(b, rc, "reading attempts");
+	return rc == SQLITE_DONE ? CA_OK : simdb_fail(&b->sd, rc, "reading attempts");
 }
 
 /* The refunds and notifications of order no into j (in a transaction). */
@@ -619,10 +511,10 @@ static ca_err order_extras(struct books *b, const char *no, json_t *j)
 
 	json_object_set_new(j, "refunds", refunds);
 	json_object_set_new(j, "notifications", notices);
-	rc = prep(b, &s, "SELECT r.out_refund_no, r.refund_id, r.out_trade_no, r.reason,"
-		  " r.notify_url, r.refund, r.created_ms, o.transaction_id, o.total"
-		  " FROM refunds r JOIN orders o USING (out_trade_no)"
-		  " WHERE r.out_trade_no = ? ORDER BY r.created_ms, r.rowid", "t", no);
+	rc = simdb_prep(&b->sd, &s, "SELECT r.out_refund_no, r.refund_id, r.out_trade_no, r.reason,"
+			" r.notify_url, r.refund, r.created_ms, o.transaction_id, o.total"
+			" FROM refunds r JOIN orders o USING (out_trade_no)"
+			" WHERE r.out_trade_no = ? ORDER BY r.created_ms, r.rowid", "t", no);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (refund_row(s, &r))
 			json_array_append_new(refunds, wire_refund(&r));
@@ -630,9 +522,10 @@ static ca_err order_extras(struct books *b, const char *no, json_t *j)
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return fail(b, rc, "reading refunds");
-	rc = prep(b, &s, "SELECT id, kind, url, state, attempts, next_ms, created_ms FROM notices"
-		  " WHERE out_trade_no = ? ORDER BY created_ms, rowid", "t", no);
+		return simdb_fail(&b->sd, rc, "reading refunds");
+	rc = simdb_prep(&b->sd, &s, "SELECT id, kind, url, state, attempts, next_ms, created_ms"
+			" FROM notices WHERE out_trade_no = ? ORDER BY created_ms, rowid", "t",
+			no);
 	while (!e && rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		json_t *att = json_array();
 		const char *id = (const char *)sqlite3_column_text(s, 0);
@@ -649,7 +542,7 @@ static ca_err order_extras(struct books *b, const char *no, json_t *j)
 		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(s);
-	return e ? e : rc == SQLITE_DONE ? CA_OK : fail(b, rc, "reading notifications");
+	return e ? e : rc == SQLITE_DONE ? CA_OK : simdb_fail(&b->sd, rc, "reading notifications");
 }
 
 ca_err books_order_books(struct books *b, const char *out_trade_no, json_t **out)
@@ -657,7 +550,7 @@ ca_err books_order_books(struct books *b, const char *out_trade_no, json_t **out
 	struct book_order o;
 	char t[WIRE_TIME_MAX];
 	json_t *j = NULL;
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	*out = NULL;
 	if (e)
@@ -727,13 +620,13 @@ ca_err books_state(struct books *b, json_t **out)
 	int64_t v;
 	size_t i;
 	int rc;
-	ca_err e = begin(b);
+	ca_err e = simdb_begin(&b->sd);
 
 	*out = NULL;
 	if (e || !j || !refused) {
 		json_decref(j);
 		json_decref(refused);
-		return e ? e : (end(b, CA_OK), CA_ERR_NOMEM);
+		return e ? e : (simdb_end(&b->sd, CA_OK), CA_ERR_NOMEM);
 	}
 	json_object_set_new(j, "refused", refused);
 	for (i = 0; !e && i < sizeof(counters) / sizeof(counters[0]); i++) {
@@ -743,10 +636,11 @@ ca_err books_state(struct books *b, json_t **out)
 			g = json_object();
 			json_object_set_new(j, counters[i].group, g);
 		}
-		e = count(b, &v, counters[i].sql, "");
+		e = simdb_int(&b->sd, &v, counters[i].sql, "");
 		json_object_set_new(g, counters[i].name, json_integer(v));
 	}
-	rc = e ? SQLITE_DONE : prep(b, &s, "SELECT code, n FROM refusals ORDER BY code", "");
+	rc = e ? SQLITE_DONE : simdb_prep(&b->sd, &s, "SELECT code, n FROM refusals ORDER BY code",
+					  "");
 	while (!e && rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		json_object_set_new(refused, (const char *)sqlite3_column_text(s, 0),
 				    json_integer(sqlite3_column_int64(s, 1)));
@@ -754,11 +648,11 @@ ca_err books_state(struct books *b, json_t **out)
 	}
 	sqlite3_finalize(s);
 	if (!e && rc != SQLITE_DONE)
-		e = fail(b, rc, "reading refusals");
+		e = simdb_fail(&b->sd, rc, "reading refusals");
 	if (!e)
 		json_object_set_new(j, "merchant_faults", json_integer(json_integer_value(
 			json_object_get(json_object_get(j, "probes"), "taken_by_merchant"))));
-	e = end(b, e);
+	e = simdb_end(&b->sd, e);
 	if (e)
 		json_decref(j);
 	else

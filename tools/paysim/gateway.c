@@ -240,11 +240,11 @@ static void refuse_field(struct psim *ps, struct srv_resp *rs, const struct upfo
 /* Whether the gateway is on; else the 404 of an unknown endpoint. */
 static bool gateway_on(struct srv_req *rq, struct srv_resp *rs)
 {
-	struct v3_fail f;
+	struct sim_fail f;
 
 	if (rq->ps->cfg->bank_mer_id[0])
 		return true;
-	v3_refuse(&f, 404, "NOT_FOUND", "the bank gateway is off (no --bank-mer-id)");
+	sim_refuse(&f, 404, "NOT_FOUND", "the bank gateway is off (no --bank-mer-id)");
 	srv_refuse(rs, &f);
 	return false;
 }

@@ -16,33 +16,26 @@
  * SIGTERM or SIGINT and stop in the opposite order (exit 0).
  */
 #include <curl/curl.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../simkit/simauth.h"
+#include "../simkit/simrun.h"
 #include "books.h"
 #include "browse.h"
-#include "common/filesave.h"
 #include "core/log.h"
 #include "hub/upsign.h"
 #include "hub/wxsign.h"
 #include "notify.h"
 #include "psim.h"
 #include "server.h"
-#include "simclock.h"
-#include "v3check.h"
 
 #define TAG "paysim"
-#define FILE_MAX (256 * 1024) /* a PEM file larger than this is refused */
 #define PAY_ANSWER_MAX 4096
 
 static const char usage[] =
@@ -56,64 +49,11 @@ static const char usage[] =
 	"                  --bank-cert-id N]\n"
 	"       ca-paysim pay --sim URL --ca PEM CODE_URL|HTTPS_URL\n";
 
-/* The whole file path (at most FILE_MAX bytes) into *out (malloc'd,
- * NUL-terminated), its length into *len. */
-static int read_file(const char *path, char **out, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = malloc(FILE_MAX + 1);
-	size_t n = 0;
-
-	*out = NULL;
-	if (!f || !buf) {
-		fprintf(stderr, "ca-paysim: %s: %s\n", path, f ? "out of memory" : strerror(errno));
-		if (f)
-			fclose(f);
-		free(buf);
-		return -1;
-	}
-	n = fread(buf, 1, FILE_MAX + 1, f);
-	fclose(f);
-	if (n > FILE_MAX) {
-		fprintf(stderr, "ca-paysim: %s: over %d bytes\n", path, FILE_MAX);
-		free(buf);
-		return -1;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	if (len)
-		*len = n;
-	return 0;
-}
-
 /* A PEM option's file into *dst; an earlier value of the option (given
  * twice: the last one counts) is freed. */
 static bool read_pem(char **dst, const char *path)
 {
-	free(*dst);
-	return !read_file(path, dst, NULL);
-}
-
-/* A whole decimal in lo..hi from text; -1 when it is not one. */
-static long number(const char *text, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(text, &end, 10);
-	return !*text || *end || errno || v < lo || v > hi ? -1 : v;
-}
-
-/* Copy an option's value into dst (size n); false when too long. */
-static bool copy_opt(char *dst, size_t n, const char *v, const char *name)
-{
-	if (strlen(v) >= n) {
-		fprintf(stderr, "ca-paysim: --%s is over %zu bytes\n", name, n - 1);
-		return false;
-	}
-	snprintf(dst, n, "%s", v);
-	return true;
+	return simrun_read_file(path, SIM_PEM_MAX, dst, NULL);
 }
 
 /* The keys given are what they should be: caught at the start, not at
@@ -147,15 +87,10 @@ static bool keys_ok(struct psim_cfg *c)
 /* serve's command line into c. 0, or 2 after saying why. */
 static int parse_serve(int argc, char **argv, struct psim_cfg *c)
 {
-	enum { O_DATA = 1, O_CERT, O_KEY, O_LISTEN, O_PORT, O_MCHID, O_APPID, O_SERIAL,
-	       O_MCERT, O_APIV3, O_PKEY, O_PID, O_NCA, O_CLOCK, O_SCALE, O_MAXCONN, O_IDLE,
-	       O_NONCES, O_MAXORD, O_BMER, O_BMCERT, O_BKEY, O_BCID };
+	enum { O_SHARED = 1, O_MCHID, O_APPID, O_SERIAL, O_MCERT, O_APIV3, O_PKEY, O_PID, O_NCA,
+	       O_SCALE, O_MAXORD, O_BMER, O_BMCERT, O_BKEY, O_BCID };
 	static const struct option opts[] = {
-		{ "data", required_argument, NULL, O_DATA },
-		{ "cert", required_argument, NULL, O_CERT },
-		{ "key", required_argument, NULL, O_KEY },
-		{ "listen", required_argument, NULL, O_LISTEN },
-		{ "port", required_argument, NULL, O_PORT },
+		SIMRUN_OPTIONS(O_SHARED),
 		{ "mchid", required_argument, NULL, O_MCHID },
 		{ "appid", required_argument, NULL, O_APPID },
 		{ "merchant-serial", required_argument, NULL, O_SERIAL },
@@ -164,11 +99,7 @@ static int parse_serve(int argc, char **argv, struct psim_cfg *c)
 		{ "platform-key", required_argument, NULL, O_PKEY },
 		{ "platform-id", required_argument, NULL, O_PID },
 		{ "notify-ca", required_argument, NULL, O_NCA },
-		{ "clock-file", required_argument, NULL, O_CLOCK },
 		{ "time-scale", required_argument, NULL, O_SCALE },
-		{ "max-connections", required_argument, NULL, O_MAXCONN },
-		{ "idle-timeout", required_argument, NULL, O_IDLE },
-		{ "nonce-cache", required_argument, NULL, O_NONCES },
 		{ "max-orders", required_argument, NULL, O_MAXORD },
 		{ "bank-mer-id", required_argument, NULL, O_BMER },
 		{ "bank-merchant-cert", required_argument, NULL, O_BMCERT },
@@ -180,31 +111,26 @@ static int parse_serve(int argc, char **argv, struct psim_cfg *c)
 	size_t keylen = 0;
 	bool ok = true, have_key = false;
 	long v;
-	int o;
+	int o, idx = 0;
 
-	snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
+	simrun_defaults(&c->o);
 	c->time_scale = 1;
-	c->max_connections = PSIM_MAX_CONNECTIONS;
-	c->idle_timeout_s = PSIM_IDLE_TIMEOUT_S;
-	c->nonces = PSIM_NONCES;
 	c->max_orders = PSIM_MAX_ORDERS;
 	optind = 1;
-	while (ok && (o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		const char *name = o > 0 && o <= O_BCID ? opts[o - 1].name : "?";
+	while (ok && (o = getopt_long(argc, argv, "", opts, &idx)) != -1) {
+		const char *name = opts[idx].name;
 
 		switch (o) {
-		case O_DATA: ok = copy_opt(c->data_dir, sizeof(c->data_dir), optarg, name); break;
-		case O_CERT: ok = read_pem(&c->cert_pem, optarg); break;
-		case O_KEY: ok = read_pem(&c->key_pem, optarg); break;
-		case O_LISTEN: ok = copy_opt(c->listen, sizeof(c->listen), optarg, name); break;
-		case O_MCHID: ok = copy_opt(c->mchid, sizeof(c->mchid), optarg, name); break;
-		case O_APPID: ok = copy_opt(c->appid, sizeof(c->appid), optarg, name); break;
+		case O_SHARED: ok = simrun_option(&c->o, name, optarg); break;
+		case O_MCHID: ok = simrun_copy(c->mchid, sizeof(c->mchid), optarg, name); break;
+		case O_APPID: ok = simrun_copy(c->appid, sizeof(c->appid), optarg, name); break;
 		case O_SERIAL:
-			ok = copy_opt(c->merchant_serial, sizeof(c->merchant_serial), optarg, name);
+			ok = simrun_copy(c->merchant_serial, sizeof(c->merchant_serial), optarg,
+					 name);
 			break;
 		case O_MCERT: ok = read_pem(&c->merchant_pem, optarg); break;
 		case O_APIV3:
-			ok = !read_file(optarg, &key, &keylen);
+			ok = simrun_read_file(optarg, SIM_PEM_MAX, &key, &keylen);
 			if (ok && keylen != sizeof(c->apiv3_key)) {
 				fprintf(stderr, "ca-paysim: --apiv3-key %s holds %zu bytes, not 32\n",
 					optarg, keylen);
@@ -217,9 +143,10 @@ static int parse_serve(int argc, char **argv, struct psim_cfg *c)
 			key = NULL;
 			break;
 		case O_PKEY: ok = read_pem(&c->platform_key_pem, optarg); break;
-		case O_PID: ok = copy_opt(c->platform_id, sizeof(c->platform_id), optarg, name); break;
-		case O_NCA: ok = copy_opt(c->notify_ca, sizeof(c->notify_ca), optarg, name); break;
-		case O_CLOCK: ok = copy_opt(c->clock_file, sizeof(c->clock_file), optarg, name); break;
+		case O_PID:
+			ok = simrun_copy(c->platform_id, sizeof(c->platform_id), optarg, name);
+			break;
+		case O_NCA: ok = simrun_copy(c->notify_ca, sizeof(c->notify_ca), optarg, name); break;
 		case O_BMER:
 			ok = strlen(optarg) == 15 && strspn(optarg, "0123456789") == 15;
 			if (!ok)
@@ -238,29 +165,21 @@ static int parse_serve(int argc, char **argv, struct psim_cfg *c)
 			else
 				snprintf(c->bank_cert_id, sizeof(c->bank_cert_id), "%s", optarg);
 			break;
-		case O_PORT: case O_SCALE: case O_MAXCONN: case O_IDLE: case O_NONCES: case O_MAXORD:
-			v = number(optarg, o == O_PORT ? 0 : 1, o == O_PORT ? 65535
-				   : o == O_SCALE ? 1000000 : o == O_IDLE ? 3600
-				   : o == O_MAXCONN ? 1000 : 10000000);
-			if (v < 0) {
-				fprintf(stderr, "ca-paysim: --%s %s is out of range\n", name, optarg);
-				ok = false;
-			} else if (o == O_PORT) {
-				c->port = (int)v;
-			} else if (o == O_SCALE) {
-				c->time_scale = v;
-			} else {
-				*(o == O_MAXCONN ? &c->max_connections : o == O_IDLE ? &c->idle_timeout_s
-				  : o == O_NONCES ? &c->nonces : &c->max_orders) = (int)v;
-			}
+		case O_SCALE:
+			ok = simrun_number(name, optarg, 1, 1000000, &v);
+			c->time_scale = ok ? v : c->time_scale;
+			break;
+		case O_MAXORD:
+			ok = simrun_number(name, optarg, 1, 10000000, &v);
+			c->max_orders = ok ? (int)v : c->max_orders;
 			break;
 		default:
 			ok = false;
 		}
 	}
-	if (ok && (optind != argc || !c->data_dir[0] || !c->cert_pem || !c->key_pem ||
-		   !c->mchid[0] || !c->appid[0] || !c->merchant_serial[0] || !c->merchant_pem ||
-		   !c->platform_key_pem || !c->platform_id[0] || !have_key)) {
+	if (ok && (optind != argc || !simrun_given(&c->o) || !c->mchid[0] || !c->appid[0] ||
+		   !c->merchant_serial[0] || !c->merchant_pem || !c->platform_key_pem ||
+		   !c->platform_id[0] || !have_key)) {
 		fprintf(stderr, "ca-paysim: serve needs --data, --cert, --key, --mchid, --appid, "
 			"--merchant-serial, --merchant-cert, --apiv3-key, --platform-key and "
 			"--platform-id\n");
@@ -280,8 +199,7 @@ static int parse_serve(int argc, char **argv, struct psim_cfg *c)
 
 static void cfg_release(struct psim_cfg *c)
 {
-	free(c->cert_pem);
-	free(c->key_pem);
+	simrun_release(&c->o);
 	free(c->merchant_pem);
 	free(c->platform_key_pem);
 	free(c->bank_merchant_pem);
@@ -291,71 +209,28 @@ static void cfg_release(struct psim_cfg *c)
 	memset(c->apiv3_key, 0, sizeof(c->apiv3_key));
 }
 
-/* DIR made (0700) when missing, and its lock taken: the lock's fd, or -1. */
-static int take_dir(const char *dir)
-{
-	char path[PSIM_PATH_MAX + 16];
-	int fd;
-
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		log_error(TAG, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/paysim.lock", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		log_error(TAG, "%s: %s", path, fd < 0 ? strerror(errno)
-			  : "another ca-paysim serves this directory");
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Write the port to DIR/paysim.port (atomically). */
-static int write_port(const char *dir, int port)
-{
-	char path[PSIM_PATH_MAX + 16], text[16], err[200];
-	int n = snprintf(text, sizeof(text), "%d\n", port);
-
-	snprintf(path, sizeof(path), "%s/paysim.port", dir);
-	if (file_save(path, text, (size_t)n, 0600, err, sizeof(err))) {
-		log_error(TAG, "%s", err);
-		return -1;
-	}
-	return 0;
-}
-
 static int serve(int argc, char **argv)
 {
 	static struct psim_cfg cfg;
 	struct psim ps = { 0 };
-	struct server *srv = NULL;
+	struct simhttp *srv = NULL;
 	char err[300];
 	sigset_t set;
-	int lock = -1, rc = 1, sig = 0;
+	int lock = -1, rc = 1;
 
 	if (parse_serve(argc, argv, &cfg)) {
 		cfg_release(&cfg);
 		return 2;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread after this: only sigwait sees them */
-	signal(SIGPIPE, SIG_IGN);
-	simclock_init(cfg.clock_file);
 	ps.cfg = &cfg;
-	lock = take_dir(cfg.data_dir);
+	lock = simrun_start(&cfg.o, &set);
 	if (lock < 0)
 		goto out;
-	if (books_open(cfg.data_dir, cfg.max_orders, &ps.books, err, sizeof(err))) {
+	if (books_open(cfg.o.data_dir, cfg.max_orders, &ps.books, err, sizeof(err))) {
 		log_error(TAG, "%s", err);
 		goto out;
 	}
-	ps.nonces = nonces_new(cfg.nonces);
+	ps.nonces = simnonces_new(cfg.o.nonces);
 	if (!ps.nonces || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_error(TAG, "out of memory");
 		goto out;
@@ -365,23 +240,22 @@ static int serve(int argc, char **argv)
 		log_error(TAG, "%s", err);
 		goto out;
 	}
-	if (write_port(cfg.data_dir, server_port(srv)))
+	if (simrun_port_file(&cfg.o, simhttp_port(srv)))
 		goto out;
 	log_info(TAG, "WeChat Pay v3 simulator for merchant %s on https://%s:%d (time scale %ld, "
-		 "at most %d connections, %d nonces, %d orders)", cfg.mchid, cfg.listen,
-		 server_port(srv), cfg.time_scale, cfg.max_connections, cfg.nonces, cfg.max_orders);
+		 "at most %d connections, %d nonces, %d orders)", cfg.mchid, cfg.o.listen,
+		 simhttp_port(srv), cfg.time_scale, cfg.o.max_connections, cfg.o.nonces,
+		 cfg.max_orders);
 	if (cfg.bank_mer_id[0])
 		log_info(TAG, "bank gateway for merchant %s (certId %s) under /gateway/, signing "
 			 "as certId %s", cfg.bank_mer_id, cfg.bank_merchant_cert_id,
 			 cfg.bank_cert_id);
-	while (sigwait(&set, &sig) != 0 || sig == SIGHUP)
-		;
-	log_info(TAG, "signal %d: stopping", sig);
+	simrun_wait(&set);
 	rc = 0;
 out:
-	server_stop(srv);
+	simhttp_stop(srv);
 	notifier_stop(ps.notifier);
-	nonces_free(ps.nonces);
+	simnonces_free(ps.nonces);
 	books_close(ps.books);
 	if (lock >= 0)
 		close(lock);
@@ -483,6 +357,7 @@ static int pay(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	simrun_name("paysim");
 	if (argc >= 2 && !strcmp(argv[1], "serve"))
 		return serve(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "pay"))

@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../simkit/simclock.h"
 #include "common/worker.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/uuid.h"
 #include "hub/wxsign.h"
-#include "simclock.h"
 #include "wire.h"
 
 #define TAG "notify"

@@ -25,9 +25,9 @@
 /* A refusal in one line: status, code, message. */
 static void refuse(struct srv_resp *rs, int status, const char *code, const char *message)
 {
-	struct v3_fail f;
+	struct sim_fail f;
 
-	v3_refuse(&f, status, code, "%s", message);
+	sim_refuse(&f, status, code, "%s", message);
 	srv_refuse(rs, &f);
 }
 
@@ -35,10 +35,10 @@ static void refuse(struct srv_resp *rs, int status, const char *code, const char
  * path's out_trade_no is one (else 400), and the rest of the request
  * (what: its query string, its body) passes check. false when refused. */
 static bool order_request(struct srv_req *rq, struct srv_resp *rs,
-			  bool (*check)(const struct psim_cfg *, const char *, struct v3_fail *),
+			  bool (*check)(const struct psim_cfg *, const char *, struct sim_fail *),
 			  const char *what)
 {
-	struct v3_fail f;
+	struct sim_fail f;
 
 	if (!v3_trade_no_ok(rq->param)) {
 		refuse(rs, 400, "PARAM_ERROR", "out_trade_no must be 6 to 32 of [0-9A-Za-z_*-]");
@@ -54,7 +54,7 @@ static bool order_request(struct srv_req *rq, struct srv_resp *rs,
 static void v3_create_order(struct srv_req *rq, struct srv_resp *rs)
 {
 	struct book_order o;
-	struct v3_fail f;
+	struct sim_fail f;
 	char *content = NULL;
 	bool created = false;
 	ca_err e;
@@ -127,7 +127,7 @@ static void v3_refund_order(struct srv_req *rq, struct srv_resp *rs)
 	struct book_refund r;
 	struct book_order o;
 	enum books_refund res;
-	struct v3_fail f;
+	struct sim_fail f;
 	char id[PSIM_ID_MAX + 1];
 
 	if (!v3_refund(rq->body, rq->now_ms, &r, &f)) {
@@ -280,19 +280,21 @@ static void sim_state(struct srv_req *rq, struct srv_resp *rs)
 }
 
 const struct srv_route srv_routes[] = {
-	{ "POST", "/v3/pay/transactions/native", SRV_V3, SRV_FAULT_CREATE, v3_create_order },
-	{ "GET", "/v3/pay/transactions/out-trade-no/*", SRV_V3, SRV_FAULT_QUERY, v3_query_order },
-	{ "POST", "/v3/pay/transactions/out-trade-no/*/close", SRV_V3, SRV_FAULT_CLOSE,
+	{ { "POST", "/v3/pay/transactions/native" }, SRV_V3, SRV_FAULT_CREATE, v3_create_order },
+	{ { "GET", "/v3/pay/transactions/out-trade-no/*" }, SRV_V3, SRV_FAULT_QUERY,
+	  v3_query_order },
+	{ { "POST", "/v3/pay/transactions/out-trade-no/*/close" }, SRV_V3, SRV_FAULT_CLOSE,
 	  v3_close_order },
-	{ "POST", "/v3/refund/domestic/refunds", SRV_V3, SRV_FAULT_REFUND, v3_refund_order },
-	{ "GET", "/v3/refund/domestic/refunds/*", SRV_V3, SRV_FAULT_NONE, v3_refund_query },
-	{ "POST", "/gateway/api/frontTransReq.do", SRV_GATEWAY, SRV_FAULT_NONE, gateway_front },
-	{ "POST", "/gateway/pay", SRV_GATEWAY, SRV_FAULT_NONE, gateway_pay },
-	{ "POST", "/gateway/api/queryTrans.do", SRV_GATEWAY, SRV_FAULT_BANK_QUERY, gateway_query },
-	{ "POST", "/gateway/api/backTransReq.do", SRV_GATEWAY, SRV_FAULT_NONE, gateway_back },
-	{ "POST", "/sim/pay", SRV_SIM, SRV_FAULT_NONE, sim_pay },
-	{ "POST", "/sim/fault", SRV_SIM, SRV_FAULT_NONE, sim_fault },
-	{ "GET", "/sim/orders/*", SRV_SIM, SRV_FAULT_NONE, sim_order },
-	{ "GET", "/sim/state", SRV_SIM, SRV_FAULT_NONE, sim_state },
+	{ { "POST", "/v3/refund/domestic/refunds" }, SRV_V3, SRV_FAULT_REFUND, v3_refund_order },
+	{ { "GET", "/v3/refund/domestic/refunds/*" }, SRV_V3, SRV_FAULT_NONE, v3_refund_query },
+	{ { "POST", "/gateway/api/frontTransReq.do" }, SRV_GATEWAY, SRV_FAULT_NONE, gateway_front },
+	{ { "POST", "/gateway/pay" }, SRV_GATEWAY, SRV_FAULT_NONE, gateway_pay },
+	{ { "POST", "/gateway/api/queryTrans.do" }, SRV_GATEWAY, SRV_FAULT_BANK_QUERY,
+	  gateway_query },
+	{ { "POST", "/gateway/api/backTransReq.do" }, SRV_GATEWAY, SRV_FAULT_NONE, gateway_back },
+	{ { "POST", "/sim/pay" }, SRV_SIM, SRV_FAULT_NONE, sim_pay },
+	{ { "POST", "/sim/fault" }, SRV_SIM, SRV_FAULT_NONE, sim_fault },
+	{ { "GET", "/sim/orders/*" }, SRV_SIM, SRV_FAULT_NONE, sim_order },
+	{ { "GET", "/sim/state" }, SRV_SIM, SRV_FAULT_NONE, sim_state },
 };
 const size_t srv_nroutes = sizeof(srv_routes) / sizeof(srv_routes[0]);

@@ -1,10 +1,11 @@
 /*
- * server.h - the simulator's HTTPS server (libmicrohttpd, one internal
- * thread): a request's body gathered up to PSIM_BODY_MAX (413 past it),
- * its route found, a v3 request authenticated and its injected fault
- * applied before its handler runs, every answer signed with the platform
- * key (Request-ID and the Wechatpay-* headers), every refusal counted in
- * the books and logged. The endpoints themselves are routes.c's.
+ * server.h - the simulator's HTTPS server (libmicrohttpd through
+ * simhttp.h, one internal thread): a request's body gathered up to
+ * SIM_BODY_MAX (413 past it), its route found, a v3 request authenticated
+ * and its injected fault applied before its handler runs, every answer
+ * signed with the platform key (Request-ID and the Wechatpay-* headers),
+ * every refusal counted in the books and logged. The endpoints themselves
+ * are routes.c's.
  */
 #ifndef PSIM_SERVER_H
 #define PSIM_SERVER_H
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../simkit/simhttp.h"
 #include "core/err.h"
 #include "psim.h"
 #include "v3check.h"
@@ -45,7 +47,7 @@ void srv_reply(struct srv_resp *rs, int status, json_t *body);
 void srv_reply_text(struct srv_resp *rs, int status, char *text, const char *ctype);
 
 /* Answer a refusal: status and {"code", "message"}. */
-void srv_refuse(struct srv_resp *rs, const struct v3_fail *f);
+void srv_refuse(struct srv_resp *rs, const struct sim_fail *f);
 
 /* Which injected fault a route takes (/sim/fault). */
 enum srv_fault {
@@ -67,8 +69,7 @@ enum srv_kind {
 
 /* One endpoint. */
 struct srv_route {
-	const char *method;  /* exact */
-	const char *pattern; /* the path; one '*' matches one segment */
+	struct simhttp_route at; /* method and path */
 	enum srv_kind kind;  /* how it is called */
 	enum srv_fault fault; /* what /sim/fault may make it fail */
 	void (*fn)(struct srv_req *rq, struct srv_resp *rs); /* the handler */
@@ -78,15 +79,8 @@ struct srv_route {
 extern const struct srv_route srv_routes[];
 extern const size_t srv_nroutes;
 
-struct server;
-
-/* Listen as ps->cfg says and serve. CA_OK with *out, or the reason in err. */
-ca_err server_start(struct psim *ps, struct server **out, char *err, size_t n);
-
-/* The port it listens on. */
-int server_port(const struct server *s);
-
-/* Stop listening, end every connection, free (NULL is fine). */
-void server_stop(struct server *s);
+/* Listen as ps->cfg says and serve (simhttp_port, simhttp_stop). CA_OK
+ * with *out, or the reason in err. */
+ca_err server_start(struct psim *ps, struct simhttp **out, char *err, size_t n);
 
 #endif

@@ -7,8 +7,6 @@
 #include "v3check.h"
 
 #include <jansson.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,131 +16,41 @@
 #include "hub/wxsign.h"
 #include "wire.h"
 
-/* One remembered nonce. */
-struct nonce {
-	uint64_t hash;  /* FNV-1a of the text, compared first */
-	int64_t at_ms;  /* when it was seen */
-	char text[65];  /* as sent (struct wxsign_auth's size) */
+/* How WeChat Pay refuses a nonce. */
+static const struct simnonce_words nonce_words = {
+	"nonce_str", "5 minutes", "simulator", "SIGN_ERROR", "FREQUENCY_LIMITED"
 };
 
-/* The ring of nonces in the order they came: live ones after head. */
-struct nonces {
-	pthread_mutex_t mu; /* one check at a time */
-	struct nonce *ring; /* cap entries */
-	int cap;            /* the bound */
-	int head;           /* the oldest */
-	int n;              /* how many are held */
-};
-
-bool v3_refuse(struct v3_fail *f, int status, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	f->status = status;
-	f->code = code;
-	va_start(ap, fmt);
-	vsnprintf(f->message, sizeof(f->message), fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-struct nonces *nonces_new(int cap)
-{
-	struct nonces *nc = calloc(1, sizeof(*nc));
-
-	if (!nc || cap < 1 || !(nc->ring = calloc((size_t)cap, sizeof(*nc->ring)))) {
-		free(nc);
-		return NULL;
-	}
-	nc->cap = cap;
-	pthread_mutex_init(&nc->mu, NULL);
-	return nc;
-}
-
-void nonces_free(struct nonces *nc)
-{
-	if (!nc)
-		return;
-	pthread_mutex_destroy(&nc->mu);
-	free(nc->ring);
-	free(nc);
-}
-
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
-/* Remember nonce at now_ms. false with f filled: seen in the last five
- * minutes, or the cache full of live nonces. */
-static bool nonce_fresh(struct nonces *nc, const char *nonce, int64_t now_ms, struct v3_fail *f)
-{
-	uint64_t h = fnv1a(nonce);
-	bool ok = true;
-	int i;
-
-	pthread_mutex_lock(&nc->mu);
-	/* The oldest first: those older than the window are forgotten. */
-	while (nc->n && now_ms - nc->ring[nc->head].at_ms >= PSIM_SKEW_MS) {
-		nc->head = (nc->head + 1) % nc->cap;
-		nc->n--;
-	}
-	for (i = 0; ok && i < nc->n; i++) {
-		const struct nonce *e = &nc->ring[(nc->head + i) % nc->cap];
-
-		if (e->hash == h && !strcmp(e->text, nonce))
-			ok = v3_refuse(f, 401, "SIGN_ERROR", "nonce_str was used in the last 5 "
-				       "minutes (a replay)");
-	}
-	if (ok && nc->n == nc->cap)
-		ok = v3_refuse(f, 429, "FREQUENCY_LIMITED", "%d requests in 5 minutes: the "
-			       "simulator's nonce cache is full", nc->cap);
-	if (ok) {
-		struct nonce *e = &nc->ring[(nc->head + nc->n) % nc->cap];
-
-		e->hash = h;
-		e->at_ms = now_ms;
-		snprintf(e->text, sizeof(e->text), "%s", nonce);
-		nc->n++;
-	}
-	pthread_mutex_unlock(&nc->mu);
-	return ok;
-}
-
-bool v3_authenticate(const struct psim_cfg *cfg, struct nonces *nc, const char *method,
+bool v3_authenticate(const struct psim_cfg *cfg, struct simnonces *nc, const char *method,
 		     const char *target, const char *body, const char *authorization,
-		     int64_t now_ms, struct v3_fail *f)
+		     int64_t now_ms, struct sim_fail *f)
 {
 	struct wxsign_auth a;
 	char why[WXSIGN_ERR_MAX], *msg = NULL;
 	ca_err e;
 
 	if (!authorization)
-		return v3_refuse(f, 401, "SIGN_ERROR", "no Authorization header");
+		return sim_refuse(f, 401, "SIGN_ERROR", "no Authorization header");
 	if (wxsign_parse_authorization(authorization, &a, why, sizeof(why)))
-		return v3_refuse(f, 401, "SIGN_ERROR", "Authorization: %s", why);
+		return sim_refuse(f, 401, "SIGN_ERROR", "Authorization: %s", why);
 	if (strcmp(a.mchid, cfg->mchid))
-		return v3_refuse(f, 400, "MCH_NOT_EXISTS", "mchid %s is not a merchant here",
-				 a.mchid);
+		return sim_refuse(f, 400, "MCH_NOT_EXISTS", "mchid %s is not a merchant here",
+				  a.mchid);
 	if (strcasecmp(a.serial, cfg->merchant_serial))
-		return v3_refuse(f, 401, "SIGN_ERROR", "serial_no is not the merchant "
-				 "certificate's serial");
+		return sim_refuse(f, 401, "SIGN_ERROR", "serial_no is not the merchant "
+				  "certificate's serial");
 	if (a.timestamp > (now_ms + PSIM_SKEW_MS) / 1000 ||
 	    a.timestamp < (now_ms - PSIM_SKEW_MS) / 1000)
-		return v3_refuse(f, 401, "SIGN_ERROR", "timestamp is more than 5 minutes off");
+		return sim_refuse(f, 401, "SIGN_ERROR", "timestamp is more than 5 minutes off");
 	e = wxsign_request_message(method, target, a.timestamp, a.nonce, body, &msg);
 	if (!e)
 		e = wxsign_verify(cfg->merchant_pem, msg, strlen(msg), a.signature, why,
 				  sizeof(why));
 	free(msg);
 	if (e)
-		return v3_refuse(f, 401, "SIGN_ERROR", "signature: %s",
-				 e == CA_ERR_NOMEM ? "out of memory" : why);
-	return nonce_fresh(nc, a.nonce, now_ms, f);
+		return sim_refuse(f, 401, "SIGN_ERROR", "signature: %s",
+				  e == CA_ERR_NOMEM ? "out of memory" : why);
+	return simnonces_take(nc, a.nonce, now_ms, &nonce_words, f);
 }
 
 bool v3_trade_no_ok(const char *s)
@@ -154,7 +62,7 @@ bool v3_trade_no_ok(const char *s)
 }
 
 /* The JSON object of body; false with f filled when it is not one. */
-static bool object_of(const char *body, json_t **j, struct v3_fail *f)
+static bool object_of(const char *body, json_t **j, struct sim_fail *f)
 {
 	json_error_t je;
 
@@ -163,14 +71,14 @@ static bool object_of(const char *body, json_t **j, struct v3_fail *f)
 		return true;
 	json_decref(*j);
 	*j = NULL;
-	return v3_refuse(f, 400, "PARAM_ERROR", "the body is not a JSON object%s%s",
-			 body[0] ? ": " : "", body[0] ? je.text : "");
+	return sim_refuse(f, 400, "PARAM_ERROR", "the body is not a JSON object%s%s",
+			  body[0] ? ": " : "", body[0] ? je.text : "");
 }
 
 /* The string member name of j, of 1..max_chars characters, no NUL, into
  * *out (borrowed). Absent: *out NULL, fine when optional. */
 static bool text(json_t *j, const char *name, size_t max_chars, bool optional,
-		 const char **out, struct v3_fail *f)
+		 const char **out, struct sim_fail *f)
 {
 	json_t *v = json_object_get(j, name);
 	size_t chars = 0;
@@ -179,71 +87,71 @@ static bool text(json_t *j, const char *name, size_t max_chars, bool optional,
 	if (!v && optional)
 		return true;
 	if (!v)
-		return v3_refuse(f, 400, "PARAM_ERROR", "%s is missing", name);
+		return sim_refuse(f, 400, "PARAM_ERROR", "%s is missing", name);
 	if (!json_is_string(v))
-		return v3_refuse(f, 400, "PARAM_ERROR", "%s is not a string", name);
+		return sim_refuse(f, 400, "PARAM_ERROR", "%s is not a string", name);
 	*out = json_string_value(v);
 	if (strlen(*out) != json_string_length(v) || !utf8_count(*out, &chars) || !chars ||
 	    chars > max_chars)
-		return v3_refuse(f, 400, "PARAM_ERROR", "%s must be 1 to %zu characters", name,
-				 max_chars);
+		return sim_refuse(f, 400, "PARAM_ERROR", "%s must be 1 to %zu characters", name,
+				  max_chars);
 	return true;
 }
 
 /* The integer member name of j in 1..PSIM_AMOUNT_MAX into *out. */
-static bool amount(json_t *j, const char *name, int64_t *out, struct v3_fail *f)
+static bool amount(json_t *j, const char *name, int64_t *out, struct sim_fail *f)
 {
 	json_t *v = json_object_get(j, name);
 
 	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 	    json_integer_value(v) > PSIM_AMOUNT_MAX)
-		return v3_refuse(f, 400, "PARAM_ERROR", "amount.%s must be a positive integer "
-				 "(fen) up to %lld", name, PSIM_AMOUNT_MAX);
+		return sim_refuse(f, 400, "PARAM_ERROR", "amount.%s must be a positive integer "
+				  "(fen) up to %lld", name, PSIM_AMOUNT_MAX);
 	*out = (int64_t)json_integer_value(v);
 	return true;
 }
 
 /* currency (optional when optional) is CNY. */
-static bool currency(json_t *amt, bool optional, struct v3_fail *f)
+static bool currency(json_t *amt, bool optional, struct sim_fail *f)
 {
 	const char *c;
 
 	if (!text(amt, "currency", 8, optional, &c, f))
 		return false;
 	if (c && strcmp(c, "CNY"))
-		return v3_refuse(f, 400, "PARAM_ERROR", "amount.currency must be CNY");
+		return sim_refuse(f, 400, "PARAM_ERROR", "amount.currency must be CNY");
 	return true;
 }
 
 /* A notify_url: https://, a host, no query or fragment, no spaces. */
-static bool url_ok(const char *u, struct v3_fail *f)
+static bool url_ok(const char *u, struct sim_fail *f)
 {
 	size_t i;
 
 	if (strncmp(u, "https://", 8) || !u[8] || u[8] == '/' || strlen(u) > PSIM_URL_MAX)
-		return v3_refuse(f, 400, "PARAM_ERROR", "notify_url must be an https:// URL of at "
-				 "most %d bytes", PSIM_URL_MAX);
+		return sim_refuse(f, 400, "PARAM_ERROR", "notify_url must be an https:// URL of at "
+				  "most %d bytes", PSIM_URL_MAX);
 	for (i = 0; u[i]; i++)
 		if (u[i] == '?' || u[i] == '#' || (unsigned char)u[i] <= ' ' || u[i] == 0x7f)
-			return v3_refuse(f, 400, "PARAM_ERROR", "notify_url must carry no query, "
-					 "fragment or spaces");
+			return sim_refuse(f, 400, "PARAM_ERROR", "notify_url must carry no query, "
+					  "fragment or spaces");
 	return true;
 }
 
 /* The merchant's own mchid in j. */
-static bool mchid_ok(const struct psim_cfg *cfg, json_t *j, struct v3_fail *f)
+static bool mchid_ok(const struct psim_cfg *cfg, json_t *j, struct sim_fail *f)
 {
 	const char *m;
 
 	if (!text(j, "mchid", PSIM_ID_MAX, false, &m, f))
 		return false;
 	if (strcmp(m, cfg->mchid))
-		return v3_refuse(f, 400, "MCH_NOT_EXISTS", "mchid %s is not a merchant here", m);
+		return sim_refuse(f, 400, "MCH_NOT_EXISTS", "mchid %s is not a merchant here", m);
 	return true;
 }
 
 bool v3_create(const struct psim_cfg *cfg, const char *body, int64_t now_ms,
-	       struct book_order *o, char **content, struct v3_fail *f)
+	       struct book_order *o, char **content, struct sim_fail *f)
 {
 	const char *appid, *desc, *no, *expire, *url;
 	json_t *j, *amt, *canon;
@@ -255,23 +163,23 @@ bool v3_create(const struct psim_cfg *cfg, const char *body, int64_t now_ms,
 		return false;
 	ok = mchid_ok(cfg, j, f) && text(j, "appid", PSIM_ID_MAX, false, &appid, f);
 	if (ok && strcmp(appid, cfg->appid))
-		ok = v3_refuse(f, 400, "APPID_MCHID_NOT_MATCH", "appid %s is not the merchant's",
-			       appid);
+		ok = sim_refuse(f, 400, "APPID_MCHID_NOT_MATCH", "appid %s is not the merchant's",
+				appid);
 	ok = ok && text(j, "description", PSIM_DESC_CHARS, false, &desc, f) &&
 	     text(j, "out_trade_no", PSIM_ID_MAX, false, &no, f) &&
 	     text(j, "time_expire", 40, false, &expire, f) &&
 	     text(j, "notify_url", PSIM_URL_MAX, false, &url, f);
 	if (ok && !v3_trade_no_ok(no))
-		ok = v3_refuse(f, 400, "PARAM_ERROR", "out_trade_no must be 6 to 32 of "
-			       "[0-9A-Za-z_*-]");
+		ok = sim_refuse(f, 400, "PARAM_ERROR", "out_trade_no must be 6 to 32 of "
+				"[0-9A-Za-z_*-]");
 	if (ok && !wire_parse_time(expire, &o->expire_ms))
-		ok = v3_refuse(f, 400, "PARAM_ERROR", "time_expire is not an RFC 3339 time");
+		ok = sim_refuse(f, 400, "PARAM_ERROR", "time_expire is not an RFC 3339 time");
 	if (ok && o->expire_ms <= now_ms)
-		ok = v3_refuse(f, 400, "PARAM_ERROR", "time_expire is in the past");
+		ok = sim_refuse(f, 400, "PARAM_ERROR", "time_expire is in the past");
 	ok = ok && url_ok(url, f);
 	amt = json_object_get(j, "amount");
 	if (ok && !json_is_object(amt))
-		ok = v3_refuse(f, 400, "PARAM_ERROR", "amount is missing or not an object");
+		ok = sim_refuse(f, 400, "PARAM_ERROR", "amount is missing or not an object");
 	ok = ok && amount(amt, "total", &o->total, f) && currency(amt, true, f);
 	if (ok) {
 		snprintf(o->out_trade_no, sizeof(o->out_trade_no), "%s", no);
@@ -288,13 +196,13 @@ bool v3_create(const struct psim_cfg *cfg, const char *body, int64_t now_ms,
 		*content = canon ? json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 		json_decref(canon);
 		if (!*content)
-			ok = v3_refuse(f, 500, "SYSTEM_ERROR", "out of memory");
+			ok = sim_refuse(f, 500, "SYSTEM_ERROR", "out of memory");
 	}
 	json_decref(j);
 	return ok;
 }
 
-bool v3_close(const struct psim_cfg *cfg, const char *body, struct v3_fail *f)
+bool v3_close(const struct psim_cfg *cfg, const char *body, struct sim_fail *f)
 {
 	json_t *j;
 	bool ok;
@@ -306,7 +214,7 @@ bool v3_close(const struct psim_cfg *cfg, const char *body, struct v3_fail *f)
 	return ok;
 }
 
-bool v3_query(const struct psim_cfg *cfg, const char *query, struct v3_fail *f)
+bool v3_query(const struct psim_cfg *cfg, const char *query, struct sim_fail *f)
 {
 	const char *p = query;
 	size_t n = strlen(cfg->mchid);
@@ -315,18 +223,18 @@ bool v3_query(const struct psim_cfg *cfg, const char *query, struct v3_fail *f)
 		if (!strncmp(p, "mchid=", 6)) {
 			p += 6;
 			if (strncmp(p, cfg->mchid, n) || (p[n] && p[n] != '&'))
-				return v3_refuse(f, 400, "MCH_NOT_EXISTS", "mchid is not a merchant "
-						 "here");
+				return sim_refuse(f, 400, "MCH_NOT_EXISTS", "mchid is not a merchant "
+						  "here");
 			return true;
 		}
 		p = strchr(p, '&');
 		if (p)
 			p++;
 	}
-	return v3_refuse(f, 400, "PARAM_ERROR", "the query must name mchid");
+	return sim_refuse(f, 400, "PARAM_ERROR", "the query must name mchid");
 }
 
-bool v3_refund(const char *body, int64_t now_ms, struct book_refund *r, struct v3_fail *f)
+bool v3_refund(const char *body, int64_t now_ms, struct book_refund *r, struct sim_fail *f)
 {
 	const char *no, *rno, *reason, *url;
 	json_t *j, *amt;
@@ -340,16 +248,16 @@ bool v3_refund(const char *body, int64_t now_ms, struct book_refund *r, struct v
 	     text(j, "reason", PSIM_REASON_CHARS, true, &reason, f) &&
 	     text(j, "notify_url", PSIM_URL_MAX, true, &url, f);
 	if (ok && !v3_trade_no_ok(no))
-		ok = v3_refuse(f, 400, "PARAM_ERROR", "out_trade_no must be 6 to 32 of "
-			       "[0-9A-Za-z_*-]");
+		ok = sim_refuse(f, 400, "PARAM_ERROR", "out_trade_no must be 6 to 32 of "
+				"[0-9A-Za-z_*-]");
 	if (ok && strspn(rno, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 			 "_-|*@") != strlen(rno))
-		ok = v3_refuse(f, 400, "PARAM_ERROR", "out_refund_no must be 1 to 64 of "
-			       "[0-9A-Za-z_-|*@]");
+		ok = sim_refuse(f, 400, "PARAM_ERROR", "out_refund_no must be 1 to 64 of "
+				"[0-9A-Za-z_-|*@]");
 	ok = ok && (!url || url_ok(url, f));
 	amt = json_object_get(j, "amount");
 	if (ok && !json_is_object(amt))
-		ok = v3_refuse(f, 400, "PARAM_ERROR", "amount is missing or not an object");
+		ok = sim_refuse(f, 400, "PARAM_ERROR", "amount is missing or not an object");
 	ok = ok && amount(amt, "refund", &r->refund, f) && amount(amt, "total", &r->total, f) &&
 	     currency(amt, false, f);
 	if (ok) {

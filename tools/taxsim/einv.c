@@ -21,7 +21,7 @@
 /* ---- reading a request ---- */
 
 /* The JSON object of body; false with f filled when it is not one. */
-static bool object_of(const char *body, json_t **j, struct tsim_fail *f)
+static bool object_of(const char *body, json_t **j, struct sim_fail *f)
 {
 	json_error_t je;
 
@@ -30,13 +30,13 @@ static bool object_of(const char *body, json_t **j, struct tsim_fail *f)
 		return true;
 	json_decref(*j);
 	*j = NULL;
-	return tsim_refuse(f, 400, "PARAM_INVALID", "the body is not a JSON object%s%s",
-			   body[0] ? ": " : "", body[0] ? je.text : "");
+	return sim_refuse(f, 400, "PARAM_INVALID", "the body is not a JSON object%s%s",
+			  body[0] ? ": " : "", body[0] ? je.text : "");
 }
 
 /* Every member of j is one of the NULL-terminated names. */
 static bool members_known(json_t *j, const char *const *names, const char *where,
-			  struct tsim_fail *f)
+			  struct sim_fail *f)
 {
 	const char *key;
 	json_t *v;
@@ -46,8 +46,8 @@ static bool members_known(json_t *j, const char *const *names, const char *where
 		for (i = 0; names[i] && strcmp(key, names[i]); i++)
 			;
 		if (!names[i])
-			return tsim_refuse(f, 400, "PARAM_INVALID", "%s has an unknown member "
-					   "'%.40s'", where, key);
+			return sim_refuse(f, 400, "PARAM_INVALID", "%s has an unknown member "
+					  "'%.40s'", where, key);
 	}
 	return true;
 }
@@ -55,35 +55,35 @@ static bool members_known(json_t *j, const char *const *names, const char *where
 /* The string member name of j: min..max characters and at most size - 1
  * bytes of UTF-8 without control characters, copied into dst. */
 static bool text(json_t *j, const char *name, size_t min, size_t max, char *dst, size_t size,
-		 struct tsim_fail *f)
+		 struct sim_fail *f)
 {
 	json_t *v = json_object_get(j, name);
 	const char *s = json_string_value(v);
 	size_t len = s ? strlen(s) : 0, chars = 0, i;
 
 	if (!v)
-		return tsim_refuse(f, 400, "PARAM_INVALID", "%s is missing", name);
+		return sim_refuse(f, 400, "PARAM_INVALID", "%s is missing", name);
 	if (!s || len != json_string_length(v) || !utf8_count(s, &chars))
-		return tsim_refuse(f, 400, "PARAM_INVALID", "%s is not a string of UTF-8", name);
+		return sim_refuse(f, 400, "PARAM_INVALID", "%s is not a string of UTF-8", name);
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return tsim_refuse(f, 400, "PARAM_INVALID", "%s holds a control "
-					   "character", name);
+			return sim_refuse(f, 400, "PARAM_INVALID", "%s holds a control "
+					  "character", name);
 	if (chars < min || chars > max || len >= size)
-		return tsim_refuse(f, 400, "PARAM_INVALID", "%s must be %zu to %zu characters "
-				   "(at most %zu bytes)", name, min, max, size - 1);
+		return sim_refuse(f, 400, "PARAM_INVALID", "%s must be %zu to %zu characters "
+				  "(at most %zu bytes)", name, min, max, size - 1);
 	memcpy(dst, s, len + 1);
 	return true;
 }
 
 /* The request id member of j into id. */
-static bool request_id(json_t *j, char id[EINV_REQUEST_ID_MAX + 1], struct tsim_fail *f)
+static bool request_id(json_t *j, char id[EINV_REQUEST_ID_MAX + 1], struct sim_fail *f)
 {
 	if (!text(j, "request_id", 1, EINV_REQUEST_ID_MAX, id, EINV_REQUEST_ID_MAX + 1, f))
 		return false;
 	if (strspn(id, ID_SET) != strlen(id))
-		return tsim_refuse(f, 400, "PARAM_INVALID", "request_id must be 1 to %d of "
-				   "[0-9A-Za-z_-]", EINV_REQUEST_ID_MAX);
+		return sim_refuse(f, 400, "PARAM_INVALID", "request_id must be 1 to %d of "
+				  "[0-9A-Za-z_-]", EINV_REQUEST_ID_MAX);
 	return true;
 }
 
@@ -102,7 +102,7 @@ bool einv_rate_ok(int64_t rate)
 }
 
 /* One line (object j, number i) into it. */
-static bool item(json_t *j, size_t i, struct einv_item_req *it, struct tsim_fail *f)
+static bool item(json_t *j, size_t i, struct einv_item_req *it, struct sim_fail *f)
 {
 	static const char *const names[] = { "name", "spec", "unit", "quantity", "total_fen",
 					     "tax_rate", NULL };
@@ -112,27 +112,27 @@ static bool item(json_t *j, size_t i, struct einv_item_req *it, struct tsim_fail
 
 	snprintf(where, sizeof(where), "items[%zu]", i);
 	if (!json_is_object(j))
-		return tsim_refuse(f, 400, "PARAM_INVALID", "%s is not an object", where);
+		return sim_refuse(f, 400, "PARAM_INVALID", "%s is not an object", where);
 	if (!members_known(j, names, where, f) ||
 	    !text(j, "name", 3, TSIM_ITEM_CHARS, it->name, sizeof(it->name), f))
 		return false;
 	if (!category_ok(it->name))
-		return tsim_refuse(f, 400, "PARAM_INVALID", "%s.name must begin with its tax "
-				   "category: \"*category*name\"", where);
+		return sim_refuse(f, 400, "PARAM_INVALID", "%s.name must begin with its tax "
+				  "category: \"*category*name\"", where);
 	if (!text(j, "spec", 0, TSIM_SPEC_CHARS, it->spec, sizeof(it->spec), f) ||
 	    !text(j, "unit", 0, TSIM_UNIT_CHARS, it->unit, sizeof(it->unit), f))
 		return false;
 	if (!json_is_integer(q) || json_integer_value(q) < 1 ||
 	    json_integer_value(q) > TSIM_QUANTITY_MAX)
-		return tsim_refuse(f, 400, "PARAM_INVALID", "%s.quantity must be a whole number "
-				   "1 to %d", where, TSIM_QUANTITY_MAX);
+		return sim_refuse(f, 400, "PARAM_INVALID", "%s.quantity must be a whole number "
+				  "1 to %d", where, TSIM_QUANTITY_MAX);
 	if (!json_is_integer(t) || json_integer_value(t) < 1 ||
 	    json_integer_value(t) > TSIM_TOTAL_MAX)
-		return tsim_refuse(f, 400, "AMOUNT_INVALID", "%s.total_fen must be whole fen, 1 "
-				   "to %lld", where, TSIM_TOTAL_MAX);
+		return sim_refuse(f, 400, "AMOUNT_INVALID", "%s.total_fen must be whole fen, 1 "
+				  "to %lld", where, TSIM_TOTAL_MAX);
 	if (!json_is_integer(r) || !einv_rate_ok(json_integer_value(r)))
-		return tsim_refuse(f, 400, "TAX_RATE_INVALID", "%s.tax_rate must be 0, 1, 3, 5, "
-				   "6, 9 or 13 (percent)", where);
+		return sim_refuse(f, 400, "TAX_RATE_INVALID", "%s.tax_rate must be 0, 1, 3, 5, "
+				  "6, 9 or 13 (percent)", where);
 	it->quantity = (int64_t)json_integer_value(q);
 	it->total_fen = (int64_t)json_integer_value(t);
 	it->rate_pct = (int)json_integer_value(r);
@@ -140,15 +140,15 @@ static bool item(json_t *j, size_t i, struct einv_item_req *it, struct tsim_fail
 }
 
 /* The items member of j into rq. */
-static bool items(json_t *j, struct einv_request *rq, struct tsim_fail *f)
+static bool items(json_t *j, struct einv_request *rq, struct sim_fail *f)
 {
 	json_t *a = json_object_get(j, "items");
 	int64_t sum = 0;
 	size_t i;
 
 	if (!json_is_array(a) || json_array_size(a) < 1 || json_array_size(a) > EINV_ITEMS_MAX)
-		return tsim_refuse(f, 400, "PARAM_INVALID", "items must be an array of 1 to %d "
-				   "lines", EINV_ITEMS_MAX);
+		return sim_refuse(f, 400, "PARAM_INVALID", "items must be an array of 1 to %d "
+				  "lines", EINV_ITEMS_MAX);
 	for (i = 0; i < json_array_size(a); i++) {
 		if (!item(json_array_get(a, i), i, &rq->items[i], f))
 			return false;
@@ -156,20 +156,20 @@ static bool items(json_t *j, struct einv_request *rq, struct tsim_fail *f)
 	}
 	rq->nitems = (int)i;
 	if (sum > TSIM_TOTAL_MAX)
-		return tsim_refuse(f, 400, "AMOUNT_INVALID", "the invoice's total is over %lld "
-				   "fen", TSIM_TOTAL_MAX);
+		return sim_refuse(f, 400, "AMOUNT_INVALID", "the invoice's total is over %lld "
+				  "fen", TSIM_TOTAL_MAX);
 	return true;
 }
 
 /* j's canonical text into *content: what two requests must share to be one. */
-static bool canonical(json_t *j, char **content, struct tsim_fail *f)
+static bool canonical(json_t *j, char **content, struct sim_fail *f)
 {
 	*content = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	return *content ? true : tsim_refuse(f, 500, "SYSTEM_ERROR", "out of memory");
+	return *content ? true : sim_refuse(f, 500, "SYSTEM_ERROR", "out of memory");
 }
 
 bool einv_parse_blue(const struct tsim_cfg *cfg, const char *body, struct einv_request *rq,
-		     char **content, struct tsim_fail *f)
+		     char **content, struct sim_fail *f)
 {
 	static const char *const names[] = { "request_id", "seller_tax_id", "buyer_name",
 					     "buyer_tax_id", "items", "remarks", "issuer", NULL };
@@ -184,16 +184,16 @@ bool einv_parse_blue(const struct tsim_cfg *cfg, const char *body, struct einv_r
 	ok = members_known(j, names, "the body", f) && request_id(j, rq->request_id, f) &&
 	     text(j, "seller_tax_id", 1, EINV_TAX_ID_MAX, seller, sizeof(seller), f);
 	if (ok && strcmp(seller, cfg->seller_tax_id))
-		ok = tsim_refuse(f, 403, "SELLER_MISMATCH", "seller_tax_id %s is not the "
-				 "taxpayer of app %s", seller, cfg->app_id);
+		ok = sim_refuse(f, 403, "SELLER_MISMATCH", "seller_tax_id %s is not the "
+				"taxpayer of app %s", seller, cfg->app_id);
 	ok = ok && text(j, "buyer_name", 1, TSIM_NAME_CHARS, rq->buyer_name,
 			sizeof(rq->buyer_name), f);
 	if (ok && !json_is_string(json_object_get(j, "buyer_tax_id")))
-		ok = tsim_refuse(f, 400, "BUYER_TAX_ID_INVALID", "buyer_tax_id is missing");
+		ok = sim_refuse(f, 400, "BUYER_TAX_ID_INVALID", "buyer_tax_id is missing");
 	if (ok && (json_string_length(json_object_get(j, "buyer_tax_id")) > EINV_TAX_ID_MAX ||
 		   valid_uscc(json_string_value(json_object_get(j, "buyer_tax_id"))) != MSG_NONE))
-		ok = tsim_refuse(f, 400, "BUYER_TAX_ID_INVALID", "buyer_tax_id is not a unified "
-				 "social credit code (GB 32100-2015, its check character)");
+		ok = sim_refuse(f, 400, "BUYER_TAX_ID_INVALID", "buyer_tax_id is not a unified "
+				"social credit code (GB 32100-2015, its check character)");
 	if (ok)
 		snprintf(rq->buyer_tax_id, sizeof(rq->buyer_tax_id), "%s",
 			 json_string_value(json_object_get(j, "buyer_tax_id")));
@@ -207,7 +207,7 @@ bool einv_parse_blue(const struct tsim_cfg *cfg, const char *body, struct einv_r
 
 bool einv_parse_red(const char *original, const char *body,
 		    char id[EINV_REQUEST_ID_MAX + 1], char reason[TSIM_REASON_CHARS * 4 + 1],
-		    char **content, struct tsim_fail *f)
+		    char **content, struct sim_fail *f)
 {
 	static const char *const names[] = { "request_id", "reason", NULL };
 	json_t *j;
@@ -220,7 +220,7 @@ bool einv_parse_red(const char *original, const char *body,
 	     text(j, "reason", 1, TSIM_REASON_CHARS, reason, TSIM_REASON_CHARS * 4 + 1, f);
 	/* The same request id for another invoice's reversal is other content. */
 	if (ok && json_object_set_new(j, "original", json_string(original)))
-		ok = tsim_refuse(f, 500, "SYSTEM_ERROR", "out of memory");
+		ok = sim_refuse(f, 500, "SYSTEM_ERROR", "out of memory");
 	ok = ok && canonical(j, content, f);
 	json_decref(j);
 	return ok;

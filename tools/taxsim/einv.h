@@ -44,14 +44,14 @@ bool einv_rate_ok(int64_t rate);
  * docs/taxsim.md; its canonical text (*content, malloc'd; the caller frees
  * it) for the repeat check. false with f filled. */
 bool einv_parse_blue(const struct tsim_cfg *cfg, const char *body, struct einv_request *rq,
-		     char **content, struct tsim_fail *f);
+		     char **content, struct sim_fail *f);
 
 /* A reversal's request of blue number original (body {"request_id",
  * "reason"}) into request_id and reason; its canonical text (original
  * included) into *content (malloc'd). false with f filled. */
 bool einv_parse_red(const char *original, const char *body,
 		    char request_id[EINV_REQUEST_ID_MAX + 1],
-		    char reason[TSIM_REASON_CHARS * 4 + 1], char **content, struct tsim_fail *f);
+		    char reason[TSIM_REASON_CHARS * 4 + 1], char **content, struct sim_fail *f);
 
 /* A line's tax: *amount excluding tax and *tax of total_fen at rate. */
 void einv_split(int64_t total_fen, int rate, int64_t *amount, int64_t *tax);

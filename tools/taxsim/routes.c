@@ -64,7 +64,7 @@ static void issued(struct srv_req *rq, struct srv_resp *rs, enum books_res res,
 		[BOOKS_FULL] = { 403, "BOOKS_FULL", "the platform's books are full "
 				 "(--max-invoices)" },
 	};
-	struct tsim_fail f;
+	struct sim_fail f;
 
 	if (res == BOOKS_NEW || res == BOOKS_SAME) {
 		if (res == BOOKS_SAME)
@@ -75,8 +75,22 @@ static void issued(struct srv_req *rq, struct srv_resp *rs, enum books_res res,
 		bi->answer = NULL;
 		return;
 	}
-	tsim_refuse(&f, refusals[res].status, refusals[res].code, "%s", refusals[res].message);
+	sim_refuse(&f, refusals[res].status, refusals[res].code, "%s", refusals[res].message);
 	srv_refuse(rs, &f);
+}
+
+/* Issue what br asks for (its content, the request's canonical form) and
+ * answer it. */
+static void issue(struct srv_req *rq, struct srv_resp *rs, struct book_request *br,
+		  struct making *m, const char *content)
+{
+	struct book_inv bi = { 0 };
+	enum books_res res;
+
+	br->content = content;
+	if (!books_issue(rq->ts->books, br, make, m, &bi, &res))
+		issued(rq, rs, res, &bi);
+	book_inv_release(&bi);
 }
 
 /* POST /v1/invoices */
@@ -87,31 +101,25 @@ static void issue_blue(struct srv_req *rq, struct srv_resp *rs)
 	struct making m = { cfg, &req, NULL, NULL, rq->now_ms / 1000 };
 	struct book_request br = { req.request_id, NULL, NULL, rq->now_ms, cfg->province,
 				   cfg->channel };
-	struct book_inv bi = { 0 };
-	enum books_res res;
-	struct tsim_fail f;
+	struct sim_fail f;
 	char *content = NULL;
 
-	if (!einv_parse_blue(cfg, rq->body, &req, &content, &f)) {
+	if (einv_parse_blue(cfg, rq->body, &req, &content, &f))
+		issue(rq, rs, &br, &m, content);
+	else
 		srv_refuse(rs, &f);
-		return;
-	}
-	br.content = content;
-	if (!books_issue(rq->ts->books, &br, make, &m, &bi, &res))
-		issued(rq, rs, res, &bi);
-	book_inv_release(&bi);
 	free(content);
 }
 
 /* Whether the path's number is one: 20 digits; else 400. */
 static bool number_param(struct srv_req *rq, struct srv_resp *rs)
 {
-	struct tsim_fail f;
+	struct sim_fail f;
 
 	if (strlen(rq->param) == EINV_NUMBER_LEN &&
 	    strspn(rq->param, "0123456789") == EINV_NUMBER_LEN)
 		return true;
-	tsim_refuse(&f, 400, "PARAM_INVALID", "an invoice number is 20 digits");
+	sim_refuse(&f, 400, "PARAM_INVALID", "an invoice number is 20 digits");
 	srv_refuse(rs, &f);
 	return false;
 }
@@ -123,20 +131,14 @@ static void issue_red(struct srv_req *rq, struct srv_resp *rs)
 	char id[EINV_REQUEST_ID_MAX + 1], reason[TSIM_REASON_CHARS * 4 + 1], *content = NULL;
 	struct making m = { cfg, NULL, id, reason, rq->now_ms / 1000 };
 	struct book_request br = { id, NULL, rq->param, rq->now_ms, cfg->province, cfg->channel };
-	struct book_inv bi = { 0 };
-	enum books_res res;
-	struct tsim_fail f;
+	struct sim_fail f;
 
 	if (!number_param(rq, rs))
 		return;
-	if (!einv_parse_red(rq->param, rq->body, id, reason, &content, &f)) {
+	if (einv_parse_red(rq->param, rq->body, id, reason, &content, &f))
+		issue(rq, rs, &br, &m, content);
+	else
 		srv_refuse(rs, &f);
-		return;
-	}
-	br.content = content;
-	if (!books_issue(rq->ts->books, &br, make, &m, &bi, &res))
-		issued(rq, rs, res, &bi);
-	book_inv_release(&bi);
 	free(content);
 }
 
@@ -144,14 +146,14 @@ static void issue_red(struct srv_req *rq, struct srv_resp *rs)
 static void get_invoice(struct srv_req *rq, struct srv_resp *rs)
 {
 	struct book_inv bi = { 0 };
-	struct tsim_fail f;
+	struct sim_fail f;
 	ca_err e;
 
 	if (!number_param(rq, rs))
 		return;
 	e = books_get(rq->ts->books, rq->param, &bi);
 	if (e == CA_ERR_NOT_FOUND) {
-		tsim_refuse(&f, 404, "INVOICE_NOT_FOUND", "no invoice has this number");
+		sim_refuse(&f, 404, "INVOICE_NOT_FOUND", "no invoice has this number");
 		srv_refuse(rs, &f);
 	} else if (!e) {
 		srv_reply_text(rs, bi.answer);
@@ -178,7 +180,7 @@ static void sim_fault(struct srv_req *rq, struct srv_resp *rs)
 	atomic_int *counts[] = { &ts->fail, &ts->hang, &ts->bad_signature, &ts->unsigned_answer,
 				 &ts->stale, &ts->hang_ms };
 	json_t *j = json_loads(rq->body, JSON_REJECT_DUPLICATES, NULL), *v;
-	struct tsim_fail f;
+	struct sim_fail f;
 	const char *key;
 	size_t i, n = sizeof(names) / sizeof(names[0]);
 
@@ -190,9 +192,9 @@ static void sim_fault(struct srv_req *rq, struct srv_resp *rs)
 			break;
 	}
 	if (!json_is_object(j) || key) {
-		tsim_refuse(&f, 400, "PARAM_INVALID", "the faults are fail, hang, bad_signature, "
-			    "unsigned, stale (0..%d issuing requests) and hang_ms (0..%d)",
-			    FAULT_MAX, HANG_MS_MAX);
+		sim_refuse(&f, 400, "PARAM_INVALID", "the faults are fail, hang, bad_signature, "
+			   "unsigned, stale (0..%d issuing requests) and hang_ms (0..%d)",
+			   FAULT_MAX, HANG_MS_MAX);
 		srv_refuse(rs, &f);
 		json_decref(j);
 		return;
@@ -208,11 +210,11 @@ static void sim_fault(struct srv_req *rq, struct srv_resp *rs)
 static void sim_invoice(struct srv_req *rq, struct srv_resp *rs)
 {
 	struct book_inv bi = { 0 };
-	struct tsim_fail f;
+	struct sim_fail f;
 	ca_err e = books_get(rq->ts->books, rq->param, &bi);
 
 	if (e == CA_ERR_NOT_FOUND) {
-		tsim_refuse(&f, 404, "INVOICE_NOT_FOUND", "no invoice has this number");
+		sim_refuse(&f, 404, "INVOICE_NOT_FOUND", "no invoice has this number");
 		srv_refuse(rs, &f);
 	} else if (!e) {
 		srv_reply(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "number",
@@ -232,18 +234,18 @@ static void sim_state(struct srv_req *rq, struct srv_resp *rs)
 
 	if (!books_state(rq->ts->books, &j)) {
 		json_object_set_new(j, "faults", faults(rq->ts));
-		json_object_set_new(j, "nonces", json_integer(nonces_held(rq->ts->nonces,
-									   rq->now_ms)));
+		json_object_set_new(j, "nonces", json_integer(simnonces_held(rq->ts->nonces,
+									     rq->now_ms)));
 		srv_reply(rs, 200, j);
 	}
 }
 
 const struct srv_route srv_routes[] = {
-	{ "POST", "/v1/invoices", SRV_API, true, issue_blue },
-	{ "POST", "/v1/invoices/*/red", SRV_API, true, issue_red },
-	{ "GET", "/v1/invoices/*", SRV_API, false, get_invoice },
-	{ "POST", "/sim/fault", SRV_SIM, false, sim_fault },
-	{ "GET", "/sim/invoices/*", SRV_SIM, false, sim_invoice },
-	{ "GET", "/sim/state", SRV_SIM, false, sim_state },
+	{ { "POST", "/v1/invoices" }, SRV_API, true, issue_blue },
+	{ { "POST", "/v1/invoices/*/red" }, SRV_API, true, issue_red },
+	{ { "GET", "/v1/invoices/*" }, SRV_API, false, get_invoice },
+	{ { "POST", "/sim/fault" }, SRV_SIM, false, sim_fault },
+	{ { "GET", "/sim/invoices/*" }, SRV_SIM, false, sim_invoice },
+	{ { "GET", "/sim/state" }, SRV_SIM, false, sim_state },
 };
 const size_t srv_nroutes = sizeof(srv_routes) / sizeof(srv_routes[0]);

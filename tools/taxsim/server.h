@@ -1,11 +1,11 @@
 /*
- * server.h - the platform's HTTPS server (libmicrohttpd, a thread per
- * connection, so that an answer held by an injected fault holds no other
- * client): a request's body gathered up to TSIM_BODY_MAX (413 past it),
- * its route found, a /v1/ request authenticated (auth.h) and an injected
- * fault applied around its handler, every answer signed with the app
- * secret when the request named the taxpayer's app, every refusal counted
- * in the books and logged. The endpoints themselves are routes.c's.
+ * server.h - the platform's HTTPS server (libmicrohttpd through
+ * simhttp.h, a thread per connection, so that an answer held by an
+ * injected fault holds no other client): a request's body gathered up to
+ * SIM_BODY_MAX (413 past it), its route found, a /v1/ request
+ * authenticated (auth.h) and an injected fault applied around its
+ * handler, every answer signed with the app secret when the request named
+ * the taxpayer's app, every refusal counted in the books and logged. The endpoints themselves are routes.c's.
  */
 #ifndef TSIM_SERVER_H
 #define TSIM_SERVER_H
@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../simkit/simhttp.h"
 #include "auth.h"
 #include "core/err.h"
 #include "tsim.h"
@@ -43,7 +44,7 @@ void srv_reply(struct srv_resp *rs, int status, json_t *body);
 void srv_reply_text(struct srv_resp *rs, char *text);
 
 /* Answer a refusal: its status and {"code", "message"}. */
-void srv_refuse(struct srv_resp *rs, const struct tsim_fail *f);
+void srv_refuse(struct srv_resp *rs, const struct sim_fail *f);
 
 /* Who may call a route, and how it is checked. */
 enum srv_kind {
@@ -53,8 +54,7 @@ enum srv_kind {
 
 /* One endpoint. */
 struct srv_route {
-	const char *method;  /* exact */
-	const char *pattern; /* the path; one '*' matches one segment */
+	struct simhttp_route at; /* method and path */
 	enum srv_kind kind;  /* how it is called */
 	bool issuing;        /* it issues an invoice: /sim/fault's faults apply */
 	void (*fn)(struct srv_req *rq, struct srv_resp *rs); /* the handler */
@@ -64,15 +64,8 @@ struct srv_route {
 extern const struct srv_route srv_routes[];
 extern const size_t srv_nroutes;
 
-struct server;
-
-/* Listen as ts->cfg says and serve. CA_OK with *out, or the reason in err. */
-ca_err server_start(struct tsim *ts, struct server **out, char *err, size_t n);
-
-/* The port it listens on. */
-int server_port(const struct server *s);
-
-/* Stop listening, end every connection, free (NULL is fine). */
-void server_stop(struct server *s);
+/* Listen as ts->cfg says and serve (simhttp_port, simhttp_stop). CA_OK
+ * with *out, or the reason in err. */
+ca_err server_start(struct tsim *ts, struct simhttp **out, char *err, size_t n);
 
 #endif

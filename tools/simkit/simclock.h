@@ -6,8 +6,8 @@
  * cannot be read as a number keeps the last good offset (one warning each
  * time it turns bad). Thread-safe.
  */
-#ifndef PSIM_SIMCLOCK_H
-#define PSIM_SIMCLOCK_H
+#ifndef SIMKIT_SIMCLOCK_H
+#define SIMKIT_SIMCLOCK_H
 
 #include <stdint.h>
 
