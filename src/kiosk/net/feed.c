@@ -52,6 +52,12 @@ static bool dec_pickup(const json_t *v, struct store_change *out, char *why, siz
 	return true;
 }
 
+/* An e-invoice, in the whole or the older form (codec.h). */
+static bool dec_invoice(const json_t *v, struct store_change *out, char *why, size_t n)
+{
+	return codec_invoice_decode(v, &out->u.inv, why, n) == CA_OK;
+}
+
 /* The kinds this kiosk knows: the feed's name, which is also the member
  * holding the change, the store's kind, the decoder and what the log
  * calls it. */
@@ -64,6 +70,7 @@ static const struct {
 	{ "app", STORE_CHANGE_APP, dec_app, "application" },
 	{ "record", STORE_CHANGE_RECORD, dec_record, "processing record" },
 	{ "pickup", STORE_CHANGE_PICKUP, dec_pickup, "pickup" },
+	{ "invoice", STORE_CHANGE_INVOICE, dec_invoice, "invoice" },
 };
 
 /* Change c (entry i of the page) into *out; false when it is skipped. */

@@ -3,8 +3,8 @@
  * Change feed) read into the store's changes, for the sync engine
  * (sync.c), which applies them with store_feed_apply.
  *
- * Each change is read by the decoder of its kind (app, record, pickup)
- * and checked as strictly as its kind's rules say; a change that
+ * Each change is read by the decoder of its kind (app, record, pickup,
+ * invoice) and checked as strictly as its kind's rules say; a change that
  * breaks them, and a kind this kiosk does not know, is logged and skipped,
  * so one bad row never holds up the others nor fails the batch. Only an
  * answer that is not the documented shape fails as a whole.
