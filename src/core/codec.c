@@ -430,6 +430,13 @@ ca_err codec_invoice_decode(const json_t *obj, struct ca_invoice *inv, char *err
 			    err, errlen);
 	inv->kind = (enum ca_inv_kind)kind;
 	inv->state = (enum ca_inv_state)state;
+	/* A total of 0 is a hub's "no amounts" (the rows it keeps for an
+	 * invoice from before the tax platform, or not issued yet). */
+	if (!e && inv->total_fen == 0) {
+		if (inv->tax_fen != 0 && inv->tax_fen != CA_FEN_UNKNOWN)
+			e = fail(err, errlen, "tax_fen: no tax without a total");
+		inv->total_fen = inv->tax_fen = CA_FEN_UNKNOWN;
+	}
 	if (!e && !ca_invoice_check(inv, why, sizeof(why)))
 		e = fail(err, errlen, "%s", why);
 	if (e)

@@ -55,8 +55,10 @@ ca_err codec_record_from_text(const char *text, size_t len,
  * "state", "number", "original", "issued_ms", "total_fen", "tax_fen"},
  * and that of hubs before the tax platform, {"app_id", "issued_ms",
  * "number"}. A missing kind is blue, a missing state issued, a missing
- * original "", a missing or null amount CA_FEN_UNKNOWN; members not named
- * here are ignored (a newer hub may add some). Strict otherwise: a member
+ * original "", a missing or null amount CA_FEN_UNKNOWN, and so is a total
+ * of 0 (no invoice is of nothing: the hub has no amounts to tell), with
+ * its tax (which must then be 0 or missing too); members not named here
+ * are ignored (a newer hub may add some). Strict otherwise: a member
  * of another type, an unknown kind or state, a text over its size, or a
  * row that breaks the rules of ca_invoice_check is CA_ERR_CODEC with the
  * member named in err.

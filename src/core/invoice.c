@@ -101,7 +101,10 @@ bool ca_invoice_check(const struct ca_invoice *inv, char *why, size_t n)
 	}
 	if (inv->issued_ms < 0 || inv->issued_ms > CA_TIME_MAX)
 		return broken(why, n, "issued_ms: out of range");
-	if (red && !ca_invoice_number_valid(inv->original))
+	/* A red invoice names the blue one once issued; while it waits the
+	 * hub may not have written it yet. */
+	if (red && (inv->state == CA_INV_ISSUED || inv->original[0]) &&
+	    !ca_invoice_number_valid(inv->original))
 		return broken(why, n, "original: a red invoice names the blue one it reverses");
 	if (!red && inv->original[0])
 		return broken(why, n, "original: only a red invoice has one");

@@ -11,8 +11,10 @@
  * pending (no number); a later row makes it issued, or failed.
  *
  * Amounts are in fen: 价税合计 (total, tax included) and 税额 (tax), both
- * negative on a red invoice. CA_FEN_UNKNOWN where the hub sent none (the
- * rows of hubs before the tax platform carry no amounts).
+ * negative on a red invoice. CA_FEN_UNKNOWN where the hub sent none: the
+ * rows of hubs before the tax platform carry no amounts, and a hub that
+ * has none to tell (an invoice issued before it had the platform, one
+ * not issued yet) may send a total of 0.
  *
  * Pure data, as app.h; codec.h reads and writes the feed's JSON.
  */
@@ -67,7 +69,8 @@ bool ca_invoice_number_valid(const char *s);
  *   - app_id a UUID, kind and state known;
  *   - issued: a number and issued_ms > 0; pending and failed: number ""
  *     and issued_ms >= 0; issued_ms at most CA_TIME_MAX;
- *   - red: original is a number (also while pending); blue: original "";
+ *   - red: original is a number once issued ("" or a number before);
+ *     blue: original "";
  *   - total_fen unknown, or blue 1..CA_AMOUNT_MAX, red -CA_AMOUNT_MAX..-1;
  *   - tax_fen unknown, or (with a known total) of the total's sign or 0
  *     and not beyond it.

@@ -359,7 +359,8 @@ static ca_err invoice_from(const char *text, struct ca_invoice *inv, char *err, 
 
 /* Invoice rows (the feed's kind "invoice"): the whole form round-trips in
  * every kind and state; the form of hubs before the tax platform reads as
- * a blue invoice, issued, amounts unknown; null amounts are unknown too,
+ * a blue invoice, issued, amounts unknown; null amounts and a total of 0
+ * are unknown too,
  * members a newer hub may add are ignored. (Each rule broken, through the
  * feed: tests/kiosk/test_feed.c.) */
 static void test_invoice_rows_both_forms(void **ctx)
@@ -414,6 +415,12 @@ static void test_invoice_rows_both_forms(void **ctx)
 				      &a, err, sizeof(err)), CA_OK);
 	assert_int_equal(a.kind, CA_INV_RED);
 	assert_int_equal(a.state, CA_INV_PENDING);
+	assert_true(a.total_fen == CA_FEN_UNKNOWN && a.tax_fen == CA_FEN_UNKNOWN);
+
+	/* A total of 0 is a hub's "no amounts". */
+	assert_int_equal(invoice_from("{\"app_id\":\"3f6c1a2e-8b4d-4c1e-9a7f-2d5e6b7c8d90\","
+				      "\"issued_ms\":1,\"number\":\"2026112400000004\","
+				      "\"total_fen\":0,\"tax_fen\":0}", &a, err, sizeof(err)), CA_OK);
 	assert_true(a.total_fen == CA_FEN_UNKNOWN && a.tax_fen == CA_FEN_UNKNOWN);
 
 	/* A refused row leaves nothing of itself behind. */

@@ -4,10 +4,12 @@
  * applied by store_feed_apply to a real store file: the invoice rows in
  * the form of today's hub ({"app_id", "issued_ms", "number"}: a blue
  * invoice, issued, amounts unknown) and in the whole form (kind, state,
- * original, amounts); a pending invoice that a later revision issues
- * replaces its row; a red-letter invoice after the blue one it reverses;
- * bad rows of every kind skipped, logged, and the good rows of the same
- * page applied with the cursor; the page's shape refused as a whole.
+ * original, amounts; a total of 0 is no amounts, and a red invoice not
+ * issued yet may not name the blue one); a pending invoice that a later
+ * revision issues replaces its row; a red-letter invoice after the blue one
+ * it reverses; bad rows of every kind skipped, logged, and the good rows of
+ * the same page applied with the cursor; the page's shape refused as a
+ * whole.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -251,6 +253,52 @@ static void test_a_red_invoice_after_the_blue_one(void **state)
 	assert_int_equal(invoices_of(st, "13900000000").n, 0);
 }
 
+/* A hub that has no amounts to tell writes 0 (the rows it keeps for an
+ * invoice issued before it had the tax platform, and rows not issued
+ * yet), and a red invoice it has asked for may not name the blue one yet:
+ * all kept, their amounts unknown; the red one names it once issued. */
+static void test_rows_of_a_hub_with_zero_amounts(void **state)
+{
+	struct storefix *t = *state;
+	struct store *st = storefix_open(t);
+	struct store_change ch[4];
+	struct ca_invoice inv;
+	struct ca_app a;
+	json_t *changes = json_array();
+	char row[512];
+
+	json_array_append_new(changes, change(30, "app", paid_app(&a, 30)));
+	snprintf(row, sizeof(row), "{\"app_id\":\"%s\",\"kind\":\"blue\",\"state\":\"issued\","
+		 "\"number\":\"" BLUE16 "\",\"issued_ms\":1795000100000,\"original\":\"\","
+		 "\"total_fen\":0,\"tax_fen\":0}", a.id);
+	json_array_append_new(changes, change(31, "invoice", jtext(row)));
+	snprintf(row, sizeof(row), "{\"app_id\":\"%s\",\"kind\":\"red\",\"state\":\"pending\","
+		 "\"number\":\"\",\"issued_ms\":0,\"original\":\"\",\"total_fen\":0,"
+		 "\"tax_fen\":0}", a.id);
+	json_array_append_new(changes, change(32, "invoice", jtext(row)));
+	assert_int_equal(apply_page(st, changes, 32, ch, 4, NULL), 3);
+	assert_int_equal(store_invoice_get(st, a.id, CA_INV_BLUE, &inv), CA_OK);
+	assert_int_equal(inv.state, CA_INV_ISSUED);
+	assert_string_equal(inv.number, BLUE16);
+	assert_true(inv.total_fen == CA_FEN_UNKNOWN && inv.tax_fen == CA_FEN_UNKNOWN);
+	assert_int_equal(store_invoice_get(st, a.id, CA_INV_RED, &inv), CA_OK);
+	assert_int_equal(inv.state, CA_INV_PENDING);
+	assert_string_equal(inv.original, "");
+	assert_true(inv.total_fen == CA_FEN_UNKNOWN);
+
+	/* The platform refused the red one: failed, still nothing to tell. */
+	changes = json_array();
+	snprintf(row, sizeof(row), "{\"app_id\":\"%s\",\"kind\":\"red\",\"state\":\"failed\","
+		 "\"number\":\"\",\"issued_ms\":0,\"original\":\"\",\"total_fen\":0,"
+		 "\"tax_fen\":0}", a.id);
+	json_array_append_new(changes, change(33, "invoice", jtext(row)));
+	assert_int_equal(apply_page(st, changes, 33, ch, 4, NULL), 1);
+	assert_int_equal(store_invoice_get(st, a.id, CA_INV_RED, &inv), CA_OK);
+	assert_int_equal(inv.state, CA_INV_FAILED);
+	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM invoices"
+				 " WHERE total_fen IS NULL AND tax_fen IS NULL"), 2);
+}
+
 /* Invoice rows that break a rule, each on its own, with the reason the
  * log gives. */
 static const struct {
@@ -284,6 +332,8 @@ static const struct {
 	{ "{\"app_id\":\"@ID\",\"issued_ms\":1,\"number\":\"" BLUE20 "\",\"total_fen\":100,"
 	  "\"tax_fen\":101}", "tax_fen" },
 	{ "{\"app_id\":\"@ID\",\"issued_ms\":1,\"number\":\"" BLUE20 "\",\"tax_fen\":6}", "tax_fen" },
+	{ "{\"app_id\":\"@ID\",\"issued_ms\":1,\"number\":\"" BLUE20 "\",\"total_fen\":0,"
+	  "\"tax_fen\":6}", "tax_fen" },
 	{ "{\"app_id\":\"@ID\",\"issued_ms\":1,\"number\":\"" BLUE20 "\",\"total_fen\":100000000000}",
 	  "total_fen" },
 	{ "{\"app_id\":\"3f6c1a2e-8b4d-4c1e-9a7f-2d5e6b7c8dZZ\",\"issued_ms\":1,"
@@ -454,6 +504,7 @@ int main(void)
 		T(test_old_invoice_rows_are_blue_and_issued),
 		T(test_a_pending_invoice_becomes_issued),
 		T(test_a_red_invoice_after_the_blue_one),
+		T(test_rows_of_a_hub_with_zero_amounts),
 		T(test_bad_rows_are_skipped_and_the_rest_applied),
 		T(test_the_store_refuses_a_bad_invoice),
 		cmocka_unit_test(test_the_page_shape),
