@@ -296,11 +296,19 @@ static void invoice_head(struct app *a, const struct ca_app *r)
 {
 	const struct ca_invoice *blue = app_invoice(a, r->id, CA_INV_BLUE);
 	bool issued = blue && blue->state == CA_INV_ISSUED;
-	char no[64];
+	const struct theme *t = ui_theme(a->ui);
+	char no[64], line[96];
 
 	ui_label(a->ui, r->company);
-	if (issued)
-		pay_kv_text(a->ui, MSG_UI_INVOICE_NO, pay_invoice_no(blue->number, no, sizeof(no)));
+	pay_invoice_no(issued ? blue->number : "", no, sizeof(no));
+	if (issued && ui_is_landscape(a->ui)) {
+		/* Beside the QR a key column leaves a 20-digit number too
+		 * little room: key and number on one line. */
+		snprintf(line, sizeof(line), "%s  %s", msg(MSG_UI_INVOICE_NO), no);
+		ui_text(a->ui, line, DRAW_FONT_REGULAR, t->text_body, THEME_INK_CARD, UI_ALIGN_LEFT);
+	} else if (issued) {
+		pay_kv_text(a->ui, MSG_UI_INVOICE_NO, no);
+	}
 	pay_kv_amount(a->ui, MSG_UI_INVOICE_AMOUNT, issued ? invoice_total(r, blue) : r->amount_fen);
 }
 
