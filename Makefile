@@ -34,7 +34,7 @@ PKGS_common = sqlite3
 PKGS_ime    = googlepinyin
 PKGS_ui     = sdl2 SDL2_ttf libpng libqrencode wayland-client
 PKGS_kiosk  = sqlite3 inih libcurl
-PKGS_hub    = sqlite3 inih libmicrohttpd libcurl cairo freetype2 libsodium
+PKGS_hub    = sqlite3 inih libmicrohttpd libcurl cairo freetype2 libqrencode libsodium
 PKGS = $(sort $(call lib_pkgs,$(LIBS)) SDL2_image cmocka openssl \
        wayland-protocols wayland-scanner)
 cached = $(eval $(1) := $$(shell $(2)))$($(1))
@@ -118,6 +118,7 @@ TEST_BINS  = $(TESTS:%=$(BUILD)/%)
 LIBTEST    = $(BUILD)/libcatest.a
 WLSHM_TEST = $(BUILD)/tests/ui/test_wlshm
 HELPERS    = $(BUILD)/faultproxy $(BUILD)/dispenser-sim $(BUILD)/ca-paysim $(BUILD)/ca-smssim \
+             $(BUILD)/ca-taxsim \
              $(BUILD)/xobserve $(WLSHM_TEST)
 TEST_OBJS_ui/test_render = $(BUILD)/tools/ui_pages.o
 TEST_PKGS_ui/test_render = SDL2_image
@@ -126,8 +127,9 @@ $(TEST_BINS) $(WLSHM_TEST): $(BUILD)/tests/%: $(BUILD)/tests/%.o $$(TEST_OBJS_$$
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,$(firstword $(subst /, ,$*)),cmocka $(TEST_PKGS_$*)) -lm
 $(BUILD)/faultproxy: $(BUILD)/tools/faultproxy.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,openssl)
-# The SMS gateway the hub's tests send through (tools/smssim.c); they start it.
-$(BUILD)/ca-smssim: $(BUILD)/tools/smssim.o
+# The SMS gateway the hub's tests send through (tools/smssim.c, with the core's
+# hashes and clock); they start it.
+$(BUILD)/ca-smssim: $(BUILD)/tools/smssim.o $(call lib,core)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,libmicrohttpd jansson libcrypto)
 $(BUILD)/tests/hub/test_sms_gw $(BUILD)/tests/hub/test_limits \
 	$(BUILD)/tests/kiosk/test_online: | $(BUILD)/ca-smssim
@@ -136,6 +138,12 @@ $(BUILD)/dispenser-sim: $(BUILD)/tools/dispenser_sim.o $(call lib,kiosk)
 # The WeChat Pay v3 provider simulator (docs/paysim.md): tools/paysim over the hub's libraries.
 $(BUILD)/ca-paysim: $(call obj,$(wildcard tools/paysim/*.c)) $(call lib,$(USES_hub))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,hub)
+# The tax platform simulator (docs/taxsim.md): tools/taxsim over the hub's libraries, with
+# ca-paysim's clock (--clock-file); the tests that start it wait for it.
+$(BUILD)/ca-taxsim: $(call obj,$(wildcard tools/taxsim/*.c) tools/paysim/simclock.c) \
+		$(call lib,$(USES_hub))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call link,hub)
+$(BUILD)/tests/tools/test_taxsim $(BUILD)/tests/hub/test_taxplat: | $(BUILD)/ca-taxsim
 $(BUILD)/xobserve: $(BUILD)/tools/bench/xobserve.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkg_libs,x11 xext xdamage libpng)
 $(BUILD)/tools/bench/xobserve.o: ALL_CFLAGS += $(shell pkg-config --cflags x11 xext xdamage)
@@ -183,6 +191,7 @@ FUZZERS  = $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.
 FUZZ_USES_keyboard = ime common core
 FUZZ_USES_hubcfg   = hub common core
 FUZZ_USES_hubreq   = hub common core
+FUZZ_USES_paynotify = hub common core
 fuzz_uses = $(or $(FUZZ_USES_$(1)),kiosk flow common core)
 fuzz_objs = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(foreach l,$(call fuzz_uses,$(1)),$(call srcs,$(l))))
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined \

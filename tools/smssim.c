@@ -31,8 +31,10 @@
  *        the faults queued.
  *
  * The port is written to --port-file once it listens. SIGTERM or SIGINT
- * stops it. A template names each of its parameters once. Where to start
- * reading: on_send().
+ * stops it. A template names each of its parameters once. The hashes are
+ * the core's (sign_sha256_hex, sign_hmac_hex: tests/core/test_sign pins
+ * them to RFC 4231), the signed text is written here from docs/hub.md.
+ * Where to start reading: on_send().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,9 +43,6 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -52,8 +51,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "core/clock.h"
+#include "core/sign.h"
 
 #define SEND_PATH "/v1/sms/send"
 #define SCHEME "SMS1-HMAC-SHA256"
@@ -142,47 +143,6 @@ struct upload {
 	size_t len;
 	bool over;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void to_hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static void sha256_hex(const void *d, size_t n, char out[65])
-{
-	unsigned char md[32];
-	unsigned int len = 0;
-
-	EVP_Digest(d, n, md, &len, EVP_sha256(), NULL);
-	to_hex(md, 32, out);
-}
-
-static bool is_hex(const char *s, size_t n)
-{
-	size_t i;
-
-	if (!s || strlen(s) != n)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
 
 /* Queue a JSON answer (takes j) with status; MHD_YES/NO as MHD wants. */
 static enum MHD_Result reply_text(struct MHD_Connection *c, int status, const char *text,
@@ -345,7 +305,7 @@ static int process(const char *id, json_t *req, json_t **a)
 	json_t *params = json_object_get(req, "template_params");
 	const struct tmpl *t = NULL;
 	char text[400];
-	long long now = now_ms(), oldest;
+	long long now = ca_wall_ms(), oldest;
 	struct msg *m;
 	int i;
 	bool sign_ok = false;
@@ -419,7 +379,7 @@ static int nonce_use(const char *nonce, long long ts)
 		if (!strcmp(S.nonces[i], nonce))
 			return 1;
 	i = S.n_nonces % RING;
-	if (S.n_nonces >= RING && S.nonce_at[i] > now_ms() / 1000 - 2 * S.skew_s)
+	if (S.n_nonces >= RING && S.nonce_at[i] > ca_wall_ms() / 1000 - 2 * S.skew_s)
 		return 2;
 	snprintf(S.nonces[i], sizeof(S.nonces[i]), "%s", nonce);
 	S.nonce_at[i] = ts;
@@ -434,9 +394,7 @@ static enum MHD_Result on_send(struct MHD_Connection *c, const struct upload *u)
 	const char *tss = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Sms-Timestamp");
 	const char *nonce = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Sms-Nonce");
 	const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Sms-Signature");
-	char hash[65], want[65], canon[512], idbuf[40], *end;
-	unsigned char mac[32];
-	unsigned int maclen = 0;
+	char hash[SIGN_HEX_LEN + 1], want[SIGN_HEX_LEN + 1], canon[512], idbuf[40], *end;
 	const char *id = NULL, *phone = NULL;
 	struct fault f = { 0 };
 	json_t *req = NULL, *a = NULL;
@@ -453,19 +411,17 @@ static enum MHD_Result on_send(struct MHD_Connection *c, const struct upload *u)
 		return reply_json(c, 401, answer(NULL, "InvalidAccessKey", "unknown key id"));
 	errno = 0;
 	ts = strtoll(tss, &end, 10);
-	if (errno || *end || end == tss || llabs(ts - now_ms() / 1000) > S.skew_s)
+	if (errno || *end || end == tss || llabs(ts - ca_wall_ms() / 1000) > S.skew_s)
 		return reply_json(c, 401, answer(NULL, "TimestampExpired",
 						 "timestamp missing or out of the window"));
-	if (!is_hex(nonce, 32) || !is_hex(sig, 64))
+	if (!sign_is_hex(nonce, 32) || !sign_is_hex(sig, SIGN_HEX_LEN))
 		return reply_json(c, 400, answer(NULL, "BadRequest",
 			"the nonce is 32 and the signature 64 lower-case hex digits"));
-	sha256_hex(u->body, u->len, hash);
+	sign_sha256_hex(u->body, u->len, hash);
 	snprintf(canon, sizeof(canon), "%s\nPOST\n%s\n%lld\n%s\n%s", SCHEME, SEND_PATH, ts,
 		 nonce, hash);
-	HMAC(EVP_sha256(), S.secret, (int)strlen(S.secret), (unsigned char *)canon,
-	     strlen(canon), mac, &maclen);
-	to_hex(mac, 32, want);
-	if (CRYPTO_memcmp(want, sig, 64) != 0)
+	if (sign_hmac_hex(S.secret, strlen(S.secret), canon, strlen(canon), want) ||
+	    !sign_equal(want, sig))
 		return reply_json(c, 401, answer(NULL, "SignatureMismatch",
 						 "the signature does not match"));
 	pthread_mutex_lock(&S.mu);

@@ -105,6 +105,13 @@ int sqlkit_bindv(sqlite3_stmt *s, const char *fmt, va_list ap)
 		case 'n':
 			rc = sqlite3_bind_int(s, i + 1, va_arg(ap, int));
 			break;
+		case 'b': {
+			const void *p = va_arg(ap, const void *);
+			int len = va_arg(ap, int);
+
+			rc = sqlite3_bind_blob(s, i + 1, p, len, SQLITE_TRANSIENT);
+			break;
+		}
 		default:
 			assert(!"bad bind letter");
 			rc = SQLITE_MISUSE;

@@ -43,7 +43,8 @@ ca_err sqlkit_open_fail(sqlite3 *db, const char *path, int rc, const char *what,
 			size_t n);
 
 /* Bind the parameters of s from ap, one letter of fmt each: 't' text
- * (const char *; NULL binds NULL), 'i' int64_t, 'n' int. SQLite's result
+ * (const char *; NULL binds NULL), 'i' int64_t, 'n' int, 'b' a blob (two
+ * arguments: const void *, then its length as an int). SQLite's result
  * code (SQLITE_OK, or the first failing bind's). */
 int sqlkit_bindv(sqlite3_stmt *s, const char *fmt, va_list ap);
 

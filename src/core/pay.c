@@ -185,6 +185,16 @@ static bool digits(const char *s, int n, int *v)
 	return true;
 }
 
+/* Whether y-mo-d is a day of the calendar (mo 1..12, d within its month,
+ * 29 February only in a leap year). */
+static bool day_exists(int y, int mo, int d)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return mo >= 1 && mo <= 12 && d >= 1 && d <= mdays[mo - 1] &&
+	       (mo != 2 || d != 29 || (y % 4 == 0 && y % 100 != 0) || y % 400 == 0);
+}
+
 ca_err pay_parse_rfc3339(const char *s, int64_t *t)
 {
 	int y, mo, d, h, mi, se, oh = 0, om = 0, sign = 0;
@@ -211,8 +221,7 @@ ca_err pay_parse_rfc3339(const char *s, int64_t *t)
 	} else {
 		return CA_ERR_ARG;
 	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 ||
-	    oh > 23 || om > 59)
+	if (!day_exists(y, mo, d) || h > 23 || mi > 59 || se > 60 || oh > 23 || om > 59)
 		return CA_ERR_ARG;
 	*t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
 	     sign * (oh * 3600 + om * 60);

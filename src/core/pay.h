@@ -103,8 +103,11 @@ bool pay_state_advances(enum pay_state from, enum pay_state to);
  * "YYYY-MM-DDThh:mm:ss+08:00". */
 void pay_rfc3339(int64_t t, char out[PAY_RFC3339_LEN + 1]);
 
-/* Parse an RFC 3339 time with a numeric offset or Z into *t (Unix s).
- * CA_ERR_ARG when it is not one. */
+/* Parse an RFC 3339 time with a numeric offset or Z into *t (Unix s):
+ * fractions of a second are dropped, a leap second (:60) is the second
+ * after :59. CA_ERR_ARG when it is not one, a day the calendar does not
+ * have (2026-02-29) included. The one reader of these times: the hub's
+ * providers and ca-paysim (tools/paysim/wire.c) read them with it. */
 ca_err pay_parse_rfc3339(const char *s, int64_t *t);
 
 /* ---- kiosk side ---- */

@@ -3,15 +3,18 @@
 
 #include <string.h>
 
-/* Length of the well-formed sequence at s (at most len bytes), 0 if bad. */
-static size_t seq_len(const unsigned char *s, size_t len)
+/* Length of the well-formed sequence at s (at most len bytes), 0 if bad;
+ * its code point into *out. */
+static size_t seq_decode(const unsigned char *s, size_t len, uint32_t *out)
 {
 	unsigned c = s[0];
-	unsigned cp;
+	uint32_t cp;
 	size_t n, i;
 
-	if (c < 0x80)
+	if (c < 0x80) {
+		*out = c;
 		return 1;
+	}
 	if (c >= 0xC2 && c <= 0xDF) {
 		n = 2;
 		cp = c & 0x1F;
@@ -37,7 +40,21 @@ static size_t seq_len(const unsigned char *s, size_t len)
 		return 0; /* surrogate */
 	if (cp > 0x10FFFF)
 		return 0;
+	*out = cp;
 	return n;
+}
+
+static size_t seq_len(const unsigned char *s, size_t len)
+{
+	uint32_t cp;
+
+	return seq_decode(s, len, &cp);
+}
+
+size_t utf8_decode(const char *s, size_t len, uint32_t *cp)
+{
+	*cp = 0;
+	return len > 0 ? seq_decode((const unsigned char *)s, len, cp) : 0;
 }
 
 bool utf8_count_n(const char *s, size_t len, size_t *chars)

@@ -20,6 +20,7 @@
 #include "core/uuid.h"
 #include "api.h"
 #include "hub.h"
+#include "invoicing.h"
 #include "pay.h"
 #include "vclock.h"
 
@@ -242,7 +243,7 @@ static void app_show(struct http_req *rq, struct http_resp *rs)
 	http_reply(rs, 200, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "app",
 				      codec_app_encode(app), "history", hist, "records", recs,
 				      "pickup", pickup ? pickup : json_null(),
-				      "invoice", invoice ? invoice : json_null(), "orders", orders,
+				      "invoices", invoice, "orders", orders,
 				      "pickup_code", app->pickup == CA_PICKUP_ONSITE
 				      ? json_string(code) : json_null()));
 out:
@@ -330,11 +331,15 @@ ca_err api_admin_act(struct http_req *rq, const char *id, enum ca_action a, cons
 	e = api_apply(hub, app, a, arg, actor, now, rep, &rev);
 	if (!e && a == CA_ACT_MARK_READY && !(e = hubdb_rev_next(hub->db, &rev2)))
 		e = hubdb_pickup_put(hub->db, app->id, app->account, kiosk, slot, rev2, now);
+	/* An invoice is owed; the tax platform is asked after the commit. */
 	if (!e && a == CA_ACT_ISSUE_INVOICE)
-		e = hubdb_invoice_put(hub->db, app->id, app->account, rev, now);
-	/* A refund: the payment is owed back (given back after the commit). */
+		e = hubinv_owe_blue(hub, app, rev, now);
+	/* A refund: the payment is owed back (given back after the commit),
+	 * and an invoice issued for it is reversed with a red one. */
 	if (!e && a == CA_ACT_REFUND)
 		e = hubpay_refund_due(hub->pay, app->id, refund_no);
+	if (!e && a == CA_ACT_REFUND)
+		e = hubinv_owe_red(hub, app, arg, now);
 	if (!e && (a == CA_ACT_HAND_OVER || a == CA_ACT_REFUND)) {
 		char text[sizeof(rec.text)];
 

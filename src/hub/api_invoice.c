@@ -29,8 +29,10 @@
 
 #include "core/cst.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "core/msg.h"
 #include "core/sign.h"
+#include "core/utf8.h"
 #include "core/uuid.h"
 #include "api.h"
 #include "hub.h"
@@ -43,9 +45,9 @@
 #define INVOICE_PDF_LIFE_S 600    /* a PDF link works this long after the check */
 #define COMPANY_INPUT_MAX 400     /* bytes of a typed company name we look at */
 
-/* The item on every invoice, and the unit of its quantity (keys). */
-static const char item_name[] = "CA数字证书服务费";
-static const char item_unit[] = "把";
+/* The item and unit of an invoice issued before the tax platform. */
+static const char legacy_item[] = "CA数字证书服务费";
+static const char legacy_unit[] = "把";
 
 /* The first characters of a token, for log lines (never the whole). */
 static const char *tok_tag(const char *token, char buf[8])
@@ -91,8 +93,8 @@ static void token_issue(struct http_req *rq, struct http_resp *rs)
 		goto out;
 	}
 	if (!e)
-		e = hubdb_invoice_get(hub->db, app->id, &inv);
-	if (e == CA_ERR_NOT_FOUND) {
+		e = hubdb_invoice_get(hub->db, app->id, EINV_BLUE, &inv);
+	if (e == CA_ERR_NOT_FOUND || (!e && inv.state != HUBDB_INV_ISSUED)) {
 		http_error(rs, 403, "forbidden", "the invoice of application %s is not issued yet",
 			   app->id);
 		goto out;
@@ -135,99 +137,111 @@ out:
 
 /* ---- the invoice as the page and the PDF show it ---- */
 
-/* Everything an invoice shows, with its own text buffers. */
+/* An application's invoices: the blue one (issued) and its red reversal
+ * (any state), each as issued. */
 struct inv_view {
-	struct ca_app app;            /* the application invoiced */
-	struct hubdb_invoice inv;     /* number, issue time */
-	char date[40];                /* "2026年11月24日" */
-	char spec[96];                /* "机构证书（新办）" */
-	char upper[160];              /* the amount in capital numerals */
-	char note[96];                /* "申请编号 ..." */
-	int quantity;                 /* keys */
-	int64_t unit_fen;             /* per key */
+	struct ca_app app;              /* the application invoiced */
+	struct hubdb_invoice row[2];    /* [EINV_BLUE], [EINV_RED] */
+	bool issued[2];                 /* which are issued */
+	bool has_red;                   /* a red one is owed or issued */
+	struct einvoice inv[2];         /* as issued */
 };
 
-/* The amount in Chinese capital numerals, as on an invoice (壹佰元整). */
-static void money_upper(int64_t fen, char *out, size_t n)
+/*
+ * An invoice issued before the tax platform (schema version 8 and
+ * earlier): only its 16-digit number and date were stored; the rest is
+ * the application's, the tax taken at [invoice] tax_rate (the amount
+ * before tax rounded half up to the fen, the tax the rest).
+ */
+static void legacy_invoice(const struct hub *hub, const struct ca_app *app,
+			   const struct hubdb_invoice *row, struct einvoice *inv)
 {
-	static const char *const dig[] = { "零", "壹", "贰", "叁", "肆", "伍", "陆", "柒",
-					   "捌", "玖" };
-	static const char *const unit[] = { "", "拾", "佰", "仟" };
-	static const char *const group[] = { "", "万", "亿", "万亿" };
-	char digits[24], *p = out;
-	int64_t yuan = fen / 100;
-	int len, i, jiao = (int)(fen / 10 % 10), cents = (int)(fen % 10);
-	bool zero = false;
+	struct einv_item *it = &inv->items[0];
+	int64_t total = app->amount_fen, per = 100 + hub->cfg.invoice_rate_pct, price;
+	int64_t qty = 1 + app->sub_keys;
 
-#define PUT(s) (p += snprintf(p, (size_t)(out + n - p), "%s", (s)))
-	out[0] = '\0';
-	len = snprintf(digits, sizeof(digits), "%lld", (long long)yuan);
-	if (yuan > 0) {
-		for (i = 0; i < len; i++) {
-			int d = digits[i] - '0', pos = len - 1 - i;
-
-			if (d == 0) {
-				zero = true;
-				/* A group's name when the group holds a digit. */
-				if (pos % 4 == 0 && pos > 0) {
-					int k, start = i - 3 < 0 ? 0 : i - 3;
-					bool any = false;
-
-					for (k = start; k <= i; k++)
-						any = any || digits[k] != '0';
-					if (any)
-						PUT(group[pos / 4]);
-				}
-				continue;
-			}
-			if (zero)
-				PUT(dig[0]);
-			zero = false;
-			PUT(dig[d]);
-			PUT(unit[pos % 4]);
-			if (pos % 4 == 0 && pos > 0)
-				PUT(group[pos / 4]);
-		}
-		PUT("元");
-	}
-	if (jiao == 0 && cents == 0) {
-		PUT(yuan > 0 ? "整" : "零元整");
-		return;
-	}
-	if (jiao > 0) {
-		PUT(dig[jiao]);
-		PUT("角");
-	} else if (yuan > 0) {
-		PUT(dig[0]);
-	}
-	if (cents > 0) {
-		PUT(dig[cents]);
-		PUT("分");
-	}
-#undef PUT
+	memset(inv, 0, sizeof(*inv));
+	inv->kind = EINV_BLUE;
+	snprintf(inv->number, sizeof(inv->number), "%s", row->number);
+	inv->issued_s = row->issued_ms / 1000;
+	/* names of 100 characters fit unless they use 4-byte characters: then
+	 * the name is cut at a whole character */
+	utf8_copy(inv->buyer_name, sizeof(inv->buyer_name), app->company, CA_COMPANY_MAX);
+	snprintf(inv->buyer_tax_id, sizeof(inv->buyer_tax_id), "%s", app->uscc);
+	utf8_copy(inv->seller_name, sizeof(inv->seller_name), hub->cfg.seller_name,
+		  HUBCFG_SELLER_MAX);
+	snprintf(inv->seller_tax_id, sizeof(inv->seller_tax_id), "%s", hub->cfg.seller_uscc);
+	inv->nitems = 1;
+	snprintf(it->name, sizeof(it->name), "%s", legacy_item);
+	snprintf(it->spec, sizeof(it->spec), "%s（%s）", msg(ca_cert_type_msg(app->cert_type)),
+		 msg(ca_business_msg(app->business)));
+	snprintf(it->unit, sizeof(it->unit), "%s", legacy_unit);
+	it->quantity = qty;
+	it->rate_pct = hub->cfg.invoice_rate_pct;
+	it->amount_fen = (total * 200 + per) / (2 * per); /* total / 1.06, half up */
+	it->tax_fen = total - it->amount_fen;
+	/* the price before tax per key, to 8 decimals as the platform writes it */
+	price = (total * 100000000 * 2 + per * qty) / (2 * per * qty);
+	snprintf(it->unit_price, sizeof(it->unit_price), "%lld.%08lld",
+		 (long long)(price / 100000000), (long long)(price % 100000000));
+	inv->amount_fen = it->amount_fen;
+	inv->tax_fen = it->tax_fen;
+	inv->total_fen = total;
+	snprintf(inv->remarks, sizeof(inv->remarks), "申请编号：%s", app->id);
 }
 
-/* Load what the invoice of app_id shows into *v. */
-static ca_err view_load(struct hubdb *db, const char *app_id, struct inv_view *v)
+/* The issued invoice of row into *inv: as the platform issued it, or an
+ * older one rebuilt (legacy_invoice). */
+static ca_err issued_invoice(const struct hub *hub, const struct ca_app *app,
+			     const struct hubdb_invoice *row, struct einvoice *inv)
 {
-	struct tm tm;
-	ca_err e;
+	char *data = NULL, *xml = NULL;
+	size_t xml_len;
+	json_t *j;
+	ca_err e = hubdb_invoice_files(hub->db, row->app_id, row->kind, &data, &xml, &xml_len);
 
-	e = hubdb_app_get(db, app_id, &v->app);
-	if (!e)
-		e = hubdb_invoice_get(db, app_id, &v->inv);
 	if (e)
 		return e;
-	china_time(v->inv.issued_ms / 1000, &tm);
-	snprintf(v->date, sizeof(v->date), "%04d年%02d月%02d日", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday);
-	snprintf(v->spec, sizeof(v->spec), "%s（%s）", msg(ca_cert_type_msg(v->app.cert_type)),
-		 msg(ca_business_msg(v->app.business)));
-	v->quantity = 1 + v->app.sub_keys;
-	v->unit_fen = v->app.amount_fen / v->quantity;
-	money_upper(v->app.amount_fen, v->upper, sizeof(v->upper));
-	snprintf(v->note, sizeof(v->note), "申请编号：%s", v->app.id);
-	return CA_OK;
+	if (!data[0] && row->kind == EINV_BLUE) {
+		legacy_invoice(hub, app, row, inv);
+	} else {
+		j = json_loads(data, 0, NULL);
+		e = j ? einvoice_from_json(j, inv) : CA_ERR_CORRUPT;
+		json_decref(j);
+	}
+	free(data);
+	free(xml);
+	return e;
+}
+
+/* Load the invoices of app_id into *v. CA_ERR_NOT_FOUND while its blue
+ * invoice is not issued. */
+static ca_err view_load(const struct hub *hub, const char *app_id, struct inv_view *v)
+{
+	int k;
+	ca_err e;
+
+	memset(v, 0, sizeof(*v));
+	e = hubdb_app_get(hub->db, app_id, &v->app);
+	for (k = EINV_BLUE; !e && k <= EINV_RED; k++) {
+		e = hubdb_invoice_get(hub->db, app_id, (enum einv_kind)k, &v->row[k]);
+		if (e == CA_ERR_NOT_FOUND && k == EINV_RED) {
+			e = CA_OK;
+			break;
+		}
+		if (e)
+			break;
+		if (k == EINV_RED)
+			v->has_red = v->row[k].state != HUBDB_INV_FAILED;
+		if (v->row[k].state != HUBDB_INV_ISSUED) {
+			if (k == EINV_BLUE)
+				e = CA_ERR_NOT_FOUND;
+			continue;
+		}
+		e = issued_invoice(hub, &v->app, &v->row[k], &v->inv[k]);
+		v->issued[k] = !e;
+	}
+	return e;
 }
 
 /* ---- the pages ---- */
@@ -375,11 +389,90 @@ static void preview_row(FILE *f, const char *key, const char *value)
 	fputs("</td></tr>\n", f);
 }
 
-/* The preview of the invoice with its PDF link. */
-static void page_preview(struct http_resp *rs, const struct hub *hub, const struct inv_view *v,
-			 const char *token, const char *pdf_key)
+/* Yuan of fen as the page writes it: "¥600.00", "¥-600.00". */
+static void yuan(int64_t fen, char out[40])
 {
-	char *html = NULL, money[40], qty[48];
+	char fig[MONEY_FIGURES_MAX];
+
+	snprintf(out, 40, "¥%s", money_figures(fen, fig, sizeof(fig)));
+}
+
+/* The date of Unix seconds s in China time, "2026年11月24日". */
+static void cn_date(int64_t s, char out[40])
+{
+	struct tm tm;
+
+	china_time(s, &tm);
+	snprintf(out, 40, "%04d年%02d月%02d日", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* The download links of one invoice: its PDF and its XML (what is the
+ * route's part for it: "pdf" or "red-pdf"...). */
+static void file_links(FILE *f, const char *token, const char *key, bool red, bool xml)
+{
+	static const char *const label[2][2] = {
+		{ "下载 PDF 发票", "下载 XML 数据文件" },
+		{ "下载红字发票 PDF", "下载红字发票 XML 数据文件" },
+	};
+	int i;
+
+	for (i = 0; i < (xml ? 2 : 1); i++) {
+		fprintf(f, "<a class=\"btn%s\" id=\"%s%s\" href=\"/invoice/", i ? " alt" : "",
+			red ? "red-" : "", i ? "xml" : "pdf");
+		api_html_text(f, token);
+		fprintf(f, "/%s%s/", red ? "red-" : "", i ? "xml" : "pdf");
+		api_html_text(f, key);
+		fputs("\">", f);
+		api_html_text(f, label[red][i]);
+		fputs("</a>\n", f);
+	}
+}
+
+/* The rows of one invoice. */
+static void invoice_rows(FILE *f, const struct einvoice *inv)
+{
+	const struct einv_item *it = &inv->items[0];
+	char t[64], money[40], upper[MONEY_UPPER_MAX];
+
+	preview_row(f, "发票号码", inv->number);
+	cn_date(inv->issued_s, t);
+	preview_row(f, "开票日期", t);
+	preview_row(f, "购买方", inv->buyer_name);
+	preview_row(f, "购买方税号", inv->buyer_tax_id);
+	preview_row(f, "销售方", inv->seller_name);
+	if (inv->seller_tax_id[0])
+		preview_row(f, "销售方税号", inv->seller_tax_id);
+	preview_row(f, "项目名称", it->name);
+	preview_row(f, "规格型号", it->spec);
+	snprintf(t, sizeof(t), "%lld %s", (long long)it->quantity, it->unit);
+	preview_row(f, "数量", t);
+	snprintf(t, sizeof(t), "¥%s", it->unit_price);
+	preview_row(f, "单价（不含税）", t);
+	yuan(inv->amount_fen, money);
+	preview_row(f, "金额（不含税）", money);
+	snprintf(t, sizeof(t), "%d%%", it->rate_pct);
+	preview_row(f, "税率", t);
+	yuan(inv->tax_fen, money);
+	preview_row(f, "税额", money);
+	if (money_upper(inv->total_fen, upper, sizeof(upper)))
+		snprintf(upper, sizeof(upper), "?");
+	preview_row(f, "价税合计（大写）", upper);
+	if (inv->remarks[0])
+		preview_row(f, "备注", inv->remarks);
+	if (inv->issuer[0])
+		preview_row(f, "开票人", inv->issuer);
+	yuan(inv->total_fen, money);
+	fprintf(f, "<tr><th>价税合计</th><td class=\"amount\" id=\"%samount\">",
+		inv->kind == EINV_RED ? "red-" : "");
+	api_html_text(f, money);
+	fputs("</td></tr>\n", f);
+}
+
+/* The preview of the invoices with their download links. */
+static void page_preview(struct http_resp *rs, const struct inv_view *v, const char *token,
+			 const char *key)
+{
+	char *html = NULL, t[40];
 	size_t len = 0;
 	FILE *f = open_memstream(&html, &len);
 
@@ -387,30 +480,29 @@ static void page_preview(struct http_resp *rs, const struct hub *hub, const stru
 		http_error(rs, 500, "internal", "out of memory");
 		return;
 	}
-	snprintf(money, sizeof(money), "¥%lld.%02lld", (long long)(v->app.amount_fen / 100),
-		 (long long)(v->app.amount_fen % 100));
-	snprintf(qty, sizeof(qty), "%d %s，单价 ¥%lld.%02lld", v->quantity, item_unit,
-		 (long long)(v->unit_fen / 100), (long long)(v->unit_fen % 100));
 	page_begin(f, "电子发票预览");
-	fputs("<div class=\"ok\">单位名称核对无误。</div>\n<div class=\"card\">\n<table>\n", f);
-	preview_row(f, "发票号码", v->inv.number);
-	preview_row(f, "开票日期", v->date);
-	preview_row(f, "购买方", v->app.company);
-	preview_row(f, "统一社会信用代码", v->app.uscc);
-	preview_row(f, "销售方", hub->cfg.seller_name);
-	if (hub->cfg.seller_uscc[0])
-		preview_row(f, "销售方信用代码", hub->cfg.seller_uscc);
-	preview_row(f, "项目", item_name);
-	preview_row(f, "规格", v->spec);
-	preview_row(f, "数量", qty);
-	preview_row(f, "大写金额", v->upper);
-	fputs("<tr><th>金额</th><td class=\"amount\" id=\"amount\">", f);
-	api_html_text(f, money);
-	fputs("</td></tr>\n</table>\n</div>\n<a class=\"btn\" id=\"pdf\" href=\"/invoice/", f);
-	api_html_text(f, token);
-	fputs("/pdf/", f);
-	api_html_text(f, pdf_key);
-	fprintf(f, "\">下载 PDF 发票</a>\n<p class=\"muted\">下载链接 %d 分钟内有效；"
+	fputs("<div class=\"ok\">单位名称核对无误。</div>\n", f);
+	if (v->issued[EINV_RED]) {
+		cn_date(v->inv[EINV_RED].issued_s, t);
+		fprintf(f, "<div class=\"err\" id=\"reversed\">这张发票已因退款于 %s 全额红冲，"
+			"不能再作为报销或抵扣凭证。红字发票见本页下方。</div>\n", t);
+	} else if (v->has_red) {
+		fputs("<div class=\"err\" id=\"reversing\">这笔订单已退款，红字发票正在开具，"
+		      "请稍后刷新本页查看。</div>\n", f);
+	}
+	fputs("<div class=\"card\">\n<table>\n", f);
+	invoice_rows(f, &v->inv[EINV_BLUE]);
+	fputs("</table>\n</div>\n", f);
+	file_links(f, token, key, false, v->row[EINV_BLUE].request_id[0] &&
+		   strncmp(v->row[EINV_BLUE].request_id, "legacy-", 7));
+	if (v->issued[EINV_RED]) {
+		fputs("<h1>红字发票</h1>\n<div class=\"card\" id=\"red\">\n<table>\n", f);
+		invoice_rows(f, &v->inv[EINV_RED]);
+		preview_row(f, "对应蓝字发票", v->inv[EINV_RED].original);
+		fputs("</table>\n</div>\n", f);
+		file_links(f, token, key, true, true);
+	}
+	fprintf(f, "<p class=\"muted\">下载链接 %d 分钟内有效；"
 		"过期后请刷新本页，重新输入单位名称。</p>\n", INVOICE_PDF_LIFE_S / 60);
 	page_send(rs, 200, f, &html);
 }
@@ -448,14 +540,14 @@ static int token_open(struct http_req *rq, struct http_resp *rs, struct hubdb_in
 /* Load the invoice view of app_id into v (the caller's allocation, NULL when
  * it failed). Returns -1 after answering the failure page for NULL;
  * otherwise 0 with *e view_load's result. */
-static int view_open(struct hubdb *db, struct http_resp *rs, const char *app_id,
+static int view_open(const struct hub *hub, struct http_resp *rs, const char *app_id,
 		     struct inv_view *v, ca_err *e)
 {
 	if (!v) {
 		page_failed(rs);
 		return -1;
 	}
-	*e = view_load(db, app_id, v);
+	*e = view_load(hub, app_id, v);
 	return 0;
 }
 
@@ -624,7 +716,7 @@ static void page_post(struct http_req *rq, struct http_resp *rs)
 		return;
 	}
 	v = malloc(sizeof(*v));
-	if (view_open(hub->db, rs, t.app_id, v, &e) != 0)
+	if (view_open(hub, rs, t.app_id, v, &e) != 0)
 		return;
 	if (e == CA_ERR_NOT_FOUND) {
 		page_unknown(rs);
@@ -658,8 +750,8 @@ static void page_post(struct http_req *rq, struct http_resp *rs)
 		goto failed;
 	if (right) {
 		log_info(TAG, "token %s...: company name matched, preview of %s",
-			 tok_tag(t.token, tag), v->inv.number);
-		page_preview(rs, hub, v, t.token, key);
+			 tok_tag(t.token, tag), v->inv[EINV_BLUE].number);
+		page_preview(rs, v, t.token, key);
 		goto out;
 	}
 	left = max - (t.tries + 1);
@@ -680,14 +772,14 @@ out:
 	free(v);
 }
 
-/* GET /invoice/TOKEN/pdf/KEY */
-static void pdf_get(struct http_req *rq, struct http_resp *rs)
+/* GET /invoice/TOKEN/{pdf,xml,red-pdf,red-xml}/KEY: one of the files,
+ * while KEY is alive. */
+static void file_get(struct http_req *rq, struct http_resp *rs, enum einv_kind kind, bool xml)
 {
 	struct hub *hub = rq->hub;
 	struct hubdb_inv_token t;
 	struct inv_view *v = NULL;
-	struct invoice_doc d;
-	char *pdf = NULL, name[64], err[300], tag[8];
+	char *body = NULL, *data = NULL, name[64], err[300], tag[8];
 	size_t len = 0;
 	ca_err e;
 
@@ -701,43 +793,62 @@ static void pdf_get(struct http_req *rq, struct http_resp *rs)
 		return;
 	}
 	v = malloc(sizeof(*v));
-	if (view_open(hub->db, rs, t.app_id, v, &e) != 0)
+	if (view_open(hub, rs, t.app_id, v, &e) != 0)
 		return;
-	if (e) {
-		if (e == CA_ERR_NOT_FOUND)
+	if (e || !v->issued[kind]) {
+		if (!e || e == CA_ERR_NOT_FOUND)
 			page_unknown(rs);
 		else
 			page_failed(rs);
 		goto out;
 	}
-	memset(&d, 0, sizeof(d));
-	d.number = v->inv.number;
-	d.date = v->date;
-	d.buyer = v->app.company;
-	d.buyer_uscc = v->app.uscc;
-	d.seller = hub->cfg.seller_name;
-	d.seller_uscc = hub->cfg.seller_uscc;
-	d.item = item_name;
-	d.spec = v->spec;
-	d.unit = item_unit;
-	d.quantity = v->quantity;
-	d.unit_fen = v->unit_fen;
-	d.amount_fen = v->app.amount_fen;
-	d.amount_upper = v->upper;
-	d.note = v->note;
-	d.footer = "本发票由 CA 数字证书自助服务系统生成，可在自助机“电子发票”中再次获取。";
-	e = invoice_pdf_render(hub->cfg.invoice_font, &d, &pdf, &len, err, sizeof(err));
+	if (xml) {
+		e = hubdb_invoice_files(hub->db, t.app_id, kind, &data, &body, &len);
+		if (!e && !len) {
+			page_note(rs, 404, "没有 XML 数据文件",
+				  "这张发票开具较早，只有 PDF 版式文件。",
+				  "请返回上一页下载 PDF 发票。");
+			goto out;
+		}
+	} else {
+		e = invoice_pdf_render(hub->cfg.invoice_font, &v->inv[kind], &body, &len, err,
+				       sizeof(err));
+		if (e)
+			log_error(TAG, "invoice %s: no PDF: %s", v->inv[kind].number, err);
+	}
 	if (e) {
-		log_error(TAG, "invoice %s: no PDF: %s", v->inv.number, err);
 		page_failed(rs);
 		goto out;
 	}
-	log_info(TAG, "token %s...: PDF of %s (%zu bytes)", tok_tag(t.token, tag), v->inv.number,
-		 len);
-	snprintf(name, sizeof(name), "invoice-%s.pdf", v->inv.number);
-	http_reply_file(rs, 200, pdf, len, "application/pdf", name);
+	log_info(TAG, "token %s...: %s of %s (%zu bytes)", tok_tag(t.token, tag), xml ? "XML"
+		 : "PDF", v->inv[kind].number, len);
+	snprintf(name, sizeof(name), "invoice-%s.%s", v->inv[kind].number, xml ? "xml" : "pdf");
+	http_reply_file(rs, 200, body, len, xml ? "application/xml" : "application/pdf", name);
+	body = NULL;
 out:
+	free(body);
+	free(data);
 	free(v);
+}
+
+static void pdf_get(struct http_req *rq, struct http_resp *rs)
+{
+	file_get(rq, rs, EINV_BLUE, false);
+}
+
+static void xml_get(struct http_req *rq, struct http_resp *rs)
+{
+	file_get(rq, rs, EINV_BLUE, true);
+}
+
+static void red_pdf_get(struct http_req *rq, struct http_resp *rs)
+{
+	file_get(rq, rs, EINV_RED, false);
+}
+
+static void red_xml_get(struct http_req *rq, struct http_resp *rs)
+{
+	file_get(rq, rs, EINV_RED, true);
 }
 
 static const struct http_route routes[] = {
@@ -745,6 +856,9 @@ static const struct http_route routes[] = {
 	{ "GET", "/invoice/*", HTTP_AUTH_NONE, page_get, 0 },
 	{ "POST", "/invoice/*", HTTP_AUTH_NONE, page_post, 0 },
 	{ "GET", "/invoice/*/pdf/*", HTTP_AUTH_NONE, pdf_get, 0 },
+	{ "GET", "/invoice/*/xml/*", HTTP_AUTH_NONE, xml_get, 0 },
+	{ "GET", "/invoice/*/red-pdf/*", HTTP_AUTH_NONE, red_pdf_get, 0 },
+	{ "GET", "/invoice/*/red-xml/*", HTTP_AUTH_NONE, red_xml_get, 0 },
 };
 
 ca_err api_invoice_register(struct http *h)

@@ -8,24 +8,21 @@
  */
 #include "bankpay.h"
 
-#include <curl/curl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/bodybuf.h"
 #include "core/cst.h"
 #include "core/log.h"
 #include "core/msg.h"
-#include "core/version.h"
 #include "api.h"
+#include "provio.h"
 #include "upsign.h"
 #include "vclock.h"
 #include "wxsign.h"
 
 #define TAG "bankpay"
-#define KEY_FILE_MAX (64 * 1024)
 #define URL_MAX (HUBCFG_URL_MAX + 64)
 
 struct bankpay {
@@ -47,60 +44,36 @@ struct asked {
 
 /* ---- files and times ---- */
 
-static char *read_small(const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
-
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open", path);
-		return NULL;
-	}
-	buf = malloc(KEY_FILE_MAX + 1);
-	n = buf ? fread(buf, 1, KEY_FILE_MAX + 1, f) : 0;
-	if (!buf || ferror(f) || n > KEY_FILE_MAX) {
-		snprintf(err, errlen, "%s: %s", path, !buf ? "out of memory" : ferror(f)
-			 ? "read error" : "too large");
-		if (buf)
-			explicit_bzero(buf, KEY_FILE_MAX + 1);
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = 0;
-	return buf;
-}
-
-/* Unix seconds as the gateway writes a time: YYYYMMDDhhmmss, China time. */
-static void compact(int64_t s, char out[15])
-{
-	ca_cst_format(s * 1000, "%Y%m%d%H%M%S", out, 15);
-}
-
 /* The payment time of an answer: traceTime (MMDDhhmmss) in the year of
  * txnTime (the next year when that would be before txnTime). 0 when it
  * cannot be read. */
+/* txnAmt: 1 to 12 digits of fen; -1 for anything else (a sign, a space,
+ * trailing junk, or nothing: strtoll would read "12abc" as 12). */
+static int64_t fen_of(const char *s)
+{
+	int64_t v = 0;
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		if (s[i] < '0' || s[i] > '9' || i == 12)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return i ? v : -1;
+}
+
 static int64_t paid_at(const char *txn_time, const char *trace_time)
 {
-	char t[48];
+	char t[UPSIGN_TIME_LEN + 1];
 	int64_t when = 0, made = 0;
 	int year, k;
 
-	if (strlen(txn_time) != 14 || strspn(txn_time, "0123456789") != 14 ||
-	    strlen(trace_time) != 10 || strspn(trace_time, "0123456789") != 10)
+	if (upsign_parse_time(txn_time, &made) || strlen(trace_time) != UPSIGN_TIME_LEN - 4 ||
+	    sscanf(txn_time, "%4d", &year) != 1)
 		return 0;
-	snprintf(t, sizeof(t), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s+08:00", txn_time, txn_time + 4,
-		 txn_time + 6, txn_time + 8, txn_time + 10, txn_time + 12);
-	if (pay_parse_rfc3339(t, &made))
-		return 0;
-	year = (txn_time[0] - '0') * 1000 + (txn_time[1] - '0') * 100 + (txn_time[2] - '0') * 10 +
-	       (txn_time[3] - '0');
 	for (k = 0; k < 2; k++) {
-		snprintf(t, sizeof(t), "%04d-%.2s-%.2sT%.2s:%.2s:%.2s+08:00", year + k, trace_time,
-			 trace_time + 2, trace_time + 4, trace_time + 6, trace_time + 8);
-		if (pay_parse_rfc3339(t, &when))
+		snprintf(t, sizeof(t), "%04d%s", year + k, trace_time);
+		if (upsign_parse_time(t, &when))
 			return 0;
 		if (when >= made - 86400) /* else: paid in the next year */
 			return when;
@@ -110,36 +83,24 @@ static int64_t paid_at(const char *txn_time, const char *trace_time)
 
 /* ---- one round trip ---- */
 
-struct body {
-	char *p;
-	size_t n;
-	bool too_long;
-};
-
-static size_t on_body(char *d, size_t size, size_t n, void *arg)
+/* A new form f of the fields every request has (certId among them),
+ * then the n of kv. */
+static ca_err request(struct bankpay *b, const char *const (*kv)[2], size_t n,
+		      struct upform *f)
 {
-	struct body *b = arg;
-
-	if (bodybuf_append(&b->p, &b->n, d, size * n, BANKPAY_ANSWER_MAX)) {
-		b->too_long = true;
-		return 0;
-	}
-	return size * n;
-}
-
-/* Set the fields every request has, and certId. */
-static ca_err base(struct bankpay *b, struct upform *f)
-{
-	const char *const kv[][2] = {
+	const char *const base[][2] = {
 		{ "version", UPSIGN_VERSION }, { "encoding", UPSIGN_ENCODING },
 		{ "signMethod", UPSIGN_SIGN_METHOD }, { "certId", b->cert_id },
 		{ "merId", b->cfg->bk_mer_id }, { "accessType", "0" },
 	};
-	size_t i;
-	ca_err e = CA_OK;
+	ca_err e;
 
-	for (i = 0; !e && i < sizeof(kv) / sizeof(kv[0]); i++)
-		e = upform_set(f, kv[i][0], kv[i][1]);
+	upform_init(f);
+	e = upform_set_all(f, base, sizeof(base) / sizeof(base[0]));
+	if (!e)
+		e = upform_set_all(f, kv, n);
+	if (e)
+		upform_release(f);
 	return e;
 }
 
@@ -153,13 +114,16 @@ static ca_err call(struct bankpay *b, const char *path, struct upform *req, stru
 		   char *err, size_t errlen)
 {
 	const struct hubcfg *c = b->cfg;
-	char url[URL_MAX], ua[64], why[UPSIGN_ERR_MAX];
-	struct curl_slist *hs = NULL;
-	struct body a = { NULL, 0, false };
+	static const char *const headers[] = {
+		"Content-Type: application/x-www-form-urlencoded;charset=UTF-8", NULL,
+	};
+	char url[URL_MAX], why[UPSIGN_ERR_MAX];
+	struct provio_answer a = { 0 };
+	struct provio_req q = {
+		.method = "POST", .url = url, .headers = headers, .timeout_ms = c->bk_timeout_ms,
+		.ca_file = c->bk_ca_file, .answer_max = BANKPAY_ANSWER_MAX,
+	};
 	char *body = NULL;
-	long status = 0;
-	CURLcode rc;
-	CURL *cu;
 	ca_err e;
 
 	upform_init(ans);
@@ -169,43 +133,20 @@ static ca_err call(struct bankpay *b, const char *path, struct upform *req, stru
 	if (e)
 		return e;
 	snprintf(url, sizeof(url), "%s%s", c->bk_gateway_url, path);
-	snprintf(ua, sizeof(ua), "ca-hub/%s", ca_version());
-	hs = curl_slist_append(hs, "Content-Type: application/x-www-form-urlencoded;charset=UTF-8");
-	cu = curl_easy_init();
-	if (!cu || !hs) {
-		curl_slist_free_all(hs);
-		curl_easy_cleanup(cu);
-		free(body);
-		return CA_ERR_NOMEM;
-	}
-	curl_easy_setopt(cu, CURLOPT_URL, url);
-	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, (long)c->bk_timeout_ms);
-	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, (long)c->bk_timeout_ms);
-	curl_easy_setopt(cu, CURLOPT_USERAGENT, ua);
-	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hs);
-	curl_easy_setopt(cu, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	if (c->bk_ca_file[0])
-		curl_easy_setopt(cu, CURLOPT_CAINFO, c->bk_ca_file);
-	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &a);
-	rc = curl_easy_perform(cu);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(hs);
-	curl_easy_cleanup(cu);
+	q.body = body;
+	e = provio_call(&q, &a, why, sizeof(why));
 	free(body);
-	if (rc != CURLE_OK || status != 200) {
-		snprintf(err, errlen, "%s: %s", path, rc != CURLE_OK ? (a.too_long
-			 ? "the answer is too long" : curl_easy_strerror(rc)) : "not status 200");
-		if (rc == CURLE_OK)
-			snprintf(err, errlen, "%s: status %ld", path, status);
-		free(a.p);
-		return CA_ERR_IO;
+	if (!e && a.status != 200) {
+		snprintf(why, sizeof(why), "status %ld", a.status);
+		e = CA_ERR_IO;
 	}
-	e = upform_parse(ans, a.p ? a.p : "", a.n, why, sizeof(why));
+	if (e) {
+		if (e == CA_ERR_IO)
+			snprintf(err, errlen, "%s: %s", path, why);
+		free(a.body);
+		return e;
+	}
+	e = upform_parse(ans, a.body, a.len, why, sizeof(why));
 	if (!e)
 		e = upsign_verify(ans, c->bk_gateway_cert_id, b->gateway_cert, why, sizeof(why));
 	if (!e && strcmp(upform_str(ans, "merId"), c->bk_mer_id)) {
@@ -213,13 +154,31 @@ static ca_err call(struct bankpay *b, const char *path, struct upform *req, stru
 			 upform_str(ans, "merId"));
 		e = CA_ERR_FORBIDDEN;
 	}
-	free(a.p);
+	free(a.body);
 	if (e) {
 		snprintf(err, errlen, "%s: answer not trusted: %s", path, why);
 		upform_release(ans);
 		return CA_ERR_IO;
 	}
 	return CA_OK;
+}
+
+/* The request of kv's n fields, signed and posted to path; the answer,
+ * checked, into *ans (as call()). A failure is logged: "what no: why". */
+static ca_err post_form(struct bankpay *b, const char *what, const char *no, const char *path,
+			const char *const (*kv)[2], size_t n, struct upform *ans)
+{
+	char err[BANKPAY_ERR_MAX];
+	struct upform req;
+	ca_err e = request(b, kv, n, &req);
+
+	if (!e) {
+		e = call(b, path, &req, ans, err, sizeof(err));
+		upform_release(&req);
+	}
+	if (e)
+		log_warn(TAG, "%s %s: %s", what, no, e == CA_ERR_IO ? err : ca_strerror(e));
+	return e;
 }
 
 /* ---- the provider ---- */
@@ -241,9 +200,13 @@ static ca_err bk_create(struct pay_provider *p, const struct pay_order *o, const
 /* queryTrans of order no: what the gateway says, into *a. */
 static ca_err ask(struct bankpay *b, const char *no, struct asked *a)
 {
+	char t[UPSIGN_TIME_LEN + 1];
+	const char *const kv[][2] = {
+		{ "txnType", "00" }, { "txnSubType", "00" }, { "bizType", "000000" },
+		{ "orderId", no }, { "txnTime", t },
+	};
 	struct hubdb_pay hp;
-	struct upform req, ans;
-	char err[BANKPAY_ERR_MAX], t[15];
+	struct upform ans;
 	const char *code;
 	ca_err e;
 
@@ -253,26 +216,11 @@ static ca_err ask(struct bankpay *b, const char *no, struct asked *a)
 	e = hubdb_pay_get(b->db, no, &hp);
 	if (e)
 		return e;
-	compact(hp.o.created_s, t);
-	upform_init(&req);
-	e = base(b, &req);
-	if (!e)
-		e = upform_set(&req, "txnType", "00");
-	if (!e)
-		e = upform_set(&req, "txnSubType", "00");
-	if (!e)
-		e = upform_set(&req, "bizType", "000000");
-	if (!e)
-		e = upform_set(&req, "orderId", no);
-	if (!e)
-		e = upform_set(&req, "txnTime", t);
-	if (!e)
-		e = call(b, "/gateway/api/queryTrans.do", &req, &ans, err, sizeof(err));
-	upform_release(&req);
-	if (e) {
-		log_warn(TAG, "query %s: %s", no, e == CA_ERR_IO ? err : ca_strerror(e));
+	upsign_time(hp.o.created_s, t);
+	e = post_form(b, "query", no, "/gateway/api/queryTrans.do", kv,
+		      sizeof(kv) / sizeof(kv[0]), &ans);
+	if (e)
 		return e;
-	}
 	code = upform_str(&ans, "respCode");
 	if (!strcmp(code, "00") && strcmp(upform_str(&ans, "orderId"), no)) {
 		log_warn(TAG, "query %s: the answer is about order '%.32s'", no,
@@ -281,7 +229,7 @@ static ca_err ask(struct bankpay *b, const char *no, struct asked *a)
 	} else if (!strcmp(code, "00") && !strcmp(upform_str(&ans, "origRespCode"), "00")) {
 		a->state = PAY_SUCCESS;
 		snprintf(a->query_id, sizeof(a->query_id), "%s", upform_str(&ans, "queryId"));
-		a->amount_fen = strtoll(upform_str(&ans, "txnAmt"), NULL, 10);
+		a->amount_fen = fen_of(upform_str(&ans, "txnAmt"));
 		a->paid_s = paid_at(t, upform_str(&ans, "traceTime"));
 		if (!a->query_id[0] || a->amount_fen <= 0 || !a->paid_s) {
 			log_warn(TAG, "query %s: paid, but queryId, txnAmt or traceTime unreadable",
@@ -336,9 +284,14 @@ static ca_err bk_close(struct pay_provider *p, const char *no)
 static ca_err bk_refund(struct pay_provider *p, const char *no)
 {
 	struct bankpay *b = (struct bankpay *)p;
-	char err[BANKPAY_ERR_MAX], rno[PAY_TRADE_NO_MAX + 2], amt[24], t[15];
-	struct upform req, ans;
+	char rno[PAY_TRADE_NO_MAX + 2], amt[24], t[UPSIGN_TIME_LEN + 1];
 	struct asked a;
+	const char *const kv[][2] = {
+		{ "txnType", "04" }, { "txnSubType", "00" }, { "bizType", "000201" },
+		{ "channelType", "07" }, { "orderId", rno }, { "origQryId", a.query_id },
+		{ "txnAmt", amt }, { "txnTime", t }, { "backUrl", b->cfg->bk_notify_url },
+	};
+	struct upform ans;
 	const char *code;
 	ca_err e = ask(b, no, &a);
 
@@ -348,27 +301,11 @@ static ca_err bk_refund(struct pay_provider *p, const char *no)
 		return CA_ERR_FORBIDDEN;
 	snprintf(rno, sizeof(rno), "R%s", no); /* the same on every retry */
 	snprintf(amt, sizeof(amt), "%lld", (long long)a.amount_fen);
-	compact(vclock_now_s(), t);
-	upform_init(&req);
-	e = base(b, &req);
-	{
-		const char *const kv[][2] = {
-			{ "txnType", "04" }, { "txnSubType", "00" }, { "bizType", "000201" },
-			{ "channelType", "07" }, { "orderId", rno }, { "origQryId", a.query_id },
-			{ "txnAmt", amt }, { "txnTime", t }, { "backUrl", b->cfg->bk_notify_url },
-		};
-		size_t i;
-
-		for (i = 0; !e && i < sizeof(kv) / sizeof(kv[0]); i++)
-			e = upform_set(&req, kv[i][0], kv[i][1]);
-	}
-	if (!e)
-		e = call(b, "/gateway/api/backTransReq.do", &req, &ans, err, sizeof(err));
-	upform_release(&req);
-	if (e) {
-		log_warn(TAG, "refund %s: %s", no, e == CA_ERR_IO ? err : ca_strerror(e));
+	upsign_time(vclock_now_s(), t);
+	e = post_form(b, "refund", no, "/gateway/api/backTransReq.do", kv,
+		      sizeof(kv) / sizeof(kv[0]), &ans);
+	if (e)
 		return e;
-	}
 	code = upform_str(&ans, "respCode");
 	if (!strcmp(code, "00")) {
 		log_info(TAG, "refund %s of %s (%s fen): accepted, queryId %.24s", rno, no, amt,
@@ -397,23 +334,17 @@ ca_err bankpay_new(const struct hubcfg *c, struct hubdb *db, struct bankpay **ou
 	char sig[WXSIGN_SIG_MAX], *cert = NULL;
 
 	*out = NULL;
-	if (!b) {
-		snprintf(err, errlen, "out of memory");
-		return CA_ERR_NOMEM;
-	}
+	if (!b)
+		return ca_fail(CA_ERR_NOMEM, err, errlen, "out of memory");
 	b->prov = table;
 	b->prov.url = c->bk_gateway_url;
 	b->cfg = c;
 	b->db = db;
-	b->merchant_key = read_small(c->bk_merchant_key, err, errlen);
+	b->merchant_key = provio_private_key("bank", "merchant_key", c->bk_merchant_key, sig, err,
+					     errlen);
 	if (!b->merchant_key)
 		goto fail;
-	if (wxsign_sign(b->merchant_key, "x", 1, sig, err, errlen)) {
-		snprintf(err, errlen, "[bank] merchant_key %s: not an RSA private key in PEM",
-			 c->bk_merchant_key);
-		goto fail;
-	}
-	cert = read_small(c->bk_merchant_cert, err, errlen);
+	cert = provio_read_file(c->bk_merchant_cert, PROVIO_KEY_MAX, NULL, err, errlen);
 	if (!cert)
 		goto fail;
 	if (upsign_cert_id(cert, b->cert_id, err, errlen) ||
@@ -424,14 +355,10 @@ ca_err bankpay_new(const struct hubcfg *c, struct hubdb *db, struct bankpay **ou
 	}
 	free(cert);
 	cert = NULL;
-	b->gateway_cert = read_small(c->bk_gateway_cert, err, errlen);
+	b->gateway_cert = provio_public_key("bank", "gateway_cert", c->bk_gateway_cert, err,
+					    errlen);
 	if (!b->gateway_cert)
 		goto fail;
-	if (wxsign_verify(b->gateway_cert, "x", 1, "AAAA", err, errlen) == CA_ERR_ARG) {
-		snprintf(err, errlen, "[bank] gateway_cert %s: not an RSA certificate or public "
-			 "key in PEM", c->bk_gateway_cert);
-		goto fail;
-	}
 	*out = b;
 	return CA_OK;
 fail:
@@ -444,9 +371,7 @@ void bankpay_free(struct bankpay *b)
 {
 	if (!b)
 		return;
-	if (b->merchant_key)
-		explicit_bzero(b->merchant_key, strlen(b->merchant_key));
-	free(b->merchant_key);
+	provio_key_free(b->merchant_key);
 	free(b->gateway_cert);
 	free(b);
 }
@@ -457,43 +382,44 @@ void bankpay_free(struct bankpay *b)
 static ca_err page_form(struct bankpay *b, const struct hubdb_pay *p, const char *page_url,
 			struct upform *f)
 {
-	char t[15], timeout[15], amt[24];
+	char t[UPSIGN_TIME_LEN + 1], timeout[UPSIGN_TIME_LEN + 1], amt[24];
+	const char *const kv[][2] = {
+		{ "txnType", "01" }, { "txnSubType", "01" }, { "bizType", "000201" },
+		{ "channelType", "07" }, { "orderId", p->o.out_trade_no }, { "txnTime", t },
+		{ "txnAmt", amt }, { "currencyCode", "156" }, { "frontUrl", page_url },
+		{ "backUrl", b->cfg->bk_notify_url }, { "payTimeout", timeout },
+		{ "issInsCode", p->bank },
+	};
 	ca_err e;
 
-	compact(p->o.created_s, t);
-	compact(p->o.expires_s, timeout);
+	upsign_time(p->o.created_s, t);
+	upsign_time(p->o.expires_s, timeout);
 	snprintf(amt, sizeof(amt), "%lld", (long long)p->o.amount_fen);
-	upform_init(f);
-	e = base(b, f);
-	{
-		const char *const kv[][2] = {
-			{ "txnType", "01" }, { "txnSubType", "01" }, { "bizType", "000201" },
-			{ "channelType", "07" }, { "orderId", p->o.out_trade_no }, { "txnTime", t },
-			{ "txnAmt", amt }, { "currencyCode", "156" }, { "frontUrl", page_url },
-			{ "backUrl", b->cfg->bk_notify_url }, { "payTimeout", timeout },
-			{ "issInsCode", p->bank },
-		};
-		size_t i;
-
-		for (i = 0; !e && i < sizeof(kv) / sizeof(kv[0]); i++)
-			e = upform_set(f, kv[i][0], kv[i][1]);
-	}
-	if (!e)
-		e = upsign_sign(f, b->merchant_key, NULL, 0);
+	e = request(b, kv, sizeof(kv) / sizeof(kv[0]), f);
+	if (e)
+		return e;
+	e = upsign_sign(f, b->merchant_key, NULL, 0);
 	if (e)
 		upform_release(f);
 	return e;
 }
 
+/* For a phone held upright (360 px and up): the labels on one line each
+ * (a value wraps rather than squeezing them), the state's line coloured as
+ * it is (green once paid), a button a thumb hits, the order's number in
+ * small print at the foot. */
 static const char page_head[] =
 	"<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
 	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	"<style>body{margin:0 auto;max-width:30em;padding:1em;font:18px/1.6 sans-serif;"
-	"color:#111}h1{font-size:1.4em}dl{display:grid;grid-template-columns:auto 1fr;gap:.3em 1em}"
-	"dt{color:#555}dd{margin:0}.amount{font-size:1.5em;font-weight:bold}"
-	".state{padding:.6em 1em;border-radius:.4em;background:#eef4fb}"
+	"color:#111}h1{font-size:1.4em}dl{display:grid;grid-template-columns:auto 1fr;"
+	"gap:.3em 1em;align-items:baseline}dt{color:#555;white-space:nowrap}"
+	"dd{margin:0;min-width:0;overflow-wrap:anywhere}.amount{font-size:1.5em;font-weight:bold}"
+	".state{padding:.6em 1em;border-radius:.4em;background:#eef4fb;text-wrap:pretty}"
+	".state[data-state=SUCCESS]{background:#e3f4e8;color:#0b5a2a;font-weight:bold}"
+	".state[data-state=CLOSED],.state[data-state=REFUND]{background:#f1f1f1}"
 	"button{width:100%;font-size:1.2em;padding:.7em;margin-top:1em;border:0;border-radius:.4em;"
-	"background:#c8102e;color:#fff}</style>\n";
+	"background:#c8102e;color:#fff}.ref{margin-top:1.5em;font-size:.9em;color:#555}</style>\n";
 
 /* One "label: value" row. */
 static void row(FILE *f, enum msg_id label, const char *value, const char *cls)
@@ -540,8 +466,9 @@ ca_err bankpay_page(struct bankpay *b, const struct hubdb_pay *p, const char *ba
 	fputs("</h1>\n<dl>\n", f);
 	row(f, MSG_BANKPAGE_PAYEE, msg(MSG_PAY_DESCRIPTION), NULL);
 	row(f, MSG_BANKPAGE_BANK, bank_name, NULL);
-	row(f, MSG_UI_PAY_AMOUNT, amount, "amount");
-	row(f, MSG_BANKPAGE_ORDER, p->o.out_trade_no, NULL);
+	/* Once paid, what was paid: not "payable". */
+	row(f, !strcmp(state, "SUCCESS") || !strcmp(state, "REFUND") ? MSG_BANKPAGE_PAID_AMOUNT
+	       : MSG_UI_PAY_AMOUNT, amount, "amount");
 	if (payable) {
 		row(f, MSG_UI_PAY_TIME_LEFT, left, NULL);
 		row(f, MSG_BANKPAGE_DEADLINE, deadline, NULL);
@@ -572,7 +499,12 @@ ca_err bankpay_page(struct bankpay *b, const struct hubdb_pay *p, const char *ba
 		fputs("</button>\n</form>\n", f);
 		upform_release(&form);
 	}
-	fputs("</body>\n</html>\n", f);
+	/* The order's number for staff, at the foot: as a row it would wrap. */
+	fputs("<p class=\"ref\">", f);
+	api_html_text(f, msg(MSG_BANKPAGE_ORDER));
+	fputc(' ', f);
+	api_html_text(f, p->o.out_trade_no);
+	fputs("</p>\n</body>\n</html>\n", f);
 	if (fclose(f)) {
 		free(*html);
 		*html = NULL;
@@ -611,10 +543,15 @@ ca_err bankpay_notification(struct bankpay *b, const char *body, size_t len,
 		snprintf(o->out_trade_no, sizeof(o->out_trade_no), "%s", no);
 		o->method = PAY_BANK;
 		o->state = PAY_SUCCESS;
-		o->amount_fen = strtoll(upform_str(&f, "txnAmt"), NULL, 10);
+		o->amount_fen = fen_of(upform_str(&f, "txnAmt"));
 		o->paid_s = paid_at(upform_str(&f, "txnTime"), upform_str(&f, "traceTime"));
-		log_info(TAG, "notification for %s: paid, queryId %.24s", no,
-			 upform_str(&f, "queryId"));
+		if (o->amount_fen <= 0 || !o->paid_s) {
+			snprintf(err, errlen, "the payment of %s has no readable txnAmt or time", no);
+			e = CA_ERR_ARG;
+		} else {
+			log_info(TAG, "notification for %s: paid, queryId %.24s", no,
+				 upform_str(&f, "queryId"));
+		}
 	}
 	upform_release(&f);
 	return e;

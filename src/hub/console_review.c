@@ -259,6 +259,53 @@ static void json_table(struct page *p, json_t *rows, const char *const *keys,
 	page_raw(p, "</tbody></table>\n");
 }
 
+/* The application's e-invoices (hubdb_side_json's array): kind, state
+ * (a refusal with the platform's reason), number, time, 价税合计. */
+static void invoice_table(struct page *p, struct hubdb *db, const char *id, json_t *rows)
+{
+	static const enum msg_id heads[] = { MSG_CON_INV_KIND, MSG_CON_INV_STATE,
+					     MSG_CON_INV_NUMBER, MSG_CON_WHEN, MSG_CON_INV_TOTAL };
+	struct hubdb_invoice row;
+	const char *kind, *state;
+	json_t *r;
+	size_t i;
+
+	page_raw(p, "<h2>");
+	page_msg(p, MSG_CON_INVOICES);
+	page_raw(p, "</h2>\n");
+	page_table(p, NULL, heads, sizeof(heads) / sizeof(heads[0]));
+	json_array_foreach(rows, i, r) {
+		kind = json_string_value(json_object_get(r, "kind"));
+		state = json_string_value(json_object_get(r, "state"));
+		if (!kind || !state)
+			continue;
+		page_raw(p, "<tr><td>");
+		page_msg(p, strcmp(kind, "red") ? MSG_CON_INV_BLUE : MSG_CON_INV_RED);
+		page_raw(p, "</td><td>");
+		if (!strcmp(state, "issued")) {
+			page_msg(p, MSG_CON_INV_ISSUED);
+		} else if (!strcmp(state, "pending")) {
+			page_msg(p, MSG_CON_INV_PENDING);
+		} else {
+			page_msg(p, MSG_CON_INV_FAILED);
+			if (!hubdb_invoice_get(db, id, strcmp(kind, "red") ? EINV_BLUE : EINV_RED,
+					       &row))
+				page_text(p, row.error);
+		}
+		page_raw(p, "</td><td>");
+		page_text(p, json_string_value(json_object_get(r, "number")) ?
+			  json_string_value(json_object_get(r, "number")) : "");
+		page_raw(p, "</td><td>");
+		if (json_integer_value(json_object_get(r, "issued_ms")) > 0)
+			page_time(p, json_integer_value(json_object_get(r, "issued_ms")));
+		page_raw(p, "</td><td>");
+		if (!strcmp(state, "issued"))
+			page_yuan(p, json_integer_value(json_object_get(r, "total_fen")));
+		page_raw(p, "</td></tr>\n");
+	}
+	page_raw(p, "</tbody></table>\n");
+}
+
 /* The couriers the ship form offers; the one chosen goes before the
  * tracking number in the record's 快递单号 (both as the kiosk shows them). */
 static const enum msg_id couriers[] = {
@@ -447,6 +494,8 @@ static void app_page(struct http_req *rq, struct http_resp *rs, const char *id, 
 		json_table(&p, recs, rec_keys, rec_heads, 3);
 	else
 		page_muted(&p, MSG_CON_NONE_YET);
+	if (json_array_size(invoice))
+		invoice_table(&p, db, id, invoice);
 done:
 	json_decref(hist);
 	json_decref(recs);

@@ -250,6 +250,38 @@ static const char *const migrations[] = {
 	"DROP TABLE paysim_notices;"
 	"DROP TABLE paysim_orders;"
 	"CREATE INDEX pay_orders_by_created ON pay_orders(created_s);",
+	/* 8 -> 9: e-invoices through the tax platform (einvoice.h). An
+	 * application has at most a blue invoice and its red reversal, each a
+	 * request to the platform under the hub's request_id: pending until
+	 * the platform answers (tries, next_try_ms and error while it does
+	 * not), then issued with the platform's number, amounts, the invoice
+	 * as JSON (data) and its XML; failed when the platform refused it.
+	 * The rows issued before keep their 16-digit numbers and no data (the
+	 * page rebuilds them from the application, as before). */
+	"CREATE TABLE invoices9 ("
+	" app_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,"
+	" kind TEXT NOT NULL CHECK (kind IN ('blue', 'red')),"
+	" account TEXT NOT NULL, rev INTEGER NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('pending', 'issued', 'failed')),"
+	" request_id TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',"
+	" requested_ms INTEGER NOT NULL, issued_ms INTEGER NOT NULL DEFAULT 0,"
+	" number TEXT NOT NULL DEFAULT '', original TEXT NOT NULL DEFAULT '',"
+	" total_fen INTEGER NOT NULL DEFAULT 0, tax_fen INTEGER NOT NULL DEFAULT 0,"
+	" data TEXT NOT NULL DEFAULT '', xml BLOB,"
+	" tries INTEGER NOT NULL DEFAULT 0, next_try_ms INTEGER NOT NULL DEFAULT 0,"
+	" error TEXT NOT NULL DEFAULT '',"
+	" PRIMARY KEY (app_id, kind));"
+	"INSERT INTO invoices9(app_id, kind, account, rev, state, request_id, requested_ms,"
+	" issued_ms, number)"
+	" SELECT app_id, 'blue', account, rev, 'issued', 'legacy-' || number, issued_ms,"
+	" issued_ms, number FROM invoices;"
+	"DROP TABLE invoices;"
+	"ALTER TABLE invoices9 RENAME TO invoices;"
+	"CREATE INDEX invoices_by_account ON invoices(account, rev);"
+	"CREATE INDEX invoices_by_rev ON invoices(rev);"
+	"CREATE UNIQUE INDEX invoices_by_number ON invoices(number) WHERE number != '';"
+	"CREATE UNIQUE INDEX invoices_by_request ON invoices(request_id);"
+	"CREATE INDEX invoices_due ON invoices(state, next_try_ms);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == HUBDB_SCHEMA_VERSION,
@@ -1640,43 +1672,69 @@ ca_err hubdb_pickup_put(struct hubdb *h, const char *app_id, const char *account
 	return e ? e : db_run(h, s, "put pickup");
 }
 
-ca_err hubdb_invoice_put(struct hubdb *h, const char *app_id, const char *account,
-			 int64_t rev, int64_t at_ms)
+static const char *inv_kind_id(enum einv_kind k)
 {
-	sqlite3_stmt *s;
-	char number[48]; /* HUBDB_INVOICE_NO_MAX used; room for the compiler's worst case */
-	struct tm tm;
-	int64_t seq = 0;
-	ca_err e;
-	int rc;
-
-	IN_TX(h);
-	/* Issued again: a new revision for the feed; number and date stay. */
-	e = db_run_sql(h, "update invoice",
-		    "UPDATE invoices SET rev = ?2 WHERE app_id = ?1", "ti", app_id, rev);
-	if (e || sqlite3_changes(h->db) > 0)
-		return e;
-	e = db_prep(h, &s, "UPDATE meta SET v = v + 1 WHERE k = 'invoice_seq' RETURNING v", "");
-	if (e)
-		return e;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		seq = sqlite3_column_int64(s, 0);
-		rc = sqlite3_step(s);
-	}
-	e = rc == SQLITE_DONE && seq > 0 ? CA_OK : db_fail(h, rc, "next invoice number");
-	db_done(h, s);
-	if (e)
-		return e;
-	ca_cst_tm(at_ms / 1000, &tm); /* the issue date in China time */
-	snprintf(number, sizeof(number), "%04d%02d%02d%08lld", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, (long long)(seq % 100000000));
-	e = db_prep(h, &s, "INSERT INTO invoices(app_id, account, rev, issued_ms, number)"
-		 " VALUES (?1, ?2, ?3, ?4, ?5)", "ttiit", app_id, account, rev, at_ms, number);
-	return e ? e : db_run(h, s, "put invoice");
+	return k == EINV_RED ? "red" : "blue";
 }
 
-ca_err hubdb_invoice_get(struct hubdb *h, const char *app_id, struct hubdb_invoice *out)
+static const char *const inv_state_ids[] = { "pending", "issued", "failed" };
+
+ca_err hubdb_invoice_request(struct hubdb *h, const char *app_id, const char *account,
+			     enum einv_kind kind, const char *request_id, const char *reason,
+			     int64_t rev, int64_t now_ms)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = db_prep(h, &s, "INSERT INTO invoices(app_id, kind, account, rev, state, request_id,"
+		 " reason, requested_ms) VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7)"
+		 " ON CONFLICT(app_id, kind) DO UPDATE SET rev = excluded.rev,"
+		 " state = CASE state WHEN 'failed' THEN 'pending' ELSE state END,"
+		 " tries = CASE state WHEN 'failed' THEN 0 ELSE tries END,"
+		 " next_try_ms = CASE state WHEN 'failed' THEN 0 ELSE next_try_ms END",
+		 "tttitti", app_id, inv_kind_id(kind), account, rev, request_id,
+		 reason ? reason : "", now_ms);
+	return e ? e : db_run(h, s, "request invoice");
+}
+
+#define INV_COLS "app_id, account, kind, state, request_id, reason, number, original," \
+	" requested_ms, issued_ms, total_fen, tax_fen, tries, next_try_ms, error, rev"
+
+/* Read INV_COLS of s into *o. */
+static bool inv_cols(sqlite3_stmt *s, struct hubdb_invoice *o)
+{
+	const char *kind = (const char *)sqlite3_column_text(s, 2);
+	const char *state = (const char *)sqlite3_column_text(s, 3);
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	if (!kind || !state)
+		return false;
+	o->kind = !strcmp(kind, "red") ? EINV_RED : EINV_BLUE;
+	for (i = 0; i < 3 && strcmp(state, inv_state_ids[i]); i++)
+		;
+	if (i == 3)
+		return false;
+	o->state = (enum hubdb_inv_state)i;
+	o->requested_ms = sqlite3_column_int64(s, 8);
+	o->issued_ms = sqlite3_column_int64(s, 9);
+	o->total_fen = sqlite3_column_int64(s, 10);
+	o->tax_fen = sqlite3_column_int64(s, 11);
+	o->tries = sqlite3_column_int(s, 12);
+	o->next_try_ms = sqlite3_column_int64(s, 13);
+	o->rev = sqlite3_column_int64(s, 15);
+	return sqlkit_col_copy(s, 0, o->app_id, sizeof(o->app_id)) &&
+	       sqlkit_col_copy(s, 1, o->account, sizeof(o->account)) &&
+	       sqlkit_col_copy(s, 4, o->request_id, sizeof(o->request_id)) &&
+	       sqlkit_col_copy(s, 5, o->reason, sizeof(o->reason)) &&
+	       sqlkit_col_copy(s, 6, o->number, sizeof(o->number)) &&
+	       sqlkit_col_copy(s, 7, o->original, sizeof(o->original)) &&
+	       sqlkit_col_copy(s, 14, o->error, sizeof(o->error));
+}
+
+ca_err hubdb_invoice_get(struct hubdb *h, const char *app_id, enum einv_kind kind,
+			 struct hubdb_invoice *out)
 {
 	sqlite3_stmt *s;
 	ca_err e;
@@ -1684,20 +1742,138 @@ ca_err hubdb_invoice_get(struct hubdb *h, const char *app_id, struct hubdb_invoi
 
 	memset(out, 0, sizeof(*out));
 	db_lock(h);
-	e = db_prep(h, &s, "SELECT app_id, number, issued_ms FROM invoices WHERE app_id = ?1", "t",
-		 app_id);
+	e = db_prep(h, &s, "SELECT " INV_COLS " FROM invoices WHERE app_id = ?1 AND kind = ?2",
+		 "tt", app_id, inv_kind_id(kind));
+	if (e)
+		goto out;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		e = inv_cols(s, out) ? CA_OK : CA_ERR_CORRUPT;
+	else
+		e = rc == SQLITE_DONE ? CA_ERR_NOT_FOUND : db_fail(h, rc, "read invoice");
+	db_done(h, s);
+out:
+	db_unlock(h);
+	return e;
+}
+
+ca_err hubdb_invoice_due(struct hubdb *h, int64_t now_ms, struct hubdb_invoice *out,
+			 size_t max, size_t *n)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	db_lock(h);
+	e = db_prep(h, &s, "SELECT " INV_COLS " FROM invoices WHERE state = 'pending'"
+		 " AND next_try_ms <= ?1 ORDER BY requested_ms, kind LIMIT ?2", "in", now_ms,
+		 (int)(max > 1000 ? 1000 : max));
+	if (!e) {
+		while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (!inv_cols(s, &out[*n])) {
+				e = CA_ERR_CORRUPT;
+				break;
+			}
+			(*n)++;
+		}
+		if (!e && *n < max && rc != SQLITE_DONE)
+			e = db_fail(h, rc, "list invoices due");
+		db_done(h, s);
+	}
+	db_unlock(h);
+	return e;
+}
+
+ca_err hubdb_invoice_issued(struct hubdb *h, const char *app_id, enum einv_kind kind,
+			    const struct einvoice *inv, const char *data, const char *xml,
+			    size_t xml_len, int64_t rev)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+
+	IN_TX(h);
+	e = db_prep(h, &s, "UPDATE invoices SET state = 'issued', number = ?3, original = ?4,"
+		 " issued_ms = ?5, total_fen = ?6, tax_fen = ?7, data = ?8, xml = ?9, rev = ?10,"
+		 " error = '' WHERE app_id = ?1 AND kind = ?2 AND state = 'pending'",
+		 "ttttiiitbi", app_id, inv_kind_id(kind), inv->number, inv->original,
+		 inv->issued_s * 1000, inv->total_fen, inv->tax_fen, data, xml, (int)xml_len, rev);
+	if (e)
+		return e;
+	e = db_run(h, s, "store issued invoice");
+	if (!e && sqlite3_changes(h->db) == 0)
+		e = CA_ERR_CONFLICT;
+	return e;
+}
+
+ca_err hubdb_invoice_retry(struct hubdb *h, const char *app_id, enum einv_kind kind, int tries,
+			   int64_t next_try_ms, const char *error)
+{
+	ca_err e;
+
+	db_lock(h);
+	e = db_run_sql(h, "note invoice retry",
+		    "UPDATE invoices SET tries = ?3, next_try_ms = ?4, error = ?5"
+		    " WHERE app_id = ?1 AND kind = ?2 AND state = 'pending'", "ttnit", app_id,
+		    inv_kind_id(kind), tries, next_try_ms, error);
+	db_unlock(h);
+	return e;
+}
+
+ca_err hubdb_invoice_failed(struct hubdb *h, const char *app_id, enum einv_kind kind,
+			    const char *error, int64_t rev)
+{
+	ca_err e;
+
+	IN_TX(h);
+	e = db_run_sql(h, "note invoice refused",
+		    "UPDATE invoices SET state = 'failed', error = ?3, rev = ?4"
+		    " WHERE app_id = ?1 AND kind = ?2 AND state = 'pending'", "ttti", app_id,
+		    inv_kind_id(kind), error, rev);
+	if (!e && sqlite3_changes(h->db) == 0)
+		e = CA_ERR_CONFLICT;
+	return e;
+}
+
+ca_err hubdb_invoice_files(struct hubdb *h, const char *app_id, enum einv_kind kind,
+			   char **data, char **xml, size_t *xml_len)
+{
+	sqlite3_stmt *s;
+	ca_err e;
+	int rc;
+
+	*data = *xml = NULL;
+	*xml_len = 0;
+	db_lock(h);
+	e = db_prep(h, &s, "SELECT data, xml FROM invoices WHERE app_id = ?1 AND kind = ?2"
+		 " AND state = 'issued'", "tt", app_id, inv_kind_id(kind));
 	if (e)
 		goto out;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		if (!sqlkit_col_copy(s, 0, out->app_id, sizeof(out->app_id)) ||
-		    !sqlkit_col_copy(s, 1, out->number, sizeof(out->number)))
-			e = CA_ERR_DB;
-		out->issued_ms = sqlite3_column_int64(s, 2);
+		int n = sqlite3_column_bytes(s, 1);
+		const void *x = sqlite3_column_blob(s, 1);
+
+		*data = strdup(sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0)
+			       : "");
+		*xml = malloc((size_t)n + 1);
+		if (!*data || !*xml) {
+			e = CA_ERR_NOMEM;
+		} else {
+			if (n)
+				memcpy(*xml, x, (size_t)n);
+			(*xml)[n] = '\0';
+			*xml_len = (size_t)n;
+		}
 	} else {
-		e = rc == SQLITE_DONE ? CA_ERR_NOT_FOUND : db_fail(h, rc, "read invoice");
+		e = rc == SQLITE_DONE ? CA_ERR_NOT_FOUND : db_fail(h, rc, "read invoice files");
 	}
 	db_done(h, s);
+	if (e) {
+		free(*data);
+		free(*xml);
+		*data = *xml = NULL;
+	}
 out:
 	db_unlock(h);
 	return e;
@@ -1828,7 +2004,9 @@ ca_err hubdb_restock_json(struct hubdb *h, const char *device, int limit, json_t
 
 /* The JSON objects of the side tables, as the feed shows them. */
 #define PICKUP_JSON "json_object('app_id', app_id, 'kiosk', kiosk, 'slot', slot, 'at_ms', at_ms)"
-#define INVOICE_JSON "json_object('app_id', app_id, 'issued_ms', issued_ms, 'number', number)"
+#define INVOICE_JSON "json_object('app_id', app_id, 'kind', kind, 'state', state," \
+	" 'number', number, 'issued_ms', issued_ms, 'original', original," \
+	" 'total_fen', total_fen, 'tax_fen', tax_fen)"
 
 /* The first column of the one row of sql (bound to app_id) as JSON, or NULL. */
 static ca_err one_json(struct hubdb *h, const char *sql, const char *app_id, json_t **out)
@@ -1850,15 +2028,16 @@ static ca_err one_json(struct hubdb *h, const char *sql, const char *app_id, jso
 	return e;
 }
 
-ca_err hubdb_side_json(struct hubdb *h, const char *app_id, json_t **pickup, json_t **invoice)
+ca_err hubdb_side_json(struct hubdb *h, const char *app_id, json_t **pickup, json_t **invoices)
 {
 	ca_err e;
 
 	db_lock(h);
 	e = one_json(h, "SELECT " PICKUP_JSON " FROM pickups WHERE app_id = ?1", app_id, pickup);
 	if (!e)
-		e = one_json(h, "SELECT " INVOICE_JSON " FROM invoices WHERE app_id = ?1", app_id,
-			     invoice);
+		e = one_json(h, "SELECT json_group_array(json(" INVOICE_JSON ")) FROM"
+			     " (SELECT * FROM invoices WHERE app_id = ?1 ORDER BY kind)", app_id,
+			     invoices);
 	db_unlock(h);
 	if (e) {
 		json_decref(*pickup);

@@ -61,15 +61,16 @@
 #include "core/fsm.h"
 #include "core/pay.h"
 #include "core/sign.h"
+#include "einvoice.h"
 
-#define HUBDB_SCHEMA_VERSION 8
+#define HUBDB_SCHEMA_VERSION 9
 #define HUBDB_ERR_MAX 512
 #define HUBDB_DEVICE_MAX SIGN_DEVICE_MAX /* device id: sign_device_id_ok */
 #define HUBDB_KEY_MAX 64      /* idempotency key, bytes */
 #define HUBDB_NONCE_LIFE_S 600 /* how long a nonce is remembered */
 #define HUBDB_URL_MAX 200     /* code_url, bytes */
 #define HUBDB_BANK_MAX 16     /* bank id, bytes */
-#define HUBDB_INVOICE_NO_MAX 16 /* invoice number: YYYYMMDD + 8 digits */
+#define HUBDB_INVOICE_NO_MAX 20 /* the platform's 20 digits (16 before version 9) */
 #define HUBDB_BINDING_LIFE_S (30 * 86400) /* default life of a binding after a login */
 #define HUBDB_INV_TOKEN_MAX 64  /* invoice page token or PDF key, bytes */
 
@@ -303,24 +304,37 @@ ca_err hubdb_record_add(struct hubdb *db, const struct ca_proc_record *rec,
 /* The records of app_id as a new JSON array of codec records. */
 ca_err hubdb_record_json(struct hubdb *db, const char *app_id, json_t **out);
 
-/* Ready for pickup at kiosk (slot may be "") / invoice issued (in a transaction). */
+/* Ready for pickup at kiosk (slot may be "") (in a transaction). */
 ca_err hubdb_pickup_put(struct hubdb *db, const char *app_id, const char *account,
 			const char *kiosk, const char *slot, int64_t rev, int64_t at_ms);
-ca_err hubdb_invoice_put(struct hubdb *db, const char *app_id, const char *account,
-			 int64_t rev, int64_t at_ms);
-/* (hubdb_invoice_put: the first issue stores at_ms as the issue time and
- * gives the invoice its number, YYYYMMDD of at_ms in China time and an
- * 8-digit sequence; a later issue only gives the row the new revision.) */
-/* The pickup and invoice objects of app_id (new references, NULL when none). */
-ca_err hubdb_side_json(struct hubdb *db, const char *app_id, json_t **pickup, json_t **invoice);
+/* The pickup object of app_id and its invoices as an array (blue first),
+ * each as the feed carries it (new references; pickup NULL when none). */
+ca_err hubdb_side_json(struct hubdb *db, const char *app_id, json_t **pickup, json_t **invoices);
 
 /* ---- e-invoices and the tokens of the invoice page ---- */
 
-/* An issued invoice. */
+enum hubdb_inv_state {
+	HUBDB_INV_PENDING, /* asked of the tax platform, no answer yet */
+	HUBDB_INV_ISSUED,  /* the platform issued it */
+	HUBDB_INV_FAILED,  /* the platform refused it (error says why) */
+};
+
+/* An invoice of an application: its blue one, or the red reversal. */
 struct hubdb_invoice {
 	char app_id[CA_UUID_LEN + 1];           /* the application invoiced */
-	char number[HUBDB_INVOICE_NO_MAX + 1];  /* stable invoice number */
-	int64_t issued_ms;                      /* first issue, hub clock */
+	char account[12];                       /* its account */
+	enum einv_kind kind;                    /* blue, or red */
+	enum hubdb_inv_state state;
+	char request_id[EINV_REQUEST_ID_MAX + 1]; /* the hub's, sent to the platform */
+	char reason[EINV_REMARKS_MAX + 1];      /* red: why (the refund's reason) */
+	char number[HUBDB_INVOICE_NO_MAX + 1];  /* "" until issued */
+	char original[HUBDB_INVOICE_NO_MAX + 1]; /* red: the blue number */
+	int64_t requested_ms, issued_ms;        /* hub clock */
+	int64_t total_fen, tax_fen;             /* 价税合计 and 税额 (negative when red) */
+	int tries;                              /* platform calls that got no answer */
+	int64_t next_try_ms;                    /* a pending one is due at */
+	char error[200];                        /* the last failure, "" none */
+	int64_t rev;
 };
 
 /* A token of the invoice page (the kiosk's invoice QR code). */
@@ -334,8 +348,38 @@ struct hubdb_inv_token {
 	int64_t pdf_expires_s;                  /* the PDF link dies at this second */
 };
 
-/* The invoice of app_id; CA_ERR_NOT_FOUND when none was issued. */
-ca_err hubdb_invoice_get(struct hubdb *db, const char *app_id, struct hubdb_invoice *out);
+/*
+ * Ask for the invoice kind of app_id (in a transaction, at revision rev):
+ * a new row pending under request_id (reason: a red one's), due at once.
+ * Asked again: a failed one is pending again (same request id, tries
+ * cleared); a pending or issued one only takes the new revision.
+ */
+ca_err hubdb_invoice_request(struct hubdb *db, const char *app_id, const char *account,
+			     enum einv_kind kind, const char *request_id, const char *reason,
+			     int64_t rev, int64_t now_ms);
+/* The invoice kind of app_id; CA_ERR_NOT_FOUND when none was asked for. */
+ca_err hubdb_invoice_get(struct hubdb *db, const char *app_id, enum einv_kind kind,
+			 struct hubdb_invoice *out);
+/* Up to max pending invoices due at now_ms (oldest request first) into
+ * out; *n how many. */
+ca_err hubdb_invoice_due(struct hubdb *db, int64_t now_ms, struct hubdb_invoice *out,
+			 size_t max, size_t *n);
+/* The platform issued it (in a transaction, at revision rev): its number,
+ * original, time and amounts from inv, the invoice as JSON (data) and its
+ * XML (xml_len bytes). CA_ERR_CONFLICT when it is not pending. */
+ca_err hubdb_invoice_issued(struct hubdb *db, const char *app_id, enum einv_kind kind,
+			    const struct einvoice *inv, const char *data, const char *xml,
+			    size_t xml_len, int64_t rev);
+/* The platform did not answer: try again at next_try_ms (no revision). */
+ca_err hubdb_invoice_retry(struct hubdb *db, const char *app_id, enum einv_kind kind,
+			   int tries, int64_t next_try_ms, const char *error);
+/* The platform refused it (in a transaction, at revision rev). */
+ca_err hubdb_invoice_failed(struct hubdb *db, const char *app_id, enum einv_kind kind,
+			    const char *error, int64_t rev);
+/* The issued invoice's JSON (*data) and XML (*xml, *xml_len), malloc'd;
+ * *data is "" for an invoice issued before version 9. */
+ca_err hubdb_invoice_files(struct hubdb *db, const char *app_id, enum einv_kind kind,
+			   char **data, char **xml, size_t *xml_len);
 /* Store a new token (in a transaction); drops the application's tokens
  * that expired by t->created_s. */
 ca_err hubdb_inv_token_add(struct hubdb *db, const struct hubdb_inv_token *t);

@@ -16,6 +16,7 @@
 #ifndef HUB_EINVOICE_H
 #define HUB_EINVOICE_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -111,5 +112,10 @@ struct tax_provider {
 			  const char *reason, struct einvoice *out, char **xml, size_t *xml_len,
 			  char *why, size_t whylen);
 };
+
+/* inv as the JSON the hub stores (a new reference; NULL when out of
+ * memory), and back: CA_ERR_CORRUPT when j is not such an invoice. */
+json_t *einvoice_json(const struct einvoice *inv);
+ca_err einvoice_from_json(json_t *j, struct einvoice *inv);
 
 #endif

@@ -58,6 +58,7 @@
 #include "core/utf8.h"
 #include "auth.h"
 #include "hub.h"
+#include "urlform.h"
 #include "vclock.h"
 
 #define TAG "http"
@@ -300,58 +301,18 @@ void http_redirect(struct http_resp *rs, const char *target)
 		http_error(rs, 500, "internal", "out of memory");
 }
 
-/* The value of hex digit c, or -1. */
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* Decode n bytes of form text at s ('+' a space, %XX a byte) into out
- * (size cap); false when it does not fit, a %XX is malformed or a byte is
- * NUL. */
-static bool form_decode(const char *s, size_t n, char *out, size_t cap)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
-			if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
-				return false;
-			c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
-			i += 2;
-		}
-		if (c == 0)
-			return false; /* no NUL inside a C string */
-		if (o + 1 >= cap)
-			return false;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return true;
-}
-
 const char *http_form(const struct http_req *rq, const char *name, char *out, size_t n)
 {
 	const char *p = rq->body, *end = rq->body + rq->body_len;
+	struct urlform_field f;
 	size_t nl = strlen(name), cnt;
 
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p)), *eq;
-		const char *stop = amp ? amp : end;
-
-		eq = memchr(p, '=', (size_t)(stop - p));
-		if (eq && (size_t)(eq - p) == nl && memcmp(p, name, nl) == 0) {
-			if (!form_decode(eq + 1, (size_t)(stop - eq - 1), out, n) ||
-			    !utf8_count(out, &cnt))
+	while (urlform_next(&p, end, &f)) {
+		if (f.val && f.key_len == nl && memcmp(f.key, name, nl) == 0) {
+			if (!urlform_decode(f.val, f.val_len, out, n) || !utf8_count(out, &cnt))
 				return NULL;
 			return out;
 		}
-		p = amp ? amp + 1 : end;
 	}
 	return NULL;
 }

@@ -13,6 +13,7 @@
 #include "sms.h"
 
 struct hubpay;
+struct hubinv;
 struct http;
 
 struct hub {
@@ -22,6 +23,7 @@ struct hub {
 	char admin_token[65];             /* bearer token of /v1/admin/, 64 hex */
 	bool virtual_clock;               /* --virtual-clock given */
 	struct hubpay *pay;               /* payments (pay.h), owned by main */
+	struct hubinv *inv;               /* e-invoices (invoicing.h), owned by main */
 	struct http *http;                /* the server (its figures), owned by main */
 };
 

@@ -91,6 +91,9 @@ static const struct hc_key hc_keys[] = {
 	HC_S("invoice", "seller_name", HC_SELLER, seller_name),
 	HC_S("invoice", "seller_uscc", HC_USCC, seller_uscc),
 	HC_S("invoice", "font", HC_PATH, invoice_font),
+	HC_N("invoice", "tax_rate", invoice_rate_pct, 0, 13),
+	HC_S("invoice", "item", HC_SELLER, invoice_item),
+	HC_S("invoice", "issuer", HC_SELLER, invoice_issuer),
 	HC_S("log", "level", HC_LEVEL, log_level),
 	HC_S("console", "listen", HC_ADDR, console_listen),
 	HC_N("console", "port", console_port, 0, 65535),
@@ -124,6 +127,12 @@ static const struct hc_key hc_keys[] = {
 	HC_S("bank", "notify_url", HC_URL, bk_notify_url),
 	HC_S("bank", "ca_file", HC_PATH0, bk_ca_file),
 	HC_N("bank", "timeout_ms", bk_timeout_ms, 1000, 60000),
+	HC_S("taxplat", "url", HC_URL, tax_url),
+	HC_S("taxplat", "app_id", HC_ID, tax_app_id),
+	HC_S("taxplat", "secret_file", HC_PATH, tax_secret_file),
+	HC_S("taxplat", "seller_tax_id", HC_USCC, tax_seller_id),
+	HC_S("taxplat", "ca_file", HC_PATH0, tax_ca_file),
+	HC_N("taxplat", "timeout_ms", tax_timeout_ms, 100, 60000),
 };
 
 /* The [bank] keys [pay] bank = gateway cannot do without. */
@@ -131,6 +140,9 @@ static const char *const bk_needed[] = {
 	"mer_id", "merchant_key", "merchant_cert", "gateway_cert", "gateway_cert_id",
 	"notify_url",
 };
+
+/* The [taxplat] keys a tax platform cannot do without. */
+static const char *const tax_needed[] = { "url", "app_id", "secret_file", "seller_tax_id" };
 
 /* The [wechatpay] keys [pay] wechat = wechatpay_v3 cannot do without. */
 static const char *const wx_needed[] = {
@@ -212,8 +224,8 @@ static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 			return iniload_bad(&x->ini,
 				"[%s] %s: '%s' is not an https:// URL without query or spaces",
 				k->section, k->name, iniload_quote(v, q, sizeof(q)));
-		if ((!strcmp(k->name, "api_url") || !strcmp(k->name, "gateway_url")) &&
-		    v[strlen(v) - 1] == '/')
+		if ((!strcmp(k->name, "api_url") || !strcmp(k->name, "gateway_url") ||
+		     !strcmp(k->section, "taxplat")) && v[strlen(v) - 1] == '/')
 			return iniload_bad(&x->ini,
 				"[%s] %s: no '/' at the end (paths are added to it)", k->section,
 				k->name);
@@ -286,15 +298,16 @@ static bool hc_set(struct hc_ctx *x, const struct hc_key *k, const char *v)
 		if (!utf8_count(v, &chars) || iniload_has_ctl(v, false) || chars < 1 ||
 		    chars > HUBCFG_SELLER_MAX)
 			return iniload_bad(&x->ini,
-				"[invoice] seller_name: 1..%d characters of UTF-8 text",
+				"[invoice] %s: 1..%d characters of UTF-8 text", k->name,
 				HUBCFG_SELLER_MAX);
 		break;
 	}
 	case HC_USCC:
-		if (*v && valid_uscc(v) != MSG_NONE)
+		/* The invoice's may be left empty; the platform's taxpayer not. */
+		if ((*v || !strcmp(k->section, "taxplat")) && valid_uscc(v) != MSG_NONE)
 			return iniload_bad(&x->ini,
-				"[invoice] seller_uscc: '%s' is not a unified social "
-				"credit code (18 characters, check character last)",
+				"[%s] %s: '%s' is not a unified social credit code (18 "
+				"characters, check character last)", k->section, k->name,
 				iniload_quote(v, q, sizeof(q)));
 		break;
 	}
@@ -374,7 +387,8 @@ static int hc_handler(void *user, const char *section, const char *name, const c
 	if (strcmp(section, "hub") && strcmp(section, "sms") && strcmp(section, "log") &&
 	    strcmp(section, "invoice") && strcmp(section, "limits") &&
 	    strcmp(section, "sessions") && strcmp(section, "console") &&
-	    strcmp(section, "pay") && strcmp(section, "wechatpay") && strcmp(section, "bank")) {
+	    strcmp(section, "pay") && strcmp(section, "wechatpay") && strcmp(section, "bank") &&
+	    strcmp(section, "taxplat")) {
 		if (strcmp(x->unknown_sect, section) != 0) {
 			snprintf(x->unknown_sect, sizeof(x->unknown_sect), "%s", section);
 			iniload_bad(&x->ini,
@@ -493,12 +507,50 @@ static void hc_finish_bank(struct hc_ctx *x)
 			    "gateway's notifications)", BANKPAY_NOTIFY_PATH);
 }
 
+/* [taxplat]: a platform once any of its keys is given, then with every key
+ * it needs (a production hub must have one); the seller it issues as is the
+ * invoice's seller when both are set. */
+static void hc_finish_tax(struct hc_ctx *x)
+{
+	struct hubcfg *c = x->c;
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < HC_NKEYS; i++)
+		if (!strcmp(hc_keys[i].section, "taxplat") && x->seen[i])
+			any = true;
+	if (!any) {
+		if (c->mode == HUB_MODE_PRODUCTION && !hc_was_bad(x, "hub", "mode"))
+			iniload_err(&x->ini, 0, "[taxplat] is needed: a production hub issues its "
+				    "e-invoices through the tax platform (url, app_id, "
+				    "secret_file, seller_tax_id)");
+		return;
+	}
+	for (i = 0; i < sizeof(tax_needed) / sizeof(tax_needed[0]); i++)
+		if (!x->seen[hc_find("taxplat", tax_needed[i])])
+			iniload_err(&x->ini, 0, "[taxplat] %s is needed with a tax platform "
+				    "(any [taxplat] key given)", tax_needed[i]);
+	if (c->seller_uscc[0] && c->tax_seller_id[0] && strcmp(c->seller_uscc, c->tax_seller_id) &&
+	    !hc_was_bad(x, "invoice", "seller_uscc") && !hc_was_bad(x, "taxplat", "seller_tax_id"))
+		iniload_err(&x->ini, x->seen[hc_find("taxplat", "seller_tax_id")],
+			    "[taxplat] seller_tax_id %s is not [invoice] seller_uscc %s: the "
+			    "platform issues as the taxpayer the invoices name", c->tax_seller_id,
+			    c->seller_uscc);
+}
+
 /* Checks that span keys; a key reported as bad is not blamed again. */
 static void hc_finish(struct hc_ctx *x)
 {
 	struct hubcfg *c = x->c;
 	int b, t;
 
+	/* The VAT rates an invoice may carry (and the 0 of an exempt seller). */
+	if (c->invoice_rate_pct != 0 && c->invoice_rate_pct != 1 && c->invoice_rate_pct != 3 &&
+	    c->invoice_rate_pct != 5 && c->invoice_rate_pct != 6 && c->invoice_rate_pct != 9 &&
+	    c->invoice_rate_pct != 13 && !hc_was_bad(x, "invoice", "tax_rate"))
+		iniload_err(&x->ini, x->seen[hc_find("invoice", "tax_rate")],
+			    "[invoice] tax_rate: %d is not a VAT rate (0, 1, 3, 5, 6, 9 or 13)",
+			    c->invoice_rate_pct);
 	for (b = 0; b < CA_BIZ__N; b++)
 		for (t = 0; t < CA_CERT__N; t++)
 			if (!x->price_seen[b][t])
@@ -523,6 +575,7 @@ static void hc_finish(struct hc_ctx *x)
 			    "needs a listener of its own", c->port);
 	hc_finish_pay(x);
 	hc_finish_bank(x);
+	hc_finish_tax(x);
 }
 
 void hubcfg_defaults(struct hubcfg *c)
@@ -549,6 +602,10 @@ void hubcfg_defaults(struct hubcfg *c)
 	/* Shown as the seller until an operator sets [invoice] seller_name. */
 	snprintf(c->seller_name, sizeof(c->seller_name), "数字证书自助服务中心");
 	snprintf(c->invoice_font, sizeof(c->invoice_font), "%s", HUBCFG_INVOICE_FONT);
+	/* 信息技术服务 at 6 %: the rate of a general VAT payer for the service. */
+	c->invoice_rate_pct = 6;
+	snprintf(c->invoice_item, sizeof(c->invoice_item), "*信息技术服务*CA数字证书服务费");
+	snprintf(c->invoice_issuer, sizeof(c->invoice_issuer), "自助服务中心");
 	c->log_level = LOG_INFO;
 	snprintf(c->console_listen, sizeof(c->console_listen), "127.0.0.1");
 	c->console_port = 8444;
@@ -564,6 +621,7 @@ void hubcfg_defaults(struct hubcfg *c)
 	snprintf(c->pay_bank, sizeof(c->pay_bank), "off");
 	snprintf(c->bk_gateway_url, sizeof(c->bk_gateway_url), "https://gateway.95516.com");
 	c->bk_timeout_ms = 10000;
+	c->tax_timeout_ms = HUBCFG_TAX_TIMEOUT_MS;
 }
 
 ca_err hubcfg_load(struct hubcfg *c, const char *path, char *err, size_t errlen)

@@ -36,6 +36,10 @@
  *            gateway_cert_id, notify_url, ca_file, timeout_ms (all but
  *            ca_file and timeout_ms needed when [pay] bank = gateway;
  *            src/hub/bankpay.h)
+ *   [taxplat] url, app_id, secret_file, seller_tax_id, ca_file, timeout_ms
+ *            (the tax platform that issues e-invoices, src/hub/taxplat.h;
+ *            any of its keys given: all but ca_file and timeout_ms needed;
+ *            none given: no platform, tax_url is "")
  *
  * As with the kiosk's config: unknown sections or keys, bad values, keys
  * given twice and malformed lines are all reported as "FILE:LINE: message",
@@ -70,6 +74,9 @@
 #define HUBCFG_SMS_SIGN_MAX 16
 #define HUBCFG_SMS_ID_MAX 63
 #define HUBCFG_SMS_TIMEOUT_MS 3000
+/* The tax platform: its app id in bytes, the default wait for one answer. */
+#define HUBCFG_TAX_APP_ID_MAX 64
+#define HUBCFG_TAX_TIMEOUT_MS 10000
 /* The default font of the invoice PDF (Debian's fonts-noto-cjk). */
 #define HUBCFG_INVOICE_FONT "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 
@@ -114,6 +121,10 @@ struct hubcfg {
 	char seller_name[4 * HUBCFG_SELLER_MAX + 1]; /* [invoice] seller_name (UTF-8) */
 	char seller_uscc[19];                   /* [invoice] seller_uscc, "" = not shown */
 	char invoice_font[HUBCFG_PATH_MAX + 1]; /* [invoice] font: OTF/TTF/TTC with CJK */
+	int invoice_rate_pct;                   /* [invoice] tax_rate: VAT in percent */
+	char invoice_item[4 * HUBCFG_SELLER_MAX + 1]; /* [invoice] item: 项目名称 with its
+						   tax category, "*信息技术服务*..." */
+	char invoice_issuer[4 * HUBCFG_SELLER_MAX + 1]; /* [invoice] issuer: 开票人 */
 	enum log_level log_level;               /* [log] level */
 	char console_listen[64];                /* [console] listen: IPv4 or IPv6 literal */
 	int console_port;                       /* [console] port: 0 = any free port */
@@ -161,6 +172,15 @@ struct hubcfg {
 						   BANKPAY_NOTIFY_PATH (the backUrl) */
 	char bk_ca_file[HUBCFG_PATH_MAX + 1];   /* [bank] ca_file: "" = the system's CAs */
 	int bk_timeout_ms;                      /* [bank] timeout_ms: one round trip */
+	char tax_url[HUBCFG_URL_MAX + 1];       /* [taxplat] url: https://host[:port][/base],
+						   the paths /v1/invoices... added; "" = no
+						   tax platform configured */
+	char tax_app_id[HUBCFG_TAX_APP_ID_MAX + 1]; /* [taxplat] app_id: the taxpayer's app */
+	char tax_secret_file[HUBCFG_PATH_MAX + 1]; /* [taxplat] secret_file: the app secret */
+	char tax_seller_id[19];                 /* [taxplat] seller_tax_id: the taxpayer's
+						   USCC, as registered with the platform */
+	char tax_ca_file[HUBCFG_PATH_MAX + 1];  /* [taxplat] ca_file: "" = the system's CAs */
+	int tax_timeout_ms;                     /* [taxplat] timeout_ms: one round trip */
 };
 
 /* Fill c with the defaults (prices all 0: a file must give them). */

@@ -43,6 +43,8 @@
 #include "hub.h"
 #include "http.h"
 #include "invoice_pdf.h"
+#include "invoicing.h"
+#include "taxplat.h"
 #include "pay.h"
 #include "vclock.h"
 #include "bankpay.h"
@@ -439,6 +441,16 @@ int main(int argc, char **argv)
 		}
 		wxpay_free(wx);
 	}
+	if (hub.cfg.tax_url[0]) {
+		struct taxplat *tp; /* the tax platform's app secret, read now */
+
+		if (taxplat_new(&hub.cfg, &tp, err, sizeof(err))) {
+			fprintf(stderr, "ca-hub: %s: %s\n", cfg_path, err);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		taxplat_free(tp);
+	}
 	if (!strcmp(hub.cfg.pay_bank, "gateway")) {
 		struct bankpay *bk; /* the same for the bank gateway's */
 
@@ -466,7 +478,8 @@ int main(int argc, char **argv)
 	}
 	http = http_new(&hub);
 	hub.http = http;
-	if (!http || hubpay_new(&hub, &hub.pay) || api_admin_register(http, hub.cfg.mode) ||
+	if (!http || hubpay_new(&hub, &hub.pay) || hubinv_new(&hub, &hub.inv) ||
+	    api_admin_register(http, hub.cfg.mode) ||
 	    api_login_register(http) || api_records_register(http) || api_feed_register(http) ||
 	    api_pay_register(http, hub.cfg.mode) || api_pages_register(http) || api_invoice_register(http) ||
 	    api_fleet_register(http) || api_staff_register(http)) {
@@ -492,8 +505,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ca-hub: console: %s\n", err);
 		goto out;
 	}
-	if (hubpay_start(hub.pay)) {
-		fprintf(stderr, "ca-hub: cannot start the payment threads\n");
+	if (hubpay_start(hub.pay) || hubinv_start(hub.inv)) {
+		fprintf(stderr, "ca-hub: cannot start the payment and invoice threads\n");
 		goto out;
 	}
 	write_port(hub.cfg.data_dir, http_port(http));
@@ -515,6 +528,7 @@ out:
 	http_free(console);
 	http_free(http);
 	hubpay_free(hub.pay); /* its threads use the store: before it closes */
+	hubinv_free(hub.inv);
 	hubdb_close(hub.db);
 	sms_free(hub.sms); /* no handler runs any more */
 	invoice_pdf_shutdown();

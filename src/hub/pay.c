@@ -29,6 +29,7 @@
 #include "api.h"
 #include "bankpay.h"
 #include "hub.h"
+#include "invoicing.h"
 #include "payprov.h"
 #include "vclock.h"
 #include "wxpay.h"
@@ -170,7 +171,7 @@ static ca_err record_paid(struct hubpay *hp, const char *no, int64_t paid_s, con
 			e = api_apply(hub, &w->app, CA_ACT_ISSUE_INVOICE, NULL, "hub:issue_on_payment",
 				      now, NULL, &inv_rev);
 			if (!e)
-				e = hubdb_invoice_put(hub->db, w->app.id, w->app.account, inv_rev, now);
+				e = hubinv_owe_blue(hub, &w->app, inv_rev, now);
 		}
 	} else {
 		/* Paid already (by another order): never take the money twice. */

@@ -26,15 +26,11 @@
 #include "sms.h"
 
 #include <curl/curl.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -43,6 +39,7 @@
 #include "core/uuid.h"
 #include "core/version.h"
 #include "hubcfg.h"
+#include "secretfile.h"
 
 #define TAG "sms"
 #define GW_SCHEME "SMS1-HMAC-SHA256"
@@ -374,51 +371,6 @@ static void gw_destroy(struct sms_provider *p)
 	free(g);
 }
 
-/* Read the secret of path into g->secret: one line of printable ASCII,
- * GW_SECRET_MIN..SIGN_SECRET_MAX bytes, in a file others cannot read. */
-static ca_err gw_read_secret(struct gw *g, const char *path, char *err, size_t n)
-{
-	char buf[SIGN_SECRET_MAX + 3];
-	struct stat st;
-	ssize_t len;
-	size_t i;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-
-	if (fd < 0)
-		return ca_fail(CA_ERR_IO, err, n, "[sms] secret_file %s: %s", path,
-			       strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return ca_fail(CA_ERR_IO, err, n, "[sms] secret_file %s: not a regular file",
-			       path);
-	}
-	if (st.st_mode & 0007) {
-		close(fd);
-		return ca_fail(CA_ERR_CONFIG, err, n, "[sms] secret_file %s: others may read it "
-			       "(mode %03o); make it 0600 or 0640 (chmod o-rwx)", path,
-			       (unsigned)(st.st_mode & 0777));
-	}
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len < 0)
-		return ca_fail(CA_ERR_IO, err, n, "[sms] secret_file %s: %s", path,
-			       strerror(errno));
-	buf[len] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	for (i = 0; buf[i]; i++)
-		if (buf[i] <= ' ' || buf[i] > '~')
-			break;
-	if (buf[i] || i < GW_SECRET_MIN || i > SIGN_SECRET_MAX) {
-		explicit_bzero(buf, sizeof(buf));
-		return ca_fail(CA_ERR_CONFIG, err, n, "[sms] secret_file %s: must hold the "
-			       "secret alone, %d to %d printable characters on one line", path,
-			       GW_SECRET_MIN, SIGN_SECRET_MAX);
-	}
-	memcpy(g->secret, buf, i + 1);
-	explicit_bzero(buf, sizeof(buf));
-	return CA_OK;
-}
-
 ca_err sms_gw_open(const struct hubcfg *c, struct sms_provider **out, char *err, size_t n)
 {
 	struct gw *g = calloc(1, sizeof(*g));
@@ -439,7 +391,8 @@ ca_err sms_gw_open(const struct hubcfg *c, struct sms_provider **out, char *err,
 	snprintf(g->template_id, sizeof(g->template_id), "%s", c->sms_template_id);
 	snprintf(g->ca_file, sizeof(g->ca_file), "%s", c->sms_ca_file);
 	g->timeout_ms = c->sms_timeout_ms;
-	e = gw_read_secret(g, c->sms_secret_file, err, n);
+	e = secretfile_read("[sms] secret_file", c->sms_secret_file, GW_SECRET_MIN,
+			    SIGN_SECRET_MAX, g->secret, sizeof(g->secret), err, n);
 	if (e) {
 		gw_destroy(&g->p);
 		return e;

@@ -18,7 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cst.h"
+#include "core/pay.h"
 #include "core/utf8.h"
+#include "urlform.h"
 #include "wxsign.h"
 
 static ca_err why(ca_err e, char *err, size_t errlen, const char *text)
@@ -98,6 +101,16 @@ ca_err upform_set(struct upform *f, const char *key, const char *val)
 	return CA_OK;
 }
 
+ca_err upform_set_all(struct upform *f, const char *const (*kv)[2], size_t n)
+{
+	size_t i;
+	ca_err e = CA_OK;
+
+	for (i = 0; !e && i < n; i++)
+		e = upform_set(f, kv[i][0], kv[i][1]);
+	return e;
+}
+
 const char *upform_get(const struct upform *f, const char *key)
 {
 	bool found;
@@ -113,41 +126,11 @@ const char *upform_str(const struct upform *f, const char *key)
 	return v ? v : "";
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* Decode n bytes of s ('+' and %XX) into out (cap); false when malformed,
- * holding a NUL, or too long. */
-static bool decode(const char *s, size_t n, char *out, size_t cap)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
-			if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
-				return false;
-			c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
-			i += 2;
-		}
-		if (c == 0 || o + 1 >= cap)
-			return false;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return true;
-}
-
 ca_err upform_parse(struct upform *f, const char *body, size_t len, char *err, size_t errlen)
 {
 	const char *p = body, *end = body + len;
 	char key[UPSIGN_KEY_MAX + 2], *val = NULL;
+	struct urlform_field w;
 	size_t chars;
 	ca_err e = CA_OK;
 
@@ -157,12 +140,9 @@ ca_err upform_parse(struct upform *f, const char *body, size_t len, char *err, s
 	val = malloc(UPSIGN_VALUE_MAX + 2);
 	if (!val)
 		return CA_ERR_NOMEM;
-	while (!e && p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *stop = amp ? amp : end, *eq = memchr(p, '=', (size_t)(stop - p));
-
-		if (!eq || !decode(p, (size_t)(eq - p), key, sizeof(key)) ||
-		    !decode(eq + 1, (size_t)(stop - eq - 1), val, UPSIGN_VALUE_MAX + 2) ||
+	while (!e && urlform_next(&p, end, &w)) {
+		if (!w.val || !urlform_decode(w.key, w.key_len, key, sizeof(key)) ||
+		    !urlform_decode(w.val, w.val_len, val, UPSIGN_VALUE_MAX + 2) ||
 		    !utf8_count(val, &chars)) {
 			e = why(CA_ERR_ARG, err, errlen, "a field is not key=value, or is malformed, "
 				"too long or not UTF-8");
@@ -177,7 +157,6 @@ ca_err upform_parse(struct upform *f, const char *body, size_t len, char *err, s
 			why(e, err, errlen, "a field's name or value is not allowed");
 		else if (e == CA_ERR_TOO_LONG)
 			e = why(CA_ERR_ARG, err, errlen, "the form has too many fields");
-		p = amp ? amp + 1 : end;
 	}
 	free(val);
 	if (e)
@@ -306,6 +285,22 @@ ca_err upsign_verify(const struct upform *f, const char *cert_id, const char *pu
 	if (e)
 		return e;
 	return wxsign_verify(pub_pem, hex, 64, sig, err, errlen);
+}
+
+void upsign_time(int64_t t, char out[UPSIGN_TIME_LEN + 1])
+{
+	ca_cst_format(t * 1000, "%Y%m%d%H%M%S", out, UPSIGN_TIME_LEN + 1);
+}
+
+ca_err upsign_parse_time(const char *s, int64_t *t)
+{
+	char text[PAY_RFC3339_LEN + 1];
+
+	if (strlen(s) != UPSIGN_TIME_LEN || strspn(s, "0123456789") != UPSIGN_TIME_LEN)
+		return CA_ERR_ARG;
+	snprintf(text, sizeof(text), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s+08:00", s, s + 4, s + 6,
+		 s + 8, s + 10, s + 12);
+	return pay_parse_rfc3339(text, t);
 }
 
 ca_err upsign_cert_id(const char *cert_pem, char out[UPSIGN_CERT_ID_MAX + 1], char *err,

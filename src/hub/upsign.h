@@ -20,6 +20,7 @@
 #define HUB_UPSIGN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 
@@ -32,6 +33,7 @@
 #define UPSIGN_FORM_MAX (32 * 1024) /* bytes of an encoded form */
 #define UPSIGN_CERT_ID_MAX 48       /* a decimal serial (up to 20 bytes) */
 #define UPSIGN_ERR_MAX 200          /* room for a message */
+#define UPSIGN_TIME_LEN 14          /* a time: "YYYYMMDDhhmmss" */
 
 /* One field; the value is malloc'd. */
 struct upfield {
@@ -55,6 +57,10 @@ void upform_release(struct upform *f);
  * that is not 1..UPSIGN_KEY_MAX of [A-Za-z0-9_] or a value over
  * UPSIGN_VALUE_MAX; CA_ERR_TOO_LONG when the form is full. */
 ca_err upform_set(struct upform *f, const char *key, const char *val);
+
+/* Set the n fields of kv ({ key, value } each) in turn, as upform_set
+ * does; the first error stops them and is returned. */
+ca_err upform_set_all(struct upform *f, const char *const (*kv)[2], size_t n);
 
 /* The value of key (borrowed), NULL when absent. */
 const char *upform_get(const struct upform *f, const char *key);
@@ -84,6 +90,14 @@ ca_err upsign_sign(struct upform *f, const char *key_pem, char *err, size_t errl
  * reason; CA_ERR_ARG for a key that cannot be read. */
 ca_err upsign_verify(const struct upform *f, const char *cert_id, const char *pub_pem,
 		     char *err, size_t errlen);
+
+/* Unix seconds t as the gateway's forms write a time (txnTime,
+ * payTimeout): YYYYMMDDhhmmss in China time. */
+void upsign_time(int64_t t, char out[UPSIGN_TIME_LEN + 1]);
+
+/* Such a time back into Unix seconds. CA_ERR_ARG when s is not 14 digits
+ * of a time the calendar has. */
+ca_err upsign_parse_time(const char *s, int64_t *t);
 
 /* The decimal serial number of the certificate in cert_pem (its certId).
  * CA_ERR_ARG when it is no certificate. */

@@ -8,7 +8,6 @@
  */
 #include "wxpay.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,16 +16,14 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "common/bodybuf.h"
 #include "core/log.h"
 #include "core/msg.h"
 #include "core/uuid.h"
-#include "core/version.h"
+#include "provio.h"
 #include "vclock.h"
 #include "wxsign.h"
 
 #define TAG "wechatpay"
-#define KEY_FILE_MAX (64 * 1024) /* a PEM key or certificate */
 #define APIV3_KEY_LEN 32
 #define WXPAY_TARGET_MAX 160     /* a request's path and query */
 
@@ -44,38 +41,9 @@ struct answer {
 	char ts[24], nonce[65], serial[65], sig[WXSIGN_SIG_MAX], request_id[80];
 	char *body;  /* NUL-terminated, "" when none */
 	size_t len;
-	bool too_long;
 };
 
 /* ---- key files ---- */
-
-/* The whole of a small file into a NUL-terminated buffer. NULL with err. */
-static char *read_small(const char *path, size_t max, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
-
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open", path);
-		return NULL;
-	}
-	buf = malloc(max + 1);
-	n = buf ? fread(buf, 1, max + 1, f) : 0;
-	if (!buf || ferror(f) || n > max) {
-		snprintf(err, errlen, "%s: %s", path, !buf ? "out of memory" : ferror(f)
-			 ? "read error" : "too large");
-		if (buf)
-			explicit_bzero(buf, max + 1);
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
-}
 
 ca_err wxpay_new(const struct hubcfg *c, struct wxpay **out, char *err, size_t errlen)
 {
@@ -84,29 +52,17 @@ ca_err wxpay_new(const struct hubcfg *c, struct wxpay **out, char *err, size_t e
 	size_t len = 0;
 
 	*out = NULL;
-	if (!w) {
-		snprintf(err, errlen, "out of memory");
-		return CA_ERR_NOMEM;
-	}
+	if (!w)
+		return ca_fail(CA_ERR_NOMEM, err, errlen, "out of memory");
 	w->cfg = c;
-	w->merchant_key = read_small(c->wx_merchant_key, KEY_FILE_MAX, &len, err, errlen);
+	w->merchant_key = provio_private_key("wechatpay", "merchant_key", c->wx_merchant_key, sig,
+					     err, errlen);
 	if (!w->merchant_key)
 		goto fail;
-	/* The key must sign: checked now, not at the first customer. */
-	if (wxsign_sign(w->merchant_key, "x", 1, sig, err, errlen)) {
-		snprintf(err, errlen, "[wechatpay] merchant_key %s: not an RSA private key in PEM",
-			 c->wx_merchant_key);
-		goto fail;
-	}
-	w->public_key = read_small(c->wx_public_key, KEY_FILE_MAX, &len, err, errlen);
+	w->public_key = provio_public_key("wechatpay", "public_key", c->wx_public_key, err, errlen);
 	if (!w->public_key)
 		goto fail;
-	if (wxsign_verify(w->public_key, "x", 1, "AAAA", err, errlen) == CA_ERR_ARG) {
-		snprintf(err, errlen, "[wechatpay] public_key %s: not an RSA public key or "
-			 "certificate in PEM", c->wx_public_key);
-		goto fail;
-	}
-	k = read_small(c->wx_apiv3_key, APIV3_KEY_LEN + 1, &len, err, errlen);
+	k = provio_read_file(c->wx_apiv3_key, APIV3_KEY_LEN + 1, &len, err, errlen);
 	if (!k)
 		goto fail;
 	if (len != APIV3_KEY_LEN) {
@@ -133,26 +89,13 @@ void wxpay_free(struct wxpay *w)
 {
 	if (!w)
 		return;
-	if (w->merchant_key)
-		explicit_bzero(w->merchant_key, strlen(w->merchant_key));
-	free(w->merchant_key);
+	provio_key_free(w->merchant_key);
 	free(w->public_key);
 	explicit_bzero(w->apiv3_key, sizeof(w->apiv3_key));
 	free(w);
 }
 
 /* ---- one round trip ---- */
-
-static size_t on_body(char *d, size_t size, size_t n, void *arg)
-{
-	struct answer *a = arg;
-
-	if (bodybuf_append(&a->body, &a->len, d, size * n, WXPAY_ANSWER_MAX)) {
-		a->too_long = true;
-		return 0;
-	}
-	return size * n;
-}
 
 /* Copy header line d (len bytes) into out when it is "name: value". */
 static void take_header(const char *d, size_t len, const char *name, char *out, size_t n)
@@ -172,17 +115,16 @@ static void take_header(const char *d, size_t len, const char *name, char *out, 
 	out[v] = 0;
 }
 
-static size_t on_header(char *d, size_t size, size_t n, void *arg)
+/* provio's header callback: the headers of the answer a that call() keeps. */
+static void on_header(const char *d, size_t len, void *arg)
 {
 	struct answer *a = arg;
-	size_t len = size * n;
 
 	take_header(d, len, "Wechatpay-Timestamp", a->ts, sizeof(a->ts));
 	take_header(d, len, "Wechatpay-Nonce", a->nonce, sizeof(a->nonce));
 	take_header(d, len, "Wechatpay-Serial", a->serial, sizeof(a->serial));
 	take_header(d, len, "Wechatpay-Signature", a->sig, sizeof(a->sig));
 	take_header(d, len, "Request-ID", a->request_id, sizeof(a->request_id));
-	return len;
 }
 
 /* 32 random hex digits. */
@@ -203,18 +145,23 @@ static ca_err new_nonce(char out[33])
  * provider, signed; the answer into *a, its signature checked. CA_OK
  * whatever the status, once the answer is the provider's; CA_ERR_IO when
  * nothing came back or what came back is not signed by the provider (the
- * reason in err). The caller frees a->body.
+ * reason in err). The caller frees a->body after CA_OK.
  */
 static ca_err call(struct wxpay *w, const char *method, const char *target, const char *body,
 		   struct answer *a, char *err, size_t errlen)
 {
 	const struct hubcfg *c = w->cfg;
 	char nonce[33], sig[WXSIGN_SIG_MAX], auth[1024], url[HUBCFG_URL_MAX + WXPAY_TARGET_MAX];
-	char *msg = NULL, ua[64];
+	char h_auth[sizeof(auth) + 32], why[96], *msg = NULL;
+	const char *headers[] = { h_auth, "Accept: application/json",
+				  body ? "Content-Type: application/json" : NULL, NULL };
+	struct provio_req q = {
+		.method = method, .url = url, .headers = headers, .body = body,
+		.timeout_ms = c->wx_timeout_ms, .ca_file = c->wx_ca_file,
+		.answer_max = WXPAY_ANSWER_MAX, .on_header = on_header, .arg = a,
+	};
+	struct provio_answer got;
 	int64_t ts = vclock_now_s();
-	struct curl_slist *hs = NULL;
-	CURL *cu = NULL;
-	CURLcode rc;
 	ca_err e;
 
 	memset(a, 0, sizeof(*a));
@@ -230,68 +177,43 @@ static ca_err call(struct wxpay *w, const char *method, const char *target, cons
 	if (e)
 		return e;
 	snprintf(url, sizeof(url), "%s%s", c->wx_api_url, target);
-	snprintf(ua, sizeof(ua), "ca-hub/%s", ca_version());
-	{
-		char h[1100];
-
-		snprintf(h, sizeof(h), "Authorization: %s", auth);
-		hs = curl_slist_append(hs, h);
-	}
-	hs = curl_slist_append(hs, "Accept: application/json");
-	if (body)
-		hs = curl_slist_append(hs, "Content-Type: application/json");
-	cu = curl_easy_init();
-	if (!cu || !hs) {
-		curl_slist_free_all(hs);
-		curl_easy_cleanup(cu);
-		return CA_ERR_NOMEM;
-	}
-	curl_easy_setopt(cu, CURLOPT_URL, url);
-	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, (long)c->wx_timeout_ms);
-	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, (long)c->wx_timeout_ms);
-	curl_easy_setopt(cu, CURLOPT_USERAGENT, ua);
-	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hs);
-	curl_easy_setopt(cu, CURLOPT_CUSTOMREQUEST, method);
-	if (body) {
-		curl_easy_setopt(cu, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	if (c->wx_ca_file[0])
-		curl_easy_setopt(cu, CURLOPT_CAINFO, c->wx_ca_file);
-	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(cu, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(cu, CURLOPT_HEADERDATA, a);
-	rc = curl_easy_perform(cu);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &a->status);
-	curl_slist_free_all(hs);
-	curl_easy_cleanup(cu);
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s %s: %s", method, target, a->too_long
-			 ? "the answer is too long" : curl_easy_strerror(rc));
-		return CA_ERR_IO;
-	}
-	if (!a->body) {
-		a->body = strdup("");
-		if (!a->body)
-			return CA_ERR_NOMEM;
-	}
+	snprintf(h_auth, sizeof(h_auth), "Authorization: %s", auth);
+	e = provio_call(&q, &got, why, sizeof(why));
+	if (e == CA_ERR_IO)
+		snprintf(err, errlen, "%s %s: %s", method, target, why);
+	if (e)
+		return e;
+	a->status = got.status;
+	a->body = got.body;
+	a->len = got.len;
 	e = wxsign_check_answer(a->ts[0] ? a->ts : NULL, a->nonce[0] ? a->nonce : NULL,
 				a->sig[0] ? a->sig : NULL, a->serial[0] ? a->serial : NULL,
 				a->body, c->wx_public_key_id, w->public_key, vclock_now_s(), err,
 				errlen);
 	if (e) {
-		char why[96];
-
 		snprintf(why, sizeof(why), "%s", err);
 		snprintf(err, errlen, "%s %s: status %ld, answer not trusted: %s", method, target,
 			 a->status, why);
+		free(a->body); /* no answer: the callers free only what they read */
+		a->body = NULL;
 		return CA_ERR_IO;
 	}
 	return CA_OK;
+}
+
+/* POST the JSON req (its reference taken) to target, as call(). */
+static ca_err post_json(struct wxpay *w, const char *target, json_t *req, struct answer *a,
+			char *err, size_t errlen)
+{
+	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	ca_err e;
+
+	json_decref(req);
+	if (!body)
+		return ca_fail(CA_ERR_NOMEM, err, errlen, "out of memory");
+	e = call(w, "POST", target, body, a, err, errlen);
+	free(body);
+	return e;
 }
 
 /* The error code of a failed answer ("" when none can be read). */
@@ -389,7 +311,6 @@ static ca_err wx_create(struct pay_provider *p, const struct pay_order *o, const
 	const char *url;
 	struct answer a;
 	json_t *req, *ans = NULL;
-	char *body;
 	ca_err e;
 
 	(void)base_url;
@@ -401,12 +322,7 @@ static ca_err wx_create(struct pay_provider *p, const struct pay_order *o, const
 			"out_trade_no", o->out_trade_no, "time_expire", t, "notify_url",
 			c->wx_notify_url, "amount", "total", (json_int_t)o->amount_fen,
 			"currency", "CNY");
-	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-	json_decref(req);
-	if (!body)
-		return CA_ERR_NOMEM;
-	e = call(w, "POST", "/v3/pay/transactions/native", body, &a, err, sizeof(err));
-	free(body);
+	e = post_json(w, "/v3/pay/transactions/native", req, &a, err, sizeof(err));
 	if (e)
 		return failed("create", o->out_trade_no, e, err);
 	if (a.status != 200) {
@@ -496,7 +412,6 @@ static ca_err wx_refund(struct pay_provider *p, const char *no)
 	struct pay_order o;
 	struct answer a;
 	json_t *req, *ans;
-	char *body;
 	ca_err e;
 
 	/* The amount to give back is what the provider says was paid. */
@@ -510,12 +425,7 @@ static ca_err wx_refund(struct pay_provider *p, const char *no)
 			"out_refund_no", refund_no, "reason", msg(MSG_PAY_REFUND_REASON),
 			"amount", "refund", (json_int_t)o.amount_fen, "total",
 			(json_int_t)o.amount_fen, "currency", "CNY");
-	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-	json_decref(req);
-	if (!body)
-		return CA_ERR_NOMEM;
-	e = call(w, "POST", "/v3/refund/domestic/refunds", body, &a, err, sizeof(err));
-	free(body);
+	e = post_json(w, "/v3/refund/domestic/refunds", req, &a, err, sizeof(err));
 	if (e)
 		return failed("refund", no, e, err);
 	if (a.status == 200) {

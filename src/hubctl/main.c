@@ -731,6 +731,22 @@ static void print_show(json_t *r)
 		       json_string_value(json_object_get(x, "text")));
 	if (!json_array_size(json_object_get(r, "records")))
 		printf("  %s\n", msg(MSG_CON_NONE_YET));
+	if (json_array_size(json_object_get(r, "invoices")))
+		printf("\n%s：\n", msg(MSG_CON_INVOICES));
+	json_array_foreach(json_object_get(r, "invoices"), i, x) {
+		const char *st = json_string_value(json_object_get(x, "state"));
+		bool red = !strcmp(json_string_value(json_object_get(x, "kind")) ?: "", "red");
+
+		printf("  %s  %s", msg(red ? MSG_CON_INV_RED : MSG_CON_INV_BLUE),
+		       msg(!st || !strcmp(st, "failed") ? MSG_CON_INV_FAILED : !strcmp(st, "issued")
+			   ? MSG_CON_INV_ISSUED : MSG_CON_INV_PENDING));
+		if (st && !strcmp(st, "issued"))
+			printf("  %s  %s  %s %s", json_string_value(json_object_get(x, "number")),
+			       local_ms(json_integer_value(json_object_get(x, "issued_ms")), w),
+			       yuan(json_integer_value(json_object_get(x, "total_fen")), y),
+			       msg(MSG_CON_YUAN));
+		printf("\n");
+	}
 	free(a);
 }
 

@@ -138,6 +138,13 @@ static void test_rfc3339_round_trip(void **ctx)
 	assert_int_equal(t, 0);
 	assert_int_equal(pay_parse_rfc3339("2026-11-18 13:51:40Z", &t), CA_ERR_ARG);
 	assert_int_equal(pay_parse_rfc3339("2026-13-18T13:51:40Z", &t), CA_ERR_ARG);
+	/* Only days the calendar has. */
+	assert_int_equal(pay_parse_rfc3339("2026-04-31T00:00:00Z", &t), CA_ERR_ARG);
+	assert_int_equal(pay_parse_rfc3339("2026-02-29T00:00:00Z", &t), CA_ERR_ARG);
+	assert_int_equal(pay_parse_rfc3339("2100-02-29T00:00:00Z", &t), CA_ERR_ARG);
+	assert_int_equal(pay_parse_rfc3339("2028-02-29T00:00:00Z", &t), CA_OK);
+	assert_int_equal(pay_parse_rfc3339("2000-02-29T00:00:00Z", &t), CA_OK);
+	assert_int_equal(t, 951782400);
 	assert_int_equal(pay_parse_rfc3339("2026-11-18T13:51:40", &t), CA_ERR_ARG);
 	assert_int_equal(pay_parse_rfc3339("2026-11-18T13:51:40+0800", &t), CA_ERR_ARG);
 	assert_int_equal(pay_parse_rfc3339(NULL, &t), CA_ERR_ARG);

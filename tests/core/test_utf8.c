@@ -89,12 +89,32 @@ static void test_uuid_v4_is_well_formed_and_distinct(void **ctx)
 	assert_false(uuid_valid(NULL));
 }
 
+static void test_decode_gives_code_points(void **ctx)
+{
+	uint32_t cp;
+
+	(void)ctx;
+	assert_int_equal(utf8_decode("a", 1, &cp), 1);
+	assert_int_equal(cp, 'a');
+	assert_int_equal(utf8_decode("\xC3\xA9", 2, &cp), 2); /* é */
+	assert_int_equal(cp, 0xE9);
+	assert_int_equal(utf8_decode("江苏", 6, &cp), 3);
+	assert_int_equal(cp, 0x6C5F);
+	assert_int_equal(utf8_decode("\xF0\x9F\x98\x80", 4, &cp), 4); /* 😀 */
+	assert_int_equal(cp, 0x1F600);
+	assert_int_equal(utf8_decode("江", 2, &cp), 0); /* cut by len */
+	assert_int_equal(utf8_decode("\xED\xA0\x80", 3, &cp), 0); /* surrogate */
+	assert_int_equal(utf8_decode("\x80", 1, &cp), 0);
+	assert_int_equal(utf8_decode("", 0, &cp), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts_code_points),
 		cmocka_unit_test(test_malformed_sequences_are_refused),
 		cmocka_unit_test(test_copy_never_splits_a_character),
+		cmocka_unit_test(test_decode_gives_code_points),
 		cmocka_unit_test(test_uuid_v4_is_well_formed_and_distinct),
 	};
 

@@ -77,7 +77,7 @@ for d in libsdl2-2.0-0 libsdl2-ttf-2.0-0 libsqlite3-0 libcurl4 libgooglepinyin0 
 done
 [ -z "$miss" ] && ok "3 ca-kiosk Depends: $dk" || bad "3 ca-kiosk Depends lacks$miss: $dk"
 miss=""
-for d in libmicrohttpd12 libcairo2 libfreetype6 libsqlite3-0 libcurl4 libjansson4 \
+for d in libmicrohttpd12 libcairo2 libfreetype6 libqrencode4 libsqlite3-0 libcurl4 libjansson4 \
 	adduser fonts-noto-cjk; do
 	printf '%s' "$dh" | grep -q "\\b$d\\b" || miss="$miss $d"
 done

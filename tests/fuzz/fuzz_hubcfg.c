@@ -81,6 +81,13 @@ static void check_loaded(const struct hubcfg *c)
 	    !c->sms_key_id[0] || !c->sms_secret_file[0] || !c->sms_template_id[0] ||
 	    !c->sms_sign_name[0] || c->sms_timeout_ms < 100 || c->sms_timeout_ms > 10000))
 		abort();
+	/* A tax platform has all four of its needed keys, or none of them. */
+	if (c->tax_timeout_ms < 100 || c->tax_timeout_ms > 60000 ||
+	    !c->tax_url[0] != !c->tax_app_id[0] || !c->tax_url[0] != !c->tax_secret_file[0] ||
+	    !c->tax_url[0] != !c->tax_seller_id[0] ||
+	    (c->tax_url[0] && (strncmp(c->tax_url, "https://", 8) != 0 ||
+			       valid_uscc(c->tax_seller_id) != MSG_NONE)))
+		abort();
 	if (c->demo_code[0] && (c->mode != HUB_MODE_DEMO || strlen(c->demo_code) != 6 ||
 				strspn(c->demo_code, "0123456789") != 6))
 		abort();

@@ -81,6 +81,7 @@
 #include "hub/auth.h"
 #include "hub/hub.h"
 #include "hub/http.h"
+#include "hub/invoicing.h"
 #include "hub/pay.h"
 #include "hub/vclock.h"
 #include "../fixture.h"
@@ -217,6 +218,65 @@ static ca_err fzp_refund(struct pay_provider *p, const char *no)
 static struct pay_provider fz_provider = {
 	"fuzz", fzp_create, fzp_query, fzp_close, fzp_refund, "memory:",
 };
+
+/* ---- the harness's tax platform (einvoice.h), in memory ---- */
+
+static int fzt_seq; /* numbers issued */
+
+/* The invoice r asks for, as a platform would issue it (6 % or whatever
+ * the line says; the amount before tax rounded half up). */
+static ca_err fzt_issue(struct tax_provider *p, const struct einv_request *r,
+			struct einvoice *out, char **xml, size_t *xml_len, char *why, size_t n)
+{
+	const struct einv_item_req *q = &r->items[0];
+	struct einv_item *it = &out->items[0];
+	int64_t per = 100 + q->rate_pct;
+
+	(void)p;
+	(void)why;
+	(void)n;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->number, sizeof(out->number), "26320%015d", ++fzt_seq);
+	out->issued_s = vclock_now_s();
+	snprintf(out->buyer_name, sizeof(out->buyer_name), "%s", r->buyer_name);
+	snprintf(out->buyer_tax_id, sizeof(out->buyer_tax_id), "%s", r->buyer_tax_id);
+	snprintf(out->seller_name, sizeof(out->seller_name), "模糊测试销售方");
+	snprintf(out->seller_tax_id, sizeof(out->seller_tax_id), "91320582MA1MABCDEU");
+	snprintf(it->name, sizeof(it->name), "%s", q->name);
+	snprintf(it->spec, sizeof(it->spec), "%s", q->spec);
+	snprintf(it->unit, sizeof(it->unit), "%s", q->unit);
+	it->quantity = q->quantity;
+	it->rate_pct = q->rate_pct;
+	it->amount_fen = (q->total_fen * 200 + per) / (2 * per);
+	it->tax_fen = q->total_fen - it->amount_fen;
+	snprintf(it->unit_price, sizeof(it->unit_price), "1.00");
+	out->nitems = 1;
+	out->amount_fen = it->amount_fen;
+	out->tax_fen = it->tax_fen;
+	out->total_fen = q->total_fen;
+	snprintf(out->remarks, sizeof(out->remarks), "%s", r->remarks);
+	snprintf(out->issuer, sizeof(out->issuer), "%s", r->issuer);
+	*xml = strdup("<Invoice/>");
+	*xml_len = *xml ? strlen(*xml) : 0;
+	return *xml ? CA_OK : CA_ERR_NOMEM;
+}
+
+static ca_err fzt_reverse(struct tax_provider *p, const char *request_id, const char *original,
+			  const char *reason, struct einvoice *out, char **xml, size_t *xml_len,
+			  char *why, size_t n)
+{
+	(void)p;
+	(void)request_id;
+	(void)original;
+	(void)reason;
+	(void)out;
+	(void)xml;
+	(void)xml_len;
+	snprintf(why, n, "the harness reverses nothing");
+	return CA_ERR_FORBIDDEN;
+}
+
+static struct tax_provider fz_tax = { "fuzz", fzt_issue, fzt_reverse };
 
 /* The customer pays order no at the provider (set-up). */
 static void fzp_pay(const char *no)
@@ -861,6 +921,7 @@ static void setup_world(void)
 	json_decref(setup_call(3, 200, "GET /v1/pay/orders/%s HTTP/1.1\r\n" HOST, trade_b));
 	json_decref(setup_call(1, 200, "POST /v1/admin/apps/%s/act HTTP/1.1\r\n" HOST
 			       "{\"op\":\"issue_invoice\",\"staff\":\"fuzz\"}", FZ_APP_B));
+	hubinv_run(hub.inv); /* the platform issues it */
 	if (!invoice_page(true))
 		die("set-up: no invoice token or PDF key");
 }
@@ -920,6 +981,8 @@ static void cleanup(void)
 	http_free(server);
 	server = NULL;
 	hubpay_free(hub.pay);
+	hubinv_free(hub.inv);
+	hub.inv = NULL;
 	hub.pay = NULL;
 	hubdb_close(hub.db);
 	hub.db = NULL;
@@ -962,8 +1025,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		die("%s", err);
 	server = http_new(&hub);
 	hub.http = server;
-	if (!server || hubpay_new(&hub, &hub.pay))
-		die("cannot set up payments");
+	if (!server || hubpay_new(&hub, &hub.pay) || hubinv_new(&hub, &hub.inv))
+		die("cannot set up payments and invoices");
+	hubinv_use_provider(hub.inv, &fz_tax);
 	hubpay_use_provider(hub.pay, PAY_WECHAT, &fz_provider);
 	hubpay_use_provider(hub.pay, PAY_BANK, &fz_provider);
 	if (api_admin_register(server, hub.cfg.mode) ||

@@ -57,6 +57,10 @@ async function run(browser, url, company, amount, dir) {
 	text = await page.evaluate(() => document.body.innerText);
 	if (!text.includes(amount) || !text.includes(company))
 		fail(`the preview lacks the amount or the company: ${text.slice(0, 300)}`);
+	// Every field of a 数电票 the person checks: the tax and who issued it.
+	for (const want of ['税率', '6%', '税额', '价税合计（大写）', '开票人', '下载 XML 数据文件'])
+		if (!text.includes(want))
+			fail(`the preview lacks ${want}: ${text.slice(0, 600)}`);
 	await page.screenshot({ path: path.join(dir, 'preview.png'), fullPage: true });
 
 	// The browser downloads the PDF as a person's would, into dir.
@@ -101,8 +105,36 @@ async function run(browser, url, company, amount, dir) {
 		fail(`pdftotext does not find the company in ${pdfs[0]}:\n${pdfText}`);
 	if (!pdfText.includes(amount.replace('¥', '')))
 		fail(`pdftotext does not find the amount in ${pdfs[0]}:\n${pdfText}`);
-	process.stdout.write(`browser_invoice: page, name check, preview and ${pdfs[0]} ` +
-		`(${fs.statSync(file).size} bytes; pdftotext shows the company and ${amount}) ok\n`);
+	for (const want of ['税率', '6%', '开票人'])
+		if (!pdfText.includes(want))
+			fail(`pdftotext does not find ${want} in ${pdfs[0]}:\n${pdfText}`);
+	// The structured XML of the same invoice, downloaded the same way.
+	const number = pdfs[0].replace(/^invoice-/, '').replace(/\.pdf$/, '');
+	const xmlDone = new Promise((resolve, reject) => {
+		const t = setTimeout(() => reject(new Error('no XML download within the timeout')),
+			TIMEOUT_MS);
+		cdp.on('Browser.downloadProgress', (ev) => {
+			if (ev.state === 'completed') {
+				clearTimeout(t);
+				resolve();
+			}
+		});
+	});
+	await page.click('#xml');
+	try {
+		await xmlDone;
+	} catch (e) {
+		fail(e.message);
+	}
+	const xmls = fs.readdirSync(dl).filter((f) => f.endsWith('.xml'));
+	if (xmls.length !== 1 || !xmls[0].includes(number))
+		fail(`expected invoice-${number}.xml in ${dl}, found: ${fs.readdirSync(dl).join(', ')}`);
+	const xml = fs.readFileSync(path.join(dl, xmls[0]), 'utf8');
+	if (!xml.startsWith('<?xml') || !xml.includes(number) || !xml.includes(company))
+		fail(`${xmls[0]} is not the invoice's XML:\n${xml.slice(0, 400)}`);
+	process.stdout.write(`browser_invoice: page, name check, preview, ${pdfs[0]} ` +
+		`(${fs.statSync(file).size} bytes; pdftotext shows the company, ${amount}, the ` +
+		`rate and the issuer) and ${xmls[0]} ok\n`);
 }
 
 main().catch((e) => fail(e.stack || String(e)));

@@ -61,7 +61,7 @@ static struct hubcall_dev hall = { .id = DEV }, hall2 = { .id = DEV2 };
 static struct hubcall_dev *const devs[] = { &hall, &hall2 };
 static const struct hubcall_group group = {
 	.hub = &hub, .devs = devs, .ndevs = 2, .check_exit = true,
-	.opts = { .wechatpay = true },
+	.opts = { .wechatpay = true, .taxplat = true },
 };
 
 /* The on-site order the counter test made (the later tests read it). */
@@ -501,6 +501,45 @@ static void test_pay_lists_orders_by_state(void **state)
 	}
 }
 
+/* An application's page lists its e-invoices: owed (开具中) until the tax
+ * platform issues it, then issued with its number and 价税合计. */
+static void test_app_page_lists_its_invoices(void **state)
+{
+	struct con c;
+	struct page_resp r;
+	char path[80], target[96], number[24] = "";
+	long st;
+	int waited = 0;
+	json_t *j;
+
+	(void)state;
+	assert_true(order_id[0]);
+	snprintf(target, sizeof(target), "/v1/admin/apps/%s/act", order_id);
+	json_decref(hubcall_admin(&hub, "POST", target, "{\"op\":\"issue_invoice\"}", &st));
+	assert_int_equal(st, 200);
+	snprintf(target, sizeof(target), "/v1/admin/apps/%s", order_id);
+	while (!number[0]) {
+		j = hubcall_admin(&hub, "GET", target, NULL, &st);
+		if (!strcmp(json_string_value(json_object_get(json_array_get(json_object_get(j,
+			"invoices"), 0), "state")) ?: "", "issued"))
+			snprintf(number, sizeof(number), "%s", json_string_value(json_object_get(
+				 json_array_get(json_object_get(j, "invoices"), 0), "number")));
+		json_decref(j);
+		assert_true(waited < 8000);
+		usleep(50 * 1000);
+		waited += 50;
+	}
+	sign_in(&c, "cashier", PASSWORD);
+	snprintf(path, sizeof(path), "/app/%s", order_id);
+	assert_int_equal(con_get(&c, path, &r), 200);
+	assert_true(has(&r, msg(MSG_CON_INVOICES)));
+	assert_true(has(&r, msg(MSG_CON_INV_BLUE)));
+	assert_true(has(&r, msg(MSG_CON_INV_ISSUED)));
+	assert_true(has(&r, number));
+	assert_false(has(&r, msg(MSG_CON_INV_RED)));
+	free(r.body);
+}
+
 static void test_kiosks_restart_and_disable(void **state)
 {
 	struct con c;
@@ -794,6 +833,7 @@ int main(void)
 		cmocka_unit_test(test_areas_answer_for_their_roles_only),
 		cmocka_unit_test(test_counter_finds_and_hands_over),
 		cmocka_unit_test(test_pay_lists_orders_by_state),
+		cmocka_unit_test(test_app_page_lists_its_invoices),
 		cmocka_unit_test(test_kiosks_restart_and_disable),
 		cmocka_unit_test(test_audit_page_shows_names_and_labels),
 		cmocka_unit_test(test_staff_page_adds_disables_and_escapes),

@@ -8,7 +8,10 @@
  * keys (each kiosk's hourly budgets) have their defaults and are checked;
  * [sessions] binding_days is 30 by default, 1..3650; [sms]: production
  * refuses the dev provider (set or by default), the gateway needs its five
- * keys and each gateway key is checked at its line.
+ * keys and each gateway key is checked at its line; [taxplat]: none by
+ * default, any key given needs the four a platform cannot do without,
+ * each key checked at its line and both ends of timeout_ms taken, the
+ * seller the platform knows is the invoice's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,7 +57,11 @@ static const char prices[] =
 static const char wx_ok[] = WX_OK_TEXT;
 static const char bk_ok[] = BK_OK_TEXT;
 /* What a production hub needs: both real providers. */
-static const char prod_ok[] = WX_OK_TEXT BK_OK_TEXT;
+/* A complete [taxplat]. */
+#define TAX_OK "[taxplat]\nurl = https://tax.example.cn/openapi\napp_id = tax_app_01\n" \
+	"secret_file = /etc/ca-hub/taxplat.secret\nseller_tax_id = 91320582MA1MABCDEU\n"
+
+static const char prod_ok[] = WX_OK_TEXT BK_OK_TEXT TAX_OK;
 /* A gateway's [sms] section, complete. */
 #define SMS_GW "[sms]\nprovider = gateway\nurl = https://sms.example.cn/v1/sms/send\n" \
 	"access_key_id = LTAI-hub_01\nsecret_file = /etc/ca-hub/sms.secret\n" \
@@ -157,6 +164,8 @@ static const char *const invoice_errors[] = {
 	NULL,
 };
 
+static void assert_one_err(const char *text, int line, const char *needle);
+
 static void test_invoice_keys_defaults_and_checks(void **ctx)
 {
 	char err[4096];
@@ -184,6 +193,24 @@ static void test_invoice_keys_defaults_and_checks(void **ctx)
 				     "issue_on_payment = yes\nseller_uscc = 91320582MA1MABCDEX\n"
 				     "seller_name =\nfont =\n", &c, err, sizeof(err)), CA_ERR_CONFIG);
 	assert_err_has(err, invoice_errors);
+	/* What the tax platform is asked to print: the rate, the item, the
+	 * issuer. The rate is a VAT rate (both ends of the range, and 7 in it
+	 * but no rate); the texts 1..60 characters. */
+	assert_int_equal(c.invoice_rate_pct, 6);
+	assert_string_equal(c.invoice_item, "*信息技术服务*CA数字证书服务费");
+	assert_string_equal(c.invoice_issuer, "自助服务中心");
+	assert_int_equal(load_around("", "[invoice]\ntax_rate = 13\nitem = *现代服务*证书服务\n"
+				     "issuer = 王丽\n", &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(c.invoice_rate_pct, 13);
+	assert_string_equal(c.invoice_item, "*现代服务*证书服务");
+	assert_string_equal(c.invoice_issuer, "王丽");
+	assert_int_equal(load_around("", "[invoice]\ntax_rate = 0\n", &c, err, sizeof(err)),
+			 CA_OK);
+	assert_one_err("[invoice]\ntax_rate = 14\n", 15, "[invoice] tax_rate: 14 is out of range "
+		       "0..13");
+	assert_one_err("[invoice]\ntax_rate = 7\n", 15, "[invoice] tax_rate: 7 is not a VAT rate");
+	assert_one_err("[invoice]\nitem =\n", 15, "[invoice] item: 1..60 characters");
+	assert_one_err("[invoice]\nissuer =\n", 15, "[invoice] issuer: 1..60 characters");
 }
 
 /* What the bad [console] section below is told, line by line. */
@@ -599,6 +626,92 @@ static void test_gateway_keys_defaults_and_checks(void **ctx)
 	assert_one_err("[sms]\nurl = https:///send\n", 15, "is not an https:// address");
 }
 
+/* What the bad [taxplat] section below is told, line by line. */
+static const char *const tax_errors[] = {
+	":15: [taxplat] url: 'http://tax.example.cn' is not an https:// URL",
+	":16: [taxplat] app_id: 'tax-app' must be letters, digits and '_'",
+	":17: [taxplat] secret_file: must not be empty",
+	":18: [taxplat] seller_tax_id: '91320582MA1MABCDEX' is not a unified social credit code",
+	":19: [taxplat] ca_file: control character",
+	":20: [taxplat] timeout_ms: 99 is out of range 100..60000",
+	":21: unknown key 'secret' in [taxplat]",
+	NULL,
+};
+
+/* [taxplat]: no platform unless a key is given; then url, app_id,
+ * secret_file and seller_tax_id are needed; each key is checked at its
+ * line; timeout_ms 100..60000; the platform's seller is the invoice's. */
+static void test_taxplat_keys_defaults_and_checks(void **ctx)
+{
+	char err[4096];
+	struct hubcfg c;
+
+	(void)ctx;
+	assert_int_equal(load_around("", "", &c, err, sizeof(err)), CA_OK);
+	assert_string_equal(c.tax_url, "");
+	/* A production hub issues through a platform. */
+	assert_int_equal(load_around("[hub]\nmode = production\n" SMS_GW, WX_OK_TEXT BK_OK_TEXT,
+				     &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, "[taxplat] is needed: a production hub issues"));
+	assert_int_equal(c.tax_timeout_ms, HUBCFG_TAX_TIMEOUT_MS);
+	assert_int_equal(c.tax_timeout_ms, 10000);
+	assert_int_equal(load_around("", TAX_OK, &c, err, sizeof(err)), CA_OK);
+	assert_string_equal(c.tax_url, "https://tax.example.cn/openapi");
+	assert_string_equal(c.tax_app_id, "tax_app_01");
+	assert_string_equal(c.tax_secret_file, "/etc/ca-hub/taxplat.secret");
+	assert_string_equal(c.tax_seller_id, "91320582MA1MABCDEU");
+	assert_string_equal(c.tax_ca_file, "");
+	/* Both ends of timeout_ms; a CA file. */
+	assert_int_equal(load_around("", TAX_OK "timeout_ms = 100\nca_file = /etc/ssl/tax.pem\n",
+				     &c, err, sizeof(err)), CA_OK);
+	assert_int_equal(c.tax_timeout_ms, 100);
+	assert_string_equal(c.tax_ca_file, "/etc/ssl/tax.pem");
+	assert_int_equal(load_around("", TAX_OK "timeout_ms = 60000\n", &c, err, sizeof(err)),
+			 CA_OK);
+	assert_int_equal(c.tax_timeout_ms, 60000);
+	assert_one_err(TAX_OK "timeout_ms = 60001\n", 19, "[taxplat] timeout_ms: 60001 is out of "
+		       "range 100..60000");
+	/* Any key alone: the others a platform needs are named. */
+	assert_int_equal(load_around("", "[taxplat]\ntimeout_ms = 5000\n", &c, err, sizeof(err)),
+			 CA_ERR_CONFIG);
+	assert_non_null(strstr(err, "[taxplat] url is needed with a tax platform"));
+	assert_non_null(strstr(err, "[taxplat] app_id is needed"));
+	assert_non_null(strstr(err, "[taxplat] secret_file is needed"));
+	assert_non_null(strstr(err, "[taxplat] seller_tax_id is needed"));
+	assert_int_equal(load_around("", "[taxplat]\nca_file = /etc/ssl/tax.pem\n", &c, err,
+				     sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, "[taxplat] url is needed"));
+	/* Every bad value at its line, and not blamed again as missing. */
+	assert_int_equal(load_around("", "[taxplat]\nurl = http://tax.example.cn\n"
+				     "app_id = tax-app\nsecret_file =\n"
+				     "seller_tax_id = 91320582MA1MABCDEX\nca_file = /a\x01\n"
+				     "timeout_ms = 99\nsecret = x\n", &c, err, sizeof(err)),
+			 CA_ERR_CONFIG);
+	assert_err_has(err, tax_errors);
+	assert_null(strstr(err, "needed"));
+	/* The url: no '/' at the end, no query; the seller never empty. */
+	assert_one_err("[taxplat]\nurl = https://tax.example.cn/\napp_id = a\n"
+		       "secret_file = /s\nseller_tax_id = 91320582MA1MABCDEU\n", 15,
+		       "[taxplat] url: no '/' at the end");
+	assert_one_err("[taxplat]\nurl = https://tax.example.cn/?v=1\napp_id = a\n"
+		       "secret_file = /s\nseller_tax_id = 91320582MA1MABCDEU\n", 15,
+		       "is not an https:// URL without query");
+	assert_one_err("[taxplat]\nurl = https://tax.example.cn\napp_id = a\n"
+		       "secret_file = /s\nseller_tax_id =\n", 18,
+		       "[taxplat] seller_tax_id: '' is not a unified social credit code");
+	/* The seller the platform issues as is the one the invoices name. */
+	assert_int_equal(load_around("", "[invoice]\nseller_uscc = 91350100M000100Y43\n" TAX_OK,
+				     &c, err, sizeof(err)), CA_ERR_CONFIG);
+	assert_non_null(strstr(err, ":20: [taxplat] seller_tax_id 91320582MA1MABCDEU is not "
+			       "[invoice] seller_uscc 91350100M000100Y43"));
+	assert_int_equal(load_around("", "[invoice]\nseller_uscc = 91320582MA1MABCDEU\n" TAX_OK,
+				     &c, err, sizeof(err)), CA_OK);
+	/* A production hub may go with or without one (the invoices are wired
+	 * to it elsewhere). */
+	assert_int_equal(load_around("[hub]\nmode = production\n" SMS_GW, prod_ok, &c, err,
+				     sizeof(err)), CA_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -615,6 +728,7 @@ int main(void)
 		cmocka_unit_test(test_each_bad_line_reported_once),
 		cmocka_unit_test(test_production_refuses_the_dev_sms_provider),
 		cmocka_unit_test(test_gateway_keys_defaults_and_checks),
+		cmocka_unit_test(test_taxplat_keys_defaults_and_checks),
 	};
 
 	return cmocka_run_group_tests_name("hub/hubcfg", tests, NULL, NULL);

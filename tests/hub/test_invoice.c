@@ -38,6 +38,7 @@
 #include "core/sign.h"
 #include "core/uuid.h"
 #include "../fixture.h"
+#include "../support/taxproc.h"
 #include "../support/hubcall.h"
 
 #define DEV "hall-01"
@@ -84,7 +85,8 @@ static json_t *req(const char *session, bool admin, const char *method, const ch
  * devices provisioned; it must exit 0 at SIGTERM. */
 static struct hubcall_dev *const devs[] = { &hall };
 static const struct hubcall_group group = {
-	.hub = &main_hub, .opts = { .virtual_clock = true, .wechatpay = true }, .devs = devs,
+	.hub = &main_hub, .opts = { .virtual_clock = true, .wechatpay = true,
+					  .taxplat = true }, .devs = devs,
 	.ndevs = 1,
 	.check_exit = true,
 };
@@ -147,12 +149,46 @@ static void pay(const char *session, const char *app_id)
 	assert_int_equal(hubcall_pay(hub, &q, app_id), 0);
 }
 
-/* Staff issue the invoice of app_id. */
+/* The state of app_id's invoice kind ("blue", "red") at the hub, "" when
+ * there is none, into out. */
+static char *inv_state(const char *app_id, const char *kind, char out[16])
+{
+	char target[96];
+	long st;
+	size_t i;
+	json_t *j, *x;
+
+	out[0] = '\0';
+	snprintf(target, sizeof(target), "/v1/admin/apps/%s", app_id);
+	j = hubcall_admin(hub, "GET", target, NULL, &st);
+	assert_int_equal(st, 200);
+	json_array_foreach(json_object_get(j, "invoices"), i, x)
+		if (!strcmp(jstr(x, "kind"), kind))
+			snprintf(out, 16, "%s", jstr(x, "state"));
+	json_decref(j);
+	return out;
+}
+
+/* Wait until app_id's invoice kind is issued by the tax platform. */
+static void wait_issued(const char *app_id, const char *kind)
+{
+	char s[16];
+	int waited = 0;
+
+	while (strcmp(inv_state(app_id, kind, s), "issued")) {
+		assert_true(waited < 8000);
+		ca_sleep_ms(50);
+		waited += 50;
+	}
+}
+
+/* Staff issue the invoice of app_id; the tax platform issues it. */
 static void issue(const char *app_id)
 {
 	char out[512];
 
 	assert_int_equal(hubproc_ctl(hub, out, sizeof(out), "invoice", app_id, (char *)NULL), 0);
+	wait_issued(app_id, "blue");
 }
 
 /* POST /v1/invoices/APP/token; the answer (new reference). */
@@ -266,7 +302,7 @@ static void test_token_rules_and_reuse(void **state)
 	assert_true(json_integer_value(json_object_get(j, "expires_at")) -
 		    ((int64_t)time(NULL) + clock_offset) > TTL_DEFAULT - 30);
 	snprintf(no, sizeof(no), "%s", jstr(j, "invoice_no"));
-	assert_int_equal(strlen(no), 16);
+	assert_int_equal(strlen(no), 20); /* the tax platform's */
 	json_decref(j);
 	j = token_req(s1, a.id, &st);
 	assert_int_equal(st, 200);
@@ -331,15 +367,32 @@ static void test_wrong_name_counts_and_locks(void **state)
 }
 
 /* The link of the preview's PDF ("/invoice/T/pdf/K") into out. */
-static void pdf_link(const char *html, char *out, size_t n)
+/* The address of the link with id in html, into out. */
+static void link_of(const char *html, const char *id, char *out, size_t n)
 {
-	const char *p = strstr(html, "id=\"pdf\" href=\""), *e;
+	char at[48];
+	const char *p, *e;
 
+	snprintf(at, sizeof(at), "id=\"%s\" href=\"", id);
+	p = strstr(html, at);
 	assert_non_null(p);
-	p += strlen("id=\"pdf\" href=\"");
+	p += strlen(at);
 	e = strchr(p, '"');
 	assert_non_null(e);
 	snprintf(out, n, "%.*s", (int)(e - p), p);
+}
+
+static void pdf_link(const char *html, char *out, size_t n)
+{
+	link_of(html, "pdf", out, n);
+}
+
+/* GET link as a phone: 200 and a file of type ctype; the body into *r. */
+static void download(const char *link, const char *ctype, struct hubproc_resp *r)
+{
+	assert_int_equal(phone("GET", link, NULL, r), 200);
+	assert_string_equal(r->content_type, ctype);
+	assert_non_null(strstr(r->disposition, "attachment"));
 }
 
 /* The right name shows the preview; the PDF link works only after it. */
@@ -511,7 +564,8 @@ static void test_expiry_on_the_virtual_clock(void **state)
 static void test_issue_on_payment(void **state)
 {
 	struct hubproc second;
-	struct hubproc_opts o = { .virtual_clock = true, .wechatpay = true, .extra_ini =
+	struct hubproc_opts o = { .virtual_clock = true, .wechatpay = true, .taxplat = true,
+				  .extra_ini =
 		"[invoice]\nissue_on_payment = true\ntoken_ttl_s = 3600\nmax_attempts = 2\n"
 		"seller_name = 测试销售方有限公司\n" };
 	struct hubproc *saved = hub;
@@ -533,6 +587,7 @@ static void test_issue_on_payment(void **state)
 	login("13900000006", session);
 	approved_app(&a, "13900000006");
 	pay(session, a.id); /* no staff action after this */
+	wait_issued(a.id, "blue");
 	j = token_req(session, a.id, &st);
 	assert_int_equal(st, 200);
 	assert_true(json_integer_value(json_object_get(j, "expires_at")) -
@@ -543,7 +598,11 @@ static void test_issue_on_payment(void **state)
 	assert_non_null(strstr(r.body, "还可以再试 1 次"));
 	free(r.body);
 	assert_int_equal(phone("POST", path, "company=" COMPANY, &r), 200);
-	assert_non_null(strstr(r.body, "测试销售方有限公司"));
+	/* The seller is the taxpayer the tax platform knows, whatever
+	 * [invoice] seller_name says (that names the seller of invoices
+	 * issued before the platform). */
+	assert_non_null(strstr(r.body, TAXPROC_SELLER));
+	assert_null(strstr(r.body, "测试销售方有限公司"));
 	free(r.body);
 	stop = hubproc_stop(hub);
 	hubproc_cleanup(hub);
@@ -551,6 +610,115 @@ static void test_issue_on_payment(void **state)
 	clock_offset = saved_offset;
 	memcpy(hall.secret, saved_secret, sizeof(hall.secret));
 	assert_int_equal(stop, 0);
+}
+
+/* Finance refunds an invoiced order: the tax platform reverses its invoice
+ * with a red one naming it; the page says the blue one is reversed and
+ * shows the red one, each with its PDF and XML; the red PDF's amounts are
+ * negative. */
+static void test_a_refund_reverses_the_invoice_in_red(void **state)
+{
+	struct ca_app a;
+	struct hubproc_resp r;
+	char session[65], path[200], link[300], blue[24], red[24], out[8192];
+	long st;
+	json_t *j;
+
+	(void)state;
+	invoiced(&a, "13900000009", session, path, sizeof(path));
+	j = token_req(session, a.id, &st);
+	snprintf(blue, sizeof(blue), "%s", jstr(j, "invoice_no"));
+	json_decref(j);
+	assert_int_equal(hubproc_ctl(hub, out, sizeof(out), "refund", a.id, "--reason",
+				     "单位重复申请", (char *)NULL), 0);
+	wait_issued(a.id, "red");
+	/* Staff see both with ca-hubctl show. */
+	assert_int_equal(hubproc_ctl(hub, out, sizeof(out), "show", a.id, (char *)NULL), 0);
+	assert_non_null(strstr(out, "红字发票（退款冲销）  已开具"));
+	assert_non_null(strstr(out, "-600.00"));
+
+	assert_int_equal(phone("POST", path, "company=" COMPANY, &r), 200);
+	assert_non_null(strstr(r.body, "id=\"reversed\""));
+	assert_non_null(strstr(r.body, "红字发票"));
+	assert_non_null(strstr(r.body, "¥-600.00"));
+	assert_non_null(strstr(r.body, "单位重复申请"));
+	{
+		/* The red number: 20 digits, not the blue one's. */
+		const char *p = strstr(r.body, "id=\"red\"");
+
+		assert_non_null(p);
+		p = strstr(p, "<td>");
+		assert_non_null(p);
+		snprintf(red, sizeof(red), "%.20s", p + 4);
+		assert_int_equal(strspn(red, "0123456789"), 20);
+		assert_string_not_equal(red, blue);
+	}
+	/* Each file: the red PDF (negative amounts), both XML files. */
+	link_of(r.body, "red-pdf", link, sizeof(link));
+	download(link, "application/pdf", &r);
+	assert_true(!memcmp(r.body, "%PDF-", 5));
+	assert_non_null(strstr(r.disposition, red));
+	free(r.body);
+	assert_int_equal(phone("POST", path, "company=" COMPANY, &r), 200);
+	link_of(r.body, "red-xml", link, sizeof(link));
+	free(r.body);
+	download(link, "application/xml", &r);
+	assert_non_null(strstr(r.body, red));
+	assert_non_null(strstr(r.body, blue));
+	free(r.body);
+	assert_int_equal(phone("POST", path, "company=" COMPANY, &r), 200);
+	link_of(r.body, "xml", link, sizeof(link));
+	free(r.body);
+	download(link, "application/xml", &r);
+	assert_non_null(strstr(r.body, blue));
+	assert_non_null(strstr(r.body, COMPANY));
+	free(r.body);
+}
+
+/* How many blue invoices the tax platform's books hold. */
+static int64_t blue_issued(void)
+{
+	long st;
+	json_t *j = taxproc_sim(hub->tax, "GET", "/sim/state", NULL, &st);
+	int64_t n;
+
+	assert_int_equal(st, 200);
+	n = json_integer_value(json_object_get(json_object_get(j, "invoices"), "blue"));
+	json_decref(j);
+	return n;
+}
+
+/* The platform refuses nothing here but fails and falls silent: an
+ * invoice it did not answer stays pending and is asked again (the same
+ * request id: one invoice); an answer it did not sign is no answer. */
+static void test_the_platform_failing_is_asked_again(void **state)
+{
+	struct ca_app a;
+	char session[65], out[512], s[16];
+	long st;
+	void *j;
+	int waited = 0;
+	int64_t before;
+
+	(void)state;
+	login("13900000010", session);
+	approved_app(&a, "13900000010");
+	pay(session, a.id);
+	before = blue_issued();
+	j = taxproc_sim(hub->tax, "POST", "/sim/fault", "{\"fail\":1,\"unsigned\":1}", &st);
+	assert_int_equal(st, 200);
+	json_decref(j);
+	assert_int_equal(hubproc_ctl(hub, out, sizeof(out), "invoice", a.id, (char *)NULL), 0);
+	/* Two failures (500, then an unsigned answer), then the third try. */
+	while (!hubcall_log_has(hub, "no answer from the platform")) {
+		assert_true(waited < 8000);
+		ca_sleep_ms(50);
+		waited += 50;
+	}
+	assert_string_equal(inv_state(a.id, "blue", s), "pending");
+	wait_issued(a.id, "blue");
+	/* The unsigned answer had issued it: the retry got the same one. */
+	assert_int_equal(blue_issued(), before + 1);
 }
 
 /* The page in headless Chromium (tests/hub/browser_invoice.js): the form,
@@ -602,6 +770,8 @@ int main(void)
 		cmocka_unit_test(test_right_name_preview_and_pdf),
 		cmocka_unit_test(test_name_check_forgives_brackets_spaces_and_case),
 		cmocka_unit_test(test_unknown_token_404),
+		cmocka_unit_test(test_a_refund_reverses_the_invoice_in_red),
+		cmocka_unit_test(test_the_platform_failing_is_asked_again),
 		cmocka_unit_test(test_browser_reads_the_pdf),
 		cmocka_unit_test(test_issue_on_payment),
 		cmocka_unit_test(test_expiry_on_the_virtual_clock),

@@ -36,10 +36,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "core/clock.h"
 #include "../support/hubproc.h"
+#include "../support/scratch.h"
 #include "../support/smsproc.h"
 
 #define TIMEOUT_MS 500 /* the hub's [sms] timeout_ms here: short, the gateway is on loopback */
@@ -143,20 +143,6 @@ static long log_in(const char *phone, const char *code)
 	return a.status;
 }
 
-/* Whether the log at path holds text. */
-static bool log_has(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "r");
-	char line[2048];
-	bool found = false;
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, text) != NULL;
-	if (f)
-		fclose(f);
-	return found;
-}
-
 /* Fail unless the gateway saw `tries` requests for phone, all with one id,
  * and delivered `messages` messages to it. */
 static void assert_gateway(const char *phone, int tries, int messages)
@@ -190,11 +176,11 @@ static void test_code_delivered_and_logs_in(void **state)
 	json_decref(j);
 	assert_int_equal(log_in("13800000001", "000000") == 200 && strcmp(code, "000000"), 0);
 	assert_int_equal(log_in("13800000001", code), 200);
-	assert_true(log_has(hub.log, "gateway: message to 138****0001 accepted"));
+	assert_true(scratch_has(hub.log, "gateway: message to 138****0001 accepted"));
 	/* The simulator's record of deliveries holds it too. */
 	snprintf(target, sizeof(target), "%s/messages.jsonl", gw.dir);
-	assert_true(log_has(target, "\"phone\":\"13800000001\""));
-	assert_false(log_has(hub.log, code)); /* the code is never logged */
+	assert_true(scratch_has(target, "\"phone\":\"13800000001\""));
+	assert_false(scratch_has(hub.log, code)); /* the code is never logged */
 }
 
 /* A number the gateway refuses: 400, nothing sent, a clear log line. */
@@ -209,7 +195,7 @@ static void test_refused_number_is_400(void **state)
 	assert_int_equal(a.status, 400);
 	assert_string_equal(a.code, "phone_refused");
 	assert_gateway("15400000001", 1, 0);
-	assert_true(log_has(hub.log, "InvalidPhone: the gateway cannot deliver to this number"));
+	assert_true(scratch_has(hub.log, "InvalidPhone: the gateway cannot deliver to this number"));
 }
 
 /* The gateway's own limit for one phone: 429 with its Retry-After; the
@@ -260,7 +246,7 @@ static void test_final_refusals_are_503_and_logged(void **state)
 			fail_msg("%s: %ld %s", cases[i].code, a.status, a.code);
 		assert_true(a.retry_after > 0);
 		assert_gateway(phone, 1, 0);
-		if (!log_has(hub.log, cases[i].log))
+		if (!scratch_has(hub.log, cases[i].log))
 			fail_msg("%s: no \"%s\" in %s", cases[i].code, cases[i].log, hub.log);
 	}
 }
@@ -300,7 +286,7 @@ static void test_not_accepted_is_tried_again_up_to_three_times(void **state)
 		assert_string_equal(a.code, "sms_unavailable");
 		assert_gateway(phone, 3, 0);
 	}
-	assert_true(log_has(hub.log, "not delivered after 3 tries"));
+	assert_true(scratch_has(hub.log, "not delivered after 3 tries"));
 }
 
 /* The gateway took the message but its answer did not come (held past the
@@ -420,30 +406,21 @@ static void test_wrong_settings_refused_by_the_gateway(void **state)
 			fail_msg("%s: %ld %s", cases[i].to, a.status, a.code);
 		assert_non_null(strstr(a.msg, "account settings"));
 		assert_int_equal(smsproc_messages(&gw, cases[i].phone, NULL), 0);
-		if (!log_has(log, cases[i].log))
+		if (!scratch_has(log, cases[i].log))
 			fail_msg("%s: no \"%s\" in the hub's log", cases[i].to, cases[i].log);
 	}
-	assert_true(log_has(log, "refused (request "));
+	assert_true(scratch_has(log, "refused (request "));
 }
 
 /* ca-hub --check with config text; its exit status, its stderr into out. */
 static int hub_check(const char *text, char *out, size_t n)
 {
-	char cfg[HUBPROC_PATH + 16], cmd[3 * HUBPROC_PATH];
-	FILE *f, *p;
-	size_t len;
+	char cmd[3 * HUBPROC_PATH];
 
-	snprintf(cfg, sizeof(cfg), "%s/check.ini", gw.dir);
-	f = fopen(cfg, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "%s/ca-hub --check --config %s 2>&1", hub.bin_dir, cfg);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	len = fread(out, 1, n - 1, p);
-	out[len] = '\0';
-	return WEXITSTATUS(pclose(p));
+	assert_int_equal(scratch_write(gw.dir, "check.ini", text), 0);
+	snprintf(cmd, sizeof(cmd), "%s/ca-hub --check --config %s/check.ini 2>&1", hub.bin_dir,
+		 gw.dir);
+	return scratch_cmd(cmd, out, n);
 }
 
 /* Production refuses the dev provider; a secret file others may read, or

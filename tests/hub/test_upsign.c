@@ -24,59 +24,23 @@
 #include <string.h>
 
 #include "hub/upsign.h"
+#include "../support/scratch.h"
 #include "../support/tmpdir.h"
 
 static char dir[256];
 static char *key_pem, *cert_pem, *other_key;
 
-static int sh(const char *script)
-{
-	char line[2048];
-
-	snprintf(line, sizeof(line), "cd '%s' && { %s ; } >/dev/null 2>&1", dir, script);
-	return system(line) == 0 ? 0 : -1;
-}
-
-static char *slurp(const char *name)
-{
-	char path[512];
-	char *buf = calloc(1, 65536);
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f || !buf) {
-		free(buf);
-		if (f)
-			fclose(f);
-		return NULL;
-	}
-	n = fread(buf, 1, 65535, f);
-	buf[n] = 0;
-	fclose(f);
-	return buf;
-}
-
-static void spit(const char *name, const char *text)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_int_equal(tmpdir_put(path, text), 0);
-}
-
 static int setup(void **state)
 {
 	(void)state;
 	if (tmpdir_make(dir, sizeof(dir), "upsign") ||
-	    sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 3 "
-	       "-subj /CN=777290058110048 -set_serial 69026276696 && "
-	       "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.pem"))
+	    scratch_sh(dir, "openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem "
+		       "-out cert.pem -days 3 -subj /CN=777290058110048 -set_serial 69026276696 && "
+		       "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.pem"))
 		return -1;
-	key_pem = slurp("key.pem");
-	cert_pem = slurp("cert.pem");
-	other_key = slurp("other.pem");
+	key_pem = scratch_read(dir, "key.pem");
+	cert_pem = scratch_read(dir, "cert.pem");
+	other_key = scratch_read(dir, "other.pem");
 	return key_pem && cert_pem && other_key ? 0 : -1;
 }
 
@@ -104,11 +68,9 @@ static void request(struct upform *f)
 		{ "payTimeout", "20261204103500" }, { "issInsCode", "icbc" },
 		{ "certId", "69026276696" },
 	};
-	size_t i;
 
 	upform_init(f);
-	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		assert_int_equal(upform_set(f, kv[i][0], kv[i][1]), CA_OK);
+	assert_int_equal(upform_set_all(f, kv, sizeof(kv) / sizeof(kv[0])), CA_OK);
 }
 
 /* Round trip, and every change refused. */
@@ -176,17 +138,19 @@ static void test_agrees_with_the_openssl_command_line(void **state)
 	request(&f);
 	assert_int_equal(upsign_sign(&f, key_pem, err, sizeof(err)), CA_OK);
 	assert_int_equal(upsign_text(&f, &text), CA_OK);
-	spit("text.txt", text);
+	assert_int_equal(scratch_write(dir, "text.txt", text), 0);
 	free(text);
-	spit("ours.b64", upform_str(&f, "signature"));
+	assert_int_equal(scratch_write(dir, "ours.b64", upform_str(&f, "signature")), 0);
 	/* The RSA key signs the 64 hex digits of SHA-256(text). */
-	assert_int_equal(sh("printf '%s' \"$(openssl dgst -sha256 -r text.txt | cut -c1-64)\" "
-			    "> hex.txt && openssl base64 -d -A -in ours.b64 -out ours.bin && "
-			    "openssl x509 -in cert.pem -pubkey -noout > pub.pem && "
-			    "openssl dgst -sha256 -verify pub.pem -signature ours.bin hex.txt"), 0);
-	assert_int_equal(sh("openssl dgst -sha256 -sign key.pem -out theirs.bin hex.txt && "
-			    "openssl base64 -A -in theirs.bin -out theirs.b64"), 0);
-	theirs = slurp("theirs.b64");
+	assert_int_equal(scratch_sh(dir, "printf '%s' \"$(openssl dgst -sha256 -r text.txt | "
+				    "cut -c1-64)\" > hex.txt && "
+				    "openssl base64 -d -A -in ours.b64 -out ours.bin && "
+				    "openssl x509 -in cert.pem -pubkey -noout > pub.pem && "
+				    "openssl dgst -sha256 -verify pub.pem -signature ours.bin hex.txt"),
+			 0);
+	assert_int_equal(scratch_sh(dir, "openssl dgst -sha256 -sign key.pem -out theirs.bin "
+				    "hex.txt && openssl base64 -A -in theirs.bin -out theirs.b64"), 0);
+	theirs = scratch_read(dir, "theirs.b64");
 	assert_non_null(theirs);
 	theirs[strcspn(theirs, "\r\n")] = 0;
 	/* PKCS #1 v1.5 is deterministic: the same bytes. */
@@ -265,12 +229,36 @@ static void test_forms(void **state)
 	upform_release(&f);
 }
 
+/* The forms' times: China time, 14 digits, both ways; only days the
+ * calendar has. */
+static void test_times(void **state)
+{
+	static const char *const bad[] = {
+		"2026113009050", "202611300905001", "2026113009050x", "20260230090500",
+		"20261130250500", "",
+	};
+	char t[UPSIGN_TIME_LEN + 1];
+	int64_t s;
+	size_t i;
+
+	(void)state;
+	upsign_time(1796000700, t); /* 2026-11-30T01:05:00Z */
+	assert_string_equal(t, "20261130090500");
+	assert_int_equal(upsign_parse_time(t, &s), CA_OK);
+	assert_int_equal(s, 1796000700);
+	assert_int_equal(upsign_parse_time("20280229000000", &s), CA_OK);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (upsign_parse_time(bad[i], &s) != CA_ERR_ARG)
+			fail_msg("'%s' was taken", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_and_verify),
 		cmocka_unit_test(test_agrees_with_the_openssl_command_line),
 		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_times),
 	};
 
 	return cmocka_run_group_tests_name("hub/upsign", tests, setup, teardown);

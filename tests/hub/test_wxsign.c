@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include "hub/wxsign.h"
+#include "../support/scratch.h"
+#include "../support/tmpdir.h"
 
 /* wechatpay-go core/notify/notify_test.go, TestHandler_ParseNotifyRequest. */
 static const char sdk_cert[] =
@@ -106,69 +108,41 @@ static void test_the_go_sdk_notification_verifies_and_decrypts(void **state)
 					SDK_CIPHER, &plain, &len, err, sizeof(err)), CA_ERR_FORBIDDEN);
 }
 
-/* Run sh -c cmd in dir; its exit status. */
-static int sh(const char *dir, const char *cmd)
-{
-	char line[4096];
-
-	snprintf(line, sizeof(line), "cd '%s' && %s", dir, cmd);
-	return system(line) == 0 ? 0 : -1;
-}
-
-/* Read a whole small file into buf (NUL-terminated). */
-static void slurp(const char *dir, const char *name, char *buf, size_t n)
-{
-	char path[1024];
-	FILE *f;
-	size_t k;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	k = fread(buf, 1, n - 1, f);
-	buf[k] = '\0';
-	fclose(f);
-}
-
 /* Our signatures and the openssl command line's are the same thing. */
 static void test_signatures_agree_with_the_openssl_command_line(void **state)
 {
-	char dir[] = "/tmp/wxsign-XXXXXX", key[4096], pub[2048], sig[WXSIGN_SIG_MAX];
-	char err[WXSIGN_ERR_MAX], path[1024], theirs[WXSIGN_SIG_MAX], *msg = NULL;
-	FILE *f;
+	char dir[256], sig[WXSIGN_SIG_MAX], err[WXSIGN_ERR_MAX], line[WXSIGN_SIG_MAX + 2];
+	char *key, *pub, *theirs, *msg = NULL;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(sh(dir, "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 "
-			    "-out key.pem 2>/dev/null && openssl pkey -in key.pem -pubout -out "
-			    "pub.pem"), 0);
-	slurp(dir, "key.pem", key, sizeof(key));
-	slurp(dir, "pub.pem", pub, sizeof(pub));
+	assert_int_equal(tmpdir_make(dir, sizeof(dir), "wxsign"), 0);
+	assert_int_equal(scratch_sh(dir, "openssl genpkey -algorithm RSA -pkeyopt "
+				    "rsa_keygen_bits:2048 -out key.pem && "
+				    "openssl pkey -in key.pem -pubout -out pub.pem"), 0);
+	key = scratch_read(dir, "key.pem");
+	pub = scratch_read(dir, "pub.pem");
+	assert_non_null(key);
+	assert_non_null(pub);
 	assert_int_equal(wxsign_request_message("POST", "/v3/pay/transactions/native",
 						1554208460, "593BEC0C930BF1AFEB40B4A08C8FB242",
 						"{\"appid\":\"wxd678efh567hg6787\"}", &msg), CA_OK);
 	assert_string_equal(msg, "POST\n/v3/pay/transactions/native\n1554208460\n"
 			    "593BEC0C930BF1AFEB40B4A08C8FB242\n{\"appid\":\"wxd678efh567hg6787\"}\n");
-	snprintf(path, sizeof(path), "%s/msg.txt", dir);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	fputs(msg, f);
-	fclose(f);
+	assert_int_equal(scratch_write(dir, "msg.txt", msg), 0);
 	/* Ours, checked by openssl. */
 	assert_int_equal(wxsign_sign(key, msg, strlen(msg), sig, err, sizeof(err)), CA_OK);
-	snprintf(path, sizeof(path), "%s/ours.b64", dir);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	fprintf(f, "%s\n", sig);
-	fclose(f);
-	assert_int_equal(sh(dir, "openssl base64 -d -A -in ours.b64 -out ours.bin && "
-			    "openssl dgst -sha256 -verify pub.pem -signature ours.bin msg.txt "
-			    ">/dev/null"), 0);
+	snprintf(line, sizeof(line), "%s\n", sig);
+	assert_int_equal(scratch_write(dir, "ours.b64", line), 0);
+	assert_int_equal(scratch_sh(dir, "openssl base64 -d -A -in ours.b64 -out ours.bin && "
+				    "openssl dgst -sha256 -verify pub.pem -signature ours.bin "
+				    "msg.txt"), 0);
 	/* openssl's, checked by us; and the same bytes (PKCS #1 v1.5 is
 	 * deterministic). */
-	assert_int_equal(sh(dir, "openssl dgst -sha256 -sign key.pem -out theirs.bin msg.txt && "
-			    "openssl base64 -A -in theirs.bin -out theirs.b64"), 0);
-	slurp(dir, "theirs.b64", theirs, sizeof(theirs));
+	assert_int_equal(scratch_sh(dir, "openssl dgst -sha256 -sign key.pem -out theirs.bin "
+				    "msg.txt && openssl base64 -A -in theirs.bin -out theirs.b64"),
+			 0);
+	theirs = scratch_read(dir, "theirs.b64");
+	assert_non_null(theirs);
 	theirs[strcspn(theirs, "\r\n")] = '\0';
 	assert_int_equal(wxsign_verify(pub, msg, strlen(msg), theirs, err, sizeof(err)), CA_OK);
 	assert_string_equal(theirs, sig);
@@ -180,8 +154,10 @@ static void test_signatures_agree_with_the_openssl_command_line(void **state)
 	assert_int_equal(wxsign_verify(pub, msg, strlen(msg), "not base64!", err, sizeof(err)),
 			 CA_ERR_FORBIDDEN);
 	free(msg);
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	assert_int_equal(system(path), 0);
+	free(key);
+	free(pub);
+	free(theirs);
+	assert_int_equal(tmpdir_remove(dir), 0);
 }
 
 /* What an answer must be before the hub believes it. */

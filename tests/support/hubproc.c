@@ -1,6 +1,7 @@
 /* hubproc.c - a real ca-hub for tests (see hubproc.h). */
 #include "hubproc.h"
 #include "membuf.h"
+#include "taxproc.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -303,6 +304,8 @@ static int write_config(struct hubproc *hp, const struct hubproc_opts *o)
 	fprintf(f, "[console]\nport = 0\ntoken_days = 365\n");
 	if (o && o->extra_ini)
 		fputs(o->extra_ini, f);
+	if (hp->tax)
+		fputs(hp->tax_ini, f);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -451,6 +454,21 @@ int hubproc_start(struct hubproc *hp, const struct hubproc_opts *o)
 		if (paysim_launch(hp, o->paysim_scale))
 			return -1;
 	}
+	/* A production hub issues its invoices through the tax platform. */
+	if (o && (o->taxplat || (o->mode && !strcmp(o->mode, "production")))) {
+		mkdir(hp->data_dir, 0700);
+		hp->tax = calloc(1, sizeof(*hp->tax));
+		if (!hp->tax)
+			return -1;
+		/* Its clock is the hub's virtual one. */
+		if (snprintf(hp->tax->clock, sizeof(hp->tax->clock), "%.*s/clock.offset",
+			     (int)sizeof(hp->tax->clock) - 16, hp->data_dir) >=
+		    (int)sizeof(hp->tax->clock))
+			return -1;
+		if (taxproc_start(hp->tax) ||
+		    taxproc_ini(hp->tax, NULL, 0, hp->tax_ini, sizeof(hp->tax_ini)))
+			return -1;
+	}
 	if (write_config(hp, o))
 		return -1;
 	if (launch(hp))
@@ -529,6 +547,11 @@ void hubproc_cleanup(struct hubproc *hp)
 		if (!WIFEXITED(st) || WEXITSTATUS(st))
 			fprintf(stderr, "hubproc: ca-paysim did not stop cleanly (status %d); see "
 				"%s\n", st, hp->paysim_log);
+	}
+	if (hp->tax) {
+		taxproc_cleanup(hp->tax);
+		free(hp->tax);
+		hp->tax = NULL;
 	}
 	if (hp->dir[0] && !getenv("HUBPROC_KEEP")) {
 		snprintf(script, sizeof(script), "rm -rf '%s'", hp->dir);

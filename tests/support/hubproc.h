@@ -40,6 +40,8 @@ struct hubproc {
 	pid_t paysim_pid;            /* the provider simulator, 0 when none */
 	int paysim_port;             /* its port */
 	char paysim_log[HUBPROC_PATH]; /* its stderr */
+	struct taxproc *tax;         /* the tax platform (hubproc_opts.taxplat), or NULL */
+	char tax_ini[2048];          /* its [taxplat] section */
 };
 
 /* The merchant the simulator knows (hubproc_opts.wechatpay). */
@@ -75,6 +77,9 @@ struct hubproc_opts {
 				 * simulator on the hub's clock file; always with
 				 * mode "production", which refuses the built-in one */
 	int paysim_scale;       /* its --time-scale; 0 = 100 */
+	bool taxplat;           /* e-invoices through ca-taxsim (taxproc.h) started
+				 * beside the hub on the hub's clock file; always with
+				 * mode "production" */
 };
 
 /* Make the throw-away CA (ca.pem), an unrelated one (other-ca.pem) and a

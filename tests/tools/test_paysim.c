@@ -26,9 +26,21 @@
  *     refunds idempotent by their orderId; bank_query_fail and
  *     bank_notify_hold; /sim/orders for a bank order; the gateway off
  *     without its options (404), and half of its options refused;
- *   - injected faults; every limit: body size, head size, connections,
- *     idle connections, the nonce cache, the orders, refunds per order,
- *     a clock file that is no number; SIGTERM ends it with exit 0.
+ *   - injected faults; every limit of tools/paysim reached, most of them
+ *     from both sides: a body (declared and in chunks), the head, the
+ *     target, every field's length (WeChat Pay's and the gateway's, the
+ *     echo of a refused form's fields), connections, idle connections,
+ *     the nonce cache, the books (orders of both kinds), refunds of a
+ *     WeChat Pay order and of a bank payment, a delivery that gets no
+ *     answer (5 s), a clock file of 33 bytes or no number, a PEM file
+ *     over 256 KiB, every option's range and length; `ca-paysim pay`'s
+ *     URL, a form's action, a page (64 KiB) and an answer (4 KiB), each
+ *     refused saying why (exit 2, or 0 when paid already); SIGTERM ends it
+ *     with exit 0.
+ *
+ * Not here: /sim/ answers loopback clients only, and every client of a
+ * test is on loopback (the traffic must stay on 127.0.0.1 and ::1), so
+ * that refusal (403 FORBIDDEN) is reached by no test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -58,6 +70,7 @@
 #include "hub/upsign.h"
 #include "hub/wxsign.h"
 #include "../support/membuf.h"
+#include "../support/scratch.h"
 #include "../support/tmpdir.h"
 
 #define MCHID "1900000001"
@@ -141,49 +154,9 @@ static char apiv3[33];
 static char serial[80];
 static struct sim main_sim;
 static int order_seq;
+static char pay_err[PATHLEN]; /* the stderr of the last `ca-paysim pay` */
 
 /* ---- files and processes ---- */
-
-static int sh(const char *cwd, const char *script)
-{
-	pid_t pid = fork();
-	int st = 0;
-
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		if (chdir(cwd) != 0)
-			_exit(127);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
-		_exit(127);
-	}
-	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
-static char *slurp(const char *name)
-{
-	char path[PATHLEN * 2];
-	FILE *f;
-	char *buf = calloc(1, 65536);
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f || !buf) {
-		free(buf);
-		if (f)
-			fclose(f);
-		return NULL;
-	}
-	n = fread(buf, 1, 65535, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 /* The sim's clock now (what the tests sign with). */
 static int64_t sim_now_s(const struct sim *s)
@@ -250,9 +223,10 @@ enum auth {
 	AUTH_OTHER_MCHID,  /* another mchid in the header */
 };
 
-/* One request to s; nonce NULL: a fresh one. */
-static void call(struct sim *s, enum auth how, const char *nonce, const char *method,
-		 const char *target, const char *body, struct resp *r)
+/* One request to s; nonce NULL: a fresh one; the body sent with its
+ * length, or in chunks (no length declared). */
+static void call_as(struct sim *s, enum auth how, const char *nonce, const char *method,
+		    const char *target, const char *body, bool chunked, struct resp *r)
 {
 	char *url = malloc(strlen(s->url) + strlen(target) + 1), n[40], *msg = NULL, sig[WXSIGN_SIG_MAX], auth[1200], h[1300];
 	int64_t ts = sim_now_s(s) + (how == AUTH_OLD ? -360 : how == AUTH_FUTURE ? 360 : 0);
@@ -283,6 +257,8 @@ static void call(struct sim *s, enum auth how, const char *nonce, const char *me
 	hl = curl_slist_append(hl, "Content-Type: application/json");
 	hl = curl_slist_append(hl, "Accept: application/json");
 	hl = curl_slist_append(hl, "Expect:");
+	if (chunked)
+		hl = curl_slist_append(hl, "Transfer-Encoding: chunked");
 	assert_non_null(url);
 	sprintf(url, "%s%s", s->url, target);
 	curl_easy_setopt(cu, CURLOPT_URL, url);
@@ -290,7 +266,8 @@ static void call(struct sim *s, enum auth how, const char *nonce, const char *me
 	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hl);
 	if (body) {
 		curl_easy_setopt(cu, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+		if (!chunked)
+			curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	}
 	snprintf(h, sizeof(h), "%s/ca.pem", dir);
 	curl_easy_setopt(cu, CURLOPT_CAINFO, h);
@@ -307,6 +284,13 @@ static void call(struct sim *s, enum auth how, const char *nonce, const char *me
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(cu);
 	free(url);
+}
+
+/* call_as with the body's length declared. */
+static void call(struct sim *s, enum auth how, const char *nonce, const char *method,
+		 const char *target, const char *body, struct resp *r)
+{
+	call_as(s, how, nonce, method, target, body, false, r);
 }
 
 /* Every answer is signed with the platform key (wxsign_check_answer). */
@@ -424,15 +408,48 @@ static long pay(struct sim *s, const char *code_url, struct resp *out)
 	return st;
 }
 
-static void argv_add(const char **argv, int *n, const char *a)
+/* Add the n options of opts ({ name, value } each) to argv at *at. */
+static void argv_add(const char **argv, int *at, const char *const (*opts)[2], size_t n)
 {
-	argv[(*n)++] = a;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		argv[(*at)++] = opts[i][0];
+		argv[(*at)++] = opts[i][1];
+	}
+}
+
+/* The simulators started and not reaped yet: killed at the end of the
+ * run, so that a test failing half-way leaves none of its own running. */
+static pid_t running[8];
+
+/* Note pid as running (on), or as reaped. */
+static void note_pid(pid_t pid, bool on)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(running) / sizeof(running[0]); i++)
+		if (running[i] == (on ? 0 : pid)) {
+			running[i] = on ? pid : 0;
+			return;
+		}
 }
 
 /* Start s (its data dir kept across starts); ready when /sim/state answers. */
 static int sim_start(struct sim *s)
 {
 	char portfile[PATHLEN + 16], p[6][PATHLEN];
+	const char *const opts[][2] = {
+		{ "--data", s->data }, { "--cert", p[0] }, { "--key", p[1] },
+		{ "--mchid", MCHID }, { "--appid", APPID }, { "--merchant-serial", serial },
+		{ "--merchant-cert", p[2] }, { "--apiv3-key", p[3] }, { "--platform-key", p[4] },
+		{ "--platform-id", PLATFORM_ID }, { "--notify-ca", p[5] },
+		{ "--clock-file", s->clock },
+	};
+	const char *const bank[][2] = {
+		{ "--bank-mer-id", BANK_MER }, { "--bank-merchant-cert", s->bank_paths[0] },
+		{ "--bank-key", s->bank_paths[1] }, { "--bank-cert-id", BANK_GW_CID },
+	};
 	const char *argv[64];
 	int n = 0, i;
 
@@ -444,44 +461,13 @@ static int sim_start(struct sim *s)
 	snprintf(p[3], PATHLEN, "%s/apiv3.key", dir);
 	snprintf(p[4], PATHLEN, "%s/platform.key", dir);
 	snprintf(p[5], PATHLEN, "%s/ca.pem", dir);
-	argv_add(argv, &n, bin);
-	argv_add(argv, &n, "serve");
-	argv_add(argv, &n, "--data");
-	argv_add(argv, &n, s->data);
-	argv_add(argv, &n, "--cert");
-	argv_add(argv, &n, p[0]);
-	argv_add(argv, &n, "--key");
-	argv_add(argv, &n, p[1]);
-	argv_add(argv, &n, "--mchid");
-	argv_add(argv, &n, MCHID);
-	argv_add(argv, &n, "--appid");
-	argv_add(argv, &n, APPID);
-	argv_add(argv, &n, "--merchant-serial");
-	argv_add(argv, &n, serial);
-	argv_add(argv, &n, "--merchant-cert");
-	argv_add(argv, &n, p[2]);
-	argv_add(argv, &n, "--apiv3-key");
-	argv_add(argv, &n, p[3]);
-	argv_add(argv, &n, "--platform-key");
-	argv_add(argv, &n, p[4]);
-	argv_add(argv, &n, "--platform-id");
-	argv_add(argv, &n, PLATFORM_ID);
-	argv_add(argv, &n, "--notify-ca");
-	argv_add(argv, &n, p[5]);
-	argv_add(argv, &n, "--clock-file");
-	argv_add(argv, &n, s->clock);
-	if (s->bank) {
-		argv_add(argv, &n, "--bank-mer-id");
-		argv_add(argv, &n, BANK_MER);
-		argv_add(argv, &n, "--bank-merchant-cert");
-		argv_add(argv, &n, s->bank_paths[0]);
-		argv_add(argv, &n, "--bank-key");
-		argv_add(argv, &n, s->bank_paths[1]);
-		argv_add(argv, &n, "--bank-cert-id");
-		argv_add(argv, &n, BANK_GW_CID);
-	}
+	argv[n++] = bin;
+	argv[n++] = "serve";
+	argv_add(argv, &n, opts, sizeof(opts) / sizeof(opts[0]));
+	if (s->bank)
+		argv_add(argv, &n, bank, sizeof(bank) / sizeof(bank[0]));
 	for (i = 0; s->extra[i]; i++)
-		argv_add(argv, &n, s->extra[i]);
+		argv[n++] = s->extra[i];
 	argv[n] = NULL;
 	s->pid = fork();
 	if (s->pid == 0) {
@@ -493,6 +479,8 @@ static int sim_start(struct sim *s)
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
+	if (s->pid > 0)
+		note_pid(s->pid, true);
 	for (i = 0; i < 300; i++) {
 		FILE *f = fopen(portfile, "r");
 
@@ -514,6 +502,7 @@ static int sim_start(struct sim *s)
 
 		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
 			s->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+			note_pid(s->pid, false);
 			s->pid = 0;
 			break;
 		}
@@ -536,11 +525,10 @@ static int sim_stop(struct sim *s)
 	if (i == 400) {
 		kill(s->pid, SIGKILL);
 		waitpid(s->pid, &st, 0);
-		s->pid = 0;
-		return -1;
 	}
+	note_pid(s->pid, false);
 	s->pid = 0;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return i < 400 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static void sim_kill(struct sim *s)
@@ -549,6 +537,7 @@ static void sim_kill(struct sim *s)
 		return;
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);
+	note_pid(s->pid, false);
 	s->pid = 0;
 }
 
@@ -566,15 +555,7 @@ static void sim_init(struct sim *s, const char *name)
 /* Whether s's log holds text. */
 static bool log_has(const struct sim *s, const char *text)
 {
-	FILE *f = fopen(s->log, "r");
-	char line[2048];
-	bool found = false;
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, text) != NULL;
-	if (f)
-		fclose(f);
-	return found;
+	return scratch_has(s->log, text);
 }
 
 /* ---- the receiver ---- */
@@ -589,7 +570,32 @@ static const char *hdr(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-static char rx_page[16384]; /* what GET /bankpage/ answers (the merchant's page) */
+/* What GET /bankpage/ answers (the merchant's page) and POST /sim/pay (a
+ * provider's answer to `ca-paysim pay --sim` pointed here). */
+static char rx_page[70 * 1024];
+/* What the merchant's /bankbig/ answers: a page one byte over what
+ * `ca-paysim pay` reads (64 KiB). */
+static char rx_big[64 * 1024 + 1];
+
+/* Keep r, answered ok, or 500 while a policy for its order still fails
+ * it (when policies apply at all); the answer. */
+static int rx_record(struct rec *r, int ok, bool apply)
+{
+	int i, answer = ok;
+
+	pthread_mutex_lock(&rx.mu);
+	for (i = 0; apply && answer == ok && i < rx.npolicies; i++)
+		if (!strcmp(rx.policy[i].no, r->no) && rx.policy[i].fail) {
+			if (rx.policy[i].fail > 0)
+				rx.policy[i].fail--;
+			answer = 500;
+		}
+	r->answered = answer;
+	if (rx.nrecs < RECS_MAX)
+		rx.recs[rx.nrecs++] = *r;
+	pthread_mutex_unlock(&rx.mu);
+	return answer;
+}
 
 /* A bank back notification (/bankback/) or the browser's return
  * (/bankfront/): the form must verify with the gateway's certificate. */
@@ -598,7 +604,7 @@ static int rx_bank(const char *url, const char *body)
 	struct rec r = { .mono_ms = ca_mono_ms() };
 	struct upform f;
 	char err[UPSIGN_ERR_MAX];
-	int i, answer = 401;
+	int answer = 401;
 
 	snprintf(r.path, sizeof(r.path), "%s", url);
 	if (!upform_parse(&f, body, strlen(body), err, sizeof(err)) &&
@@ -611,19 +617,8 @@ static int rx_bank(const char *url, const char *body)
 		snprintf(r.id, sizeof(r.id), "%s", upform_str(&f, "queryId"));
 	}
 	upform_release(&f);
-	pthread_mutex_lock(&rx.mu);
-	for (i = 0; answer == 200 && i < rx.npolicies; i++)
-		if (!strcmp(rx.policy[i].no, r.no) && rx.policy[i].fail &&
-		    !strncmp(url, "/bankback/", 10)) {
-			if (rx.policy[i].fail > 0)
-				rx.policy[i].fail--;
-			answer = 500;
-		}
-	r.answered = answer;
-	if (rx.nrecs < RECS_MAX)
-		rx.recs[rx.nrecs++] = r;
-	pthread_mutex_unlock(&rx.mu);
-	return answer;
+	/* The failure policies are the back notification's. */
+	return rx_record(&r, answer, answer == 200 && !strncmp(url, "/bankback/", 10));
 }
 
 /* Check, decrypt and record one notification; what to answer. */
@@ -634,7 +629,7 @@ static int rx_take(struct MHD_Connection *c, const char *url, const char *body)
 	char err[WXSIGN_ERR_MAX], *plain = NULL;
 	json_t *j = json_loads(body, 0, NULL), *res = json_object_get(j, "resource"), *p = NULL;
 	size_t len = 0;
-	int i, answer;
+	int answer;
 
 	snprintf(r.path, sizeof(r.path), "%s", url);
 	r.probe = sig && !strncmp(sig, WXSIGN_PROBE, strlen(WXSIGN_PROBE));
@@ -650,23 +645,9 @@ static int rx_take(struct MHD_Connection *c, const char *url, const char *body)
 		snprintf(r.no, sizeof(r.no), "%s", str(p, "out_trade_no", NULL));
 		snprintf(r.state, sizeof(r.state), "%s", str(p, "trade_state", NULL));
 	}
-	pthread_mutex_lock(&rx.mu);
-	if (!strncmp(url, "/lax/", 5))
-		answer = 204; /* a careless merchant: takes anything */
-	else if (!r.verified)
-		answer = 401;
-	else
-		answer = 204;
-	for (i = 0; answer == 204 && i < rx.npolicies; i++)
-		if (!strcmp(rx.policy[i].no, r.no) && rx.policy[i].fail) {
-			if (rx.policy[i].fail > 0)
-				rx.policy[i].fail--;
-			answer = 500;
-		}
-	r.answered = answer;
-	if (rx.nrecs < RECS_MAX)
-		rx.recs[rx.nrecs++] = r;
-	pthread_mutex_unlock(&rx.mu);
+	/* A careless merchant (/lax/) takes anything. */
+	answer = !r.verified && strncmp(url, "/lax/", 5) ? 401 : 204;
+	answer = rx_record(&r, answer, answer == 204);
 	json_decref(j);
 	json_decref(p);
 	free(plain);
@@ -701,10 +682,11 @@ static enum MHD_Result rx_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (!strncmp(url, "/bankpage/", 10)) {
+	if (!strncmp(url, "/bankpage/", 10) || !strcmp(url, "/sim/pay")) {
 		resp = MHD_create_response_from_buffer(strlen(rx_page), rx_page,
 						       MHD_RESPMEM_MUST_COPY);
-		MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+		MHD_add_response_header(resp, "Content-Type", url[1] == 'b'
+					? "text/html; charset=utf-8" : "application/json");
 		ret = MHD_queue_response(c, 200, resp);
 		MHD_destroy_response(resp);
 		return ret;
@@ -713,7 +695,11 @@ static enum MHD_Result rx_request(void *cls, struct MHD_Connection *c, const cha
 		answer = rx_bank(url, q->body ? q->body : "");
 	else
 		answer = rx_take(c, url, q->body ? q->body : "");
-	resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!strncmp(url, "/bankbig/", 9) && answer == 200)
+		resp = MHD_create_response_from_buffer(sizeof(rx_big), rx_big,
+						       MHD_RESPMEM_PERSISTENT);
+	else
+		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	ret = MHD_queue_response(c, (unsigned)answer, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -790,29 +776,31 @@ static int group_setup(void **state)
 		*s = '\0';
 	}
 	snprintf(bin, sizeof(bin), "%s/ca-paysim", exe);
-	if (tmpdir_make(dir, sizeof(dir), "paysim") || sh(dir, keys_script)) {
+	if (tmpdir_make(dir, sizeof(dir), "paysim") || scratch_sh(dir, keys_script)) {
 		fprintf(stderr, "openssl could not make the keys\n");
 		return -1;
 	}
-	merchant_key = slurp("merchant.key");
-	bank_key = slurp("bmch.key");
-	bank_gw_cert = slurp("bgw.pem");
+	snprintf(pay_err, sizeof(pay_err), "%s/pay.err", dir);
+	merchant_key = scratch_read(dir, "merchant.key");
+	bank_key = scratch_read(dir, "bmch.key");
+	bank_gw_cert = scratch_read(dir, "bgw.pem");
 	if (!bank_key || !bank_gw_cert)
 		return -1;
-	other_key = slurp("other.key");
-	platform_pub = slurp("platform.pub");
-	srv_cert = slurp("srv.pem");
-	srv_key = slurp("srv.key");
-	s = slurp("merchant.serial");
+	other_key = scratch_read(dir, "other.key");
+	platform_pub = scratch_read(dir, "platform.pub");
+	srv_cert = scratch_read(dir, "srv.pem");
+	srv_key = scratch_read(dir, "srv.key");
+	s = scratch_read(dir, "merchant.serial");
 	if (!merchant_key || !other_key || !platform_pub || !srv_cert || !srv_key || !s)
 		return -1;
 	snprintf(serial, sizeof(serial), "%.*s", (int)strcspn(s, "\r\n"), s);
 	free(s);
-	s = slurp("apiv3.key");
+	s = scratch_read(dir, "apiv3.key");
 	if (!s || strlen(s) != 32)
 		return -1;
 	memcpy(apiv3, s, 33);
 	free(s);
+	memset(rx_big, ' ', sizeof(rx_big));
 	rx.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS, 0, NULL, NULL,
 				rx_request, NULL, MHD_OPTION_HTTPS_MEM_CERT, srv_cert,
 				MHD_OPTION_HTTPS_MEM_KEY, srv_key, MHD_OPTION_NOTIFY_COMPLETED,
@@ -829,9 +817,18 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
+	size_t i;
+
 	(void)state;
 	if (main_sim.pid && sim_stop(&main_sim) != 0)
 		fprintf(stderr, "ca-paysim did not stop cleanly\n");
+	for (i = 0; i < sizeof(running) / sizeof(running[0]); i++)
+		if (running[i]) {
+			fprintf(stderr, "ca-paysim %d left running by a failed test: killed\n",
+				(int)running[i]);
+			kill(running[i], SIGKILL);
+			waitpid(running[i], NULL, 0);
+		}
 	if (rx.d)
 		MHD_stop_daemon(rx.d);
 	free(merchant_key);
@@ -862,33 +859,44 @@ static long refused(struct sim *s, const char *code)
 	return n;
 }
 
-/* A create body for a fresh order with field (a "a.b" path) set to the JSON
- * text value ("-": removed). */
-static char *mutated(const char *field, const char *value)
+/* body (JSON) with field (a "a.b" path) set to v (taken; NULL: removed);
+ * malloc'd. */
+static char *body_with(const char *body, const char *field, json_t *v)
 {
-	char no[33], key[64], *dot, *body, *out;
-	json_t *j, *where, *v;
+	char key[64], *dot, *out;
+	json_t *j = json_loads(body, 0, NULL), *where = j;
 
-	order_no(no, "R");
-	body = create_body(&main_sim, no, 100, 300, "/n/refusals");
-	j = json_loads(body, 0, NULL);
-	free(body);
+	assert_non_null(j);
 	snprintf(key, sizeof(key), "%s", field);
-	where = j;
 	if ((dot = strchr(key, '.'))) {
 		*dot = '\0';
 		where = json_object_get(j, key);
 		memmove(key, dot + 1, strlen(dot + 1) + 1);
 	}
-	if (!strcmp(value, "-")) {
-		json_object_del(where, key);
-	} else {
-		v = json_loads(value, JSON_DECODE_ANY, NULL);
-		assert_non_null(v);
+	if (v)
 		json_object_set_new(where, key, v);
-	}
+	else
+		json_object_del(where, key);
 	out = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
+	return out;
+}
+
+/* A create body for a fresh order with field (a "a.b" path) set to the JSON
+ * text value ("-": removed). */
+static char *mutated(const char *field, const char *value)
+{
+	char no[33], *body, *out;
+	json_t *v = NULL;
+
+	order_no(no, "R");
+	body = create_body(&main_sim, no, 100, 300, "/n/refusals");
+	if (strcmp(value, "-")) {
+		v = json_loads(value, JSON_DECODE_ANY, NULL);
+		assert_non_null(v);
+	}
+	out = body_with(body, field, v);
+	free(body);
 	return out;
 }
 
@@ -1024,6 +1032,104 @@ static void test_the_longest_description_is_taken(void **state)
 	free(body);
 }
 
+/* head followed by unit until it is n characters long (head is ASCII);
+ * malloc'd. */
+static char *long_text(const char *head, const char *unit, size_t n)
+{
+	size_t i, len = strlen(head) + (n - strlen(head)) * strlen(unit);
+	char *t = malloc(len + 1);
+
+	assert_non_null(t);
+	strcpy(t, head);
+	for (i = strlen(head); i < n; i++)
+		strcat(t, unit);
+	return t;
+}
+
+/* Each field's limit, both sides: a value of the longest length passes
+ * the length check (taken, or refused by the next check), one character
+ * more is 400 PARAM_ERROR naming the limit. Of a creation: appid, mchid,
+ * out_trade_no (32), notify_url (255), time_expire (40), currency (8); of
+ * a refund: out_refund_no (64), reason (80 Chinese characters), its
+ * notify_url (255). */
+static void test_every_field_limit(void **state)
+{
+	static const struct {
+		bool refund;          /* a field of a refund (else of a creation) */
+		const char *field;    /* its path ("a.b": member b of a) */
+		const char *head;     /* the value's start ("#": a fresh number, "@": the
+				       * receiver's https://127.0.0.1:PORT/n/limits/) */
+		const char *unit;     /* repeated after head up to the limit */
+		size_t n;             /* the limit, in characters */
+		long status;          /* the answer at the limit */
+		const char *code;     /* its code (NULL: taken, 200) */
+		const char *past;     /* what the message one character past it says */
+	} rows[] = {
+		{ false, "appid", "wx", "a", 32, 400, "APPID_MCHID_NOT_MATCH", "appid must be 1 to 32" },
+		{ false, "mchid", "1", "9", 32, 400, "MCH_NOT_EXISTS", "mchid must be 1 to 32" },
+		{ false, "out_trade_no", "#", "0", 32, 200, NULL, "out_trade_no must be 1 to 32" },
+		{ false, "notify_url", "@", "a", 255, 200, NULL, "notify_url must be 1 to 255" },
+		{ false, "time_expire", "", "1", 40, 400, "PARAM_ERROR", "time_expire must be 1 to 40" },
+		{ false, "amount.currency", "", "C", 8, 400, "PARAM_ERROR",
+		  "currency must be 1 to 8" },
+		{ true, "out_refund_no", "#", "0", 64, 200, NULL, "out_refund_no must be 1 to 64" },
+		{ true, "reason", "", "退", 80, 200, NULL, "reason must be 1 to 80" },
+		{ true, "notify_url", "@", "a", 255, 200, NULL, "notify_url must be 1 to 255" },
+	};
+	char no[33], code[80], head[80];
+	size_t i, extra;
+
+	(void)state;
+	order_no(no, "FL");
+	create(&main_sim, no, 1000, "/n/limits", code);
+	assert_int_equal(pay(&main_sim, code, NULL), 200);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		for (extra = 0; extra < 2; extra++) {
+			char rno[40], fresh[33], *value, *base, *body;
+			struct resp r;
+			const char *want;
+
+			order_no(fresh, "FV");
+			snprintf(rno, sizeof(rno), "RF-%s", fresh);
+			if (!strcmp(rows[i].head, "#"))
+				snprintf(head, sizeof(head), "%s", fresh);
+			else if (!strcmp(rows[i].head, "@"))
+				snprintf(head, sizeof(head), "https://127.0.0.1:%d/n/limits/",
+					 rx.port);
+			else
+				snprintf(head, sizeof(head), "%s", rows[i].head);
+			value = long_text(head, rows[i].unit, rows[i].n + extra);
+			if (rows[i].refund) {
+				json_t *j = json_pack("{s:s, s:s, s:{s:i, s:i, s:s}}",
+						      "out_trade_no", no, "out_refund_no", rno,
+						      "amount", "refund", 1, "total", 1000,
+						      "currency", "CNY");
+
+				base = json_dumps(j, JSON_COMPACT);
+				json_decref(j);
+			} else {
+				base = create_body(&main_sim, fresh, 100, 300, "/n/limits");
+			}
+			body = body_with(base, rows[i].field, json_string(value));
+			call(&main_sim, AUTH_OK, NULL, "POST", rows[i].refund
+			     ? "/v3/refund/domestic/refunds" : "/v3/pay/transactions/native", body,
+			     &r);
+			assert_signed(&main_sim, &r);
+			want = extra ? "PARAM_ERROR" : rows[i].code;
+			if (r.status != (extra ? 400 : rows[i].status) ||
+			    strcmp(str(r.j, "code", NULL), want ? want : "") ||
+			    (extra && !strstr(str(r.j, "message", NULL), rows[i].past)) ||
+			    (!extra && strstr(str(r.j, "message", NULL), "characters")))
+				fail_msg("%s of %zu: %ld %s", rows[i].field, rows[i].n + extra,
+					 r.status, r.body);
+			resp_free(&r);
+			free(body);
+			free(base);
+			free(value);
+		}
+	}
+}
+
 /* create, the same again, other content, query, pay, close refused, refunds
  * (idempotent, too much, another total), query REFUND; a second order
  * closed twice; every answer signed. */
@@ -1034,8 +1140,13 @@ static void test_round_trip(void **state)
 
 	(void)state;
 	order_no(no, "A");
-	create(&main_sim, no, 30000, "/n/round", code);
+	/* The same body twice (its time_expire the same instant, whatever the
+	 * clock did between). */
 	body = create_body(&main_sim, no, 30000, 300, "/n/round");
+	expect(&main_sim, AUTH_OK, "POST", "/v3/pay/transactions/native", body, 200, NULL, &r);
+	snprintf(code, sizeof(code), "%s", str(r.j, "code_url", NULL));
+	assert_true(!strncmp(code, "weixin://wxpay/bizpayurl?pr=", 28));
+	resp_free(&r);
 	expect(&main_sim, AUTH_OK, "POST", "/v3/pay/transactions/native", body, 200, NULL, &r);
 	assert_string_equal(str(r.j, "code_url", NULL), code);
 	resp_free(&r);
@@ -1154,7 +1265,8 @@ static void test_a_replayed_nonce_is_refused(void **state)
 	resp_free(&r);
 }
 
-/* Run `ca-paysim pay`; its stdout into out, its exit status. */
+/* Run `ca-paysim pay`; its stdout into out, its stderr into the file
+ * pay_err, its exit status. */
 static int pay_cli(const char *sim_url, const char *code_url, char *out, size_t n)
 {
 	char ca[PATHLEN + 16];
@@ -1168,10 +1280,10 @@ static int pay_cli(const char *sim_url, const char *code_url, char *out, size_t 
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
+		int err = open(pay_err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 		dup2(p[1], 1);
-		dup2(null, 2); /* its usage and connection errors are expected */
+		dup2(err, 2); /* its usage and connection errors are expected */
 		close(p[0]);
 		execl(bin, bin, "pay", "--sim", sim_url, "--ca", ca, code_url, (char *)NULL);
 		_exit(127);
@@ -1415,40 +1527,62 @@ static void test_at_most_50_refunds_an_order(void **state)
 	}
 }
 
-/* A body of 64 KiB reaches the checks; one byte more is 413 (declared, and
- * chunked); a head over 32 KiB is refused by the server. */
+/* A body of 64 KiB reaches the checks; one byte more is 413, whether its
+ * length is declared (refused before it is read) or it comes in chunks; a
+ * target of 1024 bytes reaches the checks, one of 1025 is 400; a head over
+ * 32 KiB is refused by the server. */
 static void test_body_and_head_limits(void **state)
 {
 	char *body = malloc(65536 + 2);
 	struct resp r;
+	int chunked;
 
 	(void)state;
-	memset(body, ' ', 65536);
+	assert_non_null(body);
+	memset(body, ' ', 65537);
 	memcpy(body, "{\"a\":1}", 7);
-	body[65536] = '\0';
-	expect(&main_sim, AUTH_OK, "POST", "/v3/pay/transactions/native", body, 400, "PARAM_ERROR",
-	       &r);
-	assert_true(strstr(str(r.j, "message", NULL), "mchid") != NULL);
-	resp_free(&r);
-	body[65536] = ' ';
-	body[65537] = '\0';
-	expect(&main_sim, AUTH_OK, "POST", "/v3/pay/transactions/native", body, 413, "PARAM_ERROR",
-	       NULL);
+	for (chunked = 0; chunked < 2; chunked++) {
+		body[65536] = '\0';
+		call_as(&main_sim, AUTH_OK, NULL, "POST", "/v3/pay/transactions/native", body,
+			chunked, &r);
+		assert_signed(&main_sim, &r);
+		if (r.status != 400 || !strstr(str(r.j, "message", NULL), "mchid"))
+			fail_msg("64 KiB%s: %ld %s", chunked ? " in chunks" : "", r.status, r.body);
+		resp_free(&r);
+		body[65536] = ' ';
+		body[65537] = '\0';
+		call_as(&main_sim, AUTH_OK, NULL, "POST", "/v3/pay/transactions/native", body,
+			chunked, &r);
+		assert_signed(&main_sim, &r);
+		if (r.status != 413 || strcmp(str(r.j, "code", NULL), "PARAM_ERROR"))
+			fail_msg("64 KiB + 1%s: %ld %s", chunked ? " in chunks" : "", r.status,
+				 r.body);
+		resp_free(&r);
+	}
 	free(body);
 	{
 		/* A head over the server's memory for a connection. */
 		char *target = malloc(40000);
 
+		assert_non_null(target);
 		strcpy(target, "/v3/pay/transactions/out-trade-no/");
 		memset(target + strlen(target), 'a', 39000);
 		target[39034] = '\0';
 		call(&main_sim, AUTH_NONE, NULL, "GET", target, NULL, &r);
 		assert_int_equal(r.status, 414); /* libmicrohttpd's own answer */
 		resp_free(&r);
-		target[2000] = '\0'; /* long, but within the head: our own 400 */
+		/* Long, but within the head: our own checks, up to 1024 bytes
+		 * (then the out_trade_no is wrong), 400 past them. */
+		target[1024] = '\0';
 		call(&main_sim, AUTH_OK, NULL, "GET", target, NULL, &r);
 		assert_int_equal(r.status, 400);
-		assert_true(strstr(str(r.j, "message", NULL), "over 1024") != NULL);
+		assert_non_null(strstr(str(r.j, "message", NULL), "out_trade_no must be"));
+		resp_free(&r);
+		target[1024] = 'a';
+		target[1025] = '\0';
+		call(&main_sim, AUTH_OK, NULL, "GET", target, NULL, &r);
+		assert_int_equal(r.status, 400);
+		assert_non_null(strstr(str(r.j, "message", NULL), "over 1024"));
 		resp_free(&r);
 		free(target);
 	}
@@ -1471,11 +1605,11 @@ static int tcp_connect(const struct sim *s)
 /* The limits on a simulator of their own: the nonce cache (8), the orders
  * (3), the connections (4), an idle connection (1 s), a payment's
  * notification given up after 15 retries (time scale 1000000), a clock
- * file that holds no number. */
+ * file of 32 bytes, of 33 and one that holds no number. */
 static void test_limits(void **state)
 {
 	struct sim s;
-	char code[80], *body, nums[5][33], target[120];
+	char code[80], *body, *first = NULL, nums[5][33], target[120];
 	struct rec recs[32];
 	struct resp r;
 	int i, fds[4];
@@ -1503,7 +1637,8 @@ static void test_limits(void **state)
 	expect(&s, AUTH_OK, "GET", "/v3/pay/transactions/out-trade-no/NOSUCH00001?mchid=" MCHID,
 	       NULL, 404, "ORDER_NOT_EXIST", NULL);
 
-	/* Orders: 3, the 4th refused, a repeat of one still answered. */
+	/* Orders: 3, the 4th refused, a repeat of one (the same body: its
+	 * time_expire too) still answered. */
 	for (i = 0; i < 4; i++) {
 		order_no(nums[i], "O");
 		body = create_body(&s, nums[i], 100, 300, "/n/limits");
@@ -1512,13 +1647,15 @@ static void test_limits(void **state)
 		if (i == 0)
 			snprintf(code, sizeof(code), "%s", str(r.j, "code_url", NULL));
 		resp_free(&r);
-		free(body);
+		if (i == 0)
+			first = body;
+		else
+			free(body);
 	}
-	body = create_body(&s, nums[0], 100, 300, "/n/limits");
-	expect(&s, AUTH_OK, "POST", "/v3/pay/transactions/native", body, 200, NULL, &r);
+	expect(&s, AUTH_OK, "POST", "/v3/pay/transactions/native", first, 200, NULL, &r);
 	assert_string_equal(str(r.j, "code_url", NULL), code);
 	resp_free(&r);
-	free(body);
+	free(first);
 
 	/* Given up: the receiver refuses the first order's notification always. */
 	rx_policy(nums[0], -1);
@@ -1581,13 +1718,24 @@ static void test_limits(void **state)
 		close(fd);
 	}
 
-	/* A clock file that holds no number: the last offset stays, said once. */
-	assert_int_equal(tmpdir_put(s.clock, "soon\n"), 0);
-	sim_call(&s, "GET", "/sim/state", NULL, &r);
-	assert_signed(&s, &r); /* its Wechatpay-Timestamp still 300 s ahead */
-	assert_true(atoll(r.ts) >= (ca_wall_ms() + 290000) / 1000);
-	resp_free(&r);
-	assert_true(log_has(&s, "holds no offset"));
+	/* The clock file: 32 bytes of offset (and a newline) are read; 33
+	 * bytes, or a file that holds no number, leave the last offset, said
+	 * once. */
+	assert_int_equal(tmpdir_put(s.clock, "00000000000000000000000000600000\n"), 0);
+	s.offset_ms = 600000;
+	for (i = 0; i < 3; i++) {
+		if (i == 1)
+			assert_int_equal(tmpdir_put(s.clock, "000000000000000000000000000900000"),
+					 0);
+		if (i == 2)
+			assert_int_equal(tmpdir_put(s.clock, "soon\n"), 0);
+		sim_call(&s, "GET", "/sim/state", NULL, &r);
+		assert_signed(&s, &r); /* its Wechatpay-Timestamp 600 s ahead */
+		assert_true(atoll(r.ts) >= (ca_wall_ms() + 590000) / 1000);
+		assert_true(atoll(r.ts) <= (ca_wall_ms() + 610000) / 1000);
+		resp_free(&r);
+		assert_true(log_has(&s, "holds no offset") == (i > 0));
+	}
 	assert_int_equal(sim_stop(&s), 0);
 	assert_true(log_has(&s, "stopped"));
 }
@@ -1653,42 +1801,81 @@ static void compact(const struct sim *s, int64_t off_s, char out[15])
 	strftime(out, 15, "%Y%m%d%H%M%S", &tm);
 }
 
-/* A consumption request for order no (amount fen, payTimeout ttl_s
- * ahead), signed with the bank merchant's key; the merchant's pages on the
- * receiver under /bankpage/, /bankfront/, /bankback/. */
-static void bank_request(struct upform *f, const char *no, const char *amt, int64_t ttl_s)
+/* A form of the bank merchant's, unsigned: the fields every request has,
+ * then the n of kv. */
+static void bank_form(struct upform *f, const char *const (*kv)[2], size_t n)
 {
-	char t[15], pt[15], url[128];
-	const char *const kv[][2] = {
+	static const char *const base[][2] = {
 		{ "version", "5.1.0" }, { "encoding", "UTF-8" }, { "signMethod", "01" },
-		{ "txnType", "01" }, { "txnSubType", "01" }, { "bizType", "000201" },
-		{ "channelType", "07" }, { "accessType", "0" }, { "merId", BANK_MER },
-		{ "orderId", no }, { "txnAmt", amt }, { "currencyCode", "156" },
-		{ "issInsCode", "icbc" }, { "certId", BANK_MCH_CID },
+		{ "accessType", "0" }, { "merId", BANK_MER }, { "certId", BANK_MCH_CID },
 	};
-	size_t i;
 
 	upform_init(f);
-	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		assert_int_equal(upform_set(f, kv[i][0], kv[i][1]), CA_OK);
-	compact(&main_sim, 0, t);
-	compact(&main_sim, ttl_s, pt);
-	assert_int_equal(upform_set(f, "txnTime", t), CA_OK);
-	assert_int_equal(upform_set(f, "payTimeout", pt), CA_OK);
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/bankfront/%s", rx.port, no);
-	assert_int_equal(upform_set(f, "frontUrl", url), CA_OK);
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/bankback/%s", rx.port, no);
-	assert_int_equal(upform_set(f, "backUrl", url), CA_OK);
+	assert_int_equal(upform_set_all(f, base, sizeof(base) / sizeof(base[0])), CA_OK);
+	assert_int_equal(upform_set_all(f, kv, n), CA_OK);
 }
 
-/* Sign f with key (the merchant's unless told) and POST it to path. */
-static void gw_post(const char *path, struct upform *f, const char *key, struct resp *r)
+/* A consumption request for order no (amount fen, payTimeout ttl_s
+ * ahead), unsigned; the merchant's pages on the receiver under
+ * /bankfront/ and /bankback/. */
+static void bank_request(const struct sim *s, struct upform *f, const char *no, const char *amt,
+			 int64_t ttl_s)
+{
+	char t[15], pt[15], front[128], back[128];
+	const char *const kv[][2] = {
+		{ "txnType", "01" }, { "txnSubType", "01" }, { "bizType", "000201" },
+		{ "channelType", "07" }, { "orderId", no }, { "txnAmt", amt },
+		{ "currencyCode", "156" }, { "issInsCode", "icbc" }, { "txnTime", t },
+		{ "payTimeout", pt }, { "frontUrl", front }, { "backUrl", back },
+	};
+
+	compact(s, 0, t);
+	compact(s, ttl_s, pt);
+	snprintf(front, sizeof(front), "https://127.0.0.1:%d/bankfront/%s", rx.port, no);
+	snprintf(back, sizeof(back), "https://127.0.0.1:%d/bankback/%s", rx.port, no);
+	bank_form(f, kv, sizeof(kv) / sizeof(kv[0]));
+}
+
+/* The merchant's page (what the receiver's /bankpage/ answers): a form
+ * posting f, signed here with the merchant's key, to action (NULL: the
+ * main simulator's frontTransReq.do), padded with spaces to size bytes
+ * (0: as it comes). */
+static void merchant_page(struct upform *f, const char *action, size_t size)
+{
+	static const char tail[] = "</body></html>";
+	FILE *m = fmemopen(rx_page, sizeof(rx_page), "w");
+	size_t i;
+	long at;
+
+	assert_non_null(m);
+	assert_int_equal(upsign_sign(f, bank_key, NULL, 0), CA_OK);
+	fputs("<!DOCTYPE html><html><body><form method=\"post\" action=\"", m);
+	if (action)
+		fputs(action, m);
+	else
+		fprintf(m, "%s/gateway/api/frontTransReq.do", main_sim.url);
+	fputs("\">\n", m);
+	for (i = 0; i < f->n; i++)
+		fprintf(m, "<input type=\"hidden\" name=\"%s\" value=\"%s\">\n", f->f[i].key,
+			f->f[i].val);
+	fputs("<button type=\"submit\">去银行付款</button></form>", m);
+	for (at = ftell(m); size && at < (long)(size - strlen(tail)); at++)
+		fputc(' ', m);
+	fputs(tail, m);
+	assert_int_equal(fclose(m), 0);
+	if (size)
+		assert_int_equal(strlen(rx_page), size);
+}
+
+/* Sign f with key (the merchant's unless told) and POST it to path at s. */
+static void gw_post(struct sim *s, const char *path, struct upform *f, const char *key,
+		    struct resp *r)
 {
 	char *body = NULL;
 
 	assert_int_equal(upsign_sign(f, key ? key : bank_key, NULL, 0), CA_OK);
 	assert_int_equal(upform_encode(f, &body), CA_OK);
-	sim_call(&main_sim, "POST", path, body, r);
+	sim_call(s, "POST", path, body, r);
 	free(body);
 }
 
@@ -1703,15 +1890,16 @@ static void gw_answer(const struct resp *r, struct upform *a)
 		fail_msg("the gateway's answer does not verify: %s (%s)", err, r->body);
 }
 
-/* The browser's first step: frontTransReq with f; the page's status, and
- * the token of its form (when it has one) into token. */
-static long gw_front(struct upform *f, const char *key, char token[33], char *page, size_t n)
+/* The browser's first step: frontTransReq with f at s; the page's status,
+ * and the token of its form (when it has one) into token. */
+static long gw_front(struct sim *s, struct upform *f, const char *key, char token[33],
+		     char *page, size_t n)
 {
 	struct resp r;
 	const char *t;
 	long st;
 
-	gw_post("/gateway/api/frontTransReq.do", f, key, &r);
+	gw_post(s, "/gateway/api/frontTransReq.do", f, key, &r);
 	st = r.status;
 	if (token) {
 		t = strstr(r.body, "name=\"token\" value=\"");
@@ -1723,15 +1911,15 @@ static long gw_front(struct upform *f, const char *key, char token[33], char *pa
 	return st;
 }
 
-/* POST /gateway/pay for no with token; the status, the page into page. */
-static long gw_pay(const char *no, const char *token, char *page, size_t n)
+/* POST /gateway/pay for no with token at s; the status, the page into page. */
+static long gw_pay(struct sim *s, const char *no, const char *token, char *page, size_t n)
 {
 	char body[160];
 	struct resp r;
 	long st;
 
 	snprintf(body, sizeof(body), "orderId=%s&merId=" BANK_MER "&token=%s", no, token);
-	sim_call(&main_sim, "POST", "/gateway/pay", body, &r);
+	sim_call(s, "POST", "/gateway/pay", body, &r);
 	st = r.status;
 	if (page)
 		snprintf(page, n, "%s", r.body);
@@ -1739,26 +1927,38 @@ static long gw_pay(const char *no, const char *token, char *page, size_t n)
 	return st;
 }
 
+/* f signed with key (the merchant's unless told) and posted to path; the
+ * gateway's answer, checked, into a. */
+static void gw_ask(const char *path, struct upform *f, const char *key, struct upform *a)
+{
+	struct resp r;
+
+	gw_post(&main_sim, path, f, key, &r);
+	gw_answer(&r, a);
+	resp_free(&r);
+}
+
+/* The merchant's form of kv's n fields (after those every request has)
+ * posted to path; the gateway's answer, checked, into a. */
+static void gw_ask_with(const char *path, const char *const (*kv)[2], size_t n,
+			struct upform *a)
+{
+	struct upform f;
+
+	bank_form(&f, kv, n);
+	gw_ask(path, &f, NULL, a);
+	upform_release(&f);
+}
+
 /* queryTrans of no (txnTime t); the answer's fields into a. */
 static void gw_query(const char *no, const char *t, struct upform *a)
 {
 	const char *const kv[][2] = {
-		{ "version", "5.1.0" }, { "encoding", "UTF-8" }, { "signMethod", "01" },
 		{ "txnType", "00" }, { "txnSubType", "00" }, { "bizType", "000000" },
-		{ "accessType", "0" }, { "merId", BANK_MER }, { "orderId", no }, { "txnTime", t },
-		{ "certId", BANK_MCH_CID },
+		{ "orderId", no }, { "txnTime", t },
 	};
-	struct upform f;
-	struct resp r;
-	size_t i;
 
-	upform_init(&f);
-	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		assert_int_equal(upform_set(&f, kv[i][0], kv[i][1]), CA_OK);
-	gw_post("/gateway/api/queryTrans.do", &f, NULL, &r);
-	gw_answer(&r, a);
-	resp_free(&r);
-	upform_release(&f);
+	gw_ask_with("/gateway/api/queryTrans.do", kv, sizeof(kv) / sizeof(kv[0]), a);
 }
 
 /* backTransReq: refund amt of the payment qid as refund orderId rno. */
@@ -1766,27 +1966,14 @@ static void gw_refund(const char *rno, const char *qid, const char *amt, struct 
 {
 	char t[15], url[128];
 	const char *const kv[][2] = {
-		{ "version", "5.1.0" }, { "encoding", "UTF-8" }, { "signMethod", "01" },
 		{ "txnType", "04" }, { "txnSubType", "00" }, { "bizType", "000201" },
-		{ "accessType", "0" }, { "channelType", "07" }, { "merId", BANK_MER },
-		{ "orderId", rno }, { "origQryId", qid }, { "txnAmt", amt },
-		{ "certId", BANK_MCH_CID },
+		{ "channelType", "07" }, { "orderId", rno }, { "origQryId", qid },
+		{ "txnAmt", amt }, { "txnTime", t }, { "backUrl", url },
 	};
-	struct upform f;
-	struct resp r;
-	size_t i;
 
-	upform_init(&f);
-	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		assert_int_equal(upform_set(&f, kv[i][0], kv[i][1]), CA_OK);
 	compact(&main_sim, 0, t);
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d/bankback/refund", rx.port);
-	assert_int_equal(upform_set(&f, "txnTime", t), CA_OK);
-	assert_int_equal(upform_set(&f, "backUrl", url), CA_OK);
-	gw_post("/gateway/api/backTransReq.do", &f, NULL, &r);
-	gw_answer(&r, a);
-	resp_free(&r);
-	upform_release(&f);
+	gw_ask_with("/gateway/api/backTransReq.do", kv, sizeof(kv) / sizeof(kv[0]), a);
 }
 
 /* Every refusal of the browser's two steps: status, respCode on the page,
@@ -1817,6 +2004,9 @@ static void test_gateway_front_refusals(void **state)
 		{ "no backUrl", "backUrl", "-", 400, "30" },
 		{ "currencyCode 840", "currencyCode", "840", 400, "30" },
 		{ "issInsCode ICBC", "issInsCode", "ICBC", 400, "30" },
+		{ "an issInsCode of 17", "issInsCode", "abcdefghijklmnopq", 400, "30" },
+		{ "a 33-character orderId", "orderId", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456", 400,
+		  "30" },
 		{ "channelType 08", "channelType", "08", 400, "30" },
 	};
 	char no[33], token[33], token2[33], page[4096], pt[15];
@@ -1828,7 +2018,7 @@ static void test_gateway_front_refusals(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		order_no(no, "GR");
-		bank_request(&f, no, "100", 300);
+		bank_request(&main_sim, &f, no, "100", 300);
 		if (rows[i].key[0] != '!')
 			assert_int_equal(upform_set(&f, rows[i].key, !strcmp(rows[i].val, "-") ? ""
 						    : rows[i].val), CA_OK);
@@ -1850,51 +2040,71 @@ static void test_gateway_front_refusals(void **state)
 		resp_free(&r);
 		upform_release(&f);
 	}
+	/* At the limits: an orderId of 32, an issInsCode of 16 and a frontUrl
+	 * of 255 bytes are a page; a frontUrl of 256 is 30. */
+	for (i = 255; i <= 256; i++) {
+		char oid[33], url[300];
+
+		order_no(no, "GL");
+		memset(oid, '0', 32);
+		oid[32] = '\0';
+		memcpy(oid, no, strlen(no));
+		bank_request(&main_sim, &f, oid, "100", 300);
+		snprintf(url, sizeof(url), "https://127.0.0.1:%d/bankfront/%s", rx.port, oid);
+		memset(url + strlen(url), 'x', i - strlen(url));
+		url[i] = '\0';
+		assert_int_equal(upform_set(&f, "frontUrl", url), CA_OK);
+		assert_int_equal(upform_set(&f, "issInsCode", "abcdefghijklmnop"), CA_OK);
+		st = gw_front(&main_sim, &f, NULL, NULL, page, sizeof(page));
+		if (st != (i == 255 ? 200 : 400) || (i == 256 && !strstr(page, "错误码 30")))
+			fail_msg("a frontUrl of %zu bytes: %ld %s", i, st, page);
+		upform_release(&f);
+	}
 	/* Another key's signature. */
 	order_no(no, "GK");
-	bank_request(&f, no, "100", 300);
-	assert_int_equal(gw_front(&f, other_key, NULL, page, sizeof(page)), 403);
+	bank_request(&main_sim, &f, no, "100", 300);
+	assert_int_equal(gw_front(&main_sim, &f, other_key, NULL, page, sizeof(page)), 403);
 	assert_non_null(strstr(page, "错误码 11"));
 	upform_release(&f);
 	/* payTimeout past (or now) on the gateway's clock. */
 	order_no(no, "GT");
-	bank_request(&f, no, "100", 0);
-	assert_int_equal(gw_front(&f, NULL, NULL, page, sizeof(page)), 403);
+	bank_request(&main_sim, &f, no, "100", 0);
+	assert_int_equal(gw_front(&main_sim, &f, NULL, NULL, page, sizeof(page)), 403);
 	assert_non_null(strstr(page, "错误码 31"));
 	upform_release(&f);
 
 	/* The same request again: the bank's page again, with a new token;
 	 * other content under the orderId: 12. */
 	order_no(no, "GS");
-	bank_request(&f, no, "2500", 300);
-	assert_int_equal(gw_front(&f, NULL, token, page, sizeof(page)), 200);
+	bank_request(&main_sim, &f, no, "2500", 300);
+	assert_int_equal(gw_front(&main_sim, &f, NULL, token, page, sizeof(page)), 200);
 	assert_non_null(strstr(page, "action=\"/gateway/pay\""));
 	assert_non_null(strstr(page, "25.00 元"));
-	assert_int_equal(gw_front(&f, NULL, token2, NULL, 0), 200);
+	assert_int_equal(gw_front(&main_sim, &f, NULL, token2, NULL, 0), 200);
 	assert_string_not_equal(token, token2);
 	assert_int_equal(upform_set(&f, "txnAmt", "2501"), CA_OK);
-	assert_int_equal(gw_front(&f, NULL, NULL, page, sizeof(page)), 400);
+	assert_int_equal(gw_front(&main_sim, &f, NULL, NULL, page, sizeof(page)), 400);
 	assert_non_null(strstr(page, "错误码 12"));
 	/* /gateway/pay: the old token is spent, a made-up one unknown; the new
 	 * one pays (the page posts the signed result to frontUrl); again: 12. */
-	assert_int_equal(gw_pay(no, token, page, sizeof(page)), 404);
+	assert_int_equal(gw_pay(&main_sim, no, token, page, sizeof(page)), 404);
 	assert_non_null(strstr(page, "错误码 34"));
-	assert_int_equal(gw_pay(no, "0123456789abcdef0123456789ABCDEF", NULL, 0), 404);
-	assert_int_equal(gw_pay(no, "short", page, sizeof(page)), 400);
-	assert_int_equal(gw_pay(no, token2, page, sizeof(page)), 200);
+	assert_int_equal(gw_pay(&main_sim, no, "0123456789abcdef0123456789ABCDEF", NULL, 0), 404);
+	assert_int_equal(gw_pay(&main_sim, no, "short", page, sizeof(page)), 400);
+	assert_int_equal(gw_pay(&main_sim, no, token2, page, sizeof(page)), 200);
 	assert_non_null(strstr(page, "/bankfront/"));
 	assert_non_null(strstr(page, "name=\"respCode\" value=\"00\""));
-	assert_int_equal(gw_pay(no, token2, page, sizeof(page)), 403);
+	assert_int_equal(gw_pay(&main_sim, no, token2, page, sizeof(page)), 403);
 	assert_non_null(strstr(page, "错误码 12"));
 	upform_release(&f);
 
 	/* Past payTimeout between the two steps: 31, and the order unpaid. */
 	order_no(no, "GE");
-	bank_request(&f, no, "100", 300);
-	assert_int_equal(gw_front(&f, NULL, token, NULL, 0), 200);
+	bank_request(&main_sim, &f, no, "100", 300);
+	assert_int_equal(gw_front(&main_sim, &f, NULL, token, NULL, 0), 200);
 	compact(&main_sim, 300, pt);
 	sim_clock(&main_sim, main_sim.offset_ms + 300000);
-	assert_int_equal(gw_pay(no, token, page, sizeof(page)), 403);
+	assert_int_equal(gw_pay(&main_sim, no, token, page, sizeof(page)), 403);
 	assert_non_null(strstr(page, "错误码 31"));
 	{
 		struct upform a;
@@ -1904,16 +2114,17 @@ static void test_gateway_front_refusals(void **state)
 		upform_release(&a);
 	}
 	upform_release(&f);
-	(void)st;
 	assert_true(refused(&main_sim, "BANK_SIGNATURE") >= 6);
-	assert_true(refused(&main_sim, "BANK_FORMAT") >= 13);
+	assert_true(refused(&main_sim, "BANK_FORMAT") >= 16);
 	assert_true(refused(&main_sim, "BANK_TIMEOUT") >= 2);
 }
 
 /* queryTrans and backTransReq: 11 for a form that does not verify, 30 for
  * a wrong field, 34 for no paid order (none, unpaid, another txnTime),
- * 00/00 once paid; refunds 00, the same refund orderId again the same
- * refund, more than was paid or an unknown queryId 12; bank_query_fail. */
+ * 00/00 once paid; a refusal echoes fields of 64 bytes at most; refunds
+ * 00, the same refund orderId again the same refund, more than was paid
+ * or an unknown queryId 12, an origQryId over 32 digits 30;
+ * bank_query_fail. */
 static void test_gateway_query_and_refund(void **state)
 {
 	char no[33], token[33], qid[32], rqid[32];
@@ -1922,15 +2133,15 @@ static void test_gateway_query_and_refund(void **state)
 
 	(void)state;
 	order_no(no, "GQ");
-	bank_request(&f, no, "3000", 300);
+	bank_request(&main_sim, &f, no, "3000", 300);
 	gw_query(no, upform_str(&f, "txnTime"), &a);
 	assert_string_equal(upform_str(&a, "respCode"), "34"); /* unknown */
 	upform_release(&a);
-	assert_int_equal(gw_front(&f, NULL, token, NULL, 0), 200);
+	assert_int_equal(gw_front(&main_sim, &f, NULL, token, NULL, 0), 200);
 	gw_query(no, upform_str(&f, "txnTime"), &a);
 	assert_string_equal(upform_str(&a, "respCode"), "34"); /* unpaid */
 	upform_release(&a);
-	assert_int_equal(gw_pay(no, token, NULL, 0), 200);
+	assert_int_equal(gw_pay(&main_sim, no, token, NULL, 0), 200);
 	gw_query(no, upform_str(&f, "txnTime"), &a);
 	assert_string_equal(upform_str(&a, "respCode"), "00");
 	assert_string_equal(upform_str(&a, "origRespCode"), "00");
@@ -1942,24 +2153,19 @@ static void test_gateway_query_and_refund(void **state)
 	gw_query(no, "20200101000000", &a);
 	assert_string_equal(upform_str(&a, "respCode"), "34"); /* another txnTime */
 	upform_release(&a);
-	/* A query signed with another key, and one with a wrong field. */
-	upform_init(&q);
-	assert_int_equal(upform_set(&q, "version", "5.1.0"), CA_OK);
-	assert_int_equal(upform_set(&q, "encoding", "UTF-8"), CA_OK);
-	assert_int_equal(upform_set(&q, "signMethod", "01"), CA_OK);
-	assert_int_equal(upform_set(&q, "certId", BANK_MCH_CID), CA_OK);
-	assert_int_equal(upform_set(&q, "txnType", "00"), CA_OK);
-	assert_int_equal(upform_set(&q, "orderId", no), CA_OK);
-	gw_post("/gateway/api/queryTrans.do", &q, other_key, &r);
-	gw_answer(&r, &a);
+	/* A query signed with another key, and one with a wrong field (no
+	 * txnSubType, bizType, txnTime). */
+	{
+		const char *const kv[][2] = { { "txnType", "00" }, { "orderId", no } };
+
+		bank_form(&q, kv, sizeof(kv) / sizeof(kv[0]));
+	}
+	gw_ask("/gateway/api/queryTrans.do", &q, other_key, &a);
 	assert_string_equal(upform_str(&a, "respCode"), "11");
 	upform_release(&a);
-	resp_free(&r);
-	gw_post("/gateway/api/queryTrans.do", &q, NULL, &r);
-	gw_answer(&r, &a);
+	gw_ask("/gateway/api/queryTrans.do", &q, NULL, &a);
 	assert_string_equal(upform_str(&a, "respCode"), "30");
 	upform_release(&a);
-	resp_free(&r);
 	sim_call(&main_sim, "POST", "/gateway/api/queryTrans.do", "a=%zz", &r);
 	gw_answer(&r, &a);
 	assert_string_equal(upform_str(&a, "respCode"), "30");
@@ -1986,9 +2192,38 @@ static void test_gateway_query_and_refund(void **state)
 	assert_string_equal(upform_str(&a, "respCode"), "00");
 	upform_release(&a);
 
+	/* A refusal echoes the request's fields of 64 bytes at most: an
+	 * orderId of 64 (too long for one: 30) comes back, one of 65 does not. */
+	{
+		char oid[66], t[15];
+		const char *const kv[][2] = {
+			{ "txnType", "00" }, { "txnSubType", "00" }, { "bizType", "000000" },
+			{ "orderId", oid }, { "txnTime", t },
+		};
+		size_t k;
+
+		compact(&main_sim, 0, t);
+		for (k = 64; k <= 65; k++) {
+			memset(oid, 'A', k);
+			oid[k] = '\0';
+			gw_ask_with("/gateway/api/queryTrans.do", kv, sizeof(kv) / sizeof(kv[0]),
+				    &a);
+			assert_string_equal(upform_str(&a, "respCode"), "30");
+			assert_true(!upform_get(&a, "orderId") == (k == 65));
+			upform_release(&a);
+		}
+	}
+
 	/* Refunds. */
 	gw_refund("R" "X0000001", "999999999999999999999", "100", &a);
 	assert_string_equal(upform_str(&a, "respCode"), "12"); /* unknown queryId */
+	upform_release(&a);
+	/* origQryId: 32 digits are read (no such payment: 12), 33 are 30. */
+	gw_refund("R" "X0000002", "12345678901234567890123456789012", "100", &a);
+	assert_string_equal(upform_str(&a, "respCode"), "12");
+	upform_release(&a);
+	gw_refund("R" "X0000003", "123456789012345678901234567890123", "100", &a);
+	assert_string_equal(upform_str(&a, "respCode"), "30");
 	upform_release(&a);
 	{
 		char rno[40];
@@ -2050,20 +2285,8 @@ static void test_gateway_browser_way_and_notification(void **state)
 	sim_call(&main_sim, "POST", "/sim/fault", "{\"bank_notify_hold\": true}", &r);
 	assert_true(json_is_true(json_object_get(r.j, "bank_notify_hold")));
 	resp_free(&r);
-	bank_request(&f, no, "12345", 300);
-	assert_int_equal(upsign_sign(&f, bank_key, NULL, 0), CA_OK);
-	{
-		FILE *m = fmemopen(rx_page, sizeof(rx_page), "w");
-
-		assert_non_null(m);
-		fprintf(m, "<!DOCTYPE html><html><body><form method=\"post\" action=\"%s/gateway/api/"
-			"frontTransReq.do\">\n", main_sim.url);
-		for (i = 0; i < f.n; i++)
-			fprintf(m, "<input type=\"hidden\" name=\"%s\" value=\"%s\">\n", f.f[i].key,
-				f.f[i].val);
-		fputs("<button type=\"submit\">去银行付款</button></form></body></html>", m);
-		fclose(m);
-	}
+	bank_request(&main_sim, &f, no, "12345", 300);
+	merchant_page(&f, NULL, 0);
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d/bankpage/%s", rx.port, no);
 	assert_int_equal(pay_cli(main_sim.url, url, out, sizeof(out)), 0);
 	if (strncmp(out, "paid ", 5) || !strstr(out, no) || !strstr(out, " 12345"))
@@ -2117,6 +2340,243 @@ static void test_gateway_browser_way_and_notification(void **state)
 	(void)body;
 }
 
+/* A bank order no of amt fen at s, paid in the browser's two steps; its
+ * request (for its txnTime) into f, the payment's queryId into qid. */
+static void bank_paid(struct sim *s, struct upform *f, const char *no, const char *amt,
+		      char qid[32])
+{
+	char token[33];
+	struct upform a;
+
+	bank_request(s, f, no, amt, 300);
+	assert_int_equal(gw_front(s, f, NULL, token, NULL, 0), 200);
+	assert_int_equal(gw_pay(s, no, token, NULL, 0), 200);
+	if (qid) {
+		gw_query(no, upform_str(f, "txnTime"), &a);
+		assert_string_equal(upform_str(&a, "respCode"), "00");
+		snprintf(qid, 32, "%s", upform_str(&a, "queryId"));
+		upform_release(&a);
+	}
+}
+
+/* 50 refunds of one bank payment are taken, the 51st is 12 (counted
+ * BANK_REFUND), though the payment is not spent. */
+static void test_at_most_50_refunds_a_bank_payment(void **state)
+{
+	char no[33], qid[32], rno[40];
+	struct upform f, a;
+	long before = refused(&main_sim, "BANK_REFUND");
+	int i;
+
+	(void)state;
+	order_no(no, "GR");
+	bank_paid(&main_sim, &f, no, "100", qid);
+	for (i = 0; i <= 50; i++) {
+		snprintf(rno, sizeof(rno), "R%02d%s", i, no);
+		gw_refund(rno, qid, "1", &a);
+		if (strcmp(upform_str(&a, "respCode"), i < 50 ? "00" : "12"))
+			fail_msg("refund %d: respCode %s (%s)", i + 1, upform_str(&a, "respCode"),
+				 upform_str(&a, "respMsg"));
+		upform_release(&a);
+	}
+	assert_int_equal(refused(&main_sim, "BANK_REFUND"), before + 1);
+	upform_release(&f);
+}
+
+/* A socket listening on 127.0.0.1 that never answers: its fd, its port
+ * into *port. */
+static int silent_listener(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* The next connection to listener fd within ms (kept open, unanswered);
+ * -1 when none came. */
+static int next_connection(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1 ? accept(fd, NULL, NULL) : -1;
+}
+
+/* On a simulator of their own (--max-orders 2, --time-scale 1000): a
+ * WeChat Pay order and a bank order fill the books, shared by both kinds:
+ * a new order of either is refused (403 RULE_LIMIT; a page of 错误码 30,
+ * counted BANK_BOOKS_FULL), while the bank order's form again is still
+ * answered as its own (paid: 12). Its back notification goes to a
+ * merchant that takes the connection and never answers: after 5 s the
+ * delivery is a failure (status 0, a timeout, in the books) and it is
+ * sent again; SIGTERM cuts that second delivery short (exit 0). */
+static void test_gateway_limits_and_a_silent_merchant(void **state)
+{
+	char no[33], bno[33], code[80], back[128], page[4096], *body;
+	int lfd, port, c1, c2;
+	struct upform f, g;
+	struct resp r;
+	struct sim s;
+	json_t *d;
+	int64_t t0;
+
+	(void)state;
+	sim_init(&s, "banklimits");
+	s.bank = true;
+	s.extra[0] = "--max-orders";
+	s.extra[1] = "2";
+	s.extra[2] = "--time-scale";
+	s.extra[3] = "1000";
+	assert_int_equal(sim_start(&s), 0);
+	lfd = silent_listener(&port);
+
+	order_no(no, "LW");
+	create(&s, no, 100, "/n/banklimits", code);
+	order_no(bno, "LB");
+	bank_request(&s, &f, bno, "100", 300);
+	snprintf(back, sizeof(back), "https://127.0.0.1:%d/silent/%s", port, bno);
+	assert_int_equal(upform_set(&f, "backUrl", back), CA_OK);
+	{
+		char token[33];
+
+		assert_int_equal(gw_front(&s, &f, NULL, token, NULL, 0), 200);
+		assert_int_equal(gw_pay(&s, bno, token, NULL, 0), 200);
+	}
+	t0 = ca_mono_ms();
+
+	/* Full, whatever the kind. */
+	order_no(no, "LX");
+	body = create_body(&s, no, 100, 300, "/n/banklimits");
+	expect(&s, AUTH_OK, "POST", "/v3/pay/transactions/native", body, 403, "RULE_LIMIT", NULL);
+	free(body);
+	order_no(no, "LY");
+	bank_request(&s, &g, no, "100", 300);
+	assert_int_equal(gw_front(&s, &g, NULL, NULL, page, sizeof(page)), 403);
+	assert_non_null(strstr(page, "错误码 30"));
+	upform_release(&g);
+	assert_int_equal(refused(&s, "BANK_BOOKS_FULL"), 1);
+	assert_int_equal(gw_front(&s, &f, NULL, NULL, page, sizeof(page)), 403);
+	assert_non_null(strstr(page, "错误码 12"));
+	upform_release(&f);
+
+	/* The silent merchant: the first delivery, 5 s of nothing, the second. */
+	c1 = next_connection(lfd, 3000);
+	assert_true(c1 >= 0);
+	c2 = next_connection(lfd, 12000);
+	assert_true(c2 >= 0);
+	if (ca_mono_ms() - t0 < 5000 || ca_mono_ms() - t0 > 10000)
+		fail_msg("the second delivery came %lld ms after the payment, expected 5 s",
+			 (long long)(ca_mono_ms() - t0));
+	snprintf(back, sizeof(back), "/sim/orders/%s", bno);
+	sim_call(&s, "GET", back, NULL, &r);
+	assert_int_equal(r.status, 200);
+	d = json_array_get(json_object_get(json_array_get(json_object_get(r.j, "notifications"),
+							  0), "deliveries"), 0);
+	assert_int_equal(json_integer_value(json_object_get(d, "status")), 0);
+	assert_non_null(strstr(str(d, "error", NULL), "Timeout"));
+	resp_free(&r);
+	assert_int_equal(sim_stop(&s), 0);
+	close(c1);
+	close(c2);
+	close(lfd);
+}
+
+/* `ca-paysim pay` at its limits (the reason on stderr each time): a URL of
+ * 1024 bytes, or a form's action that makes one or is one, is exit 2; the
+ * browser reads a page of 64 KiB (and pays) and refuses one byte more
+ * (exit 2), or, once paid, a frontUrl answering more (exit 0: paid all
+ * the same); the phone reads an answer of 4 KiB from --sim and refuses
+ * one byte more (exit 2); a --sim over 1024 bytes is a usage error (exit
+ * 2). */
+static void test_the_customer_at_the_limits(void **state)
+{
+	char no[33], url[1100], rx_url[64], out[512], *sim;
+	struct upform f;
+	int n;
+
+	(void)state;
+	snprintf(rx_url, sizeof(rx_url), "https://127.0.0.1:%d", rx.port);
+	n = snprintf(url, sizeof(url), "%s/bankpage/", rx_url);
+	memset(url + n, 'a', 1024 - n);
+	url[1024] = '\0';
+	assert_int_equal(pay_cli(main_sim.url, url, out, sizeof(out)), 2);
+	assert_true(scratch_has(pay_err, "the URL is too long"));
+
+	/* A form's action on the page's host whose URL would be too long; an
+	 * action of 1024 bytes itself, not read as one. */
+	order_no(no, "CA");
+	bank_request(&main_sim, &f, no, "100", 300);
+	n = snprintf(url, sizeof(url), "/");
+	memset(url + n, 'a', 1024 - strlen(rx_url) - n);
+	url[1024 - strlen(rx_url)] = '\0';
+	merchant_page(&f, url, 0);
+	snprintf(url, sizeof(url), "%s/bankpage/%s", rx_url, no);
+	assert_int_equal(pay_cli(main_sim.url, url, out, sizeof(out)), 2);
+	assert_true(scratch_has(pay_err, "a form's action is too long"));
+	n = snprintf(url, sizeof(url), "%s/", main_sim.url);
+	memset(url + n, 'a', 1024 - n);
+	url[1024] = '\0';
+	merchant_page(&f, url, 0);
+	snprintf(url, sizeof(url), "%s/bankpage/%s", rx_url, no);
+	assert_int_equal(pay_cli(main_sim.url, url, out, sizeof(out)), 2);
+	assert_true(scratch_has(pay_err, "without a form"));
+	upform_release(&f);
+
+	/* Pages: 64 KiB read, one byte more refused, not paid. */
+	for (n = 0; n < 2; n++) {
+		order_no(no, "CP");
+		bank_request(&main_sim, &f, no, "100", 300);
+		merchant_page(&f, NULL, 65536 + n);
+		snprintf(url, sizeof(url), "%s/bankpage/%s", rx_url, no);
+		if (pay_cli(main_sim.url, url, out, sizeof(out)) != (n ? 2 : 0) ||
+		    (!n && strncmp(out, "paid ", 5)) ||
+		    (n && !scratch_has(pay_err, "the page is over 65536 bytes")))
+			fail_msg("a page of %d bytes: %s", 65536 + n, out);
+		upform_release(&f);
+	}
+	/* Paid, then the merchant's frontUrl answers 64 KiB + 1. */
+	order_no(no, "CF");
+	bank_request(&main_sim, &f, no, "100", 300);
+	snprintf(url, sizeof(url), "%s/bankbig/%s", rx_url, no);
+	assert_int_equal(upform_set(&f, "frontUrl", url), CA_OK);
+	merchant_page(&f, NULL, 0);
+	snprintf(url, sizeof(url), "%s/bankpage/%s", rx_url, no);
+	assert_int_equal(pay_cli(main_sim.url, url, out, sizeof(out)), 0);
+	assert_true(!strncmp(out, "paid ", 5) && strstr(out, no));
+	assert_true(scratch_has(pay_err, "the page is over 65536 bytes"));
+	upform_release(&f);
+
+	/* The phone's answer from --sim (here the receiver): 4 KiB read, one
+	 * byte more refused. */
+	for (n = 0; n < 2; n++) {
+		int k = snprintf(rx_page, sizeof(rx_page), "{\"out_trade_no\":\"TBIG0001\","
+				 "\"trade_state\":\"SUCCESS\",\"success_time\":"
+				 "\"2026-01-02T03:04:05+08:00\",\"amount_fen\":1,\"pad\":\"");
+
+		memset(rx_page + k, ' ', 4096 + n - k - 2);
+		strcpy(rx_page + 4096 + n - 2, "\"}");
+		assert_int_equal(strlen(rx_page), 4096 + n);
+		if (pay_cli(rx_url, "weixin://wxpay/bizpayurl?pr=abcdefg", out, sizeof(out)) !=
+		    (n ? 2 : 0) || (!n && strncmp(out, "paid TBIG0001 SUCCESS ", 22)) ||
+		    (n && !scratch_has(pay_err, "the answer is over 4096 bytes")))
+			fail_msg("an answer of %d bytes: %s", 4096 + n, out);
+	}
+	sim = calloc(1, 1026);
+	assert_non_null(sim);
+	n = snprintf(sim, 1026, "%s/", main_sim.url);
+	memset(sim + n, 'a', 1025 - n);
+	assert_int_equal(pay_cli(sim, "weixin://wxpay/bizpayurl?pr=abcdefg", out, sizeof(out)), 2);
+	assert_true(scratch_has(pay_err, "usage: ca-paysim"));
+	free(sim);
+}
+
 /* Without --bank-mer-id and the rest, /gateway/ is 404. */
 static void test_gateway_is_off_without_its_options(void **state)
 {
@@ -2134,8 +2594,9 @@ static void test_gateway_is_off_without_its_options(void **state)
 }
 
 /* serve refuses to start (exit 2, saying why) with an APIv3 key that is
- * not 32 bytes, a platform key that is no private key, a missing option,
- * a limit out of range. */
+ * not 32 bytes, a platform key that is no private key, a PEM file over
+ * 256 KiB, a missing option, a value longer than its option takes, each
+ * limit out of its range at either end, half of the bank's options. */
 static void test_serve_refuses_bad_options(void **state)
 {
 	static const struct {
@@ -2144,10 +2605,25 @@ static void test_serve_refuses_bad_options(void **state)
 		{ "--apiv3-key", "short.key", "not 32" },
 		{ "--platform-key", "platform.pub", "--platform-key" },
 		{ "--mchid", "", "serve needs" },
+		{ "--cert", "big.pem", "over 262144 bytes" },
+		{ "--mchid", "123456789012345678901234567890123", "--mchid is over 32 bytes" },
+		{ "--listen", "0000000000000000000000000000000000000000000000000000000000000000",
+		  "--listen is over 63 bytes" },
+		{ "--port", "65536", "out of range" },
 		{ "--time-scale", "0", "out of range" },
+		{ "--time-scale", "1000001", "out of range" },
+		{ "--max-connections", "0", "out of range" },
 		{ "--max-connections", "100000", "out of range" },
+		{ "--idle-timeout", "0", "out of range" },
+		{ "--idle-timeout", "3601", "out of range" },
+		{ "--nonce-cache", "0", "out of range" },
+		{ "--nonce-cache", "10000001", "out of range" },
+		{ "--max-orders", "0", "out of range" },
+		{ "--max-orders", "10000001", "out of range" },
 		{ "--bank-mer-id", "12345", "not 15 digits" },
 		{ "--bank-cert-id", "12a", "not a decimal serial" },
+		{ "--bank-cert-id", "1234567890123456789012345678901234567890123456789",
+		  "not a decimal serial" },
 		{ "--bank-mer-id", "777290058110048", "needs all of" },
 	};
 	char path[PATHLEN + 32];
@@ -2156,6 +2632,17 @@ static void test_serve_refuses_bad_options(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/short.key", dir);
 	assert_int_equal(tmpdir_put(path, "0123456789abcdef0123456789abcde"), 0);
+	{
+		/* The server's certificate, then spaces up to one byte past 256 KiB. */
+		char *big = calloc(1, 262145 + 1);
+
+		assert_non_null(big);
+		snprintf(big, 262146, "%s", srv_cert);
+		memset(big + strlen(big), ' ', 262145 - strlen(big));
+		snprintf(path, sizeof(path), "%s/big.pem", dir);
+		assert_int_equal(tmpdir_put(path, big), 0);
+		free(big);
+	}
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct sim s;
 		char value[PATHLEN + 32];
@@ -2178,6 +2665,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_refusal_has_its_status_and_code),
 		cmocka_unit_test(test_the_longest_description_is_taken),
+		cmocka_unit_test(test_every_field_limit),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_a_replayed_nonce_is_refused),
 		cmocka_unit_test(test_notifications_retry_on_the_scaled_schedule),
@@ -2190,6 +2678,9 @@ int main(void)
 		cmocka_unit_test(test_gateway_front_refusals),
 		cmocka_unit_test(test_gateway_query_and_refund),
 		cmocka_unit_test(test_gateway_browser_way_and_notification),
+		cmocka_unit_test(test_at_most_50_refunds_a_bank_payment),
+		cmocka_unit_test(test_gateway_limits_and_a_silent_merchant),
+		cmocka_unit_test(test_the_customer_at_the_limits),
 		cmocka_unit_test(test_gateway_is_off_without_its_options),
 		cmocka_unit_test(test_serve_refuses_bad_options),
 		cmocka_unit_test(test_restart_keeps_books_and_resumes_notifications),

@@ -77,20 +77,14 @@ ca_err books_bank_front(struct books *b, struct bank_order *bo, const char *cont
 		}
 		if (!e)
 			*bo = old;
-		if (e == CA_ERR_CONFLICT) {
-			(void)end(b, CA_OK);
-			return e;
-		}
-		return end(b, e);
+		return end_answer(b, e, CA_ERR_CONFLICT);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return end(b, fail(b, rc, "looking a bank order up"));
 	e = count(b, &n, "SELECT count(*) FROM orders", "");
-	if (!e && n >= b->max_orders) {
-		(void)end(b, CA_OK);
-		return CA_ERR_TOO_LONG;
-	}
+	if (!e && n >= b->max_orders)
+		return end_answer(b, CA_ERR_TOO_LONG, CA_ERR_TOO_LONG);
 	/* The code column is unique and WeChat's: a bank order takes one that
 	 * no code_url can name (it starts with '-'). */
 	snprintf(bo->o.code, sizeof(bo->o.code), "-%.6s", token);
@@ -117,11 +111,7 @@ ca_err books_bank_get(struct books *b, const char *order_id, struct bank_order *
 	if (e)
 		return e;
 	e = bank_by(b, order_id, bo);
-	if (e == CA_ERR_NOT_FOUND) {
-		(void)end(b, CA_OK);
-		return e;
-	}
-	return end(b, e);
+	return end_answer(b, e, CA_ERR_NOT_FOUND);
 }
 
 ca_err books_bank_pay(struct books *b, const char *order_id, const char *token, int64_t now_ms,

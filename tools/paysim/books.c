@@ -99,21 +99,32 @@ int prep(struct books *b, sqlite3_stmt **s, const char *sql, const char *fmt, ..
 	return rc;
 }
 
+/* Run sql (parameters in ap) to its first row: SQLite's result code; the
+ * row's first column into *v when v is not NULL (0 without a row). */
+static int step_once(struct books *b, int64_t *v, const char *sql, const char *fmt, va_list ap)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(b->db, sql, -1, &s, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlkit_bindv(s, fmt, ap);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (v)
+		*v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* One statement that returns no row. */
 ca_err exec(struct books *b, const char *what, const char *sql, const char *fmt, ...)
 {
-	sqlite3_stmt *s = NULL;
 	va_list ap;
-	int rc = sqlite3_prepare_v2(b->db, sql, -1, &s, NULL);
+	int rc;
 
-	if (rc == SQLITE_OK) {
-		va_start(ap, fmt);
-		rc = sqlkit_bindv(s, fmt, ap);
-		va_end(ap);
-	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	va_start(ap, fmt);
+	rc = step_once(b, NULL, sql, fmt, ap);
+	va_end(ap);
 	return rc == SQLITE_DONE ? CA_OK : fail(b, rc, what);
 }
 
@@ -138,6 +149,14 @@ ca_err end(struct books *b, ca_err e)
 	if (e)
 		(void)exec(b, "ROLLBACK", "ROLLBACK", "");
 	pthread_mutex_unlock(&b->mu);
+	return e;
+}
+
+ca_err end_answer(struct books *b, ca_err e, ca_err answer)
+{
+	if (e != answer)
+		return end(b, e);
+	(void)end(b, CA_OK);
 	return e;
 }
 
@@ -188,19 +207,12 @@ ca_err order_by(struct books *b, const char *col, const char *key, struct book_o
 /* One integer the query sql answers into *v. */
 ca_err count(struct books *b, int64_t *v, const char *sql, const char *fmt, ...)
 {
-	sqlite3_stmt *s = NULL;
 	va_list ap;
-	int rc = sqlite3_prepare_v2(b->db, sql, -1, &s, NULL);
+	int rc;
 
-	if (rc == SQLITE_OK) {
-		va_start(ap, fmt);
-		rc = sqlkit_bindv(s, fmt, ap);
-		va_end(ap);
-	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	*v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
+	va_start(ap, fmt);
+	rc = step_once(b, v, sql, fmt, ap);
+	va_end(ap);
 	return rc == SQLITE_ROW ? CA_OK : fail(b, rc, "counting");
 }
 
@@ -334,11 +346,7 @@ ca_err books_order(struct books *b, const char *out_trade_no, struct book_order 
 	e = order_by(b, "out_trade_no", out_trade_no, o);
 	if (!e && strcmp(o->kind, "wechat"))
 		e = CA_ERR_NOT_FOUND; /* a bank order: not WeChat Pay's */
-	if (e == CA_ERR_NOT_FOUND) {
-		(void)end(b, CA_OK);
-		return e;
-	}
-	return end(b, e);
+	return end_answer(b, e, CA_ERR_NOT_FOUND);
 }
 
 ca_err books_close_order(struct books *b, const char *out_trade_no, int64_t now_ms)
@@ -356,11 +364,8 @@ ca_err books_close_order(struct books *b, const char *out_trade_no, int64_t now_
 	else if (!e && !strcmp(o.state, "NOTPAY"))
 		e = exec(b, "closing an order", "UPDATE orders SET state = 'CLOSED', closed_ms = ?"
 			 " WHERE out_trade_no = ?", "it", now_ms, out_trade_no);
-	if (e == CA_ERR_NOT_FOUND || e == CA_ERR_FORBIDDEN) {
-		(void)end(b, CA_OK);
-		return e;
-	}
-	return end(b, e);
+	/* Not found, or paid: nothing was written. */
+	return end_answer(b, e, e == CA_ERR_FORBIDDEN ? CA_ERR_FORBIDDEN : CA_ERR_NOT_FOUND);
 }
 
 ca_err books_pay(struct books *b, const char *code, int64_t now_ms, const char *transaction_id,
@@ -498,11 +503,7 @@ ca_err books_refund_get(struct books *b, const char *out_refund_no, struct book_
 	if (e)
 		return e;
 	e = refund_by(b, out_refund_no, r);
-	if (e == CA_ERR_NOT_FOUND) {
-		(void)end(b, CA_OK);
-		return e;
-	}
-	return end(b, e);
+	return end_answer(b, e, CA_ERR_NOT_FOUND);
 }
 
 void books_count_refusal(struct books *b, const char *code)
@@ -686,11 +687,7 @@ ca_err books_order_books(struct books *b, const char *out_trade_no, json_t **out
 		json_decref(j);
 		j = NULL;
 	}
-	if (e == CA_ERR_NOT_FOUND) {
-		(void)end(b, CA_OK);
-		return e;
-	}
-	e = end(b, e);
+	e = end_answer(b, e, CA_ERR_NOT_FOUND);
 	*out = e ? NULL : j;
 	if (e)
 		json_decref(j);

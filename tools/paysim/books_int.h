@@ -33,6 +33,11 @@ ca_err begin(struct books *b);
 /* Commit when e is CA_OK, else roll back; give the lock back. */
 ca_err end(struct books *b, ca_err e);
 
+/* The same, but when e is answer (CA_ERR_NOT_FOUND: no such order, and
+ * the like) it is the call's answer, not a failure: what the call did is
+ * committed and e given back. */
+ca_err end_answer(struct books *b, ca_err e, ca_err answer);
+
 /* The order whose column col is key into o (any kind; in a transaction).
  * CA_ERR_NOT_FOUND. */
 ca_err order_by(struct books *b, const char *col, const char *key, struct book_order *o);

@@ -19,20 +19,22 @@
 #define URL_MAX 1024
 
 struct page {
-	long status;  /* HTTP status, 0 when none */
-	char *html;   /* malloc'd, NUL-terminated ("" when empty) */
-	size_t len;
+	long status;             /* HTTP status, 0 when none */
+	struct browse_body html; /* up to PAGE_MAX; html.p "" when empty */
 };
 
-static size_t gather(char *d, size_t s, size_t m, void *ud)
+size_t browse_gather(char *d, size_t s, size_t m, void *ud)
 {
-	struct page *p = ud;
+	struct browse_body *b = ud;
+	ca_err e = bodybuf_append(&b->p, &b->n, d, s * m, b->cap);
 
-	return bodybuf_append(&p->html, &p->len, d, s * m, PAGE_MAX) ? 0 : s * m;
+	if (e == CA_ERR_TOO_LONG)
+		b->too_big = true;
+	return e ? 0 : s * m;
 }
 
 /* GET url (form NULL) or POST form to it; the answer into p. false with
- * the reason on stderr when nothing came back. */
+ * the reason on stderr when nothing came back, or a page over PAGE_MAX. */
 static bool fetch(const char *url, const struct upform *form, const char *ca, struct page *p)
 {
 	struct curl_slist *hl = NULL;
@@ -41,6 +43,7 @@ static bool fetch(const char *url, const struct upform *form, const char *ca, st
 	CURL *cu = curl_easy_init();
 
 	memset(p, 0, sizeof(*p));
+	p->html.cap = PAGE_MAX;
 	if (!cu || (form && upform_encode(form, &body))) {
 		fprintf(stderr, "ca-paysim: out of memory\n");
 		curl_easy_cleanup(cu);
@@ -58,24 +61,27 @@ static bool fetch(const char *url, const struct upform *form, const char *ca, st
 	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, 10000L);
 	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(cu, CURLOPT_USERAGENT, "Mozilla/5.0 (ca-paysim pay)");
-	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, gather);
-	curl_easy_setopt(cu, CURLOPT_WRITEDATA, p);
+	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, browse_gather);
+	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &p->html);
 	cc = curl_easy_perform(cu);
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &p->status);
+	else if (p->html.too_big)
+		fprintf(stderr, "ca-paysim: %s: the page is over %d bytes: not read\n", url,
+			PAGE_MAX);
 	else
 		fprintf(stderr, "ca-paysim: %s: %s\n", url, curl_easy_strerror(cc));
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(cu);
 	free(body);
 	if (cc != CURLE_OK) {
-		free(p->html); /* nothing to read: the caller frees nothing */
-		p->html = NULL;
+		free(p->html.p); /* nothing to read: the caller frees nothing */
+		p->html.p = NULL;
 		return false;
 	}
-	if (!p->html)
-		p->html = strdup("");
-	return p->html != NULL;
+	if (!p->html.p)
+		p->html.p = strdup("");
+	return p->html.p != NULL;
 }
 
 /* The value of attribute name="..." in the tag that starts at tag and
@@ -162,7 +168,7 @@ static bool resolve(const char *base, const char *action, char *out, size_t n)
  * merchant's page's data-state. Printed; 1 (a 4xx) or 2. */
 static int refused(const char *where, const struct page *pg)
 {
-	const char *c = strstr(pg->html, "错误码 "), *s = strstr(pg->html, "data-state=\"");
+	const char *c = strstr(pg->html.p, "错误码 "), *s = strstr(pg->html.p, "data-state=\"");
 
 	if (c) {
 		const char *end = strstr(c, "</p>");
@@ -201,12 +207,12 @@ int browse_pay(const char *url, const char *ca)
 	/* 1: the merchant's page's form to the gateway; 2: the bank's page's
 	 * form (/gateway/pay); 3: the signed result back to frontUrl. */
 	for (step = 1; step <= 3; step++) {
-		if (pg.status != 200 || !form_of(pg.html, action, sizeof(action), &f)) {
+		if (pg.status != 200 || !form_of(pg.html.p, action, sizeof(action), &f)) {
 			rc = refused(at, &pg);
-			free(pg.html);
+			free(pg.html.p);
 			return rc;
 		}
-		free(pg.html);
+		free(pg.html.p);
 		if (!resolve(at, action, next, sizeof(next))) {
 			fprintf(stderr, "ca-paysim: a form's action is too long\n");
 			upform_release(&f);
@@ -227,6 +233,6 @@ int browse_pay(const char *url, const char *ca)
 	if (pg.status != 200)
 		fprintf(stderr, "ca-paysim: the merchant's frontUrl %s answered %ld (paid all the "
 			"same: the back notification tells it)\n", at, pg.status);
-	free(pg.html);
+	free(pg.html.p);
 	return 0;
 }

@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/api.h"
 #include "hub/upsign.h"
 #include "notify.h"
 #include "wire.h"
 
 #define PAGE_TYPE "text/html; charset=utf-8"
-#define RESULT_FIELDS 20
 
 /* ---- small pieces ---- */
 
@@ -56,27 +56,34 @@ static bool url_ok(const char *s)
 	       !strpbrk(s, " \"'<>\\`");
 }
 
-/* Write s into f with HTML's special characters escaped. */
-static void html_text(FILE *f, const char *s)
+/* The issuing banks the simulator plays, by issInsCode (the hub's banks,
+ * docs/api.md); another code is named as it is. */
+static const char *bank_name(const char *code)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
-		}
-	}
+	static const char *const names[][2] = {
+		{ "icbc", "中国工商银行" }, { "abc", "中国农业银行" }, { "boc", "中国银行" },
+		{ "ccb", "中国建设银行" }, { "bocom", "交通银行" }, { "cmb", "招商银行" },
+		{ "psbc", "中国邮政储蓄银行" }, { "citic", "中信银行" }, { "cib", "兴业银行" },
+		{ "spdb", "浦发银行" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(names[i][0], code))
+			return names[i][1];
+	return code;
 }
 
+/* A phone's page: plain, but its text large enough and its lines ("\n" in
+ * a line breaks it) and button within the screen. */
 static const char page_head[] =
 	"<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
 	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	"<title>银联在线支付（模拟网关）</title>\n<style>body{font:17px/1.6 sans-serif;"
-	"max-width:30em;margin:1em auto;padding:0 1em}button{font-size:1.1em;padding:.5em 2em}"
-	".code{color:#a00}</style>\n</head>\n<body>\n";
+	"max-width:30em;margin:1em auto;padding:0 1em}h1{font-size:1.4em}"
+	".line{white-space:pre-line;overflow-wrap:anywhere}"
+	"button{width:100%;font-size:1.1em;padding:.6em 1em}.code{color:#a00}</style>\n"
+	"</head>\n<body>\n";
 
 /* Answer a page for the browser: status, a title and a line, a form to
  * action with the fields of form (NULL: none) and a button. */
@@ -93,23 +100,23 @@ static void page(struct srv_resp *rs, int status, const char *title, const char 
 	}
 	fputs(page_head, f);
 	fputs("<h1>", f);
-	html_text(f, title);
+	api_html_text(f, title);
 	fputs("</h1>\n<p class=\"line\">", f);
-	html_text(f, line);
+	api_html_text(f, line);
 	fputs("</p>\n", f);
 	if (action) {
 		fputs("<form method=\"post\" action=\"", f);
-		html_text(f, action);
+		api_html_text(f, action);
 		fputs("\">\n", f);
 		for (i = 0; form && i < form->n; i++) {
 			fputs("<input type=\"hidden\" name=\"", f);
-			html_text(f, form->f[i].key);
+			api_html_text(f, form->f[i].key);
 			fputs("\" value=\"", f);
-			html_text(f, form->f[i].val);
+			api_html_text(f, form->f[i].val);
 			fputs("\">\n", f);
 		}
 		fputs("<button type=\"submit\">", f);
-		html_text(f, button);
+		api_html_text(f, button);
 		fputs("</button>\n</form>\n", f);
 	}
 	fputs("</body>\n</html>\n", f);
@@ -138,84 +145,96 @@ static void error_page(struct srv_resp *rs, int status, const char *code, const 
 	rs->code = counted;
 }
 
-/* The fields every answer and notification of the gateway starts with. */
-static ca_err base_fields(const struct psim_cfg *c, struct upform *f)
+/* A new form f of the gateway's fields (those every answer and
+ * notification starts with), then the n of kv, signed with its key. */
+static ca_err signed_form(const struct psim_cfg *c, const char *const (*kv)[2], size_t n,
+			  struct upform *f)
 {
-	ca_err e = upform_set(f, "version", UPSIGN_VERSION);
+	const char *const base[][2] = {
+		{ "version", UPSIGN_VERSION }, { "encoding", UPSIGN_ENCODING },
+		{ "signMethod", UPSIGN_SIGN_METHOD }, { "certId", c->bank_cert_id },
+		{ "merId", c->bank_mer_id },
+	};
+	ca_err e;
 
+	upform_init(f);
+	e = upform_set_all(f, base, sizeof(base) / sizeof(base[0]));
 	if (!e)
-		e = upform_set(f, "encoding", UPSIGN_ENCODING);
+		e = upform_set_all(f, kv, n);
 	if (!e)
-		e = upform_set(f, "signMethod", UPSIGN_SIGN_METHOD);
-	if (!e)
-		e = upform_set(f, "certId", c->bank_cert_id);
-	if (!e)
-		e = upform_set(f, "merId", c->bank_mer_id);
+		e = upsign_sign(f, c->bank_key_pem, NULL, 0);
+	if (e)
+		upform_release(f);
 	return e;
 }
 
-/* Sign f with the gateway's key and answer it url-encoded (200). */
-static void signed_answer(struct psim *ps, struct srv_resp *rs, struct upform *f)
+/* Answer the signed form of kv's n fields url-encoded (200). */
+static void signed_answer(struct psim *ps, struct srv_resp *rs, const char *const (*kv)[2],
+			  size_t n)
 {
+	struct upform f;
 	char *body = NULL;
 
-	if (upsign_sign(f, ps->cfg->bank_key_pem, NULL, 0) || upform_encode(f, &body)) {
+	if (signed_form(ps->cfg, kv, n, &f)) {
 		rs->status = 0;
 		return;
 	}
-	srv_reply_text(rs, 200, body, GATEWAY_FORM_TYPE);
+	if (upform_encode(&f, &body))
+		rs->status = 0;
+	else
+		srv_reply_text(rs, 200, body, GATEWAY_FORM_TYPE);
+	upform_release(&f);
 }
 
 /* A signed server-to-server refusal: respCode code, respMsg why, with the
- * request's txnType, txnSubType and orderId echoed. */
+ * request's txnType, txnSubType, bizType, accessType, orderId and txnTime
+ * echoed (those it has, of 64 bytes at most). */
 static void refuse_form(struct psim *ps, struct srv_resp *rs, const struct upform *req,
 			const char *code, const char *counted, const char *why)
 {
 	static const char *const echo[] = { "txnType", "txnSubType", "bizType", "accessType",
 					    "orderId", "txnTime" };
-	struct upform f;
-	size_t i;
+	const char *kv[2 + sizeof(echo) / sizeof(echo[0])][2] = {
+		{ "respCode", code }, { "respMsg", why },
+	};
+	size_t i, n = 2;
 
-	upform_init(&f);
-	if (base_fields(ps->cfg, &f) || upform_set(&f, "respCode", code) ||
-	    upform_set(&f, "respMsg", why)) {
-		upform_release(&f);
-		rs->status = 0;
-		return;
-	}
 	for (i = 0; req && i < sizeof(echo) / sizeof(echo[0]); i++)
-		if (upform_get(req, echo[i]) && strlen(upform_str(req, echo[i])) <= 64)
-			(void)upform_set(&f, echo[i], upform_str(req, echo[i]));
-	signed_answer(ps, rs, &f);
-	upform_release(&f);
+		if (upform_get(req, echo[i]) && strlen(upform_str(req, echo[i])) <= 64) {
+			kv[n][0] = echo[i];
+			kv[n++][1] = upform_str(req, echo[i]);
+		}
+	signed_answer(ps, rs, (const char *const (*)[2])kv, n);
 	rs->code = counted;
 }
 
-/* The request's fields that must hold these values; NULL when they do,
- * else the first key that does not. */
-static const char *fixed(const struct upform *f, const char *const (*kv)[2], size_t n)
+/* The first field of the merchant's request f that is wrong: one of must
+ * (n fields and the values they must hold), merId (this merchant's) or
+ * orderId; NULL when none is. */
+static const char *first_bad(const struct psim_cfg *c, const struct upform *f,
+			     const char *const (*must)[2], size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(upform_str(f, kv[i][0]), kv[i][1]))
-			return kv[i][0];
+		if (strcmp(upform_str(f, must[i][0]), must[i][1]))
+			return must[i][0];
+	if (strcmp(upform_str(f, "merId"), c->bank_mer_id))
+		return "merId";
+	if (!made_of(upform_str(f, "orderId"), GATEWAY_ORDER_ID_MIN, PSIM_ID_MAX, ALNUM))
+		return "orderId";
 	return NULL;
 }
 
-/* The body of rq as a form signed by the merchant. CA_ERR_ARG: not a form
- * (why in err); CA_ERR_FORBIDDEN: its signature or certId is wrong. */
-static ca_err merchant_form(struct srv_req *rq, struct upform *f, char *err, size_t errlen)
+/* Refuse the merchant's request f (signed, server to server) for its
+ * field bad: respCode 30. */
+static void refuse_field(struct psim *ps, struct srv_resp *rs, const struct upform *f,
+			 const char *bad)
 {
-	ca_err e = upform_parse(f, rq->body, strlen(rq->body), err, errlen);
+	char why[96];
 
-	if (!e) {
-		e = upsign_verify(f, rq->ps->cfg->bank_merchant_cert_id,
-				  rq->ps->cfg->bank_merchant_pem, err, errlen);
-		if (e == CA_ERR_ARG)
-			e = CA_ERR_FORBIDDEN;
-	}
-	return e;
+	snprintf(why, sizeof(why), "field %s is missing or wrong", bad);
+	refuse_form(ps, rs, f, "30", "BANK_FORMAT", why);
 }
 
 /* Whether the gateway is on; else the 404 of an unknown endpoint. */
@@ -227,6 +246,39 @@ static bool gateway_on(struct srv_req *rq, struct srv_resp *rs)
 		return true;
 	v3_refuse(&f, 404, "NOT_FOUND", "the bank gateway is off (no --bank-mer-id)");
 	srv_refuse(rs, &f);
+	return false;
+}
+
+/* The body of rq into f: a form the merchant signed. false when rq is
+ * answered already: the gateway is off, or the body is not a form (respCode
+ * 30) or not signed by the merchant's key under its certId (11), answered
+ * with a page for the browser or a signed form server to server (f is
+ * released then). */
+static bool merchant_form(struct srv_req *rq, struct srv_resp *rs, bool browser,
+			  struct upform *f)
+{
+	const struct psim_cfg *c = rq->ps->cfg;
+	char err[UPSIGN_ERR_MAX];
+	bool parsed = false;
+	ca_err e;
+
+	if (!gateway_on(rq, rs))
+		return false;
+	e = upform_parse(f, rq->body, strlen(rq->body), err, sizeof(err));
+	if (!e) {
+		parsed = true;
+		e = upsign_verify(f, c->bank_merchant_cert_id, c->bank_merchant_pem, err,
+				  sizeof(err));
+	}
+	if (!e)
+		return true;
+	if (browser)
+		error_page(rs, parsed ? 403 : 400, parsed ? "11" : "30", parsed ? "BANK_SIGNATURE"
+			   : "BANK_FORMAT", "%s", err);
+	else
+		refuse_form(rq->ps, rs, parsed ? f : NULL, parsed ? "11" : "30", parsed
+			    ? "BANK_SIGNATURE" : "BANK_FORMAT", err);
+	upform_release(f);
 	return false;
 }
 
@@ -246,19 +298,9 @@ static ca_err result_form(const struct psim_cfg *c, const struct bank_order *bo,
 		{ "respMsg", "success" }, { "traceNo", bo->trace_no },
 		{ "traceTime", bo->trace_time },
 	};
-	size_t i;
-	ca_err e;
 
 	snprintf(amt, sizeof(amt), "%lld", (long long)bo->o.total);
-	upform_init(f);
-	e = base_fields(c, f);
-	for (i = 0; !e && i < sizeof(kv) / sizeof(kv[0]); i++)
-		e = upform_set(f, kv[i][0], kv[i][1]);
-	if (!e)
-		e = upsign_sign(f, c->bank_key_pem, NULL, 0);
-	if (e)
-		upform_release(f);
-	return e;
+	return signed_form(c, kv, sizeof(kv) / sizeof(kv[0]), f);
 }
 
 char *gateway_notice_body(const struct bank_order *bo, void *ctx)
@@ -284,26 +326,15 @@ void gateway_front(struct srv_req *rq, struct srv_resp *rs)
 	const struct psim_cfg *c = rq->ps->cfg;
 	struct bank_order bo;
 	struct upform f, pf;
-	char err[UPSIGN_ERR_MAX], token[33], line[400], t[WIRE_TIME_MAX], *content = NULL;
+	char token[33], line[400], t[WIRE_TIME_MAX], *content = NULL;
 	const char *bad;
 	int64_t txn_ms = 0;
 	ca_err e;
 
-	if (!gateway_on(rq, rs))
+	if (!merchant_form(rq, rs, true, &f))
 		return;
-	e = merchant_form(rq, &f, err, sizeof(err));
-	if (e) {
-		error_page(rs, e == CA_ERR_FORBIDDEN ? 403 : 400, e == CA_ERR_FORBIDDEN ? "11" : "30",
-			   e == CA_ERR_FORBIDDEN ? "BANK_SIGNATURE" : "BANK_FORMAT", "%s", err);
-		upform_release(&f);
-		return;
-	}
 	memset(&bo, 0, sizeof(bo));
-	bad = fixed(&f, must, sizeof(must) / sizeof(must[0]));
-	if (!bad && strcmp(upform_str(&f, "merId"), c->bank_mer_id))
-		bad = "merId";
-	if (!bad && !made_of(upform_str(&f, "orderId"), GATEWAY_ORDER_ID_MIN, PSIM_ID_MAX, ALNUM))
-		bad = "orderId";
+	bad = first_bad(c, &f, must, sizeof(must) / sizeof(must[0]));
 	if (!bad && !wire_parse_compact(upform_str(&f, "txnTime"), &txn_ms))
 		bad = "txnTime";
 	if (!bad && (bo.o.total = amount_of(upform_str(&f, "txnAmt"))) < 0)
@@ -354,15 +385,15 @@ void gateway_front(struct srv_req *rq, struct srv_resp *rs)
 		goto out;
 	}
 	wire_time(bo.o.expire_ms, t);
-	snprintf(line, sizeof(line), "商户 %s · 订单 %s · 金额 %lld.%02lld 元 · 请在 %.19s 前完成支付",
-		 bo.o.mchid, bo.o.out_trade_no, (long long)(bo.o.total / 100),
-		 (long long)(bo.o.total % 100), t);
+	snprintf(line, sizeof(line), "商户号 %s\n订单号 %s\n金额 %lld.%02lld 元\n"
+		 "请在 %.10s %.8s 前完成支付", bo.o.mchid, bo.o.out_trade_no,
+		 (long long)(bo.o.total / 100), (long long)(bo.o.total % 100), t, t + 11);
 	upform_init(&pf);
 	if (!upform_set(&pf, "orderId", bo.o.out_trade_no) &&
 	    !upform_set(&pf, "merId", bo.o.mchid) && !upform_set(&pf, "token", bo.token)) {
 		char title[80];
 
-		snprintf(title, sizeof(title), "%s 个人网上银行（模拟）", bo.iss_ins_code);
+		snprintf(title, sizeof(title), "%s 网上支付（模拟）", bank_name(bo.iss_ins_code));
 		page(rs, 200, title, line, "/gateway/pay", &pf, "确认付款");
 	}
 	upform_release(&pf);
@@ -424,31 +455,19 @@ void gateway_query(struct srv_req *rq, struct srv_resp *rs)
 	};
 	struct psim *ps = rq->ps;
 	struct bank_order bo;
-	struct upform f, a;
-	char err[UPSIGN_ERR_MAX], amt[24];
+	struct upform f;
+	char amt[24];
 	const char *bad;
 	int64_t ms;
 	ca_err e;
 
-	if (!gateway_on(rq, rs))
+	if (!merchant_form(rq, rs, false, &f))
 		return;
-	e = merchant_form(rq, &f, err, sizeof(err));
-	if (e) {
-		refuse_form(ps, rs, e == CA_ERR_FORBIDDEN ? &f : NULL, e == CA_ERR_FORBIDDEN ? "11"
-			    : "30", e == CA_ERR_FORBIDDEN ? "BANK_SIGNATURE" : "BANK_FORMAT", err);
-		upform_release(&f);
-		return;
-	}
-	bad = fixed(&f, must, sizeof(must) / sizeof(must[0]));
-	if (!bad && strcmp(upform_str(&f, "merId"), ps->cfg->bank_mer_id))
-		bad = "merId";
-	if (!bad && !made_of(upform_str(&f, "orderId"), GATEWAY_ORDER_ID_MIN, PSIM_ID_MAX, ALNUM))
-		bad = "orderId";
+	bad = first_bad(ps->cfg, &f, must, sizeof(must) / sizeof(must[0]));
 	if (!bad && !wire_parse_compact(upform_str(&f, "txnTime"), &ms))
 		bad = "txnTime";
 	if (bad) {
-		snprintf(err, sizeof(err), "field %s is missing or wrong", bad);
-		refuse_form(ps, rs, &f, "30", "BANK_FORMAT", err);
+		refuse_field(ps, rs, &f, bad);
 		goto out;
 	}
 	e = books_bank_get(ps->books, upform_str(&f, "orderId"), &bo);
@@ -460,8 +479,6 @@ void gateway_query(struct srv_req *rq, struct srv_resp *rs)
 		goto out;
 	}
 	snprintf(amt, sizeof(amt), "%lld", (long long)bo.o.total);
-	upform_init(&a);
-	e = base_fields(ps->cfg, &a);
 	{
 		const char *const kv[][2] = {
 			{ "txnType", "00" }, { "txnSubType", "00" }, { "bizType", "000000" },
@@ -472,14 +489,9 @@ void gateway_query(struct srv_req *rq, struct srv_resp *rs)
 			{ "currencyCode", "156" }, { "traceNo", bo.trace_no },
 			{ "traceTime", bo.trace_time },
 		};
-		size_t i;
 
-		for (i = 0; !e && i < sizeof(kv) / sizeof(kv[0]); i++)
-			e = upform_set(&a, kv[i][0], kv[i][1]);
+		signed_answer(ps, rs, kv, sizeof(kv) / sizeof(kv[0]));
 	}
-	if (!e)
-		signed_answer(ps, rs, &a);
-	upform_release(&a);
 out:
 	upform_release(&f);
 }
@@ -493,27 +505,14 @@ void gateway_back(struct srv_req *rq, struct srv_resp *rs)
 	struct psim *ps = rq->ps;
 	struct book_refund r;
 	enum books_refund res;
-	struct upform f, a;
-	char err[UPSIGN_ERR_MAX];
+	struct upform f;
 	const char *bad;
 	int64_t ms;
-	ca_err e;
 
-	if (!gateway_on(rq, rs))
+	if (!merchant_form(rq, rs, false, &f))
 		return;
-	e = merchant_form(rq, &f, err, sizeof(err));
-	if (e) {
-		refuse_form(ps, rs, e == CA_ERR_FORBIDDEN ? &f : NULL, e == CA_ERR_FORBIDDEN ? "11"
-			    : "30", e == CA_ERR_FORBIDDEN ? "BANK_SIGNATURE" : "BANK_FORMAT", err);
-		upform_release(&f);
-		return;
-	}
 	memset(&r, 0, sizeof(r));
-	bad = fixed(&f, must, sizeof(must) / sizeof(must[0]));
-	if (!bad && strcmp(upform_str(&f, "merId"), ps->cfg->bank_mer_id))
-		bad = "merId";
-	if (!bad && !made_of(upform_str(&f, "orderId"), GATEWAY_ORDER_ID_MIN, PSIM_ID_MAX, ALNUM))
-		bad = "orderId";
+	bad = first_bad(ps->cfg, &f, must, sizeof(must) / sizeof(must[0]));
 	if (!bad && !made_of(upform_str(&f, "origQryId"), 1, PSIM_ID_MAX, DIGITS))
 		bad = "origQryId";
 	if (!bad && (r.refund = amount_of(upform_str(&f, "txnAmt"))) < 0)
@@ -523,8 +522,7 @@ void gateway_back(struct srv_req *rq, struct srv_resp *rs)
 	if (!bad && !url_ok(upform_str(&f, "backUrl")))
 		bad = "backUrl";
 	if (bad) {
-		snprintf(err, sizeof(err), "field %s is missing or wrong", bad);
-		refuse_form(ps, rs, &f, "30", "BANK_FORMAT", err);
+		refuse_field(ps, rs, &f, bad);
 		goto out;
 	}
 	snprintf(r.out_refund_no, sizeof(r.out_refund_no), "%s", upform_str(&f, "orderId"));
@@ -541,8 +539,6 @@ void gateway_back(struct srv_req *rq, struct srv_resp *rs)
 			    : "more than is left of the payment");
 		goto out;
 	}
-	upform_init(&a);
-	e = base_fields(ps->cfg, &a);
 	{
 		const char *const kv[][2] = {
 			{ "txnType", "04" }, { "txnSubType", "00" }, { "bizType", "000201" },
@@ -551,14 +547,9 @@ void gateway_back(struct srv_req *rq, struct srv_resp *rs)
 			{ "txnAmt", upform_str(&f, "txnAmt") }, { "queryId", r.refund_id },
 			{ "respCode", "00" }, { "respMsg", "success" },
 		};
-		size_t i;
 
-		for (i = 0; !e && i < sizeof(kv) / sizeof(kv[0]); i++)
-			e = upform_set(&a, kv[i][0], kv[i][1]);
+		signed_answer(ps, rs, kv, sizeof(kv) / sizeof(kv[0]));
 	}
-	if (!e)
-		signed_answer(ps, rs, &a);
-	upform_release(&a);
 out:
 	upform_release(&f);
 }

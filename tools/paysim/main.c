@@ -31,7 +31,6 @@
 
 #include "books.h"
 #include "browse.h"
-#include "common/bodybuf.h"
 #include "common/filesave.h"
 #include "core/log.h"
 #include "hub/upsign.h"
@@ -393,20 +392,6 @@ out:
 	return rc;
 }
 
-/* An answer's body as libcurl hands it over. */
-struct answer {
-	char *p;  /* malloc'd, NUL-terminated; NULL until the first piece */
-	size_t n; /* bytes held */
-};
-
-/* libcurl: the answer, up to PAY_ANSWER_MAX. */
-static size_t gather(char *d, size_t s, size_t m, void *ud)
-{
-	struct answer *a = ud;
-
-	return bodybuf_append(&a->p, &a->n, d, s * m, PAY_ANSWER_MAX) ? 0 : s * m;
-}
-
 /* `ca-paysim pay --sim URL --ca PEM CODE_URL`: the customer's phone. */
 static int pay(int argc, char **argv)
 {
@@ -416,7 +401,7 @@ static int pay(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sim = NULL, *ca = NULL;
-	struct answer answer = { NULL, 0 };
+	struct browse_body answer = { .cap = PAY_ANSWER_MAX };
 	char url[PSIM_PATH_MAX + 16], *body;
 	struct curl_slist *hl = NULL;
 	json_t *j;
@@ -462,13 +447,16 @@ static int pay(int argc, char **argv)
 	curl_easy_setopt(cu, CURLOPT_CAINFO, ca);
 	curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, 10000L);
 	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, gather);
+	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, browse_gather);
 	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &answer);
 	cc = curl_easy_perform(cu);
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
 	j = answer.p ? json_loads(answer.p, 0, NULL) : NULL;
-	if (cc != CURLE_OK) {
+	if (cc != CURLE_OK && answer.too_big) {
+		fprintf(stderr, "ca-paysim: %s: the answer is over %d bytes: not read\n", url,
+			PAY_ANSWER_MAX);
+	} else if (cc != CURLE_OK) {
 		fprintf(stderr, "ca-paysim: %s: %s\n", url, curl_easy_strerror(cc));
 	} else if (status == 200 && json_is_string(json_object_get(j, "out_trade_no"))) {
 		printf("paid %s %s %s %lld\n",

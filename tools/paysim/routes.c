@@ -31,12 +31,22 @@ static void refuse(struct srv_resp *rs, int status, const char *code, const char
 	srv_refuse(rs, &f);
 }
 
-/* The path's out_trade_no is one; else 400. */
-static bool trade_no_param(struct srv_req *rq, struct srv_resp *rs)
+/* A request about the order its path names (a query, a close): the
+ * path's out_trade_no is one (else 400), and the rest of the request
+ * (what: its query string, its body) passes check. false when refused. */
+static bool order_request(struct srv_req *rq, struct srv_resp *rs,
+			  bool (*check)(const struct psim_cfg *, const char *, struct v3_fail *),
+			  const char *what)
 {
-	if (v3_trade_no_ok(rq->param))
+	struct v3_fail f;
+
+	if (!v3_trade_no_ok(rq->param)) {
+		refuse(rs, 400, "PARAM_ERROR", "out_trade_no must be 6 to 32 of [0-9A-Za-z_*-]");
+		return false;
+	}
+	if (check(rq->ps->cfg, what, &f))
 		return true;
-	refuse(rs, 400, "PARAM_ERROR", "out_trade_no must be 6 to 32 of [0-9A-Za-z_*-]");
+	srv_refuse(rs, &f);
 	return false;
 }
 
@@ -70,15 +80,10 @@ static void v3_create_order(struct srv_req *rq, struct srv_resp *rs)
 static void v3_query_order(struct srv_req *rq, struct srv_resp *rs)
 {
 	struct book_order o;
-	struct v3_fail f;
 	ca_err e;
 
-	if (!trade_no_param(rq, rs))
+	if (!order_request(rq, rs, v3_query, rq->query))
 		return;
-	if (!v3_query(rq->ps->cfg, rq->query, &f)) {
-		srv_refuse(rs, &f);
-		return;
-	}
 	e = books_order(rq->ps->books, rq->param, &o);
 	if (e == CA_ERR_NOT_FOUND)
 		refuse(rs, 404, "ORDER_NOT_EXIST", "no such order");
@@ -89,15 +94,10 @@ static void v3_query_order(struct srv_req *rq, struct srv_resp *rs)
 /* POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close */
 static void v3_close_order(struct srv_req *rq, struct srv_resp *rs)
 {
-	struct v3_fail f;
 	ca_err e;
 
-	if (!trade_no_param(rq, rs))
+	if (!order_request(rq, rs, v3_close, rq->body))
 		return;
-	if (!v3_close(rq->ps->cfg, rq->body, &f)) {
-		srv_refuse(rs, &f);
-		return;
-	}
 	e = books_close_order(rq->ps->books, rq->param, rq->now_ms);
 	if (e == CA_ERR_NOT_FOUND)
 		refuse(rs, 404, "ORDER_NOT_EXIST", "no such order");

@@ -14,7 +14,7 @@
 #include "core/log.h"
 
 #define TAG "clock"
-#define CLOCK_TEXT_MAX 32
+#define CLOCK_TEXT_MAX 32 /* the offset's text, a newline after it aside */
 
 static char clock_path[1024];
 static atomic_llong last_offset;  /* the last good offset, ms */
@@ -45,6 +45,8 @@ static bool read_offset(long long *ms)
 	text[n] = '\0';
 	if (text[n - 1] == '\n')
 		text[--n] = '\0';
+	if (n > CLOCK_TEXT_MAX) /* 33 bytes without a newline */
+		return false;
 	errno = 0;
 	*ms = strtoll(text, &end, 10);
 	return n > 0 && *end == '\0' && errno == 0 && (text[0] == '-' || (text[0] >= '0' &&

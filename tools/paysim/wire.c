@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/cst.h"
+#include "core/pay.h"
 #include "core/uuid.h"
 
 void wire_time(int64_t ms, char out[WIRE_TIME_MAX])
@@ -12,85 +13,29 @@ void wire_time(int64_t ms, char out[WIRE_TIME_MAX])
 	ca_cst_format(ms, "%Y-%m-%dT%H:%M:%S+08:00", out, WIRE_TIME_MAX);
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* n digits at s as a number into *v; false when one is not a digit. */
-static bool digits(const char *s, int n, int *v)
-{
-	int i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return true;
-}
-
 bool wire_parse_time(const char *s, int64_t *ms)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	const char *p;
+	int64_t t;
 
-	if (strlen(s) < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
-	    !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
-	    !digits(s + 17, 2, &sec))
+	if (pay_parse_rfc3339(s, &t))
 		return false;
-	p = s + 19;
-	if (*p == '.') {
-		const char *f = ++p;
-
-		while (*p >= '0' && *p <= '9')
-			p++;
-		if (p == f)
-			return false;
-	}
-	if ((*p == 'Z' || *p == 'z') && !p[1]) {
-		sign = 0;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && digits(p + 1, 2, &oh) &&
-		   p[3] == ':' && digits(p + 4, 2, &om) && oh < 24 && om < 60) {
-		sign = *p == '+' ? 1 : -1;
-	} else {
-		return false;
-	}
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60 ||
-	    (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
-		return false;
-	if (sec == 60) /* a leap second: the next instant */
-		sec = 59;
-	*ms = ((days_from_civil(y, mo, d) * 24 + h) * 3600 + mi * 60 + sec -
-	       (int64_t)sign * (oh * 3600 + om * 60)) * 1000;
+	*ms = t * 1000;
 	return true;
 }
 
-void wire_compact(int64_t ms, char out[15])
+void wire_compact(int64_t ms, char out[UPSIGN_TIME_LEN + 1])
 {
-	ca_cst_format(ms, "%Y%m%d%H%M%S", out, 15);
+	upsign_time(ms / 1000, out);
 }
 
 bool wire_parse_compact(const char *s, int64_t *ms)
 {
-	char t[WIRE_TIME_MAX];
+	int64_t t;
 
-	if (strlen(s) != 14 || strspn(s, "0123456789") != 14)
+	if (upsign_parse_time(s, &t))
 		return false;
-	snprintf(t, sizeof(t), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s+08:00", s, s + 4, s + 6, s + 8,
-		 s + 10, s + 12);
-	return wire_parse_time(t, ms);
+	*ms = t * 1000;
+	return true;
 }
 
 ca_err wire_random(char *out, size_t n, bool digits_only)

@@ -13,6 +13,7 @@
 
 #include "books.h"
 #include "core/err.h"
+#include "hub/upsign.h"
 
 #define WIRE_TIME_MAX 32 /* "2026-01-02T03:04:05+08:00" and a NUL, with room */
 
@@ -20,15 +21,16 @@
 void wire_time(int64_t ms, char out[WIRE_TIME_MAX]);
 
 /* An RFC 3339 date-time ("2026-01-02T03:04:05+08:00", "...Z", with or
- * without fractions of a second) into Unix ms. false when s is not one
- * (the fraction is dropped). */
+ * without fractions of a second) into Unix ms, as the hub reads one
+ * (pay_parse_rfc3339: the fraction dropped). false when s is not one. */
 bool wire_parse_time(const char *s, int64_t *ms);
 
-/* ms as the bank gateway writes a time, "YYYYMMDDhhmmss" in China time. */
-void wire_compact(int64_t ms, char out[15]);
+/* ms as the bank gateway writes a time, "YYYYMMDDhhmmss" in China time
+ * (upsign_time, as the hub writes one). */
+void wire_compact(int64_t ms, char out[UPSIGN_TIME_LEN + 1]);
 
-/* The opposite: a 14-digit China time into Unix ms; false when s is not
- * one (a bad date included). */
+/* The opposite: a 14-digit China time into Unix ms (upsign_parse_time);
+ * false when s is not one (a bad date included). */
 bool wire_parse_compact(const char *s, int64_t *ms);
 
 /* n random characters of [0-9A-Za-z] (digits only when digits) into out
