@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/cst.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "core/uuid.h"
 #include "common/wipe.h"
 #include "ime/ime.h"
@@ -406,12 +407,9 @@ const char *app_status_text(const struct ca_app *rec, enum ui_tone *tone)
 
 char *app_money(int64_t fen, char *buf, size_t n)
 {
-	/* The magnitude in unsigned: a red invoice's amounts are negative,
-	 * and -0.50 must not lose its sign with the yuan. */
-	uint64_t m = fen < 0 ? 0 - (uint64_t)fen : (uint64_t)fen;
+	char figures[MONEY_FIGURES_MAX];
 
-	snprintf(buf, n, "¥%s%llu.%02llu", fen < 0 ? "-" : "", (unsigned long long)(m / 100),
-		 (unsigned long long)(m % 100));
+	snprintf(buf, n, "¥%s", money_figures(fen, figures, sizeof(figures)));
 	return buf;
 }
 
