@@ -68,6 +68,19 @@ static json_t *jtext(const char *text)
 	return j;
 }
 
+/* An invoice change of the feed in the whole form, every member as the
+ * hub writes them. */
+static json_t *whole(int64_t rev, const char *id, const char *kind, const char *state,
+		     const char *number, const char *original, int64_t issued_ms, int64_t total,
+		     int64_t tax)
+{
+	return change(rev, "invoice",
+		      json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "app_id", id, "kind",
+				kind, "state", state, "number", number, "original", original,
+				"issued_ms", (json_int_t)issued_ms, "total_fen", (json_int_t)total,
+				"tax_fen", (json_int_t)tax));
+}
+
 /* Read the feed page {"changes": changes, "next": next} (takes changes)
  * into ch, apply it, and return how many changes were decoded; *skipped
  * gets how many were left out. */
@@ -170,13 +183,9 @@ static void test_a_pending_invoice_becomes_issued(void **state)
 	struct ca_invoice inv;
 	struct ca_app a;
 	json_t *changes = json_array();
-	char row[512];
 
 	json_array_append_new(changes, change(10, "app", paid_app(&a, 10)));
-	snprintf(row, sizeof(row), "{\"app_id\":\"%s\",\"number\":\"\",\"issued_ms\":0,"
-		 "\"kind\":\"blue\",\"original\":\"\",\"total_fen\":60000,\"tax_fen\":3396,"
-		 "\"state\":\"pending\"}", a.id);
-	json_array_append_new(changes, change(11, "invoice", jtext(row)));
+	json_array_append_new(changes, whole(11, a.id, "blue", "pending", "", "", 0, 60000, 3396));
 	assert_int_equal(apply_page(st, changes, 11, ch, 4, NULL), 2);
 	assert_int_equal(store_invoice_get(st, a.id, CA_INV_BLUE, &inv), CA_OK);
 	assert_int_equal(inv.state, CA_INV_PENDING);
@@ -184,10 +193,8 @@ static void test_a_pending_invoice_becomes_issued(void **state)
 	assert_int_equal(inv.total_fen, 60000);
 
 	changes = json_array();
-	snprintf(row, sizeof(row), "{\"app_id\":\"%s\",\"number\":\"" BLUE20 "\","
-		 "\"issued_ms\":1795000200000,\"kind\":\"blue\",\"original\":\"\","
-		 "\"total_fen\":60000,\"tax_fen\":3396,\"state\":\"issued\"}", a.id);
-	json_array_append_new(changes, change(12, "invoice", jtext(row)));
+	json_array_append_new(changes, whole(12, a.id, "blue", "issued", BLUE20, "", 1795000200000,
+					     60000, 3396));
 	assert_int_equal(apply_page(st, changes, 12, ch, 4, NULL), 1);
 	assert_int_equal(store_invoice_get(st, a.id, CA_INV_BLUE, &inv), CA_OK);
 	assert_int_equal(inv.state, CA_INV_ISSUED);
@@ -213,18 +220,12 @@ static void test_a_red_invoice_after_the_blue_one(void **state)
 	struct inv_list l;
 	struct ca_app a;
 	json_t *changes = json_array();
-	char row[512];
 
 	json_array_append_new(changes, change(20, "app", paid_app(&a, 20)));
-	snprintf(row, sizeof(row), "{\"app_id\":\"%s\",\"number\":\"" BLUE20 "\","
-		 "\"issued_ms\":1795000200000,\"kind\":\"blue\",\"original\":\"\","
-		 "\"total_fen\":60000,\"tax_fen\":3396,\"state\":\"issued\"}", a.id);
-	json_array_append_new(changes, change(21, "invoice", jtext(row)));
+	json_array_append_new(changes, whole(21, a.id, "blue", "issued", BLUE20, "", 1795000200000,
+					     60000, 3396));
 	/* Red, asked of the platform: no number yet, but the one it reverses. */
-	snprintf(row, sizeof(row), "{\"app_id\":\"%s\",\"number\":\"\",\"issued_ms\":0,"
-		 "\"kind\":\"red\",\"original\":\"" BLUE20 "\",\"total_fen\":-60000,"
-		 "\"tax_fen\":-3396,\"state\":\"pending\"}", a.id);
-	json_array_append_new(changes, change(22, "invoice", jtext(row)));
+	json_array_append_new(changes, whole(22, a.id, "red", "pending", "", BLUE20, 0, -60000, -3396));
 	assert_int_equal(apply_page(st, changes, 22, ch, 4, NULL), 3);
 	l = invoices_of(st, a.account);
 	assert_int_equal(l.n, 2);
@@ -232,10 +233,8 @@ static void test_a_red_invoice_after_the_blue_one(void **state)
 	assert_int_equal(l.v[1].state, CA_INV_PENDING);
 
 	changes = json_array();
-	snprintf(row, sizeof(row), "{\"app_id\":\"%s\",\"number\":\"" RED20 "\","
-		 "\"issued_ms\":1795000900000,\"kind\":\"red\",\"original\":\"" BLUE20 "\","
-		 "\"total_fen\":-60000,\"tax_fen\":-3396,\"state\":\"issued\"}", a.id);
-	json_array_append_new(changes, change(23, "invoice", jtext(row)));
+	json_array_append_new(changes, whole(23, a.id, "red", "issued", RED20, BLUE20, 1795000900000,
+					     -60000, -3396));
 	assert_int_equal(apply_page(st, changes, 23, ch, 4, NULL), 1);
 	l = invoices_of(st, a.account);
 	assert_int_equal(l.n, 2);
@@ -265,17 +264,11 @@ static void test_rows_of_a_hub_with_zero_amounts(void **state)
 	struct ca_invoice inv;
 	struct ca_app a;
 	json_t *changes = json_array();
-	char row[512];
 
 	json_array_append_new(changes, change(30, "app", paid_app(&a, 30)));
-	snprintf(row, sizeof(row), "{\"app_id\":\"%s\",\"kind\":\"blue\",\"state\":\"issued\","
-		 "\"number\":\"" BLUE16 "\",\"issued_ms\":1795000100000,\"original\":\"\","
-		 "\"total_fen\":0,\"tax_fen\":0}", a.id);
-	json_array_append_new(changes, change(31, "invoice", jtext(row)));
-	snprintf(row, sizeof(row), "{\"app_id\":\"%s\",\"kind\":\"red\",\"state\":\"pending\","
-		 "\"number\":\"\",\"issued_ms\":0,\"original\":\"\",\"total_fen\":0,"
-		 "\"tax_fen\":0}", a.id);
-	json_array_append_new(changes, change(32, "invoice", jtext(row)));
+	json_array_append_new(changes, whole(31, a.id, "blue", "issued", BLUE16, "", 1795000100000,
+					     0, 0));
+	json_array_append_new(changes, whole(32, a.id, "red", "pending", "", "", 0, 0, 0));
 	assert_int_equal(apply_page(st, changes, 32, ch, 4, NULL), 3);
 	assert_int_equal(store_invoice_get(st, a.id, CA_INV_BLUE, &inv), CA_OK);
 	assert_int_equal(inv.state, CA_INV_ISSUED);
@@ -288,10 +281,7 @@ static void test_rows_of_a_hub_with_zero_amounts(void **state)
 
 	/* The platform refused the red one: failed, still nothing to tell. */
 	changes = json_array();
-	snprintf(row, sizeof(row), "{\"app_id\":\"%s\",\"kind\":\"red\",\"state\":\"failed\","
-		 "\"number\":\"\",\"issued_ms\":0,\"original\":\"\",\"total_fen\":0,"
-		 "\"tax_fen\":0}", a.id);
-	json_array_append_new(changes, change(33, "invoice", jtext(row)));
+	json_array_append_new(changes, whole(33, a.id, "red", "failed", "", "", 0, 0, 0));
 	assert_int_equal(apply_page(st, changes, 33, ch, 4, NULL), 1);
 	assert_int_equal(store_invoice_get(st, a.id, CA_INV_RED, &inv), CA_OK);
 	assert_int_equal(inv.state, CA_INV_FAILED);
