@@ -31,6 +31,12 @@
 #define CA_SUB_KEYS_MAX  9   /* 副锁: 0..9 besides the one 主锁 */
 #define CA_UUID_LEN      36  /* 8-4-4-4-12 hex */
 
+/* Timestamps (Unix ms) and revisions: non-negative, below year 5000. */
+#define CA_TIME_MAX INT64_C(95617584000000)
+/* Amounts: at most 100 million yuan, in fen (either sign where negative
+ * amounts exist: a red-letter invoice's). */
+#define CA_AMOUNT_MAX INT64_C(10000000000)
+
 /* Buffer size for a text of at most n characters. */
 #define CA_TEXT_BUF(n) (4 * (n) + 1)
 

@@ -56,11 +56,6 @@ static const char *pickup_name(int v) { return ca_pickup_id((enum ca_pickup)v); 
 #define INT(st, f, lo, hi) {#f, FT_INT, offsetof(st, f), 0, 0, lo, hi, NULL, NULL, 0}
 #define I64(st, f, lo, hi) {#f, FT_I64, offsetof(st, f), 0, 0, lo, hi, NULL, NULL, 0}
 
-/* Timestamps and revisions: non-negative, below year 5000 in ms. */
-#define TIME_MAX INT64_C(95617584000000)
-/* Amounts: at most 100 million yuan, in fen. */
-#define AMOUNT_MAX INT64_C(10000000000)
-
 static const struct fdesc app_fields[] = {
 	UUID(struct ca_app, id),
 	TEXT(struct ca_app, account, 11),
@@ -86,16 +81,16 @@ static const struct fdesc app_fields[] = {
 	TEXT(struct ca_app, comment, CA_COMMENT_MAX),
 	TEXT(struct ca_app, reject_reason, CA_COMMENT_MAX),
 	TEXT(struct ca_app, tracking_no, CA_TRACKING_MAX),
-	I64(struct ca_app, amount_fen, 0, AMOUNT_MAX),
+	I64(struct ca_app, amount_fen, 0, CA_AMOUNT_MAX),
 	I64(struct ca_app, rev, 0, INT64_MAX),
-	I64(struct ca_app, created_ms, 0, TIME_MAX),
-	I64(struct ca_app, updated_ms, 0, TIME_MAX),
+	I64(struct ca_app, created_ms, 0, CA_TIME_MAX),
+	I64(struct ca_app, updated_ms, 0, CA_TIME_MAX),
 };
 
 static const struct fdesc record_fields[] = {
 	UUID(struct ca_proc_record, id),
 	UUID(struct ca_proc_record, app_id),
-	I64(struct ca_proc_record, at_ms, 0, TIME_MAX),
+	I64(struct ca_proc_record, at_ms, 0, CA_TIME_MAX),
 	TEXT(struct ca_proc_record, staff, CA_PERSON_MAX),
 	TEXT(struct ca_proc_record, text, CA_COMMENT_MAX),
 };
@@ -331,4 +326,139 @@ ca_err codec_record_from_text(const char *text, size_t len, struct ca_proc_recor
 {
 	return from_text(text, len, rec, sizeof(*rec), record_fields, N_RECORD_FIELDS,
 			 err, errlen);
+}
+
+/* ---- invoice rows of the feed ---- */
+
+/* The text member key of obj into buf (size bytes): absent gives dflt
+ * (NULL: required), another type or a text that does not fit is an error. */
+static ca_err inv_text(const json_t *obj, const char *key, const char *dflt, char *buf,
+		       size_t size, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(obj, key);
+	const char *s = json_string_value(v);
+
+	if (!v && dflt) {
+		snprintf(buf, size, "%s", dflt);
+		return CA_OK;
+	}
+	if (!v)
+		return fail(err, errlen, "missing field '%s'", key);
+	if (!s)
+		return fail(err, errlen, "field '%s': expected a string", key);
+	if (json_string_length(v) >= size || strlen(s) != json_string_length(v))
+		return fail(err, errlen, "field '%s': longer than %zu bytes or with a NUL", key,
+			    size - 1);
+	memcpy(buf, s, json_string_length(v) + 1);
+	return CA_OK;
+}
+
+/* The identifier member key of obj (absent: dflt) through from_id. */
+static ca_err inv_enum(const json_t *obj, const char *key, int dflt, int (*from_id)(const char *),
+		       int *out, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!v) {
+		*out = dflt;
+		return CA_OK;
+	}
+	if (!json_is_string(v))
+		return fail(err, errlen, "field '%s': expected a string", key);
+	*out = from_id(json_string_value(v));
+	if (*out < 0)
+		return fail(err, errlen, "field '%s': unknown value '%.40s'", key,
+			    json_string_value(v));
+	return CA_OK;
+}
+
+/* The integer member key of obj: absent or null gives dflt (NULL:
+ * required), another type or a value outside lo..hi is an error. */
+static ca_err inv_int(const json_t *obj, const char *key, const int64_t *dflt, int64_t lo,
+		      int64_t hi, int64_t *out, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(obj, key);
+	json_int_t n;
+
+	if ((!v || json_is_null(v)) && dflt) {
+		*out = *dflt;
+		return CA_OK;
+	}
+	if (!v)
+		return fail(err, errlen, "missing field '%s'", key);
+	if (!json_is_integer(v))
+		return fail(err, errlen, "field '%s': expected an integer", key);
+	n = json_integer_value(v);
+	if (n < lo || n > hi)
+		return fail(err, errlen, "field '%s': %lld out of range %lld..%lld", key,
+			    (long long)n, (long long)lo, (long long)hi);
+	*out = (int64_t)n;
+	return CA_OK;
+}
+
+ca_err codec_invoice_decode(const json_t *obj, struct ca_invoice *inv, char *err,
+			    size_t errlen)
+{
+	static const int64_t unknown = CA_FEN_UNKNOWN;
+	char why[CODEC_ERR_MAX];
+	int kind = CA_INV_BLUE, state = CA_INV_ISSUED;
+	ca_err e;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	memset(inv, 0, sizeof(*inv));
+	if (!json_is_object(obj))
+		return fail(err, errlen, "expected a JSON object");
+	e = inv_text(obj, "app_id", NULL, inv->app_id, sizeof(inv->app_id), err, errlen);
+	if (!e)
+		e = inv_enum(obj, "kind", CA_INV_BLUE, ca_inv_kind_from_id, &kind, err, errlen);
+	if (!e)
+		e = inv_enum(obj, "state", CA_INV_ISSUED, ca_inv_state_from_id, &state, err,
+			     errlen);
+	if (!e)
+		e = inv_text(obj, "number", NULL, inv->number, sizeof(inv->number), err, errlen);
+	if (!e)
+		e = inv_text(obj, "original", "", inv->original, sizeof(inv->original), err,
+			     errlen);
+	if (!e)
+		e = inv_int(obj, "issued_ms", NULL, 0, CA_TIME_MAX, &inv->issued_ms, err, errlen);
+	if (!e)
+		e = inv_int(obj, "total_fen", &unknown, -CA_AMOUNT_MAX, CA_AMOUNT_MAX,
+			    &inv->total_fen, err, errlen);
+	if (!e)
+		e = inv_int(obj, "tax_fen", &unknown, -CA_AMOUNT_MAX, CA_AMOUNT_MAX, &inv->tax_fen,
+			    err, errlen);
+	inv->kind = (enum ca_inv_kind)kind;
+	inv->state = (enum ca_inv_state)state;
+	/* A total of 0 is a hub's "no amounts" (the rows it keeps for an
+	 * invoice from before the tax platform, or not issued yet). */
+	if (!e && inv->total_fen == 0) {
+		if (inv->tax_fen != 0 && inv->tax_fen != CA_FEN_UNKNOWN)
+			e = fail(err, errlen, "tax_fen: no tax without a total");
+		inv->total_fen = inv->tax_fen = CA_FEN_UNKNOWN;
+	}
+	if (!e && !ca_invoice_check(inv, why, sizeof(why)))
+		e = fail(err, errlen, "%s", why);
+	if (e)
+		memset(inv, 0, sizeof(*inv));
+	return e;
+}
+
+json_t *codec_invoice_encode(const struct ca_invoice *inv)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "app_id", inv->app_id,
+			      "kind", ca_inv_kind_id(inv->kind), "state",
+			      ca_inv_state_id(inv->state), "number", inv->number, "original",
+			      inv->original, "issued_ms", (json_int_t)inv->issued_ms);
+
+	if (o && inv->total_fen != CA_FEN_UNKNOWN &&
+	    json_object_set_new(o, "total_fen", json_integer(inv->total_fen)) != 0)
+		goto fail;
+	if (o && inv->tax_fen != CA_FEN_UNKNOWN &&
+	    json_object_set_new(o, "tax_fen", json_integer(inv->tax_fen)) != 0)
+		goto fail;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
 }

@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/cst.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "core/uuid.h"
 #include "common/wipe.h"
 #include "ime/ime.h"
@@ -146,7 +147,8 @@ ca_err app_init(struct app *a, const struct app_opts *o, char *err, size_t errle
 	a->screen = APP_SCREEN_ATTRACT;
 	app_apps_dirty(a);
 	a->apps = calloc(APP_APPS_MAX, sizeof(*a->apps));
-	if (!a->apps) {
+	a->invs = calloc(APP_APPS_MAX, sizeof(*a->invs));
+	if (!a->apps || !a->invs) {
 		snprintf(err, errlen, "out of memory for the application list");
 		rc = CA_ERR_NOMEM;
 		goto out;
@@ -236,10 +238,12 @@ void app_release(struct app *a)
 	render_free(a->r);
 	store_close(a->st);
 	free(a->apps);
+	free(a->invs);
 	a->ui = NULL;
 	a->r = NULL;
 	a->st = NULL;
 	a->apps = NULL;
+	a->invs = NULL;
 }
 
 /* ---- navigation and session ---- */
@@ -311,6 +315,8 @@ void app_end_session(struct app *a)
 	explicit_bzero(a->sel_id, sizeof(a->sel_id));
 	if (a->apps)
 		explicit_bzero(a->apps, sizeof(*a->apps) * APP_APPS_MAX);
+	if (a->invs)
+		explicit_bzero(a->invs, sizeof(*a->invs) * APP_APPS_MAX);
 	a->napps = 0;
 	a->queued_rows = 0;
 	app_apps_dirty(a);
@@ -401,8 +407,9 @@ const char *app_status_text(const struct ca_app *rec, enum ui_tone *tone)
 
 char *app_money(int64_t fen, char *buf, size_t n)
 {
-	snprintf(buf, n, "¥%lld.%02lld", (long long)(fen / 100),
-		 (long long)(fen % 100 < 0 ? -(fen % 100) : fen % 100));
+	char figures[MONEY_FIGURES_MAX];
+
+	snprintf(buf, n, "¥%s", money_figures(fen, figures, sizeof(figures)));
 	return buf;
 }
 
@@ -443,7 +450,42 @@ const struct ca_app *app_apps(struct app *a, int *n)
 void app_apps_dirty(struct app *a)
 {
 	a->apps_stale = true;
+	a->invs_stale = true;
 	a->store_gen++;
+}
+
+/* store_invoice_each callback: the invoice into the slot of its
+ * application in the list (none: not listed, left out). */
+static int collect_invoice(const struct ca_invoice *inv, void *ctx)
+{
+	struct app *a = ctx;
+	int i;
+
+	for (i = 0; i < a->napps; i++) {
+		if (!strcmp(a->apps[i].id, inv->app_id)) {
+			a->invs[i].inv[inv->kind] = *inv;
+			a->invs[i].have[inv->kind] = true;
+			break;
+		}
+	}
+	return 0;
+}
+
+const struct ca_invoice *app_invoice(struct app *a, const char *id, enum ca_inv_kind k)
+{
+	int i, n;
+
+	app_apps(a, &n);
+	if (a->invs_stale && a->session.active) {
+		explicit_bzero(a->invs, sizeof(*a->invs) * APP_APPS_MAX);
+		if (store_invoice_each(a->st, a->session.phone, collect_invoice, a) != CA_OK)
+			log_error("kiosk", "cannot read the invoices: %s", store_errmsg(a->st));
+		a->invs_stale = false;
+	}
+	for (i = 0; i < n && (unsigned)k < CA_INV_KIND__N; i++)
+		if (!strcmp(a->apps[i].id, id))
+			return a->invs[i].have[k] ? &a->invs[i].inv[k] : NULL;
+	return NULL;
 }
 
 bool app_queued(struct app *a, const char *id)
@@ -765,6 +807,8 @@ void app_forget(struct app *a)
 		store_forget(a->st);
 	if (a->apps)
 		explicit_bzero(a->apps, sizeof(*a->apps) * APP_APPS_MAX);
+	if (a->invs)
+		explicit_bzero(a->invs, sizeof(*a->invs) * APP_APPS_MAX);
 	explicit_bzero(&a->net_res, sizeof(a->net_res));
 	explicit_bzero(&a->disp_res, sizeof(a->disp_res));
 	/* Freed blocks are zeroed already (zfree.c); the free pages go back

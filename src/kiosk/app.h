@@ -40,6 +40,7 @@
 #include "core/app.h"
 #include "core/err.h"
 #include "core/fsm.h"
+#include "core/invoice.h"
 #include "core/msg.h"
 #include "core/pay.h"
 #include "core/valid.h"
@@ -223,6 +224,13 @@ struct app_scr_invoice {
 	enum msg_id error;              /* why there is none; MSG_NONE */
 };
 
+/* The e-invoices the hub sent for one application of the list
+ * (app_invoice), by kind. */
+struct app_invoices {
+	struct ca_invoice inv[CA_INV_KIND__N]; /* valid where have[] */
+	bool have[CA_INV_KIND__N];             /* the hub sent one of this kind */
+};
+
 /* The screens' own state, one member per screen group. */
 struct app_screens {
 	struct app_scr_apply apply;     /* the form (scr_apply.c) */
@@ -278,6 +286,8 @@ struct app {
 	struct ca_app *apps;       /* app_apps cache (APP_APPS_MAX, owned) */
 	int napps;                 /* entries in apps */
 	bool apps_stale;           /* reload apps on next use */
+	struct app_invoices *invs; /* app_invoice cache, one per apps[i] (owned) */
+	bool invs_stale;           /* reload invs on next use */
 	unsigned store_gen;        /* bumped with apps_stale (app_apps_dirty): what a
 				    * screen read from the store may have changed */
 	bool queued[APP_APPS_MAX]; /* apps[i] has changes the hub has not acknowledged */
@@ -386,16 +396,21 @@ const char *app_status_text(const struct ca_app *rec, enum ui_tone *tone);
  * APP_APPS_MAX). Borrowed until the next frame.
  */
 const struct ca_app *app_apps(struct app *a, int *n);
-/* Mark the cache of app_apps stale and bump store_gen (after a store
- * write, or a worker reporting one). */
+/* Mark the cache of app_apps (and app_invoice) stale and bump store_gen
+ * (after a store write, or a worker reporting one). */
 void app_apps_dirty(struct app *a);
+/* The e-invoice of kind k of application id of the account, from the
+ * store through the same cache as app_apps (read once it is stale, for
+ * the whole list); NULL when the hub sent none. Borrowed until the next
+ * frame. */
+const struct ca_invoice *app_invoice(struct app *a, const char *id, enum ca_inv_kind k);
 /* Read application sel_id of the account into *out; false (and a toast)
  * when it is gone, e.g. deleted on another kiosk. */
 bool app_sel(struct app *a, struct ca_app *out);
 /* Keep the hub's snapshot of an application (from a payment query) in the
  * store, by the store's rule for hub snapshots (store.h). */
 ca_err app_apply_hub(struct app *a, const struct ca_app *hub);
-/* "¥300.00" of an amount in fen into buf. */
+/* "¥300.00" of an amount in fen into buf ("¥-300.00" when negative). */
 char *app_money(int64_t fen, char *buf, size_t n);
 
 /* Send a request to the hub (the spinner shows while app_net_busy). */

@@ -1323,6 +1323,24 @@ static void mail_order(struct store *st, struct ca_app *a, int64_t at_ms, bool r
 					       at_ms - 4 + (int64_t)i, a, NULL), CA_OK);
 }
 
+/* An issued blue e-invoice of application id from the hub's feed, at rev. */
+static void put_invoice(struct store *st, const char *id, const char *number, int64_t rev)
+{
+	struct store_change ch;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.rev = rev;
+	ch.kind = STORE_CHANGE_INVOICE;
+	snprintf(ch.u.inv.app_id, sizeof(ch.u.inv.app_id), "%s", id);
+	ch.u.inv.kind = CA_INV_BLUE;
+	ch.u.inv.state = CA_INV_ISSUED;
+	snprintf(ch.u.inv.number, sizeof(ch.u.inv.number), "%s", number);
+	ch.u.inv.issued_ms = T0_MS;
+	ch.u.inv.total_fen = 30000;
+	ch.u.inv.tax_fen = 1698;
+	assert_int_equal(store_feed_apply(st, &ch, 1, rev, T0_MS, NULL), CA_OK);
+}
+
 static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **state)
 {
 	struct storefix *t = *state;
@@ -1337,7 +1355,7 @@ static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **sta
 
 	/* Person 1 (make_app's 林晓燕, 13905918866, 11010519491231002X): a
 	 * mail order received and an on-site order collected at T0, with a
-	 * processing record, the hub's pickup row, a parked row. */
+	 * processing record, the hub's pickup row, e-invoices, a parked row. */
 	make_app(&old_mail, "13905918866");
 	mail_order(st, &old_mail, T0_MS, true);
 	memset(&rec, 0, sizeof(rec));
@@ -1355,6 +1373,9 @@ static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **sta
 	strcpy(ch.u.pickup.kiosk, "fz-hall-03");
 	strcpy(ch.u.pickup.slot, "A1");
 	assert_int_equal(store_feed_apply(st, &ch, 1, 7, T0_MS, NULL), CA_OK);
+	/* Its e-invoice, and that of the mail order (schema 5). */
+	put_invoice(st, old_onsite.id, "26350000000000000071", 8);
+	put_invoice(st, old_mail.id, "2026112400000072", 9);
 	assert_int_equal(store_intent_begin(st, old_onsite.id, 1, 3, T0_MS - 2, &it), CA_OK);
 	assert_int_equal(store_intent_collected(st, it.seq, "slot 1: dispensed", FIXTURE_TODAY,
 						T0_MS, &old_onsite), CA_OK);
@@ -1374,6 +1395,7 @@ static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **sta
 	 * not reached the hub (queued). */
 	make_other(&recent, "13812345678");
 	mail_order(st, &recent, T0_MS + 25 * DAY_MS, true);
+	put_invoice(st, recent.id, "26320000000000000073", 10);
 	make_other(&unfinished, "13812345678");
 	mail_order(st, &unfinished, T0_MS, false);
 	drain_outbox(st);
@@ -1401,6 +1423,8 @@ static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **sta
 	assert_int_equal(rows_containing(t->env.db, "闽江建设"), 0);
 	assert_int_equal(rows_containing(t->env.db, old_mail.id), 0);
 	assert_int_equal(rows_containing(t->env.db, old_onsite.id), 0);
+	assert_int_equal(rows_containing(t->env.db, "26350000000000000071"), 0);
+	assert_int_equal(rows_containing(t->env.db, "2026112400000072"), 0);
 
 	/* The rest stays whole, queued rows included. */
 	assert_int_equal(store_app_get(st, recent.id, &got), CA_OK);
@@ -1410,6 +1434,7 @@ static void test_purge_removes_old_finished_orders_and_keeps_the_rest(void **sta
 	assert_int_equal(store_outbox_app_pending(st, queued.id, &pending), CA_OK);
 	assert_int_equal(pending, n);
 	assert_true(rows_of(t->env.db, "app_history", "app_id", recent.id) > 0);
+	assert_int_equal(rows_of(t->env.db, "invoices", "app_id", recent.id), 1);
 	assert_int_equal(store_outbox_depth(st, &pending, &parked), CA_OK);
 	assert_int_equal(parked, 0);
 

@@ -139,10 +139,12 @@ static void test_migrates_a_version_1_file(void **state)
 	assert_int_equal(storefix_raw_int(t->env.db, "PRAGMA user_version"), 1);
 
 	storefix_open(t);
-	/* Through version 2 (sync) to the current one (3: dispense intents). */
+	/* Through version 2 (sync) to the current one (3: dispense intents,
+	 * 4: pickups, 5: invoices). */
 	assert_int_equal(storefix_raw_int(t->env.db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(storefix_raw_int(t->env.db, "SELECT count(*) FROM sqlite_master WHERE"
-				 " name IN ('sync_state', 'remote_apps', 'dispense_intents')"), 3);
+				 " name IN ('sync_state', 'remote_apps', 'dispense_intents',"
+				 " 'pickups', 'invoices')"), 5);
 	assert_int_equal(store_app_get(t->st, a.id, &got), CA_OK);
 	assert_string_equal(got.company, a.company);
 	n = rows(t->st, it);

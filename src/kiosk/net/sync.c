@@ -4,8 +4,9 @@
  *
  * Where to start reading: worker_main() is the loop of the worker thread:
  * push_round() drains the due outbox rows batch by batch, pull_feed() reads
- * the change feed (long-polling while nothing is due), and wait_until()
- * sleeps until the next due row, the end of a backoff, a wake or a stop.
+ * the change feed (long-polling while nothing is due; feed.c reads each
+ * answer), and wait_until() sleeps until the next due row, the end of a
+ * backoff, a wake or a stop.
  * sync_once() runs the same two steps in the caller's thread.
  *
  * Failures are of two kinds. A whole request that fails (no connection, a
@@ -44,6 +45,7 @@
 #include "common/wipe.h"
 #include "common/worker.h"
 #include "core/version.h"
+#include "feed.h"
 #include "http.h"
 #include "kiosk/store/store.h"
 
@@ -668,125 +670,6 @@ static enum step push_round(struct engine *e)
 
 /* ---- pulling the feed ---- */
 
-/* What a feed answer says besides its changes. */
-struct feed_page {
-	int n;          /* changes decoded into the caller's array */
-	int64_t next;   /* the cursor after this page */
-	bool more;      /* more changes are waiting */
-	int64_t epoch;  /* the hub store's epoch; 0 when the hub sent none */
-	bool reset;     /* the hub says: start again from 0 in this epoch */
-};
-
-/*
- * Decode the feed answer into ch (room for max) and *pg. Unknown kinds and
- * unreadable entries are skipped with a log line. A "reset" answer carries
- * no changes. False when the answer is not the documented shape.
- */
-static bool feed_decode(const struct http_resp *r, int64_t since,
-			struct store_change *ch, int max, struct feed_page *pg,
-			char *why, size_t whylen)
-{
-	json_t *root = json_loadb(r->body, r->len, 0, NULL);
-	json_t *changes = json_object_get(root, "changes");
-	json_t *jn = json_object_get(root, "next");
-	json_t *je = json_object_get(root, "epoch");
-	char cerr[CODEC_ERR_MAX];
-	int *n = &pg->n;
-	int64_t *next = &pg->next;
-	bool *more = &pg->more;
-	size_t i;
-	bool ok = false;
-
-	memset(pg, 0, sizeof(*pg));
-	pg->reset = json_is_true(json_object_get(root, "reset"));
-	pg->epoch = json_is_integer(je) ? (int64_t)json_integer_value(je) : 0;
-	if (je && (!json_is_integer(je) || pg->epoch <= 0)) {
-		snprintf(why, whylen, "bad feed answer from hub: bad epoch");
-		goto out;
-	}
-	if (pg->reset) {
-		ok = pg->epoch > 0;
-		if (!ok)
-			snprintf(why, whylen, "bad feed answer from hub: reset without epoch");
-		goto out;
-	}
-	if (!json_is_array(changes) || !json_is_integer(jn) ||
-	    json_integer_value(jn) < since) {
-		snprintf(why, whylen, "bad feed answer from hub: %s",
-			 root ? "missing or bad changes/next" : "not JSON");
-		goto out;
-	}
-	*next = (int64_t)json_integer_value(jn);
-	*more = json_is_true(json_object_get(root, "more"));
-	for (i = 0; i < json_array_size(changes) && *n < max; i++) {
-		json_t *c = json_array_get(changes, i);
-		const char *kind = json_string_value(json_object_get(c, "kind"));
-		json_int_t rev = json_integer_value(json_object_get(c, "rev"));
-		struct store_change *out = &ch[*n];
-
-		if (!kind) {
-			log_warn(TAG, "feed entry %zu has no kind; skipped", i);
-			continue;
-		}
-		out->rev = (int64_t)rev;
-		if (strcmp(kind, "app") == 0) {
-			out->kind = STORE_CHANGE_APP;
-			if (codec_app_decode(json_object_get(c, "app"), &out->u.app,
-					     cerr, sizeof(cerr)) != CA_OK ||
-			    !uuid_valid(out->u.app.id)) {
-				log_warn(TAG, "feed rev %lld: application unreadable, "
-					 "skipped: %s", (long long)rev, cerr);
-				continue;
-			}
-		} else if (strcmp(kind, "record") == 0) {
-			out->kind = STORE_CHANGE_RECORD;
-			if (codec_record_decode(json_object_get(c, "record"), &out->u.rec,
-						cerr, sizeof(cerr)) != CA_OK ||
-			    !uuid_valid(out->u.rec.id) || !uuid_valid(out->u.rec.app_id)) {
-				log_warn(TAG, "feed rev %lld: processing record "
-					 "unreadable, skipped: %s", (long long)rev, cerr);
-				continue;
-			}
-		} else if (strcmp(kind, "pickup") == 0) {
-			json_t *pk = json_object_get(c, "pickup");
-			const char *id = json_string_value(json_object_get(pk, "app_id"));
-			const char *ki = json_string_value(json_object_get(pk, "kiosk"));
-			const char *sl = json_string_value(json_object_get(pk, "slot"));
-
-			out->kind = STORE_CHANGE_PICKUP;
-			memset(&out->u.pickup, 0, sizeof(out->u.pickup));
-			if (!id || !uuid_valid(id) || !ki || !sl ||
-			    strlen(ki) >= sizeof(out->u.pickup.kiosk) ||
-			    strlen(sl) >= sizeof(out->u.pickup.slot)) {
-				log_warn(TAG, "feed rev %lld: pickup unreadable, "
-					 "skipped", (long long)rev);
-				continue;
-			}
-			snprintf(out->u.pickup.app_id, sizeof(out->u.pickup.app_id), "%s", id);
-			snprintf(out->u.pickup.kiosk, sizeof(out->u.pickup.kiosk), "%s", ki);
-			snprintf(out->u.pickup.slot, sizeof(out->u.pickup.slot), "%s", sl);
-			out->u.pickup.at_ms = (int64_t)json_integer_value(
-				json_object_get(pk, "at_ms"));
-		} else {
-			log_debug(TAG, "feed rev %lld: kind '%s' not known here, "
-				  "skipped", (long long)rev, kind);
-			continue;
-		}
-		(*n)++;
-	}
-	/* A truncated page must not move the cursor past what was read. */
-	if (i < json_array_size(changes) && *n == max) {
-		json_t *c = json_array_get(changes, i - 1);
-
-		*next = (int64_t)json_integer_value(json_object_get(c, "rev"));
-		*more = true;
-	}
-	ok = true;
-out:
-	json_decref(root);
-	return ok;
-}
-
 /*
  * The hub's store is another one than the cursor's (pg: a reset answer, or
  * an epoch other than known): start again from 0 in its epoch. *refetch
@@ -894,7 +777,7 @@ static enum step pull_feed(struct engine *e, int wait_s, int *got)
 			ret = STEP_FAIL;
 			break;
 		}
-		if (!feed_decode(&r, since, ch, max, &pg, why, sizeof(why))) {
+		if (!feed_decode(r.body, r.len, since, ch, max, &pg, why, sizeof(why))) {
 			note_exchange(e, &r, false, why);
 			close_gate(e, -1);
 			ret = STEP_FAIL;

@@ -3,7 +3,7 @@
  * scr_invoice.c; declared in pay_parts.h): finding the selected
  * application, key/value rows on a card, the order line, the tone of a
  * processing status, times in China time, an empty list, a lone footer
- * button and the QR's size.
+ * button, the QR's size and where an order's e-invoice stands.
  */
 #include "pay_parts.h"
 
@@ -200,4 +200,49 @@ bool pay_sel_screen(struct app *a, enum msg_id title, enum app_screen back,
 		return false;
 	}
 	return true;
+}
+
+const char *pay_invoice_no(const char *number, char *buf, size_t n)
+{
+	size_t i, o = 0;
+
+	for (i = 0; number[i] && o + 2 < n; i++) {
+		if (i > 0 && i % 4 == 0)
+			buf[o++] = ' ';
+		buf[o++] = number[i];
+	}
+	if (n > 0)
+		buf[o < n ? o : n - 1] = '\0';
+	return buf;
+}
+
+bool pay_invoiceable(const struct ca_app *r)
+{
+	return r->app_status == CA_APP_APPROVED &&
+	       (r->pay_status == CA_PAY_PAID || r->pay_status == CA_PAY_DONE);
+}
+
+enum msg_id pay_invoice_state(const struct ca_app *r, const struct ca_invoice *blue,
+			      const struct ca_invoice *red, enum ui_tone *tone)
+{
+	*tone = UI_TONE_INFO;
+	if (red && red->state == CA_INV_ISSUED) {
+		*tone = UI_TONE_NEUTRAL;
+		return MSG_UI_INVOICE_REVERSED;
+	}
+	if (!blue) {
+		if (!pay_invoiceable(r))
+			return MSG_NONE;
+		return MSG_UI_INVOICE_WAITING;
+	}
+	switch (blue->state) {
+	case CA_INV_ISSUED:
+		*tone = UI_TONE_SUCCESS;
+		return MSG_UI_INVOICE_ISSUED;
+	case CA_INV_FAILED:
+		*tone = UI_TONE_DANGER;
+		return MSG_UI_INVOICE_FAILED;
+	default:
+		return MSG_UI_INVOICE_PENDING;
+	}
 }

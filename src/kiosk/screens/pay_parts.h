@@ -2,7 +2,8 @@
  * pay_parts.h - what the payment screens share (scr_pay.c, scr_order.c,
  * scr_invoice.c): the selected application, key/value rows on a card,
  * the order line, times, an empty list, a lone footer button, the QR's
- * size (pay_parts.c), and the banks' names (scr_pay.c).
+ * size, an order's e-invoice state (pay_parts.c), and the banks' names
+ * (scr_pay.c).
  */
 #ifndef CA_PAY_PARTS_H
 #define CA_PAY_PARTS_H
@@ -62,6 +63,22 @@ void pay_panel_end(struct ui *ui, int top, int h);
 
 /* A spinner with a caption where the QR goes. */
 void pay_qr_wait_panel(struct ui *ui, enum msg_id text, int h);
+
+/* An invoice number in groups of four digits ("2026 1124 0000 0004"),
+ * easier to read out and compare. Returns buf. */
+const char *pay_invoice_no(const char *number, char *buf, size_t n);
+
+/* Whether order r has an e-invoice to get or to wait for: paid or done
+ * (not refunded), the application approved. */
+bool pay_invoiceable(const struct ca_app *r);
+
+/* Where the e-invoice of order r stands, given its blue and red invoices
+ * as the hub's feed told the store (app_invoice; NULL: none): 已开具,
+ * 已红冲, 开票中, 开票未成功, or 等待开具 for an order that waits for one;
+ * MSG_NONE when r has none to speak of (unpaid, or refunded without an
+ * invoice). *tone gets the pill's tone. */
+enum msg_id pay_invoice_state(const struct ca_app *r, const struct ca_invoice *blue,
+			      const struct ca_invoice *red, enum ui_tone *tone);
 
 /* The Chinese name of bank index bank of the bank list (scr_pay.c);
  * MSG_NONE out of range. */

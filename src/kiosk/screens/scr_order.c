@@ -1,9 +1,9 @@
 /*
  * scr_order.c - the order details (APP_SCREEN_ORDER_DETAIL): whom the
- * order is for, the payment record, the processing records, 确认签收
- * (APP_DLG_RECEIPT), and for a key ready for on-site pickup either
- * 领取CA锁 (the key is in this kiosk's dispenser: the pickup worker
- * dispenses it) or the pickup code for the counter.
+ * order is for, the payment record with where its e-invoice stands, the
+ * processing records, 确认签收 (APP_DLG_RECEIPT), and for a key ready for
+ * on-site pickup either 领取CA锁 (the key is in this kiosk's dispenser:
+ * the pickup worker dispenses it) or the pickup code for the counter.
  *
  * Start reading at scr_order_detail(); the pickup's state machine is
  * pk_poll / pk_start / pk_card.
@@ -58,6 +58,7 @@ static void payment_card(struct app *a, const struct ca_app *r)
 	char how[128];
 	enum ui_tone tone = r->pay_status == CA_PAY_UNPAID ? UI_TONE_WARNING
 			  : r->pay_status == CA_PAY_REFUNDED ? UI_TONE_NEUTRAL : UI_TONE_SUCCESS;
+	enum msg_id inv;
 
 	ui_card_begin(ui);
 	ui_label(ui, msg(MSG_UI_ORDER_PAYMENT));
@@ -67,6 +68,12 @@ static void payment_card(struct app *a, const struct ca_app *r)
 		pay_kv_text(ui, MSG_UI_PAY_METHOD, how);
 		pay_kv_text(ui, MSG_UI_ORDER_NO, a->pay.order.out_trade_no);
 	}
+	/* Where its e-invoice stands (开票中, 等待开具, ...): the 电子发票
+	 * list has the numbers and the QR. */
+	inv = pay_invoice_state(r, app_invoice(a, r->id, CA_INV_BLUE),
+				app_invoice(a, r->id, CA_INV_RED), &tone);
+	if (inv != MSG_NONE)
+		pay_kv_pill(ui, MSG_UI_T_INVOICE, msg(inv), tone);
 	if (app_queued(a, r->id)) {
 		pay_kv_pill(ui, MSG_UI_ORDER_SYNC, msg(MSG_UI_ORDER_QUEUED), UI_TONE_WARNING);
 		ui_caption(ui, msg(MSG_UI_ORDER_QUEUED_HINT));

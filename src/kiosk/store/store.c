@@ -128,6 +128,21 @@ static const char *const migrations[] = {
 	" kiosk TEXT NOT NULL,"
 	" slot TEXT NOT NULL,"
 	" at_ms INTEGER NOT NULL);",
+
+	/* 4 -> 5: the e-invoices of the hub feed's "invoice" rows, at most
+	 * one blue and one red (红字发票) per application; a later row of the
+	 * pair replaces the row (pending -> issued). NULL amounts: the hub did
+	 * not send them (older hubs). No foreign key, as for pickups. */
+	"CREATE TABLE invoices ("
+	" app_id TEXT NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('blue', 'red')),"
+	" state TEXT NOT NULL CHECK (state IN ('issued', 'pending', 'failed')),"
+	" number TEXT NOT NULL,"
+	" original TEXT NOT NULL,"
+	" issued_ms INTEGER NOT NULL,"
+	" total_fen INTEGER,"
+	" tax_fen INTEGER,"
+	" PRIMARY KEY (app_id, kind));",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -28,12 +28,13 @@
 #include "core/app.h"
 #include "core/err.h"
 #include "core/fsm.h"
+#include "core/invoice.h"
 
 /* Room for an error message from store_open. */
 #define STORE_ERR_MAX 512
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Largest outbox payload, in bytes (CA_ERR_TOO_LONG above it). */
 #define STORE_PAYLOAD_MAX (64 * 1024)
@@ -277,6 +278,7 @@ enum store_change_kind {
 	STORE_CHANGE_APP,    /* an application's full current state */
 	STORE_CHANGE_RECORD, /* a processing record */
 	STORE_CHANGE_PICKUP, /* where an on-site key waits (schema version 4) */
+	STORE_CHANGE_INVOICE, /* an e-invoice, blue or red (schema version 5) */
 };
 
 /* Where staff put an application's key for pickup (the hub's "pickup" side
@@ -296,15 +298,19 @@ struct store_change {
 		struct ca_app app;         /* STORE_CHANGE_APP */
 		struct ca_proc_record rec; /* STORE_CHANGE_RECORD */
 		struct store_pickup pickup; /* STORE_CHANGE_PICKUP */
+		struct ca_invoice inv;     /* STORE_CHANGE_INVOICE */
 	} u;
 };
 
 /*
  * Apply one feed batch (n changes, oldest first) and move the cursor to
  * next, in ONE transaction: all of it or nothing. Applications by the rule
- * above, processing records by store_record_put. Idempotent: applying the
- * same batch again changes nothing. The cursor never moves backwards.
+ * above, processing records by store_record_put, pickups and invoices
+ * replacing the row of their application (and kind). Idempotent: applying
+ * the same batch again changes nothing. The cursor never moves backwards.
  * *applied (may be NULL) counts the applications that changed on screen.
+ * CA_ERR_ARG (nothing applied) for a change that breaks its rules: the
+ * caller skips such rows before (ca_invoice_check for an invoice).
  */
 ca_err store_feed_apply(struct store *st, const struct store_change *ch, int n,
 			int64_t next, int64_t now_ms, int *applied);
@@ -312,6 +318,20 @@ ca_err store_feed_apply(struct store *st, const struct store_change *ch, int n,
 /* Where application app_id waits for pickup, from the hub's feed (the
  * newest row wins). CA_ERR_NOT_FOUND when the hub sent none. */
 ca_err store_pickup_get(struct store *st, const char *app_id, struct store_pickup *out);
+
+/* The e-invoice of kind k of application app_id, as the hub's feed last
+ * sent it (schema version 5). CA_ERR_NOT_FOUND when it sent none;
+ * CA_ERR_CORRUPT when the stored row breaks the rules. */
+ca_err store_invoice_get(struct store *st, const char *app_id, enum ca_inv_kind k,
+			 struct ca_invoice *out);
+
+/* Call fn for each e-invoice of the applications of account, by
+ * application and kind (blue first); fn returns non-zero to stop. The
+ * invoice is only valid during the call. A row that breaks the rules is
+ * logged and skipped. */
+typedef int (*store_invoice_fn)(const struct ca_invoice *inv, void *ctx);
+ca_err store_invoice_each(struct store *st, const char *account, store_invoice_fn fn,
+			  void *ctx);
 
 /* ---- on-site pickup: dispense intents (schema version 3) ----
  *
@@ -471,9 +491,9 @@ ca_err store_logout_queue(struct store *st, const char *token, int64_t now_ms,
  * key was received, or the on-site key collected; the core has no other
  * final state). The kiosk keeps no personal data of an order finished
  * before a cut-off ([privacy] purge_days): store_purge_finished deletes the
- * application with its history, processing records, pickup row, kept hub
- * snapshot, resolved dispense intents and parked outbox rows, in one
- * transaction. An application that still has a PENDING outbox row is left
+ * application with its history, processing records, pickup row, invoices,
+ * kept hub snapshot, resolved dispense intents and parked outbox rows, in
+ * one transaction. An application that still has a PENDING outbox row is left
  * whole (the hub has not heard of it yet), and pending rows are never
  * touched. A later change from the hub (or a new login that re-sends the
  * account's rows) may bring the application back; it is purged again.

@@ -90,6 +90,7 @@ static ca_err purge_one(struct store *st, const char *id)
 		"DELETE FROM proc_records WHERE app_id = ?1",
 		"DELETE FROM remote_apps WHERE id = ?1",
 		"DELETE FROM pickups WHERE app_id = ?1",
+		"DELETE FROM invoices WHERE app_id = ?1",
 		"DELETE FROM dispense_intents WHERE app_id = ?1 AND state <> 'pending'",
 		"DELETE FROM outbox WHERE app_id = ?1 AND state = 'parked'",
 	};

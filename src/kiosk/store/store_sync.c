@@ -3,8 +3,8 @@
  * version 2, see store.h and docs/sync.md): the hub's snapshots kept in
  * remote_apps and applied by st_reconcile() when no local row waits, the
  * answer to a sent outbox row, the feed's cursor and epoch, a feed reset,
- * where a key waits (pickups) and a feed batch. Start with st_reconcile(),
- * then store_feed_apply().
+ * where a key waits (pickups), the e-invoices and a feed batch. Start with
+ * st_reconcile(), then store_feed_apply().
  */
 #include "store_int.h"
 
@@ -304,6 +304,102 @@ ca_err store_pickup_get(struct store *st, const char *app_id, struct store_picku
 	return e;
 }
 
+/* Keep an e-invoice in place of the row of its application and kind (the
+ * feed's newest wins: pending, then issued). */
+static ca_err invoice_put(struct store *st, const struct ca_invoice *inv)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO invoices(app_id, kind, state, number, original,"
+		" issued_ms, total_fen, tax_fen) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+		" nullif(?7, ?9), nullif(?8, ?9))";
+
+	if (!ca_invoice_check(inv, NULL, 0))
+		return CA_ERR_ARG;
+	return st_run(st, sql, "write invoice", "tttttiiii", inv->app_id,
+		      ca_inv_kind_id(inv->kind), ca_inv_state_id(inv->state), inv->number,
+		      inv->original, (int64_t)inv->issued_ms, (int64_t)inv->total_fen,
+		      (int64_t)inv->tax_fen, (int64_t)CA_FEN_UNKNOWN);
+}
+
+/* The columns invoice_row reads, in its order. */
+#define INVOICE_COLS "app_id, kind, state, number, original, issued_ms, total_fen, tax_fen"
+
+/* The invoice of the row s (INVOICE_COLS) into *inv; false when the row
+ * breaks the rules (a damaged file: never what invoice_put wrote). */
+static bool invoice_row(sqlite3_stmt *s, struct ca_invoice *inv)
+{
+	int kind = ca_inv_kind_from_id((const char *)sqlite3_column_text(s, 1));
+	int state = ca_inv_state_from_id((const char *)sqlite3_column_text(s, 2));
+
+	memset(inv, 0, sizeof(*inv));
+	if (kind < 0 || state < 0 || !sqlkit_col_copy(s, 0, inv->app_id, sizeof(inv->app_id)) ||
+	    !sqlkit_col_copy(s, 3, inv->number, sizeof(inv->number)) ||
+	    !sqlkit_col_copy(s, 4, inv->original, sizeof(inv->original)))
+		return false;
+	inv->kind = (enum ca_inv_kind)kind;
+	inv->state = (enum ca_inv_state)state;
+	inv->issued_ms = sqlite3_column_int64(s, 5);
+	inv->total_fen = sqlite3_column_type(s, 6) == SQLITE_NULL ? CA_FEN_UNKNOWN
+								  : sqlite3_column_int64(s, 6);
+	inv->tax_fen = sqlite3_column_type(s, 7) == SQLITE_NULL ? CA_FEN_UNKNOWN
+								: sqlite3_column_int64(s, 7);
+	return ca_invoice_check(inv, NULL, 0);
+}
+
+ca_err store_invoice_get(struct store *st, const char *app_id, enum ca_inv_kind k,
+			 struct ca_invoice *out)
+{
+	static const char sql[] =
+		"SELECT " INVOICE_COLS " FROM invoices WHERE app_id = ?1 AND kind = ?2";
+	sqlite3_stmt *s = NULL;
+	ca_err e;
+
+	assert(st && out);
+	memset(out, 0, sizeof(*out));
+	if (!app_id || !uuid_valid(app_id) || (unsigned)k >= CA_INV_KIND__N)
+		return CA_ERR_ARG;
+	e = st_row(st, &s, sql, "read invoice", "tt", app_id, ca_inv_kind_id(k));
+	if (!e && !invoice_row(s, out)) {
+		log_error(TAG, "%s: invoice of %s unreadable", st->path, app_id);
+		e = CA_ERR_CORRUPT;
+	}
+	sqlite3_finalize(s);
+	return e;
+}
+
+/* A walk of store_invoice_each: the caller's function. */
+struct invoice_walk {
+	store_invoice_fn fn; /* called for each good row */
+	void *ctx;           /* its context */
+};
+
+/* One row of store_invoice_each. */
+static ca_err invoice_each_row(struct store *st, sqlite3_stmt *s, void *ctx, bool *stop)
+{
+	struct invoice_walk *w = ctx;
+	struct ca_invoice inv;
+
+	if (!invoice_row(s, &inv)) {
+		st_log_skipped(st, s, "invoice of", "breaks the rules");
+		return CA_OK;
+	}
+	*stop = w->fn(&inv, w->ctx) != 0;
+	return CA_OK;
+}
+
+ca_err store_invoice_each(struct store *st, const char *account, store_invoice_fn fn,
+			  void *ctx)
+{
+	static const char sql[] =
+		"SELECT " INVOICE_COLS " FROM invoices WHERE app_id IN"
+		" (SELECT id FROM applications WHERE account = ?1)"
+		" ORDER BY app_id, kind = 'red'";
+	struct invoice_walk w = { fn, ctx };
+
+	assert(st && account && fn);
+	return st_each(st, sql, "list invoices", invoice_each_row, &w, "t", account);
+}
+
 /* One feed batch and its cursor, in one transaction. */
 ca_err store_feed_apply(struct store *st, const struct store_change *ch, int n,
 			int64_t next, int64_t now_ms, int *applied)
@@ -333,6 +429,9 @@ ca_err store_feed_apply(struct store *st, const struct store_change *ch, int n,
 			break;
 		case STORE_CHANGE_PICKUP:
 			e = pickup_put(st, &ch[i].u.pickup);
+			break;
+		case STORE_CHANGE_INVOICE:
+			e = invoice_put(st, &ch[i].u.inv);
 			break;
 		default:
 			e = CA_ERR_ARG;
