@@ -163,8 +163,10 @@ $(BROWSER_DEPS): tools/browser/package.json tools/browser/package-lock.json | de
 
 # Scripts: flow scripts and plans (docs/flows.md, docs/plans.md); the
 # plain pass only: memory after a session, libcurl loading, Wayland, packages.
-PLAIN_SCRIPTS = tests/kiosk/test_privacy.sh tests/kiosk/test_libcurl_load.sh \
+PLAIN_SCRIPTS = tests/kiosk/test_libcurl_load.sh \
                 tests/kiosk/test_wayland.sh tests/dist/test_dist.sh tests/dist/test_deb.sh
+# Run beside the test programs (tools/run-tests' +BIN): they mostly wait.
+BESIDE_SCRIPTS = tests/kiosk/test_privacy.sh
 PLANS ?= 1
 
 # ---- the goals ----
@@ -174,7 +176,8 @@ ifneq ($(NO_DEPS),1)
 	@pkg-config --exists $(PKGS) && tools/install-deps --check || tools/install-deps
 endif
 layers: ; @tools/check-layers
-# The builds of each pass use every core; the tests themselves run one by one.
+# The builds of each pass use every core; the test programs run one by one,
+# the flow plans and the privacy plan beside them (tools/run-tests).
 JOBS := -j$(shell nproc 2>/dev/null || echo 2)
 test: deps layers
 	@$(MAKE) --no-print-directory $(JOBS) WERROR=-Werror PLANS=0 check
@@ -183,7 +186,8 @@ test: deps layers
 check: all $(VECTORS) $(BROWSER_DEPS)
 	@CA_VECTORS=$(BUILD)/vectors CA_KIOSK=$(BUILD)/ca-kiosk CA_DISPENSER_SIM=$(BUILD)/dispenser-sim \
 		CA_FLOW_PLANS=$(PLANS) CA_BUILD=$(BUILD) tools/run-tests "$(if $(SAN),asan+ubsan,plain)" \
-		$(TEST_BINS) tests/kiosk/test_flows.sh $(if $(SAN),,$(PLAIN_SCRIPTS:%=$(CURDIR)/%))
+		+tests/kiosk/test_flows.sh $(if $(SAN),,+$(CURDIR)/$(BESIDE_SCRIPTS)) $(TEST_BINS) \
+		$(if $(SAN),,$(PLAIN_SCRIPTS:%=$(CURDIR)/%))
 
 # Fuzzing with libFuzzer (+ASan+UBSan): each target for FUZZ_SECONDS; a
 # target links the objects of the libraries FUZZ_USES_x names, each source
