@@ -545,6 +545,16 @@ static void hc_finish(struct hc_ctx *x)
 	int b, t;
 
 	/* The VAT rates an invoice may carry (and the 0 of an exempt seller). */
+	{
+		size_t chars = 0;
+
+		/* 开票人 on a 数电票 is a person's name or a short title. */
+		if (utf8_count(c->invoice_issuer, &chars) && chars > HUBCFG_ISSUER_MAX &&
+		    !hc_was_bad(x, "invoice", "issuer"))
+			iniload_err(&x->ini, x->seen[hc_find("invoice", "issuer")],
+				    "[invoice] issuer: %zu characters, at most %d", chars,
+				    HUBCFG_ISSUER_MAX);
+	}
 	if (c->invoice_rate_pct != 0 && c->invoice_rate_pct != 1 && c->invoice_rate_pct != 3 &&
 	    c->invoice_rate_pct != 5 && c->invoice_rate_pct != 6 && c->invoice_rate_pct != 9 &&
 	    c->invoice_rate_pct != 13 && !hc_was_bad(x, "invoice", "tax_rate"))

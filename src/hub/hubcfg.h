@@ -64,6 +64,7 @@
 #define HUBCFG_URL_MAX 200
 /* Longest seller name on an invoice, characters. */
 #define HUBCFG_SELLER_MAX 60
+#define HUBCFG_ISSUER_MAX 20   /* [invoice] issuer: characters (EINV_ISSUER_MAX bytes) */
 /* Default hourly budgets of one kiosk: a busy hall serves a person every
  * two or three minutes, each asking for a code or two and typing it once
  * or twice; a kiosk far beyond that is being abused. */

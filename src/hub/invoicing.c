@@ -148,7 +148,7 @@ static void blue_request(const struct hubcfg *c, const struct ca_app *app, const
 	it->rate_pct = c->invoice_rate_pct;
 	r->nitems = 1;
 	snprintf(r->remarks, sizeof(r->remarks), "申请编号：%s", app->id);
-	utf8_copy(r->issuer, sizeof(r->issuer), c->invoice_issuer, EINV_ISSUER_MAX / 3);
+	utf8_copy(r->issuer, sizeof(r->issuer), c->invoice_issuer, HUBCFG_ISSUER_MAX);
 }
 
 /* Store what the platform said of row: issued (inv, xml) or refused (why),

@@ -211,6 +211,10 @@ static void test_invoice_keys_defaults_and_checks(void **ctx)
 	assert_one_err("[invoice]\ntax_rate = 7\n", 15, "[invoice] tax_rate: 7 is not a VAT rate");
 	assert_one_err("[invoice]\nitem =\n", 15, "[invoice] item: 1..60 characters");
 	assert_one_err("[invoice]\nissuer =\n", 15, "[invoice] issuer: 1..60 characters");
+	assert_int_equal(load_around("", "[invoice]\nissuer = 一二三四五六七八九十一二三四五六七八九十\n",
+				     &c, err, sizeof(err)), CA_OK);
+	assert_one_err("[invoice]\nissuer = 一二三四五六七八九十一二三四五六七八九十一\n", 15,
+		       "[invoice] issuer: 21 characters, at most 20");
 }
 
 /* What the bad [console] section below is told, line by line. */

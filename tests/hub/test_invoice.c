@@ -612,6 +612,19 @@ static void test_issue_on_payment(void **state)
 	assert_int_equal(stop, 0);
 }
 
+/* The right name on the page at path, then the file its link id leads to
+ * (of type ctype) into *r. */
+static void file_of(const char *path, const char *id, const char *ctype,
+		    struct hubproc_resp *r)
+{
+	char link[300];
+
+	assert_int_equal(phone("POST", path, "company=" COMPANY, r), 200);
+	link_of(r->body, id, link, sizeof(link));
+	free(r->body);
+	download(link, ctype, r);
+}
+
 /* Finance refunds an invoiced order: the tax platform reverses its invoice
  * with a red one naming it; the page says the blue one is reversed and
  * shows the red one, each with its PDF and XML; the red PDF's amounts are
@@ -620,7 +633,7 @@ static void test_a_refund_reverses_the_invoice_in_red(void **state)
 {
 	struct ca_app a;
 	struct hubproc_resp r;
-	char session[65], path[200], link[300], blue[24], red[24], out[8192];
+	char session[65], path[200], blue[24], red[24], out[8192];
 	long st;
 	json_t *j;
 
@@ -653,24 +666,17 @@ static void test_a_refund_reverses_the_invoice_in_red(void **state)
 		assert_int_equal(strspn(red, "0123456789"), 20);
 		assert_string_not_equal(red, blue);
 	}
-	/* Each file: the red PDF (negative amounts), both XML files. */
-	link_of(r.body, "red-pdf", link, sizeof(link));
 	free(r.body);
-	download(link, "application/pdf", &r);
+	/* Each file: the red PDF (negative amounts), both XML files. */
+	file_of(path, "red-pdf", "application/pdf", &r);
 	assert_true(!memcmp(r.body, "%PDF-", 5));
 	assert_non_null(strstr(r.disposition, red));
 	free(r.body);
-	assert_int_equal(phone("POST", path, "company=" COMPANY, &r), 200);
-	link_of(r.body, "red-xml", link, sizeof(link));
-	free(r.body);
-	download(link, "application/xml", &r);
+	file_of(path, "red-xml", "application/xml", &r);
 	assert_non_null(strstr(r.body, red));
 	assert_non_null(strstr(r.body, blue));
 	free(r.body);
-	assert_int_equal(phone("POST", path, "company=" COMPANY, &r), 200);
-	link_of(r.body, "xml", link, sizeof(link));
-	free(r.body);
-	download(link, "application/xml", &r);
+	file_of(path, "xml", "application/xml", &r);
 	assert_non_null(strstr(r.body, blue));
 	assert_non_null(strstr(r.body, COMPANY));
 	free(r.body);
