@@ -22,6 +22,7 @@
 
 #include "common/worker.h"
 #include "core/clock.h"
+#include "core/bank.h"
 #include "core/codec.h"
 #include "core/log.h"
 #include "core/pay.h"
@@ -49,22 +50,13 @@ struct hubpay {
 	bool started;               /* the sweep thread runs */
 };
 
-/* Banks of the 个人网银 method: id and the name the bank page shows. */
-static const struct { const char *id, *name; } banks[] = {
-	{ "icbc", "中国工商银行" }, { "abc", "中国农业银行" },   { "boc", "中国银行" },
-	{ "ccb", "中国建设银行" },  { "bocom", "交通银行" },     { "cmb", "招商银行" },
-	{ "psbc", "中国邮政储蓄银行" }, { "citic", "中信银行" }, { "cib", "兴业银行" },
-	{ "spdb", "浦发银行" },
-};
-
+/* The name of bank id (the page shows it), or NULL when it is none of
+ * core/bank.h's. */
 static const char *bank_name(const char *id)
 {
-	size_t i;
+	const struct ca_bank *b = ca_bank_find(id);
 
-	for (i = 0; id && i < sizeof(banks) / sizeof(banks[0]); i++)
-		if (!strcmp(banks[i].id, id))
-			return banks[i].name;
-	return NULL;
+	return b ? msg(b->name) : NULL;
 }
 
 /* ---- merging what the provider reports ---- */

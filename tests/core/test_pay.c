@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "core/bank.h"
 #include "core/pay.h"
 #include "../support/idcheck.h"
 
@@ -241,6 +242,28 @@ static void test_state_and_method_names(void **ctx)
 	assert_int_equal(pay_method_from_id("alipay"), -1);
 }
 
+/* The banks of 个人网银, named once (core/bank.h): each id found, with a
+ * name of its own in the catalog; no other id, nor none. */
+static void test_banks_each_named_once(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	assert_int_equal(ca_nbanks, 10);
+	for (i = 0; i < ca_nbanks; i++) {
+		assert_ptr_equal(ca_bank_find(ca_banks[i].id), &ca_banks[i]);
+		assert_true(strlen(msg(ca_banks[i].name)) > 0);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(msg(ca_banks[i].name), msg(ca_banks[j].name));
+	}
+	assert_string_equal(msg(ca_bank_find("spdb")->name), "上海浦东发展银行");
+	assert_string_equal(msg(ca_bank_find("cmb")->name), "招商银行");
+	assert_null(ca_bank_find("alipay"));
+	assert_null(ca_bank_find("ICBC"));
+	assert_null(ca_bank_find(""));
+	assert_null(ca_bank_find(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_expiry_rounds_up_to_a_whole_second),
 		cmocka_unit_test(test_expired_is_shown_only_when_the_hub_says_closed),
 		cmocka_unit_test(test_state_and_method_names),
+		cmocka_unit_test(test_banks_each_named_once),
 	};
 
 	return cmocka_run_group_tests_name("core/pay", tests, NULL, NULL);

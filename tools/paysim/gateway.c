@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bank.h"
+#include "core/msg.h"
 #include "hub/api.h"
 #include "hub/upsign.h"
 #include "notify.h"
@@ -56,22 +58,13 @@ static bool url_ok(const char *s)
 	       !strpbrk(s, " \"'<>\\`");
 }
 
-/* The issuing banks the simulator plays, by issInsCode (the hub's banks,
- * docs/api.md); another code is named as it is. */
+/* The issuing bank the simulator plays, by issInsCode (the hub's banks,
+ * core/bank.h); another code is named as it is. */
 static const char *bank_name(const char *code)
 {
-	static const char *const names[][2] = {
-		{ "icbc", "中国工商银行" }, { "abc", "中国农业银行" }, { "boc", "中国银行" },
-		{ "ccb", "中国建设银行" }, { "bocom", "交通银行" }, { "cmb", "招商银行" },
-		{ "psbc", "中国邮政储蓄银行" }, { "citic", "中信银行" }, { "cib", "兴业银行" },
-		{ "spdb", "浦发银行" },
-	};
-	size_t i;
+	const struct ca_bank *b = ca_bank_find(code);
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(names[i][0], code))
-			return names[i][1];
-	return code;
+	return b ? msg(b->name) : code;
 }
 
 /* A phone's page: plain, but its text large enough and its lines ("\n" in

@@ -29,21 +29,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/bank.h"
 #include "kiosk/app.h"
 #include "pay_parts.h"
 
-/* The banks of POST /v1/pay/orders (docs/api.md), in the hub's order. */
-static const struct {
-	const char *code;  /* the API's bank id; button id "bank.<code>" */
-	enum msg_id name;  /* the bank's Chinese name */
-} banks[] = {
-	{ "icbc", MSG_UI_BANK_ICBC },   { "abc", MSG_UI_BANK_ABC },
-	{ "boc", MSG_UI_BANK_BOC },     { "ccb", MSG_UI_BANK_CCB },
-	{ "bocom", MSG_UI_BANK_BOCOM }, { "cmb", MSG_UI_BANK_CMB },
-	{ "psbc", MSG_UI_BANK_PSBC },   { "citic", MSG_UI_BANK_CITIC },
-	{ "cib", MSG_UI_BANK_CIB },     { "spdb", MSG_UI_BANK_SPDB },
-};
-#define NBANKS ((int)(sizeof(banks) / sizeof(banks[0])))
 
 /* The next widget goes in a centred cell w px wide; centre_end after it. */
 static void centre_begin(struct ui *ui, int w)
@@ -232,13 +221,13 @@ static void bank_grid(struct app *a, const char *app_id)
 	int cols = ui_is_landscape(ui) ? 3 : 2, i;
 
 	ui_scroll_begin(ui, "banks", 0);
-	for (i = 0; i < NBANKS; i++) {
+	for (i = 0; i < (int)ca_nbanks; i++) {
 		char id[UI_ID_MAX + 1];
 
 		if (i % cols == 0)
 			ui_row(ui, cols, NULL, 0);
-		snprintf(id, sizeof(id), "bank.%s", banks[i].code);
-		if (ui_button_ex(ui, id, msg(banks[i].name), UI_OPT_SECONDARY)) {
+		snprintf(id, sizeof(id), "bank.%s", ca_banks[i].id);
+		if (ui_button_ex(ui, id, msg(ca_banks[i].name), UI_OPT_SECONDARY)) {
 			ui_scroll_end(ui);
 			scr_pay_start(a, app_id, PAY_BANK, i);
 			return;
@@ -285,7 +274,7 @@ void scr_pay_start(struct app *a, const char *id, enum pay_method m, int bank)
 	memset(&a->pay, 0, sizeof(a->pay));
 	snprintf(a->pay.app_id, sizeof(a->pay.app_id), "%s", app_id);
 	a->pay.method = m;
-	a->pay.bank = m == PAY_BANK && bank >= 0 && bank < NBANKS ? bank : -1;
+	a->pay.bank = m == PAY_BANK && bank >= 0 && bank < (int)ca_nbanks ? bank : -1;
 	a->pay.error = MSG_NONE;
 	if (!app_has_hub(a))
 		a->pay.error = MSG_UI_PAY_NO_HUB;
@@ -302,7 +291,7 @@ void scr_pay_start(struct app *a, const char *id, enum pay_method m, int bank)
 		snprintf(req.token, sizeof(req.token), "%s", a->session.token);
 		snprintf(req.app_id, sizeof(req.app_id), "%s", app_id);
 		if (m == PAY_BANK)
-			snprintf(req.bank, sizeof(req.bank), "%s", banks[a->pay.bank].code);
+			snprintf(req.bank, sizeof(req.bank), "%s", ca_banks[a->pay.bank].id);
 		app_net_send(a, &req);
 		explicit_bzero(req.token, sizeof(req.token));
 	}
@@ -505,7 +494,7 @@ static void qr_head(struct app *a, enum pay_view v)
 		pay_centred(ui, r->company, DRAW_FONT_REGULAR, t->text_caption,
 			    THEME_INK_CARD_MUTED);
 	if (a->pay.method == PAY_BANK && a->pay.bank >= 0)
-		pay_centred(ui, msg(banks[a->pay.bank].name), DRAW_FONT_BOLD, t->text_title,
+		pay_centred(ui, msg(ca_banks[a->pay.bank].name), DRAW_FONT_BOLD, t->text_title,
 			THEME_INK_LINK);
 	if (live)
 		pay_centred(ui, msg(a->pay.method == PAY_BANK ? MSG_UI_PAY_SCAN_BANK :
@@ -718,5 +707,5 @@ void scr_pay_result(struct app *a)
 
 enum msg_id pay_bank_name(int bank)
 {
-	return bank >= 0 && bank < NBANKS ? banks[bank].name : MSG_NONE;
+	return bank >= 0 && bank < (int)ca_nbanks ? ca_banks[bank].name : MSG_NONE;
 }
