@@ -421,35 +421,66 @@ static bool hc_was_bad(const struct hc_ctx *x, const char *section, const char *
 	return x->bad[i];
 }
 
-/* [pay] and [wechatpay] together: the real provider has every key it
- * needs, its notify_url ends at the hub's notification path, and a
- * production hub takes the method. */
-static void hc_finish_pay(struct hc_ctx *x)
+/* A payment method's provider, as [pay] names it and its section
+ * configures it. */
+struct hc_payprov {
+	const char *method;        /* the [pay] key: "wechat", "bank" */
+	const char *provider;      /* its real provider's value */
+	const char *section;       /* the provider's section */
+	const char *method_name;   /* how the message names the method */
+	const char *const *needed; /* the section's keys it cannot do without */
+	size_t nneeded;
+	const char *notify_path;   /* where this hub takes its notifications */
+	const char *notify_what;   /* whose notifications, for the message */
+};
+
+/* [pay] METHOD and its provider's section together: the real provider has
+ * every key it needs, its notify_url ends at the hub's notification path,
+ * and a production hub takes the method. */
+static void hc_finish_payprov(struct hc_ctx *x, const struct hc_payprov *p, const char *value,
+			      const char *notify_url)
 {
-	struct hubcfg *c = x->c;
 	const char *path;
 	size_t i;
 
-	if (hc_was_bad(x, "pay", "wechat"))
+	if (hc_was_bad(x, "pay", p->method))
 		return;
-	if (strcmp(c->pay_wechat, "wechatpay_v3")) {
-		if (c->mode == HUB_MODE_PRODUCTION && !hc_was_bad(x, "hub", "mode"))
-			iniload_err(&x->ini, x->seen[hc_find("pay", "wechat")],
-				    "[pay] wechat = off%s: a production hub takes 微信支付, "
-				    "set wechat = wechatpay_v3 and its [wechatpay] keys",
-				    x->seen[hc_find("pay", "wechat")] ? "" : " (by default)");
+	if (strcmp(value, p->provider)) {
+		if (x->c->mode == HUB_MODE_PRODUCTION && !hc_was_bad(x, "hub", "mode"))
+			iniload_err(&x->ini, x->seen[hc_find("pay", p->method)],
+				    "[pay] %s = off%s: a production hub takes %s, set %s = %s and "
+				    "its [%s] keys", p->method,
+				    x->seen[hc_find("pay", p->method)] ? "" : " (by default)",
+				    p->method_name, p->method, p->provider, p->section);
 		return;
 	}
-	for (i = 0; i < sizeof(wx_needed) / sizeof(wx_needed[0]); i++)
-		if (!x->seen[hc_find("wechatpay", wx_needed[i])])
-			iniload_err(&x->ini, 0, "[wechatpay] %s is needed with [pay] wechat = "
-				    "wechatpay_v3", wx_needed[i]);
-	path = strchr(c->wx_notify_url + 8, '/');
-	if (c->wx_notify_url[0] && !hc_was_bad(x, "wechatpay", "notify_url") &&
-	    (!path || strcmp(path, WXPAY_NOTIFY_PATH)))
-		iniload_err(&x->ini, x->seen[hc_find("wechatpay", "notify_url")],
-			    "[wechatpay] notify_url: its path must be %s (where this hub takes "
-			    "notifications)", WXPAY_NOTIFY_PATH);
+	for (i = 0; i < p->nneeded; i++)
+		if (!x->seen[hc_find(p->section, p->needed[i])])
+			iniload_err(&x->ini, 0, "[%s] %s is needed with [pay] %s = %s", p->section,
+				    p->needed[i], p->method, p->provider);
+	path = strchr(notify_url + 8, '/');
+	if (notify_url[0] && !hc_was_bad(x, p->section, "notify_url") &&
+	    (!path || strcmp(path, p->notify_path)))
+		iniload_err(&x->ini, x->seen[hc_find(p->section, "notify_url")],
+			    "[%s] notify_url: its path must be %s (where this hub takes %s)",
+			    p->section, p->notify_path, p->notify_what);
+}
+
+/* [pay] wechat with [wechatpay], [pay] bank with [bank]. */
+static void hc_finish_pay(struct hc_ctx *x)
+{
+	static const struct hc_payprov wx = {
+		"wechat", "wechatpay_v3", "wechatpay", "微信支付", wx_needed,
+		sizeof(wx_needed) / sizeof(wx_needed[0]), WXPAY_NOTIFY_PATH, "notifications",
+	};
+	static const struct hc_payprov bk = {
+		"bank", "gateway", "bank", "个人网银", bk_needed,
+		sizeof(bk_needed) / sizeof(bk_needed[0]), BANKPAY_NOTIFY_PATH,
+		"the gateway's notifications",
+	};
+
+	hc_finish_payprov(x, &wx, x->c->pay_wechat, x->c->wx_notify_url);
+	hc_finish_payprov(x, &bk, x->c->pay_bank, x->c->bk_notify_url);
 }
 
 /* [sms]: a production hub delivers its codes (never the dev provider), and
@@ -476,35 +507,6 @@ static void hc_finish_sms(struct hc_ctx *x)
 		if (!x->seen[hc_find("sms", need[i])])
 			iniload_err(&x->ini, x->provider_line, "[sms] provider = gateway needs "
 				    "%s", need[i]);
-}
-
-/* [pay] bank and [bank] together, as hc_finish_pay does for WeChat Pay. */
-static void hc_finish_bank(struct hc_ctx *x)
-{
-	struct hubcfg *c = x->c;
-	const char *path;
-	size_t i;
-
-	if (hc_was_bad(x, "pay", "bank"))
-		return;
-	if (strcmp(c->pay_bank, "gateway")) {
-		if (c->mode == HUB_MODE_PRODUCTION && !hc_was_bad(x, "hub", "mode"))
-			iniload_err(&x->ini, x->seen[hc_find("pay", "bank")],
-				    "[pay] bank = off%s: a production hub takes 个人网银, set "
-				    "bank = gateway and its [bank] keys",
-				    x->seen[hc_find("pay", "bank")] ? "" : " (by default)");
-		return;
-	}
-	for (i = 0; i < sizeof(bk_needed) / sizeof(bk_needed[0]); i++)
-		if (!x->seen[hc_find("bank", bk_needed[i])])
-			iniload_err(&x->ini, 0, "[bank] %s is needed with [pay] bank = gateway",
-				    bk_needed[i]);
-	path = strchr(c->bk_notify_url + 8, '/');
-	if (c->bk_notify_url[0] && !hc_was_bad(x, "bank", "notify_url") &&
-	    (!path || strcmp(path, BANKPAY_NOTIFY_PATH)))
-		iniload_err(&x->ini, x->seen[hc_find("bank", "notify_url")],
-			    "[bank] notify_url: its path must be %s (where this hub takes the "
-			    "gateway's notifications)", BANKPAY_NOTIFY_PATH);
 }
 
 /* [taxplat]: a platform once any of its keys is given, then with every key
@@ -584,7 +586,6 @@ static void hc_finish(struct hc_ctx *x)
 		iniload_err(&x->ini, 0, "[console] port %d is the port the kiosks use: the console "
 			    "needs a listener of its own", c->port);
 	hc_finish_pay(x);
-	hc_finish_bank(x);
 	hc_finish_tax(x);
 }
 
