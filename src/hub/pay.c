@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ struct hubpay {
 	struct wxpay *wx;           /* WeChat Pay API v3, owned; NULL with [pay] wechat = off */
 	struct bankpay *bank;       /* the bank gateway, owned; NULL with [pay] bank = off */
 	struct pay_provider *prov[PAY_METHOD__N]; /* each method's provider; NULL: off */
+	atomic_bool told_off[PAY_METHOD__N]; /* an order of an off method logged */
 	pthread_mutex_t create_mu;  /* one order creation at a time */
 	struct worker sweeper;      /* the sweep thread, every HUBPAY_SWEEP_MS */
 	bool started;               /* the sweep thread runs */
@@ -61,17 +63,17 @@ static const char *bank_name(const char *id)
 
 /* ---- merging what the provider reports ---- */
 
-/* The provider of method m; NULL (and logged, once a call) when the hub
- * no longer takes that method ([pay] changed to off with orders open):
- * those orders wait until it is back, nothing about them is guessed. */
+/* The provider of method m; NULL when the hub no longer takes that method
+ * ([pay] changed to off with orders open): those orders wait until it is
+ * back, nothing about them is guessed. Logged once per method, not at
+ * every sweep. */
 static struct pay_provider *prov_for(struct hubpay *hp, int m, const char *no)
 {
 	struct pay_provider *pv = (unsigned)m < PAY_METHOD__N ? hp->prov[m] : NULL;
 
-	if (!pv)
-		log_error(TAG, "order %s is paid by %s, which [pay] turns off: it waits until "
-			  "that provider is configured again", no,
-			  (unsigned)m < PAY_METHOD__N ? pay_method_id(m) : "?");
+	if (!pv && (unsigned)m < PAY_METHOD__N && !atomic_exchange(&hp->told_off[m], true))
+		log_error(TAG, "order %s is paid by %s, which [pay] turns off: its orders "
+			  "wait until that provider is configured again", no, pay_method_id(m));
 	return pv;
 }
 
